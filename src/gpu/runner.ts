@@ -1,0 +1,314 @@
+// Runs a Plan's passes on a GPU: allocates and uploads tensors, builds pipelines with the
+// plan's `override` constants, dispatches, reads outputs and (instrumented) per-workgroup stats.
+//
+// Instrumentation contract, shared by every shader in shaders/:
+//   override INSTRUMENT: bool = false;
+//   @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
+//   stats[0] = start counter, stats[1] = finish counter, stats[2..3] unused; then per workgroup
+//   wg = wid.x + wid.y*nwg.x + wid.z*nwg.x*nwg.y a record of 8 u32 at 4 + 8*wg:
+//   [bytes loaded from global memory, bytes stored, start order, finish order,
+//    invocations arrived, invocations departed, -, -].
+// The first invocation to arrive takes the start order; the last to depart takes the finish
+// order. No barrier is needed (SwiftShader aborts on a workgroupBarrier under an override
+// branch), so every invocation must reach the end of the kernel: no early return.
+// The stats buffer is always bound (it is statically used); it is 16 bytes when not instrumented.
+
+import type { GpuContext } from './context.ts';
+import type { Pass, Plan, TensorSpec } from '../kernels/plan.ts';
+import { tileCount } from '../kernels/plan.ts';
+import type { HostArray, Tensors } from '../kernels/kernel.ts';
+import { KernelInputError } from '../kernels/kernel.ts';
+
+export const STATS_BINDING = 15;
+export const UNIFORM_BINDING = 14;
+
+export interface PassStats {
+  label: string;
+  /** Per workgroup, flat-indexed. */
+  loadBytes: Uint32Array;
+  storeBytes: Uint32Array;
+  startOrder: Uint32Array;
+  finishOrder: Uint32Array;
+}
+
+export interface PreparedPlan {
+  plan: Plan;
+  instrumented: boolean;
+  /** Records all passes' dispatches into an open compute pass. */
+  encodeDispatches(pass: GPUComputePassEncoder): void;
+  /** Submits one run of all passes (own compute pass) and waits for it. */
+  run(): Promise<void>;
+  readOutputs(): Promise<Tensors>;
+  readStats(): Promise<PassStats[]>;
+  /** Re-uploads inputs (e.g. after editing) without rebuilding pipelines. */
+  writeInputs(inputs: Tensors): void;
+  destroy(): void;
+}
+
+/** Checks a plan against the device's limits before anything is allocated. */
+export function checkLimits(ctx: GpuContext, plan: Plan): void {
+  const L = ctx.report.limits;
+  for (const t of plan.tensors) {
+    if (t.bytes > L.maxStorageBufferBindingSize || t.bytes > L.maxBufferSize) {
+      throw new KernelInputError(
+        `tensor ${t.name} needs ${t.bytes} bytes; this device allows at most ` +
+          `${Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize)} bytes per storage buffer`,
+      );
+    }
+  }
+  for (const p of plan.passes) {
+    const [x, y, z] = p.workgroupSize;
+    if (x * y * z > L.maxComputeInvocationsPerWorkgroup) {
+      throw new KernelInputError(
+        `${p.label}: workgroup of ${x * y * z} invocations exceeds this device's ${L.maxComputeInvocationsPerWorkgroup}; choose smaller tiles`,
+      );
+    }
+    if (x > L.maxComputeWorkgroupSizeX || y > L.maxComputeWorkgroupSizeY || z > L.maxComputeWorkgroupSizeZ) {
+      throw new KernelInputError(`${p.label}: workgroup size ${x}x${y}x${z} exceeds this device's per-axis limits`);
+    }
+    if (p.workgroupBytes > L.maxComputeWorkgroupStorageSize) {
+      throw new KernelInputError(
+        `${p.label}: tiles need ${p.workgroupBytes} bytes of workgroup memory; this device has ${L.maxComputeWorkgroupStorageSize}; choose smaller tiles`,
+      );
+    }
+    for (const g of p.grid) {
+      if (g > L.maxComputeWorkgroupsPerDimension) {
+        throw new KernelInputError(
+          `${p.label}: ${g} workgroups along one axis exceeds this device's ${L.maxComputeWorkgroupsPerDimension}; the problem is too large`,
+        );
+      }
+    }
+  }
+  for (const f of plan.requiredFeatures) {
+    if (!ctx.hasFeature(f)) throw new KernelInputError(`variant ${plan.variant} needs the adapter feature "${f}", which this device lacks`);
+  }
+  for (const f of plan.requiredLanguageFeatures) {
+    if (!ctx.hasLanguageFeature(f)) {
+      throw new KernelInputError(`variant ${plan.variant} needs the WGSL language feature "${f}", which this browser lacks`);
+    }
+  }
+}
+
+function pipelineKey(p: Pass, instrument: boolean): string {
+  return `${p.shader}:${p.entryPoint}:${JSON.stringify(p.overrides)}:${instrument}`;
+}
+
+/** Compiles (or reuses) the pipeline for a pass; compilation errors carry line numbers. */
+export async function getPipeline(ctx: GpuContext, p: Pass, instrument: boolean, codeOverride?: string): Promise<GPUComputePipeline> {
+  const key = codeOverride === undefined ? pipelineKey(p, instrument) : null;
+  if (key) {
+    const hit = ctx.pipelineCache.get(key);
+    if (hit) return hit;
+  }
+  const make = (async () => {
+    const code = codeOverride ?? ctx.shaderSource(p.shader);
+    const constants: Record<string, number> = {};
+    for (const [k, v] of Object.entries(p.overrides)) constants[k] = typeof v === 'boolean' ? Number(v) : v;
+    constants.INSTRUMENT = instrument ? 1 : 0;
+    const module = ctx.device.createShaderModule({ code, label: p.shader });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) throw new ShaderCompileError(p.shader, errors.map((m) => ({ line: m.lineNum, column: m.linePos, message: m.message })));
+    ctx.device.pushErrorScope('validation');
+    const pipeline = await ctx.device
+      .createComputePipelineAsync({ layout: 'auto', label: p.label, compute: { module, entryPoint: p.entryPoint, constants } })
+      .catch((e: unknown) => {
+        throw new ShaderCompileError(p.shader, [{ line: 0, column: 0, message: `pipeline creation failed: ${(e as Error).message}` }]);
+      });
+    const err = await ctx.device.popErrorScope();
+    if (err) throw new ShaderCompileError(p.shader, [{ line: 0, column: 0, message: err.message }]);
+    return pipeline;
+  })();
+  if (key) {
+    ctx.pipelineCache.set(key, make);
+    make.catch(() => ctx.pipelineCache.delete(key));
+  }
+  return make;
+}
+
+export interface CompileMessage {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export class ShaderCompileError extends Error {
+  override name = 'ShaderCompileError';
+  constructor(
+    readonly shader: string,
+    readonly messages: CompileMessage[],
+  ) {
+    super(`${shader}.wgsl failed to compile:\n` + messages.map((m) => `  line ${m.line}:${m.column}: ${m.message}`).join('\n'));
+  }
+}
+
+function uniformBytes(p: Pass): ArrayBuffer {
+  const n = Math.max(4, Math.ceil(p.uniforms.length / 4) * 4);
+  const buf = new ArrayBuffer(n * 4);
+  const dv = new DataView(buf);
+  p.uniforms.forEach(([, u], i) => {
+    if (u.type === 'f32') dv.setFloat32(i * 4, u.value, true);
+    else if (u.type === 'i32') dv.setInt32(i * 4, u.value, true);
+    else dv.setUint32(i * 4, u.value, true);
+  });
+  return buf;
+}
+
+function asBytes(a: HostArray): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
+}
+
+function hostArrayFor(spec: TensorSpec, bytes: ArrayBuffer): HostArray {
+  switch (spec.dtype) {
+    case 'f32':
+      return new Float32Array(bytes);
+    case 'i32':
+      return new Int32Array(bytes);
+    case 'u32':
+    case 'i8x4':
+      return new Uint32Array(bytes);
+    case 'f16':
+      return new Uint16Array(bytes);
+    case 'i8':
+      return new Int8Array(bytes);
+  }
+}
+
+export interface PrepareOptions {
+  instrument?: boolean;
+  /** Replaces a shader's source (the playground's WGSL editor), keyed by shader name. */
+  shaderOverrides?: Record<string, string>;
+}
+
+export async function preparePlan(ctx: GpuContext, plan: Plan, inputs: Tensors, opts: PrepareOptions = {}): Promise<PreparedPlan> {
+  checkLimits(ctx, plan);
+  const instrument = opts.instrument ?? false;
+  const { device } = ctx;
+  const buffers = new Map<string, GPUBuffer>();
+  const owned: GPUBuffer[] = [];
+  for (const t of plan.tensors) {
+    const size = Math.max(16, Math.ceil(t.bytes / 16) * 16);
+    const b = device.createBuffer({ label: t.name, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    buffers.set(t.name, b);
+    owned.push(b);
+  }
+  const writeInputs = (ins: Tensors) => {
+    for (const t of plan.tensors) {
+      if (t.role === 'output' || t.role === 'scratch') continue;
+      const a = ins[t.name];
+      if (!a) throw new KernelInputError(`missing input tensor ${t.name} (${t.layout})`);
+      if (a.byteLength !== t.bytes) {
+        throw new KernelInputError(`input tensor ${t.name} has ${a.byteLength} bytes, expected ${t.bytes} (${t.layout}, ${t.dtype})`);
+      }
+      // writeBuffer needs a multiple of 4 bytes; every tensor is padded to 4 by its plan.
+      // Pass the typed array itself: Dawn's Node binding mishandles (ArrayBuffer, offset, size).
+      device.queue.writeBuffer(buffers.get(t.name)!, 0, asBytes(a));
+    }
+  };
+  writeInputs(inputs);
+
+  const statsBuffers: GPUBuffer[] = [];
+  const stages: Array<{ pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; grid: [number, number, number] }> = [];
+  for (const p of plan.passes) {
+    const pipeline = await getPipeline(ctx, p, instrument, opts.shaderOverrides?.[p.shader]);
+    const statsSize = instrument ? 16 + 32 * tileCount(p) : 16;
+    const stats = device.createBuffer({ label: `${p.label} stats`, size: statsSize, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    statsBuffers.push(stats);
+    owned.push(stats);
+    const ubytes = uniformBytes(p);
+    const uniform = device.createBuffer({ label: `${p.label} uniforms`, size: ubytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(uniform, 0, new Uint8Array(ubytes));
+    owned.push(uniform);
+    const layout = pipeline.getBindGroupLayout(0);
+    const entries: GPUBindGroupEntry[] = p.bindings.map((b) => ({ binding: b.binding, resource: { buffer: buffers.get(b.tensor)! } }));
+    entries.push({ binding: STATS_BINDING, resource: { buffer: stats } });
+    if (p.uniforms.length > 0) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
+    device.pushErrorScope('validation');
+    const bindGroup = device.createBindGroup({ label: p.label, layout, entries });
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
+    stages.push({ pipeline, bindGroup, grid: p.grid });
+  }
+
+  const encodeDispatches = (cp: GPUComputePassEncoder) => {
+    for (const s of stages) {
+      cp.setPipeline(s.pipeline);
+      cp.setBindGroup(0, s.bindGroup);
+      cp.dispatchWorkgroups(s.grid[0], s.grid[1], s.grid[2]);
+    }
+  };
+
+  const readBuffer = async (src: GPUBuffer, bytes: number): Promise<ArrayBuffer> => {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = device.createBuffer({ size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(src, 0, staging, 0, size);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    return copy;
+  };
+
+  return {
+    plan,
+    instrumented: instrument,
+    encodeDispatches,
+    writeInputs,
+    async run() {
+      if (instrument) for (const s of statsBuffers) device.queue.writeBuffer(s, 0, new Uint8Array(s.size));
+      device.pushErrorScope('validation');
+      const enc = device.createCommandEncoder();
+      const cp = enc.beginComputePass();
+      encodeDispatches(cp);
+      cp.end();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      const err = await device.popErrorScope();
+      if (err) throw new Error(`${plan.kernel}/${plan.variant}: ${err.message}`);
+    },
+    async readOutputs() {
+      const out: Tensors = {};
+      for (const t of plan.tensors) {
+        if (t.role !== 'output') continue;
+        out[t.name] = hostArrayFor(t, await readBuffer(buffers.get(t.name)!, t.bytes));
+      }
+      return out;
+    },
+    async readStats() {
+      if (!instrument) throw new Error('readStats() needs a plan prepared with { instrument: true }');
+      const result: PassStats[] = [];
+      for (let i = 0; i < plan.passes.length; i++) {
+        const p = plan.passes[i];
+        const n = tileCount(p);
+        const raw = new Uint32Array(await readBuffer(statsBuffers[i], 16 + 32 * n));
+        const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };
+        for (let w = 0; w < n; w++) {
+          s.loadBytes[w] = raw[4 + 8 * w];
+          s.storeBytes[w] = raw[5 + 8 * w];
+          s.startOrder[w] = raw[6 + 8 * w];
+          s.finishOrder[w] = raw[7 + 8 * w];
+        }
+        result.push(s);
+      }
+      return result;
+    },
+    destroy() {
+      for (const b of owned) b.destroy();
+    },
+  };
+}
+
+/** Convenience: prepare, run once, read outputs (and stats when instrumented), destroy. */
+export async function runPlanOnce(ctx: GpuContext, plan: Plan, inputs: Tensors, opts: PrepareOptions = {}): Promise<{ outputs: Tensors; stats?: PassStats[] }> {
+  const prepared = await preparePlan(ctx, plan, inputs, opts);
+  try {
+    await prepared.run();
+    const outputs = await prepared.readOutputs();
+    const stats = opts.instrument ? await prepared.readStats() : undefined;
+    return { outputs, stats };
+  } finally {
+    prepared.destroy();
+  }
+}

@@ -1,0 +1,63 @@
+// Shared helpers for GPU kernel tests: one Dawn device per worker, plan -> run -> compare.
+import { expect } from 'vitest';
+import { nodeGpuContext } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/context.ts';
+import { runPlanOnce, type PassStats } from '../../src/gpu/runner.ts';
+import type { KernelDef, Tensors } from '../../src/kernels/kernel.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+import { perTileBytes, type Plan } from '../../src/kernels/plan.ts';
+
+export async function gpu(): Promise<GpuContext> {
+  const err = process.env.JALAPENO_GPU_ENV_ERROR;
+  if (err) throw new Error(`GPU tests cannot run: ${err}`);
+  return nodeGpuContext();
+}
+
+/** Runs `plan` on the GPU with seeded inputs and asserts every output matches the CPU reference. */
+export async function expectMatchesReference(def: KernelDef, plan: Plan, seed = 1, inputs?: Tensors): Promise<{ outputs: Tensors; stats?: PassStats[] }> {
+  const ctx = await gpu();
+  const ins = inputs ?? def.makeInputs(plan, seed);
+  const ref = def.reference(plan, ins);
+  const res = await runPlanOnce(ctx, plan, ins);
+  for (const t of plan.tensors.filter((t) => t.role === 'output')) {
+    if (!(t.name in ref)) continue;
+    const cmp = compareArrays(t.name, res.outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
+    expect(cmp.ok, `${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)}: ${cmp.summary}`).toBe(true);
+  }
+  return res;
+}
+
+/** Runs the instrumented kernel and asserts per-workgroup bytes equal the plan's, and orders are permutations. */
+export async function expectTrafficMatchesPlan(def: KernelDef, plan: Plan, seed = 1): Promise<PassStats[]> {
+  const ctx = await gpu();
+  const ins = def.makeInputs(plan, seed);
+  const res = await runPlanOnce(ctx, plan, ins, { instrument: true });
+  const stats = res.stats!;
+  plan.passes.forEach((pass, i) => {
+    const want = perTileBytes(pass);
+    const got = stats[i];
+    const label = `${plan.kernel}/${plan.variant} ${pass.label} ${JSON.stringify(plan.params)}`;
+    const badLoad = firstDiff(got.loadBytes, want.load);
+    expect(badLoad, `${label}: loaded bytes of workgroup ${badLoad}: got ${got.loadBytes[badLoad]}, plan ${want.load[badLoad]}`).toBe(-1);
+    const badStore = firstDiff(got.storeBytes, want.store);
+    expect(badStore, `${label}: stored bytes of workgroup ${badStore}: got ${got.storeBytes[badStore]}, plan ${want.store[badStore]}`).toBe(-1);
+    const n = got.startOrder.length;
+    expect(isPermutation(got.startOrder), `${label}: start order is not a permutation of 0..${n - 1}`).toBe(true);
+    expect(isPermutation(got.finishOrder), `${label}: finish order is not a permutation of 0..${n - 1}`).toBe(true);
+  });
+  return stats;
+}
+
+function firstDiff(got: Uint32Array, want: Float64Array): number {
+  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) return i;
+  return -1;
+}
+
+function isPermutation(a: Uint32Array): boolean {
+  const seen = new Uint8Array(a.length);
+  for (const v of a) {
+    if (v >= a.length || seen[v]) return false;
+    seen[v] = 1;
+  }
+  return true;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm test`: everything that must pass, in order, failing fast with a message that names the step.
+//   1. environment: a Vulkan driver for WebGPU (installs Debian's chromium + libvulkan1 as root if absent)
+//   2. types (tsc), 3. lint (eslint), 4. unit + GPU kernel tests (vitest, Dawn in Node),
+//   5. browser end-to-end tests (headless Chromium with WebGPU), when present.
+// GPU tests are never skipped: with no adapter the run fails and says why.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { gpuEnv } from './gpu-env.mjs';
+
+const t0 = Date.now();
+function step(name, cmd, args, env = process.env) {
+  const s = Date.now();
+  console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    console.error(`\nnpm test: step "${name}" failed (exit ${r.status ?? r.signal}).`);
+    process.exit(r.status || 1);
+  }
+  console.log(`== ${name}: ok in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+}
+
+function ensureSystemPackages() {
+  const need = [];
+  if (!existsSync('/usr/lib/chromium/vk_swiftshader_icd.json') || !existsSync('/usr/bin/chromium')) need.push('chromium');
+  const hasLoader = spawnSync('sh', ['-c', 'ldconfig -p | grep -q libvulkan.so.1']).status === 0;
+  if (!hasLoader) need.push('libvulkan1');
+  if (need.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  const isDebian = existsSync('/usr/bin/apt-get');
+  if (isRoot && isDebian && process.env.JALAPENO_NO_INSTALL !== '1') {
+    console.log(`npm test: installing ${need.join(', ')} with apt-get (WebGPU on SwiftShader and headless Chromium need them)`);
+    const up = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    const inst = spawnSync('apt-get', ['install', '-y', '-qq', ...need], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (up.status === 0 && inst.status === 0) return;
+  }
+  console.error(
+    `npm test: missing ${need.join(', ')}. The GPU and browser tests need a Vulkan driver for WebGPU ` +
+      `and headless Chromium. On Debian/Ubuntu: sudo apt-get install -y ${need.join(' ')}`,
+  );
+  process.exit(2);
+}
+
+ensureSystemPackages();
+const g = gpuEnv();
+if (g.error) {
+  console.error(`npm test: ${g.error}`);
+  process.exit(2);
+}
+console.log(`npm test: WebGPU driver for Node: ${g.driver}`);
+step('types', 'npx', ['tsc', '--noEmit', '-p', '.']);
+step('lint', 'npx', ['eslint', '.']);
+step('unit + GPU kernels (vitest, Dawn in Node)', 'npx', ['vitest', 'run'], g.env);
+if (existsSync('test/e2e/run.mjs')) step('browser end-to-end (headless Chromium)', 'node', ['test/e2e/run.mjs']);
+console.log(`\nnpm test: all steps passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
