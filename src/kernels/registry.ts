@@ -1,0 +1,16 @@
+// Every kernel the playground, the CLIs, the bench and the chip model know, by name.
+// Kernel modules add themselves here (one import, one entry).
+
+import type { KernelDef } from './kernel.ts';
+import { KernelInputError } from './kernel.ts';
+import { matmul } from './matmul.ts';
+
+export const KERNELS: readonly KernelDef[] = [
+  matmul,
+];
+
+export function kernelByName(name: string): KernelDef {
+  const k = KERNELS.find((d) => d.name === name);
+  if (!k) throw new KernelInputError(`unknown kernel "${name}"; available: ${KERNELS.map((d) => d.name).join(', ')}`);
+  return k;
+}
