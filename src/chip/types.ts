@@ -1,0 +1,244 @@
+// Public types of the chip model: configuration, presets, simulation results and the trace
+// the UI animates. Pure data, no DOM, no GPU: shared by src/chip, src/models, the worker and the UI.
+
+/** Datatypes the MAC array distinguishes (a plan's 'f16' runs at the fp16/bf16 rate). */
+export type MacDType = 'int8' | 'fp16' | 'fp32';
+
+/** Which side of the tile grid an HBM stack (or GDDR channel group) attaches to. */
+export type Edge = 'north' | 'south' | 'west' | 'east';
+
+export interface ChipConfig {
+  /** Short name shown in summaries, e.g. "jalapeno". */
+  name: string;
+  clockHz: number;
+  grid: { rows: number; cols: number };
+  tile: {
+    /** Physical systolic MAC array (rows x cols): sets fill/drain latency (SCALE-Sim model). */
+    macArray: { rows: number; cols: number };
+    /** Peak MACs per cycle per tile for each datatype. */
+    macsPerCycle: Record<MacDType, number>;
+    /** Vector unit: element ops per cycle (exp, max, scale, normalize...). */
+    vectorOpsPerCycle: number;
+    sramBytes: number;
+  };
+  noc: {
+    topology: 'mesh' | 'torus';
+    /** Bytes per cycle per direction per link. */
+    linkBytesPerCycle: number;
+    hopLatencyCycles: number;
+    /** Row/column multicast: one HBM read delivered to every tile that needs the block. */
+    multicast: boolean;
+  };
+  hbm: {
+    /** Stacks (or memory channel groups); 0 = SRAM-only chip. */
+    stacks: number;
+    /** Total bandwidth in bytes per second over all stacks. */
+    bandwidthBytesPerS: number;
+    capacityBytes: number;
+    /** Edges the stacks attach to, round-robin; each stack attaches to one edge tile. */
+    edges: Edge[];
+  };
+  energy: {
+    /** Picojoules per MAC by datatype. */
+    macPj: Record<MacDType, number>;
+    vectorOpPj: number;
+    sramReadPjPerByte: number;
+    sramWritePjPerByte: number;
+    nocPjPerByteHop: number;
+    hbmPjPerByte: number;
+    scaleOutPjPerByte: number;
+    /** Leakage, clocks, I/O: burned for the whole run. */
+    staticW: number;
+  };
+  scaleOut: {
+    /** Chips a system can hold (upper bound for tensor parallelism). */
+    maxChips: number;
+    /** Per chip, all scale-out links together, bytes per second. */
+    linkBytesPerS: number;
+    linkLatencyS: number;
+  };
+}
+
+export interface ChipPreset {
+  id: string;
+  label: string;
+  description: string;
+  /** True when the numbers are a what-if, not a shipping product's datasheet. */
+  hypothetical: boolean;
+  config: ChipConfig;
+  /** Where the numbers come from (URLs or document names). */
+  sources: string[];
+}
+
+export type Dataflow = 'output-stationary' | 'weight-stationary';
+export type Bound = 'compute' | 'memory' | 'noc';
+
+/** Trace event kinds (values of Trace.kind). */
+export const EVENT_KIND = {
+  mac: 0,
+  vector: 1,
+  noc: 2,
+  hbmRead: 3,
+  hbmWrite: 4,
+  sram: 5,
+} as const;
+export type EventKind = (typeof EVENT_KIND)[keyof typeof EVENT_KIND];
+
+export interface HbmPort {
+  edge: Edge;
+  /** Stack index. */
+  index: number;
+  /** Flat index (r*cols + c) of the edge tile the stack attaches to. */
+  tile: number;
+}
+
+/**
+ * A compact event list the UI can scrub: event i is (kind[i], tile[i], src[i], start[i], end[i],
+ * bytes[i], op[i]). The view is a pure function of (trace, time).
+ */
+export interface Trace {
+  rows: number;
+  cols: number;
+  cycles: number;
+  clockHz: number;
+  hbmPorts: HbmPort[];
+  /** Number of valid events (arrays may be longer). */
+  count: number;
+  /** EVENT_KIND values. */
+  kind: Uint8Array;
+  /** Executing / destination tile, r*cols + c. */
+  tile: Int32Array;
+  /** Source tile for NoC transfers, -1 - port for HBM reads/writes, -1 otherwise. */
+  src: Int32Array;
+  /** Cycles. */
+  start: Float64Array;
+  end: Float64Array;
+  bytes: Float64Array;
+  /** Index into opNames. */
+  op: Uint16Array;
+  opNames: string[];
+  /** True when events were aggregated (several loop iterations per event) to stay under the cap. */
+  sampled: boolean;
+  /** True when events past the cap were dropped. */
+  truncated: boolean;
+  /** Bytes per directed mesh link, index = linkIndex(tile, dir) = tile*4 + dir (0 E, 1 W, 2 S, 3 N). */
+  linkBytes: Float64Array;
+  /** Busy MAC + vector cycles per tile, whole run. */
+  tileBusyCycles: Float64Array;
+}
+
+export interface EnergyBreakdown {
+  mac: number;
+  vector: number;
+  sram: number;
+  noc: number;
+  hbm: number;
+  scaleOut: number;
+  static: number;
+  total: number;
+}
+
+/** Counted events: energyJ == counts x energy table (tests check it). */
+export interface EventCounts {
+  macs: Record<MacDType, number>;
+  vectorOps: number;
+  sramReadBytes: number;
+  sramWriteBytes: number;
+  /** Sum over transfers of bytes x hops. */
+  nocByteHops: number;
+  hbmReadBytes: number;
+  hbmWriteBytes: number;
+  scaleOutBytes: number;
+}
+
+export interface PassSimResult {
+  label: string;
+  cycles: number;
+  waves: number;
+  planTiles: number;
+  bound: Bound;
+  /** Lower bounds (cycles) from each resource alone. */
+  roofline: { compute: number; memory: number; noc: number };
+}
+
+/** Whether the mapping fits on-chip memory; never silently accepted when it does not. */
+export interface FitReport {
+  fits: boolean;
+  /** Working set per tile (bytes) for one block, x2 when double-buffered. */
+  workingSetBytes: number;
+  doubleBuffered: boolean;
+  /** Bytes of weights pinned per tile (weight-stationary), 0 otherwise. */
+  pinnedBytesPerTile: number;
+  messages: string[];
+}
+
+export interface SimResult {
+  chip: string;
+  plan: { kernel: string; variant: string; params: Record<string, number | boolean | string> };
+  dataflow: Dataflow;
+  multicast: boolean;
+  cycles: number;
+  timeS: number;
+  /** Realized MACs / peak MACs over the run (dtype of the plan). */
+  utilization: number;
+  /** Per tile: busy cycles / total cycles. */
+  tileUtilization: Float64Array;
+  bytes: { hbm: number; hbmRead: number; hbmWrite: number; noc: number; sram: number };
+  counts: EventCounts;
+  energyJ: number;
+  energyByLevel: EnergyBreakdown;
+  bound: Bound;
+  roofline: { compute: number; memory: number; noc: number };
+  passes: PassSimResult[];
+  fit: FitReport;
+  trace: Trace;
+  notes: string[];
+}
+
+export interface OpSimResult {
+  name: string;
+  /** Which kernel / plan described the op ("matmul/tiled-f16", "analytic:rmsnorm"...). */
+  source: string;
+  timeS: number;
+  share: number;
+  bound: Bound;
+  energyJ: number;
+  bytes: { hbm: number; noc: number; sram: number };
+  macs: number;
+}
+
+export type Phase = 'prefill' | 'decode';
+
+export interface ModelSimResult {
+  chip: string;
+  model: string;
+  phase: Phase;
+  tokens: number;
+  context: number;
+  batch: number;
+  chips: number;
+  precision: 'bf16' | 'int8';
+  /** Whole step (prefill: all tokens; decode: one token per sequence). */
+  timeS: number;
+  cycles: number;
+  perTokenMs: number;
+  tokensPerS: number;
+  joulesPerToken: number;
+  tokensPerSPerW: number;
+  /** Average power over the step, all chips. */
+  powerW: number;
+  utilization: number;
+  bytes: { hbm: number; noc: number; sram: number; scaleOut: number };
+  energyJ: number;
+  energyByLevel: EnergyBreakdown;
+  ops: OpSimResult[];
+  placement: {
+    weightsBytes: number;
+    kvCacheBytes: number;
+    weights: 'sram' | 'hbm';
+    kvCache: 'sram' | 'hbm';
+    fits: boolean;
+    messages: string[];
+  };
+  notes: string[];
+}
