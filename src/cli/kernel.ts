@@ -1,0 +1,184 @@
+// `npm run kernel -- NAME --in a.npy[,b.npy...] --out out.npy[,...] [--variant V] [--params '{json}']`
+// Runs one kernel on the user's tensors (NumPy .npy) on this machine's GPU and writes the outputs as .npy,
+// so an engineer can check a kernel against their own framework. Shape parameters are inferred from the
+// input shapes where a dimension is a single name (e.g. A is [M, K]); --params sets the rest.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { KERNELS, kernelByName } from '../kernels/registry.ts';
+import { KernelInputError, type KernelDef, type Tensors, type HostArray } from '../kernels/kernel.ts';
+import { parseNpy, encodeNpy, NpyError, type NpyArray } from '../kernels/npy.ts';
+import { compareArrays } from '../kernels/compare.ts';
+import { fromF16 } from '../kernels/matmul.ts';
+import type { Plan } from '../kernels/plan.ts';
+
+const DTYPE_OF_USER = { float32: 'float32', int8: 'int8', int32: 'int32' } as const;
+
+export function usage(): string {
+  const lines = [
+    'usage: npm run kernel -- NAME --in a.npy[,b.npy...] --out out.npy[,...] [--variant V] [--params \'{"K": 64}\']',
+    '',
+    'Runs one kernel on your tensors with WebGPU (Dawn in Node) and writes its outputs as .npy.',
+    'Inputs are matched to the kernel\'s inputs in the order listed below; dimensions named by a single',
+    'parameter are inferred from the input shapes. The CPU reference is run too and its max error printed.',
+    '',
+  ];
+  for (const k of KERNELS) {
+    lines.push(`${k.name}: ${k.title}. Variants: ${k.variants.join(', ')} (default ${k.defaultVariant}).`);
+    for (const u of k.userInputs ?? []) lines.push(`  --in  ${u.name.padEnd(8)} ${u.dtype.padEnd(8)} ${u.shape.padEnd(22)} ${u.doc}`);
+    const plan = safePlan(k);
+    if (plan) for (const t of plan.tensors.filter((t) => t.role === 'output')) lines.push(`  --out ${t.name.padEnd(8)} ${'float32'.padEnd(8)} ${t.layout}`);
+    lines.push(`  params: ${k.params.map((p) => `${p.name}=${p.default}`).join(' ')}`);
+    for (const p of k.params) lines.push(`    ${p.name.padEnd(10)} ${p.doc}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function safePlan(k: KernelDef): Plan | null {
+  try {
+    return k.plan(k.validate({}), k.defaultVariant);
+  } catch {
+    return null;
+  }
+}
+
+/** Evaluates a shape string like "[M, (Hq + 2*Hkv)*dh]" against params; names must be params. */
+export function evalShape(shape: string, params: Record<string, unknown>, what: string): number[] {
+  const inner = shape.trim().replace(/^\[/, '').replace(/\]$/, '');
+  return inner.split(',').map((expr) => {
+    const src = expr.trim().replace(/[A-Za-z_][A-Za-z0-9_]*/g, (name) => {
+      if (name === 'ceil') return 'Math.ceil';
+      const v = params[name];
+      if (typeof v !== 'number') throw new KernelInputError(`${what}: shape ${shape} uses ${name}, which is not a numeric parameter`);
+      return String(v);
+    });
+    if (!/^[0-9+\-*/(). Mathceil]+$/.test(src)) throw new KernelInputError(`${what}: cannot evaluate shape ${shape}`);
+    return Number(new Function(`return (${src});`)());
+  });
+}
+
+/** Single-name dimensions of a shape string, e.g. "[M, K]" -> ["M", "K"], "[N, ceil(K/4)]" -> ["N", null]. */
+function dimNames(shape: string): Array<string | null> {
+  const inner = shape.trim().replace(/^\[/, '').replace(/\]$/, '');
+  return inner.split(',').map((d) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.trim()) ? d.trim() : null));
+}
+
+function toHost(arr: NpyArray): HostArray {
+  if (arr.data instanceof Float32Array || arr.data instanceof Int8Array || arr.data instanceof Int32Array) return arr.data;
+  throw new KernelInputError(`unsupported dtype ${arr.dtype}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      in: { type: 'string' },
+      out: { type: 'string' },
+      variant: { type: 'string' },
+      params: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(usage());
+    return values.help ? 0 : 2;
+  }
+  const def = kernelByName(positionals[0]);
+  const docs = def.userInputs ?? [];
+  const inFiles = (values.in ?? '').split(',').filter(Boolean);
+  if (inFiles.length !== docs.length) {
+    throw new KernelInputError(`${def.name} takes ${docs.length} inputs (${docs.map((d) => `${d.name} ${d.shape}`).join(', ')}); got ${inFiles.length} in --in`);
+  }
+  let raw: Record<string, unknown> = {};
+  if (values.params) {
+    try {
+      raw = JSON.parse(values.params) as Record<string, unknown>;
+    } catch (e) {
+      throw new KernelInputError(`--params is not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new KernelInputError('--params must be a JSON object, e.g. \'{"K": 64}\'');
+  }
+  const user: Record<string, NpyArray> = {};
+  docs.forEach((d, i) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(inFiles[i]);
+    } catch (e) {
+      throw new KernelInputError(`input ${d.name}: cannot read ${inFiles[i]}: ${(e as Error).message}`);
+    }
+    const arr = parseNpy(bytes, `input ${d.name} (${inFiles[i]})`);
+    if (arr.dtype !== DTYPE_OF_USER[d.dtype]) {
+      throw new KernelInputError(`input ${d.name} (${inFiles[i]}): dtype ${arr.dtype}, expected ${d.dtype} (${d.shape}); convert with x.astype(np.${d.dtype})`);
+    }
+    const names = dimNames(d.shape);
+    if (names.length !== arr.shape.length) {
+      throw new KernelInputError(`input ${d.name} (${inFiles[i]}): ${arr.shape.length}-d array of shape [${arr.shape}], expected ${names.length}-d ${d.shape}`);
+    }
+    names.forEach((n, j) => {
+      if (n && raw[n] === undefined) raw[n] = arr.shape[j];
+    });
+    user[d.name] = arr;
+  });
+  const params = def.validate(raw);
+  for (const d of docs) {
+    const want = evalShape(d.shape, params, `input ${d.name}`);
+    const got = user[d.name].shape;
+    if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
+      throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${d.shape} = [${want}] for ${JSON.stringify(params)}`);
+    }
+  }
+  const variant = values.variant ?? def.defaultVariant;
+  const plan = def.plan(params, variant);
+  const userTensors: Tensors = Object.fromEntries(Object.entries(user).map(([k, a]) => [k, toHost(a)]));
+  const inputs = def.fromUser ? def.fromUser(plan, userTensors) : userTensors;
+
+  const { nodeGpuContext } = await import('../gpu/node.ts');
+  const { runPlanOnce } = await import('../gpu/runner.ts');
+  const { describeDevice } = await import('../gpu/context.ts');
+  const ctx = await nodeGpuContext();
+  const t0 = performance.now();
+  const { outputs } = await runPlanOnce(ctx, plan, inputs);
+  const ms = performance.now() - t0;
+  const ref = def.reference(plan, inputs);
+  const outSpecs = plan.tensors.filter((t) => t.role === 'output');
+  const outFiles = (values.out ?? '').split(',').filter(Boolean);
+  if (outFiles.length !== outSpecs.length) {
+    throw new KernelInputError(`${def.name}/${variant} has ${outSpecs.length} outputs (${outSpecs.map((t) => `${t.name} ${t.layout}`).join(', ')}); give one --out file each, comma-separated`);
+  }
+  console.log(`${def.name}/${variant} ${JSON.stringify(params)} on ${describeDevice(ctx.report)}: ${ms.toFixed(1)} ms (one run, including pipeline creation and upload)`);
+  outSpecs.forEach((t, i) => {
+    let data = outputs[t.name];
+    if (t.dtype === 'f16') data = fromF16(data as Uint16Array, t.shape.reduce((a, b) => a * b, 1));
+    const npy: NpyArray =
+      data instanceof Int32Array ? { dtype: 'int32', shape: t.shape, data } : { dtype: 'float32', shape: t.shape, data: data as Float32Array };
+    writeFileSync(outFiles[i], encodeNpy(npy));
+    if (ref[t.name]) {
+      const cmp = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
+      console.log(`  ${t.name} [${t.shape}] -> ${outFiles[i]}; CPU reference: ${cmp.summary}`);
+    } else {
+      console.log(`  ${t.name} [${t.shape}] -> ${outFiles[i]}`);
+    }
+  });
+  return 0;
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (isMain) {
+  main(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((e: unknown) => {
+      const code = (e as { code?: string }).code ?? '';
+      if (code.startsWith('ERR_PARSE_ARGS')) {
+        console.error(`error: ${(e as Error).message}; see npm run kernel -- --help`);
+        process.exit(2);
+      }
+      if (e instanceof KernelInputError || e instanceof NpyError) {
+        console.error(`error: ${e.message}`);
+        process.exit(2);
+      }
+      console.error(e);
+      process.exit(1);
+    });
+}
