@@ -47,3 +47,27 @@ describe('matmul: instrumented traffic equals the plan, per workgroup', () => {
     }
   }
 });
+
+describe('matmul: property test over random shapes and tiles', () => {
+  it('tiled matches the reference for random (M, N, K, BM, BN, BK, TM, TN)', async () => {
+    const fc = (await import('fast-check')).default;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.constantFrom(16, 32),
+        fc.constantFrom(16, 32),
+        fc.constantFrom(4, 8, 16),
+        fc.constantFrom(1, 2, 4),
+        fc.constantFrom(1, 2, 4),
+        async (M, N, K, BM, BN, BK, TM, TN) => {
+          fc.pre((BM / TM) * (BN / TN) <= 256); // the workgroup-size rule the plan enforces
+          const plan = matmul.plan(matmul.validate({ M, N, K, BM, BN, BK, TM, TN }), 'tiled');
+          await expectMatchesReference(matmul, plan, M * 7 + N);
+        },
+      ),
+      { numRuns: 12, seed: 20261122 },
+    );
+  });
+});
