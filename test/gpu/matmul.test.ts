@@ -1,6 +1,7 @@
 // f32 matmul on real WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference,
 // and the instrumented kernels' traffic against the plan.
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import { matmul } from '../../src/kernels/matmul.ts';
 import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
 
@@ -50,7 +51,6 @@ describe('matmul: instrumented traffic equals the plan, per workgroup', () => {
 
 describe('matmul: property test over random shapes and tiles', () => {
   it('tiled matches the reference for random (M, N, K, BM, BN, BK, TM, TN)', async () => {
-    const fc = (await import('fast-check')).default;
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 70 }),
