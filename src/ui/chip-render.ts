@@ -1,0 +1,792 @@
+// The chip view as plain functions: layout, frame state and drawing are pure functions of
+// (trace, timeCycles, view), so any moment can be linked, stepped back to or tested in Node.
+//
+// Cost model for a 32x32 grid at 60 fps: everything per-trace (sorting, per-tile interval
+// lists, route lengths, colour tables) happens once in `indexTrace`; per frame we only binary
+// search the transfer window and each tile's busy intervals, and write into preallocated
+// typed arrays held by the FrameState (no allocation per frame).
+//
+// Nodes: 0 .. rows*cols-1 are tiles (row-major), rows*cols + p is HBM port p.
+// Links: horizontal mesh links, then vertical, then one link per HBM port (port <-> its edge tile).
+
+import { EVENT_KIND, type Edge, type Trace } from '../chip/types.ts';
+
+export const EVENT_COMPUTE = 0;
+export const EVENT_HBM_READ = 1;
+export const EVENT_HBM_WRITE = 2;
+export const EVENT_NOC = 3;
+
+export type PortSide = 'N' | 'S' | 'E' | 'W';
+
+export interface HbmPort {
+  side: PortSide;
+  /** The edge tile the stack attaches to (row-major tile index). */
+  tile: number;
+}
+
+/** What the renderer needs from a chip trace (an adapter maps src/chip's Trace onto it). */
+export interface RenderTrace {
+  rows: number;
+  cols: number;
+  hbmPorts: HbmPort[];
+  /** Total length of the run in cycles (the timeline's end). */
+  cycles: number;
+  /** Clock for "time in µs" (cycles / clockHz); 0 when the time axis is not cycles (measured order). */
+  clockHz: number;
+  /** Unit name of the time axis: "cycle" for the chip model, "order" for a measured GPU run. */
+  timeUnit: string;
+  events: {
+    count: number;
+    /** EVENT_* per event. */
+    kind: Uint8Array;
+    /** Source node (tile or rows*cols + port); for compute the tile itself. */
+    src: Int32Array;
+    /** Destination node; for compute the tile itself. */
+    dst: Int32Array;
+    start: Float64Array;
+    end: Float64Array;
+    bytes: Float64Array;
+    /** Index into opNames (which op of the plan/model the event belongs to). */
+    op: Uint16Array;
+  };
+  opNames: string[];
+  /** Total bytes carried per link over the whole run (length = linkCount(rows, cols, ports)). */
+  linkBytes: Float64Array;
+  /** Cycles each tile spent computing over the whole run. */
+  tileBusyCycles: Float64Array;
+}
+
+export type ViewMode = 'utilization' | 'traffic';
+
+export interface ViewOptions {
+  mode: ViewMode;
+  /** Canvas size in CSS pixels. */
+  width: number;
+  height: number;
+}
+
+export function linkCount(rows: number, cols: number, ports: number): number {
+  return rows * (cols - 1) + (rows - 1) * cols + ports;
+}
+
+export const hLink = (cols: number, r: number, c: number) => r * (cols - 1) + c;
+export const vLink = (rows: number, cols: number, r: number, c: number) => rows * (cols - 1) + r * cols + c;
+export const portLink = (rows: number, cols: number, p: number) => rows * (cols - 1) + (rows - 1) * cols + p;
+
+/** Endpoints of a link as node ids (tile or rows*cols + port). */
+export function linkEnds(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, link: number): [number, number] {
+  const { rows, cols } = trace;
+  const nh = rows * (cols - 1);
+  const nv = (rows - 1) * cols;
+  if (link < nh) {
+    const r = Math.floor(link / (cols - 1)), c = link % (cols - 1);
+    return [r * cols + c, r * cols + c + 1];
+  }
+  if (link < nh + nv) {
+    const k = link - nh;
+    const r = Math.floor(k / cols), c = k % cols;
+    return [r * cols + c, (r + 1) * cols + c];
+  }
+  const p = link - nh - nv;
+  return [rows * cols + p, trace.hbmPorts[p].tile];
+}
+
+/**
+ * Calls `visit(link)` for each link on the dimension-ordered (X then Y) route from node a to
+ * node b; an HBM port enters through its edge tile. Allocation-free; returns the hop count.
+ */
+export function routeLinks(rows: number, cols: number, ports: readonly HbmPort[], a: number, b: number, visit?: (link: number) => void): number {
+  const nTiles = rows * cols;
+  let hops = 0;
+  let ta = a, tb = b;
+  if (a >= nTiles) {
+    visit?.(portLink(rows, cols, a - nTiles));
+    hops++;
+    ta = ports[a - nTiles].tile;
+  }
+  if (b >= nTiles) tb = ports[b - nTiles].tile;
+  let r = Math.floor(ta / cols), c = ta % cols;
+  const r1 = Math.floor(tb / cols), c1 = tb % cols;
+  while (c !== c1) {
+    const cn = c < c1 ? c + 1 : c - 1;
+    visit?.(hLink(cols, r, Math.min(c, cn)));
+    hops++;
+    c = cn;
+  }
+  while (r !== r1) {
+    const rn = r < r1 ? r + 1 : r - 1;
+    visit?.(vLink(rows, cols, Math.min(r, rn), c));
+    hops++;
+    r = rn;
+  }
+  if (b >= nTiles) {
+    visit?.(portLink(rows, cols, b - nTiles));
+    hops++;
+  }
+  return hops;
+}
+
+/** routeLinks without a callback: adds `amount` to acc[link] for each link on the route (no closure per call). */
+export function addRouteLoad(rows: number, cols: number, ports: readonly HbmPort[], a: number, b: number, acc: Float32Array | Float64Array, amount: number): void {
+  const nTiles = rows * cols;
+  let ta = a;
+  let tb = b;
+  if (a >= nTiles) {
+    acc[portLink(rows, cols, a - nTiles)] += amount;
+    ta = ports[a - nTiles].tile;
+  }
+  if (b >= nTiles) tb = ports[b - nTiles].tile;
+  let r = Math.floor(ta / cols), c = ta % cols;
+  const r1 = Math.floor(tb / cols), c1 = tb % cols;
+  while (c !== c1) {
+    const cn = c < c1 ? c + 1 : c - 1;
+    acc[hLink(cols, r, Math.min(c, cn))] += amount;
+    c = cn;
+  }
+  while (r !== r1) {
+    const rn = r < r1 ? r + 1 : r - 1;
+    acc[vLink(rows, cols, Math.min(r, rn), c)] += amount;
+    r = rn;
+  }
+  if (b >= nTiles) acc[portLink(rows, cols, b - nTiles)] += amount;
+}
+
+// ---- per-trace index ----------------------------------------------------------------------
+
+export interface TraceIndex {
+  trace: RenderTrace;
+  /** Transfer events (not compute) ordered by start. */
+  xferOrder: Int32Array;
+  xferStart: Float64Array;
+  /** Transfer end times sorted, and the running sum of bytes in that order (bytes done by t). */
+  xferEndSorted: Float64Array;
+  xferBytesByEnd: Float64Array;
+  /** Longest transfer, so the active window is [t - maxXferCycles, t]. */
+  maxXferCycles: number;
+  /** Per tile, compute intervals sorted by start (CSR: tileOffsets[t]..tileOffsets[t+1]). */
+  tileOffsets: Int32Array;
+  tileStart: Float64Array;
+  tileEnd: Float64Array;
+  /** Busy cycles before interval k of its tile (prefix sum, merged so overlaps count once). */
+  tileBusyBefore: Float64Array;
+  /** Largest per-link total, for the heatmap scale. */
+  maxLinkBytes: number;
+  nTiles: number;
+  nLinks: number;
+}
+
+/** Precomputes everything frame computation needs. O(events log events), once per trace. */
+export function indexTrace(trace: RenderTrace): TraceIndex {
+  const { rows, cols } = trace;
+  const nTiles = rows * cols;
+  const ev = trace.events;
+  const nLinks = linkCount(rows, cols, trace.hbmPorts.length);
+  if (trace.linkBytes.length !== nLinks) {
+    throw new Error(`trace has ${trace.linkBytes.length} link totals; a ${rows}x${cols} grid with ${trace.hbmPorts.length} HBM ports has ${nLinks} links`);
+  }
+  let nx = 0;
+  const perTile = new Int32Array(nTiles + 1);
+  for (let i = 0; i < ev.count; i++) {
+    if (ev.kind[i] === EVENT_COMPUTE) perTile[ev.dst[i] + 1]++;
+    else nx++;
+  }
+  const xferOrder = new Int32Array(nx);
+  let maxXfer = 0;
+  for (let i = 0, k = 0; i < ev.count; i++) {
+    if (ev.kind[i] !== EVENT_COMPUTE) {
+      xferOrder[k++] = i;
+      maxXfer = Math.max(maxXfer, ev.end[i] - ev.start[i]);
+    }
+  }
+  xferOrder.sort((a, b) => ev.start[a] - ev.start[b] || a - b);
+  const xferStart = new Float64Array(nx);
+  for (let k = 0; k < nx; k++) xferStart[k] = ev.start[xferOrder[k]];
+
+  const byEnd = xferOrder.slice().sort((a, b) => ev.end[a] - ev.end[b]);
+  const xferEndSorted = new Float64Array(nx);
+  const xferBytesByEnd = new Float64Array(nx);
+  for (let k = 0, sum = 0; k < nx; k++) {
+    xferEndSorted[k] = ev.end[byEnd[k]];
+    sum += ev.bytes[byEnd[k]];
+    xferBytesByEnd[k] = sum;
+  }
+
+  for (let t = 0; t < nTiles; t++) perTile[t + 1] += perTile[t];
+  const tileOffsets = perTile;
+  const nc = tileOffsets[nTiles];
+  const fill = tileOffsets.slice(0, nTiles);
+  const computeIdx = new Int32Array(nc);
+  for (let i = 0; i < ev.count; i++) if (ev.kind[i] === EVENT_COMPUTE) computeIdx[fill[ev.dst[i]]++] = i;
+  const tileStart = new Float64Array(nc);
+  const tileEnd = new Float64Array(nc);
+  const tileBusyBefore = new Float64Array(nc);
+  for (let t = 0; t < nTiles; t++) {
+    const lo = tileOffsets[t], hi = tileOffsets[t + 1];
+    const seg = computeIdx.subarray(lo, hi);
+    seg.sort((a, b) => ev.start[a] - ev.start[b]);
+    // Merge overlaps into a running "covered until" so busy time never exceeds elapsed time.
+    let busy = 0, covered = -Infinity;
+    for (let k = lo; k < hi; k++) {
+      const i = computeIdx[k];
+      const s = Math.max(ev.start[i], covered);
+      const e = Math.max(ev.end[i], s);
+      tileStart[k] = s;
+      tileEnd[k] = e;
+      tileBusyBefore[k] = busy;
+      busy += e - s;
+      covered = e;
+    }
+  }
+  let maxLinkBytes = 0;
+  for (let l = 0; l < nLinks; l++) maxLinkBytes = Math.max(maxLinkBytes, trace.linkBytes[l]);
+  return { trace, xferOrder, xferStart, xferEndSorted, xferBytesByEnd, maxXferCycles: maxXfer, tileOffsets, tileStart, tileEnd, tileBusyBefore, maxLinkBytes, nTiles, nLinks };
+}
+
+// ---- frame state ------------------------------------------------------------------------------
+
+/** The most transfers a frame draws; beyond it the oldest active ones are counted but not drawn. */
+export const MAX_DRAWN_TRANSFERS = 4096;
+
+export interface FrameState {
+  timeCycles: number;
+  /** Busy cycles / elapsed cycles up to timeCycles, per tile (0 at t = 0). */
+  tileUtil: Float32Array;
+  /** 1 if the tile is computing at timeCycles. */
+  tileActive: Uint8Array;
+  /** Bytes per cycle flowing on each link at timeCycles (sum over active transfers). */
+  linkLoad: Float32Array;
+  /** Active transfers drawn: event index and progress in [0, 1). */
+  xferCount: number;
+  /** Active transfers at timeCycles (may exceed xferCount when capped). */
+  xferActive: number;
+  xferEvent: Int32Array;
+  xferProgress: Float32Array;
+  /** Bytes moved by transfers finished by timeCycles. */
+  bytesDone: number;
+  activeTiles: number;
+}
+
+export function createFrameState(index: TraceIndex): FrameState {
+  return {
+    timeCycles: 0,
+    tileUtil: new Float32Array(index.nTiles),
+    tileActive: new Uint8Array(index.nTiles),
+    linkLoad: new Float32Array(index.nLinks),
+    xferCount: 0,
+    xferActive: 0,
+    xferEvent: new Int32Array(MAX_DRAWN_TRANSFERS),
+    xferProgress: new Float32Array(MAX_DRAWN_TRANSFERS),
+    bytesDone: 0,
+    activeTiles: 0,
+  };
+}
+
+/** Largest k with a[k] <= x, or -1 (a sorted ascending); `hi` is exclusive. */
+export function lastAtMost(a: Float64Array, x: number, lo: number, hi: number): number {
+  let l = lo, h = hi;
+  while (l < h) {
+    const m = (l + h) >>> 1;
+    if (a[m] <= x) l = m + 1;
+    else h = m;
+  }
+  return l - 1;
+}
+
+/**
+ * Fills `out` with the state of the chip at `timeCycles` (clamped to [0, cycles]).
+ * Pure: the result depends only on (index, timeCycles); `out` is overwritten, never read.
+ */
+export function computeFrame(index: TraceIndex, timeCycles: number, out: FrameState): FrameState {
+  const tr = index.trace;
+  const ev = tr.events;
+  const t = Math.min(Math.max(Number.isFinite(timeCycles) ? timeCycles : 0, 0), tr.cycles);
+  out.timeCycles = t;
+
+  let activeTiles = 0;
+  for (let tile = 0; tile < index.nTiles; tile++) {
+    const lo = index.tileOffsets[tile], hi = index.tileOffsets[tile + 1];
+    const k = lastAtMost(index.tileStart, t, lo, hi);
+    let busy = 0, active = 0;
+    if (k >= lo) {
+      const e = index.tileEnd[k];
+      busy = index.tileBusyBefore[k] + (Math.min(t, e) - index.tileStart[k]);
+      // A tile is active on [start, end); at the very end of the run nothing is active.
+      active = t < e && t >= index.tileStart[k] && e > index.tileStart[k] ? 1 : 0;
+    }
+    out.tileUtil[tile] = t > 0 ? Math.min(1, busy / t) : 0;
+    out.tileActive[tile] = active;
+    activeTiles += active;
+  }
+  out.activeTiles = activeTiles;
+
+  out.linkLoad.fill(0);
+  const nx = index.xferOrder.length;
+  const last = lastAtMost(index.xferStart, t, 0, nx);
+  let drawn = 0, activeX = 0;
+  const load = out.linkLoad;
+  const { rows, cols, hbmPorts } = tr;
+  for (let k = last; k >= 0 && index.xferStart[k] >= t - index.maxXferCycles; k--) {
+    const i = index.xferOrder[k];
+    const s = ev.start[i], e = ev.end[i];
+    if (!(t < e)) continue;
+    activeX++;
+    const rate = ev.bytes[i] / Math.max(e - s, 1e-9);
+    addRouteLoad(rows, cols, hbmPorts, ev.src[i], ev.dst[i], load, rate);
+    if (drawn < MAX_DRAWN_TRANSFERS) {
+      out.xferEvent[drawn] = i;
+      out.xferProgress[drawn] = e > s ? (t - s) / (e - s) : 0;
+      drawn++;
+    }
+  }
+  out.xferCount = drawn;
+  out.xferActive = activeX;
+  const kEnd = lastAtMost(index.xferEndSorted, t, 0, nx);
+  out.bytesDone = kEnd >= 0 ? index.xferBytesByEnd[kEnd] : 0;
+  return out;
+}
+
+// ---- layout -----------------------------------------------------------------------------------
+
+export interface Layout {
+  /** Top-left of tile (r, c) is (x0 + c*pitch, y0 + r*pitch); tiles are `size` wide. */
+  x0: number;
+  y0: number;
+  pitch: number;
+  size: number;
+  /** HBM stack rectangles, 4 numbers (x, y, w, h) per port. */
+  ports: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** Fits the grid plus a band of HBM stacks on each side into width x height. */
+export function computeLayout(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, width: number, height: number): Layout {
+  const { rows, cols } = trace;
+  const band = 3; // HBM band thickness, in tile pitches
+  const pitch = Math.max(1, Math.min(width / (cols + 2 * band * 0.5 + 0.5), height / (rows + 2 * band * 0.5 + 0.5)));
+  const gap = Math.max(1, Math.min(6, pitch * 0.2));
+  const size = Math.max(1, pitch - gap);
+  const gridW = cols * pitch - gap, gridH = rows * pitch - gap;
+  const x0 = (width - gridW) / 2, y0 = (height - gridH) / 2;
+  const ports = new Float32Array(trace.hbmPorts.length * 4);
+  const depth = Math.max(4, pitch * 1.1);
+  trace.hbmPorts.forEach((p, i) => {
+    const r = Math.floor(p.tile / cols), c = p.tile % cols;
+    const tx = x0 + c * pitch, ty = y0 + r * pitch;
+    let x = tx, y = ty, w = size, h = size;
+    if (p.side === 'N') { y = y0 - gap * 2 - depth; h = depth; }
+    else if (p.side === 'S') { y = y0 + gridH + gap * 2; h = depth; }
+    else if (p.side === 'W') { x = x0 - gap * 2 - depth; w = depth; }
+    else { x = x0 + gridW + gap * 2; w = depth; }
+    ports.set([x, y, w, h], i * 4);
+  });
+  return { x0, y0, pitch, size, ports, width, height };
+}
+
+/** Centre of a node (tile or port) in CSS pixels, written into out[0..1]. */
+export function nodeCenter(trace: Pick<RenderTrace, 'rows' | 'cols'>, layout: Layout, node: number, out: Float32Array): void {
+  const n = trace.rows * trace.cols;
+  if (node >= n) {
+    const p = (node - n) * 4;
+    out[0] = layout.ports[p] + layout.ports[p + 2] / 2;
+    out[1] = layout.ports[p + 1] + layout.ports[p + 3] / 2;
+  } else {
+    out[0] = layout.x0 + (node % trace.cols) * layout.pitch + layout.size / 2;
+    out[1] = layout.y0 + Math.floor(node / trace.cols) * layout.pitch + layout.size / 2;
+  }
+}
+
+export type Hit = { kind: 'tile'; index: number } | { kind: 'link'; index: number } | { kind: 'port'; index: number } | null;
+
+/** What is under the pointer at (x, y) CSS pixels: a tile, the gap between two tiles (a link), or an HBM stack. */
+export function hitTest(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, layout: Layout, x: number, y: number): Hit {
+  const { rows, cols } = trace;
+  for (let p = 0; p < trace.hbmPorts.length; p++) {
+    const [px, py, pw, ph] = layout.ports.subarray(p * 4, p * 4 + 4);
+    if (x >= px && x < px + pw && y >= py && y < py + ph) return { kind: 'port', index: p };
+  }
+  const fx = (x - layout.x0) / layout.pitch, fy = (y - layout.y0) / layout.pitch;
+  const c = Math.floor(fx), r = Math.floor(fy);
+  if (c < 0 || r < 0 || c >= cols || r >= rows) return null;
+  const inX = (fx - c) * layout.pitch < layout.size, inY = (fy - r) * layout.pitch < layout.size;
+  if (inX && inY) return { kind: 'tile', index: r * cols + c };
+  if (!inX && inY && c + 1 < cols) return { kind: 'link', index: hLink(cols, r, c) };
+  if (inX && !inY && r + 1 < rows) return { kind: 'link', index: vLink(rows, cols, r, c) };
+  return null;
+}
+
+// ---- tooltip numbers --------------------------------------------------------------------------
+
+export interface TipLine {
+  label: string;
+  value: string;
+}
+
+export function formatBytes(b: number): string {
+  if (!Number.isFinite(b)) return '–';
+  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (Math.abs(b) >= 1000 && i < u.length - 1) { b /= 1000; i++; }
+  return `${b.toFixed(b >= 100 || i === 0 ? 0 : 1)} ${u[i]}`;
+}
+
+/** The numbers shown when hovering a tile, link or HBM stack at the frame's time. */
+export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { title: string; lines: TipLine[] } | null {
+  if (!hit) return null;
+  const tr = index.trace;
+  const total = Math.max(tr.cycles, 1e-9);
+  if (hit.kind === 'tile') {
+    const r = Math.floor(hit.index / tr.cols), c = hit.index % tr.cols;
+    return {
+      title: `tile (${r}, ${c})`,
+      lines: [
+        { label: 'busy so far', value: `${(frame.tileUtil[hit.index] * 100).toFixed(1)} %` },
+        { label: 'busy, whole run', value: `${((tr.tileBusyCycles[hit.index] / total) * 100).toFixed(1)} %` },
+        { label: `busy ${tr.timeUnit}s`, value: tr.tileBusyCycles[hit.index].toLocaleString('en-US') },
+        { label: 'now', value: frame.tileActive[hit.index] ? 'computing' : 'idle' },
+      ],
+    };
+  }
+  const link = hit.kind === 'link' ? hit.index : portLink(tr.rows, tr.cols, hit.index);
+  const [a, b] = linkEnds(tr, link);
+  const name = (n: number) => (n >= tr.rows * tr.cols ? `HBM ${n - tr.rows * tr.cols}` : `(${Math.floor(n / tr.cols)}, ${n % tr.cols})`);
+  return {
+    title: hit.kind === 'port' ? `HBM stack ${hit.index} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}`,
+    lines: [
+      { label: 'bytes, whole run', value: formatBytes(tr.linkBytes[link]) },
+      { label: 'share of busiest link', value: index.maxLinkBytes > 0 ? `${((tr.linkBytes[link] / index.maxLinkBytes) * 100).toFixed(0)} %` : '–' },
+      { label: `now (bytes/${tr.timeUnit})`, value: frame.linkLoad[link].toFixed(1) },
+    ],
+  };
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+
+export interface Palette {
+  background: string;
+  tileIdle: string;
+  tileText: string;
+  hbm: string;
+  link: string;
+  /** 64 colours from idle to fully utilized (tiles) and from cold to hot (links). */
+  utilRamp: string[];
+  heatRamp: string[];
+  xferHbm: string;
+  xferNoc: string;
+  activeOutline: string;
+}
+
+function hex2(n: number) {
+  return Math.round(Math.min(255, Math.max(0, n))).toString(16).padStart(2, '0');
+}
+
+/** Linear ramp of `n` CSS colours through the given [r, g, b] stops (computed once, not per frame). */
+export function makeRamp(stops: Array<[number, number, number]>, n = 64): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = (i / (n - 1)) * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(f));
+    const u = f - k;
+    const [a, b] = [stops[k], stops[k + 1]];
+    out.push(`#${hex2(a[0] + (b[0] - a[0]) * u)}${hex2(a[1] + (b[1] - a[1]) * u)}${hex2(a[2] + (b[2] - a[2]) * u)}`);
+  }
+  return out;
+}
+
+export function defaultPalette(dark: boolean): Palette {
+  return dark
+    ? {
+        background: '#12161c', tileIdle: '#1f2630', tileText: '#e6edf3', hbm: '#3b4a5c', link: '#2a323d',
+        utilRamp: makeRamp([[31, 38, 48], [22, 94, 126], [56, 182, 160], [236, 214, 84]]),
+        heatRamp: makeRamp([[42, 50, 61], [120, 60, 150], [230, 90, 60], [255, 226, 120]]),
+        xferHbm: '#ffb454', xferNoc: '#7fd8ff', activeOutline: '#ffffff',
+      }
+    : {
+        background: '#ffffff', tileIdle: '#e8ecf1', tileText: '#1b1f24', hbm: '#9aa9bb', link: '#d5dbe3',
+        utilRamp: makeRamp([[232, 236, 241], [130, 190, 220], [30, 130, 140], [12, 70, 90]]),
+        heatRamp: makeRamp([[225, 230, 236], [190, 140, 210], [210, 70, 50], [120, 20, 20]]),
+        xferHbm: '#c35a00', xferNoc: '#005fb8', activeOutline: '#111111',
+      };
+}
+
+/** The subset of CanvasRenderingContext2D the renderer uses (a recording mock satisfies it in tests). */
+export interface Ctx2D {
+  fillStyle: string | CanvasGradient | CanvasPattern;
+  strokeStyle: string | CanvasGradient | CanvasPattern;
+  lineWidth: number;
+  fillRect(x: number, y: number, w: number, h: number): void;
+  strokeRect(x: number, y: number, w: number, h: number): void;
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  stroke(): void;
+  fill(): void;
+  rect(x: number, y: number, w: number, h: number): void;
+}
+
+const scratch = new Float32Array(4);
+
+/** Draws one frame. Output depends only on its arguments; call with the frame computeFrame filled. */
+export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout: Layout, mode: ViewMode, pal: Palette, hover: Hit = null): void {
+  const tr = index.trace;
+  const { rows, cols } = tr;
+  const { x0, y0, pitch, size } = layout;
+  const gap = pitch - size;
+  g.fillStyle = pal.background;
+  g.fillRect(0, 0, layout.width, layout.height);
+
+  // HBM stacks
+  g.fillStyle = pal.hbm;
+  for (let p = 0; p < tr.hbmPorts.length; p++) g.fillRect(layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]);
+
+  // Links: thin bars in the gaps. Traffic mode colours them by whole-run bytes, and
+  // utilization mode by the bytes/cycle flowing now.
+  const ramp = pal.heatRamp;
+  const nr = ramp.length - 1;
+  let maxLoad = 0;
+  for (let l = 0; l < index.nLinks; l++) if (frame.linkLoad[l] > maxLoad) maxLoad = frame.linkLoad[l];
+  const thick = Math.max(1, gap * (mode === 'traffic' ? 0.9 : 0.5));
+  for (let l = 0; l < index.nLinks; l++) {
+    const v = mode === 'traffic' ? (index.maxLinkBytes > 0 ? tr.linkBytes[l] / index.maxLinkBytes : 0) : maxLoad > 0 ? frame.linkLoad[l] / maxLoad : 0;
+    g.fillStyle = v > 0 ? ramp[Math.min(nr, Math.ceil(v * nr))] : pal.link;
+    linkRect(g, tr, layout, l, thick);
+  }
+
+  // Tiles
+  const uramp = pal.utilRamp;
+  const nu = uramp.length - 1;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const u = mode === 'traffic' ? tr.tileBusyCycles[i] / Math.max(tr.cycles, 1e-9) : frame.tileUtil[i];
+      g.fillStyle = u > 0 ? uramp[Math.min(nu, Math.round(u * nu))] : pal.tileIdle;
+      g.fillRect(x0 + c * pitch, y0 + r * pitch, size, size);
+    }
+  }
+  // Active outline: one path for all computing tiles.
+  if (mode === 'utilization' && frame.activeTiles > 0 && size >= 4) {
+    g.strokeStyle = pal.activeOutline;
+    g.lineWidth = Math.max(1, size * 0.06);
+    g.beginPath();
+    const inset = g.lineWidth / 2;
+    for (let i = 0; i < index.nTiles; i++) {
+      if (frame.tileActive[i]) g.rect(x0 + (i % cols) * pitch + inset, y0 + Math.floor(i / cols) * pitch + inset, size - 2 * inset, size - 2 * inset);
+    }
+    g.stroke();
+  }
+
+  // Transfers: a square packet at its position along the XY route.
+  if (mode === 'utilization') {
+    const dot = Math.max(2, Math.min(10, size * 0.3));
+    for (let pass = 0; pass < 2; pass++) {
+      g.fillStyle = pass === 0 ? pal.xferHbm : pal.xferNoc;
+      g.beginPath();
+      for (let k = 0; k < frame.xferCount; k++) {
+        const i = frame.xferEvent[k];
+        const isNoc = tr.events.kind[i] === EVENT_NOC;
+        if (isNoc !== (pass === 1)) continue;
+        packetPosition(tr, layout, tr.events.src[i], tr.events.dst[i], frame.xferProgress[k], scratch);
+        g.rect(scratch[0] - dot / 2, scratch[1] - dot / 2, dot, dot);
+      }
+      g.fill();
+    }
+  }
+
+  if (hover) {
+    g.strokeStyle = pal.activeOutline;
+    g.lineWidth = 2;
+    if (hover.kind === 'tile') g.strokeRect(x0 + (hover.index % cols) * pitch - 1, y0 + Math.floor(hover.index / cols) * pitch - 1, size + 2, size + 2);
+    else if (hover.kind === 'port') g.strokeRect(layout.ports[hover.index * 4] - 1, layout.ports[hover.index * 4 + 1] - 1, layout.ports[hover.index * 4 + 2] + 2, layout.ports[hover.index * 4 + 3] + 2);
+    else {
+      g.fillStyle = pal.activeOutline;
+      linkRect(g, tr, layout, hover.index, Math.max(2, gap));
+    }
+  }
+}
+
+function linkRect(g: Ctx2D, tr: RenderTrace, layout: Layout, l: number, thick: number): void {
+  const { rows, cols } = tr;
+  const { x0, y0, pitch, size } = layout;
+  const gap = pitch - size;
+  const nh = rows * (cols - 1), nv = (rows - 1) * cols;
+  if (l < nh) {
+    const r = Math.floor(l / (cols - 1)), c = l % (cols - 1);
+    g.fillRect(x0 + c * pitch + size, y0 + r * pitch + (size - thick) / 2 + 0, gap, thick);
+  } else if (l < nh + nv) {
+    const k = l - nh;
+    const r = Math.floor(k / cols), c = k % cols;
+    g.fillRect(x0 + c * pitch + (size - thick) / 2, y0 + r * pitch + size, thick, gap);
+  } else {
+    const p = l - nh - nv;
+    const t = tr.hbmPorts[p].tile;
+    const tx = x0 + (t % cols) * pitch, ty = y0 + Math.floor(t / cols) * pitch;
+    const [px, py, pw, ph] = [layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]];
+    const side = tr.hbmPorts[p].side;
+    if (side === 'N') g.fillRect(tx + (size - thick) / 2, py + ph, thick, ty - py - ph);
+    else if (side === 'S') g.fillRect(tx + (size - thick) / 2, ty + size, thick, py - ty - size);
+    else if (side === 'W') g.fillRect(px + pw, ty + (size - thick) / 2, tx - px - pw, thick);
+    else g.fillRect(tx + size, ty + (size - thick) / 2, px - tx - size, thick);
+  }
+}
+
+/**
+ * Where a packet is at fraction f of its trip from node a to node b, following the same XY
+ * route as routeLinks (port -> edge tile -> along the row -> along the column -> port).
+ */
+export function packetPosition(tr: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, layout: Layout, a: number, b: number, f: number, out: Float32Array): void {
+  const n = tr.rows * tr.cols;
+  const ta = a >= n ? tr.hbmPorts[a - n].tile : a;
+  const tb = b >= n ? tr.hbmPorts[b - n].tile : b;
+  const segA = a >= n ? 1 : 0, segB = b >= n ? 1 : 0;
+  const dc = Math.abs((tb % tr.cols) - (ta % tr.cols));
+  const dr = Math.abs(Math.floor(tb / tr.cols) - Math.floor(ta / tr.cols));
+  const hops = segA + dc + dr + segB;
+  if (hops === 0) {
+    nodeCenter(tr, layout, tb, out);
+    return;
+  }
+  let h = Math.min(Math.max(f, 0), 0.999999) * hops;
+  // Leg 1: port -> first tile.
+  if (segA) {
+    if (h < 1) return lerpNodes(tr, layout, a, ta, h, out);
+    h -= 1;
+  }
+  const cA = ta % tr.cols, rA = Math.floor(ta / tr.cols), cB = tb % tr.cols;
+  if (h < dc) {
+    const step = Math.floor(h);
+    const dir = cB > cA ? 1 : -1;
+    const from = rA * tr.cols + cA + dir * step;
+    return lerpNodes(tr, layout, from, from + dir, h - step, out);
+  }
+  h -= dc;
+  if (h < dr) {
+    const step = Math.floor(h);
+    const dir = Math.floor(tb / tr.cols) > rA ? 1 : -1;
+    const from = (rA + dir * step) * tr.cols + cB;
+    return lerpNodes(tr, layout, from, from + dir * tr.cols, h - step, out);
+  }
+  h -= dr;
+  lerpNodes(tr, layout, tb, b, h, out);
+}
+
+function lerpNodes(tr: Pick<RenderTrace, 'rows' | 'cols'>, layout: Layout, a: number, b: number, u: number, out: Float32Array): void {
+  nodeCenter(tr, layout, a, out);
+  const ax = out[0], ay = out[1];
+  nodeCenter(tr, layout, b, out);
+  out[0] = ax + (out[0] - ax) * u;
+  out[1] = ay + (out[1] - ay) * u;
+}
+
+// ---- adapters: chip-model trace and measured GPU stats -> RenderTrace --------------------------
+
+const SIDE_OF_EDGE: Record<Edge, PortSide> = { north: 'N', south: 'S', west: 'W', east: 'E' };
+
+/**
+ * Maps src/chip's Trace onto the renderer's form: compute (mac, vector) events keep their tile,
+ * HBM reads run port -> tile, writes tile -> port, NoC transfers src -> tile; local SRAM events
+ * are not drawn. Directed link totals (tile*4 + dir, 0 E 1 W 2 S 3 N) fold into undirected links;
+ * a port link's total is the HBM bytes through that stack.
+ */
+export function fromChipTrace(t: Trace): RenderTrace {
+  const { rows, cols } = t;
+  const nTiles = rows * cols;
+  let n = 0;
+  for (let i = 0; i < t.count; i++) if (t.kind[i] !== EVENT_KIND.sram) n++;
+  const kind = new Uint8Array(n), src = new Int32Array(n), dst = new Int32Array(n);
+  const start = new Float64Array(n), end = new Float64Array(n), bytes = new Float64Array(n), op = new Uint16Array(n);
+  const nLinks = linkCount(rows, cols, t.hbmPorts.length);
+  const linkBytes = new Float64Array(nLinks);
+  let k = 0;
+  for (let i = 0; i < t.count; i++) {
+    const kd = t.kind[i];
+    if (kd === EVENT_KIND.sram) continue;
+    start[k] = t.start[i];
+    end[k] = t.end[i];
+    bytes[k] = t.bytes[i];
+    op[k] = t.op[i];
+    if (kd === EVENT_KIND.mac || kd === EVENT_KIND.vector) {
+      kind[k] = EVENT_COMPUTE;
+      src[k] = dst[k] = t.tile[i];
+    } else if (kd === EVENT_KIND.noc) {
+      kind[k] = EVENT_NOC;
+      src[k] = t.src[i] >= 0 ? t.src[i] : t.tile[i];
+      dst[k] = t.tile[i];
+    } else {
+      const port = Math.max(0, -1 - t.src[i]);
+      const valid = port < t.hbmPorts.length;
+      if (kd === EVENT_KIND.hbmRead) {
+        kind[k] = EVENT_HBM_READ;
+        src[k] = valid ? nTiles + port : t.tile[i];
+        dst[k] = t.tile[i];
+      } else {
+        kind[k] = EVENT_HBM_WRITE;
+        src[k] = t.tile[i];
+        dst[k] = valid ? nTiles + port : t.tile[i];
+      }
+      if (valid) linkBytes[portLink(rows, cols, port)] += t.bytes[i];
+    }
+    k++;
+  }
+  const dirBytes = (tile: number, dir: number) => (t.linkBytes.length > tile * 4 + dir ? t.linkBytes[tile * 4 + dir] : 0);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c + 1 < cols; c++) linkBytes[hLink(cols, r, c)] = dirBytes(r * cols + c, 0) + dirBytes(r * cols + c + 1, 1);
+  for (let r = 0; r + 1 < rows; r++)
+    for (let c = 0; c < cols; c++) linkBytes[vLink(rows, cols, r, c)] = dirBytes(r * cols + c, 2) + dirBytes((r + 1) * cols + c, 3);
+  return {
+    rows, cols, cycles: t.cycles, clockHz: t.clockHz, timeUnit: 'cycle',
+    hbmPorts: t.hbmPorts.map((p) => ({ side: SIDE_OF_EDGE[p.edge], tile: p.tile })),
+    events: { count: n, kind, src, dst, start, end, bytes, op },
+    opNames: t.opNames,
+    linkBytes,
+    tileBusyCycles: t.tileBusyCycles,
+  };
+}
+
+/** Per-workgroup numbers of one instrumented pass (the worker's PassStats, structurally). */
+export interface MeasuredPass {
+  label: string;
+  loadBytes: Uint32Array;
+  storeBytes: Uint32Array;
+  startOrder: Uint32Array;
+  finishOrder: Uint32Array;
+}
+
+/**
+ * The measured side of "measured vs predicted": the GPU's workgroup grid (gx columns,
+ * gy*gz rows) with one HBM stack above each column. Workgroup w computes over
+ * [startOrder, finishOrder + 1) in units of "order" (the k-th workgroup to start / finish),
+ * its loaded bytes arrive from the stack above its column and its stored bytes leave to it.
+ */
+export function traceFromPassStats(stats: MeasuredPass, grid: [number, number, number]): RenderTrace {
+  const cols = Math.max(1, grid[0]);
+  const rows = Math.max(1, grid[1] * grid[2]);
+  const nTiles = rows * cols;
+  if (stats.loadBytes.length < nTiles) throw new Error(`stats for ${stats.loadBytes.length} workgroups, grid has ${nTiles}`);
+  const hbmPorts: HbmPort[] = [];
+  for (let c = 0; c < cols; c++) hbmPorts.push({ side: 'N', tile: c });
+  const n = nTiles * 3;
+  const kind = new Uint8Array(n), src = new Int32Array(n), dst = new Int32Array(n);
+  const start = new Float64Array(n), end = new Float64Array(n), bytes = new Float64Array(n), op = new Uint16Array(n);
+  const linkBytes = new Float64Array(linkCount(rows, cols, cols));
+  const tileBusyCycles = new Float64Array(nTiles);
+  let cycles = 1;
+  for (let w = 0; w < nTiles; w++) {
+    const s = stats.startOrder[w], f = Math.max(stats.finishOrder[w] + 1, s + 1);
+    const port = nTiles + (w % cols);
+    cycles = Math.max(cycles, f);
+    tileBusyCycles[w] = f - s;
+    const mid = s + (f - s) / 2;
+    const set = (e: number, kd: number, a: number, b: number, t0: number, t1: number, by: number) => {
+      kind[e] = kd; src[e] = a; dst[e] = b; start[e] = t0; end[e] = t1; bytes[e] = by;
+    };
+    set(3 * w, EVENT_COMPUTE, w, w, s, f, 0);
+    set(3 * w + 1, EVENT_HBM_READ, port, w, s, mid, stats.loadBytes[w]);
+    set(3 * w + 2, EVENT_HBM_WRITE, w, port, mid, f, stats.storeBytes[w]);
+    addRouteLoad(rows, cols, hbmPorts, port, w, linkBytes, stats.loadBytes[w] + stats.storeBytes[w]);
+  }
+  return {
+    rows, cols, cycles, clockHz: 0, timeUnit: 'order', hbmPorts,
+    events: { count: n, kind, src, dst, start, end, bytes, op },
+    opNames: [stats.label], linkBytes, tileBusyCycles,
+  };
+}

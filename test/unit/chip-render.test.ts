@@ -1,0 +1,256 @@
+// The chip view's frame state is a pure function of (trace, time): checked on a hand-made 2x2
+// trace whose expected numbers are worked out by hand below, plus a property test and a
+// (printed, not asserted) cost measurement for a 32x32 grid.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, type RenderTrace, type Ctx2D,
+  indexTrace, createFrameState, computeFrame, computeLayout, hitTest, packetPosition, nodeCenter,
+  hLink, vLink, portLink, linkCount, fromChipTrace, traceFromPassStats, drawFrame, defaultPalette, describeHit,
+  type FrameState,
+} from '../../src/ui/chip-render.ts';
+import { EVENT_KIND, type Trace } from '../../src/chip/types.ts';
+
+type Ev = [kind: number, src: number, dst: number, start: number, end: number, bytes: number];
+
+function makeTrace(rows: number, cols: number, ports: RenderTrace['hbmPorts'], cycles: number, evs: Ev[]): RenderTrace {
+  const n = evs.length;
+  const t: RenderTrace = {
+    rows, cols, hbmPorts: ports, cycles, clockHz: 1e9, timeUnit: 'cycle',
+    events: {
+      count: n, kind: new Uint8Array(n), src: new Int32Array(n), dst: new Int32Array(n),
+      start: new Float64Array(n), end: new Float64Array(n), bytes: new Float64Array(n), op: new Uint16Array(n),
+    },
+    opNames: ['op'],
+    linkBytes: new Float64Array(linkCount(rows, cols, ports.length)),
+    tileBusyCycles: new Float64Array(rows * cols),
+  };
+  evs.forEach(([k, s, d, a, b, by], i) => {
+    t.events.kind[i] = k; t.events.src[i] = s; t.events.dst[i] = d;
+    t.events.start[i] = a; t.events.end[i] = b; t.events.bytes[i] = by;
+    if (k === EVENT_COMPUTE) t.tileBusyCycles[d] += b - a;
+  });
+  return t;
+}
+
+// 2x2 grid, tiles 0 1 / 2 3, one HBM stack north of tile 0 (node 4).
+const small = makeTrace(2, 2, [{ side: 'N', tile: 0 }], 40, [
+  [EVENT_COMPUTE, 0, 0, 0, 10, 0],
+  [EVENT_COMPUTE, 0, 0, 20, 30, 0],
+  [EVENT_COMPUTE, 3, 3, 5, 15, 0],
+  [EVENT_HBM_READ, 4, 3, 0, 4, 400], // port -> tile 0 -> tile 1 -> tile 3: 3 links, 100 B/cycle
+  [EVENT_NOC, 1, 2, 10, 20, 100], // tile 1 -> tile 0 -> tile 2: 2 links, 10 B/cycle
+]);
+const P = portLink(2, 2, 0), H00 = hLink(2, 0, 0), V01 = vLink(2, 2, 0, 1), V00 = vLink(2, 2, 0, 0), H10 = hLink(2, 1, 0);
+
+function frameAt(t: number): FrameState {
+  const idx = indexTrace(small);
+  return computeFrame(idx, t, createFrameState(idx));
+}
+
+describe('computeFrame on a hand-made 2x2 trace', () => {
+  it('t = 0: nothing done, the HBM read just started on its 3 links, tile 0 computing', () => {
+    const f = frameAt(0);
+    expect([...f.tileUtil]).toEqual([0, 0, 0, 0]);
+    expect([...f.tileActive]).toEqual([1, 0, 0, 0]);
+    expect(f.xferActive).toBe(1);
+    expect(f.xferProgress[0]).toBe(0);
+    expect(f.linkLoad[P]).toBeCloseTo(100);
+    expect(f.linkLoad[H00]).toBeCloseTo(100);
+    expect(f.linkLoad[V01]).toBeCloseTo(100);
+    expect(f.linkLoad[V00]).toBe(0);
+    expect(f.linkLoad[H10]).toBe(0);
+    expect(f.bytesDone).toBe(0);
+  });
+
+  it('t = 12 (mid): busy fractions so far, the NoC transfer 20 % along', () => {
+    const f = frameAt(12);
+    expect(f.tileUtil[0]).toBeCloseTo(10 / 12, 6);
+    expect(f.tileUtil[3]).toBeCloseTo(7 / 12, 6);
+    expect([...f.tileActive]).toEqual([0, 0, 0, 1]);
+    expect(f.xferActive).toBe(1);
+    expect(f.xferEvent[0]).toBe(4);
+    expect(f.xferProgress[0]).toBeCloseTo(0.2, 6);
+    expect(f.linkLoad[H00]).toBeCloseTo(10);
+    expect(f.linkLoad[V00]).toBeCloseTo(10);
+    expect(f.linkLoad[P]).toBe(0);
+    expect(f.bytesDone).toBe(400);
+  });
+
+  it('t = end: whole-run utilization, nothing active, all bytes done; out-of-range times clamp', () => {
+    for (const t of [40, 1e9]) {
+      const f = frameAt(t);
+      expect(f.timeCycles).toBe(40);
+      expect([...f.tileUtil].map((u) => +u.toFixed(6))).toEqual([0.5, 0, 0, 0.25]);
+      expect(f.activeTiles).toBe(0);
+      expect(f.xferActive).toBe(0);
+      expect(f.bytesDone).toBe(500);
+    }
+    expect(frameAt(Number.NaN).timeCycles).toBe(0);
+    expect(frameAt(-5).timeCycles).toBe(0);
+  });
+
+  it('overlapping compute intervals on one tile count once (utilization never exceeds 1)', () => {
+    const tr = makeTrace(1, 1, [], 10, [[EVENT_COMPUTE, 0, 0, 0, 6, 0], [EVENT_COMPUTE, 0, 0, 2, 8, 0]]);
+    const idx = indexTrace(tr);
+    const f = computeFrame(idx, 10, createFrameState(idx));
+    expect(f.tileUtil[0]).toBeCloseTo(0.8, 6);
+  });
+});
+
+function snapshot(f: FrameState): string {
+  return JSON.stringify([f.timeCycles, [...f.tileUtil], [...f.tileActive], [...f.linkLoad], f.xferCount, f.xferActive,
+    [...f.xferEvent.subarray(0, f.xferCount)], [...f.xferProgress.subarray(0, f.xferCount)], f.bytesDone]);
+}
+
+describe('purity', () => {
+  it('the same (trace, t) gives the same frame, whatever frames were computed before into the same buffers', () => {
+    const idx = indexTrace(small);
+    const reused = createFrameState(idx);
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -5, max: 45, noNaN: true }), { minLength: 1, maxLength: 8 }), (times) => {
+        for (const t of times) computeFrame(idx, t, reused);
+        const t = times[times.length - 1];
+        const fresh = computeFrame(indexTrace(small), t, createFrameState(idx));
+        expect(snapshot(reused)).toBe(snapshot(fresh));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('geometry', () => {
+  const layout = computeLayout(small, 400, 300);
+  it('hit-tests tile centres, the gap between tiles (a link) and the HBM stack', () => {
+    const c = new Float32Array(2);
+    for (let tile = 0; tile < 4; tile++) {
+      nodeCenter(small, layout, tile, c);
+      expect(hitTest(small, layout, c[0], c[1])).toEqual({ kind: 'tile', index: tile });
+    }
+    nodeCenter(small, layout, 0, c);
+    const gapX = layout.x0 + layout.size + (layout.pitch - layout.size) / 2;
+    expect(hitTest(small, layout, gapX, c[1])).toEqual({ kind: 'link', index: H00 });
+    nodeCenter(small, layout, 4, c);
+    expect(hitTest(small, layout, c[0], c[1])).toEqual({ kind: 'port', index: 0 });
+    expect(hitTest(small, layout, 1, 1)).toBeNull();
+  });
+  it('a packet starts at its source and ends at its destination', () => {
+    const p = new Float32Array(2), q = new Float32Array(2);
+    packetPosition(small, layout, 4, 3, 0, p);
+    nodeCenter(small, layout, 4, q);
+    expect([p[0], p[1]]).toEqual([q[0], q[1]]);
+    packetPosition(small, layout, 4, 3, 1, p);
+    nodeCenter(small, layout, 3, q);
+    expect(p[0]).toBeCloseTo(q[0], 1);
+    expect(p[1]).toBeCloseTo(q[1], 1);
+  });
+  it('the tooltip reports a link\'s whole-run bytes and its current load', () => {
+    const idx = indexTrace(small);
+    const f = computeFrame(idx, 12, createFrameState(idx));
+    small.linkBytes[H00] = 500;
+    const tip = describeHit(indexTrace(small), f, { kind: 'link', index: H00 });
+    small.linkBytes[H00] = 0;
+    expect(tip?.lines[0].value).toBe('500 B');
+    expect(tip?.lines[2].value).toBe('10.0');
+  });
+});
+
+describe('adapters', () => {
+  it('fromChipTrace folds directed link bytes, maps HBM ports and drops SRAM events', () => {
+    const ct: Trace = {
+      rows: 1, cols: 2, cycles: 10, clockHz: 1e9, count: 4,
+      hbmPorts: [{ edge: 'west', index: 0, tile: 0 }],
+      kind: Uint8Array.from([EVENT_KIND.mac, EVENT_KIND.hbmRead, EVENT_KIND.noc, EVENT_KIND.sram]),
+      tile: Int32Array.from([1, 0, 1, 1]),
+      src: Int32Array.from([-1, -1, 0, -1]),
+      start: Float64Array.from([0, 0, 2, 0]), end: Float64Array.from([5, 2, 4, 1]),
+      bytes: Float64Array.from([0, 64, 32, 8]), op: new Uint16Array(4), opNames: ['mm'],
+      sampled: false, truncated: false,
+      // tile 0 east = 32 bytes, tile 1 west = 16 bytes
+      linkBytes: Float64Array.from([32, 0, 0, 0, 0, 16, 0, 0]),
+      tileBusyCycles: Float64Array.from([0, 5]),
+    };
+    const r = fromChipTrace(ct);
+    expect(r.events.count).toBe(3);
+    expect([...r.events.kind]).toEqual([EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC]);
+    expect([...r.events.src]).toEqual([1, 2, 0]);
+    expect([...r.events.dst]).toEqual([1, 0, 1]);
+    expect(r.hbmPorts).toEqual([{ side: 'W', tile: 0 }]);
+    expect(r.linkBytes[hLink(2, 0, 0)]).toBe(48);
+    expect(r.linkBytes[portLink(1, 2, 0)]).toBe(64);
+  });
+  it('traceFromPassStats draws workgroups in start/finish order with their bytes', () => {
+    const stats = {
+      label: 'mm', loadBytes: Uint32Array.from([10, 20, 30, 40]), storeBytes: Uint32Array.from([1, 2, 3, 4]),
+      startOrder: Uint32Array.from([0, 2, 1, 3]), finishOrder: Uint32Array.from([1, 3, 0, 2]),
+    };
+    const r = traceFromPassStats(stats, [2, 2, 1]);
+    expect([r.rows, r.cols, r.cycles]).toEqual([2, 2, 4]);
+    expect(r.timeUnit).toBe('order');
+    // workgroup 2 started 2nd (order 1) and finished first (order 0): at least one order unit busy.
+    expect([...r.tileBusyCycles]).toEqual([2, 2, 1, 1]);
+    // column 0's stack carries workgroups 0 and 2: 11 + 33 bytes.
+    expect(r.linkBytes[portLink(2, 2, 0)]).toBe(44);
+    const idx = indexTrace(r);
+    expect(computeFrame(idx, r.cycles, createFrameState(idx)).bytesDone).toBe(110);
+  });
+});
+
+/** 32x32 grid, 4 HBM stacks per side, 40 waves of (HBM read, 4 NoC hops, compute) per tile. */
+function bigTrace(): RenderTrace {
+  const rows = 32, cols = 32, n = rows * cols;
+  const ports: RenderTrace['hbmPorts'] = [];
+  for (let i = 0; i < 8; i++) ports.push({ side: 'N', tile: i * 4 }, { side: 'S', tile: (rows - 1) * cols + i * 4 });
+  for (let i = 0; i < 8; i++) ports.push({ side: 'W', tile: i * 4 * cols }, { side: 'E', tile: i * 4 * cols + cols - 1 });
+  const evs: Ev[] = [];
+  for (let w = 0; w < 40; w++)
+    for (let t = 0; t < n; t++) {
+      const t0 = w * 100 + (t % 7);
+      evs.push([EVENT_HBM_READ, n + (t % ports.length), t, t0, t0 + 30, 4096]);
+      evs.push([EVENT_NOC, (t + 1) % n, t, t0 + 10, t0 + 40, 1024]);
+      evs.push([EVENT_COMPUTE, t, t, t0 + 30, t0 + 90, 0]);
+    }
+  return makeTrace(rows, cols, ports, 4100, evs);
+}
+
+class NullCtx implements Ctx2D {
+  fillStyle: string | CanvasGradient | CanvasPattern = '';
+  strokeStyle: string | CanvasGradient | CanvasPattern = '';
+  lineWidth = 1;
+  calls = 0;
+  fillRect() { this.calls++; }
+  strokeRect() { this.calls++; }
+  beginPath() {}
+  moveTo() {}
+  lineTo() {}
+  stroke() {}
+  fill() {}
+  rect() { this.calls++; }
+}
+
+describe('cost for a 32x32 grid (printed, not asserted)', () => {
+  it('measures frame-state computation and draw-call issuing', () => {
+    const tr = bigTrace();
+    const t0 = performance.now();
+    const idx = indexTrace(tr);
+    const tIndex = performance.now() - t0;
+    const f = createFrameState(idx);
+    const layout = computeLayout(tr, 900, 700);
+    const g = new NullCtx();
+    const pal = defaultPalette(false);
+    const frames = 300;
+    let tFrame = 0, tDraw = 0;
+    for (let k = 0; k < frames; k++) {
+      const a = performance.now();
+      computeFrame(idx, (k / frames) * tr.cycles, f);
+      const b = performance.now();
+      drawFrame(g, idx, f, layout, 'utilization', pal);
+      tDraw += performance.now() - b;
+      tFrame += b - a;
+    }
+    console.log(`32x32, ${tr.events.count} events: index ${tIndex.toFixed(1)} ms once; computeFrame ${(tFrame / frames).toFixed(3)} ms/frame; drawFrame into a null context ${(tDraw / frames).toFixed(3)} ms/frame (${g.calls / frames} draw calls/frame)`);
+    computeFrame(idx, tr.cycles / 2 + 15, f);
+    expect(f.xferActive).toBeGreaterThan(1000); // the trace really has traffic mid-run
+  });
+});
