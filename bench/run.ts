@@ -1,0 +1,133 @@
+// `npm run bench -- [--suite NAME] [--runtime node|browser] [--json FILE] [...]`
+// Prints a table, writes the JSON report (contract: shared/DESIGN.md). Exit 0 when nothing failed,
+// 1 when a row failed, 2 for a usage error.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { KERNELS } from '../src/kernels/registry.ts';
+import type { RunOptions } from './measure.ts';
+import { formatReport, reportJson, reportPassed } from './report.ts';
+import { SUITES, suiteByName, type Suite } from './suites.ts';
+
+export const USAGE = `usage: npm run bench -- [options]
+  --suite NAME        ${SUITES.map((s) => s.name).join(' | ')} (default smoke)
+  --runtime R         node (Dawn) | browser (headless Chromium, with TensorFlow.js and ONNX Runtime Web peers) (default node)
+  --json FILE         write the JSON report there (default bench/results/<suite>-<runtime>.tmp.json)
+  --samples N         timed samples per run (default: the suite's)
+  --warmup N          untimed runs first (default: the suite's)
+  --reps N            dispatches per sample (default auto)
+  --kernel A,B        only these kernels (${KERNELS.map((k) => k.name).join(', ')})
+  --wall              time ours with wall clock even where GPU timestamps exist
+  --seed N            input seed (default 1)
+  --help`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliArgs {
+  suite: Suite;
+  runtime: 'node' | 'browser';
+  json: string;
+  opts: RunOptions;
+  help: boolean;
+}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${JSON.stringify(v ?? null)}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const flags = new Map<string, string | true>();
+  const valued = new Set(['--suite', '--runtime', '--json', '--samples', '--warmup', '--reps', '--kernel', '--seed']);
+  const bare = new Set(['--wall', '--help', '-h']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (valued.has(name)) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      flags.set(name, v);
+    } else if (bare.has(name)) {
+      flags.set(name === '-h' ? '--help' : name, true);
+    } else {
+      throw new UsageError(`unknown argument "${a}"; allowed: ${[...valued, ...bare].join(', ')}`);
+    }
+  }
+  const str = (f: string) => (flags.get(f) as string | undefined);
+  let suite: Suite;
+  try {
+    suite = suiteByName(str('--suite') ?? 'smoke');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const runtime = str('--runtime') ?? 'node';
+  if (runtime !== 'node' && runtime !== 'browser') throw new UsageError(`--runtime must be node or browser, got "${runtime}"`);
+  const kernels = (str('--kernel') ?? '').split(',').filter(Boolean);
+  const known = new Set(suite.cases.map((c) => c.kernel));
+  for (const k of kernels) {
+    if (!known.has(k)) throw new UsageError(`--kernel: suite ${suite.name} has no kernel "${k}"; it has ${[...known].join(', ')}`);
+  }
+  return {
+    suite,
+    runtime,
+    json: str('--json') ?? `bench/results/${suite.name}-${runtime}.tmp.json`,
+    help: flags.has('--help'),
+    opts: {
+      samples: str('--samples') ? positiveInt('--samples', str('--samples')) : suite.samples,
+      warmup: str('--warmup') !== undefined ? Number(str('--warmup')) : suite.warmup,
+      reps: str('--reps') ? positiveInt('--reps', str('--reps')) : 'auto',
+      forceWall: flags.has('--wall'),
+      kernels,
+      seed: str('--seed') ? positiveInt('--seed', str('--seed')) : 1,
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const tty = process.stderr.isTTY;
+  const progress = (line: string) => {
+    if (tty) process.stderr.write(`\r\x1b[K${line}`);
+    else process.stderr.write(`${line}\n`);
+  };
+  progress(`bench ${args.suite.name} (${args.runtime}): starting`);
+  const report = args.runtime === 'node'
+    ? await (await import('./node-runtime.ts')).runNode(args.suite, args.opts, progress)
+    : await (await import('./browser-runtime.ts')).runBrowser(args.suite, args.opts, progress);
+  if (tty) process.stderr.write('\r\x1b[K');
+  const defaultVariantOf = (k: string) => KERNELS.find((d) => d.name === k)?.defaultVariant;
+  console.log(formatReport(report, defaultVariantOf));
+  const file = resolve(args.json);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, reportJson(report));
+  console.log(`JSON: ${file}`);
+  return reportPassed(report) ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`error: ${(e as Error)?.stack ?? String(e)}`);
+      process.exit(1);
+    },
+  );
+}

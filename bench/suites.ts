@@ -1,0 +1,209 @@
+// Bench suites: which kernels run on which problem shapes, and which peer op mirrors each case.
+//
+// Suites are written over KernelDef generically: a case names a kernel and a dictionary of
+// problem dims under every name a kernel may use for them (M, D, Hq, ...); the kernel's own
+// ParamDoc list picks the ones it declares, the rest come from its defaults. A kernel that is
+// not registered (yet) gives a failed row that says so, never a crash.
+
+import type { KernelDef } from '../src/kernels/kernel.ts';
+
+/** A library-neutral description of a case, for the peers (TensorFlow.js, ONNX Runtime Web). */
+export type PeerOp =
+  /** C[M, N] = A[M, K] · B[K, N], f32 */
+  | { op: 'matmul'; M: number; N: number; K: number }
+  /** C = A · dequant(Wq), W int8 symmetric per 32-block along K, activations quantized by the library */
+  | { op: 'matmul-int8'; M: number; N: number; K: number }
+  /** softmax(Q·Kᵀ/√dh [+ causal mask]) · V, GQA: Hq query heads share Hkv KV heads; S queries, L keys */
+  | { op: 'attention'; S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean };
+
+export interface BenchCase {
+  /** Unique within a suite, e.g. "matmul/ffn-up". */
+  id: string;
+  kernel: string;
+  /** Problem dims, under every alias a kernel might declare; tile sizes are left to defaults. */
+  dims: Record<string, number | boolean | string>;
+  /** The problem in one line for rows that have no kernel to pick dims (e.g. "S=32 L=32 Hq=4 ..."). */
+  shape: string;
+  /** Variants to run; all of the kernel's variants when absent. */
+  variants?: readonly string[];
+  peer?: PeerOp;
+}
+
+export interface Suite {
+  name: string;
+  description: string;
+  cases: BenchCase[];
+  /** Timing defaults for the suite (flags override them). */
+  samples: number;
+  warmup: number;
+  /** Cases whose plan exceeds this many flops are refused (keeps smoke within a CPU-emulated GPU). */
+  maxFlops?: number;
+}
+
+/** The dims a kernel declares, taken from a case's alias dictionary (declared order). */
+export function pickParams(def: Pick<KernelDef, 'params'>, dims: Record<string, number | boolean | string>): Record<string, number | boolean | string> {
+  const out: Record<string, number | boolean | string> = {};
+  for (const p of def.params) if (p.name in dims) out[p.name] = dims[p.name];
+  return out;
+}
+
+// Aliases: one attention problem spelled the ways a kernel module may name its params.
+function attentionDims(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean) {
+  return {
+    S, L, T: S, M: S, tokens: S, seqLen: S, context: L, kvLen: L,
+    Hq, Hkv, H: Hq, heads: Hq, nHeads: Hq, kvHeads: Hkv, nKvHeads: Hkv,
+    dh, headDim: dh, causal,
+  };
+}
+
+function attShape(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean): string {
+  return `S=${S} L=${L} Hq=${Hq} Hkv=${Hkv} dh=${dh}${causal ? ' causal' : ''}`;
+}
+
+function qkvDims(M: number, D: number, Hq: number, Hkv: number, dh: number) {
+  return { M, T: M, tokens: M, D, dModel: D, Hq, Hkv, H: Hq, heads: Hq, nHeads: Hq, kvHeads: Hkv, nKvHeads: Hkv, dh, headDim: dh };
+}
+
+const mm = (id: string, kernel: string, M: number, N: number, K: number, op: 'matmul' | 'matmul-int8'): BenchCase => ({
+  id: `${kernel}/${id}`,
+  kernel,
+  dims: { M, N, K },
+  shape: `M=${M} N=${N} K=${K}`,
+  peer: { op, M, N, K },
+});
+
+// ---- smoke: every kernel and variant on small shapes (SwiftShader runs it in ~2 minutes) --------
+
+const SMOKE: Suite = {
+  name: 'smoke',
+  description: 'small shapes, every registered kernel and variant, both peers; fits SwiftShader in about two minutes',
+  samples: 7,
+  warmup: 1,
+  maxFlops: 2e7,
+  cases: [
+    mm('64x64x64', 'matmul', 64, 64, 64, 'matmul'),
+    // ragged: not a multiple of any tile, exercises the bounds checks
+    { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61' },
+    mm('64x64x128', 'matmul-int8', 64, 64, 128, 'matmul-int8'),
+    { id: 'qkv/small', kernel: 'qkv', dims: qkvDims(16, 64, 4, 2, 16), shape: 'M=16 D=64 Hq=4 Hkv=2 dh=16' },
+    {
+      id: 'attention-prefill/small',
+      kernel: 'attention-prefill',
+      dims: attentionDims(32, 32, 4, 2, 16, true),
+      shape: attShape(32, 32, 4, 2, 16, true),
+      peer: { op: 'attention', S: 32, L: 32, Hq: 4, Hkv: 2, dh: 16, causal: true },
+    },
+    {
+      id: 'attention-decode/small',
+      kernel: 'attention-decode',
+      dims: attentionDims(1, 128, 4, 2, 16, false),
+      shape: attShape(1, 128, 4, 2, 16, false),
+      peer: { op: 'attention', S: 1, L: 128, Hq: 4, Hkv: 2, dh: 16, causal: false },
+    },
+  ],
+};
+
+// ---- Llama-3-8B layer shapes (config.json of meta-llama/Meta-Llama-3-8B) --------------------------
+// hidden 4096, 32 query heads, 8 KV heads, head dim 128, FFN 14336. QKV projection output
+// 4096 + 2·1024 = 6144 columns. For real GPUs: on SwiftShader these take minutes per case.
+
+const D = 4096;
+const HQ = 32;
+const HKV = 8;
+const DH = 128;
+const FFN = 14336;
+const QKV_N = (HQ + 2 * HKV) * DH;
+
+function llamaMatmuls(M: number, tag: string): BenchCase[] {
+  const cases: BenchCase[] = [];
+  for (const kernel of ['matmul', 'matmul-int8'] as const) {
+    const op = kernel === 'matmul' ? 'matmul' : 'matmul-int8';
+    cases.push(
+      mm(`${tag}-qkv-proj`, kernel, M, QKV_N, D, op),
+      mm(`${tag}-o-proj`, kernel, M, D, HQ * DH, op),
+      mm(`${tag}-ffn-up`, kernel, M, FFN, D, op),
+      mm(`${tag}-ffn-down`, kernel, M, D, FFN, op),
+    );
+  }
+  return cases;
+}
+
+const DECODE_CONTEXT = 4096;
+const PREFILL_TOKENS = 512;
+
+const LLAMA_DECODE: Suite = {
+  name: 'llama3-8b-decode',
+  description: `Llama-3-8B one decode step (M=1) at context ${DECODE_CONTEXT}: projections, FFN, fused QKV, decode attention`,
+  samples: 15,
+  warmup: 2,
+  cases: [
+    ...llamaMatmuls(1, 'decode'),
+    { id: 'qkv/decode', kernel: 'qkv', dims: qkvDims(1, D, HQ, HKV, DH), shape: `M=1 D=${D} Hq=${HQ} Hkv=${HKV} dh=${DH}` },
+    {
+      id: 'attention-decode/ctx4096',
+      kernel: 'attention-decode',
+      dims: attentionDims(1, DECODE_CONTEXT, HQ, HKV, DH, false),
+      shape: attShape(1, DECODE_CONTEXT, HQ, HKV, DH, false),
+      peer: { op: 'attention', S: 1, L: DECODE_CONTEXT, Hq: HQ, Hkv: HKV, dh: DH, causal: false },
+    },
+  ],
+};
+
+const LLAMA_PREFILL: Suite = {
+  name: 'llama3-8b-prefill',
+  description: `Llama-3-8B prefill of ${PREFILL_TOKENS} tokens: projections, FFN, fused QKV, causal attention`,
+  samples: 10,
+  warmup: 1,
+  cases: [
+    ...llamaMatmuls(PREFILL_TOKENS, 'prefill'),
+    { id: 'qkv/prefill', kernel: 'qkv', dims: qkvDims(PREFILL_TOKENS, D, HQ, HKV, DH), shape: `M=${PREFILL_TOKENS} D=${D} Hq=${HQ} Hkv=${HKV} dh=${DH}` },
+    {
+      id: 'attention-prefill/512',
+      kernel: 'attention-prefill',
+      dims: attentionDims(PREFILL_TOKENS, PREFILL_TOKENS, HQ, HKV, DH, true),
+      shape: attShape(PREFILL_TOKENS, PREFILL_TOKENS, HQ, HKV, DH, true),
+      peer: { op: 'attention', S: PREFILL_TOKENS, L: PREFILL_TOKENS, Hq: HQ, Hkv: HKV, dh: DH, causal: true },
+    },
+  ],
+};
+
+export const SUITES: readonly Suite[] = [SMOKE, LLAMA_DECODE, LLAMA_PREFILL];
+
+export class UnknownSuiteError extends Error {
+  override name = 'UnknownSuiteError';
+}
+
+export function suiteByName(name: string): Suite {
+  const s = SUITES.find((x) => x.name === name);
+  if (!s) throw new UnknownSuiteError(`unknown suite "${name}"; available: ${SUITES.map((x) => x.name).join(', ')}`);
+  return s;
+}
+
+/** Flops of a peer op (2 per MAC), for GFLOP/s of peer rows. */
+export function peerFlops(p: PeerOp): number {
+  if (p.op === 'attention') {
+    // QKᵀ and P·V; the causal mask halves the useful work only in the limit, count it exactly
+    const pairs = p.causal ? causalPairs(p.S, p.L) : p.S * p.L;
+    return 2 * 2 * p.Hq * pairs * p.dh;
+  }
+  return 2 * p.M * p.N * p.K;
+}
+
+/** Compulsory bytes of a peer op (inputs once, output once), for GB/s. */
+export function peerIoBytes(p: PeerOp): number {
+  if (p.op === 'attention') return 4 * (p.Hq * p.S * p.dh * 2 + 2 * p.Hkv * p.L * p.dh);
+  if (p.op === 'matmul-int8') return 4 * p.M * p.K + p.K * p.N + 4 * p.N * Math.ceil(p.K / 32) + 4 * p.M * p.N;
+  return 4 * (p.M * p.K + p.K * p.N + p.M * p.N);
+}
+
+/** Query i (0-based, of S at the end of an L-long sequence) sees keys 0..L-S+i. */
+export function causalPairs(S: number, L: number): number {
+  let n = 0;
+  for (let i = 0; i < S; i++) n += Math.min(L, L - S + i + 1);
+  return n;
+}
+
+export function peerShape(p: PeerOp): string {
+  if (p.op === 'attention') return `S=${p.S} L=${p.L} Hq=${p.Hq} Hkv=${p.Hkv} dh=${p.dh}${p.causal ? ' causal' : ''}`;
+  return `M=${p.M} N=${p.N} K=${p.K}`;
+}
