@@ -4,9 +4,11 @@
 import type { KernelDef } from './kernel.ts';
 import { KernelInputError } from './kernel.ts';
 import { matmul } from './matmul.ts';
+import { matmulInt8 } from './matmul-int8.ts';
 
 export const KERNELS: readonly KernelDef[] = [
   matmul,
+  matmulInt8,
 ];
 
 export function kernelByName(name: string): KernelDef {

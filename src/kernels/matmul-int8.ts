@@ -1,0 +1,371 @@
+// int8 matmul (llama2.c runq.c style): Y[M, N] ≈ X[M, K] · W[K, N] with symmetric int8
+// quantization, four int8 per u32, int32 accumulation and one rescale at the end.
+// Two passes: quantize_int8 (X -> Xq i8x4 [M, KW] + xScale [M], one scale per row) then
+// matmul_int8_{dot4,unpacked} (tiled like matmul_tiled, dequantizing epilogue). Weights arrive
+// quantized on the host (src/kernels/quant.ts): Wq i8x4 [N, KW] K-major per output column and
+// wScale f32 [NG, N], one scale per column (group = 0, NG = 1) or per group of `group` along K.
+// Plan, CPU reference (bit-identical quantization, exact integer accumulators, f64 dequant).
+
+import {
+  type KernelDef,
+  type ParamDoc,
+  type Tensors,
+  KernelInputError,
+  checkVariant,
+  randomF32,
+  validateByDocs,
+} from './kernel.ts';
+import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
+import { checkMatmulTiles } from './matmul.ts';
+import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
+
+export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked'] as const;
+export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
+
+/** Invocations per row of the quantize pass. */
+export const QUANTIZE_WG = 64;
+const MAX_DIM = 1 << 16;
+
+const PARAMS: readonly ParamDoc[] = [
+  { name: 'M', doc: 'rows of X and Y (tokens); one quantize workgroup per row', default: 256, allowed: [1, 65535] },
+  { name: 'N', doc: 'columns of W and Y (output features)', default: 256, allowed: [1, MAX_DIM] },
+  { name: 'K', doc: 'inner dimension (any value; rows are zero-padded to a multiple of 4)', default: 256, allowed: [1, MAX_DIM] },
+  { name: 'group', doc: 'weight scale group along K: 0 = one scale per output column, else a multiple of 4·BKW', default: 0, allowed: [0, MAX_DIM] },
+  { name: 'output', doc: "'f32': dequantized Y; 'acc': the raw int32 accumulators ACC (needs group 0), plus Xq and xScale", default: 'f32', allowed: ['f32', 'acc'] },
+  { name: 'BM', doc: 'rows of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
+  { name: 'BN', doc: 'columns of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
+  { name: 'BKW', doc: 'K step in packed words (4·BKW int8 values) held in workgroup memory (1 to 32)', default: 8, allowed: [1, 32] },
+  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+];
+
+interface Int8Params {
+  M: number;
+  N: number;
+  K: number;
+  group: number;
+  output: 'f32' | 'acc';
+  BM: number;
+  BN: number;
+  BKW: number;
+  TM: number;
+  TN: number;
+}
+
+function validate(raw: Record<string, unknown>): Record<string, number | boolean | string> {
+  const v = validateByDocs(raw, PARAMS, 'matmul-int8') as unknown as Int8Params;
+  if ((v.BKW & (v.BKW - 1)) !== 0) throw new KernelInputError(`BKW must be a power of two in [1, 32], got ${v.BKW}`);
+  checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: 4 * v.BKW, TM: v.TM, TN: v.TN });
+  if (v.group !== 0 && v.group % (4 * v.BKW) !== 0) {
+    throw new KernelInputError(
+      `group must be 0 (per column) or a multiple of 4·BKW = ${4 * v.BKW} so that every K step lies inside one scale group, got ${v.group}` +
+        ` (lower BKW to ${largestBkwFor(v.group)} or pick another group)`,
+    );
+  }
+  if (v.output === 'acc' && v.group !== 0) {
+    throw new KernelInputError(`output 'acc' writes one int32 accumulator per output and needs group = 0 (per-column scales), got group ${v.group}`);
+  }
+  return v as unknown as Record<string, number | boolean | string>;
+}
+
+function largestBkwFor(group: number): string {
+  for (let b = 32; b >= 1; b /= 2) if (group % (4 * b) === 0) return String(b);
+  return 'none: group must be a multiple of 4';
+}
+
+/** Shapes derived from the params: KW packed words per row, GW words per scale group, NG groups. */
+export function int8Dims(p: { K: number; group: number }): { KW: number; GW: number; NG: number } {
+  const KW = cdiv(p.K, 4);
+  const GW = p.group === 0 ? KW : p.group / 4;
+  return { KW, GW, NG: groupCount(p.K, p.group) };
+}
+
+/** Quantize pass: one workgroup per row, two reads of the row (absmax, then quantize+pack). */
+export function quantizePass(M: number, K: number, names = { X: 'X', Xq: 'Xq', xScale: 'xScale' }): Pass {
+  const KW = cdiv(K, 4);
+  return {
+    shader: 'quantize_int8',
+    entryPoint: 'main',
+    label: 'quantize X to int8',
+    workgroupSize: [QUANTIZE_WG, 1, 1],
+    grid: [M, 1, 1],
+    overrides: { QWG: QUANTIZE_WG },
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['K', { type: 'u32', value: K }],
+      ['KW', { type: 'u32', value: KW }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.X, access: 'read' },
+      { binding: 1, tensor: names.Xq, access: 'read_write' },
+      { binding: 2, tensor: names.xScale, access: 'read_write' },
+    ],
+    tiles: [
+      {
+        x: [0, M],
+        y: [0, 1],
+        z: [0, 1],
+        note: `one row of ${K} values`,
+        steps: [
+          { kind: 'load', tensor: names.X, bytes: 4 * K },
+          { kind: 'vector', count: K, op: 'absmax' },
+          { kind: 'load', tensor: names.X, bytes: 4 * K },
+          { kind: 'vector', count: K, op: 'quantize' },
+          { kind: 'store', tensor: names.Xq, bytes: 4 * KW },
+          { kind: 'store', tensor: names.xScale, bytes: 4 },
+        ],
+      },
+    ],
+    workgroupBytes: 4,
+  };
+}
+
+/** Matmul pass over quantized operands; `acc` = raw int32 epilogue (no scale loads). */
+export function int8MatmulPass(
+  p: Omit<Int8Params, 'output'> & { acc: boolean },
+  variant: MatmulInt8Variant,
+  names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' },
+): Pass {
+  const { M, N, K, BM, BN, BKW, TM, TN, acc } = p;
+  const { KW, GW } = int8Dims(p);
+  const tileSteps = (rows: number, cols: number): Step[] => {
+    const kStep = (kw: number): Step[] => [
+      { kind: 'load', tensor: names.Xq, bytes: 4 * rows * kw, shareAxes: ['x'] },
+      { kind: 'load', tensor: names.Wq, bytes: 4 * cols * kw, shareAxes: ['y'] },
+      // dot4 over padded words: 4 int8 MACs per word, padding lanes included.
+      { kind: 'mac', count: rows * cols * 4 * kw, dtype: 'int8' },
+    ];
+    const groupSteps = (gw: number): Step[] =>
+      acc
+        ? kLoop(gw, BKW, kStep)
+        : [
+            { kind: 'load', tensor: names.wScale, bytes: 4 * cols, shareAxes: ['y'] },
+            ...kLoop(gw, BKW, kStep),
+            { kind: 'vector', count: rows * cols, op: 'dequantize group (acc · wScale)' },
+          ];
+    const { full, tail } = splitExtent(KW, GW);
+    const steps: Step[] = [];
+    if (!acc) steps.push({ kind: 'load', tensor: names.xScale, bytes: 4 * rows, shareAxes: ['x'] });
+    if (full > 0) steps.push({ kind: 'loop', count: full, body: groupSteps(GW) });
+    if (tail > 0) steps.push(...groupSteps(tail));
+    if (!acc) steps.push({ kind: 'vector', count: rows * cols, op: 'rescale by xScale' });
+    steps.push({ kind: 'store', tensor: names.Y, bytes: 4 * rows * cols });
+    return steps;
+  };
+  const tiles: TileClass[] = [];
+  for (const ys of axisRanges(M, BM))
+    for (const xs of axisRanges(N, BN)) {
+      tiles.push({
+        x: xs.range,
+        y: ys.range,
+        z: [0, 1],
+        note: `${ys.size}x${xs.size} block of ${names.Y}${ys.size < BM || xs.size < BN ? ' (ragged edge)' : ''}`,
+        steps: tileSteps(ys.size, xs.size),
+      });
+    }
+  return {
+    shader: variant === 'dot4' ? 'matmul_int8_dot4' : 'matmul_int8_unpacked',
+    entryPoint: 'main',
+    label: acc ? 'int8 matmul (int32 accumulators)' : 'int8 matmul + dequantize',
+    workgroupSize: [BN / TN, BM / TM, 1],
+    grid: [cdiv(N, BN), cdiv(M, BM), 1],
+    overrides: { BM, BN, BKW, TM, TN, OUTPUT_ACC: acc },
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['N', { type: 'u32', value: N }],
+      ['K', { type: 'u32', value: K }],
+      ['KW', { type: 'u32', value: KW }],
+      ['GW', { type: 'u32', value: GW }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.Xq, access: 'read' },
+      { binding: 1, tensor: names.Wq, access: 'read' },
+      { binding: 2, tensor: names.xScale, access: 'read' },
+      { binding: 3, tensor: names.wScale, access: 'read' },
+      { binding: 4, tensor: names.Y, access: 'read_write' },
+    ],
+    tiles,
+    workgroupBytes: 4 * (BM * BKW + BN * BKW + BN + BM),
+  };
+}
+
+function planInt8(params: Record<string, number | boolean | string>, variant: string): Plan {
+  checkVariant(matmulInt8, variant);
+  const v = variant as MatmulInt8Variant;
+  const p = params as unknown as Int8Params;
+  const { M, N, K } = p;
+  const { KW, NG } = int8Dims(p);
+  const acc = p.output === 'acc';
+  // In 'acc' mode the quantized activations are outputs too, so tests can check the quantize pass exactly.
+  const quantRole = acc ? 'output' : 'scratch';
+  const out = acc ? 'ACC' : 'Y';
+  return {
+    kernel: 'matmul-int8',
+    variant: v,
+    params: { ...params },
+    tensors: [
+      { name: 'X', dtype: 'f32', shape: [M, K], bytes: 4 * M * K, role: 'input', layout: '[M, K] row-major f32 activations' },
+      { name: 'Wq', dtype: 'i8x4', shape: [N, KW], bytes: 4 * N * KW, role: 'weight', layout: '[N, ceil(K/4)] u32: int8 weights K-major per output column, 4 per word, zero-padded' },
+      { name: 'wScale', dtype: 'f32', shape: p.group === 0 ? [N] : [NG, N], bytes: 4 * NG * N, role: 'weight', layout: p.group === 0 ? '[N] scale per output column' : `[ceil(K/${p.group}), N] scale per group of ${p.group} along K` },
+      { name: 'Xq', dtype: 'i8x4', shape: [M, KW], bytes: 4 * M * KW, role: quantRole, layout: '[M, ceil(K/4)] u32: int8 activations, 4 per word, zero-padded' },
+      { name: 'xScale', dtype: 'f32', shape: [M], bytes: 4 * M, role: quantRole, layout: '[M] scale per row' },
+      acc
+        ? { name: 'ACC', dtype: 'i32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major int32 accumulators Σ_k Xq·Wq' }
+        : { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' },
+    ],
+    passes: [quantizePass(M, K), int8MatmulPass({ ...p, acc }, v, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out })],
+    flops: 2 * M * N * K,
+    ioBytes: 4 * (M * K + N * KW + NG * N + M * N),
+    requiredFeatures: [],
+    requiredLanguageFeatures: v === 'dot4' ? ['packed_4x8_integer_dot_product'] : [],
+  };
+}
+
+export interface Int8Reference {
+  /** Quantized activations, packed [M, KW], and their scales [M] (bit-identical to the GPU's). */
+  Xq: Uint32Array;
+  xScale: Float32Array;
+  /** Σ over all K of Xq·Wq, exact, [M, N]. */
+  acc: Int32Array;
+  /** Y in f64: Σ_g acc_g · wScale[g, n] · xScale[m], [M, N]. */
+  Y: Float64Array;
+  /** Σ_g |acc_g · wScale[g, n]| · |xScale[m]|: the magnitude the f32 epilogue's rounding scales with. */
+  Yabs: Float64Array;
+}
+
+/** CPU reference from X (quantized here exactly as the GPU does) and packed weights. */
+export function int8MatmulRef(X: Float32Array, Wq: Uint32Array, wScale: Float32Array, M: number, N: number, K: number, group: number): Int8Reference {
+  const { q: xq, scale: xScale } = quantizeRows(X, M, K);
+  const wq = unpackColumns(Wq, K, N); // [K, N]
+  const G = group === 0 ? K : group;
+  const NG = groupCount(K, group);
+  const acc = new Int32Array(M * N);
+  const Y = new Float64Array(M * N);
+  const Yabs = new Float64Array(M * N);
+  const accG = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    const total = new Float64Array(N);
+    for (let g = 0; g < NG; g++) {
+      accG.fill(0);
+      for (let k = g * G; k < Math.min(K, (g + 1) * G); k++) {
+        const a = xq[m * K + k];
+        if (a === 0) continue;
+        for (let n = 0; n < N; n++) accG[n] += a * wq[k * N + n];
+      }
+      for (let n = 0; n < N; n++) {
+        total[n] += accG[n];
+        const t = accG[n] * wScale[g * N + n];
+        Y[m * N + n] += t;
+        Yabs[m * N + n] += Math.abs(t);
+      }
+    }
+    for (let n = 0; n < N; n++) {
+      acc[m * N + n] = total[n];
+      Y[m * N + n] *= xScale[m];
+      Yabs[m * N + n] *= Math.abs(xScale[m]);
+    }
+  }
+  return { Xq: packRows(xq, M, K), xScale, acc, Y, Yabs };
+}
+
+/** Relative rounding bound of the f32 epilogue: per group f32(acc)·s (2 roundings) + the group sum + the row scale. */
+export function int8EpilogueRtol(NG: number): number {
+  return 4 * (NG + 2) * 2 ** -24;
+}
+
+/** Weights for the kernel from f32 W [K, N]: quantized on the host (per column or per group). */
+export function quantizeWeights(W: Float32Array, K: number, N: number, group: number): { Wq: Uint32Array; wScale: Float32Array } {
+  const { q, scale } = quantizeColumns(W, K, N, group);
+  return { Wq: packColumns(q, K, N), wScale: scale };
+}
+
+function checkFinite(name: string, a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) throw new KernelInputError(`${name}[${i}] is ${a[i]}; the int8 matmul needs finite values (a row's scale comes from its max |value|)`);
+  }
+}
+
+function checkLength(name: string, a: ArrayLike<number> | undefined, want: number, what: string): void {
+  if (!a) throw new KernelInputError(`missing tensor ${name} (${what})`);
+  if (a.length !== want) throw new KernelInputError(`${name} has ${a.length} elements, expected ${want} (${what})`);
+}
+
+export const matmulInt8: KernelDef = {
+  name: 'matmul-int8',
+  title: 'int8 matmul (quantize + dot4)',
+  description:
+    'Y[M, N] ≈ X[M, K] · W[K, N] with symmetric int8 quantization (llama2.c runq.c). Pass 1 (quantize_int8) quantizes each row ' +
+    'of X on the GPU: scale = max|x|·f32(1/127), q = round-half-even(x · inv) with inv = 127/max|x| truncated to 24 bits by ' +
+    'integer division (no float division, so the CPU reference reproduces it bit for bit; q never reaches -128), packed four ' +
+    'per u32 into Xq [M, ceil(K/4)]. Pass 2 is tiled like the f32 matmul: a workgroup owns a BM×BN block, stages BKW packed ' +
+    'words of Xq and of the weights Wq [N, ceil(K/4)] (K-major per output column) in workgroup memory, and each invocation ' +
+    'accumulates a TM×TN register tile in int32 (dot4: dot4I8Packed, needs packed_4x8_integer_dot_product; unpacked: shifts ' +
+    'and sign extension). Weight scales are per column (group 0) or per group of `group` values along K, a multiple of 4·BKW ' +
+    'so a group holds whole K steps; the int32 tile is rescaled at each group end. Epilogue: Y = Σ_g acc_g·wScale[g, n] · ' +
+    "xScale[m] in f32, or with output 'acc' the raw int32 accumulators (compared exactly). K is zero-padded to a multiple of 4.",
+  variants: MATMUL_INT8_VARIANTS,
+  defaultVariant: 'dot4',
+  baselineVariant: 'unpacked',
+  params: PARAMS,
+  userInputs: [
+    { name: 'X', dtype: 'float32', shape: '[M, K]', doc: 'activations (finite); quantized per row on the GPU' },
+    { name: 'W', dtype: 'float32', shape: '[K, N]', doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)' },
+    { name: 'Wq', dtype: 'int8', shape: '[K, N]', doc: 'already-quantized weights (-128 allowed), instead of W' },
+    { name: 'wScale', dtype: 'float32', shape: '[N] (group 0) or [ceil(K/group), N]', doc: 'scales of Wq: W ≈ Wq · wScale' },
+  ],
+  validate,
+  plan: planInt8,
+  makeInputs(plan, seed) {
+    const { M, N, K, group } = plan.params as unknown as Int8Params;
+    const X = randomF32(M * K, seed);
+    const W = randomF32(K * N, seed + 1);
+    return { X, ...quantizeWeights(W, K, N, group) };
+  },
+  fromUser(plan, user) {
+    const { M, N, K, group } = plan.params as unknown as Int8Params;
+    const NG = groupCount(K, group);
+    const X = user.X as Float32Array | undefined;
+    checkLength('X', X, M * K, `float32 [M, K] = [${M}, ${K}]`);
+    if (!(X instanceof Float32Array)) throw new KernelInputError('X must be float32');
+    checkFinite('X', X);
+    if (user.W) {
+      if (user.Wq || user.wScale) throw new KernelInputError('give either W (float32 [K, N]) or Wq (int8 [K, N]) with wScale, not both');
+      if (!(user.W instanceof Float32Array)) throw new KernelInputError('W must be float32 [K, N]');
+      checkLength('W', user.W, K * N, `float32 [K, N] = [${K}, ${N}]`);
+      checkFinite('W', user.W);
+      return { X, ...quantizeWeights(user.W, K, N, group) };
+    }
+    if (!user.Wq) throw new KernelInputError(`missing weights: give W (float32 [${K}, ${N}]) or Wq (int8 [${K}, ${N}]) with wScale`);
+    if (!(user.Wq instanceof Int8Array)) throw new KernelInputError(`Wq must be int8 [K, N] = [${K}, ${N}]`);
+    checkLength('Wq', user.Wq, K * N, `int8 [K, N] = [${K}, ${N}]`);
+    const wScale = user.wScale;
+    if (!(wScale instanceof Float32Array)) throw new KernelInputError(`wScale must be float32 ${group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`}`);
+    checkLength('wScale', wScale, NG * N, group === 0 ? `float32 [N] = [${N}]` : `float32 [ceil(K/group), N] = [${NG}, ${N}]`);
+    checkFinite('wScale', wScale);
+    return { X, Wq: packColumns(user.Wq, K, N), wScale };
+  },
+  reference(plan, inputs): Tensors {
+    const { M, N, K, group, output } = plan.params as unknown as Int8Params;
+    const r = int8MatmulRef(inputs.X as Float32Array, inputs.Wq as Uint32Array, inputs.wScale as Float32Array, M, N, K, group);
+    if (output === 'acc') return { ACC: r.acc, Xq: r.Xq, xScale: r.xScale };
+    return { Y: Float32Array.from(r.Y) };
+  },
+  tolerance(plan, output) {
+    if (output !== 'Y') return 'exact';
+    const { K, group } = plan.params as unknown as Int8Params;
+    // The int32 accumulators are exact, so only the f32 epilogue rounds: per element at most
+    // int8EpilogueRtol(NG)·Σ_g|acc_g·wScale|·|xScale|. With makeInputs' |x|, |w| < 1 that sum is below
+    // K·(1 + 1/127)^2, which bounds the atol; the test with extreme values checks the per-element bound instead.
+    const NG = groupCount(K, group);
+    return { atol: int8EpilogueRtol(NG) * K * 1.02, rtol: int8EpilogueRtol(NG) };
+  },
+};
+
+/** Unpacks the kernel's i8x4 tensors for display / .npy output. */
+export function unpackForUser(plan: Plan, t: Tensors): Tensors {
+  const { M, N, K } = plan.params as unknown as Int8Params;
+  const out: Tensors = { ...t };
+  if (t.Xq) out.Xq = unpackRows(t.Xq as Uint32Array, M, K);
+  if (t.Wq) out.Wq = unpackColumns(t.Wq as Uint32Array, K, N);
+  return out;
+}
