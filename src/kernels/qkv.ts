@@ -1,0 +1,439 @@
+// QKV projection [Q | K | V] = X · [Wq | Wk | Wv] (+ bias), grouped-query attention, head-major outputs.
+// Variants: "fused" (one pass, qkv_fused.wgsl), "unfused" (three tiled matmuls into row-major
+// scratch, then qkv_bias_headmajor per projection: the baseline), "fused-w8" (int8 weights with
+// per-output-column scales, f32 activations, dequantized in-kernel: qkv_fused_w8.wgsl).
+//
+// Contract read by the attention kernels: X [M, D] row-major f32; W [D, N] row-major f32 with
+// N = (Hq + 2·Hkv)·dh and columns [Wq (Hq·dh) | Wk (Hkv·dh) | Wv (Hkv·dh)]; bias [N];
+// outputs Q [Hq, M, dh], K [Hkv, M, dh], V [Hkv, M, dh], head-major f32.
+//
+// X traffic, honestly: the fused kernel reads the X block [BM, BK] once per K step for all the
+// q, k and v columns of its BN-wide tile, so X is read once per BN columns of [q | k | v]:
+// 4·M·D·ceil(N/BN) bytes. The unfused path reads it once per BN columns of each projection:
+// 4·M·D·(ceil(Nq/BN) + 2·ceil(Nkv/BN)). That is 3x when one tile spans all of q|k|v (N ≤ BN:
+// small models, narrow tiles' worth of heads) and tends to 1x (plus the unfused ragged tiles and
+// its scratch round trip) when N is many tiles wide.
+
+import {
+  type KernelDef,
+  type ParamDoc,
+  type Tensors,
+  KernelInputError,
+  checkVariant,
+  randomF32,
+  validateByDocs,
+} from './kernel.ts';
+import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
+import { checkMatmulTiles, matmulPass, type MatmulTiles } from './matmul.ts';
+
+export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8'] as const;
+export type QkvVariant = (typeof QKV_VARIANTS)[number];
+
+const MAX_DIM = 1 << 16;
+/** Head dims: any multiple of 4 in [4, 256] (32, 64, 128 included), so attention can read vec4 rows. */
+export const QKV_MAX_HEAD_DIM = 256;
+/** Workgroup width of the unfused epilogue (qkv_bias_headmajor). */
+const EPILOGUE_WG = 64;
+/** Bound in place of the bias when bias = false: the shaders declare the binding but never read it. */
+const NO_BIAS = 'biasUnused';
+
+const PARAMS: readonly ParamDoc[] = [
+  { name: 'M', doc: 'tokens (rows of X)', default: 128, allowed: [1, MAX_DIM] },
+  { name: 'D', doc: 'model dimension (columns of X, rows of W)', default: 512, allowed: [1, MAX_DIM] },
+  { name: 'Hq', doc: 'query heads (a multiple of Hkv)', default: 8, allowed: [1, 256] },
+  { name: 'Hkv', doc: 'key/value heads (grouped-query attention: Hq/Hkv query heads share one)', default: 2, allowed: [1, 256] },
+  { name: 'dh', doc: 'head dimension: a multiple of 4 in [4, 256], e.g. 32, 64, 128', default: 64, allowed: [4, QKV_MAX_HEAD_DIM] },
+  { name: 'bias', doc: 'add a bias [(Hq + 2·Hkv)·dh] (Qwen-style) or not (Llama-style)', default: false },
+  { name: 'BM', doc: 'tokens per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
+  { name: 'BN', doc: 'columns of [q | k | v] per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
+  { name: 'BK', doc: 'D step held in workgroup memory (4 to 64)', default: 16, allowed: [4, 64] },
+  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+];
+
+/** The problem's dimensions, derived once. */
+export interface QkvDims {
+  M: number;
+  D: number;
+  Hq: number;
+  Hkv: number;
+  dh: number;
+  bias: boolean;
+  /** Hq·dh */
+  Nq: number;
+  /** Hkv·dh */
+  Nkv: number;
+  /** Nq + 2·Nkv: columns of W */
+  N: number;
+  /** ceil(D / 4): u32 words per packed int8 weight row */
+  Dw: number;
+}
+
+/** Checks what the generic range checks cannot: GQA grouping and the head dim. */
+export function qkvDims(params: Record<string, number | boolean | string>): QkvDims {
+  const { M, D, Hq, Hkv, dh } = params as Record<string, number>;
+  for (const [k, v] of Object.entries({ M, D, Hq, Hkv, dh })) {
+    if (!Number.isInteger(v) || v < 1) throw new KernelInputError(`qkv: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  if (Hq % Hkv !== 0) {
+    throw new KernelInputError(`qkv: Hq (${Hq}) must be a multiple of Hkv (${Hkv}); each of the Hkv key/value heads serves Hq/Hkv query heads`);
+  }
+  if (dh % 4 !== 0 || dh > QKV_MAX_HEAD_DIM) {
+    throw new KernelInputError(`qkv: head dim dh must be a multiple of 4 in [4, ${QKV_MAX_HEAD_DIM}] (e.g. 32, 64, 128), got ${dh}`);
+  }
+  const Nq = Hq * dh;
+  const Nkv = Hkv * dh;
+  return { M, D, Hq, Hkv, dh, bias: params.bias === true, Nq, Nkv, N: Nq + 2 * Nkv, Dw: cdiv(D, 4) };
+}
+
+// ---- plans --------------------------------------------------------------------------------------
+
+/** Consecutive column tiles of [q | k | v] with the same split into q, k and v columns. */
+export interface ColumnRun {
+  range: [number, number];
+  q: number;
+  k: number;
+  v: number;
+}
+
+/** Groups the ceil(N/BN) column tiles into runs (all-q, straddling, all-k, ..., ragged last). */
+export function columnRuns(d: QkvDims, BN: number): ColumnRun[] {
+  const runs: ColumnRun[] = [];
+  const kEnd = d.Nq + d.Nkv;
+  for (let j = 0; j < cdiv(d.N, BN); j++) {
+    const lo = j * BN;
+    const hi = Math.min(d.N, lo + BN);
+    const q = Math.max(0, Math.min(hi, d.Nq) - lo);
+    const k = Math.max(0, Math.min(hi, kEnd) - Math.max(lo, d.Nq));
+    const v = Math.max(0, hi - Math.max(lo, kEnd));
+    const last = runs[runs.length - 1];
+    if (last && last.q === q && last.k === k && last.v === v) last.range[1] = j + 1;
+    else runs.push({ range: [j, j + 1], q, k, v });
+  }
+  return runs;
+}
+
+function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
+  checkMatmulTiles(tiles);
+  const { BM, BN, BK, TM, TN } = tiles;
+  const biasName = d.bias ? 'bias' : NO_BIAS;
+  const classes: TileClass[] = [];
+  for (const ys of axisRanges(d.M, BM))
+    for (const run of columnRuns(d, BN)) {
+      const rows = ys.size;
+      const cols = run.q + run.k + run.v;
+      const steps: Step[] = [];
+      if (w8) steps.push({ kind: 'load', tensor: 'Wscale', bytes: 4 * cols, shareAxes: ['y'] });
+      if (d.bias) steps.push({ kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] });
+      steps.push(
+        ...kLoop(d.D, BK, (kb) => {
+          const words = cdiv(kb, 4); // BK is a multiple of 4, so every step but the tail starts a word
+          return [
+            // One X block serves the q, k and v columns of this tile.
+            { kind: 'load', tensor: 'X', bytes: 4 * rows * kb, shareAxes: ['x'] },
+            w8
+              ? { kind: 'load', tensor: 'W8', bytes: 4 * words * cols, shareAxes: ['y'] }
+              : { kind: 'load', tensor: 'W', bytes: 4 * kb * cols, shareAxes: ['y'] },
+            ...(w8 ? [{ kind: 'vector', count: 4 * words * cols, op: 'int8-unpack' } as Step] : []),
+            { kind: 'mac', count: rows * cols * kb, dtype: 'f32' },
+          ];
+        }),
+      );
+      if (w8) steps.push({ kind: 'vector', count: rows * cols, op: 'dequant-scale' });
+      if (d.bias) steps.push({ kind: 'vector', count: rows * cols, op: 'bias-add' });
+      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
+      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
+      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      const parts = [['q', run.q], ['k', run.k], ['v', run.v]].filter(([, n]) => (n as number) > 0).map(([t, n]) => `${n} ${t}`);
+      classes.push({
+        x: run.range,
+        y: ys.range,
+        z: [0, 1],
+        note: `${rows} tokens x ${cols} columns (${parts.join(' + ')})${rows < BM || cols < BN ? ' (ragged edge)' : ''}`,
+        steps,
+      });
+    }
+  const bindings: Pass['bindings'] = [
+    { binding: 0, tensor: 'X', access: 'read' },
+    { binding: 1, tensor: w8 ? 'W8' : 'W', access: 'read' },
+    { binding: 2, tensor: biasName, access: 'read' },
+    { binding: 3, tensor: 'Q', access: 'read_write' },
+    { binding: 4, tensor: 'K', access: 'read_write' },
+    { binding: 5, tensor: 'V', access: 'read_write' },
+  ];
+  if (w8) bindings.push({ binding: 6, tensor: 'Wscale', access: 'read' });
+  return {
+    shader: w8 ? 'qkv_fused_w8' : 'qkv_fused',
+    entryPoint: 'main',
+    label: w8 ? 'fused QKV (int8 weights)' : 'fused QKV',
+    workgroupSize: [BN / TN, BM / TM, 1],
+    grid: [cdiv(d.N, BN), cdiv(d.M, BM), 1],
+    overrides: { BM, BN, BK, TM, TN, HAS_BIAS: d.bias },
+    uniforms: [
+      ['M', { type: 'u32', value: d.M }],
+      ['D', { type: 'u32', value: d.D }],
+      ['N', { type: 'u32', value: d.N }],
+      ['Nq', { type: 'u32', value: d.Nq }],
+      ['Nkv', { type: 'u32', value: d.Nkv }],
+      ['dh', { type: 'u32', value: d.dh }],
+    ],
+    bindings,
+    tiles: classes,
+    // Xs [BM, BK] + Ws [BK, BN] + bias block [BN] (+ scale block [BN]); the shader declares them all.
+    workgroupBytes: 4 * (BM * BK + BK * BN + BN + (w8 ? BN : 0)),
+  };
+}
+
+/** The unfused path's epilogue for one projection: add its bias slice, scatter [M, H·dh] to [H, M, dh]. */
+function epiloguePass(d: QkvDims, src: string, dst: string, heads: number, biasOffset: number): Pass {
+  const cols = heads * d.dh;
+  const classes: TileClass[] = axisRanges(cols, EPILOGUE_WG).map((xs) => ({
+    x: xs.range,
+    y: [0, d.M],
+    z: [0, 1],
+    note: `${xs.size} columns of one token${xs.size < EPILOGUE_WG ? ' (ragged edge)' : ''}`,
+    steps: [
+      { kind: 'load', tensor: src, bytes: 4 * xs.size },
+      ...(d.bias
+        ? [
+            { kind: 'load', tensor: 'bias', bytes: 4 * xs.size, shareAxes: ['y'] } as Step,
+            { kind: 'vector', count: xs.size, op: 'bias-add' } as Step,
+          ]
+        : []),
+      { kind: 'store', tensor: dst, bytes: 4 * xs.size },
+    ],
+  }));
+  return {
+    shader: 'qkv_bias_headmajor',
+    entryPoint: 'main',
+    label: `${dst}: ${d.bias ? 'bias + ' : ''}head-major scatter`,
+    workgroupSize: [EPILOGUE_WG, 1, 1],
+    grid: [cdiv(cols, EPILOGUE_WG), d.M, 1],
+    overrides: { WG: EPILOGUE_WG, HAS_BIAS: d.bias },
+    uniforms: [
+      ['M', { type: 'u32', value: d.M }],
+      ['cols', { type: 'u32', value: cols }],
+      ['dh', { type: 'u32', value: d.dh }],
+      ['biasOffset', { type: 'u32', value: biasOffset }],
+    ],
+    bindings: [
+      { binding: 0, tensor: src, access: 'read' },
+      { binding: 1, tensor: d.bias ? 'bias' : NO_BIAS, access: 'read' },
+      { binding: 2, tensor: dst, access: 'read_write' },
+    ],
+    tiles: classes,
+    workgroupBytes: 0,
+  };
+}
+
+function f32Tensor(name: string, shape: number[], role: TensorSpec['role'], layout: string): TensorSpec {
+  return { name, dtype: 'f32', shape, bytes: 4 * shape.reduce((a, b) => a * b, 1), role, layout };
+}
+
+function planQkv(params: Record<string, number | boolean | string>, variant: string): Plan {
+  checkVariant(qkv, variant);
+  const v = variant as QkvVariant;
+  const d = qkvDims(params);
+  const tiles = params as unknown as MatmulTiles;
+  const { M, D, Hq, Hkv, dh, N, Nq, Nkv } = d;
+  const tensors: TensorSpec[] = [f32Tensor('X', [M, D], 'input', '[M, D] row-major')];
+  if (v === 'fused') {
+    tensors.push(f32Tensor('W', [D, N], 'weight', '[D, (Hq+2Hkv)·dh] row-major, columns [Wq | Wk | Wv]'));
+  } else if (v === 'unfused') {
+    tensors.push(f32Tensor('Wq', [D, Nq], 'weight', '[D, Hq·dh] row-major (columns 0..Hq·dh of W)'));
+    tensors.push(f32Tensor('Wk', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the next Hkv·dh columns of W)'));
+    tensors.push(f32Tensor('Wv', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the last Hkv·dh columns of W)'));
+  } else {
+    tensors.push({
+      name: 'W8', dtype: 'i8x4', shape: [N, d.Dw], bytes: 4 * N * d.Dw, role: 'weight',
+      layout: '[(Hq+2Hkv)·dh, ceil(D/4)] u32: row n = column n of W as int8, 4 per word along D, little-endian, zero-padded',
+    });
+    tensors.push(f32Tensor('Wscale', [N], 'weight', '[(Hq+2Hkv)·dh] per-column scales: W[d, n] = W8[n, d]·Wscale[n]'));
+  }
+  if (d.bias) tensors.push(f32Tensor('bias', [N], 'weight', '[(Hq+2Hkv)·dh], [q | k | v]'));
+  else tensors.push(f32Tensor(NO_BIAS, [1], 'scratch', 'placeholder bound where bias = false; never read'));
+  if (v === 'unfused') {
+    tensors.push(f32Tensor('Qrm', [M, Nq], 'scratch', '[M, Hq·dh] row-major, X·Wq before bias and scatter'));
+    tensors.push(f32Tensor('Krm', [M, Nkv], 'scratch', '[M, Hkv·dh] row-major, X·Wk'));
+    tensors.push(f32Tensor('Vrm', [M, Nkv], 'scratch', '[M, Hkv·dh] row-major, X·Wv'));
+  }
+  tensors.push(f32Tensor('Q', [Hq, M, dh], 'output', '[Hq, M, dh] head-major'));
+  tensors.push(f32Tensor('K', [Hkv, M, dh], 'output', '[Hkv, M, dh] head-major'));
+  tensors.push(f32Tensor('V', [Hkv, M, dh], 'output', '[Hkv, M, dh] head-major'));
+
+  let passes: Pass[];
+  if (v === 'unfused') {
+    checkMatmulTiles(tiles);
+    passes = [
+      matmulPass(M, Nq, D, 'tiled', tiles, { A: 'X', B: 'Wq', C: 'Qrm' }, 'Q = X·Wq (row-major scratch)'),
+      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wk', C: 'Krm' }, 'K = X·Wk (row-major scratch)'),
+      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wv', C: 'Vrm' }, 'V = X·Wv (row-major scratch)'),
+      epiloguePass(d, 'Qrm', 'Q', Hq, 0),
+      epiloguePass(d, 'Krm', 'K', Hkv, Nq),
+      epiloguePass(d, 'Vrm', 'V', Hkv, Nq + Nkv),
+    ];
+  } else {
+    passes = [fusedPass(d, tiles, v === 'fused-w8')];
+  }
+  const weightBytes = v === 'fused-w8' ? 4 * N * d.Dw + 4 * N : 4 * D * N;
+  return {
+    kernel: 'qkv',
+    variant: v,
+    params: { ...params },
+    tensors,
+    passes,
+    flops: 2 * M * D * N,
+    ioBytes: 4 * M * D + weightBytes + (d.bias ? 4 * N : 0) + 4 * M * N,
+    requiredFeatures: [],
+    requiredLanguageFeatures: [],
+  };
+}
+
+// ---- int8 weights ---------------------------------------------------------------------------------
+
+/**
+ * Symmetric per-output-column int8 quantization of W [D, N] (row-major): scale[n] = max|W[:, n]| / 127,
+ * q = round(W / scale) in [-127, 127]; packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
+ */
+export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { W8: Uint32Array; Wscale: Float32Array } {
+  const Dw = cdiv(D, 4);
+  const W8 = new Uint32Array(N * Dw);
+  const Wscale = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let amax = 0;
+    for (let k = 0; k < D; k++) amax = Math.max(amax, Math.abs(W[k * N + n]));
+    const s = amax > 0 ? Math.fround(amax / 127) : 1;
+    Wscale[n] = s;
+    const q = new Int8Array(D);
+    for (let k = 0; k < D; k++) q[k] = Math.max(-127, Math.min(127, Math.round(W[k * N + n] / s)));
+    packInt8Row(q, W8, n * Dw);
+  }
+  return { W8, Wscale };
+}
+
+/** Packs int8 values into u32 words at `out[offset..]`: byte j of word w holds q[4w + j]. */
+export function packInt8Row(q: Int8Array, out: Uint32Array, offset: number): void {
+  for (let k = 0; k < q.length; k++) {
+    const w = offset + (k >> 2);
+    out[w] = (out[w] | ((q[k] & 0xff) << (8 * (k & 3)))) >>> 0;
+  }
+}
+
+/** int8 value at (column n, depth k) of packed W8 [N, Dw]. */
+export function unpackInt8(W8: Uint32Array, Dw: number, n: number, k: number): number {
+  return ((W8[n * Dw + (k >> 2)] >>> (8 * (k & 3))) << 24) >> 24;
+}
+
+// ---- CPU reference ----------------------------------------------------------------------------------
+
+/** The variant's inputs as the logical f64 weights W [D, N] (int8 weights dequantized exactly). */
+function logicalWeights(d: QkvDims, variant: QkvVariant, inputs: Tensors): Float64Array {
+  const { D, N, Nq, Nkv } = d;
+  const W = new Float64Array(D * N);
+  if (variant === 'fused') {
+    W.set(inputs.W as Float32Array);
+  } else if (variant === 'unfused') {
+    const parts: Array<[Float32Array, number, number]> = [
+      [inputs.Wq as Float32Array, 0, Nq],
+      [inputs.Wk as Float32Array, Nq, Nkv],
+      [inputs.Wv as Float32Array, Nq + Nkv, Nkv],
+    ];
+    for (const [src, off, w] of parts) for (let k = 0; k < D; k++) for (let j = 0; j < w; j++) W[k * N + off + j] = src[k * w + j];
+  } else {
+    const W8 = inputs.W8 as Uint32Array;
+    const s = inputs.Wscale as Float32Array;
+    for (let n = 0; n < N; n++) for (let k = 0; k < D; k++) W[k * N + n] = unpackInt8(W8, d.Dw, n, k) * s[n];
+  }
+  return W;
+}
+
+/** Q, K, V (head-major) = X · W (+ bias) with f64 accumulation. */
+export function qkvRef(d: QkvDims, X: Float32Array, W: Float64Array, bias: Float32Array | null): { Q: Float32Array; K: Float32Array; V: Float32Array } {
+  const { M, D, N, Nq, Nkv, dh } = d;
+  const Q = new Float32Array(Nq * M);
+  const K = new Float32Array(Nkv * M);
+  const V = new Float32Array(Nkv * M);
+  const row = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) row[n] = bias ? bias[n] : 0;
+    for (let k = 0; k < D; k++) {
+      const x = X[m * D + k];
+      const off = k * N;
+      for (let n = 0; n < N; n++) row[n] += x * W[off + n];
+    }
+    for (let n = 0; n < N; n++) {
+      const [dst, c] = n < Nq ? [Q, n] : n < Nq + Nkv ? [K, n - Nq] : [V, n - Nq - Nkv];
+      dst[(Math.floor(c / dh) * M + m) * dh + (c % dh)] = row[n];
+    }
+  }
+  return { Q, K, V };
+}
+
+/** User tensors (X, W [D, N], bias) -> the variant's input buffers. */
+function toKernelInputs(plan: Plan, user: Tensors): Tensors {
+  const d = qkvDims(plan.params);
+  const X = user.X as Float32Array;
+  const W = user.W as Float32Array;
+  const out: Tensors = { X };
+  if (d.bias) out.bias = user.bias;
+  if (plan.variant === 'fused') {
+    out.W = W;
+  } else if (plan.variant === 'unfused') {
+    const cols = (off: number, w: number) => {
+      const a = new Float32Array(d.D * w);
+      for (let k = 0; k < d.D; k++) a.set(W.subarray(k * d.N + off, k * d.N + off + w), k * w);
+      return a;
+    };
+    out.Wq = cols(0, d.Nq);
+    out.Wk = cols(d.Nq, d.Nkv);
+    out.Wv = cols(d.Nq + d.Nkv, d.Nkv);
+  } else {
+    Object.assign(out, quantizeQkvWeights(W, d.D, d.N));
+  }
+  return out;
+}
+
+export const qkv: KernelDef = {
+  name: 'qkv',
+  title: 'QKV projection (GQA, head-major)',
+  description:
+    '[Q | K | V] = X[M, D] · [Wq | Wk | Wv] (+ bias) with Hq query heads and Hkv key/value heads of dimension dh; ' +
+    'outputs head-major Q [Hq, M, dh], K and V [Hkv, M, dh]. fused: one pass, a workgroup owns BM tokens x BN ' +
+    'columns of [q | k | v] (straddling q/k/v boundaries where it falls), reads each X block once for all three and ' +
+    'scatters to head-major in its epilogue. unfused: three tiled matmuls into row-major scratch, then a bias + ' +
+    'head-major scatter pass per projection. fused-w8: the fused kernel with int8 weights (per-column scales, f32 ' +
+    'activations, dequantized in-kernel without dot4).',
+  variants: QKV_VARIANTS,
+  defaultVariant: 'fused',
+  baselineVariant: 'unfused',
+  params: PARAMS,
+  userInputs: [
+    { name: 'X', dtype: 'float32', shape: '[M, D]', doc: 'token activations' },
+    { name: 'W', dtype: 'float32', shape: '[D, (Hq+2Hkv)·dh]', doc: 'columns [Wq | Wk | Wv] (fused-w8 quantizes it per column)' },
+    { name: 'bias', dtype: 'float32', shape: '[(Hq+2Hkv)·dh]', doc: 'only when bias = true' },
+  ],
+  validate(raw) {
+    const params = validateByDocs(raw, PARAMS, 'qkv');
+    qkvDims(params);
+    return params;
+  },
+  plan: planQkv,
+  makeInputs(plan, seed) {
+    const d = qkvDims(plan.params);
+    const user: Tensors = { X: randomF32(d.M * d.D, seed), W: randomF32(d.D * d.N, seed + 1) };
+    if (d.bias) user.bias = randomF32(d.N, seed + 2);
+    return toKernelInputs(plan, user);
+  },
+  fromUser: toKernelInputs,
+  reference(plan, inputs) {
+    const d = qkvDims(plan.params);
+    const W = logicalWeights(d, plan.variant as QkvVariant, inputs);
+    return qkvRef(d, inputs.X as Float32Array, W, d.bias ? (inputs.bias as Float32Array) : null);
+  },
+  tolerance(plan) {
+    const D = plan.params.D as number;
+    // As matmul: f32 accumulation error ~ sqrt(D)·eps·|x||w| with inputs in [-1, 1). fused-w8 sums
+    // x·q (|q| ≤ 127) in f32 and rescales once by ~max|w|/127, so its error is of the same order.
+    return { atol: 1e-5 * Math.sqrt(D), rtol: 1e-5 };
+  },
+};

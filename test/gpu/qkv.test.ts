@@ -1,0 +1,181 @@
+// QKV projection on real WebGPU (Dawn in Node; SwiftShader on CI): fused, unfused and fused-w8
+// against f64 CPU references, instrumented traffic against the plan, the plan's X traffic against a
+// hand-written closed form, and the errors for bad problems.
+import { describe, it, expect } from 'vitest';
+import { qkv, packInt8Row } from '../../src/kernels/qkv.ts';
+import { KernelInputError } from '../../src/kernels/kernel.ts';
+import { planTotals } from '../../src/kernels/plan.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+import { runPlanOnce } from '../../src/gpu/runner.ts';
+import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
+
+// Small tiles keep SwiftShader fast and make the shapes below ragged in interesting ways:
+// 8x8 = 64 invocations, each a 2x2 register tile.
+const T = { BM: 16, BN: 16, BK: 8, TM: 2, TN: 2 };
+
+const cases = [
+  { M: 1, D: 64, Hq: 4, Hkv: 1, dh: 8, bias: true, note: 'one token (decode); GQA 4; a tile straddles k|v' },
+  { M: 7, D: 17, Hq: 2, Hkv: 2, dh: 4, bias: false, note: 'odd M and D; MHA (ratio 1); a tile straddles q|k' },
+  { M: 33, D: 100, Hq: 8, Hkv: 1, dh: 4, bias: true, note: 'GQA 8; M = 2 tiles + 1; D not a multiple of BK; ragged k|v tile' },
+  { M: 16, D: 8, Hq: 2, Hkv: 1, dh: 4, bias: false, note: 'exactly one tile: M = BM, D = BK, N = BN' },
+  { M: 17, D: 9, Hq: 3, Hkv: 1, dh: 4, bias: true, note: 'tile + 1 in M and D; N = BN + 4 (N is a multiple of dh, itself of 4)' },
+  { M: 7, D: 17, Hq: 8, Hkv: 1, dh: 64, bias: true, note: 'dh = 64, GQA 8: several whole tiles per head' },
+  { M: 33, D: 100, Hq: 4, Hkv: 4, dh: 32, bias: false, note: 'dh = 32, MHA, odd sizes, wider D' },
+];
+
+const variants = ['fused', 'unfused', 'fused-w8'] as const;
+
+describe('qkv matches the CPU reference (f64 accumulation)', () => {
+  for (const variant of variants) {
+    for (const c of cases) {
+      const { note, ...shape } = c;
+      it(`${variant} ${JSON.stringify(shape)}: ${note}`, async () => {
+        const plan = qkv.plan(qkv.validate({ ...shape, ...T }), variant);
+        await expectMatchesReference(qkv, plan);
+      });
+    }
+  }
+  it('default tiles (64x64, BK 16, 4x4 register tile), dh = 128', async () => {
+    for (const variant of variants) {
+      const plan = qkv.plan(qkv.validate({ M: 33, D: 17, Hq: 4, Hkv: 1, dh: 128, bias: true }), variant);
+      await expectMatchesReference(qkv, plan);
+    }
+  });
+});
+
+describe('fused and unfused give the same head-major Q, K, V from the same logical W', () => {
+  it('GQA 4 with bias, ragged everywhere', async () => {
+    const ctx = await gpu();
+    const p = qkv.validate({ M: 33, D: 17, Hq: 4, Hkv: 1, dh: 8, bias: true, ...T });
+    const fused = qkv.plan(p, 'fused');
+    const unfused = qkv.plan(p, 'unfused');
+    // Both variants' inputs come from the same user tensors (seeded), so the outputs must agree.
+    const a = await runPlanOnce(ctx, fused, qkv.makeInputs(fused, 5));
+    const b = await runPlanOnce(ctx, unfused, qkv.makeInputs(unfused, 5));
+    for (const name of ['Q', 'K', 'V']) {
+      const cmp = compareArrays(name, a.outputs[name], b.outputs[name], qkv.tolerance(fused, name), fused.tensors.find((t) => t.name === name)!.shape);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    }
+  });
+});
+
+describe('fused-w8: int8 extremes and D not a multiple of 4', () => {
+  it('weights in {-128, 127, random}, D = 17 (zero-padded last word), GQA 8', async () => {
+    const ctx = await gpu();
+    const p = qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 1, dh: 4, bias: true, ...T });
+    const plan = qkv.plan(p, 'fused-w8');
+    const { M, D } = { M: 7, D: 17 };
+    const N = (8 + 2) * 4;
+    const Dw = Math.ceil(D / 4);
+    // int8 weights chosen here, not by the quantizer under test: extremes in every column.
+    const q: Int8Array[] = [];
+    let s = 12345;
+    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
+    for (let n = 0; n < N; n++) {
+      const col = new Int8Array(D);
+      for (let k = 0; k < D; k++) col[k] = (next() % 256) - 128;
+      col[n % D] = -128;
+      col[(n + 5) % D] = 127;
+      q.push(col);
+    }
+    const W8 = new Uint32Array(N * Dw);
+    q.forEach((col, n) => packInt8Row(col, W8, n * Dw));
+    const Wscale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
+    const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
+    const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
+    const res = await runPlanOnce(ctx, plan, { X, W8, Wscale, bias });
+    // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
+    const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let acc = bias[n];
+        for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * Wscale[n];
+        const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
+        want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
+      }
+    // |x·q·s| ≤ 127·0.007 < 1 per term, as with the generated inputs: the stated kernel tolerance applies.
+    for (const name of ['Q', 'K', 'V']) {
+      const cmp = compareArrays(name, res.outputs[name], want[name], qkv.tolerance(plan, name));
+      expect(cmp.ok, cmp.summary).toBe(true);
+    }
+  });
+});
+
+describe('qkv: instrumented traffic equals the plan, per workgroup', () => {
+  const ragged = [
+    { M: 33, D: 17, Hq: 4, Hkv: 1, dh: 8, bias: true },
+    { M: 7, D: 100, Hq: 2, Hkv: 2, dh: 4, bias: false },
+    { M: 17, D: 9, Hq: 8, Hkv: 1, dh: 4, bias: true },
+  ];
+  for (const variant of variants) {
+    for (const shape of ragged) {
+      it(`${variant} ${JSON.stringify(shape)}`, async () => {
+        const plan = qkv.plan(qkv.validate({ ...shape, ...T }), variant);
+        await expectTrafficMatchesPlan(qkv, plan);
+      });
+    }
+  }
+});
+
+describe('qkv plan: X traffic in closed form (by hand, not from the plan code)', () => {
+  const xBytes = (variant: string, p: Record<string, number | boolean>) =>
+    planTotals(qkv.plan(qkv.validate(p), variant)).loadByTensor.X;
+
+  it('one BN-wide tile spans all of q|k|v: unfused reads X exactly 3x as much as fused', () => {
+    // M = 33, D = 100, N = (4 + 2)·8 = 48 ≤ BN = 64. Fused: one column tile reads each X row once:
+    // 4·33·100 = 13200 bytes. Unfused: the Q, K and V matmuls each read X once: 39600.
+    const p = { M: 33, D: 100, Hq: 4, Hkv: 1, dh: 8, bias: false, BM: 16, BN: 64, BK: 8, TM: 2, TN: 4 };
+    expect(xBytes('fused', p)).toBe(13200);
+    expect(xBytes('fused-w8', p)).toBe(13200);
+    expect(xBytes('unfused', p)).toBe(39600);
+    expect(xBytes('unfused', p)).toBe(3 * xBytes('fused', p));
+  });
+
+  it('N many tiles wide: X is read once per column tile in both paths (ratio 12/10, not 3)', () => {
+    // M = 7, D = 17, Hq = 8, Hkv = 2, dh = 16: Nq = 128, Nkv = 32, N = 192; BN = 16.
+    // Fused: ceil(192/16) = 12 column tiles, each reads X once: 12·4·7·17 = 5712.
+    // Unfused: ceil(128/16) + 2·ceil(32/16) = 12 tiles as well: 5712. With BN = 64:
+    // fused ceil(192/64) = 3 tiles (1428 bytes), unfused 2 + 1 + 1 = 4 tiles (1904 bytes).
+    const p = { M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true, ...T };
+    expect(xBytes('fused', p)).toBe(5712);
+    expect(xBytes('unfused', p)).toBe(5712);
+    const wide = { ...p, BN: 64, TN: 4 };
+    expect(xBytes('fused', wide)).toBe(1428);
+    expect(xBytes('unfused', wide)).toBe(1904);
+  });
+
+  it('flops and ioBytes', () => {
+    const plan = qkv.plan(qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true }), 'fused');
+    expect(plan.flops).toBe(2 * 7 * 17 * 192);
+    // X once + W + bias + Q, K, V
+    expect(plan.ioBytes).toBe(4 * (7 * 17 + 17 * 192 + 192 + 7 * 192));
+    const w8 = qkv.plan(qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true }), 'fused-w8');
+    // W8 is [192, ceil(17/4) = 5] words, plus 192 scales
+    expect(w8.ioBytes).toBe(4 * (7 * 17 + 192 * 5 + 192 + 192 + 7 * 192));
+  });
+});
+
+describe('qkv: bad problems are refused with a reason', () => {
+  const base = { M: 7, D: 17, Hq: 8, Hkv: 2, dh: 64 };
+  const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['Hq not a multiple of Hkv', { ...base, Hq: 6, Hkv: 4 }, /Hq \(6\) must be a multiple of Hkv \(4\)/],
+    ['dh not a multiple of 4', { ...base, dh: 30 }, /dh must be a multiple of 4 in \[4, 256\]/],
+    ['dh too large', { ...base, dh: 512 }, /dh must be in \[4, 256\], got 512/],
+    ['M = 0', { ...base, M: 0 }, /M must be in \[1, 65536\], got 0/],
+    ['D = 0', { ...base, D: 0 }, /D must be in \[1, 65536\], got 0/],
+    ['Hkv = 0', { ...base, Hkv: 0 }, /Hkv must be in \[1, 256\], got 0/],
+    ['non-integer', { ...base, M: 2.5 }, /M must be an integer/],
+    ['unknown parameter', { ...base, heads: 8 }, /unknown parameter "heads"/],
+  ];
+  for (const [what, raw, msg] of bad) {
+    it(what, () => {
+      expect(() => qkv.validate(raw)).toThrow(KernelInputError);
+      expect(() => qkv.validate(raw)).toThrow(msg);
+    });
+  }
+  it('bad tiles and an unknown variant', () => {
+    expect(() => qkv.plan(qkv.validate({ ...base, BM: 24 }), 'fused')).toThrow(/BM must be a power of two/);
+    expect(() => qkv.plan(qkv.validate({ ...base, BM: 128, BN: 128, TM: 1, TN: 1 }), 'fused')).toThrow(/at most 256/);
+    expect(() => qkv.plan(qkv.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8/);
+  });
+});
