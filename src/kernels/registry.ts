@@ -4,11 +4,14 @@
 import type { KernelDef } from './kernel.ts';
 import { KernelInputError } from './kernel.ts';
 import { matmul } from './matmul.ts';
+import { attentionDecode, attentionPrefill } from './attention.ts';
 import { matmulInt8 } from './matmul-int8.ts';
 import { qkv } from './qkv.ts';
 
 export const KERNELS: readonly KernelDef[] = [
   matmul,
+  attentionPrefill,
+  attentionDecode,
   matmulInt8,
   qkv,
 ];

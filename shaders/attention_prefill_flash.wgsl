@@ -1,0 +1,126 @@
+// attention_prefill_flash: O = softmax(scale · Q·Kᵀ [+ causal mask]) · V, flash-style (FlashAttention-2
+// forward): K/V blocks are streamed through workgroup memory and every query row keeps an online
+// softmax (running max m, running sum l, unnormalized output o), so the S×S score matrix never exists.
+// Q: [Hq, S, DH] f32 (head-major); K, V: [Hkv, S, DH] f32; O: [S, Hq·DH] f32 row-major (token-major).
+// GQA: query head h reads KV head h / G, G = Hq / Hkv.
+// Tiling: grid = (cdiv(S, BR), G, Hkv); workgroup (qb, g, kvh) owns query rows [qb·BR, qb·BR + BR)
+// of head h = kvh·G + g, one invocation per row (q and o in registers). It walks KV blocks of BC keys:
+// all cdiv(S, BC) of them, or with CAUSAL only those holding a key ≤ its last row (fully masked
+// blocks are neither loaded nor computed). Inside a block, keys past S or after the row (causal)
+// are skipped. Stable for large logits: every exp has a non-positive argument (s − running max).
+// Global traffic per workgroup: Q rows once, each visited K and V block once, O rows once.
+// Measured: see README "Kernels" (SwiftShader, Node/Dawn).
+
+override BR: u32 = 32;        // query rows per workgroup = invocations per workgroup
+override BC: u32 = 16;        // keys per streamed K/V block (≤ MAX_BC)
+override DH: u32 = 64;        // head dimension (≤ MAX_DH)
+override CAUSAL: bool = false;
+override INSTRUMENT: bool = false;
+
+const MAX_DH: u32 = 128u;
+const MAX_BC: u32 = 64u;
+const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
+
+struct Params { S: u32, Hq: u32, Hkv: u32, scale: f32 }
+
+@group(0) @binding(0) var<storage, read> Q: array<f32>;        // [Hq, S, DH]
+@group(0) @binding(1) var<storage, read> K: array<f32>;        // [Hkv, S, DH]
+@group(0) @binding(2) var<storage, read> V: array<f32>;        // [Hkv, S, DH]
+@group(0) @binding(3) var<storage, read_write> O: array<f32>;  // [S, Hq·DH]
+@group(0) @binding(14) var<uniform> p: Params;
+// Instrumentation (see src/gpu/runner.ts): per workgroup [loaded, stored, start, finish, arrived, departed].
+@group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
+
+var<workgroup> Ks: array<f32, BC * DH>;   // [BC, DH] current K block
+var<workgroup> Vs: array<f32, BC * DH>;   // [BC, DH] current V block
+
+@compute @workgroup_size(BR)
+fn main(@builtin(workgroup_id) wid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let wg = wid.x + wid.y * nwg.x + wid.z * nwg.x * nwg.y;
+  let base = 4u + 8u * wg;
+  if (INSTRUMENT && atomicAdd(&stats[base + 4u], 1u) == 0u) { atomicStore(&stats[base + 2u], atomicAdd(&stats[0], 1u)); }
+
+  let S = p.S;
+  let kvh = wid.z;
+  let h = kvh * nwg.y + wid.y;        // query head: kvh·G + g
+  let qi = wid.x * BR + lid;          // this invocation's query row
+  let valid = qi < S;
+  var loaded = 0u;
+  var stored = 0u;
+
+  var q: array<f32, MAX_DH>;
+  var o: array<f32, MAX_DH>;
+  var s: array<f32, MAX_BC>;
+  if (valid) {
+    for (var d = 0u; d < DH; d++) { q[d] = Q[(h * S + qi) * DH + d]; }
+    loaded += 4u * DH;
+  }
+  var m = NEG_BIG;
+  var l = 0.0;
+
+  // Blocks visited: all, or (causal) up to the one holding the workgroup's last row. Uniform per workgroup.
+  let lastRow = min(S, (wid.x + 1u) * BR) - 1u;
+  var nBlocks = (S + BC - 1u) / BC;
+  if (CAUSAL) { nBlocks = min(nBlocks, lastRow / BC + 1u); }
+  let kvBase = kvh * S * DH;          // K[kvh, 0, 0]
+
+  for (var j = 0u; j < nBlocks; j++) {
+    let kv0 = j * BC;
+    let c = min(BC, S - kv0);         // keys in this block (ragged last block)
+    for (var i = lid; i < BC * DH; i += BR) {
+      let r = i / DH;                 // key row inside the block
+      var kv = 0.0;
+      var vv = 0.0;
+      if (r < c) {
+        kv = K[kvBase + kv0 * DH + i];
+        vv = V[kvBase + kv0 * DH + i];
+        loaded += 8u;
+      }
+      Ks[i] = kv;
+      Vs[i] = vv;
+    }
+    workgroupBarrier();
+
+    // Keys of this block the row sees: all c, or (causal) those with index ≤ qi.
+    var nvis = 0u;
+    if (valid) {
+      nvis = c;
+      if (CAUSAL) { nvis = select(0u, min(c, qi + 1u - kv0), qi >= kv0); }
+    }
+    if (nvis > 0u) {
+      var mx = NEG_BIG;
+      for (var cc = 0u; cc < nvis; cc++) {
+        var dot = 0.0;
+        for (var d = 0u; d < DH; d++) { dot = fma(q[d], Ks[cc * DH + d], dot); }
+        s[cc] = dot * p.scale;
+        mx = max(mx, s[cc]);
+      }
+      let mNew = max(m, mx);
+      let corr = exp(m - mNew);       // rescales what earlier blocks accumulated
+      l *= corr;
+      for (var d = 0u; d < DH; d++) { o[d] *= corr; }
+      for (var cc = 0u; cc < nvis; cc++) {
+        let pr = exp(s[cc] - mNew);
+        l += pr;
+        for (var d = 0u; d < DH; d++) { o[d] = fma(pr, Vs[cc * DH + d], o[d]); }
+      }
+      m = mNew;
+    }
+    workgroupBarrier();
+  }
+
+  if (valid) {
+    let inv = 1.0 / l;                // l ≥ 1: the row's max term contributes exp(0)
+    let rowBase = qi * p.Hq * DH + h * DH;   // O[qi, h·DH]
+    for (var d = 0u; d < DH; d++) { O[rowBase + d] = o[d] * inv; }
+    stored += 4u * DH;
+  }
+
+  if (INSTRUMENT) {
+    atomicAdd(&stats[base + 0u], loaded);
+    atomicAdd(&stats[base + 1u], stored);
+    if (atomicAdd(&stats[base + 5u], 1u) == BR - 1u) { atomicStore(&stats[base + 3u], atomicAdd(&stats[1], 1u)); }
+  }
+}

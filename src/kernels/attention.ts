@@ -1,0 +1,610 @@
+// Attention: prefill (flash-style, causal or not, GQA) and decode (split-K "flash-decoding" plus a
+// log-sum-exp reduction), each beside the naive three-pass baseline (scores, softmax, P·V).
+// Plans, CPU references (f64) and validation; the WGSL is in shaders/attention_*.wgsl.
+//
+// Layouts (the fused QKV kernel writes Q/K/V head-major):
+//   prefill: Q [Hq, S, dh], K/V [Hkv, S, dh]            -> O [S, Hq·dh] (token-major)
+//   decode:  q [B, Hq, dh], K/V caches [B, Hkv, L, dh]   -> o [B, Hq, dh]
+// Query head h reads KV head h / G, G = Hq / Hkv. scale is fixed at fround(1 / sqrt(dh)) (an f32
+// uniform, so kernel and reference use the same value). Supported head dims: 16, 32, 64, 128.
+
+import {
+  type KernelDef,
+  KernelInputError,
+  checkVariant,
+  randomF32,
+  validateByDocs,
+  type ParamDoc,
+  type Tolerance,
+} from './kernel.ts';
+import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
+
+export const SUPPORTED_HEAD_DIMS = [16, 32, 64, 128] as const;
+export const PREFILL_VARIANTS = ['flash', 'naive'] as const;
+export const DECODE_VARIANTS = ['split', 'naive'] as const;
+
+/** Register arrays in the flash shader hold at most this many keys per block (MAX_BC). */
+const MAX_BC = 64;
+/** Invocations per workgroup of the split decode kernel; the group of G query heads must fit. */
+const DECODE_WG = 64;
+/** Naive passes: 16 × 16 workgroups for scores and P·V, 64 rows per softmax workgroup. */
+const NAIVE_W = 16;
+const NAIVE_SOFTMAX_WG = 64;
+
+type Params = Record<string, number | boolean | string>;
+
+const PREFILL_PARAMS: readonly ParamDoc[] = [
+  { name: 'S', doc: 'sequence length (queries = keys)', default: 256, allowed: [1, 1 << 16] },
+  { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
+  { name: 'Hkv', doc: 'KV heads (Hq must be a multiple of Hkv: GQA)', default: 2, allowed: [1, 1024] },
+  { name: 'dh', doc: 'head dimension: 16, 32, 64 or 128', default: 64, allowed: [1, 1 << 16] },
+  { name: 'causal', doc: 'causal mask (key j visible to query i iff j ≤ i)', default: true },
+  { name: 'Br', doc: 'flash: query rows per workgroup (= invocations), 1 to 256', default: 32, allowed: [1, 256] },
+  { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
+];
+
+const DECODE_PARAMS: readonly ParamDoc[] = [
+  { name: 'B', doc: 'batch: sequences, each with its own cache of L keys', default: 1, allowed: [1, 1024] },
+  { name: 'L', doc: 'context length (keys in the KV cache), ≥ 1', default: 1024, allowed: [1, 1 << 20] },
+  { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
+  { name: 'Hkv', doc: 'KV heads (Hq must be a multiple of Hkv; Hq / Hkv ≤ 64)', default: 2, allowed: [1, 1024] },
+  { name: 'dh', doc: 'head dimension: 16, 32, 64 or 128', default: 64, allowed: [1, 1 << 16] },
+  { name: 'split', doc: 'split: keys per workgroup in pass 1 (the last split may be shorter)', default: 64, allowed: [1, 1 << 20] },
+  { name: 'Bc', doc: `split: keys staged in workgroup memory per step, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
+];
+
+function checkHeads(p: Params): void {
+  const { Hq, Hkv, dh } = p as Record<string, number>;
+  if (!(SUPPORTED_HEAD_DIMS as readonly number[]).includes(dh)) {
+    throw new KernelInputError(`dh must be one of ${SUPPORTED_HEAD_DIMS.join(', ')} (the head dimensions the attention kernels support), got ${dh}`);
+  }
+  if (Hq % Hkv !== 0) {
+    throw new KernelInputError(`Hq must be a multiple of Hkv (each KV head serves Hq / Hkv query heads), got Hq=${Hq}, Hkv=${Hkv}`);
+  }
+}
+
+function validatePrefill(raw: Record<string, unknown>): Params {
+  const p = validateByDocs(raw, PREFILL_PARAMS, 'attention-prefill');
+  checkHeads(p);
+  return p;
+}
+
+function checkDecode(p: Params): void {
+  checkHeads(p);
+  const G = (p.Hq as number) / (p.Hkv as number);
+  if (G > DECODE_WG) {
+    throw new KernelInputError(`Hq / Hkv must be at most ${DECODE_WG} (one split workgroup serves a whole query-head group), got ${G}`);
+  }
+}
+
+function validateDecode(raw: Record<string, unknown>): Params {
+  const p = validateByDocs(raw, DECODE_PARAMS, 'attention-decode');
+  checkDecode(p);
+  return p;
+}
+
+export const attentionScale = (dh: number): number => Math.fround(1 / Math.sqrt(dh));
+
+// ---- plan helpers -----------------------------------------------------------------------------
+
+/** Runs of equal consecutive bodies become `loop` steps (a body seen once stays inline). */
+function compressRuns(bodies: Step[][]): Step[] {
+  const out: Step[] = [];
+  let i = 0;
+  while (i < bodies.length) {
+    const key = JSON.stringify(bodies[i]);
+    let j = i + 1;
+    while (j < bodies.length && JSON.stringify(bodies[j]) === key) j++;
+    if (j - i === 1) out.push(...bodies[i]);
+    else out.push({ kind: 'loop', count: j - i, body: bodies[i] });
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * Tile classes for a (gx, gy) grid with every z alike: `tile(x, y)` gives a cheap key and a way to
+ * build the steps; equal neighbours along x merge into one class, then equal neighbouring rows of
+ * classes along y merge.
+ */
+function gridClasses(
+  gx: number,
+  gy: number,
+  gz: number,
+  tile: (x: number, y: number) => { key: string; note: () => string; steps: () => Step[] },
+): TileClass[] {
+  const out: TileClass[] = [];
+  let prevRow: { sig: string; classes: TileClass[] } | null = null;
+  for (let y = 0; y < gy; y++) {
+    const runs: Array<{ x0: number; x1: number; key: string; t: ReturnType<typeof tile> }> = [];
+    for (let x = 0; x < gx; x++) {
+      const t = tile(x, y);
+      const last = runs[runs.length - 1];
+      if (last && last.key === t.key) last.x1 = x + 1;
+      else runs.push({ x0: x, x1: x + 1, key: t.key, t });
+    }
+    const sig = runs.map((r) => `${r.x0}-${r.x1}:${r.key}`).join('|');
+    if (prevRow && prevRow.sig === sig) {
+      for (const c of prevRow.classes) c.y[1] = y + 1;
+      continue;
+    }
+    const classes = runs.map((r) => ({ x: [r.x0, r.x1] as [number, number], y: [y, y + 1] as [number, number], z: [0, gz] as [number, number], note: r.t.note(), steps: r.t.steps() }));
+    out.push(...classes);
+    prevRow = { sig, classes };
+  }
+  return out;
+}
+
+/** Keys visible to query rows [r0, r1) among keys [k0, k1): all pairs, or causal pairs with key ≤ row. */
+function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: boolean): { pairs: number; rows: number } {
+  if (!causal) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
+  if (k1 - 1 <= r0) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
+  let pairs = 0;
+  let rows = 0;
+  for (let i = Math.max(r0, k0); i < r1; i++) {
+    pairs += Math.min(k1, i + 1) - k0;
+    rows++;
+  }
+  return { pairs, rows };
+}
+
+// ---- prefill: flash ---------------------------------------------------------------------------
+
+function flashPrefillPass(S: number, Hq: number, Hkv: number, dh: number, causal: boolean, Br: number, Bc: number): Pass {
+  const G = Hq / Hkv;
+  const nqb = cdiv(S, Br);
+  const nkb = cdiv(S, Bc);
+  const tile = (x: number) => {
+    const r0 = x * Br;
+    const r1 = Math.min(S, r0 + Br);
+    const nb = causal ? Math.min(nkb, Math.floor((r1 - 1) / Bc) + 1) : nkb;
+    const key = `${r1 - r0}:${causal ? x : 'all'}`;
+    return {
+      key,
+      note: () => `query rows [${r0}, ${r1}) of one head: ${r1 - r0} rows, ${nb} K/V block${nb === 1 ? '' : 's'}${causal ? ' (causal)' : ''}`,
+      steps: (): Step[] => {
+        const bodies: Step[][] = [];
+        for (let j = 0; j < nb; j++) {
+          const k0 = j * Bc;
+          const c = Math.min(Bc, S - k0);
+          const { pairs: n, rows: r } = visiblePairs(r0, r1, k0, k0 + c, causal);
+          bodies.push([
+            { kind: 'load', tensor: 'K', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
+            { kind: 'load', tensor: 'V', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
+            { kind: 'mac', count: n * dh, dtype: 'f32' },
+            { kind: 'vector', count: n, op: 'scale' },
+            { kind: 'vector', count: n, op: 'max' },
+            { kind: 'vector', count: n + r, op: 'exp' },
+            { kind: 'vector', count: r * (dh + 1), op: 'rescale' },
+            { kind: 'mac', count: n * dh, dtype: 'f32' },
+          ]);
+        }
+        return [
+          { kind: 'load', tensor: 'Q', bytes: 4 * (r1 - r0) * dh },
+          ...compressRuns(bodies),
+          { kind: 'vector', count: (r1 - r0) * dh, op: 'normalize' },
+          { kind: 'store', tensor: 'O', bytes: 4 * (r1 - r0) * dh },
+        ];
+      },
+    };
+  };
+  return {
+    shader: 'attention_prefill_flash',
+    entryPoint: 'main',
+    label: 'flash attention (prefill)',
+    workgroupSize: [Br, 1, 1],
+    grid: [nqb, G, Hkv],
+    overrides: { BR: Br, BC: Bc, DH: dh, CAUSAL: causal },
+    uniforms: [
+      ['S', { type: 'u32', value: S }],
+      ['Hq', { type: 'u32', value: Hq }],
+      ['Hkv', { type: 'u32', value: Hkv }],
+      ['scale', { type: 'f32', value: attentionScale(dh) }],
+    ],
+    bindings: [
+      { binding: 0, tensor: 'Q', access: 'read' },
+      { binding: 1, tensor: 'K', access: 'read' },
+      { binding: 2, tensor: 'V', access: 'read' },
+      { binding: 3, tensor: 'O', access: 'read_write' },
+    ],
+    tiles: gridClasses(nqb, G, Hkv, (x) => tile(x)),
+    workgroupBytes: 4 * 2 * Bc * dh,
+  };
+}
+
+// ---- naive three passes (prefill and decode) --------------------------------------------------
+
+interface NaiveNames {
+  Q: string;
+  K: string;
+  V: string;
+  O: string;
+  scores: string;
+}
+
+/**
+ * The naive baseline: scores = scale·Q·Kᵀ materialized, row softmax in place, then P·V.
+ * H query heads (batch folded in), Sq queries, Skv keys, G query heads per KV head.
+ */
+function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, causal: boolean, n: NaiveNames): Pass[] {
+  const W = NAIVE_W;
+  const rowsOf = (y: number, block: number) => [y * block, Math.min(Sq, (y + 1) * block)] as const;
+  const scores: Pass = {
+    shader: 'attention_naive_scores',
+    entryPoint: 'main',
+    label: 'naive attention: scores = scale·Q·Kᵀ',
+    workgroupSize: [W, W, 1],
+    grid: [cdiv(Skv, W), cdiv(Sq, W), H],
+    overrides: { WG_X: W, WG_Y: W },
+    uniforms: [
+      ['Sq', { type: 'u32', value: Sq }],
+      ['Skv', { type: 'u32', value: Skv }],
+      ['G', { type: 'u32', value: G }],
+      ['DH', { type: 'u32', value: dh }],
+      ['causal', { type: 'u32', value: causal ? 1 : 0 }],
+      ['scale', { type: 'f32', value: attentionScale(dh) }],
+    ],
+    bindings: [
+      { binding: 0, tensor: n.Q, access: 'read' },
+      { binding: 1, tensor: n.K, access: 'read' },
+      { binding: 2, tensor: n.scores, access: 'read_write' },
+    ],
+    tiles: gridClasses(cdiv(Skv, W), cdiv(Sq, W), H, (x, y) => {
+      const [r0, r1] = rowsOf(y, W);
+      const k0 = x * W;
+      const k1 = Math.min(Skv, k0 + W);
+      const { pairs } = visiblePairs(r0, r1, k0, k1, causal);
+      return {
+        key: `${pairs}`,
+        note: () => (pairs === 0 ? 'fully masked: no work' : `${pairs} visible scores, each reading a Q row and a K row`),
+        steps: () =>
+          pairs === 0
+            ? []
+            : [
+                { kind: 'load', tensor: n.Q, bytes: 4 * dh * pairs, shareAxes: ['x'] },
+                { kind: 'load', tensor: n.K, bytes: 4 * dh * pairs, shareAxes: ['y'] },
+                { kind: 'mac', count: pairs * dh, dtype: 'f32' },
+                { kind: 'vector', count: pairs, op: 'scale' },
+                { kind: 'store', tensor: n.scores, bytes: 4 * pairs },
+              ],
+      };
+    }),
+    workgroupBytes: 0,
+  };
+  const SW = NAIVE_SOFTMAX_WG;
+  const softmax: Pass = {
+    shader: 'attention_naive_softmax',
+    entryPoint: 'main',
+    label: 'naive attention: row softmax',
+    workgroupSize: [SW, 1, 1],
+    grid: [cdiv(Sq, SW), H, 1],
+    overrides: { WG: SW },
+    uniforms: [
+      ['Sq', { type: 'u32', value: Sq }],
+      ['Skv', { type: 'u32', value: Skv }],
+      ['causal', { type: 'u32', value: causal ? 1 : 0 }],
+    ],
+    bindings: [{ binding: 0, tensor: n.scores, access: 'read_write' }],
+    tiles: gridClasses(cdiv(Sq, SW), 1, 1, (x) => {
+      const [r0, r1] = rowsOf(x, SW);
+      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal);
+      return {
+        key: `${N}`,
+        note: () => `rows [${r0}, ${r1}): ${N} visible scores, three sweeps (max, sum, write)`,
+        steps: () => [
+          { kind: 'load', tensor: n.scores, bytes: 4 * N },
+          { kind: 'vector', count: N, op: 'max' },
+          { kind: 'load', tensor: n.scores, bytes: 4 * N },
+          { kind: 'vector', count: N, op: 'exp' },
+          { kind: 'load', tensor: n.scores, bytes: 4 * N },
+          { kind: 'vector', count: N, op: 'exp' },
+          { kind: 'vector', count: N, op: 'normalize' },
+          { kind: 'store', tensor: n.scores, bytes: 4 * N },
+        ],
+      };
+    }).map((c) => ({ ...c, y: [0, H] as [number, number] })),
+    workgroupBytes: 0,
+  };
+  const pv: Pass = {
+    shader: 'attention_naive_pv',
+    entryPoint: 'main',
+    label: 'naive attention: O = P·V',
+    workgroupSize: [W, W, 1],
+    grid: [cdiv(dh, W), cdiv(Sq, W), H],
+    overrides: { WG_X: W, WG_Y: W },
+    uniforms: [
+      ['Sq', { type: 'u32', value: Sq }],
+      ['Skv', { type: 'u32', value: Skv }],
+      ['G', { type: 'u32', value: G }],
+      ['DH', { type: 'u32', value: dh }],
+      ['causal', { type: 'u32', value: causal ? 1 : 0 }],
+    ],
+    bindings: [
+      { binding: 0, tensor: n.scores, access: 'read' },
+      { binding: 1, tensor: n.V, access: 'read' },
+      { binding: 2, tensor: n.O, access: 'read_write' },
+    ],
+    tiles: gridClasses(cdiv(dh, W), cdiv(Sq, W), H, (x, y) => {
+      const [r0, r1] = rowsOf(y, W);
+      const cols = Math.min(W, dh - x * W);
+      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal);
+      return {
+        key: `${N}:${cols}:${r1 - r0}`,
+        note: () => `${r1 - r0} rows × ${cols} columns of ${n.O}, each reading its row of P and a column of V`,
+        steps: () => [
+          { kind: 'load', tensor: n.scores, bytes: 4 * N * cols, shareAxes: ['x'] },
+          { kind: 'load', tensor: n.V, bytes: 4 * N * cols, shareAxes: ['y'] },
+          { kind: 'mac', count: N * cols, dtype: 'f32' },
+          { kind: 'store', tensor: n.O, bytes: 4 * (r1 - r0) * cols },
+        ],
+      };
+    }),
+    workgroupBytes: 0,
+  };
+  return [scores, softmax, pv];
+}
+
+// ---- prefill plan -----------------------------------------------------------------------------
+
+function planPrefill(params: Params, variant: string): Plan {
+  checkVariant(attentionPrefill, variant);
+  checkHeads(params);
+  const { S, Hq, Hkv, dh, Br, Bc } = params as Record<string, number>;
+  const causal = params.causal as boolean;
+  const G = Hq / Hkv;
+  const pairs = causal ? (S * (S + 1)) / 2 : S * S;
+  const tensors: Plan['tensors'] = [
+    { name: 'Q', dtype: 'f32', shape: [Hq, S, dh], bytes: 4 * Hq * S * dh, role: 'input', layout: '[Hq, S, dh] head-major' },
+    { name: 'K', dtype: 'f32', shape: [Hkv, S, dh], bytes: 4 * Hkv * S * dh, role: 'input', layout: '[Hkv, S, dh] head-major' },
+    { name: 'V', dtype: 'f32', shape: [Hkv, S, dh], bytes: 4 * Hkv * S * dh, role: 'input', layout: '[Hkv, S, dh] head-major' },
+  ];
+  let passes: Pass[];
+  if (variant === 'flash') {
+    passes = [flashPrefillPass(S, Hq, Hkv, dh, causal, Br, Bc)];
+  } else {
+    tensors.push({ name: 'scores', dtype: 'f32', shape: [Hq, S, S], bytes: 4 * Hq * S * S, role: 'scratch', layout: '[Hq, S, S] scores, then probabilities (masked entries unused)' });
+    passes = naivePasses(S, S, Hq, G, dh, causal, { Q: 'Q', K: 'K', V: 'V', O: 'O', scores: 'scores' });
+  }
+  tensors.push({ name: 'O', dtype: 'f32', shape: [S, Hq * dh], bytes: 4 * S * Hq * dh, role: 'output', layout: '[S, Hq·dh] row-major (token-major)' });
+  return {
+    kernel: 'attention-prefill',
+    variant,
+    params: { ...params },
+    tensors,
+    passes,
+    flops: 2 * 2 * Hq * pairs * dh,
+    ioBytes: 4 * (2 * Hq * S * dh + 2 * Hkv * S * dh),
+    requiredFeatures: [],
+    requiredLanguageFeatures: [],
+  };
+}
+
+// ---- decode plan ------------------------------------------------------------------------------
+
+function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: number, split: number, Bc: number): Pass[] {
+  const G = Hq / Hkv;
+  const nSplit = cdiv(L, split);
+  const pass1: Pass = {
+    shader: 'attention_decode_split',
+    entryPoint: 'main',
+    label: 'split-K decode attention: partial softmax per split',
+    workgroupSize: [DECODE_WG, 1, 1],
+    grid: [nSplit, Hkv, B],
+    overrides: { WG: DECODE_WG, BC: Bc, DH: dh, G },
+    uniforms: [
+      ['L', { type: 'u32', value: L }],
+      ['split', { type: 'u32', value: split }],
+      ['nSplit', { type: 'u32', value: nSplit }],
+      ['scale', { type: 'f32', value: attentionScale(dh) }],
+    ],
+    bindings: [
+      { binding: 0, tensor: 'q', access: 'read' },
+      { binding: 1, tensor: 'k_cache', access: 'read' },
+      { binding: 2, tensor: 'v_cache', access: 'read' },
+      { binding: 3, tensor: 'partial', access: 'read_write' },
+    ],
+    tiles: axisRanges(L, split).map(({ range, size }) => ({
+      x: range,
+      y: [0, Hkv],
+      z: [0, B],
+      note: `${size} keys of one KV head for its group of ${G} query head${G === 1 ? '' : 's'}${size < split ? ' (ragged last split)' : ''}`,
+      steps: [
+        { kind: 'load', tensor: 'q', bytes: 4 * G * dh, shareAxes: ['x'] },
+        ...kLoop(size, Bc, (c) => [
+          { kind: 'load', tensor: 'k_cache', bytes: 4 * c * dh },
+          { kind: 'load', tensor: 'v_cache', bytes: 4 * c * dh },
+          { kind: 'mac', count: G * c * dh, dtype: 'f32' },
+          { kind: 'vector', count: G * c, op: 'scale' },
+          { kind: 'vector', count: G * c, op: 'max' },
+          { kind: 'vector', count: G * c + G, op: 'exp' },
+          { kind: 'vector', count: G * (dh + 1), op: 'rescale' },
+          { kind: 'mac', count: G * c * dh, dtype: 'f32' },
+        ]),
+        { kind: 'store', tensor: 'partial', bytes: 4 * G * (dh + 2) },
+      ],
+    })),
+    workgroupBytes: 4 * (2 * G * dh + 2 * Bc * dh + G * Bc + 3 * G),
+  };
+  const pass2: Pass = {
+    shader: 'attention_decode_reduce',
+    entryPoint: 'main',
+    label: 'split-K decode attention: log-sum-exp reduction',
+    workgroupSize: [dh, 1, 1],
+    grid: [Hq, B, 1],
+    overrides: { DH: dh },
+    uniforms: [['nSplit', { type: 'u32', value: nSplit }]],
+    bindings: [
+      { binding: 0, tensor: 'partial', access: 'read' },
+      { binding: 1, tensor: 'o', access: 'read_write' },
+    ],
+    tiles: [
+      {
+        x: [0, Hq],
+        y: [0, B],
+        z: [0, 1],
+        note: `one query head: combines ${nSplit} partial state${nSplit === 1 ? '' : 's'}`,
+        steps: [
+          ...kLoop(nSplit, dh, (s) => [
+            { kind: 'load', tensor: 'partial', bytes: 8 * s },
+            { kind: 'vector', count: s, op: 'max' },
+            { kind: 'vector', count: s + 1, op: 'exp' },
+            { kind: 'vector', count: dh + 1, op: 'rescale' },
+            { kind: 'load', tensor: 'partial', bytes: 4 * s * dh },
+            { kind: 'vector', count: s * (dh + 1), op: 'fma' },
+          ]),
+          { kind: 'vector', count: dh, op: 'normalize' },
+          { kind: 'store', tensor: 'o', bytes: 4 * dh },
+        ],
+      },
+    ],
+    workgroupBytes: 4 * 2 * dh,
+  };
+  return [pass1, pass2];
+}
+
+function planDecode(params: Params, variant: string): Plan {
+  checkVariant(attentionDecode, variant);
+  checkDecode(params);
+  const { B, L, Hq, Hkv, dh, split, Bc } = params as Record<string, number>;
+  const G = Hq / Hkv;
+  const nSplit = cdiv(L, split);
+  const tensors: Plan['tensors'] = [
+    { name: 'q', dtype: 'f32', shape: [B, Hq, dh], bytes: 4 * B * Hq * dh, role: 'input', layout: '[B, Hq, dh] (one new token per sequence)' },
+    { name: 'k_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
+    { name: 'v_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
+  ];
+  let passes: Pass[];
+  if (variant === 'split') {
+    tensors.push({ name: 'partial', dtype: 'f32', shape: [B, Hq, nSplit, dh + 2], bytes: 4 * B * Hq * nSplit * (dh + 2), role: 'scratch', layout: '[B, Hq, nSplit, dh + 2]: (m, l, o[dh]) per split' });
+    passes = splitDecodePasses(B, L, Hq, Hkv, dh, split, Bc);
+  } else {
+    tensors.push({ name: 'scores', dtype: 'f32', shape: [B, Hq, L], bytes: 4 * B * Hq * L, role: 'scratch', layout: '[B, Hq, L] scores, then probabilities' });
+    passes = naivePasses(1, L, B * Hq, G, dh, false, { Q: 'q', K: 'k_cache', V: 'v_cache', O: 'o', scores: 'scores' });
+  }
+  tensors.push({ name: 'o', dtype: 'f32', shape: [B, Hq, dh], bytes: 4 * B * Hq * dh, role: 'output', layout: '[B, Hq, dh]' });
+  return {
+    kernel: 'attention-decode',
+    variant,
+    params: { ...params },
+    tensors,
+    passes,
+    flops: 2 * 2 * B * Hq * L * dh,
+    ioBytes: 4 * B * (2 * Hq * dh + 2 * Hkv * L * dh),
+    requiredFeatures: [],
+    requiredLanguageFeatures: [],
+  };
+}
+
+// ---- CPU reference ----------------------------------------------------------------------------
+
+/**
+ * O[i, h·dh + d] = Σ_j softmax_j(scale·q_i·k_j)·v_j[d] over visible j, in f64 with the max subtracted.
+ * Q: [H, Sq, dh]; K, V: [H / G, Skv, dh]; O: [Sq, H·dh]. Causal: key j visible to query i iff j ≤ i.
+ */
+export function attentionRef(
+  Q: Float32Array,
+  K: Float32Array,
+  V: Float32Array,
+  dims: { Sq: number; Skv: number; H: number; G: number; dh: number; causal: boolean; scale: number },
+): Float32Array {
+  const { Sq, Skv, H, G, dh, causal, scale } = dims;
+  const O = new Float32Array(Sq * H * dh);
+  const s = new Float64Array(Skv);
+  const acc = new Float64Array(dh);
+  for (let h = 0; h < H; h++) {
+    const kv = Math.floor(h / G) * Skv * dh;
+    for (let i = 0; i < Sq; i++) {
+      const n = causal ? Math.min(Skv, i + 1) : Skv;
+      const q = (h * Sq + i) * dh;
+      let m = -Infinity;
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let d = 0; d < dh; d++) dot += Q[q + d] * K[kv + j * dh + d];
+        s[j] = dot * scale;
+        if (s[j] > m) m = s[j];
+      }
+      acc.fill(0);
+      let sum = 0;
+      for (let j = 0; j < n; j++) {
+        const w = Math.exp(s[j] - m);
+        sum += w;
+        for (let d = 0; d < dh; d++) acc[d] += w * V[kv + j * dh + d];
+      }
+      for (let d = 0; d < dh; d++) O[i * H * dh + h * dh + d] = acc[d] / sum;
+    }
+  }
+  return O;
+}
+
+/**
+ * Inputs in [-1, 1): scores are at most sqrt(dh)·scale·... ≈ O(1), outputs are convex combinations
+ * of V rows. Error sources: f32 dot products (dh terms), f32 exp, f32 sums over ≤ S keys.
+ */
+const ATTENTION_TOLERANCE: Tolerance = { atol: 2e-5, rtol: 1e-4 };
+
+export const attentionPrefill: KernelDef = {
+  name: 'attention-prefill',
+  title: 'attention (prefill)',
+  description:
+    'O[S, Hq·dh] = softmax(Q·Kᵀ / sqrt(dh) [causal]) · V with Q [Hq, S, dh], K/V [Hkv, S, dh] (GQA: query head h ' +
+    'reads KV head h / (Hq/Hkv)). flash: a workgroup owns Br query rows of one head (one invocation per row), ' +
+    'streams Bc-key K/V blocks through workgroup memory with an online softmax and skips fully masked blocks; ' +
+    'the S×S scores never exist. naive: three passes (scores materialized, row softmax, P·V). dh ∈ {16, 32, 64, 128}.',
+  variants: PREFILL_VARIANTS,
+  defaultVariant: 'flash',
+  baselineVariant: 'naive',
+  params: PREFILL_PARAMS,
+  userInputs: [
+    { name: 'Q', dtype: 'float32', shape: '[Hq, S, dh]', doc: 'queries, head-major' },
+    { name: 'K', dtype: 'float32', shape: '[Hkv, S, dh]', doc: 'keys, head-major' },
+    { name: 'V', dtype: 'float32', shape: '[Hkv, S, dh]', doc: 'values, head-major' },
+  ],
+  validate: validatePrefill,
+  plan: planPrefill,
+  makeInputs(plan, seed) {
+    const { S, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * S * dh, seed + 1), V: randomF32(Hkv * S * dh, seed + 2) };
+  },
+  reference(plan, inputs) {
+    const { S, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const dims = { Sq: S, Skv: S, H: Hq, G: Hq / Hkv, dh, causal: plan.params.causal as boolean, scale: attentionScale(dh) };
+    return { O: attentionRef(inputs.Q as Float32Array, inputs.K as Float32Array, inputs.V as Float32Array, dims) };
+  },
+  tolerance: () => ATTENTION_TOLERANCE,
+};
+
+export const attentionDecode: KernelDef = {
+  name: 'attention-decode',
+  title: 'attention (decode)',
+  description:
+    'o[B, Hq, dh] = softmax(q·Kᵀ / sqrt(dh)) · V for one new token per sequence against K/V caches [B, Hkv, L, dh] ' +
+    '(GQA as in prefill). split: pass 1 cuts the cache into splits of `split` keys, one workgroup per (split, KV head, ' +
+    'sequence) serving the whole group of Hq/Hkv query heads (K/V read once per group) and writing a partial (m, l, o); ' +
+    'pass 2 combines the splits with log-sum-exp rescaling. naive: scores, softmax, P·V. dh ∈ {16, 32, 64, 128}.',
+  variants: DECODE_VARIANTS,
+  defaultVariant: 'split',
+  baselineVariant: 'naive',
+  params: DECODE_PARAMS,
+  userInputs: [
+    { name: 'q', dtype: 'float32', shape: '[B, Hq, dh]', doc: 'the new token\'s queries' },
+    { name: 'k_cache', dtype: 'float32', shape: '[B, Hkv, L, dh]', doc: 'key cache, head-major' },
+    { name: 'v_cache', dtype: 'float32', shape: '[B, Hkv, L, dh]', doc: 'value cache, head-major' },
+  ],
+  validate: validateDecode,
+  plan: planDecode,
+  makeInputs(plan, seed) {
+    const { B, L, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    return {
+      q: randomF32(B * Hq * dh, seed),
+      k_cache: randomF32(B * Hkv * L * dh, seed + 1),
+      v_cache: randomF32(B * Hkv * L * dh, seed + 2),
+    };
+  },
+  reference(plan, inputs) {
+    const { B, L, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
+    const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
+    return { o: attentionRef(inputs.q as Float32Array, inputs.k_cache as Float32Array, inputs.v_cache as Float32Array, dims) };
+  },
+  tolerance: () => ATTENTION_TOLERANCE,
+};

@@ -1,0 +1,243 @@
+// Attention (prefill flash / naive, decode split / naive) on real WebGPU (Dawn in Node; SwiftShader on
+// CI) against the f64 CPU reference, the instrumented traffic against the plans, and input validation.
+//
+// Tolerances: ordinary inputs (uniform in [-1, 1)) use the kernels' own |got − ref| ≤ 2e-5 + 1e-4·|ref|
+// (outputs are convex combinations of V rows; errors come from f32 dots over dh, f32 exp and f32 sums
+// over ≤ S keys). Large-logit inputs (scores ≈ ±1e4) use atol 2e-2: an f32 score near 1e4 carries
+// ~1e-3 of rounding per operation (ulp(1e4) ≈ 1e-3), i.e. a few 1e-3 of relative error in each softmax
+// weight, and the output moves by at most that times max|v| ≤ 1.
+import { describe, it, expect } from 'vitest';
+import { attentionDecode, attentionPrefill, attentionRef, attentionScale } from '../../src/kernels/attention.ts';
+import { checkPartition, planTotals, type Plan } from '../../src/kernels/plan.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+import { KernelInputError, randomF32, type KernelDef, type Tensors } from '../../src/kernels/kernel.ts';
+import { runPlanOnce } from '../../src/gpu/runner.ts';
+import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
+
+interface Row {
+  p: Record<string, number>;
+  note: string;
+}
+
+// Prefill shapes: Br = 16, Bc = 8 unless given, so S = 33 spans 3 query blocks and 5 K/V blocks.
+const prefillCases: Row[] = [
+  { p: { S: 1, Hq: 2, Hkv: 2, dh: 16 }, note: 'a single token: one row, one key' },
+  { p: { S: 7, Hq: 4, Hkv: 1, dh: 16 }, note: 'GQA 4; S below one block in both directions' },
+  { p: { S: 33, Hq: 8, Hkv: 1, dh: 16 }, note: 'GQA 8; ragged: Br·2 + 1 rows, Bc·4 + 1 keys' },
+  { p: { S: 32, Hq: 2, Hkv: 2, dh: 16 }, note: 'S a multiple of Br and Bc (no ragged block)' },
+  { p: { S: 17, Hq: 4, Hkv: 2, dh: 16 }, note: 'S = Br + 1; GQA 2' },
+  { p: { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16 }, note: 'Bc > Br: causal blocks masked for some rows of a block, not others' },
+  { p: { S: 24, Hq: 2, Hkv: 2, dh: 64, Br: 16, Bc: 16 }, note: 'dh = 64' },
+  { p: { S: 12, Hq: 2, Hkv: 1, dh: 128, Br: 8, Bc: 4 }, note: 'dh = 128 (largest supported)' },
+];
+const prefillDefaults = { Br: 16, Bc: 8 };
+
+const decodeCases: Row[] = [
+  { p: { L: 1, Hq: 2, Hkv: 2, dh: 16, split: 8, Bc: 4 }, note: 'L = 1: one split holding one key' },
+  { p: { L: 37, Hq: 4, Hkv: 1, dh: 16, split: 16, Bc: 4 }, note: 'L not a multiple of split (16 + 16 + 5); GQA 4' },
+  { p: { L: 300, Hq: 8, Hkv: 1, dh: 32, split: 64, Bc: 16 }, note: 'long-ish L: 4 full splits + 44 keys; GQA 8' },
+  { p: { B: 2, L: 50, Hq: 4, Hkv: 2, dh: 64, split: 16, Bc: 16 }, note: 'batch of 2 sequences; dh = 64' },
+  { p: { L: 9, Hq: 2, Hkv: 1, dh: 128, split: 4, Bc: 3 }, note: 'dh = 128; Bc does not divide split' },
+  { p: { L: 70, Hq: 1, Hkv: 1, dh: 16, split: 2, Bc: 2 }, note: '35 splits > dh: the reduction takes splits in 3 chunks' },
+];
+
+function prefillPlan(p: Record<string, number>, causal: boolean, variant: string): Plan {
+  return attentionPrefill.plan(attentionPrefill.validate({ ...prefillDefaults, ...p, causal }), variant);
+}
+function decodePlan(p: Record<string, number>, variant: string): Plan {
+  return attentionDecode.plan(attentionDecode.validate(p), variant);
+}
+const show = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
+
+describe('attention-prefill matches the f64 reference', () => {
+  for (const variant of ['flash', 'naive']) {
+    for (const causal of [false, true]) {
+      for (const c of prefillCases) {
+        it(`${variant} ${causal ? 'causal' : 'full'} ${show(c.p)}: ${c.note}`, async () => {
+          await expectMatchesReference(attentionPrefill, prefillPlan(c.p, causal, variant));
+        });
+      }
+    }
+  }
+});
+
+describe('attention-decode matches the f64 reference', () => {
+  for (const variant of ['split', 'naive']) {
+    for (const c of decodeCases) {
+      it(`${variant} ${show(c.p)}: ${c.note}`, async () => {
+        await expectMatchesReference(attentionDecode, decodePlan(c.p, variant));
+      });
+    }
+  }
+});
+
+// ---- large logits -------------------------------------------------------------------------------
+
+const LARGE_TOL = { atol: 2e-2, rtol: 0 };
+
+/**
+ * Queries and keys whose scores sit near ±1e4. 'offset': every score ≈ sign·1e4 + O(10) (q and k
+ * both close to the all-ones direction), so exp without the max subtracted overflows (or underflows
+ * to 0/0) while the softmax itself is not one-hot. 'spread': uniform q scaled up, scores spread over
+ * ±1e4, so the running max jumps between blocks and earlier blocks must be rescaled to ~0.
+ */
+function largeLogitQK(nQ: number, nK: number, dh: number, kind: 'offset' | 'spread', sign: number, seed: number): { q: Float32Array; k: Float32Array } {
+  const scale = attentionScale(dh);
+  const q = randomF32(nQ, seed);
+  const k = randomF32(nK, seed + 1);
+  if (kind === 'offset') {
+    const A = (sign * 1e4) / (scale * dh); // q ≈ A·(1 + 0.01·u), k ≈ 1 + 0.01·u: score ≈ sign·1e4
+    for (let i = 0; i < nQ; i++) q[i] = A * (1 + 0.01 * q[i]);
+    for (let i = 0; i < nK; i++) k[i] = 1 + 0.01 * k[i];
+  } else {
+    const A = 1e4 / (scale * Math.sqrt(dh / 9)); // q·k of uniform vectors has std ≈ sqrt(dh)/3
+    for (let i = 0; i < nQ; i++) q[i] *= A;
+  }
+  return { q, k };
+}
+
+async function expectLargeLogits(def: KernelDef, plan: Plan, inputs: Tensors, out: string, dims: Parameters<typeof attentionRef>[3], names: [string, string, string]) {
+  const ctx = await gpu();
+  const ref = attentionRef(inputs[names[0]] as Float32Array, inputs[names[1]] as Float32Array, inputs[names[2]] as Float32Array, dims);
+  // The inputs really produce scores of magnitude ~1e4 (guards the construction above): the
+  // largest |score| of query 0 of head 0 over all keys.
+  const qs = inputs[names[0]] as Float32Array;
+  const ks = inputs[names[1]] as Float32Array;
+  let maxAbs = 0;
+  for (let j = 0; j < dims.Skv; j++) {
+    let dot = 0;
+    for (let d = 0; d < dims.dh; d++) dot += qs[d] * ks[j * dims.dh + d];
+    maxAbs = Math.max(maxAbs, Math.abs(dot * dims.scale));
+  }
+  expect(maxAbs).toBeGreaterThan(5e3);
+  const res = await runPlanOnce(ctx, plan, inputs);
+  const got = res.outputs[out] as Float32Array;
+  const bad = got.findIndex((v) => !Number.isFinite(v));
+  expect(bad, `${def.name}/${plan.variant}: non-finite output at ${bad}: ${got[bad]}`).toBe(-1);
+  const cmp = compareArrays(out, got, ref, LARGE_TOL, plan.tensors.find((t) => t.name === out)!.shape);
+  expect(cmp.ok, `${def.name}/${plan.variant} ${JSON.stringify(plan.params)}: ${cmp.summary}`).toBe(true);
+}
+
+describe('attention is stable for scores around ±1e4', () => {
+  const S = 40;
+  const [Hq, Hkv, dh] = [2, 1, 16];
+  for (const variant of ['flash', 'naive']) {
+    for (const causal of [false, true]) {
+      for (const [kind, sign] of [['offset', 1], ['offset', -1], ['spread', 1]] as const) {
+        it(`prefill ${variant} ${causal ? 'causal' : 'full'} S=${S}: ${kind} ${sign > 0 ? '+' : '-'}1e4`, async () => {
+          const plan = prefillPlan({ S, Hq, Hkv, dh }, causal, variant);
+          const { q, k } = largeLogitQK(Hq * S * dh, Hkv * S * dh, dh, kind, sign, 11);
+          const inputs = { Q: q, K: k, V: randomF32(Hkv * S * dh, 13) };
+          await expectLargeLogits(attentionPrefill, plan, inputs, 'O', { Sq: S, Skv: S, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) }, ['Q', 'K', 'V']);
+        });
+      }
+    }
+  }
+  const L = 100;
+  for (const variant of ['split', 'naive']) {
+    for (const [kind, sign] of [['offset', 1], ['offset', -1], ['spread', 1]] as const) {
+      it(`decode ${variant} L=${L}: ${kind} ${sign > 0 ? '+' : '-'}1e4`, async () => {
+        const plan = decodePlan({ L, Hq: 4, Hkv: 2, dh, split: 16, Bc: 8 }, variant);
+        const { q, k } = largeLogitQK(4 * dh, 2 * L * dh, dh, kind, sign, 21);
+        const inputs = { q, k_cache: k, v_cache: randomF32(2 * L * dh, 23) };
+        await expectLargeLogits(attentionDecode, plan, inputs, 'o', { Sq: 1, Skv: L, H: 4, G: 2, dh, causal: false, scale: attentionScale(dh) }, ['q', 'k_cache', 'v_cache']);
+      });
+    }
+  }
+});
+
+// ---- traffic == plan ----------------------------------------------------------------------------
+
+describe('attention: instrumented traffic equals the plan, per workgroup, every pass', () => {
+  const prefill: Array<[string, boolean, Record<string, number>]> = [
+    ['flash', false, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
+    ['flash', true, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
+    ['flash', true, { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16 }],
+    ['naive', false, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
+    ['naive', true, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
+  ];
+  for (const [variant, causal, p] of prefill) {
+    it(`prefill ${variant} ${causal ? 'causal' : 'full'} ${show(p)}`, async () => {
+      await expectTrafficMatchesPlan(attentionPrefill, prefillPlan(p, causal, variant));
+    });
+  }
+  const decode: Array<[string, Record<string, number>]> = [
+    ['split', decodeCases[1].p],
+    ['split', { B: 2, L: 300, Hq: 8, Hkv: 2, dh: 32, split: 64, Bc: 16 }],
+    ['split', decodeCases[5].p],
+    ['naive', { B: 2, L: 37, Hq: 4, Hkv: 1, dh: 16, split: 16, Bc: 4 }],
+  ];
+  for (const [variant, p] of decode) {
+    it(`decode ${variant} ${show(p)}`, async () => {
+      await expectTrafficMatchesPlan(attentionDecode, decodePlan(p, variant));
+    });
+  }
+});
+
+// ---- plans without a GPU ------------------------------------------------------------------------
+
+describe('attention plans', () => {
+  it('tile classes partition every grid; MACs = flops / 2 = QKᵀ + PV of the visible pairs', () => {
+    for (const c of prefillCases)
+      for (const causal of [false, true])
+        for (const v of ['flash', 'naive']) {
+          const plan = prefillPlan(c.p, causal, v);
+          for (const pass of plan.passes) checkPartition(pass);
+          const { S, Hq, dh } = c.p;
+          const pairs = causal ? (S * (S + 1)) / 2 : S * S; // counted independently of the plan code
+          expect(plan.flops).toBe(4 * Hq * pairs * dh);
+          expect(planTotals(plan).macs * 2, `${v} ${show(c.p)} causal=${causal}`).toBe(plan.flops);
+        }
+    for (const c of decodeCases)
+      for (const v of ['split', 'naive']) {
+        const plan = decodePlan(c.p, v);
+        for (const pass of plan.passes) checkPartition(pass);
+        expect(planTotals(plan).macs * 2).toBe(4 * (c.p.B ?? 1) * c.p.Hq * c.p.L * c.p.dh);
+      }
+  });
+
+  it('causal flash skips fully masked K/V blocks; GQA split decode reads K/V once per group', () => {
+    // S = 64, Br = Bc = 16: query block x visits x + 1 of the 4 K/V blocks -> 10 instead of 16.
+    const p = { S: 64, Hq: 4, Hkv: 2, dh: 16, Br: 16, Bc: 16 };
+    const blockBytes = 4 * 16 * 16;
+    const full = planTotals(attentionPrefill.plan(attentionPrefill.validate({ ...p, causal: false }), 'flash'));
+    const causal = planTotals(attentionPrefill.plan(attentionPrefill.validate({ ...p, causal: true }), 'flash'));
+    expect(full.loadByTensor.K).toBe(4 * 16 * blockBytes);
+    expect(causal.loadByTensor.K).toBe(4 * 10 * blockBytes);
+    const d = planTotals(decodePlan({ L: 100, Hq: 8, Hkv: 1, dh: 16, split: 32, Bc: 8 }, 'split'));
+    expect(d.loadByTensor.k_cache).toBe(4 * 100 * 16); // once, not 8 times
+  });
+
+  it('a 4096-token causal plan is cheap to build', () => {
+    const t0 = performance.now();
+    const plan = attentionPrefill.plan(attentionPrefill.validate({ S: 4096, Hq: 32, Hkv: 8, dh: 128, causal: true }), 'flash');
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(plan.passes[0].tiles.length).toBe(4096 / 32);
+  });
+
+  const bad: Array<[KernelDef, Record<string, unknown>, RegExp]> = [
+    [attentionPrefill, { dh: 48 }, /dh must be one of 16, 32, 64, 128/],
+    [attentionPrefill, { dh: 256 }, /dh must be one of 16, 32, 64, 128/],
+    [attentionPrefill, { Hq: 6, Hkv: 4 }, /Hq must be a multiple of Hkv.*Hq=6, Hkv=4/],
+    [attentionPrefill, { S: 0 }, /S must be in \[1, 65536\], got 0/],
+    [attentionPrefill, { S: 2.5 }, /S must be an integer/],
+    [attentionPrefill, { Bc: 65 }, /Bc must be in \[1, 64\]/],
+    [attentionPrefill, { causal: 'yes' }, /causal must be true or false/],
+    [attentionPrefill, { scale: 2 }, /unknown parameter "scale"/],
+    [attentionDecode, { L: 0 }, /L must be in \[1, 1048576\], got 0/],
+    [attentionDecode, { Hq: 8, Hkv: 3 }, /Hq must be a multiple of Hkv/],
+    [attentionDecode, { dh: 20 }, /dh must be one of/],
+    [attentionDecode, { Hq: 128, Hkv: 1 }, /Hq \/ Hkv must be at most 64/],
+    [attentionDecode, { split: 0 }, /split must be in/],
+  ];
+  for (const [def, raw, re] of bad) {
+    it(`${def.name} rejects ${JSON.stringify(raw)}`, () => {
+      expect(() => def.validate(raw)).toThrow(KernelInputError);
+      expect(() => def.validate(raw)).toThrow(re);
+    });
+  }
+  it('unknown variants are refused with the allowed list', () => {
+    expect(() => attentionPrefill.plan(attentionPrefill.validate({}), 'tiled')).toThrow(/allowed: flash, naive/);
+    expect(() => attentionDecode.plan(attentionDecode.validate({}), 'flash')).toThrow(/allowed: split, naive/);
+  });
+});
