@@ -1,0 +1,338 @@
+// <jp-chip-tab>: pick a chip preset (with grid / MAC-array overrides), a kernel configuration and a
+// dataflow; the worker's chip model simulates it and the canvas animates the trace. Beside it,
+// "measured vs predicted": the instrumented GPU run's per-workgroup bytes and start/finish order.
+//
+// NOTE for the worker facade (part A): this tab calls `api.runInstrumented(kernel, variant, params)`
+// returning `{ status: 'ok', run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error', message }`.
+// The work is done by `runInstrumented(ctx, kernel, variant, params)` in src/worker/instrumented.ts;
+// please forward to it with the worker's GpuContext (and transfer() the typed arrays). Until it
+// exists the measured side says so and the predicted side works alone.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { ApiRemote } from '../worker/client.ts';
+import type { KernelInfo, SimOutcome } from '../worker/api.ts';
+import type { InstrumentedRun } from '../worker/instrumented.ts';
+import type { ChipPreset, SimResult } from '../chip/types.ts';
+import type { ChipState, StateChangeDetail } from '../share/state.ts';
+import { formatBytes, fromChipTrace, traceFromPassStats, type RenderTrace } from './chip-render.ts';
+import type { TimeChangeDetail } from './timeline.ts';
+import './chip-canvas.ts';
+import './timeline.ts';
+
+export type InstrumentedOutcome = { status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string };
+type ApiWithInstrumented = ApiRemote & { runInstrumented?: (kernel: string, variant: string, params: Record<string, unknown>) => Promise<InstrumentedOutcome> };
+
+export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
+
+export function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s >= 1) return `${s.toFixed(3)} s`;
+  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
+  return `${(s * 1e6).toFixed(2)} µs`;
+}
+
+export function fmtJoules(j: number): string {
+  if (!Number.isFinite(j)) return '–';
+  if (j >= 1) return `${j.toFixed(3)} J`;
+  if (j >= 1e-3) return `${(j * 1e3).toFixed(3)} mJ`;
+  return `${(j * 1e6).toFixed(2)} µJ`;
+}
+
+@customElement('jp-chip-tab')
+export class JpChipTab extends LitElement {
+  /** The worker facade (Comlink remote). */
+  @property({ attribute: false }) api?: ApiRemote;
+  /** This tab's slice of the share state. */
+  @property({ attribute: false }) state?: ChipState;
+
+  @state() private chips: ChipPreset[] = [];
+  @state() private kernels: KernelInfo[] = [];
+  @state() private sim: SimResult | null = null;
+  @state() private trace: RenderTrace | null = null;
+  @state() private simError: string | null = null;
+  @state() private busy = false;
+  @state() private time = 0;
+  @state() private measured: { run: InstrumentedRun; trace: RenderTrace } | null = null;
+  @state() private measuredMsg: string | null = null;
+  @state() private gpuOk: boolean | null = null;
+  private simKey = '';
+  private simSeq = 0;
+
+  static override styles = css`
+    :host { display: block; color: var(--jp-text); }
+    .layout { display: grid; grid-template-columns: minmax(240px, 300px) 1fr; gap: var(--jp-gap); align-items: start; }
+    @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
+    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); }
+    form { display: grid; gap: 10px; }
+    fieldset { border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 8px 10px; margin: 0; display: grid; gap: 8px; }
+    legend { color: var(--jp-muted); font-size: 0.85rem; padding: 0 4px; }
+    label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
+    .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+    .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(70px, 1fr)); gap: 6px; }
+    select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; width: 100%; }
+    select:focus-visible, input:focus-visible, button:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
+    button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
+    button[aria-pressed='true'] { background: var(--jp-accent); color: var(--jp-accent-text); border-color: var(--jp-accent); }
+    .views { display: grid; grid-template-columns: 1fr; gap: var(--jp-gap); }
+    .stage { display: grid; gap: 8px; }
+    .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+    .head h2 { font-size: 1rem; margin: 0; }
+    .head .spacer { flex: 1; }
+    jp-chip-canvas.main { height: clamp(320px, 52vh, 560px); }
+    jp-chip-canvas.side { height: 260px; }
+    .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 8px; margin: 0; }
+    .metrics div { background: var(--jp-surface-2); border-radius: 6px; padding: 6px 8px; }
+    .metrics dt { font-size: 0.78rem; color: var(--jp-muted); }
+    .metrics dd { margin: 0; font-family: var(--jp-mono); font-variant-numeric: tabular-nums; font-size: 0.95rem; }
+    .bound { font-weight: 600; }
+    .bound.memory { color: var(--jp-plot-2); } .bound.compute { color: var(--jp-ok); } .bound.noc { color: var(--jp-accent); }
+    .mvp { display: grid; grid-template-columns: 1fr 1fr; gap: var(--jp-gap); }
+    @media (max-width: 900px) { .mvp { grid-template-columns: 1fr; } }
+    .msg { color: var(--jp-muted); font-size: 0.9rem; margin: 4px 0; }
+    .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
+    .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); }
+    .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+    ul.notes { margin: 6px 0 0; padding-left: 18px; color: var(--jp-muted); font-size: 0.85rem; }
+  `;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.loadLists();
+  }
+
+  private async loadLists(): Promise<void> {
+    if (!this.api) return;
+    const [chips, kernels] = await Promise.all([this.api.listChips(), this.api.listKernels()]);
+    this.chips = chips;
+    this.kernels = kernels;
+    this.api.gpuStatus().then((s) => (this.gpuOk = s.available)).catch(() => (this.gpuOk = false));
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if ((changed.has('state') || changed.has('api')) && this.state && this.api) {
+      const s = this.state;
+      const key = JSON.stringify([s.preset, s.grid, s.array, s.dataflow, s.kernel, s.variant, s.params]);
+      if (key !== this.simKey) {
+        this.simKey = key;
+        void this.simulate(s);
+      } else if (!this.playing && this.trace) {
+        this.time = s.timeFrac * this.trace.cycles;
+      }
+    }
+    if (changed.has('api') && this.api && this.chips.length === 0) void this.loadLists();
+  }
+
+  private playing = false;
+
+  private async simulate(s: ChipState): Promise<void> {
+    const seq = ++this.simSeq;
+    this.busy = true;
+    let out: SimOutcome<SimResult>;
+    try {
+      out = await this.api!.simulatePlan({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+    } catch (e) {
+      out = { status: 'unavailable', message: (e as Error).message };
+    }
+    if (seq !== this.simSeq) return;
+    this.busy = false;
+    if (out.status !== 'ok') {
+      this.simError = out.message;
+      this.sim = null;
+      this.trace = null;
+      return;
+    }
+    this.simError = null;
+    this.sim = out.result;
+    this.trace = fromChipTrace(out.result.trace);
+    this.time = s.timeFrac * this.trace.cycles;
+    this.measured = null;
+    this.measuredMsg = null;
+  }
+
+  private patch(p: Partial<ChipState>): void {
+    this.dispatchEvent(new CustomEvent<StateChangeDetail<'chip'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+  }
+
+  private onTime(e: CustomEvent<TimeChangeDetail>): void {
+    this.time = e.detail.timeCycles;
+    this.playing = e.detail.playing;
+    if (!e.detail.playing) this.patch({ timeFrac: e.detail.timeFrac });
+  }
+
+  private async runMeasured(): Promise<void> {
+    const s = this.state;
+    const api = this.api as ApiWithInstrumented | undefined;
+    if (!s || !api) return;
+    this.measuredMsg = 'Running the instrumented kernel on this GPU…';
+    try {
+      const out = await api.runInstrumented!(s.kernel, s.variant, s.params);
+      if (out.status !== 'ok') {
+        this.measuredMsg = out.message;
+        return;
+      }
+      const first = out.run.passes[0];
+      this.measured = { run: out.run, trace: traceFromPassStats(first, first.grid) };
+      this.measuredMsg = null;
+    } catch (e) {
+      this.measuredMsg = `The worker could not run the instrumented kernel: ${(e as Error).message}`;
+    }
+  }
+
+  private renderControls() {
+    const s = this.state!;
+    const kernel = this.kernels.find((k) => k.name === s.kernel);
+    const preset = this.chips.find((c) => c.id === s.preset);
+    const grid = s.grid ?? preset?.config.grid;
+    const array = s.array ?? preset?.config.tile.macArray;
+    const num = (e: Event) => Number((e.target as HTMLInputElement).value);
+    const dims = (which: 'grid' | 'array', cur: { rows: number; cols: number } | undefined, label: string) => html`
+      <div class="pair">
+        <label>${label} rows<input type="number" min="1" max="1024" .value=${String(cur?.rows ?? '')}
+          @change=${(e: Event) => this.patch({ [which]: { rows: num(e), cols: cur?.cols ?? 1 } })} /></label>
+        <label>${label} cols<input type="number" min="1" max="1024" .value=${String(cur?.cols ?? '')}
+          @change=${(e: Event) => this.patch({ [which]: { rows: cur?.rows ?? 1, cols: num(e) } })} /></label>
+      </div>`;
+    return html`
+      <form class="card" @submit=${(e: Event) => e.preventDefault()} aria-label="Simulation setup">
+        <fieldset>
+          <legend>Chip</legend>
+          <label>Preset
+            <select .value=${s.preset} @change=${(e: Event) => this.patch({ preset: (e.target as HTMLSelectElement).value, grid: undefined, array: undefined })}>
+              ${this.chips.map((c) => html`<option value=${c.id} ?selected=${c.id === s.preset}>${c.label}${c.hypothetical ? ' (what-if)' : ''}</option>`)}
+            </select>
+          </label>
+          ${dims('grid', grid, 'Tile grid')}
+          ${dims('array', array, 'MAC array')}
+          <label>Dataflow
+            <select .value=${s.dataflow} @change=${(e: Event) => this.patch({ dataflow: (e.target as HTMLSelectElement).value })}>
+              ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
+            </select>
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Kernel</legend>
+          <div class="pair">
+            <label>Kernel
+              <select .value=${s.kernel} @change=${(e: Event) => this.patch({ kernel: (e.target as HTMLSelectElement).value, variant: this.kernels.find((k) => k.name === (e.target as HTMLSelectElement).value)?.defaultVariant ?? '', params: {} })}>
+                ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
+              </select>
+            </label>
+            <label>Variant
+              <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
+                ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
+              </select>
+            </label>
+          </div>
+          <div class="params">
+            ${(kernel?.params ?? []).map((p) => {
+              const cur = s.params[p.name] ?? p.default;
+              if (typeof p.default === 'number')
+                return html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(cur)}
+                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: num(e) } })} /></label>`;
+              if (typeof p.default === 'boolean')
+                return html`<label title=${p.doc}>${p.name}<input type="checkbox" .checked=${Boolean(cur)}
+                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLInputElement).checked } })} /></label>`;
+              return html`<label title=${p.doc}>${p.name}<select .value=${String(cur)}
+                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLSelectElement).value } })}>
+                  ${((p.allowed as string[] | undefined) ?? [String(p.default)]).map((a) => html`<option ?selected=${a === cur}>${a}</option>`)}</select></label>`;
+            })}
+          </div>
+        </fieldset>
+        ${preset ? html`<p class="msg">${preset.description}</p>` : nothing}
+      </form>`;
+  }
+
+  private renderMetrics(r: SimResult) {
+    const m: Array<[string, unknown]> = [
+      ['Time', fmtSeconds(r.timeS)],
+      ['Cycles', Math.round(r.cycles).toLocaleString('en-US')],
+      ['Utilization', `${(r.utilization * 100).toFixed(1)} %`],
+      ['Bound', html`<span class="bound ${r.bound}">${r.bound}</span>`],
+      ['HBM bytes', formatBytes(r.bytes.hbm)],
+      ['NoC bytes', formatBytes(r.bytes.noc)],
+      ['SRAM bytes', formatBytes(r.bytes.sram)],
+      ['Energy', fmtJoules(r.energyJ)],
+    ];
+    return html`<dl class="metrics" aria-label="Simulation metrics">${m.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
+      ${r.notes.length || !r.fit.fits || r.trace.truncated || r.trace.sampled
+        ? html`<ul class="notes">
+            ${!r.fit.fits ? r.fit.messages.map((x) => html`<li class="err">${x}</li>`) : nothing}
+            ${r.trace.sampled ? html`<li>Events were aggregated (several loop iterations per event) to keep the trace small.</li>` : nothing}
+            ${r.trace.truncated ? html`<li>The trace was cut at its event cap; the metrics cover the whole run.</li>` : nothing}
+            ${r.notes.map((x) => html`<li>${x}</li>`)}
+          </ul>`
+        : nothing}`;
+  }
+
+  private renderMeasured() {
+    const frac = this.trace && this.trace.cycles > 0 ? this.time / this.trace.cycles : 0;
+    const m = this.measured;
+    const pass = m?.run.passes[0];
+    const n = pass ? pass.loadBytes.length : 0;
+    return html`
+      <section class="card stage" aria-labelledby="mvp-h">
+        <div class="head">
+          <h2 id="mvp-h">Measured vs predicted</h2><span class="spacer"></span>
+          <button @click=${this.runMeasured} ?disabled=${this.gpuOk === false}>Run instrumented on this GPU</button>
+        </div>
+        <p class="msg">Left: the GPU's workgroups (one cell each) in the order they started and finished, with the bytes each one loaded.
+          Right: the chip model's prediction for the same plan. The playhead is shared.</p>
+        <div class="mvp">
+          <div>
+            <jp-chip-canvas class="side" label="Measured GPU workgroups" .trace=${m?.trace ?? null} .time=${frac * (m?.trace.cycles ?? 0)}
+              placeholder=${this.gpuOk === false ? 'WebGPU is unavailable here: only the prediction is shown.' : 'Not run yet'}></jp-chip-canvas>
+            ${pass
+              ? html`<p class="msg" data-testid="measured-summary">${pass.label}: ${pass.grid.join('×')} workgroups; ${pass.matching} of ${n} loaded and stored exactly the bytes the plan predicts.</p>`
+              : nothing}
+            ${this.measuredMsg ? html`<p class="msg" role="status">${this.measuredMsg}</p>` : nothing}
+          </div>
+          <div>
+            <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
+            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+          </div>
+        </div>
+      </section>`;
+  }
+
+  override render() {
+    if (!this.state) return html`<p class="msg">Loading…</p>`;
+    const s = this.state;
+    const tr = this.trace;
+    return html`
+      <div class="layout">
+        ${this.renderControls()}
+        <div class="views">
+          <section class="card stage" aria-labelledby="chip-h">
+            <div class="head">
+              <h2 id="chip-h">${this.sim ? `${s.kernel} / ${s.variant} on ${this.chips.find((c) => c.id === s.preset)?.label ?? s.preset}` : 'Chip view'}</h2>
+              <span class="spacer"></span>
+              <div role="group" aria-label="View mode">
+                <button aria-pressed=${s.view === 'utilization' ? 'true' : 'false'} @click=${() => this.patch({ view: 'utilization' })}>Utilization</button>
+                <button aria-pressed=${s.view === 'traffic' ? 'true' : 'false'} @click=${() => this.patch({ view: 'traffic' })}>Link traffic</button>
+              </div>
+            </div>
+            ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
+            <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
+              placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>
+            <div class="legend" aria-hidden="true">
+              <span><i class="sw" style="background:#1e828c"></i>tile busy so far (darker = busier)</span>
+              <span><i class="sw" style="background:#c35a00"></i>HBM transfer</span>
+              <span><i class="sw" style="background:#005fb8"></i>NoC transfer</span>
+              <span>outlined = computing now · links: bytes/cycle now (traffic: whole run)</span>
+            </div>
+            <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
+              @time-change=${this.onTime}></jp-timeline>
+            ${this.sim ? this.renderMetrics(this.sim) : nothing}
+          </section>
+          ${this.renderMeasured()}
+        </div>
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jp-chip-tab': JpChipTab;
+  }
+}
