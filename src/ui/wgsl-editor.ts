@@ -1,0 +1,255 @@
+// WGSL editor (loaded on demand): view each shader the selected kernel uses, edit it, re-run.
+// Compile errors become lint markers on their lines; the result is still checked against the
+// CPU reference. Edits live in the bench slice (so they travel in links) and in localStorage.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, lineNumbers } from '@codemirror/view';
+import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { EditorState, Compartment } from '@codemirror/state';
+import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { wgsl } from '@iizukak/codemirror-lang-wgsl';
+import { callback, type ApiRemote } from '../worker/client.ts';
+import type { BenchOk, BenchResult } from '../worker/api.ts';
+import type { BenchState, StateChangeDetail } from '../share/state.ts';
+import type { CompileMessage } from '../gpu/runner.ts';
+
+const theme = EditorView.theme({
+  '&': { color: 'var(--jp-text)', backgroundColor: 'var(--jp-surface)', fontSize: '13px', height: '100%' },
+  '.cm-content': { fontFamily: 'var(--jp-mono)', caretColor: 'var(--jp-text)' },
+  '.cm-gutters': { backgroundColor: 'var(--jp-surface-2)', color: 'var(--jp-muted)', borderRight: '1px solid var(--jp-border)' },
+  '.cm-activeLine': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 8%, transparent)' },
+  '.cm-activeLineGutter': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 14%, transparent)' },
+  '&.cm-focused': { outline: '3px solid var(--jp-focus)' },
+  '.cm-scroller': { overflow: 'auto' },
+  '.cm-tooltip': { backgroundColor: 'var(--jp-surface)', color: 'var(--jp-text)', border: '1px solid var(--jp-border)' },
+  '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--jp-text)' },
+  '.cm-selectionBackground, &.cm-focused .cm-selectionBackground': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 30%, transparent)' },
+});
+
+/** Maps compile messages (1-based line/column; 0 = no position) to CodeMirror diagnostics. */
+export function diagnosticsFor(doc: EditorState['doc'], messages: readonly CompileMessage[]): Diagnostic[] {
+  return messages.map((m) => {
+    const lineNo = Math.min(Math.max(1, m.line || 1), doc.lines);
+    const line = doc.line(lineNo);
+    const from = Math.min(line.from + Math.max(0, (m.column || 1) - 1), line.to);
+    return { from, to: Math.max(from, Math.min(line.to, from + 1)) === from && line.to > from ? from + 1 : line.to, severity: 'error', message: m.message, source: 'WGSL compiler' };
+  });
+}
+
+@customElement('jp-wgsl-editor')
+export class WgslEditor extends LitElement {
+  /** The worker facade. */
+  @property({ attribute: false }) api?: ApiRemote;
+  /** The bench slice: kernel, variant, params and the WGSL edits. */
+  @property({ attribute: false }) state?: BenchState;
+
+  @state() private shaders: string[] = [];
+  @state() private shader = '';
+  @state() private result: BenchResult | null = null;
+  @state() private running = false;
+  @state() private phase = '';
+  @query('#cm') private host?: HTMLElement;
+  private view?: EditorView;
+  private original = new Map<string, string>();
+  private emitTimer = 0;
+  private readonly langConf = new Compartment();
+  private suppress = false;
+
+  static override styles = css`
+    :host { display: block; }
+    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); }
+    .toolbar { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; }
+    h2 { font-size: 1rem; margin: 0 12px 0 0; }
+    label { font-size: 0.9rem; }
+    select { font: inherit; padding: 4px 6px; border: 1px solid var(--jp-border); border-radius: 6px; background: var(--jp-surface-2); color: var(--jp-text); }
+    button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--jp-border); background: var(--jp-surface-2); color: var(--jp-text); cursor: pointer; }
+    button.primary { background: var(--jp-accent); border-color: var(--jp-accent); color: var(--jp-accent-text); font-weight: 600; }
+    button:disabled { opacity: 0.55; cursor: not-allowed; }
+    :is(select, button):focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 1px; }
+    #cm { height: min(62vh, 620px); border: 1px solid var(--jp-border); border-radius: 6px; overflow: hidden; }
+    .badge { font-size: 0.8rem; padding: 2px 8px; border-radius: 999px; background: var(--jp-warn-bg); color: var(--jp-text); border: 1px solid var(--jp-warn); }
+    .status { margin-top: 10px; font-size: 0.9rem; }
+    .error { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 8px 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .ok { color: var(--jp-ok); font-weight: 700; }
+    .bad { color: var(--jp-error); font-weight: 700; }
+    .muted { color: var(--jp-muted); }
+    .spacer { flex: 1; }
+  `;
+
+  override updated(changed: PropertyValues<this>): void {
+    if ((changed.has('state') || changed.has('api')) && this.api && this.state) {
+      const old = changed.get('state') as BenchState | undefined;
+      if (!old || old.kernel !== this.state.kernel || old.variant !== this.state.variant || JSON.stringify(old.params) !== JSON.stringify(this.state.params)) void this.loadShaders();
+      else if (old.wgsl !== this.state.wgsl) this.syncDoc();
+    }
+  }
+
+  override disconnectedCallback(): void {
+    this.view?.destroy();
+    this.view = undefined;
+    super.disconnectedCallback();
+  }
+
+  private async loadShaders(): Promise<void> {
+    if (!this.api || !this.state) return;
+    const c = await this.api.checkParams(this.state.kernel, this.state.variant, this.state.params);
+    const names = c.status === 'ok' ? c.shaders : await this.api.shaderNames();
+    for (const n of names) if (!this.original.has(n)) this.original.set(n, (await this.api.shaderSource(n)) ?? '');
+    this.shaders = names;
+    if (!names.includes(this.shader)) this.shader = names[0] ?? '';
+    await this.updateComplete;
+    this.syncDoc(true);
+  }
+
+  private get text(): string {
+    return this.state?.wgsl[this.shader] ?? this.original.get(this.shader) ?? '';
+  }
+
+  /** Puts the current shader's text into the editor (creating it on first use). */
+  private syncDoc(force = false): void {
+    if (!this.host || !this.shader) return;
+    const text = this.text;
+    if (!this.view) {
+      this.view = new EditorView({
+        parent: this.host,
+        root: this.shadowRoot ?? undefined,
+        state: EditorState.create({
+          doc: text,
+          extensions: [
+            // A basic setup by hand: the `codemirror` meta-package installed here is the legacy v5.
+            lineNumbers(),
+            highlightActiveLineGutter(),
+            highlightSpecialChars(),
+            drawSelection(),
+            indentOnInput(),
+            bracketMatching(),
+            highlightActiveLine(),
+            syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+            this.langConf.of(wgsl()),
+            lintGutter(),
+            theme,
+            EditorView.contentAttributes.of({ 'aria-label': 'WGSL source' }),
+            EditorView.updateListener.of((u) => {
+              if (u.docChanged && !this.suppress) this.onEdit(u.state.doc.toString());
+            }),
+          ],
+        }),
+      });
+      return;
+    }
+    if (force || this.view.state.doc.toString() !== text) {
+      if (!force && this.view.hasFocus) return; // the user is typing; the state follows the editor
+      this.suppress = true;
+      this.view.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: text } });
+      this.view.dispatch(setDiagnostics(this.view.state, []));
+      this.suppress = false;
+    }
+  }
+
+  private onEdit(text: string): void {
+    clearTimeout(this.emitTimer);
+    const shader = this.shader;
+    this.emitTimer = window.setTimeout(() => {
+      if (!this.state) return;
+      const wgslEdits = { ...this.state.wgsl };
+      if (text === this.original.get(shader)) delete wgslEdits[shader];
+      else wgslEdits[shader] = text;
+      this.emit({ wgsl: wgslEdits });
+    }, 300);
+  }
+
+  private emit(patch: Partial<BenchState>): void {
+    this.dispatchEvent(new CustomEvent<StateChangeDetail<'bench'>>('state-change', { detail: { patch }, bubbles: true, composed: true }));
+  }
+
+  private reset(): void {
+    if (!this.state) return;
+    const wgslEdits = { ...this.state.wgsl };
+    delete wgslEdits[this.shader];
+    this.emit({ wgsl: wgslEdits });
+    this.suppress = true;
+    this.view?.dispatch({ changes: { from: 0, to: this.view.state.doc.length, insert: this.original.get(this.shader) ?? '' } });
+    if (this.view) this.view.dispatch(setDiagnostics(this.view.state, []));
+    this.suppress = false;
+  }
+
+  private async run(): Promise<void> {
+    if (!this.api || !this.state || !this.view) return;
+    clearTimeout(this.emitTimer);
+    const current = this.view.state.doc.toString();
+    const edits = { ...this.state.wgsl };
+    if (current !== this.original.get(this.shader)) edits[this.shader] = current;
+    else delete edits[this.shader];
+    this.emit({ wgsl: edits });
+    this.running = true;
+    this.result = null;
+    try {
+      const r = await this.api.runBench(
+        { kernel: this.state.kernel, variant: this.state.variant, params: this.state.params, wgsl: edits, samples: 5 },
+        callback((_d: number, _t: number, phase: string) => (this.phase = phase)),
+      );
+      this.result = r;
+      const diags = r.status === 'compile-error' && r.shader === this.shader ? diagnosticsFor(this.view.state.doc, r.messages) : [];
+      this.view.dispatch(setDiagnostics(this.view.state, diags));
+      if (r.status === 'ok') this.dispatchEvent(new CustomEvent<BenchOk>('bench-result', { detail: r, bubbles: true, composed: true }));
+    } catch (e) {
+      this.result = { status: 'error', message: (e as Error).message };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private renderStatus() {
+    const r = this.result;
+    if (this.running) return html`<p class="status muted" role="status">Running… ${this.phase}</p>`;
+    if (!r) return html`<p class="status muted">Edit the shader and run it: the output is compared with the CPU reference. Ctrl/⌘+Enter runs.</p>`;
+    switch (r.status) {
+      case 'ok':
+        return html`<p class="status" role="status" id="editor-result">
+          <span class=${r.ok ? 'ok' : 'bad'}>${r.ok ? '✓ matches the CPU reference' : '✗ differs from the CPU reference'}</span>
+          · median ${r.medianMs.toPrecision(3)} ms · max |error| ${r.maxAbsErr.toExponential(2)}${r.ok ? '' : html`<br /><span class="muted">${r.check.join(' · ')}</span>`}
+        </p>`;
+      case 'compile-error':
+        return html`<div class="status error" role="alert" id="compile-error">${r.shader}.wgsl does not compile (${r.messages.length} error${r.messages.length === 1 ? '' : 's'}; see the markers):\n${r.messages
+          .map((m) => `line ${m.line}:${m.column} ${m.message}`)
+          .join('\n')}</div>`;
+      case 'cancelled':
+        return html`<p class="status muted">Cancelled.</p>`;
+      default:
+        return html`<p class="status error" role="alert">${r.message}</p>`;
+    }
+  }
+
+  override render() {
+    const edited = this.state ? Object.keys(this.state.wgsl) : [];
+    return html`<div class="card" @keydown=${(e: KeyboardEvent) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        void this.run();
+      }
+    }}>
+      <div class="toolbar">
+        <h2>WGSL</h2>
+        <label for="shader">Shader</label>
+        <select id="shader" @change=${(e: Event) => {
+          this.shader = (e.target as HTMLSelectElement).value;
+          void this.updateComplete.then(() => this.syncDoc(true));
+        }}>
+          ${this.shaders.map((s) => html`<option value=${s} ?selected=${s === this.shader}>${s}.wgsl${edited.includes(s) ? ' (edited)' : ''}</option>`)}
+        </select>
+        ${edited.includes(this.shader) ? html`<span class="badge">edited — saved in this browser and in share links</span>` : nothing}
+        <span class="spacer"></span>
+        <button @click=${this.reset} ?disabled=${!edited.includes(this.shader)}>Reset to original</button>
+        <button class="primary" id="editor-run" @click=${this.run} ?disabled=${this.running}>Run edited kernel</button>
+      </div>
+      <div id="cm"></div>
+      ${this.renderStatus()}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jp-wgsl-editor': WgslEditor;
+  }
+}

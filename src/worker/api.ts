@@ -1,0 +1,419 @@
+// The worker's Comlink facade: the only thing the UI calls. Kernels run here on WebGPU (in a
+// dedicated worker, so the main thread never blocks), and the chip model runs here too.
+// Results are plain data; errors that the UI shows in place (bad parameters, shader compile
+// errors, cancellation) come back as `{ status: ... }` values, because Comlink carries only the
+// message of a thrown Error.
+
+import { expose, transfer } from 'comlink';
+import { KERNELS, kernelByName } from '../kernels/registry.ts';
+import { KernelInputError, outputSpecs, type ParamDoc } from '../kernels/kernel.ts';
+import { compareArrays } from '../kernels/compare.ts';
+import type { Plan } from '../kernels/plan.ts';
+import { preparePlan, ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
+import { timePlan } from '../gpu/timing.ts';
+import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
+import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
+import type { ChipConfig, ChipPreset, Dataflow, ModelSimResult, Phase, SimResult } from '../chip/types.ts';
+
+// ---- kernels ------------------------------------------------------------------------------------
+
+export interface KernelInfo {
+  name: string;
+  title: string;
+  description: string;
+  variants: string[];
+  defaultVariant: string;
+  baselineVariant: string;
+  params: ParamDoc[];
+}
+
+export type Params = Record<string, number | boolean | string>;
+
+export type CheckResult =
+  | { status: 'ok'; params: Params; shaders: string[]; flops: number; ioBytes: number; tiles: number }
+  | { status: 'invalid'; message: string };
+
+export interface BenchRequest {
+  kernel: string;
+  variant: string;
+  params: Record<string, unknown>;
+  /** Edited WGSL by shader name; replaces the bundled source for this run. */
+  wgsl?: Record<string, string>;
+  samples?: number;
+  seed?: number;
+}
+
+export interface BenchOk {
+  status: 'ok';
+  kernel: string;
+  variant: string;
+  params: Params;
+  /** "M=64 N=64 K=64" style. */
+  shape: string;
+  dtype: string;
+  samplesMs: number[];
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  gflops: number;
+  gbps: number;
+  maxAbsErr: number;
+  ok: boolean;
+  /** One line per output: matches or the first mismatches. */
+  check: string[];
+  timer: string;
+  resolutionNs: number | null;
+  quantized: boolean;
+  timerNote: string;
+  reps: number;
+  device: DeviceReport;
+  deviceName: string;
+  edited: string[];
+}
+
+export type BenchResult =
+  | BenchOk
+  | { status: 'invalid'; message: string }
+  | { status: 'compile-error'; shader: string; messages: CompileMessage[]; message: string }
+  | { status: 'cancelled' }
+  | { status: 'no-gpu'; message: string }
+  | { status: 'error'; message: string };
+
+export type GpuStatus =
+  | { available: true; device: DeviceReport; deviceName: string }
+  | { available: false; reason: string; howTo: string; lost?: boolean };
+
+export type Progress = (done: number, total: number, phase: string) => void;
+
+class Cancelled extends Error {}
+
+let ctxPromise: Promise<GpuContext> | null = null;
+let lostInfo: string | null = null;
+const lostListeners = new Set<(message: string) => void>();
+let runId = 0;
+let cancelledRun = -1;
+
+function gpuContext(): Promise<GpuContext> {
+  if (!ctxPromise) {
+    ctxPromise = browserGpuContext().then((ctx) => {
+      ctx.device.lost.then((info) => {
+        ctxPromise = null;
+        lostInfo = `The GPU device was lost (${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}).`;
+        for (const l of lostListeners) l(lostInfo);
+      });
+      lostInfo = null;
+      return ctx;
+    });
+    ctxPromise.catch(() => {
+      ctxPromise = null;
+    });
+  }
+  return ctxPromise;
+}
+
+function kernelInfo(name: string): KernelInfo {
+  const k = kernelByName(name);
+  return { name: k.name, title: k.title, description: k.description, variants: [...k.variants], defaultVariant: k.defaultVariant, baselineVariant: k.baselineVariant, params: k.params.map((p) => ({ ...p, allowed: p.allowed ? [...p.allowed] : undefined }) as ParamDoc) };
+}
+
+function buildPlan(kernel: string, variant: string, raw: Record<string, unknown>): { plan: Plan; params: Params } {
+  const def = kernelByName(kernel);
+  const params = def.validate(raw);
+  return { plan: def.plan(params, variant), params };
+}
+
+function shapeText(p: Params): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ---- chip model (src/chip, loaded when present) -------------------------------------------------
+
+interface ChipModule {
+  CHIP_PRESETS: readonly ChipPreset[];
+  chipPreset(id: string): ChipPreset;
+  validateChipConfig(raw: unknown): ChipConfig;
+  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number }): SimResult;
+  MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
+  modelPreset(id: string): unknown;
+  simulateModel(chip: ChipConfig, model: unknown, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): ModelSimResult;
+}
+
+const chipModules = import.meta.glob('../chip/index.ts') as Record<string, () => Promise<unknown>>;
+
+async function chipModule(): Promise<ChipModule> {
+  const load = chipModules['../chip/index.ts'];
+  if (!load) throw new Error('the chip model (src/chip/index.ts) is not part of this build yet');
+  return (await load()) as ChipModule;
+}
+
+/** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
+export type ChipChoice = string | { preset: string; grid?: { rows: number; cols: number }; array?: { rows: number; cols: number } } | ChipConfig;
+
+async function resolveChip(choice: ChipChoice): Promise<ChipConfig> {
+  const m = await chipModule();
+  if (typeof choice === 'string') return m.chipPreset(choice).config;
+  if ('preset' in choice) {
+    const base = m.chipPreset(choice.preset).config;
+    const cfg: ChipConfig = {
+      ...base,
+      grid: choice.grid ?? base.grid,
+      tile: { ...base.tile, macArray: choice.array ?? base.tile.macArray },
+    };
+    return m.validateChipConfig(cfg);
+  }
+  return m.validateChipConfig(choice);
+}
+
+/** Collects the ArrayBuffers under a result so Comlink moves them instead of copying. */
+function buffersOf(x: unknown, out = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+  if (depth > 4 || x === null || typeof x !== 'object') return [...out];
+  if (ArrayBuffer.isView(x)) {
+    if (x.buffer instanceof ArrayBuffer) out.add(x.buffer);
+  } else {
+    for (const v of Object.values(x)) buffersOf(v, out, depth + 1);
+  }
+  return [...out];
+}
+
+export type SimOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid'; message: string } | { status: 'unavailable'; message: string };
+
+// ---- the facade ---------------------------------------------------------------------------------
+
+export const api = {
+  /** Every kernel in the registry, with its variants and parameter docs. */
+  listKernels(): KernelInfo[] {
+    return KERNELS.map((k) => kernelInfo(k.name));
+  },
+
+  /** Validates parameters for (kernel, variant); on success the full params and the shaders used. */
+  checkParams(kernel: string, variant: string, raw: Record<string, unknown>): CheckResult {
+    try {
+      const { plan, params } = buildPlan(kernel, variant, raw);
+      const tiles = plan.passes.reduce((n, p) => n + p.grid[0] * p.grid[1] * p.grid[2], 0);
+      return { status: 'ok', params, shaders: [...new Set(plan.passes.map((p) => p.shader))], flops: plan.flops, ioBytes: plan.ioBytes, tiles };
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+  },
+
+  /** The bundled WGSL source of a shader (file name without extension). */
+  shaderSource(name: string): string | null {
+    return SHADERS[name] ?? null;
+  },
+
+  /** Names of all bundled shaders. */
+  shaderNames(): string[] {
+    return Object.keys(SHADERS).sort();
+  },
+
+  /** Whether GPU runs are possible here; when not, why and how to enable them. */
+  async gpuStatus(): Promise<GpuStatus> {
+    const missing = webgpuMissingReason();
+    if (missing) return { available: false, ...missing };
+    try {
+      const ctx = await gpuContext();
+      return { available: true, device: ctx.report, deviceName: describeDevice(ctx.report) };
+    } catch (e) {
+      return {
+        available: false,
+        reason: errorText(e),
+        howTo: 'Check chrome://gpu (is WebGPU "Hardware accelerated"?), update the GPU driver, or enable chrome://flags/#enable-unsafe-webgpu. A blocklisted GPU can be forced with #ignore-gpu-blocklist.',
+        lost: lostInfo !== null,
+      };
+    }
+  },
+
+  /** Calls `listener(message)` when the device is lost; the next run re-creates it. */
+  onDeviceLost(listener: (message: string) => void): void {
+    lostListeners.add(listener);
+  },
+
+  /** Drops the current device (if any) and creates a fresh one. */
+  async resetGpu(): Promise<GpuStatus> {
+    const old = ctxPromise;
+    ctxPromise = null;
+    if (old) old.then((c) => c.device.destroy()).catch(() => {});
+    return api.gpuStatus();
+  },
+
+  /** Test hook: destroys the device as a driver reset would, to exercise recovery. */
+  async loseDeviceForTesting(): Promise<void> {
+    const ctx = await gpuContext();
+    ctx.device.destroy();
+  },
+
+  /** Stops the run in progress at its next sample. */
+  cancel(): void {
+    cancelledRun = runId;
+  },
+
+  /**
+   * Validates, compiles (with edited WGSL when given), checks the output against the CPU
+   * reference, then times the kernel. `onProgress` is a Comlink.proxy callback.
+   */
+  async runBench(req: BenchRequest, onProgress?: Progress): Promise<BenchResult> {
+    const id = ++runId;
+    const check = () => {
+      if (cancelledRun === id) throw new Cancelled();
+    };
+    let built: { plan: Plan; params: Params };
+    try {
+      built = buildPlan(req.kernel, req.variant, req.params);
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+    const { plan, params } = built;
+    const missing = webgpuMissingReason();
+    if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
+    let ctx: GpuContext;
+    try {
+      ctx = await gpuContext();
+    } catch (e) {
+      return { status: 'no-gpu', message: errorText(e) };
+    }
+    const def = kernelByName(req.kernel);
+    const shaders = new Set(plan.passes.map((p) => p.shader));
+    const overrides = Object.fromEntries(Object.entries(req.wgsl ?? {}).filter(([k]) => shaders.has(k)));
+    let prepared: Awaited<ReturnType<typeof preparePlan>> | null = null;
+    try {
+      await onProgress?.(0, 1, 'compiling');
+      const inputs = def.makeInputs(plan, req.seed ?? 1);
+      prepared = await preparePlan(ctx, plan, inputs, { shaderOverrides: overrides });
+      check();
+      await onProgress?.(0, 1, 'checking against the CPU reference');
+      await prepared.run();
+      const outputs = await prepared.readOutputs();
+      const ref = def.reference(plan, inputs);
+      let ok = true;
+      let maxAbsErr = 0;
+      const lines: string[] = [];
+      for (const t of outputSpecs(plan)) {
+        if (!(t.name in ref)) continue;
+        const c = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
+        ok &&= c.ok;
+        maxAbsErr = Math.max(maxAbsErr, c.maxAbsErr);
+        lines.push(c.summary);
+      }
+      check();
+      const samples = Math.max(3, Math.min(100, req.samples ?? 20));
+      const timing = await timePlan(ctx, prepared, {
+        samples,
+        warmup: 1,
+        onProgress: (done, total) => {
+          check();
+          void onProgress?.(done, total, 'timing');
+        },
+      });
+      const seconds = timing.medianMs / 1e3;
+      const dtype = plan.tensors.find((t) => t.role === 'output')?.dtype ?? 'f32';
+      return {
+        status: 'ok',
+        kernel: plan.kernel,
+        variant: plan.variant,
+        params,
+        shape: shapeText(params),
+        dtype,
+        samplesMs: timing.samplesMs,
+        medianMs: timing.medianMs,
+        p10Ms: timing.p10Ms,
+        p90Ms: timing.p90Ms,
+        gflops: seconds > 0 ? plan.flops / seconds / 1e9 : 0,
+        gbps: seconds > 0 ? plan.ioBytes / seconds / 1e9 : 0,
+        maxAbsErr,
+        ok,
+        check: lines,
+        timer: timing.timer,
+        resolutionNs: timing.resolutionNs,
+        quantized: timing.quantized,
+        timerNote: timing.note,
+        reps: timing.reps,
+        device: ctx.report,
+        deviceName: describeDevice(ctx.report),
+        edited: Object.keys(overrides),
+      };
+    } catch (e) {
+      if (e instanceof Cancelled) return { status: 'cancelled' };
+      if (e instanceof ShaderCompileError) return { status: 'compile-error', shader: e.shader, messages: e.messages, message: e.message };
+      if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
+      if (e instanceof GpuUnavailableError) return { status: 'no-gpu', message: e.message };
+      return { status: 'error', message: lostInfo ?? errorText(e) };
+    } finally {
+      prepared?.destroy();
+    }
+  },
+
+  // ---- chip model ----
+
+  /** Chip presets (id, label, description, config...); empty when the chip model is absent. */
+  async listChips(): Promise<ChipPreset[]> {
+    try {
+      return [...(await chipModule()).CHIP_PRESETS];
+    } catch {
+      return [];
+    }
+  },
+
+  /** Model presets; empty when the chip model is absent. */
+  async listModels(): Promise<Array<{ id: string; label?: string; name?: string }>> {
+    try {
+      return [...(await chipModule()).MODEL_PRESETS];
+    } catch {
+      return [];
+    }
+  },
+
+  /** The chip model's prediction for a kernel plan on a chip (preset id, preset + overrides, or config). */
+  async simulatePlan(
+    chip: ChipChoice,
+    kernel: string,
+    variant: string,
+    params: Record<string, unknown>,
+    dataflow: Dataflow = 'output-stationary',
+    opts: { maxTraceEvents?: number } = {},
+  ): Promise<SimOutcome<SimResult>> {
+    let m: ChipModule;
+    try {
+      m = await chipModule();
+    } catch (e) {
+      return { status: 'unavailable', message: errorText(e) };
+    }
+    try {
+      const cfg = await resolveChip(chip);
+      const { plan } = buildPlan(kernel, variant, params);
+      const result = m.simulatePlan(cfg, plan, { dataflow, ...opts });
+      return transfer({ status: 'ok', result }, buffersOf(result));
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+  },
+
+  /** Whole-layer / per-token estimate for a model preset on a chip. */
+  async simulateModel(chip: ChipChoice, model: string | object, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): Promise<SimOutcome<ModelSimResult>> {
+    let m: ChipModule;
+    try {
+      m = await chipModule();
+    } catch (e) {
+      return { status: 'unavailable', message: errorText(e) };
+    }
+    try {
+      const cfg = await resolveChip(chip);
+      const result = m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts);
+      return { status: 'ok', result };
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+  },
+};
+
+export type Api = typeof api;
+
+/** Exposes the facade on a worker scope (called by worker.ts). */
+export function exposeApi(): void {
+  expose(api);
+}
