@@ -1,0 +1,65 @@
+// The bench page: runs a suite on navigator.gpu with our kernels and both peers, for
+// bench/browser-runtime.ts, which calls window.__bench(...) through playwright-core.
+
+import { createGpuContext } from '../../src/gpu/context.ts';
+import { KERNELS } from '../../src/kernels/registry.ts';
+import { runSuite, type PeerRunner, type RunOptions } from '../measure.ts';
+import type { BenchReport } from '../report.ts';
+import { suiteByName } from '../suites.ts';
+import { createTfjsPeer } from '../peers/tfjs.ts';
+import { createOrtPeer } from '../peers/ort.ts';
+import type * as Ort from 'onnxruntime-web';
+
+const SHADERS = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+function shaderSource(name: string): string {
+  const src = SHADERS[`../../shaders/${name}.wgsl`];
+  if (src === undefined) throw new Error(`no shader shaders/${name}.wgsl in the bench page build`);
+  return src;
+}
+
+/** A peer that could not start: every case it would have run becomes a failed row with the reason. */
+function brokenPeer(library: string, err: unknown): PeerRunner {
+  const msg = `${library} failed to initialise: ${(err as Error)?.message ?? String(err)}`;
+  return { library, version: '?', run: () => Promise.reject(new Error(msg)) };
+}
+
+export interface BenchRequest {
+  suite: string;
+  opts: RunOptions;
+  peers: boolean;
+}
+
+declare global {
+  interface Window {
+    __bench: (req: BenchRequest) => Promise<BenchReport>;
+    __benchProgress?: (line: string) => Promise<void>;
+  }
+}
+
+window.__bench = async (req) => {
+  const progress = (line: string) => void window.__benchProgress?.(line);
+  if (!navigator.gpu) throw new Error('navigator.gpu is missing: start Chromium with --enable-unsafe-webgpu and load the page from 127.0.0.1');
+  const ua = navigator.userAgent.match(/(HeadlessChrome|Chrome|Chromium)\/[\d.]+/)?.[0] ?? navigator.userAgent;
+  const ctx = await createGpuContext(navigator.gpu, shaderSource, { runtime: 'browser', runtimeVersion: ua });
+  const peers: PeerRunner[] = [];
+  if (req.peers) {
+    progress('starting peers: TensorFlow.js (webgpu), ONNX Runtime Web (webgpu EP)');
+    try {
+      peers.push(await createTfjsPeer(ctx.device, ctx.keepAlive.adapter.info));
+    } catch (e) {
+      peers.push(brokenPeer('tfjs-webgpu', e));
+    }
+    try {
+      const ort = (await import(/* @vite-ignore */ `${location.origin}/ort/ort.webgpu.min.mjs`)) as typeof Ort;
+      ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
+      peers.push(await createOrtPeer(ort, ctx.device));
+    } catch (e) {
+      peers.push(brokenPeer('onnxruntime-web', e));
+    }
+  }
+  // Peers can only be timed by wall clock: time ours the same way so ours/peer compares like with like.
+  const opts = { ...req.opts, forceWall: req.opts.forceWall || peers.length > 0 };
+  return runSuite({ ctx, suite: suiteByName(req.suite), kernels: KERNELS, opts, peers, progress });
+};
+document.getElementById('status')!.textContent = 'ready';
