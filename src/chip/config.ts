@@ -1,0 +1,124 @@
+// Validation of a raw (JSON / UI / URL) chip configuration into a ChipConfig.
+// Every rejection names the field and the allowed range.
+
+import type { ChipConfig, Edge, MacDType } from './types.ts';
+
+export class ChipConfigError extends Error {
+  override name = 'ChipConfigError';
+}
+
+const EDGES: readonly Edge[] = ['north', 'south', 'west', 'east'];
+const DTYPES: readonly MacDType[] = ['int8', 'fp16', 'fp32'];
+
+type Raw = Record<string, unknown>;
+
+function obj(raw: unknown, field: string): Raw {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ChipConfigError(`${field} must be an object, got ${JSON.stringify(raw)}`);
+  }
+  return raw as Raw;
+}
+
+function num(raw: Raw, key: string, field: string, min: number, max: number, integer = false): number {
+  const v = raw[key];
+  const f = `${field}.${key}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ChipConfigError(`${f} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  if (integer && !Number.isInteger(v)) throw new ChipConfigError(`${f} must be an integer in [${min}, ${max}], got ${v}`);
+  if (v < min || v > max) throw new ChipConfigError(`${f} must be in [${min}, ${max}], got ${v}`);
+  return v;
+}
+
+function bool(raw: Raw, key: string, field: string): boolean {
+  const v = raw[key];
+  if (typeof v !== 'boolean') throw new ChipConfigError(`${field}.${key} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function rejectUnknown(raw: Raw, field: string, known: readonly string[]): void {
+  for (const k of Object.keys(raw)) {
+    if (!known.includes(k)) throw new ChipConfigError(`${field}: unknown field "${k}"; allowed: ${known.join(', ')}`);
+  }
+}
+
+/** The smallest SRAM that holds one block: a 16x16 f32 output block plus a 16x16 operand pair. */
+export const MIN_SRAM_BYTES = 4 * (16 * 16 + 2 * 16 * 16);
+
+/** Validates a whole ChipConfig (the schema the UI edits and `--chip-config FILE.json` takes). */
+export function validateChipConfig(input: unknown): ChipConfig {
+  const raw = obj(input, 'config');
+  rejectUnknown(raw, 'config', ['name', 'clockHz', 'grid', 'tile', 'noc', 'hbm', 'energy', 'scaleOut']);
+  const name = raw.name === undefined ? 'custom' : raw.name;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 64) throw new ChipConfigError(`config.name must be a string of 1 to 64 characters`);
+  const clockHz = num(raw, 'clockHz', 'config', 1e6, 1e10);
+
+  const g = obj(raw.grid, 'config.grid');
+  rejectUnknown(g, 'config.grid', ['rows', 'cols']);
+  const grid = { rows: num(g, 'rows', 'config.grid', 1, 256, true), cols: num(g, 'cols', 'config.grid', 1, 256, true) };
+
+  const t = obj(raw.tile, 'config.tile');
+  rejectUnknown(t, 'config.tile', ['macArray', 'macsPerCycle', 'vectorOpsPerCycle', 'sramBytes']);
+  const ma = obj(t.macArray, 'config.tile.macArray');
+  rejectUnknown(ma, 'config.tile.macArray', ['rows', 'cols']);
+  const macArray = { rows: num(ma, 'rows', 'config.tile.macArray', 1, 4096, true), cols: num(ma, 'cols', 'config.tile.macArray', 1, 4096, true) };
+  const mpc = obj(t.macsPerCycle, 'config.tile.macsPerCycle');
+  rejectUnknown(mpc, 'config.tile.macsPerCycle', DTYPES);
+  const macsPerCycle = {} as Record<MacDType, number>;
+  for (const d of DTYPES) macsPerCycle[d] = num(mpc, d, 'config.tile.macsPerCycle', 1, 1 << 24);
+  const tile = {
+    macArray,
+    macsPerCycle,
+    vectorOpsPerCycle: num(t, 'vectorOpsPerCycle', 'config.tile', 1, 1 << 20),
+    sramBytes: num(t, 'sramBytes', 'config.tile', MIN_SRAM_BYTES, 2 ** 34, true),
+  };
+
+  const n = obj(raw.noc, 'config.noc');
+  rejectUnknown(n, 'config.noc', ['topology', 'linkBytesPerCycle', 'hopLatencyCycles', 'multicast']);
+  if (n.topology !== 'mesh' && n.topology !== 'torus') throw new ChipConfigError(`config.noc.topology must be one of mesh, torus, got ${JSON.stringify(n.topology)}`);
+  const noc = {
+    topology: n.topology as 'mesh' | 'torus',
+    linkBytesPerCycle: num(n, 'linkBytesPerCycle', 'config.noc', 1, 1 << 16),
+    hopLatencyCycles: num(n, 'hopLatencyCycles', 'config.noc', 0, 1000),
+    multicast: bool(n, 'multicast', 'config.noc'),
+  };
+
+  const h = obj(raw.hbm, 'config.hbm');
+  rejectUnknown(h, 'config.hbm', ['stacks', 'bandwidthBytesPerS', 'capacityBytes', 'edges']);
+  const stacks = num(h, 'stacks', 'config.hbm', 0, 64, true);
+  const hbm = {
+    stacks,
+    bandwidthBytesPerS: num(h, 'bandwidthBytesPerS', 'config.hbm', stacks === 0 ? 0 : 1e6, 1e15),
+    capacityBytes: num(h, 'capacityBytes', 'config.hbm', 0, 2 ** 45),
+    edges: [] as Edge[],
+  };
+  if (stacks > 0 && hbm.bandwidthBytesPerS <= 0) throw new ChipConfigError(`config.hbm.bandwidthBytesPerS must be > 0 when stacks > 0`);
+  if (!Array.isArray(h.edges) || (stacks > 0 && h.edges.length === 0) || h.edges.some((e) => !EDGES.includes(e as Edge))) {
+    throw new ChipConfigError(`config.hbm.edges must be a non-empty list of ${EDGES.join(', ')} (empty allowed only when stacks = 0), got ${JSON.stringify(h.edges)}`);
+  }
+  hbm.edges = h.edges as Edge[];
+
+  const e = obj(raw.energy, 'config.energy');
+  rejectUnknown(e, 'config.energy', ['macPj', 'vectorOpPj', 'sramReadPjPerByte', 'sramWritePjPerByte', 'nocPjPerByteHop', 'hbmPjPerByte', 'scaleOutPjPerByte', 'staticW']);
+  const mp = obj(e.macPj, 'config.energy.macPj');
+  rejectUnknown(mp, 'config.energy.macPj', DTYPES);
+  const macPj = {} as Record<MacDType, number>;
+  for (const d of DTYPES) macPj[d] = num(mp, d, 'config.energy.macPj', 0, 1000);
+  const energy = {
+    macPj,
+    vectorOpPj: num(e, 'vectorOpPj', 'config.energy', 0, 1000),
+    sramReadPjPerByte: num(e, 'sramReadPjPerByte', 'config.energy', 0, 1000),
+    sramWritePjPerByte: num(e, 'sramWritePjPerByte', 'config.energy', 0, 1000),
+    nocPjPerByteHop: num(e, 'nocPjPerByteHop', 'config.energy', 0, 1000),
+    hbmPjPerByte: num(e, 'hbmPjPerByte', 'config.energy', 0, 10000),
+    scaleOutPjPerByte: num(e, 'scaleOutPjPerByte', 'config.energy', 0, 100000),
+    staticW: num(e, 'staticW', 'config.energy', 0, 10000),
+  };
+
+  const s = obj(raw.scaleOut, 'config.scaleOut');
+  rejectUnknown(s, 'config.scaleOut', ['maxChips', 'linkBytesPerS', 'linkLatencyS']);
+  const scaleOut = {
+    maxChips: num(s, 'maxChips', 'config.scaleOut', 1, 65536, true),
+    linkBytesPerS: num(s, 'linkBytesPerS', 'config.scaleOut', 1e6, 1e14),
+    linkLatencyS: num(s, 'linkLatencyS', 'config.scaleOut', 0, 1),
+  };
+  return { name, clockHz, grid, tile, noc, hbm, energy, scaleOut };
+}

@@ -1,0 +1,7 @@
+// The chip model's public surface (see types.ts for the data it returns).
+export * from './types.ts';
+export { CHIP_PRESETS, chipPreset } from './presets.ts';
+export { validateChipConfig, ChipConfigError, MIN_SRAM_BYTES } from './config.ts';
+export { simulatePlan, energyOf, foldOverheadCycles, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
+export { buildMesh, routeXY, hopCount, linkTarget, type Mesh } from './mesh.ts';
+export { MODEL_PRESETS, modelPreset, simulateModel, type ModelConfig, type ModelSimOptions } from '../models/index.ts';

@@ -1,0 +1,188 @@
+// Chip presets. Every number carries its source; "assumed" marks what no public document gives
+// and we chose so the chip behaves like its class. The grid abstraction (tiles with a MAC array,
+// SRAM and mesh links) is ours: for GPUs and VLIW chips it is a like-for-like modelling device,
+// not a claim about their floorplan.
+//
+// Energy constants common to all presets (then scaled by process node, see `scaled`):
+//   Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm, 0.9 V:
+//     int8 add 0.03 pJ, int8 mul 0.2 pJ; fp16 add 0.4 pJ, fp16 mul 1.1 pJ; fp32 add 0.9 pJ,
+//     fp32 mul 3.7 pJ; SRAM 64-bit read: 8 KB 10 pJ, 32 KB 20 pJ, 1 MB 100 pJ.
+//   A MAC = one mul + one add, so at 45 nm: int8 0.23, fp16 1.5, fp32 4.6 pJ.
+//   Node scaling 45 nm -> 7/5/4/3 nm (assumed, logic energy ~ C·V²): x0.25 / x0.2 / x0.18 / x0.15.
+//   HBM2/HBM2e ~3.9 pJ/bit = 31 pJ/byte (O'Connor et al., "Fine-Grained DRAM", MICRO 2017);
+//   HBM3 taken as the same per-bit figure (conservative; vendors claim ~10-20% less).
+//   GDDR6 ~7.5 pJ/bit = 60 pJ/byte (Micron, "GDDR6: The Next-Generation Graphics DRAM", TN-ED-03).
+//   On-chip wire ~0.1 pJ/bit/mm at 40 nm (Keckler et al., "GPUs and the Future of Parallel
+//   Computing", IEEE Micro 2011) -> 0.8 pJ/byte per ~1 mm hop, scaled by node.
+//   Long-reach SerDes / Ethernet ~5 pJ/bit = 40 pJ/byte (assumed, typical 112G PAM4 SerDes).
+
+import type { ChipConfig, ChipPreset } from './types.ts';
+
+const MB = 1 << 20;
+const GB = 1e9;
+const GiB = 2 ** 30;
+
+/** Energy table at 45 nm scaled by `s` (logic) and `sramPjPerByte` for the tile SRAM size. */
+function scaled(s: number, sramPjPerByte: number, memPjPerByte: number, scaleOutPjPerByte: number, staticW: number): ChipConfig['energy'] {
+  return {
+    macPj: { int8: 0.23 * s, fp16: 1.5 * s, fp32: 4.6 * s },
+    // a vector op ~ one fp32 add + compare (Horowitz fp32 add 0.9 pJ) plus register traffic: ~2 pJ at 45 nm
+    vectorOpPj: 2 * s,
+    sramReadPjPerByte: sramPjPerByte,
+    sramWritePjPerByte: sramPjPerByte * 1.2, // writes slightly dearer than reads (assumed)
+    nocPjPerByteHop: 0.8 * Math.max(s * 2, 0.3), // wires scale worse than logic (assumed factor)
+    hbmPjPerByte: memPjPerByte,
+    scaleOutPjPerByte,
+    staticW,
+  };
+}
+
+// SRAM per byte, 45 nm: 32 KB bank ~20 pJ / 8 B = 2.5 pJ/B; 1 MB ~100 pJ / 8 B = 12.5 pJ/B.
+// Banked tile SRAMs read from ~32-128 KB banks: we take 2.5 pJ/B at 45 nm, scaled x0.4 at 5-3 nm
+// (SRAM scales less than logic; assumed).
+const SRAM_PJ_B_ADV = 2.5 * 0.4;
+
+export const CHIP_PRESETS: readonly ChipPreset[] = [
+  {
+    id: 'jalapeno',
+    label: 'Jalapeño-class (hypothetical what-if)',
+    description:
+      'A what-if LLM-inference dataflow ASIC built only from public facts about the class: TSMC 3 nm, ≤300 W, an int8 path, ' +
+      'large on-chip SRAM plus HBM, Ethernet scale-out. Grid, array sizes, SRAM per tile and NoC widths are our assumptions.',
+    hypothetical: true,
+    sources: [
+      'Public facts of the class: TSMC N3, ≤300 W board power, int8 datapath, SRAM + HBM, Ethernet scale-out (press coverage of LLM-inference ASIC start-ups, 2024-2025)',
+      'HBM3: 6.4 Gb/s x 1024 bits = 819 GB/s per stack, JEDEC JESD238 (2022)',
+      'Energy: Horowitz ISSCC 2014 scaled to 3 nm (x0.15, assumed); HBM 3.9 pJ/bit, O\'Connor MICRO 2017',
+    ],
+    config: {
+      name: 'jalapeno',
+      clockHz: 1.5e9, // assumed
+      grid: { rows: 16, cols: 16 }, // assumed: 256 tiles
+      tile: {
+        macArray: { rows: 32, cols: 32 }, // assumed
+        // 1024 int8 MAC/cycle/tile -> 256 x 1024 x 2 x 1.5 GHz = 786 TOPS int8; bf16 at half rate = 393 TFLOP/s
+        macsPerCycle: { int8: 1024, fp16: 512, fp32: 128 },
+        vectorOpsPerCycle: 64, // assumed
+        sramBytes: 2 * MB, // assumed: 512 MiB on chip ("large on-chip SRAM")
+      },
+      noc: { topology: 'mesh', linkBytesPerCycle: 64, hopLatencyCycles: 1, multicast: true }, // assumed
+      hbm: { stacks: 4, bandwidthBytesPerS: 4 * 819.2 * GB, capacityBytes: 4 * 24 * GB, edges: ['west', 'east'] }, // 4 x HBM3 24 GB (JESD238)
+      energy: scaled(0.15, SRAM_PJ_B_ADV, 31, 40, 40), // static 40 W assumed within the 300 W envelope
+      scaleOut: { maxChips: 64, linkBytesPerS: 4 * 100 * GB, linkLatencyS: 1e-6 }, // 4 x 800 GbE (assumed), ~1 µs switch hop
+    },
+  },
+  {
+    id: 'tpu-v5e',
+    label: 'Google TPU v5e',
+    description:
+      'One TensorCore with 4 MXUs (128x128 systolic arrays), modelled as a 2x2 grid of tiles, one MXU each; 16 GB HBM2e at 819 GB/s.',
+    hypothetical: false,
+    sources: [
+      'https://cloud.google.com/tpu/docs/v5e : 197 TFLOP/s bf16, 394 TOPS int8, 16 GB HBM2e, 819 GB/s, ICI 1600 Gbps',
+      'https://cloud.google.com/tpu/docs/system-architecture-tpu-vm : 4 MXUs of 128x128 per TensorCore',
+      'clock derived: 197e12 / (2 x 4 x 128 x 128) = 1.5 GHz',
+    ],
+    config: {
+      name: 'tpu-v5e',
+      clockHz: 1.5e9,
+      grid: { rows: 2, cols: 2 },
+      tile: {
+        macArray: { rows: 128, cols: 128 },
+        macsPerCycle: { int8: 32768, fp16: 16384, fp32: 4096 }, // fp32 via multi-pass bf16 (assumed 1/4)
+        vectorOpsPerCycle: 1024, // VPU 8x128 lanes x ... (assumed)
+        sramBytes: 32 * MB, // VMEM share per MXU; 128 MiB total (assumed, not published for v5e)
+      },
+      noc: { topology: 'mesh', linkBytesPerCycle: 512, hopLatencyCycles: 2, multicast: true }, // assumed (on-core buses)
+      hbm: { stacks: 2, bandwidthBytesPerS: 819 * GB, capacityBytes: 16 * GB, edges: ['west', 'east'] },
+      energy: scaled(0.25, 2.5 * 0.5, 31, 40, 60), // 7 nm class (assumed); static assumed
+      scaleOut: { maxChips: 256, linkBytesPerS: 1600e9 / 8, linkLatencyS: 1e-6 }, // ICI 1600 Gbps per chip
+    },
+  },
+  {
+    id: 'wormhole-n150',
+    label: 'Tenstorrent Wormhole n150',
+    description: '72 Tensix cores (modelled 8x9), 1.5 MB SRAM each, 12 GB GDDR6 at 288 GB/s, 1 GHz, 32-byte NoC flits.',
+    hypothetical: false,
+    sources: [
+      'https://tenstorrent.com/hardware/wormhole : n150, 72 Tensix cores, 108 MB SRAM, 12 GB GDDR6 288 GB/s, 262 TFLOPS FP8, 74 TFLOPS FP16, 160 W TBP, 1 GHz',
+      'Tenstorrent tt-metal docs, "NoC": 32-byte flits per cycle per link, two NoCs',
+      'GDDR6 energy ~7.5 pJ/bit (Micron TN-ED-03); Horowitz ISSCC 2014 scaled to 12 nm (x0.45, assumed)',
+    ],
+    config: {
+      name: 'wormhole-n150',
+      clockHz: 1e9,
+      grid: { rows: 8, cols: 9 },
+      tile: {
+        macArray: { rows: 32, cols: 16 }, // FPU 32x16 (assumed from 74 TFLOP/s / 72 / 2 / 1 GHz = 514 MAC/cycle)
+        macsPerCycle: { int8: 1820, fp16: 512, fp32: 128 }, // int8 taken as FP8 rate: 262e12 / 72 / 2 / 1e9
+        vectorOpsPerCycle: 64, // SFPU (assumed)
+        sramBytes: 1.5 * MB,
+      },
+      noc: { topology: 'torus', linkBytesPerCycle: 32, hopLatencyCycles: 1, multicast: true },
+      hbm: { stacks: 6, bandwidthBytesPerS: 288 * GB, capacityBytes: 12 * GiB, edges: ['west', 'east'] }, // 6 GDDR6 channels
+      energy: scaled(0.45, 2.5 * 0.7, 60, 40, 40), // static 40 W assumed within 160 W TBP
+      scaleOut: { maxChips: 32, linkBytesPerS: 2 * 200e9 / 8, linkLatencyS: 1.5e-6 }, // n300: 2 x 200 Gb Ethernet (assumed for n150)
+    },
+  },
+  {
+    id: 'groq-lpu',
+    label: 'Groq LPU (GroqChip 1)',
+    description: 'SRAM-only: ~230 MB on die, no HBM; weights must be spread over enough chips to fit. Modelled 8x10 tiles.',
+    hypothetical: false,
+    sources: [
+      'Abts et al., "Think Fast: A Tensor Streaming Processor", ISCA 2020: 220 MiB SRAM, 900 MHz, 14 nm, 320x320 MXM',
+      'https://groq.com/ GroqChip datasheet: 230 MB SRAM, 80 TB/s on-die bandwidth, 750 TOPS int8, 188 TFLOPS fp16, 16 chip-to-chip links',
+      'Abts et al., "A Software-defined Tensor Streaming Multiprocessor", ISCA 2022: C2C links, ~300 W per card (assumed typical)',
+    ],
+    config: {
+      name: 'groq-lpu',
+      clockHz: 0.9e9,
+      grid: { rows: 8, cols: 10 },
+      tile: {
+        macArray: { rows: 80, cols: 64 }, // our split of 4 x 320x320 MXM planes over 80 tiles (assumed)
+        macsPerCycle: { int8: 5208, fp16: 1306, fp32: 326 }, // 750e12 / 2 / 0.9e9 / 80; 188e12 / 2 / 0.9e9 / 80
+        vectorOpsPerCycle: 256, // VXM 16 lanes x 320 / 80 tiles / ... (assumed)
+        sramBytes: 2.875 * MB, // 230 MB / 80
+      },
+      noc: { topology: 'mesh', linkBytesPerCycle: 1024, hopLatencyCycles: 1, multicast: true }, // 80 TB/s on-die streams (assumed split)
+      hbm: { stacks: 0, bandwidthBytesPerS: 0, capacityBytes: 0, edges: [] },
+      energy: scaled(0.5, 2.5 * 0.8, 0, 40, 100), // 14 nm (x0.5, assumed); static assumed
+      scaleOut: { maxChips: 1024, linkBytesPerS: (16 * 30e9) / 8, linkLatencyS: 1e-6 },
+    },
+  },
+  {
+    id: 'h100',
+    label: 'NVIDIA H100 SXM (GPU reference)',
+    description:
+      '132 SMs modelled as a 12x11 tile grid with the same machinery (SM = tile: tensor cores = MAC array, 256 KB L1/shared = SRAM); ' +
+      '3.35 TB/s HBM3, 700 W. The crossbar + L2 is abstracted as a wide mesh; L2 reuse is not modelled.',
+    hypothetical: false,
+    sources: [
+      'NVIDIA H100 datasheet: 989 TFLOP/s bf16 dense, 1979 TOPS int8 dense, 80 GB HBM3 at 3.35 TB/s, 700 W, NVLink 900 GB/s',
+      'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',
+      'clock derived: 989e12 / (2 x 132 x 2048) = 1.83 GHz (boost)',
+    ],
+    config: {
+      name: 'h100',
+      clockHz: 1.83e9,
+      grid: { rows: 12, cols: 11 },
+      tile: {
+        macArray: { rows: 32, cols: 64 }, // 4 tensor cores x 512 bf16 MAC/cycle (shape assumed)
+        macsPerCycle: { int8: 4096, fp16: 2048, fp32: 128 }, // fp32 = CUDA cores, 67 TFLOP/s
+        vectorOpsPerCycle: 128, // 128 fp32 lanes per SM
+        sramBytes: 256 * 1024,
+      },
+      noc: { topology: 'mesh', linkBytesPerCycle: 256, hopLatencyCycles: 4, multicast: true }, // the SM-L2 crossbar abstracted as a wide mesh (assumed width); TMA multicast
+      hbm: { stacks: 5, bandwidthBytesPerS: 3.35e12, capacityBytes: 80 * GB, edges: ['west', 'east'] },
+      energy: scaled(0.18, 2.5 * 0.5, 31, 10, 100), // 4N (x0.18, assumed); NVLink ~1.3 pJ/bit; static assumed
+      scaleOut: { maxChips: 8, linkBytesPerS: 900 * GB, linkLatencyS: 2e-6 },
+    },
+  },
+];
+
+export function chipPreset(id: string): ChipPreset {
+  const p = CHIP_PRESETS.find((c) => c.id === id);
+  if (!p) throw new Error(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
+  return p;
+}

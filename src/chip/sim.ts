@@ -1,0 +1,541 @@
+// The chip model: places a Plan's tiles on the tile grid and simulates it.
+//
+// How it is fast: plan tiles are grouped into classes whose tiles run identical steps, so a
+// class is summarised once (bytes per tensor, MACs, loop iterations, working set). Plan tiles
+// are placed on chip tiles in waves (time-multiplexed when the plan has more tiles than the
+// chip). Within a wave every tile streams its blocks in lockstep, so the steady state is set by
+// the busiest resource: the MAC array / vector unit of the slowest tile, the HBM (address-
+// interleaved over its channels), and every directed NoC link (XY routes, multicast trees).
+// A wave lasts prologue (first block's transfer + hops x latency) + steady (max over resources
+// when double-buffered, compute + transfer when not) + epilogue (last store's transfer). This is
+// a fluid (bottleneck) model of the contention, exact for lockstep streaming; the trace expands
+// it into events only as far as the trace cap allows.
+//
+// Compute follows SCALE-Sim's output-stationary model: a fold of an R x C array over T
+// reduction steps takes 2R + C + T - 2 cycles, i.e. MACs / rate plus (2R + C - 2) fill and drain
+// per fold; a tile's output block of E elements takes ceil(E / (R*C)) folds.
+
+import type { Pass, Plan, Step } from '../kernels/plan.ts';
+import { tileCount } from '../kernels/plan.ts';
+import { buildMesh, routeXY, type Mesh } from './mesh.ts';
+import {
+  type Bound,
+  type ChipConfig,
+  type Dataflow,
+  type EnergyBreakdown,
+  type EventCounts,
+  type FitReport,
+  type MacDType,
+  type PassSimResult,
+  type SimResult,
+  type Trace,
+  EVENT_KIND,
+} from './types.ts';
+
+export interface SimOptions {
+  dataflow?: Dataflow;
+  /** Multicast shared blocks (default: what the chip supports). */
+  multicast?: boolean;
+  /** Trace event cap; 0 = no events (aggregates are still filled). Default 200k. */
+  maxTraceEvents?: number;
+  /** Tensors (by name) already resident in SRAM: loads cost SRAM reads, no HBM or NoC. */
+  resident?: readonly string[];
+  /** SRAM bytes per tile already taken by pinned data (whole-model weights, KV cache); overrides the plan's own. */
+  pinnedBytesPerTile?: number;
+}
+
+export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
+
+const MAC_DTYPE: Record<'f32' | 'f16' | 'int8', MacDType> = { f32: 'fp32', f16: 'fp16', int8: 'int8' };
+
+interface LoadSummary {
+  tensor: string;
+  /** Bytes per tile over the whole step program. */
+  bytes: number;
+  shareAxes: number[];
+  resident: boolean;
+}
+
+interface ClassSummary {
+  x: [number, number];
+  y: [number, number];
+  z: [number, number];
+  loads: LoadSummary[];
+  storeBytes: number;
+  macs: Record<MacDType, number>;
+  vectorOps: number;
+  iterations: number;
+  /** Streamed (non-resident) load bytes per iteration. */
+  blockBytes: number;
+  residentBytes: number;
+  outElems: number;
+  computeCycles: number;
+}
+
+function iterationsOf(steps: readonly Step[]): number {
+  let n = 0;
+  for (const s of steps) if (s.kind === 'loop') n += s.count * Math.max(1, iterationsOf(s.body));
+  return n;
+}
+
+function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>): ClassSummary[] {
+  const elemBytes = new Map<string, number>();
+  for (const t of plan.tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    elemBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n)) : 4);
+  }
+  const { rows: aR, cols: aC } = chip.tile.macArray;
+  return pass.tiles.map((c) => {
+    const loads = new Map<string, LoadSummary>();
+    const macs: Record<MacDType, number> = { int8: 0, fp16: 0, fp32: 0 };
+    let vectorOps = 0, storeBytes = 0, outElems = 0;
+    const walk = (steps: readonly Step[], times: number) => {
+      for (const s of steps) {
+        if (s.kind === 'load') {
+          const share = (s.shareAxes ?? []).map((a) => 'xyz'.indexOf(a));
+          const key = `${s.tensor}|${share.join()}`;
+          const l = loads.get(key) ?? { tensor: s.tensor, bytes: 0, shareAxes: share, resident: resident.has(s.tensor) };
+          l.bytes += s.bytes * times;
+          loads.set(key, l);
+        } else if (s.kind === 'store') {
+          storeBytes += s.bytes * times;
+          outElems += (s.bytes * times) / (elemBytes.get(s.tensor) ?? 4);
+        } else if (s.kind === 'mac') macs[MAC_DTYPE[s.dtype]] += s.count * times;
+        else if (s.kind === 'vector') vectorOps += s.count * times;
+        else walk(s.body, times * s.count);
+      }
+    };
+    walk(c.steps, 1);
+    const iterations = Math.max(1, iterationsOf(c.steps));
+    const ls = [...loads.values()];
+    const streamed = ls.filter((l) => !l.resident).reduce((a, l) => a + l.bytes, 0);
+    const residentBytes = ls.filter((l) => l.resident).reduce((a, l) => a + l.bytes, 0);
+    const anyMacs = macs.int8 + macs.fp16 + macs.fp32 > 0;
+    const folds = anyMacs ? Math.max(1, Math.ceil(outElems / (aR * aC))) : 0;
+    const computeCycles =
+      macs.int8 / chip.tile.macsPerCycle.int8 +
+      macs.fp16 / chip.tile.macsPerCycle.fp16 +
+      macs.fp32 / chip.tile.macsPerCycle.fp32 +
+      folds * (2 * aR + aC - 2) +
+      vectorOps / chip.tile.vectorOpsPerCycle;
+    return {
+      x: c.x, y: c.y, z: c.z, loads: ls, storeBytes, macs, vectorOps, iterations,
+      blockBytes: streamed / iterations, residentBytes, outElems, computeCycles,
+    };
+  });
+}
+
+/** Fill + drain cycles of one output-stationary fold (SCALE-Sim): 2R + C - 2. */
+export function foldOverheadCycles(chip: ChipConfig): number {
+  return 2 * chip.tile.macArray.rows + chip.tile.macArray.cols - 2;
+}
+
+interface Acc {
+  mesh: Mesh;
+  linkBytes: Float64Array;
+  tileBusy: Float64Array;
+  hbmInjected: Float64Array;
+  hbmEjected: Float64Array;
+  delivered: Float64Array;
+  produced: Float64Array;
+  counts: EventCounts;
+  trace: TraceBuilder | null;
+}
+
+class TraceBuilder {
+  count = 0;
+  sampled = false;
+  truncated = false;
+  kind: Uint8Array; tile: Int32Array; src: Int32Array; start: Float64Array; end: Float64Array; bytes: Float64Array; op: Uint16Array;
+  opNames: string[] = [];
+  constructor(readonly cap: number) {
+    const n = Math.min(cap, 4096);
+    this.kind = new Uint8Array(n); this.tile = new Int32Array(n); this.src = new Int32Array(n);
+    this.start = new Float64Array(n); this.end = new Float64Array(n); this.bytes = new Float64Array(n); this.op = new Uint16Array(n);
+  }
+  opIndex(name: string): number {
+    let i = this.opNames.indexOf(name);
+    if (i < 0) { i = this.opNames.length; this.opNames.push(name); }
+    return i;
+  }
+  private grow(): void {
+    const n = Math.min(this.cap, this.kind.length * 2);
+    const g = <T extends Uint8Array | Int32Array | Float64Array | Uint16Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.kind = g(this.kind); this.tile = g(this.tile); this.src = g(this.src); this.start = g(this.start);
+    this.end = g(this.end); this.bytes = g(this.bytes); this.op = g(this.op);
+  }
+  push(kind: number, tile: number, src: number, start: number, end: number, bytes: number, op: number): void {
+    if (this.count >= this.cap) { this.truncated = true; return; }
+    if (this.count >= this.kind.length) this.grow();
+    const i = this.count++;
+    this.kind[i] = kind; this.tile[i] = tile; this.src[i] = src; this.start[i] = start; this.end[i] = end; this.bytes[i] = bytes; this.op[i] = op;
+  }
+}
+
+/** Energy from counted events and the table (the only place energy is computed). */
+export function energyOf(chip: ChipConfig, c: EventCounts, timeS: number, chips = 1): EnergyBreakdown {
+  const e = chip.energy;
+  const pj = 1e-12;
+  const mac = (c.macs.int8 * e.macPj.int8 + c.macs.fp16 * e.macPj.fp16 + c.macs.fp32 * e.macPj.fp32) * pj;
+  const vector = c.vectorOps * e.vectorOpPj * pj;
+  const sram = (c.sramReadBytes * e.sramReadPjPerByte + c.sramWriteBytes * e.sramWritePjPerByte) * pj;
+  const noc = c.nocByteHops * e.nocPjPerByteHop * pj;
+  const hbm = (c.hbmReadBytes + c.hbmWriteBytes) * e.hbmPjPerByte * pj;
+  const scaleOut = c.scaleOutBytes * e.scaleOutPjPerByte * pj;
+  const stat = e.staticW * timeS * chips;
+  return { mac, vector, sram, noc, hbm, scaleOut, static: stat, total: mac + vector + sram + noc + hbm + scaleOut + stat };
+}
+
+export function emptyCounts(): EventCounts {
+  return { macs: { int8: 0, fp16: 0, fp32: 0 }, vectorOps: 0, sramReadBytes: 0, sramWriteBytes: 0, nocByteHops: 0, hbmReadBytes: 0, hbmWriteBytes: 0, scaleOutBytes: 0 };
+}
+
+export function addCounts(a: EventCounts, b: EventCounts, times = 1): void {
+  for (const d of ['int8', 'fp16', 'fp32'] as const) a.macs[d] += b.macs[d] * times;
+  a.vectorOps += b.vectorOps * times;
+  a.sramReadBytes += b.sramReadBytes * times;
+  a.sramWriteBytes += b.sramWriteBytes * times;
+  a.nocByteHops += b.nocByteHops * times;
+  a.hbmReadBytes += b.hbmReadBytes * times;
+  a.hbmWriteBytes += b.hbmWriteBytes * times;
+  a.scaleOutBytes += b.scaleOutBytes * times;
+}
+
+/** Per-tile flow accounting (bytes), for conservation checks and the UI. */
+export interface TileFlows {
+  hbmInjected: Float64Array;
+  hbmEjected: Float64Array;
+  delivered: Float64Array;
+  produced: Float64Array;
+}
+
+export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}): SimResult & { flows: TileFlows } {
+  const mesh = buildMesh(chip);
+  const nTiles = chip.grid.rows * chip.grid.cols;
+  const multicast = opts.multicast ?? chip.noc.multicast;
+  const dataflow: Dataflow = opts.dataflow ?? 'output-stationary';
+  const cap = opts.maxTraceEvents ?? DEFAULT_MAX_TRACE_EVENTS;
+  const notes: string[] = [];
+  const fit: FitReport = { fits: true, workingSetBytes: 0, doubleBuffered: true, pinnedBytesPerTile: 0, messages: [] };
+
+  // Which tensors are served from SRAM.
+  const resident = new Set(opts.resident ?? []);
+  const sramOnly = chip.hbm.stacks === 0;
+  if (dataflow === 'weight-stationary' || sramOnly) {
+    // weight-stationary: weights pinned in the SRAM of the tiles that use them (local reads);
+    // SRAM-only chips: every input lives in some tile's SRAM and streams from there over the NoC.
+    const pinRoles = sramOnly ? ['weight', 'kv-cache', 'input', 'scratch'] : ['weight'];
+    const pin = plan.tensors.filter((t) => pinRoles.includes(t.role) && !resident.has(t.name));
+    fit.pinnedBytesPerTile = pin.reduce((a, t) => a + t.bytes, 0) / nTiles;
+    if (!sramOnly) for (const t of pin) resident.add(t.name);
+  }
+  if (opts.pinnedBytesPerTile !== undefined) fit.pinnedBytesPerTile = opts.pinnedBytesPerTile;
+  if (sramOnly) notes.push(`${chip.name} has no HBM: every input is held in tile SRAM (spread evenly) and outputs stay on chip`);
+
+  const acc: Acc = {
+    mesh,
+    linkBytes: new Float64Array(nTiles * 4),
+    tileBusy: new Float64Array(nTiles),
+    hbmInjected: new Float64Array(nTiles),
+    hbmEjected: new Float64Array(nTiles),
+    delivered: new Float64Array(nTiles),
+    produced: new Float64Array(nTiles),
+    counts: emptyCounts(),
+    trace: cap > 0 ? new TraceBuilder(cap) : null,
+  };
+
+  const passes: PassSimResult[] = [];
+  let cycles = 0;
+  let macTime = 0;
+  const roof = { compute: 0, memory: 0, noc: 0 };
+  const cyclesByBound = { compute: 0, memory: 0, noc: 0 };
+  for (const pass of plan.passes) {
+    const r = simulatePass(chip, plan, pass, resident, multicast, sramOnly, acc, fit, cycles);
+    passes.push(r);
+    cycles += r.cycles;
+    roof.compute += r.roofline.compute;
+    roof.memory += r.roofline.memory;
+    roof.noc += r.roofline.noc;
+    for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] += r.cyclesByBound[b];
+  }
+  if (!fit.fits) notes.push(...fit.messages);
+  const c = acc.counts;
+  for (const d of ['int8', 'fp16', 'fp32'] as const) macTime += c.macs[d] / chip.tile.macsPerCycle[d];
+  const timeS = cycles / chip.clockHz;
+  const energy = energyOf(chip, c, timeS);
+  // the bound is what limited the simulated waves (cycles spent under each), not the roofline
+  const cb = cyclesByBound;
+  const bound: Bound = cb.compute >= cb.memory && cb.compute >= cb.noc ? 'compute' : cb.memory >= cb.noc ? 'memory' : 'noc';
+  const tileUtilization = new Float64Array(nTiles);
+  for (let t = 0; t < nTiles; t++) tileUtilization[t] = cycles > 0 ? acc.tileBusy[t] / cycles : 0;
+  const tb = acc.trace;
+  const trace: Trace = {
+    rows: chip.grid.rows, cols: chip.grid.cols, cycles, clockHz: chip.clockHz, hbmPorts: mesh.ports,
+    count: tb?.count ?? 0,
+    kind: tb ? tb.kind.subarray(0, tb.count) : new Uint8Array(0),
+    tile: tb ? tb.tile.subarray(0, tb.count) : new Int32Array(0),
+    src: tb ? tb.src.subarray(0, tb.count) : new Int32Array(0),
+    start: tb ? tb.start.subarray(0, tb.count) : new Float64Array(0),
+    end: tb ? tb.end.subarray(0, tb.count) : new Float64Array(0),
+    bytes: tb ? tb.bytes.subarray(0, tb.count) : new Float64Array(0),
+    op: tb ? tb.op.subarray(0, tb.count) : new Uint16Array(0),
+    opNames: tb?.opNames ?? [],
+    sampled: tb?.sampled ?? false,
+    truncated: tb?.truncated ?? false,
+    linkBytes: acc.linkBytes,
+    tileBusyCycles: acc.tileBusy,
+  };
+  if (trace.sampled) notes.push('trace sampled: several loop iterations per event');
+  if (trace.truncated) notes.push(`trace truncated at ${cap} events`);
+  return {
+    chip: chip.name,
+    plan: { kernel: plan.kernel, variant: plan.variant, params: plan.params },
+    dataflow, multicast, cycles, timeS,
+    utilization: cycles > 0 ? macTime / (nTiles * cycles) : 0,
+    tileUtilization,
+    bytes: {
+      hbm: c.hbmReadBytes + c.hbmWriteBytes, hbmRead: c.hbmReadBytes, hbmWrite: c.hbmWriteBytes,
+      noc: c.nocByteHops, sram: c.sramReadBytes + c.sramWriteBytes,
+    },
+    counts: c,
+    energyJ: energy.total,
+    energyByLevel: energy,
+    bound, roofline: roof, passes, fit, trace, notes,
+    flows: { hbmInjected: acc.hbmInjected, hbmEjected: acc.hbmEjected, delivered: acc.delivered, produced: acc.produced },
+  };
+}
+
+function simulatePass(
+  chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>, multicast: boolean, sramOnly: boolean,
+  acc: Acc, fit: FitReport, t0: number,
+): PassSimResult & { cyclesByBound: Record<Bound, number> } {
+  const { mesh, counts } = acc;
+  const nTiles = mesh.rows * mesh.cols;
+  const classes = summarise(chip, plan, pass, resident);
+  const [gx, gy] = pass.grid;
+  const planTiles = tileCount(pass);
+  const waves = Math.ceil(planTiles / nTiles);
+  const linkBpc = chip.noc.linkBytesPerCycle;
+  const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
+  const hopLat = chip.noc.hopLatencyCycles;
+  const sram = chip.tile.sramBytes;
+
+  // SRAM fit: one block (or two when double-buffered) + the output block + pinned operands.
+  let doubleBuffered = true;
+  for (const c of classes) {
+    const out = c.storeBytes;
+    const pinned = fit.pinnedBytesPerTile;
+    const single = c.blockBytes + out + pinned;
+    const dbl = 2 * c.blockBytes + out + pinned;
+    fit.workingSetBytes = Math.max(fit.workingSetBytes, dbl <= sram ? dbl : single);
+    if (dbl > sram) doubleBuffered = false;
+    if (single > sram) {
+      if (fit.fits) fit.messages.push(`${pass.label}: working set ${Math.round(single)} B per tile (block ${Math.round(c.blockBytes)} B + output ${out} B + pinned ${Math.round(pinned)} B) exceeds SRAM ${sram} B`);
+      fit.fits = false;
+    }
+  }
+  fit.doubleBuffered = fit.doubleBuffered && doubleBuffered;
+
+  // class lookup per plan tile by coordinates
+  const classAt = (x: number, y: number, z: number) => {
+    for (let i = 0; i < classes.length; i++) {
+      const c = classes[i];
+      if (x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1]) return i;
+    }
+    return -1;
+  };
+
+  const tb = acc.trace;
+  const opIdx = tb ? tb.opIndex(pass.label) : 0;
+  const linkLoad = new Float64Array(nTiles * 4);
+  const stamp = new Int32Array(nTiles * 4);
+  let stampId = 0;
+  const groups = new Map<string, number[]>();
+  const waveTile = new Int32Array(nTiles);
+  const waveClass = new Int32Array(nTiles);
+  let cyc = 0;
+  let hbmBytesPass = 0;
+  let linkBytesPass = 0;
+  let boundNow: Bound = 'compute';
+  let steadyByBound = { compute: 0, memory: 0, noc: 0 };
+
+  for (let w = 0; w < waves; w++) {
+    const p0 = w * nTiles;
+    const n = Math.min(nTiles, planTiles - p0);
+    linkLoad.fill(0);
+    let hbmWave = 0;
+    let computeMax = 0;
+    let prologue = 0;
+    let epilogue = 0;
+    for (let i = 0; i < n; i++) {
+      const p = p0 + i;
+      const x = p % gx, y = Math.floor(p / gx) % gy, z = Math.floor(p / (gx * gy));
+      // fewer plan tiles than chip tiles: spread them over the grid (rows and HBM ports) instead of packing
+      waveTile[i] = n < nTiles ? Math.floor((i * nTiles) / n) : i;
+      waveClass[i] = classAt(x, y, z);
+      const c = classes[waveClass[i]];
+      computeMax = Math.max(computeMax, c.computeCycles);
+      acc.tileBusy[waveTile[i]] += c.computeCycles;
+    }
+    const addLink = (bytes: number) => (l: number) => { linkLoad[l] += bytes; };
+    // loads
+    for (let ci = 0; ci < classes.length; ci++) {
+      const c = classes[ci];
+      for (const l of c.loads) {
+        if (l.resident) {
+          for (let i = 0; i < n; i++) if (waveClass[i] === ci) counts.sramReadBytes += l.bytes;
+          continue;
+        }
+        groups.clear();
+        for (let i = 0; i < n; i++) {
+          if (waveClass[i] !== ci) continue;
+          const p = p0 + i;
+          const co = [p % gx, Math.floor(p / gx) % gy, Math.floor(p / (gx * gy))];
+          let key: string;
+          if (multicast && l.shareAxes.length > 0) {
+            for (const a of l.shareAxes) co[a] = -1;
+            key = co.join(',');
+          } else key = String(i);
+          const g = groups.get(key);
+          if (g) g.push(waveTile[i]); else groups.set(key, [waveTile[i]]);
+        }
+        for (const [key, dests] of groups) {
+          // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
+          let srcTile: number, port = -1;
+          if (sramOnly) {
+            let h = 0;
+            for (let k = 0; k < key.length; k++) h = (h * 31 + key.charCodeAt(k)) | 0;
+            srcTile = ((h ^ (ci * 7919) ^ (l.tensor.length * 104729)) >>> 0) % nTiles;
+            acc.produced[srcTile] += l.bytes; // read out of the home tile's SRAM
+            counts.sramReadBytes += l.bytes;
+          } else {
+            port = mesh.nearestPort[dests[0]];
+            srcTile = mesh.ports[port].tile;
+            hbmWave += l.bytes;
+            counts.hbmReadBytes += l.bytes;
+            acc.hbmInjected[srcTile] += l.bytes;
+          }
+          stampId++;
+          for (const d of dests) {
+            const hops = routeXY(mesh, srcTile, d, (link) => {
+              if (stamp[link] !== stampId) { stamp[link] = stampId; linkLoad[link] += l.bytes; }
+            });
+            acc.delivered[d] += l.bytes;
+            counts.sramWriteBytes += l.bytes;
+            counts.sramReadBytes += l.bytes; // the MAC array reads the block once
+            const first = l.bytes / c.iterations;
+            prologue = Math.max(prologue, first / Math.min(linkBpc, hbmBpc > 0 ? hbmBpc : linkBpc) + hops * hopLat);
+            if (tb) traceLoad(tb, chip, c, l.bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
+          }
+        }
+      }
+    }
+    // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips)
+    for (let i = 0; i < n; i++) {
+      const c = classes[waveClass[i]];
+      if (c.storeBytes === 0) continue;
+      counts.sramReadBytes += sramOnly ? 0 : c.storeBytes;
+      if (sramOnly) { counts.sramWriteBytes += c.storeBytes; continue; }
+      const ct = waveTile[i];
+      const port = mesh.nearestPort[ct];
+      const dst = mesh.ports[port].tile;
+      const hops = routeXY(mesh, ct, dst, addLink(c.storeBytes));
+      acc.produced[ct] += c.storeBytes;
+      acc.hbmEjected[dst] += c.storeBytes;
+      hbmWave += c.storeBytes;
+      counts.hbmWriteBytes += c.storeBytes;
+      epilogue = Math.max(epilogue, c.storeBytes / Math.max(1, c.iterations) / linkBpc + hops * hopLat);
+    }
+    for (let ci = 0; ci < classes.length; ci++) {
+      const c = classes[ci];
+      let k = 0;
+      for (let i = 0; i < n; i++) if (waveClass[i] === ci) k++;
+      for (const d of ['int8', 'fp16', 'fp32'] as const) counts.macs[d] += c.macs[d] * k;
+      counts.vectorOps += c.vectorOps * k;
+    }
+    let linkMax = 0;
+    for (let l = 0; l < linkLoad.length; l++) {
+      const b = linkLoad[l];
+      if (b > 0) {
+        acc.linkBytes[l] += b;
+        linkBytesPass += b;
+        if (b > linkMax) linkMax = b;
+      }
+    }
+    hbmBytesPass += hbmWave;
+    const tHbm = hbmWave > 0 ? hbmWave / hbmBpc : 0;
+    const tNoc = linkMax / linkBpc;
+    const tMem = Math.max(tHbm, tNoc);
+    const steady = doubleBuffered ? Math.max(computeMax, tMem) : computeMax + tMem;
+    const waveCycles = prologue + steady + epilogue;
+    boundNow = computeMax >= tMem ? 'compute' : tHbm >= tNoc ? 'memory' : 'noc';
+    steadyByBound = { ...steadyByBound, [boundNow]: steadyByBound[boundNow] + waveCycles };
+    if (tb) {
+      // compute (and stores) per tile, chunked like the loads
+      for (let i = 0; i < n; i++) {
+        const c = classes[waveClass[i]];
+        const chunks = traceChunks(tb, c);
+        const dur = c.computeCycles / chunks;
+        const kind = c.macs.int8 + c.macs.fp16 + c.macs.fp32 > 0 ? EVENT_KIND.mac : EVENT_KIND.vector;
+        const stride = steady / chunks;
+        for (let j = 0; j < chunks; j++) {
+          const s = t0 + cyc + prologue + j * Math.max(stride, dur);
+          tb.push(kind, waveTile[i], -1, s, s + dur, 0, opIdx);
+        }
+        if (c.storeBytes > 0 && !sramOnly) {
+          const port = mesh.nearestPort[waveTile[i]];
+          const s = t0 + cyc + prologue + steady;
+          tb.push(EVENT_KIND.noc, mesh.ports[port].tile, waveTile[i], s, s + epilogue, c.storeBytes, opIdx);
+          tb.push(EVENT_KIND.hbmWrite, waveTile[i], -1 - port, s, s + epilogue, c.storeBytes, opIdx);
+        }
+      }
+    }
+    cyc += waveCycles;
+  }
+  counts.nocByteHops += linkBytesPass;
+
+  let mac = 0, vec = 0;
+  for (const c of classes) {
+    const k = (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]);
+    mac += (c.macs.int8 / chip.tile.macsPerCycle.int8 + c.macs.fp16 / chip.tile.macsPerCycle.fp16 + c.macs.fp32 / chip.tile.macsPerCycle.fp32) * k;
+    vec += (c.vectorOps / chip.tile.vectorOpsPerCycle) * k;
+  }
+  const roofline = {
+    compute: Math.max(mac, vec) / nTiles,
+    memory: hbmBpc > 0 ? hbmBytesPass / hbmBpc : 0,
+    noc: mesh.linkCount > 0 ? linkBytesPass / (mesh.linkCount * linkBpc) : 0,
+  };
+  const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
+    ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
+  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound };
+}
+
+/** How many events a tile's loop is split into, given the trace budget left. */
+function traceChunks(tb: TraceBuilder, c: ClassSummary): number {
+  const left = tb.cap - tb.count;
+  const per = 2 * c.loads.length + 1;
+  // leave room for the rest of the run: at most 1/64 of what is left per tile
+  const chunks = Math.max(1, Math.min(c.iterations, Math.floor(left / 64 / per)));
+  if (chunks < c.iterations) tb.sampled = true;
+  return chunks;
+}
+
+function traceLoad(
+  tb: TraceBuilder, chip: ChipConfig, c: ClassSummary, bytes: number, dest: number, srcTile: number, port: number,
+  hops: number, op: number, t: number, first: boolean,
+): void {
+  const chunks = traceChunks(tb, c);
+  const b = bytes / chunks;
+  const dur = b / chip.noc.linkBytesPerCycle + hops * chip.noc.hopLatencyCycles;
+  const stride = Math.max(dur, c.computeCycles / chunks);
+  for (let j = 0; j < chunks; j++) {
+    const s = t + j * stride;
+    if (first && port >= 0) tb.push(EVENT_KIND.hbmRead, srcTile, -1 - port, s, s + b / chip.noc.linkBytesPerCycle, b, op);
+    if (hops > 0) tb.push(EVENT_KIND.noc, dest, srcTile, s, s + dur, b, op);
+    else tb.push(EVENT_KIND.sram, dest, srcTile, s, s + dur, b, op);
+  }
+}

@@ -1,0 +1,152 @@
+// `npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode --tokens N --context L
+//   --batch B | --kernel NAME --shape M=..,N=..,K=..) [--variant V] [--dataflow D] [--chips N]
+//   [--precision bf16|int8] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]`
+// Prints the chip model's metrics (a readable summary, or one JSON object). Exit 2 on bad input.
+
+import { readFileSync } from 'node:fs';
+import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, MODEL_PRESETS, modelPreset, simulateModel } from '../chip/index.ts';
+import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { KERNELS, kernelByName } from '../kernels/registry.ts';
+
+const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'precision', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
+const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary'];
+const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B] [--precision bf16|int8] [--unfused]
+                                   | --kernel NAME --shape K1=V1,K2=V2 [--variant V])
+                                   [--dataflow ${DATAFLOWS.join('|')}] [--chips N] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]
+  chips:   ${CHIP_PRESETS.map((c) => c.id).join(', ')}
+  models:  ${MODEL_PRESETS.map((m) => m.id).join(', ')}
+  kernels: ${KERNELS.map((k) => k.name).join(', ')}`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
+    const [k, inline] = a.slice(2).split('=', 2);
+    if (!(FLAGS as readonly string[]).includes(k)) throw new UsageError(`unknown flag --${k}; allowed: ${FLAGS.map((f) => '--' + f).join(', ')}`);
+    if (k === 'json' || k === 'help' || k === 'unfused') { out.set(k, 'true'); continue; }
+    const v = inline ?? argv[++i];
+    if (v === undefined) throw new UsageError(`--${k} needs a value`);
+    out.set(k, a.includes('=') ? a.slice(a.indexOf('=') + 1) : v);
+  }
+  return out;
+}
+
+function intFlag(args: Map<string, string>, k: string, min: number, max: number): number | undefined {
+  const v = args.get(k);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${k} must be an integer in [${min}, ${max}], got "${v}"`);
+  return n;
+}
+
+function dims(v: string, flag: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new UsageError(`--${flag} must look like RxC (e.g. 16x16), got "${v}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+function chipFrom(args: Map<string, string>): ChipConfig {
+  let raw: unknown;
+  const file = args.get('chip-config');
+  if (file) {
+    try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new UsageError(`--chip-config ${file}: ${(e as Error).message}`); }
+  } else {
+    const id = args.get('chip');
+    if (!id) throw new UsageError(`--chip is required; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
+    if (!CHIP_PRESETS.some((c) => c.id === id)) throw new UsageError(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
+    raw = structuredClone(chipPreset(id).config);
+  }
+  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number } } };
+  if (args.has('grid')) { const [rows, cols] = dims(args.get('grid')!, 'grid'); r.grid = { rows, cols }; }
+  if (args.has('array') && r.tile) { const [rows, cols] = dims(args.get('array')!, 'array'); r.tile.macArray = { rows, cols }; }
+  try { return validateChipConfig(raw); } catch (e) { throw new UsageError((e as Error).message); }
+}
+
+const fmt = (x: number, d = 3): string => d === 0 ? Math.round(x).toLocaleString('en-US') : (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(d) : x.toFixed(d));
+
+function main(argv: string[]): number {
+  const args = parseArgs(argv);
+  if (args.has('help')) { console.log(USAGE); return 0; }
+  const chip = chipFrom(args);
+  const dataflow = args.get('dataflow') as Dataflow | undefined;
+  if (dataflow !== undefined && !DATAFLOWS.includes(dataflow)) throw new UsageError(`unknown dataflow "${dataflow}"; allowed: ${DATAFLOWS.join(', ')}`);
+  const json = args.has('json');
+  const chips = intFlag(args, 'chips', 1, chip.scaleOut.maxChips);
+
+  if (args.has('model')) {
+    const id = args.get('model')!;
+    if (!MODEL_PRESETS.some((m) => m.id === id)) throw new UsageError(`unknown model preset "${id}"; allowed: ${MODEL_PRESETS.map((m) => m.id).join(', ')}`);
+    const phase = args.get('phase') ?? 'decode';
+    if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`--phase must be prefill or decode, got "${phase}"`);
+    const precision = args.get('precision') ?? 'bf16';
+    if (precision !== 'bf16' && precision !== 'int8') throw new UsageError(`--precision must be bf16 or int8, got "${precision}"`);
+    const model = modelPreset(id);
+    const r = simulateModel(chip, model, {
+      phase, tokens: intFlag(args, 'tokens', 1, 1 << 16), context: intFlag(args, 'context', 0, 1 << 20),
+      batch: intFlag(args, 'batch', 1, 4096), chips, dataflow, precision, fusedQkv: !args.has('unfused'),
+    });
+    if (json) {
+      console.log(JSON.stringify({
+        chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, precision: r.precision,
+        timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
+        perTokenMs: r.perTokenMs, tokensPerS: r.tokensPerS, joulesPerToken: r.joulesPerToken, tokensPerSPerW: r.tokensPerSPerW, powerW: r.powerW,
+        ops: r.ops.map((o) => ({ name: o.name, source: o.source, timeS: o.timeS, share: o.share, bound: o.bound, energyJ: o.energyJ })),
+        placement: r.placement, notes: r.notes,
+      }));
+    } else {
+      console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch})`);
+      console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
+      console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);
+      console.log(`  weights ${fmt(r.placement.weightsBytes / 1e9)} GB in ${r.placement.weights}, KV cache ${fmt(r.placement.kvCacheBytes / 1e9)} GB in ${r.placement.kvCache}${r.placement.fits ? '' : ' — DOES NOT FIT'}`);
+      console.log('  op               share   time ms    bound    source');
+      for (const o of r.ops) console.log(`  ${o.name.padEnd(16)} ${(o.share * 100).toFixed(1).padStart(5)}%  ${fmt(o.timeS * 1e3).padStart(9)}  ${o.bound.padEnd(8)} ${o.source}`);
+      for (const n of r.notes) console.log(`  note: ${n}`);
+    }
+    return r.placement.fits ? 0 : 1;
+  }
+  if (args.has('kernel')) {
+    const name = args.get('kernel')!;
+    if (!KERNELS.some((k) => k.name === name)) throw new UsageError(`unknown kernel "${name}"; allowed: ${KERNELS.map((k) => k.name).join(', ')}`);
+    const k = kernelByName(name);
+    const raw: Record<string, unknown> = {};
+    for (const kv of (args.get('shape') ?? '').split(',').filter(Boolean)) {
+      const [key, val] = kv.split('=');
+      if (val === undefined) throw new UsageError(`--shape entries must be KEY=VALUE, got "${kv}"; parameters: ${k.params.map((p) => p.name).join(', ')}`);
+      raw[key] = val === 'true' ? true : val === 'false' ? false : Number.isNaN(Number(val)) ? val : Number(val);
+    }
+    const variant = args.get('variant') ?? k.defaultVariant;
+    let plan;
+    try { plan = k.plan(k.validate(raw), variant); } catch (e) { throw new UsageError((e as Error).message); }
+    const r = simulatePlan(chip, plan, { dataflow, maxTraceEvents: 0 });
+    if (json) {
+      console.log(JSON.stringify({
+        chip: r.chip, kernel: plan.kernel, variant: plan.variant, params: plan.params, dataflow: r.dataflow, multicast: r.multicast,
+        timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
+        bound: r.bound, roofline: r.roofline, passes: r.passes, fit: r.fit, notes: r.notes,
+      }));
+    } else {
+      console.log(`${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)} on ${r.chip} (${r.dataflow}${r.multicast ? ', multicast' : ''})`);
+      console.log(`  ${fmt(r.cycles, 0)} cycles = ${fmt(r.timeS * 1e6)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, bound: ${r.bound}`);
+      console.log(`  roofline cycles: compute ${fmt(r.roofline.compute, 0)}, memory ${fmt(r.roofline.memory, 0)}, noc ${fmt(r.roofline.noc, 0)}`);
+      console.log(`  bytes HBM ${fmt(r.bytes.hbm)} (read ${fmt(r.bytes.hbmRead)}, write ${fmt(r.bytes.hbmWrite)}), NoC byte-hops ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}`);
+      console.log(`  energy ${fmt(r.energyJ * 1e3)} mJ (MAC ${fmt(r.energyByLevel.mac * 1e3)}, SRAM ${fmt(r.energyByLevel.sram * 1e3)}, NoC ${fmt(r.energyByLevel.noc * 1e3)}, HBM ${fmt(r.energyByLevel.hbm * 1e3)}, static ${fmt(r.energyByLevel.static * 1e3)})`);
+      for (const p of r.passes) console.log(`  pass ${p.label}: ${p.planTiles} plan tiles in ${p.waves} wave(s), ${fmt(p.cycles, 0)} cycles, ${p.bound}-bound`);
+      console.log(`  SRAM: working set ${r.fit.workingSetBytes} B per tile, ${r.fit.doubleBuffered ? 'double-buffered' : 'single-buffered'}${r.fit.fits ? '' : ' — DOES NOT FIT'}`);
+      for (const n of r.notes) console.log(`  note: ${n}`);
+    }
+    return r.fit.fits ? 0 : 1;
+  }
+  throw new UsageError('give --model PRESET or --kernel NAME');
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`simulate: ${e.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else throw e;
+}
