@@ -5,7 +5,7 @@
 // Tiling: grid = (Hq, B); one workgroup per (batch, query head), one invocation per output element d.
 // Splits are taken DH at a time: their (m, l) pairs are loaded once into workgroup memory, then
 // every invocation folds them into a running (M, Σl, acc) with the same online rescaling as pass 1.
-// Measured: see README "Kernels" (SwiftShader, Node/Dawn).
+// Measured: together with pass 1, see attention_decode_split.wgsl.
 
 override DH: u32 = 64;        // head dimension = invocations per workgroup
 override INSTRUMENT: bool = false;

@@ -9,7 +9,8 @@
 // blocks are neither loaded nor computed). Inside a block, keys past S or after the row (causal)
 // are skipped. Stable for large logits: every exp has a non-positive argument (s − running max).
 // Global traffic per workgroup: Q rows once, each visited K and V block once, O rows once.
-// Measured: see README "Kernels" (SwiftShader, Node/Dawn).
+// Measured 2026-11 (SwiftShader 5.0, Node/Dawn, 2 shared CPU cores; ratios only): S=256, Hq=4, Hkv=1, dh=64,
+// Br=32, Bc=16: causal 160 ms vs naive three-pass 474 ms (3.0x); non-causal 531 ms vs 1308 ms (2.5x).
 
 override BR: u32 = 32;        // query rows per workgroup = invocations per workgroup
 override BC: u32 = 16;        // keys per streamed K/V block (≤ MAX_BC)

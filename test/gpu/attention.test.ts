@@ -3,9 +3,10 @@
 //
 // Tolerances: ordinary inputs (uniform in [-1, 1)) use the kernels' own |got − ref| ≤ 2e-5 + 1e-4·|ref|
 // (outputs are convex combinations of V rows; errors come from f32 dots over dh, f32 exp and f32 sums
-// over ≤ S keys). Large-logit inputs (scores ≈ ±1e4) use atol 2e-2: an f32 score near 1e4 carries
-// ~1e-3 of rounding per operation (ulp(1e4) ≈ 1e-3), i.e. a few 1e-3 of relative error in each softmax
-// weight, and the output moves by at most that times max|v| ≤ 1.
+// over ≤ S keys; measured max |err| ≈ 1e-7 on SwiftShader). Large-logit inputs (scores ≈ ±1e4) use
+// atol 5e-3: an f32 score near 1e4 carries ~1e-3 of rounding per operation (ulp(1e4) ≈ 1e-3), i.e.
+// ~1e-3 of relative error in each softmax weight, and the output moves by about that times
+// max|v| ≤ 1 (measured max |err| 4.3e-4 on SwiftShader, flash and naive alike).
 import { describe, it, expect } from 'vitest';
 import { attentionDecode, attentionPrefill, attentionRef, attentionScale } from '../../src/kernels/attention.ts';
 import { checkPartition, planTotals, type Plan } from '../../src/kernels/plan.ts';
@@ -73,7 +74,7 @@ describe('attention-decode matches the f64 reference', () => {
 
 // ---- large logits -------------------------------------------------------------------------------
 
-const LARGE_TOL = { atol: 2e-2, rtol: 0 };
+const LARGE_TOL = { atol: 5e-3, rtol: 0 };
 
 /**
  * Queries and keys whose scores sit near ±1e4. 'offset': every score ≈ sign·1e4 + O(10) (q and k
