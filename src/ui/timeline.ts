@@ -2,7 +2,7 @@
 // (space = play/pause, ←/→ = step, Shift+←/→ = 10 steps, Home/End). It owns only the clock:
 // the owner passes the run's length and receives `time-change` events with the new time.
 
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 
 export interface TimeChangeDetail {
@@ -15,6 +15,7 @@ export interface TimeChangeDetail {
 
 /** Steps across a whole run (one arrow press = one step). */
 export const TIMELINE_STEPS = 200;
+const icon = (d: string) => svg`<svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true"><path d=${d} fill="currentColor" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
 const SPEEDS = [0.25, 0.5, 1, 2, 4] as const;
 /** Seconds a whole run takes to play at 1x. */
 const RUN_SECONDS = 8;
@@ -39,6 +40,7 @@ export class JpTimeline extends LitElement {
 
   static override styles = css`
     :host { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; font: inherit; color: var(--jp-text); }
+    button { display: inline-grid; place-items: center; }
     button, select {
       font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border);
       border-radius: var(--jp-radius); padding: 4px 10px; min-width: 36px; min-height: 32px; cursor: pointer;
@@ -154,14 +156,14 @@ export class JpTimeline extends LitElement {
     const disabled = this.cycles <= 0;
     const t = Math.round(this.time);
     return html`
-      <button @click=${() => this.step(-Infinity)} ?disabled=${disabled} aria-label="Go to start" title="Start (Home)">⏮</button>
-      <button @click=${() => this.step(-1)} ?disabled=${disabled} aria-label="Step back" title="Step back (←)">◀︎</button>
+      <button @click=${() => this.step(-Infinity)} ?disabled=${disabled} aria-label="Go to start" title="Start (Home)">${icon('M4 3v10M13 3 6 8l7 5z')}</button>
+      <button @click=${() => this.step(-1)} ?disabled=${disabled} aria-label="Step back" title="Step back (←)">${icon('M11 3 4 8l7 5z')}</button>
       <button class="primary" @click=${() => (this.playing ? this.pause() : this.play())} ?disabled=${disabled}
         aria-label=${this.playing ? 'Pause' : 'Play'} aria-pressed=${this.playing ? 'true' : 'false'} title="Play / pause (space)">
         ${this.playing ? '❚❚ Pause' : '▶ Play'}
       </button>
-      <button @click=${() => this.step(1)} ?disabled=${disabled} aria-label="Step forward" title="Step forward (→)">▶︎</button>
-      <button @click=${() => { this.pause(); this.seek(this.cycles); }} ?disabled=${disabled} aria-label="Go to end" title="End (End)">⏭</button>
+      <button @click=${() => this.step(1)} ?disabled=${disabled} aria-label="Step forward" title="Step forward (→)">${icon('M5 3l7 5-7 5z')}</button>
+      <button @click=${() => { this.pause(); this.seek(this.cycles); }} ?disabled=${disabled} aria-label="Go to end" title="End (End)">${icon('M12 3v10M3 3l7 5-7 5z')}</button>
       <input type="range" min="0" max=${Math.max(1, this.cycles)} step="any" .value=${String(this.time)} ?disabled=${disabled}
         aria-label="Scrub through the run" aria-valuetext=${`${this.unit} ${t} of ${Math.round(this.cycles)}`}
         @input=${(e: Event) => { this.playing = false; this.seek(Number((e.target as HTMLInputElement).value)); }} />
