@@ -2,7 +2,9 @@
 // Runtime-agnostic: the Node runtime and the bench page (headless Chromium) both call runSuite().
 // Correctness is checked on one untimed run; timing is src/gpu/timing.ts (nothing read back inside).
 
-import type { GpuContext } from '../src/gpu/context.ts';
+import { describeDevice, type DeviceReport, type GpuContext } from '../src/gpu/context.ts';
+import { shareUrl } from '../src/share/codec.ts';
+import { defaultState, LIMITS, validateState } from '../src/share/state.ts';
 import { preparePlan, type PreparedPlan } from '../src/gpu/runner.ts';
 import { timePlan } from '../src/gpu/timing.ts';
 import { compareArrays } from '../src/kernels/compare.ts';
@@ -43,12 +45,27 @@ export function isSkip(e: unknown): boolean {
   return e instanceof KernelInputError && /lacks|exceeds this device|this device allows/.test(e.message);
 }
 
+/** Where the playground is served (`npm start`); share links open there. */
+export const PLAYGROUND_URL = 'http://127.0.0.1:5173/';
+
 /**
- * shareUrl for a row. TODO(share-codec): src/share/ (the UI engineer's share-link codec) does not
- * exist yet; when it does, encode { bench: { kernel, variant, params }, results: row } with it here.
+ * A link that opens the playground's bench on this row's configuration with this row's result,
+ * through the share codec (src/share). null when the state does not validate (e.g. a failed row).
  */
-export function shareUrlFor(_row: BenchRow): string | null {
-  return null;
+export async function shareUrlFor(row: BenchRow, device: DeviceReport, base = PLAYGROUND_URL): Promise<string | null> {
+  if (row.status !== 'ok' || row.medianMs === null) return null;
+  const state = defaultState();
+  state.bench = { kernel: row.kernel, variant: row.variant, params: row.params, wgsl: {} };
+  state.results = {
+    device: describeDevice(device).slice(0, LIMITS.textChars),
+    browser: device.runtimeVersion.slice(0, LIMITS.textChars),
+    rows: [{
+      kernel: row.kernel, variant: row.variant, shape: row.shape, dtype: row.dtype, medianMs: row.medianMs, p10Ms: row.p10Ms!,
+      p90Ms: row.p90Ms!, gflops: row.gflops!, gbps: row.gbps!, maxAbsErr: row.maxAbsErr, ok: row.ok, timer: row.timer ?? 'wall',
+    }],
+  };
+  if (!validateState(state).ok) return null;
+  return shareUrl(base, state);
 }
 
 export async function runVariant(ctx: GpuContext, def: KernelDef, c: BenchCase, variant: string, opts: RunOptions): Promise<BenchRow> {
@@ -96,7 +113,7 @@ export async function runVariant(ctx: GpuContext, def: KernelDef, c: BenchCase, 
       reps: timing.reps,
       quantized: timing.quantized,
     };
-    row.shareUrl = shareUrlFor(row);
+    row.shareUrl = await shareUrlFor(row, ctx.report);
     return row;
   } catch (e) {
     return failedRow(base, isSkip(e) ? 'skipped' : 'fail', (e as Error).message);

@@ -23,7 +23,7 @@ export interface BenchRow {
   ok: boolean;
   /** 'timestamp-query' | 'wall' (wall time around queue.onSubmittedWorkDone()), null when not timed. */
   timer: string | null;
-  /** Opens the playground on this configuration with these results; null until src/share exists. */
+  /** Opens the playground on this configuration with these results (src/share codec); null for failed rows. */
   shareUrl: string | null;
   status: RowStatus;
   /** Why it failed or was skipped, or the timer's note. */
