@@ -58,10 +58,50 @@ export function evalShape(shape: string, params: Record<string, unknown>, what: 
   });
 }
 
+/** "[N] or [ceil(K/group), N]" -> ["[N]", "[ceil(K/group), N]"] */
+export function shapeAlternatives(shape: string): string[] {
+  return shape.match(/\[[^\]]*\]/g) ?? [shape];
+}
+
+/**
+ * Maps --in items ("file" in the kernel's input order, or "NAME=file") to input names.
+ * Every input not marked optional must be given.
+ */
+export function assignInputs(def: KernelDef, items: string[]): Map<string, string> {
+  const docs = def.userInputs ?? [];
+  const names = docs.map((d) => d.name);
+  const out = new Map<string, string>();
+  let next = 0;
+  for (const item of items) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(item);
+    if (m) {
+      if (!names.includes(m[1])) throw new KernelInputError(`${def.name} has no input "${m[1]}"; inputs: ${names.join(', ')}`);
+      out.set(m[1], m[2]);
+    } else {
+      while (next < docs.length && out.has(docs[next].name)) next++;
+      if (next >= docs.length) throw new KernelInputError(`${def.name} takes at most ${docs.length} inputs (${names.join(', ')}); got ${items.length} in --in`);
+      out.set(docs[next++].name, item);
+    }
+  }
+  const missing = docs.filter((d) => !d.optional && !out.has(d.name));
+  if (missing.length > 0) {
+    throw new KernelInputError(
+      `${def.name} takes inputs ${docs.map((d) => `${d.name} ${d.shape}${d.optional ? ' (optional)' : ''}`).join(', ')}; missing ${missing.map((d) => d.name).join(', ')} in --in`,
+    );
+  }
+  return out;
+}
+
 /** Single-name dimensions of a shape string, e.g. "[M, K]" -> ["M", "K"], "[N, ceil(K/4)]" -> ["N", null]. */
 function dimNames(shape: string): Array<string | null> {
   const inner = shape.trim().replace(/^\[/, '').replace(/\]$/, '');
   return inner.split(',').map((d) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.trim()) ? d.trim() : null));
+}
+
+/** Packed int8 tensors unpack to more elements than their packed shape: keep the leading dims. */
+function userShape(packed: number[], n: number): number[] {
+  const lead = packed.slice(0, -1).reduce((a, b) => a * b, 1);
+  return [...packed.slice(0, -1), n / lead];
 }
 
 function toHost(arr: NpyArray): HostArray {
@@ -87,10 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const def = kernelByName(positionals[0]);
   const docs = def.userInputs ?? [];
-  const inFiles = (values.in ?? '').split(',').filter(Boolean);
-  if (inFiles.length !== docs.length) {
-    throw new KernelInputError(`${def.name} takes ${docs.length} inputs (${docs.map((d) => `${d.name} ${d.shape}`).join(', ')}); got ${inFiles.length} in --in`);
-  }
+  const files = assignInputs(def, (values.in ?? '').split(',').filter(Boolean));
   let raw: Record<string, unknown> = {};
   if (values.params) {
     try {
@@ -101,32 +138,38 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new KernelInputError('--params must be a JSON object, e.g. \'{"K": 64}\'');
   }
   const user: Record<string, NpyArray> = {};
-  docs.forEach((d, i) => {
+  for (const d of docs) {
+    const file = files.get(d.name);
+    if (file === undefined) continue;
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(inFiles[i]);
+      bytes = readFileSync(file);
     } catch (e) {
-      throw new KernelInputError(`input ${d.name}: cannot read ${inFiles[i]}: ${(e as Error).message}`);
+      throw new KernelInputError(`input ${d.name}: cannot read ${file}: ${(e as Error).message}`);
     }
-    const arr = parseNpy(bytes, `input ${d.name} (${inFiles[i]})`);
+    const arr = parseNpy(bytes, `input ${d.name} (${file})`);
     if (arr.dtype !== DTYPE_OF_USER[d.dtype]) {
-      throw new KernelInputError(`input ${d.name} (${inFiles[i]}): dtype ${arr.dtype}, expected ${d.dtype} (${d.shape}); convert with x.astype(np.${d.dtype})`);
+      throw new KernelInputError(`input ${d.name} (${file}): dtype ${arr.dtype}, expected ${d.dtype} (${d.shape}); convert with x.astype(np.${d.dtype})`);
     }
-    const names = dimNames(d.shape);
-    if (names.length !== arr.shape.length) {
-      throw new KernelInputError(`input ${d.name} (${inFiles[i]}): ${arr.shape.length}-d array of shape [${arr.shape}], expected ${names.length}-d ${d.shape}`);
+    const alts = shapeAlternatives(d.shape);
+    if (alts.length === 1) {
+      const names = dimNames(alts[0]);
+      if (names.length !== arr.shape.length) {
+        throw new KernelInputError(`input ${d.name} (${file}): ${arr.shape.length}-d array of shape [${arr.shape}], expected ${names.length}-d ${d.shape}`);
+      }
+      names.forEach((n, j) => {
+        if (n && raw[n] === undefined) raw[n] = arr.shape[j];
+      });
     }
-    names.forEach((n, j) => {
-      if (n && raw[n] === undefined) raw[n] = arr.shape[j];
-    });
     user[d.name] = arr;
-  });
+  }
   const params = def.validate(raw);
   for (const d of docs) {
-    const want = evalShape(d.shape, params, `input ${d.name}`);
+    if (!user[d.name]) continue;
     const got = user[d.name].shape;
-    if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
-      throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${d.shape} = [${want}] for ${JSON.stringify(params)}`);
+    const wants = shapeAlternatives(d.shape).map((alt) => evalShape(alt, params, `input ${d.name}`));
+    if (!wants.some((want) => want.length === got.length && want.every((w, i) => w === got[i]))) {
+      throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${d.shape} = ${wants.map((w) => `[${w}]`).join(' or ')} for ${JSON.stringify(params)}`);
     }
   }
   const variant = values.variant ?? def.defaultVariant;
@@ -148,11 +191,16 @@ export async function main(argv: string[]): Promise<number> {
     throw new KernelInputError(`${def.name}/${variant} has ${outSpecs.length} outputs (${outSpecs.map((t) => `${t.name} ${t.layout}`).join(', ')}); give one --out file each, comma-separated`);
   }
   console.log(`${def.name}/${variant} ${JSON.stringify(params)} on ${describeDevice(ctx.report)}: ${ms.toFixed(1)} ms (one run, including pipeline creation and upload)`);
+  const userOut = def.toUser ? def.toUser(plan, outputs) : outputs;
   outSpecs.forEach((t, i) => {
-    let data = outputs[t.name];
+    let data = userOut[t.name];
     if (t.dtype === 'f16') data = fromF16(data as Uint16Array, t.shape.reduce((a, b) => a * b, 1));
     const npy: NpyArray =
-      data instanceof Int32Array ? { dtype: 'int32', shape: t.shape, data } : { dtype: 'float32', shape: t.shape, data: data as Float32Array };
+      data instanceof Int32Array
+        ? { dtype: 'int32', shape: t.shape, data }
+        : data instanceof Int8Array
+          ? { dtype: 'int8', shape: userShape(t.shape, data.length), data }
+          : { dtype: 'float32', shape: t.shape, data: data as Float32Array };
     writeFileSync(outFiles[i], encodeNpy(npy));
     if (ref[t.name]) {
       const cmp = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);

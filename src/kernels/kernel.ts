@@ -51,13 +51,18 @@ export interface KernelDef {
    */
   userInputs?: readonly UserTensorDoc[];
   fromUser?(plan: Plan, user: Tensors): Tensors;
+  /** Turns kernel outputs into user tensors (e.g. packed int8 words -> Int8Array). Optional. */
+  toUser?(plan: Plan, outputs: Tensors): Tensors;
 }
 
 export interface UserTensorDoc {
   name: string;
   dtype: 'float32' | 'int8' | 'int32';
+  /** One shape like "[M, K]", or alternatives "[N] or [ceil(K/group), N]". */
   shape: string;
   doc: string;
+  /** Not needed in every call (e.g. Wq + wScale instead of W); give optional inputs by name. */
+  optional?: boolean;
 }
 
 export function outputSpecs(plan: Plan): TensorSpec[] {

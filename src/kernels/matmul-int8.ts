@@ -309,9 +309,9 @@ export const matmulInt8: KernelDef = {
   params: PARAMS,
   userInputs: [
     { name: 'X', dtype: 'float32', shape: '[M, K]', doc: 'activations (finite); quantized per row on the GPU' },
-    { name: 'W', dtype: 'float32', shape: '[K, N]', doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)' },
-    { name: 'Wq', dtype: 'int8', shape: '[K, N]', doc: 'already-quantized weights (-128 allowed), instead of W' },
-    { name: 'wScale', dtype: 'float32', shape: '[N] (group 0) or [ceil(K/group), N]', doc: 'scales of Wq: W ≈ Wq · wScale' },
+    { name: 'W', dtype: 'float32', shape: '[K, N]', doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },
+    { name: 'Wq', dtype: 'int8', shape: '[K, N]', doc: 'already-quantized weights (-128 allowed), instead of W', optional: true },
+    { name: 'wScale', dtype: 'float32', shape: '[N] or [ceil(K/group), N]', doc: 'scales of Wq: W ≈ Wq · wScale ([N] when group = 0)', optional: true },
   ],
   validate,
   plan: planInt8,
@@ -321,6 +321,7 @@ export const matmulInt8: KernelDef = {
     const W = randomF32(K * N, seed + 1);
     return { X, ...quantizeWeights(W, K, N, group) };
   },
+  toUser: unpackForUser,
   fromUser(plan, user) {
     const { M, N, K, group } = plan.params as unknown as Int8Params;
     const NG = groupCount(K, group);
