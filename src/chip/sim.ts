@@ -6,8 +6,8 @@
 // chip). Within a wave every tile streams its blocks in lockstep, so the steady state is set by
 // the busiest resource: the MAC array / vector unit of the slowest tile, the HBM (address-
 // interleaved over its channels), and every directed NoC link (XY routes, multicast trees).
-// A wave lasts prologue (first block's transfer + hops x latency) + steady (max over resources
-// when double-buffered, compute + transfer when not) + epilogue (last store's transfer). This is
+// A wave lasts prologue (first block of every operand: bytes / min(link, HBM) + hops x latency) + steady (max over resources
+// when double-buffered, compute + transfer when not) + epilogue (the output block's store, same form). This is
 // a fluid (bottleneck) model of the contention, exact for lockstep streaming; the trace expands
 // it into events only as far as the trace cap allows.
 //
@@ -323,6 +323,9 @@ function simulatePass(
   const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
   const hopLat = chip.noc.hopLatencyCycles;
   const sram = chip.tile.sramBytes;
+  // The first block (all operands of iteration 0) and the last output block move at the slower of
+  // one link and the HBM: they cannot overlap compute.
+  const firstBpc = hbmBpc > 0 ? Math.min(linkBpc, hbmBpc) : linkBpc;
 
   // SRAM fit: one block (or two when double-buffered) + the output block + pinned operands.
   let doubleBuffered = true;
@@ -354,7 +357,7 @@ function simulatePass(
   const linkLoad = new Float64Array(nTiles * 4);
   const stamp = new Int32Array(nTiles * 4);
   let stampId = 0;
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string, { bytes: number; tensor: string; ci: number; dests: number[] }>();
   const waveTile = new Int32Array(nTiles);
   const waveClass = new Int32Array(nTiles);
   let cyc = 0;
@@ -382,56 +385,54 @@ function simulatePass(
       acc.tileBusy[waveTile[i]] += c.computeCycles;
     }
     const addLink = (bytes: number) => (l: number) => { linkLoad[l] += bytes; };
-    // loads
-    for (let ci = 0; ci < classes.length; ci++) {
+    // loads: tiles that load the identical block (same tensor and bytes, coordinates equal except
+    // along the load's shareAxes) form one multicast group, across tile classes too
+    groups.clear();
+    for (let i = 0; i < n; i++) {
+      const ci = waveClass[i];
       const c = classes[ci];
-      for (const l of c.loads) {
-        if (l.resident) {
-          for (let i = 0; i < n; i++) if (waveClass[i] === ci) counts.sramReadBytes += l.bytes;
-          continue;
-        }
-        groups.clear();
-        for (let i = 0; i < n; i++) {
-          if (waveClass[i] !== ci) continue;
-          const p = p0 + i;
+      const p = p0 + i;
+      for (let li = 0; li < c.loads.length; li++) {
+        const l = c.loads[li];
+        if (l.resident) { counts.sramReadBytes += l.bytes; continue; }
+        let key: string;
+        if (multicast && l.shareAxes.length > 0) {
           const co = [p % gx, Math.floor(p / gx) % gy, Math.floor(p / (gx * gy))];
-          let key: string;
-          if (multicast && l.shareAxes.length > 0) {
-            for (const a of l.shareAxes) co[a] = -1;
-            key = co.join(',');
-          } else key = String(i);
-          const g = groups.get(key);
-          if (g) g.push(waveTile[i]); else groups.set(key, [waveTile[i]]);
-        }
-        for (const [key, dests] of groups) {
-          // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
-          let srcTile: number, port = -1;
-          if (sramOnly) {
-            let h = 0;
-            for (let k = 0; k < key.length; k++) h = (h * 31 + key.charCodeAt(k)) | 0;
-            srcTile = ((h ^ (ci * 7919) ^ (l.tensor.length * 104729)) >>> 0) % nTiles;
-            acc.produced[srcTile] += l.bytes; // read out of the home tile's SRAM
-            counts.sramReadBytes += l.bytes;
-          } else {
-            port = mesh.nearestPort[dests[0]];
-            srcTile = mesh.ports[port].tile;
-            hbmWave += l.bytes;
-            counts.hbmReadBytes += l.bytes;
-            acc.hbmInjected[srcTile] += l.bytes;
-          }
-          stampId++;
-          for (const d of dests) {
-            const hops = routeXY(mesh, srcTile, d, (link) => {
-              if (stamp[link] !== stampId) { stamp[link] = stampId; linkLoad[link] += l.bytes; }
-            });
-            acc.delivered[d] += l.bytes;
-            counts.sramWriteBytes += l.bytes;
-            counts.sramReadBytes += l.bytes; // the MAC array reads the block once
-            const first = l.bytes / c.iterations;
-            prologue = Math.max(prologue, first / Math.min(linkBpc, hbmBpc > 0 ? hbmBpc : linkBpc) + hops * hopLat);
-            if (tb) traceLoad(tb, chip, c, l.bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
-          }
-        }
+          for (const a of l.shareAxes) co[a] = -1;
+          key = `${l.tensor}|${l.shareAxes.join()}|${l.bytes}|${co.join()}`;
+        } else key = `${i}|${ci}|${li}`;
+        const g = groups.get(key);
+        if (g) g.dests.push(waveTile[i]); else groups.set(key, { bytes: l.bytes, tensor: l.tensor, ci, dests: [waveTile[i]] });
+      }
+    }
+    for (const [key, g] of groups) {
+      const { bytes, dests } = g;
+      const c = classes[g.ci];
+      // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
+      let srcTile: number, port = -1;
+      if (sramOnly) {
+        let h = 0;
+        for (let k = 0; k < key.length; k++) h = (h * 31 + key.charCodeAt(k)) | 0;
+        srcTile = (h >>> 0) % nTiles;
+        acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
+        counts.sramReadBytes += bytes;
+      } else {
+        port = mesh.nearestPort[dests[0]];
+        srcTile = mesh.ports[port].tile;
+        hbmWave += bytes;
+        counts.hbmReadBytes += bytes;
+        acc.hbmInjected[srcTile] += bytes;
+      }
+      stampId++;
+      for (const d of dests) {
+        const hops = routeXY(mesh, srcTile, d, (link) => {
+          if (stamp[link] !== stampId) { stamp[link] = stampId; linkLoad[link] += bytes; }
+        });
+        acc.delivered[d] += bytes;
+        counts.sramWriteBytes += bytes;
+        counts.sramReadBytes += bytes; // the MAC array reads the block once
+        prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
+        if (tb) traceLoad(tb, chip, c, bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
       }
     }
     // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips)
@@ -448,7 +449,7 @@ function simulatePass(
       acc.hbmEjected[dst] += c.storeBytes;
       hbmWave += c.storeBytes;
       counts.hbmWriteBytes += c.storeBytes;
-      epilogue = Math.max(epilogue, c.storeBytes / Math.max(1, c.iterations) / linkBpc + hops * hopLat);
+      epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
     }
     for (let ci = 0; ci < classes.length; ci++) {
       const c = classes[ci];
