@@ -4,7 +4,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, lineNumbers } from '@codemirror/view';
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { tags as t } from '@lezer/highlight';
 import { EditorState, Compartment } from '@codemirror/state';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { wgsl } from '@iizukak/codemirror-lang-wgsl';
@@ -25,6 +26,15 @@ const theme = EditorView.theme({
   '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--jp-text)' },
   '.cm-selectionBackground, &.cm-focused .cm-selectionBackground': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 30%, transparent)' },
 });
+
+/** Syntax colours from theme tokens, so both themes keep WCAG AA contrast. */
+const highlight = HighlightStyle.define([
+  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--jp-syn-comment)', fontStyle: 'italic' },
+  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.modifier], color: 'var(--jp-syn-keyword)' },
+  { tag: [t.typeName, t.className], color: 'var(--jp-syn-type)' },
+  { tag: [t.number, t.bool, t.literal], color: 'var(--jp-syn-number)' },
+  { tag: [t.function(t.variableName), t.attributeName, t.meta], color: 'var(--jp-syn-fn)' },
+]);
 
 /** Maps compile messages (1-based line/column; 0 = no position) to CodeMirror diagnostics. */
 export function diagnosticsFor(doc: EditorState['doc'], messages: readonly CompileMessage[]): Diagnostic[] {
@@ -124,7 +134,7 @@ export class WgslEditor extends LitElement {
             indentOnInput(),
             bracketMatching(),
             highlightActiveLine(),
-            syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+            syntaxHighlighting(highlight),
             this.langConf.of(wgsl()),
             lintGutter(),
             theme,
@@ -135,6 +145,9 @@ export class WgslEditor extends LitElement {
           ],
         }),
       });
+      // Keyboard users can scroll the source even before editing (axe: scrollable-region-focusable).
+      this.view.scrollDOM.tabIndex = 0;
+      this.view.scrollDOM.setAttribute('aria-label', 'WGSL source, scrollable');
       return;
     }
     if (force || this.view.state.doc.toString() !== text) {
