@@ -50,6 +50,8 @@ const MAC_DTYPE: Record<'f32' | 'f16' | 'int8', MacDType> = { f32: 'fp32', f16: 
 
 interface LoadSummary {
   tensor: string;
+  /** Index of the tensor in the plan (for numeric multicast keys). */
+  tensorId: number;
   /** Bytes per tile over the whole step program. */
   bytes: number;
   shareAxes: number[];
@@ -94,7 +96,7 @@ function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlyS
         if (s.kind === 'load') {
           const share = (s.shareAxes ?? []).map((a) => 'xyz'.indexOf(a));
           const key = `${s.tensor}|${share.join()}`;
-          const l = loads.get(key) ?? { tensor: s.tensor, bytes: 0, shareAxes: share, resident: resident.has(s.tensor) };
+          const l = loads.get(key) ?? { tensor: s.tensor, tensorId: Math.max(0, plan.tensors.findIndex((t) => t.name === s.tensor)), bytes: 0, shareAxes: share, resident: resident.has(s.tensor) };
           l.bytes += s.bytes * times;
           loads.set(key, l);
         } else if (s.kind === 'store') {
@@ -316,9 +318,10 @@ function simulatePass(
   const { mesh, counts } = acc;
   const nTiles = mesh.rows * mesh.cols;
   const classes = summarise(chip, plan, pass, resident);
-  const [gx, gy] = pass.grid;
+  const [gx, gy, gz] = pass.grid;
   const planTiles = tileCount(pass);
-  const waves = Math.ceil(planTiles / nTiles);
+  const order = waveOrder(pass.grid, nTiles, classes[0], multicast);
+  const waves = order.length;
   const linkBpc = chip.noc.linkBytesPerCycle;
   const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
   const hopLat = chip.noc.hopLatencyCycles;
@@ -357,7 +360,7 @@ function simulatePass(
   const linkLoad = new Float64Array(nTiles * 4);
   const stamp = new Int32Array(nTiles * 4);
   let stampId = 0;
-  const groups = new Map<string, { bytes: number; tensor: string; ci: number; dests: number[] }>();
+  const groups = new Map<number, { bytes: number; tensor: string; ci: number; dests: number[] }>();
   const waveTile = new Int32Array(nTiles);
   const waveClass = new Int32Array(nTiles);
   let cyc = 0;
@@ -366,17 +369,16 @@ function simulatePass(
   let boundNow: Bound = 'compute';
   let steadyByBound = { compute: 0, memory: 0, noc: 0 };
 
+  const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   for (let w = 0; w < waves; w++) {
-    const p0 = w * nTiles;
-    const n = Math.min(nTiles, planTiles - p0);
+    const n = fillWave(order[w], wx, wy, wz);
     linkLoad.fill(0);
     let hbmWave = 0;
     let computeMax = 0;
     let prologue = 0;
     let epilogue = 0;
     for (let i = 0; i < n; i++) {
-      const p = p0 + i;
-      const x = p % gx, y = Math.floor(p / gx) % gy, z = Math.floor(p / (gx * gy));
+      const x = wx[i], y = wy[i], z = wz[i];
       // fewer plan tiles than chip tiles: spread them over the grid (rows and HBM ports) instead of packing
       waveTile[i] = n < nTiles ? Math.floor((i * nTiles) / n) : i;
       waveClass[i] = classAt(x, y, z);
@@ -391,16 +393,17 @@ function simulatePass(
     for (let i = 0; i < n; i++) {
       const ci = waveClass[i];
       const c = classes[ci];
-      const p = p0 + i;
       for (let li = 0; li < c.loads.length; li++) {
         const l = c.loads[li];
         if (l.resident) { counts.sramReadBytes += l.bytes; continue; }
-        let key: string;
+        let key: number;
         if (multicast && l.shareAxes.length > 0) {
-          const co = [p % gx, Math.floor(p / gx) % gy, Math.floor(p / (gx * gy))];
-          for (const a of l.shareAxes) co[a] = -1;
-          key = `${l.tensor}|${l.shareAxes.join()}|${l.bytes}|${co.join()}`;
-        } else key = `${i}|${ci}|${li}`;
+          // identical blocks: same tensor, same coordinates except along the share axes (numeric key)
+          let cx = wx[i], cy = wy[i], cz = wz[i];
+          let mask = 0;
+          for (const a of l.shareAxes) { mask |= 1 << a; if (a === 0) cx = -1; else if (a === 1) cy = -1; else cz = -1; }
+          key = ((((l.tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1) * 2 + 1;
+        } else key = (i * 64 + li) * 2; // even keys: private blocks
         const g = groups.get(key);
         if (g) g.dests.push(waveTile[i]); else groups.set(key, { bytes: l.bytes, tensor: l.tensor, ci, dests: [waveTile[i]] });
       }
@@ -411,8 +414,7 @@ function simulatePass(
       // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
       let srcTile: number, port = -1;
       if (sramOnly) {
-        let h = 0;
-        for (let k = 0; k < key.length; k++) h = (h * 31 + key.charCodeAt(k)) | 0;
+        const h = Math.imul(key % 2147483647, 2654435761) ^ (key / 2147483647);
         srcTile = (h >>> 0) % nTiles;
         acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
         counts.sramReadBytes += bytes;
@@ -513,6 +515,58 @@ function simulatePass(
   const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
     ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
   return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound };
+}
+
+/** A wave: the box [x0, x1) x [y0, y1) x [z0, z1) of the plan grid. */
+interface WaveBox { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number }
+
+function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Array): number {
+  let n = 0;
+  for (let z = b.z0; z < b.z1; z++)
+    for (let y = b.y0; y < b.y1; y++)
+      for (let x = b.x0; x < b.x1; x++) { wx[n] = x; wy[n] = y; wz[n] = z; n++; }
+  return n;
+}
+
+/**
+ * Placement in time: when the plan has more tiles than the chip, each wave runs a box of
+ * bw x bh plan tiles (bw * bh <= chip tiles). With multicast, a wave fetches each shared block
+ * once, so the box shape sets the HBM traffic: a block shared along x is fetched once per box
+ * row, one shared along y once per box column. We pick the shape with the least estimated
+ * traffic (from the first tile class); without multicast we keep full-width rows. When a whole
+ * xy plane fits, several z slices share a wave.
+ */
+function waveOrder(grid: [number, number, number], nTiles: number, c: ClassSummary | undefined, multicast: boolean): WaveBox[] {
+  const [gx, gy, gz] = grid;
+  const out: WaveBox[] = [];
+  if (gx * gy <= nTiles) {
+    const k = Math.max(1, Math.floor(nTiles / (gx * gy)));
+    for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
+    return out;
+  }
+  const maxW = Math.min(gx, nTiles);
+  let bw = maxW, bh = Math.max(1, Math.min(gy, Math.floor(nTiles / bw)));
+  if (multicast && c) {
+    const cands = new Set<number>([maxW]);
+    for (let w = 1; w < maxW; w *= 2) cands.add(w);
+    let best = Infinity;
+    for (const w of [...cands].sort((a, b) => b - a)) {
+      const h = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
+      const waves = Math.ceil(gx / w) * Math.ceil(gy / h);
+      let perWave = 0;
+      for (const l of c.loads) {
+        if (l.resident) continue;
+        const sx = l.shareAxes.includes(0), sy = l.shareAxes.includes(1);
+        perWave += l.bytes * (sx && sy ? 1 : sx ? h : sy ? w : w * h);
+      }
+      const cost = waves * perWave;
+      if (cost < best * (1 - 1e-9)) { best = cost; bw = w; bh = h; }
+    }
+  }
+  for (let z = 0; z < gz; z++)
+    for (let y0 = 0; y0 < gy; y0 += bh)
+      for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
+  return out;
 }
 
 /** How many events a tile's loop is split into, given the trace budget left. */

@@ -67,7 +67,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: Required<Pick<ModelSimOpt
   const Hq = Math.ceil(m.heads / P), Hkv = Math.ceil(m.kvHeads / P), F = Math.ceil(m.ffn / P), dh = m.headDim, D = m.dModel;
   const normOps = m.norm === 'rmsnorm' ? 4 : 7;
   const ops: OpPlan[] = [];
-  ops.push(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true));
+  ops.push(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles));
 
   const qkvK = findKernel('qkv');
   if (qkvK) {
@@ -79,7 +79,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: Required<Pick<ModelSimOpt
     notes.push('qkv kernel missing: fused QKV modelled as one matmul');
     ops.push(gemmOp('qkv', M, (Hq + 2 * Hkv) * dh, D, nTiles, o.precision));
   }
-  if (m.norm === 'rmsnorm') ops.push(vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false));
+  if (m.norm === 'rmsnorm') ops.push(vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles));
 
   if (o.phase === 'prefill') {
     const k = findKernel('attention-prefill');
@@ -107,17 +107,17 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: Required<Pick<ModelSimOpt
     }
   }
   ops.push(gemmOp('o-proj', M, D, Hq * dh, nTiles, o.precision));
-  ops.push(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true));
+  ops.push(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles));
   if (m.mlp === 'swiglu') {
     ops.push(gemmOp('gate+up', M, 2 * F, D, nTiles, o.precision));
-    ops.push(vectorOp('silu*mul', M, F, 5, 2, e, false));
+    ops.push(vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles));
     ops.push(gemmOp('down', M, D, F, nTiles, o.precision));
   } else {
     ops.push(gemmOp('fc', M, F, D, nTiles, o.precision));
-    ops.push(vectorOp('gelu', M, F, 8, 1, e, false));
+    ops.push(vectorOp('gelu', M, F, 8, 1, e, false, nTiles));
     ops.push(gemmOp('proj', M, D, F, nTiles, o.precision));
   }
-  ops.push(vectorOp('residual', M, D, 1, 2, e, false));
+  ops.push(vectorOp('residual', M, D, 1, 2, e, false, nTiles));
   return ops;
 }
 
@@ -148,7 +148,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const layer = layerOps(chip, m, o, P, notes);
   const Mh = o.batch; // logits for the last token of each sequence
   const head: OpPlan[] = [
-    vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true),
+    vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles),
     gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, o.precision),
   ];
   const all: Array<OpPlan & { times: number }> = [

@@ -76,9 +76,10 @@ export function gemmOp(name: string, M: number, N: number, K: number, chipTiles:
  * loads it (and a per-column parameter such as a norm gain when `weightCols`), does `opsPerElem`
  * vector ops per element and stores the result. Analytic: no kernel exists for it yet.
  */
-export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, withWeight: boolean): OpPlan {
+export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, withWeight: boolean, chipTiles: number): OpPlan {
   const total = rows * cols;
-  const chunk = Math.min(total, 4096);
+  // about one chunk per chip tile (at least 256 elements), so the op runs in one wave
+  const chunk = Math.min(total, Math.max(256, Math.ceil(total / chipTiles)));
   const tiles = cdiv(total, chunk);
   const full = Math.floor(total / chunk), tail = total - full * chunk;
   const steps = (n: number): Step[] => [
