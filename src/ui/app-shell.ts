@@ -227,7 +227,7 @@ export class AppShell extends LitElement {
     if (!this.loaded.has(info.file)) return html`<div class="placeholder" role="status">Loading ${info.label}…</div>`;
     const tag = unsafeStatic(info.tag);
     const key = info.slice;
-    return staticHtml`<${tag} .api=${this.api} .state=${s[key]} .results=${s.results} .measured=${this.myResults}
+    return staticHtml`<${tag} .api=${this.api} .state=${s[key]} .results=${s.results} .benchResults=${this.myResults}
       @state-change=${(e: CustomEvent<StateChangeDetail>) => this.onSliceChange(key, e)}></${tag}>`;
   }
 

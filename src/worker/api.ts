@@ -13,6 +13,7 @@ import { preparePlan, ShaderCompileError, type CompileMessage } from '../gpu/run
 import { timePlan } from '../gpu/timing.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
+import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
 import type { ChipConfig, ChipPreset, Dataflow, ModelSimResult, Phase, SimResult } from '../chip/types.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
@@ -345,6 +346,28 @@ export const api = {
       return { status: 'error', message: lostInfo ?? errorText(e) };
     } finally {
       prepared?.destroy();
+    }
+  },
+
+  /**
+   * One instrumented run: per-workgroup bytes and start/finish order beside the plan's prediction
+   * (the chip tab's "measured vs predicted"). Typed arrays are transferred, not copied.
+   */
+  async runInstrumented(kernel: string, variant: string, params: Record<string, unknown>): Promise<{ status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string }> {
+    const missing = webgpuMissingReason();
+    if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
+    let ctx: GpuContext;
+    try {
+      ctx = await gpuContext();
+    } catch (e) {
+      return { status: 'no-gpu', message: errorText(e) };
+    }
+    try {
+      const run = await runInstrumented(ctx, kernel, variant, params);
+      return transfer({ status: 'ok' as const, run }, buffersOf(run.passes));
+    } catch (e) {
+      if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
+      return { status: 'error', message: lostInfo ?? errorText(e) };
     }
   },
 

@@ -17,6 +17,7 @@ const METHODS = {
   loseDeviceForTesting: 1,
   cancel: 1,
   runBench: 1,
+  runInstrumented: 1,
   listChips: 1,
   listModels: 1,
   simulatePlan: 1,
