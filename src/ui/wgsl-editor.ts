@@ -3,7 +3,8 @@
 // CPU reference. Edits live in the bench slice (so they travel in links) and in localStorage.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, lineNumbers } from '@codemirror/view';
+import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, keymap, lineNumbers } from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { tags as t } from '@lezer/highlight';
 import { EditorState, Compartment } from '@codemirror/state';
@@ -126,8 +127,10 @@ export class WgslEditor extends LitElement {
         state: EditorState.create({
           doc: text,
           extensions: [
-            // A basic setup by hand: the `codemirror` meta-package installed here is the legacy v5.
             lineNumbers(),
+            history(),
+            // Tab indents; Escape then Tab leaves the editor (CodeMirror's accessible tab handling).
+            keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
             highlightActiveLineGutter(),
             highlightSpecialChars(),
             drawSelection(),
