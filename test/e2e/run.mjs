@@ -16,7 +16,7 @@
 // Usage: node test/e2e/run.mjs [--no-build] [filter]; prints "N passed, N failed", exits 1 on failure.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -27,6 +27,8 @@ const filter = args.find((a) => !a.startsWith('--'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CASE_TIMEOUT_MS = Number(process.env.E2E_CASE_TIMEOUT_MS ?? 120_000);
 const artifacts = join(root, 'test-artifacts');
+// Each run starts clean, so a FAILED-*.png is always from this run.
+for (const f of existsSync(artifacts) ? readdirSync(artifacts) : []) if (f.endsWith('.png')) rmSync(join(artifacts, f));
 mkdirSync(artifacts, { recursive: true });
 
 if (!existsSync(CHROMIUM)) {
