@@ -103,6 +103,34 @@ const SMOKE: Suite = {
   ],
 };
 
+// ---- medium: shapes big enough for variants to separate on a CPU-emulated GPU (~3 minutes) -------
+
+const MEDIUM: Suite = {
+  name: 'medium',
+  description: 'mid-size shapes where tiling, fusion and int8 separate from their baselines even on SwiftShader (a few minutes)',
+  samples: 5,
+  warmup: 1,
+  cases: [
+    mm('256x256x256', 'matmul', 256, 256, 256, 'matmul'),
+    mm('256x256x256', 'matmul-int8', 256, 256, 256, 'matmul-int8'),
+    { id: 'qkv/medium', kernel: 'qkv', dims: qkvDims(64, 512, 8, 2, 64), shape: 'M=64 D=512 Hq=8 Hkv=2 dh=64' },
+    {
+      id: 'attention-prefill/256',
+      kernel: 'attention-prefill',
+      dims: attentionDims(256, 256, 4, 1, 64, true),
+      shape: attShape(256, 256, 4, 1, 64, true),
+      peer: { op: 'attention', S: 256, L: 256, Hq: 4, Hkv: 1, dh: 64, causal: true },
+    },
+    {
+      id: 'attention-decode/2048',
+      kernel: 'attention-decode',
+      dims: attentionDims(1, 2048, 8, 2, 64, false),
+      shape: attShape(1, 2048, 8, 2, 64, false),
+      peer: { op: 'attention', S: 1, L: 2048, Hq: 8, Hkv: 2, dh: 64, causal: false },
+    },
+  ],
+};
+
 // ---- Llama-3-8B layer shapes (config.json of meta-llama/Meta-Llama-3-8B) --------------------------
 // hidden 4096, 32 query heads, 8 KV heads, head dim 128, FFN 14336. QKV projection output
 // 4096 + 2·1024 = 6144 columns. For real GPUs: on SwiftShader these take minutes per case.
@@ -167,7 +195,7 @@ const LLAMA_PREFILL: Suite = {
   ],
 };
 
-export const SUITES: readonly Suite[] = [SMOKE, LLAMA_DECODE, LLAMA_PREFILL];
+export const SUITES: readonly Suite[] = [SMOKE, MEDIUM, LLAMA_DECODE, LLAMA_PREFILL];
 
 export class UnknownSuiteError extends Error {
   override name = 'UnknownSuiteError';
