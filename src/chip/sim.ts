@@ -48,7 +48,7 @@ export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
 
 const MAC_DTYPE: Record<'f32' | 'f16' | 'int8', MacDType> = { f32: 'fp32', f16: 'fp16', int8: 'int8' };
 
-interface LoadSummary {
+export interface LoadSummary {
   tensor: string;
   /** Index of the tensor in the plan (for numeric multicast keys). */
   tensorId: number;
@@ -58,7 +58,7 @@ interface LoadSummary {
   resident: boolean;
 }
 
-interface ClassSummary {
+export interface ClassSummary {
   x: [number, number];
   y: [number, number];
   z: [number, number];
@@ -80,7 +80,7 @@ function iterationsOf(steps: readonly Step[]): number {
   return n;
 }
 
-function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>): ClassSummary[] {
+export function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>): ClassSummary[] {
   const elemBytes = new Map<string, number>();
   for (const t of plan.tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
@@ -408,14 +408,15 @@ function simulatePass(
         if (g) g.dests.push(waveTile[i]); else groups.set(key, { bytes: l.bytes, tensor: l.tensor, ci, dests: [waveTile[i]] });
       }
     }
-    for (const [key, g] of groups) {
+    let gi = 0;
+    for (const g of groups.values()) {
+      gi++;
       const { bytes, dests } = g;
       const c = classes[g.ci];
       // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
       let srcTile: number, port = -1;
       if (sramOnly) {
-        const h = Math.imul(key % 2147483647, 2654435761) ^ (key / 2147483647);
-        srcTile = (h >>> 0) % nTiles;
+        srcTile = homeTile(gi, nTiles);
         acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
         counts.sramReadBytes += bytes;
       } else {
@@ -518,9 +519,9 @@ function simulatePass(
 }
 
 /** A wave: the box [x0, x1) x [y0, y1) x [z0, z1) of the plan grid. */
-interface WaveBox { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number }
+export interface WaveBox { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number }
 
-function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Array): number {
+export function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Array): number {
   let n = 0;
   for (let z = b.z0; z < b.z1; z++)
     for (let y = b.y0; y < b.y1; y++)
@@ -536,7 +537,7 @@ function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Array): n
  * traffic (from the first tile class); without multicast we keep full-width rows. When a whole
  * xy plane fits, several z slices share a wave.
  */
-function waveOrder(grid: [number, number, number], nTiles: number, c: ClassSummary | undefined, multicast: boolean): WaveBox[] {
+export function waveOrder(grid: [number, number, number], nTiles: number, c: ClassSummary | undefined, multicast: boolean): WaveBox[] {
   const [gx, gy, gz] = grid;
   const out: WaveBox[] = [];
   if (gx * gy <= nTiles) {
@@ -567,6 +568,11 @@ function waveOrder(grid: [number, number, number], nTiles: number, c: ClassSumma
     for (let y0 = 0; y0 < gy; y0 += bh)
       for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
   return out;
+}
+
+/** The tile whose SRAM holds the g-th block of a wave on an SRAM-only chip (a fixed scatter). */
+export function homeTile(g: number, nTiles: number): number {
+  return ((g * 2654435761) >>> 0) % nTiles;
 }
 
 /** How many events a tile's loop is split into, given the trace budget left. */
