@@ -1,0 +1,128 @@
+// Roofline arithmetic for <jp-roofline>: a chip's roofs (peak compute per datatype and memory
+// bandwidth), the ridge point, attainable performance, and where a simulated or measured run sits.
+// Pure functions (no DOM), so the unit tests check them against hand-computed values.
+
+import type { ChipConfig, MacDType, SimResult } from '../chip/types.ts';
+
+/** A roof: attainable FLOP/s = min(peakFlops, bandwidth x intensity). */
+export interface Roof {
+  /** FLOP/s at the compute ceiling (2 FLOP per MAC). */
+  peakFlops: number;
+  /** Memory bandwidth in bytes per second; 0 for a chip without off-chip memory (no slanted roof). */
+  bytesPerS: number;
+  dtype: MacDType;
+}
+
+/** Peak FLOP/s of a whole chip for one datatype: tiles x MACs/cycle x clock x 2. */
+export function peakFlops(chip: ChipConfig, dtype: MacDType): number {
+  return chip.grid.rows * chip.grid.cols * chip.tile.macsPerCycle[dtype] * chip.clockHz * 2;
+}
+
+export function roofOf(chip: ChipConfig, dtype: MacDType): Roof {
+  return { peakFlops: peakFlops(chip, dtype), bytesPerS: chip.hbm.bandwidthBytesPerS, dtype };
+}
+
+/**
+ * The datatypes worth drawing for a chip: every MAC datatype whose peak differs from the others
+ * (int8 and bf16 usually do; fp32 too on GPUs), highest first.
+ */
+export function distinctRoofs(chip: ChipConfig): Roof[] {
+  const out: Roof[] = [];
+  for (const d of ['int8', 'fp16', 'fp32'] as const) {
+    const r = roofOf(chip, d);
+    if (r.peakFlops > 0 && !out.some((o) => o.peakFlops === r.peakFlops)) out.push(r);
+  }
+  return out.sort((a, b) => b.peakFlops - a.peakFlops);
+}
+
+/** Arithmetic intensity (FLOP/byte) where the slanted memory roof meets the compute roof. */
+export function ridgeIntensity(roof: Roof): number {
+  return roof.bytesPerS > 0 ? roof.peakFlops / roof.bytesPerS : 0;
+}
+
+/** Attainable FLOP/s at an intensity; a chip without off-chip memory has only the flat roof. */
+export function attainable(roof: Roof, intensity: number): number {
+  return roof.bytesPerS > 0 ? Math.min(roof.peakFlops, roof.bytesPerS * intensity) : roof.peakFlops;
+}
+
+/** `n` log-spaced intensities from lo to hi (inclusive), plus any `extra` values (ridges), sorted and deduplicated. */
+export function intensityGrid(lo: number, hi: number, n: number, extra: readonly number[] = []): number[] {
+  if (!(lo > 0) || !(hi > lo) || n < 2) throw new RangeError(`intensityGrid needs 0 < lo < hi and n >= 2 (got ${lo}, ${hi}, ${n})`);
+  const a = Math.log10(lo);
+  const step = (Math.log10(hi) - a) / (n - 1);
+  const xs = Array.from({ length: n }, (_, i) => 10 ** (a + i * step));
+  for (const e of extra) if (e >= lo && e <= hi) xs.push(e);
+  xs.sort((x, y) => x - y);
+  return xs.filter((x, i) => i === 0 || x / xs[i - 1] - 1 > 1e-9);
+}
+
+/** The MAC datatype a simulated run used (the one with the most MACs); fp32 when none. */
+export function dominantDtype(sim: Pick<SimResult, 'counts'>): MacDType {
+  const m = sim.counts.macs;
+  let best: MacDType = 'fp32';
+  let most = 0;
+  for (const d of ['int8', 'fp16', 'fp32'] as const) {
+    if (m[d] > most) {
+      most = m[d];
+      best = d;
+    }
+  }
+  return best;
+}
+
+export interface RooflinePoint {
+  label: string;
+  /** FLOP per byte of off-chip traffic. */
+  intensity: number;
+  /** Achieved FLOP/s. */
+  flops: number;
+  kind: 'predicted' | 'measured';
+  /** Why the point sits where it does (shown beside it). */
+  note?: string;
+}
+
+/**
+ * Where a chip-model run sits: achieved FLOP/s = the plan's FLOPs / simulated time; intensity =
+ * FLOPs / HBM bytes moved. An SRAM-only chip moves no HBM bytes, so its intensity falls back to
+ * the kernel's compulsory I/O bytes (said in the note). Null when the run took no time.
+ */
+export function predictedPoint(label: string, sim: Pick<SimResult, 'timeS' | 'bytes'>, planFlops: number, planIoBytes: number): RooflinePoint | null {
+  if (!(sim.timeS > 0) || !(planFlops > 0)) return null;
+  const hbm = sim.bytes.hbm;
+  const bytes = hbm > 0 ? hbm : planIoBytes;
+  if (!(bytes > 0)) return null;
+  return {
+    label,
+    intensity: planFlops / bytes,
+    flops: planFlops / sim.timeS,
+    kind: 'predicted',
+    note: hbm > 0 ? undefined : 'no HBM traffic: intensity from the kernel I/O bytes',
+  };
+}
+
+/**
+ * Where a measured bench row sits: its GFLOP/s, and intensity = GFLOP/s / GB/s (both are the same
+ * FLOPs and I/O bytes over the same median time). Null for rows without a usable rate.
+ */
+export function measuredPoint(label: string, row: { gflops: number; gbps: number }): RooflinePoint | null {
+  if (!(row.gflops > 0) || !(row.gbps > 0)) return null;
+  return { label, intensity: row.gflops / row.gbps, flops: row.gflops * 1e9, kind: 'measured' };
+}
+
+/** Axis limits (powers of ten) that hold every roof's ridge and every point with a decade to spare. */
+export function axisRange(roofs: readonly Roof[], points: readonly RooflinePoint[]): { x: [number, number]; y: [number, number] } {
+  const xs = [0.1, 100, ...roofs.map(ridgeIntensity).filter((r) => r > 0), ...points.map((p) => p.intensity)];
+  const ys = [...roofs.map((r) => r.peakFlops), ...points.map((p) => p.flops)].filter((y) => y > 0);
+  const dec = (v: number, dir: 1 | -1) => 10 ** (dir > 0 ? Math.ceil(Math.log10(v)) : Math.floor(Math.log10(v)));
+  const yHi = ys.length ? dec(Math.max(...ys) * 1.5, 1) : 1e15;
+  const yLo = ys.length ? Math.min(dec(Math.min(...ys), -1), yHi / 1e4) : 1e9;
+  return { x: [dec(Math.min(...xs), -1), dec(Math.max(...xs) * 1.5, 1)], y: [yLo, yHi] };
+}
+
+/** "393 TFLOP/s" style, for labels and tooltips. */
+export function fmtFlops(f: number): string {
+  if (!Number.isFinite(f)) return '–';
+  const units: Array<[number, string]> = [[1e15, 'PFLOP/s'], [1e12, 'TFLOP/s'], [1e9, 'GFLOP/s'], [1e6, 'MFLOP/s']];
+  for (const [s, u] of units) if (f >= s) return `${(f / s).toPrecision(3)} ${u}`;
+  return `${f.toPrecision(3)} FLOP/s`;
+}

@@ -1,0 +1,109 @@
+// Rows and bar segments for <jp-tokens-tab>: one row per chip preset from its ModelSimResult,
+// each op's share of the step as a segment coloured by op, and how much of the step each
+// bound (compute / memory / NoC) accounts for. Pure functions; the unit tests check them.
+
+import type { Bound, ChipPreset, ModelSimResult } from '../chip/types.ts';
+
+export interface OpSegment {
+  name: string;
+  /** Fraction of the step's time, [0, 1]. */
+  share: number;
+  bound: Bound;
+  timeS: number;
+  /** Index into the op palette (stable across presets: the op's first appearance). */
+  color: number;
+}
+
+export interface TokenRow {
+  id: string;
+  label: string;
+  hypothetical: boolean;
+  /** Null when the simulation failed; `error` says why. */
+  result: ModelSimResult | null;
+  error?: string;
+  segments: OpSegment[];
+  /** Share of the step's time spent in ops of each bound. */
+  boundShare: Record<Bound, number>;
+  /** The bound with the largest share. */
+  bound: Bound | null;
+}
+
+export type ModelOutcome = { status: 'ok'; result: ModelSimResult } | { status: 'invalid' | 'unavailable'; message: string };
+
+/** Op names in order of first appearance over all results: the legend, and each op's colour index. */
+export function opOrder(results: ReadonlyArray<ModelSimResult | null>): string[] {
+  const names: string[] = [];
+  for (const r of results) for (const op of r?.ops ?? []) if (!names.includes(op.name)) names.push(op.name);
+  return names;
+}
+
+/** Segments from one result's ops (shares renormalised so the bar fills exactly 100%). */
+export function opSegments(r: ModelSimResult, order: readonly string[]): OpSegment[] {
+  const total = r.ops.reduce((a, o) => a + Math.max(0, o.timeS), 0);
+  return r.ops.map((o) => ({
+    name: o.name,
+    share: total > 0 ? Math.max(0, o.timeS) / total : 0,
+    bound: o.bound,
+    timeS: o.timeS,
+    color: Math.max(0, order.indexOf(o.name)),
+  }));
+}
+
+export function boundShares(segments: readonly OpSegment[]): { share: Record<Bound, number>; bound: Bound | null } {
+  const share: Record<Bound, number> = { compute: 0, memory: 0, noc: 0 };
+  for (const s of segments) share[s.bound] += s.share;
+  let bound: Bound | null = null;
+  for (const b of ['compute', 'memory', 'noc'] as const) if (share[b] > 0 && (bound === null || share[b] > share[bound])) bound = b;
+  return { share, bound };
+}
+
+/** One row per preset, in preset order; outcomes[i] belongs to presets[i]. */
+export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArray<ModelOutcome | undefined>): TokenRow[] {
+  const results = outcomes.map((o) => (o?.status === 'ok' ? o.result : null));
+  const order = opOrder(results);
+  return presets.map((p, i) => {
+    const o = outcomes[i];
+    const base = { id: p.id, label: p.label, hypothetical: p.hypothetical };
+    if (!o || o.status !== 'ok') {
+      return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: { compute: 0, memory: 0, noc: 0 }, bound: null };
+    }
+    const segments = opSegments(o.result, order);
+    const b = boundShares(segments);
+    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound };
+  });
+}
+
+/**
+ * Index of the best row by a metric (higher or lower is better), among rows whose model fits the
+ * chip (a configuration that cannot hold the weights wins nothing); -1 when none qualifies.
+ */
+export function bestRow(rows: readonly TokenRow[], metric: (r: ModelSimResult) => number, better: 'higher' | 'lower'): number {
+  let best = -1;
+  let bestV = 0;
+  rows.forEach((row, i) => {
+    if (!row.result || !row.result.placement.fits) return;
+    const v = metric(row.result);
+    if (!Number.isFinite(v)) return;
+    if (best < 0 || (better === 'higher' ? v > bestV : v < bestV)) {
+      best = i;
+      bestV = v;
+    }
+  });
+  return best;
+}
+
+/** B / A for a metric and which side wins; null ratio when either value is not a positive number. */
+export function compareMetric(a: number, b: number, better: 'higher' | 'lower'): { ratio: number | null; winner: 'A' | 'B' | 'tie' | null } {
+  if (!(a > 0) || !(b > 0) || !Number.isFinite(a) || !Number.isFinite(b)) return { ratio: null, winner: null };
+  const ratio = b / a;
+  if (Math.abs(ratio - 1) < 0.005) return { ratio, winner: 'tie' };
+  return { ratio, winner: (ratio > 1) === (better === 'higher') ? 'B' : 'A' };
+}
+
+/** Compact number: 3 significant digits, thousands separated. */
+export function fmtNum(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return '–';
+  if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
+  return Number(x.toPrecision(digits)).toString();
+}
