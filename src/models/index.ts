@@ -145,6 +145,11 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const nTiles = chip.grid.rows * chip.grid.cols;
   const pinnedPerTile = ((pl.weights === 'sram' ? pl.weightsBytes / P : 0) + (pl.kvCache === 'sram' ? pl.kvCacheBytes / P : 0)) / nTiles;
 
+  let dataflow = opts.dataflow;
+  if (dataflow === 'weight-stationary' && pl.weights === 'hbm') {
+    notes.push(`weight-stationary asked, but ${(pl.weightsBytes / P / 1e9).toFixed(2)} GB of weights per chip do not fit ${SRAM_PIN_FRACTION} x SRAM: weights stream from HBM (output-stationary)`);
+    dataflow = 'output-stationary';
+  }
   const layer = layerOps(chip, m, o, P, notes);
   const Mh = o.batch; // logits for the last token of each sequence
   const head: OpPlan[] = [
@@ -165,7 +170,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
       .filter((t) => (t.role === 'weight' && pl.weights === 'sram') || (t.role === 'kv-cache' && pl.kvCache === 'sram'))
       .map((t) => t.name);
     const r = simulatePlan(chip, op.plan, {
-      dataflow: opts.dataflow, maxTraceEvents: 0, resident, pinnedBytesPerTile: pinnedPerTile,
+      dataflow, maxTraceEvents: 0, resident, pinnedBytesPerTile: pinnedPerTile,
     });
     if (!r.fit.fits) for (const msg of r.fit.messages) if (!notes.includes(msg)) notes.push(msg);
     const t = r.timeS * op.times;
