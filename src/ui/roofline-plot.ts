@@ -1,0 +1,421 @@
+// <jp-roofline>: a log-log roofline (arithmetic intensity in FLOP per HBM byte vs FLOP/s) with one
+// roof per chip preset (solid: the datatype of the chosen kernel; dashed: the chip's other
+// datatype peaks), the chosen kernel/shape simulated on every preset as predicted points, and the
+// user's own bench runs (and a shared link's runs) as measured points. Drawn with uPlot.
+
+import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import uPlot from 'uplot';
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import type { ApiRemote } from '../worker/client.ts';
+import type { BenchOk, KernelInfo } from '../worker/api.ts';
+import type { ChipPreset, MacDType, SimResult } from '../chip/types.ts';
+import type { ChipState, Results, StateChangeDetail } from '../share/state.ts';
+import {
+  attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, predictedPoint, ridgeIntensity, roofOf,
+  type Roof, type RooflinePoint,
+} from './roofline-math.ts';
+
+/** One colour per chip preset, in preset order (mid-tones: legible on light and dark surfaces). */
+export const PRESET_COLORS = ['#e4572e', '#2e86de', '#17a589', '#9b59b6', '#d4a017', '#7f8c8d'];
+const MEASURED_COLOR = '#ec4899';
+const DTYPE_LABEL: Record<MacDType, string> = { int8: 'int8', fp16: 'bf16', fp32: 'f32' };
+
+interface PresetSim {
+  preset: ChipPreset;
+  sim: SimResult | null;
+  error?: string;
+}
+
+interface PlotPoint extends RooflinePoint {
+  color: string;
+  /** Fraction of the roof at this intensity (predicted points only). */
+  ofRoof?: number;
+  bound?: string;
+  shared?: boolean;
+}
+
+@customElement('jp-roofline')
+export class JpRoofline extends LitElement {
+  /** The worker facade (Comlink remote). */
+  @property({ attribute: false }) api?: ApiRemote;
+  /** The chip slice of the share state: its kernel, variant, params and dataflow pick the predicted points. */
+  @property({ attribute: false }) state?: ChipState;
+  /** The user's own bench runs on this page (measured points). */
+  @property({ attribute: false }) measured: BenchOk[] = [];
+  /** A shared link's results (measured on the sharer's device), drawn hollow. */
+  @property({ attribute: false }) results?: Results;
+
+  @state() private chips: ChipPreset[] = [];
+  @state() private kernels: KernelInfo[] = [];
+  @state() private sims: PresetSim[] = [];
+  @state() private planCost: { flops: number; ioBytes: number } | null = null;
+  @state() private error: string | null = null;
+  @state() private busy = false;
+  @state() private hover: { x: number; y: number; text: string } | null = null;
+  private plot: uPlot | null = null;
+  private points: PlotPoint[] = [];
+  private simKey = '';
+  private seq = 0;
+  private resize = new ResizeObserver(() => this.sizePlot());
+  private themeWatch = new MutationObserver(() => this.drawPlot());
+
+  static override styles = [
+    unsafeCSS(uplotCss),
+    css`
+      :host { display: block; color: var(--jp-text); }
+      .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); margin-bottom: var(--jp-gap); }
+      form { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: end; }
+      label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
+      select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; }
+      input[type='number'] { width: 78px; }
+      select:focus-visible, input:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
+      .status { color: var(--jp-muted); font-size: 0.85rem; margin-left: auto; }
+      h2 { font-size: 1rem; margin: 0 0 6px; }
+      .plotwrap { position: relative; }
+      .plot { width: 100%; min-height: 420px; }
+      .tip { position: absolute; pointer-events: none; background: var(--jp-surface); color: var(--jp-text); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 8px; font-size: 0.8rem; box-shadow: var(--jp-shadow); white-space: pre; z-index: 2; }
+      .legend { display: flex; gap: 6px 16px; flex-wrap: wrap; font-size: 0.82rem; color: var(--jp-muted); margin: 8px 0 0; padding: 0; list-style: none; }
+      .sw { display: inline-block; width: 18px; height: 3px; vertical-align: 3px; margin-right: 5px; }
+      .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
+      .dia { display: inline-block; width: 8px; height: 8px; transform: rotate(45deg); margin-right: 6px; vertical-align: 0; }
+      table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+      th, td { padding: 4px 8px; border-bottom: 1px solid var(--jp-border); text-align: right; white-space: nowrap; }
+      th:first-child, td:first-child { text-align: left; }
+      thead th { color: var(--jp-muted); font-weight: 600; font-size: 0.8rem; }
+      td.num { font-family: var(--jp-mono); font-variant-numeric: tabular-nums; }
+      .whatif { margin-left: 6px; padding: 0 6px; border-radius: 10px; font-size: 0.72rem; font-weight: 600; border: 1px dashed var(--jp-accent); color: var(--jp-accent); }
+      .msg { color: var(--jp-muted); font-size: 0.85rem; margin: 6px 0 0; }
+      .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
+      /* uPlot's canvas labels come from our own draw hook; its legend is off. */
+      .u-legend { display: none; }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    void this.loadLists();
+  }
+
+  override disconnectedCallback(): void {
+    this.resize.disconnect();
+    this.themeWatch.disconnect();
+    this.plot?.destroy();
+    this.plot = null;
+    super.disconnectedCallback();
+  }
+
+  private async loadLists(): Promise<void> {
+    if (!this.api || this.chips.length) return;
+    const [chips, kernels] = await Promise.all([this.api.listChips(), this.api.listKernels()]);
+    this.chips = chips;
+    this.kernels = kernels;
+    this.simKey = '';
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('api') && this.api && !this.chips.length) void this.loadLists();
+    if (this.api && this.state && this.chips.length) {
+      const s = this.state;
+      const key = JSON.stringify([s.kernel, s.variant, s.params, s.dataflow, this.chips.length]);
+      if (key !== this.simKey) {
+        this.simKey = key;
+        void this.simulateAll(s);
+      }
+    }
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    const div = this.renderRoot.querySelector<HTMLElement>('.plot');
+    if (div && !this.plot) this.resize.observe(div);
+    if (changed.has('sims') || changed.has('measured') || changed.has('results') || changed.has('planCost') || (div && !this.plot && this.sims.length)) this.drawPlot();
+  }
+
+  private async simulateAll(s: ChipState): Promise<void> {
+    const seq = ++this.seq;
+    this.busy = true;
+    const check = await this.api!.checkParams(s.kernel, s.variant, s.params);
+    if (seq !== this.seq) return;
+    if (check.status !== 'ok') {
+      this.error = check.message;
+      this.busy = false;
+      this.sims = [];
+      return;
+    }
+    const outs = await Promise.all(
+      this.chips.map(async (preset): Promise<PresetSim> => {
+        try {
+          const o = await this.api!.simulatePlan(preset.id, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
+          return o.status === 'ok' ? { preset, sim: o.result } : { preset, sim: null, error: o.message };
+        } catch (e) {
+          return { preset, sim: null, error: (e as Error).message };
+        }
+      }),
+    );
+    if (seq !== this.seq) return;
+    this.error = null;
+    this.planCost = { flops: check.flops, ioBytes: check.ioBytes };
+    this.sims = outs;
+    this.busy = false;
+  }
+
+  private patch(p: Partial<ChipState>): void {
+    this.dispatchEvent(new CustomEvent<StateChangeDetail<'chip'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+  }
+
+  /** The kernel's datatype as the chip model saw it (from the first successful simulation). */
+  private get dtype(): MacDType {
+    const s = this.sims.find((x) => x.sim);
+    return s?.sim ? dominantDtype(s.sim) : 'fp32';
+  }
+
+  private collectPoints(): PlotPoint[] {
+    const pts: PlotPoint[] = [];
+    const cost = this.planCost;
+    const dtype = this.dtype;
+    this.sims.forEach((x, i) => {
+      if (!x.sim || !cost) return;
+      const p = predictedPoint(x.preset.label.replace(/\s*\(.*\)$/, ''), x.sim, cost.flops, cost.ioBytes);
+      if (!p) return;
+      const roof = roofOf(x.preset.config, dtype);
+      pts.push({ ...p, color: PRESET_COLORS[i % PRESET_COLORS.length], ofRoof: p.flops / attainable(roof, p.intensity), bound: x.sim.bound });
+    });
+    for (const r of this.measured ?? []) {
+      const p = measuredPoint(`${r.kernel}/${r.variant} ${r.shape} (this GPU)`, r);
+      if (p) pts.push({ ...p, color: MEASURED_COLOR });
+    }
+    for (const r of this.results?.rows ?? []) {
+      const p = measuredPoint(`${r.kernel}/${r.variant} ${r.shape} (shared: ${this.results!.device})`, r);
+      if (p) pts.push({ ...p, color: MEASURED_COLOR, shared: true });
+    }
+    return pts;
+  }
+
+  private sizePlot(): void {
+    const div = this.renderRoot.querySelector<HTMLElement>('.plot');
+    if (this.plot && div) this.plot.setSize({ width: Math.max(320, div.clientWidth), height: this.plotHeight() });
+  }
+
+  private plotHeight(): number {
+    return Math.max(340, Math.min(480, window.innerHeight - 330));
+  }
+
+  private drawPlot(): void {
+    const div = this.renderRoot.querySelector<HTMLElement>('.plot');
+    this.plot?.destroy();
+    this.plot = null;
+    if (!div || !this.sims.length) return;
+    const cs = getComputedStyle(this);
+    const text = cs.getPropertyValue('--jp-text').trim() || '#222';
+    const muted = cs.getPropertyValue('--jp-muted').trim() || '#666';
+    const grid = cs.getPropertyValue('--jp-border').trim() || '#ddd';
+    const surface = cs.getPropertyValue('--jp-surface').trim() || '#fff';
+    const font = `12px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
+    const dtype = this.dtype;
+    const roofs: Array<{ roof: Roof; color: string; main: boolean; name: string }> = [];
+    this.sims.forEach((x, i) => {
+      const color = PRESET_COLORS[i % PRESET_COLORS.length];
+      const main = roofOf(x.preset.config, dtype);
+      roofs.push({ roof: main, color, main: true, name: x.preset.label });
+      for (const r of distinctRoofs(x.preset.config)) if (r.peakFlops !== main.peakFlops) roofs.push({ roof: r, color, main: false, name: x.preset.label });
+    });
+    const pts = (this.points = this.collectPoints());
+    const range = axisRange(roofs.map((r) => r.roof), pts);
+    const xs = intensityGrid(range.x[0], range.x[1], 80, [...roofs.map((r) => ridgeIntensity(r.roof)), ...pts.map((p) => p.intensity)]);
+    const near = (v: number) => xs.findIndex((x) => Math.abs(x / v - 1) < 1e-8);
+    const data: Array<Array<number | null>> = [xs];
+    const series: uPlot.Series[] = [{}];
+    for (const r of roofs) {
+      data.push(xs.map((x) => attainable(r.roof, x)));
+      series.push({ label: `${r.name} ${DTYPE_LABEL[r.roof.dtype]}`, stroke: r.color, width: r.main ? 2.5 : 1.2, dash: r.main ? undefined : [6, 5], points: { show: false } });
+    }
+    for (const p of pts) {
+      const col = new Array<number | null>(xs.length).fill(null);
+      const j = near(p.intensity);
+      if (j >= 0) col[j] = p.flops;
+      data.push(col);
+      series.push({
+        label: p.label,
+        stroke: p.color,
+        paths: () => null,
+        points: { show: true, size: p.kind === 'measured' ? 11 : 10, width: 2, fill: p.shared ? surface : p.color, stroke: p.kind === 'measured' ? text : p.color },
+      });
+    }
+    const fmtAxis = (v: number | null) => {
+      if (v == null || !Number.isFinite(v)) return '';
+      const units: Array<[number, string]> = [[1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+      for (const [s, u] of units) if (v >= s) return `${+(v / s).toPrecision(3)}${u}`;
+      return `${+v.toPrecision(3)}`;
+    };
+    // Grid lines and labels at powers of ten only (uPlot's log axes add every minor step).
+    const decades = (_u: uPlot, _i: number, min: number, max: number) => {
+      const out: number[] = [];
+      for (let e = Math.ceil(Math.log10(min) - 1e-9); e <= Math.floor(Math.log10(max) + 1e-9); e++) out.push(10 ** e);
+      return out;
+    };
+    const firstPoint = 1 + roofs.length;
+    const opts: uPlot.Options = {
+      width: Math.max(320, div.clientWidth),
+      height: this.plotHeight(),
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { show: false } },
+      scales: { x: { distr: 3, log: 10, range: range.x }, y: { distr: 3, log: 10, range: range.y } },
+      axes: [
+        { label: 'Arithmetic intensity (FLOP per HBM byte)', stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, font, labelFont: font, splits: decades, values: (_u, sp) => sp.map(fmtAxis) },
+        { label: 'Achieved FLOP/s', stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, font, labelFont: font, size: 60, splits: decades, values: (_u, sp) => sp.map(fmtAxis) },
+      ],
+      series,
+      hooks: {
+        draw: [
+          (u) => {
+            // Name each point beside it, and each main roof at its ridge.
+            const g = u.ctx;
+            const dpr = devicePixelRatio || 1;
+            g.save();
+            g.font = `${11 * dpr}px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
+            g.textBaseline = 'middle';
+            g.textAlign = 'left';
+            // Datatype of each roof at the right edge (skipped where it would overprint another).
+            const right = u.bbox.left + u.bbox.width - 4 * dpr;
+            const roofYs: number[] = [];
+            for (const r of roofs) {
+              const y = u.valToPos(r.roof.peakFlops, 'y', true) - 7 * dpr;
+              if (roofYs.some((o) => Math.abs(o - y) < 12 * dpr)) continue;
+              roofYs.push(y);
+              g.textAlign = 'right';
+              g.fillStyle = r.color;
+              g.fillText(`${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`, right, y);
+            }
+            g.textAlign = 'left';
+            const placed: Array<[number, number]> = [];
+            pts.forEach((p) => {
+              const x = u.valToPos(p.intensity, 'x', true);
+              let y = u.valToPos(p.flops, 'y', true);
+              while (placed.some(([px, py]) => Math.abs(px - x) < 140 * dpr && Math.abs(py - y) < 13 * dpr)) y += 13 * dpr;
+              placed.push([x, y]);
+              const label = p.kind === 'measured' ? (p.shared ? 'shared run' : 'your GPU') : p.label;
+              const w = g.measureText(label).width;
+              const lx = x + 8 * dpr + w > u.bbox.left + u.bbox.width ? x - 8 * dpr - w : x + 8 * dpr;
+              g.fillStyle = surface;
+              g.globalAlpha = 0.8;
+              g.fillRect(lx - 2 * dpr, y - 7 * dpr, w + 4 * dpr, 14 * dpr);
+              g.globalAlpha = 1;
+              g.fillStyle = text;
+              g.fillText(label, lx, y);
+            });
+            g.restore();
+          },
+        ],
+        setCursor: [
+          (u) => {
+            const { left, top } = u.cursor;
+            if (left == null || top == null || left < 0) {
+              if (this.hover) this.hover = null;
+              return;
+            }
+            let best = -1;
+            let bestD = 14 * 14;
+            pts.forEach((p, k) => {
+              const dx = u.valToPos(p.intensity, 'x') - left;
+              const dy = u.valToPos(p.flops, 'y') - top;
+              if (dx * dx + dy * dy < bestD) {
+                bestD = dx * dx + dy * dy;
+                best = k;
+              }
+            });
+            if (best < 0) {
+              if (this.hover) this.hover = null;
+              return;
+            }
+            const p = pts[best];
+            const lines = [p.label, `${p.intensity.toPrecision(3)} FLOP/byte, ${fmtFlops(p.flops)}`];
+            if (p.ofRoof !== undefined) lines.push(`${(p.ofRoof * 100).toFixed(1)}% of its roof, ${p.bound}-bound`);
+            if (p.note) lines.push(p.note);
+            this.hover = { x: u.valToPos(p.intensity, 'x') + u.over.offsetLeft + 12, y: u.valToPos(p.flops, 'y') + u.over.offsetTop - 10, text: lines.join('\n') };
+          },
+        ],
+      },
+    };
+    void firstPoint;
+    this.plot = new uPlot(opts, data as uPlot.AlignedData, div);
+  }
+
+  private renderControls(s: ChipState) {
+    const kernel = this.kernels.find((k) => k.name === s.kernel);
+    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number');
+    return html`
+      <form class="card" aria-label="Kernel for the predicted points" @submit=${(e: Event) => e.preventDefault()}>
+        <label>Kernel
+          <select .value=${s.kernel} @change=${(e: Event) => {
+            const name = (e.target as HTMLSelectElement).value;
+            this.patch({ kernel: name, variant: this.kernels.find((k) => k.name === name)?.defaultVariant ?? '', params: {} });
+          }}>
+            ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
+          </select>
+        </label>
+        <label>Variant
+          <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
+            ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
+          </select>
+        </label>
+        ${numeric.map(
+          (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
+            @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: Number((e.target as HTMLInputElement).value) } })} /></label>`,
+        )}
+        <span class="status" role="status">${this.busy ? 'Simulating on every preset…' : ''}</span>
+      </form>`;
+  }
+
+  private renderTable() {
+    const pts = this.points.length ? this.points : this.collectPoints();
+    return html`<table data-testid="roofline-points">
+      <thead><tr><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th><th scope="col">Bound</th></tr></thead>
+      <tbody>
+        ${pts.map(
+          (p) => html`<tr>
+            <td>${p.kind === 'measured' ? html`<i class="dia" style="background:${p.shared ? 'transparent' : p.color};border:1.5px solid ${p.color}"></i>` : html`<i class="dot" style="background:${p.color}"></i>`}${p.label}${p.note ? html` <small>(${p.note})</small>` : nothing}</td>
+            <td class="num">${p.intensity.toPrecision(3)}</td>
+            <td class="num">${fmtFlops(p.flops)}</td>
+            <td class="num">${p.ofRoof !== undefined ? `${(p.ofRoof * 100).toFixed(1)}%` : '–'}</td>
+            <td>${p.bound ?? (p.kind === 'measured' ? 'measured' : '–')}</td>
+          </tr>`,
+        )}
+        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td>${x.preset.label}</td><td colspan="4" class="err">${x.error}</td></tr>`)}
+      </tbody>
+    </table>`;
+  }
+
+  override render() {
+    if (!this.state) return html`<p class="msg">Loading…</p>`;
+    const s = this.state;
+    const dtype = this.dtype;
+    return html`
+      ${this.renderControls(s)}
+      <section class="card" aria-labelledby="roof-h">
+        <h2 id="roof-h">Roofline: ${s.kernel} / ${s.variant} on every chip preset</h2>
+        ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
+        <div class="plotwrap">
+          <div class="plot" role="img" aria-label="Log-log roofline plot; the table below lists every point"></div>
+          ${this.hover ? html`<div class="tip" style="left:${this.hover.x}px;top:${this.hover.y}px">${this.hover.text}</div>` : nothing}
+        </div>
+        <ul class="legend" aria-label="Roofs">
+          ${this.chips.map(
+            (c, i) => html`<li><i class="sw" style="background:${PRESET_COLORS[i % PRESET_COLORS.length]}"></i>${c.label.replace(/\s*\(hypothetical what-if\)/i, '')}${c.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</li>`,
+          )}
+          <li><i class="dia" style="background:${MEASURED_COLOR}"></i>measured on your GPU${this.results ? ' (hollow: shared run)' : ''}</li>
+        </ul>
+        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; dashed: the chip's other datatype peaks. Dots: the chip model's prediction for this kernel and shape on each preset. ${this.measured?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
+      </section>
+      <section class="card" aria-labelledby="pts-h">
+        <h2 id="pts-h">Points</h2>
+        ${this.renderTable()}
+      </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jp-roofline': JpRoofline;
+  }
+}
