@@ -68,7 +68,7 @@ try {
     const canvas = tab?.shadowRoot?.querySelector('jp-chip-canvas') as unknown as { trace?: { rows: number; cols: number; events: { count: number } } } | null;
     const t = canvas?.trace;
     return t && t.events.count > 0 ? { rows: t.rows, cols: t.cols, events: t.events.count } : null;
-  }, null, { timeout: 120_000 }).then((h) => h.jsonValue());
+  }, null, { timeout: 120_000 }).then((h) => h.jsonValue() as Promise<{ rows: number; cols: number; events: number }>);
   // Press play, then record each frame's main-thread busy time through rAF + long-task observer.
   await page.keyboard.press('Escape');
   const frames = await page.evaluate(async () => {
