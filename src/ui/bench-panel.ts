@@ -11,6 +11,7 @@ import type { BenchOk, BenchResult, CheckResult, KernelInfo } from '../worker/ap
 import type { BenchState, ChipState, Results, StateChangeDetail } from '../share/state.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
+import './suite-table.ts';
 import './gpu-status.ts';
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(digits)) : '–');
@@ -46,6 +47,7 @@ export class BenchPanel extends LitElement {
       @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
       .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); }
       .card + .card { margin-top: 14px; }
+      .card.suite { margin-top: 18px; }
       h2 { font-size: 1rem; margin: 0 0 10px; }
       h3 { font-size: 0.85rem; margin: 12px 0 6px; text-transform: uppercase; letter-spacing: 0.04em; color: var(--jp-muted); }
       .field { display: grid; grid-template-columns: 1fr 110px; align-items: center; gap: 8px; margin: 6px 0; }
@@ -346,6 +348,7 @@ export class BenchPanel extends LitElement {
           <div class="card"><h2>Your GPU</h2>${this.renderResult()}</div>
           <div>${this.renderShared()}${this.renderPrediction()}</div>
         </div>
+        <div class="card suite"><jp-suite-table .api=${this.api}></jp-suite-table></div>
       </div>
     </div>`;
   }

@@ -1,0 +1,22 @@
+// Issue 2's page check: the playground runs every kernel (optimized variant and baseline) on the
+// browser's WebGPU (SwiftShader here) and shows each one correct against the CPU reference.
+export const cases = [
+  {
+    name: 'run all kernels: every registry kernel and its baseline run and match the CPU reference',
+    async run(t) {
+      await t.open('/');
+      await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
+      const kernels = await t.page.locator('jp-bench-panel #kernel option').evaluateAll((os) => os.map((o) => o.value));
+      await t.page.locator('jp-suite-table #run-all').click();
+      // Done when the Run button is back (the Cancel button disappears).
+      await t.page.locator('jp-suite-table #run-all').waitFor({ timeout: 240_000 });
+      const rows = await t.page.locator('jp-suite-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+      t.assert(rows.length >= kernels.length, `expected a row per kernel and baseline, got ${rows.length} rows for ${kernels.length} kernels`);
+      for (const k of kernels) t.assert(rows.some((r) => r[0] === k), `kernel ${k} has no row`);
+      const bad = rows.filter((r) => r[6] !== '✓ ok');
+      t.assert(bad.length === 0, `rows not ok: ${JSON.stringify(bad)}`);
+      await t.page.locator('jp-suite-table').scrollIntoViewIfNeeded();
+      await t.screenshot('all-kernels');
+    },
+  },
+];
