@@ -30,9 +30,14 @@ function ensureSystemPackages() {
   const isDebian = existsSync('/usr/bin/apt-get');
   if (isRoot && isDebian && process.env.JALAPENO_NO_INSTALL !== '1') {
     console.log(`npm test: installing ${need.join(', ')} with apt-get (WebGPU on SwiftShader and headless Chromium need them)`);
-    const up = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    const inst = spawnSync('apt-get', ['install', '-y', '-qq', ...need], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (up.status === 0 && inst.status === 0) return;
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let ok = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' }).status === 0;
+    // libvulkan1 without recommends: they pull Mesa's Vulkan drivers, which Dawn cannot use here.
+    for (const pkg of need) {
+      const extra = pkg === 'libvulkan1' ? ['--no-install-recommends'] : [];
+      ok &&= spawnSync('apt-get', ['install', '-y', '-qq', ...extra, pkg], { stdio: 'inherit', env }).status === 0;
+    }
+    if (ok) return;
   }
   console.error(
     `npm test: missing ${need.join(', ')}. The GPU and browser tests need a Vulkan driver for WebGPU ` +

@@ -15,7 +15,7 @@ const row = (over: Partial<BenchRow>): BenchRow => ({
 
 describe('suites', () => {
   it('has the three contract suites with unique case ids', () => {
-    expect(SUITES.map((s) => s.name)).toEqual(['smoke', 'llama3-8b-decode', 'llama3-8b-prefill']);
+    expect(SUITES.map((s) => s.name)).toEqual(['smoke', 'medium', 'llama3-8b-decode', 'llama3-8b-prefill']);
     for (const s of SUITES) expect(new Set(s.cases.map((c) => c.id)).size, s.name).toBe(s.cases.length);
   });
 
@@ -43,7 +43,7 @@ describe('suites', () => {
   });
 
   it('unknown suite names list the allowed ones', () => {
-    expect(() => suiteByName('nope')).toThrow(/available: smoke, llama3-8b-decode, llama3-8b-prefill/);
+    expect(() => suiteByName('nope')).toThrow(/available: smoke, medium, llama3-8b-decode, llama3-8b-prefill/);
   });
 
   it('pickParams keeps only declared params, in declared order', () => {
