@@ -37,6 +37,27 @@ declare global {
   }
 }
 
+/**
+ * ONNX Runtime's WebGPU attention kernels use subgroup operations that assume a wider subgroup
+ * than SwiftShader's 4 lanes: on such an adapter its prompt attention is wrong past the 4th query
+ * row. ORT takes its portable path on a device without the 'subgroups' feature, so on a software
+ * adapter it gets its own device (the same adapter asked for again, same limits) without it. Elsewhere it shares ours.
+ */
+async function ortDevice(adapter: GPUAdapter, ours: GPUDevice): Promise<GPUDevice> {
+  const info = adapter.info;
+  const software = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
+  if (!software || !ours.features.has('subgroups')) return ours;
+  const requiredFeatures = [...ours.features].filter((f) => f !== 'subgroups') as GPUFeatureName[];
+  const requiredLimits: Record<string, number> = {};
+  for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage']) {
+    requiredLimits[k] = (ours.limits as unknown as Record<string, number>)[k];
+  }
+  // An adapter makes one device: ask for the same adapter again.
+  const again = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!again) return ours;
+  return again.requestDevice({ requiredFeatures, requiredLimits });
+}
+
 window.__bench = async (req) => {
   const progress = (line: string) => void window.__benchProgress?.(line);
   if (!navigator.gpu) throw new Error('navigator.gpu is missing: start Chromium with --enable-unsafe-webgpu and load the page from 127.0.0.1');
@@ -53,7 +74,7 @@ window.__bench = async (req) => {
     try {
       const ort = (await import(/* @vite-ignore */ `${location.origin}/ort/ort.webgpu.min.mjs`)) as typeof Ort;
       ort.env.wasm.wasmPaths = `${location.origin}/ort/`;
-      peers.push(await createOrtPeer(ort, ctx.device));
+      peers.push(await createOrtPeer(ort, await ortDevice(ctx.keepAlive.adapter, ctx.device)));
     } catch (e) {
       peers.push(brokenPeer('onnxruntime-web', e));
     }
