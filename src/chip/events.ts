@@ -1,153 +1,317 @@
-// A block-level discrete-event simulation of the same placement, used to check the fluid model
-// of sim.ts on small problems (and available to anyone who wants the slower, finer answer).
+// The event-driven timing of the chip model: every block transfer, compute step and store of a
+// plan, in program order, on busy resources. simulatePlan (sim.ts) uses it whenever the plan is
+// small enough (EVENT_BUDGET_TRANSFERS), and builds the trace from these events' real cycles.
 //
-// Every resource has a busy-until time: each directed NoC link, each HBM stack, each tile's
-// MAC array. Transfers are issued in program order (iteration j of every tile before j + 1) and
-// each one waits for all the resources it needs: a free SRAM buffer at its destinations (two
-// per operand when double-buffered: iteration j may load once iteration j - 2 has computed), the
-// HBM stacks (addresses interleave, so a block is served by all stacks in parallel), and every link of its XY route or multicast tree (cut-through: the links are held
-// together for bytes / link bandwidth; the data arrives hops x hop latency later). Compute of
-// iteration j starts when its blocks have arrived and the MAC array is free. Cost grows with
-// waves x iterations x tiles x hops, so this is for small plans.
+// Resources, each with a busy-until time (first come, first served in issue order):
+//   - each directed NoC link (cut-through: all links of a route or multicast tree are held
+//     together for bytes / link bandwidth; the data arrives hops x hop latency later);
+//   - each tile's ejection port (a tile takes in one link's worth of bytes per cycle, so two
+//     blocks arriving over different links still queue at the destination);
+//   - each HBM stack (addresses interleave, so a block is served by all stacks in parallel, each
+//     for its share at the stack's bandwidth);
+//   - each tile's MAC array (MACs / rate + SCALE-Sim fill/drain per fold, spread over the loop's
+//     iterations) and its vector unit (vector ops / rate). Iteration j runs on the MAC array, then
+//     on the vector unit; the MAC array takes iteration j + 1 while the vector unit finishes j.
+// The SRAM buffer rule: a block for iteration j may land once iteration j - 2 has finished when
+// two blocks fit SRAM (double buffering, the fit report's decision), else once j - 1 has. A
+// multicast block waits until every destination has a free buffer. Waves run one after another
+// (a wave's stores finish before the next wave's first load). Cost grows with waves x iterations
+// x (tiles + multicast groups x tree links), which is why sim.ts only calls this under a budget.
 
 import type { Plan } from '../kernels/plan.ts';
-import { buildMesh, routeXY } from './mesh.ts';
-import { fillWave, homeTile, summarise, waveOrder } from './sim.ts';
-import type { ChipConfig, Dataflow } from './types.ts';
+import { routeXY, type Mesh } from './mesh.ts';
+import { fillWave, homeTile, placeWave, simulatePlan, summarise, waveOrder, type ClassSummary, type TraceBuilder } from './sim.ts';
+import { EVENT_KIND, type Bound, type ChipConfig, type Dataflow } from './types.ts';
+
+/**
+ * Plans with at most this many block transfers (per destination tile, loads and stores, all
+ * passes; estimateTransfers) are timed event by event by default. Measured on this shared 2-core
+ * machine (Node 20, warm): 2 to 8 M transfers/s on 4096-sized matmuls (cold or with many short
+ * runs, 0.5 to 1 M/s), so the budget keeps one kernel run at roughly 0.1 to 0.25 s (the UI runs
+ * one per preset for the roofline view). Larger plans use the analytic (fluid) model, with a note.
+ */
+export const EVENT_BUDGET_TRANSFERS = 500_000;
 
 export interface EventSimResult {
   cycles: number;
   passCycles: number[];
-  /** Transfers simulated (blocks x destinations groups). */
+  /** Transfers simulated (block x multicast group x iteration, plus stores). */
   transfers: number;
 }
 
-export function simulatePlanEvents(chip: ChipConfig, plan: Plan, opts: { dataflow?: Dataflow; multicast?: boolean } = {}): EventSimResult {
-  const mesh = buildMesh(chip);
-  const nTiles = chip.grid.rows * chip.grid.cols;
-  const multicast = opts.multicast ?? chip.noc.multicast;
-  const sramOnly = chip.hbm.stacks === 0;
-  const resident = new Set<string>();
-  if ((opts.dataflow ?? 'output-stationary') === 'weight-stationary' && !sramOnly) {
-    for (const t of plan.tensors) if (t.role === 'weight') resident.add(t.name);
+/** What the event run measured, beyond cycles: how long transfers waited for busy resources. */
+export interface EventStats {
+  transfers: number;
+  /** Sum over transfers of cycles spent waiting for busy links or ejection ports after the data was ready. */
+  linkWaitCycles: number;
+  /** Sum over transfers of cycles spent waiting for a busy HBM stack. */
+  hbmWaitCycles: number;
+}
+
+export interface EventRun extends EventStats {
+  cycles: number;
+  /** Bytes the simulated transfers moved over each directed link (tile*4 + dir), counted independently of sim.ts. */
+  linkBytes: Float64Array;
+  passCycles: number[];
+  passBound: Bound[];
+}
+
+/** Upper bound on the block transfers (per destination) of a plan: the budget check. */
+export function estimateTransfers(chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>): number {
+  let n = 0;
+  for (const pass of plan.passes) {
+    for (const c of summarise(chip, plan, pass, resident)) {
+      const tiles = (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]);
+      const streamed = c.loads.filter((l) => !l.resident).length;
+      n += tiles * (c.iterations * streamed + (c.storeBytes > 0 ? 1 : 0));
+    }
   }
+  return n;
+}
+
+/** Upper bound on trace events per plan tile of a class (loads x 2, MAC + vector per iteration; store x 2). */
+function eventsPerTile(c: ClassSummary): number {
+  return c.iterations * (2 * c.loads.length + 2) + 2;
+}
+
+/** Merges q consecutive iterations into one trace event per slot (a tile's MAC array, a link transfer...). */
+class Merger {
+  s: Float64Array; e: Float64Array; b: Float64Array;
+  constructor(n: number) {
+    this.s = new Float64Array(n).fill(Infinity); this.e = new Float64Array(n); this.b = new Float64Array(n);
+  }
+  add(k: number, s: number, e: number, b: number): void {
+    if (s < this.s[k]) this.s[k] = s;
+    if (e > this.e[k]) this.e[k] = e;
+    this.b[k] += b;
+  }
+  flush(k: number, tb: TraceBuilder, kind: number, tile: number, src: number, op: number): void {
+    if (this.s[k] !== Infinity) tb.push(kind, tile, src, this.s[k], this.e[k], this.b[k], op);
+    this.s[k] = Infinity; this.e[k] = 0; this.b[k] = 0;
+  }
+}
+
+/**
+ * Runs the event simulation of a placed plan. `doubleBuffered[p]` is the fit report's decision for
+ * pass p; `trace` (optional) receives real event times (merged q iterations per event when the cap
+ * would be exceeded, flagged `sampled`).
+ */
+export function runEvents(
+  chip: ChipConfig, plan: Plan, mesh: Mesh, resident: ReadonlySet<string>, multicast: boolean,
+  doubleBuffered: readonly boolean[], trace: TraceBuilder | null,
+): EventRun {
+  const nTiles = mesh.rows * mesh.cols;
+  const sramOnly = chip.hbm.stacks === 0;
   const linkBpc = chip.noc.linkBytesPerCycle;
   const hopLat = chip.noc.hopLatencyCycles;
+  const nStacks = Math.max(1, chip.hbm.stacks);
   const stackBpc = sramOnly ? Infinity : chip.hbm.bandwidthBytesPerS / chip.hbm.stacks / chip.clockHz;
-  const linkFree = new Float64Array(nTiles * 4);
-  const stackFree = new Float64Array(Math.max(1, chip.hbm.stacks));
-  const macFree = new Float64Array(nTiles);
+  const linkFree = new Float64Array(nTiles * 4), linkBusy = new Float64Array(nTiles * 4);
+  const ejectFree = new Float64Array(nTiles), ejectBusy = new Float64Array(nTiles);
+  const stackFree = new Float64Array(nStacks), stackBusy = new Float64Array(nStacks);
+  const macFree = new Float64Array(nTiles), vecFree = new Float64Array(nTiles);
+  const macBusy = new Float64Array(nTiles), vecBusy = new Float64Array(nTiles);
   const arrive = new Float64Array(nTiles);
+  const doneA = new Float64Array(nTiles), doneB = new Float64Array(nTiles);
   const stamp = new Int32Array(nTiles * 4);
   let stampId = 0;
-  const passCycles: number[] = [];
-  let t = 0;
-  let transfers = 0;
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
+  const placed = new Int32Array(nTiles);
+  const out: EventRun = { cycles: 0, linkBytes: new Float64Array(nTiles * 4), passCycles: [], passBound: [], transfers: 0, linkWaitCycles: 0, hbmWaitCycles: 0 };
 
-  for (const pass of plan.passes) {
+  // trace: q iterations per event so that the whole run fits the cap
+  let q = 1;
+  const passClasses = plan.passes.map((pass) => summarise(chip, plan, pass, resident));
+  if (trace) {
+    let est = 0;
+    passClasses.forEach((cs) => { for (const c of cs) est += eventsPerTile(c) * (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]); });
+    q = Math.max(1, Math.ceil(est / Math.max(1, trace.cap)));
+    if (q > 1) trace.sampled = true;
+  }
+
+  type Group = { bytes: number; iters: number; src: number; port: number; dests: number[]; hops: number[]; links: number[]; slot: number };
+  let t = 0;
+  plan.passes.forEach((pass, pi) => {
     const passStart = t;
-    const classes = summarise(chip, plan, pass, resident);
-    const order = waveOrder(pass.grid, nTiles, classes[0], multicast);
-    const sram = chip.tile.sramBytes;
-    const doubleBuffered = classes.every((c) => 2 * c.blockBytes + c.storeBytes <= sram);
-    const classAt = (x: number, y: number, z: number) =>
-      classes.findIndex((c) => x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1]);
-    for (const box of order) {
+    const classes = passClasses[pi];
+    const op = trace ? trace.opIndex(pass.label) : 0;
+    const dbl = doubleBuffered[pi] ?? true;
+    linkBusy.fill(0); ejectBusy.fill(0); stackBusy.fill(0); macBusy.fill(0); vecBusy.fill(0);
+    const [gx, gy, gz] = pass.grid;
+    const classAt = (x: number, y: number, z: number) => {
+      for (let i = 0; i < classes.length; i++) {
+        const c = classes[i];
+        if (x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1]) return i;
+      }
+      return -1;
+    };
+    for (const box of waveOrder(pass.grid, nTiles, classes[0], multicast)) {
       const n = fillWave(box, wx, wy, wz);
-      const tileOf = (i: number) => (n < nTiles ? Math.floor((i * nTiles) / n) : i);
+      placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
       const cls = new Int32Array(n);
       let maxIter = 0;
       for (let i = 0; i < n; i++) { cls[i] = classAt(wx[i], wy[i], wz[i]); maxIter = Math.max(maxIter, classes[cls[i]].iterations); }
-      // multicast groups (as in sim.ts), each with its tree links and per-destination hops
-      type Group = { bytes: number; iters: number; src: number; dests: number[]; hops: number[]; links: number[] };
-      const groups = new Map<string, Group>();
+      // multicast groups, keyed as in sim.ts: identical blocks (same tensor, same coordinates except along shareAxes)
+      const groups = new Map<number, Group>();
+      let slots = 0;
       for (let i = 0; i < n; i++) {
         const c = classes[cls[i]];
-        c.loads.forEach((l, li) => {
-          if (l.resident) return;
-          let key = `${i}|${li}`;
+        for (let li = 0; li < c.loads.length; li++) {
+          const l = c.loads[li];
+          if (l.resident) continue;
+          let key: number;
           if (multicast && l.shareAxes.length > 0) {
-            const co = [wx[i], wy[i], wz[i]];
-            for (const a of l.shareAxes) co[a] = -1;
-            key = `${l.tensor}|${l.shareAxes.join()}|${co.join()}`;
-          }
+            let cx = wx[i], cy = wy[i], cz = wz[i];
+            let mask = 0;
+            for (const a of l.shareAxes) { mask |= 1 << a; if (a === 0) cx = -1; else if (a === 1) cy = -1; else cz = -1; }
+            key = ((((l.tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1) * 2 + 1;
+          } else key = (i * 64 + li) * 2;
           const g = groups.get(key);
-          if (g) g.dests.push(tileOf(i));
-          else groups.set(key, { bytes: l.bytes, iters: c.iterations, src: -1, dests: [tileOf(i)], hops: [], links: [] });
-        });
+          if (g) g.dests.push(placed[i]);
+          else groups.set(key, { bytes: l.bytes, iters: c.iterations, src: -1, port: -1, dests: [placed[i]], hops: [], links: [], slot: 0 });
+        }
       }
-      let h = 0;
-      for (const g of groups.values()) {
-        if (sramOnly) g.src = homeTile(++h, nTiles);
-        else g.src = mesh.ports[mesh.nearestPort[g.dests[0]]].tile;
+      const gl = [...groups.values()];
+      gl.forEach((g, gi) => {
+        if (sramOnly) g.src = homeTile(gi + 1, nTiles);
+        else { g.port = mesh.nearestPort[g.dests[0]]; g.src = mesh.ports[g.port].tile; }
         stampId++;
         for (const d of g.dests) g.hops.push(routeXY(mesh, g.src, d, (l) => { if (stamp[l] !== stampId) { stamp[l] = stampId; g.links.push(l); } }));
-      }
+        g.slot = slots; slots += 1 + g.dests.length;
+      });
+      const tileSlot = slots; // MAC slot tileSlot + 2i, vector slot tileSlot + 2i + 1
+      const merge = trace ? new Merger(slots + 2 * n) : null;
       const waveStart = t;
-      for (let i = 0; i < n; i++) macFree[tileOf(i)] = Math.max(macFree[tileOf(i)], waveStart);
-      // compute-end history per tile for the buffer rule
-      const doneAt: Float64Array[] = [new Float64Array(nTiles).fill(waveStart), new Float64Array(nTiles).fill(waveStart)];
+      for (let i = 0; i < n; i++) {
+        const ti = placed[i];
+        macFree[ti] = Math.max(macFree[ti], waveStart);
+        vecFree[ti] = Math.max(vecFree[ti], waveStart);
+        ejectFree[ti] = Math.max(ejectFree[ti], waveStart);
+        doneA[ti] = doneB[ti] = waveStart;
+      }
       for (let j = 0; j < maxIter; j++) {
-        for (let i = 0; i < n; i++) arrive[tileOf(i)] = waveStart;
-        const bufRule = doubleBuffered ? doneAt[j % 2] : doneAt[(j + 1) % 2];
-        for (const g of groups.values()) {
+        for (let i = 0; i < n; i++) arrive[placed[i]] = waveStart;
+        // buffer rule: double-buffered loads wait for iteration j - 2 (slot j % 2), single for j - 1
+        const bufRule = dbl ? (j % 2 === 0 ? doneA : doneB) : (j % 2 === 0 ? doneB : doneA);
+        for (const g of gl) {
           if (j >= g.iters) continue;
           const b = g.bytes / g.iters;
           let ready = waveStart;
-          for (const d of g.dests) ready = Math.max(ready, bufRule[d]);
+          for (const d of g.dests) if (bufRule[d] > ready) ready = bufRule[d];
           let th = ready, hbmDone = ready;
           if (!sramOnly) {
-            // addresses interleave over all stacks: each stack serves its share of the block
-            for (let s = 0; s < stackFree.length; s++) {
+            const per = b / nStacks / stackBpc;
+            for (let s = 0; s < nStacks; s++) {
               const s0 = Math.max(ready, stackFree[s]);
-              stackFree[s] = s0 + b / stackFree.length / stackBpc;
-              th = Math.max(th, s0);
-              hbmDone = Math.max(hbmDone, stackFree[s]);
+              stackFree[s] = s0 + per;
+              stackBusy[s] += per;
+              if (s0 > th) th = s0;
+              if (stackFree[s] > hbmDone) hbmDone = stackFree[s];
             }
+            out.hbmWaitCycles += th - ready;
           }
           let ts = th;
-          for (const l of g.links) ts = Math.max(ts, linkFree[l]);
+          for (const l of g.links) if (linkFree[l] > ts) ts = linkFree[l];
+          for (const d of g.dests) if (ejectFree[d] > ts) ts = ejectFree[d];
+          out.linkWaitCycles += ts - th;
           const dur = b / linkBpc;
-          for (const l of g.links) linkFree[l] = ts + dur;
-          g.dests.forEach((d, k) => { arrive[d] = Math.max(arrive[d], ts + dur + g.hops[k] * hopLat, hbmDone); });
-          transfers++;
+          for (const l of g.links) { linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += b; }
+          for (let k = 0; k < g.dests.length; k++) {
+            const d = g.dests[k];
+            ejectFree[d] = ts + dur;
+            ejectBusy[d] += dur;
+            const at = Math.max(ts + dur + g.hops[k] * hopLat, hbmDone);
+            if (at > arrive[d]) arrive[d] = at;
+            if (merge) merge.add(g.slot + 1 + k, ts, at, b);
+          }
+          if (merge && !sramOnly) merge.add(g.slot, th, hbmDone, b);
+          out.transfers++;
+          if (merge && (j % q === q - 1 || j === g.iters - 1)) {
+            if (!sramOnly) merge.flush(g.slot, trace!, EVENT_KIND.hbmRead, g.src, -1 - g.port, op);
+            for (let k = 0; k < g.dests.length; k++)
+              merge.flush(g.slot + 1 + k, trace!, g.hops[k] > 0 ? EVENT_KIND.noc : EVENT_KIND.sram, g.dests[k], g.src, op);
+          }
         }
+        const done = j % 2 === 0 ? doneA : doneB;
         for (let i = 0; i < n; i++) {
           const c = classes[cls[i]];
           if (j >= c.iterations) continue;
-          const ti = tileOf(i);
-          const start = Math.max(arrive[ti], macFree[ti]);
-          macFree[ti] = start + c.computeCycles / c.iterations;
-          (doubleBuffered ? doneAt[j % 2] : doneAt[j % 2])[ti] = macFree[ti];
-          if (!doubleBuffered) doneAt[(j + 1) % 2][ti] = macFree[ti];
+          const ti = placed[i];
+          const macC = c.macCycles / c.iterations, vecC = c.vectorCycles / c.iterations;
+          const s = Math.max(arrive[ti], macFree[ti]);
+          const me = s + macC;
+          macFree[ti] = me;
+          macBusy[ti] += macC;
+          const vs = Math.max(me, vecFree[ti]);
+          const ve = vs + vecC;
+          if (vecC > 0) { vecFree[ti] = ve; vecBusy[ti] += vecC; }
+          done[ti] = Math.max(me, vecC > 0 ? ve : me);
+          if (!dbl) (j % 2 === 0 ? doneB : doneA)[ti] = done[ti];
+          if (merge) {
+            if (macC > 0) merge.add(tileSlot + 2 * i, s, me, 0);
+            if (vecC > 0) merge.add(tileSlot + 2 * i + 1, vs, ve, 0);
+            if (j % q === q - 1 || j === c.iterations - 1) {
+              merge.flush(tileSlot + 2 * i, trace!, EVENT_KIND.mac, ti, -1, op);
+              merge.flush(tileSlot + 2 * i + 1, trace!, EVENT_KIND.vector, ti, -1, op);
+            }
+          }
         }
       }
-      // stores to the nearest HBM port
+      // stores: each tile's output block to the nearest HBM port (SRAM-only chips keep it)
       let end = waveStart;
       for (let i = 0; i < n; i++) {
         const c = classes[cls[i]];
-        const ti = tileOf(i);
-        end = Math.max(end, macFree[ti]);
+        const ti = placed[i];
+        const finished = Math.max(macFree[ti], c.vectorCycles > 0 ? vecFree[ti] : 0);
+        if (finished > end) end = finished;
         if (c.storeBytes === 0 || sramOnly) continue;
         const p = mesh.nearestPort[ti];
+        const dst = mesh.ports[p].tile;
         const links: number[] = [];
-        const hops = routeXY(mesh, ti, mesh.ports[p].tile, (l) => links.push(l));
-        let ts = macFree[ti];
-        for (const l of links) ts = Math.max(ts, linkFree[l]);
+        const hops = routeXY(mesh, ti, dst, (l) => links.push(l));
+        let ts = finished;
+        for (const l of links) if (linkFree[l] > ts) ts = linkFree[l];
+        out.linkWaitCycles += ts - finished;
         const dur = c.storeBytes / linkBpc;
-        for (const l of links) linkFree[l] = ts + dur;
-        let hbmDone = ts + hops * hopLat;
-        for (let s = 0; s < stackFree.length; s++) {
-          stackFree[s] = Math.max(ts + hops * hopLat, stackFree[s]) + c.storeBytes / stackFree.length / stackBpc;
-          hbmDone = Math.max(hbmDone, stackFree[s]);
+        for (const l of links) { linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += c.storeBytes; }
+        const landed = ts + hops * hopLat;
+        let hbmDone = landed, h0 = Infinity;
+        const per = c.storeBytes / nStacks / stackBpc;
+        for (let s = 0; s < nStacks; s++) {
+          const s0 = Math.max(landed, stackFree[s]);
+          if (s0 < h0) h0 = s0;
+          stackFree[s] = s0 + per;
+          stackBusy[s] += per;
+          if (stackFree[s] > hbmDone) hbmDone = stackFree[s];
         }
-        end = Math.max(end, ts + dur + hops * hopLat, hbmDone);
-        transfers++;
+        const e = Math.max(ts + dur + hops * hopLat, hbmDone);
+        if (e > end) end = e;
+        if (trace) {
+          trace.push(EVENT_KIND.noc, dst, ti, ts, ts + dur + hops * hopLat, c.storeBytes, op);
+          trace.push(EVENT_KIND.hbmWrite, dst, -1 - p, h0, e, c.storeBytes, op);
+        }
+        out.transfers++;
       }
       t = end;
     }
-    passCycles.push(t - passStart);
-  }
-  return { cycles: t, passCycles, transfers };
+    out.passCycles.push(t - passStart);
+    // the bound of the pass: the busiest resource of its kind
+    let comp = 0, mem = 0, noc = 0;
+    for (let i = 0; i < nTiles; i++) comp = Math.max(comp, macBusy[i], vecBusy[i]);
+    for (let s = 0; s < nStacks; s++) mem = Math.max(mem, stackBusy[s]);
+    for (let l = 0; l < linkBusy.length; l++) if (linkBusy[l] > noc) noc = linkBusy[l];
+    for (let i = 0; i < nTiles; i++) if (ejectBusy[i] > noc) noc = ejectBusy[i];
+    out.passBound.push(comp >= mem && comp >= noc ? 'compute' : mem >= noc ? 'memory' : 'noc');
+  });
+  out.cycles = t;
+  return out;
+}
+
+/**
+ * The event simulation alone (cycles only): simulatePlan with `timing: 'event'` forced, whatever
+ * the budget. Kept for callers that only want the slower, finer answer.
+ */
+export function simulatePlanEvents(chip: ChipConfig, plan: Plan, opts: { dataflow?: Dataflow; multicast?: boolean } = {}): EventSimResult {
+  const r = simulatePlan(chip, plan, { ...opts, timing: 'event', maxTraceEvents: 0 });
+  return { cycles: r.cycles, passCycles: r.passes.map((p) => p.cycles), transfers: r.events?.transfers ?? 0 };
 }

@@ -5,4 +5,4 @@ export { validateChipConfig, ChipConfigError, MIN_SRAM_BYTES } from './config.ts
 export { simulatePlan, energyOf, foldOverheadCycles, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
 export { buildMesh, routeXY, hopCount, linkTarget, type Mesh } from './mesh.ts';
 export { MODEL_PRESETS, modelPreset, simulateModel, type ModelConfig, type ModelSimOptions } from '../models/index.ts';
-export { simulatePlanEvents, type EventSimResult } from './events.ts';
+export { simulatePlanEvents, estimateTransfers, EVENT_BUDGET_TRANSFERS, type EventSimResult } from './events.ts';

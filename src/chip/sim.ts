@@ -18,6 +18,7 @@
 import type { Pass, Plan, Step } from '../kernels/plan.ts';
 import { tileCount } from '../kernels/plan.ts';
 import { buildMesh, routeXY, type Mesh } from './mesh.ts';
+import { EVENT_BUDGET_TRANSFERS, estimateTransfers, runEvents, type EventRun } from './events.ts';
 import {
   type Bound,
   type ChipConfig,
@@ -42,6 +43,14 @@ export interface SimOptions {
   resident?: readonly string[];
   /** SRAM bytes per tile already taken by pinned data (whole-model weights, KV cache); overrides the plan's own. */
   pinnedBytesPerTile?: number;
+  /**
+   * 'event': time every block transfer on busy links, ejection ports, HBM stacks, MAC arrays and
+   * vector units (events.ts); 'analytic': the fluid per-wave model below; 'auto' (default): event
+   * when the plan has at most `maxEventTransfers` block transfers, else analytic with a note.
+   */
+  timing?: 'auto' | 'event' | 'analytic';
+  /** Budget for 'auto' (default EVENT_BUDGET_TRANSFERS = 500k block transfers). */
+  maxEventTransfers?: number;
 }
 
 export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
@@ -72,6 +81,9 @@ export interface ClassSummary {
   residentBytes: number;
   outElems: number;
   computeCycles: number;
+  /** computeCycles split: MAC array (MACs / rate + fill/drain) and vector unit. */
+  macCycles: number;
+  vectorCycles: number;
 }
 
 function iterationsOf(steps: readonly Step[]): number {
@@ -114,15 +126,15 @@ export function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: Re
     const residentBytes = ls.filter((l) => l.resident).reduce((a, l) => a + l.bytes, 0);
     const anyMacs = macs.int8 + macs.fp16 + macs.fp32 > 0;
     const folds = anyMacs ? Math.max(1, Math.ceil(outElems / (aR * aC))) : 0;
-    const computeCycles =
+    const macCycles =
       macs.int8 / chip.tile.macsPerCycle.int8 +
       macs.fp16 / chip.tile.macsPerCycle.fp16 +
       macs.fp32 / chip.tile.macsPerCycle.fp32 +
-      folds * (2 * aR + aC - 2) +
-      vectorOps / chip.tile.vectorOpsPerCycle;
+      folds * (2 * aR + aC - 2);
+    const vectorCycles = vectorOps / chip.tile.vectorOpsPerCycle;
     return {
       x: c.x, y: c.y, z: c.z, loads: ls, storeBytes, macs, vectorOps, iterations,
-      blockBytes: streamed / iterations, residentBytes, outElems, computeCycles,
+      blockBytes: streamed / iterations, residentBytes, outElems, computeCycles: macCycles + vectorCycles, macCycles, vectorCycles,
     };
   });
 }
@@ -144,7 +156,7 @@ interface Acc {
   trace: TraceBuilder | null;
 }
 
-class TraceBuilder {
+export class TraceBuilder {
   count = 0;
   sampled = false;
   truncated = false;
@@ -238,6 +250,17 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   if (opts.pinnedBytesPerTile !== undefined) fit.pinnedBytesPerTile = opts.pinnedBytesPerTile;
   if (sramOnly) notes.push(`${chip.name} has no HBM: every input is held in tile SRAM (spread evenly) and outputs stay on chip`);
 
+  // event-driven timing when the plan is small enough; the analytic pass below still counts bytes,
+  // energy events, link loads and the fit (they do not depend on timing)
+  const mode = opts.timing ?? 'auto';
+  const budget = opts.maxEventTransfers ?? EVENT_BUDGET_TRANSFERS;
+  let useEvents = mode === 'event';
+  if (mode === 'auto') {
+    const est = estimateTransfers(chip, plan, resident);
+    useEvents = est <= budget;
+    if (!useEvents) notes.push(`timing: analytic (fluid) model: ${est} block transfers exceed the event-simulation budget of ${budget}`);
+  }
+
   const acc: Acc = {
     mesh,
     linkBytes: new Float64Array(nTiles * 4),
@@ -247,7 +270,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     delivered: new Float64Array(nTiles),
     produced: new Float64Array(nTiles),
     counts: emptyCounts(),
-    trace: cap > 0 ? new TraceBuilder(cap) : null,
+    trace: cap > 0 && !useEvents ? new TraceBuilder(cap) : null,
   };
 
   const passes: PassSimResult[] = [];
@@ -255,14 +278,28 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   let macTime = 0;
   const roof = { compute: 0, memory: 0, noc: 0 };
   const cyclesByBound = { compute: 0, memory: 0, noc: 0 };
+  const passDbl: boolean[] = [];
   for (const pass of plan.passes) {
-    const r = simulatePass(chip, plan, pass, resident, multicast, sramOnly, acc, fit, cycles);
+    const { doubleBuffered, ...r } = simulatePass(chip, plan, pass, resident, multicast, sramOnly, acc, fit, cycles);
+    passDbl.push(doubleBuffered);
     passes.push(r);
     cycles += r.cycles;
     roof.compute += r.roofline.compute;
     roof.memory += r.roofline.memory;
     roof.noc += r.roofline.noc;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] += r.cyclesByBound[b];
+  }
+  let ev: EventRun | null = null;
+  if (useEvents) {
+    acc.trace = cap > 0 ? new TraceBuilder(cap) : null;
+    ev = runEvents(chip, plan, mesh, resident, multicast, passDbl, acc.trace);
+    cycles = ev.cycles;
+    for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] = 0;
+    passes.forEach((p, i) => {
+      p.cycles = ev!.passCycles[i];
+      p.bound = ev!.passBound[i];
+      cyclesByBound[p.bound] += p.cycles;
+    });
   }
   if (!fit.fits) notes.push(...fit.messages);
   const c = acc.counts;
@@ -291,12 +328,12 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     linkBytes: acc.linkBytes,
     tileBusyCycles: acc.tileBusy,
   };
-  if (trace.sampled) notes.push('trace sampled: several loop iterations per event');
+  if (trace.sampled) notes.push(ev ? 'trace sampled: several consecutive loop iterations merged per event (real event times)' : 'trace sampled: several loop iterations per event');
   if (trace.truncated) notes.push(`trace truncated at ${cap} events`);
   return {
     chip: chip.name,
     plan: { kernel: plan.kernel, variant: plan.variant, params: plan.params },
-    dataflow, multicast, cycles, timeS,
+    dataflow, multicast, timing: ev ? 'event' : 'analytic', cycles, timeS,
     utilization: cycles > 0 ? macTime / (nTiles * cycles) : 0,
     tileUtilization,
     bytes: {
@@ -307,6 +344,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     energyJ: energy.total,
     energyByLevel: energy,
     bound, roofline: roof, passes, fit, trace, notes,
+    ...(ev ? { events: { transfers: ev.transfers, linkWaitCycles: ev.linkWaitCycles, hbmWaitCycles: ev.hbmWaitCycles, linkBytes: ev.linkBytes } } : {}),
     flows: { hbmInjected: acc.hbmInjected, hbmEjected: acc.hbmEjected, delivered: acc.delivered, produced: acc.produced },
   };
 }
@@ -314,7 +352,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
 function simulatePass(
   chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>, multicast: boolean, sramOnly: boolean,
   acc: Acc, fit: FitReport, t0: number,
-): PassSimResult & { cyclesByBound: Record<Bound, number> } {
+): PassSimResult & { cyclesByBound: Record<Bound, number>; doubleBuffered: boolean } {
   const { mesh, counts } = acc;
   const nTiles = mesh.rows * mesh.cols;
   const classes = summarise(chip, plan, pass, resident);
@@ -372,6 +410,7 @@ function simulatePass(
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   for (let w = 0; w < waves; w++) {
     const n = fillWave(order[w], wx, wy, wz);
+    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile);
     linkLoad.fill(0);
     let hbmWave = 0;
     let computeMax = 0;
@@ -379,8 +418,6 @@ function simulatePass(
     let epilogue = 0;
     for (let i = 0; i < n; i++) {
       const x = wx[i], y = wy[i], z = wz[i];
-      // fewer plan tiles than chip tiles: spread them over the grid (rows and HBM ports) instead of packing
-      waveTile[i] = n < nTiles ? Math.floor((i * nTiles) / n) : i;
       waveClass[i] = classAt(x, y, z);
       const c = classes[waveClass[i]];
       computeMax = Math.max(computeMax, c.computeCycles);
@@ -515,7 +552,7 @@ function simulatePass(
   };
   const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
     ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
-  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound };
+  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered };
 }
 
 /** A wave: the box [x0, x1) x [y0, y1) x [z0, z1) of the plan grid. */
@@ -527,6 +564,38 @@ export function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Ar
     for (let y = b.y0; y < b.y1; y++)
       for (let x = b.x0; x < b.x1; x++) { wx[n] = x; wy[n] = y; wz[n] = z; n++; }
   return n;
+}
+
+/**
+ * Placement in space: the chip tile of each plan tile of a wave (out[i] for the i-th tile that
+ * fillWave listed). The wave box bw x bh x bd becomes a 2D virtual grid W x H: z slices sit side
+ * by side along x (X = (z - z0) * bw + (x - x0), Y = y - y0, W = bw * bd, H = bh). A box wider
+ * than the chip (W > C) is folded into stacked strips of C columns (H grows by ceil(W / C)); one
+ * taller than the chip (H > R) into side-by-side strips of R rows. The virtual grid is then
+ * scaled over the chip: chip row = floor(Y * R / H), chip col = floor(X * C / W). So plan tiles
+ * that share a block along x (one plan row) sit in one chip row and those sharing along y in one
+ * chip column: row/column multicast in the plan maps to mesh rows/columns, and a small box is
+ * spread evenly over the grid (and its HBM ports). Distinct plan tiles get distinct chip tiles.
+ * A box that fits neither way (rare shapes, e.g. 17 x 15 on 16 x 16) is placed in flat raster order.
+ */
+export function placeWave(
+  b: WaveBox, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array, R: number, C: number, out: Int32Array,
+): void {
+  const bw = b.x1 - b.x0, bh = b.y1 - b.y0;
+  let W = bw * (b.z1 - b.z0), H = bh;
+  let foldX = 0, foldY = 0;
+  if (W > C) { foldX = 1; H *= Math.ceil(W / C); W = C; }
+  else if (H > R) { foldY = 1; W *= Math.ceil(H / R); H = R; }
+  if (W > C || H > R) {
+    for (let i = 0; i < n; i++) out[i] = i;
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    let X = (wz[i] - b.z0) * bw + (wx[i] - b.x0), Y = wy[i] - b.y0;
+    if (foldX) { Y = Math.floor(X / C) * bh + Y; X %= C; }
+    else if (foldY) { X = Math.floor(Y / R) * bw * (b.z1 - b.z0) + X; Y %= R; }
+    out[i] = Math.floor((Y * R) / H) * C + Math.floor((X * C) / W);
+  }
 }
 
 /**

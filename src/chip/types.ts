@@ -177,6 +177,16 @@ export interface SimResult {
   plan: { kernel: string; variant: string; params: Record<string, number | boolean | string> };
   dataflow: Dataflow;
   multicast: boolean;
+  /** How `cycles` was obtained: event by event on busy resources, or the fluid per-wave model. */
+  timing: 'event' | 'analytic';
+  /** Event runs only: block transfers simulated and the cycles they waited for busy resources (summed over transfers). */
+  events?: {
+    transfers: number;
+    linkWaitCycles: number;
+    hbmWaitCycles: number;
+    /** Bytes the simulated transfers moved per directed link (equals trace.linkBytes; counted separately). */
+    linkBytes: Float64Array;
+  };
   cycles: number;
   timeS: number;
   /** Realized MACs / peak MACs over the run (dtype of the plan). */

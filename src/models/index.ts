@@ -170,7 +170,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
       .filter((t) => (t.role === 'weight' && pl.weights === 'sram') || (t.role === 'kv-cache' && pl.kvCache === 'sram'))
       .map((t) => t.name);
     const r = simulatePlan(chip, op.plan, {
-      dataflow, maxTraceEvents: 0, resident, pinnedBytesPerTile: pinnedPerTile,
+      dataflow, maxTraceEvents: 0, resident, pinnedBytesPerTile: pinnedPerTile, timing: 'analytic',
     });
     if (!r.fit.fits) for (const msg of r.fit.messages) if (!notes.includes(msg)) notes.push(msg);
     const t = r.timeS * op.times;

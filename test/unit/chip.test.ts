@@ -31,7 +31,6 @@ describe('chip model: hand-computed cases', () => {
     });
     // one 64x64 output block, K = 64 in 4 steps of BK = 16: A block 64x16 f32 + B block 16x64 f32 per step
     const plan = mm(64, 64, 64, 'tiled', { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 });
-    const r = simulatePlan(chip, plan);
     const macs = 64 * 64 * 64;
     const folds = (64 * 64) / (4 * 4); // output elements / array PEs
     const fillDrain = 2 * 4 + 4 - 2; // SCALE-Sim output-stationary: 2R + C - 2 per fold
@@ -40,10 +39,16 @@ describe('chip model: hand-computed cases', () => {
     const hbmSteady = (2 * 64 * 64 * 4 + 64 * 64 * 4) / 1e6; // overlapped (double-buffered), below compute
     expect(hbmSteady).toBeLessThan(macs / 16);
     const expected = macs / 16 + folds * fillDrain + firstBlock + outBlock;
-    expect(r.cycles).toBeCloseTo(expected, 6);
     expect(foldOverheadCycles(chip)).toBe(fillDrain);
-    expect(r.fit.doubleBuffered).toBe(true);
-    expect(r.bound).toBe('compute');
+    // both timings reproduce the hand value: the event path serialises the first A and B blocks
+    // on the tile's ejection port, overlaps later loads with compute, then stores the output block
+    for (const timing of ['analytic', 'event'] as const) {
+      const r = simulatePlan(chip, plan, { timing });
+      expect(r.timing).toBe(timing);
+      expect(r.cycles, timing).toBeCloseTo(expected, 6);
+      expect(r.fit.doubleBuffered).toBe(true);
+      expect(r.bound, timing).toBe('compute');
+    }
   });
 
   it('energy equals the counted events times the table (counts derived from the plan, 1x1 grid)', () => {
@@ -53,25 +58,27 @@ describe('chip model: hand-computed cases', () => {
     });
     const plan = mm(40, 24, 33, 'tiled', { BM: 16, BN: 16, BK: 8, TM: 1, TN: 1 });
     const t = planTotals(plan);
-    const r = simulatePlan(chip, plan, { multicast: false });
-    const e = chip.energy;
-    const pj = 1e-12;
-    // every load is an HBM read written into SRAM and read once by the MAC array; every store is read out of SRAM
-    const expected =
-      t.macs * e.macPj.fp32 * pj +
-      t.loadBytes * e.sramWritePjPerByte * pj +
-      (t.loadBytes + t.storeBytes) * e.sramReadPjPerByte * pj +
-      (t.loadBytes + t.storeBytes) * e.hbmPjPerByte * pj +
-      0 * e.nocPjPerByteHop + // a 1x1 grid has no links
-      e.staticW * r.timeS;
-    expect(r.counts.nocByteHops).toBe(0);
-    expect(Math.abs(r.energyJ - expected)).toBeLessThanOrEqual(1e-12 + 1e-9 * expected);
+    for (const timing of ['analytic', 'event'] as const) {
+      const r = simulatePlan(chip, plan, { multicast: false, timing });
+      const e = chip.energy;
+      const pj = 1e-12;
+      // every load is an HBM read written into SRAM and read once by the MAC array; every store is read out of SRAM
+      const expected =
+        t.macs * e.macPj.fp32 * pj +
+        t.loadBytes * e.sramWritePjPerByte * pj +
+        (t.loadBytes + t.storeBytes) * e.sramReadPjPerByte * pj +
+        (t.loadBytes + t.storeBytes) * e.hbmPjPerByte * pj +
+        0 * e.nocPjPerByteHop + // a 1x1 grid has no links
+        e.staticW * r.timeS;
+      expect(r.counts.nocByteHops).toBe(0);
+      expect(Math.abs(r.energyJ - expected), timing).toBeLessThanOrEqual(1e-12 + 1e-9 * expected);
+    }
   });
 
   it('energy equals counts x table on every preset (aggregation check)', () => {
-    for (const p of CHIP_PRESETS) {
+    for (const p of CHIP_PRESETS) for (const timing of ['analytic', 'event'] as const) {
       const chip = p.config;
-      const r = simulatePlan(chip, mm(100, 70, 50), { maxTraceEvents: 0 });
+      const r = simulatePlan(chip, mm(100, 70, 50), { maxTraceEvents: 0, timing });
       const e = chip.energy, c = r.counts, pj = 1e-12;
       const expected = (c.macs.fp32 * e.macPj.fp32 + c.macs.fp16 * e.macPj.fp16 + c.macs.int8 * e.macPj.int8 + c.vectorOps * e.vectorOpPj +
         c.sramReadBytes * e.sramReadPjPerByte + c.sramWriteBytes * e.sramWritePjPerByte + c.nocByteHops * e.nocPjPerByteHop +
@@ -102,9 +109,11 @@ describe('chip model: traffic', () => {
         try { plan = k.plan(k.validate(cse.raw), variant); } catch { return; } // variant needs other params
         const t = planTotals(plan);
         for (const id of ['jalapeno', 'wormhole-n150', 'h100']) {
-          const r = simulatePlan(chipPreset(id).config, plan, { multicast: false, dataflow: 'output-stationary', maxTraceEvents: 0 });
-          expect(r.bytes.hbmRead, id).toBe(t.loadBytes);
-          expect(r.bytes.hbmWrite, id).toBe(t.storeBytes);
+          for (const timing of ['analytic', 'event'] as const) {
+            const r = simulatePlan(chipPreset(id).config, plan, { multicast: false, dataflow: 'output-stationary', maxTraceEvents: 0, timing });
+            expect(r.bytes.hbmRead, id).toBe(t.loadBytes);
+            expect(r.bytes.hbmWrite, id).toBe(t.storeBytes);
+          }
         }
       });
     }
@@ -143,10 +152,10 @@ describe('chip model: traffic', () => {
   });
 
   it('bytes are conserved at every tile and every link delivers to its neighbour (unicast)', () => {
-    for (const p of CHIP_PRESETS) {
+    for (const p of CHIP_PRESETS) for (const timing of ['analytic', 'event'] as const) {
       if (p.config.hbm.stacks === 0) continue;
       const chip = p.config;
-      const r = simulatePlan(chip, mm(300, 200, 64), { multicast: false, maxTraceEvents: 0 });
+      const r = simulatePlan(chip, mm(300, 200, 64), { multicast: false, maxTraceEvents: 0, timing });
       const mesh = buildMesh(chip);
       const n = chip.grid.rows * chip.grid.cols;
       const inB = new Float64Array(n), outB = new Float64Array(n);
@@ -193,9 +202,11 @@ describe('chip model: bounds (property)', () => {
         fc.constantFrom(...CHIP_PRESETS.map((p) => p.id)),
         fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }),
         fc.constantFrom('naive', 'tiled'), fc.boolean(), fc.constantFrom('output-stationary', 'weight-stationary' as const),
-        (id, M, N, K, variant, multicast, dataflow) => {
+        fc.constantFrom('analytic', 'event' as const),
+        (id, M, N, K, variant, multicast, dataflow, timing) => {
           const chip = chipPreset(id).config;
-          const r = simulatePlan(chip, mm(M, N, K, variant), { multicast, dataflow: dataflow as 'output-stationary', maxTraceEvents: 0 });
+          const r = simulatePlan(chip, mm(M, N, K, variant), { multicast, dataflow: dataflow as 'output-stationary', maxTraceEvents: 0, timing: timing as 'event' });
+          expect(r.timing).toBe(timing);
           const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
           const macBound = (M * N * K) / (chip.tile.macsPerCycle.fp32 * chip.grid.rows * chip.grid.cols);
           expect(r.cycles).toBeGreaterThanOrEqual(macBound * (1 - 1e-12));
@@ -205,7 +216,7 @@ describe('chip model: bounds (property)', () => {
           expect(r.utilization).toBeLessThanOrEqual(1);
         },
       ),
-      { numRuns: 60, seed: 7 },
+      { numRuns: 100, seed: 7 },
     );
   });
 });
@@ -276,19 +287,21 @@ describe('fluid model vs block-level event simulation', () => {
   // transfer in program order, holding links, HBM stacks and MAC arrays while busy. They agree
   // closely (within 10%) for unicast compute-bound runs. With multicast a block waits until every
   // destination has a free buffer, which locks tiles into step: the fluid model ignores that and
-  // is up to ~1.35x optimistic on GEMMs (1.74x on a groq-lpu GEMV), which this test bounds.
+  // is up to ~1.35x optimistic on GEMMs, which this test bounds. On the SRAM-only groq-lpu a GEMV is
+  // NoC-bound and each tile's ejection port (one link's bandwidth, not in the fluid model) takes
+  // every block it receives: the event path is up to ~2x slower there (bound 2.5x).
   const shapes: Array<[number, number, number]> = [[64, 64, 64], [256, 256, 256], [33, 700, 100], [1, 4096, 1024], [1024, 1024, 256]];
   for (const p of CHIP_PRESETS) {
-    it(`${p.id}: events within [0.9, 1.8] x fluid, within 10% when unicast compute-bound, never below the bounds`, () => {
+    it(`${p.id}: events within [0.9, 1.8] x fluid (2.5 SRAM-only), within 10% when unicast compute-bound, never below the bounds`, () => {
       for (const [M, N, K] of shapes) {
         for (const multicast of [true, false]) {
           const plan = mm(M, N, K);
-          const f = simulatePlan(p.config, plan, { multicast, maxTraceEvents: 0 });
+          const f = simulatePlan(p.config, plan, { multicast, maxTraceEvents: 0, timing: 'analytic' });
           const e = simulatePlanEvents(p.config, plan, { multicast });
           const ratio = e.cycles / f.cycles;
           const what = `${M}x${N}x${K} ${multicast ? 'multicast' : 'unicast'}: fluid ${f.cycles} events ${e.cycles}`;
           expect(ratio, what).toBeGreaterThanOrEqual(0.9);
-          expect(ratio, what).toBeLessThanOrEqual(1.8);
+          expect(ratio, what).toBeLessThanOrEqual(p.config.hbm.stacks === 0 ? 2.5 : 1.8);
           if (!multicast && f.bound === 'compute') expect(Math.abs(ratio - 1), what).toBeLessThanOrEqual(0.1);
           const hbmBpc = p.config.hbm.bandwidthBytesPerS / p.config.clockHz;
           expect(e.cycles, what).toBeGreaterThanOrEqual(f.roofline.compute * (1 - 1e-9));
