@@ -11,6 +11,12 @@
 // a fluid (bottleneck) model of the contention, exact for lockstep streaming; the trace expands
 // it into events only as far as the trace cap allows.
 //
+// Timing: this pass always runs (it counts bytes, energy events, link loads and the SRAM fit, none
+// of which depend on timing). When the plan has at most EVENT_BUDGET_TRANSFERS block transfers
+// (or `timing: 'event'`), the cycles, per-pass bounds and the trace come instead from the event
+// simulation in events.ts (every transfer on busy links, ejection ports, HBM stacks, MAC arrays
+// and vector units); SimResult.timing says which. Whole-model runs ask for 'analytic' (speed).
+//
 // Compute follows SCALE-Sim's output-stationary model: a fold of an R x C array over T
 // reduction steps takes 2R + C + T - 2 cycles, i.e. MACs / rate plus (2R + C - 2) fill and drain
 // per fold; a tile's output block of E elements takes ceil(E / (R*C)) folds.
@@ -572,7 +578,8 @@ export function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Ar
  * by side along x (X = (z - z0) * bw + (x - x0), Y = y - y0, W = bw * bd, H = bh). A box wider
  * than the chip (W > C) is folded into stacked strips of C columns (H grows by ceil(W / C)); one
  * taller than the chip (H > R) into side-by-side strips of R rows. The virtual grid is then
- * scaled over the chip: chip row = floor(Y * R / H), chip col = floor(X * C / W). So plan tiles
+ * scaled over the chip, each plan tile at the centre of its cell: chip row = floor((Y + 0.5) R / H),
+ * chip col = floor((X + 0.5) C / W) (a one-row box sits in the middle row, not the top). So plan tiles
  * that share a block along x (one plan row) sit in one chip row and those sharing along y in one
  * chip column: row/column multicast in the plan maps to mesh rows/columns, and a small box is
  * spread evenly over the grid (and its HBM ports). Distinct plan tiles get distinct chip tiles.
@@ -594,7 +601,7 @@ export function placeWave(
     let X = (wz[i] - b.z0) * bw + (wx[i] - b.x0), Y = wy[i] - b.y0;
     if (foldX) { Y = Math.floor(X / C) * bh + Y; X %= C; }
     else if (foldY) { X = Math.floor(Y / R) * bw * (b.z1 - b.z0) + X; Y %= R; }
-    out[i] = Math.floor((Y * R) / H) * C + Math.floor((X * C) / W);
+    out[i] = Math.floor(((Y + 0.5) * R) / H) * C + Math.floor(((X + 0.5) * C) / W);
   }
 }
 
@@ -619,18 +626,29 @@ export function waveOrder(grid: [number, number, number], nTiles: number, c: Cla
   if (multicast && c) {
     const cands = new Set<number>([maxW]);
     for (let w = 1; w < maxW; w *= 2) cands.add(w);
-    let best = Infinity;
+    // exact traffic over the actual boxes (the last box along x or y may be partial); on a tie,
+    // the shape with fewer waves
+    const splits = (g: number, s: number): Array<[number, number]> => {
+      const full = Math.floor(g / s), rem = g - full * s;
+      return rem > 0 ? [[s, full], [rem, 1]] : [[s, full]];
+    };
+    let best = Infinity, bestWaves = Infinity;
     for (const w of [...cands].sort((a, b) => b - a)) {
       const h = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
       const waves = Math.ceil(gx / w) * Math.ceil(gy / h);
-      let perWave = 0;
-      for (const l of c.loads) {
-        if (l.resident) continue;
-        const sx = l.shareAxes.includes(0), sy = l.shareAxes.includes(1);
-        perWave += l.bytes * (sx && sy ? 1 : sx ? h : sy ? w : w * h);
+      let cost = 0;
+      for (const [wx, nx] of splits(gx, w)) {
+        for (const [hy, ny] of splits(gy, h)) {
+          let perBox = 0;
+          for (const l of c.loads) {
+            if (l.resident) continue;
+            const sx = l.shareAxes.includes(0), sy = l.shareAxes.includes(1);
+            perBox += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
+          }
+          cost += nx * ny * perBox;
+        }
       }
-      const cost = waves * perWave;
-      if (cost < best * (1 - 1e-9)) { best = cost; bw = w; bh = h; }
+      if (cost < best * (1 - 1e-9) || (cost <= best * (1 + 1e-9) && waves < bestWaves)) { best = cost; bestWaves = waves; bw = w; bh = h; }
     }
   }
   for (let z = 0; z < gz; z++)

@@ -67,3 +67,14 @@ describe('chip placement', () => {
         }
   });
 });
+
+describe('wave shapes', () => {
+  it('a partial last wave is costed as partial: a 501-tile GEMV row on 256 tiles runs in 2 full-width waves, not 251 narrow ones', () => {
+    // A (x shared along x) and B (shared along y) as in a matmul with M = 1: every box shape reads
+    // the same bytes once the partial box is counted exactly, so the tie goes to fewer waves
+    const c = { loads: [{ tensor: 'A', tensorId: 0, bytes: 8192, shareAxes: [0], resident: false }, { tensor: 'B', tensorId: 1, bytes: 1 << 20, shareAxes: [1], resident: false }] };
+    const order = waveOrder([501, 1, 1], 256, c as never, true);
+    expect(order.length).toBe(2);
+    expect(order.map((b) => b.x1 - b.x0)).toEqual([256, 245]);
+  });
+});

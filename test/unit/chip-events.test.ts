@@ -143,3 +143,17 @@ describe('event path trace', () => {
     expect(bytes).toBeCloseTo(r.bytes.hbmRead, 0); // merging keeps the bytes
   });
 });
+
+describe('event path trace in the UI adapter', () => {
+  it('fromChipTrace + computeFrame: at the end every byte of the event trace is done; mid-run some tiles compute', async () => {
+    const { fromChipTrace, indexTrace, computeFrame, createFrameState } = await import('../../src/ui/chip-render.ts');
+    const r = simulatePlan(chipPreset('jalapeno').config, mm(128, 128, 256, { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 }), { timing: 'event' });
+    const rt = fromChipTrace(r.trace);
+    expect(rt.cycles).toBe(r.cycles);
+    const idx = indexTrace(rt);
+    let xferBytes = 0;
+    for (let i = 0; i < rt.events.count; i++) if (rt.events.kind[i] !== 0) xferBytes += rt.events.bytes[i];
+    expect(computeFrame(idx, r.cycles, createFrameState(idx)).bytesDone).toBeCloseTo(xferBytes, 3);
+    expect(computeFrame(idx, r.cycles / 2, createFrameState(idx)).activeTiles).toBeGreaterThan(0);
+  });
+});
