@@ -10,6 +10,9 @@ import type { RunOptions } from './measure.ts';
 import { formatReport, reportJson, reportPassed } from './report.ts';
 import { SUITES, suiteByName, type Suite } from './suites.ts';
 
+// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+
 export const USAGE = `usage: npm run bench -- [options]
   --suite NAME        ${SUITES.map((s) => s.name).join(' | ')} (default smoke)
   --runtime R         node (Dawn) | browser (headless Chromium, with TensorFlow.js and ONNX Runtime Web peers) (default node)

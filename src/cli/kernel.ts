@@ -12,6 +12,9 @@ import { compareArrays } from '../kernels/compare.ts';
 import { fromF16 } from '../kernels/matmul.ts';
 import type { Plan } from '../kernels/plan.ts';
 
+// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+
 const DTYPE_OF_USER = { float32: 'float32', int8: 'int8', int32: 'int32' } as const;
 
 export function usage(): string {

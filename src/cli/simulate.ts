@@ -8,6 +8,9 @@ import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, MODEL_PRESE
 import type { ChipConfig, Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 
+// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+
 const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'precision', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
 const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary'];
 const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B] [--precision bf16|int8] [--unfused]
@@ -125,11 +128,12 @@ function main(argv: string[]): number {
       console.log(JSON.stringify({
         chip: r.chip, kernel: plan.kernel, variant: plan.variant, params: plan.params, dataflow: r.dataflow, multicast: r.multicast,
         timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
-        bound: r.bound, roofline: r.roofline, passes: r.passes, fit: r.fit, notes: r.notes,
+        bound: r.bound, roofline: r.roofline, passes: r.passes, fit: r.fit, timing: r.timing, events: r.events, notes: r.notes,
       }));
     } else {
       console.log(`${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)} on ${r.chip} (${r.dataflow}${r.multicast ? ', multicast' : ''})`);
-      console.log(`  ${fmt(r.cycles, 0)} cycles = ${fmt(r.timeS * 1e6)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, bound: ${r.bound}`);
+      console.log(`  ${fmt(r.cycles, 0)} cycles = ${fmt(r.timeS * 1e6)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, bound: ${r.bound}; timing: ${r.timing}`);
+      if (r.events) console.log(`  events: ${fmt(r.events.transfers, 0)} block transfers, ${fmt(r.events.linkWaitCycles, 0)} cycles waiting for links, ${fmt(r.events.hbmWaitCycles, 0)} for HBM`);
       console.log(`  roofline cycles: compute ${fmt(r.roofline.compute, 0)}, memory ${fmt(r.roofline.memory, 0)}, noc ${fmt(r.roofline.noc, 0)}`);
       console.log(`  bytes HBM ${fmt(r.bytes.hbm)} (read ${fmt(r.bytes.hbmRead)}, write ${fmt(r.bytes.hbmWrite)}), NoC byte-hops ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}`);
       console.log(`  energy ${fmt(r.energyJ * 1e3)} mJ (MAC ${fmt(r.energyByLevel.mac * 1e3)}, SRAM ${fmt(r.energyByLevel.sram * 1e3)}, NoC ${fmt(r.energyByLevel.noc * 1e3)}, HBM ${fmt(r.energyByLevel.hbm * 1e3)}, static ${fmt(r.energyByLevel.static * 1e3)})`);
