@@ -36,10 +36,15 @@ export class GpuStatusElement extends LitElement {
       if (!this.watching) {
         this.watching = true;
         void this.api.onDeviceLost(
-          callback((message: string) => {
+          callback(async (message: string) => {
             this.lost = message;
-            if (this.mode === 'panel') this.dispatchEvent(new CustomEvent('toast', { detail: { kind: 'error', message: `${message} Reconnect from the bench panel.` }, bubbles: true, composed: true }));
-            void this.refresh();
+            // The worker creates a fresh device on the next status check when it can.
+            await this.refresh();
+            const recovered = this.status?.available === true;
+            const text = recovered
+              ? `${message} A fresh device was created; your configuration and results are kept.`
+              : `${message} Reconnect from the bench panel.`;
+            if (this.mode === 'panel') this.dispatchEvent(new CustomEvent('toast', { detail: { kind: 'error', message: text }, bubbles: true, composed: true }));
           }),
         );
       }
