@@ -27,7 +27,7 @@ export const cases = [
       await t.open('/');
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       await choose(t.page, 'matmul', 'tiled', { M: 32, N: 32, K: 16, BM: 16, BN: 16, TM: 2, TN: 2 });
-      const before = await t.page.evaluate(() => location.hash);
+      const before = await t.page.evaluate(() => window.location.hash);
       // The worker's test hook destroys the device, as a driver reset would.
       await t.page.evaluate(() => document.querySelector('jp-app').api.loseDeviceForTesting());
       // The loss is reported, a fresh device is made, and the configuration is untouched.
@@ -36,7 +36,7 @@ export const cases = [
       const text = await toast.textContent();
       t.assert(/fresh device was created/.test(text), `expected the toast to say the device was re-created, got: ${text}`);
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
-      t.assert((await t.page.evaluate(() => location.hash)) === before, 'the configuration (URL state) changed when the device was lost');
+      t.assert((await t.page.evaluate(() => window.location.hash)) === before, 'the configuration (URL state) changed when the device was lost');
       await t.screenshot('device-lost');
       await runButtonEnabled(t.page);
       await t.page.locator('jp-bench-panel #run').click();
