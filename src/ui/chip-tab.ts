@@ -253,6 +253,12 @@ export class JpChipTab extends LitElement {
       ['NoC bytes', formatBytes(r.bytes.noc)],
       ['SRAM bytes', formatBytes(r.bytes.sram)],
       ['Energy', fmtJoules(r.energyJ)],
+      [
+        'Timing',
+        r.timing === 'event'
+          ? html`<span title="Every block transfer simulated, waiting for busy links, HBM stacks and MAC arrays">event-driven${r.events ? html` · ${Math.round(r.events.linkWaitCycles).toLocaleString('en-US')} link-wait cycles` : nothing}</span>`
+          : html`<span title="Too many transfers to simulate one by one: the analytic wave model (tested against the event model)">analytic</span>`,
+      ],
     ];
     return html`<dl class="metrics" aria-label="Simulation metrics">${m.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
       ${r.notes.length || !r.fit.fits || r.trace.truncated || r.trace.sampled
