@@ -24,8 +24,6 @@ override TN: u32 = 4;
 override OUTPUT_ACC: bool = false;
 override INSTRUMENT: bool = false;
 
-const MAX_REG: u32 = 64u;   // TM·TN ≤ 64, checked by the plan
-
 struct Params { M: u32, N: u32, K: u32, KW: u32, GW: u32 }
 
 @group(0) @binding(0) var<storage, read> Xq: array<u32>;          // [M, KW] i8x4
@@ -52,6 +50,30 @@ fn dot4(a: u32, b: u32) -> i32 {
          byteI8(a, 2u) * byteI8(b, 2u) + byteI8(a, 3u) * byteI8(b, 3u);
 }
 
+// (dot4(a, w.x), .., dot4(a, w.w)).
+fn dot4x4(a: u32, w: vec4<u32>) -> vec4<i32> {
+  return vec4(dot4(a, w.x), dot4(a, w.y), dot4(a, w.z), dot4(a, w.w));
+}
+
+// Writes the first TN values of row r from column c on, inside the matrix: the raw accumulators
+// (i0, i1) when OUTPUT_ACC, else the scaled (y0, y1). Returns the bytes stored.
+fn storeRow(r: u32, c: u32, i0: vec4<i32>, i1: vec4<i32>, y0: vec4<f32>, y1: vec4<f32>) -> u32 {
+  var n = 0u;
+  for (var j = 0u; j < TN; j++) {
+    if (r < p.M && c + j < p.N) {
+      var v: u32;
+      if (OUTPUT_ACC) {
+        if (j < 4u) { v = bitcast<u32>(i0[j]); } else { v = bitcast<u32>(i1[j - 4u]); }
+      } else {
+        if (j < 4u) { v = bitcast<u32>(y0[j]); } else { v = bitcast<u32>(y1[j - 4u]); }
+      }
+      Y[r * p.N + c + j] = v;
+      n += 4u;
+    }
+  }
+  return n;
+}
+
 @compute @workgroup_size(BN / TN, BM / TM)
 fn main(@builtin(workgroup_id) wid: vec3u,
         @builtin(num_workgroups) nwg: vec3u,
@@ -66,10 +88,18 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let col0 = wid.x * BN;          // first column
   let tr = lid3.y * TM;           // this invocation's first row inside the block
   let tc = lid3.x * TN;
-  var acc: array<i32, MAX_REG>;   // [TM, TN] int32 accumulators of the current group
-  var accf: array<f32, MAX_REG>;  // [TM, TN] Σ over finished groups of acc · wScale
+  // The TM x TN register tiles, unrolled by hand into named vectors (row i: ci a = columns 0-3,
+  // ci b = columns 4-7): a function-scope array indexed in loops stays in memory on compilers
+  // that do not unroll, and SwiftShader does not. Rows >= TM and columns >= TN are never stored.
+  var c0a = vec4<i32>(0); var c0b = vec4<i32>(0); var f0a = vec4<f32>(0.0); var f0b = vec4<f32>(0.0);
+  var c1a = vec4<i32>(0); var c1b = vec4<i32>(0); var f1a = vec4<f32>(0.0); var f1b = vec4<f32>(0.0);
+  var c2a = vec4<i32>(0); var c2b = vec4<i32>(0); var f2a = vec4<f32>(0.0); var f2b = vec4<f32>(0.0);
+  var c3a = vec4<i32>(0); var c3b = vec4<i32>(0); var f3a = vec4<f32>(0.0); var f3b = vec4<f32>(0.0);
+  var c4a = vec4<i32>(0); var c4b = vec4<i32>(0); var f4a = vec4<f32>(0.0); var f4b = vec4<f32>(0.0);
+  var c5a = vec4<i32>(0); var c5b = vec4<i32>(0); var f5a = vec4<f32>(0.0); var f5b = vec4<f32>(0.0);
+  var c6a = vec4<i32>(0); var c6b = vec4<i32>(0); var f6a = vec4<f32>(0.0); var f6b = vec4<f32>(0.0);
+  var c7a = vec4<i32>(0); var c7b = vec4<i32>(0); var f7a = vec4<f32>(0.0); var f7b = vec4<f32>(0.0);
   var loaded = 0u;
-
   for (var k0 = 0u; k0 < p.KW; k0 += BKW) {
     // Xq[row0 .. row0+BM, k0 .. k0+BKW] into Xs.
     for (var i = lid; i < BM * BKW; i += threads) {
@@ -105,40 +135,47 @@ fn main(@builtin(workgroup_id) wid: vec3u,
       }
     }
     workgroupBarrier();
+    // Per kk: the TN weight words of this invocation's columns into registers, then each of its TM
+    // activation words against them. (For TN < 4 the unused lanes read neighbours' words, never stored.)
     for (var kk = 0u; kk < BKW; kk++) {
-      for (var i = 0u; i < TM; i++) {
-        let a = Xs[(tr + i) * BKW + kk];
-        for (var j = 0u; j < TN; j++) {
-          acc[i * TN + j] += dot4(a, Ws[(tc + j) * BKW + kk]);
-        }
-      }
+      let wb = tc * BKW + kk;
+      let b0 = vec4(Ws[wb], Ws[wb + BKW], Ws[wb + 2u * BKW], Ws[wb + 3u * BKW]);
+      var b1 = vec4<u32>(0u);
+      if (TN > 4u) { b1 = vec4(Ws[wb + 4u * BKW], Ws[wb + 5u * BKW], Ws[wb + 6u * BKW], Ws[wb + 7u * BKW]); }
+      { let a = Xs[(tr + 0u) * BKW + kk]; c0a += dot4x4(a, b0); if (TN > 4u) { c0b += dot4x4(a, b1); } }
+      if (TM > 1u) { let a = Xs[(tr + 1u) * BKW + kk]; c1a += dot4x4(a, b0); if (TN > 4u) { c1b += dot4x4(a, b1); } }
+      if (TM > 2u) { let a = Xs[(tr + 2u) * BKW + kk]; c2a += dot4x4(a, b0); if (TN > 4u) { c2b += dot4x4(a, b1); } }
+      if (TM > 3u) { let a = Xs[(tr + 3u) * BKW + kk]; c3a += dot4x4(a, b0); if (TN > 4u) { c3b += dot4x4(a, b1); } }
+      if (TM > 4u) { let a = Xs[(tr + 4u) * BKW + kk]; c4a += dot4x4(a, b0); if (TN > 4u) { c4b += dot4x4(a, b1); } }
+      if (TM > 5u) { let a = Xs[(tr + 5u) * BKW + kk]; c5a += dot4x4(a, b0); if (TN > 4u) { c5b += dot4x4(a, b1); } }
+      if (TM > 6u) { let a = Xs[(tr + 6u) * BKW + kk]; c6a += dot4x4(a, b0); if (TN > 4u) { c6b += dot4x4(a, b1); } }
+      if (TM > 7u) { let a = Xs[(tr + 7u) * BKW + kk]; c7a += dot4x4(a, b0); if (TN > 4u) { c7b += dot4x4(a, b1); } }
     }
     if (!OUTPUT_ACC && ((k0 + BKW) % p.GW == 0u || k0 + BKW >= p.KW)) {   // last step of a group
-      for (var i = 0u; i < TM; i++) {
-        for (var j = 0u; j < TN; j++) {
-          accf[i * TN + j] += f32(acc[i * TN + j]) * Ss[tc + j];
-          acc[i * TN + j] = 0i;
-        }
-      }
+      let s0 = vec4(Ss[tc], Ss[tc + 1u], Ss[tc + 2u], Ss[tc + 3u]);
+      var s1 = vec4<f32>(0.0);
+      if (TN > 4u) { s1 = vec4(Ss[tc + 4u], Ss[tc + 5u], Ss[tc + 6u], Ss[tc + 7u]); }
+      { f0a += vec4<f32>(c0a) * s0; c0a = vec4<i32>(0); if (TN > 4u) { f0b += vec4<f32>(c0b) * s1; c0b = vec4<i32>(0); } }
+      if (TM > 1u) { f1a += vec4<f32>(c1a) * s0; c1a = vec4<i32>(0); if (TN > 4u) { f1b += vec4<f32>(c1b) * s1; c1b = vec4<i32>(0); } }
+      if (TM > 2u) { f2a += vec4<f32>(c2a) * s0; c2a = vec4<i32>(0); if (TN > 4u) { f2b += vec4<f32>(c2b) * s1; c2b = vec4<i32>(0); } }
+      if (TM > 3u) { f3a += vec4<f32>(c3a) * s0; c3a = vec4<i32>(0); if (TN > 4u) { f3b += vec4<f32>(c3b) * s1; c3b = vec4<i32>(0); } }
+      if (TM > 4u) { f4a += vec4<f32>(c4a) * s0; c4a = vec4<i32>(0); if (TN > 4u) { f4b += vec4<f32>(c4b) * s1; c4b = vec4<i32>(0); } }
+      if (TM > 5u) { f5a += vec4<f32>(c5a) * s0; c5a = vec4<i32>(0); if (TN > 4u) { f5b += vec4<f32>(c5b) * s1; c5b = vec4<i32>(0); } }
+      if (TM > 6u) { f6a += vec4<f32>(c6a) * s0; c6a = vec4<i32>(0); if (TN > 4u) { f6b += vec4<f32>(c6b) * s1; c6b = vec4<i32>(0); } }
+      if (TM > 7u) { f7a += vec4<f32>(c7a) * s0; c7a = vec4<i32>(0); if (TN > 4u) { f7b += vec4<f32>(c7b) * s1; c7b = vec4<i32>(0); } }
     }
     workgroupBarrier();
   }
 
   var stored = 0u;
-  for (var i = 0u; i < TM; i++) {
-    let r = row0 + tr + i;
-    for (var j = 0u; j < TN; j++) {
-      let c = col0 + tc + j;
-      if (r < p.M && c < p.N) {
-        if (OUTPUT_ACC) {
-          Y[r * p.N + c] = bitcast<u32>(acc[i * TN + j]);
-        } else {
-          Y[r * p.N + c] = bitcast<u32>(accf[i * TN + j] * Rs[tr + i]);
-        }
-        stored += 4u;
-      }
-    }
-  }
+  { stored += storeRow(row0 + tr + 0u, col0 + tc, c0a, c0b, f0a * Rs[tr + 0u], f0b * Rs[tr + 0u]); }
+  if (TM > 1u) { stored += storeRow(row0 + tr + 1u, col0 + tc, c1a, c1b, f1a * Rs[tr + 1u], f1b * Rs[tr + 1u]); }
+  if (TM > 2u) { stored += storeRow(row0 + tr + 2u, col0 + tc, c2a, c2b, f2a * Rs[tr + 2u], f2b * Rs[tr + 2u]); }
+  if (TM > 3u) { stored += storeRow(row0 + tr + 3u, col0 + tc, c3a, c3b, f3a * Rs[tr + 3u], f3b * Rs[tr + 3u]); }
+  if (TM > 4u) { stored += storeRow(row0 + tr + 4u, col0 + tc, c4a, c4b, f4a * Rs[tr + 4u], f4b * Rs[tr + 4u]); }
+  if (TM > 5u) { stored += storeRow(row0 + tr + 5u, col0 + tc, c5a, c5b, f5a * Rs[tr + 5u], f5b * Rs[tr + 5u]); }
+  if (TM > 6u) { stored += storeRow(row0 + tr + 6u, col0 + tc, c6a, c6b, f6a * Rs[tr + 6u], f6b * Rs[tr + 6u]); }
+  if (TM > 7u) { stored += storeRow(row0 + tr + 7u, col0 + tc, c7a, c7b, f7a * Rs[tr + 7u], f7b * Rs[tr + 7u]); }
 
   if (INSTRUMENT) {
     atomicAdd(&stats[base + 0u], loaded);
