@@ -16,6 +16,9 @@ import './gpu-status.ts';
 
 const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(digits)) : '–');
 const ms = (x: number) => `${fmt(x)} ms`;
+/** A duration in the unit that reads best: s, ms, µs or ns (chip predictions span nine decades). */
+const duration = (seconds: number) =>
+  !Number.isFinite(seconds) ? '–' : seconds >= 1 ? `${fmt(seconds)} s` : seconds >= 1e-3 ? `${fmt(seconds * 1e3)} ms` : seconds >= 1e-6 ? `${fmt(seconds * 1e6)} µs` : `${fmt(seconds * 1e9)} ns`;
 const isTileParam = (p: ParamDoc) => /tile|workgroup|register|block/i.test(p.doc);
 
 @customElement('jp-bench-panel')
@@ -196,7 +199,7 @@ export class BenchPanel extends LitElement {
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [
           { ...axis, label: 'time per run (ms)', labelSize: 18 },
-          { ...axis, label: 'fraction of samples ≤ x', labelSize: 18, size: 50 },
+          { ...axis, label: 'share of samples ≤ x', labelSize: 22, size: 44, labelGap: 4 },
         ],
         series: [{ label: 'ms' }, { label: 'cumulative', stroke: c1, width: 2, points: { show: true, size: 5, fill: c1 } }],
         legend: { show: false },
@@ -325,7 +328,7 @@ export class BenchPanel extends LitElement {
         : p.status !== 'ok' || !p.result
           ? html`<p class="muted">${p.message}</p>`
           : html`<div class="stats">
-                <div class="stat"><span>Predicted time</span><b>${ms(p.result.timeS * 1e3)}</b></div>
+                <div class="stat"><span>Predicted time</span><b>${duration(p.result.timeS)}</b></div>
                 <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.utilization * 100)} %</b></div>
                 <div class="stat"><span>Bound</span><b>${p.result.bound}</b></div>
                 <div class="stat"><span>Energy</span><b>${fmt(p.result.energyJ * 1e6)} µJ</b></div>
