@@ -35,8 +35,8 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'BM', doc: 'rows of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BN', doc: 'columns of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BKW', doc: 'K step in packed words (4·BKW int8 values) held in workgroup memory (1 to 32)', default: 8, allowed: [1, 32] },
-  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
-  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
+  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
 ];
 
 interface Int8Params {

@@ -24,8 +24,8 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'BM', doc: 'tiled: rows of C per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BN', doc: 'tiled: columns of C per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BK', doc: 'tiled: K step held in workgroup memory (4 to 64)', default: 16, allowed: [4, 64] },
-  { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
-  { name: 'TN', doc: 'tiled: columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
+  { name: 'TN', doc: 'tiled: columns of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
 ];
 
 const pow2 = (v: number) => (v & (v - 1)) === 0;

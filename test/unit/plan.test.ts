@@ -21,7 +21,7 @@ describe('matmul plans', () => {
       const plan = matmul.plan(matmul.validate(s), 'tiled');
       const pass = plan.passes[0];
       expect(pass.grid).toEqual([ceil(s.N, 64), ceil(s.M, 64), 1]);
-      expect(pass.workgroupSize).toEqual([16, 16, 1]);
+      expect(pass.workgroupSize).toEqual([8, 8, 1]);   // default tiles: 64x64 blocks, 8x8 register tiles
       checkPartition(pass);
       const t = planTotals(plan);
       // Each row-block of A is read once per column-block of C, and vice versa.
