@@ -47,8 +47,8 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'BM', doc: 'tokens per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BN', doc: 'columns of [q | k | v] per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BK', doc: 'D step held in workgroup memory (4 to 64)', default: 16, allowed: [4, 64] },
-  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
-  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TM', doc: 'rows of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
+  { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
 ];
 
 /** The problem's dimensions, derived once. */
