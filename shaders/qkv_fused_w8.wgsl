@@ -14,9 +14,9 @@
 // Global traffic per tile: 4·BM·D + 4·BN·ceil(D/4) + 4·BN (scales) + 4·BN (bias) bytes, vs the f32
 // kernel's 4·BN·D for weights: weight bytes / 4.
 // Measured: SwiftShader (2 shared CPU cores), 2026-11-22, M=64 D=512 Hq=8 Hkv=2 dh=64, this version
-// (unrolled register tile, 8x8 default) vs the previous one (array register tile, 4x4), side by side:
-// Node/Dawn GPU timestamps 181 → 33-36 ms; Chromium 156 wall 132 → 16.7 ms (f32 fused 19.1, unfused
-// 21.4 ms). Same shader at the old 4x4 default: Node 57.3, Chromium 31.3 ms.
+// (unrolled register tile, 8x8 default, vec4 epilogue) vs the previous one (array register tile, 4x4),
+// side by side: Node/Dawn GPU timestamps 181 → 32 ms (median of 6 runs, 31-34; f32 fused 33, unfused
+// 32); Chromium 156 wall 132 → 18.0 ms (f32 fused 18.2, unfused 19.2).
 
 override BM: u32 = 64;
 override BN: u32 = 64;
@@ -59,9 +59,42 @@ fn scatter(r: u32, c: u32, v: f32) {
   }
 }
 
+// Four columns c .. c+3 with c a multiple of 4: dh, Nq and Nkv are multiples of 4, so they lie in
+// one tensor and one head, at consecutive lanes; one index computation serves all four.
+fn scatter4(r: u32, c: u32, v: vec4<f32>) {
+  if (c < p.Nq) {
+    let i = ((c / p.dh) * p.M + r) * p.dh + c % p.dh;
+    Q[i] = v.x; Q[i + 1u] = v.y; Q[i + 2u] = v.z; Q[i + 3u] = v.w;
+  } else if (c < p.Nq + p.Nkv) {
+    let ck = c - p.Nq;
+    let i = ((ck / p.dh) * p.M + r) * p.dh + ck % p.dh;
+    K[i] = v.x; K[i + 1u] = v.y; K[i + 2u] = v.z; K[i + 3u] = v.w;
+  } else {
+    let cv = c - p.Nq - p.Nkv;
+    let i = ((cv / p.dh) * p.M + r) * p.dh + cv % p.dh;
+    V[i] = v.x; V[i + 1u] = v.y; V[i + 2u] = v.z; V[i + 3u] = v.w;
+  }
+}
+
+// Columns tc + t .. tc + t + 3 of one register-tile row (t = 0 or 4, TN ≥ 4) times the column scales
+// (+ bias), scattered when inside the matrix (N is a multiple of 4: all four or none). Returns the bytes stored.
+fn storeQuad(r: u32, col0: u32, t: u32, v: vec4<f32>) -> u32 {
+  let c = col0 + t;
+  if (r >= p.M || c >= p.N) { return 0u; }
+  var y = v * vec4(Ss[t], Ss[t + 1u], Ss[t + 2u], Ss[t + 3u]);
+  if (HAS_BIAS) { y += vec4(Bs[t], Bs[t + 1u], Bs[t + 2u], Bs[t + 3u]); }
+  scatter4(r, c, y);
+  return 16u;
+}
+
 // Epilogue of one register-tile row: the first TN values of (v0, v1) times the column scales (+ bias) for
 // token r, columns col0 + tc .. of [q | k | v], inside the matrix, scattered head-major. Returns the bytes stored.
 fn storeRow(r: u32, col0: u32, tc: u32, v0: vec4<f32>, v1: vec4<f32>) -> u32 {
+  if (TN >= 4u) {   // col0 + tc is a multiple of 4
+    var n = storeQuad(r, col0, tc, v0);
+    if (TN > 4u) { n += storeQuad(r, col0, tc + 4u, v1); }
+    return n;
+  }
   var n = 0u;
   for (var j = 0u; j < TN; j++) {
     let c = col0 + tc + j;
