@@ -35,12 +35,29 @@ describe('qkv matches the CPU reference (f64 accumulation)', () => {
       });
     }
   }
-  it('default tiles (64x64, BK 16, 4x4 register tile), dh = 128', async () => {
+  it('default tiles (64x64, BK 16, 8x8 register tile), dh = 128', async () => {
     for (const variant of variants) {
       const plan = qkv.plan(qkv.validate({ M: 33, D: 17, Hq: 4, Hkv: 1, dh: 128, bias: true }), variant);
       await expectMatchesReference(qkv, plan);
     }
   });
+  // The fused kernels unroll the register tile by hand (named vec4 rows, up to 8x8): every
+  // register-tile shape must match the reference and the plan's traffic, not just the defaults.
+  const registerTiles = [
+    { BM: 16, BN: 16, BK: 4, TM: 1, TN: 1, note: '1x1: scalar path, per-column epilogue' },
+    { BM: 64, BN: 16, BK: 8, TM: 8, TN: 2, note: '8x2: TN < 4, per-column epilogue' },
+    { BM: 16, BN: 64, BK: 8, TM: 2, TN: 8, note: '2x8: two vec4 column groups' },
+    { BM: 32, BN: 32, BK: 4, TM: 4, TN: 4, note: '4x4 with BK 4' },
+  ];
+  for (const { note, ...tiles } of registerTiles) {
+    it(`register tile ${note}`, async () => {
+      for (const variant of ['fused', 'fused-w8'] as const) {
+        const plan = qkv.plan(qkv.validate({ M: 37, D: 21, Hq: 4, Hkv: 2, dh: 12, bias: true, ...tiles }), variant);
+        await expectMatchesReference(qkv, plan);
+        await expectTrafficMatchesPlan(qkv, plan);
+      }
+    });
+  }
 });
 
 describe('fused and unfused give the same head-major Q, K, V from the same logical W', () => {
