@@ -182,6 +182,21 @@ function buffersOf(x: unknown, out = new Set<ArrayBuffer>(), depth = 0): ArrayBu
   return [...out];
 }
 
+/** Loads the chip model, resolves the chip choice and runs `run`; errors become outcomes, never throws. */
+async function withChip<T>(chip: ChipChoice, run: (m: ChipModule, cfg: ChipConfig) => T): Promise<SimOutcome<T>> {
+  let m: ChipModule;
+  try {
+    m = await chipModule();
+  } catch (e) {
+    return { status: 'unavailable', message: errorText(e) };
+  }
+  try {
+    return { status: 'ok', result: run(m, await resolveChip(chip)) };
+  } catch (e) {
+    return { status: 'invalid', message: errorText(e) };
+  }
+}
+
 export type SimOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid'; message: string } | { status: 'unavailable'; message: string };
 
 // ---- the facade ---------------------------------------------------------------------------------
@@ -400,37 +415,13 @@ export const api = {
     dataflow: Dataflow = 'output-stationary',
     opts: { maxTraceEvents?: number } = {},
   ): Promise<SimOutcome<SimResult>> {
-    let m: ChipModule;
-    try {
-      m = await chipModule();
-    } catch (e) {
-      return { status: 'unavailable', message: errorText(e) };
-    }
-    try {
-      const cfg = await resolveChip(chip);
-      const { plan } = buildPlan(kernel, variant, params);
-      const result = m.simulatePlan(cfg, plan, { dataflow, ...opts });
-      return transfer({ status: 'ok', result }, buffersOf(result));
-    } catch (e) {
-      return { status: 'invalid', message: errorText(e) };
-    }
+    const out = await withChip(chip, (m, cfg) => m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts }));
+    return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */
   async simulateModel(chip: ChipChoice, model: string | object, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): Promise<SimOutcome<ModelSimResult>> {
-    let m: ChipModule;
-    try {
-      m = await chipModule();
-    } catch (e) {
-      return { status: 'unavailable', message: errorText(e) };
-    }
-    try {
-      const cfg = await resolveChip(chip);
-      const result = m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts);
-      return { status: 'ok', result };
-    } catch (e) {
-      return { status: 'invalid', message: errorText(e) };
-    }
+    return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
 };
 
