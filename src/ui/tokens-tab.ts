@@ -6,7 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
-import type { Bound, ChipPreset, ModelSimResult } from '../chip/types.ts';
+import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
 import type { ModelState, StateChangeDetail } from '../share/state.ts';
 import { bestRow, fmtNum, opOrder, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
 import { fmtJoules } from './chip-tab.ts';

@@ -14,7 +14,8 @@ import { timePlan } from '../gpu/timing.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
-import type { ChipConfig, ChipPreset, Dataflow, ModelSimResult, Phase, SimResult } from '../chip/types.ts';
+import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
+import type { ModelSimResult, Phase } from '../models/types.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
