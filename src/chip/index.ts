@@ -3,6 +3,8 @@
 export * from './types.ts';
 export { CHIP_PRESETS, chipPreset } from './presets.ts';
 export { validateChipConfig, ChipConfigError, MIN_SRAM_BYTES, IDEAL_RUNTIME, DEFAULT_COLLECTIVE, FUSIONS, COLLECTIVES } from './config.ts';
-export { simulatePlan, energyOf, foldOverheadCycles, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
+export { simulatePlan, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
+export { energyOf, emptyCounts, addCounts } from './energy.ts';
+export { foldOverheadCycles } from './systolic.ts';
 export { buildMesh, routeXY, hopCount, linkTarget, type Mesh } from './mesh.ts';
-export { simulatePlanEvents, estimateTransfers, EVENT_BUDGET_TRANSFERS, type EventSimResult } from './events.ts';
+export { estimateTransfers, EVENT_BUDGET_TRANSFERS } from './events.ts';

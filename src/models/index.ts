@@ -14,7 +14,8 @@
 //   time) instead of fill + steady + drain (when every op's buffers fit SRAM together, checked);
 // - all-reduces by the fabric's collective algorithm with per-step latency and a launch.
 
-import { energyOf, emptyCounts, addCounts, simulatePlan } from '../chip/sim.ts';
+import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
+import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
 import { findKernel, gemmOp, gemmTiles, keepOnChip, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
 import { layerParams, type ModelConfig } from './presets.ts';
