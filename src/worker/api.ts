@@ -6,11 +6,10 @@
 
 import { expose, transfer } from 'comlink';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, outputSpecs, type ParamDoc } from '../kernels/kernel.ts';
-import { compareArrays } from '../kernels/compare.ts';
+import { KernelInputError, type ParamDoc } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
-import { preparePlan, ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
-import { timePlan } from '../gpu/timing.ts';
+import { ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
+import { checkPlan, type CheckPhase } from '../gpu/check.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
@@ -297,36 +296,27 @@ export const api = {
     const def = kernelByName(req.kernel);
     const shaders = new Set(plan.passes.map((p) => p.shader));
     const overrides = Object.fromEntries(Object.entries(req.wgsl ?? {}).filter(([k]) => shaders.has(k)));
-    let prepared: Awaited<ReturnType<typeof preparePlan>> | null = null;
+    const samples = Math.max(3, Math.min(100, req.samples ?? 20));
+    const phaseText: Record<CheckPhase, string> = { compiling: 'compiling', checking: 'checking against the CPU reference', timing: 'timing' };
     try {
-      await onProgress?.(0, 1, 'compiling');
-      const inputs = def.makeInputs(plan, req.seed ?? 1);
-      prepared = await preparePlan(ctx, plan, inputs, { shaderOverrides: overrides });
-      check();
-      await onProgress?.(0, 1, 'checking against the CPU reference');
-      await prepared.run();
-      const outputs = await prepared.readOutputs();
-      const ref = def.reference(plan, inputs);
-      let ok = true;
-      let maxAbsErr = 0;
-      const lines: string[] = [];
-      for (const t of outputSpecs(plan)) {
-        if (!(t.name in ref)) continue;
-        const c = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
-        ok &&= c.ok;
-        maxAbsErr = Math.max(maxAbsErr, c.maxAbsErr);
-        lines.push(c.summary);
-      }
-      check();
-      const samples = Math.max(3, Math.min(100, req.samples ?? 20));
-      const timing = await timePlan(ctx, prepared, {
-        samples,
-        warmup: 1,
-        onProgress: (done, total) => {
-          check();
-          void onProgress?.(done, total, 'timing');
+      const checked = await checkPlan(ctx, def, plan, {
+        seed: req.seed ?? 1,
+        shaderOverrides: overrides,
+        onPhase: async (phase) => {
+          if (phase !== 'compiling') check();
+          await onProgress?.(0, 1, phaseText[phase]);
+        },
+        timing: {
+          samples,
+          warmup: 1,
+          onProgress: (done, total) => {
+            check();
+            void onProgress?.(done, total, 'timing');
+          },
         },
       });
+      const timing = checked.timing!;
+      const { ok, maxAbsErr, lines } = checked;
       const seconds = timing.medianMs / 1e3;
       const dtype = plan.tensors.find((t) => t.role === 'output')?.dtype ?? 'f32';
       return {
@@ -360,8 +350,6 @@ export const api = {
       if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
       if (e instanceof GpuUnavailableError) return { status: 'no-gpu', message: e.message };
       return { status: 'error', message: lostInfo ?? errorText(e) };
-    } finally {
-      prepared?.destroy();
     }
   },
 
