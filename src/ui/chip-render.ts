@@ -10,6 +10,7 @@
 // Links: horizontal mesh links, then vertical, then one link per HBM port (port <-> its edge tile).
 
 import { EVENT_KIND, type Edge, type Trace } from '../chip/types.ts';
+import { formatBytes } from './format.ts';
 
 export const EVENT_COMPUTE = 0;
 export const EVENT_HBM_READ = 1;
@@ -422,13 +423,7 @@ export interface TipLine {
   value: string;
 }
 
-export function formatBytes(b: number): string {
-  if (!Number.isFinite(b)) return '–';
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (Math.abs(b) >= 1000 && i < u.length - 1) { b /= 1000; i++; }
-  return `${b.toFixed(b >= 100 || i === 0 ? 0 : 1)} ${u[i]}`;
-}
+export { formatBytes };
 
 /** The numbers shown when hovering a tile, link or HBM stack at the frame's time. */
 export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { title: string; lines: TipLine[] } | null {

@@ -13,6 +13,8 @@ import { checkPlan, type CheckPhase } from '../gpu/check.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
+import { modelInputLimits } from './model-limits.ts';
+import type { ModelInputLimits } from '../share/model-limits.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, Phase } from '../models/types.ts';
 
@@ -31,7 +33,17 @@ export interface KernelInfo {
 export type Params = Record<string, number | boolean | string>;
 
 export type CheckResult =
-  | { status: 'ok'; params: Params; shaders: string[]; flops: number; ioBytes: number; tiles: number }
+  | {
+      status: 'ok';
+      params: Params;
+      shaders: string[];
+      flops: number;
+      ioBytes: number;
+      tiles: number;
+      /** Device features and WGSL language features the plan needs (e.g. shader-f16). */
+      requiredFeatures: string[];
+      requiredLanguageFeatures: string[];
+    }
   | { status: 'invalid'; message: string };
 
 export interface BenchRequest {
@@ -212,7 +224,16 @@ export const api = {
     try {
       const { plan, params } = buildPlan(kernel, variant, raw);
       const tiles = plan.passes.reduce((n, p) => n + p.grid[0] * p.grid[1] * p.grid[2], 0);
-      return { status: 'ok', params, shaders: [...new Set(plan.passes.map((p) => p.shader))], flops: plan.flops, ioBytes: plan.ioBytes, tiles };
+      return {
+        status: 'ok',
+        params,
+        shaders: [...new Set(plan.passes.map((p) => p.shader))],
+        flops: plan.flops,
+        ioBytes: plan.ioBytes,
+        tiles,
+        requiredFeatures: [...plan.requiredFeatures],
+        requiredLanguageFeatures: [...plan.requiredLanguageFeatures],
+      };
     } catch (e) {
       return { status: 'invalid', message: errorText(e) };
     }
@@ -406,6 +427,11 @@ export const api = {
   ): Promise<SimOutcome<SimResult>> {
     const out = await withChip(chip, (m, cfg) => m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts }));
     return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
+  },
+
+  /** The tokens / context / batch / chips the model simulation accepts (from the kernels' ranges). */
+  modelLimits(): ModelInputLimits {
+    return modelInputLimits();
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */

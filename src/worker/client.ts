@@ -22,6 +22,7 @@ const METHODS = {
   listModels: 1,
   simulatePlan: 1,
   simulateModel: 1,
+  modelLimits: 1,
 } satisfies Record<keyof Api, 1>;
 
 let remote: ApiRemote | null = null;
