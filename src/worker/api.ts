@@ -15,6 +15,9 @@ import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
 import { modelInputLimits } from './model-limits.ts';
 import type { ModelInputLimits } from '../share/model-limits.ts';
+import { chipViewTrace, measuredViewTrace } from './chip-view.ts';
+import type { RenderTrace } from './view-trace.ts';
+import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, Phase } from '../models/types.ts';
 
@@ -152,6 +155,7 @@ interface ChipModule {
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
   simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number }): SimResult;
+  buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
   simulateModel(chip: ChipConfig, model: unknown, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): ModelSimResult;
@@ -378,7 +382,7 @@ export const api = {
    * One instrumented run: per-workgroup bytes and start/finish order beside the plan's prediction
    * (the chip tab's "measured vs predicted"). Typed arrays are transferred, not copied.
    */
-  async runInstrumented(kernel: string, variant: string, params: Record<string, unknown>): Promise<{ status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string }> {
+  async runInstrumented(kernel: string, variant: string, params: Record<string, unknown>): Promise<{ status: 'ok'; run: InstrumentedRun; view: RenderTrace } | { status: 'no-gpu' | 'invalid' | 'error'; message: string }> {
     const missing = webgpuMissingReason();
     if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
     let ctx: GpuContext;
@@ -389,7 +393,9 @@ export const api = {
     }
     try {
       const run = await runInstrumented(ctx, kernel, variant, params);
-      return transfer({ status: 'ok' as const, run }, buffersOf(run.passes));
+      const first = run.passes[0];
+      const view = measuredViewTrace(first, first.grid);
+      return transfer({ status: 'ok' as const, run, view }, [...buffersOf(run.passes), ...buffersOf(view)]);
     } catch (e) {
       if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
       return { status: 'error', message: lostInfo ?? errorText(e) };
@@ -432,6 +438,25 @@ export const api = {
   /** The tokens / context / batch / chips the model simulation accepts (from the kernels' ranges). */
   modelLimits(): ModelInputLimits {
     return modelInputLimits();
+  },
+
+  /**
+   * simulatePlan plus the animation's trace for the chip views: every transfer routed once, here,
+   * on the chip's own mesh (chip/mesh.ts), so the picture carries the same link bytes as the model.
+   */
+  async simulateChipView(
+    chip: ChipChoice,
+    kernel: string,
+    variant: string,
+    params: Record<string, unknown>,
+    dataflow: Dataflow = 'output-stationary',
+    opts: { maxTraceEvents?: number } = {},
+  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace }>> {
+    const out = await withChip(chip, (m, cfg) => {
+      const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });
+      return { sim, view: chipViewTrace(sim.trace, m.buildMesh(cfg)) };
+    });
+    return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */
