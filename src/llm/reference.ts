@@ -4,6 +4,9 @@
 
 import type { ModelConfig } from './config.ts';
 import { ropeTable } from './config.ts';
+import { layerNormRef, rmsNormRef } from '../kernels/norm.ts';
+import { ropeRef } from '../kernels/rope.ts';
+import { geluRef, siluRef } from '../kernels/elementwise.ts';
 import { linearF32, type Linear, type ModelWeights } from './weights.ts';
 
 /** y[m, n] = Σ_k x[m, k] · W[n, k] (+ b[n]); W [N, K] row-major. */
@@ -18,48 +21,6 @@ export function linearRef(x: Float32Array, M: number, W: Float32Array, N: number
     }
   return y;
 }
-
-/** RMSNorm per row: x · w / sqrt(mean(x²) + eps). */
-export function rmsNormRef(x: Float32Array, M: number, D: number, w: Float32Array, eps: number): Float32Array {
-  const y = new Float32Array(M * D);
-  for (let m = 0; m < M; m++) {
-    let ss = 0;
-    for (let d = 0; d < D; d++) ss += x[m * D + d] ** 2;
-    const r = 1 / Math.sqrt(ss / D + eps);
-    for (let d = 0; d < D; d++) y[m * D + d] = x[m * D + d] * r * w[d];
-  }
-  return y;
-}
-
-/** LayerNorm per row: (x − mean) / sqrt(var + eps) · w + b. */
-export function layerNormRef(x: Float32Array, M: number, D: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
-  const y = new Float32Array(M * D);
-  for (let m = 0; m < M; m++) {
-    let mean = 0;
-    for (let d = 0; d < D; d++) mean += x[m * D + d];
-    mean /= D;
-    let v = 0;
-    for (let d = 0; d < D; d++) v += (x[m * D + d] - mean) ** 2;
-    const r = 1 / Math.sqrt(v / D + eps);
-    for (let d = 0; d < D; d++) y[m * D + d] = (x[m * D + d] - mean) * r * w[d] + b[d];
-  }
-  return y;
-}
-
-/** Rotate-half RoPE of one head vector v [dh] at table row `pos` ([pos, dh/2, (cos, sin)]). */
-export function ropeRef(v: Float32Array, off: number, dh: number, table: Float32Array, pos: number, out: Float32Array, outOff: number): void {
-  const half = dh / 2;
-  for (let i = 0; i < half; i++) {
-    const c = table[(pos * half + i) * 2], s = table[(pos * half + i) * 2 + 1];
-    const x1 = v[off + i], x2 = v[off + i + half];
-    out[outOff + i] = x1 * c - x2 * s;
-    out[outOff + i + half] = x2 * c + x1 * s;
-  }
-}
-
-export const siluRef = (x: number): number => x / (1 + Math.exp(-x));
-/** GPT-2's gelu_new (tanh approximation). */
-export const geluRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
 export class CpuModel {
   readonly kCache: Float32Array[];
