@@ -7,6 +7,7 @@ import { embed, gelu, residualAdd, siluMul } from '../../src/kernels/elementwise
 import { layernorm, rmsnorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
 import { sampleTopK } from '../../src/kernels/sample.ts';
+import { attentionDecode } from '../../src/kernels/attention.ts';
 import { expectMatchesReference, expectTrafficMatchesPlan } from './harness.ts';
 
 const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: string }> = [
@@ -23,6 +24,7 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: gelu, params: { M: 2, F: 130 }, note: 'ragged F, with bias' },
   { def: residualAdd, params: { M: 3, D: 70 }, note: 'Llama: no bias' },
   { def: residualAdd, params: { M: 2, D: 64, bias: true }, note: 'GPT-2: projection bias folded in' },
+  { def: attentionDecode, params: { L: 23, capacity: 40, Hq: 4, Hkv: 2, dh: 16, split: 8 }, note: 'decode over the first 23 keys of a 40-key cache (the decode loop allocates its cache once)' },
   { def: sampleTopK, params: { V: 300, k: 1, temperature: 0 }, note: 'greedy' },
   { def: sampleTopK, params: { V: 1000, k: 8, temperature: 0.7, u: 0.37 }, note: 'top-8 at T=0.7, ties in the logits' },
   { def: sampleTopK, params: { V: 77, k: 64, temperature: 1.5, u: 0.9 }, note: 'the largest k, V not a multiple of the workgroup' },
@@ -31,7 +33,7 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
 describe('transformer element-wise kernels match their CPU references', () => {
   for (const c of cases) {
     it(`${c.def.name} ${JSON.stringify(c.params)}: ${c.note}`, async () => {
-      await expectMatchesReference(c.def, c.def.plan(c.def.validate(c.params), 'default'), 3);
+      await expectMatchesReference(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 3);
     });
   }
 });
@@ -39,7 +41,7 @@ describe('transformer element-wise kernels match their CPU references', () => {
 describe('transformer element-wise kernels: instrumented traffic equals the plan', () => {
   for (const c of cases) {
     it(`${c.def.name} ${JSON.stringify(c.params)}`, async () => {
-      await expectTrafficMatchesPlan(c.def, c.def.plan(c.def.validate(c.params), 'default'), 4);
+      await expectTrafficMatchesPlan(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 4);
     });
   }
 });
