@@ -162,8 +162,9 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
     if (!Number.isInteger(tp) || m.heads % tp !== 0) {
       throw new ModelInputError(
-        `chips ${opts.chips}${stages > 1 ? ` over ${stages} stages` : ''} must be a tensor-parallel degree that divides the ${m.heads} attention heads of ${m.id}` +
-          ` (times the stages); allowed tensor-parallel degrees: ${allowed.join(', ')}`,
+        stages > 1
+          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.heads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
+          : `chips ${opts.chips} must divide the ${m.heads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
@@ -416,7 +417,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   if (!pl.fits) notes.push(...pl.messages);
   notes.push(...fusionMessages);
   return {
-    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips,
+    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips, parallel: { tensor: P, stages: S },
     precision: precisionLabel(f), formats: f, timeS, cycles: timeS * chip.clockHz,
     perTokenMs: o.phase === 'prefill' ? (timeS / tokensOut) * 1e3 : timeS * 1e3,
     tokensPerS, joulesPerToken: energy.total / tokensOut, tokensPerSPerW: powerW > 0 ? tokensPerS / powerW : 0, powerW,
