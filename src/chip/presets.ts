@@ -168,7 +168,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       runtime: {
         hbmEfficiency: { streaming: 0.8, tiled: 0.7 }, // GDDR6 (assumed, below HBM: more row switches per byte)
         memoryLatencyS: 1e-6, // GDDR6 access + NoC to the DRAM cores (assumed)
-        kernelLaunchS: 10e-6, // host dispatch of each op's program, trace mode [TT] (calibrated on the n150 decode row of bench/validate-chip.json)
+        kernelLaunchS: 36e-6, // host dispatch of each op's program [TT]; calibrated on the n150 decode row of bench/validate-chip.json (one modelled op stands for tt-transformers' 2-3 ops: reshards, typecasts)
         layerFixedS: 0,
         fusion: 'activations', // decode activations stay L1-sharded between ops [TT]
       },
@@ -238,8 +238,8 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6 } },
       runtime: {
         hbmEfficiency: { streaming: 0.9, tiled: 0.8 }, // [HBM-H100]
-        memoryLatencyS: 1e-6, // DRAM latency ~0.5 µs plus thread-block ramp and tail per kernel (assumed)
-        kernelLaunchS: 2.5e-6, // per kernel under a CUDA graph [LAUNCH] (calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json)
+        memoryLatencyS: 6.8e-6, // per-kernel ramp + tail: DRAM latency ~0.5 µs, thread blocks filling and draining; calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json (a 25 MB fp8 GEMV then reaches ~55% of peak)
+        kernelLaunchS: 2.5e-6, // between dependent kernels under a CUDA graph [LAUNCH] (assumed, below the 4-6 µs eager launch + sync)
         layerFixedS: 0,
         fusion: 'elementwise', // TensorRT-LLM fused epilogues [LAUNCH]
       },

@@ -83,7 +83,7 @@ export interface CollectiveConfig {
 export type Fusion =
   /** Every op is a kernel; activations go to HBM and back between kernels. */
   | 'none'
-  /** GPU-style epilogue fusion: element-wise ops (norms, RoPE, SiLU·mul, residuals) run inside the neighbouring kernels (no launch of their own); activations still go through HBM. */
+  /** GPU-style epilogue fusion: element-wise ops (RoPE, SiLU·mul, residual adds) run inside the neighbouring kernels (no launch of their own); norms stay kernels (their row reduction must finish first); activations still go through HBM. */
   | 'elementwise'
   /** Dataflow: activations stay in tile SRAM across ops when the layer's live activations fit (checked); element-wise ops fused. */
   | 'activations'

@@ -120,7 +120,7 @@ function main(argv: string[]): number {
     const claims = args.has('claims') ? checkClaims(chip, model, { ...mopts, chips: undefined, stages: undefined }) : undefined;
     if (json) {
       console.log(JSON.stringify({
-        chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, precision: r.precision, formats: r.formats,
+        chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, parallel: r.parallel, precision: r.precision, formats: r.formats,
         timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
         perTokenMs: r.perTokenMs, tokensPerS: r.tokensPerS, joulesPerToken: r.joulesPerToken, tokensPerSPerW: r.tokensPerSPerW, powerW: r.powerW,
         breakdown: r.breakdown, savedBytes: r.savedBytes, fusion: r.fusion,

@@ -8,7 +8,7 @@
 // - HBM at its achievable bandwidth for the op's access pattern (streaming GEMV / KV scans / element-wise
 //   vs tiled GEMM), plus the exposed memory latency per kernel (small transfers reach less bandwidth);
 // - a launch + synchronisation gap per kernel and a fixed cost per layer (GPU-like presets);
-// - fusion: 'elementwise' ops run inside neighbouring kernels; 'activations' keep activations in SRAM
+// - fusion: 'elementwise': RoPE, SiLU·mul, residual adds run inside neighbouring kernels; 'activations' keep activations in SRAM
 //   across ops (when the layer's live activations fit, checked op by op); 'pipeline' also runs the layer
 //   as a spatial pipeline, so each op costs its steady state (the largest of its compute, HBM and NoC
 //   time) instead of fill + steady + drain (when every op's buffers fit SRAM together, checked);
@@ -162,14 +162,16 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
     if (!Number.isInteger(tp) || m.heads % tp !== 0) {
       throw new ModelInputError(
-        `chips ${opts.chips}${stages > 1 ? ` over ${stages} stages` : ''} must be a tensor-parallel degree that divides the ${m.heads} attention heads of ${m.id}` +
-          ` (times the stages); allowed tensor-parallel degrees: ${allowed.join(', ')}`,
+        stages > 1
+          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.heads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
+          : `chips ${opts.chips} must divide the ${m.heads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
 }
 
-type LayerOp = OpPlan & { kind: 'elementwise' | 'gemm' | 'attention'; pattern: HbmPattern; actBytes: number };
+/** norm: a row reduction (its own kernel on a GPU: the reduction must finish before the next GEMM); elementwise: fits a neighbour's epilogue. */
+type LayerOp = OpPlan & { kind: 'norm' | 'elementwise' | 'gemm' | 'attention'; pattern: HbmPattern; actBytes: number };
 
 function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: number; context: number; batch: number; fusedQkv: boolean }, f: Required<PrecisionSpec>, P: number, notes: string[]): LayerOp[] {
   const nTiles = chip.grid.rows * chip.grid.cols;
@@ -179,9 +181,9 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: n
   const normOps = m.norm === 'rmsnorm' ? 4 : 7;
   const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
   const ops: LayerOp[] = [];
-  const ew = (op: OpPlan, rows: number, cols: number, inputs: number): LayerOp => ({ ...op, kind: 'elementwise', pattern: 'streaming', actBytes: (inputs + 1) * rows * cols * e });
+  const ew = (op: OpPlan, rows: number, cols: number, inputs: number, kind: 'norm' | 'elementwise' = 'elementwise'): LayerOp => ({ ...op, kind, pattern: 'streaming', actBytes: (inputs + 1) * rows * cols * e });
   const gemm = (op: OpPlan, K: number, N: number): LayerOp => ({ ...op, kind: 'gemm', pattern: gemmPattern, actBytes: M * (K + N) * e });
-  ops.push(ew(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), M, D, 1));
+  ops.push(ew(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), M, D, 1, 'norm'));
 
   const Nqkv = (Hq + 2 * Hkv) * dh;
   const qkvK = findKernel('qkv');
@@ -226,7 +228,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: n
     }
   }
   ops.push(gemm(gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D));
-  ops.push(ew(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), M, D, 2));
+  ops.push(ew(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), M, D, 2, 'norm'));
   if (m.mlp === 'swiglu') {
     ops.push(gemm(gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F));
     ops.push(ew(vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), M, F, 2));
@@ -285,7 +287,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const layer = layerOps(chip, m, o, f, P, notes);
   const Mh = o.batch; // logits for the last token of each sequence
   const head: LayerOp[] = [
-    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles), kind: 'elementwise', pattern: 'streaming', actBytes: 2 * Mh * m.dModel * 2 },
+    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles), kind: 'norm', pattern: 'streaming', actBytes: 2 * Mh * m.dModel * 2 },
     { ...gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, f.weights), kind: 'gemm', pattern: Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', actBytes: 0 },
   ];
   // the lm-head's logits leave the chip: they go to HBM whatever the fusion
@@ -415,7 +417,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   if (!pl.fits) notes.push(...pl.messages);
   notes.push(...fusionMessages);
   return {
-    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips,
+    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips, parallel: { tensor: P, stages: S },
     precision: precisionLabel(f), formats: f, timeS, cycles: timeS * chip.clockHz,
     perTokenMs: o.phase === 'prefill' ? (timeS / tokensOut) * 1e3 : timeS * 1e3,
     tokensPerS, joulesPerToken: energy.total / tokensOut, tokensPerSPerW: powerW > 0 ? tokensPerS / powerW : 0, powerW,

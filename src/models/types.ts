@@ -59,6 +59,8 @@ export interface ModelSimResult {
   context: number;
   batch: number;
   chips: number;
+  /** chips = tensor-parallel degree (a divisor of the heads) x pipeline stages (layers split). */
+  parallel: { tensor: number; stages: number };
   /** Short label, e.g. "bf16" or "w:bfp8/mlp:bfp4 kv:bfp8". */
   precision: string;
   formats: Required<PrecisionSpec>;

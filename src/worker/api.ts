@@ -19,7 +19,8 @@ import { chipViewTrace, measuredViewTrace } from './chip-view.ts';
 import type { RenderTrace } from './view-trace.ts';
 import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
-import type { ModelSimResult, Phase } from '../models/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
+import type { ModelSimOptions } from '../models/index.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -158,15 +159,17 @@ interface ChipModule {
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
-  simulateModel(chip: ChipConfig, model: unknown, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): ModelSimResult;
+  simulateModel(chip: ChipConfig, model: unknown, opts: ModelSimOptions): ModelSimResult;
 }
 
-const chipModules = import.meta.glob('../chip/index.ts') as Record<string, () => Promise<unknown>>;
+const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts']) as Record<string, () => Promise<unknown>>;
 
+/** The chip model and the models on top of it (src/models: presets, simulateModel), loaded together. */
 async function chipModule(): Promise<ChipModule> {
-  const load = chipModules['../chip/index.ts'];
-  if (!load) throw new Error('the chip model (src/chip/index.ts) is not part of this build yet');
-  return (await load()) as ChipModule;
+  const load = chipModules['../chip/index.ts'], loadModels = chipModules['../models/index.ts'];
+  if (!load || !loadModels) throw new Error('the chip model (src/chip/index.ts, src/models/index.ts) is not part of this build yet');
+  const [chip, models] = await Promise.all([load(), loadModels()]);
+  return { ...(chip as object), ...(models as object) } as ChipModule;
 }
 
 /** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
@@ -460,7 +463,8 @@ export const api = {
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */
-  async simulateModel(chip: ChipChoice, model: string | object, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): Promise<SimOutcome<ModelSimResult>> {
+  /** Bad inputs (a chip count that does not divide the heads, tokens x batch over the kernels' limit...) come back as 'invalid' with the model's one-line message. */
+  async simulateModel(chip: ChipChoice, model: string | object, opts: ModelSimOptions): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
 };
