@@ -353,14 +353,18 @@ export class BenchPanel extends LitElement {
           ${(this.kernelsTask.value ?? []).map((x) => html`<option value=${x.name} ?selected=${x.name === k.name}>${x.title}</option>`)}
         </select></div>
       <div class="field wide"><label for="variant">Variant</label>
-        <select id="variant" .value=${r.variant} aria-describedby="variant-why" @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
+        <select id="variant" .value=${r.variant} @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
           ${k.variants.map((v) => {
             const why = blockedWhy(v);
             // A blocked variant stays selectable only when it is the current one, so the dropdown never lies.
             return html`<option value=${v} ?selected=${v === r.variant} ?disabled=${why !== null && v !== r.variant}>${v}${v === k.baselineVariant ? ' (baseline)' : ''}${why ? ' (not on this GPU)' : ''}</option>`;
           })}
         </select></div>
-      <p class="desc" id="variant-why">${k.variants.map((v) => ({ v, why: blockedWhy(v) })).filter((x) => x.why).map((x) => `${x.v}: ${x.why}. `)}${k.description}</p>
+      ${k.variants
+        .map((v) => ({ v, why: blockedWhy(v) }))
+        .filter((x) => x.why)
+        .map((x) => html`<p class="muted" data-testid="variant-why">${x.v} is disabled: ${x.why}.</p>`)}
+      <p class="desc">${k.description}</p>
       ${shape.length ? html`<h3>Shape</h3>${shape.map((p) => this.renderParam(p, valueOf(p)))}` : nothing}
       ${tiles.length ? html`<h3>Tiling</h3>${tiles.map((p) => this.renderParam(p, valueOf(p)))}` : html`<p class="muted" id="no-tiles">${r.variant} has no tile parameters.</p>`}
       ${this.badInput ? html`<p class="error" role="alert" id="param-error">${this.badInput.message}</p>` : check?.status === 'invalid' ? html`<p class="error" role="alert" id="param-error">${check.message}</p>` : nothing}

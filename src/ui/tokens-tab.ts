@@ -77,7 +77,8 @@ export class JpTokensTab extends LitElement {
     .card { margin-bottom: var(--jp-gap); }
     .field-error { color: var(--jp-error); font-size: 0.8rem; max-width: 260px; white-space: normal; }
     #input-problems { margin: 0 0 var(--jp-gap); }
-    td.nofit { color: var(--jp-muted); text-align: left; white-space: normal; }
+    td.nofit { color: var(--jp-muted); text-align: left; white-space: normal; min-width: 14em; }
+    tbody th { min-width: 8em; }
     td.nofit b { color: var(--jp-error); }
     form { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: end; }
     label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
@@ -191,11 +192,9 @@ export class JpTokensTab extends LitElement {
             ${rows.map(
               (row, i) => html`<tr data-preset=${row.id}>
                 <th scope="row" style="font-weight:600;text-align:left">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif" title="Hypothetical: built from public facts of the class plus our assumptions, not a datasheet">what-if</span>` : nothing}
-                  ${row.result && !row.result.placement.fits
-                    ? html`<div class="warn" title=${row.result.placement.messages.join(' ')}>does not fit on ${this.state!.chips} chip${this.state!.chips > 1 ? 's' : ''}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1') ?? ''}</div>`
-                    : nothing}</th>
+</th>
                 ${row.result && !row.result.placement.fits
-                  ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit"><b>Does not fit</b> on ${plural(this.state!.chips, 'chip')}: no speed or energy for a configuration that cannot hold its weights and KV cache. Try more chips.</td>`
+                  ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(this.state!.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; try more chips.</td>`
                   : row.result
                     ? html`${cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)}
                         <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>`
