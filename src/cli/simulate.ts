@@ -5,14 +5,13 @@
 
 import { readFileSync } from 'node:fs';
 import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, MODEL_PRESETS, modelPreset, simulateModel } from '../chip/index.ts';
-import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
 const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'precision', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
-const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary'];
 const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B] [--precision bf16|int8] [--unfused]
                                    | --kernel NAME --shape K1=V1,K2=V2 [--variant V])
                                    [--dataflow ${DATAFLOWS.join('|')}] [--chips N] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]
@@ -62,9 +61,15 @@ function chipFrom(args: Map<string, string>): ChipConfig {
     if (!CHIP_PRESETS.some((c) => c.id === id)) throw new UsageError(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
     raw = structuredClone(chipPreset(id).config);
   }
-  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number } } };
+  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number }; macsPerCycle?: Record<string, number> } };
   if (args.has('grid')) { const [rows, cols] = dims(args.get('grid')!, 'grid'); r.grid = { rows, cols }; }
-  if (args.has('array') && r.tile) { const [rows, cols] = dims(args.get('array')!, 'array'); r.tile.macArray = { rows, cols }; }
+  if (args.has('array') && r.tile) {
+    const [rows, cols] = dims(args.get('array')!, 'array');
+    // the array sets the MAC rate: MACs per PE per cycle stay, so the peak scales with rows x cols
+    const old = r.tile.macArray, mpc = r.tile.macsPerCycle;
+    if (old && mpc && old.rows > 0 && old.cols > 0) for (const d of Object.keys(mpc)) mpc[d] = (mpc[d] * rows * cols) / (old.rows * old.cols);
+    r.tile.macArray = { rows, cols };
+  }
   try { return validateChipConfig(raw); } catch (e) { throw new UsageError((e as Error).message); }
 }
 
