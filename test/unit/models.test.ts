@@ -1,6 +1,7 @@
 // Whole-model estimates: lower bounds from bytes, tensor-parallel traffic, placement, consistency.
 import { describe, expect, it } from 'vitest';
-import { CHIP_PRESETS, chipPreset, MODEL_PRESETS, modelPreset, simulateModel } from '../../src/chip/index.ts';
+import { CHIP_PRESETS, chipPreset } from '../../src/chip/index.ts';
+import { MODEL_PRESETS, modelPreset, simulateModel } from '../../src/models/index.ts';
 
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
