@@ -247,7 +247,7 @@ export class JpTokensTab extends LitElement {
       ${this.renderControls(s)}
       ${this.renderTable(rows)}
       ${this.renderBars(rows)}
-      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}</p>` : nothing}`;
+      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}${hyp.caveat ? html` <strong>Public claims:</strong> ${hyp.caveat}` : nothing}</p>` : nothing}`;
   }
 }
 
