@@ -1,4 +1,4 @@
-// The simulate CLI contract (shared/DESIGN.md): JSON fields, readable output, exit 2 on bad input.
+// The simulate CLI contract (docs/ARCHITECTURE.md): JSON fields, readable output, exit 2 on bad input.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 
