@@ -2,7 +2,7 @@
 // at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
 import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab } from './h5a-helpers.mjs';
 
-const q = (page, sel) => page.locator(`jp-compare ${sel}`);
+const q = (page, sel, opts) => page.locator(`jp-compare ${sel}`, opts);
 const num = (s) => Number(s.replace(/[^\d.]/g, ''));
 /** "12.3 ms" / "456 µs" -> ms */
 const toMs = (s) => {
