@@ -37,7 +37,7 @@ describe('paramUsedBy', () => {
     { kernel: 'matmul', variant: 'tiled', shown: ['M', 'N', 'K', 'BM', 'BN', 'BK', 'TM', 'TN'] },
     { kernel: 'matmul', variant: 'tiled-f16', shown: ['M', 'N', 'K', 'BM', 'BN', 'BK', 'TM', 'TN'] },
     { kernel: 'attention-decode', variant: 'naive', shown: ['B', 'L', 'Hq', 'Hkv', 'dh'] },
-    { kernel: 'attention-decode', variant: 'split', shown: ['B', 'L', 'Hq', 'Hkv', 'dh', 'split'] },
+    { kernel: 'attention-decode', variant: 'split', shown: ['B', 'L', 'Hq', 'Hkv', 'dh', 'split', 'Bc'] },
   ];
   for (const c of cases) {
     it(`${c.kernel}/${c.variant}`, () => {
