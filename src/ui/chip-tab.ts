@@ -19,6 +19,7 @@ import { formatBytes, fromChipTrace, traceFromPassStats, type RenderTrace } from
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './timeline.ts';
+import { plural } from './format.ts';
 
 export type InstrumentedOutcome = { status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string };
 type ApiWithInstrumented = ApiRemote & { runInstrumented?: (kernel: string, variant: string, params: Record<string, unknown>) => Promise<InstrumentedOutcome> };
@@ -295,7 +296,7 @@ export class JpChipTab extends LitElement {
           </div>
           <div>
             <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
-            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${plural(this.sim.passes.reduce((a, p) => a + p.waves, 0), 'wave')}` : ''}</p>
           </div>
         </div>
       </section>`;
