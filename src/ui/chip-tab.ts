@@ -13,6 +13,7 @@ import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './timeline.ts';
+import { plural } from './format.ts';
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
 
@@ -285,7 +286,7 @@ export class JpChipTab extends LitElement {
           </div>
           <div>
             <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
-            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${plural(this.sim.passes.reduce((a, p) => a + p.waves, 0), 'wave')}` : ''}</p>
           </div>
         </div>
       </section>`;
