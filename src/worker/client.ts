@@ -21,7 +21,9 @@ const METHODS = {
   listChips: 1,
   listModels: 1,
   simulatePlan: 1,
+  simulateChipView: 1,
   simulateModel: 1,
+  modelLimits: 1,
 } satisfies Record<keyof Api, 1>;
 
 let remote: ApiRemote | null = null;

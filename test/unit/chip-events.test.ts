@@ -146,9 +146,11 @@ describe('event path trace', () => {
 
 describe('event path trace in the UI adapter', () => {
   it('fromChipTrace + computeFrame: at the end every byte of the event trace is done; mid-run some tiles compute', async () => {
-    const { fromChipTrace, indexTrace, computeFrame, createFrameState } = await import('../../src/ui/chip-render.ts');
+    const { indexTrace, computeFrame, createFrameState } = await import('../../src/ui/chip-render.ts');
+    const { chipViewTrace } = await import('../../src/worker/chip-view.ts');
+    const { buildMesh } = await import('../../src/chip/mesh.ts');
     const r = simulatePlan(chipPreset('jalapeno').config, mm(128, 128, 256, { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 }), { timing: 'event' });
-    const rt = fromChipTrace(r.trace);
+    const rt = chipViewTrace(r.trace, buildMesh(chipPreset('jalapeno').config));
     expect(rt.cycles).toBe(r.cycles);
     const idx = indexTrace(rt);
     let xferBytes = 0;
