@@ -84,7 +84,11 @@ export const ModelStateSchema = v.object({
 });
 export type ModelState = v.InferOutput<typeof ModelStateSchema>;
 
-export const LearnStateSchema = v.object({ step: Int(0, 1000) });
+export const LearnStateSchema = v.object({
+  step: Int(0, 1000),
+  /** The scrubbed moment of the step's animation, as a fraction of its run (absent: the step's own moment). */
+  timeFrac: v.optional(v.pipe(Finite, v.minValue(0), v.maxValue(1))),
+});
 export type LearnState = v.InferOutput<typeof LearnStateSchema>;
 
 /** One side of a comparison: a kernel configuration on a chip preset. */

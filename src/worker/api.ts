@@ -142,11 +142,11 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
-  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number }): SimResult;
+  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
-  simulateModel(chip: ChipConfig, model: unknown, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): ModelSimResult;
+  simulateModel(chip: ChipConfig, model: unknown, opts: ModelOpts): ModelSimResult;
 }
 
 const chipModules = import.meta.glob('../chip/index.ts') as Record<string, () => Promise<unknown>>;
@@ -200,6 +200,9 @@ async function withChip<T>(chip: ChipChoice, run: (m: ChipModule, cfg: ChipConfi
     return { status: 'invalid', message: errorText(e) };
   }
 }
+
+/** Options of a model run; chips defaults to the fewest that hold the model, precision to bf16. */
+export interface ModelOpts { phase: Phase; tokens?: number; context?: number; batch?: number; chips?: number; precision?: 'bf16' | 'int8' }
 
 export type SimOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid'; message: string } | { status: 'unavailable'; message: string };
 
@@ -435,7 +438,7 @@ export const api = {
     variant: string,
     params: Record<string, unknown>,
     dataflow: Dataflow = 'output-stationary',
-    opts: { maxTraceEvents?: number } = {},
+    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic' } = {},
   ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace }>> {
     const out = await withChip(chip, (m, cfg) => {
       const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });
@@ -445,7 +448,7 @@ export const api = {
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */
-  async simulateModel(chip: ChipChoice, model: string | object, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): Promise<SimOutcome<ModelSimResult>> {
+  async simulateModel(chip: ChipChoice, model: string | object, opts: ModelOpts): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
 };
