@@ -41,6 +41,7 @@ export class JpLearnTab extends LitElement {
   /** Runs already fetched, by setup: stepping back and forth does not simulate again. */
   private cache = new Map<string, Promise<unknown>>();
   private chipConfigs: Promise<Record<string, ChipConfig>> | null = null;
+  @state() private chipLabels: Record<string, string> = {};
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
@@ -132,7 +133,10 @@ export class JpLearnTab extends LitElement {
   }
 
   private configs(): Promise<Record<string, ChipConfig>> {
-    this.chipConfigs ??= this.api!.listChips().then((list) => Object.fromEntries(list.map((c) => [c.id, c.config])));
+    this.chipConfigs ??= this.api!.listChips().then((list) => {
+      this.chipLabels = Object.fromEntries(list.map((c) => [c.id, c.label]));
+      return Object.fromEntries(list.map((c) => [c.id, c.config]));
+    });
     return this.chipConfigs;
   }
 
@@ -238,7 +242,7 @@ export class JpLearnTab extends LitElement {
         </article>
         <section class="card stage" aria-label="Animation for this step">
           <div class="head">
-            <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${n?.chips[s.preset] ? n.chips[s.preset].name : s.preset} · ${this.term(s.dataflow, s.dataflow)}</span>
+            <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${this.chipLabels[s.preset] ?? s.preset} · ${this.term(s.dataflow, s.dataflow)}</span>
             <div role="group" aria-label="View mode">
               <button aria-pressed=${this.mode === 'utilization' ? 'true' : 'false'} @click=${() => (this.mode = 'utilization')}>Utilization</button>
               <button aria-pressed=${this.mode === 'traffic' ? 'true' : 'false'} @click=${() => (this.mode = 'traffic')}>Link traffic</button>
