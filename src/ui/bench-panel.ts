@@ -11,6 +11,7 @@ import type { BenchOk, BenchResult, CheckResult, KernelInfo } from '../worker/ap
 import type { BenchState, ChipState, Results, StateChangeDetail } from '../share/state.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
+import './glossary.ts';
 import './suite-table.ts';
 import './gpu-status.ts';
 
@@ -59,7 +60,8 @@ export class BenchPanel extends LitElement {
       select, input[type='number'] { font: inherit; padding: 4px 6px; border: 1px solid var(--jp-border); border-radius: 6px; background: var(--jp-surface-2); color: var(--jp-text); min-width: 0; }
       .wide { grid-template-columns: 90px 1fr; }
       :is(select, input, button):focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 1px; }
-      .actions { display: flex; gap: 10px; margin-top: 14px; align-items: center; flex-wrap: wrap; }
+      /* Sticky at the bottom of the screen while the form is taller than it: Run is always above the fold. */
+      .actions { display: flex; gap: 10px; margin-top: 14px; align-items: center; flex-wrap: wrap; position: sticky; bottom: 0; z-index: 1; background: var(--jp-surface); padding: 8px 0; }
       button { font: inherit; padding: 7px 16px; border-radius: 6px; border: 1px solid var(--jp-border); background: var(--jp-surface-2); color: var(--jp-text); cursor: pointer; }
       button.primary { background: var(--jp-accent); border-color: var(--jp-accent); color: var(--jp-accent-text); font-weight: 600; }
       button:disabled { opacity: 0.55; cursor: not-allowed; }
@@ -251,7 +253,7 @@ export class BenchPanel extends LitElement {
       ${tiles.length ? html`<h3>Tiling</h3>${tiles.map((p) => this.renderParam(p, valueOf(p)))}` : nothing}
       ${this.check?.status === 'invalid' ? html`<p class="error" role="alert" id="param-error">${this.check.message}</p>` : nothing}
       ${this.check?.status === 'ok'
-        ? html`<p class="muted">${fmt(this.check.flops / 1e6)} MFLOP · ${fmt(this.check.ioBytes / 1024)} KiB compulsory traffic · ${this.check.tiles} workgroups · shaders ${this.check.shaders.join(', ')}</p>`
+        ? html`<p class="muted">${fmt(this.check.flops / 1e6)} MFLOP · ${fmt(this.check.ioBytes / 1024)} KiB <jp-term name="compulsory traffic">compulsory traffic</jp-term> · ${this.check.tiles} workgroups · shaders ${this.check.shaders.join(', ')}</p>`
         : nothing}
       ${edited.length ? html`<p class="warn">Running your edited WGSL: ${edited.join(', ')} (see the WGSL editor tab).</p>` : nothing}
       <div class="actions">

@@ -68,6 +68,12 @@ for (const [size, viewport] of SIZES) {
       await page.goBack();
       await page.locator('jp-start a.door').first().waitFor({ timeout: 15_000 });
       t.assert(page.url().startsWith(t.baseUrl), `Back left the app: ${page.url()}`);
+      // the measure door: the bench, with Run on screen at this size (sticky while the form is taller)
+      await page.locator('jp-start a.door[data-door=bench]').click();
+      await page.locator('jp-bench-panel #run').waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(500);
+      const run = await page.locator('jp-bench-panel #run').boundingBox();
+      t.assert(run && run.y >= 0 && run.y + run.height <= viewport.height, `Run is off screen in the Bench: ${JSON.stringify(run)}`);
       // the landing state is itself a link
       const other = await t.newPage({ viewport });
       await t.open('/#start', other);
