@@ -45,8 +45,12 @@ export class JpLearnTab extends LitElement {
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
-    .layout { display: grid; grid-template-columns: minmax(300px, 440px) minmax(0, 1fr); gap: var(--jp-gap); align-items: start; }
-    @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+    .layout { display: grid; grid-template-columns: minmax(300px, 440px) minmax(0, 1fr); grid-template-areas: 'text stage' 'list stage'; gap: var(--jp-gap); align-items: start; }
+    .text { grid-area: text; }
+    .stage { grid-area: stage; }
+    .list { grid-area: list; }
+    /* A phone shows the step, then its animation, then the list of steps. */
+    @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); grid-template-areas: 'text' 'stage' 'list'; } }
     .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); min-width: 0; }
     h2 { font-size: 1.15rem; margin: 0 0 8px; }
     p { margin: 0 0 10px; line-height: 1.55; }
@@ -59,8 +63,8 @@ export class JpLearnTab extends LitElement {
     button[aria-pressed='true'] { background: var(--jp-accent); color: var(--jp-accent-text); border-color: var(--jp-accent); }
     button:disabled { opacity: 0.5; cursor: default; }
     button:focus-visible, a:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
-    .chapter { margin: 14px 0 2px; font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.04em; color: var(--jp-muted); }
-    ol { margin: 4px 0 0; padding-left: 26px; font-size: 0.9rem; }
+    .chapter { margin: 0 0 2px; font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.04em; color: var(--jp-muted); }
+    ol { margin: 4px 0 12px; padding-left: 26px; font-size: 0.9rem; }
     ol a { color: var(--jp-muted); cursor: pointer; text-decoration: none; }
     ol a[aria-current='step'] { color: var(--jp-text); font-weight: 600; }
     ol a:hover { text-decoration: underline; }
@@ -222,7 +226,7 @@ export class JpLearnTab extends LitElement {
     const s = step.setup;
     return html`
       <div class="layout">
-        <article class="card" aria-labelledby="step-title">
+        <article class="card text" aria-labelledby="step-title">
           <h2 id="step-title" data-testid="step-title">${step.title}</h2>
           <div data-testid="step-text">
             ${n ? step.text(n).map((t) => html`<p>${t}</p>`) : this.error ? nothing : html`<p class="pending" role="status">Simulating this step…</p>`}
@@ -233,13 +237,15 @@ export class JpLearnTab extends LitElement {
             <span class="count" aria-live="polite">Step ${i + 1} of ${WALKTHROUGH.length}</span>
             <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} aria-label="Next step">Next →</button>
           </nav>
+        </article>
+        <nav class="card list" aria-label="All walkthrough steps">
           ${this.renderSteps(i)}
           <p class="hint">PageDown / PageUp: next / previous step. The address bar is a link to this step at this moment.</p>
           <details>
             <summary>Glossary</summary>
             <dl class="glossary">${Object.entries(GLOSSARY).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
           </details>
-        </article>
+        </nav>
         <section class="card stage" aria-label="Animation for this step">
           <div class="head">
             <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${this.chipLabels[s.preset] ?? s.preset} · ${this.term(s.dataflow, s.dataflow)}</span>

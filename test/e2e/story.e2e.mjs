@@ -155,7 +155,7 @@ for (const [size, viewport] of SIZES) {
       }
       await page.waitForTimeout(300);
       await layoutChecks(t, page, 'roofline', viewport);
-      await t.screenshot(size === 'desktop' ? 'roofline-view' : 'roofline-view-phone', page);
+      await t.screenshot(size === 'desktop' ? 'roofline-measured' : 'roofline-view-phone', page);
       t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
     },
   });
