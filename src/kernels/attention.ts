@@ -51,7 +51,13 @@ const DECODE_PARAMS: readonly ParamDoc[] = [
   { name: 'dh', doc: 'head dimension: 16, 32, 64 or 128', default: 64, allowed: [1, 1 << 16] },
   { name: 'split', doc: 'split: keys per workgroup in pass 1 (the last split may be shorter)', default: 64, allowed: [1, 1 << 20] },
   { name: 'Bc', doc: `split: keys staged in workgroup memory per step, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
+  { name: 'capacity', doc: 'split: keys per head the cache buffers hold (≥ L; a decode loop allocates its cache once); 0 = L', default: 0, allowed: [0, 1 << 20] },
 ];
+
+/** Keys per head in the cache buffers: `capacity`, or L when 0. */
+export function decodeCapacity(p: Params): number {
+  return (p.capacity as number | undefined) || (p.L as number);
+}
 
 function checkHeads(p: Params): void {
   const { Hq, Hkv, dh } = p as Record<string, number>;
@@ -80,6 +86,7 @@ function checkDecode(p: Params): void {
 function validateDecode(raw: Record<string, unknown>): Params {
   const p = validateByDocs(raw, DECODE_PARAMS, 'attention-decode');
   checkDecode(p);
+  if (decodeCapacity(p) < (p.L as number)) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
   return p;
 }
 
@@ -381,7 +388,7 @@ function planPrefill(params: Params, variant: string): Plan {
 
 // ---- decode plan ------------------------------------------------------------------------------
 
-function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: number, split: number, Bc: number): Pass[] {
+function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: number, split: number, Bc: number, C = L): Pass[] {
   const G = Hq / Hkv;
   const nSplit = cdiv(L, split);
   const pass1: Pass = {
@@ -396,6 +403,7 @@ function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: nu
       ['split', { type: 'u32', value: split }],
       ['nSplit', { type: 'u32', value: nSplit }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
+      ['C', { type: 'u32', value: C }],
     ],
     bindings: [
       { binding: 0, tensor: 'q', access: 'read' },
@@ -468,16 +476,18 @@ function planDecode(params: Params, variant: string): Plan {
   const { B, L, Hq, Hkv, dh, split, Bc } = params as Record<string, number>;
   const G = Hq / Hkv;
   const nSplit = cdiv(L, split);
+  const C = decodeCapacity(params);
   const tensors: Plan['tensors'] = [
     { name: 'q', dtype: 'f32', shape: [B, Hq, dh], bytes: 4 * B * Hq * dh, role: 'input', layout: '[B, Hq, dh] (one new token per sequence)' },
-    { name: 'k_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
-    { name: 'v_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
+    { name: 'k_cache', dtype: 'f32', shape: [B, Hkv, C, dh], bytes: 4 * B * Hkv * C * dh, role: 'kv-cache', layout: '[B, Hkv, C, dh] head-major, C = capacity (the first L keys are used)' },
+    { name: 'v_cache', dtype: 'f32', shape: [B, Hkv, C, dh], bytes: 4 * B * Hkv * C * dh, role: 'kv-cache', layout: '[B, Hkv, C, dh] head-major, C = capacity (the first L keys are used)' },
   ];
   let passes: Pass[];
   if (variant === 'split') {
     tensors.push({ name: 'partial', dtype: 'f32', shape: [B, Hq, nSplit, dh + 2], bytes: 4 * B * Hq * nSplit * (dh + 2), role: 'scratch', layout: '[B, Hq, nSplit, dh + 2]: (m, l, o[dh]) per split' });
-    passes = splitDecodePasses(B, L, Hq, Hkv, dh, split, Bc);
+    passes = splitDecodePasses(B, L, Hq, Hkv, dh, split, Bc, C);
   } else {
+    if (C !== L) throw new KernelInputError('attention-decode: a cache capacity above L needs the split variant');
     tensors.push({ name: 'scores', dtype: 'f32', shape: [B, Hq, L], bytes: 4 * B * Hq * L, role: 'scratch', layout: '[B, Hq, L] scores, then probabilities' });
     passes = naivePasses(1, L, B * Hq, G, dh, false, { Q: 'q', K: 'k_cache', V: 'v_cache', O: 'o', scores: 'scores' });
   }
@@ -593,18 +603,27 @@ export const attentionDecode: KernelDef = {
   validate: validateDecode,
   plan: planDecode,
   makeInputs(plan, seed) {
-    const { B, L, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const { B, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const C = decodeCapacity(plan.params);
     return {
       q: randomF32(B * Hq * dh, seed),
-      k_cache: randomF32(B * Hkv * L * dh, seed + 1),
-      v_cache: randomF32(B * Hkv * L * dh, seed + 2),
+      k_cache: randomF32(B * Hkv * C * dh, seed + 1),
+      v_cache: randomF32(B * Hkv * C * dh, seed + 2),
     };
   },
   reference(plan, inputs) {
     const { B, L, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const C = decodeCapacity(plan.params);
+    // Only the first L of C keys per head are attended to.
+    const firstL = (c: Float32Array) => {
+      if (C === L) return c;
+      const out = new Float32Array(B * Hkv * L * dh);
+      for (let h = 0; h < B * Hkv; h++) out.set(c.subarray(h * C * dh, (h * C + L) * dh), h * L * dh);
+      return out;
+    };
     // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
     const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
-    return { o: attentionRef(inputs.q as Float32Array, inputs.k_cache as Float32Array, inputs.v_cache as Float32Array, dims) };
+    return { o: attentionRef(inputs.q as Float32Array, firstL(inputs.k_cache as Float32Array), firstL(inputs.v_cache as Float32Array), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
 };

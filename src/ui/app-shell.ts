@@ -8,7 +8,7 @@ import { workerApi, type ApiRemote } from '../worker/client.ts';
 import { decodeState, encodeState, payloadFromHash, HASH_KEY } from '../share/codec.ts';
 import { applyPatch, defaultState, TABS, type Results, type ShareState, type SliceKey, type StateChangeDetail, type Tab } from '../share/state.ts';
 import type { BenchOk } from '../worker/api.ts';
-import { loadStoredEdits, saveStoredEdits } from './wgsl-store.ts';
+import { loadStoredEdits, receiveEdits, saveStoredEdits } from './wgsl-store.ts';
 import './gpu-status.ts';
 import './share-button.ts';
 import './bench-panel.ts';
@@ -164,6 +164,8 @@ export class AppShell extends LitElement {
       this.linkError = r.error ?? null;
       if (r.migrated) this.toast('This link came from an older version of the playground and was upgraded.');
     }
+    // A link's WGSL edits are the sharer's: they apply to this link only (wgsl-store keeps them out of storage).
+    receiveEdits(payload !== null && !this.linkError ? next.bench.wgsl : {});
     // Edits the user made here before come back when the link carries none.
     if (Object.keys(next.bench.wgsl).length === 0 && (payload === null || this.linkError)) {
       next = { ...next, bench: { ...next.bench, wgsl: loadStoredEdits() } };

@@ -12,6 +12,7 @@
 import {
   EVENT_COMPUTE, EVENT_NOC, isWrapLink, linkCount, linkEnds, linkExists, portLink, eastLink, southLink, type RenderTrace,
 } from '../worker/view-trace.ts';
+import { formatBytes } from './format.ts';
 
 export {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_HBM_WRITE, EVENT_NOC, linkCount, linkEnds, linkExists, portLink, eastLink, southLink,
@@ -300,13 +301,7 @@ export interface TipLine {
   value: string;
 }
 
-export function formatBytes(b: number): string {
-  if (!Number.isFinite(b)) return '–';
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (Math.abs(b) >= 1000 && i < u.length - 1) { b /= 1000; i++; }
-  return `${b.toFixed(b >= 100 || i === 0 ? 0 : 1)} ${u[i]}`;
-}
+export { formatBytes };
 
 /** The numbers shown when hovering a tile, link or HBM stack at the frame's time. */
 export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { title: string; lines: TipLine[] } | null {

@@ -7,7 +7,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
-import type { ChipConfig, ModelSimResult, SimResult } from '../chip/types.ts';
+import type { ChipConfig, SimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
 import type { LearnState, StateChangeDetail } from '../share/state.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';

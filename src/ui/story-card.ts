@@ -6,7 +6,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
-import type { ModelSimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
 import { WALKTHROUGH, timeRatio } from './walkthrough-steps.ts';
 
 const RUNS = {

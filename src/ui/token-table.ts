@@ -2,7 +2,8 @@
 // each op's share of the step as a segment coloured by op, and how much of the step each
 // bound (compute / memory / NoC) accounts for. Pure functions; the unit tests check them.
 
-import type { Bound, ChipPreset, ModelSimResult } from '../chip/types.ts';
+import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
 
 export interface OpSegment {
   name: string;

@@ -11,7 +11,8 @@
 // the share state, so every step is a link to an exact moment. Steps are only ever appended:
 // old links name steps by index.
 
-import type { Bound, ChipConfig, ModelSimResult, OpSimResult, SimResult } from '../chip/types.ts';
+import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
+import type { ModelSimResult, OpSimResult } from '../models/types.ts';
 import { formatBytes } from './chip-render.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -136,46 +137,14 @@ function mainBound(m: ModelSimResult): Bound {
   return s.compute >= s.memory && s.compute >= s.noc ? 'compute' : s.memory >= s.noc ? 'memory' : 'noc';
 }
 
-/**
- * Time components of an op where the chip model reports them (issue 8's per-op breakdown:
- * compute / memory / launch gap / collective). Read defensively: older models report none.
- */
-export function opBreakdown(o: OpSimResult): { computeS?: number; memoryS?: number; launchS?: number; collectiveS?: number } | null {
-  const b = (o as unknown as { breakdown?: Record<string, unknown> }).breakdown;
-  if (!b || typeof b !== 'object') return null;
-  const pick = (...keys: string[]) => {
-    for (const k of keys) if (typeof b[k] === 'number' && Number.isFinite(b[k])) return b[k] as number;
-    return undefined;
-  };
-  return {
-    computeS: pick('computeS', 'compute'),
-    memoryS: pick('memoryS', 'memory'),
-    launchS: pick('launchS', 'launchGapS', 'launch'),
-    collectiveS: pick('collectiveS', 'collective'),
-  };
+/** Ops of one layer that run as kernels of their own (launched one after another), per the model. */
+function launchedKernels(m: ModelSimResult): OpSimResult[] {
+  return m.ops.filter((o) => o.mode === 'kernel');
 }
 
-function breakdownTotals(m: ModelSimResult): { computeS: number; memoryS: number; launchS: number; collectiveS: number } | null {
-  let any = false;
-  const t = { computeS: 0, memoryS: 0, launchS: 0, collectiveS: 0 };
-  for (const o of m.ops) {
-    const b = opBreakdown(o);
-    if (!b) continue;
-    any = true;
-    t.computeS += b.computeS ?? 0;
-    t.memoryS += b.memoryS ?? 0;
-    t.launchS += b.launchS ?? 0;
-    t.collectiveS += b.collectiveS ?? 0;
-  }
-  return any ? t : null;
-}
-
-/** The model's own words about where activations live, when it says (issue 8's mechanisms). */
-function activationsOnChip(m: ModelSimResult): boolean | null {
-  const p = m.placement as unknown as { activations?: unknown };
-  if (p.activations === 'sram') return true;
-  if (p.activations === 'hbm') return false;
-  return null;
+/** Whether the model kept this step's activations in SRAM between ops (its fusion, as applied). */
+function activationsOnChip(m: ModelSimResult): boolean {
+  return m.fusion.applied === 'activations' || m.fusion.applied === 'pipeline';
 }
 
 // ---- the steps --------------------------------------------------------------------------------
@@ -345,22 +314,17 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const ridge = peak / bw;
       const flopsPerByte = (2 * g.ops.reduce((a, o) => a + o.macs, 0)) / Math.max(g.bytes.hbm, 1);
       const readS = g.bytes.hbm / bw;
-      const bd = breakdownTotals(g);
-      const nOps = g.ops.length;
-      const act = activationsOnChip(g);
-      const out = [
-        `Now a whole model: Llama 3 8B generating one token with ${int(CONTEXT)} tokens of context, batch 1, on the H100 model (the animation shows one of its kernels, the 4096 × 4096 output projection). The simulation gives ${sig(g.perTokenMs)} ms per token (${int(g.tokensPerS)} tokens/s), and the tensor cores are busy ${pct(g.utilization)} of their peak.`,
-        `Why so far below the roofline? At batch 1 every weight byte feeds one multiply-add: the step does ${sig(flopsPerByte, 2)} FLOP per HBM byte, while the H100 needs ${int(ridge)} FLOP per byte (its ${sig(peak / 1e12)} TFLOP/s bf16 peak over ${tbps(bw)} of HBM) to keep its math busy. Reading the ${formatBytes(g.bytes.hbm)} that one token touches takes ${ms(readS)} at full bandwidth: ${pct(readS / g.timeS)} of the step.`,
+      const bd = g.breakdown;
+      const kernels = launchedKernels(g);
+      return [
+        `Now a whole model: Llama 3 8B generating one token with ${int(CONTEXT)} tokens of context, batch 1, on the H100 model (the animation shows one of its kernels, the 4096 × 4096 output projection). The simulation gives ${sig(g.perTokenMs)} ms per token (${int(g.tokensPerS)} tokens/s).`,
+        `Why so far below the roofline? At batch 1 every weight byte feeds one multiply-add: the step does ${sig(flopsPerByte, 2)} FLOP per HBM byte, while the H100 needs ${int(ridge)} FLOP per byte (its ${sig(peak / 1e12)} TFLOP/s bf16 peak over ${tbps(bw)} of HBM) to keep its math busy. Just reading the ${formatBytes(g.bytes.hbm)} that one token touches takes ${ms(readS)} at the full datasheet bandwidth: ${pct(readS / g.timeS)} of the step.`,
+        `Of its ${sig(g.perTokenMs)} ms the model books ${ms(bd.compute)} on the math itself, ${ms(bd.memory)} on memory (HBM at the bandwidth a real access pattern achieves, plus the latency before each kernel's first bytes arrive) and ${ms(bd.launch)} in the gaps between kernel launches${bd.collective > 0 ? `, ${ms(bd.collective)} in collectives` : ''}.`,
+        kernels.length
+          ? `A GPU runs the step as a chain of kernels (${kernels.map((o) => o.name).join(', ')}), one after another in every layer: between two kernels the activations go out to HBM and come back${g.fusion.applied === 'elementwise' ? ' (element-wise ops such as RoPE and SiLU·mul are fused into their neighbours, but that hand-over remains)' : ''}.`
+          : 'This chip runs no separate kernels: the layer is scheduled as a whole.',
+        `And at batch 1 there is one row of work per weight matrix: the tensor cores are busy ${pct(g.utilization)} of the time.`,
       ];
-      if (bd) {
-        out.push(`The step is a chain of ${nOps} kinds of kernel per layer plus the LM head, launched one after another. Of its ${sig(g.perTokenMs)} ms the model books ${ms(bd.computeS)} on compute, ${ms(bd.memoryS)} waiting for memory and ${ms(bd.launchS)} in gaps between kernel launches${bd.collectiveS > 0 ? `, ${ms(bd.collectiveS)} in collectives` : ''}.`);
-      } else {
-        out.push(`The step is a chain of kernels (${g.ops.map((o) => o.name).join(', ')}), each run to completion before the next, every layer. In this model each kernel reads its input activations from HBM and writes its output back; it does not yet charge the time a GPU spends between kernel launches.`);
-      }
-      if (act === false) out.push('The model keeps the activations in HBM between kernels on this chip.');
-      const mem = boundShares(g);
-      out.push(`${pct(mem.memory + mem.noc)} of the step is spent in ops the simulation marks memory- or NoC-bound.`);
-      return out;
     },
     look: ({ sim }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${sim.bound}, ${pct(sim.utilization)} of the MAC peak).`,
   },
@@ -376,11 +340,12 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const out = [
         `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'compute' ? '.' : ', so at batch 1 moving bytes, not the MAC arrays, sets its time.'}`,
       ];
-      const act = activationsOnChip(c);
-      const bd = breakdownTotals(c), bdG = breakdownTotals(g);
-      if (act === true) out.push('What a dataflow chip changes: the activations stay in the tiles\' SRAM from one op to the next instead of going out to HBM and back.');
-      if (bd && bdG) out.push(`Gaps between kernel launches: ${ms(bd.launchS)} on the dataflow chip, where the layer runs as one pipeline, against ${ms(bdG.launchS)} on the GPU.`);
-      if (act === null && !bd) out.push('What a dataflow chip is built to change (keeping activations in the tiles\' SRAM between ops, running the layer as one pipeline with no kernel launches) is not charged differently by this version of the model, so it shows no such gain here.');
+      const bd = c.breakdown, bdG = g.breakdown;
+      if (activationsOnChip(c)) {
+        out.push(`What a dataflow chip changes: the activations stay in the tiles' SRAM from one op to the next${c.fusion.applied === 'pipeline' ? ', and the ops of a layer run as one spatial pipeline' : ''}, so no kernel hands its output over through HBM: the model counts ${formatBytes(c.savedBytes.hbm)} of HBM traffic saved per token. Launch gaps and fixed per-layer costs: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU; memory time ${ms(bd.memory)} against ${ms(bdG.memory)}.`);
+      } else {
+        out.push(`This chip's runtime keeps its activations in HBM between ops here (${c.fusion.messages[0] ?? `fusion ${c.fusion.applied}`}); gaps between kernel launches: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU.`);
+      }
       out.push(`The int8 path: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms, ${timeRatio(q.timeS, c.timeS)} than bf16, at ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}.`);
       out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
       return out;

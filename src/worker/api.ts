@@ -6,18 +6,21 @@
 
 import { expose, transfer } from 'comlink';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, outputSpecs, type ParamDoc } from '../kernels/kernel.ts';
-import { compareArrays } from '../kernels/compare.ts';
+import { KernelInputError, type ParamDoc } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
-import { preparePlan, ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
-import { timePlan } from '../gpu/timing.ts';
+import { ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
+import { checkPlan, type CheckPhase } from '../gpu/check.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
+import { modelInputLimits } from './model-limits.ts';
+import type { ModelInputLimits } from '../share/model-limits.ts';
 import { chipViewTrace, measuredViewTrace } from './chip-view.ts';
 import type { RenderTrace } from './view-trace.ts';
 import type { Mesh } from '../chip/mesh.ts';
-import type { ChipConfig, ChipPreset, Dataflow, ModelSimResult, Phase, SimResult } from '../chip/types.ts';
+import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
+import type { ModelSimOptions } from '../models/index.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -34,7 +37,17 @@ export interface KernelInfo {
 export type Params = Record<string, number | boolean | string>;
 
 export type CheckResult =
-  | { status: 'ok'; params: Params; shaders: string[]; flops: number; ioBytes: number; tiles: number }
+  | {
+      status: 'ok';
+      params: Params;
+      shaders: string[];
+      flops: number;
+      ioBytes: number;
+      tiles: number;
+      /** Device features and WGSL language features the plan needs (e.g. shader-f16). */
+      requiredFeatures: string[];
+      requiredLanguageFeatures: string[];
+    }
   | { status: 'invalid'; message: string };
 
 export interface BenchRequest {
@@ -146,15 +159,17 @@ interface ChipModule {
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
-  simulateModel(chip: ChipConfig, model: unknown, opts: ModelOpts): ModelSimResult;
+  simulateModel(chip: ChipConfig, model: unknown, opts: ModelSimOptions): ModelSimResult;
 }
 
-const chipModules = import.meta.glob('../chip/index.ts') as Record<string, () => Promise<unknown>>;
+const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts']) as Record<string, () => Promise<unknown>>;
 
+/** The chip model and the models on top of it (src/models: presets, simulateModel), loaded together. */
 async function chipModule(): Promise<ChipModule> {
-  const load = chipModules['../chip/index.ts'];
-  if (!load) throw new Error('the chip model (src/chip/index.ts) is not part of this build yet');
-  return (await load()) as ChipModule;
+  const load = chipModules['../chip/index.ts'], loadModels = chipModules['../models/index.ts'];
+  if (!load || !loadModels) throw new Error('the chip model (src/chip/index.ts, src/models/index.ts) is not part of this build yet');
+  const [chip, models] = await Promise.all([load(), loadModels()]);
+  return { ...(chip as object), ...(models as object) } as ChipModule;
 }
 
 /** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
@@ -201,9 +216,6 @@ async function withChip<T>(chip: ChipChoice, run: (m: ChipModule, cfg: ChipConfi
   }
 }
 
-/** Options of a model run; chips defaults to the fewest that hold the model, precision to bf16. */
-export interface ModelOpts { phase: Phase; tokens?: number; context?: number; batch?: number; chips?: number; precision?: 'bf16' | 'int8' }
-
 export type SimOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid'; message: string } | { status: 'unavailable'; message: string };
 
 // ---- the facade ---------------------------------------------------------------------------------
@@ -219,7 +231,16 @@ export const api = {
     try {
       const { plan, params } = buildPlan(kernel, variant, raw);
       const tiles = plan.passes.reduce((n, p) => n + p.grid[0] * p.grid[1] * p.grid[2], 0);
-      return { status: 'ok', params, shaders: [...new Set(plan.passes.map((p) => p.shader))], flops: plan.flops, ioBytes: plan.ioBytes, tiles };
+      return {
+        status: 'ok',
+        params,
+        shaders: [...new Set(plan.passes.map((p) => p.shader))],
+        flops: plan.flops,
+        ioBytes: plan.ioBytes,
+        tiles,
+        requiredFeatures: [...plan.requiredFeatures],
+        requiredLanguageFeatures: [...plan.requiredLanguageFeatures],
+      };
     } catch (e) {
       return { status: 'invalid', message: errorText(e) };
     }
@@ -303,36 +324,27 @@ export const api = {
     const def = kernelByName(req.kernel);
     const shaders = new Set(plan.passes.map((p) => p.shader));
     const overrides = Object.fromEntries(Object.entries(req.wgsl ?? {}).filter(([k]) => shaders.has(k)));
-    let prepared: Awaited<ReturnType<typeof preparePlan>> | null = null;
+    const samples = Math.max(3, Math.min(100, req.samples ?? 20));
+    const phaseText: Record<CheckPhase, string> = { compiling: 'compiling', checking: 'checking against the CPU reference', timing: 'timing' };
     try {
-      await onProgress?.(0, 1, 'compiling');
-      const inputs = def.makeInputs(plan, req.seed ?? 1);
-      prepared = await preparePlan(ctx, plan, inputs, { shaderOverrides: overrides });
-      check();
-      await onProgress?.(0, 1, 'checking against the CPU reference');
-      await prepared.run();
-      const outputs = await prepared.readOutputs();
-      const ref = def.reference(plan, inputs);
-      let ok = true;
-      let maxAbsErr = 0;
-      const lines: string[] = [];
-      for (const t of outputSpecs(plan)) {
-        if (!(t.name in ref)) continue;
-        const c = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
-        ok &&= c.ok;
-        maxAbsErr = Math.max(maxAbsErr, c.maxAbsErr);
-        lines.push(c.summary);
-      }
-      check();
-      const samples = Math.max(3, Math.min(100, req.samples ?? 20));
-      const timing = await timePlan(ctx, prepared, {
-        samples,
-        warmup: 1,
-        onProgress: (done, total) => {
-          check();
-          void onProgress?.(done, total, 'timing');
+      const checked = await checkPlan(ctx, def, plan, {
+        seed: req.seed ?? 1,
+        shaderOverrides: overrides,
+        onPhase: async (phase) => {
+          if (phase !== 'compiling') check();
+          await onProgress?.(0, 1, phaseText[phase]);
+        },
+        timing: {
+          samples,
+          warmup: 1,
+          onProgress: (done, total) => {
+            check();
+            void onProgress?.(done, total, 'timing');
+          },
         },
       });
+      const timing = checked.timing!;
+      const { ok, maxAbsErr, lines } = checked;
       const seconds = timing.medianMs / 1e3;
       const dtype = plan.tensors.find((t) => t.role === 'output')?.dtype ?? 'f32';
       return {
@@ -366,8 +378,6 @@ export const api = {
       if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
       if (e instanceof GpuUnavailableError) return { status: 'no-gpu', message: e.message };
       return { status: 'error', message: lostInfo ?? errorText(e) };
-    } finally {
-      prepared?.destroy();
     }
   },
 
@@ -428,6 +438,11 @@ export const api = {
     return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },
 
+  /** The tokens / context / batch / chips the model simulation accepts (from the kernels' ranges). */
+  modelLimits(): ModelInputLimits {
+    return modelInputLimits();
+  },
+
   /**
    * simulatePlan plus the animation's trace for the chip views: every transfer routed once, here,
    * on the chip's own mesh (chip/mesh.ts), so the picture carries the same link bytes as the model.
@@ -448,7 +463,8 @@ export const api = {
   },
 
   /** Whole-layer / per-token estimate for a model preset on a chip. */
-  async simulateModel(chip: ChipChoice, model: string | object, opts: ModelOpts): Promise<SimOutcome<ModelSimResult>> {
+  /** Bad inputs (a chip count that does not divide the heads, tokens x batch over the kernels' limit...) come back as 'invalid' with the model's one-line message. */
+  async simulateModel(chip: ChipChoice, model: string | object, opts: ModelSimOptions): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
 };

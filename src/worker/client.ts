@@ -23,6 +23,7 @@ const METHODS = {
   simulatePlan: 1,
   simulateChipView: 1,
   simulateModel: 1,
+  modelLimits: 1,
 } satisfies Record<keyof Api, 1>;
 
 let remote: ApiRemote | null = null;

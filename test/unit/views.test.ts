@@ -8,8 +8,10 @@ import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
 import { bestRow, boundShares, compareMetric, opOrder, opSegments, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
-import type { ChipConfig, ChipPreset, ModelSimResult, OpSimResult } from '../../src/chip/types.ts';
-import { CHIP_PRESETS, modelPreset, simulateModel, simulatePlan } from '../../src/chip/index.ts';
+import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
+import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
+import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
+import { modelPreset, simulateModel } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 
 /** 2x2 tiles, int8 8 MAC/cycle, fp16 = fp32 = 4 MAC/cycle, 1 GHz, 1 GB/s. */
@@ -93,8 +95,8 @@ describe('roofline math', () => {
   });
 });
 
-function op(name: string, timeS: number, bound: OpSimResult['bound']): OpSimResult {
-  return { name, source: 'test', timeS, share: 0, bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0 };
+function op(name: string, timeS: number, bound: OpSimResult['bound'], breakdown: OpSimResult['breakdown'] = { compute: 0, memory: timeS, launch: 0, collective: 0 }): OpSimResult {
+  return { name, source: 'test', timeS, share: 0, bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0, breakdown, savedBytes: { hbm: 0 }, mode: 'kernel' };
 }
 function fakeResult(ops: OpSimResult[], extra: Partial<ModelSimResult> = {}): ModelSimResult {
   return { ops, tokensPerS: 1, perTokenMs: 1, joulesPerToken: 1, tokensPerSPerW: 1, placement: { fits: true, messages: [] }, ...extra } as unknown as ModelSimResult;

@@ -5,7 +5,8 @@
 // sentence against the numbers; then changes a preset and checks the sentence follows.
 
 import { describe, expect, it } from 'vitest';
-import { chipPreset, simulatePlan, simulateModel, modelPreset, type ChipConfig } from '../../src/chip/index.ts';
+import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.ts';
+import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { WALKTHROUGH, stepRuns, fractionWords, timeRatio, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
