@@ -7,7 +7,7 @@
 import { tileCount } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classLookup, classTiles, multicastKey } from './summary.ts';
+import { classLookup, classTiles, loadGroups } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
 
@@ -71,7 +71,8 @@ export function simulatePass(
   const storeLoad = new Float64Array(nTiles * 4); // store bytes per directed link in the wave
   const stamp = new Int32Array(nTiles * 4);
   let stampId = 0;
-  const groups = new Map<number, { bytes: number; tensor: string; ci: number; dests: number[] }>();
+  const linkIters = new Float64Array(nTiles * 4);
+  const treeLinks: number[] = [];
   const waveTile = new Int32Array(nTiles);
   const waveClass = new Int32Array(nTiles);
   const waveCompute = new Float64Array(nTiles); // MAC array + vector unit cycles of the wave's i-th tile
@@ -100,25 +101,15 @@ export function simulatePass(
       acc.tileBusy[waveTile[i]] += cc;
     }
     const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
-    // loads: tiles that load the identical block (same tensor and bytes, coordinates equal except
-    // along the load's shareAxes) form one multicast group, across tile classes too
-    groups.clear();
-    for (let i = 0; i < n; i++) {
-      const ci = waveClass[i];
-      const c = classes[ci];
-      for (let li = 0; li < c.loads.length; li++) {
-        const l = c.loads[li];
-        if (l.resident) { counts.sramReadBytes += l.bytes; continue; }
-        const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], pass.grid, multicast);
-        const g = groups.get(key);
-        if (g) g.dests.push(waveTile[i]); else groups.set(key, { bytes: l.bytes, tensor: l.tensor, ci, dests: [waveTile[i]] });
-      }
-    }
+    // loads: tiles that load the identical block (same tensor, coordinates equal except along the
+    // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
+    const { groups, residentBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast);
+    counts.sramReadBytes += residentBytes;
     let gi = 0;
-    for (const g of groups.values()) {
+    for (const g of groups) {
       gi++;
-      const { bytes, dests } = g;
-      const c = classes[g.ci];
+      const { bytes } = g;
+      const first = waveTile[g.members[0]];
       // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
       let srcTile: number, port = -1;
       if (sramOnly) {
@@ -126,23 +117,33 @@ export function simulatePass(
         acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
         counts.sramReadBytes += bytes;
       } else {
-        port = mesh.nearestPort[dests[0]];
+        port = mesh.nearestPort[first];
         srcTile = mesh.ports[port].tile;
         hbmWave += bytes;
         counts.hbmReadBytes += bytes;
         acc.hbmInjected[srcTile] += bytes;
       }
+      // a link of the tree carries the stream for as many iterations as the longest member behind it
       stampId++;
-      for (const d of dests) {
+      treeLinks.length = 0;
+      for (let k = 0; k < g.members.length; k++) {
+        const i = g.members[k];
+        const d = waveTile[i];
+        const it = g.memberIters[k];
         const hops = routeXY(mesh, srcTile, d, (link) => {
-          if (stamp[link] !== stampId) { stamp[link] = stampId; linkLoad[link] += bytes; }
+          if (stamp[link] !== stampId) { stamp[link] = stampId; linkIters[link] = it; treeLinks.push(link); }
+          else if (it > linkIters[link]) linkIters[link] = it;
         });
-        acc.delivered[d] += bytes;
-        counts.sramWriteBytes += bytes;
-        counts.sramReadBytes += bytes; // the MAC array reads the block once
+        const own = g.memberBytes[k];
+        const c = classes[waveClass[i]];
+        acc.delivered[d] += own;
+        counts.sramWriteBytes += own;
+        counts.sramReadBytes += own; // the MAC array reads the block once
         prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
-        if (tb) traceLoad(tb, chip, c, bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
+        if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t0 + cyc, k === 0);
       }
+      const perIter = bytes / g.iters;
+      for (const link of treeLinks) linkLoad[link] += perIter * linkIters[link];
     }
     // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips). A tile stores
     // its output block after its last iteration, so stores do not overlap the steady state: they

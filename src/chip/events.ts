@@ -24,7 +24,7 @@
 import type { Plan } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classLookup, classTiles, multicastKey, summarisePlan, type ClassSummary } from './summary.ts';
+import { classLookup, classTiles, loadGroups, summarisePlan, type ClassSummary } from './summary.ts';
 import type { TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig } from './types.ts';
 
@@ -130,7 +130,12 @@ export function runEvents(
     if (q > 1) trace.sampled = true;
   }
 
-  type Group = { bytes: number; iters: number; src: number; port: number; dests: number[]; hops: number[]; links: number[]; slot: number };
+  // a group's stream (loadGroups): destination k takes part while j < destIters[k], link l of the tree while j < linkIters[l]
+  type Group = {
+    bytes: number; iters: number; src: number; port: number; dests: number[]; destIters: number[]; hops: number[];
+    links: number[]; linkIters: number[]; slot: number;
+  };
+  const linkIt = new Float64Array(nTiles * 4);
   let t = 0;
   layouts.forEach((layout, pi) => {
     const { pass, classes } = layout;
@@ -151,27 +156,26 @@ export function runEvents(
         maxIter = Math.max(maxIter, c.iterations);
         macPerIter[i] = layout.macCycles(cls[i], wx[i], wy[i]) / c.iterations;
       }
-      // multicast groups: identical blocks (same tensor, same coordinates except along shareAxes), keyed as in the analytic pass
-      const groups = new Map<number, Group>();
+      // multicast groups: identical blocks (same tensor, same coordinates except along shareAxes), as in the analytic pass
       let slots = 0;
-      for (let i = 0; i < n; i++) {
-        const c = classes[cls[i]];
-        for (let li = 0; li < c.loads.length; li++) {
-          const l = c.loads[li];
-          if (l.resident) continue;
-          const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], pass.grid, multicast);
-          const g = groups.get(key);
-          if (g) g.dests.push(placed[i]);
-          else groups.set(key, { bytes: l.bytes, iters: c.iterations, src: -1, port: -1, dests: [placed[i]], hops: [], links: [], slot: 0 });
-        }
-      }
-      const gl = [...groups.values()];
-      gl.forEach((g, gi) => {
+      const gl: Group[] = loadGroups(classes, cls, n, wx, wy, wz, pass.grid, multicast).groups.map((lg, gi) => {
+        const g: Group = {
+          bytes: lg.bytes, iters: lg.iters, src: -1, port: -1, dests: lg.members.map((i) => placed[i]), destIters: lg.memberIters,
+          hops: [], links: [], linkIters: [], slot: slots,
+        };
         if (sramOnly) g.src = homeTile(gi + 1, nTiles);
         else { g.port = mesh.nearestPort[g.dests[0]]; g.src = mesh.ports[g.port].tile; }
         stampId++;
-        for (const d of g.dests) g.hops.push(routeXY(mesh, g.src, d, (l) => { if (stamp[l] !== stampId) { stamp[l] = stampId; g.links.push(l); } }));
-        g.slot = slots; slots += 1 + g.dests.length;
+        g.dests.forEach((d, k) => {
+          const it = g.destIters[k];
+          g.hops.push(routeXY(mesh, g.src, d, (l) => {
+            if (stamp[l] !== stampId) { stamp[l] = stampId; linkIt[l] = it; g.links.push(l); }
+            else if (it > linkIt[l]) linkIt[l] = it;
+          }));
+        });
+        g.linkIters = g.links.map((l) => linkIt[l]);
+        slots += 1 + g.dests.length;
+        return g;
       });
       const tileSlot = slots; // MAC slot tileSlot + 2i, vector slot tileSlot + 2i + 1
       const merge = trace ? new Merger(slots + 2 * n) : null;
@@ -191,7 +195,7 @@ export function runEvents(
           if (j >= g.iters) continue;
           const b = g.bytes / g.iters;
           let ready = waveStart;
-          for (const d of g.dests) if (bufRule[d] > ready) ready = bufRule[d];
+          for (let k = 0; k < g.dests.length; k++) if (j < g.destIters[k] && bufRule[g.dests[k]] > ready) ready = bufRule[g.dests[k]];
           let th = ready, hbmDone = ready;
           if (!sramOnly) {
             const per = b / nStacks / stackBpc;
@@ -205,12 +209,17 @@ export function runEvents(
             out.hbmWaitCycles += th - ready;
           }
           let ts = th;
-          for (const l of g.links) if (linkFree[l] > ts) ts = linkFree[l];
-          for (const d of g.dests) if (ejectFree[d] > ts) ts = ejectFree[d];
+          for (let x = 0; x < g.links.length; x++) if (j < g.linkIters[x] && linkFree[g.links[x]] > ts) ts = linkFree[g.links[x]];
+          for (let k = 0; k < g.dests.length; k++) if (j < g.destIters[k] && ejectFree[g.dests[k]] > ts) ts = ejectFree[g.dests[k]];
           out.linkWaitCycles += ts - th;
           const dur = b / linkBpc;
-          for (const l of g.links) { linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += b; }
+          for (let x = 0; x < g.links.length; x++) {
+            if (j >= g.linkIters[x]) continue;
+            const l = g.links[x];
+            linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += b;
+          }
           for (let k = 0; k < g.dests.length; k++) {
+            if (j >= g.destIters[k]) continue;
             const d = g.dests[k];
             ejectFree[d] = ts + dur;
             ejectBusy[d] += dur;
@@ -220,10 +229,11 @@ export function runEvents(
           }
           if (merge && !sramOnly) merge.add(g.slot, th, hbmDone, b);
           out.transfers++;
-          if (merge && (j % q === q - 1 || j === g.iters - 1)) {
-            if (!sramOnly) merge.flush(g.slot, trace!, EVENT_KIND.hbmRead, g.src, -1 - g.port, op);
+          if (merge) {
+            const last = j % q === q - 1;
+            if (!sramOnly && (last || j === g.iters - 1)) merge.flush(g.slot, trace!, EVENT_KIND.hbmRead, g.src, -1 - g.port, op);
             for (let k = 0; k < g.dests.length; k++)
-              merge.flush(g.slot + 1 + k, trace!, g.hops[k] > 0 ? EVENT_KIND.noc : EVENT_KIND.sram, g.dests[k], g.src, op);
+              if (last || j === g.destIters[k] - 1) merge.flush(g.slot + 1 + k, trace!, g.hops[k] > 0 ? EVENT_KIND.noc : EVENT_KIND.sram, g.dests[k], g.src, op);
           }
         }
         const done = j % 2 === 0 ? doneA : doneB;

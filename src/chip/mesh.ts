@@ -16,7 +16,21 @@ export interface Mesh {
   linkCount: number;
 }
 
+// Meshes of recently used chips: a model run simulates dozens of plans on the same chip, and the
+// nearest-port search is O(tiles x ports). Keyed by what the mesh depends on; meshes are read-only.
+const MESH_CACHE = new Map<string, Mesh>();
+
 export function buildMesh(chip: ChipConfig): Mesh {
+  const key = JSON.stringify([chip.grid, chip.noc.topology, chip.noc.linkBytesPerCycle, chip.hbm.stacks, chip.hbm.bandwidthBytesPerS, chip.hbm.edges, chip.clockHz]);
+  const hit = MESH_CACHE.get(key);
+  if (hit) return hit;
+  const mesh = makeMesh(chip);
+  if (MESH_CACHE.size >= 16) MESH_CACHE.delete(MESH_CACHE.keys().next().value!);
+  MESH_CACHE.set(key, mesh);
+  return mesh;
+}
+
+function makeMesh(chip: ChipConfig): Mesh {
   const { rows, cols } = chip.grid;
   const torus = chip.noc.topology === 'torus';
   const ports: HbmPort[] = [];

@@ -3,7 +3,8 @@
 // home tile of a block on an SRAM-only chip.
 
 import type { Dim3, Pass } from '../kernels/plan.ts';
-import type { ClassSummary } from './summary.ts';
+import { routeXY, type Mesh } from './mesh.ts';
+import { multicastKey, type ClassSummary } from './summary.ts';
 import { gemmCycles } from './systolic.ts';
 import type { ChipConfig, Dataflow } from './types.ts';
 
@@ -14,14 +15,27 @@ export interface PassLayout {
   order: WaveBox[];
   /** MAC-array cycles of plan tile (x, y) of class ci in this layout (macCyclesPerTile). */
   macCycles: (ci: number, x: number, y: number) => number;
+  /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
+  note?: string;
 }
 
 export function layoutPass(
-  chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean,
+  chip: ChipConfig, mesh: Mesh, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean,
 ): PassLayout {
+  let compute = 0;
+  for (const c of classes) compute = Math.max(compute, c.computeCycles);
+  const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
+  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h) : undefined;
+  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc);
   const nTiles = chip.grid.rows * chip.grid.cols;
-  const order = waveOrder(pass.grid, nTiles, classes[0], multicast);
-  return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order) };
+  const [gx, gy, gz] = pass.grid;
+  const b = order[0];
+  const used = b ? (b.x1 - b.x0) * (b.y1 - b.y0) * (b.z1 - b.z0) : 0;
+  const note = b && gx * gy * gz > nTiles && used < nTiles && order.length > Math.ceil((gx * gy * gz) / nTiles)
+    ? `${pass.label}: waves of ${b.x1 - b.x0}x${b.y1 - b.y0} plan tiles keep ${used} of ${nTiles} chip tiles busy (${order.length} waves, ` +
+      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated slower (more blocks through the HBM ports' links, or more HBM bytes)`
+    : undefined;
+  return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
 }
 
 /**
@@ -60,14 +74,26 @@ export function macCyclesPerTile(
   const sumM = new Float64Array(bh), sumN = new Float64Array(bw);
   for (let y = 0; y < gy; y++) sumM[y % bh] += mRow[y];
   for (let x = 0; x < gx; x++) sumN[x % bw] += nCol[x];
-  const slot = new Float64Array(bw * bh).fill(-1);
+  // per slot: the merged GEMM's cycles, or -1 when running its blocks one by one is not slower
+  // (a merged slot's partial folds are shared by all its blocks; merging must never cost more)
+  const slot = new Float64Array(bw * bh).fill(NaN);
   const gemmDtype = dtype as NonNullable<ClassSummary['gemm']>['dtype'];
+  const slotCycles = (i: number, j: number): number => {
+    let s = slot[j * bw + i];
+    if (!Number.isNaN(s)) return s;
+    const merged = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
+    let apart = 0;
+    for (let y = j; y < gy; y += bh) for (let x = i; x < gx; x += bw) {
+      if (mRow[y] > 0 && nCol[x] > 0) apart += gemmCycles(chip, dataflow, { m: mRow[y], n: nCol[x], k, dtype: gemmDtype });
+    }
+    s = slot[j * bw + i] = merged < apart ? merged : -1;
+    return s;
+  };
   return (ci, x, y) => {
     if (!classes[ci].gemm) return classes[ci].macCycles;
     const i = x % bw, j = y % bh;
-    let s = slot[j * bw + i];
-    if (s < 0) s = slot[j * bw + i] = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
-    return (s * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
+    const s = slotCycles(i, j);
+    return s < 0 ? classes[ci].macCycles : (s * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
   };
 }
 
@@ -116,51 +142,144 @@ export function placeWave(
 }
 
 /**
+ * NoC cycles of one w x h box of plan tiles like `c` (its loads' streams, multicast trees from the
+ * HBM port nearest each group's first tile): the busiest directed link's bytes / link bandwidth.
+ */
+function boxNocCycles(mesh: Mesh, chip: ChipConfig, grid: Dim3, c: ClassSummary, multicast: boolean, w: number, h: number): number {
+  const box: WaveBox = { x0: 0, x1: w, y0: 0, y1: h, z0: 0, z1: 1 };
+  const n = w * h;
+  const wx = new Int32Array(n), wy = new Int32Array(n), wz = new Int32Array(n), placed = new Int32Array(n);
+  fillWave(box, wx, wy, wz);
+  placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
+  const groups = new Map<number, { bytes: number; dests: number[] }>();
+  for (let i = 0; i < n; i++) {
+    c.loads.forEach((l, li) => {
+      if (l.resident) return;
+      const key = multicastKey(l, li, i, wx[i], wy[i], 0, grid, multicast);
+      const g = groups.get(key);
+      if (g) g.dests.push(placed[i]); else groups.set(key, { bytes: l.bytes, dests: [placed[i]] });
+    });
+  }
+  const load = new Float64Array(mesh.rows * mesh.cols * 4);
+  const stamp = new Int32Array(load.length);
+  let id = 0, max = 0;
+  for (const g of groups.values()) {
+    const src = mesh.ports[mesh.nearestPort[g.dests[0]]].tile;
+    id++;
+    for (const d of g.dests) routeXY(mesh, src, d, (l) => {
+      if (stamp[l] === id) return;
+      stamp[l] = id;
+      load[l] += g.bytes;
+      if (load[l] > max) max = load[l];
+    });
+  }
+  return max / chip.noc.linkBytesPerCycle;
+}
+
+/** Whether placeWave maps a w x h box (one z slice) onto an R x C grid as rows and columns (else: raster order). */
+export function boxPlaceable(w: number, h: number, R: number, C: number): boolean {
+  if (w > C) return h * Math.ceil(w / C) <= R;
+  if (h > R) return w * Math.ceil(h / R) <= C;
+  return true;
+}
+
+/** What a wave costs, for choosing the box shape: one plan tile's compute, and the HBM bandwidth (0: SRAM-only). */
+export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
+
+/**
  * Placement in time: when the plan has more tiles than the chip, each wave runs a box of
  * bw x bh plan tiles (bw * bh <= chip tiles). With multicast, a wave fetches each shared block
  * once, so the box shape sets the HBM traffic: a block shared along x is fetched once per box
- * row, one shared along y once per box column. We pick the shape with the least estimated
- * traffic (from the first tile class); without multicast we keep full-width rows. When a whole
- * xy plane fits, several z slices share a wave.
+ * row, one shared along y once per box column. Every width w (with the tallest box that fits the
+ * chip, and the tallest that placeWave can lay out as rows and columns) is costed over the actual
+ * boxes (the last ones partial): each wave takes at least its compute and its HBM bytes / bandwidth,
+ * so a compute-bound pass gets the fewest waves and a memory-bound one the least traffic (from the
+ * first tile class). Ties go to fewer waves, then to a shape placeWave maps to rows and columns
+ * (a raster-placed box loses the row/column multicast trees). When a whole xy plane fits, several
+ * z slices share a wave.
  */
-export function waveOrder(grid: [number, number, number], nTiles: number, c: ClassSummary | undefined, multicast: boolean): WaveBox[] {
+export function waveOrder(
+  grid: [number, number, number], R: number, C: number, c: Pick<ClassSummary, 'loads'> | undefined, multicast: boolean, cost?: WaveCost,
+  nocCycles?: (w: number, h: number) => number,
+): WaveBox[] {
   const [gx, gy, gz] = grid;
+  const nTiles = R * C;
   const out: WaveBox[] = [];
   if (gx * gy <= nTiles) {
     const k = Math.max(1, Math.floor(nTiles / (gx * gy)));
     for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
     return out;
   }
-  const maxW = Math.min(gx, nTiles);
-  let bw = maxW, bh = Math.max(1, Math.min(gy, Math.floor(nTiles / bw)));
-  if (multicast && c) {
-    const cands = new Set<number>([maxW]);
-    for (let w = 1; w < maxW; w *= 2) cands.add(w);
-    // exact traffic over the actual boxes (the last box along x or y may be partial); on a tie,
-    // the shape with fewer waves
-    const splits = (g: number, s: number): Array<[number, number]> => {
-      const full = Math.floor(g / s), rem = g - full * s;
-      return rem > 0 ? [[s, full], [rem, 1]] : [[s, full]];
-    };
-    let best = Infinity, bestWaves = Infinity;
-    for (const w of [...cands].sort((a, b) => b - a)) {
-      const h = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
-      const waves = Math.ceil(gx / w) * Math.ceil(gy / h);
-      let cost = 0;
-      for (const [wx, nx] of splits(gx, w)) {
-        for (const [hy, ny] of splits(gy, h)) {
-          let perBox = 0;
-          for (const l of c.loads) {
-            if (l.resident) continue;
-            const sx = l.shareAxes.includes(0), sy = l.shareAxes.includes(1);
-            perBox += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
-          }
-          cost += nx * ny * perBox;
-        }
+  const splits = (g: number, s: number): Array<[number, number]> => {
+    const full = Math.floor(g / s), rem = g - full * s;
+    return rem > 0 ? [[s, full], [rem, 1]] : [[s, full]];
+  };
+  // HBM bytes of one box of wx x hy plan tiles (each shared block once per box with multicast)
+  const boxBytes = (wx: number, hy: number): number => {
+    let b = 0;
+    for (const l of c?.loads ?? []) {
+      if (l.resident) continue;
+      const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
+      b += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
+    }
+    return b;
+  };
+  const compute = cost?.computeCycles ?? 0, hbmBpc = cost?.hbmBytesPerCycle ?? 0;
+  // time of all boxes of shape w x h: each wave at least its compute, its HBM bytes / bandwidth and
+  // (when given) the NoC time of a full box scaled by the box's bytes; without a cost, the traffic
+  const timeOf = (w: number, h: number, noc: number): number => {
+    const full = boxBytes(w, h);
+    let t = 0;
+    for (const [wx, nx] of splits(gx, w)) {
+      for (const [hy, ny] of splits(gy, h)) {
+        const bytes = boxBytes(wx, hy);
+        t += nx * ny * (cost ? Math.max(compute, hbmBpc > 0 ? bytes / hbmBpc : 0, full > 0 ? (noc * bytes) / full : 0) : bytes);
       }
-      if (cost < best * (1 - 1e-9) || (cost <= best * (1 + 1e-9) && waves < bestWaves)) { best = cost; bestWaves = waves; bw = w; bh = h; }
+    }
+    return t;
+  };
+  type Cand = { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number };
+  const trafficOf = (w: number, h: number): number => {
+    let b = 0;
+    for (const [wx, nx] of splits(gx, w)) for (const [hy, ny] of splits(gy, h)) b += nx * ny * boxBytes(wx, hy);
+    return b;
+  };
+  let cands: Cand[] = [];
+  for (let w = Math.min(gx, nTiles); w >= 1; w--) {
+    const hFit = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
+    const hPlace = w > C ? Math.floor(R / Math.ceil(w / C)) : R * Math.floor(C / w);
+    for (const h of hPlace >= 1 && hPlace < hFit ? [hFit, hPlace] : [hFit]) {
+      cands.push({ w, h, t: timeOf(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: trafficOf(w, h) });
     }
   }
+  // ties (within 1e-9) go to fewer waves, then to a shape placed as rows and columns, then to the wider box
+  const order = (a: Cand, b: Cand) =>
+    Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.waves !== b.waves ? a.waves - b.waves : a.placed !== b.placed ? (a.placed ? -1 : 1) : b.w - a.w;
+  // a box placeWave cannot lay out as rows and columns goes in raster order and loses the row /
+  // column multicast trees: such shapes only when no other fits
+  if (cands.some((x) => x.placed)) cands = cands.filter((x) => x.placed);
+  cands.sort(order);
+  if (nocCycles && cost && cands.length > 1) {
+    // the NoC time needs routing a box; it only adds to a shape's time, so shapes are routed best
+    // first (by compute and HBM) until the next one cannot beat the best time found (at most 64)
+    let best: Cand | null = null;
+    for (let i = 0; i < cands.length && i < 64; i++) {
+      const x = cands[i];
+      if (best && order(x, best) >= 0) break;
+      const routed = { ...x, t: timeOf(x.w, x.h, nocCycles(x.w, x.h)) };
+      if (!best || order(routed, best) < 0) best = routed;
+    }
+    if (best) {
+      // within 1% of the fastest, the shape that reads the fewest HBM bytes (energy), if routing confirms its time
+      const near = cands.filter((x) => x.t <= 1.01 * best!.t && x.bytes < best!.bytes * (1 - 1e-9)).sort((a, b) => a.bytes - b.bytes);
+      for (const x of near.slice(0, 8)) {
+        const t = timeOf(x.w, x.h, nocCycles(x.w, x.h));
+        if (t <= 1.01 * best.t) { best = { ...x, t }; break; }
+      }
+      cands[0] = best;
+    }
+  }
+  const bw = cands[0].w, bh = cands[0].h;
   for (let z = 0; z < gz; z++)
     for (let y0 = 0; y0 < gy; y0 += bh)
       for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });

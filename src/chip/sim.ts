@@ -112,7 +112,8 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const roof = { compute: 0, memory: 0, noc: 0 };
   const cyclesByBound = { compute: 0, memory: 0, noc: 0 };
   const passDbl: boolean[] = [];
-  const layouts = plan.passes.map((pass, pi) => layoutPass(chip, dataflow, pass, passClasses[pi], multicast));
+  const layouts = plan.passes.map((pass, pi) => layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast));
+  for (const l of layouts) if (l.note) notes.push(l.note);
   for (const layout of layouts) {
     const { doubleBuffered, cyclesByBound: byBound, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
     passDbl.push(doubleBuffered);

@@ -167,3 +167,56 @@ export function multicastKey(
   for (const a of l.shareAxes) { mask |= 1 << a; if (a === 0) cx = -1; else if (a === 1) cy = -1; else cz = -1; }
   return ((((l.tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1) * 2 + 1;
 }
+
+/**
+ * A multicast group of a wave: one block stream (one HBM read, or one home-tile read) delivered to
+ * every member. Members may run different numbers of iterations (causal attention: query tile x
+ * reads K/V blocks 0..x): iteration j's block is the same for every member still running at j, so
+ * the group reads the longest member's bytes once (`bytes`, over `iters` iterations: each shared
+ * block once) and each member receives its own bytes.
+ */
+export interface LoadGroup {
+  tensor: string;
+  /** Bytes the group reads from memory: the largest member's. */
+  bytes: number;
+  /** Iterations of the longest member: the stream sends bytes / iters per iteration. */
+  iters: number;
+  /** Class of the first member (its block size sets the prologue). */
+  ci: number;
+  /** Members: indices into the wave's tile list, with each member's own bytes and iterations. */
+  members: number[];
+  memberBytes: number[];
+  memberIters: number[];
+}
+
+/**
+ * The wave's streamed loads grouped by multicastKey (private loads are groups of one), and the
+ * bytes of loads served from resident SRAM. Both timing paths group through here.
+ */
+export function loadGroups(
+  classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
+  grid: Dim3, multicast: boolean,
+): { groups: LoadGroup[]; residentBytes: number } {
+  const byKey = new Map<number, LoadGroup>();
+  let residentBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const ci = waveClass[i];
+    const c = classes[ci];
+    for (let li = 0; li < c.loads.length; li++) {
+      const l = c.loads[li];
+      if (l.resident) { residentBytes += l.bytes; continue; }
+      const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
+      const g = byKey.get(key);
+      if (!g) {
+        byKey.set(key, { tensor: l.tensor, bytes: l.bytes, iters: c.iterations, ci, members: [i], memberBytes: [l.bytes], memberIters: [c.iterations] });
+        continue;
+      }
+      g.members.push(i);
+      g.memberBytes.push(l.bytes);
+      g.memberIters.push(c.iterations);
+      if (l.bytes > g.bytes) g.bytes = l.bytes;
+      if (c.iterations > g.iters) g.iters = c.iterations;
+    }
+  }
+  return { groups: [...byKey.values()], residentBytes };
+}

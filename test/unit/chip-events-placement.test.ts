@@ -60,7 +60,7 @@ describe('chip placement', () => {
   it('every wave of assorted grids gets distinct chip tiles (property over shapes)', () => {
     for (const [R, C] of [[16, 16], [4, 8], [12, 11], [1, 4]] as const)
       for (const grid of [[4, 4, 1], [17, 15, 1], [300, 1, 1], [1, 300, 1], [7, 3, 5], [40, 40, 2]] as [number, number, number][])
-        for (const box of waveOrder(grid, R * C, undefined, false)) {
+        for (const box of waveOrder(grid, R, C, undefined, false)) {
           const p = place(box, R, C);
           expect(new Set(p.map((t) => t.tile)).size, `${grid} on ${R}x${C}`).toBe(p.length);
           expect(Math.max(...p.map((t) => t.tile))).toBeLessThan(R * C);
@@ -73,7 +73,7 @@ describe('wave shapes', () => {
     // A (x shared along x) and B (shared along y) as in a matmul with M = 1: every box shape reads
     // the same bytes once the partial box is counted exactly, so the tie goes to fewer waves
     const c = { loads: [{ tensor: 'A', tensorId: 0, bytes: 8192, shareAxes: [0], resident: false }, { tensor: 'B', tensorId: 1, bytes: 1 << 20, shareAxes: [1], resident: false }] };
-    const order = waveOrder([501, 1, 1], 256, c as never, true);
+    const order = waveOrder([501, 1, 1], 16, 16, c as never, true);
     expect(order.length).toBe(2);
     expect(order.map((b) => b.x1 - b.x0)).toEqual([256, 245]);
   });
