@@ -8,7 +8,7 @@ import { defaultState, LIMITS, validateState } from '../src/share/state.ts';
 import { preparePlan, type PreparedPlan } from '../src/gpu/runner.ts';
 import { timePlan } from '../src/gpu/timing.ts';
 import { compareArrays } from '../src/kernels/compare.ts';
-import { KernelInputError, type KernelDef } from '../src/kernels/kernel.ts';
+import { UnsupportedOnDevice, type KernelDef } from '../src/kernels/kernel.ts';
 import type { Plan } from '../src/kernels/plan.ts';
 import { failedRow, shapeText, type BenchReport, type BenchRow, type PeerRow } from './report.ts';
 import { pickParams, type BenchCase, type PeerOp, type Suite } from './suites.ts';
@@ -42,7 +42,7 @@ export function planDtype(plan: Plan): string {
 
 /** Classifies an error as a skip (the device lacks a feature/limit the variant needs) or a failure. */
 export function isSkip(e: unknown): boolean {
-  return e instanceof KernelInputError && /lacks|exceeds this device|this device allows/.test(e.message);
+  return e instanceof UnsupportedOnDevice;
 }
 
 /** Where the playground is served (`npm start`); share links open there. */

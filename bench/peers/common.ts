@@ -24,10 +24,10 @@ export interface MatmulInputs {
 export interface Int8Inputs {
   A: Float32Array; // [M, K]
   /** [N, K/32, 32] uint8 = q + 128 (ONNX MatMulNBits layout, default zero point 128) */
-  Bq: Uint8Array;
-  /** [N, K/32] */
-  scales: Float32Array;
-  /** dequant(Bq) as [K, N] row-major, what the peer must multiply by */
+  Wq: Uint8Array;
+  /** [N, K/32] scales of Wq (the project's one name for a quantized pair: Wq + wScale) */
+  wScale: Float32Array;
+  /** dequant(Wq) as [K, N] row-major, what the peer must multiply by */
   Bdeq: Float32Array;
 }
 
@@ -48,24 +48,24 @@ export function int8Inputs(p: { M: number; N: number; K: number }, seed: number)
   const A = randomF32(M * K, seed);
   const W = randomF32(K * N, seed + 1); // [K, N]
   const blocks = K / INT8_BLOCK;
-  const Bq = new Uint8Array(N * K);
-  const scales = new Float32Array(N * blocks);
+  const Wq = new Uint8Array(N * K);
+  const wScale = new Float32Array(N * blocks);
   const Bdeq = new Float32Array(K * N);
   for (let n = 0; n < N; n++) {
     for (let b = 0; b < blocks; b++) {
       let amax = 0;
       for (let i = 0; i < INT8_BLOCK; i++) amax = Math.max(amax, Math.abs(W[(b * INT8_BLOCK + i) * N + n]));
       const scale = Math.fround(amax / 127 || 1);
-      scales[n * blocks + b] = scale;
+      wScale[n * blocks + b] = scale;
       for (let i = 0; i < INT8_BLOCK; i++) {
         const k = b * INT8_BLOCK + i;
         const q = Math.max(-127, Math.min(127, Math.round(W[k * N + n] / scale)));
-        Bq[n * K + k] = q + 128;
+        Wq[n * K + k] = q + 128;
         Bdeq[k * N + n] = q * scale;
       }
     }
   }
-  return { A, Bq, scales, Bdeq };
+  return { A, Wq, wScale, Bdeq };
 }
 
 export function attentionInputs(p: Extract<PeerOp, { op: 'attention' }>, seed: number): AttentionInputs {
