@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, type KernelDef, type Tensors, type HostArray } from '../kernels/kernel.ts';
+import { KernelInputError, shapeOf, shapesLabel, type KernelDef, type Tensors, type HostArray, type Shape } from '../kernels/kernel.ts';
 import { parseNpy, encodeNpy, NpyError, type NpyArray } from '../kernels/npy.ts';
 import { compareArrays } from '../kernels/compare.ts';
 import { fromF16 } from '../kernels/matmul.ts';
@@ -28,7 +28,7 @@ export function usage(): string {
   ];
   for (const k of KERNELS) {
     lines.push(`${k.name}: ${k.title}. Variants: ${k.variants.join(', ')} (default ${k.defaultVariant}).`);
-    for (const u of k.userInputs ?? []) lines.push(`  --in  ${u.name.padEnd(8)} ${u.dtype.padEnd(8)} ${u.shape.padEnd(22)} ${u.doc}`);
+    for (const u of k.userInputs ?? []) lines.push(`  --in  ${u.name.padEnd(8)} ${u.dtype.padEnd(8)} ${shapesLabel(u).padEnd(22)} ${u.doc}`);
     const plan = safePlan(k);
     if (plan) for (const t of plan.tensors.filter((t) => t.role === 'output')) lines.push(`  --out ${t.name.padEnd(8)} ${'float32'.padEnd(8)} ${t.layout}`);
     lines.push(`  params: ${k.params.map((p) => `${p.name}=${p.default}`).join(' ')}`);
@@ -44,26 +44,6 @@ function safePlan(k: KernelDef): Plan | null {
   } catch {
     return null;
   }
-}
-
-/** Evaluates a shape string like "[M, (Hq + 2*Hkv)*dh]" against params; names must be params. */
-export function evalShape(shape: string, params: Record<string, unknown>, what: string): number[] {
-  const inner = shape.trim().replace(/^\[/, '').replace(/\]$/, '');
-  return inner.split(',').map((expr) => {
-    const src = expr.trim().replace(/[A-Za-z_][A-Za-z0-9_]*/g, (name) => {
-      if (name === 'ceil') return 'Math.ceil';
-      const v = params[name];
-      if (typeof v !== 'number') throw new KernelInputError(`${what}: shape ${shape} uses ${name}, which is not a numeric parameter`);
-      return String(v);
-    });
-    if (!/^[0-9+\-*/(). Mathceil]+$/.test(src)) throw new KernelInputError(`${what}: cannot evaluate shape ${shape}`);
-    return Number(new Function(`return (${src});`)());
-  });
-}
-
-/** "[N] or [ceil(K/group), N]" -> ["[N]", "[ceil(K/group), N]"] */
-export function shapeAlternatives(shape: string): string[] {
-  return shape.match(/\[[^\]]*\]/g) ?? [shape];
 }
 
 /**
@@ -89,16 +69,15 @@ export function assignInputs(def: KernelDef, items: string[]): Map<string, strin
   const missing = docs.filter((d) => !d.optional && !out.has(d.name));
   if (missing.length > 0) {
     throw new KernelInputError(
-      `${def.name} takes inputs ${docs.map((d) => `${d.name} ${d.shape}${d.optional ? ' (optional)' : ''}`).join(', ')}; missing ${missing.map((d) => d.name).join(', ')} in --in`,
+      `${def.name} takes inputs ${docs.map((d) => `${d.name} ${shapesLabel(d)}${d.optional ? ' (optional)' : ''}`).join(', ')}; missing ${missing.map((d) => d.name).join(', ')} in --in`,
     );
   }
   return out;
 }
 
-/** Single-name dimensions of a shape string, e.g. "[M, K]" -> ["M", "K"], "[N, ceil(K/4)]" -> ["N", null]. */
-function dimNames(shape: string): Array<string | null> {
-  const inner = shape.trim().replace(/^\[/, '').replace(/\]$/, '');
-  return inner.split(',').map((d) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.trim()) ? d.trim() : null));
+/** Dimensions that are a parameter's name, e.g. [M, K] -> ["M", "K"]; derived sizes -> null. */
+function dimNames(shape: Shape): Array<string | null> {
+  return shape.map((d) => (typeof d === 'string' ? d : null));
 }
 
 /** Packed int8 tensors unpack to more elements than their packed shape: keep the leading dims. */
@@ -152,13 +131,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const arr = parseNpy(bytes, `input ${d.name} (${file})`);
     if (arr.dtype !== DTYPE_OF_USER[d.dtype]) {
-      throw new KernelInputError(`input ${d.name} (${file}): dtype ${arr.dtype}, expected ${d.dtype} (${d.shape}); convert with x.astype(np.${d.dtype})`);
+      throw new KernelInputError(`input ${d.name} (${file}): dtype ${arr.dtype}, expected ${d.dtype} (${shapesLabel(d)}); convert with x.astype(np.${d.dtype})`);
     }
-    const alts = shapeAlternatives(d.shape);
-    if (alts.length === 1) {
-      const names = dimNames(alts[0]);
+    if (d.shapes.length === 1) {
+      const names = dimNames(d.shapes[0]);
       if (names.length !== arr.shape.length) {
-        throw new KernelInputError(`input ${d.name} (${file}): ${arr.shape.length}-d array of shape [${arr.shape}], expected ${names.length}-d ${d.shape}`);
+        throw new KernelInputError(`input ${d.name} (${file}): ${arr.shape.length}-d array of shape [${arr.shape}], expected ${names.length}-d ${shapesLabel(d)}`);
       }
       names.forEach((n, j) => {
         if (n && raw[n] === undefined) raw[n] = arr.shape[j];
@@ -170,9 +148,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const d of docs) {
     if (!user[d.name]) continue;
     const got = user[d.name].shape;
-    const wants = shapeAlternatives(d.shape).map((alt) => evalShape(alt, params, `input ${d.name}`));
+    const wants = d.shapes.map((alt) => shapeOf(alt, params));
     if (!wants.some((want) => want.length === got.length && want.every((w, i) => w === got[i]))) {
-      throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${d.shape} = ${wants.map((w) => `[${w}]`).join(' or ')} for ${JSON.stringify(params)}`);
+      throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${shapesLabel(d)} = ${wants.map((w) => `[${w}]`).join(' or ')} for ${JSON.stringify(params)}`);
     }
   }
   const variant = values.variant ?? def.defaultVariant;

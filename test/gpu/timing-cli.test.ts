@@ -64,4 +64,19 @@ describe('npm run kernel (CLI on .npy files)', () => {
     await expect(kernelCli(['matmul', '--in', join(dir, 'A.npy'), '--out', 'x.npy'])).rejects.toThrow(/missing B in --in/);
     await expect(kernelCli(['nope', '--in', 'a', '--out', 'b'])).rejects.toThrow(/unknown kernel "nope"; available: .*matmul/);
   });
+  // qkv's W is [D, (Hq+2Hkv)·dh]: a derived dimension, and bias is optional (Llama-style, no bias).
+  it('qkv without a bias: derived W shape checked, D and M inferred, Q/K/V written', async () => {
+    const [Mq, D, Hq, Hkv, dh] = [3, 8, 2, 1, 4];
+    const Ncol = (Hq + 2 * Hkv) * dh;
+    writeFileSync(join(dir, 'X.npy'), encodeNpy({ dtype: 'float32', shape: [Mq, D], data: randomF32(Mq * D, 13) }));
+    writeFileSync(join(dir, 'W.npy'), encodeNpy({ dtype: 'float32', shape: [D, Ncol], data: randomF32(D * Ncol, 14) }));
+    const outs = ['Q', 'K', 'V'].map((t) => join(dir, `${t}.npy`));
+    const args = ['qkv', '--in', `${join(dir, 'X.npy')},${join(dir, 'W.npy')}`, '--out', outs.join(','), '--params', JSON.stringify({ Hq, Hkv, dh })];
+    expect(await kernelCli(args)).toBe(0);
+    expect(parseNpy(readFileSync(outs[0])).shape).toEqual([Hq, Mq, dh]);
+    expect(parseNpy(readFileSync(outs[2])).shape).toEqual([Hkv, Mq, dh]);
+    const wrong = [...args.slice(0, -1), JSON.stringify({ Hq, Hkv: 2, dh })];
+    await expect(kernelCli(wrong)).rejects.toThrow(/input W: shape \[8,16\], expected \[D, \(Hq\+2Hkv\)·dh\] = \[8,24\]/);
+    await expect(kernelCli([...args.slice(0, -1), JSON.stringify({ Hq, Hkv, dh, bias: true })])).rejects.toThrow(/bias = true needs a bias tensor/);
+  });
 });
