@@ -59,6 +59,9 @@ function validate(raw: Record<string, unknown>): Int8Params {
   const v = validateByDocs<Int8Params>(raw, PARAMS, 'matmul-int8');
   if ((v.BKW & (v.BKW - 1)) !== 0) throw new KernelInputError(`BKW must be a power of two in [1, 32], got ${v.BKW}`);
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: 4 * v.BKW, TM: v.TM, TN: v.TN });
+  if (v.group !== 0 && v.group % 4 !== 0) {
+    throw new KernelInputError(`group must be 0 (one scale per column) or a multiple of 4 (a whole number of packed words), got ${v.group}`);
+  }
   if (v.group !== 0 && v.group % (4 * v.BKW) !== 0) {
     throw new KernelInputError(
       `group must be 0 (per column) or a multiple of 4·BKW = ${4 * v.BKW} so that every K step lies inside one scale group, got ${v.group}` +
@@ -71,9 +74,11 @@ function validate(raw: Record<string, unknown>): Int8Params {
   return v;
 }
 
-function largestBkwFor(group: number): string {
-  for (let b = 32; b >= 1; b /= 2) if (group % (4 * b) === 0) return String(b);
-  return 'none: group must be a multiple of 4';
+/** The largest power-of-two BKW whose K step 4·BKW divides `group` (a multiple of 4, so at least 1). */
+function largestBkwFor(group: number): number {
+  let b = 32;
+  while (group % (4 * b) !== 0) b /= 2;
+  return b;
 }
 
 /** The leading axis of per-group weight scales. */
@@ -344,6 +349,8 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     if (!(user.Wq instanceof Int8Array)) throw new KernelInputError(`Wq must be int8 [K, N] = [${K}, ${N}]`);
     checkLength('Wq', user.Wq, K * N, `int8 [K, N] = [${K}, ${N}]`);
     const wScale = user.wScale;
+    const scaleShape = group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`;
+    if (wScale === undefined) throw new KernelInputError(`missing wScale: Wq needs its scales, float32 ${scaleShape} (W ≈ Wq · wScale)`);
     if (!(wScale instanceof Float32Array)) throw new KernelInputError(`wScale must be float32 ${group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`}`);
     checkLength('wScale', wScale, NG * N, group === 0 ? `float32 [N] = [${N}]` : `float32 [ceil(K/group), N] = [${NG}, ${N}]`);
     checkFinite('wScale', wScale);
