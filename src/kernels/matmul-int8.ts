@@ -20,6 +20,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
+import { maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked'] as const;
@@ -371,6 +372,8 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     const NG = groupCount(K, group);
     return { atol: int8EpilogueRtol(NG) * K * 1.02, rtol: int8EpilogueRtol(NG) };
   },
+  // The atol above is for |x|, |w| < 1; it scales with max|x|·max|w| (max|w| = 127·max|wScale|, -128 within the 2% margin).
+  errorScale: (_plan, inputs) => maxAbs(f32Input(inputs, 'X')) * 127 * maxAbs(f32Input(inputs, 'wScale')),
 };
 
 /** Unpacks the kernel's i8x4 tensors for display / .npy output. */

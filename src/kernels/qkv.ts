@@ -29,6 +29,7 @@ import {
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
 import { checkMatmulTiles, matmulPass, type MatmulTiles } from './matmul.ts';
 import { packColumns, quantizeColumns } from './quant.ts';
+import { maxAbs } from './compare.ts';
 
 export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8'] as const;
 export type QkvVariant = (typeof QKV_VARIANTS)[number];
@@ -452,5 +453,9 @@ export const qkv: KernelDef<QkvParams, QkvVariant> = {
     // As matmul: f32 accumulation error ~ sqrt(D)·eps·|x||w| with inputs in [-1, 1). fused-w8 sums
     // x·q (|q| ≤ 127) in f32 and rescales once by ~max|w|/127, so its error is of the same order.
     return { atol: 1e-5 * Math.sqrt(D), rtol: 1e-5 };
+  },
+  // As matmul, the error scales with max|x|·max|w| (src/kernels/compare.ts); the bias adds only rounding of its own size (rtol).
+  errorScale(plan, inputs) {
+    return maxAbs(f32Input(inputs, 'X')) * maxAbs(logicalWeights(qkvDims(plan.params), plan.variant, inputs));
   },
 };
