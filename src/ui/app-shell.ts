@@ -8,7 +8,8 @@ import { workerApi, type ApiRemote } from '../worker/client.ts';
 import { decodeState, encodeState, payloadFromHash, HASH_KEY } from '../share/codec.ts';
 import { applyPatch, defaultState, TABS, type Results, type ShareState, type SliceKey, type StateChangeDetail, type Tab } from '../share/state.ts';
 import type { BenchOk } from '../worker/api.ts';
-import { loadStoredEdits, saveStoredEdits } from './wgsl-store.ts';
+import type { OpenKernelDetail } from './events.ts';
+import { loadStoredEdits, receiveEdits, saveStoredEdits } from './wgsl-store.ts';
 import './gpu-status.ts';
 import './share-button.ts';
 import './bench-panel.ts';
@@ -20,13 +21,14 @@ interface Toast {
 }
 
 /** Part B's tab elements, mounted by tag when their files exist (lazy chunks). */
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts']);
+const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './model-tab.ts']);
 
 const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?: SliceKey }> = {
   bench: { label: 'Bench' },
   editor: { label: 'WGSL editor' },
   chip: { label: 'Chip view', tag: 'jp-chip-tab', file: './chip-tab.ts', slice: 'chip' },
   tokens: { label: 'Tokens', tag: 'jp-tokens-tab', file: './tokens-tab.ts', slice: 'model' },
+  model: { label: 'Model', tag: 'jp-model-tab', file: './model-tab.ts', slice: 'llm' },
   roofline: { label: 'Roofline', tag: 'jp-roofline', file: './roofline-plot.ts', slice: 'chip' },
   compare: { label: 'Compare', tag: 'jp-compare', file: './compare-view.ts', slice: 'compare' },
   learn: { label: 'Walkthrough', tag: 'jp-learn-tab', file: './learn-tab.ts', slice: 'learn' },
@@ -76,6 +78,7 @@ export class AppShell extends LitElement {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
     this.addEventListener('toast', this.onToast as EventListener);
+    this.addEventListener('open-kernel', this.onOpenKernel);
     void this.readUrl(true);
   }
 
@@ -90,6 +93,14 @@ export class AppShell extends LitElement {
 
   private onToast = (e: CustomEvent<{ kind?: 'info' | 'error'; message: string }>) => {
     this.toast(e.detail.message, e.detail.kind ?? 'info');
+  };
+
+  /** An op of the Model tab opened in the chip view (and the bench/editor) with its kernel and params. */
+  private onOpenKernel = (e: CustomEvent<OpenKernelDetail>) => {
+    const { kernel, variant, params } = e.detail;
+    const s = this.appState;
+    this.setState({ ...s, tab: 'chip', bench: { ...s.bench, kernel, variant, params }, chip: { ...s.chip, kernel, variant, params, timeFrac: 0 } });
+    void this.ensureTab('chip');
   };
 
   toast(message: string, kind: 'info' | 'error' = 'info'): void {
@@ -115,6 +126,8 @@ export class AppShell extends LitElement {
       this.linkError = r.error ?? null;
       if (r.migrated) this.toast('This link came from an older version of the playground and was upgraded.');
     }
+    // A link's WGSL edits are the sharer's: they apply to this link only (wgsl-store keeps them out of storage).
+    receiveEdits(payload !== null && !this.linkError ? next.bench.wgsl : {});
     // Edits the user made here before come back when the link carries none.
     if (Object.keys(next.bench.wgsl).length === 0 && (payload === null || this.linkError)) {
       next = { ...next, bench: { ...next.bench, wgsl: loadStoredEdits() } };

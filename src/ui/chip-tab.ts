@@ -2,12 +2,6 @@
 // dataflow; the worker's chip model simulates it and the canvas animates the trace. Beside it,
 // "measured vs predicted": the instrumented GPU run's per-workgroup bytes and start/finish order.
 //
-// NOTE for the worker facade (part A): this tab calls `api.runInstrumented(kernel, variant, params)`
-// returning `{ status: 'ok', run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error', message }`.
-// The work is done by `runInstrumented(ctx, kernel, variant, params)` in src/worker/instrumented.ts;
-// please forward to it with the worker's GpuContext (and transfer() the typed arrays). Until it
-// exists the measured side says so and the predicted side works alone.
-
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
@@ -15,13 +9,11 @@ import type { KernelInfo, SimOutcome } from '../worker/api.ts';
 import type { InstrumentedRun } from '../worker/instrumented.ts';
 import type { ChipPreset, SimResult } from '../chip/types.ts';
 import type { ChipState, StateChangeDetail } from '../share/state.ts';
-import { formatBytes, fromChipTrace, traceFromPassStats, type RenderTrace } from './chip-render.ts';
+import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './timeline.ts';
-
-export type InstrumentedOutcome = { status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string };
-type ApiWithInstrumented = ApiRemote & { runInstrumented?: (kernel: string, variant: string, params: Record<string, unknown>) => Promise<InstrumentedOutcome> };
+import { plural } from './format.ts';
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
 
@@ -128,9 +120,9 @@ export class JpChipTab extends LitElement {
   private async simulate(s: ChipState): Promise<void> {
     const seq = ++this.simSeq;
     this.busy = true;
-    let out: SimOutcome<SimResult>;
+    let out: SimOutcome<{ sim: SimResult; view: RenderTrace }>;
     try {
-      out = await this.api!.simulatePlan({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      out = await this.api!.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
     } catch (e) {
       out = { status: 'unavailable', message: (e as Error).message };
     }
@@ -143,8 +135,8 @@ export class JpChipTab extends LitElement {
       return;
     }
     this.simError = null;
-    this.sim = out.result;
-    this.trace = fromChipTrace(out.result.trace);
+    this.sim = out.result.sim;
+    this.trace = out.result.view;
     this.time = s.timeFrac * this.trace.cycles;
     this.measured = null;
     this.measuredMsg = null;
@@ -162,17 +154,16 @@ export class JpChipTab extends LitElement {
 
   private async runMeasured(): Promise<void> {
     const s = this.state;
-    const api = this.api as ApiWithInstrumented | undefined;
+    const api = this.api;
     if (!s || !api) return;
     this.measuredMsg = 'Running the instrumented kernel on this GPU…';
     try {
-      const out = await api.runInstrumented!(s.kernel, s.variant, s.params);
+      const out = await api.runInstrumented(s.kernel, s.variant, s.params);
       if (out.status !== 'ok') {
         this.measuredMsg = out.message;
         return;
       }
-      const first = out.run.passes[0];
-      this.measured = { run: out.run, trace: traceFromPassStats(first, first.grid) };
+      this.measured = { run: out.run, trace: out.view };
       this.measuredMsg = null;
     } catch (e) {
       this.measuredMsg = `The worker could not run the instrumented kernel: ${(e as Error).message}`;
@@ -295,7 +286,7 @@ export class JpChipTab extends LitElement {
           </div>
           <div>
             <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
-            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${plural(this.sim.passes.reduce((a, p) => a + p.waves, 0), 'wave')}` : ''}</p>
           </div>
         </div>
       </section>`;

@@ -7,7 +7,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { LearnState, StateChangeDetail } from '../share/state.ts';
-import { formatBytes, fromChipTrace, type RenderTrace } from './chip-render.ts';
+import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import { WALKTHROUGH } from './walkthrough-steps.ts';
 import { fmtJoules, fmtSeconds } from './chip-tab.ts';
@@ -75,11 +75,11 @@ export class JpLearnTab extends LitElement {
     this.mode = step.view;
     const s = step.setup;
     try {
-      const out = await this.api!.simulatePlan(s.preset, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
       if (seq !== this.seq) return;
       if (out.status !== 'ok') throw new Error(out.message);
-      this.sim = out.result;
-      this.trace = fromChipTrace(out.result.trace);
+      this.sim = out.result.sim;
+      this.trace = out.result.view;
       this.time = step.timeFrac * this.trace.cycles;
       this.error = null;
     } catch (e) {
