@@ -1,10 +1,11 @@
 // rope: rotary position embedding ("rotate half", Hugging Face's Llama convention) of head-major
 // vectors, written at a position offset into a larger buffer, which is how K reaches the KV cache:
-//   Y[h, pos0 + m, i]        = X[h, m, i] · cos − X[h, m, i + dh/2] · sin
-//   Y[h, pos0 + m, i + dh/2] = X[h, m, i + dh/2] · cos + X[h, m, i] · sin,  (cos, sin) = T[pos0 + m, i]
+//   Y[h, out0 + m, i]        = X[h, m, i] · cos − X[h, m, i + dh/2] · sin
+//   Y[h, out0 + m, i + dh/2] = X[h, m, i + dh/2] · cos + X[h, m, i] · sin,  (cos, sin) = T[pos0 + m, i]
+// (out0 = pos0 writes into a KV cache; out0 = 0 rotates Q of a decode step at position pos0.)
 // With ROTATE = false it copies (V into the cache; GPT-2's K). The table is computed on the host in
 // f64 (no GPU sin/cos of large angles).
-// X: [H, M, DH] f32; T: [positions, DH/2, 2] f32; Y: [H, C, DH] f32 with C ≥ pos0 + M.
+// X: [H, M, DH] f32; T: [positions, DH/2, 2] f32; Y: [H, C, DH] f32 with C ≥ out0 + M.
 // Tiling: one workgroup per (token m, head h), DH/2 invocations, one pair each. Global traffic per
 // workgroup: 4·DH bytes of X (+ 4·DH of T when rotating), 4·DH stored.
 // Measured: not yet timed on its own; its share of a decode step is in README "Running a real model".
@@ -13,7 +14,7 @@ override DH: u32 = 64;
 override ROTATE: bool = true;
 override INSTRUMENT: bool = false;
 
-struct Params { M: u32, C: u32, pos0: u32 }
+struct Params { M: u32, C: u32, pos0: u32, out0: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;         // [H, M, DH]
 @group(0) @binding(1) var<storage, read> T: array<f32>;         // [positions, DH/2, 2]
@@ -36,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let half = DH / 2u;
   let pos = p.pos0 + m;
   let src = (h * p.M + m) * DH;           // X[h, m, 0]
-  let dst = (h * p.C + pos) * DH;         // Y[h, pos, 0]
+  let dst = (h * p.C + p.out0 + m) * DH;  // Y[h, out0 + m, 0]
   let x1 = X[src + lid];
   let x2 = X[src + lid + half];
   loaded += 8u;

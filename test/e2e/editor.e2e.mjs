@@ -6,7 +6,7 @@ import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, openTab, sta
 const MARK = '// edited by the sharer';
 
 async function linkWithEdit(t) {
-  await t.open('/');
+  await t.open('/#bench');
   await t.page.locator('jp-bench-panel #plan-summary').waitFor({ timeout: 30_000 });
   // The sharer edited matmul_tiled.wgsl: prepend a comment to the bundled source.
   await t.page.getByRole('tab', { name: 'WGSL editor' }).click();
