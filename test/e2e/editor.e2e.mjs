@@ -45,7 +45,7 @@ export const cases = [
       await p.goto(link);
       await p.locator('jp-bench-panel #keep-edits').click();
       await p.locator('jp-bench-panel #own-edits').waitFor();
-      await p.goto(`${t.baseUrl}/`);
+      await p.goto(`${t.baseUrl}/#bench`);
       await p.locator('jp-bench-panel #own-edits').waitFor({ timeout: 30_000 });
       const kept = (await stateOf(p)).bench.wgsl.matmul_tiled ?? '';
       t.assert(kept.startsWith(MARK), 'Keep it as mine did not keep the edit');
