@@ -8,6 +8,7 @@ import { workerApi, type ApiRemote } from '../worker/client.ts';
 import { decodeState, encodeState, payloadFromHash, HASH_KEY } from '../share/codec.ts';
 import { applyPatch, defaultState, TABS, type Results, type ShareState, type SliceKey, type StateChangeDetail, type Tab } from '../share/state.ts';
 import type { BenchOk } from '../worker/api.ts';
+import type { OpenKernelDetail } from './events.ts';
 import { loadStoredEdits, receiveEdits, saveStoredEdits } from './wgsl-store.ts';
 import './gpu-status.ts';
 import './share-button.ts';
@@ -21,7 +22,9 @@ interface Toast {
 }
 
 /** Part B's tab elements, mounted by tag when their files exist (lazy chunks). */
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './start-view.ts', './story-card.ts']);
+const PART_B = import.meta.glob([
+  './chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './model-tab.ts', './start-view.ts', './story-card.ts',
+]);
 
 const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?: SliceKey }> = {
   start: { label: 'Start', tag: 'jp-start', file: './start-view.ts' },
@@ -29,13 +32,14 @@ const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?
   editor: { label: 'WGSL editor' },
   chip: { label: 'Chip view', tag: 'jp-chip-tab', file: './chip-tab.ts', slice: 'chip' },
   tokens: { label: 'Tokens', tag: 'jp-tokens-tab', file: './tokens-tab.ts', slice: 'model' },
+  model: { label: 'Model', tag: 'jp-model-tab', file: './model-tab.ts', slice: 'llm' },
   roofline: { label: 'Roofline', tag: 'jp-roofline', file: './roofline-plot.ts', slice: 'chip' },
   compare: { label: 'Compare', tag: 'jp-compare', file: './compare-view.ts', slice: 'compare' },
   learn: { label: 'Walkthrough', tag: 'jp-learn-tab', file: './learn-tab.ts', slice: 'learn' },
 };
 
 /** The order of the tab strip: the landing first, the walkthrough among the first views (not last). */
-export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'roofline', 'compare'];
+export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare'];
 
 /**
  * A hand-written link: `#bench`, `#tokens`... opens that tab in the default setup, `#learn/9` the
@@ -115,6 +119,7 @@ export class AppShell extends LitElement {
     window.addEventListener('hashchange', this.onHashChange);
     window.addEventListener('popstate', this.onHashChange);
     this.addEventListener('toast', this.onToast as EventListener);
+    this.addEventListener('open-kernel', this.onOpenKernel);
     this.addEventListener('open-tab', this.onOpenTab as EventListener);
     void this.readUrl(true);
   }
@@ -138,6 +143,14 @@ export class AppShell extends LitElement {
 
   private onToast = (e: CustomEvent<{ kind?: 'info' | 'error'; message: string }>) => {
     this.toast(e.detail.message, e.detail.kind ?? 'info');
+  };
+
+  /** An op of the Model tab opened in the chip view (and the bench/editor) with its kernel and params. */
+  private onOpenKernel = (e: CustomEvent<OpenKernelDetail>) => {
+    const { kernel, variant, params } = e.detail;
+    const s = this.appState;
+    this.setState({ ...s, tab: 'chip', bench: { ...s.bench, kernel, variant, params }, chip: { ...s.chip, kernel, variant, params, timeFrac: 0 } });
+    void this.ensureTab('chip');
   };
 
   toast(message: string, kind: 'info' | 'error' = 'info'): void {

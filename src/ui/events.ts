@@ -19,6 +19,13 @@ export interface ShareLinkDetail {
   url: string;
 }
 
+/** detail of `open-kernel`: show this kernel configuration in the chip view and the bench/editor. */
+export interface OpenKernelDetail {
+  kernel: string;
+  variant: string;
+  params: Record<string, number | boolean | string>;
+}
+
 /** Event name -> detail type, for every event the playground's elements dispatch. */
 export interface JpEventDetails {
   /** A message for the user (the shell shows it). */
@@ -29,6 +36,8 @@ export interface JpEventDetails {
   'bench-result': BenchOk;
   /** A share link was built. */
   'share-link': ShareLinkDetail;
+  /** An op picked in the Model tab (the shell switches to the chip view with it). */
+  'open-kernel': OpenKernelDetail;
 }
 
 export type JpEventName = keyof JpEventDetails;
@@ -54,5 +63,6 @@ declare global {
     'state-change': CustomEvent<StateChangeDetail>;
     'bench-result': CustomEvent<BenchOk>;
     'share-link': CustomEvent<ShareLinkDetail>;
+    'open-kernel': CustomEvent<OpenKernelDetail>;
   }
 }

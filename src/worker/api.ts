@@ -21,6 +21,7 @@ import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelSimOptions } from '../models/index.ts';
+import { cancelLlm, generateLlm, isUserError, llmDecodeOps, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -467,7 +468,66 @@ export const api = {
   async simulateModel(chip: ChipChoice, model: string | object, opts: ModelSimOptions): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
+
+  // ---- a real model (the Model tab; src/llm, worker/llm.ts) ----
+
+  /** Opens the picked files (read locally, never fetched) and uploads the model to this worker's GPU. */
+  async loadLlm(files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmOutcome<LlmInfo>> {
+    const missing = webgpuMissingReason();
+    if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
+    return llmOutcome(async () => loadLlm(await gpuContext(), files, opts, onEvent));
+  },
+  /** Generates from the loaded model, streaming `token` events; cancelLlm() stops it. */
+  async generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEvent) => void): Promise<LlmOutcome<LlmRun>> {
+    return llmOutcome(() => generateLlm(req, onEvent));
+  },
+  cancelLlm(): void {
+    cancelLlm();
+  },
+  unloadLlm(): void {
+    unloadLlm();
+  },
+  /** One decode step timed op by op, with each op's bytes and flops from its plan. */
+  async profileLlm(): Promise<LlmOutcome<LlmProfile>> {
+    return llmOutcome(() => profileLlm());
+  },
+  /** The chip model's time for each op of the decode step on each preset (the same plans). */
+  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string; opTimeS: number[] }>>> {
+    let ops: ReturnType<typeof llmDecodeOps>['ops'];
+    try {
+      ops = llmDecodeOps().ops;
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+    const out: Array<{ preset: string; opTimeS: number[] }> = [];
+    for (const preset of presets) {
+      const r = await withChip(preset, (m, cfg) => {
+        // ops repeat per layer: simulate each distinct plan once
+        const cache = new Map<string, number>();
+        return ops.map((op) => {
+          const key = JSON.stringify([op.plan.kernel, op.plan.variant, op.plan.params]);
+          let t = cache.get(key);
+          if (t === undefined) cache.set(key, (t = m.simulatePlan(cfg, op.plan, { maxTraceEvents: 0 }).timeS));
+          return t;
+        });
+      });
+      if (r.status !== 'ok') return r;
+      out.push({ preset, opTimeS: r.result });
+    }
+    return { status: 'ok', result: out };
+  },
 };
+
+export type LlmOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid' | 'no-gpu' | 'error'; message: string };
+
+async function llmOutcome<T>(run: () => Promise<T>): Promise<LlmOutcome<T>> {
+  try {
+    return { status: 'ok', result: await run() };
+  } catch (e) {
+    if (isUserError(e)) return { status: 'invalid', message: errorText(e) };
+    return { status: 'error', message: lostInfo ?? errorText(e) };
+  }
+}
 
 export type Api = typeof api;
 

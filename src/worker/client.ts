@@ -24,6 +24,12 @@ const METHODS = {
   simulateChipView: 1,
   simulateModel: 1,
   modelLimits: 1,
+  loadLlm: 1,
+  generateLlm: 1,
+  cancelLlm: 1,
+  unloadLlm: 1,
+  profileLlm: 1,
+  predictLlm: 1,
 } satisfies Record<keyof Api, 1>;
 
 let remote: ApiRemote | null = null;
