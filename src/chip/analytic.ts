@@ -4,10 +4,10 @@
 // byte-hops per directed link, SRAM), MAC and vector op, and the SRAM fit, none of which depend on
 // timing, so the event path (events.ts) only replaces the cycles.
 
-import { tileCount, type Pass } from '../kernels/plan.ts';
+import { tileCount } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
-import { fillWave, homeTile, placeWave, waveOrder } from './placement.ts';
-import { classLookup, classTiles, multicastKey, type ClassSummary } from './summary.ts';
+import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
+import { classLookup, classTiles, multicastKey } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
 
@@ -32,13 +32,12 @@ export interface AnalyticPass extends PassSimResult {
 }
 
 export function simulatePass(
-  chip: ChipConfig, pass: Pass, classes: readonly ClassSummary[], multicast: boolean, sramOnly: boolean,
-  acc: Acc, fit: FitReport, t0: number,
+  chip: ChipConfig, layout: PassLayout, multicast: boolean, sramOnly: boolean, acc: Acc, fit: FitReport, t0: number,
 ): AnalyticPass {
   const { mesh, counts } = acc;
+  const { pass, classes, order } = layout;
   const nTiles = mesh.rows * mesh.cols;
   const planTiles = tileCount(pass);
-  const order = waveOrder(pass.grid, nTiles, classes[0], multicast);
   const waves = order.length;
   const linkBpc = chip.noc.linkBytesPerCycle;
   const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
@@ -68,12 +67,14 @@ export function simulatePass(
 
   const tb = acc.trace;
   const opIdx = tb ? tb.opIndex(pass.label) : 0;
-  const linkLoad = new Float64Array(nTiles * 4);
+  const linkLoad = new Float64Array(nTiles * 4); // load bytes per directed link in the wave
+  const storeLoad = new Float64Array(nTiles * 4); // store bytes per directed link in the wave
   const stamp = new Int32Array(nTiles * 4);
   let stampId = 0;
   const groups = new Map<number, { bytes: number; tensor: string; ci: number; dests: number[] }>();
   const waveTile = new Int32Array(nTiles);
   const waveClass = new Int32Array(nTiles);
+  const waveCompute = new Float64Array(nTiles); // MAC array + vector unit cycles of the wave's i-th tile
   let cyc = 0;
   let hbmBytesPass = 0;
   let linkBytesPass = 0;
@@ -85,18 +86,20 @@ export function simulatePass(
     const n = fillWave(order[w], wx, wy, wz);
     placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile);
     linkLoad.fill(0);
-    let hbmWave = 0;
+    storeLoad.fill(0);
+    let hbmWave = 0, hbmStores = 0, storeHops = 0;
     let computeMax = 0;
     let prologue = 0;
     let epilogue = 0;
     for (let i = 0; i < n; i++) {
       const x = wx[i], y = wy[i], z = wz[i];
       waveClass[i] = classAt(x, y, z);
-      const c = classes[waveClass[i]];
-      computeMax = Math.max(computeMax, c.computeCycles);
-      acc.tileBusy[waveTile[i]] += c.computeCycles;
+      const cc = layout.macCycles(waveClass[i], x, y) + classes[waveClass[i]].vectorCycles;
+      waveCompute[i] = cc;
+      computeMax = Math.max(computeMax, cc);
+      acc.tileBusy[waveTile[i]] += cc;
     }
-    const addLink = (bytes: number) => (l: number) => { linkLoad[l] += bytes; };
+    const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
     // loads: tiles that load the identical block (same tensor and bytes, coordinates equal except
     // along the load's shareAxes) form one multicast group, across tile classes too
     groups.clear();
@@ -141,7 +144,10 @@ export function simulatePass(
         if (tb) traceLoad(tb, chip, c, bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
       }
     }
-    // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips)
+    // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips). A tile stores
+    // its output block after its last iteration, so stores do not overlap the steady state: they
+    // drain in the epilogue, as fast as the busiest link (several tiles' blocks converge on a port)
+    // and the HBM allow, and never faster than one block's own transfer.
     for (let i = 0; i < n; i++) {
       const c = classes[waveClass[i]];
       if (c.storeBytes === 0) continue;
@@ -150,10 +156,11 @@ export function simulatePass(
       const ct = waveTile[i];
       const port = mesh.nearestPort[ct];
       const dst = mesh.ports[port].tile;
-      const hops = routeXY(mesh, ct, dst, addLink(c.storeBytes));
+      const hops = routeXY(mesh, ct, dst, addStore(c.storeBytes));
       acc.produced[ct] += c.storeBytes;
       acc.hbmEjected[dst] += c.storeBytes;
-      hbmWave += c.storeBytes;
+      hbmStores += c.storeBytes;
+      storeHops = Math.max(storeHops, hops);
       counts.hbmWriteBytes += c.storeBytes;
       epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
     }
@@ -164,16 +171,18 @@ export function simulatePass(
       for (const d of ['int8', 'fp16', 'fp32'] as const) counts.macs[d] += c.macs[d] * k;
       counts.vectorOps += c.vectorOps * k;
     }
-    let linkMax = 0;
+    let linkMax = 0, storeMax = 0;
     for (let l = 0; l < linkLoad.length; l++) {
-      const b = linkLoad[l];
-      if (b > 0) {
-        acc.linkBytes[l] += b;
-        linkBytesPass += b;
+      const b = linkLoad[l], sb = storeLoad[l];
+      if (b > 0 || sb > 0) {
+        acc.linkBytes[l] += b + sb;
+        linkBytesPass += b + sb;
         if (b > linkMax) linkMax = b;
+        if (sb > storeMax) storeMax = sb;
       }
     }
-    hbmBytesPass += hbmWave;
+    if (hbmStores > 0) epilogue = Math.max(epilogue, storeMax > 0 ? storeMax / linkBpc + storeHops * hopLat : 0, hbmStores / hbmBpc);
+    hbmBytesPass += hbmWave + hbmStores;
     const tHbm = hbmWave > 0 ? hbmWave / hbmBpc : 0;
     const tNoc = linkMax / linkBpc;
     const tMem = Math.max(tHbm, tNoc);
@@ -186,7 +195,7 @@ export function simulatePass(
       for (let i = 0; i < n; i++) {
         const c = classes[waveClass[i]];
         const chunks = traceChunks(tb, c);
-        const dur = c.computeCycles / chunks;
+        const dur = waveCompute[i] / chunks;
         const kind = c.macs.int8 + c.macs.fp16 + c.macs.fp32 > 0 ? EVENT_KIND.mac : EVENT_KIND.vector;
         const stride = steady / chunks;
         for (let j = 0; j < chunks; j++) {

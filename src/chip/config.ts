@@ -1,7 +1,7 @@
 // Validation of a raw (JSON / UI / URL) chip configuration into a ChipConfig.
 // Every rejection names the field and the allowed range.
 
-import type { ChipConfig, CollectiveConfig, Edge, Fusion, MacDType, RuntimeConfig } from './types.ts';
+import { DATAFLOWS, type ChipConfig, type CollectiveConfig, type Dataflow, type Edge, type Fusion, type MacDType, type RuntimeConfig } from './types.ts';
 
 export class ChipConfigError extends Error {
   override name = 'ChipConfigError';
@@ -100,7 +100,7 @@ export function validateChipConfig(input: unknown): ChipConfig {
   const grid = { rows: num(g, 'rows', 'config.grid', 1, 256, true), cols: num(g, 'cols', 'config.grid', 1, 256, true) };
 
   const t = obj(raw.tile, 'config.tile');
-  rejectUnknown(t, 'config.tile', ['macArray', 'macsPerCycle', 'vectorOpsPerCycle', 'sramBytes']);
+  rejectUnknown(t, 'config.tile', ['macArray', 'macsPerCycle', 'vectorOpsPerCycle', 'sramBytes', 'dataflow']);
   const ma = obj(t.macArray, 'config.tile.macArray');
   rejectUnknown(ma, 'config.tile.macArray', ['rows', 'cols']);
   const macArray = { rows: num(ma, 'rows', 'config.tile.macArray', 1, 4096, true), cols: num(ma, 'cols', 'config.tile.macArray', 1, 4096, true) };
@@ -108,12 +108,16 @@ export function validateChipConfig(input: unknown): ChipConfig {
   rejectUnknown(mpc, 'config.tile.macsPerCycle', DTYPES);
   const macsPerCycle = {} as Record<MacDType, number>;
   for (const d of DTYPES) macsPerCycle[d] = num(mpc, d, 'config.tile.macsPerCycle', 1, 1 << 24);
-  const tile = {
+  const tile: ChipConfig['tile'] = {
     macArray,
     macsPerCycle,
     vectorOpsPerCycle: num(t, 'vectorOpsPerCycle', 'config.tile', 1, 1 << 20),
     sramBytes: num(t, 'sramBytes', 'config.tile', MIN_SRAM_BYTES, 2 ** 34, true),
   };
+  if (t.dataflow !== undefined) {
+    if (!DATAFLOWS.includes(t.dataflow as Dataflow)) throw new ChipConfigError(`config.tile.dataflow must be one of ${DATAFLOWS.join(', ')}, got ${JSON.stringify(t.dataflow)}`);
+    tile.dataflow = t.dataflow as Dataflow;
+  }
 
   const n = obj(raw.noc, 'config.noc');
   rejectUnknown(n, 'config.noc', ['topology', 'linkBytesPerCycle', 'hopLatencyCycles', 'multicast']);

@@ -23,7 +23,7 @@
 
 import type { Plan } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
-import { fillWave, homeTile, placeWave, waveOrder } from './placement.ts';
+import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
 import { classLookup, classTiles, multicastKey, summarisePlan, type ClassSummary } from './summary.ts';
 import type { TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig } from './types.ts';
@@ -99,7 +99,7 @@ class Merger {
  * would be exceeded, flagged `sampled`).
  */
 export function runEvents(
-  chip: ChipConfig, plan: Plan, passClasses: readonly (readonly ClassSummary[])[], mesh: Mesh, multicast: boolean,
+  chip: ChipConfig, layouts: readonly PassLayout[], mesh: Mesh, multicast: boolean,
   doubleBuffered: readonly boolean[], trace: TraceBuilder | null,
 ): EventRun {
   const nTiles = mesh.rows * mesh.cols;
@@ -125,26 +125,32 @@ export function runEvents(
   let q = 1;
   if (trace) {
     let est = 0;
-    passClasses.forEach((cs) => { for (const c of cs) est += eventsPerTile(c) * classTiles(c); });
+    for (const { classes } of layouts) for (const c of classes) est += eventsPerTile(c) * classTiles(c);
     q = Math.max(1, Math.ceil(est / Math.max(1, trace.cap)));
     if (q > 1) trace.sampled = true;
   }
 
   type Group = { bytes: number; iters: number; src: number; port: number; dests: number[]; hops: number[]; links: number[]; slot: number };
   let t = 0;
-  plan.passes.forEach((pass, pi) => {
+  layouts.forEach((layout, pi) => {
+    const { pass, classes } = layout;
     const passStart = t;
-    const classes = passClasses[pi];
     const op = trace ? trace.opIndex(pass.label) : 0;
     const dbl = doubleBuffered[pi] ?? true;
     linkBusy.fill(0); ejectBusy.fill(0); stackBusy.fill(0); macBusy.fill(0); vecBusy.fill(0);
     const classAt = classLookup(classes);
-    for (const box of waveOrder(pass.grid, nTiles, classes[0], multicast)) {
+    for (const box of layout.order) {
       const n = fillWave(box, wx, wy, wz);
       placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
       const cls = new Int32Array(n);
       let maxIter = 0;
-      for (let i = 0; i < n; i++) { cls[i] = classAt(wx[i], wy[i], wz[i]); maxIter = Math.max(maxIter, classes[cls[i]].iterations); }
+      const macPerIter = new Float64Array(n); // MAC-array cycles per loop iteration of the wave's i-th tile
+      for (let i = 0; i < n; i++) {
+        cls[i] = classAt(wx[i], wy[i], wz[i]);
+        const c = classes[cls[i]];
+        maxIter = Math.max(maxIter, c.iterations);
+        macPerIter[i] = layout.macCycles(cls[i], wx[i], wy[i]) / c.iterations;
+      }
       // multicast groups: identical blocks (same tensor, same coordinates except along shareAxes), keyed as in the analytic pass
       const groups = new Map<number, Group>();
       let slots = 0;
@@ -225,7 +231,7 @@ export function runEvents(
           const c = classes[cls[i]];
           if (j >= c.iterations) continue;
           const ti = placed[i];
-          const macC = c.macCycles / c.iterations, vecC = c.vectorCycles / c.iterations;
+          const macC = macPerIter[i], vecC = c.vectorCycles / c.iterations;
           const s = Math.max(arrive[ti], macFree[ti]);
           const me = s + macC;
           macFree[ti] = me;

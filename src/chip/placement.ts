@@ -2,7 +2,74 @@
 // in each wave) and in space (placeWave: which chip tile each plan tile of a wave runs on), plus the
 // home tile of a block on an SRAM-only chip.
 
+import type { Dim3, Pass } from '../kernels/plan.ts';
 import type { ClassSummary } from './summary.ts';
+import { gemmCycles } from './systolic.ts';
+import type { ChipConfig, Dataflow } from './types.ts';
+
+/** A pass laid out for the chip: its class summaries, its waves, and the MAC-array cycles of each plan tile. */
+export interface PassLayout {
+  pass: Pass;
+  classes: readonly ClassSummary[];
+  order: WaveBox[];
+  /** MAC-array cycles of plan tile (x, y) of class ci in this layout (macCyclesPerTile). */
+  macCycles: (ci: number, x: number, y: number) => number;
+}
+
+export function layoutPass(
+  chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean,
+): PassLayout {
+  const nTiles = chip.grid.rows * chip.grid.cols;
+  const order = waveOrder(pass.grid, nTiles, classes[0], multicast);
+  return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order) };
+}
+
+/**
+ * MAC-array cycles of each plan tile of a pass. Over the waves of a pass, one chip tile runs the
+ * plan tiles at one slot of the wave box, (x mod bw, y mod bh) (for each z). When the pass is one
+ * GEMM cut into blocks (every MAC class has a GEMM shape with the same k and datatype; the block's
+ * m is set by its plan row, n by its plan column), the slot's blocks together are one GEMM of
+ * (sum of m) x (sum of n) x k, folded on the array as SCALE-Sim folds it, and each block is charged
+ * its share by outputs. So folds come from the array and the GEMM, not from how the plan cut it:
+ * a 1x1 grid runs the whole GEMM with SCALE-Sim's schedule. With one block per chip tile (bw = gx,
+ * bh = gy), or when the pass is not such a GEMM, a plan tile costs its own block's schedule
+ * (ClassSummary.macCycles). The slot's schedule is spread over its waves by outputs: fold
+ * boundaries are not aligned with wave boundaries (a simplification, see README).
+ */
+export function macCyclesPerTile(
+  chip: ChipConfig, dataflow: Dataflow, grid: Dim3, classes: readonly ClassSummary[], order: readonly WaveBox[],
+): (ci: number, x: number, y: number) => number {
+  const own = (ci: number) => classes[ci].macCycles;
+  const box = order[0];
+  const [gx, gy] = grid;
+  if (!box) return own;
+  const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
+  if (bw >= gx && bh >= gy) return own;
+  let k = -1;
+  let dtype = '';
+  const mRow = new Float64Array(gy), nCol = new Float64Array(gx);
+  for (const c of classes) {
+    if (c.macs.int8 + c.macs.fp16 + c.macs.fp32 === 0) continue;
+    const g = c.gemm;
+    if (!g || (k >= 0 && (g.k !== k || g.dtype !== dtype))) return own;
+    k = g.k; dtype = g.dtype;
+    for (let y = c.y[0]; y < c.y[1]; y++) { if (mRow[y] !== 0 && mRow[y] !== g.m) return own; mRow[y] = g.m; }
+    for (let x = c.x[0]; x < c.x[1]; x++) { if (nCol[x] !== 0 && nCol[x] !== g.n) return own; nCol[x] = g.n; }
+  }
+  if (k < 0) return own;
+  const sumM = new Float64Array(bh), sumN = new Float64Array(bw);
+  for (let y = 0; y < gy; y++) sumM[y % bh] += mRow[y];
+  for (let x = 0; x < gx; x++) sumN[x % bw] += nCol[x];
+  const slot = new Float64Array(bw * bh).fill(-1);
+  const gemmDtype = dtype as NonNullable<ClassSummary['gemm']>['dtype'];
+  return (ci, x, y) => {
+    if (!classes[ci].gemm) return classes[ci].macCycles;
+    const i = x % bw, j = y % bh;
+    let s = slot[j * bw + i];
+    if (s < 0) s = slot[j * bw + i] = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
+    return (s * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
+  };
+}
 
 /** A wave: the box [x0, x1) x [y0, y1) x [z0, z1) of the plan grid. */
 export interface WaveBox { x0: number; x1: number; y0: number; y1: number; z0: number; z1: number }

@@ -21,6 +21,7 @@ import { simulatePass, type Acc } from './analytic.ts';
 import { energyOf, emptyCounts } from './energy.ts';
 import { EVENT_BUDGET_TRANSFERS, countTransfers, runEvents, type EventRun } from './events.ts';
 import { buildMesh } from './mesh.ts';
+import { layoutPass } from './placement.ts';
 import { summarisePlan } from './summary.ts';
 import { TraceBuilder, finishTrace } from './trace.ts';
 import type { Bound, ChipConfig, Dataflow, FitReport, PassSimResult, SimResult } from './types.ts';
@@ -62,7 +63,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const mesh = buildMesh(chip);
   const nTiles = chip.grid.rows * chip.grid.cols;
   const multicast = opts.multicast ?? chip.noc.multicast;
-  const dataflow: Dataflow = opts.dataflow ?? 'output-stationary';
+  const dataflow: Dataflow = opts.dataflow ?? chip.tile.dataflow ?? 'output-stationary';
   const cap = opts.maxTraceEvents ?? DEFAULT_MAX_TRACE_EVENTS;
   const notes: string[] = [];
   const fit: FitReport = { fits: true, workingSetBytes: 0, doubleBuffered: true, pinnedBytesPerTile: 0, messages: [] };
@@ -83,7 +84,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
 
   // event-driven timing when the plan is small enough; the analytic pass below still counts bytes,
   // energy events, link loads and the fit (they do not depend on timing)
-  const passClasses = summarisePlan(chip, plan, resident); // once per pass, read by every path below
+  const passClasses = summarisePlan(chip, plan, resident, dataflow); // once per pass, read by every path below
   const mode = opts.timing ?? 'auto';
   const budget = opts.maxEventTransfers ?? EVENT_BUDGET_TRANSFERS;
   let useEvents = mode === 'event';
@@ -111,8 +112,9 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const roof = { compute: 0, memory: 0, noc: 0 };
   const cyclesByBound = { compute: 0, memory: 0, noc: 0 };
   const passDbl: boolean[] = [];
-  for (const [pi, pass] of plan.passes.entries()) {
-    const { doubleBuffered, cyclesByBound: byBound, ...r } = simulatePass(chip, pass, passClasses[pi], multicast, sramOnly, acc, fit, cycles);
+  const layouts = plan.passes.map((pass, pi) => layoutPass(chip, dataflow, pass, passClasses[pi], multicast));
+  for (const layout of layouts) {
+    const { doubleBuffered, cyclesByBound: byBound, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
     passDbl.push(doubleBuffered);
     passes.push(r);
     cycles += r.cycles;
@@ -124,7 +126,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   let ev: EventRun | null = null;
   if (useEvents) {
     acc.trace = cap > 0 ? new TraceBuilder(cap) : null;
-    ev = runEvents(chip, plan, passClasses, mesh, multicast, passDbl, acc.trace);
+    ev = runEvents(chip, layouts, mesh, multicast, passDbl, acc.trace);
     cycles = ev.cycles;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] = 0;
     passes.forEach((p, i) => {

@@ -4,8 +4,8 @@
 // Also here: the one tile-class lookup and the one multicast key, shared by both timing paths.
 
 import type { Dim3, Pass, Plan, Step } from '../kernels/plan.ts';
-import { macArrayCycles } from './systolic.ts';
-import type { ChipConfig, MacDType } from './types.ts';
+import { gemmCycles, unshapedMacCycles, type GemmShape } from './systolic.ts';
+import type { ChipConfig, Dataflow, MacDType } from './types.ts';
 
 const MAC_DTYPE: Record<'f32' | 'f16' | 'int8', MacDType> = { f32: 'fp32', f16: 'fp16', int8: 'int8' };
 
@@ -32,6 +32,13 @@ export interface ClassSummary {
   blockBytes: number;
   residentBytes: number;
   outElems: number;
+  /**
+   * The tile's MAC work as a GEMM block (m x n outputs over k), when the steps say so: one operand
+   * shared along x (A, m x k), one along y (B, k x n), m x n stored elements, m x n x k MACs of one
+   * datatype (matmul, qkv, matmul-int8 plans). null otherwise (attention, naive kernels, vector-only).
+   */
+  gemm: GemmShape | null;
+  /** MAC array + vector unit cycles of this plan tile run alone. */
   computeCycles: number;
   /** computeCycles split: MAC array (systolic schedule) and vector unit. */
   macCycles: number;
@@ -49,12 +56,42 @@ function iterationsOf(steps: readonly Step[]): number {
   return n;
 }
 
-export function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>): ClassSummary[] {
+/**
+ * The GEMM block a tile's steps describe, or null: k = MACs / outputs; the largest load shared
+ * along x only is A (m x k elements), the largest shared along y only is B (k x n); the three must
+ * agree (m x n = outputs, whole numbers).
+ */
+function inferGemm(
+  loads: readonly LoadSummary[], macs: Record<MacDType, number>, outElems: number, operandBytes: ReadonlyMap<string, number>,
+): GemmShape | null {
+  const dtypes = (['int8', 'fp16', 'fp32'] as const).filter((d) => macs[d] > 0);
+  if (dtypes.length !== 1 || outElems <= 0) return null;
+  const dtype = dtypes[0];
+  const k = macs[dtype] / outElems;
+  let a: LoadSummary | null = null, b: LoadSummary | null = null;
+  for (const l of loads) {
+    if (l.shareAxes.length !== 1) continue;
+    if (l.shareAxes[0] === 0 && (!a || l.bytes > a.bytes)) a = l;
+    if (l.shareAxes[0] === 1 && (!b || l.bytes > b.bytes)) b = l;
+  }
+  if (!a || !b) return null;
+  const m = a.bytes / (operandBytes.get(a.tensor) ?? 4) / k;
+  const n = b.bytes / (operandBytes.get(b.tensor) ?? 4) / k;
+  const whole = (v: number) => v >= 1 && Math.abs(v - Math.round(v)) < 1e-6;
+  if (!whole(k) || !whole(m) || !whole(n) || Math.abs(Math.round(m) * Math.round(n) - outElems) > 1e-6 * outElems) return null;
+  return { m: Math.round(m), n: Math.round(n), k: Math.round(k), dtype };
+}
+
+export function summarise(
+  chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>, dataflow: Dataflow = 'output-stationary',
+): ClassSummary[] {
   const elemBytes = new Map<string, number>();
+  const operandBytes = new Map<string, number>(); // bytes per element as the MAC array sees it (i8x4 packs 4)
   const tensorId = new Map<string, number>();
   plan.tensors.forEach((t, i) => {
     const n = t.shape.reduce((a, b) => a * b, 1);
     elemBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n)) : 4);
+    operandBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n / (t.dtype === 'i8x4' ? 4 : 1))) : 4);
     tensorId.set(t.name, i);
   });
   return pass.tiles.map((c) => {
@@ -82,18 +119,21 @@ export function summarise(chip: ChipConfig, plan: Plan, pass: Pass, resident: Re
     const ls = [...loads.values()];
     const streamed = ls.filter((l) => !l.resident).reduce((a, l) => a + l.bytes, 0);
     const residentBytes = ls.filter((l) => l.resident).reduce((a, l) => a + l.bytes, 0);
-    const macCycles = macArrayCycles(chip, macs, outElems);
+    const gemm = inferGemm(ls, macs, outElems, operandBytes);
+    const macCycles = gemm ? gemmCycles(chip, dataflow, gemm) : unshapedMacCycles(chip, dataflow, macs, outElems);
     const vectorCycles = vectorOps / chip.tile.vectorOpsPerCycle;
     return {
       x: c.x, y: c.y, z: c.z, loads: ls, storeBytes, macs, vectorOps, iterations,
-      blockBytes: streamed / iterations, residentBytes, outElems, computeCycles: macCycles + vectorCycles, macCycles, vectorCycles,
+      blockBytes: streamed / iterations, residentBytes, outElems, gemm, computeCycles: macCycles + vectorCycles, macCycles, vectorCycles,
     };
   });
 }
 
 /** The summaries of every pass of a plan, built once per simulatePlan call. */
-export function summarisePlan(chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>): ClassSummary[][] {
-  return plan.passes.map((pass) => summarise(chip, plan, pass, resident));
+export function summarisePlan(
+  chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>, dataflow: Dataflow = 'output-stationary',
+): ClassSummary[][] {
+  return plan.passes.map((pass) => summarise(chip, plan, pass, resident, dataflow));
 }
 
 /**

@@ -20,6 +20,11 @@ export interface ChipConfig {
     /** Vector unit: element ops per cycle (exp, max, scale, normalize...). */
     vectorOpsPerCycle: number;
     sramBytes: number;
+    /**
+     * The MAC array's schedule when a run does not ask for one (SimOptions.dataflow); absent =
+     * output-stationary. SCALE-Sim v2's `Dataflow : os | ws | is`.
+     */
+    dataflow?: Dataflow;
   };
   noc: {
     topology: 'mesh' | 'torus';
@@ -131,7 +136,12 @@ export interface ChipPreset {
   caveat?: string;
 }
 
-export type Dataflow = 'output-stationary' | 'weight-stationary';
+/**
+ * The systolic array's schedule (SCALE-Sim v2's os / ws / is): what stays in the PEs while the rest
+ * streams. weight-stationary also pins `weight` tensors in SRAM (they do not stream from HBM).
+ */
+export type Dataflow = 'output-stationary' | 'weight-stationary' | 'input-stationary';
+export const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary', 'input-stationary'];
 export type Bound = 'compute' | 'memory' | 'noc';
 
 /** Trace event kinds (values of Trace.kind). */

@@ -9,7 +9,7 @@ import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan } from '../c
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, NUMBER_FORMATS, KV_FORMATS, type NumberFormat, type PrecisionSpec } from '../models/index.ts';
 import { FUSIONS } from '../chip/config.ts';
 import { checkClaims } from '../models/claims.ts';
-import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
@@ -17,7 +17,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE
 
 const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
 const SWITCHES = ['json', 'help', 'unfused', 'claims'];
-const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary'];
 const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B]
                                    [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion ${FUSIONS.join('|')}] [--unfused] [--claims]
                                    | --kernel NAME --shape K1=V1,K2=V2 [--variant V])
@@ -69,9 +68,15 @@ function chipFrom(args: Map<string, string>): ChipConfig {
     if (!CHIP_PRESETS.some((c) => c.id === id)) throw new UsageError(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
     raw = structuredClone(chipPreset(id).config);
   }
-  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number } } };
+  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number }; macsPerCycle?: Record<string, number> } };
   if (args.has('grid')) { const [rows, cols] = dims(args.get('grid')!, 'grid'); r.grid = { rows, cols }; }
-  if (args.has('array') && r.tile) { const [rows, cols] = dims(args.get('array')!, 'array'); r.tile.macArray = { rows, cols }; }
+  if (args.has('array') && r.tile) {
+    const [rows, cols] = dims(args.get('array')!, 'array');
+    // the array sets the MAC rate: MACs per PE per cycle stay, so the peak scales with rows x cols
+    const old = r.tile.macArray, mpc = r.tile.macsPerCycle;
+    if (old && mpc && old.rows > 0 && old.cols > 0) for (const d of Object.keys(mpc)) mpc[d] = (mpc[d] * rows * cols) / (old.rows * old.cols);
+    r.tile.macArray = { rows, cols };
+  }
   try { return validateChipConfig(raw); } catch (e) { throw new UsageError((e as Error).message); }
 }
 

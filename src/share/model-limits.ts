@@ -6,7 +6,7 @@
 export interface ModelInputLimits {
   decode: { batch: number; context: number };
   /** `rows`: tokens × batch, the rows every projection of a prefill processes. */
-  prefill: { tokens: number; rows: number };
+  prefill: { tokens: number; rows: number; context: number };
   chips: number;
 }
 
@@ -28,7 +28,7 @@ export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits)
     case 'chips':
       return lim.chips;
     case 'context':
-      return s.phase === 'decode' ? lim.decode.context : 1 << 21;
+      return s.phase === 'decode' ? lim.decode.context : lim.prefill.context;
     case 'tokens':
       return s.phase === 'prefill' ? Math.max(1, Math.min(lim.prefill.tokens, Math.floor(lim.prefill.rows / Math.max(1, s.batch)))) : 1 << 20;
     case 'batch':
@@ -48,6 +48,7 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits): Partial
     if (s.batch > lim.decode.batch) out.batch = `A decode step takes at most ${n(lim.decode.batch)} sequences in a batch (the attention-decode kernel's limit), got ${n(s.batch)}.`;
     if (s.context > lim.decode.context) out.context = `A decode step's KV cache holds at most ${n(lim.decode.context)} tokens (the attention-decode kernel's limit), got ${n(s.context)}.`;
   } else {
+    if (s.context > lim.prefill.context) out.context = `The KV cache holds at most ${n(lim.prefill.context)} tokens, got ${n(s.context)}.`;
     if (s.tokens > lim.prefill.tokens) out.tokens = `A prefill takes at most ${n(lim.prefill.tokens)} prompt tokens, got ${n(s.tokens)}.`;
     else if (s.tokens * s.batch > lim.prefill.rows)
       out.batch = `A prefill runs prompt tokens × batch = ${n(s.tokens * s.batch)} rows through each projection; the kernels take at most ${n(lim.prefill.rows)}: with ${n(s.tokens)} tokens, batch ≤ ${n(maxFor('batch', s, lim))}.`;

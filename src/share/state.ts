@@ -24,7 +24,12 @@ export const LIMITS = {
   params: 32,
 } as const;
 
+<<<<<<< HEAD
 export const TABS = ['bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare', 'learn'] as const;
+=======
+/** Every tab a link may name ('start' is the landing view). The shell decides the order they are shown in. */
+export const TABS = ['bench', 'editor', 'chip', 'tokens', 'roofline', 'compare', 'learn', 'start'] as const;
+>>>>>>> h5b-ui-story
 export type Tab = (typeof TABS)[number];
 
 const Id = v.pipe(v.string(), v.maxLength(LIMITS.idChars));
@@ -84,7 +89,11 @@ export const ModelStateSchema = v.object({
 });
 export type ModelState = v.InferOutput<typeof ModelStateSchema>;
 
-export const LearnStateSchema = v.object({ step: Int(0, 1000) });
+export const LearnStateSchema = v.object({
+  step: Int(0, 1000),
+  /** The scrubbed moment of the step's animation, as a fraction of its run (absent: the step's own moment). */
+  timeFrac: v.optional(v.pipe(Finite, v.minValue(0), v.maxValue(1))),
+});
 export type LearnState = v.InferOutput<typeof LearnStateSchema>;
 
 /** One side of a comparison: a kernel configuration on a chip preset. */

@@ -19,6 +19,7 @@ import { sharedStyles } from './styles.ts';
 import { fmtSig as fmt, formatBytes, formatDuration as duration, plural, speedRatioText } from './format.ts';
 import { missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
 import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
+import './glossary.ts';
 import './suite-table.ts';
 import './gpu-status.ts';
 
@@ -112,7 +113,8 @@ export class BenchPanel extends LitElement {
       .field label { font-size: 0.9rem; }
       .field small { grid-column: 1 / -1; color: var(--jp-muted); margin-top: -4px; font-size: 0.78rem; }
       .wide { grid-template-columns: 90px minmax(0, 1fr); }
-      .actions { display: flex; gap: 10px; margin-top: 14px; align-items: center; flex-wrap: wrap; }
+      /* Sticky at the bottom of the screen while the form is taller than it: Run is always above the fold. */
+      .actions { display: flex; gap: 10px; margin-top: 14px; align-items: center; flex-wrap: wrap; position: sticky; bottom: 0; z-index: 1; background: var(--jp-surface); padding: 8px 0; }
       button { padding: 7px 16px; }
       .desc { color: var(--jp-muted); font-size: 0.85rem; margin: 4px 0 8px; }
       .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 10px; margin: 8px 0 12px; }
@@ -369,7 +371,7 @@ export class BenchPanel extends LitElement {
       ${tiles.length ? html`<h3>Tiling</h3>${tiles.map((p) => this.renderParam(p, valueOf(p)))}` : html`<p class="muted" id="no-tiles">${r.variant} has no tile parameters.</p>`}
       ${this.badInput ? html`<p class="error" role="alert" id="param-error">${this.badInput.message}</p>` : check?.status === 'invalid' ? html`<p class="error" role="alert" id="param-error">${check.message}</p>` : nothing}
       ${check?.status === 'ok' && !this.badInput
-        ? html`<p class="muted" id="plan-summary">${fmt(check.flops / 1e6)} MFLOP · ${formatBytes(check.ioBytes)} compulsory traffic · ${plural(check.tiles, 'workgroup')} · ${check.shaders.length === 1 ? 'shader' : 'shaders'} ${check.shaders.join(', ')}</p>`
+        ? html`<p class="muted" id="plan-summary">${fmt(check.flops / 1e6)} MFLOP · ${formatBytes(check.ioBytes)} <jp-term name="compulsory traffic">compulsory traffic</jp-term> · ${plural(check.tiles, 'workgroup')} · ${check.shaders.length === 1 ? 'shader' : 'shaders'} ${check.shaders.join(', ')}</p>`
         : nothing}
       ${this.renderEdits(check?.status === 'ok' ? check.shaders : undefined)}
       <div class="actions">

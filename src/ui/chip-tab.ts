@@ -12,6 +12,8 @@ import type { ChipState, StateChangeDetail } from '../share/state.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
+import './chip-legend.ts';
+import './glossary.ts';
 import './timeline.ts';
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
@@ -82,8 +84,6 @@ export class JpChipTab extends LitElement {
     @media (max-width: 900px) { .mvp { grid-template-columns: 1fr; } }
     .msg { color: var(--jp-muted); font-size: 0.9rem; margin: 4px 0; }
     .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
-    .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); }
-    .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
     ul.notes { margin: 6px 0 0; padding-left: 18px; color: var(--jp-muted); font-size: 0.85rem; }
   `;
 
@@ -194,7 +194,7 @@ export class JpChipTab extends LitElement {
           </label>
           ${dims('grid', grid, 'Tile grid')}
           ${dims('array', array, 'MAC array')}
-          <label>Dataflow
+          <label><span>Dataflow (<jp-term name=${s.dataflow === 'weight-stationary' ? 'weight-stationary' : 'output-stationary'}>what is this?</jp-term>)</span>
             <select .value=${s.dataflow} @change=${(e: Event) => this.patch({ dataflow: (e.target as HTMLSelectElement).value })}>
               ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
             </select>
@@ -246,7 +246,7 @@ export class JpChipTab extends LitElement {
       [
         'Timing',
         r.timing === 'event'
-          ? html`<span title="Every block transfer simulated, waiting for busy links, HBM stacks and MAC arrays">event-driven${r.events ? html` · ${Math.round(r.events.linkWaitCycles).toLocaleString('en-US')} link-wait cycles` : nothing}</span>`
+          ? html`<span title="Every block transfer simulated, waiting for busy links, HBM stacks and MAC arrays">event-driven${r.events ? html` · ${Math.round(r.events.linkWaitCycles).toLocaleString('en-US')} <jp-term name="link-wait cycles">link-wait cycles</jp-term>` : nothing}</span>`
           : html`<span title="Too many transfers to simulate one by one: the analytic wave model (tested against the event model)">analytic</span>`,
       ],
     ];
@@ -285,7 +285,7 @@ export class JpChipTab extends LitElement {
           </div>
           <div>
             <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
-            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+            ${this.sim ? html`<p class="msg">${this.chips.find((c) => c.id === this.state?.preset)?.label ?? this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} <jp-term name="waves">${this.sim.passes.reduce((a, p) => a + p.waves, 0) === 1 ? 'wave' : 'waves'}</jp-term></p>` : nothing}
           </div>
         </div>
       </section>`;
@@ -311,12 +311,7 @@ export class JpChipTab extends LitElement {
             ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
             <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
               placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>
-            <div class="legend" aria-hidden="true">
-              <span><i class="sw" style="background:#1e828c"></i>tile busy so far (darker = busier)</span>
-              <span><i class="sw" style="background:#c35a00"></i>HBM transfer</span>
-              <span><i class="sw" style="background:#005fb8"></i>NoC transfer</span>
-              <span>outlined = computing now · links: bytes/cycle now (traffic: whole run)</span>
-            </div>
+            <jp-chip-legend .mode=${s.view}></jp-chip-legend>
             <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
               @time-change=${this.onTime}></jp-timeline>
             ${this.sim ? this.renderMetrics(this.sim) : nothing}

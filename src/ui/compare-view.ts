@@ -15,6 +15,7 @@ import { formatBytes } from './format.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { abVerdict, type AbVerdict } from './noise.ts';
+import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
 
@@ -212,7 +213,7 @@ export class JpCompare extends LitElement {
   private renderSide(which: 'a' | 'b') {
     const s = this.state![which];
     const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number');
+    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number' && paramUsedBy(p, s.variant, kernel?.variants ?? []));
     const preset = this.chips.find((c) => c.id === s.preset);
     const tag = which.toUpperCase();
     return html`

@@ -14,7 +14,7 @@ import { checkModelInputs, maxFor, type ModelField, type ModelInputLimits } from
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { plural } from './format.ts';
-import { bestRow, fmtNum, opOrder, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { bestRow, fmtNum, opOrder, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -108,6 +108,9 @@ export class JpTokensTab extends LitElement {
     .bar .s.memory { background-image: repeating-linear-gradient(45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px); }
     .bar .s.noc { background-image: repeating-linear-gradient(0deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 6px); }
     .bar .s span { background: rgb(255 255 255 / 0.75); border-radius: 3px; padding: 0 3px; }
+    .bar .s .parts { position: absolute; left: 0; right: 0; bottom: 0; height: 6px; display: flex; }
+    .parts i, .sw.t { display: block; height: 100%; }
+    .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
     .legend { display: flex; gap: 6px 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); margin: 10px 0 0; padding: 0; list-style: none; }
     .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -2px; border: 1px solid rgb(0 0 0 / 0.2); }
     .sw.memory { background: repeating-linear-gradient(45deg, #555 0 2px, #ddd 2px 7px); }
@@ -221,14 +224,14 @@ export class JpTokensTab extends LitElement {
             }
             const top = [...row.segments].sort((a, b) => b.share - a.share).slice(0, 3);
             const label = row.result
-              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}`
+              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${Math.round(row.timeShare[k] * 100)}%`).join(', ')}`
               : `${row.label}: no result`;
             return html`
               <div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</div>
               <div class="bar" role="img" aria-label=${label}>
                 ${row.segments.map(
                   (s) => html`<div class="s ${s.bound}" style="width:${(s.share * 100).toFixed(3)}%;background-color:${OP_COLORS[s.color % OP_COLORS.length]}"
-                    title="${s.name}: ${(s.share * 100).toFixed(1)}% of the step, ${s.bound}-bound">${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}</div>`,
+                    title="${s.name}: ${(s.share * 100).toFixed(1)}% of the step, ${s.bound}-bound; ${s.parts.map((p) => `${p.kind} ${Math.round(p.frac * 100)}%`).join(', ')}">${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}<div class="parts">${s.parts.map((p) => html`<i class="t-${p.kind}" style="width:${(p.frac * 100).toFixed(2)}%"></i>`)}</div></div>`,
                 )}
               </div>
               `;
@@ -241,6 +244,9 @@ export class JpTokensTab extends LitElement {
           <li><i class="sw compute"></i>C: compute-bound (solid)</li>
           <li><i class="sw memory"></i>M: memory-bound (diagonal hatch)</li>
           <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
+        </ul>
+        <ul class="legend" aria-label="Time kinds (strip under each op)">
+          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? 'launch gaps' : k === 'collective' ? 'collectives' : k}</li>`)}
         </ul>
         ${this.renderOpTable(rows, order)}
       </section>`;
@@ -281,7 +287,7 @@ export class JpTokensTab extends LitElement {
       ${this.renderControls(s)}
       ${this.renderTable(rows)}
       ${this.renderBars(rows)}
-      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}</p>` : nothing}`;
+      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}${hyp.caveat ? html` <strong>Public claims:</strong> ${hyp.caveat}` : nothing}</p>` : nothing}`;
   }
 }
 

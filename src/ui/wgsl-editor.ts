@@ -27,6 +27,8 @@ const theme = EditorView.theme({
   '.cm-activeLine': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 8%, transparent)' },
   '.cm-activeLineGutter': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 14%, transparent)' },
   '&.cm-focused': { outline: '3px solid var(--jp-focus)' },
+  // The scroller takes Tab focus (so keyboard users can scroll before editing): show it.
+  '.cm-scroller:focus-visible': { outline: '3px solid var(--jp-focus)', outlineOffset: '-3px' },
   '.cm-scroller': { overflow: 'auto' },
   '.cm-tooltip': { backgroundColor: 'var(--jp-surface)', color: 'var(--jp-text)', border: '1px solid var(--jp-border)' },
   '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--jp-text)' },

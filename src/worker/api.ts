@@ -156,7 +156,7 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
-  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number }): SimResult;
+  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
@@ -454,7 +454,7 @@ export const api = {
     variant: string,
     params: Record<string, unknown>,
     dataflow: Dataflow = 'output-stationary',
-    opts: { maxTraceEvents?: number } = {},
+    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic' } = {},
   ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace }>> {
     const out = await withChip(chip, (m, cfg) => {
       const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });

@@ -1,11 +1,11 @@
-// The model inputs (tokens, context, batch, chips) that `simulateModel` accepts, read from the
-// kernels' own parameter ranges: a decode step runs attention-decode with B = batch and
-// L = context; a prefill runs attention-prefill with S = tokens and the projections with
-// M = tokens × batch rows. The Tokens tab sets its inputs' ranges from these, so it never sends
-// a configuration that fails deep inside a kernel's validation. test/unit/token-limits.test.ts
-// holds them to what simulateModel really accepts (at the limit it runs, one past it throws).
+// The model inputs (tokens, context, batch, chips) that `simulateModel` accepts, from the model
+// layer's own limits (src/models: MAX_ROWS rows through a GEMM, MAX_DECODE_BATCH sequences through
+// attention-decode) and the kernels' ranges. The Tokens tab sets its inputs' ranges from these, so
+// it explains a bad value at its field instead of sending it. test/unit/token-limits.test.ts holds
+// them to what simulateModel really accepts (at the limit it runs, one past it throws).
 
 import { KERNELS } from '../kernels/registry.ts';
+import { MAX_DECODE_BATCH, MAX_ROWS } from '../models/index.ts';
 import type { ModelInputLimits } from '../share/model-limits.ts';
 
 function maxOf(kernel: string, param: string, fallback: number): number {
@@ -16,10 +16,10 @@ function maxOf(kernel: string, param: string, fallback: number): number {
 
 /** Upper bounds of the Tokens tab's inputs (lower bounds are 1). */
 export function modelInputLimits(): ModelInputLimits {
-  const rows = Math.min(maxOf('qkv', 'M', 65536), maxOf('matmul', 'M', 65536));
+  const context = maxOf('attention-decode', 'L', 1 << 20);
   return {
-    decode: { batch: maxOf('attention-decode', 'B', 1024), context: maxOf('attention-decode', 'L', 1 << 20) },
-    prefill: { tokens: Math.min(maxOf('attention-prefill', 'S', 1 << 16), rows), rows },
+    decode: { batch: MAX_DECODE_BATCH, context },
+    prefill: { tokens: Math.min(maxOf('attention-prefill', 'S', MAX_ROWS), MAX_ROWS), rows: MAX_ROWS, context },
     chips: 4096,
   };
 }

@@ -8,7 +8,7 @@ export const cases = [
   {
     name: 'variant dropdown follows the state after kernel switches (defect 2)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       const variant = q(t.page, '#variant');
       await q(t.page, '#kernel option').first().waitFor({ state: 'attached' });
       await variant.selectOption('naive');
@@ -30,7 +30,7 @@ export const cases = [
   {
     name: 'a link with an unknown variant or kernel says so and runs what it shows (defects 2, 13)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await q(t.page, '#kernel option').first().waitFor({ state: 'attached' });
       const badVariant = await linkWith(t.page, (s) => ({ ...s, bench: { ...s.bench, variant: 'no-such-variant' } }));
       const p = await t.newPage();
@@ -54,7 +54,7 @@ export const cases = [
   {
     name: 'the prediction follows the parameters: M=0 says why, a bad link does not spin (defect 5)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await q(t.page, '#pred-time').waitFor({ timeout: 30_000 });
       await setParam(t.page, 'M', 0);
       await q(t.page, '#prediction-error').waitFor({ timeout: 20_000 });
@@ -75,7 +75,7 @@ export const cases = [
   {
     name: 'naive shows no tile inputs; tiled-f16 is disabled with the reason on an adapter without shader-f16 (defect 13)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await q(t.page, '#p-BM').waitFor();
       await q(t.page, '#variant').selectOption('naive');
       await q(t.page, '#no-tiles').waitFor();
@@ -102,7 +102,7 @@ export const cases = [
     name: 'without WebGPU, Run is disabled and says why (defect 13)',
     async run(t) {
       const p = await t.newPage({ webgpu: false });
-      await t.open('/', p);
+      await t.open('/#bench', p);
       await q(p, '#run-why').waitFor({ timeout: 20_000 });
       t.assert(await q(p, '#run').isDisabled(), 'Run enabled without WebGPU');
       t.assert(/WebGPU is unavailable/.test(await q(p, '#run-why').innerText()), 'no reason given');
@@ -114,7 +114,7 @@ export const cases = [
   {
     name: 'share wording: "faster/slower than theirs", the browser printed once (defect 11)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       for (const [k, v] of [['M', 32], ['N', 32], ['K', 16], ['BM', 16], ['BN', 16], ['TM', 2], ['TN', 2]]) await setParam(t.page, k, v);
       await waitRunnable(t.page);
       await q(t.page, '#run').click();
@@ -140,7 +140,7 @@ export const cases = [
     name: `looks right at ${viewport.width}x${viewport.height}: controls, prediction with SI bytes, no page overflow, focus visible`,
     async run(t) {
       const p = await t.newPage({ viewport });
-      await t.open('/', p);
+      await t.open('/#bench', p);
       await q(p, '#pred-hbm').waitFor({ timeout: 30_000 });
       const hbm = await q(p, '#pred-hbm').innerText();
       t.assert(/^\d+(\.\d)? (B|KB|MB|GB)$/.test(hbm), `HBM bytes not in the shared SI format: ${hbm}`);

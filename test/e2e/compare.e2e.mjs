@@ -2,7 +2,7 @@
 // at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
 import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab } from './h5a-helpers.mjs';
 
-const q = (page, sel) => page.locator(`jp-compare ${sel}`);
+const q = (page, sel, opts) => page.locator(`jp-compare ${sel}`, opts);
 const num = (s) => Number(s.replace(/[^\d.]/g, ''));
 /** "12.3 ms" / "456 µs" -> ms */
 const toMs = (s) => {
@@ -17,7 +17,6 @@ export const cases = [
       await openTab(t, t.page, '/', 'Compare', 'jp-compare');
       // Same kernel on both sides (only the chip preset differs): any measured gap is noise.
       await q(t.page, 'fieldset').first().waitFor();
-      const run = q(t.page, 'button', { hasText: 'Run both on this GPU' });
       await t.page.waitForFunction(() => {
         const b = [...document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelectorAll('button')].find((x) => /Run both/.test(x.textContent));
         return b && !b.disabled;
@@ -26,7 +25,7 @@ export const cases = [
       await t.page.evaluate(() => {
         const el = document.querySelector('jp-app').shadowRoot.querySelector('jp-compare');
         const side = { preset: 'jalapeno', dataflow: 'output-stationary', kernel: 'matmul', variant: 'tiled', params: { M: 64, N: 64, K: 64, BM: 16, BN: 16, TM: 2, TN: 2 } };
-        el.dispatchEvent(new CustomEvent('state-change', { detail: { patch: { a: side, b: { ...side } } }, bubbles: true, composed: true }));
+        el.dispatchEvent(new window.CustomEvent('state-change', { detail: { patch: { a: side, b: { ...side } } }, bubbles: true, composed: true }));
       });
       await t.page.waitForTimeout(800);
       await t.page.locator('jp-compare button', { hasText: 'Run both on this GPU' }).click();

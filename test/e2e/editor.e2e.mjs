@@ -6,7 +6,7 @@ import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, openTab, sta
 const MARK = '// edited by the sharer';
 
 async function linkWithEdit(t) {
-  await t.open('/');
+  await t.open('/#bench');
   await t.page.locator('jp-bench-panel #plan-summary').waitFor({ timeout: 30_000 });
   // The sharer edited matmul_tiled.wgsl: prepend a comment to the bundled source.
   await t.page.getByRole('tab', { name: 'WGSL editor' }).click();
@@ -59,7 +59,7 @@ export const cases = [
       await openTab(t, p, '/', 'WGSL editor', 'jp-wgsl-editor');
       await p.locator('jp-wgsl-editor .cm-content').waitFor({ timeout: 20_000 });
       const src = await p.locator('jp-wgsl-editor .cm-content').innerText();
-      t.assert(/@compute/.test(src) && /override/.test(src), 'the shader source is not shown');
+      t.assert(/matmul_tiled/.test(src) && /override BM: u32/.test(src), `the shader source is not shown: ${src.slice(0, 120)}`);
       t.assert(await p.locator('jp-wgsl-editor #editor-run').isVisible(), 'Run edited kernel not visible');
       await assertNoPageOverflow(t, p, `editor at ${viewport.width}`);
       await t.screenshot(`h5a-editor-${name}`, p);

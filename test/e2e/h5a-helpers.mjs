@@ -14,7 +14,6 @@ export async function linkWith(page, edit) {
     const btn = shell.querySelector('jp-share-button');
     const app = document.querySelector('jp-app');
     const state = JSON.parse(JSON.stringify(app.appState));
-    // eslint-disable-next-line no-new-func
     const next = new Function('s', `return (${src})(s)`)(state);
     const old = btn.state;
     btn.state = next;
@@ -43,10 +42,16 @@ export async function assertFocusVisible(t, page, hostTag, presses = 25) {
       if (!el) return null;
       let inHost = false;
       for (let n = el; n; n = n.parentNode ?? n.host) if (n.localName === tag) inHost = true;
-      const cs = getComputedStyle(el);
+      // The ring may sit on a wrapper that shows focus within (CodeMirror outlines .cm-editor.cm-focused).
+      const ringed = (n) => {
+        const cs = window.getComputedStyle(n);
+        return cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
+      };
+      let outline = false;
+      for (let n = el, i = 0; n && n.nodeType === 1 && i < 4; n = n.parentElement, i++) if (ringed(n)) outline = true;
       el.scrollIntoView?.({ block: 'nearest' });
       const r = el.getBoundingClientRect();
-      return { tag: el.localName, id: el.id, inHost, outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0, onScreen: r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth };
+      return { tag: el.localName, id: el.id, cls: String(el.className).slice(0, 40), inHost, outline, onScreen: r.width > 0 && r.height > 0 && r.right > 0 && r.left < window.innerWidth };
     }, hostTag);
     if (info?.inHost) seen.push(info);
   }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { bestRow, boundShares, compareMetric, opOrder, opSegments, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { bestRow, boundShares, compareMetric, opOrder, opSegments, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
 import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
 import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
@@ -113,6 +113,14 @@ describe('token table', () => {
     expect(sa.map((s) => [s.name, s.share, s.color])).toEqual([['qkv', 0.25, 0], ['mlp', 0.75, 1]]);
     expect(opSegments(b, order).map((s) => s.color)).toEqual([1, 2]); // mlp keeps colour 1
     expect(boundShares(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0 }, bound: 'compute' });
+  });
+
+  it('op segments split into compute / memory / launch / collective fractions of the op; the row\'s time shares sum to 1', () => {
+    const a = fakeResult([op('qkv', 4, 'memory', { compute: 1, memory: 2, launch: 1, collective: 0 }), op('all-reduce', 4, 'noc', { compute: 0, memory: 0, launch: 0, collective: 4 })]);
+    const segs = opSegments(a, opOrder([a]));
+    expect(segs[0].parts).toEqual([{ kind: 'compute', frac: 0.25 }, { kind: 'memory', frac: 0.5 }, { kind: 'launch', frac: 0.25 }]);
+    expect(segs[1].parts).toEqual([{ kind: 'collective', frac: 1 }]);
+    expect(timeShares(a)).toEqual({ compute: 0.125, memory: 0.25, launch: 0.125, collective: 0.5 });
   });
 
   it('rows: one per preset, failures keep their message, best ignores configurations that do not fit', () => {
