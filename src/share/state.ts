@@ -24,12 +24,8 @@ export const LIMITS = {
   params: 32,
 } as const;
 
-<<<<<<< HEAD
-export const TABS = ['bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare', 'learn'] as const;
-=======
 /** Every tab a link may name ('start' is the landing view). The shell decides the order they are shown in. */
-export const TABS = ['bench', 'editor', 'chip', 'tokens', 'roofline', 'compare', 'learn', 'start'] as const;
->>>>>>> h5b-ui-story
+export const TABS = ['bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare', 'learn', 'start'] as const;
 export type Tab = (typeof TABS)[number];
 
 const Id = v.pipe(v.string(), v.maxLength(LIMITS.idChars));

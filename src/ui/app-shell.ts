@@ -22,11 +22,7 @@ interface Toast {
 }
 
 /** Part B's tab elements, mounted by tag when their files exist (lazy chunks). */
-<<<<<<< HEAD
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './model-tab.ts']);
-=======
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './start-view.ts', './story-card.ts']);
->>>>>>> h5b-ui-story
+const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './start-view.ts', './story-card.ts', './model-tab.ts']);
 
 const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?: SliceKey }> = {
   start: { label: 'Start', tag: 'jp-start', file: './start-view.ts' },
@@ -41,7 +37,7 @@ const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?
 };
 
 /** The order of the tab strip: the landing first, the walkthrough among the first views (not last). */
-export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'roofline', 'compare'];
+export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare'];
 
 /**
  * A hand-written link: `#bench`, `#tokens`... opens that tab in the default setup, `#learn/9` the
@@ -121,11 +117,8 @@ export class AppShell extends LitElement {
     window.addEventListener('hashchange', this.onHashChange);
     window.addEventListener('popstate', this.onHashChange);
     this.addEventListener('toast', this.onToast as EventListener);
-<<<<<<< HEAD
     this.addEventListener('open-kernel', this.onOpenKernel);
-=======
     this.addEventListener('open-tab', this.onOpenTab as EventListener);
->>>>>>> h5b-ui-story
     void this.readUrl(true);
   }
 
