@@ -22,7 +22,9 @@ interface Toast {
 }
 
 /** Part B's tab elements, mounted by tag when their files exist (lazy chunks). */
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './start-view.ts', './story-card.ts', './model-tab.ts']);
+const PART_B = import.meta.glob([
+  './chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './model-tab.ts', './start-view.ts', './story-card.ts',
+]);
 
 const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?: SliceKey }> = {
   start: { label: 'Start', tag: 'jp-start', file: './start-view.ts' },
