@@ -37,7 +37,9 @@ export class JpTokensTab extends LitElement {
     task: async ([api]: readonly [ApiRemote | undefined]) => {
       if (!api) return null;
       const [chips, models, limits] = await Promise.all([api.listChips(), api.listModels(), api.modelLimits()]);
-      return { chips, models: models as ModelInfo[], limits };
+      // No preset scales out past its scaleOut.maxChips: the input stops at the largest of them.
+      const maxChips = Math.max(1, ...chips.map((c) => c.config.scaleOut.maxChips));
+      return { chips, models: models as ModelInfo[], limits: { ...limits, chips: Math.min(limits.chips, maxChips) } };
     },
     args: () => [this.api] as const,
   });

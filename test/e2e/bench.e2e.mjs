@@ -11,10 +11,14 @@ export const cases = [
       await t.open('/#bench');
       const variant = q(t.page, '#variant');
       await q(t.page, '#kernel option').first().waitFor({ state: 'attached' });
-      await variant.selectOption('naive');
+      // The user touches tiled, then naive: both options become "dirty", and a later `selected`
+      // attribute no longer moves the displayed choice (what made the dropdown lie before).
       await variant.selectOption('tiled');
+      await variant.selectOption('naive');
       await q(t.page, '#kernel').selectOption('attention-prefill');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.bench.kernel === 'attention-prefill');
+      await t.page.waitForTimeout(300);
+      t.assert((await variant.inputValue()) === (await stateOf(t.page)).bench.variant, 'attention-prefill: dropdown and state differ');
       await q(t.page, '#kernel').selectOption('matmul');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.bench.kernel === 'matmul');
       await t.page.waitForTimeout(300);

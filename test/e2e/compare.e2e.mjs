@@ -44,6 +44,7 @@ export const cases = [
       if (separated) t.assert(/[AB] faster/.test(verdict), `separated samples but verdict "${verdict}"`);
       else t.assert(/no clear difference/.test(verdict), `overlapping samples (A ${aRange}, B ${bRange}, CI ${ci}) but verdict "${verdict}"`);
       t.assert(!/wins/.test(verdict), `a measured row declares "wins": ${verdict}`);
+      await row.scrollIntoViewIfNeeded();
       await t.screenshot('h5a-compare-measured', t.page);
       t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
     },
