@@ -9,7 +9,8 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
 import { permuteRowsForGguf } from './weights.ts';
-import type { Arch } from './config.ts';
+import { parameterCount, type Arch, type ModelConfig } from './config.ts';
+import type { LayerWeights, OpenedModel } from './weights.ts';
 
 export interface TestModelSpec {
   arch: Arch;
@@ -293,3 +294,27 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
 /** Small shapes the tests use (SwiftShader is slow): a Llama-style GQA model and a GPT-2-style one. */
 export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
+
+// ---- synthetic models for the bench (no file: random weights generated layer by layer) ------------
+
+
+/** A model with `c`'s shapes and seeded random weights, generated one layer at a time (as a file would stream). */
+export function syntheticModel(c: ModelConfig, seed: number, name: string): OpenedModel {
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, N = Nq + 2 * c.nKvHeads * dh;
+  const lin = (r: () => number, n: number, k: number) => ({ kind: 'f32' as const, N: n, K: k, w: randomTensor(r, [n, k], 1.5 / Math.sqrt(k)) });
+  return {
+    name, format: 'safetensors', config: c, fileBytes: 4 * parameterCount(c), params: parameterCount(c), tokenizer: { kind: 'none' }, eos: [], weightDtype: 'f32',
+    async loadGlobals() {
+      const r = rng(seed);
+      const tokEmb = randomTensor(r, [c.vocabSize, D], 1);
+      return { tokEmb, outNorm: randomTensor(r, [D], 0.2, 1), lmHead: c.tiedEmbeddings ? { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb } : lin(r, c.vocabSize, D) };
+    },
+    async loadLayer(i): Promise<LayerWeights> {
+      const r = rng(seed + 1000 * (i + 1));
+      return {
+        attnNorm: randomTensor(r, [D], 0.2, 1), wqkv: lin(r, N, D), wo: lin(r, D, Nq),
+        ffnNorm: randomTensor(r, [D], 0.2, 1), wUp: lin(r, 2 * F, D), wDown: lin(r, D, F),
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// `npm run bench:generate -- [--scale small|full] [--layers N] [--int8] [--prompt 128] [--json FILE]`
+// A model decode step and a 128-token prefill through our kernels, on a generated model with
+// Llama-3-8B-like layer shapes (random weights, a few layers): per-token time and each op's share.
+//   full:  D 4096, 32 query heads, 8 KV heads, head dim 128, FFN 14336, vocab 128256 (Llama-3-8B's layer)
+//   small: D 1024, 8 query heads, 2 KV heads, head dim 128, FFN 3584, vocab 8192 (a quarter of the widths,
+//          the same head dim and 4:1 GQA) for CPU-emulated adapters such as SwiftShader.
+// A benchmark, not a test: it prints what it measured and the device; it asserts nothing.
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { nodeGpuContext } from '../src/gpu/node.ts';
+import { describeDevice } from '../src/gpu/context.ts';
+import { GpuModel } from '../src/llm/gpu-model.ts';
+import { prefillGpu, decodeStepGpu, tokenStats } from '../src/llm/generate.ts';
+import { familyRows, opRows } from '../src/llm/report.ts';
+import { syntheticModel } from '../src/llm/testmodel.ts';
+import type { ModelConfig } from '../src/llm/config.ts';
+
+const SHAPES: Record<string, Omit<ModelConfig, 'nLayers'>> = {
+  full: { arch: 'llama', vocabSize: 128256, dim: 4096, nHeads: 32, nKvHeads: 8, headDim: 128, ffnDim: 14336, maxPositions: 8192, normEps: 1e-5, ropeTheta: 500000, ropeScaling: null, tiedEmbeddings: false, qkvBias: false },
+  small: { arch: 'llama', vocabSize: 8192, dim: 1024, nHeads: 8, nKvHeads: 2, headDim: 128, ffnDim: 3584, maxPositions: 8192, normEps: 1e-5, ropeTheta: 500000, ropeScaling: null, tiedEmbeddings: false, qkvBias: false },
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { scale: { type: 'string' }, layers: { type: 'string' }, int8: { type: 'boolean' }, prompt: { type: 'string' }, steps: { type: 'string' }, json: { type: 'string' } } });
+  const scale = values.scale ?? 'small';
+  if (!SHAPES[scale]) throw new Error(`--scale must be small or full, got ${scale}`);
+  const layers = Number(values.layers ?? 2), S = Number(values.prompt ?? 128), steps = Number(values.steps ?? 8);
+  const config: ModelConfig = { ...SHAPES[scale], nLayers: layers };
+  const ctx = await nodeGpuContext();
+  const int8 = values.int8 === true;
+  const model = await GpuModel.load(ctx, syntheticModel(config, 1, `llama3-8b-shapes-${scale}`), { int8, capacity: S + steps + 1, maxPrompt: S });
+  const prompt = Array.from({ length: S }, (_, i) => (i * 7919) % config.vocabSize);
+  const greedy = { temperature: 0, topK: 1, seed: 0 };
+  // warm-up: compiles every pipeline of both phases
+  let tok = await prefillGpu(model, prompt, greedy, 0);
+  await decodeStepGpu(model, tok, greedy, 0);
+  // prefill: wall time of the whole prompt (one submission per layer), then op by op
+  const t0 = performance.now();
+  tok = await prefillGpu(model, prompt, greedy, 0);
+  const prefillMs = performance.now() - t0;
+  const prefillOps = model.ops('prefill', S, 0);
+  model.setTokens(prompt);
+  const prefillRows = opRows(prefillOps, (await model.timeOps(prefillOps)).ops);
+  // decode: wall time per token over `steps` tokens, then one step op by op
+  model.pos = S;
+  const ms: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    tok = await decodeStepGpu(model, tok, greedy, 0);
+    ms.push(performance.now() - t);
+  }
+  const decodeOps = model.ops('decode', 1, model.pos - 1);
+  model.setTokens([tok]);
+  const timed = await model.timeOps(decodeOps);
+  const decodeRows = opRows(decodeOps, timed.ops);
+  model.destroy();
+  const shape = `D=${config.dim} Hq=${config.nHeads} Hkv=${config.nKvHeads} dh=${config.headDim} F=${config.ffnDim} V=${config.vocabSize}, ${layers} layers, ${int8 ? 'int8' : 'f32'} weights`;
+  const report = {
+    device: ctx.report, shape, scale, layers, int8, prompt: S,
+    prefill: { wallMs: prefillMs, tokensPerS: (S / prefillMs) * 1000, opsMs: prefillRows.reduce((s, r) => s + r.ms, 0), families: familyRows(prefillRows) },
+    decode: { ...tokenStats(ms), opsMs: decodeRows.reduce((s, r) => s + r.ms, 0), timer: timed.timer, families: familyRows(decodeRows) },
+  };
+  console.log(`generated model with Llama-3-8B-like layers (${scale}): ${shape}, on ${describeDevice(ctx.report)}`);
+  console.log(`prefill of ${S} tokens: ${prefillMs.toFixed(0)} ms wall (${report.prefill.tokensPerS.toFixed(1)} tokens/s); op sum ${report.prefill.opsMs.toFixed(0)} ms (${timed.timer})`);
+  console.log(`decode: ${report.decode.medianMs.toFixed(1)} ms/token median (p10 ${report.decode.p10Ms.toFixed(1)}, p90 ${report.decode.p90Ms.toFixed(1)}) over ${steps} tokens; one step's op sum ${report.decode.opsMs.toFixed(1)} ms`);
+  console.log('share of time per op family     decode   prefill');
+  const fams = [...new Set([...report.decode.families.map((f) => f.family), ...report.prefill.families.map((f) => f.family)])];
+  for (const f of fams) {
+    const d = report.decode.families.find((x) => x.family === f), p = report.prefill.families.find((x) => x.family === f);
+    console.log(`  ${f.padEnd(28)} ${((d?.share ?? 0) * 100).toFixed(1).padStart(6)}%  ${((p?.share ?? 0) * 100).toFixed(1).padStart(6)}%`);
+  }
+  if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 1));
+}
+
+main().then(() => process.exit(0), (e: unknown) => { console.error(`error: ${(e as Error).message}`); process.exit(1); });
