@@ -38,14 +38,14 @@ export const cases = [
       t.assert((await p.locator('jp-wgsl-editor .cm-content').innerText()).startsWith(MARK), 'the link\'s WGSL is not applied');
       await p.waitForTimeout(700); // past the shell's URL/storage write
       // Reopening the plain URL: the receiver's own (none), not the sharer's.
-      await p.goto(`${t.baseUrl}/`);
+      await p.goto(`${t.baseUrl}/#bench`);
       await p.locator('jp-bench-panel #plan-summary').waitFor({ timeout: 30_000 });
       t.assert(Object.keys((await stateOf(p)).bench.wgsl).length === 0, `the sharer's edit stayed: ${JSON.stringify((await stateOf(p)).bench.wgsl).slice(0, 80)}`);
       // Open the link again and keep it: now it is the receiver's own, across a plain reload.
       await p.goto(link);
       await p.locator('jp-bench-panel #keep-edits').click();
       await p.locator('jp-bench-panel #own-edits').waitFor();
-      await p.goto(`${t.baseUrl}/`);
+      await p.goto(`${t.baseUrl}/#bench`);
       await p.locator('jp-bench-panel #own-edits').waitFor({ timeout: 30_000 });
       const kept = (await stateOf(p)).bench.wgsl.matmul_tiled ?? '';
       t.assert(kept.startsWith(MARK), 'Keep it as mine did not keep the edit');
