@@ -1,8 +1,8 @@
 // The README's chip table: llama3-8b decode at context 4096 on every chip preset, through the
-// same code path as `npm run simulate -- --json` (src/chip simulateModel). Prints Markdown.
-// Usage: node --import tsx bench/chip-table.ts [--model llama3-8b] [--context 4096] [--precision bf16|int8]
+// same code path as `npm run simulate -- --json` (src/models simulateModel). Prints Markdown.
+// Usage: node --import tsx bench/chip-table.ts [--model llama3-8b] [--context 4096] [--precision bf16|fp8|int8|int4|bfp8|bfp4]
 import { CHIP_PRESETS } from '../src/chip/index.ts';
-import { modelPreset, simulateModel } from '../src/models/index.ts';
+import { modelPreset, simulateModel, type NumberFormat } from '../src/models/index.ts';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -10,7 +10,7 @@ const arg = (name: string, def: string) => {
 };
 const model = arg('model', 'llama3-8b');
 const context = Number(arg('context', '4096'));
-const precision = arg('precision', 'bf16') as 'bf16' | 'int8';
+const precision = arg('precision', 'bf16') as NumberFormat;
 
 console.log(`| preset | chips | per-token ms | tokens/s | J/token | tokens/s per W | mostly bound by |`);
 console.log(`|---|---|---|---|---|---|---|`);

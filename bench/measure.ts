@@ -6,7 +6,7 @@ import { describeDevice, type DeviceReport, type GpuContext } from '../src/gpu/c
 import { shareUrl } from '../src/share/codec.ts';
 import { defaultState, LIMITS, validateState } from '../src/share/state.ts';
 import { checkPlan } from '../src/gpu/check.ts';
-import { KernelInputError, type KernelDef } from '../src/kernels/kernel.ts';
+import { UnsupportedOnDevice, type KernelDef } from '../src/kernels/kernel.ts';
 import type { Plan } from '../src/kernels/plan.ts';
 import { failedRow, shapeText, type BenchReport, type BenchRow, type PeerRow } from './report.ts';
 import { pickParams, type BenchCase, type PeerOp, type Suite } from './suites.ts';
@@ -40,7 +40,7 @@ export function planDtype(plan: Plan): string {
 
 /** Classifies an error as a skip (the device lacks a feature/limit the variant needs) or a failure. */
 export function isSkip(e: unknown): boolean {
-  return e instanceof KernelInputError && /lacks|exceeds this device|this device allows/.test(e.message);
+  return e instanceof UnsupportedOnDevice;
 }
 
 /** Where the playground is served (`npm start`); share links open there. */

@@ -17,7 +17,7 @@
 override WG: u32 = 64;        // invocations per workgroup (≥ G)
 override BC: u32 = 16;        // keys staged per step
 override DH: u32 = 64;        // head dimension
-override G: u32 = 1;          // query heads per KV head
+override G: u32 = 4;          // query heads per KV head
 override INSTRUMENT: bool = false;
 
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0

@@ -20,7 +20,7 @@
 override BR: u32 = 32;        // query rows per workgroup = invocations per workgroup
 override BC: u32 = 16;        // keys per streamed K/V block (≤ MAX_BC)
 override DH: u32 = 64;        // head dimension (≤ MAX_DH)
-override CAUSAL: bool = false;
+override CAUSAL: bool = true;
 override INSTRUMENT: bool = false;
 
 const MAX_DH: u32 = 128u;

@@ -22,8 +22,8 @@ requires packed_4x8_integer_dot_product;
 override BM: u32 = 64;
 override BN: u32 = 64;
 override BKW: u32 = 8;
-override TM: u32 = 4;
-override TN: u32 = 4;
+override TM: u32 = 8;
+override TN: u32 = 8;
 override OUTPUT_ACC: bool = false;
 override INSTRUMENT: bool = false;
 

@@ -20,8 +20,8 @@
 override BM: u32 = 64;
 override BN: u32 = 64;
 override BK: u32 = 16;
-override TM: u32 = 4;
-override TN: u32 = 4;
+override TM: u32 = 8;
+override TN: u32 = 8;
 override HAS_BIAS: bool = false;
 override INSTRUMENT: bool = false;
 

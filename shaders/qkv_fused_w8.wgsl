@@ -1,13 +1,13 @@
-// qkv_fused_w8: [Q | K | V] = X · dequant(W8) (+ bias) in one pass, int8 weights and f32 activations
+// qkv_fused_w8: [Q | K | V] = X · dequant(Wq) (+ bias) in one pass, int8 weights and f32 activations
 // (weight-only int8, "W8A32"), written head-major for attention.
-// X: [M, D] row-major f32. W8: [N, ceil(D/4)] u32, row n = output column n of [Wq | Wk | Wv] (N =
+// X: [M, D] row-major f32. Wq: [N, ceil(D/4)] u32, row n = output column n of [query | key | value] (N =
 // (Hq + 2·Hkv)·dh), 4 int8 per word along D, byte j of word w = d = 4w + j (little-endian), zero padded
-// past D. Wscale: [N] f32, symmetric per-output-column scales: W[d, n] = W8[n, d] · Wscale[n].
+// past D. wScale: [N] f32, symmetric per-output-column scales: W[d, n] = Wq[n, d] · wScale[n].
 // bias: [N]. Q: [Hq, M, dh]; K, V: [Hkv, M, dh] (head-major).
 // Tiling: as qkv_fused (BM tokens x BN columns of [q | k | v], D in steps of BK; BK is a multiple of 4).
-// Each step stages the X block [BM, BK] and the W8 block [BN, BK/4] words, unpacked with shifts
+// Each step stages the X block [BM, BK] and the Wq block [BN, BK/4] words, unpacked with shifts
 // (no dot4 or unpack4xI8, so it runs on every adapter) into f32 integers in workgroup memory.
-// Invocations accumulate sum_d X·W8 exactly as the f32 kernel does (X block transposed, register
+// Invocations accumulate sum_d X·Wq exactly as the f32 kernel does (X block transposed, register
 // tile in named vec4 rows, one TN-row of unpacked weights read into registers per kk and reused for
 // all TM rows) and rescale once at the end (llama2.c runq style), then add bias and scatter each
 // column to Q, K or V.
@@ -21,8 +21,8 @@
 override BM: u32 = 64;
 override BN: u32 = 64;
 override BK: u32 = 16;
-override TM: u32 = 4;
-override TN: u32 = 4;
+override TM: u32 = 8;
+override TN: u32 = 8;
 override HAS_BIAS: bool = false;
 override INSTRUMENT: bool = false;
 
@@ -30,12 +30,12 @@ override INSTRUMENT: bool = false;
 struct Params { M: u32, D: u32, N: u32, Nq: u32, Nkv: u32, dh: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;        // [M, D]
-@group(0) @binding(1) var<storage, read> W8: array<u32>;       // [N, ceil(D/4)], 4 int8 along D per word
+@group(0) @binding(1) var<storage, read> Wq: array<u32>;       // [N, ceil(D/4)], 4 int8 along D per word
 @group(0) @binding(2) var<storage, read> bias: array<f32>;     // [N]; a 4-byte placeholder, never read, when !HAS_BIAS
 @group(0) @binding(3) var<storage, read_write> Q: array<f32>;  // [Hq, M, dh]
 @group(0) @binding(4) var<storage, read_write> K: array<f32>;  // [Hkv, M, dh]
 @group(0) @binding(5) var<storage, read_write> V: array<f32>;  // [Hkv, M, dh]
-@group(0) @binding(6) var<storage, read> Wscale: array<f32>;   // [N]
+@group(0) @binding(6) var<storage, read> wScale: array<f32>;   // [N]
 @group(0) @binding(14) var<uniform> p: Params;
 // Instrumentation (see src/gpu/runner.ts): [start, finish, -, -] then per workgroup
 // [bytes loaded, bytes stored, start order, finish order, arrived, departed, -, -].
@@ -44,7 +44,7 @@ struct Params { M: u32, D: u32, N: u32, Nq: u32, Nkv: u32, dh: u32 }
 var<workgroup> Xs: array<f32, BK * BM>;   // [BK, BM]: the X block transposed, so a column is contiguous
 var<workgroup> Ws: array<f32, BK * BN>;   // [BK, BN], the int8 weights as exact f32 integers
 var<workgroup> Bs: array<f32, BN>;        // bias[col0 .. col0+BN]
-var<workgroup> Ss: array<f32, BN>;        // Wscale[col0 .. col0+BN]
+var<workgroup> Ss: array<f32, BN>;        // wScale[col0 .. col0+BN]
 
 // Column c of [q | k | v] -> (tensor, head h = c' / dh, lane d = c' % dh) -> [h, r, d].
 fn scatter(r: u32, c: u32, v: f32) {
@@ -137,14 +137,14 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   var c7a = vec4<f32>(0.0); var c7b = vec4<f32>(0.0);
   var loaded = 0u;
 
-  let KW = BK / 4u;                 // words of W8 per column per D step
-  let Dw = (p.D + 3u) / 4u;         // words per row of W8
+  let KW = BK / 4u;                 // words of Wq per column per D step
+  let Dw = (p.D + 3u) / 4u;         // words per row of Wq
 
   // Scales and bias are read once here and used after the D loop (whose barriers publish them).
   for (var i = lid; i < BN; i += threads) {
     let c = col0 + i;
     var s = 0.0;
-    if (c < p.N) { s = Wscale[c]; loaded += 4u; }
+    if (c < p.N) { s = wScale[c]; loaded += 4u; }
     Ss[i] = s;
   }
   if (HAS_BIAS) {
@@ -165,14 +165,14 @@ fn main(@builtin(workgroup_id) wid: vec3u,
       if (r < p.M && k < p.D) { v = X[r * p.D + k]; loaded += 4u; }
       Xs[(i % BK) * BM + i / BK] = v;
     }
-    // W8[col0 .. col0+BN, k0/4 .. (k0+BK)/4] words, unpacked into Ws[k, n] (k0 is a multiple of 4).
+    // Wq[col0 .. col0+BN, k0/4 .. (k0+BK)/4] words, unpacked into Ws[k, n] (k0 is a multiple of 4).
     for (var i = lid; i < BN * KW; i += threads) {
       let n = i / KW;
       let w = i % KW;
       let c = col0 + n;
       let kw = k0 / 4u + w;
       var packed = 0u;
-      if (c < p.N && kw < Dw) { packed = W8[c * Dw + kw]; loaded += 4u; }
+      if (c < p.N && kw < Dw) { packed = Wq[c * Dw + kw]; loaded += 4u; }
       for (var j = 0u; j < 4u; j++) {
         // Move byte j to the top, then an arithmetic shift sign-extends it.
         Ws[(4u * w + j) * BN + n] = f32(bitcast<i32>(packed << (24u - 8u * j)) >> 24u);

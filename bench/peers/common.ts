@@ -25,10 +25,10 @@ export interface MatmulInputs {
 export interface Int8Inputs {
   A: Float32Array; // [M, K]
   /** [N, K/32, 32] uint8 = q + 128 (ONNX MatMulNBits layout, default zero point 128) */
-  Bq: Uint8Array;
-  /** [N, K/32] */
-  scales: Float32Array;
-  /** dequant(Bq) as [K, N] row-major, what the peer must multiply by */
+  Wq: Uint8Array;
+  /** [N, K/32] scales of Wq (the project's one name for a quantized pair: Wq + wScale) */
+  wScale: Float32Array;
+  /** dequant(Wq) as [K, N] row-major, what the peer must multiply by */
   Bdeq: Float32Array;
 }
 
@@ -53,17 +53,17 @@ export function int8Inputs(p: { M: number; N: number; K: number }, seed: number)
   const W = randomF32(K * N, seed + 1); // [K, N]
   const blocks = K / INT8_BLOCK;
   const { q, scale } = quantizeColumns(W, K, N, INT8_BLOCK); // q [K, N], scale [blocks, N]
-  const Bq = new Uint8Array(N * K);
-  const scales = new Float32Array(N * blocks);
+  const Wq = new Uint8Array(N * K);
+  const wScale = new Float32Array(N * blocks);
   const Bdeq = new Float32Array(K * N);
   for (let n = 0; n < N; n++) {
-    for (let b = 0; b < blocks; b++) scales[n * blocks + b] = scale[b * N + n];
+    for (let b = 0; b < blocks; b++) wScale[n * blocks + b] = scale[b * N + n];
     for (let k = 0; k < K; k++) {
-      Bq[n * K + k] = q[k * N + n] + 128;
+      Wq[n * K + k] = q[k * N + n] + 128;
       Bdeq[k * N + n] = q[k * N + n] * scale[Math.floor(k / INT8_BLOCK) * N + n];
     }
   }
-  return { A, Bq, scales, Bdeq };
+  return { A, Wq, wScale, Bdeq };
 }
 
 export function attentionInputs(p: Extract<PeerOp, { op: 'attention' }>, seed: number): AttentionInputs {

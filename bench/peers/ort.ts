@@ -80,8 +80,8 @@ export async function createOrtPeer(ort: OrtModule, device: GPUDevice): Promise<
             inputs: [{ name: 'A', elemType: DT.FLOAT, dims: [M, K] }],
             outputs: [{ name: 'Y', elemType: DT.FLOAT, dims: [M, N] }],
             initializers: [
-              { name: 'B', dataType: DT.UINT8, dims: [N, blocks, INT8_BLOCK], data: x.Bq },
-              { name: 'scales', dataType: DT.FLOAT, dims: [N * blocks], data: new Uint8Array(x.scales.buffer) },
+              { name: 'B', dataType: DT.UINT8, dims: [N, blocks, INT8_BLOCK], data: x.Wq },
+              { name: 'scales', dataType: DT.FLOAT, dims: [N * blocks], data: new Uint8Array(x.wScale.buffer) },
             ],
           };
           const { t, got } = await timeModel(model, { A: gpuTensor(owned, x.A, [M, K]) }, opts, 'Y');

@@ -142,7 +142,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
         hbmEfficiency: { streaming: 0.85, tiled: 0.8 }, // HBM2e, assumed a little below [HBM-H100]
         memoryLatencyS: 1e-6, // each XLA fusion starts its DMA stream anew (assumed)
         kernelLaunchS: 1e-6, // one compiled XLA program; ~1 µs between fusions (assumed)
-        layerFixedS: 0,
+        layerFixedS: 0, // one compiled program per step: no per-layer host work (assumed)
         fusion: 'elementwise', // XLA fuses element-wise ops into the matmul fusions
       },
     },
@@ -178,7 +178,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
         hbmEfficiency: { streaming: 0.8, tiled: 0.7 }, // GDDR6 (assumed, below HBM: more row switches per byte)
         memoryLatencyS: 1e-6, // GDDR6 access + NoC to the DRAM cores (assumed)
         kernelLaunchS: 36e-6, // host dispatch of each op's program [TT]; calibrated on the n150 decode row of bench/validate-chip.json (one modelled op stands for tt-transformers' 2-3 ops: reshards, typecasts)
-        layerFixedS: 0,
+        layerFixedS: 0, // per-op dispatch already counted in kernelLaunchS (assumed)
         fusion: 'activations', // decode activations stay L1-sharded between ops [TT]
       },
     },
@@ -212,7 +212,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
         hbmEfficiency: { streaming: 1, tiled: 1 }, // no HBM: operands stream from SRAM (the NoC model times them)
         memoryLatencyS: 0,
         kernelLaunchS: 0, // statically scheduled (ISCA 2020)
-        layerFixedS: 0,
+        layerFixedS: 0, // static schedule (assumed)
         fusion: 'pipeline',
       },
     },
@@ -250,7 +250,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
         hbmEfficiency: { streaming: 0.9, tiled: 0.8 }, // [HBM-H100]
         memoryLatencyS: 6.8e-6, // per-kernel ramp + tail: DRAM latency ~0.5 µs, thread blocks filling and draining; calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json (a 25 MB fp8 GEMV then reaches ~55% of peak)
         kernelLaunchS: 2.5e-6, // between dependent kernels under a CUDA graph [LAUNCH] (assumed, below the 4-6 µs eager launch + sync)
-        layerFixedS: 0,
+        layerFixedS: 0, // the CUDA graph replays the whole step: no per-layer host work (assumed; eager mode would add it)
         fusion: 'elementwise', // TensorRT-LLM fused epilogues [LAUNCH]
       },
     },

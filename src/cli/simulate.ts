@@ -128,7 +128,7 @@ function main(argv: string[]): number {
         chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, parallel: r.parallel, precision: r.precision, formats: r.formats,
         timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
         perTokenMs: r.perTokenMs, tokensPerS: r.tokensPerS, joulesPerToken: r.joulesPerToken, tokensPerSPerW: r.tokensPerSPerW, powerW: r.powerW,
-        breakdown: r.breakdown, savedBytes: r.savedBytes, fusion: r.fusion,
+        breakdown: r.breakdown, memoryLatencyS: r.memoryLatencyS, savedBytes: r.savedBytes, fusion: r.fusion,
         ops: r.ops.map((o) => ({ name: o.name, source: o.source, timeS: o.timeS, share: o.share, bound: o.bound, energyJ: o.energyJ, mode: o.mode, breakdown: o.breakdown, savedBytes: o.savedBytes, bytes: o.bytes })),
         placement: r.placement, notes: r.notes, ...(claims ? { claims } : {}),
       }));

@@ -17,7 +17,7 @@ import type { GpuContext } from './context.ts';
 import type { Pass, Plan, TensorSpec } from '../kernels/plan.ts';
 import { tileCount } from '../kernels/plan.ts';
 import type { HostArray, Tensors } from '../kernels/kernel.ts';
-import { KernelInputError } from '../kernels/kernel.ts';
+import { KernelInputError, UnsupportedOnDevice } from '../kernels/kernel.ts';
 
 export const STATS_BINDING = 15;
 export const UNIFORM_BINDING = 14;
@@ -50,41 +50,48 @@ export function checkLimits(ctx: GpuContext, plan: Plan): void {
   const L = ctx.report.limits;
   for (const t of plan.tensors) {
     if (t.bytes > L.maxStorageBufferBindingSize || t.bytes > L.maxBufferSize) {
-      throw new KernelInputError(
+      throw new UnsupportedOnDevice(
         `tensor ${t.name} needs ${t.bytes} bytes; this device allows at most ` +
-          `${Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize)} bytes per storage buffer`,
+          `${Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize)} bytes per storage buffer (maxStorageBufferBindingSize)`,
+        'maxStorageBufferBindingSize',
       );
     }
   }
   for (const p of plan.passes) {
     const [x, y, z] = p.workgroupSize;
     if (x * y * z > L.maxComputeInvocationsPerWorkgroup) {
-      throw new KernelInputError(
-        `${p.label}: workgroup of ${x * y * z} invocations exceeds this device's ${L.maxComputeInvocationsPerWorkgroup}; choose smaller tiles`,
+      throw new UnsupportedOnDevice(
+        `${p.label}: workgroup of ${x * y * z} invocations exceeds this device's maxComputeInvocationsPerWorkgroup = ${L.maxComputeInvocationsPerWorkgroup}; choose smaller tiles`,
+        'maxComputeInvocationsPerWorkgroup',
       );
     }
     if (x > L.maxComputeWorkgroupSizeX || y > L.maxComputeWorkgroupSizeY || z > L.maxComputeWorkgroupSizeZ) {
-      throw new KernelInputError(`${p.label}: workgroup size ${x}x${y}x${z} exceeds this device's per-axis limits`);
+      throw new UnsupportedOnDevice(
+        `${p.label}: workgroup size ${x}x${y}x${z} exceeds this device's per-axis limits (maxComputeWorkgroupSizeX/Y/Z = ${L.maxComputeWorkgroupSizeX}/${L.maxComputeWorkgroupSizeY}/${L.maxComputeWorkgroupSizeZ})`,
+        'maxComputeWorkgroupSize',
+      );
     }
     if (p.workgroupBytes > L.maxComputeWorkgroupStorageSize) {
-      throw new KernelInputError(
-        `${p.label}: tiles need ${p.workgroupBytes} bytes of workgroup memory; this device has ${L.maxComputeWorkgroupStorageSize}; choose smaller tiles`,
+      throw new UnsupportedOnDevice(
+        `${p.label}: tiles need ${p.workgroupBytes} bytes of workgroup memory; this device's maxComputeWorkgroupStorageSize is ${L.maxComputeWorkgroupStorageSize}; choose smaller tiles`,
+        'maxComputeWorkgroupStorageSize',
       );
     }
     for (const g of p.grid) {
       if (g > L.maxComputeWorkgroupsPerDimension) {
-        throw new KernelInputError(
-          `${p.label}: ${g} workgroups along one axis exceeds this device's ${L.maxComputeWorkgroupsPerDimension}; the problem is too large`,
+        throw new UnsupportedOnDevice(
+          `${p.label}: ${g} workgroups along one axis exceeds this device's maxComputeWorkgroupsPerDimension = ${L.maxComputeWorkgroupsPerDimension}; the problem is too large`,
+          'maxComputeWorkgroupsPerDimension',
         );
       }
     }
   }
   for (const f of plan.requiredFeatures) {
-    if (!ctx.hasFeature(f)) throw new KernelInputError(`variant ${plan.variant} needs the adapter feature "${f}", which this device lacks`);
+    if (!ctx.hasFeature(f)) throw new UnsupportedOnDevice(`variant ${plan.variant} needs the adapter feature "${f}", which this device lacks`, f);
   }
   for (const f of plan.requiredLanguageFeatures) {
     if (!ctx.hasLanguageFeature(f)) {
-      throw new KernelInputError(`variant ${plan.variant} needs the WGSL language feature "${f}", which this browser lacks`);
+      throw new UnsupportedOnDevice(`variant ${plan.variant} needs the WGSL language feature "${f}", which this browser lacks`, f);
     }
   }
 }

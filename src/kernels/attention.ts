@@ -12,12 +12,15 @@ import {
   type KernelDef,
   KernelInputError,
   checkVariant,
+  f32Input,
   randomF32,
   validateByDocs,
   type ParamDoc,
+  type Tensors,
   type Tolerance,
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
+import { maxAbs } from './compare.ts';
 
 export const SUPPORTED_HEAD_DIMS = [16, 32, 64, 128] as const;
 export const PREFILL_VARIANTS = ['flash', 'naive'] as const;
@@ -31,9 +34,12 @@ const DECODE_WG = 64;
 const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
-type Params = Record<string, number | boolean | string>;
+export type PrefillParams = { S: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number };
+export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; capacity: number };
+export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
+export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
 
-const PREFILL_PARAMS: readonly ParamDoc[] = [
+const PREFILL_PARAMS: readonly ParamDoc<keyof PrefillParams>[] = [
   { name: 'S', doc: 'sequence length (queries = keys)', default: 256, allowed: [1, 1 << 16] },
   { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
   { name: 'Hkv', doc: 'KV heads (Hq must be a multiple of Hkv: GQA)', default: 2, allowed: [1, 1024] },
@@ -43,7 +49,7 @@ const PREFILL_PARAMS: readonly ParamDoc[] = [
   { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
 ];
 
-const DECODE_PARAMS: readonly ParamDoc[] = [
+const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
   { name: 'B', doc: 'batch: sequences, each with its own cache of L keys', default: 1, allowed: [1, 1024] },
   { name: 'L', doc: 'context length (keys in the KV cache), ≥ 1', default: 1024, allowed: [1, 1 << 20] },
   { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
@@ -55,12 +61,12 @@ const DECODE_PARAMS: readonly ParamDoc[] = [
 ];
 
 /** Keys per head in the cache buffers: `capacity`, or L when 0. */
-export function decodeCapacity(p: Params): number {
-  return (p.capacity as number | undefined) || (p.L as number);
+export function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number {
+  return p.capacity || p.L;
 }
 
-function checkHeads(p: Params): void {
-  const { Hq, Hkv, dh } = p as Record<string, number>;
+function checkHeads(p: { Hq: number; Hkv: number; dh: number }): void {
+  const { Hq, Hkv, dh } = p;
   if (!(SUPPORTED_HEAD_DIMS as readonly number[]).includes(dh)) {
     throw new KernelInputError(`dh must be one of ${SUPPORTED_HEAD_DIMS.join(', ')} (the head dimensions the attention kernels support), got ${dh}`);
   }
@@ -69,24 +75,24 @@ function checkHeads(p: Params): void {
   }
 }
 
-function validatePrefill(raw: Record<string, unknown>): Params {
-  const p = validateByDocs(raw, PREFILL_PARAMS, 'attention-prefill');
+function validatePrefill(raw: Record<string, unknown>): PrefillParams {
+  const p = validateByDocs<PrefillParams>(raw, PREFILL_PARAMS, 'attention-prefill');
   checkHeads(p);
   return p;
 }
 
-function checkDecode(p: Params): void {
+function checkDecode(p: DecodeParams): void {
   checkHeads(p);
-  const G = (p.Hq as number) / (p.Hkv as number);
+  const G = p.Hq / p.Hkv;
   if (G > DECODE_WG) {
     throw new KernelInputError(`Hq / Hkv must be at most ${DECODE_WG} (one split workgroup serves a whole query-head group), got ${G}`);
   }
 }
 
-function validateDecode(raw: Record<string, unknown>): Params {
-  const p = validateByDocs(raw, DECODE_PARAMS, 'attention-decode');
+function validateDecode(raw: Record<string, unknown>): DecodeParams {
+  const p = validateByDocs<DecodeParams>(raw, DECODE_PARAMS, 'attention-decode');
   checkDecode(p);
-  if (decodeCapacity(p) < (p.L as number)) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
+  if (decodeCapacity(p) < p.L) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
   return p;
 }
 
@@ -353,11 +359,10 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
 
 // ---- prefill plan -----------------------------------------------------------------------------
 
-function planPrefill(params: Params, variant: string): Plan {
+function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<PrefillParams> {
   checkVariant(attentionPrefill, variant);
   checkHeads(params);
-  const { S, Hq, Hkv, dh, Br, Bc } = params as Record<string, number>;
-  const causal = params.causal as boolean;
+  const { S, Hq, Hkv, dh, Br, Bc, causal } = params;
   const G = Hq / Hkv;
   const pairs = causal ? (S * (S + 1)) / 2 : S * S;
   const tensors: Plan['tensors'] = [
@@ -470,10 +475,10 @@ function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: nu
   return [pass1, pass2];
 }
 
-function planDecode(params: Params, variant: string): Plan {
+function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodeParams> {
   checkVariant(attentionDecode, variant);
   checkDecode(params);
-  const { B, L, Hq, Hkv, dh, split, Bc } = params as Record<string, number>;
+  const { B, L, Hq, Hkv, dh, split, Bc } = params;
   const G = Hq / Hkv;
   const nSplit = cdiv(L, split);
   const C = decodeCapacity(params);
@@ -551,8 +556,12 @@ export function attentionRef(
  * of V rows. Error sources: f32 dot products (dh terms), f32 exp, f32 sums over ≤ S keys.
  */
 const ATTENTION_TOLERANCE: Tolerance = { atol: 2e-5, rtol: 1e-4 };
+// The output is a convex combination of value rows, so its error scales with max|V|
+// (src/kernels/compare.ts). Logits far from unit scale (|q|·|k| ~ 1e6) are ill-conditioned in f32
+// whatever the kernel: the score's own rounding then moves the softmax weights.
+const valueScale = (name: string) => (_plan: unknown, inputs: Tensors) => maxAbs(f32Input(inputs, name));
 
-export const attentionPrefill: KernelDef = {
+export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
   name: 'attention-prefill',
   title: 'attention (prefill)',
   description:
@@ -565,25 +574,26 @@ export const attentionPrefill: KernelDef = {
   baselineVariant: 'naive',
   params: PREFILL_PARAMS,
   userInputs: [
-    { name: 'Q', dtype: 'float32', shape: '[Hq, S, dh]', doc: 'queries, head-major' },
-    { name: 'K', dtype: 'float32', shape: '[Hkv, S, dh]', doc: 'keys, head-major' },
-    { name: 'V', dtype: 'float32', shape: '[Hkv, S, dh]', doc: 'values, head-major' },
+    { name: 'Q', dtype: 'float32', shapes: [['Hq', 'S', 'dh']], doc: 'queries, head-major' },
+    { name: 'K', dtype: 'float32', shapes: [['Hkv', 'S', 'dh']], doc: 'keys, head-major' },
+    { name: 'V', dtype: 'float32', shapes: [['Hkv', 'S', 'dh']], doc: 'values, head-major' },
   ],
   validate: validatePrefill,
   plan: planPrefill,
   makeInputs(plan, seed) {
-    const { S, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const { S, Hq, Hkv, dh } = plan.params;
     return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * S * dh, seed + 1), V: randomF32(Hkv * S * dh, seed + 2) };
   },
   reference(plan, inputs) {
-    const { S, Hq, Hkv, dh } = plan.params as Record<string, number>;
-    const dims = { Sq: S, Skv: S, H: Hq, G: Hq / Hkv, dh, causal: plan.params.causal as boolean, scale: attentionScale(dh) };
-    return { O: attentionRef(inputs.Q as Float32Array, inputs.K as Float32Array, inputs.V as Float32Array, dims) };
+    const { S, Hq, Hkv, dh, causal } = plan.params;
+    const dims = { Sq: S, Skv: S, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) };
+    return { O: attentionRef(f32Input(inputs, 'Q'), f32Input(inputs, 'K'), f32Input(inputs, 'V'), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
+  errorScale: valueScale('V'),
 };
 
-export const attentionDecode: KernelDef = {
+export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
   name: 'attention-decode',
   title: 'attention (decode)',
   description:
@@ -596,14 +606,14 @@ export const attentionDecode: KernelDef = {
   baselineVariant: 'naive',
   params: DECODE_PARAMS,
   userInputs: [
-    { name: 'q', dtype: 'float32', shape: '[B, Hq, dh]', doc: 'the new token\'s queries' },
-    { name: 'k_cache', dtype: 'float32', shape: '[B, Hkv, L, dh]', doc: 'key cache, head-major' },
-    { name: 'v_cache', dtype: 'float32', shape: '[B, Hkv, L, dh]', doc: 'value cache, head-major' },
+    { name: 'q', dtype: 'float32', shapes: [['B', 'Hq', 'dh']], doc: 'the new token\'s queries' },
+    { name: 'k_cache', dtype: 'float32', shapes: [['B', 'Hkv', 'L', 'dh']], doc: 'key cache, head-major' },
+    { name: 'v_cache', dtype: 'float32', shapes: [['B', 'Hkv', 'L', 'dh']], doc: 'value cache, head-major' },
   ],
   validate: validateDecode,
   plan: planDecode,
   makeInputs(plan, seed) {
-    const { B, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const { B, Hq, Hkv, dh } = plan.params;
     const C = decodeCapacity(plan.params);
     return {
       q: randomF32(B * Hq * dh, seed),
@@ -612,7 +622,7 @@ export const attentionDecode: KernelDef = {
     };
   },
   reference(plan, inputs) {
-    const { B, L, Hq, Hkv, dh } = plan.params as Record<string, number>;
+    const { B, L, Hq, Hkv, dh } = plan.params;
     const C = decodeCapacity(plan.params);
     // Only the first L of C keys per head are attended to.
     const firstL = (c: Float32Array) => {
@@ -623,7 +633,8 @@ export const attentionDecode: KernelDef = {
     };
     // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
     const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
-    return { o: attentionRef(inputs.q as Float32Array, firstL(inputs.k_cache as Float32Array), firstL(inputs.v_cache as Float32Array), dims) };
+    return { o: attentionRef(f32Input(inputs, 'q'), firstL(f32Input(inputs, 'k_cache')), firstL(f32Input(inputs, 'v_cache')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
+  errorScale: valueScale('v_cache'),
 };

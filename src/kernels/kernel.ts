@@ -11,11 +11,31 @@ export class KernelInputError extends Error {
   override name = 'KernelInputError';
 }
 
+/**
+ * A valid problem that this device cannot run: a limit (workgroup memory, invocations, buffer size,
+ * grid size) or a missing feature. Callers that skip instead of failing (the bench, the tests) test
+ * for this type, never for message text. `limit` names the device limit or feature.
+ */
+export class UnsupportedOnDevice extends KernelInputError {
+  override name = 'UnsupportedOnDevice';
+  constructor(
+    message: string,
+    readonly limit: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Per-output comparison rule: |got - ref| <= atol + rtol * |ref|, or exact (integer paths). */
 export type Tolerance = { atol: number; rtol: number } | 'exact';
 
-export interface ParamDoc {
-  name: string;
+export type ParamValue = number | boolean | string;
+/** Validated problem parameters. Kernel modules narrow it to an object type of their own. */
+export type Params = Record<string, ParamValue>;
+
+/** K: the parameter names (a kernel module declares `ParamDoc<keyof MyParams>[]`, so names are checked). */
+export interface ParamDoc<K extends string = string> {
+  name: K;
   doc: string;
   /** Default value used by the playground and the CLI. */
   default: number | boolean | string;
@@ -23,52 +43,115 @@ export interface ParamDoc {
   allowed?: readonly string[] | readonly [number, number];
 }
 
-export interface KernelDef {
+/**
+ * One axis of a tensor shape: a parameter's name (the CLI infers that parameter from the tensor's
+ * shape; test/unit/shader-plan.test.ts checks every name is a parameter) or a size derived from
+ * the parameters, with the label shown to users.
+ */
+export type Dim<P = Params> = string | { label: string; size(p: P): number };
+export type Shape<P = Params> = readonly Dim<P>[];
+
+export const derived = <P>(label: string, size: (p: P) => number): Dim<P> => ({ label, size });
+
+export function dimLabel<P>(d: Dim<P>): string {
+  return typeof d === 'string' ? d : d.label;
+}
+
+/** "[M, K]" */
+export function shapeLabel<P>(shape: Shape<P>): string {
+  return `[${shape.map(dimLabel).join(', ')}]`;
+}
+
+/** The shape in elements for validated params. */
+export function shapeOf<P extends Params>(shape: Shape<P>, p: P): number[] {
+  return shape.map((d) => {
+    if (typeof d !== 'string') return d.size(p);
+    const v = p[d];
+    if (typeof v !== 'number') throw new KernelInputError(`shape ${shapeLabel(shape)}: ${d} is not a numeric parameter`);
+    return v;
+  });
+}
+
+export interface UserTensorDoc<P = Params> {
+  name: string;
+  dtype: 'float32' | 'int8' | 'int32';
+  /** The allowed shapes (usually one; e.g. wScale is [N] or [ceil(K/group), N]). */
+  shapes: readonly Shape<P>[];
+  doc: string;
+  /**
+   * Not needed in every call (e.g. Wq + wScale instead of W; bias only when bias = true); give
+   * optional inputs by name. The kernel's fromUser checks the combination and names what is missing.
+   */
+  optional?: boolean;
+}
+
+/** "[N] or [ceil(K/group), N]" */
+export function shapesLabel<P>(doc: Pick<UserTensorDoc<P>, 'shapes'>): string {
+  return doc.shapes.map(shapeLabel).join(' or ');
+}
+
+/**
+ * A kernel: validation, a plan, inputs, a CPU reference. P is the validated parameter object,
+ * V the variant names. Generic code (registry, worker, bench, CLI) sees `KernelDef` (the default
+ * arguments); `plan` still checks the variant at run time for callers that pass any string.
+ */
+export interface KernelDef<P extends Params = Params, V extends string = string> {
   /** CLI / URL name, e.g. "matmul". */
   name: string;
   title: string;
   /** One paragraph: what it computes, layout, tiling. */
   description: string;
-  variants: readonly string[];
+  variants: readonly V[];
   /** The variant the playground runs by default (the optimized one). */
-  defaultVariant: string;
+  defaultVariant: V;
   /** The baseline the optimized variant is compared with (naive / unfused / f32). */
-  baselineVariant: string;
+  baselineVariant: V;
   params: readonly ParamDoc[];
+  /**
+   * The variant to run for these params when the user names none: defaultVariant unless the shape
+   * calls for another (e.g. a GEMV for one token). Optional: defaults to defaultVariant.
+   */
+  pickVariant?(params: P): V;
   /** Validates raw user input (from JSON, URL or UI) and fills defaults. Throws KernelInputError. */
-  validate(raw: Record<string, unknown>): Record<string, number | boolean | string>;
+  validate(raw: Record<string, unknown>): P;
   /** Builds the plan (throws KernelInputError on invalid variant/tiles). */
-  plan(params: Record<string, number | boolean | string>, variant: string): Plan;
+  plan(params: P, variant: V): Plan<P>;
   /** Deterministic pseudo-random inputs (host arrays keyed by tensor name) for the plan. */
-  makeInputs(plan: Plan, seed: number): Tensors;
+  makeInputs(plan: Plan<P>, seed: number): Tensors;
   /** CPU reference: the outputs (keyed by tensor name) for the given inputs. */
-  reference(plan: Plan, inputs: Tensors): Tensors;
+  reference(plan: Plan<P>, inputs: Tensors): Tensors;
   /** Tolerance per output tensor name, for makeInputs' unit-range inputs (|x| < 1). */
-  tolerance(plan: Plan, output: string): Tolerance;
+  tolerance(plan: Plan<P>, output: string): Tolerance;
   /**
    * How the output's absolute error scales with these inputs (1 for makeInputs' own, e.g. max|A|·max|B|
    * for a matmul); the check multiplies atol by it (src/kernels/compare.ts). Optional: 1 when absent.
    */
-  errorScale?(plan: Plan, inputs: Tensors, output: string): number;
+  errorScale?(plan: Plan<P>, inputs: Tensors, output: string): number;
   /**
    * Turns user tensors (e.g. from .npy, in the logical dtype) into the kernel's input buffers,
    * and the kernel's outputs back into user tensors. Optional: defaults to identity.
    */
-  userInputs?: readonly UserTensorDoc[];
-  fromUser?(plan: Plan, user: Tensors): Tensors;
+  userInputs?: readonly UserTensorDoc<P>[];
+  fromUser?(plan: Plan<P>, user: Tensors): Tensors;
   /** Turns kernel outputs into user tensors (e.g. packed int8 words -> Int8Array). Optional. */
-  toUser?(plan: Plan, outputs: Tensors): Tensors;
+  toUser?(plan: Plan<P>, outputs: Tensors): Tensors;
 }
 
-export interface UserTensorDoc {
-  name: string;
-  dtype: 'float32' | 'int8' | 'int32';
-  /** One shape like "[M, K]", or alternatives "[N] or [ceil(K/group), N]". */
-  shape: string;
-  doc: string;
-  /** Not needed in every call (e.g. Wq + wScale instead of W); give optional inputs by name. */
-  optional?: boolean;
+/** The variant a def runs for `params` when none is named (see KernelDef.pickVariant). */
+export function autoVariant<P extends Params, V extends string>(def: KernelDef<P, V>, params: P): V {
+  return def.pickVariant ? def.pickVariant(params) : def.defaultVariant;
 }
+
+/** The tensor `name` of `t` as the typed array `type`; a missing or mistyped tensor is a KernelInputError naming it. */
+export function tensorOf<A extends HostArray>(t: Tensors, name: string, type: new (n: number) => A): A {
+  const a = t[name];
+  if (a === undefined) throw new KernelInputError(`missing tensor ${name}`);
+  if (!(a instanceof type)) throw new KernelInputError(`tensor ${name} is a ${a.constructor.name}, expected ${type.name}`);
+  return a;
+}
+
+export const f32Input = (t: Tensors, name: string): Float32Array => tensorOf(t, name, Float32Array);
+export const u32Input = (t: Tensors, name: string): Uint32Array => tensorOf(t, name, Uint32Array);
 
 export function outputSpecs(plan: Plan): TensorSpec[] {
   return plan.tensors.filter((t) => t.role === 'output');
@@ -106,7 +189,7 @@ export function enumParam<T extends string>(raw: Record<string, unknown>, name: 
 
 /** Rejects parameters the kernel does not know, listing the ones it does. */
 export function rejectUnknown(raw: Record<string, unknown>, docs: readonly ParamDoc[], kernel: string): void {
-  const known = new Set(docs.map((d) => d.name));
+  const known = new Set<string>(docs.map((d) => d.name));
   for (const k of Object.keys(raw)) {
     if (!known.has(k)) {
       throw new KernelInputError(`${kernel}: unknown parameter "${k}"; allowed: ${[...known].join(', ')}`);
@@ -114,16 +197,16 @@ export function rejectUnknown(raw: Record<string, unknown>, docs: readonly Param
   }
 }
 
-export function checkVariant(def: { name: string; variants: readonly string[] }, variant: string): void {
-  if (!def.variants.includes(variant)) {
+export function checkVariant<V extends string>(def: { name: string; variants: readonly V[] }, variant: string): asserts variant is V {
+  if (!(def.variants as readonly string[]).includes(variant)) {
     throw new KernelInputError(`${def.name}: unknown variant "${variant}"; allowed: ${def.variants.join(', ')}`);
   }
 }
 
 /** Validates every ParamDoc generically (ints with ranges, bools, string enums). */
-export function validateByDocs(raw: Record<string, unknown>, docs: readonly ParamDoc[], kernel: string): Record<string, number | boolean | string> {
+export function validateByDocs<P extends Params>(raw: Record<string, unknown>, docs: readonly ParamDoc<keyof P & string>[], kernel: string): P {
   rejectUnknown(raw, docs, kernel);
-  const out: Record<string, number | boolean | string> = {};
+  const out: Params = {};
   for (const d of docs) {
     if (typeof d.default === 'number') {
       const [min, max] = (d.allowed as readonly [number, number] | undefined) ?? [1, 1 << 20];
@@ -134,7 +217,8 @@ export function validateByDocs(raw: Record<string, unknown>, docs: readonly Para
       out[d.name] = enumParam(raw, d.name, d.default, (d.allowed as readonly string[]) ?? [d.default]);
     }
   }
-  return out;
+  // Every ParamDoc names a field of P and the kernel modules declare one per field, so `out` is a P.
+  return out as P;
 }
 
 // ---- deterministic inputs ---------------------------------------------------------------------

@@ -12,11 +12,15 @@ import {
   type Tensors,
   KernelInputError,
   checkVariant,
+  derived,
+  f32Input,
   randomF32,
+  u32Input,
   validateByDocs,
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
+import { maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked'] as const;
@@ -26,7 +30,7 @@ export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
 export const QUANTIZE_WG = 64;
 const MAX_DIM = 1 << 16;
 
-const PARAMS: readonly ParamDoc[] = [
+const PARAMS: readonly ParamDoc<keyof Int8Params>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens); one quantize workgroup per row', default: 256, allowed: [1, 65535] },
   { name: 'N', doc: 'columns of W and Y (output features)', default: 256, allowed: [1, MAX_DIM] },
   { name: 'K', doc: 'inner dimension (any value; rows are zero-padded to a multiple of 4)', default: 256, allowed: [1, MAX_DIM] },
@@ -39,7 +43,7 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'TN', doc: 'columns of the register tile per invocation (1, 2, 4, 8)', default: 8, allowed: [1, 8] },
 ];
 
-interface Int8Params {
+export type Int8Params = {
   M: number;
   N: number;
   K: number;
@@ -50,12 +54,15 @@ interface Int8Params {
   BKW: number;
   TM: number;
   TN: number;
-}
+};
 
-function validate(raw: Record<string, unknown>): Record<string, number | boolean | string> {
-  const v = validateByDocs(raw, PARAMS, 'matmul-int8') as unknown as Int8Params;
+function validate(raw: Record<string, unknown>): Int8Params {
+  const v = validateByDocs<Int8Params>(raw, PARAMS, 'matmul-int8');
   if ((v.BKW & (v.BKW - 1)) !== 0) throw new KernelInputError(`BKW must be a power of two in [1, 32], got ${v.BKW}`);
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: 4 * v.BKW, TM: v.TM, TN: v.TN });
+  if (v.group !== 0 && v.group % 4 !== 0) {
+    throw new KernelInputError(`group must be 0 (one scale per column) or a multiple of 4 (a whole number of packed words), got ${v.group}`);
+  }
   if (v.group !== 0 && v.group % (4 * v.BKW) !== 0) {
     throw new KernelInputError(
       `group must be 0 (per column) or a multiple of 4·BKW = ${4 * v.BKW} so that every K step lies inside one scale group, got ${v.group}` +
@@ -65,13 +72,18 @@ function validate(raw: Record<string, unknown>): Record<string, number | boolean
   if (v.output === 'acc' && v.group !== 0) {
     throw new KernelInputError(`output 'acc' writes one int32 accumulator per output and needs group = 0 (per-column scales), got group ${v.group}`);
   }
-  return v as unknown as Record<string, number | boolean | string>;
+  return v;
 }
 
-function largestBkwFor(group: number): string {
-  for (let b = 32; b >= 1; b /= 2) if (group % (4 * b) === 0) return String(b);
-  return 'none: group must be a multiple of 4';
+/** The largest power-of-two BKW whose K step 4·BKW divides `group` (a multiple of 4, so at least 1). */
+function largestBkwFor(group: number): number {
+  let b = 32;
+  while (group % (4 * b) !== 0) b /= 2;
+  return b;
 }
+
+/** The leading axis of per-group weight scales. */
+const SCALE_GROUPS = derived<Int8Params>('ceil(K/group)', (p) => groupCount(p.K, p.group));
 
 /** Shapes derived from the params: KW packed words per row, GW words per scale group, NG groups. */
 export function int8Dims(p: { K: number; group: number }): { KW: number; GW: number; NG: number } {
@@ -189,10 +201,8 @@ export function int8MatmulPass(
   };
 }
 
-function planInt8(params: Record<string, number | boolean | string>, variant: string): Plan {
-  checkVariant(matmulInt8, variant);
-  const v = variant as MatmulInt8Variant;
-  const p = params as unknown as Int8Params;
+function planInt8(p: Int8Params, v: MatmulInt8Variant): Plan<Int8Params> {
+  checkVariant(matmulInt8, v);
   const { M, N, K } = p;
   const { KW, NG } = int8Dims(p);
   const acc = p.output === 'acc';
@@ -202,7 +212,7 @@ function planInt8(params: Record<string, number | boolean | string>, variant: st
   return {
     kernel: 'matmul-int8',
     variant: v,
-    params: { ...params },
+    params: { ...p },
     tensors: [
       { name: 'X', dtype: 'f32', shape: [M, K], bytes: 4 * M * K, role: 'input', layout: '[M, K] row-major f32 activations' },
       { name: 'Wq', dtype: 'i8x4', shape: [N, KW], bytes: 4 * N * KW, role: 'weight', layout: '[N, ceil(K/4)] u32: int8 weights K-major per output column, 4 per word, zero-padded' },
@@ -290,7 +300,7 @@ function checkLength(name: string, a: ArrayLike<number> | undefined, want: numbe
   if (a.length !== want) throw new KernelInputError(`${name} has ${a.length} elements, expected ${want} (${what})`);
 }
 
-export const matmulInt8: KernelDef = {
+export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
   name: 'matmul-int8',
   title: 'int8 matmul (quantize + dot4)',
   description:
@@ -308,24 +318,24 @@ export const matmulInt8: KernelDef = {
   baselineVariant: 'unpacked',
   params: PARAMS,
   userInputs: [
-    { name: 'X', dtype: 'float32', shape: '[M, K]', doc: 'activations (finite); quantized per row on the GPU' },
-    { name: 'W', dtype: 'float32', shape: '[K, N]', doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },
-    { name: 'Wq', dtype: 'int8', shape: '[K, N]', doc: 'already-quantized weights (-128 allowed), instead of W', optional: true },
-    { name: 'wScale', dtype: 'float32', shape: '[N] or [ceil(K/group), N]', doc: 'scales of Wq: W ≈ Wq · wScale ([N] when group = 0)', optional: true },
+    { name: 'X', dtype: 'float32', shapes: [['M', 'K']], doc: 'activations (finite); quantized per row on the GPU' },
+    { name: 'W', dtype: 'float32', shapes: [['K', 'N']], doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },
+    { name: 'Wq', dtype: 'int8', shapes: [['K', 'N']], doc: 'already-quantized weights (-128 allowed), instead of W', optional: true },
+    { name: 'wScale', dtype: 'float32', shapes: [['N'], [SCALE_GROUPS, 'N']], doc: 'scales of Wq: W ≈ Wq · wScale ([N] when group = 0)', optional: true },
   ],
   validate,
   plan: planInt8,
   makeInputs(plan, seed) {
-    const { M, N, K, group } = plan.params as unknown as Int8Params;
+    const { M, N, K, group } = plan.params;
     const X = randomF32(M * K, seed);
     const W = randomF32(K * N, seed + 1);
     return { X, ...quantizeWeights(W, K, N, group) };
   },
   toUser: unpackForUser,
   fromUser(plan, user) {
-    const { M, N, K, group } = plan.params as unknown as Int8Params;
+    const { M, N, K, group } = plan.params;
     const NG = groupCount(K, group);
-    const X = user.X as Float32Array | undefined;
+    const X = user.X;
     checkLength('X', X, M * K, `float32 [M, K] = [${M}, ${K}]`);
     if (!(X instanceof Float32Array)) throw new KernelInputError('X must be float32');
     checkFinite('X', X);
@@ -340,33 +350,37 @@ export const matmulInt8: KernelDef = {
     if (!(user.Wq instanceof Int8Array)) throw new KernelInputError(`Wq must be int8 [K, N] = [${K}, ${N}]`);
     checkLength('Wq', user.Wq, K * N, `int8 [K, N] = [${K}, ${N}]`);
     const wScale = user.wScale;
+    const scaleShape = group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`;
+    if (wScale === undefined) throw new KernelInputError(`missing wScale: Wq needs its scales, float32 ${scaleShape} (W ≈ Wq · wScale)`);
     if (!(wScale instanceof Float32Array)) throw new KernelInputError(`wScale must be float32 ${group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`}`);
     checkLength('wScale', wScale, NG * N, group === 0 ? `float32 [N] = [${N}]` : `float32 [ceil(K/group), N] = [${NG}, ${N}]`);
     checkFinite('wScale', wScale);
     return { X, Wq: packColumns(user.Wq, K, N), wScale };
   },
   reference(plan, inputs): Tensors {
-    const { M, N, K, group, output } = plan.params as unknown as Int8Params;
-    const r = int8MatmulRef(inputs.X as Float32Array, inputs.Wq as Uint32Array, inputs.wScale as Float32Array, M, N, K, group);
+    const { M, N, K, group, output } = plan.params;
+    const r = int8MatmulRef(f32Input(inputs, 'X'), u32Input(inputs, 'Wq'), f32Input(inputs, 'wScale'), M, N, K, group);
     if (output === 'acc') return { ACC: r.acc, Xq: r.Xq, xScale: r.xScale };
     return { Y: Float32Array.from(r.Y) };
   },
   tolerance(plan, output) {
     if (output !== 'Y') return 'exact';
-    const { K, group } = plan.params as unknown as Int8Params;
+    const { K, group } = plan.params;
     // The int32 accumulators are exact, so only the f32 epilogue rounds: per element at most
     // int8EpilogueRtol(NG)·Σ_g|acc_g·wScale|·|xScale|. With makeInputs' |x|, |w| < 1 that sum is below
     // K·(1 + 1/127)^2, which bounds the atol; the test with extreme values checks the per-element bound instead.
     const NG = groupCount(K, group);
     return { atol: int8EpilogueRtol(NG) * K * 1.02, rtol: int8EpilogueRtol(NG) };
   },
+  // The atol above is for |x|, |w| < 1; it scales with max|x|·max|w| (max|w| = 127·max|wScale|, -128 within the 2% margin).
+  errorScale: (_plan, inputs) => maxAbs(f32Input(inputs, 'X')) * 127 * maxAbs(f32Input(inputs, 'wScale')),
 };
 
 /** Unpacks the kernel's i8x4 tensors for display / .npy output. */
-export function unpackForUser(plan: Plan, t: Tensors): Tensors {
-  const { M, N, K } = plan.params as unknown as Int8Params;
+export function unpackForUser(plan: Plan<Pick<Int8Params, 'M' | 'N' | 'K'>>, t: Tensors): Tensors {
+  const { M, N, K } = plan.params;
   const out: Tensors = { ...t };
-  if (t.Xq) out.Xq = unpackRows(t.Xq as Uint32Array, M, K);
-  if (t.Wq) out.Wq = unpackColumns(t.Wq as Uint32Array, K, N);
+  if (t.Xq) out.Xq = unpackRows(u32Input(t, 'Xq'), M, K);
+  if (t.Wq) out.Wq = unpackColumns(u32Input(t, 'Wq'), K, N);
   return out;
 }

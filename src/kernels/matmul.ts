@@ -5,7 +5,9 @@ import {
   type KernelDef,
   KernelInputError,
   checkVariant,
+  f32Input,
   randomF32,
+  tensorOf,
   validateByDocs,
   type ParamDoc,
 } from './kernel.ts';
@@ -18,7 +20,9 @@ export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 const MAX_DIM = 1 << 16;
 
-const PARAMS: readonly ParamDoc[] = [
+export type MatmulParams = { M: number; N: number; K: number; BM: number; BN: number; BK: number; TM: number; TN: number };
+
+const PARAMS: readonly ParamDoc<keyof MatmulParams>[] = [
   { name: 'M', doc: 'rows of A and C', default: 256, allowed: [1, MAX_DIM] },
   { name: 'N', doc: 'columns of B and C', default: 256, allowed: [1, MAX_DIM] },
   { name: 'K', doc: 'inner dimension', default: 256, allowed: [1, MAX_DIM] },
@@ -143,11 +147,9 @@ export function matmulPass(
   };
 }
 
-function planMatmul(params: Record<string, number | boolean | string>, variant: string): Plan {
-  checkVariant(matmul, variant);
-  const v = variant as MatmulVariant;
-  const { M, N, K } = params as Record<string, number>;
-  const tiles = params as unknown as MatmulTiles;
+function planMatmul(params: MatmulParams, v: MatmulVariant): Plan<MatmulParams> {
+  checkVariant(matmul, v);
+  const { M, N, K } = params;
   const elem = v === 'tiled-f16' ? 2 : 4;
   const dtype = v === 'tiled-f16' ? 'f16' : 'f32';
   // f16 buffers are padded to 4 bytes (writeBuffer and storage arrays need it).
@@ -161,7 +163,7 @@ function planMatmul(params: Record<string, number | boolean | string>, variant: 
       { name: 'B', dtype, shape: [K, N], bytes: bytes(K * N), role: 'weight', layout: '[K, N] row-major' },
       { name: 'C', dtype, shape: [M, N], bytes: bytes(M * N), role: 'output', layout: '[M, N] row-major' },
     ],
-    passes: [matmulPass(M, N, K, v, tiles)],
+    passes: [matmulPass(M, N, K, v, params)],
     flops: 2 * M * N * K,
     ioBytes: elem * (M * K + K * N + M * N),
     requiredFeatures: v === 'tiled-f16' ? ['shader-f16'] : [],
@@ -186,7 +188,7 @@ export function matmulRef(A: Float32Array, B: Float32Array, M: number, N: number
   return C;
 }
 
-export const matmul: KernelDef = {
+export const matmul: KernelDef<MatmulParams, MatmulVariant> = {
   name: 'matmul',
   title: 'f32 matmul',
   description:
@@ -198,32 +200,32 @@ export const matmul: KernelDef = {
   baselineVariant: 'naive',
   params: PARAMS,
   userInputs: [
-    { name: 'A', dtype: 'float32', shape: '[M, K]', doc: 'left operand' },
-    { name: 'B', dtype: 'float32', shape: '[K, N]', doc: 'right operand (weights)' },
+    { name: 'A', dtype: 'float32', shapes: [['M', 'K']], doc: 'left operand' },
+    { name: 'B', dtype: 'float32', shapes: [['K', 'N']], doc: 'right operand (weights)' },
   ],
-  validate: (raw) => validateByDocs(raw, PARAMS, 'matmul'),
+  validate: (raw) => validateByDocs<MatmulParams>(raw, PARAMS, 'matmul'),
   plan: planMatmul,
   makeInputs(plan, seed) {
-    const { M, N, K } = plan.params as Record<string, number>;
+    const { M, N, K } = plan.params;
     const A = randomF32(M * K, seed);
     const B = randomF32(K * N, seed + 1);
     if (plan.variant === 'tiled-f16') return { A: toF16(A), B: toF16(B) };
     return { A, B };
   },
   fromUser(plan, user) {
-    if (plan.variant === 'tiled-f16') return { A: toF16(user.A as Float32Array), B: toF16(user.B as Float32Array) };
+    if (plan.variant === 'tiled-f16') return { A: toF16(f32Input(user, 'A')), B: toF16(f32Input(user, 'B')) };
     return user;
   },
   reference(plan, inputs) {
-    const { M, N, K } = plan.params as Record<string, number>;
+    const { M, N, K } = plan.params;
     if (plan.variant === 'tiled-f16') {
-      const C = matmulRef(fromF16(inputs.A as Uint16Array, M * K), fromF16(inputs.B as Uint16Array, K * N), M, N, K);
+      const C = matmulRef(fromF16(tensorOf(inputs, 'A', Uint16Array), M * K), fromF16(tensorOf(inputs, 'B', Uint16Array), K * N), M, N, K);
       return { C: toF16(C) };
     }
-    return { C: matmulRef(inputs.A as Float32Array, inputs.B as Float32Array, M, N, K) };
+    return { C: matmulRef(f32Input(inputs, 'A'), f32Input(inputs, 'B'), M, N, K) };
   },
   tolerance(plan) {
-    const K = plan.params.K as number;
+    const { K } = plan.params;
     // f32 accumulation error grows ~ sqrt(K)·eps·|a||b|; inputs are in [-1, 1).
     if (plan.variant === 'tiled-f16') return { atol: 2e-3 * Math.sqrt(K), rtol: 2e-3 };
     return { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 };

@@ -86,11 +86,12 @@ export interface Pass {
   workgroupBytes: number;
 }
 
-export interface Plan {
+/** P: the kernel's validated parameter object (kernel.ts `Params` narrowed by each kernel module). */
+export interface Plan<P = Record<string, number | boolean | string>> {
   kernel: string;
   variant: string;
   /** The validated problem parameters. */
-  params: Record<string, number | boolean | string>;
+  params: P;
   tensors: TensorSpec[];
   passes: Pass[];
   /** Useful floating/integer ops of the problem (2 per MAC), for GFLOP/s. */

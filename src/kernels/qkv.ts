@@ -4,7 +4,7 @@
 // per-output-column scales, f32 activations, dequantized in-kernel: qkv_fused_w8.wgsl).
 //
 // Contract read by the attention kernels: X [M, D] row-major f32; W [D, N] row-major f32 with
-// N = (Hq + 2·Hkv)·dh and columns [Wq (Hq·dh) | Wk (Hkv·dh) | Wv (Hkv·dh)]; bias [N];
+// N = (Hq + 2·Hkv)·dh and columns [query (Hq·dh) | key (Hkv·dh) | value (Hkv·dh)]; bias [N] (optional);
 // outputs Q [Hq, M, dh], K [Hkv, M, dh], V [Hkv, M, dh], head-major f32.
 //
 // X traffic, honestly: the fused kernel reads the X block [BM, BK] once per K step for all the
@@ -20,12 +20,16 @@ import {
   type Tensors,
   KernelInputError,
   checkVariant,
+  derived,
+  f32Input,
   randomF32,
+  u32Input,
   validateByDocs,
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
 import { checkMatmulTiles, matmulPass, type MatmulTiles } from './matmul.ts';
 import { packColumns, quantizeColumns } from './quant.ts';
+import { maxAbs } from './compare.ts';
 
 export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8'] as const;
 export type QkvVariant = (typeof QKV_VARIANTS)[number];
@@ -38,7 +42,21 @@ const EPILOGUE_WG = 64;
 /** Bound in place of the bias when bias = false: the shaders declare the binding but never read it. */
 const NO_BIAS = 'biasUnused';
 
-const PARAMS: readonly ParamDoc[] = [
+export type QkvParams = {
+  M: number;
+  D: number;
+  Hq: number;
+  Hkv: number;
+  dh: number;
+  bias: boolean;
+  BM: number;
+  BN: number;
+  BK: number;
+  TM: number;
+  TN: number;
+};
+
+const PARAMS: readonly ParamDoc<keyof QkvParams>[] = [
   { name: 'M', doc: 'tokens (rows of X)', default: 128, allowed: [1, MAX_DIM] },
   { name: 'D', doc: 'model dimension (columns of X, rows of W)', default: 512, allowed: [1, MAX_DIM] },
   { name: 'Hq', doc: 'query heads (a multiple of Hkv)', default: 8, allowed: [1, 256] },
@@ -71,8 +89,8 @@ export interface QkvDims {
 }
 
 /** Checks what the generic range checks cannot: GQA grouping and the head dim. */
-export function qkvDims(params: Record<string, number | boolean | string>): QkvDims {
-  const { M, D, Hq, Hkv, dh } = params as Record<string, number>;
+export function qkvDims(params: Pick<QkvParams, 'M' | 'D' | 'Hq' | 'Hkv' | 'dh' | 'bias'>): QkvDims {
+  const { M, D, Hq, Hkv, dh } = params;
   for (const [k, v] of Object.entries({ M, D, Hq, Hkv, dh })) {
     if (!Number.isInteger(v) || v < 1) throw new KernelInputError(`qkv: ${k} must be a positive integer, got ${JSON.stringify(v)}`);
   }
@@ -84,8 +102,11 @@ export function qkvDims(params: Record<string, number | boolean | string>): QkvD
   }
   const Nq = Hq * dh;
   const Nkv = Hkv * dh;
-  return { M, D, Hq, Hkv, dh, bias: params.bias === true, Nq, Nkv, N: Nq + 2 * Nkv, Dw: cdiv(D, 4) };
+  return { M, D, Hq, Hkv, dh, bias: params.bias, Nq, Nkv, N: Nq + 2 * Nkv, Dw: cdiv(D, 4) };
 }
+
+/** Columns of W: (Hq + 2·Hkv)·dh. */
+const QKV_COLUMNS = derived<QkvParams>('(Hq+2Hkv)·dh', (p) => (p.Hq + 2 * p.Hkv) * p.dh);
 
 // ---- plans --------------------------------------------------------------------------------------
 
@@ -114,6 +135,12 @@ export function columnRuns(d: QkvDims, BN: number): ColumnRun[] {
   return runs;
 }
 
+const unpackStep = (count: number): Step => ({ kind: 'vector', count, op: 'int8-unpack' });
+const biasSteps = (cols: number): Step[] => [
+  { kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] },
+  { kind: 'vector', count: cols, op: 'bias-add' },
+];
+
 function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
   checkMatmulTiles(tiles);
   const { BM, BN, BK, TM, TN } = tiles;
@@ -124,7 +151,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
       const rows = ys.size;
       const cols = run.q + run.k + run.v;
       const steps: Step[] = [];
-      if (w8) steps.push({ kind: 'load', tensor: 'Wscale', bytes: 4 * cols, shareAxes: ['y'] });
+      if (w8) steps.push({ kind: 'load', tensor: 'wScale', bytes: 4 * cols, shareAxes: ['y'] });
       if (d.bias) steps.push({ kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] });
       steps.push(
         ...kLoop(d.D, BK, (kb) => {
@@ -133,9 +160,9 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
             // One X block serves the q, k and v columns of this tile.
             { kind: 'load', tensor: 'X', bytes: 4 * rows * kb, shareAxes: ['x'] },
             w8
-              ? { kind: 'load', tensor: 'W8', bytes: 4 * words * cols, shareAxes: ['y'] }
+              ? { kind: 'load', tensor: 'Wq', bytes: 4 * words * cols, shareAxes: ['y'] }
               : { kind: 'load', tensor: 'W', bytes: 4 * kb * cols, shareAxes: ['y'] },
-            ...(w8 ? [{ kind: 'vector', count: 4 * words * cols, op: 'int8-unpack' } as Step] : []),
+            ...(w8 ? [unpackStep(4 * words * cols)] : []),
             { kind: 'mac', count: rows * cols * kb, dtype: 'f32' },
           ];
         }),
@@ -145,7 +172,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
       if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
       if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
       if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
-      const parts = [['q', run.q], ['k', run.k], ['v', run.v]].filter(([, n]) => (n as number) > 0).map(([t, n]) => `${n} ${t}`);
+      const parts = ([['q', run.q], ['k', run.k], ['v', run.v]] as const).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`);
       classes.push({
         x: run.range,
         y: ys.range,
@@ -156,13 +183,13 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
     }
   const bindings: Pass['bindings'] = [
     { binding: 0, tensor: 'X', access: 'read' },
-    { binding: 1, tensor: w8 ? 'W8' : 'W', access: 'read' },
+    { binding: 1, tensor: w8 ? 'Wq' : 'W', access: 'read' },
     { binding: 2, tensor: biasName, access: 'read' },
     { binding: 3, tensor: 'Q', access: 'read_write' },
     { binding: 4, tensor: 'K', access: 'read_write' },
     { binding: 5, tensor: 'V', access: 'read_write' },
   ];
-  if (w8) bindings.push({ binding: 6, tensor: 'Wscale', access: 'read' });
+  if (w8) bindings.push({ binding: 6, tensor: 'wScale', access: 'read' });
   return {
     shader: w8 ? 'qkv_fused_w8' : 'qkv_fused',
     entryPoint: 'main',
@@ -195,12 +222,7 @@ function epiloguePass(d: QkvDims, src: string, dst: string, heads: number, biasO
     note: `${xs.size} columns of one token${xs.size < EPILOGUE_WG ? ' (ragged edge)' : ''}`,
     steps: [
       { kind: 'load', tensor: src, bytes: 4 * xs.size },
-      ...(d.bias
-        ? [
-            { kind: 'load', tensor: 'bias', bytes: 4 * xs.size, shareAxes: ['y'] } as Step,
-            { kind: 'vector', count: xs.size, op: 'bias-add' } as Step,
-          ]
-        : []),
+      ...(d.bias ? biasSteps(xs.size) : []),
       { kind: 'store', tensor: dst, bytes: 4 * xs.size },
     ],
   }));
@@ -231,25 +253,24 @@ function f32Tensor(name: string, shape: number[], role: TensorSpec['role'], layo
   return { name, dtype: 'f32', shape, bytes: 4 * shape.reduce((a, b) => a * b, 1), role, layout };
 }
 
-function planQkv(params: Record<string, number | boolean | string>, variant: string): Plan {
-  checkVariant(qkv, variant);
-  const v = variant as QkvVariant;
+function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
+  checkVariant(qkv, v);
   const d = qkvDims(params);
-  const tiles = params as unknown as MatmulTiles;
+  const tiles: MatmulTiles = params;
   const { M, D, Hq, Hkv, dh, N, Nq, Nkv } = d;
   const tensors: TensorSpec[] = [f32Tensor('X', [M, D], 'input', '[M, D] row-major')];
   if (v === 'fused') {
     tensors.push(f32Tensor('W', [D, N], 'weight', '[D, (Hq+2Hkv)·dh] row-major, columns [Wq | Wk | Wv]'));
   } else if (v === 'unfused') {
-    tensors.push(f32Tensor('Wq', [D, Nq], 'weight', '[D, Hq·dh] row-major (columns 0..Hq·dh of W)'));
-    tensors.push(f32Tensor('Wk', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the next Hkv·dh columns of W)'));
-    tensors.push(f32Tensor('Wv', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the last Hkv·dh columns of W)'));
+    tensors.push(f32Tensor('Wquery', [D, Nq], 'weight', '[D, Hq·dh] row-major (columns 0..Hq·dh of W)'));
+    tensors.push(f32Tensor('Wkey', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the next Hkv·dh columns of W)'));
+    tensors.push(f32Tensor('Wvalue', [D, Nkv], 'weight', '[D, Hkv·dh] row-major (the last Hkv·dh columns of W)'));
   } else {
     tensors.push({
-      name: 'W8', dtype: 'i8x4', shape: [N, d.Dw], bytes: 4 * N * d.Dw, role: 'weight',
+      name: 'Wq', dtype: 'i8x4', shape: [N, d.Dw], bytes: 4 * N * d.Dw, role: 'weight',
       layout: '[(Hq+2Hkv)·dh, ceil(D/4)] u32: row n = column n of W as int8, 4 per word along D, little-endian, zero-padded',
     });
-    tensors.push(f32Tensor('Wscale', [N], 'weight', '[(Hq+2Hkv)·dh] per-column scales: W[d, n] = W8[n, d]·Wscale[n]'));
+    tensors.push(f32Tensor('wScale', [N], 'weight', '[(Hq+2Hkv)·dh] per-column scales: W[d, n] = Wq[n, d]·wScale[n]'));
   }
   if (d.bias) tensors.push(f32Tensor('bias', [N], 'weight', '[(Hq+2Hkv)·dh], [q | k | v]'));
   else tensors.push(f32Tensor(NO_BIAS, [1], 'scratch', 'placeholder bound where bias = false; never read'));
@@ -266,9 +287,9 @@ function planQkv(params: Record<string, number | boolean | string>, variant: str
   if (v === 'unfused') {
     checkMatmulTiles(tiles);
     passes = [
-      matmulPass(M, Nq, D, 'tiled', tiles, { A: 'X', B: 'Wq', C: 'Qrm' }, 'Q = X·Wq (row-major scratch)'),
-      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wk', C: 'Krm' }, 'K = X·Wk (row-major scratch)'),
-      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wv', C: 'Vrm' }, 'V = X·Wv (row-major scratch)'),
+      matmulPass(M, Nq, D, 'tiled', tiles, { A: 'X', B: 'Wquery', C: 'Qrm' }, 'Q = X·Wquery (row-major scratch)'),
+      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wkey', C: 'Krm' }, 'K = X·Wkey (row-major scratch)'),
+      matmulPass(M, Nkv, D, 'tiled', tiles, { A: 'X', B: 'Wvalue', C: 'Vrm' }, 'V = X·Wvalue (row-major scratch)'),
       epiloguePass(d, 'Qrm', 'Q', Hq, 0),
       epiloguePass(d, 'Krm', 'K', Hkv, Nq),
       epiloguePass(d, 'Vrm', 'V', Hkv, Nq + Nkv),
@@ -297,9 +318,9 @@ function planQkv(params: Record<string, number | boolean | string>, variant: str
  * (src/kernels/quant.ts: the GPU quantize pass's recipe, half-to-even rounding, q in [-127, 127]);
  * packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
  */
-export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { W8: Uint32Array; Wscale: Float32Array } {
+export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { Wq: Uint32Array; wScale: Float32Array } {
   const { q, scale } = quantizeColumns(W, D, N, 0);
-  return { W8: packColumns(q, D, N), Wscale: scale };
+  return { Wq: packColumns(q, D, N), wScale: scale };
 }
 
 /** Packs int8 values into u32 words at `out[offset..]`: byte j of word w holds q[4w + j]. */
@@ -310,30 +331,30 @@ export function packInt8Row(q: Int8Array, out: Uint32Array, offset: number): voi
   }
 }
 
-/** int8 value at (column n, depth k) of packed W8 [N, Dw]. */
-export function unpackInt8(W8: Uint32Array, Dw: number, n: number, k: number): number {
-  return ((W8[n * Dw + (k >> 2)] >>> (8 * (k & 3))) << 24) >> 24;
+/** int8 value at (column n, depth k) of packed Wq [N, Dw]. */
+export function unpackInt8(Wq: Uint32Array, Dw: number, n: number, k: number): number {
+  return ((Wq[n * Dw + (k >> 2)] >>> (8 * (k & 3))) << 24) >> 24;
 }
 
 // ---- CPU reference ----------------------------------------------------------------------------------
 
 /** The variant's inputs as the logical f64 weights W [D, N] (int8 weights dequantized exactly). */
-function logicalWeights(d: QkvDims, variant: QkvVariant, inputs: Tensors): Float64Array {
+function logicalWeights(d: QkvDims, variant: string, inputs: Tensors): Float64Array {
   const { D, N, Nq, Nkv } = d;
   const W = new Float64Array(D * N);
   if (variant === 'fused') {
-    W.set(inputs.W as Float32Array);
+    W.set(f32Input(inputs, 'W'));
   } else if (variant === 'unfused') {
     const parts: Array<[Float32Array, number, number]> = [
-      [inputs.Wq as Float32Array, 0, Nq],
-      [inputs.Wk as Float32Array, Nq, Nkv],
-      [inputs.Wv as Float32Array, Nq + Nkv, Nkv],
+      [f32Input(inputs, 'Wquery'), 0, Nq],
+      [f32Input(inputs, 'Wkey'), Nq, Nkv],
+      [f32Input(inputs, 'Wvalue'), Nq + Nkv, Nkv],
     ];
     for (const [src, off, w] of parts) for (let k = 0; k < D; k++) for (let j = 0; j < w; j++) W[k * N + off + j] = src[k * w + j];
   } else {
-    const W8 = inputs.W8 as Uint32Array;
-    const s = inputs.Wscale as Float32Array;
-    for (let n = 0; n < N; n++) for (let k = 0; k < D; k++) W[k * N + n] = unpackInt8(W8, d.Dw, n, k) * s[n];
+    const Wq = u32Input(inputs, 'Wq');
+    const s = f32Input(inputs, 'wScale');
+    for (let n = 0; n < N; n++) for (let k = 0; k < D; k++) W[k * N + n] = unpackInt8(Wq, d.Dw, n, k) * s[n];
   }
   return W;
 }
@@ -361,12 +382,18 @@ export function qkvRef(d: QkvDims, X: Float32Array, W: Float64Array, bias: Float
 }
 
 /** User tensors (X, W [D, N], bias) -> the variant's input buffers. */
-function toKernelInputs(plan: Plan, user: Tensors): Tensors {
+function toKernelInputs(plan: Plan<QkvParams>, user: Tensors): Tensors {
   const d = qkvDims(plan.params);
-  const X = user.X as Float32Array;
-  const W = user.W as Float32Array;
+  const X = f32Input(user, 'X');
+  const W = f32Input(user, 'W');
   const out: Tensors = { X };
-  if (d.bias) out.bias = user.bias;
+  if (d.bias && user.bias === undefined) {
+    throw new KernelInputError(`qkv: bias = true needs a bias tensor, float32 [(Hq+2Hkv)·dh] = [${d.N}]; give it or set bias to false`);
+  }
+  if (!d.bias && user.bias !== undefined) {
+    throw new KernelInputError('qkv: a bias tensor was given but bias = false; set bias to true to add it, or leave the tensor out');
+  }
+  if (d.bias) out.bias = f32Input(user, 'bias');
   if (plan.variant === 'fused') {
     out.W = W;
   } else if (plan.variant === 'unfused') {
@@ -375,16 +402,16 @@ function toKernelInputs(plan: Plan, user: Tensors): Tensors {
       for (let k = 0; k < d.D; k++) a.set(W.subarray(k * d.N + off, k * d.N + off + w), k * w);
       return a;
     };
-    out.Wq = cols(0, d.Nq);
-    out.Wk = cols(d.Nq, d.Nkv);
-    out.Wv = cols(d.Nq + d.Nkv, d.Nkv);
+    out.Wquery = cols(0, d.Nq);
+    out.Wkey = cols(d.Nq, d.Nkv);
+    out.Wvalue = cols(d.Nq + d.Nkv, d.Nkv);
   } else {
     Object.assign(out, quantizeQkvWeights(W, d.D, d.N));
   }
   return out;
 }
 
-export const qkv: KernelDef = {
+export const qkv: KernelDef<QkvParams, QkvVariant> = {
   name: 'qkv',
   title: 'QKV projection (GQA, head-major)',
   description:
@@ -399,12 +426,12 @@ export const qkv: KernelDef = {
   baselineVariant: 'unfused',
   params: PARAMS,
   userInputs: [
-    { name: 'X', dtype: 'float32', shape: '[M, D]', doc: 'token activations' },
-    { name: 'W', dtype: 'float32', shape: '[D, (Hq+2Hkv)·dh]', doc: 'columns [Wq | Wk | Wv] (fused-w8 quantizes it per column)' },
-    { name: 'bias', dtype: 'float32', shape: '[(Hq+2Hkv)·dh]', doc: 'only when bias = true' },
+    { name: 'X', dtype: 'float32', shapes: [['M', 'D']], doc: 'token activations' },
+    { name: 'W', dtype: 'float32', shapes: [['D', QKV_COLUMNS]], doc: 'columns [query | key | value] projections (fused-w8 quantizes it per column)' },
+    { name: 'bias', dtype: 'float32', shapes: [[QKV_COLUMNS]], doc: 'only when bias = true (Qwen-style); leave out for Llama-style', optional: true },
   ],
   validate(raw) {
-    const params = validateByDocs(raw, PARAMS, 'qkv');
+    const params = validateByDocs<QkvParams>(raw, PARAMS, 'qkv');
     qkvDims(params);
     return params;
   },
@@ -418,13 +445,17 @@ export const qkv: KernelDef = {
   fromUser: toKernelInputs,
   reference(plan, inputs) {
     const d = qkvDims(plan.params);
-    const W = logicalWeights(d, plan.variant as QkvVariant, inputs);
-    return qkvRef(d, inputs.X as Float32Array, W, d.bias ? (inputs.bias as Float32Array) : null);
+    const W = logicalWeights(d, plan.variant, inputs);
+    return qkvRef(d, f32Input(inputs, 'X'), W, d.bias ? f32Input(inputs, 'bias') : null);
   },
   tolerance(plan) {
-    const D = plan.params.D as number;
+    const { D } = plan.params;
     // As matmul: f32 accumulation error ~ sqrt(D)·eps·|x||w| with inputs in [-1, 1). fused-w8 sums
     // x·q (|q| ≤ 127) in f32 and rescales once by ~max|w|/127, so its error is of the same order.
     return { atol: 1e-5 * Math.sqrt(D), rtol: 1e-5 };
+  },
+  // As matmul, the error scales with max|x|·max|w| (src/kernels/compare.ts); the bias adds only rounding of its own size (rtol).
+  errorScale(plan, inputs) {
+    return maxAbs(f32Input(inputs, 'X')) * maxAbs(logicalWeights(qkvDims(plan.params), plan.variant, inputs));
   },
 };

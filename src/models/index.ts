@@ -346,7 +346,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   let timeS = 0, macBusyS = 0;
   const bytes = { hbm: 0, noc: 0, sram: 0, scaleOut: 0 };
   const total = zero();
-  let saved = 0;
+  let saved = 0, latencyS = 0;
   runs.forEach(({ op, r, base, mode }, i) => {
     const clock = chip.clockHz;
     let kernel = r.timeS;
@@ -357,6 +357,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     const launch = (fused ? 0 : rt.kernelLaunchS) + (i === 0 ? rt.layerFixedS : 0);
     const b: OpBreakdown = { compute: computeT * op.times, memory: (kernel - computeT + latency) * op.times, launch: launch * op.times, collective: 0 };
     const t = b.compute + b.memory + b.launch;
+    latencyS += latency * op.times;
     if (!r.fit.fits) for (const msg of r.fit.messages) if (!notes.includes(msg)) notes.push(msg);
     // each layer runs on the P chips of its stage; every chip burns static power for the whole step
     addCounts(counts, r.counts, op.times * P);
@@ -422,7 +423,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     perTokenMs: o.phase === 'prefill' ? (timeS / tokensOut) * 1e3 : timeS * 1e3,
     tokensPerS, joulesPerToken: energy.total / tokensOut, tokensPerSPerW: powerW > 0 ? tokensPerS / powerW : 0, powerW,
     utilization: timeS > 0 ? Math.min(1, macBusyS / timeS) : 0,
-    bytes, energyJ: energy.total, energyByLevel: energy, ops, breakdown: total, savedBytes: { hbm: saved },
+    bytes, energyJ: energy.total, energyByLevel: energy, ops, breakdown: total, memoryLatencyS: latencyS, savedBytes: { hbm: saved },
     placement: { weightsBytes: pl.weightsBytes, kvCacheBytes: pl.kvCacheBytes, weights: pl.weights, kvCache: pl.kvCache, fits: pl.fits, messages: pl.messages },
     fusion: { asked, applied, messages: fusionMessages },
     notes,

@@ -80,6 +80,8 @@ export interface ModelSimResult {
   ops: OpSimResult[];
   /** Sum of the ops' breakdowns (seconds). */
   breakdown: OpBreakdown;
+  /** The part of breakdown.memory that is exposed per-kernel memory latency (runtime.memoryLatencyS: ramp and tail), seconds. */
+  memoryLatencyS: number;
   /** HBM bytes saved by fusion over the whole step. */
   savedBytes: { hbm: number };
   placement: {

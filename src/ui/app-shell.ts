@@ -14,6 +14,7 @@ import './gpu-status.ts';
 import './share-button.ts';
 import './bench-panel.ts';
 import type { OpenTabDetail } from './start-view.ts';
+import { shortcutState } from './tab-links.ts';
 
 interface Toast {
   id: number;
@@ -40,22 +41,6 @@ const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?
 
 /** The order of the tab strip: the landing first, the walkthrough among the first views (not last). */
 export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare'];
-
-/**
- * A hand-written link: `#bench`, `#tokens`... opens that tab in the default setup, `#learn/9` the
- * walkthrough at step 9 (1-based, as the walkthrough numbers its steps). Null for anything else.
- */
-export function shortcutState(hash: string): ShareState | null {
-  const m = /^#([a-z]+)(?:\/(\d{1,4}))?$/.exec(hash);
-  if (!m || !(TABS as readonly string[]).includes(m[1])) return null;
-  const s = defaultState();
-  s.tab = m[1] as Tab;
-  if (m[2] !== undefined) {
-    if (s.tab !== 'learn') return null;
-    s.learn = { step: Math.max(0, Number(m[2]) - 1) };
-  }
-  return s;
-}
 
 @customElement('jp-app')
 export class AppShell extends LitElement {

@@ -4,11 +4,13 @@
 //
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { KernelInfo, SimOutcome } from '../worker/api.ts';
+import type { KernelInfo } from '../worker/api.ts';
 import type { InstrumentedRun } from '../worker/instrumented.ts';
 import type { ChipPreset, SimResult } from '../chip/types.ts';
-import type { ChipState, StateChangeDetail } from '../share/state.ts';
+import type { ChipState } from '../share/state.ts';
+import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
@@ -39,18 +41,64 @@ export class JpChipTab extends LitElement {
   /** This tab's slice of the share state. */
   @property({ attribute: false }) state?: ChipState;
 
-  @state() private chips: ChipPreset[] = [];
-  @state() private kernels: KernelInfo[] = [];
-  @state() private sim: SimResult | null = null;
-  @state() private trace: RenderTrace | null = null;
-  @state() private simError: string | null = null;
-  @state() private busy = false;
   @state() private time = 0;
   @state() private measured: { run: InstrumentedRun; trace: RenderTrace } | null = null;
   @state() private measuredMsg: string | null = null;
   @state() private gpuOk: boolean | null = null;
-  private simKey = '';
-  private simSeq = 0;
+
+  private listsTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => {
+      if (!api) return null;
+      const [chips, kernels] = await Promise.all([api.listChips(), api.listKernels()]);
+      api.gpuStatus().then((g) => (this.gpuOk = g.available)).catch(() => (this.gpuOk = false));
+      return { chips, kernels };
+    },
+    args: () => [this.api] as const,
+  });
+
+  /** The chip model's run and its animation for the current setup; Task drops superseded answers. */
+  private simTask = new Task(this, {
+    task: async ([api, key]: readonly [ApiRemote | undefined, string]): Promise<{ sim: SimResult; view: RenderTrace } | null> => {
+      void key;
+      const s = this.state;
+      if (!api || !s) return null;
+      const out = await api.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      if (out.status !== 'ok') throw new Error(out.message);
+      return out.result;
+    },
+    args: () => {
+      const s = this.state;
+      return [this.api, JSON.stringify(s ? [s.preset, s.grid, s.array, s.dataflow, s.kernel, s.variant, s.params] : null)] as const;
+    },
+    onComplete: (r) => {
+      if (!r) return;
+      this.time = (this.state?.timeFrac ?? 0) * r.view.cycles;
+      this.measured = null;
+      this.measuredMsg = null;
+    },
+  });
+
+  private get chips(): ChipPreset[] {
+    return this.listsTask.value?.chips ?? [];
+  }
+  private get kernels(): KernelInfo[] {
+    return this.listsTask.value?.kernels ?? [];
+  }
+  private get failed(): boolean {
+    return this.simTask.status === TaskStatus.ERROR;
+  }
+  private get sim(): SimResult | null {
+    return this.failed ? null : (this.simTask.value?.sim ?? null);
+  }
+  private get trace(): RenderTrace | null {
+    return this.failed ? null : (this.simTask.value?.view ?? null);
+  }
+  private get simError(): string | null {
+    return this.failed ? (this.simTask.error instanceof Error ? this.simTask.error.message : String(this.simTask.error)) : null;
+  }
+  private get busy(): boolean {
+    return this.simTask.status === TaskStatus.PENDING;
+  }
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
@@ -87,62 +135,17 @@ export class JpChipTab extends LitElement {
     ul.notes { margin: 6px 0 0; padding-left: 18px; color: var(--jp-muted); font-size: 0.85rem; }
   `;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.loadLists();
-  }
-
-  private async loadLists(): Promise<void> {
-    if (!this.api) return;
-    const [chips, kernels] = await Promise.all([this.api.listChips(), this.api.listKernels()]);
-    this.chips = chips;
-    this.kernels = kernels;
-    this.api.gpuStatus().then((s) => (this.gpuOk = s.available)).catch(() => (this.gpuOk = false));
-  }
-
   override willUpdate(changed: Map<string, unknown>): void {
-    if ((changed.has('state') || changed.has('api')) && this.state && this.api) {
-      const s = this.state;
-      const key = JSON.stringify([s.preset, s.grid, s.array, s.dataflow, s.kernel, s.variant, s.params]);
-      if (key !== this.simKey) {
-        this.simKey = key;
-        void this.simulate(s);
-      } else if (!this.playing && this.trace) {
-        this.time = s.timeFrac * this.trace.cycles;
-      }
+    // Back / Forward or a link to another moment of the same run: follow the state's time.
+    if (changed.has('state') && this.state && !this.playing && this.trace && this.simTask.status === TaskStatus.COMPLETE) {
+      this.time = this.state.timeFrac * this.trace.cycles;
     }
-    if (changed.has('api') && this.api && this.chips.length === 0) void this.loadLists();
   }
 
   private playing = false;
 
-  private async simulate(s: ChipState): Promise<void> {
-    const seq = ++this.simSeq;
-    this.busy = true;
-    let out: SimOutcome<{ sim: SimResult; view: RenderTrace }>;
-    try {
-      out = await this.api!.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
-    } catch (e) {
-      out = { status: 'unavailable', message: (e as Error).message };
-    }
-    if (seq !== this.simSeq) return;
-    this.busy = false;
-    if (out.status !== 'ok') {
-      this.simError = out.message;
-      this.sim = null;
-      this.trace = null;
-      return;
-    }
-    this.simError = null;
-    this.sim = out.result.sim;
-    this.trace = out.result.view;
-    this.time = s.timeFrac * this.trace.cycles;
-    this.measured = null;
-    this.measuredMsg = null;
-  }
-
   private patch(p: Partial<ChipState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'chip'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+    emitStateChange<'chip'>(this, p);
   }
 
   private onTime(e: CustomEvent<TimeChangeDetail>): void {

@@ -6,10 +6,12 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
-import type { LearnState, StateChangeDetail } from '../share/state.ts';
+import type { LearnState } from '../share/state.ts';
+import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers } from './walkthrough-steps.ts';
@@ -32,13 +34,39 @@ export class JpLearnTab extends LitElement {
   /** This tab's slice of the share state ({ step, timeFrac }). */
   @property({ attribute: false }) state?: LearnState;
 
-  @state() private loaded: Loaded | null = null;
-  @state() private error: string | null = null;
   @state() private time = 0;
   @state() private mode: 'utilization' | 'traffic' = 'utilization';
-  private loadedStep = -1;
-  private seq = 0;
   private playing = false;
+
+  /** Every run the current step needs; Task drops the answers of a step already left. */
+  private stepTask = new Task(this, {
+    task: async ([api, i]: readonly [ApiRemote | undefined, number]): Promise<Loaded | null> => {
+      if (!api) return null;
+      const step = WALKTHROUGH[i];
+      const runs = stepRuns(step);
+      const [main, plans, models, chips] = await Promise.all([
+        this.chipView(step.setup),
+        Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
+        Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
+        this.configs(),
+      ]);
+      return { numbers: { sim: main.sim, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
+    },
+    args: () => [this.api, this.stepIndex] as const,
+    onComplete: (r) => {
+      if (r) this.time = this.momentOf(r.trace);
+    },
+  });
+
+  private get loaded(): Loaded | null {
+    return this.stepTask.status === TaskStatus.COMPLETE ? this.stepTask.value ?? null : null;
+  }
+
+  private get error(): string | null {
+    return this.stepTask.status === TaskStatus.ERROR ? `This step's simulation is unavailable: ${this.stepTask.error instanceof Error ? this.stepTask.error.message : String(this.stepTask.error)}` : null;
+  }
+
+  private shownStep = -1;
   /** Runs already fetched, by setup: stepping back and forth does not simulate again. */
   private cache = new Map<string, Promise<unknown>>();
   private chipConfigs: Promise<Record<string, ChipConfig>> | null = null;
@@ -89,10 +117,10 @@ export class JpLearnTab extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
-    if (!this.api || !this.state) return;
-    if (this.stepIndex !== this.loadedStep) {
-      this.loadedStep = this.stepIndex;
-      void this.load(this.stepIndex);
+    if (!this.state) return;
+    if (this.stepIndex !== this.shownStep) {
+      this.shownStep = this.stepIndex;
+      this.mode = WALKTHROUGH[this.stepIndex].view;
     } else if (changed.has('state') && this.loaded && !this.playing) {
       // Back / Forward to another moment of the same step
       this.time = this.momentOf(this.loaded.trace);
@@ -145,32 +173,8 @@ export class JpLearnTab extends LitElement {
     return this.chipConfigs;
   }
 
-  private async load(i: number): Promise<void> {
-    const step = WALKTHROUGH[i];
-    const seq = ++this.seq;
-    this.mode = step.view;
-    this.loaded = null;
-    const runs = stepRuns(step);
-    try {
-      const [main, plans, models, chips] = await Promise.all([
-        this.chipView(step.setup),
-        Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
-        Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
-        this.configs(),
-      ]);
-      if (seq !== this.seq) return;
-      this.loaded = { numbers: { sim: main.sim, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
-      this.time = this.momentOf(main.view);
-      this.error = null;
-    } catch (e) {
-      if (seq !== this.seq) return;
-      this.error = `This step's simulation is unavailable: ${(e as Error).message}`;
-      this.loaded = null;
-    }
-  }
-
   private patch(p: Partial<LearnState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'learn'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+    emitStateChange<'learn'>(this, p);
   }
 
   /** Moves to step i (clamped), at that step's own moment. */

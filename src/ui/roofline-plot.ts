@@ -5,12 +5,14 @@
 
 import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task, TaskStatus } from '@lit/task';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { ApiRemote } from '../worker/client.ts';
 import type { BenchOk, KernelInfo } from '../worker/api.ts';
 import type { ChipPreset, MacDType, SimResult } from '../chip/types.ts';
-import type { ChipState, Results, StateChangeDetail } from '../share/state.ts';
+import type { ChipState, Results } from '../share/state.ts';
+import { emitStateChange } from './events.ts';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, placeLabels, predictedPoint, ridgeIntensity, roofOf,
   sameSlope, spreadLabels, tilesUsed, type Roof, type RooflinePoint,
@@ -51,17 +53,61 @@ export class JpRoofline extends LitElement {
   /** A shared link's results (measured on the sharer's device), drawn hollow. */
   @property({ attribute: false }) results?: Results;
 
-  @state() private chips: ChipPreset[] = [];
-  @state() private kernels: KernelInfo[] = [];
-  @state() private sims: PresetSim[] = [];
-  @state() private planCost: { flops: number; ioBytes: number } | null = null;
-  @state() private error: string | null = null;
-  @state() private busy = false;
+  private listsTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => {
+      if (!api) return null;
+      const [chips, kernels] = await Promise.all([api.listChips(), api.listKernels()]);
+      return { chips, kernels };
+    },
+    args: () => [this.api] as const,
+  });
+
+  /** The chosen kernel on every preset; Task drops the answers of superseded configurations. */
+  private simTask = new Task(this, {
+    task: async ([api, key]: readonly [ApiRemote | undefined, string]): Promise<{ sims: PresetSim[]; planCost: { flops: number; ioBytes: number } | null; error: string | null } | null> => {
+      void key;
+      const s = this.state;
+      const chips = this.chips;
+      if (!api || !s || !chips.length) return null;
+      const check = await api.checkParams(s.kernel, s.variant, s.params);
+      if (check.status !== 'ok') return { sims: [], planCost: null, error: check.message };
+      const sims = await Promise.all(
+        chips.map(async (preset): Promise<PresetSim> => {
+          try {
+            const o = await api.simulatePlan(preset.id, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
+            return o.status === 'ok' ? { preset, sim: o.result } : { preset, sim: null, error: o.message };
+          } catch (e) {
+            return { preset, sim: null, error: (e as Error).message };
+          }
+        }),
+      );
+      return { sims, planCost: { flops: check.flops, ioBytes: check.ioBytes }, error: null };
+    },
+    args: () => [this.api, JSON.stringify([this.state?.kernel, this.state?.variant, this.state?.params, this.state?.dataflow, this.chips.map((c) => c.id)])] as const,
+  });
+
+  private get chips(): ChipPreset[] {
+    return this.listsTask.value?.chips ?? [];
+  }
+  private get kernels(): KernelInfo[] {
+    return this.listsTask.value?.kernels ?? [];
+  }
+  private get sims(): PresetSim[] {
+    return this.simTask.value?.sims ?? [];
+  }
+  private get planCost(): { flops: number; ioBytes: number } | null {
+    return this.simTask.value?.planCost ?? null;
+  }
+  private get error(): string | null {
+    return this.simTask.status === TaskStatus.ERROR ? String(this.simTask.error) : (this.simTask.value?.error ?? null);
+  }
+  private get busy(): boolean {
+    return this.simTask.status === TaskStatus.PENDING;
+  }
+  /** The simulations the plot was last drawn from. */
+  private drawnFrom: unknown = undefined;
   @state() private hover: { x: number; y: number; text: string } | null = null;
   private plot: uPlot | null = null;
-  private points: PlotPoint[] = [];
-  private simKey = '';
-  private seq = 0;
   private resize = new ResizeObserver(() => this.sizePlot());
   private themeWatch = new MutationObserver(() => this.drawPlot());
 
@@ -101,7 +147,6 @@ export class JpRoofline extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.themeWatch.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    void this.loadLists();
   }
 
   override disconnectedCallback(): void {
@@ -112,62 +157,17 @@ export class JpRoofline extends LitElement {
     super.disconnectedCallback();
   }
 
-  private async loadLists(): Promise<void> {
-    if (!this.api || this.chips.length) return;
-    const [chips, kernels] = await Promise.all([this.api.listChips(), this.api.listKernels()]);
-    this.chips = chips;
-    this.kernels = kernels;
-    this.simKey = '';
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('api') && this.api && !this.chips.length) void this.loadLists();
-    if (this.api && this.state && this.chips.length) {
-      const s = this.state;
-      const key = JSON.stringify([s.kernel, s.variant, s.params, s.dataflow, this.chips.length]);
-      if (key !== this.simKey) {
-        this.simKey = key;
-        void this.simulateAll(s);
-      }
-    }
-  }
-
   override updated(changed: Map<string, unknown>): void {
     const div = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (div && !this.plot) this.resize.observe(div);
-    if (changed.has('sims') || changed.has('benchResults') || changed.has('results') || changed.has('planCost') || (div && !this.plot && this.sims.length)) this.drawPlot();
-  }
-
-  private async simulateAll(s: ChipState): Promise<void> {
-    const seq = ++this.seq;
-    this.busy = true;
-    const check = await this.api!.checkParams(s.kernel, s.variant, s.params);
-    if (seq !== this.seq) return;
-    if (check.status !== 'ok') {
-      this.error = check.message;
-      this.busy = false;
-      this.sims = [];
-      return;
+    if (this.simTask.value !== this.drawnFrom || changed.has('benchResults') || changed.has('results') || (div && !this.plot && this.sims.length)) {
+      this.drawnFrom = this.simTask.value;
+      this.drawPlot();
     }
-    const outs = await Promise.all(
-      this.chips.map(async (preset): Promise<PresetSim> => {
-        try {
-          const o = await this.api!.simulatePlan(preset.id, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
-          return o.status === 'ok' ? { preset, sim: o.result } : { preset, sim: null, error: o.message };
-        } catch (e) {
-          return { preset, sim: null, error: (e as Error).message };
-        }
-      }),
-    );
-    if (seq !== this.seq) return;
-    this.error = null;
-    this.planCost = { flops: check.flops, ioBytes: check.ioBytes };
-    this.sims = outs;
-    this.busy = false;
   }
 
   private patch(p: Partial<ChipState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'chip'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+    emitStateChange<'chip'>(this, p);
   }
 
   /** The kernel's datatype as the chip model saw it (from the first successful simulation). */
@@ -246,7 +246,7 @@ export class JpRoofline extends LitElement {
       roofs.push({ roof: main, color, main: true, name: x.preset.label });
       for (const r of distinctRoofs(x.preset.config)) if (r.peakFlops !== main.peakFlops) roofs.push({ roof: r, color, main: false, name: x.preset.label });
     });
-    const pts = (this.points = this.collectPoints());
+    const pts = this.collectPoints();
     const range = axisRange(roofs.map((r) => r.roof), pts);
     const xs = intensityGrid(range.x[0], range.x[1], 80, [...roofs.map((r) => ridgeIntensity(r.roof)), ...pts.map((p) => p.intensity)]);
     const near = (v: number) => xs.findIndex((x) => Math.abs(x / v - 1) < 1e-8);
@@ -419,7 +419,7 @@ export class JpRoofline extends LitElement {
   }
 
   private renderTable() {
-    const pts = this.points.length ? this.points : this.collectPoints();
+    const pts = this.collectPoints();
     const pct = (v: number | undefined) => (v !== undefined ? `${(v * 100).toFixed(1)}%` : '–');
     return html`<div class="scroll"><table data-testid="roofline-points">
       <thead><tr><th scope="col">#</th><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th>
@@ -444,7 +444,7 @@ export class JpRoofline extends LitElement {
 
   /** Why the predicted points sit where they do, from the simulations themselves. */
   private explain() {
-    const pts = (this.points.length ? this.points : this.collectPoints()).filter((p) => p.tiles);
+    const pts = this.collectPoints().filter((p) => p.tiles);
     const idle = pts.filter((p) => p.tiles!.used < p.tiles!.total);
     const slopes = this.sharedSlopes();
     const out = [];

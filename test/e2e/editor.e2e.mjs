@@ -37,7 +37,7 @@ export const cases = [
       await p.locator('jp-wgsl-editor #badge-theirs').waitFor({ timeout: 20_000 });
       t.assert((await p.locator('jp-wgsl-editor .cm-content').innerText()).startsWith(MARK), 'the link\'s WGSL is not applied');
       await p.waitForTimeout(700); // past the shell's URL/storage write
-      // Reopening the plain URL: the receiver's own (none), not the sharer's.
+      // Reopening without the link (the bench view of the plain URL): the receiver's own (none), not the sharer's.
       await p.goto(`${t.baseUrl}/#bench`);
       await p.locator('jp-bench-panel #plan-summary').waitFor({ timeout: 30_000 });
       t.assert(Object.keys((await stateOf(p)).bench.wgsl).length === 0, `the sharer's edit stayed: ${JSON.stringify((await stateOf(p)).bench.wgsl).slice(0, 80)}`);

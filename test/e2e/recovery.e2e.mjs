@@ -27,7 +27,9 @@ export const cases = [
       await t.open('/#bench');
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       await choose(t.page, 'matmul', 'tiled', { M: 32, N: 32, K: 16, BM: 16, BN: 16, TM: 2, TN: 2 });
-      await t.page.waitForTimeout(600); // past the shell's debounced URL write, so `before` is the chosen configuration
+      // the shell writes the URL 250 ms after the last change: read it once it has settled
+      await t.page.waitForFunction(() => window.location.hash.startsWith('#s='));
+      await t.page.waitForTimeout(600);
       const before = await t.page.evaluate(() => window.location.hash);
       // The worker's test hook destroys the device, as a driver reset would.
       await t.page.evaluate(() => document.querySelector('jp-app').api.loseDeviceForTesting());

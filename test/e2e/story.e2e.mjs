@@ -190,11 +190,14 @@ for (const [size, viewport] of SIZES) {
       await page.goForward();
       await page.waitForFunction(() => document.querySelector('jp-app').appState.learn.step === 6, null, { timeout: 15_000 });
       await waitAnimated(page, 'jp-learn-tab');
+      await page.waitForTimeout(600);
+      const hashBefore = await page.evaluate(() => location.hash);
       const range = page.locator('jp-learn-tab jp-timeline input[type=range]');
       await range.fill(String(Math.round(Number(await range.getAttribute('max')) * 0.8)));
       const scrubbed = await cycleOf(page, 'jp-learn-tab');
       await page.waitForFunction(() => (document.querySelector('jp-app').appState.learn.timeFrac ?? 0) > 0.7);
-      await page.waitForTimeout(400);
+      // the shell writes the URL 250 ms after the change (the encoding is async): wait for the new link
+      await page.waitForFunction((h) => location.hash !== h, hashBefore, { timeout: 15_000 });
       const link = page.url();
       const other = await t.newPage({ viewport });
       await other.goto(link);

@@ -8,7 +8,8 @@
 // ~1e-3 of relative error in each softmax weight, and the output moves by about that times
 // max|v| ≤ 1 (measured max |err| 4.3e-4 on SwiftShader, flash and naive alike).
 import { describe, it, expect } from 'vitest';
-import { attentionDecode, attentionPrefill, attentionRef, attentionScale } from '../../src/kernels/attention.ts';
+import { DECODE_VARIANTS, PREFILL_VARIANTS, attentionDecode, attentionPrefill, attentionRef, attentionScale, type DecodeVariant, type PrefillVariant } from '../../src/kernels/attention.ts';
+import { kernelByName } from '../../src/kernels/registry.ts';
 import { checkPartition, planTotals, type Plan } from '../../src/kernels/plan.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 import { KernelInputError, randomF32, type KernelDef, type Tensors } from '../../src/kernels/kernel.ts';
@@ -42,16 +43,16 @@ const decodeCases: Row[] = [
   { p: { L: 70, Hq: 1, Hkv: 1, dh: 16, split: 2, Bc: 2 }, note: '35 splits > dh: the reduction takes splits in 3 chunks' },
 ];
 
-function prefillPlan(p: Record<string, number>, causal: boolean, variant: string): Plan {
+function prefillPlan(p: Record<string, number>, causal: boolean, variant: PrefillVariant): Plan {
   return attentionPrefill.plan(attentionPrefill.validate({ ...prefillDefaults, ...p, causal }), variant);
 }
-function decodePlan(p: Record<string, number>, variant: string): Plan {
+function decodePlan(p: Record<string, number>, variant: DecodeVariant): Plan {
   return attentionDecode.plan(attentionDecode.validate(p), variant);
 }
 const show = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
 
 describe('attention-prefill matches the f64 reference', () => {
-  for (const variant of ['flash', 'naive']) {
+  for (const variant of PREFILL_VARIANTS) {
     for (const causal of [false, true]) {
       for (const c of prefillCases) {
         it(`${variant} ${causal ? 'causal' : 'full'} ${show(c.p)}: ${c.note}`, async () => {
@@ -63,7 +64,7 @@ describe('attention-prefill matches the f64 reference', () => {
 });
 
 describe('attention-decode matches the f64 reference', () => {
-  for (const variant of ['split', 'naive']) {
+  for (const variant of DECODE_VARIANTS) {
     for (const c of decodeCases) {
       it(`${variant} ${show(c.p)}: ${c.note}`, async () => {
         await expectMatchesReference(attentionDecode, decodePlan(c.p, variant));
@@ -122,7 +123,7 @@ async function expectLargeLogits(def: KernelDef, plan: Plan, inputs: Tensors, ou
 describe('attention is stable for scores around ±1e4', () => {
   const S = 40;
   const [Hq, Hkv, dh] = [2, 1, 16];
-  for (const variant of ['flash', 'naive']) {
+  for (const variant of PREFILL_VARIANTS) {
     for (const causal of [false, true]) {
       for (const [kind, sign] of [['offset', 1], ['offset', -1], ['spread', 1]] as const) {
         it(`prefill ${variant} ${causal ? 'causal' : 'full'} S=${S}: ${kind} ${sign > 0 ? '+' : '-'}1e4`, async () => {
@@ -135,7 +136,7 @@ describe('attention is stable for scores around ±1e4', () => {
     }
   }
   const L = 100;
-  for (const variant of ['split', 'naive']) {
+  for (const variant of DECODE_VARIANTS) {
     for (const [kind, sign] of [['offset', 1], ['offset', -1], ['spread', 1]] as const) {
       it(`decode ${variant} L=${L}: ${kind} ${sign > 0 ? '+' : '-'}1e4`, async () => {
         const plan = decodePlan({ L, Hq: 4, Hkv: 2, dh, split: 16, Bc: 8 }, variant);
@@ -150,7 +151,7 @@ describe('attention is stable for scores around ±1e4', () => {
 // ---- traffic == plan ----------------------------------------------------------------------------
 
 describe('attention: instrumented traffic equals the plan, per workgroup, every pass', () => {
-  const prefill: Array<[string, boolean, Record<string, number>]> = [
+  const prefill: Array<[PrefillVariant, boolean, Record<string, number>]> = [
     ['flash', false, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
     ['flash', true, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
     ['flash', true, { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16 }],
@@ -162,7 +163,7 @@ describe('attention: instrumented traffic equals the plan, per workgroup, every 
       await expectTrafficMatchesPlan(attentionPrefill, prefillPlan(p, causal, variant));
     });
   }
-  const decode: Array<[string, Record<string, number>]> = [
+  const decode: Array<[DecodeVariant, Record<string, number>]> = [
     ['split', decodeCases[1].p],
     ['split', { B: 2, L: 300, Hq: 8, Hkv: 2, dh: 32, split: 64, Bc: 16 }],
     ['split', decodeCases[5].p],
@@ -181,7 +182,7 @@ describe('attention plans', () => {
   it('tile classes partition every grid; MACs = flops / 2 = QKᵀ + PV of the visible pairs', () => {
     for (const c of prefillCases)
       for (const causal of [false, true])
-        for (const v of ['flash', 'naive']) {
+        for (const v of PREFILL_VARIANTS) {
           const plan = prefillPlan(c.p, causal, v);
           for (const pass of plan.passes) checkPartition(pass);
           const { S, Hq, dh } = c.p;
@@ -190,7 +191,7 @@ describe('attention plans', () => {
           expect(planTotals(plan).macs * 2, `${v} ${show(c.p)} causal=${causal}`).toBe(plan.flops);
         }
     for (const c of decodeCases)
-      for (const v of ['split', 'naive']) {
+      for (const v of DECODE_VARIANTS) {
         const plan = decodePlan(c.p, v);
         for (const pass of plan.passes) checkPartition(pass);
         expect(planTotals(plan).macs * 2).toBe(4 * (c.p.B ?? 1) * c.p.Hq * c.p.L * c.p.dh);
@@ -238,7 +239,9 @@ describe('attention plans', () => {
     });
   }
   it('unknown variants are refused with the allowed list', () => {
-    expect(() => attentionPrefill.plan(attentionPrefill.validate({}), 'tiled')).toThrow(/allowed: flash, naive/);
-    expect(() => attentionDecode.plan(attentionDecode.validate({}), 'flash')).toThrow(/allowed: split, naive/);
+    // Through the registry, as the CLI and the worker call it: the variant is any string there.
+    const [pre, dec] = [kernelByName('attention-prefill'), kernelByName('attention-decode')];
+    expect(() => pre.plan(pre.validate({}), 'tiled')).toThrow(/allowed: flash, naive/);
+    expect(() => dec.plan(dec.validate({}), 'flash')).toThrow(/allowed: split, naive/);
   });
 });

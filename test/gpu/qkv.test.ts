@@ -2,7 +2,8 @@
 // against f64 CPU references, instrumented traffic against the plan, the plan's X traffic against a
 // hand-written closed form, and the errors for bad problems.
 import { describe, it, expect } from 'vitest';
-import { qkv, packInt8Row } from '../../src/kernels/qkv.ts';
+import { qkv, packInt8Row, type QkvVariant } from '../../src/kernels/qkv.ts';
+import { kernelByName } from '../../src/kernels/registry.ts';
 import { KernelInputError } from '../../src/kernels/kernel.ts';
 import { planTotals } from '../../src/kernels/plan.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
@@ -95,18 +96,18 @@ describe('fused-w8: int8 extremes and D not a multiple of 4', () => {
       col[(n + 5) % D] = 127;
       q.push(col);
     }
-    const W8 = new Uint32Array(N * Dw);
-    q.forEach((col, n) => packInt8Row(col, W8, n * Dw));
-    const Wscale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
+    const Wq = new Uint32Array(N * Dw);
+    q.forEach((col, n) => packInt8Row(col, Wq, n * Dw));
+    const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
     const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
     const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
-    const res = await runPlanOnce(ctx, plan, { X, W8, Wscale, bias });
+    const res = await runPlanOnce(ctx, plan, { X, Wq, wScale, bias });
     // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
     const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
     for (let m = 0; m < M; m++)
       for (let n = 0; n < N; n++) {
         let acc = bias[n];
-        for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * Wscale[n];
+        for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * wScale[n];
         const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
         want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
       }
@@ -135,7 +136,7 @@ describe('qkv: instrumented traffic equals the plan, per workgroup', () => {
 });
 
 describe('qkv plan: X traffic in closed form (by hand, not from the plan code)', () => {
-  const xBytes = (variant: string, p: Record<string, number | boolean>) =>
+  const xBytes = (variant: QkvVariant, p: Record<string, number | boolean>) =>
     planTotals(qkv.plan(qkv.validate(p), variant)).loadByTensor.X;
 
   it('one BN-wide tile spans all of q|k|v: unfused reads X exactly 3x as much as fused', () => {
@@ -167,7 +168,7 @@ describe('qkv plan: X traffic in closed form (by hand, not from the plan code)',
     // X once + W + bias + Q, K, V
     expect(plan.ioBytes).toBe(4 * (7 * 17 + 17 * 192 + 192 + 7 * 192));
     const w8 = qkv.plan(qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true }), 'fused-w8');
-    // W8 is [192, ceil(17/4) = 5] words, plus 192 scales
+    // Wq is [192, ceil(17/4) = 5] words, plus 192 scales
     expect(w8.ioBytes).toBe(4 * (7 * 17 + 192 * 5 + 192 + 192 + 7 * 192));
   });
 });
@@ -193,6 +194,7 @@ describe('qkv: bad problems are refused with a reason', () => {
   it('bad tiles and an unknown variant', () => {
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 24 }), 'fused')).toThrow(/BM must be a power of two/);
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 128, BN: 128, TM: 1, TN: 1 }), 'fused')).toThrow(/at most 256/);
-    expect(() => qkv.plan(qkv.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8/);
+    const erased = kernelByName('qkv'); // as the CLI and the worker call it: any string
+    expect(() => erased.plan(erased.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8/);
   });
 });

@@ -1,15 +1,9 @@
-// The timing helper and the .npy kernel CLI on the real (SwiftShader) device.
+// The timing helper on the real (SwiftShader) device. The kernel CLI's tests: test/gpu/kernel-cli.test.ts.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gpu } from './harness.ts';
-import { matmul, matmulRef } from '../../src/kernels/matmul.ts';
+import { matmul } from '../../src/kernels/matmul.ts';
 import { preparePlan } from '../../src/gpu/runner.ts';
 import { timePlan } from '../../src/gpu/timing.ts';
-import { encodeNpy, parseNpy } from '../../src/kernels/npy.ts';
-import { randomF32 } from '../../src/kernels/kernel.ts';
-import { main as kernelCli } from '../../src/cli/kernel.ts';
 
 describe('timePlan', () => {
   it('times with GPU timestamps and with wall time; both positive, ordered quantiles', async () => {
@@ -32,36 +26,5 @@ describe('timePlan', () => {
     } finally {
       prepared.destroy();
     }
-  });
-});
-
-describe('npm run kernel (CLI on .npy files)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kernel-cli-'));
-  const M = 5, K = 19, N = 6;
-  const A = randomF32(M * K, 11), B = randomF32(K * N, 12);
-  writeFileSync(join(dir, 'A.npy'), encodeNpy({ dtype: 'float32', shape: [M, K], data: A }));
-  writeFileSync(join(dir, 'B.npy'), encodeNpy({ dtype: 'float32', shape: [K, N], data: B }));
-
-  it('infers M, N, K from the inputs, runs on the GPU and writes C as .npy', async () => {
-    const code = await kernelCli(['matmul', '--in', `${join(dir, 'A.npy')},${join(dir, 'B.npy')}`, '--out', join(dir, 'C.npy')]);
-    expect(code).toBe(0);
-    const C = parseNpy(readFileSync(join(dir, 'C.npy')));
-    expect(C.shape).toEqual([M, N]);
-    const ref = matmulRef(A, B, M, N, K);
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(C.data[i] as number - ref[i])).toBeLessThan(1e-4);
-  });
-  it('names the tensor and the expected shape when shapes disagree', async () => {
-    await expect(kernelCli(['matmul', '--in', `${join(dir, 'B.npy')},${join(dir, 'B.npy')}`, '--out', join(dir, 'C.npy')])).rejects.toThrow(/input B: shape \[19,6\], expected \[K, N\]/);
-  });
-  it('names the tensor and the expected dtype', async () => {
-    writeFileSync(join(dir, 'Ai.npy'), encodeNpy({ dtype: 'int32', shape: [M, K], data: new Int32Array(M * K) }));
-    await expect(kernelCli(['matmul', '--in', `${join(dir, 'Ai.npy')},${join(dir, 'B.npy')}`, '--out', join(dir, 'C.npy')])).rejects.toThrow(/input A .*dtype int32, expected float32/);
-  });
-  it('says which file it could not read', async () => {
-    await expect(kernelCli(['matmul', '--in', `${join(dir, 'missing.npy')},${join(dir, 'B.npy')}`, '--out', 'x.npy'])).rejects.toThrow(/input A: cannot read .*missing\.npy/);
-  });
-  it('rejects a wrong number of inputs and unknown kernels with the allowed values', async () => {
-    await expect(kernelCli(['matmul', '--in', join(dir, 'A.npy'), '--out', 'x.npy'])).rejects.toThrow(/missing B in --in/);
-    await expect(kernelCli(['nope', '--in', 'a', '--out', 'b'])).rejects.toThrow(/unknown kernel "nope"; available: .*matmul/);
   });
 });

@@ -148,9 +148,9 @@ describe('peer helpers', () => {
     const M = 2, N = 3, K = 64;
     const x = int8Inputs({ M, N, K }, 5);
     for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) {
-      const q = x.Bq[n * K + k] - 128;
+      const q = x.Wq[n * K + k] - 128;
       expect(Math.abs(q)).toBeLessThanOrEqual(127);
-      expect(x.Bdeq[k * N + n]).toBeCloseTo(q * x.scales[n * 2 + Math.floor(k / 32)], 6);
+      expect(x.Bdeq[k * N + n]).toBeCloseTo(q * x.wScale[n * 2 + Math.floor(k / 32)], 6);
     }
   });
 

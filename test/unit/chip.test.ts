@@ -5,7 +5,7 @@ import {
   CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, buildMesh, linkTarget, foldOverheadCycles, energyOf, emptyCounts,
   type ChipConfig,
 } from '../../src/chip/index.ts';
-import { matmul } from '../../src/kernels/matmul.ts';
+import { matmul, type MatmulVariant } from '../../src/kernels/matmul.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { planTotals, type Plan } from '../../src/kernels/plan.ts';
 
@@ -15,7 +15,7 @@ function customChip(over: (c: ChipConfig) => void): ChipConfig {
   return validateChipConfig(c);
 }
 
-const mm = (M: number, N: number, K: number, variant = 'tiled', tiles: Record<string, number> = {}): Plan =>
+const mm = (M: number, N: number, K: number, variant: MatmulVariant = 'tiled', tiles: Record<string, number> = {}): Plan =>
   matmul.plan(matmul.validate({ M, N, K, ...tiles }), variant);
 
 describe('chip model: hand-computed cases', () => {

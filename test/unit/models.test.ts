@@ -1,7 +1,7 @@
 // Whole-model estimates: lower bounds from bytes, tensor-parallel traffic, placement, consistency.
 import { describe, expect, it } from 'vitest';
 import { CHIP_PRESETS, chipPreset } from '../../src/chip/index.ts';
-import { IDEAL_RUNTIME } from '../../src/chip/config.ts';
+import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 
@@ -281,5 +281,36 @@ describe('models: the what-if claims check', () => {
     expect(c.carriedBy.join(' ')).toMatch(/no launch gaps/);
     expect(c.carriedBy.join(' ')).toMatch(/activations on chip \+ layer pipeline/);
     if (!c.checks[0].holds) expect(c.needs).toMatch(/TB\/s of HBM per chip/);
+  });
+});
+
+describe('config: the mechanism fields are validated (name + allowed range in the error)', () => {
+  // a preset as raw JSON, with the mechanism blocks open to any value (what a --chip-config file may hold)
+  type Raw = { runtime?: Record<string, unknown> & { hbmEfficiency: Record<string, unknown> }; scaleOut: { collective?: Record<string, unknown> } };
+  const base = () => structuredClone(chipPreset('h100').config) as unknown as Raw & { runtime: NonNullable<Raw['runtime']>; scaleOut: { collective: Record<string, unknown> } };
+  const cases: Array<[string, (c: ReturnType<typeof base>) => void, RegExp]> = [
+    ['efficiency above 1', (c) => { c.runtime.hbmEfficiency.streaming = 1.2; }, /config\.runtime\.hbmEfficiency\.streaming must be in \[0\.05, 1\], got 1\.2/],
+    ['negative launch', (c) => { c.runtime.kernelLaunchS = -1e-6; }, /config\.runtime\.kernelLaunchS must be in \[0, 0\.001\]/],
+    ['memory latency of a second', (c) => { c.runtime.memoryLatencyS = 1; }, /config\.runtime\.memoryLatencyS must be in \[0, 0\.0001\]/],
+    ['unknown fusion', (c) => { c.runtime.fusion = 'magic'; }, /config\.runtime\.fusion must be one of none, elementwise, activations, pipeline/],
+    ['unknown runtime field', (c) => { c.runtime.turbo = true; }, /config\.runtime: unknown field "turbo"; allowed: hbmEfficiency/],
+    ['unknown collective', (c) => { c.scaleOut.collective.algorithm = 'star'; }, /config\.scaleOut\.collective\.algorithm must be one of ring, tree, one-shot/],
+    ['collective step of a second', (c) => { c.scaleOut.collective.stepLatencyS = 1; }, /config\.scaleOut\.collective\.stepLatencyS must be in \[0, 0\.001\]/],
+  ];
+  for (const [why, edit, re] of cases) {
+    it(why, () => {
+      const c = base();
+      edit(c);
+      expect(() => validateChipConfig(c)).toThrow(re);
+    });
+  }
+  it('a config without runtime / collective (older JSON files) gets the ideal runtime, and every preset validates as it is', () => {
+    const c: Raw = base();
+    delete c.runtime;
+    delete c.scaleOut.collective;
+    const v = validateChipConfig(c);
+    expect(v.runtime).toEqual(IDEAL_RUNTIME);
+    expect(v.scaleOut.collective.algorithm).toBe('ring');
+    for (const p of CHIP_PRESETS) expect(validateChipConfig(structuredClone(p.config))).toEqual(p.config);
   });
 });

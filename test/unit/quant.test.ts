@@ -186,10 +186,10 @@ describe('one int8 quantizer for kernels, QKV weights and the bench peers', () =
     const blocks = K / 32;
     let scalesDiffer = 0, valuesDiffer = 0;
     for (let n = 0; n < N; n++) {
-      for (let b = 0; b < blocks; b++) if (peer.scales[n * blocks + b] !== ours.wScale[b * N + n]) scalesDiffer++;
-      for (let k = 0; k < K; k++) if (peer.Bq[n * K + k] - 128 !== q[k * N + n]) valuesDiffer++;
+      for (let b = 0; b < blocks; b++) if (peer.wScale[n * blocks + b] !== ours.wScale[b * N + n]) scalesDiffer++;
+      for (let k = 0; k < K; k++) if (peer.Wq[n * K + k] - 128 !== q[k * N + n]) valuesDiffer++;
     }
-    expect(peer.scales.length).toBe(768);
+    expect(peer.wScale.length).toBe(768);
     expect(scalesDiffer).toBe(0);
     expect(valuesDiffer).toBe(0);
   });
@@ -199,8 +199,8 @@ describe('one int8 quantizer for kernels, QKV weights and the bench peers', () =
     const W = randomF32(D * N, 4);
     const a = quantizeQkvWeights(W, D, N);
     const b = quantizeWeights(W, D, N, 0);
-    expect(a.Wscale).toEqual(b.wScale);
-    expect(a.W8).toEqual(b.Wq);
+    expect(a.wScale).toEqual(b.wScale);
+    expect(a.Wq).toEqual(b.Wq);
   });
 
   it('ties round half to even and the scale is amax·f32(1/127), as the GPU quantize pass does', () => {
