@@ -17,6 +17,8 @@ export interface PassLayout {
   macCycles: (ci: number, x: number, y: number) => number;
   /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
   note?: string;
+  /** Other wave shapes for the same pass (next best by estimate), for simulatePlan to time and choose from. */
+  alternatives?: PassLayout[];
 }
 
 export function layoutPass(
@@ -26,16 +28,38 @@ export function layoutPass(
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
   const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h) : undefined;
-  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc);
+  const ranked: Array<[number, number]> = [];
+  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
+  const layout = layoutOf(chip, dataflow, pass, classes, order);
+  // the next shapes by estimate, each timed by the caller (simulatePlan keeps the fastest): the
+  // estimate cannot see partial boxes' routes or merged systolic slots exactly
+  const alternatives = ranked.slice(1, 1 + PLACEMENT_ALTERNATIVES).map(([w, h]) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, w, h)));
+  return alternatives.length > 0 ? { ...layout, alternatives } : layout;
+}
+
+/** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
+export const PLACEMENT_ALTERNATIVES = 4;
+
+function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[]): PassLayout {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const [gx, gy, gz] = pass.grid;
   const b = order[0];
   const used = b ? (b.x1 - b.x0) * (b.y1 - b.y0) * (b.z1 - b.z0) : 0;
   const note = b && gx * gy * gz > nTiles && used < nTiles && order.length > Math.ceil((gx * gy * gz) / nTiles)
     ? `${pass.label}: waves of ${b.x1 - b.x0}x${b.y1 - b.y0} plan tiles keep ${used} of ${nTiles} chip tiles busy (${order.length} waves, ` +
-      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated slower (more blocks through the HBM ports' links, or more HBM bytes)`
+      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated or timed slower (more blocks through the HBM ports' links, or more HBM bytes)`
     : undefined;
   return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
+}
+
+/** The waves of a pass cut into boxes of w x h plan tiles (row by row, z slice by z slice). */
+function boxesOf(grid: Dim3, bw: number, bh: number): WaveBox[] {
+  const [gx, gy, gz] = grid;
+  const out: WaveBox[] = [];
+  for (let z = 0; z < gz; z++)
+    for (let y0 = 0; y0 < gy; y0 += bh)
+      for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
+  return out;
 }
 
 /**
@@ -200,7 +224,7 @@ export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
  */
 export function waveOrder(
   grid: [number, number, number], R: number, C: number, c: Pick<ClassSummary, 'loads'> | undefined, multicast: boolean, cost?: WaveCost,
-  nocCycles?: (w: number, h: number) => number,
+  nocCycles?: (w: number, h: number) => number, ranked?: Array<[number, number]>,
 ): WaveBox[] {
   const [gx, gy, gz] = grid;
   const nTiles = R * C;
@@ -279,11 +303,8 @@ export function waveOrder(
       cands[0] = best;
     }
   }
-  const bw = cands[0].w, bh = cands[0].h;
-  for (let z = 0; z < gz; z++)
-    for (let y0 = 0; y0 < gy; y0 += bh)
-      for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
-  return out;
+  if (ranked) for (const x of cands) if (!ranked.some(([w, h]) => w === x.w && h === x.h)) ranked.push([x.w, x.h]);
+  return boxesOf(grid, cands[0].w, cands[0].h);
 }
 
 /** The tile whose SRAM holds the g-th block of a wave on an SRAM-only chip (a fixed scatter). */
