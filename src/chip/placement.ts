@@ -28,12 +28,16 @@ export function layoutPass(
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
   const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h) : undefined;
-  const ranked: Array<[number, number]> = [];
+  const ranked: RankedShape[] = [];
   const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
   const layout = layoutOf(chip, dataflow, pass, classes, order);
   // the next shapes by estimate, each timed by the caller (simulatePlan keeps the fastest): the
   // estimate cannot see partial boxes' routes or merged systolic slots exactly
-  const alternatives = ranked.slice(1, 1 + PLACEMENT_ALTERNATIVES).map(([w, h]) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, w, h)));
+  // (only where the estimated best leaves chip tiles idle and is within 2x of its compute: where the estimate traded
+  // tiles for traffic; memory-bound passes, e.g. decode GEMVs, keep the estimate: simulation speed)
+  const best = ranked[0];
+  if (!layout.note || !best || best.t > 2 * compute * best.waves) return layout;
+  const alternatives = ranked.slice(1, 1 + PLACEMENT_ALTERNATIVES).map(({ w, h }) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, w, h)));
   return alternatives.length > 0 ? { ...layout, alternatives } : layout;
 }
 
@@ -207,6 +211,9 @@ export function boxPlaceable(w: number, h: number, R: number, C: number): boolea
   return true;
 }
 
+/** A wave shape w x h as waveOrder ranked it: estimated cycles t over its waves. */
+export interface RankedShape { w: number; h: number; t: number; waves: number }
+
 /** What a wave costs, for choosing the box shape: one plan tile's compute, and the HBM bandwidth (0: SRAM-only). */
 export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
 
@@ -224,7 +231,7 @@ export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
  */
 export function waveOrder(
   grid: [number, number, number], R: number, C: number, c: Pick<ClassSummary, 'loads'> | undefined, multicast: boolean, cost?: WaveCost,
-  nocCycles?: (w: number, h: number) => number, ranked?: Array<[number, number]>,
+  nocCycles?: (w: number, h: number) => number, ranked?: RankedShape[],
 ): WaveBox[] {
   const [gx, gy, gz] = grid;
   const nTiles = R * C;
@@ -303,7 +310,7 @@ export function waveOrder(
       cands[0] = best;
     }
   }
-  if (ranked) for (const x of cands) if (!ranked.some(([w, h]) => w === x.w && h === x.h)) ranked.push([x.w, x.h]);
+  if (ranked) for (const x of cands) if (!ranked.some((r) => r.w === x.w && r.h === x.h)) ranked.push({ w: x.w, h: x.h, t: x.t, waves: x.waves });
   return boxesOf(grid, cands[0].w, cands[0].h);
 }
 
