@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, shapeOf, shapesLabel, type KernelDef, type Tensors, type HostArray, type Shape } from '../kernels/kernel.ts';
+import { KernelInputError, autoVariant, shapeOf, shapesLabel, type KernelDef, type Tensors, type HostArray, type Shape } from '../kernels/kernel.ts';
 import { parseNpy, encodeNpy, NpyError, type NpyArray } from '../kernels/npy.ts';
 import { compareArrays } from '../kernels/compare.ts';
 import { fromF16 } from '../kernels/matmul.ts';
@@ -153,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new KernelInputError(`input ${d.name}: shape [${got}], expected ${shapesLabel(d)} = ${wants.map((w) => `[${w}]`).join(' or ')} for ${JSON.stringify(params)}`);
     }
   }
-  const variant = values.variant ?? def.defaultVariant;
+  const variant = values.variant ?? autoVariant(def, params); // e.g. gemv for one token
   const plan = def.plan(params, variant);
   const userTensors: Tensors = Object.fromEntries(Object.entries(user).map(([k, a]) => [k, toHost(a)]));
   const inputs = def.fromUser ? def.fromUser(plan, userTensors) : userTensors;
