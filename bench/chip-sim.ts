@@ -3,7 +3,8 @@
 //   a whole 8B decode token (all layers) <= 50 ms; memory <= 200 MB.
 // Run: node --import tsx bench/chip-sim.ts   (prints a table; median of 5 runs after one warm-up)
 
-import { chipPreset, simulatePlan, validateChipConfig, modelPreset, simulateModel, type ChipConfig } from '../src/chip/index.ts';
+import { chipPreset, simulatePlan, validateChipConfig, type ChipConfig } from '../src/chip/index.ts';
+import { modelPreset, simulateModel } from '../src/models/index.ts';
 import { gemmOp } from '../src/models/plans.ts';
 
 function grid(id: string, rows: number, cols: number): ChipConfig {

@@ -1,7 +1,8 @@
 // The README's chip table: llama3-8b decode at context 4096 on every chip preset, through the
 // same code path as `npm run simulate -- --json` (src/chip simulateModel). Prints Markdown.
 // Usage: node --import tsx bench/chip-table.ts [--model llama3-8b] [--context 4096] [--precision bf16|int8]
-import { CHIP_PRESETS, modelPreset, simulateModel } from '../src/chip/index.ts';
+import { CHIP_PRESETS } from '../src/chip/index.ts';
+import { modelPreset, simulateModel } from '../src/models/index.ts';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,9 +5,7 @@
 import { describeDevice, type DeviceReport, type GpuContext } from '../src/gpu/context.ts';
 import { shareUrl } from '../src/share/codec.ts';
 import { defaultState, LIMITS, validateState } from '../src/share/state.ts';
-import { preparePlan, type PreparedPlan } from '../src/gpu/runner.ts';
-import { timePlan } from '../src/gpu/timing.ts';
-import { compareArrays } from '../src/kernels/compare.ts';
+import { checkPlan } from '../src/gpu/check.ts';
 import { UnsupportedOnDevice, type KernelDef } from '../src/kernels/kernel.ts';
 import type { Plan } from '../src/kernels/plan.ts';
 import { failedRow, shapeText, type BenchReport, type BenchRow, type PeerRow } from './report.ts';
@@ -80,22 +78,14 @@ export async function runVariant(ctx: GpuContext, def: KernelDef, c: BenchCase, 
   } catch (e) {
     return failedRow(base, isSkip(e) ? 'skipped' : 'fail', (e as Error).message);
   }
-  let prepared: PreparedPlan | null = null;
   try {
-    const inputs = def.makeInputs(plan, opts.seed);
-    const ref = def.reference(plan, inputs);
-    prepared = await preparePlan(ctx, plan, inputs);
-    await prepared.run();
-    const outs = await prepared.readOutputs();
-    let maxAbsErr = 0;
-    const bad: string[] = [];
-    for (const t of plan.tensors.filter((t) => t.role === 'output')) {
-      if (!(t.name in ref)) continue;
-      const cmp = compareArrays(t.name, outs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
-      maxAbsErr = Math.max(maxAbsErr, cmp.maxAbsErr);
-      if (!cmp.ok) bad.push(cmp.summary);
-    }
-    const timing = await timePlan(ctx, prepared, { warmup: opts.warmup, samples: opts.samples, reps: opts.reps, forceWall: opts.forceWall });
+    const checked = await checkPlan(ctx, def, plan, {
+      seed: opts.seed,
+      timing: { warmup: opts.warmup, samples: opts.samples, reps: opts.reps, forceWall: opts.forceWall },
+    });
+    const timing = checked.timing!;
+    const maxAbsErr = checked.maxAbsErr;
+    const bad = checked.comparisons.filter((c) => !c.ok).map((c) => c.summary);
     const s = timing.medianMs / 1e3;
     const row: BenchRow = {
       ...base,
@@ -117,8 +107,6 @@ export async function runVariant(ctx: GpuContext, def: KernelDef, c: BenchCase, 
     return row;
   } catch (e) {
     return failedRow(base, isSkip(e) ? 'skipped' : 'fail', (e as Error).message);
-  } finally {
-    prepared?.destroy();
   }
 }
 

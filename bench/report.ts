@@ -1,4 +1,4 @@
-// The bench's report: the row schema (the JSON contract in shared/DESIGN.md), the printed table
+// The bench's report: the row schema (the JSON contract in docs/ARCHITECTURE.md), the printed table
 // with ours / peer ratios, and the JSON document. Pure TypeScript: Node and the bench page use it.
 
 import type { DeviceReport } from '../src/gpu/context.ts';
@@ -6,7 +6,7 @@ import type { DeviceReport } from '../src/gpu/context.ts';
 /** 'skipped' = the device lacks what the variant needs (e.g. shader-f16); not a failure. */
 export type RowStatus = 'ok' | 'fail' | 'skipped';
 
-/** One kernel run. Every field of the DESIGN.md contract is always present (null when unknown). */
+/** One kernel run. Every field of the docs/ARCHITECTURE.md contract is always present (null when unknown). */
 export interface BenchRow {
   kernel: string;
   variant: string;

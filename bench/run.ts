@@ -1,5 +1,5 @@
 // `npm run bench -- [--suite NAME] [--runtime node|browser] [--json FILE] [...]`
-// Prints a table, writes the JSON report (contract: shared/DESIGN.md). Exit 0 when nothing failed,
+// Prints a table, writes the JSON report (contract: docs/ARCHITECTURE.md). Exit 0 when nothing failed,
 // 1 when a row failed, 2 for a usage error.
 
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -100,6 +100,15 @@ const SMOKE: Suite = {
       shape: attShape(1, 128, 4, 2, 16, false),
       peer: { op: 'attention', S: 1, L: 128, Hq: 4, Hkv: 2, dh: 16, causal: false },
     },
+    // the element-wise kernels of a transformer block (src/llm's decode loop), GPT-2-small widths
+    { id: 'embed/small', kernel: 'embed', dims: { M: 16, D: 768, V: 1000, positions: 1024 }, shape: 'M=16 D=768 V=1000 +positions' },
+    { id: 'rmsnorm/small', kernel: 'rmsnorm', dims: { M: 16, D: 768 }, shape: 'M=16 D=768' },
+    { id: 'layernorm/small', kernel: 'layernorm', dims: { M: 16, D: 768 }, shape: 'M=16 D=768' },
+    { id: 'rope/small', kernel: 'rope', dims: { H: 12, M: 16, dh: 64 }, shape: 'H=12 M=16 dh=64' },
+    { id: 'silu-mul/small', kernel: 'silu-mul', dims: { M: 16, F: 2048 }, shape: 'M=16 F=2048' },
+    { id: 'gelu/small', kernel: 'gelu', dims: { M: 16, F: 3072 }, shape: 'M=16 F=3072' },
+    { id: 'residual-add/small', kernel: 'residual-add', dims: { M: 16, D: 768, bias: true }, shape: 'M=16 D=768 +bias' },
+    { id: 'sample/small', kernel: 'sample', dims: { V: 50257, k: 40 }, shape: 'V=50257 k=40' },
   ],
 };
 

@@ -6,6 +6,7 @@ import {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, computeFrame, computeLayout, createFrameState, defaultPalette, drawFrame, indexTrace, linkCount,
   type Ctx2D, type RenderTrace,
 } from '../src/ui/chip-render.ts';
+import { withRoutes } from '../src/worker/chip-view.ts';
 
 const waves = Number(process.argv[process.argv.indexOf('--waves') + 1]) || 40;
 const rows = 32, cols = 32, n = rows * cols;
@@ -26,7 +27,7 @@ for (let w = 0; w < waves; w++)
     put(EVENT_COMPUTE, t, t, t0 + 30, t0 + 90, 0);
     busy[t] += 60;
   }
-const trace: RenderTrace = { rows, cols, hbmPorts: ports, cycles: waves * 100 + 100, clockHz: 1e9, timeUnit: 'cycle', events: ev, opNames: ['op'], linkBytes: new Float64Array(linkCount(rows, cols, ports.length)), tileBusyCycles: busy };
+const trace: RenderTrace = withRoutes({ rows, cols, torus: false, hbmPorts: ports, cycles: waves * 100 + 100, clockHz: 1e9, timeUnit: 'cycle', events: ev, opNames: ['op'], linkBytes: new Float64Array(linkCount(rows, cols, ports.length)), tileBusyCycles: busy });
 
 const noop = () => {};
 const g: Ctx2D = { fillStyle: '', strokeStyle: '', lineWidth: 1, fillRect: noop, strokeRect: noop, beginPath: noop, moveTo: noop, lineTo: noop, stroke: noop, fill: noop, rect: noop };

@@ -2,7 +2,7 @@
 // sequence attends to a KV cache of L keys; the cache is cut into splits of SPLIT keys and each
 // workgroup reduces one split to a partial softmax state (m, l, o[DH]) per query head, which
 // attention_decode_reduce.wgsl combines with log-sum-exp rescaling.
-// q: [B, Hq, DH] f32; K, V caches: [B, Hkv, L, DH] f32; partial: [B, Hq, nSplit, DH + 2] f32 holding
+// q: [B, Hq, DH] f32; K, V caches: [B, Hkv, C, DH] f32 (C ≥ L: a decode loop's allocated capacity); partial: [B, Hq, nSplit, DH + 2] f32 holding
 // (m = max score, l = Σ exp(s − m), o[DH] = Σ exp(s − m)·v) for the split, o unnormalized.
 // GQA: one workgroup serves the whole group of GQ = Hq / Hkv query heads that share a KV head, so each
 // K/V element is read once per group (not once per query head). When the group's q/o rows do not fit
@@ -25,11 +25,11 @@ override INSTRUMENT: bool = false;
 
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
 
-struct Params { L: u32, split: u32, nSplit: u32, scale: f32 }
+struct Params { L: u32, split: u32, nSplit: u32, scale: f32, C: u32 }   // C: keys per head the cache holds (≥ L)
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;              // [B, Hq, DH]
-@group(0) @binding(1) var<storage, read> Kc: array<f32>;             // [B, Hkv, L, DH]
-@group(0) @binding(2) var<storage, read> Vc: array<f32>;             // [B, Hkv, L, DH]
+@group(0) @binding(1) var<storage, read> Kc: array<f32>;             // [B, Hkv, C, DH]
+@group(0) @binding(2) var<storage, read> Vc: array<f32>;             // [B, Hkv, C, DH]
 @group(0) @binding(3) var<storage, read_write> partial: array<f32>;  // [B, Hq, nSplit, DH + 2]
 @group(0) @binding(14) var<uniform> p: Params;
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let kvh = h0 / GQ;
   let k0 = wid.x * p.split;           // first key of this split
   let kEnd = min(p.L, k0 + p.split);
-  let cacheBase = kvh * p.L * DH;     // K[b, kvh, 0, 0]
+  let cacheBase = kvh * p.C * DH;     // K[b, kvh, 0, 0] of a [B, Hkv, C, DH] cache
   var loaded = 0u;
   var stored = 0u;
 

@@ -8,6 +8,7 @@
 import { compareArrays } from '../../src/kernels/compare.ts';
 import { randomF32, type Tolerance } from '../../src/kernels/kernel.ts';
 import { matmulRef } from '../../src/kernels/matmul.ts';
+import { quantizeColumns } from '../../src/kernels/quant.ts';
 import { summarize } from '../../src/gpu/timing.ts';
 import type { BenchCase, PeerOp } from '../suites.ts';
 import { peerFlops, peerIoBytes, peerShape } from '../suites.ts';
@@ -41,28 +42,25 @@ export function matmulInputs(p: { M: number; N: number; K: number }, seed: numbe
   return { A: randomF32(p.M * p.K, seed), B: randomF32(p.K * p.N, seed + 1) };
 }
 
-/** Symmetric int8 per 32-block along K of each output column, like llama2.c's runq.c. */
+/**
+ * Symmetric int8 per 32-block along K of each output column, with the kernels' own quantizer
+ * (src/kernels/quant.ts, the recipe the GPU's quantize pass uses), laid out for ONNX MatMulNBits.
+ */
 export function int8Inputs(p: { M: number; N: number; K: number }, seed: number): Int8Inputs {
   const { M, N, K } = p;
   if (K % INT8_BLOCK !== 0) throw new Error(`int8 peer op needs K a multiple of ${INT8_BLOCK}, got ${K}`);
   const A = randomF32(M * K, seed);
   const W = randomF32(K * N, seed + 1); // [K, N]
   const blocks = K / INT8_BLOCK;
+  const { q, scale } = quantizeColumns(W, K, N, INT8_BLOCK); // q [K, N], scale [blocks, N]
   const Wq = new Uint8Array(N * K);
   const wScale = new Float32Array(N * blocks);
   const Bdeq = new Float32Array(K * N);
   for (let n = 0; n < N; n++) {
-    for (let b = 0; b < blocks; b++) {
-      let amax = 0;
-      for (let i = 0; i < INT8_BLOCK; i++) amax = Math.max(amax, Math.abs(W[(b * INT8_BLOCK + i) * N + n]));
-      const scale = Math.fround(amax / 127 || 1);
-      wScale[n * blocks + b] = scale;
-      for (let i = 0; i < INT8_BLOCK; i++) {
-        const k = b * INT8_BLOCK + i;
-        const q = Math.max(-127, Math.min(127, Math.round(W[k * N + n] / scale)));
-        Wq[n * K + k] = q + 128;
-        Bdeq[k * N + n] = q * scale;
-      }
+    for (let b = 0; b < blocks; b++) wScale[n * blocks + b] = scale[b * N + n];
+    for (let k = 0; k < K; k++) {
+      Wq[n * K + k] = q[k * N + n] + 128;
+      Bdeq[k * N + n] = q[k * N + n] * scale[Math.floor(k / INT8_BLOCK) * N + n];
     }
   }
   return { A, Wq, wScale, Bdeq };

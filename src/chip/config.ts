@@ -1,7 +1,7 @@
 // Validation of a raw (JSON / UI / URL) chip configuration into a ChipConfig.
 // Every rejection names the field and the allowed range.
 
-import type { ChipConfig, Edge, MacDType } from './types.ts';
+import { DATAFLOWS, type ChipConfig, type CollectiveConfig, type Dataflow, type Edge, type Fusion, type MacDType, type RuntimeConfig } from './types.ts';
 
 export class ChipConfigError extends Error {
   override name = 'ChipConfigError';
@@ -40,13 +40,57 @@ function rejectUnknown(raw: Raw, field: string, known: readonly string[]): void 
   }
 }
 
+function oneOf<T extends string>(raw: Raw, key: string, field: string, allowed: readonly T[]): T {
+  const v = raw[key];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new ChipConfigError(`${field}.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+export const FUSIONS: readonly Fusion[] = ['none', 'elementwise', 'activations', 'pipeline'];
+export const COLLECTIVES: readonly CollectiveConfig['algorithm'][] = ['ring', 'tree', 'one-shot'];
+
+/**
+ * The runtime a config without a `runtime` block gets: an ideal machine (peak bandwidth, no launch
+ * gaps, no fusion), i.e. the chip's roofline as the model computed it before these mechanisms existed.
+ * Presets set every field with its source.
+ */
+export const IDEAL_RUNTIME: RuntimeConfig = { hbmEfficiency: { streaming: 1, tiled: 1 }, memoryLatencyS: 0, kernelLaunchS: 0, layerFixedS: 0, fusion: 'none' };
+/** Collective used when a config has none: a ring whose steps cost only the link latency. */
+export const DEFAULT_COLLECTIVE: CollectiveConfig = { algorithm: 'ring', stepLatencyS: 0, launchS: 0 };
+
+function runtimeOf(input: unknown): RuntimeConfig {
+  if (input === undefined) return structuredClone(IDEAL_RUNTIME);
+  const r = obj(input, 'config.runtime');
+  rejectUnknown(r, 'config.runtime', ['hbmEfficiency', 'memoryLatencyS', 'kernelLaunchS', 'layerFixedS', 'fusion']);
+  const e = obj(r.hbmEfficiency, 'config.runtime.hbmEfficiency');
+  rejectUnknown(e, 'config.runtime.hbmEfficiency', ['streaming', 'tiled']);
+  return {
+    hbmEfficiency: { streaming: num(e, 'streaming', 'config.runtime.hbmEfficiency', 0.05, 1), tiled: num(e, 'tiled', 'config.runtime.hbmEfficiency', 0.05, 1) },
+    memoryLatencyS: num(r, 'memoryLatencyS', 'config.runtime', 0, 1e-4),
+    kernelLaunchS: num(r, 'kernelLaunchS', 'config.runtime', 0, 1e-3),
+    layerFixedS: num(r, 'layerFixedS', 'config.runtime', 0, 1e-2),
+    fusion: oneOf(r, 'fusion', 'config.runtime', FUSIONS),
+  };
+}
+
+function collectiveOf(input: unknown): CollectiveConfig {
+  if (input === undefined) return { ...DEFAULT_COLLECTIVE };
+  const c = obj(input, 'config.scaleOut.collective');
+  rejectUnknown(c, 'config.scaleOut.collective', ['algorithm', 'stepLatencyS', 'launchS']);
+  return {
+    algorithm: oneOf(c, 'algorithm', 'config.scaleOut.collective', COLLECTIVES),
+    stepLatencyS: num(c, 'stepLatencyS', 'config.scaleOut.collective', 0, 1e-3),
+    launchS: num(c, 'launchS', 'config.scaleOut.collective', 0, 1e-3),
+  };
+}
+
 /** The smallest SRAM that holds one block: a 16x16 f32 output block plus a 16x16 operand pair. */
 export const MIN_SRAM_BYTES = 4 * (16 * 16 + 2 * 16 * 16);
 
 /** Validates a whole ChipConfig (the schema the UI edits and `--chip-config FILE.json` takes). */
 export function validateChipConfig(input: unknown): ChipConfig {
   const raw = obj(input, 'config');
-  rejectUnknown(raw, 'config', ['name', 'clockHz', 'grid', 'tile', 'noc', 'hbm', 'energy', 'scaleOut']);
+  rejectUnknown(raw, 'config', ['name', 'clockHz', 'grid', 'tile', 'noc', 'hbm', 'energy', 'scaleOut', 'runtime']);
   const name = raw.name === undefined ? 'custom' : raw.name;
   if (typeof name !== 'string' || name.length === 0 || name.length > 64) throw new ChipConfigError(`config.name must be a string of 1 to 64 characters`);
   const clockHz = num(raw, 'clockHz', 'config', 1e6, 1e10);
@@ -56,7 +100,7 @@ export function validateChipConfig(input: unknown): ChipConfig {
   const grid = { rows: num(g, 'rows', 'config.grid', 1, 256, true), cols: num(g, 'cols', 'config.grid', 1, 256, true) };
 
   const t = obj(raw.tile, 'config.tile');
-  rejectUnknown(t, 'config.tile', ['macArray', 'macsPerCycle', 'vectorOpsPerCycle', 'sramBytes']);
+  rejectUnknown(t, 'config.tile', ['macArray', 'macsPerCycle', 'vectorOpsPerCycle', 'sramBytes', 'dataflow']);
   const ma = obj(t.macArray, 'config.tile.macArray');
   rejectUnknown(ma, 'config.tile.macArray', ['rows', 'cols']);
   const macArray = { rows: num(ma, 'rows', 'config.tile.macArray', 1, 4096, true), cols: num(ma, 'cols', 'config.tile.macArray', 1, 4096, true) };
@@ -64,12 +108,16 @@ export function validateChipConfig(input: unknown): ChipConfig {
   rejectUnknown(mpc, 'config.tile.macsPerCycle', DTYPES);
   const macsPerCycle = {} as Record<MacDType, number>;
   for (const d of DTYPES) macsPerCycle[d] = num(mpc, d, 'config.tile.macsPerCycle', 1, 1 << 24);
-  const tile = {
+  const tile: ChipConfig['tile'] = {
     macArray,
     macsPerCycle,
     vectorOpsPerCycle: num(t, 'vectorOpsPerCycle', 'config.tile', 1, 1 << 20),
     sramBytes: num(t, 'sramBytes', 'config.tile', MIN_SRAM_BYTES, 2 ** 34, true),
   };
+  if (t.dataflow !== undefined) {
+    if (!DATAFLOWS.includes(t.dataflow as Dataflow)) throw new ChipConfigError(`config.tile.dataflow must be one of ${DATAFLOWS.join(', ')}, got ${JSON.stringify(t.dataflow)}`);
+    tile.dataflow = t.dataflow as Dataflow;
+  }
 
   const n = obj(raw.noc, 'config.noc');
   rejectUnknown(n, 'config.noc', ['topology', 'linkBytesPerCycle', 'hopLatencyCycles', 'multicast']);
@@ -114,11 +162,12 @@ export function validateChipConfig(input: unknown): ChipConfig {
   };
 
   const s = obj(raw.scaleOut, 'config.scaleOut');
-  rejectUnknown(s, 'config.scaleOut', ['maxChips', 'linkBytesPerS', 'linkLatencyS']);
+  rejectUnknown(s, 'config.scaleOut', ['maxChips', 'linkBytesPerS', 'linkLatencyS', 'collective']);
   const scaleOut = {
     maxChips: num(s, 'maxChips', 'config.scaleOut', 1, 65536, true),
     linkBytesPerS: num(s, 'linkBytesPerS', 'config.scaleOut', 1e6, 1e14),
     linkLatencyS: num(s, 'linkLatencyS', 'config.scaleOut', 0, 1),
+    collective: collectiveOf(s.collective),
   };
-  return { name, clockHz, grid, tile, noc, hbm, energy, scaleOut };
+  return { name, clockHz, grid, tile, noc, hbm, energy, scaleOut, runtime: runtimeOf(raw.runtime) };
 }

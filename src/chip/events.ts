@@ -17,11 +17,16 @@
 // multicast block waits until every destination has a free buffer. Waves run one after another
 // (a wave's stores finish before the next wave's first load). Cost grows with waves x iterations
 // x (tiles + multicast groups x tree links), which is why sim.ts only calls this under a budget.
+//
+// Layering: this module imports only from below it (mesh, placement, summary, trace, types);
+// sim.ts (simulatePlan) calls it.
 
 import type { Plan } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
-import { fillWave, homeTile, placeWave, simulatePlan, summarise, waveOrder, type ClassSummary, type TraceBuilder } from './sim.ts';
-import { EVENT_KIND, type Bound, type ChipConfig, type Dataflow } from './types.ts';
+import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
+import { classLookup, classTiles, multicastKey, summarisePlan, type ClassSummary } from './summary.ts';
+import type { TraceBuilder } from './trace.ts';
+import { EVENT_KIND, type Bound, type ChipConfig } from './types.ts';
 
 /**
  * Plans with at most this many block transfers (per destination tile, loads and stores, all
@@ -31,13 +36,6 @@ import { EVENT_KIND, type Bound, type ChipConfig, type Dataflow } from './types.
  * one per preset for the roofline view). Larger plans use the analytic (fluid) model, with a note.
  */
 export const EVENT_BUDGET_TRANSFERS = 500_000;
-
-export interface EventSimResult {
-  cycles: number;
-  passCycles: number[];
-  /** Transfers simulated (block x multicast group x iteration, plus stores). */
-  transfers: number;
-}
 
 /** What the event run measured, beyond cycles: how long transfers waited for busy resources. */
 export interface EventStats {
@@ -58,12 +56,16 @@ export interface EventRun extends EventStats {
 
 /** Upper bound on the block transfers (per destination) of a plan: the budget check. */
 export function estimateTransfers(chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>): number {
+  return countTransfers(summarisePlan(chip, plan, resident));
+}
+
+/** estimateTransfers from summaries already built (simulatePlan builds them once). */
+export function countTransfers(passClasses: readonly (readonly ClassSummary[])[]): number {
   let n = 0;
-  for (const pass of plan.passes) {
-    for (const c of summarise(chip, plan, pass, resident)) {
-      const tiles = (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]);
+  for (const classes of passClasses) {
+    for (const c of classes) {
       const streamed = c.loads.filter((l) => !l.resident).length;
-      n += tiles * (c.iterations * streamed + (c.storeBytes > 0 ? 1 : 0));
+      n += classTiles(c) * (c.iterations * streamed + (c.storeBytes > 0 ? 1 : 0));
     }
   }
   return n;
@@ -97,7 +99,7 @@ class Merger {
  * would be exceeded, flagged `sampled`).
  */
 export function runEvents(
-  chip: ChipConfig, plan: Plan, mesh: Mesh, resident: ReadonlySet<string>, multicast: boolean,
+  chip: ChipConfig, layouts: readonly PassLayout[], mesh: Mesh, multicast: boolean,
   doubleBuffered: readonly boolean[], trace: TraceBuilder | null,
 ): EventRun {
   const nTiles = mesh.rows * mesh.cols;
@@ -121,37 +123,35 @@ export function runEvents(
 
   // trace: q iterations per event so that the whole run fits the cap
   let q = 1;
-  const passClasses = plan.passes.map((pass) => summarise(chip, plan, pass, resident));
   if (trace) {
     let est = 0;
-    passClasses.forEach((cs) => { for (const c of cs) est += eventsPerTile(c) * (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]); });
+    for (const { classes } of layouts) for (const c of classes) est += eventsPerTile(c) * classTiles(c);
     q = Math.max(1, Math.ceil(est / Math.max(1, trace.cap)));
     if (q > 1) trace.sampled = true;
   }
 
   type Group = { bytes: number; iters: number; src: number; port: number; dests: number[]; hops: number[]; links: number[]; slot: number };
   let t = 0;
-  plan.passes.forEach((pass, pi) => {
+  layouts.forEach((layout, pi) => {
+    const { pass, classes } = layout;
     const passStart = t;
-    const classes = passClasses[pi];
     const op = trace ? trace.opIndex(pass.label) : 0;
     const dbl = doubleBuffered[pi] ?? true;
     linkBusy.fill(0); ejectBusy.fill(0); stackBusy.fill(0); macBusy.fill(0); vecBusy.fill(0);
-    const [gx, gy, gz] = pass.grid;
-    const classAt = (x: number, y: number, z: number) => {
-      for (let i = 0; i < classes.length; i++) {
-        const c = classes[i];
-        if (x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1]) return i;
-      }
-      return -1;
-    };
-    for (const box of waveOrder(pass.grid, nTiles, classes[0], multicast)) {
+    const classAt = classLookup(classes);
+    for (const box of layout.order) {
       const n = fillWave(box, wx, wy, wz);
       placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
       const cls = new Int32Array(n);
       let maxIter = 0;
-      for (let i = 0; i < n; i++) { cls[i] = classAt(wx[i], wy[i], wz[i]); maxIter = Math.max(maxIter, classes[cls[i]].iterations); }
-      // multicast groups, keyed as in sim.ts: identical blocks (same tensor, same coordinates except along shareAxes)
+      const macPerIter = new Float64Array(n); // MAC-array cycles per loop iteration of the wave's i-th tile
+      for (let i = 0; i < n; i++) {
+        cls[i] = classAt(wx[i], wy[i], wz[i]);
+        const c = classes[cls[i]];
+        maxIter = Math.max(maxIter, c.iterations);
+        macPerIter[i] = layout.macCycles(cls[i], wx[i], wy[i]) / c.iterations;
+      }
+      // multicast groups: identical blocks (same tensor, same coordinates except along shareAxes), keyed as in the analytic pass
       const groups = new Map<number, Group>();
       let slots = 0;
       for (let i = 0; i < n; i++) {
@@ -159,13 +159,7 @@ export function runEvents(
         for (let li = 0; li < c.loads.length; li++) {
           const l = c.loads[li];
           if (l.resident) continue;
-          let key: number;
-          if (multicast && l.shareAxes.length > 0) {
-            let cx = wx[i], cy = wy[i], cz = wz[i];
-            let mask = 0;
-            for (const a of l.shareAxes) { mask |= 1 << a; if (a === 0) cx = -1; else if (a === 1) cy = -1; else cz = -1; }
-            key = ((((l.tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1) * 2 + 1;
-          } else key = (i * 64 + li) * 2;
+          const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], pass.grid, multicast);
           const g = groups.get(key);
           if (g) g.dests.push(placed[i]);
           else groups.set(key, { bytes: l.bytes, iters: c.iterations, src: -1, port: -1, dests: [placed[i]], hops: [], links: [], slot: 0 });
@@ -237,7 +231,7 @@ export function runEvents(
           const c = classes[cls[i]];
           if (j >= c.iterations) continue;
           const ti = placed[i];
-          const macC = c.macCycles / c.iterations, vecC = c.vectorCycles / c.iterations;
+          const macC = macPerIter[i], vecC = c.vectorCycles / c.iterations;
           const s = Math.max(arrive[ti], macFree[ti]);
           const me = s + macC;
           macFree[ti] = me;
@@ -305,13 +299,4 @@ export function runEvents(
   });
   out.cycles = t;
   return out;
-}
-
-/**
- * The event simulation alone (cycles only): simulatePlan with `timing: 'event'` forced, whatever
- * the budget. Kept for callers that only want the slower, finer answer.
- */
-export function simulatePlanEvents(chip: ChipConfig, plan: Plan, opts: { dataflow?: Dataflow; multicast?: boolean } = {}): EventSimResult {
-  const r = simulatePlan(chip, plan, { ...opts, timing: 'event', maxTraceEvents: 0 });
-  return { cycles: r.cycles, passCycles: r.passes.map((p) => p.cycles), transfers: r.events?.transfers ?? 0 };
 }

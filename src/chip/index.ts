@@ -1,8 +1,10 @@
-// The chip model's public surface (see types.ts for the data it returns).
+// The chip model's public surface (see types.ts for the data it returns). Whole models live one layer
+// up, in src/models (they import the chip model, never the other way round).
 export * from './types.ts';
 export { CHIP_PRESETS, chipPreset } from './presets.ts';
-export { validateChipConfig, ChipConfigError, MIN_SRAM_BYTES } from './config.ts';
-export { simulatePlan, energyOf, foldOverheadCycles, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
+export { validateChipConfig, ChipConfigError, MIN_SRAM_BYTES, IDEAL_RUNTIME, DEFAULT_COLLECTIVE, FUSIONS, COLLECTIVES } from './config.ts';
+export { simulatePlan, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
+export { energyOf, emptyCounts, addCounts } from './energy.ts';
+export { foldOverheadCycles } from './systolic.ts';
 export { buildMesh, routeXY, hopCount, linkTarget, type Mesh } from './mesh.ts';
-export { MODEL_PRESETS, modelPreset, simulateModel, type ModelConfig, type ModelSimOptions } from '../models/index.ts';
-export { simulatePlanEvents, estimateTransfers, EVENT_BUDGET_TRANSFERS, type EventSimResult } from './events.ts';
+export { estimateTransfers, EVENT_BUDGET_TRANSFERS } from './events.ts';

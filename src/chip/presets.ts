@@ -16,6 +16,28 @@
 //   Computing", IEEE Micro 2011) -> 0.8 pJ/byte per ~1 mm hop, scaled by node.
 //   Long-reach SerDes / Ethernet ~5 pJ/bit = 40 pJ/byte (assumed, typical 112G PAM4 SerDes).
 
+// Mechanisms (ChipConfig.runtime and scaleOut.collective; what the model does with them: src/models):
+//   [HBM-H100] Streaming reads on H100 SXM reach ~3.0-3.1 TB/s of the 3.35 TB/s peak (device-to-device
+//     copy and STREAM triad, CUDA-event timed, ~90-92%); Nsight profiles of LLM kernels show coalesced
+//     matrix / MLP-weight loads at 78-84% of peak (mikamirai.com, "GPU Memory Bandwidth: What Your Profiler
+//     Isn't Telling You", 2026). We take streaming 0.90, tiled 0.80.
+//   [LAUNCH] A CUDA kernel launch + synchronisation costs ~4-6 µs (pegainfer, "From Launch Overhead to CUDA
+//     Graph", measured cudaLaunchKernel + cudaStreamSynchronize); CUDA Graphs (NVIDIA, "Getting Started
+//     with CUDA Graphs", developer.nvidia.com/blog, 2019) remove the CPU side but not the GPU's
+//     kernel-boundary drain and ramp; Llama-3.1-8B decode on H100 drops from 8.4 ms eager to 5.1 ms with
+//     a CUDA graph (cloudai.pt, "CUDA Graphs + torch.compile"). TensorRT-LLM (NIM) runs decode as CUDA
+//     graphs with fused norm/activation/residual epilogues (docs/source/performance/perf-overview.md:
+//     cuda_graph_config), hence fusion 'elementwise' and a per-kernel gap below the eager launch cost.
+//   [NCCL] Ring all-reduce: 2(P-1) steps; tree: 2 log2 P steps (NVIDIA NCCL docs, "Collective operations"
+//     and the NCCL tests' performance notes); TensorRT-LLM uses a one-shot custom all-reduce over NVLink
+//     for small messages (tensorrt_llm/plugin allreduce, "CUSTOM" strategy). A few-KB all-reduce then costs
+//     ~10 µs on NVLink (launch + two synchronised steps), not the link latency alone.
+//   [TT] tt-metal runs each op as a program dispatched by the host (tt-metal docs, "Programming Model";
+//     metal trace replays a captured command sequence like a CUDA graph); decode activations stay
+//     L1-sharded between ops (models/tt_transformers); CCL all-reduce between the two n300 chips runs
+//     over the on-board Ethernet cores (tt-metal docs, "CCL").
+//   Anything else below is marked "assumed".
+
 import type { ChipConfig, ChipPreset } from './types.ts';
 
 const MB = 1 << 20;
@@ -54,7 +76,15 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       'Public facts of the class: TSMC N3, ≤300 W board power, int8 datapath, SRAM + HBM, Ethernet scale-out (press coverage of LLM-inference ASIC start-ups, 2024-2025)',
       'HBM3: 6.4 Gb/s x 1024 bits = 819 GB/s per stack, JEDEC JESD238 (2022)',
       'Energy: Horowitz ISSCC 2014 scaled to 3 nm (x0.15, assumed); HBM 3.9 pJ/bit, O\'Connor MICRO 2017',
+      'Runtime: no kernel launches, activations in SRAM, a layer as a spatial pipeline (assumed: the class\'s "minimized data movement" claim); HBM efficiency as the GPU reference (assumed)',
     ],
+    caveat:
+      'Claims checked against the h100 reference (npm run simulate -- --chip jalapeno --model llama3-8b --phase decode --context 4096 --claims; ' +
+      'figures from this model, 2026-12): ≤ 300 W holds (~140 W modelled); ~1.8x tokens/s per W holds (1.7x bf16, 2.0x int8); the 2x per-token ' +
+      'latency does not (1.4x bf16, 1.7x int8). It is carried by the GPU\'s launch gaps and per-kernel ramps (which this chip does not have) and ' +
+      'by on-chip activations, not by bandwidth: both read the same weights from ~3.3 TB/s of HBM. Halving the GPU\'s time needs an ' +
+      'implausible assumption: ≥ 3.8 TB/s (int8) to 4.8 TB/s (bf16) of HBM within 300 W (more than the 4 HBM3 stacks assumed), weights ' +
+      'held in SRAM (they do not fit: 8 GB vs 512 MiB), or a GPU at ~60-75% HBM efficiency instead of the ~90% measured for streaming.',
     config: {
       name: 'jalapeno',
       clockHz: 1.5e9, // assumed
@@ -69,7 +99,17 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       noc: { topology: 'mesh', linkBytesPerCycle: 64, hopLatencyCycles: 1, multicast: true }, // assumed
       hbm: { stacks: 4, bandwidthBytesPerS: 4 * 819.2 * GB, capacityBytes: 4 * 24 * GB, edges: ['west', 'east'] }, // 4 x HBM3 24 GB (JESD238)
       energy: scaled(0.15, SRAM_PJ_B_ADV, 31, 40, 40), // static 40 W assumed within the 300 W envelope
-      scaleOut: { maxChips: 64, linkBytesPerS: 4 * 100 * GB, linkLatencyS: 1e-6 }, // 4 x 800 GbE (assumed), ~1 µs switch hop
+      // 4 x 800 GbE (assumed), ~1 µs switch hop; a statically scheduled ring, ~0.5 µs per step for the barrier (assumed)
+      scaleOut: { maxChips: 64, linkBytesPerS: 4 * 100 * GB, linkLatencyS: 1e-6, collective: { algorithm: 'ring', stepLatencyS: 0.5e-6, launchS: 0 } },
+      runtime: {
+        // same HBM3 PHY class as the GPU reference (assumed): streaming as [HBM-H100]; tiled loads are
+        // issued by the static schedule as long bursts, assumed 0.85
+        hbmEfficiency: { streaming: 0.9, tiled: 0.85 },
+        memoryLatencyS: 0.5e-6, // HBM access latency ~0.5 µs (assumed); the pipeline hides it after a layer's first op
+        kernelLaunchS: 0, // statically scheduled dataflow: no kernel launches (assumed, the class's claim)
+        layerFixedS: 0.5e-6, // reconfiguring the tiles for the next layer (assumed)
+        fusion: 'pipeline', // activations stay in SRAM, a layer runs as one spatial pipeline ("minimized data movement")
+      },
     },
   },
   {
@@ -96,7 +136,15 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       noc: { topology: 'mesh', linkBytesPerCycle: 512, hopLatencyCycles: 2, multicast: true }, // assumed (on-core buses)
       hbm: { stacks: 2, bandwidthBytesPerS: 819 * GB, capacityBytes: 16 * GB, edges: ['west', 'east'] },
       energy: scaled(0.25, 2.5 * 0.5, 31, 40, 60), // 7 nm class (assumed); static assumed
-      scaleOut: { maxChips: 256, linkBytesPerS: 1600e9 / 8, linkLatencyS: 1e-6 }, // ICI 1600 Gbps per chip
+      // ICI 1600 Gbps per chip; XLA all-reduce as a ring over the ICI torus, ~1 µs per step (assumed)
+      scaleOut: { maxChips: 256, linkBytesPerS: 1600e9 / 8, linkLatencyS: 1e-6, collective: { algorithm: 'ring', stepLatencyS: 1e-6, launchS: 0 } },
+      runtime: {
+        hbmEfficiency: { streaming: 0.85, tiled: 0.8 }, // HBM2e, assumed a little below [HBM-H100]
+        memoryLatencyS: 1e-6, // each XLA fusion starts its DMA stream anew (assumed)
+        kernelLaunchS: 1e-6, // one compiled XLA program; ~1 µs between fusions (assumed)
+        layerFixedS: 0,
+        fusion: 'elementwise', // XLA fuses element-wise ops into the matmul fusions
+      },
     },
   },
   {
@@ -108,6 +156,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       'https://tenstorrent.com/hardware/wormhole : n150, 72 Tensix cores, 108 MB SRAM, 12 GB GDDR6 288 GB/s, 262 TFLOPS FP8, 74 TFLOPS FP16, 160 W TBP, 1 GHz',
       'Tenstorrent tt-metal docs, "NoC": 32-byte flits per cycle per link, two NoCs',
       'GDDR6 energy ~7.5 pJ/bit (Micron TN-ED-03); Horowitz ISSCC 2014 scaled to 12 nm (x0.45, assumed)',
+      'Runtime [TT] (header of presets.ts): per-op host dispatch, L1-sharded decode activations, CCL all-reduce over Ethernet',
     ],
     config: {
       name: 'wormhole-n150',
@@ -122,7 +171,16 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       noc: { topology: 'torus', linkBytesPerCycle: 32, hopLatencyCycles: 1, multicast: true },
       hbm: { stacks: 6, bandwidthBytesPerS: 288 * GB, capacityBytes: 12 * GiB, edges: ['west', 'east'] }, // 6 GDDR6 channels
       energy: scaled(0.45, 2.5 * 0.7, 60, 40, 40), // static 40 W assumed within 160 W TBP
-      scaleOut: { maxChips: 32, linkBytesPerS: 2 * 200e9 / 8, linkLatencyS: 1.5e-6 }, // n300: 2 x 200 Gb Ethernet (assumed for n150)
+      // n300: 2 x 200 Gb Ethernet (assumed for n150); CCL all-reduce over Ethernet cores [TT], ring, ~5 µs
+      // per step for the Ethernet handshake and semaphores (assumed), launched like any op
+      scaleOut: { maxChips: 32, linkBytesPerS: 2 * 200e9 / 8, linkLatencyS: 1.5e-6, collective: { algorithm: 'ring', stepLatencyS: 5e-6, launchS: 10e-6 } },
+      runtime: {
+        hbmEfficiency: { streaming: 0.8, tiled: 0.7 }, // GDDR6 (assumed, below HBM: more row switches per byte)
+        memoryLatencyS: 1e-6, // GDDR6 access + NoC to the DRAM cores (assumed)
+        kernelLaunchS: 36e-6, // host dispatch of each op's program [TT]; calibrated on the n150 decode row of bench/validate-chip.json (one modelled op stands for tt-transformers' 2-3 ops: reshards, typecasts)
+        layerFixedS: 0,
+        fusion: 'activations', // decode activations stay L1-sharded between ops [TT]
+      },
     },
   },
   {
@@ -148,7 +206,15 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       noc: { topology: 'mesh', linkBytesPerCycle: 1024, hopLatencyCycles: 1, multicast: true }, // 80 TB/s on-die streams (assumed split)
       hbm: { stacks: 0, bandwidthBytesPerS: 0, capacityBytes: 0, edges: [] },
       energy: scaled(0.5, 2.5 * 0.8, 0, 40, 100), // 14 nm (x0.5, assumed); static assumed
-      scaleOut: { maxChips: 1024, linkBytesPerS: (16 * 30e9) / 8, linkLatencyS: 1e-6 },
+      // C2C links, software-scheduled (ISCA 2022): the compiler schedules every transfer, so a step costs the link latency (assumed 1 µs)
+      scaleOut: { maxChips: 1024, linkBytesPerS: (16 * 30e9) / 8, linkLatencyS: 1e-6, collective: { algorithm: 'ring', stepLatencyS: 0, launchS: 0 } },
+      runtime: {
+        hbmEfficiency: { streaming: 1, tiled: 1 }, // no HBM: operands stream from SRAM (the NoC model times them)
+        memoryLatencyS: 0,
+        kernelLaunchS: 0, // statically scheduled (ISCA 2020)
+        layerFixedS: 0,
+        fusion: 'pipeline',
+      },
     },
   },
   {
@@ -162,6 +228,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       'NVIDIA H100 datasheet: 989 TFLOP/s bf16 dense, 1979 TOPS int8 dense, 80 GB HBM3 at 3.35 TB/s, 700 W, NVLink 900 GB/s',
       'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',
       'clock derived: 989e12 / (2 x 132 x 2048) = 1.83 GHz (boost)',
+      'Runtime [HBM-H100] [LAUNCH] [NCCL] (header of presets.ts): streaming 90% / tiled 80% of HBM, kernel gaps under CUDA graphs, TensorRT-LLM fused epilogues, one-shot all-reduce over NVLink',
     ],
     config: {
       name: 'h100',
@@ -176,7 +243,16 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       noc: { topology: 'mesh', linkBytesPerCycle: 256, hopLatencyCycles: 4, multicast: true }, // the SM-L2 crossbar abstracted as a wide mesh (assumed width); TMA multicast
       hbm: { stacks: 5, bandwidthBytesPerS: 3.35e12, capacityBytes: 80 * GB, edges: ['west', 'east'] },
       energy: scaled(0.18, 2.5 * 0.5, 31, 10, 100), // 4N (x0.18, assumed); NVLink ~1.3 pJ/bit; static assumed
-      scaleOut: { maxChips: 8, linkBytesPerS: 900 * GB, linkLatencyS: 2e-6 },
+      // NVLink 4: 900 GB/s bidirectional = 450 GB/s each way per GPU; one-shot all-reduce [NCCL] with a
+      // launch like any kernel [LAUNCH] and ~1 µs per synchronised step over NVSwitch (assumed)
+      scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6 } },
+      runtime: {
+        hbmEfficiency: { streaming: 0.9, tiled: 0.8 }, // [HBM-H100]
+        memoryLatencyS: 6.8e-6, // per-kernel ramp + tail: DRAM latency ~0.5 µs, thread blocks filling and draining; calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json (a 25 MB fp8 GEMV then reaches ~55% of peak)
+        kernelLaunchS: 2.5e-6, // between dependent kernels under a CUDA graph [LAUNCH] (assumed, below the 4-6 µs eager launch + sync)
+        layerFixedS: 0,
+        fusion: 'elementwise', // TensorRT-LLM fused epilogues [LAUNCH]
+      },
     },
   },
 ];

@@ -20,6 +20,11 @@ export interface ChipConfig {
     /** Vector unit: element ops per cycle (exp, max, scale, normalize...). */
     vectorOpsPerCycle: number;
     sramBytes: number;
+    /**
+     * The MAC array's schedule when a run does not ask for one (SimOptions.dataflow); absent =
+     * output-stationary. SCALE-Sim v2's `Dataflow : os | ws | is`.
+     */
+    dataflow?: Dataflow;
   };
   noc: {
     topology: 'mesh' | 'torus';
@@ -55,8 +60,67 @@ export interface ChipConfig {
     maxChips: number;
     /** Per chip, all scale-out links together, bytes per second. */
     linkBytesPerS: number;
+    /** Wire + switch latency of one hop between chips. */
     linkLatencyS: number;
+    /** How an all-reduce runs over the fabric (see CollectiveConfig). */
+    collective: CollectiveConfig;
   };
+  /** How kernels run on the chip: what makes a real system fall short of its roofline (see RuntimeConfig). */
+  runtime: RuntimeConfig;
+}
+
+/**
+ * An all-reduce of n bytes over P chips (NCCL-style algorithms):
+ * - ring: 2(P-1) steps, each moving n/P per chip: 2(P-1)·step + 2(P-1)/P·n / link;
+ * - tree: 2·ceil(log2 P) steps (reduce up, broadcast down), pipelined: 2·ceil(log2 P)·step + 2·n / link;
+ * - one-shot: every chip reads its P-1 peers' whole buffers at once and reduces locally (TensorRT-LLM's
+ *   custom all-reduce for small messages over NVLink): 2 steps (write, barrier) + (P-1)·n / link.
+ * One step costs the fabric's linkLatencyS + stepLatencyS (protocol, synchronisation, flag polling);
+ * the collective as a whole costs launchS once (its kernel launch or the host's command).
+ */
+export interface CollectiveConfig {
+  algorithm: 'ring' | 'tree' | 'one-shot';
+  stepLatencyS: number;
+  launchS: number;
+}
+
+/** How activations move between the ops of a layer. */
+export type Fusion =
+  /** Every op is a kernel; activations go to HBM and back between kernels. */
+  | 'none'
+  /** GPU-style epilogue fusion: element-wise ops (RoPE, SiLU·mul, residual adds) run inside the neighbouring kernels (no launch of their own); norms stay kernels (their row reduction must finish first); activations still go through HBM. */
+  | 'elementwise'
+  /** Dataflow: activations stay in tile SRAM across ops when the layer's live activations fit (checked); element-wise ops fused. */
+  | 'activations'
+  /** Dataflow: as 'activations', and the ops of a layer run as one spatial pipeline: the next op's operands stream in while the previous op computes, so per-op fill/drain bubbles vanish (SRAM for every op's buffers checked). */
+  | 'pipeline';
+
+/** Access patterns with their own achievable HBM bandwidth. */
+export type HbmPattern = 'streaming' | 'tiled';
+
+/**
+ * The mechanisms between a chip's roofline and what it delivers on a model. Every field is a named,
+ * cited parameter (presets.ts); the model applies them op by op and reports each op's time split into
+ * compute / memory / launch-gap / collective.
+ */
+export interface RuntimeConfig {
+  /**
+   * Achievable fraction of peak memory bandwidth: `streaming` for long sequential reads (GEMV over
+   * weights in decode, KV-cache scans, element-wise ops), `tiled` for blocked GEMM operand loads
+   * (prefill), where strided tile fetches and bank conflicts cost more.
+   */
+  hbmEfficiency: Record<HbmPattern, number>;
+  /**
+   * Exposed memory latency per kernel (seconds): the first bytes of a kernel arrive this late and the
+   * bandwidth ramps up (Little's law: a kernel moving B bytes takes B / (eff·BW) + latency), so small
+   * transfers reach only a fraction of the bandwidth.
+   */
+  memoryLatencyS: number;
+  /** Launch + synchronisation gap per kernel (a GPU runs a layer as a sequence of kernels); 0 for a statically scheduled dataflow chip. */
+  kernelLaunchS: number;
+  /** Fixed cost per layer (host-side scheduling, graph node overhead, barriers), seconds. */
+  layerFixedS: number;
+  fusion: Fusion;
 }
 
 export interface ChipPreset {
@@ -68,9 +132,16 @@ export interface ChipPreset {
   config: ChipConfig;
   /** Where the numbers come from (URLs or document names). */
   sources: string[];
+  /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
+  caveat?: string;
 }
 
-export type Dataflow = 'output-stationary' | 'weight-stationary';
+/**
+ * The systolic array's schedule (SCALE-Sim v2's os / ws / is): what stays in the PEs while the rest
+ * streams. weight-stationary also pins `weight` tensors in SRAM (they do not stream from HBM).
+ */
+export type Dataflow = 'output-stationary' | 'weight-stationary' | 'input-stationary';
+export const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary', 'input-stationary'];
 export type Bound = 'compute' | 'memory' | 'noc';
 
 /** Trace event kinds (values of Trace.kind). */
@@ -202,53 +273,5 @@ export interface SimResult {
   passes: PassSimResult[];
   fit: FitReport;
   trace: Trace;
-  notes: string[];
-}
-
-export interface OpSimResult {
-  name: string;
-  /** Which kernel / plan described the op ("matmul/tiled-f16", "analytic:rmsnorm"...). */
-  source: string;
-  timeS: number;
-  share: number;
-  bound: Bound;
-  energyJ: number;
-  bytes: { hbm: number; noc: number; sram: number };
-  macs: number;
-}
-
-export type Phase = 'prefill' | 'decode';
-
-export interface ModelSimResult {
-  chip: string;
-  model: string;
-  phase: Phase;
-  tokens: number;
-  context: number;
-  batch: number;
-  chips: number;
-  precision: 'bf16' | 'int8';
-  /** Whole step (prefill: all tokens; decode: one token per sequence). */
-  timeS: number;
-  cycles: number;
-  perTokenMs: number;
-  tokensPerS: number;
-  joulesPerToken: number;
-  tokensPerSPerW: number;
-  /** Average power over the step, all chips. */
-  powerW: number;
-  utilization: number;
-  bytes: { hbm: number; noc: number; sram: number; scaleOut: number };
-  energyJ: number;
-  energyByLevel: EnergyBreakdown;
-  ops: OpSimResult[];
-  placement: {
-    weightsBytes: number;
-    kvCacheBytes: number;
-    weights: 'sram' | 'hbm';
-    kvCache: 'sram' | 'hbm';
-    fits: boolean;
-    messages: string[];
-  };
   notes: string[];
 }

@@ -1,24 +1,30 @@
 // `npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode --tokens N --context L
-//   --batch B | --kernel NAME --shape M=..,N=..,K=..) [--variant V] [--dataflow D] [--chips N]
-//   [--precision bf16|int8] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]`
+//   --batch B [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion F] [--claims]
+//   | --kernel NAME --shape M=..,N=..,K=..) [--variant V] [--dataflow D] [--chips N]
+//   [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]`
 // Prints the chip model's metrics (a readable summary, or one JSON object). Exit 2 on bad input.
 
 import { readFileSync } from 'node:fs';
-import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, MODEL_PRESETS, modelPreset, simulateModel } from '../chip/index.ts';
-import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan } from '../chip/index.ts';
+import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, NUMBER_FORMATS, KV_FORMATS, type NumberFormat, type PrecisionSpec } from '../models/index.ts';
+import { FUSIONS } from '../chip/config.ts';
+import { checkClaims } from '../models/claims.ts';
+import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
-const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'precision', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
-const DATAFLOWS: readonly Dataflow[] = ['output-stationary', 'weight-stationary'];
-const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B] [--precision bf16|int8] [--unfused]
+const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
+const SWITCHES = ['json', 'help', 'unfused', 'claims'];
+const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B]
+                                   [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion ${FUSIONS.join('|')}] [--unfused] [--claims]
                                    | --kernel NAME --shape K1=V1,K2=V2 [--variant V])
                                    [--dataflow ${DATAFLOWS.join('|')}] [--chips N] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]
   chips:   ${CHIP_PRESETS.map((c) => c.id).join(', ')}
   models:  ${MODEL_PRESETS.map((m) => m.id).join(', ')}
-  kernels: ${KERNELS.map((k) => k.name).join(', ')}`;
+  kernels: ${KERNELS.map((k) => k.name).join(', ')}
+  formats: weights ${NUMBER_FORMATS.join(', ')}; kv ${KV_FORMATS.join(', ')} (--precision F = --weights F --kv bf16)`;
 
 class UsageError extends Error {}
 
@@ -29,7 +35,7 @@ function parseArgs(argv: string[]): Map<string, string> {
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
     const [k, inline] = a.slice(2).split('=', 2);
     if (!(FLAGS as readonly string[]).includes(k)) throw new UsageError(`unknown flag --${k}; allowed: ${FLAGS.map((f) => '--' + f).join(', ')}`);
-    if (k === 'json' || k === 'help' || k === 'unfused') { out.set(k, 'true'); continue; }
+    if (SWITCHES.includes(k)) { out.set(k, 'true'); continue; }
     const v = inline ?? argv[++i];
     if (v === undefined) throw new UsageError(`--${k} needs a value`);
     out.set(k, a.includes('=') ? a.slice(a.indexOf('=') + 1) : v);
@@ -62,13 +68,34 @@ function chipFrom(args: Map<string, string>): ChipConfig {
     if (!CHIP_PRESETS.some((c) => c.id === id)) throw new UsageError(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
     raw = structuredClone(chipPreset(id).config);
   }
-  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number } } };
+  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number }; macsPerCycle?: Record<string, number> } };
   if (args.has('grid')) { const [rows, cols] = dims(args.get('grid')!, 'grid'); r.grid = { rows, cols }; }
-  if (args.has('array') && r.tile) { const [rows, cols] = dims(args.get('array')!, 'array'); r.tile.macArray = { rows, cols }; }
+  if (args.has('array') && r.tile) {
+    const [rows, cols] = dims(args.get('array')!, 'array');
+    // the array sets the MAC rate: MACs per PE per cycle stay, so the peak scales with rows x cols
+    const old = r.tile.macArray, mpc = r.tile.macsPerCycle;
+    if (old && mpc && old.rows > 0 && old.cols > 0) for (const d of Object.keys(mpc)) mpc[d] = (mpc[d] * rows * cols) / (old.rows * old.cols);
+    r.tile.macArray = { rows, cols };
+  }
   try { return validateChipConfig(raw); } catch (e) { throw new UsageError((e as Error).message); }
 }
 
 const fmt = (x: number, d = 3): string => d === 0 ? Math.round(x).toLocaleString('en-US') : (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(d) : x.toFixed(d));
+
+function format(args: Map<string, string>, flag: string, allowed: readonly NumberFormat[]): NumberFormat | undefined {
+  const v = args.get(flag);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as NumberFormat;
+}
+
+/** --weights / --mlp-weights / --kv, or --precision F as a shorthand for --weights F (KV cache bf16). */
+function precisionFlags(args: Map<string, string>): PrecisionSpec {
+  const shorthand = format(args, 'precision', NUMBER_FORMATS);
+  const weights = format(args, 'weights', NUMBER_FORMATS);
+  if (shorthand && weights && shorthand !== weights) throw new UsageError(`--precision ${shorthand} and --weights ${weights} disagree; give one of them`);
+  return { weights: weights ?? shorthand ?? 'bf16', mlpWeights: format(args, 'mlp-weights', NUMBER_FORMATS), kv: format(args, 'kv', KV_FORMATS) ?? 'bf16' };
+}
 
 function main(argv: string[]): number {
   const args = parseArgs(argv);
@@ -84,29 +111,47 @@ function main(argv: string[]): number {
     if (!MODEL_PRESETS.some((m) => m.id === id)) throw new UsageError(`unknown model preset "${id}"; allowed: ${MODEL_PRESETS.map((m) => m.id).join(', ')}`);
     const phase = args.get('phase') ?? 'decode';
     if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`--phase must be prefill or decode, got "${phase}"`);
-    const precision = args.get('precision') ?? 'bf16';
-    if (precision !== 'bf16' && precision !== 'int8') throw new UsageError(`--precision must be bf16 or int8, got "${precision}"`);
+    const precision = precisionFlags(args);
+    const fusion = args.get('fusion');
+    if (fusion !== undefined && !(FUSIONS as readonly string[]).includes(fusion)) throw new UsageError(`--fusion must be one of ${FUSIONS.join(', ')}, got "${fusion}"`);
     const model = modelPreset(id);
-    const r = simulateModel(chip, model, {
+    const mopts = {
       phase, tokens: intFlag(args, 'tokens', 1, 1 << 16), context: intFlag(args, 'context', 0, 1 << 20),
-      batch: intFlag(args, 'batch', 1, 4096), chips, dataflow, precision, fusedQkv: !args.has('unfused'),
-    });
+      batch: intFlag(args, 'batch', 1, 1 << 16), chips, stages: intFlag(args, 'stages', 1, 1024), dataflow, precision,
+      fusedQkv: !args.has('unfused'), fusion: fusion as (typeof FUSIONS)[number] | undefined,
+    } as const;
+    let r;
+    try { r = simulateModel(chip, model, mopts); } catch (e) { if (e instanceof ModelInputError) throw new UsageError(e.message); throw e; }
+    const claims = args.has('claims') ? checkClaims(chip, model, { ...mopts, chips: undefined, stages: undefined }) : undefined;
     if (json) {
       console.log(JSON.stringify({
-        chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, precision: r.precision,
+        chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, parallel: r.parallel, precision: r.precision, formats: r.formats,
         timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
         perTokenMs: r.perTokenMs, tokensPerS: r.tokensPerS, joulesPerToken: r.joulesPerToken, tokensPerSPerW: r.tokensPerSPerW, powerW: r.powerW,
-        ops: r.ops.map((o) => ({ name: o.name, source: o.source, timeS: o.timeS, share: o.share, bound: o.bound, energyJ: o.energyJ })),
-        placement: r.placement, notes: r.notes,
+        breakdown: r.breakdown, savedBytes: r.savedBytes, fusion: r.fusion,
+        ops: r.ops.map((o) => ({ name: o.name, source: o.source, timeS: o.timeS, share: o.share, bound: o.bound, energyJ: o.energyJ, mode: o.mode, breakdown: o.breakdown, savedBytes: o.savedBytes, bytes: o.bytes })),
+        placement: r.placement, notes: r.notes, ...(claims ? { claims } : {}),
       }));
     } else {
+      const b = r.breakdown;
+      const ms = (x: number) => fmt(x * 1e3);
       console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch})`);
+      console.log(`  time: compute ${ms(b.compute)} ms, memory ${ms(b.memory)} ms, launch gaps ${ms(b.launch)} ms, collectives ${ms(b.collective)} ms; fusion ${r.fusion.applied}${r.fusion.applied !== r.fusion.asked ? ` (asked ${r.fusion.asked})` : ''}, HBM bytes saved ${fmt(r.savedBytes.hbm)}`);
       console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
       console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);
       console.log(`  weights ${fmt(r.placement.weightsBytes / 1e9)} GB in ${r.placement.weights}, KV cache ${fmt(r.placement.kvCacheBytes / 1e9)} GB in ${r.placement.kvCache}${r.placement.fits ? '' : ' — DOES NOT FIT'}`);
-      console.log('  op               share   time ms    bound    source');
-      for (const o of r.ops) console.log(`  ${o.name.padEnd(16)} ${(o.share * 100).toFixed(1).padStart(5)}%  ${fmt(o.timeS * 1e3).padStart(9)}  ${o.bound.padEnd(8)} ${o.source}`);
+      console.log('  op               share   time ms  compute   memory   launch  collect  bound    mode       source');
+      for (const o of r.ops) {
+        const c = [o.breakdown.compute, o.breakdown.memory, o.breakdown.launch, o.breakdown.collective].map((x) => ms(x).padStart(8)).join(' ');
+        console.log(`  ${o.name.padEnd(16)} ${(o.share * 100).toFixed(1).padStart(5)}%  ${ms(o.timeS).padStart(7)} ${c}  ${o.bound.padEnd(8)} ${o.mode.padEnd(10)} ${o.source}`);
+      }
       for (const n of r.notes) console.log(`  note: ${n}`);
+      if (claims) {
+        console.log(`  claims (${claims.reference} reference, batch 1, same model and precision):`);
+        for (const c of claims.checks) console.log(`    ${c.holds ? 'holds' : 'fails'}: ${c.claim} — model: ${c.model}`);
+        console.log(`    carried by: ${claims.carriedBy.join('; ')}`);
+        if (claims.needs) console.log(`    needs: ${claims.needs}`);
+      }
     }
     return r.placement.fits ? 0 : 1;
   }
@@ -150,7 +195,11 @@ try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
   if (e instanceof UsageError) {
-    console.error(`simulate: ${e.message}\n${USAGE}`);
+    console.error(`simulate: ${e.message} (--help lists the flags)`);
     process.exitCode = 2;
-  } else throw e;
+  } else {
+    // an input the model cannot handle and did not name: still one line, never a stack trace
+    console.error(`simulate: ${(e as Error).message ?? String(e)}`);
+    process.exitCode = 1;
+  }
 }

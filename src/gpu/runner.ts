@@ -149,7 +149,8 @@ export class ShaderCompileError extends Error {
   }
 }
 
-function uniformBytes(p: Pass): ArrayBuffer {
+/** The pass's uniform struct as bytes (one 4-byte scalar per field, padded to 16). */
+export function uniformBytes(p: Pass): ArrayBuffer {
   const n = Math.max(4, Math.ceil(p.uniforms.length / 4) * 4);
   const buf = new ArrayBuffer(n * 4);
   const dv = new DataView(buf);

@@ -1,4 +1,4 @@
-// Honest GPU timing (see shared/WEBGPU-HERE.md):
+// Honest GPU timing (docs/ARCHITECTURE.md, Timing):
 // - warm-up runs first (pipelines are already compiled by preparePlan);
 // - with 'timestamp-query': each sample is one compute pass holding `reps` repetitions of the
 //   plan's dispatches, bracketed by timestamps; sample = (end - begin) / reps;

@@ -58,7 +58,7 @@ const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
 export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number };
-export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number };
+export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number };
 export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
 export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
 
@@ -84,7 +84,13 @@ const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
   { name: 'Bc', doc: `split: keys staged in workgroup memory per step, 1 to ${MAX_BC}; 0 = the largest power of two ≤ ${AUTO_BC_MAX} that fits wgBytes`, default: 0, allowed: [0, MAX_BC] },
   { name: 'fill', doc: 'split = 0: pass-1 workgroups that fill the device (default: 2 per SM of a 132-SM GPU)', default: DECODE_FILL_WORKGROUPS, allowed: [1, 1 << 16] },
   { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 and the heads per workgroup (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
+  { name: 'capacity', doc: 'split: keys per head the cache buffers hold (≥ L; a decode loop allocates its cache once); 0 = L', default: 0, allowed: [0, 1 << 20] },
 ];
+
+/** Keys per head in the cache buffers: `capacity`, or L when 0. */
+export function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number {
+  return p.capacity || p.L;
+}
 
 function checkHeads(p: { Hq: number; Hkv: number; dh: number }): void {
   const { Hq, Hkv, dh } = p;
@@ -167,6 +173,7 @@ function validateDecode(raw: Record<string, unknown>): DecodeParams {
   }
   if (p.split === 0) p.split = autoSplit(p, decodeHeadsPerWorkgroup(p));
   checkDecode(p);
+  if (decodeCapacity(p) < p.L) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
   return p;
 }
 
@@ -487,6 +494,7 @@ function splitDecodePasses(p: DecodeParams): Pass[] {
   const G = Hq / Hkv;
   const GW = decodeHeadsPerWorkgroup(p);
   const chunks = G / GW; // workgroups per KV head and split (1 when the whole group fits)
+  const C = decodeCapacity(p); // keys per head the cache buffers hold
   const nSplit = cdiv(L, split);
   const pass1: Pass = {
     shader: 'attention_decode_split',
@@ -500,6 +508,7 @@ function splitDecodePasses(p: DecodeParams): Pass[] {
       ['split', { type: 'u32', value: split }],
       ['nSplit', { type: 'u32', value: nSplit }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
+      ['C', { type: 'u32', value: C }],
     ],
     bindings: [
       { binding: 0, tensor: 'q', access: 'read' },
@@ -575,16 +584,18 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
   const { B, L, Hq, Hkv, dh, split } = params;
   const G = Hq / Hkv;
   const nSplit = cdiv(L, split);
+  const C = decodeCapacity(params);
   const tensors: Plan['tensors'] = [
     { name: 'q', dtype: 'f32', shape: [B, Hq, dh], bytes: 4 * B * Hq * dh, role: 'input', layout: '[B, Hq, dh] (one new token per sequence)' },
-    { name: 'k_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
-    { name: 'v_cache', dtype: 'f32', shape: [B, Hkv, L, dh], bytes: 4 * B * Hkv * L * dh, role: 'kv-cache', layout: '[B, Hkv, L, dh] head-major' },
+    { name: 'k_cache', dtype: 'f32', shape: [B, Hkv, C, dh], bytes: 4 * B * Hkv * C * dh, role: 'kv-cache', layout: '[B, Hkv, C, dh] head-major, C = capacity (the first L keys are used)' },
+    { name: 'v_cache', dtype: 'f32', shape: [B, Hkv, C, dh], bytes: 4 * B * Hkv * C * dh, role: 'kv-cache', layout: '[B, Hkv, C, dh] head-major, C = capacity (the first L keys are used)' },
   ];
   let passes: Pass[];
   if (variant === 'split') {
     tensors.push({ name: 'partial', dtype: 'f32', shape: [B, Hq, nSplit, dh + 2], bytes: 4 * B * Hq * nSplit * (dh + 2), role: 'scratch', layout: '[B, Hq, nSplit, dh + 2]: (m, l, o[dh]) per split' });
     passes = splitDecodePasses(params);
   } else {
+    if (C !== L) throw new KernelInputError('attention-decode: a cache capacity above L needs the split variant');
     tensors.push({ name: 'scores', dtype: 'f32', shape: [B, Hq, L], bytes: 4 * B * Hq * L, role: 'scratch', layout: '[B, Hq, L] scores, then probabilities' });
     passes = naivePasses(1, L, B * Hq, G, dh, false, { Q: 'q', K: 'k_cache', V: 'v_cache', O: 'o', scores: 'scores' });
   }
@@ -705,18 +716,27 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
   validate: validateDecode,
   plan: planDecode,
   makeInputs(plan, seed) {
-    const { B, L, Hq, Hkv, dh } = plan.params;
+    const { B, Hq, Hkv, dh } = plan.params;
+    const C = decodeCapacity(plan.params);
     return {
       q: randomF32(B * Hq * dh, seed),
-      k_cache: randomF32(B * Hkv * L * dh, seed + 1),
-      v_cache: randomF32(B * Hkv * L * dh, seed + 2),
+      k_cache: randomF32(B * Hkv * C * dh, seed + 1),
+      v_cache: randomF32(B * Hkv * C * dh, seed + 2),
     };
   },
   reference(plan, inputs) {
     const { B, L, Hq, Hkv, dh } = plan.params;
+    const C = decodeCapacity(plan.params);
+    // Only the first L of C keys per head are attended to.
+    const firstL = (c: Float32Array) => {
+      if (C === L) return c;
+      const out = new Float32Array(B * Hkv * L * dh);
+      for (let h = 0; h < B * Hkv; h++) out.set(c.subarray(h * C * dh, (h * C + L) * dh), h * L * dh);
+      return out;
+    };
     // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
     const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
-    return { o: attentionRef(f32Input(inputs, 'q'), f32Input(inputs, 'k_cache'), f32Input(inputs, 'v_cache'), dims) };
+    return { o: attentionRef(f32Input(inputs, 'q'), firstL(f32Input(inputs, 'k_cache')), firstL(f32Input(inputs, 'v_cache')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
 };

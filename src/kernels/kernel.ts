@@ -120,8 +120,13 @@ export interface KernelDef<P extends Params = Params, V extends string = string>
   makeInputs(plan: Plan<P>, seed: number): Tensors;
   /** CPU reference: the outputs (keyed by tensor name) for the given inputs. */
   reference(plan: Plan<P>, inputs: Tensors): Tensors;
-  /** Tolerance per output tensor name. */
+  /** Tolerance per output tensor name, for makeInputs' unit-range inputs (|x| < 1). */
   tolerance(plan: Plan<P>, output: string): Tolerance;
+  /**
+   * How the output's absolute error scales with these inputs (1 for makeInputs' own, e.g. max|A|·max|B|
+   * for a matmul); the check multiplies atol by it (src/kernels/compare.ts). Optional: 1 when absent.
+   */
+  errorScale?(plan: Plan, inputs: Tensors, output: string): number;
   /**
    * Turns user tensors (e.g. from .npy, in the logical dtype) into the kernel's input buffers,
    * and the kernel's outputs back into user tensors. Optional: defaults to identity.

@@ -19,6 +19,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type TileClass } from './plan.ts';
 import { f32ToF16Bits, f16BitsToF32 } from './f16.ts';
+import { decodeValues, maxAbs } from './compare.ts';
 
 export const MATMUL_VARIANTS = ['naive', 'tiled', 'tiled-f16', 'gemv'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
@@ -302,6 +303,8 @@ export const matmul: KernelDef<MatmulParams, MatmulVariant> = {
     if (plan.variant === 'tiled-f16') return { atol: 2e-3 * Math.sqrt(K), rtol: 2e-3 };
     return { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 };
   },
+  // The accumulation error scales with |a|·|b| (src/kernels/compare.ts); 1 for makeInputs' inputs.
+  errorScale: (_plan, inputs) => maxAbs(decodeValues(inputs.A)) * maxAbs(decodeValues(inputs.B)),
 };
 
 /** f16 tensors travel as raw bits in a Uint16Array, padded to an even length (4 bytes). */

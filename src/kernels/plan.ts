@@ -1,4 +1,4 @@
-// The Plan: plain data that describes one kernel invocation (see shared/DESIGN.md).
+// The Plan: plain data that describes one kernel invocation (see docs/ARCHITECTURE.md).
 //
 // One Plan drives three things with no second source of truth:
 //   1. the WGSL dispatch (grid size, workgroup size, `override` constants, uniforms);

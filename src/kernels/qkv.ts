@@ -30,6 +30,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
 import { GEMV, checkMatmulTiles, matmulPass, prefersGemv, type MatmulTiles } from './matmul.ts';
+import { packColumns, quantizeColumns } from './quant.ts';
 
 export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8', 'gemv'] as const;
 export type QkvVariant = (typeof QKV_VARIANTS)[number];
@@ -368,23 +369,13 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
 // ---- int8 weights ---------------------------------------------------------------------------------
 
 /**
- * Symmetric per-output-column int8 quantization of W [D, N] (row-major): scale[n] = max|W[:, n]| / 127,
- * q = round(W / scale) in [-127, 127]; packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
+ * Symmetric per-output-column int8 quantization of W [D, N] (row-major) with the one int8 quantizer
+ * (src/kernels/quant.ts: the GPU quantize pass's recipe, half-to-even rounding, q in [-127, 127]);
+ * packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
  */
 export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { Wq: Uint32Array; wScale: Float32Array } {
-  const Dw = cdiv(D, 4);
-  const Wq = new Uint32Array(N * Dw);
-  const wScale = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
-    let amax = 0;
-    for (let k = 0; k < D; k++) amax = Math.max(amax, Math.abs(W[k * N + n]));
-    const s = amax > 0 ? Math.fround(amax / 127) : 1;
-    wScale[n] = s;
-    const q = new Int8Array(D);
-    for (let k = 0; k < D; k++) q[k] = Math.max(-127, Math.min(127, Math.round(W[k * N + n] / s)));
-    packInt8Row(q, Wq, n * Dw);
-  }
-  return { Wq, wScale };
+  const { q, scale } = quantizeColumns(W, D, N, 0);
+  return { Wq: packColumns(q, D, N), wScale: scale };
 }
 
 /** Packs int8 values into u32 words at `out[offset..]`: byte j of word w holds q[4w + j]. */

@@ -7,6 +7,10 @@ import { matmul } from './matmul.ts';
 import { attentionDecode, attentionPrefill } from './attention.ts';
 import { matmulInt8 } from './matmul-int8.ts';
 import { qkv } from './qkv.ts';
+import { embed, gelu, residualAdd, siluMul } from './elementwise.ts';
+import { layernorm, rmsnorm } from './norm.ts';
+import { rope } from './rope.ts';
+import { sampleTopK } from './sample.ts';
 
 export const KERNELS: readonly KernelDef[] = [
   matmul,
@@ -14,6 +18,15 @@ export const KERNELS: readonly KernelDef[] = [
   attentionDecode,
   matmulInt8,
   qkv,
+  // element-wise kernels of a transformer block (the Model tab's decode loop)
+  embed,
+  rmsnorm,
+  layernorm,
+  rope,
+  siluMul,
+  gelu,
+  residualAdd,
+  sampleTopK,
 ];
 
 export function kernelByName(name: string): KernelDef {

@@ -1,13 +1,37 @@
-// Whole layers and tokens on a chip: a model preset + phase -> the ops of one layer as Plans,
-// each simulated once on the chip model and multiplied by the layer count (all layers are
-// identical), plus the LM head; tensor parallelism over `chips` with ring all-reduce traffic.
+// Whole layers and tokens on a chip: a model preset + phase -> the ops of one layer as Plans, each
+// simulated once on the chip model and multiplied by the layer count (all layers are identical), plus
+// the LM head; tensor parallelism over `chips` (heads and FFN columns split, two all-reduces per layer)
+// and, where the weights need more chips than the heads allow, pipeline stages (layers split).
+//
+// Between the chip model's kernel time and the op's time sit the chip's runtime mechanisms
+// (ChipConfig.runtime, cited in presets.ts), applied op by op and reported in each op's breakdown:
+// - HBM at its achievable bandwidth for the op's access pattern (streaming GEMV / KV scans / element-wise
+//   vs tiled GEMM), plus the exposed memory latency per kernel (small transfers reach less bandwidth);
+// - a launch + synchronisation gap per kernel and a fixed cost per layer (GPU-like presets);
+// - fusion: 'elementwise': RoPE, SiLU·mul, residual adds run inside neighbouring kernels; 'activations' keep activations in SRAM
+//   across ops (when the layer's live activations fit, checked op by op); 'pipeline' also runs the layer
+//   as a spatial pipeline, so each op costs its steady state (the largest of its compute, HBM and NoC
+//   time) instead of fill + steady + drain (when every op's buffers fit SRAM together, checked);
+// - all-reduces by the fabric's collective algorithm with per-step latency and a launch.
 
-import { energyOf, emptyCounts, addCounts, simulatePlan } from '../chip/sim.ts';
-import type { ChipConfig, Dataflow, ModelSimResult, OpSimResult, Phase } from '../chip/types.ts';
-import { findKernel, gemmOp, gemmTiles, retypePlan, vectorOp, type OpPlan } from './plans.ts';
+import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
+import { simulatePlan } from '../chip/sim.ts';
+import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
+import { findKernel, gemmOp, gemmTiles, keepOnChip, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
 import { layerParams, type ModelConfig } from './presets.ts';
+import { bytesPerElem, FORMATS, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
+import { allReduceTime } from './collective.ts';
+import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, PrecisionSpec } from './types.ts';
 
 export { MODEL_PRESETS, modelPreset, layerParams, type ModelConfig } from './presets.ts';
+export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
+export { allReduceTime } from './collective.ts';
+export type * from './types.ts';
+
+/** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+}
 
 export interface ModelSimOptions {
   phase: Phase;
@@ -16,214 +40,391 @@ export interface ModelSimOptions {
   /** Decode: tokens already in the KV cache. */
   context?: number;
   batch?: number;
-  /** Tensor-parallel chips; default: the fewest that hold the model. */
+  /** Chips in all (tensor parallel x pipeline stages); default: the fewest that hold the model. */
   chips?: number;
-  precision?: 'bf16' | 'int8';
+  /** Pipeline stages (layers split over them); default 1 when `chips` is given. */
+  stages?: number;
+  /** A weight format (KV cache bf16) or weights / MLP weights / KV cache separately. */
+  precision?: NumberFormat | PrecisionSpec;
   dataflow?: Dataflow;
   /** Fused QKV (reads X once, multicast) or three separate projections. */
   fusedQkv?: boolean;
+  /** Override the chip runtime's fusion (e.g. 'none' to see what fusion saves). */
+  fusion?: Fusion;
 }
 
-/** Fraction of aggregate SRAM usable for pinned weights / KV (the rest holds working blocks; assumed). */
+/** Fraction of aggregate SRAM usable for pinned weights / KV / on-chip activations (the rest holds working blocks; assumed). */
 export const SRAM_PIN_FRACTION = 0.75;
+/** Rows of a GEMM the kernels take (matmul / qkv M ≤ 65536). */
+export const MAX_ROWS = 1 << 16;
+/** Sequences the decode attention kernel takes (attention-decode B ≤ 1024). */
+export const MAX_DECODE_BATCH = 1024;
+/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
+export const STREAMING_ROWS = 64;
 
 interface Placement {
-  chips: number;
+  tp: number;
+  stages: number;
   weightsBytes: number;
   kvCacheBytes: number;
   weights: 'sram' | 'hbm';
   kvCache: 'sram' | 'hbm';
   fits: boolean;
   messages: string[];
+  /** Per chip. */
+  weightsChip: number;
+  kvChip: number;
 }
 
-function place(chip: ChipConfig, m: ModelConfig, P: number, kvTokens: number, batch: number, wElem: number, actElem: number): Placement {
+function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
+  const attn = m.dModel * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.dModel;
+  const mlp = layerParams(m) - attn - 2 * m.dModel;
+  const perLayer = attn * bytesPerElem(f.weights, m.dModel) + mlp * bytesPerElem(f.mlpWeights, m.dModel) + 2 * m.dModel * 2;
+  return m.layers * perLayer + m.vocab * m.dModel * bytesPerElem(f.weights, m.dModel);
+}
+
+function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
   const nTiles = chip.grid.rows * chip.grid.cols;
-  const weightsBytes = (m.layers * layerParams(m) + m.vocab * m.dModel) * wElem;
-  const kvCacheBytes = m.layers * 2 * kvTokens * m.kvHeads * m.headDim * actElem * batch;
-  const wChip = weightsBytes / P;
-  const kvChip = (m.layers * 2 * kvTokens * Math.ceil(m.kvHeads / P) * m.headDim * actElem * batch);
+  const weightsBytes = modelBytes(m, f);
+  const kvRow = m.headDim * bytesPerElem(f.kv, m.headDim);
+  const kvCacheBytes = m.layers * 2 * kvTokens * m.kvHeads * kvRow * batch;
+  const weightsChip = weightsBytes / (tp * stages);
+  const kvChip = (Math.ceil(m.layers / stages) * 2 * kvTokens * Math.ceil(m.kvHeads / tp) * kvRow * batch);
   const budget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes;
-  const weights = wChip <= budget ? 'sram' : 'hbm';
-  const kvCache = weights === 'sram' && wChip + kvChip <= budget ? 'sram' : 'hbm';
-  const hbmNeed = (weights === 'hbm' ? wChip : 0) + (kvCache === 'hbm' ? kvChip : 0);
+  const weights = weightsChip <= budget ? 'sram' : 'hbm';
+  const kvCache = weights === 'sram' && weightsChip + kvChip <= budget ? 'sram' : 'hbm';
+  const hbmNeed = (weights === 'hbm' ? weightsChip : 0) + (kvCache === 'hbm' ? kvChip : 0);
   const messages: string[] = [];
   let fits = true;
+  const chips = tp * stages;
   if (hbmNeed > chip.hbm.capacityBytes) {
     fits = false;
     messages.push(
       chip.hbm.stacks === 0
-        ? `${(wChip + kvChip) / 1e6 | 0} MB per chip of weights + KV cache exceed ${SRAM_PIN_FRACTION} x SRAM (${budget / 1e6 | 0} MB) on an SRAM-only chip with ${P} chip(s)`
-        : `${hbmNeed / 1e9} GB per chip in HBM exceeds capacity ${chip.hbm.capacityBytes / 1e9} GB with ${P} chip(s)`,
+        ? `${(weightsChip + kvChip) / 1e6 | 0} MB per chip of weights + KV cache exceed ${SRAM_PIN_FRACTION} x SRAM (${budget / 1e6 | 0} MB) on an SRAM-only chip with ${chips} chip(s)`
+        : `${(hbmNeed / 1e9).toFixed(2)} GB per chip in HBM exceeds capacity ${chip.hbm.capacityBytes / 1e9} GB with ${chips} chip(s)`,
     );
   }
-  return { chips: P, weightsBytes, kvCacheBytes, weights, kvCache, fits, messages };
+  return { tp, stages, weightsBytes, kvCacheBytes, weights, kvCache, fits, messages, weightsChip, kvChip };
 }
 
-function layerOps(chip: ChipConfig, m: ModelConfig, o: Required<Pick<ModelSimOptions, 'phase' | 'tokens' | 'context' | 'batch' | 'precision' | 'fusedQkv'>>, P: number, notes: string[]): OpPlan[] {
+/** Tensor-parallel degrees the model allows: divisors of the attention heads. */
+export function tensorParallelDegrees(m: ModelConfig, maxChips: number): number[] {
+  const out: number[] = [];
+  for (let p = 1; p <= Math.min(m.heads, maxChips); p++) if (m.heads % p === 0) out.push(p);
+  return out;
+}
+
+/**
+ * The fewest chips that hold weights + KV cache: tensor parallel over a divisor of the heads first, then
+ * pipeline stages over the largest such degree (never a chip count that does not divide the heads).
+ */
+function choosePlacement(chip: ChipConfig, m: ModelConfig, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
+  const tps = tensorParallelDegrees(m, chip.scaleOut.maxChips);
+  let pl = place(chip, m, 1, 1, kvTokens, batch, f);
+  for (const tp of tps) {
+    pl = place(chip, m, tp, 1, kvTokens, batch, f);
+    if (pl.fits) return pl;
+  }
+  const tp = tps[tps.length - 1];
+  for (let s = 2; s <= m.layers && tp * s <= chip.scaleOut.maxChips; s++) {
+    pl = place(chip, m, tp, s, kvTokens, batch, f);
+    if (pl.fits) return pl;
+  }
+  return pl;
+}
+
+function isInt(v: number | undefined): boolean {
+  return v === undefined || Number.isInteger(v);
+}
+
+function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f: Required<PrecisionSpec>, o: { tokens: number; context: number; batch: number }): void {
+  if (opts.phase !== 'prefill' && opts.phase !== 'decode') throw new ModelInputError(`phase must be prefill or decode, got ${JSON.stringify(opts.phase)}`);
+  for (const k of ['tokens', 'context', 'batch', 'chips', 'stages'] as const) {
+    if (!isInt(opts[k])) throw new ModelInputError(`${k} must be an integer, got ${opts[k]}`);
+  }
+  if (o.tokens < 1 || o.tokens > MAX_ROWS) throw new ModelInputError(`tokens must be in [1, ${MAX_ROWS}], got ${o.tokens}`);
+  if (o.batch < 1) throw new ModelInputError(`batch must be ≥ 1, got ${o.batch}`);
+  if (o.context < 0 || o.context > 1 << 20) throw new ModelInputError(`context must be in [0, ${1 << 20}], got ${o.context}`);
+  const rows = opts.phase === 'prefill' ? o.tokens * o.batch : o.batch;
+  if (rows > MAX_ROWS) throw new ModelInputError(`tokens x batch = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes; allowed: tokens x batch ≤ ${MAX_ROWS}`);
+  if (opts.phase === 'decode' && o.batch > MAX_DECODE_BATCH) throw new ModelInputError(`decode batch must be ≤ ${MAX_DECODE_BATCH} (attention-decode), got ${o.batch}`);
+  for (const [k, v] of [['weights', f.weights], ['mlpWeights', f.mlpWeights]] as const) {
+    if (!NUMBER_FORMATS.includes(v)) throw new ModelInputError(`${k} format must be one of ${NUMBER_FORMATS.join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  if (!KV_FORMATS.includes(f.kv)) throw new ModelInputError(`kv format must be one of ${KV_FORMATS.join(', ')}, got ${JSON.stringify(f.kv)}`);
+  const max = chip.scaleOut.maxChips;
+  if (opts.stages !== undefined && (opts.stages < 1 || opts.stages > m.layers)) throw new ModelInputError(`stages must be in [1, ${m.layers}] (the layers of ${m.id}), got ${opts.stages}`);
+  if (opts.chips !== undefined) {
+    const stages = opts.stages ?? 1;
+    const tp = opts.chips / stages;
+    if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`chips must be in [1, ${max}] (${chip.name} scaleOut.maxChips), got ${opts.chips}`);
+    const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
+    if (!Number.isInteger(tp) || m.heads % tp !== 0) {
+      throw new ModelInputError(
+        stages > 1
+          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.heads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
+          : `chips ${opts.chips} must divide the ${m.heads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
+      );
+    }
+  } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
+}
+
+/** norm: a row reduction (its own kernel on a GPU: the reduction must finish before the next GEMM); elementwise: fits a neighbour's epilogue. */
+type LayerOp = OpPlan & { kind: 'norm' | 'elementwise' | 'gemm' | 'attention'; pattern: HbmPattern; actBytes: number };
+
+function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: number; context: number; batch: number; fusedQkv: boolean }, f: Required<PrecisionSpec>, P: number, notes: string[]): LayerOp[] {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const e = 2; // activations bf16
   const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
   const Hq = Math.ceil(m.heads / P), Hkv = Math.ceil(m.kvHeads / P), F = Math.ceil(m.ffn / P), dh = m.headDim, D = m.dModel;
   const normOps = m.norm === 'rmsnorm' ? 4 : 7;
-  const ops: OpPlan[] = [];
-  ops.push(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles));
+  const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
+  const ops: LayerOp[] = [];
+  const ew = (op: OpPlan, rows: number, cols: number, inputs: number, kind: 'norm' | 'elementwise' = 'elementwise'): LayerOp => ({ ...op, kind, pattern: 'streaming', actBytes: (inputs + 1) * rows * cols * e });
+  const gemm = (op: OpPlan, K: number, N: number): LayerOp => ({ ...op, kind: 'gemm', pattern: gemmPattern, actBytes: M * (K + N) * e });
+  ops.push(ew(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), M, D, 1, 'norm'));
 
+  const Nqkv = (Hq + 2 * Hkv) * dh;
   const qkvK = findKernel('qkv');
   if (qkvK) {
-    const t = gemmTiles(M, (Hq + 2 * Hkv) * dh, nTiles);
-    const variant = !o.fusedQkv ? 'unfused' : o.precision === 'int8' ? 'fused-w8' : 'fused';
+    const t = gemmTiles(M, Nqkv, nTiles);
+    const variant = o.fusedQkv ? 'fused' : 'unfused';
     const params = qkvK.validate({ M, D, Hq, Hkv, dh, bias: m.bias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
-    ops.push({ name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(params, variant), e), repeat: 1 });
+    const fmt = f.weights;
+    ops.push(gemm({ name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(params, variant), storageBytes(fmt, f.kv, D), FORMATS[fmt].mac, fmt), repeat: 1 }, D, Nqkv));
   } else {
     notes.push('qkv kernel missing: fused QKV modelled as one matmul');
-    ops.push(gemmOp('qkv', M, (Hq + 2 * Hkv) * dh, D, nTiles, o.precision));
+    ops.push(gemm(gemmOp('qkv', M, Nqkv, D, nTiles, f.weights), D, Nqkv));
   }
-  if (m.norm === 'rmsnorm') ops.push(vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles));
+  if (m.norm === 'rmsnorm') ops.push(ew(vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), M, (Hq + Hkv) * dh, 1));
 
+  const att = (op: OpPlan, pattern: HbmPattern, act: number): LayerOp => ({ ...op, kind: 'attention', pattern, actBytes: act });
   if (o.phase === 'prefill') {
     const k = findKernel('attention-prefill');
+    const act = M * Nqkv * e + M * Hq * dh * e;
     if (k) {
       const params = k.validate({ S: o.tokens, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64 });
-      ops.push({ name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), e), repeat: o.batch });
+      ops.push(att({ name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: o.batch }, 'tiled', act));
       if (o.context > 0) notes.push('prefill attends only to the new tokens (the kernel has no cached prefix)');
     } else {
       notes.push('attention-prefill kernel missing: QK^T and PV modelled as matmuls');
-      ops.push({ ...gemmOp('attention-qk', o.tokens * Hq, o.tokens, dh, nTiles, 'bf16'), repeat: o.batch });
-      ops.push({ ...gemmOp('attention-pv', o.tokens * Hq, dh, o.tokens, nTiles, 'bf16'), repeat: o.batch });
+      ops.push(att({ ...gemmOp('attention-qk', o.tokens * Hq, o.tokens, dh, nTiles, 'bf16'), repeat: o.batch }, 'tiled', act));
+      ops.push(att({ ...gemmOp('attention-pv', o.tokens * Hq, dh, o.tokens, nTiles, 'bf16'), repeat: o.batch }, 'tiled', act));
     }
   } else {
     const k = findKernel('attention-decode');
     const L = Math.max(1, o.context);
+    const act = 2 * M * Hq * dh * e;
     if (k) {
       const groups = o.batch * Hkv;
       const split = Math.max(64, Math.ceil(L / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
       const params = k.validate({ B: o.batch, L, Hq, Hkv, dh, split, Bc: 64 });
-      ops.push({ name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), e), repeat: 1 });
+      ops.push(att({ name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 }, 'streaming', act));
     } else {
       notes.push('attention-decode kernel missing: q·K and p·V modelled as matmuls');
-      ops.push({ ...gemmOp('attention-qk', Hq, L, dh, nTiles, 'bf16'), repeat: o.batch });
-      ops.push({ ...gemmOp('attention-pv', Hq, dh, L, nTiles, 'bf16'), repeat: o.batch });
+      ops.push(att({ ...gemmOp('attention-qk', Hq, L, dh, nTiles, 'bf16'), repeat: o.batch }, 'streaming', act));
+      ops.push(att({ ...gemmOp('attention-pv', Hq, dh, L, nTiles, 'bf16'), repeat: o.batch }, 'streaming', act));
     }
   }
-  ops.push(gemmOp('o-proj', M, D, Hq * dh, nTiles, o.precision));
-  ops.push(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles));
+  ops.push(gemm(gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D));
+  ops.push(ew(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), M, D, 2, 'norm'));
   if (m.mlp === 'swiglu') {
-    ops.push(gemmOp('gate+up', M, 2 * F, D, nTiles, o.precision));
-    ops.push(vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles));
-    ops.push(gemmOp('down', M, D, F, nTiles, o.precision));
+    ops.push(gemm(gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F));
+    ops.push(ew(vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), M, F, 2));
+    ops.push(gemm(gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D));
   } else {
-    ops.push(gemmOp('fc', M, F, D, nTiles, o.precision));
-    ops.push(vectorOp('gelu', M, F, 8, 1, e, false, nTiles));
-    ops.push(gemmOp('proj', M, D, F, nTiles, o.precision));
+    ops.push(gemm(gemmOp('fc', M, F, D, nTiles, f.mlpWeights), D, F));
+    ops.push(ew(vectorOp('gelu', M, F, 8, 1, e, false, nTiles), M, F, 1));
+    ops.push(gemm(gemmOp('proj', M, D, F, nTiles, f.mlpWeights), F, D));
   }
-  ops.push(vectorOp('residual', M, D, 1, 2, e, false, nTiles));
+  ops.push(ew(vectorOp('residual', M, D, 1, 2, e, false, nTiles), M, D, 2));
   return ops;
 }
+
+/** The chip with its HBM at the achievable bandwidth of an access pattern (what the simulator should see). */
+export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfig {
+  const eff = chip.runtime.hbmEfficiency[pattern];
+  return eff === 1 ? chip : { ...chip, hbm: { ...chip.hbm, bandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff } };
+}
+
+const hbmOf = (r: SimResult) => r.bytes.hbm;
+const zero = (): OpBreakdown => ({ compute: 0, memory: 0, launch: 0, collective: 0 });
 
 export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions): ModelSimResult {
   const o = {
     phase: opts.phase,
-    tokens: opts.phase === 'prefill' ? Math.max(1, opts.tokens ?? 512) : 1,
-    context: Math.max(0, opts.context ?? (opts.phase === 'decode' ? 1024 : 0)),
-    batch: Math.max(1, opts.batch ?? 1),
-    precision: opts.precision ?? 'bf16',
+    tokens: opts.phase === 'prefill' ? (opts.tokens ?? 512) : 1,
+    context: opts.context ?? (opts.phase === 'decode' ? 1024 : 0),
+    batch: opts.batch ?? 1,
     fusedQkv: opts.fusedQkv ?? true,
   };
+  const f = precisionOf(opts.precision);
+  checkInputs(chip, m, opts, f, o);
   const notes: string[] = [];
-  const wElem = o.precision === 'int8' ? 1 : 2;
   const kvTokens = o.phase === 'prefill' ? o.context + o.tokens : o.context + 1;
   let pl: Placement;
   if (opts.chips !== undefined) {
-    pl = place(chip, m, opts.chips, kvTokens, o.batch, wElem, 2);
+    const stages = opts.stages ?? 1;
+    pl = place(chip, m, opts.chips / stages, stages, kvTokens, o.batch, f);
   } else {
-    pl = place(chip, m, 1, kvTokens, o.batch, wElem, 2);
-    for (let P = 2; !pl.fits && P <= chip.scaleOut.maxChips; P++) pl = place(chip, m, P, kvTokens, o.batch, wElem, 2);
-    if (pl.chips > 1) notes.push(`${m.id} needs ${pl.chips} ${chip.name} chips (tensor parallel) to hold weights + KV cache`);
+    pl = choosePlacement(chip, m, kvTokens, o.batch, f);
+    if (pl.tp * pl.stages > 1) notes.push(`${m.id} needs ${pl.tp * pl.stages} ${chip.name} chips (tensor parallel ${pl.tp}${pl.stages > 1 ? ` x ${pl.stages} pipeline stages` : ''}) to hold weights + KV cache`);
   }
-  const P = pl.chips;
+  const P = pl.tp, S = pl.stages, chips = P * S;
   const nTiles = chip.grid.rows * chip.grid.cols;
-  const pinnedPerTile = ((pl.weights === 'sram' ? pl.weightsBytes / P : 0) + (pl.kvCache === 'sram' ? pl.kvCacheBytes / P : 0)) / nTiles;
+  const pinnedChip = (pl.weights === 'sram' ? pl.weightsChip : 0) + (pl.kvCache === 'sram' ? pl.kvChip : 0);
+  const pinnedPerTile = pinnedChip / nTiles;
 
   let dataflow = opts.dataflow;
   if (dataflow === 'weight-stationary' && pl.weights === 'hbm') {
-    notes.push(`weight-stationary asked, but ${(pl.weightsBytes / P / 1e9).toFixed(2)} GB of weights per chip do not fit ${SRAM_PIN_FRACTION} x SRAM: weights stream from HBM (output-stationary)`);
+    notes.push(`weight-stationary asked, but ${(pl.weightsChip / 1e9).toFixed(2)} GB of weights per chip do not fit ${SRAM_PIN_FRACTION} x SRAM: weights stream from HBM (output-stationary)`);
     dataflow = 'output-stationary';
   }
-  const layer = layerOps(chip, m, o, P, notes);
+  const rt = chip.runtime;
+  const asked: Fusion = opts.fusion ?? rt.fusion;
+  const fusionMessages: string[] = [];
+  const layer = layerOps(chip, m, o, f, P, notes);
   const Mh = o.batch; // logits for the last token of each sequence
-  const head: OpPlan[] = [
-    vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles),
-    gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, o.precision),
+  const head: LayerOp[] = [
+    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles), kind: 'norm', pattern: 'streaming', actBytes: 2 * Mh * m.dModel * 2 },
+    { ...gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, f.weights), kind: 'gemm', pattern: Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', actBytes: 0 },
   ];
-  const all: Array<OpPlan & { times: number }> = [
-    ...layer.map((op) => ({ ...op, times: op.repeat * m.layers })),
-    ...head.map((op) => ({ ...op, times: op.repeat })),
-  ];
+  // the lm-head's logits leave the chip: they go to HBM whatever the fusion
+  const all = [...layer.map((op) => ({ ...op, times: op.repeat * m.layers, inLayer: true })), ...head.map((op) => ({ ...op, times: op.repeat, inLayer: false }))];
+
+  // SRAM check for on-chip activations: an op keeps its activations on chip when its inputs, outputs and
+  // the residual stream fit what the pinned weights / KV leave of SRAM_PIN_FRACTION of the SRAM
+  const onChipFusion = asked === 'activations' || asked === 'pipeline';
+  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dModel * 2;
+  const actBudget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes - pinnedChip;
+  const onChip = all.map((op) => onChipFusion && op.actBytes > 0 && op.actBytes + residual <= actBudget);
+  if (onChipFusion) {
+    const over = all.filter((op, i) => op.actBytes > 0 && !onChip[i]);
+    for (const op of over) fusionMessages.push(`${op.name}: ${((op.actBytes + residual) / 1e6).toFixed(1)} MB of live activations exceed the ${(Math.max(0, actBudget) / 1e6).toFixed(1)} MB of SRAM left: its activations go through HBM`);
+  }
+  const nL = layer.length;
+  const prevOnChip = (i: number) => (i === 0 ? onChip[nL - 1] : i === nL ? onChip[nL - 1] : onChip[i - 1]);
+  const nextOnChip = (i: number) => (i < nL - 1 ? onChip[i + 1] : i === nL - 1 ? onChip[0] && onChip[nL] : false);
+
+  const chipFor = { streaming: achievableChip(chip, 'streaming'), tiled: achievableChip(chip, 'tiled') };
+  interface Run { op: (typeof all)[number]; r: SimResult; base: SimResult | null; mode: OpSimResult['mode'] }
+  const runs: Run[] = all.map((op, i) => {
+    const c = chipFor[op.pattern];
+    const resident = op.plan.tensors
+      .filter((t) => (t.role === 'weight' && pl.weights === 'sram') || (t.role === 'kv-cache' && pl.kvCache === 'sram'))
+      .map((t) => t.name);
+    const simOpts = { dataflow, maxTraceEvents: 0, pinnedBytesPerTile: pinnedPerTile, timing: 'analytic' as const };
+    if (onChip[i]) {
+      // qkv's K and V also go to the KV cache: its stores stay
+      const keep = keepOnChip(op.plan, prevOnChip(i), nextOnChip(i) && op.name !== 'qkv');
+      const r = simulatePlan(c, keep.plan, { ...simOpts, resident: [...resident, ...keep.resident] });
+      const base = simulatePlan(c, op.plan, { ...simOpts, resident });
+      return { op, r, base, mode: asked === 'pipeline' ? 'pipelined' : 'on-chip' };
+    }
+    const r = simulatePlan(c, op.plan, { ...simOpts, resident });
+    const mode = op.kind === 'elementwise' && asked !== 'none' ? 'fused' : 'kernel';
+    return { op, r, base: null, mode };
+  });
+
+  // the spatial pipeline needs every op's buffers in SRAM at once (checked), else the layer runs op by op
+  let applied: Fusion = asked;
+  if (asked === 'pipeline') {
+    const ws = runs.filter((x) => x.op.inLayer).reduce((a, x) => a + x.r.fit.workingSetBytes, 0);
+    const actPerTile = Math.max(0, ...all.map((op, i) => (onChip[i] ? op.actBytes + residual : 0))) / nTiles;
+    const room = chip.tile.sramBytes - pinnedPerTile - actPerTile;
+    if (ws > room) {
+      applied = 'activations';
+      fusionMessages.push(`layer pipeline: the ${nL} ops' buffers need ${Math.round(ws)} B per tile together, ${Math.max(0, Math.round(room))} B are left: the layer runs op by op (activations on chip)`);
+      for (const x of runs) if (x.mode === 'pipelined') x.mode = 'on-chip';
+    }
+  }
+  if (onChipFusion && !onChip.some(Boolean)) applied = 'none';
 
   const counts = emptyCounts();
   const ops: OpSimResult[] = [];
   let timeS = 0, macBusyS = 0;
   const bytes = { hbm: 0, noc: 0, sram: 0, scaleOut: 0 };
-  for (const op of all) {
-    const resident = op.plan.tensors
-      .filter((t) => (t.role === 'weight' && pl.weights === 'sram') || (t.role === 'kv-cache' && pl.kvCache === 'sram'))
-      .map((t) => t.name);
-    const r = simulatePlan(chip, op.plan, {
-      dataflow, maxTraceEvents: 0, resident, pinnedBytesPerTile: pinnedPerTile, timing: 'analytic',
-    });
+  const total = zero();
+  let saved = 0;
+  runs.forEach(({ op, r, base, mode }, i) => {
+    const clock = chip.clockHz;
+    let kernel = r.timeS;
+    if (mode === 'pipelined' && i !== 0) kernel = Math.max(r.roofline.compute, r.roofline.memory, r.roofline.noc) / clock;
+    const computeT = Math.min(kernel, r.roofline.compute / clock);
+    const fused = mode === 'fused';
+    const latency = fused || (mode === 'pipelined' && i !== 0) ? 0 : rt.memoryLatencyS;
+    const launch = (fused ? 0 : rt.kernelLaunchS) + (i === 0 ? rt.layerFixedS : 0);
+    const b: OpBreakdown = { compute: computeT * op.times, memory: (kernel - computeT + latency) * op.times, launch: launch * op.times, collective: 0 };
+    const t = b.compute + b.memory + b.launch;
     if (!r.fit.fits) for (const msg of r.fit.messages) if (!notes.includes(msg)) notes.push(msg);
-    const t = r.timeS * op.times;
+    // each layer runs on the P chips of its stage; every chip burns static power for the whole step
     addCounts(counts, r.counts, op.times * P);
     const dyn = energyOf(chip, r.counts, 0).total * op.times * P;
+    const savedHbm = base ? Math.max(0, hbmOf(base) - hbmOf(r)) * op.times * P : 0;
+    saved += savedHbm;
     const prev = ops.find((x) => x.name === op.name);
-    const entry: OpSimResult = prev ?? { name: op.name, source: op.source, timeS: 0, share: 0, bound: r.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0 };
+    const entry: OpSimResult = prev ?? {
+      name: op.name, source: op.source, timeS: 0, share: 0, bound: r.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
+      breakdown: zero(), savedBytes: { hbm: 0 }, mode,
+    };
     entry.timeS += t;
-    entry.energyJ += dyn + chip.energy.staticW * t * P;
+    entry.energyJ += dyn + chip.energy.staticW * t * chips;
     entry.bytes.hbm += r.bytes.hbm * op.times * P;
     entry.bytes.noc += r.bytes.noc * op.times * P;
     entry.bytes.sram += r.bytes.sram * op.times * P;
     entry.macs += (r.counts.macs.int8 + r.counts.macs.fp16 + r.counts.macs.fp32) * op.times * P;
+    entry.savedBytes.hbm += savedHbm;
+    for (const k of ['compute', 'memory', 'launch'] as const) { entry.breakdown[k] += b[k]; total[k] += b[k]; }
     if (!prev) ops.push(entry);
     timeS += t;
-    macBusyS += r.utilization * t;
+    macBusyS += r.utilization * r.timeS * op.times;
     bytes.hbm += r.bytes.hbm * op.times * P;
     bytes.noc += r.bytes.noc * op.times * P;
     bytes.sram += r.bytes.sram * op.times * P;
-  }
-  if (P > 1) {
-    // All-reduce of the [M, D] activations after o-proj and after the MLP, per layer, by recursive
-    // halving-doubling (Rabenseifner): 2 log2(P) latency steps, 2 (P-1)/P of the message per chip.
-    const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
-    const msg = M * m.dModel * 2;
-    const perChip = (2 * (P - 1) / P) * msg;
-    const t1 = perChip / chip.scaleOut.linkBytesPerS + 2 * Math.ceil(Math.log2(P)) * chip.scaleOut.linkLatencyS;
-    const n = 2 * m.layers;
+  });
+  const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
+  const collective = (name: string, source: string, t: number, scaleOutBytes: number) => {
     const ar = emptyCounts();
-    ar.scaleOutBytes = perChip * P;
-    addCounts(counts, ar, n);
-    const t = t1 * n;
+    ar.scaleOutBytes = scaleOutBytes;
+    addCounts(counts, ar);
     ops.push({
-      name: 'all-reduce', source: `halving-doubling all-reduce over ${P} chips`, timeS: t, share: 0, bound: 'noc',
-      energyJ: energyOf(chip, ar, 0).total * n + chip.energy.staticW * t * P, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
+      name, source, timeS: t, share: 0, bound: 'noc' as Bound,
+      energyJ: energyOf(chip, ar, 0).total + chip.energy.staticW * t * chips, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
+      breakdown: { ...zero(), collective: t }, savedBytes: { hbm: 0 }, mode: 'collective',
     });
+    total.collective += t;
     timeS += t;
-    bytes.scaleOut += perChip * P * n;
+    bytes.scaleOut += scaleOutBytes;
+  };
+  if (P > 1) {
+    // all-reduce of the [M, D] activations after o-proj and after the MLP, per layer
+    const ar = allReduceTime(chip.scaleOut, P, M * m.dModel * 2);
+    const n = 2 * m.layers;
+    collective('all-reduce', `${chip.scaleOut.collective.algorithm} all-reduce over ${P} chips`, ar.timeS * n, ar.bytesPerChip * P * n);
+  }
+  if (S > 1) {
+    // activations hop from stage to stage once per step
+    const msg = M * m.dModel * 2;
+    const t = (S - 1) * (msg / chip.scaleOut.linkBytesPerS + chip.scaleOut.linkLatencyS + chip.scaleOut.collective.stepLatencyS);
+    collective('stage-transfer', `activations over ${S - 1} pipeline-stage boundaries`, t, msg * (S - 1) * P);
   }
   for (const op of ops) op.share = timeS > 0 ? op.timeS / timeS : 0;
-  const energy = energyOf(chip, counts, timeS, P);
+  const energy = energyOf(chip, counts, timeS, chips);
   const tokensOut = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
   const powerW = timeS > 0 ? energy.total / timeS : 0;
   const tokensPerS = tokensOut / timeS;
   if (!pl.fits) notes.push(...pl.messages);
+  notes.push(...fusionMessages);
   return {
-    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips: P,
-    precision: o.precision, timeS, cycles: timeS * chip.clockHz,
+    chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips, parallel: { tensor: P, stages: S },
+    precision: precisionLabel(f), formats: f, timeS, cycles: timeS * chip.clockHz,
     perTokenMs: o.phase === 'prefill' ? (timeS / tokensOut) * 1e3 : timeS * 1e3,
     tokensPerS, joulesPerToken: energy.total / tokensOut, tokensPerSPerW: powerW > 0 ? tokensPerS / powerW : 0, powerW,
-    utilization: timeS > 0 ? macBusyS / timeS : 0,
-    bytes, energyJ: energy.total, energyByLevel: energy, ops,
+    utilization: timeS > 0 ? Math.min(1, macBusyS / timeS) : 0,
+    bytes, energyJ: energy.total, energyByLevel: energy, ops, breakdown: total, savedBytes: { hbm: saved },
     placement: { weightsBytes: pl.weightsBytes, kvCacheBytes: pl.kvCacheBytes, weights: pl.weights, kvCache: pl.kvCache, fits: pl.fits, messages: pl.messages },
+    fusion: { asked, applied, messages: fusionMessages },
     notes,
   };
 }

@@ -1,37 +1,70 @@
 // Plans for the ops of a transformer layer, built with the kernels' own plan builders
-// (matmul, matmul-int8, qkv, attention-prefill, attention-decode from the registry). The GPU kernels
-// are f32; the chip runs the same tiling with bf16 storage, so `retypePlan` rescales every f32
-// tensor's bytes to 2 per element and runs f32 MACs at the fp16/bf16 rate. Element-wise ops
+// (matmul, qkv, attention-prefill, attention-decode from the registry). The GPU kernels are f32; the
+// chip runs the same tiling with deployment storage, so `retypePlan` rescales every f32 tensor's
+// bytes (activations bf16, weights / KV cache in their formats, block scales included) and runs the
+// MACs on the bf16 or 8-bit path. Element-wise ops
 // (norms, RoPE, activations, residuals) have no kernel yet: they get a small analytic vector plan.
 
 import type { KernelDef } from '../kernels/kernel.ts';
 import { KERNELS } from '../kernels/registry.ts';
-import { cdiv, type Plan, type Step } from '../kernels/plan.ts';
+import { cdiv, type Plan, type Step, type TensorSpec } from '../kernels/plan.ts';
+import type { MacDType } from '../chip/types.ts';
+import { bytesPerElem, FORMATS } from './precision.ts';
+import type { NumberFormat } from './types.ts';
 
 export function findKernel(name: string): KernelDef | undefined {
   return KERNELS.find((k) => k.name === name);
 }
 
-/** f32 tensors stored as 2-byte bf16 on the chip; f32 MACs run at the bf16 rate. */
-export function retypePlan(plan: Plan, actBytes: 2 | 4): Plan {
-  if (actBytes === 4) return plan;
+/**
+ * The chip runs the kernels' tiling with deployment storage: every float tensor's bytes are rescaled
+ * to `elemBytes(tensor)` per element (activations bf16, weights and KV cache in their formats), and f32
+ * MACs run on the `mac` path (bf16, or the 8-bit path for W8A8 formats).
+ */
+export function retypePlan(plan: Plan, elemBytes: (t: TensorSpec) => number, mac: MacDType = 'fp16', tag = 'bf16'): Plan {
   const factor = new Map<string, number>();
-  for (const t of plan.tensors) factor.set(t.name, t.dtype === 'f32' ? actBytes / 4 : 1);
+  for (const t of plan.tensors) {
+    const n = t.shape.reduce((x, y) => x * y, 1);
+    // float tensors (f32 in the GPU kernels, f16 in the tiled-f16 GEMM) take the deployment's storage
+    factor.set(t.name, (t.dtype === 'f32' || t.dtype === 'f16') && n > 0 ? elemBytes(t) / (t.bytes / n) : 1);
+  }
+  const macDtype = mac === 'int8' ? 'int8' : mac === 'fp32' ? 'f32' : 'f16';
   const map = (steps: readonly Step[]): Step[] =>
     steps.map((s): Step => {
       switch (s.kind) {
         case 'load': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
         case 'store': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
-        case 'mac': return s.dtype === 'f32' ? { ...s, dtype: 'f16' } : s;
+        case 'mac': return s.dtype === 'f32' ? { ...s, dtype: macDtype } : s;
         case 'vector': return s;
         case 'loop': return { ...s, body: map(s.body) };
       }
     });
   return {
     ...plan,
-    variant: `${plan.variant}@bf16`,
+    variant: `${plan.variant}@${tag}`,
     tensors: plan.tensors.map((t) => ({ ...t, bytes: t.bytes * (factor.get(t.name) ?? 1) })),
     passes: plan.passes.map((p) => ({ ...p, workgroupBytes: p.workgroupBytes / 2, tiles: p.tiles.map((c) => ({ ...c, steps: map(c.steps) })) })),
+  };
+}
+
+/** Activations bf16, weights in `w`, KV cache in `kv` (K is the reduction length for per-channel scales). */
+export function storageBytes(w: NumberFormat, kv: NumberFormat, K: number): (t: TensorSpec) => number {
+  return (t) => (t.role === 'weight' ? bytesPerElem(w, K) : t.role === 'kv-cache' ? bytesPerElem(kv, t.shape[t.shape.length - 1] ?? 1) : 2);
+}
+
+/**
+ * A plan without the stores of its output tensors and with its activation inputs resident: the op's
+ * activations stay in tile SRAM (dataflow fusion). Returns the plan and the names of the resident inputs.
+ */
+export function keepOnChip(plan: Plan, inputs: boolean, outputs: boolean): { plan: Plan; resident: string[] } {
+  const outs = new Set(plan.tensors.filter((t) => t.role === 'output').map((t) => t.name));
+  const resident = inputs ? plan.tensors.filter((t) => t.role === 'input').map((t) => t.name) : [];
+  if (!outputs) return { plan, resident };
+  const drop = (steps: readonly Step[]): Step[] =>
+    steps.flatMap((s): Step[] => (s.kind === 'store' && outs.has(s.tensor) ? [] : s.kind === 'loop' ? [{ ...s, body: drop(s.body) }] : [s]));
+  return {
+    plan: { ...plan, passes: plan.passes.map((p) => ({ ...p, tiles: p.tiles.map((c) => ({ ...c, steps: drop(c.steps) })) })) },
+    resident,
   };
 }
 
@@ -56,19 +89,15 @@ export interface OpPlan {
   repeat: number;
 }
 
-/** GEMM [M, K] x [K, N] (N may exceed a kernel's limit: split into column chunks). */
-export function gemmOp(name: string, M: number, N: number, K: number, chipTiles: number, precision: 'bf16' | 'int8'): OpPlan {
+/** GEMM [M, K] x [K, N] with weights in `w` (N may exceed the kernel's limit: split into column chunks). */
+export function gemmOp(name: string, M: number, N: number, K: number, chipTiles: number, w: NumberFormat): OpPlan {
   const chunks = Math.ceil(N / 65536);
   const Nc = Math.ceil(N / chunks);
   const t = gemmTiles(M, Nc, chipTiles);
-  const int8 = precision === 'int8' ? findKernel('matmul-int8') : undefined;
-  if (int8) {
-    const params = int8.validate({ M, N: Nc, K, BM: t.BM, BN: t.BN, BKW: 8, TM: t.TM, TN: t.TN });
-    return { name, source: 'matmul-int8/dot4', plan: retypePlan(int8.plan(params, 'dot4'), 2), repeat: chunks };
-  }
   const mm = findKernel('matmul')!;
   const params = mm.validate({ M, N: Nc, K, ...t });
-  return { name, source: 'matmul/tiled-f16', plan: mm.plan(params, 'tiled-f16'), repeat: chunks };
+  // the same tiling for every format, so a narrower format never moves more bytes
+  return { name, source: 'matmul/tiled-f16', plan: retypePlan(mm.plan(params, 'tiled-f16'), storageBytes(w, 'bf16', K), FORMATS[w].mac, w), repeat: chunks };
 }
 
 /**

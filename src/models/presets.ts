@@ -34,6 +34,20 @@ export const MODEL_PRESETS: readonly ModelConfig[] = [
     sources: ['https://huggingface.co/meta-llama/Meta-Llama-3-70B/blob/main/config.json'],
   },
   {
+    id: 'llama2-7b', label: 'Llama 2 7B',
+    // https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json (multi-head attention: 32 KV heads)
+    layers: 32, dModel: 4096, heads: 32, kvHeads: 32, headDim: 128, ffn: 11008, vocab: 32000,
+    norm: 'rmsnorm', mlp: 'swiglu', bias: false, maxContext: 4096,
+    sources: ['https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json'],
+  },
+  {
+    id: 'llama2-70b', label: 'Llama 2 70B',
+    // https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json (GQA with 8 KV heads)
+    layers: 80, dModel: 8192, heads: 64, kvHeads: 8, headDim: 128, ffn: 28672, vocab: 32000,
+    norm: 'rmsnorm', mlp: 'swiglu', bias: false, maxContext: 4096,
+    sources: ['https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json'],
+  },
+  {
     id: 'gpt2-small', label: 'GPT-2 small (124M)',
     // https://huggingface.co/openai-community/gpt2/blob/main/config.json (n_layer 12, n_embd 768, n_head 12, n_ctx 1024)
     layers: 12, dModel: 768, heads: 12, kvHeads: 12, headDim: 64, ffn: 3072, vocab: 50257,

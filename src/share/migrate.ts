@@ -3,8 +3,9 @@
 //
 // v1 (first public links): { v: 1, tab?, kernel, variant, params, wgsl? } - only the bench.
 // v2: slices per tab (see state.ts).
+// v3: the Model tab's slice `llm` (model file name and fingerprint, prompt, sampling, results).
 
-import { STATE_VERSION, defaultState } from './state.ts';
+import { STATE_VERSION, defaultLlmState, defaultState } from './state.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -35,6 +36,9 @@ export function migrate(raw: unknown): { ok: true; value: unknown } | { ok: fals
     }
     // falls through
     case 2:
+      s = { ...s, llm: defaultLlmState(), v: 3 };
+    // falls through
+    case 3:
       break;
   }
   return { ok: true, value: s };

@@ -6,7 +6,7 @@
 
 import * as v from 'valibot';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 
 /** Caps that keep a hostile link from allocating much: checked by the schema and the codec. */
 export const LIMITS = {
@@ -24,7 +24,8 @@ export const LIMITS = {
   params: 32,
 } as const;
 
-export const TABS = ['bench', 'editor', 'chip', 'tokens', 'roofline', 'compare', 'learn'] as const;
+/** Every tab a link may name ('start' is the landing view). The shell decides the order they are shown in. */
+export const TABS = ['bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare', 'learn', 'start'] as const;
 export type Tab = (typeof TABS)[number];
 
 const Id = v.pipe(v.string(), v.maxLength(LIMITS.idChars));
@@ -84,7 +85,11 @@ export const ModelStateSchema = v.object({
 });
 export type ModelState = v.InferOutput<typeof ModelStateSchema>;
 
-export const LearnStateSchema = v.object({ step: Int(0, 1000) });
+export const LearnStateSchema = v.object({
+  step: Int(0, 1000),
+  /** The scrubbed moment of the step's animation, as a fraction of its run (absent: the step's own moment). */
+  timeFrac: v.optional(v.pipe(Finite, v.minValue(0), v.maxValue(1))),
+});
 export type LearnState = v.InferOutput<typeof LearnStateSchema>;
 
 /** One side of a comparison: a kernel configuration on a chip preset. */
@@ -99,6 +104,32 @@ export type CompareSide = v.InferOutput<typeof CompareSideSchema>;
 
 export const CompareStateSchema = v.object({ a: CompareSideSchema, b: CompareSideSchema });
 export type CompareState = v.InferOutput<typeof CompareStateSchema>;
+
+/** The Model tab (v3): which model file, the prompt and sampling settings, and the sharer's results. */
+export const LlmStateSchema = v.object({
+  /** The weights file's name ('' = none picked); the receiver is asked to pick the same file. */
+  modelName: Text,
+  /** Its fingerprint (src/llm/fingerprint.ts), checked when the receiver picks a file. */
+  modelHash: Id,
+  prompt: v.pipe(v.string(), v.maxLength(4000)),
+  tokens: Int(1, 4096),
+  seed: Int(0, 2 ** 32 - 1),
+  temperature: v.pipe(Finite, v.minValue(0), v.maxValue(10)),
+  topK: Int(1, 64),
+  int8: v.boolean(),
+  /** The sharer's run, when they included results. */
+  result: v.optional(v.object({
+    device: Text,
+    text: v.pipe(v.string(), v.maxLength(16000)),
+    tokensPerS: Finite,
+    medianMs: Finite,
+    p10Ms: Finite,
+    p90Ms: Finite,
+    /** Per-family measured ms of one decode step. */
+    families: v.pipe(v.array(v.object({ family: Id, ms: Finite, bytes: Finite })), v.maxLength(32)),
+  })),
+});
+export type LlmState = v.InferOutput<typeof LlmStateSchema>;
 
 /** One measured run, the same fields as a bench JSON row. */
 export const ResultRowSchema = v.object({
@@ -134,13 +165,14 @@ export const ShareStateSchema = v.object({
   model: ModelStateSchema,
   learn: LearnStateSchema,
   compare: CompareStateSchema,
+  llm: LlmStateSchema,
   /** The sharer's results, present only when they chose to include them. */
   results: v.optional(ResultsSchema),
 });
 export type ShareState = v.InferOutput<typeof ShareStateSchema>;
 
 /** The slices a tab element may patch through its `state-change` event. */
-export type SliceKey = 'bench' | 'chip' | 'model' | 'learn' | 'compare';
+export type SliceKey = 'bench' | 'chip' | 'model' | 'learn' | 'compare' | 'llm';
 
 /** detail of the `state-change` CustomEvent every tab element emits. */
 export interface StateChangeDetail<K extends SliceKey = SliceKey> {
@@ -174,7 +206,12 @@ export function defaultState(): ShareState {
       a: { preset: DEFAULT_CHIP_PRESET, dataflow: DEFAULT_DATAFLOW, kernel: 'matmul', variant: 'naive', params: {} },
       b: { preset: DEFAULT_CHIP_PRESET, dataflow: DEFAULT_DATAFLOW, kernel: 'matmul', variant: 'tiled', params: {} },
     },
+    llm: defaultLlmState(),
   };
+}
+
+export function defaultLlmState(): LlmState {
+  return { modelName: '', modelHash: '', prompt: 'Once upon a time', tokens: 32, seed: 0, temperature: 0, topK: 40, int8: false };
 }
 
 /** Validates a (migrated) object; returns the state or the first problem, as text. */

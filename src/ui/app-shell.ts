@@ -8,10 +8,12 @@ import { workerApi, type ApiRemote } from '../worker/client.ts';
 import { decodeState, encodeState, payloadFromHash, HASH_KEY } from '../share/codec.ts';
 import { applyPatch, defaultState, TABS, type Results, type ShareState, type SliceKey, type StateChangeDetail, type Tab } from '../share/state.ts';
 import type { BenchOk } from '../worker/api.ts';
-import { loadStoredEdits, saveStoredEdits } from './wgsl-store.ts';
+import type { OpenKernelDetail } from './events.ts';
+import { loadStoredEdits, receiveEdits, saveStoredEdits } from './wgsl-store.ts';
 import './gpu-status.ts';
 import './share-button.ts';
 import './bench-panel.ts';
+import type { OpenTabDetail } from './start-view.ts';
 
 interface Toast {
   id: number;
@@ -20,17 +22,40 @@ interface Toast {
 }
 
 /** Part B's tab elements, mounted by tag when their files exist (lazy chunks). */
-const PART_B = import.meta.glob(['./chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts']);
+const PART_B = import.meta.glob([
+  './chip-tab.ts', './tokens-tab.ts', './learn-tab.ts', './roofline-plot.ts', './compare-view.ts', './model-tab.ts', './start-view.ts', './story-card.ts',
+]);
 
 const TAB_INFO: Record<Tab, { label: string; tag?: string; file?: string; slice?: SliceKey }> = {
+  start: { label: 'Start', tag: 'jp-start', file: './start-view.ts' },
   bench: { label: 'Bench' },
   editor: { label: 'WGSL editor' },
   chip: { label: 'Chip view', tag: 'jp-chip-tab', file: './chip-tab.ts', slice: 'chip' },
   tokens: { label: 'Tokens', tag: 'jp-tokens-tab', file: './tokens-tab.ts', slice: 'model' },
+  model: { label: 'Model', tag: 'jp-model-tab', file: './model-tab.ts', slice: 'llm' },
   roofline: { label: 'Roofline', tag: 'jp-roofline', file: './roofline-plot.ts', slice: 'chip' },
   compare: { label: 'Compare', tag: 'jp-compare', file: './compare-view.ts', slice: 'compare' },
   learn: { label: 'Walkthrough', tag: 'jp-learn-tab', file: './learn-tab.ts', slice: 'learn' },
 };
+
+/** The order of the tab strip: the landing first, the walkthrough among the first views (not last). */
+export const TAB_ORDER: readonly Tab[] = ['start', 'learn', 'bench', 'editor', 'chip', 'tokens', 'model', 'roofline', 'compare'];
+
+/**
+ * A hand-written link: `#bench`, `#tokens`... opens that tab in the default setup, `#learn/9` the
+ * walkthrough at step 9 (1-based, as the walkthrough numbers its steps). Null for anything else.
+ */
+export function shortcutState(hash: string): ShareState | null {
+  const m = /^#([a-z]+)(?:\/(\d{1,4}))?$/.exec(hash);
+  if (!m || !(TABS as readonly string[]).includes(m[1])) return null;
+  const s = defaultState();
+  s.tab = m[1] as Tab;
+  if (m[2] !== undefined) {
+    if (s.tab !== 'learn') return null;
+    s.learn = { step: Math.max(0, Number(m[2]) - 1) };
+  }
+  return s;
+}
 
 @customElement('jp-app')
 export class AppShell extends LitElement {
@@ -47,19 +72,30 @@ export class AppShell extends LitElement {
   private lastHash = '';
 
   static override styles = css`
-    :host { display: grid; grid-template-rows: auto 1fr; min-height: 100vh; }
-    header { position: sticky; top: 0; z-index: 5; background: var(--jp-surface); border-bottom: 1px solid var(--jp-border); box-shadow: var(--jp-shadow); }
-    .bar { display: flex; align-items: center; gap: 16px; padding: 10px 20px; flex-wrap: wrap; }
+    :host { display: grid; grid-template-rows: auto auto 1fr; grid-template-columns: minmax(0, 1fr); min-height: 100vh; }
+    header { background: var(--jp-surface); }
+    /* Only the tab strip stays on screen while scrolling: a compact bar on every screen size. */
+    .sticky { position: sticky; top: 0; z-index: 5; background: var(--jp-surface); border-bottom: 1px solid var(--jp-border); box-shadow: var(--jp-shadow); display: flex; align-items: stretch; min-width: 0; }
+    .bar { display: flex; align-items: center; gap: 16px; padding: 10px 20px 4px; flex-wrap: wrap; }
     h1 { font-size: 1.1rem; margin: 0; white-space: nowrap; }
-    h1 span { color: var(--jp-accent); }
+    h1 a { color: inherit; text-decoration: none; }
+    h1 a:focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 2px; border-radius: 4px; }
+    h1 span[aria-hidden] { color: var(--jp-accent); }
     .spacer { flex: 1; }
-    [role='tablist'] { display: flex; gap: 2px; padding: 0 14px; overflow-x: auto; }
+    [role='tablist'] { display: flex; gap: 2px; padding: 0 14px; overflow-x: auto; scrollbar-width: none; flex: 1; min-width: 0; scroll-padding: 0 28px; }
+    [role='tablist']::-webkit-scrollbar { display: none; }
+    [role='tablist'].fade-r { mask-image: linear-gradient(to right, #000 calc(100% - 40px), transparent); }
+    [role='tablist'].fade-l { mask-image: linear-gradient(to left, #000 calc(100% - 40px), transparent); }
+    [role='tablist'].fade-l.fade-r { mask-image: linear-gradient(to right, transparent, #000 40px, #000 calc(100% - 40px), transparent); }
+    .more { font: inherit; font-size: 1.3rem; line-height: 1; border: none; background: var(--jp-surface); color: var(--jp-accent); padding: 0 8px; cursor: pointer; }
+    .more[hidden] { display: none; }
     [role='tab'] { font: inherit; background: none; border: none; border-bottom: 3px solid transparent; padding: 8px 12px; color: var(--jp-muted); cursor: pointer; white-space: nowrap; }
     [role='tab'][aria-selected='true'] { color: var(--jp-text); border-bottom-color: var(--jp-accent); font-weight: 600; }
     [role='tab']:hover { color: var(--jp-text); }
     button:focus-visible { outline: 3px solid var(--jp-focus); outline-offset: -3px; }
     .theme { font: inherit; padding: 5px 10px; border: 1px solid var(--jp-border); border-radius: 6px; background: var(--jp-surface-2); color: var(--jp-text); cursor: pointer; }
-    main { padding: 18px 20px 40px; max-width: 1400px; width: 100%; box-sizing: border-box; margin: 0 auto; }
+    main { padding: 18px 20px 40px; max-width: 1400px; width: 100%; min-width: 0; box-sizing: border-box; margin: 0 auto; }
+    section[role='tabpanel'] { min-width: 0; }
     .banner { display: flex; gap: 12px; align-items: start; background: var(--jp-error-bg); border: 1px solid var(--jp-error); color: var(--jp-text); border-radius: var(--jp-radius); padding: 10px 14px; margin-bottom: 14px; }
     .banner p { margin: 0; flex: 1; }
     .banner button { font: inherit; background: none; border: 1px solid var(--jp-border); border-radius: 6px; padding: 2px 10px; color: var(--jp-text); cursor: pointer; }
@@ -69,18 +105,29 @@ export class AppShell extends LitElement {
     .toast.error { border-left-color: var(--jp-error); }
     .toast p { margin: 0; flex: 1; font-size: 0.9rem; max-height: 6em; overflow: auto; }
     .toast button { font: inherit; background: none; border: none; color: var(--jp-muted); cursor: pointer; }
-    @media (max-width: 720px) { .bar { padding: 8px 12px; gap: 10px; } main { padding: 12px; } }
+    @media (max-width: 720px) {
+      .bar { padding: 6px 12px 2px; gap: 6px 8px; }
+      .long { display: none; }
+      [role='tablist'] { padding: 0 4px; }
+      [role='tab'] { padding: 8px 10px; }
+      main { padding: 12px; }
+    }
   `;
 
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    window.addEventListener('popstate', this.onHashChange);
     this.addEventListener('toast', this.onToast as EventListener);
+    this.addEventListener('open-kernel', this.onOpenKernel);
+    this.addEventListener('open-tab', this.onOpenTab as EventListener);
     void this.readUrl(true);
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('hashchange', this.onHashChange);
+    window.removeEventListener('popstate', this.onHashChange);
+    this.headerSize.disconnect();
     super.disconnectedCallback();
   }
 
@@ -88,8 +135,22 @@ export class AppShell extends LitElement {
     if (location.hash !== this.lastHash) void this.readUrl(false);
   };
 
+  private onOpenTab = (e: CustomEvent<OpenTabDetail>) => {
+    e.stopPropagation();
+    this.selectTab(e.detail.tab);
+    window.scrollTo({ top: 0 });
+  };
+
   private onToast = (e: CustomEvent<{ kind?: 'info' | 'error'; message: string }>) => {
     this.toast(e.detail.message, e.detail.kind ?? 'info');
+  };
+
+  /** An op of the Model tab opened in the chip view (and the bench/editor) with its kernel and params. */
+  private onOpenKernel = (e: CustomEvent<OpenKernelDetail>) => {
+    const { kernel, variant, params } = e.detail;
+    const s = this.appState;
+    this.setState({ ...s, tab: 'chip', bench: { ...s.bench, kernel, variant, params }, chip: { ...s.chip, kernel, variant, params, timeFrac: 0 } });
+    void this.ensureTab('chip');
   };
 
   toast(message: string, kind: 'info' | 'error' = 'info'): void {
@@ -107,7 +168,8 @@ export class AppShell extends LitElement {
     const payload = payloadFromHash(location.hash);
     let next: ShareState;
     if (payload === null) {
-      next = defaultState();
+      // The plain URL is the landing view; `#tab` shortcuts open a view in the default setup.
+      next = shortcutState(location.hash) ?? { ...defaultState(), tab: 'start' };
       this.linkError = null;
     } else {
       const r = await decodeState(payload);
@@ -115,6 +177,8 @@ export class AppShell extends LitElement {
       this.linkError = r.error ?? null;
       if (r.migrated) this.toast('This link came from an older version of the playground and was upgraded.');
     }
+    // A link's WGSL edits are the sharer's: they apply to this link only (wgsl-store keeps them out of storage).
+    receiveEdits(payload !== null && !this.linkError ? next.bench.wgsl : {});
     // Edits the user made here before come back when the link carries none.
     if (Object.keys(next.bench.wgsl).length === 0 && (payload === null || this.linkError)) {
       next = { ...next, bench: { ...next.bench, wgsl: loadStoredEdits() } };
@@ -126,18 +190,25 @@ export class AppShell extends LitElement {
     if (first) performance.mark('jp-first-render');
   }
 
+  /** Set when the pending URL write is a new place (another tab or walkthrough step): Back returns to the one before. */
+  private pushNext = false;
+
   private scheduleWrite(): void {
     clearTimeout(this.writeTimer);
     this.writeTimer = window.setTimeout(async () => {
       const hash = `#${HASH_KEY}=${await encodeState(this.appState)}`;
+      const push = this.pushNext;
+      this.pushNext = false;
       if (hash !== location.hash) {
         this.lastHash = hash;
-        history.replaceState(null, '', hash);
+        if (push) history.pushState(null, '', hash);
+        else history.replaceState(null, '', hash);
       }
     }, 250);
   }
 
   private setState(next: ShareState): void {
+    if (next.tab !== this.appState.tab || next.learn.step !== this.appState.learn.step) this.pushNext = true;
     this.appState = next;
     saveStoredEdits(next.bench.wgsl);
     this.scheduleWrite();
@@ -149,13 +220,18 @@ export class AppShell extends LitElement {
   }
 
   private async ensureTab(tab: Tab): Promise<void> {
+    if (tab === 'compare') void this.ensureFile('./story-card.ts', 'Compare');
     const f = TAB_INFO[tab].file;
-    if (f && PART_B[f] && !this.loaded.has(f)) {
+    if (f) await this.ensureFile(f, TAB_INFO[tab].label);
+  }
+
+  private async ensureFile(f: string, label: string): Promise<void> {
+    if (PART_B[f] && !this.loaded.has(f)) {
       try {
         await PART_B[f]();
         this.loaded = new Set([...this.loaded, f]);
       } catch (e) {
-        this.toast(`Could not load the ${TAB_INFO[tab].label} view: ${(e as Error).message}`, 'error');
+        this.toast(`Could not load the ${label} view: ${(e as Error).message}`, 'error');
       }
     }
   }
@@ -167,17 +243,61 @@ export class AppShell extends LitElement {
   }
 
   private onTabKey(e: KeyboardEvent): void {
-    const i = TABS.indexOf(this.appState.tab);
+    const order = TAB_ORDER;
+    const i = order.indexOf(this.appState.tab);
     let j = -1;
-    if (e.key === 'ArrowRight') j = (i + 1) % TABS.length;
-    else if (e.key === 'ArrowLeft') j = (i - 1 + TABS.length) % TABS.length;
+    if (e.key === 'ArrowRight') j = (i + 1) % order.length;
+    else if (e.key === 'ArrowLeft') j = (i - 1 + order.length) % order.length;
     else if (e.key === 'Home') j = 0;
-    else if (e.key === 'End') j = TABS.length - 1;
+    else if (e.key === 'End') j = order.length - 1;
     if (j < 0) return;
     e.preventDefault();
-    this.selectTab(TABS[j]);
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${TABS[j]}`)?.focus());
+    this.selectTab(order[j]);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${order[j]}`)?.focus());
   }
+
+  // ---- the tab strip on a narrow screen: scrolls sideways, with a cue where more tabs hide ----
+
+  @state() private moreLeft = false;
+  @state() private moreRight = false;
+
+  private onStripScroll = () => {
+    const nav = this.renderRoot.querySelector<HTMLElement>('[role=tablist]');
+    if (!nav) return;
+    this.moreLeft = nav.scrollLeft > 2;
+    this.moreRight = nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 2;
+  };
+
+  private scrollStrip(dir: 1 | -1): void {
+    const nav = this.renderRoot.querySelector<HTMLElement>('[role=tablist]');
+    nav?.scrollBy({ left: dir * nav.clientWidth * 0.7, behavior: 'smooth' });
+  }
+
+  /** Keeps the page's scroll padding equal to the sticky part's height, so nothing scrolled to lands under it. */
+  private headerSize = new ResizeObserver((entries) => {
+    const h = entries[0]?.target.getBoundingClientRect().height ?? 0;
+    document.documentElement.style.scrollPaddingTop = `${Math.ceil(h) + 8}px`;
+    this.onStripScroll();
+  });
+
+  override updated(): void {
+    const sticky = this.renderRoot.querySelector('.sticky');
+    if (sticky && !this.observedSticky) {
+      this.observedSticky = true;
+      this.headerSize.observe(sticky);
+      const nav = this.renderRoot.querySelector<HTMLElement>('[role=tablist]');
+      nav?.addEventListener('scroll', this.onStripScroll, { passive: true });
+    }
+    const sel = this.renderRoot.querySelector<HTMLElement>(`#tab-${this.appState.tab}`);
+    if (sel && this.shownTab !== this.appState.tab) {
+      this.shownTab = this.appState.tab;
+      sel.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      this.onStripScroll();
+    }
+  }
+
+  private observedSticky = false;
+  private shownTab: Tab | null = null;
 
   private toggleTheme(): void {
     this.theme = this.theme === 'dark' ? 'light' : 'dark';
@@ -221,13 +341,16 @@ export class AppShell extends LitElement {
     const s = this.appState;
     if (tab === 'bench' || tab === 'editor') return nothing;
     const info = TAB_INFO[tab];
+    if (tab === 'start' && info.tag && info.file && this.loaded.has(info.file)) return html`<jp-start .api=${this.api}></jp-start>`;
     if (!info.tag || !info.slice || !info.file || !PART_B[info.file]) {
       return html`<div class="placeholder">The ${info.label} view is not part of this build yet.</div>`;
     }
     if (!this.loaded.has(info.file)) return html`<div class="placeholder" role="status">Loading ${info.label}…</div>`;
     const tag = unsafeStatic(info.tag);
     const key = info.slice;
-    return staticHtml`<${tag} .api=${this.api} .state=${s[key]} .results=${s.results} .benchResults=${this.myResults}
+    const story = tab === 'compare' && PART_B['./story-card.ts'] && this.loaded.has('./story-card.ts')
+      ? html`<jp-story-card .api=${this.api}></jp-story-card>` : nothing;
+    return staticHtml`${story}<${tag} .api=${this.api} .state=${s[key]} .results=${s.results} .benchResults=${this.myResults}
       @state-change=${(e: CustomEvent<StateChangeDetail>) => this.onSliceChange(key, e)}></${tag}>`;
   }
 
@@ -236,18 +359,22 @@ export class AppShell extends LitElement {
     return html`
       <header>
         <div class="bar">
-          <h1><span aria-hidden="true">◆</span> Jalapeño Playground</h1>
+          <h1><a href="#start" @click=${(e: Event) => { e.preventDefault(); this.selectTab('start'); }} aria-label="Jalapeño Playground: start page"><span aria-hidden="true">◆</span> Jalapeño<span class="long"> Playground</span></a></h1>
           <jp-gpu-status .api=${this.api} mode="badge"></jp-gpu-status>
           <div class="spacer"></div>
           <jp-share-button .state=${s} .results=${this.sharedResults}></jp-share-button>
-          <button class="theme" @click=${this.toggleTheme} aria-label="Switch to ${this.theme === 'dark' ? 'light' : 'dark'} theme">${this.theme === 'dark' ? '☀ Light' : '☾ Dark'}</button>
+          <button class="theme" @click=${this.toggleTheme} aria-label="Switch to ${this.theme === 'dark' ? 'light' : 'dark'} theme">${this.theme === 'dark' ? '☀' : '☾'}<span class="long">${this.theme === 'dark' ? ' Light' : ' Dark'}</span></button>
         </div>
-        <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey}>
-          ${TABS.map(
+      </header>
+      <div class="sticky">
+        <button class="more left" tabindex="-1" aria-hidden="true" ?hidden=${!this.moreLeft} @click=${() => this.scrollStrip(-1)}>‹</button>
+        <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey} class=${`${this.moreLeft ? 'fade-l' : ''} ${this.moreRight ? 'fade-r' : ''}`}>
+          ${TAB_ORDER.map(
             (t) => html`<button role="tab" id="tab-${t}" aria-controls="panel-${t}" aria-selected=${String(s.tab === t)} tabindex=${s.tab === t ? 0 : -1} @click=${() => this.selectTab(t)}>${TAB_INFO[t].label}</button>`,
           )}
         </nav>
-      </header>
+        <button class="more right" tabindex="-1" aria-hidden="true" ?hidden=${!this.moreRight} @click=${() => this.scrollStrip(1)}>›</button>
+      </div>
       <main>
         ${this.linkError
           ? html`<div class="banner" role="alert" id="link-error"><p>${this.linkError}</p><button @click=${() => (this.linkError = null)} aria-label="Dismiss message">Dismiss</button></div>`

@@ -1,60 +1,23 @@
 // The chip view as plain functions: layout, frame state and drawing are pure functions of
 // (trace, timeCycles, view), so any moment can be linked, stepped back to or tested in Node.
 //
-// Cost model for a 32x32 grid at 60 fps: everything per-trace (sorting, per-tile interval
-// lists, route lengths, colour tables) happens once in `indexTrace`; per frame we only binary
+// Cost model for a 32x32 grid at 60 fps: routes come resolved with the trace (the worker's
+// adapters route every transfer once, on the chip model's own mesh); everything else per-trace
+// (sorting, per-tile interval lists) happens once in `indexTrace`; per frame we only binary
 // search the transfer window and each tile's busy intervals, and write into preallocated
 // typed arrays held by the FrameState (no allocation per frame).
 //
-// Nodes: 0 .. rows*cols-1 are tiles (row-major), rows*cols + p is HBM port p.
-// Links: horizontal mesh links, then vertical, then one link per HBM port (port <-> its edge tile).
+// Node and link numbering: see src/worker/view-trace.ts.
 
-import { EVENT_KIND, type Edge, type Trace } from '../chip/types.ts';
+import {
+  EVENT_COMPUTE, EVENT_NOC, isWrapLink, linkCount, linkEnds, linkExists, portLink, eastLink, southLink, type RenderTrace,
+} from '../worker/view-trace.ts';
+import { formatBytes } from './format.ts';
 
-export const EVENT_COMPUTE = 0;
-export const EVENT_HBM_READ = 1;
-export const EVENT_HBM_WRITE = 2;
-export const EVENT_NOC = 3;
-
-export type PortSide = 'N' | 'S' | 'E' | 'W';
-
-export interface HbmPort {
-  side: PortSide;
-  /** The edge tile the stack attaches to (row-major tile index). */
-  tile: number;
-}
-
-/** What the renderer needs from a chip trace (an adapter maps src/chip's Trace onto it). */
-export interface RenderTrace {
-  rows: number;
-  cols: number;
-  hbmPorts: HbmPort[];
-  /** Total length of the run in cycles (the timeline's end). */
-  cycles: number;
-  /** Clock for "time in µs" (cycles / clockHz); 0 when the time axis is not cycles (measured order). */
-  clockHz: number;
-  /** Unit name of the time axis: "cycle" for the chip model, "order" for a measured GPU run. */
-  timeUnit: string;
-  events: {
-    count: number;
-    /** EVENT_* per event. */
-    kind: Uint8Array;
-    /** Source node (tile or rows*cols + port); for compute the tile itself. */
-    src: Int32Array;
-    /** Destination node; for compute the tile itself. */
-    dst: Int32Array;
-    start: Float64Array;
-    end: Float64Array;
-    bytes: Float64Array;
-    /** Index into opNames (which op of the plan/model the event belongs to). */
-    op: Uint16Array;
-  };
-  opNames: string[];
-  /** Total bytes carried per link over the whole run (length = linkCount(rows, cols, ports)). */
-  linkBytes: Float64Array;
-  /** Cycles each tile spent computing over the whole run. */
-  tileBusyCycles: Float64Array;
-}
+export {
+  EVENT_COMPUTE, EVENT_HBM_READ, EVENT_HBM_WRITE, EVENT_NOC, linkCount, linkEnds, linkExists, portLink, eastLink, southLink,
+  type HbmPort, type PortSide, type RenderTrace,
+} from '../worker/view-trace.ts';
 
 export type ViewMode = 'utilization' | 'traffic';
 
@@ -63,92 +26,6 @@ export interface ViewOptions {
   /** Canvas size in CSS pixels. */
   width: number;
   height: number;
-}
-
-export function linkCount(rows: number, cols: number, ports: number): number {
-  return rows * (cols - 1) + (rows - 1) * cols + ports;
-}
-
-export const hLink = (cols: number, r: number, c: number) => r * (cols - 1) + c;
-export const vLink = (rows: number, cols: number, r: number, c: number) => rows * (cols - 1) + r * cols + c;
-export const portLink = (rows: number, cols: number, p: number) => rows * (cols - 1) + (rows - 1) * cols + p;
-
-/** Endpoints of a link as node ids (tile or rows*cols + port). */
-export function linkEnds(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, link: number): [number, number] {
-  const { rows, cols } = trace;
-  const nh = rows * (cols - 1);
-  const nv = (rows - 1) * cols;
-  if (link < nh) {
-    const r = Math.floor(link / (cols - 1)), c = link % (cols - 1);
-    return [r * cols + c, r * cols + c + 1];
-  }
-  if (link < nh + nv) {
-    const k = link - nh;
-    const r = Math.floor(k / cols), c = k % cols;
-    return [r * cols + c, (r + 1) * cols + c];
-  }
-  const p = link - nh - nv;
-  return [rows * cols + p, trace.hbmPorts[p].tile];
-}
-
-/**
- * Calls `visit(link)` for each link on the dimension-ordered (X then Y) route from node a to
- * node b; an HBM port enters through its edge tile. Allocation-free; returns the hop count.
- */
-export function routeLinks(rows: number, cols: number, ports: readonly HbmPort[], a: number, b: number, visit?: (link: number) => void): number {
-  const nTiles = rows * cols;
-  let hops = 0;
-  let ta = a, tb = b;
-  if (a >= nTiles) {
-    visit?.(portLink(rows, cols, a - nTiles));
-    hops++;
-    ta = ports[a - nTiles].tile;
-  }
-  if (b >= nTiles) tb = ports[b - nTiles].tile;
-  let r = Math.floor(ta / cols), c = ta % cols;
-  const r1 = Math.floor(tb / cols), c1 = tb % cols;
-  while (c !== c1) {
-    const cn = c < c1 ? c + 1 : c - 1;
-    visit?.(hLink(cols, r, Math.min(c, cn)));
-    hops++;
-    c = cn;
-  }
-  while (r !== r1) {
-    const rn = r < r1 ? r + 1 : r - 1;
-    visit?.(vLink(rows, cols, Math.min(r, rn), c));
-    hops++;
-    r = rn;
-  }
-  if (b >= nTiles) {
-    visit?.(portLink(rows, cols, b - nTiles));
-    hops++;
-  }
-  return hops;
-}
-
-/** routeLinks without a callback: adds `amount` to acc[link] for each link on the route (no closure per call). */
-export function addRouteLoad(rows: number, cols: number, ports: readonly HbmPort[], a: number, b: number, acc: Float32Array | Float64Array, amount: number): void {
-  const nTiles = rows * cols;
-  let ta = a;
-  let tb = b;
-  if (a >= nTiles) {
-    acc[portLink(rows, cols, a - nTiles)] += amount;
-    ta = ports[a - nTiles].tile;
-  }
-  if (b >= nTiles) tb = ports[b - nTiles].tile;
-  let r = Math.floor(ta / cols), c = ta % cols;
-  const r1 = Math.floor(tb / cols), c1 = tb % cols;
-  while (c !== c1) {
-    const cn = c < c1 ? c + 1 : c - 1;
-    acc[hLink(cols, r, Math.min(c, cn))] += amount;
-    c = cn;
-  }
-  while (r !== r1) {
-    const rn = r < r1 ? r + 1 : r - 1;
-    acc[vLink(rows, cols, Math.min(r, rn), c)] += amount;
-    r = rn;
-  }
-  if (b >= nTiles) acc[portLink(rows, cols, b - nTiles)] += amount;
 }
 
 // ---- per-trace index ----------------------------------------------------------------------
@@ -184,6 +61,7 @@ export function indexTrace(trace: RenderTrace): TraceIndex {
   if (trace.linkBytes.length !== nLinks) {
     throw new Error(`trace has ${trace.linkBytes.length} link totals; a ${rows}x${cols} grid with ${trace.hbmPorts.length} HBM ports has ${nLinks} links`);
   }
+  if (trace.routeOffsets.length !== ev.count + 1) throw new Error(`trace has ${trace.routeOffsets.length} route offsets for ${ev.count} events`);
   let nx = 0;
   const perTile = new Int32Array(nTiles + 1);
   for (let i = 0; i < ev.count; i++) {
@@ -324,14 +202,14 @@ export function computeFrame(index: TraceIndex, timeCycles: number, out: FrameSt
   const last = lastAtMost(index.xferStart, t, 0, nx);
   let drawn = 0, activeX = 0;
   const load = out.linkLoad;
-  const { rows, cols, hbmPorts } = tr;
+  const { routeOffsets, routeLinks } = tr;
   for (let k = last; k >= 0 && index.xferStart[k] >= t - index.maxXferCycles; k--) {
     const i = index.xferOrder[k];
     const s = ev.start[i], e = ev.end[i];
     if (!(t < e)) continue;
     activeX++;
     const rate = ev.bytes[i] / Math.max(e - s, 1e-9);
-    addRouteLoad(rows, cols, hbmPorts, ev.src[i], ev.dst[i], load, rate);
+    for (let j = routeOffsets[i]; j < routeOffsets[i + 1]; j++) load[routeLinks[j]] += rate;
     if (drawn < MAX_DRAWN_TRANSFERS) {
       out.xferEvent[drawn] = i;
       out.xferProgress[drawn] = e > s ? (t - s) / (e - s) : 0;
@@ -410,8 +288,9 @@ export function hitTest(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, 
   if (c < 0 || r < 0 || c >= cols || r >= rows) return null;
   const inX = (fx - c) * layout.pitch < layout.size, inY = (fy - r) * layout.pitch < layout.size;
   if (inX && inY) return { kind: 'tile', index: r * cols + c };
-  if (!inX && inY && c + 1 < cols) return { kind: 'link', index: hLink(cols, r, c) };
-  if (inX && !inY && r + 1 < rows) return { kind: 'link', index: vLink(rows, cols, r, c) };
+  const east = eastLink(cols, r, c), south = southLink(cols, r, c);
+  if (!inX && inY && c + 1 < cols) return { kind: 'link', index: east };
+  if (inX && !inY && r + 1 < rows) return { kind: 'link', index: south };
   return null;
 }
 
@@ -422,13 +301,7 @@ export interface TipLine {
   value: string;
 }
 
-export function formatBytes(b: number): string {
-  if (!Number.isFinite(b)) return '–';
-  const u = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (Math.abs(b) >= 1000 && i < u.length - 1) { b /= 1000; i++; }
-  return `${b.toFixed(b >= 100 || i === 0 ? 0 : 1)} ${u[i]}`;
-}
+export { formatBytes };
 
 /** The numbers shown when hovering a tile, link or HBM stack at the frame's time. */
 export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { title: string; lines: TipLine[] } | null {
@@ -451,7 +324,7 @@ export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { t
   const [a, b] = linkEnds(tr, link);
   const name = (n: number) => (n >= tr.rows * tr.cols ? `HBM ${n - tr.rows * tr.cols}` : `(${Math.floor(n / tr.cols)}, ${n % tr.cols})`);
   return {
-    title: hit.kind === 'port' ? `HBM stack ${hit.index} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}`,
+    title: hit.kind === 'port' ? `HBM stack ${hit.index} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}${isWrapLink(tr, link) ? ' (torus wrap-around)' : ''}`,
     lines: [
       { label: 'bytes, whole run', value: formatBytes(tr.linkBytes[link]) },
       { label: 'share of busiest link', value: index.maxLinkBytes > 0 ? `${((tr.linkBytes[link] / index.maxLinkBytes) * 100).toFixed(0)} %` : '–' },
@@ -547,6 +420,7 @@ export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout
   for (let l = 0; l < index.nLinks; l++) if (frame.linkLoad[l] > maxLoad) maxLoad = frame.linkLoad[l];
   const thick = Math.max(1, gap * (mode === 'traffic' ? 0.9 : 0.5));
   for (let l = 0; l < index.nLinks; l++) {
+    if (!linkExists(tr, l)) continue;
     const v = mode === 'traffic' ? (index.maxLinkBytes > 0 ? tr.linkBytes[l] / index.maxLinkBytes : 0) : maxLoad > 0 ? frame.linkLoad[l] / maxLoad : 0;
     g.fillStyle = v > 0 ? ramp[Math.min(nr, Math.ceil(v * nr))] : pal.link;
     linkRect(g, tr, layout, l, thick);
@@ -585,7 +459,7 @@ export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout
         const i = frame.xferEvent[k];
         const isNoc = tr.events.kind[i] === EVENT_NOC;
         if (isNoc !== (pass === 1)) continue;
-        packetPosition(tr, layout, tr.events.src[i], tr.events.dst[i], frame.xferProgress[k], scratch);
+        packetPosition(tr, layout, i, frame.xferProgress[k], scratch);
         g.rect(scratch[0] - dot / 2, scratch[1] - dot / 2, dot, dot);
       }
       g.fill();
@@ -608,16 +482,29 @@ function linkRect(g: Ctx2D, tr: RenderTrace, layout: Layout, l: number, thick: n
   const { rows, cols } = tr;
   const { x0, y0, pitch, size } = layout;
   const gap = pitch - size;
-  const nh = rows * (cols - 1), nv = (rows - 1) * cols;
-  if (l < nh) {
-    const r = Math.floor(l / (cols - 1)), c = l % (cols - 1);
-    g.fillRect(x0 + c * pitch + size, y0 + r * pitch + (size - thick) / 2 + 0, gap, thick);
-  } else if (l < nh + nv) {
-    const k = l - nh;
-    const r = Math.floor(k / cols), c = k % cols;
-    g.fillRect(x0 + c * pitch + (size - thick) / 2, y0 + r * pitch + size, thick, gap);
+  const n = rows * cols;
+  if (l < 2 * n) {
+    const t = l >> 1;
+    const r = Math.floor(t / cols), c = t % cols;
+    const stub = Math.max(1, gap * 0.8);
+    if ((l & 1) === 0) {
+      const y = y0 + r * pitch + (size - thick) / 2;
+      if (c + 1 < cols) g.fillRect(x0 + c * pitch + size, y, gap, thick);
+      else {
+        // torus wrap: a stub out of the east edge and one into the west edge
+        g.fillRect(x0 + c * pitch + size, y, stub, thick);
+        g.fillRect(x0 - stub, y, stub, thick);
+      }
+    } else {
+      const x = x0 + c * pitch + (size - thick) / 2;
+      if (r + 1 < rows) g.fillRect(x, y0 + r * pitch + size, thick, gap);
+      else {
+        g.fillRect(x, y0 + r * pitch + size, thick, stub);
+        g.fillRect(x, y0 - stub, thick, stub);
+      }
+    }
   } else {
-    const p = l - nh - nv;
+    const p = l - 2 * n;
     const t = tr.hbmPorts[p].tile;
     const tx = x0 + (t % cols) * pitch, ty = y0 + Math.floor(t / cols) * pitch;
     const [px, py, pw, ph] = [layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]];
@@ -630,43 +517,37 @@ function linkRect(g: Ctx2D, tr: RenderTrace, layout: Layout, l: number, thick: n
 }
 
 /**
- * Where a packet is at fraction f of its trip from node a to node b, following the same XY
- * route as routeLinks (port -> edge tile -> along the row -> along the column -> port).
+ * Where transfer event `i` is at fraction f of its trip: along its route's links in order (from
+ * the event's source node). A torus wrap-around hop leaves through one edge of the grid and comes
+ * in through the opposite one.
  */
-export function packetPosition(tr: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, layout: Layout, a: number, b: number, f: number, out: Float32Array): void {
-  const n = tr.rows * tr.cols;
-  const ta = a >= n ? tr.hbmPorts[a - n].tile : a;
-  const tb = b >= n ? tr.hbmPorts[b - n].tile : b;
-  const segA = a >= n ? 1 : 0, segB = b >= n ? 1 : 0;
-  const dc = Math.abs((tb % tr.cols) - (ta % tr.cols));
-  const dr = Math.abs(Math.floor(tb / tr.cols) - Math.floor(ta / tr.cols));
-  const hops = segA + dc + dr + segB;
+export function packetPosition(tr: RenderTrace, layout: Layout, i: number, f: number, out: Float32Array): void {
+  const lo = tr.routeOffsets[i], hi = tr.routeOffsets[i + 1];
+  const hops = hi - lo;
   if (hops === 0) {
-    nodeCenter(tr, layout, tb, out);
+    nodeCenter(tr, layout, tr.events.dst[i], out);
     return;
   }
-  let h = Math.min(Math.max(f, 0), 0.999999) * hops;
-  // Leg 1: port -> first tile.
-  if (segA) {
-    if (h < 1) return lerpNodes(tr, layout, a, ta, h, out);
-    h -= 1;
+  const h = Math.min(Math.max(f, 0), 0.999999) * hops;
+  const k = Math.floor(h);
+  // walk to the node where hop k starts
+  let at = tr.events.src[i];
+  for (let j = lo; j < lo + k; j++) {
+    const [a, b] = linkEnds(tr, tr.routeLinks[j]);
+    at = a === at ? b : a;
   }
-  const cA = ta % tr.cols, rA = Math.floor(ta / tr.cols), cB = tb % tr.cols;
-  if (h < dc) {
-    const step = Math.floor(h);
-    const dir = cB > cA ? 1 : -1;
-    const from = rA * tr.cols + cA + dir * step;
-    return lerpNodes(tr, layout, from, from + dir, h - step, out);
-  }
-  h -= dc;
-  if (h < dr) {
-    const step = Math.floor(h);
-    const dir = Math.floor(tb / tr.cols) > rA ? 1 : -1;
-    const from = (rA + dir * step) * tr.cols + cB;
-    return lerpNodes(tr, layout, from, from + dir * tr.cols, h - step, out);
-  }
-  h -= dr;
-  lerpNodes(tr, layout, tb, b, h, out);
+  const l = tr.routeLinks[lo + k];
+  const [a, b] = linkEnds(tr, l);
+  const next = a === at ? b : a;
+  const u = h - k;
+  if (!isWrapLink(tr, l)) return lerpNodes(tr, layout, at, next, u, out);
+  // wrap: half the hop out to the edge beyond `at`, half in from the edge before `next`
+  nodeCenter(tr, layout, u < 0.5 ? at : next, out);
+  const dir = u < 0.5 ? 1 : -1;
+  const reach = (u < 0.5 ? u : 1 - u) * layout.pitch;
+  const fwd = at === a ? 1 : -1; // travelling east/south along the link when leaving from its first end
+  if ((l & 1) === 0) out[0] += dir * fwd * reach;
+  else out[1] += dir * fwd * reach;
 }
 
 function lerpNodes(tr: Pick<RenderTrace, 'rows' | 'cols'>, layout: Layout, a: number, b: number, u: number, out: Float32Array): void {
@@ -675,118 +556,4 @@ function lerpNodes(tr: Pick<RenderTrace, 'rows' | 'cols'>, layout: Layout, a: nu
   nodeCenter(tr, layout, b, out);
   out[0] = ax + (out[0] - ax) * u;
   out[1] = ay + (out[1] - ay) * u;
-}
-
-// ---- adapters: chip-model trace and measured GPU stats -> RenderTrace --------------------------
-
-const SIDE_OF_EDGE: Record<Edge, PortSide> = { north: 'N', south: 'S', west: 'W', east: 'E' };
-
-/**
- * Maps src/chip's Trace onto the renderer's form: compute (mac, vector) events keep their tile,
- * HBM reads run port -> tile, writes tile -> port, NoC transfers src -> tile; local SRAM events
- * are not drawn. Directed link totals (tile*4 + dir, 0 E 1 W 2 S 3 N) fold into undirected links;
- * a port link's total is the HBM bytes through that stack.
- */
-export function fromChipTrace(t: Trace): RenderTrace {
-  const { rows, cols } = t;
-  const nTiles = rows * cols;
-  let n = 0;
-  for (let i = 0; i < t.count; i++) if (t.kind[i] !== EVENT_KIND.sram) n++;
-  const kind = new Uint8Array(n), src = new Int32Array(n), dst = new Int32Array(n);
-  const start = new Float64Array(n), end = new Float64Array(n), bytes = new Float64Array(n), op = new Uint16Array(n);
-  const nLinks = linkCount(rows, cols, t.hbmPorts.length);
-  const linkBytes = new Float64Array(nLinks);
-  let k = 0;
-  for (let i = 0; i < t.count; i++) {
-    const kd = t.kind[i];
-    if (kd === EVENT_KIND.sram) continue;
-    start[k] = t.start[i];
-    end[k] = t.end[i];
-    bytes[k] = t.bytes[i];
-    op[k] = t.op[i];
-    if (kd === EVENT_KIND.mac || kd === EVENT_KIND.vector) {
-      kind[k] = EVENT_COMPUTE;
-      src[k] = dst[k] = t.tile[i];
-    } else if (kd === EVENT_KIND.noc) {
-      kind[k] = EVENT_NOC;
-      src[k] = t.src[i] >= 0 ? t.src[i] : t.tile[i];
-      dst[k] = t.tile[i];
-    } else {
-      const port = Math.max(0, -1 - t.src[i]);
-      const valid = port < t.hbmPorts.length;
-      if (kd === EVENT_KIND.hbmRead) {
-        kind[k] = EVENT_HBM_READ;
-        src[k] = valid ? nTiles + port : t.tile[i];
-        dst[k] = t.tile[i];
-      } else {
-        kind[k] = EVENT_HBM_WRITE;
-        src[k] = t.tile[i];
-        dst[k] = valid ? nTiles + port : t.tile[i];
-      }
-      if (valid) linkBytes[portLink(rows, cols, port)] += t.bytes[i];
-    }
-    k++;
-  }
-  const dirBytes = (tile: number, dir: number) => (t.linkBytes.length > tile * 4 + dir ? t.linkBytes[tile * 4 + dir] : 0);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c + 1 < cols; c++) linkBytes[hLink(cols, r, c)] = dirBytes(r * cols + c, 0) + dirBytes(r * cols + c + 1, 1);
-  for (let r = 0; r + 1 < rows; r++)
-    for (let c = 0; c < cols; c++) linkBytes[vLink(rows, cols, r, c)] = dirBytes(r * cols + c, 2) + dirBytes((r + 1) * cols + c, 3);
-  return {
-    rows, cols, cycles: t.cycles, clockHz: t.clockHz, timeUnit: 'cycle',
-    hbmPorts: t.hbmPorts.map((p) => ({ side: SIDE_OF_EDGE[p.edge], tile: p.tile })),
-    events: { count: n, kind, src, dst, start, end, bytes, op },
-    opNames: t.opNames,
-    linkBytes,
-    tileBusyCycles: t.tileBusyCycles,
-  };
-}
-
-/** Per-workgroup numbers of one instrumented pass (the worker's PassStats, structurally). */
-export interface MeasuredPass {
-  label: string;
-  loadBytes: Uint32Array;
-  storeBytes: Uint32Array;
-  startOrder: Uint32Array;
-  finishOrder: Uint32Array;
-}
-
-/**
- * The measured side of "measured vs predicted": the GPU's workgroup grid (gx columns,
- * gy*gz rows) with one HBM stack above each column. Workgroup w computes over
- * [startOrder, finishOrder + 1) in units of "order" (the k-th workgroup to start / finish),
- * its loaded bytes arrive from the stack above its column and its stored bytes leave to it.
- */
-export function traceFromPassStats(stats: MeasuredPass, grid: [number, number, number]): RenderTrace {
-  const cols = Math.max(1, grid[0]);
-  const rows = Math.max(1, grid[1] * grid[2]);
-  const nTiles = rows * cols;
-  if (stats.loadBytes.length < nTiles) throw new Error(`stats for ${stats.loadBytes.length} workgroups, grid has ${nTiles}`);
-  const hbmPorts: HbmPort[] = [];
-  for (let c = 0; c < cols; c++) hbmPorts.push({ side: 'N', tile: c });
-  const n = nTiles * 3;
-  const kind = new Uint8Array(n), src = new Int32Array(n), dst = new Int32Array(n);
-  const start = new Float64Array(n), end = new Float64Array(n), bytes = new Float64Array(n), op = new Uint16Array(n);
-  const linkBytes = new Float64Array(linkCount(rows, cols, cols));
-  const tileBusyCycles = new Float64Array(nTiles);
-  let cycles = 1;
-  for (let w = 0; w < nTiles; w++) {
-    const s = stats.startOrder[w], f = Math.max(stats.finishOrder[w] + 1, s + 1);
-    const port = nTiles + (w % cols);
-    cycles = Math.max(cycles, f);
-    tileBusyCycles[w] = f - s;
-    const mid = s + (f - s) / 2;
-    const set = (e: number, kd: number, a: number, b: number, t0: number, t1: number, by: number) => {
-      kind[e] = kd; src[e] = a; dst[e] = b; start[e] = t0; end[e] = t1; bytes[e] = by;
-    };
-    set(3 * w, EVENT_COMPUTE, w, w, s, f, 0);
-    set(3 * w + 1, EVENT_HBM_READ, port, w, s, mid, stats.loadBytes[w]);
-    set(3 * w + 2, EVENT_HBM_WRITE, w, port, mid, f, stats.storeBytes[w]);
-    addRouteLoad(rows, cols, hbmPorts, port, w, linkBytes, stats.loadBytes[w] + stats.storeBytes[w]);
-  }
-  return {
-    rows, cols, cycles, clockHz: 0, timeUnit: 'order', hbmPorts,
-    events: { count: n, kind, src, dst, start, end, bytes, op },
-    opNames: [stats.label], linkBytes, tileBusyCycles,
-  };
 }

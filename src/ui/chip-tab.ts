@@ -2,12 +2,6 @@
 // dataflow; the worker's chip model simulates it and the canvas animates the trace. Beside it,
 // "measured vs predicted": the instrumented GPU run's per-workgroup bytes and start/finish order.
 //
-// NOTE for the worker facade (part A): this tab calls `api.runInstrumented(kernel, variant, params)`
-// returning `{ status: 'ok', run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error', message }`.
-// The work is done by `runInstrumented(ctx, kernel, variant, params)` in src/worker/instrumented.ts;
-// please forward to it with the worker's GpuContext (and transfer() the typed arrays). Until it
-// exists the measured side says so and the predicted side works alone.
-
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
@@ -15,13 +9,12 @@ import type { KernelInfo, SimOutcome } from '../worker/api.ts';
 import type { InstrumentedRun } from '../worker/instrumented.ts';
 import type { ChipPreset, SimResult } from '../chip/types.ts';
 import type { ChipState, StateChangeDetail } from '../share/state.ts';
-import { formatBytes, fromChipTrace, traceFromPassStats, type RenderTrace } from './chip-render.ts';
+import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
+import './chip-legend.ts';
+import './glossary.ts';
 import './timeline.ts';
-
-export type InstrumentedOutcome = { status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string };
-type ApiWithInstrumented = ApiRemote & { runInstrumented?: (kernel: string, variant: string, params: Record<string, unknown>) => Promise<InstrumentedOutcome> };
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
 
@@ -91,8 +84,6 @@ export class JpChipTab extends LitElement {
     @media (max-width: 900px) { .mvp { grid-template-columns: 1fr; } }
     .msg { color: var(--jp-muted); font-size: 0.9rem; margin: 4px 0; }
     .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
-    .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); }
-    .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
     ul.notes { margin: 6px 0 0; padding-left: 18px; color: var(--jp-muted); font-size: 0.85rem; }
   `;
 
@@ -128,9 +119,9 @@ export class JpChipTab extends LitElement {
   private async simulate(s: ChipState): Promise<void> {
     const seq = ++this.simSeq;
     this.busy = true;
-    let out: SimOutcome<SimResult>;
+    let out: SimOutcome<{ sim: SimResult; view: RenderTrace }>;
     try {
-      out = await this.api!.simulatePlan({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      out = await this.api!.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
     } catch (e) {
       out = { status: 'unavailable', message: (e as Error).message };
     }
@@ -143,8 +134,8 @@ export class JpChipTab extends LitElement {
       return;
     }
     this.simError = null;
-    this.sim = out.result;
-    this.trace = fromChipTrace(out.result.trace);
+    this.sim = out.result.sim;
+    this.trace = out.result.view;
     this.time = s.timeFrac * this.trace.cycles;
     this.measured = null;
     this.measuredMsg = null;
@@ -162,17 +153,16 @@ export class JpChipTab extends LitElement {
 
   private async runMeasured(): Promise<void> {
     const s = this.state;
-    const api = this.api as ApiWithInstrumented | undefined;
+    const api = this.api;
     if (!s || !api) return;
     this.measuredMsg = 'Running the instrumented kernel on this GPU…';
     try {
-      const out = await api.runInstrumented!(s.kernel, s.variant, s.params);
+      const out = await api.runInstrumented(s.kernel, s.variant, s.params);
       if (out.status !== 'ok') {
         this.measuredMsg = out.message;
         return;
       }
-      const first = out.run.passes[0];
-      this.measured = { run: out.run, trace: traceFromPassStats(first, first.grid) };
+      this.measured = { run: out.run, trace: out.view };
       this.measuredMsg = null;
     } catch (e) {
       this.measuredMsg = `The worker could not run the instrumented kernel: ${(e as Error).message}`;
@@ -204,7 +194,7 @@ export class JpChipTab extends LitElement {
           </label>
           ${dims('grid', grid, 'Tile grid')}
           ${dims('array', array, 'MAC array')}
-          <label>Dataflow
+          <label><span>Dataflow (<jp-term name=${s.dataflow === 'weight-stationary' ? 'weight-stationary' : 'output-stationary'}>what is this?</jp-term>)</span>
             <select .value=${s.dataflow} @change=${(e: Event) => this.patch({ dataflow: (e.target as HTMLSelectElement).value })}>
               ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
             </select>
@@ -256,7 +246,7 @@ export class JpChipTab extends LitElement {
       [
         'Timing',
         r.timing === 'event'
-          ? html`<span title="Every block transfer simulated, waiting for busy links, HBM stacks and MAC arrays">event-driven${r.events ? html` · ${Math.round(r.events.linkWaitCycles).toLocaleString('en-US')} link-wait cycles` : nothing}</span>`
+          ? html`<span title="Every block transfer simulated, waiting for busy links, HBM stacks and MAC arrays">event-driven${r.events ? html` · ${Math.round(r.events.linkWaitCycles).toLocaleString('en-US')} <jp-term name="link-wait cycles">link-wait cycles</jp-term>` : nothing}</span>`
           : html`<span title="Too many transfers to simulate one by one: the analytic wave model (tested against the event model)">analytic</span>`,
       ],
     ];
@@ -295,7 +285,7 @@ export class JpChipTab extends LitElement {
           </div>
           <div>
             <jp-chip-canvas class="side" label="Predicted chip tiles" .trace=${this.trace} .time=${this.time}></jp-chip-canvas>
-            <p class="msg">${this.sim ? `${this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} waves` : ''}</p>
+            ${this.sim ? html`<p class="msg">${this.chips.find((c) => c.id === this.state?.preset)?.label ?? this.sim.chip}: ${this.trace?.rows}×${this.trace?.cols} tiles, ${this.sim.passes.reduce((a, p) => a + p.waves, 0)} <jp-term name="waves">${this.sim.passes.reduce((a, p) => a + p.waves, 0) === 1 ? 'wave' : 'waves'}</jp-term></p>` : nothing}
           </div>
         </div>
       </section>`;
@@ -321,12 +311,7 @@ export class JpChipTab extends LitElement {
             ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
             <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
               placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>
-            <div class="legend" aria-hidden="true">
-              <span><i class="sw" style="background:#1e828c"></i>tile busy so far (darker = busier)</span>
-              <span><i class="sw" style="background:#c35a00"></i>HBM transfer</span>
-              <span><i class="sw" style="background:#005fb8"></i>NoC transfer</span>
-              <span>outlined = computing now · links: bytes/cycle now (traffic: whole run)</span>
-            </div>
+            <jp-chip-legend .mode=${s.view}></jp-chip-legend>
             <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
               @time-change=${this.onTime}></jp-timeline>
             ${this.sim ? this.renderMetrics(this.sim) : nothing}

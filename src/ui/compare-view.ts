@@ -4,12 +4,18 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { BenchResult, KernelInfo } from '../worker/api.ts';
-import type { ChipPreset, ModelSimResult, SimResult } from '../chip/types.ts';
-import type { CompareSide, CompareState, StateChangeDetail } from '../share/state.ts';
+import type { BenchOk, BenchResult } from '../worker/api.ts';
+import type { SimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
+import type { CompareSide, CompareState } from '../share/state.ts';
 import { DATAFLOWS, fmtJoules, fmtSeconds } from './chip-tab.ts';
-import { formatBytes } from './chip-render.ts';
+import { formatBytes } from './format.ts';
+import { emitStateChange } from './events.ts';
+import { sharedStyles } from './styles.ts';
+import { abVerdict, type AbVerdict } from './noise.ts';
+import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
 
@@ -61,19 +67,58 @@ export class JpCompare extends LitElement {
   /** This tab's slice of the share state: sides a and b. */
   @property({ attribute: false }) state?: CompareState;
 
-  @state() private chips: ChipPreset[] = [];
-  @state() private kernels: KernelInfo[] = [];
-  @state() private res: { a: SideResult; b: SideResult } | null = null;
-  @state() private busy = false;
-  @state() private gpuOk: boolean | null = null;
-  @state() private gpuWhy = '';
   @state() private measured: Measured = { a: null, b: null, running: false, message: null };
-  private simKey = '';
-  private seq = 0;
+  /** The state the measured runs belong to (a change of either side clears them). */
+  private measuredKey = '';
 
-  static override styles = css`
-    :host { display: block; color: var(--jp-text); }
-    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); margin-bottom: var(--jp-gap); }
+  private listsTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => {
+      if (!api) return null;
+      const [chips, kernels, gpu] = await Promise.all([api.listChips(), api.listKernels(), api.gpuStatus().catch((e: Error) => ({ available: false as const, reason: e.message, howTo: '' }))]);
+      return { chips, kernels, gpu };
+    },
+    args: () => [this.api] as const,
+  });
+
+  private simTask = new Task(this, {
+    task: async ([api, k]: readonly [ApiRemote | undefined, string]) => {
+      void k;
+      const s = this.state;
+      if (!api || !s || !this.listsTask.value?.chips.length) return null;
+      const chipsDiffer = s.a.preset !== s.b.preset;
+      const [a, b] = await Promise.all([this.simSide(s.a, chipsDiffer), this.simSide(s.b, chipsDiffer)]);
+      return { a, b };
+    },
+    args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.length ?? 0])] as const,
+  });
+
+  private get chips() {
+    return this.listsTask.value?.chips ?? [];
+  }
+
+  private get kernels() {
+    return this.listsTask.value?.kernels ?? [];
+  }
+
+  private get gpuOk(): boolean | null {
+    const g = this.listsTask.value?.gpu;
+    return g ? g.available : null;
+  }
+
+  private get gpuWhy(): string {
+    const g = this.listsTask.value?.gpu;
+    return g && !g.available ? g.reason : '';
+  }
+
+  private get busy(): boolean {
+    return this.simTask.status === TaskStatus.PENDING;
+  }
+
+  static override styles = [sharedStyles, css`
+    :host { display: block; }
+    .card { margin-bottom: var(--jp-gap); }
+    .winner.none { border: 1px dashed var(--jp-border); color: var(--jp-muted); white-space: normal; }
+    td.spread { font-size: 0.78rem; color: var(--jp-muted); }
     .presets { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
     .presets .lbl { color: var(--jp-muted); font-size: 0.85rem; margin-right: 4px; }
     button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
@@ -110,37 +155,14 @@ export class JpCompare extends LitElement {
     .head h2 { margin: 0; flex: 1; }
     th small { font-weight: 400; color: var(--jp-muted); }
     tr.group th { font-size: 0.8rem; color: var(--jp-muted); text-align: left; padding-top: 12px; }
-  `;
+    @media (max-width: 600px) { .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; } }
+  `];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.loadLists();
-  }
-
-  private async loadLists(): Promise<void> {
-    if (!this.api || this.chips.length) return;
-    const [chips, kernels] = await Promise.all([this.api.listChips(), this.api.listKernels()]);
-    this.kernels = kernels;
-    this.chips = chips;
-    this.simKey = '';
-    this.api.gpuStatus().then((s) => {
-      this.gpuOk = s.available;
-      this.gpuWhy = s.available ? '' : s.reason;
-    }).catch((e: Error) => {
-      this.gpuOk = false;
-      this.gpuWhy = e.message;
-    });
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('api') && this.api && !this.chips.length) void this.loadLists();
-    if (this.api && this.state && this.chips.length) {
-      const key = JSON.stringify(this.state);
-      if (key !== this.simKey) {
-        this.simKey = key;
-        this.measured = { a: null, b: null, running: false, message: null };
-        void this.simulate(this.state);
-      }
+  override willUpdate(): void {
+    const key = JSON.stringify(this.state);
+    if (key !== this.measuredKey) {
+      this.measuredKey = key;
+      if (this.measured.a || this.measured.b || this.measured.message) this.measured = { a: null, b: null, running: false, message: null };
     }
   }
 
@@ -162,18 +184,8 @@ export class JpCompare extends LitElement {
     }
   }
 
-  private async simulate(s: CompareState): Promise<void> {
-    const seq = ++this.seq;
-    this.busy = true;
-    const chipsDiffer = s.a.preset !== s.b.preset;
-    const [a, b] = await Promise.all([this.simSide(s.a, chipsDiffer), this.simSide(s.b, chipsDiffer)]);
-    if (seq !== this.seq) return;
-    this.res = { a, b };
-    this.busy = false;
-  }
-
   private patch(p: Partial<CompareState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'compare'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+    emitStateChange<'compare'>(this, p);
   }
 
   private patchSide(which: 'a' | 'b', p: Partial<CompareSide>): void {
@@ -184,12 +196,15 @@ export class JpCompare extends LitElement {
     const s = this.state;
     if (!s || !this.api) return;
     this.measured = { a: null, b: null, running: true, message: 'Running A on this GPU…' };
-    const run = (x: CompareSide) => this.api!.runBench({ kernel: x.kernel, variant: x.variant, params: x.params, samples: 10 });
+    // 15 samples a side: enough for the p10/p90 and bootstrap tests to separate real differences.
+    const run = (x: CompareSide) => this.api!.runBench({ kernel: x.kernel, variant: x.variant, params: x.params, samples: 15 });
     try {
       const a = await run(s.a);
       this.measured = { ...this.measured, a, message: 'Running B on this GPU…' };
       const b = await run(s.b);
-      this.measured = { a, b, running: false, message: null };
+      // Only keep them if the configuration did not change while they ran.
+      if (JSON.stringify(this.state) === JSON.stringify(s)) this.measured = { a, b, running: false, message: null };
+      else this.measured = { a: null, b: null, running: false, message: 'The configuration changed while the kernels ran; run again.' };
     } catch (e) {
       this.measured = { ...this.measured, running: false, message: `The worker could not run the kernels: ${(e as Error).message}` };
     }
@@ -198,7 +213,7 @@ export class JpCompare extends LitElement {
   private renderSide(which: 'a' | 'b') {
     const s = this.state![which];
     const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number');
+    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number' && paramUsedBy(p, s.variant, kernel?.variants ?? []));
     const preset = this.chips.find((c) => c.id === s.preset);
     const tag = which.toUpperCase();
     return html`
@@ -229,7 +244,13 @@ export class JpCompare extends LitElement {
         </label>
         ${numeric.map(
           (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
-            @change=${(e: Event) => this.patchSide(which, { params: { ...s.params, [p.name]: Number((e.target as HTMLInputElement).value) } })} /></label>`,
+            @change=${(e: Event) => {
+              const el = e.target as HTMLInputElement;
+              const v = Number(el.value);
+              // An empty field holds no number: restore it (the chip model then explains a bad value, e.g. M = 0).
+              if (el.value === '' || !Number.isFinite(v)) el.value = String(s.params[p.name] ?? p.default);
+              else this.patchSide(which, { params: { ...s.params, [p.name]: v } });
+            }} /></label>`,
         )}
       </fieldset>`;
   }
@@ -245,20 +266,43 @@ export class JpCompare extends LitElement {
     </tr>`;
   }
 
+  /** Time and GFLOP/s measured on this GPU, with a verdict only when the samples separate. */
+  private measuredRows(a: BenchOk, b: BenchOk) {
+    const v: AbVerdict | null = abVerdict(a.samplesMs, b.samplesMs);
+    const t = (ms: number) => fmtSeconds(ms / 1e3);
+    const verdict = !v
+      ? html`<span class="winner none">too few samples</span>`
+      : v.faster
+        ? html`<span class="winner ${v.faster}" title=${v.by === 'p10/p90' ? 'the p10–p90 ranges do not overlap' : `bootstrap 95% interval of B/A: ${fmtNum(v.ci[0], 3)}–${fmtNum(v.ci[1], 3)}×`}">${v.faster} faster</span>`
+        : html`<span class="winner none" data-testid="no-clear-difference" title="the p10–p90 ranges overlap and the bootstrap 95% interval of B/A (${fmtNum(v.ci[0], 3)}–${fmtNum(v.ci[1], 3)}×) includes 1">no clear difference</span>`;
+    return html`
+      <tr data-testid="measured-time">
+        <th scope="row">Median time on this GPU <small>(p10–p90)</small></th>
+        <td class="num ${v?.faster === 'A' ? 'win' : ''}">${t(a.medianMs)}<br /><span class="spread">${t(a.p10Ms)}–${t(a.p90Ms)}</span></td>
+        <td class="num ${v?.faster === 'B' ? 'win' : ''}">${t(b.medianMs)}<br /><span class="spread">${t(b.p10Ms)}–${t(b.p90Ms)}</span></td>
+        <td class="ratio" data-testid="measured-ratio">${fmtNum(b.medianMs / a.medianMs, 3)}×${v ? html`<br /><span class="spread">95%: ${fmtNum(v.ci[0], 3)}–${fmtNum(v.ci[1], 3)}×</span>` : nothing}</td>
+        <td data-testid="measured-verdict">${verdict}</td>
+      </tr>
+      <tr>
+        <th scope="row">GFLOP/s on this GPU <small>(from the median)</small></th>
+        <td class="num">${fmtNum(a.gflops, 3)}</td><td class="num">${fmtNum(b.gflops, 3)}</td>
+        <td class="ratio">${a.gflops > 0 ? `${fmtNum(b.gflops / a.gflops, 3)}×` : '–'}</td><td></td>
+      </tr>
+      <tr><th scope="row">Samples</th><td class="num">${a.samplesMs.length}</td><td class="num">${b.samplesMs.length}</td><td></td><td class="spread">${a.timer}</td></tr>`;
+  }
+
   private renderResults() {
-    const r = this.res;
+    const r = this.simTask.value;
+    if (this.simTask.status === TaskStatus.ERROR) return html`<p class="err" role="alert">The chip model failed: ${String(this.simTask.error)}</p>`;
     if (!r) return html`<p class="msg" role="status">${this.busy ? 'Simulating both sides…' : ''}</p>`;
     const modelRows = r.a.model || r.b.model;
     const ms = this.measured;
     const okA = ms.a?.status === 'ok' ? ms.a : null;
     const okB = ms.b?.status === 'ok' ? ms.b : null;
-    const gpuRows: Metric[] = [
-      { label: 'Median time on this GPU', better: 'lower', value: () => null, fmt: (v) => fmtSeconds(v / 1e3) },
-      { label: 'GFLOP/s on this GPU', better: 'higher', value: () => null, fmt: (v) => fmtNum(v, 3) },
-    ];
     const s = this.state!;
     const sameKernel = JSON.stringify([s.a.kernel, s.a.variant, s.a.params]) === JSON.stringify([s.b.kernel, s.b.variant, s.b.params]);
     return html`
+      <div class="table-scroll" tabindex="0" role="region" aria-label="A vs B">
       <table data-testid="compare-table">
         <thead><tr><th scope="col">Metric</th><th scope="col">A</th><th scope="col">B</th><th scope="col">B / A</th><th scope="col">Winner</th></tr></thead>
         <tbody>
@@ -271,12 +315,12 @@ export class JpCompare extends LitElement {
           ${modelRows ? html`<tr class="group"><th colspan="5">Whole model on each side's chip (Llama-3-8B decode, batch 1, context 1024)</th></tr>${MODEL_METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}` : nothing}
           ${okA && okB
             ? html`<tr class="group"><th colspan="5">Measured on this GPU (${okA.deviceName})</th></tr>
-                ${this.metricRow(gpuRows[0], okA.medianMs, okB.medianMs)}
-                ${this.metricRow(gpuRows[1], okA.gflops, okB.gflops)}
+                ${this.measuredRows(okA, okB)}
                 <tr><th scope="row">Matches the CPU reference</th><td>${okA.ok ? 'yes' : 'NO'}</td><td>${okB.ok ? 'yes' : 'NO'}</td><td></td><td></td></tr>`
             : nothing}
         </tbody>
       </table>
+      </div>
       ${[ms.a, ms.b].map((x, i) => (x && x.status !== 'ok' ? html`<p class="err">${i ? 'B' : 'A'}: ${'message' in x ? x.message : x.status}</p>` : nothing))}
       ${sameKernel && (okA || ms.running) ? html`<p class="msg">Both sides run the same kernel on your GPU; the chip presets only change the prediction.</p>` : nothing}`;
   }
@@ -298,7 +342,7 @@ export class JpCompare extends LitElement {
           <h2 id="cmp-h">A vs B</h2>
           <span class="msg" role="status">${this.busy ? 'Simulating…' : (ms.message ?? '')}</span>
           <button class="primary" @click=${this.runMeasured} ?disabled=${this.gpuOk !== true || ms.running}
-            title=${this.gpuOk === false ? `WebGPU is unavailable: ${this.gpuWhy}` : 'Time both kernels on this GPU (10 samples each) and check them against the CPU reference'}>Run both on this GPU</button>
+            title=${this.gpuOk === false ? `WebGPU is unavailable: ${this.gpuWhy}` : 'Time both kernels on this GPU (15 samples each; a winner only when the timings separate beyond their noise) and check them against the CPU reference'}>Run both on this GPU</button>
         </div>
         ${this.gpuOk === false ? html`<p class="msg">WebGPU is unavailable here (${this.gpuWhy}); the chip-model comparison still works.</p>` : nothing}
         ${this.renderResults()}

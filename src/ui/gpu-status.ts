@@ -5,6 +5,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
 import { callback } from '../worker/client.ts';
 import type { GpuStatus } from '../worker/api.ts';
+import { toast } from './events.ts';
 
 @customElement('jp-gpu-status')
 export class GpuStatusElement extends LitElement {
@@ -44,7 +45,7 @@ export class GpuStatusElement extends LitElement {
             const text = recovered
               ? `${message} A fresh device was created; your configuration and results are kept.`
               : `${message} Reconnect from the bench panel.`;
-            if (this.mode === 'panel') this.dispatchEvent(new CustomEvent('toast', { detail: { kind: 'error', message: text }, bubbles: true, composed: true }));
+            if (this.mode === 'panel') toast(this, text, 'error');
           }),
         );
       }

@@ -1,148 +1,272 @@
-// <jp-learn-tab>: the guided walkthrough (walkthrough-steps.ts). Each step simulates its setup on
-// the chip model and opens the animation at its moment; Back / Next (or PageUp / PageDown)
-// move between steps, and the step index is the share state's learn.step, so each step is a link.
+// <jp-learn-tab>: the guided walkthrough (walkthrough-steps.ts). Each step simulates its setups
+// through the worker (the animated plan, the runs its text compares with, whole-model runs), opens
+// the animation at its moment and renders text computed from those numbers. Back / Next, the step
+// list and PageUp / PageDown (anywhere in the tab) move between steps; the step and the scrubbed
+// moment are the share state's learn slice, so every step is a link to an exact moment.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
-import type { SimResult } from '../chip/types.ts';
+import type { ChipConfig, SimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
 import type { LearnState, StateChangeDetail } from '../share/state.ts';
-import { formatBytes, fromChipTrace, type RenderTrace } from './chip-render.ts';
+import { formatBytes, type RenderTrace } from './chip-render.ts';
 import type { TimeChangeDetail } from './timeline.ts';
-import { WALKTHROUGH } from './walkthrough-steps.ts';
+import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers } from './walkthrough-steps.ts';
 import { fmtJoules, fmtSeconds } from './chip-tab.ts';
+import { GLOSSARY, type Term } from './glossary.ts';
 import './chip-canvas.ts';
+import './chip-legend.ts';
+import './glossary.ts';
 import './timeline.ts';
+
+interface Loaded {
+  numbers: StepNumbers;
+  trace: RenderTrace;
+}
 
 @customElement('jp-learn-tab')
 export class JpLearnTab extends LitElement {
   /** The worker facade (Comlink remote). */
   @property({ attribute: false }) api?: ApiRemote;
-  /** This tab's slice of the share state ({ step }). */
+  /** This tab's slice of the share state ({ step, timeFrac }). */
   @property({ attribute: false }) state?: LearnState;
 
-  @state() private trace: RenderTrace | null = null;
-  @state() private sim: SimResult | null = null;
+  @state() private loaded: Loaded | null = null;
   @state() private error: string | null = null;
   @state() private time = 0;
   @state() private mode: 'utilization' | 'traffic' = 'utilization';
   private loadedStep = -1;
   private seq = 0;
+  private playing = false;
+  /** Runs already fetched, by setup: stepping back and forth does not simulate again. */
+  private cache = new Map<string, Promise<unknown>>();
+  private chipConfigs: Promise<Record<string, ChipConfig>> | null = null;
+  @state() private chipLabels: Record<string, string> = {};
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
-    .layout { display: grid; grid-template-columns: minmax(300px, 420px) 1fr; gap: var(--jp-gap); align-items: start; }
-    @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
-    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); }
+    .layout { display: grid; grid-template-columns: minmax(300px, 440px) minmax(0, 1fr); grid-template-areas: 'text stage' 'list stage'; gap: var(--jp-gap); align-items: start; }
+    .text { grid-area: text; }
+    .stage { grid-area: stage; }
+    .list { grid-area: list; }
+    /* A phone shows the step, then its animation, then the list of steps. */
+    @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); grid-template-areas: 'text' 'stage' 'list'; } }
+    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); min-width: 0; }
     h2 { font-size: 1.15rem; margin: 0 0 8px; }
     p { margin: 0 0 10px; line-height: 1.55; }
     .look { border-left: 4px solid var(--jp-accent); background: var(--jp-surface-2); padding: 8px 10px; border-radius: 4px; }
-    nav { display: flex; gap: 8px; align-items: center; margin-top: 12px; }
+    .pending { color: var(--jp-muted); font-style: italic; }
+    nav.steps { display: flex; gap: 8px; align-items: center; margin-top: 12px; }
     nav .count { color: var(--jp-muted); flex: 1; text-align: center; font-variant-numeric: tabular-nums; }
-    button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 6px 14px; cursor: pointer; }
+    button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 6px 14px; cursor: pointer; min-height: 36px; }
     button.primary { background: var(--jp-accent); color: var(--jp-accent-text); border-color: var(--jp-accent); }
     button[aria-pressed='true'] { background: var(--jp-accent); color: var(--jp-accent-text); border-color: var(--jp-accent); }
     button:disabled { opacity: 0.5; cursor: default; }
     button:focus-visible, a:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
-    ol { margin: 12px 0 0; padding-left: 22px; font-size: 0.9rem; }
+    .chapter { margin: 0 0 2px; font-size: 0.78rem; text-transform: uppercase; letter-spacing: 0.04em; color: var(--jp-muted); }
+    ol { margin: 4px 0 12px; padding-left: 26px; font-size: 0.9rem; }
     ol a { color: var(--jp-muted); cursor: pointer; text-decoration: none; }
     ol a[aria-current='step'] { color: var(--jp-text); font-weight: 600; }
     ol a:hover { text-decoration: underline; }
+    .hint { color: var(--jp-muted); font-size: 0.8rem; margin-top: 8px; }
     .stage { display: grid; gap: 8px; }
     .head { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-    .head .setup { flex: 1; color: var(--jp-muted); font-size: 0.9rem; }
-    jp-chip-canvas { height: clamp(300px, 50vh, 520px); }
-    .metrics { display: flex; gap: 18px; flex-wrap: wrap; margin: 0; font-size: 0.9rem; }
+    .head .setup { flex: 1; color: var(--jp-muted); font-size: 0.9rem; min-width: 12ch; overflow-wrap: anywhere; }
+    jp-chip-canvas { height: clamp(260px, 48vh, 520px); }
+    .metrics { display: flex; gap: 8px 18px; flex-wrap: wrap; margin: 0; font-size: 0.9rem; }
     .metrics dt { color: var(--jp-muted); font-size: 0.78rem; }
     .metrics dd { margin: 0; font-family: var(--jp-mono); font-variant-numeric: tabular-nums; }
     .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
+    details { margin-top: 10px; font-size: 0.88rem; }
+    summary { cursor: pointer; color: var(--jp-muted); }
+    dl.glossary dt { font-weight: 600; margin-top: 6px; }
+    dl.glossary dd { margin: 0; color: var(--jp-muted); }
   `;
 
   private get stepIndex(): number {
     return Math.min(Math.max(this.state?.step ?? 0, 0), WALKTHROUGH.length - 1);
   }
 
-  override willUpdate(): void {
-    if (this.api && this.state && this.stepIndex !== this.loadedStep) {
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (!this.api || !this.state) return;
+    if (this.stepIndex !== this.loadedStep) {
       this.loadedStep = this.stepIndex;
       void this.load(this.stepIndex);
+    } else if (changed.has('state') && this.loaded && !this.playing) {
+      // Back / Forward to another moment of the same step
+      this.time = this.momentOf(this.loaded.trace);
     }
+  }
+
+  private momentOf(trace: RenderTrace): number {
+    const f = this.state?.timeFrac ?? WALKTHROUGH[this.stepIndex].timeFrac;
+    return Math.min(Math.max(f, 0), 1) * trace.cycles;
+  }
+
+  private once<T>(key: string, run: () => Promise<T>): Promise<T> {
+    let p = this.cache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = run();
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  private async chipView(s: PlanSetup): Promise<{ sim: SimResult; view: RenderTrace }> {
+    // Not cached: the view's typed arrays are transferred to this thread and drawn from.
+    const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow, s.timing ? { timing: s.timing } : {});
+    if (out.status !== 'ok') throw new Error(out.message);
+    return out.result;
+  }
+
+  private planRun(s: PlanSetup): Promise<SimResult> {
+    return this.once(`plan:${setupKey(s)}`, async () => {
+      const out = await this.api!.simulatePlan(s.preset, s.kernel, s.variant, s.params, s.dataflow, { maxTraceEvents: 0 });
+      if (out.status !== 'ok') throw new Error(out.message);
+      return out.result;
+    });
+  }
+
+  private modelRun(m: ModelSetup): Promise<ModelSimResult> {
+    return this.once(`model:${setupKey(m)}`, async () => {
+      const out = await this.api!.simulateModel(m.preset, m.model, m.opts);
+      if (out.status !== 'ok') throw new Error(out.message);
+      return out.result;
+    });
+  }
+
+  private configs(): Promise<Record<string, ChipConfig>> {
+    this.chipConfigs ??= this.api!.listChips().then((list) => {
+      this.chipLabels = Object.fromEntries(list.map((c) => [c.id, c.label]));
+      return Object.fromEntries(list.map((c) => [c.id, c.config]));
+    });
+    return this.chipConfigs;
   }
 
   private async load(i: number): Promise<void> {
     const step = WALKTHROUGH[i];
     const seq = ++this.seq;
     this.mode = step.view;
-    const s = step.setup;
+    this.loaded = null;
+    const runs = stepRuns(step);
     try {
-      const out = await this.api!.simulatePlan(s.preset, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      const [main, plans, models, chips] = await Promise.all([
+        this.chipView(step.setup),
+        Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
+        Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
+        this.configs(),
+      ]);
       if (seq !== this.seq) return;
-      if (out.status !== 'ok') throw new Error(out.message);
-      this.sim = out.result;
-      this.trace = fromChipTrace(out.result.trace);
-      this.time = step.timeFrac * this.trace.cycles;
+      this.loaded = { numbers: { sim: main.sim, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
+      this.time = this.momentOf(main.view);
       this.error = null;
     } catch (e) {
       if (seq !== this.seq) return;
       this.error = `This step's simulation is unavailable: ${(e as Error).message}`;
-      this.trace = null;
-      this.sim = null;
+      this.loaded = null;
     }
   }
 
-  /** Moves to step i (clamped) by patching the share state. */
-  go(i: number): void {
-    const step = Math.min(Math.max(i, 0), WALKTHROUGH.length - 1);
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'learn'>>('state-change', { detail: { patch: { step } }, bubbles: true, composed: true }));
+  private patch(p: Partial<LearnState>): void {
+    this.dispatchEvent(new CustomEvent<StateChangeDetail<'learn'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
   }
 
+  /** Moves to step i (clamped), at that step's own moment. */
+  go(i: number): void {
+    const step = Math.min(Math.max(i, 0), WALKTHROUGH.length - 1);
+    if (step !== this.stepIndex) this.patch({ step, timeFrac: undefined });
+  }
+
+  private onTime(e: CustomEvent<TimeChangeDetail>): void {
+    this.time = e.detail.timeCycles;
+    this.playing = e.detail.playing;
+    if (!e.detail.playing) this.patch({ timeFrac: e.detail.timeFrac });
+  }
+
+  /** PageUp / PageDown anywhere while the walkthrough is shown, unless the user is typing. */
   private onKey = (e: KeyboardEvent) => {
-    if (e.key === 'PageDown') { e.preventDefault(); this.go(this.stepIndex + 1); }
-    else if (e.key === 'PageUp') { e.preventDefault(); this.go(this.stepIndex - 1); }
+    if (e.key !== 'PageDown' && e.key !== 'PageUp') return;
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.composedPath()[0] as HTMLElement | undefined;
+    if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+    e.preventDefault();
+    this.go(this.stepIndex + (e.key === 'PageDown' ? 1 : -1));
   };
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.addEventListener('keydown', this.onKey);
+    document.addEventListener('keydown', this.onKey);
+  }
+
+  override disconnectedCallback(): void {
+    document.removeEventListener('keydown', this.onKey);
+    super.disconnectedCallback();
+  }
+
+  private renderSteps(i: number) {
+    const firstStory = WALKTHROUGH.findIndex((s) => s.models);
+    const item = (k: number) => html`<li value=${k + 1}><a href="#" aria-current=${k === i ? 'step' : 'false'} @click=${(e: Event) => { e.preventDefault(); this.go(k); }}>${WALKTHROUGH[k].title.replace(/^\d+\.\s*/, '')}</a></li>`;
+    const idx = WALKTHROUGH.map((_, k) => k);
+    return html`
+      <p class="chapter">One layer, one token</p>
+      <ol>${idx.filter((k) => firstStory < 0 || k < firstStory).map(item)}</ol>
+      ${firstStory >= 0 ? html`<p class="chapter">A GPU, a dataflow chip, a whole model</p><ol start=${firstStory + 1}>${idx.filter((k) => k >= firstStory).map(item)}</ol>` : nothing}`;
+  }
+
+  private term(name: Term, text: string) {
+    return html`<jp-term name=${name}>${text}</jp-term>`;
   }
 
   override render() {
     const i = this.stepIndex;
     const step = WALKTHROUGH[i];
-    const r = this.sim;
+    const n = this.loaded?.numbers;
+    const r = n?.sim;
+    const s = step.setup;
     return html`
       <div class="layout">
-        <article class="card" aria-labelledby="step-title">
+        <article class="card text" aria-labelledby="step-title">
           <h2 id="step-title" data-testid="step-title">${step.title}</h2>
-          ${step.text.map((t) => html`<p>${t}</p>`)}
-          <p class="look"><strong>Look:</strong> ${step.look}</p>
-          <nav aria-label="Walkthrough steps">
+          <div data-testid="step-text">
+            ${n ? step.text(n).map((t) => html`<p>${t}</p>`) : this.error ? nothing : html`<p class="pending" role="status">Simulating this step…</p>`}
+          </div>
+          ${n ? html`<p class="look"><strong>Look:</strong> ${step.look(n)}</p>` : nothing}
+          <nav class="steps" aria-label="Walkthrough steps">
             <button @click=${() => this.go(i - 1)} ?disabled=${i === 0} aria-label="Previous step">← Back</button>
             <span class="count" aria-live="polite">Step ${i + 1} of ${WALKTHROUGH.length}</span>
             <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} aria-label="Next step">Next →</button>
           </nav>
-          <ol>
-            ${WALKTHROUGH.map((s, k) => html`<li><a href="#" aria-current=${k === i ? 'step' : 'false'} @click=${(e: Event) => { e.preventDefault(); this.go(k); }}>${s.title.replace(/^\d+\.\s*/, '')}</a></li>`)}
-          </ol>
         </article>
+        <nav class="card list" aria-label="All walkthrough steps">
+          ${this.renderSteps(i)}
+          <p class="hint">PageDown / PageUp: next / previous step. The address bar is a link to this step at this moment.</p>
+          <details>
+            <summary>Glossary</summary>
+            <dl class="glossary">${Object.entries(GLOSSARY).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+          </details>
+        </nav>
         <section class="card stage" aria-label="Animation for this step">
           <div class="head">
-            <span class="setup">${step.setup.kernel} / ${step.setup.variant} · ${Object.entries(step.setup.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${step.setup.preset}</span>
+            <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${this.chipLabels[s.preset] ?? s.preset} · ${this.term(s.dataflow, s.dataflow)}</span>
             <div role="group" aria-label="View mode">
               <button aria-pressed=${this.mode === 'utilization' ? 'true' : 'false'} @click=${() => (this.mode = 'utilization')}>Utilization</button>
               <button aria-pressed=${this.mode === 'traffic' ? 'true' : 'false'} @click=${() => (this.mode = 'traffic')}>Link traffic</button>
             </div>
           </div>
           ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
-          <jp-chip-canvas .trace=${this.trace} .time=${this.time} .mode=${this.mode} label="Chip for this walkthrough step" placeholder="Simulating…"></jp-chip-canvas>
-          <jp-timeline .cycles=${this.trace?.cycles ?? 0} .time=${this.time} .clockHz=${this.trace?.clockHz ?? 0}
-            @time-change=${(e: CustomEvent<TimeChangeDetail>) => (this.time = e.detail.timeCycles)}></jp-timeline>
+          <jp-chip-canvas .trace=${this.loaded?.trace ?? null} .time=${this.time} .mode=${this.mode} label="Chip for this walkthrough step" placeholder="Simulating…"></jp-chip-canvas>
+          <jp-chip-legend .mode=${this.mode}></jp-chip-legend>
+          <jp-timeline .cycles=${this.loaded?.trace.cycles ?? 0} .time=${this.time} .clockHz=${this.loaded?.trace.clockHz ?? 0}
+            @time-change=${this.onTime}></jp-timeline>
           ${r
-            ? html`<dl class="metrics">
+            ? html`<dl class="metrics" data-testid="step-metrics">
                 <div><dt>Time</dt><dd>${fmtSeconds(r.timeS)}</dd></div>
                 <div><dt>HBM bytes</dt><dd>${formatBytes(r.bytes.hbm)}</dd></div>
-                <div><dt>Utilization</dt><dd>${(r.utilization * 100).toFixed(1)} %</dd></div>
-                <div><dt>Bound</dt><dd>${r.bound}</dd></div>
+                <div><dt>NoC bytes</dt><dd>${formatBytes(r.bytes.noc)}</dd></div>
+                <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${(r.utilization * 100).toFixed(2)} %</dd></div>
+                <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${r.bound}</dd></div>
                 <div><dt>Energy</dt><dd>${fmtJoules(r.energyJ)}</dd></div>
               </dl>`
             : nothing}

@@ -126,3 +126,73 @@ export function fmtFlops(f: number): string {
   for (const [s, u] of units) if (f >= s) return `${(f / s).toPrecision(3)} ${u}`;
   return `${f.toPrecision(3)} FLOP/s`;
 }
+
+/**
+ * Tiles a run kept busy: the plan tiles of its widest pass, capped by the chip's tile count. A
+ * plan with fewer output blocks than the chip has tiles leaves the rest idle, so the compute
+ * roof it can reach is tilesUsed / chipTiles of the chip's peak.
+ */
+export function tilesUsed(sim: Pick<SimResult, 'passes'>, chipTiles: number): number {
+  let most = 0;
+  for (const p of sim.passes) most = Math.max(most, p.planTiles);
+  return Math.min(most, chipTiles);
+}
+
+/** Two memory roofs whose bandwidths differ by less than this fraction draw as one line on a log plot. */
+export const SAME_SLOPE = 0.05;
+
+export function sameSlope(a: number, b: number): boolean {
+  return a > 0 && b > 0 && Math.abs(a / b - 1) < SAME_SLOPE;
+}
+
+/**
+ * Spreads label positions (y, ascending screen order kept) so neighbours are at least `gap`
+ * apart and all stay within [lo, hi]: each label moves as little as the ones around it allow.
+ */
+export function spreadLabels(ys: readonly number[], gap: number, lo: number, hi: number): number[] {
+  const order = ys.map((y, i) => [y, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = order.map(([y]) => Math.min(Math.max(y, lo), hi));
+  for (let k = 1; k < out.length; k++) out[k] = Math.max(out[k], out[k - 1] + gap);
+  const over = out.length ? out[out.length - 1] - hi : 0;
+  if (over > 0) for (let k = out.length - 1; k >= 0; k--) out[k] = Math.min(out[k], k === out.length - 1 ? hi : out[k + 1] - gap);
+  for (let k = 0; k < out.length; k++) out[k] = Math.max(out[k], lo);
+  const res = new Array<number>(ys.length);
+  order.forEach(([, i], k) => (res[i] = out[k]));
+  return res;
+}
+
+export interface LabelBox {
+  /** Top-left of the label. */
+  x: number;
+  y: number;
+  /** True when the label sits away from its point and needs a leader line. */
+  leader: boolean;
+}
+
+/**
+ * Puts a w x h label beside each point (px, py) without overlapping another label or leaving
+ * [0, width] x [0, height]: tries eight spots around the point, then the same spots farther out
+ * (with a leader line). Deterministic: points are placed in the order given.
+ */
+export function placeLabels(points: ReadonlyArray<{ px: number; py: number; w: number; h: number }>, width: number, height: number, pad = 4): LabelBox[] {
+  const placed: Array<[number, number, number, number]> = [];
+  const hits = (x: number, y: number, w: number, h: number) => placed.some(([a, b, c, d]) => x < a + c && a < x + w && y < b + d && b < y + h);
+  return points.map(({ px, py, w, h }) => {
+    let best: LabelBox | null = null;
+    for (let ring = 1; ring <= 6 && !best; ring++) {
+      const r = pad * ring * (ring === 1 ? 1 : 2);
+      const spots: Array<[number, number]> = [
+        [px + r, py - h / 2], [px + r, py - h - r / 2], [px + r, py + r / 2], [px - r - w, py - h / 2],
+        [px - w / 2, py - h - r], [px - w / 2, py + r], [px - r - w, py - h - r / 2], [px - r - w, py + r / 2],
+      ];
+      for (const [x, y] of spots) {
+        if (x < 0 || y < 0 || x + w > width || y + h > height || hits(x, y, w, h)) continue;
+        best = { x, y, leader: ring > 1 };
+        break;
+      }
+    }
+    const box = best ?? { x: Math.min(Math.max(px + pad, 0), Math.max(0, width - w)), y: Math.min(Math.max(py - h / 2, 0), Math.max(0, height - h)), leader: true };
+    placed.push([box.x, box.y, w, h]);
+    return box;
+  });
+}

@@ -12,8 +12,8 @@ import type { BenchOk, KernelInfo } from '../worker/api.ts';
 import type { ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results, StateChangeDetail } from '../share/state.ts';
 import {
-  attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, predictedPoint, ridgeIntensity, roofOf,
-  type Roof, type RooflinePoint,
+  attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, placeLabels, predictedPoint, ridgeIntensity, roofOf,
+  sameSlope, spreadLabels, tilesUsed, type Roof, type RooflinePoint,
 } from './roofline-math.ts';
 
 /** One colour per chip preset, in preset order (mid-tones: legible on light and dark surfaces). */
@@ -28,9 +28,14 @@ interface PresetSim {
 }
 
 interface PlotPoint extends RooflinePoint {
+  /** 1-based number drawn beside the point and shown in the table. */
+  n: number;
   color: string;
   /** Fraction of the roof at this intensity (predicted points only). */
   ofRoof?: number;
+  /** Fraction of the roof the tiles this plan can use reach (predicted points only). */
+  ofUsedRoof?: number;
+  tiles?: { used: number; total: number };
   bound?: string;
   shared?: boolean;
 }
@@ -41,8 +46,8 @@ export class JpRoofline extends LitElement {
   @property({ attribute: false }) api?: ApiRemote;
   /** The chip slice of the share state: its kernel, variant, params and dataflow pick the predicted points. */
   @property({ attribute: false }) state?: ChipState;
-  /** The user's own bench runs on this page (measured points). */
-  @property({ attribute: false }) measured: BenchOk[] = [];
+  /** The user's own bench runs on this page (measured points); the shell passes every tab `.benchResults`. */
+  @property({ attribute: false }) benchResults: BenchOk[] = [];
   /** A shared link's results (measured on the sharer's device), drawn hollow. */
   @property({ attribute: false }) results?: Results;
 
@@ -79,6 +84,7 @@ export class JpRoofline extends LitElement {
       .sw { display: inline-block; width: 18px; height: 3px; vertical-align: 3px; margin-right: 5px; }
       .dot { display: inline-block; width: 9px; height: 9px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
       .dia { display: inline-block; width: 8px; height: 8px; transform: rotate(45deg); margin-right: 6px; vertical-align: 0; }
+      .scroll { overflow-x: auto; max-width: 100%; }
       table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
       th, td { padding: 4px 8px; border-bottom: 1px solid var(--jp-border); text-align: right; white-space: nowrap; }
       th:first-child, td:first-child { text-align: left; }
@@ -129,7 +135,7 @@ export class JpRoofline extends LitElement {
   override updated(changed: Map<string, unknown>): void {
     const div = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (div && !this.plot) this.resize.observe(div);
-    if (changed.has('sims') || changed.has('measured') || changed.has('results') || changed.has('planCost') || (div && !this.plot && this.sims.length)) this.drawPlot();
+    if (changed.has('sims') || changed.has('benchResults') || changed.has('results') || changed.has('planCost') || (div && !this.plot && this.sims.length)) this.drawPlot();
   }
 
   private async simulateAll(s: ChipState): Promise<void> {
@@ -179,22 +185,42 @@ export class JpRoofline extends LitElement {
       const p = predictedPoint(x.preset.label.replace(/\s*\(.*\)$/, ''), x.sim, cost.flops, cost.ioBytes);
       if (!p) return;
       const roof = roofOf(x.preset.config, dtype);
-      pts.push({ ...p, color: PRESET_COLORS[i % PRESET_COLORS.length], ofRoof: p.flops / attainable(roof, p.intensity), bound: x.sim.bound });
+      const total = x.preset.config.grid.rows * x.preset.config.grid.cols;
+      const used = tilesUsed(x.sim, total);
+      const usedRoof: Roof = { ...roof, peakFlops: (roof.peakFlops * used) / total };
+      pts.push({
+        ...p, n: pts.length + 1, color: PRESET_COLORS[i % PRESET_COLORS.length], bound: x.sim.bound, tiles: { used, total },
+        ofRoof: p.flops / attainable(roof, p.intensity), ofUsedRoof: used > 0 ? p.flops / attainable(usedRoof, p.intensity) : undefined,
+      });
     });
-    for (const r of this.measured ?? []) {
+    for (const r of this.benchResults ?? []) {
       const p = measuredPoint(`${r.kernel}/${r.variant} ${r.shape} (this GPU)`, r);
-      if (p) pts.push({ ...p, color: MEASURED_COLOR });
+      if (p) pts.push({ ...p, n: pts.length + 1, color: MEASURED_COLOR });
     }
     for (const r of this.results?.rows ?? []) {
       const p = measuredPoint(`${r.kernel}/${r.variant} ${r.shape} (shared: ${this.results!.device})`, r);
-      if (p) pts.push({ ...p, color: MEASURED_COLOR, shared: true });
+      if (p) pts.push({ ...p, n: pts.length + 1, color: MEASURED_COLOR, shared: true });
     }
     return pts;
   }
 
+  /** Presets whose memory roofs coincide on the plot (bandwidths within 5%), as label groups. */
+  private sharedSlopes(): string[][] {
+    const groups: Array<{ bw: number; names: string[] }> = [];
+    for (const x of this.sims) {
+      const bw = x.preset.config.hbm.bandwidthBytesPerS;
+      if (!(bw > 0)) continue;
+      const g = groups.find((o) => sameSlope(o.bw, bw));
+      const name = x.preset.label.replace(/\s*\(.*\)$/, '');
+      if (g) g.names.push(name);
+      else groups.push({ bw, names: [name] });
+    }
+    return groups.filter((g) => g.names.length > 1).map((g) => g.names);
+  }
+
   private sizePlot(): void {
     const div = this.renderRoot.querySelector<HTMLElement>('.plot');
-    if (this.plot && div) this.plot.setSize({ width: Math.max(320, div.clientWidth), height: this.plotHeight() });
+    if (this.plot && div) this.plot.setSize({ width: Math.max(240, div.clientWidth), height: this.plotHeight() });
   }
 
   private plotHeight(): number {
@@ -226,9 +252,13 @@ export class JpRoofline extends LitElement {
     const near = (v: number) => xs.findIndex((x) => Math.abs(x / v - 1) < 1e-8);
     const data: Array<Array<number | null>> = [xs];
     const series: uPlot.Series[] = [{}];
+    // A main roof whose slope coincides with one drawn before it is dashed, so both colours show.
+    const drawnSlopes: number[] = [];
     for (const r of roofs) {
       data.push(xs.map((x) => attainable(r.roof, x)));
-      series.push({ label: `${r.name} ${DTYPE_LABEL[r.roof.dtype]}`, stroke: r.color, width: r.main ? 2.5 : 1.2, dash: r.main ? undefined : [6, 5], points: { show: false } });
+      const over = r.main && drawnSlopes.some((bw) => sameSlope(bw, r.roof.bytesPerS));
+      if (r.main && r.roof.bytesPerS > 0) drawnSlopes.push(r.roof.bytesPerS);
+      series.push({ label: `${r.name} ${DTYPE_LABEL[r.roof.dtype]}`, stroke: r.color, width: r.main ? 2.5 : 1.2, dash: !r.main ? [6, 5] : over ? [10, 10] : undefined, points: { show: false } });
     }
     for (const p of pts) {
       const col = new Array<number | null>(xs.length).fill(null);
@@ -256,7 +286,7 @@ export class JpRoofline extends LitElement {
     };
     const firstPoint = 1 + roofs.length;
     const opts: uPlot.Options = {
-      width: Math.max(320, div.clientWidth),
+      width: Math.max(240, div.clientWidth),
       height: this.plotHeight(),
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
@@ -269,40 +299,60 @@ export class JpRoofline extends LitElement {
       hooks: {
         draw: [
           (u) => {
-            // Name each point beside it, and each main roof at its ridge.
+            // Number each point right beside it (the table names it), and each main roof at the
+            // right edge, spread so no two labels overprint (a leader line when moved).
             const g = u.ctx;
             const dpr = devicePixelRatio || 1;
             g.save();
             g.font = `${11 * dpr}px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
             g.textBaseline = 'middle';
-            g.textAlign = 'left';
-            // Datatype of each roof at the right edge (skipped where it would overprint another).
             const right = u.bbox.left + u.bbox.width - 4 * dpr;
-            const roofYs: number[] = [];
-            for (const r of roofs) {
-              const y = u.valToPos(r.roof.peakFlops, 'y', true) - 7 * dpr;
-              if (roofYs.some((o) => Math.abs(o - y) < 12 * dpr)) continue;
-              roofYs.push(y);
+            const mains = roofs.filter((r) => r.main);
+            const wantY = mains.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - 7 * dpr);
+            const gotY = spreadLabels(wantY, 13 * dpr, u.bbox.top + 6 * dpr, u.bbox.top + u.bbox.height - 6 * dpr);
+            mains.forEach((r, k) => {
+              const text = `${r.name.replace(/\s*\(.*\)$/, '').split(' ').slice(-2).join(' ')} ${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`;
               g.textAlign = 'right';
-              g.fillStyle = r.color;
-              g.fillText(`${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`, right, y);
-            }
-            g.textAlign = 'left';
-            const placed: Array<[number, number]> = [];
-            pts.forEach((p) => {
-              const x = u.valToPos(p.intensity, 'x', true);
-              let y = u.valToPos(p.flops, 'y', true);
-              while (placed.some(([px, py]) => Math.abs(px - x) < 140 * dpr && Math.abs(py - y) < 13 * dpr)) y += 13 * dpr;
-              placed.push([x, y]);
-              const label = p.kind === 'measured' ? (p.shared ? 'shared run' : 'your GPU') : p.label;
-              const w = g.measureText(label).width;
-              const lx = x + 8 * dpr + w > u.bbox.left + u.bbox.width ? x - 8 * dpr - w : x + 8 * dpr;
               g.fillStyle = surface;
-              g.globalAlpha = 0.8;
-              g.fillRect(lx - 2 * dpr, y - 7 * dpr, w + 4 * dpr, 14 * dpr);
+              const w = g.measureText(text).width;
+              g.globalAlpha = 0.85;
+              g.fillRect(right - w - 2 * dpr, gotY[k] - 7 * dpr, w + 4 * dpr, 14 * dpr);
               g.globalAlpha = 1;
+              g.fillStyle = r.color;
+              g.fillText(text, right, gotY[k]);
+              if (Math.abs(gotY[k] - wantY[k]) > 2 * dpr) {
+                g.strokeStyle = r.color;
+                g.lineWidth = dpr;
+                g.beginPath();
+                g.moveTo(right - w - 4 * dpr, gotY[k]);
+                g.lineTo(right - w - 14 * dpr, wantY[k] + 7 * dpr);
+                g.stroke();
+              }
+            });
+            g.textAlign = 'left';
+            const boxes = placeLabels(
+              pts.map((p) => ({ px: u.valToPos(p.intensity, 'x', true) - u.bbox.left, py: u.valToPos(p.flops, 'y', true) - u.bbox.top, w: g.measureText(String(p.n)).width + 6 * dpr, h: 14 * dpr })),
+              u.bbox.width, u.bbox.height, 6 * dpr,
+            );
+            pts.forEach((p, k) => {
+              const b = boxes[k];
+              const x = u.bbox.left + b.x, y = u.bbox.top + b.y;
+              const w = g.measureText(String(p.n)).width + 6 * dpr;
+              if (b.leader) {
+                g.strokeStyle = muted;
+                g.lineWidth = dpr;
+                g.beginPath();
+                g.moveTo(u.valToPos(p.intensity, 'x', true), u.valToPos(p.flops, 'y', true));
+                g.lineTo(x + w / 2, y + 7 * dpr);
+                g.stroke();
+              }
+              g.fillStyle = surface;
+              g.fillRect(x, y, w, 14 * dpr);
+              g.strokeStyle = p.color;
+              g.lineWidth = dpr;
+              g.strokeRect(x, y, w, 14 * dpr);
               g.fillStyle = text;
-              g.fillText(label, lx, y);
+              g.fillText(String(p.n), x + 3 * dpr, y + 7 * dpr);
             });
             g.restore();
           },
@@ -329,8 +379,9 @@ export class JpRoofline extends LitElement {
               return;
             }
             const p = pts[best];
-            const lines = [p.label, `${p.intensity.toPrecision(3)} FLOP/byte, ${fmtFlops(p.flops)}`];
+            const lines = [`${p.n}. ${p.label}`, `${p.intensity.toPrecision(3)} FLOP/byte, ${fmtFlops(p.flops)}`];
             if (p.ofRoof !== undefined) lines.push(`${(p.ofRoof * 100).toFixed(1)}% of its roof, ${p.bound}-bound`);
+            if (p.tiles && p.tiles.used < p.tiles.total) lines.push(`${p.tiles.used} of ${p.tiles.total} tiles used: ${((p.ofUsedRoof ?? 0) * 100).toFixed(0)}% of what they can do`);
             if (p.note) lines.push(p.note);
             this.hover = { x: u.valToPos(p.intensity, 'x') + u.over.offsetLeft + 12, y: u.valToPos(p.flops, 'y') + u.over.offsetTop - 10, text: lines.join('\n') };
           },
@@ -369,21 +420,44 @@ export class JpRoofline extends LitElement {
 
   private renderTable() {
     const pts = this.points.length ? this.points : this.collectPoints();
-    return html`<table data-testid="roofline-points">
-      <thead><tr><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th><th scope="col">Bound</th></tr></thead>
+    const pct = (v: number | undefined) => (v !== undefined ? `${(v * 100).toFixed(1)}%` : '–');
+    return html`<div class="scroll"><table data-testid="roofline-points">
+      <thead><tr><th scope="col">#</th><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th>
+        <th scope="col" title="Tiles of the chip this plan keeps busy (one per output block)">Tiles used</th><th scope="col" title="Achieved over the roof of the tiles in use">Of the used tiles' roof</th><th scope="col">Bound</th></tr></thead>
       <tbody>
         ${pts.map(
           (p) => html`<tr>
+            <td class="num">${p.n}</td>
             <td>${p.kind === 'measured' ? html`<i class="dia" style="background:${p.shared ? 'transparent' : p.color};border:1.5px solid ${p.color}"></i>` : html`<i class="dot" style="background:${p.color}"></i>`}${p.label}${p.note ? html` <small>(${p.note})</small>` : nothing}</td>
             <td class="num">${p.intensity.toPrecision(3)}</td>
             <td class="num">${fmtFlops(p.flops)}</td>
-            <td class="num">${p.ofRoof !== undefined ? `${(p.ofRoof * 100).toFixed(1)}%` : '–'}</td>
+            <td class="num">${pct(p.ofRoof)}</td>
+            <td class="num">${p.tiles ? `${p.tiles.used} of ${p.tiles.total}` : '–'}</td>
+            <td class="num">${pct(p.ofUsedRoof)}</td>
             <td>${p.bound ?? (p.kind === 'measured' ? 'measured' : '–')}</td>
           </tr>`,
         )}
-        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td>${x.preset.label}</td><td colspan="4" class="err">${x.error}</td></tr>`)}
+        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td></td><td>${x.preset.label}</td><td colspan="6" class="err">${x.error}</td></tr>`)}
       </tbody>
-    </table>`;
+    </table></div>`;
+  }
+
+  /** Why the predicted points sit where they do, from the simulations themselves. */
+  private explain() {
+    const pts = (this.points.length ? this.points : this.collectPoints()).filter((p) => p.tiles);
+    const idle = pts.filter((p) => p.tiles!.used < p.tiles!.total);
+    const slopes = this.sharedSlopes();
+    const out = [];
+    if (idle.length) {
+      const planTiles = Math.max(...pts.map((p) => p.tiles!.used));
+      out.push(html`<p class="msg" data-testid="roofline-why"><strong>Why the points sit below their roofs:</strong> this plan has ${planTiles.toLocaleString('en-US')} output blocks, one per tile, so a chip with more tiles leaves the rest idle:
+        ${idle.map((p, k) => html`${k ? ', ' : ''}${p.label} uses ${p.tiles!.used} of ${p.tiles!.total} tiles (at most ${((p.tiles!.used / p.tiles!.total) * 100).toFixed(0)}% of its compute roof)`)}.
+        "Bound" names what limits the tiles that do work; the last column shows how close they come to their own share of the roof. A larger shape or smaller BM×BN tiles fill more of the chip.</p>`);
+    }
+    if (slopes.length) {
+      out.push(html`<p class="msg">${slopes.map((g) => g.join(' and ')).join('; ')} have memory bandwidths within 5% of each other: their slanted roofs coincide (the later one is drawn dashed).</p>`);
+    }
+    return out;
   }
 
   override render() {
@@ -405,7 +479,8 @@ export class JpRoofline extends LitElement {
           )}
           <li><i class="dia" style="background:${MEASURED_COLOR}"></i>measured on your GPU${this.results ? ' (hollow: shared run)' : ''}</li>
         </ul>
-        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; dashed: the chip's other datatype peaks. Dots: the chip model's prediction for this kernel and shape on each preset. ${this.measured?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
+        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; thin dashed: the chip's other datatype peaks. Dots: the chip model's prediction for this kernel and shape on each preset, numbered as in the table. ${this.benchResults?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
+        ${this.explain()}
       </section>
       <section class="card" aria-labelledby="pts-h">
         <h2 id="pts-h">Points</h2>

@@ -3,10 +3,10 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { shareUrl } from '../share/codec.ts';
 import type { Results, ShareState } from '../share/state.ts';
+import { emit, toast, type ShareLinkDetail } from './events.ts';
 
-export interface ShareEventDetail {
-  url: string;
-}
+/** @deprecated the detail of `share-link`; see events.ts. */
+export type ShareEventDetail = ShareLinkDetail;
 
 @customElement('jp-share-button')
 export class ShareButton extends LitElement {
@@ -47,16 +47,10 @@ export class ShareButton extends LitElement {
       this.copied = copied;
       clearTimeout(this.timer);
       this.timer = window.setTimeout(() => (this.copied = false), 2500);
-      this.dispatchEvent(new CustomEvent<ShareEventDetail>('share-link', { detail: { url }, bubbles: true, composed: true }));
-      this.dispatchEvent(
-        new CustomEvent('toast', {
-          detail: { kind: 'info', message: copied ? `Link copied (${url.length} characters).` : `Copy this link: ${url}` },
-          bubbles: true,
-          composed: true,
-        }),
-      );
+      emit(this, 'share-link', { url });
+      toast(this, copied ? `Link copied (${url.length} characters).` : `Copy this link: ${url}`);
     } catch (e) {
-      this.dispatchEvent(new CustomEvent('toast', { detail: { kind: 'error', message: `Could not build the link: ${(e as Error).message}` }, bubbles: true, composed: true }));
+      toast(this, `Could not build the link: ${(e as Error).message}`, 'error');
     }
   }
 

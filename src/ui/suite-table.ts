@@ -3,8 +3,10 @@
 // correctness. The quick answer to "do all the kernels work on my GPU, and how do the variants compare?"
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { BenchResult, KernelInfo } from '../worker/api.ts';
+import { sharedStyles } from './styles.ts';
 
 /** Shapes small enough for a CPU-emulated GPU, big enough for the variants to differ. */
 export const SUITE_SHAPES: Record<string, Record<string, number | boolean>> = {
@@ -24,7 +26,7 @@ interface Row {
 
 @customElement('jp-suite-table')
 export class SuiteTable extends LitElement {
-  static override styles = css`
+  static override styles = [sharedStyles, css`
     :host { display: block; }
     .head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
     h2 { font-size: 1rem; margin: 0; flex: 1; }
@@ -38,13 +40,19 @@ export class SuiteTable extends LitElement {
     .ok { color: var(--jp-ok, #1a7f37); font-weight: 600; }
     .bad { color: var(--jp-error, #b42318); font-weight: 600; }
     .muted { color: var(--jp-muted); }
-  `;
+  `];
 
   /** The worker API (Comlink facade). */
   @property({ attribute: false }) api?: ApiRemote;
   @state() private rows: Row[] = [];
   @state() private running = false;
   private cancelled = false;
+
+  /** Whether this browser can run kernels at all (Run all is disabled, with the reason, when not). */
+  private gpuTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => (api ? api.gpuStatus() : null),
+    args: () => [this.api] as const,
+  });
 
   private async runAll(): Promise<void> {
     if (!this.api || this.running) return;
@@ -99,14 +107,15 @@ export class SuiteTable extends LitElement {
         <h2>All kernels on your GPU</h2>
         ${this.running
           ? html`<button @click=${() => this.cancel()}>Cancel</button>`
-          : html`<button class="primary" id="run-all" @click=${() => this.runAll()}>Run all kernels</button>`}
+          : html`<button class="primary" id="run-all" @click=${() => this.runAll()} ?disabled=${this.gpuTask.value?.available !== true}
+              title=${this.gpuTask.value && !this.gpuTask.value.available ? `WebGPU is unavailable here: ${this.gpuTask.value.reason}` : 'Run every kernel and its baseline on this GPU'}>Run all kernels</button>`}
       </div>
       ${this.rows.length === 0
         ? html`<p class="muted">Each kernel's optimized variant and its baseline on a small shape, checked against the CPU reference.</p>`
-        : html`<table aria-label="All kernels">
+        : html`<div class="table-scroll" tabindex="0" role="region" aria-label="All kernels, scrollable"><table aria-label="All kernels">
             <thead><tr><th>kernel</th><th>variant</th><th>shape</th><th>median ms</th><th>GFLOP/s</th><th>max |err|</th><th>vs CPU</th><th>vs baseline</th></tr></thead>
             <tbody>${this.rows.map((r) => this.renderRow(r))}</tbody>
-          </table>`}`;
+          </table></div>`}`;
   }
 }
 

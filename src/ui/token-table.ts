@@ -1,8 +1,14 @@
 // Rows and bar segments for <jp-tokens-tab>: one row per chip preset from its ModelSimResult,
-// each op's share of the step as a segment coloured by op, and how much of the step each
-// bound (compute / memory / NoC) accounts for. Pure functions; the unit tests check them.
+// each op's share of the step as a segment coloured by op and split into its compute / memory /
+// launch-gap / collective time, and how much of the step each bound (compute / memory / NoC) and
+// each kind of time accounts for. Pure functions; the unit tests check them.
 
-import type { Bound, ChipPreset, ModelSimResult } from '../chip/types.ts';
+import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
+
+/** The kinds of time an op's breakdown splits into, in bar order. */
+export type TimeKind = keyof OpBreakdown;
+export const TIME_KINDS: readonly TimeKind[] = ['compute', 'memory', 'launch', 'collective'];
 
 export interface OpSegment {
   name: string;
@@ -12,6 +18,8 @@ export interface OpSegment {
   timeS: number;
   /** Index into the op palette (stable across presets: the op's first appearance). */
   color: number;
+  /** The op's time by kind, as fractions of the op's time (sum 1; empty for a zero-time op). */
+  parts: Array<{ kind: TimeKind; frac: number }>;
 }
 
 export interface TokenRow {
@@ -26,6 +34,8 @@ export interface TokenRow {
   boundShare: Record<Bound, number>;
   /** The bound with the largest share. */
   bound: Bound | null;
+  /** Share of the step's time by kind (compute / memory / launch gaps / collectives). */
+  timeShare: Record<TimeKind, number>;
 }
 
 export type ModelOutcome = { status: 'ok'; result: ModelSimResult } | { status: 'invalid' | 'unavailable'; message: string };
@@ -46,7 +56,24 @@ export function opSegments(r: ModelSimResult, order: readonly string[]): OpSegme
     bound: o.bound,
     timeS: o.timeS,
     color: Math.max(0, order.indexOf(o.name)),
+    parts: opParts(o.breakdown),
   }));
+}
+
+/** An op's breakdown as fractions of its time, kinds with no time left out. */
+export function opParts(b: OpBreakdown | undefined): OpSegment['parts'] {
+  if (!b) return [];
+  const total = TIME_KINDS.reduce((a, k) => a + Math.max(0, b[k]), 0);
+  return total > 0 ? TIME_KINDS.filter((k) => b[k] > 0).map((k) => ({ kind: k, frac: b[k] / total })) : [];
+}
+
+/** The step's time by kind (from the ops' breakdowns), as shares of the step. */
+export function timeShares(r: ModelSimResult): Record<TimeKind, number> {
+  const out: Record<TimeKind, number> = { compute: 0, memory: 0, launch: 0, collective: 0 };
+  let total = 0;
+  for (const o of r.ops) for (const k of TIME_KINDS) { const v = Math.max(0, o.breakdown?.[k] ?? 0); out[k] += v; total += v; }
+  if (total > 0) for (const k of TIME_KINDS) out[k] /= total;
+  return out;
 }
 
 export function boundShares(segments: readonly OpSegment[]): { share: Record<Bound, number>; bound: Bound | null } {
@@ -65,11 +92,11 @@ export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArra
     const o = outcomes[i];
     const base = { id: p.id, label: p.label, hypothetical: p.hypothetical };
     if (!o || o.status !== 'ok') {
-      return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: { compute: 0, memory: 0, noc: 0 }, bound: null };
+      return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: { compute: 0, memory: 0, noc: 0 }, bound: null, timeShare: { compute: 0, memory: 0, launch: 0, collective: 0 } };
     }
     const segments = opSegments(o.result, order);
     const b = boundShares(segments);
-    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound };
+    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result) };
   });
 }
 

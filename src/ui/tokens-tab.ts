@@ -5,10 +5,16 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { Bound, ChipPreset, ModelSimResult } from '../chip/types.ts';
-import type { ModelState, StateChangeDetail } from '../share/state.ts';
-import { bestRow, fmtNum, opOrder, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
+import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
+import type { ModelState } from '../share/state.ts';
+import { checkModelInputs, maxFor, type ModelField, type ModelInputLimits } from '../share/model-limits.ts';
+import { emitStateChange } from './events.ts';
+import { sharedStyles } from './styles.ts';
+import { plural } from './format.ts';
+import { bestRow, fmtNum, opOrder, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -24,16 +30,56 @@ export class JpTokensTab extends LitElement {
   /** This tab's slice of the share state (model preset, phase, tokens, context, batch, chips). */
   @property({ attribute: false }) state?: ModelState;
 
-  @state() private chips: ChipPreset[] = [];
-  @state() private models: ModelInfo[] = [];
-  @state() private outcomes: Array<ModelOutcome | undefined> = [];
-  @state() private busy = false;
-  private simKey = '';
-  private seq = 0;
+  /** A typed value the model does not accept (kept out of the state, shown at its field). */
+  @state() private draft: Partial<Record<ModelField, string>> = {};
 
-  static override styles = css`
-    :host { display: block; color: var(--jp-text); }
-    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); margin-bottom: var(--jp-gap); }
+  private listsTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => {
+      if (!api) return null;
+      const [chips, models, limits] = await Promise.all([api.listChips(), api.listModels(), api.modelLimits()]);
+      return { chips, models: models as ModelInfo[], limits };
+    },
+    args: () => [this.api] as const,
+  });
+
+  /** Every chip preset simulated for the current state; a state the model cannot take is not sent. */
+  private simTask = new Task(this, {
+    task: async ([api, k]: readonly [ApiRemote | undefined, string]): Promise<Array<ModelOutcome | undefined>> => {
+      void k;
+      const s = this.state;
+      const lists = this.listsTask.value;
+      if (!api || !s || !lists || Object.keys(this.problems).length) return [];
+      const opts = { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, chips: s.chips };
+      return Promise.all(lists.chips.map((c) => api.simulateModel(c.id, s.preset, opts).catch((e: Error): ModelOutcome => ({ status: 'unavailable', message: e.message }))));
+    },
+    args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.map((c) => c.id)])] as const,
+  });
+
+  private get chips(): ChipPreset[] {
+    return this.listsTask.value?.chips ?? [];
+  }
+
+  private get limits(): ModelInputLimits | undefined {
+    return this.listsTask.value?.limits;
+  }
+
+  /** What the model would refuse in the current state (a link may carry batch 4096). */
+  private get problems(): Partial<Record<ModelField, string>> {
+    return this.state && this.limits ? checkModelInputs(this.state, this.limits) : {};
+  }
+
+  private get busy(): boolean {
+    return this.simTask.status === TaskStatus.PENDING;
+  }
+
+  static override styles = [sharedStyles, css`
+    :host { display: block; }
+    .card { margin-bottom: var(--jp-gap); }
+    .field-error { color: var(--jp-error); font-size: 0.8rem; max-width: 260px; white-space: normal; }
+    #input-problems { margin: 0 0 var(--jp-gap); }
+    td.nofit { color: var(--jp-muted); text-align: left; white-space: normal; min-width: 14em; }
+    tbody th { min-width: 8em; }
+    td.nofit b { color: var(--jp-error); }
     form { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: end; }
     label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
     select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; }
@@ -62,6 +108,9 @@ export class JpTokensTab extends LitElement {
     .bar .s.memory { background-image: repeating-linear-gradient(45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px); }
     .bar .s.noc { background-image: repeating-linear-gradient(0deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 6px); }
     .bar .s span { background: rgb(255 255 255 / 0.75); border-radius: 3px; padding: 0 3px; }
+    .bar .s .parts { position: absolute; left: 0; right: 0; bottom: 0; height: 6px; display: flex; }
+    .parts i, .sw.t { display: block; height: 100%; }
+    .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
     .legend { display: flex; gap: 6px 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); margin: 10px 0 0; padding: 0; list-style: none; }
     .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -2px; border: 1px solid rgb(0 0 0 / 0.2); }
     .sw.memory { background: repeating-linear-gradient(45deg, #555 0 2px, #ddd 2px 7px); }
@@ -72,74 +121,57 @@ export class JpTokensTab extends LitElement {
     details th { text-align: left; }
     details table { font-size: 0.8rem; margin-top: 4px; }
     .msg { color: var(--jp-muted); font-size: 0.85rem; margin: 6px 0 0; }
-  `;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.loadLists();
-  }
-
-  private async loadLists(): Promise<void> {
-    if (!this.api || this.chips.length) return;
-    const [chips, models] = await Promise.all([this.api.listChips(), this.api.listModels()]);
-    this.chips = chips;
-    this.models = models;
-    this.simKey = '';
-    this.requestUpdate();
-  }
-
-  override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('api') && this.api && !this.chips.length) void this.loadLists();
-    if (this.api && this.state && this.chips.length) {
-      const s = this.state;
-      const key = JSON.stringify([s.preset, s.phase, s.tokens, s.context, s.batch, s.chips, this.chips.length]);
-      if (key !== this.simKey) {
-        this.simKey = key;
-        void this.simulateAll(s);
-      }
-    }
-  }
-
-  private async simulateAll(s: ModelState): Promise<void> {
-    const seq = ++this.seq;
-    this.busy = true;
-    const opts = { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, chips: s.chips };
-    const outs = await Promise.all(
-      this.chips.map((c) =>
-        this.api!.simulateModel(c.id, s.preset, opts).catch((e: Error): ModelOutcome => ({ status: 'unavailable', message: e.message })),
-      ),
-    );
-    if (seq !== this.seq) return;
-    this.outcomes = outs;
-    this.busy = false;
-  }
+    @media (max-width: 600px) { .bars { grid-template-columns: minmax(0, 1fr); } form { gap: 8px 10px; } input[type='number'] { width: 84px; } }
+  `];
 
   private patch(p: Partial<ModelState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'model'>>('state-change', { detail: { patch: p }, bubbles: true, composed: true }));
+    emitStateChange<'model'>(this, p);
+  }
+
+  /** A typed value: sent when the model accepts it with the other inputs, else explained at the field. */
+  private setField(key: ModelField, raw: string): void {
+    const s = this.state;
+    if (!s) return;
+    const v = Number(raw);
+    const next = { ...s, [key]: v };
+    const problem = this.limits ? checkModelInputs(next, this.limits)[key] : Number.isInteger(v) && v >= 1 ? undefined : `${key} must be a whole number ≥ 1.`;
+    const { [key]: _old, ...rest } = this.draft;
+    if (problem) {
+      this.draft = { ...rest, [key]: raw };
+      return;
+    }
+    this.draft = rest;
+    this.patch({ [key]: v });
   }
 
   private renderControls(s: ModelState) {
-    const int = (key: 'tokens' | 'context' | 'batch' | 'chips', label: string, max: number, hint: string) => html`
-      <label title=${hint}>${label}<input type="number" min="1" max=${max} step="1" .value=${String(s[key])}
-        @change=${(e: Event) => {
-          const v = Math.round(Number((e.target as HTMLInputElement).value));
-          if (Number.isFinite(v) && v >= 1 && v <= max) this.patch({ [key]: v });
-          else (e.target as HTMLInputElement).value = String(s[key]);
-        }} /></label>`;
+    const lim = this.limits;
+    const problems = this.problems;
+    const int = (key: ModelField, label: string, hint: string) => {
+      const max = lim ? maxFor(key, s, lim) : undefined;
+      const draft = this.draft[key];
+      const problem = draft !== undefined && lim ? checkModelInputs({ ...s, [key]: Number(draft) }, lim)[key] : problems[key];
+      return html`
+      <label title=${hint}>${label}<input id="in-${key}" type="number" min="1" max=${max ?? nothing} step="1" .value=${draft ?? String(s[key])}
+        aria-invalid=${problem ? 'true' : 'false'} aria-describedby=${problem ? `err-${key}` : nothing}
+        @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).value)} />
+        ${problem ? html`<span class="field-error" id="err-${key}" role="alert">${problem}</span>` : max !== undefined ? html`<span class="muted">1 to ${max.toLocaleString('en-US')}</span>` : nothing}</label>`;
+    };
+    const models = this.listsTask.value?.models ?? [];
     return html`
       <form class="card" aria-label="Model setup" @submit=${(e: Event) => e.preventDefault()}>
         <label>Model
           <select .value=${s.preset} @change=${(e: Event) => this.patch({ preset: (e.target as HTMLSelectElement).value })}>
-            ${(this.models.length ? this.models : [{ id: s.preset }]).map((m) => html`<option value=${m.id} ?selected=${m.id === s.preset}>${m.label ?? m.name ?? m.id}</option>`)}
+            ${(models.length ? models : [{ id: s.preset }]).map((m) => html`<option value=${m.id} ?selected=${m.id === s.preset}>${m.label ?? m.name ?? m.id}</option>`)}
           </select>
         </label>
         <div role="group" aria-label="Phase" class="seg-btns">
           ${(['prefill', 'decode'] as const).map((p) => html`<button type="button" aria-pressed=${s.phase === p ? 'true' : 'false'} @click=${() => this.patch({ phase: p })}>${p}</button>`)}
         </div>
-        ${int('tokens', s.phase === 'prefill' ? 'Prompt tokens' : 'Tokens', 1 << 20, 'prefill: prompt length; decode: tokens generated per sequence this step')}
-        ${int('context', 'Context', 1 << 21, 'tokens already in the KV cache')}
-        ${int('batch', 'Batch', 4096, 'sequences served together')}
-        ${int('chips', 'Chips', 4096, 'tensor-parallel chips per model copy')}
+        ${s.phase === 'prefill' ? int('tokens', 'Prompt tokens', 'prefill: prompt length per sequence') : nothing}
+        ${int('context', 'Context', 'tokens already in the KV cache')}
+        ${int('batch', 'Batch', 'sequences served together')}
+        ${int('chips', 'Chips', 'tensor-parallel chips per model copy')}
         <span class="status" role="status">${this.busy ? 'Simulating on every preset…' : this.chips.length ? `${this.chips.length} chip presets` : ''}</span>
       </form>`;
   }
@@ -156,24 +188,26 @@ export class JpTokensTab extends LitElement {
     return html`
       <section class="card" aria-labelledby="tok-h">
         <h2 id="tok-h">Per chip preset</h2>
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="tok-h">
         <table data-testid="token-table">
           <thead><tr><th scope="col">Chip preset</th>${cols.map((c) => html`<th scope="col">${c.h}${c.unit ? html` (${c.unit})` : nothing}</th>`)}<th scope="col">Mostly</th><th scope="col">Precision</th></tr></thead>
           <tbody>
             ${rows.map(
               (row, i) => html`<tr data-preset=${row.id}>
                 <th scope="row" style="font-weight:600;text-align:left">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif" title="Hypothetical: built from public facts of the class plus our assumptions, not a datasheet">what-if</span>` : nothing}
-                  ${row.result && !row.result.placement.fits
-                    ? html`<div class="warn" title=${row.result.placement.messages.join(' ')}>does not fit on ${this.state!.chips} chip${this.state!.chips > 1 ? 's' : ''}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1') ?? ''}</div>`
-                    : nothing}</th>
-                ${row.result
-                  ? cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)
-                  : html`<td colspan=${cols.length} class="err">${row.error ?? (this.busy ? 'simulating…' : 'not simulated')}</td>`}
-                <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>
+</th>
+                ${row.result && !row.result.placement.fits
+                  ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(this.state!.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; try more chips.</td>`
+                  : row.result
+                    ? html`${cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)}
+                        <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>`
+                    : html`<td colspan=${cols.length + 1} class="err">${row.error ?? (this.busy ? 'simulating…' : 'not simulated')}</td>`}
                 <td>${row.result?.precision ?? '–'}</td>
               </tr>`,
             )}
           </tbody>
         </table>
+        </div>
         <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips} chip${this.state!.chips > 1 ? 's' : ''} per model copy; "Mostly" = the bound of the ops taking most of the step.</p>
       </section>`;
   }
@@ -185,16 +219,19 @@ export class JpTokensTab extends LitElement {
         <h2 id="ops-h">Where the step's time goes</h2>
         <div class="bars">
           ${rows.map((row) => {
+            if (row.result && !row.result.placement.fits) {
+              return html`<div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}</div><div class="muted">does not fit: no breakdown</div>`;
+            }
             const top = [...row.segments].sort((a, b) => b.share - a.share).slice(0, 3);
             const label = row.result
-              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}`
+              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${Math.round(row.timeShare[k] * 100)}%`).join(', ')}`
               : `${row.label}: no result`;
             return html`
               <div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</div>
               <div class="bar" role="img" aria-label=${label}>
                 ${row.segments.map(
                   (s) => html`<div class="s ${s.bound}" style="width:${(s.share * 100).toFixed(3)}%;background-color:${OP_COLORS[s.color % OP_COLORS.length]}"
-                    title="${s.name}: ${(s.share * 100).toFixed(1)}% of the step, ${s.bound}-bound">${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}</div>`,
+                    title="${s.name}: ${(s.share * 100).toFixed(1)}% of the step, ${s.bound}-bound; ${s.parts.map((p) => `${p.kind} ${Math.round(p.frac * 100)}%`).join(', ')}">${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}<div class="parts">${s.parts.map((p) => html`<i class="t-${p.kind}" style="width:${(p.frac * 100).toFixed(2)}%"></i>`)}</div></div>`,
                 )}
               </div>
               `;
@@ -208,17 +245,21 @@ export class JpTokensTab extends LitElement {
           <li><i class="sw memory"></i>M: memory-bound (diagonal hatch)</li>
           <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
         </ul>
+        <ul class="legend" aria-label="Time kinds (strip under each op)">
+          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? 'launch gaps' : k === 'collective' ? 'collectives' : k}</li>`)}
+        </ul>
         ${this.renderOpTable(rows, order)}
       </section>`;
   }
 
   /** The bars' numbers as a table (keyboard and screen-reader access to every segment). */
   private renderOpTable(rows: TokenRow[], order: string[]) {
-    const live = rows.filter((r) => r.result);
+    const live = rows.filter((r) => r.result?.placement.fits);
     if (!live.length) return nothing;
     const short = (r: TokenRow) => r.label.replace(/\s*\(.*\)$/, '');
     return html`<details>
       <summary>Op breakdown: share of the step and bound, per preset</summary>
+      <div class="table-scroll" tabindex="0" role="region" aria-label="Op breakdown">
       <table>
         <thead><tr><th scope="col">Op</th>${live.map((r) => html`<th scope="col">${short(r)}</th>`)}</tr></thead>
         <tbody>${order.map(
@@ -227,20 +268,26 @@ export class JpTokensTab extends LitElement {
             return html`<td class="num">${seg ? html`${(seg.share * 100).toFixed(1)}% <span class="bound ${seg.bound}">${BOUND_LETTER[seg.bound]}</span>` : '–'}</td>`;
           })}</tr>`,
         )}</tbody>
-      </table></details>`;
+      </table></div></details>`;
   }
 
   override render() {
     if (!this.state) return html`<p class="msg">Loading…</p>`;
     const s = this.state;
+    if (this.listsTask.status === TaskStatus.ERROR) return html`${this.renderControls(s)}<p class="err" role="alert">Could not load the chip presets: ${String(this.listsTask.error)}</p>`;
     if (this.api && !this.chips.length) return html`${this.renderControls(s)}<p class="msg" role="status">Loading chip presets…</p>`;
-    const rows = tokenRows(this.chips, this.outcomes);
+    const problems = Object.values(this.problems);
+    if (problems.length) {
+      return html`${this.renderControls(s)}
+        <p class="warn" id="input-problems" role="alert">Not simulated: ${problems.join(' ')}</p>`;
+    }
+    const rows = tokenRows(this.chips, this.simTask.value ?? []);
     const hyp = this.chips.find((c) => c.hypothetical);
     return html`
       ${this.renderControls(s)}
       ${this.renderTable(rows)}
       ${this.renderBars(rows)}
-      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}</p>` : nothing}`;
+      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}${hyp.caveat ? html` <strong>Public claims:</strong> ${hyp.caveat}` : nothing}</p>` : nothing}`;
   }
 }
 

@@ -1,113 +1,436 @@
-// The students' walkthrough: one decode step of a small model (GPT-2-small-sized layer: model
-// dimension 768, 12 heads of 64) on the Jalapeño-class chip. Each step is a simulation setup,
-// a moment of its animation and a short text. Data only: <jp-learn-tab> renders it, and the
-// step index lives in the share state (learn.step), so every step is a link.
+// The walkthrough: first one decode step of a small layer (GPT-2-small-sized: model dimension
+// 768, 12 heads of 64) on the Jalapeño-class chip, then the story the playground exists for:
+// why a GPU runs a decode step below its roofline, what a dataflow chip changes, prefill vs
+// decode, batching, the MLP and the LM head, and tensor parallelism over several chips.
+//
+// Each step is a simulation setup (what is animated, plus the other runs its text compares
+// with), a moment of the animation and a text. Every sentence that states a bound, a ratio or a
+// byte count computes it from those runs (StepNumbers), so changing a preset changes the text
+// (test/unit/walkthrough.test.ts). Data and pure functions only: <jp-learn-tab> fetches the runs
+// through the worker API and renders the result; the step index (and the scrubbed moment) live in
+// the share state, so every step is a link to an exact moment. Steps are only ever appended:
+// old links name steps by index.
+
+import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
+import type { ModelSimResult, OpSimResult } from '../models/types.ts';
+import { formatBytes } from './chip-render.ts';
+
+export type Params = Record<string, number | boolean | string>;
+
+/** A kernel plan on a chip preset. */
+export interface PlanSetup {
+  preset: string;
+  kernel: string;
+  variant: string;
+  params: Params;
+  dataflow: 'output-stationary' | 'weight-stationary';
+  /** 'analytic' for plans too large to time event by event in a walkthrough step. */
+  timing?: 'event' | 'analytic';
+}
+
+/** A whole model step (all layers + LM head) on a chip preset. */
+export interface ModelSetup {
+  preset: string;
+  model: string;
+  opts: { phase: 'prefill' | 'decode'; tokens?: number; context?: number; batch?: number; chips?: number; precision?: 'bf16' | 'int8' };
+}
+
+/** The runs a step's text is computed from. */
+export interface StepNumbers {
+  /** The animated run (setup). */
+  sim: SimResult;
+  /** The other plan runs, by key (WalkthroughStep.plans). */
+  plans: Record<string, SimResult>;
+  /** Model runs, by key (WalkthroughStep.models). */
+  models: Record<string, ModelSimResult>;
+  /** Configurations of the presets named in the setups (bandwidths, peaks, scale-out links). */
+  chips: Record<string, ChipConfig>;
+}
 
 export interface WalkthroughStep {
   title: string;
-  /** Chip preset, kernel configuration and dataflow to simulate. */
-  setup: { preset: string; kernel: string; variant: string; params: Record<string, number | boolean | string>; dataflow: string };
-  /** The moment of the animation the step opens at, as a fraction of the run. */
+  /** What is animated. */
+  setup: PlanSetup;
+  plans?: Record<string, PlanSetup>;
+  models?: Record<string, ModelSetup>;
+  /** The moment of the animation the step opens at, as a fraction of the run (a link may carry another). */
   timeFrac: number;
   view: 'utilization' | 'traffic';
-  /** Paragraphs of explanation (plain text). */
-  text: string[];
-  /** One thing to look at in the picture. */
-  look: string;
+  /** Paragraphs of explanation, from the numbers. */
+  text(n: StepNumbers): string[];
+  /** One thing to look at in the picture, from the numbers. */
+  look(n: StepNumbers): string;
 }
 
+// ---- formatting -------------------------------------------------------------------------------
+
+const int = (v: number) => Math.round(v).toLocaleString('en-US');
+const pct = (f: number) => `${(f * 100).toFixed(f < 0.01 ? 2 : f < 0.1 ? 1 : 0)}%`;
+const sig = (v: number, d = 3) => (Math.abs(v) >= 10 ** d ? int(v) : String(+v.toPrecision(d)));
+const ms = (s: number) => `${sig(s * 1e3)} ms`;
+const us = (s: number) => (s >= 1e-3 ? ms(s) : `${sig(s * 1e6)} µs`);
+const tbps = (bytesPerS: number) => (bytesPerS >= 1e12 ? `${sig(bytesPerS / 1e12)} TB/s` : `${sig(bytesPerS / 1e9)} GB/s`);
+const plural = (n: number, one: string, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
+
+/** "2.2× slower" / "1.3× faster" / "about the same time" for a time ratio (this / that). */
+export function timeRatio(thisS: number, thatS: number): string {
+  const r = thisS / thatS;
+  if (!Number.isFinite(r) || r <= 0) return 'not comparable';
+  if (Math.abs(r - 1) < 0.03) return 'about the same time';
+  return r > 1 ? `${sig(r, 2)}× slower` : `${sig(1 / r, 2)}× faster`;
+}
+
+/** A byte ratio in words where it is a simple fraction ("a quarter"), else "0.37×". */
+export function fractionWords(r: number): string {
+  const named: Array<[number, string]> = [[1 / 4, 'a quarter'], [1 / 2, 'half'], [1 / 3, 'a third'], [1 / 8, 'an eighth']];
+  for (const [v, w] of named) if (Math.abs(r / v - 1) < 0.06) return w;
+  return `${sig(r, 2)}×`;
+}
+
+/** What limited a run, in words, for a bound the chip model reports. */
+export function boundWords(b: Bound): string {
+  if (b === 'memory') return 'HBM bandwidth: the stacks cannot deliver bytes faster';
+  if (b === 'noc') return 'the network-on-chip: the mesh links that carry blocks from the HBM edge tiles to the tiles that need them are busier than the HBM stacks themselves';
+  return 'the MAC arrays: the tiles that work are busy multiplying, and data arrives fast enough';
+}
+
+function macsOf(r: Pick<SimResult, 'counts'>): number {
+  const m = r.counts.macs;
+  return m.int8 + m.fp16 + m.fp32;
+}
+
+/** FLOP (2 per MAC) per byte moved to or from HBM. */
+function intensity(r: SimResult): number {
+  return r.bytes.hbm > 0 ? (2 * macsOf(r)) / r.bytes.hbm : 0;
+}
+
+/** Cycles each resource needs alone (the roofline's lower bounds), largest data-movement one named. */
+function movement(r: SimResult): { cycles: number; what: string } {
+  return r.roofline.noc > r.roofline.memory ? { cycles: r.roofline.noc, what: 'the NoC links (spread evenly)' } : { cycles: r.roofline.memory, what: 'HBM' };
+}
+
+function num(p: Params, k: string): number {
+  const v = p[k];
+  return typeof v === 'number' ? v : 0;
+}
+
+/** Distinct HBM stacks of a trace (several edge tiles may serve one stack). */
+function stacksOf(r: SimResult): number {
+  return new Set(r.trace.hbmPorts.map((p) => p.index)).size;
+}
+
+/** Sum of the ops whose name matches. */
+function opShare(m: ModelSimResult, re: RegExp): { share: number; timeS: number; hbm: number } {
+  const ops = m.ops.filter((o) => re.test(o.name));
+  return { share: ops.reduce((a, o) => a + o.share, 0), timeS: ops.reduce((a, o) => a + o.timeS, 0), hbm: ops.reduce((a, o) => a + o.bytes.hbm, 0) };
+}
+
+/** Time shares of the ops by bound. */
+function boundShares(m: ModelSimResult): Record<Bound, number> {
+  const out: Record<Bound, number> = { compute: 0, memory: 0, noc: 0 };
+  for (const o of m.ops) out[o.bound] += o.share;
+  return out;
+}
+
+function mainBound(m: ModelSimResult): Bound {
+  const s = boundShares(m);
+  return s.compute >= s.memory && s.compute >= s.noc ? 'compute' : s.memory >= s.noc ? 'memory' : 'noc';
+}
+
+/** Ops of one layer that run as kernels of their own (launched one after another), per the model. */
+function launchedKernels(m: ModelSimResult): OpSimResult[] {
+  return m.ops.filter((o) => o.mode === 'kernel');
+}
+
+/** Whether the model kept this step's activations in SRAM between ops (its fusion, as applied). */
+function activationsOnChip(m: ModelSimResult): boolean {
+  return m.fusion.applied === 'activations' || m.fusion.applied === 'pipeline';
+}
+
+// ---- the steps --------------------------------------------------------------------------------
+
 const QKV = { M: 1, D: 768, Hq: 12, Hkv: 12, dh: 64 };
-const chip = 'jalapeno';
-const os = 'output-stationary';
+const JAL = 'jalapeno';
+const GPU = 'h100';
+const OS = 'output-stationary' as const;
+const fusedQkv: PlanSetup = { preset: JAL, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: OS };
+
+/** The model and context of the story chapter: Llama 3 8B, 1024 tokens already in the KV cache. */
+const MODEL = 'llama3-8b';
+const CONTEXT = 1024;
+const decode = (preset: string, batch = 1, precision: 'bf16' | 'int8' = 'bf16'): ModelSetup => ({ preset, model: MODEL, opts: { phase: 'decode', context: CONTEXT, batch, precision } });
+/** Llama 3 8B's output projection (4096 x 4096) for one token: the animated op of the story steps. */
+const oProj = (preset: string, M = 1): PlanSetup => ({ preset, kernel: 'matmul', variant: 'tiled', params: { M, N: 4096, K: 4096 }, dataflow: OS });
+
+/** HBM bytes of the QKV projection split into weights, x and outputs (f32), when they add up to the run's bytes. */
+function qkvBytes(r: SimResult): { w: number; x: number; out: number } | null {
+  const p = r.plan.params;
+  const M = num(p, 'M'), D = num(p, 'D'), N = (num(p, 'Hq') + 2 * num(p, 'Hkv')) * num(p, 'dh');
+  const e = 4;
+  const parts = { w: D * N * e, x: M * D * e, out: M * N * e };
+  return Math.abs(parts.w + parts.x + parts.out - r.bytes.hbm) <= 0.005 * r.bytes.hbm ? parts : null;
+}
 
 export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '1. The chip and one new token',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: os },
+    setup: fusedQkv,
     timeFrac: 0,
     view: 'utilization',
-    text: [
-      'Generating text one token at a time is called decode. For every new token the model runs each layer once: it projects the token into queries, keys and values (QKV), attends over everything said so far, and runs the feed-forward block.',
-      'The chip in the picture is a grid of tiles. Each tile has a small array of multiply-accumulate (MAC) units and its own SRAM. The grey blocks at the edges are HBM stacks: the large, slower memory where the model\'s weights live. Links between tiles form the network-on-chip (NoC).',
+    text: ({ sim }) => [
+      'Generating text one token at a time is called decode. For every new token the model runs each layer once: it projects the token into queries, keys and values (QKV), attends over everything said so far, and runs the feed-forward block (the MLP).',
+      `The chip in the picture is a grid of ${sim.trace.rows} × ${sim.trace.cols} = ${int(sim.trace.rows * sim.trace.cols)} tiles. Each tile has a small array of multiply-accumulate (MAC) units and its own SRAM. The grey blocks at the edges are ${plural(stacksOf(sim), 'HBM stack')}: the large, slower memory where the model's weights live. Links between neighbouring tiles form the network-on-chip (NoC).`,
     ],
-    look: 'Press Play (or space) and watch which tiles light up and where the packets come from.',
+    look: () => 'Press Play (or space) and watch which tiles light up and where the packets come from (colours in the legend below the picture).',
   },
   {
     title: '2. Weights stream in from HBM',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: os },
+    setup: fusedQkv,
     timeFrac: 0.2,
     view: 'utilization',
-    text: [
-      'The QKV projection multiplies the token\'s vector x (768 numbers) by a weight matrix of 768 × 2304 numbers. Every one of those 1.8 million weights has to travel from HBM to a tile, and each is used exactly once: one multiply-add per weight, per token.',
-      'That is the heart of decode: the work per byte is tiny. A weight of 4 bytes (f32) buys 2 floating-point operations, about 0.5 FLOP per byte. A chip can do hundreds of FLOPs in the time it takes to fetch one byte from HBM.',
-    ],
-    look: 'The orange packets are HBM transfers; they dominate the picture while the tiles wait.',
+    text: ({ sim }) => {
+      const macs = macsOf(sim);
+      const parts = qkvBytes(sim);
+      return [
+        `The QKV projection multiplies the token's vector x (${num(sim.plan.params, 'D')} numbers) by a weight matrix with ${int(macs / Math.max(1, num(sim.plan.params, 'M')))} numbers. Every weight travels from HBM to a tile and is used exactly once: one multiply-add per weight, per token.`,
+        `That is the heart of decode: the work per byte is tiny. This run moves ${formatBytes(sim.bytes.hbm)} to and from HBM${parts ? ` (${formatBytes(parts.w)} of it weights, 4 bytes each in f32)` : ''} for ${int(2 * macs)} floating-point operations: ${sig(intensity(sim), 2)} FLOP per byte. Moving the bytes takes at least ${int(movement(sim).cycles)} cycles on ${movement(sim).what}; the math, spread over the tiles, ${int(sim.roofline.compute)}.`,
+      ];
+    },
+    look: ({ sim }) => {
+      const nocMore = sim.bytes.noc > sim.bytes.hbm;
+      return nocMore
+        ? `The blue NoC squares outnumber the orange HBM ones: each block an HBM stack delivers at an edge tile still has to cross the mesh to the tile that needs it (${formatBytes(sim.bytes.noc)} over NoC links against ${formatBytes(sim.bytes.hbm)} through HBM), while the tiles wait.`
+        : `The orange HBM squares dominate: ${formatBytes(sim.bytes.hbm)} through HBM against ${formatBytes(sim.bytes.noc)} over NoC links, while the tiles wait.`;
+    },
   },
   {
     title: '3. Fused QKV reads x once',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: os },
+    setup: fusedQkv,
     timeFrac: 0.5,
     view: 'traffic',
-    text: [
-      'Q, K and V are three projections of the same input x. A fused kernel treats them as one matrix [Wq | Wk | Wv], so each tile loads its slice of x once and produces its columns of q, k and v in one pass.',
-      'The link-traffic view colours each link by the bytes it carried over the whole run. Note the HBM bytes in the metrics: weights plus one read of x.',
-    ],
-    look: 'Switch between "Utilization" and "Link traffic" to see where the bytes went.',
+    text: ({ sim }) => {
+      const parts = qkvBytes(sim);
+      return [
+        'Q, K and V are three projections of the same input x. A fused kernel treats them as one matrix [Wq | Wk | Wv], so each tile loads its slice of x once and produces its columns of q, k and v in one pass.',
+        `The link-traffic view colours each link by the bytes it carried over the whole run. HBM traffic: ${int(sim.bytes.hbm)} bytes${parts ? ` = weights ${int(parts.w)} + one read of x ${int(parts.x)} + q, k and v written ${int(parts.out)}` : ''}; time ${us(sim.timeS)}.`,
+      ];
+    },
+    look: () => 'Switch between "Utilization" and "Link traffic" to see where the bytes went: the links next to the HBM edge tiles carry the most.',
   },
   {
     title: '4. Unfused: three kernels, x read three times',
-    setup: { preset: chip, kernel: 'qkv', variant: 'unfused', params: QKV, dataflow: os },
+    setup: { ...fusedQkv, variant: 'unfused' },
+    plans: { fused: fusedQkv },
     timeFrac: 0.5,
     view: 'traffic',
-    text: [
-      'The unfused version launches three separate matrix multiplies. Each one reads x again from memory and writes its own output, and each launch starts cold: its tiles cannot overlap with the previous kernel\'s tail.',
-      'For one token x is small compared with the weights, so the extra bytes are modest here; the cost grows with the number of tokens processed together (prefill, large batches), and the extra launches cost time on every token. Compare HBM bytes and time with the previous step.',
-    ],
-    look: 'Go back one step and forward again: the metrics change, the weights do not.',
+    text: ({ sim, plans }) => {
+      const f = plans.fused;
+      const extra = sim.bytes.hbm - f.bytes.hbm;
+      return [
+        `The unfused version runs ${plural(sim.passes.length, 'pass', 'passes')} one after another (three matrix multiplies and the epilogues) instead of ${plural(f.passes.length, 'pass', 'passes')}. Each multiply reads x again and writes its own output, and each pass starts only when the previous one has drained.`,
+        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}: the passes cannot overlap.`,
+      ];
+    },
+    look: () => 'Go back one step and forward again: the time changes much more than the bytes.',
   },
   {
     title: '5. The KV cache',
-    setup: { preset: chip, kernel: 'attention-decode', variant: 'split', params: { B: 1, L: 1024, Hq: 12, Hkv: 12, dh: 64 }, dataflow: os },
+    setup: { preset: JAL, kernel: 'attention-decode', variant: 'split', params: { B: 1, L: 1024, Hq: 12, Hkv: 12, dh: 64 }, dataflow: OS },
     timeFrac: 0.4,
     view: 'utilization',
-    text: [
-      'Attention compares the new token\'s query with the keys of every earlier token and mixes their values. Those keys and values were computed on earlier steps and kept: the KV cache.',
-      'With 1024 tokens of context, this layer reads 2 × 1024 × 768 numbers of cache for a single new token, again using each number for about one multiply-add. The cache grows with the context, so long conversations make every decode step read more.',
-      'The split variant spreads the context across many tiles (each takes a slice of keys), then a small second pass combines their partial results.',
-    ],
-    look: 'Many tiles work at once, each on its own slice of the cache.',
+    text: ({ sim }) => {
+      const p = sim.plan.params;
+      const L = num(p, 'L'), width = num(p, 'Hkv') * num(p, 'dh');
+      const cache = 2 * L * width * 4;
+      const tiles = sim.passes[0]?.planTiles ?? 0;
+      const chipTiles = sim.trace.rows * sim.trace.cols;
+      return [
+        'Attention compares the new token\'s query with the keys of every earlier token and mixes their values. Those keys and values were computed on earlier steps and kept: the KV cache.',
+        `With ${int(L)} tokens of context this layer reads 2 × ${int(L)} × ${int(width)} cached numbers (${formatBytes(cache)} in f32) for a single new token; the whole run moves ${formatBytes(sim.bytes.hbm)} through HBM, ${sig(intensity(sim), 2)} FLOP per byte. The cache grows with the context, so long conversations make every decode step read more.`,
+        `The split variant spreads the context over ${plural(tiles, 'tile')}${tiles <= chipTiles ? ` of the ${int(chipTiles)}` : ''} (each takes ${int(num(p, 'split'))} keys of one head), then a small second pass combines their partial results.`,
+      ];
+    },
+    look: () => 'Many tiles work at once, each on its own slice of the cache.',
   },
   {
-    title: '6. Why decode is memory-bound',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: os },
+    title: '6. What limits a decode step',
+    setup: fusedQkv,
     timeFrac: 1,
     view: 'utilization',
-    text: [
-      'Put the numbers side by side: the time to move the bytes (bytes ÷ HBM bandwidth) and the time to do the math (MACs ÷ MAC rate). For one token the first is far larger, so the chip\'s speed is set by memory bandwidth, not by its MAC arrays. The metrics call this bound = memory; utilization stays low.',
-      'Two ways out follow from this. Process more tokens per weight read (batching many users, or prefill, where a whole prompt shares each weight fetch), or make each weight smaller.',
-    ],
-    look: 'At the end of the run, most tiles are pale: they spent most of the time waiting.',
+    text: ({ sim }) => {
+      const waits = sim.events?.linkWaitCycles;
+      return [
+        `Put the numbers side by side: moving this layer's bytes through HBM needs at least ${int(sim.roofline.memory)} cycles; spread evenly over every NoC link they would need ${int(sim.roofline.noc)}; the math needs ${int(sim.roofline.compute)}. The simulated run took ${int(sim.cycles)} cycles, ${sig(sim.cycles / Math.max(sim.roofline.memory, sim.roofline.noc, sim.roofline.compute, 1e-9), 2)}× the largest of these bounds.`,
+        `The simulation's verdict for this run is bound = ${sim.bound}: what set the pace is ${boundWords(sim.bound)}.${waits !== undefined ? ` Summed over all block transfers, ${int(waits)} link-wait cycles were spent queueing for a busy link.` : ''} The MAC arrays were busy ${pct(sim.utilization)} of their peak.`,
+        'Two ways out follow. Process more tokens per weight read (batching many users, or prefill, where a whole prompt shares each weight fetch), or make each weight smaller.',
+      ];
+    },
+    look: ({ sim }) => `At the end of the run most tiles are pale: over the whole run they averaged ${pct(sim.utilization)} of their MAC peak.`,
   },
   {
-    title: '7. int8 weights halve the bytes',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused-w8', params: QKV, dataflow: os },
+    title: '7. int8 weights shrink the bytes',
+    setup: { ...fusedQkv, variant: 'fused-w8' },
+    plans: { f32: fusedQkv },
     timeFrac: 0.5,
     view: 'utilization',
-    text: [
-      'Quantization stores each weight as an 8-bit integer plus a shared scale per column. An int8 weight is 1 byte instead of 2 (bf16) or 4 (f32): half the traffic of bf16 and a quarter of f32, with the same number of multiply-adds.',
-      'Because decode is memory-bound, fewer bytes means almost proportionally less time and energy per token. The MACs also get cheaper (int8 multipliers are small), but that is the smaller win here.',
-    ],
-    look: 'Compare HBM bytes and time with step 3.',
+    text: ({ sim, plans }) => {
+      const f = plans.f32;
+      const r = sim.bytes.hbm / f.bytes.hbm;
+      return [
+        'Quantization stores each weight as an 8-bit integer plus a shared scale per column. An int8 weight is 1 byte instead of 4 (f32, the baseline of this walkthrough) or 2 (bf16, what models usually ship in): a quarter of the f32 bytes, half of the bf16 ones, with the same number of multiply-adds.',
+        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}; still bound = ${sim.bound}. Because decode is starved for bytes, fewer bytes means almost proportionally less time and energy (${sig(sim.energyJ * 1e6)} µJ against ${sig(f.energyJ * 1e6)} µJ).`,
+      ];
+    },
+    look: () => 'Compare HBM bytes and time with step 3.',
   },
   {
     title: '8. Batching turns the tables',
-    setup: { preset: chip, kernel: 'qkv', variant: 'fused', params: { ...QKV, M: 64 }, dataflow: os },
+    setup: { ...fusedQkv, params: { ...QKV, M: 64 } },
+    plans: { one: fusedQkv },
     timeFrac: 0.5,
     view: 'utilization',
-    text: [
-      'Now 64 tokens share each weight fetch (64 users decoding at once, or a 64-token chunk of a prompt). The weight bytes are the same, but each byte now feeds 64 multiply-adds.',
-      'Arithmetic intensity rises 64-fold and the bottleneck moves toward the MAC arrays: more tiles stay busy. This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.',
-    ],
-    look: 'More tiles busy, darker colours; check whether the bound changed.',
+    text: ({ sim, plans }) => {
+      const one = plans.one;
+      const M = num(sim.plan.params, 'M');
+      return [
+        `Now ${M} tokens share each weight fetch (${M} users decoding at once, or a ${M}-token chunk of a prompt). HBM traffic grows only from ${formatBytes(one.bytes.hbm)} to ${formatBytes(sim.bytes.hbm)} (the weights are the same; x and the outputs grow), while the multiply-adds grow ${sig(macsOf(sim) / macsOf(one), 3)}×.`,
+        `Arithmetic intensity goes from ${sig(intensity(one), 2)} to ${sig(intensity(sim), 2)} FLOP per byte, the bound from ${one.bound} to ${sim.bound}, and MAC utilization from ${pct(one.utilization)} to ${pct(sim.utilization)}. ${M} tokens take ${timeRatio(sim.timeS, one.timeS).replace('slower', 'longer').replace('faster', 'shorter')} than one (${us(sim.timeS)} against ${us(one.timeS)}). This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.`,
+      ];
+    },
+    look: ({ sim, plans }) => `More tiles busy, darker colours: ${pct(sim.utilization)} of the MAC peak against ${pct(plans.one.utilization)} for one token.`,
+  },
+  // ---- the story: a whole model on a GPU and on a dataflow chip ------------------------------
+  {
+    title: '9. A GPU runs a decode step far below its roofline',
+    setup: oProj(GPU),
+    models: { gpu: decode(GPU) },
+    timeFrac: 0.5,
+    view: 'utilization',
+    text: ({ models, chips }) => {
+      const g = models.gpu;
+      const cfg = chips[GPU];
+      const bw = cfg.hbm.bandwidthBytesPerS;
+      const peak = cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
+      const ridge = peak / bw;
+      const flopsPerByte = (2 * g.ops.reduce((a, o) => a + o.macs, 0)) / Math.max(g.bytes.hbm, 1);
+      const readS = g.bytes.hbm / bw;
+      const bd = g.breakdown;
+      const kernels = launchedKernels(g);
+      return [
+        `Now a whole model: Llama 3 8B generating one token with ${int(CONTEXT)} tokens of context, batch 1, on the H100 model (the animation shows one of its kernels, the 4096 × 4096 output projection). The simulation gives ${sig(g.perTokenMs)} ms per token (${int(g.tokensPerS)} tokens/s).`,
+        `Why so far below the roofline? At batch 1 every weight byte feeds one multiply-add: the step does ${sig(flopsPerByte, 2)} FLOP per HBM byte, while the H100 needs ${int(ridge)} FLOP per byte (its ${sig(peak / 1e12)} TFLOP/s bf16 peak over ${tbps(bw)} of HBM) to keep its math busy. Just reading the ${formatBytes(g.bytes.hbm)} that one token touches takes ${ms(readS)} at the full datasheet bandwidth: ${pct(readS / g.timeS)} of the step.`,
+        `Of its ${sig(g.perTokenMs)} ms the model books ${ms(bd.compute)} on the math itself, ${ms(bd.memory)} on memory (HBM at the bandwidth a real access pattern achieves, plus the latency before each kernel's first bytes arrive) and ${ms(bd.launch)} in the gaps between kernel launches${bd.collective > 0 ? `, ${ms(bd.collective)} in collectives` : ''}.`,
+        kernels.length
+          ? `A GPU runs the step as a chain of kernels (${kernels.map((o) => o.name).join(', ')}), one after another in every layer: between two kernels the activations go out to HBM and come back${g.fusion.applied === 'elementwise' ? ' (element-wise ops such as RoPE and SiLU·mul are fused into their neighbours, but that hand-over remains)' : ''}.`
+          : 'This chip runs no separate kernels: the layer is scheduled as a whole.',
+        `And at batch 1 there is one row of work per weight matrix: the tensor cores are busy ${pct(g.utilization)} of the time.`,
+      ];
+    },
+    look: ({ sim }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${sim.bound}, ${pct(sim.utilization)} of the MAC peak).`,
+  },
+  {
+    title: '10. What a dataflow chip changes',
+    setup: oProj(JAL),
+    models: { gpu: decode(GPU), chip: decode(JAL), chipInt8: decode(JAL, 1, 'int8') },
+    timeFrac: 0.5,
+    view: 'utilization',
+    text: ({ models, chips }) => {
+      const g = models.gpu, c = models.chip, q = models.chipInt8;
+      const bwC = chips[JAL].hbm.bandwidthBytesPerS, bwG = chips[GPU].hbm.bandwidthBytesPerS;
+      const out = [
+        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'compute' ? '.' : ', so at batch 1 moving bytes, not the MAC arrays, sets its time.'}`,
+      ];
+      const bd = c.breakdown, bdG = g.breakdown;
+      if (activationsOnChip(c)) {
+        out.push(`What a dataflow chip changes: the activations stay in the tiles' SRAM from one op to the next${c.fusion.applied === 'pipeline' ? ', and the ops of a layer run as one spatial pipeline' : ''}, so no kernel hands its output over through HBM: the model counts ${formatBytes(c.savedBytes.hbm)} of HBM traffic saved per token. Launch gaps and fixed per-layer costs: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU; memory time ${ms(bd.memory)} against ${ms(bdG.memory)}.`);
+      } else {
+        out.push(`This chip's runtime keeps its activations in HBM between ops here (${c.fusion.messages[0] ?? `fusion ${c.fusion.applied}`}); gaps between kernel launches: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU.`);
+      }
+      out.push(`The int8 path: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms, ${timeRatio(q.timeS, c.timeS)} than bf16, at ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}.`);
+      out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
+      return out;
+    },
+    look: ({ sim }) => `The same output projection on the dataflow chip: ${sim.trace.rows * sim.trace.cols} tiles, bound = ${sim.bound}.`,
+  },
+  {
+    title: '11. Prefill vs decode',
+    setup: { ...oProj(JAL, 512), timing: 'analytic' },
+    models: { prefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } }, decode: decode(JAL) },
+    timeFrac: 0.5,
+    view: 'utilization',
+    text: ({ models }) => {
+      const p = models.prefill, d = models.decode;
+      return [
+        `Before the first new token, the model reads the whole prompt at once: prefill. With ${int(p.tokens)} prompt tokens every weight fetched from HBM serves ${int(p.tokens)} tokens, so the MAC arrays are busy ${pct(p.utilization)} of their peak against ${pct(d.utilization)} in decode.`,
+        `Per token that is ${sig(p.perTokenMs, 3)} ms in prefill against ${sig(d.perTokenMs)} ms in decode (${int(p.tokensPerS)} against ${int(d.tokensPerS)} tokens/s). Most of prefill's time is in ${mainBound(p)}-bound ops (${pct(boundShares(p)[mainBound(p)])}), most of decode's in ${mainBound(d)}-bound ones (${pct(boundShares(d)[mainBound(d)])}).`,
+      ];
+    },
+    look: ({ sim }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${sim.bound}).`,
+  },
+  {
+    title: '12. Batching many users',
+    setup: oProj(JAL, 32),
+    models: { one: decode(JAL, 1), many: decode(JAL, 32) },
+    timeFrac: 0.5,
+    view: 'utilization',
+    text: ({ models }) => {
+      const a = models.one, b = models.many;
+      const attA = opShare(a, /^attention/), attB = opShare(b, /^attention/);
+      return [
+        `Serving ${b.batch} users at once, each step produces ${b.batch} tokens for one pass over the weights: ${int(b.tokensPerS)} tokens/s against ${int(a.tokensPerS)} for one user (${sig(b.tokensPerS / a.tokensPerS, 2)}×), while each user waits ${sig(b.perTokenMs)} ms per token instead of ${sig(a.perTokenMs)} ms.`,
+        `The weights are shared, the KV caches are not: every user brings their own ${int(CONTEXT)} tokens of cache, so attention grows from ${pct(attA.share)} to ${pct(attB.share)} of the step. Long contexts at large batch become a KV-cache bandwidth problem.`,
+      ];
+    },
+    look: ({ sim }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${sim.bound}.`,
+  },
+  {
+    title: '13. The MLP and the LM head',
+    setup: { preset: JAL, kernel: 'matmul', variant: 'tiled', params: { M: 1, N: 4096, K: 4096 }, dataflow: OS },
+    models: { d: decode(JAL) },
+    timeFrac: 0.5,
+    view: 'traffic',
+    text: ({ models }) => {
+      const d = models.d;
+      const mlp = opShare(d, /^(gate\+up|down|silu\*mul|fc|proj|gelu)$/);
+      const head = opShare(d, /^lm-head$/);
+      const attn = opShare(d, /^(qkv|attention|o-proj|rope)$/);
+      return [
+        `Where does a decode step's time go? On the Jalapeño-class chip the MLP (gate and up projections to 14,336 features, the SiLU, the down projection) takes ${pct(mlp.share)} of it, ${formatBytes(mlp.hbm)} of HBM traffic per token: it holds most of the weights. The attention block (QKV, attention over the cache, output projection) takes ${pct(attn.share)}.`,
+        `The LM head turns the last hidden state into a score for each of the 128,256 vocabulary entries: one big matrix read once per token, ${pct(head.share)} of the step (${formatBytes(head.hbm)}).`,
+      ];
+    },
+    look: () => 'The link-traffic view of one 4096 × 4096 projection: every weight crosses the links next to the HBM edge tiles.',
+  },
+  {
+    title: '14. Many chips: tensor parallelism',
+    setup: { preset: JAL, kernel: 'matmul', variant: 'tiled', params: { M: 1, N: 4096, K: 8192 }, dataflow: OS },
+    models: { big: { preset: JAL, model: 'llama3-70b', opts: { phase: 'decode', context: CONTEXT, batch: 1 } } },
+    timeFrac: 0.5,
+    view: 'utilization',
+    text: ({ models, chips }) => {
+      const m = models.big;
+      const ar = opShare(m, /^all-reduce$/);
+      const perToken = m.bytes.scaleOut;
+      const out = [
+        `Llama 3 70B does not fit one chip: the simulation places it on ${plural(m.chips, 'Jalapeño-class chip')}, each holding 1/${m.chips} of every weight matrix (tensor parallelism: each chip computes its slice of every projection).`,
+      ];
+      if (m.chips > 1) {
+        out.push(`After the attention block and after the MLP of every layer the chips add up their partial results (an all-reduce over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip): ${formatBytes(perToken)} cross the links per token, ${pct(ar.share)} of the ${sig(m.perTokenMs)} ms step.`);
+      } else {
+        out.push(`On one chip there is no all-reduce: the step takes ${sig(m.perTokenMs)} ms.`);
+      }
+      return out;
+    },
+    look: () => 'One chip\'s share of a 70B projection (8192 inputs, its 4096 of the outputs).',
   },
 ];
+
+/** Every setup a step needs, with a stable key for caching. */
+export function stepRuns(step: WalkthroughStep): { plans: Array<[string, PlanSetup]>; models: Array<[string, ModelSetup]>; presets: string[] } {
+  const plans = Object.entries(step.plans ?? {});
+  const models = Object.entries(step.models ?? {});
+  const presets = [...new Set([step.setup.preset, ...plans.map(([, p]) => p.preset), ...models.map(([, m]) => m.preset)])];
+  return { plans, models, presets };
+}
+
+export const setupKey = (s: PlanSetup | ModelSetup) => JSON.stringify(s);

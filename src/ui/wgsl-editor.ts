@@ -1,8 +1,10 @@
 // WGSL editor (loaded on demand): view each shader the selected kernel uses, edit it, re-run.
 // Compile errors become lint markers on their lines; the result is still checked against the
-// CPU reference. Edits live in the bench slice (so they travel in links) and in localStorage.
+// CPU reference. Edits live in the bench slice (so they travel in links) and in localStorage;
+// a link's edits are the sharer's (labelled so, not stored) until the user keeps or changes them.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { Task } from '@lit/task';
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, keymap, lineNumbers } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -12,8 +14,11 @@ import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { wgsl } from '@iizukak/codemirror-lang-wgsl';
 import { callback, type ApiRemote } from '../worker/client.ts';
 import type { BenchOk, BenchResult } from '../worker/api.ts';
-import type { BenchState, StateChangeDetail } from '../share/state.ts';
+import type { BenchState } from '../share/state.ts';
 import type { CompileMessage } from '../gpu/runner.ts';
+import { emit, emitStateChange, toast } from './events.ts';
+import { sharedStyles } from './styles.ts';
+import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 
 const theme = EditorView.theme({
   '&': { color: 'var(--jp-text)', backgroundColor: 'var(--jp-surface)', fontSize: '13px', height: '100%' },
@@ -22,6 +27,8 @@ const theme = EditorView.theme({
   '.cm-activeLine': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 8%, transparent)' },
   '.cm-activeLineGutter': { backgroundColor: 'color-mix(in srgb, var(--jp-focus) 14%, transparent)' },
   '&.cm-focused': { outline: '3px solid var(--jp-focus)' },
+  // The scroller takes Tab focus (so keyboard users can scroll before editing): show it.
+  '.cm-scroller:focus-visible': { outline: '3px solid var(--jp-focus)', outlineOffset: '-3px' },
   '.cm-scroller': { overflow: 'auto' },
   '.cm-tooltip': { backgroundColor: 'var(--jp-surface)', color: 'var(--jp-text)', border: '1px solid var(--jp-border)' },
   '&.cm-focused .cm-cursor': { borderLeftColor: 'var(--jp-text)' },
@@ -66,9 +73,31 @@ export class WgslEditor extends LitElement {
   private readonly langConf = new Compartment();
   private suppress = false;
 
-  static override styles = css`
+  /** The shaders the current kernel/variant uses, with their bundled sources (stale answers dropped). */
+  private shadersTask = new Task(this, {
+    task: async ([api, k]: readonly [ApiRemote | undefined, string]) => {
+      void k;
+      const st = this.state;
+      if (!api || !st) return [] as string[];
+      const c = await api.checkParams(st.kernel, st.variant, st.params);
+      const names = c.status === 'ok' ? c.shaders : await api.shaderNames();
+      for (const n of names) if (!this.original.has(n)) this.original.set(n, (await api.shaderSource(n)) ?? '');
+      return names;
+    },
+    args: () => [this.api, JSON.stringify([this.state?.kernel, this.state?.variant, this.state?.params])] as const,
+    onComplete: (names) => {
+      this.shaders = names;
+      if (!names.includes(this.shader)) this.shader = names[0] ?? '';
+      void this.updateComplete.then(() => this.syncDoc(true));
+    },
+  });
+
+  static override styles = [sharedStyles, css`
     :host { display: block; }
-    .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 14px 16px; box-shadow: var(--jp-shadow); }
+    .card { padding: 14px 16px; }
+    .badge.theirs { background: var(--jp-info-bg); border-color: var(--jp-focus); }
+    #received { margin: 0 0 10px; }
+    #received button { padding: 3px 10px; min-height: 28px; margin-left: 6px; }
     .toolbar { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; }
     h2 { font-size: 1rem; margin: 0 12px 0 0; }
     label { font-size: 0.9rem; }
@@ -85,13 +114,13 @@ export class WgslEditor extends LitElement {
     .bad { color: var(--jp-error); font-weight: 700; }
     .muted { color: var(--jp-muted); }
     .spacer { flex: 1; }
-  `;
+    @media (max-width: 600px) { #cm { height: 55vh; } .toolbar { gap: 8px; } }
+  `];
 
   override updated(changed: PropertyValues<this>): void {
-    if ((changed.has('state') || changed.has('api')) && this.api && this.state) {
+    if (changed.has('state') && this.state) {
       const old = changed.get('state') as BenchState | undefined;
-      if (!old || old.kernel !== this.state.kernel || old.variant !== this.state.variant || JSON.stringify(old.params) !== JSON.stringify(this.state.params)) void this.loadShaders();
-      else if (old.wgsl !== this.state.wgsl) this.syncDoc();
+      if (old && old.wgsl !== this.state.wgsl) this.syncDoc();
     }
   }
 
@@ -99,17 +128,6 @@ export class WgslEditor extends LitElement {
     this.view?.destroy();
     this.view = undefined;
     super.disconnectedCallback();
-  }
-
-  private async loadShaders(): Promise<void> {
-    if (!this.api || !this.state) return;
-    const c = await this.api.checkParams(this.state.kernel, this.state.variant, this.state.params);
-    const names = c.status === 'ok' ? c.shaders : await this.api.shaderNames();
-    for (const n of names) if (!this.original.has(n)) this.original.set(n, (await this.api.shaderSource(n)) ?? '');
-    this.shaders = names;
-    if (!names.includes(this.shader)) this.shader = names[0] ?? '';
-    await this.updateComplete;
-    this.syncDoc(true);
   }
 
   private get text(): string {
@@ -175,7 +193,7 @@ export class WgslEditor extends LitElement {
   }
 
   private emit(patch: Partial<BenchState>): void {
-    this.dispatchEvent(new CustomEvent<StateChangeDetail<'bench'>>('state-change', { detail: { patch }, bubbles: true, composed: true }));
+    emitStateChange<'bench'>(this, patch);
   }
 
   private reset(): void {
@@ -207,7 +225,7 @@ export class WgslEditor extends LitElement {
       this.result = r;
       const diags = r.status === 'compile-error' && r.shader === this.shader ? diagnosticsFor(this.view.state.doc, r.messages) : [];
       this.view.dispatch(setDiagnostics(this.view.state, diags));
-      if (r.status === 'ok') this.dispatchEvent(new CustomEvent<BenchOk>('bench-result', { detail: r, bubbles: true, composed: true }));
+      if (r.status === 'ok') emit(this, 'bench-result', r satisfies BenchOk);
     } catch (e) {
       this.result = { status: 'error', message: (e as Error).message };
     } finally {
@@ -237,7 +255,9 @@ export class WgslEditor extends LitElement {
   }
 
   override render() {
-    const edited = this.state ? Object.keys(this.state.wgsl) : [];
+    const st = this.state;
+    const edited = st ? Object.keys(st.wgsl) : [];
+    const theirs = st ? edited.filter((n) => isReceived(n, st.wgsl[n])) : [];
     return html`<div class="card" @keydown=${(e: KeyboardEvent) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
@@ -253,11 +273,23 @@ export class WgslEditor extends LitElement {
         }}>
           ${this.shaders.map((s) => html`<option value=${s} ?selected=${s === this.shader}>${s}.wgsl${edited.includes(s) ? ' (edited)' : ''}</option>`)}
         </select>
-        ${edited.includes(this.shader) ? html`<span class="badge">edited — saved in this browser and in share links</span>` : nothing}
+        ${edited.includes(this.shader)
+          ? theirs.includes(this.shader)
+            ? html`<span class="badge theirs" id="badge-theirs">the sharer's edit, from the link: not saved in this browser</span>`
+            : html`<span class="badge" id="badge-mine">your edit: saved in this browser and in share links</span>`
+          : nothing}
         <span class="spacer"></span>
         <button @click=${this.reset} ?disabled=${!edited.includes(this.shader)}>Reset to original</button>
         <button class="primary" id="editor-run" @click=${this.run} ?disabled=${this.running}>Run edited kernel</button>
       </div>
+      ${theirs.length
+        ? html`<p class="warn" id="received" role="note">This link carries the sharer's edited ${theirs.map((n) => `${n}.wgsl`).join(', ')}. It runs for this link only; editing it or keeping it makes it yours.
+            <button id="keep-edits" @click=${() => {
+              keepReceivedEdits();
+              toast(this, `Kept the sharer's ${theirs.join(', ')} as your own edit (saved in this browser).`);
+              this.requestUpdate();
+            }}>Keep it as mine</button></p>`
+        : nothing}
       <div id="cm"></div>
       ${this.renderStatus()}
     </div>`;

@@ -6,15 +6,22 @@
 
 import { expose, transfer } from 'comlink';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, outputSpecs, type ParamDoc } from '../kernels/kernel.ts';
-import { compareArrays } from '../kernels/compare.ts';
+import { KernelInputError, type ParamDoc } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
-import { preparePlan, ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
-import { timePlan } from '../gpu/timing.ts';
+import { ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
+import { checkPlan, type CheckPhase } from '../gpu/check.ts';
 import { describeDevice, GpuUnavailableError, type DeviceReport, type GpuContext } from '../gpu/context.ts';
 import { browserGpuContext, SHADERS, webgpuMissingReason } from '../gpu/browser.ts';
 import { runInstrumented, type InstrumentedRun } from './instrumented.ts';
-import type { ChipConfig, ChipPreset, Dataflow, ModelSimResult, Phase, SimResult } from '../chip/types.ts';
+import { modelInputLimits } from './model-limits.ts';
+import type { ModelInputLimits } from '../share/model-limits.ts';
+import { chipViewTrace, measuredViewTrace } from './chip-view.ts';
+import type { RenderTrace } from './view-trace.ts';
+import type { Mesh } from '../chip/mesh.ts';
+import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
+import type { ModelSimResult } from '../models/types.ts';
+import type { ModelSimOptions } from '../models/index.ts';
+import { cancelLlm, generateLlm, isUserError, llmDecodeOps, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -31,7 +38,17 @@ export interface KernelInfo {
 export type Params = Record<string, number | boolean | string>;
 
 export type CheckResult =
-  | { status: 'ok'; params: Params; shaders: string[]; flops: number; ioBytes: number; tiles: number }
+  | {
+      status: 'ok';
+      params: Params;
+      shaders: string[];
+      flops: number;
+      ioBytes: number;
+      tiles: number;
+      /** Device features and WGSL language features the plan needs (e.g. shader-f16). */
+      requiredFeatures: string[];
+      requiredLanguageFeatures: string[];
+    }
   | { status: 'invalid'; message: string };
 
 export interface BenchRequest {
@@ -139,18 +156,21 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
-  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number }): SimResult;
+  simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
+  buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
-  simulateModel(chip: ChipConfig, model: unknown, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): ModelSimResult;
+  simulateModel(chip: ChipConfig, model: unknown, opts: ModelSimOptions): ModelSimResult;
 }
 
-const chipModules = import.meta.glob('../chip/index.ts') as Record<string, () => Promise<unknown>>;
+const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts']) as Record<string, () => Promise<unknown>>;
 
+/** The chip model and the models on top of it (src/models: presets, simulateModel), loaded together. */
 async function chipModule(): Promise<ChipModule> {
-  const load = chipModules['../chip/index.ts'];
-  if (!load) throw new Error('the chip model (src/chip/index.ts) is not part of this build yet');
-  return (await load()) as ChipModule;
+  const load = chipModules['../chip/index.ts'], loadModels = chipModules['../models/index.ts'];
+  if (!load || !loadModels) throw new Error('the chip model (src/chip/index.ts, src/models/index.ts) is not part of this build yet');
+  const [chip, models] = await Promise.all([load(), loadModels()]);
+  return { ...(chip as object), ...(models as object) } as ChipModule;
 }
 
 /** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
@@ -212,7 +232,16 @@ export const api = {
     try {
       const { plan, params } = buildPlan(kernel, variant, raw);
       const tiles = plan.passes.reduce((n, p) => n + p.grid[0] * p.grid[1] * p.grid[2], 0);
-      return { status: 'ok', params, shaders: [...new Set(plan.passes.map((p) => p.shader))], flops: plan.flops, ioBytes: plan.ioBytes, tiles };
+      return {
+        status: 'ok',
+        params,
+        shaders: [...new Set(plan.passes.map((p) => p.shader))],
+        flops: plan.flops,
+        ioBytes: plan.ioBytes,
+        tiles,
+        requiredFeatures: [...plan.requiredFeatures],
+        requiredLanguageFeatures: [...plan.requiredLanguageFeatures],
+      };
     } catch (e) {
       return { status: 'invalid', message: errorText(e) };
     }
@@ -296,36 +325,27 @@ export const api = {
     const def = kernelByName(req.kernel);
     const shaders = new Set(plan.passes.map((p) => p.shader));
     const overrides = Object.fromEntries(Object.entries(req.wgsl ?? {}).filter(([k]) => shaders.has(k)));
-    let prepared: Awaited<ReturnType<typeof preparePlan>> | null = null;
+    const samples = Math.max(3, Math.min(100, req.samples ?? 20));
+    const phaseText: Record<CheckPhase, string> = { compiling: 'compiling', checking: 'checking against the CPU reference', timing: 'timing' };
     try {
-      await onProgress?.(0, 1, 'compiling');
-      const inputs = def.makeInputs(plan, req.seed ?? 1);
-      prepared = await preparePlan(ctx, plan, inputs, { shaderOverrides: overrides });
-      check();
-      await onProgress?.(0, 1, 'checking against the CPU reference');
-      await prepared.run();
-      const outputs = await prepared.readOutputs();
-      const ref = def.reference(plan, inputs);
-      let ok = true;
-      let maxAbsErr = 0;
-      const lines: string[] = [];
-      for (const t of outputSpecs(plan)) {
-        if (!(t.name in ref)) continue;
-        const c = compareArrays(t.name, outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
-        ok &&= c.ok;
-        maxAbsErr = Math.max(maxAbsErr, c.maxAbsErr);
-        lines.push(c.summary);
-      }
-      check();
-      const samples = Math.max(3, Math.min(100, req.samples ?? 20));
-      const timing = await timePlan(ctx, prepared, {
-        samples,
-        warmup: 1,
-        onProgress: (done, total) => {
-          check();
-          void onProgress?.(done, total, 'timing');
+      const checked = await checkPlan(ctx, def, plan, {
+        seed: req.seed ?? 1,
+        shaderOverrides: overrides,
+        onPhase: async (phase) => {
+          if (phase !== 'compiling') check();
+          await onProgress?.(0, 1, phaseText[phase]);
+        },
+        timing: {
+          samples,
+          warmup: 1,
+          onProgress: (done, total) => {
+            check();
+            void onProgress?.(done, total, 'timing');
+          },
         },
       });
+      const timing = checked.timing!;
+      const { ok, maxAbsErr, lines } = checked;
       const seconds = timing.medianMs / 1e3;
       const dtype = plan.tensors.find((t) => t.role === 'output')?.dtype ?? 'f32';
       return {
@@ -359,8 +379,6 @@ export const api = {
       if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
       if (e instanceof GpuUnavailableError) return { status: 'no-gpu', message: e.message };
       return { status: 'error', message: lostInfo ?? errorText(e) };
-    } finally {
-      prepared?.destroy();
     }
   },
 
@@ -368,7 +386,7 @@ export const api = {
    * One instrumented run: per-workgroup bytes and start/finish order beside the plan's prediction
    * (the chip tab's "measured vs predicted"). Typed arrays are transferred, not copied.
    */
-  async runInstrumented(kernel: string, variant: string, params: Record<string, unknown>): Promise<{ status: 'ok'; run: InstrumentedRun } | { status: 'no-gpu' | 'invalid' | 'error'; message: string }> {
+  async runInstrumented(kernel: string, variant: string, params: Record<string, unknown>): Promise<{ status: 'ok'; run: InstrumentedRun; view: RenderTrace } | { status: 'no-gpu' | 'invalid' | 'error'; message: string }> {
     const missing = webgpuMissingReason();
     if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
     let ctx: GpuContext;
@@ -379,7 +397,9 @@ export const api = {
     }
     try {
       const run = await runInstrumented(ctx, kernel, variant, params);
-      return transfer({ status: 'ok' as const, run }, buffersOf(run.passes));
+      const first = run.passes[0];
+      const view = measuredViewTrace(first, first.grid);
+      return transfer({ status: 'ok' as const, run, view }, [...buffersOf(run.passes), ...buffersOf(view)]);
     } catch (e) {
       if (e instanceof KernelInputError) return { status: 'invalid', message: e.message };
       return { status: 'error', message: lostInfo ?? errorText(e) };
@@ -419,11 +439,95 @@ export const api = {
     return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },
 
+  /** The tokens / context / batch / chips the model simulation accepts (from the kernels' ranges). */
+  modelLimits(): ModelInputLimits {
+    return modelInputLimits();
+  },
+
+  /**
+   * simulatePlan plus the animation's trace for the chip views: every transfer routed once, here,
+   * on the chip's own mesh (chip/mesh.ts), so the picture carries the same link bytes as the model.
+   */
+  async simulateChipView(
+    chip: ChipChoice,
+    kernel: string,
+    variant: string,
+    params: Record<string, unknown>,
+    dataflow: Dataflow = 'output-stationary',
+    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic' } = {},
+  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace }>> {
+    const out = await withChip(chip, (m, cfg) => {
+      const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });
+      return { sim, view: chipViewTrace(sim.trace, m.buildMesh(cfg)) };
+    });
+    return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
+  },
+
   /** Whole-layer / per-token estimate for a model preset on a chip. */
-  async simulateModel(chip: ChipChoice, model: string | object, opts: { phase: Phase; tokens: number; context: number; batch: number; chips: number }): Promise<SimOutcome<ModelSimResult>> {
+  /** Bad inputs (a chip count that does not divide the heads, tokens x batch over the kernels' limit...) come back as 'invalid' with the model's one-line message. */
+  async simulateModel(chip: ChipChoice, model: string | object, opts: ModelSimOptions): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
   },
+
+  // ---- a real model (the Model tab; src/llm, worker/llm.ts) ----
+
+  /** Opens the picked files (read locally, never fetched) and uploads the model to this worker's GPU. */
+  async loadLlm(files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmOutcome<LlmInfo>> {
+    const missing = webgpuMissingReason();
+    if (missing) return { status: 'no-gpu', message: `${missing.reason} ${missing.howTo}` };
+    return llmOutcome(async () => loadLlm(await gpuContext(), files, opts, onEvent));
+  },
+  /** Generates from the loaded model, streaming `token` events; cancelLlm() stops it. */
+  async generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEvent) => void): Promise<LlmOutcome<LlmRun>> {
+    return llmOutcome(() => generateLlm(req, onEvent));
+  },
+  cancelLlm(): void {
+    cancelLlm();
+  },
+  unloadLlm(): void {
+    unloadLlm();
+  },
+  /** One decode step timed op by op, with each op's bytes and flops from its plan. */
+  async profileLlm(): Promise<LlmOutcome<LlmProfile>> {
+    return llmOutcome(() => profileLlm());
+  },
+  /** The chip model's time for each op of the decode step on each preset (the same plans). */
+  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string; opTimeS: number[] }>>> {
+    let ops: ReturnType<typeof llmDecodeOps>['ops'];
+    try {
+      ops = llmDecodeOps().ops;
+    } catch (e) {
+      return { status: 'invalid', message: errorText(e) };
+    }
+    const out: Array<{ preset: string; opTimeS: number[] }> = [];
+    for (const preset of presets) {
+      const r = await withChip(preset, (m, cfg) => {
+        // ops repeat per layer: simulate each distinct plan once
+        const cache = new Map<string, number>();
+        return ops.map((op) => {
+          const key = JSON.stringify([op.plan.kernel, op.plan.variant, op.plan.params]);
+          let t = cache.get(key);
+          if (t === undefined) cache.set(key, (t = m.simulatePlan(cfg, op.plan, { maxTraceEvents: 0 }).timeS));
+          return t;
+        });
+      });
+      if (r.status !== 'ok') return r;
+      out.push({ preset, opTimeS: r.result });
+    }
+    return { status: 'ok', result: out };
+  },
 };
+
+export type LlmOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid' | 'no-gpu' | 'error'; message: string };
+
+async function llmOutcome<T>(run: () => Promise<T>): Promise<LlmOutcome<T>> {
+  try {
+    return { status: 'ok', result: await run() };
+  } catch (e) {
+    if (isUserError(e)) return { status: 'invalid', message: errorText(e) };
+    return { status: 'error', message: lostInfo ?? errorText(e) };
+  }
+}
 
 export type Api = typeof api;
 

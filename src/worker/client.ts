@@ -21,7 +21,15 @@ const METHODS = {
   listChips: 1,
   listModels: 1,
   simulatePlan: 1,
+  simulateChipView: 1,
   simulateModel: 1,
+  modelLimits: 1,
+  loadLlm: 1,
+  generateLlm: 1,
+  cancelLlm: 1,
+  unloadLlm: 1,
+  profileLlm: 1,
+  predictLlm: 1,
 } satisfies Record<keyof Api, 1>;
 
 let remote: ApiRemote | null = null;

@@ -24,7 +24,7 @@ export const cases = [
   {
     name: 'a lost GPU device is reported, a fresh one is made, the configuration is kept and the next run is correct',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       await choose(t.page, 'matmul', 'tiled', { M: 32, N: 32, K: 16, BM: 16, BN: 16, TM: 2, TN: 2 });
       const before = await t.page.evaluate(() => window.location.hash);
@@ -48,7 +48,7 @@ export const cases = [
   {
     name: 'a long run can be cancelled and the panel says so',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       // Naive 512^3 takes seconds per sample on SwiftShader: long enough to cancel mid-run.
       await choose(t.page, 'matmul', 'naive', { M: 512, N: 512, K: 512 });

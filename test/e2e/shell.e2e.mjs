@@ -30,7 +30,7 @@ export const cases = [
   {
     name: 'page loads with no console errors and lists every registry kernel',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await t.page.locator('jp-bench-panel #kernel option').first().waitFor({ state: 'attached' });
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       const kernels = await t.page.locator('jp-bench-panel #kernel option').evaluateAll((os) => os.map((o) => o.value));
@@ -44,7 +44,7 @@ export const cases = [
   {
     name: 'run a small matmul on the GPU: correct vs the CPU reference, stats and plot shown',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await smallMatmul(t);
       await runAndWait(t.page);
       const ok = await t.page.locator('jp-bench-panel #ok').textContent();
@@ -63,7 +63,7 @@ export const cases = [
   {
     name: 'a share link restores the same state and shows the sharer results',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await smallMatmul(t);
       await setParam(t.page, 'K', 20);
       await runAndWait(t.page);
@@ -89,7 +89,7 @@ export const cases = [
       await t.page.locator('jp-app #link-error').waitFor();
       t.assert(/could not be opened/.test(await t.page.locator('jp-app #link-error').textContent()), 'message text');
       t.assert((await stateOf(t.page)).tab === 'bench', 'not the default state');
-      await t.open('/');
+      await t.open('/#bench');
       await smallMatmul(t);
       const link = await t.page.evaluate(() => document.querySelector('jp-app').shadowRoot.querySelector('jp-share-button').link());
       const cut = link.slice(0, link.indexOf('#s=') + 3 + 30);
@@ -106,7 +106,7 @@ export const cases = [
   {
     name: 'WGSL with an error gets a lint marker; edits persist across reloads',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await smallMatmul(t);
       await t.page.getByRole('tab', { name: 'WGSL editor' }).click();
       const content = t.page.locator('jp-wgsl-editor .cm-content');
@@ -138,13 +138,13 @@ export const cases = [
   {
     name: 'axe-core: no serious or critical violations (bench light, editor dark)',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await smallMatmul(t);
       await runAndWait(t.page);
       let v = await t.axe();
       t.assert(v.length === 0, `bench: ${JSON.stringify(v, null, 1)}`);
       const dark = await t.newPage({ colorScheme: 'dark' });
-      await t.open('/', dark);
+      await t.open('/#bench', dark);
       await dark.getByRole('tab', { name: 'WGSL editor' }).click();
       await dark.locator('jp-wgsl-editor .cm-content').waitFor({ timeout: 20_000 });
       await t.screenshot('wgsl-editor-dark', dark);
@@ -156,7 +156,7 @@ export const cases = [
     name: 'without WebGPU the bench panel explains why and how to enable it',
     async run(t) {
       const p = await t.newPage({ webgpu: false });
-      await t.open('/', p);
+      await t.open('/#bench', p);
       const panel = p.locator('jp-bench-panel jp-gpu-status .panel');
       await panel.waitFor({ timeout: 20_000 });
       const text = await panel.textContent();

@@ -4,7 +4,7 @@ export const cases = [
   {
     name: 'run all kernels: every registry kernel and its baseline run and match the CPU reference',
     async run(t) {
-      await t.open('/');
+      await t.open('/#bench');
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       const kernels = await t.page.locator('jp-bench-panel #kernel option').evaluateAll((os) => os.map((o) => o.value));
       await t.page.locator('jp-suite-table #run-all').click();

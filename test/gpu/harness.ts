@@ -3,8 +3,8 @@ import { expect } from 'vitest';
 import { nodeGpuContext } from '../../src/gpu/node.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { runPlanOnce, type PassStats } from '../../src/gpu/runner.ts';
+import { checkPlan } from '../../src/gpu/check.ts';
 import type { KernelDef, Tensors } from '../../src/kernels/kernel.ts';
-import { compareArrays } from '../../src/kernels/compare.ts';
 import { perTileBytes, type Plan } from '../../src/kernels/plan.ts';
 
 export async function gpu(): Promise<GpuContext> {
@@ -13,18 +13,12 @@ export async function gpu(): Promise<GpuContext> {
   return nodeGpuContext();
 }
 
-/** Runs `plan` on the GPU with seeded inputs and asserts every output matches the CPU reference. */
+/** Runs `plan` on the GPU with seeded inputs and asserts every output matches the CPU reference (src/gpu/check.ts). */
 export async function expectMatchesReference(def: KernelDef, plan: Plan, seed = 1, inputs?: Tensors): Promise<{ outputs: Tensors; stats?: PassStats[] }> {
   const ctx = await gpu();
-  const ins = inputs ?? def.makeInputs(plan, seed);
-  const ref = def.reference(plan, ins);
-  const res = await runPlanOnce(ctx, plan, ins);
-  for (const t of plan.tensors.filter((t) => t.role === 'output')) {
-    if (!(t.name in ref)) continue;
-    const cmp = compareArrays(t.name, res.outputs[t.name], ref[t.name], def.tolerance(plan, t.name), t.shape);
-    expect(cmp.ok, `${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)}: ${cmp.summary}`).toBe(true);
-  }
-  return res;
+  const res = await checkPlan(ctx, def, plan, { seed, inputs });
+  for (const c of res.comparisons) expect(c.ok, `${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)}: ${c.summary}`).toBe(true);
+  return { outputs: res.outputs, stats: res.stats };
 }
 
 /** Runs the instrumented kernel and asserts per-workgroup bytes equal the plan's, and orders are permutations. */

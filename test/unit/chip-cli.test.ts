@@ -1,4 +1,4 @@
-// The simulate CLI contract (shared/DESIGN.md): JSON fields, readable output, exit 2 on bad input.
+// The simulate CLI contract (docs/ARCHITECTURE.md): JSON fields, readable output, exit 2 on bad input.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 
@@ -37,7 +37,7 @@ describe('npm run simulate', () => {
 
   const bad: Array<[string[], RegExp]> = [
     [['--chip', 'nope', '--model', 'llama3-8b'], /allowed: jalapeno, tpu-v5e, wormhole-n150, groq-lpu, h100/],
-    [['--chip', 'jalapeno', '--model', 'llama4'], /allowed: llama3-8b, llama3-70b, gpt2-small/],
+    [['--chip', 'jalapeno', '--model', 'llama4'], /allowed: llama3-8b, llama3-70b, llama2-7b, llama2-70b, gpt2-small/],
     [['--chip', 'jalapeno', '--frobnicate', '1'], /unknown flag --frobnicate; allowed: --chip/],
     [['--chip', 'jalapeno', '--kernel', 'fft'], /allowed: matmul/],
     [['--chip', 'jalapeno', '--model', 'llama3-8b', '--dataflow', 'row-stationary'], /allowed: output-stationary, weight-stationary/],
@@ -50,4 +50,61 @@ describe('npm run simulate', () => {
       expect(r.stderr).toMatch(re);
     });
   }
+
+  // the issue's crashes (uncaught stack traces, exit 1) and the new flags' bad values: one line, exit 2
+  const crashes: Array<[string[], RegExp]> = [
+    [['--chip', 'h100', '--model', 'llama3-70b', '--phase', 'decode', '--chips', '3'], /chips 3 must divide the 64 attention heads of llama3-70b .*allowed: 1, 2, 4, 8/],
+    [['--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'prefill', '--tokens', '65536', '--batch', '2'], /tokens x batch = 131072 rows exceeds the 65536 rows a GEMM takes/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--weights', 'int3'], /--weights must be one of bf16, fp8, int8, int4, bfp8, bfp4, got "int3"/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--kv', 'int4'], /--kv must be one of bf16, fp8, int8, bfp8, got "int4"/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--precision', 'int8', '--weights', 'fp8'], /--precision int8 and --weights fp8 disagree/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--fusion', 'magic'], /--fusion must be one of none, elementwise, activations, pipeline/],
+  ];
+  for (const [args, re] of crashes) {
+    it(`one-line usage error, exit 2: ${args.join(' ')}`, () => {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('the issue\'s wormhole-n150 llama3-70b prefill 2048 x 4 int8 runs and picks a chip count dividing the heads', () => {
+    const r = run('--chip', 'wormhole-n150', '--model', 'llama3-70b', '--phase', 'prefill', '--tokens', '2048', '--batch', '4', '--precision', 'int8', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(64 % j.parallel.tensor).toBe(0);
+  });
+
+  it('--weights / --kv set the formats; --precision F is --weights F with a bf16 KV cache; ops carry breakdowns summing to their time', () => {
+    const a = JSON.parse(run('--chip', 'h100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64', '--weights', 'int8', '--kv', 'bf16', '--json').stdout);
+    const b = JSON.parse(run('--chip', 'h100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64', '--precision', 'int8', '--json').stdout);
+    expect(a.formats).toEqual({ weights: 'int8', mlpWeights: 'int8', kv: 'bf16' });
+    expect(b.timeS).toBe(a.timeS);
+    for (const o of a.ops) {
+      const s = o.breakdown.compute + o.breakdown.memory + o.breakdown.launch + o.breakdown.collective;
+      expect(s).toBeCloseTo(o.timeS, 12);
+      expect(typeof o.savedBytes.hbm).toBe('number');
+    }
+  });
+
+  it('int8 moves no more bytes than bf16 on the issue\'s jalapeno gpt2-small decode at context 0', () => {
+    const bytes = (p: string) => JSON.parse(run('--chip', 'jalapeno', '--model', 'gpt2-small', '--phase', 'decode', '--context', '0', '--precision', p, '--json').stdout).bytes;
+    const bf = bytes('bf16'), q = bytes('int8');
+    expect(q.hbm).toBeLessThanOrEqual(bf.hbm);
+    expect(q.hbm + q.noc + q.sram).toBeLessThanOrEqual(bf.hbm + bf.noc + bf.sram);
+  });
+
+  it('--claims on jalapeno: the check against the h100 reference, in the JSON and in words', () => {
+    const r = run('--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'decode', '--context', '1024', '--claims', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.claims.reference).toBe('h100');
+    expect(j.claims.checks).toHaveLength(3);
+    expect(j.fusion.applied).toBe('pipeline');
+    const t = run('--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'decode', '--context', '1024', '--claims');
+    expect(t.stdout).toMatch(/claims \(h100 reference/);
+    expect(t.stdout).toMatch(/carried by: no launch gaps/);
+  });
 });

@@ -1,8 +1,8 @@
-// Placement of a wave's plan tiles on the chip grid (sim.ts placeWave): a small plan box is spread
+// Placement of a wave's plan tiles on the chip grid (placement.ts placeWave): a small plan box is spread
 // as a scaled 2D sub-grid, so plan rows map to chip rows and plan columns to chip columns.
 import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan } from '../../src/chip/index.ts';
-import { fillWave, placeWave, waveOrder, type WaveBox } from '../../src/chip/sim.ts';
+import { fillWave, placeWave, waveOrder, type WaveBox } from '../../src/chip/placement.ts';
 import { matmul } from '../../src/kernels/matmul.ts';
 
 function place(box: WaveBox, R: number, C: number) {

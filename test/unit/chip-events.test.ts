@@ -58,7 +58,9 @@ describe('event path vs analytic path', () => {
   // cross: transfers queue behind others on shared links and ports, and links idle while a transfer
   // waits for the rest of its route. With slow links that makes the event path about 2x slower.
   // On an HBM chip the unicast stream's bottleneck is the port's first link, which FCFS keeps
-  // saturated: there the fluid bound is exact and the paths agree within 1%.
+  // saturated: there the fluid bound is nearly exact and the paths agree within 2% (the fluid model
+  // drains every output block after the lockstep steady state; event by event, tiles that finish
+  // early store while others still load).
   it('a NoC-bound run (8 B/cycle links, crossing routes) is slower event by event: transfers queue on shared links', () => {
     const plan = mm(256, 256, 1024, { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 }); // 8 x 8 plan tiles, 64 K-steps
     const slow = custom('groq-lpu', (c) => { c.grid = { rows: 8, cols: 8 }; c.noc.linkBytesPerCycle = 8; });
@@ -79,12 +81,12 @@ describe('event path vs analytic path', () => {
     const fe = simulatePlan(fast, plan, { multicast: false, timing: 'event', maxTraceEvents: 0 });
     expect(fe.cycles / fa.cycles, `fast links: analytic ${fa.cycles} (${fa.bound}) event ${fe.cycles}`).toBeLessThan(1.1);
 
-    // HBM chip, same plan, 1 B/cycle links: NoC-bound on the port link, the fluid bound is exact
+    // HBM chip, same plan, 1 B/cycle links: NoC-bound on the port link, the fluid bound is nearly exact
     const hbm = custom('jalapeno', (c) => { c.grid = { rows: 8, cols: 8 }; c.noc.linkBytesPerCycle = 1; });
     const au = simulatePlan(hbm, plan, { multicast: false, timing: 'analytic', maxTraceEvents: 0 });
     const eu = simulatePlan(hbm, plan, { multicast: false, timing: 'event', maxTraceEvents: 0 });
     expect(au.bound).toBe('noc');
-    expect(Math.abs(eu.cycles / au.cycles - 1), `jalapeno 1 B/cycle: analytic ${au.cycles} event ${eu.cycles}`).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(eu.cycles / au.cycles - 1), `jalapeno 1 B/cycle: analytic ${au.cycles} event ${eu.cycles}`).toBeLessThanOrEqual(0.02);
   });
 
   it('the event simulation moves exactly the counted bytes over every directed link', () => {
@@ -146,9 +148,11 @@ describe('event path trace', () => {
 
 describe('event path trace in the UI adapter', () => {
   it('fromChipTrace + computeFrame: at the end every byte of the event trace is done; mid-run some tiles compute', async () => {
-    const { fromChipTrace, indexTrace, computeFrame, createFrameState } = await import('../../src/ui/chip-render.ts');
+    const { indexTrace, computeFrame, createFrameState } = await import('../../src/ui/chip-render.ts');
+    const { chipViewTrace } = await import('../../src/worker/chip-view.ts');
+    const { buildMesh } = await import('../../src/chip/mesh.ts');
     const r = simulatePlan(chipPreset('jalapeno').config, mm(128, 128, 256, { BM: 32, BN: 32, BK: 16, TM: 2, TN: 2 }), { timing: 'event' });
-    const rt = fromChipTrace(r.trace);
+    const rt = chipViewTrace(r.trace, buildMesh(chipPreset('jalapeno').config));
     expect(rt.cycles).toBe(r.cycles);
     const idx = indexTrace(rt);
     let xferBytes = 0;

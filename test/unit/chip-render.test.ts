@@ -1,23 +1,29 @@
 // The chip view's frame state is a pure function of (trace, time): checked on a hand-made 2x2
-// trace whose expected numbers are worked out by hand below, plus a property test and a
-// (printed, not asserted) cost measurement for a 32x32 grid.
+// trace whose expected numbers are worked out by hand below, plus a property test, the worker's
+// adapters (routes from the chip model's own mesh, a torus included) and a (printed, not
+// asserted) cost measurement for a 32x32 grid.
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, type RenderTrace, type Ctx2D,
   indexTrace, createFrameState, computeFrame, computeLayout, hitTest, packetPosition, nodeCenter,
-  hLink, vLink, portLink, linkCount, fromChipTrace, traceFromPassStats, drawFrame, defaultPalette, describeHit,
+  eastLink, southLink, portLink, linkCount, linkExists, drawFrame, defaultPalette, describeHit,
   type FrameState,
 } from '../../src/ui/chip-render.ts';
+import { chipViewTrace, measuredViewTrace, plainMesh, withRoutes } from '../../src/worker/chip-view.ts';
+import { isWrapLink } from '../../src/worker/view-trace.ts';
 import { EVENT_KIND, type Trace } from '../../src/chip/types.ts';
+import { buildMesh, hopCount } from '../../src/chip/mesh.ts';
+import { chipPreset, simulatePlan } from '../../src/chip/index.ts';
+import { kernelByName } from '../../src/kernels/registry.ts';
 
 type Ev = [kind: number, src: number, dst: number, start: number, end: number, bytes: number];
 
-function makeTrace(rows: number, cols: number, ports: RenderTrace['hbmPorts'], cycles: number, evs: Ev[]): RenderTrace {
+function makeTrace(rows: number, cols: number, ports: RenderTrace['hbmPorts'], cycles: number, evs: Ev[], torus = false): RenderTrace {
   const n = evs.length;
-  const t: RenderTrace = {
-    rows, cols, hbmPorts: ports, cycles, clockHz: 1e9, timeUnit: 'cycle',
+  const t: Omit<RenderTrace, 'routeOffsets' | 'routeLinks'> = {
+    rows, cols, torus, hbmPorts: ports, cycles, clockHz: 1e9, timeUnit: 'cycle',
     events: {
       count: n, kind: new Uint8Array(n), src: new Int32Array(n), dst: new Int32Array(n),
       start: new Float64Array(n), end: new Float64Array(n), bytes: new Float64Array(n), op: new Uint16Array(n),
@@ -31,7 +37,7 @@ function makeTrace(rows: number, cols: number, ports: RenderTrace['hbmPorts'], c
     t.events.start[i] = a; t.events.end[i] = b; t.events.bytes[i] = by;
     if (k === EVENT_COMPUTE) t.tileBusyCycles[d] += b - a;
   });
-  return t;
+  return withRoutes(t);
 }
 
 // 2x2 grid, tiles 0 1 / 2 3, one HBM stack north of tile 0 (node 4).
@@ -42,7 +48,7 @@ const small = makeTrace(2, 2, [{ side: 'N', tile: 0 }], 40, [
   [EVENT_HBM_READ, 4, 3, 0, 4, 400], // port -> tile 0 -> tile 1 -> tile 3: 3 links, 100 B/cycle
   [EVENT_NOC, 1, 2, 10, 20, 100], // tile 1 -> tile 0 -> tile 2: 2 links, 10 B/cycle
 ]);
-const P = portLink(2, 2, 0), H00 = hLink(2, 0, 0), V01 = vLink(2, 2, 0, 1), V00 = vLink(2, 2, 0, 0), H10 = hLink(2, 1, 0);
+const P = portLink(2, 2, 0), H00 = eastLink(2, 0, 0), V01 = southLink(2, 0, 1), V00 = southLink(2, 0, 0), H10 = eastLink(2, 1, 0);
 
 function frameAt(t: number): FrameState {
   const idx = indexTrace(small);
@@ -137,10 +143,10 @@ describe('geometry', () => {
   });
   it('a packet starts at its source and ends at its destination', () => {
     const p = new Float32Array(2), q = new Float32Array(2);
-    packetPosition(small, layout, 4, 3, 0, p);
+    packetPosition(small, layout, 3, 0, p); // event 3: HBM stack (node 4) -> tile 3
     nodeCenter(small, layout, 4, q);
     expect([p[0], p[1]]).toEqual([q[0], q[1]]);
-    packetPosition(small, layout, 4, 3, 1, p);
+    packetPosition(small, layout, 3, 1, p);
     nodeCenter(small, layout, 3, q);
     expect(p[0]).toBeCloseTo(q[0], 1);
     expect(p[1]).toBeCloseTo(q[1], 1);
@@ -156,8 +162,8 @@ describe('geometry', () => {
   });
 });
 
-describe('adapters', () => {
-  it('fromChipTrace folds directed link bytes, maps HBM ports and drops SRAM events', () => {
+describe('adapters (src/worker/chip-view.ts)', () => {
+  it('chipViewTrace folds directed link bytes, maps HBM ports and drops SRAM events', () => {
     const ct: Trace = {
       rows: 1, cols: 2, cycles: 10, clockHz: 1e9, count: 4,
       hbmPorts: [{ edge: 'west', index: 0, tile: 0 }],
@@ -171,29 +177,78 @@ describe('adapters', () => {
       linkBytes: Float64Array.from([32, 0, 0, 0, 0, 16, 0, 0]),
       tileBusyCycles: Float64Array.from([0, 5]),
     };
-    const r = fromChipTrace(ct);
+    const r = chipViewTrace(ct, plainMesh(1, 2));
     expect(r.events.count).toBe(3);
     expect([...r.events.kind]).toEqual([EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC]);
     expect([...r.events.src]).toEqual([1, 2, 0]);
     expect([...r.events.dst]).toEqual([1, 0, 1]);
     expect(r.hbmPorts).toEqual([{ side: 'W', tile: 0 }]);
-    expect(r.linkBytes[hLink(2, 0, 0)]).toBe(48);
+    expect(r.linkBytes[eastLink(2, 0, 0)]).toBe(48);
     expect(r.linkBytes[portLink(1, 2, 0)]).toBe(64);
+    // routes: compute none, the HBM read its port link, the NoC transfer the one east link
+    expect([...r.routeOffsets]).toEqual([0, 0, 1, 2]);
+    expect([...r.routeLinks]).toEqual([portLink(1, 2, 0), eastLink(2, 0, 0)]);
   });
-  it('traceFromPassStats draws workgroups in start/finish order with their bytes', () => {
+
+  it('measuredViewTrace draws workgroups in start/finish order with their bytes', () => {
     const stats = {
       label: 'mm', loadBytes: Uint32Array.from([10, 20, 30, 40]), storeBytes: Uint32Array.from([1, 2, 3, 4]),
       startOrder: Uint32Array.from([0, 2, 1, 3]), finishOrder: Uint32Array.from([1, 3, 0, 2]),
     };
-    const r = traceFromPassStats(stats, [2, 2, 1]);
+    const r = measuredViewTrace(stats, [2, 2, 1]);
     expect([r.rows, r.cols, r.cycles]).toEqual([2, 2, 4]);
     expect(r.timeUnit).toBe('order');
     // workgroup 2 started 2nd (order 1) and finished first (order 0): at least one order unit busy.
     expect([...r.tileBusyCycles]).toEqual([2, 2, 1, 1]);
-    // column 0's stack carries workgroups 0 and 2: 11 + 33 bytes.
+    // column 0's stack carries workgroups 0 and 2: 11 + 33 bytes; the link below row 0 only workgroup 2's.
     expect(r.linkBytes[portLink(2, 2, 0)]).toBe(44);
+    expect(r.linkBytes[southLink(2, 0, 0)]).toBe(33);
     const idx = indexTrace(r);
     expect(computeFrame(idx, r.cycles, createFrameState(idx)).bytesDone).toBe(110);
+  });
+
+  // Issue 10, defect 14: the view used to fold only mesh links and re-route with its own
+  // mesh-only XY, so on a torus the wrap-around links' bytes vanished from the heatmap
+  // (4,587,520 of 5,111,808 bytes shown for this run).
+  it('torus (wormhole-n150, matmul tiled 256^3): the heatmap carries every NoC byte the chip model counts', () => {
+    const cfg = chipPreset('wormhole-n150').config;
+    expect(cfg.noc.topology).toBe('torus');
+    const k = kernelByName('matmul');
+    const sim = simulatePlan(cfg, k.plan(k.validate({ M: 256, N: 256, K: 256 }), 'tiled'));
+    const mesh = buildMesh(cfg);
+    const v = chipViewTrace(sim.trace, mesh);
+    const nTiles = v.rows * v.cols;
+    let shown = 0, wrapped = 0, missing = 0;
+    for (let l = 0; l < 2 * nTiles; l++) {
+      shown += v.linkBytes[l];
+      if (isWrapLink(v, l)) wrapped += v.linkBytes[l];
+      if (!linkExists(v, l)) missing += v.linkBytes[l];
+    }
+    expect(sim.bytes.noc).toBe(5_111_808);
+    expect(shown).toBe(sim.bytes.noc);
+    expect(wrapped).toBeGreaterThan(0); // the bytes the old mesh-only fold dropped
+    expect(missing).toBe(0);
+    // every NoC transfer's route is the chip's own: as many links as routeXY's hop count on the torus
+    for (let i = 0; i < v.events.count; i++) {
+      if (v.events.kind[i] !== EVENT_NOC) continue;
+      const hops = hopCount(mesh.rows, mesh.cols, true, v.events.src[i], v.events.dst[i]);
+      expect(v.routeOffsets[i + 1] - v.routeOffsets[i]).toBe(hops);
+    }
+  });
+
+  it('a wrap-around hop on a 1x4 torus: one link, and the packet leaves through the west edge', () => {
+    const tr = makeTrace(1, 4, [], 10, [[EVENT_NOC, 0, 3, 0, 10, 40]], true);
+    expect([...tr.routeLinks]).toEqual([eastLink(4, 0, 3)]); // tile 0 -> west wrap = tile 3's east link
+    expect(isWrapLink(tr, eastLink(4, 0, 3))).toBe(true);
+    const idx = indexTrace(tr);
+    const f = computeFrame(idx, 5, createFrameState(idx));
+    expect(f.linkLoad[eastLink(4, 0, 3)]).toBeCloseTo(4);
+    const layout = computeLayout(tr, 400, 200);
+    const p = new Float32Array(2), c0 = new Float32Array(2);
+    nodeCenter(tr, layout, 0, c0);
+    packetPosition(tr, layout, 0, 0.25, p);
+    expect(p[0]).toBeLessThan(c0[0]); // heading west, out of the grid
+    expect(p[1]).toBeCloseTo(c0[1]);
   });
 });
 
@@ -213,6 +268,7 @@ function bigTrace(): RenderTrace {
     }
   return makeTrace(rows, cols, ports, 4100, evs);
 }
+void linkCount;
 
 class NullCtx implements Ctx2D {
   fillStyle: string | CanvasGradient | CanvasPattern = '';

@@ -2,13 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, buildMesh, linkTarget, foldOverheadCycles,
+  CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, buildMesh, linkTarget, foldOverheadCycles, energyOf, emptyCounts,
   type ChipConfig,
 } from '../../src/chip/index.ts';
 import { matmul, type MatmulVariant } from '../../src/kernels/matmul.ts';
-import { KERNELS } from '../../src/kernels/registry.ts';
+import { kernelByName } from '../../src/kernels/registry.ts';
 import { planTotals, type Plan } from '../../src/kernels/plan.ts';
-import { simulatePlanEvents } from '../../src/chip/index.ts';
 
 function customChip(over: (c: ChipConfig) => void): ChipConfig {
   const c = structuredClone(chipPreset('jalapeno').config);
@@ -20,26 +19,26 @@ const mm = (M: number, N: number, K: number, variant: MatmulVariant = 'tiled', t
   matmul.plan(matmul.validate({ M, N, K, ...tiles }), variant);
 
 describe('chip model: hand-computed cases', () => {
-  it('1x1 grid matmul = MACs / rate + fill/drain per fold + first block + output block', () => {
+  it('1x1 grid matmul = SCALE-Sim output-stationary folds x (K + R + C - 2) + first block + output block', () => {
     const chip = customChip((c) => {
       c.grid = { rows: 1, cols: 1 };
       c.tile.macArray = { rows: 4, cols: 4 };
-      c.tile.macsPerCycle = { int8: 64, fp16: 32, fp32: 16 };
+      c.tile.macsPerCycle = { int8: 64, fp16: 32, fp32: 16 }; // one fp32 MAC per PE per cycle
       c.clockHz = 1e9;
       c.noc.linkBytesPerCycle = 64;
       c.hbm = { stacks: 1, bandwidthBytesPerS: 1e15, capacityBytes: 1e9, edges: ['west'] };
     });
     // one 64x64 output block, K = 64 in 4 steps of BK = 16: A block 64x16 f32 + B block 16x64 f32 per step
     const plan = mm(64, 64, 64, 'tiled', { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 });
-    const macs = 64 * 64 * 64;
-    const folds = (64 * 64) / (4 * 4); // output elements / array PEs
-    const fillDrain = 2 * 4 + 4 - 2; // SCALE-Sim output-stationary: 2R + C - 2 per fold
+    const folds = (64 / 4) * (64 / 4); // ceil(M / R) x ceil(N / C)
+    const foldCycles = 64 + 4 + 4 - 2; // K + R + C - 2
     const firstBlock = (64 * 16 * 4 + 16 * 64 * 4) / 64; // bytes / min(link 64 B/cycle, HBM 1e6 B/cycle)
     const outBlock = (64 * 64 * 4) / 64;
     const hbmSteady = (2 * 64 * 64 * 4 + 64 * 64 * 4) / 1e6; // overlapped (double-buffered), below compute
-    expect(hbmSteady).toBeLessThan(macs / 16);
-    const expected = macs / 16 + folds * fillDrain + firstBlock + outBlock;
-    expect(foldOverheadCycles(chip)).toBe(fillDrain);
+    expect(hbmSteady).toBeLessThan(folds * foldCycles);
+    const expected = folds * foldCycles + firstBlock + outBlock; // 256 x 70 + 8192 / 64 + 16384 / 64 = 17920 + 128 + 256
+    expect(expected).toBe(18304);
+    expect(foldOverheadCycles(chip)).toBe(4 + 4 - 2);
     // both timings reproduce the hand value: the event path serialises the first A and B blocks
     // on the tile's ejection port, overlaps later loads with compute, then stores the output block
     for (const timing of ['analytic', 'event'] as const) {
@@ -75,17 +74,46 @@ describe('chip model: hand-computed cases', () => {
     }
   });
 
-  it('energy equals counts x table on every preset (aggregation check)', () => {
-    for (const p of CHIP_PRESETS) for (const timing of ['analytic', 'event'] as const) {
-      const chip = p.config;
-      const r = simulatePlan(chip, mm(100, 70, 50), { maxTraceEvents: 0, timing });
-      const e = chip.energy, c = r.counts, pj = 1e-12;
-      const expected = (c.macs.fp32 * e.macPj.fp32 + c.macs.fp16 * e.macPj.fp16 + c.macs.int8 * e.macPj.int8 + c.vectorOps * e.vectorOpPj +
-        c.sramReadBytes * e.sramReadPjPerByte + c.sramWriteBytes * e.sramWritePjPerByte + c.nocByteHops * e.nocPjPerByteHop +
-        (c.hbmReadBytes + c.hbmWriteBytes) * e.hbmPjPerByte) * pj + e.staticW * r.timeS;
-      expect(r.energyJ, p.id).toBeCloseTo(expected, 12);
-      expect(c.macs.fp32, p.id).toBe(100 * 70 * 50);
-    }
+  it('energyOf: a hand-computed table x counts, level by level', () => {
+    const chip = customChip((c) => {
+      c.energy = {
+        macPj: { int8: 0.2, fp16: 0.5, fp32: 2 }, vectorOpPj: 1, sramReadPjPerByte: 0.1, sramWritePjPerByte: 0.15,
+        nocPjPerByteHop: 0.05, hbmPjPerByte: 4, scaleOutPjPerByte: 10, staticW: 50,
+      };
+    });
+    const counts = {
+      macs: { int8: 1e6, fp16: 2e6, fp32: 3e5 }, vectorOps: 4e5, sramReadBytes: 1e6, sramWriteBytes: 5e5,
+      nocByteHops: 2e6, hbmReadBytes: 3e6, hbmWriteBytes: 1e6, scaleOutBytes: 1e5,
+    };
+    const e = energyOf(chip, counts, 1e-3, 2);
+    expect(e.mac).toBeCloseTo(1.8e-6, 18); // (1e6 x 0.2 + 2e6 x 0.5 + 3e5 x 2) pJ = 1.8e6 pJ
+    expect(e.vector).toBeCloseTo(4e-7, 18); // 4e5 x 1 pJ
+    expect(e.sram).toBeCloseTo(1.75e-7, 18); // 1e6 x 0.1 + 5e5 x 0.15 = 1.75e5 pJ
+    expect(e.noc).toBeCloseTo(1e-7, 18); // 2e6 x 0.05 pJ
+    expect(e.hbm).toBeCloseTo(1.6e-5, 18); // (3e6 + 1e6) x 4 pJ
+    expect(e.scaleOut).toBeCloseTo(1e-6, 18); // 1e5 x 10 pJ
+    expect(e.static).toBeCloseTo(0.1, 15); // 50 W x 1 ms x 2 chips
+    expect(e.total).toBeCloseTo(0.100019475, 15);
+    expect(energyOf(chip, emptyCounts(), 0).total).toBe(0);
+  });
+
+  it('a 16x16x16 matmul on one tile: counts and energy by hand', () => {
+    const chip = customChip((c) => {
+      c.grid = { rows: 1, cols: 1 };
+      c.hbm = { stacks: 1, bandwidthBytesPerS: 1e12, capacityBytes: 1e9, edges: ['north'] };
+      c.energy = { ...c.energy, macPj: { int8: 1, fp16: 1, fp32: 2 }, vectorOpPj: 1, sramReadPjPerByte: 0.5, sramWritePjPerByte: 1, nocPjPerByteHop: 3, hbmPjPerByte: 10, staticW: 0 };
+    });
+    // one plan tile, one K step: A 16x16 f32 (1024 B) + B (1024 B) loaded, C (1024 B) stored, 4096 MACs
+    const r = simulatePlan(chip, mm(16, 16, 16, 'tiled', { BM: 16, BN: 16, BK: 16, TM: 1, TN: 1 }), { multicast: false });
+    expect(r.counts).toEqual({
+      macs: { int8: 0, fp16: 0, fp32: 4096 }, vectorOps: 0,
+      sramReadBytes: 3072, // the MAC array reads A and B once (2048), the store reads C out (1024)
+      sramWriteBytes: 2048, // A and B land in SRAM
+      nocByteHops: 0, hbmReadBytes: 2048, hbmWriteBytes: 1024, scaleOutBytes: 0,
+    });
+    // 4096 x 2 + 3072 x 0.5 + 2048 x 1 + 3072 x 10 = 8192 + 1536 + 2048 + 30720 = 42496 pJ
+    expect(r.energyJ).toBeCloseTo(4.2496e-8, 20);
+    expect(r.energyByLevel.hbm).toBeCloseTo(3.072e-8, 20);
   });
 });
 
@@ -101,12 +129,10 @@ describe('chip model: traffic', () => {
     { kernel: 'attention-decode', raw: { B: 2, L: 100, Hq: 4, Hkv: 2, dh: 16, split: 32 }, note: 'split-K decode' },
   ];
   for (const cse of cases) {
-    const k = KERNELS.find((d) => d.name === cse.kernel);
-    if (!k) continue; // kernel not registered in this checkout
+    const k = kernelByName(cse.kernel);
     for (const variant of k.variants) {
       it(`HBM bytes == plan totals: ${cse.kernel}/${variant} (${cse.note})`, () => {
-        let plan: Plan;
-        try { plan = k.plan(k.validate(cse.raw), variant); } catch { return; } // variant needs other params
+        const plan = k.plan(k.validate(cse.raw), variant);
         const t = planTotals(plan);
         for (const id of ['jalapeno', 'wormhole-n150', 'h100']) {
           for (const timing of ['analytic', 'event'] as const) {
@@ -137,8 +163,7 @@ describe('chip model: traffic', () => {
   });
 
   it('fused vs unfused QKV HBM bytes match the closed form (qkv kernel plans)', () => {
-    const k = KERNELS.find((d) => d.name === 'qkv');
-    if (!k) return;
+    const k = kernelByName('qkv');
     const chip = chipPreset('jalapeno').config;
     const M = 32, D = 64, Hq = 4, Hkv = 2, dh = 16, N = (Hq + 2 * Hkv) * dh;
     const p = (v: string) => k.plan(k.validate({ M, D, Hq, Hkv, dh, BM: 16, BN: 16, BK: 16, TM: 1, TN: 1 }), v);
@@ -297,7 +322,7 @@ describe('fluid model vs block-level event simulation', () => {
         for (const multicast of [true, false]) {
           const plan = mm(M, N, K);
           const f = simulatePlan(p.config, plan, { multicast, maxTraceEvents: 0, timing: 'analytic' });
-          const e = simulatePlanEvents(p.config, plan, { multicast });
+          const e = simulatePlan(p.config, plan, { multicast, maxTraceEvents: 0, timing: 'event' });
           const ratio = e.cycles / f.cycles;
           const what = `${M}x${N}x${K} ${multicast ? 'multicast' : 'unicast'}: fluid ${f.cycles} events ${e.cycles}`;
           expect(ratio, what).toBeGreaterThanOrEqual(0.9);

@@ -20,7 +20,10 @@ import {
   unpackRows,
   wordByte,
 } from '../../src/kernels/quant.ts';
-import { int8MatmulRef } from '../../src/kernels/matmul-int8.ts';
+import { int8MatmulRef, quantizeWeights } from '../../src/kernels/matmul-int8.ts';
+import { quantizeQkvWeights } from '../../src/kernels/qkv.ts';
+import { randomF32 } from '../../src/kernels/kernel.ts';
+import { int8Inputs } from '../../bench/peers/common.ts';
 
 const f32 = (v: number) => Math.fround(v);
 
@@ -166,5 +169,49 @@ describe('int8 matmul CPU reference', () => {
     const a = new Float32Array([-3, 2.5, -0, 1e-40, -7.25, 7]);
     expect(bitsToF32(amaxBits(a, 0, a.length))).toBe(7.25);
     expect(bitsToF32(amaxBits(a, 1, 2, 3))).toBe(7.25); // a[1], a[4]
+  });
+});
+
+describe('one int8 quantizer for kernels, QKV weights and the bench peers', () => {
+  // Issue 9: three quantizers disagreed on the same weights (24 of 768 scales differed: amax/127 vs
+  // amax·f32(1/127), round-half-up vs half-to-even). They now share quantizeColumns; these tests hold
+  // each caller to it on the shapes where the disagreement showed.
+  it('bench peers (MatMulNBits layout, block 32) get the int8 kernel\'s scales and values exactly', () => {
+    const M = 1, N = 24, K = 1024; // 24 columns x 32 blocks = 768 scales
+    const seed = 9;
+    const peer = int8Inputs({ M, N, K }, seed);
+    const W = randomF32(K * N, seed + 1); // the peers' weights (int8Inputs draws them with seed + 1)
+    const ours = quantizeWeights(W, K, N, 32);
+    const q = unpackColumns(ours.Wq, K, N);
+    const blocks = K / 32;
+    let scalesDiffer = 0, valuesDiffer = 0;
+    for (let n = 0; n < N; n++) {
+      for (let b = 0; b < blocks; b++) if (peer.wScale[n * blocks + b] !== ours.wScale[b * N + n]) scalesDiffer++;
+      for (let k = 0; k < K; k++) if (peer.Wq[n * K + k] - 128 !== q[k * N + n]) valuesDiffer++;
+    }
+    expect(peer.wScale.length).toBe(768);
+    expect(scalesDiffer).toBe(0);
+    expect(valuesDiffer).toBe(0);
+  });
+
+  it('fused-w8 QKV weights are the int8 kernel\'s per-column quantization, word for word', () => {
+    const D = 512, N = 768; // Hq 8, Hkv 2, dh 64: the default QKV shape
+    const W = randomF32(D * N, 4);
+    const a = quantizeQkvWeights(W, D, N);
+    const b = quantizeWeights(W, D, N, 0);
+    expect(a.wScale).toEqual(b.wScale);
+    expect(a.Wq).toEqual(b.Wq);
+  });
+
+  it('ties round half to even and the scale is amax·f32(1/127), as the GPU quantize pass does', () => {
+    // A column with amax 127 has inv = 1, so q = round(w): 2.5 -> 2, -3.5 -> -4, 0.5 -> 0 (Math.round: 3, -3, 1).
+    const W = Float32Array.from([127, 2.5, -3.5, 0.5]);
+    const { q, scale } = quantizeColumns(W, 4, 1, 0);
+    expect([...q]).toEqual([127, 2, -4, 0]);
+    expect(scale[0]).toBe(f32(127 * INV_127_F32));
+    // amax 4.5: amax·f32(1/127) and amax/127 round to different f32 scales; the multiply is the GPU's.
+    const s45 = quantizeColumns(Float32Array.of(4.5), 1, 1, 0).scale[0];
+    expect(s45).toBe(f32(4.5 * INV_127_F32));
+    expect(s45).not.toBe(f32(4.5 / 127));
   });
 });

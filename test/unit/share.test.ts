@@ -53,7 +53,7 @@ describe('share codec', () => {
     const r = await decodeState(await deflate(JSON.stringify({ v: 1, kernel: 'matmul', variant: 'naive', params: { M: 8 }, tab: 'editor' })));
     expect(r.error).toBeUndefined();
     expect(r.migrated).toBe(true);
-    expect(r.state.v).toBe(2);
+    expect(r.state.v).toBe(3); // v1 -> v2 (slices) -> v3 (the Model tab)
     expect(r.state.tab).toBe('editor');
     expect(r.state.bench).toEqual({ kernel: 'matmul', variant: 'naive', params: { M: 8 }, wgsl: {} });
     expect(r.state.chip).toEqual(defaultState().chip);

@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { bestRow, boundShares, compareMetric, opOrder, opSegments, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
-import type { ChipConfig, ChipPreset, ModelSimResult, OpSimResult } from '../../src/chip/types.ts';
-import { CHIP_PRESETS, modelPreset, simulateModel, simulatePlan } from '../../src/chip/index.ts';
+import { bestRow, boundShares, compareMetric, opOrder, opSegments, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
+import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
+import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
+import { modelPreset, simulateModel } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 
 /** 2x2 tiles, int8 8 MAC/cycle, fp16 = fp32 = 4 MAC/cycle, 1 GHz, 1 GB/s. */
@@ -93,8 +95,8 @@ describe('roofline math', () => {
   });
 });
 
-function op(name: string, timeS: number, bound: OpSimResult['bound']): OpSimResult {
-  return { name, source: 'test', timeS, share: 0, bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0 };
+function op(name: string, timeS: number, bound: OpSimResult['bound'], breakdown: OpSimResult['breakdown'] = { compute: 0, memory: timeS, launch: 0, collective: 0 }): OpSimResult {
+  return { name, source: 'test', timeS, share: 0, bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0, breakdown, savedBytes: { hbm: 0 }, mode: 'kernel' };
 }
 function fakeResult(ops: OpSimResult[], extra: Partial<ModelSimResult> = {}): ModelSimResult {
   return { ops, tokensPerS: 1, perTokenMs: 1, joulesPerToken: 1, tokensPerSPerW: 1, placement: { fits: true, messages: [] }, ...extra } as unknown as ModelSimResult;
@@ -111,6 +113,14 @@ describe('token table', () => {
     expect(sa.map((s) => [s.name, s.share, s.color])).toEqual([['qkv', 0.25, 0], ['mlp', 0.75, 1]]);
     expect(opSegments(b, order).map((s) => s.color)).toEqual([1, 2]); // mlp keeps colour 1
     expect(boundShares(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0 }, bound: 'compute' });
+  });
+
+  it('op segments split into compute / memory / launch / collective fractions of the op; the row\'s time shares sum to 1', () => {
+    const a = fakeResult([op('qkv', 4, 'memory', { compute: 1, memory: 2, launch: 1, collective: 0 }), op('all-reduce', 4, 'noc', { compute: 0, memory: 0, launch: 0, collective: 4 })]);
+    const segs = opSegments(a, opOrder([a]));
+    expect(segs[0].parts).toEqual([{ kind: 'compute', frac: 0.25 }, { kind: 'memory', frac: 0.5 }, { kind: 'launch', frac: 0.25 }]);
+    expect(segs[1].parts).toEqual([{ kind: 'collective', frac: 1 }]);
+    expect(timeShares(a)).toEqual({ compute: 0.125, memory: 0.25, launch: 0.125, collective: 0.5 });
   });
 
   it('rows: one per preset, failures keep their message, best ignores configurations that do not fit', () => {

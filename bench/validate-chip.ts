@@ -1,0 +1,179 @@
+// `npm run validate:chip [-- --json]`: the chip model against published measurements
+// (bench/validate-chip.json: each row's source, date, exact conditions and how the model runs it).
+// Prints one line per row (configuration, measured, model, ratio = model / measured, role) and a
+// summary over the like-for-like rows: median |ratio - 1| and how many fall within [0.75, 1.33],
+// for all of them and for the held-out ones alone. Exit 0; 2 on a malformed data file.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chipPreset } from '../src/chip/presets.ts';
+import { MAX_DECODE_BATCH, modelPreset, simulateModel, type ModelSimOptions, type PrecisionSpec } from '../src/models/index.ts';
+
+export type Metric = 'itlMs' | 'ttftMs' | 'tokensPerSUser' | 'outputTokensPerS';
+
+export interface ValidationRow {
+  id: string;
+  source: string;
+  url: string;
+  date: string;
+  system: string;
+  conditions: string;
+  chip: string;
+  model: string;
+  phase: 'decode' | 'prefill' | 'throughput';
+  tokens?: number;
+  context?: number;
+  batch?: number;
+  chips?: number;
+  stages?: number;
+  isl?: number;
+  osl?: number;
+  precision: PrecisionSpec;
+  metric: Metric;
+  measured: number;
+  role: 'calibration' | 'held-out';
+  likeForLike: boolean;
+  gap?: string;
+  calibrates?: string;
+}
+
+export interface ValidationResult extends ValidationRow {
+  modelled: number;
+  ratio: number;
+  within: boolean;
+  /** The configuration the model ran, in words. */
+  config: string;
+  notes: string[];
+}
+
+export interface ValidationSummary {
+  rows: number;
+  likeForLike: number;
+  medianAbsDev: number;
+  within: number;
+  heldOut: { rows: number; medianAbsDev: number; within: number };
+  calibration: number;
+}
+
+export const RANGE: [number, number] = [0.75, 1.33];
+const DATA = fileURLToPath(new URL('./validate-chip.json', import.meta.url));
+
+export function loadRows(path = DATA): ValidationRow[] {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { rows?: unknown };
+  if (!Array.isArray(raw.rows)) throw new Error(`${path}: "rows" must be a list`);
+  const need = ['id', 'source', 'url', 'date', 'system', 'conditions', 'chip', 'model', 'phase', 'precision', 'metric', 'measured', 'role', 'likeForLike'];
+  for (const r of raw.rows as Array<Record<string, unknown>>) {
+    for (const k of need) if (r[k] === undefined) throw new Error(`${path}: row ${JSON.stringify(r.id)} has no "${k}"`);
+    if (r.role !== 'calibration' && r.role !== 'held-out') throw new Error(`${path}: row ${String(r.id)}: role must be calibration or held-out`);
+    if (!r.likeForLike && typeof r.gap !== 'string') throw new Error(`${path}: row ${String(r.id)} is not like-for-like but names no gap`);
+  }
+  return raw.rows as ValidationRow[];
+}
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+/**
+ * Offline max throughput (trtllm-bench throughput) as a static batch: the largest batch the decode
+ * kernel and the memory allow, its prefills in 8192-token chunks (TensorRT-LLM's default max_num_tokens),
+ * then `osl` decode steps at the mean context. In-flight batching overlaps these; the row says so.
+ */
+function throughput(row: ValidationRow, base: Omit<ModelSimOptions, 'phase'>): { value: number; config: string; notes: string[] } {
+  const chip = chipPreset(row.chip).config, m = modelPreset(row.model);
+  const isl = row.isl!, osl = row.osl!;
+  let B = MAX_DECODE_BATCH;
+  let dec = simulateModel(chip, m, { ...base, phase: 'decode', batch: B, context: isl + osl / 2 });
+  while (B > 1 && !dec.placement.fits) {
+    B = Math.floor(B / 2);
+    dec = simulateModel(chip, m, { ...base, phase: 'decode', batch: B, context: isl + osl / 2 });
+  }
+  const perChunk = Math.max(1, Math.floor(8192 / isl));
+  const pre = simulateModel(chip, m, { ...base, phase: 'prefill', tokens: isl, batch: Math.min(perChunk, B) });
+  const prefillS = Math.ceil(B / perChunk) * pre.timeS;
+  const value = (B * osl) / (prefillS + osl * dec.timeS);
+  return { value, config: `static batch ${B}, prefill ${Math.ceil(B / perChunk)} x ${Math.min(perChunk, B)} x ${isl} tokens, ${osl} decode steps at context ${isl + osl / 2}`, notes: [...dec.notes, ...pre.notes] };
+}
+
+export function runRow(row: ValidationRow): ValidationResult {
+  const chip = chipPreset(row.chip).config, m = modelPreset(row.model);
+  const base = { chips: row.chips, stages: row.stages, precision: row.precision };
+  let modelled: number, config: string, notes: string[];
+  const fmt = `${row.precision.weights}${row.precision.mlpWeights ? `/mlp ${row.precision.mlpWeights}` : ''}, kv ${row.precision.kv}`;
+  if (row.phase === 'throughput') {
+    const t = throughput(row, base);
+    modelled = t.value; config = t.config; notes = t.notes;
+  } else {
+    const r = simulateModel(chip, m, { ...base, phase: row.phase, tokens: row.tokens, context: row.context, batch: row.batch ?? 1 });
+    notes = r.notes;
+    config = `${row.phase} ${row.phase === 'prefill' ? `${r.tokens} tokens` : `context ${r.context}`}, batch ${r.batch}, ${r.chips} chip(s)`;
+    if (!r.placement.fits) notes = [...notes, 'DOES NOT FIT: ' + r.placement.messages.join('; ')];
+    modelled = row.metric === 'itlMs' ? r.perTokenMs : row.metric === 'ttftMs' ? r.timeS * 1e3 : row.metric === 'tokensPerSUser' ? 1e3 / r.perTokenMs : r.tokensPerS;
+  }
+  const ratio = modelled / row.measured;
+  return { ...row, modelled, ratio, within: ratio >= RANGE[0] && ratio <= RANGE[1], config: `${row.chip} ${row.model}, ${config}, ${fmt}`, notes };
+}
+
+export function summarise(results: readonly ValidationResult[]): ValidationSummary {
+  const lfl = results.filter((r) => r.likeForLike);
+  const held = lfl.filter((r) => r.role === 'held-out');
+  const dev = (rs: readonly ValidationResult[]) => median(rs.map((r) => Math.abs(r.ratio - 1)));
+  return {
+    rows: results.length,
+    likeForLike: lfl.length,
+    medianAbsDev: dev(lfl),
+    within: lfl.filter((r) => r.within).length,
+    heldOut: { rows: held.length, medianAbsDev: dev(held), within: held.filter((r) => r.within).length },
+    calibration: results.filter((r) => r.role === 'calibration').length,
+  };
+}
+
+export function validate(rows = loadRows()): { results: ValidationResult[]; summary: ValidationSummary } {
+  const results = rows.map(runRow);
+  return { results, summary: summarise(results) };
+}
+
+const num = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3));
+
+/** The table as Markdown (what README.md shows). */
+export function markdown(results: readonly ValidationResult[], s: ValidationSummary): string {
+  const lines = [
+    '| row | configuration (model run) | metric | measured | model | ratio | role |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.id} | ${r.config} | ${r.metric} | ${num(r.measured)} | ${num(r.modelled)} | ${r.ratio.toFixed(2)}${r.likeForLike ? (r.within ? '' : ' (out)') : ' (not like-for-like)'} | ${r.role} |`),
+    '',
+    summaryLine(s),
+  ];
+  return lines.join('\n');
+}
+
+export function summaryLine(s: ValidationSummary): string {
+  return `like-for-like rows: ${s.likeForLike} of ${s.rows}, median |ratio - 1| = ${s.medianAbsDev.toFixed(3)}, ${s.within}/${s.likeForLike} within [${RANGE[0]}, ${RANGE[1]}]; ` +
+    `held out: ${s.heldOut.rows}, median |ratio - 1| = ${s.heldOut.medianAbsDev.toFixed(3)}, ${s.heldOut.within}/${s.heldOut.rows} within; calibration rows: ${s.calibration}`;
+}
+
+function main(argv: string[]): number {
+  const json = argv.includes('--json'), md = argv.includes('--markdown');
+  const bad = argv.filter((a) => a !== '--json' && a !== '--markdown');
+  if (bad.length) { console.error(`validate:chip: unknown argument ${bad[0]}; allowed: --json, --markdown`); return 2; }
+  let rows: ValidationRow[];
+  try { rows = loadRows(); } catch (e) { console.error(`validate:chip: ${(e as Error).message}`); return 2; }
+  const { results, summary } = validate(rows);
+  if (json) { console.log(JSON.stringify({ results, summary }, null, 1)); return 0; }
+  if (md) { console.log(markdown(results, summary)); return 0; }
+  for (const r of results) {
+    console.log(`${r.id.padEnd(28)} ${r.metric.padEnd(16)} measured ${num(r.measured).padStart(8)}  model ${num(r.modelled).padStart(8)}  ratio ${r.ratio.toFixed(2)}${r.likeForLike ? (r.within ? '     ' : ' OUT ') : ' n/lfl'} ${r.role}`);
+    console.log(`    ${r.config}`);
+    console.log(`    ${r.system}; ${r.conditions}`);
+    console.log(`    source: ${r.source} <${r.url}>, ${r.date}`);
+    if (r.gap) console.log(`    not like-for-like: ${r.gap}`);
+    if (r.calibrates) console.log(`    calibrates: ${r.calibrates}`);
+  }
+  console.log(summaryLine(summary));
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));

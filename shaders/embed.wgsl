@@ -1,0 +1,50 @@
+// embed: token embedding lookup (plus GPT-2's learned position embedding):
+//   X[m, :] = E[ids[m], :] (+ P[pos0 + m, :] when POS)
+// ids: [M] u32; E: [V, D] row-major f32; P: [positions, D] f32; X: [M, D] row-major f32.
+// Tiling: one workgroup of WG invocations per token; invocation 0 reads the id into workgroup
+// memory. Global traffic per token: 4 bytes of ids, 4·D of E (+ 4·D of P), 4·D stored.
+// Measured: not yet timed on its own; its share of a decode step is in README "Running a real model".
+
+override WG: u32 = 64;
+override POS: bool = false;
+override INSTRUMENT: bool = false;
+
+struct Params { D: u32, V: u32, pos0: u32 }
+
+@group(0) @binding(0) var<storage, read> ids: array<u32>;       // [M]
+@group(0) @binding(1) var<storage, read> E: array<f32>;         // [V, D]
+@group(0) @binding(2) var<storage, read> P: array<f32>;         // [positions, D] (unread without POS)
+@group(0) @binding(3) var<storage, read_write> X: array<f32>;   // [M, D]
+@group(0) @binding(14) var<uniform> p: Params;
+@group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
+
+var<workgroup> tok: u32;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let wg = wid.x + wid.y * nwg.x;
+  let base = 4u + 8u * wg;
+  if (INSTRUMENT && atomicAdd(&stats[base + 4u], 1u) == 0u) { atomicStore(&stats[base + 2u], atomicAdd(&stats[0], 1u)); }
+  var loaded = 0u;
+  var stored = 0u;
+
+  let m = wid.x;
+  if (lid == 0u) { tok = min(ids[m], p.V - 1u); loaded += 4u; }   // an out-of-range id reads the last row, never past E
+  workgroupBarrier();
+  let t = tok;
+  for (var d = lid; d < p.D; d += WG) {
+    var v = E[t * p.D + d];
+    loaded += 4u;
+    if (POS) { v += P[(p.pos0 + m) * p.D + d]; loaded += 4u; }
+    X[m * p.D + d] = v;
+    stored += 4u;
+  }
+
+  if (INSTRUMENT) {
+    atomicAdd(&stats[base + 0u], loaded);
+    atomicAdd(&stats[base + 1u], stored);
+    if (atomicAdd(&stats[base + 5u], 1u) == WG - 1u) { atomicStore(&stats[base + 3u], atomicAdd(&stats[1], 1u)); }
+  }
+}

@@ -1,0 +1,232 @@
+// The analytic (fluid) timing of one pass: per wave, prologue (first block of every operand) +
+// steady state (the busiest resource: the slowest tile's MAC array + vector unit, the HBM, every
+// directed NoC link) + epilogue (the output block). This pass also counts every byte (HBM, NoC
+// byte-hops per directed link, SRAM), MAC and vector op, and the SRAM fit, none of which depend on
+// timing, so the event path (events.ts) only replaces the cycles.
+
+import { tileCount } from '../kernels/plan.ts';
+import { routeXY, type Mesh } from './mesh.ts';
+import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
+import { classLookup, classTiles, multicastKey } from './summary.ts';
+import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
+import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
+
+/** What the analytic pass accumulates over a run (bytes per link and tile, busy cycles, counts, trace). */
+export interface Acc {
+  mesh: Mesh;
+  linkBytes: Float64Array;
+  tileBusy: Float64Array;
+  hbmInjected: Float64Array;
+  hbmEjected: Float64Array;
+  delivered: Float64Array;
+  produced: Float64Array;
+  counts: EventCounts;
+  trace: TraceBuilder | null;
+}
+
+export interface AnalyticPass extends PassSimResult {
+  /** Wave cycles spent under each bound (the pass's bound is the largest). */
+  cyclesByBound: Record<Bound, number>;
+  /** The fit decision: two blocks per tile fit SRAM. */
+  doubleBuffered: boolean;
+}
+
+export function simulatePass(
+  chip: ChipConfig, layout: PassLayout, multicast: boolean, sramOnly: boolean, acc: Acc, fit: FitReport, t0: number,
+): AnalyticPass {
+  const { mesh, counts } = acc;
+  const { pass, classes, order } = layout;
+  const nTiles = mesh.rows * mesh.cols;
+  const planTiles = tileCount(pass);
+  const waves = order.length;
+  const linkBpc = chip.noc.linkBytesPerCycle;
+  const hbmBpc = chip.hbm.bandwidthBytesPerS / chip.clockHz;
+  const hopLat = chip.noc.hopLatencyCycles;
+  const sram = chip.tile.sramBytes;
+  // The first block (all operands of iteration 0) and the last output block move at the slower of
+  // one link and the HBM: they cannot overlap compute.
+  const firstBpc = hbmBpc > 0 ? Math.min(linkBpc, hbmBpc) : linkBpc;
+
+  // SRAM fit: one block (or two when double-buffered) + the output block + pinned operands.
+  let doubleBuffered = true;
+  for (const c of classes) {
+    const out = c.storeBytes;
+    const pinned = fit.pinnedBytesPerTile;
+    const single = c.blockBytes + out + pinned;
+    const dbl = 2 * c.blockBytes + out + pinned;
+    fit.workingSetBytes = Math.max(fit.workingSetBytes, dbl <= sram ? dbl : single);
+    if (dbl > sram) doubleBuffered = false;
+    if (single > sram) {
+      if (fit.fits) fit.messages.push(`${pass.label}: working set ${Math.round(single)} B per tile (block ${Math.round(c.blockBytes)} B + output ${out} B + pinned ${Math.round(pinned)} B) exceeds SRAM ${sram} B`);
+      fit.fits = false;
+    }
+  }
+  fit.doubleBuffered = fit.doubleBuffered && doubleBuffered;
+
+  const classAt = classLookup(classes);
+
+  const tb = acc.trace;
+  const opIdx = tb ? tb.opIndex(pass.label) : 0;
+  const linkLoad = new Float64Array(nTiles * 4); // load bytes per directed link in the wave
+  const storeLoad = new Float64Array(nTiles * 4); // store bytes per directed link in the wave
+  const stamp = new Int32Array(nTiles * 4);
+  let stampId = 0;
+  const groups = new Map<number, { bytes: number; tensor: string; ci: number; dests: number[] }>();
+  const waveTile = new Int32Array(nTiles);
+  const waveClass = new Int32Array(nTiles);
+  const waveCompute = new Float64Array(nTiles); // MAC array + vector unit cycles of the wave's i-th tile
+  let cyc = 0;
+  let hbmBytesPass = 0;
+  let linkBytesPass = 0;
+  let boundNow: Bound = 'compute';
+  let steadyByBound = { compute: 0, memory: 0, noc: 0 };
+
+  const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
+  for (let w = 0; w < waves; w++) {
+    const n = fillWave(order[w], wx, wy, wz);
+    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile);
+    linkLoad.fill(0);
+    storeLoad.fill(0);
+    let hbmWave = 0, hbmStores = 0, storeHops = 0;
+    let computeMax = 0;
+    let prologue = 0;
+    let epilogue = 0;
+    for (let i = 0; i < n; i++) {
+      const x = wx[i], y = wy[i], z = wz[i];
+      waveClass[i] = classAt(x, y, z);
+      const cc = layout.macCycles(waveClass[i], x, y) + classes[waveClass[i]].vectorCycles;
+      waveCompute[i] = cc;
+      computeMax = Math.max(computeMax, cc);
+      acc.tileBusy[waveTile[i]] += cc;
+    }
+    const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
+    // loads: tiles that load the identical block (same tensor and bytes, coordinates equal except
+    // along the load's shareAxes) form one multicast group, across tile classes too
+    groups.clear();
+    for (let i = 0; i < n; i++) {
+      const ci = waveClass[i];
+      const c = classes[ci];
+      for (let li = 0; li < c.loads.length; li++) {
+        const l = c.loads[li];
+        if (l.resident) { counts.sramReadBytes += l.bytes; continue; }
+        const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], pass.grid, multicast);
+        const g = groups.get(key);
+        if (g) g.dests.push(waveTile[i]); else groups.set(key, { bytes: l.bytes, tensor: l.tensor, ci, dests: [waveTile[i]] });
+      }
+    }
+    let gi = 0;
+    for (const g of groups.values()) {
+      gi++;
+      const { bytes, dests } = g;
+      const c = classes[g.ci];
+      // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
+      let srcTile: number, port = -1;
+      if (sramOnly) {
+        srcTile = homeTile(gi, nTiles);
+        acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
+        counts.sramReadBytes += bytes;
+      } else {
+        port = mesh.nearestPort[dests[0]];
+        srcTile = mesh.ports[port].tile;
+        hbmWave += bytes;
+        counts.hbmReadBytes += bytes;
+        acc.hbmInjected[srcTile] += bytes;
+      }
+      stampId++;
+      for (const d of dests) {
+        const hops = routeXY(mesh, srcTile, d, (link) => {
+          if (stamp[link] !== stampId) { stamp[link] = stampId; linkLoad[link] += bytes; }
+        });
+        acc.delivered[d] += bytes;
+        counts.sramWriteBytes += bytes;
+        counts.sramReadBytes += bytes; // the MAC array reads the block once
+        prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
+        if (tb) traceLoad(tb, chip, c, bytes, d, srcTile, port, hops, opIdx, t0 + cyc, dests[0] === d);
+      }
+    }
+    // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips). A tile stores
+    // its output block after its last iteration, so stores do not overlap the steady state: they
+    // drain in the epilogue, as fast as the busiest link (several tiles' blocks converge on a port)
+    // and the HBM allow, and never faster than one block's own transfer.
+    for (let i = 0; i < n; i++) {
+      const c = classes[waveClass[i]];
+      if (c.storeBytes === 0) continue;
+      counts.sramReadBytes += sramOnly ? 0 : c.storeBytes;
+      if (sramOnly) { counts.sramWriteBytes += c.storeBytes; continue; }
+      const ct = waveTile[i];
+      const port = mesh.nearestPort[ct];
+      const dst = mesh.ports[port].tile;
+      const hops = routeXY(mesh, ct, dst, addStore(c.storeBytes));
+      acc.produced[ct] += c.storeBytes;
+      acc.hbmEjected[dst] += c.storeBytes;
+      hbmStores += c.storeBytes;
+      storeHops = Math.max(storeHops, hops);
+      counts.hbmWriteBytes += c.storeBytes;
+      epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
+    }
+    for (let ci = 0; ci < classes.length; ci++) {
+      const c = classes[ci];
+      let k = 0;
+      for (let i = 0; i < n; i++) if (waveClass[i] === ci) k++;
+      for (const d of ['int8', 'fp16', 'fp32'] as const) counts.macs[d] += c.macs[d] * k;
+      counts.vectorOps += c.vectorOps * k;
+    }
+    let linkMax = 0, storeMax = 0;
+    for (let l = 0; l < linkLoad.length; l++) {
+      const b = linkLoad[l], sb = storeLoad[l];
+      if (b > 0 || sb > 0) {
+        acc.linkBytes[l] += b + sb;
+        linkBytesPass += b + sb;
+        if (b > linkMax) linkMax = b;
+        if (sb > storeMax) storeMax = sb;
+      }
+    }
+    if (hbmStores > 0) epilogue = Math.max(epilogue, storeMax > 0 ? storeMax / linkBpc + storeHops * hopLat : 0, hbmStores / hbmBpc);
+    hbmBytesPass += hbmWave + hbmStores;
+    const tHbm = hbmWave > 0 ? hbmWave / hbmBpc : 0;
+    const tNoc = linkMax / linkBpc;
+    const tMem = Math.max(tHbm, tNoc);
+    const steady = doubleBuffered ? Math.max(computeMax, tMem) : computeMax + tMem;
+    const waveCycles = prologue + steady + epilogue;
+    boundNow = computeMax >= tMem ? 'compute' : tHbm >= tNoc ? 'memory' : 'noc';
+    steadyByBound = { ...steadyByBound, [boundNow]: steadyByBound[boundNow] + waveCycles };
+    if (tb) {
+      // compute (and stores) per tile, chunked like the loads
+      for (let i = 0; i < n; i++) {
+        const c = classes[waveClass[i]];
+        const chunks = traceChunks(tb, c);
+        const dur = waveCompute[i] / chunks;
+        const kind = c.macs.int8 + c.macs.fp16 + c.macs.fp32 > 0 ? EVENT_KIND.mac : EVENT_KIND.vector;
+        const stride = steady / chunks;
+        for (let j = 0; j < chunks; j++) {
+          const s = t0 + cyc + prologue + j * Math.max(stride, dur);
+          tb.push(kind, waveTile[i], -1, s, s + dur, 0, opIdx);
+        }
+        if (c.storeBytes > 0 && !sramOnly) {
+          const port = mesh.nearestPort[waveTile[i]];
+          const s = t0 + cyc + prologue + steady;
+          tb.push(EVENT_KIND.noc, mesh.ports[port].tile, waveTile[i], s, s + epilogue, c.storeBytes, opIdx);
+          tb.push(EVENT_KIND.hbmWrite, waveTile[i], -1 - port, s, s + epilogue, c.storeBytes, opIdx);
+        }
+      }
+    }
+    cyc += waveCycles;
+  }
+  counts.nocByteHops += linkBytesPass;
+
+  let mac = 0, vec = 0;
+  for (const c of classes) {
+    const k = classTiles(c);
+    mac += (c.macs.int8 / chip.tile.macsPerCycle.int8 + c.macs.fp16 / chip.tile.macsPerCycle.fp16 + c.macs.fp32 / chip.tile.macsPerCycle.fp32) * k;
+    vec += (c.vectorOps / chip.tile.vectorOpsPerCycle) * k;
+  }
+  const roofline = {
+    compute: Math.max(mac, vec) / nTiles,
+    memory: hbmBpc > 0 ? hbmBytesPass / hbmBpc : 0,
+    noc: mesh.linkCount > 0 ? linkBytesPass / (mesh.linkCount * linkBpc) : 0,
+  };
+  const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
+    ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
+  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered };
+}
+

@@ -1,0 +1,169 @@
+// Tile-class summaries: a plan's tiles come in classes whose tiles run identical steps, so a class
+// is summarised once per pass (bytes per tensor, MACs, loop iterations, working set, compute
+// cycles) and every path (analytic, event, the transfer estimate) reads the same summaries.
+// Also here: the one tile-class lookup and the one multicast key, shared by both timing paths.
+
+import type { Dim3, Pass, Plan, Step } from '../kernels/plan.ts';
+import { gemmCycles, unshapedMacCycles, type GemmShape } from './systolic.ts';
+import type { ChipConfig, Dataflow, MacDType } from './types.ts';
+
+const MAC_DTYPE: Record<'f32' | 'f16' | 'int8', MacDType> = { f32: 'fp32', f16: 'fp16', int8: 'int8' };
+
+export interface LoadSummary {
+  tensor: string;
+  /** Index of the tensor in the plan (for numeric multicast keys). */
+  tensorId: number;
+  /** Bytes per tile over the whole step program. */
+  bytes: number;
+  shareAxes: number[];
+  resident: boolean;
+}
+
+export interface ClassSummary {
+  x: [number, number];
+  y: [number, number];
+  z: [number, number];
+  loads: LoadSummary[];
+  storeBytes: number;
+  macs: Record<MacDType, number>;
+  vectorOps: number;
+  iterations: number;
+  /** Streamed (non-resident) load bytes per iteration. */
+  blockBytes: number;
+  residentBytes: number;
+  outElems: number;
+  /**
+   * The tile's MAC work as a GEMM block (m x n outputs over k), when the steps say so: one operand
+   * shared along x (A, m x k), one along y (B, k x n), m x n stored elements, m x n x k MACs of one
+   * datatype (matmul, qkv, matmul-int8 plans). null otherwise (attention, naive kernels, vector-only).
+   */
+  gemm: GemmShape | null;
+  /** MAC array + vector unit cycles of this plan tile run alone. */
+  computeCycles: number;
+  /** computeCycles split: MAC array (systolic schedule) and vector unit. */
+  macCycles: number;
+  vectorCycles: number;
+}
+
+/** Plan tiles in a class. */
+export function classTiles(c: Pick<ClassSummary, 'x' | 'y' | 'z'>): number {
+  return (c.x[1] - c.x[0]) * (c.y[1] - c.y[0]) * (c.z[1] - c.z[0]);
+}
+
+function iterationsOf(steps: readonly Step[]): number {
+  let n = 0;
+  for (const s of steps) if (s.kind === 'loop') n += s.count * Math.max(1, iterationsOf(s.body));
+  return n;
+}
+
+/**
+ * The GEMM block a tile's steps describe, or null: k = MACs / outputs; the largest load shared
+ * along x only is A (m x k elements), the largest shared along y only is B (k x n); the three must
+ * agree (m x n = outputs, whole numbers).
+ */
+function inferGemm(
+  loads: readonly LoadSummary[], macs: Record<MacDType, number>, outElems: number, operandBytes: ReadonlyMap<string, number>,
+): GemmShape | null {
+  const dtypes = (['int8', 'fp16', 'fp32'] as const).filter((d) => macs[d] > 0);
+  if (dtypes.length !== 1 || outElems <= 0) return null;
+  const dtype = dtypes[0];
+  const k = macs[dtype] / outElems;
+  let a: LoadSummary | null = null, b: LoadSummary | null = null;
+  for (const l of loads) {
+    if (l.shareAxes.length !== 1) continue;
+    if (l.shareAxes[0] === 0 && (!a || l.bytes > a.bytes)) a = l;
+    if (l.shareAxes[0] === 1 && (!b || l.bytes > b.bytes)) b = l;
+  }
+  if (!a || !b) return null;
+  const m = a.bytes / (operandBytes.get(a.tensor) ?? 4) / k;
+  const n = b.bytes / (operandBytes.get(b.tensor) ?? 4) / k;
+  const whole = (v: number) => v >= 1 && Math.abs(v - Math.round(v)) < 1e-6;
+  if (!whole(k) || !whole(m) || !whole(n) || Math.abs(Math.round(m) * Math.round(n) - outElems) > 1e-6 * outElems) return null;
+  return { m: Math.round(m), n: Math.round(n), k: Math.round(k), dtype };
+}
+
+export function summarise(
+  chip: ChipConfig, plan: Plan, pass: Pass, resident: ReadonlySet<string>, dataflow: Dataflow = 'output-stationary',
+): ClassSummary[] {
+  const elemBytes = new Map<string, number>();
+  const operandBytes = new Map<string, number>(); // bytes per element as the MAC array sees it (i8x4 packs 4)
+  const tensorId = new Map<string, number>();
+  plan.tensors.forEach((t, i) => {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    elemBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n)) : 4);
+    operandBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n / (t.dtype === 'i8x4' ? 4 : 1))) : 4);
+    tensorId.set(t.name, i);
+  });
+  return pass.tiles.map((c) => {
+    const loads = new Map<string, LoadSummary>();
+    const macs: Record<MacDType, number> = { int8: 0, fp16: 0, fp32: 0 };
+    let vectorOps = 0, storeBytes = 0, outElems = 0;
+    const walk = (steps: readonly Step[], times: number) => {
+      for (const s of steps) {
+        if (s.kind === 'load') {
+          const share = (s.shareAxes ?? []).map((a) => 'xyz'.indexOf(a));
+          const key = `${s.tensor}|${share.join()}`;
+          const l = loads.get(key) ?? { tensor: s.tensor, tensorId: tensorId.get(s.tensor) ?? 0, bytes: 0, shareAxes: share, resident: resident.has(s.tensor) };
+          l.bytes += s.bytes * times;
+          loads.set(key, l);
+        } else if (s.kind === 'store') {
+          storeBytes += s.bytes * times;
+          outElems += (s.bytes * times) / (elemBytes.get(s.tensor) ?? 4);
+        } else if (s.kind === 'mac') macs[MAC_DTYPE[s.dtype]] += s.count * times;
+        else if (s.kind === 'vector') vectorOps += s.count * times;
+        else walk(s.body, times * s.count);
+      }
+    };
+    walk(c.steps, 1);
+    const iterations = Math.max(1, iterationsOf(c.steps));
+    const ls = [...loads.values()];
+    const streamed = ls.filter((l) => !l.resident).reduce((a, l) => a + l.bytes, 0);
+    const residentBytes = ls.filter((l) => l.resident).reduce((a, l) => a + l.bytes, 0);
+    const gemm = inferGemm(ls, macs, outElems, operandBytes);
+    const macCycles = gemm ? gemmCycles(chip, dataflow, gemm) : unshapedMacCycles(chip, dataflow, macs, outElems);
+    const vectorCycles = vectorOps / chip.tile.vectorOpsPerCycle;
+    return {
+      x: c.x, y: c.y, z: c.z, loads: ls, storeBytes, macs, vectorOps, iterations,
+      blockBytes: streamed / iterations, residentBytes, outElems, gemm, computeCycles: macCycles + vectorCycles, macCycles, vectorCycles,
+    };
+  });
+}
+
+/** The summaries of every pass of a plan, built once per simulatePlan call. */
+export function summarisePlan(
+  chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>, dataflow: Dataflow = 'output-stationary',
+): ClassSummary[][] {
+  return plan.passes.map((pass) => summarise(chip, plan, pass, resident, dataflow));
+}
+
+/**
+ * The tile-class lookup: index of the class holding plan tile (x, y, z). Classes partition the grid
+ * (plan.ts); a tile outside every class is a malformed plan and throws. Consecutive lookups mostly
+ * hit the same class, so the last hit is tried first.
+ */
+export function classLookup(classes: readonly ClassSummary[]): (x: number, y: number, z: number) => number {
+  let last = 0;
+  const inside = (c: ClassSummary, x: number, y: number, z: number) =>
+    x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1];
+  return (x, y, z) => {
+    if (last < classes.length && inside(classes[last], x, y, z)) return last;
+    for (let i = 0; i < classes.length; i++) if (inside(classes[i], x, y, z)) return (last = i);
+    throw new Error(`plan tile (${x}, ${y}, ${z}) is in no tile class: the plan's classes must partition its grid`);
+  };
+}
+
+/**
+ * The multicast key of load `li` of the i-th tile of a wave at plan coordinates (x, y, z): tiles that
+ * load the identical block (same tensor, same coordinates except along the load's shareAxes) get
+ * the same odd key; without multicast, or for an unshared load, the key is private to the tile (even).
+ */
+export function multicastKey(
+  l: LoadSummary, li: number, i: number, x: number, y: number, z: number, grid: Dim3, multicast: boolean,
+): number {
+  if (!multicast || l.shareAxes.length === 0) return (i * 64 + li) * 2;
+  const [gx, gy, gz] = grid;
+  let cx = x, cy = y, cz = z;
+  let mask = 0;
+  for (const a of l.shareAxes) { mask |= 1 << a; if (a === 0) cx = -1; else if (a === 1) cy = -1; else cz = -1; }
+  return ((((l.tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1) * 2 + 1;
+}

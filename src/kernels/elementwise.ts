@@ -1,0 +1,269 @@
+// Element-wise kernels of a transformer block, around the matmuls and attention: token embedding
+// lookup, residual add (+ bias), SwiGLU's silu·mul and GPT-2's GELU. Plans, CPU references and
+// validation; the WGSL is in shaders/{embed,residual_add,silu_mul,gelu}.wgsl.
+
+import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, randomF32, rng, validateByDocs } from './kernel.ts';
+import { axisRanges, cdiv, type Pass, type Plan, type Step } from './plan.ts';
+
+/** Invocations per workgroup of the element-wise kernels. */
+export const EW_WG = 64;
+const MAX_DIM = 1 << 20;
+const f = Math.fround;
+
+/** A finite number in [min, max] (eps, temperature): ParamDoc numbers are integers, so these are checked here. */
+export function floatParam(raw: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
+  const v = raw[name] ?? def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new KernelInputError(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Tile classes for a (ceil(n / WG), M) grid where each invocation owns one of n columns. */
+function columnTiles(n: number, M: number, steps: (cols: number) => Step[], what: string): Pass['tiles'] {
+  return axisRanges(n, EW_WG).map(({ range, size }) => ({
+    x: range, y: [0, M] as [number, number], z: [0, 1] as [number, number],
+    note: `${size} ${what} of one row${size < EW_WG ? ' (ragged last block)' : ''}`,
+    steps: steps(size),
+  }));
+}
+
+function simplePlan(kernel: string, params: Plan['params'], tensors: Plan['tensors'], pass: Pass, flops: number): Plan {
+  const ioBytes = tensors.reduce((s, t) => s + t.bytes, 0);
+  return { kernel, variant: 'default', params: { ...params }, tensors, passes: [pass], flops, ioBytes, requiredFeatures: [], requiredLanguageFeatures: [] };
+}
+
+// ---- residual add -------------------------------------------------------------------------------
+
+const RESIDUAL_PARAMS: readonly ParamDoc[] = [
+  { name: 'M', doc: 'rows (tokens)', default: 16, allowed: [1, 65535] },
+  { name: 'D', doc: 'columns (model dimension)', default: 512, allowed: [1, MAX_DIM] },
+  { name: 'bias', doc: "add the projection's bias b [D] too (GPT-2)", default: false },
+];
+
+export function residualAddRef(X: Float32Array, Y: Float32Array, b: Float32Array | null, M: number, D: number): Float32Array {
+  const out = new Float32Array(M * D);
+  for (let m = 0; m < M; m++)
+    for (let d = 0; d < D; d++) {
+      let v = f(X[m * D + d] + Y[m * D + d]);
+      if (b) v = f(v + b[d]);
+      out[m * D + d] = v;
+    }
+  return out;
+}
+
+export const residualAdd: KernelDef = {
+  name: 'residual-add',
+  title: 'residual add (+ bias)',
+  description: 'Z[M, D] = X[M, D] + Y[M, D] (+ b[D]): the residual stream update after attention and after the MLP, with the output projection\'s bias folded in. One invocation per element, grid (ceil(D/64), M).',
+  variants: ['default'],
+  defaultVariant: 'default',
+  baselineVariant: 'default',
+  params: RESIDUAL_PARAMS,
+  validate: (raw) => validateByDocs(raw, RESIDUAL_PARAMS, 'residual-add'),
+  plan(params, variant) {
+    checkVariant(residualAdd, variant);
+    const { M, D } = params as Record<string, number>;
+    const bias = params.bias === true;
+    return simplePlan('residual-add', params, [
+      { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'input', layout: '[M, D] row-major: the residual stream' },
+      { name: 'Y', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'input', layout: '[M, D] row-major: the block output' },
+      { name: 'b', dtype: 'f32', shape: [D], bytes: 4 * D, role: 'weight', layout: '[D] (read only with bias = true)' },
+      { name: 'Z', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: '[M, D] row-major: the updated stream' },
+    ], {
+      shader: 'residual_add', entryPoint: 'main', label: bias ? 'residual add + bias' : 'residual add',
+      workgroupSize: [EW_WG, 1, 1], grid: [cdiv(D, EW_WG), M, 1], overrides: { WG: EW_WG, BIAS: bias },
+      uniforms: [['D', { type: 'u32', value: D }]],
+      bindings: [{ binding: 0, tensor: 'X', access: 'read' }, { binding: 1, tensor: 'Y', access: 'read' }, { binding: 2, tensor: 'b', access: 'read' }, { binding: 3, tensor: 'Z', access: 'read_write' }],
+      tiles: columnTiles(D, M, (n) => [
+        { kind: 'load', tensor: 'X', bytes: 4 * n },
+        { kind: 'load', tensor: 'Y', bytes: 4 * n },
+        ...(bias ? [{ kind: 'load', tensor: 'b', bytes: 4 * n, shareAxes: ['y'] } as Step] : []),
+        { kind: 'vector', count: n * (bias ? 2 : 1), op: 'add' },
+        { kind: 'store', tensor: 'Z', bytes: 4 * n },
+      ], 'elements'),
+      workgroupBytes: 0,
+    }, M * D * (bias ? 2 : 1));
+  },
+  makeInputs(plan, seed) {
+    const { M, D } = plan.params as Record<string, number>;
+    return { X: randomF32(M * D, seed), Y: randomF32(M * D, seed + 1), b: randomF32(D, seed + 2) };
+  },
+  reference(plan, ins) {
+    const { M, D } = plan.params as Record<string, number>;
+    return { Z: residualAddRef(ins.X as Float32Array, ins.Y as Float32Array, plan.params.bias ? (ins.b as Float32Array) : null, M, D) };
+  },
+  // One or two correctly rounded f32 adds, reproduced exactly by the reference.
+  tolerance: () => 'exact',
+};
+
+// ---- silu · mul ---------------------------------------------------------------------------------
+
+const FFN_PARAMS: readonly ParamDoc[] = [
+  { name: 'M', doc: 'rows (tokens)', default: 16, allowed: [1, 65535] },
+  { name: 'F', doc: 'MLP hidden size', default: 1024, allowed: [1, MAX_DIM] },
+];
+
+export const siluRef = (x: number): number => x / (1 + Math.exp(-x));
+/** GPT-2's gelu_new (tanh approximation). */
+export const geluRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+// exp() and division on GPUs are within a few ULP; the references are f64.
+const ACTIVATION_TOL = { atol: 1e-6, rtol: 2e-5 };
+
+export const siluMul: KernelDef = {
+  name: 'silu-mul',
+  title: 'SwiGLU gate (silu · mul)',
+  description: 'H[M, F] = silu(GU[:, :F]) · GU[:, F:], GU = the fused [gate | up] projection [M, 2F] of a Llama MLP. One invocation per output.',
+  variants: ['default'],
+  defaultVariant: 'default',
+  baselineVariant: 'default',
+  params: FFN_PARAMS,
+  validate: (raw) => validateByDocs(raw, FFN_PARAMS, 'silu-mul'),
+  plan(params, variant) {
+    checkVariant(siluMul, variant);
+    const { M, F } = params as Record<string, number>;
+    return simplePlan('silu-mul', params, [
+      { name: 'GU', dtype: 'f32', shape: [M, 2 * F], bytes: 8 * M * F, role: 'input', layout: '[M, 2F] row-major: [gate | up]' },
+      { name: 'H', dtype: 'f32', shape: [M, F], bytes: 4 * M * F, role: 'output', layout: '[M, F] row-major' },
+    ], {
+      shader: 'silu_mul', entryPoint: 'main', label: 'silu(gate) · up',
+      workgroupSize: [EW_WG, 1, 1], grid: [cdiv(F, EW_WG), M, 1], overrides: { WG: EW_WG },
+      uniforms: [['F', { type: 'u32', value: F }]],
+      bindings: [{ binding: 0, tensor: 'GU', access: 'read' }, { binding: 1, tensor: 'H', access: 'read_write' }],
+      tiles: columnTiles(F, M, (n) => [
+        { kind: 'load', tensor: 'GU', bytes: 8 * n },
+        { kind: 'vector', count: 4 * n, op: 'silu-mul' },
+        { kind: 'store', tensor: 'H', bytes: 4 * n },
+      ], 'outputs'),
+      workgroupBytes: 0,
+    }, 4 * M * F);
+  },
+  makeInputs(plan, seed) {
+    const { M, F } = plan.params as Record<string, number>;
+    return { GU: randomF32(2 * M * F, seed, 6) };
+  },
+  reference(plan, ins) {
+    const { M, F } = plan.params as Record<string, number>;
+    const GU = ins.GU as Float32Array;
+    const H = new Float32Array(M * F);
+    for (let m = 0; m < M; m++) for (let j = 0; j < F; j++) H[m * F + j] = siluRef(GU[m * 2 * F + j]) * GU[m * 2 * F + F + j];
+    return { H };
+  },
+  tolerance: () => ACTIVATION_TOL,
+};
+
+// ---- gelu ---------------------------------------------------------------------------------------
+
+export const gelu: KernelDef = {
+  name: 'gelu',
+  title: 'GELU (+ bias)',
+  description: "H[M, F] = gelu(U[M, F] + b[F]), GPT-2's tanh-approximated GELU with the up projection's bias folded in. One invocation per output.",
+  variants: ['default'],
+  defaultVariant: 'default',
+  baselineVariant: 'default',
+  params: FFN_PARAMS,
+  validate: (raw) => validateByDocs(raw, FFN_PARAMS, 'gelu'),
+  plan(params, variant) {
+    checkVariant(gelu, variant);
+    const { M, F } = params as Record<string, number>;
+    return simplePlan('gelu', params, [
+      { name: 'U', dtype: 'f32', shape: [M, F], bytes: 4 * M * F, role: 'input', layout: '[M, F] row-major' },
+      { name: 'b', dtype: 'f32', shape: [F], bytes: 4 * F, role: 'weight', layout: '[F]' },
+      { name: 'H', dtype: 'f32', shape: [M, F], bytes: 4 * M * F, role: 'output', layout: '[M, F] row-major' },
+    ], {
+      shader: 'gelu', entryPoint: 'main', label: 'gelu(u + b)',
+      workgroupSize: [EW_WG, 1, 1], grid: [cdiv(F, EW_WG), M, 1], overrides: { WG: EW_WG },
+      uniforms: [['F', { type: 'u32', value: F }]],
+      bindings: [{ binding: 0, tensor: 'U', access: 'read' }, { binding: 1, tensor: 'b', access: 'read' }, { binding: 2, tensor: 'H', access: 'read_write' }],
+      tiles: columnTiles(F, M, (n) => [
+        { kind: 'load', tensor: 'U', bytes: 4 * n },
+        { kind: 'load', tensor: 'b', bytes: 4 * n, shareAxes: ['y'] },
+        { kind: 'vector', count: 8 * n, op: 'gelu' },
+        { kind: 'store', tensor: 'H', bytes: 4 * n },
+      ], 'outputs'),
+      workgroupBytes: 0,
+    }, 8 * M * F);
+  },
+  makeInputs(plan, seed) {
+    const { M, F } = plan.params as Record<string, number>;
+    return { U: randomF32(M * F, seed, 5), b: randomF32(F, seed + 1, 0.5) };
+  },
+  reference(plan, ins) {
+    const { M, F } = plan.params as Record<string, number>;
+    const U = ins.U as Float32Array, b = ins.b as Float32Array;
+    const H = new Float32Array(M * F);
+    for (let m = 0; m < M; m++) for (let j = 0; j < F; j++) H[m * F + j] = geluRef(f(U[m * F + j] + b[j]));
+    return { H };
+  },
+  tolerance: () => ACTIVATION_TOL,
+};
+
+// ---- embed --------------------------------------------------------------------------------------
+
+const EMBED_PARAMS: readonly ParamDoc[] = [
+  { name: 'M', doc: 'tokens', default: 16, allowed: [1, 65535] },
+  { name: 'D', doc: 'model dimension', default: 512, allowed: [1, MAX_DIM] },
+  { name: 'V', doc: 'vocabulary size (rows of E)', default: 1000, allowed: [1, 1 << 22] },
+  { name: 'positions', doc: 'rows of the position table P (GPT-2); 0 = no position embedding (Llama)', default: 0, allowed: [0, 1 << 20] },
+  { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
+];
+
+export const embed: KernelDef = {
+  name: 'embed',
+  title: 'token embedding (+ position)',
+  description: 'X[m, :] = E[ids[m], :] (+ P[pos0 + m, :]): embedding lookup for M tokens, GPT-2 adds its learned position table. One workgroup per token.',
+  variants: ['default'],
+  defaultVariant: 'default',
+  baselineVariant: 'default',
+  params: EMBED_PARAMS,
+  validate(raw) {
+    const p = validateByDocs(raw, EMBED_PARAMS, 'embed');
+    const { M, positions, pos0 } = p as Record<string, number>;
+    if (positions > 0 && pos0 + M > positions) throw new KernelInputError(`embed: positions ${pos0}..${pos0 + M - 1} run past the ${positions}-row position table`);
+    return p;
+  },
+  plan(params, variant) {
+    checkVariant(embed, variant);
+    const { M, D, V, positions, pos0 } = params as Record<string, number>;
+    const pos = positions > 0;
+    return simplePlan('embed', params, [
+      { name: 'ids', dtype: 'u32', shape: [M], bytes: 4 * M, role: 'input', layout: '[M] token ids' },
+      { name: 'E', dtype: 'f32', shape: [V, D], bytes: 4 * V * D, role: 'weight', layout: '[V, D] row-major' },
+      { name: 'P', dtype: 'f32', shape: [Math.max(1, positions), D], bytes: 4 * Math.max(1, positions) * D, role: 'weight', layout: '[positions, D] row-major (GPT-2)' },
+      { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: '[M, D] row-major' },
+    ], {
+      shader: 'embed', entryPoint: 'main', label: pos ? 'token + position embedding' : 'token embedding',
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos },
+      uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }]],
+      bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
+      tiles: [{
+        x: [0, M], y: [0, 1], z: [0, 1], note: 'one token: its id, its embedding row' + (pos ? ' and position row' : ''),
+        steps: [
+          { kind: 'load', tensor: 'ids', bytes: 4 },
+          { kind: 'load', tensor: 'E', bytes: 4 * D },
+          ...(pos ? [{ kind: 'load', tensor: 'P', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'add' } as Step] : []),
+          { kind: 'store', tensor: 'X', bytes: 4 * D },
+        ],
+      }],
+      workgroupBytes: 4,
+    }, pos ? M * D : 0);
+  },
+  makeInputs(plan, seed) {
+    const { M, D, V, positions } = plan.params as Record<string, number>;
+    const r = rng(seed);
+    const ids = new Uint32Array(M);
+    for (let i = 0; i < M; i++) ids[i] = Math.floor(r() * V);
+    return { ids, E: randomF32(V * D, seed + 1), P: randomF32(Math.max(1, positions) * D, seed + 2) };
+  },
+  reference(plan, ins) {
+    const { M, D, positions, pos0 } = plan.params as Record<string, number>;
+    const ids = ins.ids as Uint32Array, E = ins.E as Float32Array, P = ins.P as Float32Array;
+    const X = new Float32Array(M * D);
+    for (let m = 0; m < M; m++) for (let d = 0; d < D; d++) X[m * D + d] = positions > 0 ? f(E[ids[m] * D + d] + P[(pos0 + m) * D + d]) : E[ids[m] * D + d];
+    return { X };
+  },
+  tolerance: () => 'exact',
+};
+
+export type { Tensors };

@@ -1,0 +1,161 @@
+// The transformer shape a model file describes, from Hugging Face's config.json or GGUF metadata.
+// Two families: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/SmolLM) and
+// GPT-2-style (LayerNorm, learned positions, GELU, tied LM head).
+
+import { ModelFileError } from './source.ts';
+import type { GgufValue } from './gguf.ts';
+
+export type Arch = 'llama' | 'gpt2';
+
+export interface RopeScaling {
+  /** Llama-3.1 "llama3" frequency scaling. */
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositions: number;
+}
+
+export interface ModelConfig {
+  arch: Arch;
+  vocabSize: number;
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  ffnDim: number;
+  /** Longest context the model was trained for (GPT-2: rows of its position table). */
+  maxPositions: number;
+  normEps: number;
+  ropeTheta: number;
+  ropeScaling: RopeScaling | null;
+  tiedEmbeddings: boolean;
+  /** q/k/v projections carry a bias (GPT-2, Qwen2). */
+  qkvBias: boolean;
+}
+
+function num(obj: Record<string, unknown>, key: string, def?: number): number {
+  const v = obj[key] ?? def;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFileError(`config.json: "${key}" must be a number, got ${JSON.stringify(obj[key])}`);
+  return v;
+}
+
+const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
+
+export function configFromHf(raw: unknown): ModelConfig {
+  if (typeof raw !== 'object' || raw === null) throw new ModelFileError('config.json is not a JSON object');
+  const c = raw as Record<string, unknown>;
+  const type = String(c.model_type ?? '');
+  if (type === 'gpt2') {
+    const dim = num(c, 'n_embd');
+    const nHeads = num(c, 'n_head');
+    const act = String(c.activation_function ?? 'gelu_new');
+    if (!['gelu_new', 'gelu_pytorch_tanh', 'gelu'].includes(act)) throw new ModelFileError(`config.json: activation_function "${act}" is not supported (gelu_new, gelu_pytorch_tanh)`);
+    return check({
+      arch: 'gpt2', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'n_layer'), nHeads, nKvHeads: nHeads, headDim: dim / nHeads,
+      ffnDim: c.n_inner == null ? 4 * dim : num(c, 'n_inner'), maxPositions: num(c, 'n_positions', 1024), normEps: num(c, 'layer_norm_epsilon', 1e-5),
+      ropeTheta: 0, ropeScaling: null, tiedEmbeddings: true, qkvBias: true,
+    });
+  }
+  if (LLAMA_TYPES.includes(type)) {
+    const dim = num(c, 'hidden_size');
+    const nHeads = num(c, 'num_attention_heads');
+    const act = String(c.hidden_act ?? 'silu');
+    if (act !== 'silu') throw new ModelFileError(`config.json: hidden_act "${act}" is not supported (silu)`);
+    let ropeScaling: RopeScaling | null = null;
+    const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
+    if (rs) {
+      const rt = String(rs.rope_type ?? rs.type ?? '');
+      if (rt === 'llama3') {
+        ropeScaling = { factor: num(rs, 'factor'), lowFreqFactor: num(rs, 'low_freq_factor'), highFreqFactor: num(rs, 'high_freq_factor'), originalMaxPositions: num(rs, 'original_max_position_embeddings') };
+      } else if (rt !== 'default') {
+        throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, default)`);
+      }
+    }
+    return check({
+      arch: 'llama', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
+      headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
+      normEps: num(c, 'rms_norm_eps', 1e-6), ropeTheta: num(c, 'rope_theta', 10000), ropeScaling,
+      tiedEmbeddings: c.tie_word_embeddings === true, qkvBias: c.attention_bias === true || type === 'qwen2',
+    });
+  }
+  throw new ModelFileError(`config.json: model_type "${type}" is not supported (${[...LLAMA_TYPES, 'gpt2'].join(', ')})`);
+}
+
+export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean): ModelConfig {
+  const arch = String(meta.get('general.architecture') ?? '');
+  const get = (k: string, def?: number): number => {
+    const v = meta.get(`${arch}.${k}`) ?? def;
+    if (typeof v !== 'number') throw new ModelFileError(`GGUF metadata ${arch}.${k} is missing or not a number`);
+    return v;
+  };
+  const tokens = meta.get('tokenizer.ggml.tokens');
+  const vocabFromTokens = Array.isArray(tokens) ? tokens.length : undefined;
+  if (arch === 'llama' || arch === 'gpt2') {
+    const dim = get('embedding_length');
+    const nHeads = get('attention.head_count');
+    return check({
+      arch, vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
+      nKvHeads: arch === 'llama' ? get('attention.head_count_kv', nHeads) : nHeads,
+      headDim: arch === 'llama' ? get('rope.dimension_count', dim / nHeads) : dim / nHeads,
+      ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
+      normEps: arch === 'llama' ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
+      ropeTheta: arch === 'llama' ? get('rope.freq_base', 10000) : 0, ropeScaling: null,
+      tiedEmbeddings: !hasOutputTensor, qkvBias: arch === 'gpt2' || hasQkvBias,
+    });
+  }
+  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, gpt2)`);
+}
+
+function check(c: ModelConfig): ModelConfig {
+  for (const k of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'ffnDim', 'maxPositions'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new ModelFileError(`model config: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.nHeads % c.nKvHeads !== 0) throw new ModelFileError(`model config: ${c.nHeads} attention heads is not a multiple of ${c.nKvHeads} KV heads`);
+  if (c.headDim % 2 !== 0) throw new ModelFileError(`model config: head dim ${c.headDim} must be even (RoPE rotates pairs)`);
+  return c;
+}
+
+/** Parameters of the model (embedding counted once when tied). */
+export function parameterCount(c: ModelConfig): number {
+  const qkv = c.dim * (c.nHeads + 2 * c.nKvHeads) * c.headDim;
+  const o = c.nHeads * c.headDim * c.dim;
+  const ffn = (c.arch === 'llama' ? 3 : 2) * c.dim * c.ffnDim;
+  const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.arch === 'gpt2' ? c.maxPositions * c.dim : 0);
+  return c.nLayers * (qkv + o + ffn) + emb;
+}
+
+/** RoPE inverse frequencies [headDim / 2] (f64), with Llama-3.1 scaling when configured. */
+export function ropeInvFreq(c: ModelConfig): Float64Array {
+  const half = c.headDim / 2;
+  const out = new Float64Array(half);
+  for (let i = 0; i < half; i++) {
+    let f = 1 / Math.pow(c.ropeTheta, (2 * i) / c.headDim);
+    const s = c.ropeScaling;
+    if (s) {
+      const lowWave = s.originalMaxPositions / s.lowFreqFactor;
+      const highWave = s.originalMaxPositions / s.highFreqFactor;
+      const wave = (2 * Math.PI) / f;
+      if (wave > lowWave) f = f / s.factor;
+      else if (wave >= highWave) {
+        const smooth = (s.originalMaxPositions / wave - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+        f = (1 - smooth) * (f / s.factor) + smooth * f;
+      }
+    }
+    out[i] = f;
+  }
+  return out;
+}
+
+/** cos/sin table [positions, headDim/2, 2] in f32, computed in f64 (the GPU reads it; no sin() of large angles on the GPU). */
+export function ropeTable(c: ModelConfig, positions: number): Float32Array {
+  const inv = ropeInvFreq(c);
+  const half = inv.length;
+  const t = new Float32Array(positions * half * 2);
+  for (let p = 0; p < positions; p++)
+    for (let i = 0; i < half; i++) {
+      t[(p * half + i) * 2] = Math.cos(p * inv[i]);
+      t[(p * half + i) * 2 + 1] = Math.sin(p * inv[i]);
+    }
+  return t;
+}

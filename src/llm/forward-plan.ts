@@ -1,0 +1,138 @@
+// The kernel sequence of one forward step of a model, as plain data: each op is a registered
+// kernel's Plan plus the names of the GPU buffers bound to its tensors. The GPU decode loop runs
+// exactly this list; the Model tab and the bench give the same Plans to the chip model, so the
+// measured per-op times and the chip's predictions are for the same work.
+//
+// Per layer (Llama | GPT-2):
+//   norm (RMSNorm | LayerNorm) -> qkv (fused, or fused-w8 with --int8) -> RoPE of Q and K (Llama)
+//   -> K, V into the KV cache -> attention (prefill: flash over the prompt; decode: split-K over
+//   the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
+//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
+//   -> residual add (+ bias).
+// Then the final norm of the last token, the LM head, and sampling.
+
+import type { Plan } from '../kernels/plan.ts';
+import { kernelByName } from '../kernels/registry.ts';
+import type { ModelConfig } from './config.ts';
+
+export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
+
+export interface ForwardOp {
+  /** Unique within a step, e.g. "L3.qkv". */
+  id: string;
+  family: OpFamily;
+  /** -1 for ops outside the layers. */
+  layer: number;
+  plan: Plan;
+  /** Plan tensor name -> GPU buffer name. */
+  bind: Record<string, string>;
+}
+
+export interface StepShape {
+  /** Tokens processed by this step (the prompt for prefill, 1 for decode). */
+  M: number;
+  /** Position of the first token. */
+  pos0: number;
+  phase: 'prefill' | 'decode';
+  /** KV cache positions per head (the context the loop allocated). */
+  capacity: number;
+  int8: boolean;
+  /** Sampling: candidates kept (1 = greedy), temperature and the draw. */
+  topK: number;
+  temperature: number;
+  u: number;
+  /** matmul-int8 variant: 'dot4' where the WGSL packed dot product exists, else 'unpacked'. */
+  int8Variant?: 'dot4' | 'unpacked';
+  /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
+  q8Groups?: Record<string, number>;
+}
+
+/** Names of the weight buffers a layer's ops read; the uploader fills them. */
+export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
+
+/** Matmul tiles for decode (M = 1) and short prompts: the smallest row block (16), 64 columns per workgroup. */
+const GEMV_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
+/** Keys per split of the decode attention. */
+export const DECODE_SPLIT = 64;
+
+function plan(kernel: string, params: Record<string, unknown>, variant?: string): Plan {
+  const def = kernelByName(kernel);
+  return def.plan(def.validate(params), variant ?? def.defaultVariant);
+}
+
+export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
+  const { M, pos0, capacity: C, int8 } = s;
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
+  const llama = c.arch === 'llama';
+  const ops: ForwardOp[] = [];
+  const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push({ id, family, layer, plan: p, bind });
+  const small = M <= 16;
+  const tiles = small ? GEMV_TILES : {};
+  const int8Variant = s.int8Variant ?? 'dot4';
+
+  const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) => {
+    if (int8) {
+      push(id, family, layer, plan('matmul-int8', { M, N, K, ...(small ? { BM: 16, BN: 64, TM: 2, TN: 8 } : {}), group: s.q8Groups?.[w] ?? 0 }, int8Variant), {
+        X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y,
+      });
+    } else {
+      push(id, family, layer, plan('matmul', { M, N, K, ...tiles }, 'tiled'), { A: x, B: w, C: y });
+    }
+  };
+
+  push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: llama ? 0 : c.maxPositions, pos0 }), {
+    ids: 'ids', E: 'tokEmb', P: llama ? 'dummy' : 'posEmb', X: 'xa',
+  });
+  const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
+    if (llama) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
+    else push(id, 'norm', layer, plan('layernorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, b: `${w}B`, Y: y });
+  };
+  for (let l = 0; l < c.nLayers; l++) {
+    const L = (w: string) => layerBuf(l, w);
+    norm(`L${l}.attn-norm`, l, L('attnNorm'), 'xa', 'xn');
+    const bias = c.qkvBias;
+    const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
+    if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
+    else qkvBind.W = L('wqkv');
+    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...tiles }, int8 ? 'fused-w8' : 'fused'), qkvBind);
+    const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
+      push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
+    const qName = llama ? 'qr' : 'q';
+    if (llama) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
+    if (s.phase === 'prefill') {
+      // prefill attends over this step's K/V; they go into the cache for the decode steps after it
+      const kName = llama ? 'kr' : 'k';
+      if (llama) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
+      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
+      push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+    } else {
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, llama);
+      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
+      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C }, 'split'), {
+        q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
+      });
+    }
+    linear(`L${l}.o-proj`, 'o-proj', l, L('wo'), Nq, D, 'attn', 'proj');
+    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xa', Y: 'proj', b: llama ? 'dummy' : L('bo'), Z: 'xb' });
+    norm(`L${l}.ffn-norm`, l, L('ffnNorm'), 'xb', 'xn');
+    if (llama) {
+      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, 2 * F, 'xn', 'gu');
+      push(`L${l}.silu-mul`, 'activation', l, plan('silu-mul', { M, F }), { GU: 'gu', H: 'h' });
+    } else {
+      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, F, 'xn', 'gu');
+      push(`L${l}.gelu`, 'activation', l, plan('gelu', { M, F }), { U: 'gu', b: L('bUp'), H: 'h' });
+    }
+    linear(`L${l}.ffn-down`, 'ffn-down', l, L('wDown'), F, D, 'h', 'proj');
+    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xb', Y: 'proj', b: llama ? 'dummy' : L('bDown'), Z: 'xa' });
+  }
+  norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
+  const lmM = 1;
+  if (int8) {
+    ops.push({ id: 'lm-head', family: 'lm-head', layer: -1, plan: plan('matmul-int8', { M: lmM, N: c.vocabSize, K: D, BM: 16, BN: 64, TM: 2, TN: 8, group: s.q8Groups?.lmHead ?? 0 }, int8Variant), bind: { X: 'xf', Wq: 'lmHead.q', wScale: 'lmHead.scale', Xq: 'xq', xScale: 'xscale', Y: 'logits' } });
+  } else {
+    ops.push({ id: 'lm-head', family: 'lm-head', layer: -1, plan: plan('matmul', { M: lmM, N: c.vocabSize, K: D, ...GEMV_TILES }, 'tiled'), bind: { A: 'xf', B: 'lmHead', C: 'logits' } });
+  }
+  push('sample', 'sample', -1, plan('sample', { V: c.vocabSize, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
+  return ops;
+}

@@ -1,0 +1,376 @@
+// A model resident on the GPU: weights uploaded once (one layer at a time from the file), a KV
+// cache of `capacity` positions, activation buffers, and a runner for the op lists of
+// forward-plan.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
+// and uniforms; nothing here computes on the host but the sampling draw.
+
+import type { GpuContext } from '../gpu/context.ts';
+import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
+import { tileCount, type Pass } from '../kernels/plan.ts';
+import { packRows, quantizeRows } from '../kernels/quant.ts';
+import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from './forward-plan.ts';
+import { ropeTable, type ModelConfig } from './config.ts';
+import type { Linear, OpenedModel } from './weights.ts';
+import { linearF32 } from './weights.ts';
+
+export class ModelTooLargeError extends Error {
+  override name = 'ModelTooLargeError';
+}
+
+export interface GpuModelOptions {
+  /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8. */
+  int8: boolean;
+  /** KV cache positions (prompt + generated tokens). */
+  capacity: number;
+  /** Longest prompt a single prefill takes. */
+  maxPrompt: number;
+  onProgress?: (what: string, done: number, total: number) => void;
+}
+
+export interface OpTiming {
+  id: string;
+  family: string;
+  ms: number;
+}
+
+interface Compiled {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  uniform: GPUBuffer | null;
+  stats: GPUBuffer | null;
+}
+
+const GiB = 1 << 30;
+const fmtBytes = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / (1 << 20)).toFixed(1)} MiB`);
+
+/** Transposes a [N, K] row-major matrix to [K, N]. */
+function transpose(w: Float32Array, N: number, K: number): Float32Array {
+  const out = new Float32Array(N * K);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[k * N + n] = w[n * K + k];
+  return out;
+}
+
+export class GpuModel {
+  private readonly buffers = new Map<string, GPUBuffer>();
+  private readonly compiled = new Map<string, Compiled>();
+  private readonly sharedStats: GPUBuffer;
+  private readonly readback: GPUBuffer;
+  /** Weights quantized per group of 32 (Q8_0) by buffer name. */
+  readonly q8Groups: Record<string, number> = {};
+  /** Bytes held on the GPU (weights + cache + activations). */
+  gpuBytes = 0;
+  /** Next position to fill in the KV cache. */
+  pos = 0;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly config: ModelConfig,
+    readonly opts: GpuModelOptions,
+  ) {
+    this.sharedStats = ctx.device.createBuffer({ label: 'stats (unused)', size: 16, usage: GPUBufferUsage.STORAGE });
+    this.readback = ctx.device.createBuffer({ label: 'sampled token readback', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Step shape for a phase (the settings of sampling included). */
+  shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
+    const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
+    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ...sampling };
+  }
+
+  ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
+    return buildForwardOps(this.config, this.shape(phase, M, pos0, sampling));
+  }
+
+  /**
+   * Checks the device's limits for every buffer, then uploads the model. The check comes first:
+   * nothing is allocated for a model that cannot fit.
+   */
+  static async load(ctx: GpuContext, m: OpenedModel, opts: GpuModelOptions): Promise<GpuModel> {
+    const c = m.config;
+    if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
+    if (opts.maxPrompt > opts.capacity) throw new ModelTooLargeError(`a prompt of ${opts.maxPrompt} tokens does not fit a context of ${opts.capacity}`);
+    const model = new GpuModel(ctx, c, opts);
+    const sizes = model.bufferSizes(m);
+    const L = ctx.report.limits;
+    const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize);
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    for (const [name, bytes] of sizes) {
+      if (bytes > limit) {
+        throw new ModelTooLargeError(
+          `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU${opts.int8 ? ' as int8' : ' as f32'}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
+            `this device allows ${fmtBytes(limit)} per storage buffer (maxStorageBufferBindingSize ${fmtBytes(L.maxStorageBufferBindingSize)}, maxBufferSize ${fmtBytes(L.maxBufferSize)})` +
+            (opts.int8 ? '' : '; try int8 weights'),
+        );
+      }
+    }
+    for (const [name, bytes] of sizes) model.alloc(name, bytes);
+    model.gpuBytes = total;
+    await model.upload(m);
+    return model;
+  }
+
+  /** Every buffer's size in bytes, from the config and the op lists (no allocation). */
+  private bufferSizes(m: OpenedModel): Map<string, number> {
+    const c = this.config, D = c.dim, F = c.ffnDim, dh = c.headDim, N = (c.nHeads + 2 * c.nKvHeads) * dh, Nq = c.nHeads * dh, C = this.opts.capacity;
+    const sizes = new Map<string, number>();
+    const set = (name: string, bytes: number) => sizes.set(name, Math.max(sizes.get(name) ?? 0, Math.ceil(bytes / 4) * 4));
+    const lin = (name: string, Nout: number, K: number, q8: boolean) => {
+      if (!this.opts.int8) set(name, 4 * Nout * K);
+      else {
+        set(`${name}.q`, 4 * Nout * Math.ceil(K / 4));
+        set(`${name}.scale`, 4 * Nout * (q8 ? K / 32 : 1));
+      }
+    };
+    // Q8_0 weights keep their blocks' scales: room for one per 32 along K (more than one per column)
+    const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
+    set('tokEmb', 4 * c.vocabSize * D);
+    if (c.arch === 'gpt2') set('posEmb', 4 * c.maxPositions * D);
+    set('outNorm', 4 * D);
+    if (c.arch === 'gpt2') set('outNormB', 4 * D);
+    lin('lmHead', c.vocabSize, D, q8 && !c.tiedEmbeddings);
+    set('ropeTable', 4 * C * dh);
+    set('dummy', 16);
+    for (let l = 0; l < c.nLayers; l++) {
+      const L = (w: string) => layerBuf(l, w);
+      set(L('attnNorm'), 4 * D);
+      set(L('ffnNorm'), 4 * D);
+      if (c.arch === 'gpt2') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
+      if (c.qkvBias) set(L('bqkv'), 4 * N);
+      if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
+      lin(L('wo'), D, Nq, q8);
+      lin(L('wUp'), c.arch === 'llama' ? 2 * F : F, D, q8);
+      lin(L('wDown'), D, F, q8);
+      set(L('kcache'), 4 * c.nKvHeads * C * dh);
+      set(L('vcache'), 4 * c.nKvHeads * C * dh);
+    }
+    // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
+    const weights = new Set(sizes.keys());
+    for (const ops of [this.ops('prefill', this.opts.maxPrompt, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
+      for (const op of ops) for (const t of op.plan.tensors) {
+        const b = op.bind[t.name];
+        if (b && !weights.has(b)) set(b, t.bytes);
+      }
+    }
+    return sizes;
+  }
+
+  private alloc(name: string, bytes: number): void {
+    const b = this.ctx.device.createBuffer({ label: name, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+    this.buffers.set(name, b);
+  }
+
+  private write(name: string, a: Float32Array | Uint32Array): void {
+    const b = this.buffers.get(name);
+    if (!b) throw new Error(`no GPU buffer ${name}`);
+    this.ctx.device.queue.writeBuffer(b, 0, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
+  }
+
+  /** Writes a linear [N, K] in the layout its kernel reads. */
+  private writeLinear(name: string, l: Linear, forQkv = false): void {
+    if (!this.opts.int8) {
+      this.write(name, transpose(linearF32(l), l.N, l.K)); // matmul B / qkv W: [K, N] row-major
+      return;
+    }
+    if (l.kind === 'q8' && !forQkv) {
+      // GGUF Q8_0 as is: rows of int8 along K, one scale per 32 (the matmul-int8 group layout)
+      this.write(`${name}.q`, packRows(l.q, l.N, l.K));
+      this.write(`${name}.scale`, l.scale);
+      this.q8Groups[name] = l.group;
+      return;
+    }
+    // our recipe (src/kernels/quant.ts): one scale per output column, i.e. per row of [N, K]
+    const { q, scale } = quantizeRows(linearF32(l), l.N, l.K);
+    this.write(`${name}.q`, packRows(q, l.N, l.K));
+    this.write(`${name}.scale`, scale);
+  }
+
+  private async upload(m: OpenedModel): Promise<void> {
+    const c = this.config;
+    const total = c.nLayers + 1;
+    this.opts.onProgress?.('uploading weights', 0, total);
+    const g = await m.loadGlobals();
+    this.write('tokEmb', g.tokEmb);
+    if (g.posEmb) this.write('posEmb', g.posEmb);
+    this.write('outNorm', g.outNorm);
+    if (g.outNormB) this.write('outNormB', g.outNormB);
+    this.writeLinear('lmHead', g.lmHead);
+    if (c.arch === 'llama') this.write('ropeTable', ropeTable(c, this.opts.capacity));
+    this.opts.onProgress?.('uploading weights', 1, total);
+    for (let l = 0; l < c.nLayers; l++) {
+      const w = await m.loadLayer(l);
+      const L = (x: string) => layerBuf(l, x);
+      this.write(L('attnNorm'), w.attnNorm);
+      this.write(L('ffnNorm'), w.ffnNorm);
+      if (w.attnNormB) this.write(L('attnNormB'), w.attnNormB);
+      if (w.ffnNormB) this.write(L('ffnNormB'), w.ffnNormB);
+      if (w.bqkv) this.write(L('bqkv'), w.bqkv);
+      if (w.bo) this.write(L('bo'), w.bo);
+      if (w.bUp) this.write(L('bUp'), w.bUp);
+      if (w.bDown) this.write(L('bDown'), w.bDown);
+      this.writeLinear(L('wqkv'), w.wqkv, true);
+      this.writeLinear(L('wo'), w.wo);
+      this.writeLinear(L('wUp'), w.wUp);
+      this.writeLinear(L('wDown'), w.wDown);
+      // let the queue drain so host copies of this layer can be collected before the next
+      await this.ctx.device.queue.onSubmittedWorkDone();
+      this.opts.onProgress?.('uploading weights', l + 2, total);
+    }
+  }
+
+  private async compile(op: ForwardOp, p: Pass, i: number, instrument: boolean): Promise<Compiled> {
+    const key = `${op.id}#${i}:${p.shader}:${JSON.stringify(p.overrides)}:${instrument ? tileCount(p) : ''}`;
+    const hit = this.compiled.get(key);
+    if (hit) return hit;
+    const { device } = this.ctx;
+    const pipeline = await getPipeline(this.ctx, p, instrument);
+    const uniform = p.uniforms.length ? device.createBuffer({ label: `${op.id} uniforms`, size: uniformBytes(p).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }) : null;
+    const stats = instrument ? device.createBuffer({ label: `${op.id} stats`, size: 16 + 32 * tileCount(p), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }) : null;
+    const entries: GPUBindGroupEntry[] = p.bindings.map((b) => {
+      const name = op.bind[b.tensor];
+      const buf = name === undefined ? undefined : this.buffers.get(name);
+      if (!buf) throw new Error(`${op.id}: tensor ${b.tensor} is bound to ${name ?? 'nothing'}, which has no GPU buffer`);
+      return { binding: b.binding, resource: { buffer: buf } };
+    });
+    entries.push({ binding: STATS_BINDING, resource: { buffer: stats ?? this.sharedStats } });
+    if (uniform) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
+    const bindGroup = device.createBindGroup({ label: op.id, layout: pipeline.getBindGroupLayout(0), entries });
+    const c: Compiled = { pipeline, bindGroup, uniform, stats };
+    this.compiled.set(key, c);
+    return c;
+  }
+
+  /** Compiles every pipeline an op list needs (first use of a shape), so timed runs compile nothing. */
+  async prepare(ops: ForwardOp[], instrument = false): Promise<void> {
+    for (const op of ops) for (let i = 0; i < op.plan.passes.length; i++) await this.compile(op, op.plan.passes[i], i, instrument);
+  }
+
+  private async encode(ops: ForwardOp[], enc: GPUCommandEncoder, opts: { instrument?: boolean; query?: GPUQuerySet; queryBase?: number } = {}): Promise<void> {
+    const { device } = this.ctx;
+    let cp: GPUComputePassEncoder | null = null;
+    for (let o = 0; o < ops.length; o++) {
+      const op = ops[o];
+      if (opts.query) {
+        cp = enc.beginComputePass({ timestampWrites: { querySet: opts.query, beginningOfPassWriteIndex: 2 * ((opts.queryBase ?? 0) + o), endOfPassWriteIndex: 2 * ((opts.queryBase ?? 0) + o) + 1 } });
+      } else cp ??= enc.beginComputePass();
+      for (let i = 0; i < op.plan.passes.length; i++) {
+        const p = op.plan.passes[i];
+        const c = await this.compile(op, p, i, opts.instrument ?? false);
+        if (c.uniform) device.queue.writeBuffer(c.uniform, 0, new Uint8Array(uniformBytes(p)));
+        if (c.stats) device.queue.writeBuffer(c.stats, 0, new Uint8Array(16 + 32 * tileCount(p)));
+        cp.setPipeline(c.pipeline);
+        cp.setBindGroup(0, c.bindGroup);
+        cp.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
+      }
+      if (opts.query) { cp.end(); cp = null; }
+    }
+    cp?.end();
+  }
+
+  /**
+   * Runs ops (one submission) and returns the sampled token. With `query`, each op is its own
+   * timed compute pass. A validation error names the op list's phase.
+   */
+  async run(ops: ForwardOp[], opts: { instrument?: boolean; readToken?: boolean } = {}): Promise<number> {
+    const { device } = this.ctx;
+    device.pushErrorScope('validation');
+    const enc = device.createCommandEncoder();
+    await this.encode(ops, enc, opts);
+    const readToken = opts.readToken ?? ops.some((o) => o.family === 'sample');
+    if (readToken) enc.copyBufferToBuffer(this.buffers.get('sampled')!, 0, this.readback, 0, 4);
+    device.queue.submit([enc.finish()]);
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`decode loop: ${err.message}`);
+    if (!readToken) {
+      await device.queue.onSubmittedWorkDone();
+      return -1;
+    }
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const tok = new Uint32Array(this.readback.getMappedRange(0, 4))[0];
+    this.readback.unmap();
+    return tok;
+  }
+
+  /** Writes the token ids of a step. */
+  setTokens(ids: readonly number[]): void {
+    for (const id of ids) if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new Error(`token id ${id} is outside the vocabulary [0, ${this.config.vocabSize})`);
+    this.write('ids', Uint32Array.from(ids));
+  }
+
+  /**
+   * Times each op of a list on the GPU: timestamp queries around each op's compute pass where the
+   * adapter has them, else wall time around each op's own submission (labelled).
+   */
+  async timeOps(ops: ForwardOp[]): Promise<{ timer: 'timestamp-query' | 'wall'; ops: OpTiming[] }> {
+    const { device } = this.ctx;
+    await this.prepare(ops);
+    if (this.ctx.hasFeature('timestamp-query')) {
+      const query = device.createQuerySet({ type: 'timestamp', count: 2 * ops.length });
+      const resolve = device.createBuffer({ size: 16 * ops.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+      const read = device.createBuffer({ size: 16 * ops.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const enc = device.createCommandEncoder();
+      await this.encode(ops, enc, { query });
+      enc.resolveQuerySet(query, 0, 2 * ops.length, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * ops.length);
+      device.queue.submit([enc.finish()]);
+      await read.mapAsync(GPUMapMode.READ);
+      const t = new BigInt64Array(read.getMappedRange().slice(0));
+      read.unmap();
+      query.destroy(); resolve.destroy(); read.destroy();
+      return { timer: 'timestamp-query', ops: ops.map((op, i) => ({ id: op.id, family: op.family, ms: Math.max(0, Number(t[2 * i + 1] - t[2 * i])) / 1e6 })) };
+    }
+    const out: OpTiming[] = [];
+    for (const op of ops) {
+      const t0 = performance.now();
+      await this.run([op], { readToken: false });
+      out.push({ id: op.id, family: op.family, ms: performance.now() - t0 });
+    }
+    return { timer: 'wall', ops: out };
+  }
+
+  /** Instrumented run: per-op, per-pass workgroup byte counts (tests hold them to the plans). */
+  async runInstrumented(ops: ForwardOp[]): Promise<PassStats[][]> {
+    await this.run(ops, { instrument: true, readToken: false });
+    const result: PassStats[][] = [];
+    for (const op of ops) {
+      const perPass: PassStats[] = [];
+      for (let i = 0; i < op.plan.passes.length; i++) {
+        const p = op.plan.passes[i];
+        const c = await this.compile(op, p, i, true);
+        const n = tileCount(p);
+        const raw = new Uint32Array(await this.readBuffer(c.stats!, 16 + 32 * n));
+        const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };
+        for (let w = 0; w < n; w++) { s.loadBytes[w] = raw[4 + 8 * w]; s.storeBytes[w] = raw[5 + 8 * w]; s.startOrder[w] = raw[6 + 8 * w]; s.finishOrder[w] = raw[7 + 8 * w]; }
+        perPass.push(s);
+      }
+      result.push(perPass);
+    }
+    return result;
+  }
+
+  async readBuffer(src: GPUBuffer | string, bytes: number): Promise<ArrayBuffer> {
+    const { device } = this.ctx;
+    const b = typeof src === 'string' ? this.buffers.get(src)! : src;
+    const staging = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(b, 0, staging, 0, Math.ceil(bytes / 4) * 4);
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  /** The last step's logits [V]. */
+  async logits(): Promise<Float32Array> {
+    return new Float32Array(await this.readBuffer('logits', 4 * this.config.vocabSize));
+  }
+
+  destroy(): void {
+    for (const b of this.buffers.values()) b.destroy();
+    for (const c of this.compiled.values()) { c.uniform?.destroy(); c.stats?.destroy(); }
+    this.sharedStats.destroy();
+    this.readback.destroy();
+    this.buffers.clear();
+    this.compiled.clear();
+  }
+}

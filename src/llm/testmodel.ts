@@ -1,0 +1,295 @@
+// Writers of small random models in the real file formats (safetensors + config.json +
+// tokenizer.json, and GGUF with its vocabulary), for tests, the CLI's checks and the bench.
+// The weights are random (seeded); the tokenizer is a real byte-level BPE trained here on a few
+// sentences, so text round-trips through the same code a downloaded model uses.
+
+import { f32ToF16Bits } from '../kernels/f16.ts';
+import { rng } from '../kernels/kernel.ts';
+import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
+import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
+import { permuteRowsForGguf } from './weights.ts';
+import type { Arch } from './config.ts';
+
+export interface TestModelSpec {
+  arch: Arch;
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  ffnDim: number;
+  maxPositions: number;
+  /** Byte-level BPE merges learned from the corpus (vocab = 256 + merges + 1 special). */
+  merges: number;
+  dtype: FileDType;
+  seed: number;
+  /** Llama only: share the embedding with the LM head. */
+  tied?: boolean;
+  /** Llama only: q/k/v biases (Qwen2-style). */
+  qkvBias?: boolean;
+}
+
+const CORPUS =
+  'the quick brown fox jumps over the lazy dog. the dog sleeps; the fox runs. ' +
+  'once upon a time there was a tiny chip that moved data between its tiles. ' +
+  'hello world! tokens flow through attention, then the feed forward network. 0123456789';
+
+export const END_TOKEN = '<|endoftext|>';
+
+const BYTE_CHARS: string[] = (() => {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  const out: string[] = new Array(256);
+  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
+  return out;
+})();
+
+/** A byte-level BPE vocabulary: 256 byte tokens, `n` merges learned greedily from CORPUS, one end token. */
+export function trainByteBpe(n: number): { vocab: string[]; merges: string[] } {
+  const vocab = [...BYTE_CHARS];
+  const merges: string[] = [];
+  const words = (CORPUS.match(/ ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+/gu) ?? []).map((w) =>
+    [...new TextEncoder().encode(w)].map((b) => BYTE_CHARS[b]),
+  );
+  for (let i = 0; i < n; i++) {
+    const counts = new Map<string, number>();
+    for (const w of words) for (let j = 0; j + 1 < w.length; j++) { const k = w[j] + ' ' + w[j + 1]; counts.set(k, (counts.get(k) ?? 0) + 1); }
+    let best = '', bc = 0;
+    for (const [k, c] of counts) if (c > bc || (c === bc && k < best)) { best = k; bc = c; }
+    if (bc < 1 || !best) break;
+    merges.push(best);
+    const [a, b] = best.split(' ');
+    vocab.push(a + b);
+    for (const w of words) for (let j = 0; j + 1 < w.length; j++) if (w[j] === a && w[j + 1] === b) w.splice(j, 2, a + b);
+  }
+  vocab.push(END_TOKEN);
+  return { vocab, merges };
+}
+
+interface Tensor { name: string; shape: number[]; data: Float32Array }
+
+function randomTensor(r: () => number, shape: number[], scale: number, offset = 0): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = offset + (r() * 2 - 1) * scale;
+  return a;
+}
+
+/** The model's tensors in Hugging Face naming and layout ([out, in]; GPT-2 Conv1D [in, out]). */
+function hfTensors(s: TestModelSpec, V: number): Tensor[] {
+  const r = rng(s.seed);
+  const D = s.dim, F = s.ffnDim, dh = s.headDim, Nq = s.nHeads * dh, Nkv = s.nKvHeads * dh;
+  const t: Tensor[] = [];
+  const add = (name: string, shape: number[], scale: number, offset = 0) => t.push({ name, shape, data: randomTensor(r, shape, scale, offset) });
+  const lin = (fanIn: number) => 1.5 / Math.sqrt(fanIn);
+  if (s.arch === 'llama') {
+    add('model.embed_tokens.weight', [V, D], 1);
+    for (let l = 0; l < s.nLayers; l++) {
+      const p = `model.layers.${l}.`;
+      add(p + 'input_layernorm.weight', [D], 0.2, 1);
+      add(p + 'self_attn.q_proj.weight', [Nq, D], lin(D));
+      add(p + 'self_attn.k_proj.weight', [Nkv, D], lin(D));
+      add(p + 'self_attn.v_proj.weight', [Nkv, D], lin(D));
+      if (s.qkvBias) {
+        add(p + 'self_attn.q_proj.bias', [Nq], 0.1);
+        add(p + 'self_attn.k_proj.bias', [Nkv], 0.1);
+        add(p + 'self_attn.v_proj.bias', [Nkv], 0.1);
+      }
+      add(p + 'self_attn.o_proj.weight', [D, Nq], lin(Nq));
+      add(p + 'post_attention_layernorm.weight', [D], 0.2, 1);
+      add(p + 'mlp.gate_proj.weight', [F, D], lin(D));
+      add(p + 'mlp.up_proj.weight', [F, D], lin(D));
+      add(p + 'mlp.down_proj.weight', [D, F], lin(F));
+    }
+    add('model.norm.weight', [D], 0.2, 1);
+    if (!s.tied) add('lm_head.weight', [V, D], lin(D) * 2);
+    return t;
+  }
+  add('wte.weight', [V, D], 1);
+  add('wpe.weight', [s.maxPositions, D], 0.5);
+  for (let l = 0; l < s.nLayers; l++) {
+    const p = `h.${l}.`;
+    add(p + 'ln_1.weight', [D], 0.2, 1);
+    add(p + 'ln_1.bias', [D], 0.1);
+    add(p + 'attn.c_attn.weight', [D, 3 * D], lin(D));
+    add(p + 'attn.c_attn.bias', [3 * D], 0.1);
+    add(p + 'attn.c_proj.weight', [D, D], lin(D));
+    add(p + 'attn.c_proj.bias', [D], 0.1);
+    add(p + 'ln_2.weight', [D], 0.2, 1);
+    add(p + 'ln_2.bias', [D], 0.1);
+    add(p + 'mlp.c_fc.weight', [D, F], lin(D));
+    add(p + 'mlp.c_fc.bias', [F], 0.1);
+    add(p + 'mlp.c_proj.weight', [F, D], lin(F));
+    add(p + 'mlp.c_proj.bias', [D], 0.1);
+  }
+  add('ln_f.weight', [D], 0.2, 1);
+  add('ln_f.bias', [D], 0.1);
+  return t;
+}
+
+export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
+  switch (dtype) {
+    case 'f32':
+      return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+    case 'f16': {
+      const o = new Uint16Array(a.length);
+      for (let i = 0; i < a.length; i++) o[i] = f32ToF16Bits(a[i]);
+      return new Uint8Array(o.buffer);
+    }
+    case 'bf16': {
+      const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+      const o = new Uint16Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        const x = u[i];
+        o[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16; // round to nearest even
+      }
+      return new Uint8Array(o.buffer);
+    }
+    case 'q8_0': {
+      const blocks = a.length / Q8_0_BLOCK;
+      const out = new Uint8Array(blocks * 34);
+      const dv = new DataView(out.buffer);
+      for (let b = 0; b < blocks; b++) {
+        let amax = 0;
+        for (let i = 0; i < Q8_0_BLOCK; i++) amax = Math.max(amax, Math.abs(a[b * Q8_0_BLOCK + i]));
+        const d = amax / 127;
+        const dBits = f32ToF16Bits(d);
+        dv.setUint16(b * 34, dBits, true);
+        for (let i = 0; i < Q8_0_BLOCK; i++) dv.setInt8(b * 34 + 2 + i, d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(a[b * Q8_0_BLOCK + i] / d))));
+      }
+      return out;
+    }
+  }
+}
+
+export function hfConfig(s: TestModelSpec, V: number): Record<string, unknown> {
+  if (s.arch === 'gpt2') {
+    return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: V - 1 };
+  }
+  return {
+    model_type: s.qkvBias ? 'qwen2' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
+    num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
+    rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: V - 1,
+  };
+}
+
+export function tokenizerJson(vocab: string[], merges: string[]): Record<string, unknown> {
+  const v: Record<string, number> = {};
+  vocab.slice(0, -1).forEach((t, i) => (v[t] = i));
+  return {
+    version: '1.0',
+    added_tokens: [{ id: vocab.length - 1, content: END_TOKEN, special: true }],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: { type: 'ByteLevel' },
+    decoder: { type: 'ByteLevel' },
+    model: { type: 'BPE', vocab: v, merges, byte_fallback: false },
+  };
+}
+
+/** model.safetensors + config.json + tokenizer.json, as file name -> bytes. */
+export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Array> {
+  if (s.dtype === 'q8_0') throw new Error('safetensors test models are f32, f16 or bf16');
+  const { vocab, merges } = trainByteBpe(s.merges);
+  const V = vocab.length;
+  const tensors: TensorToWrite[] = hfTensors(s, V).map((t) => ({ name: t.name, dtype: s.dtype as 'f32', shape: t.shape, data: encodeAs(s.dtype, t.data) }));
+  const enc = new TextEncoder();
+  return {
+    'model.safetensors': writeSafetensors(tensors),
+    'config.json': enc.encode(JSON.stringify(hfConfig(s, V), null, 1)),
+    'tokenizer.json': enc.encode(JSON.stringify(tokenizerJson(vocab, merges))),
+  };
+}
+
+/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for Llama) and vocabulary. */
+export function writeGgufModel(s: TestModelSpec): Uint8Array {
+  const { vocab, merges } = trainByteBpe(s.merges);
+  const V = vocab.length;
+  const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
+  const out: GgufTensorToWrite[] = [];
+  const get = (n: string) => hf.get(n)!;
+  const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
+    const mat = shape.length === 2 && !name.includes('embd');
+    out.push({ name, dtype: mat ? s.dtype : 'f32', shape, data: encodeAs(mat ? s.dtype : 'f32', data) });
+  };
+  const transpose = (t: Tensor): Float32Array => {
+    const [a, b] = t.shape;
+    const o = new Float32Array(a * b);
+    for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) o[j * a + i] = t.data[i * b + j];
+    return o;
+  };
+  const D = s.dim, F = s.ffnDim, dh = s.headDim;
+  const meta: Record<string, GgufMeta> = {
+    'general.architecture': { type: 'string', value: s.arch },
+    'general.name': { type: 'string', value: `test-${s.arch}` },
+    [`${s.arch}.context_length`]: { type: 'u32', value: s.maxPositions },
+    [`${s.arch}.embedding_length`]: { type: 'u32', value: D },
+    [`${s.arch}.block_count`]: { type: 'u32', value: s.nLayers },
+    [`${s.arch}.feed_forward_length`]: { type: 'u32', value: F },
+    [`${s.arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
+    'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+    'tokenizer.ggml.pre': { type: 'string', value: 'gpt2' },
+    'tokenizer.ggml.tokens': { type: 'string[]', value: vocab },
+    'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.map((_, i) => (i === V - 1 ? 3 : 1)) },
+    'tokenizer.ggml.merges': { type: 'string[]', value: merges },
+    'tokenizer.ggml.eos_token_id': { type: 'u32', value: V - 1 },
+  };
+  if (s.arch === 'llama') {
+    Object.assign(meta, {
+      'llama.attention.head_count_kv': { type: 'u32', value: s.nKvHeads },
+      'llama.rope.dimension_count': { type: 'u32', value: dh },
+      'llama.rope.freq_base': { type: 'f32', value: 10000 },
+      'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
+    });
+    put('token_embd.weight', get('model.embed_tokens.weight'));
+    for (let l = 0; l < s.nLayers; l++) {
+      const p = `model.layers.${l}.`, b = `blk.${l}.`;
+      put(b + 'attn_norm.weight', get(p + 'input_layernorm.weight'));
+      const q = get(p + 'self_attn.q_proj.weight'), k = get(p + 'self_attn.k_proj.weight');
+      put(b + 'attn_q.weight', q, q.shape, permuteRowsForGguf(q.data, q.shape[0], D, s.nHeads));
+      put(b + 'attn_k.weight', k, k.shape, permuteRowsForGguf(k.data, k.shape[0], D, s.nKvHeads));
+      put(b + 'attn_v.weight', get(p + 'self_attn.v_proj.weight'));
+      if (s.qkvBias) throw new Error('GGUF test models: q/k/v bias is not written');
+      put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
+      put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
+      put(b + 'ffn_gate.weight', get(p + 'mlp.gate_proj.weight'));
+      put(b + 'ffn_up.weight', get(p + 'mlp.up_proj.weight'));
+      put(b + 'ffn_down.weight', get(p + 'mlp.down_proj.weight'));
+    }
+    put('output_norm.weight', get('model.norm.weight'));
+    if (!s.tied) put('output.weight', get('lm_head.weight'));
+  } else {
+    meta['gpt2.attention.layer_norm_epsilon'] = { type: 'f32', value: 1e-5 };
+    put('token_embd.weight', get('wte.weight'));
+    put('position_embd.weight', get('wpe.weight'));
+    for (let l = 0; l < s.nLayers; l++) {
+      const p = `h.${l}.`, b = `blk.${l}.`;
+      const conv = (n: string, gname: string) => { const t = get(p + n); put(gname, t, [t.shape[1], t.shape[0]], transpose(t)); };
+      put(b + 'attn_norm.weight', get(p + 'ln_1.weight'));
+      put(b + 'attn_norm.bias', get(p + 'ln_1.bias'));
+      conv('attn.c_attn.weight', b + 'attn_qkv.weight');
+      put(b + 'attn_qkv.bias', get(p + 'attn.c_attn.bias'));
+      conv('attn.c_proj.weight', b + 'attn_output.weight');
+      put(b + 'attn_output.bias', get(p + 'attn.c_proj.bias'));
+      put(b + 'ffn_norm.weight', get(p + 'ln_2.weight'));
+      put(b + 'ffn_norm.bias', get(p + 'ln_2.bias'));
+      conv('mlp.c_fc.weight', b + 'ffn_up.weight');
+      put(b + 'ffn_up.bias', get(p + 'mlp.c_fc.bias'));
+      conv('mlp.c_proj.weight', b + 'ffn_down.weight');
+      put(b + 'ffn_down.bias', get(p + 'mlp.c_proj.bias'));
+    }
+    put('output_norm.weight', get('ln_f.weight'));
+    put('output_norm.bias', get('ln_f.bias'));
+  }
+  return writeGguf(meta, out);
+}
+
+/** Small shapes the tests use (SwiftShader is slow): a Llama-style GQA model and a GPT-2-style one. */
+export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
+export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };

@@ -1,0 +1,354 @@
+// A model file opened: its config, its tokenizer's raw data, and its tensors mapped to one canonical
+// set (names and layouts below), read one layer at a time so large files stream.
+//
+// Canonical layouts (what the CPU reference and the GPU upload read):
+//   tokEmb [V, D]; posEmb [P, D] (GPT-2); per layer: attnNorm [D] (+ bias), wqkv [N, D] with rows
+//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], wo [D, Hq·dh] (+ bias), ffnNorm,
+//   wUp: Llama [2F, D] = rows [gate | up], GPT-2 [F, D] (+ bias); wDown [D, F] (+ bias); outNorm;
+//   lmHead [V, D] (the embedding itself when tied).
+// Linear weights are [out, in] row-major: PyTorch's nn.Linear order. GPT-2's Conv1D ([in, out]) is
+// transposed on load; GGUF Llama's q/k rows (permuted by llama.cpp's converter for its interleaved
+// RoPE) are put back in Hugging Face order, so one RoPE convention (rotate-half) serves both files.
+
+import { ModelFileError, readText, type ByteSource } from './source.ts';
+import { splitQ8_0, toF32, Q8_0_BLOCK } from './dtype.ts';
+import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
+import { readGguf, type GgufValue } from './gguf.ts';
+import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+
+/** A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is). */
+export type Linear =
+  | { kind: 'f32'; N: number; K: number; w: Float32Array }
+  | { kind: 'q8'; N: number; K: number; q: Int8Array; /** [K / 32, N] */ scale: Float32Array; group: 32 };
+
+export interface LayerWeights {
+  attnNorm: Float32Array;
+  attnNormB?: Float32Array;
+  wqkv: Linear;
+  bqkv?: Float32Array;
+  wo: Linear;
+  bo?: Float32Array;
+  ffnNorm: Float32Array;
+  ffnNormB?: Float32Array;
+  wUp: Linear;
+  bUp?: Float32Array;
+  wDown: Linear;
+  bDown?: Float32Array;
+}
+
+export interface GlobalWeights {
+  tokEmb: Float32Array;
+  posEmb?: Float32Array;
+  outNorm: Float32Array;
+  outNormB?: Float32Array;
+  lmHead: Linear;
+}
+
+export interface ModelWeights extends GlobalWeights {
+  layers: LayerWeights[];
+}
+
+export type TokenizerSource = { kind: 'tokenizer.json'; json: unknown } | { kind: 'gguf'; metadata: Map<string, GgufValue> } | { kind: 'none' };
+
+export interface OpenedModel {
+  /** The weights file's name (what a share link asks the receiver to pick). */
+  name: string;
+  format: 'safetensors' | 'gguf';
+  config: ModelConfig;
+  /** Bytes of weight data in the file(s). */
+  fileBytes: number;
+  params: number;
+  tokenizer: TokenizerSource;
+  /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
+  eos: number[];
+  /** Dominant storage dtype of the linear weights. */
+  weightDtype: string;
+  loadGlobals(): Promise<GlobalWeights>;
+  loadLayer(i: number): Promise<LayerWeights>;
+}
+
+export async function loadAllWeights(m: OpenedModel): Promise<ModelWeights> {
+  const g = await m.loadGlobals();
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < m.config.nLayers; i++) layers.push(await m.loadLayer(i));
+  return { ...g, layers };
+}
+
+// ---- reading tensors --------------------------------------------------------------------------
+
+type Lookup = ((name: string) => FileTensor | undefined) & { display?: (name: string) => string };
+
+function need(find: Lookup, name: string, shape: number[], file: string): FileTensor {
+  const shown = find.display?.(name) ?? name;
+  const t = find(name);
+  if (!t) throw new ModelFileError(`${file}: missing tensor ${shown} (expected [${shape.join(', ')}])`);
+  name = t.name;
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ModelFileError(`${file}: tensor ${name} has shape [${t.shape.join(', ')}], the config says [${shape.join(', ')}]`);
+  }
+  return t;
+}
+
+async function readF32(t: FileTensor): Promise<Float32Array> {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  return toF32(t.dtype, await t.source.read(t.offset, t.bytes), n);
+}
+
+/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized; scales transposed to [K/32, N]). */
+async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
+  const [a, b] = t.shape;
+  if (t.dtype === 'q8_0' && !transpose) {
+    const N = a, K = b;
+    const raw = await t.source.read(t.offset, t.bytes);
+    const { q, scale } = splitQ8_0(raw, N * K);
+    const G = K / Q8_0_BLOCK;
+    const st = new Float32Array(G * N);
+    for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) st[g * N + n] = scale[n * G + g];
+    return { kind: 'q8', N, K, q, scale: st, group: Q8_0_BLOCK };
+  }
+  const w = await readF32(t);
+  if (!transpose) return { kind: 'f32', N: a, K: b, w };
+  const out = new Float32Array(a * b);
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out[j * a + i] = w[i * b + j];
+  return { kind: 'f32', N: b, K: a, w: out };
+}
+
+/** Stacks linears with the same K along N (q|k|v, gate|up). Mixed kinds fall back to f32. */
+export function concatLinears(parts: Linear[]): Linear {
+  const K = parts[0].K;
+  const N = parts.reduce((s, p) => s + p.N, 0);
+  if (parts.every((p) => p.kind === 'q8')) {
+    const G = K / Q8_0_BLOCK;
+    const q = new Int8Array(N * K);
+    const scale = new Float32Array(G * N);
+    let n0 = 0;
+    for (const p of parts as Array<Extract<Linear, { kind: 'q8' }>>) {
+      q.set(p.q, n0 * K);
+      for (let g = 0; g < G; g++) scale.set(p.scale.subarray(g * p.N, (g + 1) * p.N), g * N + n0);
+      n0 += p.N;
+    }
+    return { kind: 'q8', N, K, q, scale, group: Q8_0_BLOCK };
+  }
+  const w = new Float32Array(N * K);
+  let n0 = 0;
+  for (const p of parts) {
+    w.set(linearF32(p), n0 * K);
+    n0 += p.N;
+  }
+  return { kind: 'f32', N, K, w };
+}
+
+/** The f32 values of a linear [N, K] (dequantized for q8). */
+export function linearF32(l: Linear): Float32Array {
+  if (l.kind === 'f32') return l.w;
+  const out = new Float32Array(l.N * l.K);
+  for (let n = 0; n < l.N; n++) for (let k = 0; k < l.K; k++) out[n * l.K + k] = Math.fround(l.q[n * l.K + k] * l.scale[Math.floor(k / l.group) * l.N + n]);
+  return out;
+}
+
+/** Undoes llama.cpp's q/k row permutation: HF row h·dh + i·dh/2 + j  <-  GGUF row h·dh + 2j + i. */
+export function unpermuteRows(l: Linear, heads: number): Linear {
+  const dh = l.N / heads;
+  const half = dh / 2;
+  const src = (r: number) => {
+    const h = Math.floor(r / dh), i = Math.floor((r % dh) / half), j = r % half;
+    return h * dh + 2 * j + i;
+  };
+  return permuteRows(l, src);
+}
+
+/** Forward permutation (writers of GGUF test files): GGUF row h·dh + 2j + i  <-  HF row h·dh + i·dh/2 + j. */
+export function permuteRowsForGguf(w: Float32Array, N: number, K: number, heads: number): Float32Array {
+  const dh = N / heads;
+  const half = dh / 2;
+  const out = new Float32Array(N * K);
+  for (let r = 0; r < N; r++) {
+    const h = Math.floor(r / dh), j = Math.floor((r % dh) / 2), i = r % 2;
+    out.set(w.subarray((h * dh + i * half + j) * K, (h * dh + i * half + j + 1) * K), r * K);
+  }
+  return out;
+}
+
+function permuteRows(l: Linear, src: (r: number) => number): Linear {
+  const { N, K } = l;
+  if (l.kind === 'f32') {
+    const w = new Float32Array(N * K);
+    for (let r = 0; r < N; r++) w.set(l.w.subarray(src(r) * K, (src(r) + 1) * K), r * K);
+    return { ...l, w };
+  }
+  const q = new Int8Array(N * K);
+  const G = K / l.group;
+  const scale = new Float32Array(G * N);
+  for (let r = 0; r < N; r++) {
+    q.set(l.q.subarray(src(r) * K, (src(r) + 1) * K), r * K);
+    for (let g = 0; g < G; g++) scale[g * N + r] = l.scale[g * N + src(r)];
+  }
+  return { ...l, q, scale };
+}
+
+// ---- opening files ---------------------------------------------------------------------------
+
+/**
+ * Opens a model from the files the user picked (or a directory's files in Node): one .gguf, or
+ * .safetensors shard(s) with config.json (and tokenizer.json for text).
+ */
+export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
+  const gguf = files.filter((f) => f.name.endsWith('.gguf'));
+  const st = files.filter((f) => f.name.endsWith('.safetensors'));
+  if (gguf.length === 1 && st.length === 0) return openGguf(gguf[0]);
+  if (gguf.length > 1) throw new ModelFileError(`pick one .gguf file, got ${gguf.length}: ${gguf.map((f) => f.name).join(', ')}`);
+  if (st.length === 0) throw new ModelFileError(`no model file: pick a .gguf file, or .safetensors file(s) with their config.json (got ${files.map((f) => f.name).join(', ') || 'nothing'})`);
+  const cfgFile = files.find((f) => baseName(f.name) === 'config.json');
+  if (!cfgFile) throw new ModelFileError('a .safetensors model needs its config.json beside it (pick both files, or the folder)');
+  let cfgRaw: unknown;
+  try {
+    cfgRaw = JSON.parse(await readText(cfgFile));
+  } catch (e) {
+    throw new ModelFileError(`config.json is not valid JSON (${(e as Error).message})`);
+  }
+  const tokFile = files.find((f) => baseName(f.name) === 'tokenizer.json');
+  let tokenizer: TokenizerSource = { kind: 'none' };
+  if (tokFile) {
+    try {
+      tokenizer = { kind: 'tokenizer.json', json: JSON.parse(await readText(tokFile)) };
+    } catch (e) {
+      throw new ModelFileError(`tokenizer.json is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const e = (cfgRaw as { eos_token_id?: unknown }).eos_token_id;
+  const eos = (Array.isArray(e) ? e : [e]).filter((v): v is number => Number.isInteger(v));
+  return openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos);
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+
+async function openSafetensors(files: ByteSource[], config: ModelConfig, tokenizer: TokenizerSource, eos: number[]): Promise<OpenedModel> {
+  const all = new Map<string, FileTensor>();
+  for (const f of files) for (const t of await readSafetensorsHeader(f)) all.set(t.name, t);
+  const name = files.length === 1 ? baseName(files[0].name) : `${baseName(files[0].name)} (+${files.length - 1} shards)`;
+  // Accept the common prefixes: "model." (Llama), "transformer." or none (GPT-2).
+  const prefix = ['model.', 'transformer.', ''].find((p) => all.has(p + 'embed_tokens.weight') || all.has(p + 'wte.weight')) ?? (config.arch === 'llama' ? 'model.' : '');
+  const full = (n: string) => (n.startsWith('lm_head') ? n : prefix + n);
+  const find: Lookup = Object.assign((n: string) => all.get(full(n)), { display: full });
+  const c = config;
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
+  const file = name;
+  const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
+  const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
+  if (c.arch === 'llama') {
+    return {
+      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+      async loadGlobals() {
+        const tokEmb = await readF32(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
+        const lmT = all.get('lm_head.weight');
+        let lmHead: Linear;
+        if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
+        else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
+        else lmHead = { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
+        return { tokEmb, outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead };
+      },
+      async loadLayer(i) {
+        const p = `layers.${i}.`;
+        const lin = (n: string, shape: number[]) => readLinear(need(find, p + n, shape, file));
+        const vec = (n: string, len: number) => readF32(need(find, p + n, [len], file));
+        const wqkv = concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
+        let bqkv: Float32Array | undefined;
+        if (c.qkvBias) {
+          const parts = [await vec('self_attn.q_proj.bias', Nq), await vec('self_attn.k_proj.bias', Nkv), await vec('self_attn.v_proj.bias', Nkv)];
+          bqkv = new Float32Array(Nq + 2 * Nkv);
+          bqkv.set(parts[0], 0); bqkv.set(parts[1], Nq); bqkv.set(parts[2], Nq + Nkv);
+        }
+        return {
+          attnNorm: await vec('input_layernorm.weight', D), wqkv, bqkv,
+          wo: await lin('self_attn.o_proj.weight', [D, Nq]),
+          ffnNorm: await vec('post_attention_layernorm.weight', D),
+          wUp: concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
+          wDown: await lin('mlp.down_proj.weight', [D, F]),
+        };
+      },
+    };
+  }
+  return {
+    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+    async loadGlobals() {
+      const tokEmb = await readF32(need(find, 'wte.weight', [c.vocabSize, D], file));
+      return {
+        tokEmb, posEmb: await readF32(need(find, 'wpe.weight', [c.maxPositions, D], file)),
+        outNorm: await readF32(need(find, 'ln_f.weight', [D], file)), outNormB: await readF32(need(find, 'ln_f.bias', [D], file)),
+        lmHead: { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb },
+      };
+    },
+    async loadLayer(i) {
+      const p = `h.${i}.`;
+      // Conv1D weights are [in, out]: transposed to [out, in].
+      const conv = (n: string, shape: number[]) => readLinear(need(find, p + n, shape, file), true);
+      const vec = (n: string, len: number) => readF32(need(find, p + n, [len], file));
+      return {
+        attnNorm: await vec('ln_1.weight', D), attnNormB: await vec('ln_1.bias', D),
+        wqkv: await conv('attn.c_attn.weight', [D, 3 * D]), bqkv: await vec('attn.c_attn.bias', 3 * D),
+        wo: await conv('attn.c_proj.weight', [D, D]), bo: await vec('attn.c_proj.bias', D),
+        ffnNorm: await vec('ln_2.weight', D), ffnNormB: await vec('ln_2.bias', D),
+        wUp: await conv('mlp.c_fc.weight', [D, F]), bUp: await vec('mlp.c_fc.bias', F),
+        wDown: await conv('mlp.c_proj.weight', [F, D]), bDown: await vec('mlp.c_proj.bias', D),
+      };
+    },
+  };
+}
+
+async function openGguf(src: ByteSource): Promise<OpenedModel> {
+  const g = await readGguf(src);
+  const byName = new Map(g.tensors.map((t) => [t.name, t]));
+  const find: Lookup = (n) => byName.get(n);
+  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'));
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
+  const file = baseName(src.name);
+  const linDtypes = g.tensors.filter((t) => t.shape.length === 2).map((t) => t.dtype);
+  const weightDtype = linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');
+  const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
+  const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
+  const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype,
+    eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
+  return {
+    ...base,
+    async loadGlobals() {
+      const tokEmb = await readF32(need(find, 'token_embd.weight', [c.vocabSize, D], file));
+      const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
+      return {
+        tokEmb, posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
+        outNorm: await vec('output_norm.weight', D), outNormB: c.arch === 'gpt2' ? await vec('output_norm.bias', D) : undefined,
+        lmHead,
+      };
+    },
+    async loadLayer(i) {
+      const p = `blk.${i}.`;
+      if (c.arch === 'llama') {
+        const q = unpermuteRows(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
+        const k = unpermuteRows(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
+        let bqkv: Float32Array | undefined;
+        if (c.qkvBias) {
+          bqkv = new Float32Array(Nq + 2 * Nkv);
+          bqkv.set(await vec(p + 'attn_q.bias', Nq), 0); bqkv.set(await vec(p + 'attn_k.bias', Nkv), Nq); bqkv.set(await vec(p + 'attn_v.bias', Nkv), Nq + Nkv);
+        }
+        return {
+          attnNorm: await vec(p + 'attn_norm.weight', D),
+          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv,
+          wo: await lin(p + 'attn_output.weight', [D, Nq]),
+          ffnNorm: await vec(p + 'ffn_norm.weight', D),
+          wUp: concatLinears([await lin(p + 'ffn_gate.weight', [F, D]), await lin(p + 'ffn_up.weight', [F, D])]),
+          wDown: await lin(p + 'ffn_down.weight', [D, F]),
+        };
+      }
+      return {
+        attnNorm: await vec(p + 'attn_norm.weight', D), attnNormB: await vec(p + 'attn_norm.bias', D),
+        wqkv: await lin(p + 'attn_qkv.weight', [3 * D, D]), bqkv: await vec(p + 'attn_qkv.bias', 3 * D),
+        wo: await lin(p + 'attn_output.weight', [D, D]), bo: await vec(p + 'attn_output.bias', D),
+        ffnNorm: await vec(p + 'ffn_norm.weight', D), ffnNormB: await vec(p + 'ffn_norm.bias', D),
+        wUp: await lin(p + 'ffn_up.weight', [F, D]), bUp: await vec(p + 'ffn_up.bias', F),
+        wDown: await lin(p + 'ffn_down.weight', [D, F]), bDown: await vec(p + 'ffn_down.bias', D),
+      };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Pure rules behind the bench panel, kept out of the element so they are unit-tested:
+// which kernel and variant a (possibly hostile or outdated) bench state really means, which
+// parameters a variant uses, and why a variant cannot run on this device.
+
+import type { KernelInfo } from '../worker/api.ts';
+import type { ParamDoc } from '../kernels/kernel.ts';
+
+export interface ResolvedBench {
+  kernel: KernelInfo;
+  variant: string;
+  /** What was replaced and why (an unknown kernel or variant in a link), for the user. */
+  notices: string[];
+}
+
+/**
+ * The kernel and variant a bench state runs. An unknown kernel becomes the first registered one
+ * and an unknown variant the kernel's default, each with a notice that says so: the panel then
+ * writes the resolved names back to the state, so the dropdowns, the state, the prediction and the
+ * run all name the same thing. Undefined only when no kernel is registered.
+ */
+export function resolveBench(kernels: readonly KernelInfo[], kernel: string, variant: string): ResolvedBench | undefined {
+  const notices: string[] = [];
+  let k = kernels.find((x) => x.name === kernel);
+  if (!k) {
+    k = kernels[0];
+    if (!k) return undefined;
+    notices.push(`The link asks for a kernel "${kernel}" that this playground does not have (it has ${kernels.map((x) => x.name).join(', ')}); showing ${k.name} instead.`);
+  }
+  let v = variant;
+  if (!k.variants.includes(v)) {
+    v = k.defaultVariant;
+    // After a kernel swap, the old variant name means nothing: only say so when the kernel was found.
+    if (notices.length === 0) notices.push(`${k.name} has no variant "${variant}" (it has ${k.variants.join(', ')}); showing ${v} instead.`);
+  }
+  return { kernel: k, variant: v, notices };
+}
+
+/**
+ * Whether variant `variant` of a kernel uses parameter `p`. Kernels mark variant-only parameters by
+ * starting their doc with the variant's name and a colon ("tiled: rows of C per workgroup",
+ * "flash: query rows per workgroup"); the prefix covers variants that extend the name
+ * ("tiled" also covers "tiled-f16"). A prefix that names no variant ("batch: ...") is just prose.
+ */
+export function paramUsedBy(p: ParamDoc, variant: string, variants: readonly string[]): boolean {
+  const m = /^([a-z0-9-]+):/i.exec(p.doc);
+  if (!m) return true;
+  const owner = m[1];
+  const covers = (v: string) => v === owner || v.startsWith(`${owner}-`);
+  if (!variants.some(covers)) return true;
+  return covers(variant);
+}
+
+/** The device capabilities a variant is checked against. */
+export interface DeviceCaps {
+  features: readonly string[];
+  wgslLanguageFeatures: readonly string[];
+}
+
+/** Why this device cannot run a plan needing these features, or null when it can. */
+export function missingCapability(needs: { requiredFeatures: readonly string[]; requiredLanguageFeatures: readonly string[] }, caps: DeviceCaps): string | null {
+  const f = needs.requiredFeatures.filter((x) => !caps.features.includes(x));
+  const l = needs.requiredLanguageFeatures.filter((x) => !caps.wgslLanguageFeatures.includes(x));
+  if (f.length === 0 && l.length === 0) return null;
+  const parts = [
+    ...f.map((x) => `the "${x}" feature`),
+    ...l.map((x) => `the WGSL language feature ${x}`),
+  ];
+  return `this GPU lacks ${parts.join(' and ')}`;
+}

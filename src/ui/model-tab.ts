@@ -1,0 +1,298 @@
+// <jp-model-tab>: a real model on your GPU through the playground's kernels. Pick (or drop) a
+// .gguf, or .safetensors with config.json and tokenizer.json; type a prompt; the text streams in
+// with tokens/s and ms per token (median, p10/p90), then one decode step is timed op by op beside
+// the bytes and flops of its plans and the chip model's prediction for the same plans on every
+// preset. Clicking an op opens its kernel in the chip view (and the bench/editor). The settings,
+// the model's name and fingerprint and the results go into the share link; a receiver is told
+// which file to pick and whether the one they picked matches. All work runs in the worker.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { ApiRemote } from '../worker/client.ts';
+import { callback } from '../worker/client.ts';
+import type { LlmEvent, LlmInfo, LlmProfile, LlmRun } from '../worker/llm.ts';
+import type { LlmState } from '../share/state.ts';
+import type { ChipPreset } from '../chip/types.ts';
+import { emit, emitStateChange, toast } from './events.ts';
+import { sharedStyles } from './styles.ts';
+import { formatBytes, fmtSig } from './format.ts';
+
+type Phase = 'idle' | 'loading' | 'running' | 'profiling';
+
+@customElement('jp-model-tab')
+export class JpModelTab extends LitElement {
+  /** The worker facade (Comlink remote). */
+  @property({ attribute: false }) api?: ApiRemote;
+  /** This tab's slice of the share state (model name + fingerprint, prompt, sampling, results). */
+  @property({ attribute: false }) state?: LlmState;
+
+  @state() private info: LlmInfo | null = null;
+  @state() private phase: Phase = 'idle';
+  @state() private progress = '';
+  @state() private text = '';
+  @state() private tokenMs: number[] = [];
+  @state() private run: LlmRun | null = null;
+  @state() private profile: LlmProfile | null = null;
+  @state() private predictions: Array<{ preset: string; label: string; opTimeS: number[] }> = [];
+  @state() private error = '';
+  @state() private elapsedMs = 0;
+  @state() private int8 = false;
+  @state() private context = 1024;
+  @state() private dragging = false;
+  private timer = 0;
+
+  static override styles = [
+    sharedStyles,
+    css`
+      :host { display: block; }
+      .drop { border: 2px dashed var(--jp-border, #999); border-radius: 8px; padding: 16px; text-align: center; }
+      .drop.over { border-color: var(--jp-accent, #36c); background: color-mix(in srgb, var(--jp-accent, #36c) 8%, transparent); }
+      .row { display: flex; flex-wrap: wrap; gap: 12px; align-items: end; margin: 10px 0; }
+      label { display: grid; gap: 2px; font-size: 0.85rem; }
+      textarea { width: 100%; min-height: 4em; font: inherit; box-sizing: border-box; }
+      input[type='number'] { width: 7em; }
+      .out { white-space: pre-wrap; border: 1px solid var(--jp-border, #999); border-radius: 6px; padding: 10px; min-height: 4em; font-family: var(--jp-mono, monospace); }
+      .stats { display: flex; flex-wrap: wrap; gap: 18px; margin: 8px 0; font-variant-numeric: tabular-nums; }
+      .warn { color: var(--jp-warn, #b60); }
+      .err { color: var(--jp-error, #c00); }
+      table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 0.85rem; }
+      th, td { padding: 3px 6px; border-bottom: 1px solid var(--jp-border, #ddd); text-align: right; }
+      th:first-child, td:first-child { text-align: left; }
+      tr.op { cursor: pointer; }
+      tr.op:hover, tr.op:focus { background: color-mix(in srgb, var(--jp-accent, #36c) 10%, transparent); }
+      .bar { display: inline-block; height: 0.8em; background: var(--jp-accent, #36c); vertical-align: middle; }
+      details { margin-top: 8px; }
+    `,
+  ];
+
+  private patch(p: Partial<LlmState>): void {
+    emitStateChange<'llm'>(this, p);
+  }
+
+  override disconnectedCallback(): void {
+    window.clearInterval(this.timer);
+    super.disconnectedCallback();
+  }
+
+  private startTimer(): void {
+    const t0 = performance.now();
+    window.clearInterval(this.timer);
+    this.elapsedMs = 0;
+    this.timer = window.setInterval(() => (this.elapsedMs = performance.now() - t0), 100);
+  }
+
+  private stopTimer(): void {
+    window.clearInterval(this.timer);
+  }
+
+  private async load(files: File[]): Promise<void> {
+    if (!this.api || files.length === 0) return;
+    this.phase = 'loading';
+    this.error = '';
+    this.profile = null;
+    this.run = null;
+    this.progress = `reading ${files.map((f) => f.name).join(', ')}`;
+    this.startTimer();
+    const onEvent = callback((e: LlmEvent) => {
+      if (e.kind === 'load') this.progress = `${e.what} ${e.done}/${e.total}`;
+    });
+    const r = await this.api.loadLlm(files, { int8: this.int8, context: this.context }, onEvent);
+    this.stopTimer();
+    this.phase = 'idle';
+    this.progress = '';
+    if (r.status !== 'ok') {
+      this.info = null;
+      this.error = r.message;
+      return;
+    }
+    this.info = r.result;
+    const s = this.state;
+    if (s?.modelHash && s.modelName && r.result.hash !== s.modelHash) {
+      toast(this, `This is not the model the link was made with: ${r.result.name} has fingerprint ${r.result.hash}, the link's ${s.modelName} has ${s.modelHash}. Results will differ.`, 'error');
+    }
+    this.patch({ modelName: r.result.name, modelHash: r.result.hash, int8: this.int8 });
+  }
+
+  private async generate(): Promise<void> {
+    const s = this.state;
+    if (!this.api || !s || !this.info) return;
+    this.phase = 'running';
+    this.error = '';
+    this.text = '';
+    this.tokenMs = [];
+    this.profile = null;
+    this.progress = 'prompt…';
+    this.startTimer();
+    const onEvent = callback((e: LlmEvent) => {
+      if (e.kind === 'prefill') this.progress = `prompt: layer ${e.done}/${e.total}`;
+      else if (e.kind === 'token') {
+        this.progress = '';
+        this.text += e.text;
+        if (e.index > 0) this.tokenMs = [...this.tokenMs, e.ms];
+      }
+    });
+    const r = await this.api.generateLlm({ prompt: s.prompt, tokens: s.tokens, seed: s.seed, temperature: s.temperature, topK: s.topK }, onEvent);
+    this.stopTimer();
+    this.progress = '';
+    if (r.status !== 'ok') {
+      this.phase = 'idle';
+      this.error = r.message;
+      return;
+    }
+    this.run = r.result;
+    this.text = r.result.text;
+    await this.profileStep();
+  }
+
+  private async profileStep(): Promise<void> {
+    if (!this.api || !this.run) return;
+    this.phase = 'profiling';
+    const p = await this.api.profileLlm();
+    if (p.status !== 'ok') {
+      this.phase = 'idle';
+      this.error = p.message;
+      return;
+    }
+    this.profile = p.result;
+    const chips: ChipPreset[] = await this.api.listChips();
+    const pred = await this.api.predictLlm(chips.map((c) => c.id));
+    this.predictions = pred.status === 'ok' ? pred.result.map((x) => ({ ...x, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset })) : [];
+    if (pred.status !== 'ok') this.error = `chip model: ${pred.message}`;
+    this.phase = 'idle';
+    const st = this.run.stats;
+    this.patch({
+      result: {
+        device: this.info?.device ?? '', text: this.run.text.slice(0, 16000), tokensPerS: st.tokensPerS, medianMs: st.medianMs, p10Ms: st.p10Ms, p90Ms: st.p90Ms,
+        families: p.result.families.slice(0, 32).map((f) => ({ family: f.family, ms: f.ms, bytes: f.bytes })),
+      },
+    });
+  }
+
+  private stop(): void {
+    void this.api?.cancelLlm();
+  }
+
+  private openOp(i: number): void {
+    const k = this.profile?.kernels[i];
+    if (k) emit(this, 'open-kernel', k);
+  }
+
+  private onDrop(e: DragEvent): void {
+    e.preventDefault();
+    this.dragging = false;
+    void this.load([...(e.dataTransfer?.files ?? [])]);
+  }
+
+  private num(e: Event, key: 'tokens' | 'seed' | 'topK' | 'temperature', min: number, max: number): void {
+    const v = Number((e.target as HTMLInputElement).value);
+    const ok = Number.isFinite(v) && v >= min && v <= max && (key === 'temperature' || Number.isInteger(v));
+    if (ok) this.patch({ [key]: v });
+    else toast(this, `${key} must be ${key === 'temperature' ? 'a number' : 'an integer'} in [${min}, ${max}]`, 'error');
+  }
+
+  private renderLoad() {
+    const s = this.state;
+    const wanted = s?.modelName && (!this.info || this.info.hash !== s.modelHash)
+      ? html`<p class="warn" role="status">This link was made with <b>${s.modelName}</b> (fingerprint <code>${s.modelHash}</code>). Pick that file to reproduce it${this.info ? `; the loaded ${this.info.name} has ${this.info.hash}` : ''}.</p>`
+      : nothing;
+    return html`
+      ${wanted}
+      <div class="drop ${this.dragging ? 'over' : ''}" @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
+        @dragleave=${() => (this.dragging = false)} @drop=${(e: DragEvent) => this.onDrop(e)}>
+        <p>Drop a <b>.gguf</b> file, or <b>model.safetensors</b> + <b>config.json</b> + <b>tokenizer.json</b>, here: files are read on this computer, never uploaded.</p>
+        <label>Model files <input type="file" multiple accept=".gguf,.safetensors,.json" ?disabled=${this.phase !== 'idle'}
+          @change=${(e: Event) => void this.load([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <div class="row" style="justify-content:center">
+          <label><span><input type="checkbox" .checked=${this.int8} @change=${(e: Event) => (this.int8 = (e.target as HTMLInputElement).checked)} /> int8 weights (matmul-int8, qkv fused-w8)</span></label>
+          <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>
+        </div>
+      </div>
+      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, ${this.info.weights}${this.info.int8 ? ' → int8' : ' → f32'}, ${formatBytes(this.info.gpuBytes)} on ${this.info.device}; context ${this.info.context}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
+  }
+
+  private renderStats() {
+    const ms = this.run?.tokenMs ?? this.tokenMs;
+    const sorted = [...ms].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1) + 0.5))] : NaN);
+    const med = this.run?.stats.medianMs ?? q(0.5);
+    return html`<div class="stats" aria-live="polite">
+      <span>elapsed ${(this.elapsedMs / 1000).toFixed(1)} s</span>
+      ${this.run ? html`<span>prompt ${this.run.promptTokens} tokens in ${fmtSig(this.run.prefillMs)} ms</span>` : nothing}
+      <span>${ms.length} decode steps</span>
+      ${ms.length ? html`<span><b>${fmtSig(1000 / med)}</b> tokens/s</span><span>ms/token median ${fmtSig(med)} (p10 ${fmtSig(this.run?.stats.p10Ms ?? q(0.1))}, p90 ${fmtSig(this.run?.stats.p90Ms ?? q(0.9))})</span>` : nothing}
+      <span>timer: wall clock per step (submit → sampled token read back)</span>
+      ${this.run ? html`<span>stopped: ${this.run.stop}</span>` : nothing}
+    </div>`;
+  }
+
+  private renderProfile() {
+    const p = this.profile;
+    if (!p) return nothing;
+    const total = p.ops.reduce((s, o) => s + o.ms, 0);
+    const byFamily = p.families;
+    const famPred = (fam: string, k: number) => p.ops.reduce((s, o, i) => (o.family === fam ? s + (this.predictions[k]?.opTimeS[i] ?? 0) : s), 0);
+    const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
+    return html`
+      <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
+      <table>
+        <thead><tr><th>op</th><th>ops</th><th>measured ms</th><th>share</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>
+          ${this.predictions.map((x) => html`<th>${x.label} (chip model) ms</th>`)}</tr></thead>
+        <tbody>${byFamily.map((f) => {
+          const flops = p.ops.filter((o) => o.family === f.family).reduce((s, o) => s + o.flops, 0);
+          return html`<tr class="op" tabindex="0" title="open in the chip view" @click=${() => this.openOp(firstOf(f.family))} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(firstOf(f.family)); }}>
+            <td>${f.family}</td><td>${f.count}</td><td>${fmtSig(f.ms)}</td>
+            <td><span class="bar" style="width:${(100 * f.share).toFixed(1)}px"></span> ${(100 * f.share).toFixed(1)}%</td>
+            <td>${formatBytes(f.bytes)}</td><td>${f.ms > 0 ? fmtSig(f.bytes / (f.ms * 1e6)) : '-'}</td><td>${f.ms > 0 ? fmtSig(flops / (f.ms * 1e6)) : '-'}</td>
+            ${this.predictions.map((_, k) => html`<td>${fmtSig(famPred(f.family, k) * 1e3)}</td>`)}</tr>`;
+        })}</tbody>
+      </table>
+      <details><summary>All ${p.ops.length} ops</summary>
+        <table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
+          <tbody>${p.ops.map((o, i) => html`<tr class="op" tabindex="0" @click=${() => this.openOp(i)} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(i); }}>
+            <td>${o.id}</td><td>${o.kernel}/${o.variant}</td><td>${fmtSig(o.ms)}</td><td>${formatBytes(o.bytes)}</td><td>${fmtSig(o.gbps)}</td><td>${fmtSig(o.gflops)}</td>
+            ${this.predictions.map((x) => html`<td>${fmtSig(x.opTimeS[i] * 1e3)}</td>`)}</tr>`)}</tbody></table>
+      </details>`;
+  }
+
+  private renderShared() {
+    const r = this.state?.result;
+    if (!r || this.run) return nothing;
+    return html`<details open><summary>The sharer's run (${r.device})</summary>
+      <p>${fmtSig(r.tokensPerS)} tokens/s, ms/token median ${fmtSig(r.medianMs)} (p10 ${fmtSig(r.p10Ms)}, p90 ${fmtSig(r.p90Ms)})</p>
+      <div class="out">${r.text}</div>
+      <table><thead><tr><th>op</th><th>measured ms</th><th>bytes</th></tr></thead>
+        <tbody>${r.families.map((f) => html`<tr><td>${f.family}</td><td>${fmtSig(f.ms)}</td><td>${formatBytes(f.bytes)}</td></tr>`)}</tbody></table>
+    </details>`;
+  }
+
+  override render() {
+    const s = this.state;
+    if (!s) return nothing;
+    const busy = this.phase !== 'idle';
+    return html`
+      <h2>Run a real model</h2>
+      ${this.renderLoad()}
+      <label>Prompt <textarea .value=${s.prompt} @change=${(e: Event) => this.patch({ prompt: (e.target as HTMLTextAreaElement).value })}></textarea></label>
+      <div class="row">
+        <label>Tokens <input type="number" min="1" max="4096" .value=${String(s.tokens)} @change=${(e: Event) => this.num(e, 'tokens', 1, 4096)} /></label>
+        <label>Seed <input type="number" min="0" .value=${String(s.seed)} @change=${(e: Event) => this.num(e, 'seed', 0, 2 ** 32 - 1)} /></label>
+        <label>Temperature (0 = greedy) <input type="number" min="0" max="10" step="0.1" .value=${String(s.temperature)} @change=${(e: Event) => this.num(e, 'temperature', 0, 10)} /></label>
+        <label>Top-k <input type="number" min="1" max="64" .value=${String(s.topK)} @change=${(e: Event) => this.num(e, 'topK', 1, 64)} /></label>
+        <button ?disabled=${busy || !this.info} @click=${() => void this.generate()}>Generate</button>
+        <button ?disabled=${this.phase !== 'running'} @click=${() => this.stop()}>Stop</button>
+      </div>
+      ${this.progress ? html`<p role="status">${this.progress}</p>` : nothing}
+      ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
+      <div class="out" aria-live="polite" aria-label="generated text">${this.text}</div>
+      ${this.renderStats()}
+      ${this.phase === 'profiling' ? html`<p role="status">timing one decode step op by op…</p>` : nothing}
+      ${this.renderProfile()}
+      ${this.renderShared()}`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jp-model-tab': JpModelTab;
+  }
+}

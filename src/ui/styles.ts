@@ -1,0 +1,36 @@
+// Shared CSS for the playground's elements: cards, buttons, form controls, focus rings, tables
+// that scroll inside their card (never the page, 390 px phones included), messages.
+// Elements list it first in `static styles` and add only what is their own.
+import { css } from 'lit';
+
+export const sharedStyles = css`
+  :host { color: var(--jp-text); }
+  .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); min-width: 0; }
+  button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 6px 14px; cursor: pointer; min-height: 32px; }
+  button.primary, button[aria-pressed='true'] { background: var(--jp-accent); border-color: var(--jp-accent); color: var(--jp-accent-text); font-weight: 600; }
+  button:disabled { opacity: 0.55; cursor: not-allowed; }
+  select, input[type='number'], input[type='text'] { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; min-width: 0; max-width: 100%; }
+  input[aria-invalid='true'] { border-color: var(--jp-error); outline: 1px solid var(--jp-error); }
+  /* Every control shows where the keyboard is. */
+  :is(button, select, input, summary, a, [tabindex]):focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 2px; }
+  /* Wide tables scroll inside their own box, so the page never overflows a phone. */
+  .table-scroll { overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }
+  .table-scroll:focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 2px; }
+  table { border-collapse: collapse; width: 100%; font-size: 0.88rem; font-variant-numeric: tabular-nums; }
+  th, td { padding: 5px 8px; border-bottom: 1px solid var(--jp-border); }
+  thead th { color: var(--jp-muted); font-weight: 600; font-size: 0.8rem; }
+  h2 { font-size: 1rem; margin: 0 0 8px; }
+  .muted, .msg { color: var(--jp-muted); font-size: 0.85rem; }
+  .msg { margin: 6px 0 0; }
+  .error, .err { color: var(--jp-error); }
+  p.error, div.error { background: var(--jp-error-bg); border-radius: 6px; padding: 8px 10px; font-size: 0.9rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+  .warn { color: var(--jp-text); background: var(--jp-warn-bg); border-left: 4px solid var(--jp-warn); border-radius: 6px; padding: 6px 10px; font-size: 0.88rem; }
+  .ok { color: var(--jp-ok); font-weight: 700; }
+  .bad { color: var(--jp-error); font-weight: 700; }
+  .mono, code { font-family: var(--jp-mono); font-size: 0.85rem; }
+  .whatif { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 10px; font-size: 0.72rem; font-weight: 600; border: 1px dashed var(--jp-accent); color: var(--jp-accent); white-space: nowrap; }
+  .bound { font-weight: 600; }
+  .bound.memory { color: var(--jp-plot-2); }
+  .bound.compute { color: var(--jp-ok); }
+  .bound.noc { color: var(--jp-accent); }
+`;

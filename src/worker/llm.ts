@@ -1,0 +1,157 @@
+// The Model tab's work in the worker: open the files the user picked (read locally with
+// Blob.slice, never fetched), upload the model to this worker's GPU device, generate with
+// streaming events, profile one decode step op by op, and the op list for the chip model's
+// predictions. One model at a time.
+
+import type { GpuContext } from '../gpu/context.ts';
+import { describeDevice } from '../gpu/context.ts';
+import { blobSource, ModelFileError } from '../llm/source.ts';
+import { openModel, type OpenedModel } from '../llm/weights.ts';
+import { makeTokenizer, type Tokenizer } from '../llm/tokenizer.ts';
+import { GpuModel, ModelTooLargeError } from '../llm/gpu-model.ts';
+import { generateGpu, type GenerateResult } from '../llm/generate.ts';
+import { fingerprint } from '../llm/fingerprint.ts';
+import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts';
+import type { ForwardOp } from '../llm/forward-plan.ts';
+import type { ModelConfig } from '../llm/config.ts';
+
+export interface LlmInfo {
+  name: string;
+  hash: string;
+  format: string;
+  arch: string;
+  params: number;
+  weights: string;
+  int8: boolean;
+  config: ModelConfig;
+  tokenizer: string;
+  gpuBytes: number;
+  context: number;
+  device: string;
+}
+
+export interface LlmGenerateRequest {
+  prompt: string;
+  tokens: number;
+  seed: number;
+  temperature: number;
+  topK: number;
+}
+
+export type LlmEvent = { kind: 'load'; what: string; done: number; total: number } | { kind: 'prefill'; done: number; total: number } | { kind: 'token'; text: string; index: number; ms: number };
+
+export interface LlmRun {
+  text: string;
+  promptTokens: number;
+  tokens: number;
+  stop: GenerateResult['stop'];
+  prefillMs: number;
+  tokenMs: number[];
+  stats: GenerateResult['stats'];
+}
+
+export interface LlmProfile {
+  timer: string;
+  position: number;
+  ops: OpRow[];
+  families: FamilyRow[];
+  /** Each op's kernel, variant and validated params (to open it in the chip view / editor). */
+  kernels: Array<{ kernel: string; variant: string; params: Record<string, number | boolean | string> }>;
+}
+
+interface Session {
+  model: GpuModel;
+  opened: OpenedModel;
+  tok: Tokenizer;
+  info: LlmInfo;
+  lastToken: number;
+}
+
+let session: Session | null = null;
+let abort: AbortController | null = null;
+
+export function llmErrorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export const isUserError = (e: unknown) => e instanceof ModelFileError || e instanceof ModelTooLargeError || (e as Error)?.name === 'KernelInputError';
+
+export async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmInfo> {
+  unloadLlm();
+  const sources = files.map((f) => blobSource((f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, f));
+  const opened = await openModel(sources);
+  const tok = makeTokenizer(opened.tokenizer, opened.eos);
+  if (!tok) throw new ModelFileError(`${opened.name}: no tokenizer; pick tokenizer.json too (or a .gguf, which carries its vocabulary)`);
+  const weightsFile = sources.find((s) => s.name.endsWith('.gguf') || s.name.endsWith('.safetensors'))!;
+  const hash = await fingerprint(weightsFile);
+  const context = Math.max(16, Math.min(opts.context, opened.config.maxPositions));
+  const model = await GpuModel.load(ctx, opened, {
+    int8: opts.int8, capacity: context, maxPrompt: Math.min(context, 512),
+    onProgress: (what, done, total) => onEvent?.({ kind: 'load', what, done, total }),
+  });
+  const info: LlmInfo = {
+    name: opened.name, hash, format: opened.format, arch: opened.config.arch, params: opened.params, weights: opened.weightDtype,
+    int8: opts.int8, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
+  };
+  session = { model, opened, tok, info, lastToken: 0 };
+  return info;
+}
+
+export function unloadLlm(): void {
+  session?.model.destroy();
+  session = null;
+}
+
+export function cancelLlm(): void {
+  abort?.abort();
+}
+
+export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEvent) => void): Promise<LlmRun> {
+  if (!session) throw new ModelFileError('no model is loaded: pick a model file first');
+  const { model, tok } = session;
+  const prompt = tok.encode(req.prompt);
+  if (prompt.length === 0) throw new ModelFileError('the prompt is empty');
+  if (prompt.length > model.opts.maxPrompt) throw new ModelFileError(`the prompt has ${prompt.length} tokens; at most ${model.opts.maxPrompt} are processed in one prefill`);
+  abort = new AbortController();
+  const dec = tok.streamDecoder();
+  let text = '';
+  const r = await generateGpu(model, prompt, {
+    maxTokens: req.tokens, sampling: { temperature: req.temperature, topK: req.topK, seed: req.seed }, eos: tok.eos, signal: abort.signal,
+    onPrefill: (done, total) => onEvent?.({ kind: 'prefill', done, total }),
+    onToken: (t) => {
+      if (tok.eos.includes(t.id)) return;
+      const s = dec.push(t.id);
+      text += s;
+      onEvent?.({ kind: 'token', text: s, index: t.index, ms: t.ms });
+    },
+  });
+  text += dec.flush();
+  session.lastToken = r.tokens[r.tokens.length - 1] ?? prompt[prompt.length - 1];
+  abort = null;
+  return { text, promptTokens: prompt.length, tokens: r.tokens.length, stop: r.stop, prefillMs: r.prefillMs, tokenMs: r.tokenMs, stats: r.stats };
+}
+
+/** The decode step's ops at the cache's current position (for the chip model too). */
+export function llmDecodeOps(): { ops: ForwardOp[]; position: number } {
+  if (!session) throw new ModelFileError('no model is loaded');
+  const m = session.model;
+  const position = Math.max(0, Math.min(m.pos, m.opts.capacity - 1));
+  return { ops: m.ops('decode', 1, position, { topK: 1, temperature: 0, u: 0.5 }), position };
+}
+
+/** Times one decode step op by op (timestamp queries where the adapter has them). */
+export async function profileLlm(): Promise<LlmProfile> {
+  if (!session) throw new ModelFileError('no model is loaded');
+  const { ops, position } = llmDecodeOps();
+  const m = session.model;
+  const saved = m.pos;
+  m.pos = position;
+  m.setTokens([session.lastToken]);
+  const t = await m.timeOps(ops);
+  m.pos = saved;
+  const rows = opRows(ops, t.ops);
+  return {
+    timer: t.timer, position, ops: rows, families: familyRows(rows),
+    kernels: ops.map((o) => ({ kernel: o.plan.kernel, variant: o.plan.variant, params: o.plan.params })),
+  };
+}

@@ -1,0 +1,68 @@
+// Compare: a measured A/B verdict only when the timings separate (issue #10 defect 9), and the view
+// at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
+import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab } from './h5a-helpers.mjs';
+
+const q = (page, sel, opts) => page.locator(`jp-compare ${sel}`, opts);
+const num = (s) => Number(s.replace(/[^\d.]/g, ''));
+/** "12.3 ms" / "456 µs" -> ms */
+const toMs = (s) => {
+  const v = num(s);
+  return /µs/.test(s) ? v / 1e3 : /ns/.test(s) ? v / 1e6 : /\bs\b/.test(s) && !/ms/.test(s) ? v * 1e3 : v;
+};
+
+export const cases = [
+  {
+    name: 'measured verdict: a winner only when p10/p90 separate or the bootstrap interval excludes 1 (defect 9)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      // Same kernel on both sides (only the chip preset differs): any measured gap is noise.
+      await q(t.page, 'fieldset').first().waitFor();
+      await t.page.waitForFunction(() => {
+        const b = [...document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelectorAll('button')].find((x) => /Run both/.test(x.textContent));
+        return b && !b.disabled;
+      }, null, { timeout: 30_000 });
+      // Small, identical configurations on both sides: A = B.
+      await t.page.evaluate(() => {
+        const el = document.querySelector('jp-app').shadowRoot.querySelector('jp-compare');
+        const side = { preset: 'jalapeno', dataflow: 'output-stationary', kernel: 'matmul', variant: 'tiled', params: { M: 64, N: 64, K: 64, BM: 16, BN: 16, TM: 2, TN: 2 } };
+        el.dispatchEvent(new window.CustomEvent('state-change', { detail: { patch: { a: side, b: { ...side } } }, bubbles: true, composed: true }));
+      });
+      await t.page.waitForTimeout(800);
+      await t.page.locator('jp-compare button', { hasText: 'Run both on this GPU' }).click();
+      await q(t.page, '[data-testid=measured-verdict]').waitFor({ timeout: 100_000 });
+      const row = q(t.page, '[data-testid=measured-time]');
+      const cells = await row.locator('td').allInnerTexts();
+      const verdict = cells[3];
+      const [aMed, aRange] = cells[0].split('\n');
+      const [bMed, bRange] = cells[1].split('\n');
+      const [a10, a90] = aRange.split('–').map(toMs);
+      const [b10, b90] = bRange.split('–').map(toMs);
+      const ci = cells[2].split('\n')[1]?.replace('95%:', '').replace('×', '').split('–').map(Number) ?? [];
+      const separated = a90 < b10 || b90 < a10 || ci[0] > 1 || ci[1] < 1;
+      console.log(`      A ${aMed} (${aRange}), B ${bMed} (${bRange}), CI ${ci.join('–')}: ${verdict}`);
+      t.assert(ci.length === 2 && ci.every(Number.isFinite), `no bootstrap interval shown: ${cells[2]}`);
+      if (separated) t.assert(/[AB] faster/.test(verdict), `separated samples but verdict "${verdict}"`);
+      else t.assert(/no clear difference/.test(verdict), `overlapping samples (A ${aRange}, B ${bRange}, CI ${ci}) but verdict "${verdict}"`);
+      t.assert(!/wins/.test(verdict), `a measured row declares "wins": ${verdict}`);
+      await t.screenshot('h5a-compare-measured', t.page);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  ...SIZES.map(({ name, viewport }) => ({
+    name: `looks right at ${viewport.width}x${viewport.height}: ratios, table scrolls in its card, focus visible`,
+    async run(t) {
+      const p = await t.newPage({ viewport });
+      await openTab(t, p, '/', 'Compare', 'jp-compare');
+      await p.getByRole('button', { name: 'int8 vs f32 matmul' }).click();
+      await p.waitForFunction(() => /×/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=ratio]')?.textContent ?? ''), null, { timeout: 60_000 });
+      const ratio = Number((await q(p, '[data-testid=ratio]').first().innerText()).replace('×', ''));
+      t.assert(ratio > 0 && Number.isFinite(ratio), `B/A ratio: ${ratio}`);
+      const hbm = await q(p, 'tr', { hasText: 'HBM bytes' }).locator('td.num').first().innerText();
+      t.assert(/^\d+(\.\d)? (B|KB|MB|GB)$/.test(hbm), `HBM bytes format: ${hbm}`);
+      await assertNoPageOverflow(t, p, `compare at ${viewport.width}`);
+      await t.screenshot(`h5a-compare-${name}`, p);
+      await assertFocusVisible(t, p, 'jp-compare', 20);
+      t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
+    },
+  })),
+];

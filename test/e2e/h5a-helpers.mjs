@@ -1,0 +1,82 @@
+// Helpers shared by the bench, tokens, compare and editor end-to-end files (not a case file itself).
+
+export const SIZES = [
+  { name: 'desktop', viewport: { width: 1440, height: 900 } },
+  { name: 'phone', viewport: { width: 390, height: 844 } },
+];
+
+export const stateOf = (page) => page.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('jp-app').appState)));
+
+/** A share link for the current state with `edit(state)` applied (through the app's own codec). */
+export async function linkWith(page, edit) {
+  return page.evaluate(async (src) => {
+    const shell = document.querySelector('jp-app').shadowRoot;
+    const btn = shell.querySelector('jp-share-button');
+    const app = document.querySelector('jp-app');
+    const state = JSON.parse(JSON.stringify(app.appState));
+    const next = new Function('s', `return (${src})(s)`)(state);
+    const old = btn.state;
+    btn.state = next;
+    try {
+      return await btn.link();
+    } finally {
+      btn.state = old;
+    }
+  }, edit.toString());
+}
+
+/** The page does not scroll sideways: nothing is wider than the viewport. */
+export async function assertNoPageOverflow(t, page, what) {
+  const r = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  t.assert(r.scroll <= r.inner + 1, `${what}: the page is ${r.scroll} px wide in a ${r.inner} px viewport`);
+}
+
+/** Tab through the page and check every focused control shows a focus outline and is on screen. */
+export async function assertFocusVisible(t, page, hostTag, presses = 25) {
+  const seen = [];
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press('Tab');
+    const info = await page.evaluate((tag) => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      if (!el) return null;
+      let inHost = false;
+      for (let n = el; n; n = n.parentNode ?? n.host) if (n.localName === tag) inHost = true;
+      // The ring may sit on a wrapper that shows focus within (CodeMirror outlines .cm-editor.cm-focused).
+      const ringed = (n) => {
+        const cs = window.getComputedStyle(n);
+        return cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
+      };
+      let outline = false;
+      for (let n = el, i = 0; n && n.nodeType === 1 && i < 4; n = n.parentElement, i++) if (ringed(n)) outline = true;
+      el.scrollIntoView?.({ block: 'nearest' });
+      const r = el.getBoundingClientRect();
+      return { tag: el.localName, id: el.id, cls: String(el.className).slice(0, 40), inHost, outline, onScreen: r.width > 0 && r.height > 0 && r.right > 0 && r.left < window.innerWidth };
+    }, hostTag);
+    if (info?.inHost) seen.push(info);
+  }
+  t.assert(seen.length > 0, `Tab never reached a control inside ${hostTag}`);
+  const bad = seen.filter((x) => !x.outline || !x.onScreen);
+  t.assert(bad.length === 0, `focused controls without a visible focus ring or off screen: ${JSON.stringify(bad.slice(0, 5))}`);
+  return seen.length;
+}
+
+export async function openTab(t, page, where, name, tag) {
+  await t.open(where, page);
+  if (name) await page.getByRole('tab', { name, exact: true }).click();
+  await page.locator(tag).first().waitFor({ timeout: 30_000 });
+}
+
+/** Sets a bench parameter the way a user does (type, then leave the field). */
+export async function setParam(page, name, value) {
+  const input = page.locator(`jp-bench-panel #p-${name}`);
+  await input.fill(String(value));
+  await input.press('Tab');
+}
+
+export async function waitRunnable(page) {
+  await page.waitForFunction(() => {
+    const b = document.querySelector('jp-app')?.shadowRoot?.querySelector('jp-bench-panel')?.shadowRoot?.querySelector('#run');
+    return b && !b.disabled;
+  }, null, { timeout: 30_000 });
+}

@@ -1,0 +1,46 @@
+// The Model tab end to end in Chromium's WebGPU (SwiftShader here): pick a generated Llama-style
+// model's files, generate, see the text, the per-token figures and the per-op table with the chip
+// model's predictions, open an op in the chip view, and get a link that names the model file.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function writeTestModel() {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-model-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/generate.ts', '--write-test-model', dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not write the test model: ${r.stderr}`);
+  return readdirSync(dir).map((n) => join(dir, n));
+}
+
+export const cases = [
+  {
+    name: 'model tab: load a safetensors model, generate, per-op table with predictions, open an op in the chip view',
+    async run(t) {
+      const files = writeTestModel();
+      await t.open('/');
+      await t.page.locator('#tab-model').click();
+      const tab = t.page.locator('jp-model-tab');
+      await tab.locator('input[type=file]').setInputFiles(files);
+      await tab.getByText(/Loaded model\.safetensors: llama/).waitFor({ timeout: 120_000 });
+      const tokens = tab.getByLabel('Tokens', { exact: true });
+      await tokens.fill('6');
+      await tokens.dispatchEvent('change');
+      await tab.getByRole('button', { name: 'Generate' }).click();
+      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      const stats = await tab.locator('.stats').textContent();
+      t.assert(/5 decode steps/.test(stats), `6 tokens = the prefill's + 5 decode steps: ${stats}`);
+      t.assert(/tokens\/s/.test(stats) && /ms\/token median/.test(stats), `stats missing: ${stats}`);
+      const head = await tab.locator('table').first().locator('th').allTextContents();
+      t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
+      const rows = await tab.locator('table').first().locator('tbody tr').count();
+      t.assert(rows >= 8, `expected a row per op family, got ${rows}`);
+      await t.screenshot('model-tab');
+      t.assert(/"?s=/.test(t.page.url()), 'the URL holds the state');
+      await tab.locator('tr.op').first().click();
+      await t.page.locator('#tab-chip[aria-selected="true"]').waitFor({ timeout: 30_000 });
+      const errs = t.errors();
+      t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
+    },
+  },
+];

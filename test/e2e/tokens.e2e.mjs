@@ -1,0 +1,94 @@
+// The Tokens tab: inputs limited to what the model accepts with a clear message past them
+// (issue #10 defect 4), presets that do not fit say so instead of showing numbers (13), and the
+// view at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
+import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, openTab, stateOf } from './h5a-helpers.mjs';
+
+const q = (page, sel) => page.locator(`jp-tokens-tab ${sel}`);
+
+export const cases = [
+  {
+    name: 'batch past the model limit: a message at the field, no internal errors, state unchanged (defect 4)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');
+      await q(t.page, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
+      const max = Number(await q(t.page, '#in-batch').getAttribute('max'));
+      t.assert(max === 1024, `decode batch max should be the model's 1024, got ${max}`);
+      await q(t.page, '#in-batch').fill('2000');
+      await q(t.page, '#in-batch').press('Tab');
+      await q(t.page, '#err-batch').waitFor();
+      const msg = await q(t.page, '#err-batch').innerText();
+      t.assert(/at most 1,024 sequences/.test(msg) && /2,000/.test(msg), `field message: ${msg}`);
+      t.assert((await stateOf(t.page)).model.batch === 1, 'an out-of-range batch reached the state');
+      const table = await q(t.page, '[data-testid=token-table]').innerText();
+      t.assert(!/must be in \[/.test(table), `internal messages in the table: ${table}`);
+      // A link carrying batch 4096 (the schema allows it): one clear message, nothing simulated.
+      const link = await linkWith(t.page, (s) => ({ ...s, tab: 'tokens', model: { ...s.model, batch: 4096 } }));
+      const p = await t.newPage();
+      await p.goto(link);
+      await q(p, '#input-problems').waitFor({ timeout: 30_000 });
+      const text = await q(p, '#input-problems').innerText();
+      t.assert(/at most 1,024 sequences/.test(text) && !/4294967296|must be in \[/.test(text), `link message: ${text}`);
+      t.assert((await q(p, '[data-testid=token-table]').count()) === 0, 'rows simulated for an invalid link');
+      // prefill: tokens × batch is capped across fields
+      await q(t.page, '#in-batch').fill('1');
+      await q(t.page, '#in-batch').press('Tab');
+      await t.page.getByRole('button', { name: 'prefill' }).click();
+      await q(t.page, '#in-tokens').fill('4096');
+      await q(t.page, '#in-tokens').press('Tab');
+      await q(t.page, '#in-batch').fill('17');
+      await q(t.page, '#in-batch').press('Tab');
+      await q(t.page, '#err-batch').waitFor();
+      t.assert(/rows/.test(await q(t.page, '#err-batch').innerText()), 'prefill row limit not explained');
+      t.assert(t.errors(t.page).length === 0 && t.errors(p).length === 0, `console errors: ${[...t.errors(t.page), ...t.errors(p)].join('\n')}`);
+    },
+  },
+  {
+    name: 'presets that cannot hold the model show "Does not fit", not numbers (defect 13)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');
+      await q(t.page, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
+      await t.page.waitForFunction(() => !/Simulating/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-tokens-tab').shadowRoot.querySelector('.status')?.textContent ?? ''));
+      const rows = q(t.page, '[data-testid=token-table] tbody tr');
+      const n = await rows.count();
+      let nofit = 0;
+      for (let i = 0; i < n; i++) {
+        const row = rows.nth(i);
+        const head = await row.locator('th').innerText();
+        const cells = await row.locator('td.num').allInnerTexts();
+        if ((await row.locator('[data-testid=nofit]').count()) > 0) {
+          nofit++;
+          t.assert(cells.length === 0, `a row that does not fit shows numbers: ${head} ${cells.join(' | ')}`);
+          const why = await row.locator('[data-testid=nofit]').innerText();
+          t.assert(/Does not fit on 1 chip: .*(exceed|capacity)/.test(why), `no reason given: ${why}`);
+        } else {
+          t.assert(cells.length >= 4 && cells.every((c) => /\d/.test(c)), `row ${head} has no numbers: ${cells.join(' | ')}`);
+        }
+      }
+      // Llama-3-8B in bf16 (16 GB) does not fit one 12 GB Wormhole n150 or an SRAM-only LPU.
+      t.assert(nofit >= 1, 'expected at least one preset that cannot hold Llama-3-8B on one chip');
+      // With two chips (tensor parallel) Llama-3-8B fits a 12 GB Wormhole n150 pair, and numbers appear.
+      await q(t.page, '#in-chips').fill('2');
+      await q(t.page, '#in-chips').press('Tab');
+      await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 2);
+      await t.page.waitForTimeout(2500);
+      t.assert((await q(t.page, '[data-testid=nofit]').count()) < nofit, 'more chips did not make more presets fit');
+    },
+  },
+  ...SIZES.map(({ name, viewport }) => ({
+    name: `looks right at ${viewport.width}x${viewport.height}: numbers, table scrolls in its card, focus visible`,
+    async run(t) {
+      const p = await t.newPage({ viewport });
+      await openTab(t, p, '/', 'Tokens', 'jp-tokens-tab');
+      await q(p, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
+      await p.waitForTimeout(800);
+      const first = await q(p, '[data-testid=token-table] tbody tr').first().innerText();
+      t.assert(/\d/.test(first), `first row: ${first}`);
+      await assertNoPageOverflow(t, p, `tokens at ${viewport.width}`);
+      const box = await q(p, '.table-scroll').first().evaluate((el) => ({ client: el.clientWidth, scroll: el.scrollWidth, card: el.closest('.card').clientWidth }));
+      t.assert(box.client <= box.card, `the table box (${box.client}) is wider than its card (${box.card})`);
+      await t.screenshot(`h5a-tokens-${name}`, p);
+      await assertFocusVisible(t, p, 'jp-tokens-tab', 18);
+      t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
+    },
+  })),
+];

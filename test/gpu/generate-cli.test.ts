@@ -1,0 +1,60 @@
+// `npm run generate` end to end on generated model files: text and the JSON report, and one-line
+// errors with exit 2 for bad input.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../../src/llm/testmodel.ts';
+
+const run = (args: string[]) => spawnSync(process.execPath, ['tools/node-gpu.mjs', 'src/cli/generate.ts', ...args], { encoding: 'utf8', timeout: 300_000 });
+
+describe('npm run generate', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gen-cli-'));
+    for (const [n, b] of Object.entries(writeSafetensorsModel(TINY_LLAMA))) writeFileSync(join(dir, n), b);
+    writeFileSync(join(dir, '..', 'gen-cli-gpt2.gguf'), writeGgufModel(TINY_GPT2));
+  });
+
+  it('--json: the text, tokens, per-token times and a per-op profile whose bytes come from the plans', () => {
+    const r = run(['--model', dir, '--prompt', 'the quick brown fox', '--tokens', '5', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.model).toMatchObject({ arch: 'llama', format: 'safetensors', int8: false });
+    expect(rep.tokens).toHaveLength(5);
+    expect(typeof rep.text).toBe('string');
+    expect(rep.decode.tokens).toBe(4); // the first token comes from the prefill
+    expect(rep.decode.medianMs).toBeGreaterThan(0);
+    expect(rep.device.runtime).toBe('node-dawn');
+    const ops = rep.decodeStep.ops as Array<{ id: string; ms: number; bytes: number }>;
+    expect(ops.map((o) => o.id)).toContain('L1.attention');
+    expect(ops.every((o) => o.bytes > 0 && o.ms >= 0)).toBe(true);
+    const shares = (rep.decodeStep.families as Array<{ share: number }>).reduce((s, f) => s + f.share, 0);
+    expect(shares).toBeCloseTo(1, 6);
+  });
+
+  it('a GGUF file with --int8 prints text and the per-op table', () => {
+    const r = run(['--model', join(dir, '..', 'gen-cli-gpt2.gguf'), '--prompt', 'hello world', '--tokens', '3', '--int8']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/gpt2, [\d.]+ M parameters, f32 -> int8, on .*node-dawn/);
+    expect(r.stdout).toMatch(/one decode step at position \d+, op by op \((timestamp-query|wall)\)/);
+    expect(r.stdout).toMatch(/ffn-up\s+[\d.]+ ms/);
+  });
+
+  const bad: Array<{ args: string[]; msg: RegExp; note: string }> = [
+    { args: ['--prompt', 'x'], msg: /^error: --model DIR\|FILE is required/, note: 'no model' },
+    { args: ['--model', '/nonexistent/m.gguf', '--prompt', 'x'], msg: /^error: --model \/nonexistent\/m\.gguf: no such file/, note: 'missing file' },
+    { args: ['--model', '.', '--prompt', 'x', '--tokens', '0'], msg: /^error: --tokens must be an integer in \[1, 65536\], got "0"/, note: 'bad --tokens' },
+    { args: ['--model', 'package.json', '--prompt', 'x'], msg: /^error: --model package\.json: give a model directory, a \.gguf file/, note: 'not a model file' },
+    { args: ['--bogus'], msg: /^error: Unknown option '--bogus'/, note: 'unknown flag' },
+  ];
+  for (const b of bad) {
+    it(`bad input -> one line, exit 2: ${b.note}`, () => {
+      const r = run(b.args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n').filter((l) => !l.includes('XDG_RUNTIME_DIR'))).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(b.msg);
+    });
+  }
+});

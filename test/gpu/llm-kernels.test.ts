@@ -1,0 +1,48 @@
+// The element-wise kernels of a transformer block (embed, norms, RoPE, SwiGLU, GELU, residual add,
+// sampling) on real WebGPU against their CPU references, and their instrumented traffic against
+// the plan, workgroup by workgroup.
+import { describe, it } from 'vitest';
+import type { KernelDef } from '../../src/kernels/kernel.ts';
+import { embed, gelu, residualAdd, siluMul } from '../../src/kernels/elementwise.ts';
+import { layernorm, rmsnorm } from '../../src/kernels/norm.ts';
+import { rope } from '../../src/kernels/rope.ts';
+import { sampleTopK } from '../../src/kernels/sample.ts';
+import { attentionDecode } from '../../src/kernels/attention.ts';
+import { expectMatchesReference, expectTrafficMatchesPlan } from './harness.ts';
+
+const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: string }> = [
+  { def: embed, params: { M: 5, D: 70, V: 33 }, note: 'Llama: no positions; D not a multiple of the workgroup' },
+  { def: embed, params: { M: 3, D: 64, V: 20, positions: 16, pos0: 9 }, note: 'GPT-2: position rows at an offset (a decode step)' },
+  { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
+  { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
+  { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },
+  { def: layernorm, params: { M: 1, D: 32, rows: 5, r0: 2 }, note: 'one row from the middle' },
+  { def: rope, params: { H: 3, M: 5, dh: 16 }, note: 'prefill: Q/K in place of size' },
+  { def: rope, params: { H: 2, M: 1, dh: 32, C: 12, pos0: 7, out0: 7, positions: 12 }, note: 'decode: K of one token into a KV cache at position 7' },
+  { def: rope, params: { H: 4, M: 1, dh: 16, pos0: 9, positions: 10 }, note: 'decode: Q of the token at position 9 to row 0' },
+  { def: rope, params: { H: 2, M: 4, dh: 8, C: 9, pos0: 3, out0: 3, rotate: false }, note: 'copy (V into the cache), no rotation' },
+  { def: siluMul, params: { M: 3, F: 100 }, note: 'ragged F' },
+  { def: gelu, params: { M: 2, F: 130 }, note: 'ragged F, with bias' },
+  { def: residualAdd, params: { M: 3, D: 70 }, note: 'Llama: no bias' },
+  { def: residualAdd, params: { M: 2, D: 64, bias: true }, note: 'GPT-2: projection bias folded in' },
+  { def: attentionDecode, params: { L: 23, capacity: 40, Hq: 4, Hkv: 2, dh: 16, split: 8 }, note: 'decode over the first 23 keys of a 40-key cache (the decode loop allocates its cache once)' },
+  { def: sampleTopK, params: { V: 300, k: 1, temperature: 0 }, note: 'greedy' },
+  { def: sampleTopK, params: { V: 1000, k: 8, temperature: 0.7, u: 0.37 }, note: 'top-8 at T=0.7, ties in the logits' },
+  { def: sampleTopK, params: { V: 77, k: 64, temperature: 1.5, u: 0.9 }, note: 'the largest k, V not a multiple of the workgroup' },
+];
+
+describe('transformer element-wise kernels match their CPU references', () => {
+  for (const c of cases) {
+    it(`${c.def.name} ${JSON.stringify(c.params)}: ${c.note}`, async () => {
+      await expectMatchesReference(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 3);
+    });
+  }
+});
+
+describe('transformer element-wise kernels: instrumented traffic equals the plan', () => {
+  for (const c of cases) {
+    it(`${c.def.name} ${JSON.stringify(c.params)}`, async () => {
+      await expectTrafficMatchesPlan(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 4);
+    });
+  }
+});

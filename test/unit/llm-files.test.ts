@@ -1,0 +1,199 @@
+// Model files, tokenizers, the CPU reference forward pass and sampling (pure TS, no GPU).
+import { describe, it, expect } from 'vitest';
+import { bytesSource, ModelFileError } from '../../src/llm/source.ts';
+import { openModel, loadAllWeights } from '../../src/llm/weights.ts';
+import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
+import { CpuModel } from '../../src/llm/reference.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
+import { writeGguf } from '../../src/llm/gguf.ts';
+import { sampleWith, topK } from '../../src/llm/sample.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+
+function stFiles(spec: TestModelSpec, edit?: (f: Record<string, Uint8Array>) => void) {
+  const f = writeSafetensorsModel(spec);
+  edit?.(f);
+  return Object.entries(f).map(([n, b]) => bytesSource(n, b));
+}
+const ggufFile = (spec: TestModelSpec) => [bytesSource('model.gguf', writeGgufModel(spec))];
+
+async function logitsOf(files: ReturnType<typeof stFiles>, tokens: number[]) {
+  const m = await openModel(files);
+  const cpu = new CpuModel(m.config, await loadAllWeights(m), 32);
+  return cpu.forward(tokens);
+}
+
+const PROMPT = [5, 77, 200, 31, 9, 150];
+
+describe('model files: the same weights read from every format give the same logits', () => {
+  // The GGUF path goes through other names, transposed GPT-2 weights and llama.cpp's q/k row
+  // permutation, so agreeing with safetensors checks those layouts independently.
+  for (const base of [TINY_LLAMA, TINY_GPT2]) {
+    it(`${base.arch}: GGUF f32 equals safetensors f32 (atol 1e-5)`, async () => {
+      const a = await logitsOf(stFiles(base), PROMPT);
+      const b = await logitsOf(ggufFile(base), PROMPT);
+      const cmp = compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    });
+    const cases: Array<{ fmt: 'st' | 'gguf'; dtype: TestModelSpec['dtype']; atol: number; note: string }> = [
+      { fmt: 'st', dtype: 'f16', atol: 0.02, note: 'f16 rounding (11-bit mantissa)' },
+      { fmt: 'st', dtype: 'bf16', atol: 0.15, note: 'bf16 rounding (8-bit mantissa)' },
+      { fmt: 'gguf', dtype: 'q8_0', atol: 0.1, note: 'Q8_0 blocks of 32 with f16 scales' },
+    ];
+    for (const c of cases) {
+      it(`${base.arch}: ${c.fmt} ${c.dtype} is close to f32 (atol ${c.atol}: ${c.note})`, async () => {
+        const ref = await logitsOf(stFiles(base), PROMPT);
+        const spec = { ...base, dtype: c.dtype };
+        const got = await logitsOf(c.fmt === 'st' ? stFiles(spec) : ggufFile(spec), PROMPT);
+        const cmp = compareArrays('logits', got, ref, { atol: c.atol, rtol: 0 }, [ref.length]);
+        expect(cmp.ok, cmp.summary).toBe(true);
+        // and it is not trivially identical: the dtype really changed the values
+        expect(got.some((v, i) => v !== ref[i])).toBe(true);
+      });
+    }
+  }
+  it('tied-embedding Llama (no lm_head tensor) loads from both formats', async () => {
+    const spec = { ...TINY_LLAMA, tied: true };
+    const a = await logitsOf(stFiles(spec), PROMPT);
+    const b = await logitsOf(ggufFile(spec), PROMPT);
+    expect(compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]).ok).toBe(true);
+  });
+});
+
+describe('CPU reference: the KV cache gives the same logits as recomputing the whole sequence', () => {
+  for (const spec of [TINY_LLAMA, TINY_GPT2, { ...TINY_LLAMA, qkvBias: true }]) {
+    it(`${spec.arch}${spec.qkvBias ? ' + qkv bias' : ''}: prefill 4 then 2 single steps == forward of 6`, async () => {
+      const m = await openModel(stFiles(spec));
+      const w = await loadAllWeights(m);
+      const inc = new CpuModel(m.config, w, 16);
+      inc.forward(PROMPT.slice(0, 4));
+      inc.forward([PROMPT[4]]);
+      const a = inc.forward([PROMPT[5]]);
+      const b = new CpuModel(m.config, w, 16).forward(PROMPT);
+      expect(compareArrays('logits', a, b, { atol: 1e-5, rtol: 1e-5 }, [a.length]).ok).toBe(true);
+    });
+  }
+});
+
+describe('bad files get a message that names what is wrong', () => {
+  const cases: Array<{ note: string; files: () => ReturnType<typeof stFiles>; msg: RegExp }> = [
+    {
+      note: 'a truncated safetensors file names the tensor that runs past the end',
+      files: () => stFiles(TINY_LLAMA, (f) => (f['model.safetensors'] = f['model.safetensors'].slice(0, f['model.safetensors'].length - 100))),
+      msg: /tensor (model\.)?\S+ ends at byte \d+ but the file has \d+ bytes/,
+    },
+    {
+      note: 'a config that disagrees with the tensor shapes names the tensor',
+      files: () => stFiles(TINY_LLAMA, (f) => {
+        const c = JSON.parse(new TextDecoder().decode(f['config.json']));
+        c.intermediate_size = 100;
+        f['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      }),
+      msg: /tensor model\.layers\.0\.mlp\.gate_proj\.weight has shape \[96, 64\], the config says \[100, 64\]/,
+    },
+    {
+      note: 'a missing tensor is named',
+      files: () => stFiles(TINY_GPT2, (f) => {
+        const c = JSON.parse(new TextDecoder().decode(f['config.json']));
+        c.n_layer = 3;
+        f['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      }),
+      msg: /missing tensor h\.2\.ln_1\.weight/,
+    },
+    {
+      note: 'safetensors without config.json says what to add',
+      files: () => stFiles(TINY_LLAMA, (f) => delete f['config.json']),
+      msg: /needs its config\.json/,
+    },
+    {
+      note: 'a truncated GGUF names the tensor',
+      files: () => [bytesSource('m.gguf', writeGgufModel(TINY_GPT2).slice(0, 60_000))],
+      msg: /tensor \S+ ends at byte \d+ but the file has 60000 bytes|truncated/,
+    },
+  ];
+  for (const c of cases) {
+    it(c.note, async () => {
+      const m = openModel(c.files()).then((om) => loadAllWeights(om));
+      await expect(m).rejects.toThrow(ModelFileError);
+      await expect(m).rejects.toThrow(c.msg);
+    });
+  }
+  it('an unknown safetensors dtype names the tensor and the supported ones', async () => {
+    const json = JSON.stringify({ w: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } });
+    const hdr = new TextEncoder().encode(json);
+    const b = new Uint8Array(8 + hdr.length + 16);
+    new DataView(b.buffer).setBigUint64(0, BigInt(hdr.length), true);
+    b.set(hdr, 8);
+    await expect(readSafetensorsHeader(bytesSource('x.safetensors', b))).rejects.toThrow(/tensor w has dtype "I64"; supported: F32, F16, BF16/);
+  });
+  it('an unsupported GGUF tensor type (Q4_K) is named', async () => {
+    const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
+    // patch the tensor's ggml type from F32 (0) to Q4_K (12): it follows the name, n_dims (u32) and two dims (u64)
+    const name = new TextEncoder().encode('blk.0.attn_q.weight');
+    let at = -1;
+    for (let i = 0; i < g.length && at < 0; i++) if (name.every((c, j) => g[i + j] === c)) at = i + name.length + 4 + 16;
+    const patched = at > 0 && new DataView(g.buffer).getUint32(at, true) === 0;
+    if (patched) new DataView(g.buffer).setUint32(at, 12, true);
+    expect(patched).toBe(true);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q4_K; supported: F32, F16, BF16, Q8_0/);
+  });
+});
+
+describe('tokenizers', () => {
+  const texts = ['the quick brown fox', 'hello world! 0123', 'naïve café — ünïcode ✓', '  spaces   and\nnewlines\n'];
+  it('tokenizer.json byte-level BPE round-trips text and uses its merges', async () => {
+    const m = await openModel(stFiles(TINY_LLAMA));
+    const tok = makeTokenizer(m.tokenizer, m.eos)!;
+    for (const t of texts) expect(tok.decode(tok.encode(t))).toBe(t);
+    const ids = tok.encode('the quick brown fox');
+    expect(ids.length).toBeLessThan('the quick brown fox'.length); // merges applied
+    expect(tok.eos).toEqual([tok.vocabSize - 1]);
+    expect(tok.encode('a<|endoftext|>b')).toContain(tok.vocabSize - 1); // special token matched verbatim
+  });
+  it('the GGUF vocabulary of the same model tokenizes identically', async () => {
+    const a = makeTokenizer((await openModel(stFiles(TINY_GPT2))).tokenizer, [])!;
+    const b = makeTokenizer((await openModel(ggufFile(TINY_GPT2))).tokenizer, [])!;
+    for (const t of texts) expect(b.encode(t)).toEqual(a.encode(t));
+  });
+  it('streaming decode holds a split UTF-8 character until it is complete', async () => {
+    const tok = makeTokenizer((await openModel(stFiles(TINY_GPT2))).tokenizer, [])!;
+    const ids = tok.encode('✓'); // three bytes, no merge: three tokens
+    expect(ids.length).toBe(3);
+    const d = tok.streamDecoder();
+    expect([d.push(ids[0]), d.push(ids[1]), d.push(ids[2])]).toEqual(['', '', '✓']);
+  });
+  it('GGUF SentencePiece (llama) merges by score and falls back to bytes', () => {
+    const bytes = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
+    const pieces = ['▁', 'h', 'e', 'l', 'o', 'w', 'r', 'd', 'he', 'll', '▁he', '▁hell', '▁hello', '▁w', 'or', '▁wor', 'ld'];
+    const tokens = ['<unk>', '<s>', '</s>', ...bytes, ...pieces];
+    const scores = tokens.map((t, i) => (i < 259 ? 0 : -i));
+    const meta = new Map<string, never>(Object.entries({
+      'tokenizer.ggml.model': 'llama', 'tokenizer.ggml.tokens': tokens, 'tokenizer.ggml.scores': scores,
+      'tokenizer.ggml.token_type': tokens.map((_, i) => (i < 3 ? 3 : i < 259 ? 6 : 1)),
+      'tokenizer.ggml.bos_token_id': 1, 'tokenizer.ggml.eos_token_id': 2,
+    }) as never);
+    const tok = tokenizerFromGguf(meta);
+    const ids = tok.encode('hello world');
+    expect(ids.map((i) => tokens[i])).toEqual(['<s>', '▁hello', '▁wor', 'ld']);
+    expect(tok.decode(ids)).toBe('hello world');
+    const z = tok.encode('hz');
+    expect(z.map((i) => tokens[i])).toEqual(['<s>', '▁', 'h', '<0x7A>']); // 'z' is not a piece: its byte
+    expect(tok.decode(z)).toBe('hz');
+  });
+});
+
+describe('sampling', () => {
+  const logits = Float32Array.from([0.5, 2, -1, 2, 1.5, 0]);
+  it('top-k orders by value, then lower index on ties', () => {
+    expect(topK(logits, 4)).toEqual([1, 3, 4, 0]);
+  });
+  it('temperature 0 is greedy (first of the tied maxima)', () => {
+    expect(sampleWith(logits, 0, 40, 0.99)).toBe(1);
+  });
+  it('the draw u walks the cumulative distribution of the top-k', () => {
+    // top-3 at T=1: weights e^0, e^0, e^-0.5 -> cumulative 1, 2, 2.6065 (of 2.6065)
+    expect(sampleWith(logits, 1, 3, 0.1)).toBe(1);
+    expect(sampleWith(logits, 1, 3, 0.5)).toBe(3);
+    expect(sampleWith(logits, 1, 3, 0.9)).toBe(4);
+  });
+});

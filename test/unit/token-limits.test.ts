@@ -1,0 +1,47 @@
+// The Tokens tab's input ranges are what the chip model accepts: at each limit simulateModel runs,
+// one past it the input check names the field (and simulateModel itself throws, so the limits are
+// not a guess). Also the cross-field prefill rule (tokens × batch rows).
+import { describe, expect, it } from 'vitest';
+import { simulateModel, modelPreset } from '../../src/models/index.ts';
+import { chipPreset } from '../../src/chip/presets.ts';
+import { modelInputLimits } from '../../src/worker/model-limits.ts';
+import { checkModelInputs, maxFor, type ModelInputs } from '../../src/share/model-limits.ts';
+
+const lim = modelInputLimits();
+const chip = chipPreset('h100').config;
+const model = modelPreset('gpt2-small');
+const base: ModelInputs = { phase: 'decode', tokens: 1, context: 16, batch: 1, chips: 1 };
+
+describe('model input limits', () => {
+  // Each case: a configuration at a limit (must simulate) and the same one step past it (must be refused).
+  const cases: Array<{ note: string; at: ModelInputs; past: ModelInputs; field: string; simulateAt?: false }> = [
+    { note: 'decode batch: attention-decode B', at: { ...base, batch: lim.decode.batch }, past: { ...base, batch: lim.decode.batch + 1 }, field: 'batch' },
+    { note: 'prefill rows: tokens × batch through the projections', at: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 }, past: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 + 1 }, field: 'batch' },
+    { note: 'prefill tokens alone', at: { ...base, phase: 'prefill', tokens: lim.prefill.tokens }, past: { ...base, phase: 'prefill', tokens: lim.prefill.tokens + 1 }, field: 'tokens', simulateAt: false },
+    // (simulating a 65,536-token prefill takes ~7 s here; the rows case above already runs at the row limit)
+  ];
+  for (const c of cases) {
+    it(c.note, () => {
+      expect(checkModelInputs(c.at, lim)).toEqual({});
+      if (c.simulateAt !== false) expect(() => simulateModel(chip, model, c.at)).not.toThrow();
+      const problems = checkModelInputs(c.past, lim);
+      expect(Object.keys(problems)).toEqual([c.field]);
+      expect(() => simulateModel(chip, model, c.past)).toThrow();
+    });
+  }
+
+  it('the decode limits are the ones the defect report hit (batch 1024) and say what is allowed', () => {
+    expect(lim.decode.batch).toBe(1024);
+    expect(checkModelInputs({ ...base, batch: 4096 }, lim).batch).toMatch(/at most 1,024 sequences.*got 4,096/);
+  });
+
+  it('maxFor follows the other fields in prefill', () => {
+    expect(maxFor('batch', { ...base, phase: 'prefill', tokens: 512 }, lim)).toBe(Math.floor(lim.prefill.rows / 512));
+    expect(maxFor('tokens', { ...base, phase: 'prefill', batch: 4 }, lim)).toBe(Math.floor(lim.prefill.rows / 4));
+  });
+
+  it('rejects non-integers and zero', () => {
+    expect(checkModelInputs({ ...base, tokens: 0 }, lim).tokens).toMatch(/≥ 1/);
+    expect(checkModelInputs({ ...base, context: 1.5 }, lim).context).toMatch(/whole number/);
+  });
+});

@@ -1,0 +1,121 @@
+// Pure rules behind the bench, share and editor views (issue #10): which configuration a link
+// means, which parameters a variant uses, what a device lacks, one byte formatter, share wording,
+// and received WGSL edits that never become the receiver's own unasked.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { KERNELS } from '../../src/kernels/registry.ts';
+import { api } from '../../src/worker/api.ts';
+import { missingCapability, paramUsedBy, resolveBench } from '../../src/ui/bench-logic.ts';
+import { formatBytes, plural, speedRatioText } from '../../src/ui/format.ts';
+
+const kernels = api.listKernels();
+
+describe('resolveBench', () => {
+  it('keeps a known kernel and variant, with no notice', () => {
+    const r = resolveBench(kernels, 'matmul', 'naive')!;
+    expect([r.kernel.name, r.variant, r.notices]).toEqual(['matmul', 'naive', []]);
+  });
+  it('an unknown variant becomes the default and says so (defect 2: the dropdown once showed naive)', () => {
+    const r = resolveBench(kernels, 'matmul', 'bogus')!;
+    expect(r.variant).toBe('tiled');
+    expect(r.notices[0]).toMatch(/no variant "bogus".*showing tiled/);
+  });
+  it('an unknown kernel becomes the first one and says so (defect 13: it once became matmul silently)', () => {
+    const r = resolveBench(kernels, 'conv9d', 'x')!;
+    expect(r.kernel.name).toBe(kernels[0].name);
+    expect(r.notices).toHaveLength(1);
+    expect(r.notices[0]).toMatch(/kernel "conv9d"/);
+  });
+  it('a variant of another kernel (left over from a switch) is replaced', () => {
+    expect(resolveBench(kernels, 'attention-prefill', 'tiled')!.variant).toBe('flash');
+  });
+});
+
+describe('paramUsedBy', () => {
+  // Which inputs each variant shows and hides, by hand from the kernels' docs (kernels may add more).
+  const cases: Array<{ kernel: string; variant: string; shown: string[]; hidden: string[] }> = [
+    { kernel: 'matmul', variant: 'naive', shown: ['M', 'N', 'K'], hidden: ['BM', 'BN', 'BK', 'TM', 'TN'] },
+    { kernel: 'matmul', variant: 'tiled', shown: ['M', 'N', 'K', 'BM', 'BN', 'BK', 'TM', 'TN'], hidden: [] },
+    { kernel: 'matmul', variant: 'tiled-f16', shown: ['M', 'N', 'K', 'BM', 'BN', 'BK', 'TM', 'TN'], hidden: [] },
+    { kernel: 'attention-decode', variant: 'naive', shown: ['B', 'L', 'Hq', 'Hkv', 'dh'], hidden: ['split', 'Bc'] },
+    { kernel: 'attention-decode', variant: 'split', shown: ['B', 'L', 'Hq', 'Hkv', 'dh', 'split', 'Bc'], hidden: [] },
+    { kernel: 'attention-prefill', variant: 'naive', shown: ['S', 'Hq', 'Hkv', 'dh', 'causal'], hidden: ['Br'] },
+  ];
+  for (const c of cases) {
+    it(`${c.kernel}/${c.variant}`, () => {
+      const k = KERNELS.find((x) => x.name === c.kernel)!;
+      const shown = k.params.filter((p) => paramUsedBy(p, c.variant, k.variants)).map((p) => p.name);
+      for (const n of c.shown) expect(shown).toContain(n);
+      for (const n of c.hidden) expect(shown).not.toContain(n);
+    });
+  }
+  it('a doc prefix that names no variant is prose ("batch: ...")', () => {
+    expect(paramUsedBy({ name: 'B', doc: 'batch: sequences', default: 1 }, 'naive', ['naive', 'split'])).toBe(true);
+  });
+});
+
+describe('missingCapability', () => {
+  it('names the missing feature (tiled-f16 without shader-f16)', () => {
+    const c = api.checkParams('matmul', 'tiled-f16', {});
+    if (c.status !== 'ok') throw new Error(c.message);
+    expect(missingCapability(c, { features: ['timestamp-query'], wgslLanguageFeatures: [] })).toBe('this GPU lacks the "shader-f16" feature');
+    expect(missingCapability(c, { features: ['shader-f16'], wgslLanguageFeatures: [] })).toBeNull();
+  });
+  it('names a missing WGSL language feature', () => {
+    expect(missingCapability({ requiredFeatures: [], requiredLanguageFeatures: ['packed_4x8_integer_dot_product'] }, { features: [], wgslLanguageFeatures: [] })).toMatch(/WGSL language feature packed_4x8_integer_dot_product/);
+  });
+});
+
+describe('format', () => {
+  it('one SI byte formatter (defect 13: 768 KiB in Bench vs 786 KB in the chip view for 786,432 bytes)', () => {
+    expect(formatBytes(786_432)).toBe('786 KB');
+    expect(formatBytes(7_077_888)).toBe('7.1 MB');
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(Number.NaN)).toBe('–');
+  });
+  it('plural: "1 wave", "2 waves"', () => {
+    expect([plural(1, 'wave'), plural(2, 'wave'), plural(0, 'wave'), plural(1, 'dispatch', 'dispatches')]).toEqual(['1 wave', '2 waves', '0 waves', '1 dispatch']);
+  });
+  it('share wording says faster or slower (defect 11: "2.77 ms (1.43x theirs)" read as slower)', () => {
+    expect(speedRatioText(2.77, 3.96)).toBe('1.43× faster than theirs');
+    expect(speedRatioText(3.96, 2.77)).toBe('1.43× slower than theirs');
+    expect(speedRatioText(1, 1.001)).toBe('the same as theirs');
+  });
+});
+
+describe('received WGSL edits (defect 6)', () => {
+  const store = new Map<string, string>();
+  beforeEach(async () => {
+    store.clear();
+    (globalThis as { localStorage?: unknown }).localStorage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    };
+    (await import('../../src/ui/wgsl-store.ts')).receiveEdits({});
+  });
+
+  it("the sharer's edit is applied but never stored; the receiver's own stored edit survives", async () => {
+    const s = await import('../../src/ui/wgsl-store.ts');
+    s.saveStoredEdits({ qkv_fused: 'mine' });
+    s.receiveEdits({ matmul_tiled: 'theirs' });
+    s.saveStoredEdits({ matmul_tiled: 'theirs' }); // the shell saves after every state change
+    expect(s.loadStoredEdits()).toEqual({ qkv_fused: 'mine' });
+    expect(s.isReceived('matmul_tiled', 'theirs')).toBe(true);
+  });
+
+  it('editing it makes it the receiver\'s own', async () => {
+    const s = await import('../../src/ui/wgsl-store.ts');
+    s.receiveEdits({ matmul_tiled: 'theirs' });
+    s.saveStoredEdits({ matmul_tiled: 'theirs, changed' });
+    expect(s.loadStoredEdits()).toEqual({ matmul_tiled: 'theirs, changed' });
+    expect(s.isReceived('matmul_tiled', 'theirs, changed')).toBe(false);
+  });
+
+  it('"keep it as mine" stores it', async () => {
+    const s = await import('../../src/ui/wgsl-store.ts');
+    s.receiveEdits({ matmul_tiled: 'theirs' });
+    s.keepReceivedEdits();
+    expect(s.loadStoredEdits()).toEqual({ matmul_tiled: 'theirs' });
+    expect(s.receivedEdits()).toEqual({});
+  });
+});
