@@ -14,7 +14,10 @@
 // accumulate the G × DH outputs (each output element owned by one invocation).
 // Measured 2026-11 (SwiftShader 5.0, Node/Dawn, 2 shared CPU cores; noisy): L=2048, Hq=8, Hkv=2, dh=64, split=128,
 // Bc=16, both passes: 31 ms vs naive 26 ms; on a CPU emulator the barrier-heavy split kernel does not win.
-// No real-GPU figure yet.
+// 2026-12-02, same setup, splits from the rule (split = 0: L=2048 -> 32 splits of 64 keys; dh=256 GQA 8 ->
+// 4 workgroups of 2 heads): L=2048, Hq=8, Hkv=2, dh=64: split 0.46x of naive's speed; L=512, Hq=8, Hkv=1,
+// dh=256: 0.43x. SwiftShader runs workgroups on 2 cores, so the rule's parallelism buys nothing there;
+// the rule targets a real GPU (enough workgroups to fill it). No real-GPU figure yet.
 
 override WG: u32 = 64;        // invocations per workgroup (≥ G)
 override BC: u32 = 16;        // keys staged per step
