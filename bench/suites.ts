@@ -83,7 +83,8 @@ const SMOKE: Suite = {
   cases: [
     mm('64x64x64', 'matmul', 64, 64, 64, 'matmul'),
     // ragged: not a multiple of any tile, exercises the bounds checks
-    { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61' },
+    // (gemv takes N a multiple of 4 only, so it sits this one out)
+    { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61', variants: ['naive', 'tiled', 'tiled-f16'] },
     mm('64x64x128', 'matmul-int8', 64, 64, 128, 'matmul-int8'),
     { id: 'qkv/small', kernel: 'qkv', dims: qkvDims(16, 64, 4, 2, 16), shape: 'M=16 D=64 Hq=4 Hkv=2 dh=16' },
     {
