@@ -83,7 +83,8 @@ const SMOKE: Suite = {
   cases: [
     mm('64x64x64', 'matmul', 64, 64, 64, 'matmul'),
     // ragged: not a multiple of any tile, exercises the bounds checks
-    { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61' },
+    // (gemv takes N a multiple of 4 only, so it sits this one out)
+    { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61', variants: ['naive', 'tiled', 'tiled-f16'] },
     mm('64x64x128', 'matmul-int8', 64, 64, 128, 'matmul-int8'),
     { id: 'qkv/small', kernel: 'qkv', dims: qkvDims(16, 64, 4, 2, 16), shape: 'M=16 D=64 Hq=4 Hkv=2 dh=16' },
     {
@@ -167,10 +168,34 @@ function llamaMatmuls(M: number, tag: string): BenchCase[] {
 
 const DECODE_CONTEXT = 4096;
 const PREFILL_TOKENS = 512;
+/** Cached tokens before the prefill chunk in the chunked-prefill case. */
+const PREFIX_TOKENS = 3584;
+
+// Other real head dims beside Llama's 128 (config.json of each model): Phi-2 (microsoft/phi-2) 32 heads
+// of 80, MHA; Gemma-2B (google/gemma-2b) 8 query heads of 256 sharing 1 KV head (the group does not fit
+// 16 KiB of workgroup memory: split decode serves it in several workgroups).
+function headDimCases(phase: 'decode' | 'prefill'): BenchCase[] {
+  const models = [
+    { tag: 'phi2-dh80', Hq: 32, Hkv: 32, dh: 80 },
+    { tag: 'gemma2b-dh256', Hq: 8, Hkv: 1, dh: 256 },
+  ];
+  return models.map(({ tag, Hq, Hkv, dh }) => {
+    const [S, L, causal] = phase === 'decode' ? [1, DECODE_CONTEXT, false] : [PREFILL_TOKENS, PREFILL_TOKENS, true];
+    return {
+      id: `attention-${phase}/${tag}`,
+      kernel: `attention-${phase}`,
+      dims: attentionDims(S, L, Hq, Hkv, dh, causal),
+      shape: attShape(S, L, Hq, Hkv, dh, causal),
+      peer: { op: 'attention', S, L, Hq, Hkv, dh, causal },
+    };
+  });
+}
 
 const LLAMA_DECODE: Suite = {
   name: 'llama3-8b-decode',
-  description: `Llama-3-8B one decode step (M=1) at context ${DECODE_CONTEXT}: projections, FFN, fused QKV, decode attention`,
+  description:
+    `Llama-3-8B one decode step (M=1) at context ${DECODE_CONTEXT}: projections and FFN (gemv beside tiled), QKV (gemv beside fused), ` +
+    'decode attention with the split rule; Phi-2 (dh 80) and Gemma-2B (dh 256) decode attention',
   samples: 15,
   warmup: 2,
   cases: [
@@ -183,12 +208,17 @@ const LLAMA_DECODE: Suite = {
       shape: attShape(1, DECODE_CONTEXT, HQ, HKV, DH, false),
       peer: { op: 'attention', S: 1, L: DECODE_CONTEXT, Hq: HQ, Hkv: HKV, dh: DH, causal: false },
     },
+    // A batch of 4 sequences: gemv still streams each weight once (M = 4 rows per workgroup).
+    ...['qkv-proj', 'ffn-up'].map((t) => mm(`decode-b4-${t}`, 'matmul', 4, t === 'qkv-proj' ? QKV_N : FFN, D, 'matmul')),
+    ...headDimCases('decode'),
   ],
 };
 
 const LLAMA_PREFILL: Suite = {
   name: 'llama3-8b-prefill',
-  description: `Llama-3-8B prefill of ${PREFILL_TOKENS} tokens: projections, FFN, fused QKV, causal attention`,
+  description:
+    `Llama-3-8B prefill of ${PREFILL_TOKENS} tokens: projections, FFN, fused QKV, causal attention; a ${PREFILL_TOKENS}-token chunk ` +
+    `after a ${PREFIX_TOKENS}-token cached prefix (chunked prefill / a new chat turn); Phi-2 (dh 80) and Gemma-2B (dh 256) prefill`,
   samples: 10,
   warmup: 1,
   cases: [
@@ -201,6 +231,14 @@ const LLAMA_PREFILL: Suite = {
       shape: attShape(PREFILL_TOKENS, PREFILL_TOKENS, HQ, HKV, DH, true),
       peer: { op: 'attention', S: PREFILL_TOKENS, L: PREFILL_TOKENS, Hq: HQ, Hkv: HKV, dh: DH, causal: true },
     },
+    {
+      // No peer row: the peers' attention is timed for S = L only.
+      id: `attention-prefill/512-after-${PREFIX_TOKENS}`,
+      kernel: 'attention-prefill',
+      dims: attentionDims(PREFILL_TOKENS, PREFIX_TOKENS + PREFILL_TOKENS, HQ, HKV, DH, true),
+      shape: attShape(PREFILL_TOKENS, PREFIX_TOKENS + PREFILL_TOKENS, HQ, HKV, DH, true),
+    },
+    ...headDimCases('prefill'),
   ],
 };
 

@@ -4,20 +4,26 @@
 // attention_decode_reduce.wgsl combines with log-sum-exp rescaling.
 // q: [B, Hq, DH] f32; K, V caches: [B, Hkv, C, DH] f32 (C ≥ L: a decode loop's allocated capacity); partial: [B, Hq, nSplit, DH + 2] f32 holding
 // (m = max score, l = Σ exp(s − m), o[DH] = Σ exp(s − m)·v) for the split, o unnormalized.
-// GQA: one workgroup serves the whole group of G = Hq / Hkv query heads that share a KV head, so each
-// K/V element is read once per group (not once per query head).
-// Tiling: grid = (nSplit, Hkv, B); WG invocations; the split's keys are staged BC at a time in
+// GQA: one workgroup serves the whole group of GQ = Hq / Hkv query heads that share a KV head, so each
+// K/V element is read once per group (not once per query head). When the group's q/o rows do not fit
+// workgroup memory (large DH·GQ, e.g. Gemma's dh = 256), G < GQ heads per workgroup (a divisor of GQ)
+// and the GQ/G workgroups of a group each read the K/V split.
+// Tiling: grid = (nSplit, Hkv·GQ/G, B); WG invocations; the split's keys are staged BC at a time in
 // workgroup memory (K and V blocks), scores for the G heads × BC keys go to workgroup memory, one
 // invocation per head updates that head's running (m, l), then all invocations rescale and
 // accumulate the G × DH outputs (each output element owned by one invocation).
 // Measured 2026-11 (SwiftShader 5.0, Node/Dawn, 2 shared CPU cores; noisy): L=2048, Hq=8, Hkv=2, dh=64, split=128,
 // Bc=16, both passes: 31 ms vs naive 26 ms; on a CPU emulator the barrier-heavy split kernel does not win.
-// No real-GPU figure yet.
+// 2026-12-02, same setup, splits from the rule (split = 0: L=2048 -> 32 splits of 64 keys; dh=256 GQA 8 ->
+// 4 workgroups of 2 heads): L=2048, Hq=8, Hkv=2, dh=64: split 0.46x of naive's speed; L=512, Hq=8, Hkv=1,
+// dh=256: 0.43x. SwiftShader runs workgroups on 2 cores, so the rule's parallelism buys nothing there;
+// the rule targets a real GPU (enough workgroups to fill it). No real-GPU figure yet.
 
 override WG: u32 = 64;        // invocations per workgroup (≥ G)
 override BC: u32 = 16;        // keys staged per step
 override DH: u32 = 64;        // head dimension
-override G: u32 = 4;          // query heads per KV head
+override G: u32 = 4;          // query heads per workgroup: the KV head's group, or a divisor of it (workgroup memory)
+override GQ: u32 = 4;         // query heads per KV head (Hq / Hkv)
 override INSTRUMENT: bool = false;
 
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
@@ -48,8 +54,11 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let base = 4u + 8u * wg;
   if (INSTRUMENT && atomicAdd(&stats[base + 4u], 1u) == 0u) { atomicStore(&stats[base + 2u], atomicAdd(&stats[0], 1u)); }
 
-  let kvh = wid.z * nwg.y + wid.y;    // batch-flattened KV head: b·Hkv + kvh
-  let h0 = kvh * G;                   // first batch-flattened query head of the group: b·Hq + kvh·G
+  // wid.y = kvh·(GQ/G) + chunk, so u·G = b·Hq + kvh·GQ + chunk·G: the first batch-flattened query head
+  // of this workgroup; its KV head (batch-flattened, b·Hkv + kvh) is h0 / GQ.
+  let u = wid.z * nwg.y + wid.y;
+  let h0 = u * G;
+  let kvh = h0 / GQ;
   let k0 = wid.x * p.split;           // first key of this split
   let kEnd = min(p.L, k0 + p.split);
   let cacheBase = kvh * p.C * DH;     // K[b, kvh, 0, 0] of a [B, Hkv, C, DH] cache

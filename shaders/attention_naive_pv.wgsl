@@ -1,5 +1,5 @@
 // attention_naive_pv: pass 3 of the naive three-pass attention baseline:
-//   O[i, h·DH + d] = Σ_j P[h, i, j]·V[h / G, j, d] over the visible keys j (all, or causal j ≤ i).
+//   O[i, h·DH + d] = Σ_j P[h, i, j]·V[h / G, j, d] over the visible keys j (all, or causal j ≤ i + Skv − Sq).
 // P (= scores after softmax): [H, Sq, Skv] f32; V: [H / G, Skv, DH] f32; O: [Sq, H·DH] f32 row-major
 // (token-major; for decode Sq = 1 and H = B·Hq, so O is [B, Hq, DH]).
 // Tiling: one invocation per output element; a 16 × 16 workgroup covers 16 rows × 16 of the DH
@@ -35,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u,
   var stored = 0u;
   if (i < p.Sq && d < p.DH) {
     var n = p.Skv;
-    if (p.causal != 0u) { n = min(p.Skv, i + 1u); }
+    if (p.causal != 0u) { n = min(p.Skv, i + 1u + p.Skv - p.Sq); }  // the Sq queries end the Skv positions
     let pRow = (h * p.Sq + i) * p.Skv;         // P[h, i, 0]
     let vBase = (h / p.G) * p.Skv * p.DH + d;   // V[h / G, 0, d]
     var acc = 0.0;

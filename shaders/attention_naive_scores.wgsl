@@ -1,6 +1,6 @@
 // attention_naive_scores: pass 1 of the naive three-pass attention baseline. Materializes
 //   scores[h, i, j] = scale · Σ_d Q[h, i, d]·K[h / G, j, d]
-// for every visible pair (all pairs, or with causal only j ≤ i); masked entries are neither computed
+// for every visible pair (all pairs, or with causal only j ≤ i + Skv − Sq: the Sq queries end the Skv positions); masked entries are neither computed
 // nor written (attention_naive_softmax never reads them).
 // Q: [H, Sq, DH] f32; K: [H / G, Skv, DH] f32; scores: [H, Sq, Skv] f32. H is the number of query
 // heads with any batch folded in (decode: H = B·Hq, KV head b·Hkv + h / G = (b·Hq + h) / G).
@@ -33,7 +33,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u,
   let h = wid.z;          // query head
   var loaded = 0u;
   var stored = 0u;
-  if (i < p.Sq && j < p.Skv && (p.causal == 0u || j <= i)) {
+  if (i < p.Sq && j < p.Skv && (p.causal == 0u || j <= i + p.Skv - p.Sq)) {
     let qBase = (h * p.Sq + i) * p.DH;          // Q[h, i, 0]
     let kBase = ((h / p.G) * p.Skv + j) * p.DH; // K[h / G, j, 0]
     var dot = 0.0;

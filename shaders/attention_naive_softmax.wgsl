@@ -1,6 +1,6 @@
 // attention_naive_softmax: pass 2 of the naive three-pass attention baseline. Row-wise stable softmax
 // in place: scores[h, i, j] ← exp(s_ij − max_j s_ij) / Σ_j exp(s_ij − max_j s_ij) over the visible
-// keys j (all Skv, or with causal j ≤ i). Three sweeps over the row: max, sum, write.
+// keys j (all Skv, or with causal j ≤ i + Skv − Sq). Three sweeps over the row: max, sum, write.
 // scores: [H, Sq, Skv] f32 (H = query heads with any batch folded in).
 // Tiling: one invocation per row; WG rows of one head per workgroup (grid = (cdiv(Sq, WG), H)).
 // Global traffic per row of n visible keys: 3·4·n bytes read, 4·n written.
@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   var stored = 0u;
   if (i < p.Sq) {
     var n = p.Skv;                            // visible keys of this row
-    if (p.causal != 0u) { n = min(p.Skv, i + 1u); }
+    if (p.causal != 0u) { n = min(p.Skv, i + 1u + p.Skv - p.Sq); }  // the Sq queries end the Skv positions
     let row = (h * p.Sq + i) * p.Skv;         // scores[h, i, 0]
     var mx = scores[row];
     for (var j = 1u; j < n; j++) { mx = max(mx, scores[row + j]); }

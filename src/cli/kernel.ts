@@ -415,7 +415,7 @@ async function runOrThrow(argv: string[], io: CliIo): Promise<number> {
       );
     }
   }
-  const variant = values.variant ?? autoVariant(def, params);
+  const variant = values.variant ?? autoVariant(def, params); // e.g. gemv for one token
   const plan = def.plan(params, variant);
   const outSpecs = outputs(plan);
   if (outFiles.length !== outSpecs.length) {

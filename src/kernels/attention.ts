@@ -3,10 +3,25 @@
 // Plans, CPU references (f64) and validation; the WGSL is in shaders/attention_*.wgsl.
 //
 // Layouts (the fused QKV kernel writes Q/K/V head-major):
-//   prefill: Q [Hq, S, dh], K/V [Hkv, S, dh]            -> O [S, Hq·dh] (token-major)
+//   prefill: Q [Hq, S, dh], K/V [Hkv, L, dh], L ≥ S      -> O [S, Hq·dh] (token-major)
 //   decode:  q [B, Hq, dh], K/V caches [B, Hkv, L, dh]   -> o [B, Hq, dh]
+// Prefill over a KV-cache prefix (chunked prefill, a new turn of a chat): the S new queries are the
+// last S of L positions, so with the causal mask query i sees keys 0..L-S+i (L = S: ordinary prefill).
 // Query head h reads KV head h / G, G = Hq / Hkv. scale is fixed at fround(1 / sqrt(dh)) (an f32
-// uniform, so kernel and reference use the same value). Supported head dims: 16, 32, 64, 128.
+// uniform, so kernel and reference use the same value). Head dims: any multiple of 4 in [4, 256]
+// (16-128, Phi-2's 80, 96, Gemma's 256).
+//
+// Tiles that fit the device: Bc = 0 (the default) picks the K/V block from the workgroup-memory budget
+// `wgBytes` (default 16384 bytes, the maxComputeWorkgroupStorageSize every WebGPU device has; a runtime
+// may pass its device's limit). Explicit tiles beyond the device's limit are refused when the plan
+// meets the device (UnsupportedOnDevice naming maxComputeWorkgroupStorageSize).
+//
+// Decode splits (split = 0, the default): pass 1 has one workgroup per (split, KV-head group, sequence).
+// The rule: enough workgroups to fill the device, `fill` of them (default 256: two per SM on a 132-SM
+// H100/H200, more than the CUs of consumer GPUs; WebGPU does not expose the core count), but at
+// least MIN_SPLIT_KEYS = 64 keys per split (below that the per-split q load, partial write and the
+// reduction cost more than the parallelism gains); so nSplit = clamp(ceil(fill / (B·Hkv·groups)), 1,
+// floor(L / 64)), and split = ceil(L / nSplit) rounded up to a multiple of Bc.
 
 import {
   type KernelDef,
@@ -22,7 +37,17 @@ import {
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { maxAbs } from './compare.ts';
 
-export const SUPPORTED_HEAD_DIMS = [16, 32, 64, 128] as const;
+/** Largest head dim (Gemma); the flash shader's register arrays (MAX_DH) and the reduce workgroup (dh invocations) hold it. */
+export const MAX_HEAD_DIM = 256;
+/** WebGPU's guaranteed maxComputeWorkgroupStorageSize: tiles picked within it fit every device. */
+export const WG_BYTES_DEFAULT = 16384;
+/** Split decode: pass-1 workgroups to aim for, and the fewest keys worth a split (see the header). */
+export const DECODE_FILL_WORKGROUPS = 256;
+export const MIN_SPLIT_KEYS = 64;
+/** The largest K/V block the auto rule picks (more keys per block does not add reuse, only memory). */
+const AUTO_BC_MAX = 16;
+/** Split decode: fewer heads per workgroup rather than K/V blocks below this many keys (barriers per key). */
+const AUTO_BC_MIN = 4;
 export const PREFILL_VARIANTS = ['flash', 'naive'] as const;
 export const DECODE_VARIANTS = ['split', 'naive'] as const;
 
@@ -34,19 +59,21 @@ const DECODE_WG = 64;
 const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
-export type PrefillParams = { S: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number };
-export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; capacity: number };
+export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number };
+export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number };
 export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
 export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
 
 const PREFILL_PARAMS: readonly ParamDoc<keyof PrefillParams>[] = [
-  { name: 'S', doc: 'sequence length (queries = keys)', default: 256, allowed: [1, 1 << 16] },
+  { name: 'S', doc: 'new tokens (queries)', default: 256, allowed: [1, 1 << 16] },
+  { name: 'L', doc: 'keys: the cached prefix plus the S new tokens (L ≥ S; 0 = S, no prefix)', default: 0, allowed: [0, 1 << 20] },
   { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
   { name: 'Hkv', doc: 'KV heads (Hq must be a multiple of Hkv: GQA)', default: 2, allowed: [1, 1024] },
-  { name: 'dh', doc: 'head dimension: 16, 32, 64 or 128', default: 64, allowed: [1, 1 << 16] },
-  { name: 'causal', doc: 'causal mask (key j visible to query i iff j ≤ i)', default: true },
+  { name: 'dh', doc: `head dimension: a multiple of 4 in [4, ${MAX_HEAD_DIM}] (e.g. 64, 80, 96, 128, 256)`, default: 64, allowed: [1, 1 << 16] },
+  { name: 'causal', doc: 'causal mask (query i sees keys 0..L-S+i)', default: true },
   { name: 'Br', doc: 'flash: query rows per workgroup (= invocations), 1 to 256', default: 32, allowed: [1, 256] },
-  { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
+  { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}; 0 = the largest power of two ≤ ${AUTO_BC_MAX} whose blocks (8·Bc·dh bytes) fit wgBytes`, default: 0, allowed: [0, MAX_BC] },
+  { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
 ];
 
 const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
@@ -54,9 +81,11 @@ const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
   { name: 'L', doc: 'context length (keys in the KV cache), ≥ 1', default: 1024, allowed: [1, 1 << 20] },
   { name: 'Hq', doc: 'query heads', default: 8, allowed: [1, 1024] },
   { name: 'Hkv', doc: 'KV heads (Hq must be a multiple of Hkv; Hq / Hkv ≤ 64)', default: 2, allowed: [1, 1024] },
-  { name: 'dh', doc: 'head dimension: 16, 32, 64 or 128', default: 64, allowed: [1, 1 << 16] },
-  { name: 'split', doc: 'split: keys per workgroup in pass 1 (the last split may be shorter)', default: 64, allowed: [1, 1 << 20] },
-  { name: 'Bc', doc: `split: keys staged in workgroup memory per step, 1 to ${MAX_BC}`, default: 16, allowed: [1, MAX_BC] },
+  { name: 'dh', doc: `head dimension: a multiple of 4 in [4, ${MAX_HEAD_DIM}] (e.g. 64, 80, 96, 128, 256)`, default: 64, allowed: [1, 1 << 16] },
+  { name: 'split', doc: `split: keys per workgroup in pass 1 (the last split may be shorter); 0 = from L and fill (≥ ${MIN_SPLIT_KEYS} keys per split)`, default: 0, allowed: [0, 1 << 20] },
+  { name: 'Bc', doc: `split: keys staged in workgroup memory per step, 1 to ${MAX_BC}; 0 = the largest power of two ≤ ${AUTO_BC_MAX} that fits wgBytes`, default: 0, allowed: [0, MAX_BC] },
+  { name: 'fill', doc: 'split = 0: pass-1 workgroups that fill the device (default: 2 per SM of a 132-SM GPU)', default: DECODE_FILL_WORKGROUPS, allowed: [1, 1 << 16] },
+  { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 and the heads per workgroup (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
   { name: 'capacity', doc: 'split: keys per head the cache buffers hold (≥ L; a decode loop allocates its cache once); 0 = L', default: 0, allowed: [0, 1 << 20] },
 ];
 
@@ -67,17 +96,34 @@ export function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number 
 
 function checkHeads(p: { Hq: number; Hkv: number; dh: number }): void {
   const { Hq, Hkv, dh } = p;
-  if (!(SUPPORTED_HEAD_DIMS as readonly number[]).includes(dh)) {
-    throw new KernelInputError(`dh must be one of ${SUPPORTED_HEAD_DIMS.join(', ')} (the head dimensions the attention kernels support), got ${dh}`);
+  if (dh % 4 !== 0 || dh > MAX_HEAD_DIM) {
+    throw new KernelInputError(`dh must be a multiple of 4 in [4, ${MAX_HEAD_DIM}] (e.g. 64, 80, 96, 128, 256: the kernels read rows as vec4), got ${dh}`);
   }
   if (Hq % Hkv !== 0) {
     throw new KernelInputError(`Hq must be a multiple of Hkv (each KV head serves Hq / Hkv query heads), got Hq=${Hq}, Hkv=${Hkv}`);
   }
 }
 
+/** Largest power of two ≤ AUTO_BC_MAX with bytes(Bc) ≤ budget, or 0 if even Bc = 1 does not fit. */
+function autoBc(bytes: (bc: number) => number, budget: number): number {
+  for (let bc = AUTO_BC_MAX; bc >= 1; bc /= 2) if (bytes(bc) <= budget) return bc;
+  return 0;
+}
+
+/** Workgroup memory of the flash prefill pass: the K and V blocks. */
+export const flashWorkgroupBytes = (Bc: number, dh: number): number => 4 * 2 * Bc * dh;
+
 function validatePrefill(raw: Record<string, unknown>): PrefillParams {
   const p = validateByDocs<PrefillParams>(raw, PREFILL_PARAMS, 'attention-prefill');
   checkHeads(p);
+  if (p.L === 0) p.L = p.S;
+  if (p.L < p.S) {
+    throw new KernelInputError(`L (keys: cached prefix + new tokens) must be ≥ S (new queries), got S=${p.S}, L=${p.L}`);
+  }
+  if (p.Bc === 0) {
+    p.Bc = autoBc((bc) => flashWorkgroupBytes(bc, p.dh), p.wgBytes);
+    if (p.Bc === 0) throw new KernelInputError(`dh=${p.dh}: one K/V row pair needs ${flashWorkgroupBytes(1, p.dh)} bytes of workgroup memory, more than wgBytes=${p.wgBytes}`);
+  }
   return p;
 }
 
@@ -87,10 +133,47 @@ function checkDecode(p: DecodeParams): void {
   if (G > DECODE_WG) {
     throw new KernelInputError(`Hq / Hkv must be at most ${DECODE_WG} (one split workgroup serves a whole query-head group), got ${G}`);
   }
+  if (p.split === 0 || p.Bc === 0) throw new KernelInputError('attention-decode: split and Bc must be resolved by validate (0 = auto)');
+}
+
+/** Workgroup memory of pass 1 for GW query heads per workgroup: q and o rows, K/V blocks, scores, (m, l, corr). */
+export const decodeWorkgroupBytes = (GW: number, Bc: number, dh: number): number => 4 * (2 * GW * dh + 2 * Bc * dh + GW * Bc + 3 * GW);
+
+/**
+ * Query heads per split workgroup: the whole group of G (K/V read once per group) when it fits
+ * wgBytes, else the largest divisor of G that does (K/V read G/GW times). G when nothing fits: the
+ * device check then names the limit.
+ */
+export function decodeHeadsPerWorkgroup(p: Pick<DecodeParams, 'Hq' | 'Hkv' | 'dh' | 'Bc' | 'wgBytes'>): number {
+  const G = p.Hq / p.Hkv;
+  for (let gw = G; gw >= 1; gw--) if (G % gw === 0 && decodeWorkgroupBytes(gw, p.Bc, p.dh) <= p.wgBytes) return gw;
+  return G;
+}
+
+/** Keys per split from the rule in the header: fill the device, at least MIN_SPLIT_KEYS keys per split. */
+export function autoSplit(p: Pick<DecodeParams, 'B' | 'L' | 'Hq' | 'Hkv' | 'Bc' | 'fill'>, GW: number): number {
+  const perSplit = p.B * p.Hkv * (p.Hq / p.Hkv / GW); // pass-1 workgroups per split index
+  const nSplit = Math.max(1, Math.min(Math.ceil(p.fill / perSplit), Math.floor(p.L / MIN_SPLIT_KEYS)));
+  return cdiv(cdiv(p.L, nSplit), p.Bc) * p.Bc;
 }
 
 function validateDecode(raw: Record<string, unknown>): DecodeParams {
   const p = validateByDocs<DecodeParams>(raw, DECODE_PARAMS, 'attention-decode');
+  checkHeads(p);
+  const G = p.Hq / p.Hkv;
+  if (p.Bc === 0) {
+    // The most query heads per workgroup (K/V read fewest times) that still leaves a K/V block of at
+    // least AUTO_BC_MIN keys; the largest such block. One head with the largest block that fits otherwise.
+    p.Bc = autoBc((bc) => decodeWorkgroupBytes(1, bc, p.dh), p.wgBytes) || 1;
+    for (let gw = G; gw >= 1; gw--) {
+      const bc = G % gw === 0 ? autoBc((b) => decodeWorkgroupBytes(gw, b, p.dh), p.wgBytes) : 0;
+      if (bc >= AUTO_BC_MIN) {
+        p.Bc = bc;
+        break;
+      }
+    }
+  }
+  if (p.split === 0) p.split = autoSplit(p, decodeHeadsPerWorkgroup(p));
   checkDecode(p);
   if (decodeCapacity(p) < p.L) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
   return p;
@@ -148,29 +231,38 @@ function gridClasses(
   return out;
 }
 
-/** Keys visible to query rows [r0, r1) among keys [k0, k1): all pairs, or causal pairs with key ≤ row. */
-function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: boolean): { pairs: number; rows: number } {
-  if (!causal) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
-  if (k1 - 1 <= r0) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
+/**
+ * Keys visible to query rows [r0, r1) among keys [k0, k1): all pairs, or causal pairs with
+ * key ≤ row + off (off = L − S: the cached prefix every new query sees).
+ */
+function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: boolean, off = 0): { pairs: number; rows: number } {
+  if (!causal || k1 - 1 <= r0 + off) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
   let pairs = 0;
   let rows = 0;
-  for (let i = Math.max(r0, k0); i < r1; i++) {
-    pairs += Math.min(k1, i + 1) - k0;
+  for (let i = Math.max(r0, k0 - off); i < r1; i++) {
+    pairs += Math.min(k1, i + off + 1) - k0;
     rows++;
   }
   return { pairs, rows };
 }
 
+/** (query, key) pairs of S queries at the end of L positions: S·L, or causal Σ_i (L − S + i + 1). */
+export function attentionPairs(S: number, L: number, causal: boolean): number {
+  return causal ? S * (L - S) + (S * (S + 1)) / 2 : S * L;
+}
+
 // ---- prefill: flash ---------------------------------------------------------------------------
 
-function flashPrefillPass(S: number, Hq: number, Hkv: number, dh: number, causal: boolean, Br: number, Bc: number): Pass {
+function flashPrefillPass(p: PrefillParams): Pass {
+  const { S, L, Hq, Hkv, dh, causal, Br, Bc } = p;
   const G = Hq / Hkv;
+  const off = L - S;
   const nqb = cdiv(S, Br);
-  const nkb = cdiv(S, Bc);
+  const nkb = cdiv(L, Bc);
   const tile = (x: number) => {
     const r0 = x * Br;
     const r1 = Math.min(S, r0 + Br);
-    const nb = causal ? Math.min(nkb, Math.floor((r1 - 1) / Bc) + 1) : nkb;
+    const nb = causal ? Math.min(nkb, Math.floor((r1 - 1 + off) / Bc) + 1) : nkb;
     const key = `${r1 - r0}:${causal ? x : 'all'}`;
     return {
       key,
@@ -179,8 +271,8 @@ function flashPrefillPass(S: number, Hq: number, Hkv: number, dh: number, causal
         const bodies: Step[][] = [];
         for (let j = 0; j < nb; j++) {
           const k0 = j * Bc;
-          const c = Math.min(Bc, S - k0);
-          const { pairs: n, rows: r } = visiblePairs(r0, r1, k0, k0 + c, causal);
+          const c = Math.min(Bc, L - k0);
+          const { pairs: n, rows: r } = visiblePairs(r0, r1, k0, k0 + c, causal, off);
           bodies.push([
             { kind: 'load', tensor: 'K', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
             { kind: 'load', tensor: 'V', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
@@ -210,6 +302,7 @@ function flashPrefillPass(S: number, Hq: number, Hkv: number, dh: number, causal
     overrides: { BR: Br, BC: Bc, DH: dh, CAUSAL: causal },
     uniforms: [
       ['S', { type: 'u32', value: S }],
+      ['L', { type: 'u32', value: L }],
       ['Hq', { type: 'u32', value: Hq }],
       ['Hkv', { type: 'u32', value: Hkv }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
@@ -221,7 +314,7 @@ function flashPrefillPass(S: number, Hq: number, Hkv: number, dh: number, causal
       { binding: 3, tensor: 'O', access: 'read_write' },
     ],
     tiles: gridClasses(nqb, G, Hkv, (x) => tile(x)),
-    workgroupBytes: 4 * 2 * Bc * dh,
+    workgroupBytes: flashWorkgroupBytes(Bc, dh),
   };
 }
 
@@ -241,6 +334,7 @@ interface NaiveNames {
  */
 function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, causal: boolean, n: NaiveNames): Pass[] {
   const W = NAIVE_W;
+  const off = Skv - Sq; // causal: query i sees keys ≤ i + off
   const rowsOf = (y: number, block: number) => [y * block, Math.min(Sq, (y + 1) * block)] as const;
   const scores: Pass = {
     shader: 'attention_naive_scores',
@@ -266,7 +360,7 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
       const [r0, r1] = rowsOf(y, W);
       const k0 = x * W;
       const k1 = Math.min(Skv, k0 + W);
-      const { pairs } = visiblePairs(r0, r1, k0, k1, causal);
+      const { pairs } = visiblePairs(r0, r1, k0, k1, causal, off);
       return {
         key: `${pairs}`,
         note: () => (pairs === 0 ? 'fully masked: no work' : `${pairs} visible scores, each reading a Q row and a K row`),
@@ -300,7 +394,7 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
     bindings: [{ binding: 0, tensor: n.scores, access: 'read_write' }],
     tiles: gridClasses(cdiv(Sq, SW), 1, 1, (x) => {
       const [r0, r1] = rowsOf(x, SW);
-      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal);
+      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal, off);
       return {
         key: `${N}`,
         note: () => `rows [${r0}, ${r1}): ${N} visible scores, three sweeps (max, sum, write)`,
@@ -340,7 +434,7 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
     tiles: gridClasses(cdiv(dh, W), cdiv(Sq, W), H, (x, y) => {
       const [r0, r1] = rowsOf(y, W);
       const cols = Math.min(W, dh - x * W);
-      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal);
+      const { pairs: N } = visiblePairs(r0, r1, 0, Skv, causal, off);
       return {
         key: `${N}:${cols}:${r1 - r0}`,
         note: () => `${r1 - r0} rows × ${cols} columns of ${n.O}, each reading its row of P and a column of V`,
@@ -362,20 +456,24 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
 function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<PrefillParams> {
   checkVariant(attentionPrefill, variant);
   checkHeads(params);
-  const { S, Hq, Hkv, dh, Br, Bc, causal } = params;
+  const { S, L, Hq, Hkv, dh, causal } = params;
+  if (L < S || params.Bc < 1) throw new KernelInputError('attention-prefill: L ≥ S and Bc ≥ 1 (resolved by validate)');
   const G = Hq / Hkv;
-  const pairs = causal ? (S * (S + 1)) / 2 : S * S;
+  const pairs = attentionPairs(S, L, causal);
+  // With a cached prefix (L > S) K/V are the KV cache; otherwise they are this pass's own projections.
+  const kvRole = L > S ? 'kv-cache' : 'input';
+  const kvLayout = L > S ? `[Hkv, L, dh] head-major: ${L - S} cached keys, then the ${S} new ones` : '[Hkv, S, dh] head-major';
   const tensors: Plan['tensors'] = [
     { name: 'Q', dtype: 'f32', shape: [Hq, S, dh], bytes: 4 * Hq * S * dh, role: 'input', layout: '[Hq, S, dh] head-major' },
-    { name: 'K', dtype: 'f32', shape: [Hkv, S, dh], bytes: 4 * Hkv * S * dh, role: 'input', layout: '[Hkv, S, dh] head-major' },
-    { name: 'V', dtype: 'f32', shape: [Hkv, S, dh], bytes: 4 * Hkv * S * dh, role: 'input', layout: '[Hkv, S, dh] head-major' },
+    { name: 'K', dtype: 'f32', shape: [Hkv, L, dh], bytes: 4 * Hkv * L * dh, role: kvRole, layout: kvLayout },
+    { name: 'V', dtype: 'f32', shape: [Hkv, L, dh], bytes: 4 * Hkv * L * dh, role: kvRole, layout: kvLayout },
   ];
   let passes: Pass[];
   if (variant === 'flash') {
-    passes = [flashPrefillPass(S, Hq, Hkv, dh, causal, Br, Bc)];
+    passes = [flashPrefillPass(params)];
   } else {
-    tensors.push({ name: 'scores', dtype: 'f32', shape: [Hq, S, S], bytes: 4 * Hq * S * S, role: 'scratch', layout: '[Hq, S, S] scores, then probabilities (masked entries unused)' });
-    passes = naivePasses(S, S, Hq, G, dh, causal, { Q: 'Q', K: 'K', V: 'V', O: 'O', scores: 'scores' });
+    tensors.push({ name: 'scores', dtype: 'f32', shape: [Hq, S, L], bytes: 4 * Hq * S * L, role: 'scratch', layout: '[Hq, S, L] scores, then probabilities (masked entries unused)' });
+    passes = naivePasses(S, L, Hq, G, dh, causal, { Q: 'Q', K: 'K', V: 'V', O: 'O', scores: 'scores' });
   }
   tensors.push({ name: 'O', dtype: 'f32', shape: [S, Hq * dh], bytes: 4 * S * Hq * dh, role: 'output', layout: '[S, Hq·dh] row-major (token-major)' });
   return {
@@ -385,7 +483,7 @@ function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<Prefi
     tensors,
     passes,
     flops: 2 * 2 * Hq * pairs * dh,
-    ioBytes: 4 * (2 * Hq * S * dh + 2 * Hkv * S * dh),
+    ioBytes: 4 * (2 * Hq * S * dh + 2 * Hkv * L * dh),
     requiredFeatures: [],
     requiredLanguageFeatures: [],
   };
@@ -393,16 +491,20 @@ function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<Prefi
 
 // ---- decode plan ------------------------------------------------------------------------------
 
-function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: number, split: number, Bc: number, C = L): Pass[] {
+function splitDecodePasses(p: DecodeParams): Pass[] {
+  const { B, L, Hq, Hkv, dh, split, Bc } = p;
   const G = Hq / Hkv;
+  const GW = decodeHeadsPerWorkgroup(p);
+  const chunks = G / GW; // workgroups per KV head and split (1 when the whole group fits)
+  const C = decodeCapacity(p); // keys per head the cache buffers hold
   const nSplit = cdiv(L, split);
   const pass1: Pass = {
     shader: 'attention_decode_split',
     entryPoint: 'main',
     label: 'split-K decode attention: partial softmax per split',
     workgroupSize: [DECODE_WG, 1, 1],
-    grid: [nSplit, Hkv, B],
-    overrides: { WG: DECODE_WG, BC: Bc, DH: dh, G },
+    grid: [nSplit, Hkv * chunks, B],
+    overrides: { WG: DECODE_WG, BC: Bc, DH: dh, G: GW, GQ: G },
     uniforms: [
       ['L', { type: 'u32', value: L }],
       ['split', { type: 'u32', value: split }],
@@ -418,25 +520,28 @@ function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: nu
     ],
     tiles: axisRanges(L, split).map(({ range, size }) => ({
       x: range,
-      y: [0, Hkv],
+      y: [0, Hkv * chunks],
       z: [0, B],
-      note: `${size} keys of one KV head for its group of ${G} query head${G === 1 ? '' : 's'}${size < split ? ' (ragged last split)' : ''}`,
+      note:
+        `${size} keys of one KV head for ${chunks === 1 ? `its group of ${G}` : `${GW} of its ${G}`} query head${GW === 1 ? '' : 's'}` +
+        `${size < split ? ' (ragged last split)' : ''}`,
       steps: [
-        { kind: 'load', tensor: 'q', bytes: 4 * G * dh, shareAxes: ['x'] },
+        { kind: 'load', tensor: 'q', bytes: 4 * GW * dh, shareAxes: ['x'] },
         ...kLoop(size, Bc, (c) => [
+          // chunks > 1: each of the group's G/GW workgroups reads this K/V block itself
           { kind: 'load', tensor: 'k_cache', bytes: 4 * c * dh },
           { kind: 'load', tensor: 'v_cache', bytes: 4 * c * dh },
-          { kind: 'mac', count: G * c * dh, dtype: 'f32' },
-          { kind: 'vector', count: G * c, op: 'scale' },
-          { kind: 'vector', count: G * c, op: 'max' },
-          { kind: 'vector', count: G * c + G, op: 'exp' },
-          { kind: 'vector', count: G * (dh + 1), op: 'rescale' },
-          { kind: 'mac', count: G * c * dh, dtype: 'f32' },
+          { kind: 'mac', count: GW * c * dh, dtype: 'f32' },
+          { kind: 'vector', count: GW * c, op: 'scale' },
+          { kind: 'vector', count: GW * c, op: 'max' },
+          { kind: 'vector', count: GW * c + GW, op: 'exp' },
+          { kind: 'vector', count: GW * (dh + 1), op: 'rescale' },
+          { kind: 'mac', count: GW * c * dh, dtype: 'f32' },
         ]),
-        { kind: 'store', tensor: 'partial', bytes: 4 * G * (dh + 2) },
+        { kind: 'store', tensor: 'partial', bytes: 4 * GW * (dh + 2) },
       ],
     })),
-    workgroupBytes: 4 * (2 * G * dh + 2 * Bc * dh + G * Bc + 3 * G),
+    workgroupBytes: decodeWorkgroupBytes(GW, Bc, dh),
   };
   const pass2: Pass = {
     shader: 'attention_decode_reduce',
@@ -478,7 +583,7 @@ function splitDecodePasses(B: number, L: number, Hq: number, Hkv: number, dh: nu
 function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodeParams> {
   checkVariant(attentionDecode, variant);
   checkDecode(params);
-  const { B, L, Hq, Hkv, dh, split, Bc } = params;
+  const { B, L, Hq, Hkv, dh, split } = params;
   const G = Hq / Hkv;
   const nSplit = cdiv(L, split);
   const C = decodeCapacity(params);
@@ -490,7 +595,7 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
   let passes: Pass[];
   if (variant === 'split') {
     tensors.push({ name: 'partial', dtype: 'f32', shape: [B, Hq, nSplit, dh + 2], bytes: 4 * B * Hq * nSplit * (dh + 2), role: 'scratch', layout: '[B, Hq, nSplit, dh + 2]: (m, l, o[dh]) per split' });
-    passes = splitDecodePasses(B, L, Hq, Hkv, dh, split, Bc, C);
+    passes = splitDecodePasses(params);
   } else {
     if (C !== L) throw new KernelInputError('attention-decode: a cache capacity above L needs the split variant');
     tensors.push({ name: 'scores', dtype: 'f32', shape: [B, Hq, L], bytes: 4 * B * Hq * L, role: 'scratch', layout: '[B, Hq, L] scores, then probabilities' });
@@ -514,7 +619,8 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
 
 /**
  * O[i, h·dh + d] = Σ_j softmax_j(scale·q_i·k_j)·v_j[d] over visible j, in f64 with the max subtracted.
- * Q: [H, Sq, dh]; K, V: [H / G, Skv, dh]; O: [Sq, H·dh]. Causal: key j visible to query i iff j ≤ i.
+ * Q: [H, Sq, dh]; K, V: [H / G, Skv, dh]; O: [Sq, H·dh]. Causal: key j visible to query i iff
+ * j ≤ Skv − Sq + i (the Sq queries are the last Sq of Skv positions).
  */
 export function attentionRef(
   Q: Float32Array,
@@ -529,7 +635,7 @@ export function attentionRef(
   for (let h = 0; h < H; h++) {
     const kv = Math.floor(h / G) * Skv * dh;
     for (let i = 0; i < Sq; i++) {
-      const n = causal ? Math.min(Skv, i + 1) : Skv;
+      const n = causal ? Math.min(Skv, Skv - Sq + i + 1) : Skv;
       const q = (h * Sq + i) * dh;
       let m = -Infinity;
       for (let j = 0; j < n; j++) {
@@ -565,28 +671,30 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
   name: 'attention-prefill',
   title: 'attention (prefill)',
   description:
-    'O[S, Hq·dh] = softmax(Q·Kᵀ / sqrt(dh) [causal]) · V with Q [Hq, S, dh], K/V [Hkv, S, dh] (GQA: query head h ' +
-    'reads KV head h / (Hq/Hkv)). flash: a workgroup owns Br query rows of one head (one invocation per row), ' +
-    'streams Bc-key K/V blocks through workgroup memory with an online softmax and skips fully masked blocks; ' +
-    'the S×S scores never exist. naive: three passes (scores materialized, row softmax, P·V). dh ∈ {16, 32, 64, 128}.',
+    'O[S, Hq·dh] = softmax(Q·Kᵀ / sqrt(dh) [causal]) · V with Q [Hq, S, dh], K/V [Hkv, L, dh] (GQA: query head h ' +
+    'reads KV head h / (Hq/Hkv)). L ≥ S: the S new queries follow a cached prefix of L − S keys (chunked prefill, ' +
+    'multi-turn); causal query i sees keys 0..L−S+i. flash: a workgroup owns Br query rows of one head (one ' +
+    'invocation per row), streams Bc-key K/V blocks through workgroup memory with an online softmax and skips fully ' +
+    'masked blocks; the S×L scores never exist. naive: three passes (scores materialized, row softmax, P·V). dh: a ' +
+    'multiple of 4 up to 256.',
   variants: PREFILL_VARIANTS,
   defaultVariant: 'flash',
   baselineVariant: 'naive',
   params: PREFILL_PARAMS,
   userInputs: [
     { name: 'Q', dtype: 'float32', shapes: [['Hq', 'S', 'dh']], doc: 'queries, head-major' },
-    { name: 'K', dtype: 'float32', shapes: [['Hkv', 'S', 'dh']], doc: 'keys, head-major' },
-    { name: 'V', dtype: 'float32', shapes: [['Hkv', 'S', 'dh']], doc: 'values, head-major' },
+    { name: 'K', dtype: 'float32', shapes: [['Hkv', 'L', 'dh']], doc: 'keys, head-major: the cached prefix, then the S new ones' },
+    { name: 'V', dtype: 'float32', shapes: [['Hkv', 'L', 'dh']], doc: 'values, head-major, as K' },
   ],
   validate: validatePrefill,
   plan: planPrefill,
   makeInputs(plan, seed) {
-    const { S, Hq, Hkv, dh } = plan.params;
-    return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * S * dh, seed + 1), V: randomF32(Hkv * S * dh, seed + 2) };
+    const { S, L, Hq, Hkv, dh } = plan.params;
+    return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * L * dh, seed + 1), V: randomF32(Hkv * L * dh, seed + 2) };
   },
   reference(plan, inputs) {
-    const { S, Hq, Hkv, dh, causal } = plan.params;
-    const dims = { Sq: S, Skv: S, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) };
+    const { S, L, Hq, Hkv, dh, causal } = plan.params;
+    const dims = { Sq: S, Skv: L, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) };
     return { O: attentionRef(f32Input(inputs, 'Q'), f32Input(inputs, 'K'), f32Input(inputs, 'V'), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
@@ -599,8 +707,10 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
   description:
     'o[B, Hq, dh] = softmax(q·Kᵀ / sqrt(dh)) · V for one new token per sequence against K/V caches [B, Hkv, L, dh] ' +
     '(GQA as in prefill). split: pass 1 cuts the cache into splits of `split` keys, one workgroup per (split, KV head, ' +
-    'sequence) serving the whole group of Hq/Hkv query heads (K/V read once per group) and writing a partial (m, l, o); ' +
-    'pass 2 combines the splits with log-sum-exp rescaling. naive: scores, softmax, P·V. dh ∈ {16, 32, 64, 128}.',
+    'sequence) serving the whole group of Hq/Hkv query heads (K/V read once per group; split into fewer heads per ' +
+    'workgroup only when the group does not fit workgroup memory) and writing a partial (m, l, o); pass 2 combines ' +
+    'the splits with log-sum-exp rescaling. split = 0 picks the splits from L and the device fill target (≥ 64 keys ' +
+    'per split). naive: scores, softmax, P·V. dh: a multiple of 4 up to 256.',
   variants: DECODE_VARIANTS,
   defaultVariant: 'split',
   baselineVariant: 'naive',

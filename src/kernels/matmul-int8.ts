@@ -23,7 +23,7 @@ import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
 
-export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked'] as const;
+export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
 export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
 
 /** Invocations per row of the quantize pass. */
@@ -135,7 +135,7 @@ export function quantizePass(M: number, K: number, names = { X: 'X', Xq: 'Xq', x
 /** Matmul pass over quantized operands; `acc` = raw int32 epilogue (no scale loads). */
 export function int8MatmulPass(
   p: Omit<Int8Params, 'output'> & { acc: boolean },
-  variant: MatmulInt8Variant,
+  variant: Exclude<MatmulInt8Variant, 'gemv'>,
   names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' },
 ): Pass {
   const { M, N, K, BM, BN, BKW, TM, TN, acc } = p;
@@ -201,6 +201,76 @@ export function int8MatmulPass(
   };
 }
 
+/** The int8 gemv kernel's shape (matmul_int8_gemv.wgsl): TK lanes per column, NC columns, XC-word Xq chunks. */
+export const INT8_GEMV = { TK: 32, NC: 8, XC: 64, MAX_ROWS: 8 } as const;
+
+/**
+ * gemv reads Xq and Wq rows as vec4<u32> (K a multiple of 16) and rescales once per output after an
+ * exact i32 lane reduction, so it takes per-column scales only (group 0); per-group scales stay tiled.
+ */
+export function int8GemvFits(p: Pick<Int8Params, 'K' | 'group'>): boolean {
+  return p.K % 16 === 0 && p.group === 0;
+}
+
+/** The int8 gemv pass: every weight word read once for MR = min(M, 8) rows (see the shader header). */
+export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' }): Pass {
+  const { M, N, K, acc } = p;
+  if (!int8GemvFits(p)) {
+    throw new KernelInputError(`int8 gemv reads rows as vec4<u32> (16 int8) with per-column scales: K must be a multiple of 16 and group 0, got K=${K}, group=${p.group}; use dot4`);
+  }
+  const { TK, NC, XC } = INT8_GEMV;
+  const { KW, GW } = int8Dims(p);
+  const KW4 = KW / 4;
+  const MR = Math.min(M, INT8_GEMV.MAX_ROWS);
+  const tiles: TileClass[] = [];
+  for (const ys of axisRanges(M, MR))
+    for (const xs of axisRanges(N, NC)) {
+      const rows = ys.size;
+      const cols = xs.size;
+      const steps: Step[] = [
+        ...kLoop(KW4, XC, (c) => [
+          { kind: 'load', tensor: names.Xq, bytes: 16 * rows * c, shareAxes: ['x'] },
+          { kind: 'load', tensor: names.Wq, bytes: 16 * cols * c, shareAxes: ['y'] },
+          { kind: 'mac', count: rows * cols * 16 * c, dtype: 'int8' },
+        ]),
+      ];
+      if (!acc) steps.push({ kind: 'load', tensor: names.wScale, bytes: 4 * cols, shareAxes: ['y'] });
+      steps.push({ kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes (i32)' });
+      if (!acc) steps.push({ kind: 'load', tensor: names.xScale, bytes: 4 * rows * cols, shareAxes: ['x'] }, { kind: 'vector', count: 2 * rows * cols, op: 'rescale (acc · wScale · xScale)' });
+      steps.push({ kind: 'store', tensor: names.Y, bytes: 4 * rows * cols });
+      tiles.push({ x: xs.range, y: ys.range, z: [0, 1], note: `${rows} row${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} columns of ${names.Wq}`, steps });
+    }
+  return {
+    shader: 'matmul_int8_gemv',
+    entryPoint: 'main',
+    label: acc ? 'int8 gemv (int32 accumulators)' : 'int8 gemv + dequantize',
+    workgroupSize: [TK, NC, 1],
+    grid: [cdiv(N, NC), cdiv(M, MR), 1],
+    overrides: { TK, NC, MR, XC, OUTPUT_ACC: acc },
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['N', { type: 'u32', value: N }],
+      ['K', { type: 'u32', value: K }],
+      ['KW', { type: 'u32', value: KW }],
+      ['GW', { type: 'u32', value: GW }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.Xq, access: 'read' },
+      { binding: 1, tensor: names.Wq, access: 'read' },
+      { binding: 2, tensor: names.xScale, access: 'read' },
+      { binding: 3, tensor: names.wScale, access: 'read' },
+      { binding: 4, tensor: names.Y, access: 'read_write' },
+    ],
+    tiles,
+    workgroupBytes: 16 * MR * XC + 4 * TK * NC,
+  };
+}
+
+/** Relative rounding bound of Y for this plan (per element, against Σ_g|acc_g·wScale|·|xScale|): one rounding per group and two more. */
+export function int8Rtol(plan: Plan<Pick<Int8Params, 'K' | 'group'>>): number {
+  return int8EpilogueRtol(groupCount(plan.params.K, plan.params.group));
+}
+
 function planInt8(p: Int8Params, v: MatmulInt8Variant): Plan<Int8Params> {
   checkVariant(matmulInt8, v);
   const { M, N, K } = p;
@@ -223,11 +293,16 @@ function planInt8(p: Int8Params, v: MatmulInt8Variant): Plan<Int8Params> {
         ? { name: 'ACC', dtype: 'i32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major int32 accumulators Σ_k Xq·Wq' }
         : { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' },
     ],
-    passes: [quantizePass(M, K), int8MatmulPass({ ...p, acc }, v, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out })],
+    passes: [
+      quantizePass(M, K),
+      v === 'gemv'
+        ? int8GemvPass({ ...p, acc }, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out })
+        : int8MatmulPass({ ...p, acc }, v, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out }),
+    ],
     flops: 2 * M * N * K,
     ioBytes: 4 * (M * K + N * KW + NG * N + M * N),
     requiredFeatures: [],
-    requiredLanguageFeatures: v === 'dot4' ? ['packed_4x8_integer_dot_product'] : [],
+    requiredLanguageFeatures: v === 'unpacked' ? [] : ['packed_4x8_integer_dot_product'],
   };
 }
 
@@ -317,6 +392,8 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
   defaultVariant: 'dot4',
   baselineVariant: 'unpacked',
   params: PARAMS,
+  // gemv for M ≤ 8 (the rule in matmul.ts) where it applies (K a multiple of 16, per-column scales), else dot4.
+  pickVariant: (p) => (p.M <= INT8_GEMV.MAX_ROWS && int8GemvFits(p) ? 'gemv' : 'dot4'),
   userInputs: [
     { name: 'X', dtype: 'float32', shapes: [['M', 'K']], doc: 'activations (finite); quantized per row on the GPU' },
     { name: 'W', dtype: 'float32', shapes: [['K', 'N']], doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },
@@ -365,12 +442,12 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
   },
   tolerance(plan, output) {
     if (output !== 'Y') return 'exact';
-    const { K, group } = plan.params;
+    const { K } = plan.params;
     // The int32 accumulators are exact, so only the f32 epilogue rounds: per element at most
-    // int8EpilogueRtol(NG)·Σ_g|acc_g·wScale|·|xScale|. With makeInputs' |x|, |w| < 1 that sum is below
+    // int8Rtol(plan)·Σ_g|acc_g·wScale|·|xScale|. With makeInputs' |x|, |w| < 1 that sum is below
     // K·(1 + 1/127)^2, which bounds the atol; the test with extreme values checks the per-element bound instead.
-    const NG = groupCount(K, group);
-    return { atol: int8EpilogueRtol(NG) * K * 1.02, rtol: int8EpilogueRtol(NG) };
+    const rtol = int8Rtol(plan);
+    return { atol: rtol * K * 1.02, rtol };
   },
   // The atol above is for |x|, |w| < 1; it scales with max|x|·max|w| (max|w| = 127·max|wScale|, -128 within the 2% margin).
   errorScale: (_plan, inputs) => maxAbs(f32Input(inputs, 'X')) * 127 * maxAbs(f32Input(inputs, 'wScale')),

@@ -1,5 +1,11 @@
-// f32 matmul C[M, N] = A[M, K] · B[K, N]: plans for the naive and tiled kernels, CPU reference.
+// f32 matmul C[M, N] = A[M, K] · B[K, N]: plans for the naive, tiled and gemv kernels, CPU reference.
 // The f16 variant (matmul_tiled_f16.wgsl) has the same tiling with f16 storage and f32 accumulation.
+//
+// Variant choice (pickVariant, what runs when none is named): gemv for M ≤ GEMV_MAX_ROWS (8) when N is
+// a multiple of 4, else tiled. With M ≤ 8 one gemv workgroup row holds every row, so each weight is
+// streamed from memory once, as vec4, and used M times; the tiled kernel's 64-row tile would compute
+// 64 − M rows of padding for the same weight traffic. Past 8 rows the tiled kernel's reuse of each B
+// element BM times from workgroup memory wins, and gemv would re-read B once per 8 rows.
 
 import {
   type KernelDef,
@@ -15,7 +21,7 @@ import { axisRanges, cdiv, kLoop, type Pass, type Plan, type TileClass } from '.
 import { f32ToF16Bits, f16BitsToF32 } from './f16.ts';
 import { decodeValues, maxAbs } from './compare.ts';
 
-export const MATMUL_VARIANTS = ['naive', 'tiled', 'tiled-f16'] as const;
+export const MATMUL_VARIANTS = ['naive', 'tiled', 'tiled-f16', 'gemv'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 const MAX_DIM = 1 << 16;
@@ -55,12 +61,76 @@ export function checkMatmulTiles(t: MatmulTiles): void {
   if (t.TM * t.TN > 64) throw new KernelInputError(`TM·TN = ${t.TM * t.TN}; the register tile holds at most 64 values`);
 }
 
+/** The gemv kernel's fixed shape (matmul_gemv.wgsl): TX vec4 lanes of columns x TY K slices, KC-wide A chunks. */
+export const GEMV = { TX: 8, TY: 32, KC: 128, MAX_ROWS: 8 } as const;
+export const GEMV_MAX_ROWS = GEMV.MAX_ROWS;
+
+/** The small-M rule above, shared by matmul and qkv. */
+export const prefersGemv = (M: number, N: number): boolean => M <= GEMV_MAX_ROWS && N % 4 === 0;
+
+/**
+ * Plan for the gemv pass: tiles of MR = min(M, 8) rows x 4·TX columns. `epilogue` lets a caller (qkv)
+ * replace the plain store of C with its own (bias, head-major scatter) and name its shader.
+ */
+export function gemvPass(
+  M: number,
+  N: number,
+  K: number,
+  names: { A: string; B: string; C: string } = { A: 'A', B: 'B', C: 'C' },
+  label = 'matmul (gemv)',
+): Pass {
+  if (N % 4 !== 0) throw new KernelInputError(`gemv reads weight rows as vec4: N must be a multiple of 4, got ${N}; use the tiled variant`);
+  const { TX, TY, KC } = GEMV;
+  const MR = Math.min(M, GEMV.MAX_ROWS);
+  const tiles: TileClass[] = [];
+  for (const ys of axisRanges(M, MR))
+    for (const xs of axisRanges(N / 4, TX)) {
+      const rows = ys.size;
+      const cols = 4 * xs.size;
+      tiles.push({
+        x: xs.range,
+        y: ys.range,
+        z: [0, 1],
+        note: `${rows} row${rows === 1 ? '' : 's'} x ${cols} columns of ${names.C}${cols < 4 * TX ? ' (ragged edge)' : ''}, streaming ${cols} columns of ${names.B}`,
+        steps: [
+          ...kLoop(K, KC, (kc) => [
+            { kind: 'load', tensor: names.A, bytes: 4 * rows * kc, shareAxes: ['x'] },
+            { kind: 'load', tensor: names.B, bytes: 4 * cols * kc, shareAxes: ['y'] },
+            { kind: 'mac', count: rows * cols * kc, dtype: 'f32' },
+          ]),
+          { kind: 'vector', count: (TY - 1) * rows * cols, op: 'reduce K slices' },
+          { kind: 'store', tensor: names.C, bytes: 4 * rows * cols },
+        ],
+      });
+    }
+  return {
+    shader: 'matmul_gemv',
+    entryPoint: 'main',
+    label,
+    workgroupSize: [TX, TY, 1],
+    grid: [cdiv(N / 4, TX), cdiv(M, MR), 1],
+    overrides: { TX, TY, MR, KC },
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['N', { type: 'u32', value: N }],
+      ['K', { type: 'u32', value: K }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.A, access: 'read' },
+      { binding: 1, tensor: names.B, access: 'read' },
+      { binding: 2, tensor: names.C, access: 'read_write' },
+    ],
+    tiles,
+    workgroupBytes: 4 * MR * KC + 16 * TX * TY,
+  };
+}
+
 /** Plan for one tiled or naive matmul pass; reused by the unfused QKV path. */
 export function matmulPass(
   M: number,
   N: number,
   K: number,
-  variant: MatmulVariant,
+  variant: Exclude<MatmulVariant, 'gemv'>,
   tiles: MatmulTiles,
   names: { A: string; B: string; C: string } = { A: 'A', B: 'B', C: 'C' },
   label = 'matmul',
@@ -163,7 +233,7 @@ function planMatmul(params: MatmulParams, v: MatmulVariant): Plan<MatmulParams> 
       { name: 'B', dtype, shape: [K, N], bytes: bytes(K * N), role: 'weight', layout: '[K, N] row-major' },
       { name: 'C', dtype, shape: [M, N], bytes: bytes(M * N), role: 'output', layout: '[M, N] row-major' },
     ],
-    passes: [matmulPass(M, N, K, v, params)],
+    passes: [v === 'gemv' ? gemvPass(M, N, K) : matmulPass(M, N, K, v, params)],
     flops: 2 * M * N * K,
     ioBytes: elem * (M * K + K * N + M * N),
     requiredFeatures: v === 'tiled-f16' ? ['shader-f16'] : [],
@@ -194,11 +264,14 @@ export const matmul: KernelDef<MatmulParams, MatmulVariant> = {
   description:
     'C[M, N] = A[M, K] · B[K, N], row-major f32. naive: one invocation per output, reads a row of A and a column of B. ' +
     'tiled: a workgroup owns a BM×BN block of C, stages BM×BK and BK×BN blocks in workgroup memory, and each invocation ' +
-    'accumulates a TM×TN register tile. tiled-f16: the same with f16 storage and f32 accumulation (needs shader-f16).',
+    'accumulates a TM×TN register tile. tiled-f16: the same with f16 storage and f32 accumulation (needs shader-f16). ' +
+    'gemv (picked for M ≤ 8): a workgroup streams 32 columns of B as vec4 for all M rows at once, K split over 32 ' +
+    'lane rows and summed in workgroup memory, so each weight is read once.',
   variants: MATMUL_VARIANTS,
   defaultVariant: 'tiled',
   baselineVariant: 'naive',
   params: PARAMS,
+  pickVariant: (p) => (prefersGemv(p.M, p.N) ? 'gemv' : 'tiled'),
   userInputs: [
     { name: 'A', dtype: 'float32', shapes: [['M', 'K']], doc: 'left operand' },
     { name: 'B', dtype: 'float32', shapes: [['K', 'N']], doc: 'right operand (weights)' },

@@ -1,7 +1,9 @@
 // QKV projection [Q | K | V] = X · [Wq | Wk | Wv] (+ bias), grouped-query attention, head-major outputs.
 // Variants: "fused" (one pass, qkv_fused.wgsl), "unfused" (three tiled matmuls into row-major
 // scratch, then qkv_bias_headmajor per projection: the baseline), "fused-w8" (int8 weights with
-// per-output-column scales, f32 activations, dequantized in-kernel: qkv_fused_w8.wgsl).
+// per-output-column scales, f32 activations, dequantized in-kernel: qkv_fused_w8.wgsl), "gemv" (few
+// tokens, decode: the matmul gemv tiling with the fused epilogue, qkv_gemv.wgsl). pickVariant runs
+// gemv for M ≤ 8 tokens and fused otherwise (the rule in matmul.ts).
 //
 // Contract read by the attention kernels: X [M, D] row-major f32; W [D, N] row-major f32 with
 // N = (Hq + 2·Hkv)·dh and columns [query (Hq·dh) | key (Hkv·dh) | value (Hkv·dh)]; bias [N] (optional);
@@ -27,11 +29,11 @@ import {
   validateByDocs,
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
-import { checkMatmulTiles, matmulPass, type MatmulTiles } from './matmul.ts';
+import { GEMV, checkMatmulTiles, matmulPass, prefersGemv, type MatmulTiles } from './matmul.ts';
 import { packColumns, quantizeColumns } from './quant.ts';
 import { maxAbs } from './compare.ts';
 
-export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8'] as const;
+export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8', 'gemv'] as const;
 export type QkvVariant = (typeof QKV_VARIANTS)[number];
 
 const MAX_DIM = 1 << 16;
@@ -212,6 +214,58 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
   };
 }
 
+/** Few tokens: each weight streamed once as vec4 for all M ≤ 8 tokens, D split over TY lane rows. */
+function gemvPass(d: QkvDims): Pass {
+  const { TX, TY, KC } = GEMV;
+  const MR = Math.min(d.M, GEMV.MAX_ROWS);
+  const classes: TileClass[] = [];
+  for (const ys of axisRanges(d.M, MR))
+    for (const run of columnRuns(d, 4 * TX)) {
+      const rows = ys.size;
+      const cols = run.q + run.k + run.v;
+      const steps: Step[] = [
+        ...kLoop(d.D, KC, (kc) => [
+          { kind: 'load', tensor: 'X', bytes: 4 * rows * kc, shareAxes: ['x'] },
+          { kind: 'load', tensor: 'W', bytes: 4 * cols * kc, shareAxes: ['y'] },
+          { kind: 'mac', count: rows * cols * kc, dtype: 'f32' },
+        ]),
+        ...(d.bias ? [{ kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] } satisfies Step] : []),
+        { kind: 'vector', count: (TY - 1) * rows * cols, op: 'reduce D slices' },
+        ...(d.bias ? [{ kind: 'vector', count: rows * cols, op: 'bias-add' } satisfies Step] : []),
+      ];
+      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
+      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
+      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      classes.push({ x: run.range, y: ys.range, z: [0, 1], note: `${rows} token${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} columns of W`, steps });
+    }
+  return {
+    shader: 'qkv_gemv',
+    entryPoint: 'main',
+    label: 'QKV (gemv, few tokens)',
+    workgroupSize: [TX, TY, 1],
+    grid: [cdiv(d.N / 4, TX), cdiv(d.M, MR), 1],
+    overrides: { TX, TY, MR, KC, HAS_BIAS: d.bias },
+    uniforms: [
+      ['M', { type: 'u32', value: d.M }],
+      ['D', { type: 'u32', value: d.D }],
+      ['N', { type: 'u32', value: d.N }],
+      ['Nq', { type: 'u32', value: d.Nq }],
+      ['Nkv', { type: 'u32', value: d.Nkv }],
+      ['dh', { type: 'u32', value: d.dh }],
+    ],
+    bindings: [
+      { binding: 0, tensor: 'X', access: 'read' },
+      { binding: 1, tensor: 'W', access: 'read' },
+      { binding: 2, tensor: d.bias ? 'bias' : NO_BIAS, access: 'read' },
+      { binding: 3, tensor: 'Q', access: 'read_write' },
+      { binding: 4, tensor: 'K', access: 'read_write' },
+      { binding: 5, tensor: 'V', access: 'read_write' },
+    ],
+    tiles: classes,
+    workgroupBytes: 4 * MR * KC + 16 * TX * TY,
+  };
+}
+
 /** The unfused path's epilogue for one projection: add its bias slice, scatter [M, H·dh] to [H, M, dh]. */
 function epiloguePass(d: QkvDims, src: string, dst: string, heads: number, biasOffset: number): Pass {
   const cols = heads * d.dh;
@@ -259,7 +313,7 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
   const tiles: MatmulTiles = params;
   const { M, D, Hq, Hkv, dh, N, Nq, Nkv } = d;
   const tensors: TensorSpec[] = [f32Tensor('X', [M, D], 'input', '[M, D] row-major')];
-  if (v === 'fused') {
+  if (v === 'fused' || v === 'gemv') {
     tensors.push(f32Tensor('W', [D, N], 'weight', '[D, (Hq+2Hkv)·dh] row-major, columns [Wq | Wk | Wv]'));
   } else if (v === 'unfused') {
     tensors.push(f32Tensor('Wquery', [D, Nq], 'weight', '[D, Hq·dh] row-major (columns 0..Hq·dh of W)'));
@@ -294,6 +348,8 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
       epiloguePass(d, 'Krm', 'K', Hkv, Nq),
       epiloguePass(d, 'Vrm', 'V', Hkv, Nq + Nkv),
     ];
+  } else if (v === 'gemv') {
+    passes = [gemvPass(d)];
   } else {
     passes = [fusedPass(d, tiles, v === 'fused-w8')];
   }
@@ -342,7 +398,7 @@ export function unpackInt8(Wq: Uint32Array, Dw: number, n: number, k: number): n
 function logicalWeights(d: QkvDims, variant: string, inputs: Tensors): Float64Array {
   const { D, N, Nq, Nkv } = d;
   const W = new Float64Array(D * N);
-  if (variant === 'fused') {
+  if (variant === 'fused' || variant === 'gemv') {
     W.set(f32Input(inputs, 'W'));
   } else if (variant === 'unfused') {
     const parts: Array<[Float32Array, number, number]> = [
@@ -394,7 +450,7 @@ function toKernelInputs(plan: Plan<QkvParams>, user: Tensors): Tensors {
     throw new KernelInputError('qkv: a bias tensor was given but bias = false; set bias to true to add it, or leave the tensor out');
   }
   if (d.bias) out.bias = f32Input(user, 'bias');
-  if (plan.variant === 'fused') {
+  if (plan.variant === 'fused' || plan.variant === 'gemv') {
     out.W = W;
   } else if (plan.variant === 'unfused') {
     const cols = (off: number, w: number) => {
@@ -420,11 +476,13 @@ export const qkv: KernelDef<QkvParams, QkvVariant> = {
     'columns of [q | k | v] (straddling q/k/v boundaries where it falls), reads each X block once for all three and ' +
     'scatters to head-major in its epilogue. unfused: three tiled matmuls into row-major scratch, then a bias + ' +
     'head-major scatter pass per projection. fused-w8: the fused kernel with int8 weights (per-column scales, f32 ' +
-    'activations, dequantized in-kernel without dot4).',
+    'activations, dequantized in-kernel without dot4). gemv (picked for M ≤ 8 tokens): each weight streamed once ' +
+    'as vec4 for all tokens, the reduction split over 32 lane rows, the same head-major epilogue.',
   variants: QKV_VARIANTS,
   defaultVariant: 'fused',
   baselineVariant: 'unfused',
   params: PARAMS,
+  pickVariant: (p) => (prefersGemv(p.M, (p.Hq + 2 * p.Hkv) * p.dh) ? 'gemv' : 'fused'),
   userInputs: [
     { name: 'X', dtype: 'float32', shapes: [['M', 'D']], doc: 'token activations' },
     { name: 'W', dtype: 'float32', shapes: [['D', QKV_COLUMNS]], doc: 'columns [query | key | value] projections (fused-w8 quantizes it per column)' },

@@ -92,7 +92,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     norm(`L${l}.attn-norm`, l, L('attnNorm'), 'xa', 'xn');
     const bias = c.qkvBias;
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
-    if (int8) Object.assign(qkvBind, { W8: L('wqkv.q'), Wscale: L('wqkv.scale') });
+    if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
     push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...tiles }, int8 ? 'fused-w8' : 'fused'), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>

@@ -92,6 +92,8 @@ for (const [size, viewport] of SIZES) {
       await waitAnimated(page, 'jp-chip-tab');
       await page.locator('jp-chip-tab select').first().selectOption('wormhole-n150');
       await page.waitForFunction(() => /wormhole/i.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-chip-tab')?.shadowRoot.querySelector('#chip-h')?.textContent ?? ''), null, { timeout: 60_000 });
+      // the heading changes before the new trace arrives: wait for the torus chip's trace itself
+      await page.waitForFunction(() => document.querySelector('jp-app').shadowRoot.querySelector('jp-chip-tab')?.shadowRoot.querySelector('jp-chip-canvas.main')?.trace?.torus === true, null, { timeout: 60_000 });
       await waitAnimated(page, 'jp-chip-tab');
       // the heatmap's mesh links hold exactly the chip model's NoC bytes (issue 10, defect 14)
       const sums = await page.evaluate(() => {

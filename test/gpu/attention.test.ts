@@ -30,7 +30,12 @@ const prefillCases: Row[] = [
   { p: { S: 17, Hq: 4, Hkv: 2, dh: 16 }, note: 'S = Br + 1; GQA 2' },
   { p: { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16 }, note: 'Bc > Br: causal blocks masked for some rows of a block, not others' },
   { p: { S: 24, Hq: 2, Hkv: 2, dh: 64, Br: 16, Bc: 16 }, note: 'dh = 64' },
-  { p: { S: 12, Hq: 2, Hkv: 1, dh: 128, Br: 8, Bc: 4 }, note: 'dh = 128 (largest supported)' },
+  { p: { S: 12, Hq: 2, Hkv: 1, dh: 128, Br: 8, Bc: 4 }, note: 'dh = 128' },
+  { p: { S: 9, Hq: 2, Hkv: 1, dh: 80 }, note: 'dh = 80 (Phi-2): DH/4 = 20 vec4 per row' },
+  { p: { S: 9, L: 12, Hq: 2, Hkv: 2, dh: 96 }, note: 'dh = 96 with a 3-key cached prefix' },
+  { p: { S: 6, Hq: 2, Hkv: 1, dh: 256, Bc: 0 }, note: 'dh = 256 (Gemma); Bc = 0 picks 8 so K+V blocks fit 16 KiB' },
+  { p: { S: 5, L: 21, Hq: 2, Hkv: 1, dh: 16 }, note: 'prefix of 16 cached keys: causal query i sees keys 0..16+i' },
+  { p: { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16 }, note: 'chunked prefill: ragged chunk, prefix (23) not a multiple of Bc' },
 ];
 const prefillDefaults = { Br: 16, Bc: 8 };
 
@@ -41,7 +46,18 @@ const decodeCases: Row[] = [
   { p: { B: 2, L: 50, Hq: 4, Hkv: 2, dh: 64, split: 16, Bc: 16 }, note: 'batch of 2 sequences; dh = 64' },
   { p: { L: 9, Hq: 2, Hkv: 1, dh: 128, split: 4, Bc: 3 }, note: 'dh = 128; Bc does not divide split' },
   { p: { L: 70, Hq: 1, Hkv: 1, dh: 16, split: 2, Bc: 2 }, note: '35 splits > dh: the reduction takes splits in 3 chunks' },
+  { p: { L: 40, Hq: 2, Hkv: 1, dh: 80, split: 16, Bc: 8 }, note: 'dh = 80 (Phi-2): 80 reduce invocations' },
+  { p: { L: 33, Hq: 4, Hkv: 2, dh: 96 }, note: 'dh = 96, split and Bc from the rule (one split: L < 2·64)' },
+  { p: { L: 20, Hq: 8, Hkv: 1, dh: 256 }, note: 'dh = 256, GQA 8: the group does not fit 16 KiB -> 4 workgroups of 2 heads, Bc 4' },
+  { p: { L: 300, Hq: 4, Hkv: 1, dh: 16 }, note: 'split from the rule: floor(300/64) = 4 splits of 80 keys' },
 ];
+
+/** (query, key) pairs by brute force: query i of S at the end of L positions sees keys j ≤ L − S + i. */
+function countPairs(S: number, L: number, causal: boolean): number {
+  let n = 0;
+  for (let i = 0; i < S; i++) for (let j = 0; j < L; j++) if (!causal || j <= L - S + i) n++;
+  return n;
+}
 
 function prefillPlan(p: Record<string, number>, causal: boolean, variant: PrefillVariant): Plan {
   return attentionPrefill.plan(attentionPrefill.validate({ ...prefillDefaults, ...p, causal }), variant);
@@ -156,6 +172,9 @@ describe('attention: instrumented traffic equals the plan, per workgroup, every 
     ['flash', true, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
     ['flash', true, { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16 }],
     ['naive', false, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
+    ['flash', true, { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16 }],
+    ['naive', true, { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16 }],
+    ['flash', true, { S: 6, Hq: 2, Hkv: 1, dh: 256, Bc: 0 }],
     ['naive', true, { S: 33, Hq: 4, Hkv: 2, dh: 16 }],
   ];
   for (const [variant, causal, p] of prefill) {
@@ -168,6 +187,8 @@ describe('attention: instrumented traffic equals the plan, per workgroup, every 
     ['split', { B: 2, L: 300, Hq: 8, Hkv: 2, dh: 32, split: 64, Bc: 16 }],
     ['split', decodeCases[5].p],
     ['naive', { B: 2, L: 37, Hq: 4, Hkv: 1, dh: 16, split: 16, Bc: 4 }],
+    ['split', { L: 20, Hq: 8, Hkv: 1, dh: 256 }],
+    ['split', { B: 2, L: 40, Hq: 2, Hkv: 1, dh: 80, split: 16, Bc: 8 }],
   ];
   for (const [variant, p] of decode) {
     it(`decode ${variant} ${show(p)}`, async () => {
@@ -186,7 +207,7 @@ describe('attention plans', () => {
           const plan = prefillPlan(c.p, causal, v);
           for (const pass of plan.passes) checkPartition(pass);
           const { S, Hq, dh } = c.p;
-          const pairs = causal ? (S * (S + 1)) / 2 : S * S; // counted independently of the plan code
+          const pairs = countPairs(S, c.p.L ?? S, causal); // counted independently of the plan code
           expect(plan.flops).toBe(4 * Hq * pairs * dh);
           expect(planTotals(plan).macs * 2, `${v} ${show(c.p)} causal=${causal}`).toBe(plan.flops);
         }
@@ -210,6 +231,34 @@ describe('attention plans', () => {
     expect(d.loadByTensor.k_cache).toBe(4 * 100 * 16); // once, not 8 times
   });
 
+  it('auto tiles: Bc from the workgroup-memory budget, heads per workgroup, splits from L and the fill target', () => {
+    const v = (raw: Record<string, unknown>) => attentionDecode.validate(raw);
+    // Hand-computed with decode bytes = 4·(2·GW·dh + 2·Bc·dh + GW·Bc + 3·GW) ≤ 16384 and
+    // nSplit = clamp(ceil(256 / (B·Hkv·G/GW)), 1, floor(L / 64)), split = ceil(L/nSplit) to a multiple of Bc.
+    expect(v({ L: 2048, Hq: 8, Hkv: 2, dh: 64 })).toMatchObject({ Bc: 16, split: 64 }); // 2 groups -> 128 wanted, 32 allowed
+    expect(v({ L: 4096, Hq: 32, Hkv: 8, dh: 128 })).toMatchObject({ Bc: 8, split: 128 }); // Llama-3-8B: 8 groups x 32 splits = 256 workgroups
+    expect(v({ L: 100, Hq: 8, Hkv: 2, dh: 64 })).toMatchObject({ split: 112 }); // one split (100 < 2·64), rounded up to Bc
+    expect(v({ L: 20, Hq: 8, Hkv: 1, dh: 256 })).toMatchObject({ Bc: 4 });
+    expect(v({ L: 4096, Hq: 8, Hkv: 2, dh: 64, fill: 8 })).toMatchObject({ split: 1024 }); // a small device: 4 splits x 2 groups
+    expect(v({ L: 4096, Hq: 8, Hkv: 2, dh: 64, split: 100, Bc: 3 })).toMatchObject({ split: 100, Bc: 3 }); // explicit values stay
+    const gemma = attentionDecode.plan(v({ L: 20, Hq: 8, Hkv: 1, dh: 256 }), 'split').passes[0];
+    expect(gemma.grid).toEqual([1, 4, 1]); // 8 heads in workgroups of 2
+    expect(gemma.overrides).toMatchObject({ G: 2, GQ: 8, BC: 4 });
+    expect(gemma.workgroupBytes).toBe(4 * (2 * 2 * 256 + 2 * 4 * 256 + 2 * 4 + 3 * 2));
+    expect(v({ L: 20, Hq: 8, Hkv: 1, dh: 256, wgBytes: 32768 })).toMatchObject({ Bc: 4 }); // 32 KiB: the whole group, Bc 4
+    expect(attentionDecode.plan(v({ L: 20, Hq: 8, Hkv: 1, dh: 256, wgBytes: 32768 }), 'split').passes[0].overrides.G).toBe(8);
+    const p = (raw: Record<string, unknown>) => attentionPrefill.validate(raw).Bc;
+    expect([p({ dh: 64 }), p({ dh: 128 }), p({ dh: 256 }), p({ dh: 256, wgBytes: 32768 })]).toEqual([16, 16, 8, 16]);
+  });
+
+  it('prefill over a prefix: K/V are the cache, flops count L − S + i + 1 keys per query', () => {
+    const plan = attentionPrefill.plan(attentionPrefill.validate({ S: 4, L: 10, Hq: 1, Hkv: 1, dh: 16, Br: 4, Bc: 4 }), 'flash');
+    expect(plan.tensors.find((t) => t.name === 'K')).toMatchObject({ shape: [1, 10, 16], role: 'kv-cache' });
+    expect(plan.flops).toBe(4 * 16 * (7 + 8 + 9 + 10));
+    // one query block of rows 0..3 sees keys up to 9: all 3 blocks of 4 (the last ragged, 2 keys)
+    expect(planTotals(plan).loadByTensor.K).toBe(4 * 10 * 16);
+  });
+
   it('a 4096-token causal plan is cheap to build', () => {
     const t0 = performance.now();
     const plan = attentionPrefill.plan(attentionPrefill.validate({ S: 4096, Hq: 32, Hkv: 8, dh: 128, causal: true }), 'flash');
@@ -218,19 +267,20 @@ describe('attention plans', () => {
   });
 
   const bad: Array<[KernelDef, Record<string, unknown>, RegExp]> = [
-    [attentionPrefill, { dh: 48 }, /dh must be one of 16, 32, 64, 128/],
-    [attentionPrefill, { dh: 256 }, /dh must be one of 16, 32, 64, 128/],
+    [attentionPrefill, { dh: 50 }, /dh must be a multiple of 4 in \[4, 256\]/],
+    [attentionPrefill, { dh: 260 }, /dh must be a multiple of 4 in \[4, 256\]/],
+    [attentionPrefill, { S: 8, L: 4 }, /L \(keys: cached prefix \+ new tokens\) must be ≥ S \(new queries\), got S=8, L=4/],
     [attentionPrefill, { Hq: 6, Hkv: 4 }, /Hq must be a multiple of Hkv.*Hq=6, Hkv=4/],
     [attentionPrefill, { S: 0 }, /S must be in \[1, 65536\], got 0/],
     [attentionPrefill, { S: 2.5 }, /S must be an integer/],
-    [attentionPrefill, { Bc: 65 }, /Bc must be in \[1, 64\]/],
+    [attentionPrefill, { Bc: 65 }, /Bc must be in \[0, 64\]/],
     [attentionPrefill, { causal: 'yes' }, /causal must be true or false/],
     [attentionPrefill, { scale: 2 }, /unknown parameter "scale"/],
     [attentionDecode, { L: 0 }, /L must be in \[1, 1048576\], got 0/],
     [attentionDecode, { Hq: 8, Hkv: 3 }, /Hq must be a multiple of Hkv/],
-    [attentionDecode, { dh: 20 }, /dh must be one of/],
+    [attentionDecode, { dh: 18 }, /dh must be a multiple of 4/],
     [attentionDecode, { Hq: 128, Hkv: 1 }, /Hq \/ Hkv must be at most 64/],
-    [attentionDecode, { split: 0 }, /split must be in/],
+    [attentionDecode, { split: -1 }, /split must be in \[0, 1048576\]/],
   ];
   for (const [def, raw, re] of bad) {
     it(`${def.name} rejects ${JSON.stringify(raw)}`, () => {

@@ -4,7 +4,7 @@
 // the plan for both passes; plan arithmetic and input validation without a GPU.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { int8EpilogueRtol, int8MatmulRef, matmulInt8, quantizeWeights, type Int8Params, type MatmulInt8Variant } from '../../src/kernels/matmul-int8.ts';
+import { int8MatmulRef, int8Rtol, matmulInt8, quantizeWeights, type Int8Params, type MatmulInt8Variant } from '../../src/kernels/matmul-int8.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { groupCount, packColumns, packWord, quantizeRows } from '../../src/kernels/quant.ts';
 import { KernelInputError, randomF32, type Tensors } from '../../src/kernels/kernel.ts';
@@ -21,11 +21,11 @@ function planOf(params: Record<string, unknown>, variant: MatmulInt8Variant): Pl
 
 /**
  * Runs the plan on `inputs` and checks every output against int8MatmulRef: ACC, Xq, xScale
- * exactly ('acc' mode); Y per element within int8EpilogueRtol(NG)·Σ_g|acc_g·wScale|·|xScale|
+ * exactly ('acc' mode); Y per element within int8Rtol(plan)·Σ_g|acc_g·wScale|·|xScale|
  * (+1e-30 for rows that are all zero), a bound that holds for any input magnitude.
  */
-async function expectInt8Matches(plan: Plan, inputs: Tensors): Promise<Tensors> {
-  const { M, N, K, group, output } = plan.params as { M: number; N: number; K: number; group: number; output: string };
+async function expectInt8Matches(plan: Plan<Int8Params>, inputs: Tensors): Promise<Tensors> {
+  const { M, N, K, group, output } = plan.params;
   const ctx = await gpu();
   const { outputs } = await runPlanOnce(ctx, plan, inputs);
   const ref = int8MatmulRef(inputs.X as Float32Array, inputs.Wq as Uint32Array, inputs.wScale as Float32Array, M, N, K, group);
@@ -40,7 +40,7 @@ async function expectInt8Matches(plan: Plan, inputs: Tensors): Promise<Tensors> 
       expect(cmp.ok, `${label}: ${cmp.summary}`).toBe(true);
     }
   } else {
-    const rtol = int8EpilogueRtol(groupCount(K, group));
+    const rtol = int8Rtol(plan);
     const got = outputs.Y as Float32Array;
     const bad: string[] = [];
     let count = 0;
@@ -208,6 +208,39 @@ describe('matmul-int8: instrumented traffic equals the plan, per workgroup, both
         expect(stats.length).toBe(2);
       });
     }
+});
+
+// gemv (few rows): 8 columns x min(M, 8) rows per workgroup, 32 lanes per column reading 16 int8 per load,
+// Xq staged 64 vec4 words (1024 values) at a time.
+const gemvCases = [
+  { M: 1, N: 33, K: 64, note: 'one token; N = 4 column groups + 1 (ragged workgroup); 4 vec4 words: most lanes idle' },
+  { M: 3, N: 16, K: 1040, note: 'KW/4 = 65: one full Xq chunk + 1 word' },
+  { M: 2, N: 9, K: 2048, note: 'KW/4 = 512: every lane takes 16 words over 8 chunks' },
+  { M: 9, N: 8, K: 32, note: 'M = 9: two workgroup rows (8 + 1)' },
+];
+
+describe('matmul-int8 gemv (small M): exact accumulators, Y within the bound, traffic == plan', () => {
+  for (const { note, ...c } of gemvCases) {
+    it(`gemv ${JSON.stringify(c)}: ${note}`, async () => {
+      const acc = planOf({ ...c, output: 'acc' }, 'gemv');
+      await expectInt8Matches(acc, matmulInt8.makeInputs(acc, 3));
+      const y = planOf(c, 'gemv');
+      await expectInt8Matches(y, matmulInt8.makeInputs(y, 4));
+    });
+  }
+  for (const { note, ...c } of [gemvCases[0], gemvCases[2]]) {
+    it(`gemv traffic ${JSON.stringify(c)}: ${note}`, async () => {
+      expect(await expectTrafficMatchesPlan(matmulInt8, planOf(c, 'gemv'))).toHaveLength(2);
+    });
+  }
+  it('pickVariant: gemv for M ≤ 8 with K a multiple of 16 and per-column scales, dot4 otherwise', () => {
+    const pick = (raw: Record<string, unknown>) => matmulInt8.pickVariant!(matmulInt8.validate(raw));
+    expect([pick({ M: 1, K: 4096 }), pick({ M: 8, K: 64 }), pick({ M: 8, K: 64, group: 32 }), pick({ M: 9, K: 64 }), pick({ M: 1, K: 100 })]).toEqual(['gemv', 'gemv', 'dot4', 'dot4', 'dot4']);
+    expect(() => planOf({ M: 1, K: 100 }, 'gemv')).toThrow(/K must be a multiple of 16 and group 0, got K=100, group=0; use dot4/);
+    expect(() => planOf({ M: 1, K: 64, group: 32 }, 'gemv')).toThrow(/group 0, got K=64, group=32/);
+    // every weight word is read once at M = 1
+    expect(passTotals(planOf({ M: 1, N: 4096, K: 4096 }, 'gemv').passes[1]).loadByTensor.Wq).toBe(4096 * 4096);
+  });
 });
 
 describe('matmul-int8: property test over random small shapes', () => {

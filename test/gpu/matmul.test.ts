@@ -2,7 +2,8 @@
 // and the instrumented kernels' traffic against the plan.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { matmul } from '../../src/kernels/matmul.ts';
+import { GEMV, matmul } from '../../src/kernels/matmul.ts';
+import { planTotals } from '../../src/kernels/plan.ts';
 import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
 
 const cases = [
@@ -47,6 +48,40 @@ describe('matmul: instrumented traffic equals the plan, per workgroup', () => {
       });
     }
   }
+});
+
+// gemv: MR = min(M, 8) rows per workgroup, 32 columns (8 vec4 lanes) per workgroup, K in chunks of 128.
+const gemvCases = [
+  { M: 1, N: 64, K: 64, note: 'one token: the decode shape' },
+  { M: 1, N: 36, K: 300, note: 'N = 36: a ragged last workgroup (one vec4 lane); K = 2 chunks + 44' },
+  { M: 3, N: 8, K: 5, note: 'a small batch; K smaller than the 32 K slices (most lanes idle)' },
+  { M: 8, N: 100, K: 129, note: 'the largest M gemv takes in one workgroup row' },
+  { M: 11, N: 12, K: 40, note: 'M > 8: two workgroup rows (8 + 3)' },
+];
+
+describe('matmul gemv (small M) matches the CPU reference; its traffic equals the plan', () => {
+  for (const c of gemvCases) {
+    it(`gemv M=${c.M} N=${c.N} K=${c.K}: ${c.note}`, async () => {
+      const plan = matmul.plan(matmul.validate({ M: c.M, N: c.N, K: c.K }), 'gemv');
+      await expectMatchesReference(matmul, plan);
+    });
+  }
+  for (const c of [gemvCases[1], gemvCases[4]]) {
+    it(`gemv traffic M=${c.M} N=${c.N} K=${c.K}`, async () => {
+      await expectTrafficMatchesPlan(matmul, matmul.plan(matmul.validate({ M: c.M, N: c.N, K: c.K }), 'gemv'));
+    });
+  }
+  it('the default variant is gemv for M ≤ 8 with N a multiple of 4, tiled otherwise', () => {
+    const pick = (M: number, N: number) => matmul.pickVariant!(matmul.validate({ M, N, K: 64 }));
+    expect([pick(1, 4096), pick(8, 4096), pick(9, 4096), pick(1, 4094), pick(512, 4096)]).toEqual(['gemv', 'gemv', 'tiled', 'tiled', 'tiled']);
+  });
+  it('gemv reads every weight once at M = 1 (tiled reads it once too, but computes a 64-row tile)', () => {
+    const [M, N, K] = [1, 4096, 512];
+    const g = planTotals(matmul.plan(matmul.validate({ M, N, K }), 'gemv'));
+    expect(g.loadByTensor.B).toBe(4 * K * N);
+    expect(g.loadByTensor.A).toBe(4 * M * K * (N / (4 * GEMV.TX))); // A once per 32-column workgroup
+    expect(() => matmul.plan(matmul.validate({ M: 1, N: 30, K: 8 }), 'gemv')).toThrow(/N must be a multiple of 4, got 30; use the tiled variant/);
+  });
 });
 
 describe('matmul: property test over random shapes and tiles', () => {

@@ -61,6 +61,31 @@ describe('qkv matches the CPU reference (f64 accumulation)', () => {
   }
 });
 
+// gemv (few tokens): 32 columns of [q | k | v] per workgroup, min(M, 8) tokens, D in chunks of 128.
+const gemvCases = [
+  { M: 1, D: 64, Hq: 4, Hkv: 1, dh: 8, bias: true, note: 'one token with bias; N = 48: a 32-column workgroup straddles q|k|v' },
+  { M: 7, D: 17, Hq: 2, Hkv: 2, dh: 4, bias: false, note: 'no bias, odd D; N = 24 < one workgroup' },
+  { M: 9, D: 130, Hq: 8, Hkv: 2, dh: 16, bias: true, note: 'M = 9: two workgroup rows (8 + 1); D = one chunk + 2' },
+];
+
+describe('qkv gemv (decode) matches the reference; traffic equals the plan; picked for M ≤ 8', () => {
+  for (const { note, ...shape } of gemvCases) {
+    it(`gemv ${JSON.stringify(shape)}: ${note}`, async () => {
+      const plan = qkv.plan(qkv.validate(shape), 'gemv');
+      await expectMatchesReference(qkv, plan);
+      await expectTrafficMatchesPlan(qkv, plan);
+    });
+  }
+  it('pickVariant: gemv for M ≤ 8, fused above', () => {
+    const pick = (M: number) => qkv.pickVariant!(qkv.validate({ M, D: 64, Hq: 4, Hkv: 1, dh: 8 }));
+    expect([pick(1), pick(8), pick(9), pick(512)]).toEqual(['gemv', 'gemv', 'fused', 'fused']);
+  });
+  it('gemv reads W once at M = 1 (Llama-3-8B shape, plan only)', () => {
+    const t = planTotals(qkv.plan(qkv.validate({ M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 }), 'gemv'));
+    expect(t.loadByTensor.W).toBe(4 * 4096 * 6144);
+  });
+});
+
 describe('fused and unfused give the same head-major Q, K, V from the same logical W', () => {
   it('GQA 4 with bias, ragged everywhere', async () => {
     const ctx = await gpu();

@@ -24,7 +24,7 @@ describe('suites', () => {
     for (const k of KERNELS) {
       const cases = smoke.cases.filter((c) => c.kernel === k.name);
       expect(cases.length, `kernel ${k.name} has no smoke case`).toBeGreaterThan(0);
-      for (const c of cases) for (const v of k.variants) {
+      for (const c of cases) for (const v of c.variants ?? k.variants) {
         const plan = k.plan(k.validate(pickParams(k, c.dims)), v);
         expect(plan.flops, `${c.id} ${v}`).toBeLessThanOrEqual(smoke.maxFlops!);
       }
