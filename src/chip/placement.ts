@@ -27,7 +27,12 @@ export function layoutPass(
   let compute = 0;
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
-  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h) : undefined;
+  const routed = new Map<number, number>(); // a shape may be routed twice (best first, then the fewest-bytes check)
+  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => {
+    let t = routed.get(w * 65536 + h);
+    if (t === undefined) routed.set(w * 65536 + h, t = boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h));
+    return t;
+  } : undefined;
   const ranked: RankedShape[] = [];
   const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
   const layout = layoutOf(chip, dataflow, pass, classes, order);
@@ -176,32 +181,66 @@ export function placeWave(
 function boxNocCycles(mesh: Mesh, chip: ChipConfig, grid: Dim3, c: ClassSummary, multicast: boolean, w: number, h: number): number {
   const box: WaveBox = { x0: 0, x1: w, y0: 0, y1: h, z0: 0, z1: 1 };
   const n = w * h;
-  const wx = new Int32Array(n), wy = new Int32Array(n), wz = new Int32Array(n), placed = new Int32Array(n);
-  fillWave(box, wx, wy, wz);
-  placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
-  const groups = new Map<number, { bytes: number; dests: number[] }>();
+  const nLoads = c.loads.length;
+  const s = nocScratch(n, n * nLoads, mesh.rows * mesh.cols * 4);
+  fillWave(box, s.wx, s.wy, s.wz);
+  placeWave(box, n, s.wx, s.wy, s.wz, mesh.rows, mesh.cols, s.placed);
+  // groups as flat lists: group g's members start at s.head[g] and follow s.next (no per-call objects)
+  const index = new Map<number, number>();
+  let groups = 0;
   for (let i = 0; i < n; i++) {
-    c.loads.forEach((l, li) => {
-      if (l.resident) return;
-      const key = multicastKey(l, li, i, wx[i], wy[i], 0, grid, multicast);
-      const g = groups.get(key);
-      if (g) g.dests.push(placed[i]); else groups.set(key, { bytes: l.bytes, dests: [placed[i]] });
-    });
+    for (let li = 0; li < nLoads; li++) {
+      const l = c.loads[li];
+      if (l.resident) continue;
+      const key = multicastKey(l, li, i, s.wx[i], s.wy[i], 0, grid, multicast);
+      const e = i * nLoads + li;
+      const g = index.get(key);
+      if (g === undefined) {
+        index.set(key, groups);
+        s.bytes[groups] = l.bytes; s.head[groups] = e; s.tail[groups] = e; s.next[e] = -1;
+        groups++;
+      } else {
+        s.next[s.tail[g]] = e; s.tail[g] = e; s.next[e] = -1;
+      }
+    }
   }
-  const load = new Float64Array(mesh.rows * mesh.cols * 4);
-  const stamp = new Int32Array(load.length);
-  let id = 0, max = 0;
-  for (const g of groups.values()) {
-    const src = mesh.ports[mesh.nearestPort[g.dests[0]]].tile;
+  const load = s.load, stamp = s.stamp;
+  load.fill(0, 0, mesh.rows * mesh.cols * 4);
+  stamp.fill(0, 0, mesh.rows * mesh.cols * 4);
+  let max = 0, id = 0, bytes = 0;
+  const visit = (l: number) => {
+    if (stamp[l] === id) return;
+    stamp[l] = id;
+    load[l] += bytes;
+    if (load[l] > max) max = load[l];
+  };
+  for (let g = 0; g < groups; g++) {
+    const first = s.placed[Math.floor(s.head[g] / nLoads)];
+    const src = mesh.ports[mesh.nearestPort[first]].tile;
     id++;
-    for (const d of g.dests) routeXY(mesh, src, d, (l) => {
-      if (stamp[l] === id) return;
-      stamp[l] = id;
-      load[l] += g.bytes;
-      if (load[l] > max) max = load[l];
-    });
+    bytes = s.bytes[g];
+    for (let e = s.head[g]; e >= 0; e = s.next[e]) routeXY(mesh, src, s.placed[Math.floor(e / nLoads)], visit);
   }
   return max / chip.noc.linkBytesPerCycle;
+}
+
+/** Scratch buffers for boxNocCycles, grown on demand and reused (it runs up to ~70 times per pass). */
+interface NocScratch {
+  wx: Int32Array; wy: Int32Array; wz: Int32Array; placed: Int32Array;
+  bytes: Float64Array; head: Int32Array; tail: Int32Array; next: Int32Array;
+  load: Float64Array; stamp: Int32Array;
+}
+let scratch: NocScratch | null = null;
+function nocScratch(tiles: number, entries: number, links: number): NocScratch {
+  const s = scratch;
+  if (s && s.wx.length >= tiles && s.next.length >= entries && s.load.length >= links) return s;
+  const t = Math.max(tiles, s?.wx.length ?? 0), e = Math.max(entries, s?.next.length ?? 0), l = Math.max(links, s?.load.length ?? 0);
+  scratch = {
+    wx: new Int32Array(t), wy: new Int32Array(t), wz: new Int32Array(t), placed: new Int32Array(t),
+    bytes: new Float64Array(e), head: new Int32Array(e), tail: new Int32Array(e), next: new Int32Array(e),
+    load: new Float64Array(l), stamp: new Int32Array(l),
+  };
+  return scratch;
 }
 
 /** Whether placeWave maps a w x h box (one z slice) onto an R x C grid as rows and columns (else: raster order). */
