@@ -133,7 +133,7 @@ describe('npm run kernel: every problem is found before the kernel runs (exit 2,
     [['matmul', '--in', `${aFile},${bFile}`, '--out', '/nonexistent/dir/C.npy'], /--out \/nonexistent\/dir\/C\.npy: directory \/nonexistent\/dir does not exist/, 'crashed after the run before'],
     [['matmul', '--in', `${aFile},${bFile}`, '--out', at('outdir')], /--out .*outdir is a directory; give a file name/, 'a directory is not a file'],
     [['matmul', '--in', `${aFile},${bFile}`, '--out', `${at('x.npy')},${at('y.npy')}`], /matmul\/tiled has 1 output \(C \[5, 6\]\); give one --out file; got 2/, 'found only after the run before'],
-    [['qkv', '--params', JSON.stringify({ Hq, Hkv, dh }), '--in', `${xFile},${wFile}`, '--out', at('q.npy')], /qkv\/fused has 3 outputs \(Q \[\d+, 3, \d+\], K .*, V .*\); give 3 --out files, comma-separated, in that order; got 1/, 'names every output'],
+    [['qkv', '--params', JSON.stringify({ Hq, Hkv, dh }), '--in', `${xFile},${wFile}`, '--out', at('q.npy')], /qkv\/(fused|gemv) has 3 outputs \(Q \[\d+, 3, \d+\], K .*, V .*\); give 3 --out files, comma-separated, in that order; got 1/, 'names every output'],
     [['matmul', '--in', aFile, '--out', at('x.npy')], /missing B in --in; matmul takes A \[M, K\], B \[K, N\]/, 'a missing input'],
     [['matmul-int8', '--in', `X=${aFile},Wq=${at('Wq.npy')}`, '--out', at('x.npy')], /missing wScale: Wq needs its scales, float32 \[N\] = \[6\]/, 'a missing wScale is "missing", not "wrong shape"'],
     [['matmul', '--in', `${bFile},${bFile}`, '--out', at('x.npy')], /input B \(.*\): shape \[19, 6\], expected \[K, N\] = \[6, 6\] \(K=6 from input A, N=6 from input B\)/, 'the expected shape computed from the params (K came from A)'],
@@ -174,16 +174,16 @@ describe('npm run kernel --help', () => {
     expect(r.out).toMatch(/32768 bytes of workgroup memory/);
     for (const k of ['matmul', 'matmul-int8', 'qkv', 'attention-prefill', 'attention-decode']) expect(r.out).toMatch(new RegExp(`^${k}: `, 'm'));
     // prefill: 2·Bc·dh f32 of K/V blocks; at dh = 128 only Bc ≤ 32 fit in 32768 bytes.
-    expect(r.out).toMatch(/Bc=16 +1 to 64 \(this device: .*≤ 32 at dh=128.*\): flash: keys/);
-    // decode (defaults dh 64, 4 query heads per KV head): 4·(2·4·64 + 2·Bc·64 + 4·Bc + 12) ≤ 32768 gives Bc ≤ 58.
-    expect(r.out).toMatch(/Bc=16 +1 to 64 \(this device: ≤ 58 here.*\): split: keys/);
+    expect(r.out).toMatch(/Bc=0 +0 to 64 \(this device: .*≤ 32 at dh=128.*\): flash: keys/);
+    // decode (defaults dh 64, 4 query heads per KV head; Bc = 0 picks the block from wgBytes): 4·(2·4·64 + 2·Bc·64 + 4·Bc + 12) ≤ 32768 gives Bc ≤ 58.
+    expect(r.out).toMatch(/Bc=0 +0 to 64 \(this device: ≤ 58 here.*\): split: keys/);
     expect(r.out).toMatch(/Exit: 0 match, 3 outside tolerance/);
   });
   it('NAME --help --params shows that kernel\'s ranges for those params', async () => {
     const r = await cli('attention-prefill', '--help', '--params', '{"dh": 128}');
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).not.toMatch(/^matmul: /m);
-    expect(r.out).toMatch(/Bc=16 +1 to 64 \(this device: ≤ 32 here/);
+    expect(r.out).toMatch(/Bc=0 +0 to 64 \(this device: ≤ 32 here/);
   });
 });
 
