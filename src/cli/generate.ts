@@ -96,14 +96,14 @@ export async function main(argv: string[]): Promise<number> {
 
     const { nodeGpuContext } = await import('../gpu/node.ts');
     const { describeDevice } = await import('../gpu/context.ts');
-    const { GpuModel } = await import('../llm/gpu-model.ts');
+    const { GpuModel, PREFILL_CHUNK } = await import('../llm/gpu-model.ts');
     const { generateGpu } = await import('../llm/generate.ts');
     const { opRows, familyRows } = await import('../llm/report.ts');
     const ctx = await nodeGpuContext();
     const say = (s: string) => { if (!values.json) process.stderr.write(s); };
     const tLoad = performance.now();
     const model = await GpuModel.load(ctx, om, {
-      int8: values.int8 === true, capacity, maxPrompt: prompt.length,
+      int8: values.int8 === true, capacity, chunk: Math.min(prompt.length, PREFILL_CHUNK),
       onProgress: (what, d, n) => say(`\r${what} ${d}/${n}`),
     });
     const loadMs = performance.now() - tLoad;

@@ -5,8 +5,8 @@
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused, or fused-w8 with --int8) -> RoPE of Q and K (Llama)
-//   -> K, V into the KV cache -> attention (prefill: flash over the prompt; decode: split-K over
-//   the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
+//   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
+//   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
 //   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
 //   -> residual add (+ bias).
 // Then the final norm of the last token, the LM head, and sampling.
@@ -30,9 +30,9 @@ export interface ForwardOp {
 }
 
 export interface StepShape {
-  /** Tokens processed by this step (the prompt for prefill, 1 for decode). */
+  /** Tokens processed by this step (a prompt chunk for prefill, 1 for decode). */
   M: number;
-  /** Position of the first token. */
+  /** Position of the first token (a prefill chunk after the first: the tokens already in the cache). */
   pos0: number;
   phase: 'prefill' | 'decode';
   /** KV cache positions per head (the context the loop allocated). */
@@ -121,7 +121,15 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
       if (llama) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+      if (pos0 === 0) {
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+      } else {
+        // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
+        // read in place from the cache (L = pos0 + M of C keys per head), written just above
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true }, 'flash'), {
+          Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
+        });
+      }
     } else {
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, llama);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
