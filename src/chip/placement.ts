@@ -17,6 +17,8 @@ export interface PassLayout {
   macCycles: (ci: number, x: number, y: number) => number;
   /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
   note?: string;
+  /** Other wave shapes for the same pass (next best by estimate), for simulatePlan to time and choose from. */
+  alternatives?: PassLayout[];
 }
 
 export function layoutPass(
@@ -25,17 +27,48 @@ export function layoutPass(
   let compute = 0;
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
-  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h) : undefined;
-  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc);
+  const routed = new Map<number, number>(); // a shape may be routed twice (best first, then the fewest-bytes check)
+  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => {
+    let t = routed.get(w * 65536 + h);
+    if (t === undefined) routed.set(w * 65536 + h, t = boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h));
+    return t;
+  } : undefined;
+  const ranked: RankedShape[] = [];
+  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
+  const layout = layoutOf(chip, dataflow, pass, classes, order);
+  // the next shapes by estimate, each timed by the caller (simulatePlan keeps the fastest): the
+  // estimate cannot see partial boxes' routes or merged systolic slots exactly
+  // (only where the estimated best leaves chip tiles idle and is within 2x of its compute: where the estimate traded
+  // tiles for traffic; memory-bound passes, e.g. decode GEMVs, keep the estimate: simulation speed)
+  const best = ranked[0];
+  if (!layout.note || !best || best.t > 2 * compute * best.waves) return layout;
+  const alternatives = ranked.slice(1, 1 + PLACEMENT_ALTERNATIVES).map(({ w, h }) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, w, h)));
+  return alternatives.length > 0 ? { ...layout, alternatives } : layout;
+}
+
+/** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
+export const PLACEMENT_ALTERNATIVES = 4;
+
+function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[]): PassLayout {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const [gx, gy, gz] = pass.grid;
   const b = order[0];
   const used = b ? (b.x1 - b.x0) * (b.y1 - b.y0) * (b.z1 - b.z0) : 0;
   const note = b && gx * gy * gz > nTiles && used < nTiles && order.length > Math.ceil((gx * gy * gz) / nTiles)
     ? `${pass.label}: waves of ${b.x1 - b.x0}x${b.y1 - b.y0} plan tiles keep ${used} of ${nTiles} chip tiles busy (${order.length} waves, ` +
-      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated slower (more blocks through the HBM ports' links, or more HBM bytes)`
+      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated or timed slower (more blocks through the HBM ports' links, or more HBM bytes)`
     : undefined;
   return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
+}
+
+/** The waves of a pass cut into boxes of w x h plan tiles (row by row, z slice by z slice). */
+function boxesOf(grid: Dim3, bw: number, bh: number): WaveBox[] {
+  const [gx, gy, gz] = grid;
+  const out: WaveBox[] = [];
+  for (let z = 0; z < gz; z++)
+    for (let y0 = 0; y0 < gy; y0 += bh)
+      for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
+  return out;
 }
 
 /**
@@ -148,32 +181,66 @@ export function placeWave(
 function boxNocCycles(mesh: Mesh, chip: ChipConfig, grid: Dim3, c: ClassSummary, multicast: boolean, w: number, h: number): number {
   const box: WaveBox = { x0: 0, x1: w, y0: 0, y1: h, z0: 0, z1: 1 };
   const n = w * h;
-  const wx = new Int32Array(n), wy = new Int32Array(n), wz = new Int32Array(n), placed = new Int32Array(n);
-  fillWave(box, wx, wy, wz);
-  placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
-  const groups = new Map<number, { bytes: number; dests: number[] }>();
+  const nLoads = c.loads.length;
+  const s = nocScratch(n, n * nLoads, mesh.rows * mesh.cols * 4);
+  fillWave(box, s.wx, s.wy, s.wz);
+  placeWave(box, n, s.wx, s.wy, s.wz, mesh.rows, mesh.cols, s.placed);
+  // groups as flat lists: group g's members start at s.head[g] and follow s.next (no per-call objects)
+  const index = new Map<number, number>();
+  let groups = 0;
   for (let i = 0; i < n; i++) {
-    c.loads.forEach((l, li) => {
-      if (l.resident) return;
-      const key = multicastKey(l, li, i, wx[i], wy[i], 0, grid, multicast);
-      const g = groups.get(key);
-      if (g) g.dests.push(placed[i]); else groups.set(key, { bytes: l.bytes, dests: [placed[i]] });
-    });
+    for (let li = 0; li < nLoads; li++) {
+      const l = c.loads[li];
+      if (l.resident) continue;
+      const key = multicastKey(l, li, i, s.wx[i], s.wy[i], 0, grid, multicast);
+      const e = i * nLoads + li;
+      const g = index.get(key);
+      if (g === undefined) {
+        index.set(key, groups);
+        s.bytes[groups] = l.bytes; s.head[groups] = e; s.tail[groups] = e; s.next[e] = -1;
+        groups++;
+      } else {
+        s.next[s.tail[g]] = e; s.tail[g] = e; s.next[e] = -1;
+      }
+    }
   }
-  const load = new Float64Array(mesh.rows * mesh.cols * 4);
-  const stamp = new Int32Array(load.length);
-  let id = 0, max = 0;
-  for (const g of groups.values()) {
-    const src = mesh.ports[mesh.nearestPort[g.dests[0]]].tile;
+  const load = s.load, stamp = s.stamp;
+  load.fill(0, 0, mesh.rows * mesh.cols * 4);
+  stamp.fill(0, 0, mesh.rows * mesh.cols * 4);
+  let max = 0, id = 0, bytes = 0;
+  const visit = (l: number) => {
+    if (stamp[l] === id) return;
+    stamp[l] = id;
+    load[l] += bytes;
+    if (load[l] > max) max = load[l];
+  };
+  for (let g = 0; g < groups; g++) {
+    const first = s.placed[Math.floor(s.head[g] / nLoads)];
+    const src = mesh.ports[mesh.nearestPort[first]].tile;
     id++;
-    for (const d of g.dests) routeXY(mesh, src, d, (l) => {
-      if (stamp[l] === id) return;
-      stamp[l] = id;
-      load[l] += g.bytes;
-      if (load[l] > max) max = load[l];
-    });
+    bytes = s.bytes[g];
+    for (let e = s.head[g]; e >= 0; e = s.next[e]) routeXY(mesh, src, s.placed[Math.floor(e / nLoads)], visit);
   }
   return max / chip.noc.linkBytesPerCycle;
+}
+
+/** Scratch buffers for boxNocCycles, grown on demand and reused (it runs up to ~70 times per pass). */
+interface NocScratch {
+  wx: Int32Array; wy: Int32Array; wz: Int32Array; placed: Int32Array;
+  bytes: Float64Array; head: Int32Array; tail: Int32Array; next: Int32Array;
+  load: Float64Array; stamp: Int32Array;
+}
+let scratch: NocScratch | null = null;
+function nocScratch(tiles: number, entries: number, links: number): NocScratch {
+  const s = scratch;
+  if (s && s.wx.length >= tiles && s.next.length >= entries && s.load.length >= links) return s;
+  const t = Math.max(tiles, s?.wx.length ?? 0), e = Math.max(entries, s?.next.length ?? 0), l = Math.max(links, s?.load.length ?? 0);
+  scratch = {
+    wx: new Int32Array(t), wy: new Int32Array(t), wz: new Int32Array(t), placed: new Int32Array(t),
+    bytes: new Float64Array(e), head: new Int32Array(e), tail: new Int32Array(e), next: new Int32Array(e),
+    load: new Float64Array(l), stamp: new Int32Array(l),
+  };
+  return scratch;
 }
 
 /** Whether placeWave maps a w x h box (one z slice) onto an R x C grid as rows and columns (else: raster order). */
@@ -182,6 +249,9 @@ export function boxPlaceable(w: number, h: number, R: number, C: number): boolea
   if (h > R) return w * Math.ceil(h / R) <= C;
   return true;
 }
+
+/** A wave shape w x h as waveOrder ranked it: estimated cycles t over its waves. */
+export interface RankedShape { w: number; h: number; t: number; waves: number }
 
 /** What a wave costs, for choosing the box shape: one plan tile's compute, and the HBM bandwidth (0: SRAM-only). */
 export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
@@ -200,7 +270,7 @@ export interface WaveCost { computeCycles: number; hbmBytesPerCycle: number }
  */
 export function waveOrder(
   grid: [number, number, number], R: number, C: number, c: Pick<ClassSummary, 'loads'> | undefined, multicast: boolean, cost?: WaveCost,
-  nocCycles?: (w: number, h: number) => number,
+  nocCycles?: (w: number, h: number) => number, ranked?: RankedShape[],
 ): WaveBox[] {
   const [gx, gy, gz] = grid;
   const nTiles = R * C;
@@ -279,11 +349,8 @@ export function waveOrder(
       cands[0] = best;
     }
   }
-  const bw = cands[0].w, bh = cands[0].h;
-  for (let z = 0; z < gz; z++)
-    for (let y0 = 0; y0 < gy; y0 += bh)
-      for (let x0 = 0; x0 < gx; x0 += bw) out.push({ x0, x1: Math.min(gx, x0 + bw), y0, y1: Math.min(gy, y0 + bh), z0: z, z1: z + 1 });
-  return out;
+  if (ranked) for (const x of cands) if (!ranked.some((r) => r.w === x.w && r.h === x.h)) ranked.push({ w: x.w, h: x.h, t: x.t, waves: x.waves });
+  return boxesOf(grid, cands[0].w, cands[0].h);
 }
 
 /** The tile whose SRAM holds the g-th block of a wave on an SRAM-only chip (a fixed scatter). */

@@ -23,6 +23,18 @@ export function roofOf(chip: ChipConfig, dtype: MacDType): Roof {
 }
 
 /**
+ * The memory roof a chip sustains in practice: peak bandwidth x the preset's achievable streaming
+ * fraction (runtime.hbmEfficiency.streaming, cited in presets.ts). null when it equals the peak roof
+ * or the chip has no off-chip memory. Whole-model runs (Tokens, Walkthrough) are timed against it;
+ * single-kernel predictions are not (they see the peak).
+ */
+export function achievableRoof(chip: ChipConfig, dtype: MacDType): Roof | null {
+  const eff = chip.runtime?.hbmEfficiency.streaming ?? 1;
+  if (!(chip.hbm.bandwidthBytesPerS > 0) || !(eff < 1)) return null;
+  return { peakFlops: peakFlops(chip, dtype), bytesPerS: chip.hbm.bandwidthBytesPerS * eff, dtype };
+}
+
+/**
  * The datatypes worth drawing for a chip: every MAC datatype whose peak differs from the others
  * (int8 and bf16 usually do; fp32 too on GPUs), highest first.
  */

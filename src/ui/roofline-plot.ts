@@ -14,7 +14,7 @@ import type { ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import {
-  attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, placeLabels, predictedPoint, ridgeIntensity, roofOf,
+  achievableRoof, attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, placeLabels, predictedPoint, ridgeIntensity, roofOf,
   sameSlope, spreadLabels, tilesUsed, type Roof, type RooflinePoint,
 } from './roofline-math.ts';
 
@@ -239,11 +239,13 @@ export class JpRoofline extends LitElement {
     const surface = cs.getPropertyValue('--jp-surface').trim() || '#fff';
     const font = `12px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
     const dtype = this.dtype;
-    const roofs: Array<{ roof: Roof; color: string; main: boolean; name: string }> = [];
+    const roofs: Array<{ roof: Roof; color: string; main: boolean; achievable?: boolean; name: string }> = [];
     this.sims.forEach((x, i) => {
       const color = PRESET_COLORS[i % PRESET_COLORS.length];
       const main = roofOf(x.preset.config, dtype);
       roofs.push({ roof: main, color, main: true, name: x.preset.label });
+      const sustained = achievableRoof(x.preset.config, dtype);
+      if (sustained) roofs.push({ roof: sustained, color, main: false, achievable: true, name: `${x.preset.label} sustained` });
       for (const r of distinctRoofs(x.preset.config)) if (r.peakFlops !== main.peakFlops) roofs.push({ roof: r, color, main: false, name: x.preset.label });
     });
     const pts = this.collectPoints();
@@ -258,7 +260,7 @@ export class JpRoofline extends LitElement {
       data.push(xs.map((x) => attainable(r.roof, x)));
       const over = r.main && drawnSlopes.some((bw) => sameSlope(bw, r.roof.bytesPerS));
       if (r.main && r.roof.bytesPerS > 0) drawnSlopes.push(r.roof.bytesPerS);
-      series.push({ label: `${r.name} ${DTYPE_LABEL[r.roof.dtype]}`, stroke: r.color, width: r.main ? 2.5 : 1.2, dash: !r.main ? [6, 5] : over ? [10, 10] : undefined, points: { show: false } });
+      series.push({ label: `${r.name} ${DTYPE_LABEL[r.roof.dtype]}`, stroke: r.color, width: r.main ? 2.5 : 1.2, dash: r.achievable ? [2, 4] : !r.main ? [6, 5] : over ? [10, 10] : undefined, points: { show: false } });
     }
     for (const p of pts) {
       const col = new Array<number | null>(xs.length).fill(null);
@@ -442,6 +444,15 @@ export class JpRoofline extends LitElement {
     </table></div>`;
   }
 
+  /** "H100 90%, TPU v5e 85%": each preset's achievable streaming fraction of its peak bandwidth. */
+  private sustainedText(): string {
+    const parts = this.chips.flatMap((c) => {
+      const eff = c.config.runtime?.hbmEfficiency.streaming ?? 1;
+      return c.config.hbm.bandwidthBytesPerS > 0 && eff < 1 ? [`${c.label.replace(/\s*\(.*\)$/, '')} ${Math.round(eff * 100)}%`] : [];
+    });
+    return parts.length ? parts.join(', ') : 'no preset below its peak';
+  }
+
   /** Why the predicted points sit where they do, from the simulations themselves. */
   private explain() {
     const pts = this.collectPoints().filter((p) => p.tiles);
@@ -479,7 +490,7 @@ export class JpRoofline extends LitElement {
           )}
           <li><i class="dia" style="background:${MEASURED_COLOR}"></i>measured on your GPU${this.results ? ' (hollow: shared run)' : ''}</li>
         </ul>
-        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; thin dashed: the chip's other datatype peaks. Dots: the chip model's prediction for this kernel and shape on each preset, numbered as in the table. ${this.benchResults?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
+        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; thin dashed: the chip's other datatype peaks; dotted: the memory bandwidth each chip sustains in practice on streaming reads (${this.sustainedText()}, cited in the presets), which whole-model runs in Tokens and the Walkthrough are timed against, together with each kernel's launch gap and memory ramp. Dots: the chip model's prediction for this kernel and shape on each preset, numbered as in the table. ${this.benchResults?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
         ${this.explain()}
       </section>
       <section class="card" aria-labelledby="pts-h">

@@ -8,6 +8,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import { WALKTHROUGH, timeRatio } from './walkthrough-steps.ts';
+import { formatBytes as fmtBytesSI } from './format.ts';
 
 const RUNS = {
   gpu: { preset: 'h100', precision: 'bf16' },
@@ -60,11 +61,13 @@ export class JpStoryCard extends LitElement {
 
   override render() {
     const { gpu, chip, int8 } = this.runs;
+    const ms = (sec: number) => (sec * 1e3).toFixed(2);
     const pct = (f: number) => `${(f * 100).toFixed(f < 0.01 ? 2 : 1)}%`;
     return html`<section class="card" aria-labelledby="story-h" data-testid="story-card">
       <h2 id="story-h">The story in three numbers: one decode token of Llama 3 8B, batch 1</h2>
       ${gpu && chip && int8
         ? html`<p>On the H100 model the token takes ${gpu.perTokenMs.toFixed(2)} ms with the tensor cores busy ${pct(gpu.utilization)} of their peak: every weight byte read from HBM feeds one multiply-add, and ${pct(gpu.ops.filter((o) => o.bound !== 'compute').reduce((a, o) => a + o.share, 0))} of the step is in ops the model finds memory- or NoC-bound: far below its roofline.</p>
+            <p>Where the H100's time goes, per the model's mechanisms: ${ms(gpu.breakdown.launch)} ms of kernel-launch and per-layer gaps, ${ms(gpu.memoryLatencyS)} ms of per-kernel memory ramps and ${ms(gpu.breakdown.memory - gpu.memoryLatencyS)} ms streaming bytes from HBM; the Jalapeño-class chip has ${ms(chip.breakdown.launch)} ms of gaps and, with fusion "${chip.fusion.applied}", does not move ${fmtBytesSI(chip.savedBytes.hbm)} of activations through HBM.</p>
             <p>The Jalapeño-class what-if chip takes ${chip.perTokenMs.toFixed(2)} ms (${timeRatio(chip.timeS, gpu.timeS)}): at batch 1 both are paced by the bytes they read. Its int8 path reads ${(int8.bytes.hbm / chip.bytes.hbm).toFixed(2)}× the bytes and takes ${int8.perTokenMs.toFixed(2)} ms (${timeRatio(int8.timeS, chip.timeS)} than bf16).</p>
             <p class="muted">The whole story, step by step: <a href="#learn/${stepOf('below its roofline')}">a GPU below its roofline</a> · <a href="#learn/${stepOf('dataflow chip changes')}">what a dataflow chip changes</a> · <a href="#learn/${stepOf('Prefill vs decode')}">prefill vs decode</a> · <a href="#learn/${stepOf('Batching many')}">batching</a> · <a href="#learn/${stepOf('tensor parallelism')}">many chips</a>.</p>`
         : this.error

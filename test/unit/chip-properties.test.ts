@@ -68,11 +68,15 @@ describe('a bigger grid is never slower on a compute-bound GEMM (property)', () 
   });
 
   // NOT yet true in general: the wave shape is chosen from estimates (compute, HBM, the NoC of one
-  // full box), and on the bigger mesh a different shape, or the same shape's partial boxes, can route
-  // worse. Measured over 1..6 x 1..6 grids + (1,0), (0,1), (2,2) and these four GEMMs in 32x32 blocks
-  // (analytic): 31 of 354 compute-bound pairs are more than 1% slower on the bigger grid, 18 of them
-  // with the idle-tile note; the worst 1.49x (300x200x700, 2x6 -> 3x6). This bounds what is left.
-  it('rows and columns added to a grid: a compute-bound GEMM is at most 1.5x slower (residual, see comment), both timings', () => {
+  // full box) and then the estimated best and the next PLACEMENT_ALTERNATIVES shapes are timed by the
+  // fluid model (the fastest kept). What is left: placeWave spreads a box over the whole mesh, so
+  // the smaller grid's placement (e.g. 1x10 plan tiles folded into 5 strips of 2 rows on 2x6) is not
+  // among the bigger grid's candidates (on 3x6 the same box folds into 4 strips of 3 rows and routes
+  // worse); placing on sub-grids of the chip would close it. Measured (analytic) over 1..6 x 1..6
+  // grids + (1,0), (0,1), (2,2) and these four GEMMs in 32x32 blocks: 15-17 of ~266 compute-bound
+  // pairs are more than 1% slower on the bigger grid (was 19), 11-13 of them with the idle-tile note;
+  // the worst 1.36x (was 1.49x: 300x200x700, 2x6 -> 3x6). This bounds what is left.
+  it('rows and columns added to a grid: a compute-bound GEMM is at most 1.37x slower (residual, see comment), both timings', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }),
@@ -85,7 +89,7 @@ describe('a bigger grid is never slower on a compute-bound GEMM (property)', () 
           fc.pre(small.bound === 'compute');
           const big = simulatePlan(grid(R + dR, C + dC), plan, { maxTraceEvents: 0, timing: timing as 'event' });
           const what = `${M}x${N}x${K} ${R}x${C} -> ${R + dR}x${C + dC} (${timing}): ${small.cycles} -> ${big.cycles}`;
-          expect(big.cycles / small.cycles, what).toBeLessThanOrEqual(1.5);
+          expect(big.cycles / small.cycles, what).toBeLessThanOrEqual(1.37);
         },
       ),
       { numRuns: 60, seed: 5 },

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { placeLabels, sameSlope, spreadLabels, tilesUsed } from '../../src/ui/roofline-math.ts';
+import { achievableRoof, placeLabels, roofOf, sameSlope, spreadLabels, tilesUsed } from '../../src/ui/roofline-math.ts';
 import { chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 
@@ -65,5 +65,25 @@ describe('what explains the points (from the chip model)', () => {
     expect(sameSlope(bw('jalapeno'), bw('h100'))).toBe(true);
     expect(sameSlope(bw('jalapeno'), bw('tpu-v5e'))).toBe(false);
     expect(sameSlope(0, bw('h100'))).toBe(false); // an SRAM-only chip has no slanted roof
+  });
+});
+
+describe('achievableRoof (the sustained memory roof the model runs times against)', () => {
+  const base = chipPreset('h100').config;
+  const withEff = (streaming: number, bw = 1e12) => ({
+    ...base,
+    hbm: { ...base.hbm, bandwidthBytesPerS: bw },
+    runtime: { ...base.runtime, hbmEfficiency: { streaming, tiled: streaming } },
+  });
+  it('is the peak bandwidth times the streaming fraction, at the same compute peak', () => {
+    // 1e12 B/s x 0.5 = 5e11 B/s
+    const r = achievableRoof(withEff(0.5), 'fp16');
+    expect(r?.bytesPerS).toBe(5e11);
+    expect(r?.peakFlops).toBe(roofOf(withEff(0.5), 'fp16').peakFlops);
+  });
+  it('is not drawn when the chip reaches its peak or has no off-chip memory', () => {
+    expect(achievableRoof(withEff(1), 'fp16')).toBeNull();
+    expect(achievableRoof(withEff(0.9, 0), 'fp16')).toBeNull();
+    expect(achievableRoof(chipPreset('groq-lpu').config, 'int8')).toBeNull();
   });
 });
