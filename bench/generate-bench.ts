@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const config: ModelConfig = { ...SHAPES[scale], nLayers: layers };
   const ctx = await nodeGpuContext();
   const int8 = values.int8 === true;
-  const model = await GpuModel.load(ctx, syntheticModel(config, 1, `llama3-8b-shapes-${scale}`), { int8, capacity: S + steps + 1, maxPrompt: S });
+  const model = await GpuModel.load(ctx, syntheticModel(config, 1, `llama3-8b-shapes-${scale}`), { int8, capacity: S + steps + 1, chunk: S });
   const prompt = Array.from({ length: S }, (_, i) => (i * 7919) % config.vocabSize);
   const greedy = { temperature: 0, topK: 1, seed: 0 };
   // warm-up: compiles every pipeline of both phases

@@ -1,7 +1,7 @@
 // attention_prefill_flash: O = softmax(scale · Q·Kᵀ [+ causal mask]) · V, flash-style (FlashAttention-2
 // forward): K/V blocks are streamed through workgroup memory and every query row keeps an online
 // softmax (running max m, running sum l, unnormalized output o), so the S×S score matrix never exists.
-// Q: [Hq, S, DH] f32 (head-major); K, V: [Hkv, L, DH] f32, L ≥ S; O: [S, Hq·DH] f32 row-major (token-major).
+// Q: [Hq, S, DH] f32 (head-major); K, V: [Hkv, C, DH] f32 (C ≥ L: a KV cache read in place), L ≥ S; O: [S, Hq·DH] f32 row-major (token-major).
 // The S queries are the last S of L positions (a cached prefix of L − S keys: chunked prefill, multi-turn):
 // with CAUSAL, query i sees keys 0..L−S+i. GQA: query head h reads KV head h / G, G = Hq / Hkv.
 // Tiling: grid = (cdiv(S, BR), G, Hkv); workgroup (qb, g, kvh) owns query rows [qb·BR, qb·BR + BR)
@@ -30,11 +30,11 @@ const MAX_DH: u32 = 256u;
 const MAX_BC: u32 = 64u;
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
 
-struct Params { S: u32, L: u32, Hq: u32, Hkv: u32, scale: f32 }
+struct Params { S: u32, L: u32, Hq: u32, Hkv: u32, scale: f32, C: u32 }  // C: keys per head the K/V buffers hold (≥ L)
 
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;        // [Hq, S, DH]
-@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;        // [Hkv, L, DH]
-@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;        // [Hkv, L, DH]
+@group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;        // [Hkv, C, DH], the first L keys used
+@group(0) @binding(2) var<storage, read> V: array<vec4<f32>>;        // [Hkv, C, DH], as K
 @group(0) @binding(3) var<storage, read_write> O: array<vec4<f32>>;  // [S, Hq·DH]
 @group(0) @binding(14) var<uniform> p: Params;
 // Instrumentation (see src/gpu/runner.ts): per workgroup [loaded, stored, start, finish, arrived, departed].
@@ -77,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let lastRow = min(S, (wid.x + 1u) * BR) - 1u;
   var nBlocks = (L + BC - 1u) / BC;
   if (CAUSAL) { nBlocks = min(nBlocks, (lastRow + off) / BC + 1u); }
-  let kvBase = kvh * L * DV;          // K[kvh, 0, 0]
+  let kvBase = kvh * p.C * DV;        // K[kvh, 0, 0]
 
   for (var j = 0u; j < nBlocks; j++) {
     let kv0 = j * BC;

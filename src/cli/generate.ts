@@ -96,14 +96,14 @@ export async function main(argv: string[]): Promise<number> {
 
     const { nodeGpuContext } = await import('../gpu/node.ts');
     const { describeDevice } = await import('../gpu/context.ts');
-    const { GpuModel } = await import('../llm/gpu-model.ts');
+    const { GpuModel, PREFILL_CHUNK } = await import('../llm/gpu-model.ts');
     const { generateGpu } = await import('../llm/generate.ts');
     const { opRows, familyRows } = await import('../llm/report.ts');
     const ctx = await nodeGpuContext();
     const say = (s: string) => { if (!values.json) process.stderr.write(s); };
     const tLoad = performance.now();
     const model = await GpuModel.load(ctx, om, {
-      int8: values.int8 === true, capacity, maxPrompt: prompt.length,
+      int8: values.int8 === true, capacity, chunk: Math.min(prompt.length, PREFILL_CHUNK),
       onProgress: (what, d, n) => say(`\r${what} ${d}/${n}`),
     });
     const loadMs = performance.now() - tLoad;
@@ -154,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${om.weightDtype}${values.int8 ? ' -> int8' : ' -> f32'}, on ${describeDevice(ctx.report)}`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);
-    for (const fam of report.decodeStep.families) console.log(`  ${fam.family.padEnd(11)} ${f(fam.ms, 3).padStart(9)} ms  ${(100 * fam.share).toFixed(1).padStart(5)}%  ${String(fam.count).padStart(3)} ops  ${(fam.bytes / 1e6).toFixed(2)} MB`);
+    for (const fam of report.decodeStep.families) console.log(`  ${fam.family.padEnd(11)} ${f(fam.ms, 3).padStart(9)} ms  ${(100 * fam.share).toFixed(1).padStart(5)}%  ${String(fam.count).padStart(3)} ops  ${(fam.bytes / 1e6).toFixed(2)} MB  ${fam.kernels.join(', ')}`);
     return 0;
   } finally {
     await files.close();

@@ -59,7 +59,7 @@ const DECODE_WG = 64;
 const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
-export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number };
+export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number; capacity: number };
 export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number };
 export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
 export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
@@ -74,6 +74,7 @@ const PREFILL_PARAMS: readonly ParamDoc<keyof PrefillParams>[] = [
   { name: 'Br', doc: 'flash: query rows per workgroup (= invocations), 1 to 256', default: 32, allowed: [1, 256] },
   { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}; 0 = the largest power of two ≤ ${AUTO_BC_MAX} whose blocks (8·Bc·dh bytes) fit wgBytes`, default: 0, allowed: [0, MAX_BC] },
   { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
+  { name: 'capacity', doc: 'flash: keys per head the K/V buffers hold (≥ L: a KV cache allocated once, read in place by a chunked prefill); 0 = L', default: 0, allowed: [0, 1 << 20] },
 ];
 
 const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
@@ -120,6 +121,7 @@ function validatePrefill(raw: Record<string, unknown>): PrefillParams {
   if (p.L < p.S) {
     throw new KernelInputError(`L (keys: cached prefix + new tokens) must be ≥ S (new queries), got S=${p.S}, L=${p.L}`);
   }
+  if (p.capacity !== 0 && p.capacity < p.L) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
   if (p.Bc === 0) {
     p.Bc = autoBc((bc) => flashWorkgroupBytes(bc, p.dh), p.wgBytes);
     if (p.Bc === 0) throw new KernelInputError(`dh=${p.dh}: one K/V row pair needs ${flashWorkgroupBytes(1, p.dh)} bytes of workgroup memory, more than wgBytes=${p.wgBytes}`);
@@ -306,6 +308,7 @@ function flashPrefillPass(p: PrefillParams): Pass {
       ['Hq', { type: 'u32', value: Hq }],
       ['Hkv', { type: 'u32', value: Hkv }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
+      ['C', { type: 'u32', value: decodeCapacity(p) }],
     ],
     bindings: [
       { binding: 0, tensor: 'Q', access: 'read' },
@@ -461,12 +464,16 @@ function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<Prefi
   const G = Hq / Hkv;
   const pairs = attentionPairs(S, L, causal);
   // With a cached prefix (L > S) K/V are the KV cache; otherwise they are this pass's own projections.
-  const kvRole = L > S ? 'kv-cache' : 'input';
-  const kvLayout = L > S ? `[Hkv, L, dh] head-major: ${L - S} cached keys, then the ${S} new ones` : '[Hkv, S, dh] head-major';
+  // A capacity above L: K/V are cache buffers of C keys per head, the first L used.
+  const C = decodeCapacity(params);
+  if (C !== L && variant !== 'flash') throw new KernelInputError('attention-prefill: a cache capacity above L needs the flash variant');
+  const kvRole = L > S || C > L ? 'kv-cache' : 'input';
+  const kvLayout = (L > S ? `[Hkv, ${C > L ? 'C' : 'L'}, dh] head-major: ${L - S} cached keys, then the ${S} new ones` : `[Hkv, ${C > L ? 'C' : 'S'}, dh] head-major`) +
+    (C > L ? ` (C = ${C} = capacity, the first L = ${L} used)` : '');
   const tensors: Plan['tensors'] = [
     { name: 'Q', dtype: 'f32', shape: [Hq, S, dh], bytes: 4 * Hq * S * dh, role: 'input', layout: '[Hq, S, dh] head-major' },
-    { name: 'K', dtype: 'f32', shape: [Hkv, L, dh], bytes: 4 * Hkv * L * dh, role: kvRole, layout: kvLayout },
-    { name: 'V', dtype: 'f32', shape: [Hkv, L, dh], bytes: 4 * Hkv * L * dh, role: kvRole, layout: kvLayout },
+    { name: 'K', dtype: 'f32', shape: [Hkv, C, dh], bytes: 4 * Hkv * C * dh, role: kvRole, layout: kvLayout },
+    { name: 'V', dtype: 'f32', shape: [Hkv, C, dh], bytes: 4 * Hkv * C * dh, role: kvRole, layout: kvLayout },
   ];
   let passes: Pass[];
   if (variant === 'flash') {
@@ -617,6 +624,16 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
 
 // ---- CPU reference ----------------------------------------------------------------------------
 
+/** Only the first L of C keys per head are attended to: [heads, C, dh] -> [heads, L, dh]. */
+function firstKeys(heads: number, C: number, L: number, dh: number): (c: Float32Array) => Float32Array {
+  return (c) => {
+    if (C === L) return c;
+    const out = new Float32Array(heads * L * dh);
+    for (let h = 0; h < heads; h++) out.set(c.subarray(h * C * dh, (h * C + L) * dh), h * L * dh);
+    return out;
+  };
+}
+
 /**
  * O[i, h·dh + d] = Σ_j softmax_j(scale·q_i·k_j)·v_j[d] over visible j, in f64 with the max subtracted.
  * Q: [H, Sq, dh]; K, V: [H / G, Skv, dh]; O: [Sq, H·dh]. Causal: key j visible to query i iff
@@ -689,13 +706,15 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
   validate: validatePrefill,
   plan: planPrefill,
   makeInputs(plan, seed) {
-    const { S, L, Hq, Hkv, dh } = plan.params;
-    return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * L * dh, seed + 1), V: randomF32(Hkv * L * dh, seed + 2) };
+    const { S, Hq, Hkv, dh } = plan.params;
+    const C = decodeCapacity(plan.params);
+    return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * C * dh, seed + 1), V: randomF32(Hkv * C * dh, seed + 2) };
   },
   reference(plan, inputs) {
     const { S, L, Hq, Hkv, dh, causal } = plan.params;
+    const firstL = firstKeys(Hkv, decodeCapacity(plan.params), L, dh);
     const dims = { Sq: S, Skv: L, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) };
-    return { O: attentionRef(f32Input(inputs, 'Q'), f32Input(inputs, 'K'), f32Input(inputs, 'V'), dims) };
+    return { O: attentionRef(f32Input(inputs, 'Q'), firstL(f32Input(inputs, 'K')), firstL(f32Input(inputs, 'V')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
   errorScale: valueScale('V'),
@@ -733,14 +752,7 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
   },
   reference(plan, inputs) {
     const { B, L, Hq, Hkv, dh } = plan.params;
-    const C = decodeCapacity(plan.params);
-    // Only the first L of C keys per head are attended to.
-    const firstL = (c: Float32Array) => {
-      if (C === L) return c;
-      const out = new Float32Array(B * Hkv * L * dh);
-      for (let h = 0; h < B * Hkv; h++) out.set(c.subarray(h * C * dh, (h * C + L) * dh), h * L * dh);
-      return out;
-    };
+    const firstL = firstKeys(B * Hkv, decodeCapacity(plan.params), L, dh);
     // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
     const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
     return { o: attentionRef(f32Input(inputs, 'q'), firstL(f32Input(inputs, 'k_cache')), firstL(f32Input(inputs, 'v_cache')), dims) };

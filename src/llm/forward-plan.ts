@@ -5,12 +5,13 @@
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused, or fused-w8 with --int8) -> RoPE of Q and K (Llama)
-//   -> K, V into the KV cache -> attention (prefill: flash over the prompt; decode: split-K over
-//   the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
+//   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
+//   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
 //   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
 //   -> residual add (+ bias).
 // Then the final norm of the last token, the LM head, and sampling.
 
+import { autoVariant } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { ModelConfig } from './config.ts';
@@ -29,9 +30,9 @@ export interface ForwardOp {
 }
 
 export interface StepShape {
-  /** Tokens processed by this step (the prompt for prefill, 1 for decode). */
+  /** Tokens processed by this step (a prompt chunk for prefill, 1 for decode). */
   M: number;
-  /** Position of the first token. */
+  /** Position of the first token (a prefill chunk after the first: the tokens already in the cache). */
   pos0: number;
   phase: 'prefill' | 'decode';
   /** KV cache positions per head (the context the loop allocated). */
@@ -50,14 +51,25 @@ export interface StepShape {
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
 
-/** Matmul tiles for decode (M = 1) and short prompts: the smallest row block (16), 64 columns per workgroup. */
-const GEMV_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
+/**
+ * Matmul tiles for short prompts the gemv rule does not take (more than 8 tokens up to 16, or N not a
+ * multiple of 4): the smallest row block (16), 64 columns per workgroup.
+ */
+const SMALL_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
 /** Keys per split of the decode attention. */
 export const DECODE_SPLIT = 64;
 
-function plan(kernel: string, params: Record<string, unknown>, variant?: string): Plan {
+/**
+ * The Plan of a registered kernel. `variant`: a name, or 'auto' for the kernel's shape rule
+ * (KernelDef.pickVariant: gemv for a few tokens, the tiled kernels otherwise); `fallback` replaces
+ * an auto pick that is not gemv (the int8 matmul's dot4 | unpacked follows the device).
+ */
+function plan(kernel: string, params: Record<string, unknown>, variant?: string, fallback?: string): Plan {
   const def = kernelByName(kernel);
-  return def.plan(def.validate(params), variant ?? def.defaultVariant);
+  const p = def.validate(params);
+  let v = variant === 'auto' ? autoVariant(def, p) : variant ?? def.defaultVariant;
+  if (variant === 'auto' && fallback && v !== 'gemv') v = fallback;
+  return def.plan(p, v);
 }
 
 export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
@@ -66,19 +78,23 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const llama = c.arch === 'llama';
   const ops: ForwardOp[] = [];
   const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push({ id, family, layer, plan: p, bind });
-  const small = M <= 16;
-  const tiles = small ? GEMV_TILES : {};
   const int8Variant = s.int8Variant ?? 'dot4';
 
-  const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) => {
-    if (int8) {
-      push(id, family, layer, plan('matmul-int8', { M, N, K, ...(small ? { BM: 16, BN: 64, TM: 2, TN: 8 } : {}), group: s.q8Groups?.[w] ?? 0 }, int8Variant), {
-        X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y,
-      });
-    } else {
-      push(id, family, layer, plan('matmul', { M, N, K, ...tiles }, 'tiled'), { A: x, B: w, C: y });
-    }
+  // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
+  // (each weight streamed once for every token; a decode step is M = 1), the tiled kernels otherwise.
+  // int8: the int8 gemv needs per-column scales (group 0), K % 16 == 0 and the packed dot product;
+  // Q8_0 blocks (group 32) and devices without dot4 keep the tiled int8 kernel. The fused QKV with int8
+  // weights (fused-w8) has no gemv form and runs tiled.
+  const linearOp = (M: number, w: string, K: number, N: number): Plan => {
+    const small = M <= 16;
+    if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
+    const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
+    return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, int8Variant === 'dot4' ? 'auto' : int8Variant, int8Variant);
   };
+  const linearBind = (w: string, x: string, y: string): Record<string, string> =>
+    int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
+  const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
+    push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
   push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: llama ? 0 : c.maxPositions, pos0 }), {
     ids: 'ids', E: 'tokEmb', P: llama ? 'dummy' : 'posEmb', X: 'xa',
@@ -94,7 +110,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
     if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
-    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...tiles }, int8 ? 'fused-w8' : 'fused'), qkvBind);
+    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, int8 ? 'fused-w8' : 'auto'), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
     const qName = llama ? 'qr' : 'q';
@@ -105,7 +121,15 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
       if (llama) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+      if (pos0 === 0) {
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+      } else {
+        // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
+        // read in place from the cache (L = pos0 + M of C keys per head), written just above
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true }, 'flash'), {
+          Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
+        });
+      }
     } else {
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, llama);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
@@ -127,12 +151,8 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xb', Y: 'proj', b: llama ? 'dummy' : L('bDown'), Z: 'xa' });
   }
   norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
-  const lmM = 1;
-  if (int8) {
-    ops.push({ id: 'lm-head', family: 'lm-head', layer: -1, plan: plan('matmul-int8', { M: lmM, N: c.vocabSize, K: D, BM: 16, BN: 64, TM: 2, TN: 8, group: s.q8Groups?.lmHead ?? 0 }, int8Variant), bind: { X: 'xf', Wq: 'lmHead.q', wScale: 'lmHead.scale', Xq: 'xq', xScale: 'xscale', Y: 'logits' } });
-  } else {
-    ops.push({ id: 'lm-head', family: 'lm-head', layer: -1, plan: plan('matmul', { M: lmM, N: c.vocabSize, K: D, ...GEMV_TILES }, 'tiled'), bind: { A: 'xf', B: 'lmHead', C: 'logits' } });
-  }
+  // the LM head runs for the last token only (M = 1)
+  push('lm-head', 'lm-head', -1, linearOp(1, 'lmHead', D, c.vocabSize), linearBind('lmHead', 'xf', 'logits'));
   push('sample', 'sample', -1, plan('sample', { V: c.vocabSize, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
   return ops;
 }

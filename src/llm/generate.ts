@@ -50,24 +50,37 @@ function sampling(s: SamplingSettings, u: number) {
   return { topK: effectiveTopK(s.temperature, s.topK), temperature: s.temperature, u };
 }
 
-/** Runs the prompt (progress per layer) and returns the first sampled token. */
+/**
+ * Runs the prompt and returns the first sampled token. A prompt longer than the model's prefill
+ * chunk runs as several chunks, in order, each attending to the KV cache the chunks before it wrote
+ * (attention-prefill over a prefix); only the last chunk computes logits. Progress is per layer of
+ * each chunk (done and total count layer passes over all chunks).
+ */
 export async function prefillGpu(model: GpuModel, prompt: readonly number[], s: SamplingSettings, u: number, opts: Pick<GenerateOptions, 'signal' | 'onPrefill'> = {}): Promise<number> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token');
-  if (prompt.length > model.opts.maxPrompt) throw new Error(`the prompt has ${prompt.length} tokens; this model was loaded for prompts of at most ${model.opts.maxPrompt}`);
+  if (prompt.length > model.opts.capacity) throw new Error(`the prompt has ${prompt.length} tokens; the context holds ${model.opts.capacity} positions`);
   model.pos = 0;
-  const ops = model.ops('prefill', prompt.length, 0, sampling(s, u));
-  await model.prepare(ops);
-  model.setTokens(prompt);
   const nL = model.config.nLayers;
-  // one submission per layer, so progress shows and a cancel lands between layers
+  const chunk = model.opts.chunk;
+  const nChunks = Math.ceil(prompt.length / chunk);
   let tok = -1;
-  for (let l = -1; l <= nL; l++) {
-    if (opts.signal?.aborted) throw new Cancelled('cancelled during the prompt');
-    const part = ops.filter((o) => (l === -1 ? o.id === 'embed' : l === nL ? o.layer === -1 && o.id !== 'embed' : o.layer === l));
-    tok = await model.run(part);
-    if (l >= 0 && l < nL) opts.onPrefill?.(l + 1, nL);
+  for (let c = 0; c < nChunks; c++) {
+    const pos0 = c * chunk;
+    const ids = prompt.slice(pos0, pos0 + chunk);
+    const last = c === nChunks - 1;
+    const ops = model.ops('prefill', ids.length, pos0, sampling(s, u));
+    await model.prepare(ops);
+    model.setTokens(ids);
+    // one submission per layer, so progress shows and a cancel lands between layers
+    for (let l = -1; l <= nL; l++) {
+      if (opts.signal?.aborted) throw new Cancelled('cancelled during the prompt');
+      if (l === nL && !last) break; // the logits of an earlier chunk are not needed
+      const part = ops.filter((o) => (l === -1 ? o.id === 'embed' : l === nL ? o.layer === -1 && o.id !== 'embed' : o.layer === l));
+      tok = await model.run(part);
+      if (l >= 0 && l < nL) opts.onPrefill?.(c * nL + l + 1, nChunks * nL);
+    }
+    model.pos = pos0 + ids.length;
   }
-  model.pos = prompt.length;
   return tok;
 }
 

@@ -12,6 +12,9 @@ import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { linearF32 } from './weights.ts';
 
+/** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
+export const PREFILL_CHUNK = 512;
+
 export class ModelTooLargeError extends Error {
   override name = 'ModelTooLargeError';
 }
@@ -21,8 +24,11 @@ export interface GpuModelOptions {
   int8: boolean;
   /** KV cache positions (prompt + generated tokens). */
   capacity: number;
-  /** Longest prompt a single prefill takes. */
-  maxPrompt: number;
+  /**
+   * Tokens per prefill chunk (the activation buffers are sized for it). A longer prompt runs as
+   * several chunks, each attending to the KV cache written so far, so a prompt may fill `capacity`.
+   */
+  chunk: number;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -87,7 +93,7 @@ export class GpuModel {
   static async load(ctx: GpuContext, m: OpenedModel, opts: GpuModelOptions): Promise<GpuModel> {
     const c = m.config;
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
-    if (opts.maxPrompt > opts.capacity) throw new ModelTooLargeError(`a prompt of ${opts.maxPrompt} tokens does not fit a context of ${opts.capacity}`);
+    if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
     const model = new GpuModel(ctx, c, opts);
     const sizes = model.bufferSizes(m);
     const L = ctx.report.limits;
@@ -144,7 +150,7 @@ export class GpuModel {
     }
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());
-    for (const ops of [this.ops('prefill', this.opts.maxPrompt, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
+    for (const ops of [this.ops('prefill', this.opts.chunk, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];
         if (b && !weights.has(b)) set(b, t.bytes);
@@ -217,7 +223,8 @@ export class GpuModel {
   }
 
   private async compile(op: ForwardOp, p: Pass, i: number, instrument: boolean): Promise<Compiled> {
-    const key = `${op.id}#${i}:${p.shader}:${JSON.stringify(p.overrides)}:${instrument ? tileCount(p) : ''}`;
+    // the bound buffers are part of the key: a later prefill chunk's attention reads the cache, the first its own K/V
+    const key = `${op.id}#${i}:${p.shader}:${JSON.stringify(p.overrides)}:${JSON.stringify(op.bind)}:${instrument ? tileCount(p) : ''}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
     const { device } = this.ctx;

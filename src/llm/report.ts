@@ -23,6 +23,8 @@ export interface FamilyRow {
   share: number;
   count: number;
   bytes: number;
+  /** The kernel/variant names its ops ran (e.g. "matmul/gemv"), distinct, in op order. */
+  kernels: string[];
 }
 
 export function opRows(ops: ForwardOp[], timing: OpTiming[]): OpRow[] {
@@ -41,8 +43,10 @@ export function familyRows(rows: OpRow[]): FamilyRow[] {
   const total = rows.reduce((s, r) => s + r.ms, 0);
   const by = new Map<string, FamilyRow>();
   for (const r of rows) {
-    const f = by.get(r.family) ?? { family: r.family, ms: 0, share: 0, count: 0, bytes: 0 };
+    const f = by.get(r.family) ?? { family: r.family, ms: 0, share: 0, count: 0, bytes: 0, kernels: [] };
     f.ms += r.ms; f.count += 1; f.bytes += r.bytes;
+    const k = `${r.kernel}/${r.variant}`;
+    if (!f.kernels.includes(k)) f.kernels.push(k);
     by.set(r.family, f);
   }
   return [...by.values()].map((f) => ({ ...f, share: total > 0 ? f.ms / total : 0 })).sort((a, b) => b.ms - a.ms);

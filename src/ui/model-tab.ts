@@ -124,7 +124,7 @@ export class JpModelTab extends LitElement {
     this.progress = 'prompt…';
     this.startTimer();
     const onEvent = callback((e: LlmEvent) => {
-      if (e.kind === 'prefill') this.progress = `prompt: layer ${e.done}/${e.total}`;
+      if (e.kind === 'prefill') this.progress = `prompt: layer pass ${e.done}/${e.total}`; // layers × prefill chunks
       else if (e.kind === 'token') {
         this.progress = '';
         this.text += e.text;

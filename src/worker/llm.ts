@@ -8,7 +8,7 @@ import { describeDevice } from '../gpu/context.ts';
 import { blobSource, ModelFileError } from '../llm/source.ts';
 import { openModel, type OpenedModel } from '../llm/weights.ts';
 import { makeTokenizer, type Tokenizer } from '../llm/tokenizer.ts';
-import { GpuModel, ModelTooLargeError } from '../llm/gpu-model.ts';
+import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts';
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
 import { fingerprint } from '../llm/fingerprint.ts';
 import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts';
@@ -86,7 +86,7 @@ export async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: bool
   const hash = await fingerprint(weightsFile);
   const context = Math.max(16, Math.min(opts.context, opened.config.maxPositions));
   const model = await GpuModel.load(ctx, opened, {
-    int8: opts.int8, capacity: context, maxPrompt: Math.min(context, 512),
+    int8: opts.int8, capacity: context, chunk: Math.min(context, PREFILL_CHUNK),
     onProgress: (what, done, total) => onEvent?.({ kind: 'load', what, done, total }),
   });
   const info: LlmInfo = {
@@ -111,7 +111,7 @@ export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEven
   const { model, tok } = session;
   const prompt = tok.encode(req.prompt);
   if (prompt.length === 0) throw new ModelFileError('the prompt is empty');
-  if (prompt.length > model.opts.maxPrompt) throw new ModelFileError(`the prompt has ${prompt.length} tokens; at most ${model.opts.maxPrompt} are processed in one prefill`);
+  if (prompt.length > model.opts.capacity) throw new ModelFileError(`the prompt has ${prompt.length} tokens; the context holds ${model.opts.capacity} (load the model with a longer context)`);
   abort = new AbortController();
   const dec = tok.streamDecoder();
   let text = '';

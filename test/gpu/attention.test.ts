@@ -77,6 +77,14 @@ describe('attention-prefill matches the f64 reference', () => {
       }
     }
   }
+  // A decode loop's chunked prefill reads the KV cache in place: heads C = capacity keys apart, the first L used.
+  it('flash causal over a prefix read in place from a 48-key cache (head stride 48, L = 40), GQA 2', async () => {
+    await expectMatchesReference(attentionPrefill, prefillPlan({ S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16, capacity: 48 }, true, 'flash'));
+  });
+  it('a capacity below L, or above L on the naive variant, is refused', () => {
+    expect(() => prefillPlan({ S: 4, L: 8, capacity: 6, Hq: 2, Hkv: 1, dh: 16 }, true, 'flash')).toThrow(/capacity \(6\) must be 0 or at least L \(8\)/);
+    expect(() => prefillPlan({ S: 4, L: 8, capacity: 16, Hq: 2, Hkv: 1, dh: 16 }, true, 'naive')).toThrow(/capacity above L needs the flash variant/);
+  });
 });
 
 describe('attention-decode matches the f64 reference', () => {

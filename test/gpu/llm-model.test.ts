@@ -37,7 +37,7 @@ describe('GPU decode loop matches the CPU reference (f32 weights)', () => {
     it(`${m.note}: logits after prefill and 3 decode steps (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol}); greedy tokens equal`, async () => {
       const om = await open(m.spec, m.fmt);
       const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
-      const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, maxPrompt: 8 });
+      const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, chunk: 8 });
       try {
         let tok = await prefillGpu(model, PROMPT, GREEDY, 0);
         let want = cpu.forward(PROMPT);
@@ -64,7 +64,7 @@ describe('GPU decode loop matches the CPU reference (f32 weights)', () => {
   }
   it('temperature / top-k sampling with a seed gives the same tokens on GPU and CPU', async () => {
     const om = await open(TINY_LLAMA, 'st');
-    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, maxPrompt: 8 });
+    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, chunk: 8 });
     try {
       const s = { temperature: 0.9, topK: 20, seed: 7 };
       const g = await generateGpu(model, PROMPT, { maxTokens: 8, sampling: s });
@@ -76,6 +76,37 @@ describe('GPU decode loop matches the CPU reference (f32 weights)', () => {
       model.destroy();
     }
   });
+});
+
+describe('chunked prefill: a prompt longer than one chunk attends to the cache the earlier chunks wrote', () => {
+  // 10 tokens in chunks of 4: chunks of 4, 4 and 2 (a ragged last one), the later two through
+  // attention-prefill over a cached prefix (L = 8 and 10 of a 16-key cache). Llama covers RoPE at
+  // pos0 > 0 and GQA; GPT-2 the learned positions from pos0.
+  const LONG = [17, 4, 250, 99, 3, 120, 41, 8, 200, 66];
+  for (const m of models) {
+    it(`${m.spec.arch}: logits after a 3-chunk prefill and one decode step match the reference (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol})`, async () => {
+      const ctx = await gpu();
+      const om = await open(m.spec, m.fmt);
+      const cpu = new CpuModel(om.config, await loadAllWeights(om), 16);
+      const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, chunk: 4 });
+      try {
+        const progress: string[] = [];
+        const tok = await prefillGpu(model, LONG, GREEDY, 0, { onPrefill: (d, n) => progress.push(`${d}/${n}`) });
+        expect(progress).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']); // 2 layers x 3 chunks
+        expect(model.pos).toBe(LONG.length);
+        let want = cpu.forward(LONG);
+        let cmp = compareArrays('logits after a chunked prefill', await model.logits(), want, F32_TOL, [want.length]);
+        expect(cmp.ok, cmp.summary).toBe(true);
+        expect(tok).toBe(greedyOf(want));
+        await decodeStepGpu(model, tok, GREEDY, 0);
+        want = cpu.forward([tok]);
+        cmp = compareArrays('logits of the decode step after it', await model.logits(), want, F32_TOL, [want.length]);
+        expect(cmp.ok, cmp.summary).toBe(true);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
 });
 
 function greedyOf(logits: Float32Array): number {
@@ -98,7 +129,7 @@ describe('GPU decode loop with int8 weights', () => {
       const ctx = await gpu();
       const om = await open(c.spec, c.fmt);
       const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
-      const model = await GpuModel.load(ctx, om, { int8: true, capacity: 32, maxPrompt: 8 });
+      const model = await GpuModel.load(ctx, om, { int8: true, capacity: 32, chunk: 8 });
       try {
         const tok = await prefillGpu(model, PROMPT, GREEDY, 0);
         const want = cpu.forward(PROMPT);
@@ -119,7 +150,7 @@ describe('every op of a decode step moves exactly the bytes its plan says', () =
       it(`${m.spec.arch} ${int8 ? 'int8' : 'f32'}: instrumented decode step at position 6`, async () => {
         const ctx = await gpu();
         const om = await open(m.spec, m.fmt);
-        const model = await GpuModel.load(ctx, om, { int8, capacity: 16, maxPrompt: 8 });
+        const model = await GpuModel.load(ctx, om, { int8, capacity: 16, chunk: 8 });
         try {
           await prefillGpu(model, PROMPT, GREEDY, 0);
           const ops = model.ops('decode', 1, 6, { topK: 4, temperature: 1, u: 0.5 });
@@ -144,15 +175,15 @@ describe('limits, cancel and bad input', () => {
     const ctx = await gpu();
     const small: GpuContext = { ...ctx, report: { ...ctx.report, limits: { ...ctx.report.limits, maxStorageBufferBindingSize: 32 * 1024 } } };
     const om = await open(TINY_GPT2, 'st');
-    await expect(GpuModel.load(small, om, { int8: false, capacity: 16, maxPrompt: 8 })).rejects.toThrow(ModelTooLargeError);
-    await expect(GpuModel.load(small, om, { int8: false, capacity: 16, maxPrompt: 8 })).rejects.toThrow(
+    await expect(GpuModel.load(small, om, { int8: false, capacity: 16, chunk: 8 })).rejects.toThrow(ModelTooLargeError);
+    await expect(GpuModel.load(small, om, { int8: false, capacity: 16, chunk: 8 })).rejects.toThrow(
       /model\.safetensors \(\d+ M parameters, [\d.]+ MiB on the GPU as f32\) needs a [\d.]+ MiB buffer for \S+; this device allows 0\.0 MiB per storage buffer \(maxStorageBufferBindingSize/,
     );
   });
   it('cancel stops the loop between tokens and reports it', async () => {
     const ctx = await gpu();
     const om = await open(TINY_LLAMA, 'st');
-    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, maxPrompt: 8 });
+    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, chunk: 8 });
     try {
       const ac = new AbortController();
       const r = await generateGpu(model, PROMPT, { maxTokens: 20, sampling: GREEDY, signal: ac.signal, onToken: (t) => { if (t.index === 2) ac.abort(); } });
@@ -164,12 +195,12 @@ describe('limits, cancel and bad input', () => {
       model.destroy();
     }
   });
-  it('a prompt longer than the loaded maximum says so', async () => {
+  it('a prompt longer than the context says so', async () => {
     const ctx = await gpu();
     const om = await open(TINY_LLAMA, 'st');
-    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, maxPrompt: 4 });
+    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 5, chunk: 4 });
     try {
-      await expect(prefillGpu(model, PROMPT, GREEDY, 0)).rejects.toThrow(/prompt has 6 tokens; this model was loaded for prompts of at most 4/);
+      await expect(prefillGpu(model, PROMPT, GREEDY, 0)).rejects.toThrow(/prompt has 6 tokens; the context holds 5 positions/);
     } finally {
       model.destroy();
     }
