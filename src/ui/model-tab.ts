@@ -38,6 +38,8 @@ export class JpModelTab extends LitElement {
   @state() private elapsedMs = 0;
   @state() private int8 = false;
   @state() private context = 1024;
+  /** The context asked for when the loaded model was loaded (the model may allow fewer positions). */
+  @state() private askedContext = 1024;
   @state() private dragging = false;
   private timer = 0;
 
@@ -96,6 +98,7 @@ export class JpModelTab extends LitElement {
     const onEvent = callback((e: LlmEvent) => {
       if (e.kind === 'load') this.progress = `${e.what} ${e.done}/${e.total}`;
     });
+    this.askedContext = this.context;
     const r = await this.api.loadLlm(files, { int8: this.int8, context: this.context }, onEvent);
     this.stopTimer();
     this.phase = 'idle';
@@ -207,7 +210,7 @@ export class JpModelTab extends LitElement {
           <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>
         </div>
       </div>
-      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, ${this.info.weights}${this.info.int8 ? ' → int8' : ' → f32'}, ${formatBytes(this.info.gpuBytes)} on ${this.info.device}; context ${this.info.context}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
+      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, ${this.info.weights}${this.info.int8 ? ' → int8' : ' → f32'}, ${formatBytes(this.info.gpuBytes)} on ${this.info.device}; context ${this.info.context}${this.info.context < this.askedContext ? ` (${this.askedContext} asked: the model's maximum positions)` : ''}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
   }
 
   private renderStats() {
