@@ -36,6 +36,9 @@ export async function assertFocusVisible(t, page, hostTag, presses = 25) {
   const seen = [];
   for (let i = 0; i < presses; i++) {
     await page.keyboard.press('Tab');
+    // CodeMirror marks .cm-focused (which carries its ring) a moment after the focus event: let it settle
+    await page.waitForTimeout(40);
+    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
     const info = await page.evaluate((tag) => {
       let el = document.activeElement;
       while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
