@@ -156,11 +156,13 @@ export class JpModelTab extends LitElement {
       this.error = p.message;
       return;
     }
-    this.profile = p.result;
+    // The measured profile and the chip model's predictions appear together: the table is never
+    // shown without its prediction columns (and a reader never sees columns pop in under them).
     const chips: ChipPreset[] = await this.api.listChips();
     const pred = await this.api.predictLlm(chips.map((c) => c.id));
     this.predictions = pred.status === 'ok' ? pred.result.map((x) => ({ ...x, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset })) : [];
     if (pred.status !== 'ok') this.error = `chip model: ${pred.message}`;
+    this.profile = p.result;
     this.phase = 'idle';
     const st = this.run.stats;
     this.patch({
@@ -288,7 +290,7 @@ export class JpModelTab extends LitElement {
       ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
       <div class="out" aria-live="polite" aria-label="generated text">${this.text}</div>
       ${this.renderStats()}
-      ${this.phase === 'profiling' ? html`<p role="status">timing one decode step op by op…</p>` : nothing}
+      ${this.phase === 'profiling' ? html`<p role="status">timing one decode step op by op, then the chip model's prediction for each op…</p>` : nothing}
       ${this.renderProfile()}
       ${this.renderShared()}`;
   }
