@@ -91,7 +91,10 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       grid: { rows: 16, cols: 16 }, // assumed: 256 tiles
       tile: {
         macArray: { rows: 32, cols: 32 }, // assumed
-        // 1024 int8 MAC/cycle/tile -> 256 x 1024 x 2 x 1.5 GHz = 786 TOPS int8; bf16 at half rate = 393 TFLOP/s
+        // 1024 int8 MAC/cycle/tile -> 256 x 1024 x 2 x 1.5 GHz = 786 TOPS int8; bf16 at half rate = 393 TFLOP/s.
+        // fp16 below the 1024 PEs is intended (assumed, not a cited rate): an int8-native PE takes two
+        // cycles per bf16 MAC (streamFactor 2 in systolic.ts), the int8:bf16 = 2:1 ratio of the class
+        // (TPU v5e, cited below: 394 TOPS int8, 197 TFLOP/s bf16); fp32 at a quarter of bf16 (assumed)
         macsPerCycle: { int8: 1024, fp16: 512, fp32: 128 },
         vectorOpsPerCycle: 64, // assumed
         sramBytes: 2 * MB, // assumed: 512 MiB on chip ("large on-chip SRAM")
@@ -189,25 +192,40 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
     description: 'SRAM-only: ~230 MB on die, no HBM; weights must be spread over enough chips to fit. Modelled 8x10 tiles.',
     hypothetical: false,
     sources: [
-      'Abts et al., "Think Fast: A Tensor Streaming Processor", ISCA 2020: 220 MiB SRAM, 900 MHz, 14 nm, 320x320 MXM',
-      'https://groq.com/ GroqChip datasheet: 230 MB SRAM, 80 TB/s on-die bandwidth, 750 TOPS int8, 188 TFLOPS fp16, 16 chip-to-chip links',
-      'Abts et al., "A Software-defined Tensor Streaming Multiprocessor", ISCA 2022: C2C links, ~300 W per card (assumed typical)',
+      'Abts et al., "Think Fast: A Tensor Streaming Processor (TSP) for Accelerating Deep Learning Workloads", ISCA 2020: 220 MiB SRAM, 14 nm, ' +
+        'MXM of 4 planes of 320x320 = 409,600 int8 MACCs (1 PetaOp/s at 1.25 GHz = 409,600 x 2 x 1.25e9); the MXM instructions Load Weights / ' +
+        'Install Weights put a weight block into the array and activations stream past it (weight-stationary); ' +
+        'TechSpot, "Groq launches first AI accelerator card capable of 1 quadrillion operations per second" (2020): 1250 MHz maximum clock (409,600 x 2 x 1.25e9 = 1.02e15)',
+      'https://groq.com/ GroqChip datasheet: 230 MB SRAM, 80 TB/s on-die bandwidth, 750 TOPS int8, 188 TFLOPS fp16 at 900 MHz, 16 chip-to-chip links',
+      'Linley Group, "Groq Gets Connected", Linley Newsletter, 10 Nov 2020 (Abts at the Linley Fall Processor Conference): 16 C2C links of 4 x 30 Gb/s lanes, 480 GB/s in total',
+      'Abts et al., "A Software-defined Tensor Streaming Multiprocessor for Large-scale Machine Learning", ISCA 2022 (abstract): compiler-scheduled C2C network, ' +
+        'global memory of up to 10,440 TSPs accessible in < 3 µs end to end; ~300 W per card (assumed typical)',
     ],
     config: {
       name: 'groq-lpu',
       clockHz: 0.9e9,
       grid: { rows: 8, cols: 10 },
       tile: {
-        macArray: { rows: 80, cols: 64 }, // our split of 4 x 320x320 MXM planes over 80 tiles (assumed)
-        macsPerCycle: { int8: 5208, fp16: 1306, fp32: 326 }, // 750e12 / 2 / 0.9e9 / 80; 188e12 / 2 / 0.9e9 / 80
+        macArray: { rows: 80, cols: 64 }, // our split of the 4 x 320x320 MXM planes (409,600 MACCs, ISCA 2020) over 80 tiles (split assumed)
+        // int8: one MACC per PE per cycle, 409,600 / 80 = 5120 (ISCA 2020); x 2 x 0.9 GHz = 737 TOPS, the datasheet's "750 TOPS" rounded.
+        // fp16 below the 5120 PEs is intended: the datasheet's fp16 rate is a quarter of its int8 rate (188 / 750 TFLOPS),
+        // so a PE streams an fp16 element every 4 cycles (5120 / 4 = 1280 -> 184 TFLOP/s). fp32: the MXM has no fp32 mode;
+        // a quarter of fp16 (assumed).
+        macsPerCycle: { int8: 5120, fp16: 1280, fp32: 320 },
         vectorOpsPerCycle: 256, // VXM 16 lanes x 320 / 80 tiles / ... (assumed)
         sramBytes: 2.875 * MB, // 230 MB / 80
+        // The MXM holds weights in the array while activations stream through (ISCA 2020: Load Weights /
+        // Install Weights, then activations pass the installed weights): SCALE-Sim's weight-stationary schedule
+        dataflow: 'weight-stationary',
       },
       noc: { topology: 'mesh', linkBytesPerCycle: 1024, hopLatencyCycles: 1, multicast: true }, // 80 TB/s on-die streams (assumed split)
       hbm: { stacks: 0, bandwidthBytesPerS: 0, capacityBytes: 0, edges: [] },
       energy: scaled(0.5, 2.5 * 0.8, 0, 40, 100), // 14 nm (x0.5, assumed); static assumed
-      // C2C links, software-scheduled (ISCA 2022): the compiler schedules every transfer, so a step costs the link latency (assumed 1 µs)
-      scaleOut: { maxChips: 1024, linkBytesPerS: (16 * 30e9) / 8, linkLatencyS: 1e-6, collective: { algorithm: 'ring', stepLatencyS: 0, launchS: 0 } },
+      // C2C links (Linley 2020): 16 links x 4 lanes x 30 Gb/s = 240 GB/s each way per chip, all links together (480 GB/s
+      // both ways, Linley's total). Software-scheduled (ISCA 2022): the compiler schedules every transfer, so a step costs the
+      // link latency alone. The per-hop latency is not published: ISCA 2022 bounds only the end-to-end worst case (< 3 µs over
+      // a 10,440-TSP system, several hops), so one hop <= 3 µs; 1 µs per hop assumed.
+      scaleOut: { maxChips: 1024, linkBytesPerS: (16 * 4 * 30e9) / 8, linkLatencyS: 1e-6, collective: { algorithm: 'ring', stepLatencyS: 0, launchS: 0 } },
       runtime: {
         hbmEfficiency: { streaming: 1, tiled: 1 }, // no HBM: operands stream from SRAM (the NoC model times them)
         memoryLatencyS: 0,

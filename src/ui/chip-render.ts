@@ -276,21 +276,46 @@ export function nodeCenter(trace: Pick<RenderTrace, 'rows' | 'cols'>, layout: La
 
 export type Hit = { kind: 'tile'; index: number } | { kind: 'link'; index: number } | { kind: 'port'; index: number } | null;
 
-/** What is under the pointer at (x, y) CSS pixels: a tile, the gap between two tiles (a link), or an HBM stack. */
-export function hitTest(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, layout: Layout, x: number, y: number): Hit {
+const hitRects = new Float32Array(8);
+
+function inRects(rects: Float32Array, n: number, x: number, y: number): boolean {
+  for (let k = 0; k < n; k++) {
+    const rx = rects[k * 4], ry = rects[k * 4 + 1], rw = rects[k * 4 + 2], rh = rects[k * 4 + 3];
+    if (x >= rx && x < rx + rw && y >= ry && y < ry + rh) return true;
+  }
+  return false;
+}
+
+/**
+ * What is under the pointer at (x, y) CSS pixels: a tile, the gap between two tiles (a link), an HBM
+ * stack or the bar from a stack to its tile, or on a torus a wrap-around link's stub in the gap beyond
+ * the last column or row or before the first (both stubs are the row's or column's one wrap link).
+ * Stubs are drawn over the stacks' bars (drawFrame), so where they overlap the stub wins, as on screen.
+ */
+export function hitTest(trace: Pick<RenderTrace, 'rows' | 'cols' | 'torus' | 'hbmPorts'>, layout: Layout, x: number, y: number): Hit {
   const { rows, cols } = trace;
   for (let p = 0; p < trace.hbmPorts.length; p++) {
     const [px, py, pw, ph] = layout.ports.subarray(p * 4, p * 4 + 4);
     if (x >= px && x < px + pw && y >= py && y < py + ph) return { kind: 'port', index: p };
   }
   const fx = (x - layout.x0) / layout.pitch, fy = (y - layout.y0) / layout.pitch;
+  // column -1 / row -1: the pitch before the grid, whose last `gap` pixels hold the west / north wrap stubs
   const c = Math.floor(fx), r = Math.floor(fy);
-  if (c < 0 || r < 0 || c >= cols || r >= rows) return null;
-  const inX = (fx - c) * layout.pitch < layout.size, inY = (fy - r) * layout.pitch < layout.size;
-  if (inX && inY) return { kind: 'tile', index: r * cols + c };
-  const east = eastLink(cols, r, c), south = southLink(cols, r, c);
-  if (!inX && inY && c + 1 < cols) return { kind: 'link', index: east };
-  if (inX && !inY && r + 1 < rows) return { kind: 'link', index: south };
+  if (c >= -1 && r >= -1 && c < cols && r < rows) {
+    const inX = (fx - c) * layout.pitch < layout.size, inY = (fy - r) * layout.pitch < layout.size;
+    if (inX && inY && c >= 0 && r >= 0) return { kind: 'tile', index: r * cols + c };
+    let link = -1, edge = false;
+    if (!inX && inY && r >= 0) { link = eastLink(cols, r, (c + cols) % cols); edge = c === -1 || c === cols - 1; }
+    else if (inX && !inY && c >= 0) { link = southLink(cols, (r + rows) % rows, c); edge = r === -1 || r === rows - 1; }
+    // a gap between two tiles is its link; beyond an edge only a wrap link's drawn stub (as wide as the tile) counts
+    if (link >= 0 && linkExists(trace, link) && (!edge || inRects(hitRects, linkRects(trace, layout, link, layout.size, hitRects), x, y))) {
+      return { kind: 'link', index: link };
+    }
+  }
+  for (let p = 0; p < trace.hbmPorts.length; p++) {
+    // the bar across the gaps from the stack to its tile, as wide as the tile (like a link's gap)
+    if (inRects(hitRects, linkRects(trace, layout, portLink(rows, cols, p), layout.size, hitRects), x, y)) return { kind: 'port', index: p };
+  }
   return null;
 }
 
@@ -419,7 +444,11 @@ export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout
   let maxLoad = 0;
   for (let l = 0; l < index.nLinks; l++) if (frame.linkLoad[l] > maxLoad) maxLoad = frame.linkLoad[l];
   const thick = Math.max(1, gap * (mode === 'traffic' ? 0.9 : 0.5));
-  for (let l = 0; l < index.nLinks; l++) {
+  // HBM stacks' bars first, then the tiles' links: a torus wrap stub at an edge tile with a stack
+  // lies on that stack's bar, and is drawn over it (hitTest gives the stub there too)
+  const nTileLinks = 2 * index.nTiles;
+  for (let k = 0; k < index.nLinks; k++) {
+    const l = k < index.nLinks - nTileLinks ? nTileLinks + k : k - (index.nLinks - nTileLinks);
     if (!linkExists(tr, l)) continue;
     const v = mode === 'traffic' ? (index.maxLinkBytes > 0 ? tr.linkBytes[l] / index.maxLinkBytes : 0) : maxLoad > 0 ? frame.linkLoad[l] / maxLoad : 0;
     g.fillStyle = v > 0 ? ramp[Math.min(nr, Math.ceil(v * nr))] : pal.link;
@@ -478,7 +507,19 @@ export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout
   }
 }
 
+const drawRects = new Float32Array(8);
+
 function linkRect(g: Ctx2D, tr: RenderTrace, layout: Layout, l: number, thick: number): void {
+  const n = linkRects(tr, layout, l, thick, drawRects);
+  for (let k = 0; k < n; k++) g.fillRect(drawRects[k * 4], drawRects[k * 4 + 1], drawRects[k * 4 + 2], drawRects[k * 4 + 3]);
+}
+
+/**
+ * The rectangles link `l` is drawn as, `thick` pixels across, written into out[0..7] as (x, y, w, h)
+ * each; returns how many: 1 (a bar in the gap between two tiles, or from an HBM stack to its tile) or
+ * 2 (a torus wrap-around link: a stub out of the last column's / row's edge and one into the first's).
+ */
+export function linkRects(tr: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPorts'>, layout: Layout, l: number, thick: number, out: Float32Array): 1 | 2 {
   const { rows, cols } = tr;
   const { x0, y0, pitch, size } = layout;
   const gap = pitch - size;
@@ -489,31 +530,32 @@ function linkRect(g: Ctx2D, tr: RenderTrace, layout: Layout, l: number, thick: n
     const stub = Math.max(1, gap * 0.8);
     if ((l & 1) === 0) {
       const y = y0 + r * pitch + (size - thick) / 2;
-      if (c + 1 < cols) g.fillRect(x0 + c * pitch + size, y, gap, thick);
-      else {
-        // torus wrap: a stub out of the east edge and one into the west edge
-        g.fillRect(x0 + c * pitch + size, y, stub, thick);
-        g.fillRect(x0 - stub, y, stub, thick);
-      }
-    } else {
-      const x = x0 + c * pitch + (size - thick) / 2;
-      if (r + 1 < rows) g.fillRect(x, y0 + r * pitch + size, thick, gap);
-      else {
-        g.fillRect(x, y0 + r * pitch + size, thick, stub);
-        g.fillRect(x, y0 - stub, thick, stub);
-      }
+      if (c + 1 < cols) return put(out, 0, x0 + c * pitch + size, y, gap, thick);
+      // torus wrap: a stub out of the east edge and one into the west edge
+      put(out, 0, x0 + c * pitch + size, y, stub, thick);
+      put(out, 1, x0 - stub, y, stub, thick);
+      return 2;
     }
-  } else {
-    const p = l - 2 * n;
-    const t = tr.hbmPorts[p].tile;
-    const tx = x0 + (t % cols) * pitch, ty = y0 + Math.floor(t / cols) * pitch;
-    const [px, py, pw, ph] = [layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]];
-    const side = tr.hbmPorts[p].side;
-    if (side === 'N') g.fillRect(tx + (size - thick) / 2, py + ph, thick, ty - py - ph);
-    else if (side === 'S') g.fillRect(tx + (size - thick) / 2, ty + size, thick, py - ty - size);
-    else if (side === 'W') g.fillRect(px + pw, ty + (size - thick) / 2, tx - px - pw, thick);
-    else g.fillRect(tx + size, ty + (size - thick) / 2, px - tx - size, thick);
+    const x = x0 + c * pitch + (size - thick) / 2;
+    if (r + 1 < rows) return put(out, 0, x, y0 + r * pitch + size, thick, gap);
+    put(out, 0, x, y0 + r * pitch + size, thick, stub);
+    put(out, 1, x, y0 - stub, thick, stub);
+    return 2;
   }
+  const p = l - 2 * n;
+  const t = tr.hbmPorts[p].tile;
+  const tx = x0 + (t % cols) * pitch, ty = y0 + Math.floor(t / cols) * pitch;
+  const [px, py, pw, ph] = [layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]];
+  const side = tr.hbmPorts[p].side;
+  if (side === 'N') return put(out, 0, tx + (size - thick) / 2, py + ph, thick, ty - py - ph);
+  if (side === 'S') return put(out, 0, tx + (size - thick) / 2, ty + size, thick, py - ty - size);
+  if (side === 'W') return put(out, 0, px + pw, ty + (size - thick) / 2, tx - px - pw, thick);
+  return put(out, 0, tx + size, ty + (size - thick) / 2, px - tx - size, thick);
+}
+
+function put(out: Float32Array, k: number, x: number, y: number, w: number, h: number): 1 {
+  out[k * 4] = x; out[k * 4 + 1] = y; out[k * 4 + 2] = w; out[k * 4 + 3] = h;
+  return 1;
 }
 
 /**

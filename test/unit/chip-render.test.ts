@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, type RenderTrace, type Ctx2D,
   indexTrace, createFrameState, computeFrame, computeLayout, hitTest, packetPosition, nodeCenter,
-  eastLink, southLink, portLink, linkCount, linkExists, drawFrame, defaultPalette, describeHit,
+  eastLink, southLink, portLink, linkCount, linkExists, linkRects, drawFrame, defaultPalette, describeHit,
   type FrameState,
 } from '../../src/ui/chip-render.ts';
 import { chipViewTrace, measuredViewTrace, plainMesh, withRoutes } from '../../src/worker/chip-view.ts';
@@ -249,6 +249,83 @@ describe('adapters (src/worker/chip-view.ts)', () => {
     packetPosition(tr, layout, 0, 0.25, p);
     expect(p[0]).toBeLessThan(c0[0]); // heading west, out of the grid
     expect(p[1]).toBeCloseTo(c0[1]);
+  });
+});
+
+describe('hovering a torus wrap-around link (its two stubs beyond the grid\'s edges)', () => {
+  // 3x4 torus, tiles 0..11 row-major. 0 -> 3 is one hop west over row 0's wrap link (tile 3's east
+  // link), 0 -> 8 one hop north over column 0's wrap link (tile 8's south link).
+  const events: Ev[] = [[EVENT_NOC, 0, 3, 0, 10, 40], [EVENT_NOC, 0, 8, 0, 10, 30]];
+  const torus = makeTrace(3, 4, [], 10, events, true);
+  const mesh = makeTrace(3, 4, [], 10, events, false);
+  const E03 = eastLink(4, 0, 3), S20 = southLink(4, 2, 0);
+  torus.linkBytes[E03] = 40; // each transfer's bytes on its one link (what the adapters fold)
+  torus.linkBytes[S20] = 30;
+  const layout = computeLayout(torus, 400, 300);
+  const { x0, y0, pitch, size } = layout;
+  const gap = pitch - size;
+  // points inside the drawn stubs (gap * 0.8 long, centred on the tile's row / column)
+  const rowY = y0 + size / 2, colX = x0 + size / 2;
+  const points = {
+    east: [x0 + 3 * pitch + size + gap * 0.4, rowY], // after tile (0, 3)
+    west: [x0 - gap * 0.4, rowY], // before tile (0, 0)
+    south: [colX, y0 + 2 * pitch + size + gap * 0.4], // below tile (2, 0)
+    north: [colX, y0 - gap * 0.4], // above tile (0, 0)
+  };
+
+  it('each stub hit-tests to its wrap link, and the tooltip shows that link\'s bytes', () => {
+    expect([...torus.routeLinks]).toEqual([E03, S20]);
+    expect(hitTest(torus, layout, points.east[0], points.east[1])).toEqual({ kind: 'link', index: E03 });
+    expect(hitTest(torus, layout, points.west[0], points.west[1])).toEqual({ kind: 'link', index: E03 });
+    expect(hitTest(torus, layout, points.south[0], points.south[1])).toEqual({ kind: 'link', index: S20 });
+    expect(hitTest(torus, layout, points.north[0], points.north[1])).toEqual({ kind: 'link', index: S20 });
+    const idx = indexTrace(torus);
+    const f = computeFrame(idx, 5, createFrameState(idx));
+    const west = describeHit(idx, f, hitTest(torus, layout, points.west[0], points.west[1]));
+    expect(west?.title).toBe('link (0, 3) ↔ (0, 0) (torus wrap-around)');
+    expect(west?.lines[0].value).toBe('40 B');
+    expect(west?.lines[2].value).toBe('4.0'); // 40 B over 10 cycles
+    const north = describeHit(idx, f, hitTest(torus, layout, points.north[0], points.north[1]));
+    expect(north?.title).toBe('link (2, 0) ↔ (0, 0) (torus wrap-around)');
+    expect(north?.lines[0].value).toBe('30 B');
+  });
+
+  it('on the same grid as a mesh there is no wrap link: the same points hit nothing', () => {
+    for (const [x, y] of Object.values(points)) expect(hitTest(mesh, layout, x, y)).toBeNull();
+  });
+
+  it('wormhole-n150 (stacks on both side edges): the middle of every drawn piece of every link hit-tests to that link', () => {
+    const cfg = chipPreset('wormhole-n150').config;
+    const k = kernelByName('matmul');
+    const sim = simulatePlan(cfg, k.plan(k.validate({ M: 256, N: 256, K: 256 }), 'tiled'));
+    const v = chipViewTrace(sim.trace, buildMesh(cfg));
+    expect(v.torus).toBe(true);
+    const n = v.rows * v.cols;
+    // rows whose both edge tiles have a stack: there the row's wrap stubs lie on the stacks' bars
+    const edgeTiles = new Set(v.hbmPorts.map((p) => p.tile));
+    const coveredRows = [...Array(v.rows).keys()].filter((r) => edgeTiles.has(r * v.cols) && edgeTiles.has(r * v.cols + v.cols - 1));
+    expect(coveredRows.length).toBeGreaterThan(0);
+    const lay = computeLayout(v, 800, 600);
+    const thick = Math.max(1, (lay.pitch - lay.size) * 0.5); // the utilization view's link thickness
+    const rects = new Float32Array(8);
+    let stubs = 0;
+    for (let l = 0; l < linkCount(v.rows, v.cols, v.hbmPorts.length); l++) {
+      if (!linkExists(v, l)) continue;
+      const want = l < 2 * n ? { kind: 'link', index: l } : { kind: 'port', index: l - 2 * n };
+      const pieces = linkRects(v, lay, l, thick, rects);
+      if (pieces === 2) stubs += 2;
+      for (let j = 0; j < pieces; j++) {
+        const x = rects[j * 4] + rects[j * 4 + 2] / 2, y = rects[j * 4 + 1] + rects[j * 4 + 3] / 2;
+        expect(hitTest(v, lay, x, y), `link ${l} piece ${j}`).toEqual(want);
+      }
+    }
+    expect(stubs).toBe(2 * (v.rows + v.cols)); // one wrap link per row and per column, two stubs each
+    // and on a covered row, the stack's bar is still hoverable beyond the stub
+    const r = coveredRows[0];
+    const west = v.hbmPorts.findIndex((p) => p.tile === r * v.cols && p.side === 'W');
+    const y = lay.y0 + r * lay.pitch + lay.size / 2;
+    expect(hitTest(v, lay, lay.x0 - (lay.pitch - lay.size) * 0.5, y)).toEqual({ kind: 'link', index: eastLink(v.cols, r, v.cols - 1) });
+    expect(hitTest(v, lay, lay.x0 - (lay.pitch - lay.size) * 1.5, y)).toEqual({ kind: 'port', index: west });
   });
 });
 

@@ -1,7 +1,7 @@
 // npm run validate:chip: the table's structure (sources, conditions, roles, the sources the issue names),
 // not the ratios' values (those are what the table reports, measured against the published figures).
 import { describe, expect, it } from 'vitest';
-import { loadRows, markdown, RANGE, summarise, validate } from '../../bench/validate-chip.ts';
+import { loadRows, markdown, RANGE, summarise, summaryLine, validate, type ValidationResult } from '../../bench/validate-chip.ts';
 
 describe('validate:chip', () => {
   const rows = loadRows();
@@ -49,5 +49,23 @@ describe('validate:chip', () => {
     const md = markdown(results, summary);
     for (const r of results) expect(md).toContain(`| ${r.id} |`);
     expect(md).toMatch(/median \|ratio - 1\|/);
+  });
+
+  it('the summary is over like-for-like rows only: a hand-made case', () => {
+    // ratios 1.0 (calibration), 1.2, 0.7 (out of range), 1.1 held out, and 2.0 not like-for-like:
+    // like-for-like |ratio - 1| = 0, 0.2, 0.3, 0.1 -> median (0.1 + 0.2) / 2 = 0.15, 3 of 4 within;
+    // held out 0.2, 0.3, 0.1 -> median 0.2, 2 of 3 within; the 2.0 row counts in `rows` only
+    const row = (ratio: number, role: 'calibration' | 'held-out', likeForLike = true) =>
+      ({ ratio, role, likeForLike, within: ratio >= RANGE[0] && ratio <= RANGE[1] }) as ValidationResult;
+    const s = summarise([row(1.0, 'calibration'), row(1.2, 'held-out'), row(0.7, 'held-out'), row(1.1, 'held-out'), row(2.0, 'held-out', false)]);
+    expect(s.rows).toBe(5);
+    expect(s.likeForLike).toBe(4);
+    expect(s.medianAbsDev).toBeCloseTo(0.15, 12);
+    expect(s.within).toBe(3);
+    expect(s.heldOut.rows).toBe(3);
+    expect(s.heldOut.medianAbsDev).toBeCloseTo(0.2, 12);
+    expect(s.heldOut.within).toBe(2);
+    expect(s.calibration).toBe(1);
+    expect(summaryLine(s)).toBe('like-for-like rows: 4 of 5, median |ratio - 1| = 0.150, 3/4 within [0.75, 1.33]; held out: 3, median |ratio - 1| = 0.200, 2/3 within; calibration rows: 1');
   });
 });
