@@ -333,12 +333,12 @@ export class JpRoofline extends LitElement {
             const texts = labelled.map((r) => `${r.main && named ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`);
             const lh = 14 * dpr;
             const wantY = labelled.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - lh);
-            const boxes0 = layoutRoofLabels(
+            const roofBoxes = layoutRoofLabels(
               labelled.map((_, k) => ({ y: wantY[k], w: g.measureText(texts[k]).width + 4 * dpr })),
               lh, 2 * dpr, u.bbox.top + 2 * dpr, u.bbox.top + u.bbox.height - 2 * dpr, right + 2 * dpr, u.bbox.left,
             );
             labelled.forEach((r, k) => {
-              const b = boxes0[k];
+              const b = roofBoxes[k];
               const w = g.measureText(texts[k]).width + 4 * dpr;
               g.textAlign = 'right';
               g.fillStyle = surface;
