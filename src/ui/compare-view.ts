@@ -5,7 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { Task, TaskStatus } from '@lit/task';
-import type { ApiRemote } from '../worker/client.ts';
+import { callback, type ApiRemote } from '../worker/client.ts';
 import type { BenchOk, BenchResult } from '../worker/api.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
@@ -60,6 +60,28 @@ const MODEL_METRICS: Metric[] = [
 
 type Measured = { a: BenchResult | null; b: BenchResult | null; running: boolean; message: string | null };
 
+/** Samples timed on each side of a measured run: enough for the p10/p90 and bootstrap tests to separate real differences. */
+export const MEASURED_SAMPLES = 15;
+
+/** Where a measured A/B run is: the side running, its phase, and its samples timed so far. */
+export interface MeasuredProgress {
+  side: 'A' | 'B';
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/**
+ * The run's progress as one bar over both sides (A fills the first half, B the second) and the
+ * words beside it: "A: timing, repetition 3 of 15".
+ */
+export function measuredProgressView(p: MeasuredProgress): { value: number; max: number; text: string } {
+  const total = Math.max(1, p.total);
+  const done = Math.min(Math.max(0, p.done), total);
+  const text = p.phase === 'timing' ? `${p.side}: timing, repetition ${done} of ${total}` : `${p.side}: ${p.phase}`;
+  return { value: (p.side === 'B' ? 1 : 0) + done / total, max: 2, text };
+}
+
 @customElement('jp-compare')
 export class JpCompare extends LitElement {
   /** The worker facade (Comlink remote). */
@@ -68,6 +90,9 @@ export class JpCompare extends LitElement {
   @property({ attribute: false }) state?: CompareState;
 
   @state() private measured: Measured = { a: null, b: null, running: false, message: null };
+  @state() private progress: MeasuredProgress | null = null;
+  /** Set by Cancel: the side in flight stops at its next sample (the worker's cancel) and B does not start. */
+  private cancelRequested = false;
   /** The state the measured runs belong to (a change of either side clears them). */
   private measuredKey = '';
 
@@ -153,6 +178,7 @@ export class JpCompare extends LitElement {
     .err { color: var(--jp-error); }
     .head { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
     .head h2 { margin: 0; flex: 1; }
+    .head progress { width: 140px; accent-color: var(--jp-accent); }
     th small { font-weight: 400; color: var(--jp-muted); }
     tr.group th { font-size: 0.8rem; color: var(--jp-muted); text-align: left; padding-top: 12px; }
     @media (max-width: 600px) { .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; } }
@@ -160,7 +186,8 @@ export class JpCompare extends LitElement {
 
   override willUpdate(): void {
     const key = JSON.stringify(this.state);
-    if (key !== this.measuredKey) {
+    // A run in flight keeps its record; it checks the configuration itself when it ends.
+    if (key !== this.measuredKey && !this.measured.running) {
       this.measuredKey = key;
       if (this.measured.a || this.measured.b || this.measured.message) this.measured = { a: null, b: null, running: false, message: null };
     }
@@ -194,20 +221,44 @@ export class JpCompare extends LitElement {
 
   private async runMeasured(): Promise<void> {
     const s = this.state;
-    if (!s || !this.api) return;
-    this.measured = { a: null, b: null, running: true, message: 'Running A on this GPU…' };
-    // 15 samples a side: enough for the p10/p90 and bootstrap tests to separate real differences.
-    const run = (x: CompareSide) => this.api!.runBench({ kernel: x.kernel, variant: x.variant, params: x.params, samples: 15 });
+    if (!s || !this.api || this.measured.running) return;
+    this.cancelRequested = false;
+    this.measured = { a: null, b: null, running: true, message: null };
+    const run = async (x: CompareSide, which: 'A' | 'B'): Promise<BenchResult> => {
+      this.progress = { side: which, phase: 'starting', done: 0, total: MEASURED_SAMPLES };
+      return this.api!.runBench(
+        { kernel: x.kernel, variant: x.variant, params: x.params, samples: MEASURED_SAMPLES },
+        callback((done: number, total: number, phase: string) => {
+          if (this.measured.running) this.progress = { side: which, phase, done, total: phase === 'timing' ? total : MEASURED_SAMPLES };
+        }),
+      );
+    };
+    const cancelled = (r: BenchResult | null) => this.cancelRequested || r?.status === 'cancelled';
     try {
-      const a = await run(s.a);
-      this.measured = { ...this.measured, a, message: 'Running B on this GPU…' };
-      const b = await run(s.b);
-      // Only keep them if the configuration did not change while they ran.
-      if (JSON.stringify(this.state) === JSON.stringify(s)) this.measured = { a, b, running: false, message: null };
-      else this.measured = { a: null, b: null, running: false, message: 'The configuration changed while the kernels ran; run again.' };
+      const a = await run(s.a, 'A');
+      this.measured = { ...this.measured, a };
+      const b = cancelled(a) ? null : await run(s.b, 'B');
+      if (cancelled(a) || cancelled(b)) {
+        this.measured = { a: null, b: null, running: false, message: 'Run cancelled; the configuration is unchanged.' };
+      } else if (JSON.stringify(this.state) === JSON.stringify(s)) {
+        // Only keep them if the configuration did not change while they ran.
+        this.measured = { a, b, running: false, message: null };
+      } else {
+        this.measured = { a: null, b: null, running: false, message: 'The configuration changed while the kernels ran; run again.' };
+      }
     } catch (e) {
       this.measured = { ...this.measured, running: false, message: `The worker could not run the kernels: ${(e as Error).message}` };
+    } finally {
+      this.progress = null;
+      // The record above already accounts for a change made during the run: keep its message.
+      this.measuredKey = JSON.stringify(this.state);
     }
+  }
+
+  private cancelMeasured(): void {
+    this.cancelRequested = true;
+    void this.api?.cancel();
+    if (this.progress) this.progress = { ...this.progress, phase: 'cancelling' };
   }
 
   private renderSide(which: 'a' | 'b') {
@@ -330,6 +381,7 @@ export class JpCompare extends LitElement {
     const s = this.state;
     const active = COMPARE_PRESETS.find((p) => JSON.stringify(p.state) === JSON.stringify(s));
     const ms = this.measured;
+    const pv = this.progress ? measuredProgressView(this.progress) : null;
     return html`
       <div class="card presets" role="group" aria-label="Comparison presets">
         <span class="lbl">Compare:</span>
@@ -340,9 +392,13 @@ export class JpCompare extends LitElement {
       <section class="card" aria-labelledby="cmp-h">
         <div class="head">
           <h2 id="cmp-h">A vs B</h2>
-          <span class="msg" role="status">${this.busy ? 'Simulating…' : (ms.message ?? '')}</span>
+          <span class="msg" role="status" data-testid="compare-status">${this.busy ? 'Simulating…' : ms.running && pv ? `Running on this GPU: ${pv.text}` : (ms.message ?? '')}</span>
+          ${ms.running
+            ? html`<progress max=${pv?.max ?? 2} value=${pv?.value ?? 0} aria-label="Measured run progress (A, then B)"></progress>
+                <button data-testid="compare-cancel" @click=${this.cancelMeasured} ?disabled=${this.cancelRequested}>Cancel</button>`
+            : nothing}
           <button class="primary" @click=${this.runMeasured} ?disabled=${this.gpuOk !== true || ms.running}
-            title=${this.gpuOk === false ? `WebGPU is unavailable: ${this.gpuWhy}` : 'Time both kernels on this GPU (15 samples each; a winner only when the timings separate beyond their noise) and check them against the CPU reference'}>Run both on this GPU</button>
+            title=${this.gpuOk === false ? `WebGPU is unavailable: ${this.gpuWhy}` : `Time both kernels on this GPU (${MEASURED_SAMPLES} samples each; a winner only when the timings separate beyond their noise) and check them against the CPU reference`}>Run both on this GPU</button>
         </div>
         ${this.gpuOk === false ? html`<p class="msg">WebGPU is unavailable here (${this.gpuWhy}); the chip-model comparison still works.</p>` : nothing}
         ${this.renderResults()}

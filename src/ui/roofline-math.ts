@@ -4,6 +4,30 @@
 
 import type { ChipConfig, MacDType, SimResult } from '../chip/types.ts';
 
+/** The Chip tab's overrides of one preset (share state: chip.grid, chip.array). */
+export interface ChipOverride {
+  grid?: { rows: number; cols: number };
+  array?: { rows: number; cols: number };
+}
+
+/**
+ * A preset's configuration with the Chip tab's overrides applied, as the worker's chip choice
+ * `{ preset, grid, array }` applies them: the tile grid replaces the preset's (so the peak scales
+ * with the tile count), the MAC array replaces the tile's array; everything else is the preset's.
+ */
+export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig {
+  if (!o?.grid && !o?.array) return chip;
+  return { ...chip, grid: o.grid ?? chip.grid, tile: { ...chip.tile, macArray: o.array ?? chip.tile.macArray } };
+}
+
+/** "8×8 tiles" for an overridden grid, "" when the preset's own configuration is used. */
+export function overrideText(chip: ChipConfig, o: ChipOverride | undefined): string {
+  const parts: string[] = [];
+  if (o?.grid && (o.grid.rows !== chip.grid.rows || o.grid.cols !== chip.grid.cols)) parts.push(`${o.grid.rows}×${o.grid.cols} tiles`);
+  if (o?.array && (o.array.rows !== chip.tile.macArray.rows || o.array.cols !== chip.tile.macArray.cols)) parts.push(`${o.array.rows}×${o.array.cols} MAC array`);
+  return parts.join(', ');
+}
+
 /** A roof: attainable FLOP/s = min(peakFlops, bandwidth x intensity). */
 export interface Roof {
   /** FLOP/s at the compute ceiling (2 FLOP per MAC). */
@@ -157,22 +181,6 @@ export function sameSlope(a: number, b: number): boolean {
   return a > 0 && b > 0 && Math.abs(a / b - 1) < SAME_SLOPE;
 }
 
-/**
- * Spreads label positions (y, ascending screen order kept) so neighbours are at least `gap`
- * apart and all stay within [lo, hi]: each label moves as little as the ones around it allow.
- */
-export function spreadLabels(ys: readonly number[], gap: number, lo: number, hi: number): number[] {
-  const order = ys.map((y, i) => [y, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = order.map(([y]) => Math.min(Math.max(y, lo), hi));
-  for (let k = 1; k < out.length; k++) out[k] = Math.max(out[k], out[k - 1] + gap);
-  const over = out.length ? out[out.length - 1] - hi : 0;
-  if (over > 0) for (let k = out.length - 1; k >= 0; k--) out[k] = Math.min(out[k], k === out.length - 1 ? hi : out[k + 1] - gap);
-  for (let k = 0; k < out.length; k++) out[k] = Math.max(out[k], lo);
-  const res = new Array<number>(ys.length);
-  order.forEach(([, i], k) => (res[i] = out[k]));
-  return res;
-}
-
 export interface LabelBox {
   /** Top-left of the label. */
   x: number;
@@ -207,4 +215,50 @@ export function placeLabels(points: ReadonlyArray<{ px: number; py: number; w: n
     placed.push([box.x, box.y, w, h]);
     return box;
   });
+}
+
+/** Where a roof label goes: its right edge at `x`, its top at `y`; `moved` when it left its roof's height (draw a leader). */
+export interface RoofLabelBox {
+  x: number;
+  y: number;
+  moved: boolean;
+}
+
+/**
+ * Lays out roof labels (one per compute roof: every preset's every datatype peak) at the plot's
+ * right edge so that no two overlap. Each label wants its top at `want[i].y` (just above its roof)
+ * and is `want[i].w` wide and `h` tall; `gap` separates neighbours. Coinciding roofs (f32 = bf16 on
+ * one preset, the same peak on two presets) thus stack instead of overprinting.
+ * When one column at `right` holds them all, they keep their top-to-bottom order and move as little
+ * as their neighbours allow: pushed down past each other, then the stack pulled up from `bottom`.
+ * Otherwise each label, top to bottom, goes into the first column (further left by the widest label
+ * + `gap` each) where it fits at or below its wanted height; only when even the column at `left`
+ * is full does a label overlap (at its wanted height).
+ */
+export function layoutRoofLabels(want: ReadonlyArray<{ y: number; w: number }>, h: number, gap: number, top: number, bottom: number, right: number, left = 0): RoofLabelBox[] {
+  const step = h + gap;
+  const order = want.map((l, i) => [Math.min(Math.max(l.y, top), Math.max(top, bottom - h)), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new Array<RoofLabelBox>(want.length);
+  const box = (i: number, x: number, y: number, col: number): RoofLabelBox => ({ x, y, moved: col > 0 || Math.abs(y - want[i].y) > 0.5 });
+  if (order.length <= Math.floor((bottom - top + gap) / step)) {
+    const ys = order.map(([y]) => y);
+    for (let k = 1; k < ys.length; k++) ys[k] = Math.max(ys[k], ys[k - 1] + step);
+    for (let k = ys.length - 1; k >= 0; k--) ys[k] = Math.min(ys[k], k === ys.length - 1 ? bottom - h : ys[k + 1] - step);
+    order.forEach(([, i], k) => (out[i] = box(i, right, ys[k], 0)));
+    return out;
+  }
+  const colW = Math.max(0, ...want.map((l) => l.w)) + gap;
+  const lastBottom: number[] = [];
+  for (const [y0, i] of order) {
+    for (let c = 0; !out[i]; c++) {
+      const x = right - c * colW;
+      if (x - want[i].w < left) break;
+      const y = Math.max(y0, (lastBottom[c] ?? -Infinity) + gap);
+      if (y + h > bottom) continue;
+      lastBottom[c] = y + h;
+      out[i] = box(i, x, y, c);
+    }
+    out[i] ??= box(i, right, y0, 0);
+  }
+  return out;
 }

@@ -10,12 +10,12 @@ import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { ApiRemote } from '../worker/client.ts';
 import type { BenchOk, KernelInfo } from '../worker/api.ts';
-import type { ChipPreset, MacDType, SimResult } from '../chip/types.ts';
+import type { ChipConfig, ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import {
-  achievableRoof, attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, placeLabels, predictedPoint, ridgeIntensity, roofOf,
-  sameSlope, spreadLabels, tilesUsed, type Roof, type RooflinePoint,
+  achievableRoof, attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, overrideText, placeLabels, predictedPoint, ridgeIntensity, roofOf, withOverride,
+  layoutRoofLabels, sameSlope, tilesUsed, type Roof, type RooflinePoint,
 } from './roofline-math.ts';
 
 /** One colour per chip preset, in preset order (mid-tones: legible on light and dark surfaces). */
@@ -25,6 +25,14 @@ const DTYPE_LABEL: Record<MacDType, string> = { int8: 'int8', fp16: 'bf16', fp32
 
 interface PresetSim {
   preset: ChipPreset;
+  /** The preset's configuration with the Chip tab's grid / MAC-array overrides when it is the Chip tab's preset. */
+  config: ChipConfig;
+  /** The preset's label, with the override named ("Jalapeño-class (8×8 tiles)"). */
+  label: string;
+  /** The label without its parenthesis, with the override: the point's name ("NVIDIA H100 SXM", "Jalapeño-class (8×8 tiles)"). */
+  name: string;
+  /** Short name for the roof label ("H100 SXM", "Jalapeño-class 8×8 tiles"). */
+  short: string;
   sim: SimResult | null;
   error?: string;
 }
@@ -73,17 +81,24 @@ export class JpRoofline extends LitElement {
       if (check.status !== 'ok') return { sims: [], planCost: null, error: check.message };
       const sims = await Promise.all(
         chips.map(async (preset): Promise<PresetSim> => {
+          // The Chip tab's grid / MAC-array overrides belong to its preset: that preset's roofs and point use them.
+          const override = preset.id === s.preset ? { grid: s.grid, array: s.array } : undefined;
+          const config = withOverride(preset.config, override);
+          const named = overrideText(preset.config, override);
+          const plain = preset.label.replace(/\s*\(.*\)$/, '');
+          const base = { preset, config, label: named ? `${plain} (${named})` : preset.label, name: named ? `${plain} (${named})` : plain, short: `${plain.split(' ').slice(-2).join(' ')}${named ? ` ${named}` : ''}` };
           try {
-            const o = await api.simulatePlan(preset.id, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
-            return o.status === 'ok' ? { preset, sim: o.result } : { preset, sim: null, error: o.message };
+            const choice = named ? { preset: preset.id, grid: s.grid, array: s.array } : preset.id;
+            const o = await api.simulatePlan(choice, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
+            return o.status === 'ok' ? { ...base, sim: o.result } : { ...base, sim: null, error: o.message };
           } catch (e) {
-            return { preset, sim: null, error: (e as Error).message };
+            return { ...base, sim: null, error: (e as Error).message };
           }
         }),
       );
       return { sims, planCost: { flops: check.flops, ioBytes: check.ioBytes }, error: null };
     },
-    args: () => [this.api, JSON.stringify([this.state?.kernel, this.state?.variant, this.state?.params, this.state?.dataflow, this.chips.map((c) => c.id)])] as const,
+    args: () => [this.api, JSON.stringify([this.state?.kernel, this.state?.variant, this.state?.params, this.state?.dataflow, this.state?.preset, this.state?.grid, this.state?.array, this.chips.map((c) => c.id)])] as const,
   });
 
   private get chips(): ChipPreset[] {
@@ -182,10 +197,10 @@ export class JpRoofline extends LitElement {
     const dtype = this.dtype;
     this.sims.forEach((x, i) => {
       if (!x.sim || !cost) return;
-      const p = predictedPoint(x.preset.label.replace(/\s*\(.*\)$/, ''), x.sim, cost.flops, cost.ioBytes);
+      const p = predictedPoint(x.name, x.sim, cost.flops, cost.ioBytes);
       if (!p) return;
-      const roof = roofOf(x.preset.config, dtype);
-      const total = x.preset.config.grid.rows * x.preset.config.grid.cols;
+      const roof = roofOf(x.config, dtype);
+      const total = x.config.grid.rows * x.config.grid.cols;
       const used = tilesUsed(x.sim, total);
       const usedRoof: Roof = { ...roof, peakFlops: (roof.peakFlops * used) / total };
       pts.push({
@@ -211,7 +226,7 @@ export class JpRoofline extends LitElement {
       const bw = x.preset.config.hbm.bandwidthBytesPerS;
       if (!(bw > 0)) continue;
       const g = groups.find((o) => sameSlope(o.bw, bw));
-      const name = x.preset.label.replace(/\s*\(.*\)$/, '');
+      const name = x.name;
       if (g) g.names.push(name);
       else groups.push({ bw, names: [name] });
     }
@@ -239,14 +254,15 @@ export class JpRoofline extends LitElement {
     const surface = cs.getPropertyValue('--jp-surface').trim() || '#fff';
     const font = `12px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
     const dtype = this.dtype;
-    const roofs: Array<{ roof: Roof; color: string; main: boolean; achievable?: boolean; name: string }> = [];
+    const roofs: Array<{ roof: Roof; color: string; main: boolean; achievable?: boolean; name: string; short: string }> = [];
     this.sims.forEach((x, i) => {
       const color = PRESET_COLORS[i % PRESET_COLORS.length];
-      const main = roofOf(x.preset.config, dtype);
-      roofs.push({ roof: main, color, main: true, name: x.preset.label });
-      const sustained = achievableRoof(x.preset.config, dtype);
-      if (sustained) roofs.push({ roof: sustained, color, main: false, achievable: true, name: `${x.preset.label} sustained` });
-      for (const r of distinctRoofs(x.preset.config)) if (r.peakFlops !== main.peakFlops) roofs.push({ roof: r, color, main: false, name: x.preset.label });
+      const main = roofOf(x.config, dtype);
+      const short = x.short;
+      roofs.push({ roof: main, color, main: true, name: x.label, short });
+      const sustained = achievableRoof(x.config, dtype);
+      if (sustained) roofs.push({ roof: sustained, color, main: false, achievable: true, name: `${x.label} sustained`, short });
+      for (const r of distinctRoofs(x.config)) if (r.peakFlops !== main.peakFlops) roofs.push({ roof: r, color, main: false, name: x.label, short });
     });
     const pts = this.collectPoints();
     const range = axisRange(roofs.map((r) => r.roof), pts);
@@ -309,25 +325,35 @@ export class JpRoofline extends LitElement {
             g.font = `${11 * dpr}px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
             g.textBaseline = 'middle';
             const right = u.bbox.left + u.bbox.width - 4 * dpr;
-            const mains = roofs.filter((r) => r.main);
-            const wantY = mains.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - 7 * dpr);
-            const gotY = spreadLabels(wantY, 13 * dpr, u.bbox.top + 6 * dpr, u.bbox.top + u.bbox.height - 6 * dpr);
-            mains.forEach((r, k) => {
-              const text = `${r.name.replace(/\s*\(.*\)$/, '').split(' ').slice(-2).join(' ')} ${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`;
+            // Every compute roof gets a label (its datatype and peak; the main roof also its chip), laid
+            // out so coinciding roofs stack instead of overprinting (a leader line when moved).
+            const labelled = roofs.filter((r) => !r.achievable);
+            // A narrow plot (a phone) leaves the chip's name to the colour legend below.
+            const named = u.bbox.width / dpr >= 480;
+            const texts = labelled.map((r) => `${r.main && named ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`);
+            const lh = 14 * dpr;
+            const wantY = labelled.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - lh);
+            const roofBoxes = layoutRoofLabels(
+              labelled.map((_, k) => ({ y: wantY[k], w: g.measureText(texts[k]).width + 4 * dpr })),
+              lh, 2 * dpr, u.bbox.top + 2 * dpr, u.bbox.top + u.bbox.height - 2 * dpr, right + 2 * dpr, u.bbox.left,
+            );
+            labelled.forEach((r, k) => {
+              const b = roofBoxes[k];
+              const w = g.measureText(texts[k]).width + 4 * dpr;
               g.textAlign = 'right';
               g.fillStyle = surface;
-              const w = g.measureText(text).width;
               g.globalAlpha = 0.85;
-              g.fillRect(right - w - 2 * dpr, gotY[k] - 7 * dpr, w + 4 * dpr, 14 * dpr);
-              g.globalAlpha = 1;
+              g.fillRect(b.x - w, b.y, w, lh);
+              g.globalAlpha = r.main ? 1 : 0.8;
               g.fillStyle = r.color;
-              g.fillText(text, right, gotY[k]);
-              if (Math.abs(gotY[k] - wantY[k]) > 2 * dpr) {
+              g.fillText(texts[k], b.x - 2 * dpr, b.y + lh / 2);
+              g.globalAlpha = 1;
+              if (b.moved) {
                 g.strokeStyle = r.color;
                 g.lineWidth = dpr;
                 g.beginPath();
-                g.moveTo(right - w - 4 * dpr, gotY[k]);
-                g.lineTo(right - w - 14 * dpr, wantY[k] + 7 * dpr);
+                g.moveTo(b.x - w, b.y + lh / 2);
+                g.lineTo(b.x - w - 10 * dpr, wantY[k] + lh);
                 g.stroke();
               }
             });
@@ -439,7 +465,7 @@ export class JpRoofline extends LitElement {
             <td>${p.bound ?? (p.kind === 'measured' ? 'measured' : '–')}</td>
           </tr>`,
         )}
-        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td></td><td>${x.preset.label}</td><td colspan="6" class="err">${x.error}</td></tr>`)}
+        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td></td><td>${x.label}</td><td colspan="6" class="err">${x.error}</td></tr>`)}
       </tbody>
     </table></div>`;
   }
@@ -486,7 +512,7 @@ export class JpRoofline extends LitElement {
         </div>
         <ul class="legend" aria-label="Roofs">
           ${this.chips.map(
-            (c, i) => html`<li><i class="sw" style="background:${PRESET_COLORS[i % PRESET_COLORS.length]}"></i>${c.label.replace(/\s*\(hypothetical what-if\)/i, '')}${c.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</li>`,
+            (c, i) => html`<li><i class="sw" style="background:${PRESET_COLORS[i % PRESET_COLORS.length]}"></i>${(this.sims.find((x) => x.preset.id === c.id)?.label ?? c.label).replace(/\s*\(hypothetical what-if\)/i, '')}${c.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</li>`,
           )}
           <li><i class="dia" style="background:${MEASURED_COLOR}"></i>measured on your GPU${this.results ? ' (hollow: shared run)' : ''}</li>
         </ul>

@@ -5,6 +5,7 @@
 
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
+import { formatDuration } from './format.ts';
 
 /** The kinds of time an op's breakdown splits into, in bar order. */
 export type TimeKind = keyof OpBreakdown;
@@ -58,6 +59,18 @@ export function opSegments(r: ModelSimResult, order: readonly string[]): OpSegme
     color: Math.max(0, order.indexOf(o.name)),
     parts: opParts(o.breakdown),
   }));
+}
+
+/** How a kind of time is named in words. */
+export const TIME_KIND_TEXT: Record<TimeKind, string> = { compute: 'compute', memory: 'memory', launch: 'launch gap', collective: 'collective' };
+
+/**
+ * A bar segment's numbers in words, as its accessible name and its focus tooltip:
+ * "H100 SXM, attention: 34.5% of the step (1.23 ms), memory-bound; compute 20%, memory 70%, launch gap 10%".
+ */
+export function segmentText(preset: string, s: OpSegment): string {
+  const parts = s.parts.map((p) => `${TIME_KIND_TEXT[p.kind]} ${Math.round(p.frac * 100)}%`).join(', ');
+  return `${preset}, ${s.name}: ${(s.share * 100).toFixed(1)}% of the step (${formatDuration(s.timeS)}), ${s.bound}-bound${parts ? `; ${parts}` : ''}`;
 }
 
 /** An op's breakdown as fractions of its time, kinds with no time left out. */

@@ -14,7 +14,7 @@ import { checkModelInputs, maxFor, type ModelField, type ModelInputLimits } from
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { plural } from './format.ts';
-import { bestRow, fmtNum, opOrder, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { bestRow, fmtNum, opOrder, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -32,6 +32,10 @@ export class JpTokensTab extends LitElement {
 
   /** A typed value the model does not accept (kept out of the state, shown at its field). */
   @state() private draft: Partial<Record<ModelField, string>> = {};
+  /** Per preset row, the bar segment that holds the bar's tab stop. */
+  @state() private barFocus: Record<string, number> = {};
+  /** The bar segment with keyboard focus (its numbers show under the bar). */
+  @state() private focused: { row: string; seg: number } | null = null;
 
   private listsTask = new Task(this, {
     task: async ([api]: readonly [ApiRemote | undefined]) => {
@@ -110,6 +114,8 @@ export class JpTokensTab extends LitElement {
     .bar .s.memory { background-image: repeating-linear-gradient(45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px); }
     .bar .s.noc { background-image: repeating-linear-gradient(0deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 6px); }
     .bar .s span { background: rgb(255 255 255 / 0.75); border-radius: 3px; padding: 0 3px; }
+    .bar .s:focus-visible { outline: 3px solid var(--jp-focus); outline-offset: -3px; z-index: 1; }
+    .seg-tip { grid-column: 2; margin-top: -4px; font-size: 0.8rem; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-focus); border-radius: 6px; padding: 3px 8px; }
     .bar .s .parts { position: absolute; left: 0; right: 0; bottom: 0; height: 6px; display: flex; }
     .parts i, .sw.t { display: block; height: 100%; }
     .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
@@ -123,7 +129,7 @@ export class JpTokensTab extends LitElement {
     details th { text-align: left; }
     details table { font-size: 0.8rem; margin-top: 4px; }
     .msg { color: var(--jp-muted); font-size: 0.85rem; margin: 6px 0 0; }
-    @media (max-width: 600px) { .bars { grid-template-columns: minmax(0, 1fr); } form { gap: 8px 10px; } input[type='number'] { width: 84px; } }
+    @media (max-width: 600px) { .bars { grid-template-columns: minmax(0, 1fr); } .seg-tip { grid-column: 1; } form { gap: 8px 10px; } input[type='number'] { width: 84px; } }
   `];
 
   private patch(p: Partial<ModelState>): void {
@@ -225,17 +231,25 @@ export class JpTokensTab extends LitElement {
               return html`<div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}</div><div class="muted">does not fit: no breakdown</div>`;
             }
             const top = [...row.segments].sort((a, b) => b.share - a.share).slice(0, 3);
+            const short = row.label.replace(/\s*\(.*\)$/, '');
             const label = row.result
               ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${Math.round(row.timeShare[k] * 100)}%`).join(', ')}`
               : `${row.label}: no result`;
             return html`
               <div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</div>
-              <div class="bar" role="img" aria-label=${label}>
-                ${row.segments.map(
-                  (s) => html`<div class="s ${s.bound}" style="width:${(s.share * 100).toFixed(3)}%;background-color:${OP_COLORS[s.color % OP_COLORS.length]}"
-                    title="${s.name}: ${(s.share * 100).toFixed(1)}% of the step, ${s.bound}-bound; ${s.parts.map((p) => `${p.kind} ${Math.round(p.frac * 100)}%`).join(', ')}">${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}<div class="parts">${s.parts.map((p) => html`<i class="t-${p.kind}" style="width:${(p.frac * 100).toFixed(2)}%"></i>`)}</div></div>`,
-                )}
+              <div class="bar" role="group" aria-label=${label} data-preset=${row.id} @keydown=${(e: KeyboardEvent) => this.onBarKey(e, row)}>
+                ${row.segments.map((s, k) => {
+                  const text = segmentText(short, s);
+                  // One tab stop per bar (roving tabindex): the arrow keys, Home and End move between its ops.
+                  return html`<div class="s ${s.bound}" role="img" tabindex=${k === this.focusIndex(row) ? 0 : -1} aria-label=${text} data-seg=${k}
+                    style="width:${(s.share * 100).toFixed(3)}%;background-color:${OP_COLORS[s.color % OP_COLORS.length]}" title=${text}
+                    @focus=${() => (this.focused = { row: row.id, seg: k })} @blur=${() => (this.focused = null)}
+                    >${s.share > 0.06 ? html`<span>${BOUND_LETTER[s.bound]}</span>` : nothing}<div class="parts">${s.parts.map((p) => html`<i class="t-${p.kind}" style="width:${(p.frac * 100).toFixed(2)}%"></i>`)}</div></div>`;
+                })}
               </div>
+              ${this.focused?.row === row.id && row.segments[this.focused.seg]
+                ? html`<div class="seg-tip" aria-hidden="true" data-testid="seg-tip">${segmentText(short, row.segments[this.focused.seg])}</div>`
+                : nothing}
               `;
           })}
         </div>
@@ -252,6 +266,22 @@ export class JpTokensTab extends LitElement {
         </ul>
         ${this.renderOpTable(rows, order)}
       </section>`;
+  }
+
+  /** The segment of `row` that holds the bar's tab stop: the last one focused there, else the first. */
+  private focusIndex(row: TokenRow): number {
+    const k = this.barFocus[row.id] ?? 0;
+    return k < row.segments.length ? k : 0;
+  }
+
+  private onBarKey(e: KeyboardEvent, row: TokenRow): void {
+    const n = row.segments.length;
+    const cur = this.focusIndex(row);
+    const next = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? Math.min(n - 1, cur + 1) : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? Math.max(0, cur - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : -1;
+    if (next < 0 || !n) return;
+    e.preventDefault();
+    this.barFocus = { ...this.barFocus, [row.id]: next };
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`.bar[data-preset="${row.id}"] [data-seg="${next}"]`)?.focus());
   }
 
   /** The bars' numbers as a table (keyboard and screen-reader access to every segment). */

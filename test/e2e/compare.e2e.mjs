@@ -1,6 +1,6 @@
 // Compare: a measured A/B verdict only when the timings separate (issue #10 defect 9), and the view
 // at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
-import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab } from './h5a-helpers.mjs';
+import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab, stateOf } from './h5a-helpers.mjs';
 
 const q = (page, sel, opts) => page.locator(`jp-compare ${sel}`, opts);
 const num = (s) => Number(s.replace(/[^\d.]/g, ''));
@@ -47,6 +47,49 @@ export const cases = [
       await row.scrollIntoViewIfNeeded();
       await t.screenshot('h5a-compare-measured', t.page);
       t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
+    name: 'measured run: progress names the side and repetition, Cancel stops it and keeps the configuration',
+    async run(t) {
+      const p = await t.newPage({ viewport: { width: 1440, height: 900 } });
+      await openTab(t, p, '/', 'Compare', 'jp-compare');
+      await q(p, 'fieldset').first().waitFor();
+      const runBtn = p.locator('jp-compare button', { hasText: 'Run both on this GPU' });
+      await p.waitForFunction(() => {
+        const b = [...document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelectorAll('button')].find((x) => /Run both/.test(x.textContent));
+        return b && !b.disabled;
+      }, null, { timeout: 30_000 });
+      // Naive 512^3 takes seconds per sample on SwiftShader: long enough to cancel mid-run.
+      await p.evaluate(() => {
+        const el = document.querySelector('jp-app').shadowRoot.querySelector('jp-compare');
+        const side = (preset) => ({ preset, dataflow: 'output-stationary', kernel: 'matmul', variant: 'naive', params: { M: 512, N: 512, K: 512 } });
+        el.dispatchEvent(new window.CustomEvent('state-change', { detail: { patch: { a: side('jalapeno'), b: side('h100') } }, bubbles: true, composed: true }));
+      });
+      await p.waitForTimeout(800);
+      const before = await stateOf(p);
+      await runBtn.click();
+      const status = q(p, '[data-testid=compare-status]');
+      await p.waitForFunction(() => /A: timing, repetition [1-9]\d* of 15/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelector('[data-testid=compare-status]')?.textContent ?? ''), null, { timeout: 90_000 });
+      const bar = q(p, 'progress');
+      const [value, max] = [Number(await bar.getAttribute('value')), Number(await bar.getAttribute('max'))];
+      t.assert(max === 2 && value > 0 && value <= 1, `progress over both sides while A runs: ${value} of ${max}`);
+      t.assert(await runBtn.isDisabled(), 'Run both stays enabled while a run is in flight');
+      await t.screenshot('h4-compare-progress-desktop', p);
+      await p.setViewportSize({ width: 390, height: 844 });
+      await q(p, '[data-testid=compare-cancel]').scrollIntoViewIfNeeded();
+      await assertNoPageOverflow(t, p, 'compare with a run in flight at 390');
+      await t.screenshot('h4-compare-progress-phone', p);
+      await q(p, '[data-testid=compare-cancel]').click();
+      await p.waitForFunction(() => /Run cancelled/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelector('[data-testid=compare-status]')?.textContent ?? ''), null, { timeout: 60_000 });
+      t.assert(/configuration is unchanged/.test(await status.innerText()), `status after cancel: ${await status.innerText()}`);
+      t.assert((await q(p, '[data-testid=compare-cancel]').count()) === 0, 'the Cancel button is still shown after the run stopped');
+      t.assert((await q(p, '[data-testid=measured-time]').count()) === 0, 'a cancelled run still shows measured rows');
+      t.assert(await runBtn.isEnabled(), 'Run both is not enabled again after cancelling');
+      const after = await stateOf(p);
+      t.assert(JSON.stringify(after.compare) === JSON.stringify(before.compare), `the configuration changed on cancel:\n${JSON.stringify(before.compare)}\n${JSON.stringify(after.compare)}`);
+      await t.screenshot('h4-compare-cancelled-desktop', p);
+      t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
     },
   },
   ...SIZES.map(({ name, viewport }) => ({

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { bestRow, boundShares, compareMetric, opOrder, opSegments, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
 import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
 import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
@@ -121,6 +121,16 @@ describe('token table', () => {
     expect(segs[0].parts).toEqual([{ kind: 'compute', frac: 0.25 }, { kind: 'memory', frac: 0.5 }, { kind: 'launch', frac: 0.25 }]);
     expect(segs[1].parts).toEqual([{ kind: 'collective', frac: 1 }]);
     expect(timeShares(a)).toEqual({ compute: 0.125, memory: 0.25, launch: 0.125, collective: 0.5 });
+  });
+
+  it('a bar segment\'s accessible name carries its share, time, bound and time split (keyboard users get the bar\'s numbers)', () => {
+    // qkv: 1.5 ms of a 6 ms step = 25.0%; its 1.5 ms = 0.3 compute + 0.9 memory + 0.3 launch = 20% / 60% / 20%
+    const a = fakeResult([op('qkv', 1.5e-3, 'memory', { compute: 0.3e-3, memory: 0.9e-3, launch: 0.3e-3, collective: 0 }), op('mlp', 4.5e-3, 'compute', { compute: 4.5e-3, memory: 0, launch: 0, collective: 0 })]);
+    const [qkv, mlp] = opSegments(a, opOrder([a]));
+    expect(segmentText('H100 SXM', qkv)).toBe('H100 SXM, qkv: 25.0% of the step (1.50 ms), memory-bound; compute 20%, memory 60%, launch gap 20%');
+    expect(segmentText('TPU v5e', mlp)).toBe('TPU v5e, mlp: 75.0% of the step (4.50 ms), compute-bound; compute 100%');
+    // an op without a breakdown still names its share, time and bound
+    expect(segmentText('X', { ...qkv, parts: [] })).toBe('X, qkv: 25.0% of the step (1.50 ms), memory-bound');
   });
 
   it('rows: one per preset, failures keep their message, best ignores configurations that do not fit', () => {
