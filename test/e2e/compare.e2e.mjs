@@ -75,11 +75,11 @@ export const cases = [
       const [value, max] = [Number(await bar.getAttribute('value')), Number(await bar.getAttribute('max'))];
       t.assert(max === 2 && value > 0 && value <= 1, `progress over both sides while A runs: ${value} of ${max}`);
       t.assert(await runBtn.isDisabled(), 'Run both stays enabled while a run is in flight');
-      await t.screenshot('h4-compare-progress-desktop', p);
+      await t.screenshot('compare-progress-desktop', p);
       await p.setViewportSize({ width: 390, height: 844 });
       await q(p, '[data-testid=compare-cancel]').scrollIntoViewIfNeeded();
       await assertNoPageOverflow(t, p, 'compare with a run in flight at 390');
-      await t.screenshot('h4-compare-progress-phone', p);
+      await t.screenshot('compare-progress-phone', p);
       await q(p, '[data-testid=compare-cancel]').click();
       await p.waitForFunction(() => /Run cancelled/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare').shadowRoot.querySelector('[data-testid=compare-status]')?.textContent ?? ''), null, { timeout: 60_000 });
       t.assert(/configuration is unchanged/.test(await status.innerText()), `status after cancel: ${await status.innerText()}`);
@@ -88,7 +88,7 @@ export const cases = [
       t.assert(await runBtn.isEnabled(), 'Run both is not enabled again after cancelling');
       const after = await stateOf(p);
       t.assert(JSON.stringify(after.compare) === JSON.stringify(before.compare), `the configuration changed on cancel:\n${JSON.stringify(before.compare)}\n${JSON.stringify(after.compare)}`);
-      await t.screenshot('h4-compare-cancelled-desktop', p);
+      await t.screenshot('compare-cancelled-desktop', p);
       t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
     },
   },

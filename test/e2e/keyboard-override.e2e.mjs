@@ -45,7 +45,7 @@ export const cases = [
       await p.keyboard.press('ArrowRight');
       const second = await focused(p);
       t.assert(second.seg && second.bar === first.bar && second.idx === '1' && second.name !== first.name, `ArrowRight did not move to the next op: ${JSON.stringify(second)}`);
-      await t.screenshot(`h4-tokens-bar-focus-${name}`, p);
+      await t.screenshot(`tokens-bar-focus-${name}`, p);
       await p.keyboard.press('End');
       const last = await focused(p);
       t.assert(last.seg && last.bar === first.bar && Number(last.idx) > 1, `End did not move to the last op: ${JSON.stringify(last)}`);
@@ -81,7 +81,7 @@ export const cases = [
       t.assert(!/8×8/.test(await rows.filter({ hasText: 'H100' }).first().innerText()), 'the override leaked into another preset');
       await p.locator('jp-roofline .plot canvas').first().scrollIntoViewIfNeeded();
       await p.waitForTimeout(300);
-      await t.screenshot(`h4-roofline-override-${name}`, p);
+      await t.screenshot(`roofline-override-${name}`, p);
       await assertNoPageOverflow(t, p, `roofline at ${viewport.width}`);
       t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
     },
