@@ -1,4 +1,4 @@
-// UI gaps closed in round h4: the Tokens tab's op bars reachable by keyboard (one tab stop per
+// Keyboard and override checks: the Tokens tab's op bars reachable by keyboard (one tab stop per
 // bar, arrow keys between ops, the numbers as each segment's accessible name and shown on focus),
 // and the Roofline following the Chip tab's grid override. Screenshots at 1440x900 and 390x844.
 import { SIZES, assertNoPageOverflow, openTab, stateOf } from './h5a-helpers.mjs';
