@@ -21,7 +21,9 @@ import {
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
-import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
+import { groupCount, packColumns, quantizeRows, quantizeWeights, packRows, unpackColumns, unpackRows } from './quant.ts';
+
+export { quantizeWeights };
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
 export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
@@ -132,11 +134,35 @@ export function quantizePass(M: number, K: number, names = { X: 'X', Xq: 'Xq', x
   };
 }
 
+/** Tensor names of an int8 matmul pass (the LLM binds its own buffers to them). */
+export type Int8PassNames = { Xq: string; Wq: string; xScale: string; wScale: string; Y: string };
+const INT8_NAMES: Int8PassNames = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' };
+
+/** The uniforms (struct Params { M, N, K, KW, GW }) and bindings every int8 matmul shader declares. */
+function int8PassIo(M: number, N: number, K: number, KW: number, GW: number, names: Int8PassNames): Pick<Pass, 'uniforms' | 'bindings'> {
+  return {
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['N', { type: 'u32', value: N }],
+      ['K', { type: 'u32', value: K }],
+      ['KW', { type: 'u32', value: KW }],
+      ['GW', { type: 'u32', value: GW }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.Xq, access: 'read' },
+      { binding: 1, tensor: names.Wq, access: 'read' },
+      { binding: 2, tensor: names.xScale, access: 'read' },
+      { binding: 3, tensor: names.wScale, access: 'read' },
+      { binding: 4, tensor: names.Y, access: 'read_write' },
+    ],
+  };
+}
+
 /** Matmul pass over quantized operands; `acc` = raw int32 epilogue (no scale loads). */
 export function int8MatmulPass(
   p: Omit<Int8Params, 'output'> & { acc: boolean },
   variant: Exclude<MatmulInt8Variant, 'gemv'>,
-  names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' },
+  names: Int8PassNames = INT8_NAMES,
 ): Pass {
   const { M, N, K, BM, BN, BKW, TM, TN, acc } = p;
   const { KW, GW } = int8Dims(p);
@@ -182,20 +208,7 @@ export function int8MatmulPass(
     workgroupSize: [BN / TN, BM / TM, 1],
     grid: [cdiv(N, BN), cdiv(M, BM), 1],
     overrides: { BM, BN, BKW, TM, TN, OUTPUT_ACC: acc },
-    uniforms: [
-      ['M', { type: 'u32', value: M }],
-      ['N', { type: 'u32', value: N }],
-      ['K', { type: 'u32', value: K }],
-      ['KW', { type: 'u32', value: KW }],
-      ['GW', { type: 'u32', value: GW }],
-    ],
-    bindings: [
-      { binding: 0, tensor: names.Xq, access: 'read' },
-      { binding: 1, tensor: names.Wq, access: 'read' },
-      { binding: 2, tensor: names.xScale, access: 'read' },
-      { binding: 3, tensor: names.wScale, access: 'read' },
-      { binding: 4, tensor: names.Y, access: 'read_write' },
-    ],
+    ...int8PassIo(M, N, K, KW, GW, names),
     tiles,
     workgroupBytes: 4 * (BM * BKW + BN * BKW + BN + BM),
   };
@@ -213,7 +226,7 @@ export function int8GemvFits(p: Pick<Int8Params, 'K' | 'group'>): boolean {
 }
 
 /** The int8 gemv pass: every weight word read once for MR = min(M, 8) rows (see the shader header). */
-export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' }): Pass {
+export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, names: Int8PassNames = INT8_NAMES): Pass {
   const { M, N, K, acc } = p;
   if (!int8GemvFits(p)) {
     throw new KernelInputError(`int8 gemv reads rows as vec4<u32> (16 int8) with per-column scales: K must be a multiple of 16 and group 0, got K=${K}, group=${p.group}; use dot4`);
@@ -247,20 +260,7 @@ export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, n
     workgroupSize: [TK, NC, 1],
     grid: [cdiv(N, NC), cdiv(M, MR), 1],
     overrides: { TK, NC, MR, XC, OUTPUT_ACC: acc },
-    uniforms: [
-      ['M', { type: 'u32', value: M }],
-      ['N', { type: 'u32', value: N }],
-      ['K', { type: 'u32', value: K }],
-      ['KW', { type: 'u32', value: KW }],
-      ['GW', { type: 'u32', value: GW }],
-    ],
-    bindings: [
-      { binding: 0, tensor: names.Xq, access: 'read' },
-      { binding: 1, tensor: names.Wq, access: 'read' },
-      { binding: 2, tensor: names.xScale, access: 'read' },
-      { binding: 3, tensor: names.wScale, access: 'read' },
-      { binding: 4, tensor: names.Y, access: 'read_write' },
-    ],
+    ...int8PassIo(M, N, K, KW, GW, names),
     tiles,
     workgroupBytes: 16 * MR * XC + 4 * TK * NC,
   };
@@ -295,9 +295,7 @@ function planInt8(p: Int8Params, v: MatmulInt8Variant): Plan<Int8Params> {
     ],
     passes: [
       quantizePass(M, K),
-      v === 'gemv'
-        ? int8GemvPass({ ...p, acc }, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out })
-        : int8MatmulPass({ ...p, acc }, v, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out }),
+      v === 'gemv' ? int8GemvPass({ ...p, acc }, { ...INT8_NAMES, Y: out }) : int8MatmulPass({ ...p, acc }, v, { ...INT8_NAMES, Y: out }),
     ],
     flops: 2 * M * N * K,
     ioBytes: 4 * (M * K + N * KW + NG * N + M * N),
@@ -356,12 +354,6 @@ export function int8MatmulRef(X: Float32Array, Wq: Uint32Array, wScale: Float32A
 /** Relative rounding bound of the f32 epilogue: per group f32(acc)·s (2 roundings) + the group sum + the row scale. */
 export function int8EpilogueRtol(NG: number): number {
   return 4 * (NG + 2) * 2 ** -24;
-}
-
-/** Weights for the kernel from f32 W [K, N]: quantized on the host (per column or per group). */
-export function quantizeWeights(W: Float32Array, K: number, N: number, group: number): { Wq: Uint32Array; wScale: Float32Array } {
-  const { q, scale } = quantizeColumns(W, K, N, group);
-  return { Wq: packColumns(q, K, N), wScale: scale };
 }
 
 function checkFinite(name: string, a: Float32Array): void {
