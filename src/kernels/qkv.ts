@@ -30,7 +30,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
 import { GEMV, checkMatmulTiles, matmulPass, prefersGemv, type MatmulTiles } from './matmul.ts';
-import { packColumns, quantizeColumns } from './quant.ts';
+import { quantizeWeights, unpackColumns } from './quant.ts';
 import { maxAbs } from './compare.ts';
 
 export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8', 'gemv'] as const;
@@ -367,31 +367,6 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
   };
 }
 
-// ---- int8 weights ---------------------------------------------------------------------------------
-
-/**
- * Symmetric per-output-column int8 quantization of W [D, N] (row-major) with the one int8 quantizer
- * (src/kernels/quant.ts: the GPU quantize pass's recipe, half-to-even rounding, q in [-127, 127]);
- * packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
- */
-export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { Wq: Uint32Array; wScale: Float32Array } {
-  const { q, scale } = quantizeColumns(W, D, N, 0);
-  return { Wq: packColumns(q, D, N), wScale: scale };
-}
-
-/** Packs int8 values into u32 words at `out[offset..]`: byte j of word w holds q[4w + j]. */
-export function packInt8Row(q: Int8Array, out: Uint32Array, offset: number): void {
-  for (let k = 0; k < q.length; k++) {
-    const w = offset + (k >> 2);
-    out[w] = (out[w] | ((q[k] & 0xff) << (8 * (k & 3)))) >>> 0;
-  }
-}
-
-/** int8 value at (column n, depth k) of packed Wq [N, Dw]. */
-export function unpackInt8(Wq: Uint32Array, Dw: number, n: number, k: number): number {
-  return ((Wq[n * Dw + (k >> 2)] >>> (8 * (k & 3))) << 24) >> 24;
-}
-
 // ---- CPU reference ----------------------------------------------------------------------------------
 
 /** The variant's inputs as the logical f64 weights W [D, N] (int8 weights dequantized exactly). */
@@ -408,9 +383,9 @@ function logicalWeights(d: QkvDims, variant: string, inputs: Tensors): Float64Ar
     ];
     for (const [src, off, w] of parts) for (let k = 0; k < D; k++) for (let j = 0; j < w; j++) W[k * N + off + j] = src[k * w + j];
   } else {
-    const Wq = u32Input(inputs, 'Wq');
+    const q = unpackColumns(u32Input(inputs, 'Wq'), D, N); // int8 [D, N]
     const s = f32Input(inputs, 'wScale');
-    for (let n = 0; n < N; n++) for (let k = 0; k < D; k++) W[k * N + n] = unpackInt8(Wq, d.Dw, n, k) * s[n];
+    for (let k = 0; k < D; k++) for (let n = 0; n < N; n++) W[k * N + n] = q[k * N + n] * s[n];
   }
   return W;
 }
@@ -462,7 +437,7 @@ function toKernelInputs(plan: Plan<QkvParams>, user: Tensors): Tensors {
     out.Wkey = cols(d.Nq, d.Nkv);
     out.Wvalue = cols(d.Nq + d.Nkv, d.Nkv);
   } else {
-    Object.assign(out, quantizeQkvWeights(W, d.D, d.N));
+    Object.assign(out, quantizeWeights(W, d.D, d.N, 0)); // per output column
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // against f64 CPU references, instrumented traffic against the plan, the plan's X traffic against a
 // hand-written closed form, and the errors for bad problems.
 import { describe, it, expect } from 'vitest';
-import { qkv, packInt8Row, type QkvVariant } from '../../src/kernels/qkv.ts';
+import { qkv, type QkvVariant } from '../../src/kernels/qkv.ts';
+import { packColumns } from '../../src/kernels/quant.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { KernelInputError } from '../../src/kernels/kernel.ts';
 import { planTotals } from '../../src/kernels/plan.ts';
@@ -121,8 +122,10 @@ describe('fused-w8: int8 extremes and D not a multiple of 4', () => {
       col[(n + 5) % D] = 127;
       q.push(col);
     }
-    const Wq = new Uint32Array(N * Dw);
-    q.forEach((col, n) => packInt8Row(col, Wq, n * Dw));
+    const wi8 = new Int8Array(D * N); // [D, N] row-major, as packColumns takes it
+    q.forEach((col, n) => col.forEach((v, k) => (wi8[k * N + n] = v)));
+    const Wq = packColumns(wi8, D, N);
+    expect(Wq.length).toBe(N * Dw);
     const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
     const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
     const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
