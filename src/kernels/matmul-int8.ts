@@ -424,7 +424,8 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
   baselineVariant: 'unpacked',
   params: PARAMS,
   // gemv for M ≤ 8 (the rule in matmul.ts) where it applies (K a multiple of 16; per-column scales or groups of 16·j ≤ 1024, Q8_0's 32 included), else dot4.
-  pickVariant: (p) => (p.M <= INT8_GEMV.MAX_ROWS && int8GemvFits(p) ? 'gemv' : 'dot4'),
+  // family 'unpacked' (a device without the packed dot product, which gemv needs too) stays unpacked.
+  pickVariant: (p, family) => (family === 'unpacked' ? 'unpacked' : p.M <= INT8_GEMV.MAX_ROWS && int8GemvFits(p) ? 'gemv' : 'dot4'),
   userInputs: [
     { name: 'X', dtype: 'float32', shapes: [['M', 'K']], doc: 'activations (finite); quantized per row on the GPU' },
     { name: 'W', dtype: 'float32', shapes: [['K', 'N']], doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },

@@ -87,6 +87,48 @@ describe('qkv gemv (decode) matches the reference; traffic equals the plan; pick
   });
 });
 
+// gemv-w8 (few tokens, int8 weights): 16 columns of [q | k | v] per workgroup, 16 lanes per column reading 16 int8
+// per load, X staged 256 values at a time.
+const gemvW8Cases = [
+  { M: 1, D: 64, Hq: 4, Hkv: 1, dh: 8, bias: true, note: 'one token with bias; N = 48 = 3 workgroups straddling q|k|v; 4 words: most lanes idle' },
+  { M: 3, D: 272, Hq: 2, Hkv: 2, dh: 4, bias: false, note: 'no bias; D = 17 words: one full 16-word X step + 1; N = 24: a ragged workgroup' },
+  { M: 9, D: 32, Hq: 8, Hkv: 2, dh: 16, bias: true, note: 'M = 9: two workgroup rows (8 + 1)' },
+];
+
+describe('qkv gemv-w8 (decode, int8 weights) matches the reference; traffic equals the plan; picked for M ≤ 8 with int8 weights', () => {
+  for (const { note, ...shape } of gemvW8Cases) {
+    it(`gemv-w8 ${JSON.stringify(shape)}: ${note}`, async () => {
+      const plan = qkv.plan(qkv.validate(shape), 'gemv-w8');
+      await expectMatchesReference(qkv, plan);
+      await expectTrafficMatchesPlan(qkv, plan);
+    });
+  }
+  it('gemv-w8 and fused-w8 agree on the same int8 weights (M = 2, Llama-like GQA)', async () => {
+    const ctx = await gpu();
+    const p = qkv.validate({ M: 2, D: 128, Hq: 4, Hkv: 2, dh: 16, bias: true });
+    const g = qkv.plan(p, 'gemv-w8');
+    const f = qkv.plan(p, 'fused-w8');
+    const inputs = qkv.makeInputs(g, 21); // the same tensors for both: X, Wq, wScale, bias
+    const a = await runPlanOnce(ctx, g, inputs);
+    const b = await runPlanOnce(ctx, f, inputs);
+    for (const name of ['Q', 'K', 'V']) {
+      const cmp = compareArrays(name, a.outputs[name], b.outputs[name], qkv.tolerance(g, name), g.tensors.find((t) => t.name === name)!.shape);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    }
+  });
+  it('pickVariant with the int8 family: gemv-w8 for M ≤ 8 and D % 16 == 0, else fused-w8; the f32 family unchanged', () => {
+    const pick = (M: number, D: number, family?: QkvVariant) => qkv.pickVariant!(qkv.validate({ M, D, Hq: 4, Hkv: 1, dh: 8 }), family);
+    expect([pick(1, 64, 'fused-w8'), pick(8, 64, 'gemv-w8'), pick(9, 64, 'fused-w8'), pick(1, 40, 'fused-w8'), pick(1, 64), pick(1, 64, 'fused')]).toEqual(['gemv-w8', 'gemv-w8', 'fused-w8', 'fused-w8', 'gemv', 'gemv']);
+    expect(() => qkv.plan(qkv.validate({ M: 1, D: 40, Hq: 4, Hkv: 1, dh: 8 }), 'gemv-w8')).toThrow(/D must be a multiple of 16, got 40; use fused-w8/);
+  });
+  it('gemv-w8 reads Wq once at M = 1 (Llama-3-8B shape, plan only): a quarter of the f32 gemv\'s weight bytes', () => {
+    const t = planTotals(qkv.plan(qkv.validate({ M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 }), 'gemv-w8'));
+    expect(t.loadByTensor.Wq).toBe(4096 * 6144);
+    expect(t.loadByTensor.wScale).toBe(4 * 6144);
+    expect(t.loadByTensor.X).toBe(4 * 4096 * (6144 / 16)); // X once per 16-column workgroup
+  });
+});
+
 describe('fused and unfused give the same head-major Q, K, V from the same logical W', () => {
   it('GQA 4 with bias, ragged everywhere', async () => {
     const ctx = await gpu();
@@ -191,6 +233,8 @@ describe('qkv plan: X traffic in closed form (by hand, not from the plan code)',
   });
 
   it('flops and ioBytes', () => {
+    // gemv-w8: the same compulsory traffic as fused-w8 (X, Wq [192, 4 words], scales, Q, K, V)
+    expect(qkv.plan(qkv.validate({ M: 1, D: 16, Hq: 8, Hkv: 2, dh: 16 }), 'gemv-w8').ioBytes).toBe(4 * (16 + 192 * 4 + 192 + 192));
     const plan = qkv.plan(qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true }), 'fused');
     expect(plan.flops).toBe(2 * 7 * 17 * 192);
     // X once + W + bias + Q, K, V
@@ -223,6 +267,6 @@ describe('qkv: bad problems are refused with a reason', () => {
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 24 }), 'fused')).toThrow(/BM must be a power of two/);
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 128, BN: 128, TM: 1, TN: 1 }), 'fused')).toThrow(/at most 256/);
     const erased = kernelByName('qkv'); // as the CLI and the worker call it: any string
-    expect(() => erased.plan(erased.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8/);
+    expect(() => erased.plan(erased.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8, gemv, gemv-w8/);
   });
 });
