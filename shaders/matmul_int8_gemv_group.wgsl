@@ -16,6 +16,11 @@
 // at a time in workgroup memory (XC a multiple of GW4, so a chunk holds whole groups); each lane keeps an
 // f32 sum per row; the TK lane sums are added in workgroup memory and scaled once by xScale.
 // TK lanes x GW4 words = TK·GW4·16 contiguous bytes of the column per step (1 KiB for group 32).
+// Measured 2026-12-02 (SwiftShader 5.0.0, Node/Dawn webgpu@0.6.2, 2 CPU cores shared with other jobs: ratios only,
+// side by side, `npm run bench -- --suite smoke --kernel matmul-int8,qkv --samples 15`): M=1, N=K=1024, group 32,
+// median of 15 GPU-timestamp samples: gemv 684 ms (p10-p90 532-982) vs dot4 443 ms (300-986): ranges overlapping,
+// no clear difference on a CPU emulator that emulates dot4I8Packed. The llama3-8b-decode suite times it beside
+// dot4 at Llama-3-8B shapes for a real GPU.
 requires packed_4x8_integer_dot_product;
 
 override TK: u32 = 32;        // lanes per output column (a power of two)

@@ -13,6 +13,10 @@
 // order); the TK lane sums are added in workgroup memory, then the column's lane 0 scales once by wScale
 // (llama2.c runq style), adds the bias and scatters to Q, K or V.
 // Global traffic at M ≤ 8: 4·N·D/4 bytes of Wq once, 4·N scales, X once per workgroup column (4·M·D·N/NC).
+// Measured 2026-12-02 (SwiftShader 5.0.0, Node/Dawn webgpu@0.6.2, 2 CPU cores shared with other jobs: ratios only,
+// side by side, `npm run bench -- --suite smoke --kernel matmul-int8,qkv --samples 15`): M=1, D=1024, Hq=8, Hkv=2,
+// dh=64, median of 15 GPU-timestamp samples: gemv-w8 329 ms (p10-p90 219-415) vs fused-w8 434 ms (367-539): 1.32x
+// faster, ranges overlapping; no real-GPU figure yet (the llama3-8b-decode suite times it beside fused-w8).
 
 override TK: u32 = 16;        // lanes per output column (a power of two)
 override NC: u32 = 16;        // columns of [q | k | v] per workgroup
