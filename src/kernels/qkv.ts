@@ -140,6 +140,12 @@ export function columnRuns(d: QkvDims, BN: number): ColumnRun[] {
 }
 
 const unpackStep = (count: number): Step => ({ kind: 'vector', count, op: 'int8-unpack' });
+/** A tile's head-major stores: its q, k and v columns of `rows` tokens into Q, K and V. */
+const headMajorStores = (run: ColumnRun, rows: number): Step[] =>
+  (['Q', 'K', 'V'] as const).flatMap((t) => {
+    const cols = run[t === 'Q' ? 'q' : t === 'K' ? 'k' : 'v'];
+    return cols > 0 ? [{ kind: 'store', tensor: t, bytes: 4 * rows * cols } satisfies Step] : [];
+  });
 const biasSteps = (cols: number): Step[] => [
   { kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] },
   { kind: 'vector', count: cols, op: 'bias-add' },
@@ -196,9 +202,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
       );
       if (w8) steps.push({ kind: 'vector', count: rows * cols, op: 'dequant-scale' });
       if (d.bias) steps.push({ kind: 'vector', count: rows * cols, op: 'bias-add' });
-      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
-      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
-      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      steps.push(...headMajorStores(run, rows));
       const parts = ([['q', run.q], ['k', run.k], ['v', run.v]] as const).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`);
       classes.push({
         x: run.range,
@@ -244,9 +248,7 @@ function gemvPass(d: QkvDims): Pass {
         { kind: 'vector', count: (TY - 1) * rows * cols, op: 'reduce D slices' },
         ...(d.bias ? [{ kind: 'vector', count: rows * cols, op: 'bias-add' } satisfies Step] : []),
       ];
-      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
-      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
-      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      steps.push(...headMajorStores(run, rows));
       classes.push({ x: run.range, y: ys.range, z: [0, 1], note: `${rows} token${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} columns of W`, steps });
     }
   return {
@@ -293,9 +295,7 @@ function gemvW8Pass(d: QkvDims): Pass {
         { kind: 'vector', count: rows * cols, op: 'dequant-scale' },
         ...(d.bias ? [{ kind: 'vector', count: rows * cols, op: 'bias-add' } satisfies Step] : []),
       ];
-      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
-      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
-      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      steps.push(...headMajorStores(run, rows));
       classes.push({ x: run.range, y: ys.range, z: [0, 1], note: `${rows} token${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} int8 columns of Wq`, steps });
     }
   return {
