@@ -145,48 +145,49 @@ describe('fused and unfused give the same head-major Q, K, V from the same logic
   });
 });
 
-describe('fused-w8: int8 extremes and D not a multiple of 4', () => {
-  it('weights in {-128, 127, random}, D = 17 (zero-padded last word), GQA 8', async () => {
-    const ctx = await gpu();
-    const p = qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 1, dh: 4, bias: true, ...T });
-    const plan = qkv.plan(p, 'fused-w8');
-    const { M, D } = { M: 7, D: 17 };
-    const N = (8 + 2) * 4;
-    const Dw = Math.ceil(D / 4);
-    // int8 weights chosen here, not by the quantizer under test: extremes in every column.
-    const q: Int8Array[] = [];
-    let s = 12345;
-    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
-    for (let n = 0; n < N; n++) {
-      const col = new Int8Array(D);
-      for (let k = 0; k < D; k++) col[k] = (next() % 256) - 128;
-      col[n % D] = -128;
-      col[(n + 5) % D] = 127;
-      q.push(col);
-    }
-    const wi8 = new Int8Array(D * N); // [D, N] row-major, as packColumns takes it
-    q.forEach((col, n) => col.forEach((v, k) => (wi8[k * N + n] = v)));
-    const Wq = packColumns(wi8, D, N);
-    expect(Wq.length).toBe(N * Dw);
-    const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
-    const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
-    const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
-    const res = await runPlanOnce(ctx, plan, { X, Wq, wScale, bias });
-    // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
-    const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
-    for (let m = 0; m < M; m++)
+describe('fused-w8 and gemv-w8: int8 extremes (fused-w8: D not a multiple of 4)', () => {
+  for (const [variant, M, D, why] of [['fused-w8', 7, 17, 'D = 17 (zero-padded last word)'], ['gemv-w8', 3, 32, 'D = 32 (2 vec4 words)']] as const) {
+    it(`${variant}: weights in {-128, 127, random}, ${why}, GQA 8`, async () => {
+      const ctx = await gpu();
+      const p = qkv.validate({ M, D, Hq: 8, Hkv: 1, dh: 4, bias: true, ...T });
+      const plan = qkv.plan(p, variant);
+      const N = (8 + 2) * 4;
+      const Dw = Math.ceil(D / 4);
+      // int8 weights chosen here, not by the quantizer under test: extremes in every column.
+      const q: Int8Array[] = [];
+      let s = 12345;
+      const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
       for (let n = 0; n < N; n++) {
-        let acc = bias[n];
-        for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * wScale[n];
-        const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
-        want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
+        const col = new Int8Array(D);
+        for (let k = 0; k < D; k++) col[k] = (next() % 256) - 128;
+        col[n % D] = -128;
+        col[(n + 5) % D] = 127;
+        q.push(col);
       }
-    // |x·q·s| ≤ 127·0.007 < 1 per term, as with the generated inputs: the stated kernel tolerance applies.
-    for (const name of ['Q', 'K', 'V']) {
-      const cmp = compareArrays(name, res.outputs[name], want[name], qkv.tolerance(plan, name));
-      expect(cmp.ok, cmp.summary).toBe(true);
-    }
-  });
+      const wi8 = new Int8Array(D * N); // [D, N] row-major, as packColumns takes it
+      q.forEach((col, n) => col.forEach((v, k) => (wi8[k * N + n] = v)));
+      const Wq = packColumns(wi8, D, N);
+      expect(Wq.length).toBe(N * Dw);
+      const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
+      const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
+      const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
+      const res = await runPlanOnce(ctx, plan, { X, Wq, wScale, bias });
+      // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
+      const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
+      for (let m = 0; m < M; m++)
+        for (let n = 0; n < N; n++) {
+          let acc = bias[n];
+          for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * wScale[n];
+          const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
+          want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
+        }
+      // |x·q·s| ≤ 127·0.007 < 1 per term, as with the generated inputs: the stated kernel tolerance applies.
+      for (const name of ['Q', 'K', 'V']) {
+        const cmp = compareArrays(name, res.outputs[name], want[name], qkv.tolerance(plan, name));
+        expect(cmp.ok, cmp.summary).toBe(true);
+      }
+    });
+  }
 });
 
 describe('qkv: instrumented traffic equals the plan, per workgroup', () => {
