@@ -87,6 +87,10 @@ const SMOKE: Suite = {
     { id: 'matmul/ragged', kernel: 'matmul', dims: { M: 33, N: 47, K: 61 }, shape: 'M=33 N=47 K=61', variants: ['naive', 'tiled', 'tiled-f16'] },
     mm('64x64x128', 'matmul-int8', 64, 64, 128, 'matmul-int8'),
     { id: 'qkv/small', kernel: 'qkv', dims: qkvDims(16, 64, 4, 2, 16), shape: 'M=16 D=64 Hq=4 Hkv=2 dh=16' },
+    // one decode token through the int8 gemv forms beside the tiled kernels they replace: GGUF Q8_0 blocks
+    // (group 32, the peers' MatMulNBits layout too) and the int8-weight QKV
+    { ...mm('decode-q8-1024', 'matmul-int8', 1, 1024, 1024, 'matmul-int8'), dims: { M: 1, N: 1024, K: 1024, group: 32 }, shape: 'M=1 N=1024 K=1024 group=32', variants: ['dot4', 'gemv'] },
+    { id: 'qkv/decode-w8', kernel: 'qkv', dims: qkvDims(1, 1024, 8, 2, 64), shape: 'M=1 D=1024 Hq=8 Hkv=2 dh=64', variants: ['fused-w8', 'gemv-w8'] },
     {
       id: 'attention-prefill/small',
       kernel: 'attention-prefill',
@@ -194,7 +198,7 @@ function headDimCases(phase: 'decode' | 'prefill'): BenchCase[] {
 const LLAMA_DECODE: Suite = {
   name: 'llama3-8b-decode',
   description:
-    `Llama-3-8B one decode step (M=1) at context ${DECODE_CONTEXT}: projections and FFN (gemv beside tiled), QKV (gemv beside fused), ` +
+    `Llama-3-8B one decode step (M=1) at context ${DECODE_CONTEXT}: projections and FFN (gemv beside tiled; int8 per column and Q8_0 group 32), QKV (gemv beside fused, gemv-w8 beside fused-w8), ` +
     'decode attention with the split rule; Phi-2 (dh 80) and Gemma-2B (dh 256) decode attention',
   samples: 15,
   warmup: 2,
@@ -208,6 +212,11 @@ const LLAMA_DECODE: Suite = {
       shape: attShape(1, DECODE_CONTEXT, HQ, HKV, DH, false),
       peer: { op: 'attention', S: 1, L: DECODE_CONTEXT, Hq: HQ, Hkv: HKV, dh: DH, causal: false },
     },
+    // GGUF Q8_0 weights (group-32 scales, like the peers' MatMulNBits): the per-group int8 gemv beside dot4.
+    ...(['o-proj', 'ffn-down'] as const).map((t) => {
+      const [N, K] = t === 'o-proj' ? [D, HQ * DH] : [D, FFN];
+      return { ...mm(`decode-q8-${t}`, 'matmul-int8', 1, N, K, 'matmul-int8'), dims: { M: 1, N, K, group: 32 }, shape: `M=1 N=${N} K=${K} group=32`, variants: ['dot4', 'gemv'] };
+    }),
     // A batch of 4 sequences: gemv still streams each weight once (M = 4 rows per workgroup).
     ...['qkv-proj', 'ffn-up'].map((t) => mm(`decode-b4-${t}`, 'matmul', 4, t === 'qkv-proj' ? QKV_N : FFN, D, 'matmul')),
     ...headDimCases('decode'),

@@ -1,8 +1,8 @@
 // matmul_int8_gemv: Y = dequant(Xq · Wq) for few rows (decode), a weight-streaming int8 GEMV.
 // Needs packed_4x8_integer_dot_product (dot4I8Packed). Same tensors as matmul_int8_dot4.wgsl:
 // Xq: [M, KW] u32 i8x4 and xScale: [M] f32 (from quantize_int8.wgsl); Wq: [N, KW] u32 i8x4, K-major per
-// output column; wScale: [N] f32, one scale per output column (group 0: per-group scales run in the
-// tiled kernels); Y: [M, N] f32 bits of f32(acc)·wScale[n]·xScale[m], or with OUTPUT_ACC the i32 bits
+// output column; wScale: [N] f32, one scale per output column (group 0: per-group scales run in
+// matmul_int8_gemv_group.wgsl); Y: [M, N] f32 bits of f32(acc)·wScale[n]·xScale[m], or with OUTPUT_ACC the i32 bits
 // of acc = Σ_k Xq·Wq. KW is a multiple of 4 (K of 16), so Xq and Wq rows are read as vec4<u32>: 16 int8
 // per load.
 // Tiling: a workgroup owns NC output columns and MR = min(M, 8) rows; TK lanes share a column and
@@ -10,8 +10,8 @@
 // of the column per step), so each weight is read from memory once for all MR rows. Xq's rows are
 // staged XC vec4 words at a time in workgroup memory. Each lane keeps an i32 sum per row; the TK lane
 // sums are added exactly in i32 in workgroup memory, then rescaled once, as the tiled kernels do (one
-// rounding per output, the same bound). Per-group scales would need a lane reduction per group, so they
-// stay with the tiled kernels.
+// rounding per output, the same bound). Per-group scales: matmul_int8_gemv_group.wgsl, where a lane owns
+// whole groups instead of interleaved words.
 // Measured 2026-12-02 (SwiftShader 5.0.0, Node/Dawn webgpu@0.6.2, 2 CPU cores shared with other jobs: ratios only,
 // side by side, alternating): M=1, N=K=1024, median of 15 GPU-timestamp samples: gemv 891 and 823 ms vs dot4 859 and
 // 856 ms, p10-p90 ranges overlapping: no clear difference on a CPU emulator that emulates dot4I8Packed and has two

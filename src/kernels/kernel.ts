@@ -110,8 +110,11 @@ export interface KernelDef<P extends Params = Params, V extends string = string>
   /**
    * The variant to run for these params when the user names none: defaultVariant unless the shape
    * calls for another (e.g. a GEMV for one token). Optional: defaults to defaultVariant.
+   * `family`: a variant whose data formats and device needs the pick must keep, where the kernel has
+   * several (qkv: fused-w8 → the int8-weight gemv-w8 or fused-w8; matmul-int8: unpacked stays unpacked,
+   * gemv needing the packed dot product). The pick then changes only the tiling, for the shape.
    */
-  pickVariant?(params: P): V;
+  pickVariant?(params: P, family?: V): V;
   /** Validates raw user input (from JSON, URL or UI) and fills defaults. Throws KernelInputError. */
   validate(raw: Record<string, unknown>): P;
   /** Builds the plan (throws KernelInputError on invalid variant/tiles). */
@@ -137,9 +140,9 @@ export interface KernelDef<P extends Params = Params, V extends string = string>
   toUser?(plan: Plan<P>, outputs: Tensors): Tensors;
 }
 
-/** The variant a def runs for `params` when none is named (see KernelDef.pickVariant). */
-export function autoVariant<P extends Params, V extends string>(def: KernelDef<P, V>, params: P): V {
-  return def.pickVariant ? def.pickVariant(params) : def.defaultVariant;
+/** The variant a def runs for `params` when none is named, of `family`'s kind when given (see KernelDef.pickVariant). */
+export function autoVariant<P extends Params, V extends string>(def: KernelDef<P, V>, params: P, family?: V): V {
+  return def.pickVariant ? def.pickVariant(params, family) : family ?? def.defaultVariant;
 }
 
 /** The tensor `name` of `t` as the typed array `type`; a missing or mistyped tensor is a KernelInputError naming it. */

@@ -1,7 +1,8 @@
 // int8 matmul (llama2.c runq.c style): Y[M, N] ≈ X[M, K] · W[K, N] with symmetric int8
 // quantization, four int8 per u32, int32 accumulation and one rescale at the end.
 // Two passes: quantize_int8 (X -> Xq i8x4 [M, KW] + xScale [M], one scale per row) then
-// matmul_int8_{dot4,unpacked} (tiled like matmul_tiled, dequantizing epilogue). Weights arrive
+// matmul_int8_{dot4,unpacked} (tiled like matmul_tiled, dequantizing epilogue) or, for few rows, gemv
+// (matmul_int8_gemv per column, matmul_int8_gemv_group per group: weights streamed once). Weights arrive
 // quantized on the host (src/kernels/quant.ts): Wq i8x4 [N, KW] K-major per output column and
 // wScale f32 [NG, N], one scale per column (group = 0, NG = 1) or per group of `group` along K.
 // Plan, CPU reference (bit-identical quantization, exact integer accumulators, f64 dequant).
@@ -21,7 +22,9 @@ import {
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
-import { groupCount, packColumns, quantizeColumns, quantizeRows, packRows, unpackColumns, unpackRows } from './quant.ts';
+import { groupCount, packColumns, quantizeRows, quantizeWeights, packRows, unpackColumns, unpackRows } from './quant.ts';
+
+export { quantizeWeights };
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
 export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
@@ -132,11 +135,35 @@ export function quantizePass(M: number, K: number, names = { X: 'X', Xq: 'Xq', x
   };
 }
 
+/** Tensor names of an int8 matmul pass (the LLM binds its own buffers to them). */
+export type Int8PassNames = { Xq: string; Wq: string; xScale: string; wScale: string; Y: string };
+const INT8_NAMES: Int8PassNames = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' };
+
+/** The uniforms (struct Params { M, N, K, KW, GW }) and bindings every int8 matmul shader declares. */
+function int8PassIo(M: number, N: number, K: number, KW: number, GW: number, names: Int8PassNames): Pick<Pass, 'uniforms' | 'bindings'> {
+  return {
+    uniforms: [
+      ['M', { type: 'u32', value: M }],
+      ['N', { type: 'u32', value: N }],
+      ['K', { type: 'u32', value: K }],
+      ['KW', { type: 'u32', value: KW }],
+      ['GW', { type: 'u32', value: GW }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.Xq, access: 'read' },
+      { binding: 1, tensor: names.Wq, access: 'read' },
+      { binding: 2, tensor: names.xScale, access: 'read' },
+      { binding: 3, tensor: names.wScale, access: 'read' },
+      { binding: 4, tensor: names.Y, access: 'read_write' },
+    ],
+  };
+}
+
 /** Matmul pass over quantized operands; `acc` = raw int32 epilogue (no scale loads). */
 export function int8MatmulPass(
   p: Omit<Int8Params, 'output'> & { acc: boolean },
   variant: Exclude<MatmulInt8Variant, 'gemv'>,
-  names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' },
+  names: Int8PassNames = INT8_NAMES,
 ): Pass {
   const { M, N, K, BM, BN, BKW, TM, TN, acc } = p;
   const { KW, GW } = int8Dims(p);
@@ -182,85 +209,85 @@ export function int8MatmulPass(
     workgroupSize: [BN / TN, BM / TM, 1],
     grid: [cdiv(N, BN), cdiv(M, BM), 1],
     overrides: { BM, BN, BKW, TM, TN, OUTPUT_ACC: acc },
-    uniforms: [
-      ['M', { type: 'u32', value: M }],
-      ['N', { type: 'u32', value: N }],
-      ['K', { type: 'u32', value: K }],
-      ['KW', { type: 'u32', value: KW }],
-      ['GW', { type: 'u32', value: GW }],
-    ],
-    bindings: [
-      { binding: 0, tensor: names.Xq, access: 'read' },
-      { binding: 1, tensor: names.Wq, access: 'read' },
-      { binding: 2, tensor: names.xScale, access: 'read' },
-      { binding: 3, tensor: names.wScale, access: 'read' },
-      { binding: 4, tensor: names.Y, access: 'read_write' },
-    ],
+    ...int8PassIo(M, N, K, KW, GW, names),
     tiles,
     workgroupBytes: 4 * (BM * BKW + BN * BKW + BN + BM),
   };
 }
 
-/** The int8 gemv kernel's shape (matmul_int8_gemv.wgsl): TK lanes per column, NC columns, XC-word Xq chunks. */
-export const INT8_GEMV = { TK: 32, NC: 8, XC: 64, MAX_ROWS: 8 } as const;
+/**
+ * The int8 gemv kernels' shape (matmul_int8_gemv{,_group}.wgsl): TK lanes per column, NC columns, XC-word Xq
+ * chunks; per-group scales take groups of a multiple of 16 values up to MAX_GROUP (f32(acc_g) stays exact).
+ */
+export const INT8_GEMV = { TK: 32, NC: 8, XC: 64, MAX_ROWS: 8, MAX_GROUP: 1024 } as const;
 
 /**
- * gemv reads Xq and Wq rows as vec4<u32> (K a multiple of 16) and rescales once per output after an
- * exact i32 lane reduction, so it takes per-column scales only (group 0); per-group scales stay tiled.
+ * gemv reads Xq and Wq rows as vec4<u32> (K a multiple of 16). Per-column scales (group 0): an exact i32
+ * lane reduction, one rescale per output. Per-group scales: a lane owns whole groups (whole vec4 words: the
+ * group a multiple of 16, at most 1024), adds each group's dot exactly in i32 and scales it once in f32.
  */
 export function int8GemvFits(p: Pick<Int8Params, 'K' | 'group'>): boolean {
-  return p.K % 16 === 0 && p.group === 0;
+  return p.K % 16 === 0 && (p.group === 0 || (p.group % 16 === 0 && p.group <= INT8_GEMV.MAX_GROUP));
 }
 
-/** The int8 gemv pass: every weight word read once for MR = min(M, 8) rows (see the shader header). */
-export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, names = { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: 'Y' }): Pass {
-  const { M, N, K, acc } = p;
+/**
+ * The int8 gemv pass: every weight word read once for MR = min(M, 8) rows (see the shader headers).
+ * group 0: matmul_int8_gemv (lanes interleave words, i32 lane reduction); else matmul_int8_gemv_group
+ * (lanes interleave whole groups, each group's i32 dot scaled once, f32 lane reduction).
+ */
+export function int8GemvPass(p: Omit<Int8Params, 'output'> & { acc: boolean }, names: Int8PassNames = INT8_NAMES): Pass {
+  const { M, N, K, acc, group } = p;
   if (!int8GemvFits(p)) {
-    throw new KernelInputError(`int8 gemv reads rows as vec4<u32> (16 int8) with per-column scales: K must be a multiple of 16 and group 0, got K=${K}, group=${p.group}; use dot4`);
+    throw new KernelInputError(
+      `int8 gemv reads rows as vec4<u32> (16 int8): K must be a multiple of 16 and group 0 (per column) or a multiple of 16 up to ${INT8_GEMV.MAX_GROUP}, got K=${K}, group=${group}; use dot4`,
+    );
   }
-  const { TK, NC, XC } = INT8_GEMV;
+  const { TK, NC } = INT8_GEMV;
   const { KW, GW } = int8Dims(p);
   const KW4 = KW / 4;
   const MR = Math.min(M, INT8_GEMV.MAX_ROWS);
+  const grouped = group !== 0;
+  // A chunk of Xq holds whole groups: XC is the largest multiple of the group's vec4 words up to 64.
+  const GW4 = grouped ? group / 16 : 1;
+  const XC = GW4 * Math.floor(INT8_GEMV.XC / GW4);
   const tiles: TileClass[] = [];
   for (const ys of axisRanges(M, MR))
     for (const xs of axisRanges(N, NC)) {
       const rows = ys.size;
       const cols = xs.size;
-      const steps: Step[] = [
-        ...kLoop(KW4, XC, (c) => [
+      const steps: Step[] = kLoop(KW4, XC, (c) => {
+        const chunk: Step[] = [
           { kind: 'load', tensor: names.Xq, bytes: 16 * rows * c, shareAxes: ['x'] },
           { kind: 'load', tensor: names.Wq, bytes: 16 * cols * c, shareAxes: ['y'] },
           { kind: 'mac', count: rows * cols * 16 * c, dtype: 'int8' },
-        ]),
-      ];
-      if (!acc) steps.push({ kind: 'load', tensor: names.wScale, bytes: 4 * cols, shareAxes: ['y'] });
-      steps.push({ kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes (i32)' });
-      if (!acc) steps.push({ kind: 'load', tensor: names.xScale, bytes: 4 * rows * cols, shareAxes: ['x'] }, { kind: 'vector', count: 2 * rows * cols, op: 'rescale (acc · wScale · xScale)' });
+        ];
+        if (!grouped) return chunk;
+        // c words hold ceil(c / GW4) groups (only the last chunk's last one ragged): a scale and a dequantize each.
+        const g = cdiv(c, GW4);
+        return [...chunk, { kind: 'load', tensor: names.wScale, bytes: 4 * cols * g, shareAxes: ['y'] }, { kind: 'vector', count: rows * cols * g, op: 'dequantize group (f32(acc_g) · wScale)' }];
+      });
+      if (grouped) {
+        steps.push(
+          { kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes (f32)' },
+          { kind: 'load', tensor: names.xScale, bytes: 4 * rows * cols, shareAxes: ['x'] },
+          { kind: 'vector', count: rows * cols, op: 'rescale by xScale' },
+        );
+      } else {
+        if (!acc) steps.push({ kind: 'load', tensor: names.wScale, bytes: 4 * cols, shareAxes: ['y'] });
+        steps.push({ kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes (i32)' });
+        if (!acc) steps.push({ kind: 'load', tensor: names.xScale, bytes: 4 * rows * cols, shareAxes: ['x'] }, { kind: 'vector', count: 2 * rows * cols, op: 'rescale (acc · wScale · xScale)' });
+      }
       steps.push({ kind: 'store', tensor: names.Y, bytes: 4 * rows * cols });
       tiles.push({ x: xs.range, y: ys.range, z: [0, 1], note: `${rows} row${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} columns of ${names.Wq}`, steps });
     }
   return {
-    shader: 'matmul_int8_gemv',
+    shader: grouped ? 'matmul_int8_gemv_group' : 'matmul_int8_gemv',
     entryPoint: 'main',
-    label: acc ? 'int8 gemv (int32 accumulators)' : 'int8 gemv + dequantize',
+    label: acc ? 'int8 gemv (int32 accumulators)' : grouped ? `int8 gemv + dequantize per group of ${group}` : 'int8 gemv + dequantize',
     workgroupSize: [TK, NC, 1],
     grid: [cdiv(N, NC), cdiv(M, MR), 1],
-    overrides: { TK, NC, MR, XC, OUTPUT_ACC: acc },
-    uniforms: [
-      ['M', { type: 'u32', value: M }],
-      ['N', { type: 'u32', value: N }],
-      ['K', { type: 'u32', value: K }],
-      ['KW', { type: 'u32', value: KW }],
-      ['GW', { type: 'u32', value: GW }],
-    ],
-    bindings: [
-      { binding: 0, tensor: names.Xq, access: 'read' },
-      { binding: 1, tensor: names.Wq, access: 'read' },
-      { binding: 2, tensor: names.xScale, access: 'read' },
-      { binding: 3, tensor: names.wScale, access: 'read' },
-      { binding: 4, tensor: names.Y, access: 'read_write' },
-    ],
+    overrides: grouped ? { TK, NC, MR, XC, GW4 } : { TK, NC, MR, XC, OUTPUT_ACC: acc },
+    ...int8PassIo(M, N, K, KW, GW, names),
     tiles,
     workgroupBytes: 16 * MR * XC + 4 * TK * NC,
   };
@@ -295,9 +322,7 @@ function planInt8(p: Int8Params, v: MatmulInt8Variant): Plan<Int8Params> {
     ],
     passes: [
       quantizePass(M, K),
-      v === 'gemv'
-        ? int8GemvPass({ ...p, acc }, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out })
-        : int8MatmulPass({ ...p, acc }, v, { Xq: 'Xq', Wq: 'Wq', xScale: 'xScale', wScale: 'wScale', Y: out }),
+      v === 'gemv' ? int8GemvPass({ ...p, acc }, { ...INT8_NAMES, Y: out }) : int8MatmulPass({ ...p, acc }, v, { ...INT8_NAMES, Y: out }),
     ],
     flops: 2 * M * N * K,
     ioBytes: 4 * (M * K + N * KW + NG * N + M * N),
@@ -353,15 +378,18 @@ export function int8MatmulRef(X: Float32Array, Wq: Uint32Array, wScale: Float32A
   return { Xq: packRows(xq, M, K), xScale, acc, Y, Yabs };
 }
 
-/** Relative rounding bound of the f32 epilogue: per group f32(acc)·s (2 roundings) + the group sum + the row scale. */
+/**
+ * Relative rounding bound of the f32 epilogue, against Yabs = Σ_g|acc_g·s_g|·|xScale| (u = 2^-24). Each group's
+ * acc_g is exact (i32), then t_g = f32(f32(acc_g)·s_g): 2 roundings, |t̂_g − t_g| ≤ ((1+u)^2 − 1)|t_g|. The NG
+ * terms are added in f32 in any order (the tiled kernels: in K order; gemv: per lane, then a lane tree): any
+ * summation of NG terms is within γ_{NG−1}·Σ|t̂_g| of the exact sum, whatever its order (each of its NG−1
+ * additions rounds once, relative to a partial sum bounded by Σ|t̂_g|). The row scale rounds once more. So
+ * |Ŷ − Y| ≤ ((1+u)^(NG+2) − 1)·Yabs ≈ (NG+2)·u·Yabs; 4x that for margin. It holds only if a group is scaled
+ * once, as a whole: scaling parts of a group rounds each part, relative to Σ|part·s|, which cancellation
+ * inside the group can make far larger than |acc_g·s| (the gemv test with a cancelling group checks this).
+ */
 export function int8EpilogueRtol(NG: number): number {
   return 4 * (NG + 2) * 2 ** -24;
-}
-
-/** Weights for the kernel from f32 W [K, N]: quantized on the host (per column or per group). */
-export function quantizeWeights(W: Float32Array, K: number, N: number, group: number): { Wq: Uint32Array; wScale: Float32Array } {
-  const { q, scale } = quantizeColumns(W, K, N, group);
-  return { Wq: packColumns(q, K, N), wScale: scale };
 }
 
 function checkFinite(name: string, a: Float32Array): void {
@@ -387,13 +415,17 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     'accumulates a TM×TN register tile in int32 (dot4: dot4I8Packed, needs packed_4x8_integer_dot_product; unpacked: shifts ' +
     'and sign extension). Weight scales are per column (group 0) or per group of `group` values along K, a multiple of 4·BKW ' +
     'so a group holds whole K steps; the int32 tile is rescaled at each group end. Epilogue: Y = Σ_g acc_g·wScale[g, n] · ' +
-    "xScale[m] in f32, or with output 'acc' the raw int32 accumulators (compared exactly). K is zero-padded to a multiple of 4.",
+    "xScale[m] in f32, or with output 'acc' the raw int32 accumulators (compared exactly). K is zero-padded to a multiple of 4. " +
+    'gemv (picked for M ≤ 8 when K is a multiple of 16): each weight word streamed once as vec4 for all rows, TK lanes per ' +
+    'column; per-column scales reduce the lanes exactly in i32, per-group scales (a multiple of 16 up to 1024, e.g. GGUF Q8_0 ' +
+    "blocks of 32) give each lane whole groups, scaled once each.",
   variants: MATMUL_INT8_VARIANTS,
   defaultVariant: 'dot4',
   baselineVariant: 'unpacked',
   params: PARAMS,
-  // gemv for M ≤ 8 (the rule in matmul.ts) where it applies (K a multiple of 16, per-column scales), else dot4.
-  pickVariant: (p) => (p.M <= INT8_GEMV.MAX_ROWS && int8GemvFits(p) ? 'gemv' : 'dot4'),
+  // gemv for M ≤ 8 (the rule in matmul.ts) where it applies (K a multiple of 16; per-column scales or groups of 16·j ≤ 1024, Q8_0's 32 included), else dot4.
+  // family 'unpacked' (a device without the packed dot product, which gemv needs too) stays unpacked.
+  pickVariant: (p, family) => (family === 'unpacked' ? 'unpacked' : p.M <= INT8_GEMV.MAX_ROWS && int8GemvFits(p) ? 'gemv' : 'dot4'),
   userInputs: [
     { name: 'X', dtype: 'float32', shapes: [['M', 'K']], doc: 'activations (finite); quantized per row on the GPU' },
     { name: 'W', dtype: 'float32', shapes: [['K', 'N']], doc: 'weights, quantized on the host per column or per group (give W, or Wq + wScale)', optional: true },
@@ -444,8 +476,11 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     if (output !== 'Y') return 'exact';
     const { K } = plan.params;
     // The int32 accumulators are exact, so only the f32 epilogue rounds: per element at most
-    // int8Rtol(plan)·Σ_g|acc_g·wScale|·|xScale|. With makeInputs' |x|, |w| < 1 that sum is below
-    // K·(1 + 1/127)^2, which bounds the atol; the test with extreme values checks the per-element bound instead.
+    // int8Rtol(plan)·Yabs, Yabs = Σ_g|acc_g·wScale|·|xScale| (int8EpilogueRtol, any order of the group sum).
+    // Yabs ≤ Σ_k |xq_k|·|wq_k|·max|wScale|·xScale ≤ K·127·128·max|wScale|·xScale, and 127·xScale =
+    // 127·f32(max|x|·f32(1/127)) ≤ max|x|·(1+u)^2, so Yabs ≤ K·(128/127)(1+u)^2·max|x|·127·max|wScale| <
+    // 1.02·K·errorScale: atol = rtol·1.02·K times errorScale (below) bounds every element's error. The GPU
+    // tests also hold each element to its own rtol·Yabs (tighter where a row or a group is small).
     const rtol = int8Rtol(plan);
     return { atol: rtol * K * 1.02, rtol };
   },

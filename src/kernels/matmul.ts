@@ -271,7 +271,8 @@ export const matmul: KernelDef<MatmulParams, MatmulVariant> = {
   defaultVariant: 'tiled',
   baselineVariant: 'naive',
   params: PARAMS,
-  pickVariant: (p) => (prefersGemv(p.M, p.N) ? 'gemv' : 'tiled'),
+  // family tiled-f16 (f16 storage) has no gemv form and stays tiled-f16.
+  pickVariant: (p, family) => (family === 'tiled-f16' ? 'tiled-f16' : prefersGemv(p.M, p.N) ? 'gemv' : 'tiled'),
   userInputs: [
     { name: 'A', dtype: 'float32', shapes: [['M', 'K']], doc: 'left operand' },
     { name: 'B', dtype: 'float32', shapes: [['K', 'N']], doc: 'right operand (weights)' },

@@ -2,8 +2,10 @@
 // Variants: "fused" (one pass, qkv_fused.wgsl), "unfused" (three tiled matmuls into row-major
 // scratch, then qkv_bias_headmajor per projection: the baseline), "fused-w8" (int8 weights with
 // per-output-column scales, f32 activations, dequantized in-kernel: qkv_fused_w8.wgsl), "gemv" (few
-// tokens, decode: the matmul gemv tiling with the fused epilogue, qkv_gemv.wgsl). pickVariant runs
-// gemv for M ≤ 8 tokens and fused otherwise (the rule in matmul.ts).
+// tokens, decode: the matmul gemv tiling with the fused epilogue, qkv_gemv.wgsl), "gemv-w8" (few tokens with
+// fused-w8's int8 weights: the int8 gemv tiling, qkv_gemv_w8.wgsl). pickVariant runs gemv for M ≤ 8 tokens
+// and fused otherwise (the rule in matmul.ts); for int8 weights (family fused-w8 | gemv-w8), gemv-w8 for
+// M ≤ 8 when D is a multiple of 16, else fused-w8.
 //
 // Contract read by the attention kernels: X [M, D] row-major f32; W [D, N] row-major f32 with
 // N = (Hq + 2·Hkv)·dh and columns [query (Hq·dh) | key (Hkv·dh) | value (Hkv·dh)]; bias [N] (optional);
@@ -30,10 +32,10 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TensorSpec, type TileClass } from './plan.ts';
 import { GEMV, checkMatmulTiles, matmulPass, prefersGemv, type MatmulTiles } from './matmul.ts';
-import { packColumns, quantizeColumns } from './quant.ts';
+import { quantizeWeights, unpackColumns } from './quant.ts';
 import { maxAbs } from './compare.ts';
 
-export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8', 'gemv'] as const;
+export const QKV_VARIANTS = ['fused', 'unfused', 'fused-w8', 'gemv', 'gemv-w8'] as const;
 export type QkvVariant = (typeof QKV_VARIANTS)[number];
 
 const MAX_DIM = 1 << 16;
@@ -138,15 +140,44 @@ export function columnRuns(d: QkvDims, BN: number): ColumnRun[] {
 }
 
 const unpackStep = (count: number): Step => ({ kind: 'vector', count, op: 'int8-unpack' });
+/** A tile's head-major stores: its q, k and v columns of `rows` tokens into Q, K and V. */
+const headMajorStores = (run: ColumnRun, rows: number): Step[] =>
+  (['Q', 'K', 'V'] as const).flatMap((t) => {
+    const cols = run[t === 'Q' ? 'q' : t === 'K' ? 'k' : 'v'];
+    return cols > 0 ? [{ kind: 'store', tensor: t, bytes: 4 * rows * cols } satisfies Step] : [];
+  });
 const biasSteps = (cols: number): Step[] => [
   { kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] },
   { kind: 'vector', count: cols, op: 'bias-add' },
 ];
 
+/** The uniforms of the fused, gemv and gemv-w8 shaders: struct Params { M, D, N, Nq, Nkv, dh }. */
+function qkvUniforms(d: QkvDims): Pass['uniforms'] {
+  return [
+    ['M', { type: 'u32', value: d.M }],
+    ['D', { type: 'u32', value: d.D }],
+    ['N', { type: 'u32', value: d.N }],
+    ['Nq', { type: 'u32', value: d.Nq }],
+    ['Nkv', { type: 'u32', value: d.Nkv }],
+    ['dh', { type: 'u32', value: d.dh }],
+  ];
+}
+
+/** Their bindings 0-5: X, the weights (W or Wq), the bias (or its placeholder), Q, K, V. */
+function qkvBindings(d: QkvDims, weights: 'W' | 'Wq'): Pass['bindings'] {
+  return [
+    { binding: 0, tensor: 'X', access: 'read' },
+    { binding: 1, tensor: weights, access: 'read' },
+    { binding: 2, tensor: d.bias ? 'bias' : NO_BIAS, access: 'read' },
+    { binding: 3, tensor: 'Q', access: 'read_write' },
+    { binding: 4, tensor: 'K', access: 'read_write' },
+    { binding: 5, tensor: 'V', access: 'read_write' },
+  ];
+}
+
 function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
   checkMatmulTiles(tiles);
   const { BM, BN, BK, TM, TN } = tiles;
-  const biasName = d.bias ? 'bias' : NO_BIAS;
   const classes: TileClass[] = [];
   for (const ys of axisRanges(d.M, BM))
     for (const run of columnRuns(d, BN)) {
@@ -171,9 +202,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
       );
       if (w8) steps.push({ kind: 'vector', count: rows * cols, op: 'dequant-scale' });
       if (d.bias) steps.push({ kind: 'vector', count: rows * cols, op: 'bias-add' });
-      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
-      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
-      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      steps.push(...headMajorStores(run, rows));
       const parts = ([['q', run.q], ['k', run.k], ['v', run.v]] as const).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`);
       classes.push({
         x: run.range,
@@ -183,14 +212,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
         steps,
       });
     }
-  const bindings: Pass['bindings'] = [
-    { binding: 0, tensor: 'X', access: 'read' },
-    { binding: 1, tensor: w8 ? 'Wq' : 'W', access: 'read' },
-    { binding: 2, tensor: biasName, access: 'read' },
-    { binding: 3, tensor: 'Q', access: 'read_write' },
-    { binding: 4, tensor: 'K', access: 'read_write' },
-    { binding: 5, tensor: 'V', access: 'read_write' },
-  ];
+  const bindings = qkvBindings(d, w8 ? 'Wq' : 'W');
   if (w8) bindings.push({ binding: 6, tensor: 'wScale', access: 'read' });
   return {
     shader: w8 ? 'qkv_fused_w8' : 'qkv_fused',
@@ -199,14 +221,7 @@ function fusedPass(d: QkvDims, tiles: MatmulTiles, w8: boolean): Pass {
     workgroupSize: [BN / TN, BM / TM, 1],
     grid: [cdiv(d.N, BN), cdiv(d.M, BM), 1],
     overrides: { BM, BN, BK, TM, TN, HAS_BIAS: d.bias },
-    uniforms: [
-      ['M', { type: 'u32', value: d.M }],
-      ['D', { type: 'u32', value: d.D }],
-      ['N', { type: 'u32', value: d.N }],
-      ['Nq', { type: 'u32', value: d.Nq }],
-      ['Nkv', { type: 'u32', value: d.Nkv }],
-      ['dh', { type: 'u32', value: d.dh }],
-    ],
+    uniforms: qkvUniforms(d),
     bindings,
     tiles: classes,
     // Xs [BM, BK] + Ws [BK, BN] + bias block [BN] (+ scale block [BN]); the shader declares them all.
@@ -233,9 +248,7 @@ function gemvPass(d: QkvDims): Pass {
         { kind: 'vector', count: (TY - 1) * rows * cols, op: 'reduce D slices' },
         ...(d.bias ? [{ kind: 'vector', count: rows * cols, op: 'bias-add' } satisfies Step] : []),
       ];
-      if (run.q > 0) steps.push({ kind: 'store', tensor: 'Q', bytes: 4 * rows * run.q });
-      if (run.k > 0) steps.push({ kind: 'store', tensor: 'K', bytes: 4 * rows * run.k });
-      if (run.v > 0) steps.push({ kind: 'store', tensor: 'V', bytes: 4 * rows * run.v });
+      steps.push(...headMajorStores(run, rows));
       classes.push({ x: run.range, y: ys.range, z: [0, 1], note: `${rows} token${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} columns of W`, steps });
     }
   return {
@@ -245,24 +258,57 @@ function gemvPass(d: QkvDims): Pass {
     workgroupSize: [TX, TY, 1],
     grid: [cdiv(d.N / 4, TX), cdiv(d.M, MR), 1],
     overrides: { TX, TY, MR, KC, HAS_BIAS: d.bias },
-    uniforms: [
-      ['M', { type: 'u32', value: d.M }],
-      ['D', { type: 'u32', value: d.D }],
-      ['N', { type: 'u32', value: d.N }],
-      ['Nq', { type: 'u32', value: d.Nq }],
-      ['Nkv', { type: 'u32', value: d.Nkv }],
-      ['dh', { type: 'u32', value: d.dh }],
-    ],
-    bindings: [
-      { binding: 0, tensor: 'X', access: 'read' },
-      { binding: 1, tensor: 'W', access: 'read' },
-      { binding: 2, tensor: d.bias ? 'bias' : NO_BIAS, access: 'read' },
-      { binding: 3, tensor: 'Q', access: 'read_write' },
-      { binding: 4, tensor: 'K', access: 'read_write' },
-      { binding: 5, tensor: 'V', access: 'read_write' },
-    ],
+    uniforms: qkvUniforms(d),
+    bindings: qkvBindings(d, 'W'),
     tiles: classes,
     workgroupBytes: 4 * MR * KC + 16 * TX * TY,
+  };
+}
+
+/** The int8-weight QKV gemv's shape (qkv_gemv_w8.wgsl): TK lanes per column, NC columns, XC Wq vec4 words per X step. */
+export const QKV_GEMV_W8 = { TK: 16, NC: 16, XC: 16 } as const;
+
+/** gemv-w8 reads Wq rows as vec4<u32> (16 int8) and X rows as vec4<f32>: D a multiple of 16. */
+export const qkvGemvW8Fits = (p: Pick<QkvParams, 'D'>): boolean => p.D % 16 === 0;
+
+/** Few tokens, int8 weights: each weight word streamed once as vec4<u32> for all M ≤ 8 tokens, TK lanes per column. */
+function gemvW8Pass(d: QkvDims): Pass {
+  if (!qkvGemvW8Fits(d)) throw new KernelInputError(`qkv gemv-w8 reads weight rows as vec4<u32> (16 int8 along D): D must be a multiple of 16, got ${d.D}; use fused-w8`);
+  const { TK, NC, XC } = QKV_GEMV_W8;
+  const MR = Math.min(d.M, GEMV.MAX_ROWS);
+  const Dw4 = d.D / 16;
+  const classes: TileClass[] = [];
+  for (const ys of axisRanges(d.M, MR))
+    for (const run of columnRuns(d, NC)) {
+      const rows = ys.size;
+      const cols = run.q + run.k + run.v;
+      const steps: Step[] = [
+        ...kLoop(Dw4, XC, (c) => [
+          { kind: 'load', tensor: 'X', bytes: 64 * rows * c, shareAxes: ['x'] },
+          { kind: 'load', tensor: 'Wq', bytes: 16 * cols * c, shareAxes: ['y'] },
+          unpackStep(16 * cols * c),
+          { kind: 'mac', count: rows * cols * 16 * c, dtype: 'f32' },
+        ]),
+        { kind: 'load', tensor: 'wScale', bytes: 4 * cols, shareAxes: ['y'] },
+        ...(d.bias ? [{ kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] } satisfies Step] : []),
+        { kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes' },
+        { kind: 'vector', count: rows * cols, op: 'dequant-scale' },
+        ...(d.bias ? [{ kind: 'vector', count: rows * cols, op: 'bias-add' } satisfies Step] : []),
+      ];
+      steps.push(...headMajorStores(run, rows));
+      classes.push({ x: run.range, y: ys.range, z: [0, 1], note: `${rows} token${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} int8 columns of Wq`, steps });
+    }
+  return {
+    shader: 'qkv_gemv_w8',
+    entryPoint: 'main',
+    label: 'QKV (gemv, int8 weights, few tokens)',
+    workgroupSize: [TK, NC, 1],
+    grid: [cdiv(d.N, NC), cdiv(d.M, MR), 1],
+    overrides: { TK, NC, MR, XC, HAS_BIAS: d.bias },
+    uniforms: qkvUniforms(d),
+    bindings: [...qkvBindings(d, 'Wq'), { binding: 6, tensor: 'wScale', access: 'read' }],
+    tiles: classes,
+    workgroupBytes: 64 * MR * XC + 4 * TK * NC,
   };
 }
 
@@ -307,6 +353,9 @@ function f32Tensor(name: string, shape: number[], role: TensorSpec['role'], layo
   return { name, dtype: 'f32', shape, bytes: 4 * shape.reduce((a, b) => a * b, 1), role, layout };
 }
 
+/** The variants with int8 weights (Wq + wScale). */
+const isW8 = (v: string): boolean => v === 'fused-w8' || v === 'gemv-w8';
+
 function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
   checkVariant(qkv, v);
   const d = qkvDims(params);
@@ -350,10 +399,12 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
     ];
   } else if (v === 'gemv') {
     passes = [gemvPass(d)];
+  } else if (v === 'gemv-w8') {
+    passes = [gemvW8Pass(d)];
   } else {
     passes = [fusedPass(d, tiles, v === 'fused-w8')];
   }
-  const weightBytes = v === 'fused-w8' ? 4 * N * d.Dw + 4 * N : 4 * D * N;
+  const weightBytes = isW8(v) ? 4 * N * d.Dw + 4 * N : 4 * D * N;
   return {
     kernel: 'qkv',
     variant: v,
@@ -365,31 +416,6 @@ function planQkv(params: QkvParams, v: QkvVariant): Plan<QkvParams> {
     requiredFeatures: [],
     requiredLanguageFeatures: [],
   };
-}
-
-// ---- int8 weights ---------------------------------------------------------------------------------
-
-/**
- * Symmetric per-output-column int8 quantization of W [D, N] (row-major) with the one int8 quantizer
- * (src/kernels/quant.ts: the GPU quantize pass's recipe, half-to-even rounding, q in [-127, 127]);
- * packed as [N, ceil(D/4)] u32, 4 int8 along D per word, little-endian.
- */
-export function quantizeQkvWeights(W: Float32Array, D: number, N: number): { Wq: Uint32Array; wScale: Float32Array } {
-  const { q, scale } = quantizeColumns(W, D, N, 0);
-  return { Wq: packColumns(q, D, N), wScale: scale };
-}
-
-/** Packs int8 values into u32 words at `out[offset..]`: byte j of word w holds q[4w + j]. */
-export function packInt8Row(q: Int8Array, out: Uint32Array, offset: number): void {
-  for (let k = 0; k < q.length; k++) {
-    const w = offset + (k >> 2);
-    out[w] = (out[w] | ((q[k] & 0xff) << (8 * (k & 3)))) >>> 0;
-  }
-}
-
-/** int8 value at (column n, depth k) of packed Wq [N, Dw]. */
-export function unpackInt8(Wq: Uint32Array, Dw: number, n: number, k: number): number {
-  return ((Wq[n * Dw + (k >> 2)] >>> (8 * (k & 3))) << 24) >> 24;
 }
 
 // ---- CPU reference ----------------------------------------------------------------------------------
@@ -408,9 +434,9 @@ function logicalWeights(d: QkvDims, variant: string, inputs: Tensors): Float64Ar
     ];
     for (const [src, off, w] of parts) for (let k = 0; k < D; k++) for (let j = 0; j < w; j++) W[k * N + off + j] = src[k * w + j];
   } else {
-    const Wq = u32Input(inputs, 'Wq');
+    const q = unpackColumns(u32Input(inputs, 'Wq'), D, N); // int8 [D, N]
     const s = f32Input(inputs, 'wScale');
-    for (let n = 0; n < N; n++) for (let k = 0; k < D; k++) W[k * N + n] = unpackInt8(Wq, d.Dw, n, k) * s[n];
+    for (let k = 0; k < D; k++) for (let n = 0; n < N; n++) W[k * N + n] = q[k * N + n] * s[n];
   }
   return W;
 }
@@ -462,7 +488,7 @@ function toKernelInputs(plan: Plan<QkvParams>, user: Tensors): Tensors {
     out.Wkey = cols(d.Nq, d.Nkv);
     out.Wvalue = cols(d.Nq + d.Nkv, d.Nkv);
   } else {
-    Object.assign(out, quantizeQkvWeights(W, d.D, d.N));
+    Object.assign(out, quantizeWeights(W, d.D, d.N, 0)); // per output column
   }
   return out;
 }
@@ -477,12 +503,18 @@ export const qkv: KernelDef<QkvParams, QkvVariant> = {
     'scatters to head-major in its epilogue. unfused: three tiled matmuls into row-major scratch, then a bias + ' +
     'head-major scatter pass per projection. fused-w8: the fused kernel with int8 weights (per-column scales, f32 ' +
     'activations, dequantized in-kernel without dot4). gemv (picked for M ≤ 8 tokens): each weight streamed once ' +
-    'as vec4 for all tokens, the reduction split over 32 lane rows, the same head-major epilogue.',
+    'as vec4 for all tokens, the reduction split over 32 lane rows, the same head-major epilogue. gemv-w8 (picked ' +
+    'for M ≤ 8 tokens with int8 weights, D a multiple of 16): fused-w8\'s weights streamed once as vec4<u32> (16 int8), ' +
+    '16 lanes per column, one rescale per output, the same epilogue.',
   variants: QKV_VARIANTS,
   defaultVariant: 'fused',
   baselineVariant: 'unfused',
   params: PARAMS,
-  pickVariant: (p) => (prefersGemv(p.M, (p.Hq + 2 * p.Hkv) * p.dh) ? 'gemv' : 'fused'),
+  // int8 weights (family fused-w8 | gemv-w8) keep them: gemv-w8 for M ≤ 8 where D % 16 == 0; else f32.
+  pickVariant: (p, family) =>
+    family !== undefined && isW8(family)
+      ? p.M <= GEMV.MAX_ROWS && qkvGemvW8Fits(p) ? 'gemv-w8' : 'fused-w8'
+      : prefersGemv(p.M, (p.Hq + 2 * p.Hkv) * p.dh) ? 'gemv' : 'fused',
   userInputs: [
     { name: 'X', dtype: 'float32', shapes: [['M', 'D']], doc: 'token activations' },
     { name: 'W', dtype: 'float32', shapes: [['D', QKV_COLUMNS]], doc: 'columns [query | key | value] projections (fused-w8 quantizes it per column)' },

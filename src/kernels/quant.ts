@@ -191,3 +191,9 @@ export function unpackColumns(words: Uint32Array, K: number, N: number): Int8Arr
   for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) out[k * N + n] = wordByte(words[n * KW + (k >> 2)], k & 3);
   return out;
 }
+
+/** Weights for the int8 kernels from f32 W [K, N] row-major: quantized per column (group 0) or per group along K, packed [N, ceil(K/4)]. */
+export function quantizeWeights(W: Float32Array, K: number, N: number, group: number): { Wq: Uint32Array; wScale: Float32Array } {
+  const { q, scale } = quantizeColumns(W, K, N, group);
+  return { Wq: packColumns(q, K, N), wScale: scale };
+}

@@ -4,7 +4,7 @@
 // measured per-op times and the chip's predictions are for the same work.
 //
 // Per layer (Llama | GPT-2):
-//   norm (RMSNorm | LayerNorm) -> qkv (fused, or fused-w8 with --int8) -> RoPE of Q and K (Llama)
+//   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RoPE of Q and K (Llama)
 //   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
 //   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
 //   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
@@ -61,15 +61,14 @@ export const DECODE_SPLIT = 64;
 
 /**
  * The Plan of a registered kernel. `variant`: a name, or 'auto' for the kernel's shape rule
- * (KernelDef.pickVariant: gemv for a few tokens, the tiled kernels otherwise); `fallback` replaces
- * an auto pick that is not gemv (the int8 matmul's dot4 | unpacked follows the device).
+ * (KernelDef.pickVariant: gemv for a few tokens, the tiled kernels otherwise), keeping the kind of
+ * `family` when given (int8 weights: qkv fused-w8 | gemv-w8; the int8 matmul's unpacked on a device
+ * without the packed dot product).
  */
-function plan(kernel: string, params: Record<string, unknown>, variant?: string, fallback?: string): Plan {
+function plan(kernel: string, params: Record<string, unknown>, variant?: string, family?: string): Plan {
   const def = kernelByName(kernel);
   const p = def.validate(params);
-  let v = variant === 'auto' ? autoVariant(def, p) : variant ?? def.defaultVariant;
-  if (variant === 'auto' && fallback && v !== 'gemv') v = fallback;
-  return def.plan(p, v);
+  return def.plan(p, variant === 'auto' ? autoVariant(def, p, family) : variant ?? def.defaultVariant);
 }
 
 export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
@@ -82,14 +81,14 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
 
   // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
   // (each weight streamed once for every token; a decode step is M = 1), the tiled kernels otherwise.
-  // int8: the int8 gemv needs per-column scales (group 0), K % 16 == 0 and the packed dot product;
-  // Q8_0 blocks (group 32) and devices without dot4 keep the tiled int8 kernel. The fused QKV with int8
-  // weights (fused-w8) has no gemv form and runs tiled.
+  // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
+  // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
+  // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
     const small = M <= 16;
     if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
     const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
-    return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, int8Variant === 'dot4' ? 'auto' : int8Variant, int8Variant);
+    return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, 'auto', int8Variant);
   };
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
     int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
@@ -110,7 +109,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
     if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
-    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, int8 ? 'fused-w8' : 'auto'), qkvBind);
+    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
     const qName = llama ? 'qr' : 'q';

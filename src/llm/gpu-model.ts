@@ -20,7 +20,7 @@ export class ModelTooLargeError extends Error {
 }
 
 export interface GpuModelOptions {
-  /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8. */
+  /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8 | gemv-w8. */
   int8: boolean;
   /** KV cache positions (prompt + generated tokens). */
   capacity: number;

@@ -1,6 +1,7 @@
 // Pure rules behind the bench panel, kept out of the element so they are unit-tested:
 // which kernel and variant a (possibly hostile or outdated) bench state really means, which
-// parameters a variant uses, and why a variant cannot run on this device.
+// variant follows a change of shape, which parameters a variant uses, and why a variant cannot run
+// on this device.
 
 import type { KernelInfo } from '../worker/api.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
@@ -33,6 +34,29 @@ export function resolveBench(kernels: readonly KernelInfo[], kernel: string, var
     if (notices.length === 0) notices.push(`${k.name} has no variant "${variant}" (it has ${k.variants.join(', ')}); showing ${v} instead.`);
   }
   return { kernel: k, variant: v, notices };
+}
+
+/** What decides the variant after the shape (params) changed. */
+export interface ShapeChange {
+  /** The variant in the state now. */
+  current: string;
+  /** The kernel's shape rule for the previous params (the worker's pickVariant); undefined before the first. */
+  pickedBefore: string | undefined;
+  /** The shape rule for the new params. */
+  pickedNow: string;
+  /** The user picked a variant from the dropdown since the kernel was chosen. */
+  userChose: boolean;
+}
+
+/**
+ * The variant to run after the shape changed. The Bench follows the kernel's shape rule (the worker's
+ * autoVariant: gemv at M = 1, the tiled kernel at M = 256) while the variant in the state is the rule's
+ * pick for the previous shape and the user has not chosen one: a variant the user picked, or a link's
+ * variant that differs from its own shape's pick (a sharer's deliberate choice), stays as it is.
+ */
+export function followShapeVariant(c: ShapeChange): string {
+  if (c.userChose || c.pickedBefore === undefined || c.current !== c.pickedBefore) return c.current;
+  return c.pickedNow;
 }
 
 /**

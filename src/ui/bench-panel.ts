@@ -17,7 +17,7 @@ import type { ParamDoc } from '../kernels/kernel.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { fmtSig as fmt, formatBytes, formatDuration as duration, plural, speedRatioText } from './format.ts';
-import { missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
+import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
 import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 import './glossary.ts';
 import './suite-table.ts';
@@ -53,6 +53,10 @@ export class BenchPanel extends LitElement {
   @state() private badInput: { name: string; message: string } | null = null;
   @query('#dist') private distEl?: HTMLElement;
   private plot?: uPlot;
+  /** The user picked a variant from the dropdown since choosing the kernel: the shape rule no longer moves it. */
+  private userChoseVariant = false;
+  /** The shape rule's last pick (for which kernel and params), to tell a variant that follows it from a chosen one. */
+  private lastPick?: { key: string; variant: string };
 
   private kernelsTask = new Task(this, {
     task: async ([api]: readonly [ApiRemote | undefined]) => (api ? api.listKernels() : []),
@@ -83,6 +87,16 @@ export class BenchPanel extends LitElement {
       return api.checkParams(r.kernel.name, r.variant, this.state.params);
     },
     args: () => [this.api, key(this.resolved?.kernel.name, this.resolved?.variant, this.state?.params)] as const,
+  });
+
+  /** The variant the kernel's shape rule picks for the current params (gemv for one token), for followShapeVariant. */
+  private pickTask = new Task(this, {
+    task: async ([api, k]: readonly [ApiRemote | undefined, string]): Promise<{ key: string; variant: string | null } | null> => {
+      const r = this.resolved;
+      if (!api || !r || !this.state) return null;
+      return { key: k, variant: await api.pickVariant(r.kernel.name, this.state.params) };
+    },
+    args: () => [this.api, key(this.resolved?.kernel.name, this.state?.params)] as const,
   });
 
   /** The chip model's prediction for exactly the configuration shown (an invalid one says why). */
@@ -157,6 +171,13 @@ export class BenchPanel extends LitElement {
       }
       emitStateChange<'bench'>(this, { kernel: r.kernel.name, variant: r.variant, ...(r.kernel.name !== this.state.kernel ? { params: {} } : {}) });
     }
+    // A new shape: the variant follows the kernel's shape rule unless the user (or a link) chose another.
+    const pick = this.pickTask.value;
+    if (r && this.state && pick && pick.variant !== null && pick.key === key(r.kernel.name, this.state.params) && pick.key !== this.lastPick?.key) {
+      const next = followShapeVariant({ current: this.state.variant, pickedBefore: this.lastPick?.variant, pickedNow: pick.variant, userChose: this.userChoseVariant });
+      this.lastPick = { key: pick.key, variant: pick.variant };
+      if (next !== this.state.variant && r.kernel.variants.includes(next)) emitStateChange<'bench'>(this, { variant: next });
+    }
     // The select's displayed option follows the state, even after the user has touched it.
     for (const [id, value] of [['kernel', r?.kernel.name], ['variant', r?.variant]] as const) {
       const el = this.renderRoot.querySelector<HTMLSelectElement>(`#${id}`);
@@ -198,10 +219,15 @@ export class BenchPanel extends LitElement {
     const k = (this.kernelsTask.value ?? []).find((x) => x.name === name);
     this.notices = [];
     this.badInput = null;
-    if (k) emitStateChange<'bench'>(this, { kernel: k.name, variant: k.defaultVariant, params: {} });
+    if (!k) return;
+    // The variant follows the new kernel's shape rule from its default (the first pick replaces it if they differ).
+    this.userChoseVariant = false;
+    this.lastPick = { key: '', variant: k.defaultVariant };
+    emitStateChange<'bench'>(this, { kernel: k.name, variant: k.defaultVariant, params: {} });
   }
 
   private chooseVariant(variant: string): void {
+    this.userChoseVariant = true;
     this.badInput = null;
     emitStateChange<'bench'>(this, { variant });
   }

@@ -6,7 +6,7 @@
 
 import { expose, transfer } from 'comlink';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, type ParamDoc } from '../kernels/kernel.ts';
+import { KernelInputError, autoVariant, type ParamDoc } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
 import { checkPlan, type CheckPhase } from '../gpu/check.ts';
@@ -244,6 +244,19 @@ export const api = {
       };
     } catch (e) {
       return { status: 'invalid', message: errorText(e) };
+    }
+  },
+
+  /**
+   * The variant the kernel's shape rule runs for these params when none is chosen (KernelDef.pickVariant
+   * via autoVariant: e.g. gemv for one token); null when the kernel or the params are invalid.
+   */
+  pickVariant(kernel: string, raw: Record<string, unknown>): string | null {
+    try {
+      const def = kernelByName(kernel);
+      return autoVariant(def, def.validate(raw));
+    } catch {
+      return null;
     }
   },
 

@@ -9,6 +9,7 @@ export type ApiRemote = Remote<Api>;
 const METHODS = {
   listKernels: 1,
   checkParams: 1,
+  pickVariant: 1,
   shaderSource: 1,
   shaderNames: 1,
   gpuStatus: 1,

@@ -233,13 +233,67 @@ describe('matmul-int8 gemv (small M): exact accumulators, Y within the bound, tr
       expect(await expectTrafficMatchesPlan(matmulInt8, planOf(c, 'gemv'))).toHaveLength(2);
     });
   }
-  it('pickVariant: gemv for M ≤ 8 with K a multiple of 16 and per-column scales, dot4 otherwise', () => {
+  it('pickVariant: gemv for M ≤ 8 with K a multiple of 16 and per-column scales or groups of 16·j ≤ 1024, dot4 otherwise', () => {
     const pick = (raw: Record<string, unknown>) => matmulInt8.pickVariant!(matmulInt8.validate(raw));
-    expect([pick({ M: 1, K: 4096 }), pick({ M: 8, K: 64 }), pick({ M: 8, K: 64, group: 32 }), pick({ M: 9, K: 64 }), pick({ M: 1, K: 100 })]).toEqual(['gemv', 'gemv', 'dot4', 'dot4', 'dot4']);
-    expect(() => planOf({ M: 1, K: 100 }, 'gemv')).toThrow(/K must be a multiple of 16 and group 0, got K=100, group=0; use dot4/);
-    expect(() => planOf({ M: 1, K: 64, group: 32 }, 'gemv')).toThrow(/group 0, got K=64, group=32/);
+    expect([pick({ M: 1, K: 4096 }), pick({ M: 8, K: 64 }), pick({ M: 8, K: 64, group: 32 }), pick({ M: 1, K: 4096, group: 1024 }), pick({ M: 1, K: 4096, group: 2048 }), pick({ M: 1, K: 64, group: 8, BKW: 2 }), pick({ M: 9, K: 64 }), pick({ M: 9, K: 64, group: 32 }), pick({ M: 1, K: 100 })])
+      .toEqual(['gemv', 'gemv', 'gemv', 'gemv', 'dot4', 'dot4', 'dot4', 'dot4', 'dot4']);
+    expect(() => planOf({ M: 1, K: 100 }, 'gemv')).toThrow(/K must be a multiple of 16 and group 0 \(per column\) or a multiple of 16 up to 1024, got K=100, group=0; use dot4/);
+    expect(() => planOf({ M: 1, K: 64, group: 8, BKW: 2 }, 'gemv')).toThrow(/got K=64, group=8; use dot4/);
+    expect(() => planOf({ M: 1, K: 4096, group: 2048 }, 'gemv')).toThrow(/up to 1024, got K=4096, group=2048/);
     // every weight word is read once at M = 1
     expect(passTotals(planOf({ M: 1, N: 4096, K: 4096 }, 'gemv').passes[1]).loadByTensor.Wq).toBe(4096 * 4096);
+  });
+});
+
+// gemv with per-group scales (GGUF Q8_0: group 32): a lane owns whole groups (group/16 vec4 words), adds each
+// group's dot4s exactly in i32 and scales once; Xq staged in chunks of whole groups (64 words, 63 for group 48).
+const gemvGroupCases = [
+  { M: 1, N: 33, K: 64, group: 32, note: 'one token, Q8_0 groups: 2 groups of 2 words, N ragged (4 column groups + 1)' },
+  { M: 3, N: 16, K: 1056, group: 32, note: '33 groups = 66 words: one full 64-word chunk + one group; lanes 1-31 idle in the second' },
+  { M: 2, N: 9, K: 80, group: 48, BKW: 4, note: 'group 48 = 3 words, chunks of 63: the last group ragged (2 words, 32 values)' },
+  { M: 9, N: 8, K: 64, group: 16, BKW: 4, note: 'group 16 = 1 word (lane l takes words l, l + 32 as per column); M = 9: two workgroup rows' },
+  { M: 2, N: 9, K: 2048, group: 32, note: '64 groups over 2 chunks: every lane two groups' },
+];
+
+describe('matmul-int8 gemv with per-group scales (Q8_0): Y within the per-group bound, traffic == plan', () => {
+  for (const { note, ...c } of gemvGroupCases) {
+    it(`gemv ${JSON.stringify(c)}: ${note}`, async () => {
+      const plan = planOf(c, 'gemv');
+      expect(plan.passes[1].shader).toBe('matmul_int8_gemv_group');
+      await expectInt8Matches(plan, matmulInt8.makeInputs(plan, 11));
+    });
+  }
+  for (const { note, ...c } of [gemvGroupCases[0], gemvGroupCases[2]]) {
+    it(`gemv traffic ${JSON.stringify(c)}: ${note}`, async () => {
+      expect(await expectTrafficMatchesPlan(matmulInt8, planOf(c, 'gemv'))).toHaveLength(2);
+    });
+  }
+  it('gemv and dot4 meet the same bound through the check pipeline (KernelDef tolerance)', async () => {
+    const c = { M: 1, N: 24, K: 96, group: 32 };
+    await expectMatchesReference(matmulInt8, planOf(c, 'gemv'), 13);
+    await expectMatchesReference(matmulInt8, planOf(c, 'dot4'), 13);
+  });
+  it('a group whose halves cancel: scaled once as a whole (scaling each 16-value half would round far outside the bound)', async () => {
+    // X = 1 everywhere quantizes to 127 (amax 1: inv = 127 exactly). Group 0 of column n: 16 weights +127, 15 of
+    // -127 and one -126: acc_0 = 127·(16·127 − 15·127 − 126) = 127, from halves of +258064 and -257937; group 1
+    // is zeros. Scales with many significant bits, so half·scale is not exact in f32: a kernel rounding each half
+    // would be off by up to 2^-24·258064·s, ~60x the bound 4·(NG + 2)·2^-24·Σ_g|acc_g·s_g|·xScale = 16·2^-24·127·s·xScale.
+    const M = 1, N = 8, K = 64, group = 32;
+    const plan = planOf({ M, N, K, group }, 'gemv');
+    const X = new Float32Array(M * K).fill(1);
+    const wi8 = new Int8Array(K * N);
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < K; k++) wi8[k * N + n] = k < 16 ? 127 : k < 31 ? -127 : k === 31 ? -126 : 0;
+    const wScale = Float32Array.from({ length: 2 * N }, (_, i) => Math.fround(0.1234567 + i * 0.0111113));
+    const inputs = matmulInt8.fromUser!(plan, { X, Wq: wi8, wScale });
+    await expectInt8Matches(plan, inputs);
+    // By hand: xScale = f32(1/127); Y = 127·s_0·xScale.
+    const out = (await runPlanOnce(await gpu(), plan, inputs)).outputs.Y as Float32Array;
+    const xs = Math.fround(Math.fround(1 / 127));
+    for (let n = 0; n < N; n++) {
+      const want = 127 * wScale[n] * xs;
+      expect(Math.abs(out[n] - want)).toBeLessThanOrEqual(4 * 4 * 2 ** -24 * Math.abs(want));
+    }
   });
 });
 

@@ -2,7 +2,8 @@
 // against f64 CPU references, instrumented traffic against the plan, the plan's X traffic against a
 // hand-written closed form, and the errors for bad problems.
 import { describe, it, expect } from 'vitest';
-import { qkv, packInt8Row, type QkvVariant } from '../../src/kernels/qkv.ts';
+import { qkv, type QkvVariant } from '../../src/kernels/qkv.ts';
+import { packColumns } from '../../src/kernels/quant.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { KernelInputError } from '../../src/kernels/kernel.ts';
 import { planTotals } from '../../src/kernels/plan.ts';
@@ -86,6 +87,48 @@ describe('qkv gemv (decode) matches the reference; traffic equals the plan; pick
   });
 });
 
+// gemv-w8 (few tokens, int8 weights): 16 columns of [q | k | v] per workgroup, 16 lanes per column reading 16 int8
+// per load, X staged 256 values at a time.
+const gemvW8Cases = [
+  { M: 1, D: 64, Hq: 4, Hkv: 1, dh: 8, bias: true, note: 'one token with bias; N = 48 = 3 workgroups straddling q|k|v; 4 words: most lanes idle' },
+  { M: 3, D: 272, Hq: 2, Hkv: 2, dh: 4, bias: false, note: 'no bias; D = 17 words: one full 16-word X step + 1; N = 24: a ragged workgroup' },
+  { M: 9, D: 32, Hq: 8, Hkv: 2, dh: 16, bias: true, note: 'M = 9: two workgroup rows (8 + 1)' },
+];
+
+describe('qkv gemv-w8 (decode, int8 weights) matches the reference; traffic equals the plan; picked for M ≤ 8 with int8 weights', () => {
+  for (const { note, ...shape } of gemvW8Cases) {
+    it(`gemv-w8 ${JSON.stringify(shape)}: ${note}`, async () => {
+      const plan = qkv.plan(qkv.validate(shape), 'gemv-w8');
+      await expectMatchesReference(qkv, plan);
+      await expectTrafficMatchesPlan(qkv, plan);
+    });
+  }
+  it('gemv-w8 and fused-w8 agree on the same int8 weights (M = 2, Llama-like GQA)', async () => {
+    const ctx = await gpu();
+    const p = qkv.validate({ M: 2, D: 128, Hq: 4, Hkv: 2, dh: 16, bias: true });
+    const g = qkv.plan(p, 'gemv-w8');
+    const f = qkv.plan(p, 'fused-w8');
+    const inputs = qkv.makeInputs(g, 21); // the same tensors for both: X, Wq, wScale, bias
+    const a = await runPlanOnce(ctx, g, inputs);
+    const b = await runPlanOnce(ctx, f, inputs);
+    for (const name of ['Q', 'K', 'V']) {
+      const cmp = compareArrays(name, a.outputs[name], b.outputs[name], qkv.tolerance(g, name), g.tensors.find((t) => t.name === name)!.shape);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    }
+  });
+  it('pickVariant with the int8 family: gemv-w8 for M ≤ 8 and D % 16 == 0, else fused-w8; the f32 family unchanged', () => {
+    const pick = (M: number, D: number, family?: QkvVariant) => qkv.pickVariant!(qkv.validate({ M, D, Hq: 4, Hkv: 1, dh: 8 }), family);
+    expect([pick(1, 64, 'fused-w8'), pick(8, 64, 'gemv-w8'), pick(9, 64, 'fused-w8'), pick(1, 40, 'fused-w8'), pick(1, 64), pick(1, 64, 'fused')]).toEqual(['gemv-w8', 'gemv-w8', 'fused-w8', 'fused-w8', 'gemv', 'gemv']);
+    expect(() => qkv.plan(qkv.validate({ M: 1, D: 40, Hq: 4, Hkv: 1, dh: 8 }), 'gemv-w8')).toThrow(/D must be a multiple of 16, got 40; use fused-w8/);
+  });
+  it('gemv-w8 reads Wq once at M = 1 (Llama-3-8B shape, plan only): a quarter of the f32 gemv\'s weight bytes', () => {
+    const t = planTotals(qkv.plan(qkv.validate({ M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 }), 'gemv-w8'));
+    expect(t.loadByTensor.Wq).toBe(4096 * 6144);
+    expect(t.loadByTensor.wScale).toBe(4 * 6144);
+    expect(t.loadByTensor.X).toBe(4 * 4096 * (6144 / 16)); // X once per 16-column workgroup
+  });
+});
+
 describe('fused and unfused give the same head-major Q, K, V from the same logical W', () => {
   it('GQA 4 with bias, ragged everywhere', async () => {
     const ctx = await gpu();
@@ -102,46 +145,49 @@ describe('fused and unfused give the same head-major Q, K, V from the same logic
   });
 });
 
-describe('fused-w8: int8 extremes and D not a multiple of 4', () => {
-  it('weights in {-128, 127, random}, D = 17 (zero-padded last word), GQA 8', async () => {
-    const ctx = await gpu();
-    const p = qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 1, dh: 4, bias: true, ...T });
-    const plan = qkv.plan(p, 'fused-w8');
-    const { M, D } = { M: 7, D: 17 };
-    const N = (8 + 2) * 4;
-    const Dw = Math.ceil(D / 4);
-    // int8 weights chosen here, not by the quantizer under test: extremes in every column.
-    const q: Int8Array[] = [];
-    let s = 12345;
-    const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
-    for (let n = 0; n < N; n++) {
-      const col = new Int8Array(D);
-      for (let k = 0; k < D; k++) col[k] = (next() % 256) - 128;
-      col[n % D] = -128;
-      col[(n + 5) % D] = 127;
-      q.push(col);
-    }
-    const Wq = new Uint32Array(N * Dw);
-    q.forEach((col, n) => packInt8Row(col, Wq, n * Dw));
-    const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
-    const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
-    const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
-    const res = await runPlanOnce(ctx, plan, { X, Wq, wScale, bias });
-    // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
-    const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
-    for (let m = 0; m < M; m++)
+describe('fused-w8 and gemv-w8: int8 extremes (fused-w8: D not a multiple of 4)', () => {
+  for (const [variant, M, D, why] of [['fused-w8', 7, 17, 'D = 17 (zero-padded last word)'], ['gemv-w8', 3, 32, 'D = 32 (2 vec4 words)']] as const) {
+    it(`${variant}: weights in {-128, 127, random}, ${why}, GQA 8`, async () => {
+      const ctx = await gpu();
+      const p = qkv.validate({ M, D, Hq: 8, Hkv: 1, dh: 4, bias: true, ...T });
+      const plan = qkv.plan(p, variant);
+      const N = (8 + 2) * 4;
+      const Dw = Math.ceil(D / 4);
+      // int8 weights chosen here, not by the quantizer under test: extremes in every column.
+      const q: Int8Array[] = [];
+      let s = 12345;
+      const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16;
       for (let n = 0; n < N; n++) {
-        let acc = bias[n];
-        for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * wScale[n];
-        const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
-        want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
+        const col = new Int8Array(D);
+        for (let k = 0; k < D; k++) col[k] = (next() % 256) - 128;
+        col[n % D] = -128;
+        col[(n + 5) % D] = 127;
+        q.push(col);
       }
-    // |x·q·s| ≤ 127·0.007 < 1 per term, as with the generated inputs: the stated kernel tolerance applies.
-    for (const name of ['Q', 'K', 'V']) {
-      const cmp = compareArrays(name, res.outputs[name], want[name], qkv.tolerance(plan, name));
-      expect(cmp.ok, cmp.summary).toBe(true);
-    }
-  });
+      const wi8 = new Int8Array(D * N); // [D, N] row-major, as packColumns takes it
+      q.forEach((col, n) => col.forEach((v, k) => (wi8[k * N + n] = v)));
+      const Wq = packColumns(wi8, D, N);
+      expect(Wq.length).toBe(N * Dw);
+      const wScale = new Float32Array(N).map((_, n) => 0.001 * (1 + (n % 7)));
+      const X = new Float32Array(M * D).map((_, i) => Math.sin(i * 0.37));
+      const bias = new Float32Array(N).map((_, n) => 0.1 * Math.cos(n));
+      const res = await runPlanOnce(ctx, plan, { X, Wq, wScale, bias });
+      // Reference written out here: dequantize exactly, accumulate in f64, scatter head-major.
+      const want: Record<string, Float32Array> = { Q: new Float32Array(8 * M * 4), K: new Float32Array(M * 4), V: new Float32Array(M * 4) };
+      for (let m = 0; m < M; m++)
+        for (let n = 0; n < N; n++) {
+          let acc = bias[n];
+          for (let k = 0; k < D; k++) acc += X[m * D + k] * q[n][k] * wScale[n];
+          const [name, c] = n < 32 ? ['Q', n] : n < 36 ? ['K', n - 32] : ['V', n - 36];
+          want[name][(Math.floor(c / 4) * M + m) * 4 + (c % 4)] = acc;
+        }
+      // |x·q·s| ≤ 127·0.007 < 1 per term, as with the generated inputs: the stated kernel tolerance applies.
+      for (const name of ['Q', 'K', 'V']) {
+        const cmp = compareArrays(name, res.outputs[name], want[name], qkv.tolerance(plan, name));
+        expect(cmp.ok, cmp.summary).toBe(true);
+      }
+    });
+  }
 });
 
 describe('qkv: instrumented traffic equals the plan, per workgroup', () => {
@@ -188,6 +234,8 @@ describe('qkv plan: X traffic in closed form (by hand, not from the plan code)',
   });
 
   it('flops and ioBytes', () => {
+    // gemv-w8: the same compulsory traffic as fused-w8 (X, Wq [192, 4 words], scales, Q, K, V)
+    expect(qkv.plan(qkv.validate({ M: 1, D: 16, Hq: 8, Hkv: 2, dh: 16 }), 'gemv-w8').ioBytes).toBe(4 * (16 + 192 * 4 + 192 + 192));
     const plan = qkv.plan(qkv.validate({ M: 7, D: 17, Hq: 8, Hkv: 2, dh: 16, bias: true }), 'fused');
     expect(plan.flops).toBe(2 * 7 * 17 * 192);
     // X once + W + bias + Q, K, V
@@ -220,6 +268,6 @@ describe('qkv: bad problems are refused with a reason', () => {
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 24 }), 'fused')).toThrow(/BM must be a power of two/);
     expect(() => qkv.plan(qkv.validate({ ...base, BM: 128, BN: 128, TM: 1, TN: 1 }), 'fused')).toThrow(/at most 256/);
     const erased = kernelByName('qkv'); // as the CLI and the worker call it: any string
-    expect(() => erased.plan(erased.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8/);
+    expect(() => erased.plan(erased.validate(base), 'fused-int4')).toThrow(/unknown variant "fused-int4"; allowed: fused, unfused, fused-w8, gemv, gemv-w8/);
   });
 });

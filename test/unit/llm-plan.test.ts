@@ -1,6 +1,6 @@
 // The forward step's op list picks each matmul / QKV variant by the kernels' shape rule
-// (KernelDef.pickVariant): gemv for a decode token, int8 gemv only where the weights have per-column
-// scales and the device has the packed dot product, the tiled kernels for long prompts.
+// (KernelDef.pickVariant): gemv for a decode token (int8 gemv where the device has the packed dot
+// product, with per-column or Q8_0 group scales; the int8-weight QKV gemv), the tiled kernels for long prompts.
 import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
@@ -21,12 +21,14 @@ describe('forward plan: matmul and QKV variants follow the shape rule', () => {
   const cases: Array<{ why: string; shape: Partial<StepShape>; q8?: boolean; want: Record<string, string> }> = [
     { why: 'f32 decode (one token): every weight streamed once by gemv', shape: {},
       want: { qkv: 'qkv/gemv', 'o-proj': 'matmul/gemv', 'ffn-up': 'matmul/gemv', 'ffn-down': 'matmul/gemv' } },
-    { why: 'int8 decode, per-column scales, dot4 device: int8 gemv (QKV has no int8 gemv: fused-w8)', shape: { int8: true, int8Variant: 'dot4' },
-      want: { qkv: 'qkv/fused-w8', 'o-proj': 'matmul-int8/gemv', 'ffn-up': 'matmul-int8/gemv', 'ffn-down': 'matmul-int8/gemv' } },
+    { why: 'int8 decode, per-column scales, dot4 device: int8 gemv, and the int8-weight QKV gemv', shape: { int8: true, int8Variant: 'dot4' },
+      want: { qkv: 'qkv/gemv-w8', 'o-proj': 'matmul-int8/gemv', 'ffn-up': 'matmul-int8/gemv', 'ffn-down': 'matmul-int8/gemv' } },
     { why: 'int8 decode without the packed dot product: the tiled unpacked kernel', shape: { int8: true, int8Variant: 'unpacked' },
       want: { 'o-proj': 'matmul-int8/unpacked', 'ffn-down': 'matmul-int8/unpacked' } },
-    { why: 'GGUF Q8_0 blocks (group 32 scales): int8 gemv takes per-column scales only, so tiled dot4', shape: { int8: true, int8Variant: 'dot4' }, q8: true,
-      want: { 'o-proj': 'matmul-int8/dot4', 'ffn-up': 'matmul-int8/dot4' } },
+    { why: 'GGUF Q8_0 blocks (group 32 scales): the int8 gemv with per-group scales', shape: { int8: true, int8Variant: 'dot4' }, q8: true,
+      want: { 'o-proj': 'matmul-int8/gemv', 'ffn-up': 'matmul-int8/gemv', 'ffn-down': 'matmul-int8/gemv', 'lm-head': 'matmul-int8/gemv' } },
+    { why: 'int8 prefill chunk of 32 tokens: tiled dot4 and fused-w8', shape: { int8: true, int8Variant: 'dot4', phase: 'prefill', M: 32, pos0: 0 }, q8: true,
+      want: { qkv: 'qkv/fused-w8', 'o-proj': 'matmul-int8/dot4', 'ffn-down': 'matmul-int8/dot4' } },
     { why: 'a 32-token prefill chunk: past 8 rows the tiled kernels', shape: { phase: 'prefill', M: 32, pos0: 0 },
       want: { qkv: 'qkv/fused', 'o-proj': 'matmul/tiled', 'ffn-down': 'matmul/tiled' } },
   ];

@@ -75,6 +75,35 @@ describe('matmul plans', () => {
   });
 });
 
+describe('int8 gemv plans: traffic in closed form (by hand)', () => {
+  const int8 = kernelByName('matmul-int8');
+  const shapes = [
+    { M: 1, N: 4096, K: 4096, group: 32, note: 'Llama-3-8B o-proj, one decode token, GGUF Q8_0 blocks' },
+    { M: 3, N: 33, K: 1056, group: 32, note: '33 groups: a full 64-word Xq chunk + one group; N ragged' },
+    { M: 9, N: 8, K: 80, group: 48, BKW: 4, note: 'group 48 (3 words, chunks of 63): last group ragged; two row blocks' },
+    { M: 1, N: 4096, K: 4096, group: 0, note: 'per-column scales (the other gemv shader)' },
+  ];
+  for (const { note, ...s } of shapes) {
+    it(`${JSON.stringify(s)}: ${note}`, () => {
+      const plan = int8.plan(int8.validate(s), 'gemv');
+      const pass = plan.passes[1];
+      checkPartition(pass);
+      const KW = ceil(s.K, 4), NG = s.group === 0 ? 1 : ceil(s.K, s.group);
+      const rowBlocks = ceil(s.M, 8), colBlocks = ceil(s.N, 8); // min(M, 8) rows x 8 columns per workgroup
+      expect(pass.shader).toBe(s.group === 0 ? 'matmul_int8_gemv' : 'matmul_int8_gemv_group');
+      expect(pass.grid).toEqual([colBlocks, rowBlocks, 1]);
+      const t = passTotals(pass);
+      // Wq once per row block (once at M <= 8), its scales likewise; Xq and xScale once per column block
+      // (xScale by the one writing lane of each column, so once per output); Y written once.
+      expect(t.loadByTensor).toEqual({ Wq: 4 * s.N * KW * rowBlocks, wScale: 4 * NG * s.N * rowBlocks, Xq: 4 * s.M * KW * colBlocks, xScale: 4 * s.M * s.N });
+      expect(t.storeByTensor).toEqual({ Y: 4 * s.M * s.N });
+      expect(t.macs).toBe(s.M * s.N * 4 * KW);
+      // compulsory traffic: X (f32), Wq, the scales, Y
+      expect(plan.ioBytes).toBe(4 * s.M * s.K + 4 * s.N * KW + 4 * NG * s.N + 4 * s.M * s.N);
+    });
+  }
+});
+
 describe('plan helpers', () => {
   it('axisRanges splits 70 by 32 into two full blocks and a ragged 6', () => {
     expect(axisRanges(70, 32)).toEqual([

@@ -21,7 +21,7 @@ import {
   wordByte,
 } from '../../src/kernels/quant.ts';
 import { int8MatmulRef, quantizeWeights } from '../../src/kernels/matmul-int8.ts';
-import { quantizeQkvWeights } from '../../src/kernels/qkv.ts';
+import { qkv } from '../../src/kernels/qkv.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { int8Inputs } from '../../bench/peers/common.ts';
 
@@ -197,7 +197,8 @@ describe('one int8 quantizer for kernels, QKV weights and the bench peers', () =
   it('fused-w8 QKV weights are the int8 kernel\'s per-column quantization, word for word', () => {
     const D = 512, N = 768; // Hq 8, Hkv 2, dh 64: the default QKV shape
     const W = randomF32(D * N, 4);
-    const a = quantizeQkvWeights(W, D, N);
+    const plan = qkv.plan(qkv.validate({ M: 2, D, Hq: 8, Hkv: 2, dh: 64 }), 'fused-w8');
+    const a = qkv.fromUser!(plan, { X: randomF32(2 * D, 3), W });
     const b = quantizeWeights(W, D, N, 0);
     expect(a.wScale).toEqual(b.wScale);
     expect(a.Wq).toEqual(b.Wq);

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
-import { missingCapability, paramUsedBy, resolveBench } from '../../src/ui/bench-logic.ts';
+import { followShapeVariant, missingCapability, paramUsedBy, resolveBench } from '../../src/ui/bench-logic.ts';
 import { formatBytes, plural, speedRatioText } from '../../src/ui/format.ts';
 
 const kernels = api.listKernels();
@@ -27,6 +27,35 @@ describe('resolveBench', () => {
   });
   it('a variant of another kernel (left over from a switch) is replaced', () => {
     expect(resolveBench(kernels, 'attention-prefill', 'tiled')!.variant).toBe('flash');
+  });
+});
+
+describe('the Bench variant follows the shape rule unless chosen (issue 9: at M=1 the Bench ran tiled)', () => {
+  // The panel's steps, from the worker's own pick (KernelDef.pickVariant through autoVariant).
+  const pick = (kernel: string, params: Record<string, unknown>) => api.pickVariant(kernel, params)!;
+  it("the worker's pick is the kernel's shape rule: gemv for one token, int8 gemv for Q8_0 groups, the tiled kernels otherwise", () => {
+    expect([pick('matmul', {}), pick('matmul', { M: 1 }), pick('matmul-int8', { M: 1, K: 1024, group: 32 }), pick('qkv', { M: 1 }), pick('qkv', {})]).toEqual(['tiled', 'gemv', 'gemv', 'gemv', 'fused']);
+    expect(api.pickVariant('matmul', { M: 0 })).toBeNull();
+    expect(api.pickVariant('conv9d', {})).toBeNull();
+  });
+  it('default state (matmul tiled at M=256), the user sets M=1: the Bench runs gemv; back to M=64: tiled', () => {
+    const before = pick('matmul', {});
+    const v1 = followShapeVariant({ current: 'tiled', pickedBefore: before, pickedNow: pick('matmul', { M: 1 }), userChose: false });
+    expect(v1).toBe('gemv');
+    expect(followShapeVariant({ current: v1, pickedBefore: 'gemv', pickedNow: pick('matmul', { M: 64 }), userChose: false })).toBe('tiled');
+  });
+  it("a variant the user picked stays, whatever the shape", () => {
+    expect(followShapeVariant({ current: 'tiled', pickedBefore: 'tiled', pickedNow: pick('matmul', { M: 1 }), userChose: true })).toBe('tiled');
+    expect(followShapeVariant({ current: 'naive', pickedBefore: 'tiled', pickedNow: 'gemv', userChose: false })).toBe('naive');
+  });
+  it("a link's variant wins: on opening (no pick before) and after edits when it differs from its shape's pick", () => {
+    // A link with M=1 and tiled: the first pick (gemv) is only recorded; a later edit keeps tiled.
+    expect(followShapeVariant({ current: 'tiled', pickedBefore: undefined, pickedNow: 'gemv', userChose: false })).toBe('tiled');
+    expect(followShapeVariant({ current: 'tiled', pickedBefore: 'gemv', pickedNow: 'gemv', userChose: false })).toBe('tiled');
+  });
+  it('a new kernel starts from its default and takes its shape pick', () => {
+    const k = kernels.find((x) => x.name === 'qkv')!;
+    expect(followShapeVariant({ current: k.defaultVariant, pickedBefore: k.defaultVariant, pickedNow: pick('qkv', { M: 1 }), userChose: false })).toBe('gemv');
   });
 });
 
