@@ -99,11 +99,12 @@ function statusText(r: BenchRow): string {
 }
 
 /**
- * ours / peer time ratio for a peer row: our default-variant row of the same case divided by the
- * peer's median (< 1: ours is faster). null when either side has no time or the timers differ.
+ * ours / peer time ratio for a peer row: the row of the same case in the variant that runs when none
+ * is named (the kernel's shape rule: gemv at one token, tiled above) divided by the peer's median
+ * (< 1: ours is faster). null when either side has no time or the timers differ.
  */
-export function oursOverPeer(peer: PeerRow, results: readonly BenchRow[], defaultVariantOf: (kernel: string) => string | undefined): number | null {
-  const ours = results.find((r) => r.caseId === peer.caseId && r.variant === defaultVariantOf(r.kernel) && r.status === 'ok');
+export function oursOverPeer(peer: PeerRow, results: readonly BenchRow[], oursVariantOf: (row: BenchRow) => string | undefined): number | null {
+  const ours = results.find((r) => r.caseId === peer.caseId && r.status === 'ok' && r.variant === oursVariantOf(r));
   if (!ours || ours.medianMs === null || peer.medianMs === null || peer.status !== 'ok') return null;
   if (ours.timer !== peer.timer) return null;
   return ours.medianMs / peer.medianMs;
@@ -116,7 +117,7 @@ function renderTable(header: string[], rows: string[][]): string {
 }
 
 /** The printed report: device line, our rows, peer rows with ours/peer, failures with reasons. */
-export function formatReport(report: BenchReport, defaultVariantOf: (kernel: string) => string | undefined = () => undefined): string {
+export function formatReport(report: BenchReport, oursVariantOf: (row: BenchRow) => string | undefined = () => undefined): string {
   const out: string[] = [];
   const d = report.device;
   out.push(`suite ${report.suite} on ${d ? `${d.adapter.description || d.adapter.vendor || 'unknown adapter'} (${d.runtime}, ${d.runtimeVersion})` : `no device: ${report.deviceError ?? 'unknown'}`}`);
@@ -130,10 +131,10 @@ export function formatReport(report: BenchReport, defaultVariantOf: (kernel: str
   if (report.peers.length > 0) {
     const ph = ['kernel', 'peer', 'shape', 'dtype', 'median ms', 'p10', 'p90', 'GFLOP/s', 'GB/s', 'max|err|', 'timer', 'status', 'ours/peer'];
     const prow = report.peers.map((p) => {
-      const ratio = oursOverPeer(p, report.results, defaultVariantOf);
+      const ratio = oursOverPeer(p, report.results, oursVariantOf);
       return [...row(p, `${p.library} ${p.variant}`), ratio === null ? '-' : `${ratio.toFixed(2)}x`];
     });
-    out.push('', 'peers (ours/peer = our default variant\'s median time / the peer\'s, same timer; < 1 means ours is faster)', renderTable(ph, prow));
+    out.push('', 'peers (ours/peer = the median time of our variant for that shape (the one that runs when none is named) / the peer\'s, same timer; < 1 means ours is faster)', renderTable(ph, prow));
   }
   const problems = [...report.results, ...report.peers].filter((r) => r.status !== 'ok');
   if (problems.length > 0) {

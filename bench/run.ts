@@ -6,8 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KERNELS } from '../src/kernels/registry.ts';
+import { autoVariant } from '../src/kernels/kernel.ts';
 import type { RunOptions } from './measure.ts';
-import { formatReport, reportJson, reportPassed } from './report.ts';
+import { formatReport, reportJson, reportPassed, type BenchRow } from './report.ts';
 import { SUITES, suiteByName, type Suite } from './suites.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
@@ -91,6 +92,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   };
 }
 
+/** Our side of a peer comparison: the variant the kernel's shape rule runs for a row's params (gemv at one token). */
+export function oursVariantOf(r: BenchRow): string | undefined {
+  const def = KERNELS.find((d) => d.name === r.kernel);
+  return def ? autoVariant(def, def.validate(r.params)) : undefined;
+}
+
 async function main(): Promise<number> {
   let args: CliArgs;
   try {
@@ -116,8 +123,7 @@ async function main(): Promise<number> {
     ? await (await import('./node-runtime.ts')).runNode(args.suite, args.opts, progress)
     : await (await import('./browser-runtime.ts')).runBrowser(args.suite, args.opts, progress);
   if (tty) process.stderr.write('\r\x1b[K');
-  const defaultVariantOf = (k: string) => KERNELS.find((d) => d.name === k)?.defaultVariant;
-  console.log(formatReport(report, defaultVariantOf));
+  console.log(formatReport(report, oursVariantOf));
   const file = resolve(args.json);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, reportJson(report));

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SUITES, suiteByName, pickParams, causalPairs, peerFlops } from '../../bench/suites.ts';
 import { parseArgs, UsageError } from '../../bench/run.ts';
+import { oursVariantOf } from '../../bench/run.ts';
 import { failedRow, formatReport, oursOverPeer, reportPassed, ROW_KEYS, type BenchReport, type BenchRow, type PeerRow } from '../../bench/report.ts';
 import { buildOneNodeModel, decodeModel, DT } from '../../bench/peers/onnx.ts';
 import { attentionRef, headMajorToTokenMajor, int8Inputs, tokenMajorToHeadMajor } from '../../bench/peers/common.ts';
@@ -104,6 +105,15 @@ describe('report', () => {
     const text = formatReport(report(ours, [peer]), () => 'tiled');
     expect(text).toMatch(/ort MatMul .* 0\.50x/);
     expect(text).toContain('SwiftShader');
+  });
+
+  it('ours/peer takes our variant from the shape rule: gemv at one token, tiled at 256 rows', () => {
+    const at = (M: number, variant: string, medianMs: number) =>
+      row({ variant, medianMs, caseId: `matmul/M${M}`, shape: `M=${M} N=256 K=256`, params: { M, N: 256, K: 256 } });
+    const ours = [at(1, 'tiled', 6), at(1, 'gemv', 3), at(256, 'tiled', 10), at(256, 'gemv', 40)];
+    const peer = (M: number): PeerRow => ({ ...row({ variant: 'MatMul', medianMs: 5, caseId: `matmul/M${M}` }), library: 'ort', version: '1' });
+    expect(oursOverPeer(peer(1), ours, oursVariantOf)).toBe(3 / 5);
+    expect(oursOverPeer(peer(256), ours, oursVariantOf)).toBe(10 / 5);
   });
 
   it('a failure is listed with its reason and fails the run; a skip does not', () => {
