@@ -88,6 +88,22 @@ function collectiveOf(input: unknown): CollectiveConfig {
 export const MIN_SRAM_BYTES = 4 * (16 * 16 + 2 * 16 * 16);
 
 /** Validates a whole ChipConfig (the schema the UI edits and `--chip-config FILE.json` takes). */
+/** Overrides of one preset's geometry (the Chip tab's grid and MAC array; share state chip.grid, chip.array). */
+export interface ChipOverride {
+  grid?: { rows: number; cols: number };
+  array?: { rows: number; cols: number };
+}
+
+/**
+ * A preset's configuration with overrides applied: the tile grid replaces the preset's (so the peak
+ * scales with the tile count), the MAC array replaces the tile's array; everything else is the
+ * preset's. The worker's chip choice `{ preset, grid, array }` and the roofline both go through it.
+ */
+export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig {
+  if (!o?.grid && !o?.array) return chip;
+  return { ...chip, grid: o.grid ?? chip.grid, tile: { ...chip.tile, macArray: o.array ?? chip.tile.macArray } };
+}
+
 export function validateChipConfig(input: unknown): ChipConfig {
   const raw = obj(input, 'config');
   rejectUnknown(raw, 'config', ['name', 'clockHz', 'grid', 'tile', 'noc', 'hbm', 'energy', 'scaleOut', 'runtime']);

@@ -3,22 +3,9 @@
 // Pure functions (no DOM), so the unit tests check them against hand-computed values.
 
 import type { ChipConfig, MacDType, SimResult } from '../chip/types.ts';
+import { withOverride, type ChipOverride } from '../chip/config.ts';
 
-/** The Chip tab's overrides of one preset (share state: chip.grid, chip.array). */
-export interface ChipOverride {
-  grid?: { rows: number; cols: number };
-  array?: { rows: number; cols: number };
-}
-
-/**
- * A preset's configuration with the Chip tab's overrides applied, as the worker's chip choice
- * `{ preset, grid, array }` applies them: the tile grid replaces the preset's (so the peak scales
- * with the tile count), the MAC array replaces the tile's array; everything else is the preset's.
- */
-export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig {
-  if (!o?.grid && !o?.array) return chip;
-  return { ...chip, grid: o.grid ?? chip.grid, tile: { ...chip.tile, macArray: o.array ?? chip.tile.macArray } };
-}
+export { withOverride, type ChipOverride };
 
 /** "8×8 tiles" for an overridden grid, "" when the preset's own configuration is used. */
 export function overrideText(chip: ChipConfig, o: ChipOverride | undefined): string {

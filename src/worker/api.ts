@@ -19,6 +19,7 @@ import { chipViewTrace, measuredViewTrace } from './chip-view.ts';
 import type { RenderTrace } from './view-trace.ts';
 import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
+import type { ChipOverride } from '../chip/config.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelSimOptions } from '../models/index.ts';
 import { cancelLlm, generateLlm, isUserError, llmDecodeOps, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
@@ -156,6 +157,7 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
+  withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig;
   simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
@@ -174,19 +176,13 @@ async function chipModule(): Promise<ChipModule> {
 }
 
 /** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
-export type ChipChoice = string | { preset: string; grid?: { rows: number; cols: number }; array?: { rows: number; cols: number } } | ChipConfig;
+export type ChipChoice = string | ({ preset: string } & ChipOverride) | ChipConfig;
 
 async function resolveChip(choice: ChipChoice): Promise<ChipConfig> {
   const m = await chipModule();
   if (typeof choice === 'string') return m.chipPreset(choice).config;
   if ('preset' in choice) {
-    const base = m.chipPreset(choice.preset).config;
-    const cfg: ChipConfig = {
-      ...base,
-      grid: choice.grid ?? base.grid,
-      tile: { ...base.tile, macArray: choice.array ?? base.tile.macArray },
-    };
-    return m.validateChipConfig(cfg);
+    return m.validateChipConfig(m.withOverride(m.chipPreset(choice.preset).config, choice));
   }
   return m.validateChipConfig(choice);
 }
