@@ -22,6 +22,9 @@ export interface Acc {
   produced: Float64Array;
   counts: EventCounts;
   trace: TraceBuilder | null;
+  /** Resident tensors held on chip by the caller's fusion (SimOptions.held), and the HBM reads they would have taken. */
+  held: ReadonlySet<string> | null;
+  heldHbmReadBytes: number;
 }
 
 export interface AnalyticPass extends PassSimResult {
@@ -85,7 +88,7 @@ export function simulatePass(
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   for (let w = 0; w < waves; w++) {
     const n = fillWave(order[w], wx, wy, wz);
-    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile);
+    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile, layout.region);
     linkLoad.fill(0);
     storeLoad.fill(0);
     let hbmWave = 0, hbmStores = 0, storeHops = 0;
@@ -103,8 +106,9 @@ export function simulatePass(
     const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
-    const { groups, residentBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast);
+    const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held ?? undefined);
     counts.sramReadBytes += residentBytes;
+    if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
     let gi = 0;
     for (const g of groups) {
       gi++;

@@ -13,6 +13,8 @@ export interface PassLayout {
   pass: Pass;
   classes: readonly ClassSummary[];
   order: WaveBox[];
+  /** The part of the mesh the waves are placed on (placeWave); absent: the whole mesh. */
+  region?: Region;
   /** MAC-array cycles of plan tile (x, y) of class ci in this layout (macCyclesPerTile). */
   macCycles: (ci: number, x: number, y: number) => number;
   /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
@@ -155,24 +157,30 @@ export function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Ar
  * A box that fits neither way (rare shapes, e.g. 17 x 15 on 16 x 16) is placed in flat raster order.
  */
 export function placeWave(
-  b: WaveBox, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array, R: number, C: number, out: Int32Array,
+  b: WaveBox, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array, R: number, C: number, out: Int32Array, region?: Region,
 ): void {
+  // the box is laid out on the region's rows x cols, then shifted to its place in the R x C mesh
+  const rr = region ? region.rows : R, rc = region ? region.cols : C;
+  const base = region ? region.r0 * C + region.c0 : 0;
   const bw = b.x1 - b.x0, bh = b.y1 - b.y0;
   let W = bw * (b.z1 - b.z0), H = bh;
   let foldX = 0, foldY = 0;
-  if (W > C) { foldX = 1; H *= Math.ceil(W / C); W = C; }
-  else if (H > R) { foldY = 1; W *= Math.ceil(H / R); H = R; }
-  if (W > C || H > R) {
-    for (let i = 0; i < n; i++) out[i] = i;
+  if (W > rc) { foldX = 1; H *= Math.ceil(W / rc); W = rc; }
+  else if (H > rr) { foldY = 1; W *= Math.ceil(H / rr); H = rr; }
+  if (W > rc || H > rr) {
+    for (let i = 0; i < n; i++) out[i] = base + Math.floor(i / rc) * C + (i % rc);
     return;
   }
   for (let i = 0; i < n; i++) {
     let X = (wz[i] - b.z0) * bw + (wx[i] - b.x0), Y = wy[i] - b.y0;
-    if (foldX) { Y = Math.floor(X / C) * bh + Y; X %= C; }
-    else if (foldY) { X = Math.floor(Y / R) * bw * (b.z1 - b.z0) + X; Y %= R; }
-    out[i] = Math.floor(((Y + 0.5) * R) / H) * C + Math.floor(((X + 0.5) * C) / W);
+    if (foldX) { Y = Math.floor(X / rc) * bh + Y; X %= rc; }
+    else if (foldY) { X = Math.floor(Y / rr) * bw * (b.z1 - b.z0) + X; Y %= rr; }
+    out[i] = base + Math.floor(((Y + 0.5) * rr) / H) * C + Math.floor(((X + 0.5) * rc) / W);
   }
 }
+
+/** The part of the mesh a pass's waves are placed on: rows [r0, r0 + rows) x columns [c0, c0 + cols). */
+export interface Region { r0: number; c0: number; rows: number; cols: number }
 
 /**
  * NoC cycles of one w x h box of plan tiles like `c` (its loads' streams, multicast trees from the

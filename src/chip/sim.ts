@@ -37,6 +37,12 @@ export interface SimOptions {
   maxTraceEvents?: number;
   /** Tensors (by name) already resident in SRAM: loads cost SRAM reads, no HBM or NoC. */
   resident?: readonly string[];
+  /**
+   * Of `resident`, the tensors the caller holds in SRAM across ops (activations kept on chip by
+   * fusion): SimResult.heldHbmReadBytes counts the HBM reads their loads would have taken,
+   * streamed in this layout (each multicast block once per wave), i.e. what holding them saves.
+   */
+  held?: readonly string[];
   /** SRAM bytes per tile already taken by pinned data (whole-model weights, KV cache); overrides the plan's own. */
   pinnedBytesPerTile?: number;
   /**
@@ -104,6 +110,8 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     produced: new Float64Array(nTiles),
     counts: emptyCounts(),
     trace: cap > 0 && !useEvents ? new TraceBuilder(cap) : null,
+    held: opts.held && opts.held.length > 0 ? new Set(opts.held) : null,
+    heldHbmReadBytes: 0,
   };
 
   const passes: PassSimResult[] = [];
@@ -161,6 +169,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
       hbm: c.hbmReadBytes + c.hbmWriteBytes, hbmRead: c.hbmReadBytes, hbmWrite: c.hbmWriteBytes,
       noc: c.nocByteHops, sram: c.sramReadBytes + c.sramWriteBytes,
     },
+    heldHbmReadBytes: acc.heldHbmReadBytes,
     counts: c,
     energyJ: energy.total,
     energyByLevel: energy,
@@ -178,7 +187,7 @@ function fastestLayout(chip: ChipConfig, mesh: Mesh, layout: PassLayout, multica
   const time = (l: PassLayout): number => {
     const scratch: Acc = {
       mesh, linkBytes: new Float64Array(n * 4), tileBusy: new Float64Array(n), hbmInjected: new Float64Array(n), hbmEjected: new Float64Array(n),
-      delivered: new Float64Array(n), produced: new Float64Array(n), counts: emptyCounts(), trace: null,
+      delivered: new Float64Array(n), produced: new Float64Array(n), counts: emptyCounts(), trace: null, held: null, heldHbmReadBytes: 0,
     };
     return simulatePass(chip, l, multicast, sramOnly, scratch, { ...fit, messages: [] }, 0).cycles;
   };
