@@ -133,11 +133,22 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     roof.memory += r.roofline.memory;
     roof.noc += r.roofline.noc;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] += byBound[b];
+    // a placement reason: waves whose blocks cannot reach the tiles as fast as they compute (the
+    // routes from the HBM ports to where the placement put the tiles)
+    if (byBound.noc > 0 && r.cycles > 0) {
+      notes.push(`${r.label}: ${Math.round((100 * byBound.noc) / r.cycles)}% of the cycles in waves limited by the NoC links from the HBM ports to the placed tiles (not by compute or HBM)`);
+    }
   }
   let ev: EventRun | null = null;
   if (useEvents) {
     acc.trace = cap > 0 ? new TraceBuilder(cap) : null;
     ev = runEvents(chip, layouts, mesh, multicast, passDbl, acc.trace);
+    // a placement reason: the wave shapes and placements were chosen by the fluid model, which does
+    // not see transfers queueing on links and HBM stacks
+    if (ev.cycles > 1.01 * cycles) {
+      notes.push(`placement chosen by the fluid model (${Math.round(cycles)} cycles); event by event its transfers waited ${Math.round(ev.linkWaitCycles)} cycles for busy links ` +
+        `and ${Math.round(ev.hbmWaitCycles)} for HBM (summed over transfers): ${Math.round(ev.cycles)} cycles`);
+    }
     cycles = ev.cycles;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] = 0;
     passes.forEach((p, i) => {
