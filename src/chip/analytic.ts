@@ -32,6 +32,8 @@ export interface AnalyticPass extends PassSimResult {
   cyclesByBound: Record<Bound, number>;
   /** The fit decision: two blocks per tile fit SRAM. */
   doubleBuffered: boolean;
+  /** Cycles of the waves' prologues and epilogues (first blocks in, output stores out), summed over waves. */
+  fillDrainCycles: number;
 }
 
 export function simulatePass(
@@ -84,6 +86,7 @@ export function simulatePass(
   let linkBytesPass = 0;
   let boundNow: Bound = 'compute';
   let steadyByBound = { compute: 0, memory: 0, noc: 0 };
+  let fillDrain = 0;
 
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   for (let w = 0; w < waves; w++) {
@@ -193,6 +196,7 @@ export function simulatePass(
     const tMem = Math.max(tHbm, tNoc);
     const steady = doubleBuffered ? Math.max(computeMax, tMem) : computeMax + tMem;
     const waveCycles = prologue + steady + epilogue;
+    fillDrain += prologue + epilogue;
     boundNow = computeMax >= tMem ? 'compute' : tHbm >= tNoc ? 'memory' : 'noc';
     steadyByBound = { ...steadyByBound, [boundNow]: steadyByBound[boundNow] + waveCycles };
     if (tb) {
@@ -232,6 +236,6 @@ export function simulatePass(
   };
   const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
     ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
-  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered };
+  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered, fillDrainCycles: fillDrain };
 }
 

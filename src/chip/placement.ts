@@ -72,15 +72,18 @@ export function layoutPass(
   const sorted = pool.map((x, i) => ({ ...x, i })).sort((a, b) => (Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.i - b.i));
   const [first, ...rest] = sorted;
   const layout = layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, first.w, first.h), first.region);
+  if (gx * gy * gz > PLACEMENT_TIMED_TILES) return layout;
   const alternatives = rest.filter((x) => x.t <= 1.02 * first.t).slice(0, PLACEMENT_ALTERNATIVES)
     .map((x) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, x.w, x.h), x.region));
   return alternatives.length > 0 ? { ...layout, alternatives } : layout;
 }
 
 /** Shapes (best first by the estimate) costed on the whole mesh, how many of them also on sub-grids, and the plan tiles costed per pass at most. */
-export const PLACEMENT_SHAPES = 24;
+export const PLACEMENT_SHAPES = 8;
 export const PLACEMENT_SHAPES_ON_SUBGRIDS = 3;
-export const PLACEMENT_BUDGET = 100_000;
+export const PLACEMENT_BUDGET = 20_000;
+/** Passes with at most this many plan tiles have their runners-up timed by the fluid model (simulation speed). */
+export const PLACEMENT_TIMED_TILES = 1024;
 
 /**
  * Sub-grids of an R x C mesh worth trying for w x h boxes besides the whole mesh: a box wider than
@@ -217,13 +220,20 @@ export function macCyclesPerTile(
   // (a merged slot's partial folds are shared by all its blocks; merging must never cost more)
   const slot = new Float64Array(bw * bh).fill(NaN);
   const gemmDtype = dtype as NonNullable<ClassSummary['gemm']>['dtype'];
+  // blocks come in a few sizes (edge blocks): one schedule per block size
+  const blockCycles = new Map<number, number>();
+  const block = (m: number, n: number): number => {
+    let c = blockCycles.get(m * 1048576 + n);
+    if (c === undefined) blockCycles.set(m * 1048576 + n, c = gemmCycles(chip, dataflow, { m, n, k, dtype: gemmDtype }));
+    return c;
+  };
   const slotCycles = (i: number, j: number): number => {
     let s = slot[j * bw + i];
     if (!Number.isNaN(s)) return s;
     const merged = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
     let apart = 0;
     for (let y = j; y < gy; y += bh) for (let x = i; x < gx; x += bw) {
-      if (mRow[y] > 0 && nCol[x] > 0) apart += gemmCycles(chip, dataflow, { m: mRow[y], n: nCol[x], k, dtype: gemmDtype });
+      if (mRow[y] > 0 && nCol[x] > 0) apart += block(mRow[y], nCol[x]);
     }
     s = slot[j * bw + i] = merged < apart ? merged : -1;
     return s;

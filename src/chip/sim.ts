@@ -56,6 +56,8 @@ export interface SimOptions {
 }
 
 export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
+/** Share of a pass's cycles in wave fill and drain from which the result notes it (a placement reason). */
+export const FILL_DRAIN_NOTE = 0.1;
 
 /** Per-tile flow accounting (bytes), for conservation checks and the UI. */
 export interface TileFlows {
@@ -125,7 +127,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const layouts = plan.passes.map((pass, pi) => fastestLayout(chip, mesh, layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast), multicast, sramOnly, fit));
   for (const l of layouts) if (l.note) notes.push(l.note);
   for (const layout of layouts) {
-    const { doubleBuffered, cyclesByBound: byBound, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
+    const { doubleBuffered, cyclesByBound: byBound, fillDrainCycles, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
     passDbl.push(doubleBuffered);
     passes.push(r);
     cycles += r.cycles;
@@ -137,6 +139,9 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     // routes from the HBM ports to where the placement put the tiles)
     if (byBound.noc > 0 && r.cycles > 0) {
       notes.push(`${r.label}: ${Math.round((100 * byBound.noc) / r.cycles)}% of the cycles in waves limited by the NoC links from the HBM ports to the placed tiles (not by compute or HBM)`);
+    }
+    if (!sramOnly && r.waves > 1 && fillDrainCycles >= FILL_DRAIN_NOTE * r.cycles) {
+      notes.push(`${r.label}: ${Math.round((100 * fillDrainCycles) / r.cycles)}% of the cycles fill and drain the ${r.waves} waves (first blocks from the HBM ports, output stores converging on the ports' links): set by where the placement puts the tiles relative to the ports`);
     }
   }
   let ev: EventRun | null = null;
