@@ -73,7 +73,7 @@ export function layoutPass(
   const [first, ...rest] = sorted;
   const layout = layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, first.w, first.h), first.region);
   if (gx * gy * gz > PLACEMENT_TIMED_TILES) return layout;
-  const alternatives = rest.filter((x) => x.t <= 1.02 * first.t).slice(0, PLACEMENT_ALTERNATIVES)
+  const alternatives = rest.filter((x) => x.t <= 1.01 * first.t).slice(0, PLACEMENT_ALTERNATIVES)
     .map((x) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, x.w, x.h), x.region));
   return alternatives.length > 0 ? { ...layout, alternatives } : layout;
 }
@@ -148,7 +148,7 @@ function boxHbmBytes(loads: readonly LoadSummary[], multicast: boolean, wx: numb
 }
 
 /** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
-export const PLACEMENT_ALTERNATIVES = 4;
+export const PLACEMENT_ALTERNATIVES = 2;
 
 function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[], region?: Region): PassLayout {
   const nTiles = chip.grid.rows * chip.grid.cols;
