@@ -42,13 +42,13 @@ export function layoutPass(
   const order = waveOrder(pass.grid, R, C, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
   const best = ranked[0];
   const [gx, gy, gz] = pass.grid;
-  // placements, where the waves are compute-bound (within 2x of their compute) and the pass has more
+  // placements, where the waves are compute-bound (within PLACEMENT_COMPUTE_BOUND of their compute) and the pass has more
   // plan tiles than the chip: the estimate's best shapes, each on the whole mesh and on sub-grids of
   // it (subRegions: the placements a smaller grid would make), costed wave by wave with the merged
   // systolic slots' compute (placementTime); the fastest is kept, and the runners-up within 2% are
   // timed by the fluid model in simulatePlan (the estimate cannot see partial boxes' routes exactly).
   // Memory-bound passes, e.g. decode GEMVs, keep the estimate (simulation speed).
-  if (!noc || !best || best.t > 2 * compute * best.waves || gx * gy * gz <= R * C) return layoutOf(chip, dataflow, pass, classes, order);
+  if (!noc || !best || best.t > PLACEMENT_COMPUTE_BOUND * compute * best.waves || gx * gy * gz <= R * C) return layoutOf(chip, dataflow, pass, classes, order);
   const pool: Array<{ w: number; h: number; region?: Region; t: number }> = [];
   // the shapes within 1.5x of the best estimate (at most PLACEMENT_SHAPES, and PLACEMENT_BUDGET plan tiles costed in all)
   // plus each one's balanced version: as many waves along x and y, but evenly sized boxes (a smaller grid's
@@ -82,6 +82,8 @@ export function layoutPass(
 export const PLACEMENT_SHAPES = 8;
 export const PLACEMENT_SHAPES_ON_SUBGRIDS = 3;
 export const PLACEMENT_BUDGET = 20_000;
+/** Passes whose estimated waves take at most this many times their compute get the placement search (memory-bound ones, e.g. decode GEMVs, keep the estimate). */
+export const PLACEMENT_COMPUTE_BOUND = 1.25;
 /** Passes with at most this many plan tiles have their runners-up timed by the fluid model (simulation speed). */
 export const PLACEMENT_TIMED_TILES = 1024;
 
