@@ -85,7 +85,7 @@ export const PLACEMENT_BUDGET = 20_000;
 /** Passes whose estimated waves take at most this many times their compute get the placement search (memory-bound ones, e.g. decode GEMVs, keep the estimate). */
 export const PLACEMENT_COMPUTE_BOUND = 1.25;
 /** Passes with at most this many plan tiles have their runners-up timed by the fluid model (simulation speed). */
-export const PLACEMENT_TIMED_TILES = 1024;
+export const PLACEMENT_TIMED_TILES = 256;
 
 /**
  * Sub-grids of an R x C mesh worth trying for w x h boxes besides the whole mesh: a box wider than
