@@ -101,7 +101,7 @@ describe('a bigger grid is never slower on a compute-bound GEMM (property)', () 
         }
       }
     }
-    // the sweep covers thousands of compute-bound pairs (measured: 5640, 219 of them > 1% slower, all with a reason)
+    // the sweep covers thousands of compute-bound pairs (measured: 5640, 236 of them > 1% slower, all with a reason)
     expect(pairs).toBeGreaterThan(5000);
     expect(slower).toBeLessThan(pairs / 10);
   });
