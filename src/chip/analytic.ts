@@ -22,6 +22,9 @@ export interface Acc {
   produced: Float64Array;
   counts: EventCounts;
   trace: TraceBuilder | null;
+  /** Resident tensors held on chip by the caller's fusion (SimOptions.held), and the HBM reads they would have taken. */
+  held: ReadonlySet<string> | null;
+  heldHbmReadBytes: number;
 }
 
 export interface AnalyticPass extends PassSimResult {
@@ -29,6 +32,8 @@ export interface AnalyticPass extends PassSimResult {
   cyclesByBound: Record<Bound, number>;
   /** The fit decision: two blocks per tile fit SRAM. */
   doubleBuffered: boolean;
+  /** Cycles of the waves' prologues and epilogues (first blocks in, output stores out), summed over waves. */
+  fillDrainCycles: number;
 }
 
 export function simulatePass(
@@ -81,11 +86,12 @@ export function simulatePass(
   let linkBytesPass = 0;
   let boundNow: Bound = 'compute';
   let steadyByBound = { compute: 0, memory: 0, noc: 0 };
+  let fillDrain = 0;
 
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   for (let w = 0; w < waves; w++) {
     const n = fillWave(order[w], wx, wy, wz);
-    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile);
+    placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile, layout.region);
     linkLoad.fill(0);
     storeLoad.fill(0);
     let hbmWave = 0, hbmStores = 0, storeHops = 0;
@@ -103,8 +109,9 @@ export function simulatePass(
     const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
-    const { groups, residentBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast);
+    const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held ?? undefined);
     counts.sramReadBytes += residentBytes;
+    if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
     let gi = 0;
     for (const g of groups) {
       gi++;
@@ -189,6 +196,7 @@ export function simulatePass(
     const tMem = Math.max(tHbm, tNoc);
     const steady = doubleBuffered ? Math.max(computeMax, tMem) : computeMax + tMem;
     const waveCycles = prologue + steady + epilogue;
+    fillDrain += prologue + epilogue;
     boundNow = computeMax >= tMem ? 'compute' : tHbm >= tNoc ? 'memory' : 'noc';
     steadyByBound = { ...steadyByBound, [boundNow]: steadyByBound[boundNow] + waveCycles };
     if (tb) {
@@ -228,6 +236,6 @@ export function simulatePass(
   };
   const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
     ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
-  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered };
+  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered, fillDrainCycles: fillDrain };
 }
 

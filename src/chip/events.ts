@@ -146,7 +146,7 @@ export function runEvents(
     const classAt = classLookup(classes);
     for (const box of layout.order) {
       const n = fillWave(box, wx, wy, wz);
-      placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed);
+      placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed, layout.region);
       const cls = new Int32Array(n);
       let maxIter = 0;
       const macPerIter = new Float64Array(n); // MAC-array cycles per loop iteration of the wave's i-th tile

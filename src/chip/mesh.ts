@@ -126,3 +126,98 @@ export function linkTarget(m: Mesh, link: number): number {
   if (dir === SOUTH) return ((r + 1) % m.rows) * m.cols + c;
   return ((r - 1 + m.rows) % m.rows) * m.cols + c;
 }
+
+/**
+ * The busiest directed link's bytes under a set of XY multicast trees, each tree's bytes counted
+ * once per link it uses (what routeXY over every member, each link stamped once per tree, gives).
+ * On XY routes (columns first) the tree from src to its members is the source row's links out to
+ * the farthest member column each way, then in each member column the links out to the farthest
+ * member row each way: a tree adds four kinds of intervals to difference arrays, O(members), and
+ * max() sums them up, O(links).
+ */
+export class TreeLoads {
+  private readonly rows: number;
+  private readonly cols: number;
+  private readonly torus: boolean;
+  /** Difference arrays: east / west links of row r at r * (cols + 1) + c; south / north links of column c at c * (rows + 1) + r. */
+  private readonly east: Float64Array;
+  private readonly west: Float64Array;
+  private readonly south: Float64Array;
+  private readonly north: Float64Array;
+  private readonly colS: Int32Array;
+  private readonly colN: Int32Array;
+  private readonly colStamp: Int32Array;
+  private readonly touched: Int32Array;
+  private stamp = 0;
+  // the tree being built
+  private src = 0;
+  private bytes = 0;
+  private farE = 0;
+  private farW = 0;
+  private nTouched = 0;
+
+  constructor(m: Pick<Mesh, 'rows' | 'cols' | 'torus'>) {
+    this.rows = m.rows; this.cols = m.cols; this.torus = m.torus;
+    this.east = new Float64Array(m.rows * (m.cols + 1)); this.west = new Float64Array(m.rows * (m.cols + 1));
+    this.south = new Float64Array(m.cols * (m.rows + 1)); this.north = new Float64Array(m.cols * (m.rows + 1));
+    this.colS = new Int32Array(m.cols); this.colN = new Int32Array(m.cols);
+    this.colStamp = new Int32Array(m.cols); this.touched = new Int32Array(m.cols);
+  }
+
+  /** Forgets every tree added. */
+  clear(): void {
+    this.east.fill(0); this.west.fill(0); this.south.fill(0); this.north.fill(0);
+  }
+
+  /** Starts a tree of `bytes` from tile src (add its members, then end()). */
+  begin(src: number, bytes: number): void {
+    this.src = src; this.bytes = bytes; this.farE = 0; this.farW = 0; this.nTouched = 0; this.stamp++;
+  }
+
+  member(dst: number): void {
+    const { cols, rows, torus } = this;
+    const rs = Math.floor(this.src / cols), cs = this.src % cols, rd = Math.floor(dst / cols), cd = dst % cols;
+    const dc = delta(cs, cd, cols, torus), dr = delta(rs, rd, rows, torus);
+    if (dc > this.farE) this.farE = dc;
+    if (-dc > this.farW) this.farW = -dc;
+    if (this.colStamp[cd] !== this.stamp) {
+      this.colStamp[cd] = this.stamp; this.colS[cd] = 0; this.colN[cd] = 0; this.touched[this.nTouched++] = cd;
+    }
+    if (dr > this.colS[cd]) this.colS[cd] = dr;
+    if (-dr > this.colN[cd]) this.colN[cd] = -dr;
+  }
+
+  end(): void {
+    const { cols, rows, bytes } = this;
+    const rs = Math.floor(this.src / cols), cs = this.src % cols;
+    // east links of row rs at columns cs .. cs + farE - 1, west links at cs - farW + 1 .. cs (mod cols on a torus)
+    if (this.farE > 0) ring(this.east, rs * (cols + 1), cols, cs, this.farE, bytes);
+    if (this.farW > 0) ring(this.west, rs * (cols + 1), cols, cs - this.farW + 1, this.farW, bytes);
+    for (let k = 0; k < this.nTouched; k++) {
+      const c = this.touched[k];
+      if (this.colS[c] > 0) ring(this.south, c * (rows + 1), rows, rs, this.colS[c], bytes);
+      if (this.colN[c] > 0) ring(this.north, c * (rows + 1), rows, rs - this.colN[c] + 1, this.colN[c], bytes);
+    }
+  }
+
+  /** The busiest link's bytes over every tree added. */
+  max(): number {
+    let max = 0;
+    for (const [d, lines, len] of [[this.east, this.rows, this.cols], [this.west, this.rows, this.cols], [this.south, this.cols, this.rows], [this.north, this.cols, this.rows]] as const) {
+      for (let i = 0; i < lines; i++) {
+        let v = 0;
+        const o = i * (len + 1);
+        for (let j = 0; j < len; j++) { v += d[o + j]; if (v > max) max = v; }
+      }
+    }
+    return max;
+  }
+}
+
+/** Adds b to positions start .. start + len - 1 of a ring of n (a difference array at offset o). */
+function ring(d: Float64Array, o: number, n: number, start: number, len: number, b: number): void {
+  const s = ((start % n) + n) % n;
+  if (s + len <= n) { d[o + s] += b; d[o + s + len] -= b; return; }
+  d[o + s] += b; d[o + n] -= b;
+  d[o] += b; d[o + s + len - n] -= b;
+}

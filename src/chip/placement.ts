@@ -3,8 +3,8 @@
 // home tile of a block on an SRAM-only chip.
 
 import type { Dim3, Pass } from '../kernels/plan.ts';
-import { routeXY, type Mesh } from './mesh.ts';
-import { multicastKey, type ClassSummary } from './summary.ts';
+import { TreeLoads, type Mesh } from './mesh.ts';
+import { classLookup, type ClassSummary, type LoadSummary } from './summary.ts';
 import { gemmCycles } from './systolic.ts';
 import type { ChipConfig, Dataflow } from './types.ts';
 
@@ -13,6 +13,8 @@ export interface PassLayout {
   pass: Pass;
   classes: readonly ClassSummary[];
   order: WaveBox[];
+  /** The part of the mesh the waves are placed on (placeWave); absent: the whole mesh. */
+  region?: Region;
   /** MAC-array cycles of plan tile (x, y) of class ci in this layout (macCyclesPerTile). */
   macCycles: (ci: number, x: number, y: number) => number;
   /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
@@ -27,38 +29,147 @@ export function layoutPass(
   let compute = 0;
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
-  const routed = new Map<number, number>(); // a shape may be routed twice (best first, then the fewest-bytes check)
-  const noc = chip.hbm.stacks > 0 && classes[0] ? (w: number, h: number) => {
-    let t = routed.get(w * 65536 + h);
-    if (t === undefined) routed.set(w * 65536 + h, t = boxNocCycles(mesh, chip, pass.grid, classes[0], multicast, w, h));
+  const routed = new Map<string, number>(); // a shape may be routed more than once (best first, the fewest-bytes check, the placements below)
+  const nocOn = (w: number, h: number, region?: Region): number => {
+    const key = region ? `${w},${h},${region.r0},${region.c0},${region.rows},${region.cols}` : `${w},${h}`;
+    let t = routed.get(key);
+    if (t === undefined) routed.set(key, t = boxNocCycles(mesh, chip, classes[0], multicast, w, h, region));
     return t;
-  } : undefined;
+  };
+  const noc = chip.hbm.stacks > 0 && classes[0] ? nocOn : undefined;
   const ranked: RankedShape[] = [];
-  const order = waveOrder(pass.grid, chip.grid.rows, chip.grid.cols, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
-  const layout = layoutOf(chip, dataflow, pass, classes, order);
-  // the next shapes by estimate, each timed by the caller (simulatePlan keeps the fastest): the
-  // estimate cannot see partial boxes' routes or merged systolic slots exactly
-  // (only where the estimated best leaves chip tiles idle and is within 2x of its compute: where the estimate traded
-  // tiles for traffic; memory-bound passes, e.g. decode GEMVs, keep the estimate: simulation speed)
+  const R = chip.grid.rows, C = chip.grid.cols;
+  const order = waveOrder(pass.grid, R, C, classes[0], multicast, { computeCycles: compute, hbmBytesPerCycle }, noc, ranked);
   const best = ranked[0];
-  if (!layout.note || !best || best.t > 2 * compute * best.waves) return layout;
-  const alternatives = ranked.slice(1, 1 + PLACEMENT_ALTERNATIVES).map(({ w, h }) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, w, h)));
+  const [gx, gy, gz] = pass.grid;
+  // placements, where the waves are compute-bound (within PLACEMENT_COMPUTE_BOUND of their compute) and the pass has more
+  // plan tiles than the chip: the estimate's best shapes, each on the whole mesh and on sub-grids of
+  // it (subRegions: the placements a smaller grid would make), costed wave by wave with the merged
+  // systolic slots' compute (placementTime); the fastest is kept, and the runners-up within 2% are
+  // timed by the fluid model in simulatePlan (the estimate cannot see partial boxes' routes exactly).
+  // Memory-bound passes, e.g. decode GEMVs, keep the estimate (simulation speed).
+  if (!noc || !best || best.t > PLACEMENT_COMPUTE_BOUND * compute * best.waves || gx * gy * gz <= R * C) return layoutOf(chip, dataflow, pass, classes, order);
+  const pool: Array<{ w: number; h: number; region?: Region; t: number }> = [];
+  // the shapes within 1.5x of the best estimate (at most PLACEMENT_SHAPES, and PLACEMENT_BUDGET plan tiles costed in all)
+  // plus each one's balanced version: as many waves along x and y, but evenly sized boxes (a smaller grid's
+  // shape: no partial last box that leaves its tiles idle)
+  const top = ranked.filter((x) => x.t <= 1.5 * best.t).slice(0, Math.max(1, Math.min(PLACEMENT_SHAPES, Math.floor(PLACEMENT_BUDGET / (2 * gx * gy * gz)))));
+  const shapes: Array<{ w: number; h: number }> = [];
+  const seen = new Set<number>();
+  for (const { w, h } of top) {
+    for (const [sw, sh] of [[w, h], [Math.ceil(gx / Math.ceil(gx / w)), Math.ceil(gy / Math.ceil(gy / h))]]) {
+      if (seen.has(sw * 65536 + sh) || !boxPlaceable(sw, sh, R, C)) continue;
+      seen.add(sw * 65536 + sh);
+      shapes.push({ w: sw, h: sh });
+    }
+  }
+  shapes.forEach(({ w, h }, i) => {
+    for (const region of [undefined, ...(i < PLACEMENT_SHAPES_ON_SUBGRIDS ? subRegions(w, h, R, C) : [])]) {
+      pool.push({ w, h, region, t: placementTime(chip, dataflow, pass, classes, multicast, hbmBytesPerCycle, w, h, nocOn(w, h, region)) });
+    }
+  });
+  // fastest first; ties (1e-9) keep the estimate's order
+  const sorted = pool.map((x, i) => ({ ...x, i })).sort((a, b) => (Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.i - b.i));
+  const [first, ...rest] = sorted;
+  const layout = layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, first.w, first.h), first.region);
+  if (gx * gy * gz > PLACEMENT_TIMED_TILES) return layout;
+  const alternatives = rest.filter((x) => x.t <= 1.01 * first.t).slice(0, PLACEMENT_ALTERNATIVES)
+    .map((x) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, x.w, x.h), x.region));
   return alternatives.length > 0 ? { ...layout, alternatives } : layout;
 }
 
-/** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
-export const PLACEMENT_ALTERNATIVES = 4;
+/** Shapes (best first by the estimate) costed on the whole mesh, how many of them also on sub-grids, and the plan tiles costed per pass at most. */
+export const PLACEMENT_SHAPES = 8;
+export const PLACEMENT_SHAPES_ON_SUBGRIDS = 3;
+export const PLACEMENT_BUDGET = 20_000;
+/** Passes whose estimated waves take at most this many times their compute get the placement search (memory-bound ones, e.g. decode GEMVs, keep the estimate). */
+export const PLACEMENT_COMPUTE_BOUND = 1.25;
+/** Passes with at most this many plan tiles have their runners-up timed by the fluid model (simulation speed). */
+export const PLACEMENT_TIMED_TILES = 256;
 
-function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[]): PassLayout {
+/**
+ * Sub-grids of an R x C mesh worth trying for w x h boxes besides the whole mesh: a box wider than
+ * the mesh folds into strips, evenly (ceil(w / strips) columns) or one strip more; a taller one
+ * likewise in rows; one row or one column fewer (a smaller grid's spread); the box's own size (its
+ * tiles side by side, not spread). Each at the top-left, the centre and the bottom-right of the mesh.
+ */
+export function subRegions(w: number, h: number, R: number, C: number): Region[] {
+  const out: Region[] = [];
+  const seen = new Set<string>();
+  const add = (rows: number, cols: number) => {
+    if (rows < 1 || cols < 1 || rows > R || cols > C || (rows === R && cols === C) || rows * cols < Math.min(w * h, R * C) || !boxPlaceable(w, h, rows, cols)) return;
+    for (const [r0, c0] of [[0, 0], [(R - rows) >> 1, (C - cols) >> 1], [R - rows, C - cols]]) {
+      const k = `${r0},${c0},${rows},${cols}`;
+      if (!seen.has(k)) { seen.add(k); out.push({ r0, c0, rows, cols }); }
+    }
+  };
+  if (w > C) { const s = Math.ceil(w / C); add(R, Math.ceil(w / s)); add(R, Math.ceil(w / (s + 1))); }
+  else if (h > R) { const s = Math.ceil(h / R); add(Math.ceil(h / s), C); add(Math.ceil(h / (s + 1)), C); }
+  else add(h, w);
+  add(R - 1, C);
+  add(R, C - 1);
+  return out;
+}
+
+/**
+ * A placement's estimated cycles: over the boxes of w x h plan tiles, each wave at least its slowest
+ * tile's compute (macCyclesPerTile: merged systolic slots), its HBM bytes / bandwidth and the NoC time
+ * of a full box on its placement scaled by the box's bytes.
+ */
+function placementTime(
+  chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean, hbmBpc: number, w: number, h: number, noc: number,
+): number {
+  const boxes = boxesOf(pass.grid, w, h);
+  const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
+  const classAt = classLookup(classes);
+  const loads = classes[0].loads;
+  const full = boxHbmBytes(loads, multicast, w, h);
+  let t = 0;
+  for (const b of boxes) {
+    let comp = 0;
+    for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) {
+      const ci = classAt(x, y, b.z0);
+      const c = mac(ci, x, y) + classes[ci].vectorCycles;
+      if (c > comp) comp = c;
+    }
+    const bytes = boxHbmBytes(loads, multicast, b.x1 - b.x0, b.y1 - b.y0);
+    t += Math.max(comp, hbmBpc > 0 ? bytes / hbmBpc : 0, full > 0 ? (noc * bytes) / full : 0);
+  }
+  return t;
+}
+
+/** HBM bytes of one box of wx x hy plan tiles like `loads` (each shared block once per box with multicast). */
+function boxHbmBytes(loads: readonly LoadSummary[], multicast: boolean, wx: number, hy: number): number {
+  let b = 0;
+  for (const l of loads) {
+    if (l.resident) continue;
+    const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
+    b += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
+  }
+  return b;
+}
+
+/** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
+export const PLACEMENT_ALTERNATIVES = 2;
+
+function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[], region?: Region): PassLayout {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const [gx, gy, gz] = pass.grid;
   const b = order[0];
   const used = b ? (b.x1 - b.x0) * (b.y1 - b.y0) * (b.z1 - b.z0) : 0;
-  const note = b && gx * gy * gz > nTiles && used < nTiles && order.length > Math.ceil((gx * gy * gz) / nTiles)
-    ? `${pass.label}: waves of ${b.x1 - b.x0}x${b.y1 - b.y0} plan tiles keep ${used} of ${nTiles} chip tiles busy (${order.length} waves, ` +
-      `${Math.ceil((gx * gy * gz) / nTiles)} if full): the shapes that fill the chip were estimated or timed slower (more blocks through the HBM ports' links, or more HBM bytes)`
-    : undefined;
-  return { pass, classes, order, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
+  const full = Math.ceil((gx * gy * gz) / nTiles);
+  const notes: string[] = [];
+  if (b && gx * gy * gz > nTiles && used < nTiles && order.length > full) {
+    notes.push(`${pass.label}: waves of ${b.x1 - b.x0}x${b.y1 - b.y0} plan tiles keep ${used} of ${nTiles} chip tiles busy (${order.length} waves, ` +
+      `${full} if full): the shapes that fill the chip were estimated or timed slower (more blocks through the HBM ports' links, or more HBM bytes)`);
+  }
+  if (region) {
+    notes.push(`${pass.label}: placement on a ${region.rows}x${region.cols} sub-grid of the ${chip.grid.rows}x${chip.grid.cols} chip ` +
+      `(rows ${region.r0}-${region.r0 + region.rows - 1}, columns ${region.c0}-${region.c0 + region.cols - 1}): spreading the waves over the whole mesh ` +
+      `was estimated or timed slower (the routes from the HBM ports; a bigger grid does not place a box the way a smaller one does)`);
+  }
+  const note = notes.length > 0 ? notes.join('; ') : undefined;
+  return { pass, classes, order, region, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
 }
 
 /** The waves of a pass cut into boxes of w x h plan tiles (row by row, z slice by z slice). */
@@ -111,13 +222,20 @@ export function macCyclesPerTile(
   // (a merged slot's partial folds are shared by all its blocks; merging must never cost more)
   const slot = new Float64Array(bw * bh).fill(NaN);
   const gemmDtype = dtype as NonNullable<ClassSummary['gemm']>['dtype'];
+  // blocks come in a few sizes (edge blocks): one schedule per block size
+  const blockCycles = new Map<number, number>();
+  const block = (m: number, n: number): number => {
+    let c = blockCycles.get(m * 1048576 + n);
+    if (c === undefined) blockCycles.set(m * 1048576 + n, c = gemmCycles(chip, dataflow, { m, n, k, dtype: gemmDtype }));
+    return c;
+  };
   const slotCycles = (i: number, j: number): number => {
     let s = slot[j * bw + i];
     if (!Number.isNaN(s)) return s;
     const merged = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
     let apart = 0;
     for (let y = j; y < gy; y += bh) for (let x = i; x < gx; x += bw) {
-      if (mRow[y] > 0 && nCol[x] > 0) apart += gemmCycles(chip, dataflow, { m: mRow[y], n: nCol[x], k, dtype: gemmDtype });
+      if (mRow[y] > 0 && nCol[x] > 0) apart += block(mRow[y], nCol[x]);
     }
     s = slot[j * bw + i] = merged < apart ? merged : -1;
     return s;
@@ -155,92 +273,82 @@ export function fillWave(b: WaveBox, wx: Int32Array, wy: Int32Array, wz: Int32Ar
  * A box that fits neither way (rare shapes, e.g. 17 x 15 on 16 x 16) is placed in flat raster order.
  */
 export function placeWave(
-  b: WaveBox, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array, R: number, C: number, out: Int32Array,
+  b: WaveBox, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array, R: number, C: number, out: Int32Array, region?: Region,
 ): void {
+  // the box is laid out on the region's rows x cols, then shifted to its place in the R x C mesh
+  const rr = region ? region.rows : R, rc = region ? region.cols : C;
+  const base = region ? region.r0 * C + region.c0 : 0;
   const bw = b.x1 - b.x0, bh = b.y1 - b.y0;
   let W = bw * (b.z1 - b.z0), H = bh;
   let foldX = 0, foldY = 0;
-  if (W > C) { foldX = 1; H *= Math.ceil(W / C); W = C; }
-  else if (H > R) { foldY = 1; W *= Math.ceil(H / R); H = R; }
-  if (W > C || H > R) {
-    for (let i = 0; i < n; i++) out[i] = i;
+  if (W > rc) { foldX = 1; H *= Math.ceil(W / rc); W = rc; }
+  else if (H > rr) { foldY = 1; W *= Math.ceil(H / rr); H = rr; }
+  if (W > rc || H > rr) {
+    for (let i = 0; i < n; i++) out[i] = base + Math.floor(i / rc) * C + (i % rc);
     return;
   }
   for (let i = 0; i < n; i++) {
     let X = (wz[i] - b.z0) * bw + (wx[i] - b.x0), Y = wy[i] - b.y0;
-    if (foldX) { Y = Math.floor(X / C) * bh + Y; X %= C; }
-    else if (foldY) { X = Math.floor(Y / R) * bw * (b.z1 - b.z0) + X; Y %= R; }
-    out[i] = Math.floor(((Y + 0.5) * R) / H) * C + Math.floor(((X + 0.5) * C) / W);
+    if (foldX) { Y = Math.floor(X / rc) * bh + Y; X %= rc; }
+    else if (foldY) { X = Math.floor(Y / rr) * bw * (b.z1 - b.z0) + X; Y %= rr; }
+    out[i] = base + Math.floor(((Y + 0.5) * rr) / H) * C + Math.floor(((X + 0.5) * rc) / W);
   }
 }
 
+/** The part of the mesh a pass's waves are placed on: rows [r0, r0 + rows) x columns [c0, c0 + cols). */
+export interface Region { r0: number; c0: number; rows: number; cols: number }
+
 /**
- * NoC cycles of one w x h box of plan tiles like `c` (its loads' streams, multicast trees from the
- * HBM port nearest each group's first tile): the busiest directed link's bytes / link bandwidth.
+ * NoC cycles of one w x h box of plan tiles like `c` placed on `region` (its loads' streams, multicast
+ * trees from the HBM port nearest each group's first tile): the busiest directed link's bytes / link
+ * bandwidth. The groups are those of loadGroups for one class at the box's origin, written out: a
+ * block shared along x is one group per box row, along y one per box column, along both one for the
+ * box, else one per tile (multicastKey); TreeLoads adds each tree as intervals, not link by link.
  */
-function boxNocCycles(mesh: Mesh, chip: ChipConfig, grid: Dim3, c: ClassSummary, multicast: boolean, w: number, h: number): number {
+function boxNocCycles(mesh: Mesh, chip: ChipConfig, c: ClassSummary, multicast: boolean, w: number, h: number, region?: Region): number {
   const box: WaveBox = { x0: 0, x1: w, y0: 0, y1: h, z0: 0, z1: 1 };
   const n = w * h;
-  const nLoads = c.loads.length;
-  const s = nocScratch(n, n * nLoads, mesh.rows * mesh.cols * 4);
+  const s = nocScratch(n);
   fillWave(box, s.wx, s.wy, s.wz);
-  placeWave(box, n, s.wx, s.wy, s.wz, mesh.rows, mesh.cols, s.placed);
-  // groups as flat lists: group g's members start at s.head[g] and follow s.next (no per-call objects)
-  const index = new Map<number, number>();
-  let groups = 0;
-  for (let i = 0; i < n; i++) {
-    for (let li = 0; li < nLoads; li++) {
-      const l = c.loads[li];
-      if (l.resident) continue;
-      const key = multicastKey(l, li, i, s.wx[i], s.wy[i], 0, grid, multicast);
-      const e = i * nLoads + li;
-      const g = index.get(key);
-      if (g === undefined) {
-        index.set(key, groups);
-        s.bytes[groups] = l.bytes; s.head[groups] = e; s.tail[groups] = e; s.next[e] = -1;
-        groups++;
-      } else {
-        s.next[s.tail[g]] = e; s.tail[g] = e; s.next[e] = -1;
+  placeWave(box, n, s.wx, s.wy, s.wz, mesh.rows, mesh.cols, s.placed, region);
+  let trees = TREES.get(mesh);
+  if (!trees) TREES.set(mesh, trees = new TreeLoads(mesh));
+  trees.clear();
+  const placed = s.placed; // fillWave order: tile i = y * w + x
+  const portOf = (t: number) => mesh.ports[mesh.nearestPort[t]].tile;
+  for (const l of c.loads) {
+    if (l.resident) continue;
+    const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
+    if (sx && sy) {
+      trees.begin(portOf(placed[0]), l.bytes);
+      for (let i = 0; i < n; i++) trees.member(placed[i]);
+      trees.end();
+    } else if (sx) {
+      for (let y = 0; y < h; y++) {
+        trees.begin(portOf(placed[y * w]), l.bytes);
+        for (let x = 0; x < w; x++) trees.member(placed[y * w + x]);
+        trees.end();
       }
+    } else if (sy) {
+      for (let x = 0; x < w; x++) {
+        trees.begin(portOf(placed[x]), l.bytes);
+        for (let y = 0; y < h; y++) trees.member(placed[y * w + x]);
+        trees.end();
+      }
+    } else {
+      for (let i = 0; i < n; i++) { trees.begin(portOf(placed[i]), l.bytes); trees.member(placed[i]); trees.end(); }
     }
   }
-  const load = s.load, stamp = s.stamp;
-  load.fill(0, 0, mesh.rows * mesh.cols * 4);
-  stamp.fill(0, 0, mesh.rows * mesh.cols * 4);
-  let max = 0, id = 0, bytes = 0;
-  const visit = (l: number) => {
-    if (stamp[l] === id) return;
-    stamp[l] = id;
-    load[l] += bytes;
-    if (load[l] > max) max = load[l];
-  };
-  for (let g = 0; g < groups; g++) {
-    const first = s.placed[Math.floor(s.head[g] / nLoads)];
-    const src = mesh.ports[mesh.nearestPort[first]].tile;
-    id++;
-    bytes = s.bytes[g];
-    for (let e = s.head[g]; e >= 0; e = s.next[e]) routeXY(mesh, src, s.placed[Math.floor(e / nLoads)], visit);
-  }
-  return max / chip.noc.linkBytesPerCycle;
+  return trees.max() / chip.noc.linkBytesPerCycle;
 }
 
 /** Scratch buffers for boxNocCycles, grown on demand and reused (it runs up to ~70 times per pass). */
-interface NocScratch {
-  wx: Int32Array; wy: Int32Array; wz: Int32Array; placed: Int32Array;
-  bytes: Float64Array; head: Int32Array; tail: Int32Array; next: Int32Array;
-  load: Float64Array; stamp: Int32Array;
-}
+interface NocScratch { wx: Int32Array; wy: Int32Array; wz: Int32Array; placed: Int32Array }
 let scratch: NocScratch | null = null;
-function nocScratch(tiles: number, entries: number, links: number): NocScratch {
-  const s = scratch;
-  if (s && s.wx.length >= tiles && s.next.length >= entries && s.load.length >= links) return s;
-  const t = Math.max(tiles, s?.wx.length ?? 0), e = Math.max(entries, s?.next.length ?? 0), l = Math.max(links, s?.load.length ?? 0);
-  scratch = {
-    wx: new Int32Array(t), wy: new Int32Array(t), wz: new Int32Array(t), placed: new Int32Array(t),
-    bytes: new Float64Array(e), head: new Int32Array(e), tail: new Int32Array(e), next: new Int32Array(e),
-    load: new Float64Array(l), stamp: new Int32Array(l),
-  };
-  return scratch;
+const TREES = new WeakMap<Mesh, TreeLoads>(); // meshes are cached and read-only (mesh.ts)
+function nocScratch(tiles: number): NocScratch {
+  if (scratch && scratch.wx.length >= tiles) return scratch;
+  return (scratch = { wx: new Int32Array(tiles), wy: new Int32Array(tiles), wz: new Int32Array(tiles), placed: new Int32Array(tiles) });
 }
 
 /** Whether placeWave maps a w x h box (one z slice) onto an R x C grid as rows and columns (else: raster order). */
@@ -285,15 +393,7 @@ export function waveOrder(
     return rem > 0 ? [[s, full], [rem, 1]] : [[s, full]];
   };
   // HBM bytes of one box of wx x hy plan tiles (each shared block once per box with multicast)
-  const boxBytes = (wx: number, hy: number): number => {
-    let b = 0;
-    for (const l of c?.loads ?? []) {
-      if (l.resident) continue;
-      const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
-      b += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
-    }
-    return b;
-  };
+  const boxBytes = (wx: number, hy: number): number => boxHbmBytes(c?.loads ?? [], multicast, wx, hy);
   const compute = cost?.computeCycles ?? 0, hbmBpc = cost?.hbmBytesPerCycle ?? 0;
   // time of all boxes of shape w x h: each wave at least its compute, its HBM bytes / bandwidth and
   // (when given) the NoC time of a full box scaled by the box's bytes; without a cost, the traffic
@@ -346,10 +446,15 @@ export function waveOrder(
         const t = timeOf(x.w, x.h, nocCycles(x.w, x.h));
         if (t <= 1.01 * best.t) { best = { ...x, t }; break; }
       }
-      cands[0] = best;
+      // the best first, the others after it in estimate order (the shape it replaces stays a candidate)
+      const chosen = best;
+      cands = [chosen, ...cands.filter((x) => x.w !== chosen.w || x.h !== chosen.h)];
     }
   }
-  if (ranked) for (const x of cands) if (!ranked.some((r) => r.w === x.w && r.h === x.h)) ranked.push({ w: x.w, h: x.h, t: x.t, waves: x.waves });
+  if (ranked) {
+    const seen = new Set(ranked.map((r) => r.w * 65536 + r.h));
+    for (const x of cands) if (!seen.has(x.w * 65536 + x.h)) { seen.add(x.w * 65536 + x.h); ranked.push({ w: x.w, h: x.h, t: x.t, waves: x.waves }); }
+  }
   return boxesOf(grid, cands[0].w, cands[0].h);
 }
 

@@ -37,6 +37,12 @@ export interface SimOptions {
   maxTraceEvents?: number;
   /** Tensors (by name) already resident in SRAM: loads cost SRAM reads, no HBM or NoC. */
   resident?: readonly string[];
+  /**
+   * Of `resident`, the tensors the caller holds in SRAM across ops (activations kept on chip by
+   * fusion): SimResult.heldHbmReadBytes counts the HBM reads their loads would have taken,
+   * streamed in this layout (each multicast block once per wave), i.e. what holding them saves.
+   */
+  held?: readonly string[];
   /** SRAM bytes per tile already taken by pinned data (whole-model weights, KV cache); overrides the plan's own. */
   pinnedBytesPerTile?: number;
   /**
@@ -50,6 +56,8 @@ export interface SimOptions {
 }
 
 export const DEFAULT_MAX_TRACE_EVENTS = 200_000;
+/** Share of a pass's cycles in wave fill and drain from which the result notes it (a placement reason). */
+export const FILL_DRAIN_NOTE = 0.1;
 
 /** Per-tile flow accounting (bytes), for conservation checks and the UI. */
 export interface TileFlows {
@@ -104,6 +112,8 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     produced: new Float64Array(nTiles),
     counts: emptyCounts(),
     trace: cap > 0 && !useEvents ? new TraceBuilder(cap) : null,
+    held: opts.held && opts.held.length > 0 ? new Set(opts.held) : null,
+    heldHbmReadBytes: 0,
   };
 
   const passes: PassSimResult[] = [];
@@ -117,7 +127,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const layouts = plan.passes.map((pass, pi) => fastestLayout(chip, mesh, layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast), multicast, sramOnly, fit));
   for (const l of layouts) if (l.note) notes.push(l.note);
   for (const layout of layouts) {
-    const { doubleBuffered, cyclesByBound: byBound, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
+    const { doubleBuffered, cyclesByBound: byBound, fillDrainCycles, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
     passDbl.push(doubleBuffered);
     passes.push(r);
     cycles += r.cycles;
@@ -125,11 +135,25 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     roof.memory += r.roofline.memory;
     roof.noc += r.roofline.noc;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] += byBound[b];
+    // a placement reason: waves whose blocks cannot reach the tiles as fast as they compute (the
+    // routes from the HBM ports to where the placement put the tiles)
+    if (byBound.noc > 0 && r.cycles > 0) {
+      notes.push(`${r.label}: ${Math.round((100 * byBound.noc) / r.cycles)}% of the cycles in waves limited by the NoC links from the HBM ports to the placed tiles (not by compute or HBM)`);
+    }
+    if (!sramOnly && r.waves > 1 && fillDrainCycles >= FILL_DRAIN_NOTE * r.cycles) {
+      notes.push(`${r.label}: ${Math.round((100 * fillDrainCycles) / r.cycles)}% of the cycles fill and drain the ${r.waves} waves (first blocks from the HBM ports, output stores converging on the ports' links): set by where the placement puts the tiles relative to the ports`);
+    }
   }
   let ev: EventRun | null = null;
   if (useEvents) {
     acc.trace = cap > 0 ? new TraceBuilder(cap) : null;
     ev = runEvents(chip, layouts, mesh, multicast, passDbl, acc.trace);
+    // a placement reason: the wave shapes and placements were chosen by the fluid model, which does
+    // not see transfers queueing on links and HBM stacks
+    if (ev.cycles > 1.01 * cycles) {
+      notes.push(`placement chosen by the fluid model (${Math.round(cycles)} cycles); event by event its transfers waited ${Math.round(ev.linkWaitCycles)} cycles for busy links ` +
+        `and ${Math.round(ev.hbmWaitCycles)} for HBM (summed over transfers): ${Math.round(ev.cycles)} cycles`);
+    }
     cycles = ev.cycles;
     for (const b of ['compute', 'memory', 'noc'] as const) cyclesByBound[b] = 0;
     passes.forEach((p, i) => {
@@ -161,6 +185,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
       hbm: c.hbmReadBytes + c.hbmWriteBytes, hbmRead: c.hbmReadBytes, hbmWrite: c.hbmWriteBytes,
       noc: c.nocByteHops, sram: c.sramReadBytes + c.sramWriteBytes,
     },
+    heldHbmReadBytes: acc.heldHbmReadBytes,
     counts: c,
     energyJ: energy.total,
     energyByLevel: energy,
@@ -178,7 +203,7 @@ function fastestLayout(chip: ChipConfig, mesh: Mesh, layout: PassLayout, multica
   const time = (l: PassLayout): number => {
     const scratch: Acc = {
       mesh, linkBytes: new Float64Array(n * 4), tileBusy: new Float64Array(n), hbmInjected: new Float64Array(n), hbmEjected: new Float64Array(n),
-      delivered: new Float64Array(n), produced: new Float64Array(n), counts: emptyCounts(), trace: null,
+      delivered: new Float64Array(n), produced: new Float64Array(n), counts: emptyCounts(), trace: null, held: null, heldHbmReadBytes: 0,
     };
     return simulatePass(chip, l, multicast, sramOnly, scratch, { ...fit, messages: [] }, 0).cycles;
   };

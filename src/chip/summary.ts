@@ -191,20 +191,30 @@ export interface LoadGroup {
 
 /**
  * The wave's streamed loads grouped by multicastKey (private loads are groups of one), and the
- * bytes of loads served from resident SRAM. Both timing paths group through here.
+ * bytes of loads served from resident SRAM. Both timing paths group through here. `held`: resident
+ * tensors whose loads would otherwise stream (activations kept on chip by fusion); heldBytes is
+ * what they would read from memory, grouped like streamed loads (each multicast block once).
  */
 export function loadGroups(
   classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
-  grid: Dim3, multicast: boolean,
-): { groups: LoadGroup[]; residentBytes: number } {
+  grid: Dim3, multicast: boolean, held?: ReadonlySet<string>,
+): { groups: LoadGroup[]; residentBytes: number; heldBytes: number } {
   const byKey = new Map<number, LoadGroup>();
+  const heldByKey = held && held.size > 0 ? new Map<number, number>() : null;
   let residentBytes = 0;
   for (let i = 0; i < n; i++) {
     const ci = waveClass[i];
     const c = classes[ci];
     for (let li = 0; li < c.loads.length; li++) {
       const l = c.loads[li];
-      if (l.resident) { residentBytes += l.bytes; continue; }
+      if (l.resident) {
+        residentBytes += l.bytes;
+        if (heldByKey && held!.has(l.tensor)) {
+          const k = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
+          heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
+        }
+        continue;
+      }
       const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
       const g = byKey.get(key);
       if (!g) {
@@ -218,5 +228,7 @@ export function loadGroups(
       if (c.iterations > g.iters) g.iters = c.iterations;
     }
   }
-  return { groups: [...byKey.values()], residentBytes };
+  let heldBytes = 0;
+  if (heldByKey) for (const b of heldByKey.values()) heldBytes += b;
+  return { groups: [...byKey.values()], residentBytes, heldBytes };
 }

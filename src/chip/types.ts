@@ -265,6 +265,8 @@ export interface SimResult {
   /** Per tile: busy cycles / total cycles. */
   tileUtilization: Float64Array;
   bytes: { hbm: number; hbmRead: number; hbmWrite: number; noc: number; sram: number };
+  /** HBM reads the SimOptions.held tensors would have taken had they streamed (0 without held tensors). */
+  heldHbmReadBytes: number;
   counts: EventCounts;
   energyJ: number;
   energyByLevel: EnergyBreakdown;

@@ -17,7 +17,7 @@
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
-import { findKernel, gemmOp, gemmTiles, keepOnChip, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
+import { findKernel, gemmOp, gemmTiles, keepOnChip, retypePlan, storageBytes, vectorOp, type KeptOnChip, type OpPlan } from './plans.ts';
 import { layerParams, type ModelConfig } from './presets.ts';
 import { bytesPerElem, FORMATS, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -248,7 +248,16 @@ export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfi
   return eff === 1 ? chip : { ...chip, hbm: { ...chip.hbm, bandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff } };
 }
 
-const hbmOf = (r: SimResult) => r.bytes.hbm;
+/**
+ * The HBM bytes an op no longer moves when its activations stay on chip (keepOnChip): the reads its
+ * held inputs would have taken in the simulated layout (SimResult.heldHbmReadBytes) plus the output
+ * stores keepOnChip dropped (they went to HBM, unless the chip has none). Without fusion the op
+ * would be simulated again with those loads and stores; this is the same difference without the
+ * second run (test/unit/models.test.ts checks both agree).
+ */
+export function fusionSavedHbm(chip: ChipConfig, r: SimResult, keep: KeptOnChip): number {
+  return r.heldHbmReadBytes + (chip.hbm.stacks > 0 ? keep.droppedStoreBytes : 0);
+}
 const zero = (): OpBreakdown => ({ compute: 0, memory: 0, launch: 0, collective: 0 });
 
 export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions): ModelSimResult {
@@ -308,7 +317,8 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const nextOnChip = (i: number) => (i < nL - 1 ? onChip[i + 1] : i === nL - 1 ? onChip[0] && onChip[nL] : false);
 
   const chipFor = { streaming: achievableChip(chip, 'streaming'), tiled: achievableChip(chip, 'tiled') };
-  interface Run { op: (typeof all)[number]; r: SimResult; base: SimResult | null; mode: OpSimResult['mode'] }
+  // savedHbm: the HBM bytes the op no longer moves because its activations stay on chip
+  interface Run { op: (typeof all)[number]; r: SimResult; savedHbm: number; mode: OpSimResult['mode'] }
   const runs: Run[] = all.map((op, i) => {
     const c = chipFor[op.pattern];
     const resident = op.plan.tensors
@@ -318,13 +328,12 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     if (onChip[i]) {
       // qkv's K and V also go to the KV cache: its stores stay
       const keep = keepOnChip(op.plan, prevOnChip(i), nextOnChip(i) && op.name !== 'qkv');
-      const r = simulatePlan(c, keep.plan, { ...simOpts, resident: [...resident, ...keep.resident] });
-      const base = simulatePlan(c, op.plan, { ...simOpts, resident });
-      return { op, r, base, mode: asked === 'pipeline' ? 'pipelined' : 'on-chip' };
+      const r = simulatePlan(c, keep.plan, { ...simOpts, resident: [...resident, ...keep.resident], held: keep.resident });
+      return { op, r, savedHbm: fusionSavedHbm(c, r, keep), mode: asked === 'pipeline' ? 'pipelined' : 'on-chip' };
     }
     const r = simulatePlan(c, op.plan, { ...simOpts, resident });
     const mode = op.kind === 'elementwise' && asked !== 'none' ? 'fused' : 'kernel';
-    return { op, r, base: null, mode };
+    return { op, r, savedHbm: 0, mode };
   });
 
   // the spatial pipeline needs every op's buffers in SRAM at once (checked), else the layer runs op by op
@@ -347,7 +356,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const bytes = { hbm: 0, noc: 0, sram: 0, scaleOut: 0 };
   const total = zero();
   let saved = 0, latencyS = 0;
-  runs.forEach(({ op, r, base, mode }, i) => {
+  runs.forEach(({ op, r, savedHbm: savedPerRun, mode }, i) => {
     const clock = chip.clockHz;
     let kernel = r.timeS;
     if (mode === 'pipelined' && i !== 0) kernel = Math.max(r.roofline.compute, r.roofline.memory, r.roofline.noc) / clock;
@@ -362,7 +371,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     // each layer runs on the P chips of its stage; every chip burns static power for the whole step
     addCounts(counts, r.counts, op.times * P);
     const dyn = energyOf(chip, r.counts, 0).total * op.times * P;
-    const savedHbm = base ? Math.max(0, hbmOf(base) - hbmOf(r)) * op.times * P : 0;
+    const savedHbm = savedPerRun * op.times * P;
     saved += savedHbm;
     const prev = ops.find((x) => x.name === op.name);
     const entry: OpSimResult = prev ?? {

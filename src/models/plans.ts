@@ -7,7 +7,7 @@
 
 import type { KernelDef } from '../kernels/kernel.ts';
 import { KERNELS } from '../kernels/registry.ts';
-import { cdiv, type Plan, type Step, type TensorSpec } from '../kernels/plan.ts';
+import { cdiv, planTotals, type Plan, type Step, type TensorSpec } from '../kernels/plan.ts';
 import type { MacDType } from '../chip/types.ts';
 import { bytesPerElem, FORMATS } from './precision.ts';
 import type { NumberFormat } from './types.ts';
@@ -52,20 +52,28 @@ export function storageBytes(w: NumberFormat, kv: NumberFormat, K: number): (t: 
   return (t) => (t.role === 'weight' ? bytesPerElem(w, K) : t.role === 'kv-cache' ? bytesPerElem(kv, t.shape[t.shape.length - 1] ?? 1) : 2);
 }
 
+/** A plan whose activations stay on chip (keepOnChip), with what it no longer stores. */
+export interface KeptOnChip {
+  plan: Plan;
+  /** Activation inputs now resident in SRAM. */
+  resident: string[];
+  /** Bytes of the output stores dropped (over all plan tiles). */
+  droppedStoreBytes: number;
+}
+
 /**
  * A plan without the stores of its output tensors and with its activation inputs resident: the op's
- * activations stay in tile SRAM (dataflow fusion). Returns the plan and the names of the resident inputs.
+ * activations stay in tile SRAM (dataflow fusion). Returns the plan, the names of the resident
+ * inputs and the store bytes dropped.
  */
-export function keepOnChip(plan: Plan, inputs: boolean, outputs: boolean): { plan: Plan; resident: string[] } {
+export function keepOnChip(plan: Plan, inputs: boolean, outputs: boolean): KeptOnChip {
   const outs = new Set(plan.tensors.filter((t) => t.role === 'output').map((t) => t.name));
   const resident = inputs ? plan.tensors.filter((t) => t.role === 'input').map((t) => t.name) : [];
-  if (!outputs) return { plan, resident };
+  if (!outputs) return { plan, resident, droppedStoreBytes: 0 };
   const drop = (steps: readonly Step[]): Step[] =>
     steps.flatMap((s): Step[] => (s.kind === 'store' && outs.has(s.tensor) ? [] : s.kind === 'loop' ? [{ ...s, body: drop(s.body) }] : [s]));
-  return {
-    plan: { ...plan, passes: plan.passes.map((p) => ({ ...p, tiles: p.tiles.map((c) => ({ ...c, steps: drop(c.steps) })) })) },
-    resident,
-  };
+  const kept = { ...plan, passes: plan.passes.map((p) => ({ ...p, tiles: p.tiles.map((c) => ({ ...c, steps: drop(c.steps) })) })) };
+  return { plan: kept, resident, droppedStoreBytes: planTotals(plan).storeBytes - planTotals(kept).storeBytes };
 }
 
 const pow2floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));

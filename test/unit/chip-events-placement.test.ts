@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { fillWave, placeWave, waveOrder, type WaveBox } from '../../src/chip/placement.ts';
 import { matmul } from '../../src/kernels/matmul.ts';
+import { TreeLoads, routeXY } from '../../src/chip/mesh.ts';
 
 function place(box: WaveBox, R: number, C: number) {
   const cap = (box.x1 - box.x0) * (box.y1 - box.y0) * (box.z1 - box.z0);
@@ -76,5 +77,33 @@ describe('wave shapes', () => {
     const order = waveOrder([501, 1, 1], 16, 16, c as never, true);
     expect(order.length).toBe(2);
     expect(order.map((b) => b.x1 - b.x0)).toEqual([256, 245]);
+  });
+});
+
+describe('TreeLoads (multicast trees as intervals)', () => {
+  it('the busiest link equals routing every member link by link (each link once per tree), on meshes and tori', () => {
+    // reference: routeXY over every member, a link counted once per tree (the analytic pass's stamping)
+    let seed = 7;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    for (const [rows, cols, torus] of [[16, 16, false], [5, 3, false], [1, 7, false], [6, 9, true], [2, 2, true], [4, 1, true]] as const) {
+      const m = { rows, cols, torus, ports: [], nearestPort: new Int32Array(0), linkCount: 0 };
+      for (let trial = 0; trial < 20; trial++) {
+        const trees = new TreeLoads(m);
+        trees.clear();
+        const load = new Float64Array(rows * cols * 4);
+        for (let g = 0; g < 1 + rand(6); g++) {
+          const src = rand(rows * cols), bytes = 1 + rand(1000);
+          const stamp = new Set<number>();
+          trees.begin(src, bytes);
+          for (let k = 0; k < 1 + rand(12); k++) {
+            const d = rand(rows * cols);
+            trees.member(d);
+            routeXY(m, src, d, (l) => { if (!stamp.has(l)) { stamp.add(l); load[l] += bytes; } });
+          }
+          trees.end();
+        }
+        expect(trees.max(), `${rows}x${cols}${torus ? ' torus' : ''} trial ${trial}`).toBe(Math.max(0, ...load));
+      }
+    }
   });
 });

@@ -1,9 +1,10 @@
 // Whole-model estimates: lower bounds from bytes, tensor-parallel traffic, placement, consistency.
 import { describe, expect, it } from 'vitest';
-import { CHIP_PRESETS, chipPreset } from '../../src/chip/index.ts';
+import { CHIP_PRESETS, chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
-import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, type ModelSimOptions } from '../../src/models/index.ts';
+import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
+import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plans.ts';
 
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
@@ -260,6 +261,43 @@ describe('models: mechanisms', () => {
     expect(pipe.fusion.applied).toBe('pipeline');
     expect(pipe.ops.find((o) => o.name === 'gate+up')!.mode).toBe('pipelined');
     expect(pipe.ops.find((o) => o.name === 'silu*mul')!.savedBytes.hbm).toBeGreaterThan(0);
+  });
+
+  it('fusion savings without a second simulation: held reads + dropped stores = the op simulated with and without keepOnChip (and hand counts)', () => {
+    const j = chipPreset('jalapeno').config;
+    const opts = { maxTraceEvents: 0, timing: 'analytic' as const };
+    // [op, hand count of (input bytes read once, output bytes)] where every block is read once (one wave, no shared input);
+    // silu*mul over 1 x 14336 bf16: two inputs of 14336 x 2 B, one output of 14336 x 2 B
+    const cases: Array<[OpPlan, number, number]> = [
+      [vectorOp('silu*mul', 1, 14336, 5, 2, 2, false, 256), 2 * 14336 * 2, 14336 * 2],
+      [vectorOp('residual+norm', 2048, 4096, 5, 2, 2, true, 256), 2 * 2048 * 4096 * 2, 2048 * 4096 * 2],
+      // down GEMV (M = 1): x [1, 14336] bf16 read once per wave (shared along x), y [1, 4096] bf16 stored
+      [gemmOp('down', 1, 4096, 14336, 256, 'bf16'), 14336 * 2, 4096 * 2],
+      // GEMMs of at most 256 plan tiles, so one wave on jalapeno's 256 (the same layout with and without
+      // the activations held; with several waves the two runs may choose different wave shapes, and the
+      // saving is then counted in the kept plan's own layout): X [M, K] bf16 read once, Y [M, N] bf16 stored
+      [gemmOp('o-proj', 512, 1024, 4096, 64, 'bf16'), 512 * 4096 * 2, 512 * 1024 * 2],
+      [gemmOp('gate+up', 64, 28672, 4096, 64, 'int8'), 64 * 4096 * 2, 64 * 28672 * 2],
+    ];
+    for (const [op, inBytes, outBytes] of cases) {
+      for (const [inputs, outputs] of [[true, true], [true, false], [false, true]] as const) {
+        const keep = keepOnChip(op.plan, inputs, outputs);
+        const r = simulatePlan(j, keep.plan, { ...opts, resident: keep.resident, held: keep.resident });
+        const base = simulatePlan(j, op.plan, opts);
+        const what = `${op.name} inputs ${inputs} outputs ${outputs}`;
+        expect(fusionSavedHbm(j, r, keep), what).toBe(base.bytes.hbm - r.bytes.hbm);
+        expect(r.heldHbmReadBytes, what).toBe(inputs ? inBytes : 0);
+        expect(r.passes.map((p) => p.waves), what).toEqual([1]);
+        expect(keep.droppedStoreBytes, what).toBe(outputs ? outBytes : 0);
+      }
+    }
+    // no HBM: nothing to save
+    const groq = chipPreset('groq-lpu').config;
+    const op = vectorOp('silu*mul', 1, 14336, 5, 2, 2, false, 256);
+    const keep = keepOnChip(op.plan, true, true);
+    const r = simulatePlan(groq, keep.plan, { ...opts, resident: keep.resident, held: keep.resident });
+    expect(fusionSavedHbm(groq, r, keep)).toBe(0);
+    expect(simulatePlan(groq, op.plan, opts).bytes.hbm - r.bytes.hbm).toBe(0);
   });
 
   it('on-chip activations are checked against SRAM: a long batched prefill sends the big ones through HBM and says so', () => {
