@@ -78,6 +78,14 @@ export function simulatePass(
   let stampId = 0;
   const linkIters = new Float64Array(nTiles * 4);
   const treeLinks: number[] = [];
+  // the routing visitors, made once per pass (not one closure per routed block): they read the
+  // current member's iterations and the current store's bytes from these
+  let memberIt = 0, storeBytes = 0;
+  const visitTree = (link: number) => {
+    if (stamp[link] !== stampId) { stamp[link] = stampId; linkIters[link] = memberIt; treeLinks.push(link); }
+    else if (memberIt > linkIters[link]) linkIters[link] = memberIt;
+  };
+  const visitStore = (link: number) => { storeLoad[link] += storeBytes; };
   const waveTile = new Int32Array(nTiles);
   const waveClass = new Int32Array(nTiles);
   const waveCompute = new Float64Array(nTiles); // MAC array + vector unit cycles of the wave's i-th tile
@@ -106,7 +114,6 @@ export function simulatePass(
       computeMax = Math.max(computeMax, cc);
       acc.tileBusy[waveTile[i]] += cc;
     }
-    const addStore = (bytes: number) => (l: number) => { storeLoad[l] += bytes; };
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
     const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held ?? undefined);
@@ -137,10 +144,8 @@ export function simulatePass(
         const i = g.members[k];
         const d = waveTile[i];
         const it = g.memberIters[k];
-        const hops = routeXY(mesh, srcTile, d, (link) => {
-          if (stamp[link] !== stampId) { stamp[link] = stampId; linkIters[link] = it; treeLinks.push(link); }
-          else if (it > linkIters[link]) linkIters[link] = it;
-        });
+        memberIt = it;
+        const hops = routeXY(mesh, srcTile, d, visitTree);
         const own = g.memberBytes[k];
         const c = classes[waveClass[i]];
         acc.delivered[d] += own;
@@ -150,7 +155,7 @@ export function simulatePass(
         if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t0 + cyc, k === 0);
       }
       const perIter = bytes / g.iters;
-      for (const link of treeLinks) linkLoad[link] += perIter * linkIters[link];
+      for (let t = 0; t < treeLinks.length; t++) linkLoad[treeLinks[t]] += perIter * linkIters[treeLinks[t]];
     }
     // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips). A tile stores
     // its output block after its last iteration, so stores do not overlap the steady state: they
@@ -164,7 +169,8 @@ export function simulatePass(
       const ct = waveTile[i];
       const port = mesh.nearestPort[ct];
       const dst = mesh.ports[port].tile;
-      const hops = routeXY(mesh, ct, dst, addStore(c.storeBytes));
+      storeBytes = c.storeBytes;
+      const hops = routeXY(mesh, ct, dst, visitStore);
       acc.produced[ct] += c.storeBytes;
       acc.hbmEjected[dst] += c.storeBytes;
       hbmStores += c.storeBytes;

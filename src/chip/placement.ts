@@ -388,38 +388,45 @@ export function waveOrder(
     for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
     return out;
   }
-  const splits = (g: number, s: number): Array<[number, number]> => {
-    const full = Math.floor(g / s), rem = g - full * s;
-    return rem > 0 ? [[s, full], [rem, 1]] : [[s, full]];
-  };
   // HBM bytes of one box of wx x hy plan tiles (each shared block once per box with multicast)
   const boxBytes = (wx: number, hy: number): number => boxHbmBytes(c?.loads ?? [], multicast, wx, hy);
   const compute = cost?.computeCycles ?? 0, hbmBpc = cost?.hbmBytesPerCycle ?? 0;
-  // time of all boxes of shape w x h: each wave at least its compute, its HBM bytes / bandwidth and
-  // (when given) the NoC time of a full box scaled by the box's bytes; without a cost, the traffic
-  const timeOf = (w: number, h: number, noc: number): number => {
-    const full = boxBytes(w, h);
+  // the sum of f over the boxes of shape w x h: the full boxes and the partial ones of the last
+  // column / row of boxes (w <= gx, h <= gy, so there is at least one full box); no allocation, it
+  // runs for every candidate shape
+  const sumBoxes = (w: number, h: number, f: (wx: number, hy: number) => number): number => {
+    const fx = Math.floor(gx / w), rx = gx - fx * w, fy = Math.floor(gy / h), ry = gy - fy * h;
+    // summed in the order of a loop over [w, rx] x [h, ry] (floating-point sums depend on it)
     let t = 0;
-    for (const [wx, nx] of splits(gx, w)) {
-      for (const [hy, ny] of splits(gy, h)) {
-        const bytes = boxBytes(wx, hy);
-        t += nx * ny * (cost ? Math.max(compute, hbmBpc > 0 ? bytes / hbmBpc : 0, full > 0 ? (noc * bytes) / full : 0) : bytes);
-      }
+    t += fx * fy * f(w, h);
+    if (ry > 0) t += fx * f(w, ry);
+    if (rx > 0) {
+      t += fy * f(rx, h);
+      if (ry > 0) t += f(rx, ry);
     }
     return t;
   };
-  type Cand = { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number };
-  const trafficOf = (w: number, h: number): number => {
-    let b = 0;
-    for (const [wx, nx] of splits(gx, w)) for (const [hy, ny] of splits(gy, h)) b += nx * ny * boxBytes(wx, hy);
-    return b;
+  // time of all boxes of shape w x h: each wave at least its compute, its HBM bytes / bandwidth and
+  // (when given) the NoC time of a full box scaled by the box's bytes; without a cost, the traffic
+  let fullBytes = 0, nocNow = 0;
+  const boxTime = (wx: number, hy: number): number => {
+    const bytes = boxBytes(wx, hy);
+    return cost ? Math.max(compute, hbmBpc > 0 ? bytes / hbmBpc : 0, fullBytes > 0 ? (nocNow * bytes) / fullBytes : 0) : bytes;
   };
+  const timeOf = (w: number, h: number, noc: number): number => {
+    fullBytes = boxBytes(w, h);
+    nocNow = noc;
+    return sumBoxes(w, h, boxTime);
+  };
+  // bytes: the shape's HBM traffic, computed only for the shapes near the best (NaN until then)
+  type Cand = { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number };
+  const trafficOf = (w: number, h: number): number => sumBoxes(w, h, boxBytes);
   let cands: Cand[] = [];
   for (let w = Math.min(gx, nTiles); w >= 1; w--) {
     const hFit = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
     const hPlace = w > C ? Math.floor(R / Math.ceil(w / C)) : R * Math.floor(C / w);
     for (const h of hPlace >= 1 && hPlace < hFit ? [hFit, hPlace] : [hFit]) {
-      cands.push({ w, h, t: timeOf(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: trafficOf(w, h) });
+      cands.push({ w, h, t: timeOf(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
     }
   }
   // ties (within 1e-9) go to fewer waves, then to a shape placed as rows and columns, then to the wider box
@@ -441,7 +448,9 @@ export function waveOrder(
     }
     if (best) {
       // within 1% of the fastest, the shape that reads the fewest HBM bytes (energy), if routing confirms its time
-      const near = cands.filter((x) => x.t <= 1.01 * best!.t && x.bytes < best!.bytes * (1 - 1e-9)).sort((a, b) => a.bytes - b.bytes);
+      const bytesOf = (x: Cand) => (Number.isNaN(x.bytes) ? (x.bytes = trafficOf(x.w, x.h)) : x.bytes);
+      const bestBytes = bytesOf(best);
+      const near = cands.filter((x) => x.t <= 1.01 * best!.t && bytesOf(x) < bestBytes * (1 - 1e-9)).sort((a, b) => a.bytes - b.bytes);
       for (const x of near.slice(0, 8)) {
         const t = timeOf(x.w, x.h, nocCycles(x.w, x.h));
         if (t <= 1.01 * best.t) { best = { ...x, t }; break; }
