@@ -199,6 +199,9 @@ export function loadGroups(
   classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
   grid: Dim3, multicast: boolean, held?: ReadonlySet<string>,
 ): { groups: LoadGroup[]; residentBytes: number; heldBytes: number } {
+  // groups in first-seen order (the order the timing paths sum link loads in); only shared loads
+  // need the lookup: a private load (multicastKey even) is a group of its own
+  const groups: LoadGroup[] = [];
   const byKey = new Map<number, LoadGroup>();
   const heldByKey = held && held.size > 0 ? new Map<number, number>() : null;
   let residentBytes = 0;
@@ -215,10 +218,13 @@ export function loadGroups(
         }
         continue;
       }
-      const key = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
-      const g = byKey.get(key);
+      const shared = multicast && l.shareAxes.length > 0;
+      const key = shared ? multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast) : 0;
+      const g = shared ? byKey.get(key) : undefined;
       if (!g) {
-        byKey.set(key, { tensor: l.tensor, bytes: l.bytes, iters: c.iterations, ci, members: [i], memberBytes: [l.bytes], memberIters: [c.iterations] });
+        const fresh: LoadGroup = { tensor: l.tensor, bytes: l.bytes, iters: c.iterations, ci, members: [i], memberBytes: [l.bytes], memberIters: [c.iterations] };
+        groups.push(fresh);
+        if (shared) byKey.set(key, fresh);
         continue;
       }
       g.members.push(i);
@@ -230,5 +236,5 @@ export function loadGroups(
   }
   let heldBytes = 0;
   if (heldByKey) for (const b of heldByKey.values()) heldBytes += b;
-  return { groups: [...byKey.values()], residentBytes, heldBytes };
+  return { groups, residentBytes, heldBytes };
 }
