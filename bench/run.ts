@@ -5,8 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KERNELS } from '../src/kernels/registry.ts';
-import { autoVariant } from '../src/kernels/kernel.ts';
+import { KERNELS, shapeVariant } from '../src/kernels/registry.ts';
 import type { RunOptions } from './measure.ts';
 import { formatReport, reportJson, reportPassed, type BenchRow } from './report.ts';
 import { SUITES, suiteByName, type Suite } from './suites.ts';
@@ -94,8 +93,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
 
 /** Our side of a peer comparison: the variant the kernel's shape rule runs for a row's params (gemv at one token). */
 export function oursVariantOf(r: BenchRow): string | undefined {
-  const def = KERNELS.find((d) => d.name === r.kernel);
-  return def ? autoVariant(def, def.validate(r.params)) : undefined;
+  return KERNELS.some((d) => d.name === r.kernel) ? shapeVariant(r.kernel, r.params) : undefined;
 }
 
 async function main(): Promise<number> {

@@ -116,7 +116,7 @@ export function simulatePass(
     }
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
-    const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held ?? undefined);
+    const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held);
     counts.sramReadBytes += residentBytes;
     if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
     let gi = 0;

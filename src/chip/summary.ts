@@ -197,7 +197,7 @@ export interface LoadGroup {
  */
 export function loadGroups(
   classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
-  grid: Dim3, multicast: boolean, held?: ReadonlySet<string>,
+  grid: Dim3, multicast: boolean, held: ReadonlySet<string> | null = null,
 ): { groups: LoadGroup[]; residentBytes: number; heldBytes: number } {
   // groups in first-seen order (the order the timing paths sum link loads in); only shared loads
   // need the lookup: a private load (multicastKey even) is a group of its own

@@ -24,8 +24,6 @@ import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeRows, quantizeWeights, packRows, unpackColumns, unpackRows } from './quant.ts';
 
-export { quantizeWeights };
-
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
 export type MatmulInt8Variant = (typeof MATMUL_INT8_VARIANTS)[number];
 

@@ -142,10 +142,7 @@ export function columnRuns(d: QkvDims, BN: number): ColumnRun[] {
 const unpackStep = (count: number): Step => ({ kind: 'vector', count, op: 'int8-unpack' });
 /** A tile's head-major stores: its q, k and v columns of `rows` tokens into Q, K and V. */
 const headMajorStores = (run: ColumnRun, rows: number): Step[] =>
-  (['Q', 'K', 'V'] as const).flatMap((t) => {
-    const cols = run[t === 'Q' ? 'q' : t === 'K' ? 'k' : 'v'];
-    return cols > 0 ? [{ kind: 'store', tensor: t, bytes: 4 * rows * cols } satisfies Step] : [];
-  });
+  ([['Q', run.q], ['K', run.k], ['V', run.v]] as const).flatMap(([t, cols]): Step[] => (cols > 0 ? [{ kind: 'store', tensor: t, bytes: 4 * rows * cols }] : []));
 const biasSteps = (cols: number): Step[] => [
   { kind: 'load', tensor: 'bias', bytes: 4 * cols, shareAxes: ['y'] },
   { kind: 'vector', count: cols, op: 'bias-add' },

@@ -2,7 +2,7 @@
 // Kernel modules add themselves here (one import, one entry).
 
 import type { KernelDef } from './kernel.ts';
-import { KernelInputError } from './kernel.ts';
+import { KernelInputError, autoVariant } from './kernel.ts';
 import { matmul } from './matmul.ts';
 import { attentionDecode, attentionPrefill } from './attention.ts';
 import { matmulInt8 } from './matmul-int8.ts';
@@ -33,4 +33,10 @@ export function kernelByName(name: string): KernelDef {
   const k = KERNELS.find((d) => d.name === name);
   if (!k) throw new KernelInputError(`unknown kernel "${name}"; available: ${KERNELS.map((d) => d.name).join(', ')}`);
   return k;
+}
+
+/** The variant kernel `name` runs for raw params when none is named (validated, defaults filled; autoVariant). Throws KernelInputError. */
+export function shapeVariant(name: string, raw: Record<string, unknown>): string {
+  const def = kernelByName(name);
+  return autoVariant(def, def.validate(raw));
 }

@@ -5,8 +5,8 @@
 // message of a thrown Error.
 
 import { expose, transfer } from 'comlink';
-import { KERNELS, kernelByName } from '../kernels/registry.ts';
-import { KernelInputError, autoVariant, type ParamDoc } from '../kernels/kernel.ts';
+import { KERNELS, kernelByName, shapeVariant } from '../kernels/registry.ts';
+import { KernelInputError, type ParamDoc } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { ShaderCompileError, type CompileMessage } from '../gpu/runner.ts';
 import { checkPlan, type CheckPhase } from '../gpu/check.ts';
@@ -245,12 +245,11 @@ export const api = {
 
   /**
    * The variant the kernel's shape rule runs for these params when none is chosen (KernelDef.pickVariant
-   * via autoVariant: e.g. gemv for one token); null when the kernel or the params are invalid.
+   * via shapeVariant: e.g. gemv for one token); null when the kernel or the params are invalid.
    */
   pickVariant(kernel: string, raw: Record<string, unknown>): string | null {
     try {
-      const def = kernelByName(kernel);
-      return autoVariant(def, def.validate(raw));
+      return shapeVariant(kernel, raw);
     } catch {
       return null;
     }

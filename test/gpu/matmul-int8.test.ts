@@ -4,7 +4,8 @@
 // the plan for both passes; plan arithmetic and input validation without a GPU.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { int8MatmulRef, int8Rtol, matmulInt8, quantizeWeights, type Int8Params, type MatmulInt8Variant } from '../../src/kernels/matmul-int8.ts';
+import { int8MatmulRef, int8Rtol, matmulInt8, type Int8Params, type MatmulInt8Variant } from '../../src/kernels/matmul-int8.ts';
+import { quantizeWeights } from '../../src/kernels/quant.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { groupCount, packColumns, packWord, quantizeRows } from '../../src/kernels/quant.ts';
 import { KernelInputError, randomF32, type Tensors } from '../../src/kernels/kernel.ts';

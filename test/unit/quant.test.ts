@@ -14,13 +14,14 @@ import {
   quantizeColumns,
   quantizeRows,
   quantizeValue,
+  quantizeWeights,
   recipeFromAmaxBits,
   roundHalfEven,
   unpackColumns,
   unpackRows,
   wordByte,
 } from '../../src/kernels/quant.ts';
-import { int8MatmulRef, quantizeWeights } from '../../src/kernels/matmul-int8.ts';
+import { int8MatmulRef } from '../../src/kernels/matmul-int8.ts';
 import { qkv } from '../../src/kernels/qkv.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { int8Inputs } from '../../bench/peers/common.ts';
