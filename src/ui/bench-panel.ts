@@ -63,6 +63,12 @@ export class BenchPanel extends LitElement {
     args: () => [this.api] as const,
   });
 
+  /** The chip presets, for the prediction header's preset name (not its id). */
+  private chipsTask = new Task(this, {
+    task: async ([api]: readonly [ApiRemote | undefined]) => (api ? api.listChips() : []),
+    args: () => [this.api] as const,
+  });
+
   private gpuTask = new Task(this, {
     task: async ([api]: readonly [ApiRemote | undefined]): Promise<GpuStatus | null> => (api ? api.gpuStatus() : null),
     args: () => [this.api] as const,
@@ -478,7 +484,7 @@ export class BenchPanel extends LitElement {
   private renderPrediction() {
     const chip = this.chip;
     return html`<div class="card" id="prediction">
-      <h2>Chip model prediction${chip ? html` <span class="muted">· ${chip.preset}, ${chip.dataflow}</span>` : nothing}</h2>
+      <h2>Chip model prediction${chip ? html` <span class="muted">· ${[(this.chipsTask.value ?? []).find((c) => c.id === chip.preset)?.label, chip.dataflow].filter(Boolean).join(', ')}</span>` : nothing}</h2>
       ${this.predictTask.render({
         initial: () => html`<p class="muted" role="status">Waiting for the kernel list…</p>`,
         pending: () => html`<p class="muted" role="status">Computing…</p>`,

@@ -151,6 +151,9 @@ export const cases = [
       const summary = await q(p, '#plan-summary').innerText();
       t.assert(/MFLOP · [\d.]+ (KB|MB) compulsory traffic · [\d,]+ workgroups?/.test(summary), `plan summary: ${summary}`);
       t.assert(/\d+ ms|\d+ µs|\d+ ns/.test(await q(p, '#pred-time').innerText()), 'predicted time has no number');
+      await q(p, '#prediction h2').filter({ hasText: 'Jalapeño-class' }).waitFor({ timeout: 10_000 });
+      const head = await q(p, '#prediction h2').innerText();
+      t.assert(/Jalapeño-class/.test(head) && !/\bjalapeno\b/.test(head), `the prediction header names the preset, not its id: ${head}`);
       t.assert(await q(p, '#run').isVisible(), 'Run not visible');
       await assertNoPageOverflow(t, p, `bench at ${viewport.width}`);
       await p.evaluate(() => window.scrollTo(0, 0));
