@@ -7,27 +7,45 @@
 import { tileCount } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classLookup, classTiles, loadGroups } from './summary.ts';
+import { classLookup, classTiles, loadGroups, type ClassSummary } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
+import { emptyCounts } from './energy.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
 
-/** What the analytic pass accumulates over a run (bytes per link and tile, busy cycles, counts, trace). */
-export interface Acc {
-  mesh: Mesh;
-  linkBytes: Float64Array;
-  tileBusy: Float64Array;
-  hbmInjected: Float64Array;
-  hbmEjected: Float64Array;
-  delivered: Float64Array;
-  produced: Float64Array;
-  counts: EventCounts;
-  trace: TraceBuilder | null;
-  /** Resident tensors held on chip by the caller's fusion (SimOptions.held), and the HBM reads they would have taken. */
-  held: ReadonlySet<string> | null;
-  heldHbmReadBytes: number;
+/**
+ * What the analytic pass accumulates over a run (bytes per link and tile, busy cycles, counts,
+ * trace). A class, so every accumulator has one shape (the simulator's hot loops stay monomorphic).
+ */
+export class Acc {
+  readonly linkBytes: Float64Array;
+  readonly tileBusy: Float64Array;
+  readonly hbmInjected: Float64Array;
+  readonly hbmEjected: Float64Array;
+  readonly delivered: Float64Array;
+  readonly produced: Float64Array;
+  readonly counts: EventCounts = emptyCounts();
+  /** HBM reads the loads of `held` tensors would have taken. */
+  heldHbmReadBytes = 0;
+
+  constructor(
+    readonly mesh: Mesh,
+    public trace: TraceBuilder | null = null,
+    /** Resident tensors held on chip by the caller's fusion (SimOptions.held). */
+    readonly held: ReadonlySet<string> | null = null,
+  ) {
+    const n = mesh.rows * mesh.cols;
+    this.linkBytes = new Float64Array(n * 4);
+    this.tileBusy = new Float64Array(n);
+    this.hbmInjected = new Float64Array(n);
+    this.hbmEjected = new Float64Array(n);
+    this.delivered = new Float64Array(n);
+    this.produced = new Float64Array(n);
+  }
 }
 
-export interface AnalyticPass extends PassSimResult {
+export interface AnalyticPass {
+  /** The pass's result as SimResult.passes holds it. */
+  result: PassSimResult;
   /** Wave cycles spent under each bound (the pass's bound is the largest). */
   cyclesByBound: Record<Bound, number>;
   /** The fit decision: two blocks per tile fit SRAM. */
@@ -69,43 +87,25 @@ export function simulatePass(
   fit.doubleBuffered = fit.doubleBuffered && doubleBuffered;
 
   const classAt = classLookup(classes);
-
   const tb = acc.trace;
   const opIdx = tb ? tb.opIndex(pass.label) : 0;
-  const linkLoad = new Float64Array(nTiles * 4); // load bytes per directed link in the wave
-  const storeLoad = new Float64Array(nTiles * 4); // store bytes per directed link in the wave
-  const stamp = new Int32Array(nTiles * 4);
-  let stampId = 0;
-  const linkIters = new Float64Array(nTiles * 4);
-  const treeLinks: number[] = [];
-  // the routing visitors, made once per pass (not one closure per routed block): they read the
-  // current member's iterations and the current store's bytes from these
-  let memberIt = 0, storeBytes = 0;
-  const visitTree = (link: number) => {
-    if (stamp[link] !== stampId) { stamp[link] = stampId; linkIters[link] = memberIt; treeLinks.push(link); }
-    else if (memberIt > linkIters[link]) linkIters[link] = memberIt;
-  };
-  const visitStore = (link: number) => { storeLoad[link] += storeBytes; };
-  const waveTile = new Int32Array(nTiles);
-  const waveClass = new Int32Array(nTiles);
-  const waveCompute = new Float64Array(nTiles); // MAC array + vector unit cycles of the wave's i-th tile
+  const w$ = new WaveScratch(nTiles);
+  const { wx, wy, wz, waveTile, waveClass, waveCompute, linkLoad, storeLoad } = w$;
   let cyc = 0;
   let hbmBytesPass = 0;
   let linkBytesPass = 0;
   let boundNow: Bound = 'compute';
-  let steadyByBound = { compute: 0, memory: 0, noc: 0 };
+  const steadyByBound = { compute: 0, memory: 0, noc: 0 };
   let fillDrain = 0;
 
-  const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
+  // the wave's steps are functions of their own (waveLoads, waveStores): small functions reach
+  // optimised code after a few calls, where one big loop body waits for many (simulation warm-up)
   for (let w = 0; w < waves; w++) {
     const n = fillWave(order[w], wx, wy, wz);
     placeWave(order[w], n, wx, wy, wz, mesh.rows, mesh.cols, waveTile, layout.region);
     linkLoad.fill(0);
     storeLoad.fill(0);
-    let hbmWave = 0, hbmStores = 0, storeHops = 0;
     let computeMax = 0;
-    let prologue = 0;
-    let epilogue = 0;
     for (let i = 0; i < n; i++) {
       const x = wx[i], y = wy[i], z = wz[i];
       waveClass[i] = classAt(x, y, z);
@@ -116,75 +116,10 @@ export function simulatePass(
     }
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
-    const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, wx, wy, wz, pass.grid, multicast, acc.held);
-    counts.sramReadBytes += residentBytes;
-    if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
-    let gi = 0;
-    for (const g of groups) {
-      gi++;
-      const { bytes } = g;
-      const first = waveTile[g.members[0]];
-      // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
-      let srcTile: number, port = -1;
-      if (sramOnly) {
-        srcTile = homeTile(gi, nTiles);
-        acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
-        counts.sramReadBytes += bytes;
-      } else {
-        port = mesh.nearestPort[first];
-        srcTile = mesh.ports[port].tile;
-        hbmWave += bytes;
-        counts.hbmReadBytes += bytes;
-        acc.hbmInjected[srcTile] += bytes;
-      }
-      // a link of the tree carries the stream for as many iterations as the longest member behind it
-      stampId++;
-      treeLinks.length = 0;
-      for (let k = 0; k < g.members.length; k++) {
-        const i = g.members[k];
-        const d = waveTile[i];
-        const it = g.memberIters[k];
-        memberIt = it;
-        const hops = routeXY(mesh, srcTile, d, visitTree);
-        const own = g.memberBytes[k];
-        const c = classes[waveClass[i]];
-        acc.delivered[d] += own;
-        counts.sramWriteBytes += own;
-        counts.sramReadBytes += own; // the MAC array reads the block once
-        prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
-        if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t0 + cyc, k === 0);
-      }
-      const perIter = bytes / g.iters;
-      for (let t = 0; t < treeLinks.length; t++) linkLoad[treeLinks[t]] += perIter * linkIters[treeLinks[t]];
-    }
-    // stores: to the nearest HBM port (or stay in the tile's SRAM on SRAM-only chips). A tile stores
-    // its output block after its last iteration, so stores do not overlap the steady state: they
-    // drain in the epilogue, as fast as the busiest link (several tiles' blocks converge on a port)
-    // and the HBM allow, and never faster than one block's own transfer.
-    for (let i = 0; i < n; i++) {
-      const c = classes[waveClass[i]];
-      if (c.storeBytes === 0) continue;
-      counts.sramReadBytes += sramOnly ? 0 : c.storeBytes;
-      if (sramOnly) { counts.sramWriteBytes += c.storeBytes; continue; }
-      const ct = waveTile[i];
-      const port = mesh.nearestPort[ct];
-      const dst = mesh.ports[port].tile;
-      storeBytes = c.storeBytes;
-      const hops = routeXY(mesh, ct, dst, visitStore);
-      acc.produced[ct] += c.storeBytes;
-      acc.hbmEjected[dst] += c.storeBytes;
-      hbmStores += c.storeBytes;
-      storeHops = Math.max(storeHops, hops);
-      counts.hbmWriteBytes += c.storeBytes;
-      epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
-    }
-    for (let ci = 0; ci < classes.length; ci++) {
-      const c = classes[ci];
-      let k = 0;
-      for (let i = 0; i < n; i++) if (waveClass[i] === ci) k++;
-      for (const d of ['int8', 'fp16', 'fp32'] as const) counts.macs[d] += c.macs[d] * k;
-      counts.vectorOps += c.vectorOps * k;
-    }
+    const { hbmWave, prologue } = waveLoads(chip, layout, sramOnly, acc, w$, n, firstBpc, hopLat, multicast, tb, opIdx, t0 + cyc);
+    const { hbmStores, storeHops, epilogue: storeEpilogue } = waveStores(mesh, classes, sramOnly, acc, w$, n, firstBpc, hopLat);
+    let epilogue = storeEpilogue;
+    countOps(classes, counts, waveClass, n);
     let linkMax = 0, storeMax = 0;
     for (let l = 0; l < linkLoad.length; l++) {
       const b = linkLoad[l], sb = storeLoad[l];
@@ -204,27 +139,8 @@ export function simulatePass(
     const waveCycles = prologue + steady + epilogue;
     fillDrain += prologue + epilogue;
     boundNow = computeMax >= tMem ? 'compute' : tHbm >= tNoc ? 'memory' : 'noc';
-    steadyByBound = { ...steadyByBound, [boundNow]: steadyByBound[boundNow] + waveCycles };
-    if (tb) {
-      // compute (and stores) per tile, chunked like the loads
-      for (let i = 0; i < n; i++) {
-        const c = classes[waveClass[i]];
-        const chunks = traceChunks(tb, c);
-        const dur = waveCompute[i] / chunks;
-        const kind = c.macs.int8 + c.macs.fp16 + c.macs.fp32 > 0 ? EVENT_KIND.mac : EVENT_KIND.vector;
-        const stride = steady / chunks;
-        for (let j = 0; j < chunks; j++) {
-          const s = t0 + cyc + prologue + j * Math.max(stride, dur);
-          tb.push(kind, waveTile[i], -1, s, s + dur, 0, opIdx);
-        }
-        if (c.storeBytes > 0 && !sramOnly) {
-          const port = mesh.nearestPort[waveTile[i]];
-          const s = t0 + cyc + prologue + steady;
-          tb.push(EVENT_KIND.noc, mesh.ports[port].tile, waveTile[i], s, s + epilogue, c.storeBytes, opIdx);
-          tb.push(EVENT_KIND.hbmWrite, waveTile[i], -1 - port, s, s + epilogue, c.storeBytes, opIdx);
-        }
-      }
-    }
+    steadyByBound[boundNow] += waveCycles;
+    if (tb) traceWave(tb, chip, mesh, classes, sramOnly, w$, n, opIdx, t0 + cyc, prologue, steady, epilogue);
     cyc += waveCycles;
   }
   counts.nocByteHops += linkBytesPass;
@@ -242,6 +158,169 @@ export function simulatePass(
   };
   const bound: Bound = steadyByBound.compute >= steadyByBound.memory && steadyByBound.compute >= steadyByBound.noc
     ? 'compute' : steadyByBound.memory >= steadyByBound.noc ? 'memory' : 'noc';
-  return { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline, cyclesByBound: steadyByBound, doubleBuffered, fillDrainCycles: fillDrain };
+  return { result: { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline }, cyclesByBound: steadyByBound, doubleBuffered, fillDrainCycles: fillDrain };
 }
 
+
+/** Per-wave scratch of a pass: the wave's tiles, their classes and compute, and link loads; the routing visitors read `memberIt` / `storeBytes`. */
+class WaveScratch {
+  readonly wx: Int32Array;
+  readonly wy: Int32Array;
+  readonly wz: Int32Array;
+  /** Chip tile, class and compute (MAC array + vector unit cycles) of the wave's i-th plan tile. */
+  readonly waveTile: Int32Array;
+  readonly waveClass: Int32Array;
+  readonly waveCompute: Float64Array;
+  /** Load / store bytes per directed link in the wave. */
+  readonly linkLoad: Float64Array;
+  readonly storeLoad: Float64Array;
+  /** Links of the multicast tree being routed (stamped once per tree), with the most iterations streamed over each. */
+  readonly stamp: Int32Array;
+  readonly linkIters: Float64Array;
+  readonly treeLinks: number[] = [];
+  stampId = 0;
+  memberIt = 0;
+  storeBytes = 0;
+  // the routing visitors, made once per pass (not one closure per routed block)
+  readonly visitTree = (link: number): void => {
+    if (this.stamp[link] !== this.stampId) { this.stamp[link] = this.stampId; this.linkIters[link] = this.memberIt; this.treeLinks.push(link); }
+    else if (this.memberIt > this.linkIters[link]) this.linkIters[link] = this.memberIt;
+  };
+  readonly visitStore = (link: number): void => { this.storeLoad[link] += this.storeBytes; };
+
+  constructor(nTiles: number) {
+    this.wx = new Int32Array(nTiles);
+    this.wy = new Int32Array(nTiles);
+    this.wz = new Int32Array(nTiles);
+    this.waveTile = new Int32Array(nTiles);
+    this.waveClass = new Int32Array(nTiles);
+    this.waveCompute = new Float64Array(nTiles);
+    this.linkLoad = new Float64Array(nTiles * 4);
+    this.storeLoad = new Float64Array(nTiles * 4);
+    this.stamp = new Int32Array(nTiles * 4);
+    this.linkIters = new Float64Array(nTiles * 4);
+  }
+}
+
+/** The wave's loads: each multicast group read once (HBM, or a home tile's SRAM on SRAM-only chips) and routed to its members; HBM bytes and the prologue (first blocks in). */
+function waveLoads(
+  chip: ChipConfig, layout: PassLayout, sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstBpc: number, hopLat: number,
+  multicast: boolean, tb: TraceBuilder | null, opIdx: number, t: number,
+): { hbmWave: number; prologue: number } {
+  const { mesh, counts } = acc;
+  const { pass, classes } = layout;
+  const nTiles = mesh.rows * mesh.cols;
+  const { waveTile, waveClass, linkLoad, linkIters, treeLinks } = w$;
+  const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, w$.wx, w$.wy, w$.wz, pass.grid, multicast, acc.held);
+  counts.sramReadBytes += residentBytes;
+  if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
+  let hbmWave = 0, prologue = 0;
+  let gi = 0;
+  for (const g of groups) {
+    gi++;
+    const { bytes } = g;
+    const first = waveTile[g.members[0]];
+    // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
+    let srcTile: number, port = -1;
+    if (sramOnly) {
+      srcTile = homeTile(gi, nTiles);
+      acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
+      counts.sramReadBytes += bytes;
+    } else {
+      port = mesh.nearestPort[first];
+      srcTile = mesh.ports[port].tile;
+      hbmWave += bytes;
+      counts.hbmReadBytes += bytes;
+      acc.hbmInjected[srcTile] += bytes;
+    }
+    // a link of the tree carries the stream for as many iterations as the longest member behind it
+    w$.stampId++;
+    treeLinks.length = 0;
+    for (let k = 0; k < g.members.length; k++) {
+      const i = g.members[k];
+      const d = waveTile[i];
+      w$.memberIt = g.memberIters[k];
+      const hops = routeXY(mesh, srcTile, d, w$.visitTree);
+      const own = g.memberBytes[k];
+      const c = classes[waveClass[i]];
+      acc.delivered[d] += own;
+      counts.sramWriteBytes += own;
+      counts.sramReadBytes += own; // the MAC array reads the block once
+      prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
+      if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t, k === 0);
+    }
+    const perIter = bytes / g.iters;
+    for (let j = 0; j < treeLinks.length; j++) linkLoad[treeLinks[j]] += perIter * linkIters[treeLinks[j]];
+  }
+  return { hbmWave, prologue };
+}
+
+/**
+ * The wave's stores: to the nearest HBM port (or they stay in the tile's SRAM on SRAM-only chips).
+ * A tile stores its output block after its last iteration, so stores do not overlap the steady
+ * state: they drain in the epilogue, as fast as the busiest link (several tiles' blocks converge on
+ * a port) and the HBM allow, and never faster than one block's own transfer.
+ */
+function waveStores(
+  mesh: Mesh, classes: readonly ClassSummary[], sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstBpc: number, hopLat: number,
+): { hbmStores: number; storeHops: number; epilogue: number } {
+  const { counts } = acc;
+  const { waveTile, waveClass } = w$;
+  let hbmStores = 0, storeHops = 0, epilogue = 0;
+  for (let i = 0; i < n; i++) {
+    const c = classes[waveClass[i]];
+    if (c.storeBytes === 0) continue;
+    counts.sramReadBytes += sramOnly ? 0 : c.storeBytes;
+    if (sramOnly) { counts.sramWriteBytes += c.storeBytes; continue; }
+    const ct = waveTile[i];
+    const port = mesh.nearestPort[ct];
+    const dst = mesh.ports[port].tile;
+    w$.storeBytes = c.storeBytes;
+    const hops = routeXY(mesh, ct, dst, w$.visitStore);
+    acc.produced[ct] += c.storeBytes;
+    acc.hbmEjected[dst] += c.storeBytes;
+    hbmStores += c.storeBytes;
+    storeHops = Math.max(storeHops, hops);
+    counts.hbmWriteBytes += c.storeBytes;
+    epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
+  }
+  return { hbmStores, storeHops, epilogue };
+}
+
+/** MACs and vector ops of the wave's tiles, by class. */
+function countOps(classes: readonly ClassSummary[], counts: EventCounts, waveClass: Int32Array, n: number): void {
+  for (let ci = 0; ci < classes.length; ci++) {
+    const c = classes[ci];
+    let k = 0;
+    for (let i = 0; i < n; i++) if (waveClass[i] === ci) k++;
+    counts.macs.int8 += c.macs.int8 * k;
+    counts.macs.fp16 += c.macs.fp16 * k;
+    counts.macs.fp32 += c.macs.fp32 * k;
+    counts.vectorOps += c.vectorOps * k;
+  }
+}
+
+/** The wave's compute (and stores) per tile on the trace, chunked like the loads. */
+function traceWave(
+  tb: TraceBuilder, chip: ChipConfig, mesh: Mesh, classes: readonly ClassSummary[], sramOnly: boolean, w$: WaveScratch, n: number,
+  opIdx: number, t: number, prologue: number, steady: number, epilogue: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const c = classes[w$.waveClass[i]];
+    const tile = w$.waveTile[i];
+    const chunks = traceChunks(tb, c);
+    const dur = w$.waveCompute[i] / chunks;
+    const kind = c.macs.int8 + c.macs.fp16 + c.macs.fp32 > 0 ? EVENT_KIND.mac : EVENT_KIND.vector;
+    const stride = steady / chunks;
+    for (let j = 0; j < chunks; j++) {
+      const s = t + prologue + j * Math.max(stride, dur);
+      tb.push(kind, tile, -1, s, s + dur, 0, opIdx);
+    }
+    if (c.storeBytes > 0 && !sramOnly) {
+      const port = mesh.nearestPort[tile];
+      const s = t + prologue + steady;
+      tb.push(EVENT_KIND.noc, mesh.ports[port].tile, tile, s, s + epilogue, c.storeBytes, opIdx);
+      tb.push(EVENT_KIND.hbmWrite, tile, -1 - port, s, s + epilogue, c.storeBytes, opIdx);
+    }
+  }
+}

@@ -17,8 +17,8 @@
 // simulation; SimResult.timing says which. Whole-model runs ask for 'analytic' (speed).
 
 import type { Plan } from '../kernels/plan.ts';
-import { simulatePass, type Acc } from './analytic.ts';
-import { energyOf, emptyCounts } from './energy.ts';
+import { Acc, simulatePass } from './analytic.ts';
+import { energyOf } from './energy.ts';
 import { EVENT_BUDGET_TRANSFERS, countTransfers, runEvents, type EventRun } from './events.ts';
 import { buildMesh, type Mesh } from './mesh.ts';
 import { layoutPass, type PassLayout } from './placement.ts';
@@ -102,19 +102,8 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
     if (!useEvents) notes.push(`timing: analytic (fluid) model: ${est} block transfers exceed the event-simulation budget of ${budget}`);
   }
 
-  const acc: Acc = {
-    mesh,
-    linkBytes: new Float64Array(nTiles * 4),
-    tileBusy: new Float64Array(nTiles),
-    hbmInjected: new Float64Array(nTiles),
-    hbmEjected: new Float64Array(nTiles),
-    delivered: new Float64Array(nTiles),
-    produced: new Float64Array(nTiles),
-    counts: emptyCounts(),
-    trace: cap > 0 && !useEvents ? new TraceBuilder(cap) : null,
-    held: opts.held && opts.held.length > 0 ? new Set(opts.held) : null,
-    heldHbmReadBytes: 0,
-  };
+  const acc = new Acc(mesh, cap > 0 && !useEvents ? new TraceBuilder(cap) : null, opts.held && opts.held.length > 0 ? new Set(opts.held) : null);
+
 
   const passes: PassSimResult[] = [];
   let cycles = 0;
@@ -127,7 +116,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const layouts = plan.passes.map((pass, pi) => fastestLayout(chip, mesh, layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast), multicast, sramOnly, fit));
   for (const l of layouts) if (l.note) notes.push(l.note);
   for (const layout of layouts) {
-    const { doubleBuffered, cyclesByBound: byBound, fillDrainCycles, ...r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
+    const { doubleBuffered, cyclesByBound: byBound, fillDrainCycles, result: r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);
     passDbl.push(doubleBuffered);
     passes.push(r);
     cycles += r.cycles;
@@ -199,13 +188,9 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
 function fastestLayout(chip: ChipConfig, mesh: Mesh, layout: PassLayout, multicast: boolean, sramOnly: boolean, fit: FitReport): PassLayout {
   const alts = layout.alternatives ?? [];
   if (alts.length === 0) return layout;
-  const n = mesh.rows * mesh.cols;
   const time = (l: PassLayout): number => {
-    const scratch: Acc = {
-      mesh, linkBytes: new Float64Array(n * 4), tileBusy: new Float64Array(n), hbmInjected: new Float64Array(n), hbmEjected: new Float64Array(n),
-      delivered: new Float64Array(n), produced: new Float64Array(n), counts: emptyCounts(), trace: null, held: null, heldHbmReadBytes: 0,
-    };
-    return simulatePass(chip, l, multicast, sramOnly, scratch, { ...fit, messages: [] }, 0).cycles;
+    const scratch = new Acc(mesh);
+    return simulatePass(chip, l, multicast, sramOnly, scratch, { ...fit, messages: [] }, 0).result.cycles;
   };
   let best = layout, bestT = time(layout);
   for (const a of alts) {
