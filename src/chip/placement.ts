@@ -122,8 +122,8 @@ function placementTime(
   const boxes = boxesOf(pass.grid, w, h);
   const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
   const classAt = classLookup(classes);
-  const loads = classes[0].loads;
-  const full = boxHbmBytes(loads, multicast, w, h);
+  const boxBytes = new BoxBytes(classes[0].loads, multicast);
+  const full = boxBytes.at(w, h);
   let t = 0;
   for (const b of boxes) {
     let comp = 0;
@@ -132,21 +132,39 @@ function placementTime(
       const c = mac(ci, x, y) + classes[ci].vectorCycles;
       if (c > comp) comp = c;
     }
-    const bytes = boxHbmBytes(loads, multicast, b.x1 - b.x0, b.y1 - b.y0);
+    const bytes = boxBytes.at(b.x1 - b.x0, b.y1 - b.y0);
     t += Math.max(comp, hbmBpc > 0 ? bytes / hbmBpc : 0, full > 0 ? (noc * bytes) / full : 0);
   }
   return t;
 }
 
-/** HBM bytes of one box of wx x hy plan tiles like `loads` (each shared block once per box with multicast). */
-function boxHbmBytes(loads: readonly LoadSummary[], multicast: boolean, wx: number, hy: number): number {
-  let b = 0;
-  for (const l of loads) {
-    if (l.resident) continue;
-    const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
-    b += l.bytes * (sx && sy ? 1 : sx ? hy : sy ? wx : wx * hy);
+/**
+ * HBM bytes of one box of wx x hy plan tiles like `loads` (each shared block once per box with
+ * multicast): each streamed load's bytes times 1 (shared along x and y), hy (along x), wx (along
+ * y) or wx * hy (private), summed in load order. The loads' sharing is read once here, not for
+ * every box shape waveOrder costs (hundreds per pass).
+ */
+class BoxBytes {
+  private readonly bytes: Float64Array;
+  private readonly kind: Uint8Array; // 0: shared along x and y, 1: along x, 2: along y, 3: private
+
+  constructor(loads: readonly LoadSummary[], multicast: boolean) {
+    const streamed = loads.filter((l) => !l.resident);
+    this.bytes = Float64Array.from(streamed, (l) => l.bytes);
+    this.kind = Uint8Array.from(streamed, (l) => {
+      const sx = multicast && l.shareAxes.includes(0), sy = multicast && l.shareAxes.includes(1);
+      return sx && sy ? 0 : sx ? 1 : sy ? 2 : 3;
+    });
   }
-  return b;
+
+  at(wx: number, hy: number): number {
+    let b = 0;
+    for (let i = 0; i < this.bytes.length; i++) {
+      const k = this.kind[i];
+      b += this.bytes[i] * (k === 0 ? 1 : k === 1 ? hy : k === 2 ? wx : wx * hy);
+    }
+    return b;
+  }
 }
 
 /** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
@@ -389,7 +407,8 @@ export function waveOrder(
     return out;
   }
   // HBM bytes of one box of wx x hy plan tiles (each shared block once per box with multicast)
-  const boxBytes = (wx: number, hy: number): number => boxHbmBytes(c?.loads ?? [], multicast, wx, hy);
+  const perBox = new BoxBytes(c?.loads ?? [], multicast);
+  const boxBytes = (wx: number, hy: number): number => perBox.at(wx, hy);
   const compute = cost?.computeCycles ?? 0, hbmBpc = cost?.hbmBytesPerCycle ?? 0;
   // the sum of f over the boxes of shape w x h: the full boxes and the partial ones of the last
   // column / row of boxes (w <= gx, h <= gy, so there is at least one full box); no allocation, it
