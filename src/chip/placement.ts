@@ -406,72 +406,35 @@ export function waveOrder(
     for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
     return out;
   }
-  // HBM bytes of one box of wx x hy plan tiles (each shared block once per box with multicast)
-  const perBox = new BoxBytes(c?.loads ?? [], multicast);
-  const boxBytes = (wx: number, hy: number): number => perBox.at(wx, hy);
-  const compute = cost?.computeCycles ?? 0, hbmBpc = cost?.hbmBytesPerCycle ?? 0;
-  // the sum of f over the boxes of shape w x h: the full boxes and the partial ones of the last
-  // column / row of boxes (w <= gx, h <= gy, so there is at least one full box); no allocation, it
-  // runs for every candidate shape
-  const sumBoxes = (w: number, h: number, f: (wx: number, hy: number) => number): number => {
-    const fx = Math.floor(gx / w), rx = gx - fx * w, fy = Math.floor(gy / h), ry = gy - fy * h;
-    // summed in the order of a loop over [w, rx] x [h, ry] (floating-point sums depend on it)
-    let t = 0;
-    t += fx * fy * f(w, h);
-    if (ry > 0) t += fx * f(w, ry);
-    if (rx > 0) {
-      t += fy * f(rx, h);
-      if (ry > 0) t += f(rx, ry);
-    }
-    return t;
-  };
-  // time of all boxes of shape w x h: each wave at least its compute, its HBM bytes / bandwidth and
-  // (when given) the NoC time of a full box scaled by the box's bytes; without a cost, the traffic
-  let fullBytes = 0, nocNow = 0;
-  const boxTime = (wx: number, hy: number): number => {
-    const bytes = boxBytes(wx, hy);
-    return cost ? Math.max(compute, hbmBpc > 0 ? bytes / hbmBpc : 0, fullBytes > 0 ? (nocNow * bytes) / fullBytes : 0) : bytes;
-  };
-  const timeOf = (w: number, h: number, noc: number): number => {
-    fullBytes = boxBytes(w, h);
-    nocNow = noc;
-    return sumBoxes(w, h, boxTime);
-  };
-  // bytes: the shape's HBM traffic, computed only for the shapes near the best (NaN until then)
-  type Cand = { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number };
-  const trafficOf = (w: number, h: number): number => sumBoxes(w, h, boxBytes);
+  const est = new ShapeEstimate(gx, gy, new BoxBytes(c?.loads ?? [], multicast), cost);
   let cands: Cand[] = [];
+  const add = (w: number, h: number) => cands.push({ w, h, t: est.time(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
   for (let w = Math.min(gx, nTiles); w >= 1; w--) {
     const hFit = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
     const hPlace = w > C ? Math.floor(R / Math.ceil(w / C)) : R * Math.floor(C / w);
-    for (const h of hPlace >= 1 && hPlace < hFit ? [hFit, hPlace] : [hFit]) {
-      cands.push({ w, h, t: timeOf(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
-    }
+    add(w, hFit);
+    if (hPlace >= 1 && hPlace < hFit) add(w, hPlace);
   }
-  // ties (within 1e-9) go to fewer waves, then to a shape placed as rows and columns, then to the wider box
-  const order = (a: Cand, b: Cand) =>
-    Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.waves !== b.waves ? a.waves - b.waves : a.placed !== b.placed ? (a.placed ? -1 : 1) : b.w - a.w;
   // a box placeWave cannot lay out as rows and columns goes in raster order and loses the row /
   // column multicast trees: such shapes only when no other fits
   if (cands.some((x) => x.placed)) cands = cands.filter((x) => x.placed);
-  cands.sort(order);
+  cands.sort(compareCands);
   if (nocCycles && cost && cands.length > 1) {
     // the NoC time needs routing a box; it only adds to a shape's time, so shapes are routed best
     // first (by compute and HBM) until the next one cannot beat the best time found (at most 64)
     let best: Cand | null = null;
     for (let i = 0; i < cands.length && i < 64; i++) {
       const x = cands[i];
-      if (best && order(x, best) >= 0) break;
-      const routed = { ...x, t: timeOf(x.w, x.h, nocCycles(x.w, x.h)) };
-      if (!best || order(routed, best) < 0) best = routed;
+      if (best && compareCands(x, best) >= 0) break;
+      const routed = { ...x, t: est.time(x.w, x.h, nocCycles(x.w, x.h)) };
+      if (!best || compareCands(routed, best) < 0) best = routed;
     }
     if (best) {
       // within 1% of the fastest, the shape that reads the fewest HBM bytes (energy), if routing confirms its time
-      const bytesOf = (x: Cand) => (Number.isNaN(x.bytes) ? (x.bytes = trafficOf(x.w, x.h)) : x.bytes);
-      const bestBytes = bytesOf(best);
-      const near = cands.filter((x) => x.t <= 1.01 * best!.t && bytesOf(x) < bestBytes * (1 - 1e-9)).sort((a, b) => a.bytes - b.bytes);
+      const bestBytes = est.bytesOf(best);
+      const near = cands.filter((x) => x.t <= 1.01 * best!.t && est.bytesOf(x) < bestBytes * (1 - 1e-9)).sort((a, b) => a.bytes - b.bytes);
       for (const x of near.slice(0, 8)) {
-        const t = timeOf(x.w, x.h, nocCycles(x.w, x.h));
+        const t = est.time(x.w, x.h, nocCycles(x.w, x.h));
         if (t <= 1.01 * best.t) { best = { ...x, t }; break; }
       }
       // the best first, the others after it in estimate order (the shape it replaces stays a candidate)
@@ -484,6 +447,65 @@ export function waveOrder(
     for (const x of cands) if (!seen.has(x.w * 65536 + x.h)) { seen.add(x.w * 65536 + x.h); ranked.push({ w: x.w, h: x.h, t: x.t, waves: x.waves }); }
   }
   return boxesOf(grid, cands[0].w, cands[0].h);
+}
+
+/** A wave shape waveOrder weighs: its estimated time t, waves, whether placeWave lays it out as rows and columns, HBM bytes (NaN until asked). */
+interface Cand { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number }
+
+/** Ties (within 1e-9) go to fewer waves, then to a shape placed as rows and columns, then to the wider box. */
+function compareCands(a: Cand, b: Cand): number {
+  return Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.waves !== b.waves ? a.waves - b.waves : a.placed !== b.placed ? (a.placed ? -1 : 1) : b.w - a.w;
+}
+
+/**
+ * waveOrder's estimate of a gx x gy plane cut into w x h boxes: the full boxes and the partial ones
+ * of the last column / row of boxes (w <= gx, h <= gy, so there is at least one full box). A box
+ * takes at least its compute, its HBM bytes / bandwidth and (when routed) the NoC time of a full box
+ * scaled by the box's bytes; without a cost, its bytes. It runs for every candidate shape, so it
+ * allocates nothing.
+ */
+class ShapeEstimate {
+  private fullBytes = 0;
+  private noc = 0;
+  private readonly compute: number;
+  private readonly hbmBpc: number;
+
+  constructor(private readonly gx: number, private readonly gy: number, private readonly perBox: BoxBytes, private readonly cost: WaveCost | undefined) {
+    this.compute = cost?.computeCycles ?? 0;
+    this.hbmBpc = cost?.hbmBytesPerCycle ?? 0;
+  }
+
+  /** Cycles of all boxes of shape w x h, with a full box's NoC time `noc` (0: not routed). */
+  time(w: number, h: number, noc: number): number {
+    this.fullBytes = this.perBox.at(w, h);
+    this.noc = noc;
+    return this.sum(w, h, true);
+  }
+
+  /** The shape's HBM traffic, computed once per candidate. */
+  bytesOf(x: Cand): number {
+    if (Number.isNaN(x.bytes)) x.bytes = this.sum(x.w, x.h, false);
+    return x.bytes;
+  }
+
+  // summed in the order of a loop over [w, rx] x [h, ry] (floating-point sums depend on it)
+  private sum(w: number, h: number, timed: boolean): number {
+    const fx = Math.floor(this.gx / w), rx = this.gx - fx * w, fy = Math.floor(this.gy / h), ry = this.gy - fy * h;
+    let t = 0;
+    t += fx * fy * this.box(w, h, timed);
+    if (ry > 0) t += fx * this.box(w, ry, timed);
+    if (rx > 0) {
+      t += fy * this.box(rx, h, timed);
+      if (ry > 0) t += this.box(rx, ry, timed);
+    }
+    return t;
+  }
+
+  private box(wx: number, hy: number, timed: boolean): number {
+    const bytes = this.perBox.at(wx, hy);
+    if (!timed || !this.cost) return bytes;
+    return Math.max(this.compute, this.hbmBpc > 0 ? bytes / this.hbmBpc : 0, this.fullBytes > 0 ? (this.noc * bytes) / this.fullBytes : 0);
+  }
 }
 
 /** The tile whose SRAM holds the g-th block of a wave on an SRAM-only chip (a fixed scatter). */
