@@ -33,13 +33,16 @@ export class Acc {
     /** Resident tensors held on chip by the caller's fusion (SimOptions.held). */
     readonly held: ReadonlySet<string> | null = null,
   ) {
+    // one backing store for the six arrays (a simulation makes an Acc per op: fewer allocations)
     const n = mesh.rows * mesh.cols;
-    this.linkBytes = new Float64Array(n * 4);
-    this.tileBusy = new Float64Array(n);
-    this.hbmInjected = new Float64Array(n);
-    this.hbmEjected = new Float64Array(n);
-    this.delivered = new Float64Array(n);
-    this.produced = new Float64Array(n);
+    const buf = new ArrayBuffer(9 * n * Float64Array.BYTES_PER_ELEMENT);
+    const view = (at: number, len: number) => new Float64Array(buf, at * Float64Array.BYTES_PER_ELEMENT, len);
+    this.linkBytes = view(0, n * 4);
+    this.tileBusy = view(4 * n, n);
+    this.hbmInjected = view(5 * n, n);
+    this.hbmEjected = view(6 * n, n);
+    this.delivered = view(7 * n, n);
+    this.produced = view(8 * n, n);
   }
 }
 
@@ -89,7 +92,7 @@ export function simulatePass(
   const classAt = classLookup(classes);
   const tb = acc.trace;
   const opIdx = tb ? tb.opIndex(pass.label) : 0;
-  const w$ = new WaveScratch(nTiles);
+  const w$ = waveScratch(mesh);
   const { wx, wy, wz, waveTile, waveClass, waveCompute, linkLoad, storeLoad } = w$;
   let cyc = 0;
   let hbmBytesPass = 0;
@@ -163,6 +166,18 @@ export function simulatePass(
 
 
 /** Per-wave scratch of a pass: the wave's tiles, their classes and compute, and link loads; the routing visitors read `memberIt` / `storeBytes`. */
+/**
+ * One wave's scratch buffers, one per mesh and reused by every pass on it (meshes are cached and
+ * read-only, mesh.ts): each wave writes what it reads (its tiles' entries, zeroed link loads; tree
+ * stamps compare with a counter that only grows), and simulatePass does not nest.
+ */
+const SCRATCH = new WeakMap<Mesh, WaveScratch>();
+function waveScratch(mesh: Mesh): WaveScratch {
+  let s = SCRATCH.get(mesh);
+  if (!s) SCRATCH.set(mesh, (s = new WaveScratch(mesh.rows * mesh.cols)));
+  return s;
+}
+
 class WaveScratch {
   readonly wx: Int32Array;
   readonly wy: Int32Array;
@@ -187,6 +202,11 @@ class WaveScratch {
     else if (this.memberIt > this.linkIters[link]) this.linkIters[link] = this.memberIt;
   };
   readonly visitStore = (link: number): void => { this.storeLoad[link] += this.storeBytes; };
+
+  /** Starts a multicast tree: a new stamp (the counter restarts before it outgrows the Int32 stamps). */
+  nextTree(): void {
+    if (++this.stampId >= 2 ** 30) { this.stamp.fill(0); this.stampId = 1; }
+  }
 
   constructor(nTiles: number) {
     this.wx = new Int32Array(nTiles);
@@ -234,7 +254,7 @@ function waveLoads(
       acc.hbmInjected[srcTile] += bytes;
     }
     // a link of the tree carries the stream for as many iterations as the longest member behind it
-    w$.stampId++;
+    w$.nextTree();
     treeLinks.length = 0;
     for (let k = 0; k < g.members.length; k++) {
       const i = g.members[k];
