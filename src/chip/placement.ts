@@ -64,8 +64,9 @@ export function layoutPass(
     }
   }
   shapes.forEach(({ w, h }, i) => {
+    const boxes = placementBoxes(chip, dataflow, pass, classes, multicast, w, h);
     for (const region of [undefined, ...(i < PLACEMENT_SHAPES_ON_SUBGRIDS ? subRegions(w, h, R, C) : [])]) {
-      pool.push({ w, h, region, t: placementTime(chip, dataflow, pass, classes, multicast, hbmBytesPerCycle, w, h, nocOn(w, h, region)) });
+      pool.push({ w, h, region, t: placementTime(boxes, hbmBytesPerCycle, nocOn(w, h, region)) });
     }
   });
   // fastest first; ties (1e-9) keep the estimate's order
@@ -114,26 +115,36 @@ export function subRegions(w: number, h: number, R: number, C: number): Region[]
 /**
  * A placement's estimated cycles: over the boxes of w x h plan tiles, each wave at least its slowest
  * tile's compute (macCyclesPerTile: merged systolic slots), its HBM bytes / bandwidth and the NoC time
- * of a full box on its placement scaled by the box's bytes.
+ * of a full box on its placement scaled by the box's bytes. The boxes' compute and bytes do not
+ * depend on where the box is placed: placementBoxes reads them once per shape, placementTime
+ * costs each placement (region) from them.
  */
-function placementTime(
-  chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean, hbmBpc: number, w: number, h: number, noc: number,
-): number {
+interface PlacementBoxes { comp: Float64Array; bytes: Float64Array; full: number }
+
+function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean, w: number, h: number): PlacementBoxes {
   const boxes = boxesOf(pass.grid, w, h);
   const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
   const classAt = classLookup(classes);
   const boxBytes = new BoxBytes(classes[0].loads, multicast);
-  const full = boxBytes.at(w, h);
-  let t = 0;
-  for (const b of boxes) {
-    let comp = 0;
+  const comp = new Float64Array(boxes.length), bytes = new Float64Array(boxes.length);
+  boxes.forEach((b, i) => {
+    let m = 0;
     for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) {
       const ci = classAt(x, y, b.z0);
       const c = mac(ci, x, y) + classes[ci].vectorCycles;
-      if (c > comp) comp = c;
+      if (c > m) m = c;
     }
-    const bytes = boxBytes.at(b.x1 - b.x0, b.y1 - b.y0);
-    t += Math.max(comp, hbmBpc > 0 ? bytes / hbmBpc : 0, full > 0 ? (noc * bytes) / full : 0);
+    comp[i] = m;
+    bytes[i] = boxBytes.at(b.x1 - b.x0, b.y1 - b.y0);
+  });
+  return { comp, bytes, full: boxBytes.at(w, h) };
+}
+
+function placementTime(p: PlacementBoxes, hbmBpc: number, noc: number): number {
+  let t = 0;
+  for (let i = 0; i < p.comp.length; i++) {
+    const bytes = p.bytes[i];
+    t += Math.max(p.comp[i], hbmBpc > 0 ? bytes / hbmBpc : 0, p.full > 0 ? (noc * bytes) / p.full : 0);
   }
   return t;
 }
