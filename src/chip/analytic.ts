@@ -7,7 +7,7 @@
 import { tileCount } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classLookup, classTiles, loadGroups, type ClassSummary } from './summary.ts';
+import { GroupTable, classLookup, classTiles, type ClassSummary } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
 import { emptyCounts } from './energy.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
@@ -193,6 +193,8 @@ class WaveScratch {
   readonly stamp: Int32Array;
   readonly linkIters: Float64Array;
   readonly treeLinks: number[] = [];
+  /** The wave's multicast groups (refilled every wave). */
+  readonly groups = new GroupTable();
   stampId = 0;
   memberIt = 0;
   storeBytes = 0;
@@ -231,19 +233,17 @@ function waveLoads(
   const { pass, classes } = layout;
   const nTiles = mesh.rows * mesh.cols;
   const { waveTile, waveClass, linkLoad, linkIters, treeLinks } = w$;
-  const { groups, residentBytes, heldBytes } = loadGroups(classes, waveClass, n, w$.wx, w$.wy, w$.wz, pass.grid, multicast, acc.held);
-  counts.sramReadBytes += residentBytes;
-  if (!sramOnly) acc.heldHbmReadBytes += heldBytes;
+  const groups = w$.groups.fill(classes, waveClass, n, w$.wx, w$.wy, w$.wz, pass.grid, multicast, acc.held);
+  counts.sramReadBytes += groups.residentBytes;
+  if (!sramOnly) acc.heldHbmReadBytes += groups.heldBytes;
   let hbmWave = 0, prologue = 0;
-  let gi = 0;
-  for (const g of groups) {
-    gi++;
-    const { bytes } = g;
-    const first = waveTile[g.members[0]];
+  for (let g = 0; g < groups.count; g++) {
+    const bytes = groups.bytes[g];
+    const first = waveTile[groups.memberTile[groups.first[g]]];
     // source of the block: the HBM port nearest the first destination, or (SRAM-only) a home tile
     let srcTile: number, port = -1;
     if (sramOnly) {
-      srcTile = homeTile(gi, nTiles);
+      srcTile = homeTile(g + 1, nTiles);
       acc.produced[srcTile] += bytes; // read out of the home tile's SRAM
       counts.sramReadBytes += bytes;
     } else {
@@ -256,20 +256,20 @@ function waveLoads(
     // a link of the tree carries the stream for as many iterations as the longest member behind it
     w$.nextTree();
     treeLinks.length = 0;
-    for (let k = 0; k < g.members.length; k++) {
-      const i = g.members[k];
+    for (let m = groups.first[g]; m >= 0; m = groups.next[m]) {
+      const i = groups.memberTile[m];
       const d = waveTile[i];
-      w$.memberIt = g.memberIters[k];
+      w$.memberIt = groups.memberIters[m];
       const hops = routeXY(mesh, srcTile, d, w$.visitTree);
-      const own = g.memberBytes[k];
+      const own = groups.memberBytes[m];
       const c = classes[waveClass[i]];
       acc.delivered[d] += own;
       counts.sramWriteBytes += own;
       counts.sramReadBytes += own; // the MAC array reads the block once
       prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
-      if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t, k === 0);
+      if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t, m === groups.first[g]);
     }
-    const perIter = bytes / g.iters;
+    const perIter = bytes / groups.iters[g];
     for (let j = 0; j < treeLinks.length; j++) linkLoad[treeLinks[j]] += perIter * linkIters[treeLinks[j]];
   }
   return { hbmWave, prologue };

@@ -194,47 +194,112 @@ export interface LoadGroup {
  * bytes of loads served from resident SRAM. Both timing paths group through here. `held`: resident
  * tensors whose loads would otherwise stream (activations kept on chip by fusion); heldBytes is
  * what they would read from memory, grouped like streamed loads (each multicast block once).
+ *
+ * The analytic path groups every wave of every op, so the table is flat and reused: group g's
+ * members are the chain first[g], next[first[g]], ... (in the order the tiles were seen), each
+ * with its tile index, bytes and iterations; nothing is allocated per group.
  */
+export class GroupTable {
+  count = 0;
+  residentBytes = 0;
+  heldBytes = 0;
+  readonly tensor: string[] = [];
+  /** Per group: bytes read from memory (the largest member's), iterations (the longest member's), class of the first member, first and last member. */
+  bytes = new Float64Array(64);
+  iters = new Float64Array(64);
+  ci = new Int32Array(64);
+  first = new Int32Array(64);
+  private last = new Int32Array(64);
+  /** Per member: the wave tile index, its own bytes and iterations, the next member of its group (-1: none). */
+  memberTile = new Int32Array(64);
+  memberBytes = new Float64Array(64);
+  memberIters = new Float64Array(64);
+  next = new Int32Array(64);
+  private members = 0;
+  private readonly byKey = new Map<number, number>();
+  private readonly heldByKey = new Map<number, number>();
+
+  /** Groups the wave's loads (the wave's n tiles: class and plan coordinates). */
+  fill(
+    classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
+    grid: Dim3, multicast: boolean, held: ReadonlySet<string> | null,
+  ): this {
+    this.count = 0; this.members = 0; this.residentBytes = 0; this.heldBytes = 0;
+    this.byKey.clear();
+    const heldByKey = held && held.size > 0 ? this.heldByKey : null;
+    heldByKey?.clear();
+    for (let i = 0; i < n; i++) {
+      const c = classes[waveClass[i]];
+      for (let li = 0; li < c.loads.length; li++) {
+        const l = c.loads[li];
+        if (l.resident) {
+          this.residentBytes += l.bytes;
+          if (heldByKey && held!.has(l.tensor)) {
+            const k = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
+            heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
+          }
+          continue;
+        }
+        // only shared loads need the lookup: a private load (multicastKey even) is a group of its own
+        const shared = multicast && l.shareAxes.length > 0;
+        const key = shared ? multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast) : 0;
+        const g = shared ? this.byKey.get(key) : undefined;
+        const m = this.addMember(i, l.bytes, c.iterations);
+        if (g === undefined) {
+          const ng = this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m);
+          if (shared) this.byKey.set(key, ng);
+          continue;
+        }
+        this.next[this.last[g]] = m;
+        this.last[g] = m;
+        if (l.bytes > this.bytes[g]) this.bytes[g] = l.bytes;
+        if (c.iterations > this.iters[g]) this.iters[g] = c.iterations;
+      }
+    }
+    if (heldByKey) for (const b of heldByKey.values()) this.heldBytes += b;
+    return this;
+  }
+
+  private addMember(i: number, bytes: number, iters: number): number {
+    if (this.members === this.memberTile.length) {
+      const cap = 2 * this.members;
+      this.memberTile = grow(this.memberTile, cap); this.memberBytes = grow(this.memberBytes, cap);
+      this.memberIters = grow(this.memberIters, cap); this.next = grow(this.next, cap);
+    }
+    const m = this.members++;
+    this.memberTile[m] = i; this.memberBytes[m] = bytes; this.memberIters[m] = iters; this.next[m] = -1;
+    return m;
+  }
+
+  private addGroup(tensor: string, bytes: number, iters: number, ci: number, member: number): number {
+    if (this.count === this.bytes.length) {
+      const cap = 2 * this.count;
+      this.bytes = grow(this.bytes, cap); this.iters = grow(this.iters, cap); this.ci = grow(this.ci, cap);
+      this.first = grow(this.first, cap); this.last = grow(this.last, cap);
+    }
+    const g = this.count++;
+    this.tensor[g] = tensor; this.bytes[g] = bytes; this.iters[g] = iters; this.ci[g] = ci; this.first[g] = member; this.last[g] = member;
+    return g;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array>(a: T, cap: number): T {
+  const b = new (a.constructor as new (n: number) => T)(cap);
+  b.set(a);
+  return b;
+}
+
+/** The groups of GroupTable as objects (the event simulation keeps them for the whole wave). */
 export function loadGroups(
   classes: readonly ClassSummary[], waveClass: Int32Array, n: number, wx: Int32Array, wy: Int32Array, wz: Int32Array,
   grid: Dim3, multicast: boolean, held: ReadonlySet<string> | null = null,
 ): { groups: LoadGroup[]; residentBytes: number; heldBytes: number } {
-  // groups in first-seen order (the order the timing paths sum link loads in); only shared loads
-  // need the lookup: a private load (multicastKey even) is a group of its own
+  const t = new GroupTable().fill(classes, waveClass, n, wx, wy, wz, grid, multicast, held);
   const groups: LoadGroup[] = [];
-  const byKey = new Map<number, LoadGroup>();
-  const heldByKey = held && held.size > 0 ? new Map<number, number>() : null;
-  let residentBytes = 0;
-  for (let i = 0; i < n; i++) {
-    const ci = waveClass[i];
-    const c = classes[ci];
-    for (let li = 0; li < c.loads.length; li++) {
-      const l = c.loads[li];
-      if (l.resident) {
-        residentBytes += l.bytes;
-        if (heldByKey && held!.has(l.tensor)) {
-          const k = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
-          heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
-        }
-        continue;
-      }
-      const shared = multicast && l.shareAxes.length > 0;
-      const key = shared ? multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast) : 0;
-      const g = shared ? byKey.get(key) : undefined;
-      if (!g) {
-        const fresh: LoadGroup = { tensor: l.tensor, bytes: l.bytes, iters: c.iterations, ci, members: [i], memberBytes: [l.bytes], memberIters: [c.iterations] };
-        groups.push(fresh);
-        if (shared) byKey.set(key, fresh);
-        continue;
-      }
-      g.members.push(i);
-      g.memberBytes.push(l.bytes);
-      g.memberIters.push(c.iterations);
-      if (l.bytes > g.bytes) g.bytes = l.bytes;
-      if (c.iterations > g.iters) g.iters = c.iterations;
-    }
+  for (let g = 0; g < t.count; g++) {
+    const lg: LoadGroup = { tensor: t.tensor[g], bytes: t.bytes[g], iters: t.iters[g], ci: t.ci[g], members: [], memberBytes: [], memberIters: [] };
+    for (let m = t.first[g]; m >= 0; m = t.next[m]) { lg.members.push(t.memberTile[m]); lg.memberBytes.push(t.memberBytes[m]); lg.memberIters.push(t.memberIters[m]); }
+    groups.push(lg);
   }
-  let heldBytes = 0;
-  if (heldByKey) for (const b of heldByKey.values()) heldBytes += b;
-  return { groups, residentBytes, heldBytes };
+  return { groups, residentBytes: t.residentBytes, heldBytes: t.heldBytes };
 }
