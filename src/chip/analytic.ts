@@ -165,9 +165,9 @@ export function simulatePass(
 }
 
 
-/** Per-wave scratch of a pass: the wave's tiles, their classes and compute, and link loads; the routing visitors read `memberIt` / `storeBytes`. */
 /**
- * One wave's scratch buffers, one per mesh and reused by every pass on it (meshes are cached and
+ * One wave's scratch buffers (the wave's tiles, their classes and compute, link loads, multicast
+ * groups; the routing visitors read `memberIt` / `storeBytes`), one per mesh and reused by every pass on it (meshes are cached and
  * read-only, mesh.ts): each wave writes what it reads (its tiles' entries, zeroed link loads; tree
  * stamps compare with a counter that only grows), and simulatePass does not nest.
  */
