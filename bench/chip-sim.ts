@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { chipPreset, simulatePlan, validateChipConfig, type ChipConfig } from '../src/chip/index.ts';
 import { modelPreset, simulateModel } from '../src/models/index.ts';
 import { gemmOp } from '../src/models/plans.ts';
+import { summarize } from '../src/gpu/timing.ts';
 
 function grid(id: string, rows: number, cols: number): ChipConfig {
   const c = structuredClone(chipPreset(id).config);
@@ -52,10 +53,7 @@ function timeOnce(fn: () => unknown): number {
   return performance.now() - s;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
+const median = (xs: number[]): number => summarize(xs).medianMs;
 
 const argv = process.argv.slice(2);
 const coldAt = argv.indexOf('--cold');

@@ -118,7 +118,7 @@ export function simulatePass(
       acc.tileBusy[waveTile[i]] += cc;
     }
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
-    // load's shareAxes) form one multicast group, across tile classes too (loadGroups)
+    // load's shareAxes) form one multicast group, across tile classes too (GroupTable)
     const { hbmWave, prologue } = waveLoads(chip, layout, sramOnly, acc, w$, n, firstBpc, hopLat, multicast, tb, opIdx, t0 + cyc);
     const { hbmStores, storeHops, epilogue: storeEpilogue } = waveStores(mesh, classes, sramOnly, acc, w$, n, firstBpc, hopLat);
     let epilogue = storeEpilogue;
@@ -164,12 +164,12 @@ export function simulatePass(
   return { result: { label: pass.label, cycles: cyc, waves, planTiles, bound, roofline }, cyclesByBound: steadyByBound, doubleBuffered, fillDrainCycles: fillDrain };
 }
 
-
 /**
  * One wave's scratch buffers (the wave's tiles, their classes and compute, link loads, multicast
- * groups; the routing visitors read `memberIt` / `storeBytes`), one per mesh and reused by every pass on it (meshes are cached and
- * read-only, mesh.ts): each wave writes what it reads (its tiles' entries, zeroed link loads; tree
- * stamps compare with a counter that only grows), and simulatePass does not nest.
+ * groups; the routing visitors read `memberIt` / `storeBytes`), one per mesh and reused by every
+ * pass on it (meshes are cached and read-only, mesh.ts): each wave writes what it reads (its tiles'
+ * entries, zeroed link loads; tree stamps compare with a counter that only grows), and
+ * simulatePass does not nest.
  */
 const SCRATCH = new WeakMap<Mesh, WaveScratch>();
 function waveScratch(mesh: Mesh): WaveScratch {
@@ -198,7 +198,7 @@ class WaveScratch {
   stampId = 0;
   memberIt = 0;
   storeBytes = 0;
-  // the routing visitors, made once per pass (not one closure per routed block)
+  // the routing visitors, made once with the scratch (not one closure per routed block)
   readonly visitTree = (link: number): void => {
     if (this.stamp[link] !== this.stampId) { this.stamp[link] = this.stampId; this.linkIters[link] = this.memberIt; this.treeLinks.push(link); }
     else if (this.memberIt > this.linkIters[link]) this.linkIters[link] = this.memberIt;

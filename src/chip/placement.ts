@@ -63,8 +63,9 @@ export function layoutPass(
       shapes.push({ w: sw, h: sh });
     }
   }
+  const boxBytes = new BoxBytes(classes[0].loads, multicast);
   shapes.forEach(({ w, h }, i) => {
-    const boxes = placementBoxes(chip, dataflow, pass, classes, multicast, w, h);
+    const boxes = placementBoxes(chip, dataflow, pass, classes, boxBytes, w, h);
     for (const region of [undefined, ...(i < PLACEMENT_SHAPES_ON_SUBGRIDS ? subRegions(w, h, R, C) : [])]) {
       pool.push({ w, h, region, t: placementTime(boxes, hbmBytesPerCycle, nocOn(w, h, region)) });
     }
@@ -121,11 +122,10 @@ export function subRegions(w: number, h: number, R: number, C: number): Region[]
  */
 interface PlacementBoxes { comp: Float64Array; bytes: Float64Array; full: number }
 
-function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], multicast: boolean, w: number, h: number): PlacementBoxes {
+function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], boxBytes: BoxBytes, w: number, h: number): PlacementBoxes {
   const boxes = boxesOf(pass.grid, w, h);
   const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
   const classAt = classLookup(classes);
-  const boxBytes = new BoxBytes(classes[0].loads, multicast);
   const comp = new Float64Array(boxes.length), bytes = new Float64Array(boxes.length);
   boxes.forEach((b, i) => {
     let m = 0;

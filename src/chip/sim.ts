@@ -104,7 +104,6 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
 
   const acc = new Acc(mesh, cap > 0 && !useEvents ? new TraceBuilder(cap) : null, opts.held && opts.held.length > 0 ? new Set(opts.held) : null);
 
-
   const passes: PassSimResult[] = [];
   let cycles = 0;
   let macTime = 0;

@@ -4,6 +4,7 @@
 // Also here: the one tile-class lookup and the one multicast key, shared by both timing paths.
 
 import type { Dim3, Pass, Plan, Step } from '../kernels/plan.ts';
+import { grownCopy } from './arrays.ts';
 import { gemmCycles, unshapedMacCycles, type GemmShape } from './systolic.ts';
 import type { ChipConfig, Dataflow, MacDType } from './types.ts';
 
@@ -263,8 +264,8 @@ export class GroupTable {
   private addMember(i: number, bytes: number, iters: number): number {
     if (this.members === this.memberTile.length) {
       const cap = 2 * this.members;
-      this.memberTile = grow(this.memberTile, cap); this.memberBytes = grow(this.memberBytes, cap);
-      this.memberIters = grow(this.memberIters, cap); this.next = grow(this.next, cap);
+      this.memberTile = grownCopy(this.memberTile, cap); this.memberBytes = grownCopy(this.memberBytes, cap);
+      this.memberIters = grownCopy(this.memberIters, cap); this.next = grownCopy(this.next, cap);
     }
     const m = this.members++;
     this.memberTile[m] = i; this.memberBytes[m] = bytes; this.memberIters[m] = iters; this.next[m] = -1;
@@ -274,19 +275,13 @@ export class GroupTable {
   private addGroup(tensor: string, bytes: number, iters: number, ci: number, member: number): number {
     if (this.count === this.bytes.length) {
       const cap = 2 * this.count;
-      this.bytes = grow(this.bytes, cap); this.iters = grow(this.iters, cap); this.ci = grow(this.ci, cap);
-      this.first = grow(this.first, cap); this.last = grow(this.last, cap);
+      this.bytes = grownCopy(this.bytes, cap); this.iters = grownCopy(this.iters, cap); this.ci = grownCopy(this.ci, cap);
+      this.first = grownCopy(this.first, cap); this.last = grownCopy(this.last, cap);
     }
     const g = this.count++;
     this.tensor[g] = tensor; this.bytes[g] = bytes; this.iters[g] = iters; this.ci[g] = ci; this.first[g] = member; this.last[g] = member;
     return g;
   }
-}
-
-function grow<T extends Float64Array | Int32Array>(a: T, cap: number): T {
-  const b = new (a.constructor as new (n: number) => T)(cap);
-  b.set(a);
-  return b;
 }
 
 /** The groups of GroupTable as objects (the event simulation keeps them for the whole wave). */

@@ -2,6 +2,7 @@
 // analytic path's expansion of a wave into events (traceChunks, traceLoad), and the final Trace.
 // The event path (events.ts) pushes its real event times into the same builder.
 
+import { grownCopy } from './arrays.ts';
 import type { Mesh } from './mesh.ts';
 import type { ClassSummary } from './summary.ts';
 import { EVENT_KIND, type ChipConfig, type Trace } from './types.ts';
@@ -24,13 +25,8 @@ export class TraceBuilder {
   }
   private grow(): void {
     const n = Math.min(this.cap, this.kind.length * 2);
-    const g = <T extends Uint8Array | Int32Array | Float64Array | Uint16Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.kind = g(this.kind); this.tile = g(this.tile); this.src = g(this.src); this.start = g(this.start);
-    this.end = g(this.end); this.bytes = g(this.bytes); this.op = g(this.op);
+    this.kind = grownCopy(this.kind, n); this.tile = grownCopy(this.tile, n); this.src = grownCopy(this.src, n); this.start = grownCopy(this.start, n);
+    this.end = grownCopy(this.end, n); this.bytes = grownCopy(this.bytes, n); this.op = grownCopy(this.op, n);
   }
   push(kind: number, tile: number, src: number, start: number, end: number, bytes: number, op: number): void {
     if (this.count >= this.cap) { this.truncated = true; return; }
