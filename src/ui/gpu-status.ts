@@ -59,7 +59,7 @@ export class GpuStatusElement extends LitElement {
   }
 
   private async reconnect(): Promise<void> {
-    if (!this.api) return;
+    if (!this.api || this.busy) return;
     this.busy = true;
     try {
       this.status = await this.api.resetGpu();

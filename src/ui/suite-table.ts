@@ -56,14 +56,16 @@ export class SuiteTable extends LitElement {
 
   private async runAll(): Promise<void> {
     if (!this.api || this.running) return;
-    const kernels: KernelInfo[] = await this.api.listKernels();
-    this.rows = kernels.flatMap((k) => [
-      { kernel: k.name, variant: k.defaultVariant, role: 'optimized' as const },
-      ...(k.baselineVariant !== k.defaultVariant ? [{ kernel: k.name, variant: k.baselineVariant, role: 'baseline' as const }] : []),
-    ]);
+    // Running from the click on, so a second click during the kernel listing cannot start a second
+    // run, and Run all comes back only when this run is over.
     this.running = true;
     this.cancelled = false;
     try {
+      const kernels: KernelInfo[] = await this.api.listKernels();
+      this.rows = kernels.flatMap((k) => [
+        { kernel: k.name, variant: k.defaultVariant, role: 'optimized' as const },
+        ...(k.baselineVariant !== k.defaultVariant ? [{ kernel: k.name, variant: k.baselineVariant, role: 'baseline' as const }] : []),
+      ]);
       for (let i = 0; i < this.rows.length && !this.cancelled; i++) {
         const row = this.rows[i];
         const result = await this.api.runBench({ kernel: row.kernel, variant: row.variant, params: SUITE_SHAPES[row.kernel] ?? {}, samples: 7 });

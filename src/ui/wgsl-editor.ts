@@ -208,7 +208,8 @@ export class WgslEditor extends LitElement {
   }
 
   private async run(): Promise<void> {
-    if (!this.api || !this.state || !this.view) return;
+    // Ctrl/⌘+Enter reaches here while the button is disabled: one run at a time.
+    if (!this.api || !this.state || !this.view || this.running) return;
     clearTimeout(this.emitTimer);
     const current = this.view.state.doc.toString();
     const edits = { ...this.state.wgsl };
