@@ -7,7 +7,7 @@
 import { tileCount } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { GroupTable, classLookup, classTiles, type ClassSummary } from './summary.ts';
+import { GroupTable, classAt, classTiles, type ClassSummary } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
 import { emptyCounts } from './energy.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
@@ -89,7 +89,7 @@ export function simulatePass(
   }
   fit.doubleBuffered = fit.doubleBuffered && doubleBuffered;
 
-  const classAt = classLookup(classes);
+  const { cells } = layout, grid = pass.grid;
   const tb = acc.trace;
   const opIdx = tb ? tb.opIndex(pass.label) : 0;
   const w$ = waveScratch(mesh);
@@ -111,7 +111,7 @@ export function simulatePass(
     let computeMax = 0;
     for (let i = 0; i < n; i++) {
       const x = wx[i], y = wy[i], z = wz[i];
-      waveClass[i] = classAt(x, y, z);
+      waveClass[i] = classAt(cells, grid, x, y, z);
       const cc = layout.macCycles(waveClass[i], x, y) + classes[waveClass[i]].vectorCycles;
       waveCompute[i] = cc;
       computeMax = Math.max(computeMax, cc);

@@ -24,7 +24,7 @@
 import type { Plan } from '../kernels/plan.ts';
 import { routeXY, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classLookup, classTiles, loadGroups, summarisePlan, type ClassSummary } from './summary.ts';
+import { classAt, classTiles, loadGroups, summarisePlan, type ClassSummary } from './summary.ts';
 import type { TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig } from './types.ts';
 
@@ -143,7 +143,6 @@ export function runEvents(
     const op = trace ? trace.opIndex(pass.label) : 0;
     const dbl = doubleBuffered[pi] ?? true;
     linkBusy.fill(0); ejectBusy.fill(0); stackBusy.fill(0); macBusy.fill(0); vecBusy.fill(0);
-    const classAt = classLookup(classes);
     for (const box of layout.order) {
       const n = fillWave(box, wx, wy, wz);
       placeWave(box, n, wx, wy, wz, mesh.rows, mesh.cols, placed, layout.region);
@@ -151,7 +150,7 @@ export function runEvents(
       let maxIter = 0;
       const macPerIter = new Float64Array(n); // MAC-array cycles per loop iteration of the wave's i-th tile
       for (let i = 0; i < n; i++) {
-        cls[i] = classAt(wx[i], wy[i], wz[i]);
+        cls[i] = classAt(layout.cells, pass.grid, wx[i], wy[i], wz[i]);
         const c = classes[cls[i]];
         maxIter = Math.max(maxIter, c.iterations);
         macPerIter[i] = layout.macCycles(cls[i], wx[i], wy[i]) / c.iterations;

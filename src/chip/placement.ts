@@ -4,7 +4,7 @@
 
 import type { Dim3, Pass } from '../kernels/plan.ts';
 import { TreeLoads, type Mesh } from './mesh.ts';
-import { classLookup, type ClassSummary, type LoadSummary } from './summary.ts';
+import { classAt, classGrid, type ClassSummary, type LoadSummary } from './summary.ts';
 import { gemmCycles } from './systolic.ts';
 import type { ChipConfig, Dataflow } from './types.ts';
 
@@ -12,6 +12,8 @@ import type { ChipConfig, Dataflow } from './types.ts';
 export interface PassLayout {
   pass: Pass;
   classes: readonly ClassSummary[];
+  /** The class of each plan tile (classGrid; read with classAt). */
+  cells: Int32Array;
   order: WaveBox[];
   /** The part of the mesh the waves are placed on (placeWave); absent: the whole mesh. */
   region?: Region;
@@ -28,6 +30,7 @@ export function layoutPass(
 ): PassLayout {
   let compute = 0;
   for (const c of classes) compute = Math.max(compute, c.computeCycles);
+  const cells = classGrid(classes, pass.grid);
   const hbmBytesPerCycle = chip.hbm.stacks > 0 ? chip.hbm.bandwidthBytesPerS / chip.clockHz : 0;
   const routed = new Map<string, number>(); // a shape may be routed more than once (best first, the fewest-bytes check, the placements below)
   const nocOn = (w: number, h: number, region?: Region): number => {
@@ -48,7 +51,7 @@ export function layoutPass(
   // systolic slots' compute (placementTime); the fastest is kept, and the runners-up within 2% are
   // timed by the fluid model in simulatePlan (the estimate cannot see partial boxes' routes exactly).
   // Memory-bound passes, e.g. decode GEMVs, keep the estimate (simulation speed).
-  if (!noc || !best || best.t > PLACEMENT_COMPUTE_BOUND * compute * best.waves || gx * gy * gz <= R * C) return layoutOf(chip, dataflow, pass, classes, order);
+  if (!noc || !best || best.t > PLACEMENT_COMPUTE_BOUND * compute * best.waves || gx * gy * gz <= R * C) return layoutOf(chip, dataflow, pass, classes, cells, order);
   const pool: Array<{ w: number; h: number; region?: Region; t: number }> = [];
   // the shapes within 1.5x of the best estimate (at most PLACEMENT_SHAPES, and PLACEMENT_BUDGET plan tiles costed in all)
   // plus each one's balanced version: as many waves along x and y, but evenly sized boxes (a smaller grid's
@@ -65,7 +68,7 @@ export function layoutPass(
   }
   const boxBytes = new BoxBytes(classes[0].loads, multicast);
   shapes.forEach(({ w, h }, i) => {
-    const boxes = placementBoxes(chip, dataflow, pass, classes, boxBytes, w, h);
+    const boxes = placementBoxes(chip, dataflow, pass, classes, cells, boxBytes, w, h);
     for (const region of [undefined, ...(i < PLACEMENT_SHAPES_ON_SUBGRIDS ? subRegions(w, h, R, C) : [])]) {
       pool.push({ w, h, region, t: placementTime(boxes, hbmBytesPerCycle, nocOn(w, h, region)) });
     }
@@ -73,10 +76,10 @@ export function layoutPass(
   // fastest first; ties (1e-9) keep the estimate's order
   const sorted = pool.map((x, i) => ({ ...x, i })).sort((a, b) => (Math.abs(a.t - b.t) > 1e-9 * Math.max(a.t, b.t) ? a.t - b.t : a.i - b.i));
   const [first, ...rest] = sorted;
-  const layout = layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, first.w, first.h), first.region);
+  const layout = layoutOf(chip, dataflow, pass, classes, cells, boxesOf(pass.grid, first.w, first.h), first.region);
   if (gx * gy * gz > PLACEMENT_TIMED_TILES) return layout;
   const alternatives = rest.filter((x) => x.t <= 1.01 * first.t).slice(0, PLACEMENT_ALTERNATIVES)
-    .map((x) => layoutOf(chip, dataflow, pass, classes, boxesOf(pass.grid, x.w, x.h), x.region));
+    .map((x) => layoutOf(chip, dataflow, pass, classes, cells, boxesOf(pass.grid, x.w, x.h), x.region));
   return alternatives.length > 0 ? { ...layout, alternatives } : layout;
 }
 
@@ -122,15 +125,14 @@ export function subRegions(w: number, h: number, R: number, C: number): Region[]
  */
 interface PlacementBoxes { comp: Float64Array; bytes: Float64Array; full: number }
 
-function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], boxBytes: BoxBytes, w: number, h: number): PlacementBoxes {
+function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], cells: Int32Array, boxBytes: BoxBytes, w: number, h: number): PlacementBoxes {
   const boxes = boxesOf(pass.grid, w, h);
   const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
-  const classAt = classLookup(classes);
   const comp = new Float64Array(boxes.length), bytes = new Float64Array(boxes.length);
   boxes.forEach((b, i) => {
     let m = 0;
     for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) {
-      const ci = classAt(x, y, b.z0);
+      const ci = classAt(cells, pass.grid, x, y, b.z0);
       const c = mac(ci, x, y) + classes[ci].vectorCycles;
       if (c > m) m = c;
     }
@@ -181,7 +183,7 @@ class BoxBytes {
 /** How many wave shapes after the estimated best simulatePlan times before choosing (0: trust the estimate). */
 export const PLACEMENT_ALTERNATIVES = 2;
 
-function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], order: WaveBox[], region?: Region): PassLayout {
+function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], cells: Int32Array, order: WaveBox[], region?: Region): PassLayout {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const [gx, gy, gz] = pass.grid;
   const b = order[0];
@@ -198,7 +200,7 @@ function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: rea
       `was estimated or timed slower (the routes from the HBM ports; a bigger grid does not place a box the way a smaller one does)`);
   }
   const note = notes.length > 0 ? notes.join('; ') : undefined;
-  return { pass, classes, order, region, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
+  return { pass, classes, cells, order, region, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
 }
 
 /** The waves of a pass cut into boxes of w x h plan tiles (row by row, z slice by z slice). */

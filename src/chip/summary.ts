@@ -138,19 +138,34 @@ export function summarisePlan(
 }
 
 /**
- * The tile-class lookup: index of the class holding plan tile (x, y, z). Classes partition the grid
- * (plan.ts); a tile outside every class is a malformed plan and throws. Consecutive lookups mostly
- * hit the same class, so the last hit is tried first.
+ * The tile-class lookup: the index of the class holding each plan tile of a pass, at
+ * (z * gy + y) * gx + x (classAt reads it), built once per pass and read by every path. Classes
+ * partition the grid (plan.ts); a tile outside every class is a malformed plan and throws.
  */
-export function classLookup(classes: readonly ClassSummary[]): (x: number, y: number, z: number) => number {
-  let last = 0;
-  const inside = (c: ClassSummary, x: number, y: number, z: number) =>
-    x >= c.x[0] && x < c.x[1] && y >= c.y[0] && y < c.y[1] && z >= c.z[0] && z < c.z[1];
-  return (x, y, z) => {
-    if (last < classes.length && inside(classes[last], x, y, z)) return last;
-    for (let i = 0; i < classes.length; i++) if (inside(classes[i], x, y, z)) return (last = i);
+export function classGrid(classes: readonly ClassSummary[], grid: Dim3): Int32Array {
+  const [gx, gy, gz] = grid;
+  const out = new Int32Array(gx * gy * gz).fill(-1);
+  // the first class holding a tile wins (written last)
+  for (let ci = classes.length - 1; ci >= 0; ci--) {
+    const c = classes[ci];
+    const x0 = Math.max(0, c.x[0]), x1 = Math.min(gx, c.x[1]);
+    for (let z = Math.max(0, c.z[0]); z < Math.min(gz, c.z[1]); z++)
+      for (let y = Math.max(0, c.y[0]); y < Math.min(gy, c.y[1]); y++) {
+        const row = (z * gy + y) * gx;
+        if (x1 > x0) out.fill(ci, row + x0, row + x1);
+      }
+  }
+  const miss = out.indexOf(-1);
+  if (miss >= 0) {
+    const x = miss % gx, y = Math.floor(miss / gx) % gy, z = Math.floor(miss / (gx * gy));
     throw new Error(`plan tile (${x}, ${y}, ${z}) is in no tile class: the plan's classes must partition its grid`);
-  };
+  }
+  return out;
+}
+
+/** The class of plan tile (x, y, z) in a classGrid of a gx x gy x gz pass. */
+export function classAt(cells: Int32Array, grid: Dim3, x: number, y: number, z: number): number {
+  return cells[(z * grid[1] + y) * grid[0] + x];
 }
 
 /**
