@@ -5,9 +5,9 @@
 // timing, so the event path (events.ts) only replaces the cycles.
 
 import { tileCount } from '../kernels/plan.ts';
-import { routeXY, type Mesh } from './mesh.ts';
+import { routeBuffer, routeLinks, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { GroupTable, classAt, classTiles, type ClassSummary } from './summary.ts';
+import { GroupTable, classTiles, type ClassSummary } from './summary.ts';
 import { traceChunks, traceLoad, type TraceBuilder } from './trace.ts';
 import { emptyCounts } from './energy.ts';
 import { EVENT_KIND, type Bound, type ChipConfig, type EventCounts, type FitReport, type PassSimResult } from './types.ts';
@@ -89,7 +89,7 @@ export function simulatePass(
   }
   fit.doubleBuffered = fit.doubleBuffered && doubleBuffered;
 
-  const { cells } = layout, grid = pass.grid;
+  const { cells, macCycles } = layout, [gx, gy] = pass.grid;
   const tb = acc.trace;
   const opIdx = tb ? tb.opIndex(pass.label) : 0;
   const w$ = waveScratch(mesh);
@@ -111,8 +111,9 @@ export function simulatePass(
     let computeMax = 0;
     for (let i = 0; i < n; i++) {
       const x = wx[i], y = wy[i], z = wz[i];
-      waveClass[i] = classAt(cells, grid, x, y, z);
-      const cc = layout.macCycles(waveClass[i], x, y) + classes[waveClass[i]].vectorCycles;
+      const cell = (z * gy + y) * gx + x;
+      waveClass[i] = cells[cell];
+      const cc = macCycles[cell] + classes[waveClass[i]].vectorCycles;
       waveCompute[i] = cc;
       computeMax = Math.max(computeMax, cc);
       acc.tileBusy[waveTile[i]] += cc;
@@ -166,7 +167,7 @@ export function simulatePass(
 
 /**
  * One wave's scratch buffers (the wave's tiles, their classes and compute, link loads, multicast
- * groups; the routing visitors read `memberIt` / `storeBytes`), one per mesh and reused by every
+ * groups, the route being walked), one per mesh and reused by every
  * pass on it (meshes are cached and read-only, mesh.ts): each wave writes what it reads (its tiles'
  * entries, zeroed link loads; tree stamps compare with a counter that only grows), and
  * simulatePass does not nest.
@@ -174,7 +175,7 @@ export function simulatePass(
 const SCRATCH = new WeakMap<Mesh, WaveScratch>();
 function waveScratch(mesh: Mesh): WaveScratch {
   let s = SCRATCH.get(mesh);
-  if (!s) SCRATCH.set(mesh, (s = new WaveScratch(mesh.rows * mesh.cols)));
+  if (!s) SCRATCH.set(mesh, (s = new WaveScratch(mesh)));
   return s;
 }
 
@@ -195,22 +196,18 @@ class WaveScratch {
   readonly treeLinks: number[] = [];
   /** The wave's multicast groups (refilled every wave). */
   readonly groups = new GroupTable();
+  /** The links of the route being walked (routeLinks). */
+  readonly route: Int32Array;
   stampId = 0;
-  memberIt = 0;
-  storeBytes = 0;
-  // the routing visitors, made once with the scratch (not one closure per routed block)
-  readonly visitTree = (link: number): void => {
-    if (this.stamp[link] !== this.stampId) { this.stamp[link] = this.stampId; this.linkIters[link] = this.memberIt; this.treeLinks.push(link); }
-    else if (this.memberIt > this.linkIters[link]) this.linkIters[link] = this.memberIt;
-  };
-  readonly visitStore = (link: number): void => { this.storeLoad[link] += this.storeBytes; };
 
   /** Starts a multicast tree: a new stamp (the counter restarts before it outgrows the Int32 stamps). */
   nextTree(): void {
     if (++this.stampId >= 2 ** 30) { this.stamp.fill(0); this.stampId = 1; }
   }
 
-  constructor(nTiles: number) {
+  constructor(mesh: Mesh) {
+    const nTiles = mesh.rows * mesh.cols;
+    this.route = routeBuffer(mesh);
     this.wx = new Int32Array(nTiles);
     this.wy = new Int32Array(nTiles);
     this.wz = new Int32Array(nTiles);
@@ -232,7 +229,7 @@ function waveLoads(
   const { mesh, counts } = acc;
   const { pass, classes } = layout;
   const nTiles = mesh.rows * mesh.cols;
-  const { waveTile, waveClass, linkLoad, linkIters, treeLinks } = w$;
+  const { waveTile, waveClass, linkLoad, linkIters, treeLinks, stamp, route } = w$;
   const groups = w$.groups.fill(classes, waveClass, n, w$.wx, w$.wy, w$.wz, pass.grid, multicast, acc.held);
   counts.sramReadBytes += groups.residentBytes;
   if (!sramOnly) acc.heldHbmReadBytes += groups.heldBytes;
@@ -253,14 +250,28 @@ function waveLoads(
       counts.hbmReadBytes += bytes;
       acc.hbmInjected[srcTile] += bytes;
     }
-    // a link of the tree carries the stream for as many iterations as the longest member behind it
+    // a link of the tree carries the stream for as many iterations as the longest member behind it;
+    // a group of one (a private block) is its member's route, each link once: no tree to stamp
+    const single = groups.next[groups.first[g]] < 0;
+    const perIter = bytes / groups.iters[g];
     w$.nextTree();
+    const tree = w$.stampId;
     treeLinks.length = 0;
     for (let m = groups.first[g]; m >= 0; m = groups.next[m]) {
       const i = groups.memberTile[m];
       const d = waveTile[i];
-      w$.memberIt = groups.memberIters[m];
-      const hops = routeXY(mesh, srcTile, d, w$.visitTree);
+      const it = groups.memberIters[m];
+      const hops = routeLinks(mesh, srcTile, d, route);
+      if (single) {
+        const v = perIter * it;
+        for (let h = 0; h < hops; h++) linkLoad[route[h]] += v;
+      } else {
+        for (let h = 0; h < hops; h++) {
+          const link = route[h];
+          if (stamp[link] !== tree) { stamp[link] = tree; linkIters[link] = it; treeLinks.push(link); }
+          else if (it > linkIters[link]) linkIters[link] = it;
+        }
+      }
       const own = groups.memberBytes[m];
       const c = classes[waveClass[i]];
       acc.delivered[d] += own;
@@ -269,7 +280,6 @@ function waveLoads(
       prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
       if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t, m === groups.first[g]);
     }
-    const perIter = bytes / groups.iters[g];
     for (let j = 0; j < treeLinks.length; j++) linkLoad[treeLinks[j]] += perIter * linkIters[treeLinks[j]];
   }
   return { hbmWave, prologue };
@@ -285,7 +295,7 @@ function waveStores(
   mesh: Mesh, classes: readonly ClassSummary[], sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstBpc: number, hopLat: number,
 ): { hbmStores: number; storeHops: number; epilogue: number } {
   const { counts } = acc;
-  const { waveTile, waveClass } = w$;
+  const { waveTile, waveClass, storeLoad, route } = w$;
   let hbmStores = 0, storeHops = 0, epilogue = 0;
   for (let i = 0; i < n; i++) {
     const c = classes[waveClass[i]];
@@ -295,8 +305,8 @@ function waveStores(
     const ct = waveTile[i];
     const port = mesh.nearestPort[ct];
     const dst = mesh.ports[port].tile;
-    w$.storeBytes = c.storeBytes;
-    const hops = routeXY(mesh, ct, dst, w$.visitStore);
+    const hops = routeLinks(mesh, ct, dst, route);
+    for (let h = 0; h < hops; h++) storeLoad[route[h]] += c.storeBytes;
     acc.produced[ct] += c.storeBytes;
     acc.hbmEjected[dst] += c.storeBytes;
     hbmStores += c.storeBytes;

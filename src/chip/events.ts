@@ -22,9 +22,9 @@
 // sim.ts (simulatePlan) calls it.
 
 import type { Plan } from '../kernels/plan.ts';
-import { routeXY, type Mesh } from './mesh.ts';
+import { routeBuffer, routeLinks, type Mesh } from './mesh.ts';
 import { fillWave, homeTile, placeWave, type PassLayout } from './placement.ts';
-import { classAt, classTiles, loadGroups, summarisePlan, type ClassSummary } from './summary.ts';
+import { classTiles, loadGroups, summarisePlan, type ClassSummary } from './summary.ts';
 import type { TraceBuilder } from './trace.ts';
 import { EVENT_KIND, type Bound, type ChipConfig } from './types.ts';
 
@@ -119,6 +119,7 @@ export function runEvents(
   let stampId = 0;
   const wx = new Int32Array(nTiles), wy = new Int32Array(nTiles), wz = new Int32Array(nTiles);
   const placed = new Int32Array(nTiles);
+  const route = routeBuffer(mesh);
   const out: EventRun = { cycles: 0, linkBytes: new Float64Array(nTiles * 4), passCycles: [], passBound: [], transfers: 0, linkWaitCycles: 0, hbmWaitCycles: 0 };
 
   // trace: q iterations per event so that the whole run fits the cap
@@ -139,6 +140,7 @@ export function runEvents(
   let t = 0;
   layouts.forEach((layout, pi) => {
     const { pass, classes } = layout;
+    const [gx, gy] = pass.grid;
     const passStart = t;
     const op = trace ? trace.opIndex(pass.label) : 0;
     const dbl = doubleBuffered[pi] ?? true;
@@ -150,10 +152,11 @@ export function runEvents(
       let maxIter = 0;
       const macPerIter = new Float64Array(n); // MAC-array cycles per loop iteration of the wave's i-th tile
       for (let i = 0; i < n; i++) {
-        cls[i] = classAt(layout.cells, pass.grid, wx[i], wy[i], wz[i]);
+        const cell = (wz[i] * gy + wy[i]) * gx + wx[i];
+        cls[i] = layout.cells[cell];
         const c = classes[cls[i]];
         maxIter = Math.max(maxIter, c.iterations);
-        macPerIter[i] = layout.macCycles(cls[i], wx[i], wy[i]) / c.iterations;
+        macPerIter[i] = layout.macCycles[cell] / c.iterations;
       }
       // multicast groups: identical blocks (same tensor, same coordinates except along shareAxes), as in the analytic pass
       let slots = 0;
@@ -167,10 +170,13 @@ export function runEvents(
         stampId++;
         g.dests.forEach((d, k) => {
           const it = g.destIters[k];
-          g.hops.push(routeXY(mesh, g.src, d, (l) => {
+          const hops = routeLinks(mesh, g.src, d, route);
+          for (let h = 0; h < hops; h++) {
+            const l = route[h];
             if (stamp[l] !== stampId) { stamp[l] = stampId; linkIt[l] = it; g.links.push(l); }
             else if (it > linkIt[l]) linkIt[l] = it;
-          }));
+          }
+          g.hops.push(hops);
         });
         g.linkIters = g.links.map((l) => linkIt[l]);
         slots += 1 + g.dests.length;
@@ -270,13 +276,12 @@ export function runEvents(
         if (c.storeBytes === 0 || sramOnly) continue;
         const p = mesh.nearestPort[ti];
         const dst = mesh.ports[p].tile;
-        const links: number[] = [];
-        const hops = routeXY(mesh, ti, dst, (l) => links.push(l));
+        const hops = routeLinks(mesh, ti, dst, route);
         let ts = finished;
-        for (const l of links) if (linkFree[l] > ts) ts = linkFree[l];
+        for (let h = 0; h < hops; h++) if (linkFree[route[h]] > ts) ts = linkFree[route[h]];
         out.linkWaitCycles += ts - finished;
         const dur = c.storeBytes / linkBpc;
-        for (const l of links) { linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += c.storeBytes; }
+        for (let h = 0; h < hops; h++) { const l = route[h]; linkFree[l] = ts + dur; linkBusy[l] += dur; out.linkBytes[l] += c.storeBytes; }
         const landed = ts + hops * hopLat;
         let hbmDone = landed, h0 = Infinity;
         const per = c.storeBytes / nStacks / stackBpc;

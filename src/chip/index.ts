@@ -6,5 +6,5 @@ export { validateChipConfig, withOverride, type ChipOverride, ChipConfigError, M
 export { simulatePlan, DEFAULT_MAX_TRACE_EVENTS, type SimOptions, type TileFlows } from './sim.ts';
 export { energyOf, emptyCounts, addCounts } from './energy.ts';
 export { foldOverheadCycles } from './systolic.ts';
-export { buildMesh, routeXY, hopCount, linkTarget, type Mesh } from './mesh.ts';
+export { buildMesh, routeLinks, routeBuffer, hopCount, linkTarget, type Mesh } from './mesh.ts';
 export { estimateTransfers, EVENT_BUDGET_TRANSFERS } from './events.ts';

@@ -91,10 +91,12 @@ export function hopCount(rows: number, cols: number, torus: boolean, from: numbe
 }
 
 /**
- * Walks the XY route from `from` to `to` (columns first, then rows), calling visit(linkIndex)
- * for each directed link. Returns the hop count.
+ * The XY route from `from` to `to` (columns first, then rows): writes the index of each directed
+ * link it takes to out[0], out[1], ... and returns the hop count. `out` needs room for
+ * rows + cols links (no route is longer). The callers loop over `out` themselves: no visitor
+ * call per link on the simulator's hot paths.
  */
-export function routeXY(m: Mesh, from: number, to: number, visit: (link: number) => void): number {
+export function routeLinks(m: Mesh, from: number, to: number, out: Int32Array): number {
   const { rows, cols, torus } = m;
   let r = Math.floor(from / cols), c = from % cols;
   const r1 = Math.floor(to / cols), c1 = to % cols;
@@ -102,19 +104,22 @@ export function routeXY(m: Mesh, from: number, to: number, visit: (link: number)
   let hops = 0;
   while (dc !== 0) {
     const dir = dc > 0 ? EAST : WEST;
-    visit((r * cols + c) * 4 + dir);
+    out[hops++] = (r * cols + c) * 4 + dir;
     c = (c + (dc > 0 ? 1 : -1) + cols) % cols;
     dc += dc > 0 ? -1 : 1;
-    hops++;
   }
   while (dr !== 0) {
     const dir = dr > 0 ? SOUTH : NORTH;
-    visit((r * cols + c) * 4 + dir);
+    out[hops++] = (r * cols + c) * 4 + dir;
     r = (r + (dr > 0 ? 1 : -1) + rows) % rows;
     dr += dr > 0 ? -1 : 1;
-    hops++;
   }
   return hops;
+}
+
+/** A buffer routeLinks can write any route of mesh `m` into. */
+export function routeBuffer(m: Pick<Mesh, 'rows' | 'cols'>): Int32Array {
+  return new Int32Array(m.rows + m.cols);
 }
 
 /** The tile a directed link leads to. */
@@ -129,7 +134,7 @@ export function linkTarget(m: Mesh, link: number): number {
 
 /**
  * The busiest directed link's bytes under a set of XY multicast trees, each tree's bytes counted
- * once per link it uses (what routeXY over every member, each link stamped once per tree, gives).
+ * once per link it uses (what routeLinks over every member, each link stamped once per tree, gives).
  * On XY routes (columns first) the tree from src to its members is the source row's links out to
  * the farthest member column each way, then in each member column the links out to the farthest
  * member row each way: a tree adds four kinds of intervals to difference arrays, O(members), and

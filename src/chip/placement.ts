@@ -4,7 +4,7 @@
 
 import type { Dim3, Pass } from '../kernels/plan.ts';
 import { TreeLoads, type Mesh } from './mesh.ts';
-import { classAt, classGrid, type ClassSummary, type LoadSummary } from './summary.ts';
+import { classGrid, type ClassSummary, type LoadSummary } from './summary.ts';
 import { gemmCycles } from './systolic.ts';
 import type { ChipConfig, Dataflow } from './types.ts';
 
@@ -12,13 +12,13 @@ import type { ChipConfig, Dataflow } from './types.ts';
 export interface PassLayout {
   pass: Pass;
   classes: readonly ClassSummary[];
-  /** The class of each plan tile (classGrid; read with classAt). */
+  /** The class of each plan tile, at (z * gy + y) * gx + x (classGrid). */
   cells: Int32Array;
   order: WaveBox[];
   /** The part of the mesh the waves are placed on (placeWave); absent: the whole mesh. */
   region?: Region;
-  /** MAC-array cycles of plan tile (x, y) of class ci in this layout (macCyclesPerTile). */
-  macCycles: (ci: number, x: number, y: number) => number;
+  /** MAC-array cycles of each plan tile in this layout, indexed like `cells` (macCyclesPerTile). */
+  macCycles: Float64Array;
   /** Why the waves leave chip tiles idle, when they do although the pass has more plan tiles than the chip. */
   note?: string;
   /** Other wave shapes for the same pass (next best by estimate), for simulatePlan to time and choose from. */
@@ -127,18 +127,22 @@ interface PlacementBoxes { comp: Float64Array; bytes: Float64Array; full: number
 
 function placementBoxes(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: readonly ClassSummary[], cells: Int32Array, boxBytes: BoxBytes, w: number, h: number): PlacementBoxes {
   const boxes = boxesOf(pass.grid, w, h);
-  const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, boxes);
+  const mac = macCyclesPerTile(chip, dataflow, pass.grid, classes, cells, boxes);
+  const [gx, gy] = pass.grid;
   const comp = new Float64Array(boxes.length), bytes = new Float64Array(boxes.length);
-  boxes.forEach((b, i) => {
+  for (let i = 0; i < boxes.length; i++) {
+    const b = boxes[i];
     let m = 0;
-    for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) {
-      const ci = classAt(cells, pass.grid, x, y, b.z0);
-      const c = mac(ci, x, y) + classes[ci].vectorCycles;
-      if (c > m) m = c;
+    for (let y = b.y0; y < b.y1; y++) {
+      const row = (b.z0 * gy + y) * gx;
+      for (let x = b.x0; x < b.x1; x++) {
+        const c = mac[row + x] + classes[cells[row + x]].vectorCycles;
+        if (c > m) m = c;
+      }
     }
     comp[i] = m;
     bytes[i] = boxBytes.at(b.x1 - b.x0, b.y1 - b.y0);
-  });
+  }
   return { comp, bytes, full: boxBytes.at(w, h) };
 }
 
@@ -200,7 +204,7 @@ function layoutOf(chip: ChipConfig, dataflow: Dataflow, pass: Pass, classes: rea
       `was estimated or timed slower (the routes from the HBM ports; a bigger grid does not place a box the way a smaller one does)`);
   }
   const note = notes.length > 0 ? notes.join('; ') : undefined;
-  return { pass, classes, cells, order, region, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, order), note };
+  return { pass, classes, cells, order, region, macCycles: macCyclesPerTile(chip, dataflow, pass.grid, classes, cells, order), note };
 }
 
 /** The waves of a pass cut into boxes of w x h plan tiles (row by row, z slice by z slice). */
@@ -226,31 +230,36 @@ function boxesOf(grid: Dim3, bw: number, bh: number): WaveBox[] {
  * boundaries are not aligned with wave boundaries (a simplification, see README).
  */
 export function macCyclesPerTile(
-  chip: ChipConfig, dataflow: Dataflow, grid: Dim3, classes: readonly ClassSummary[], order: readonly WaveBox[],
-): (ci: number, x: number, y: number) => number {
-  const own = (ci: number) => classes[ci].macCycles;
+  chip: ChipConfig, dataflow: Dataflow, grid: Dim3, classes: readonly ClassSummary[], cells: Int32Array, order: readonly WaveBox[],
+): Float64Array {
+  const out = new Float64Array(cells.length);
+  const own = (): Float64Array => {
+    for (let t = 0; t < cells.length; t++) out[t] = classes[cells[t]].macCycles;
+    return out;
+  };
   const box = order[0];
-  const [gx, gy] = grid;
-  if (!box) return own;
+  const [gx, gy, gz] = grid;
+  if (!box) return own();
   const bw = box.x1 - box.x0, bh = box.y1 - box.y0;
-  if (bw >= gx && bh >= gy) return own;
+  if (bw >= gx && bh >= gy) return own();
   let k = -1;
   let dtype = '';
   const mRow = new Float64Array(gy), nCol = new Float64Array(gx);
   for (const c of classes) {
     if (c.macs.int8 + c.macs.fp16 + c.macs.fp32 === 0) continue;
     const g = c.gemm;
-    if (!g || (k >= 0 && (g.k !== k || g.dtype !== dtype))) return own;
+    if (!g || (k >= 0 && (g.k !== k || g.dtype !== dtype))) return own();
     k = g.k; dtype = g.dtype;
-    for (let y = c.y[0]; y < c.y[1]; y++) { if (mRow[y] !== 0 && mRow[y] !== g.m) return own; mRow[y] = g.m; }
-    for (let x = c.x[0]; x < c.x[1]; x++) { if (nCol[x] !== 0 && nCol[x] !== g.n) return own; nCol[x] = g.n; }
+    for (let y = c.y[0]; y < c.y[1]; y++) { if (mRow[y] !== 0 && mRow[y] !== g.m) return own(); mRow[y] = g.m; }
+    for (let x = c.x[0]; x < c.x[1]; x++) { if (nCol[x] !== 0 && nCol[x] !== g.n) return own(); nCol[x] = g.n; }
   }
-  if (k < 0) return own;
+  if (k < 0) return own();
   const sumM = new Float64Array(bh), sumN = new Float64Array(bw);
   for (let y = 0; y < gy; y++) sumM[y % bh] += mRow[y];
   for (let x = 0; x < gx; x++) sumN[x % bw] += nCol[x];
   // per slot: the merged GEMM's cycles, or -1 when running its blocks one by one is not slower
-  // (a merged slot's partial folds are shared by all its blocks; merging must never cost more)
+  // (a merged slot's partial folds are shared by all its blocks; merging must never cost more);
+  // only the slots some GEMM tile uses are scheduled
   const slot = new Float64Array(bw * bh).fill(NaN);
   const gemmDtype = dtype as NonNullable<ClassSummary['gemm']>['dtype'];
   // blocks come in a few sizes (edge blocks): one schedule per block size
@@ -261,22 +270,26 @@ export function macCyclesPerTile(
     return c;
   };
   const slotCycles = (i: number, j: number): number => {
-    let s = slot[j * bw + i];
-    if (!Number.isNaN(s)) return s;
     const merged = gemmCycles(chip, dataflow, { m: sumM[j], n: sumN[i], k, dtype: gemmDtype });
     let apart = 0;
     for (let y = j; y < gy; y += bh) for (let x = i; x < gx; x += bw) {
       if (mRow[y] > 0 && nCol[x] > 0) apart += block(mRow[y], nCol[x]);
     }
-    s = slot[j * bw + i] = merged < apart ? merged : -1;
-    return s;
+    return merged < apart ? merged : -1;
   };
-  return (ci, x, y) => {
-    if (!classes[ci].gemm) return classes[ci].macCycles;
-    const i = x % bw, j = y % bh;
-    const s = slotCycles(i, j);
-    return s < 0 ? classes[ci].macCycles : (s * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
-  };
+  for (let z = 0; z < gz; z++)
+    for (let y = 0; y < gy; y++) {
+      const j = y % bh, row = (z * gy + y) * gx;
+      for (let x = 0; x < gx; x++) {
+        const c = classes[cells[row + x]];
+        if (!c.gemm) { out[row + x] = c.macCycles; continue; }
+        const i = x % bw;
+        let sc = slot[j * bw + i];
+        if (Number.isNaN(sc)) sc = slot[j * bw + i] = slotCycles(i, j);
+        out[row + x] = sc < 0 ? c.macCycles : (sc * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
+      }
+    }
+  return out;
 }
 
 /** A wave: the box [x0, x1) x [y0, y1) x [z0, z1) of the plan grid. */

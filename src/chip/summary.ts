@@ -139,7 +139,7 @@ export function summarisePlan(
 
 /**
  * The tile-class lookup: the index of the class holding each plan tile of a pass, at
- * (z * gy + y) * gx + x (classAt reads it), built once per pass and read by every path. Classes
+ * (z * gy + y) * gx + x (the index every per-tile table of a pass uses), built once per pass and read by every path. Classes
  * partition the grid (plan.ts); a tile outside every class is a malformed plan and throws.
  */
 export function classGrid(classes: readonly ClassSummary[], grid: Dim3): Int32Array {
@@ -161,11 +161,6 @@ export function classGrid(classes: readonly ClassSummary[], grid: Dim3): Int32Ar
     throw new Error(`plan tile (${x}, ${y}, ${z}) is in no tile class: the plan's classes must partition its grid`);
   }
   return out;
-}
-
-/** The class of plan tile (x, y, z) in a classGrid of a gx x gy x gz pass. */
-export function classAt(cells: Int32Array, grid: Dim3, x: number, y: number, z: number): number {
-  return cells[(z * grid[1] + y) * grid[0] + x];
 }
 
 /**
@@ -234,6 +229,35 @@ export class GroupTable {
   private members = 0;
   private readonly byKey = new Map<number, number>();
   private readonly heldByKey = new Map<number, number>();
+  // multicastKey of each shared load as base + kx x + ky y + kz z (the same integers: every term is
+  // a whole number below 2^53), per class at loadAt[ci] + li; built once for the classes a pass
+  // groups wave after wave
+  private keyFor: { classes: readonly ClassSummary[]; grid: Dim3; multicast: boolean } | null = null;
+  private loadAt = new Int32Array(0);
+  private key = new Float64Array(0);
+
+  private keyCoefficients(classes: readonly ClassSummary[], grid: Dim3, multicast: boolean): void {
+    const k = this.keyFor;
+    if (k && k.classes === classes && k.grid === grid && k.multicast === multicast) return;
+    this.keyFor = { classes, grid, multicast };
+    const [gx, gy, gz] = grid;
+    let n = 0;
+    this.loadAt = new Int32Array(classes.length);
+    for (let ci = 0; ci < classes.length; ci++) { this.loadAt[ci] = n; n += classes[ci].loads.length; }
+    this.key = new Float64Array(4 * n);
+    for (let ci = 0; ci < classes.length; ci++) {
+      const loads = classes[ci].loads;
+      for (let li = 0; li < loads.length; li++) {
+        const l = loads[li], o = 4 * (this.loadAt[ci] + li);
+        let mask = 0;
+        for (const a of l.shareAxes) mask |= 1 << a;
+        // ((((tensorId * 8 + mask) * (gz + 1) + cz + 1) * (gy + 1) + cy + 1) * (gx + 1) + cx + 1), a shared axis' coordinate -1
+        const kx = mask & 1 ? 0 : 1, ky = mask & 2 ? 0 : gx + 1, kz = mask & 4 ? 0 : (gy + 1) * (gx + 1);
+        this.key[o] = (l.tensorId * 8 + mask) * (gz + 1) * (gy + 1) * (gx + 1) + kz + ky + kx;
+        this.key[o + 1] = kx; this.key[o + 2] = ky; this.key[o + 3] = kz;
+      }
+    }
+  }
 
   /** Groups the wave's loads (the wave's n tiles: class and plan coordinates). */
   fill(
@@ -244,8 +268,11 @@ export class GroupTable {
     this.byKey.clear();
     const heldByKey = held && held.size > 0 ? this.heldByKey : null;
     heldByKey?.clear();
+    if (multicast) this.keyCoefficients(classes, grid, multicast);
+    const key = this.key, loadAt = this.loadAt;
     for (let i = 0; i < n; i++) {
       const c = classes[waveClass[i]];
+      const at = multicast ? 4 * loadAt[waveClass[i]] : 0;
       for (let li = 0; li < c.loads.length; li++) {
         const l = c.loads[li];
         if (l.resident) {
@@ -258,12 +285,13 @@ export class GroupTable {
         }
         // only shared loads need the lookup: a private load (multicastKey even) is a group of its own
         const shared = multicast && l.shareAxes.length > 0;
-        const key = shared ? multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast) : 0;
-        const g = shared ? this.byKey.get(key) : undefined;
+        const o = at + 4 * li;
+        const k = shared ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : 0;
+        const g = shared ? this.byKey.get(k) : undefined;
         const m = this.addMember(i, l.bytes, c.iterations);
         if (g === undefined) {
           const ng = this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m);
-          if (shared) this.byKey.set(key, ng);
+          if (shared) this.byKey.set(k, ng);
           continue;
         }
         this.next[this.last[g]] = m;

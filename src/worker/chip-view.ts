@@ -1,8 +1,8 @@
 // Adapters from the chip model's trace (and from a measured GPU run) to the animation's form
-// (view-trace.ts). Every transfer's links come from chip/mesh.ts's routeXY on the chip's own mesh
+// (view-trace.ts). Every transfer's links come from chip/mesh.ts's routeLinks on the chip's own mesh
 // (a torus wraps), computed once per trace here, in the worker; the renderer only reads them.
 
-import { routeXY, type Mesh } from '../chip/mesh.ts';
+import { routeBuffer, routeLinks, type Mesh } from '../chip/mesh.ts';
 import { EVENT_KIND, type Edge, type Trace } from '../chip/types.ts';
 import {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_HBM_WRITE, EVENT_NOC, linkCount, portLink, southLink, viewLinkOfDirected,
@@ -31,7 +31,7 @@ class IntList {
 /**
  * The chip model's trace in the view's form. Compute (mac, vector) events keep their tile; an HBM
  * read runs port -> its edge tile (the port link; the sim records the mesh leg as its own NoC
- * event); a NoC transfer follows routeXY from its source tile; an HBM write runs from the port's
+ * event); a NoC transfer follows routeLinks from its source tile; an HBM write runs from the port's
  * edge tile over the port link (the mesh leg is again a NoC event, so nothing is counted twice).
  * Local SRAM events are not drawn. Whole-run link totals are the sim's own directed totals folded
  * onto undirected links (wrap-around links included), plus the HBM bytes through each port.
@@ -48,7 +48,11 @@ export function chipViewTrace(t: Trace, mesh: Mesh): RenderTrace {
   const links = new IntList();
   const nPorts = t.hbmPorts.length;
   const linkBytes = new Float64Array(linkCount(rows, cols, nPorts));
-  const visit = (l: number) => links.push(viewLinkOfDirected(rows, cols, l));
+  const route = routeBuffer(mesh);
+  const follow = (from: number, to: number) => {
+    const hops = routeLinks(mesh, from, to, route);
+    for (let h = 0; h < hops; h++) links.push(viewLinkOfDirected(rows, cols, route[h]));
+  };
   let k = 0;
   for (let i = 0; i < t.count; i++) {
     const kd = t.kind[i];
@@ -64,7 +68,7 @@ export function chipViewTrace(t: Trace, mesh: Mesh): RenderTrace {
       kind[k] = EVENT_NOC;
       src[k] = t.src[i] >= 0 ? t.src[i] : t.tile[i];
       dst[k] = t.tile[i];
-      routeXY(mesh, src[k], dst[k], visit);
+      follow(src[k], dst[k]);
     } else {
       const port = -1 - t.src[i];
       const valid = port >= 0 && port < nPorts;
@@ -74,7 +78,7 @@ export function chipViewTrace(t: Trace, mesh: Mesh): RenderTrace {
         dst[k] = t.tile[i];
         if (valid) {
           links.push(portLink(rows, cols, port));
-          routeXY(mesh, t.hbmPorts[port].tile, t.tile[i], visit);
+          follow(t.hbmPorts[port].tile, t.tile[i]);
         }
       } else {
         kind[k] = EVENT_HBM_WRITE;
@@ -160,7 +164,7 @@ export function measuredViewTrace(stats: MeasuredPass, grid: [number, number, nu
   };
 }
 
-/** A grid's geometry for routeXY (no ports needed: routes between tiles only). */
+/** A grid's geometry for routeLinks (no ports needed: routes between tiles only). */
 export function plainMesh(rows: number, cols: number, torus = false): Mesh {
   return { rows, cols, torus, ports: [], nearestPort: new Int32Array(0), linkCount: 0 };
 }
@@ -168,7 +172,7 @@ export function plainMesh(rows: number, cols: number, torus = false): Mesh {
 /**
  * Resolves the route of every transfer of a trace given as nodes (benches and tests build such
  * traces by hand): a port node enters or leaves through its port link and its edge tile, tiles
- * are joined by routeXY on `mesh`. Compute events get an empty route.
+ * are joined by routeLinks on `mesh`. Compute events get an empty route.
  */
 export function withRoutes(tr: Omit<RenderTrace, 'routeOffsets' | 'routeLinks'>, mesh: Mesh = plainMesh(tr.rows, tr.cols, tr.torus)): RenderTrace {
   const { rows, cols } = tr;
@@ -176,14 +180,18 @@ export function withRoutes(tr: Omit<RenderTrace, 'routeOffsets' | 'routeLinks'>,
   const ev = tr.events;
   const routeOffsets = new Int32Array(ev.count + 1);
   const links = new IntList();
-  const visit = (l: number) => links.push(viewLinkOfDirected(rows, cols, l));
+  const route = routeBuffer(mesh);
+  const follow = (from: number, to: number) => {
+    const hops = routeLinks(mesh, from, to, route);
+    for (let h = 0; h < hops; h++) links.push(viewLinkOfDirected(rows, cols, route[h]));
+  };
   for (let i = 0; i < ev.count; i++) {
     if (ev.kind[i] !== EVENT_COMPUTE) {
       const a = ev.src[i], b = ev.dst[i];
       const ta = a >= nTiles ? tr.hbmPorts[a - nTiles].tile : a;
       const tb = b >= nTiles ? tr.hbmPorts[b - nTiles].tile : b;
       if (a >= nTiles) links.push(portLink(rows, cols, a - nTiles));
-      routeXY(mesh, ta, tb, visit);
+      follow(ta, tb);
       if (b >= nTiles) links.push(portLink(rows, cols, b - nTiles));
     }
     routeOffsets[i + 1] = links.n;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { fillWave, placeWave, waveOrder, type WaveBox } from '../../src/chip/placement.ts';
 import { matmul } from '../../src/kernels/matmul.ts';
-import { TreeLoads, routeXY } from '../../src/chip/mesh.ts';
+import { TreeLoads, routeBuffer, routeLinks } from '../../src/chip/mesh.ts';
 
 function place(box: WaveBox, R: number, C: number) {
   const cap = (box.x1 - box.x0) * (box.y1 - box.y0) * (box.z1 - box.z0);
@@ -82,7 +82,7 @@ describe('wave shapes', () => {
 
 describe('TreeLoads (multicast trees as intervals)', () => {
   it('the busiest link equals routing every member link by link (each link once per tree), on meshes and tori', () => {
-    // reference: routeXY over every member, a link counted once per tree (the analytic pass's stamping)
+    // reference: routeLinks over every member, a link counted once per tree (the analytic pass's stamping)
     let seed = 7;
     const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
     for (const [rows, cols, torus] of [[16, 16, false], [5, 3, false], [1, 7, false], [6, 9, true], [2, 2, true], [4, 1, true]] as const) {
@@ -98,7 +98,9 @@ describe('TreeLoads (multicast trees as intervals)', () => {
           for (let k = 0; k < 1 + rand(12); k++) {
             const d = rand(rows * cols);
             trees.member(d);
-            routeXY(m, src, d, (l) => { if (!stamp.has(l)) { stamp.add(l); load[l] += bytes; } });
+            const route = routeBuffer(m);
+            const hops = routeLinks(m, src, d, route);
+            for (const l of route.subarray(0, hops)) if (!stamp.has(l)) { stamp.add(l); load[l] += bytes; }
           }
           trees.end();
         }

@@ -228,7 +228,7 @@ describe('adapters (src/worker/chip-view.ts)', () => {
     expect(shown).toBe(sim.bytes.noc);
     expect(wrapped).toBeGreaterThan(0); // the bytes the old mesh-only fold dropped
     expect(missing).toBe(0);
-    // every NoC transfer's route is the chip's own: as many links as routeXY's hop count on the torus
+    // every NoC transfer's route is the chip's own: as many links as routeLinks's hop count on the torus
     for (let i = 0; i < v.events.count; i++) {
       if (v.events.kind[i] !== EVENT_NOC) continue;
       const hops = hopCount(mesh.rows, mesh.cols, true, v.events.src[i], v.events.dst[i]);
