@@ -163,6 +163,11 @@ export function classGrid(classes: readonly ClassSummary[], grid: Dim3): Int32Ar
   return out;
 }
 
+/** The key of load `li` of the wave's i-th tile when it shares its block with no other tile (even: never a group's). */
+export function privateKey(i: number, li: number): number {
+  return (i * 64 + li) * 2;
+}
+
 /**
  * The multicast key of load `li` of the i-th tile of a wave at plan coordinates (x, y, z): tiles that
  * load the identical block (same tensor, same coordinates except along the load's shareAxes) get
@@ -171,7 +176,7 @@ export function classGrid(classes: readonly ClassSummary[], grid: Dim3): Int32Ar
 export function multicastKey(
   l: LoadSummary, li: number, i: number, x: number, y: number, z: number, grid: Dim3, multicast: boolean,
 ): number {
-  if (!multicast || l.shareAxes.length === 0) return (i * 64 + li) * 2;
+  if (!multicast || l.shareAxes.length === 0) return privateKey(i, li);
   const [gx, gy, gz] = grid;
   let cx = x, cy = y, cz = z;
   let mask = 0;
@@ -278,7 +283,8 @@ export class GroupTable {
         if (l.resident) {
           this.residentBytes += l.bytes;
           if (heldByKey && held!.has(l.tensor)) {
-            const k = multicastKey(l, li, i, wx[i], wy[i], wz[i], grid, multicast);
+            const o = at + 4 * li;
+            const k = multicast && l.shareAxes.length > 0 ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : privateKey(i, li);
             heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
           }
           continue;
