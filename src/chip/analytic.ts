@@ -123,7 +123,7 @@ export function simulatePass(
     const { hbmWave, prologue } = waveLoads(chip, layout, sramOnly, acc, w$, n, firstBpc, hopLat, multicast, tb, opIdx, t0 + cyc);
     const { hbmStores, storeHops, epilogue: storeEpilogue } = waveStores(mesh, classes, sramOnly, acc, w$, n, firstBpc, hopLat);
     let epilogue = storeEpilogue;
-    countOps(classes, counts, waveClass, n);
+    countOps(classes, counts, w$, n);
     let linkMax = 0, storeMax = 0;
     for (let l = 0; l < linkLoad.length; l++) {
       const b = linkLoad[l], sb = storeLoad[l];
@@ -198,6 +198,8 @@ class WaveScratch {
   readonly groups = new GroupTable();
   /** The links of the route being walked (routeLinks). */
   readonly route: Int32Array;
+  /** Tiles of the wave per class (countOps; grown with the classes). */
+  classTally = new Int32Array(16);
   stampId = 0;
 
   /** Starts a multicast tree: a new stamp (the counter restarts before it outgrows the Int32 stamps). */
@@ -318,11 +320,13 @@ function waveStores(
 }
 
 /** MACs and vector ops of the wave's tiles, by class. */
-function countOps(classes: readonly ClassSummary[], counts: EventCounts, waveClass: Int32Array, n: number): void {
+function countOps(classes: readonly ClassSummary[], counts: EventCounts, w$: WaveScratch, n: number): void {
+  if (w$.classTally.length < classes.length) w$.classTally = new Int32Array(2 * classes.length);
+  const tally = w$.classTally, waveClass = w$.waveClass;
+  tally.fill(0, 0, classes.length);
+  for (let i = 0; i < n; i++) tally[waveClass[i]]++;
   for (let ci = 0; ci < classes.length; ci++) {
-    const c = classes[ci];
-    let k = 0;
-    for (let i = 0; i < n; i++) if (waveClass[i] === ci) k++;
+    const c = classes[ci], k = tally[ci];
     counts.macs.int8 += c.macs.int8 * k;
     counts.macs.fp16 += c.macs.fp16 * k;
     counts.macs.fp32 += c.macs.fp32 * k;

@@ -434,12 +434,14 @@ export function waveOrder(
   }
   const est = new ShapeEstimate(gx, gy, new BoxBytes(c?.loads ?? [], multicast), cost);
   let cands: Cand[] = [];
-  const add = (w: number, h: number) => cands.push({ w, h, t: est.time(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
   for (let w = Math.min(gx, nTiles); w >= 1; w--) {
     const hFit = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
     const hPlace = w > C ? Math.floor(R / Math.ceil(w / C)) : R * Math.floor(C / w);
-    add(w, hFit);
-    if (hPlace >= 1 && hPlace < hFit) add(w, hPlace);
+    for (let k = 0; k < 2; k++) {
+      const h = k === 0 ? hFit : hPlace;
+      if (k === 1 && !(hPlace >= 1 && hPlace < hFit)) break;
+      cands.push({ w, h, t: est.time(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
+    }
   }
   // a box placeWave cannot lay out as rows and columns goes in raster order and loses the row /
   // column multicast trees: such shapes only when no other fits
@@ -518,7 +520,7 @@ class ShapeEstimate {
   private sum(w: number, h: number, timed: boolean): number {
     const fx = Math.floor(this.gx / w), rx = this.gx - fx * w, fy = Math.floor(this.gy / h), ry = this.gy - fy * h;
     let t = 0;
-    t += fx * fy * this.box(w, h, timed);
+    t += fx * fy * this.boxOf(timed ? this.fullBytes : this.perBox.at(w, h), timed);
     if (ry > 0) t += fx * this.box(w, ry, timed);
     if (rx > 0) {
       t += fy * this.box(rx, h, timed);
@@ -528,7 +530,11 @@ class ShapeEstimate {
   }
 
   private box(wx: number, hy: number, timed: boolean): number {
-    const bytes = this.perBox.at(wx, hy);
+    return this.boxOf(this.perBox.at(wx, hy), timed);
+  }
+
+  /** A box of `bytes`: its cycles (timed) or its bytes. */
+  private boxOf(bytes: number, timed: boolean): number {
     if (!timed || !this.cost) return bytes;
     return Math.max(this.compute, this.hbmBpc > 0 ? bytes / this.hbmBpc : 0, this.fullBytes > 0 ? (this.noc * bytes) / this.fullBytes : 0);
   }

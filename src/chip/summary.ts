@@ -240,6 +240,10 @@ export class GroupTable {
   private keyFor: { classes: readonly ClassSummary[]; grid: Dim3; multicast: boolean } | null = null;
   private loadAt = new Int32Array(0);
   private key = new Float64Array(0);
+  // per load: the last shared key it looked up in this fill and that key's group (the tiles of a
+  // wave row mostly share the block of an operand shared along x: no map lookup for them)
+  private lastKey = new Float64Array(0);
+  private lastGroup = new Int32Array(0);
 
   private keyCoefficients(classes: readonly ClassSummary[], grid: Dim3, multicast: boolean): void {
     const k = this.keyFor;
@@ -250,6 +254,8 @@ export class GroupTable {
     this.loadAt = new Int32Array(classes.length);
     for (let ci = 0; ci < classes.length; ci++) { this.loadAt[ci] = n; n += classes[ci].loads.length; }
     this.key = new Float64Array(4 * n);
+    this.lastKey = new Float64Array(n);
+    this.lastGroup = new Int32Array(n);
     for (let ci = 0; ci < classes.length; ci++) {
       const loads = classes[ci].loads;
       for (let li = 0; li < loads.length; li++) {
@@ -274,7 +280,8 @@ export class GroupTable {
     const heldByKey = held && held.size > 0 ? this.heldByKey : null;
     heldByKey?.clear();
     if (multicast) this.keyCoefficients(classes, grid, multicast);
-    const key = this.key, loadAt = this.loadAt;
+    const key = this.key, loadAt = this.loadAt, lastKey = this.lastKey, lastGroup = this.lastGroup;
+    if (multicast) lastKey.fill(-1); // keys are odd and positive
     for (let i = 0; i < n; i++) {
       const c = classes[waveClass[i]];
       const at = multicast ? 4 * loadAt[waveClass[i]] : 0;
@@ -293,13 +300,15 @@ export class GroupTable {
         const shared = multicast && l.shareAxes.length > 0;
         const o = at + 4 * li;
         const k = shared ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : 0;
-        const g = shared ? this.byKey.get(k) : undefined;
+        const slot = o >> 2;
+        const g = !shared ? undefined : lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
         const m = this.addMember(i, l.bytes, c.iterations);
         if (g === undefined) {
           const ng = this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m);
-          if (shared) this.byKey.set(k, ng);
+          if (shared) { this.byKey.set(k, ng); lastKey[slot] = k; lastGroup[slot] = ng; }
           continue;
         }
+        lastKey[slot] = k; lastGroup[slot] = g;
         this.next[this.last[g]] = m;
         this.last[g] = m;
         if (l.bytes > this.bytes[g]) this.bytes[g] = l.bytes;
