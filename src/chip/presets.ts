@@ -38,6 +38,7 @@
 //     over the on-board Ethernet cores (tt-metal docs, "CCL").
 //   Anything else below is marked "assumed".
 
+import { validateChipConfig } from './config.ts';
 import type { ChipConfig, ChipPreset } from './types.ts';
 
 const MB = 1 << 20;
@@ -64,7 +65,10 @@ function scaled(s: number, sramPjPerByte: number, memPjPerByte: number, scaleOut
 // (SRAM scales less than logic; assumed).
 const SRAM_PJ_B_ADV = 2.5 * 0.4;
 
-export const CHIP_PRESETS: readonly ChipPreset[] = [
+// Every preset's config goes through validateChipConfig, as a user's config does: it is checked, and
+// all configs are built by the same code, so the simulator's hot loops see objects of one shape
+// whichever chip they run (mixed shapes cost deoptimisations when a run switches chips).
+export const CHIP_PRESETS: readonly ChipPreset[] = ([
   {
     id: 'jalapeno',
     label: 'Jalapeño-class (hypothetical what-if)',
@@ -273,7 +277,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = [
       },
     },
   },
-];
+] satisfies ChipPreset[]).map((p) => ({ ...p, config: validateChipConfig(p.config) }));
 
 export function chipPreset(id: string): ChipPreset {
   const p = CHIP_PRESETS.find((c) => c.id === id);
