@@ -437,11 +437,8 @@ export function waveOrder(
   for (let w = Math.min(gx, nTiles); w >= 1; w--) {
     const hFit = Math.max(1, Math.min(gy, Math.floor(nTiles / w)));
     const hPlace = w > C ? Math.floor(R / Math.ceil(w / C)) : R * Math.floor(C / w);
-    for (let k = 0; k < 2; k++) {
-      const h = k === 0 ? hFit : hPlace;
-      if (k === 1 && !(hPlace >= 1 && hPlace < hFit)) break;
-      cands.push({ w, h, t: est.time(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN });
-    }
+    cands.push(candidate(est, gx, gy, R, C, w, hFit));
+    if (hPlace >= 1 && hPlace < hFit) cands.push(candidate(est, gx, gy, R, C, w, hPlace));
   }
   // a box placeWave cannot lay out as rows and columns goes in raster order and loses the row /
   // column multicast trees: such shapes only when no other fits
@@ -479,6 +476,11 @@ export function waveOrder(
 
 /** A wave shape waveOrder weighs: its estimated time t, waves, whether placeWave lays it out as rows and columns, HBM bytes (NaN until asked). */
 interface Cand { w: number; h: number; t: number; waves: number; placed: boolean; bytes: number }
+
+/** The w x h shape of a gx x gy plane on an R x C mesh, estimated without its NoC time. */
+function candidate(est: ShapeEstimate, gx: number, gy: number, R: number, C: number, w: number, h: number): Cand {
+  return { w, h, t: est.time(w, h, 0), waves: Math.ceil(gx / w) * Math.ceil(gy / h), placed: boxPlaceable(w, h, R, C), bytes: NaN };
+}
 
 /** Ties (within 1e-9) go to fewer waves, then to a shape placed as rows and columns, then to the wider box. */
 function compareCands(a: Cand, b: Cand): number {
@@ -520,7 +522,7 @@ class ShapeEstimate {
   private sum(w: number, h: number, timed: boolean): number {
     const fx = Math.floor(this.gx / w), rx = this.gx - fx * w, fy = Math.floor(this.gy / h), ry = this.gy - fy * h;
     let t = 0;
-    t += fx * fy * this.boxOf(timed ? this.fullBytes : this.perBox.at(w, h), timed);
+    t += fx * fy * this.boxOf(timed ? this.fullBytes : this.perBox.at(w, h), timed); // time() has just set fullBytes = at(w, h)
     if (ry > 0) t += fx * this.box(w, ry, timed);
     if (rx > 0) {
       t += fy * this.box(rx, h, timed);

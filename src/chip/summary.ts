@@ -237,7 +237,7 @@ export class GroupTable {
   // multicastKey of each shared load as base + kx x + ky y + kz z (the same integers: every term is
   // a whole number below 2^53), per class at loadAt[ci] + li; built once for the classes a pass
   // groups wave after wave
-  private keyFor: { classes: readonly ClassSummary[]; grid: Dim3; multicast: boolean } | null = null;
+  private keyFor: { classes: readonly ClassSummary[]; grid: Dim3 } | null = null;
   private loadAt = new Int32Array(0);
   private key = new Float64Array(0);
   // per load: the last shared key it looked up in this fill and that key's group (the tiles of a
@@ -245,10 +245,10 @@ export class GroupTable {
   private lastKey = new Float64Array(0);
   private lastGroup = new Int32Array(0);
 
-  private keyCoefficients(classes: readonly ClassSummary[], grid: Dim3, multicast: boolean): void {
+  private keyCoefficients(classes: readonly ClassSummary[], grid: Dim3): void {
     const k = this.keyFor;
-    if (k && k.classes === classes && k.grid === grid && k.multicast === multicast) return;
-    this.keyFor = { classes, grid, multicast };
+    if (k && k.classes === classes && k.grid === grid) return;
+    this.keyFor = { classes, grid };
     const [gx, gy, gz] = grid;
     let n = 0;
     this.loadAt = new Int32Array(classes.length);
@@ -279,7 +279,7 @@ export class GroupTable {
     this.byKey.clear();
     const heldByKey = held && held.size > 0 ? this.heldByKey : null;
     heldByKey?.clear();
-    if (multicast) this.keyCoefficients(classes, grid, multicast);
+    if (multicast) this.keyCoefficients(classes, grid);
     const key = this.key, loadAt = this.loadAt, lastKey = this.lastKey, lastGroup = this.lastGroup;
     if (multicast) lastKey.fill(-1); // keys are odd and positive
     for (let i = 0; i < n; i++) {
@@ -287,19 +287,15 @@ export class GroupTable {
       const at = multicast ? 4 * loadAt[waveClass[i]] : 0;
       for (let li = 0; li < c.loads.length; li++) {
         const l = c.loads[li];
+        const shared = multicast && l.shareAxes.length > 0;
+        const o = at + 4 * li;
+        const k = shared ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : privateKey(i, li);
         if (l.resident) {
           this.residentBytes += l.bytes;
-          if (heldByKey && held!.has(l.tensor)) {
-            const o = at + 4 * li;
-            const k = multicast && l.shareAxes.length > 0 ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : privateKey(i, li);
-            heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
-          }
+          if (heldByKey && held!.has(l.tensor)) heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
           continue;
         }
         // only shared loads need the lookup: a private load (multicastKey even) is a group of its own
-        const shared = multicast && l.shareAxes.length > 0;
-        const o = at + 4 * li;
-        const k = shared ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : 0;
         const slot = o >> 2;
         const g = !shared ? undefined : lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
         const m = this.addMember(i, l.bytes, c.iterations);
