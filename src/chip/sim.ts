@@ -18,6 +18,7 @@
 
 import type { Plan } from '../kernels/plan.ts';
 import { Acc, simulatePass } from './analytic.ts';
+import { mapPacked } from './arrays.ts';
 import { energyOf } from './energy.ts';
 import { EVENT_BUDGET_TRANSFERS, countTransfers, runEvents, type EventRun } from './events.ts';
 import { buildMesh, type Mesh } from './mesh.ts';
@@ -112,7 +113,7 @@ export function simulatePlan(chip: ChipConfig, plan: Plan, opts: SimOptions = {}
   const passDbl: boolean[] = [];
   // each pass's wave shape: the estimated best, or one of the next few by estimate when the fluid
   // model times it faster (a scratch accumulator: only the chosen layout is counted below)
-  const layouts = plan.passes.map((pass, pi) => fastestLayout(chip, mesh, layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast), multicast, sramOnly, fit));
+  const layouts = mapPacked(plan.passes, (pass, pi) => fastestLayout(chip, mesh, layoutPass(chip, mesh, dataflow, pass, passClasses[pi], multicast), multicast, sramOnly, fit));
   for (const l of layouts) if (l.note) notes.push(l.note);
   for (const layout of layouts) {
     const { doubleBuffered, cyclesByBound: byBound, fillDrainCycles, result: r } = simulatePass(chip, layout, multicast, sramOnly, acc, fit, cycles);

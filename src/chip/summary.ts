@@ -4,7 +4,7 @@
 // Also here: the one tile-class lookup and the one multicast key, shared by both timing paths.
 
 import type { Dim3, Pass, Plan, Step } from '../kernels/plan.ts';
-import { grownCopy } from './arrays.ts';
+import { grownCopy, mapPacked } from './arrays.ts';
 import { gemmCycles, unshapedMacCycles, type GemmShape } from './systolic.ts';
 import type { ChipConfig, Dataflow, MacDType } from './types.ts';
 
@@ -95,14 +95,14 @@ export function summarise(
     operandBytes.set(t.name, n > 0 ? Math.max(1, Math.round(t.bytes / n / (t.dtype === 'i8x4' ? 4 : 1))) : 4);
     tensorId.set(t.name, i);
   });
-  return pass.tiles.map((c) => {
+  return mapPacked(pass.tiles, (c) => {
     const loads = new Map<string, LoadSummary>();
     const macs: Record<MacDType, number> = { int8: 0, fp16: 0, fp32: 0 };
     let vectorOps = 0, storeBytes = 0, outElems = 0;
     const walk = (steps: readonly Step[], times: number) => {
       for (const s of steps) {
         if (s.kind === 'load') {
-          const share = (s.shareAxes ?? []).map((a) => 'xyz'.indexOf(a));
+          const share = s.shareAxes ? mapPacked(s.shareAxes, (a) => 'xyz'.indexOf(a)) : [];
           const key = `${s.tensor}|${share.join()}`;
           const l = loads.get(key) ?? { tensor: s.tensor, tensorId: tensorId.get(s.tensor) ?? 0, bytes: 0, shareAxes: share, resident: resident.has(s.tensor) };
           l.bytes += s.bytes * times;
@@ -134,7 +134,7 @@ export function summarise(
 export function summarisePlan(
   chip: ChipConfig, plan: Plan, resident: ReadonlySet<string>, dataflow: Dataflow = 'output-stationary',
 ): ClassSummary[][] {
-  return plan.passes.map((pass) => summarise(chip, plan, pass, resident, dataflow));
+  return mapPacked(plan.passes, (pass) => summarise(chip, plan, pass, resident, dataflow));
 }
 
 /**
@@ -280,7 +280,7 @@ export class GroupTable {
     const heldByKey = held && held.size > 0 ? this.heldByKey : null;
     heldByKey?.clear();
     if (multicast) this.keyCoefficients(classes, grid);
-    const key = this.key, loadAt = this.loadAt, lastKey = this.lastKey, lastGroup = this.lastGroup;
+    const loadAt = this.loadAt, lastKey = this.lastKey, lastGroup = this.lastGroup;
     if (multicast) lastKey.fill(-1); // keys are odd and positive
     for (let i = 0; i < n; i++) {
       const c = classes[waveClass[i]];
@@ -289,19 +289,23 @@ export class GroupTable {
         const l = c.loads[li];
         const shared = multicast && l.shareAxes.length > 0;
         const o = at + 4 * li;
-        const k = shared ? 2 * (key[o] + key[o + 1] * wx[i] + key[o + 2] * wy[i] + key[o + 3] * wz[i]) + 1 : privateKey(i, li);
         if (l.resident) {
           this.residentBytes += l.bytes;
-          if (heldByKey && held!.has(l.tensor)) heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
+          if (heldByKey && held!.has(l.tensor)) {
+            const k = this.loadKey(shared, o, i, li, wx[i], wy[i], wz[i]);
+            heldByKey.set(k, Math.max(l.bytes, heldByKey.get(k) ?? 0));
+          }
           continue;
         }
-        // only shared loads need the lookup: a private load (multicastKey even) is a group of its own
-        const slot = o >> 2;
-        const g = !shared ? undefined : lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
         const m = this.addMember(i, l.bytes, c.iterations);
+        // a private load is a group of its own: only shared loads need their key and the lookup
+        if (!shared) { this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m); continue; }
+        const k = this.loadKey(true, o, i, li, wx[i], wy[i], wz[i]);
+        const slot = o >> 2;
+        const g = lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
         if (g === undefined) {
           const ng = this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m);
-          if (shared) { this.byKey.set(k, ng); lastKey[slot] = k; lastGroup[slot] = ng; }
+          this.byKey.set(k, ng); lastKey[slot] = k; lastGroup[slot] = ng;
           continue;
         }
         lastKey[slot] = k; lastGroup[slot] = g;
@@ -313,6 +317,12 @@ export class GroupTable {
     }
     if (heldByKey) for (const b of heldByKey.values()) this.heldBytes += b;
     return this;
+  }
+
+  /** multicastKey of load li of the wave's i-th tile at plan (x, y, z), from the key coefficients at `o` when it is shared. */
+  private loadKey(shared: boolean, o: number, i: number, li: number, x: number, y: number, z: number): number {
+    const key = this.key;
+    return shared ? 2 * (key[o] + key[o + 1] * x + key[o + 2] * y + key[o + 3] * z) + 1 : privateKey(i, li);
   }
 
   private addMember(i: number, bytes: number, iters: number): number {

@@ -8,6 +8,7 @@
 import type { KernelDef } from '../kernels/kernel.ts';
 import { KERNELS } from '../kernels/registry.ts';
 import { cdiv, planTotals, type Plan, type Step, type TensorSpec } from '../kernels/plan.ts';
+import { mapPacked } from '../chip/arrays.ts';
 import type { MacDType } from '../chip/types.ts';
 import { bytesPerElem, FORMATS } from './precision.ts';
 import type { NumberFormat } from './types.ts';
@@ -30,7 +31,7 @@ export function retypePlan(plan: Plan, elemBytes: (t: TensorSpec) => number, mac
   }
   const macDtype = mac === 'int8' ? 'int8' : mac === 'fp32' ? 'f32' : 'f16';
   const map = (steps: readonly Step[]): Step[] =>
-    steps.map((s): Step => {
+    mapPacked(steps, (s): Step => {
       switch (s.kind) {
         case 'load': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
         case 'store': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
@@ -43,7 +44,7 @@ export function retypePlan(plan: Plan, elemBytes: (t: TensorSpec) => number, mac
     ...plan,
     variant: `${plan.variant}@${tag}`,
     tensors: plan.tensors.map((t) => ({ ...t, bytes: t.bytes * (factor.get(t.name) ?? 1) })),
-    passes: plan.passes.map((p) => ({ ...p, workgroupBytes: p.workgroupBytes / 2, tiles: p.tiles.map((c) => ({ ...c, steps: map(c.steps) })) })),
+    passes: mapPacked(plan.passes, (p) => ({ ...p, workgroupBytes: p.workgroupBytes / 2, tiles: mapPacked(p.tiles, (c) => ({ ...c, steps: map(c.steps) })) })),
   };
 }
 
@@ -72,7 +73,7 @@ export function keepOnChip(plan: Plan, inputs: boolean, outputs: boolean): KeptO
   if (!outputs) return { plan, resident, droppedStoreBytes: 0 };
   const drop = (steps: readonly Step[]): Step[] =>
     steps.flatMap((s): Step[] => (s.kind === 'store' && outs.has(s.tensor) ? [] : s.kind === 'loop' ? [{ ...s, body: drop(s.body) }] : [s]));
-  const kept = { ...plan, passes: plan.passes.map((p) => ({ ...p, tiles: p.tiles.map((c) => ({ ...c, steps: drop(c.steps) })) })) };
+  const kept = { ...plan, passes: mapPacked(plan.passes, (p) => ({ ...p, tiles: mapPacked(p.tiles, (c) => ({ ...c, steps: drop(c.steps) })) })) };
   return { plan: kept, resident, droppedStoreBytes: planTotals(plan).storeBytes - planTotals(kept).storeBytes };
 }
 
