@@ -72,6 +72,9 @@ export function simulatePass(
   // The first block (all operands of iteration 0) and the last output block move at the slower of
   // one link and the HBM: they cannot overlap compute.
   const firstBpc = hbmBpc > 0 ? Math.min(linkBpc, hbmBpc) : linkBpc;
+  // its cycles per byte: the wave steps multiply by it (block bytes are mostly whole multiples of the
+  // link width, so V8 would speculate on whole-cycle quotients and deoptimise at the first fraction)
+  const firstCpb = 1 / firstBpc;
 
   // SRAM fit: one block (or two when double-buffered) + the output block + pinned operands.
   let doubleBuffered = true;
@@ -120,9 +123,11 @@ export function simulatePass(
     }
     // loads: tiles that load the identical block (same tensor, coordinates equal except along the
     // load's shareAxes) form one multicast group, across tile classes too (GroupTable)
-    const { hbmWave, prologue } = waveLoads(chip, layout, sramOnly, acc, w$, n, firstBpc, hopLat, multicast, tb, opIdx, t0 + cyc);
-    const { hbmStores, storeHops, epilogue: storeEpilogue } = waveStores(mesh, classes, sramOnly, acc, w$, n, firstBpc, hopLat);
-    let epilogue = storeEpilogue;
+    waveLoads(chip, layout, sramOnly, acc, w$, n, firstCpb, hopLat, multicast, tb, opIdx, t0 + cyc);
+    waveStores(mesh, classes, sramOnly, acc, w$, n, firstCpb, hopLat);
+    const { sums } = w$;
+    const hbmWave = sums[LOAD_HBM], prologue = sums[PROLOGUE], hbmStores = sums[STORE_HBM], storeHops = sums[STORE_HOPS];
+    let epilogue = sums[EPILOGUE];
     countOps(classes, counts, w$, n);
     let linkMax = 0, storeMax = 0;
     for (let l = 0; l < linkLoad.length; l++) {
@@ -173,6 +178,8 @@ export function simulatePass(
  * simulatePass does not nest.
  */
 const SCRATCH = new WeakMap<Mesh, WaveScratch>();
+/** WaveScratch.sums: the wave's HBM read bytes and prologue cycles (waveLoads), HBM store bytes, longest store route (hops) and epilogue cycles (waveStores). */
+const LOAD_HBM = 0, PROLOGUE = 1, STORE_HBM = 2, STORE_HOPS = 3, EPILOGUE = 4;
 function waveScratch(mesh: Mesh): WaveScratch {
   let s = SCRATCH.get(mesh);
   if (!s) SCRATCH.set(mesh, (s = new WaveScratch(mesh)));
@@ -198,6 +205,12 @@ class WaveScratch {
   readonly groups = new GroupTable();
   /** The links of the route being walked (routeLinks). */
   readonly route: Int32Array;
+  /**
+   * What waveLoads and waveStores return, at LOAD_HBM ... EPILOGUE: a typed array, not an object
+   * literal, whose fields V8 would type by their first values (whole cycles) and re-type at the
+   * first fraction, deoptimising simulatePass.
+   */
+  readonly sums = new Float64Array(5);
   /** Tiles of the wave per class (countOps; grown with the classes). */
   classTally = new Int32Array(16);
   stampId = 0;
@@ -223,11 +236,11 @@ class WaveScratch {
   }
 }
 
-/** The wave's loads: each multicast group read once (HBM, or a home tile's SRAM on SRAM-only chips) and routed to its members; HBM bytes and the prologue (first blocks in). */
+/** The wave's loads: each multicast group read once (HBM, or a home tile's SRAM on SRAM-only chips) and routed to its members; HBM bytes and the prologue (first blocks in) into w$.sums. */
 function waveLoads(
-  chip: ChipConfig, layout: PassLayout, sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstBpc: number, hopLat: number,
+  chip: ChipConfig, layout: PassLayout, sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstCpb: number, hopLat: number,
   multicast: boolean, tb: TraceBuilder | null, opIdx: number, t: number,
-): { hbmWave: number; prologue: number } {
+): void {
   const { mesh, counts } = acc;
   const { pass, classes } = layout;
   const nTiles = mesh.rows * mesh.cols;
@@ -279,12 +292,13 @@ function waveLoads(
       acc.delivered[d] += own;
       counts.sramWriteBytes += own;
       counts.sramReadBytes += own; // the MAC array reads the block once
-      prologue = Math.max(prologue, c.blockBytes / firstBpc + hops * hopLat);
+      prologue = Math.max(prologue, c.blockBytes * firstCpb + hops * hopLat);
       if (tb) traceLoad(tb, chip, c, own, d, srcTile, port, hops, opIdx, t, m === groups.first[g]);
     }
     for (let j = 0; j < treeLinks.length; j++) linkLoad[treeLinks[j]] += perIter * linkIters[treeLinks[j]];
   }
-  return { hbmWave, prologue };
+  w$.sums[LOAD_HBM] = hbmWave;
+  w$.sums[PROLOGUE] = prologue;
 }
 
 /**
@@ -294,8 +308,8 @@ function waveLoads(
  * a port) and the HBM allow, and never faster than one block's own transfer.
  */
 function waveStores(
-  mesh: Mesh, classes: readonly ClassSummary[], sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstBpc: number, hopLat: number,
-): { hbmStores: number; storeHops: number; epilogue: number } {
+  mesh: Mesh, classes: readonly ClassSummary[], sramOnly: boolean, acc: Acc, w$: WaveScratch, n: number, firstCpb: number, hopLat: number,
+): void {
   const { counts } = acc;
   const { waveTile, waveClass, storeLoad, route } = w$;
   let hbmStores = 0, storeHops = 0, epilogue = 0;
@@ -314,9 +328,11 @@ function waveStores(
     hbmStores += c.storeBytes;
     storeHops = Math.max(storeHops, hops);
     counts.hbmWriteBytes += c.storeBytes;
-    epilogue = Math.max(epilogue, c.storeBytes / firstBpc + hops * hopLat);
+    epilogue = Math.max(epilogue, c.storeBytes * firstCpb + hops * hopLat);
   }
-  return { hbmStores, storeHops, epilogue };
+  w$.sums[STORE_HBM] = hbmStores;
+  w$.sums[STORE_HOPS] = storeHops;
+  w$.sums[EPILOGUE] = epilogue;
 }
 
 /** MACs and vector ops of the wave's tiles, by class. */

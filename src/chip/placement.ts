@@ -286,7 +286,10 @@ export function macCyclesPerTile(
         const i = x % bw;
         let sc = slot[j * bw + i];
         if (Number.isNaN(sc)) sc = slot[j * bw + i] = slotCycles(i, j);
-        out[row + x] = sc < 0 ? c.macCycles : (sc * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
+        // computed on every GEMM tile, used on merged slots only: a branch first taken late (decode's
+        // GEMVs merge slots, prefill's GEMMs do not) would deoptimise this loop in the UI's worker
+        const merged = (sc * mRow[y] * nCol[x]) / (sumM[j] * sumN[i]);
+        out[row + x] = sc < 0 ? c.macCycles : merged;
       }
     }
   return out;
@@ -428,7 +431,7 @@ export function waveOrder(
   const nTiles = R * C;
   const out: WaveBox[] = [];
   if (gx * gy <= nTiles) {
-    const k = Math.max(1, Math.floor(nTiles / (gx * gy)));
+    const k = Math.max(1, (nTiles / (gx * gy)) | 0); // floor by truncation (see unshapedMacCycles)
     for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
     return out;
   }

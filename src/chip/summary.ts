@@ -298,14 +298,15 @@ export class GroupTable {
           continue;
         }
         const m = this.addMember(i, l.bytes, c.iterations);
-        // a private load is a group of its own: only shared loads need their key and the lookup
-        if (!shared) { this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m); continue; }
-        const k = this.loadKey(true, o, i, li, wx[i], wy[i], wz[i]);
+        // a private load is a group of its own: only shared loads need their key and the lookup. One
+        // addGroup call for both (a call site first reached late, e.g. decode's private KV loads
+        // after prefill's shared ones, would deoptimise fill)
+        const k = shared ? this.loadKey(true, o, i, li, wx[i], wy[i], wz[i]) : -1;
         const slot = o >> 2;
-        const g = lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
+        const g = !shared ? undefined : lastKey[slot] === k ? lastGroup[slot] : this.byKey.get(k);
         if (g === undefined) {
           const ng = this.addGroup(l.tensor, l.bytes, c.iterations, waveClass[i], m);
-          this.byKey.set(k, ng); lastKey[slot] = k; lastGroup[slot] = ng;
+          if (shared) { this.byKey.set(k, ng); lastKey[slot] = k; lastGroup[slot] = ng; }
           continue;
         }
         lastKey[slot] = k; lastGroup[slot] = g;

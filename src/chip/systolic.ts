@@ -96,7 +96,11 @@ export function unshapedMacCycles(chip: ChipConfig, dataflow: Dataflow, macs: Re
   const { rows: R, cols: C } = chip.tile.macArray;
   const total = macs.int8 + macs.fp16 + macs.fp32;
   if (total === 0) return 0;
-  const folds = Math.max(1, Math.ceil(outElems / (R * C)));
+  // ceil(outElems / (R * C)) through a truncating division: V8 compiles Math.ceil of a quotient it has
+  // only seen whole as an integer division that deoptimises at the first fraction
+  let folds = (outElems / (R * C)) | 0;
+  if (folds * R * C < outElems) folds++;
+  folds = Math.max(1, folds);
   return macs.int8 / chip.tile.macsPerCycle.int8 + macs.fp16 / chip.tile.macsPerCycle.fp16 + macs.fp32 / chip.tile.macsPerCycle.fp32 +
     folds * foldOverhead(dataflow, R, C);
 }
