@@ -17,7 +17,8 @@
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
-import { findKernel, gemmOp, gemmTiles, keepOnChip, retypePlan, storageBytes, vectorOp, type KeptOnChip, type OpPlan } from './plans.ts';
+import { findKernel, gemmOp, keepOnChip, retypePlan, storageBytes, vectorOp, type KeptOnChip, type OpPlan } from './plans.ts';
+import { gemmTiles } from './tiling.ts';
 import { layerParams, type ModelConfig } from './presets.ts';
 import { bytesPerElem, FORMATS, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';

@@ -11,6 +11,7 @@ import { cdiv, planTotals, type Plan, type Step, type TensorSpec } from '../kern
 import { mapPacked } from '../chip/arrays.ts';
 import type { MacDType } from '../chip/types.ts';
 import { bytesPerElem, FORMATS } from './precision.ts';
+import { gemmTiles } from './tiling.ts';
 import type { NumberFormat } from './types.ts';
 
 export function findKernel(name: string): KernelDef | undefined {
@@ -75,18 +76,6 @@ export function keepOnChip(plan: Plan, inputs: boolean, outputs: boolean): KeptO
     steps.flatMap((s): Step[] => (s.kind === 'store' && outs.has(s.tensor) ? [] : s.kind === 'loop' ? [{ ...s, body: drop(s.body) }] : [s]));
   const kept = { ...plan, passes: mapPacked(plan.passes, (p) => ({ ...p, tiles: mapPacked(p.tiles, (c) => ({ ...c, steps: drop(c.steps) })) })) };
   return { plan: kept, resident, droppedStoreBytes: planTotals(plan).storeBytes - planTotals(kept).storeBytes };
-}
-
-const pow2floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
-
-/** Block sizes for a GEMM so the plan has about as many tiles as the chip (at least), within the kernels' limits. */
-export function gemmTiles(M: number, N: number, chipTiles: number): { BM: number; BN: number; BK: number; TM: number; TN: number } {
-  const BM = Math.min(128, Math.max(16, pow2floor(M) < M ? pow2floor(M) * 2 : pow2floor(M)));
-  let BN = 128;
-  while (BN > 16 && cdiv(M, BM) * cdiv(N, BN) < chipTiles) BN /= 2;
-  const TM = Math.max(1, Math.min(8, BM / 16));
-  const TN = Math.max(1, Math.min(8, BN / 16));
-  return { BM, BN, BK: 32, TM, TN };
 }
 
 export interface OpPlan {

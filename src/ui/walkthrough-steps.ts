@@ -13,6 +13,7 @@
 
 import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../models/types.ts';
+import { gemmTiles } from '../models/tiling.ts';
 import { formatBytes } from './chip-render.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -159,8 +160,17 @@ const fusedQkv: PlanSetup = { preset: JAL, kernel: 'qkv', variant: 'fused', para
 const MODEL = 'llama3-8b';
 const CONTEXT = 1024;
 const decode = (preset: string, batch = 1, precision: 'bf16' | 'int8' = 'bf16'): ModelSetup => ({ preset, model: MODEL, opts: { phase: 'decode', context: CONTEXT, batch, precision } });
-/** Llama 3 8B's output projection (4096 x 4096) for one token: the animated op of the story steps. */
-const oProj = (preset: string, M = 1): PlanSetup => ({ preset, kernel: 'matmul', variant: 'tiled', params: { M, N: 4096, K: 4096 }, dataflow: OS });
+/** Tiles of the story's presets (16 x 16, 12 x 11), for the model's block sizes (the test checks them against the presets). */
+export const STORY_PRESET_TILES: Readonly<Record<string, number>> = { [JAL]: 256, [GPU]: 132 };
+/**
+ * A GEMM of the story chapter as the model runs it: the bf16 matmul (tiled-f16) with the block sizes
+ * the model gives it on the preset (gemmTiles), so the animated op is the op whose time the text
+ * quotes (the f32 tiled kernel pads one token to 16 rows and would show a compute-bound GEMV).
+ */
+const modelGemm = (preset: string, M: number, N: number, K: number): PlanSetup =>
+  ({ preset, kernel: 'matmul', variant: 'tiled-f16', params: { M, N, K, ...gemmTiles(M, N, STORY_PRESET_TILES[preset]) }, dataflow: OS });
+/** Llama 3 8B's output projection (4096 x 4096) for M tokens: the animated op of the story steps. */
+const oProj = (preset: string, M = 1): PlanSetup => modelGemm(preset, M, 4096, 4096);
 
 /** HBM bytes of the QKV projection split into weights, x and outputs (f32), when they add up to the run's bytes. */
 function qkvBytes(r: SimResult): { w: number; x: number; out: number } | null {
@@ -317,7 +327,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const bd = g.breakdown;
       const kernels = launchedKernels(g);
       return [
-        `Now a whole model: Llama 3 8B generating one token with ${int(CONTEXT)} tokens of context, batch 1, on the H100 model (the animation shows one of its kernels, the 4096 × 4096 output projection). The simulation gives ${sig(g.perTokenMs)} ms per token (${int(g.tokensPerS)} tokens/s).`,
+        `Now a whole model: Llama 3 8B generating one token with ${int(CONTEXT)} tokens of context, batch 1, on the H100 model (the animation shows one of its kernels, the 4096 × 4096 output projection in bf16). The simulation gives ${sig(g.perTokenMs)} ms per token (${int(g.tokensPerS)} tokens/s).`,
         `Why so far below the roofline? At batch 1 every weight byte feeds one multiply-add: the step does ${sig(flopsPerByte, 2)} FLOP per HBM byte, while the H100 needs ${int(ridge)} FLOP per byte (its ${sig(peak / 1e12)} TFLOP/s bf16 peak over ${tbps(bw)} of HBM) to keep its math busy. Just reading the ${formatBytes(g.bytes.hbm)} that one token touches takes ${ms(readS)} at the full datasheet bandwidth: ${pct(readS / g.timeS)} of the step.`,
         `Of its ${sig(g.perTokenMs)} ms the model books ${ms(bd.compute)} on the math itself, ${ms(bd.memory)} on memory (HBM at the bandwidth a real access pattern achieves, plus the latency before each kernel's first bytes arrive) and ${ms(bd.launch)} in the gaps between kernel launches${bd.collective > 0 ? `, ${ms(bd.collective)} in collectives` : ''}.`,
         kernels.length
@@ -385,7 +395,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   },
   {
     title: '13. The MLP and the LM head',
-    setup: { preset: JAL, kernel: 'matmul', variant: 'tiled', params: { M: 1, N: 4096, K: 4096 }, dataflow: OS },
+    setup: oProj(JAL),
     models: { d: decode(JAL) },
     timeFrac: 0.5,
     view: 'traffic',
@@ -403,7 +413,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   },
   {
     title: '14. Many chips: tensor parallelism',
-    setup: { preset: JAL, kernel: 'matmul', variant: 'tiled', params: { M: 1, N: 4096, K: 8192 }, dataflow: OS },
+    setup: modelGemm(JAL, 1, 4096, 8192),
     models: { big: { preset: JAL, model: 'llama3-70b', opts: { phase: 'decode', context: CONTEXT, batch: 1 } } },
     timeFrac: 0.5,
     view: 'utilization',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
-import { WALKTHROUGH, stepRuns, fractionWords, timeRatio, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
+import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
 const presets: Configs = (id) => chipPreset(id).config;
@@ -117,6 +117,23 @@ describe('story chapter: model numbers in the text', () => {
     expect(g.utilization).toBeLessThan(0.05); // batch 1 decode: the tensor cores mostly idle
     expect(text).toContain(`${+g.perTokenMs.toPrecision(3)} ms per token`);
     expect(text).toMatch(/needs \d[\d,]* FLOP per byte/);
+  });
+
+  it('the story steps animate the op the model times: the H100 o-proj of step 9 is memory-bound with the model\'s bytes', () => {
+    for (const [id, tiles] of Object.entries(STORY_PRESET_TILES)) {
+      const g = presets(id).grid;
+      expect(g.rows * g.cols).toBe(tiles);
+    }
+    const s = step('9.');
+    const n = numbers(s);
+    expect(s.setup.variant).toBe('tiled-f16');
+    expect(n.sim.bound).toBe('memory'); // a batch-1 GEMV, as the text says (the padded f32 tiled kernel came out compute-bound)
+    expect(s.look(n)).toContain('bound = memory');
+    const g = n.models.gpu;
+    const oProj = g.ops.find((o) => o.name === 'o-proj')!;
+    expect(oProj.mode).toBe('kernel'); // on the GPU the op goes through HBM like the animated kernel
+    const perLayer = oProj.bytes.hbm / modelPreset('llama3-8b').layers;
+    expect(Math.abs(n.sim.bytes.hbm - perLayer) / perLayer).toBeLessThan(0.01);
   });
 
   it('step 10 says which chip is faster per token, as the simulation finds it, and follows a faster memory system', () => {
