@@ -101,7 +101,29 @@ export interface ChipOverride {
  */
 export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig {
   if (!o?.grid && !o?.array) return chip;
-  return { ...chip, grid: o.grid ?? chip.grid, tile: { ...chip.tile, macArray: o.array ?? chip.tile.macArray } };
+  return chipWith(chip, { grid: o.grid, macArray: o.array });
+}
+
+/**
+ * `chip` with its grid, MAC array or HBM bandwidth replaced, built in validateChipConfig's shape (the
+ * same properties in the same order, nested objects too), so V8 gives it the same hidden classes: the
+ * simulator's loops see one object shape however a config was derived. An object spread has a
+ * shape of its own, and optimised code that met one shape deoptimises at the other.
+ */
+export function chipWith(
+  chip: ChipConfig, p: { grid?: { rows: number; cols: number }; macArray?: { rows: number; cols: number }; hbmBandwidthBytesPerS?: number },
+): ChipConfig {
+  const t = chip.tile, h = chip.hbm;
+  const tile: ChipConfig['tile'] = {
+    macArray: p.macArray ? { rows: p.macArray.rows, cols: p.macArray.cols } : t.macArray,
+    macsPerCycle: t.macsPerCycle,
+    vectorOpsPerCycle: t.vectorOpsPerCycle,
+    sramBytes: t.sramBytes,
+  };
+  if (t.dataflow !== undefined) tile.dataflow = t.dataflow;
+  const hbm = { stacks: h.stacks, bandwidthBytesPerS: p.hbmBandwidthBytesPerS ?? h.bandwidthBytesPerS, capacityBytes: h.capacityBytes, edges: h.edges };
+  const grid = p.grid ? { rows: p.grid.rows, cols: p.grid.cols } : chip.grid;
+  return { name: chip.name, clockHz: chip.clockHz, grid, tile, noc: chip.noc, hbm, energy: chip.energy, scaleOut: chip.scaleOut, runtime: chip.runtime };
 }
 
 export function validateChipConfig(input: unknown): ChipConfig {

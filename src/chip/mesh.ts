@@ -86,7 +86,7 @@ function delta(a: number, b: number, n: number, torus: boolean): number {
 }
 
 export function hopCount(rows: number, cols: number, torus: boolean, from: number, to: number): number {
-  const r0 = Math.floor(from / cols), c0 = from % cols, r1 = Math.floor(to / cols), c1 = to % cols;
+  const r0 = ((from / cols) | 0), c0 = from % cols, r1 = ((to / cols) | 0), c1 = to % cols;
   return Math.abs(delta(c0, c1, cols, torus)) + Math.abs(delta(r0, r1, rows, torus));
 }
 
@@ -98,8 +98,9 @@ export function hopCount(rows: number, cols: number, torus: boolean, from: numbe
  */
 export function routeLinks(m: Mesh, from: number, to: number, out: Int32Array): number {
   const { rows, cols, torus } = m;
-  let r = Math.floor(from / cols), c = from % cols;
-  const r1 = Math.floor(to / cols), c1 = to % cols;
+  // row and column by truncating division (tile indices are whole; see unshapedMacCycles)
+  let r = ((from / cols) | 0), c = from % cols;
+  const r1 = ((to / cols) | 0), c1 = to % cols;
   let dc = delta(c, c1, cols, torus), dr = delta(r, r1, rows, torus);
   let hops = 0;
   while (dc !== 0) {

@@ -98,9 +98,8 @@ export function unshapedMacCycles(chip: ChipConfig, dataflow: Dataflow, macs: Re
   if (total === 0) return 0;
   // ceil(outElems / (R * C)) through a truncating division: V8 compiles Math.ceil of a quotient it has
   // only seen whole as an integer division that deoptimises at the first fraction
-  let folds = (outElems / (R * C)) | 0;
-  if (folds * R * C < outElems) folds++;
-  folds = Math.max(1, folds);
+  const whole = (outElems / (R * C)) | 0;
+  const folds = Math.max(1, whole + (whole * R * C < outElems ? 1 : 0));
   return macs.int8 / chip.tile.macsPerCycle.int8 + macs.fp16 / chip.tile.macsPerCycle.fp16 + macs.fp32 / chip.tile.macsPerCycle.fp32 +
     folds * foldOverhead(dataflow, R, C);
 }

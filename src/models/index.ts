@@ -14,6 +14,7 @@
 //   time) instead of fill + steady + drain (when every op's buffers fit SRAM together, checked);
 // - all-reduces by the fabric's collective algorithm with per-step latency and a launch.
 
+import { chipWith } from '../chip/config.ts';
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
@@ -246,7 +247,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: n
 /** The chip with its HBM at the achievable bandwidth of an access pattern (what the simulator should see). */
 export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfig {
   const eff = chip.runtime.hbmEfficiency[pattern];
-  return eff === 1 ? chip : { ...chip, hbm: { ...chip.hbm, bandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff } };
+  return eff === 1 ? chip : chipWith(chip, { hbmBandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff });
 }
 
 /**

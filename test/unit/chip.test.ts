@@ -5,6 +5,7 @@ import {
   CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan, buildMesh, linkTarget, foldOverheadCycles, energyOf, emptyCounts,
   type ChipConfig,
 } from '../../src/chip/index.ts';
+import { chipWith } from '../../src/chip/config.ts';
 import { matmul, type MatmulVariant } from '../../src/kernels/matmul.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { planTotals, type Plan } from '../../src/kernels/plan.ts';
@@ -304,6 +305,21 @@ describe('validateChipConfig', () => {
   }
   it('accepts every preset unchanged', () => {
     for (const p of CHIP_PRESETS) expect(validateChipConfig(structuredClone(p.config))).toEqual(p.config);
+  });
+  it('chipWith replaces the grid, MAC array or HBM bandwidth and keeps validateChipConfig\'s shape (keys in order, nested too)', () => {
+    const shape = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v).map(([k, x]) => [k, shape(x)]) : typeof v);
+    for (const p of CHIP_PRESETS) {
+      const derived = [
+        chipWith(p.config, { grid: { rows: 4, cols: 6 } }),
+        chipWith(p.config, { macArray: { rows: 8, cols: 16 } }),
+        chipWith(p.config, { hbmBandwidthBytesPerS: p.config.hbm.bandwidthBytesPerS * 0.8 }),
+      ];
+      for (const d of derived) expect(shape(d)).toEqual(shape(validateChipConfig(structuredClone(d))));
+      expect(derived[0].grid).toEqual({ rows: 4, cols: 6 });
+      expect(derived[1].tile.macArray).toEqual({ rows: 8, cols: 16 });
+      expect(derived[2].hbm.bandwidthBytesPerS).toBeCloseTo(p.config.hbm.bandwidthBytesPerS * 0.8);
+      expect({ ...derived[2], hbm: { ...derived[2].hbm, bandwidthBytesPerS: p.config.hbm.bandwidthBytesPerS } }).toEqual(p.config);
+    }
   });
   it('labels the hypothetical preset as such', () => {
     const j = chipPreset('jalapeno');
