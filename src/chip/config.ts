@@ -105,25 +105,40 @@ export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): Chi
 }
 
 /**
- * `chip` with its grid, MAC array or HBM bandwidth replaced, built in validateChipConfig's shape (the
- * same properties in the same order, nested objects too), so V8 gives it the same hidden classes: the
- * simulator's loops see one object shape however a config was derived. An object spread has a
- * shape of its own, and optimised code that met one shape deoptimises at the other.
+ * `chip` with its grid, MAC array or HBM bandwidth replaced, built by chipOf like every validated
+ * config. An object spread has a hidden class of its own, and optimised simulator code that met one
+ * shape deoptimises at the other.
  */
 export function chipWith(
   chip: ChipConfig, p: { grid?: { rows: number; cols: number }; macArray?: { rows: number; cols: number }; hbmBandwidthBytesPerS?: number },
 ): ChipConfig {
-  const t = chip.tile, h = chip.hbm;
+  return chipOf({
+    ...chip,
+    grid: p.grid ?? chip.grid,
+    tile: { ...chip.tile, macArray: p.macArray ?? chip.tile.macArray },
+    hbm: { ...chip.hbm, bandwidthBytesPerS: p.hbmBandwidthBytesPerS ?? chip.hbm.bandwidthBytesPerS },
+  });
+}
+
+/**
+ * The one place a ChipConfig object is built (validateChipConfig, chipWith): the same properties in
+ * the same order, the grid, tile, MAC array and HBM objects too, so V8 gives every config the same
+ * hidden classes and the simulator's loops see one object shape however a config was made.
+ */
+function chipOf(c: ChipConfig): ChipConfig {
+  const t = c.tile, h = c.hbm;
   const tile: ChipConfig['tile'] = {
-    macArray: p.macArray ? { rows: p.macArray.rows, cols: p.macArray.cols } : t.macArray,
+    macArray: { rows: t.macArray.rows, cols: t.macArray.cols },
     macsPerCycle: t.macsPerCycle,
     vectorOpsPerCycle: t.vectorOpsPerCycle,
     sramBytes: t.sramBytes,
   };
   if (t.dataflow !== undefined) tile.dataflow = t.dataflow;
-  const hbm = { stacks: h.stacks, bandwidthBytesPerS: p.hbmBandwidthBytesPerS ?? h.bandwidthBytesPerS, capacityBytes: h.capacityBytes, edges: h.edges };
-  const grid = p.grid ? { rows: p.grid.rows, cols: p.grid.cols } : chip.grid;
-  return { name: chip.name, clockHz: chip.clockHz, grid, tile, noc: chip.noc, hbm, energy: chip.energy, scaleOut: chip.scaleOut, runtime: chip.runtime };
+  return {
+    name: c.name, clockHz: c.clockHz, grid: { rows: c.grid.rows, cols: c.grid.cols }, tile, noc: c.noc,
+    hbm: { stacks: h.stacks, bandwidthBytesPerS: h.bandwidthBytesPerS, capacityBytes: h.capacityBytes, edges: h.edges },
+    energy: c.energy, scaleOut: c.scaleOut, runtime: c.runtime,
+  };
 }
 
 export function validateChipConfig(input: unknown): ChipConfig {
@@ -207,5 +222,5 @@ export function validateChipConfig(input: unknown): ChipConfig {
     linkLatencyS: num(s, 'linkLatencyS', 'config.scaleOut', 0, 1),
     collective: collectiveOf(s.collective),
   };
-  return { name, clockHz, grid, tile, noc, hbm, energy, scaleOut, runtime: runtimeOf(raw.runtime) };
+  return chipOf({ name, clockHz, grid, tile, noc, hbm, energy, scaleOut, runtime: runtimeOf(raw.runtime) });
 }

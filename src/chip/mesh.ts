@@ -1,6 +1,7 @@
 // Geometry of the tile mesh: HBM ports on edge tiles, directed links, XY routing (unicast and
 // multicast trees). Links are indexed tile*4 + dir with dir 0 east (c+1), 1 west, 2 south (r+1), 3 north.
 
+import { floorDiv } from './ints.ts';
 import type { ChipConfig, HbmPort } from './types.ts';
 
 export const EAST = 0, WEST = 1, SOUTH = 2, NORTH = 3;
@@ -86,7 +87,7 @@ function delta(a: number, b: number, n: number, torus: boolean): number {
 }
 
 export function hopCount(rows: number, cols: number, torus: boolean, from: number, to: number): number {
-  const r0 = ((from / cols) | 0), c0 = from % cols, r1 = ((to / cols) | 0), c1 = to % cols;
+  const r0 = floorDiv(from, cols), c0 = from % cols, r1 = floorDiv(to, cols), c1 = to % cols;
   return Math.abs(delta(c0, c1, cols, torus)) + Math.abs(delta(r0, r1, rows, torus));
 }
 
@@ -98,9 +99,8 @@ export function hopCount(rows: number, cols: number, torus: boolean, from: numbe
  */
 export function routeLinks(m: Mesh, from: number, to: number, out: Int32Array): number {
   const { rows, cols, torus } = m;
-  // row and column by truncating division (tile indices are whole; see unshapedMacCycles)
-  let r = ((from / cols) | 0), c = from % cols;
-  const r1 = ((to / cols) | 0), c1 = to % cols;
+  let r = floorDiv(from, cols), c = from % cols;
+  const r1 = floorDiv(to, cols), c1 = to % cols;
   let dc = delta(c, c1, cols, torus), dr = delta(r, r1, rows, torus);
   let hops = 0;
   while (dc !== 0) {
@@ -126,7 +126,7 @@ export function routeBuffer(m: Pick<Mesh, 'rows' | 'cols'>): Int32Array {
 /** The tile a directed link leads to. */
 export function linkTarget(m: Mesh, link: number): number {
   const t = link >> 2, dir = link & 3;
-  const r = Math.floor(t / m.cols), c = t % m.cols;
+  const r = floorDiv(t, m.cols), c = t % m.cols;
   if (dir === EAST) return r * m.cols + ((c + 1) % m.cols);
   if (dir === WEST) return r * m.cols + ((c - 1 + m.cols) % m.cols);
   if (dir === SOUTH) return ((r + 1) % m.rows) * m.cols + c;
@@ -182,7 +182,7 @@ export class TreeLoads {
 
   member(dst: number): void {
     const { cols, rows, torus } = this;
-    const rs = Math.floor(this.src / cols), cs = this.src % cols, rd = Math.floor(dst / cols), cd = dst % cols;
+    const rs = floorDiv(this.src, cols), cs = this.src % cols, rd = floorDiv(dst, cols), cd = dst % cols;
     const dc = delta(cs, cd, cols, torus), dr = delta(rs, rd, rows, torus);
     if (dc > this.farE) this.farE = dc;
     if (-dc > this.farW) this.farW = -dc;
@@ -195,7 +195,7 @@ export class TreeLoads {
 
   end(): void {
     const { cols, rows, bytes } = this;
-    const rs = Math.floor(this.src / cols), cs = this.src % cols;
+    const rs = floorDiv(this.src, cols), cs = this.src % cols;
     // east links of row rs at columns cs .. cs + farE - 1, west links at cs - farW + 1 .. cs (mod cols on a torus)
     if (this.farE > 0) ring(this.east, rs * (cols + 1), cols, cs, this.farE, bytes);
     if (this.farW > 0) ring(this.west, rs * (cols + 1), cols, cs - this.farW + 1, this.farW, bytes);

@@ -3,6 +3,7 @@
 // home tile of a block on an SRAM-only chip.
 
 import type { Dim3, Pass } from '../kernels/plan.ts';
+import { floorDiv } from './ints.ts';
 import { TreeLoads, type Mesh } from './mesh.ts';
 import { classGrid, type ClassSummary, type LoadSummary } from './summary.ts';
 import { gemmCycles } from './systolic.ts';
@@ -431,7 +432,7 @@ export function waveOrder(
   const nTiles = R * C;
   const out: WaveBox[] = [];
   if (gx * gy <= nTiles) {
-    const k = Math.max(1, (nTiles / (gx * gy)) | 0); // floor by truncation (see unshapedMacCycles)
+    const k = Math.max(1, floorDiv(nTiles, gx * gy));
     for (let z0 = 0; z0 < gz; z0 += k) out.push({ x0: 0, x1: gx, y0: 0, y1: gy, z0, z1: Math.min(gz, z0 + k) });
     return out;
   }

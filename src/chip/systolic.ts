@@ -30,6 +30,7 @@
 // at twice the bf16 rate: half), while fill and drain stay whole cycles. A run takes
 // folds x (overhead + T x that factor) cycles: the SCALE-Sim row count, i.e. its Total Cycles + 1.
 
+import { ceilDiv } from './ints.ts';
 import type { ChipConfig, Dataflow, MacDType } from './types.ts';
 
 /** How SCALE-Sim maps a GEMM onto the array: Sr along the rows, Sc along the columns, T in time. */
@@ -96,10 +97,7 @@ export function unshapedMacCycles(chip: ChipConfig, dataflow: Dataflow, macs: Re
   const { rows: R, cols: C } = chip.tile.macArray;
   const total = macs.int8 + macs.fp16 + macs.fp32;
   if (total === 0) return 0;
-  // ceil(outElems / (R * C)) through a truncating division: V8 compiles Math.ceil of a quotient it has
-  // only seen whole as an integer division that deoptimises at the first fraction
-  const whole = (outElems / (R * C)) | 0;
-  const folds = Math.max(1, whole + (whole * R * C < outElems ? 1 : 0));
+  const folds = Math.max(1, ceilDiv(outElems, R * C));
   return macs.int8 / chip.tile.macsPerCycle.int8 + macs.fp16 / chip.tile.macsPerCycle.fp16 + macs.fp32 / chip.tile.macsPerCycle.fp32 +
     folds * foldOverhead(dataflow, R, C);
 }
