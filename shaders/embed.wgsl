@@ -1,15 +1,20 @@
 // embed: token embedding lookup (plus GPT-2's learned position embedding):
-//   X[m, :] = E[ids[m], :] (+ P[pos0 + m, :] when POS)
-// ids: [M] u32; E: [V, D] row-major f32; P: [positions, D] f32; X: [M, D] row-major f32.
+//   X[m, :] = E[ids[m] - v0, :] (+ P[pos0 + m, :] when POS)
+// ids: [M] u32; E: [V, D] row-major f32 (the vocabulary, or with SPLIT the part of token ids
+// v0..v0+V-1); P: [positions, D] f32; X: [M, D] row-major f32.
+// SPLIT (a vocabulary larger than one binding, one dispatch per part): a row whose id lies outside
+// the part keeps its value in X. Every part reads one row of E for every token (the id clamped into
+// the part) and the row of X, so its traffic does not depend on the ids.
 // Tiling: one workgroup of WG invocations per token; invocation 0 reads the id into workgroup
-// memory. Global traffic per token: 4 bytes of ids, 4·D of E (+ 4·D of P), 4·D stored.
+// memory. Global traffic per token: 4 bytes of ids, 4·D of E (+ 4·D of P) (+ 4·D of X with SPLIT), 4·D stored.
 // Measured: not yet timed on its own; its share of a decode step is in README "Running a real model".
 
 override WG: u32 = 64;
 override POS: bool = false;
+override SPLIT: bool = false;
 override INSTRUMENT: bool = false;
 
-struct Params { D: u32, V: u32, pos0: u32 }
+struct Params { D: u32, V: u32, pos0: u32, v0: u32 }
 
 @group(0) @binding(0) var<storage, read> ids: array<u32>;       // [M]
 @group(0) @binding(1) var<storage, read> E: array<f32>;         // [V, D]
@@ -31,13 +36,16 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   var stored = 0u;
 
   let m = wid.x;
-  if (lid == 0u) { tok = min(ids[m], p.V - 1u); loaded += 4u; }   // an out-of-range id reads the last row, never past E
+  if (lid == 0u) { tok = ids[m]; loaded += 4u; }
   workgroupBarrier();
   let t = tok;
+  let inPart = t >= p.v0 && t - p.v0 < p.V;
+  let r = select(p.V - 1u, t - p.v0, inPart);   // an id outside the part (or the vocabulary) reads the last row, never past E
   for (var d = lid; d < p.D; d += WG) {
-    var v = E[t * p.D + d];
+    var v = E[r * p.D + d];
     loaded += 4u;
     if (POS) { v += P[(p.pos0 + m) * p.D + d]; loaded += 4u; }
+    if (SPLIT) { v = select(X[m * p.D + d], v, inPart); loaded += 4u; }
     X[m * p.D + d] = v;
     stored += 4u;
   }

@@ -140,6 +140,8 @@ export async function main(argv: string[]): Promise<number> {
       stop: r.stop,
       sampling,
       loadMs,
+      // pipeline compilation before the first run; prefillMs and decode are on compiled pipelines
+      compileMs: r.compileMs,
       prefillMs: r.prefillMs,
       prefillTokensPerS: (prompt.length / r.prefillMs) * 1000,
       decode: { ...r.stats, timer: 'wall (each step: submit, wait, read back the sampled token)' },
@@ -152,6 +154,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${om.weightDtype}${values.int8 ? ' -> int8' : ' -> f32'}, on ${describeDevice(ctx.report)}`);
+    console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);
     for (const fam of report.decodeStep.families) console.log(`  ${fam.family.padEnd(11)} ${f(fam.ms, 3).padStart(9)} ms  ${(100 * fam.share).toFixed(1).padStart(5)}%  ${String(fam.count).padStart(3)} ops  ${(fam.bytes / 1e6).toFixed(2)} MB  ${fam.kernels.join(', ')}`);

@@ -204,45 +204,53 @@ export const gelu: KernelDef = {
 const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'M', doc: 'tokens', default: 16, allowed: [1, 65535] },
   { name: 'D', doc: 'model dimension', default: 512, allowed: [1, MAX_DIM] },
-  { name: 'V', doc: 'vocabulary size (rows of E)', default: 1000, allowed: [1, 1 << 22] },
+  { name: 'V', doc: 'rows of E (the vocabulary, or this part of it)', default: 1000, allowed: [1, 1 << 22] },
   { name: 'positions', doc: 'rows of the position table P (GPT-2); 0 = no position embedding (Llama)', default: 0, allowed: [0, 1 << 20] },
   { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
+  { name: 'vocab', doc: 'a part of a split embedding: the whole vocabulary (0 = E holds it all); rows of ids outside [v0, v0 + V) are left as they are', default: 0, allowed: [0, 1 << 22] },
+  { name: 'v0', doc: 'a part of a split embedding: the token id of E\'s first row', default: 0, allowed: [0, 1 << 22] },
 ];
 
 export const embed: KernelDef = {
   name: 'embed',
   title: 'token embedding (+ position)',
-  description: 'X[m, :] = E[ids[m], :] (+ P[pos0 + m, :]): embedding lookup for M tokens, GPT-2 adds its learned position table. One workgroup per token.',
+  description: 'X[m, :] = E[ids[m], :] (+ P[pos0 + m, :]): embedding lookup for M tokens, GPT-2 adds its learned position table. One workgroup per token. ' +
+    'A vocabulary larger than one binding is split in parts (vocab, v0): each part writes the rows of the ids it holds and keeps the others.',
   variants: ['default'],
   defaultVariant: 'default',
   baselineVariant: 'default',
   params: EMBED_PARAMS,
   validate(raw) {
     const p = validateByDocs(raw, EMBED_PARAMS, 'embed');
-    const { M, positions, pos0 } = p as Record<string, number>;
+    const { M, V, positions, pos0, vocab, v0 } = p as Record<string, number>;
     if (positions > 0 && pos0 + M > positions) throw new KernelInputError(`embed: positions ${pos0}..${pos0 + M - 1} run past the ${positions}-row position table`);
+    if (vocab === 0 && v0 !== 0) throw new KernelInputError(`embed: v0 = ${v0} needs vocab (the whole vocabulary of a split embedding)`);
+    if (vocab > 0 && v0 + V > vocab) throw new KernelInputError(`embed: the part's rows ${v0}..${v0 + V - 1} run past the vocabulary of ${vocab}`);
     return p;
   },
   plan(params, variant) {
     checkVariant(embed, variant);
-    const { M, D, V, positions, pos0 } = params as Record<string, number>;
+    const { M, D, V, positions, pos0, vocab, v0 } = params as Record<string, number>;
     const pos = positions > 0;
+    const split = vocab > 0;
     return simplePlan('embed', params, [
       { name: 'ids', dtype: 'u32', shape: [M], bytes: 4 * M, role: 'input', layout: '[M] token ids' },
-      { name: 'E', dtype: 'f32', shape: [V, D], bytes: 4 * V * D, role: 'weight', layout: '[V, D] row-major' },
+      { name: 'E', dtype: 'f32', shape: [V, D], bytes: 4 * V * D, role: 'weight', layout: split ? `[V, D] row-major: rows of token ids ${v0}..${v0 + V - 1}` : '[V, D] row-major' },
       { name: 'P', dtype: 'f32', shape: [Math.max(1, positions), D], bytes: 4 * Math.max(1, positions) * D, role: 'weight', layout: '[positions, D] row-major (GPT-2)' },
-      { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: '[M, D] row-major' },
+      { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: split ? '[M, D] row-major; rows of other parts\' ids kept' : '[M, D] row-major' },
     ], {
-      shader: 'embed', entryPoint: 'main', label: pos ? 'token + position embedding' : 'token embedding',
-      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos },
-      uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }]],
+      shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split },
+      uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }], ['v0', { type: 'u32', value: v0 }]],
       bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
       tiles: [{
-        x: [0, M], y: [0, 1], z: [0, 1], note: 'one token: its id, its embedding row' + (pos ? ' and position row' : ''),
+        x: [0, M], y: [0, 1], z: [0, 1],
+        note: 'one token: its id, its embedding row' + (pos ? ' and position row' : '') + (split ? ' (clamped into the part, so every part reads one row) and the row of X it may keep' : ''),
         steps: [
           { kind: 'load', tensor: 'ids', bytes: 4 },
           { kind: 'load', tensor: 'E', bytes: 4 * D },
           ...(pos ? [{ kind: 'load', tensor: 'P', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'add' } as Step] : []),
+          ...(split ? [{ kind: 'load', tensor: 'X', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'select' } as Step] : []),
           { kind: 'store', tensor: 'X', bytes: 4 * D },
         ],
       }],
@@ -250,17 +258,23 @@ export const embed: KernelDef = {
     }, pos ? M * D : 0);
   },
   makeInputs(plan, seed) {
-    const { M, D, V, positions } = plan.params as Record<string, number>;
+    const { M, D, V, positions, vocab } = plan.params as Record<string, number>;
     const r = rng(seed);
     const ids = new Uint32Array(M);
-    for (let i = 0; i < M; i++) ids[i] = Math.floor(r() * V);
+    // a part of a split embedding draws ids from the whole vocabulary: some in the part, some outside
+    for (let i = 0; i < M; i++) ids[i] = Math.floor(r() * (vocab || V));
     return { ids, E: randomF32(V * D, seed + 1), P: randomF32(Math.max(1, positions) * D, seed + 2) };
   },
   reference(plan, ins) {
-    const { M, D, positions, pos0 } = plan.params as Record<string, number>;
+    const { M, D, V, positions, pos0, vocab, v0 } = plan.params as Record<string, number>;
     const ids = ins.ids as Uint32Array, E = ins.E as Float32Array, P = ins.P as Float32Array;
+    // X starts as zeros (a new buffer): a part keeps the rows of ids it does not hold
     const X = new Float32Array(M * D);
-    for (let m = 0; m < M; m++) for (let d = 0; d < D; d++) X[m * D + d] = positions > 0 ? f(E[ids[m] * D + d] + P[(pos0 + m) * D + d]) : E[ids[m] * D + d];
+    for (let m = 0; m < M; m++) {
+      const r = ids[m] - v0;
+      if (vocab > 0 && (r < 0 || r >= V)) continue;
+      for (let d = 0; d < D; d++) X[m * D + d] = positions > 0 ? f(E[r * D + d] + P[(pos0 + m) * D + d]) : E[r * D + d];
+    }
     return { X };
   },
   tolerance: () => 'exact',

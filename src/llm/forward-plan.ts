@@ -27,6 +27,8 @@ export interface ForwardOp {
   plan: Plan;
   /** Plan tensor name -> GPU buffer name. */
   bind: Record<string, string>;
+  /** Byte offset into the bound buffer, by plan tensor name (a part of the LM head writes its slice of the logits). */
+  offsets?: Record<string, number>;
 }
 
 export interface StepShape {
@@ -46,6 +48,52 @@ export interface StepShape {
   int8Variant?: 'dot4' | 'unpacked';
   /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
   q8Groups?: Record<string, number>;
+  /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM head parts of HEAD_MAX_COLS. */
+  split?: VocabSplit;
+}
+
+/**
+ * Most columns one LM-head matmul takes: the matmul kernels' N limit (MAX_DIM in src/kernels/matmul.ts
+ * and matmul-int8.ts). Llama-3's 128,256 or Gemma's 256,000 logits take two or four parts.
+ */
+export const HEAD_MAX_COLS = 1 << 16;
+
+/** Rows of the embedding per buffer (embed op) and columns of the LM head per buffer (lm-head op). */
+export interface VocabSplit {
+  embedRows: number;
+  headCols: number;
+}
+
+/** The parts [v0, v0 + n) of a vocabulary of V entries cut every `per`. */
+export function vocabRanges(V: number, per: number): Array<{ v0: number; n: number }> {
+  const out: Array<{ v0: number; n: number }> = [];
+  for (let v0 = 0; v0 < V; v0 += per) out.push({ v0, n: Math.min(per, V - v0) });
+  return out;
+}
+
+/** Buffer of embedding part i (of `parts`): "tokEmb" when whole. */
+export const embedBuf = (i: number, parts: number) => (parts === 1 ? 'tokEmb' : `tokEmb.p${i}`);
+/** Weight buffer of LM-head part i (of `parts`): "lmHead" when whole. */
+export const headBuf = (i: number, parts: number) => (parts === 1 ? 'lmHead' : `lmHead.p${i}`);
+
+/**
+ * Splits the embedding and the LM head so that no buffer exceeds `bindingBytes` (the device's
+ * maxStorageBufferBindingSize, 128 MiB on many phones) and no matmul exceeds HEAD_MAX_COLS columns.
+ * `headColBytes`: bytes one LM-head column takes in its largest buffer (f32: 4·D; int8: the packed
+ * row or its scales). LM-head parts after the first write the logits at an offset, which must be a
+ * multiple of `offsetAlign` bytes (minStorageBufferOffsetAlignment), so split parts are a multiple of
+ * offsetAlign / 4 columns. Throws with the numbers when not even one row or one aligned part fits.
+ */
+export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; headColBytes: number; offsetAlign: number }): VocabSplit {
+  const V = c.vocabSize;
+  const embedRows = Math.min(V, Math.floor(o.bindingBytes / (4 * c.dim)));
+  if (embedRows < 1) throw new RangeError(`one embedding row takes ${4 * c.dim} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  const fit = Math.min(HEAD_MAX_COLS, Math.floor(o.bindingBytes / o.headColBytes));
+  if (V <= fit) return { embedRows, headCols: V };
+  const a = Math.max(1, Math.ceil(o.offsetAlign / 4));
+  const headCols = Math.floor(fit / a) * a;
+  if (headCols < 1) throw new RangeError(`an LM-head part of ${a} columns takes ${a * o.headColBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  return { embedRows, headCols };
 }
 
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
@@ -95,8 +143,14 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
     push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
-  push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: llama ? 0 : c.maxPositions, pos0 }), {
-    ids: 'ids', E: 'tokEmb', P: llama ? 'dummy' : 'posEmb', X: 'xa',
+  // the embedding: one op per part of the vocabulary (each part fills the rows of the ids it holds)
+  const V = c.vocabSize;
+  const embedParts = vocabRanges(V, s.split?.embedRows ?? V);
+  embedParts.forEach(({ v0, n }, i) => {
+    const split = embedParts.length > 1 ? { v0, vocab: V } : {};
+    push(embedParts.length > 1 ? `embed.p${i}` : 'embed', 'embed', -1, plan('embed', { M, D, V: n, positions: llama ? 0 : c.maxPositions, pos0, ...split }), {
+      ids: 'ids', E: embedBuf(i, embedParts.length), P: llama ? 'dummy' : 'posEmb', X: 'xa',
+    });
   });
   const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
     if (llama) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
@@ -150,8 +204,15 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xb', Y: 'proj', b: llama ? 'dummy' : L('bDown'), Z: 'xa' });
   }
   norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
-  // the LM head runs for the last token only (M = 1)
-  push('lm-head', 'lm-head', -1, linearOp(1, 'lmHead', D, c.vocabSize), linearBind('lmHead', 'xf', 'logits'));
-  push('sample', 'sample', -1, plan('sample', { V: c.vocabSize, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
+  // the LM head runs for the last token only (M = 1); one matmul per part of the vocabulary, each
+  // writing its columns of the logits (at a byte offset into the one logits buffer the sampler reads)
+  const headParts = vocabRanges(V, Math.min(s.split?.headCols ?? V, HEAD_MAX_COLS));
+  headParts.forEach(({ v0, n }, i) => {
+    const w = headBuf(i, headParts.length);
+    const op: ForwardOp = { id: headParts.length > 1 ? `lm-head.p${i}` : 'lm-head', family: 'lm-head', layer: -1, plan: linearOp(1, w, D, n), bind: linearBind(w, 'xf', 'logits') };
+    if (v0 > 0) op.offsets = { [int8 ? 'Y' : 'C']: 4 * v0 };
+    ops.push(op);
+  });
+  push('sample', 'sample', -1, plan('sample', { V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
   return ops;
 }

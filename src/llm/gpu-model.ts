@@ -7,10 +7,10 @@ import type { GpuContext } from '../gpu/context.ts';
 import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from './forward-plan.ts';
+import { buildForwardOps, embedBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type StepShape, type VocabSplit } from './forward-plan.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
-import { linearF32 } from './weights.ts';
+import { linearF32, linearRows } from './weights.ts';
 
 /** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
 export const PREFILL_CHUNK = 512;
@@ -30,6 +30,11 @@ export interface GpuModelOptions {
    */
   chunk: number;
   onProgress?: (what: string, done: number, total: number) => void;
+  /**
+   * Bytes one binding may hold, below the device's own maxStorageBufferBindingSize (tests use it to
+   * split a small model's vocabulary as a phone's 128 MiB limit splits a real one's).
+   */
+  maxBindingBytes?: number;
 }
 
 export interface OpTiming {
@@ -66,6 +71,8 @@ export class GpuModel {
   gpuBytes = 0;
   /** Next position to fill in the KV cache. */
   pos = 0;
+  /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
+  split: VocabSplit = { embedRows: 1, headCols: 1 };
 
   private constructor(
     readonly ctx: GpuContext,
@@ -79,7 +86,7 @@ export class GpuModel {
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
     const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
-    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ...sampling };
+    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, split: this.split, ...sampling };
   }
 
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
@@ -95,16 +102,26 @@ export class GpuModel {
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
     const model = new GpuModel(ctx, c, opts);
-    const sizes = model.bufferSizes(m);
     const L = ctx.report.limits;
-    const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize);
+    const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
+    // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
+    const q8Head = m.weightDtype === 'q8_0' && opts.int8 && !c.tiedEmbeddings;
+    const headColBytes = opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
+    try {
+      model.split = vocabSplit(c, { bindingBytes: limit, headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256 });
+    } catch (e) {
+      throw new ModelTooLargeError(`${m.name}: ${(e as Error).message}`);
+    }
+    const sizes = model.bufferSizes(m);
     const total = [...sizes.values()].reduce((a, b) => a + b, 0);
     for (const [name, bytes] of sizes) {
       if (bytes > limit) {
+        // int8 shrinks the linear weights only; the cache shrinks with the context
+        const linear = /\.(wqkv|wo|wUp|wDown)$/.test(name);
+        const hint = name.endsWith('cache') ? '; try a shorter context' : linear && !opts.int8 ? '; try int8 weights' : '';
         throw new ModelTooLargeError(
           `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU${opts.int8 ? ' as int8' : ' as f32'}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
-            `this device allows ${fmtBytes(limit)} per storage buffer (maxStorageBufferBindingSize ${fmtBytes(L.maxStorageBufferBindingSize)}, maxBufferSize ${fmtBytes(L.maxBufferSize)})` +
-            (opts.int8 ? '' : '; try int8 weights'),
+            `this device allows ${fmtBytes(limit)} per storage buffer (maxStorageBufferBindingSize ${fmtBytes(L.maxStorageBufferBindingSize)}, maxBufferSize ${fmtBytes(L.maxBufferSize)})${hint}`,
         );
       }
     }
@@ -128,11 +145,13 @@ export class GpuModel {
     };
     // Q8_0 weights keep their blocks' scales: room for one per 32 along K (more than one per column)
     const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
-    set('tokEmb', 4 * c.vocabSize * D);
+    const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
+    embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), 4 * n * D));
     if (c.arch === 'gpt2') set('posEmb', 4 * c.maxPositions * D);
     set('outNorm', 4 * D);
     if (c.arch === 'gpt2') set('outNormB', 4 * D);
-    lin('lmHead', c.vocabSize, D, q8 && !c.tiedEmbeddings);
+    const headParts = vocabRanges(c.vocabSize, this.split.headCols);
+    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8 && !c.tiedEmbeddings));
     set('ropeTable', 4 * C * dh);
     set('dummy', 16);
     for (let l = 0; l < c.nLayers; l++) {
@@ -153,7 +172,7 @@ export class GpuModel {
     for (const ops of [this.ops('prefill', this.opts.chunk, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];
-        if (b && !weights.has(b)) set(b, t.bytes);
+        if (b && !weights.has(b)) set(b, (op.offsets?.[t.name] ?? 0) + t.bytes);
       }
     }
     return sizes;
@@ -194,11 +213,14 @@ export class GpuModel {
     const total = c.nLayers + 1;
     this.opts.onProgress?.('uploading weights', 0, total);
     const g = await m.loadGlobals();
-    this.write('tokEmb', g.tokEmb);
+    const D = c.dim;
+    const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
+    embedParts.forEach(({ v0, n }, i) => this.write(embedBuf(i, embedParts.length), g.tokEmb.subarray(v0 * D, (v0 + n) * D)));
     if (g.posEmb) this.write('posEmb', g.posEmb);
     this.write('outNorm', g.outNorm);
     if (g.outNormB) this.write('outNormB', g.outNormB);
-    this.writeLinear('lmHead', g.lmHead);
+    const headParts = vocabRanges(c.vocabSize, this.split.headCols);
+    headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n)));
     if (c.arch === 'llama') this.write('ropeTable', ropeTable(c, this.opts.capacity));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
@@ -235,7 +257,10 @@ export class GpuModel {
       const name = op.bind[b.tensor];
       const buf = name === undefined ? undefined : this.buffers.get(name);
       if (!buf) throw new Error(`${op.id}: tensor ${b.tensor} is bound to ${name ?? 'nothing'}, which has no GPU buffer`);
-      return { binding: b.binding, resource: { buffer: buf } };
+      const offset = op.offsets?.[b.tensor];
+      if (offset === undefined) return { binding: b.binding, resource: { buffer: buf } };
+      const t = op.plan.tensors.find((x) => x.name === b.tensor)!;
+      return { binding: b.binding, resource: { buffer: buf, offset, size: Math.ceil(t.bytes / 4) * 4 } };
     });
     entries.push({ binding: STATS_BINDING, resource: { buffer: stats ?? this.sharedStats } });
     if (uniform) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
@@ -303,12 +328,14 @@ export class GpuModel {
   }
 
   /**
-   * Times each op of a list on the GPU: timestamp queries around each op's compute pass where the
+   * Times each op of a list on the GPU, after a warm-up run: timestamp queries around each op's compute pass where the
    * adapter has them, else wall time around each op's own submission (labelled).
    */
   async timeOps(ops: ForwardOp[]): Promise<{ timer: 'timestamp-query' | 'wall'; ops: OpTiming[] }> {
     const { device } = this.ctx;
     await this.prepare(ops);
+    // one untimed run first: the profile is of warm pipelines and buffers, not of their first use
+    await this.run(ops, { readToken: false });
     if (this.ctx.hasFeature('timestamp-query')) {
       const query = device.createQuerySet({ type: 'timestamp', count: 2 * ops.length });
       const resolve = device.createBuffer({ size: 16 * ops.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });

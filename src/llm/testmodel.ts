@@ -29,6 +29,11 @@ export interface TestModelSpec {
   tied?: boolean;
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
+  /**
+   * Vocabulary size when larger than the trained one: filler entries ("<unused{i}>", no merges
+   * reach them) pad it before the end token, as Llama-3's reserved tokens do (128,256; Qwen2 151,936; Gemma 256,000).
+   */
+  vocab?: number;
 }
 
 const CORPUS =
@@ -70,6 +75,16 @@ export function trainByteBpe(n: number): { vocab: string[]; merges: string[] } {
     for (const w of words) for (let j = 0; j + 1 < w.length; j++) if (w[j] === a && w[j + 1] === b) w.splice(j, 2, a + b);
   }
   vocab.push(END_TOKEN);
+  return { vocab, merges };
+}
+
+/** The spec's vocabulary: the trained BPE, padded to `s.vocab` entries with the end token last. */
+function specVocab(s: TestModelSpec): { vocab: string[]; merges: string[] } {
+  const { vocab, merges } = trainByteBpe(s.merges);
+  if (s.vocab === undefined || s.vocab <= vocab.length) return { vocab, merges };
+  const end = vocab.pop()!;
+  for (let i = vocab.length; i < s.vocab - 1; i++) vocab.push(`<unused${i}>`);
+  vocab.push(end);
   return { vocab, merges };
 }
 
@@ -197,7 +212,7 @@ export function tokenizerJson(vocab: string[], merges: string[]): Record<string,
 /** model.safetensors + config.json + tokenizer.json, as file name -> bytes. */
 export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Array> {
   if (s.dtype === 'q8_0') throw new Error('safetensors test models are f32, f16 or bf16');
-  const { vocab, merges } = trainByteBpe(s.merges);
+  const { vocab, merges } = specVocab(s);
   const V = vocab.length;
   const tensors: TensorToWrite[] = hfTensors(s, V).map((t) => ({ name: t.name, dtype: s.dtype as 'f32', shape: t.shape, data: encodeAs(s.dtype, t.data) }));
   const enc = new TextEncoder();
@@ -210,7 +225,7 @@ export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Arr
 
 /** One .gguf with llama.cpp's names, layouts (q/k rows permuted for Llama) and vocabulary. */
 export function writeGgufModel(s: TestModelSpec): Uint8Array {
-  const { vocab, merges } = trainByteBpe(s.merges);
+  const { vocab, merges } = specVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
   const out: GgufTensorToWrite[] = [];

@@ -278,7 +278,10 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
   if (!model || model.type !== 'BPE') throw new ModelFileError(`tokenizer.json: model type ${String(model?.type)} is not supported (BPE)`);
   const vocabObj = model.vocab as Record<string, number>;
   const added = ((j.added_tokens as Json[]) ?? []).map((a) => ({ id: a.id as number, content: a.content as string, special: a.special === true }));
-  const size = Math.max(...Object.values(vocabObj), ...added.map((a) => a.id)) + 1;
+  // a loop, not Math.max(...ids): spreading 128k+ arguments overflows the call stack (Llama-3, Qwen2, Gemma)
+  let size = 0;
+  for (const id of Object.values(vocabObj)) if (id >= size) size = id + 1;
+  for (const a of added) if (a.id >= size) size = a.id + 1;
   const vocab: string[] = new Array(size).fill('');
   for (const [t, id] of Object.entries(vocabObj)) vocab[id] = t;
   for (const a of added) vocab[a.id] = a.content;

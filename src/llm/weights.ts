@@ -146,6 +146,15 @@ export function linearF32(l: Linear): Float32Array {
   return out;
 }
 
+/** Rows [n0, n0 + n) of a linear [N, K] (a part of a split LM head); views where the layout allows. */
+export function linearRows(l: Linear, n0: number, n: number): Linear {
+  if (l.kind === 'f32') return { kind: 'f32', N: n, K: l.K, w: l.w.subarray(n0 * l.K, (n0 + n) * l.K) };
+  const G = l.K / l.group;
+  const scale = new Float32Array(G * n);
+  for (let g = 0; g < G; g++) scale.set(l.scale.subarray(g * l.N + n0, g * l.N + n0 + n), g * n);
+  return { kind: 'q8', N: n, K: l.K, q: l.q.subarray(n0 * l.K, (n0 + n) * l.K), scale, group: l.group };
+}
+
 /** Undoes llama.cpp's q/k row permutation: HF row h·dh + i·dh/2 + j  <-  GGUF row h·dh + 2j + i. */
 export function unpermuteRows(l: Linear, heads: number): Linear {
   const dh = l.N / heads;

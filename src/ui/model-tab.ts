@@ -42,6 +42,15 @@ export class JpModelTab extends LitElement {
   @state() private askedContext = 1024;
   @state() private dragging = false;
   private timer = 0;
+  /** The files of the loaded model (reloaded when the int8 box changes). */
+  private files: File[] = [];
+  /** The fingerprint this tab last put into the share state (its own load). */
+  private ownHash: string | null = null;
+  /**
+   * The model and results a share link opened with: captured when the state arrives naming a model
+   * this tab did not load. Without one there is no link warning and no sharer's run.
+   */
+  @state() private link: { name: string; hash: string; result: LlmState['result'] } | null = null;
 
   static override styles = [
     sharedStyles,
@@ -62,6 +71,7 @@ export class JpModelTab extends LitElement {
       th:first-child, td:first-child { text-align: left; }
       tr.op { cursor: pointer; }
       tr.op:hover, tr.op:focus { background: color-mix(in srgb, var(--jp-accent, #36c) 10%, transparent); }
+      .scroll { overflow-x: auto; max-width: 100%; }
       .bar { display: inline-block; height: 0.8em; background: var(--jp-accent, #36c); vertical-align: middle; }
       details { margin-top: 8px; }
     `,
@@ -69,6 +79,13 @@ export class JpModelTab extends LitElement {
 
   private patch(p: Partial<LlmState>): void {
     emitStateChange<'llm'>(this, p);
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    const s = this.state;
+    if (changed.has('state') && s?.modelHash && s.modelName && s.modelHash !== this.ownHash && s.modelHash !== this.link?.hash) {
+      this.link = { name: s.modelName, hash: s.modelHash, result: s.result };
+    }
   }
 
   override disconnectedCallback(): void {
@@ -99,20 +116,22 @@ export class JpModelTab extends LitElement {
       if (e.kind === 'load') this.progress = `${e.what} ${e.done}/${e.total}`;
     });
     this.askedContext = this.context;
+    this.info = null;
     const r = await this.api.loadLlm(files, { int8: this.int8, context: this.context }, onEvent);
     this.stopTimer();
     this.phase = 'idle';
     this.progress = '';
     if (r.status !== 'ok') {
-      this.info = null;
       this.error = r.message;
       return;
     }
+    this.files = files;
     this.info = r.result;
-    const s = this.state;
-    if (s?.modelHash && s.modelName && r.result.hash !== s.modelHash) {
-      toast(this, `This is not the model the link was made with: ${r.result.name} has fingerprint ${r.result.hash}, the link's ${s.modelName} has ${s.modelHash}. Results will differ.`, 'error');
+    const link = this.link;
+    if (link && r.result.hash !== link.hash) {
+      toast(this, `This is not the model the link was made with: ${r.result.name} has fingerprint ${r.result.hash}, the link's ${link.name} has ${link.hash}. Results will differ.`, 'error');
     }
+    this.ownHash = r.result.hash;
     this.patch({ modelName: r.result.name, modelHash: r.result.hash, int8: this.int8 });
   }
 
@@ -123,8 +142,9 @@ export class JpModelTab extends LitElement {
     this.error = '';
     this.text = '';
     this.tokenMs = [];
+    this.run = null; // the stats line shows this run's figures only
     this.profile = null;
-    this.progress = 'prompt…';
+    this.progress = 'compiling pipelines, then the prompt…';
     this.startTimer();
     const onEvent = callback((e: LlmEvent) => {
       if (e.kind === 'prefill') this.progress = `prompt: layer pass ${e.done}/${e.total}`; // layers × prefill chunks
@@ -195,10 +215,16 @@ export class JpModelTab extends LitElement {
     else toast(this, `${key} must be ${key === 'temperature' ? 'a number' : 'an integer'} in [${min}, ${max}]`, 'error');
   }
 
+  /** The int8 box: applied at once to a loaded model (its weights reloaded, with progress). */
+  private setInt8(v: boolean): void {
+    this.int8 = v;
+    if (this.info && this.files.length && this.phase === 'idle' && this.info.int8 !== v) void this.load(this.files);
+  }
+
   private renderLoad() {
-    const s = this.state;
-    const wanted = s?.modelName && (!this.info || this.info.hash !== s.modelHash)
-      ? html`<p class="warn" role="status">This link was made with <b>${s.modelName}</b> (fingerprint <code>${s.modelHash}</code>). Pick that file to reproduce it${this.info ? `; the loaded ${this.info.name} has ${this.info.hash}` : ''}.</p>`
+    const link = this.link;
+    const wanted = link && (!this.info || this.info.hash !== link.hash)
+      ? html`<p class="warn" role="status">This link was made with <b>${link.name}</b> (fingerprint <code>${link.hash}</code>). Pick that file to reproduce it${this.info ? `; the loaded ${this.info.name} has ${this.info.hash}` : ''}.</p>`
       : nothing;
     return html`
       ${wanted}
@@ -208,7 +234,7 @@ export class JpModelTab extends LitElement {
         <label>Model files <input type="file" multiple accept=".gguf,.safetensors,.json" ?disabled=${this.phase !== 'idle'}
           @change=${(e: Event) => void this.load([...((e.target as HTMLInputElement).files ?? [])])} /></label>
         <div class="row" style="justify-content:center">
-          <label><span><input type="checkbox" .checked=${this.int8} @change=${(e: Event) => (this.int8 = (e.target as HTMLInputElement).checked)} /> int8 weights (matmul-int8, qkv fused-w8)</span></label>
+          <label><span><input type="checkbox" .checked=${this.int8} ?disabled=${this.phase !== 'idle'} @change=${(e: Event) => this.setInt8((e.target as HTMLInputElement).checked)} /> int8 weights (matmul-int8, qkv fused-w8; a loaded model is reloaded)</span></label>
           <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>
         </div>
       </div>
@@ -222,7 +248,7 @@ export class JpModelTab extends LitElement {
     const med = this.run?.stats.medianMs ?? q(0.5);
     return html`<div class="stats" aria-live="polite">
       <span>elapsed ${(this.elapsedMs / 1000).toFixed(1)} s</span>
-      ${this.run ? html`<span>prompt ${this.run.promptTokens} tokens in ${fmtSig(this.run.prefillMs)} ms</span>` : nothing}
+      ${this.run ? html`<span>compiled in ${fmtSig(this.run.compileMs)} ms (pipelines, before the first run; not in the figures beside it)</span><span>prompt ${this.run.promptTokens} tokens in ${fmtSig(this.run.prefillMs)} ms</span>` : nothing}
       <span>${ms.length} decode steps</span>
       ${ms.length ? html`<span><b>${fmtSig(1000 / med)}</b> tokens/s</span><span>ms/token median ${fmtSig(med)} (p10 ${fmtSig(this.run?.stats.p10Ms ?? q(0.1))}, p90 ${fmtSig(this.run?.stats.p90Ms ?? q(0.9))})</span>` : nothing}
       <span>timer: wall clock per step (submit → sampled token read back)</span>
@@ -239,7 +265,7 @@ export class JpModelTab extends LitElement {
     const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
     return html`
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
-      <table>
+      <div class="scroll"><table>
         <thead><tr><th>op</th><th>ops</th><th>measured ms</th><th>share</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>
           ${this.predictions.map((x) => html`<th>${x.label} (chip model) ms</th>`)}</tr></thead>
         <tbody>${byFamily.map((f) => {
@@ -250,23 +276,23 @@ export class JpModelTab extends LitElement {
             <td>${formatBytes(f.bytes)}</td><td>${f.ms > 0 ? fmtSig(f.bytes / (f.ms * 1e6)) : '-'}</td><td>${f.ms > 0 ? fmtSig(flops / (f.ms * 1e6)) : '-'}</td>
             ${this.predictions.map((_, k) => html`<td>${fmtSig(famPred(f.family, k) * 1e3)}</td>`)}</tr>`;
         })}</tbody>
-      </table>
+      </table></div>
       <details><summary>All ${p.ops.length} ops</summary>
-        <table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
+        <div class="scroll"><table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
           <tbody>${p.ops.map((o, i) => html`<tr class="op" tabindex="0" @click=${() => this.openOp(i)} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(i); }}>
             <td>${o.id}</td><td>${o.kernel}/${o.variant}</td><td>${fmtSig(o.ms)}</td><td>${formatBytes(o.bytes)}</td><td>${fmtSig(o.gbps)}</td><td>${fmtSig(o.gflops)}</td>
-            ${this.predictions.map((x) => html`<td>${fmtSig(x.opTimeS[i] * 1e3)}</td>`)}</tr>`)}</tbody></table>
+            ${this.predictions.map((x) => html`<td>${fmtSig(x.opTimeS[i] * 1e3)}</td>`)}</tr>`)}</tbody></table></div>
       </details>`;
   }
 
   private renderShared() {
-    const r = this.state?.result;
+    const r = this.link?.result;
     if (!r || this.run) return nothing;
     return html`<details open><summary>The sharer's run (${r.device})</summary>
       <p>${fmtSig(r.tokensPerS)} tokens/s, ms/token median ${fmtSig(r.medianMs)} (p10 ${fmtSig(r.p10Ms)}, p90 ${fmtSig(r.p90Ms)})</p>
       <div class="out">${r.text}</div>
-      <table><thead><tr><th>op</th><th>measured ms</th><th>bytes</th></tr></thead>
-        <tbody>${r.families.map((f) => html`<tr><td>${f.family}</td><td>${fmtSig(f.ms)}</td><td>${formatBytes(f.bytes)}</td></tr>`)}</tbody></table>
+      <div class="scroll"><table><thead><tr><th>op</th><th>measured ms</th><th>bytes</th></tr></thead>
+        <tbody>${r.families.map((f) => html`<tr><td>${f.family}</td><td>${fmtSig(f.ms)}</td><td>${formatBytes(f.bytes)}</td></tr>`)}</tbody></table></div>
     </details>`;
   }
 

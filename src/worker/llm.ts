@@ -45,6 +45,8 @@ export interface LlmRun {
   promptTokens: number;
   tokens: number;
   stop: GenerateResult['stop'];
+  /** Pipeline compilation before the first run (0 when an earlier run compiled them), not in prefillMs / tokenMs. */
+  compileMs: number;
   prefillMs: number;
   tokenMs: number[];
   stats: GenerateResult['stats'];
@@ -128,7 +130,7 @@ export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEven
   text += dec.flush();
   session.lastToken = r.tokens[r.tokens.length - 1] ?? prompt[prompt.length - 1];
   abort = null;
-  return { text, promptTokens: prompt.length, tokens: r.tokens.length, stop: r.stop, prefillMs: r.prefillMs, tokenMs: r.tokenMs, stats: r.stats };
+  return { text, promptTokens: prompt.length, tokens: r.tokens.length, stop: r.stop, compileMs: r.compileMs, prefillMs: r.prefillMs, tokenMs: r.tokenMs, stats: r.stats };
 }
 
 /** The decode step's ops at the cache's current position (for the chip model too). */

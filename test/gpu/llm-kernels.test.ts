@@ -13,6 +13,8 @@ import { expectMatchesReference, expectTrafficMatchesPlan } from './harness.ts';
 const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: string }> = [
   { def: embed, params: { M: 5, D: 70, V: 33 }, note: 'Llama: no positions; D not a multiple of the workgroup' },
   { def: embed, params: { M: 3, D: 64, V: 20, positions: 16, pos0: 9 }, note: 'GPT-2: position rows at an offset (a decode step)' },
+  { def: embed, params: { M: 9, D: 70, V: 11, vocab: 40, v0: 12 }, note: 'a part of a split vocabulary: ids in the part written, the others kept (zero)' },
+  { def: embed, params: { M: 6, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2 }, note: 'the last part of a split GPT-2 vocabulary, with positions' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },

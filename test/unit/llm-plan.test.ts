@@ -4,8 +4,9 @@
 import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
-import { buildForwardOps, type StepShape } from '../../src/llm/forward-plan.ts';
-import { writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
+import { buildForwardOps, vocabSplit, type StepShape } from '../../src/llm/forward-plan.ts';
+import { makeTokenizer } from '../../src/llm/tokenizer.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
 const config = async () => (await openModel(Object.entries(writeSafetensorsModel(TINY_LLAMA)).map(([n, b]) => bytesSource(n, b)))).config;
 const base: StepShape = { phase: 'decode', M: 1, pos0: 5, capacity: 64, int8: false, topK: 1, temperature: 0, u: 0 };
@@ -38,6 +39,49 @@ describe('forward plan: matmul and QKV variants follow the shape rule', () => {
       const q8Groups = c.q8 ? { 'L0.wo': 32, 'L0.wUp': 32, 'L0.wDown': 32, lmHead: 32 } : undefined;
       const got = variants(buildForwardOps(cfg, { ...base, ...c.shape, q8Groups }));
       for (const [id, v] of Object.entries(c.want)) expect(got[id], id).toBe(v);
+    });
+  }
+});
+
+describe('vocabularies of any size: the embedding and the LM head split across bindings and dispatches', () => {
+  const llama = async () => ({ ...(await config()), dim: 4096 });
+  // Each case is one limit that forces (or does not force) a split.
+  const cases: Array<{ why: string; V: number; binding: number; colBytes?: number; align?: number; want: { embedRows: number; headCols: number } }> = [
+    { why: 'GPT-2 (50,257) on a desktop limit: one part each', V: 50_257, binding: 2 ** 31, want: { embedRows: 50_257, headCols: 50_257 } },
+    { why: "Llama-3 (128,256): the head exceeds the matmul's 65,536 columns; the embedding fits 2 GiB", V: 128_256, binding: 2 ** 31, want: { embedRows: 128_256, headCols: 65_536 } },
+    { why: "Llama-3 on a phone's 128 MiB binding: 8,192 rows of 16 KiB per part", V: 128_256, binding: 2 ** 27, want: { embedRows: 8192, headCols: 8192 } },
+    { why: 'int8 head (4 KiB a column, a quarter of f32): four times the columns per binding', V: 128_256, binding: 2 ** 27, colBytes: 4096, want: { embedRows: 8192, headCols: 32_768 } },
+    { why: 'split head parts round down to the offset alignment (1,000 columns fit; 960 = 15 x 64)', V: 128_256, binding: 1000 * 16_384, want: { embedRows: 1000, headCols: 960 } },
+  ];
+  for (const c of cases) {
+    it(c.why, async () => {
+      const cfg = { ...(await llama()), vocabSize: c.V };
+      expect(vocabSplit(cfg, { bindingBytes: c.binding, headColBytes: c.colBytes ?? 4 * cfg.dim, offsetAlign: c.align ?? 256 })).toEqual(c.want);
+    });
+  }
+  it('a binding smaller than one aligned head part is refused with the numbers', async () => {
+    const cfg = { ...(await llama()), vocabSize: 128_256 };
+    expect(() => vocabSplit(cfg, { bindingBytes: 40 * 16_384, headColBytes: 16_384, offsetAlign: 256 })).toThrow(/an LM-head part of 64 columns takes 1048576 bytes; this device binds at most 655360 bytes per buffer/);
+  });
+  // Gemma's 256,000 in both formats: the files open, the tokenizer of that size loads (a spread of
+  // 256k arguments overflowed the call stack), and the decode step has 4 head parts covering the vocabulary
+  // with the logits offsets of their first columns, and one embed op.
+  for (const fmt of ['st', 'gguf'] as const) {
+    it(`Gemma-sized vocabulary (256,000) from ${fmt === 'st' ? 'safetensors + tokenizer.json' : 'GGUF'}: opens, tokenizes, 4 LM-head parts`, async () => {
+      const spec = { ...TINY_LLAMA, dim: 16, nLayers: 1, nHeads: 1, nKvHeads: 1, headDim: 16, ffnDim: 16, vocab: 256_000, tied: true };
+      const om = fmt === 'st'
+        ? await openModel(Object.entries(writeSafetensorsModel(spec)).map(([n, b]) => bytesSource(n, b)))
+        : await openModel([bytesSource('m.gguf', writeGgufModel(spec))]);
+      expect(om.config.vocabSize).toBe(256_000);
+      const tok = makeTokenizer(om.tokenizer, om.eos)!;
+      expect(tok.decode(tok.encode('hello world'))).toBe('hello world');
+      expect(tok.eos).toContain(255_999);
+      const ops = buildForwardOps(om.config, { ...base, split: vocabSplit(om.config, { bindingBytes: 2 ** 27, headColBytes: 64, offsetAlign: 256 }) });
+      const heads = ops.filter((o) => o.family === 'lm-head');
+      expect(heads.map((o) => `${o.id} N=${o.plan.params.N} @${o.offsets?.C ?? 0}`)).toEqual([
+        'lm-head.p0 N=65536 @0', 'lm-head.p1 N=65536 @262144', 'lm-head.p2 N=65536 @524288', 'lm-head.p3 N=59392 @786432',
+      ]);
+      expect(ops.filter((o) => o.family === 'embed').map((o) => o.id)).toEqual(['embed']);
     });
   }
 });
