@@ -20,12 +20,12 @@ import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
 import { findKernel, gemmOp, keepOnChip, retypePlan, storageBytes, vectorOp, type KeptOnChip, type OpPlan } from './plans.ts';
 import { gemmTiles } from './tiling.ts';
-import { layerParams, type ModelConfig } from './presets.ts';
+import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, FORMATS, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
 import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, PrecisionSpec } from './types.ts';
 
-export { MODEL_PRESETS, modelPreset, layerParams, type ModelConfig } from './presets.ts';
+export { MODEL_PRESETS, modelPreset, layerParams, parameterCount, type ModelConfig, type Positions, type RopeScaling } from './config.ts';
 export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
 export { allReduceTime } from './collective.ts';
 export type * from './types.ts';
@@ -79,19 +79,18 @@ interface Placement {
 }
 
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
-  const attn = m.dModel * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.dModel;
-  const mlp = layerParams(m) - attn - 2 * m.dModel;
-  const perLayer = attn * bytesPerElem(f.weights, m.dModel) + mlp * bytesPerElem(f.mlpWeights, m.dModel) + 2 * m.dModel * 2;
-  return m.layers * perLayer + m.vocab * m.dModel * bytesPerElem(f.weights, m.dModel);
+  const attn = attentionParams(m), mlp = mlpParams(m);
+  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + 2 * m.dim * 2;
+  return m.nLayers * perLayer + m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim);
 }
 
 function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const weightsBytes = modelBytes(m, f);
   const kvRow = m.headDim * bytesPerElem(f.kv, m.headDim);
-  const kvCacheBytes = m.layers * 2 * kvTokens * m.kvHeads * kvRow * batch;
+  const kvCacheBytes = m.nLayers * 2 * kvTokens * m.nKvHeads * kvRow * batch;
   const weightsChip = weightsBytes / (tp * stages);
-  const kvChip = (Math.ceil(m.layers / stages) * 2 * kvTokens * Math.ceil(m.kvHeads / tp) * kvRow * batch);
+  const kvChip = (Math.ceil(m.nLayers / stages) * 2 * kvTokens * Math.ceil(m.nKvHeads / tp) * kvRow * batch);
   const budget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes;
   const weights = weightsChip <= budget ? 'sram' : 'hbm';
   const kvCache = weights === 'sram' && weightsChip + kvChip <= budget ? 'sram' : 'hbm';
@@ -113,7 +112,7 @@ function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvT
 /** Tensor-parallel degrees the model allows: divisors of the attention heads. */
 export function tensorParallelDegrees(m: ModelConfig, maxChips: number): number[] {
   const out: number[] = [];
-  for (let p = 1; p <= Math.min(m.heads, maxChips); p++) if (m.heads % p === 0) out.push(p);
+  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
   return out;
 }
 
@@ -129,7 +128,7 @@ function choosePlacement(chip: ChipConfig, m: ModelConfig, kvTokens: number, bat
     if (pl.fits) return pl;
   }
   const tp = tps[tps.length - 1];
-  for (let s = 2; s <= m.layers && tp * s <= chip.scaleOut.maxChips; s++) {
+  for (let s = 2; s <= m.nLayers && tp * s <= chip.scaleOut.maxChips; s++) {
     pl = place(chip, m, tp, s, kvTokens, batch, f);
     if (pl.fits) return pl;
   }
@@ -156,17 +155,17 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   }
   if (!KV_FORMATS.includes(f.kv)) throw new ModelInputError(`kv format must be one of ${KV_FORMATS.join(', ')}, got ${JSON.stringify(f.kv)}`);
   const max = chip.scaleOut.maxChips;
-  if (opts.stages !== undefined && (opts.stages < 1 || opts.stages > m.layers)) throw new ModelInputError(`stages must be in [1, ${m.layers}] (the layers of ${m.id}), got ${opts.stages}`);
+  if (opts.stages !== undefined && (opts.stages < 1 || opts.stages > m.nLayers)) throw new ModelInputError(`stages must be in [1, ${m.nLayers}] (the layers of ${m.id}), got ${opts.stages}`);
   if (opts.chips !== undefined) {
     const stages = opts.stages ?? 1;
     const tp = opts.chips / stages;
     if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`chips must be in [1, ${max}] (${chip.name} scaleOut.maxChips), got ${opts.chips}`);
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
-    if (!Number.isInteger(tp) || m.heads % tp !== 0) {
+    if (!Number.isInteger(tp) || m.nHeads % tp !== 0) {
       throw new ModelInputError(
         stages > 1
-          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.heads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
-          : `chips ${opts.chips} must divide the ${m.heads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
+          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.nHeads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
+          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
@@ -179,7 +178,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: n
   const nTiles = chip.grid.rows * chip.grid.cols;
   const e = 2; // activations bf16
   const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
-  const Hq = Math.ceil(m.heads / P), Hkv = Math.ceil(m.kvHeads / P), F = Math.ceil(m.ffn / P), dh = m.headDim, D = m.dModel;
+  const Hq = Math.ceil(m.nHeads / P), Hkv = Math.ceil(m.nKvHeads / P), F = Math.ceil(m.ffnDim / P), dh = m.headDim, D = m.dim;
   const normOps = m.norm === 'rmsnorm' ? 4 : 7;
   const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
   const ops: LayerOp[] = [];
@@ -192,7 +191,7 @@ function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: n
   if (qkvK) {
     const t = gemmTiles(M, Nqkv, nTiles);
     const variant = o.fusedQkv ? 'fused' : 'unfused';
-    const params = qkvK.validate({ M, D, Hq, Hkv, dh, bias: m.bias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
+    const params = qkvK.validate({ M, D, Hq, Hkv, dh, bias: m.qkvBias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
     const fmt = f.weights;
     ops.push(gemm({ name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(params, variant), storageBytes(fmt, f.kv, D), FORMATS[fmt].mac, fmt), repeat: 1 }, D, Nqkv));
   } else {
@@ -298,16 +297,16 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const layer = layerOps(chip, m, o, f, P, notes);
   const Mh = o.batch; // logits for the last token of each sequence
   const head: LayerOp[] = [
-    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles), kind: 'norm', pattern: 'streaming', actBytes: 2 * Mh * m.dModel * 2 },
-    { ...gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, f.weights), kind: 'gemm', pattern: Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', actBytes: 0 },
+    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dim, 4, 1, 2, true, nTiles), kind: 'norm', pattern: 'streaming', actBytes: 2 * Mh * m.dim * 2 },
+    { ...gemmOp('lm-head', Mh, Math.ceil(m.vocabSize / P), m.dim, nTiles, f.weights), kind: 'gemm', pattern: Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', actBytes: 0 },
   ];
   // the lm-head's logits leave the chip: they go to HBM whatever the fusion
-  const all = [...layer.map((op) => ({ ...op, times: op.repeat * m.layers, inLayer: true })), ...head.map((op) => ({ ...op, times: op.repeat, inLayer: false }))];
+  const all = [...layer.map((op) => ({ ...op, times: op.repeat * m.nLayers, inLayer: true })), ...head.map((op) => ({ ...op, times: op.repeat, inLayer: false }))];
 
   // SRAM check for on-chip activations: an op keeps its activations on chip when its inputs, outputs and
   // the residual stream fit what the pinned weights / KV leave of SRAM_PIN_FRACTION of the SRAM
   const onChipFusion = asked === 'activations' || asked === 'pipeline';
-  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dModel * 2;
+  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dim * 2;
   const actBudget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes - pinnedChip;
   const onChip = all.map((op) => onChipFusion && op.actBytes > 0 && op.actBytes + residual <= actBudget);
   if (onChipFusion) {
@@ -411,13 +410,13 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   };
   if (P > 1) {
     // all-reduce of the [M, D] activations after o-proj and after the MLP, per layer
-    const ar = allReduceTime(chip.scaleOut, P, M * m.dModel * 2);
-    const n = 2 * m.layers;
+    const ar = allReduceTime(chip.scaleOut, P, M * m.dim * 2);
+    const n = 2 * m.nLayers;
     collective('all-reduce', `${chip.scaleOut.collective.algorithm} all-reduce over ${P} chips`, ar.timeS * n, ar.bytesPerChip * P * n);
   }
   if (S > 1) {
     // activations hop from stage to stage once per step
-    const msg = M * m.dModel * 2;
+    const msg = M * m.dim * 2;
     const t = (S - 1) * (msg / chip.scaleOut.linkBytesPerS + chip.scaleOut.linkLatencyS + chip.scaleOut.collective.stepLatencyS);
     collective('stage-transfer', `activations over ${S - 1} pipeline-stage boundaries`, t, msg * (S - 1) * P);
   }

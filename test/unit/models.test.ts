@@ -9,9 +9,9 @@ import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plan
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
   const m = modelPreset(id);
-  const perLayer = m.dModel * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.dModel +
-    (m.mlp === 'swiglu' ? 3 : 2) * m.dModel * m.ffn + 2 * m.dModel;
-  return 2 * (m.layers * perLayer + m.vocab * m.dModel);
+  const perLayer = m.dim * (m.nHeads + 2 * m.nKvHeads) * m.headDim + m.nHeads * m.headDim * m.dim +
+    (m.mlp === 'swiglu' ? 3 : 2) * m.dim * m.ffnDim + 2 * m.dim;
+  return 2 * (m.nLayers * perLayer + m.vocabSize * m.dim);
 }
 
 describe('models: decode lower bound', () => {
@@ -28,7 +28,7 @@ describe('models: decode lower bound', () => {
         const m = modelPreset(c.model);
         const r = simulateModel(p.config, m, { phase: 'decode', context: c.context, batch: c.batch });
         const P = r.chips;
-        const kv = m.layers * 2 * c.context * Math.ceil(m.kvHeads / P) * m.headDim * 2 * c.batch;
+        const kv = m.nLayers * 2 * c.context * Math.ceil(m.nKvHeads / P) * m.headDim * 2 * c.batch;
         const bytes = (r.placement.weights === 'hbm' ? weightBytes(c.model) / P : 0) + (r.placement.kvCache === 'hbm' ? kv : 0);
         expect(r.timeS).toBeGreaterThanOrEqual(bytes / p.config.hbm.bandwidthBytesPerS);
         expect(r.placement.weights).toBe('hbm'); // no preset holds these weights in SRAM
@@ -68,7 +68,7 @@ describe('models: placement and scale-out', () => {
     const P = 4, B = 3;
     const r = simulateModel(chip, m, { phase: 'decode', context: 1024, batch: B, chips: P });
     // per all-reduce each chip sends 2 (P-1)/P of the bf16 message; 2 per layer; P chips
-    const expected = m.layers * 2 * P * (2 * (P - 1) / P) * B * m.dModel * 2;
+    const expected = m.nLayers * 2 * P * (2 * (P - 1) / P) * B * m.dim * 2;
     expect(r.bytes.scaleOut).toBeCloseTo(expected, 3);
     const ar = r.ops.find((o) => o.name === 'all-reduce');
     expect(ar?.bound).toBe('noc');
@@ -141,7 +141,7 @@ describe('models: inputs the model cannot handle are one-line ModelInputErrors (
       for (const m of MODEL_PRESETS) {
         for (const opts of [{ phase: 'prefill', tokens: 2048, batch: 4, precision: 'int8' }, { phase: 'decode', context: 2048, batch: 1 }] as ModelSimOptions[]) {
           const r = simulateModel(p.config, m, opts);
-          expect(m.heads % r.parallel.tensor, `${p.id} ${m.id} ${opts.phase}: tensor ${r.parallel.tensor}`).toBe(0);
+          expect(m.nHeads % r.parallel.tensor, `${p.id} ${m.id} ${opts.phase}: tensor ${r.parallel.tensor}`).toBe(0);
           expect(r.chips).toBe(r.parallel.tensor * r.parallel.stages);
           expect(r.chips).toBeLessThanOrEqual(p.config.scaleOut.maxChips);
         }
