@@ -1,13 +1,13 @@
 // A model resident on the GPU: weights uploaded once (one layer at a time from the file), a KV
 // cache of `capacity` positions, activation buffers, and a runner for the op lists of
-// forward-plan.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
+// src/models/forward.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
 // and uniforms; nothing here computes on the host but the sampling draw.
 
 import type { GpuContext } from '../gpu/context.ts';
 import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from './forward-plan.ts';
+import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from '../models/forward.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { linearF32 } from './weights.ts';
