@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHIP_PRESETS, chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
-import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, type ModelSimOptions } from '../../src/models/index.ts';
+import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, forwardOps, precisionOf, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plans.ts';
 
@@ -220,7 +220,7 @@ describe('models: mechanisms', () => {
     const r = simulateModel(chip, modelPreset('llama3-8b'), { phase: 'decode', context: 1024 });
     expect(r.breakdown.launch).toBeCloseTo((7 * 32 + 3) * chip.runtime.kernelLaunchS, 12);
     expect(r.ops.find((o) => o.name === 'rope')!.mode).toBe('fused');
-    expect(r.ops.find((o) => o.name === 'rmsnorm')!.mode).toBe('kernel');
+    expect(r.ops.find((o) => o.name === 'attn-norm')!.mode).toBe('kernel');
   });
 
   it('the GPU falls short of its roofline by the runtime mechanisms: ideal runtime is faster and reaches (weights + KV) / peak HBM', () => {
@@ -259,8 +259,8 @@ describe('models: mechanisms', () => {
     expect(act.timeS).toBeLessThanOrEqual(none.timeS);
     expect(pipe.timeS).toBeLessThanOrEqual(act.timeS);
     expect(pipe.fusion.applied).toBe('pipeline');
-    expect(pipe.ops.find((o) => o.name === 'gate+up')!.mode).toBe('pipelined');
-    expect(pipe.ops.find((o) => o.name === 'silu*mul')!.savedBytes.hbm).toBeGreaterThan(0);
+    expect(pipe.ops.find((o) => o.name === 'ffn-up')!.mode).toBe('pipelined');
+    expect(pipe.ops.find((o) => o.name === 'silu-mul')!.savedBytes.hbm).toBeGreaterThan(0);
   });
 
   it('fusion savings without a second simulation: held reads + dropped stores = the op simulated with and without keepOnChip (and hand counts)', () => {
@@ -302,8 +302,8 @@ describe('models: mechanisms', () => {
 
   it('on-chip activations are checked against SRAM: a long batched prefill sends the big ones through HBM and says so', () => {
     const r = simulateModel(chipPreset('jalapeno').config, modelPreset('llama3-8b'), { phase: 'prefill', tokens: 8192, batch: 4 });
-    expect(r.fusion.messages.join(' ')).toMatch(/gate\+up: .* MB of live activations exceed the .* MB of SRAM left/);
-    expect(r.ops.find((o) => o.name === 'gate+up')!.mode).toBe('kernel');
+    expect(r.fusion.messages.join(' ')).toMatch(/ffn-up: .* MB of live activations exceed the .* MB of SRAM left/);
+    expect(r.ops.find((o) => o.name === 'ffn-up')!.mode).toBe('kernel');
   });
 });
 
@@ -350,5 +350,38 @@ describe('config: the mechanism fields are validated (name + allowed range in th
     expect(v.runtime).toEqual(IDEAL_RUNTIME);
     expect(v.scaleOut.collective.algorithm).toBe('ring');
     for (const p of CHIP_PRESETS) expect(validateChipConfig(structuredClone(p.config))).toEqual(p.config);
+  });
+});
+
+describe('models: one op list (forwardOps) for the GPU loop and the chip model', () => {
+  const gpuStep = (phase: 'prefill' | 'decode', M: number, pos0: number) => ({ phase, M, pos0, capacity: 64, int8: false, topK: 1, temperature: 0, u: 0 });
+  const deploy = { batch: 1, formats: precisionOf('bf16'), tensorParallel: 1, fusedQkv: true, chipTiles: 256, firstLayerOnly: false };
+  // llama2-7b: RoPE, SwiGLU, no biases; gpt2-small: learned positions (the QKV writes the cache), GELU, biases
+  for (const id of ['llama2-7b', 'gpt2-small']) {
+    for (const [phase, M, pos0] of [['decode', 1, 9], ['prefill', 8, 0], ['prefill', 8, 16]] as const) {
+      it(`${id} ${phase} M=${M} pos0=${pos0}: the deployment's ops cover each GPU op of every layer once, in the same order, ids stable`, () => {
+        const m = modelPreset(id);
+        const gpu = forwardOps(m, gpuStep(phase, M, pos0));
+        const dep = forwardOps(m, { phase, M, pos0, deploy });
+        expect(new Set(gpu.map((o) => o.id)).size).toBe(gpu.length);
+        expect(new Set(dep.map((o) => o.id)).size).toBe(dep.length);
+        // what the deployment does not model: the embedding gather and the sampling
+        const modelled = gpu.filter((o) => o.family !== 'embed' && o.family !== 'sample');
+        const covered = dep.flatMap((o) => o.covers.map((n) => (o.layer >= 0 ? `L${o.layer}.${n}` : n)));
+        expect([...covered].sort()).toEqual(modelled.map((o) => o.id).sort());
+        // the order of the first covered GPU op follows the GPU list
+        const pos = (gid: string) => modelled.findIndex((o) => o.id === gid);
+        const firsts = dep.map((o) => pos(o.layer >= 0 ? `L${o.layer}.${o.covers[0]}` : o.covers[0]));
+        expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+        expect(gpu.find((o) => o.id === 'L3.qkv')!.name).toBe('qkv');
+      });
+    }
+  }
+
+  it('a prefill after a cached prefix attends to it: the attention over 4096 cached + 512 new keys takes longer than over the 512 alone', () => {
+    const chip = chipPreset('h100').config, m = modelPreset('llama3-8b');
+    const att = (context: number) => simulateModel(chip, m, { phase: 'prefill', tokens: 512, context }).ops.find((o) => o.name === 'attention')!;
+    expect(att(4096).timeS).toBeGreaterThan(2 * att(0).timeS);
+    expect(att(4096).source).toBe('attention-prefill/flash');
   });
 });
