@@ -1,13 +1,13 @@
 // A model resident on the GPU: weights uploaded once (one layer at a time from the file), a KV
 // cache of `capacity` positions, activation buffers, and a runner for the op lists of
-// forward-plan.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
+// src/models/forward.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
 // and uniforms; nothing here computes on the host but the sampling draw.
 
 import type { GpuContext } from '../gpu/context.ts';
 import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, embedBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type StepShape, type VocabSplit } from './forward-plan.ts';
+import { buildForwardOps, embedBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { linearF32, linearRows } from './weights.ts';
@@ -147,9 +147,9 @@ export class GpuModel {
     const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
     embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), 4 * n * D));
-    if (c.arch === 'gpt2') set('posEmb', 4 * c.maxPositions * D);
+    if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
     set('outNorm', 4 * D);
-    if (c.arch === 'gpt2') set('outNormB', 4 * D);
+    if (c.norm === 'layernorm') set('outNormB', 4 * D);
     const headParts = vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8 && !c.tiedEmbeddings));
     set('ropeTable', 4 * C * dh);
@@ -158,11 +158,12 @@ export class GpuModel {
       const L = (w: string) => layerBuf(l, w);
       set(L('attnNorm'), 4 * D);
       set(L('ffnNorm'), 4 * D);
-      if (c.arch === 'gpt2') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
+      if (c.norm === 'layernorm') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); }
+      if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
       if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
       lin(L('wo'), D, Nq, q8);
-      lin(L('wUp'), c.arch === 'llama' ? 2 * F : F, D, q8);
+      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8);
       lin(L('wDown'), D, F, q8);
       set(L('kcache'), 4 * c.nKvHeads * C * dh);
       set(L('vcache'), 4 * c.nKvHeads * C * dh);
@@ -221,7 +222,7 @@ export class GpuModel {
     if (g.outNormB) this.write('outNormB', g.outNormB);
     const headParts = vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n)));
-    if (c.arch === 'llama') this.write('ropeTable', ropeTable(c, this.opts.capacity));
+    if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
       const w = await m.loadLayer(l);

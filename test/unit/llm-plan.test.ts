@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
-import { buildForwardOps, vocabSplit, type StepShape } from '../../src/llm/forward-plan.ts';
+import { buildForwardOps, vocabSplit, type StepShape } from '../../src/models/forward.ts';
 import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 

@@ -1,7 +1,14 @@
-// The kernel sequence of one forward step of a model, as plain data: each op is a registered
-// kernel's Plan plus the names of the GPU buffers bound to its tensors. The GPU decode loop runs
-// exactly this list; the Model tab and the bench give the same Plans to the chip model, so the
-// measured per-op times and the chip's predictions are for the same work.
+// The one op list of a forward step of a model, as plain data: each op is a registered kernel's Plan
+// (or, for a deployment's fused element-wise kernels, a small analytic vector plan), with an id stable
+// across uses ("L3.qkv", "lm-head"). One builder, two targets:
+// - the GPU decode loop (src/llm/gpu-model.ts) runs the list for a StepShape (f32 or int8 weights), each
+//   op with the names of the GPU buffers bound to its tensors; the CPU reference (src/llm/reference.ts)
+//   follows the same op order with its own math;
+// - the chip model (simulateModel, index.ts) takes the list for a DeployStep: the same layer in the
+//   precisions a deployment stores (retypePlan), split over tensor-parallel chips, with the chip's GEMM
+//   tiling, and with the element-wise work fused as deployments run it (the residual add inside the next
+//   norm, RoPE of q and k and the KV-cache write in one kernel); each deployment op names the GPU ops it
+//   stands for (`covers`), so the Model tab joins predictions to measured rows by op id.
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RoPE of Q and K (Llama)
@@ -14,21 +21,42 @@
 import { autoVariant } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { kernelByName } from '../kernels/registry.ts';
+import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
+import { gemmOp, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
+import { gemmTiles } from './tiling.ts';
+import { FORMATS } from './precision.ts';
+import type { PrecisionSpec } from './types.ts';
 
 export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
+
+/** How the chip model treats an op: norm: a row reduction (its own kernel on a GPU); elementwise: fits a neighbour's epilogue. */
+export type OpKind = 'norm' | 'elementwise' | 'gemm' | 'attention' | 'other';
 
 export interface ForwardOp {
   /** Unique within a step, e.g. "L3.qkv". */
   id: string;
+  /** The op within its layer ("qkv", "lm-head"): the id without the layer; the chip model's results are per name. */
+  name: string;
   family: OpFamily;
   /** -1 for ops outside the layers. */
   layer: number;
   plan: Plan;
-  /** Plan tensor name -> GPU buffer name. */
+  /** Plan tensor name -> GPU buffer name (GPU target; empty for a deployment). */
   bind: Record<string, string>;
-  /** Byte offset into the bound buffer, by plan tensor name (a part of the LM head writes its slice of the logits). */
+  /** Byte offset into the bound buffer, by plan tensor name (a part of a split LM head writes its slice of the logits). */
   offsets?: Record<string, number>;
+  /** "qkv/fused", "matmul/tiled-f16", "analytic:rmsnorm", ... */
+  source: string;
+  /** How many times the plan runs in the step per layer (attention per sequence, LM head column chunks). */
+  repeat: number;
+  kind: OpKind;
+  /** HBM access pattern (the chip's achievable bandwidth differs): one-pass streams vs tiled GEMMs. */
+  pattern: HbmPattern;
+  /** Bytes of live activations (inputs + outputs) per layer, for the on-chip fusion check. */
+  actBytes: number;
+  /** Names of the GPU loop's ops this op stands for (a deployment fuses some); [name] for the GPU target. */
+  covers: string[];
 }
 
 export interface StepShape {
@@ -48,7 +76,7 @@ export interface StepShape {
   int8Variant?: 'dot4' | 'unpacked';
   /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
   q8Groups?: Record<string, number>;
-  /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM head parts of HEAD_MAX_COLS. */
+  /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM-head parts of HEAD_MAX_COLS. */
   split?: VocabSplit;
 }
 
@@ -75,6 +103,8 @@ export function vocabRanges(V: number, per: number): Array<{ v0: number; n: numb
 export const embedBuf = (i: number, parts: number) => (parts === 1 ? 'tokEmb' : `tokEmb.p${i}`);
 /** Weight buffer of LM-head part i (of `parts`): "lmHead" when whole. */
 export const headBuf = (i: number, parts: number) => (parts === 1 ? 'lmHead' : `lmHead.p${i}`);
+/** The op id of part i of a split op ("lm-head.p1"); the op's name stays "lm-head". */
+export const partId = (name: string, i: number, parts: number) => (parts === 1 ? name : `${name}.p${i}`);
 
 /**
  * Splits the embedding and the LM head so that no buffer exceeds `bindingBytes` (the device's
@@ -95,6 +125,35 @@ export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; headColByt
   if (headCols < 1) throw new RangeError(`an LM-head part of ${a} columns takes ${a * o.headColBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
   return { embedRows, headCols };
 }
+
+/**
+ * A step as a deployment runs it on a chip (what simulateModel simulates): the phase, M tokens per
+ * sequence (1 for decode) after pos0 cached ones, `deploy` the deployment's choices.
+ */
+export interface DeployStep {
+  phase: 'prefill' | 'decode';
+  M: number;
+  pos0: number;
+  deploy: Deployment;
+}
+
+export interface Deployment {
+  /** Sequences in the step. */
+  batch: number;
+  /** Storage formats of weights (attention / MLP) and KV cache; activations bf16. */
+  formats: Required<PrecisionSpec>;
+  /** Tensor-parallel degree: heads, FFN columns and the vocabulary split over this many chips. */
+  tensorParallel: number;
+  /** Fused QKV (reads X once) or three separate projections. */
+  fusedQkv: boolean;
+  /** Tiles of the chip (GEMM block sizes are chosen so a plan has about as many). */
+  chipTiles: number;
+  /** Build layer 0 only: every layer runs the same ops (the chip model simulates one and multiplies). */
+  firstLayerOnly: boolean;
+}
+
+/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
+export const STREAMING_ROWS = 64;
 
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
@@ -119,12 +178,27 @@ function plan(kernel: string, params: Record<string, unknown>, variant?: string,
   return def.plan(p, variant === 'auto' ? autoVariant(def, p, family) : variant ?? def.defaultVariant);
 }
 
+/**
+ * The ops of one step, in order. A StepShape gives the GPU loop's list (every layer, buffers bound);
+ * a DeployStep gives what a deployment runs (see the file comment), the chip model's list.
+ */
+export function forwardOps(c: ModelConfig, s: StepShape | DeployStep): ForwardOp[] {
+  return 'deploy' in s ? deploymentOps(c, s) : buildForwardOps(c, s);
+}
+
+/** The op a layer's op list holds, with the fields the chip model reads (defaults for the GPU target). */
+function forwardOp(id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>, extra: Partial<ForwardOp> = {}): ForwardOp {
+  const name = id.replace(/^L\d+\./, '');
+  const kind: OpKind = family === 'norm' ? 'norm' : family === 'attention' ? 'attention' : ['qkv', 'o-proj', 'ffn-up', 'ffn-down', 'lm-head'].includes(family) ? 'gemm' : family === 'embed' || family === 'sample' ? 'other' : 'elementwise';
+  return { id, name, family, layer, plan: p, bind, source: `${p.kernel}/${p.variant}`, repeat: 1, kind, pattern: 'streaming', actBytes: 0, covers: [name], ...extra };
+}
+
 export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const { M, pos0, capacity: C, int8 } = s;
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
   const llama = c.arch === 'llama';
   const ops: ForwardOp[] = [];
-  const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push({ id, family, layer, plan: p, bind });
+  const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push(forwardOp(id, family, layer, p, bind));
   const int8Variant = s.int8Variant ?? 'dot4';
 
   // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
@@ -148,9 +222,9 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const embedParts = vocabRanges(V, s.split?.embedRows ?? V);
   embedParts.forEach(({ v0, n }, i) => {
     const split = embedParts.length > 1 ? { v0, vocab: V } : {};
-    push(embedParts.length > 1 ? `embed.p${i}` : 'embed', 'embed', -1, plan('embed', { M, D, V: n, positions: llama ? 0 : c.maxPositions, pos0, ...split }), {
+    ops.push(forwardOp(partId('embed', i, embedParts.length), 'embed', -1, plan('embed', { M, D, V: n, positions: llama ? 0 : c.maxPositions, pos0, ...split }), {
       ids: 'ids', E: embedBuf(i, embedParts.length), P: llama ? 'dummy' : 'posEmb', X: 'xa',
-    });
+    }, { name: 'embed', covers: ['embed'] }));
   });
   const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
     if (llama) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
@@ -209,10 +283,86 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const headParts = vocabRanges(V, Math.min(s.split?.headCols ?? V, HEAD_MAX_COLS));
   headParts.forEach(({ v0, n }, i) => {
     const w = headBuf(i, headParts.length);
-    const op: ForwardOp = { id: headParts.length > 1 ? `lm-head.p${i}` : 'lm-head', family: 'lm-head', layer: -1, plan: linearOp(1, w, D, n), bind: linearBind(w, 'xf', 'logits') };
-    if (v0 > 0) op.offsets = { [int8 ? 'Y' : 'C']: 4 * v0 };
-    ops.push(op);
+    const extra: Partial<ForwardOp> = { name: 'lm-head', covers: ['lm-head'] };
+    if (v0 > 0) extra.offsets = { [int8 ? 'Y' : 'C']: 4 * v0 };
+    ops.push(forwardOp(partId('lm-head', i, headParts.length), 'lm-head', -1, linearOp(1, w, D, n), linearBind(w, 'xf', 'logits'), extra));
   });
   push('sample', 'sample', -1, plan('sample', { V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
+  return ops;
+}
+
+/**
+ * A deployment's step (DeployStep): the layer of buildForwardOps in deployment storage on `P`
+ * tensor-parallel chips. The projections and attention are the registry's kernels with the chip's
+ * tiling, retyped to the deployment's formats; the element-wise work is what a deployment's fused
+ * kernels do (an analytic vector plan each): RoPE of q and k with the K/V cache write, the residual add
+ * inside the next norm, SiLU·mul or GELU, and the last residual add. No embedding gather or sampling
+ * (a row copy and a top-k over the logits: not modelled).
+ */
+function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
+  const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
+  const e = 2; // activations bf16
+  const M = s.phase === 'prefill' ? s.M * d.batch : d.batch;
+  const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
+  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope';
+  const normOps = rms ? 4 : 7;
+  const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
+  const ops: ForwardOp[] = [];
+  const op = (id: string, family: OpFamily, layer: number, o: OpPlan, kind: OpKind, pattern: HbmPattern, actBytes: number, covers?: string[]) => {
+    const name = id.replace(/^L\d+\./, '');
+    ops.push({ id, name, family, layer, plan: o.plan, bind: {}, source: o.source, repeat: o.repeat, kind, pattern, actBytes, covers: covers ?? [name] });
+  };
+  // element-wise: one pass over rows x cols with `inputs` inputs and one output
+  const ew = (id: string, family: OpFamily, l: number, o: OpPlan, cols: number, inputs: number, kind: OpKind = 'elementwise', covers?: string[]) =>
+    op(id, family, l, o, kind, 'streaming', (inputs + 1) * M * cols * e, covers);
+  const gemm = (id: string, family: OpFamily, l: number, o: OpPlan, K: number, N: number, covers?: string[]) => op(id, family, l, o, 'gemm', gemmPattern, M * (K + N) * e, covers);
+  const Nqkv = (Hq + 2 * Hkv) * dh;
+  const layers = d.firstLayerOnly ? 1 : c.nLayers;
+  for (let l = 0; l < layers; l++) {
+    const L = (n: string) => `L${l}.${n}`;
+    ew(L('attn-norm'), 'norm', l, vectorOp(rms ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), D, 1, 'norm');
+    const t = gemmTiles(M, Nqkv, nTiles);
+    const variant = d.fusedQkv ? 'fused' : 'unfused';
+    const qkvK = kernelByName('qkv');
+    const qkvP = qkvK.validate({ M, D, Hq, Hkv, dh, bias: c.qkvBias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
+    const w = f.weights;
+    // without RoPE the QKV's K and V stores are the cache write
+    gemm(L('qkv'), 'qkv', l, { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(qkvP, variant), storageBytes(w, f.kv, D), FORMATS[w].mac, w), repeat: 1 }, D, Nqkv,
+      rope ? ['qkv'] : ['qkv', 'k-cache', 'v-cache']);
+    if (rope) ew(L('rope'), 'rope', l, vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), (Hq + Hkv) * dh, 1, 'elementwise',
+      // the GPU loop rotates a decode step's K as it writes the cache
+      s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
+    if (s.phase === 'prefill') {
+      const k = kernelByName('attention-prefill');
+      // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
+      const cached = s.pos0 > 0 ? { L: s.pos0 + s.M, capacity: s.pos0 + s.M } : {};
+      const params = k.validate({ S: s.M, ...cached, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64 });
+      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: d.batch },
+        'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
+    } else {
+      const k = kernelByName('attention-decode');
+      const Lk = Math.max(1, s.pos0);
+      const groups = d.batch * Hkv;
+      const split = Math.max(64, Math.ceil(Lk / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
+      const params = k.validate({ B: d.batch, L: Lk, Hq, Hkv, dh, split, Bc: 64 });
+      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 },
+        'attention', 'streaming', 2 * M * Hq * dh * e);
+    }
+    gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);
+    ew(L('attn-residual+ffn-norm'), 'norm', l, vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), D, 2, 'norm', ['attn-residual', 'ffn-norm']);
+    if (c.mlp === 'swiglu') {
+      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F);
+      ew(L('silu-mul'), 'activation', l, vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), F, 2);
+    } else {
+      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('fc', M, F, D, nTiles, f.mlpWeights), D, F);
+      ew(L('gelu'), 'activation', l, vectorOp('gelu', M, F, 8, 1, e, false, nTiles), F, 1);
+    }
+    gemm(L('ffn-down'), 'ffn-down', l, gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D);
+    ew(L('ffn-residual'), 'residual', l, vectorOp('residual', M, D, 1, 2, e, false, nTiles), D, 2);
+  }
+  // logits for the last token of each sequence; they leave the chip whatever the fusion (actBytes 0)
+  const Mh = d.batch;
+  op('final-norm', 'norm', -1, vectorOp(rms ? 'final-rmsnorm' : 'final-layernorm', Mh, D, 4, 1, 2, true, nTiles), 'norm', 'streaming', 2 * Mh * D * 2);
+  op('lm-head', 'lm-head', -1, gemmOp('lm-head', Mh, Math.ceil(c.vocabSize / P), D, nTiles, f.weights), 'gemm', Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', 0);
   return ops;
 }
