@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   const topK = int(values['top-k'], 'top-k', 40, 1, 64);
 
   const { openModelPath } = await import('../llm/node-files.ts');
-  const { openModel } = await import('../llm/weights.ts');
+  const { openModel, checkTokenIds } = await import('../llm/weights.ts');
   const { makeTokenizer } = await import('../llm/tokenizer.ts');
   const files = await openModelPath(values.model);
   try {
@@ -90,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!tok) throw new ModelFileError(`${om.name}: no tokenizer (put tokenizer.json beside the model)`);
     const prompt = tok.encode(values.prompt);
     if (prompt.length === 0) throw new UsageError('--prompt encodes to no tokens; give some text');
+    checkTokenIds(prompt, om.config.vocabSize); // before the weights are uploaded
     const want = prompt.length + maxTokens;
     const capacity = int(values.context, 'context', Math.min(om.config.maxPositions, want), 1, om.config.maxPositions);
     if (prompt.length > capacity) throw new UsageError(`the prompt has ${prompt.length} tokens, more than the context of ${capacity}`);
@@ -100,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     const { generateGpu } = await import('../llm/generate.ts');
     const { opRows, familyRows } = await import('../llm/report.ts');
     const ctx = await nodeGpuContext();
-    const say = (s: string) => { if (!values.json) process.stderr.write(s); };
+    const say = (s: string) => { if (!values.json) { process.stderr.write(s); progressMidLine = !s.endsWith('\n'); } };
     const tLoad = performance.now();
     const model = await GpuModel.load(ctx, om, {
       int8: values.int8 === true, capacity, chunk: Math.min(prompt.length, PREFILL_CHUNK),
@@ -164,11 +165,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A progress line (\r...) is open on stderr: an error printed now starts on its own line. */
+let progressMidLine = false;
+
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
   main(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((e: unknown) => {
+      if (progressMidLine) process.stderr.write('\n');
       const code = (e as { code?: string }).code ?? '';
       if (code.startsWith('ERR_PARSE_ARGS')) {
         console.error(`error: ${(e as Error).message}; see npm run generate -- --help`);

@@ -18,6 +18,13 @@ function num(obj: Record<string, unknown>, key: string, def?: number): number {
   return v;
 }
 
+/** A count the other dims divide by (heads): a positive integer, said so by name (0 heads used to surface as a bad head_dim). */
+function count(obj: Record<string, unknown>, key: string): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ModelFileError(`config.json: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
 
 /** The architecture a config.json states; `name` becomes the config's id and label. */
@@ -27,7 +34,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   const type = String(c.model_type ?? '');
   if (type === 'gpt2') {
     const dim = num(c, 'n_embd');
-    const nHeads = num(c, 'n_head');
+    const nHeads = count(c, 'n_head');
     const act = String(c.activation_function ?? 'gelu_new');
     if (!['gelu_new', 'gelu_pytorch_tanh', 'gelu'].includes(act)) throw new ModelFileError(`config.json: activation_function "${act}" is not supported (gelu_new, gelu_pytorch_tanh)`);
     return check({
@@ -39,7 +46,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   }
   if (LLAMA_TYPES.includes(type)) {
     const dim = num(c, 'hidden_size');
-    const nHeads = num(c, 'num_attention_heads');
+    const nHeads = count(c, 'num_attention_heads');
     const act = String(c.hidden_act ?? 'silu');
     if (act !== 'silu') throw new ModelFileError(`config.json: hidden_act "${act}" is not supported (silu)`);
     let ropeScaling: RopeScaling | null = null;
@@ -77,6 +84,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   if (arch === 'llama' || arch === 'gpt2') {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
+    if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
     const llama = arch === 'llama';
     return check({
       id: name, label: name, arch, vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,

@@ -6,6 +6,7 @@
 import { quantile } from '../gpu/timing.ts';
 import type { GpuModel } from './gpu-model.ts';
 import type { CpuModel } from './reference.ts';
+import { checkTokenIds } from './weights.ts';
 import { drawStream, effectiveTopK, sampleWith, type SamplingSettings } from './sample.ts';
 
 export interface GenerateOptions {
@@ -65,6 +66,7 @@ function sampling(s: SamplingSettings, u: number) {
 export async function prefillGpu(model: GpuModel, prompt: readonly number[], s: SamplingSettings, u: number, opts: Pick<GenerateOptions, 'signal' | 'onPrefill'> = {}): Promise<number> {
   if (prompt.length === 0) throw new Error('the prompt is empty: give at least one token');
   if (prompt.length > model.opts.capacity) throw new Error(`the prompt has ${prompt.length} tokens; the context holds ${model.opts.capacity} positions`);
+  checkTokenIds(prompt, model.config.vocabSize); // all of them before the first chunk runs
   model.pos = 0;
   const nL = model.config.nLayers;
   const chunk = model.opts.chunk;

@@ -45,7 +45,11 @@ function readString(c: Cursor): string {
   return new TextDecoder().decode(c.bytesOf(n));
 }
 
-function readValue(c: Cursor, type: number, key: string): GgufValue {
+/** Smallest encoded size of one metadata value of each type (a string: its 8-byte length). */
+const MIN_VALUE_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 8: 8, 9: 12, 10: 8, 11: 8, 12: 8 };
+
+/** `fileBytes`: the file's size, which an array's count cannot exceed (a count of 2^40 is a corrupt header, not an allocation). */
+function readValue(c: Cursor, type: number, key: string, fileBytes: number): GgufValue {
   switch (type) {
     case 0: return c.u8();
     case 1: return c.i8();
@@ -59,8 +63,11 @@ function readValue(c: Cursor, type: number, key: string): GgufValue {
     case 9: {
       const itemType = c.u32();
       const n = c.u64();
+      if (n * (MIN_VALUE_BYTES[itemType] ?? 1) > fileBytes - c.pos) {
+        throw new ModelFileError(`GGUF metadata ${key}: an array of ${n} items of type ${itemType} cannot fit in the file's ${fileBytes} bytes (corrupt header)`);
+      }
       const out: GgufValue[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = readValue(c, itemType, key);
+      for (let i = 0; i < n; i++) out[i] = readValue(c, itemType, key, fileBytes);
       return out;
     }
     case 10: return c.u64();
@@ -81,7 +88,7 @@ function parse(src: ByteSource, bytes: Uint8Array, complete: boolean): GgufFile 
   const metadata = new Map<string, GgufValue>();
   for (let i = 0; i < nKv; i++) {
     const key = readString(c);
-    metadata.set(key, readValue(c, c.u32(), key));
+    metadata.set(key, readValue(c, c.u32(), key, src.size));
   }
   const infos: Array<{ name: string; dims: number[]; type: number; offset: number }> = [];
   for (let i = 0; i < nTensors; i++) {
@@ -93,6 +100,10 @@ function parse(src: ByteSource, bytes: Uint8Array, complete: boolean): GgufFile 
     infos.push({ name, dims, type: c.u32(), offset: c.u64() });
   }
   const align = Number(metadata.get('general.alignment') ?? 32);
+  // llama.cpp (gguf.cpp) refuses an alignment that is 0 or not a power of two; so do we, by key
+  if (!Number.isInteger(align) || align < 1 || (align & (align - 1)) !== 0) {
+    throw new ModelFileError(`${src.name}: GGUF metadata general.alignment is ${String(metadata.get('general.alignment'))}; it must be a power of two (llama.cpp writes 32)`);
+  }
   const dataStart = Math.ceil(c.pos / align) * align;
   const tensors: FileTensor[] = infos.map((t) => {
     const dtype = GGML_TYPES[t.type];

@@ -32,10 +32,13 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<FileTensor
   } catch (e) {
     throw new ModelFileError(`${src.name}: the safetensors header is not valid JSON (${(e as Error).message})`);
   }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(header)) throw new ModelFileError(`${src.name}: the safetensors header is JSON ${JSON.stringify(header).slice(0, 40)}; it must be an object { name: { dtype, shape, data_offsets } }`);
   const dataStart = 8 + n;
   const out: FileTensor[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (!isObject(raw)) throw new ModelFileError(`${src.name}: tensor ${name} is JSON ${JSON.stringify(raw).slice(0, 40)} in the header; it must be an object { dtype, shape, data_offsets }`);
     const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = DTYPES[String(t.dtype)];
     if (!dtype) {

@@ -67,6 +67,15 @@ export interface OpenedModel {
   loadLayer(i: number): Promise<LayerWeights>;
 }
 
+/**
+ * Refuses token ids outside the model's vocabulary before anything runs (a tokenizer.json of
+ * another model gives such ids; the GPU would read past the embedding).
+ */
+export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
+  const i = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
+  if (i >= 0) throw new ModelFileError(`prompt token ${i} has id ${ids[i]}, outside the model's vocabulary [0, ${vocabSize}) (is the tokenizer this model's?)`);
+}
+
 export async function loadAllWeights(m: OpenedModel): Promise<ModelWeights> {
   const g = await m.loadGlobals();
   const layers: LayerWeights[] = [];
@@ -91,7 +100,22 @@ function need(find: Lookup, name: string, shape: number[], file: string): FileTe
 
 async function readF32(t: FileTensor): Promise<Float32Array> {
   const n = t.shape.reduce((a, b) => a * b, 1);
-  return toF32(t.dtype, await t.source.read(t.offset, t.bytes), n);
+  return assertFinite(toF32(t.dtype, await t.source.read(t.offset, t.bytes), n), t.name, t.shape);
+}
+
+/**
+ * Refuses NaN and ±Inf in a tensor as it is read (the array just decoded, no second copy), naming the
+ * tensor and the first bad element: such weights run to garbage (an all-NaN q_proj generates token 0 forever).
+ */
+export function assertFinite(a: Float32Array, name: string, shape: readonly number[], what = 'weights'): Float32Array {
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isFinite(a[i])) continue;
+    const idx: number[] = [];
+    let r = i;
+    for (let d = shape.length - 1; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
+    throw new ModelFileError(`tensor ${name} has ${a[i]} at [${idx.join(', ')}]; ${what} must be finite numbers (a corrupt or badly converted file)`);
+  }
+  return a;
 }
 
 /** Reads a [N, K] weight as a Linear (Q8_0 kept quantized; scales transposed to [K/32, N]). */
@@ -101,6 +125,7 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
     const N = a, K = b;
     const raw = await t.source.read(t.offset, t.bytes);
     const { q, scale } = splitQ8_0(raw, N * K);
+    assertFinite(scale, t.name, [N, K / Q8_0_BLOCK], 'Q8_0 block scales');
     const G = K / Q8_0_BLOCK;
     const st = new Float32Array(G * N);
     for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) st[g * N + n] = scale[n * G + g];

@@ -6,7 +6,7 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { describeDevice } from '../gpu/context.ts';
 import { blobSource, ModelFileError } from '../llm/source.ts';
-import { openModel, type OpenedModel } from '../llm/weights.ts';
+import { checkTokenIds, openModel, type OpenedModel } from '../llm/weights.ts';
 import { makeTokenizer, type Tokenizer } from '../llm/tokenizer.ts';
 import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts';
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
@@ -114,6 +114,7 @@ export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEven
   const { model, tok } = session;
   const prompt = tok.encode(req.prompt);
   if (prompt.length === 0) throw new ModelFileError('the prompt is empty');
+  checkTokenIds(prompt, model.config.vocabSize);
   if (prompt.length > model.opts.capacity) throw new ModelFileError(`the prompt has ${prompt.length} tokens; the context holds ${model.opts.capacity} (load the model with a longer context)`);
   abort = new AbortController();
   const dec = tok.streamDecoder();

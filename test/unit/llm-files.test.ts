@@ -1,12 +1,12 @@
 // Model files, tokenizers, the CPU reference forward pass and sampling (pure TS, no GPU).
 import { describe, it, expect } from 'vitest';
 import { bytesSource, ModelFileError } from '../../src/llm/source.ts';
-import { openModel, loadAllWeights } from '../../src/llm/weights.ts';
+import { openModel, loadAllWeights, checkTokenIds } from '../../src/llm/weights.ts';
 import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
-import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
-import { writeGguf } from '../../src/llm/gguf.ts';
+import { writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 
@@ -136,6 +136,83 @@ describe('bad files get a message that names what is wrong', () => {
     if (patched) new DataView(g.buffer).setUint32(at, 12, true);
     expect(patched).toBe(true);
     await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q4_K; supported: F32, F16, BF16, Q8_0/);
+  });
+});
+
+/** Offset of the first byte of `needle` in `hay`, or -1. */
+function find(hay: Uint8Array, needle: string): number {
+  const n = new TextEncoder().encode(needle);
+  for (let i = 0; i + n.length <= hay.length; i++) if (n.every((c, j) => hay[i + j] === c)) return i;
+  return -1;
+}
+
+/** A safetensors model with one f32 element of `tensor` set to `v` (element `at`, flat). */
+async function stWithValue(tensor: string, at: number, v: number) {
+  return stFiles(TINY_LLAMA, (f) => {
+    const st = f['model.safetensors'];
+    const n = Number(new DataView(st.buffer, st.byteOffset).getBigUint64(0, true));
+    const hdr = JSON.parse(new TextDecoder().decode(st.subarray(8, 8 + n))) as Record<string, { data_offsets: number[] }>;
+    new DataView(st.buffer, st.byteOffset).setFloat32(8 + n + hdr[tensor].data_offsets[0] + 4 * at, v, true);
+  });
+}
+
+/** A GGUF model with `bytes` written at byte `at` of tensor `tensor`'s data. */
+async function ggufWithBytes(spec: TestModelSpec, tensor: string, at: number, write: (dv: DataView, o: number) => void) {
+  const g = writeGgufModel(spec);
+  const { readGguf } = await import('../../src/llm/gguf.ts');
+  const t = (await readGguf(bytesSource('m.gguf', g))).tensors.find((x) => x.name === tensor)!;
+  write(new DataView(g.buffer, g.byteOffset), t.offset + at);
+  return [bytesSource('m.gguf', g)];
+}
+
+/** A one-tensor GGUF with `meta` (for header-level faults). */
+const tinyGguf = (meta: Record<string, GgufMeta>) =>
+  writeGguf({ 'general.architecture': { type: 'string', value: 'llama' }, ...meta }, [{ name: 'w', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
+
+describe('broken inputs are refused with one line naming the tensor or key', () => {
+  // Each case is a fault that ran silently to garbage, or crashed with a stack trace, before.
+  const cases: Array<{ note: string; files: () => Promise<ReturnType<typeof stFiles>>; msg: RegExp }> = [
+    { note: 'NaN in q_proj (generated token 0 forever)', files: () => stWithValue('model.layers.0.self_attn.q_proj.weight', 64 * 2 + 5, NaN),
+      msg: /^tensor model\.layers\.0\.self_attn\.q_proj\.weight has NaN at \[2, 5\]; weights must be finite numbers/ },
+    { note: '-Infinity in the final norm (ran to completion)', files: () => stWithValue('model.norm.weight', 7, -Infinity),
+      msg: /^tensor model\.norm\.weight has -Infinity at \[7\]/ },
+    { note: 'Infinity in a GGUF f32 norm weight', files: () => ggufWithBytes(TINY_LLAMA, 'blk.1.ffn_norm.weight', 12, (dv, o) => dv.setFloat32(o, Infinity, true)),
+      msg: /^tensor blk\.1\.ffn_norm\.weight has Infinity at \[3\]/ },
+    { note: 'a NaN f16 scale in a GGUF Q8_0 block', files: () => ggufWithBytes({ ...TINY_LLAMA, dtype: 'q8_0' }, 'blk.0.ffn_down.weight', 34, (dv, o) => dv.setUint16(o, 0x7e00, true)),
+      msg: /^tensor blk\.0\.ffn_down\.weight has NaN at \[0, 1\]; Q8_0 block scales must be finite/ },
+    { note: 'GGUF general.alignment 0 (ran silently)', files: async () => [bytesSource('a.gguf', tinyGguf({ 'general.alignment': { type: 'u32', value: 0 } }))],
+      msg: /a\.gguf: GGUF metadata general\.alignment is 0; it must be a power of two/ },
+    { note: 'GGUF general.alignment 7, not a power of two', files: async () => [bytesSource('a.gguf', tinyGguf({ 'general.alignment': { type: 'u32', value: 7 } }))],
+      msg: /GGUF metadata general\.alignment is 7; it must be a power of two/ },
+    { note: 'a safetensors header that is JSON null (stack trace before)', files: async () => {
+      const hdr = new TextEncoder().encode('null    ');
+      const b = new Uint8Array(8 + hdr.length);
+      new DataView(b.buffer).setBigUint64(0, BigInt(hdr.length), true);
+      b.set(hdr, 8);
+      return [bytesSource('model.safetensors', b), bytesSource('config.json', new TextEncoder().encode(JSON.stringify(hfConfig(TINY_LLAMA, 297))))];
+    }, msg: /model\.safetensors: the safetensors header is JSON null; it must be an object/ },
+    { note: 'a GGUF metadata array count of 2^40 (stack trace before)', files: async () => {
+      const g = tinyGguf({ 'x.list': { type: 'i32[]', value: [1, 2] } });
+      // after the key: value type (u32) and item type (u32), then the count (u64)
+      new DataView(g.buffer).setBigUint64(find(g, 'x.list') + 6 + 8, 2n ** 40n, true);
+      return [bytesSource('a.gguf', g)];
+    }, msg: /GGUF metadata x\.list: an array of 1099511627776 items of type 5 cannot fit in the file's \d+ bytes/ },
+    { note: 'num_attention_heads 0 says so (was: "head_dim" must be a number)', files: async () => stFiles(TINY_LLAMA, (f) => {
+      const c = JSON.parse(new TextDecoder().decode(f['config.json']));
+      c.num_attention_heads = 0;
+      f['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+    }), msg: /config\.json: "num_attention_heads" must be a positive integer, got 0/ },
+  ];
+  for (const c of cases) {
+    it(c.note, async () => {
+      const m = c.files().then((f) => openModel(f)).then((om) => loadAllWeights(om));
+      await expect(m).rejects.toThrow(ModelFileError);
+      await expect(m).rejects.toThrow(c.msg);
+    });
+  }
+  it('prompt token ids outside the vocabulary are refused before anything runs, naming the first', () => {
+    expect(() => checkTokenIds([5, 296, 297, 3], 297)).toThrow(/prompt token 2 has id 297, outside the model's vocabulary \[0, 297\)/);
+    expect(() => checkTokenIds([0, 296], 297)).not.toThrow();
   });
 });
 
