@@ -41,6 +41,19 @@ export interface CliIo {
   error(line: string): void;
 }
 
+/**
+ * The CPU reference's speed (f64 loops in Node): measured 0.10 GFLOP/s (attention-prefill S=1024
+ * dh=64) and 0.14 GFLOP/s (matmul 256x256x512) on this project's 2-core shared machine, 2026-12-07;
+ * a desktop core is a few times faster. The check refuses problems whose reference would take more
+ * than ~1 minute at that speed (S = 65,536 attention: hours, and it hung).
+ */
+const REFERENCE_FLOPS_PER_S = 1e8;
+const REFERENCE_MAX_FLOPS = 6e9;
+
+function fmtDuration(s: number): string {
+  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} minutes` : `${(s / 3600).toFixed(0)} hours`;
+}
+
 /** A problem with the command line or its inputs: one line, exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -440,6 +453,14 @@ async function runOrThrow(argv: string[], io: CliIo): Promise<number> {
       return m.device !== null && m.device < (params[t.name] as number) ? [`${t.name} ≤ ${m.device}`] : [];
     });
     throw new UsageError(`${def.name}/${variant}: ${e.message}${hints.length > 0 ? `; with these params this device accepts ${hints.join(', ')}` : ''}`);
+  }
+
+  // the CPU reference does the plan's work in f64 on one core: refuse one that would not finish
+  if (plan.flops > REFERENCE_MAX_FLOPS) {
+    throw new UsageError(
+      `${def.name}/${variant}: the CPU reference of this problem needs ${plan.flops.toExponential(1)} flops, about ${fmtDuration(plan.flops / REFERENCE_FLOPS_PER_S)} in JavaScript; ` +
+        `the check runs at most ${REFERENCE_MAX_FLOPS.toExponential(0)} (a smaller shape: fewer tokens, heads or keys)`,
+    );
   }
 
   const { checkPlan } = await import('../gpu/check.ts');

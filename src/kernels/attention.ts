@@ -479,6 +479,10 @@ function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<Prefi
   if (variant === 'flash') {
     passes = [flashPrefillPass(params)];
   } else {
+    // the naive shaders index the scores with u32 ((h·Sq + i)·Skv + j): past 2^32 entries it wraps
+    if (Hq * S * L >= 2 ** 32) {
+      throw new KernelInputError(`naive attention materializes the scores [Hq, S, L] = ${Hq * S * L} entries; its shaders index them with u32, so at most 2^32 - 1 (use the flash variant)`);
+    }
     tensors.push({ name: 'scores', dtype: 'f32', shape: [Hq, S, L], bytes: 4 * Hq * S * L, role: 'scratch', layout: '[Hq, S, L] scores, then probabilities (masked entries unused)' });
     passes = naivePasses(S, L, Hq, G, dh, causal, { Q: 'Q', K: 'K', V: 'V', O: 'O', scores: 'scores' });
   }
@@ -678,11 +682,33 @@ export function attentionRef(
  * Inputs in [-1, 1): scores are at most sqrt(dh)·scale·... ≈ O(1), outputs are convex combinations
  * of V rows. Error sources: f32 dot products (dh terms), f32 exp, f32 sums over ≤ S keys.
  */
-const ATTENTION_TOLERANCE: Tolerance = { atol: 2e-5, rtol: 1e-4 };
+const ATTENTION_TOLERANCE = { atol: 2e-5, rtol: 1e-4 } satisfies Tolerance;
 // The output is a convex combination of value rows, so its error scales with max|V|
-// (src/kernels/compare.ts). Logits far from unit scale (|q|·|k| ~ 1e6) are ill-conditioned in f32
-// whatever the kernel: the score's own rounding then moves the softmax weights.
-const valueScale = (name: string) => (_plan: unknown, inputs: Tensors) => maxAbs(f32Input(inputs, name));
+// (src/kernels/compare.ts). Logits far from unit scale are ill-conditioned in f32 whatever the
+// kernel: each score's own rounding, about its magnitude x sqrt(dh) x u for a dot product of dh
+// terms with rounding errors of random sign (dh x u at worst; u = 2^-24), shifts the softmax
+// weights by that much relative, and the output by that times max|V|. The magnitude is bounded
+// by Cauchy-Schwarz, scale·max‖q‖·max‖k‖ over rows of dh (O(size) to compute, exact for aligned
+// q and k). So s = max|V| · max(1, κ / atol) with κ that rounding: for makeInputs' unit inputs
+// κ < atol (s = max|V|, the tolerance keeps its teeth); for logits ~1e4 at dh 128 κ ≈ 7e-3, where
+// a correct kernel's output is ~1e-3 from the f64 reference (issue 24) and a wrong one ~1.
+function attentionErrorScale(qName: string, kName: string, vName: string) {
+  return (plan: { params: Record<string, unknown> }, inputs: Tensors): number => {
+    const dh = plan.params.dh as number;
+    const maxRowNorm = (a: Float32Array) => {
+      let m = 0;
+      for (let r = 0; r + dh <= a.length; r += dh) {
+        let ss = 0;
+        for (let d = 0; d < dh; d++) ss += a[r + d] * a[r + d];
+        m = Math.max(m, ss);
+      }
+      return Math.sqrt(m);
+    };
+    const magnitude = attentionScale(dh) * maxRowNorm(f32Input(inputs, qName)) * maxRowNorm(f32Input(inputs, kName));
+    const kappa = magnitude * Math.sqrt(dh) * 2 ** -24;
+    return maxAbs(f32Input(inputs, vName)) * Math.max(1, kappa / ATTENTION_TOLERANCE.atol);
+  };
+}
 
 export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
   name: 'attention-prefill',
@@ -717,7 +743,7 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
     return { O: attentionRef(f32Input(inputs, 'Q'), firstL(f32Input(inputs, 'K')), firstL(f32Input(inputs, 'V')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
-  errorScale: valueScale('V'),
+  errorScale: attentionErrorScale('Q', 'K', 'V'),
 };
 
 export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
@@ -758,5 +784,5 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
     return { o: attentionRef(f32Input(inputs, 'q'), firstL(f32Input(inputs, 'k_cache')), firstL(f32Input(inputs, 'v_cache')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
-  errorScale: valueScale('v_cache'),
+  errorScale: attentionErrorScale('q', 'k_cache', 'v_cache'),
 };

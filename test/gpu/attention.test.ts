@@ -11,7 +11,7 @@ import { describe, it, expect } from 'vitest';
 import { DECODE_VARIANTS, PREFILL_VARIANTS, attentionDecode, attentionPrefill, attentionRef, attentionScale, type DecodeVariant, type PrefillVariant } from '../../src/kernels/attention.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { checkPartition, planTotals, type Plan } from '../../src/kernels/plan.ts';
-import { compareArrays } from '../../src/kernels/compare.ts';
+import { compareArrays, compareOutputs } from '../../src/kernels/compare.ts';
 import { KernelInputError, randomF32, type KernelDef, type Tensors } from '../../src/kernels/kernel.ts';
 import { runPlanOnce } from '../../src/gpu/runner.ts';
 import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
@@ -144,6 +144,14 @@ async function expectLargeLogits(def: KernelDef, plan: Plan, inputs: Tensors, ou
   expect(bad, `${def.name}/${plan.variant}: non-finite output at ${bad}: ${got[bad]}`).toBe(-1);
   const cmp = compareArrays(out, got, ref, LARGE_TOL, plan.tensors.find((t) => t.name === out)!.shape);
   expect(cmp.ok, `${def.name}/${plan.variant} ${JSON.stringify(plan.params)}: ${cmp.summary}`).toBe(true);
+  // The kernel's own check (what the kernel CLI and the bench use) scales its tolerance with the
+  // scores' conditioning: this correct result passes it (it cried wolf, exit 3, before), and a
+  // wrong one, the same output with one element off by 0.25·max|V|, still fails it.
+  const own = compareOutputs(def, plan, inputs, res.outputs, { [out]: ref });
+  expect(own.ok, `own check: ${own.lines.join('; ')}`).toBe(true);
+  const wrong = Float32Array.from(got);
+  wrong[3] += 0.25 * Math.max(...Array.from(inputs[names[2]] as Float32Array, Math.abs));
+  expect(compareOutputs(def, plan, inputs, { [out]: wrong }, { [out]: ref }).ok).toBe(false);
 }
 
 describe('attention is stable for scores around ±1e4', () => {
@@ -160,6 +168,15 @@ describe('attention is stable for scores around ±1e4', () => {
         });
       }
     }
+  }
+  // the issue's case: head dim 128, where the f32 rounding of a 1e4 score is largest
+  for (const variant of PREFILL_VARIANTS) {
+    it(`prefill ${variant} causal S=16 dh=128: spread +1e4`, async () => {
+      const plan = prefillPlan({ S: 16, Hq: 1, Hkv: 1, dh: 128 }, true, variant);
+      const { q, k } = largeLogitQK(16 * 128, 16 * 128, 128, 'spread', 1, 31);
+      const inputs = { Q: q, K: k, V: randomF32(16 * 128, 33) };
+      await expectLargeLogits(attentionPrefill, plan, inputs, 'O', { Sq: 16, Skv: 16, H: 1, G: 1, dh: 128, causal: true, scale: attentionScale(128) }, ['Q', 'K', 'V']);
+    });
   }
   const L = 100;
   for (const variant of DECODE_VARIANTS) {

@@ -126,6 +126,9 @@ describe('npm run kernel: runs and checks', () => {
   });
 });
 
+const qLong = f32('qLong.npy', [1, 65_536, 4], new Float32Array(65_536 * 4));
+const qMid = f32('qMid.npy', [1, 32_768, 4], new Float32Array(32_768 * 4));
+
 describe('npm run kernel: every problem is found before the kernel runs (exit 2, one line)', () => {
   mkdirSync(at('outdir'), { recursive: true });
   // [argv, expected message, why the case is here]
@@ -146,6 +149,10 @@ describe('npm run kernel: every problem is found before the kernel runs (exit 2,
     [['matmul', '--params', '{K: 3}', '--in', `${aFile},${bFile}`, '--out', at('x.npy')], /--params is not valid JSON/, 'bad JSON'],
     [['matmul', '--frobnicate', '--in', aFile], /Unknown option '--frobnicate'/, 'an unknown flag'],
     [['nope', '--in', 'a', '--out', 'b'], /unknown kernel "nope"; available: .*matmul/, 'an unknown kernel'],
+    // S = 65,536: the naive plan's u32-indexed scores overflow (it hung building the plan before)
+    [['attention-prefill', '--variant', 'naive', '--in', `${qLong},${qLong},${qLong}`, '--out', at('oL.npy')], /naive attention materializes the scores \[Hq, S, L\] = 4294967296 entries; its shaders index them with u32/, 'hung before'],
+    // flash at S = 32,768: the f64 CPU reference would take minutes; refused before the run
+    [['attention-prefill', '--variant', 'flash', '--in', `${qMid},${qMid},${qMid}`, '--out', at('oL.npy')], /the CPU reference of this problem needs 8\.6e\+9 flops, about \d+ s in JavaScript; the check runs at most 6e\+9/, 'a reference too large to run'],
   ];
   for (const [argv, re, why] of bad) {
     it(`${why}: ${argv.slice(0, 3).join(' ')}`, async () => {
