@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function writeTestModel() {
+function writeTestModel(extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'e2e-model-'));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/generate.ts', '--write-test-model', dir], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/generate.ts', '--write-test-model', dir, ...extra], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`could not write the test model: ${r.stderr}`);
   return readdirSync(dir).map((n) => join(dir, n));
 }
@@ -39,6 +39,46 @@ export const cases = [
       t.assert(/"?s=/.test(t.page.url()), 'the URL holds the state');
       await tab.locator('tr.op').first().click();
       await t.page.locator('#tab-chip[aria-selected="true"]').waitFor({ timeout: 30_000 });
+      const errs = t.errors();
+      t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
+    },
+  },
+  {
+    // issue 24 item 7: each of these leaked one run's or one model's state into the next
+    name: 'model tab on a 390 px phone: compile time apart, stats cleared when a run starts, int8 box reloads, no link warning or "sharer\'s run" without a link',
+    async run(t) {
+      const files = writeTestModel();
+      const gguf = writeTestModel(['--arch', 'gpt2', '--format', 'gguf']);
+      await t.page.setViewportSize({ width: 390, height: 844 });
+      await t.open('/');
+      await t.page.locator('#tab-model').click();
+      const tab = t.page.locator('jp-model-tab');
+      await tab.locator('input[type=file]').setInputFiles(files);
+      await tab.getByText(/Loaded model\.safetensors: llama/).waitFor({ timeout: 120_000 });
+      const tokens = tab.getByLabel('Tokens', { exact: true });
+      await tokens.fill('3');
+      await tokens.dispatchEvent('change');
+      await tab.getByRole('button', { name: 'Generate' }).click();
+      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      const stats = await tab.locator('.stats').textContent();
+      t.assert(/compiled in [\d.,]+ ms/.test(stats) && /prompt \d+ tokens in/.test(stats), `compile time apart from the prompt's: ${stats}`);
+      // the per-op tables scroll in their own box: the page is no wider than the phone
+      const width = await t.page.evaluate(() => document.documentElement.scrollWidth);
+      t.assert(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+      // a second run starts with empty stats (not the first run's figures)
+      await tab.getByRole('button', { name: 'Generate' }).click();
+      await tab.locator('.stats').filter({ hasNotText: /stopped:/ }).waitFor({ timeout: 10_000 });
+      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      // the int8 box applies to the loaded model: its weights are reloaded as int8
+      await tab.getByLabel(/int8 weights/).check();
+      await tab.getByText(/Loaded model\.safetensors: llama.*→ int8/).waitFor({ timeout: 120_000 });
+      // another model after your own run: no link was opened, so no link warning and no sharer's run
+      await tab.locator('input[type=file]').setInputFiles(gguf);
+      await tab.getByText(/Loaded test-gpt2\.gguf: gpt2/).waitFor({ timeout: 120_000 });
+      const text = await tab.textContent();
+      t.assert(!/This link was made with/.test(text), `link warning without a link: ${text.slice(0, 300)}`);
+      t.assert(!/sharer's run/.test(text), 'your own earlier run shown as the sharer\'s');
+      t.assert((await t.page.getByText(/not the model the link was made with/).count()) === 0, 'a link toast without a link');
       const errs = t.errors();
       t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
     },
