@@ -34,6 +34,9 @@ export interface OpBreakdown {
   collective: number;
 }
 
+/** How an op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline), 'collective' (between chips). */
+export type OpMode = 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
+
 export interface OpSimResult {
   name: string;
   /** Which kernel / plan described the op ("matmul/tiled-f16", "analytic:rmsnorm"...). */
@@ -47,8 +50,7 @@ export interface OpSimResult {
   breakdown: OpBreakdown;
   /** HBM bytes this op did not move because its activations stayed on chip (fusion), all layers and chips. */
   savedBytes: { hbm: number };
-  /** How the op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline). */
-  mode: 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
+  mode: OpMode;
 }
 
 export interface ModelSimResult {
