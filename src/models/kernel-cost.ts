@@ -123,6 +123,8 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   const tk = ['BM', 'BN', 'split'].filter((x) => kp[x] !== undefined && kp[x] !== mp[x]);
   if (tk.length) why.push(`its blocking differs (${tk.map((x) => `${x} = ${kp[x]} vs ${mp[x]}`).join(', ')})`);
   if (k.cost.mode !== m.cost.mode) why.push(`in the model the op runs ${m.cost.mode === 'pipelined' ? 'in the spatial layer pipeline' : m.cost.mode === 'on-chip' ? 'with its activations kept in SRAM' : m.cost.mode === 'fused' ? 'fused into a neighbour' : 'as a launched kernel'}, alone it is a launched kernel (${k.cost.mode})`);
+  const kb = k.cost.sim.bytes.hbm, mb = m.cost.sim.bytes.hbm;
+  if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, the model's op ${+(mb / 1e6).toPrecision(3)} MB`);
   const dl = m.cost.breakdown.launch - k.cost.breakdown.launch;
   if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${us(Math.abs(dl))}`);
   if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, the model's from the ${m.cost.sim.timing} one`);

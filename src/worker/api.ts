@@ -157,7 +157,7 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
-  withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig;
+  resolveChip(base: ChipConfig, o: ChipOverride | undefined): ChipConfig;
   simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
@@ -182,7 +182,8 @@ async function resolveChip(choice: ChipChoice): Promise<ChipConfig> {
   const m = await chipModule();
   if (typeof choice === 'string') return m.chipPreset(choice).config;
   if ('preset' in choice) {
-    return m.validateChipConfig(m.withOverride(m.chipPreset(choice.preset).config, choice));
+    // the one preset + overrides resolution the CLI uses too (src/chip/config.ts)
+    return m.resolveChip(m.chipPreset(choice.preset).config, choice);
   }
   return m.validateChipConfig(choice);
 }
