@@ -32,6 +32,8 @@ export interface KernelCostRequest {
   /** Default: 'auto' for raw (event timing under budget), the model's 'analytic' for deployed. */
   timing?: OpCostOptions['timing'];
   maxTraceEvents?: number;
+  /** Raw only: also cost the same shape as deployed (KernelCost.deployed). */
+  withDeployed?: boolean;
 }
 
 /** One run of the model's op the kernel stands beside. */
@@ -60,6 +62,8 @@ export interface KernelCost {
   modelOp?: ModelOpRun;
   /** Why the kernel's time differs from the model's op (empty when they agree within 1%). */
   differences: string[];
+  /** Raw runs: the same shape as deployed on the chip (its time and split), and why the two differ. */
+  deployed?: { how: string; plan: KernelCost['plan']; timeS: number; breakdown: OpBreakdown; bound: OpCost['bound']; mechanisms: OpCost['mechanisms']; differences: string[] };
 }
 
 /** The op a deployment runs for a kernel and shape on a chip (the model's builders), or the kernel's own plan retyped. */
@@ -108,12 +112,16 @@ function sameOp(runs: ModelRun[], plan: Plan): ModelRun | undefined {
 
 const us = (s: number) => `${+(s * 1e6).toPrecision(3)} µs`;
 
-/** The computed reasons a kernel run and the model's run of the op differ in time. */
-export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: ModelRun, modelId: string): string[] {
+/**
+ * The computed reasons a kernel run differs in time from another run of the op (the model's, or the
+ * same shape as deployed): shape, variant and storage, blocking, HBM bytes, mode, launch costs,
+ * timing path, access pattern. `what` names the other run ("llama3-8b's qkv op"). Empty within 1%.
+ */
+export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost }, what: string): string[] {
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
-  const head = `The kernel (${us(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${modelId}'s ${m.name} op (${us(m.cost.timeS)} per run)`;
+  const head = `The kernel (${us(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${us(m.cost.timeS)} per run)`;
   const why: string[] = [];
   const kp = k.plan.params, mp = m.plan.params;
   const shapeKeys = Object.keys(mp).filter((x) => !/^(B[MNKrc]|T[MN]|split|wgBytes|fill|capacity)$/.test(x) && kp[x] !== undefined && kp[x] !== mp[x]);
@@ -122,14 +130,14 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   if (kv !== mv) why.push(`it runs ${k.plan.kernel}/${kv}${k.as === 'raw' ? ' exactly as asked (the kernel\'s own storage)' : ''} where the model runs ${m.plan.kernel}/${mv}`);
   const tk = ['BM', 'BN', 'split'].filter((x) => kp[x] !== undefined && kp[x] !== mp[x]);
   if (tk.length) why.push(`its blocking differs (${tk.map((x) => `${x} = ${kp[x]} vs ${mp[x]}`).join(', ')})`);
-  if (k.cost.mode !== m.cost.mode) why.push(`in the model the op runs ${m.cost.mode === 'pipelined' ? 'in the spatial layer pipeline' : m.cost.mode === 'on-chip' ? 'with its activations kept in SRAM' : m.cost.mode === 'fused' ? 'fused into a neighbour' : 'as a launched kernel'}, alone it is a launched kernel (${k.cost.mode})`);
+  if (k.cost.mode !== m.cost.mode) why.push(`there the op runs ${m.cost.mode === 'pipelined' ? 'in the spatial layer pipeline' : m.cost.mode === 'on-chip' ? 'with its activations kept in SRAM' : m.cost.mode === 'fused' ? 'fused into a neighbour' : 'as a launched kernel'}, alone it is a launched kernel (${k.cost.mode})`);
   const kb = k.cost.sim.bytes.hbm, mb = m.cost.sim.bytes.hbm;
   if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, the model's op ${+(mb / 1e6).toPrecision(3)} MB`);
   const dl = m.cost.breakdown.launch - k.cost.breakdown.launch;
   if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${us(Math.abs(dl))}`);
   if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, the model's from the ${m.cost.sim.timing} one`);
   if (k.cost.pattern !== m.cost.pattern) why.push(`it is costed with ${k.cost.pattern} HBM access, the model's op with ${m.cost.pattern}`);
-  if (why.length === 0) why.push('the model holds weights or KV cache in SRAM or shares SRAM with pinned data');
+  if (why.length === 0) why.push('the other run holds weights or KV cache in SRAM or shares SRAM with pinned data');
   out.push(`${head}: ${why.join('; ')}.`);
   return out;
 }
@@ -160,6 +168,15 @@ export function simulateKernel(chip: ChipConfig, kernel: string, variant: string
     model: req.beside!.model.id, name: modelRun.name, source: modelRun.source, params: modelRun.plan.params, times: modelRun.times,
     timeS: modelRun.cost.timeS, breakdown: modelRun.cost.breakdown, mode: modelRun.cost.mode,
   };
-  const differences = modelRun ? kernelVsModel({ as: req.as, plan, cost }, modelRun, req.beside!.model.id) : [];
-  return { as: req.as, plan: { kernel: plan.kernel, variant: plan.variant, params: plan.params }, how, repeat, cost, modelOp, differences };
+  const differences = modelRun ? kernelVsModel({ as: req.as, plan, cost }, modelRun, `${req.beside!.model.id}'s ${modelRun.name} op`) : [];
+  let deployed: KernelCost['deployed'];
+  if (req.as === 'raw' && req.withDeployed) {
+    const d = simulateKernel(chip, kernel, variant, raw, { ...req, as: 'deployed', maxTraceEvents: 0, withDeployed: false });
+    const dPlan = { ...plan, ...d.plan } as Plan;
+    deployed = {
+      how: d.how, plan: d.plan, timeS: d.cost.timeS, breakdown: d.cost.breakdown, bound: d.cost.bound, mechanisms: d.cost.mechanisms,
+      differences: kernelVsModel({ as: 'raw', plan, cost }, { plan: dPlan, cost: d.cost }, `the same shape as deployed on ${chip.name}`),
+    };
+  }
+  return { as: req.as, plan: { kernel: plan.kernel, variant: plan.variant, params: plan.params }, how, repeat, cost, modelOp, differences, ...(deployed ? { deployed } : {}) };
 }
