@@ -53,8 +53,9 @@ export interface AppliedMechanism {
 /**
  * What limited the op, from its largest part: 'compute' (the MAC / vector work at peak), 'launch'
  * (launch gaps and per-layer cost), or for the rest of the kernel's time what limited the simulated
- * waves: 'memory' (HBM), 'noc', or 'array-schedule' (the MAC arrays' systolic schedule far below their
- * peak: padded or one-row tiles, a GEMV on an output-stationary array).
+ * waves: 'memory' (HBM), 'noc', 'array-schedule' (the MAC arrays set the pace far below the chip's
+ * peak: padded or one-row tiles, a GEMV on an output-stationary array, fill and drain, tiles left
+ * idle), or 'compute' for vector-only work on the tiles in use.
  */
 export type OpBound = Bound | 'launch' | 'array-schedule';
 
@@ -139,6 +140,7 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   if (mode === 'pipelined') mechanisms.push({ id: 'pipelined', text: steady ? 'spatial layer pipeline: the steady state (largest of compute, HBM and NoC time)' : 'spatial layer pipeline: the first op pays its fill and drain' });
 
   const top: [OpBound, number] = breakdown.launch > breakdown.compute ? ['launch', breakdown.launch] : ['compute', breakdown.compute];
-  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' ? 'array-schedule' : sim.bound) : top[0];
+  const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
+  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound) : top[0];
   return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms };
 }
