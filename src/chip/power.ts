@@ -108,3 +108,14 @@ export function perWattVerdict(chip: PerWattSide, gpu: PerWattSide, target: numb
     `. The ~${target}x claim holds in ${cases.filter(ok).length} of ${cases.length} case${cases.length > 1 ? 's' : ''}.`;
   return { cases, holds: ok(first), holdsIn: cases.filter(ok).length, text };
 }
+
+/**
+ * One short line per preset for a table's footnote: "static 409 W (80 W idle, assumed + 329 W execution
+ * baseline); board 700 W; memory 31 pJ/B, assumed". The full sources: powerBasisLines.
+ */
+export function powerSummary(b: PowerBasis | undefined): string {
+  if (!b) return 'no power basis (a user-made configuration)';
+  const parts = b.static.map((f) => `${num(f.value)} W ${f.label}${f.assumed ? ', assumed' : ''}`).join(' + ');
+  return `static ${num(staticOf(b))} W (${parts}); ${b.board ? `board ${num(b.board.value)} W` : 'board power not published'}; ` +
+    `memory ${num(b.memory.value)} pJ/B${b.memory.assumed ? ', assumed' : ''}`;
+}

@@ -6,6 +6,7 @@
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
 import { formatDuration } from './format.ts';
+import { perWattVerdict } from '../chip/power.ts';
 
 /** The kinds of time an op's breakdown splits into, in bar order. */
 export type TimeKind = keyof OpBreakdown;
@@ -146,4 +147,18 @@ export function fmtNum(x: number, digits = 3): string {
   if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
   if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
   return Number(x.toPrecision(digits)).toString();
+}
+
+/** The Jalapeño-class claim of ~1.8x tokens/s per W over the GPU reference (src/models/claims.ts checks the same). */
+export const PER_WATT_CLAIM = 1.8;
+
+/**
+ * The per-watt verdict for two runs of the same inputs, the Jalapeño-class preset's over the H100's, with
+ * each power assumption moved (perWattVerdict); '' unless both ran and fit.
+ */
+export function perWattText(chip: { preset?: Pick<ChipPreset, 'power'>; result?: ModelSimResult | null }, gpu: { preset?: Pick<ChipPreset, 'power'>; result?: ModelSimResult | null }): string {
+  const c = chip.result, g = gpu.result;
+  if (!c || !g || !c.placement.fits || !g.placement.fits || !chip.preset || !gpu.preset) return '';
+  const side = (name: string, r: ModelSimResult, p: Pick<ChipPreset, 'power'>) => ({ name, tokensPerS: r.tokensPerS, powerWPerChip: r.powerW / r.chips, chips: r.chips, power: p.power });
+  return perWattVerdict(side('Jalapeño-class', c, chip.preset), side('H100', g, gpu.preset), PER_WATT_CLAIM).text;
 }

@@ -3,11 +3,13 @@
 // calibrated part reproduces its calibration row, and every number in the verdict text comes from the inputs.
 import { describe, expect, it } from 'vitest';
 import { CHIP_PRESETS, chipPreset } from '../../src/chip/presets.ts';
-import { figureText, perWattCases, perWattRatio, perWattVerdict, powerBasisLines, staticOf, type PerWattSide } from '../../src/chip/power.ts';
+import { figureText, perWattCases, powerSummary, perWattRatio, perWattVerdict, powerBasisLines, staticOf, type PerWattSide } from '../../src/chip/power.ts';
 import type { PowerBasis } from '../../src/chip/types.ts';
 import { loadRows } from '../../bench/validate-chip.ts';
 import { modelPreset, simulateModel } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
+import type { ModelSimResult } from '../../src/models/types.ts';
+import { perWattText } from '../../src/ui/token-table.ts';
 
 describe('preset power bases', () => {
   it('every preset has one; its static parts add up to config.energy.staticW and its memory figure is the energy table\'s', () => {
@@ -91,6 +93,8 @@ describe('per-watt verdict', () => {
     ]);
     expect(powerBasisLines({ label: 'mine', power: undefined })[0]).toMatch(/^mine: no power basis/);
     expect(figureText(fig('static', 40, true))).toBe('40 W static (assumed: static source)');
+    expect(powerSummary(gpuBasis)).toBe('static 280 W (80 W idle, assumed + 200 W execution baseline); board 800 W; memory 31 pJ/B');
+    expect(powerSummary({ ...chipBasis, board: undefined })).toBe('static 40 W (40 W static, assumed); board power not published; memory 31 pJ/B');
   });
 
   it('--claims carries the verdict and the figures it rests on, for both sides', () => {
@@ -100,5 +104,15 @@ describe('per-watt verdict', () => {
     expect(rep.powerBasis.chip.join(' ')).toMatch(/40 W static \(assumed/);
     expect(rep.powerBasis.gpu.join(' ')).toMatch(/execution baseline/);
     expect(rep.perWatt.cases.length).toBe(4);
+  });
+
+  it('the views\' text (perWattText) is the verdict of the two runs, and empty unless both ran and fit', () => {
+    // the hand-made pair above as model results: powers per chip 100 W and 400 W, one chip each
+    const res = (tokensPerS: number, powerW: number, fits = true) => ({ tokensPerS, powerW, chips: 1, placement: { fits, messages: [] } }) as unknown as ModelSimResult;
+    const text = perWattText({ preset: { power: chipBasis }, result: res(200, 100) }, { preset: { power: gpuBasis }, result: res(100, 400) });
+    expect(text).toMatch(/^8\.00x as modelled: Jalapeño-class 100 W per chip \(static 40 W assumed\) vs H100 400 W per chip/);
+    expect(text).toMatch(/The ~1\.8x claim holds in 4 of 4 cases\.$/);
+    expect(perWattText({ preset: { power: chipBasis }, result: res(200, 100, false) }, { preset: { power: gpuBasis }, result: res(100, 400) })).toBe('');
+    expect(perWattText({ preset: { power: chipBasis }, result: null }, { preset: { power: gpuBasis }, result: res(100, 400) })).toBe('');
   });
 });
