@@ -29,6 +29,9 @@ export function powerBasisLines(p: Pick<ChipPreset, 'label' | 'power'>): string[
   ];
 }
 
+/** ", assumed" / ", calibrated" (a figure fitted to a named measurement) / "" after a figure in the short texts. */
+const flag = (f: PowerFigure): string => (f.assumed ? ', assumed' : /^calibrated\b/.test(f.source) ? ', calibrated' : '');
+
 /** True when any figure the static power is made of is assumed. */
 export const staticAssumed = (b: PowerBasis | undefined): boolean => !b || b.static.some((f) => f.assumed);
 
@@ -115,7 +118,7 @@ export function perWattVerdict(chip: PerWattSide, gpu: PerWattSide, target: numb
  */
 export function powerSummary(b: PowerBasis | undefined): string {
   if (!b) return 'no power basis (a user-made configuration)';
-  const parts = b.static.map((f) => `${num(f.value)} W ${f.label}${f.assumed ? ', assumed' : ''}`).join(' + ');
+  const parts = b.static.map((f) => `${num(f.value)} W ${f.label}${flag(f)}`).join(' + ');
   return `static ${num(staticOf(b))} W (${parts}); ${b.board ? `board ${num(b.board.value)} W` : 'board power not published'}; ` +
-    `memory ${num(b.memory.value)} pJ/B${b.memory.assumed ? ', assumed' : ''}`;
+    `memory ${num(b.memory.value)} pJ/B${flag(b.memory)}`;
 }

@@ -94,6 +94,8 @@ describe('per-watt verdict', () => {
     expect(powerBasisLines({ label: 'mine', power: undefined })[0]).toMatch(/^mine: no power basis/);
     expect(figureText(fig('static', 40, true))).toBe('40 W static (assumed: static source)');
     expect(powerSummary(gpuBasis)).toBe('static 280 W (80 W idle, assumed + 200 W execution baseline); board 800 W; memory 31 pJ/B');
+    // a figure whose source says it was calibrated is flagged so
+    expect(powerSummary({ ...gpuBasis, static: [gpuBasis.static[0], { ...gpuBasis.static[1], source: 'calibrated on row x' }] })).toMatch(/\+ 200 W execution baseline, calibrated\)/);
     expect(powerSummary({ ...chipBasis, board: undefined })).toBe('static 40 W (40 W static, assumed); board power not published; memory 31 pJ/B');
   });
 
