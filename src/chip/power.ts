@@ -102,7 +102,7 @@ export function perWattVerdict(chip: PerWattSide, gpu: PerWattSide, target: numb
   const ok = (c: PerWattCase) => c.ratio >= target * tolerance;
   const sideText = (s: PerWattSide, w: number) => {
     const b = s.power;
-    const st = !b ? 'no power basis' : `static ${b.static.map((f) => `${num(f.value)} W${b.static.length > 1 ? ` ${f.label}` : ''}${f.assumed ? ' assumed' : ''}`).join(' + ')}`;
+    const st = !b ? 'no power basis' : `static ${b.static.map((f) => `${num(f.value)} W${b.static.length > 1 ? ` ${f.label}` : ''}${flag(f).replace(',', '')}`).join(' + ')}`;
     return `${s.name} ${num(w)} W per chip (${st})`;
   };
   const [first, ...rest] = cases;

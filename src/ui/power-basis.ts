@@ -14,6 +14,8 @@ export class JpPowerBasis extends LitElement {
   @property({ attribute: false }) presets: ReadonlyArray<Pick<ChipPreset, 'id' | 'label' | 'power'>> = [];
   /** The per-watt verdict text (perWattVerdict), or empty when the two runs it needs are not there. */
   @property() verdict = '';
+  /** Each preset's modelled power split in words (powerSplitText), by preset id; absent where it did not run. */
+  @property({ attribute: false }) splits: Readonly<Record<string, string>> = {};
 
   static override styles = css`
     :host { display: block; }
@@ -37,7 +39,7 @@ export class JpPowerBasis extends LitElement {
       ${this.verdict ? html`<p data-testid="perw-verdict"><span class="name">Tokens/s per W at these inputs, Jalapeño-class over H100:</span> ${this.marked(this.verdict)}</p>` : nothing}
       <p class="name">Power figures behind these numbers</p>
       <ul data-testid="power-basis">
-        ${this.presets.map((p) => html`<li data-preset=${p.id}><span class="name">${p.label.replace(/\s*\(.*\)$/, '')}:</span> ${this.marked(powerSummary(p.power))}</li>`)}
+        ${this.presets.map((p) => html`<li data-preset=${p.id}><span class="name">${p.label.replace(/\s*\(.*\)$/, '')}:</span> ${this.splits[p.id] ? `${this.splits[p.id]}; ` : ''}${this.marked(powerSummary(p.power))}</li>`)}
       </ul>
       <details>
         <summary>Sources of each power figure</summary>

@@ -9,7 +9,7 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import { WALKTHROUGH, timeRatio } from './walkthrough-steps.ts';
 import { formatBytes as fmtBytesSI } from './format.ts';
-import { perWattText } from './token-table.ts';
+import { perWattText, powerSplit, powerSplitText } from './token-table.ts';
 import type { ChipPreset } from '../chip/types.ts';
 import './power-basis.ts';
 
@@ -79,7 +79,7 @@ export class JpStoryCard extends LitElement {
             <jp-power-basis .presets=${this.presets} .verdict=${perWattText(
               { preset: this.presets.find((p) => p.id === RUNS.chip.preset), result: chip },
               { preset: this.presets.find((p) => p.id === RUNS.gpu.preset), result: gpu },
-            )}></jp-power-basis>
+            )} .splits=${{ [RUNS.chip.preset]: powerSplitText(powerSplit(chip)), [RUNS.gpu.preset]: powerSplitText(powerSplit(gpu)) }}></jp-power-basis>
             <p class="muted">The whole story, step by step: <a href="#learn/${stepOf('below its roofline')}">a GPU below its roofline</a> · <a href="#learn/${stepOf('dataflow chip changes')}">what a dataflow chip changes</a> · <a href="#learn/${stepOf('Prefill vs decode')}">prefill vs decode</a> · <a href="#learn/${stepOf('Batching many')}">batching</a> · <a href="#learn/${stepOf('tensor parallelism')}">many chips</a>.</p>`
         : this.error
           ? html`<p class="muted" role="status">The model runs for this summary are unavailable: ${this.error}</p>`

@@ -162,3 +162,19 @@ export function perWattText(chip: { preset?: Pick<ChipPreset, 'power'>; result?:
   const side = (name: string, r: ModelSimResult, p: Pick<ChipPreset, 'power'>) => ({ name, tokensPerS: r.tokensPerS, powerWPerChip: r.powerW / r.chips, chips: r.chips, power: p.power });
   return perWattVerdict(side('Jalapeño-class', c, chip.preset), side('H100', g, gpu.preset), PER_WATT_CLAIM).text;
 }
+
+/** A run's power per chip split as the energy model counts it: static, HBM (off-chip memory), the rest of the counted events. */
+export interface PowerSplit { total: number; static: number; hbm: number; other: number }
+
+export function powerSplit(r: Pick<ModelSimResult, 'energyByLevel' | 'timeS' | 'chips'>): PowerSplit {
+  const e = r.energyByLevel, per = r.timeS * r.chips;
+  if (!(per > 0)) return { total: 0, static: 0, hbm: 0, other: 0 };
+  const total = e.total / per, st = e.static / per, hbm = e.hbm / per;
+  return { total, static: st, hbm, other: total - st - hbm };
+}
+
+/** "483 W per chip = 409 W static + 66 W HBM + 8 W other counted events". */
+export function powerSplitText(s: PowerSplit): string {
+  const w = (x: number) => `${fmtNum(x, 3)} W`;
+  return `${w(s.total)} per chip = ${w(s.static)} static + ${w(s.hbm)} HBM + ${w(s.other)} other counted events`;
+}

@@ -23,6 +23,7 @@ export const cases = [
       t.assert(/with the Jalapeño-class at its whole 300 W board power/.test(verdict) && /without its \d+ W execution baseline/.test(verdict), `the verdict does not move its assumptions: ${verdict}`);
       const basis = await q(t.page, '[data-testid=power-basis]').innerText();
       t.assert(/H100[^\n]*idle, assumed \+ \d+ W execution baseline[^\n]*board 700 W/.test(basis), `H100 power figures: ${basis}`);
+      t.assert(basis.includes(`NVIDIA H100 SXM: ${gpu[4]} W per chip = `) && /\d+ W static \+ [\d.]+ W HBM \+ [\d.]+ W other counted events/.test(basis), `the H100's power split (Power column ${gpu[4]} W): ${basis}`);
       t.assert(/Jalapeño-class[^\n]*static 40 W \(40 W static, assumed\)[^\n]*board 300 W/.test(basis), `Jalapeño power figures: ${basis}`);
       t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
     },

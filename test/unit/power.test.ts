@@ -9,7 +9,7 @@ import { loadRows } from '../../bench/validate-chip.ts';
 import { modelPreset, simulateModel } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 import type { ModelSimResult } from '../../src/models/types.ts';
-import { perWattText } from '../../src/ui/token-table.ts';
+import { perWattText, powerSplit, powerSplitText } from '../../src/ui/token-table.ts';
 
 describe('preset power bases', () => {
   it('every preset has one; its static parts add up to config.energy.staticW and its memory figure is the energy table\'s', () => {
@@ -116,5 +116,23 @@ describe('per-watt verdict', () => {
     expect(text).toMatch(/The ~1\.8x claim holds in 4 of 4 cases\.$/);
     expect(perWattText({ preset: { power: chipBasis }, result: res(200, 100, false) }, { preset: { power: gpuBasis }, result: res(100, 400) })).toBe('');
     expect(perWattText({ preset: { power: chipBasis }, result: null }, { preset: { power: gpuBasis }, result: res(100, 400) })).toBe('');
+  });
+
+  it('the power split shown beside each preset: per chip, static + HBM + the other counted events (a hand case)', () => {
+    // 10 J in 10 ms over 2 chips = 500 W per chip: 6 J static -> 300 W, 3 J HBM -> 150 W, the other 1 J -> 50 W
+    const r = { energyByLevel: { total: 10, static: 6, hbm: 3, mac: 0.5, sram: 0.5, noc: 0, vector: 0, scaleOut: 0 }, timeS: 0.01, chips: 2 } as unknown as ModelSimResult;
+    const s = powerSplit(r);
+    expect(s.total).toBeCloseTo(500, 9);
+    expect(s.static).toBeCloseTo(300, 9);
+    expect(s.hbm).toBeCloseTo(150, 9);
+    expect(s.other).toBeCloseTo(50, 9);
+    expect(powerSplitText(s)).toBe('500 W per chip = 300 W static + 150 W HBM + 50 W other counted events');
+    expect(powerSplit({ ...r, timeS: 0 })).toEqual({ total: 0, static: 0, hbm: 0, other: 0 });
+  });
+
+  it('on the H100 preset the split\'s static part is the preset\'s grounded static power', () => {
+    const r = simulateModel(chipPreset('h100').config, modelPreset('llama3-8b'), { phase: 'decode', batch: 1, context: 1024 });
+    expect(powerSplit(r).static).toBeCloseTo(staticOf(chipPreset('h100').power!), 6);
+    expect(powerSplit(r).total).toBeCloseTo(r.powerW / r.chips, 6);
   });
 });
