@@ -20,9 +20,8 @@ import { simulatePlan, type SimOptions } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { OpBreakdown, OpMode } from './types.ts';
+import { STREAMING_ROWS } from './forward.ts';
 
-/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
-export const STREAMING_ROWS = 64;
 
 /** How one op runs; simulateModel fills it from the step (fusion, placement), a kernel view from the chip. */
 export interface OpCostOptions {

@@ -15,7 +15,7 @@ import type { Plan } from '../kernels/plan.ts';
 import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, retypePlan, storageBytes, type OpPlan } from './plans.ts';
 import { precisionLabel, precisionOf } from './precision.ts';
-import type { ModelConfig } from './presets.ts';
+import type { ModelConfig } from './config.ts';
 import type { NumberFormat, OpBreakdown, PrecisionSpec } from './types.ts';
 import { simulateModelRuns, type ModelRun, type ModelSimOptions } from './index.ts';
 
