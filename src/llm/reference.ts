@@ -37,7 +37,7 @@ export class CpuModel {
     const c = config;
     this.kCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
     this.vCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
-    this.rope = c.arch === 'llama' ? ropeTable(c, capacity) : null;
+    this.rope = c.positions.kind === 'rope' ? ropeTable(c, capacity) : null;
   }
 
   private w(l: Linear): Float32Array {
@@ -48,7 +48,7 @@ export class CpuModel {
 
   private norm(x: Float32Array, M: number, w: Float32Array, b?: Float32Array): Float32Array {
     const c = this.config;
-    return c.arch === 'llama' ? rmsNormRef(x, M, c.dim, w, c.normEps) : layerNormRef(x, M, c.dim, w, b!, c.normEps);
+    return c.norm === 'rmsnorm' ? rmsNormRef(x, M, c.dim, w, c.normEps) : layerNormRef(x, M, c.dim, w, b!, c.normEps);
   }
 
   /** Runs `tokens` at positions pos.., appends them to the cache; returns the last token's logits [V]. */
@@ -108,7 +108,7 @@ export class CpuModel {
       for (let i = 0; i < M * D; i++) x[i] += attn[i];
       const xn2 = this.norm(x, M, L.ffnNorm, L.ffnNormB);
       let h: Float32Array;
-      if (c.arch === 'llama') {
+      if (c.mlp === 'swiglu') {
         const gu = linearRef(xn2, M, this.w(L.wUp), 2 * F, D);
         h = new Float32Array(M * F);
         for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = siluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];

@@ -12,7 +12,7 @@ import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
 import { fingerprint } from '../llm/fingerprint.ts';
 import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts';
-import type { ForwardOp } from '../llm/forward-plan.ts';
+import type { ForwardOp } from '../models/forward.ts';
 import type { ModelConfig } from '../llm/config.ts';
 
 export interface LlmInfo {
