@@ -63,7 +63,12 @@ export function gpt2Json(): Json {
 /** Merges of a llama*-tokenizer-js package ("a b" -> priority) in their order. */
 const orderedMerges = (m: Map<string, number>): string[] => [...m].sort((a, b) => a[1] - b[1]).map(([k]) => k);
 
-export function llama2Json(style: 'legacy' | 'metaspace-first'): Json {
+/**
+ * Llama-2's vocabulary in three tokenizer.json forms: 'legacy' (the published file: Prepend + Replace
+ * normalizer, no pre-tokenizer), 'metaspace-first' (Metaspace pre-tokenizer, prepend_scheme first, no
+ * split: what newer conversions write), 'metaspace-always' (prepend_scheme always, split into words at ▁).
+ */
+export function llama2Json(style: 'legacy' | 'metaspace-first' | 'metaspace-always'): Json {
   const vocab: Record<string, number> = {};
   llama2.vocabById.forEach((t: string, id: number) => { vocab[t] = id; });
   const template = {
@@ -77,7 +82,7 @@ export function llama2Json(style: 'legacy' | 'metaspace-first'): Json {
     version: '1.0',
     added_tokens: [added(0, '<unk>'), added(1, '<s>'), added(2, '</s>')],
     normalizer: legacy ? { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] } : null,
-    pre_tokenizer: legacy ? null : { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false },
+    pre_tokenizer: legacy ? null : { type: 'Metaspace', replacement: '▁', prepend_scheme: style === 'metaspace-first' ? 'first' : 'always', split: style === 'metaspace-always' },
     post_processor: template,
     decoder: {
       type: 'Sequence',

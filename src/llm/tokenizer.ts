@@ -11,7 +11,8 @@
 // on its own, so a prefix space ("▁", SentencePiece) goes where Hugging Face tokenizers and llama.cpp
 // put it: the Prepend normalizer and llama.cpp's SPM tokenizer prefix every segment (also the one after
 // a special token: "a</s>b" -> ▁a </s> ▁b), Metaspace prepend_scheme "always" every segment not already
-// starting with ▁, "first" only the segment at the start of the text.
+// starting with ▁, "first" only the segment at the start of the text; a ByteLevel pre-tokenizer with
+// add_prefix_space puts " " before every segment not starting with one.
 
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
@@ -212,7 +213,8 @@ class BpeTokenizer implements Tokenizer {
       else for (const w of s.split(/(?=▁)/u)) if (w.length) this.word(w, out);
       return;
     }
-    let pieces = [this.o.prefixSpace && first && !text.startsWith(' ') ? ' ' + text : text];
+    // ByteLevel add_prefix_space: every segment, as tokenizers' ByteLevel pre-tokenizer runs on each piece
+    let pieces = [this.o.prefixSpace && !text.startsWith(' ') ? ' ' + text : text];
     for (const sp of this.o.splitters) pieces = sp(pieces);
     const enc = new TextEncoder();
     for (const p of pieces) {

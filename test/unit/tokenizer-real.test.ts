@@ -46,6 +46,8 @@ const STRINGS = [...CURATED, ...generated(260, 7), longText(3000)];
 interface Case {
   name: string;
   json: () => Json;
+  /** Strings @huggingface/tokenizers handles differently from the Rust library, left out of the comparison (why: at the case). */
+  hfDiffers?: (s: string) => boolean;
   /** The package's own encoder (with BOS where ours adds it), for strings without special tokens. */
   reference?: (s: string) => number[];
 }
@@ -54,8 +56,16 @@ const CASES: Case[] = [
   { name: 'gpt2', json: gpt2Json, reference: (s) => gpt2Encode(s) },
   { name: 'llama2', json: () => llama2Json('legacy'), reference: (s) => (s.length ? llama2.encode(s) : [1]) },
   { name: 'llama2-metaspace-first', json: () => llama2Json('metaspace-first') },
+  // Metaspace split: true. The Rust library cuts "a   b" into ▁a ▁ ▁ ▁b (each ▁ its own piece: its test
+  // metaspace.rs multiple_spaces); @huggingface/tokenizers 0.2.0 keeps a run of ▁ together (▁a ▁▁ ▁b), so
+  // strings with two or more spaces in a row are compared with the Rust behaviour below instead.
+  { name: 'llama2-metaspace-always', json: () => llama2Json('metaspace-always'), hfDiffers: (s) => /[ ▁]{2}/u.test(s) },
+  // ByteLevel add_prefix_space (RoBERTa-style files): a space before every segment, after special tokens too
+  { name: 'gpt2-prefix-space', json: () => { const j = gpt2Json(); (j.pre_tokenizer as Json).add_prefix_space = true; return j; } },
   { name: 'llama3', json: llama3Json, reference: (s) => llama3.encode(s, { bos: true, eos: false }) },
 ];
+
+const caseNamed = (name: string): Case => CASES.find((c) => c.name === name)!;
 
 const memo = new Map<string, { ours: Tokenizer; hf: HfTokenizer }>();
 function load(c: Case) {
@@ -70,16 +80,16 @@ function load(c: Case) {
 
 describe('tokenizers on real vocabularies match @huggingface/tokenizers token for token', () => {
   for (const c of CASES) {
-    const specials = SPECIALS[c.name.startsWith('llama2') ? 'llama2' : c.name];
-    it(`${c.name}: ${STRINGS.length + specials.length} strings (unicode, emoji, whitespace runs, digits, code, special tokens, a 3000-character text)`, () => {
+    const compared = [...STRINGS, ...SPECIALS[c.name.replace(/-.*/, '')]].filter((t) => !c.hfDiffers?.(t));
+    it(`${c.name}: ${compared.length} strings (unicode, emoji, whitespace runs, digits, code, special tokens, a 3000-character text)`, () => {
       const { ours, hf } = load(c);
       const bad: string[] = [];
-      for (const s of [...STRINGS, ...specials]) {
+      for (const s of compared) {
         const want = hf.encode(s).ids;
         const got = ours.encode(s);
         if (JSON.stringify(got) !== JSON.stringify(want)) bad.push(`${JSON.stringify(s.slice(0, 80))}: ours ${JSON.stringify(got.slice(0, 24))} hf ${JSON.stringify(want.slice(0, 24))}`);
       }
-      expect(bad.slice(0, 5), `${bad.length} of ${STRINGS.length + specials.length} differ`).toEqual([]);
+      expect(bad.slice(0, 5), `${bad.length} of ${compared.length} differ`).toEqual([]);
     });
     if (c.reference) {
       it(`${c.name}: equals the package's own encoder on the strings without special tokens`, () => {
@@ -118,20 +128,27 @@ describe('special tokens in text', () => {
   // prefixes only the piece at offset 0.
   const id = (t: string) => llama2.vocabById.indexOf(t);
   it('Llama-2 legacy: "a</s>b" -> <s> ▁a </s> ▁b; Metaspace "first": <s> ▁a </s> b', () => {
-    expect(load(CASES[1]).ours.encode('a</s>b')).toEqual([1, id('▁a'), 2, id('▁b')]);
-    expect(load(CASES[2]).ours.encode('a</s>b')).toEqual([1, id('▁a'), 2, id('b')]);
+    expect(load(caseNamed('llama2')).ours.encode('a</s>b')).toEqual([1, id('▁a'), 2, id('▁b')]);
+    expect(load(caseNamed('llama2-metaspace-first')).ours.encode('a</s>b')).toEqual([1, id('▁a'), 2, id('b')]);
   });
   it('GPT-2 and Llama-3: no space is added after a special token', () => {
-    const g = load(CASES[0]).ours;
+    const g = load(caseNamed('gpt2')).ours;
     expect(g.encode('a<|endoftext|>b')).toEqual([...gpt2Encode('a'), 50256, ...gpt2Encode('b')]);
-    const l3 = load(CASES[3]).ours;
+    const l3 = load(caseNamed('llama3')).ours;
     expect(l3.encode('a<|end_of_text|>b')).toEqual([128000, ...llama3.encode('a', { bos: false, eos: false }), 128001, ...llama3.encode('b', { bos: false, eos: false })]);
+  });
+});
+
+describe('Metaspace split as the Rust library splits', () => {
+  it('"Hey   friend!" -> ▁Hey ▁ ▁ ▁friend ! (tokenizers\' metaspace.rs test multiple_spaces: pieces ▁Hey, ▁, ▁, ▁friend!)', () => {
+    const id = (t: string) => llama2.vocabById.indexOf(t);
+    expect(load(caseNamed('llama2-metaspace-always')).ours.encode('Hey   friend!')).toEqual([1, id('▁Hey'), id('▁'), id('▁'), id('▁friend'), id('!')]);
   });
 });
 
 describe('SentencePiece BPE is O(n log n) in the prompt', () => {
   it('16,000 characters without a pre-tokenizer (Llama-2: one segment): heap pushes ≤ 3 per symbol, same ids as Hugging Face', () => {
-    const { ours, hf } = load(CASES[1]);
+    const { ours, hf } = load(caseNamed('llama2'));
     const text = longText(16_000);
     const ids = ours.encode(text);
     // n − 1 initial pairs plus at most 2 per merge (n − 1 merges at most): < 3n pushes, each O(log n).
