@@ -10,8 +10,6 @@ import type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
 export type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
 export { parameterCount } from '../models/config.ts';
 
-export type Arch = ModelConfig['arch'];
-
 function num(obj: Record<string, unknown>, key: string, def?: number): number {
   const v = obj[key] ?? def;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ModelFileError(`config.json: "${key}" must be a number, got ${JSON.stringify(obj[key])}`);

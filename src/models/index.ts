@@ -31,6 +31,7 @@ export { MODEL_PRESETS, modelPreset, layerParams, parameterCount, type ModelConf
 export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
 export { allReduceTime } from './collective.ts';
 export { forwardOps, STREAMING_ROWS, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
+export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
@@ -305,7 +306,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     const prev = ops.find((x) => x.name === op.name);
     const entry: OpSimResult = prev ?? {
       name: op.name, source: op.source, timeS: 0, share: 0, bound: r.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
-      breakdown: zero(), savedBytes: { hbm: 0 }, mode,
+      breakdown: zero(), savedBytes: { hbm: 0 }, mode, covers: op.covers,
     };
     entry.timeS += t;
     entry.energyJ += dyn + chip.energy.staticW * t * chips;
