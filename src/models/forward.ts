@@ -147,7 +147,8 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const { M, pos0, capacity: C, int8 } = s;
   const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
-  const llama = c.arch === 'llama';
+  // the architecture as data (config.ts): norm kind, positions, MLP kind, projection biases
+  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope', learned = c.positions.kind === 'learned', swiglu = c.mlp === 'swiglu', pb = c.projBias;
   const ops: ForwardOp[] = [];
   const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push(forwardOp(id, family, layer, p, bind));
   const int8Variant = s.int8Variant ?? 'dot4';
@@ -168,11 +169,11 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
     push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
-  push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: llama ? 0 : c.maxPositions, pos0 }), {
-    ids: 'ids', E: 'tokEmb', P: llama ? 'dummy' : 'posEmb', X: 'xa',
+  push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: learned ? c.maxPositions : 0, pos0 }), {
+    ids: 'ids', E: 'tokEmb', P: learned ? 'posEmb' : 'dummy', X: 'xa',
   });
   const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
-    if (llama) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
+    if (rms) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
     else push(id, 'norm', layer, plan('layernorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, b: `${w}B`, Y: y });
   };
   for (let l = 0; l < c.nLayers; l++) {
@@ -185,12 +186,12 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
-    const qName = llama ? 'qr' : 'q';
-    if (llama) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
+    const qName = rope ? 'qr' : 'q';
+    if (rope) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
     if (s.phase === 'prefill') {
       // prefill attends over this step's K/V; they go into the cache for the decode steps after it
-      const kName = llama ? 'kr' : 'k';
-      if (llama) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
+      const kName = rope ? 'kr' : 'k';
+      if (rope) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
       if (pos0 === 0) {
@@ -203,16 +204,16 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
         });
       }
     } else {
-      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, llama);
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, rope);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
       push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), {
         q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
       });
     }
     linear(`L${l}.o-proj`, 'o-proj', l, L('wo'), Nq, D, 'attn', 'proj');
-    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xa', Y: 'proj', b: llama ? 'dummy' : L('bo'), Z: 'xb' });
+    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xa', Y: 'proj', b: pb ? L('bo') : 'dummy', Z: 'xb' });
     norm(`L${l}.ffn-norm`, l, L('ffnNorm'), 'xb', 'xn');
-    if (llama) {
+    if (swiglu) {
       linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, 2 * F, 'xn', 'gu');
       push(`L${l}.silu-mul`, 'activation', l, plan('silu-mul', { M, F }), { GU: 'gu', H: 'h' });
     } else {
@@ -220,7 +221,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
       push(`L${l}.gelu`, 'activation', l, plan('gelu', { M, F }), { U: 'gu', b: L('bUp'), H: 'h' });
     }
     linear(`L${l}.ffn-down`, 'ffn-down', l, L('wDown'), F, D, 'h', 'proj');
-    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xb', Y: 'proj', b: llama ? 'dummy' : L('bDown'), Z: 'xa' });
+    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xb', Y: 'proj', b: pb ? L('bDown') : 'dummy', Z: 'xa' });
   }
   norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
   // the LM head runs for the last token only (M = 1)
