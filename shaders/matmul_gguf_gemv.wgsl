@@ -17,6 +17,7 @@ override NC: u32 = 8;        // output columns per workgroup
 override MR: u32 = 8;        // rows per workgroup (≤ 8): min(M, 8)
 override XC: u32 = 256;      // values of each X row staged per step (whole blocks)
 override WPB: u32 = 36;      // u32 words a block spans: (blockBytes + blockBytes % 4) / 4
+override DH: u32 = 0u;       // 0: Y [M, N] row-major; else Y [N/DH, M, DH] head-major
 override INSTRUMENT: bool = false;
 
 const MAX_MR: u32 = 8u;
@@ -26,7 +27,7 @@ struct Params { M: u32, N: u32, K: u32, rowBytes: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;           // [M, K]
 @group(0) @binding(1) var<storage, read> W: array<u32>;           // [N, K] ggml blocks, rows of rowBytes
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits, or [N/DH, M, DH]
 @group(0) @binding(14) var<uniform> p: Params;
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
 
@@ -36,6 +37,13 @@ var<workgroup> Red: array<f32, TK * NC>;  // [NC, TK] lane sums
 var<private> blk: array<u32, MAX_WPB>;    // the current block's words
 var<private> sh: u32;                     // its byte offset in blk[0]
 var<private> vals: array<f32, 32>;        // 32 decoded values
+
+// Where Y[row, col] goes: row-major, or head-major (head col / DH) when DH > 0.
+fn yIndex(row: u32, col: u32) -> u32 {
+  if (DH == 0u) { return row * p.N + col; }
+  let dh = max(DH, 1u);   // a constant divisor of 0 would not compile even in the branch not taken
+  return ((col / dh) * p.M + row) * dh + col % dh;
+}
 
 fn bb(i: u32) -> u32 {
   let j = i + sh;
@@ -171,7 +179,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
     }
     let row = row0 + m;
     if (lk == 0u && colOk && row < p.M) {
-      Y[row * p.N + n] = bitcast<u32>(Red[r]);
+      Y[yIndex(row, n)] = bitcast<u32>(Red[r]);
       stored += 4u;
     }
     workgroupBarrier();

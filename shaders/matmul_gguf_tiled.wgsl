@@ -15,6 +15,7 @@ override BN: u32 = 32;       // columns of Y per workgroup
 override TM: u32 = 4;        // register tile rows
 override TN: u32 = 4;        // register tile columns
 override WPB: u32 = 36;      // u32 words a block spans: (blockBytes + blockBytes % 4) / 4
+override DH: u32 = 0u;       // 0: Y [M, N] row-major; else Y [N/DH, M, DH] head-major
 override INSTRUMENT: bool = false;
 
 const P: u32 = 32u;          // values decoded per step
@@ -24,7 +25,7 @@ struct Params { M: u32, N: u32, K: u32, rowBytes: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;           // [M, K]
 @group(0) @binding(1) var<storage, read> W: array<u32>;           // [N, K] ggml blocks, rows of rowBytes
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits, or [N/DH, M, DH]
 @group(0) @binding(14) var<uniform> p: Params;
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
 
@@ -36,6 +37,13 @@ var<workgroup> Bs: array<f32, BN * P>;    // [BN, 32] decoded weights
 var<private> wbase: u32;                  // the current column's first word in Ws
 var<private> sh: u32;                     // its block's byte offset in that word
 var<private> vals: array<f32, 32>;        // 32 decoded values
+
+// Where Y[row, col] goes: row-major, or head-major (head col / DH) when DH > 0.
+fn yIndex(row: u32, col: u32) -> u32 {
+  if (DH == 0u) { return row * p.N + col; }
+  let dh = max(DH, 1u);   // a constant divisor of 0 would not compile even in the branch not taken
+  return ((col / dh) * p.M + row) * dh + col % dh;
+}
 
 fn bb(i: u32) -> u32 {
   let j = i + sh;
@@ -179,7 +187,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
     for (var j = 0u; j < TN; j++) {
       let col = n0 + tx * TN + j;
       if (row < p.M && col < p.N) {
-        Y[row * p.N + col] = bitcast<u32>(acc[i * TN + j]);
+        Y[yIndex(row, col)] = bitcast<u32>(acc[i * TN + j]);
         stored += 4u;
       }
     }

@@ -68,6 +68,8 @@ export type GgufParams = {
   BN: number;
   TM: number;
   TN: number;
+  /** 0: Y row-major [M, N]; else Y head-major [N/dh, M, dh] (the qkv kernel's Q / K / V layout). */
+  dh: number;
 };
 
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
@@ -79,6 +81,7 @@ const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
   { name: 'TN', doc: 'tiled: columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'dh', doc: "output layout: 0 = Y [M, N] row-major; a head size dividing N = Y [N/dh, M, dh] head-major (a model's Q, K, V)", default: 0, allowed: [0, 1024] },
 ];
 
 function validate(raw: Record<string, unknown>): GgufParams {
@@ -87,6 +90,7 @@ function validate(raw: Record<string, unknown>): GgufParams {
   if (v.K % q.blockElems !== 0) throw new KernelInputError(`K must be a multiple of ${q.blockElems} (one ${q.name} block), got ${v.K}`);
   // BK = 32: one decoded piece per step of the tiled kernel.
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: GGUF_PIECE, TM: v.TM, TN: v.TN });
+  if (v.dh !== 0 && v.N % v.dh !== 0) throw new KernelInputError(`dh must be 0 (row-major Y) or divide N = ${v.N} (head-major Y [N/dh, M, dh]), got ${v.dh}`);
   return v;
 }
 
@@ -118,7 +122,7 @@ export function ggufGemvChunk(format: GgmlQuantType, MR: number, K: number): num
 }
 
 /** The gemv pass (decode): every weight block read once per workgroup of NC columns for MR = min(M, 8) rows. */
-export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames = NAMES): Pass {
+export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'dh'>, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format } = p;
   const q = GGML_QUANTS[format];
   const { TK, NC } = GGUF_GEMV;
@@ -144,7 +148,7 @@ export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, na
     label: `${q.name} gemv`,
     workgroupSize: [TK, NC, 1],
     grid: [cdiv(N, NC), cdiv(M, MR), 1],
-    overrides: { FORMAT: GGUF_FORMAT_CODE[format], TK, NC, MR, XC, WPB },
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], TK, NC, MR, XC, WPB, DH: p.dh },
     ...passIo(p, names),
     tiles,
     workgroupBytes: 4 * MR * XC + 4 * TK * NC,
@@ -188,7 +192,7 @@ export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass
     label: `${q.name} matmul (tiled)`,
     workgroupSize: [BN / TN, BM / TM, 1],
     grid: [cdiv(N, BN), cdiv(M, BM), 1],
-    overrides: { FORMAT: GGUF_FORMAT_CODE[format], BM, BN, TM, TN, WPB },
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], BM, BN, TM, TN, WPB, DH: p.dh },
     ...passIo(p, names),
     tiles,
     workgroupBytes: 4 * (BN * WPB + BN + BM * P + BN * P),
@@ -207,7 +211,9 @@ function planGguf(p: GgufParams, v: MatmulGgufVariant): Plan<GgufParams> {
     tensors: [
       { name: 'X', dtype: 'f32', shape: [M, K], bytes: 4 * M * K, role: 'input', layout: '[M, K] row-major f32 activations' },
       { name: 'W', dtype: 'u32', shape: [w.bufferBytes / 4], bytes: w.bufferBytes, role: 'weight', layout: `[N, K] as ${q.name} blocks (${q.blockBytes} B per ${q.blockElems} values), rows of K back to back, GGUF bytes as u32 words` },
-      { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' },
+      p.dh === 0
+        ? { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' }
+        : { name: 'Y', dtype: 'f32', shape: [N / p.dh, M, p.dh], bytes: 4 * M * N, role: 'output', layout: '[N/dh, M, dh] head-major f32: column n of row m at [n / dh, m, n % dh]' },
     ],
     passes: [v === 'gemv' ? ggufGemvPass(p) : ggufTiledPass(p)],
     flops: 2 * M * N * K,
@@ -242,6 +248,13 @@ export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgmlQ
   return Y;
 }
 
+/** [M, N] row-major -> [N/dh, M, dh] head-major. */
+function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Array {
+  const out = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[(Math.floor(n / dh) * M + m) * dh + (n % dh)] = Y[m * N + n];
+  return out;
+}
+
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
   title: 'GGUF 4-6 bit matmul (Q4_0, Q4_K, Q5_K, Q6_K)',
@@ -251,7 +264,8 @@ export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
     'values, sixteen int8 scales, x = d·scale·(q − 32)), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +
-    'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop.',
+    'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop. ' +
+    'dh > 0 writes Y head-major [N/dh, M, dh], the layout a model\'s Q, K and V take.',
   variants: MATMUL_GGUF_VARIANTS,
   defaultVariant: 'tiled',
   baselineVariant: 'tiled',
@@ -281,7 +295,8 @@ export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
     const W = u32Input(inputs, 'W');
     const { bytes } = ggufWeightBytes(format, N, K);
     if (W.byteLength < bytes) throw new KernelInputError(`W has ${W.byteLength} bytes, ${GGML_QUANTS[format].name} [${N}, ${K}] needs ${bytes}`);
-    return { Y: Float32Array.from(ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K)) };
+    const Y = ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K);
+    return { Y: plan.params.dh === 0 ? Float32Array.from(Y) : headMajor(Y, M, N, plan.params.dh) };
   },
   tolerance(plan) {
     // f32 accumulation of K exact products of the decoded weights (bit-identical to ggml's): the matmul's

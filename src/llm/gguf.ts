@@ -6,6 +6,7 @@
 import { Cursor, ModelFileError, Writer, type ByteSource } from './source.ts';
 import { dtypeBytes, type FileDType } from './dtype.ts';
 import type { FileTensor } from './safetensors.ts';
+import { GGML_QUANTS, isGgmlQuant } from '../kernels/ggml-quants.ts';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
@@ -102,6 +103,9 @@ function parse(src: ByteSource, bytes: Uint8Array, complete: boolean): GgufFile 
       );
     }
     const elements = t.dims.reduce((a, b) => a * b, 1);
+    if (isGgmlQuant(dtype) && (t.dims[0] ?? 0) % GGML_QUANTS[dtype].blockElems !== 0) {
+      throw new ModelFileError(`${src.name}: tensor ${t.name} has rows of ${t.dims[0]} values; ${GGML_QUANTS[dtype].name} rows are whole blocks of ${GGML_QUANTS[dtype].blockElems}`);
+    }
     const nbytes = dtypeBytes(dtype, elements, `${src.name}: tensor ${t.name}`);
     const offset = dataStart + t.offset;
     if (offset + nbytes > src.size) {

@@ -32,6 +32,16 @@ describe('matmul-gguf matches the CPU reference (ggml dequantization, f64 sums)'
     }
 });
 
+describe('matmul-gguf head-major output (dh > 0: a model\'s Q / K / V)', () => {
+  // tiled with 19 rows: rows of one head land M·dh apart; gemv with 3 rows the same through the lane reduction
+  it('q4_k tiled M=19 N=32 K=256 dh=16', async () => {
+    await expectMatchesReference(matmulGguf, planOf({ M: 19, N: 32, K: 256, format: 'q4_k', dh: 16, ...SMALL }, 'tiled'), 3);
+  });
+  it('q6_k gemv M=3 N=24 K=256 dh=8', async () => {
+    await expectMatchesReference(matmulGguf, planOf({ M: 3, N: 24, K: 256, format: 'q6_k', dh: 8 }, 'gemv'), 4);
+  });
+});
+
 describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
   // gemv with a ragged K chunk is covered by q4_0 K = 96 (XC 96 = the whole row; 2 chunks for M = 1 need K > 2048)
   const traffic: Array<[string, Record<string, unknown>, MatmulGgufVariant]> = [
@@ -52,6 +62,7 @@ describe('matmul-gguf: validation and shape rule (no GPU)', () => {
   it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
     expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
     expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_k, q5_k, q6_k, got "q3_k"');
+    expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
   });
   it('picks gemv for up to 8 rows, tiled above', () => {
     expect(autoVariant(matmulGguf, matmulGguf.validate({ M: 8 }))).toBe('gemv');
