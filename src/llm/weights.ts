@@ -87,6 +87,12 @@ export interface OpenedModel {
   loadLayer(i: number): Promise<LayerWeights>;
 }
 
+/** The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU. */
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype' | 'ggml'>, int8: boolean): string {
+  const packed = m.ggml !== undefined && Object.keys(m.ggml).length > 0;
+  return `${m.weightDtype}${packed ? ' (ggml blocks as stored; the rest' : ''} -> ${int8 ? 'int8' : 'f32'}${packed ? ')' : ''}`;
+}
+
 export async function loadAllWeights(m: OpenedModel): Promise<ModelWeights> {
   const g = await m.loadGlobals();
   const layers: LayerWeights[] = [];
