@@ -11,10 +11,12 @@
 // Values are decoded as ggml does (f16 scales through unpack2x16float, no shader-f16; the products of an
 // f16 scale, a 6-bit sub-scale and a 4..6-bit q are exact in f32), so the GPU's weights equal
 // dequantizeGgml's bit for bit and only the f32 accumulation differs from the f64 CPU reference.
+// Q4_1, Q5_0 and Q5_1 (32 values; llama.cpp's stand-ins for K-quants in tensors whose rows are not a multiple
+// of 256) run the same way.
 // Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
-// size here is 0 or 2 mod 4 (144, 176 | 18, 210), so a block is always WPB = ceil(B/4) (aligned) or
+// size here is 0 or 2 mod 4 (144, 176, 20, 24 | 18, 22, 210), so a block is always WPB = ceil(B/4) (aligned) or
 // (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
-// block's WPB words once; Q4_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 212 per 210).
+// block's WPB words once; Q4_0, Q5_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210).
 
 import {
   type KernelDef,
@@ -36,7 +38,7 @@ export const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
 export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
 
 /** FORMAT override values of the shaders (their `switch`): one per ggml type. */
-export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3 };
+export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
@@ -75,8 +77,8 @@ export type GgufParams = {
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
   { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
-  { name: 'format', doc: 'ggml block type of W: q4_0, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'ggml block type of W: q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
   { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
@@ -257,10 +259,10 @@ function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Ar
 
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
-  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_K, Q5_K, Q6_K)',
+  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)',
   description:
     'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
-    'x = (q − 8)·d; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
+    'x = (q − 8)·d; Q4_1 / Q5_0 / Q5_1 alike with a min or a fifth bit; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
     'values, sixteen int8 scales, x = d·scale·(q − 32)), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +
