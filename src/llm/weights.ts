@@ -14,7 +14,7 @@ import { ModelFileError, readText, type ByteSource } from './source.ts';
 import { splitQ8_0, toF32, Q8_0_BLOCK } from './dtype.ts';
 import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
-import { layerBuf } from './forward-plan.ts';
+import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
 import { GGML_QUANTS, dequantizeGgml, isGgmlQuant, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 
@@ -29,11 +29,6 @@ export type Linear =
   | { kind: 'ggml'; N: number; K: number; format: GgmlQuantType; data: Uint8Array }
   | { kind: 'stack'; N: number; K: number; parts: Linear[] };
 
-/** One stacked part of a linear kept as ggml blocks on the GPU: its format and rows. */
-export interface GgmlPart {
-  format: GgmlQuantType;
-  N: number;
-}
 
 export interface LayerWeights {
   attnNorm: Float32Array;
@@ -313,7 +308,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const prefix = ['model.', 'transformer.', ''].find((p) => all.has(p + 'embed_tokens.weight') || all.has(p + 'wte.weight')) ?? (config.arch === 'llama' ? 'model.' : '');
   const full = (n: string) => (n.startsWith('lm_head') ? n : prefix + n);
   const find: Lookup = Object.assign((n: string) => all.get(full(n)), { display: full });
-  const c = config;
+  const c: ModelConfig = { ...config, id: name, label: name };
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = name;
   const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
@@ -414,7 +409,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
-  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'));
+  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2).map((t) => t.dtype);
