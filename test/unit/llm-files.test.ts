@@ -148,6 +148,11 @@ describe('bad files get a message that names what is wrong', () => {
     b.set(hdr, 8);
     await expect(readSafetensorsHeader(bytesSource('x.safetensors', b))).rejects.toThrow(/tensor w has dtype "I64"; supported: F32, F16, BF16/);
   });
+  it('a ggml block tensor whose rows are not whole blocks is refused, naming the tensor', async () => {
+    // 32 values (one Q4_0 block in all) but rows of 16: ggml never writes this; a row must be whole blocks
+    const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'q4_0', shape: [2, 16], data: new Uint8Array(18) }]);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow('q.gguf: tensor blk.0.attn_q.weight has rows of 16 values; Q4_0 rows are whole blocks of 32');
+  });
   it('an unsupported GGUF tensor type (Q2_K) is named', async () => {
     const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
     // patch the tensor's ggml type from F32 (0) to Q2_K (10): it follows the name, n_dims (u32) and two dims (u64)
