@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ModelFileError } from '../llm/source.ts';
 import { ModelTooLargeError } from '../llm/gpu-model.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../llm/testmodel.ts';
+import { weightsLabel } from '../llm/weights.ts';
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
@@ -154,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${om.weightDtype}${values.int8 ? ' -> int8' : ' -> f32'}, on ${describeDevice(ctx.report)}`);
+    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${weightsLabel(om, values.int8 === true)}, on ${describeDevice(ctx.report)}`);
     console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);

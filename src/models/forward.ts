@@ -23,10 +23,9 @@ import type { Plan } from '../kernels/plan.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
-import { gemmOp, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
-import { gemmTiles } from './tiling.ts';
-import { FORMATS } from './precision.ts';
+import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, vectorOp, type OpPlan } from './plans.ts';
 import type { PrecisionSpec } from './types.ts';
+import type { GgmlQuantType } from '../kernels/ggml-quants.ts';
 
 export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
 
@@ -76,6 +75,8 @@ export interface StepShape {
   int8Variant?: 'dot4' | 'unpacked';
   /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
   q8Groups?: Record<string, number>;
+  /** Weights kept as GGUF ggml blocks (matmul-gguf), by weight buffer name: their parts in row order. */
+  ggml?: Record<string, GgmlPart[]>;
   /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM-head parts of HEAD_MAX_COLS. */
   split?: VocabSplit;
 }
@@ -157,6 +158,14 @@ export const STREAMING_ROWS = 64;
 
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
+/** The buffer of part `i` of a weight kept as ggml blocks. */
+export const ggufBuf = (w: string, i: number) => `${w}.gguf${i}`;
+
+/** One stacked part of a linear kept as ggml blocks on the GPU (q, k, v; gate·up; a whole linear): its format and rows. */
+export interface GgmlPart {
+  format: GgmlQuantType;
+  N: number;
+}
 
 /**
  * Matmul tiles for short prompts the gemv rule does not take (more than 8 tokens up to 16, or N not a
@@ -195,8 +204,10 @@ function forwardOp(id: string, family: OpFamily, layer: number, p: Plan, bind: R
 
 export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const { M, pos0, capacity: C, int8 } = s;
+  const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
-  const llama = c.arch === 'llama';
+  // the architecture as data (config.ts): norm kind, positions, MLP kind, projection biases
+  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope', learned = c.positions.kind === 'learned', swiglu = c.mlp === 'swiglu', pb = c.projBias;
   const ops: ForwardOp[] = [];
   const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push(forwardOp(id, family, layer, p, bind));
   const int8Variant = s.int8Variant ?? 'dot4';
@@ -206,14 +217,17 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
   // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
   // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
+  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K weights (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8), whatever int8 says.
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
+    const g = s.ggml?.[w];
+    if (g) return plan('matmul-gguf', { M, N, K, format: g[0].format }, 'auto');
     const small = M <= 16;
     if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
     const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
     return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, 'auto', int8Variant);
   };
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
-    int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
+    s.ggml?.[w] ? { X: x, W: ggufBuf(w, 0), Y: y } : int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
   const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
     push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
@@ -222,12 +236,12 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const embedParts = vocabRanges(V, s.split?.embedRows ?? V);
   embedParts.forEach(({ v0, n }, i) => {
     const split = embedParts.length > 1 ? { v0, vocab: V } : {};
-    ops.push(forwardOp(partId('embed', i, embedParts.length), 'embed', -1, plan('embed', { M, D, V: n, positions: llama ? 0 : c.maxPositions, pos0, ...split }), {
-      ids: 'ids', E: embedBuf(i, embedParts.length), P: llama ? 'dummy' : 'posEmb', X: 'xa',
+    ops.push(forwardOp(partId('embed', i, embedParts.length), 'embed', -1, plan('embed', { M, D, V: n, positions: learned ? c.maxPositions : 0, pos0, ...split }), {
+      ids: 'ids', E: embedBuf(i, embedParts.length), P: learned ? 'posEmb' : 'dummy', X: 'xa',
     }, { name: 'embed', covers: ['embed'] }));
   });
   const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
-    if (llama) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
+    if (rms) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
     else push(id, 'norm', layer, plan('layernorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, b: `${w}B`, Y: y });
   };
   for (let l = 0; l < c.nLayers; l++) {
@@ -237,37 +251,43 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
     if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
-    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
+    const gq = s.ggml?.[L('wqkv')];
+    if (gq) {
+      // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
+      gq.forEach((part, i) => {
+        push(`L${l}.qkv${['', '-k', '-v'][i]}`, 'qkv', l, plan('matmul-gguf', { M, N: part.N, K: D, format: part.format, dh }, 'auto'), { X: 'xn', W: ggufBuf(L('wqkv'), i), Y: ['q', 'k', 'v'][i] });
+      });
+    } else push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
-    const qName = llama ? 'qr' : 'q';
-    if (llama) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
+    const qName = rope ? 'qr' : 'q';
+    if (rope) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
     if (s.phase === 'prefill') {
       // prefill attends over this step's K/V; they go into the cache for the decode steps after it
-      const kName = llama ? 'kr' : 'k';
-      if (llama) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
+      const kName = rope ? 'kr' : 'k';
+      if (rope) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
       if (pos0 === 0) {
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
       } else {
         // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
         // read in place from the cache (L = pos0 + M of C keys per head), written just above
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true }, 'flash'), {
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true, window }, 'flash'), {
           Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
         });
       }
     } else {
-      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, llama);
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, rope);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C }, 'split'), {
+      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), {
         q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
       });
     }
     linear(`L${l}.o-proj`, 'o-proj', l, L('wo'), Nq, D, 'attn', 'proj');
-    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xa', Y: 'proj', b: llama ? 'dummy' : L('bo'), Z: 'xb' });
+    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xa', Y: 'proj', b: pb ? L('bo') : 'dummy', Z: 'xb' });
     norm(`L${l}.ffn-norm`, l, L('ffnNorm'), 'xb', 'xn');
-    if (llama) {
+    if (swiglu) {
       linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, 2 * F, 'xn', 'gu');
       push(`L${l}.silu-mul`, 'activation', l, plan('silu-mul', { M, F }), { GU: 'gu', H: 'h' });
     } else {
@@ -275,7 +295,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
       push(`L${l}.gelu`, 'activation', l, plan('gelu', { M, F }), { U: 'gu', b: L('bUp'), H: 'h' });
     }
     linear(`L${l}.ffn-down`, 'ffn-down', l, L('wDown'), F, D, 'h', 'proj');
-    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: !llama }), { X: 'xb', Y: 'proj', b: llama ? 'dummy' : L('bDown'), Z: 'xa' });
+    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xb', Y: 'proj', b: pb ? L('bDown') : 'dummy', Z: 'xa' });
   }
   norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
   // the LM head runs for the last token only (M = 1); one matmul per part of the vocabulary, each
@@ -284,8 +304,9 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   headParts.forEach(({ v0, n }, i) => {
     const w = headBuf(i, headParts.length);
     const extra: Partial<ForwardOp> = { name: 'lm-head', covers: ['lm-head'] };
-    if (v0 > 0) extra.offsets = { [int8 ? 'Y' : 'C']: 4 * v0 };
-    ops.push(forwardOp(partId('lm-head', i, headParts.length), 'lm-head', -1, linearOp(1, w, D, n), linearBind(w, 'xf', 'logits'), extra));
+    const bind = linearBind(w, 'xf', 'logits');
+    if (v0 > 0) extra.offsets = { [Object.keys(bind).find((k) => bind[k] === 'logits')!]: 4 * v0 };
+    ops.push(forwardOp(partId('lm-head', i, headParts.length), 'lm-head', -1, linearOp(1, w, D, n), bind, extra));
   });
   push('sample', 'sample', -1, plan('sample', { V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
   return ops;
@@ -301,6 +322,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
  */
 function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
   const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
+  const window = c.attentionWindow ?? 0;
   const e = 2; // activations bf16
   const M = s.phase === 'prefill' ? s.M * d.batch : d.batch;
   const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
@@ -321,31 +343,18 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
   for (let l = 0; l < layers; l++) {
     const L = (n: string) => `L${l}.${n}`;
     ew(L('attn-norm'), 'norm', l, vectorOp(rms ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), D, 1, 'norm');
-    const t = gemmTiles(M, Nqkv, nTiles);
-    const variant = d.fusedQkv ? 'fused' : 'unfused';
-    const qkvK = kernelByName('qkv');
-    const qkvP = qkvK.validate({ M, D, Hq, Hkv, dh, bias: c.qkvBias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
-    const w = f.weights;
     // without RoPE the QKV's K and V stores are the cache write
-    gemm(L('qkv'), 'qkv', l, { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(qkvP, variant), storageBytes(w, f.kv, D), FORMATS[w].mac, w), repeat: 1 }, D, Nqkv,
+    gemm(L('qkv'), 'qkv', l, qkvOp(M, D, Hq, Hkv, dh, c.qkvBias, nTiles, f.weights, f.kv, d.fusedQkv), D, Nqkv,
       rope ? ['qkv'] : ['qkv', 'k-cache', 'v-cache']);
     if (rope) ew(L('rope'), 'rope', l, vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), (Hq + Hkv) * dh, 1, 'elementwise',
       // the GPU loop rotates a decode step's K as it writes the cache
       s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
     if (s.phase === 'prefill') {
-      const k = kernelByName('attention-prefill');
       // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
-      const cached = s.pos0 > 0 ? { L: s.pos0 + s.M, capacity: s.pos0 + s.M } : {};
-      const params = k.validate({ S: s.M, ...cached, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64 });
-      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: d.batch },
+      op(L('attention'), 'attention', l, prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, d.batch, f.kv, window),
         'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
     } else {
-      const k = kernelByName('attention-decode');
-      const Lk = Math.max(1, s.pos0);
-      const groups = d.batch * Hkv;
-      const split = Math.max(64, Math.ceil(Lk / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
-      const params = k.validate({ B: d.batch, L: Lk, Hq, Hkv, dh, split, Bc: 64 });
-      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 },
+      op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window),
         'attention', 'streaming', 2 * M * Hq * dh * e);
     }
     gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);

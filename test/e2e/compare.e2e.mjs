@@ -12,6 +12,28 @@ const toMs = (s) => {
 
 export const cases = [
   {
+    name: 'story card: the per-W verdict states the powers it rests on, marks what is assumed and follows the story\'s own times (issue 25.1)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      const card = t.page.locator('jp-story-card');
+      await card.locator('[data-testid=perw-verdict]').waitFor({ timeout: 60_000 });
+      const story = await card.locator('[data-testid=story-card]').innerText();
+      const verdict = await card.locator('[data-testid=perw-verdict]').innerText();
+      const gpuMs = Number(/token takes ([\d.]+) ms/.exec(story)?.[1]);
+      const chipMs = Number(/what-if chip takes ([\d.]+) ms/.exec(story)?.[1]);
+      const m = /([\d.]+)x as modelled: Jalapeño-class ([\d.,]+) W per chip .* vs H100 ([\d.,]+) W per chip/.exec(verdict);
+      t.assert(m && gpuMs > 0 && chipMs > 0, `story or verdict lacks its numbers:\n${story}`);
+      // tokens/s per W at batch 1 = 1000 / ms / W: the ratio is (gpuMs x gpuW) / (chipMs x chipW)
+      const [ratio, chipW, gpuW] = [Number(m[1]), Number(m[2].replace(/,/g, '')), Number(m[3].replace(/,/g, ''))];
+      const expected = (gpuMs * gpuW) / (chipMs * chipW);
+      t.assert(Math.abs(ratio / expected - 1) < 0.02, `verdict ${ratio}x vs ${expected.toFixed(3)}x from the story's times and the verdict's powers`);
+      t.assert(/static 40 W assumed/.test(verdict) && /idle assumed/.test(verdict), `assumed figures not marked in the verdict: ${verdict}`);
+      const basis = await card.locator('[data-testid=power-basis]').innerText();
+      t.assert(/Jalapeño-class/.test(basis) && /H100/.test(basis) && /assumed/.test(basis), `power figures missing: ${basis}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
     name: 'measured verdict: a winner only when p10/p90 separate or the bootstrap interval excludes 1 (defect 9)',
     async run(t) {
       await openTab(t, t.page, '/', 'Compare', 'jp-compare');
@@ -109,4 +131,30 @@ export const cases = [
       t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
     },
   })),
+  {
+    // issue 23: the kernel row said the H100 was 1.93x faster on the QKV projection while the model rows said the chip was 1.39x faster
+    name: 'Jalapeño-class vs H100: the kernel rows, as deployed, agree with the whole-model rows; split, bound and why are shown; the raw plan says why it differs',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      await t.page.locator('jp-compare button', { hasText: 'Jalapeño-class vs H100' }).click();
+      await q(t.page, '[data-testid=op-costs] jp-op-cost').first().waitFor({ timeout: 60_000 });
+      await t.page.waitForFunction(() => /Llama-3-8B decode: tokens\/s/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=compare-table]')?.textContent ?? ''), null, { timeout: 60_000 });
+      const rows = await q(t.page, '[data-testid=compare-table] tbody tr').allInnerTexts();
+      const row = (re) => rows.find((r) => re.test(r)) ?? '';
+      const winner = (r) => (/A wins/.test(r) ? 'A' : /B wins/.test(r) ? 'B' : 'tie');
+      const time = row(/^Time/), tokens = row(/tokens\/s/);
+      for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective']) t.assert(rows.some((r) => r.includes(`· ${part}`)), `no ${part} row: ${rows.join(' | ')}`);
+      t.assert(winner(time) === winner(tokens), `the kernel row's winner (${time}) contradicts the model's (${tokens})`);
+      const why = await q(t.page, '[data-testid=op-why]').allInnerTexts();
+      t.assert(why.length === 2 && why.every((w) => /agree/.test(w)), `as deployed, both sides should agree with the model's qkv op: ${why.join(' | ')}`);
+      await q(t.page, '[data-testid=compare-table]').scrollIntoViewIfNeeded();
+      await t.screenshot('compare-kernel-as-deployed', t.page);
+      await t.page.locator('jp-compare button', { hasText: 'Raw plan' }).click();
+      await t.page.waitForFunction(() => /raw plan/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=compare-table]')?.textContent ?? ''), null, { timeout: 60_000 });
+      await q(t.page, '[data-testid=op-why]', { hasText: 'slower than llama3-8b' }).first().waitFor({ timeout: 60_000 });
+      const rawWhy = await q(t.page, '[data-testid=op-why]').allInnerTexts();
+      t.assert(rawWhy.some((w) => /BM = 64 vs/.test(w)), `the raw plan does not say why it differs (blocking): ${rawWhy.join(' | ')}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
 ];
