@@ -13,21 +13,26 @@ function writeTestModel(extra = []) {
   return readdirSync(dir).map((n) => join(dir, n));
 }
 
+/** Opens the Model tab, loads `files`, generates `n` tokens and waits for the per-op table. */
+async function loadAndGenerate(t, files, n) {
+  await t.open('/');
+  await t.page.locator('#tab-model').click();
+  const tab = t.page.locator('jp-model-tab');
+  await tab.locator('input[type=file]').setInputFiles(files);
+  await tab.getByText(/Loaded model\.safetensors: llama/).waitFor({ timeout: 120_000 });
+  const tokens = tab.getByLabel('Tokens', { exact: true });
+  await tokens.fill(String(n));
+  await tokens.dispatchEvent('change');
+  await tab.getByRole('button', { name: 'Generate' }).click();
+  await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+  return tab;
+}
+
 export const cases = [
   {
     name: 'model tab: load a safetensors model, generate, per-op table with predictions, open an op in the chip view',
     async run(t) {
-      const files = writeTestModel();
-      await t.open('/');
-      await t.page.locator('#tab-model').click();
-      const tab = t.page.locator('jp-model-tab');
-      await tab.locator('input[type=file]').setInputFiles(files);
-      await tab.getByText(/Loaded model\.safetensors: llama/).waitFor({ timeout: 120_000 });
-      const tokens = tab.getByLabel('Tokens', { exact: true });
-      await tokens.fill('6');
-      await tokens.dispatchEvent('change');
-      await tab.getByRole('button', { name: 'Generate' }).click();
-      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      const tab = await loadAndGenerate(t, writeTestModel(), 6);
       const stats = await tab.locator('.stats').textContent();
       t.assert(/5 decode steps/.test(stats), `6 tokens = the prefill's + 5 decode steps: ${stats}`);
       t.assert(/tokens\/s/.test(stats) && /ms\/token median/.test(stats), `stats missing: ${stats}`);
@@ -50,16 +55,7 @@ export const cases = [
       const files = writeTestModel();
       const gguf = writeTestModel(['--arch', 'gpt2', '--format', 'gguf']);
       await t.page.setViewportSize({ width: 390, height: 844 });
-      await t.open('/');
-      await t.page.locator('#tab-model').click();
-      const tab = t.page.locator('jp-model-tab');
-      await tab.locator('input[type=file]').setInputFiles(files);
-      await tab.getByText(/Loaded model\.safetensors: llama/).waitFor({ timeout: 120_000 });
-      const tokens = tab.getByLabel('Tokens', { exact: true });
-      await tokens.fill('3');
-      await tokens.dispatchEvent('change');
-      await tab.getByRole('button', { name: 'Generate' }).click();
-      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      const tab = await loadAndGenerate(t, files, 3);
       const stats = await tab.locator('.stats').textContent();
       t.assert(/compiled in [\d.,]+ ms/.test(stats) && /prompt \d+ tokens in/.test(stats), `compile time apart from the prompt's: ${stats}`);
       // the per-op tables scroll in their own box: the page is no wider than the phone

@@ -55,3 +55,13 @@ function isPermutation(a: Uint32Array): boolean {
   }
   return true;
 }
+
+/** Asserts each op's instrumented per-workgroup bytes (GpuModel.runInstrumented) equal its plan's, pass by pass. */
+export function expectOpsTrafficMatchPlans(ops: ReadonlyArray<{ id: string; plan: Plan }>, stats: PassStats[][]): void {
+  ops.forEach((op, i) => op.plan.passes.forEach((p, j) => {
+    const want = perTileBytes(p);
+    const got = stats[i][j];
+    const bad = want.load.findIndex((v, w) => v !== got.loadBytes[w] || want.store[w] !== got.storeBytes[w]);
+    expect(bad, `${op.id} pass ${p.label}: workgroup ${bad} loaded ${got.loadBytes[bad]} (plan ${want.load[bad]}), stored ${got.storeBytes[bad]} (plan ${want.store[bad]})`).toBe(-1);
+  }));
+}

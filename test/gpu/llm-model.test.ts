@@ -3,7 +3,7 @@
 // CPU reference forward pass: logits after the prefill and after each decode step, greedy tokens,
 // the instrumented bytes of every op of a decode step against its plan, limits and cancel.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { gpu } from './harness.ts';
+import { expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
@@ -11,7 +11,6 @@ import { GpuModel, ModelTooLargeError } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
-import { perTileBytes } from '../../src/kernels/plan.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 1 };
@@ -198,12 +197,7 @@ describe('every op of a decode step moves exactly the bytes its plan says', () =
           const ops = model.ops('decode', 1, 6, { topK: 4, temperature: 1, u: 0.5 });
           model.setTokens([5]);
           const stats = await model.runInstrumented(ops);
-          ops.forEach((op, i) => op.plan.passes.forEach((p, j) => {
-            const want = perTileBytes(p);
-            const got = stats[i][j];
-            const bad = want.load.findIndex((v, w) => v !== got.loadBytes[w] || want.store[w] !== got.storeBytes[w]);
-            expect(bad, `${op.id} pass ${p.label}: workgroup ${bad} loaded ${got.loadBytes[bad]} (plan ${want.load[bad]}), stored ${got.storeBytes[bad]} (plan ${want.store[bad]})`).toBe(-1);
-          }));
+          expectOpsTrafficMatchPlans(ops, stats);
         } finally {
           model.destroy();
         }

@@ -5,7 +5,7 @@
 // loop must give the CPU reference's logits and greedy tokens, and a split step's instrumented bytes
 // must equal its parts' plans.
 import { describe, it, expect } from 'vitest';
-import { gpu } from './harness.ts';
+import { expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
@@ -14,7 +14,6 @@ import { generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts'
 import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
-import { perTileBytes } from '../../src/kernels/plan.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 const F32_TOL = { atol: 2e-3, rtol: 1e-3 };
@@ -114,12 +113,7 @@ describe('a vocabulary split across bindings because the device binds few bytes 
       const ops = model.ops('decode', 1, 7).filter((o) => o.family === 'embed' || o.family === 'lm-head');
       model.setTokens([200]);
       const stats = await model.runInstrumented(ops);
-      ops.forEach((op, i) => op.plan.passes.forEach((p, j) => {
-        const want = perTileBytes(p);
-        const got = stats[i][j];
-        const bad = want.load.findIndex((v, w) => v !== got.loadBytes[w] || want.store[w] !== got.storeBytes[w]);
-        expect(bad, `${op.id} pass ${p.label}: workgroup ${bad} loaded ${got.loadBytes[bad]} (plan ${want.load[bad]})`).toBe(-1);
-      }));
+      expectOpsTrafficMatchPlans(ops, stats);
     } finally {
       model.destroy();
     }
