@@ -495,3 +495,29 @@ export function stepRuns(step: WalkthroughStep): { plans: Array<[string, PlanSet
 }
 
 export const setupKey = (s: PlanSetup | ModelSetup) => JSON.stringify(s);
+
+// ---- the story card (above Compare): the walkthrough's story in a few sentences ------------------
+
+/** The model runs the story card is computed from: each side in bf16 and int8 decode, and both in prefill. */
+export const STORY_RUNS = {
+  gpu: decode(GPU),
+  chip: decode(JAL),
+  chipInt8: decode(JAL, 1, 'int8'),
+  gpuInt8: decode(GPU, 1, 'int8'),
+  chipPrefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } },
+  gpuPrefill: { preset: GPU, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } },
+} as const satisfies Record<string, ModelSetup>;
+export type StoryKey = keyof typeof STORY_RUNS;
+
+/** The story card's sentences, every number, direction and bound from the runs (test/unit/walkthrough.test.ts). */
+export function storySentences(r: Record<StoryKey, ModelSimResult>): string[] {
+  const { gpu, chip, chipInt8, gpuInt8, chipPrefill, gpuPrefill } = r;
+  const notCompute = (m: ModelSimResult) => 1 - boundShares(m).compute;
+  const chipWinsDecode = chip.timeS < gpu.timeS;
+  return [
+    `Decode (one token of Llama 3 8B, batch 1, ${int(CONTEXT)} tokens of context): the H100 model takes ${sig(gpu.perTokenMs)} ms per token with its tensor cores busy ${pct(gpu.utilization)} of their peak; ${pct(notCompute(gpu))} of its step is in ops paced by memory or the network, not the math. Of it, ${ms(gpu.breakdown.launch)} are gaps between kernel launches, ${ms(gpu.memoryLatencyS)} per-kernel memory ramps and ${ms(Math.max(0, gpu.breakdown.memory - gpu.memoryLatencyS))} streaming bytes from HBM.`,
+    `The Jalapeño-class what-if chip takes ${sig(chip.perTokenMs)} ms per token in bf16 (${timeRatio(chip.timeS, gpu.timeS)} than the H100 in bf16), with ${ms(chip.breakdown.launch)} of gaps and, with fusion "${chip.fusion.applied}", ${formatBytes(chip.savedBytes.hbm)} of activations kept out of HBM. ${pct(notCompute(chip))} of its step is paced by memory or the network.`,
+    `int8 weights on both: the chip ${sig(chipInt8.perTokenMs)} ms, the H100 ${sig(gpuInt8.perTokenMs)} ms per token: the chip is ${timeRatio(chipInt8.timeS, gpuInt8.timeS)} int8 against int8 (${timeRatio(chip.timeS, gpu.timeS)} bf16 against bf16).`,
+    `Prefill (a 512-token prompt): the H100 model takes ${ms(gpuPrefill.timeS)}, the chip ${ms(chipPrefill.timeS)}: ${gpuPrefill.timeS < chipPrefill.timeS ? `the H100 wins, the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}` : `the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}`}.${chipWinsDecode !== (chipPrefill.timeS < gpuPrefill.timeS) ? ` Where the math sets the pace the ${chipWinsDecode ? 'GPU' : 'chip'} wins; where bytes do, the ${chipWinsDecode ? 'chip' : 'GPU'}.` : ''}`,
+  ];
+}

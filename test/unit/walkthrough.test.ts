@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
-import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
+import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
 const presets: Configs = (id) => chipPreset(id).config;
@@ -231,5 +231,21 @@ describe('issue 25 sentences', () => {
     expect(changeWords(2, 1)).toBe('grows to ×2');
     expect(changeWords(0.57, 1)).toBe('falls to ×0.57');
     expect(changeWords(1.01, 1)).toBe('stays about the same');
+  });
+});
+
+describe('story card (above Compare)', () => {
+  const runs = () => Object.fromEntries(Object.entries(STORY_RUNS).map(([k, m]) => [k, simulateModel(presets(m.preset), modelPreset(m.model), m.opts)])) as Parameters<typeof storySentences>[0];
+  it('compares int8 with int8, bf16 with bf16, and says where the H100 wins prefill', () => {
+    const r = runs();
+    const text = storySentences(r).join(' ');
+    expect(text).toContain(`the chip is ${timeRatio(r.chipInt8.timeS, r.gpuInt8.timeS)} int8 against int8`);
+    expect(text).toContain(`(${timeRatio(r.chip.timeS, r.gpu.timeS)} bf16 against bf16)`);
+    expect(r.gpuPrefill.timeS).toBeLessThan(r.chipPrefill.timeS);
+    expect(text).toContain(`the H100 wins, the chip is ${timeRatio(r.chipPrefill.timeS, r.gpuPrefill.timeS)}`);
+    expect(text).toContain(`${+r.gpu.perTokenMs.toPrecision(3)} ms per token`);
+    // the prefill verdict turns around with the numbers
+    const flipped = { ...r, gpuPrefill: { ...r.gpuPrefill, timeS: r.chipPrefill.timeS * 3 } };
+    expect(storySentences(flipped).join(' ')).not.toContain('the H100 wins');
   });
 });
