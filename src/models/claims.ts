@@ -8,13 +8,10 @@ import { chipPreset } from '../chip/presets.ts';
 import type { ChipConfig } from '../chip/types.ts';
 import { simulateModel, type ModelConfig, type ModelSimOptions } from './index.ts';
 import type { ModelSimResult } from './types.ts';
+import { claimChecks, type ClaimCheck } from './claim-checks.ts';
 
-export interface ClaimCheck {
-  claim: string;
-  holds: boolean;
-  /** What the model gives, in words and figures. */
-  model: string;
-}
+export { claimChecks, type ClaimCheck };
+
 
 export interface ClaimsReport {
   reference: string;
@@ -43,11 +40,7 @@ export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSi
   const perChip = (r: ModelSimResult) => r.powerW / r.chips;
   const speedup = g.timeS / c.timeS;
   const perWRatio = c.tokensPerSPerW / g.tokensPerSPerW;
-  const checks: ClaimCheck[] = [
-    { claim: 'per-token latency halved against the GPU (12 -> 6 ms)', holds: speedup >= 2, model: `${ms(g.timeS)} -> ${ms(c.timeS)} ms (${speedup.toFixed(2)}x)` },
-    { claim: '~1.8x tokens/s per W', holds: perWRatio >= 1.8 * 0.9, model: `${perWRatio.toFixed(2)}x (${c.tokensPerSPerW.toFixed(3)} vs ${g.tokensPerSPerW.toFixed(3)} tokens/s/W, modelled power)` },
-    { claim: '≤ 300 W per chip', holds: perChip(c) <= 300, model: `${perChip(c).toFixed(0)} W per chip modelled (dynamic + static)` },
-  ];
+  const checks = claimChecks(c, g);
   // what carries the difference: the breakdowns side by side, and the chip without each of its own mechanisms
   const carriedBy: string[] = [];
   const d = (k: keyof ModelSimResult['breakdown']) => g.breakdown[k] - c.breakdown[k];

@@ -314,7 +314,7 @@ export class JpChipTab extends LitElement {
             ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
             <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
               placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>
-            <jp-chip-legend .mode=${s.view}></jp-chip-legend>
+            <jp-chip-legend .mode=${s.view} .note=${this.chips.find((c) => c.id === s.preset)?.drawingNote ?? ''}></jp-chip-legend>
             <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
               @time-change=${this.onTime}></jp-timeline>
             ${this.sim ? this.renderMetrics(this.sim) : nothing}

@@ -71,6 +71,7 @@ export class JpLearnTab extends LitElement {
   private cache = new Map<string, Promise<unknown>>();
   private chipConfigs: Promise<Record<string, ChipConfig>> | null = null;
   @state() private chipLabels: Record<string, string> = {};
+  @state() private chipNotes: Record<string, string> = {};
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
@@ -168,6 +169,7 @@ export class JpLearnTab extends LitElement {
   private configs(): Promise<Record<string, ChipConfig>> {
     this.chipConfigs ??= this.api!.listChips().then((list) => {
       this.chipLabels = Object.fromEntries(list.map((c) => [c.id, c.label]));
+      this.chipNotes = Object.fromEntries(list.map((c) => [c.id, c.drawingNote ?? '']));
       return Object.fromEntries(list.map((c) => [c.id, c.config]));
     });
     return this.chipConfigs;
@@ -261,7 +263,7 @@ export class JpLearnTab extends LitElement {
           </div>
           ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
           <jp-chip-canvas .trace=${this.loaded?.trace ?? null} .time=${this.time} .mode=${this.mode} label="Chip for this walkthrough step" placeholder="Simulating…"></jp-chip-canvas>
-          <jp-chip-legend .mode=${this.mode}></jp-chip-legend>
+          <jp-chip-legend .mode=${this.mode} .note=${this.chipNotes[s.preset] ?? ''}></jp-chip-legend>
           <jp-timeline .cycles=${this.loaded?.trace.cycles ?? 0} .time=${this.time} .clockHz=${this.loaded?.trace.clockHz ?? 0}
             @time-change=${this.onTime}></jp-timeline>
           ${r
