@@ -264,7 +264,7 @@ export function computeLayout(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPor
 }
 
 /** Number of HBM stacks of a trace (ports without a stack count as one each). */
-export function stackCount(ports: ReadonlyArray<{ stack?: number }>): number {
+export function stackCount(ports: RenderTrace['hbmPorts']): number {
   return new Set(ports.map((p, i) => p.stack ?? -1 - i)).size;
 }
 

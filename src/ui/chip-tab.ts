@@ -4,6 +4,7 @@
 //
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { resolveDataflow } from './bench-logic.ts';
 import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { KernelInfo } from '../worker/api.ts';
@@ -12,6 +13,7 @@ import type { ChipPreset, SimResult } from '../chip/types.ts';
 import type { ChipState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
+import { formatDuration, formatEnergy } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './chip-legend.ts';
@@ -19,20 +21,6 @@ import './glossary.ts';
 import './timeline.ts';
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
-
-export function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '–';
-  if (s >= 1) return `${s.toFixed(3)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
-  return `${(s * 1e6).toFixed(2)} µs`;
-}
-
-export function fmtJoules(j: number): string {
-  if (!Number.isFinite(j)) return '–';
-  if (j >= 1) return `${j.toFixed(3)} J`;
-  if (j >= 1e-3) return `${(j * 1e3).toFixed(3)} mJ`;
-  return `${(j * 1e6).toFixed(2)} µJ`;
-}
 
 @customElement('jp-chip-tab')
 export class JpChipTab extends LitElement {
@@ -136,6 +124,14 @@ export class JpChipTab extends LitElement {
   `;
 
   override willUpdate(changed: Map<string, unknown>): void {
+    // An unknown dataflow from a link: say so and run the first known one (the state follows).
+    if (changed.has('state') && this.state) {
+      const r = resolveDataflow(DATAFLOWS, this.state.dataflow);
+      if (r.notice) {
+        this.dataflowNotice = r.notice;
+        this.patch({ dataflow: r.dataflow });
+      }
+    }
     // Back / Forward or a link to another moment of the same run: follow the state's time.
     if (changed.has('state') && this.state && !this.playing && this.trace && this.simTask.status === TaskStatus.COMPLETE) {
       this.time = this.state.timeFrac * this.trace.cycles;
@@ -143,6 +139,8 @@ export class JpChipTab extends LitElement {
   }
 
   private playing = false;
+  /** Why a link's dataflow was replaced, until the user picks one. */
+  @state() private dataflowNotice: string | null = null;
 
   private patch(p: Partial<ChipState>): void {
     emitStateChange<'chip'>(this, p);
@@ -198,7 +196,7 @@ export class JpChipTab extends LitElement {
           ${dims('grid', grid, 'Tile grid')}
           ${dims('array', array, 'MAC array')}
           <label><span>Dataflow (<jp-term name=${s.dataflow === 'weight-stationary' ? 'weight-stationary' : 'output-stationary'}>what is this?</jp-term>)</span>
-            <select .value=${s.dataflow} @change=${(e: Event) => this.patch({ dataflow: (e.target as HTMLSelectElement).value })}>
+            <select .value=${s.dataflow} @change=${(e: Event) => { this.dataflowNotice = null; this.patch({ dataflow: (e.target as HTMLSelectElement).value }); }}>
               ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
             </select>
           </label>
@@ -238,14 +236,14 @@ export class JpChipTab extends LitElement {
 
   private renderMetrics(r: SimResult) {
     const m: Array<[string, unknown]> = [
-      ['Time', fmtSeconds(r.timeS)],
+      ['Time', formatDuration(r.timeS)],
       ['Cycles', Math.round(r.cycles).toLocaleString('en-US')],
       ['Utilization', `${(r.utilization * 100).toFixed(1)} %`],
       ['Bound', html`<span class="bound ${r.bound}">${r.bound}</span>`],
       ['HBM bytes', formatBytes(r.bytes.hbm)],
       ['NoC bytes', formatBytes(r.bytes.noc)],
       ['SRAM bytes', formatBytes(r.bytes.sram)],
-      ['Energy', fmtJoules(r.energyJ)],
+      ['Energy', formatEnergy(r.energyJ)],
       [
         'Timing',
         r.timing === 'event'
@@ -311,6 +309,7 @@ export class JpChipTab extends LitElement {
                 <button aria-pressed=${s.view === 'traffic' ? 'true' : 'false'} @click=${() => this.patch({ view: 'traffic' })}>Link traffic</button>
               </div>
             </div>
+            ${this.dataflowNotice ? html`<p class="warn" role="status" data-testid="dataflow-notice">${this.dataflowNotice}</p>` : nothing}
             ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
             <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
               placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>

@@ -10,10 +10,11 @@ import type { BenchOk, BenchResult } from '../worker/api.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { CompareSide, CompareState } from '../share/state.ts';
-import { DATAFLOWS, fmtJoules, fmtSeconds } from './chip-tab.ts';
-import { formatBytes } from './format.ts';
+import { DATAFLOWS } from './chip-tab.ts';
+import { formatBytes, formatDuration, formatEnergy } from './format.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
+import './glossary.ts';
 import { abVerdict, type AbVerdict } from './noise.ts';
 import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
@@ -41,13 +42,14 @@ interface Metric {
   label: string;
   better: 'higher' | 'lower';
   value: (r: SideResult) => number | null;
-  fmt: (v: number) => string;
+  /** `ref`: the larger of A and B, so both sides read in one unit. */
+  fmt: (v: number, ref?: number) => string;
 }
 
 const METRICS: Metric[] = [
-  { label: 'Time', better: 'lower', value: (r) => r.sim?.timeS ?? null, fmt: fmtSeconds },
+  { label: 'Time', better: 'lower', value: (r) => r.sim?.timeS ?? null, fmt: formatDuration },
   { label: 'Achieved', better: 'higher', value: (r) => (r.sim && r.sim.timeS > 0 ? r.flops / r.sim.timeS : null), fmt: fmtFlops },
-  { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: fmtJoules },
+  { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: formatEnergy },
   { label: 'HBM bytes', better: 'lower', value: (r) => r.sim?.bytes.hbm ?? null, fmt: formatBytes },
   { label: 'NoC bytes', better: 'lower', value: (r) => r.sim?.bytes.noc ?? null, fmt: formatBytes },
   { label: 'Utilization', better: 'higher', value: (r) => r.sim?.utilization ?? null, fmt: (v) => `${(v * 100).toFixed(1)} %` },
@@ -55,7 +57,7 @@ const METRICS: Metric[] = [
 
 const MODEL_METRICS: Metric[] = [
   { label: 'Llama-3-8B decode: tokens/s', better: 'higher', value: (r) => r.model?.tokensPerS ?? null, fmt: (v) => fmtNum(v, 4) },
-  { label: 'Llama-3-8B decode: J/token', better: 'lower', value: (r) => r.model?.joulesPerToken ?? null, fmt: fmtJoules },
+  { label: 'Llama-3-8B decode: J/token', better: 'lower', value: (r) => r.model?.joulesPerToken ?? null, fmt: formatEnergy },
 ];
 
 type Measured = { a: BenchResult | null; b: BenchResult | null; running: boolean; message: string | null };
@@ -181,7 +183,15 @@ export class JpCompare extends LitElement {
     .head progress { width: 140px; accent-color: var(--jp-accent); }
     th small { font-weight: 400; color: var(--jp-muted); }
     tr.group th { font-size: 0.8rem; color: var(--jp-muted); text-align: left; padding-top: 12px; }
-    @media (max-width: 600px) { .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; } }
+    @media (max-width: 600px) {
+      .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; }
+      /* all five columns on a 390 px phone: the metric names wrap, cells pad less */
+      table { font-size: 0.76rem; }
+      th, td { padding: 5px 3px; }
+      tbody th:first-child { white-space: normal; min-width: 6.5em; }
+      .winner { min-width: 0; padding: 1px 5px; }
+      .winner.none { white-space: normal; }
+    }
   `];
 
   override willUpdate(): void {
@@ -308,10 +318,11 @@ export class JpCompare extends LitElement {
 
   private metricRow(m: Metric, a: number | null, b: number | null) {
     const c = a !== null && b !== null ? compareMetric(a, b, m.better) : { ratio: null, winner: null };
+    const ref = Math.max(Math.abs(a ?? 0), Math.abs(b ?? 0));
     return html`<tr>
       <th scope="row">${m.label} <small>(${m.better} is better)</small></th>
-      <td class="num ${c.winner === 'A' ? 'win' : ''}">${a !== null ? m.fmt(a) : '–'}</td>
-      <td class="num ${c.winner === 'B' ? 'win' : ''}">${b !== null ? m.fmt(b) : '–'}</td>
+      <td class="num ${c.winner === 'A' ? 'win' : ''}">${a !== null ? m.fmt(a, ref) : '–'}</td>
+      <td class="num ${c.winner === 'B' ? 'win' : ''}">${b !== null ? m.fmt(b, ref) : '–'}</td>
       <td class="ratio" data-testid="ratio">${c.ratio !== null ? `${fmtNum(c.ratio, 3)}×` : '–'}</td>
       <td>${c.winner ? html`<span class="winner ${c.winner}">${c.winner === 'tie' ? 'tie' : `${c.winner} wins`}</span>` : nothing}</td>
     </tr>`;
@@ -320,7 +331,7 @@ export class JpCompare extends LitElement {
   /** Time and GFLOP/s measured on this GPU, with a verdict only when the samples separate. */
   private measuredRows(a: BenchOk, b: BenchOk) {
     const v: AbVerdict | null = abVerdict(a.samplesMs, b.samplesMs);
-    const t = (ms: number) => fmtSeconds(ms / 1e3);
+    const t = (ms: number) => formatDuration(ms / 1e3);
     const verdict = !v
       ? html`<span class="winner none">too few samples</span>`
       : v.faster
@@ -353,7 +364,7 @@ export class JpCompare extends LitElement {
     const s = this.state!;
     const sameKernel = JSON.stringify([s.a.kernel, s.a.variant, s.a.params]) === JSON.stringify([s.b.kernel, s.b.variant, s.b.params]);
     return html`
-      <div class="table-scroll" tabindex="0" role="region" aria-label="A vs B">
+      <div class="table-scroll" tabindex="0" role="region" aria-label="A vs B table (scrolls sideways)">
       <table data-testid="compare-table">
         <thead><tr><th scope="col">Metric</th><th scope="col">A</th><th scope="col">B</th><th scope="col">B / A</th><th scope="col">Winner</th></tr></thead>
         <tbody>
@@ -362,7 +373,7 @@ export class JpCompare extends LitElement {
             ? html`<tr><td colspan="5" class="err">${r.a.error ? `A: ${r.a.error}` : ''} ${r.b.error ? `B: ${r.b.error}` : ''}</td></tr>`
             : nothing}
           ${METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}
-          <tr><th scope="row">Bound</th><td>${r.a.sim ? html`<span class="bound ${r.a.sim.bound}">${r.a.sim.bound}</span>` : '–'}</td><td>${r.b.sim ? html`<span class="bound ${r.b.sim.bound}">${r.b.sim.bound}</span>` : '–'}</td><td></td><td></td></tr>
+          <tr><th scope="row"><jp-term name="bound">Bound</jp-term></th><td>${r.a.sim ? html`<span class="bound ${r.a.sim.bound}">${r.a.sim.bound}</span>` : '–'}</td><td>${r.b.sim ? html`<span class="bound ${r.b.sim.bound}">${r.b.sim.bound}</span>` : '–'}</td><td></td><td></td></tr>
           ${modelRows ? html`<tr class="group"><th colspan="5">Whole model on each side's chip (Llama-3-8B decode, batch 1, context 1024)</th></tr>${MODEL_METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}` : nothing}
           ${okA && okB
             ? html`<tr class="group"><th colspan="5">Measured on this GPU (${okA.deviceName})</th></tr>

@@ -13,9 +13,9 @@ import type { ModelSimResult } from '../models/types.ts';
 import type { LearnState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
+import { formatDuration, formatEnergy } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers } from './walkthrough-steps.ts';
-import { fmtJoules, fmtSeconds } from './chip-tab.ts';
 import { GLOSSARY, type Term } from './glossary.ts';
 import './chip-canvas.ts';
 import './chip-legend.ts';
@@ -240,9 +240,9 @@ export class JpLearnTab extends LitElement {
           </div>
           ${n ? html`<p class="look"><strong>Look:</strong> ${step.look(n)}</p>` : nothing}
           <nav class="steps" aria-label="Walkthrough steps">
-            <button @click=${() => this.go(i - 1)} ?disabled=${i === 0} aria-label="Previous step">← Back</button>
+            <button @click=${() => this.go(i - 1)} ?disabled=${i === 0} title="Previous step"><span aria-hidden="true">←</span> Back</button>
             <span class="count" aria-live="polite">Step ${i + 1} of ${WALKTHROUGH.length}</span>
-            <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} aria-label="Next step">Next →</button>
+            <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} title="Next step">Next <span aria-hidden="true">→</span></button>
           </nav>
         </article>
         <nav class="card list" aria-label="All walkthrough steps">
@@ -268,12 +268,12 @@ export class JpLearnTab extends LitElement {
             @time-change=${this.onTime}></jp-timeline>
           ${r
             ? html`<dl class="metrics" data-testid="step-metrics">
-                <div><dt>Time</dt><dd>${fmtSeconds(r.timeS)}</dd></div>
+                <div><dt>Time</dt><dd>${formatDuration(r.timeS)}</dd></div>
                 <div><dt>HBM bytes</dt><dd>${formatBytes(r.bytes.hbm)}</dd></div>
                 <div><dt>NoC bytes</dt><dd>${formatBytes(r.bytes.noc)}</dd></div>
                 <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${(r.utilization * 100).toFixed(2)} %</dd></div>
                 <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${r.bound}</dd></div>
-                <div><dt>Energy</dt><dd>${fmtJoules(r.energyJ)}</dd></div>
+                <div><dt>Energy</dt><dd>${formatEnergy(r.energyJ)}</dd></div>
               </dl>`
             : nothing}
         </section>

@@ -327,11 +327,13 @@ export class JpRoofline extends LitElement {
             const right = u.bbox.left + u.bbox.width - 4 * dpr;
             // Every compute roof gets a label (its datatype and peak; the main roof also its chip), laid
             // out so coinciding roofs stack instead of overprinting (a leader line when moved).
-            const labelled = roofs.filter((r) => !r.achievable);
-            // A narrow plot (a phone) leaves the chip's name to the colour legend below.
-            const named = u.bbox.width / dpr >= 480;
-            const texts = labelled.map((r) => `${r.main && named ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`);
-            const lh = 14 * dpr;
+            // A narrow plot (a phone) labels only each chip's main roof, with the chip's short name and
+            // no peak (the table below has it), so the labels name their chip and leave the plot visible.
+            const wide = u.bbox.width / dpr >= 480;
+            const labelled = roofs.filter((r) => !r.achievable && (wide || r.main));
+            if (!wide) g.font = `${10 * dpr}px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
+            const texts = labelled.map((r) => (wide ? `${r.main ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}` : `${r.short} ${DTYPE_LABEL[r.roof.dtype]}`));
+            const lh = (wide ? 14 : 12) * dpr;
             const wantY = labelled.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - lh);
             const roofBoxes = layoutRoofLabels(
               labelled.map((_, k) => ({ y: wantY[k], w: g.measureText(texts[k]).width + 4 * dpr })),
@@ -449,7 +451,7 @@ export class JpRoofline extends LitElement {
   private renderTable() {
     const pts = this.collectPoints();
     const pct = (v: number | undefined) => (v !== undefined ? `${(v * 100).toFixed(1)}%` : '–');
-    return html`<div class="scroll"><table data-testid="roofline-points">
+    return html`<div class="scroll" tabindex="0" role="region" aria-label="Points of the roofline plot"><table data-testid="roofline-points">
       <thead><tr><th scope="col">#</th><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th>
         <th scope="col" title="Tiles of the chip this plan keeps busy (one per output block)">Tiles used</th><th scope="col" title="Achieved over the roof of the tiles in use">Of the used tiles' roof</th><th scope="col">Bound</th></tr></thead>
       <tbody>

@@ -14,9 +14,9 @@ import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelField, type
 import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { plural } from './format.ts';
+import './glossary.ts';
+import { formatEnergy, formatPower, plural } from './format.ts';
 import { bestRow, fmtNum, opOrder, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
-import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
 export const OP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295', '#fabfd2', '#bab0ac'];
@@ -226,24 +226,26 @@ export class JpTokensTab extends LitElement {
         <option value="0" ?selected=${s.chips === 0}>fewest that hold the model</option>
         ${choices.map((c) => html`<option value=${c} ?selected=${c === s.chips}>${c}</option>`)}
       </select>
-      <span class="muted" data-testid="chips-note">${s.chips === 0 ? 'chosen per preset' : split && split.stages > 1 ? `${split.tp} tensor-parallel × ${split.stages} pipeline stages (chosen for you: ${m?.heads} heads)` : split ? `${split.tp} tensor-parallel` : ''}</span></label>`;
+      <span class="muted" data-testid="chips-note">${s.chips === 0 ? 'chosen per preset' : split && split.stages > 1 ? html`${split.tp} tensor-parallel × ${split.stages} <jp-term name="pipeline">pipeline stages</jp-term> (chosen for you: ${m?.heads} heads)` : split ? `${split.tp} tensor-parallel` : ''}</span></label>`;
   }
 
   private renderTable(rows: TokenRow[], stale: boolean) {
+    // one unit per column (the largest value's), so rows read alike
+    const colMax = (f: (r: ModelSimResult) => number) => Math.max(0, ...rows.filter((r) => r.result?.placement.fits).map((r) => Math.abs(f(r.result!))));
     const cols: Array<{ h: string; unit: string; f: (r: ModelSimResult) => number; better: 'higher' | 'lower' | null; fmt: (v: number) => string }> = [
       { h: 'Per-token latency', unit: 'ms', f: (r) => r.perTokenMs, better: 'lower', fmt: (v) => fmtNum(v, 4) },
       { h: 'Tokens/s', unit: '', f: (r) => r.tokensPerS, better: 'higher', fmt: (v) => fmtNum(v, 4) },
-      { h: 'Energy per token', unit: '', f: (r) => r.joulesPerToken, better: 'lower', fmt: fmtJoules },
+      { h: 'Energy per token', unit: '', f: (r) => r.joulesPerToken, better: 'lower', fmt: (v) => formatEnergy(v, colMax((r) => r.joulesPerToken)) },
       { h: 'Tokens/s per W', unit: '', f: (r) => r.tokensPerSPerW, better: 'higher', fmt: (v) => fmtNum(v, 3) },
-      { h: 'Power', unit: 'W', f: (r) => r.powerW, better: null, fmt: (v) => fmtNum(v, 3) },
+      { h: 'Power', unit: '', f: (r) => r.powerW, better: null, fmt: (v) => formatPower(v, colMax((r) => r.powerW)) },
     ];
     const best = cols.map((c) => (c.better ? bestRow(rows, c.f, c.better) : -1));
     return html`
       <section class="card ${stale ? 'stale' : ''}" aria-labelledby="tok-h" data-stale=${stale ? 'true' : 'false'}>
         <h2 id="tok-h">Per chip preset${stale ? html` <span class="stale-tag">(stale: last accepted inputs)</span>` : nothing}</h2>
-        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="tok-h">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Per chip preset table (scrolls sideways)">
         <table data-testid="token-table">
-          <thead><tr><th scope="col">Chip preset</th>${cols.map((c) => html`<th scope="col">${c.h}${c.unit ? html` (${c.unit})` : nothing}</th>`)}<th scope="col">Mostly</th><th scope="col">Precision</th></tr></thead>
+          <thead><tr><th scope="col">Chip preset</th>${cols.map((c) => html`<th scope="col">${c.h}${c.unit ? html` (${c.unit})` : nothing}</th>`)}<th scope="col"><jp-term name="mostly">Mostly</jp-term></th><th scope="col">Precision</th></tr></thead>
           <tbody>
             ${rows.map(
               (row, i) => html`<tr data-preset=${row.id}>
@@ -307,7 +309,7 @@ export class JpTokensTab extends LitElement {
           <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
         </ul>
         <ul class="legend" aria-label="Time kinds (strip under each op)">
-          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? 'launch gaps' : k === 'collective' ? 'collectives' : k}</li>`)}
+          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? html`<jp-term name="launch gap">launch gaps</jp-term>` : k === 'collective' ? 'collectives' : k === 'memory' ? html`memory (incl. <jp-term name="ramp">ramps</jp-term>)` : k}</li>`)}
         </ul>
         ${this.renderOpTable(rows, order)}
       </section>`;

@@ -15,7 +15,7 @@ import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../models/types.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/presets.ts';
-import { formatBytes } from './chip-render.ts';
+import { formatBytes, formatEnergy } from './format.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -185,7 +185,7 @@ function int8Proportion(q: SimResult, f: SimResult): string {
     : t > b
       ? `Time falls less than the bytes: part of the run is not spent waiting for HBM bytes (here bound = ${q.bound}), and that part does not shrink with the weights.`
       : 'Time falls more than the bytes.';
-  return `The bytes fall to ×${sig(b, 2)}, the time to ×${sig(t, 2)} and the energy to ×${sig(e, 2)} (${sig(q.energyJ * 1e6)} µJ against ${sig(f.energyJ * 1e6)} µJ). ${verdict}`;
+  return `The bytes fall to ×${sig(b, 2)}, the time to ×${sig(t, 2)} and the energy to ×${sig(e, 2)} (${formatEnergy(q.energyJ, f.energyJ)} against ${formatEnergy(f.energyJ)}). ${verdict}`;
 }
 
 // ---- the steps --------------------------------------------------------------------------------
