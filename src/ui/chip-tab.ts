@@ -16,6 +16,8 @@ import { formatBytes, type RenderTrace } from './chip-render.ts';
 import { formatDuration, formatEnergy } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import './chip-legend.ts';
 import './glossary.ts';
 import './timeline.ts';
@@ -98,7 +100,7 @@ export class JpChipTab extends LitElement {
     legend { color: var(--jp-muted); font-size: 0.85rem; padding: 0 4px; }
     label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
     .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
-    .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(70px, 1fr)); gap: 6px; }
+    .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); gap: 6px; }
     select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; width: 100%; }
     select:focus-visible, input:focus-visible, button:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
     button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
@@ -172,7 +174,6 @@ export class JpChipTab extends LitElement {
 
   private renderControls() {
     const s = this.state!;
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
     const preset = this.chips.find((c) => c.id === s.preset);
     const grid = s.grid ?? preset?.config.grid;
     const array = s.array ?? preset?.config.tile.macArray;
@@ -203,31 +204,9 @@ export class JpChipTab extends LitElement {
         </fieldset>
         <fieldset>
           <legend>Kernel</legend>
-          <div class="pair">
-            <label>Kernel
-              <select .value=${s.kernel} @change=${(e: Event) => this.patch({ kernel: (e.target as HTMLSelectElement).value, variant: this.kernels.find((k) => k.name === (e.target as HTMLSelectElement).value)?.defaultVariant ?? '', params: {} })}>
-                ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-              </select>
-            </label>
-            <label>Variant
-              <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
-                ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-              </select>
-            </label>
-          </div>
           <div class="params">
-            ${(kernel?.params ?? []).map((p) => {
-              const cur = s.params[p.name] ?? p.default;
-              if (typeof p.default === 'number')
-                return html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: num(e) } })} /></label>`;
-              if (typeof p.default === 'boolean')
-                return html`<label title=${p.doc}>${p.name}<input type="checkbox" .checked=${Boolean(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLInputElement).checked } })} /></label>`;
-              return html`<label title=${p.doc}>${p.name}<select .value=${String(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLSelectElement).value } })}>
-                  ${((p.allowed as string[] | undefined) ?? [String(p.default)]).map((a) => html`<option ?selected=${a === cur}>${a}</option>`)}</select></label>`;
-            })}
+            <jp-kernel-picker all id-prefix="chip" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+              @picker-change=${(e: CustomEvent<PickerChange>) => this.patch(e.detail)}></jp-kernel-picker>
           </div>
         </fieldset>
         ${preset ? html`<p class="msg">${preset.description}</p>` : nothing}

@@ -15,8 +15,9 @@ import { formatBytes, formatDuration, formatEnergy } from './format.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import { abVerdict, type AbVerdict } from './noise.ts';
-import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
 
@@ -273,8 +274,6 @@ export class JpCompare extends LitElement {
 
   private renderSide(which: 'a' | 'b') {
     const s = this.state![which];
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number' && paramUsedBy(p, s.variant, kernel?.variants ?? []));
     const preset = this.chips.find((c) => c.id === s.preset);
     const tag = which.toUpperCase();
     return html`
@@ -290,29 +289,8 @@ export class JpCompare extends LitElement {
             ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
           </select>
         </label>
-        <label>Kernel
-          <select .value=${s.kernel} @change=${(e: Event) => {
-            const name = (e.target as HTMLSelectElement).value;
-            this.patchSide(which, { kernel: name, variant: this.kernels.find((k) => k.name === name)?.defaultVariant ?? '', params: {} });
-          }}>
-            ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-          </select>
-        </label>
-        <label>Variant
-          <select .value=${s.variant} @change=${(e: Event) => this.patchSide(which, { variant: (e.target as HTMLSelectElement).value })}>
-            ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-          </select>
-        </label>
-        ${numeric.map(
-          (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
-            @change=${(e: Event) => {
-              const el = e.target as HTMLInputElement;
-              const v = Number(el.value);
-              // An empty field holds no number: restore it (the chip model then explains a bad value, e.g. M = 0).
-              if (el.value === '' || !Number.isFinite(v)) el.value = String(s.params[p.name] ?? p.default);
-              else this.patchSide(which, { params: { ...s.params, [p.name]: v } });
-            }} /></label>`,
-        )}
+        <jp-kernel-picker id-prefix="cmp-${which}" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+          @picker-change=${(e: CustomEvent<PickerChange>) => this.patchSide(which, e.detail)}></jp-kernel-picker>
       </fieldset>`;
   }
 

@@ -13,6 +13,8 @@ import type { BenchOk, KernelInfo } from '../worker/api.ts';
 import type { ChipConfig, ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import {
   achievableRoof, attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, overrideText, placeLabels, predictedPoint, ridgeIntensity, roofOf, withOverride,
   layoutRoofLabels, sameSlope, tilesUsed, type Roof, type RooflinePoint,
@@ -423,27 +425,10 @@ export class JpRoofline extends LitElement {
   }
 
   private renderControls(s: ChipState) {
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number');
     return html`
       <form class="card" aria-label="Kernel for the predicted points" @submit=${(e: Event) => e.preventDefault()}>
-        <label>Kernel
-          <select .value=${s.kernel} @change=${(e: Event) => {
-            const name = (e.target as HTMLSelectElement).value;
-            this.patch({ kernel: name, variant: this.kernels.find((k) => k.name === name)?.defaultVariant ?? '', params: {} });
-          }}>
-            ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-          </select>
-        </label>
-        <label>Variant
-          <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
-            ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-          </select>
-        </label>
-        ${numeric.map(
-          (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
-            @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: Number((e.target as HTMLInputElement).value) } })} /></label>`,
-        )}
+        <jp-kernel-picker id-prefix="roof" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+          @picker-change=${(e: CustomEvent<PickerChange>) => this.patch(e.detail)}></jp-kernel-picker>
         <span class="status" role="status">${this.busy ? 'Simulating on every preset…' : ''}</span>
       </form>`;
   }
