@@ -187,10 +187,12 @@ export class JpCompare extends LitElement {
     @media (max-width: 600px) {
       .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; }
       /* all five columns on a 390 px phone: the metric names wrap, cells pad less */
-      table { font-size: 0.76rem; }
-      th, td { padding: 5px 3px; }
-      tbody th:first-child { white-space: normal; min-width: 6.5em; }
-      .winner { min-width: 0; padding: 1px 5px; }
+      table { font-size: 0.72rem; }
+      th, td { padding: 4px 2px; }
+      tbody th:first-child { white-space: normal; min-width: 6em; }
+      th small { display: block; }
+      .ratio .spread, td .spread { font-size: 0.68rem; }
+      .winner { min-width: 0; padding: 1px 4px; font-size: 0.7rem; }
       .winner.none { white-space: normal; }
     }
   `];
