@@ -21,30 +21,30 @@ export interface ModelInputs {
 
 /** What of a model the inputs are checked against (a model preset's config has these fields). */
 export interface ModelShape {
-  heads: number;
-  layers: number;
+  nHeads: number;
+  nLayers: number;
   /** Longest sequence (positions) the model was trained for. */
-  maxContext: number;
+  maxPositions: number;
 }
 
 /**
  * The chip counts a model accepts, up to `maxChips`: the tensor-parallel degrees (divisors of the
  * attention heads), then all heads times 2, 3, ... pipeline stages (layers split over them).
  */
-export function chipChoices(m: Pick<ModelShape, 'heads' | 'layers'>, maxChips: number): number[] {
+export function chipChoices(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, maxChips: number): number[] {
   const out: number[] = [];
-  for (let p = 1; p <= Math.min(m.heads, maxChips); p++) if (m.heads % p === 0) out.push(p);
-  for (let s = 2; s <= m.layers && m.heads * s <= maxChips; s++) out.push(m.heads * s);
+  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
+  for (let s = 2; s <= m.nLayers && m.nHeads * s <= maxChips; s++) out.push(m.nHeads * s);
   return out;
 }
 
 /** How `chips` splits for a model: the largest tensor-parallel degree (a divisor of the heads) that divides it, the rest as pipeline stages. */
-export function chipSplit(m: Pick<ModelShape, 'heads' | 'layers'>, chips: number): { tp: number; stages: number } | null {
+export function chipSplit(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, chips: number): { tp: number; stages: number } | null {
   if (!Number.isInteger(chips) || chips < 1) return null;
-  for (let tp = Math.min(m.heads, chips); tp >= 1; tp--) {
-    if (m.heads % tp === 0 && chips % tp === 0) {
+  for (let tp = Math.min(m.nHeads, chips); tp >= 1; tp--) {
+    if (m.nHeads % tp === 0 && chips % tp === 0) {
       const stages = chips / tp;
-      return stages <= m.layers ? { tp, stages } : null;
+      return stages <= m.nLayers ? { tp, stages } : null;
     }
   }
   return null;
@@ -62,7 +62,7 @@ export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits,
     case 'context': {
       const k = s.phase === 'decode' ? lim.decode.context : lim.prefill.context;
       // the cache plus the new tokens stay within the model's positions
-      return model ? Math.max(1, Math.min(k, model.maxContext - (s.phase === 'decode' ? 1 : s.tokens))) : k;
+      return model ? Math.max(1, Math.min(k, model.maxPositions - (s.phase === 'decode' ? 1 : s.tokens))) : k;
     }
     case 'tokens':
       return s.phase === 'prefill' ? Math.max(1, Math.min(lim.prefill.tokens, Math.floor(lim.prefill.rows / Math.max(1, s.batch)))) : 1 << 20;
@@ -91,11 +91,11 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits, model?: 
   }
   if (s.chips > lim.chips) out.chips = `At most ${n(lim.chips)} chips, got ${n(s.chips)}.`;
   else if (model && s.chips > 0 && !chipSplit(model, s.chips))
-    out.chips = `${n(s.chips)} chips cannot split ${model.id ?? 'this model'}: its ${model.heads} attention heads need a chip count that divides them, or all ${model.heads} times a number of pipeline stages (at most ${model.layers}).`;
+    out.chips = `${n(s.chips)} chips cannot split ${model.id ?? 'this model'}: its ${model.nHeads} attention heads need a chip count that divides them, or all ${model.nHeads} times a number of pipeline stages (at most ${model.nLayers}).`;
   if (model && !out.context && !out.tokens) {
     const used = s.context + (s.phase === 'decode' ? 1 : s.tokens);
-    if (used > model.maxContext)
-      out.context = `${model.id ?? 'The model'} handles at most ${n(model.maxContext)} positions; context ${n(s.context)} + ${s.phase === 'decode' ? 'the new token' : `${n(s.tokens)} prompt tokens`} = ${n(used)}: context ≤ ${n(maxFor('context', s, lim, model))}.`;
+    if (used > model.maxPositions)
+      out.context = `${model.id ?? 'The model'} handles at most ${n(model.maxPositions)} positions; context ${n(s.context)} + ${s.phase === 'decode' ? 'the new token' : `${n(s.tokens)} prompt tokens`} = ${n(used)}: context ≤ ${n(maxFor('context', s, lim, model))}.`;
   }
   return out;
 }

@@ -8,6 +8,9 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import { STORY_RUNS, WALKTHROUGH, storySentences, type StoryKey } from './walkthrough-steps.ts';
+import { perWattText, powerSplit, powerSplitText } from './token-table.ts';
+import type { ChipPreset } from '../chip/types.ts';
+import './power-basis.ts';
 
 type Key = StoryKey;
 
@@ -19,6 +22,8 @@ export class JpStoryCard extends LitElement {
   /** The worker facade (Comlink remote). */
   @property({ attribute: false }) api?: ApiRemote;
   @state() private runs: Partial<Record<Key, ModelSimResult>> = {};
+  /** The GPU's and the chip's presets (their power figures), in that order. */
+  @state() private presets: ChipPreset[] = [];
   @state() private error: string | null = null;
   private started = false;
 
@@ -48,6 +53,8 @@ export class JpStoryCard extends LitElement {
           return [k, out.result] as const;
         }),
       );
+      const all = await this.api!.listChips();
+      this.presets = [STORY_RUNS.chip.preset, STORY_RUNS.gpu.preset].map((id) => all.find((p) => p.id === id)).filter((p): p is ChipPreset => !!p);
       this.runs = Object.fromEntries(entries);
     } catch (e) {
       this.error = (e as Error).message;
@@ -60,6 +67,10 @@ export class JpStoryCard extends LitElement {
       <h2 id="story-h">The story in short: Llama 3 8B on the H100 model and the Jalapeño-class chip</h2>
       ${all
         ? html`${storySentences(this.runs as Record<Key, ModelSimResult>).map((t) => html`<p>${t}</p>`)}
+            <jp-power-basis .presets=${this.presets} .verdict=${perWattText(
+              { preset: this.presets.find((p) => p.id === STORY_RUNS.chip.preset), result: this.runs.chip! },
+              { preset: this.presets.find((p) => p.id === STORY_RUNS.gpu.preset), result: this.runs.gpu! },
+            )} .splits=${{ [STORY_RUNS.chip.preset]: powerSplitText(powerSplit(this.runs.chip!)), [STORY_RUNS.gpu.preset]: powerSplitText(powerSplit(this.runs.gpu!)) }}></jp-power-basis>
             <p class="muted">The whole story, step by step: <a href="#learn/${stepOf('below its roofline')}">a GPU below its roofline</a> · <a href="#learn/${stepOf('dataflow chip changes')}">what a dataflow chip changes</a> · <a href="#learn/${stepOf('Prefill vs decode')}">prefill vs decode</a> · <a href="#learn/${stepOf('Batching many')}">batching</a> · <a href="#learn/${stepOf('tensor parallelism')}">many chips</a>.</p>`
         : this.error
           ? html`<p class="muted" role="status">The model runs for this summary are unavailable: ${this.error}</p>`

@@ -16,7 +16,8 @@ import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { formatEnergy, formatPower, plural } from './format.ts';
-import { bestRow, fmtNum, opOrder, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { bestRow, fmtNum, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
 export const OP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295', '#fabfd2', '#bab0ac'];
@@ -226,7 +227,7 @@ export class JpTokensTab extends LitElement {
         <option value="0" ?selected=${s.chips === 0}>fewest that hold the model</option>
         ${choices.map((c) => html`<option value=${c} ?selected=${c === s.chips}>${c}</option>`)}
       </select>
-      <span class="muted" data-testid="chips-note">${s.chips === 0 ? 'chosen per preset' : split && split.stages > 1 ? html`${split.tp} tensor-parallel × ${split.stages} <jp-term name="pipeline">pipeline stages</jp-term> (chosen for you: ${m?.heads} heads)` : split ? `${split.tp} tensor-parallel` : ''}</span></label>`;
+      <span class="muted" data-testid="chips-note">${s.chips === 0 ? 'chosen per preset' : split && split.stages > 1 ? html`${split.tp} tensor-parallel × ${split.stages} <jp-term name="pipeline">pipeline stages</jp-term> (chosen for you: ${m?.nHeads} heads)` : split ? `${split.tp} tensor-parallel` : ''}</span></label>`;
   }
 
   private renderTable(rows: TokenRow[], stale: boolean) {
@@ -263,6 +264,10 @@ export class JpTokensTab extends LitElement {
           </tbody>
         </table>
         </div>
+        <jp-power-basis .presets=${this.chips} .verdict=${perWattText(
+          { preset: this.chips.find((c) => c.id === 'jalapeno'), result: rows.find((r) => r.id === 'jalapeno')?.result },
+          { preset: this.chips.find((c) => c.id === 'h100'), result: rows.find((r) => r.id === 'h100')?.result },
+        )} .splits=${Object.fromEntries(rows.filter((r) => r.result?.placement.fits).map((r) => [r.id, powerSplitText(powerSplit(r.result!))]))}></jp-power-basis>
         <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips === 0 ? 'the fewest chips that hold the model on each preset' : plural(this.state!.chips, 'chip')} per model copy, ${this.state!.precision ?? 'bf16'}; "Mostly" = the bound of the ops taking most of the step.</p>
       </section>`;
   }
@@ -375,11 +380,11 @@ export class JpTokensTab extends LitElement {
   private claimsText(rows: TokenRow[], hypId: string, s: ModelState) {
     const c = rows.find((r) => r.id === hypId)?.result, g = rows.find((r) => r.id === 'h100')?.result;
     if (!c || !g || !c.placement.fits || !g.placement.fits) return html`<strong>Public claims:</strong> not checked for these inputs (the chip or the H100 reference has no result above).`;
-    const checks = claimChecks(c, g);
+    const { checks } = claimChecks(c, g, this.chips.find((x) => x.id === hypId)?.power, this.chips.find((x) => x.id === 'h100')?.power);
     const batch1Decode = s.phase === 'decode' && s.batch === 1;
     return html`<strong>Public claims</strong> against the H100 row above (${s.phase}, context ${s.context.toLocaleString('en-US')}, batch ${s.batch}, ${c.precision}${batch1Decode ? '' : '; the claims are stated for batch-1 decode'}):
       ${checks.map((k, i) => html`${i ? '; ' : ''}${k.claim} <b class=${k.holds ? 'holds' : 'fails'}>${k.holds ? 'holds' : 'does not hold'}</b> (${k.model})`)}.
-      Tokens/s per W rests on the presets' power figures.`;
+      Tokens/s per W rests on the presets' power figures (above).`;
   }
 }
 

@@ -14,7 +14,7 @@
 import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../models/types.ts';
 import { gemmTiles } from '../models/tiling.ts';
-import { modelPreset } from '../models/presets.ts';
+import { modelPreset } from '../models/config.ts';
 import { formatBytes, formatEnergy } from './format.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -451,13 +451,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     view: 'traffic',
     text: ({ models }) => {
       const d = models.d;
-      const mlp = opShare(d, /^(gate\+up|down|silu\*mul|fc|proj|gelu)$/);
+      const mlp = opShare(d, /^(ffn-up|ffn-down|silu-mul|gelu)$/);
       const head = opShare(d, /^lm-head$/);
       const attn = opShare(d, /^(qkv|attention|o-proj|rope)$/);
       const cfg = modelPreset(d.model);
       return [
-        `Where does a decode step's time go? On the Jalapeño-class chip the MLP (gate and up projections to ${int(cfg.ffn)} features, the SiLU, the down projection) takes ${pct(mlp.share)} of it, ${formatBytes(mlp.hbm)} of HBM traffic per token${mlp.hbm > Math.max(attn.hbm, head.hbm) ? ': it holds most of the weights' : ''}. The attention block (QKV, attention over the cache, output projection) takes ${pct(attn.share)}.`,
-        `The LM head turns the last hidden state into a score for each of the ${int(cfg.vocab)} vocabulary entries: one big matrix read once per token, ${pct(head.share)} of the step (${formatBytes(head.hbm)}).`,
+        `Where does a decode step's time go? On the Jalapeño-class chip the MLP (gate and up projections to ${int(cfg.ffnDim)} features, the SiLU, the down projection) takes ${pct(mlp.share)} of it, ${formatBytes(mlp.hbm)} of HBM traffic per token${mlp.hbm > Math.max(attn.hbm, head.hbm) ? ': it holds most of the weights' : ''}. The attention block (QKV, attention over the cache, output projection) takes ${pct(attn.share)}.`,
+        `The LM head turns the last hidden state into a score for each of the ${int(cfg.vocabSize)} vocabulary entries: one big matrix read once per token, ${pct(head.share)} of the step (${formatBytes(head.hbm)}).`,
       ];
     },
     look: () => 'The link-traffic view of one 4096 × 4096 projection: every weight crosses the links next to the HBM edge tiles.',
