@@ -15,7 +15,7 @@ import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
-import { formatEnergy, formatPower, plural } from './format.ts';
+import { formatEnergy, plural } from './format.ts';
 import { bestRow, fmtNum, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import './power-basis.ts';
 
@@ -238,7 +238,7 @@ export class JpTokensTab extends LitElement {
       { h: 'Tokens/s', unit: '', f: (r) => r.tokensPerS, better: 'higher', fmt: (v) => fmtNum(v, 4) },
       { h: 'Energy per token', unit: '', f: (r) => r.joulesPerToken, better: 'lower', fmt: (v) => formatEnergy(v, colMax((r) => r.joulesPerToken)) },
       { h: 'Tokens/s per W', unit: '', f: (r) => r.tokensPerSPerW, better: 'higher', fmt: (v) => fmtNum(v, 3) },
-      { h: 'Power', unit: '', f: (r) => r.powerW, better: null, fmt: (v) => formatPower(v, colMax((r) => r.powerW)) },
+      { h: 'Power', unit: 'W', f: (r) => r.powerW, better: null, fmt: (v) => fmtNum(v, 3) },
     ];
     const best = cols.map((c) => (c.better ? bestRow(rows, c.f, c.better) : -1));
     return html`
