@@ -99,6 +99,18 @@ export function curveAt(curve: EfficiencyCurve, x: number): number {
 }
 
 /**
+ * A GEMM's achieved fraction at M rows from a measured curve: the curve's value, or more where padding the
+ * GEMM to a measured size with more rows would finish sooner (a stack can always pad M; the measured
+ * out-of-box Tensix GEMMs are slower at 512 rows than at 1,024 for the same K x N, tt-metal GEMM_FLOPS.md),
+ * so a GEMM's time never falls as its rows grow.
+ */
+export function gemmEfficiencyAt(curve: EfficiencyCurve, M: number): number {
+  let eff = curveAt(curve, M);
+  for (const [x, y] of curve) if (x > M) eff = Math.max(eff, (y * M) / x);
+  return eff;
+}
+
+/**
  * The runtime.compute mechanisms for a plan: GEMMs (matmul, qkv) take their weight format's passes
  * (the format is the plan variant's tag, retypePlan's `@fmt`) and, when tiled (rows > STREAMING_ROWS),
  * the measured efficiency at their rows; prefill attention the measured efficiency at its S.
@@ -116,7 +128,7 @@ export function computeDerate(chip: ChipConfig, plan: Pick<Plan, 'kernel' | 'var
     }
     const M = plan.params.M;
     if (pattern === 'tiled' && typeof M === 'number' && c.gemmEfficiency.length > 0) {
-      const eff = curveAt(c.gemmEfficiency, M);
+      const eff = gemmEfficiencyAt(c.gemmEfficiency, M);
       factor /= eff;
       mechanisms.push({ id: 'gemm-efficiency', text: `GEMM of ${M} rows at ${Math.round(eff * 100)}% of the matrix peak (measured by shape)` });
     }

@@ -27,7 +27,7 @@ import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, Pre
 export { MODEL_PRESETS, modelPreset, layerParams, type ModelConfig } from './presets.ts';
 export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
 export { allReduceTime } from './collective.ts';
-export { achievableChip, computeDerate, curveAt, opCost, patternOf, simulateOp, STREAMING_ROWS, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
+export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opCost, patternOf, simulateOp, STREAMING_ROWS, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
