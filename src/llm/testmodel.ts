@@ -9,18 +9,11 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
 import { permuteRowsForGguf } from './weights.ts';
-import { parameterCount, type Arch, type ModelConfig } from './config.ts';
+import { parameterCount, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
-export interface TestModelSpec {
-  arch: Arch;
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  ffnDim: number;
-  maxPositions: number;
+/** A small random model's file: its dims (as ModelConfig names them), tokenizer size, dtype and seed. */
+export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'ffnDim' | 'maxPositions'> {
   /** Byte-level BPE merges learned from the corpus (vocab = 256 + merges + 1 special). */
   merges: number;
   dtype: FileDType;

@@ -24,9 +24,8 @@ import { simulatePlan, type SimOptions } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { OpBreakdown, OpMode } from './types.ts';
+import { STREAMING_ROWS } from './forward.ts';
 
-/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
-export const STREAMING_ROWS = 64;
 
 /** How one op runs; simulateModel fills it from the step (fusion, placement), a kernel view from the chip. */
 export interface OpCostOptions {
@@ -57,8 +56,9 @@ export interface AppliedMechanism {
 /**
  * What limited the op, from its largest part: 'compute' (the MAC / vector work at peak), 'launch'
  * (launch gaps and per-layer cost), or for the rest of the kernel's time what limited the simulated
- * waves: 'memory' (HBM), 'noc', or 'array-schedule' (the MAC arrays' systolic schedule far below their
- * peak: padded or one-row tiles, a GEMV on an output-stationary array).
+ * waves: 'memory' (HBM), 'noc', 'array-schedule' (the MAC arrays set the pace far below the chip's
+ * peak: padded or one-row tiles, a GEMV on an output-stationary array, fill and drain, tiles left
+ * idle), or 'compute' for vector-only work on the tiles in use.
  */
 export type OpBound = Bound | 'launch' | 'array-schedule';
 
@@ -210,6 +210,7 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   if (mode === 'pipelined') mechanisms.push({ id: 'pipelined', text: steady ? 'spatial layer pipeline: the steady state (largest of compute, HBM and NoC time)' : 'spatial layer pipeline: the first op pays its fill and drain' });
 
   const top: [OpBound, number] = breakdown.launch > breakdown.compute ? ['launch', breakdown.launch] : ['compute', breakdown.compute];
-  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' ? 'array-schedule' : sim.bound) : top[0];
+  const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
+  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound) : top[0];
   return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms, derate };
 }

@@ -15,7 +15,7 @@ import type { Plan } from '../kernels/plan.ts';
 import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, retypePlan, storageBytes, type OpPlan } from './plans.ts';
 import { precisionLabel, precisionOf } from './precision.ts';
-import type { ModelConfig } from './presets.ts';
+import type { ModelConfig } from './config.ts';
 import type { NumberFormat, OpBreakdown, PrecisionSpec } from './types.ts';
 import { simulateModelRuns, type ModelRun, type ModelSimOptions } from './index.ts';
 
@@ -117,7 +117,7 @@ const us = (s: number) => `${+(s * 1e6).toPrecision(3)} µs`;
  * same shape as deployed): shape, variant and storage, blocking, HBM bytes, mode, launch costs,
  * timing path, access pattern. `what` names the other run ("llama3-8b's qkv op"). Empty within 1%.
  */
-export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost }, what: string): string[] {
+export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost }, what: string, short = 'the model'): string[] {
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
@@ -127,16 +127,16 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   const shapeKeys = Object.keys(mp).filter((x) => !/^(B[MNKrc]|T[MN]|split|wgBytes|fill|capacity)$/.test(x) && kp[x] !== undefined && kp[x] !== mp[x]);
   if (shapeKeys.length) why.push(`its shape differs (${shapeKeys.map((x) => `${x} = ${kp[x]} vs ${mp[x]}`).join(', ')})`);
   const kv = k.plan.variant, mv = m.plan.variant;
-  if (kv !== mv) why.push(`it runs ${k.plan.kernel}/${kv}${k.as === 'raw' ? ' exactly as asked (the kernel\'s own storage)' : ''} where the model runs ${m.plan.kernel}/${mv}`);
+  if (kv !== mv) why.push(`it runs ${k.plan.kernel}/${kv}${k.as === 'raw' ? ' exactly as asked (the kernel\'s own storage)' : ''} where ${short} runs ${m.plan.kernel}/${mv}`);
   const tk = ['BM', 'BN', 'split'].filter((x) => kp[x] !== undefined && kp[x] !== mp[x]);
   if (tk.length) why.push(`its blocking differs (${tk.map((x) => `${x} = ${kp[x]} vs ${mp[x]}`).join(', ')})`);
   if (k.cost.mode !== m.cost.mode) why.push(`there the op runs ${m.cost.mode === 'pipelined' ? 'in the spatial layer pipeline' : m.cost.mode === 'on-chip' ? 'with its activations kept in SRAM' : m.cost.mode === 'fused' ? 'fused into a neighbour' : 'as a launched kernel'}, alone it is a launched kernel (${k.cost.mode})`);
   const kb = k.cost.sim.bytes.hbm, mb = m.cost.sim.bytes.hbm;
-  if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, the model's op ${+(mb / 1e6).toPrecision(3)} MB`);
+  if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, ${short} ${+(mb / 1e6).toPrecision(3)} MB`);
   const dl = m.cost.breakdown.launch - k.cost.breakdown.launch;
   if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${us(Math.abs(dl))}`);
-  if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, the model's from the ${m.cost.sim.timing} one`);
-  if (k.cost.pattern !== m.cost.pattern) why.push(`it is costed with ${k.cost.pattern} HBM access, the model's op with ${m.cost.pattern}`);
+  if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, ${short}'s from the ${m.cost.sim.timing} one`);
+  if (k.cost.pattern !== m.cost.pattern) why.push(`it is costed with ${k.cost.pattern} HBM access, ${short} with ${m.cost.pattern}`);
   if (why.length === 0) why.push('the other run holds weights or KV cache in SRAM or shares SRAM with pinned data');
   out.push(`${head}: ${why.join('; ')}.`);
   return out;
@@ -175,7 +175,7 @@ export function simulateKernel(chip: ChipConfig, kernel: string, variant: string
     const dPlan = { ...plan, ...d.plan } as Plan;
     deployed = {
       how: d.how, plan: d.plan, timeS: d.cost.timeS, breakdown: d.cost.breakdown, bound: d.cost.bound, mechanisms: d.cost.mechanisms,
-      differences: kernelVsModel({ as: 'raw', plan, cost }, { plan: dPlan, cost: d.cost }, `the same shape as deployed on ${chip.name}`),
+      differences: kernelVsModel({ as: 'raw', plan, cost }, { plan: dPlan, cost: d.cost }, `the same shape as deployed on ${chip.name}`, 'the deployed op'),
     };
   }
   return { as: req.as, plan: { kernel: plan.kernel, variant: plan.variant, params: plan.params }, how, repeat, cost, modelOp, differences, ...(deployed ? { deployed } : {}) };

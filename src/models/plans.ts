@@ -2,8 +2,10 @@
 // (matmul, qkv, attention-prefill, attention-decode from the registry). The GPU kernels are f32; the
 // chip runs the same tiling with deployment storage, so `retypePlan` rescales every f32 tensor's
 // bytes (activations bf16, weights / KV cache in their formats, block scales included) and runs the
-// MACs on the bf16 or 8-bit path. Element-wise ops
-// (norms, RoPE, activations, residuals) have no kernel yet: they get a small analytic vector plan.
+// MACs on the bf16 or 8-bit path. Element-wise ops (norms, RoPE, activations, residuals) have kernels
+// (rmsnorm, rope, silu-mul, residual-add...: the GPU decode loop runs them); a deployment fuses them
+// (the residual add inside the next norm, RoPE of q and k with the cache write), which no single kernel
+// of ours does, so the chip model gives each fused one a small analytic vector plan (vectorOp).
 
 import type { KernelDef } from '../kernels/kernel.ts';
 import { KERNELS } from '../kernels/registry.ts';
@@ -109,10 +111,10 @@ export function qkvOp(M: number, D: number, Hq: number, Hkv: number, dh: number,
   return { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(k.plan(params, variant), storageBytes(w, kv, D), FORMATS[w].mac, w), repeat: 1 };
 }
 
-/** Flash attention over S new tokens (L keys with a cached prefix; 0 = S), 64 x 64 blocks, once per sequence, K/V in `kv`. */
+/** Flash attention over S new tokens (L keys with a cached prefix, the cache holding L; 0 = S), 64 x 64 blocks, once per sequence, K/V in `kv`. */
 export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean, batch: number, kv: NumberFormat): OpPlan {
   const k = findKernel('attention-prefill')!;
-  const params = k.validate({ S, ...(L > 0 ? { L } : {}), Hq, Hkv, dh, causal, Br: 64, Bc: 64 });
+  const params = k.validate({ S, ...(L > 0 ? { L, capacity: L } : {}), Hq, Hkv, dh, causal, Br: 64, Bc: 64 });
   return { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', kv, dh)), repeat: batch };
 }
 
@@ -128,7 +130,7 @@ export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number,
 /**
  * An element-wise / row-wise vector op over rows x cols elements: each plan tile owns a chunk,
  * loads it (and a per-column parameter such as a norm gain when `weightCols`), does `opsPerElem`
- * vector ops per element and stores the result. Analytic: no kernel exists for it yet.
+ * vector ops per element and stores the result. Analytic: a deployment's fused element-wise kernel.
  */
 export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, withWeight: boolean, chipTiles: number): OpPlan {
   const total = rows * cols;

@@ -51,6 +51,8 @@ export interface OpSimResult {
   /** HBM bytes this op did not move because its activations stayed on chip (fusion), all layers and chips. */
   savedBytes: { hbm: number };
   mode: OpMode;
+  /** The GPU decode loop's ops (layer-free names) this op stands for (forward.ts ForwardOp.covers); absent for collectives. */
+  covers?: string[];
 }
 
 export interface ModelSimResult {

@@ -502,7 +502,6 @@ export class BenchPanel extends LitElement {
               : html`<div class="stats">
                     <div class="stat"><span>Predicted time (raw plan)</span><b id="pred-time">${duration(p.result.cost.timeS)}</b></div>
                     <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.cost.sim.utilization * 100)} %</b></div>
-                    <div class="stat"><span>Bound</span><b id="pred-bound">${p.result.cost.bound}</b></div>
                     <div class="stat"><span>Energy</span><b>${fmt(p.result.cost.sim.energyJ * 1e6)} µJ</b></div>
                   </div>
                   <jp-op-cost .cost=${p.result}></jp-op-cost>

@@ -87,7 +87,7 @@ export const cases = [
       await q(t.page, 'jp-op-cost [data-testid=op-deployed]').waitFor({ timeout: 30_000 });
       const split = await q(t.page, 'jp-op-cost [data-testid=op-split]').innerText();
       for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective', 'Bound']) t.assert(split.includes(part), `no ${part} in the split: ${split}`);
-      const bound = (await q(t.page, '#pred-bound').innerText()).trim();
+      const bound = (await q(t.page, 'jp-op-cost [data-testid=op-bound]').innerText()).trim();
       t.assert(bound !== 'compute', `a one-row GEMM on the default preset is not compute-bound: ${bound}`);
       const how = await q(t.page, 'jp-op-cost [data-testid=op-how]').innerText();
       t.assert(/raw plan/.test(how), `the prediction is not labelled as the raw plan: ${how}`);

@@ -147,6 +147,7 @@ export const cases = [
       t.assert(winner(time) === winner(tokens), `the kernel row's winner (${time}) contradicts the model's (${tokens})`);
       const why = await q(t.page, '[data-testid=op-why]').allInnerTexts();
       t.assert(why.length === 2 && why.every((w) => /agree/.test(w)), `as deployed, both sides should agree with the model's qkv op: ${why.join(' | ')}`);
+      await q(t.page, '[data-testid=compare-table]').scrollIntoViewIfNeeded();
       await t.screenshot('compare-kernel-as-deployed', t.page);
       await t.page.locator('jp-compare button', { hasText: 'Raw plan' }).click();
       await t.page.waitForFunction(() => /raw plan/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=compare-table]')?.textContent ?? ''), null, { timeout: 60_000 });

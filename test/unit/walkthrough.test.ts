@@ -133,7 +133,7 @@ describe('story chapter: model numbers in the text', () => {
     const g = n.models.gpu;
     const oProj = g.ops.find((o) => o.name === 'o-proj')!;
     expect(oProj.mode).toBe('kernel'); // on the GPU the op goes through HBM like the animated kernel
-    const perLayer = oProj.bytes.hbm / modelPreset('llama3-8b').layers;
+    const perLayer = oProj.bytes.hbm / modelPreset('llama3-8b').nLayers;
     expect(Math.abs(n.sim.bytes.hbm - perLayer) / perLayer).toBeLessThan(0.01);
   });
 
@@ -177,7 +177,7 @@ describe('the animated op of the story steps is costed as deployed beside the st
     expect(chip.cost.timeS).toBeLessThan(gpu.cost.timeS);
     // the H100's op carries its launch gap (2.5 us, presets.ts) in the split the view shows
     expect(gpu.cost.breakdown.launch).toBeCloseTo(presets('h100').runtime.kernelLaunchS, 12);
-    expect(n9.models.gpu.ops.find((o) => o.name === 'o-proj')!.timeS / modelPreset('llama3-8b').layers).toBeCloseTo(gpu.cost.timeS, 9);
+    expect(n9.models.gpu.ops.find((o) => o.name === 'o-proj')!.timeS / modelPreset('llama3-8b').nLayers).toBeCloseTo(gpu.cost.timeS, 9);
     // and the look sentence states the op's bound, the one the metrics show
     expect(step('9.').look({ ...n9, sim: gpu.cost.sim, op: gpu })).toContain(`bound = ${gpu.cost.bound}`);
   });
