@@ -18,6 +18,32 @@ function num(obj: Record<string, unknown>, key: string, def?: number): number {
 
 const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
 
+/**
+ * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
+ * (null: none) on every layer; Qwen2 only with `use_sliding_window`, and then on the layers from
+ * `max_window_layers` on (all of them when it is 0, none when it is ≥ the layer count). A window on
+ * some layers only (Qwen2's per-layer mix, or a `layer_types` list that mixes kinds) is refused by name.
+ * Llama's config has no window (a `sliding_window` key there is not read by transformers either).
+ */
+function windowFromHf(c: Record<string, unknown>, type: string, nLayers: number): number | null {
+  if (type !== 'mistral' && type !== 'qwen2') return null;
+  if (type === 'qwen2' && c.use_sliding_window !== true) return null;
+  if (c.sliding_window == null) return null;
+  const w = num(c, 'sliding_window');
+  if (!Number.isInteger(w) || w < 1) throw new ModelFileError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(c.sliding_window)}`);
+  if (Array.isArray(c.layer_types)) {
+    const kinds = new Set(c.layer_types.map(String));
+    if (kinds.size > 1) throw new ModelFileError(`config.json: "layer_types" mixes ${[...kinds].join(' and ')} layers; a sliding window on some layers only is not supported (one window for every layer, or none)`);
+    if (kinds.has('full_attention')) return null;
+  }
+  if (type === 'qwen2') {
+    const first = num(c, 'max_window_layers', 0);
+    if (first >= nLayers) return null;
+    if (first > 0) throw new ModelFileError(`config.json: use_sliding_window with max_window_layers ${first} of ${nLayers} layers (full attention below layer ${first}, a window from it on) is not supported; only a window on every layer (max_window_layers 0) or none`);
+  }
+  return w;
+}
+
 /** The architecture a config.json states; `name` becomes the config's id and label. */
 export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   if (typeof raw !== 'object' || raw === null) throw new ModelFileError('config.json is not a JSON object');
@@ -55,7 +81,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
       id: name, label: name, arch: 'llama', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
       headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
       norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions, mlp: 'swiglu',
-      qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: null,
+      qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
       tiedEmbeddings: c.tie_word_embeddings === true, sources: [],
     });
   }
@@ -84,7 +110,9 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
       norm: llama ? 'rmsnorm' : 'layernorm',
       normEps: llama ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
       positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null } : { kind: 'learned' },
-      mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || hasQkvBias, projBias: !llama, attentionWindow: null,
+      mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || hasQkvBias, projBias: !llama,
+      // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none
+      attentionWindow: llama && get('attention.sliding_window', 0) > 0 ? get('attention.sliding_window') : null,
       tiedEmbeddings: !hasOutputTensor, sources: [],
     });
   }
@@ -95,6 +123,7 @@ function check(c: ModelConfig): ModelConfig {
   for (const k of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'ffnDim', 'maxPositions'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new ModelFileError(`model config: ${k} must be a positive integer, got ${c[k]}`);
   }
+  if (c.attentionWindow !== null && (!Number.isInteger(c.attentionWindow) || c.attentionWindow < 1)) throw new ModelFileError(`model config: the sliding window must be a positive integer, got ${c.attentionWindow}`);
   if (c.nHeads % c.nKvHeads !== 0) throw new ModelFileError(`model config: ${c.nHeads} attention heads is not a multiple of ${c.nKvHeads} KV heads`);
   if (c.headDim % 2 !== 0) throw new ModelFileError(`model config: head dim ${c.headDim} must be even (RoPE rotates pairs)`);
   return c;

@@ -145,28 +145,34 @@ export class CpuModel {
     return logits;
   }
 
-  /** Causal attention of M queries at positions pos.. over the layer's cache (which holds them already): [M, Hq·dh]. */
+  /**
+   * Causal attention of M queries at positions pos.. over the layer's cache (which holds them already): [M, Hq·dh].
+   * With a sliding window W (Mistral, Qwen2; read from the config, not from the op list) the query at
+   * position p sees keys p − W + 1..p.
+   */
   private attention(q: Float32Array, layer: number, M: number, scale: number, G: number): Float32Array {
     const c = this.config, dh = c.headDim, Hq = c.nHeads, Nq = Hq * dh, cap = this.capacity;
     const kc = this.kCache[layer], vc = this.vCache[layer];
     const o = new Float32Array(M * Nq);
     const s = new Float64Array(cap);
+    const win = c.attentionWindow ?? 0;
     for (let m = 0; m < M; m++) {
       const n = this.pos + m + 1;
+      const j0 = win > 0 ? Math.max(0, n - win) : 0;
       for (let h = 0; h < Hq; h++) {
         const kv = Math.floor(h / G);
         let mx = -Infinity;
-        for (let j = 0; j < n; j++) {
+        for (let j = j0; j < n; j++) {
           let dot = 0;
           for (let d = 0; d < dh; d++) dot += q[m * Nq + h * dh + d] * kc[(kv * cap + j) * dh + d];
           s[j] = dot * scale;
           if (s[j] > mx) mx = s[j];
         }
         let sum = 0;
-        for (let j = 0; j < n; j++) sum += (s[j] = Math.exp(s[j] - mx));
+        for (let j = j0; j < n; j++) sum += (s[j] = Math.exp(s[j] - mx));
         for (let d = 0; d < dh; d++) {
           let acc = 0;
-          for (let j = 0; j < n; j++) acc += s[j] * vc[(kv * cap + j) * dh + d];
+          for (let j = j0; j < n; j++) acc += s[j] * vc[(kv * cap + j) * dh + d];
           o[m * Nq + h * dh + d] = acc / sum;
         }
       }

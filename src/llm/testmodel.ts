@@ -22,6 +22,8 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   tied?: boolean;
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
+  /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
+  window?: number;
 }
 
 const CORPUS =
@@ -167,7 +169,8 @@ export function hfConfig(s: TestModelSpec, V: number): Record<string, unknown> {
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: V - 1 };
   }
   return {
-    model_type: s.qkvBias ? 'qwen2' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
+    ...(s.window ? { sliding_window: s.window, ...(s.qkvBias ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
+    model_type: s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: V - 1,
   };
@@ -240,6 +243,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       'llama.rope.dimension_count': { type: 'u32', value: dh },
       'llama.rope.freq_base': { type: 'f32', value: 10000 },
       'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
+      ...(s.window ? { 'llama.attention.sliding_window': { type: 'u32', value: s.window } } : {}),
     });
     put('token_embd.weight', get('model.embed_tokens.weight'));
     for (let l = 0; l < s.nLayers; l++) {

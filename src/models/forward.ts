@@ -143,6 +143,7 @@ function forwardOp(id: string, family: OpFamily, layer: number, p: Plan, bind: R
 
 export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   const { M, pos0, capacity: C, int8 } = s;
+  const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
   // the architecture as data (config.ts): norm kind, positions, MLP kind, projection biases
   const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope', learned = c.positions.kind === 'learned', swiglu = c.mlp === 'swiglu', pb = c.projBias;
@@ -192,18 +193,18 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
       if (pos0 === 0) {
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
       } else {
         // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
         // read in place from the cache (L = pos0 + M of C keys per head), written just above
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true }, 'flash'), {
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true, window }, 'flash'), {
           Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
         });
       }
     } else {
       ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, rope);
       ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C }, 'split'), {
+      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), {
         q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
       });
     }
@@ -237,6 +238,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
  */
 function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
   const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
+  const window = c.attentionWindow ?? 0;
   const e = 2; // activations bf16
   const M = s.phase === 'prefill' ? s.M * d.batch : d.batch;
   const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
@@ -265,10 +267,10 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
       s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
     if (s.phase === 'prefill') {
       // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
-      op(L('attention'), 'attention', l, prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, d.batch, f.kv),
+      op(L('attention'), 'attention', l, prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, d.batch, f.kv, window),
         'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
     } else {
-      op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv),
+      op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window),
         'attention', 'streaming', 2 * M * Hq * dh * e);
     }
     gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);

@@ -89,10 +89,10 @@ export function deployedOp(chip: ChipConfig, kernel: string, variant: string, ra
       op = qkvOp(num('M'), num('D'), num('Hq'), num('Hkv'), num('dh'), p.bias === true, n, w, f.kv, variant !== 'unfused');
       break;
     case 'attention-prefill':
-      op = prefillAttentionOp(num('S'), num('L'), num('Hq'), num('Hkv'), num('dh'), p.causal !== false, 1, f.kv);
+      op = prefillAttentionOp(num('S'), num('L'), num('Hq'), num('Hkv'), num('dh'), p.causal !== false, 1, f.kv, num('window'));
       break;
     case 'attention-decode':
-      op = decodeAttentionOp(num('B'), num('L'), num('Hq'), num('Hkv'), num('dh'), n, f.kv);
+      op = decodeAttentionOp(num('B'), num('L'), num('Hq'), num('Hkv'), num('dh'), n, f.kv, num('window'));
       break;
     default: {
       const plan = retypePlan(def.plan(p, variant), storageBytes(w, f.kv, 1));

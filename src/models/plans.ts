@@ -111,19 +111,26 @@ export function qkvOp(M: number, D: number, Hq: number, Hkv: number, dh: number,
   return { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(k.plan(params, variant), storageBytes(w, kv, D), FORMATS[w].mac, w), repeat: 1 };
 }
 
-/** Flash attention over S new tokens (L keys with a cached prefix, the cache holding L; 0 = S), 64 x 64 blocks, once per sequence, K/V in `kv`. */
-export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean, batch: number, kv: NumberFormat): OpPlan {
+/**
+ * Flash attention over S new tokens (L keys with a cached prefix, the cache holding L; 0 = S), 64 x 64
+ * blocks, once per sequence, K/V in `kv`; `window` > 0: a sliding window of that many keys per query.
+ */
+export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean, batch: number, kv: NumberFormat, window = 0): OpPlan {
   const k = findKernel('attention-prefill')!;
-  const params = k.validate({ S, ...(L > 0 ? { L, capacity: L } : {}), Hq, Hkv, dh, causal, Br: 64, Bc: 64 });
+  const params = k.validate({ S, ...(L > 0 ? { L, capacity: L } : {}), Hq, Hkv, dh, causal, Br: 64, Bc: 64, window });
   return { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', kv, dh)), repeat: batch };
 }
 
-/** Split-K decode attention: B sequences over L cached keys, the keys split so the groups fill the chip, K/V in `kv`. */
-export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number, dh: number, chipTiles: number, kv: NumberFormat): OpPlan {
+/**
+ * Split-K decode attention: B sequences over L cached keys, the keys read split so the groups fill the
+ * chip, K/V in `kv`; `window` > 0: only the last min(L, window) keys are read (KV bytes stop growing there).
+ */
+export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number, dh: number, chipTiles: number, kv: NumberFormat, window = 0): OpPlan {
   const k = findKernel('attention-decode')!;
   const groups = B * Hkv;
-  const split = Math.max(64, Math.ceil(L / Math.max(1, Math.floor(chipTiles / groups)) / 64) * 64);
-  const params = k.validate({ B, L, Hq, Hkv, dh, split, Bc: 64 });
+  const read = window > 0 ? Math.min(L, window) : L;
+  const split = Math.max(64, Math.ceil(read / Math.max(1, Math.floor(chipTiles / groups)) / 64) * 64);
+  const params = k.validate({ B, L, Hq, Hkv, dh, split, Bc: 64, window });
   return { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', kv, dh)), repeat: 1 };
 }
 
