@@ -25,6 +25,7 @@ import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, vectorOp, type OpPlan } from './plans.ts';
 import type { PrecisionSpec } from './types.ts';
+import type { GgmlQuantType } from '../kernels/ggml-quants.ts';
 
 export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
 
@@ -72,6 +73,8 @@ export interface StepShape {
   int8Variant?: 'dot4' | 'unpacked';
   /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
   q8Groups?: Record<string, number>;
+  /** Weights kept as GGUF ggml blocks (matmul-gguf), by weight buffer name: their parts in row order. */
+  ggml?: Record<string, GgmlPart[]>;
 }
 
 /**
@@ -105,6 +108,14 @@ export const STREAMING_ROWS = 64;
 
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
+/** The buffer of part `i` of a weight kept as ggml blocks. */
+export const ggufBuf = (w: string, i: number) => `${w}.gguf${i}`;
+
+/** One stacked part of a linear kept as ggml blocks on the GPU (q, k, v; gate·up; a whole linear): its format and rows. */
+export interface GgmlPart {
+  format: GgmlQuantType;
+  N: number;
+}
 
 /**
  * Matmul tiles for short prompts the gemv rule does not take (more than 8 tokens up to 16, or N not a
@@ -156,14 +167,17 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
   // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
   // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
+  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K weights (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8), whatever int8 says.
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
+    const g = s.ggml?.[w];
+    if (g) return plan('matmul-gguf', { M, N, K, format: g[0].format }, 'auto');
     const small = M <= 16;
     if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
     const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
     return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, 'auto', int8Variant);
   };
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
-    int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
+    s.ggml?.[w] ? { X: x, W: ggufBuf(w, 0), Y: y } : int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
   const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
     push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
@@ -181,7 +195,13 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
     if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
-    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
+    const gq = s.ggml?.[L('wqkv')];
+    if (gq) {
+      // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
+      gq.forEach((part, i) => {
+        push(`L${l}.qkv${['', '-k', '-v'][i]}`, 'qkv', l, plan('matmul-gguf', { M, N: part.N, K: D, format: part.format, dh }, 'auto'), { X: 'xn', W: ggufBuf(L('wqkv'), i), Y: ['q', 'k', 'v'][i] });
+      });
+    } else push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
     const qName = rope ? 'qr' : 'q';

@@ -1,0 +1,80 @@
+// GGUF-quantized matmul (matmul-gguf: gemv and tiled, Q4_0 / Q4_K / Q5_K / Q6_K blocks read as stored) on real
+// WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference, which dequantizes exactly as ggml
+// (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
+// accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
+import { describe, it, expect } from 'vitest';
+import { matmulGguf, type MatmulGgufVariant } from '../../src/kernels/matmul-gguf.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
+import { autoVariant, KernelInputError } from '../../src/kernels/kernel.ts';
+import { stepTotals } from '../../src/kernels/plan.ts';
+import { expectMatchesReference, expectTrafficMatchesPlan } from './harness.ts';
+
+const planOf = (params: Record<string, unknown>, v: MatmulGgufVariant) => matmulGguf.plan(matmulGguf.validate(params), v);
+
+// Why each shape: the block size is 32 (Q4_0) or 256 (K-quants), so K is one or two blocks; N not a multiple
+// of the 8-column gemv workgroup or the 16-column tile; M = 1 (decode), 3 (several gemv rows) and 19 (a ragged
+// 16-row tile). Q4_0 and Q6_K rows of an odd block count put every other row's blocks at byte 2 of a word.
+const cases: Array<{ variant: MatmulGgufVariant; M: number; N: number; K: (qk: number) => number; note: string }> = [
+  { variant: 'gemv', M: 1, N: 11, K: (qk) => qk, note: 'decode row, one block per row (odd: misaligned rows for Q4_0 / Q6_K)' },
+  { variant: 'gemv', M: 3, N: 9, K: (qk) => 2 * qk, note: 'three rows, two blocks per row, ragged column group' },
+  { variant: 'tiled', M: 19, N: 17, K: (qk) => qk, note: 'ragged 16x16 tiles, one block' },
+  { variant: 'tiled', M: 5, N: 6, K: (qk) => 3 * qk, note: 'three blocks per row (odd), rows at alternating alignment' },
+];
+const SMALL = { BM: 16, BN: 16, TM: 2, TN: 2 };
+const QK = (f: GgmlQuantType) => GGML_QUANTS[f].blockElems;
+// Q4_1 / Q5_0 / Q5_1 share Q4_0's 32-value path in the shaders: two of the four shapes each (SwiftShader compiles slowly)
+const LEGACY = new Set<GgmlQuantType>(['q4_1', 'q5_0', 'q5_1']);
+
+describe('matmul-gguf matches the CPU reference (ggml dequantization, f64 sums)', () => {
+  for (const format of GGML_QUANT_TYPES)
+    for (const [i, c] of cases.entries()) {
+      if (LEGACY.has(format) && i % 2 === 0) continue;
+      it(`${format} ${c.variant} M=${c.M} N=${c.N} K=${c.K(QK(format))}: ${c.note}`, async () => {
+        await expectMatchesReference(matmulGguf, planOf({ M: c.M, N: c.N, K: c.K(QK(format)), format, ...SMALL }, c.variant), 7);
+      });
+    }
+});
+
+describe('matmul-gguf head-major output (dh > 0: a model\'s Q / K / V)', () => {
+  // tiled with 19 rows: rows of one head land M·dh apart; gemv with 3 rows the same through the lane reduction
+  it('q4_k tiled M=19 N=32 K=256 dh=16', async () => {
+    await expectMatchesReference(matmulGguf, planOf({ M: 19, N: 32, K: 256, format: 'q4_k', dh: 16, ...SMALL }, 'tiled'), 3);
+  });
+  it('q6_k gemv M=3 N=24 K=256 dh=8', async () => {
+    await expectMatchesReference(matmulGguf, planOf({ M: 3, N: 24, K: 256, format: 'q6_k', dh: 8 }, 'gemv'), 4);
+  });
+});
+
+describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
+  // gemv with a ragged K chunk is covered by q4_0 K = 96 (XC 96 = the whole row; 2 chunks for M = 1 need K > 2048)
+  const traffic: Array<[string, Record<string, unknown>, MatmulGgufVariant]> = [
+    ['q6_k', { M: 2, N: 9, K: 512, format: 'q6_k' }, 'gemv'],
+    ['q4_0', { M: 1, N: 5, K: 2112, format: 'q4_0' }, 'gemv'], // XC 2048 + a 64-value tail chunk
+    ['q4_k', { M: 17, N: 18, K: 256, format: 'q4_k', ...SMALL }, 'tiled'],
+    ['q5_k', { M: 3, N: 5, K: 256, format: 'q5_k', ...SMALL }, 'tiled'],
+    ['q4_0', { M: 4, N: 3, K: 96, format: 'q4_0', ...SMALL }, 'tiled'],
+    ['q5_0', { M: 1, N: 7, K: 96, format: 'q5_0' }, 'gemv'], // 22-byte blocks, rows at alternating alignment
+  ];
+  for (const [name, params, v] of traffic) {
+    it(`${name} ${v} ${JSON.stringify(params)}`, async () => {
+      await expectTrafficMatchesPlan(matmulGguf, planOf(params, v));
+    });
+  }
+});
+
+describe('matmul-gguf: validation and shape rule (no GPU)', () => {
+  it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
+    expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
+    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, got "q3_k"');
+    expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
+  });
+  it('picks gemv for up to 8 rows, tiled above', () => {
+    expect(autoVariant(matmulGguf, matmulGguf.validate({ M: 8 }))).toBe('gemv');
+    expect(autoVariant(matmulGguf, matmulGguf.validate({ M: 9 }))).toBe('tiled');
+  });
+  it('plans the packed bytes: W traffic of a gemv is the tensor\'s blocks (plus 2 B per Q6_K block fetched with its neighbour)', () => {
+    const plan = planOf({ M: 1, N: 8, K: 512, format: 'q6_k' }, 'gemv');
+    expect(stepTotals(plan.passes[0].tiles[0].steps).loadByTensor.W).toBe(8 * 2 * 212);
+    expect(plan.ioBytes).toBe(4 * 512 + 8 * 2 * 210 + 4 * 8);
+  });
+});
