@@ -190,6 +190,7 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   const steady = mode === 'pipelined' && !first;
   // the compute roofline at the achieved rate (passes / efficiency); the op takes at least that long
   const compute = sim.roofline.compute * derate.factor;
+  const atPeak = steady ? Math.max(sim.roofline.compute, sim.roofline.memory, sim.roofline.noc) / clock : sim.timeS;
   const kernel = steady ? Math.max(compute, sim.roofline.memory, sim.roofline.noc) / clock : Math.max(sim.timeS, compute / clock);
   const computeT = Math.min(kernel, compute / clock);
   const fused = mode === 'fused';
@@ -199,7 +200,8 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   const breakdown: OpBreakdown = { compute: computeT, memory: kernel - computeT + latency, launch: gap + fixed, collective: 0 };
   const timeS = breakdown.compute + breakdown.memory + breakdown.launch;
 
-  const mechanisms: AppliedMechanism[] = [...derate.mechanisms];
+  // the compute mechanisms are listed where they set the op's time (the kernel at peak would be faster)
+  const mechanisms: AppliedMechanism[] = kernel > atPeak ? [...derate.mechanisms] : [];
   const eff = rt.hbmEfficiency[pattern];
   if (eff !== 1 && chip.hbm.stacks > 0) mechanisms.push({ id: 'hbm-efficiency', text: `HBM at ${Math.round(eff * 100)}% of its peak (${pattern} access)` });
   if (latency > 0) mechanisms.push({ id: 'memory-latency', text: `${us(latency)} exposed memory latency (ramp and tail) per kernel` });

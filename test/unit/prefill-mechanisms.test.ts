@@ -59,6 +59,12 @@ describe('prefill mechanisms: the compute derating of an op', () => {
     expect(c.sim.counts.macs.int8).toBe(2048 * 4096 * 4096); // block-fp GEMM MACs on the 8-bit path (retypePlan)
     expect(c.sim.counts.macs.fp16).toBe(0);
   });
+  it('a mechanism that does not set the time is not listed: an n150 bfp8 decode GEMV (0.26 µs of HiFi2 compute against ~77 µs to read 17.8 MB of weights at 230 GB/s)', () => {
+    const c = simulateOp(n150, gemmOp('o-proj', 1, 4096, 4096, 72, 'bfp8').plan, { pattern: 'streaming' });
+    expect(c.derate.factor).toBe(2);
+    expect(c.mechanisms.map((m) => m.id)).not.toContain('gemm-passes');
+    expect(c.breakdown.memory).toBeGreaterThan(50e-6);
+  });
   it('a bf16 GEMM stays on the bf16 path; an fp8 one takes the 8-bit path (retypePlan retypes the tiled-f16 GEMM)', () => {
     const bf = simulateOp(h100, gemmOp('x', 256, 1024, 1024, 132, 'bf16').plan);
     const f8 = simulateOp(h100, gemmOp('x', 256, 1024, 1024, 132, 'fp8').plan);
