@@ -316,6 +316,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       '132 SMs modelled as a 12x11 tile grid with the same machinery (SM = tile: tensor cores = MAC array, 256 KB L1/shared = SRAM); ' +
       '3.35 TB/s HBM3, 700 W TDP (decode draws ~490-670 W measured, by batch). The crossbar + L2 is abstracted as a wide mesh; L2 reuse is not modelled.',
     hypothetical: false,
+    drawingNote: 'An abstraction: each tile is one of the H100\'s 132 SMs, and the mesh links stand for its SM-to-L2 crossbar (a GPU has no tile-to-tile mesh); "NoC transfers" are crossbar traffic.',
     sources: [
       'NVIDIA H100 datasheet: 989 TFLOP/s bf16 dense, 1979 TOPS int8 dense, 80 GB HBM3 at 3.35 TB/s, 700 W, NVLink 900 GB/s',
       'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',

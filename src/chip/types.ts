@@ -163,6 +163,8 @@ export interface ChipPreset {
   sources: string[];
   /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
   caveat?: string;
+  /** Shown under the chip drawing where the tile mesh stands for something else (a GPU's SMs and their crossbar). */
+  drawingNote?: string;
   /** Where the preset's power figures come from: board power, the parts of config.energy.staticW, memory energy per
    *  byte (every built-in preset has one, test/unit/power.test.ts holds them to the config; a user's config has none). */
   power?: PowerBasis;

@@ -162,13 +162,13 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   if (opts.chips !== undefined) {
     const stages = opts.stages ?? 1;
     const tp = opts.chips / stages;
-    if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`chips must be in [1, ${max}] (${chip.name} scaleOut.maxChips), got ${opts.chips}`);
+    if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`${chip.name} scales out to at most ${max} chips per model copy, got ${opts.chips}`);
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
     if (!Number.isInteger(tp) || m.nHeads % tp !== 0) {
       throw new ModelInputError(
         stages > 1
           ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.nHeads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
-          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
+          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${max}, the most ${chip.name} scales out to), or one of them times a number of pipeline stages`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
