@@ -7,7 +7,9 @@
 // (temperature 0: llama.cpp's argmax). Times are wall clock around the calls, JS overhead included,
 // like ours in the bench: prefill = the prompt to the first sampled token; decode = one step each.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 
 export const LLAMA_CPP_LIBRARY = 'llama.cpp';
@@ -37,10 +39,20 @@ export function llamaCpp(device: LlamaCppDevice = 'cpu'): Promise<Llama> {
   return p;
 }
 
-/** "node-llama-cpp 3.21.1, llama.cpp b1234, cpu build" for reports. */
-export function llamaCppVersion(llama: Llama): string {
-  const pkg = createRequire(import.meta.url)('node-llama-cpp/package.json') as { version: string };
-  return `node-llama-cpp ${pkg.version}, llama.cpp ${llama.llamaCppRelease.release}, ${llama.gpu === false ? 'cpu' : llama.gpu} build`;
+/**
+ * What runs: "node-llama-cpp 3.21.1, llama.cpp v0.4.0, CPU build" (or "vulkan build on DEVICE"), and
+ * whether it computes on a GPU. A GPU build that finds no usable device runs on the CPU: said so.
+ * (llama.cpp's Vulkan backend skips CPU devices such as SwiftShader; made to take it with
+ * GGML_VK_VISIBLE_DEVICES=0 it refuses it: "does not support 16-bit storage", tried 2026-12-07.)
+ */
+export async function llamaCppInfo(llama: Llama): Promise<{ version: string; onGpu: boolean }> {
+  // its package.json is not in its exports: read it beside the entry point (dist/index.js)
+  const entry = createRequire(import.meta.url).resolve('node-llama-cpp');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const devices = llama.gpu === false ? [] : await llama.getGpuDeviceNames();
+  const where = llama.gpu === false ? 'CPU build'
+    : devices.length > 0 ? `${llama.gpu} build on ${devices.join(', ')}` : `${llama.gpu} build with no ${llama.gpu} device, so on the CPU`;
+  return { version: `node-llama-cpp ${pkg.version}, llama.cpp ${llama.llamaCppRelease.release}, ${where}`, onGpu: devices.length > 0 };
 }
 
 export interface LlamaCppGeneration {
