@@ -115,6 +115,9 @@ const SMOKE: Suite = {
     // (group 32, the peers' MatMulNBits layout too) and the int8-weight QKV
     { ...mm('decode-q8-1024', 'matmul-int8', 1, 1024, 1024, 'matmul-int8'), dims: { M: 1, N: 1024, K: 1024, group: 32 }, shape: 'M=1 N=1024 K=1024 group=32', variants: ['dot4', 'gemv'] },
     { id: 'qkv/decode-w8', kernel: 'qkv', dims: qkvDims(1, 1024, 8, 2, 64), shape: 'M=1 D=1024 Hq=8 Hkv=2 dh=64', variants: ['fused-w8', 'gemv-w8'] },
+    // GGUF 4- and 6-bit blocks read as stored (no peer runs ggml blocks): a decode token and a short prompt
+    { id: 'matmul-gguf/decode-q4_k-1024', kernel: 'matmul-gguf', dims: { M: 1, N: 1024, K: 1024, format: 'q4_k' }, shape: 'M=1 N=1024 K=1024 Q4_K' },
+    { id: 'matmul-gguf/prefill-q6_k', kernel: 'matmul-gguf', dims: { M: 64, N: 64, K: 512, format: 'q6_k' }, shape: 'M=64 N=64 K=512 Q6_K', variants: ['tiled'] },
     {
       id: 'attention-prefill/small',
       kernel: 'attention-prefill',
@@ -241,6 +244,16 @@ const LLAMA_DECODE: Suite = {
       const [N, K] = t === 'o-proj' ? [D, HQ * DH] : [D, FFN];
       return { ...mm(`decode-q8-${t}`, 'matmul-int8', 1, N, K, 'matmul-int8'), dims: { M: 1, N, K, group: 32 }, shape: `M=1 N=${N} K=${K} group=32`, variants: ['dot4', 'gemv'] };
     }),
+    // GGUF Q4_K_M weights as stored (Q4_K, and Q6_K for ffn_down / attn_v of some layers): 4.5 and 6.56 bits per weight.
+    ...(
+      [
+        ['o-proj', 'q4_k', D, HQ * DH],
+        ['ffn-down', 'q4_k', D, FFN],
+        ['ffn-down', 'q6_k', D, FFN],
+      ] as const
+    ).map(([t, format, N, K]) => ({
+      id: `matmul-gguf/decode-${format}-${t}`, kernel: 'matmul-gguf', dims: { M: 1, N, K, format }, shape: `M=1 N=${N} K=${K} ${format.toUpperCase()}`,
+    })),
     // A batch of 4 sequences: gemv still streams each weight once (M = 4 rows per workgroup).
     ...['qkv-proj', 'ffn-up'].map((t) => mm(`decode-b4-${t}`, 'matmul', 4, t === 'qkv-proj' ? QKV_N : FFN, D, 'matmul')),
     ...headDimCases('decode'),

@@ -6,6 +6,7 @@ import { KernelInputError, autoVariant } from './kernel.ts';
 import { matmul } from './matmul.ts';
 import { attentionDecode, attentionPrefill } from './attention.ts';
 import { matmulInt8 } from './matmul-int8.ts';
+import { matmulGguf } from './matmul-gguf.ts';
 import { qkv } from './qkv.ts';
 import { embed, gelu, residualAdd, siluMul } from './elementwise.ts';
 import { layernorm, rmsnorm } from './norm.ts';
@@ -17,6 +18,7 @@ export const KERNELS: readonly KernelDef[] = [
   attentionPrefill,
   attentionDecode,
   matmulInt8,
+  matmulGguf,
   qkv,
   // element-wise kernels of a transformer block (the Model tab's decode loop)
   embed,

@@ -2,9 +2,13 @@
 
 import { f16BitsToF32 } from '../kernels/f16.ts';
 import { ModelFileError } from './source.ts';
+import { GgmlQuantError, dequantizeGgml, ggmlQuantBytes, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 
-/** Storage types we read. Q8_0: blocks of 32 int8 with one f16 scale (GGUF). */
-export type FileDType = 'f32' | 'f16' | 'bf16' | 'q8_0';
+/**
+ * Storage types we read. Q8_0: blocks of 32 int8 with one f16 scale (GGUF); q4_0, q4_k, q5_k, q6_k: ggml's
+ * 4- to 6-bit blocks (src/kernels/ggml-quants.ts).
+ */
+export type FileDType = 'f32' | 'f16' | 'bf16' | 'q8_0' | GgmlQuantType;
 
 export const Q8_0_BLOCK = 32;
 /** Bytes per Q8_0 block: an f16 scale then 32 int8. */
@@ -20,10 +24,17 @@ export function dtypeBytes(dtype: FileDType, elements: number, what: string): nu
     case 'q8_0':
       if (elements % Q8_0_BLOCK !== 0) throw new ModelFileError(`${what}: Q8_0 needs a multiple of ${Q8_0_BLOCK} elements, got ${elements}`);
       return (elements / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+    default:
+      try {
+        return ggmlQuantBytes(dtype, elements, what);
+      } catch (e) {
+        if (e instanceof GgmlQuantError) throw new ModelFileError(e.message);
+        throw e;
+      }
   }
 }
 
-/** Decodes raw little-endian bytes of a tensor to f32 (Q8_0 dequantized: q · scale). */
+/** Decodes raw little-endian bytes of a tensor to f32 (Q8_0 dequantized: q · scale; the ggml 4- to 6-bit types as ggml does). */
 export function toF32(dtype: FileDType, raw: Uint8Array, elements: number): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(elements);
@@ -44,6 +55,8 @@ export function toF32(dtype: FileDType, raw: Uint8Array, elements: number): Floa
       for (let i = 0; i < elements; i++) out[i] = Math.fround(q.q[i] * q.scale[Math.floor(i / Q8_0_BLOCK)]);
       break;
     }
+    default:
+      return dequantizeGgml(dtype, raw, elements);
   }
   return out;
 }

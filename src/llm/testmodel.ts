@@ -8,6 +8,7 @@ import { rng } from '../kernels/kernel.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
+import { quantizeGgml } from '../kernels/ggml-quants.ts';
 import { permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type Arch, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
@@ -34,6 +35,29 @@ export interface TestModelSpec {
   tied?: boolean;
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
+  /**
+   * GGUF only: llama.cpp's Q4_K_M type choice per tensor (ggufMixDtype) instead of `dtype` for the
+   * matrices: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
+   * more bits; token_embd Q4_K too. Dimensions must be multiples of 256.
+   */
+  mix?: 'q4_k_m';
+}
+
+/**
+ * The type llama.cpp's quantizer (src/llama-quant.cpp, llama_tensor_get_type, LLAMA_FTYPE_MOSTLY_Q4_K_M)
+ * gives a GGUF tensor of a Q4_K_M file: Q6_K for output.weight, and for attn_v.weight and ffn_down.weight of
+ * layers where use_more_bits(i, n) (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2); Q4_K for the other
+ * matrices (token_embd included). Simplified: llama.cpp's extra GQA / MoE rules are left out.
+ */
+export function ggufMixDtype(name: string, nLayers: number): FileDType {
+  if (name === 'output.weight') return 'q6_k';
+  const m = /^blk\.(\d+)\.(attn_v|ffn_down)\.weight$/.exec(name);
+  if (m) {
+    const i = Number(m[1]), n8 = Math.floor(nLayers / 8);
+    const more = i < n8 || i >= Math.floor((7 * nLayers) / 8) || (i - n8) % 3 === 2;
+    return more ? 'q6_k' : 'q4_k';
+  }
+  return 'q4_k';
 }
 
 const CORPUS =
@@ -171,6 +195,11 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
       }
       return new Uint8Array(o.buffer);
     }
+    case 'q4_0':
+    case 'q4_k':
+    case 'q5_k':
+    case 'q6_k':
+      return quantizeGgml(dtype, a);
     case 'q8_0': {
       const blocks = a.length / Q8_0_BLOCK;
       const out = new Uint8Array(blocks * 34);
@@ -216,7 +245,7 @@ export function tokenizerJson(vocab: string[], merges: string[], firstSpecial = 
 
 /** model.safetensors + config.json + tokenizer.json, as file name -> bytes. */
 export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Array> {
-  if (s.dtype === 'q8_0') throw new Error('safetensors test models are f32, f16 or bf16');
+  if (s.dtype !== 'f32' && s.dtype !== 'f16' && s.dtype !== 'bf16') throw new Error('safetensors test models are f32, f16 or bf16');
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const tensors: TensorToWrite[] = hfTensors(s, V).map((t) => ({ name: t.name, dtype: s.dtype as 'f32', shape: t.shape, data: encodeAs(s.dtype, t.data) }));
@@ -236,8 +265,9 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const out: GgufTensorToWrite[] = [];
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
-    const mat = shape.length === 2 && !name.includes('embd');
-    out.push({ name, dtype: mat ? s.dtype : 'f32', shape, data: encodeAs(mat ? s.dtype : 'f32', data) });
+    const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd'));
+    const dtype = !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype;
+    out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };
   const transpose = (t: Tensor): Float32Array => {
     const [a, b] = t.shape;

@@ -126,16 +126,16 @@ describe('bad files get a message that names what is wrong', () => {
     b.set(hdr, 8);
     await expect(readSafetensorsHeader(bytesSource('x.safetensors', b))).rejects.toThrow(/tensor w has dtype "I64"; supported: F32, F16, BF16/);
   });
-  it('an unsupported GGUF tensor type (Q4_K) is named', async () => {
+  it('an unsupported GGUF tensor type (Q2_K) is named', async () => {
     const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
-    // patch the tensor's ggml type from F32 (0) to Q4_K (12): it follows the name, n_dims (u32) and two dims (u64)
+    // patch the tensor's ggml type from F32 (0) to Q2_K (10): it follows the name, n_dims (u32) and two dims (u64)
     const name = new TextEncoder().encode('blk.0.attn_q.weight');
     let at = -1;
     for (let i = 0; i < g.length && at < 0; i++) if (name.every((c, j) => g[i + j] === c)) at = i + name.length + 4 + 16;
     const patched = at > 0 && new DataView(g.buffer).getUint32(at, true) === 0;
-    if (patched) new DataView(g.buffer).setUint32(at, 12, true);
+    if (patched) new DataView(g.buffer).setUint32(at, 10, true);
     expect(patched).toBe(true);
-    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q4_K; supported: F32, F16, BF16, Q8_0/);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q2_K; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K /);
   });
 });
 

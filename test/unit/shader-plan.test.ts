@@ -38,6 +38,11 @@ const CASES: Record<string, Array<Record<string, unknown>>> = {
     {}, { M: 1, N: 33, K: 17, output: 'acc' }, { M: 40, N: 24, K: 96, group: 32, BKW: 4, BM: 16, BN: 32, TM: 2, TN: 4 },
     { M: 3, N: 9, K: 1056, group: 32 }, { M: 2, N: 9, K: 80, group: 48, BKW: 4 }, // gemv per group: XC 64 and 63
   ],
+  // every format; ragged rows and columns; gemv chunks of 2048 (M 1), 256 (MR 8) and a ragged tail (Q4_0, K 96 < XC)
+  'matmul-gguf': [
+    {}, { M: 1, N: 9, K: 2560, format: 'q6_k' }, { M: 3, N: 5, K: 96, format: 'q4_0' },
+    { M: 40, N: 20, K: 512, format: 'q5_k', BM: 16, BN: 16, TM: 2, TN: 2 }, { M: 9, N: 33, K: 768, format: 'q4_k', BM: 64, TM: 8 },
+  ],
   qkv: [{}, { M: 1, D: 40, Hq: 4, Hkv: 1, dh: 16, bias: true }, { M: 33, D: 17, Hq: 6, Hkv: 2, dh: 8, BM: 16, BN: 32, BK: 8, TM: 2, TN: 4 }],
   'attention-prefill': [{}, { S: 33, Hq: 4, Hkv: 2, dh: 16, causal: false, Br: 8, Bc: 8 }, { S: 20, Hq: 2, Hkv: 1, dh: 128, Br: 16, Bc: 16 }],
   'attention-decode': [{}, { B: 2, L: 50, Hq: 8, Hkv: 1, dh: 32, split: 16, Bc: 4 }, { L: 9, Hq: 2, Hkv: 2, dh: 128, split: 4, Bc: 3 }],

@@ -1,0 +1,185 @@
+// matmul_gguf_gemv: Y = X · Wᵀ for few rows (decode) with W [N, K] in ggml blocks exactly as a GGUF file
+// stores them (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K:
+// 210 B), a weight-streaming GEMV. matmul_gguf_tiled.wgsl is the prefill form. Plan: src/kernels/matmul-gguf.ts.
+// X: [M, K] f32; W: the blocks as u32 words, row n (output feature n) at byte n·rowBytes, rowBytes =
+// K / blockElems · blockBytes; Y: [M, N] f32 bits. No shader-f16: f16 scales go through unpack2x16float.
+// Tiling: a workgroup owns NC output columns and MR = min(M, 8) rows; TK lanes share a column. X's rows are
+// staged XC values (whole blocks) at a time in workgroup memory; lane l of a column takes blocks l, l + TK, ...
+// of the chunk: it loads the block's WPB words once into registers (a block at an even byte offset; Q4_0 and
+// Q6_K blocks are 2 mod 4 bytes, so half of them start at byte 2 of a word, and a reader fetches 2 bytes of a
+// neighbour), decodes 32 values at a time exactly as ggml (the products are exact in f32, the K-quants' one
+// subtraction rounds as ggml's does), and adds their dot with each staged row to an f32 sum per row. The TK
+// lane sums of a column are added in workgroup memory; lane 0 writes Y.
+
+override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K
+override TK: u32 = 8;        // lanes per output column (a power of two)
+override NC: u32 = 8;        // output columns per workgroup
+override MR: u32 = 8;        // rows per workgroup (≤ 8): min(M, 8)
+override XC: u32 = 256;      // values of each X row staged per step (whole blocks)
+override WPB: u32 = 36;      // u32 words a block spans: (blockBytes + blockBytes % 4) / 4
+override INSTRUMENT: bool = false;
+
+const MAX_MR: u32 = 8u;
+const MAX_WPB: u32 = 53u;    // Q6_K: 210 B -> 53 words
+
+struct Params { M: u32, N: u32, K: u32, rowBytes: u32 }
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;           // [M, K]
+@group(0) @binding(1) var<storage, read> W: array<u32>;           // [N, K] ggml blocks, rows of rowBytes
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
+@group(0) @binding(14) var<uniform> p: Params;
+@group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
+
+var<workgroup> Xs: array<f32, MR * XC>;   // [MR, XC] staged values of X
+var<workgroup> Red: array<f32, TK * NC>;  // [NC, TK] lane sums
+
+var<private> blk: array<u32, MAX_WPB>;    // the current block's words
+var<private> sh: u32;                     // its byte offset in blk[0]
+var<private> vals: array<f32, 32>;        // 32 decoded values
+
+fn bb(i: u32) -> u32 {
+  let j = i + sh;
+  return (blk[j >> 2u] >> (8u * (j & 3u))) & 0xffu;
+}
+
+// ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
+// bb(i): byte i of the current block; the caller sets the block's words (blk) and `sh`, the
+// block's byte offset in its first word (0 or 2).
+fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
+fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
+
+fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u); }
+
+fn blockBytes() -> u32 {
+  switch FORMAT {
+    case 0u: { return 18u; }
+    case 1u: { return 144u; }
+    case 2u: { return 176u; }
+    default: { return 210u; }
+  }
+}
+
+// get_scale_min_k4: the 6-bit scale and min of K-quant sub-block j; the 12 scale bytes start at byte 4.
+fn scaleMin(j: u32) -> vec2<f32> {
+  if (j < 4u) { return vec2<f32>(f32(bb(4u + j) & 63u), f32(bb(8u + j) & 63u)); }
+  let sc = (bb(8u + j) & 0xfu) | ((bb(j) >> 6u) << 4u);
+  let m = (bb(8u + j) >> 4u) | ((bb(4u + j) >> 6u) << 4u);
+  return vec2<f32>(f32(sc), f32(m));
+}
+
+// Values 32·pc .. 32·pc + 31 of the block into `vals`, as ggml's dequantize_row_* computes them.
+fn decodePiece(pc: u32) {
+  switch FORMAT {
+    case 0u: {   // Q4_0: f16 d, qs[16]; value j = low nibble of qs[j], value j + 16 its high nibble
+      let d = f16At(0u);
+      for (var j = 0u; j < 16u; j++) {
+        let q = bb(2u + j);
+        vals[j] = f32(i32(q & 0xfu) - 8) * d;
+        vals[j + 16u] = f32(i32(q >> 4u) - 8) * d;
+      }
+    }
+    case 1u, 2u: {   // Q4_K / Q5_K: f16 d, f16 dmin, scales[12], (Q5_K: qh[32]), qs[128]
+      let dm = unpack2x16float(b16(0u) | (b16(2u) << 16u));
+      let s = scaleMin(pc);
+      let d1 = dm.x * s.x;
+      let m1 = dm.y * s.y;
+      let qs = select(16u, 48u, FORMAT == 2u) + 32u * (pc / 2u);   // 32 bytes per 64 values
+      let shift = 4u * (pc % 2u);                                     // first 32: low nibbles
+      for (var l = 0u; l < 32u; l++) {
+        var q = (bb(qs + l) >> shift) & 0xfu;
+        if (FORMAT == 2u) { q += ((bb(16u + l) >> pc) & 1u) << 4u; }  // qh[l] bit pc: the fifth bit
+        vals[l] = d1 * f32(q) - m1;
+      }
+    }
+    default: {   // Q6_K: ql[128], qh[64], int8 scales[16], f16 d; per 128 values: 4 groups of 32
+      let d = f16At(208u);
+      let h = pc / 4u;
+      let k = pc % 4u;
+      let ql = 64u * h + 32u * (k % 2u);
+      let shift = 4u * (k / 2u);
+      let qh = 128u + 32u * h;
+      let sc = 192u + 8u * h + 2u * k;
+      for (var l = 0u; l < 32u; l++) {
+        let q = i32(((bb(ql + l) >> shift) & 0xfu) | (((bb(qh + l) >> (2u * k)) & 3u) << 4u)) - 32;
+        let s = f32(extractBits(i32(bb(sc + l / 16u)), 0u, 8u));
+        vals[l] = (d * s) * f32(q);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(TK, NC)
+fn main(@builtin(workgroup_id) wid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid3: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let wg = wid.x + wid.y * nwg.x;
+  let base = 4u + 8u * wg;
+  if (INSTRUMENT && atomicAdd(&stats[base + 4u], 1u) == 0u) { atomicStore(&stats[base + 2u], atomicAdd(&stats[0], 1u)); }
+
+  let lk = lid3.x;
+  let col = lid3.y;
+  let n = wid.x * NC + col;
+  let colOk = n < p.N;
+  let row0 = wid.y * MR;
+  let QK = blockElems();
+  let BB = blockBytes();
+  var loaded = 0u;
+  var stored = 0u;
+  var acc: array<f32, MAX_MR>;   // this lane's sums, one per row
+  for (var m = 0u; m < MR; m++) { acc[m] = 0.0; }
+
+  for (var c0 = 0u; c0 < p.K; c0 += XC) {
+    let cLen = min(XC, p.K - c0);
+    for (var i = lid; i < MR * XC; i += TK * NC) {
+      let m = i / XC;
+      let k = i % XC;
+      var v = 0.0;
+      if (row0 + m < p.M && k < cLen) { v = X[(row0 + m) * p.K + c0 + k]; loaded += 4u; }
+      Xs[i] = v;
+    }
+    workgroupBarrier();
+    if (colOk) {
+      for (var b = lk; b < cLen / QK; b += TK) {
+        let o = n * p.rowBytes + (c0 / QK + b) * BB;
+        let w0 = o >> 2u;
+        sh = o & 3u;
+        for (var i = 0u; i < WPB; i++) { blk[i] = W[w0 + i]; }
+        loaded += 4u * WPB;
+        for (var pc = 0u; pc < QK / 32u; pc++) {
+          decodePiece(pc);
+          let x0 = b * QK + 32u * pc;
+          for (var m = 0u; m < MR; m++) {
+            var s = 0.0;
+            for (var l = 0u; l < 32u; l++) { s += vals[l] * Xs[m * XC + x0 + l]; }
+            acc[m] += s;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  // Add the TK lane sums of each row (tree in workgroup memory); lane 0 of the column writes.
+  let r = col * TK;
+  for (var m = 0u; m < MR; m++) {
+    Red[r + lk] = acc[m];
+    workgroupBarrier();
+    for (var s = TK / 2u; s > 0u; s /= 2u) {
+      if (lk < s) { Red[r + lk] += Red[r + lk + s]; }
+      workgroupBarrier();
+    }
+    let row = row0 + m;
+    if (lk == 0u && colOk && row < p.M) {
+      Y[row * p.N + n] = bitcast<u32>(Red[r]);
+      stored += 4u;
+    }
+    workgroupBarrier();
+  }
+
+  if (INSTRUMENT) {
+    atomicAdd(&stats[base + 0u], loaded);
+    atomicAdd(&stats[base + 1u], stored);
+    if (atomicAdd(&stats[base + 5u], 1u) == TK * NC - 1u) { atomicStore(&stats[base + 3u], atomicAdd(&stats[1], 1u)); }
+  }
+}

@@ -1,0 +1,407 @@
+// ggml's 4-, 5- and 6-bit weight formats (GGUF types Q4_0, Q4_K, Q5_K, Q6_K): block layouts, exact
+// dequantization and ggml's reference quantizers, ported from ggml/src/ggml-quants.c
+// (dequantize_row_*, quantize_row_*_ref) and ggml-common.h (block_* structs) of ggml-org/ggml
+// (commit d99724f, 2026-08-21). Pure TypeScript, no GPU: the CPU references of the matmul-gguf kernel,
+// the model loader and the test-model writers all decode through this one module.
+//
+// Block layouts (little-endian, blocks back to back, a tensor row of K values = K / blockElems blocks):
+//   Q4_0 (18 B / 32 values): f16 d; qs[16]: low nibble of qs[j] = q of value j, high nibble = value j + 16.
+//        x = (q - 8)·d.
+//   Q4_K (144 B / 256): f16 d, f16 dmin; scales[12] = eight 6-bit scales and eight 6-bit mins (one per
+//        32 values) packed as get_scale_min_k4 reads them; qs[128]: for each 64 values, 32 bytes whose low
+//        nibbles are values 0..31 and high nibbles values 32..63. x = d·sc·q − dmin·m.
+//   Q5_K (176 B / 256): like Q4_K, then qh[32] (before qs[128]): bit 2c of qh[l] is the fifth bit of value
+//        l of chunk c's first 32 values, bit 2c+1 of its second 32.
+//   Q6_K (210 B / 256): ql[128], qh[64], int8 scales[16] (one per 16 values), f16 d. Per 128 values:
+//        q = (ql & 0xF | two bits of qh << 4) − 32 for values l, l+32 (low nibbles of ql[l], ql[l+32])
+//        and l+64, l+96 (high nibbles); qh[l] holds the top bits of l, l+32, l+64, l+96 at bits 0, 2, 4, 6.
+//        x = d·scale·q.
+// Arithmetic: each value is computed in f32 as ggml's C does (products then the subtraction, each
+// rounded to f32; the products are exact: an f16 times a 6-bit scale times a 4..6-bit q fits 24 bits).
+// The quantizers repeat ggml's *_ref algorithms with every f32 operation rounded (Math.fround), as the
+// C code compiles without FMA contraction; nearest_int is its 1.5·2^23 trick (round half to even).
+
+import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
+
+export type GgmlQuantType = 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k';
+
+export interface GgmlQuantInfo {
+  /** ggml's type id in GGUF tensor infos. */
+  ggmlType: number;
+  /** ggml's name, e.g. "Q4_K". */
+  name: string;
+  /** Values per block. */
+  blockElems: number;
+  /** Bytes per block. */
+  blockBytes: number;
+  /** Bits per weight, scales included (8·blockBytes / blockElems). */
+  bitsPerWeight: number;
+}
+
+/** The formats, by our lower-case dtype name (the one FileDType uses). */
+export const GGML_QUANTS: Record<GgmlQuantType, GgmlQuantInfo> = {
+  q4_0: { ggmlType: 2, name: 'Q4_0', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5 },
+  q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5 },
+  q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5 },
+  q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625 },
+};
+
+export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS) as GgmlQuantType[];
+
+export function isGgmlQuant(t: string): t is GgmlQuantType {
+  return Object.prototype.hasOwnProperty.call(GGML_QUANTS, t);
+}
+
+/** Thrown for a value count that is not a whole number of blocks. */
+export class GgmlQuantError extends Error {
+  override name = 'GgmlQuantError';
+}
+
+/** Bytes of `elements` values in `type`; the count must be a whole number of blocks. */
+export function ggmlQuantBytes(type: GgmlQuantType, elements: number, what = 'tensor'): number {
+  const q = GGML_QUANTS[type];
+  if (elements % q.blockElems !== 0) throw new GgmlQuantError(`${what}: ${q.name} needs a multiple of ${q.blockElems} values, got ${elements}`);
+  return (elements / q.blockElems) * q.blockBytes;
+}
+
+const fr = Math.fround;
+
+/** ggml's nearest_int: round half to even through f32(v + 1.5·2^23), for |v| ≤ 2^22 − 1. */
+export function nearestInt(v: number): number {
+  return fr(fr(v) + 12582912) - 12582912;
+}
+
+/** get_scale_min_k4: the 6-bit scale and min of sub-block j (0..7) from a K-quant's 12 scale bytes at `o`. */
+export function scaleMinK4(b: Uint8Array, o: number, j: number): [number, number] {
+  if (j < 4) return [b[o + j] & 63, b[o + j + 4] & 63];
+  return [(b[o + j + 4] & 0xf) | ((b[o + j - 4] >> 6) << 4), (b[o + j + 4] >> 4) | ((b[o + j] >> 6) << 4)];
+}
+
+const f16At = (b: Uint8Array, o: number) => f16BitsToF32(b[o] | (b[o + 1] << 8));
+
+function setF16(b: Uint8Array, o: number, v: number): void {
+  const h = f32ToF16Bits(v);
+  b[o] = h & 0xff;
+  b[o + 1] = h >> 8;
+}
+
+/** Dequantizes `elements` values (whole blocks) of `type` from `raw`, exactly as ggml's dequantize_row_*. */
+export function dequantizeGgml(type: GgmlQuantType, raw: Uint8Array, elements: number): Float32Array {
+  const q = GGML_QUANTS[type];
+  const nb = ggmlQuantBytes(type, elements) / q.blockBytes;
+  if (raw.byteLength < nb * q.blockBytes) throw new GgmlQuantError(`${q.name}: ${elements} values need ${nb * q.blockBytes} bytes, got ${raw.byteLength}`);
+  const y = new Float32Array(elements);
+  for (let i = 0; i < nb; i++) {
+    const o = i * q.blockBytes;
+    const y0 = i * q.blockElems;
+    switch (type) {
+      case 'q4_0': {
+        const d = f16At(raw, o);
+        for (let j = 0; j < 16; j++) {
+          const b = raw[o + 2 + j];
+          y[y0 + j] = fr(((b & 0xf) - 8) * d);
+          y[y0 + j + 16] = fr(((b >> 4) - 8) * d);
+        }
+        break;
+      }
+      case 'q4_k':
+      case 'q5_k': {
+        const d = f16At(raw, o);
+        const min = f16At(raw, o + 2);
+        const five = type === 'q5_k';
+        const qh = o + 16;
+        let ql = five ? o + 48 : o + 16;
+        let yi = y0;
+        for (let c = 0; c < 4; c++) {
+          const [sc1, m1i] = scaleMinK4(raw, o + 4, 2 * c);
+          const [sc2, m2i] = scaleMinK4(raw, o + 4, 2 * c + 1);
+          const d1 = fr(d * sc1), m1 = fr(min * m1i), d2 = fr(d * sc2), m2 = fr(min * m2i);
+          const u1 = 1 << (2 * c), u2 = 2 << (2 * c);
+          for (let l = 0; l < 32; l++) y[yi++] = fr(fr(d1 * ((raw[ql + l] & 0xf) + (five && raw[qh + l] & u1 ? 16 : 0))) - m1);
+          for (let l = 0; l < 32; l++) y[yi++] = fr(fr(d2 * ((raw[ql + l] >> 4) + (five && raw[qh + l] & u2 ? 16 : 0))) - m2);
+          ql += 32;
+        }
+        break;
+      }
+      case 'q6_k': {
+        const d = f16At(raw, o + 208);
+        for (let h = 0; h < 2; h++) {
+          const ql = o + 64 * h, qh = o + 128 + 32 * h, sc = o + 192 + 8 * h, yb = y0 + 128 * h;
+          for (let l = 0; l < 32; l++) {
+            const is = l >> 4;
+            const hb = raw[qh + l];
+            const q1 = ((raw[ql + l] & 0xf) | ((hb & 3) << 4)) - 32;
+            const q2 = ((raw[ql + l + 32] & 0xf) | (((hb >> 2) & 3) << 4)) - 32;
+            const q3 = ((raw[ql + l] >> 4) | (((hb >> 4) & 3) << 4)) - 32;
+            const q4 = ((raw[ql + l + 32] >> 4) | (((hb >> 6) & 3) << 4)) - 32;
+            const s = (k: number) => (raw[sc + is + k] << 24) >> 24; // int8
+            y[yb + l] = fr(fr(d * s(0)) * q1);
+            y[yb + l + 32] = fr(fr(d * s(2)) * q2);
+            y[yb + l + 64] = fr(fr(d * s(4)) * q3);
+            y[yb + l + 96] = fr(fr(d * s(6)) * q4);
+          }
+        }
+        break;
+      }
+    }
+  }
+  return y;
+}
+
+// ---- reference quantizers (ggml's quantize_row_*_ref) -------------------------------------------
+
+/** Quantizes `x` (a whole number of blocks) to `type`, as ggml's quantize_row_*_ref. */
+export function quantizeGgml(type: GgmlQuantType, x: Float32Array): Uint8Array {
+  const q = GGML_QUANTS[type];
+  const nb = ggmlQuantBytes(type, x.length, `quantize ${q.name}`) / q.blockBytes;
+  const out = new Uint8Array(nb * q.blockBytes);
+  for (let i = 0; i < nb; i++) {
+    const xb = x.subarray(i * q.blockElems, (i + 1) * q.blockElems);
+    const o = i * q.blockBytes;
+    for (let j = 0; j < xb.length; j++) {
+      if (!Number.isFinite(xb[j])) throw new GgmlQuantError(`quantize ${q.name}: value ${i * q.blockElems + j} is ${xb[j]}; only finite values can be quantized`);
+    }
+    if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
+    else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
+    else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
+  }
+  return out;
+}
+
+function quantizeQ4_0Block(x: Float32Array, out: Uint8Array, o: number): void {
+  let amax = 0, max = 0;
+  for (let j = 0; j < 32; j++) {
+    if (amax < Math.abs(x[j])) {
+      amax = Math.abs(x[j]);
+      max = x[j];
+    }
+  }
+  const d = fr(max / -8);
+  const id = d ? fr(1 / d) : 0;
+  setF16(out, o, d);
+  for (let j = 0; j < 16; j++) {
+    const x0 = fr(x[j] * id), x1 = fr(x[j + 16] * id);
+    // (int8_t)(x + 8.5f): truncation toward zero; x·id lies in [-8, 8], so the sum is in [0.5, 16.5]
+    const xi0 = Math.min(15, Math.trunc(fr(x0 + 8.5)));
+    const xi1 = Math.min(15, Math.trunc(fr(x1 + 8.5)));
+    out[o + 2 + j] = xi0 | (xi1 << 4);
+  }
+}
+
+/** make_qkx2_quants (use_mad false): scale and −min of an affine fit of n values to [0, nmax]; L gets the levels. */
+function makeQkx2Quants(x: Float32Array, weights: Float32Array, nmax: number, L: Uint8Array, rmin: number, rdelta: number, nstep: number): { scale: number; min: number } {
+  const n = x.length;
+  let min = x[0], max = x[0];
+  let sumW = weights[0];
+  let sumX = fr(sumW * x[0]);
+  for (let i = 1; i < n; i++) {
+    if (x[i] < min) min = x[i];
+    if (x[i] > max) max = x[i];
+    sumW = fr(sumW + weights[i]);
+    sumX = fr(sumX + fr(weights[i] * x[i]));
+  }
+  if (min > 0) min = 0;
+  if (max === min) {
+    L.fill(0);
+    return { scale: 0, min: -min };
+  }
+  let iscale = fr(nmax / fr(max - min));
+  let scale = fr(1 / iscale);
+  let bestError = 0;
+  for (let i = 0; i < n; i++) {
+    const l = nearestInt(fr(iscale * fr(x[i] - min)));
+    L[i] = Math.max(0, Math.min(nmax, l));
+    let diff = fr(fr(fr(scale * L[i]) + min) - x[i]);
+    diff = fr(diff * diff);
+    bestError = fr(bestError + fr(weights[i] * diff));
+  }
+  const Laux = new Uint8Array(n);
+  for (let is = 0; is <= nstep; is++) {
+    iscale = fr(fr(fr(rmin + fr(rdelta * is)) + nmax) / fr(max - min));
+    let sumL = 0, sumL2 = 0, sumXL = 0;
+    for (let i = 0; i < n; i++) {
+      const l = Math.max(0, Math.min(nmax, nearestInt(fr(iscale * fr(x[i] - min)))));
+      Laux[i] = l;
+      const w = weights[i];
+      sumL = fr(sumL + fr(w * l));
+      sumL2 = fr(sumL2 + fr(fr(w * l) * l));
+      sumXL = fr(sumXL + fr(fr(w * l) * x[i]));
+    }
+    const D = fr(fr(sumW * sumL2) - fr(sumL * sumL));
+    if (D > 0) {
+      let thisScale = fr(fr(fr(sumW * sumXL) - fr(sumX * sumL)) / D);
+      let thisMin = fr(fr(fr(sumL2 * sumX) - fr(sumL * sumXL)) / D);
+      if (thisMin > 0) {
+        thisMin = 0;
+        thisScale = fr(sumXL / sumL2);
+      }
+      let curError = 0;
+      for (let i = 0; i < n; i++) {
+        let diff = fr(fr(fr(thisScale * Laux[i]) + thisMin) - x[i]);
+        diff = fr(diff * diff);
+        curError = fr(curError + fr(weights[i] * diff));
+      }
+      if (curError < bestError) {
+        L.set(Laux);
+        bestError = curError;
+        scale = thisScale;
+        min = thisMin;
+      }
+    }
+  }
+  return { scale, min: -min };
+}
+
+/** quantize_row_q4_K_ref / quantize_row_q5_K_ref for one block of 256. */
+function quantizeQ45_KBlock(x: Float32Array, out: Uint8Array, o: number, five: boolean): void {
+  const nmax = five ? 31 : 15;
+  const L = new Uint8Array(256);
+  const scales = new Float32Array(8), mins = new Float32Array(8);
+  const weights = new Float32Array(32);
+  let maxScale = 0, maxMin = 0;
+  for (let j = 0; j < 8; j++) {
+    const xs = x.subarray(32 * j, 32 * j + 32);
+    let sumX2 = 0;
+    for (let l = 0; l < 32; l++) sumX2 = fr(sumX2 + fr(xs[l] * xs[l]));
+    const avX = fr(Math.sqrt(fr(sumX2 / 32)));
+    for (let l = 0; l < 32; l++) weights[l] = fr(avX + Math.abs(xs[l]));
+    const r = five ? makeQkx2Quants(xs, weights, nmax, L.subarray(32 * j, 32 * j + 32), -0.5, fr(0.1), 15) : makeQkx2Quants(xs, weights, nmax, L.subarray(32 * j, 32 * j + 32), -1, fr(0.1), 20);
+    scales[j] = r.scale;
+    mins[j] = r.min;
+    if (r.scale > maxScale) maxScale = r.scale;
+    if (r.min > maxMin) maxMin = r.min;
+  }
+  const invScale = maxScale > 0 ? fr(63 / maxScale) : 0;
+  const invMin = maxMin > 0 ? fr(63 / maxMin) : 0;
+  const sb = o + 4;
+  for (let j = 0; j < 8; j++) {
+    // uint8_t ls = nearest_int(...): values stay in [0, 63.5], so the u8 cast keeps them
+    const ls = Math.min(63, nearestInt(fr(invScale * scales[j])));
+    const lm = Math.min(63, nearestInt(fr(invMin * mins[j])));
+    if (j < 4) {
+      out[sb + j] = ls;
+      out[sb + j + 4] = lm;
+    } else {
+      out[sb + j + 4] = (ls & 0xf) | ((lm & 0xf) << 4);
+      out[sb + j - 4] |= (ls >> 4) << 6;
+      out[sb + j] |= (lm >> 4) << 6;
+    }
+  }
+  setF16(out, o, fr(maxScale / 63));
+  setF16(out, o + 2, fr(maxMin / 63));
+  const dAll = f16At(out, o), dminAll = f16At(out, o + 2);
+  for (let j = 0; j < 8; j++) {
+    const [sc, m] = scaleMinK4(out, sb, j);
+    const d = fr(dAll * sc);
+    if (!d) continue;
+    const dm = fr(dminAll * m);
+    for (let ii = 0; ii < 32; ii++) L[32 * j + ii] = Math.max(0, Math.min(nmax, nearestInt(fr(fr(x[32 * j + ii] + dm) / d))));
+  }
+  if (!five) {
+    for (let c = 0; c < 4; c++) for (let l = 0; l < 32; l++) out[o + 16 + 32 * c + l] = L[64 * c + l] | (L[64 * c + l + 32] << 4);
+    return;
+  }
+  const qh = o + 16, ql = o + 48;
+  for (let c = 0; c < 4; c++) {
+    const m1 = 1 << (2 * c), m2 = 2 << (2 * c);
+    for (let j = 0; j < 32; j++) {
+      let l1 = L[64 * c + j], l2 = L[64 * c + j + 32];
+      if (l1 > 15) {
+        l1 -= 16;
+        out[qh + j] |= m1;
+      }
+      if (l2 > 15) {
+        l2 -= 16;
+        out[qh + j] |= m2;
+      }
+      out[ql + 32 * c + j] = l1 | (l2 << 4);
+    }
+  }
+}
+
+/** GROUP_MAX_EPS of ggml-quants.c: a group whose max |x| is below it is all zero. */
+const GROUP_MAX_EPS = fr(1e-15);
+
+/** make_qx_quants with rmse_type 1 and no weights (Q6_K): a symmetric fit of n values to [-nmax, nmax − 1]; L gets level + nmax. */
+function makeQxQuants(x: Float32Array, nmax: number, L: Int8Array): number {
+  const n = x.length;
+  let max = 0, amax = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = Math.abs(x[i]);
+    if (ax > amax) {
+      amax = ax;
+      max = x[i];
+    }
+  }
+  if (amax < GROUP_MAX_EPS) {
+    L.fill(0);
+    return 0;
+  }
+  const clampL = (l: number) => Math.max(-nmax, Math.min(nmax - 1, l));
+  let iscale = fr(-nmax / max);
+  let sumlx = 0, suml2 = 0;
+  for (let i = 0; i < n; i++) {
+    const l = clampL(nearestInt(fr(iscale * x[i])));
+    L[i] = l + nmax;
+    const w = fr(x[i] * x[i]);
+    sumlx = fr(sumlx + fr(fr(w * x[i]) * l));
+    suml2 = fr(suml2 + fr(fr(w * l) * l));
+  }
+  let scale = suml2 ? fr(sumlx / suml2) : 0;
+  let best = fr(scale * sumlx);
+  for (let is = -9; is <= 9; is++) {
+    if (is === 0) continue;
+    iscale = fr(-fr(nmax + fr(fr(0.1) * is)) / max);
+    sumlx = suml2 = 0;
+    for (let i = 0; i < n; i++) {
+      const l = clampL(nearestInt(fr(iscale * x[i])));
+      const w = fr(x[i] * x[i]);
+      sumlx = fr(sumlx + fr(fr(w * x[i]) * l));
+      suml2 = fr(suml2 + fr(fr(w * l) * l));
+    }
+    if (suml2 > 0 && fr(sumlx * sumlx) > fr(best * suml2)) {
+      for (let i = 0; i < n; i++) L[i] = nmax + clampL(nearestInt(fr(iscale * x[i])));
+      scale = fr(sumlx / suml2);
+      best = fr(scale * sumlx);
+    }
+  }
+  return scale;
+}
+
+/** quantize_row_q6_K_ref for one block of 256. */
+function quantizeQ6_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const L = new Int8Array(256);
+  const scales = new Float32Array(16);
+  let maxScale = 0, maxAbsScale = 0;
+  for (let ib = 0; ib < 16; ib++) {
+    const s = makeQxQuants(x.subarray(16 * ib, 16 * ib + 16), 32, L.subarray(16 * ib, 16 * ib + 16));
+    scales[ib] = s;
+    if (Math.abs(s) > maxAbsScale) {
+      maxAbsScale = Math.abs(s);
+      maxScale = s;
+    }
+  }
+  if (maxAbsScale < GROUP_MAX_EPS) return; // the block stays all zero (d = 0)
+  const iscale = fr(-128 / maxScale);
+  setF16(out, o + 208, fr(1 / iscale));
+  const d16 = f16At(out, o + 208);
+  const sc = new Int8Array(16);
+  for (let ib = 0; ib < 16; ib++) {
+    sc[ib] = Math.min(127, nearestInt(fr(iscale * scales[ib])));
+    out[o + 192 + ib] = sc[ib] & 0xff;
+  }
+  for (let j = 0; j < 16; j++) {
+    const d = fr(d16 * sc[j]);
+    if (!d) continue;
+    for (let ii = 0; ii < 16; ii++) L[16 * j + ii] = Math.max(-32, Math.min(31, nearestInt(fr(x[16 * j + ii] / d)))) + 32;
+  }
+  for (let h = 0; h < 2; h++) {
+    const ql = o + 64 * h, qh = o + 128 + 32 * h, j = 128 * h;
+    for (let l = 0; l < 32; l++) {
+      const a = L[j + l], b = L[j + l + 32], c = L[j + l + 64], e = L[j + l + 96];
+      out[ql + l] = (a & 0xf) | ((c & 0xf) << 4);
+      out[ql + l + 32] = (b & 0xf) | ((e & 0xf) << 4);
+      out[qh + l] = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6);
+    }
+  }
+}

@@ -1,0 +1,297 @@
+// Matmul with ggml-quantized weights read as they are stored in a GGUF file: Y[M, N] = X[M, K] · W[N, K]ᵀ,
+// W a [N, K] tensor of Q4_0, Q4_K, Q5_K or Q6_K blocks (src/kernels/ggml-quants.ts), row n = output feature
+// n, K / blockElems blocks back to back per row, rows back to back: the file's bytes, bound as u32 words.
+// Two variants, one shader each, the format an override (FORMAT) so each pipeline keeps one decoder:
+//   gemv  (decode, M ≤ 8): matmul_gguf_gemv.wgsl, TK lanes per output column take whole blocks of its row,
+//         read the block's words straight from the weight buffer, decode 32 values at a time and dot them
+//         with X staged in workgroup memory (XC values per row per step).
+//   tiled (prefill): matmul_gguf_tiled.wgsl, a BM×BN tile of Y; per block along K the BN columns' block
+//         words are staged in workgroup memory, then per 32 values X (BM×32) is staged and the columns'
+//         values dequantized into workgroup memory (BN×32 f32) for a TM×TN register-tile f32 FMA loop.
+// Values are decoded as ggml does (f16 scales through unpack2x16float, no shader-f16; the products of an
+// f16 scale, a 6-bit sub-scale and a 4..6-bit q are exact in f32), so the GPU's weights equal
+// dequantizeGgml's bit for bit and only the f32 accumulation differs from the f64 CPU reference.
+// Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
+// size here is 0 or 2 mod 4 (144, 176 | 18, 210), so a block is always WPB = ceil(B/4) (aligned) or
+// (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
+// block's WPB words once; Q4_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 212 per 210).
+
+import {
+  type KernelDef,
+  type ParamDoc,
+  type Tensors,
+  KernelInputError,
+  checkVariant,
+  f32Input,
+  randomF32,
+  u32Input,
+  validateByDocs,
+} from './kernel.ts';
+import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
+import { checkMatmulTiles } from './matmul.ts';
+import { maxAbs } from './compare.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, quantizeGgml, type GgmlQuantType } from './ggml-quants.ts';
+
+export const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
+export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
+
+/** FORMAT override values of the shaders (their `switch`): one per ggml type. */
+export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3 };
+
+/** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
+export const GGUF_PIECE = 32;
+
+/** u32 words a reader loads per block (see the header): (B + B mod 4) / 4. */
+export function ggufBlockWords(format: GgmlQuantType): number {
+  const B = GGML_QUANTS[format].blockBytes;
+  return (B + (B % 4)) / 4;
+}
+
+/** Bytes of a [N, K] weight tensor's blocks, and of its GPU buffer (a whole number of words). */
+export function ggufWeightBytes(format: GgmlQuantType, N: number, K: number): { bytes: number; bufferBytes: number } {
+  const q = GGML_QUANTS[format];
+  const bytes = (N * K * q.blockBytes) / q.blockElems;
+  return { bytes, bufferBytes: 4 * cdiv(bytes, 4) };
+}
+
+/** The gemv shape: TK lanes per column, NC columns per workgroup, at most MAX_ROWS rows, X staged in XBYTES of workgroup memory. */
+export const GGUF_GEMV = { TK: 8, NC: 8, MAX_ROWS: 8, XBYTES: 8192 } as const;
+
+const MAX_DIM = 1 << 16;
+
+export type GgufParams = {
+  M: number;
+  N: number;
+  K: number;
+  format: GgmlQuantType;
+  BM: number;
+  BN: number;
+  TM: number;
+  TN: number;
+};
+
+const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
+  { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
+  { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'ggml block type of W: q4_0, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
+  { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
+  { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
+  { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'TN', doc: 'tiled: columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+];
+
+function validate(raw: Record<string, unknown>): GgufParams {
+  const v = validateByDocs<GgufParams>(raw, PARAMS, 'matmul-gguf');
+  const q = GGML_QUANTS[v.format];
+  if (v.K % q.blockElems !== 0) throw new KernelInputError(`K must be a multiple of ${q.blockElems} (one ${q.name} block), got ${v.K}`);
+  // BK = 32: one decoded piece per step of the tiled kernel.
+  checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: GGUF_PIECE, TM: v.TM, TN: v.TN });
+  return v;
+}
+
+export type GgufPassNames = { X: string; W: string; Y: string };
+const NAMES: GgufPassNames = { X: 'X', W: 'W', Y: 'Y' };
+
+function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames): Pick<Pass, 'uniforms' | 'bindings'> {
+  const q = GGML_QUANTS[p.format];
+  return {
+    uniforms: [
+      ['M', { type: 'u32', value: p.M }],
+      ['N', { type: 'u32', value: p.N }],
+      ['K', { type: 'u32', value: p.K }],
+      ['rowBytes', { type: 'u32', value: (p.K / q.blockElems) * q.blockBytes }],
+    ],
+    bindings: [
+      { binding: 0, tensor: names.X, access: 'read' },
+      { binding: 1, tensor: names.W, access: 'read' },
+      { binding: 2, tensor: names.Y, access: 'read_write' },
+    ],
+  };
+}
+
+/** Values of X staged per row per gemv step: whole blocks, as many as fit XBYTES for `rows` rows, at most K. */
+export function ggufGemvChunk(format: GgmlQuantType, MR: number, K: number): number {
+  const QK = GGML_QUANTS[format].blockElems;
+  const fit = Math.max(1, Math.floor(GGUF_GEMV.XBYTES / (4 * MR * QK)));
+  return QK * Math.min(fit, K / QK);
+}
+
+/** The gemv pass (decode): every weight block read once per workgroup of NC columns for MR = min(M, 8) rows. */
+export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames = NAMES): Pass {
+  const { M, N, K, format } = p;
+  const q = GGML_QUANTS[format];
+  const { TK, NC } = GGUF_GEMV;
+  const MR = Math.min(M, GGUF_GEMV.MAX_ROWS);
+  const XC = ggufGemvChunk(format, MR, K);
+  const WPB = ggufBlockWords(format);
+  const tiles: TileClass[] = [];
+  for (const ys of axisRanges(M, MR))
+    for (const xs of axisRanges(N, NC)) {
+      const rows = ys.size, cols = xs.size;
+      const steps: Step[] = kLoop(K, XC, (c) => [
+        { kind: 'load', tensor: names.X, bytes: 4 * rows * c, shareAxes: ['x'] },
+        { kind: 'load', tensor: names.W, bytes: 4 * WPB * cols * (c / q.blockElems), shareAxes: ['y'] },
+        { kind: 'vector', count: cols * c, op: `decode ${q.name}` },
+        { kind: 'mac', count: rows * cols * c, dtype: 'f32' },
+      ]);
+      steps.push({ kind: 'vector', count: (TK - 1) * rows * cols, op: 'reduce lanes' }, { kind: 'store', tensor: names.Y, bytes: 4 * rows * cols });
+      tiles.push({ x: xs.range, y: ys.range, z: [0, 1], note: `${rows} row${rows === 1 ? '' : 's'} x ${cols} columns, streaming ${cols} rows of ${q.name} blocks`, steps });
+    }
+  return {
+    shader: 'matmul_gguf_gemv',
+    entryPoint: 'main',
+    label: `${q.name} gemv`,
+    workgroupSize: [TK, NC, 1],
+    grid: [cdiv(N, NC), cdiv(M, MR), 1],
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], TK, NC, MR, XC, WPB },
+    ...passIo(p, names),
+    tiles,
+    workgroupBytes: 4 * MR * XC + 4 * TK * NC,
+  };
+}
+
+/** The tiled pass (prefill): BM×BN tiles of Y, blocks staged, 32 values dequantized per step. */
+export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass {
+  const { M, N, K, format, BM, BN, TM, TN } = p;
+  const q = GGML_QUANTS[format];
+  const WPB = ggufBlockWords(format);
+  const P = GGUF_PIECE;
+  const pieces = q.blockElems / P;
+  const tiles: TileClass[] = [];
+  for (const ys of axisRanges(M, BM))
+    for (const xs of axisRanges(N, BN)) {
+      const rows = ys.size, cols = xs.size;
+      const block: Step[] = [
+        { kind: 'load', tensor: names.W, bytes: 4 * WPB * cols, shareAxes: ['y'] },
+        {
+          kind: 'loop',
+          count: pieces,
+          body: [
+            { kind: 'load', tensor: names.X, bytes: 4 * rows * P, shareAxes: ['x'] },
+            { kind: 'vector', count: cols * P, op: `decode ${q.name}` },
+            { kind: 'mac', count: rows * cols * P, dtype: 'f32' },
+          ],
+        },
+      ];
+      tiles.push({
+        x: xs.range,
+        y: ys.range,
+        z: [0, 1],
+        note: `${rows}x${cols} block of ${names.Y}${rows < BM || cols < BN ? ' (ragged edge)' : ''}`,
+        steps: [{ kind: 'loop', count: K / q.blockElems, body: block }, { kind: 'store', tensor: names.Y, bytes: 4 * rows * cols }],
+      });
+    }
+  return {
+    shader: 'matmul_gguf_tiled',
+    entryPoint: 'main',
+    label: `${q.name} matmul (tiled)`,
+    workgroupSize: [BN / TN, BM / TM, 1],
+    grid: [cdiv(N, BN), cdiv(M, BM), 1],
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], BM, BN, TM, TN, WPB },
+    ...passIo(p, names),
+    tiles,
+    workgroupBytes: 4 * (BN * WPB + BN + BM * P + BN * P),
+  };
+}
+
+function planGguf(p: GgufParams, v: MatmulGgufVariant): Plan<GgufParams> {
+  checkVariant(matmulGguf, v);
+  const { M, N, K, format } = p;
+  const q = GGML_QUANTS[format];
+  const w = ggufWeightBytes(format, N, K);
+  return {
+    kernel: 'matmul-gguf',
+    variant: v,
+    params: { ...p },
+    tensors: [
+      { name: 'X', dtype: 'f32', shape: [M, K], bytes: 4 * M * K, role: 'input', layout: '[M, K] row-major f32 activations' },
+      { name: 'W', dtype: 'u32', shape: [w.bufferBytes / 4], bytes: w.bufferBytes, role: 'weight', layout: `[N, K] as ${q.name} blocks (${q.blockBytes} B per ${q.blockElems} values), rows of K back to back, GGUF bytes as u32 words` },
+      { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' },
+    ],
+    passes: [v === 'gemv' ? ggufGemvPass(p) : ggufTiledPass(p)],
+    flops: 2 * M * N * K,
+    ioBytes: 4 * M * K + w.bytes + 4 * M * N,
+    requiredFeatures: [],
+    requiredLanguageFeatures: [],
+  };
+}
+
+/** GGUF bytes (any length) as the u32 words of a GPU buffer, zero-padded. */
+export function ggufWords(bytes: Uint8Array): Uint32Array {
+  const out = new Uint32Array(cdiv(bytes.byteLength, 4));
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+/** The weight tensor's bytes back from its words. */
+function wordsBytes(w: Uint32Array, bytes: number): Uint8Array {
+  return new Uint8Array(w.buffer, w.byteOffset, bytes);
+}
+
+/** CPU reference: W dequantized exactly as ggml does, Y = X · Wᵀ accumulated in f64. */
+export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgmlQuantType, M: number, N: number, K: number): Float64Array {
+  const W = dequantizeGgml(format, Wbytes, N * K);
+  const Y = new Float64Array(M * N);
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += X[m * K + k] * W[n * K + k];
+      Y[m * N + n] = s;
+    }
+  return Y;
+}
+
+export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
+  name: 'matmul-gguf',
+  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_K, Q5_K, Q6_K)',
+  description:
+    'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
+    'x = (q − 8)·d; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
+    'values, sixteen int8 scales, x = d·scale·(q − 32)), decoded on the GPU with f16 scales through unpack2x16float (no ' +
+    'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
+    'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +
+    'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop.',
+  variants: MATMUL_GGUF_VARIANTS,
+  defaultVariant: 'tiled',
+  baselineVariant: 'tiled',
+  params: PARAMS,
+  // gemv for up to 8 rows (the matmul rule, matmul.ts), tiled otherwise.
+  pickVariant: (p) => (p.M <= GGUF_GEMV.MAX_ROWS ? 'gemv' : 'tiled'),
+  userInputs: [
+    { name: 'X', dtype: 'float32', shapes: [['M', 'K']], doc: 'activations' },
+    { name: 'W', dtype: 'float32', shapes: [['N', 'K']], doc: 'weights [N, K] (nn.Linear order), quantized on the host with ggml\'s reference quantizer for `format`' },
+  ],
+  validate,
+  plan: planGguf,
+  makeInputs(plan, seed) {
+    const { M, N, K, format } = plan.params;
+    return { X: randomF32(M * K, seed), W: ggufWords(quantizeGgml(format, randomF32(N * K, seed + 1))) };
+  },
+  fromUser(plan, user) {
+    const { M, N, K, format } = plan.params;
+    const X = user.X, W = user.W;
+    if (!(X instanceof Float32Array) || X.length !== M * K) throw new KernelInputError(`X must be float32 [M, K] = [${M}, ${K}]`);
+    if (!(W instanceof Float32Array) || W.length !== N * K) throw new KernelInputError(`W must be float32 [N, K] = [${N}, ${K}] (it is quantized to ${GGML_QUANTS[format].name} here)`);
+    for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) throw new KernelInputError(`W[${i}] is ${W[i]}; only finite weights can be quantized`);
+    return { X, W: ggufWords(quantizeGgml(format, W)) };
+  },
+  reference(plan, inputs): Tensors {
+    const { M, N, K, format } = plan.params;
+    const W = u32Input(inputs, 'W');
+    const { bytes } = ggufWeightBytes(format, N, K);
+    if (W.byteLength < bytes) throw new KernelInputError(`W has ${W.byteLength} bytes, ${GGML_QUANTS[format].name} [${N}, ${K}] needs ${bytes}`);
+    return { Y: Float32Array.from(ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K)) };
+  },
+  tolerance(plan) {
+    // f32 accumulation of K exact products of the decoded weights (bit-identical to ggml's): the matmul's
+    // rule (matmul.ts), ~√K·eps·|x||w| for random signs.
+    return { atol: 1e-5 * Math.sqrt(plan.params.K), rtol: 1e-5 };
+  },
+  // max|X|·max|W|, W as decoded (the atol above is for |x|, |w| ≲ 1).
+  errorScale(plan, inputs) {
+    const { N, K, format } = plan.params;
+    const W = u32Input(inputs, 'W');
+    return maxAbs(f32Input(inputs, 'X')) * maxAbs(dequantizeGgml(format, wordsBytes(W, ggufWeightBytes(format, N, K).bytes), N * K));
+  },
+};

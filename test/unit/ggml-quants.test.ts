@@ -1,0 +1,186 @@
+// ggml's Q4_0 / Q4_K / Q5_K / Q6_K (src/kernels/ggml-quants.ts): decoding checked on blocks written byte by
+// byte from the format definition (ggml-common.h's block structs, ggml-quants.c's dequantize_row_*), with
+// the expected values worked out by hand in the comments; the reference quantizers checked on exactly
+// representable blocks and by round-trip error bounds.
+import { describe, it, expect } from 'vitest';
+import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, nearestInt, quantizeGgml, scaleMinK4, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
+import { randomF32 } from '../../src/kernels/kernel.ts';
+import { dtypeBytes, toF32 } from '../../src/llm/dtype.ts';
+import { ModelFileError } from '../../src/llm/source.ts';
+
+/** f16 bit patterns used below: 1.0, 0.5, 0.25. */
+const F16_1 = 0x3c00, F16_HALF = 0x3800, F16_QUARTER = 0x3400;
+const setU16 = (b: Uint8Array, o: number, v: number) => { b[o] = v & 0xff; b[o + 1] = v >> 8; };
+
+describe('ggml block sizes', () => {
+  it('match ggml-common.h (sizeof block_*) and the bits per weight', () => {
+    // block_q4_0: half + 16 B; block_q4_K: 2 halves + 12 + 128; block_q5_K: + 32 qh; block_q6_K: 128 + 64 + 16 + half
+    expect(GGML_QUANTS.q4_0.blockBytes).toBe(2 + 16);
+    expect(GGML_QUANTS.q4_k.blockBytes).toBe(4 + 12 + 128);
+    expect(GGML_QUANTS.q5_k.blockBytes).toBe(4 + 12 + 32 + 128);
+    expect(GGML_QUANTS.q6_k.blockBytes).toBe(128 + 64 + 16 + 2);
+    for (const t of GGML_QUANT_TYPES) expect(GGML_QUANTS[t].bitsPerWeight).toBe((8 * GGML_QUANTS[t].blockBytes) / GGML_QUANTS[t].blockElems);
+    expect(ggmlQuantBytes('q6_k', 512)).toBe(420);
+  });
+
+  it('refuse a count that is not whole blocks, with one line (also through the model loader)', () => {
+    expect(() => ggmlQuantBytes('q4_k', 300)).toThrow('Q4_K needs a multiple of 256 values, got 300');
+    expect(() => dtypeBytes('q4_0', 40, 'x.gguf: tensor t')).toThrow(ModelFileError);
+    expect(() => dtypeBytes('q4_0', 40, 'x.gguf: tensor t')).toThrow('x.gguf: tensor t: Q4_0 needs a multiple of 32 values, got 40');
+  });
+});
+
+describe('nearest_int', () => {
+  it('rounds half to even like the 1.5·2^23 trick', () => {
+    const cases: Array<[number, number]> = [[0.5, 0], [1.5, 2], [2.5, 2], [-0.5, -0], [-1.5, -2], [3.49, 3], [-3.51, -4], [63.5, 64]];
+    for (const [v, want] of cases) expect(nearestInt(v) + 0, `nearest_int(${v})`).toBe(want + 0);
+  });
+});
+
+describe('Q4_0 decoding', () => {
+  it('low nibbles are values 0..15, high nibbles 16..31, x = (q − 8)·d', () => {
+    const b = new Uint8Array(18);
+    setU16(b, 0, F16_HALF); // d = 0.5
+    b[2] = 0x9f; // value 0: 15 → (15−8)·0.5 = 3.5; value 16: 9 → 0.5
+    b[2 + 15] = 0x08; // value 15: 8 → 0; value 31: 0 → −4
+    for (let j = 1; j < 15; j++) b[2 + j] = 0x88; // zeros
+    const y = dequantizeGgml('q4_0', b, 32);
+    expect(y[0]).toBe(3.5);
+    expect(y[16]).toBe(0.5);
+    expect(y[15]).toBe(0);
+    expect(y[31]).toBe(-4);
+    expect([...y].filter((v, i) => ![0, 16, 31].includes(i) && v !== 0)).toEqual([]);
+  });
+});
+
+describe('Q4_K decoding', () => {
+  it('unpacks 6-bit scales and mins as get_scale_min_k4 and computes d·sc·q − dmin·m', () => {
+    const b = new Uint8Array(144);
+    setU16(b, 0, F16_1); // d = 1
+    setU16(b, 2, F16_HALF); // dmin = 0.5
+    const s = 4; // scales[12] start
+    // sub-block 0: sc 3, m 2 (scales[0], scales[4], low 6 bits)
+    b[s + 0] = 3;
+    b[s + 4] = 2;
+    // sub-block 1: sc 4, m 1; their top 2 bits carry sub-block 5's high bits: sc5 = 37 = 0b10_0101, m5 = 49 = 0b11_0001
+    b[s + 1] = 4 | (2 << 6);
+    b[s + 5] = 1 | (3 << 6);
+    b[s + 9] = 0x5 | (0x1 << 4); // scales[j+4] for j = 5: low nibble = sc5 & 15, high nibble = m5 & 15
+    expect(scaleMinK4(b, s, 5)).toEqual([37, 49]);
+    expect(scaleMinK4(b, s, 1)).toEqual([4, 1]);
+    // qs: chunk 0 (values 0..63) in qs[0..31]; value 0 = low nibble of qs[0], value 32 = its high nibble
+    b[16 + 0] = 0x07;
+    // chunk 2 (values 128..191) in qs[64..95]; value 160 = high nibble of qs[64] (sub-block 5), 128 its low nibble (sub-block 4: sc 0, m 0)
+    b[16 + 64] = 0xa0;
+    const y = dequantizeGgml('q4_k', b, 256);
+    expect(y[0]).toBe(1 * 3 * 7 - 0.5 * 2); // 20
+    expect(y[32]).toBe(1 * 4 * 0 - 0.5 * 1); // −0.5
+    expect(y[160]).toBe(1 * 37 * 10 - 0.5 * 49); // 345.5
+    expect(y[161]).toBe(-0.5 * 49);
+    expect(y[128]).toBe(0);
+    expect(y[1]).toBe(-1); // q 0 in sub-block 0: −dmin·m
+  });
+});
+
+describe('Q5_K decoding', () => {
+  it('adds 16 where qh has the bit of the value (bits 2c, 2c + 1 for chunk c)', () => {
+    const b = new Uint8Array(176);
+    setU16(b, 0, F16_1); // d = 1
+    setU16(b, 2, 0); // dmin = 0
+    b[4 + 0] = 2; // sub-block 0: sc 2
+    b[4 + 1] = 3; // sub-block 1: sc 3
+    b[4 + 2] = 1; // sub-block 2: sc 1
+    b[16 + 0] = 0b0000_0111; // qh[0]: value 0 (bit 0), value 32 (bit 1), value 64 (bit 2) get +16
+    b[48 + 0] = 0x31; // qs[0]: value 0 low nibble 1, value 32 high nibble 3
+    b[48 + 32] = 0x00; // qs[32]: value 64 low nibble 0
+    b[48 + 1] = 0x05; // value 1: 5, no high bit
+    const y = dequantizeGgml('q5_k', b, 256);
+    expect(y[0]).toBe(2 * (1 + 16));
+    expect(y[32]).toBe(3 * (3 + 16));
+    expect(y[64]).toBe(1 * 16);
+    expect(y[1]).toBe(2 * 5);
+    expect(y[96]).toBe(0); // sub-block 3: sc 0
+  });
+});
+
+describe('Q6_K decoding', () => {
+  it('joins 4 low bits of ql and 2 of qh, minus 32, times d·int8 scale', () => {
+    const b = new Uint8Array(210);
+    setU16(b, 208, F16_QUARTER); // d = 0.25 (after ql, qh, scales)
+    const sc = 192;
+    b[sc + 0] = 0xfd; // −3: values 0..15
+    b[sc + 4] = 2; // values 64..79
+    b[sc + 6] = 7; // values 96..111
+    b[sc + 9] = 0x80; // −128: values 144..159
+    b[0] = 0x5a; // ql[0]: value 0 low 4 bits 10, value 64 low 4 bits 5
+    b[128 + 0] = 0b11_01_10_01; // qh[0]: value 0 top bits 1, value 32: 2, value 64: 1, value 96: 3
+    b[32] = 0x00; // ql[32]: value 32 and value 96 low bits 0
+    b[64 + 17] = 0x0f; // second half: ql[64 + 17] → value 128 + 17 = 145, low bits 15; qh[32 + 17] = 0
+    for (let l = 0; l < 64; l++) if (l !== 0) b[128 + l] = 0b10_10_10_10; // q = 32 + low bits elsewhere
+    const y = dequantizeGgml('q6_k', b, 256);
+    expect(y[0]).toBe(0.25 * -3 * (10 + 16 - 32)); // 4.5
+    expect(y[64]).toBe(0.25 * 2 * (5 + 16 - 32)); // −5.5
+    expect(y[32]).toBe(0); // (0 + 32) − 32 with scale 0
+    expect(y[96]).toBe(0.25 * 7 * (0 + 48 - 32)); // 28
+    expect(y[145]).toBe(0.25 * -128 * (15 + 32 - 32)); // qh[32 + 17] bits 0..1 = 0b10 → +32: q = 15 + 32 − 32 = 15 → −480
+  });
+});
+
+describe('reference quantizers', () => {
+  it('reproduce exactly representable Q4_0 blocks (d = max / −8)', () => {
+    // values (q − 8)·0.5 with q = 0 present (max |x| = 4 at x = −4, so d = −4 / −8 = 0.5)
+    const x = new Float32Array(32).map((_, i) => ((i * 7) % 16 - 8) * 0.5);
+    expect(Math.min(...x)).toBe(-4);
+    const b = quantizeGgml('q4_0', x);
+    expect(b[0] | (b[1] << 8)).toBe(F16_HALF);
+    expect(dequantizeGgml('q4_0', b, 32)).toEqual(x);
+  });
+
+  it('keep an all-zero block zero in every format', () => {
+    for (const t of GGML_QUANT_TYPES) {
+      const n = GGML_QUANTS[t].blockElems;
+      // (Q4_0 stores d = 0 / −8 = −0, as ggml does, so compare with ===: −0 === 0)
+      expect([...dequantizeGgml(t, quantizeGgml(t, new Float32Array(n)), n)].every((v) => v === 0), t).toBe(true);
+    }
+  });
+
+  it('refuse non-finite values with one line', () => {
+    const x = new Float32Array(256);
+    x[3] = NaN;
+    expect(() => quantizeGgml('q4_k', x)).toThrow('quantize Q4_K: value 3 is NaN; only finite values can be quantized');
+  });
+
+  // Round trip on uniform [−1, 1) values, 16 blocks. Q4_0's bound is the format's: the value at −max maps to
+  // q = 16, clamped to 15, an error of |d| = amax/8 (plus d's f16 rounding). The K-quants' bounds are this
+  // seed's measured errors (2026-12-07: max 0.082 / 0.040 / 0.017, RMS 0.031 / 0.016 / 0.0076 for Q4_K /
+  // Q5_K / Q6_K) with ~20% margin, so a change in the quantizers' search shows; each bit halves them.
+  const cases: Array<[GgmlQuantType, number, number]> = [
+    // type, max |error| allowed, RMS error allowed
+    ['q4_0', 1 / 8 + 1e-3, 0.042],
+    ['q4_k', 0.1, 0.036],
+    ['q5_k', 0.05, 0.019],
+    ['q6_k', 0.022, 0.009],
+  ];
+  for (const [t, maxErr, rmsErr] of cases) {
+    it(`${t}: round-trip error within the format's step`, () => {
+      const x = randomF32(16 * 256, 5);
+      const y = dequantizeGgml(t, quantizeGgml(t, x), x.length);
+      let worst = 0, se = 0;
+      for (let i = 0; i < x.length; i++) {
+        worst = Math.max(worst, Math.abs(x[i] - y[i]));
+        se += (x[i] - y[i]) ** 2;
+      }
+      expect(worst).toBeLessThanOrEqual(maxErr);
+      expect(Math.sqrt(se / x.length)).toBeLessThanOrEqual(rmsErr);
+    });
+  }
+
+  it('decode through the model loader (toF32) the same as dequantizeGgml', () => {
+    const x = randomF32(512, 9);
+    for (const t of GGML_QUANT_TYPES) {
+      const b = quantizeGgml(t, x);
+      expect(dtypeBytes(t, 512, 't')).toBe(b.byteLength);
+      expect(toF32(t, b, 512)).toEqual(dequantizeGgml(t, b, 512));
+    }
+  });
+});
