@@ -39,11 +39,13 @@ function softmax(logits: Float32Array): Float64Array {
 // Tolerances on next-token probabilities, max over the vocabulary |p_ours − p_llama.cpp|.
 // f32 / f16 weights: both runtimes compute in f32 from the same values (ours widens f16 on load,
 // llama.cpp's CPU f16 matmul converts too); measured ≤ 1.3e-4 here (2026-12-07), tolerance 1e-3.
-// Q8_0: llama.cpp quantizes the activations to Q8 blocks of 32, ours per row (int8) or not at all;
-// measured ≤ 3.1e-3, tolerance 1e-2. A near tie: llama.cpp's probabilities of its token and ours
-// differ by at most the same tolerance.
+// Quantized weights (the same blocks on both sides, from the file): llama.cpp's CPU build quantizes the
+// activations too (Q8_0 blocks of 32 for Q8_0 / Q4_0 weights, Q8_K for K-quants), ours keeps them in
+// f32 (dequantized weights); measured ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix); tolerance
+// 1e-2. A near tie: llama.cpp's probabilities of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
 const Q8_TOL = 1e-2;
+const Q4_TOL = 1e-2;
 
 interface Case {
   name: string;
@@ -58,6 +60,8 @@ interface Case {
 // vocab 2048: an LM head and embedding wider than the 297 tokens the byte-level BPE learns (reserved
 // control tokens pad it, as Llama-3's 256 reserved ones do), and a few thousand as real models.
 const LLAMA = { ...TINY_LLAMA, vocab: 2048 };
+// vocab 1024: the K-quant writer (ggml's iterative reference quantizers in JS) takes seconds on its embedding and head
+const K256: TestModelSpec = { ...LLAMA, dim: 256, nHeads: 4, nKvHeads: 2, headDim: 64, ffnDim: 512, vocab: 1024, seed: 13 };
 const CASES: Case[] = [
   { name: 'Llama f32', spec: LLAMA, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the f32 path: RMSNorm, RoPE (GGUF q/k row order), GQA 4:2, SwiGLU, untied head' },
   { name: 'Llama f16', spec: { ...LLAMA, dtype: 'f16' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'f16 tensors decoded as ggml stores them (GGML_TYPE_F16)' },
@@ -65,6 +69,11 @@ const CASES: Case[] = [
   // kernels that use the blocks as they are are held to the CPU reference in llm-model.test.ts;
   // compiling them here as well would double this file's time (~20 s on SwiftShader).
   { name: 'Llama Q8_0', spec: { ...LLAMA, dtype: 'q8_0' }, int8: false, tol: Q8_TOL, mustMatch: 4, why: 'Q8_0 blocks decoded as ggml stores them (block_q8_0: f16 d, 32 × int8)' },
+  // ggml's 4- and 6-bit blocks (src/kernels/ggml-quants.ts writes them with ggml's reference
+  // quantizers; ours dequantizes them on load). K-quants pack 256 values per super-block along K, so
+  // this model's inner dims (D, Hq·dh, FFN) are multiples of 256.
+  { name: 'Llama Q4_0', spec: { ...LLAMA, dtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'block_q4_0: f16 d, 32 nibbles, q − 8' },
+  { name: 'Llama Q4_K_M mix', spec: { ...K256, mix: 'q4_k_m' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'what people download, and Q4_K and Q6_K in one file: Q4_K matrices and embedding (block_q4_K: 6-bit scales and mins packed in 12 bytes), Q6_K (4 + 2 bit quants, int8 scales) for output and layer 1\'s attn_v / ffn_down' },
   { name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
 ];
 
