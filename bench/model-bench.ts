@@ -205,12 +205,18 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
       for (const fmt of formats) {
         const caseBase = `${size.name}/${fmt.name}`;
         const shape = `${fmt.name} P=${size.prompt} T=${size.tokens}`;
-        const base = (phase: string) => ({ kernel: `model ${size.name}`, shape, dtype: `${fmt.dtype} (ours ${fmt.int8 ? 'int8' : 'f32'})`, caseId: `${caseBase}/${phase}` });
+        const base = (phase: string) => ({ kernel: `model ${size.name}`, shape, dtype: `${fmt.mix ?? fmt.dtype} (ours ${fmt.int8 ? 'int8' : 'f32'})`, caseId: `${caseBase}/${phase}` });
         progress(`${caseBase}: writing the file`);
-        const spec = { ...size.spec, dtype: fmt.dtype };
+        const spec = { ...size.spec, dtype: fmt.dtype, mix: fmt.mix };
+        const s = size.spec;
+        if ((fmt.mix || fmt.dtype.endsWith('_k')) && [s.dim, s.nHeads * s.headDim, s.ffnDim].some((k) => k % 256 !== 0)) {
+          const why = `${fmt.name} needs inner dims (D, heads·dh, FFN) that are multiples of 256 (K-quant super-blocks); ${size.name} has ${s.dim}, ${s.nHeads * s.headDim}, ${s.ffnDim}`;
+          for (const ph of ['prefill', 'decode'] as const) results.push(failedRow({ ...base(ph), variant: ph, params: {} }, 'skipped', why));
+          continue;
+        }
         let path: string;
         if (fmt.container === 'gguf') {
-          path = join(dir, `${size.name}-${fmt.dtype}.gguf`);
+          path = join(dir, `${size.name}-${fmt.mix ?? fmt.dtype}.gguf`);
           writeFileSync(path, writeGgufModel(spec));
         } else {
           path = join(dir, `${size.name}-${fmt.dtype}-safetensors`);

@@ -60,7 +60,9 @@ export interface ModelFormat {
   name: string;
   container: 'gguf' | 'safetensors';
   dtype: TestModelSpec['dtype'];
-  /** Ours runs the weights as int8 (GGUF Q8_0 blocks as they are), else in f32. */
+  /** llama.cpp's per-tensor type choice instead of one dtype (src/llm/testmodel.ts ggufMixDtype). */
+  mix?: TestModelSpec['mix'];
+  /** Ours runs the weights as int8 (GGUF Q8_0 blocks as they are), else in f32 (4- and 6-bit blocks dequantized on load). */
   int8: boolean;
 }
 
@@ -317,6 +319,9 @@ const MODEL: Suite = {
     formats: [
       { name: 'gguf f16', container: 'gguf', dtype: 'f16', int8: false },
       { name: 'gguf q8_0', container: 'gguf', dtype: 'q8_0', int8: true },
+      { name: 'gguf q4_0', container: 'gguf', dtype: 'q4_0', int8: false },
+      // K-quants: 256 values per super-block along K, so only sizes whose inner dims are multiples of 256
+      { name: 'gguf q4_k_m', container: 'gguf', dtype: 'q4_k', mix: 'q4_k_m', int8: false },
       { name: 'safetensors f16', container: 'safetensors', dtype: 'f16', int8: false },
     ],
   },
