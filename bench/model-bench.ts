@@ -9,7 +9,7 @@
 // bytes read per decode token / ms per token, against a copy measured in the same run on the device
 // each runtime computes on (ours: a GPU buffer copy; llama.cpp's CPU build: a host memcpy).
 
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeGpuContext } from '../src/gpu/node.ts';
@@ -145,8 +145,8 @@ async function llamaCppBytesPerToken(path: string, size: ModelSize): Promise<num
   }
 }
 
-async function runLlamaCpp(path: string, size: ModelSize, opts: RunOptions, device: LlamaCppDevice): Promise<Measured> {
-  const lc = await LlamaCppModel.open(path, { contextSize: size.prompt + size.tokens, threads: availableParallelism(), device });
+async function runLlamaCpp(path: string, size: ModelSize, opts: RunOptions, device: LlamaCppDevice, threads: number): Promise<Measured> {
+  const lc = await LlamaCppModel.open(path, { contextSize: size.prompt + size.tokens, threads, device });
   try {
     const prompt = benchPrompt(size);
     const m: Measured = { prefillMs: [], tokenMs: [], tokens: [] };
@@ -172,6 +172,8 @@ export interface ModelBenchOptions {
   sizes: readonly ModelSize[];
   /** Which llama.cpp build: the CPU one, or the GPU build node-llama-cpp finds. */
   peerDevice: LlamaCppDevice;
+  /** llama.cpp's CPU threads. */
+  peerThreads: number;
   /** Where the model files are written (a temporary folder, removed after, when absent). */
   dir?: string;
 }
@@ -195,6 +197,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
   let peerOnGpu = false;
   try {
     ({ version, onGpu: peerOnGpu } = await llamaCppInfo(await llamaCpp(mo.peerDevice)));
+    version += `, ${mo.peerThreads} thread${mo.peerThreads === 1 ? '' : 's'}`;
   } catch (e) {
     peerError = (e as Error).message;
   }
@@ -236,7 +239,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
           progress(`${caseBase}: llama.cpp`);
           try {
             if (peerError) throw new Error(peerError);
-            theirs = await runLlamaCpp(path, size, opts, mo.peerDevice);
+            theirs = await runLlamaCpp(path, size, opts, mo.peerDevice, mo.peerThreads);
             theirBytes = await llamaCppBytesPerToken(path, size);
           } catch (e) {
             for (const ph of ['prefill', 'decode'] as const) peers.push({ ...failedRow({ ...base(ph), variant: ph, params: {} }, 'fail', (e as Error).message), library: LLAMA_CPP_LIBRARY, version });

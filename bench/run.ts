@@ -3,6 +3,7 @@
 // 1 when a row failed, 2 for a usage error.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KERNELS, shapeVariant } from '../src/kernels/registry.ts';
@@ -25,6 +26,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --seed N            input seed (default 1)
   --sizes A,B|all     model suite: which generated models (${SUITES.flatMap((s) => s.models?.sizes ?? []).map((z) => z.name).join(', ')}; default: ${SUITES.flatMap((s) => s.models?.sizes ?? []).filter((z) => z.byDefault).map((z) => z.name).join(', ')})
   --peer-device D     model suite: llama.cpp's build, cpu | auto (its GPU build where one loads: Vulkan, CUDA, Metal) (default cpu)
+  --peer-threads N    model suite: llama.cpp's CPU threads (default: the machine's available parallelism)
   --help`;
 
 export class UsageError extends Error {
@@ -38,7 +40,7 @@ export interface CliArgs {
   opts: RunOptions;
   help: boolean;
   /** Model suite only: the generated models to run and llama.cpp's build. */
-  model: { sizes: ModelSize[]; peerDevice: 'cpu' | 'auto' } | null;
+  model: { sizes: ModelSize[]; peerDevice: 'cpu' | 'auto'; peerThreads: number } | null;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -49,7 +51,7 @@ function positiveInt(flag: string, v: string | undefined): number {
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--suite', '--runtime', '--json', '--samples', '--warmup', '--reps', '--kernel', '--seed', '--sizes', '--peer-device']);
+  const valued = new Set(['--suite', '--runtime', '--json', '--samples', '--warmup', '--reps', '--kernel', '--seed', '--sizes', '--peer-device', '--peer-threads']);
   const bare = new Set(['--wall', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -91,9 +93,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     });
     const peerDevice = str('--peer-device') ?? 'cpu';
     if (peerDevice !== 'cpu' && peerDevice !== 'auto') throw new UsageError(`--peer-device must be cpu or auto, got "${peerDevice}"`);
-    model = { sizes, peerDevice };
+    model = { sizes, peerDevice, peerThreads: str('--peer-threads') ? positiveInt('--peer-threads', str('--peer-threads')) : availableParallelism() };
   } else {
-    for (const f of ['--sizes', '--peer-device']) if (flags.has(f)) throw new UsageError(`${f} is for the model suite only (--suite model)`);
+    for (const f of ['--sizes', '--peer-device', '--peer-threads']) if (flags.has(f)) throw new UsageError(`${f} is for the model suite only (--suite model)`);
   }
   return {
     suite,

@@ -74,7 +74,7 @@ describe('parseArgs', () => {
   });
   it('model suite: the default sizes are the ones that fit a CPU-emulated GPU; --sizes picks, all takes every one', () => {
     expect(parseArgs(['--suite', 'model']).model).toMatchObject({ sizes: [{ name: 'tiny' }, { name: 'small' }], peerDevice: 'cpu' });
-    expect(parseArgs(['--suite', 'model', '--sizes', 'llama3-8b-2l', '--peer-device', 'auto']).model).toMatchObject({ sizes: [{ name: 'llama3-8b-2l' }], peerDevice: 'auto' });
+    expect(parseArgs(['--suite', 'model', '--sizes', 'llama3-8b-2l', '--peer-device', 'auto', '--peer-threads', '1']).model).toMatchObject({ sizes: [{ name: 'llama3-8b-2l' }], peerDevice: 'auto', peerThreads: 1 });
     expect(parseArgs(['--suite', 'model', '--sizes', 'all']).model!.sizes.map((z) => z.name)).toEqual(['tiny', 'small', 'llama3-8b-2l']);
   });
   it.each([
