@@ -14,11 +14,13 @@ import { GpuModel } from '../src/llm/gpu-model.ts';
 import { prefillGpu, decodeStepGpu, tokenStats } from '../src/llm/generate.ts';
 import { familyRows, opRows } from '../src/llm/report.ts';
 import { syntheticModel } from '../src/llm/testmodel.ts';
-import type { ModelConfig } from '../src/llm/config.ts';
+import { modelPreset, type ModelConfig } from '../src/models/config.ts';
 
-const SHAPES: Record<string, Omit<ModelConfig, 'nLayers'>> = {
-  full: { arch: 'llama', vocabSize: 128256, dim: 4096, nHeads: 32, nKvHeads: 8, headDim: 128, ffnDim: 14336, maxPositions: 8192, normEps: 1e-5, ropeTheta: 500000, ropeScaling: null, tiedEmbeddings: false, qkvBias: false },
-  small: { arch: 'llama', vocabSize: 8192, dim: 1024, nHeads: 8, nKvHeads: 2, headDim: 128, ffnDim: 3584, maxPositions: 8192, normEps: 1e-5, ropeTheta: 500000, ropeScaling: null, tiedEmbeddings: false, qkvBias: false },
+// Llama-3-8B's shapes (the preset) with fewer layers; 'small' a quarter of its width and an 8k vocabulary
+const L8 = modelPreset('llama3-8b');
+const SHAPES: Record<string, ModelConfig> = {
+  full: L8,
+  small: { ...L8, id: 'llama3-8b-small', label: 'Llama-3-8B shapes / 4', vocabSize: 8192, dim: 1024, nHeads: 8, nKvHeads: 2, ffnDim: 3584 },
 };
 
 async function main(): Promise<void> {

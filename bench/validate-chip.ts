@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { chipPreset } from '../src/chip/presets.ts';
 import { MAX_DECODE_BATCH, modelPreset, simulateModel, type ModelSimOptions, type PrecisionSpec } from '../src/models/index.ts';
 
-export type Metric = 'itlMs' | 'ttftMs' | 'tokensPerSUser' | 'outputTokensPerS';
+export const METRICS = ['itlMs', 'ttftMs', 'tokensPerSUser', 'outputTokensPerS', 'powerWPerChip', 'joulesPerToken'] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** The metrics that measure power or energy (the rest measure time); summarise reports them apart as well. */
+export const POWER_METRICS: readonly Metric[] = ['powerWPerChip', 'joulesPerToken'];
 
 export interface ValidationRow {
   id: string;
@@ -52,6 +56,8 @@ export interface ValidationSummary {
   medianAbsDev: number;
   within: number;
   heldOut: { rows: number; medianAbsDev: number; within: number };
+  /** The like-for-like power and energy rows alone (POWER_METRICS), and their held-out part. */
+  power: { rows: number; medianAbsDev: number; within: number; heldOut: number; heldOutWithin: number };
   calibration: number;
 }
 
@@ -64,6 +70,7 @@ export function loadRows(path = DATA): ValidationRow[] {
   const need = ['id', 'source', 'url', 'date', 'system', 'conditions', 'chip', 'model', 'phase', 'precision', 'metric', 'measured', 'role', 'likeForLike'];
   for (const r of raw.rows as Array<Record<string, unknown>>) {
     for (const k of need) if (r[k] === undefined) throw new Error(`${path}: row ${JSON.stringify(r.id)} has no "${k}"`);
+    if (!(METRICS as readonly unknown[]).includes(r.metric)) throw new Error(`${path}: row ${String(r.id)}: metric must be one of ${METRICS.join(', ')}`);
     if (r.role !== 'calibration' && r.role !== 'held-out') throw new Error(`${path}: row ${String(r.id)}: role must be calibration or held-out`);
     if (!r.likeForLike && typeof r.gap !== 'string') throw new Error(`${path}: row ${String(r.id)} is not like-for-like but names no gap`);
   }
@@ -111,7 +118,8 @@ export function runRow(row: ValidationRow): ValidationResult {
     notes = r.notes;
     config = `${row.phase} ${row.phase === 'prefill' ? `${r.tokens} tokens` : `context ${r.context}`}, batch ${r.batch}, ${r.chips} chip(s)`;
     if (!r.placement.fits) notes = [...notes, 'DOES NOT FIT: ' + r.placement.messages.join('; ')];
-    modelled = row.metric === 'itlMs' ? r.perTokenMs : row.metric === 'ttftMs' ? r.timeS * 1e3 : row.metric === 'tokensPerSUser' ? 1e3 / r.perTokenMs : r.tokensPerS;
+    modelled = row.metric === 'itlMs' ? r.perTokenMs : row.metric === 'ttftMs' ? r.timeS * 1e3 : row.metric === 'tokensPerSUser' ? 1e3 / r.perTokenMs
+      : row.metric === 'powerWPerChip' ? r.powerW / r.chips : row.metric === 'joulesPerToken' ? r.joulesPerToken : r.tokensPerS;
   }
   const ratio = modelled / row.measured;
   return { ...row, modelled, ratio, within: ratio >= RANGE[0] && ratio <= RANGE[1], config: `${row.chip} ${row.model}, ${config}, ${fmt}`, notes };
@@ -120,6 +128,7 @@ export function runRow(row: ValidationRow): ValidationResult {
 export function summarise(results: readonly ValidationResult[]): ValidationSummary {
   const lfl = results.filter((r) => r.likeForLike);
   const held = lfl.filter((r) => r.role === 'held-out');
+  const pow = lfl.filter((r) => POWER_METRICS.includes(r.metric));
   const dev = (rs: readonly ValidationResult[]) => median(rs.map((r) => Math.abs(r.ratio - 1)));
   return {
     rows: results.length,
@@ -127,6 +136,10 @@ export function summarise(results: readonly ValidationResult[]): ValidationSumma
     medianAbsDev: dev(lfl),
     within: lfl.filter((r) => r.within).length,
     heldOut: { rows: held.length, medianAbsDev: dev(held), within: held.filter((r) => r.within).length },
+    power: {
+      rows: pow.length, medianAbsDev: dev(pow), within: pow.filter((r) => r.within).length,
+      heldOut: pow.filter((r) => r.role === 'held-out').length, heldOutWithin: pow.filter((r) => r.role === 'held-out' && r.within).length,
+    },
     calibration: results.filter((r) => r.role === 'calibration').length,
   };
 }
@@ -152,7 +165,8 @@ export function markdown(results: readonly ValidationResult[], s: ValidationSumm
 
 export function summaryLine(s: ValidationSummary): string {
   return `like-for-like rows: ${s.likeForLike} of ${s.rows}, median |ratio - 1| = ${s.medianAbsDev.toFixed(3)}, ${s.within}/${s.likeForLike} within [${RANGE[0]}, ${RANGE[1]}]; ` +
-    `held out: ${s.heldOut.rows}, median |ratio - 1| = ${s.heldOut.medianAbsDev.toFixed(3)}, ${s.heldOut.within}/${s.heldOut.rows} within; calibration rows: ${s.calibration}`;
+    `held out: ${s.heldOut.rows}, median |ratio - 1| = ${s.heldOut.medianAbsDev.toFixed(3)}, ${s.heldOut.within}/${s.heldOut.rows} within; ` +
+    `power and energy: ${s.power.rows} rows, median |ratio - 1| = ${s.power.medianAbsDev.toFixed(3)}, ${s.power.within}/${s.power.rows} within (held out ${s.power.heldOutWithin}/${s.power.heldOut}); calibration rows: ${s.calibration}`;
 }
 
 function main(argv: string[]): number {

@@ -4,6 +4,8 @@
 // attention_decode_reduce.wgsl combines with log-sum-exp rescaling.
 // q: [B, Hq, DH] f32; K, V caches: [B, Hkv, C, DH] f32 (C ≥ L: a decode loop's allocated capacity); partial: [B, Hq, nSplit, DH + 2] f32 holding
 // (m = max score, l = Σ exp(s − m), o[DH] = Σ exp(s − m)·v) for the split, o unnormalized.
+// The splits cover keys [k0, L): k0 = 0, or with a sliding window W the last min(L, W) keys
+// (k0 = L − W); older keys are never read.
 // GQA: one workgroup serves the whole group of GQ = Hq / Hkv query heads that share a KV head, so each
 // K/V element is read once per group (not once per query head). When the group's q/o rows do not fit
 // workgroup memory (large DH·GQ, e.g. Gemma's dh = 256), G < GQ heads per workgroup (a divisor of GQ)
@@ -28,7 +30,8 @@ override INSTRUMENT: bool = false;
 
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
 
-struct Params { L: u32, split: u32, nSplit: u32, scale: f32, C: u32 }   // C: keys per head the cache holds (≥ L)
+// C: keys per head the cache holds (≥ L); k0: first key read (sliding window), 0 without one
+struct Params { L: u32, split: u32, nSplit: u32, scale: f32, C: u32, k0: u32 }
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;              // [B, Hq, DH]
 @group(0) @binding(1) var<storage, read> Kc: array<f32>;             // [B, Hkv, C, DH]
@@ -59,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let u = wid.z * nwg.y + wid.y;
   let h0 = u * G;
   let kvh = h0 / GQ;
-  let k0 = wid.x * p.split;           // first key of this split
+  let k0 = p.k0 + wid.x * p.split;    // first key of this split
   let kEnd = min(p.L, k0 + p.split);
   let cacheBase = kvh * p.C * DH;     // K[b, kvh, 0, 0] of a [B, Hkv, C, DH] cache
   var loaded = 0u;

@@ -9,8 +9,9 @@
 // V, O and the K/V blocks are read as vec4 (DH is a multiple of 4, at most MAX_DH = 256): SwiftShader keeps loop-indexed
 // function arrays in memory, so 4x fewer (vector) accesses to them pay off. It walks KV blocks of BC keys:
 // all cdiv(L, BC) of them, or with CAUSAL only those holding a key ≤ its last row + L − S (fully masked
-// blocks are neither loaded nor computed). Inside a block, keys past L or after the row (causal)
-// are skipped. Stable for large logits: every exp has a non-positive argument (s − running max).
+// blocks are neither loaded nor computed). Sliding window (p.W > 0, with CAUSAL): row t = i + L − S sees
+// keys t − W + 1..t; blocks before the one holding the workgroup's first row's oldest key are skipped
+// too. Inside a block, keys past L, after the row (causal) or before its window are skipped. Stable for large logits: every exp has a non-positive argument (s − running max).
 // Global traffic per workgroup: Q rows once, each visited K and V block once, O rows once.
 // Measured 2026-11 (SwiftShader 5.0, 2 shared CPU cores; ratios only, side by side): S=256, Hq=4, Hkv=1, dh=64,
 // Br=32, Bc=16, causal: scalar q/o arrays -> vec4 q/o arrays: Node/Dawn 73 -> 59 ms (gpu-ts); Chromium 156
@@ -30,7 +31,8 @@ const MAX_DH: u32 = 256u;
 const MAX_BC: u32 = 64u;
 const NEG_BIG: f32 = -3.0e38;  // "minus infinity" for the running max; exp(NEG_BIG - m) == 0
 
-struct Params { S: u32, L: u32, Hq: u32, Hkv: u32, scale: f32, C: u32 }  // C: keys per head the K/V buffers hold (≥ L)
+// C: keys per head the K/V buffers hold (≥ L); W: sliding window in keys (0 = none)
+struct Params { S: u32, L: u32, Hq: u32, Hkv: u32, scale: f32, C: u32, W: u32 }
 
 @group(0) @binding(0) var<storage, read> Q: array<vec4<f32>>;        // [Hq, S, DH]
 @group(0) @binding(1) var<storage, read> K: array<vec4<f32>>;        // [Hkv, C, DH], the first L keys used
@@ -72,14 +74,22 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   var m = NEG_BIG;
   var l = 0.0;
 
-  // Blocks visited: all, or (causal) up to the one holding the last key the workgroup's last row sees.
-  // Uniform per workgroup.
+  // Blocks visited: all, or (causal) up to the one holding the last key the workgroup's last row sees,
+  // and (window) from the one holding the first row's oldest visible key. Uniform per workgroup.
   let lastRow = min(S, (wid.x + 1u) * BR) - 1u;
   var nBlocks = (L + BC - 1u) / BC;
   if (CAUSAL) { nBlocks = min(nBlocks, (lastRow + off) / BC + 1u); }
+  let W = p.W;
+  let windowed = CAUSAL && W > 0u;
+  let firstRow = wid.x * BR;
+  var j0 = 0u;
+  if (windowed && firstRow + off + 1u > W) { j0 = (firstRow + off + 1u - W) / BC; }
+  // this row's oldest visible key (window), as an index ≥ 0
+  var lo = 0u;
+  if (windowed && qi + off + 1u > W) { lo = qi + off + 1u - W; }
   let kvBase = kvh * p.C * DV;        // K[kvh, 0, 0]
 
-  for (var j = 0u; j < nBlocks; j++) {
+  for (var j = j0; j < nBlocks; j++) {
     let kv0 = j * BC;
     let c = min(BC, L - kv0);         // keys in this block (ragged last block)
     for (var i = lid; i < BC * DV; i += BR) {
@@ -96,15 +106,18 @@ fn main(@builtin(workgroup_id) wid: vec3u,
     }
     workgroupBarrier();
 
-    // Keys of this block the row sees: all c, or (causal) those with index ≤ qi + off.
+    // Keys of this block the row sees: [c0, nvis) of the block: all c, or (causal) those with index
+    // ≤ qi + off, and (window) ≥ lo.
     var nvis = 0u;
+    var c0 = 0u;
     if (valid) {
       nvis = c;
       if (CAUSAL) { nvis = select(0u, min(c, qi + off + 1u - kv0), qi + off >= kv0); }
+      if (lo > kv0) { c0 = min(lo - kv0, nvis); }
     }
-    if (nvis > 0u) {
+    if (nvis > c0) {
       var mx = NEG_BIG;
-      for (var cc = 0u; cc < nvis; cc++) {
+      for (var cc = c0; cc < nvis; cc++) {
         var acc = 0.0;
         for (var d = 0u; d < DV; d++) { acc += dot(q[d], Ks[cc * DV + d]); }
         s[cc] = acc;
@@ -114,7 +127,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
       let corr = exp(m - mNew);       // rescales what earlier blocks accumulated
       l *= corr;
       for (var d = 0u; d < DV; d++) { o[d] *= corr; }
-      for (var cc = 0u; cc < nvis; cc++) {
+      for (var cc = c0; cc < nvis; cc++) {
         let pr = exp(s[cc] - mNew);
         l += pr;
         for (var d = 0u; d < DV; d++) { o[d] = fma(vec4<f32>(pr), Vs[cc * DV + d], o[d]); }

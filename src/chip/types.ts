@@ -134,6 +134,34 @@ export interface ChipPreset {
   sources: string[];
   /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
   caveat?: string;
+  /** Where the preset's power figures come from: board power, the parts of config.energy.staticW, memory energy per
+   *  byte (every built-in preset has one, test/unit/power.test.ts holds them to the config; a user's config has none). */
+  power?: PowerBasis;
+}
+
+/** One cited (or "assumed") figure of a preset's power. */
+export interface PowerFigure {
+  /** What it is, in a few words ("idle", "execution baseline", "board power"). */
+  label: string;
+  value: number;
+  unit: 'W' | 'pJ/B';
+  /** Where the number comes from: a document, a measurement campaign, or how it was derived. */
+  source: string;
+  /** True where no public document gives it and we chose it. */
+  assumed: boolean;
+}
+
+/**
+ * A preset's power, figure by figure, each with its source: what the energy model uses (staticW is the
+ * sum of `static`; memory is config.energy.hbmPjPerByte) and the board power that bounds it.
+ */
+export interface PowerBasis {
+  /** Board power / TDP; absent where no public figure exists. */
+  board?: PowerFigure;
+  /** The parts of config.energy.staticW (W drawn for the whole step, per chip), summing to it. */
+  static: PowerFigure[];
+  /** config.energy.hbmPjPerByte with its source. */
+  memory: PowerFigure;
 }
 
 /**

@@ -122,7 +122,9 @@ function main(argv: string[]): number {
     } as const;
     let r;
     try { r = simulateModel(chip, model, mopts); } catch (e) { if (e instanceof ModelInputError) throw new UsageError(e.message); throw e; }
-    const claims = args.has('claims') ? checkClaims(chip, model, { ...mopts, chips: undefined, stages: undefined }) : undefined;
+    // the chip's power basis is its preset's unless a --chip-config file replaces the preset's energy table
+    const chipPower = args.has('chip-config') ? undefined : chipPreset(args.get('chip')!).power;
+    const claims = args.has('claims') ? checkClaims(chip, model, { ...mopts, chips: undefined, stages: undefined }, chipPower) : undefined;
     if (json) {
       console.log(JSON.stringify({
         chip: r.chip, model: r.model, phase: r.phase, tokens: r.tokens, context: r.context, batch: r.batch, chips: r.chips, parallel: r.parallel, precision: r.precision, formats: r.formats,
@@ -151,6 +153,9 @@ function main(argv: string[]): number {
         for (const c of claims.checks) console.log(`    ${c.holds ? 'holds' : 'fails'}: ${c.claim} — model: ${c.model}`);
         console.log(`    carried by: ${claims.carriedBy.join('; ')}`);
         if (claims.needs) console.log(`    needs: ${claims.needs}`);
+        console.log(`    power figures the per-W verdict rests on (source, or "assumed"):`);
+        for (const l of claims.powerBasis.chip) console.log(`      ${r.chip}: ${l}`);
+        for (const l of claims.powerBasis.gpu) console.log(`      ${claims.reference}: ${l}`);
       }
     }
     return r.placement.fits ? 0 : 1;

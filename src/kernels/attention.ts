@@ -22,6 +22,12 @@
 // least MIN_SPLIT_KEYS = 64 keys per split (below that the per-split q load, partial write and the
 // reduction cost more than the parallelism gains); so nSplit = clamp(ceil(fill / (B·Hkv·groups)), 1,
 // floor(L / 64)), and split = ceil(L / nSplit) rounded up to a multiple of Bc.
+//
+// Sliding window (`window` = W > 0; Mistral's `sliding_window`, Qwen2's with `use_sliding_window`): the
+// query at position t sees keys t − W + 1..t, W keys including its own (llama.cpp's is_masked_swa masks
+// t − j ≥ W; Hugging Face's sliding_window_overlay keeps j > t − W). Causal only. Keys older than every
+// query of a block are not read: flash prefill starts at the first K/V block a workgroup's first row
+// sees; split decode splits only the last min(L, W) keys. The naive baseline has no window (refused).
 
 import {
   type KernelDef,
@@ -59,8 +65,8 @@ const DECODE_WG = 64;
 const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
-export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number; capacity: number };
-export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number };
+export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number; capacity: number; window: number };
+export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number; window: number };
 export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
 export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
 
@@ -75,6 +81,7 @@ const PREFILL_PARAMS: readonly ParamDoc<keyof PrefillParams>[] = [
   { name: 'Bc', doc: `flash: keys per streamed K/V block, 1 to ${MAX_BC}; 0 = the largest power of two ≤ ${AUTO_BC_MAX} whose blocks (8·Bc·dh bytes) fit wgBytes`, default: 0, allowed: [0, MAX_BC] },
   { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
   { name: 'capacity', doc: 'flash: keys per head the K/V buffers hold (≥ L: a KV cache allocated once, read in place by a chunked prefill); 0 = L', default: 0, allowed: [0, 1 << 20] },
+  { name: 'window', doc: 'flash, causal: sliding window, the query at position t sees keys t−window+1..t (Mistral, Qwen2); 0 = all keys', default: 0, allowed: [0, 1 << 20] },
 ];
 
 const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
@@ -88,7 +95,17 @@ const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
   { name: 'fill', doc: 'split = 0: pass-1 workgroups that fill the device (default: 2 per SM of a 132-SM GPU)', default: DECODE_FILL_WORKGROUPS, allowed: [1, 1 << 16] },
   { name: 'wgBytes', doc: `workgroup-memory budget for Bc = 0 and the heads per workgroup (bytes; ${WG_BYTES_DEFAULT} fits every WebGPU device)`, default: WG_BYTES_DEFAULT, allowed: [1024, 1 << 20] },
   { name: 'capacity', doc: 'split: keys per head the cache buffers hold (≥ L; a decode loop allocates its cache once); 0 = L', default: 0, allowed: [0, 1 << 20] },
+  { name: 'window', doc: 'split: sliding window, the new token sees only the last `window` keys (Mistral, Qwen2); 0 = all L', default: 0, allowed: [0, 1 << 20] },
 ];
+
+/**
+ * The keys a decode step reads: [k0, L), the last min(L, window) of the L cached keys (all L without
+ * a window).
+ */
+export function decodeKeys(p: Pick<DecodeParams, 'L' | 'window'>): { k0: number; n: number } {
+  const n = p.window > 0 ? Math.min(p.L, p.window) : p.L;
+  return { k0: p.L - n, n };
+}
 
 /** Keys per head in the cache buffers: `capacity`, or L when 0. */
 export function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number {
@@ -122,6 +139,7 @@ function validatePrefill(raw: Record<string, unknown>): PrefillParams {
     throw new KernelInputError(`L (keys: cached prefix + new tokens) must be ≥ S (new queries), got S=${p.S}, L=${p.L}`);
   }
   if (p.capacity !== 0 && p.capacity < p.L) throw new KernelInputError(`capacity (${p.capacity}) must be 0 or at least L (${p.L})`);
+  if (p.window > 0 && !p.causal) throw new KernelInputError(`window (${p.window}) needs causal: true (a sliding window looks back from each query's position)`);
   if (p.Bc === 0) {
     p.Bc = autoBc((bc) => flashWorkgroupBytes(bc, p.dh), p.wgBytes);
     if (p.Bc === 0) throw new KernelInputError(`dh=${p.dh}: one K/V row pair needs ${flashWorkgroupBytes(1, p.dh)} bytes of workgroup memory, more than wgBytes=${p.wgBytes}`);
@@ -153,10 +171,11 @@ export function decodeHeadsPerWorkgroup(p: Pick<DecodeParams, 'Hq' | 'Hkv' | 'dh
 }
 
 /** Keys per split from the rule in the header: fill the device, at least MIN_SPLIT_KEYS keys per split. */
-export function autoSplit(p: Pick<DecodeParams, 'B' | 'L' | 'Hq' | 'Hkv' | 'Bc' | 'fill'>, GW: number): number {
+export function autoSplit(p: Pick<DecodeParams, 'B' | 'L' | 'Hq' | 'Hkv' | 'Bc' | 'fill' | 'window'>, GW: number): number {
   const perSplit = p.B * p.Hkv * (p.Hq / p.Hkv / GW); // pass-1 workgroups per split index
-  const nSplit = Math.max(1, Math.min(Math.ceil(p.fill / perSplit), Math.floor(p.L / MIN_SPLIT_KEYS)));
-  return cdiv(cdiv(p.L, nSplit), p.Bc) * p.Bc;
+  const { n } = decodeKeys(p); // the keys read: L, or the window's last keys
+  const nSplit = Math.max(1, Math.min(Math.ceil(p.fill / perSplit), Math.floor(n / MIN_SPLIT_KEYS)));
+  return cdiv(cdiv(n, nSplit), p.Bc) * p.Bc;
 }
 
 function validateDecode(raw: Record<string, unknown>): DecodeParams {
@@ -235,9 +254,19 @@ function gridClasses(
 
 /**
  * Keys visible to query rows [r0, r1) among keys [k0, k1): all pairs, or causal pairs with
- * key ≤ row + off (off = L − S: the cached prefix every new query sees).
+ * key ≤ row + off (off = L − S: the cached prefix every new query sees); with a sliding window
+ * W > 0 also key > row + off − W. `rows`: the rows that see at least one of the keys.
  */
-function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: boolean, off = 0): { pairs: number; rows: number } {
+function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: boolean, off = 0, W = 0): { pairs: number; rows: number } {
+  if (causal && W > 0) {
+    let pairs = 0;
+    let rows = 0;
+    for (let i = r0; i < r1; i++) {
+      const n = Math.min(k1, i + off + 1) - Math.max(k0, i + off + 1 - W);
+      if (n > 0) { pairs += n; rows++; }
+    }
+    return { pairs, rows };
+  }
   if (!causal || k1 - 1 <= r0 + off) return { pairs: (r1 - r0) * (k1 - k0), rows: r1 - r0 };
   let pairs = 0;
   let rows = 0;
@@ -248,15 +277,30 @@ function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: bo
   return { pairs, rows };
 }
 
-/** (query, key) pairs of S queries at the end of L positions: S·L, or causal Σ_i (L − S + i + 1). */
-export function attentionPairs(S: number, L: number, causal: boolean): number {
-  return causal ? S * (L - S) + (S * (S + 1)) / 2 : S * L;
+/**
+ * (query, key) pairs of S queries at the end of L positions: S·L, or causal Σ_i (L − S + i + 1), or
+ * with a sliding window W Σ_i min(L − S + i + 1, W).
+ */
+export function attentionPairs(S: number, L: number, causal: boolean, W = 0): number {
+  if (!causal) return S * L;
+  const full = S * (L - S) + (S * (S + 1)) / 2;
+  if (W <= 0) return full;
+  // positions t = L − S + i + 1 (keys seen) above W see only W
+  const t0 = L - S + 1;
+  const over = Math.max(0, L - Math.max(t0, W + 1) + 1); // queries with t > W, i.e. t in [max(t0, W + 1), L]
+  const tLo = L - over + 1;
+  return full - (over > 0 ? ((tLo + L) * over) / 2 - W * over : 0);
+}
+
+/** Keys of [0, L) the S queries at the end of L positions see at all: L, or with a window from L − S + 1 − W. */
+export function attentionKeysRead(S: number, L: number, W = 0): number {
+  return W > 0 ? L - Math.max(0, L - S + 1 - W) : L;
 }
 
 // ---- prefill: flash ---------------------------------------------------------------------------
 
 function flashPrefillPass(p: PrefillParams): Pass {
-  const { S, L, Hq, Hkv, dh, causal, Br, Bc } = p;
+  const { S, L, Hq, Hkv, dh, causal, Br, Bc, window: W } = p;
   const G = Hq / Hkv;
   const off = L - S;
   const nqb = cdiv(S, Br);
@@ -265,16 +309,18 @@ function flashPrefillPass(p: PrefillParams): Pass {
     const r0 = x * Br;
     const r1 = Math.min(S, r0 + Br);
     const nb = causal ? Math.min(nkb, Math.floor((r1 - 1 + off) / Bc) + 1) : nkb;
+    // sliding window: blocks before the one holding the first row's oldest visible key are skipped
+    const j0 = causal && W > 0 ? Math.floor(Math.max(0, r0 + off + 1 - W) / Bc) : 0;
     const key = `${r1 - r0}:${causal ? x : 'all'}`;
     return {
       key,
-      note: () => `query rows [${r0}, ${r1}) of one head: ${r1 - r0} rows, ${nb} K/V block${nb === 1 ? '' : 's'}${causal ? ' (causal)' : ''}`,
+      note: () => `query rows [${r0}, ${r1}) of one head: ${r1 - r0} rows, ${nb - j0} K/V block${nb - j0 === 1 ? '' : 's'}${causal ? ' (causal)' : ''}${j0 > 0 ? ` from block ${j0} (window ${W})` : ''}`,
       steps: (): Step[] => {
         const bodies: Step[][] = [];
-        for (let j = 0; j < nb; j++) {
+        for (let j = j0; j < nb; j++) {
           const k0 = j * Bc;
           const c = Math.min(Bc, L - k0);
-          const { pairs: n, rows: r } = visiblePairs(r0, r1, k0, k0 + c, causal, off);
+          const { pairs: n, rows: r } = visiblePairs(r0, r1, k0, k0 + c, causal, off, W);
           bodies.push([
             { kind: 'load', tensor: 'K', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
             { kind: 'load', tensor: 'V', bytes: 4 * c * dh, shareAxes: ['x', 'y'] },
@@ -309,6 +355,7 @@ function flashPrefillPass(p: PrefillParams): Pass {
       ['Hkv', { type: 'u32', value: Hkv }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
       ['C', { type: 'u32', value: decodeCapacity(p) }],
+      ['W', { type: 'u32', value: W }],
     ],
     bindings: [
       { binding: 0, tensor: 'Q', access: 'read' },
@@ -459,10 +506,11 @@ function naivePasses(Sq: number, Skv: number, H: number, G: number, dh: number, 
 function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<PrefillParams> {
   checkVariant(attentionPrefill, variant);
   checkHeads(params);
-  const { S, L, Hq, Hkv, dh, causal } = params;
+  const { S, L, Hq, Hkv, dh, causal, window: W } = params;
   if (L < S || params.Bc < 1) throw new KernelInputError('attention-prefill: L ≥ S and Bc ≥ 1 (resolved by validate)');
+  if (W > 0 && variant !== 'flash') throw new KernelInputError(`attention-prefill: a sliding window (window = ${W}) needs the flash variant (the naive baseline has none)`);
   const G = Hq / Hkv;
-  const pairs = attentionPairs(S, L, causal);
+  const pairs = attentionPairs(S, L, causal, W);
   // With a cached prefix (L > S) K/V are the KV cache; otherwise they are this pass's own projections.
   // A capacity above L: K/V are cache buffers of C keys per head, the first L used.
   const C = decodeCapacity(params);
@@ -490,7 +538,7 @@ function planPrefill(params: PrefillParams, variant: PrefillVariant): Plan<Prefi
     tensors,
     passes,
     flops: 2 * 2 * Hq * pairs * dh,
-    ioBytes: 4 * (2 * Hq * S * dh + 2 * Hkv * L * dh),
+    ioBytes: 4 * (2 * Hq * S * dh + 2 * Hkv * attentionKeysRead(S, L, W) * dh),
     requiredFeatures: [],
     requiredLanguageFeatures: [],
   };
@@ -504,7 +552,8 @@ function splitDecodePasses(p: DecodeParams): Pass[] {
   const GW = decodeHeadsPerWorkgroup(p);
   const chunks = G / GW; // workgroups per KV head and split (1 when the whole group fits)
   const C = decodeCapacity(p); // keys per head the cache buffers hold
-  const nSplit = cdiv(L, split);
+  const { k0, n: nKeys } = decodeKeys(p); // the keys read: [k0, L)
+  const nSplit = cdiv(nKeys, split);
   const pass1: Pass = {
     shader: 'attention_decode_split',
     entryPoint: 'main',
@@ -518,6 +567,7 @@ function splitDecodePasses(p: DecodeParams): Pass[] {
       ['nSplit', { type: 'u32', value: nSplit }],
       ['scale', { type: 'f32', value: attentionScale(dh) }],
       ['C', { type: 'u32', value: C }],
+      ['k0', { type: 'u32', value: k0 }],
     ],
     bindings: [
       { binding: 0, tensor: 'q', access: 'read' },
@@ -525,13 +575,13 @@ function splitDecodePasses(p: DecodeParams): Pass[] {
       { binding: 2, tensor: 'v_cache', access: 'read' },
       { binding: 3, tensor: 'partial', access: 'read_write' },
     ],
-    tiles: axisRanges(L, split).map(({ range, size }) => ({
+    tiles: axisRanges(nKeys, split).map(({ range, size }) => ({
       x: range,
       y: [0, Hkv * chunks],
       z: [0, B],
       note:
         `${size} keys of one KV head for ${chunks === 1 ? `its group of ${G}` : `${GW} of its ${G}`} query head${GW === 1 ? '' : 's'}` +
-        `${size < split ? ' (ragged last split)' : ''}`,
+        `${size < split ? ' (ragged last split)' : ''}${k0 > 0 ? ` (window: keys from ${k0} of ${L})` : ''}`,
       steps: [
         { kind: 'load', tensor: 'q', bytes: 4 * GW * dh, shareAxes: ['x'] },
         ...kLoop(size, Bc, (c) => [
@@ -592,7 +642,8 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
   checkDecode(params);
   const { B, L, Hq, Hkv, dh, split } = params;
   const G = Hq / Hkv;
-  const nSplit = cdiv(L, split);
+  const { n: nKeys } = decodeKeys(params);
+  const nSplit = cdiv(nKeys, split);
   const C = decodeCapacity(params);
   const tensors: Plan['tensors'] = [
     { name: 'q', dtype: 'f32', shape: [B, Hq, dh], bytes: 4 * B * Hq * dh, role: 'input', layout: '[B, Hq, dh] (one new token per sequence)' },
@@ -605,6 +656,7 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
     passes = splitDecodePasses(params);
   } else {
     if (C !== L) throw new KernelInputError('attention-decode: a cache capacity above L needs the split variant');
+    if (params.window > 0) throw new KernelInputError(`attention-decode: a sliding window (window = ${params.window}) needs the split variant (the naive baseline has none)`);
     tensors.push({ name: 'scores', dtype: 'f32', shape: [B, Hq, L], bytes: 4 * B * Hq * L, role: 'scratch', layout: '[B, Hq, L] scores, then probabilities' });
     passes = naivePasses(1, L, B * Hq, G, dh, false, { Q: 'q', K: 'k_cache', V: 'v_cache', O: 'o', scores: 'scores' });
   }
@@ -615,8 +667,8 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
     params: { ...params },
     tensors,
     passes,
-    flops: 2 * 2 * B * Hq * L * dh,
-    ioBytes: 4 * B * (2 * Hq * dh + 2 * Hkv * L * dh),
+    flops: 2 * 2 * B * Hq * nKeys * dh,
+    ioBytes: 4 * B * (2 * Hq * dh + 2 * Hkv * nKeys * dh),
     requiredFeatures: [],
     requiredLanguageFeatures: [],
   };
@@ -624,12 +676,12 @@ function planDecode(params: DecodeParams, variant: DecodeVariant): Plan<DecodePa
 
 // ---- CPU reference ----------------------------------------------------------------------------
 
-/** Only the first L of C keys per head are attended to: [heads, C, dh] -> [heads, L, dh]. */
-function firstKeys(heads: number, C: number, L: number, dh: number): (c: Float32Array) => Float32Array {
+/** Keys [k0, k0 + n) of C per head are attended to: [heads, C, dh] -> [heads, n, dh]. */
+function keyRange(heads: number, C: number, k0: number, n: number, dh: number): (c: Float32Array) => Float32Array {
   return (c) => {
-    if (C === L) return c;
-    const out = new Float32Array(heads * L * dh);
-    for (let h = 0; h < heads; h++) out.set(c.subarray(h * C * dh, (h * C + L) * dh), h * L * dh);
+    if (C === n) return c;
+    const out = new Float32Array(heads * n * dh);
+    for (let h = 0; h < heads; h++) out.set(c.subarray((h * C + k0) * dh, (h * C + k0 + n) * dh), h * n * dh);
     return out;
   };
 }
@@ -637,15 +689,17 @@ function firstKeys(heads: number, C: number, L: number, dh: number): (c: Float32
 /**
  * O[i, h·dh + d] = Σ_j softmax_j(scale·q_i·k_j)·v_j[d] over visible j, in f64 with the max subtracted.
  * Q: [H, Sq, dh]; K, V: [H / G, Skv, dh]; O: [Sq, H·dh]. Causal: key j visible to query i iff
- * j ≤ Skv − Sq + i (the Sq queries are the last Sq of Skv positions).
+ * j ≤ Skv − Sq + i (the Sq queries are the last Sq of Skv positions); with a sliding window W > 0
+ * also j > Skv − Sq + i − W.
  */
 export function attentionRef(
   Q: Float32Array,
   K: Float32Array,
   V: Float32Array,
-  dims: { Sq: number; Skv: number; H: number; G: number; dh: number; causal: boolean; scale: number },
+  dims: { Sq: number; Skv: number; H: number; G: number; dh: number; causal: boolean; scale: number; window?: number },
 ): Float32Array {
   const { Sq, Skv, H, G, dh, causal, scale } = dims;
+  const W = dims.window ?? 0;
   const O = new Float32Array(Sq * H * dh);
   const s = new Float64Array(Skv);
   const acc = new Float64Array(dh);
@@ -653,9 +707,10 @@ export function attentionRef(
     const kv = Math.floor(h / G) * Skv * dh;
     for (let i = 0; i < Sq; i++) {
       const n = causal ? Math.min(Skv, Skv - Sq + i + 1) : Skv;
+      const j0 = causal && W > 0 ? Math.max(0, n - W) : 0;
       const q = (h * Sq + i) * dh;
       let m = -Infinity;
-      for (let j = 0; j < n; j++) {
+      for (let j = j0; j < n; j++) {
         let dot = 0;
         for (let d = 0; d < dh; d++) dot += Q[q + d] * K[kv + j * dh + d];
         s[j] = dot * scale;
@@ -663,7 +718,7 @@ export function attentionRef(
       }
       acc.fill(0);
       let sum = 0;
-      for (let j = 0; j < n; j++) {
+      for (let j = j0; j < n; j++) {
         const w = Math.exp(s[j] - m);
         sum += w;
         for (let d = 0; d < dh; d++) acc[d] += w * V[kv + j * dh + d];
@@ -711,9 +766,9 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
     return { Q: randomF32(Hq * S * dh, seed), K: randomF32(Hkv * C * dh, seed + 1), V: randomF32(Hkv * C * dh, seed + 2) };
   },
   reference(plan, inputs) {
-    const { S, L, Hq, Hkv, dh, causal } = plan.params;
-    const firstL = firstKeys(Hkv, decodeCapacity(plan.params), L, dh);
-    const dims = { Sq: S, Skv: L, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh) };
+    const { S, L, Hq, Hkv, dh, causal, window } = plan.params;
+    const firstL = keyRange(Hkv, decodeCapacity(plan.params), 0, L, dh);
+    const dims = { Sq: S, Skv: L, H: Hq, G: Hq / Hkv, dh, causal, scale: attentionScale(dh), window };
     return { O: attentionRef(f32Input(inputs, 'Q'), firstL(f32Input(inputs, 'K')), firstL(f32Input(inputs, 'V')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
@@ -751,11 +806,12 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
     };
   },
   reference(plan, inputs) {
-    const { B, L, Hq, Hkv, dh } = plan.params;
-    const firstL = firstKeys(B * Hkv, decodeCapacity(plan.params), L, dh);
-    // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, L, dh], o [1, B·Hq·dh].
-    const dims = { Sq: 1, Skv: L, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
-    return { o: attentionRef(f32Input(inputs, 'q'), firstL(f32Input(inputs, 'k_cache')), firstL(f32Input(inputs, 'v_cache')), dims) };
+    const { B, Hq, Hkv, dh } = plan.params;
+    const { k0, n } = decodeKeys(plan.params);
+    const keys = keyRange(B * Hkv, decodeCapacity(plan.params), k0, n, dh);
+    // Batch folds into heads: q [B·Hq, 1, dh], caches [B·Hkv, n, dh] (the window's keys), o [1, B·Hq·dh].
+    const dims = { Sq: 1, Skv: n, H: B * Hq, G: Hq / Hkv, dh, causal: false, scale: attentionScale(dh) };
+    return { o: attentionRef(f32Input(inputs, 'q'), keys(f32Input(inputs, 'k_cache')), keys(f32Input(inputs, 'v_cache')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
   errorScale: valueScale('v_cache'),

@@ -1,38 +1,14 @@
-// The transformer shape a model file describes, from Hugging Face's config.json or GGUF metadata.
-// Two families: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/SmolLM) and
-// GPT-2-style (LayerNorm, learned positions, GELU, tied LM head).
+// The readers of a model file's architecture: Hugging Face's config.json and GGUF metadata, both
+// producing the one ModelConfig of src/models/config.ts (the presets are of the same type). Two
+// families of files: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/SmolLM) and
+// GPT-2-style (LayerNorm, learned positions, GELU, biases, tied LM head).
 
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
+import type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
 
-export type Arch = 'llama' | 'gpt2';
-
-export interface RopeScaling {
-  /** Llama-3.1 "llama3" frequency scaling. */
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositions: number;
-}
-
-export interface ModelConfig {
-  arch: Arch;
-  vocabSize: number;
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  ffnDim: number;
-  /** Longest context the model was trained for (GPT-2: rows of its position table). */
-  maxPositions: number;
-  normEps: number;
-  ropeTheta: number;
-  ropeScaling: RopeScaling | null;
-  tiedEmbeddings: boolean;
-  /** q/k/v projections carry a bias (GPT-2, Qwen2). */
-  qkvBias: boolean;
-}
+export type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
+export { parameterCount } from '../models/config.ts';
 
 function num(obj: Record<string, unknown>, key: string, def?: number): number {
   const v = obj[key] ?? def;
@@ -42,7 +18,34 @@ function num(obj: Record<string, unknown>, key: string, def?: number): number {
 
 const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
 
-export function configFromHf(raw: unknown): ModelConfig {
+/**
+ * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
+ * (null: none) on every layer; Qwen2 only with `use_sliding_window`, and then on the layers from
+ * `max_window_layers` on (all of them when it is 0, none when it is ≥ the layer count). A window on
+ * some layers only (Qwen2's per-layer mix, or a `layer_types` list that mixes kinds) is refused by name.
+ * Llama's config has no window (a `sliding_window` key there is not read by transformers either).
+ */
+function windowFromHf(c: Record<string, unknown>, type: string, nLayers: number): number | null {
+  if (type !== 'mistral' && type !== 'qwen2') return null;
+  if (type === 'qwen2' && c.use_sliding_window !== true) return null;
+  if (c.sliding_window == null) return null;
+  const w = num(c, 'sliding_window');
+  if (!Number.isInteger(w) || w < 1) throw new ModelFileError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(c.sliding_window)}`);
+  if (Array.isArray(c.layer_types)) {
+    const kinds = new Set(c.layer_types.map(String));
+    if (kinds.size > 1) throw new ModelFileError(`config.json: "layer_types" mixes ${[...kinds].join(' and ')} layers; a sliding window on some layers only is not supported (one window for every layer, or none)`);
+    if (kinds.has('full_attention')) return null;
+  }
+  if (type === 'qwen2') {
+    const first = num(c, 'max_window_layers', 0);
+    if (first >= nLayers) return null;
+    if (first > 0) throw new ModelFileError(`config.json: use_sliding_window with max_window_layers ${first} of ${nLayers} layers (full attention below layer ${first}, a window from it on) is not supported; only a window on every layer (max_window_layers 0) or none`);
+  }
+  return w;
+}
+
+/** The architecture a config.json states; `name` becomes the config's id and label. */
+export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   if (typeof raw !== 'object' || raw === null) throw new ModelFileError('config.json is not a JSON object');
   const c = raw as Record<string, unknown>;
   const type = String(c.model_type ?? '');
@@ -52,9 +55,10 @@ export function configFromHf(raw: unknown): ModelConfig {
     const act = String(c.activation_function ?? 'gelu_new');
     if (!['gelu_new', 'gelu_pytorch_tanh', 'gelu'].includes(act)) throw new ModelFileError(`config.json: activation_function "${act}" is not supported (gelu_new, gelu_pytorch_tanh)`);
     return check({
-      arch: 'gpt2', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'n_layer'), nHeads, nKvHeads: nHeads, headDim: dim / nHeads,
-      ffnDim: c.n_inner == null ? 4 * dim : num(c, 'n_inner'), maxPositions: num(c, 'n_positions', 1024), normEps: num(c, 'layer_norm_epsilon', 1e-5),
-      ropeTheta: 0, ropeScaling: null, tiedEmbeddings: true, qkvBias: true,
+      id: name, label: name, arch: 'gpt2', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'n_layer'), nHeads, nKvHeads: nHeads, headDim: dim / nHeads,
+      ffnDim: c.n_inner == null ? 4 * dim : num(c, 'n_inner'), maxPositions: num(c, 'n_positions', 1024),
+      norm: 'layernorm', normEps: num(c, 'layer_norm_epsilon', 1e-5), positions: { kind: 'learned' }, mlp: 'gelu',
+      qkvBias: true, projBias: true, attentionWindow: null, tiedEmbeddings: true, sources: [],
     });
   }
   if (LLAMA_TYPES.includes(type)) {
@@ -72,17 +76,20 @@ export function configFromHf(raw: unknown): ModelConfig {
         throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, default)`);
       }
     }
+    const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling };
     return check({
-      arch: 'llama', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
+      id: name, label: name, arch: 'llama', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
       headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
-      normEps: num(c, 'rms_norm_eps', 1e-6), ropeTheta: num(c, 'rope_theta', 10000), ropeScaling,
-      tiedEmbeddings: c.tie_word_embeddings === true, qkvBias: c.attention_bias === true || type === 'qwen2',
+      norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions, mlp: 'swiglu',
+      qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
+      tiedEmbeddings: c.tie_word_embeddings === true, sources: [],
     });
   }
   throw new ModelFileError(`config.json: model_type "${type}" is not supported (${[...LLAMA_TYPES, 'gpt2'].join(', ')})`);
 }
 
-export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean): ModelConfig {
+/** The architecture GGUF metadata states; `name` becomes the config's id and label. */
+export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf'): ModelConfig {
   const arch = String(meta.get('general.architecture') ?? '');
   const get = (k: string, def?: number): number => {
     const v = meta.get(`${arch}.${k}`) ?? def;
@@ -94,14 +101,19 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   if (arch === 'llama' || arch === 'gpt2') {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
+    const llama = arch === 'llama';
     return check({
-      arch, vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
-      nKvHeads: arch === 'llama' ? get('attention.head_count_kv', nHeads) : nHeads,
-      headDim: arch === 'llama' ? get('rope.dimension_count', dim / nHeads) : dim / nHeads,
+      id: name, label: name, arch, vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
+      nKvHeads: llama ? get('attention.head_count_kv', nHeads) : nHeads,
+      headDim: llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads,
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
-      normEps: arch === 'llama' ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
-      ropeTheta: arch === 'llama' ? get('rope.freq_base', 10000) : 0, ropeScaling: null,
-      tiedEmbeddings: !hasOutputTensor, qkvBias: arch === 'gpt2' || hasQkvBias,
+      norm: llama ? 'rmsnorm' : 'layernorm',
+      normEps: llama ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
+      positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null } : { kind: 'learned' },
+      mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || hasQkvBias, projBias: !llama,
+      // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none
+      attentionWindow: llama && get('attention.sliding_window', 0) > 0 ? get('attention.sliding_window') : null,
+      tiedEmbeddings: !hasOutputTensor, sources: [],
     });
   }
   throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, gpt2)`);
@@ -111,27 +123,20 @@ function check(c: ModelConfig): ModelConfig {
   for (const k of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'ffnDim', 'maxPositions'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new ModelFileError(`model config: ${k} must be a positive integer, got ${c[k]}`);
   }
+  if (c.attentionWindow !== null && (!Number.isInteger(c.attentionWindow) || c.attentionWindow < 1)) throw new ModelFileError(`model config: the sliding window must be a positive integer, got ${c.attentionWindow}`);
   if (c.nHeads % c.nKvHeads !== 0) throw new ModelFileError(`model config: ${c.nHeads} attention heads is not a multiple of ${c.nKvHeads} KV heads`);
   if (c.headDim % 2 !== 0) throw new ModelFileError(`model config: head dim ${c.headDim} must be even (RoPE rotates pairs)`);
   return c;
 }
 
-/** Parameters of the model (embedding counted once when tied). */
-export function parameterCount(c: ModelConfig): number {
-  const qkv = c.dim * (c.nHeads + 2 * c.nKvHeads) * c.headDim;
-  const o = c.nHeads * c.headDim * c.dim;
-  const ffn = (c.arch === 'llama' ? 3 : 2) * c.dim * c.ffnDim;
-  const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.arch === 'gpt2' ? c.maxPositions * c.dim : 0);
-  return c.nLayers * (qkv + o + ffn) + emb;
-}
-
 /** RoPE inverse frequencies [headDim / 2] (f64), with Llama-3.1 scaling when configured. */
 export function ropeInvFreq(c: ModelConfig): Float64Array {
+  if (c.positions.kind !== 'rope') throw new Error(`${c.id}: positions are ${c.positions.kind}, not RoPE`);
+  const { theta, scaling: s } = c.positions;
   const half = c.headDim / 2;
   const out = new Float64Array(half);
   for (let i = 0; i < half; i++) {
-    let f = 1 / Math.pow(c.ropeTheta, (2 * i) / c.headDim);
-    const s = c.ropeScaling;
+    let f = 1 / Math.pow(theta, (2 * i) / c.headDim);
     if (s) {
       const lowWave = s.originalMaxPositions / s.lowFreqFactor;
       const highWave = s.originalMaxPositions / s.highFreqFactor;

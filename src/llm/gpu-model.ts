@@ -1,13 +1,13 @@
 // A model resident on the GPU: weights uploaded once (one layer at a time from the file), a KV
 // cache of `capacity` positions, activation buffers, and a runner for the op lists of
-// forward-plan.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
+// src/models/forward.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
 // and uniforms; nothing here computes on the host but the sampling draw.
 
 import type { GpuContext } from '../gpu/context.ts';
 import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from './forward-plan.ts';
+import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from '../models/forward.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { linearF32 } from './weights.ts';
@@ -129,9 +129,9 @@ export class GpuModel {
     // Q8_0 weights keep their blocks' scales: room for one per 32 along K (more than one per column)
     const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
     set('tokEmb', 4 * c.vocabSize * D);
-    if (c.arch === 'gpt2') set('posEmb', 4 * c.maxPositions * D);
+    if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
     set('outNorm', 4 * D);
-    if (c.arch === 'gpt2') set('outNormB', 4 * D);
+    if (c.norm === 'layernorm') set('outNormB', 4 * D);
     lin('lmHead', c.vocabSize, D, q8 && !c.tiedEmbeddings);
     set('ropeTable', 4 * C * dh);
     set('dummy', 16);
@@ -139,11 +139,12 @@ export class GpuModel {
       const L = (w: string) => layerBuf(l, w);
       set(L('attnNorm'), 4 * D);
       set(L('ffnNorm'), 4 * D);
-      if (c.arch === 'gpt2') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
+      if (c.norm === 'layernorm') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); }
+      if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
       if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
       lin(L('wo'), D, Nq, q8);
-      lin(L('wUp'), c.arch === 'llama' ? 2 * F : F, D, q8);
+      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8);
       lin(L('wDown'), D, F, q8);
       set(L('kcache'), 4 * c.nKvHeads * C * dh);
       set(L('vcache'), 4 * c.nKvHeads * C * dh);
@@ -199,7 +200,7 @@ export class GpuModel {
     this.write('outNorm', g.outNorm);
     if (g.outNormB) this.write('outNormB', g.outNormB);
     this.writeLinear('lmHead', g.lmHead);
-    if (c.arch === 'llama') this.write('ropeTable', ropeTable(c, this.opts.capacity));
+    if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
       const w = await m.loadLayer(l);

@@ -1,6 +1,7 @@
 // CPU reference forward pass (f64 accumulation, f32 storage), op for op what the GPU decode loop
-// runs: embed, norm, fused QKV, RoPE, KV-cache append, causal attention, output projection +
-// residual, norm, SwiGLU or GELU MLP + residual; final norm and LM head on the last token.
+// runs: it walks the same op list (forwardOps, src/models/forward.ts) in the same order: embed, norm,
+// fused QKV, RoPE, KV-cache append, causal attention, output projection + residual, norm, SwiGLU or
+// GELU MLP + residual; final norm and LM head on the last token; with its own math.
 
 import type { ModelConfig } from './config.ts';
 import { ropeTable } from './config.ts';
@@ -8,6 +9,7 @@ import { layerNormRef, rmsNormRef } from '../kernels/norm.ts';
 import { ropeRef } from '../kernels/rope.ts';
 import { geluRef, siluRef } from '../kernels/elementwise.ts';
 import { linearF32, type Linear, type ModelWeights } from './weights.ts';
+import { forwardOps } from '../models/forward.ts';
 
 /** y[m, n] = Σ_k x[m, k] · W[n, k] (+ b[n]); W [N, K] row-major. */
 export function linearRef(x: Float32Array, M: number, W: Float32Array, N: number, K: number, b?: Float32Array): Float32Array {
@@ -37,7 +39,7 @@ export class CpuModel {
     const c = config;
     this.kCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
     this.vCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
-    this.rope = c.arch === 'llama' ? ropeTable(c, capacity) : null;
+    this.rope = c.positions.kind === 'rope' ? ropeTable(c, capacity) : null;
   }
 
   private w(l: Linear): Float32Array {
@@ -48,80 +50,133 @@ export class CpuModel {
 
   private norm(x: Float32Array, M: number, w: Float32Array, b?: Float32Array): Float32Array {
     const c = this.config;
-    return c.arch === 'llama' ? rmsNormRef(x, M, c.dim, w, c.normEps) : layerNormRef(x, M, c.dim, w, b!, c.normEps);
+    return c.norm === 'rmsnorm' ? rmsNormRef(x, M, c.dim, w, c.normEps) : layerNormRef(x, M, c.dim, w, b!, c.normEps);
   }
 
-  /** Runs `tokens` at positions pos.., appends them to the cache; returns the last token's logits [V]. */
+  /**
+   * Runs `tokens` at positions pos.., appends them to the cache; returns the last token's logits [V].
+   * Walks the GPU loop's op list of the same step (forwardOps: a prompt as one prefill chunk, a single
+   * token after it as a decode step), op by op in its order, each with this file's f64-accumulating math.
+   */
   forward(tokens: readonly number[]): Float32Array {
     const c = this.config, W = this.weights;
     const M = tokens.length, D = c.dim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, G = Hq / Hkv;
     const Nq = Hq * dh, Nkv = Hkv * dh, N = Nq + 2 * Nkv, F = c.ffnDim, cap = this.capacity;
     if (this.pos + M > cap) throw new Error(`context full: ${this.pos} + ${M} tokens > capacity ${cap}`);
-    const x = new Float32Array(M * D);
-    for (let m = 0; m < M; m++) {
-      x.set(W.tokEmb.subarray(tokens[m] * D, (tokens[m] + 1) * D), m * D);
-      if (W.posEmb) for (let d = 0; d < D; d++) x[m * D + d] += W.posEmb[(this.pos + m) * D + d];
-    }
+    const phase = M === 1 && this.pos > 0 ? 'decode' : 'prefill';
+    const ops = forwardOps(c, { phase, M, pos0: this.pos, capacity: cap, int8: false, topK: 1, temperature: 0, u: 0 });
     const scale = Math.fround(1 / Math.sqrt(dh));
-    for (let l = 0; l < c.nLayers; l++) {
-      const L = W.layers[l];
-      const xn = this.norm(x, M, L.attnNorm, L.attnNormB);
-      const qkv = linearRef(xn, M, this.w(L.wqkv), N, D, L.bqkv);
-      const q = new Float32Array(M * Nq);
-      const kc = this.kCache[l], vc = this.vCache[l];
-      for (let m = 0; m < M; m++) {
-        const p = this.pos + m;
-        for (let h = 0; h < Hq; h++) {
-          if (this.rope) ropeRef(qkv, m * N + h * dh, dh, this.rope, p, q, m * Nq + h * dh);
-          else q.set(qkv.subarray(m * N + h * dh, m * N + (h + 1) * dh), m * Nq + h * dh);
+    // the residual stream, and the activations between ops (the GPU loop's buffers)
+    const x = new Float32Array(M * D);
+    let xn: Float32Array = x, qkv: Float32Array = x, q = new Float32Array(M * Nq), o: Float32Array = q, proj: Float32Array = x, gu: Float32Array = x, h: Float32Array = x, xf: Float32Array = x, logits: Float32Array = new Float32Array(0);
+    // K with RoPE applied, per token (prefill: rope-k; decode: the cache write rotates it)
+    let kRot: Float32Array | null = null;
+    const rotK = () => {
+      if (kRot) return kRot;
+      kRot = new Float32Array(M * Nkv);
+      for (let m = 0; m < M; m++)
+        for (let hh = 0; hh < Hkv; hh++) {
+          const ko = m * N + Nq + hh * dh;
+          if (this.rope) ropeRef(qkv, ko, dh, this.rope, this.pos + m, kRot, m * Nkv + hh * dh);
+          else kRot.set(qkv.subarray(ko, ko + dh), m * Nkv + hh * dh);
         }
-        for (let h = 0; h < Hkv; h++) {
-          const ko = m * N + Nq + h * dh, vo = m * N + Nq + Nkv + h * dh, co = (h * cap + p) * dh;
-          if (this.rope) ropeRef(qkv, ko, dh, this.rope, p, kc, co);
-          else kc.set(qkv.subarray(ko, ko + dh), co);
-          vc.set(qkv.subarray(vo, vo + dh), co);
-        }
-      }
-      const o = new Float32Array(M * Nq);
-      const s = new Float64Array(cap);
-      for (let m = 0; m < M; m++) {
-        const n = this.pos + m + 1;
-        for (let h = 0; h < Hq; h++) {
-          const kv = Math.floor(h / G);
-          let mx = -Infinity;
-          for (let j = 0; j < n; j++) {
-            let dot = 0;
-            for (let d = 0; d < dh; d++) dot += q[m * Nq + h * dh + d] * kc[(kv * cap + j) * dh + d];
-            s[j] = dot * scale;
-            if (s[j] > mx) mx = s[j];
+      return kRot;
+    };
+    for (const op of ops) {
+      const L = op.layer >= 0 ? W.layers[op.layer] : undefined;
+      switch (op.name) {
+        case 'embed':
+          for (let m = 0; m < M; m++) {
+            x.set(W.tokEmb.subarray(tokens[m] * D, (tokens[m] + 1) * D), m * D);
+            if (W.posEmb) for (let d = 0; d < D; d++) x[m * D + d] += W.posEmb[(this.pos + m) * D + d];
           }
-          let sum = 0;
-          for (let j = 0; j < n; j++) sum += (s[j] = Math.exp(s[j] - mx));
-          for (let d = 0; d < dh; d++) {
-            let acc = 0;
-            for (let j = 0; j < n; j++) acc += s[j] * vc[(kv * cap + j) * dh + d];
-            o[m * Nq + h * dh + d] = acc / sum;
-          }
+          break;
+        case 'attn-norm': xn = this.norm(x, M, L!.attnNorm, L!.attnNormB); break;
+        case 'ffn-norm': xn = this.norm(x, M, L!.ffnNorm, L!.ffnNormB); break;
+        case 'qkv': qkv = linearRef(xn, M, this.w(L!.wqkv), N, D, L!.bqkv); kRot = null; break;
+        case 'rope-q':
+          q = new Float32Array(M * Nq);
+          for (let m = 0; m < M; m++)
+            for (let hh = 0; hh < Hq; hh++) {
+              if (this.rope) ropeRef(qkv, m * N + hh * dh, dh, this.rope, this.pos + m, q, m * Nq + hh * dh);
+              else q.set(qkv.subarray(m * N + hh * dh, m * N + (hh + 1) * dh), m * Nq + hh * dh);
+            }
+          break;
+        case 'rope-k': rotK(); break;
+        case 'k-cache': {
+          const kr = rotK(), kc = this.kCache[op.layer];
+          for (let m = 0; m < M; m++) for (let hh = 0; hh < Hkv; hh++) kc.set(kr.subarray(m * Nkv + hh * dh, m * Nkv + (hh + 1) * dh), (hh * cap + this.pos + m) * dh);
+          break;
         }
+        case 'v-cache': {
+          const vc = this.vCache[op.layer];
+          for (let m = 0; m < M; m++)
+            for (let hh = 0; hh < Hkv; hh++) {
+              const vo = m * N + Nq + Nkv + hh * dh;
+              vc.set(qkv.subarray(vo, vo + dh), (hh * cap + this.pos + m) * dh);
+            }
+          break;
+        }
+        case 'attention': {
+          // without RoPE no rope-q op runs: the queries are the QKV's first Nq columns
+          if (!this.rope) {
+            q = new Float32Array(M * Nq);
+            for (let m = 0; m < M; m++) q.set(qkv.subarray(m * N, m * N + Nq), m * Nq);
+          }
+          o = this.attention(q, op.layer, M, scale, G);
+          break;
+        }
+        case 'o-proj': proj = linearRef(o, M, this.w(L!.wo), D, Nq, L!.bo); break;
+        case 'attn-residual': case 'ffn-residual': for (let i = 0; i < M * D; i++) x[i] += proj[i]; break;
+        case 'ffn-up': gu = c.mlp === 'swiglu' ? linearRef(xn, M, this.w(L!.wUp), 2 * F, D) : linearRef(xn, M, this.w(L!.wUp), F, D, L!.bUp); break;
+        case 'silu-mul':
+          h = new Float32Array(M * F);
+          for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = siluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
+          break;
+        case 'gelu': h = gu.map(geluRef); break;
+        case 'ffn-down': proj = linearRef(h, M, this.w(L!.wDown), D, F, L!.bDown); break;
+        case 'final-norm': xf = this.norm(x.subarray((M - 1) * D, M * D), 1, W.outNorm, W.outNormB); break;
+        case 'lm-head': logits = linearRef(xf, 1, this.w(W.lmHead), c.vocabSize, D); break;
+        case 'sample': break; // the caller samples from the logits
+        default: throw new Error(`CPU reference: no math for op ${op.id} (${op.family})`);
       }
-      const attn = linearRef(o, M, this.w(L.wo), D, Nq, L.bo);
-      for (let i = 0; i < M * D; i++) x[i] += attn[i];
-      const xn2 = this.norm(x, M, L.ffnNorm, L.ffnNormB);
-      let h: Float32Array;
-      if (c.arch === 'llama') {
-        const gu = linearRef(xn2, M, this.w(L.wUp), 2 * F, D);
-        h = new Float32Array(M * F);
-        for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = siluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
-      } else {
-        h = linearRef(xn2, M, this.w(L.wUp), F, D, L.bUp);
-        for (let i = 0; i < h.length; i++) h[i] = geluRef(h[i]);
-      }
-      const down = linearRef(h, M, this.w(L.wDown), D, F, L.bDown);
-      for (let i = 0; i < M * D; i++) x[i] += down[i];
     }
     this.pos += M;
-    const last = x.subarray((M - 1) * D, M * D);
-    const xf = this.norm(last, 1, W.outNorm, W.outNormB);
-    return linearRef(xf, 1, this.w(W.lmHead), c.vocabSize, D);
+    return logits;
+  }
+
+  /**
+   * Causal attention of M queries at positions pos.. over the layer's cache (which holds them already): [M, Hq·dh].
+   * With a sliding window W (Mistral, Qwen2; read from the config, not from the op list) the query at
+   * position p sees keys p − W + 1..p.
+   */
+  private attention(q: Float32Array, layer: number, M: number, scale: number, G: number): Float32Array {
+    const c = this.config, dh = c.headDim, Hq = c.nHeads, Nq = Hq * dh, cap = this.capacity;
+    const kc = this.kCache[layer], vc = this.vCache[layer];
+    const o = new Float32Array(M * Nq);
+    const s = new Float64Array(cap);
+    const win = c.attentionWindow ?? 0;
+    for (let m = 0; m < M; m++) {
+      const n = this.pos + m + 1;
+      const j0 = win > 0 ? Math.max(0, n - win) : 0;
+      for (let h = 0; h < Hq; h++) {
+        const kv = Math.floor(h / G);
+        let mx = -Infinity;
+        for (let j = j0; j < n; j++) {
+          let dot = 0;
+          for (let d = 0; d < dh; d++) dot += q[m * Nq + h * dh + d] * kc[(kv * cap + j) * dh + d];
+          s[j] = dot * scale;
+          if (s[j] > mx) mx = s[j];
+        }
+        let sum = 0;
+        for (let j = j0; j < n; j++) sum += (s[j] = Math.exp(s[j] - mx));
+        for (let d = 0; d < dh; d++) {
+          let acc = 0;
+          for (let j = j0; j < n; j++) acc += s[j] * vc[(kv * cap + j) * dh + d];
+          o[m * Nq + h * dh + d] = acc / sum;
+        }
+      }
+    }
+    return o;
   }
 }

@@ -2,7 +2,7 @@
 // achieved GB/s and GFLOP/s), grouped by op family for shares. Used by the CLI, the worker and the bench.
 
 import { planTotals } from '../kernels/plan.ts';
-import type { ForwardOp } from './forward-plan.ts';
+import type { ForwardOp } from '../models/forward.ts';
 import type { OpTiming } from './gpu-model.ts';
 
 export interface OpRow {

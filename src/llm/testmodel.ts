@@ -10,18 +10,11 @@ import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
 import { quantizeGgml } from '../kernels/ggml-quants.ts';
 import { permuteRowsForGguf } from './weights.ts';
-import { parameterCount, type Arch, type ModelConfig } from './config.ts';
+import { parameterCount, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
-export interface TestModelSpec {
-  arch: Arch;
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  ffnDim: number;
-  maxPositions: number;
+/** A small random model's file: its dims (as ModelConfig names them), tokenizer size, dtype and seed. */
+export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'ffnDim' | 'maxPositions'> {
   /** Byte-level BPE merges learned from the corpus (vocab = 256 + merges + 1 special, unless `vocab` pads it). */
   merges: number;
   /**
@@ -41,6 +34,8 @@ export interface TestModelSpec {
    * more bits; token_embd Q4_K too. Dimensions must be multiples of 256.
    */
   mix?: 'q4_k_m';
+  /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
+  window?: number;
 }
 
 /**
@@ -222,7 +217,8 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
   return {
-    model_type: s.qkvBias ? 'qwen2' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
+    ...(s.window ? { sliding_window: s.window, ...(s.qkvBias ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
+    model_type: s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
   };
@@ -298,6 +294,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       'llama.rope.dimension_count': { type: 'u32', value: dh },
       'llama.rope.freq_base': { type: 'f32', value: 10000 },
       'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
+      ...(s.window ? { 'llama.attention.sliding_window': { type: 'u32', value: s.window } } : {}),
     });
     put('token_embd.weight', get('model.embed_tokens.weight'));
     for (let l = 0; l < s.nLayers; l++) {

@@ -3,6 +3,16 @@
 // GGUF vocabularies (tokenizer.ggml.model "gpt2": byte-level BPE with merges; "llama": SentencePiece
 // with scores). One small implementation serves both file kinds; the libraries we looked at cover
 // tokenizer.json only.
+//
+// BPE runs in O(n log n) per pre-token: a linked list of symbols and a binary heap of candidate merges
+// keyed by (merge rank or −score, left position), stale entries skipped when popped (the scheme of
+// Hugging Face tokenizers' BPE word merge and llama.cpp's SentencePiece session). Text is first cut at
+// added/special tokens (longest match first); each remaining segment is normalized and pre-tokenized
+// on its own, so a prefix space ("▁", SentencePiece) goes where Hugging Face tokenizers and llama.cpp
+// put it: the Prepend normalizer and llama.cpp's SPM tokenizer prefix every segment (also the one after
+// a special token: "a</s>b" -> ▁a </s> ▁b), Metaspace prepend_scheme "always" every segment not already
+// starting with ▁, "first" only the segment at the start of the text; a ByteLevel pre-tokenizer with
+// add_prefix_space puts " " before every segment not starting with one.
 
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
@@ -72,6 +82,16 @@ function regexSplitter(re: RegExp): Splitter {
   };
 }
 
+/**
+ * Where a SentencePiece-style tokenizer puts its prefix "▁": on no segment, on the segment at the
+ * start of the text only, or on every segment (after each added token too); `always`: even when the
+ * segment already starts with ▁ (the Prepend normalizer, llama.cpp), else only when it does not (Metaspace).
+ */
+interface PrefixRule {
+  where: 'none' | 'first' | 'every';
+  always: boolean;
+}
+
 interface Options {
   vocab: string[];
   /** Merge ranks ("a b" -> rank) for rank-based BPE; or scores for SentencePiece-style merging. */
@@ -86,9 +106,59 @@ interface Options {
   byteFallback: boolean;
   /** Llama-3: a pre-token found whole in the vocabulary is not merged further. */
   ignoreMerges: boolean;
+  /** Byte-level: a space before the text (ByteLevel add_prefix_space); SentencePiece: the "▁" rule. */
   prefixSpace: boolean;
+  prefix: PrefixRule;
+  /** SentencePiece-style: split each segment into words starting at "▁" (Metaspace split: true). */
+  splitWords: boolean;
   kind: string;
 }
+
+/** A binary min-heap of candidate merges ordered by (key, left position). */
+class MergeHeap {
+  private key: number[] = [];
+  private pos: number[] = [];
+  private right: number[] = [];
+  private verL: number[] = [];
+  private verR: number[] = [];
+  get size(): number { return this.key.length; }
+  private less(a: number, b: number): boolean {
+    return this.key[a] < this.key[b] || (this.key[a] === this.key[b] && this.pos[a] < this.pos[b]);
+  }
+  private swap(a: number, b: number): void {
+    for (const arr of [this.key, this.pos, this.right, this.verL, this.verR]) { const t = arr[a]; arr[a] = arr[b]; arr[b] = t; }
+  }
+  push(key: number, pos: number, right: number, verL: number, verR: number): void {
+    let i = this.key.length;
+    this.key.push(key); this.pos.push(pos); this.right.push(right); this.verL.push(verL); this.verR.push(verR);
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!this.less(i, up)) break;
+      this.swap(i, up);
+      i = up;
+    }
+  }
+  /** Removes the smallest entry into `out` ([pos, right, verL, verR]). */
+  pop(out: number[]): void {
+    out[0] = this.pos[0]; out[1] = this.right[0]; out[2] = this.verL[0]; out[3] = this.verR[0];
+    const last = this.key.length - 1;
+    this.swap(0, last);
+    for (const arr of [this.key, this.pos, this.right, this.verL, this.verR]) arr.pop();
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < last && this.less(l, m)) m = l;
+      if (r < last && this.less(r, m)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+}
+
+/** Word cache limit: pre-tokens longer than this (a whole SentencePiece segment) are not cached. */
+const CACHE_WORD_CHARS = 256;
 
 class BpeTokenizer implements Tokenizer {
   private readonly ids = new Map<string, number>();
@@ -120,7 +190,6 @@ class BpeTokenizer implements Tokenizer {
     let first = true;
     const plain = (s: string) => {
       if (s.length) this.encodePlain(s, first, out);
-      first = false;
     };
     if (this.addedRe) {
       for (const m of text.matchAll(this.addedRe)) {
@@ -134,14 +203,18 @@ class BpeTokenizer implements Tokenizer {
     return out;
   }
 
+  /** One segment between added tokens; `first`: it starts the text. */
   private encodePlain(text: string, first: boolean, out: number[]): void {
     if (this.o.mode === 'metaspace') {
       let s = text.replace(/ /g, '▁');
-      if (this.o.prefixSpace && first) s = '▁' + s;
-      this.word(s, out);
+      const { where, always } = this.o.prefix;
+      if ((where === 'every' || (where === 'first' && first)) && (always || !s.startsWith('▁'))) s = '▁' + s;
+      if (!this.o.splitWords) this.word(s, out);
+      else for (const w of s.split(/(?=▁)/u)) if (w.length) this.word(w, out);
       return;
     }
-    let pieces = [this.o.prefixSpace && first && !text.startsWith(' ') ? ' ' + text : text];
+    // ByteLevel add_prefix_space: every segment, as tokenizers' ByteLevel pre-tokenizer runs on each piece
+    let pieces = [this.o.prefixSpace && !text.startsWith(' ') ? ' ' + text : text];
     for (const sp of this.o.splitters) pieces = sp(pieces);
     const enc = new TextEncoder();
     for (const p of pieces) {
@@ -154,7 +227,7 @@ class BpeTokenizer implements Tokenizer {
   /** BPE over one pre-token (a string of vocabulary characters). */
   private word(w: string, out: number[]): void {
     const hit = this.cache.get(w);
-    if (hit) { out.push(...hit); return; }
+    if (hit) { for (const id of hit) out.push(id); return; }
     const ids: number[] = [];
     const whole = this.ids.get(w);
     if (this.o.ignoreMerges && whole !== undefined) ids.push(whole);
@@ -176,27 +249,64 @@ class BpeTokenizer implements Tokenizer {
         }
       }
     }
-    if (this.cache.size < 50_000) this.cache.set(w, ids);
-    out.push(...ids);
+    if (this.cache.size < 50_000 && w.length <= CACHE_WORD_CHARS) this.cache.set(w, ids);
+    for (const id of ids) out.push(id);
   }
 
-  private merge(syms: string[]): string[] {
+  /** Merge priority of two adjacent symbols (lower first): the merge's rank, or minus the merged token's score; undefined: no merge. */
+  private pairKey(a: string, b: string): number | undefined {
     const { ranks, scores } = this.o;
-    for (;;) {
-      let best = -1;
-      let bestKey = Infinity;
-      for (let i = 0; i + 1 < syms.length; i++) {
-        let key: number | undefined;
-        if (ranks) key = ranks.get(syms[i] + ' ' + syms[i + 1]);
-        else if (scores) {
-          const id = this.ids.get(syms[i] + syms[i + 1]);
-          if (id !== undefined) key = -scores[id];
-        }
-        if (key !== undefined && key < bestKey) { bestKey = key; best = i; }
-      }
-      if (best < 0) return syms;
-      syms.splice(best, 2, syms[best] + syms[best + 1]);
+    if (ranks) return ranks.get(a + ' ' + b);
+    if (scores) {
+      const id = this.ids.get(a + b);
+      if (id !== undefined) return -scores[id];
     }
+    return undefined;
+  }
+
+  /** Counts heap pushes of the last merge() (the work bound tests read). */
+  mergeOps = 0;
+
+  /**
+   * BPE: repeatedly merges the adjacent pair of lowest key, leftmost first, until none is left. A
+   * linked list of symbols and a heap of candidate pairs: each merge pushes at most two new pairs, so
+   * n symbols cost O(n log n). A popped pair whose symbols changed since it was pushed (versions) is stale.
+   */
+  private merge(syms: string[]): string[] {
+    const n = syms.length;
+    this.mergeOps = 0;
+    if (n < 2) return syms;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    const ver = new Uint32Array(n);
+    for (let i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
+    const heap = new MergeHeap();
+    const consider = (i: number) => {
+      const j = next[i];
+      if (j < 0) return;
+      const key = this.pairKey(syms[i], syms[j]);
+      if (key === undefined) return;
+      heap.push(key, i, j, ver[i], ver[j]);
+      this.mergeOps++;
+    };
+    for (let i = 0; i + 1 < n; i++) consider(i);
+    const e = [0, 0, 0, 0];
+    while (heap.size) {
+      heap.pop(e);
+      const [i, j, vi, vj] = e;
+      if (ver[i] !== vi || ver[j] !== vj || next[i] !== j) continue; // stale: a neighbour merged since
+      syms[i] += syms[j];
+      ver[i]++;
+      ver[j]++;
+      const k = next[j];
+      next[i] = k;
+      if (k >= 0) prev[k] = i;
+      if (prev[i] >= 0) consider(prev[i]);
+      consider(i);
+    }
+    const out: string[] = [];
+    for (let i = 0; i >= 0; i = next[i]) out.push(syms[i]);
+    return out;
   }
 
   private tokenBytes(id: number): Uint8Array {
@@ -222,7 +332,7 @@ class BpeTokenizer implements Tokenizer {
         let s = td.decode(this.tokenBytes(id), { stream: true });
         if (!started && s.length) {
           started = true;
-          if (this.o.mode === 'metaspace' && this.o.prefixSpace && s.startsWith(' ')) s = s.slice(1);
+          if (this.o.mode === 'metaspace' && this.o.prefix.where !== 'none' && s.startsWith(' ')) s = s.slice(1);
         }
         return s;
       },
@@ -240,7 +350,9 @@ class BpeTokenizer implements Tokenizer {
 
 type Json = Record<string, unknown>;
 
-function splittersFrom(pre: Json | null | undefined, out: Splitter[], flags: { byteLevel: boolean; prefixSpace: boolean; metaspace: boolean }): void {
+interface PreFlags { byteLevel: boolean; prefixSpace: boolean; metaspace: boolean; prefix: PrefixRule; splitWords: boolean }
+
+function splittersFrom(pre: Json | null | undefined, out: Splitter[], flags: PreFlags): void {
   if (!pre) return;
   switch (pre.type) {
     case 'Sequence':
@@ -263,10 +375,16 @@ function splittersFrom(pre: Json | null | undefined, out: Splitter[], flags: { b
     case 'Digits':
       out.push(regexSplitter(pre.individual_digits ? /\p{N}/gu : /\p{N}+/gu));
       return;
-    case 'Metaspace':
+    case 'Metaspace': {
       flags.metaspace = true;
-      if (pre.prepend_scheme !== 'never' && pre.add_prefix_space !== false) flags.prefixSpace = true;
+      // prepend_scheme (tokenizers ≥ 0.15): always | first | never; older files: add_prefix_space
+      const scheme = pre.prepend_scheme ?? (pre.add_prefix_space === false ? 'never' : 'always');
+      if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') throw new ModelFileError(`tokenizer.json: Metaspace prepend_scheme ${JSON.stringify(scheme)} is not supported (always, first, never)`);
+      if ((pre.replacement ?? '▁') !== '▁') throw new ModelFileError(`tokenizer.json: Metaspace replacement ${JSON.stringify(pre.replacement)} is not supported (▁)`);
+      flags.prefix = { where: scheme === 'always' ? 'every' : scheme === 'first' ? 'first' : 'none', always: false };
+      flags.splitWords = pre.split !== false;
       return;
+    }
     default:
       throw new ModelFileError(`tokenizer.json: pre-tokenizer ${String(pre.type)} is not supported (ByteLevel, Split, Digits, Metaspace, Sequence)`);
   }
@@ -278,21 +396,25 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
   if (!model || model.type !== 'BPE') throw new ModelFileError(`tokenizer.json: model type ${String(model?.type)} is not supported (BPE)`);
   const vocabObj = model.vocab as Record<string, number>;
   const added = ((j.added_tokens as Json[]) ?? []).map((a) => ({ id: a.id as number, content: a.content as string, special: a.special === true }));
-  const size = Math.max(...Object.values(vocabObj), ...added.map((a) => a.id)) + 1;
+  let size = 0; // not Math.max(...values): 128k arguments overflow the stack
+  for (const id of Object.values(vocabObj)) if (id >= size) size = id + 1;
+  for (const a of added) if (a.id >= size) size = a.id + 1;
   const vocab: string[] = new Array(size).fill('');
   for (const [t, id] of Object.entries(vocabObj)) vocab[id] = t;
   for (const a of added) vocab[a.id] = a.content;
   const ranks = new Map<string, number>();
   ((model.merges as Array<string | [string, string]>) ?? []).forEach((m, i) => ranks.set(Array.isArray(m) ? `${m[0]} ${m[1]}` : m, i));
   const splitters: Splitter[] = [];
-  const flags = { byteLevel: false, prefixSpace: false, metaspace: false };
+  const flags: PreFlags = { byteLevel: false, prefixSpace: false, metaspace: false, prefix: { where: 'none', always: false }, splitWords: false };
   splittersFrom(j.pre_tokenizer as Json | null, splitters, flags);
   const dec = j.decoder as Json | null;
   if (dec?.type === 'ByteLevel') flags.byteLevel = true;
   const norm = JSON.stringify(j.normalizer ?? null);
   if (!flags.byteLevel && (norm.includes('▁') || flags.metaspace)) {
     flags.metaspace = true;
-    if (norm.includes('Prepend')) flags.prefixSpace = true;
+    // Llama-2's tokenizer.json: normalizer Sequence[Prepend "▁", Replace " " -> "▁"], applied to every
+    // segment between added tokens (tokenizers' AddedVocabulary normalizes each piece it leaves).
+    if (norm.includes('Prepend')) flags.prefix = { where: 'every', always: true };
   }
   if (!flags.byteLevel && !flags.metaspace) throw new ModelFileError('tokenizer.json: neither byte-level nor SentencePiece-style (▁) BPE; not supported');
   // BOS: the first special token of the post-processor's single-sequence template (Llama adds one).
@@ -305,7 +427,7 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
   return new BpeTokenizer({
     vocab, ranks, mode: flags.byteLevel ? 'byte-level' : 'metaspace', splitters, added, bos, eos,
     byteFallback: model.byte_fallback === true, ignoreMerges: model.ignore_merges === true,
-    prefixSpace: flags.prefixSpace, kind: flags.byteLevel ? 'tokenizer.json byte-level BPE' : 'tokenizer.json SentencePiece-style BPE',
+    prefixSpace: flags.prefixSpace, prefix: flags.prefix, splitWords: flags.splitWords, kind: flags.byteLevel ? 'tokenizer.json byte-level BPE' : 'tokenizer.json SentencePiece-style BPE',
   });
 }
 
@@ -342,16 +464,20 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
     return new BpeTokenizer({
       vocab, ranks, mode: 'byte-level', splitters: (PRE_SPLITS[pre] ?? PRE_SPLITS.gpt2).map(regexSplitter), added,
       bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: false,
-      ignoreMerges: pre === 'llama-bpe' || pre === 'llama3', prefixSpace: false, kind: `GGUF byte-level BPE (pre: ${pre})`,
+      ignoreMerges: pre === 'llama-bpe' || pre === 'llama3', prefixSpace: false, prefix: { where: 'none', always: false }, splitWords: false,
+      kind: `GGUF byte-level BPE (pre: ${pre})`,
     });
   }
   if (model === 'llama') {
     const scores = meta.get('tokenizer.ggml.scores');
     if (!Array.isArray(scores)) throw new ModelFileError('GGUF metadata tokenizer.ggml.scores is missing (needed by a "llama" SentencePiece vocabulary)');
     const addBos = meta.get('tokenizer.ggml.add_bos_token') !== false;
+    const addSpacePrefix = meta.get('tokenizer.ggml.add_space_prefix') !== false;
     return new BpeTokenizer({
       vocab, scores: Float32Array.from(scores as number[]), mode: 'metaspace', splitters: [], added,
-      bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: true, ignoreMerges: false, prefixSpace: true,
+      // llama.cpp's SPM tokenizer puts ' ' before every text fragment that follows a special token or starts the text
+      bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: true, ignoreMerges: false, prefixSpace: false,
+      prefix: { where: addSpacePrefix ? 'every' : 'none', always: true }, splitWords: false,
       kind: 'GGUF SentencePiece (llama)',
     });
   }

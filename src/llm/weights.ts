@@ -232,7 +232,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const prefix = ['model.', 'transformer.', ''].find((p) => all.has(p + 'embed_tokens.weight') || all.has(p + 'wte.weight')) ?? (config.arch === 'llama' ? 'model.' : '');
   const full = (n: string) => (n.startsWith('lm_head') ? n : prefix + n);
   const find: Lookup = Object.assign((n: string) => all.get(full(n)), { display: full });
-  const c = config;
+  const c: ModelConfig = { ...config, id: name, label: name };
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = name;
   const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
@@ -301,7 +301,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
-  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'));
+  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2).map((t) => t.dtype);

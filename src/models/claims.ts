@@ -5,7 +5,8 @@
 // latency 12 ms -> 6 ms against a GPU (2x), ~1.8x tokens/s per W, ≤ 300 W per chip.
 
 import { chipPreset } from '../chip/presets.ts';
-import type { ChipConfig } from '../chip/types.ts';
+import { perWattVerdict, powerBasisLines, type PerWattVerdict } from '../chip/power.ts';
+import type { ChipConfig, PowerBasis } from '../chip/types.ts';
 import { simulateModel, type ModelConfig, type ModelSimOptions } from './index.ts';
 import type { ModelSimResult } from './types.ts';
 
@@ -30,22 +31,35 @@ export interface ClaimsReport {
   carriedBy: string[];
   /** The assumption the latency claim would need when it does not hold; absent when it holds. */
   needs?: string;
+  /** The tokens/s-per-W verdict, as modelled and with each power assumption moved. */
+  perWatt: PerWattVerdict;
+  /** Every power figure the verdict rests on, with its source or "assumed": the chip's, then the reference's. */
+  powerBasis: { chip: string[]; gpu: string[] };
 }
 
 const ms = (s: number) => (s * 1e3).toFixed(2);
 
-/** Runs `chip` and the h100 reference on the same model / precision / context at batch 1 (decode). */
-export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSimOptions, 'phase' | 'batch'>): ClaimsReport {
-  const gpuChip = chipPreset('h100').config;
+/**
+ * Runs `chip` and the h100 reference on the same model / precision / context at batch 1 (decode).
+ * `chipPower`: the chip's power basis (its preset's), absent for a user-made configuration.
+ */
+export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSimOptions, 'phase' | 'batch'>, chipPower?: PowerBasis): ClaimsReport {
+  const gpuPreset = chipPreset('h100');
+  const gpuChip = gpuPreset.config;
   const base: ModelSimOptions = { ...opts, phase: 'decode', batch: 1, chips: undefined, stages: undefined, fusion: undefined, dataflow: undefined };
   const c = simulateModel(chip, m, base);
   const g = simulateModel(gpuChip, m, base);
   const perChip = (r: ModelSimResult) => r.powerW / r.chips;
   const speedup = g.timeS / c.timeS;
   const perWRatio = c.tokensPerSPerW / g.tokensPerSPerW;
+  const perWatt = perWattVerdict(
+    { name: 'chip', tokensPerS: c.tokensPerS, powerWPerChip: perChip(c), chips: c.chips, power: chipPower },
+    { name: 'H100', tokensPerS: g.tokensPerS, powerWPerChip: perChip(g), chips: g.chips, power: gpuPreset.power },
+    1.8,
+  );
   const checks: ClaimCheck[] = [
     { claim: 'per-token latency halved against the GPU (12 -> 6 ms)', holds: speedup >= 2, model: `${ms(g.timeS)} -> ${ms(c.timeS)} ms (${speedup.toFixed(2)}x)` },
-    { claim: '~1.8x tokens/s per W', holds: perWRatio >= 1.8 * 0.9, model: `${perWRatio.toFixed(2)}x (${c.tokensPerSPerW.toFixed(3)} vs ${g.tokensPerSPerW.toFixed(3)} tokens/s/W, modelled power)` },
+    { claim: '~1.8x tokens/s per W', holds: perWatt.holds, model: `${perWatt.text} (${c.tokensPerSPerW.toFixed(3)} vs ${g.tokensPerSPerW.toFixed(3)} tokens/s/W as modelled)` },
     { claim: '≤ 300 W per chip', holds: perChip(c) <= 300, model: `${perChip(c).toFixed(0)} W per chip modelled (dynamic + static)` },
   ];
   // what carries the difference: the breakdowns side by side, and the chip without each of its own mechanisms
@@ -80,5 +94,6 @@ export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSi
     chip: { perTokenMs: c.perTokenMs, tokensPerSPerW: c.tokensPerSPerW, powerWPerChip: perChip(c), chips: c.chips },
     gpu: { perTokenMs: g.perTokenMs, tokensPerSPerW: g.tokensPerSPerW, powerWPerChip: perChip(g), chips: g.chips },
     speedup, perWRatio, checks, carriedBy, ...(needs ? { needs } : {}),
+    perWatt, powerBasis: { chip: powerBasisLines({ label: chip.name, power: chipPower }), gpu: powerBasisLines(gpuPreset) },
   };
 }

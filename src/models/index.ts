@@ -1,6 +1,8 @@
-// Whole layers and tokens on a chip: a model preset + phase -> the ops of one layer as Plans, each
-// simulated once on the chip model and multiplied by the layer count (all layers are identical), plus
-// the LM head; tensor parallelism over `chips` (heads and FFN columns split, two all-reduces per layer)
+// Whole layers and tokens on a chip: a model config + phase -> the ops of one layer as a deployment runs
+// them (forwardOps of forward.ts, the op list the GPU decode loop also runs, in deployment precisions),
+// each simulated once on the chip model and multiplied by the layer count (all layers are identical),
+// plus the final norm and the LM head; a prefill after `context` cached tokens attends to them too;
+// tensor parallelism over `chips` (heads and FFN columns split, two all-reduces per layer)
 // and, where the weights need more chips than the heads allow, pipeline stages (layers split).
 //
 // Between the chip model's kernel time and the op's time sit the chip's runtime mechanisms
@@ -18,16 +20,18 @@ import { chipWith } from '../chip/config.ts';
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import { simulatePlan } from '../chip/sim.ts';
 import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
-import { findKernel, gemmOp, keepOnChip, retypePlan, storageBytes, vectorOp, type KeptOnChip, type OpPlan } from './plans.ts';
-import { gemmTiles } from './tiling.ts';
-import { layerParams, type ModelConfig } from './presets.ts';
-import { bytesPerElem, FORMATS, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
+import { keepOnChip, type KeptOnChip } from './plans.ts';
+import { forwardOps } from './forward.ts';
+import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
+import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
 import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, PrecisionSpec } from './types.ts';
 
-export { MODEL_PRESETS, modelPreset, layerParams, type ModelConfig } from './presets.ts';
+export { MODEL_PRESETS, modelPreset, layerParams, parameterCount, type ModelConfig, type Positions, type RopeScaling } from './config.ts';
 export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
 export { allReduceTime } from './collective.ts';
+export { forwardOps, STREAMING_ROWS, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
+export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
@@ -61,8 +65,6 @@ export const SRAM_PIN_FRACTION = 0.75;
 export const MAX_ROWS = 1 << 16;
 /** Sequences the decode attention kernel takes (attention-decode B ≤ 1024). */
 export const MAX_DECODE_BATCH = 1024;
-/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
-export const STREAMING_ROWS = 64;
 
 interface Placement {
   tp: number;
@@ -79,19 +81,18 @@ interface Placement {
 }
 
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
-  const attn = m.dModel * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.dModel;
-  const mlp = layerParams(m) - attn - 2 * m.dModel;
-  const perLayer = attn * bytesPerElem(f.weights, m.dModel) + mlp * bytesPerElem(f.mlpWeights, m.dModel) + 2 * m.dModel * 2;
-  return m.layers * perLayer + m.vocab * m.dModel * bytesPerElem(f.weights, m.dModel);
+  const attn = attentionParams(m), mlp = mlpParams(m);
+  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + 2 * m.dim * 2;
+  return m.nLayers * perLayer + m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim);
 }
 
 function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
   const nTiles = chip.grid.rows * chip.grid.cols;
   const weightsBytes = modelBytes(m, f);
   const kvRow = m.headDim * bytesPerElem(f.kv, m.headDim);
-  const kvCacheBytes = m.layers * 2 * kvTokens * m.kvHeads * kvRow * batch;
+  const kvCacheBytes = m.nLayers * 2 * kvTokens * m.nKvHeads * kvRow * batch;
   const weightsChip = weightsBytes / (tp * stages);
-  const kvChip = (Math.ceil(m.layers / stages) * 2 * kvTokens * Math.ceil(m.kvHeads / tp) * kvRow * batch);
+  const kvChip = (Math.ceil(m.nLayers / stages) * 2 * kvTokens * Math.ceil(m.nKvHeads / tp) * kvRow * batch);
   const budget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes;
   const weights = weightsChip <= budget ? 'sram' : 'hbm';
   const kvCache = weights === 'sram' && weightsChip + kvChip <= budget ? 'sram' : 'hbm';
@@ -113,7 +114,7 @@ function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvT
 /** Tensor-parallel degrees the model allows: divisors of the attention heads. */
 export function tensorParallelDegrees(m: ModelConfig, maxChips: number): number[] {
   const out: number[] = [];
-  for (let p = 1; p <= Math.min(m.heads, maxChips); p++) if (m.heads % p === 0) out.push(p);
+  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
   return out;
 }
 
@@ -129,7 +130,7 @@ function choosePlacement(chip: ChipConfig, m: ModelConfig, kvTokens: number, bat
     if (pl.fits) return pl;
   }
   const tp = tps[tps.length - 1];
-  for (let s = 2; s <= m.layers && tp * s <= chip.scaleOut.maxChips; s++) {
+  for (let s = 2; s <= m.nLayers && tp * s <= chip.scaleOut.maxChips; s++) {
     pl = place(chip, m, tp, s, kvTokens, batch, f);
     if (pl.fits) return pl;
   }
@@ -156,92 +157,20 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   }
   if (!KV_FORMATS.includes(f.kv)) throw new ModelInputError(`kv format must be one of ${KV_FORMATS.join(', ')}, got ${JSON.stringify(f.kv)}`);
   const max = chip.scaleOut.maxChips;
-  if (opts.stages !== undefined && (opts.stages < 1 || opts.stages > m.layers)) throw new ModelInputError(`stages must be in [1, ${m.layers}] (the layers of ${m.id}), got ${opts.stages}`);
+  if (opts.stages !== undefined && (opts.stages < 1 || opts.stages > m.nLayers)) throw new ModelInputError(`stages must be in [1, ${m.nLayers}] (the layers of ${m.id}), got ${opts.stages}`);
   if (opts.chips !== undefined) {
     const stages = opts.stages ?? 1;
     const tp = opts.chips / stages;
     if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`chips must be in [1, ${max}] (${chip.name} scaleOut.maxChips), got ${opts.chips}`);
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
-    if (!Number.isInteger(tp) || m.heads % tp !== 0) {
+    if (!Number.isInteger(tp) || m.nHeads % tp !== 0) {
       throw new ModelInputError(
         stages > 1
-          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.heads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
-          : `chips ${opts.chips} must divide the ${m.heads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
+          ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.nHeads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
+          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
-}
-
-/** norm: a row reduction (its own kernel on a GPU: the reduction must finish before the next GEMM); elementwise: fits a neighbour's epilogue. */
-type LayerOp = OpPlan & { kind: 'norm' | 'elementwise' | 'gemm' | 'attention'; pattern: HbmPattern; actBytes: number };
-
-function layerOps(chip: ChipConfig, m: ModelConfig, o: { phase: Phase; tokens: number; context: number; batch: number; fusedQkv: boolean }, f: Required<PrecisionSpec>, P: number, notes: string[]): LayerOp[] {
-  const nTiles = chip.grid.rows * chip.grid.cols;
-  const e = 2; // activations bf16
-  const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
-  const Hq = Math.ceil(m.heads / P), Hkv = Math.ceil(m.kvHeads / P), F = Math.ceil(m.ffn / P), dh = m.headDim, D = m.dModel;
-  const normOps = m.norm === 'rmsnorm' ? 4 : 7;
-  const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
-  const ops: LayerOp[] = [];
-  const ew = (op: OpPlan, rows: number, cols: number, inputs: number, kind: 'norm' | 'elementwise' = 'elementwise'): LayerOp => ({ ...op, kind, pattern: 'streaming', actBytes: (inputs + 1) * rows * cols * e });
-  const gemm = (op: OpPlan, K: number, N: number): LayerOp => ({ ...op, kind: 'gemm', pattern: gemmPattern, actBytes: M * (K + N) * e });
-  ops.push(ew(vectorOp(m.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), M, D, 1, 'norm'));
-
-  const Nqkv = (Hq + 2 * Hkv) * dh;
-  const qkvK = findKernel('qkv');
-  if (qkvK) {
-    const t = gemmTiles(M, Nqkv, nTiles);
-    const variant = o.fusedQkv ? 'fused' : 'unfused';
-    const params = qkvK.validate({ M, D, Hq, Hkv, dh, bias: m.bias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
-    const fmt = f.weights;
-    ops.push(gemm({ name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(params, variant), storageBytes(fmt, f.kv, D), FORMATS[fmt].mac, fmt), repeat: 1 }, D, Nqkv));
-  } else {
-    notes.push('qkv kernel missing: fused QKV modelled as one matmul');
-    ops.push(gemm(gemmOp('qkv', M, Nqkv, D, nTiles, f.weights), D, Nqkv));
-  }
-  if (m.norm === 'rmsnorm') ops.push(ew(vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), M, (Hq + Hkv) * dh, 1));
-
-  const att = (op: OpPlan, pattern: HbmPattern, act: number): LayerOp => ({ ...op, kind: 'attention', pattern, actBytes: act });
-  if (o.phase === 'prefill') {
-    const k = findKernel('attention-prefill');
-    const act = M * Nqkv * e + M * Hq * dh * e;
-    if (k) {
-      const params = k.validate({ S: o.tokens, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64 });
-      ops.push(att({ name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: o.batch }, 'tiled', act));
-      if (o.context > 0) notes.push('prefill attends only to the new tokens (the kernel has no cached prefix)');
-    } else {
-      notes.push('attention-prefill kernel missing: QK^T and PV modelled as matmuls');
-      ops.push(att({ ...gemmOp('attention-qk', o.tokens * Hq, o.tokens, dh, nTiles, 'bf16'), repeat: o.batch }, 'tiled', act));
-      ops.push(att({ ...gemmOp('attention-pv', o.tokens * Hq, dh, o.tokens, nTiles, 'bf16'), repeat: o.batch }, 'tiled', act));
-    }
-  } else {
-    const k = findKernel('attention-decode');
-    const L = Math.max(1, o.context);
-    const act = 2 * M * Hq * dh * e;
-    if (k) {
-      const groups = o.batch * Hkv;
-      const split = Math.max(64, Math.ceil(L / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
-      const params = k.validate({ B: o.batch, L, Hq, Hkv, dh, split, Bc: 64 });
-      ops.push(att({ name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 }, 'streaming', act));
-    } else {
-      notes.push('attention-decode kernel missing: q·K and p·V modelled as matmuls');
-      ops.push(att({ ...gemmOp('attention-qk', Hq, L, dh, nTiles, 'bf16'), repeat: o.batch }, 'streaming', act));
-      ops.push(att({ ...gemmOp('attention-pv', Hq, dh, L, nTiles, 'bf16'), repeat: o.batch }, 'streaming', act));
-    }
-  }
-  ops.push(gemm(gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D));
-  ops.push(ew(vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), M, D, 2, 'norm'));
-  if (m.mlp === 'swiglu') {
-    ops.push(gemm(gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F));
-    ops.push(ew(vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), M, F, 2));
-    ops.push(gemm(gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D));
-  } else {
-    ops.push(gemm(gemmOp('fc', M, F, D, nTiles, f.mlpWeights), D, F));
-    ops.push(ew(vectorOp('gelu', M, F, 8, 1, e, false, nTiles), M, F, 1));
-    ops.push(gemm(gemmOp('proj', M, D, F, nTiles, f.mlpWeights), F, D));
-  }
-  ops.push(ew(vectorOp('residual', M, D, 1, 2, e, false, nTiles), M, D, 2));
-  return ops;
 }
 
 /** The chip with its HBM at the achievable bandwidth of an access pattern (what the simulator should see). */
@@ -295,19 +224,18 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const rt = chip.runtime;
   const asked: Fusion = opts.fusion ?? rt.fusion;
   const fusionMessages: string[] = [];
-  const layer = layerOps(chip, m, o, f, P, notes);
-  const Mh = o.batch; // logits for the last token of each sequence
-  const head: LayerOp[] = [
-    { ...vectorOp(m.norm === 'rmsnorm' ? 'final-rmsnorm' : 'final-layernorm', Mh, m.dModel, 4, 1, 2, true, nTiles), kind: 'norm', pattern: 'streaming', actBytes: 2 * Mh * m.dModel * 2 },
-    { ...gemmOp('lm-head', Mh, Math.ceil(m.vocab / P), m.dModel, nTiles, f.weights), kind: 'gemm', pattern: Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', actBytes: 0 },
-  ];
-  // the lm-head's logits leave the chip: they go to HBM whatever the fusion
-  const all = [...layer.map((op) => ({ ...op, times: op.repeat * m.layers, inLayer: true })), ...head.map((op) => ({ ...op, times: op.repeat, inLayer: false }))];
+  // one layer's ops (all layers are identical: simulated once, counted nLayers times), then the head
+  const step = forwardOps(m, {
+    phase: o.phase, M: o.tokens, pos0: o.context,
+    deploy: { batch: o.batch, formats: f, tensorParallel: P, fusedQkv: o.fusedQkv, chipTiles: nTiles, firstLayerOnly: true },
+  });
+  const layer = step.filter((op) => op.layer >= 0);
+  const all = step.map((op) => ({ ...op, times: op.repeat * (op.layer >= 0 ? m.nLayers : 1), inLayer: op.layer >= 0 }));
 
   // SRAM check for on-chip activations: an op keeps its activations on chip when its inputs, outputs and
   // the residual stream fit what the pinned weights / KV leave of SRAM_PIN_FRACTION of the SRAM
   const onChipFusion = asked === 'activations' || asked === 'pipeline';
-  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dModel * 2;
+  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dim * 2;
   const actBudget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes - pinnedChip;
   const onChip = all.map((op) => onChipFusion && op.actBytes > 0 && op.actBytes + residual <= actBudget);
   if (onChipFusion) {
@@ -378,7 +306,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     const prev = ops.find((x) => x.name === op.name);
     const entry: OpSimResult = prev ?? {
       name: op.name, source: op.source, timeS: 0, share: 0, bound: r.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
-      breakdown: zero(), savedBytes: { hbm: 0 }, mode,
+      breakdown: zero(), savedBytes: { hbm: 0 }, mode, covers: op.covers,
     };
     entry.timeS += t;
     entry.energyJ += dyn + chip.energy.staticW * t * chips;
@@ -411,13 +339,13 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   };
   if (P > 1) {
     // all-reduce of the [M, D] activations after o-proj and after the MLP, per layer
-    const ar = allReduceTime(chip.scaleOut, P, M * m.dModel * 2);
-    const n = 2 * m.layers;
+    const ar = allReduceTime(chip.scaleOut, P, M * m.dim * 2);
+    const n = 2 * m.nLayers;
     collective('all-reduce', `${chip.scaleOut.collective.algorithm} all-reduce over ${P} chips`, ar.timeS * n, ar.bytesPerChip * P * n);
   }
   if (S > 1) {
     // activations hop from stage to stage once per step
-    const msg = M * m.dModel * 2;
+    const msg = M * m.dim * 2;
     const t = (S - 1) * (msg / chip.scaleOut.linkBytesPerS + chip.scaleOut.linkLatencyS + chip.scaleOut.collective.stepLatencyS);
     collective('stage-transfer', `activations over ${S - 1} pipeline-stage boundaries`, t, msg * (S - 1) * P);
   }

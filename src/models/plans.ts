@@ -2,8 +2,10 @@
 // (matmul, qkv, attention-prefill, attention-decode from the registry). The GPU kernels are f32; the
 // chip runs the same tiling with deployment storage, so `retypePlan` rescales every f32 tensor's
 // bytes (activations bf16, weights / KV cache in their formats, block scales included) and runs the
-// MACs on the bf16 or 8-bit path. Element-wise ops
-// (norms, RoPE, activations, residuals) have no kernel yet: they get a small analytic vector plan.
+// MACs on the bf16 or 8-bit path. Element-wise ops (norms, RoPE, activations, residuals) have kernels
+// (rmsnorm, rope, silu-mul, residual-add...: the GPU decode loop runs them); a deployment fuses them
+// (the residual add inside the next norm, RoPE of q and k with the cache write), which no single kernel
+// of ours does, so the chip model gives each fused one a small analytic vector plan (vectorOp).
 
 import type { KernelDef } from '../kernels/kernel.ts';
 import { KERNELS } from '../kernels/registry.ts';
@@ -101,7 +103,7 @@ export function gemmOp(name: string, M: number, N: number, K: number, chipTiles:
 /**
  * An element-wise / row-wise vector op over rows x cols elements: each plan tile owns a chunk,
  * loads it (and a per-column parameter such as a norm gain when `weightCols`), does `opsPerElem`
- * vector ops per element and stores the result. Analytic: no kernel exists for it yet.
+ * vector ops per element and stores the result. Analytic: a deployment's fused element-wise kernel.
  */
 export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, withWeight: boolean, chipTiles: number): OpPlan {
   const total = rows * cols;

@@ -49,6 +49,8 @@ export interface OpSimResult {
   savedBytes: { hbm: number };
   /** How the op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline). */
   mode: 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
+  /** The GPU decode loop's ops (layer-free names) this op stands for (forward.ts ForwardOp.covers); absent for collectives. */
+  covers?: string[];
 }
 
 export interface ModelSimResult {

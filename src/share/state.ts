@@ -75,7 +75,7 @@ export const ChipStateSchema = v.object({
 export type ChipState = v.InferOutput<typeof ChipStateSchema>;
 
 export const ModelStateSchema = v.object({
-  /** Model preset id (src/chip MODEL_PRESETS), e.g. "llama3-8b". */
+  /** Model preset id (MODEL_PRESETS, src/models/config.ts), e.g. "llama3-8b". */
   preset: Id,
   phase: v.picklist(['prefill', 'decode']),
   tokens: Int(1, 1 << 20),

@@ -13,11 +13,22 @@ import { callback } from '../worker/client.ts';
 import type { LlmEvent, LlmInfo, LlmProfile, LlmRun } from '../worker/llm.ts';
 import type { LlmState } from '../share/state.ts';
 import type { ChipPreset } from '../chip/types.ts';
+import type { OpSimResult } from '../models/types.ts';
+import type { OpPrediction } from '../models/predict.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { formatBytes, fmtSig } from './format.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
+
+/** A prediction cell: the op's time in the simulated step, or where its work went (fused), or '–' (not modelled). */
+function predCell(p: OpPrediction | undefined) {
+  if (!p || p.timeS === null) return html`<td title="the chip model does not model this op (embedding gather, sampling)">–</td>`;
+  if (p.fusedInto) return html`<td title="a deployment runs it inside ${p.fusedInto}">in ${p.fusedInto}</td>`;
+  const b = p.breakdown!;
+  const us = (v: number) => fmtSig(v * 1e6);
+  return html`<td title="${p.source} (${p.mode}): compute ${us(b.compute)} µs, memory ${us(b.memory)} µs, launch ${us(b.launch)} µs">${fmtSig(p.timeS * 1e3)}</td>`;
+}
 
 @customElement('jp-model-tab')
 export class JpModelTab extends LitElement {
@@ -33,7 +44,8 @@ export class JpModelTab extends LitElement {
   @state() private tokenMs: number[] = [];
   @state() private run: LlmRun | null = null;
   @state() private profile: LlmProfile | null = null;
-  @state() private predictions: Array<{ preset: string; label: string; opTimeS: number[] }> = [];
+  /** The chip model's prediction per preset, by op id (predictOps), and its whole step (the Tokens tab's figure). */
+  @state() private predictions: Array<{ preset: string; label: string; byId: Map<string, OpPrediction>; extra: OpSimResult[]; perTokenMs: number }> = [];
   @state() private error = '';
   @state() private elapsedMs = 0;
   @state() private int8 = false;
@@ -160,7 +172,9 @@ export class JpModelTab extends LitElement {
     // shown without its prediction columns (and a reader never sees columns pop in under them).
     const chips: ChipPreset[] = await this.api.listChips();
     const pred = await this.api.predictLlm(chips.map((c) => c.id));
-    this.predictions = pred.status === 'ok' ? pred.result.map((x) => ({ ...x, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset })) : [];
+    this.predictions = pred.status === 'ok'
+      ? pred.result.map((x) => ({ preset: x.preset, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset, byId: new Map(x.rows.map((r) => [r.id, r])), extra: x.extra, perTokenMs: x.perTokenMs }))
+      : [];
     if (pred.status !== 'ok') this.error = `chip model: ${pred.message}`;
     this.profile = p.result;
     this.phase = 'idle';
@@ -235,10 +249,14 @@ export class JpModelTab extends LitElement {
     if (!p) return nothing;
     const total = p.ops.reduce((s, o) => s + o.ms, 0);
     const byFamily = p.families;
-    const famPred = (fam: string, k: number) => p.ops.reduce((s, o, i) => (o.family === fam ? s + (this.predictions[k]?.opTimeS[i] ?? 0) : s), 0);
+    const famPred = (fam: string, k: number) => p.ops.reduce((s, o) => (o.family === fam ? s + (this.predictions[k]?.byId.get(o.id)?.timeS ?? 0) : s), 0);
+    const famModelled = (fam: string, k: number) => p.ops.some((o) => o.family === fam && this.predictions[k]?.byId.get(o.id)?.timeS != null);
     const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
     return html`
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
+      ${this.predictions.length ? html`<p>Chip model columns: this model's own config simulated on each preset as the Tokens tab simulates a preset model
+        (${this.info?.int8 ? 'int8' : 'bf16'} weights, the chip's runtime, fusion and placement), joined to the measured ops by op id; a deployment fuses some ops
+        ("in …" names the op that does their work), and "–" marks work the chip model does not model. The step row is the Tokens tab's per-token time.</p>` : nothing}
       <table>
         <thead><tr><th>op</th><th>ops</th><th>measured ms</th><th>share</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>
           ${this.predictions.map((x) => html`<th>${x.label} (chip model) ms</th>`)}</tr></thead>
@@ -248,15 +266,30 @@ export class JpModelTab extends LitElement {
             <td>${f.family}</td><td>${f.count}</td><td>${fmtSig(f.ms)}</td>
             <td><span class="bar" style="width:${(100 * f.share).toFixed(1)}px"></span> ${(100 * f.share).toFixed(1)}%</td>
             <td>${formatBytes(f.bytes)}</td><td>${f.ms > 0 ? fmtSig(f.bytes / (f.ms * 1e6)) : '-'}</td><td>${f.ms > 0 ? fmtSig(flops / (f.ms * 1e6)) : '-'}</td>
-            ${this.predictions.map((_, k) => html`<td>${fmtSig(famPred(f.family, k) * 1e3)}</td>`)}</tr>`;
-        })}</tbody>
+            ${this.predictions.map((_, k) => html`<td>${famModelled(f.family, k) ? fmtSig(famPred(f.family, k) * 1e3) : '–'}</td>`)}</tr>`;
+        })}${this.renderExtraRows(7)}</tbody>
+        ${this.renderStepRow(7, total)}
       </table>
       <details><summary>All ${p.ops.length} ops</summary>
         <table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
           <tbody>${p.ops.map((o, i) => html`<tr class="op" tabindex="0" @click=${() => this.openOp(i)} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(i); }}>
             <td>${o.id}</td><td>${o.kernel}/${o.variant}</td><td>${fmtSig(o.ms)}</td><td>${formatBytes(o.bytes)}</td><td>${fmtSig(o.gbps)}</td><td>${fmtSig(o.gflops)}</td>
-            ${this.predictions.map((x) => html`<td>${fmtSig(x.opTimeS[i] * 1e3)}</td>`)}</tr>`)}</tbody></table>
+            ${this.predictions.map((x) => predCell(x.byId.get(o.id)))}</tr>`)}${this.renderExtraRows(6)}</tbody>
+          ${this.renderStepRow(6, total)}</table>
       </details>`;
+  }
+
+  /** Simulated ops no GPU op stands for (all-reduce, stage transfers), after the measured ones. */
+  private renderExtraRows(cols: number) {
+    const names = [...new Set(this.predictions.flatMap((x) => x.extra.map((o) => o.name)))];
+    return names.map((n) => html`<tr><td>${n} (chip model only)</td>${Array.from({ length: cols - 1 }, () => html`<td></td>`)}
+      ${this.predictions.map((x) => { const o = x.extra.find((e) => e.name === n); return html`<td>${o ? fmtSig(o.timeS * 1e3) : '–'}</td>`; })}</tr>`);
+  }
+
+  /** The whole step: measured, and the chip model's per-token time (the Tokens tab's figure for this model). */
+  private renderStepRow(cols: number, measuredMs: number) {
+    return html`<tfoot><tr><th>step</th>${cols > 2 ? html`<td></td>` : nothing}<td>${fmtSig(measuredMs)}</td>${Array.from({ length: cols - 3 }, () => html`<td></td>`)}
+      ${this.predictions.map((x) => html`<td title="simulateModel of this model's config, as the Tokens tab runs a preset"><b>${fmtSig(x.perTokenMs)}</b></td>`)}</tr></tfoot>`;
   }
 
   private renderShared() {

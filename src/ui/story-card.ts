@@ -9,6 +9,9 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import { WALKTHROUGH, timeRatio } from './walkthrough-steps.ts';
 import { formatBytes as fmtBytesSI } from './format.ts';
+import { perWattText, powerSplit, powerSplitText } from './token-table.ts';
+import type { ChipPreset } from '../chip/types.ts';
+import './power-basis.ts';
 
 const RUNS = {
   gpu: { preset: 'h100', precision: 'bf16' },
@@ -25,6 +28,8 @@ export class JpStoryCard extends LitElement {
   /** The worker facade (Comlink remote). */
   @property({ attribute: false }) api?: ApiRemote;
   @state() private runs: Partial<Record<Key, ModelSimResult>> = {};
+  /** The GPU's and the chip's presets (their power figures), in that order. */
+  @state() private presets: ChipPreset[] = [];
   @state() private error: string | null = null;
   private started = false;
 
@@ -53,6 +58,8 @@ export class JpStoryCard extends LitElement {
           return [k, out.result] as const;
         }),
       );
+      const all = await this.api!.listChips();
+      this.presets = [RUNS.chip.preset, RUNS.gpu.preset].map((id) => all.find((p) => p.id === id)).filter((p): p is ChipPreset => !!p);
       this.runs = Object.fromEntries(entries);
     } catch (e) {
       this.error = (e as Error).message;
@@ -69,6 +76,10 @@ export class JpStoryCard extends LitElement {
         ? html`<p>On the H100 model the token takes ${gpu.perTokenMs.toFixed(2)} ms with the tensor cores busy ${pct(gpu.utilization)} of their peak: every weight byte read from HBM feeds one multiply-add, and ${pct(gpu.ops.filter((o) => o.bound !== 'compute').reduce((a, o) => a + o.share, 0))} of the step is in ops the model finds memory- or NoC-bound: far below its roofline.</p>
             <p>Where the H100's time goes, per the model's mechanisms: ${ms(gpu.breakdown.launch)} ms of kernel-launch and per-layer gaps, ${ms(gpu.memoryLatencyS)} ms of per-kernel memory ramps and ${ms(gpu.breakdown.memory - gpu.memoryLatencyS)} ms streaming bytes from HBM; the Jalapeño-class chip has ${ms(chip.breakdown.launch)} ms of gaps and, with fusion "${chip.fusion.applied}", does not move ${fmtBytesSI(chip.savedBytes.hbm)} of activations through HBM.</p>
             <p>The Jalapeño-class what-if chip takes ${chip.perTokenMs.toFixed(2)} ms (${timeRatio(chip.timeS, gpu.timeS)}): at batch 1 both are paced by the bytes they read. Its int8 path reads ${(int8.bytes.hbm / chip.bytes.hbm).toFixed(2)}× the bytes and takes ${int8.perTokenMs.toFixed(2)} ms (${timeRatio(int8.timeS, chip.timeS)} than bf16).</p>
+            <jp-power-basis .presets=${this.presets} .verdict=${perWattText(
+              { preset: this.presets.find((p) => p.id === RUNS.chip.preset), result: chip },
+              { preset: this.presets.find((p) => p.id === RUNS.gpu.preset), result: gpu },
+            )} .splits=${{ [RUNS.chip.preset]: powerSplitText(powerSplit(chip)), [RUNS.gpu.preset]: powerSplitText(powerSplit(gpu)) }}></jp-power-basis>
             <p class="muted">The whole story, step by step: <a href="#learn/${stepOf('below its roofline')}">a GPU below its roofline</a> · <a href="#learn/${stepOf('dataflow chip changes')}">what a dataflow chip changes</a> · <a href="#learn/${stepOf('Prefill vs decode')}">prefill vs decode</a> · <a href="#learn/${stepOf('Batching many')}">batching</a> · <a href="#learn/${stepOf('tensor parallelism')}">many chips</a>.</p>`
         : this.error
           ? html`<p class="muted" role="status">The model runs for this summary are unavailable: ${this.error}</p>`

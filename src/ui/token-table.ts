@@ -6,6 +6,7 @@
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
 import { formatDuration } from './format.ts';
+import { perWattVerdict } from '../chip/power.ts';
 
 /** The kinds of time an op's breakdown splits into, in bar order. */
 export type TimeKind = keyof OpBreakdown;
@@ -146,4 +147,34 @@ export function fmtNum(x: number, digits = 3): string {
   if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
   if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
   return Number(x.toPrecision(digits)).toString();
+}
+
+/** The Jalapeño-class claim of ~1.8x tokens/s per W over the GPU reference (src/models/claims.ts checks the same). */
+export const PER_WATT_CLAIM = 1.8;
+
+/**
+ * The per-watt verdict for two runs of the same inputs, the Jalapeño-class preset's over the H100's, with
+ * each power assumption moved (perWattVerdict); '' unless both ran and fit.
+ */
+export function perWattText(chip: { preset?: Pick<ChipPreset, 'power'>; result?: ModelSimResult | null }, gpu: { preset?: Pick<ChipPreset, 'power'>; result?: ModelSimResult | null }): string {
+  const c = chip.result, g = gpu.result;
+  if (!c || !g || !c.placement.fits || !g.placement.fits || !chip.preset || !gpu.preset) return '';
+  const side = (name: string, r: ModelSimResult, p: Pick<ChipPreset, 'power'>) => ({ name, tokensPerS: r.tokensPerS, powerWPerChip: r.powerW / r.chips, chips: r.chips, power: p.power });
+  return perWattVerdict(side('Jalapeño-class', c, chip.preset), side('H100', g, gpu.preset), PER_WATT_CLAIM).text;
+}
+
+/** A run's power per chip split as the energy model counts it: static, HBM (off-chip memory), the rest of the counted events. */
+export interface PowerSplit { total: number; static: number; hbm: number; other: number }
+
+export function powerSplit(r: Pick<ModelSimResult, 'energyByLevel' | 'timeS' | 'chips'>): PowerSplit {
+  const e = r.energyByLevel, per = r.timeS * r.chips;
+  if (!(per > 0)) return { total: 0, static: 0, hbm: 0, other: 0 };
+  const total = e.total / per, st = e.static / per, hbm = e.hbm / per;
+  return { total, static: st, hbm, other: total - st - hbm };
+}
+
+/** "483 W per chip = 409 W static + 66 W HBM + 8 W other counted events". */
+export function powerSplitText(s: PowerSplit): string {
+  const w = (x: number) => `${fmtNum(x, 3)} W`;
+  return `${w(s.total)} per chip = ${w(s.static)} static + ${w(s.hbm)} HBM + ${w(s.other)} other counted events`;
 }

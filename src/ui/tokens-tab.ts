@@ -14,7 +14,8 @@ import { checkModelInputs, maxFor, type ModelField, type ModelInputLimits } from
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { plural } from './format.ts';
-import { bestRow, fmtNum, opOrder, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { bestRow, fmtNum, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import './power-basis.ts';
 import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -216,6 +217,10 @@ export class JpTokensTab extends LitElement {
           </tbody>
         </table>
         </div>
+        <jp-power-basis .presets=${this.chips} .verdict=${perWattText(
+          { preset: this.chips.find((c) => c.id === 'jalapeno'), result: rows.find((r) => r.id === 'jalapeno')?.result },
+          { preset: this.chips.find((c) => c.id === 'h100'), result: rows.find((r) => r.id === 'h100')?.result },
+        )} .splits=${Object.fromEntries(rows.filter((r) => r.result?.placement.fits).map((r) => [r.id, powerSplitText(powerSplit(r.result!))]))}></jp-power-basis>
         <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips} chip${this.state!.chips > 1 ? 's' : ''} per model copy; "Mostly" = the bound of the ops taking most of the step.</p>
       </section>`;
   }

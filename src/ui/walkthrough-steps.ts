@@ -401,7 +401,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     view: 'traffic',
     text: ({ models }) => {
       const d = models.d;
-      const mlp = opShare(d, /^(gate\+up|down|silu\*mul|fc|proj|gelu)$/);
+      const mlp = opShare(d, /^(ffn-up|ffn-down|silu-mul|gelu)$/);
       const head = opShare(d, /^lm-head$/);
       const attn = opShare(d, /^(qkv|attention|o-proj|rope)$/);
       return [

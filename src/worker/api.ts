@@ -21,8 +21,8 @@ import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ChipOverride } from '../chip/config.ts';
 import type { ModelSimResult } from '../models/types.ts';
-import type { ModelSimOptions } from '../models/index.ts';
-import { cancelLlm, generateLlm, isUserError, llmDecodeOps, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
+import type { ModelSimOptions, ModelOpPrediction } from '../models/index.ts';
+import { cancelLlm, generateLlm, isUserError, llmPredictionInput, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
 
@@ -163,6 +163,7 @@ interface ChipModule {
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
   simulateModel(chip: ChipConfig, model: unknown, opts: ModelSimOptions): ModelSimResult;
+  predictOps(r: ModelSimResult, layers: number, ids: readonly string[]): ModelOpPrediction;
 }
 
 const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts']) as Record<string, () => Promise<unknown>>;
@@ -499,28 +500,23 @@ export const api = {
   async profileLlm(): Promise<LlmOutcome<LlmProfile>> {
     return llmOutcome(() => profileLlm());
   },
-  /** The chip model's time for each op of the decode step on each preset (the same plans). */
-  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string; opTimeS: number[] }>>> {
-    let ops: ReturnType<typeof llmDecodeOps>['ops'];
+  /**
+   * The chip model's prediction for the loaded model's decode step on each preset: simulateModel of the
+   * file's own config at the profiled position (the ops and mechanisms of the Tokens tab), joined to the
+   * profiled ops by op id.
+   */
+  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string } & ModelOpPrediction>>> {
+    let q: ReturnType<typeof llmPredictionInput>;
     try {
-      ops = llmDecodeOps().ops;
+      q = llmPredictionInput();
     } catch (e) {
       return { status: 'invalid', message: errorText(e) };
     }
-    const out: Array<{ preset: string; opTimeS: number[] }> = [];
+    const out: Array<{ preset: string } & ModelOpPrediction> = [];
     for (const preset of presets) {
-      const r = await withChip(preset, (m, cfg) => {
-        // ops repeat per layer: simulate each distinct plan once
-        const cache = new Map<string, number>();
-        return ops.map((op) => {
-          const key = JSON.stringify([op.plan.kernel, op.plan.variant, op.plan.params]);
-          let t = cache.get(key);
-          if (t === undefined) cache.set(key, (t = m.simulatePlan(cfg, op.plan, { maxTraceEvents: 0 }).timeS));
-          return t;
-        });
-      });
+      const r = await withChip(preset, (m, cfg) => m.predictOps(m.simulateModel(cfg, q.config, q.opts), q.config.nLayers, q.ids));
       if (r.status !== 'ok') return r;
-      out.push({ preset, opTimeS: r.result });
+      out.push({ preset, ...r.result });
     }
     return { status: 'ok', result: out };
   },

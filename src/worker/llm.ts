@@ -12,8 +12,9 @@ import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
 import { fingerprint } from '../llm/fingerprint.ts';
 import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts';
-import type { ForwardOp } from '../llm/forward-plan.ts';
-import type { ModelConfig } from '../llm/config.ts';
+import type { ForwardOp } from '../models/forward.ts';
+import type { ModelConfig } from '../models/config.ts';
+import type { ModelSimOptions } from '../models/index.ts';
 
 export interface LlmInfo {
   name: string;
@@ -137,6 +138,23 @@ export function llmDecodeOps(): { ops: ForwardOp[]; position: number } {
   const m = session.model;
   const position = Math.max(0, Math.min(m.pos, m.opts.capacity - 1));
   return { ops: m.ops('decode', 1, position, { topK: 1, temperature: 0, u: 0.5 }), position };
+}
+
+/**
+ * The chip model's options for the decode step the Model tab profiles at `position` (its attention reads
+ * position + 1 keys, as the GPU step does): one sequence, the weights in the deployment format nearest
+ * to what the GPU runs (int8 -> W8A8 int8, f32 -> bf16), the chip's own runtime and placement, as the
+ * Tokens tab runs a preset model.
+ */
+export function modelTabSimOptions(position: number, int8: boolean): ModelSimOptions {
+  return { phase: 'decode', context: position + 1, batch: 1, precision: int8 ? 'int8' : 'bf16' };
+}
+
+/** What the chip model needs to predict the loaded model's profiled decode step: its config, options and the step's op ids. */
+export function llmPredictionInput(): { config: ModelConfig; opts: ModelSimOptions; ids: string[] } {
+  const { ops, position } = llmDecodeOps();
+  const s = session!;
+  return { config: s.opened.config, opts: modelTabSimOptions(position, s.info.int8), ids: ops.map((o) => o.id) };
 }
 
 /** Times one decode step op by op (timestamp queries where the adapter has them). */

@@ -12,6 +12,28 @@ const toMs = (s) => {
 
 export const cases = [
   {
+    name: 'story card: the per-W verdict states the powers it rests on, marks what is assumed and follows the story\'s own times (issue 25.1)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      const card = t.page.locator('jp-story-card');
+      await card.locator('[data-testid=perw-verdict]').waitFor({ timeout: 60_000 });
+      const story = await card.locator('[data-testid=story-card]').innerText();
+      const verdict = await card.locator('[data-testid=perw-verdict]').innerText();
+      const gpuMs = Number(/token takes ([\d.]+) ms/.exec(story)?.[1]);
+      const chipMs = Number(/what-if chip takes ([\d.]+) ms/.exec(story)?.[1]);
+      const m = /([\d.]+)x as modelled: Jalapeño-class ([\d.,]+) W per chip .* vs H100 ([\d.,]+) W per chip/.exec(verdict);
+      t.assert(m && gpuMs > 0 && chipMs > 0, `story or verdict lacks its numbers:\n${story}`);
+      // tokens/s per W at batch 1 = 1000 / ms / W: the ratio is (gpuMs x gpuW) / (chipMs x chipW)
+      const [ratio, chipW, gpuW] = [Number(m[1]), Number(m[2].replace(/,/g, '')), Number(m[3].replace(/,/g, ''))];
+      const expected = (gpuMs * gpuW) / (chipMs * chipW);
+      t.assert(Math.abs(ratio / expected - 1) < 0.02, `verdict ${ratio}x vs ${expected.toFixed(3)}x from the story's times and the verdict's powers`);
+      t.assert(/static 40 W assumed/.test(verdict) && /idle assumed/.test(verdict), `assumed figures not marked in the verdict: ${verdict}`);
+      const basis = await card.locator('[data-testid=power-basis]').innerText();
+      t.assert(/Jalapeño-class/.test(basis) && /H100/.test(basis) && /assumed/.test(basis), `power figures missing: ${basis}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
     name: 'measured verdict: a winner only when p10/p90 separate or the bootstrap interval excludes 1 (defect 9)',
     async run(t) {
       await openTab(t, t.page, '/', 'Compare', 'jp-compare');

@@ -7,6 +7,28 @@ const q = (page, sel) => page.locator(`jp-tokens-tab ${sel}`);
 
 export const cases = [
   {
+    name: 'power figures beside the Power column: static power and its parts, "assumed" marked, the per-W verdict from the rows on screen (issue 25.1)',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');
+      await q(t.page, '[data-testid=perw-verdict]').waitFor({ timeout: 60_000 });
+      const rowOf = async (id) => q(t.page, `[data-testid=token-table] tbody tr[data-preset=${id}] td.num`).allInnerTexts();
+      const [chip, gpu] = [await rowOf('jalapeno'), await rowOf('h100')];
+      const verdict = await q(t.page, '[data-testid=perw-verdict]').innerText();
+      // columns: latency, tokens/s, J/token, tokens/s per W, power
+      const n = (s) => Number(s.replace(/,/g, ''));
+      t.assert(verdict.includes(`Jalapeño-class ${chip[4]} W per chip`) && verdict.includes(`H100 ${gpu[4]} W per chip`), `verdict powers differ from the Power column (${chip[4]}, ${gpu[4]}): ${verdict}`);
+      const ratio = Number(/([\d.]+)x as modelled/.exec(verdict)?.[1]);
+      const fromTable = n(chip[3]) / n(gpu[3]);
+      t.assert(Math.abs(ratio / fromTable - 1) < 0.01, `verdict ratio ${ratio} vs the table's tokens/s per W ${chip[3]} / ${gpu[3]} = ${fromTable.toFixed(3)}`);
+      t.assert(/with the Jalapeño-class at its whole 300 W board power/.test(verdict) && /without its \d+ W execution baseline/.test(verdict), `the verdict does not move its assumptions: ${verdict}`);
+      const basis = await q(t.page, '[data-testid=power-basis]').innerText();
+      t.assert(/H100[^\n]*idle, assumed \+ \d+ W execution baseline[^\n]*board 700 W/.test(basis), `H100 power figures: ${basis}`);
+      t.assert(basis.includes(`NVIDIA H100 SXM: ${gpu[4]} W per chip = `) && /\d+ W static \+ [\d.]+ W HBM \+ [\d.]+ W other counted events/.test(basis), `the H100's power split (Power column ${gpu[4]} W): ${basis}`);
+      t.assert(/Jalapeño-class[^\n]*static 40 W \(40 W static, assumed\)[^\n]*board 300 W/.test(basis), `Jalapeño power figures: ${basis}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
     name: 'batch past the model limit: a message at the field, no internal errors, state unchanged (defect 4)',
     async run(t) {
       await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');

@@ -99,6 +99,89 @@ describe('attention-decode matches the f64 reference', () => {
   }
 });
 
+// ---- sliding window (Mistral, Qwen2) -------------------------------------------------------------
+
+/** Pairs by brute force with a window W: query at position t = L − S + i sees keys t − W < j ≤ t. */
+function countWindowPairs(S: number, L: number, W: number): number {
+  let n = 0;
+  for (let i = 0; i < S; i++) for (let j = 0; j < L; j++) if (j <= L - S + i && j > L - S + i - W) n++;
+  return n;
+}
+
+// Prefill flash (causal), Br = 16, Bc = 8 unless given: contexts longer than the window, chunks across its edge.
+const windowPrefillCases: Row[] = [
+  { p: { S: 33, Hq: 4, Hkv: 2, dh: 16, window: 11 }, note: 'window 11 < Br, not a multiple of Bc: later query blocks skip 1-2 K/V blocks' },
+  { p: { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16, window: 13 }, note: 'chunked prefill over a 23-key prefix: the chunk starts past the window edge' },
+  { p: { S: 9, L: 20, Hq: 2, Hkv: 1, dh: 16, window: 12 }, note: 'window edge inside the chunk: the first query sees 12 keys, prefix keys 0..10 only partly' },
+  { p: { S: 20, Hq: 2, Hkv: 1, dh: 32, Br: 8, Bc: 16, window: 5 }, note: 'Bc > window: one block holds keys inside and outside a row\'s window' },
+  { p: { S: 12, Hq: 2, Hkv: 2, dh: 16, window: 1 }, note: 'window 1: each query sees only itself (output = its own V row)' },
+  { p: { S: 10, L: 24, Hq: 2, Hkv: 1, dh: 16, window: 64 }, note: 'window larger than the context: same as no window' },
+];
+const windowDecodeCases: Row[] = [
+  { p: { L: 37, Hq: 4, Hkv: 1, dh: 16, split: 8, Bc: 4, window: 20 }, note: 'the last 20 of 37 keys: 3 splits, window edge (key 17) not on a split' },
+  { p: { L: 300, Hq: 4, Hkv: 1, dh: 16, window: 100 }, note: 'splits from the rule over the 100 window keys, not 300' },
+  { p: { B: 2, L: 50, Hq: 4, Hkv: 2, dh: 16, split: 16, Bc: 8, capacity: 64, window: 21 }, note: 'batch 2 in a 64-key cache: heads 64 keys apart, keys 29..49 read' },
+  { p: { L: 10, Hq: 2, Hkv: 1, dh: 16, split: 8, Bc: 4, window: 64 }, note: 'window larger than the context: all 10 keys' },
+];
+
+describe('sliding-window attention matches the f64 reference past the window', () => {
+  for (const c of windowPrefillCases) {
+    it(`prefill flash causal ${show(c.p)}: ${c.note}`, async () => {
+      await expectMatchesReference(attentionPrefill, prefillPlan(c.p, true, 'flash'));
+    });
+  }
+  for (const c of windowDecodeCases) {
+    it(`decode split ${show(c.p)}: ${c.note}`, async () => {
+      await expectMatchesReference(attentionDecode, decodePlan(c.p, 'split'));
+    });
+  }
+  // The reference itself: with W = 1 every query's output is its own V row (independent of attentionRef's loop).
+  it('reference: window 1 returns each query\'s own value row; a window ≥ L equals no window', () => {
+    const [S, H, dh] = [6, 2, 4];
+    const Q = randomF32(H * S * dh, 1), K = randomF32(H * S * dh, 2), V = randomF32(H * S * dh, 3);
+    const dims = { Sq: S, Skv: S, H, G: 1, dh, causal: true, scale: attentionScale(dh) };
+    const o = attentionRef(Q, K, V, { ...dims, window: 1 });
+    for (let h = 0; h < H; h++) for (let i = 0; i < S; i++) for (let d = 0; d < dh; d++) expect(o[i * H * dh + h * dh + d]).toBeCloseTo(V[(h * S + i) * dh + d], 6);
+    expect(attentionRef(Q, K, V, { ...dims, window: S })).toEqual(attentionRef(Q, K, V, dims));
+  });
+  it('instrumented traffic equals the windowed plans (skipped blocks and keys are not read)', async () => {
+    await expectTrafficMatchesPlan(attentionPrefill, prefillPlan(windowPrefillCases[0].p, true, 'flash'));
+    await expectTrafficMatchesPlan(attentionPrefill, prefillPlan({ ...windowPrefillCases[1].p, capacity: 48 }, true, 'flash'));
+    await expectTrafficMatchesPlan(attentionDecode, decodePlan(windowDecodeCases[0].p, 'split'));
+    await expectTrafficMatchesPlan(attentionDecode, decodePlan(windowDecodeCases[2].p, 'split'));
+  });
+  it('plans: flops from the window\'s pairs (brute force), K/V bytes read shrink to the window', () => {
+    for (const c of windowPrefillCases) {
+      const plan = prefillPlan(c.p, true, 'flash');
+      for (const pass of plan.passes) checkPartition(pass);
+      const { S, Hq, dh, window } = c.p;
+      expect(plan.flops, show(c.p)).toBe(4 * Hq * countWindowPairs(S, c.p.L ?? S, window) * dh);
+      expect(planTotals(plan).macs * 2).toBe(plan.flops);
+    }
+    for (const c of windowDecodeCases) {
+      const plan = decodePlan(c.p, 'split');
+      for (const pass of plan.passes) checkPartition(pass);
+      const n = Math.min(c.p.L, c.p.window);
+      expect(planTotals(plan).macs * 2).toBe(4 * (c.p.B ?? 1) * c.p.Hq * n * c.p.dh);
+      // K read once per KV head and sequence: exactly the window's keys
+      expect(planTotals(plan).loadByTensor.k_cache, show(c.p)).toBe(4 * (c.p.B ?? 1) * c.p.Hkv * n * c.p.dh);
+    }
+    // Prefill, S = 64, Br = Bc = 16, window 16: query block x reads blocks x − 1 (x ≥ 1) and x -> 7 of 16, not 10 (causal).
+    const p = { S: 64, Hq: 4, Hkv: 2, dh: 16, Br: 16, Bc: 16, causal: true };
+    const blockBytes = 4 * 16 * 16;
+    expect(planTotals(attentionPrefill.plan(attentionPrefill.validate({ ...p, window: 16 }), 'flash')).loadByTensor.K).toBe(4 * 7 * blockBytes);
+    // Decode at L = 4096 with Mistral's window 4096 vs a 1024 window: a quarter of the K/V bytes.
+    const full = decodePlan({ L: 4096, Hq: 32, Hkv: 8, dh: 128, window: 4096 }, 'split');
+    const quarter = decodePlan({ L: 4096, Hq: 32, Hkv: 8, dh: 128, window: 1024 }, 'split');
+    expect(planTotals(quarter).loadByTensor.v_cache * 4).toBe(planTotals(full).loadByTensor.v_cache);
+  });
+  it('a window is refused by name where it is not implemented: naive variants, non-causal prefill', () => {
+    expect(() => prefillPlan({ S: 8, Hq: 2, Hkv: 1, dh: 16, window: 4 }, true, 'naive')).toThrow(/sliding window \(window = 4\) needs the flash variant/);
+    expect(() => prefillPlan({ S: 8, Hq: 2, Hkv: 1, dh: 16, window: 4 }, false, 'flash')).toThrow(/window \(4\) needs causal: true/);
+    expect(() => decodePlan({ L: 8, Hq: 2, Hkv: 1, dh: 16, window: 4 }, 'naive')).toThrow(/sliding window \(window = 4\) needs the split variant/);
+  });
+});
+
 // ---- large logits -------------------------------------------------------------------------------
 
 const LARGE_TOL = { atol: 5e-3, rtol: 0 };

@@ -109,6 +109,48 @@ describe('chunked prefill: a prompt longer than one chunk attends to the cache t
   }
 });
 
+describe('sliding-window attention (Mistral / Qwen2) past the window', () => {
+  // Window 3 over a 10-token prompt in chunks of 4 and 3 decode steps: every chunk after the first and
+  // every decode step attends to fewer keys than the context holds; the chunk boundaries (4, 8) do not
+  // fall on the window's edge. Safetensors with a Mistral config.json; GGUF with llama.attention.sliding_window.
+  const LONG = [17, 4, 250, 99, 3, 120, 41, 8, 200, 66];
+  const cases: Array<{ spec: TestModelSpec; fmt: 'st' | 'gguf'; note: string }> = [
+    { spec: { ...TINY_LLAMA, window: 3 }, fmt: 'st', note: 'Mistral config.json (sliding_window 3)' },
+    { spec: { ...TINY_LLAMA, qkvBias: true, window: 5 }, fmt: 'st', note: 'Qwen2 config.json (use_sliding_window, window 5, max_window_layers 0)' },
+    { spec: { ...TINY_LLAMA, window: 3 }, fmt: 'gguf', note: 'GGUF llama.attention.sliding_window 3' },
+  ];
+  for (const c of cases) {
+    it(`${c.note}: chunked prefill and 3 decode steps match the reference with the window (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol})`, async () => {
+      const ctx = await gpu();
+      const om = await open(c.spec, c.fmt);
+      expect(om.config.attentionWindow).toBe(c.spec.window);
+      const cpu = new CpuModel(om.config, await loadAllWeights(om), 16);
+      const full = new CpuModel({ ...om.config, attentionWindow: null }, await loadAllWeights(om), 16);
+      const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, chunk: 4 });
+      try {
+        let tok = await prefillGpu(model, LONG, GREEDY, 0);
+        let want = cpu.forward(LONG);
+        const without = full.forward(LONG);
+        // the window changes the model's output (guards against it being ignored on both sides)
+        let maxDiff = 0;
+        for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want[i] - without[i]));
+        expect(maxDiff).toBeGreaterThan(0.1);
+        let cmp = compareArrays('logits after a chunked prefill past the window', await model.logits(), want, F32_TOL, [want.length]);
+        expect(cmp.ok, cmp.summary).toBe(true);
+        for (let step = 0; step < 3; step++) {
+          await decodeStepGpu(model, tok, GREEDY, 0);
+          want = cpu.forward([tok]);
+          cmp = compareArrays(`logits of decode step ${step + 1}`, await model.logits(), want, F32_TOL, [want.length]);
+          expect(cmp.ok, cmp.summary).toBe(true);
+          tok = greedyOf(want);
+        }
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+});
+
 function greedyOf(logits: Float32Array): number {
   let b = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[b]) b = i;

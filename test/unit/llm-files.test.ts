@@ -179,6 +179,11 @@ describe('tokenizers', () => {
     const z = tok.encode('hz');
     expect(z.map((i) => tokens[i])).toEqual(['<s>', '▁', 'h', '<0x7A>']); // 'z' is not a piece: its byte
     expect(tok.decode(z)).toBe('hz');
+    // llama.cpp's SPM tokenizer: a space before every text fragment that follows a special token
+    // (llama_tokenize_impl, is_prev_special), as Hugging Face's Prepend normalizer does per segment
+    expect(tok.encode('hello</s>world').map((i) => tokens[i])).toEqual(['<s>', '▁hello', '</s>', '▁wor', 'ld']);
+    const noPrefix = tokenizerFromGguf(new Map([...meta, ['tokenizer.ggml.add_space_prefix', false]]) as never);
+    expect(noPrefix.encode('hello</s>world').map((i) => tokens[i])).toEqual(['<s>', 'he', 'll', 'o', '</s>', 'w', 'or', 'ld']);
   });
 });
 

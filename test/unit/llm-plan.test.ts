@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
-import { buildForwardOps, type StepShape } from '../../src/llm/forward-plan.ts';
+import { buildForwardOps, type StepShape } from '../../src/models/forward.ts';
 import { writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
 const config = async () => (await openModel(Object.entries(writeSafetensorsModel(TINY_LLAMA)).map(([n, b]) => bytesSource(n, b)))).config;

@@ -2,16 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { CHIP_PRESETS, chipPreset, simulatePlan } from '../../src/chip/index.ts';
 import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
-import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, type ModelSimOptions } from '../../src/models/index.ts';
+import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, forwardOps, precisionOf, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plans.ts';
 
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
   const m = modelPreset(id);
-  const perLayer = m.dModel * (m.heads + 2 * m.kvHeads) * m.headDim + m.heads * m.headDim * m.dModel +
-    (m.mlp === 'swiglu' ? 3 : 2) * m.dModel * m.ffn + 2 * m.dModel;
-  return 2 * (m.layers * perLayer + m.vocab * m.dModel);
+  const perLayer = m.dim * (m.nHeads + 2 * m.nKvHeads) * m.headDim + m.nHeads * m.headDim * m.dim +
+    (m.mlp === 'swiglu' ? 3 : 2) * m.dim * m.ffnDim + 2 * m.dim;
+  return 2 * (m.nLayers * perLayer + m.vocabSize * m.dim);
 }
 
 describe('models: decode lower bound', () => {
@@ -28,7 +28,7 @@ describe('models: decode lower bound', () => {
         const m = modelPreset(c.model);
         const r = simulateModel(p.config, m, { phase: 'decode', context: c.context, batch: c.batch });
         const P = r.chips;
-        const kv = m.layers * 2 * c.context * Math.ceil(m.kvHeads / P) * m.headDim * 2 * c.batch;
+        const kv = m.nLayers * 2 * c.context * Math.ceil(m.nKvHeads / P) * m.headDim * 2 * c.batch;
         const bytes = (r.placement.weights === 'hbm' ? weightBytes(c.model) / P : 0) + (r.placement.kvCache === 'hbm' ? kv : 0);
         expect(r.timeS).toBeGreaterThanOrEqual(bytes / p.config.hbm.bandwidthBytesPerS);
         expect(r.placement.weights).toBe('hbm'); // no preset holds these weights in SRAM
@@ -68,7 +68,7 @@ describe('models: placement and scale-out', () => {
     const P = 4, B = 3;
     const r = simulateModel(chip, m, { phase: 'decode', context: 1024, batch: B, chips: P });
     // per all-reduce each chip sends 2 (P-1)/P of the bf16 message; 2 per layer; P chips
-    const expected = m.layers * 2 * P * (2 * (P - 1) / P) * B * m.dModel * 2;
+    const expected = m.nLayers * 2 * P * (2 * (P - 1) / P) * B * m.dim * 2;
     expect(r.bytes.scaleOut).toBeCloseTo(expected, 3);
     const ar = r.ops.find((o) => o.name === 'all-reduce');
     expect(ar?.bound).toBe('noc');
@@ -141,7 +141,7 @@ describe('models: inputs the model cannot handle are one-line ModelInputErrors (
       for (const m of MODEL_PRESETS) {
         for (const opts of [{ phase: 'prefill', tokens: 2048, batch: 4, precision: 'int8' }, { phase: 'decode', context: 2048, batch: 1 }] as ModelSimOptions[]) {
           const r = simulateModel(p.config, m, opts);
-          expect(m.heads % r.parallel.tensor, `${p.id} ${m.id} ${opts.phase}: tensor ${r.parallel.tensor}`).toBe(0);
+          expect(m.nHeads % r.parallel.tensor, `${p.id} ${m.id} ${opts.phase}: tensor ${r.parallel.tensor}`).toBe(0);
           expect(r.chips).toBe(r.parallel.tensor * r.parallel.stages);
           expect(r.chips).toBeLessThanOrEqual(p.config.scaleOut.maxChips);
         }
@@ -220,7 +220,7 @@ describe('models: mechanisms', () => {
     const r = simulateModel(chip, modelPreset('llama3-8b'), { phase: 'decode', context: 1024 });
     expect(r.breakdown.launch).toBeCloseTo((7 * 32 + 3) * chip.runtime.kernelLaunchS, 12);
     expect(r.ops.find((o) => o.name === 'rope')!.mode).toBe('fused');
-    expect(r.ops.find((o) => o.name === 'rmsnorm')!.mode).toBe('kernel');
+    expect(r.ops.find((o) => o.name === 'attn-norm')!.mode).toBe('kernel');
   });
 
   it('the GPU falls short of its roofline by the runtime mechanisms: ideal runtime is faster and reaches (weights + KV) / peak HBM', () => {
@@ -259,8 +259,8 @@ describe('models: mechanisms', () => {
     expect(act.timeS).toBeLessThanOrEqual(none.timeS);
     expect(pipe.timeS).toBeLessThanOrEqual(act.timeS);
     expect(pipe.fusion.applied).toBe('pipeline');
-    expect(pipe.ops.find((o) => o.name === 'gate+up')!.mode).toBe('pipelined');
-    expect(pipe.ops.find((o) => o.name === 'silu*mul')!.savedBytes.hbm).toBeGreaterThan(0);
+    expect(pipe.ops.find((o) => o.name === 'ffn-up')!.mode).toBe('pipelined');
+    expect(pipe.ops.find((o) => o.name === 'silu-mul')!.savedBytes.hbm).toBeGreaterThan(0);
   });
 
   it('fusion savings without a second simulation: held reads + dropped stores = the op simulated with and without keepOnChip (and hand counts)', () => {
@@ -302,8 +302,8 @@ describe('models: mechanisms', () => {
 
   it('on-chip activations are checked against SRAM: a long batched prefill sends the big ones through HBM and says so', () => {
     const r = simulateModel(chipPreset('jalapeno').config, modelPreset('llama3-8b'), { phase: 'prefill', tokens: 8192, batch: 4 });
-    expect(r.fusion.messages.join(' ')).toMatch(/gate\+up: .* MB of live activations exceed the .* MB of SRAM left/);
-    expect(r.ops.find((o) => o.name === 'gate+up')!.mode).toBe('kernel');
+    expect(r.fusion.messages.join(' ')).toMatch(/ffn-up: .* MB of live activations exceed the .* MB of SRAM left/);
+    expect(r.ops.find((o) => o.name === 'ffn-up')!.mode).toBe('kernel');
   });
 });
 
@@ -350,5 +350,38 @@ describe('config: the mechanism fields are validated (name + allowed range in th
     expect(v.runtime).toEqual(IDEAL_RUNTIME);
     expect(v.scaleOut.collective.algorithm).toBe('ring');
     for (const p of CHIP_PRESETS) expect(validateChipConfig(structuredClone(p.config))).toEqual(p.config);
+  });
+});
+
+describe('models: one op list (forwardOps) for the GPU loop and the chip model', () => {
+  const gpuStep = (phase: 'prefill' | 'decode', M: number, pos0: number) => ({ phase, M, pos0, capacity: 64, int8: false, topK: 1, temperature: 0, u: 0 });
+  const deploy = { batch: 1, formats: precisionOf('bf16'), tensorParallel: 1, fusedQkv: true, chipTiles: 256, firstLayerOnly: false };
+  // llama2-7b: RoPE, SwiGLU, no biases; gpt2-small: learned positions (the QKV writes the cache), GELU, biases
+  for (const id of ['llama2-7b', 'gpt2-small']) {
+    for (const [phase, M, pos0] of [['decode', 1, 9], ['prefill', 8, 0], ['prefill', 8, 16]] as const) {
+      it(`${id} ${phase} M=${M} pos0=${pos0}: the deployment's ops cover each GPU op of every layer once, in the same order, ids stable`, () => {
+        const m = modelPreset(id);
+        const gpu = forwardOps(m, gpuStep(phase, M, pos0));
+        const dep = forwardOps(m, { phase, M, pos0, deploy });
+        expect(new Set(gpu.map((o) => o.id)).size).toBe(gpu.length);
+        expect(new Set(dep.map((o) => o.id)).size).toBe(dep.length);
+        // what the deployment does not model: the embedding gather and the sampling
+        const modelled = gpu.filter((o) => o.family !== 'embed' && o.family !== 'sample');
+        const covered = dep.flatMap((o) => o.covers.map((n) => (o.layer >= 0 ? `L${o.layer}.${n}` : n)));
+        expect([...covered].sort()).toEqual(modelled.map((o) => o.id).sort());
+        // the order of the first covered GPU op follows the GPU list
+        const pos = (gid: string) => modelled.findIndex((o) => o.id === gid);
+        const firsts = dep.map((o) => pos(o.layer >= 0 ? `L${o.layer}.${o.covers[0]}` : o.covers[0]));
+        expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+        expect(gpu.find((o) => o.id === 'L3.qkv')!.name).toBe('qkv');
+      });
+    }
+  }
+
+  it('a prefill after a cached prefix attends to it: the attention over 4096 cached + 512 new keys takes longer than over the 512 alone', () => {
+    const chip = chipPreset('h100').config, m = modelPreset('llama3-8b');
+    const att = (context: number) => simulateModel(chip, m, { phase: 'prefill', tokens: 512, context }).ops.find((o) => o.name === 'attention')!;
+    expect(att(4096).timeS).toBeGreaterThan(2 * att(0).timeS);
+    expect(att(4096).source).toBe('attention-prefill/flash');
   });
 });

@@ -44,8 +44,8 @@ const CASES: Record<string, Array<Record<string, unknown>>> = {
     { M: 40, N: 20, K: 512, format: 'q5_k', BM: 16, BN: 16, TM: 2, TN: 2 }, { M: 9, N: 33, K: 768, format: 'q4_k', BM: 64, TM: 8 },
   ],
   qkv: [{}, { M: 1, D: 40, Hq: 4, Hkv: 1, dh: 16, bias: true }, { M: 33, D: 17, Hq: 6, Hkv: 2, dh: 8, BM: 16, BN: 32, BK: 8, TM: 2, TN: 4 }],
-  'attention-prefill': [{}, { S: 33, Hq: 4, Hkv: 2, dh: 16, causal: false, Br: 8, Bc: 8 }, { S: 20, Hq: 2, Hkv: 1, dh: 128, Br: 16, Bc: 16 }],
-  'attention-decode': [{}, { B: 2, L: 50, Hq: 8, Hkv: 1, dh: 32, split: 16, Bc: 4 }, { L: 9, Hq: 2, Hkv: 2, dh: 128, split: 4, Bc: 3 }],
+  'attention-prefill': [{}, { S: 33, Hq: 4, Hkv: 2, dh: 16, causal: false, Br: 8, Bc: 8 }, { S: 20, Hq: 2, Hkv: 1, dh: 128, Br: 16, Bc: 16 }, { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16, window: 13 }],
+  'attention-decode': [{}, { B: 2, L: 50, Hq: 8, Hkv: 1, dh: 32, split: 16, Bc: 4 }, { L: 9, Hq: 2, Hkv: 2, dh: 128, split: 4, Bc: 3 }, { L: 300, Hq: 4, Hkv: 1, dh: 16, window: 100 }],
 };
 
 /** Every variant's plan for every case; a variant may refuse a shape (gemv: N not a multiple of 4) but must take one. */

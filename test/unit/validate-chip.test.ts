@@ -1,5 +1,8 @@
 // npm run validate:chip: the table's structure (sources, conditions, roles, the sources the issue names),
 // not the ratios' values (those are what the table reports, measured against the published figures).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRows, markdown, RANGE, summarise, summaryLine, validate, type ValidationResult } from '../../bench/validate-chip.ts';
 
@@ -13,7 +16,7 @@ describe('validate:chip', () => {
       for (const k of ['source', 'url', 'date', 'system', 'conditions'] as const) expect(r[k].length, `${r.id}.${k}`).toBeGreaterThan(5);
       expect(r.measured).toBeGreaterThan(0);
       if (!r.likeForLike) expect(r.gap?.length, r.id).toBeGreaterThan(10);
-      if (r.role === 'calibration') expect(r.calibrates, r.id).toMatch(/runtime\./);
+      if (r.role === 'calibration') expect(r.calibrates, r.id).toMatch(/runtime\.|energy\./);
     }
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
   });
@@ -66,6 +69,35 @@ describe('validate:chip', () => {
     expect(s.heldOut.medianAbsDev).toBeCloseTo(0.2, 12);
     expect(s.heldOut.within).toBe(2);
     expect(s.calibration).toBe(1);
-    expect(summaryLine(s)).toBe('like-for-like rows: 4 of 5, median |ratio - 1| = 0.150, 3/4 within [0.75, 1.33]; held out: 3, median |ratio - 1| = 0.200, 2/3 within; calibration rows: 1');
+    expect(s.power.rows).toBe(0); // none of these rows has a power metric
+    expect(summaryLine(s)).toBe('like-for-like rows: 4 of 5, median |ratio - 1| = 0.150, 3/4 within [0.75, 1.33]; held out: 3, median |ratio - 1| = 0.200, 2/3 within; ' +
+      'power and energy: 0 rows, median |ratio - 1| = NaN, 0/0 within (held out 0/0); calibration rows: 1');
+  });
+
+  it('power and energy rows are summarised apart as well: a hand-made case', () => {
+    // like-for-like power rows 1.0 (calibration), 0.8 and 1.5 (out) held out; an energy row 0.5 that is not
+    // like-for-like counts nowhere; a latency row 1.1 counts in the whole summary but not in the power part
+    const row = (ratio: number, role: 'calibration' | 'held-out', metric: ValidationResult['metric'], likeForLike = true) =>
+      ({ ratio, role, metric, likeForLike, within: ratio >= RANGE[0] && ratio <= RANGE[1] }) as ValidationResult;
+    const s = summarise([row(1.0, 'calibration', 'powerWPerChip'), row(0.8, 'held-out', 'powerWPerChip'), row(1.5, 'held-out', 'powerWPerChip'),
+      row(0.5, 'held-out', 'joulesPerToken', false), row(1.1, 'held-out', 'itlMs')]);
+    expect(s.power).toEqual({ rows: 3, medianAbsDev: expect.closeTo(0.2, 12) as number, within: 2, heldOut: 2, heldOutWithin: 1 });
+    expect(s.likeForLike).toBe(4);
+  });
+
+  it('holds measured power or energy during LLM inference on real systems, with a calibration row and held-out rows', () => {
+    const pow = rows.filter((r) => r.metric === 'powerWPerChip' || r.metric === 'joulesPerToken');
+    expect(pow.some((r) => /ML\.ENERGY/.test(r.source) && r.chip === 'h100')).toBe(true);
+    expect(pow.filter((r) => r.role === 'calibration').length).toBe(1);
+    expect(pow.filter((r) => r.role === 'held-out' && r.likeForLike).length).toBeGreaterThanOrEqual(3);
+    expect(pow.some((r) => (r.chips ?? 1) > 1)).toBe(true); // a tensor-parallel system too
+  });
+
+  it('a row with an unknown metric is refused with one line naming the allowed ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-'));
+    const f = join(dir, 'rows.json');
+    const good = loadRows()[0];
+    writeFileSync(f, JSON.stringify({ rows: [{ ...good, metric: 'wattsPerToken' }] }));
+    expect(() => loadRows(f)).toThrow(/metric must be one of itlMs, .*powerWPerChip, joulesPerToken/);
   });
 });

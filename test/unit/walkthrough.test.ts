@@ -132,7 +132,7 @@ describe('story chapter: model numbers in the text', () => {
     const g = n.models.gpu;
     const oProj = g.ops.find((o) => o.name === 'o-proj')!;
     expect(oProj.mode).toBe('kernel'); // on the GPU the op goes through HBM like the animated kernel
-    const perLayer = oProj.bytes.hbm / modelPreset('llama3-8b').layers;
+    const perLayer = oProj.bytes.hbm / modelPreset('llama3-8b').nLayers;
     expect(Math.abs(n.sim.bytes.hbm - perLayer) / perLayer).toBeLessThan(0.01);
   });
 

@@ -1,0 +1,129 @@
+// One description of a transformer: its architecture as data. The model presets below are such
+// descriptions, equal to their published config.json (test/unit/model-config.test.ts reads checked-in
+// copies of those fields through configFromHf, src/llm/config.ts); the readers of real model files
+// (configFromHf for config.json, configFromGguf for GGUF metadata) produce the same type. The op list
+// (forward.ts), the chip model (index.ts), the GPU decode loop and the CPU reference (src/llm) all
+// read the architecture from here and branch on these fields, never on a model's name.
+
+/** Llama-3.1 "llama3" RoPE frequency scaling (rope_scaling in config.json). */
+export interface RopeScaling {
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositions: number;
+}
+
+/** How a token's position enters: rotary (with its base and scaling), a learned table (GPT-2), or not at all. */
+export type Positions =
+  | { kind: 'rope'; theta: number; scaling: RopeScaling | null }
+  | { kind: 'learned' }
+  | { kind: 'none' };
+
+export interface ModelConfig {
+  /** A preset's id, or the model file's name. */
+  id: string;
+  label: string;
+  /**
+   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, SmolLM; 'gpt2').
+   * Only the weight readers look at it; the math follows the fields below.
+   */
+  arch: 'llama' | 'gpt2';
+  vocabSize: number;
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  ffnDim: number;
+  /** Longest context the model was trained for (GPT-2: rows of its position table). */
+  maxPositions: number;
+  norm: 'rmsnorm' | 'layernorm';
+  normEps: number;
+  positions: Positions;
+  /** swiglu: [gate | up] then silu(gate)·up, then down (Llama); gelu: fc (+bias), GELU, proj (GPT-2). */
+  mlp: 'swiglu' | 'gelu';
+  /** q/k/v projections carry a bias (GPT-2, Qwen2). */
+  qkvBias: boolean;
+  /** The output projection and the MLP projections carry a bias (GPT-2). */
+  projBias: boolean;
+  /** Sliding-window attention: each query sees this many most recent positions; null: the whole context. */
+  attentionWindow: number | null;
+  /** The LM head is the token embedding (one matrix). */
+  tiedEmbeddings: boolean;
+  /** Where the figures come from (published config.json). */
+  sources: string[];
+}
+
+const LLAMA3_ROPE: Positions = { kind: 'rope', theta: 500000, scaling: null };
+const LLAMA2_ROPE: Positions = { kind: 'rope', theta: 10000, scaling: null };
+const llamaLike = { arch: 'llama', norm: 'rmsnorm', normEps: 1e-5, mlp: 'swiglu', qkvBias: false, projBias: false, attentionWindow: null, tiedEmbeddings: false } as const;
+
+/**
+ * Model presets, each equal to its published config.json (the fields configFromHf reads). Named for
+ * Llama 3, not 3.1: Llama-3.1 has rope_scaling "llama3" (factor 8) and 131072 positions.
+ */
+export const MODEL_PRESETS: readonly ModelConfig[] = [
+  {
+    id: 'llama3-8b', label: 'Llama 3 8B', ...llamaLike,
+    vocabSize: 128256, dim: 4096, nLayers: 32, nHeads: 32, nKvHeads: 8, headDim: 128, ffnDim: 14336, maxPositions: 8192, positions: LLAMA3_ROPE,
+    sources: ['https://huggingface.co/meta-llama/Meta-Llama-3-8B/blob/main/config.json'],
+  },
+  {
+    id: 'llama3-70b', label: 'Llama 3 70B', ...llamaLike,
+    vocabSize: 128256, dim: 8192, nLayers: 80, nHeads: 64, nKvHeads: 8, headDim: 128, ffnDim: 28672, maxPositions: 8192, positions: LLAMA3_ROPE,
+    sources: ['https://huggingface.co/meta-llama/Meta-Llama-3-70B/blob/main/config.json'],
+  },
+  {
+    // multi-head attention: 32 KV heads
+    id: 'llama2-7b', label: 'Llama 2 7B', ...llamaLike,
+    vocabSize: 32000, dim: 4096, nLayers: 32, nHeads: 32, nKvHeads: 32, headDim: 128, ffnDim: 11008, maxPositions: 4096, positions: LLAMA2_ROPE,
+    sources: ['https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json'],
+  },
+  {
+    // GQA with 8 KV heads
+    id: 'llama2-70b', label: 'Llama 2 70B', ...llamaLike,
+    vocabSize: 32000, dim: 8192, nLayers: 80, nHeads: 64, nKvHeads: 8, headDim: 128, ffnDim: 28672, maxPositions: 4096, positions: LLAMA2_ROPE,
+    sources: ['https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json'],
+  },
+  {
+    id: 'gpt2-small', label: 'GPT-2 small (124M)', arch: 'gpt2',
+    vocabSize: 50257, dim: 768, nLayers: 12, nHeads: 12, nKvHeads: 12, headDim: 64, ffnDim: 3072, maxPositions: 1024,
+    norm: 'layernorm', normEps: 1e-5, positions: { kind: 'learned' }, mlp: 'gelu', qkvBias: true, projBias: true, attentionWindow: null, tiedEmbeddings: true,
+    sources: ['https://huggingface.co/openai-community/gpt2/blob/main/config.json'],
+  },
+];
+
+export function modelPreset(id: string): ModelConfig {
+  const m = MODEL_PRESETS.find((p) => p.id === id);
+  if (!m) throw new Error(`unknown model preset "${id}"; allowed: ${MODEL_PRESETS.map((p) => p.id).join(', ')}`);
+  return m;
+}
+
+/** Weights of the attention block of one layer: the q/k/v and output projections. */
+export function attentionParams(c: ModelConfig): number {
+  return c.dim * (c.nHeads + 2 * c.nKvHeads) * c.headDim + c.nHeads * c.headDim * c.dim;
+}
+
+/** Weights of the MLP of one layer. */
+export function mlpParams(c: ModelConfig): number {
+  return (c.mlp === 'swiglu' ? 3 : 2) * c.dim * c.ffnDim;
+}
+
+/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k/v and projection biases. */
+export function layerVectorParams(c: ModelConfig): number {
+  const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
+  const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
+  const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;
+  return norms + qkvB + projB;
+}
+
+/** Parameters of one layer. */
+export function layerParams(c: ModelConfig): number {
+  return attentionParams(c) + mlpParams(c) + layerVectorParams(c);
+}
+
+/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm. */
+export function parameterCount(c: ModelConfig): number {
+  const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.positions.kind === 'learned' ? c.maxPositions * c.dim : 0);
+  return c.nLayers * layerParams(c) + emb + c.dim * (c.norm === 'layernorm' ? 2 : 1);
+}

@@ -1,0 +1,310 @@
+// The one op list of a forward step of a model, as plain data: each op is a registered kernel's Plan
+// (or, for a deployment's fused element-wise kernels, a small analytic vector plan), with an id stable
+// across uses ("L3.qkv", "lm-head"). One builder, two targets:
+// - the GPU decode loop (src/llm/gpu-model.ts) runs the list for a StepShape (f32 or int8 weights), each
+//   op with the names of the GPU buffers bound to its tensors; the CPU reference (src/llm/reference.ts)
+//   follows the same op order with its own math;
+// - the chip model (simulateModel, index.ts) takes the list for a DeployStep: the same layer in the
+//   precisions a deployment stores (retypePlan), split over tensor-parallel chips, with the chip's GEMM
+//   tiling, and with the element-wise work fused as deployments run it (the residual add inside the next
+//   norm, RoPE of q and k and the KV-cache write in one kernel); each deployment op names the GPU ops it
+//   stands for (`covers`), so the Model tab joins predictions to measured rows by op id.
+//
+// Per layer (Llama | GPT-2):
+//   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RoPE of Q and K (Llama)
+//   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
+//   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
+//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
+//   -> residual add (+ bias).
+// Then the final norm of the last token, the LM head, and sampling.
+
+import { autoVariant } from '../kernels/kernel.ts';
+import type { Plan } from '../kernels/plan.ts';
+import { kernelByName } from '../kernels/registry.ts';
+import type { HbmPattern } from '../chip/types.ts';
+import type { ModelConfig } from './config.ts';
+import { gemmOp, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
+import { gemmTiles } from './tiling.ts';
+import { FORMATS } from './precision.ts';
+import type { PrecisionSpec } from './types.ts';
+
+export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
+
+/** How the chip model treats an op: norm: a row reduction (its own kernel on a GPU); elementwise: fits a neighbour's epilogue. */
+export type OpKind = 'norm' | 'elementwise' | 'gemm' | 'attention' | 'other';
+
+export interface ForwardOp {
+  /** Unique within a step, e.g. "L3.qkv". */
+  id: string;
+  /** The op within its layer ("qkv", "lm-head"): the id without the layer; the chip model's results are per name. */
+  name: string;
+  family: OpFamily;
+  /** -1 for ops outside the layers. */
+  layer: number;
+  plan: Plan;
+  /** Plan tensor name -> GPU buffer name (GPU target; empty for a deployment). */
+  bind: Record<string, string>;
+  /** "qkv/fused", "matmul/tiled-f16", "analytic:rmsnorm", ... */
+  source: string;
+  /** How many times the plan runs in the step per layer (attention per sequence, LM head column chunks). */
+  repeat: number;
+  kind: OpKind;
+  /** HBM access pattern (the chip's achievable bandwidth differs): one-pass streams vs tiled GEMMs. */
+  pattern: HbmPattern;
+  /** Bytes of live activations (inputs + outputs) per layer, for the on-chip fusion check. */
+  actBytes: number;
+  /** Names of the GPU loop's ops this op stands for (a deployment fuses some); [name] for the GPU target. */
+  covers: string[];
+}
+
+export interface StepShape {
+  /** Tokens processed by this step (a prompt chunk for prefill, 1 for decode). */
+  M: number;
+  /** Position of the first token (a prefill chunk after the first: the tokens already in the cache). */
+  pos0: number;
+  phase: 'prefill' | 'decode';
+  /** KV cache positions per head (the context the loop allocated). */
+  capacity: number;
+  int8: boolean;
+  /** Sampling: candidates kept (1 = greedy), temperature and the draw. */
+  topK: number;
+  temperature: number;
+  u: number;
+  /** matmul-int8 variant: 'dot4' where the WGSL packed dot product exists, else 'unpacked'. */
+  int8Variant?: 'dot4' | 'unpacked';
+  /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
+  q8Groups?: Record<string, number>;
+}
+
+/**
+ * A step as a deployment runs it on a chip (what simulateModel simulates): the phase, M tokens per
+ * sequence (1 for decode) after pos0 cached ones, `deploy` the deployment's choices.
+ */
+export interface DeployStep {
+  phase: 'prefill' | 'decode';
+  M: number;
+  pos0: number;
+  deploy: Deployment;
+}
+
+export interface Deployment {
+  /** Sequences in the step. */
+  batch: number;
+  /** Storage formats of weights (attention / MLP) and KV cache; activations bf16. */
+  formats: Required<PrecisionSpec>;
+  /** Tensor-parallel degree: heads, FFN columns and the vocabulary split over this many chips. */
+  tensorParallel: number;
+  /** Fused QKV (reads X once) or three separate projections. */
+  fusedQkv: boolean;
+  /** Tiles of the chip (GEMM block sizes are chosen so a plan has about as many). */
+  chipTiles: number;
+  /** Build layer 0 only: every layer runs the same ops (the chip model simulates one and multiplies). */
+  firstLayerOnly: boolean;
+}
+
+/** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
+export const STREAMING_ROWS = 64;
+
+/** Names of the weight buffers a layer's ops read; the uploader fills them. */
+export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
+
+/**
+ * Matmul tiles for short prompts the gemv rule does not take (more than 8 tokens up to 16, or N not a
+ * multiple of 4): the smallest row block (16), 64 columns per workgroup.
+ */
+const SMALL_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
+/** Keys per split of the decode attention. */
+export const DECODE_SPLIT = 64;
+
+/**
+ * The Plan of a registered kernel. `variant`: a name, or 'auto' for the kernel's shape rule
+ * (KernelDef.pickVariant: gemv for a few tokens, the tiled kernels otherwise), keeping the kind of
+ * `family` when given (int8 weights: qkv fused-w8 | gemv-w8; the int8 matmul's unpacked on a device
+ * without the packed dot product).
+ */
+function plan(kernel: string, params: Record<string, unknown>, variant?: string, family?: string): Plan {
+  const def = kernelByName(kernel);
+  const p = def.validate(params);
+  return def.plan(p, variant === 'auto' ? autoVariant(def, p, family) : variant ?? def.defaultVariant);
+}
+
+/**
+ * The ops of one step, in order. A StepShape gives the GPU loop's list (every layer, buffers bound);
+ * a DeployStep gives what a deployment runs (see the file comment), the chip model's list.
+ */
+export function forwardOps(c: ModelConfig, s: StepShape | DeployStep): ForwardOp[] {
+  return 'deploy' in s ? deploymentOps(c, s) : buildForwardOps(c, s);
+}
+
+/** The op a layer's op list holds, with the fields the chip model reads (defaults for the GPU target). */
+function forwardOp(id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>, extra: Partial<ForwardOp> = {}): ForwardOp {
+  const name = id.replace(/^L\d+\./, '');
+  const kind: OpKind = family === 'norm' ? 'norm' : family === 'attention' ? 'attention' : ['qkv', 'o-proj', 'ffn-up', 'ffn-down', 'lm-head'].includes(family) ? 'gemm' : family === 'embed' || family === 'sample' ? 'other' : 'elementwise';
+  return { id, name, family, layer, plan: p, bind, source: `${p.kernel}/${p.variant}`, repeat: 1, kind, pattern: 'streaming', actBytes: 0, covers: [name], ...extra };
+}
+
+export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
+  const { M, pos0, capacity: C, int8 } = s;
+  const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
+  // the architecture as data (config.ts): norm kind, positions, MLP kind, projection biases
+  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope', learned = c.positions.kind === 'learned', swiglu = c.mlp === 'swiglu', pb = c.projBias;
+  const ops: ForwardOp[] = [];
+  const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push(forwardOp(id, family, layer, p, bind));
+  const int8Variant = s.int8Variant ?? 'dot4';
+
+  // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
+  // (each weight streamed once for every token; a decode step is M = 1), the tiled kernels otherwise.
+  // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
+  // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
+  // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
+  const linearOp = (M: number, w: string, K: number, N: number): Plan => {
+    const small = M <= 16;
+    if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
+    const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
+    return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, 'auto', int8Variant);
+  };
+  const linearBind = (w: string, x: string, y: string): Record<string, string> =>
+    int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
+  const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
+    push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
+
+  push('embed', 'embed', -1, plan('embed', { M, D, V: c.vocabSize, positions: learned ? c.maxPositions : 0, pos0 }), {
+    ids: 'ids', E: 'tokEmb', P: learned ? 'posEmb' : 'dummy', X: 'xa',
+  });
+  const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
+    if (rms) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
+    else push(id, 'norm', layer, plan('layernorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, b: `${w}B`, Y: y });
+  };
+  for (let l = 0; l < c.nLayers; l++) {
+    const L = (w: string) => layerBuf(l, w);
+    norm(`L${l}.attn-norm`, l, L('attnNorm'), 'xa', 'xn');
+    const bias = c.qkvBias;
+    const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
+    if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
+    else qkvBind.W = L('wqkv');
+    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
+    const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
+      push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
+    const qName = rope ? 'qr' : 'q';
+    if (rope) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
+    if (s.phase === 'prefill') {
+      // prefill attends over this step's K/V; they go into the cache for the decode steps after it
+      const kName = rope ? 'kr' : 'k';
+      if (rope) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
+      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
+      if (pos0 === 0) {
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
+      } else {
+        // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
+        // read in place from the cache (L = pos0 + M of C keys per head), written just above
+        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true, window }, 'flash'), {
+          Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
+        });
+      }
+    } else {
+      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, rope);
+      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
+      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), {
+        q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
+      });
+    }
+    linear(`L${l}.o-proj`, 'o-proj', l, L('wo'), Nq, D, 'attn', 'proj');
+    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xa', Y: 'proj', b: pb ? L('bo') : 'dummy', Z: 'xb' });
+    norm(`L${l}.ffn-norm`, l, L('ffnNorm'), 'xb', 'xn');
+    if (swiglu) {
+      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, 2 * F, 'xn', 'gu');
+      push(`L${l}.silu-mul`, 'activation', l, plan('silu-mul', { M, F }), { GU: 'gu', H: 'h' });
+    } else {
+      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, F, 'xn', 'gu');
+      push(`L${l}.gelu`, 'activation', l, plan('gelu', { M, F }), { U: 'gu', b: L('bUp'), H: 'h' });
+    }
+    linear(`L${l}.ffn-down`, 'ffn-down', l, L('wDown'), F, D, 'h', 'proj');
+    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xb', Y: 'proj', b: pb ? L('bDown') : 'dummy', Z: 'xa' });
+  }
+  norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
+  // the LM head runs for the last token only (M = 1)
+  push('lm-head', 'lm-head', -1, linearOp(1, 'lmHead', D, c.vocabSize), linearBind('lmHead', 'xf', 'logits'));
+  push('sample', 'sample', -1, plan('sample', { V: c.vocabSize, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
+  return ops;
+}
+
+/**
+ * A deployment's step (DeployStep): the layer of buildForwardOps in deployment storage on `P`
+ * tensor-parallel chips. The projections and attention are the registry's kernels with the chip's
+ * tiling, retyped to the deployment's formats; the element-wise work is what a deployment's fused
+ * kernels do (an analytic vector plan each): RoPE of q and k with the K/V cache write, the residual add
+ * inside the next norm, SiLU·mul or GELU, and the last residual add. No embedding gather or sampling
+ * (a row copy and a top-k over the logits: not modelled).
+ */
+function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
+  const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
+  const window = c.attentionWindow ?? 0;
+  const e = 2; // activations bf16
+  const M = s.phase === 'prefill' ? s.M * d.batch : d.batch;
+  const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
+  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope';
+  const normOps = rms ? 4 : 7;
+  const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
+  const ops: ForwardOp[] = [];
+  const op = (id: string, family: OpFamily, layer: number, o: OpPlan, kind: OpKind, pattern: HbmPattern, actBytes: number, covers?: string[]) => {
+    const name = id.replace(/^L\d+\./, '');
+    ops.push({ id, name, family, layer, plan: o.plan, bind: {}, source: o.source, repeat: o.repeat, kind, pattern, actBytes, covers: covers ?? [name] });
+  };
+  // element-wise: one pass over rows x cols with `inputs` inputs and one output
+  const ew = (id: string, family: OpFamily, l: number, o: OpPlan, cols: number, inputs: number, kind: OpKind = 'elementwise', covers?: string[]) =>
+    op(id, family, l, o, kind, 'streaming', (inputs + 1) * M * cols * e, covers);
+  const gemm = (id: string, family: OpFamily, l: number, o: OpPlan, K: number, N: number, covers?: string[]) => op(id, family, l, o, 'gemm', gemmPattern, M * (K + N) * e, covers);
+  const Nqkv = (Hq + 2 * Hkv) * dh;
+  const layers = d.firstLayerOnly ? 1 : c.nLayers;
+  for (let l = 0; l < layers; l++) {
+    const L = (n: string) => `L${l}.${n}`;
+    ew(L('attn-norm'), 'norm', l, vectorOp(rms ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), D, 1, 'norm');
+    const t = gemmTiles(M, Nqkv, nTiles);
+    const variant = d.fusedQkv ? 'fused' : 'unfused';
+    const qkvK = kernelByName('qkv');
+    const qkvP = qkvK.validate({ M, D, Hq, Hkv, dh, bias: c.qkvBias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
+    const w = f.weights;
+    // without RoPE the QKV's K and V stores are the cache write
+    gemm(L('qkv'), 'qkv', l, { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(qkvP, variant), storageBytes(w, f.kv, D), FORMATS[w].mac, w), repeat: 1 }, D, Nqkv,
+      rope ? ['qkv'] : ['qkv', 'k-cache', 'v-cache']);
+    if (rope) ew(L('rope'), 'rope', l, vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), (Hq + Hkv) * dh, 1, 'elementwise',
+      // the GPU loop rotates a decode step's K as it writes the cache
+      s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
+    if (s.phase === 'prefill') {
+      const k = kernelByName('attention-prefill');
+      // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
+      const cached = s.pos0 > 0 ? { L: s.pos0 + s.M, capacity: s.pos0 + s.M } : {};
+      const params = k.validate({ S: s.M, ...cached, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64, window });
+      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: d.batch },
+        'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
+    } else {
+      const k = kernelByName('attention-decode');
+      const Lk = Math.max(1, s.pos0);
+      const groups = d.batch * Hkv;
+      // a sliding window reads only the last min(Lk, window) keys: KV bytes per step stop growing there
+      const read = window > 0 ? Math.min(Lk, window) : Lk;
+      const split = Math.max(64, Math.ceil(read / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
+      const params = k.validate({ B: d.batch, L: Lk, Hq, Hkv, dh, split, Bc: 64, window });
+      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 },
+        'attention', 'streaming', 2 * M * Hq * dh * e);
+    }
+    gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);
+    ew(L('attn-residual+ffn-norm'), 'norm', l, vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), D, 2, 'norm', ['attn-residual', 'ffn-norm']);
+    if (c.mlp === 'swiglu') {
+      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F);
+      ew(L('silu-mul'), 'activation', l, vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), F, 2);
+    } else {
+      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('fc', M, F, D, nTiles, f.mlpWeights), D, F);
+      ew(L('gelu'), 'activation', l, vectorOp('gelu', M, F, 8, 1, e, false, nTiles), F, 1);
+    }
+    gemm(L('ffn-down'), 'ffn-down', l, gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D);
+    ew(L('ffn-residual'), 'residual', l, vectorOp('residual', M, D, 1, 2, e, false, nTiles), D, 2);
+  }
+  // logits for the last token of each sequence; they leave the chip whatever the fusion (actBytes 0)
+  const Mh = d.batch;
+  op('final-norm', 'norm', -1, vectorOp(rms ? 'final-rmsnorm' : 'final-layernorm', Mh, D, 4, 1, 2, true, nTiles), 'norm', 'streaming', 2 * Mh * D * 2);
+  op('lm-head', 'lm-head', -1, gemmOp('lm-head', Mh, Math.ceil(c.vocabSize / P), D, nTiles, f.weights), 'gemm', Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', 0);
+  return ops;
+}
