@@ -272,6 +272,9 @@ const LLAMA_PREFILL: Suite = {
   cases: [
     ...llamaMatmuls(PREFILL_TOKENS, 'prefill'),
     { id: 'qkv/prefill', kernel: 'qkv', dims: qkvDims(PREFILL_TOKENS, D, HQ, HKV, DH), shape: `M=${PREFILL_TOKENS} D=${D} Hq=${HQ} Hkv=${HKV} dh=${DH}` },
+    // GGUF Q4_K_M weights as stored, the tiled form: the FFN up projection (Q4_K) and down (Q6_K in the more-bits layers)
+    { id: 'matmul-gguf/prefill-q4_k-ffn-up', kernel: 'matmul-gguf', dims: { M: PREFILL_TOKENS, N: FFN, K: D, format: 'q4_k' }, shape: `M=${PREFILL_TOKENS} N=${FFN} K=${D} Q4_K`, variants: ['tiled'] },
+    { id: 'matmul-gguf/prefill-q6_k-ffn-down', kernel: 'matmul-gguf', dims: { M: PREFILL_TOKENS, N: D, K: FFN, format: 'q6_k' }, shape: `M=${PREFILL_TOKENS} N=${D} K=${FFN} Q6_K`, variants: ['tiled'] },
     {
       id: 'attention-prefill/512',
       kernel: 'attention-prefill',

@@ -1,22 +1,23 @@
 // matmul_gguf_gemv: Y = X · Wᵀ for few rows (decode) with W [N, K] in ggml blocks exactly as a GGUF file
 // stores them (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K:
-// 210 B), a weight-streaming GEMV. matmul_gguf_tiled.wgsl is the prefill form. Plan: src/kernels/matmul-gguf.ts.
+// 210 B; 4 = Q4_1: 20 B per 32; 5 = Q5_0: 22 B; 6 = Q5_1: 24 B), a weight-streaming GEMV. matmul_gguf_tiled.wgsl is the prefill form. Plan: src/kernels/matmul-gguf.ts.
 // X: [M, K] f32; W: the blocks as u32 words, row n (output feature n) at byte n·rowBytes, rowBytes =
 // K / blockElems · blockBytes; Y: [M, N] f32 bits. No shader-f16: f16 scales go through unpack2x16float.
 // Tiling: a workgroup owns NC output columns and MR = min(M, 8) rows; TK lanes share a column. X's rows are
 // staged XC values (whole blocks) at a time in workgroup memory; lane l of a column takes blocks l, l + TK, ...
-// of the chunk: it loads the block's WPB words once into registers (a block at an even byte offset; Q4_0 and
-// Q6_K blocks are 2 mod 4 bytes, so half of them start at byte 2 of a word, and a reader fetches 2 bytes of a
+// of the chunk: it loads the block's WPB words once into registers (a block at an even byte offset; Q4_0, Q5_0
+// and Q6_K blocks are 2 mod 4 bytes, so half of them start at byte 2 of a word, and a reader fetches 2 bytes of a
 // neighbour), decodes 32 values at a time exactly as ggml (the products are exact in f32, the K-quants' one
 // subtraction rounds as ggml's does), and adds their dot with each staged row to an f32 sum per row. The TK
 // lane sums of a column are added in workgroup memory; lane 0 writes Y.
 
-override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K
+override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1
 override TK: u32 = 8;        // lanes per output column (a power of two)
 override NC: u32 = 8;        // output columns per workgroup
 override MR: u32 = 8;        // rows per workgroup (≤ 8): min(M, 8)
 override XC: u32 = 256;      // values of each X row staged per step (whole blocks)
 override WPB: u32 = 36;      // u32 words a block spans: (blockBytes + blockBytes % 4) / 4
+override DH: u32 = 0u;       // 0: Y [M, N] row-major; else Y [N/DH, M, DH] head-major
 override INSTRUMENT: bool = false;
 
 const MAX_MR: u32 = 8u;
@@ -26,7 +27,7 @@ struct Params { M: u32, N: u32, K: u32, rowBytes: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;           // [M, K]
 @group(0) @binding(1) var<storage, read> W: array<u32>;           // [N, K] ggml blocks, rows of rowBytes
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits, or [N/DH, M, DH]
 @group(0) @binding(14) var<uniform> p: Params;
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
 
@@ -37,25 +38,35 @@ var<private> blk: array<u32, MAX_WPB>;    // the current block's words
 var<private> sh: u32;                     // its byte offset in blk[0]
 var<private> vals: array<f32, 32>;        // 32 decoded values
 
+// Where Y[row, col] goes: row-major, or head-major (head col / DH) when DH > 0.
+fn yIndex(row: u32, col: u32) -> u32 {
+  if (DH == 0u) { return row * p.N + col; }
+  let dh = max(DH, 1u);   // a constant divisor of 0 would not compile even in the branch not taken
+  return ((col / dh) * p.M + row) * dh + col % dh;
+}
+
 fn bb(i: u32) -> u32 {
   let j = i + sh;
   return (blk[j >> 2u] >> (8u * (j & 3u))) & 0xffu;
 }
 
 // ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
-// bb(i): byte i of the current block; the caller sets the block's words (blk) and `sh`, the
+// bb(i): byte i of the current block; the caller sets the block's words (gemv: blk, tiled: Ws) and `sh`, the
 // block's byte offset in its first word (0 or 2).
 fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
 fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
-fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u); }
+fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u || FORMAT >= 4u); }
 
 fn blockBytes() -> u32 {
   switch FORMAT {
     case 0u: { return 18u; }
     case 1u: { return 144u; }
     case 2u: { return 176u; }
-    default: { return 210u; }
+    case 3u: { return 210u; }
+    case 4u: { return 20u; }
+    case 5u: { return 22u; }
+    default: { return 24u; }
   }
 }
 
@@ -89,6 +100,27 @@ fn decodePiece(pc: u32) {
         var q = (bb(qs + l) >> shift) & 0xfu;
         if (FORMAT == 2u) { q += ((bb(16u + l) >> pc) & 1u) << 4u; }  // qh[l] bit pc: the fifth bit
         vals[l] = d1 * f32(q) - m1;
+      }
+    }
+    case 4u, 5u, 6u: {   // Q4_1: d, m, qs[16]; Q5_0: d, qh[4], qs[16]; Q5_1: d, m, qh[4], qs[16]
+      let affine = FORMAT != 5u;
+      var dm = vec2<f32>(f16At(0u), 0.0);
+      if (affine) { dm = unpack2x16float(b16(0u) | (b16(2u) << 16u)); }
+      let hOff = select(2u, 4u, affine);
+      var qh = 0u;
+      if (FORMAT != 4u) { qh = b16(hOff) | (b16(hOff + 2u) << 16u); }   // bit j: fifth bit of value j
+      let qs = select(hOff + 4u, 4u, FORMAT == 4u);
+      for (var j = 0u; j < 16u; j++) {
+        let q = bb(qs + j);
+        let q0 = (q & 0xfu) | (((qh >> j) & 1u) << 4u);
+        let q1 = (q >> 4u) | (((qh >> (j + 16u)) & 1u) << 4u);
+        if (affine) {
+          vals[j] = f32(q0) * dm.x + dm.y;
+          vals[j + 16u] = f32(q1) * dm.x + dm.y;
+        } else {
+          vals[j] = f32(i32(q0) - 16) * dm.x;
+          vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
+        }
       }
     }
     default: {   // Q6_K: ql[128], qh[64], int8 scales[16], f16 d; per 128 values: 4 groups of 32
@@ -171,7 +203,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
     }
     let row = row0 + m;
     if (lk == 0u && colOk && row < p.M) {
-      Y[row * p.N + n] = bitcast<u32>(Red[r]);
+      Y[yIndex(row, n)] = bitcast<u32>(Red[r]);
       stored += 4u;
     }
     workgroupBarrier();

@@ -1,20 +1,22 @@
 // matmul_gguf_tiled: Y = X · Wᵀ (prefill) with W [N, K] in ggml blocks exactly as a GGUF file stores them
-// (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K: 210 B).
+// (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K: 210 B;
+// 4 = Q4_1: 20 B per 32; 5 = Q5_0: 22 B; 6 = Q5_1: 24 B).
 // matmul_gguf_gemv.wgsl is the decode form. Plan: src/kernels/matmul-gguf.ts.
 // X: [M, K] f32; W: the blocks as u32 words, row n (output feature n) at byte n·rowBytes; Y: [M, N] f32 bits.
 // No shader-f16: f16 scales go through unpack2x16float.
 // Tiling: a workgroup owns a BM×BN block of Y, (BN/TN)·(BM/TM) invocations, each a TM×TN register tile.
-// Per block along K: the BN columns' blocks (WPB words each; a Q4_0 / Q6_K block may start at byte 2 of its
+// Per block along K: the BN columns' blocks (WPB words each; a Q4_0 / Q5_0 / Q6_K block may start at byte 2 of its
 // first word, so a reader fetches 2 bytes of a neighbour) are staged in workgroup memory (Ws, offsets in
 // Sh). Per 32 values of the block: X's BM rows are staged (As), one invocation per column decodes its 32
 // values exactly as ggml does into Bs, and every invocation runs 32 f32 FMA steps on its register tile.
 
-override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K
+override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1
 override BM: u32 = 32;       // rows of Y per workgroup
 override BN: u32 = 32;       // columns of Y per workgroup
 override TM: u32 = 4;        // register tile rows
 override TN: u32 = 4;        // register tile columns
 override WPB: u32 = 36;      // u32 words a block spans: (blockBytes + blockBytes % 4) / 4
+override DH: u32 = 0u;       // 0: Y [M, N] row-major; else Y [N/DH, M, DH] head-major
 override INSTRUMENT: bool = false;
 
 const P: u32 = 32u;          // values decoded per step
@@ -24,7 +26,7 @@ struct Params { M: u32, N: u32, K: u32, rowBytes: u32 }
 
 @group(0) @binding(0) var<storage, read> X: array<f32>;           // [M, K]
 @group(0) @binding(1) var<storage, read> W: array<u32>;           // [N, K] ggml blocks, rows of rowBytes
-@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits, or [N/DH, M, DH]
 @group(0) @binding(14) var<uniform> p: Params;
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
 
@@ -37,25 +39,35 @@ var<private> wbase: u32;                  // the current column's first word in 
 var<private> sh: u32;                     // its block's byte offset in that word
 var<private> vals: array<f32, 32>;        // 32 decoded values
 
+// Where Y[row, col] goes: row-major, or head-major (head col / DH) when DH > 0.
+fn yIndex(row: u32, col: u32) -> u32 {
+  if (DH == 0u) { return row * p.N + col; }
+  let dh = max(DH, 1u);   // a constant divisor of 0 would not compile even in the branch not taken
+  return ((col / dh) * p.M + row) * dh + col % dh;
+}
+
 fn bb(i: u32) -> u32 {
   let j = i + sh;
   return (Ws[wbase + (j >> 2u)] >> (8u * (j & 3u))) & 0xffu;
 }
 
 // ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
-// bb(i): byte i of the current block; the caller sets the block's words (Ws) and `sh`, the
+// bb(i): byte i of the current block; the caller sets the block's words (gemv: blk, tiled: Ws) and `sh`, the
 // block's byte offset in its first word (0 or 2).
 fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
 fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
-fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u); }
+fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u || FORMAT >= 4u); }
 
 fn blockBytes() -> u32 {
   switch FORMAT {
     case 0u: { return 18u; }
     case 1u: { return 144u; }
     case 2u: { return 176u; }
-    default: { return 210u; }
+    case 3u: { return 210u; }
+    case 4u: { return 20u; }
+    case 5u: { return 22u; }
+    default: { return 24u; }
   }
 }
 
@@ -89,6 +101,27 @@ fn decodePiece(pc: u32) {
         var q = (bb(qs + l) >> shift) & 0xfu;
         if (FORMAT == 2u) { q += ((bb(16u + l) >> pc) & 1u) << 4u; }  // qh[l] bit pc: the fifth bit
         vals[l] = d1 * f32(q) - m1;
+      }
+    }
+    case 4u, 5u, 6u: {   // Q4_1: d, m, qs[16]; Q5_0: d, qh[4], qs[16]; Q5_1: d, m, qh[4], qs[16]
+      let affine = FORMAT != 5u;
+      var dm = vec2<f32>(f16At(0u), 0.0);
+      if (affine) { dm = unpack2x16float(b16(0u) | (b16(2u) << 16u)); }
+      let hOff = select(2u, 4u, affine);
+      var qh = 0u;
+      if (FORMAT != 4u) { qh = b16(hOff) | (b16(hOff + 2u) << 16u); }   // bit j: fifth bit of value j
+      let qs = select(hOff + 4u, 4u, FORMAT == 4u);
+      for (var j = 0u; j < 16u; j++) {
+        let q = bb(qs + j);
+        let q0 = (q & 0xfu) | (((qh >> j) & 1u) << 4u);
+        let q1 = (q >> 4u) | (((qh >> (j + 16u)) & 1u) << 4u);
+        if (affine) {
+          vals[j] = f32(q0) * dm.x + dm.y;
+          vals[j + 16u] = f32(q1) * dm.x + dm.y;
+        } else {
+          vals[j] = f32(i32(q0) - 16) * dm.x;
+          vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
+        }
       }
     }
     default: {   // Q6_K: ql[128], qh[64], int8 scales[16], f16 d; per 128 values: 4 groups of 32
@@ -179,7 +212,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
     for (var j = 0u; j < TN; j++) {
       let col = n0 + tx * TN + j;
       if (row < p.M && col < p.N) {
-        Y[row * p.N + col] = bitcast<u32>(acc[i * TN + j]);
+        Y[yIndex(row, col)] = bitcast<u32>(acc[i * TN + j]);
         stored += 4u;
       }
     }

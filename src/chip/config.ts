@@ -96,12 +96,30 @@ export interface ChipOverride {
 
 /**
  * A preset's configuration with overrides applied: the tile grid replaces the preset's (so the peak
- * scales with the tile count), the MAC array replaces the tile's array; everything else is the
- * preset's. The worker's chip choice `{ preset, grid, array }` and the roofline both go through it.
+ * scales with the tile count), the MAC array replaces the tile's array and scales its MAC rate with
+ * the PE count (MACs per PE per cycle stay); everything else is the preset's. resolveChip (the CLI's
+ * --grid / --array and the worker's chip choice) and the roofline go through it.
  */
 export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig {
   if (!o?.grid && !o?.array) return chip;
-  return chipWith(chip, { grid: o.grid, macArray: o.array });
+  const old = chip.tile.macArray, a = o.array;
+  let macsPerCycle: ChipConfig['tile']['macsPerCycle'] | undefined;
+  if (a && (a.rows !== old.rows || a.cols !== old.cols)) {
+    const f = (a.rows * a.cols) / (old.rows * old.cols);
+    const m = chip.tile.macsPerCycle;
+    macsPerCycle = { int8: m.int8 * f, fp16: m.fp16 * f, fp32: m.fp32 * f };
+  }
+  return chipWith(chip, { grid: o.grid, macArray: a, macsPerCycle });
+}
+
+/**
+ * The one "preset + overrides" chip resolution: a base config (a preset's, or a validated
+ * --chip-config file) with the grid / MAC array overrides of withOverride, validated. The CLI
+ * (src/cli/simulate.ts) and the worker (src/worker/api.ts) both call it, so the same override gives
+ * the same chip everywhere. Throws ChipConfigError on an override the config rules refuse.
+ */
+export function resolveChip(base: ChipConfig, o: ChipOverride | undefined): ChipConfig {
+  return !o?.grid && !o?.array ? base : validateChipConfig(withOverride(base, o));
 }
 
 /**
@@ -110,12 +128,13 @@ export function withOverride(chip: ChipConfig, o: ChipOverride | undefined): Chi
  * shape deoptimises at the other.
  */
 export function chipWith(
-  chip: ChipConfig, p: { grid?: { rows: number; cols: number }; macArray?: { rows: number; cols: number }; hbmBandwidthBytesPerS?: number },
+  chip: ChipConfig,
+  p: { grid?: { rows: number; cols: number }; macArray?: { rows: number; cols: number }; macsPerCycle?: ChipConfig['tile']['macsPerCycle']; hbmBandwidthBytesPerS?: number },
 ): ChipConfig {
   return chipOf({
     ...chip,
     grid: p.grid ?? chip.grid,
-    tile: { ...chip.tile, macArray: p.macArray ?? chip.tile.macArray },
+    tile: { ...chip.tile, macArray: p.macArray ?? chip.tile.macArray, macsPerCycle: p.macsPerCycle ?? chip.tile.macsPerCycle },
     hbm: { ...chip.hbm, bandwidthBytesPerS: p.hbmBandwidthBytesPerS ?? chip.hbm.bandwidthBytesPerS },
   });
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ModelFileError } from '../llm/source.ts';
 import { ModelTooLargeError } from '../llm/gpu-model.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../llm/testmodel.ts';
+import { weightsLabel } from '../llm/weights.ts';
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
@@ -151,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${om.weightDtype}${values.int8 ? ' -> int8' : ' -> f32'}, on ${describeDevice(ctx.report)}`);
+    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${weightsLabel(om, values.int8 === true)}, on ${describeDevice(ctx.report)}`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);
     for (const fam of report.decodeStep.families) console.log(`  ${fam.family.padEnd(11)} ${f(fam.ms, 3).padStart(9)} ms  ${(100 * fam.share).toFixed(1).padStart(5)}%  ${String(fam.count).padStart(3)} ops  ${(fam.bytes / 1e6).toFixed(2)} MB  ${fam.kernels.join(', ')}`);

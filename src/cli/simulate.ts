@@ -1,25 +1,30 @@
 // `npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode --tokens N --context L
 //   --batch B [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion F] [--claims]
-//   | --kernel NAME --shape M=..,N=..,K=..) [--variant V] [--dataflow D] [--chips N]
+//   | --kernel NAME --shape M=..,N=..,K=.. [--variant V] [--as raw|deployed] [--beside MODEL]) [--dataflow D] [--chips N]
 //   [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]`
+// --kernel: 'raw' (default) costs exactly the plan asked for, 'deployed' the op as a deployment on the
+// chip runs it (the model's tiling and precision); both through simulateOp with the chip's runtime
+// mechanisms. --beside MODEL adds the model's run of the same op and why the two differ.
 // Prints the chip model's metrics (a readable summary, or one JSON object). Exit 2 on bad input.
 
 import { readFileSync } from 'node:fs';
-import { CHIP_PRESETS, chipPreset, validateChipConfig, simulatePlan } from '../chip/index.ts';
+import { CHIP_PRESETS, chipPreset, resolveChip, validateChipConfig } from '../chip/index.ts';
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, NUMBER_FORMATS, KV_FORMATS, type NumberFormat, type PrecisionSpec } from '../models/index.ts';
 import { FUSIONS } from '../chip/config.ts';
 import { checkClaims } from '../models/claims.ts';
+import { simulateKernel, type KernelCost } from '../models/kernel-cost.ts';
 import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
-const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused'] as const;
+const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused', 'as', 'beside'] as const;
 const SWITCHES = ['json', 'help', 'unfused', 'claims'];
 const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B]
                                    [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion ${FUSIONS.join('|')}] [--unfused] [--claims]
-                                   | --kernel NAME --shape K1=V1,K2=V2 [--variant V])
+                                   | --kernel NAME --shape K1=V1,K2=V2 [--variant V] [--as raw|deployed]
+                                     [--beside MODEL [--phase P] [--context L] [--batch B] [--precision F]])
                                    [--dataflow ${DATAFLOWS.join('|')}] [--chips N] [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]
   chips:   ${CHIP_PRESETS.map((c) => c.id).join(', ')}
   models:  ${MODEL_PRESETS.map((m) => m.id).join(', ')}
@@ -66,18 +71,14 @@ function chipFrom(args: Map<string, string>): ChipConfig {
     const id = args.get('chip');
     if (!id) throw new UsageError(`--chip is required; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
     if (!CHIP_PRESETS.some((c) => c.id === id)) throw new UsageError(`unknown chip preset "${id}"; allowed: ${CHIP_PRESETS.map((c) => c.id).join(', ')}`);
-    raw = structuredClone(chipPreset(id).config);
+    raw = chipPreset(id).config;
   }
-  const r = raw as { grid?: { rows: number; cols: number }; tile?: { macArray?: { rows: number; cols: number }; macsPerCycle?: Record<string, number> } };
-  if (args.has('grid')) { const [rows, cols] = dims(args.get('grid')!, 'grid'); r.grid = { rows, cols }; }
-  if (args.has('array') && r.tile) {
-    const [rows, cols] = dims(args.get('array')!, 'array');
-    // the array sets the MAC rate: MACs per PE per cycle stay, so the peak scales with rows x cols
-    const old = r.tile.macArray, mpc = r.tile.macsPerCycle;
-    if (old && mpc && old.rows > 0 && old.cols > 0) for (const d of Object.keys(mpc)) mpc[d] = (mpc[d] * rows * cols) / (old.rows * old.cols);
-    r.tile.macArray = { rows, cols };
-  }
-  try { return validateChipConfig(raw); } catch (e) { throw new UsageError((e as Error).message); }
+  const grid = args.has('grid') ? dims(args.get('grid')!, 'grid') : undefined;
+  const array = args.has('array') ? dims(args.get('array')!, 'array') : undefined;
+  // the one preset + overrides resolution the worker uses too (the array scales the MAC rate with the PE count)
+  try {
+    return resolveChip(validateChipConfig(raw), { grid: grid && { rows: grid[0], cols: grid[1] }, array: array && { rows: array[0], cols: array[1] } });
+  } catch (e) { throw new UsageError((e as Error).message); }
 }
 
 const fmt = (x: number, d = 3): string => d === 0 ? Math.round(x).toLocaleString('en-US') : (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(d) : x.toFixed(d));
@@ -171,24 +172,51 @@ function main(argv: string[]): number {
       raw[key] = val === 'true' ? true : val === 'false' ? false : Number.isNaN(Number(val)) ? val : Number(val);
     }
     const variant = args.get('variant') ?? k.defaultVariant;
-    let plan;
-    try { plan = k.plan(k.validate(raw), variant); } catch (e) { throw new UsageError((e as Error).message); }
-    const r = simulatePlan(chip, plan, { dataflow, maxTraceEvents: 0 });
+    if (!k.variants.includes(variant)) throw new UsageError(`unknown variant "${variant}" of ${name}; allowed: ${k.variants.join(', ')}`);
+    const as = args.get('as') ?? 'raw';
+    if (as !== 'raw' && as !== 'deployed') throw new UsageError(`--as must be raw or deployed, got "${as}"`);
+    const besideId = args.get('beside');
+    if (besideId !== undefined && !MODEL_PRESETS.some((m) => m.id === besideId)) throw new UsageError(`unknown model preset "${besideId}" for --beside; allowed: ${MODEL_PRESETS.map((m) => m.id).join(', ')}`);
+    const phase = args.get('phase') ?? 'decode';
+    if (phase !== 'prefill' && phase !== 'decode') throw new UsageError(`--phase must be prefill or decode, got "${phase}"`);
+    const precision = precisionFlags(args);
+    const beside = besideId === undefined ? undefined : {
+      model: modelPreset(besideId),
+      opts: { phase, tokens: intFlag(args, 'tokens', 1, 1 << 16), context: intFlag(args, 'context', 0, 1 << 20), batch: intFlag(args, 'batch', 1, 1 << 16), chips, precision, dataflow } as const,
+    };
+    let kc: KernelCost;
+    try {
+      kc = simulateKernel(chip, name, variant, raw, { as, beside, dataflow, precision: args.has('precision') || args.has('weights') || args.has('kv') ? precision : undefined });
+    } catch (e) { throw new UsageError((e as Error).message); }
+    const r = kc.cost.sim, op = kc.cost, plan = kc.plan;
     if (json) {
       console.log(JSON.stringify({
-        chip: r.chip, kernel: plan.kernel, variant: plan.variant, params: plan.params, dataflow: r.dataflow, multicast: r.multicast,
-        timeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
+        chip: r.chip, as: kc.as, how: kc.how, kernel: plan.kernel, variant: plan.variant, params: plan.params, dataflow: r.dataflow, multicast: r.multicast,
+        timeS: op.timeS, breakdown: op.breakdown, opBound: op.bound, mode: op.mode, pattern: op.pattern, mechanisms: op.mechanisms.map((m) => m.text), repeat: kc.repeat,
+        kernelTimeS: r.timeS, cycles: r.cycles, utilization: r.utilization, bytes: r.bytes, energyJ: r.energyJ, energyByLevel: r.energyByLevel,
         bound: r.bound, roofline: r.roofline, passes: r.passes, fit: r.fit, timing: r.timing, events: r.events, notes: r.notes,
+        ...(kc.modelOp ? { modelOp: kc.modelOp } : {}), differences: kc.differences,
       }));
     } else {
+      const u = (x: number) => fmt(x * 1e6);
+      const b = op.breakdown;
       console.log(`${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)} on ${r.chip} (${r.dataflow}${r.multicast ? ', multicast' : ''})`);
-      console.log(`  ${fmt(r.cycles, 0)} cycles = ${fmt(r.timeS * 1e6)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, bound: ${r.bound}; timing: ${r.timing}`);
+      console.log(`  ${kc.how}`);
+      console.log(`  op time ${u(op.timeS)} µs = compute ${u(b.compute)} + memory ${u(b.memory)} + launch gap ${u(b.launch)} + collective ${u(b.collective)} µs; bound: ${op.bound}; ${op.mode}${kc.repeat > 1 ? `; the op runs the plan ${kc.repeat} times` : ''}`);
+      console.log(`  mechanisms: ${op.mechanisms.length ? op.mechanisms.map((m) => m.text).join('; ') : 'none (the preset has the ideal runtime)'}`);
+      console.log(`  kernel ${fmt(r.cycles, 0)} cycles = ${u(r.timeS)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, waves bound: ${r.bound}; timing: ${r.timing}`);
       if (r.events) console.log(`  events: ${fmt(r.events.transfers, 0)} block transfers, ${fmt(r.events.linkWaitCycles, 0)} cycles waiting for links, ${fmt(r.events.hbmWaitCycles, 0)} for HBM`);
       console.log(`  roofline cycles: compute ${fmt(r.roofline.compute, 0)}, memory ${fmt(r.roofline.memory, 0)}, noc ${fmt(r.roofline.noc, 0)}`);
       console.log(`  bytes HBM ${fmt(r.bytes.hbm)} (read ${fmt(r.bytes.hbmRead)}, write ${fmt(r.bytes.hbmWrite)}), NoC byte-hops ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}`);
       console.log(`  energy ${fmt(r.energyJ * 1e3)} mJ (MAC ${fmt(r.energyByLevel.mac * 1e3)}, SRAM ${fmt(r.energyByLevel.sram * 1e3)}, NoC ${fmt(r.energyByLevel.noc * 1e3)}, HBM ${fmt(r.energyByLevel.hbm * 1e3)}, static ${fmt(r.energyByLevel.static * 1e3)})`);
       for (const p of r.passes) console.log(`  pass ${p.label}: ${p.planTiles} plan tiles in ${p.waves} wave(s), ${fmt(p.cycles, 0)} cycles, ${p.bound}-bound`);
       console.log(`  SRAM: working set ${r.fit.workingSetBytes} B per tile, ${r.fit.doubleBuffered ? 'double-buffered' : 'single-buffered'}${r.fit.fits ? '' : ' — DOES NOT FIT'}`);
+      if (kc.modelOp) {
+        const m = kc.modelOp, mb = m.breakdown;
+        console.log(`  beside ${m.model} ${phase}: its ${m.name} op (${m.source}) ${u(m.timeS)} µs per run = compute ${u(mb.compute)} + memory ${u(mb.memory)} + launch gap ${u(mb.launch)} µs, ${m.mode}, ${m.times} runs per step`);
+        for (const d of kc.differences) console.log(`  why they differ: ${d}`);
+        if (kc.differences.length === 0) console.log(`  the kernel and the model's op agree (within 1%)`);
+      } else if (beside) console.log(`  ${beside.model.id} has no ${plan.kernel} op`);
       for (const n of r.notes) console.log(`  note: ${n}`);
     }
     return r.fit.fits ? 0 : 1;

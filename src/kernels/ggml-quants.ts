@@ -1,4 +1,4 @@
-// ggml's 4-, 5- and 6-bit weight formats (GGUF types Q4_0, Q4_K, Q5_K, Q6_K): block layouts, exact
+// ggml's 4-, 5- and 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K): block layouts, exact
 // dequantization and ggml's reference quantizers, ported from ggml/src/ggml-quants.c
 // (dequantize_row_*, quantize_row_*_ref) and ggml-common.h (block_* structs) of ggml-org/ggml
 // (commit d99724f, 2026-08-21). Pure TypeScript, no GPU: the CPU references of the matmul-gguf kernel,
@@ -7,6 +7,10 @@
 // Block layouts (little-endian, blocks back to back, a tensor row of K values = K / blockElems blocks):
 //   Q4_0 (18 B / 32 values): f16 d; qs[16]: low nibble of qs[j] = q of value j, high nibble = value j + 16.
 //        x = (q - 8)·d.
+//   Q4_1 (20 B / 32): f16 d, f16 m, qs[16] as Q4_0. x = q·d + m.
+//   Q5_0 (22 B / 32): f16 d, qh[4] (a u32: bit j = fifth bit of value j), qs[16] as Q4_0. x = (q − 16)·d.
+//   Q5_1 (24 B / 32): f16 d, f16 m, qh[4], qs[16]. x = q·d + m. (llama.cpp's quantizer writes Q5_0 / Q5_1 / Q8_0
+//        in place of Q4_K / Q5_K / Q6_K for tensors whose rows are not a multiple of 256, e.g. SmolLM2-135M's 576.)
 //   Q4_K (144 B / 256): f16 d, f16 dmin; scales[12] = eight 6-bit scales and eight 6-bit mins (one per
 //        32 values) packed as get_scale_min_k4 reads them; qs[128]: for each 64 values, 32 bytes whose low
 //        nibbles are values 0..31 and high nibbles values 32..63. x = d·sc·q − dmin·m.
@@ -23,7 +27,7 @@
 
 import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
 
-export type GgmlQuantType = 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k';
+export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
 
 export interface GgmlQuantInfo {
   /** ggml's type id in GGUF tensor infos. */
@@ -41,6 +45,9 @@ export interface GgmlQuantInfo {
 /** The formats, by our lower-case dtype name (the one FileDType uses). */
 export const GGML_QUANTS: Record<GgmlQuantType, GgmlQuantInfo> = {
   q4_0: { ggmlType: 2, name: 'Q4_0', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5 },
+  q4_1: { ggmlType: 3, name: 'Q4_1', blockElems: 32, blockBytes: 20, bitsPerWeight: 5 },
+  q5_0: { ggmlType: 6, name: 'Q5_0', blockElems: 32, blockBytes: 22, bitsPerWeight: 5.5 },
+  q5_1: { ggmlType: 7, name: 'Q5_1', blockElems: 32, blockBytes: 24, bitsPerWeight: 6 },
   q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5 },
   q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5 },
   q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625 },
@@ -104,6 +111,31 @@ export function dequantizeGgml(type: GgmlQuantType, raw: Uint8Array, elements: n
         }
         break;
       }
+      case 'q4_1':
+      case 'q5_0':
+      case 'q5_1': {
+        // d, (m), (qh), qs: the fifth bit of value j is bit j of qh (values 16..31: bits 16..31)
+        const d = f16At(raw, o);
+        const affine = type !== 'q5_0';
+        const m = affine ? f16At(raw, o + 2) : 0;
+        const five = type !== 'q4_1';
+        const hOff = affine ? o + 4 : o + 2;
+        const qh = five ? (raw[hOff] | (raw[hOff + 1] << 8) | (raw[hOff + 2] << 16) | (raw[hOff + 3] << 24)) >>> 0 : 0;
+        const qs = five ? hOff + 4 : o + 4;
+        for (let j = 0; j < 16; j++) {
+          const b = raw[qs + j];
+          const q0 = (b & 0xf) | (((qh >>> j) & 1) << 4);
+          const q1 = (b >> 4) | (((qh >>> (j + 16)) & 1) << 4);
+          if (affine) {
+            y[y0 + j] = fr(fr(q0 * d) + m);
+            y[y0 + j + 16] = fr(fr(q1 * d) + m);
+          } else {
+            y[y0 + j] = fr((q0 - 16) * d);
+            y[y0 + j + 16] = fr((q1 - 16) * d);
+          }
+        }
+        break;
+      }
       case 'q4_k':
       case 'q5_k': {
         const d = f16At(raw, o);
@@ -162,6 +194,7 @@ export function quantizeGgml(type: GgmlQuantType, x: Float32Array): Uint8Array {
       if (!Number.isFinite(xb[j])) throw new GgmlQuantError(`quantize ${q.name}: value ${i * q.blockElems + j} is ${xb[j]}; only finite values can be quantized`);
     }
     if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
+    else if (type === 'q4_1' || type === 'q5_0' || type === 'q5_1') quantizeLegacyBlock(type, xb, out, o);
     else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
     else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
   }
@@ -185,6 +218,47 @@ function quantizeQ4_0Block(x: Float32Array, out: Uint8Array, o: number): void {
     const xi0 = Math.min(15, Math.trunc(fr(x0 + 8.5)));
     const xi1 = Math.min(15, Math.trunc(fr(x1 + 8.5)));
     out[o + 2 + j] = xi0 | (xi1 << 4);
+  }
+}
+
+/** quantize_row_q4_1_ref / q5_0_ref / q5_1_ref for one block of 32. */
+function quantizeLegacyBlock(type: 'q4_1' | 'q5_0' | 'q5_1', x: Float32Array, out: Uint8Array, o: number): void {
+  let qh = 0;
+  const put = (j: number, xi0: number, xi1: number, qs: number) => {
+    out[qs + j] = (xi0 & 0xf) | ((xi1 & 0xf) << 4);
+    qh |= ((xi0 & 0x10) >> 4) << j;
+    qh |= ((xi1 & 0x10) >> 4) << (j + 16);
+  };
+  if (type === 'q5_0') {
+    let amax = 0, max = 0;
+    for (let j = 0; j < 32; j++) {
+      if (amax < Math.abs(x[j])) {
+        amax = Math.abs(x[j]);
+        max = x[j];
+      }
+    }
+    const d = fr(max / -16);
+    const id = d ? fr(1 / d) : 0;
+    setF16(out, o, d);
+    for (let j = 0; j < 16; j++) put(j, Math.min(31, Math.trunc(fr(fr(x[j] * id) + 16.5))), Math.min(31, Math.trunc(fr(fr(x[j + 16] * id) + 16.5))), o + 6);
+  } else {
+    let min = Infinity, max = -Infinity;
+    for (let j = 0; j < 32; j++) {
+      if (x[j] < min) min = x[j];
+      if (x[j] > max) max = x[j];
+    }
+    const nmax = type === 'q4_1' ? 15 : 31;
+    const d = fr(fr(max - min) / nmax);
+    const id = d ? fr(1 / d) : 0;
+    setF16(out, o, d);
+    setF16(out, o + 2, min);
+    // q4_1: MIN(15, (int8_t)(x + 0.5f)); q5_1: (uint8_t)(x + 0.5f), at most 31.5 -> 31
+    const level = (v: number) => Math.min(nmax, Math.trunc(fr(fr(fr(v - min) * id) + 0.5)));
+    for (let j = 0; j < 16; j++) put(j, level(x[j]), level(x[j + 16]), type === 'q4_1' ? o + 4 : o + 8);
+  }
+  if (type !== 'q4_1') {
+    const h = type === 'q5_0' ? o + 2 : o + 4;
+    for (let b = 0; b < 4; b++) out[h + b] = (qh >>> (8 * b)) & 0xff;
   }
 }
 

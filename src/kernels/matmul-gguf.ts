@@ -11,10 +11,12 @@
 // Values are decoded as ggml does (f16 scales through unpack2x16float, no shader-f16; the products of an
 // f16 scale, a 6-bit sub-scale and a 4..6-bit q are exact in f32), so the GPU's weights equal
 // dequantizeGgml's bit for bit and only the f32 accumulation differs from the f64 CPU reference.
+// Q4_1, Q5_0 and Q5_1 (32 values; llama.cpp's stand-ins for K-quants in tensors whose rows are not a multiple
+// of 256) run the same way.
 // Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
-// size here is 0 or 2 mod 4 (144, 176 | 18, 210), so a block is always WPB = ceil(B/4) (aligned) or
+// size here is 0 or 2 mod 4 (144, 176, 20, 24 | 18, 22, 210), so a block is always WPB = ceil(B/4) (aligned) or
 // (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
-// block's WPB words once; Q4_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 212 per 210).
+// block's WPB words once; Q4_0, Q5_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210).
 
 import {
   type KernelDef,
@@ -36,7 +38,7 @@ export const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
 export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
 
 /** FORMAT override values of the shaders (their `switch`): one per ggml type. */
-export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3 };
+export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
@@ -68,17 +70,20 @@ export type GgufParams = {
   BN: number;
   TM: number;
   TN: number;
+  /** 0: Y row-major [M, N]; else Y head-major [N/dh, M, dh] (the qkv kernel's Q / K / V layout). */
+  dh: number;
 };
 
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
   { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
-  { name: 'format', doc: 'ggml block type of W: q4_0, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'ggml block type of W: q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
   { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
   { name: 'TN', doc: 'tiled: columns of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
+  { name: 'dh', doc: "output layout: 0 = Y [M, N] row-major; a head size dividing N = Y [N/dh, M, dh] head-major (a model's Q, K, V)", default: 0, allowed: [0, 1024] },
 ];
 
 function validate(raw: Record<string, unknown>): GgufParams {
@@ -87,6 +92,7 @@ function validate(raw: Record<string, unknown>): GgufParams {
   if (v.K % q.blockElems !== 0) throw new KernelInputError(`K must be a multiple of ${q.blockElems} (one ${q.name} block), got ${v.K}`);
   // BK = 32: one decoded piece per step of the tiled kernel.
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: GGUF_PIECE, TM: v.TM, TN: v.TN });
+  if (v.dh !== 0 && v.N % v.dh !== 0) throw new KernelInputError(`dh must be 0 (row-major Y) or divide N = ${v.N} (head-major Y [N/dh, M, dh]), got ${v.dh}`);
   return v;
 }
 
@@ -118,7 +124,7 @@ export function ggufGemvChunk(format: GgmlQuantType, MR: number, K: number): num
 }
 
 /** The gemv pass (decode): every weight block read once per workgroup of NC columns for MR = min(M, 8) rows. */
-export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames = NAMES): Pass {
+export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'dh'>, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format } = p;
   const q = GGML_QUANTS[format];
   const { TK, NC } = GGUF_GEMV;
@@ -144,7 +150,7 @@ export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, na
     label: `${q.name} gemv`,
     workgroupSize: [TK, NC, 1],
     grid: [cdiv(N, NC), cdiv(M, MR), 1],
-    overrides: { FORMAT: GGUF_FORMAT_CODE[format], TK, NC, MR, XC, WPB },
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], TK, NC, MR, XC, WPB, DH: p.dh },
     ...passIo(p, names),
     tiles,
     workgroupBytes: 4 * MR * XC + 4 * TK * NC,
@@ -188,7 +194,7 @@ export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass
     label: `${q.name} matmul (tiled)`,
     workgroupSize: [BN / TN, BM / TM, 1],
     grid: [cdiv(N, BN), cdiv(M, BM), 1],
-    overrides: { FORMAT: GGUF_FORMAT_CODE[format], BM, BN, TM, TN, WPB },
+    overrides: { FORMAT: GGUF_FORMAT_CODE[format], BM, BN, TM, TN, WPB, DH: p.dh },
     ...passIo(p, names),
     tiles,
     workgroupBytes: 4 * (BN * WPB + BN + BM * P + BN * P),
@@ -207,7 +213,9 @@ function planGguf(p: GgufParams, v: MatmulGgufVariant): Plan<GgufParams> {
     tensors: [
       { name: 'X', dtype: 'f32', shape: [M, K], bytes: 4 * M * K, role: 'input', layout: '[M, K] row-major f32 activations' },
       { name: 'W', dtype: 'u32', shape: [w.bufferBytes / 4], bytes: w.bufferBytes, role: 'weight', layout: `[N, K] as ${q.name} blocks (${q.blockBytes} B per ${q.blockElems} values), rows of K back to back, GGUF bytes as u32 words` },
-      { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' },
+      p.dh === 0
+        ? { name: 'Y', dtype: 'f32', shape: [M, N], bytes: 4 * M * N, role: 'output', layout: '[M, N] row-major f32' }
+        : { name: 'Y', dtype: 'f32', shape: [N / p.dh, M, p.dh], bytes: 4 * M * N, role: 'output', layout: '[N/dh, M, dh] head-major f32: column n of row m at [n / dh, m, n % dh]' },
     ],
     passes: [v === 'gemv' ? ggufGemvPass(p) : ggufTiledPass(p)],
     flops: 2 * M * N * K,
@@ -242,16 +250,24 @@ export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgmlQ
   return Y;
 }
 
+/** [M, N] row-major -> [N/dh, M, dh] head-major. */
+function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Array {
+  const out = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[(Math.floor(n / dh) * M + m) * dh + (n % dh)] = Y[m * N + n];
+  return out;
+}
+
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
-  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_K, Q5_K, Q6_K)',
+  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)',
   description:
     'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
-    'x = (q − 8)·d; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
+    'x = (q − 8)·d; Q4_1 / Q5_0 / Q5_1 alike with a min or a fifth bit; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
     'values, sixteen int8 scales, x = d·scale·(q − 32)), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +
-    'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop.',
+    'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop. ' +
+    'dh > 0 writes Y head-major [N/dh, M, dh], the layout a model\'s Q, K and V take.',
   variants: MATMUL_GGUF_VARIANTS,
   defaultVariant: 'tiled',
   baselineVariant: 'tiled',
@@ -281,7 +297,8 @@ export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
     const W = u32Input(inputs, 'W');
     const { bytes } = ggufWeightBytes(format, N, K);
     if (W.byteLength < bytes) throw new KernelInputError(`W has ${W.byteLength} bytes, ${GGML_QUANTS[format].name} [${N}, ${K}] needs ${bytes}`);
-    return { Y: Float32Array.from(ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K)) };
+    const Y = ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K);
+    return { Y: plan.params.dh === 0 ? Float32Array.from(Y) : headMajor(Y, M, N, plan.params.dh) };
   },
   tolerance(plan) {
     // f32 accumulation of K exact products of the decoded weights (bit-identical to ggml's): the matmul's

@@ -7,10 +7,11 @@ import type { GpuContext } from '../gpu/context.ts';
 import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, layerBuf, type ForwardOp, type StepShape } from '../models/forward.ts';
+import { buildForwardOps, ggufBuf, layerBuf, type ForwardOp, type GgmlPart, type StepShape } from '../models/forward.ts';
+import { ggufWeightBytes, ggufWords } from '../kernels/matmul-gguf.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
-import { linearF32 } from './weights.ts';
+import { ggmlRows, linearF32 } from './weights.ts';
 
 /** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
 export const PREFILL_CHUNK = 512;
@@ -62,6 +63,8 @@ export class GpuModel {
   private readonly readback: GPUBuffer;
   /** Weights quantized per group of 32 (Q8_0) by buffer name. */
   readonly q8Groups: Record<string, number> = {};
+  /** Weights kept as GGUF ggml blocks (OpenedModel.ggml), by buffer name. */
+  private ggml: Record<string, GgmlPart[]> = {};
   /** Bytes held on the GPU (weights + cache + activations). */
   gpuBytes = 0;
   /** Next position to fill in the KV cache. */
@@ -79,7 +82,7 @@ export class GpuModel {
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
     const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
-    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ...sampling };
+    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, ...sampling };
   }
 
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
@@ -95,6 +98,7 @@ export class GpuModel {
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
     const model = new GpuModel(ctx, c, opts);
+    model.ggml = m.ggml ?? {};
     const sizes = model.bufferSizes(m);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize);
@@ -119,8 +123,10 @@ export class GpuModel {
     const c = this.config, D = c.dim, F = c.ffnDim, dh = c.headDim, N = (c.nHeads + 2 * c.nKvHeads) * dh, Nq = c.nHeads * dh, C = this.opts.capacity;
     const sizes = new Map<string, number>();
     const set = (name: string, bytes: number) => sizes.set(name, Math.max(sizes.get(name) ?? 0, Math.ceil(bytes / 4) * 4));
+    const gg = (name: string, K: number) => this.ggml[name]?.forEach((p, i) => set(ggufBuf(name, i), ggufWeightBytes(p.format, p.N, K).bufferBytes));
     const lin = (name: string, Nout: number, K: number, q8: boolean) => {
-      if (!this.opts.int8) set(name, 4 * Nout * K);
+      if (this.ggml[name]) gg(name, K);
+      else if (!this.opts.int8) set(name, 4 * Nout * K);
       else {
         set(`${name}.q`, 4 * Nout * Math.ceil(K / 4));
         set(`${name}.scale`, 4 * Nout * (q8 ? K / 32 : 1));
@@ -142,7 +148,8 @@ export class GpuModel {
       if (c.norm === 'layernorm') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); }
       if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
-      if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
+      if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
+      else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
       lin(L('wo'), D, Nq, q8);
       lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8);
       lin(L('wDown'), D, F, q8);
@@ -173,6 +180,18 @@ export class GpuModel {
 
   /** Writes a linear [N, K] in the layout its kernel reads. */
   private writeLinear(name: string, l: Linear, forQkv = false): void {
+    const parts = this.ggml[name];
+    if (parts) {
+      // ggml blocks as the file stores them, one buffer per part (q, k, v | gate·up | the whole linear)
+      let n0 = 0;
+      parts.forEach((p, i) => {
+        const r = ggmlRows(l, n0, p.N);
+        if (r.format !== p.format) throw new Error(`${name} part ${i}: ${r.format} blocks where the file's tensor info said ${p.format}`);
+        this.write(ggufBuf(name, i), ggufWords(r.data));
+        n0 += p.N;
+      });
+      return;
+    }
     if (!this.opts.int8) {
       this.write(name, transpose(linearF32(l), l.N, l.K)); // matmul B / qkv W: [K, N] row-major
       return;

@@ -191,6 +191,9 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
       return new Uint8Array(o.buffer);
     }
     case 'q4_0':
+    case 'q4_1':
+    case 'q5_0':
+    case 'q5_1':
     case 'q4_k':
     case 'q5_k':
     case 'q6_k':

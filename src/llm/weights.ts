@@ -14,12 +14,21 @@ import { ModelFileError, readText, type ByteSource } from './source.ts';
 import { splitQ8_0, toF32, Q8_0_BLOCK } from './dtype.ts';
 import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
+import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+import { GGML_QUANTS, dequantizeGgml, isGgmlQuant, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 
-/** A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is). */
+/**
+ * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
+ * 4- to 6-bit blocks as the GGUF file stores them (rows of K / blockElems blocks), or a stack of rows
+ * from linears of different kinds (q | k | v where V is Q6_K and Q, K are Q4_K), each part kept as is.
+ */
 export type Linear =
   | { kind: 'f32'; N: number; K: number; w: Float32Array }
-  | { kind: 'q8'; N: number; K: number; q: Int8Array; /** [K / 32, N] */ scale: Float32Array; group: 32 };
+  | { kind: 'q8'; N: number; K: number; q: Int8Array; /** [K / 32, N] */ scale: Float32Array; group: 32 }
+  | { kind: 'ggml'; N: number; K: number; format: GgmlQuantType; data: Uint8Array }
+  | { kind: 'stack'; N: number; K: number; parts: Linear[] };
+
 
 export interface LayerWeights {
   attnNorm: Float32Array;
@@ -63,8 +72,20 @@ export interface OpenedModel {
   eos: number[];
   /** Dominant storage dtype of the linear weights. */
   weightDtype: string;
+  /**
+   * Linears whose file tensors are ggml 4- to 6-bit blocks, kept packed on the GPU (matmul-gguf), by weight
+   * buffer name (layerBuf(l, 'wqkv' | 'wo' | 'wUp' | 'wDown'), 'lmHead'): the parts in row order. Absent
+   * names run as the other weights do (f32, or int8 with the int8 option).
+   */
+  ggml?: Record<string, GgmlPart[]>;
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
+}
+
+/** The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU. */
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype' | 'ggml'>, int8: boolean): string {
+  const packed = m.ggml !== undefined && Object.keys(m.ggml).length > 0;
+  return `${m.weightDtype}${packed ? ' (ggml blocks as stored; the rest' : ''} -> ${int8 ? 'int8' : 'f32'}${packed ? ')' : ''}`;
 }
 
 export async function loadAllWeights(m: OpenedModel): Promise<ModelWeights> {
@@ -94,9 +115,10 @@ async function readF32(t: FileTensor): Promise<Float32Array> {
   return toF32(t.dtype, await t.source.read(t.offset, t.bytes), n);
 }
 
-/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized; scales transposed to [K/32, N]). */
+/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized, scales transposed to [K/32, N]; ggml blocks kept as stored). */
 async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
   const [a, b] = t.shape;
+  if (isGgmlQuant(t.dtype) && !transpose) return { kind: 'ggml', N: a, K: b, format: t.dtype, data: await t.source.read(t.offset, t.bytes) };
   if (t.dtype === 'q8_0' && !transpose) {
     const N = a, K = b;
     const raw = await t.source.read(t.offset, t.bytes);
@@ -113,10 +135,27 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
   return { kind: 'f32', N: b, K: a, w: out };
 }
 
-/** Stacks linears with the same K along N (q|k|v, gate|up). Mixed kinds fall back to f32. */
+/**
+ * Stacks linears with the same K along N (q|k|v, gate|up): Q8_0 stays Q8_0, ggml blocks of one format stay
+ * one ggml linear (rows are whole blocks), ggml parts of different formats a stack; other mixes fall back to f32.
+ */
 export function concatLinears(parts: Linear[]): Linear {
   const K = parts[0].K;
   const N = parts.reduce((s, p) => s + p.N, 0);
+  const flat = parts.flatMap((p) => (p.kind === 'stack' ? p.parts : [p]));
+  if (flat.every((p) => p.kind === 'ggml')) {
+    const g = flat as Array<Extract<Linear, { kind: 'ggml' }>>;
+    if (g.every((p) => p.format === g[0].format)) {
+      const data = new Uint8Array(g.reduce((s, p) => s + p.data.byteLength, 0));
+      let o = 0;
+      for (const p of g) {
+        data.set(p.data, o);
+        o += p.data.byteLength;
+      }
+      return { kind: 'ggml', N, K, format: g[0].format, data };
+    }
+    return { kind: 'stack', N, K, parts: flat };
+  }
   if (parts.every((p) => p.kind === 'q8')) {
     const G = K / Q8_0_BLOCK;
     const q = new Int8Array(N * K);
@@ -138,9 +177,19 @@ export function concatLinears(parts: Linear[]): Linear {
   return { kind: 'f32', N, K, w };
 }
 
-/** The f32 values of a linear [N, K] (dequantized for q8). */
+/** The f32 values of a linear [N, K] (dequantized for q8 and ggml blocks, exactly as ggml does). */
 export function linearF32(l: Linear): Float32Array {
   if (l.kind === 'f32') return l.w;
+  if (l.kind === 'ggml') return dequantizeGgml(l.format, l.data, l.N * l.K);
+  if (l.kind === 'stack') {
+    const out = new Float32Array(l.N * l.K);
+    let n0 = 0;
+    for (const p of l.parts) {
+      out.set(linearF32(p), n0 * l.K);
+      n0 += p.N;
+    }
+    return out;
+  }
   const out = new Float32Array(l.N * l.K);
   for (let n = 0; n < l.N; n++) for (let k = 0; k < l.K; k++) out[n * l.K + k] = Math.fround(l.q[n * l.K + k] * l.scale[Math.floor(k / l.group) * l.N + n]);
   return out;
@@ -169,8 +218,35 @@ export function permuteRowsForGguf(w: Float32Array, N: number, K: number, heads:
   return out;
 }
 
+/** Bytes of one row of a ggml linear [N, K]. */
+export function ggmlRowBytes(format: GgmlQuantType, K: number): number {
+  const q = GGML_QUANTS[format];
+  return (K / q.blockElems) * q.blockBytes;
+}
+
+/** Rows [n0, n0 + n) of a ggml linear (or of a stack of them) as stored, for one GPU part. */
+export function ggmlRows(l: Linear, n0: number, n: number): { format: GgmlQuantType; data: Uint8Array } {
+  if (l.kind === 'stack') {
+    let r0 = 0;
+    for (const p of l.parts) {
+      if (n0 >= r0 && n0 + n <= r0 + p.N) return ggmlRows(p, n0 - r0, n);
+      r0 += p.N;
+    }
+  }
+  if (l.kind !== 'ggml') throw new Error(`rows ${n0}..${n0 + n} of a ${l.kind} linear are not ggml blocks of one format`);
+  const rb = ggmlRowBytes(l.format, l.K);
+  return { format: l.format, data: l.data.subarray(n0 * rb, (n0 + n) * rb) };
+}
+
 function permuteRows(l: Linear, src: (r: number) => number): Linear {
   const { N, K } = l;
+  if (l.kind === 'stack') throw new Error('permuteRows: a stacked linear is permuted part by part');
+  if (l.kind === 'ggml') {
+    const rb = ggmlRowBytes(l.format, K);
+    const data = new Uint8Array(l.data.byteLength);
+    for (let r = 0; r < N; r++) data.set(l.data.subarray(src(r) * rb, (src(r) + 1) * rb), r * rb);
+    return { ...l, data };
+  }
   if (l.kind === 'f32') {
     const w = new Float32Array(N * K);
     for (let r = 0; r < N; r++) w.set(l.w.subarray(src(r) * K, (src(r) + 1) * K), r * K);
@@ -297,6 +373,38 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   };
 }
 
+/**
+ * The linears of a GGUF kept as ggml blocks on the GPU (OpenedModel.ggml): every one whose tensors are Q4_0 /
+ * Q4_K / Q5_K / Q6_K, except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a gate|up pair
+ * of two formats (one matmul writes both halves); those, GPT-2's QKV (biased) and a tied LM head (the f32
+ * embedding) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ */
+function ggmlLayouts(c: ModelConfig, byName: Map<string, FileTensor>): Record<string, GgmlPart[]> {
+  const out: Record<string, GgmlPart[]> = {};
+  const fmt = (n: string): GgmlQuantType | undefined => {
+    const d = byName.get(n)?.dtype;
+    return d !== undefined && isGgmlQuant(d) ? d : undefined;
+  };
+  const one = (name: string, tensor: string, N: number) => {
+    const f = fmt(tensor);
+    if (f) out[name] = [{ format: f, N }];
+  };
+  const dh = c.headDim;
+  for (let l = 0; l < c.nLayers; l++) {
+    const L = (w: string) => layerBuf(l, w), b = `blk.${l}.`;
+    if (c.arch === 'llama') {
+      const q = fmt(b + 'attn_q.weight'), k = fmt(b + 'attn_k.weight'), v = fmt(b + 'attn_v.weight');
+      if (q && k && v && !c.qkvBias) out[L('wqkv')] = [{ format: q, N: c.nHeads * dh }, { format: k, N: c.nKvHeads * dh }, { format: v, N: c.nKvHeads * dh }];
+      const gate = fmt(b + 'ffn_gate.weight');
+      if (gate && gate === fmt(b + 'ffn_up.weight')) out[L('wUp')] = [{ format: gate, N: 2 * c.ffnDim }];
+    } else one(L('wUp'), b + 'ffn_up.weight', c.ffnDim);
+    one(L('wo'), b + 'attn_output.weight', c.dim);
+    one(L('wDown'), b + 'ffn_down.weight', c.dim);
+  }
+  one('lmHead', 'output.weight', c.vocabSize);
+  return out;
+}
+
 async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
@@ -305,11 +413,12 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2).map((t) => t.dtype);
-  const weightDtype = linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');
+  const ggmlTypes = [...new Set(linDtypes.filter(isGgmlQuant))].sort();
+  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
-  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype,
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, byName),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,

@@ -23,10 +23,9 @@ import type { Plan } from '../kernels/plan.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
-import { gemmOp, retypePlan, storageBytes, vectorOp, type OpPlan } from './plans.ts';
-import { gemmTiles } from './tiling.ts';
-import { FORMATS } from './precision.ts';
+import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, vectorOp, type OpPlan } from './plans.ts';
 import type { PrecisionSpec } from './types.ts';
+import type { GgmlQuantType } from '../kernels/ggml-quants.ts';
 
 export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
 
@@ -74,6 +73,8 @@ export interface StepShape {
   int8Variant?: 'dot4' | 'unpacked';
   /** int8 weights quantized per group of 32 along K (GGUF Q8_0 kept as is), by weight buffer name; others per column. */
   q8Groups?: Record<string, number>;
+  /** Weights kept as GGUF ggml blocks (matmul-gguf), by weight buffer name: their parts in row order. */
+  ggml?: Record<string, GgmlPart[]>;
 }
 
 /**
@@ -107,6 +108,14 @@ export const STREAMING_ROWS = 64;
 
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
+/** The buffer of part `i` of a weight kept as ggml blocks. */
+export const ggufBuf = (w: string, i: number) => `${w}.gguf${i}`;
+
+/** One stacked part of a linear kept as ggml blocks on the GPU (q, k, v; gate·up; a whole linear): its format and rows. */
+export interface GgmlPart {
+  format: GgmlQuantType;
+  N: number;
+}
 
 /**
  * Matmul tiles for short prompts the gemv rule does not take (more than 8 tokens up to 16, or N not a
@@ -158,14 +167,17 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
   // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
   // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
+  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K weights (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8), whatever int8 says.
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
+    const g = s.ggml?.[w];
+    if (g) return plan('matmul-gguf', { M, N, K, format: g[0].format }, 'auto');
     const small = M <= 16;
     if (!int8) return plan('matmul', { M, N, K, ...(small ? SMALL_TILES : {}) }, 'auto');
     const tiles = small ? { BM: SMALL_TILES.BM, BN: SMALL_TILES.BN, TM: SMALL_TILES.TM, TN: SMALL_TILES.TN } : {};
     return plan('matmul-int8', { M, N, K, ...tiles, group: s.q8Groups?.[w] ?? 0 }, 'auto', int8Variant);
   };
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
-    int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
+    s.ggml?.[w] ? { X: x, W: ggufBuf(w, 0), Y: y } : int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
   const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
     push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
@@ -183,7 +195,13 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
     const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
     if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
     else qkvBind.W = L('wqkv');
-    push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
+    const gq = s.ggml?.[L('wqkv')];
+    if (gq) {
+      // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
+      gq.forEach((part, i) => {
+        push(`L${l}.qkv${['', '-k', '-v'][i]}`, 'qkv', l, plan('matmul-gguf', { M, N: part.N, K: D, format: part.format, dh }, 'auto'), { X: 'xn', W: ggufBuf(L('wqkv'), i), Y: ['q', 'k', 'v'][i] });
+      });
+    } else push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
     const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
       push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
     const qName = rope ? 'qr' : 'q';
@@ -261,33 +279,18 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
   for (let l = 0; l < layers; l++) {
     const L = (n: string) => `L${l}.${n}`;
     ew(L('attn-norm'), 'norm', l, vectorOp(rms ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), D, 1, 'norm');
-    const t = gemmTiles(M, Nqkv, nTiles);
-    const variant = d.fusedQkv ? 'fused' : 'unfused';
-    const qkvK = kernelByName('qkv');
-    const qkvP = qkvK.validate({ M, D, Hq, Hkv, dh, bias: c.qkvBias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
-    const w = f.weights;
     // without RoPE the QKV's K and V stores are the cache write
-    gemm(L('qkv'), 'qkv', l, { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(qkvK.plan(qkvP, variant), storageBytes(w, f.kv, D), FORMATS[w].mac, w), repeat: 1 }, D, Nqkv,
+    gemm(L('qkv'), 'qkv', l, qkvOp(M, D, Hq, Hkv, dh, c.qkvBias, nTiles, f.weights, f.kv, d.fusedQkv), D, Nqkv,
       rope ? ['qkv'] : ['qkv', 'k-cache', 'v-cache']);
     if (rope) ew(L('rope'), 'rope', l, vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), (Hq + Hkv) * dh, 1, 'elementwise',
       // the GPU loop rotates a decode step's K as it writes the cache
       s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
     if (s.phase === 'prefill') {
-      const k = kernelByName('attention-prefill');
       // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
-      const cached = s.pos0 > 0 ? { L: s.pos0 + s.M, capacity: s.pos0 + s.M } : {};
-      const params = k.validate({ S: s.M, ...cached, Hq, Hkv, dh, causal: true, Br: 64, Bc: 64, window });
-      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', f.kv, dh)), repeat: d.batch },
+      op(L('attention'), 'attention', l, prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, d.batch, f.kv, window),
         'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
     } else {
-      const k = kernelByName('attention-decode');
-      const Lk = Math.max(1, s.pos0);
-      const groups = d.batch * Hkv;
-      // a sliding window reads only the last min(Lk, window) keys: KV bytes per step stop growing there
-      const read = window > 0 ? Math.min(Lk, window) : Lk;
-      const split = Math.max(64, Math.ceil(read / Math.max(1, Math.floor(nTiles / groups)) / 64) * 64);
-      const params = k.validate({ B: d.batch, L: Lk, Hq, Hkv, dh, split, Bc: 64, window });
-      op(L('attention'), 'attention', l, { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', f.kv, dh)), repeat: 1 },
+      op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window),
         'attention', 'streaming', 2 * M * Hq * dh * e);
     }
     gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);

@@ -16,15 +16,15 @@
 //   time) instead of fill + steady + drain (when every op's buffers fit SRAM together, checked);
 // - all-reduces by the fabric's collective algorithm with per-step latency and a launch.
 
-import { chipWith } from '../chip/config.ts';
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
-import { simulatePlan } from '../chip/sim.ts';
-import type { Bound, ChipConfig, Dataflow, Fusion, HbmPattern, SimResult } from '../chip/types.ts';
+import type { Plan } from '../kernels/plan.ts';
+import type { Bound, ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
 import { forwardOps } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
+import { achievableChip, opCost, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
 import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, PrecisionSpec } from './types.ts';
 
 export { MODEL_PRESETS, modelPreset, layerParams, parameterCount, type ModelConfig, type Positions, type RopeScaling } from './config.ts';
@@ -32,6 +32,7 @@ export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisi
 export { allReduceTime } from './collective.ts';
 export { forwardOps, STREAMING_ROWS, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
 export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
+export { achievableChip, opCost, patternOf, simulateOp, type AppliedMechanism, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
@@ -173,12 +174,6 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
 }
 
-/** The chip with its HBM at the achievable bandwidth of an access pattern (what the simulator should see). */
-export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfig {
-  const eff = chip.runtime.hbmEfficiency[pattern];
-  return eff === 1 ? chip : chipWith(chip, { hbmBandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff });
-}
-
 /**
  * The HBM bytes an op no longer moves when its activations stay on chip (keepOnChip): the reads its
  * held inputs would have taken in the simulated layout (SimResult.heldHbmReadBytes) plus the output
@@ -192,6 +187,26 @@ export function fusionSavedHbm(chip: ChipConfig, r: SimResult, keep: KeptOnChip)
 const zero = (): OpBreakdown => ({ compute: 0, memory: 0, launch: 0, collective: 0 });
 
 export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions): ModelSimResult {
+  return simulateModelRuns(chip, m, opts).result;
+}
+
+/**
+ * One run of an op's plan inside a model step, with the options simulateOp costed it with: the
+ * kernel-level run simulateOp(chip, plan, options) is this op's time inside the model (a test holds
+ * every op of every preset model to it), and the kernel views use it to show an op as the model runs it.
+ */
+export interface ModelRun {
+  name: string;
+  source: string;
+  plan: Plan;
+  options: OpCostOptions;
+  /** Runs of this plan per step (layers x per-layer repeats). */
+  times: number;
+  cost: OpCost;
+}
+
+/** simulateModel, with each op's plan, costing options and one run's cost. */
+export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions): { result: ModelSimResult; runs: ModelRun[] } {
   const o = {
     phase: opts.phase,
     tokens: opts.phase === 'prefill' ? (opts.tokens ?? 512) : 1,
@@ -248,34 +263,41 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
 
   const chipFor = { streaming: achievableChip(chip, 'streaming'), tiled: achievableChip(chip, 'tiled') };
   // savedHbm: the HBM bytes the op no longer moves because its activations stay on chip
-  interface Run { op: (typeof all)[number]; r: SimResult; savedHbm: number; mode: OpSimResult['mode'] }
+  interface Run { op: (typeof all)[number]; cost: OpCost; options: OpCostOptions; plan: Plan; savedHbm: number; mode: OpSimResult['mode'] }
   const runs: Run[] = all.map((op, i) => {
-    const c = chipFor[op.pattern];
     const resident = op.plan.tensors
       .filter((t) => (t.role === 'weight' && pl.weights === 'sram') || (t.role === 'kv-cache' && pl.kvCache === 'sram'))
       .map((t) => t.name);
-    const simOpts = { dataflow, maxTraceEvents: 0, pinnedBytesPerTile: pinnedPerTile, timing: 'analytic' as const };
+    const costOpts = { pattern: op.pattern, firstInLayer: i === 0, dataflow, pinnedBytesPerTile: pinnedPerTile, timing: 'analytic' as const };
     if (onChip[i]) {
       // qkv's K and V also go to the KV cache: its stores stay
       const keep = keepOnChip(op.plan, prevOnChip(i), nextOnChip(i) && op.name !== 'qkv');
-      const r = simulatePlan(c, keep.plan, { ...simOpts, resident: [...resident, ...keep.resident], held: keep.resident });
-      return { op, r, savedHbm: fusionSavedHbm(c, r, keep), mode: asked === 'pipeline' ? 'pipelined' : 'on-chip' };
+      const mode = asked === 'pipeline' ? 'pipelined' : 'on-chip';
+      const options: OpCostOptions = { ...costOpts, mode, resident: [...resident, ...keep.resident], held: keep.resident };
+      const cost = simulateOp(chip, keep.plan, options, chipFor[op.pattern]);
+      return { op, cost, options, plan: keep.plan, savedHbm: fusionSavedHbm(chipFor[op.pattern], cost.sim, keep), mode };
     }
-    const r = simulatePlan(c, op.plan, { ...simOpts, resident });
     const mode = op.kind === 'elementwise' && asked !== 'none' ? 'fused' : 'kernel';
-    return { op, r, savedHbm: 0, mode };
+    const options: OpCostOptions = { ...costOpts, mode, resident };
+    return { op, cost: simulateOp(chip, op.plan, options, chipFor[op.pattern]), options, plan: op.plan, savedHbm: 0, mode };
   });
 
   // the spatial pipeline needs every op's buffers in SRAM at once (checked), else the layer runs op by op
   let applied: Fusion = asked;
   if (asked === 'pipeline') {
-    const ws = runs.filter((x) => x.op.inLayer).reduce((a, x) => a + x.r.fit.workingSetBytes, 0);
+    const ws = runs.filter((x) => x.op.inLayer).reduce((a, x) => a + x.cost.sim.fit.workingSetBytes, 0);
     const actPerTile = Math.max(0, ...all.map((op, i) => (onChip[i] ? op.actBytes + residual : 0))) / nTiles;
     const room = chip.tile.sramBytes - pinnedPerTile - actPerTile;
     if (ws > room) {
       applied = 'activations';
       fusionMessages.push(`layer pipeline: the ${nL} ops' buffers need ${Math.round(ws)} B per tile together, ${Math.max(0, Math.round(room))} B are left: the layer runs op by op (activations on chip)`);
-      for (const x of runs) if (x.mode === 'pipelined') x.mode = 'on-chip';
+      for (const x of runs) {
+        if (x.mode !== 'pipelined') continue;
+        x.mode = 'on-chip';
+        x.options = { ...x.options, mode: 'on-chip' };
+        // the same run costed op by op (the mechanisms as simulateOp applies them to an on-chip op)
+        x.cost = opCost(chip, x.cost.sim, x.cost.pattern, 'on-chip', x === runs[0]);
+      }
     }
   }
   if (onChipFusion && !onChip.some(Boolean)) applied = 'none';
@@ -286,16 +308,11 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const bytes = { hbm: 0, noc: 0, sram: 0, scaleOut: 0 };
   const total = zero();
   let saved = 0, latencyS = 0;
-  runs.forEach(({ op, r, savedHbm: savedPerRun, mode }, i) => {
-    const clock = chip.clockHz;
-    let kernel = r.timeS;
-    if (mode === 'pipelined' && i !== 0) kernel = Math.max(r.roofline.compute, r.roofline.memory, r.roofline.noc) / clock;
-    const computeT = Math.min(kernel, r.roofline.compute / clock);
-    const fused = mode === 'fused';
-    const latency = fused || (mode === 'pipelined' && i !== 0) ? 0 : rt.memoryLatencyS;
-    const launch = (fused ? 0 : rt.kernelLaunchS) + (i === 0 ? rt.layerFixedS : 0);
-    const b: OpBreakdown = { compute: computeT * op.times, memory: (kernel - computeT + latency) * op.times, launch: launch * op.times, collective: 0 };
+  runs.forEach(({ op, cost, savedHbm: savedPerRun, mode }) => {
+    const r = cost.sim;
+    const b: OpBreakdown = { compute: cost.breakdown.compute * op.times, memory: cost.breakdown.memory * op.times, launch: cost.breakdown.launch * op.times, collective: 0 };
     const t = b.compute + b.memory + b.launch;
+    const latency = cost.latencyS;
     latencyS += latency * op.times;
     if (!r.fit.fits) for (const msg of r.fit.messages) if (!notes.includes(msg)) notes.push(msg);
     // each layer runs on the P chips of its stage; every chip burns static power for the whole step
@@ -356,7 +373,7 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
   const tokensPerS = tokensOut / timeS;
   if (!pl.fits) notes.push(...pl.messages);
   notes.push(...fusionMessages);
-  return {
+  const result: ModelSimResult = {
     chip: chip.name, model: m.id, phase: o.phase, tokens: o.tokens, context: o.context, batch: o.batch, chips, parallel: { tensor: P, stages: S },
     precision: precisionLabel(f), formats: f, timeS, cycles: timeS * chip.clockHz,
     perTokenMs: o.phase === 'prefill' ? (timeS / tokensOut) * 1e3 : timeS * 1e3,
@@ -367,4 +384,5 @@ export function simulateModel(chip: ChipConfig, m: ModelConfig, opts: ModelSimOp
     fusion: { asked, applied, messages: fusionMessages },
     notes,
   };
+  return { result, runs: runs.map((x) => ({ name: x.op.name, source: x.op.source, plan: x.plan, options: x.options, times: x.op.times, cost: x.cost })) };
 }

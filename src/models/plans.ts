@@ -100,6 +100,38 @@ export function gemmOp(name: string, M: number, N: number, K: number, chipTiles:
   return { name, source: 'matmul/tiled-f16', plan: retypePlan(mm.plan(params, 'tiled-f16'), storageBytes(w, 'bf16', K), FORMATS[w].mac, w), repeat: chunks };
 }
 
+/** Fused (one GEMM, X read once) or unfused (three) QKV projection [M, D] -> Q, K, V, tiled for the chip, weights in `w`, K/V stored in `kv`. */
+export function qkvOp(M: number, D: number, Hq: number, Hkv: number, dh: number, bias: boolean, chipTiles: number, w: NumberFormat, kv: NumberFormat, fused: boolean): OpPlan {
+  const k = findKernel('qkv')!;
+  const t = gemmTiles(M, (Hq + 2 * Hkv) * dh, chipTiles);
+  const variant = fused ? 'fused' : 'unfused';
+  const params = k.validate({ M, D, Hq, Hkv, dh, bias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
+  return { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(k.plan(params, variant), storageBytes(w, kv, D), FORMATS[w].mac, w), repeat: 1 };
+}
+
+/**
+ * Flash attention over S new tokens (L keys with a cached prefix, the cache holding L; 0 = S), 64 x 64
+ * blocks, once per sequence, K/V in `kv`; `window` > 0: a sliding window of that many keys per query.
+ */
+export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number, dh: number, causal: boolean, batch: number, kv: NumberFormat, window = 0): OpPlan {
+  const k = findKernel('attention-prefill')!;
+  const params = k.validate({ S, ...(L > 0 ? { L, capacity: L } : {}), Hq, Hkv, dh, causal, Br: 64, Bc: 64, window });
+  return { name: 'attention', source: 'attention-prefill/flash', plan: retypePlan(k.plan(params, 'flash'), storageBytes('bf16', kv, dh)), repeat: batch };
+}
+
+/**
+ * Split-K decode attention: B sequences over L cached keys, the keys read split so the groups fill the
+ * chip, K/V in `kv`; `window` > 0: only the last min(L, window) keys are read (KV bytes stop growing there).
+ */
+export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number, dh: number, chipTiles: number, kv: NumberFormat, window = 0): OpPlan {
+  const k = findKernel('attention-decode')!;
+  const groups = B * Hkv;
+  const read = window > 0 ? Math.min(L, window) : L;
+  const split = Math.max(64, Math.ceil(read / Math.max(1, Math.floor(chipTiles / groups)) / 64) * 64);
+  const params = k.validate({ B, L, Hq, Hkv, dh, split, Bc: 64, window });
+  return { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', kv, dh)), repeat: 1 };
+}
+
 /**
  * An element-wise / row-wise vector op over rows x cols elements: each plan tile owns a chunk,
  * loads it (and a per-column parameter such as a norm gain when `weightCols`), does `opsPerElem`

@@ -11,9 +11,14 @@
 //   keeps 8 / 4 bits of sign + mantissa: a 32x32 tile is 1024 + 64 = 1088 B (bfp8) and 512 + 64 = 576 B
 //   (bfp4) (tt-metal docs, "Data formats"); the Tensix FPU consumes them at its low-fidelity 8-bit rate
 //   (the n150's 262 TFLOPS "FP8" figure, tenstorrent.com/hardware/wormhole).
+// - q4_0, q4_k, q5_k, q6_k: ggml's GGUF blocks (ggml-common.h; src/kernels/ggml-quants.ts): 18 B per 32
+//   values, 144 / 176 / 210 B per 256, i.e. 4.5, 4.5, 5.5, 6.5625 bits per weight with their scales; a
+//   Q4_K_M file is q4_k with q6_k for some layers' V and down projections. Weight-only: the GEMM runs at the
+//   bf16 rate after decoding (assumed, as for int4; llama.cpp decodes to f16/f32 before its MACs).
 
 import type { MacDType } from '../chip/types.ts';
 import type { NumberFormat, PrecisionSpec } from './types.ts';
+import { GGML_QUANTS, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 
 export interface FormatInfo {
   /** Bits of each value. */
@@ -27,6 +32,12 @@ export interface FormatInfo {
   note: string;
 }
 
+/** A ggml block format: `bits` per value, the rest of the block (d, dmin, sub-block scales) as its scale bytes. */
+function ggmlFormat(t: GgmlQuantType, bits: number): FormatInfo {
+  const q = GGML_QUANTS[t];
+  return { bits, block: q.blockElems, scaleBytes: q.blockBytes - (bits * q.blockElems) / 8, mac: 'fp16', note: `GGUF ${q.name}: ${q.blockBytes} B per ${q.blockElems} values (${q.bitsPerWeight} bits per weight), weight-only` };
+}
+
 export const FORMATS: Record<NumberFormat, FormatInfo> = {
   bf16: { bits: 16, block: Infinity, scaleBytes: 0, mac: 'fp16', note: 'bfloat16' },
   fp8: { bits: 8, block: Infinity, scaleBytes: 4, mac: 'int8', note: 'E4M3, per-tensor scale, W8A8 on the 8-bit path' },
@@ -34,6 +45,10 @@ export const FORMATS: Record<NumberFormat, FormatInfo> = {
   int4: { bits: 4, block: 128, scaleBytes: 2, mac: 'fp16', note: 'group-128 bf16 scale, weight-only (W4A16)' },
   bfp8: { bits: 8, block: 16, scaleBytes: 1, mac: 'int8', note: 'block fp: 16 values share an 8-bit exponent' },
   bfp4: { bits: 4, block: 16, scaleBytes: 1, mac: 'int8', note: 'block fp: 16 values share an 8-bit exponent' },
+  q4_0: ggmlFormat('q4_0', 4),
+  q4_k: ggmlFormat('q4_k', 4),
+  q5_k: ggmlFormat('q5_k', 5),
+  q6_k: ggmlFormat('q6_k', 6),
 };
 
 export const NUMBER_FORMATS = Object.keys(FORMATS) as NumberFormat[];

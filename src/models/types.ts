@@ -9,7 +9,7 @@ export type Phase = 'prefill' | 'decode';
  * Number formats as deployments store weights and KV cache. Bytes per element include the block
  * scale overhead (precision.ts has the layouts and their sources).
  */
-export type NumberFormat = 'bf16' | 'fp8' | 'int8' | 'int4' | 'bfp8' | 'bfp4';
+export type NumberFormat = 'bf16' | 'fp8' | 'int8' | 'int4' | 'bfp8' | 'bfp4' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k';
 
 /** Weights (attention and MLP may differ, as in tt-metal's bfp8 attention / bfp4 MLP) and KV cache. */
 export interface PrecisionSpec {
@@ -34,6 +34,9 @@ export interface OpBreakdown {
   collective: number;
 }
 
+/** How an op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline), 'collective' (between chips). */
+export type OpMode = 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
+
 export interface OpSimResult {
   name: string;
   /** Which kernel / plan described the op ("matmul/tiled-f16", "analytic:rmsnorm"...). */
@@ -47,8 +50,7 @@ export interface OpSimResult {
   breakdown: OpBreakdown;
   /** HBM bytes this op did not move because its activations stayed on chip (fusion), all layers and chips. */
   savedBytes: { hbm: number };
-  /** How the op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline). */
-  mode: 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
+  mode: OpMode;
   /** The GPU decode loop's ops (layer-free names) this op stands for (forward.ts ForwardOp.covers); absent for collectives. */
   covers?: string[];
 }

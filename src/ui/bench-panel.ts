@@ -22,6 +22,7 @@ import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 import './glossary.ts';
 import './suite-table.ts';
 import './gpu-status.ts';
+import './op-cost.ts';
 
 const ms = (x: number) => `${fmt(x)} ms`;
 const isTileParam = (p: ParamDoc) => /tile|workgroup|register|block/i.test(p.doc);
@@ -105,14 +106,18 @@ export class BenchPanel extends LitElement {
     args: () => [this.api, key(this.resolved?.kernel.name, this.state?.params)] as const,
   });
 
-  /** The chip model's prediction for exactly the configuration shown (an invalid one says why). */
+  /**
+   * The chip model's prediction for exactly the configuration shown (an invalid one says why): the raw
+   * plan (this variant, its own tiling and storage) costed with the chip's runtime mechanisms, and the
+   * same shape as a deployment on the chip would run it, with why the two differ.
+   */
   private predictTask = new Task(this, {
     task: async ([api, k]: readonly [ApiRemote | undefined, string]) => {
       const r = this.resolved;
       if (!api || !r || !this.state || !this.chip) return null;
       void k;
       const { preset, grid, array, dataflow } = this.chip;
-      return api.simulatePlan({ preset, grid, array }, r.kernel.name, r.variant, this.state.params, dataflow as 'output-stationary', { maxTraceEvents: 0 });
+      return api.simulateKernel({ preset, grid, array }, r.kernel.name, r.variant, this.state.params, { as: 'raw', withDeployed: true, dataflow: dataflow as 'output-stationary', maxTraceEvents: 0 });
     },
     args: () => [this.api, key(this.resolved?.kernel.name, this.resolved?.variant, this.state?.params, this.chip?.preset, this.chip?.dataflow, this.chip?.grid, this.chip?.array)] as const,
   });
@@ -495,16 +500,16 @@ export class BenchPanel extends LitElement {
             : p.status !== 'ok'
               ? html`<p class="muted" id="prediction-error">No prediction: ${p.message}</p>`
               : html`<div class="stats">
-                    <div class="stat"><span>Predicted time</span><b id="pred-time">${duration(p.result.timeS)}</b></div>
-                    <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.utilization * 100)} %</b></div>
-                    <div class="stat"><span>Bound</span><b>${p.result.bound}</b></div>
-                    <div class="stat"><span>Energy</span><b>${fmt(p.result.energyJ * 1e6)} µJ</b></div>
+                    <div class="stat"><span>Predicted time (raw plan)</span><b id="pred-time">${duration(p.result.cost.timeS)}</b></div>
+                    <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.cost.sim.utilization * 100)} %</b></div>
+                    <div class="stat"><span>Energy</span><b>${fmt(p.result.cost.sim.energyJ * 1e6)} µJ</b></div>
                   </div>
+                  <jp-op-cost .cost=${p.result}></jp-op-cost>
                   <dl>
-                    <dt>HBM bytes</dt><dd id="pred-hbm">${formatBytes(p.result.bytes.hbm)}</dd>
-                    <dt>NoC bytes</dt><dd>${formatBytes(p.result.bytes.noc)}</dd>
-                    <dt>Cycles</dt><dd>${fmt(p.result.cycles)}</dd>
-                    ${p.result.fit.fits ? nothing : html`<dt>Fit</dt><dd class="bad">${p.result.fit.messages.join(' ')}</dd>`}
+                    <dt>HBM bytes</dt><dd id="pred-hbm">${formatBytes(p.result.cost.sim.bytes.hbm)}</dd>
+                    <dt>NoC bytes</dt><dd>${formatBytes(p.result.cost.sim.bytes.noc)}</dd>
+                    <dt>Cycles</dt><dd>${fmt(p.result.cost.sim.cycles)}</dd>
+                    ${p.result.cost.sim.fit.fits ? nothing : html`<dt>Fit</dt><dd class="bad">${p.result.cost.sim.fit.messages.join(' ')}</dd>`}
                   </dl>`,
       })}
     </div>`;

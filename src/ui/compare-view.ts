@@ -18,9 +18,14 @@ import { abVerdict, type AbVerdict } from './noise.ts';
 import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
+import type { KernelCost, KernelCostMode } from '../models/kernel-cost.ts';
+import { SPLIT_PARTS } from './op-cost.ts';
 
 const side = (preset: string, kernel: string, variant: string, params: CompareSide['params']): CompareSide => ({ preset, dataflow: 'output-stationary', kernel, variant, params });
 const LLAMA8B_QKV_DECODE = { M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 };
+
+/** The model the kernel rows stand beside when the chips differ (the whole-model rows below them). */
+const BESIDE = { model: 'llama3-8b', opts: { phase: 'decode' as const, tokens: 1, context: 1024, batch: 1, chips: 1 } };
 
 /** The classic comparisons: each sets both sides. */
 export const COMPARE_PRESETS: Array<{ id: string; label: string; note: string; state: CompareState }> = [
@@ -32,6 +37,8 @@ export const COMPARE_PRESETS: Array<{ id: string; label: string; note: string; s
 
 interface SideResult {
   sim: SimResult | null;
+  /** The kernel costed by the model's per-op function (as deployed beside the model, or the raw plan). */
+  op?: KernelCost | null;
   flops: number;
   error?: string;
   model?: ModelSimResult | null;
@@ -45,8 +52,9 @@ interface Metric {
 }
 
 const METRICS: Metric[] = [
-  { label: 'Time', better: 'lower', value: (r) => r.sim?.timeS ?? null, fmt: fmtSeconds },
-  { label: 'Achieved', better: 'higher', value: (r) => (r.sim && r.sim.timeS > 0 ? r.flops / r.sim.timeS : null), fmt: fmtFlops },
+  { label: 'Time', better: 'lower', value: (r) => r.op?.cost.timeS ?? null, fmt: fmtSeconds },
+  ...SPLIT_PARTS.map(([k, label]): Metric => ({ label: `· ${label}`, better: 'lower', value: (r) => r.op?.cost.breakdown[k] ?? null, fmt: fmtSeconds })),
+  { label: 'Achieved', better: 'higher', value: (r) => (r.op && r.op.cost.timeS > 0 ? r.flops / r.op.cost.timeS : null), fmt: fmtFlops },
   { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: fmtJoules },
   { label: 'HBM bytes', better: 'lower', value: (r) => r.sim?.bytes.hbm ?? null, fmt: formatBytes },
   { label: 'NoC bytes', better: 'lower', value: (r) => r.sim?.bytes.noc ?? null, fmt: formatBytes },
@@ -89,6 +97,8 @@ export class JpCompare extends LitElement {
   /** This tab's slice of the share state: sides a and b. */
   @property({ attribute: false }) state?: CompareState;
 
+  /** Kernel rows beside a model: 'deployed' (the op as each chip runs it in the model, the default) or the raw plan. */
+  @state() private kernelAs: KernelCostMode = 'deployed';
   @state() private measured: Measured = { a: null, b: null, running: false, message: null };
   @state() private progress: MeasuredProgress | null = null;
   /** Set by Cancel: the side in flight stops at its next sample (the worker's cancel) and B does not start. */
@@ -114,7 +124,7 @@ export class JpCompare extends LitElement {
       const [a, b] = await Promise.all([this.simSide(s.a, chipsDiffer), this.simSide(s.b, chipsDiffer)]);
       return { a, b };
     },
-    args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.length ?? 0])] as const,
+    args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.length ?? 0, this.kernelAs])] as const,
   });
 
   private get chips() {
@@ -181,6 +191,9 @@ export class JpCompare extends LitElement {
     .head progress { width: 140px; accent-color: var(--jp-accent); }
     th small { font-weight: 400; color: var(--jp-muted); }
     tr.group th { font-size: 0.8rem; color: var(--jp-muted); text-align: left; padding-top: 12px; }
+    .opcosts { display: grid; gap: 8px; margin-top: 8px; }
+    .kernel-as { display: flex; gap: 6px; align-items: center; }
+    .bound.array-schedule, .bound.launch { color: var(--jp-muted); }
     @media (max-width: 600px) { .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; } }
   `];
 
@@ -198,14 +211,16 @@ export class JpCompare extends LitElement {
     try {
       const check = await api.checkParams(s.kernel, s.variant, s.params);
       if (check.status !== 'ok') return { sim: null, flops: 0, error: check.message };
-      const out = await api.simulatePlan(s.preset, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
+      // beside the whole-model rows the kernel is costed as each chip deploys it (or, asked, the raw plan), next to the model's run of the op
+      const as: KernelCostMode = withModel ? this.kernelAs : 'raw';
+      const out = await api.simulateKernel(s.preset, s.kernel, s.variant, s.params, { as, dataflow: s.dataflow as 'output-stationary', maxTraceEvents: 256, ...(withModel ? { beside: BESIDE } : {}) });
       if (out.status !== 'ok') return { sim: null, flops: 0, error: out.message };
       let model: ModelSimResult | null = null;
       if (withModel) {
-        const m = await api.simulateModel(s.preset, 'llama3-8b', { phase: 'decode', tokens: 1, context: 1024, batch: 1, chips: 1 });
+        const m = await api.simulateModel(s.preset, BESIDE.model, BESIDE.opts);
         model = m.status === 'ok' ? m.result : null;
       }
-      return { sim: out.result, flops: check.flops, model };
+      return { sim: out.result.cost.sim, op: out.result, flops: check.flops, model };
     } catch (e) {
       return { sim: null, flops: 0, error: (e as Error).message };
     }
@@ -357,12 +372,12 @@ export class JpCompare extends LitElement {
       <table data-testid="compare-table">
         <thead><tr><th scope="col">Metric</th><th scope="col">A</th><th scope="col">B</th><th scope="col">B / A</th><th scope="col">Winner</th></tr></thead>
         <tbody>
-          <tr class="group"><th colspan="5">Chip model</th></tr>
+          <tr class="group"><th colspan="5">Chip model${r.a.op ? (r.a.op.as === 'deployed' ? ': the kernel as each chip deploys it in the model below' : ': the raw plan, exactly as configured') : ''}</th></tr>
           ${r.a.error || r.b.error
             ? html`<tr><td colspan="5" class="err">${r.a.error ? `A: ${r.a.error}` : ''} ${r.b.error ? `B: ${r.b.error}` : ''}</td></tr>`
             : nothing}
           ${METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}
-          <tr><th scope="row">Bound</th><td>${r.a.sim ? html`<span class="bound ${r.a.sim.bound}">${r.a.sim.bound}</span>` : '–'}</td><td>${r.b.sim ? html`<span class="bound ${r.b.sim.bound}">${r.b.sim.bound}</span>` : '–'}</td><td></td><td></td></tr>
+          <tr><th scope="row">Bound</th>${[r.a, r.b].map((x) => html`<td data-testid="op-bound">${x.op ? html`<span class="bound ${x.op.cost.bound}">${x.op.cost.bound}</span>` : '–'}</td>`)}<td></td><td></td></tr>
           ${modelRows ? html`<tr class="group"><th colspan="5">Whole model on each side's chip (Llama-3-8B decode, batch 1, context 1024)</th></tr>${MODEL_METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}` : nothing}
           ${okA && okB
             ? html`<tr class="group"><th colspan="5">Measured on this GPU (${okA.deviceName})</th></tr>
@@ -372,6 +387,16 @@ export class JpCompare extends LitElement {
         </tbody>
       </table>
       </div>
+      ${r.a.op || r.b.op
+        ? html`<div class="opcosts" data-testid="op-costs">
+            ${modelRows ? html`<div role="group" aria-label="Kernel rows" class="kernel-as">
+                <span class="msg">Kernel rows:</span>
+                <button aria-pressed=${this.kernelAs === 'deployed' ? 'true' : 'false'} @click=${() => (this.kernelAs = 'deployed')}>As deployed</button>
+                <button aria-pressed=${this.kernelAs === 'raw' ? 'true' : 'false'} @click=${() => (this.kernelAs = 'raw')}>Raw plan</button>
+              </div>` : nothing}
+            ${(['a', 'b'] as const).map((k) => (r[k].op ? html`<div><strong>${k.toUpperCase()}</strong><jp-op-cost compact .cost=${r[k].op}></jp-op-cost></div>` : nothing))}
+          </div>`
+        : nothing}
       ${[ms.a, ms.b].map((x, i) => (x && x.status !== 'ok' ? html`<p class="err">${i ? 'B' : 'A'}: ${'message' in x ? x.message : x.status}</p>` : nothing))}
       ${sameKernel && (okA || ms.running) ? html`<p class="msg">Both sides run the same kernel on your GPU; the chip presets only change the prediction.</p>` : nothing}`;
   }

@@ -10,6 +10,7 @@ import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
+import type { KernelCost } from '../models/kernel-cost.ts';
 import type { LearnState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
@@ -18,6 +19,7 @@ import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type 
 import { fmtJoules, fmtSeconds } from './chip-tab.ts';
 import { GLOSSARY, type Term } from './glossary.ts';
 import './chip-canvas.ts';
+import './op-cost.ts';
 import './chip-legend.ts';
 import './glossary.ts';
 import './timeline.ts';
@@ -45,12 +47,12 @@ export class JpLearnTab extends LitElement {
       const step = WALKTHROUGH[i];
       const runs = stepRuns(step);
       const [main, plans, models, chips] = await Promise.all([
-        this.chipView(step.setup),
+        this.chipView(step.setup, step.opBeside ? step.models?.[step.opBeside] : undefined),
         Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
         Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
         this.configs(),
       ]);
-      return { numbers: { sim: main.sim, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
+      return { numbers: { sim: main.sim, ...(main.op ? { op: main.op } : {}), plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
     },
     args: () => [this.api, this.stepIndex] as const,
     onComplete: (r) => {
@@ -142,9 +144,11 @@ export class JpLearnTab extends LitElement {
     return p;
   }
 
-  private async chipView(s: PlanSetup): Promise<{ sim: SimResult; view: RenderTrace }> {
+  /** The animated run; beside a model setup, the op as deployed in that model (the same per-op costing as the model). */
+  private async chipView(s: PlanSetup, beside?: ModelSetup): Promise<{ sim: SimResult; view: RenderTrace; op?: KernelCost }> {
     // Not cached: the view's typed arrays are transferred to this thread and drawn from.
-    const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow, s.timing ? { timing: s.timing } : {});
+    const cost = beside ? { cost: { as: 'deployed' as const, beside: { model: beside.model, opts: beside.opts } } } : {};
+    const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow, { ...(s.timing ? { timing: s.timing } : {}), ...cost });
     if (out.status !== 'ok') throw new Error(out.message);
     return out.result;
   }
@@ -264,13 +268,14 @@ export class JpLearnTab extends LitElement {
           <jp-chip-legend .mode=${this.mode}></jp-chip-legend>
           <jp-timeline .cycles=${this.loaded?.trace.cycles ?? 0} .time=${this.time} .clockHz=${this.loaded?.trace.clockHz ?? 0}
             @time-change=${this.onTime}></jp-timeline>
+          ${n?.op ? html`<jp-op-cost data-testid="step-op" .cost=${n.op}></jp-op-cost>` : nothing}
           ${r
             ? html`<dl class="metrics" data-testid="step-metrics">
-                <div><dt>Time</dt><dd>${fmtSeconds(r.timeS)}</dd></div>
+                <div><dt>${n?.op ? 'Kernel time' : 'Time'}</dt><dd>${fmtSeconds(r.timeS)}</dd></div>
                 <div><dt>HBM bytes</dt><dd>${formatBytes(r.bytes.hbm)}</dd></div>
                 <div><dt>NoC bytes</dt><dd>${formatBytes(r.bytes.noc)}</dd></div>
                 <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${(r.utilization * 100).toFixed(2)} %</dd></div>
-                <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${r.bound}</dd></div>
+                <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${n?.op ? n.op.cost.bound : r.bound}</dd></div>
                 <div><dt>Energy</dt><dd>${fmtJoules(r.energyJ)}</dd></div>
               </dl>`
             : nothing}

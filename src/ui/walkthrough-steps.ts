@@ -13,6 +13,7 @@
 
 import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../models/types.ts';
+import type { KernelCost } from '../models/kernel-cost.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { formatBytes } from './chip-render.ts';
 
@@ -40,6 +41,8 @@ export interface ModelSetup {
 export interface StepNumbers {
   /** The animated run (setup). */
   sim: SimResult;
+  /** The animated op costed as deployed beside the step's model (WalkthroughStep.opBeside), with its time split. */
+  op?: KernelCost;
   /** The other plan runs, by key (WalkthroughStep.plans). */
   plans: Record<string, SimResult>;
   /** Model runs, by key (WalkthroughStep.models). */
@@ -54,6 +57,12 @@ export interface WalkthroughStep {
   setup: PlanSetup;
   plans?: Record<string, PlanSetup>;
   models?: Record<string, ModelSetup>;
+  /**
+   * The key of the model (in `models`) the animated op stands beside: the op is then costed as
+   * deployed inside that model (its time split, and why it differs from the model's op), so the
+   * animation and the text beside it come from one cost model.
+   */
+  opBeside?: string;
   /** The moment of the animation the step opens at, as a fraction of the run (a link may carry another). */
   timeFrac: number;
   view: 'utilization' | 'traffic';
@@ -314,6 +323,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     title: '9. A GPU runs a decode step far below its roofline',
     setup: oProj(GPU),
     models: { gpu: decode(GPU) },
+    opBeside: 'gpu',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
@@ -336,12 +346,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `And at batch 1 there is one row of work per weight matrix: the tensor cores are busy ${pct(g.utilization)} of the time.`,
       ];
     },
-    look: ({ sim }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${sim.bound}, ${pct(sim.utilization)} of the MAC peak).`,
+    look: ({ sim, op }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${op?.cost.bound ?? sim.bound}, ${pct(sim.utilization)} of the MAC peak).`,
   },
   {
     title: '10. What a dataflow chip changes',
     setup: oProj(JAL),
     models: { gpu: decode(GPU), chip: decode(JAL), chipInt8: decode(JAL, 1, 'int8') },
+    opBeside: 'chip',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
@@ -360,12 +371,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
       return out;
     },
-    look: ({ sim }) => `The same output projection on the dataflow chip: ${sim.trace.rows * sim.trace.cols} tiles, bound = ${sim.bound}.`,
+    look: ({ sim, op }) => `The same output projection on the dataflow chip: ${sim.trace.rows * sim.trace.cols} tiles, bound = ${op?.cost.bound ?? sim.bound}.`,
   },
   {
     title: '11. Prefill vs decode',
     setup: { ...oProj(JAL, 512), timing: 'analytic' },
     models: { prefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } }, decode: decode(JAL) },
+    opBeside: 'prefill',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models }) => {
@@ -375,12 +387,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `Per token that is ${sig(p.perTokenMs, 3)} ms in prefill against ${sig(d.perTokenMs)} ms in decode (${int(p.tokensPerS)} against ${int(d.tokensPerS)} tokens/s). Most of prefill's time is in ${mainBound(p)}-bound ops (${pct(boundShares(p)[mainBound(p)])}), most of decode's in ${mainBound(d)}-bound ones (${pct(boundShares(d)[mainBound(d)])}).`,
       ];
     },
-    look: ({ sim }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${sim.bound}).`,
+    look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}).`,
   },
   {
     title: '12. Batching many users',
     setup: oProj(JAL, 32),
     models: { one: decode(JAL, 1), many: decode(JAL, 32) },
+    opBeside: 'many',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models }) => {
@@ -391,12 +404,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `The weights are shared, the KV caches are not: every user brings their own ${int(CONTEXT)} tokens of cache, so attention grows from ${pct(attA.share)} to ${pct(attB.share)} of the step. Long contexts at large batch become a KV-cache bandwidth problem.`,
       ];
     },
-    look: ({ sim }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${sim.bound}.`,
+    look: ({ sim, op }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}.`,
   },
   {
     title: '13. The MLP and the LM head',
     setup: oProj(JAL),
     models: { d: decode(JAL) },
+    opBeside: 'd',
     timeFrac: 0.5,
     view: 'traffic',
     text: ({ models }) => {
@@ -415,6 +429,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     title: '14. Many chips: tensor parallelism',
     setup: modelGemm(JAL, 1, 4096, 8192),
     models: { big: { preset: JAL, model: 'llama3-70b', opts: { phase: 'decode', context: CONTEXT, batch: 1 } } },
+    opBeside: 'big',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {

@@ -21,7 +21,8 @@ import type { Mesh } from '../chip/mesh.ts';
 import type { ChipConfig, ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ChipOverride } from '../chip/config.ts';
 import type { ModelSimResult } from '../models/types.ts';
-import type { ModelSimOptions, ModelOpPrediction } from '../models/index.ts';
+import type { ModelConfig, ModelSimOptions, ModelOpPrediction } from '../models/index.ts';
+import type { KernelCost, KernelCostMode, KernelCostRequest } from '../models/kernel-cost.ts';
 import { cancelLlm, generateLlm, isUserError, llmPredictionInput, loadLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmProfile, type LlmRun } from './llm.ts';
 
 // ---- kernels ------------------------------------------------------------------------------------
@@ -157,23 +158,24 @@ interface ChipModule {
   CHIP_PRESETS: readonly ChipPreset[];
   chipPreset(id: string): ChipPreset;
   validateChipConfig(raw: unknown): ChipConfig;
-  withOverride(chip: ChipConfig, o: ChipOverride | undefined): ChipConfig;
+  resolveChip(base: ChipConfig, o: ChipOverride | undefined): ChipConfig;
   simulatePlan(chip: ChipConfig, plan: Plan, opts?: { dataflow?: Dataflow; maxTraceEvents?: number; timing?: 'event' | 'analytic' }): SimResult;
   buildMesh(chip: ChipConfig): Mesh;
   MODEL_PRESETS: ReadonlyArray<{ id: string; label?: string; name?: string }>;
   modelPreset(id: string): unknown;
   simulateModel(chip: ChipConfig, model: unknown, opts: ModelSimOptions): ModelSimResult;
+  simulateKernel(chip: ChipConfig, kernel: string, variant: string, raw: Record<string, unknown>, req: KernelCostRequest): KernelCost;
   predictOps(r: ModelSimResult, layers: number, ids: readonly string[]): ModelOpPrediction;
 }
 
-const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts']) as Record<string, () => Promise<unknown>>;
+const chipModules = import.meta.glob(['../chip/index.ts', '../models/index.ts', '../models/kernel-cost.ts']) as Record<string, () => Promise<unknown>>;
 
 /** The chip model and the models on top of it (src/models: presets, simulateModel), loaded together. */
 async function chipModule(): Promise<ChipModule> {
-  const load = chipModules['../chip/index.ts'], loadModels = chipModules['../models/index.ts'];
-  if (!load || !loadModels) throw new Error('the chip model (src/chip/index.ts, src/models/index.ts) is not part of this build yet');
-  const [chip, models] = await Promise.all([load(), loadModels()]);
-  return { ...(chip as object), ...(models as object) } as ChipModule;
+  const load = chipModules['../chip/index.ts'], loadModels = chipModules['../models/index.ts'], loadCost = chipModules['../models/kernel-cost.ts'];
+  if (!load || !loadModels || !loadCost) throw new Error('the chip model (src/chip/index.ts, src/models/index.ts) is not part of this build yet');
+  const [chip, models, cost] = await Promise.all([load(), loadModels(), loadCost()]);
+  return { ...(chip as object), ...(models as object), ...(cost as object) } as ChipModule;
 }
 
 /** A preset id, a preset with grid/array overrides, or a whole ChipConfig. */
@@ -183,9 +185,24 @@ async function resolveChip(choice: ChipChoice): Promise<ChipConfig> {
   const m = await chipModule();
   if (typeof choice === 'string') return m.chipPreset(choice).config;
   if ('preset' in choice) {
-    return m.validateChipConfig(m.withOverride(m.chipPreset(choice.preset).config, choice));
+    // the one preset + overrides resolution the CLI uses too (src/chip/config.ts)
+    return m.resolveChip(m.chipPreset(choice.preset).config, choice);
   }
   return m.validateChipConfig(choice);
+}
+
+/** A kernel view's request: a model preset by id (the worker resolves it). */
+export interface KernelViewRequest {
+  as: KernelCostMode;
+  beside?: { model: string; opts: ModelSimOptions };
+  dataflow?: Dataflow;
+  maxTraceEvents?: number;
+  timing?: 'event' | 'analytic';
+  withDeployed?: boolean;
+}
+
+function kernelRequest(m: ChipModule, r: KernelViewRequest): KernelCostRequest {
+  return { ...r, beside: r.beside && { model: m.modelPreset(r.beside.model) as ModelConfig, opts: r.beside.opts } };
 }
 
 /** Collects the ArrayBuffers under a result so Comlink moves them instead of copying. */
@@ -448,6 +465,16 @@ export const api = {
     return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },
 
+  /**
+   * A kernel costed by the one per-op function the model uses (the chip's runtime mechanisms
+   * applied): 'raw' (exactly this plan) or 'deployed' (the op as a deployment on the chip runs it);
+   * beside a model preset, with the model's run of the same op and the computed reasons they differ.
+   */
+  async simulateKernel(chip: ChipChoice, kernel: string, variant: string, params: Record<string, unknown>, req: KernelViewRequest): Promise<SimOutcome<KernelCost>> {
+    const out = await withChip(chip, (m, cfg) => m.simulateKernel(cfg, kernel, variant, params, kernelRequest(m, req)));
+    return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
+  },
+
   /** The tokens / context / batch / chips the model simulation accepts (from the kernels' ranges). */
   modelLimits(): ModelInputLimits {
     return modelInputLimits();
@@ -463,9 +490,14 @@ export const api = {
     variant: string,
     params: Record<string, unknown>,
     dataflow: Dataflow = 'output-stationary',
-    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic' } = {},
-  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace }>> {
+    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic'; cost?: KernelViewRequest } = {},
+  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace; op?: KernelCost }>> {
     const out = await withChip(chip, (m, cfg) => {
+      if (opts.cost) {
+        // the animated op costed as the kernel views cost it (raw or as deployed, beside a model)
+        const op = m.simulateKernel(cfg, kernel, variant, params, { ...kernelRequest(m, opts.cost), dataflow, maxTraceEvents: opts.maxTraceEvents, timing: opts.timing ?? opts.cost.timing });
+        return { sim: op.cost.sim, view: chipViewTrace(op.cost.sim.trace, m.buildMesh(cfg)), op };
+      }
       const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });
       return { sim, view: chipViewTrace(sim.trace, m.buildMesh(cfg)) };
     });

@@ -77,6 +77,28 @@ export const cases = [
     },
   },
   {
+    // issue 23: "bound = compute" at 0.2% of the MAC peak for a decode-shaped problem, mechanisms missing
+    name: 'a decode-shaped prediction: the raw plan with the chip\'s mechanisms, its time split, the same shape as deployed and why they differ',
+    async run(t) {
+      await t.open('/#bench');
+      await q(t.page, '#pred-time').waitFor({ timeout: 30_000 });
+      await setParam(t.page, 'M', 1);
+      await t.page.waitForFunction(() => document.querySelector('jp-app').appState.bench.params.M === 1);
+      await q(t.page, 'jp-op-cost [data-testid=op-deployed]').waitFor({ timeout: 30_000 });
+      const split = await q(t.page, 'jp-op-cost [data-testid=op-split]').innerText();
+      for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective', 'Bound']) t.assert(split.includes(part), `no ${part} in the split: ${split}`);
+      const bound = (await q(t.page, 'jp-op-cost [data-testid=op-bound]').innerText()).trim();
+      t.assert(bound !== 'compute', `a one-row GEMM on the default preset is not compute-bound: ${bound}`);
+      const how = await q(t.page, 'jp-op-cost [data-testid=op-how]').innerText();
+      t.assert(/raw plan/.test(how), `the prediction is not labelled as the raw plan: ${how}`);
+      const deployed = await q(t.page, 'jp-op-cost [data-testid=op-deployed]').innerText();
+      t.assert(/as deployed/.test(deployed) && /compute .* memory .* launch gap .* collective/.test(deployed), `deployed line: ${deployed}`);
+      const why = await q(t.page, 'jp-op-cost [data-testid=op-why]').allInnerTexts();
+      t.assert(why.length >= 1 && /as deployed on/.test(why[0]), `no sentence on why the raw plan and the deployed op differ: ${why.join(' | ')}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
     name: 'naive shows no tile inputs; tiled-f16 is disabled with the reason on an adapter without shader-f16 (defect 13)',
     async run(t) {
       await t.open('/#bench');

@@ -131,4 +131,30 @@ export const cases = [
       t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);
     },
   })),
+  {
+    // issue 23: the kernel row said the H100 was 1.93x faster on the QKV projection while the model rows said the chip was 1.39x faster
+    name: 'Jalapeño-class vs H100: the kernel rows, as deployed, agree with the whole-model rows; split, bound and why are shown; the raw plan says why it differs',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      await t.page.locator('jp-compare button', { hasText: 'Jalapeño-class vs H100' }).click();
+      await q(t.page, '[data-testid=op-costs] jp-op-cost').first().waitFor({ timeout: 60_000 });
+      await t.page.waitForFunction(() => /Llama-3-8B decode: tokens\/s/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=compare-table]')?.textContent ?? ''), null, { timeout: 60_000 });
+      const rows = await q(t.page, '[data-testid=compare-table] tbody tr').allInnerTexts();
+      const row = (re) => rows.find((r) => re.test(r)) ?? '';
+      const winner = (r) => (/A wins/.test(r) ? 'A' : /B wins/.test(r) ? 'B' : 'tie');
+      const time = row(/^Time/), tokens = row(/tokens\/s/);
+      for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective']) t.assert(rows.some((r) => r.includes(`· ${part}`)), `no ${part} row: ${rows.join(' | ')}`);
+      t.assert(winner(time) === winner(tokens), `the kernel row's winner (${time}) contradicts the model's (${tokens})`);
+      const why = await q(t.page, '[data-testid=op-why]').allInnerTexts();
+      t.assert(why.length === 2 && why.every((w) => /agree/.test(w)), `as deployed, both sides should agree with the model's qkv op: ${why.join(' | ')}`);
+      await q(t.page, '[data-testid=compare-table]').scrollIntoViewIfNeeded();
+      await t.screenshot('compare-kernel-as-deployed', t.page);
+      await t.page.locator('jp-compare button', { hasText: 'Raw plan' }).click();
+      await t.page.waitForFunction(() => /raw plan/.test(document.querySelector('jp-app').shadowRoot.querySelector('jp-compare')?.shadowRoot.querySelector('[data-testid=compare-table]')?.textContent ?? ''), null, { timeout: 60_000 });
+      await q(t.page, '[data-testid=op-why]', { hasText: 'slower than llama3-8b' }).first().waitFor({ timeout: 60_000 });
+      const rawWhy = await q(t.page, '[data-testid=op-why]').allInnerTexts();
+      t.assert(rawWhy.some((w) => /BM = 64 vs/.test(w)), `the raw plan does not say why it differs (blocking): ${rawWhy.join(' | ')}`);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
 ];

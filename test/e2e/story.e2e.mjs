@@ -221,4 +221,43 @@ for (const [size, viewport] of SIZES) {
   });
 }
 
+// Issue 23: the walkthrough's animated op and the text beside it come from one cost model. Step 9
+// (H100) and step 10 (Jalapeño-class) animate the o-proj as deployed in the step's model: its time
+// split is shown, it agrees with the model's o-proj, and the chip that is faster per token in the
+// text is the one whose op is faster.
+cases.push({
+  name: 'walkthrough steps 9 -> 10: the animated o-proj is the model\'s op, split into compute / memory / launch gap / collective, and agrees with the text',
+  async run(t) {
+    const page = t.page;
+    await page.setViewportSize(DESKTOP);
+    const opTime = async () => {
+      const el = page.locator('jp-learn-tab jp-op-cost [data-testid=op-time]');
+      await el.waitFor({ timeout: 90_000 });
+      const s = await el.innerText();
+      const v = Number(s.replace(/[^\d.]/g, ''));
+      return /ms/.test(s) ? v * 1e3 : v; // µs
+    };
+    const read = async (n) => {
+      await t.open(`/#learn/${n}`, page);
+      await waitAnimated(page, 'jp-learn-tab');
+      const us = await opTime();
+      const split = await page.locator('jp-learn-tab jp-op-cost [data-testid=op-split]').innerText();
+      for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective']) t.assert(split.includes(part), `step ${n}: no ${part} in the op's split: ${split}`);
+      const why = await page.locator('jp-learn-tab jp-op-cost [data-testid=op-why]').allInnerTexts();
+      t.assert(why.length === 1 && /agree/.test(why[0]), `step ${n}: the animated op does not agree with the model's: ${why.join(' | ')}`);
+      const model = await page.locator('jp-learn-tab jp-op-cost [data-testid=op-model]').innerText();
+      t.assert(/o-proj op/.test(model), `step ${n}: not beside the model's o-proj: ${model}`);
+      return { us, text: await page.locator('jp-learn-tab [data-testid=step-text]').innerText(), split };
+    };
+    const gpu = await read(9);
+    t.assert(/Launch gap\s*2\.50 µs/.test(gpu.split), `step 9: the H100 op's launch gap is not its 2.5 µs: ${gpu.split}`);
+    const chip = await read(10);
+    await t.screenshot('walkthrough-step10-op-cost', page);
+    const faster = /\(([\d.]+)× faster\)/.exec(chip.text);
+    t.assert(faster, `step 10 does not say the chip is faster per token: ${chip.text}`);
+    t.assert(chip.us < gpu.us, `the chip is faster per token (${faster?.[1]}×) but its animated op takes ${chip.us} µs against the H100's ${gpu.us} µs`);
+    t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
+  },
+});
+
 export { cases };

@@ -28,6 +28,23 @@ describe('npm run simulate', () => {
     expect(j.passes[0].planTiles).toBe(1 * 2); // 64x96 in 64x64 blocks: one row, two columns
   });
 
+  it('kernel --as deployed --beside MODEL: the op as the model runs it, its split, and no difference (issue 23)', () => {
+    const r = run('--chip', 'h100', '--kernel', 'qkv', '--shape', 'M=1,D=4096,Hq=32,Hkv=8,dh=128', '--as', 'deployed', '--beside', 'llama3-8b', '--context', '1024', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.variant).toBe('fused@bf16');
+    expect(j.differences).toEqual([]);
+    expect(Math.abs(j.timeS / j.modelOp.timeS - 1)).toBeLessThan(0.01);
+    expect(j.breakdown.launch).toBe(2.5e-6); // h100 kernelLaunchS (presets.ts)
+    expect(j.timeS).toBeCloseTo(j.breakdown.compute + j.breakdown.memory + j.breakdown.launch + j.breakdown.collective, 15);
+    // the raw plan (the default) says why it differs, in the readable output
+    const raw = run('--chip', 'h100', '--kernel', 'qkv', '--shape', 'M=1,D=4096,Hq=32,Hkv=8,dh=128', '--beside', 'llama3-8b');
+    expect(raw.status, raw.stderr).toBe(0);
+    expect(raw.stdout).toMatch(/raw plan: qkv\/fused exactly as asked/);
+    expect(raw.stdout).toMatch(/op time [\d.]+ µs = compute [\d.]+ \+ memory [\d.]+ \+ launch gap 2\.500 \+ collective 0\.000 µs/);
+    expect(raw.stdout).toMatch(/why they differ: The kernel .* slower than llama3-8b's qkv op/);
+  }, 60_000);
+
   it('readable summary for a prefill', () => {
     const r = run('--chip', 'tpu-v5e', '--model', 'gpt2-small', '--phase', 'prefill', '--tokens', '128');
     expect(r.status, r.stderr).toBe(0);
@@ -40,6 +57,9 @@ describe('npm run simulate', () => {
     [['--chip', 'jalapeno', '--model', 'llama4'], /allowed: llama3-8b, llama3-70b, llama2-7b, llama2-70b, gpt2-small/],
     [['--chip', 'jalapeno', '--frobnicate', '1'], /unknown flag --frobnicate; allowed: --chip/],
     [['--chip', 'jalapeno', '--kernel', 'fft'], /allowed: matmul/],
+    [['--chip', 'jalapeno', '--kernel', 'matmul', '--as', 'cooked'], /--as must be raw or deployed, got "cooked"/],
+    [['--chip', 'jalapeno', '--kernel', 'matmul', '--beside', 'llama9'], /unknown model preset "llama9" for --beside; allowed: llama3-8b/],
+    [['--chip', 'jalapeno', '--kernel', 'matmul', '--variant', 'fast'], /unknown variant "fast" of matmul; allowed: naive, tiled/],
     [['--chip', 'jalapeno', '--model', 'llama3-8b', '--dataflow', 'row-stationary'], /allowed: output-stationary, weight-stationary/],
     [['--chip', 'jalapeno', '--grid', '0x4', '--model', 'gpt2-small'], /config\.grid\.rows must be in \[1, 256\]/],
   ];
@@ -55,7 +75,7 @@ describe('npm run simulate', () => {
   const crashes: Array<[string[], RegExp]> = [
     [['--chip', 'h100', '--model', 'llama3-70b', '--phase', 'decode', '--chips', '3'], /chips 3 must divide the 64 attention heads of llama3-70b .*allowed: 1, 2, 4, 8/],
     [['--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'prefill', '--tokens', '65536', '--batch', '2'], /tokens x batch = 131072 rows exceeds the 65536 rows a GEMM takes/],
-    [['--chip', 'h100', '--model', 'llama3-8b', '--weights', 'int3'], /--weights must be one of bf16, fp8, int8, int4, bfp8, bfp4, got "int3"/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--weights', 'int3'], /--weights must be one of bf16, fp8, int8, int4, bfp8, bfp4, q4_0, q4_k, q5_k, q6_k, got "int3"/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--kv', 'int4'], /--kv must be one of bf16, fp8, int8, bfp8, got "int4"/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--precision', 'int8', '--weights', 'fp8'], /--precision int8 and --weights fp8 disagree/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--fusion', 'magic'], /--fusion must be one of none, elementwise, activations, pipeline/],

@@ -7,6 +7,7 @@ import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, nearestI
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { dtypeBytes, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
+import { readFileSync } from 'node:fs';
 
 /** f16 bit patterns used below: 1.0, 0.5, 0.25. */
 const F16_1 = 0x3c00, F16_HALF = 0x3800, F16_QUARTER = 0x3400;
@@ -50,6 +51,36 @@ describe('Q4_0 decoding', () => {
     expect(y[15]).toBe(0);
     expect(y[31]).toBe(-4);
     expect([...y].filter((v, i) => ![0, 16, 31].includes(i) && v !== 0)).toEqual([]);
+  });
+});
+
+describe('Q4_1 / Q5_0 / Q5_1 decoding', () => {
+  it('Q4_1: x = q·d + m (d, m, qs[16])', () => {
+    const b = new Uint8Array(20);
+    setU16(b, 0, F16_HALF); // d = 0.5
+    setU16(b, 2, 0xbc00); // m = −1
+    b[4] = 0x3a; // value 0: 10 → 10·0.5 − 1 = 4; value 16: 3 → 0.5
+    const y = dequantizeGgml('q4_1', b, 32);
+    expect([y[0], y[16], y[1]]).toEqual([4, 0.5, -1]);
+  });
+  it('Q5_0: bit j of the u32 qh is the fifth bit of value j, x = (q − 16)·d', () => {
+    const b = new Uint8Array(22);
+    setU16(b, 0, F16_QUARTER); // d = 0.25
+    b[2] = 0b0000_0001; // qh bit 0: value 0 gets 16
+    b[5] = 0b1000_0000; // qh bit 31: value 31 gets 16
+    b[6] = 0x05; // value 0: low 5 | 16 = 21 → (21 − 16)·0.25 = 1.25; value 16: 0 → −4
+    b[6 + 15] = 0x70; // value 15: 0 → −4; value 31: 7 | 16 = 23 → 1.75
+    const y = dequantizeGgml('q5_0', b, 32);
+    expect([y[0], y[16], y[15], y[31]]).toEqual([1.25, -4, -4, 1.75]);
+  });
+  it('Q5_1: d, m, qh[4], qs[16]; x = q·d + m', () => {
+    const b = new Uint8Array(24);
+    setU16(b, 0, F16_1); // d = 1
+    setU16(b, 2, F16_HALF); // m = 0.5
+    b[4 + 2] = 0b0000_0001; // qh bit 16: value 16 gets 16
+    b[8] = 0x23; // value 0: 3 → 3.5; value 16: 2 | 16 = 18 → 18.5
+    const y = dequantizeGgml('q5_1', b, 32);
+    expect([y[0], y[16], y[1]]).toEqual([3.5, 18.5, 0.5]);
   });
 });
 
@@ -157,6 +188,10 @@ describe('reference quantizers', () => {
   const cases: Array<[GgmlQuantType, number, number]> = [
     // type, max |error| allowed, RMS error allowed
     ['q4_0', 1 / 8 + 1e-3, 0.042],
+    // affine 32-value blocks: half a step of (max − min)/15 or /31, plus the f16 rounding of d and m
+    ['q4_1', 2 / 30 + 2e-3, 0.042],
+    ['q5_0', 1 / 16 + 1e-3, 0.021],
+    ['q5_1', 2 / 62 + 2e-3, 0.021],
     ['q4_k', 0.1, 0.036],
     ['q5_k', 0.05, 0.019],
     ['q6_k', 0.022, 0.009],
@@ -182,5 +217,22 @@ describe('reference quantizers', () => {
       expect(dtypeBytes(t, 512, 't')).toBe(b.byteLength);
       expect(toF32(t, b, 512)).toEqual(dequantizeGgml(t, b, 512));
     }
+  });
+});
+
+describe('the GPU decoders', () => {
+  // WGSL has no includes: matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl carry the same decoding text (the
+  // GPU tests check both against dequantizeGgml); this keeps one from changing without the other.
+  it('are one text in both matmul-gguf shaders', () => {
+    const section = (f: string) => {
+      const src = readFileSync(new URL(`../../shaders/${f}.wgsl`, import.meta.url), 'utf8');
+      const a = src.indexOf('// ---- ggml block decoding');
+      const b = src.indexOf('\n@compute', a);
+      expect(a, f).toBeGreaterThan(0);
+      return src.slice(a, b);
+    };
+    const g = section('matmul_gguf_gemv');
+    expect(g).toContain('fn decodePiece');
+    expect(section('matmul_gguf_tiled')).toBe(g);
   });
 });

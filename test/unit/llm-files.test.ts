@@ -60,6 +60,28 @@ describe('model files: the same weights read from every format give the same log
   });
 });
 
+describe('GGUF ggml blocks: which linears stay packed for the GPU', () => {
+  // Rules in weights.ts ggmlLayouts; why each case: Q5_0 is what llama.cpp writes for Q4_K in rows that are not a
+  // multiple of 256 (TINY_LLAMA's 64 and 96, like SmolLM2's 576); Q4_K_M mixes formats within q|k|v.
+  it('Q5_0 Llama: q, k, v as three parts, gate|up as one, o and down; decoded to f32 exactly as the blocks say', async () => {
+    const om = await openModel([bytesSource('m.gguf', writeGgufModel({ ...TINY_LLAMA, dtype: 'q5_0' }))]);
+    expect(om.weightDtype).toBe('q5_0');
+    expect(om.ggml?.['L1.wqkv']).toEqual([{ format: 'q5_0', N: 64 }, { format: 'q5_0', N: 32 }, { format: 'q5_0', N: 32 }]);
+    expect(om.ggml?.['L1.wUp']).toEqual([{ format: 'q5_0', N: 192 }]);
+    expect(Object.keys(om.ggml ?? {}).sort()).toEqual(['L0.wDown', 'L0.wUp', 'L0.wo', 'L0.wqkv', 'L1.wDown', 'L1.wUp', 'L1.wo', 'L1.wqkv', 'lmHead']);
+    const l = await om.loadLayer(0);
+    expect(l.wo.kind).toBe('ggml');
+    expect(l.wqkv.kind).toBe('ggml'); // one format: q|k|v rows concatenated as stored
+  });
+  it('Q4_K_M: a layer whose V is Q6_K stacks q|k (Q4_K) and v (Q6_K) without decoding them', async () => {
+    const om = await openModel([bytesSource('m.gguf', writeGgufModel({ ...TINY_LLAMA, dim: 256, ffnDim: 256, headDim: 64, mix: 'q4_k_m' }))]);
+    expect(om.ggml?.['L1.wqkv']?.map((p) => p.format)).toEqual(['q4_k', 'q4_k', 'q6_k']);
+    const l = await om.loadLayer(1);
+    expect(l.wqkv.kind).toBe('stack');
+    expect(l.wDown.kind === 'ggml' && l.wDown.format).toBe('q6_k');
+  });
+});
+
 describe('CPU reference: the KV cache gives the same logits as recomputing the whole sequence', () => {
   for (const spec of [TINY_LLAMA, TINY_GPT2, { ...TINY_LLAMA, qkvBias: true }]) {
     it(`${spec.arch}${spec.qkvBias ? ' + qkv bias' : ''}: prefill 4 then 2 single steps == forward of 6`, async () => {
@@ -126,6 +148,11 @@ describe('bad files get a message that names what is wrong', () => {
     b.set(hdr, 8);
     await expect(readSafetensorsHeader(bytesSource('x.safetensors', b))).rejects.toThrow(/tensor w has dtype "I64"; supported: F32, F16, BF16/);
   });
+  it('a ggml block tensor whose rows are not whole blocks is refused, naming the tensor', async () => {
+    // 32 values (one Q4_0 block in all) but rows of 16: ggml never writes this; a row must be whole blocks
+    const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'q4_0', shape: [2, 16], data: new Uint8Array(18) }]);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow('q.gguf: tensor blk.0.attn_q.weight has rows of 16 values; Q4_0 rows are whole blocks of 32');
+  });
   it('an unsupported GGUF tensor type (Q2_K) is named', async () => {
     const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
     // patch the tensor's ggml type from F32 (0) to Q2_K (10): it follows the name, n_dims (u32) and two dims (u64)
@@ -135,7 +162,7 @@ describe('bad files get a message that names what is wrong', () => {
     const patched = at > 0 && new DataView(g.buffer).getUint32(at, true) === 0;
     if (patched) new DataView(g.buffer).setUint32(at, 10, true);
     expect(patched).toBe(true);
-    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q2_K; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K /);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q2_K; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K /);
   });
 });
 

@@ -167,6 +167,20 @@ describe('models: precisions as deployments use them', () => {
     expect(bytesPerElem('fp8', 4096)).toBe(1);
   });
 
+  it('GGUF block formats cost their block bytes (ggml-common.h: block_q4_0 18 B / 32, block_q4_K 144, block_q5_K 176, block_q6_K 210 B / 256)', () => {
+    expect(bytesPerElem('q4_0', 4096) * 32).toBe(18);
+    expect(bytesPerElem('q4_k', 4096) * 256).toBe(144);
+    expect(bytesPerElem('q5_k', 4096) * 256).toBe(176);
+    expect(bytesPerElem('q6_k', 4096) * 256).toBe(210);
+  });
+
+  it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes (llama3-8b)', () => {
+    const r = simulateModel(chipPreset('h100').config, modelPreset('llama3-8b'), { phase: 'decode', context: 128, precision: { weights: 'q4_k', mlpWeights: 'q6_k', kv: 'bf16' } });
+    const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
+    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 128256 * 4096 * (144 / 256);
+    expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
+  });
+
   it('weights placed in closed form: attention and MLP formats separately (llama3-8b, bfp8 attention / bfp4 MLP)', () => {
     const m = modelPreset('llama3-8b');
     const r = simulateModel(chipPreset('wormhole-n150').config, m, { phase: 'decode', context: 128, precision: { weights: 'bfp8', mlpWeights: 'bfp4', kv: 'bfp8' } });
@@ -183,12 +197,12 @@ describe('models: precisions as deployments use them', () => {
   ];
   for (const p of CHIP_PRESETS) {
     for (const id of ['gpt2-small', 'llama3-8b']) {
-      it(`${id} on ${p.id}: int8 / fp8 / int4 move no more bytes than bf16`, () => {
+      it(`${id} on ${p.id}: int8 / fp8 / int4 / q4_k move no more bytes than bf16`, () => {
         for (const s of shapes) {
           const chips = p.config.hbm.stacks === 0 ? undefined : 1;
-          const run = (w: 'bf16' | 'int8' | 'fp8' | 'int4') => simulateModel(p.config, modelPreset(id), { ...s, chips, precision: w });
+          const run = (w: 'bf16' | 'int8' | 'fp8' | 'int4' | 'q4_k') => simulateModel(p.config, modelPreset(id), { ...s, chips, precision: w });
           const bf = run('bf16');
-          for (const w of ['int8', 'fp8', 'int4'] as const) {
+          for (const w of ['int8', 'fp8', 'int4', 'q4_k'] as const) {
             const q = run(w);
             expect(q.bytes.hbm, `${w} ${JSON.stringify(s)}`).toBeLessThanOrEqual(bf.bytes.hbm);
             expect(q.bytes.hbm + q.bytes.sram + q.bytes.noc, `${w} ${JSON.stringify(s)}`).toBeLessThanOrEqual(bf.bytes.hbm + bf.bytes.sram + bf.bytes.noc);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
+import { simulateKernel } from '../../src/models/kernel-cost.ts';
 import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
@@ -156,5 +157,34 @@ describe('story chapter: model numbers in the text', () => {
     const m = n.models.big;
     expect(m.chips).toBeGreaterThan(1);
     expect(s.text(n).join(' ')).toContain(`${m.chips} Jalapeño-class chips`);
+  });
+});
+
+describe('the animated op of the story steps is costed as deployed beside the step\'s model (issue 23: step 9 -> 10 contradicted the text)', () => {
+  /** What <jp-learn-tab> asks the worker for: the animated op as deployed inside the step's model. */
+  function opOf(s: WalkthroughStep) {
+    const m = s.models![s.opBeside!];
+    return simulateKernel(presets(s.setup.preset), s.setup.kernel, s.setup.variant, s.setup.params, { as: 'deployed', beside: { model: modelPreset(m.model), opts: m.opts }, maxTraceEvents: 2000 });
+  }
+  it('steps 9 and 10: the o-proj on each chip is the model\'s o-proj (no difference), and the faster chip per token is the faster op', () => {
+    const gpu = opOf(step('9.')), chip = opOf(step('10.'));
+    for (const k of [gpu, chip]) {
+      expect(k.modelOp?.name).toBe('o-proj');
+      expect(k.differences).toEqual([]);
+    }
+    const n9 = numbers(step('9.'), presets, false), n10 = numbers(step('10.'), presets, false);
+    expect(n10.models.chip.timeS).toBeLessThan(n10.models.gpu.timeS);
+    expect(chip.cost.timeS).toBeLessThan(gpu.cost.timeS);
+    // the H100's op carries its launch gap (2.5 us, presets.ts) in the split the view shows
+    expect(gpu.cost.breakdown.launch).toBeCloseTo(presets('h100').runtime.kernelLaunchS, 12);
+    expect(n9.models.gpu.ops.find((o) => o.name === 'o-proj')!.timeS / modelPreset('llama3-8b').nLayers).toBeCloseTo(gpu.cost.timeS, 9);
+    // and the look sentence states the op's bound, the one the metrics show
+    expect(step('9.').look({ ...n9, sim: gpu.cost.sim, op: gpu })).toContain(`bound = ${gpu.cost.bound}`);
+  });
+  it('step 11: a prefill-shaped o-proj beside the prefill model agrees; step 14: a 70B slice that is not the model\'s op says why', () => {
+    expect(opOf(step('11.')).differences).toEqual([]);
+    const k = opOf(step('14.'));
+    expect(k.modelOp).toBeDefined();
+    if (k.differences.length) expect(k.differences[0]).toMatch(/than llama3-70b's .* op .*: its shape differs/);
   });
 });

@@ -1,0 +1,145 @@
+// How one op is costed: the one function between the chip model's kernel time (simulatePlan) and
+// an op's time, used by simulateModel for every op of a step and by every kernel-level view (the
+// CLI's --kernel, the Bench prediction, Compare's kernel rows, the Walkthrough's animated op), so a
+// kernel shown beside a model is costed by the same machinery as the model's op.
+//
+// The chip's runtime mechanisms (ChipConfig.runtime, cited in src/chip/presets.ts), applied per op:
+// - HBM at its achievable bandwidth for the op's access pattern (hbmEfficiency.streaming / .tiled);
+// - the exposed memory latency per kernel (memoryLatencyS: ramp and tail), unless the op is fused
+//   into a neighbour or runs in the steady state of a spatial pipeline;
+// - a launch gap per launched kernel (kernelLaunchS) and the per-layer fixed cost (layerFixedS) on
+//   the first op of a layer;
+// - the op's mode: 'fused' (inside a neighbouring kernel: no launch, no latency), 'on-chip'
+//   (activations in SRAM: the caller passes them as resident / held), 'pipelined' (the op costs its
+//   steady state, the largest of its compute, HBM and NoC time, except the layer's first op, which
+//   pays the pipeline's fill and drain).
+// Collectives (all-reduces, stage hops) are step-level and costed by simulateModel (collective.ts).
+
+import { chipWith } from '../chip/config.ts';
+import { simulatePlan, type SimOptions } from '../chip/sim.ts';
+import type { Bound, ChipConfig, Dataflow, HbmPattern, SimResult } from '../chip/types.ts';
+import type { Plan } from '../kernels/plan.ts';
+import type { OpBreakdown, OpMode } from './types.ts';
+import { STREAMING_ROWS } from './forward.ts';
+
+
+/** How one op runs; simulateModel fills it from the step (fusion, placement), a kernel view from the chip. */
+export interface OpCostOptions {
+  /** The op's HBM access pattern (which achievable bandwidth applies); default: patternOf(plan). */
+  pattern?: HbmPattern;
+  /** Default 'kernel': launched on its own, activations through HBM. */
+  mode?: Exclude<OpMode, 'collective'>;
+  /** The first op of a layer: pays the layer's fixed cost and, pipelined, the pipeline's fill and drain. */
+  firstInLayer?: boolean;
+  dataflow?: Dataflow;
+  /** Tensors already in SRAM (pinned weights / KV cache, activations kept on chip). */
+  resident?: readonly string[];
+  /** Of `resident`, the activations held on chip across ops (SimResult.heldHbmReadBytes counts what that saves). */
+  held?: readonly string[];
+  pinnedBytesPerTile?: number;
+  /** simulateModel: 'analytic'; a kernel view may ask for 'auto' (event timing when under budget). */
+  timing?: SimOptions['timing'];
+  maxTraceEvents?: number;
+}
+
+/** A runtime mechanism that changed the op's time, with its value on this chip. */
+export interface AppliedMechanism {
+  id: 'hbm-efficiency' | 'memory-latency' | 'launch-gap' | 'layer-fixed' | 'fused' | 'on-chip' | 'pipelined';
+  /** One line: what it did, with the preset's number. */
+  text: string;
+}
+
+/**
+ * What limited the op, from its largest part: 'compute' (the MAC / vector work at peak), 'launch'
+ * (launch gaps and per-layer cost), or for the rest of the kernel's time what limited the simulated
+ * waves: 'memory' (HBM), 'noc', 'array-schedule' (the MAC arrays set the pace far below the chip's
+ * peak: padded or one-row tiles, a GEMV on an output-stationary array, fill and drain, tiles left
+ * idle), or 'compute' for vector-only work on the tiles in use.
+ */
+export type OpBound = Bound | 'launch' | 'array-schedule';
+
+export interface OpCost {
+  /** The chip model's run of the plan, on the chip at the op's achievable HBM bandwidth. */
+  sim: SimResult;
+  /** One run of the op (breakdown parts summed). */
+  timeS: number;
+  breakdown: OpBreakdown;
+  /** The part of breakdown.memory that is the exposed memory latency (seconds). */
+  latencyS: number;
+  pattern: HbmPattern;
+  mode: Exclude<OpMode, 'collective'>;
+  bound: OpBound;
+  mechanisms: AppliedMechanism[];
+}
+
+/**
+ * The HBM access pattern of a plan as a deployment runs it: GEMMs with at most STREAMING_ROWS rows,
+ * decode attention (a KV scan) and element-wise / row-wise ops stream; larger GEMMs and prefill
+ * attention are tiled.
+ */
+export function patternOf(plan: Pick<Plan, 'kernel' | 'params'>): HbmPattern {
+  const k = plan.kernel;
+  if (k === 'attention-decode' || k.startsWith('analytic-')) return 'streaming';
+  if (k === 'attention-prefill') return 'tiled';
+  const M = plan.params.M;
+  if (typeof M === 'number') return M <= STREAMING_ROWS ? 'streaming' : 'tiled';
+  // element-wise and norm kernels (no GEMM rows): one pass over their operands
+  return 'streaming';
+}
+
+/** The chip with its HBM at the achievable bandwidth of an access pattern (what the simulator should see). */
+export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfig {
+  const eff = chip.runtime.hbmEfficiency[pattern];
+  return eff === 1 ? chip : chipWith(chip, { hbmBandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff });
+}
+
+const us = (s: number): string => `${+(s * 1e6).toPrecision(3)} µs`;
+
+/**
+ * One op on a chip with the preset's runtime mechanisms: the plan simulated at the achievable HBM
+ * bandwidth of its pattern, then costed by opCost. `achievable`, when given, is
+ * achievableChip(chip, pattern) built once by the caller.
+ */
+export function simulateOp(chip: ChipConfig, plan: Plan, opts: OpCostOptions = {}, achievable?: ChipConfig): OpCost {
+  const pattern = opts.pattern ?? patternOf(plan);
+  const sim = simulatePlan(achievable ?? achievableChip(chip, pattern), plan, {
+    dataflow: opts.dataflow, maxTraceEvents: opts.maxTraceEvents ?? 0, pinnedBytesPerTile: opts.pinnedBytesPerTile,
+    timing: opts.timing ?? 'analytic', resident: opts.resident, held: opts.held,
+  });
+  return opCost(chip, sim, pattern, opts.mode ?? 'kernel', opts.firstInLayer ?? false);
+}
+
+/**
+ * The op's time from its simulated run (on the achievable-bandwidth chip), split into compute (the
+ * compute roofline at peak), memory (the rest of the kernel: data movement not hidden under compute,
+ * fill/drain, the exposed latency), launch (gap per launched kernel, per-layer cost) and collective
+ * (0 here: step-level), with the mechanisms that applied.
+ */
+export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mode: OpCost['mode'], first: boolean): OpCost {
+  const rt = chip.runtime;
+  const clock = chip.clockHz;
+  const steady = mode === 'pipelined' && !first;
+  const kernel = steady ? Math.max(sim.roofline.compute, sim.roofline.memory, sim.roofline.noc) / clock : sim.timeS;
+  const computeT = Math.min(kernel, sim.roofline.compute / clock);
+  const fused = mode === 'fused';
+  const latency = fused || steady ? 0 : rt.memoryLatencyS;
+  const gap = fused ? 0 : rt.kernelLaunchS;
+  const fixed = first ? rt.layerFixedS : 0;
+  const breakdown: OpBreakdown = { compute: computeT, memory: kernel - computeT + latency, launch: gap + fixed, collective: 0 };
+  const timeS = breakdown.compute + breakdown.memory + breakdown.launch;
+
+  const mechanisms: AppliedMechanism[] = [];
+  const eff = rt.hbmEfficiency[pattern];
+  if (eff !== 1 && chip.hbm.stacks > 0) mechanisms.push({ id: 'hbm-efficiency', text: `HBM at ${Math.round(eff * 100)}% of its peak (${pattern} access)` });
+  if (latency > 0) mechanisms.push({ id: 'memory-latency', text: `${us(latency)} exposed memory latency (ramp and tail) per kernel` });
+  if (gap > 0) mechanisms.push({ id: 'launch-gap', text: `${us(gap)} launch gap` });
+  if (fixed > 0) mechanisms.push({ id: 'layer-fixed', text: `${us(fixed)} fixed cost per layer` });
+  if (fused) mechanisms.push({ id: 'fused', text: 'fused into a neighbouring kernel (no launch, no latency of its own)' });
+  if (mode === 'on-chip') mechanisms.push({ id: 'on-chip', text: 'activations kept in SRAM across ops' });
+  if (mode === 'pipelined') mechanisms.push({ id: 'pipelined', text: steady ? 'spatial layer pipeline: the steady state (largest of compute, HBM and NoC time)' : 'spatial layer pipeline: the first op pays its fill and drain' });
+
+  const top: [OpBound, number] = breakdown.launch > breakdown.compute ? ['launch', breakdown.launch] : ['compute', breakdown.compute];
+  const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
+  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound) : top[0];
+  return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms };
+}
