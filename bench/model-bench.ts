@@ -29,6 +29,12 @@ import type { ModelFormat, ModelSize, Suite } from './suites.ts';
 const GREEDY = { temperature: 0, topK: 1, seed: 0 };
 const COPY_BYTES = 64 << 20;
 
+/** How our GPU holds a format's weights: int8 + scales (Q8_0 as is), ggml blocks as stored (matmul-gguf), or f32. */
+function oursHolds(fmt: ModelFormat): string {
+  if (fmt.int8) return 'int8';
+  return fmt.mix || /^q[4-6]/.test(fmt.dtype) ? 'ggml blocks' : 'f32';
+}
+
 /** Prompt ids: spread over the learned tokens (bytes and merges), never the reserved padding. */
 export function benchPrompt(size: ModelSize): number[] {
   const learned = 256 + size.spec.merges;
@@ -208,7 +214,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
       for (const fmt of formats) {
         const caseBase = `${size.name}/${fmt.name}`;
         const shape = `${fmt.name} P=${size.prompt} T=${size.tokens}`;
-        const base = (phase: string) => ({ kernel: `model ${size.name}`, shape, dtype: `${fmt.mix ?? fmt.dtype} (ours ${fmt.int8 ? 'int8' : 'f32'})`, caseId: `${caseBase}/${phase}` });
+        const base = (phase: string) => ({ kernel: `model ${size.name}`, shape, dtype: `${fmt.mix ?? fmt.dtype} (ours ${oursHolds(fmt)})`, caseId: `${caseBase}/${phase}` });
         progress(`${caseBase}: writing the file`);
         const spec = { ...size.spec, dtype: fmt.dtype, mix: fmt.mix };
         const s = size.spec;
@@ -247,7 +253,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
         }
         const tokensNote = ours && theirs ? sameTokens(ours.m.tokens, theirs.tokens) : '';
         if (ours) {
-          const bytesNote = `plans' compulsory bytes of a decode step (weights ${fmt.int8 ? 'int8 + scales' : 'f32 on the GPU'}, f32 KV cache)`;
+          const bytesNote = `plans' compulsory bytes of a decode step (weights ${oursHolds(fmt)} on the GPU, f32 KV cache)`;
           results.push(row(base('prefill'), 'prefill', ours.m, size, { ...ours.prefill, bytesPerToken: null, bytesNote }, undefined, 'wall clock, warm'));
           results.push(row(base('decode'), 'decode', ours.m, size, { ...ours.decode, bytesNote }, gpuBw, ['wall clock per step, token readback included', tokensNote].filter(Boolean).join('; ')));
         }

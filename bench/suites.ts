@@ -62,7 +62,7 @@ export interface ModelFormat {
   dtype: TestModelSpec['dtype'];
   /** llama.cpp's per-tensor type choice instead of one dtype (src/llm/testmodel.ts ggufMixDtype). */
   mix?: TestModelSpec['mix'];
-  /** Ours runs the weights as int8 (GGUF Q8_0 blocks as they are), else in f32 (4- and 6-bit blocks dequantized on load). */
+  /** Ours runs the weights as int8 (GGUF Q8_0 blocks as they are), else f16 / Q8_0 in f32; 4- and 6-bit blocks always as stored (matmul-gguf). */
   int8: boolean;
 }
 

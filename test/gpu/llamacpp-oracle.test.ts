@@ -41,7 +41,7 @@ function softmax(logits: Float32Array): Float64Array {
 // llama.cpp's CPU f16 matmul converts too); measured ≤ 1.3e-4 here (2026-12-07), tolerance 1e-3.
 // Quantized weights (the same blocks on both sides, from the file): llama.cpp's CPU build quantizes the
 // activations too (Q8_0 blocks of 32 for Q8_0 / Q4_0 weights, Q8_K for K-quants), ours keeps them in
-// f32 (dequantized weights); measured ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix); tolerance
+// f32 (Q8_0 weights dequantized on load, 4- and 6-bit blocks read as stored by matmul-gguf); measured ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix); tolerance
 // 1e-2. A near tie: llama.cpp's probabilities of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
 const Q8_TOL = 1e-2;
@@ -70,7 +70,7 @@ const CASES: Case[] = [
   // compiling them here as well would double this file's time (~20 s on SwiftShader).
   { name: 'Llama Q8_0', spec: { ...LLAMA, dtype: 'q8_0' }, int8: false, tol: Q8_TOL, mustMatch: 4, why: 'Q8_0 blocks decoded as ggml stores them (block_q8_0: f16 d, 32 × int8)' },
   // ggml's 4- and 6-bit blocks (src/kernels/ggml-quants.ts writes them with ggml's reference
-  // quantizers; ours dequantizes them on load). K-quants pack 256 values per super-block along K, so
+  // quantizers; ours runs them as stored through matmul-gguf). K-quants pack 256 values per super-block along K, so
   // this model's inner dims (D, Hq·dh, FFN) are multiples of 256.
   { name: 'Llama Q4_0', spec: { ...LLAMA, dtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'block_q4_0: f16 d, 32 nibbles, q − 8' },
   { name: 'Llama Q4_K_M mix', spec: { ...K256, mix: 'q4_k_m' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'what people download, and Q4_K and Q6_K in one file: Q4_K matrices and embedding (block_q4_K: 6-bit scales and mins packed in 12 bytes), Q6_K (4 + 2 bit quants, int8 scales) for output and layer 1\'s attn_v / ffn_down' },
