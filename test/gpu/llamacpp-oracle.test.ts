@@ -43,7 +43,8 @@ function softmax(logits: Float32Array): Float64Array {
 // activations too (Q8_0 blocks of 32 for Q8_0 / Q4_0 weights, Q8_K for K-quants), ours keeps them in
 // f32 (Q8_0 weights dequantized on load, 4- and 6-bit blocks read as stored by matmul-gguf); measured
 // ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix) while ours dequantized the 4-bit blocks on load (the test
-// passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. A near tie: llama.cpp's probabilities of its token and ours differ by at most the tolerance.
+// passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. A near tie: llama.cpp's probabilities
+// of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
 const Q8_TOL = 1e-2;
 const Q4_TOL = 1e-2;
