@@ -54,14 +54,46 @@ export const COLLECTIVES: readonly CollectiveConfig['algorithm'][] = ['ring', 't
  * gaps, no fusion), i.e. the chip's roofline as the model computed it before these mechanisms existed.
  * Presets set every field with its source.
  */
-export const IDEAL_RUNTIME: RuntimeConfig = { hbmEfficiency: { streaming: 1, tiled: 1 }, memoryLatencyS: 0, kernelLaunchS: 0, layerFixedS: 0, fusion: 'none' };
+export const IDEAL_RUNTIME: RuntimeConfig = {
+  hbmEfficiency: { streaming: 1, tiled: 1 }, memoryLatencyS: 0, kernelLaunchS: 0, layerFixedS: 0, fusion: 'none',
+  compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] },
+};
+
+/** A [x, fraction] curve: x > 0 ascending, fractions in (0, 1]. */
+function curveOf(input: unknown, field: string): Array<[number, number]> {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) throw new ChipConfigError(`${field} must be a list of [x, fraction] points, got ${JSON.stringify(input)}`);
+  let prev = 0;
+  return input.map((pt, i) => {
+    const ok = Array.isArray(pt) && pt.length === 2 && pt.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok || pt[0] <= prev || pt[1] <= 0 || pt[1] > 1) {
+      throw new ChipConfigError(`${field}[${i}] must be [x, fraction] with x > 0 ascending and fraction in (0, 1], got ${JSON.stringify(pt)}`);
+    }
+    prev = pt[0];
+    return [pt[0], pt[1]] as [number, number];
+  });
+}
+
+function computeOf(input: unknown): RuntimeConfig['compute'] {
+  if (input === undefined) return structuredClone(IDEAL_RUNTIME.compute);
+  const c = obj(input, 'config.runtime.compute');
+  rejectUnknown(c, 'config.runtime.compute', ['gemmEfficiency', 'gemmPasses', 'attentionEfficiency']);
+  const passes = c.gemmPasses === undefined ? {} : obj(c.gemmPasses, 'config.runtime.compute.gemmPasses');
+  const gemmPasses: Record<string, number> = {};
+  for (const k of Object.keys(passes)) gemmPasses[k] = num(passes, k, 'config.runtime.compute.gemmPasses', 1, 4, true);
+  return {
+    gemmEfficiency: curveOf(c.gemmEfficiency, 'config.runtime.compute.gemmEfficiency'),
+    gemmPasses,
+    attentionEfficiency: curveOf(c.attentionEfficiency, 'config.runtime.compute.attentionEfficiency'),
+  };
+}
 /** Collective used when a config has none: a ring whose steps cost only the link latency. */
 export const DEFAULT_COLLECTIVE: CollectiveConfig = { algorithm: 'ring', stepLatencyS: 0, launchS: 0 };
 
 function runtimeOf(input: unknown): RuntimeConfig {
   if (input === undefined) return structuredClone(IDEAL_RUNTIME);
   const r = obj(input, 'config.runtime');
-  rejectUnknown(r, 'config.runtime', ['hbmEfficiency', 'memoryLatencyS', 'kernelLaunchS', 'layerFixedS', 'fusion']);
+  rejectUnknown(r, 'config.runtime', ['hbmEfficiency', 'memoryLatencyS', 'kernelLaunchS', 'layerFixedS', 'fusion', 'compute']);
   const e = obj(r.hbmEfficiency, 'config.runtime.hbmEfficiency');
   rejectUnknown(e, 'config.runtime.hbmEfficiency', ['streaming', 'tiled']);
   return {
@@ -70,18 +102,25 @@ function runtimeOf(input: unknown): RuntimeConfig {
     kernelLaunchS: num(r, 'kernelLaunchS', 'config.runtime', 0, 1e-3),
     layerFixedS: num(r, 'layerFixedS', 'config.runtime', 0, 1e-2),
     fusion: oneOf(r, 'fusion', 'config.runtime', FUSIONS),
+    compute: computeOf(r.compute),
   };
 }
 
 function collectiveOf(input: unknown): CollectiveConfig {
   if (input === undefined) return { ...DEFAULT_COLLECTIVE };
   const c = obj(input, 'config.scaleOut.collective');
-  rejectUnknown(c, 'config.scaleOut.collective', ['algorithm', 'stepLatencyS', 'launchS']);
-  return {
+  rejectUnknown(c, 'config.scaleOut.collective', ['algorithm', 'stepLatencyS', 'launchS', 'large']);
+  const out: CollectiveConfig = {
     algorithm: oneOf(c, 'algorithm', 'config.scaleOut.collective', COLLECTIVES),
     stepLatencyS: num(c, 'stepLatencyS', 'config.scaleOut.collective', 0, 1e-3),
     launchS: num(c, 'launchS', 'config.scaleOut.collective', 0, 1e-3),
   };
+  if (c.large !== undefined) {
+    const l = obj(c.large, 'config.scaleOut.collective.large');
+    rejectUnknown(l, 'config.scaleOut.collective.large', ['aboveBytes', 'algorithm']);
+    out.large = { aboveBytes: num(l, 'aboveBytes', 'config.scaleOut.collective.large', 1, 1e12), algorithm: oneOf(l, 'algorithm', 'config.scaleOut.collective.large', ['ring', 'tree'] as const) };
+  }
+  return out;
 }
 
 /** The smallest SRAM that holds one block: a 16x16 f32 output block plus a 16x16 operand pair. */

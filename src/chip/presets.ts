@@ -48,6 +48,26 @@
 //     metal trace replays a captured command sequence like a CUDA graph); decode activations stay
 //     L1-sharded between ops (models/tt_transformers); CCL all-reduce between the two n300 chips runs
 //     over the on-board Ethernet cores (tt-metal docs, "CCL").
+//   [NCCL-LARGE] TensorRT-LLM's custom (one-shot) all-reduce holds the message in an IPC workspace of
+//     getMaxRequiredWorkspaceSize(tp) = 16 MB for TP <= 2, 8 MB above (cpp/tensorrt_llm/common/customAllReduceUtils.h);
+//     larger messages (prefill: S x D x 2 bytes per layer, 33.5 MB for 2,048 tokens of a 70B) run NCCL's ring.
+//   [TT-GEMM] tt-metal tech_reports/GEMM_FLOPS/GEMM_FLOPS.md, "N150 Out of Box Results" (8x8 grid, DRAM
+//     operands, auto-selected configs, traced): host-based utilization of the LoFi peak (2,048 MACs per core per
+//     cycle on 64 cores = the n150's 262 TFLOPS) for bfp8 LoFi: 512x1024x2048 9.47%, 1024x2048x2048 36.47%,
+//     2048x3072x3072 49.63%, 3072x4096x4096 53.92%, 4096^3 56.54% (bf16 HiFi2 and bfp4 LoFi within ~+-15% of these).
+//   [TT-FIDELITY] Math fidelity: LoFi / HiFi2 / HiFi4 = 16 / 32 / 64 cycles per tile (GEMM_FLOPS.md, "Utilization
+//     derivation formula"): 1 / 2 / 4 passes; tt-transformers' Llama-3 fidelity_cfg (models/tt_transformers/PERF.md):
+//     ff1_3 / ff2 (bfp4) LoFi, qkv (bfp8) HiFi2, o-proj (bfp8) HiFi2, sdpa_prefill HiFi4.
+//   [TT-SDPA] No Wormhole SDPA measurement by sequence length is published as numbers (tt-metal
+//     tech_reports/FlashAttention/FlashAttention.md gives it as a figure), so the n150 attention efficiency is
+//     calibrated on one row. Cross-check, same order: tech_reports/FlashAttention/SDPAPrecisionRecipes.md measures the
+//     legacy SDPA kernel (the one Wormhole runs) on a Blackhole P150 8x8 grid for tt_transformers' prefill shape
+//     (causal, 32/8 heads, D128, BFP8, HiFi4 + FP32 dest): 7.62 ms at S 4096 and 29.38 ms at S 8192, i.e.
+//     2·S²·32·128 FLOP at 18.0 / 18.7 TFLOPS, 20-21% of that grid's HiFi4 peak (64 x 1.35 TFLOPS).
+//   [FA3] Shah et al., "FlashAttention-3", arXiv:2407.08608 (2024), figure "Attention forward speed, head dim 128
+//     (H100 80GB SXM5)", FP16, batch x seqlen = 16k, hidden 2048: FlashAttention-3 467 / 565 / 625 / 638 / 646 / 648
+//     TFLOPS at 512 / 1k / 2k / 4k / 8k / 16k (FlashAttention-2: 309-370); pytorch/benchmark PR 2391 measured the
+//     same shapes at 430-621 TFLOPS. TensorRT-LLM's context FMHA is taken at the FlashAttention-3 rate (assumed).
 //   Anything else below is marked "assumed".
 
 import { validateChipConfig } from './config.ts';
@@ -139,6 +159,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 0, // statically scheduled dataflow: no kernel launches (assumed, the class's claim)
         layerFixedS: 0.5e-6, // reconfiguring the tiles for the next layer (assumed)
         fusion: 'pipeline', // activations stay in SRAM, a layer runs as one spatial pipeline ("minimized data movement")
+        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
       },
     },
   },
@@ -178,6 +199,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 1e-6, // one compiled XLA program; ~1 µs between fusions (assumed)
         layerFixedS: 0, // one compiled program per step: no per-layer host work (assumed)
         fusion: 'elementwise', // XLA fuses element-wise ops into the matmul fusions
+        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
       },
     },
   },
@@ -219,6 +241,17 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 36e-6, // host dispatch of each op's program [TT]; calibrated on the n150 decode row of bench/validate-chip.json (one modelled op stands for tt-transformers' 2-3 ops: reshards, typecasts)
         layerFixedS: 0, // per-op dispatch already counted in kernelLaunchS (assumed)
         fusion: 'activations', // decode activations stay L1-sharded between ops [TT]
+        // [TT-GEMM] prefill GEMMs at the measured fraction of the fidelity peak by rows (n150, 8x8 grid, traced,
+        // host-timed utilization of bfp8 LoFi at the largest K x N measured per M); bfp8 weights at HiFi2 = 2 passes,
+        // bfp4 at LoFi = 1 pass [TT-FIDELITY] (bf16 runs on the fp16 path, already the HiFi4 rate: 74 TFLOPS)
+        compute: {
+          gemmEfficiency: [[512, 0.0947], [1024, 0.3647], [2048, 0.4963], [3072, 0.5392], [4096, 0.5654]],
+          gemmPasses: { bfp8: 2 },
+          // [TT-SDPA] calibrated on the n150 64K TTFT row of bench/validate-chip.json (the n300 64K row held out): the
+          // attention the row leaves after the other modelled ops (51.6 of 64.4 s) is its HiFi4 compute (15.3 s at the
+          // fp16 = HiFi4 rate of 72 cores) at 29.6%; one point, so every S reads it (short prompts: attention is < 2%)
+          attentionEfficiency: [[65536, 0.296]],
+        },
       },
     },
   },
@@ -272,6 +305,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 0, // statically scheduled (ISCA 2020)
         layerFixedS: 0, // static schedule (assumed)
         fusion: 'pipeline',
+        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
       },
     },
   },
@@ -282,6 +316,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       '132 SMs modelled as a 12x11 tile grid with the same machinery (SM = tile: tensor cores = MAC array, 256 KB L1/shared = SRAM); ' +
       '3.35 TB/s HBM3, 700 W TDP (decode draws ~490-670 W measured, by batch). The crossbar + L2 is abstracted as a wide mesh; L2 reuse is not modelled.',
     hypothetical: false,
+    drawingNote: 'An abstraction: each tile is one of the H100\'s 132 SMs, and the mesh links stand for its SM-to-L2 crossbar (a GPU has no tile-to-tile mesh); "NoC transfers" are crossbar traffic.',
     sources: [
       'NVIDIA H100 datasheet: 989 TFLOP/s bf16 dense, 1979 TOPS int8 dense, 80 GB HBM3 at 3.35 TB/s, 700 W, NVLink 900 GB/s',
       'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',
@@ -316,13 +351,20 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       energy: scaled(0.18, 2.5 * 0.5, 31, 10, H100_IDLE_W + H100_EXEC_BASELINE_W), // 4N (x0.18, assumed); NVLink ~1.3 pJ/bit; static = idle + execution baseline [POWER-H100]
       // NVLink 4: 900 GB/s bidirectional = 450 GB/s each way per GPU; one-shot all-reduce [NCCL] with a
       // launch like any kernel [LAUNCH] and ~1 µs per synchronised step over NVSwitch (assumed)
-      scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6 } },
+      // [NCCL-LARGE]: messages over the custom all-reduce's 8 MB workspace (16 MB at TP <= 2) go to NCCL's ring
+      scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6, large: { aboveBytes: 8e6, algorithm: 'ring' } } },
       runtime: {
         hbmEfficiency: { streaming: 0.9, tiled: 0.8 }, // [HBM-H100]
         memoryLatencyS: 6.8e-6, // per-kernel ramp + tail: DRAM latency ~0.5 µs, thread blocks filling and draining; calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json (a 25 MB fp8 GEMV then reaches ~55% of peak)
         kernelLaunchS: 2.5e-6, // between dependent kernels under a CUDA graph [LAUNCH] (assumed, below the 4-6 µs eager launch + sync)
         layerFixedS: 0, // the CUDA graph replays the whole step: no per-layer host work (assumed; eager mode would add it)
         fusion: 'elementwise', // TensorRT-LLM fused epilogues [LAUNCH]
+        compute: {
+          gemmEfficiency: [], // no cuBLAS / TensorRT-LLM FP8 GEMM-by-shape measurement cited yet: at the MAC peak (assumed; README, validation)
+          gemmPasses: {},
+          // [FA3] prefill attention at FlashAttention-3's measured FP16 forward rate by sequence length, of the 989 TFLOP/s peak
+          attentionEfficiency: [[512, 467 / 989], [1024, 565 / 989], [2048, 625 / 989], [4096, 638 / 989], [8192, 646 / 989], [16384, 648 / 989]],
+        },
       },
     },
   },

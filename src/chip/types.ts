@@ -82,6 +82,11 @@ export interface CollectiveConfig {
   algorithm: 'ring' | 'tree' | 'one-shot';
   stepLatencyS: number;
   launchS: number;
+  /**
+   * Messages larger than `aboveBytes` run as `algorithm` here instead (a one-shot all-reduce holds the
+   * whole message in a fixed workspace; TensorRT-LLM hands larger ones to NCCL's ring). Absent: one algorithm for every size.
+   */
+  large?: { aboveBytes: number; algorithm: 'ring' | 'tree' };
 }
 
 /** How activations move between the ops of a layer. */
@@ -121,6 +126,30 @@ export interface RuntimeConfig {
   /** Fixed cost per layer (host-side scheduling, graph node overhead, barriers), seconds. */
   layerFixedS: number;
   fusion: Fusion;
+  /** How far below the matrix units' peak the compute of GEMMs and prefill attention runs (see ComputeRuntime). */
+  compute: ComputeRuntime;
+}
+
+/** A measured curve: [x, fraction] points, x ascending; read log-linearly between points, clamped at the ends. */
+export type EfficiencyCurve = ReadonlyArray<readonly [number, number]>;
+
+/**
+ * The compute side of the runtime (issue 26: prefill grounded): each a named, cited parameter in the
+ * presets, applied by simulateOp to an op's compute time (compute at peak x passes / efficiency).
+ */
+export interface ComputeRuntime {
+  /**
+   * Achieved fraction of the MAC peak of a tiled GEMM (rows > STREAMING_ROWS: prefill) by its rows M on
+   * one chip, measured on the real stack; [] = the peak. GEMVs (decode) are costed by the memory side.
+   */
+  gemmEfficiency: EfficiencyCurve;
+  /**
+   * Passes of the matrix unit per GEMM by weight format (Tensix math fidelity: LoFi 1, HiFi2 2, HiFi4 4
+   * passes of the low-fidelity rate), relative to the MAC path the format runs on; absent formats: 1.
+   */
+  gemmPasses: Readonly<Record<string, number>>;
+  /** Achieved fraction of the MAC peak of prefill (flash) attention by the sequence length S; [] = the peak. */
+  attentionEfficiency: EfficiencyCurve;
 }
 
 export interface ChipPreset {
@@ -134,6 +163,8 @@ export interface ChipPreset {
   sources: string[];
   /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
   caveat?: string;
+  /** Shown under the chip drawing where the tile mesh stands for something else (a GPU's SMs and their crossbar). */
+  drawingNote?: string;
   /** Where the preset's power figures come from: board power, the parts of config.energy.staticW, memory energy per
    *  byte (every built-in preset has one, test/unit/power.test.ts holds them to the config; a user's config has none). */
   power?: PowerBasis;

@@ -5,17 +5,13 @@
 // latency 12 ms -> 6 ms against a GPU (2x), ~1.8x tokens/s per W, ≤ 300 W per chip.
 
 import { chipPreset } from '../chip/presets.ts';
-import { perWattVerdict, powerBasisLines, type PerWattVerdict } from '../chip/power.ts';
+import { powerBasisLines, type PerWattVerdict } from '../chip/power.ts';
 import type { ChipConfig, PowerBasis } from '../chip/types.ts';
 import { simulateModel, type ModelConfig, type ModelSimOptions } from './index.ts';
 import type { ModelSimResult } from './types.ts';
+import { claimChecks, type ClaimCheck } from './claim-checks.ts';
 
-export interface ClaimCheck {
-  claim: string;
-  holds: boolean;
-  /** What the model gives, in words and figures. */
-  model: string;
-}
+export { claimChecks, type ClaimCheck };
 
 export interface ClaimsReport {
   reference: string;
@@ -52,16 +48,7 @@ export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSi
   const perChip = (r: ModelSimResult) => r.powerW / r.chips;
   const speedup = g.timeS / c.timeS;
   const perWRatio = c.tokensPerSPerW / g.tokensPerSPerW;
-  const perWatt = perWattVerdict(
-    { name: 'chip', tokensPerS: c.tokensPerS, powerWPerChip: perChip(c), chips: c.chips, power: chipPower },
-    { name: 'H100', tokensPerS: g.tokensPerS, powerWPerChip: perChip(g), chips: g.chips, power: gpuPreset.power },
-    1.8,
-  );
-  const checks: ClaimCheck[] = [
-    { claim: 'per-token latency halved against the GPU (12 -> 6 ms)', holds: speedup >= 2, model: `${ms(g.timeS)} -> ${ms(c.timeS)} ms (${speedup.toFixed(2)}x)` },
-    { claim: '~1.8x tokens/s per W', holds: perWatt.holds, model: `${perWatt.text} (${c.tokensPerSPerW.toFixed(3)} vs ${g.tokensPerSPerW.toFixed(3)} tokens/s/W as modelled)` },
-    { claim: '≤ 300 W per chip', holds: perChip(c) <= 300, model: `${perChip(c).toFixed(0)} W per chip modelled (dynamic + static)` },
-  ];
+  const { checks, perWatt } = claimChecks(c, g, chipPower, gpuPreset.power);
   // what carries the difference: the breakdowns side by side, and the chip without each of its own mechanisms
   const carriedBy: string[] = [];
   const d = (k: keyof ModelSimResult['breakdown']) => g.breakdown[k] - c.breakdown[k];

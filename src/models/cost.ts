@@ -12,12 +12,16 @@
 // - the op's mode: 'fused' (inside a neighbouring kernel: no launch, no latency), 'on-chip'
 //   (activations in SRAM: the caller passes them as resident / held), 'pipelined' (the op costs its
 //   steady state, the largest of its compute, HBM and NoC time, except the layer's first op, which
-//   pays the pipeline's fill and drain).
+//   pays the pipeline's fill and drain);
+// - the compute side (runtime.compute): a tiled GEMM's compute runs at the measured fraction of the MAC
+//   peak for its rows (gemmEfficiency) times its weight format's passes (gemmPasses, Tensix math
+//   fidelity); prefill attention at the measured fraction for its sequence length (attentionEfficiency).
+//   The op's compute time is its compute at peak x passes / efficiency, and the op takes at least that.
 // Collectives (all-reduces, stage hops) are step-level and costed by simulateModel (collective.ts).
 
 import { chipWith } from '../chip/config.ts';
 import { simulatePlan, type SimOptions } from '../chip/sim.ts';
-import type { Bound, ChipConfig, Dataflow, HbmPattern, SimResult } from '../chip/types.ts';
+import type { Bound, ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { OpBreakdown, OpMode } from './types.ts';
 import { STREAMING_ROWS } from './forward.ts';
@@ -44,7 +48,7 @@ export interface OpCostOptions {
 
 /** A runtime mechanism that changed the op's time, with its value on this chip. */
 export interface AppliedMechanism {
-  id: 'hbm-efficiency' | 'memory-latency' | 'launch-gap' | 'layer-fixed' | 'fused' | 'on-chip' | 'pipelined';
+  id: 'gemm-efficiency' | 'gemm-passes' | 'attention-efficiency' | 'hbm-efficiency' | 'memory-latency' | 'launch-gap' | 'layer-fixed' | 'fused' | 'on-chip' | 'pipelined';
   /** One line: what it did, with the preset's number. */
   text: string;
 }
@@ -70,6 +74,71 @@ export interface OpCost {
   mode: Exclude<OpMode, 'collective'>;
   bound: OpBound;
   mechanisms: AppliedMechanism[];
+  /** The compute derating simulateOp applied (computeDerate): compute at peak x factor. */
+  derate: ComputeDerate;
+}
+
+/** How far below peak an op's compute runs: its compute at peak is multiplied by `factor` (passes / efficiency). */
+export interface ComputeDerate {
+  factor: number;
+  mechanisms: AppliedMechanism[];
+}
+
+const NO_DERATE: ComputeDerate = { factor: 1, mechanisms: [] };
+
+/** A measured curve at x: log-linear between its points (in log2 x), clamped at the ends; 1 when empty. */
+export function curveAt(curve: EfficiencyCurve, x: number): number {
+  if (curve.length === 0) return 1;
+  if (x <= curve[0][0]) return curve[0][1];
+  const last = curve[curve.length - 1];
+  if (x >= last[0]) return last[1];
+  let i = 1;
+  while (curve[i][0] < x) i++;
+  const [x0, y0] = curve[i - 1], [x1, y1] = curve[i];
+  return y0 + ((y1 - y0) * Math.log2(x / x0)) / Math.log2(x1 / x0);
+}
+
+/**
+ * A GEMM's achieved fraction at M rows from a measured curve: the curve's value, or more where padding the
+ * GEMM to a measured size with more rows would finish sooner (a stack can always pad M; the measured
+ * out-of-box Tensix GEMMs are slower at 512 rows than at 1,024 for the same K x N, tt-metal GEMM_FLOPS.md),
+ * so a GEMM's time never falls as its rows grow.
+ */
+export function gemmEfficiencyAt(curve: EfficiencyCurve, M: number): number {
+  let eff = curveAt(curve, M);
+  for (const [x, y] of curve) if (x > M) eff = Math.max(eff, (y * M) / x);
+  return eff;
+}
+
+/**
+ * The runtime.compute mechanisms for a plan: GEMMs (matmul, qkv) take their weight format's passes
+ * (the format is the plan variant's tag, retypePlan's `@fmt`) and, when tiled (rows > STREAMING_ROWS),
+ * the measured efficiency at their rows; prefill attention the measured efficiency at its S.
+ */
+export function computeDerate(chip: ChipConfig, plan: Pick<Plan, 'kernel' | 'variant' | 'params'>, pattern: HbmPattern): ComputeDerate {
+  const c = chip.runtime.compute;
+  const mechanisms: AppliedMechanism[] = [];
+  let factor = 1;
+  if (plan.kernel === 'matmul' || plan.kernel === 'qkv') {
+    const fmt = plan.variant.split('@')[1] ?? '';
+    const passes = c.gemmPasses[fmt] ?? 1;
+    if (passes !== 1) {
+      factor *= passes;
+      mechanisms.push({ id: 'gemm-passes', text: `${passes} passes of the matrix unit per ${fmt} GEMM (math fidelity)` });
+    }
+    const M = plan.params.M;
+    if (pattern === 'tiled' && typeof M === 'number' && c.gemmEfficiency.length > 0) {
+      const eff = gemmEfficiencyAt(c.gemmEfficiency, M);
+      factor /= eff;
+      mechanisms.push({ id: 'gemm-efficiency', text: `GEMM of ${M} rows at ${Math.round(eff * 100)}% of the matrix peak (measured by shape)` });
+    }
+  } else if (plan.kernel === 'attention-prefill' && c.attentionEfficiency.length > 0) {
+    const S = Number(plan.params.L ?? plan.params.S);
+    const eff = curveAt(c.attentionEfficiency, S);
+    factor /= eff;
+    mechanisms.push({ id: 'attention-efficiency', text: `prefill attention over ${S} keys at ${Math.round(eff * 100)}% of the matrix peak (measured by sequence length)` });
+  }
+  return factor === 1 ? NO_DERATE : { factor, mechanisms };
 }
 
 /**
@@ -106,7 +175,7 @@ export function simulateOp(chip: ChipConfig, plan: Plan, opts: OpCostOptions = {
     dataflow: opts.dataflow, maxTraceEvents: opts.maxTraceEvents ?? 0, pinnedBytesPerTile: opts.pinnedBytesPerTile,
     timing: opts.timing ?? 'analytic', resident: opts.resident, held: opts.held,
   });
-  return opCost(chip, sim, pattern, opts.mode ?? 'kernel', opts.firstInLayer ?? false);
+  return opCost(chip, sim, pattern, opts.mode ?? 'kernel', opts.firstInLayer ?? false, computeDerate(chip, plan, pattern));
 }
 
 /**
@@ -115,12 +184,15 @@ export function simulateOp(chip: ChipConfig, plan: Plan, opts: OpCostOptions = {
  * fill/drain, the exposed latency), launch (gap per launched kernel, per-layer cost) and collective
  * (0 here: step-level), with the mechanisms that applied.
  */
-export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mode: OpCost['mode'], first: boolean): OpCost {
+export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mode: OpCost['mode'], first: boolean, derate: ComputeDerate = NO_DERATE): OpCost {
   const rt = chip.runtime;
   const clock = chip.clockHz;
   const steady = mode === 'pipelined' && !first;
-  const kernel = steady ? Math.max(sim.roofline.compute, sim.roofline.memory, sim.roofline.noc) / clock : sim.timeS;
-  const computeT = Math.min(kernel, sim.roofline.compute / clock);
+  // the compute roofline at the achieved rate (passes / efficiency); the op takes at least that long
+  const compute = sim.roofline.compute * derate.factor;
+  const atPeak = steady ? Math.max(sim.roofline.compute, sim.roofline.memory, sim.roofline.noc) / clock : sim.timeS;
+  const kernel = steady ? Math.max(compute, sim.roofline.memory, sim.roofline.noc) / clock : Math.max(sim.timeS, compute / clock);
+  const computeT = Math.min(kernel, compute / clock);
   const fused = mode === 'fused';
   const latency = fused || steady ? 0 : rt.memoryLatencyS;
   const gap = fused ? 0 : rt.kernelLaunchS;
@@ -128,7 +200,8 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   const breakdown: OpBreakdown = { compute: computeT, memory: kernel - computeT + latency, launch: gap + fixed, collective: 0 };
   const timeS = breakdown.compute + breakdown.memory + breakdown.launch;
 
-  const mechanisms: AppliedMechanism[] = [];
+  // the compute mechanisms are listed where they set the op's time (the kernel at peak would be faster)
+  const mechanisms: AppliedMechanism[] = kernel > atPeak ? [...derate.mechanisms] : [];
   const eff = rt.hbmEfficiency[pattern];
   if (eff !== 1 && chip.hbm.stacks > 0) mechanisms.push({ id: 'hbm-efficiency', text: `HBM at ${Math.round(eff * 100)}% of its peak (${pattern} access)` });
   if (latency > 0) mechanisms.push({ id: 'memory-latency', text: `${us(latency)} exposed memory latency (ramp and tail) per kernel` });
@@ -141,5 +214,5 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   const top: [OpBound, number] = breakdown.launch > breakdown.compute ? ['launch', breakdown.launch] : ['compute', breakdown.compute];
   const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
   const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound) : top[0];
-  return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms };
+  return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms, derate };
 }

@@ -32,7 +32,7 @@ export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisi
 export { allReduceTime } from './collective.ts';
 export { forwardOps, STREAMING_ROWS, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
 export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
-export { achievableChip, opCost, patternOf, simulateOp, type AppliedMechanism, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
+export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
@@ -162,13 +162,13 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   if (opts.chips !== undefined) {
     const stages = opts.stages ?? 1;
     const tp = opts.chips / stages;
-    if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`chips must be in [1, ${max}] (${chip.name} scaleOut.maxChips), got ${opts.chips}`);
+    if (opts.chips < 1 || opts.chips > max) throw new ModelInputError(`${chip.name} scales out to at most ${max} chips per model copy, got ${opts.chips}`);
     const allowed = tensorParallelDegrees(m, max).filter((p) => p * stages <= max);
     if (!Number.isInteger(tp) || m.nHeads % tp !== 0) {
       throw new ModelInputError(
         stages > 1
           ? `chips ${opts.chips} over ${stages} stages must be a tensor-parallel degree dividing the ${m.nHeads} attention heads of ${m.id} times ${stages}; allowed tensor-parallel degrees: ${allowed.join(', ')}`
-          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${chip.name} maxChips ${max}), or add stages S for chips = degree x S`,
+          : `chips ${opts.chips} must divide the ${m.nHeads} attention heads of ${m.id} (tensor parallel); allowed: ${allowed.join(', ')} (≤ ${max}, the most ${chip.name} scales out to), or one of them times a number of pipeline stages`,
       );
     }
   } else if (opts.stages !== undefined) throw new ModelInputError('stages needs chips (chips = tensor-parallel degree x stages)');
@@ -296,7 +296,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
         x.mode = 'on-chip';
         x.options = { ...x.options, mode: 'on-chip' };
         // the same run costed op by op (the mechanisms as simulateOp applies them to an on-chip op)
-        x.cost = opCost(chip, x.cost.sim, x.cost.pattern, 'on-chip', x === runs[0]);
+        x.cost = opCost(chip, x.cost.sim, x.cost.pattern, 'on-chip', x === runs[0], x.cost.derate);
       }
     }
   }
@@ -358,7 +358,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
     // all-reduce of the [M, D] activations after o-proj and after the MLP, per layer
     const ar = allReduceTime(chip.scaleOut, P, M * m.dim * 2);
     const n = 2 * m.nLayers;
-    collective('all-reduce', `${chip.scaleOut.collective.algorithm} all-reduce over ${P} chips`, ar.timeS * n, ar.bytesPerChip * P * n);
+    collective('all-reduce', `${ar.algorithm} all-reduce over ${P} chips`, ar.timeS * n, ar.bytesPerChip * P * n);
   }
   if (S > 1) {
     // activations hop from stage to stage once per step

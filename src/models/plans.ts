@@ -22,7 +22,7 @@ export function findKernel(name: string): KernelDef | undefined {
 
 /**
  * The chip runs the kernels' tiling with deployment storage: every float tensor's bytes are rescaled
- * to `elemBytes(tensor)` per element (activations bf16, weights and KV cache in their formats), and f32
+ * to `elemBytes(tensor)` per element (activations bf16, weights and KV cache in their formats), and float (f32 / f16)
  * MACs run on the `mac` path (bf16, or the 8-bit path for W8A8 formats).
  */
 export function retypePlan(plan: Plan, elemBytes: (t: TensorSpec) => number, mac: MacDType = 'fp16', tag = 'bf16'): Plan {
@@ -38,7 +38,9 @@ export function retypePlan(plan: Plan, elemBytes: (t: TensorSpec) => number, mac
       switch (s.kind) {
         case 'load': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
         case 'store': return { ...s, bytes: s.bytes * (factor.get(s.tensor) ?? 1) };
-        case 'mac': return s.dtype === 'f32' ? { ...s, dtype: macDtype } : s;
+        // float MACs (f32 in the GPU kernels, f16 in the tiled-f16 GEMM) run on the format's path: an
+        // 8-bit weight format (fp8, int8, bfp8, bfp4) takes the 8-bit path whichever GEMM kernel it came from
+        case 'mac': return s.dtype === 'f32' || s.dtype === 'f16' ? { ...s, dtype: macDtype } : s;
         case 'vector': return s;
         case 'loop': return { ...s, body: map(s.body) };
       }

@@ -15,7 +15,39 @@ export interface ModelInputs {
   tokens: number;
   context: number;
   batch: number;
+  /** Chips per model copy; 0 = the fewest that hold the model on each preset. */
   chips: number;
+}
+
+/** What of a model the inputs are checked against (a model preset's config has these fields). */
+export interface ModelShape {
+  nHeads: number;
+  nLayers: number;
+  /** Longest sequence (positions) the model was trained for. */
+  maxPositions: number;
+}
+
+/**
+ * The chip counts a model accepts, up to `maxChips`: the tensor-parallel degrees (divisors of the
+ * attention heads), then all heads times 2, 3, ... pipeline stages (layers split over them).
+ */
+export function chipChoices(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, maxChips: number): number[] {
+  const out: number[] = [];
+  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
+  for (let s = 2; s <= m.nLayers && m.nHeads * s <= maxChips; s++) out.push(m.nHeads * s);
+  return out;
+}
+
+/** How `chips` splits for a model: the largest tensor-parallel degree (a divisor of the heads) that divides it, the rest as pipeline stages. */
+export function chipSplit(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, chips: number): { tp: number; stages: number } | null {
+  if (!Number.isInteger(chips) || chips < 1) return null;
+  for (let tp = Math.min(m.nHeads, chips); tp >= 1; tp--) {
+    if (m.nHeads % tp === 0 && chips % tp === 0) {
+      const stages = chips / tp;
+      return stages <= m.nLayers ? { tp, stages } : null;
+    }
+  }
+  return null;
 }
 
 export type ModelField = 'tokens' | 'context' | 'batch' | 'chips';
@@ -23,12 +55,15 @@ export type ModelField = 'tokens' | 'context' | 'batch' | 'chips';
 const n = (x: number) => x.toLocaleString('en-US');
 
 /** The largest value `field` may take with the other inputs as they are. */
-export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits): number {
+export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits, model?: ModelShape): number {
   switch (field) {
     case 'chips':
       return lim.chips;
-    case 'context':
-      return s.phase === 'decode' ? lim.decode.context : lim.prefill.context;
+    case 'context': {
+      const k = s.phase === 'decode' ? lim.decode.context : lim.prefill.context;
+      // the cache plus the new tokens stay within the model's positions
+      return model ? Math.max(1, Math.min(k, model.maxPositions - (s.phase === 'decode' ? 1 : s.tokens))) : k;
+    }
     case 'tokens':
       return s.phase === 'prefill' ? Math.max(1, Math.min(lim.prefill.tokens, Math.floor(lim.prefill.rows / Math.max(1, s.batch)))) : 1 << 20;
     case 'batch':
@@ -37,11 +72,12 @@ export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits)
 }
 
 /** What is wrong with the inputs, one problem per field (empty when the model accepts them). */
-export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits): Partial<Record<ModelField, string>> {
+export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits, model?: ModelShape & { id?: string }): Partial<Record<ModelField, string>> {
   const out: Partial<Record<ModelField, string>> = {};
   for (const f of ['tokens', 'context', 'batch', 'chips'] as const) {
     const v = s[f];
-    if (!Number.isInteger(v) || v < 1) out[f] = `${f} must be a whole number ≥ 1, got ${String(v)}.`;
+    const min = f === 'chips' ? 0 : 1;
+    if (!Number.isInteger(v) || v < min) out[f] = `${f} must be a whole number ≥ ${min}, got ${String(v)}.`;
   }
   if (Object.keys(out).length) return out;
   if (s.phase === 'decode') {
@@ -54,5 +90,12 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits): Partial
       out.batch = `A prefill runs prompt tokens × batch = ${n(s.tokens * s.batch)} rows through each projection; the kernels take at most ${n(lim.prefill.rows)}: with ${n(s.tokens)} tokens, batch ≤ ${n(maxFor('batch', s, lim))}.`;
   }
   if (s.chips > lim.chips) out.chips = `At most ${n(lim.chips)} chips, got ${n(s.chips)}.`;
+  else if (model && s.chips > 0 && !chipSplit(model, s.chips))
+    out.chips = `${n(s.chips)} chips cannot split ${model.id ?? 'this model'}: its ${model.nHeads} attention heads need a chip count that divides them, or all ${model.nHeads} times a number of pipeline stages (at most ${model.nLayers}).`;
+  if (model && !out.context && !out.tokens) {
+    const used = s.context + (s.phase === 'decode' ? 1 : s.tokens);
+    if (used > model.maxPositions)
+      out.context = `${model.id ?? 'The model'} handles at most ${n(model.maxPositions)} positions; context ${n(s.context)} + ${s.phase === 'decode' ? 'the new token' : `${n(s.tokens)} prompt tokens`} = ${n(used)}: context ≤ ${n(maxFor('context', s, lim, model))}.`;
+  }
   return out;
 }

@@ -81,7 +81,10 @@ export const ModelStateSchema = v.object({
   tokens: Int(1, 1 << 20),
   context: Int(1, 1 << 21),
   batch: Int(1, 4096),
-  chips: Int(1, 4096),
+  /** Chips per model copy; 0 = the fewest that hold the model on each preset (pipeline stages chosen by the model). */
+  chips: Int(0, 4096),
+  /** Weight/activation precision of the simulated deployment (absent: bf16). */
+  precision: v.optional(v.picklist(['bf16', 'int8'])),
 });
 export type ModelState = v.InferOutput<typeof ModelStateSchema>;
 

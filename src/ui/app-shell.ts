@@ -351,15 +351,15 @@ export class AppShell extends LitElement {
           <button class="theme" @click=${this.toggleTheme} aria-label="Switch to ${this.theme === 'dark' ? 'light' : 'dark'} theme">${this.theme === 'dark' ? '☀' : '☾'}<span class="long">${this.theme === 'dark' ? ' Light' : ' Dark'}</span></button>
         </div>
       </header>
-      <div class="sticky">
+      <nav class="sticky" aria-label="Views">
         <button class="more left" tabindex="-1" aria-hidden="true" ?hidden=${!this.moreLeft} @click=${() => this.scrollStrip(-1)}>‹</button>
-        <nav role="tablist" aria-label="Views" @keydown=${this.onTabKey} class=${`${this.moreLeft ? 'fade-l' : ''} ${this.moreRight ? 'fade-r' : ''}`}>
+        <div role="tablist" aria-label="Views" @keydown=${this.onTabKey} class=${`${this.moreLeft ? 'fade-l' : ''} ${this.moreRight ? 'fade-r' : ''}`}>
           ${TAB_ORDER.map(
             (t) => html`<button role="tab" id="tab-${t}" aria-controls="panel-${t}" aria-selected=${String(s.tab === t)} tabindex=${s.tab === t ? 0 : -1} @click=${() => this.selectTab(t)}>${TAB_INFO[t].label}</button>`,
           )}
-        </nav>
+        </div>
         <button class="more right" tabindex="-1" aria-hidden="true" ?hidden=${!this.moreRight} @click=${() => this.scrollStrip(1)}>›</button>
-      </div>
+      </nav>
       <main>
         ${this.linkError
           ? html`<div class="banner" role="alert" id="link-error"><p>${this.linkError}</p><button @click=${() => (this.linkError = null)} aria-label="Dismiss message">Dismiss</button></div>`

@@ -91,3 +91,12 @@ export function missingCapability(needs: { requiredFeatures: readonly string[]; 
   ];
   return `this GPU lacks ${parts.join(' and ')}`;
 }
+
+/**
+ * The dataflow a link's chip state runs: a known one as it is, an unknown one the first known one,
+ * with a notice that says so (as resolveBench does for kernels).
+ */
+export function resolveDataflow(known: readonly string[], dataflow: string): { dataflow: string; notice?: string } {
+  if (known.includes(dataflow)) return { dataflow };
+  return { dataflow: known[0], notice: `The link asks for a dataflow "${dataflow.slice(0, 64)}" that the chip model does not have (it has ${known.join(', ')}); showing ${known[0]} instead.` };
+}

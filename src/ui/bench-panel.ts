@@ -16,7 +16,7 @@ import type { BenchState, ChipState, Results } from '../share/state.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { fmtSig as fmt, formatBytes, formatDuration as duration, plural, speedRatioText } from './format.ts';
+import { fmtSig as fmt, formatBytes, formatDuration as duration, formatEnergy, linkValue, LINK_RANGES, plural, speedRatioText } from './format.ts';
 import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
 import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 import './glossary.ts';
@@ -478,7 +478,8 @@ export class BenchPanel extends LitElement {
         <tbody>
           ${sh.rows.map((row) => {
             const same = mine && mine.kernel === row.kernel && mine.variant === row.variant && mine.shape === row.shape;
-            return html`<tr><td>${row.kernel}/${row.variant}</td><td class="mono">${row.shape}</td><td>${ms(row.medianMs)}</td><td>${fmt(row.gflops)}</td><td>${row.ok ? '✓' : '✗'}</td>${mine ? html`<td data-testid="yours">${same ? `${ms(mine.medianMs)}: ${speedRatioText(mine.medianMs, row.medianMs)}` : '–'}</td>` : nothing}</tr>`;
+            const theirs = linkValue(row.medianMs, LINK_RANGES.ms, ms);
+            return html`<tr><td>${row.kernel}/${row.variant}</td><td class="mono">${row.shape}</td><td>${theirs}</td><td>${linkValue(row.gflops, LINK_RANGES.gflops, fmt, false)}</td><td>${row.ok ? '✓' : '✗'}</td>${mine ? html`<td data-testid="yours">${same ? `${ms(mine.medianMs)}${theirs === 'invalid in link' ? '' : `: ${speedRatioText(mine.medianMs, row.medianMs)}`}` : '–'}</td>` : nothing}</tr>`;
           })}
         </tbody>
       </table>
@@ -502,7 +503,7 @@ export class BenchPanel extends LitElement {
               : html`<div class="stats">
                     <div class="stat"><span>Predicted time (raw plan)</span><b id="pred-time">${duration(p.result.cost.timeS)}</b></div>
                     <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.cost.sim.utilization * 100)} %</b></div>
-                    <div class="stat"><span>Energy</span><b>${fmt(p.result.cost.sim.energyJ * 1e6)} µJ</b></div>
+                    <div class="stat"><span>Energy</span><b>${formatEnergy(p.result.cost.sim.energyJ)}</b></div>
                   </div>
                   <jp-op-cost .cost=${p.result}></jp-op-cost>
                   <dl>

@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import {
-  computeFrame, computeLayout, createFrameState, defaultPalette, describeHit, drawFrame, hitTest, indexTrace,
+  computeFrame, computeLayout, createFrameState, defaultPalette, describeHit, drawFrame, hitTest, indexTrace, stackCount,
   type FrameState, type Hit, type Layout, type Palette, type RenderTrace, type TraceIndex, type ViewMode,
 } from './chip-render.ts';
 
@@ -170,7 +170,7 @@ export class JpChipCanvas extends LitElement {
       <canvas
         tabindex="0"
         role="img"
-        aria-label=${this.trace ? `${this.label}: ${this.trace.rows} by ${this.trace.cols} tiles, ${this.trace.hbmPorts.length} HBM stacks. Arrow keys move between tiles.` : this.label}
+        aria-label=${this.trace ? `${this.label}: ${this.trace.rows} by ${this.trace.cols} tiles, ${stackCount(this.trace.hbmPorts)} HBM stacks${stackCount(this.trace.hbmPorts) < this.trace.hbmPorts.length ? ` feeding ${this.trace.hbmPorts.length} edge tiles` : ''}. Arrow keys move between tiles.` : this.label}
         @pointermove=${this.onMove}
         @pointerleave=${() => this.setHover(null, 0, 0)}
         @keydown=${this.onKey}

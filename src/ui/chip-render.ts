@@ -231,8 +231,10 @@ export interface Layout {
   y0: number;
   pitch: number;
   size: number;
-  /** HBM stack rectangles, 4 numbers (x, y, w, h) per port. */
+  /** HBM port rectangles, 4 numbers (x, y, w, h) per port (hit testing, packet ends). */
   ports: Float32Array;
+  /** One block per HBM stack: the union of its ports' rectangles on one side, and how many ports feed it. */
+  stacks: Array<{ x: number; y: number; w: number; h: number; stack: number; ports: number }>;
   width: number;
   height: number;
 }
@@ -258,7 +260,33 @@ export function computeLayout(trace: Pick<RenderTrace, 'rows' | 'cols' | 'hbmPor
     else { x = x0 + gridW + gap * 2; w = depth; }
     ports.set([x, y, w, h], i * 4);
   });
-  return { x0, y0, pitch, size, ports, width, height };
+  return { x0, y0, pitch, size, ports, stacks: stackBlocks(trace.hbmPorts, ports, gap), width, height };
+}
+
+/** Number of HBM stacks of a trace (ports without a stack count as one each). */
+export function stackCount(ports: RenderTrace['hbmPorts']): number {
+  return new Set(ports.map((p, i) => p.stack ?? -1 - i)).size;
+}
+
+/** Groups port rectangles into one block per stack and side, inset by half a gap so neighbouring stacks stay apart. */
+function stackBlocks(hbmPorts: RenderTrace['hbmPorts'], ports: Float32Array, gap: number): Layout['stacks'] {
+  const groups = new Map<string, { x0: number; y0: number; x1: number; y1: number; stack: number; ports: number }>();
+  hbmPorts.forEach((p, i) => {
+    const stack = p.stack ?? -1 - i;
+    const key = `${stack}:${p.side}`;
+    const x = ports[i * 4], y = ports[i * 4 + 1], w = ports[i * 4 + 2], h = ports[i * 4 + 3];
+    const g = groups.get(key);
+    if (g) {
+      g.x0 = Math.min(g.x0, x); g.y0 = Math.min(g.y0, y); g.x1 = Math.max(g.x1, x + w); g.y1 = Math.max(g.y1, y + h); g.ports++;
+    } else groups.set(key, { x0: x, y0: y, x1: x + w, y1: y + h, stack, ports: 1 });
+  });
+  const inset = groupsHaveNeighbours(groups.size, hbmPorts.length) ? Math.min(gap, 3) : 0;
+  return [...groups.values()].map((g) => ({ x: g.x0 + inset / 2, y: g.y0 + inset / 2, w: Math.max(1, g.x1 - g.x0 - inset), h: Math.max(1, g.y1 - g.y0 - inset), stack: g.stack, ports: g.ports }));
+}
+
+/** Blocks spanning several ports are inset so that two stacks side by side read as two. */
+function groupsHaveNeighbours(groups: number, ports: number): boolean {
+  return groups < ports;
 }
 
 /** Centre of a node (tile or port) in CSS pixels, written into out[0..1]. */
@@ -328,6 +356,14 @@ export interface TipLine {
 
 export { formatBytes };
 
+/** "HBM stack 2, port 3 of 8" (or "HBM port 5" for a port without a stack). */
+export function portName(ports: RenderTrace['hbmPorts'], p: number): string {
+  const st = ports[p]?.stack;
+  if (st === undefined) return `HBM port ${p}`;
+  const same = ports.map((q, i) => (q.stack === st ? i : -1)).filter((i) => i >= 0);
+  return same.length > 1 ? `HBM stack ${st}, port ${same.indexOf(p) + 1} of ${same.length}` : `HBM stack ${st}`;
+}
+
 /** The numbers shown when hovering a tile, link or HBM stack at the frame's time. */
 export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { title: string; lines: TipLine[] } | null {
   if (!hit) return null;
@@ -349,7 +385,7 @@ export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { t
   const [a, b] = linkEnds(tr, link);
   const name = (n: number) => (n >= tr.rows * tr.cols ? `HBM ${n - tr.rows * tr.cols}` : `(${Math.floor(n / tr.cols)}, ${n % tr.cols})`);
   return {
-    title: hit.kind === 'port' ? `HBM stack ${hit.index} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}${isWrapLink(tr, link) ? ' (torus wrap-around)' : ''}`,
+    title: hit.kind === 'port' ? `${portName(tr.hbmPorts, hit.index)} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}${isWrapLink(tr, link) ? ' (torus wrap-around)' : ''}`,
     lines: [
       { label: 'bytes, whole run', value: formatBytes(tr.linkBytes[link]) },
       { label: 'share of busiest link', value: index.maxLinkBytes > 0 ? `${((tr.linkBytes[link] / index.maxLinkBytes) * 100).toFixed(0)} %` : '–' },
@@ -435,7 +471,7 @@ export function drawFrame(g: Ctx2D, index: TraceIndex, frame: FrameState, layout
 
   // HBM stacks
   g.fillStyle = pal.hbm;
-  for (let p = 0; p < tr.hbmPorts.length; p++) g.fillRect(layout.ports[p * 4], layout.ports[p * 4 + 1], layout.ports[p * 4 + 2], layout.ports[p * 4 + 3]);
+  for (const st of layout.stacks) g.fillRect(st.x, st.y, st.w, st.h);
 
   // Links: thin bars in the gaps. Traffic mode colours them by whole-run bytes, and
   // utilization mode by the bytes/cycle flowing now.

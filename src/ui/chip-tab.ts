@@ -4,6 +4,7 @@
 //
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { resolveDataflow } from './bench-logic.ts';
 import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { KernelInfo } from '../worker/api.ts';
@@ -12,27 +13,16 @@ import type { ChipPreset, SimResult } from '../chip/types.ts';
 import type { ChipState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
+import { formatDuration, formatEnergy } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import './chip-legend.ts';
 import './glossary.ts';
 import './timeline.ts';
 
 export const DATAFLOWS = ['output-stationary', 'weight-stationary'] as const;
-
-export function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '–';
-  if (s >= 1) return `${s.toFixed(3)} s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(3)} ms`;
-  return `${(s * 1e6).toFixed(2)} µs`;
-}
-
-export function fmtJoules(j: number): string {
-  if (!Number.isFinite(j)) return '–';
-  if (j >= 1) return `${j.toFixed(3)} J`;
-  if (j >= 1e-3) return `${(j * 1e3).toFixed(3)} mJ`;
-  return `${(j * 1e6).toFixed(2)} µJ`;
-}
 
 @customElement('jp-chip-tab')
 export class JpChipTab extends LitElement {
@@ -110,7 +100,7 @@ export class JpChipTab extends LitElement {
     legend { color: var(--jp-muted); font-size: 0.85rem; padding: 0 4px; }
     label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
     .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
-    .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(70px, 1fr)); gap: 6px; }
+    .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); gap: 6px; }
     select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; width: 100%; }
     select:focus-visible, input:focus-visible, button:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
     button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
@@ -136,6 +126,14 @@ export class JpChipTab extends LitElement {
   `;
 
   override willUpdate(changed: Map<string, unknown>): void {
+    // An unknown dataflow from a link: say so and run the first known one (the state follows).
+    if (changed.has('state') && this.state) {
+      const r = resolveDataflow(DATAFLOWS, this.state.dataflow);
+      if (r.notice) {
+        this.dataflowNotice = r.notice;
+        this.patch({ dataflow: r.dataflow });
+      }
+    }
     // Back / Forward or a link to another moment of the same run: follow the state's time.
     if (changed.has('state') && this.state && !this.playing && this.trace && this.simTask.status === TaskStatus.COMPLETE) {
       this.time = this.state.timeFrac * this.trace.cycles;
@@ -143,6 +141,8 @@ export class JpChipTab extends LitElement {
   }
 
   private playing = false;
+  /** Why a link's dataflow was replaced, until the user picks one. */
+  @state() private dataflowNotice: string | null = null;
 
   private patch(p: Partial<ChipState>): void {
     emitStateChange<'chip'>(this, p);
@@ -174,7 +174,6 @@ export class JpChipTab extends LitElement {
 
   private renderControls() {
     const s = this.state!;
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
     const preset = this.chips.find((c) => c.id === s.preset);
     const grid = s.grid ?? preset?.config.grid;
     const array = s.array ?? preset?.config.tile.macArray;
@@ -198,38 +197,16 @@ export class JpChipTab extends LitElement {
           ${dims('grid', grid, 'Tile grid')}
           ${dims('array', array, 'MAC array')}
           <label><span>Dataflow (<jp-term name=${s.dataflow === 'weight-stationary' ? 'weight-stationary' : 'output-stationary'}>what is this?</jp-term>)</span>
-            <select .value=${s.dataflow} @change=${(e: Event) => this.patch({ dataflow: (e.target as HTMLSelectElement).value })}>
+            <select .value=${s.dataflow} @change=${(e: Event) => { this.dataflowNotice = null; this.patch({ dataflow: (e.target as HTMLSelectElement).value }); }}>
               ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
             </select>
           </label>
         </fieldset>
         <fieldset>
           <legend>Kernel</legend>
-          <div class="pair">
-            <label>Kernel
-              <select .value=${s.kernel} @change=${(e: Event) => this.patch({ kernel: (e.target as HTMLSelectElement).value, variant: this.kernels.find((k) => k.name === (e.target as HTMLSelectElement).value)?.defaultVariant ?? '', params: {} })}>
-                ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-              </select>
-            </label>
-            <label>Variant
-              <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
-                ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-              </select>
-            </label>
-          </div>
           <div class="params">
-            ${(kernel?.params ?? []).map((p) => {
-              const cur = s.params[p.name] ?? p.default;
-              if (typeof p.default === 'number')
-                return html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: num(e) } })} /></label>`;
-              if (typeof p.default === 'boolean')
-                return html`<label title=${p.doc}>${p.name}<input type="checkbox" .checked=${Boolean(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLInputElement).checked } })} /></label>`;
-              return html`<label title=${p.doc}>${p.name}<select .value=${String(cur)}
-                  @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: (e.target as HTMLSelectElement).value } })}>
-                  ${((p.allowed as string[] | undefined) ?? [String(p.default)]).map((a) => html`<option ?selected=${a === cur}>${a}</option>`)}</select></label>`;
-            })}
+            <jp-kernel-picker all id-prefix="chip" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+              @picker-change=${(e: CustomEvent<PickerChange>) => this.patch(e.detail)}></jp-kernel-picker>
           </div>
         </fieldset>
         ${preset ? html`<p class="msg">${preset.description}</p>` : nothing}
@@ -238,14 +215,14 @@ export class JpChipTab extends LitElement {
 
   private renderMetrics(r: SimResult) {
     const m: Array<[string, unknown]> = [
-      ['Time', fmtSeconds(r.timeS)],
+      ['Time', formatDuration(r.timeS)],
       ['Cycles', Math.round(r.cycles).toLocaleString('en-US')],
       ['Utilization', `${(r.utilization * 100).toFixed(1)} %`],
       ['Bound', html`<span class="bound ${r.bound}">${r.bound}</span>`],
       ['HBM bytes', formatBytes(r.bytes.hbm)],
       ['NoC bytes', formatBytes(r.bytes.noc)],
       ['SRAM bytes', formatBytes(r.bytes.sram)],
-      ['Energy', fmtJoules(r.energyJ)],
+      ['Energy', formatEnergy(r.energyJ)],
       [
         'Timing',
         r.timing === 'event'
@@ -311,10 +288,11 @@ export class JpChipTab extends LitElement {
                 <button aria-pressed=${s.view === 'traffic' ? 'true' : 'false'} @click=${() => this.patch({ view: 'traffic' })}>Link traffic</button>
               </div>
             </div>
+            ${this.dataflowNotice ? html`<p class="warn" role="status" data-testid="dataflow-notice">${this.dataflowNotice}</p>` : nothing}
             ${this.simError ? html`<p class="err" role="alert">${this.simError}</p>` : nothing}
             <jp-chip-canvas class="main" .trace=${tr} .time=${this.time} .mode=${s.view}
               placeholder=${this.busy ? 'Simulating…' : 'No simulation'} label="Chip tile grid"></jp-chip-canvas>
-            <jp-chip-legend .mode=${s.view}></jp-chip-legend>
+            <jp-chip-legend .mode=${s.view} .note=${this.chips.find((c) => c.id === s.preset)?.drawingNote ?? ''}></jp-chip-legend>
             <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
               @time-change=${this.onTime}></jp-timeline>
             ${this.sim ? this.renderMetrics(this.sim) : nothing}

@@ -10,12 +10,14 @@ import type { BenchOk, BenchResult } from '../worker/api.ts';
 import type { SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { CompareSide, CompareState } from '../share/state.ts';
-import { DATAFLOWS, fmtJoules, fmtSeconds } from './chip-tab.ts';
-import { formatBytes } from './format.ts';
+import { DATAFLOWS } from './chip-tab.ts';
+import { formatBytes, formatDuration, formatEnergy } from './format.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
+import './glossary.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import { abVerdict, type AbVerdict } from './noise.ts';
-import { paramUsedBy } from './bench-logic.ts';
 import { compareMetric, fmtNum } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
 import type { KernelCost, KernelCostMode } from '../models/kernel-cost.ts';
@@ -48,14 +50,15 @@ interface Metric {
   label: string;
   better: 'higher' | 'lower';
   value: (r: SideResult) => number | null;
-  fmt: (v: number) => string;
+  /** `ref`: the larger of A and B, so both sides read in one unit. */
+  fmt: (v: number, ref?: number) => string;
 }
 
 const METRICS: Metric[] = [
-  { label: 'Time', better: 'lower', value: (r) => r.op?.cost.timeS ?? null, fmt: fmtSeconds },
-  ...SPLIT_PARTS.map(([k, label]): Metric => ({ label: `· ${label}`, better: 'lower', value: (r) => r.op?.cost.breakdown[k] ?? null, fmt: fmtSeconds })),
+  { label: 'Time', better: 'lower', value: (r) => r.op?.cost.timeS ?? null, fmt: formatDuration },
+  ...SPLIT_PARTS.map(([k, label]): Metric => ({ label: `· ${label}`, better: 'lower', value: (r) => r.op?.cost.breakdown[k] ?? null, fmt: formatDuration })),
   { label: 'Achieved', better: 'higher', value: (r) => (r.op && r.op.cost.timeS > 0 ? r.flops / r.op.cost.timeS : null), fmt: fmtFlops },
-  { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: fmtJoules },
+  { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: formatEnergy },
   { label: 'HBM bytes', better: 'lower', value: (r) => r.sim?.bytes.hbm ?? null, fmt: formatBytes },
   { label: 'NoC bytes', better: 'lower', value: (r) => r.sim?.bytes.noc ?? null, fmt: formatBytes },
   { label: 'Utilization', better: 'higher', value: (r) => r.sim?.utilization ?? null, fmt: (v) => `${(v * 100).toFixed(1)} %` },
@@ -63,7 +66,7 @@ const METRICS: Metric[] = [
 
 const MODEL_METRICS: Metric[] = [
   { label: 'Llama-3-8B decode: tokens/s', better: 'higher', value: (r) => r.model?.tokensPerS ?? null, fmt: (v) => fmtNum(v, 4) },
-  { label: 'Llama-3-8B decode: J/token', better: 'lower', value: (r) => r.model?.joulesPerToken ?? null, fmt: fmtJoules },
+  { label: 'Llama-3-8B decode: J/token', better: 'lower', value: (r) => r.model?.joulesPerToken ?? null, fmt: formatEnergy },
 ];
 
 type Measured = { a: BenchResult | null; b: BenchResult | null; running: boolean; message: string | null };
@@ -194,7 +197,17 @@ export class JpCompare extends LitElement {
     .opcosts { display: grid; gap: 8px; margin-top: 8px; }
     .kernel-as { display: flex; gap: 6px; align-items: center; }
     .bound.array-schedule, .bound.launch { color: var(--jp-muted); }
-    @media (max-width: 600px) { .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; } }
+    @media (max-width: 600px) {
+      .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; }
+      /* all five columns on a 390 px phone: the metric names wrap, cells pad less */
+      table { font-size: 0.72rem; }
+      th, td { padding: 4px 2px; }
+      tbody th:first-child { white-space: normal; min-width: 6em; }
+      th small { display: block; }
+      .ratio .spread, td .spread { font-size: 0.68rem; }
+      .winner { min-width: 0; padding: 1px 4px; font-size: 0.7rem; }
+      .winner.none { white-space: normal; }
+    }
   `];
 
   override willUpdate(): void {
@@ -278,8 +291,6 @@ export class JpCompare extends LitElement {
 
   private renderSide(which: 'a' | 'b') {
     const s = this.state![which];
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number' && paramUsedBy(p, s.variant, kernel?.variants ?? []));
     const preset = this.chips.find((c) => c.id === s.preset);
     const tag = which.toUpperCase();
     return html`
@@ -295,38 +306,18 @@ export class JpCompare extends LitElement {
             ${DATAFLOWS.map((d) => html`<option value=${d} ?selected=${d === s.dataflow}>${d}</option>`)}
           </select>
         </label>
-        <label>Kernel
-          <select .value=${s.kernel} @change=${(e: Event) => {
-            const name = (e.target as HTMLSelectElement).value;
-            this.patchSide(which, { kernel: name, variant: this.kernels.find((k) => k.name === name)?.defaultVariant ?? '', params: {} });
-          }}>
-            ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-          </select>
-        </label>
-        <label>Variant
-          <select .value=${s.variant} @change=${(e: Event) => this.patchSide(which, { variant: (e.target as HTMLSelectElement).value })}>
-            ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-          </select>
-        </label>
-        ${numeric.map(
-          (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
-            @change=${(e: Event) => {
-              const el = e.target as HTMLInputElement;
-              const v = Number(el.value);
-              // An empty field holds no number: restore it (the chip model then explains a bad value, e.g. M = 0).
-              if (el.value === '' || !Number.isFinite(v)) el.value = String(s.params[p.name] ?? p.default);
-              else this.patchSide(which, { params: { ...s.params, [p.name]: v } });
-            }} /></label>`,
-        )}
+        <jp-kernel-picker id-prefix="cmp-${which}" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+          @picker-change=${(e: CustomEvent<PickerChange>) => this.patchSide(which, e.detail)}></jp-kernel-picker>
       </fieldset>`;
   }
 
   private metricRow(m: Metric, a: number | null, b: number | null) {
     const c = a !== null && b !== null ? compareMetric(a, b, m.better) : { ratio: null, winner: null };
+    const ref = Math.max(Math.abs(a ?? 0), Math.abs(b ?? 0));
     return html`<tr>
       <th scope="row">${m.label} <small>(${m.better} is better)</small></th>
-      <td class="num ${c.winner === 'A' ? 'win' : ''}">${a !== null ? m.fmt(a) : '–'}</td>
-      <td class="num ${c.winner === 'B' ? 'win' : ''}">${b !== null ? m.fmt(b) : '–'}</td>
+      <td class="num ${c.winner === 'A' ? 'win' : ''}">${a !== null ? m.fmt(a, ref) : '–'}</td>
+      <td class="num ${c.winner === 'B' ? 'win' : ''}">${b !== null ? m.fmt(b, ref) : '–'}</td>
       <td class="ratio" data-testid="ratio">${c.ratio !== null ? `${fmtNum(c.ratio, 3)}×` : '–'}</td>
       <td>${c.winner ? html`<span class="winner ${c.winner}">${c.winner === 'tie' ? 'tie' : `${c.winner} wins`}</span>` : nothing}</td>
     </tr>`;
@@ -335,7 +326,7 @@ export class JpCompare extends LitElement {
   /** Time and GFLOP/s measured on this GPU, with a verdict only when the samples separate. */
   private measuredRows(a: BenchOk, b: BenchOk) {
     const v: AbVerdict | null = abVerdict(a.samplesMs, b.samplesMs);
-    const t = (ms: number) => fmtSeconds(ms / 1e3);
+    const t = (ms: number) => formatDuration(ms / 1e3);
     const verdict = !v
       ? html`<span class="winner none">too few samples</span>`
       : v.faster
@@ -368,7 +359,7 @@ export class JpCompare extends LitElement {
     const s = this.state!;
     const sameKernel = JSON.stringify([s.a.kernel, s.a.variant, s.a.params]) === JSON.stringify([s.b.kernel, s.b.variant, s.b.params]);
     return html`
-      <div class="table-scroll" tabindex="0" role="region" aria-label="A vs B">
+      <div class="table-scroll" tabindex="0" role="region" aria-label="A vs B table (scrolls sideways)">
       <table data-testid="compare-table">
         <thead><tr><th scope="col">Metric</th><th scope="col">A</th><th scope="col">B</th><th scope="col">B / A</th><th scope="col">Winner</th></tr></thead>
         <tbody>
@@ -377,7 +368,7 @@ export class JpCompare extends LitElement {
             ? html`<tr><td colspan="5" class="err">${r.a.error ? `A: ${r.a.error}` : ''} ${r.b.error ? `B: ${r.b.error}` : ''}</td></tr>`
             : nothing}
           ${METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}
-          <tr><th scope="row">Bound</th>${[r.a, r.b].map((x) => html`<td data-testid="op-bound">${x.op ? html`<span class="bound ${x.op.cost.bound}">${x.op.cost.bound}</span>` : '–'}</td>`)}<td></td><td></td></tr>
+          <tr><th scope="row"><jp-term name="bound">Bound</jp-term></th>${[r.a, r.b].map((x) => html`<td data-testid="op-bound">${x.op ? html`<span class="bound ${x.op.cost.bound}">${x.op.cost.bound}</span>` : '–'}</td>`)}<td></td><td></td></tr>
           ${modelRows ? html`<tr class="group"><th colspan="5">Whole model on each side's chip (Llama-3-8B decode, batch 1, context 1024)</th></tr>${MODEL_METRICS.map((m) => this.metricRow(m, m.value(r.a), m.value(r.b)))}` : nothing}
           ${okA && okB
             ? html`<tr class="group"><th colspan="5">Measured on this GPU (${okA.deviceName})</th></tr>

@@ -27,14 +27,34 @@ export function fmtSig(x: number, digits = 3): string {
   return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits);
 }
 
+/** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
+const SUB_UNITS: ReadonlyArray<[number, string]> = [[1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
+
+/**
+ * A value of `unit` (s, J, W) with 3 significant digits in the prefix that reads best for `ref`
+ * (default: the value itself). Pass the largest value of a table column or an A/B pair as `ref`
+ * so they share one unit ("725 mJ" beside "1,244 mJ", never "724.992 mJ" beside "1.244 J").
+ */
+export function formatSI(value: number, unit: string, ref = value): string {
+  if (!Number.isFinite(value)) return '–';
+  const a = Math.abs(Number.isFinite(ref) && ref !== 0 ? ref : value);
+  const [scale, prefix] = SUB_UNITS.find(([f]) => a >= f) ?? SUB_UNITS[SUB_UNITS.length - 1];
+  return `${fmtSig(value / scale)} ${prefix}${unit}`;
+}
+
 /** A duration in the unit that reads best: s, ms, µs or ns (chip predictions span nine decades). */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  const a = Math.abs(seconds);
-  if (a >= 1) return `${fmtSig(seconds)} s`;
-  if (a >= 1e-3) return `${fmtSig(seconds * 1e3)} ms`;
-  if (a >= 1e-6) return `${fmtSig(seconds * 1e6)} µs`;
-  return `${fmtSig(seconds * 1e9)} ns`;
+export function formatDuration(seconds: number, ref = seconds): string {
+  return formatSI(seconds, 's', ref);
+}
+
+/** An energy in J, mJ, µJ or nJ (3 significant digits). */
+export function formatEnergy(joules: number, ref = joules): string {
+  return formatSI(joules, 'J', ref);
+}
+
+/** A power in W (or mW), 3 significant digits. */
+export function formatPower(watts: number, ref = watts): string {
+  return formatSI(watts, 'W', ref);
 }
 
 /**
@@ -47,4 +67,26 @@ export function speedRatioText(mineMs: number, theirsMs: number, whose = 'theirs
   const r = theirsMs / mineMs;
   if (Math.abs(r - 1) < 0.005) return `the same as ${whose}`;
   return r > 1 ? `${r.toFixed(2)}× faster than ${whose}` : `${(1 / r).toFixed(2)}× slower than ${whose}`;
+}
+
+/** Plausible ranges of the numbers a share link carries (beyond them a link is crafted or broken). */
+export const LINK_RANGES = {
+  /** Milliseconds of one run or token: (0, 1 hour]. */
+  ms: [0, 3.6e6],
+  /** Tokens per second: (0, 10 million]. */
+  tokensPerS: [0, 1e7],
+  /** GFLOP/s: [0, 100 million] (100 PFLOP/s, above any one device). */
+  gflops: [0, 1e8],
+  /** Bytes of one op: [0, 1 PB]. */
+  bytes: [0, 1e15],
+} as const;
+
+/**
+ * A number from a share link, formatted with `fmt` when finite and inside `range` (the lower end
+ * exclusive for times and rates, which cannot be 0 in a real run), else "invalid in link".
+ */
+export function linkValue(v: number, range: readonly [number, number], fmt: (x: number) => string = fmtSig, strictMin = true): string {
+  const [lo, hi] = range;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (strictMin ? v <= lo : v < lo) || v > hi) return 'invalid in link';
+  return fmt(v);
 }

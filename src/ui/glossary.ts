@@ -13,6 +13,12 @@ export const GLOSSARY = {
   'compulsory traffic': 'The bytes a kernel must move at the very least: each input read once and each output written once. Real kernels move more when tiles re-read shared inputs.',
   bound: 'What limited a run in the chip model: compute (MAC arrays), memory (HBM bandwidth) or noc (the busiest mesh links).',
   utilization: 'Multiply-accumulates done over what the MAC arrays could have done in the same time: 100% means every tile multiplied on every cycle.',
+  ramp: 'The time before a kernel\'s first bytes arrive from HBM (memory latency plus the ramp-up of its requests). A GPU pays it once per kernel launch; short decode kernels pay it many times per token.',
+  'launch gap': 'Idle time between two kernels on a GPU: the driver and the hardware start the next kernel only after the previous one ends. Dozens of kernels per layer make it add up per token.',
+  pipeline: 'Pipeline stages: the model\'s layers are split over groups of chips; each group holds only its layers and passes the activations on. Needed when the weights do not fit on as many chips as tensor parallelism can use.',
+  multicast: 'One block sent over the network-on-chip to several tiles at once, instead of one copy per tile: fewer bytes on the links when many tiles need the same data.',
+  roofline: 'The largest FLOP/s a kernel can reach at its arithmetic intensity (FLOP per HBM byte): the lower of the compute peak and bandwidth x intensity. Below the ridge point a kernel is memory-bound.',
+  mostly: 'The bound (compute, memory or NoC) of the ops that take most of the step\'s time, with their share of it.',
   'tiles used': 'A plan has one output block per tile at a time; a plan with fewer blocks than the chip has tiles leaves the rest idle, which caps the compute it can reach.',
 } as const;
 export type Term = keyof typeof GLOSSARY;

@@ -14,9 +14,9 @@ import type { KernelCost } from '../models/kernel-cost.ts';
 import type { LearnState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
+import { formatDuration, formatEnergy } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers } from './walkthrough-steps.ts';
-import { fmtJoules, fmtSeconds } from './chip-tab.ts';
 import { GLOSSARY, type Term } from './glossary.ts';
 import './chip-canvas.ts';
 import './op-cost.ts';
@@ -73,6 +73,7 @@ export class JpLearnTab extends LitElement {
   private cache = new Map<string, Promise<unknown>>();
   private chipConfigs: Promise<Record<string, ChipConfig>> | null = null;
   @state() private chipLabels: Record<string, string> = {};
+  @state() private chipNotes: Record<string, string> = {};
 
   static override styles = css`
     :host { display: block; color: var(--jp-text); }
@@ -172,6 +173,7 @@ export class JpLearnTab extends LitElement {
   private configs(): Promise<Record<string, ChipConfig>> {
     this.chipConfigs ??= this.api!.listChips().then((list) => {
       this.chipLabels = Object.fromEntries(list.map((c) => [c.id, c.label]));
+      this.chipNotes = Object.fromEntries(list.map((c) => [c.id, c.drawingNote ?? '']));
       return Object.fromEntries(list.map((c) => [c.id, c.config]));
     });
     return this.chipConfigs;
@@ -242,9 +244,9 @@ export class JpLearnTab extends LitElement {
           </div>
           ${n ? html`<p class="look"><strong>Look:</strong> ${step.look(n)}</p>` : nothing}
           <nav class="steps" aria-label="Walkthrough steps">
-            <button @click=${() => this.go(i - 1)} ?disabled=${i === 0} aria-label="Previous step">← Back</button>
+            <button @click=${() => this.go(i - 1)} ?disabled=${i === 0} title="Previous step"><span aria-hidden="true">←</span> Back</button>
             <span class="count" aria-live="polite">Step ${i + 1} of ${WALKTHROUGH.length}</span>
-            <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} aria-label="Next step">Next →</button>
+            <button class="primary" @click=${() => this.go(i + 1)} ?disabled=${i === WALKTHROUGH.length - 1} title="Next step">Next <span aria-hidden="true">→</span></button>
           </nav>
         </article>
         <nav class="card list" aria-label="All walkthrough steps">
@@ -265,18 +267,18 @@ export class JpLearnTab extends LitElement {
           </div>
           ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
           <jp-chip-canvas .trace=${this.loaded?.trace ?? null} .time=${this.time} .mode=${this.mode} label="Chip for this walkthrough step" placeholder="Simulating…"></jp-chip-canvas>
-          <jp-chip-legend .mode=${this.mode}></jp-chip-legend>
+          <jp-chip-legend .mode=${this.mode} .note=${this.chipNotes[s.preset] ?? ''}></jp-chip-legend>
           <jp-timeline .cycles=${this.loaded?.trace.cycles ?? 0} .time=${this.time} .clockHz=${this.loaded?.trace.clockHz ?? 0}
             @time-change=${this.onTime}></jp-timeline>
           ${n?.op ? html`<jp-op-cost data-testid="step-op" .cost=${n.op}></jp-op-cost>` : nothing}
           ${r
             ? html`<dl class="metrics" data-testid="step-metrics">
-                <div><dt>${n?.op ? 'Kernel time' : 'Time'}</dt><dd>${fmtSeconds(r.timeS)}</dd></div>
+                <div><dt>${n?.op ? 'Kernel time' : 'Time'}</dt><dd>${formatDuration(r.timeS)}</dd></div>
                 <div><dt>HBM bytes</dt><dd>${formatBytes(r.bytes.hbm)}</dd></div>
                 <div><dt>NoC bytes</dt><dd>${formatBytes(r.bytes.noc)}</dd></div>
                 <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${(r.utilization * 100).toFixed(2)} %</dd></div>
                 <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${n?.op ? n.op.cost.bound : r.bound}</dd></div>
-                <div><dt>Energy</dt><dd>${fmtJoules(r.energyJ)}</dd></div>
+                <div><dt>Energy</dt><dd>${formatEnergy(r.energyJ)}</dd></div>
               </dl>`
             : nothing}
         </section>

@@ -17,7 +17,7 @@ import type { OpSimResult } from '../models/types.ts';
 import type { OpPrediction } from '../models/predict.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { formatBytes, fmtSig } from './format.ts';
+import { formatBytes, fmtSig, linkValue, LINK_RANGES } from './format.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
 
@@ -65,7 +65,10 @@ export class JpModelTab extends LitElement {
       label { display: grid; gap: 2px; font-size: 0.85rem; }
       textarea { width: 100%; min-height: 4em; font: inherit; box-sizing: border-box; }
       input[type='number'] { width: 7em; }
-      .out { white-space: pre-wrap; border: 1px solid var(--jp-border, #999); border-radius: 6px; padding: 10px; min-height: 4em; font-family: var(--jp-mono, monospace); }
+      .shared-text { max-height: 16em; overflow: auto; }
+      summary, .clip { overflow-wrap: anywhere; }
+      .clip { max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .out { overflow-wrap: anywhere; white-space: pre-wrap; border: 1px solid var(--jp-border, #999); border-radius: 6px; padding: 10px; min-height: 4em; font-family: var(--jp-mono, monospace); }
       .stats { display: flex; flex-wrap: wrap; gap: 18px; margin: 8px 0; font-variant-numeric: tabular-nums; }
       .warn { color: var(--jp-warn, #b60); }
       .err { color: var(--jp-error, #c00); }
@@ -296,10 +299,11 @@ export class JpModelTab extends LitElement {
     const r = this.state?.result;
     if (!r || this.run) return nothing;
     return html`<details open><summary>The sharer's run (${r.device})</summary>
-      <p>${fmtSig(r.tokensPerS)} tokens/s, ms/token median ${fmtSig(r.medianMs)} (p10 ${fmtSig(r.p10Ms)}, p90 ${fmtSig(r.p90Ms)})</p>
-      <div class="out">${r.text}</div>
+      <p data-testid="shared-stats">${linkValue(r.tokensPerS, LINK_RANGES.tokensPerS)} tokens/s, ms/token median ${linkValue(r.medianMs, LINK_RANGES.ms)} (p10 ${linkValue(r.p10Ms, LINK_RANGES.ms)}, p90 ${linkValue(r.p90Ms, LINK_RANGES.ms)})</p>
+      <div class="out shared-text">${r.text}</div>
+      <div class="table-scroll" tabindex="0" role="region" aria-label="The sharer's measured ops">
       <table><thead><tr><th>op</th><th>measured ms</th><th>bytes</th></tr></thead>
-        <tbody>${r.families.map((f) => html`<tr><td>${f.family}</td><td>${fmtSig(f.ms)}</td><td>${formatBytes(f.bytes)}</td></tr>`)}</tbody></table>
+        <tbody>${r.families.map((f) => html`<tr><td class="clip" title=${f.family}>${f.family}</td><td>${linkValue(f.ms, LINK_RANGES.ms)}</td><td>${linkValue(f.bytes, LINK_RANGES.bytes, formatBytes, false)}</td></tr>`)}</tbody></table></div>
     </details>`;
   }
 
@@ -321,7 +325,7 @@ export class JpModelTab extends LitElement {
       </div>
       ${this.progress ? html`<p role="status">${this.progress}</p>` : nothing}
       ${this.error ? html`<p class="err" role="alert">${this.error}</p>` : nothing}
-      <div class="out" aria-live="polite" aria-label="generated text">${this.text}</div>
+      <div class="out" role="log" aria-live="polite" aria-label="generated text">${this.text}</div>
       ${this.renderStats()}
       ${this.phase === 'profiling' ? html`<p role="status">timing one decode step op by op, then the chip model's prediction for each op…</p>` : nothing}
       ${this.renderProfile()}

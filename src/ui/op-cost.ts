@@ -8,7 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { KernelCost } from '../models/kernel-cost.ts';
 import type { OpBreakdown } from '../models/types.ts';
-import { fmtSeconds } from './chip-tab.ts';
+import { formatDuration as fmtSeconds } from './format.ts';
 import { sharedStyles } from './styles.ts';
 
 /** The four parts of an op's time in display order, with their labels. */

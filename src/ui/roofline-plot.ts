@@ -13,6 +13,8 @@ import type { BenchOk, KernelInfo } from '../worker/api.ts';
 import type { ChipConfig, ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
+import './kernel-picker.ts';
+import type { PickerChange } from './kernel-picker.ts';
 import {
   achievableRoof, attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, overrideText, placeLabels, predictedPoint, ridgeIntensity, roofOf, withOverride,
   layoutRoofLabels, sameSlope, tilesUsed, type Roof, type RooflinePoint,
@@ -327,11 +329,13 @@ export class JpRoofline extends LitElement {
             const right = u.bbox.left + u.bbox.width - 4 * dpr;
             // Every compute roof gets a label (its datatype and peak; the main roof also its chip), laid
             // out so coinciding roofs stack instead of overprinting (a leader line when moved).
-            const labelled = roofs.filter((r) => !r.achievable);
-            // A narrow plot (a phone) leaves the chip's name to the colour legend below.
-            const named = u.bbox.width / dpr >= 480;
-            const texts = labelled.map((r) => `${r.main && named ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}`);
-            const lh = 14 * dpr;
+            // A narrow plot (a phone) labels only each chip's main roof, with the chip's short name and
+            // no peak (the table below has it), so the labels name their chip and leave the plot visible.
+            const wide = u.bbox.width / dpr >= 480;
+            const labelled = roofs.filter((r) => !r.achievable && (wide || r.main));
+            if (!wide) g.font = `${10 * dpr}px ${cs.getPropertyValue('--jp-font').trim() || 'sans-serif'}`;
+            const texts = labelled.map((r) => (wide ? `${r.main ? `${r.short} ` : ''}${DTYPE_LABEL[r.roof.dtype]} ${fmtFlops(r.roof.peakFlops)}` : `${r.short} ${DTYPE_LABEL[r.roof.dtype]}`));
+            const lh = (wide ? 14 : 12) * dpr;
             const wantY = labelled.map((r) => u.valToPos(r.roof.peakFlops, 'y', true) - lh);
             const roofBoxes = layoutRoofLabels(
               labelled.map((_, k) => ({ y: wantY[k], w: g.measureText(texts[k]).width + 4 * dpr })),
@@ -421,27 +425,10 @@ export class JpRoofline extends LitElement {
   }
 
   private renderControls(s: ChipState) {
-    const kernel = this.kernels.find((k) => k.name === s.kernel);
-    const numeric = (kernel?.params ?? []).filter((p) => typeof p.default === 'number');
     return html`
       <form class="card" aria-label="Kernel for the predicted points" @submit=${(e: Event) => e.preventDefault()}>
-        <label>Kernel
-          <select .value=${s.kernel} @change=${(e: Event) => {
-            const name = (e.target as HTMLSelectElement).value;
-            this.patch({ kernel: name, variant: this.kernels.find((k) => k.name === name)?.defaultVariant ?? '', params: {} });
-          }}>
-            ${this.kernels.map((k) => html`<option value=${k.name} ?selected=${k.name === s.kernel}>${k.name}</option>`)}
-          </select>
-        </label>
-        <label>Variant
-          <select .value=${s.variant} @change=${(e: Event) => this.patch({ variant: (e.target as HTMLSelectElement).value })}>
-            ${(kernel?.variants ?? [s.variant]).map((v) => html`<option value=${v} ?selected=${v === s.variant}>${v}</option>`)}
-          </select>
-        </label>
-        ${numeric.map(
-          (p) => html`<label title=${p.doc}>${p.name}<input type="number" .value=${String(s.params[p.name] ?? p.default)}
-            @change=${(e: Event) => this.patch({ params: { ...s.params, [p.name]: Number((e.target as HTMLInputElement).value) } })} /></label>`,
-        )}
+        <jp-kernel-picker id-prefix="roof" .api=${this.api} .kernels=${this.kernels} kernel=${s.kernel} variant=${s.variant} .params=${s.params}
+          @picker-change=${(e: CustomEvent<PickerChange>) => this.patch(e.detail)}></jp-kernel-picker>
         <span class="status" role="status">${this.busy ? 'Simulating on every preset…' : ''}</span>
       </form>`;
   }
@@ -449,7 +436,7 @@ export class JpRoofline extends LitElement {
   private renderTable() {
     const pts = this.collectPoints();
     const pct = (v: number | undefined) => (v !== undefined ? `${(v * 100).toFixed(1)}%` : '–');
-    return html`<div class="scroll"><table data-testid="roofline-points">
+    return html`<div class="scroll" tabindex="0" role="region" aria-label="Points of the roofline plot"><table data-testid="roofline-points">
       <thead><tr><th scope="col">#</th><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th>
         <th scope="col" title="Tiles of the chip this plan keeps busy (one per output block)">Tiles used</th><th scope="col" title="Achieved over the roof of the tiles in use">Of the used tiles' roof</th><th scope="col">Bound</th></tr></thead>
       <tbody>

@@ -15,6 +15,14 @@ export const sharedStyles = css`
   :is(button, select, input, summary, a, [tabindex]):focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 2px; }
   /* Wide tables scroll inside their own box, so the page never overflows a phone. */
   .table-scroll { overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }
+  /* The scroll cue: a shadow at an edge with more columns behind it (covers scroll with the content at the ends). */
+  .table-scroll {
+    background:
+      linear-gradient(to right, var(--jp-surface) 30%, transparent) left / 28px 100% no-repeat local,
+      linear-gradient(to left, var(--jp-surface) 30%, transparent) right / 28px 100% no-repeat local,
+      radial-gradient(farthest-side at 0 50%, rgb(0 0 0 / 0.3), transparent) left / 12px 100% no-repeat scroll,
+      radial-gradient(farthest-side at 100% 50%, rgb(0 0 0 / 0.3), transparent) right / 12px 100% no-repeat scroll;
+  }
   .table-scroll:focus-visible { outline: 3px solid var(--jp-focus); outline-offset: 2px; }
   table { border-collapse: collapse; width: 100%; font-size: 0.88rem; font-variant-numeric: tabular-nums; }
   th, td { padding: 5px 8px; border-bottom: 1px solid var(--jp-border); }

@@ -10,19 +10,20 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelState } from '../share/state.ts';
-import { checkModelInputs, maxFor, type ModelField, type ModelInputLimits } from '../share/model-limits.ts';
+import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
+import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { plural } from './format.ts';
+import './glossary.ts';
+import { formatEnergy, plural } from './format.ts';
 import { bestRow, fmtNum, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import './power-basis.ts';
-import { fmtJoules } from './chip-tab.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
 export const OP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295', '#fabfd2', '#bab0ac'];
 const BOUND_LETTER: Record<Bound, string> = { compute: 'C', memory: 'M', noc: 'N' };
 
-type ModelInfo = { id: string; label?: string; name?: string };
+type ModelInfo = ModelShape & { id: string; label?: string; name?: string };
 
 @customElement('jp-tokens-tab')
 export class JpTokensTab extends LitElement {
@@ -42,7 +43,7 @@ export class JpTokensTab extends LitElement {
     task: async ([api]: readonly [ApiRemote | undefined]) => {
       if (!api) return null;
       const [chips, models, limits] = await Promise.all([api.listChips(), api.listModels(), api.modelLimits()]);
-      // No preset scales out past its scaleOut.maxChips: the input stops at the largest of them.
+      // No preset scales out past its own chip limit: the choices stop at the largest of them.
       const maxChips = Math.max(1, ...chips.map((c) => c.config.scaleOut.maxChips));
       return { chips, models: models as ModelInfo[], limits: { ...limits, chips: Math.min(limits.chips, maxChips) } };
     },
@@ -56,8 +57,13 @@ export class JpTokensTab extends LitElement {
       const s = this.state;
       const lists = this.listsTask.value;
       if (!api || !s || !lists || Object.keys(this.problems).length) return [];
-      const opts = { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, chips: s.chips };
-      return Promise.all(lists.chips.map((c) => api.simulateModel(c.id, s.preset, opts).catch((e: Error): ModelOutcome => ({ status: 'unavailable', message: e.message }))));
+      const split = this.model && s.chips > 0 ? chipSplit(this.model, s.chips) : null;
+      const opts = { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, precision: s.precision ?? 'bf16', ...(split ? { chips: s.chips, stages: split.stages } : {}) };
+      return Promise.all(lists.chips.map((c) => {
+        // a preset that does not scale out that far is explained in its row, in the user's terms
+        if (s.chips > c.config.scaleOut.maxChips) return { status: 'invalid', message: `${c.label.replace(/\s*\(.*\)$/, '')} scales out to at most ${plural(c.config.scaleOut.maxChips, 'chip')} per model copy; choose fewer chips or "fewest that hold the model".` } satisfies ModelOutcome;
+        return api.simulateModel(c.id, s.preset, opts).catch((e: Error): ModelOutcome => ({ status: 'unavailable', message: e.message }));
+      }));
     },
     args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.map((c) => c.id)])] as const,
   });
@@ -66,13 +72,18 @@ export class JpTokensTab extends LitElement {
     return this.listsTask.value?.chips ?? [];
   }
 
+  /** The selected model preset's shape (heads, layers, longest context). */
+  private get model(): ModelInfo | undefined {
+    return this.listsTask.value?.models.find((m) => m.id === this.state?.preset);
+  }
+
   private get limits(): ModelInputLimits | undefined {
     return this.listsTask.value?.limits;
   }
 
   /** What the model would refuse in the current state (a link may carry batch 4096). */
   private get problems(): Partial<Record<ModelField, string>> {
-    return this.state && this.limits ? checkModelInputs(this.state, this.limits) : {};
+    return this.state && this.limits ? checkModelInputs(this.state, this.limits, this.model) : {};
   }
 
   private get busy(): boolean {
@@ -130,6 +141,8 @@ export class JpTokensTab extends LitElement {
     details th { text-align: left; }
     details table { font-size: 0.8rem; margin-top: 4px; }
     .msg { color: var(--jp-muted); font-size: 0.85rem; margin: 6px 0 0; }
+    .stale table, .stale .bars { opacity: 0.45; }
+    .stale-tag { color: var(--jp-error); font-weight: 600; font-size: 0.85rem; }
     @media (max-width: 600px) { .bars { grid-template-columns: minmax(0, 1fr); } .seg-tip { grid-column: 1; } form { gap: 8px 10px; } input[type='number'] { width: 84px; } }
   `];
 
@@ -143,7 +156,7 @@ export class JpTokensTab extends LitElement {
     if (!s) return;
     const v = Number(raw);
     const next = { ...s, [key]: v };
-    const problem = this.limits ? checkModelInputs(next, this.limits)[key] : Number.isInteger(v) && v >= 1 ? undefined : `${key} must be a whole number ≥ 1.`;
+    const problem = this.limits ? checkModelInputs(next, this.limits, this.model)[key] : Number.isInteger(v) && v >= 1 ? undefined : `${key} must be a whole number ≥ 1.`;
     const { [key]: _old, ...rest } = this.draft;
     if (problem) {
       this.draft = { ...rest, [key]: raw };
@@ -157,9 +170,9 @@ export class JpTokensTab extends LitElement {
     const lim = this.limits;
     const problems = this.problems;
     const int = (key: ModelField, label: string, hint: string) => {
-      const max = lim ? maxFor(key, s, lim) : undefined;
+      const max = lim ? maxFor(key, s, lim, this.model) : undefined;
       const draft = this.draft[key];
-      const problem = draft !== undefined && lim ? checkModelInputs({ ...s, [key]: Number(draft) }, lim)[key] : problems[key];
+      const problem = draft !== undefined && lim ? checkModelInputs({ ...s, [key]: Number(draft) }, lim, this.model)[key] : problems[key];
       return html`
       <label title=${hint}>${label}<input id="in-${key}" type="number" min="1" max=${max ?? nothing} step="1" .value=${draft ?? String(s[key])}
         aria-invalid=${problem ? 'true' : 'false'} aria-describedby=${problem ? `err-${key}` : nothing}
@@ -170,8 +183,8 @@ export class JpTokensTab extends LitElement {
     return html`
       <form class="card" aria-label="Model setup" @submit=${(e: Event) => e.preventDefault()}>
         <label>Model
-          <select .value=${s.preset} @change=${(e: Event) => this.patch({ preset: (e.target as HTMLSelectElement).value })}>
-            ${(models.length ? models : [{ id: s.preset }]).map((m) => html`<option value=${m.id} ?selected=${m.id === s.preset}>${m.label ?? m.name ?? m.id}</option>`)}
+          <select .value=${s.preset} @change=${(e: Event) => this.setModel((e.target as HTMLSelectElement).value)}>
+            ${(models.length ? models : [{ id: s.preset } as ModelInfo]).map((m) => html`<option value=${m.id} ?selected=${m.id === s.preset}>${m.label ?? m.name ?? m.id}</option>`)}
           </select>
         </label>
         <div role="group" aria-label="Phase" class="seg-btns">
@@ -180,33 +193,67 @@ export class JpTokensTab extends LitElement {
         ${s.phase === 'prefill' ? int('tokens', 'Prompt tokens', 'prefill: prompt length per sequence') : nothing}
         ${int('context', 'Context', 'tokens already in the KV cache')}
         ${int('batch', 'Batch', 'sequences served together')}
-        ${int('chips', 'Chips', 'tensor-parallel chips per model copy')}
+        <div role="group" aria-label="Precision" class="seg-btns" title="weights and activations of the simulated deployment">
+          ${(['bf16', 'int8'] as const).map((p) => html`<button type="button" aria-pressed=${(s.precision ?? 'bf16') === p ? 'true' : 'false'} @click=${() => this.patch({ precision: p })}>${p}</button>`)}
+        </div>
+        ${this.renderChips(s)}
         <span class="status" role="status">${this.busy ? 'Simulating on every preset…' : this.chips.length ? `${this.chips.length} chip presets` : ''}</span>
       </form>`;
   }
 
-  private renderTable(rows: TokenRow[]) {
+  /** A model preset change: the context is clamped to what the new model handles. */
+  private setModel(id: string): void {
+    const s = this.state;
+    const m = this.listsTask.value?.models.find((x) => x.id === id);
+    const lim = this.limits;
+    const patch: Partial<ModelState> = { preset: id };
+    if (s && m && lim) {
+      const max = maxFor('context', { ...s }, lim, m);
+      if (s.context > max) patch.context = max;
+      if (s.chips > 0 && !chipSplit(m, s.chips)) patch.chips = 0;
+    }
+    this.draft = {};
+    this.patch(patch);
+  }
+
+  /** Chips per model copy: only counts the model accepts (divisors of its heads, then whole pipeline stages), or the fewest that hold it on each preset. */
+  private renderChips(s: ModelState) {
+    const m = this.model;
+    const choices = m && this.limits ? chipChoices(m, this.limits.chips) : [1];
+    if (s.chips > 0 && !choices.includes(s.chips)) choices.push(s.chips);
+    const split = m && s.chips > 0 ? chipSplit(m, s.chips) : null;
+    return html`<label title="chips per model copy: tensor parallel over the attention heads, pipeline stages beyond them">Chips
+      <select id="in-chips" @change=${(e: Event) => { this.draft = {}; this.patch({ chips: Number((e.target as HTMLSelectElement).value) }); }}>
+        <option value="0" ?selected=${s.chips === 0}>fewest that hold the model</option>
+        ${choices.map((c) => html`<option value=${c} ?selected=${c === s.chips}>${c}</option>`)}
+      </select>
+      <span class="muted" data-testid="chips-note">${s.chips === 0 ? 'chosen per preset' : split && split.stages > 1 ? html`${split.tp} tensor-parallel × ${split.stages} <jp-term name="pipeline">pipeline stages</jp-term> (chosen for you: ${m?.nHeads} heads)` : split ? `${split.tp} tensor-parallel` : ''}</span></label>`;
+  }
+
+  private renderTable(rows: TokenRow[], stale: boolean) {
+    // one unit per column (the largest value's), so rows read alike
+    const colMax = (f: (r: ModelSimResult) => number) => Math.max(0, ...rows.filter((r) => r.result?.placement.fits).map((r) => Math.abs(f(r.result!))));
     const cols: Array<{ h: string; unit: string; f: (r: ModelSimResult) => number; better: 'higher' | 'lower' | null; fmt: (v: number) => string }> = [
       { h: 'Per-token latency', unit: 'ms', f: (r) => r.perTokenMs, better: 'lower', fmt: (v) => fmtNum(v, 4) },
       { h: 'Tokens/s', unit: '', f: (r) => r.tokensPerS, better: 'higher', fmt: (v) => fmtNum(v, 4) },
-      { h: 'Energy per token', unit: '', f: (r) => r.joulesPerToken, better: 'lower', fmt: fmtJoules },
+      { h: 'Energy per token', unit: '', f: (r) => r.joulesPerToken, better: 'lower', fmt: (v) => formatEnergy(v, colMax((r) => r.joulesPerToken)) },
       { h: 'Tokens/s per W', unit: '', f: (r) => r.tokensPerSPerW, better: 'higher', fmt: (v) => fmtNum(v, 3) },
       { h: 'Power', unit: 'W', f: (r) => r.powerW, better: null, fmt: (v) => fmtNum(v, 3) },
     ];
     const best = cols.map((c) => (c.better ? bestRow(rows, c.f, c.better) : -1));
     return html`
-      <section class="card" aria-labelledby="tok-h">
-        <h2 id="tok-h">Per chip preset</h2>
-        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="tok-h">
+      <section class="card ${stale ? 'stale' : ''}" aria-labelledby="tok-h" data-stale=${stale ? 'true' : 'false'}>
+        <h2 id="tok-h">Per chip preset${stale ? html` <span class="stale-tag">(stale: last accepted inputs)</span>` : nothing}</h2>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Per chip preset table (scrolls sideways)">
         <table data-testid="token-table">
-          <thead><tr><th scope="col">Chip preset</th>${cols.map((c) => html`<th scope="col">${c.h}${c.unit ? html` (${c.unit})` : nothing}</th>`)}<th scope="col">Mostly</th><th scope="col">Precision</th></tr></thead>
+          <thead><tr><th scope="col">Chip preset</th>${cols.map((c) => html`<th scope="col">${c.h}${c.unit ? html` (${c.unit})` : nothing}</th>`)}<th scope="col"><jp-term name="mostly">Mostly</jp-term></th><th scope="col">Precision</th></tr></thead>
           <tbody>
             ${rows.map(
               (row, i) => html`<tr data-preset=${row.id}>
                 <th scope="row" style="font-weight:600;text-align:left">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif" title="Hypothetical: built from public facts of the class plus our assumptions, not a datasheet">what-if</span>` : nothing}
 </th>
                 ${row.result && !row.result.placement.fits
-                  ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(this.state!.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; try more chips.</td>`
+                  ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(row.result.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; ${this.state!.chips === 0 ? 'it does not fit on as many chips as this preset scales out to.' : 'choose more chips, or "fewest that hold the model".'}</td>`
                   : row.result
                     ? html`${cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)}
                         <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>`
@@ -221,7 +268,7 @@ export class JpTokensTab extends LitElement {
           { preset: this.chips.find((c) => c.id === 'jalapeno'), result: rows.find((r) => r.id === 'jalapeno')?.result },
           { preset: this.chips.find((c) => c.id === 'h100'), result: rows.find((r) => r.id === 'h100')?.result },
         )} .splits=${Object.fromEntries(rows.filter((r) => r.result?.placement.fits).map((r) => [r.id, powerSplitText(powerSplit(r.result!))]))}></jp-power-basis>
-        <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips} chip${this.state!.chips > 1 ? 's' : ''} per model copy; "Mostly" = the bound of the ops taking most of the step.</p>
+        <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips === 0 ? 'the fewest chips that hold the model on each preset' : plural(this.state!.chips, 'chip')} per model copy, ${this.state!.precision ?? 'bf16'}; "Mostly" = the bound of the ops taking most of the step.</p>
       </section>`;
   }
 
@@ -267,7 +314,7 @@ export class JpTokensTab extends LitElement {
           <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
         </ul>
         <ul class="legend" aria-label="Time kinds (strip under each op)">
-          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? 'launch gaps' : k === 'collective' ? 'collectives' : k}</li>`)}
+          ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? html`<jp-term name="launch gap">launch gaps</jp-term>` : k === 'collective' ? 'collectives' : k === 'memory' ? html`memory (incl. <jp-term name="ramp">ramps</jp-term>)` : k}</li>`)}
         </ul>
         ${this.renderOpTable(rows, order)}
       </section>`;
@@ -320,11 +367,24 @@ export class JpTokensTab extends LitElement {
     }
     const rows = tokenRows(this.chips, this.simTask.value ?? []);
     const hyp = this.chips.find((c) => c.hypothetical);
+    // a typed value the model refused: the table still shows the last accepted inputs, marked stale
+    const stale = Object.keys(this.draft).length > 0;
     return html`
       ${this.renderControls(s)}
-      ${this.renderTable(rows)}
+      ${this.renderTable(rows, stale)}
       ${this.renderBars(rows)}
-      ${hyp ? html`<p class="msg"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description}${hyp.caveat ? html` <strong>Public claims:</strong> ${hyp.caveat}` : nothing}</p>` : nothing}`;
+      ${hyp ? html`<p class="msg" data-testid="claims"><span class="whatif">what-if</span> ${hyp.label}: ${hyp.description} ${this.claimsText(rows, hyp.id, s)}</p>` : nothing}`;
+  }
+
+  /** The class's public claims judged on the rows on screen (the what-if chip against the H100 reference), for these inputs. */
+  private claimsText(rows: TokenRow[], hypId: string, s: ModelState) {
+    const c = rows.find((r) => r.id === hypId)?.result, g = rows.find((r) => r.id === 'h100')?.result;
+    if (!c || !g || !c.placement.fits || !g.placement.fits) return html`<strong>Public claims:</strong> not checked for these inputs (the chip or the H100 reference has no result above).`;
+    const { checks } = claimChecks(c, g, this.chips.find((x) => x.id === hypId)?.power, this.chips.find((x) => x.id === 'h100')?.power);
+    const batch1Decode = s.phase === 'decode' && s.batch === 1;
+    return html`<strong>Public claims</strong> against the H100 row above (${s.phase}, context ${s.context.toLocaleString('en-US')}, batch ${s.batch}, ${c.precision}${batch1Decode ? '' : '; the claims are stated for batch-1 decode'}):
+      ${checks.map((k, i) => html`${i ? '; ' : ''}${k.claim} <b class=${k.holds ? 'holds' : 'fails'}>${k.holds ? 'holds' : 'does not hold'}</b> (${k.model})`)}.
+      Tokens/s per W rests on the presets' power figures (above).`;
   }
 }
 

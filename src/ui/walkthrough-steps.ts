@@ -15,7 +15,8 @@ import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../models/types.ts';
 import type { KernelCost } from '../models/kernel-cost.ts';
 import { gemmTiles } from '../models/tiling.ts';
-import { formatBytes } from './chip-render.ts';
+import { modelPreset } from '../models/config.ts';
+import { formatBytes, formatEnergy } from './format.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -104,6 +105,28 @@ export function boundWords(b: Bound): string {
   return 'the MAC arrays: the tiles that work are busy multiplying, and data arrives fast enough';
 }
 
+/**
+ * "bound = compute" for a run far below the MAC peak, explained: the tiles that have work are the
+ * bottleneck, the rest of the chip sits idle (a one-token GEMV has too few output blocks to fill it).
+ * Empty for runs that are not compute-bound or use a fair share of the peak.
+ */
+export function lowComputeNote(r: Pick<SimResult, 'bound' | 'utilization' | 'passes' | 'trace'>): string {
+  if (r.bound !== 'compute' || r.utilization >= 0.1) return '';
+  const tiles = Math.max(0, ...r.passes.map((p) => p.planTiles));
+  const all = r.trace.rows * r.trace.cols;
+  return tiles > 0 && tiles < all
+    ? ` (compute-bound at only ${pct(r.utilization)} of the MAC peak: the ${plural(tiles, 'tile')} of the ${int(all)} that have work set the pace, the others sit idle; the chip's peak counts all of them)`
+    : ` (compute-bound at only ${pct(r.utilization)} of the MAC peak: the work per tile is small and the tiles wait for their MAC arrays in turn, not for bytes)`;
+}
+
+/** "falls to ×0.57": a before/after ratio in words with its direction. */
+export function changeWords(after: number, before: number): string {
+  const r = after / before;
+  if (!Number.isFinite(r) || before <= 0) return 'is not comparable';
+  if (Math.abs(r - 1) < 0.03) return 'stays about the same';
+  return `${r < 1 ? 'falls' : 'grows'} to ×${sig(r, 2)}`;
+}
+
 function macsOf(r: Pick<SimResult, 'counts'>): number {
   const m = r.counts.macs;
   return m.int8 + m.fp16 + m.fp32;
@@ -155,6 +178,23 @@ function launchedKernels(m: ModelSimResult): OpSimResult[] {
 /** Whether the model kept this step's activations in SRAM between ops (its fusion, as applied). */
 function activationsOnChip(m: ModelSimResult): boolean {
   return m.fusion.applied === 'activations' || m.fusion.applied === 'pipeline';
+}
+
+/** bf16 MAC peak of a preset in FLOP/s (2 per MAC). */
+function bf16Peak(cfg: ChipConfig): number {
+  return cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
+}
+
+/** Step 7's proportion sentence: how far time and energy follow the bytes, from the two runs. */
+function int8Proportion(q: SimResult, f: SimResult): string {
+  const b = q.bytes.hbm / f.bytes.hbm, t = q.timeS / f.timeS, e = q.energyJ / f.energyJ;
+  const near = (x: number) => Math.abs(x / b - 1) < 0.15;
+  const verdict = near(t) && near(e)
+    ? 'Time and energy fall almost in proportion to the bytes: this run is starved for bytes.'
+    : t > b
+      ? `Time falls less than the bytes: part of the run is not spent waiting for HBM bytes (here bound = ${q.bound}), and that part does not shrink with the weights.`
+      : 'Time falls more than the bytes.';
+  return `The bytes fall to ×${sig(b, 2)}, the time to ×${sig(t, 2)} and the energy to ×${sig(e, 2)} (${formatEnergy(q.energyJ, f.energyJ)} against ${formatEnergy(f.energyJ)}). ${verdict}`;
 }
 
 // ---- the steps --------------------------------------------------------------------------------
@@ -247,10 +287,13 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const extra = sim.bytes.hbm - f.bytes.hbm;
       return [
         `The unfused version runs ${plural(sim.passes.length, 'pass', 'passes')} one after another (three matrix multiplies and the epilogues) instead of ${plural(f.passes.length, 'pass', 'passes')}. Each multiply reads x again and writes its own output, and each pass starts only when the previous one has drained.`,
-        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}: the passes cannot overlap.`,
+        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). ${extra / f.bytes.hbm < 0.05 ? 'For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). ' : ''}Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}${sim.timeS > f.timeS ? ': the passes cannot overlap' : ''}.`,
       ];
     },
-    look: () => 'Go back one step and forward again: the time changes much more than the bytes.',
+    look: ({ sim, plans }) => {
+      const tr = sim.timeS / plans.fused.timeS, br = sim.bytes.hbm / plans.fused.bytes.hbm;
+      return `Go back one step and forward again: the time ${changeWords(sim.timeS, plans.fused.timeS)}, HBM traffic ${changeWords(sim.bytes.hbm, plans.fused.bytes.hbm)}${Math.abs(tr - 1) > 2 * Math.abs(br - 1) ? ': the time changes much more than the bytes' : ''}.`;
+    },
   },
   {
     title: '5. The KV cache',
@@ -280,7 +323,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const waits = sim.events?.linkWaitCycles;
       return [
         `Put the numbers side by side: moving this layer's bytes through HBM needs at least ${int(sim.roofline.memory)} cycles; spread evenly over every NoC link they would need ${int(sim.roofline.noc)}; the math needs ${int(sim.roofline.compute)}. The simulated run took ${int(sim.cycles)} cycles, ${sig(sim.cycles / Math.max(sim.roofline.memory, sim.roofline.noc, sim.roofline.compute, 1e-9), 2)}× the largest of these bounds.`,
-        `The simulation's verdict for this run is bound = ${sim.bound}: what set the pace is ${boundWords(sim.bound)}.${waits !== undefined ? ` Summed over all block transfers, ${int(waits)} link-wait cycles were spent queueing for a busy link.` : ''} The MAC arrays were busy ${pct(sim.utilization)} of their peak.`,
+        `The simulation's verdict for this run is bound = ${sim.bound}: what set the pace is ${boundWords(sim.bound)}${lowComputeNote(sim)}.${waits !== undefined ? ` Summed over all block transfers, ${int(waits)} link-wait cycles were spent queueing for a busy link.` : ''} The MAC arrays were busy ${pct(sim.utilization)} of their peak.`,
         'Two ways out follow. Process more tokens per weight read (batching many users, or prefill, where a whole prompt shares each weight fetch), or make each weight smaller.',
       ];
     },
@@ -297,10 +340,11 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const r = sim.bytes.hbm / f.bytes.hbm;
       return [
         'Quantization stores each weight as an 8-bit integer plus a shared scale per column. An int8 weight is 1 byte instead of 4 (f32, the baseline of this walkthrough) or 2 (bf16, what models usually ship in): a quarter of the f32 bytes, half of the bf16 ones, with the same number of multiply-adds.',
-        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}; still bound = ${sim.bound}. Because decode is starved for bytes, fewer bytes means almost proportionally less time and energy (${sig(sim.energyJ * 1e6)} µJ against ${sig(f.energyJ * 1e6)} µJ).`,
+        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}; ${sim.bound === f.bound ? `still bound = ${sim.bound}` : `bound = ${sim.bound} where step 3 was bound = ${f.bound}`}${lowComputeNote(sim)}.`,
+        int8Proportion(sim, f),
       ];
     },
-    look: () => 'Compare HBM bytes and time with step 3.',
+    look: () => 'Compare HBM bytes, time and energy with step 3 (Back, then Next).',
   },
   {
     title: '8. Batching turns the tables',
@@ -330,7 +374,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const g = models.gpu;
       const cfg = chips[GPU];
       const bw = cfg.hbm.bandwidthBytesPerS;
-      const peak = cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
+      const peak = bf16Peak(cfg);
       const ridge = peak / bw;
       const flopsPerByte = (2 * g.ops.reduce((a, o) => a + o.macs, 0)) / Math.max(g.bytes.hbm, 1);
       const readS = g.bytes.hbm / bw;
@@ -351,12 +395,12 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '10. What a dataflow chip changes',
     setup: oProj(JAL),
-    models: { gpu: decode(GPU), chip: decode(JAL), chipInt8: decode(JAL, 1, 'int8') },
+    models: { gpu: decode(GPU), chip: decode(JAL), chipInt8: decode(JAL, 1, 'int8'), gpuInt8: decode(GPU, 1, 'int8') },
     opBeside: 'chip',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
-      const g = models.gpu, c = models.chip, q = models.chipInt8;
+      const g = models.gpu, c = models.chip, q = models.chipInt8, gq = models.gpuInt8;
       const bwC = chips[JAL].hbm.bandwidthBytesPerS, bwG = chips[GPU].hbm.bandwidthBytesPerS;
       const out = [
         `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'compute' ? '.' : ', so at batch 1 moving bytes, not the MAC arrays, sets its time.'}`,
@@ -367,7 +411,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       } else {
         out.push(`This chip's runtime keeps its activations in HBM between ops here (${c.fusion.messages[0] ?? `fusion ${c.fusion.applied}`}); gaps between kernel launches: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU.`);
       }
-      out.push(`The int8 path: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms, ${timeRatio(q.timeS, c.timeS)} than bf16, at ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}.`);
+      out.push(`Both sides in int8: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms (${timeRatio(q.timeS, c.timeS)} than its bf16, ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}); the H100 with int8 weights reads ${formatBytes(gq.bytes.hbm)} and takes ${sig(gq.perTokenMs)} ms (${timeRatio(gq.timeS, g.timeS)} than its bf16). int8 against int8, the chip is ${timeRatio(q.timeS, gq.timeS)}; bf16 against bf16, ${timeRatio(c.timeS, g.timeS)}.`);
       out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
       return out;
     },
@@ -376,15 +420,18 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '11. Prefill vs decode',
     setup: { ...oProj(JAL, 512), timing: 'analytic' },
-    models: { prefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } }, decode: decode(JAL) },
+    models: { prefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } }, decode: decode(JAL), gpuPrefill: { preset: GPU, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } } },
     opBeside: 'prefill',
     timeFrac: 0.5,
     view: 'utilization',
-    text: ({ models }) => {
-      const p = models.prefill, d = models.decode;
+    text: ({ models, chips }) => {
+      const p = models.prefill, d = models.decode, gp = models.gpuPrefill;
+      const peakG = bf16Peak(chips[GPU]), peakC = bf16Peak(chips[JAL]);
+      const gpuFaster = gp.timeS < p.timeS;
       return [
         `Before the first new token, the model reads the whole prompt at once: prefill. With ${int(p.tokens)} prompt tokens every weight fetched from HBM serves ${int(p.tokens)} tokens, so the MAC arrays are busy ${pct(p.utilization)} of their peak against ${pct(d.utilization)} in decode.`,
         `Per token that is ${sig(p.perTokenMs, 3)} ms in prefill against ${sig(d.perTokenMs)} ms in decode (${int(p.tokensPerS)} against ${int(d.tokensPerS)} tokens/s). Most of prefill's time is in ${mainBound(p)}-bound ops (${pct(boundShares(p)[mainBound(p)])}), most of decode's in ${mainBound(d)}-bound ones (${pct(boundShares(d)[mainBound(d)])}).`,
+        `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatio(p.timeS, gp.timeS)}` : `the chip is ${timeRatio(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? 'larger peak wins; the chip\'s advantage is in decode, where bytes set the pace' : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
       ];
     },
     look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}).`,
@@ -401,7 +448,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const attA = opShare(a, /^attention/), attB = opShare(b, /^attention/);
       return [
         `Serving ${b.batch} users at once, each step produces ${b.batch} tokens for one pass over the weights: ${int(b.tokensPerS)} tokens/s against ${int(a.tokensPerS)} for one user (${sig(b.tokensPerS / a.tokensPerS, 2)}×), while each user waits ${sig(b.perTokenMs)} ms per token instead of ${sig(a.perTokenMs)} ms.`,
-        `The weights are shared, the KV caches are not: every user brings their own ${int(CONTEXT)} tokens of cache, so attention grows from ${pct(attA.share)} to ${pct(attB.share)} of the step. Long contexts at large batch become a KV-cache bandwidth problem.`,
+        `The weights are shared, the KV caches are not: every user brings their own ${int(CONTEXT)} tokens of cache, so attention ${attB.share > attA.share ? 'grows' : 'goes'} from ${pct(attA.share)} to ${pct(attB.share)} of the step.${attB.share > attA.share ? ' Long contexts at large batch become a KV-cache bandwidth problem.' : ''}`,
       ];
     },
     look: ({ sim, op }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}.`,
@@ -418,9 +465,10 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const mlp = opShare(d, /^(ffn-up|ffn-down|silu-mul|gelu)$/);
       const head = opShare(d, /^lm-head$/);
       const attn = opShare(d, /^(qkv|attention|o-proj|rope)$/);
+      const cfg = modelPreset(d.model);
       return [
-        `Where does a decode step's time go? On the Jalapeño-class chip the MLP (gate and up projections to 14,336 features, the SiLU, the down projection) takes ${pct(mlp.share)} of it, ${formatBytes(mlp.hbm)} of HBM traffic per token: it holds most of the weights. The attention block (QKV, attention over the cache, output projection) takes ${pct(attn.share)}.`,
-        `The LM head turns the last hidden state into a score for each of the 128,256 vocabulary entries: one big matrix read once per token, ${pct(head.share)} of the step (${formatBytes(head.hbm)}).`,
+        `Where does a decode step's time go? On the Jalapeño-class chip the MLP (gate and up projections to ${int(cfg.ffnDim)} features, the SiLU, the down projection) takes ${pct(mlp.share)} of it, ${formatBytes(mlp.hbm)} of HBM traffic per token${mlp.hbm > Math.max(attn.hbm, head.hbm) ? ': it holds most of the weights' : ''}. The attention block (QKV, attention over the cache, output projection) takes ${pct(attn.share)}.`,
+        `The LM head turns the last hidden state into a score for each of the ${int(cfg.vocabSize)} vocabulary entries: one big matrix read once per token, ${pct(head.share)} of the step (${formatBytes(head.hbm)}).`,
       ];
     },
     look: () => 'The link-traffic view of one 4096 × 4096 projection: every weight crosses the links next to the HBM edge tiles.',
@@ -437,7 +485,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const ar = opShare(m, /^all-reduce$/);
       const perToken = m.bytes.scaleOut;
       const out = [
-        `Llama 3 70B does not fit one chip: the simulation places it on ${plural(m.chips, 'Jalapeño-class chip')}, each holding 1/${m.chips} of every weight matrix (tensor parallelism: each chip computes its slice of every projection).`,
+        `${m.chips > 1 ? 'Llama 3 70B does not fit one chip: the' : 'The'} simulation places Llama 3 70B on ${plural(m.chips, 'Jalapeño-class chip')}, each holding 1/${m.chips} of every weight matrix (tensor parallelism: each chip computes its slice of every projection).`,
       ];
       if (m.chips > 1) {
         out.push(`After the attention block and after the MLP of every layer the chips add up their partial results (an all-reduce over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip): ${formatBytes(perToken)} cross the links per token, ${pct(ar.share)} of the ${sig(m.perTokenMs)} ms step.`);
@@ -459,3 +507,29 @@ export function stepRuns(step: WalkthroughStep): { plans: Array<[string, PlanSet
 }
 
 export const setupKey = (s: PlanSetup | ModelSetup) => JSON.stringify(s);
+
+// ---- the story card (above Compare): the walkthrough's story in a few sentences ------------------
+
+/** The model runs the story card is computed from: each side in bf16 and int8 decode, and both in prefill. */
+export const STORY_RUNS = {
+  gpu: decode(GPU),
+  chip: decode(JAL),
+  chipInt8: decode(JAL, 1, 'int8'),
+  gpuInt8: decode(GPU, 1, 'int8'),
+  chipPrefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } },
+  gpuPrefill: { preset: GPU, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } },
+} as const satisfies Record<string, ModelSetup>;
+export type StoryKey = keyof typeof STORY_RUNS;
+
+/** The story card's sentences, every number, direction and bound from the runs (test/unit/walkthrough.test.ts). */
+export function storySentences(r: Record<StoryKey, ModelSimResult>): string[] {
+  const { gpu, chip, chipInt8, gpuInt8, chipPrefill, gpuPrefill } = r;
+  const notCompute = (m: ModelSimResult) => 1 - boundShares(m).compute;
+  const chipWinsDecode = chip.timeS < gpu.timeS;
+  return [
+    `Decode (one token of Llama 3 8B, batch 1, ${int(CONTEXT)} tokens of context): the H100 model takes ${sig(gpu.perTokenMs)} ms per token with its tensor cores busy ${pct(gpu.utilization)} of their peak; ${pct(notCompute(gpu))} of its step is in ops paced by memory or the network, not the math. Of it, ${ms(gpu.breakdown.launch)} are gaps between kernel launches, ${ms(gpu.memoryLatencyS)} per-kernel memory ramps and ${ms(Math.max(0, gpu.breakdown.memory - gpu.memoryLatencyS))} streaming bytes from HBM.`,
+    `The Jalapeño-class what-if chip takes ${sig(chip.perTokenMs)} ms per token in bf16 (${timeRatio(chip.timeS, gpu.timeS)} than the H100 in bf16), with ${ms(chip.breakdown.launch)} of gaps and, with fusion "${chip.fusion.applied}", ${formatBytes(chip.savedBytes.hbm)} of activations kept out of HBM. ${pct(notCompute(chip))} of its step is paced by memory or the network.`,
+    `int8 weights on both: the chip ${sig(chipInt8.perTokenMs)} ms, the H100 ${sig(gpuInt8.perTokenMs)} ms per token: the chip is ${timeRatio(chipInt8.timeS, gpuInt8.timeS)} int8 against int8 (${timeRatio(chip.timeS, gpu.timeS)} bf16 against bf16).`,
+    `Prefill (a 512-token prompt): the H100 model takes ${ms(gpuPrefill.timeS)}, the chip ${ms(chipPrefill.timeS)}: ${gpuPrefill.timeS < chipPrefill.timeS ? `the H100 wins, the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}` : `the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}`}.${chipWinsDecode !== (chipPrefill.timeS < gpuPrefill.timeS) ? ` Where the math sets the pace the ${chipWinsDecode ? 'GPU' : 'chip'} wins; where bytes do, the ${chipWinsDecode ? 'chip' : 'GPU'}.` : ''}`,
+  ];
+}

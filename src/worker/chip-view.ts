@@ -95,7 +95,7 @@ export function chipViewTrace(t: Trace, mesh: Mesh): RenderTrace {
   }
   return {
     rows, cols, torus: mesh.torus, cycles: t.cycles, clockHz: t.clockHz, timeUnit: 'cycle',
-    hbmPorts: t.hbmPorts.map((p) => ({ side: SIDE_OF_EDGE[p.edge], tile: p.tile })),
+    hbmPorts: t.hbmPorts.map((p) => ({ side: SIDE_OF_EDGE[p.edge], tile: p.tile, stack: p.index })),
     events: { count: n, kind, src, dst, start, end, bytes, op },
     routeOffsets, routeLinks: links.done(),
     opNames: t.opNames,

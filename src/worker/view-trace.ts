@@ -19,6 +19,8 @@ export interface HbmPort {
   side: PortSide;
   /** The edge tile the stack attaches to (row-major tile index). */
   tile: number;
+  /** The HBM stack this port belongs to (a stack may feed several edge tiles); absent: a port of its own. */
+  stack?: number;
 }
 
 export interface RenderTrace {

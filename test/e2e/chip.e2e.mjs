@@ -73,7 +73,7 @@ export const cases = [
       await openTab(t, t.page, 'Walkthrough', 'jp-learn-tab');
       const title = () => t.page.locator('jp-learn-tab [data-testid=step-title]').innerText();
       const first = await title();
-      await t.page.locator('jp-learn-tab button[aria-label="Next step"]').click();
+      await t.page.locator('jp-learn-tab button[title="Next step"]').click();
       await t.page.locator('jp-learn-tab jp-timeline button[aria-label=Play]:not([disabled])').waitFor({ timeout: 60_000 });
       const second = await title();
       t.assert(first !== second && second.startsWith('2.'), `next did not move on: "${first}" -> "${second}"`);
@@ -81,7 +81,7 @@ export const cases = [
       t.assert(step === 1, `learn.step in the share state is ${step}, expected 1`);
       await t.page.waitForTimeout(300);
       await t.screenshot('walkthrough');
-      await t.page.locator('jp-learn-tab button[aria-label="Previous step"]').click();
+      await t.page.locator('jp-learn-tab button[title="Previous step"]').click();
       t.assert((await title()) === first, 'back did not return to the first step');
       t.assert(t.errors().length === 0, `console errors:\n${t.errors().join('\n')}`);
     },

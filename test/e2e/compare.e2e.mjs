@@ -19,7 +19,7 @@ export const cases = [
       await card.locator('[data-testid=perw-verdict]').waitFor({ timeout: 60_000 });
       const story = await card.locator('[data-testid=story-card]').innerText();
       const verdict = await card.locator('[data-testid=perw-verdict]').innerText();
-      const gpuMs = Number(/token takes ([\d.]+) ms/.exec(story)?.[1]);
+      const gpuMs = Number(/H100 model takes ([\d.]+) ms per token/.exec(story)?.[1]);
       const chipMs = Number(/what-if chip takes ([\d.]+) ms/.exec(story)?.[1]);
       const m = /([\d.]+)x as modelled: Jalapeño-class ([\d.,]+) W per chip .* vs H100 ([\d.,]+) W per chip/.exec(verdict);
       t.assert(m && gpuMs > 0 && chipMs > 0, `story or verdict lacks its numbers:\n${story}`);

@@ -10,7 +10,7 @@
 //   t.newPage({ webgpu, colorScheme, viewport })  another page (webgpu: false = a browser without WebGPU)
 //   t.errors(page?)        console errors and page errors seen so far on that page
 //   t.screenshot(name, page?)  saves test-artifacts/NAME.png
-//   t.axe(page?)           axe-core results' violations of impact serious or critical
+//   t.axe(page?, {also}?)  axe-core results' violations of impact serious or critical (plus the rule ids in `also`)
 //   t.assert(cond, msg)    throws msg when cond is falsy
 //   t.baseUrl
 // Usage: node test/e2e/run.mjs [--no-build] [filter]; prints "N passed, N failed", exits 1 on failure.
@@ -100,13 +100,13 @@ function makeT(name) {
     async screenshot(file, page = t.page) {
       await page.screenshot({ path: join(artifacts, `${file}.png`) });
     },
-    async axe(page = t.page) {
+    async axe(page = t.page, { also = [] } = {}) {
       await page.addScriptTag({ content: axeSource });
       const r = await page.evaluate(async () => {
         const res = await globalThis.axe.run(document, { resultTypes: ['violations'] });
         return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(-1)[0] ?? ''}`) }));
       });
-      return r.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      return r.filter((v) => v.impact === 'serious' || v.impact === 'critical' || also.includes(v.id));
     },
     assert(cond, msg) {
       if (!cond) throw new Error(msg);

@@ -89,11 +89,35 @@ export const cases = [
       // Llama-3-8B in bf16 (16 GB) does not fit one 12 GB Wormhole n150 or an SRAM-only LPU.
       t.assert(nofit >= 1, 'expected at least one preset that cannot hold Llama-3-8B on one chip');
       // With two chips (tensor parallel) Llama-3-8B fits a 12 GB Wormhole n150 pair, and numbers appear.
-      await q(t.page, '#in-chips').fill('2');
-      await q(t.page, '#in-chips').press('Tab');
+      // The Chips field offers only counts the model accepts: divisors of its 32 heads, then 32 x stages.
+      const offered = (await q(t.page, '#in-chips option').allInnerTexts()).slice(1).map(Number);
+      t.assert(offered.slice(0, 6).join(',') === '1,2,4,8,16,32' && offered.every((c) => c % 32 === 0 || 32 % c === 0), `chip choices: ${offered.join(',')}`);
+      await q(t.page, '#in-chips').selectOption('2');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 2);
       await t.page.waitForTimeout(2500);
       t.assert((await q(t.page, '[data-testid=nofit]').count()) < nofit, 'more chips did not make more presets fit');
+      // 64 chips: 32 tensor-parallel x 2 stages, said next to the field; presets that stop at fewer chips say so in their row
+      await q(t.page, '#in-chips').selectOption('64');
+      await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 64);
+      t.assert(/32 tensor-parallel × 2 pipeline stages/.test(await q(t.page, '[data-testid=chips-note]').innerText()), 'no stages note');
+      await t.page.waitForTimeout(2500);
+      const h100 = await q(t.page, '[data-testid=token-table] tr[data-preset=h100]').innerText();
+      t.assert(/scales out to at most 8 chips/.test(h100) && !/maxChips/.test(h100), `H100 row at 64 chips: ${h100}`);
+      // "fewest that hold the model": every preset, the SRAM-only LPU included, runs Llama-3-8B
+      await q(t.page, '#in-chips').selectOption('0');
+      await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 0);
+      await t.page.waitForTimeout(3000);
+      t.assert((await q(t.page, '[data-testid=nofit]').count()) === 0, 'a preset does not fit with the fewest chips that hold the model');
+      const groq = await q(t.page, '[data-testid=token-table] tr[data-preset=groq-lpu]').innerText();
+      t.assert(/\d/.test(groq) && !/not simulated|invalid/i.test(groq), `Groq row: ${groq}`);
+      // a refused typed value marks the old table stale
+      await q(t.page, '#in-batch').fill('2000');
+      await q(t.page, '#in-batch').press('Tab');
+      await q(t.page, 'section[data-stale=true]').waitFor({ timeout: 5000 });
+      // context is bounded by the model's positions (Llama 3 8B: 8,192)
+      await q(t.page, '#in-context').fill('1048576');
+      await q(t.page, '#in-context').press('Tab');
+      t.assert(/8,192 positions/.test(await q(t.page, '#err-context').innerText()), 'context not limited to the model maximum');
     },
   },
   ...SIZES.map(({ name, viewport }) => ({

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, type RenderTrace, type Ctx2D,
   indexTrace, createFrameState, computeFrame, computeLayout, hitTest, packetPosition, nodeCenter,
-  eastLink, southLink, portLink, linkCount, linkExists, linkRects, drawFrame, defaultPalette, describeHit,
+  eastLink, southLink, portLink, linkCount, linkExists, linkRects, drawFrame, defaultPalette, describeHit, stackCount, portName,
   type FrameState,
 } from '../../src/ui/chip-render.ts';
 import { chipViewTrace, measuredViewTrace, plainMesh, withRoutes } from '../../src/worker/chip-view.ts';
@@ -182,7 +182,7 @@ describe('adapters (src/worker/chip-view.ts)', () => {
     expect([...r.events.kind]).toEqual([EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC]);
     expect([...r.events.src]).toEqual([1, 2, 0]);
     expect([...r.events.dst]).toEqual([1, 0, 1]);
-    expect(r.hbmPorts).toEqual([{ side: 'W', tile: 0 }]);
+    expect(r.hbmPorts).toEqual([{ side: 'W', tile: 0, stack: 0 }]);
     expect(r.linkBytes[eastLink(2, 0, 0)]).toBe(48);
     expect(r.linkBytes[portLink(1, 2, 0)]).toBe(64);
     // routes: compute none, the HBM read its port link, the NoC transfer the one east link
@@ -385,5 +385,30 @@ describe('cost for a 32x32 grid (printed, not asserted)', () => {
     console.log(`32x32, ${tr.events.count} events: index ${tIndex.toFixed(1)} ms once; computeFrame ${(tFrame / frames).toFixed(3)} ms/frame; drawFrame into a null context ${(tDraw / frames).toFixed(3)} ms/frame (${g.calls / frames} draw calls/frame)`);
     computeFrame(idx, 2020, f); // wave 20: reads [2000, 2036), NoC [2010, 2046)
     expect(f.xferActive).toBe(2048); // every tile has its HBM read and NoC transfer in flight
+  });
+});
+
+// Issue 25: step 1 said "4 HBM stacks" over 32 grey blocks, each labelled "HBM stack". The drawing
+// now has one block per stack, whatever the number of edge tiles it feeds.
+describe('HBM stacks drawn one block per stack', () => {
+  for (const id of ['jalapeno', 'h100']) {
+    it(`${id}: as many blocks as the config has stacks`, () => {
+      const cfg = chipPreset(id).config;
+      const mesh = buildMesh(cfg);
+      const k = kernelByName('matmul');
+      const sim = simulatePlan(cfg, k.plan(k.validate({ M: 16, N: 64, K: 64 }), 'tiled'), { dataflow: 'output-stationary', maxTraceEvents: 100 });
+      const tr = chipViewTrace(sim.trace, mesh);
+      const layout = computeLayout(tr, 800, 600);
+      expect(stackCount(tr.hbmPorts)).toBe(cfg.hbm.stacks);
+      expect(layout.stacks.length).toBe(cfg.hbm.stacks); // each stack's ports sit on one side
+      expect(layout.stacks.reduce((a, b) => a + b.ports, 0)).toBe(tr.hbmPorts.length);
+      if (tr.hbmPorts.length > cfg.hbm.stacks) expect(portName(tr.hbmPorts, 1)).toMatch(/^HBM stack \d, port \d of \d+$/);
+    });
+  }
+  it('ports without a stack (the measured GPU view) are one block each', () => {
+    const ports = [{ side: 'N' as const, tile: 0 }, { side: 'N' as const, tile: 1 }];
+    expect(stackCount(ports)).toBe(2);
+    expect(computeLayout({ rows: 2, cols: 2, hbmPorts: ports }, 100, 100).stacks.length).toBe(2);
+    expect(portName(ports, 1)).toBe('HBM port 1');
   });
 });

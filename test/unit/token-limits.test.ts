@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { chipPreset } from '../../src/chip/presets.ts';
 import { modelInputLimits } from '../../src/worker/model-limits.ts';
-import { checkModelInputs, maxFor, type ModelInputs } from '../../src/share/model-limits.ts';
+import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelInputs } from '../../src/share/model-limits.ts';
 
 const lim = modelInputLimits();
 const chip = chipPreset('h100').config;
@@ -43,5 +43,34 @@ describe('model input limits', () => {
   it('rejects non-integers and zero', () => {
     expect(checkModelInputs({ ...base, tokens: 0 }, lim).tokens).toMatch(/≥ 1/);
     expect(checkModelInputs({ ...base, context: 1.5 }, lim).context).toMatch(/whole number/);
+  });
+});
+
+describe('chip counts and the model\'s positions (issue 25: no dead ends)', () => {
+  const llama = modelPreset('llama3-8b');
+  it('offers only counts the model accepts, and each simulates with the split it is given', () => {
+    const choices = chipChoices(llama, 1024);
+    expect(choices.slice(0, 8)).toEqual([1, 2, 4, 8, 16, 32, 64, 96]); // divisors of 32 heads, then 32 x stages
+    const groq = chipPreset('groq-lpu').config;
+    for (const c of [1, 8, 32, 64, 96]) {
+      const sp = chipSplit(llama, c)!;
+      expect(sp.tp * sp.stages).toBe(c);
+      // the model takes every offered count (it may not fit, but it is not refused)
+      expect(() => simulateModel(groq, llama, { phase: 'decode', context: 16, batch: 1, chips: c, stages: sp.stages })).not.toThrow();
+    }
+    // 96 = 32 x 3 stages is the fewest that hold Llama-3-8B on the SRAM-only LPU: offered and fitting
+    expect(simulateModel(groq, llama, { phase: 'decode', context: 1024, batch: 1, chips: 96, stages: 3 }).placement.fits).toBe(true);
+    expect(chipSplit(llama, 3)).toEqual({ tp: 1, stages: 3 });
+    expect(chipSplit(llama, 48)).toEqual({ tp: 16, stages: 3 });
+    expect(chipSplit(llama, 0)).toBeNull();
+    expect(checkModelInputs({ ...base, chips: 33 * 64 }, lim, llama).chips).toMatch(/cannot split llama3-8b/);
+    expect(checkModelInputs({ ...base, chips: 0 }, lim, llama)).toEqual({}); // 0 = fewest that hold the model
+  });
+
+  it('context + new tokens stay within the model\'s positions', () => {
+    expect(maxFor('context', base, lim, llama)).toBe(8191);
+    expect(checkModelInputs({ ...base, context: 8191 }, lim, llama)).toEqual({});
+    expect(checkModelInputs({ ...base, context: 1 << 20 }, lim, llama).context).toMatch(/at most 8,192 positions/);
+    expect(checkModelInputs({ ...base, phase: 'prefill', tokens: 512, context: 7700 }, lim, llama).context).toMatch(/≤ 7,680/);
   });
 });

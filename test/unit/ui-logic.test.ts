@@ -4,8 +4,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
-import { followShapeVariant, missingCapability, paramUsedBy, resolveBench } from '../../src/ui/bench-logic.ts';
-import { formatBytes, plural, speedRatioText } from '../../src/ui/format.ts';
+import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
+import { formatBytes, formatDuration, formatEnergy, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
+import { GLOSSARY } from '../../src/ui/glossary.ts';
 
 const kernels = api.listKernels();
 
@@ -146,5 +147,45 @@ describe('received WGSL edits (defect 6)', () => {
     s.keepReceivedEdits();
     expect(s.loadStoredEdits()).toEqual({ matmul_tiled: 'theirs' });
     expect(s.receivedEdits()).toEqual({});
+  });
+});
+
+// Issue 25: one number format across views, values from links bounded, unknown dataflows named.
+describe('one number format (issue 25)', () => {
+  it('energies, times and powers: 3 significant digits, one unit for a column or an A/B pair', () => {
+    // the defects: "724.992 mJ" beside "1.244 J", "2,564,428 uJ"
+    expect(formatEnergy(0.724992)).toBe('725 mJ');
+    expect(formatEnergy(1.244)).toBe('1.24 J');
+    expect(formatEnergy(0.724992, 1.244)).toBe('0.725 J'); // beside 1.244 J: the same unit
+    expect(formatEnergy(2.564428)).toBe('2.56 J');
+    expect(formatEnergy(3.98e-4)).toBe('398 µJ');
+    expect(formatDuration(14.6e-6)).toBe('14.6 µs');
+    expect(formatDuration(7.17e-3, 1)).toBe('0.00717 s');
+    expect(formatPower(174.2)).toBe('174 W');
+    expect(formatEnergy(Number.NaN)).toBe('–');
+  });
+
+  it('numbers from a link outside their plausible range read "invalid in link"', () => {
+    // each case: a crafted value the issue reports, or the edge of the range
+    const cases: Array<[number, readonly [number, number], boolean, string]> = [
+      [-1, LINK_RANGES.ms, true, 'invalid in link'], // "ms/token median -1.00"
+      [1e300, LINK_RANGES.tokensPerS, true, 'invalid in link'], // 1e300 tokens/s
+      [Number.POSITIVE_INFINITY, LINK_RANGES.ms, true, 'invalid in link'],
+      [0, LINK_RANGES.ms, true, 'invalid in link'], // a median of 0 ms cannot be measured
+      [0, LINK_RANGES.gflops, false, '0.00'], // 0 GFLOP/s can (a copy kernel)
+      [12.5, LINK_RANGES.ms, true, '12.5'],
+    ];
+    for (const [v, r, strict, want] of cases) expect(linkValue(v, r, undefined, strict)).toBe(want);
+  });
+
+  it('an unknown dataflow from a link is replaced with a notice', () => {
+    expect(resolveDataflow(['output-stationary', 'weight-stationary'], 'weight-stationary')).toEqual({ dataflow: 'weight-stationary' });
+    const r = resolveDataflow(['output-stationary', 'weight-stationary'], 'row-stationary');
+    expect(r.dataflow).toBe('output-stationary');
+    expect(r.notice).toMatch(/"row-stationary" that the chip model does not have.*showing output-stationary/);
+  });
+
+  it('the glossary explains each term a student meets on Tokens, Compare and the walkthrough', () => {
+    for (const t of ['bound', 'ramp', 'launch gap', 'pipeline', 'multicast', 'roofline', 'mostly']) expect(Object.keys(GLOSSARY)).toContain(t);
   });
 });

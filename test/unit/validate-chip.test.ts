@@ -33,6 +33,26 @@ describe('validate:chip', () => {
     expect(rows.filter((r) => r.role === 'held-out' && r.likeForLike).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('issue 26.4: every like-for-like row (latency and power) within [0.75, 1.33], median |ratio - 1| <= 0.15, overall and held out', () => {
+    const lfl = results.filter((r) => r.likeForLike);
+    for (const r of lfl) expect(r.within, `${r.id}: ratio ${r.ratio.toFixed(3)}`).toBe(true);
+    expect(summary.medianAbsDev).toBeLessThanOrEqual(0.15);
+    expect(summary.heldOut.medianAbsDev).toBeLessThanOrEqual(0.15);
+  });
+
+  it('prefill is checked like decode: TTFT rows from TensorRT-LLM (TP1 and TP4), NIM, and tt-transformers (n150 and n300, short and 64K prompts)', () => {
+    const ttft = rows.filter((r) => r.metric === 'ttftMs');
+    const has = (re: RegExp, chips: number, tokens?: number) => ttft.some((r) => re.test(r.source) && r.chips === chips && (tokens === undefined || r.tokens === tokens));
+    expect(has(/TensorRT-LLM.*1st Token Latency/, 1, 128)).toBe(true);
+    expect(has(/TensorRT-LLM.*1st Token Latency/, 1, 2048)).toBe(true);
+    expect(has(/TensorRT-LLM.*1st Token Latency/, 4, 2048)).toBe(true);
+    expect(has(/NIM/, 2)).toBe(true);
+    expect(has(/PERF\.md/, 1, 128) && has(/PERF\.md/, 2, 128) && has(/PERF\.md/, 1, 65536) && has(/PERF\.md/, 2, 65536)).toBe(true);
+    // the one calibrated prefill row is the n150 64K row (SDPA efficiency); its n300 twin is held out and like-for-like
+    expect(ttft.filter((r) => r.role === 'calibration').map((r) => r.id)).toEqual(['tt-8b-n150-ttft-64k']);
+    expect(ttft.find((r) => r.id === 'tt-8b-n300-ttft-64k')).toMatchObject({ role: 'held-out', likeForLike: true });
+  });
+
   it('each result is the model run for its row: a positive figure, ratio = model / measured, the range flag, the configuration', () => {
     for (const r of results) {
       expect(Number.isFinite(r.modelled) && r.modelled > 0, r.id).toBe(true);

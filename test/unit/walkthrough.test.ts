@@ -9,7 +9,7 @@ import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { kernelByName } from '../../src/kernels/registry.ts';
 import { simulateKernel } from '../../src/models/kernel-cost.ts';
-import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
+import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
 const presets: Configs = (id) => chipPreset(id).config;
@@ -157,6 +157,97 @@ describe('story chapter: model numbers in the text', () => {
     const m = n.models.big;
     expect(m.chips).toBeGreaterThan(1);
     expect(s.text(n).join(' ')).toContain(`${m.chips} Jalapeño-class chips`);
+  });
+});
+
+// Issue 25 ("no prose that can disagree with its numbers"): every step, every sentence that states a
+// bound, a time ratio or a per-token time is checked against the runs the step was computed from.
+describe('every step: stated bounds, ratios and per-token times are the runs\' own', () => {
+  const sig3 = (v: number) => String(+v.toPrecision(3));
+  for (const s of WALKTHROUGH) {
+    it(s.title, () => {
+      const n = numbers(s);
+      const text = all(n, s);
+      const sims = [n.sim, ...Object.values(n.plans)];
+      const models = Object.values(n.models);
+      const bounds = new Set([...sims.map((r) => r.bound), ...models.flatMap((m) => m.ops.map((o) => o.bound))]);
+      for (const m of text.matchAll(/bound = (\w+)/g)) expect(bounds, `"${m[0]}" in ${s.title}`).toContain(m[1]);
+      // every "N× faster/slower" is the ratio of two of the step's runs (the words of timeRatio)
+      const times = [...sims.map((r) => r.timeS), ...models.map((m) => m.timeS)];
+      const phrases = new Set(times.flatMap((a) => times.map((b) => timeRatio(a, b))).flatMap((p) => [p, p.replace('slower', 'longer').replace('faster', 'shorter')]));
+      for (const m of text.matchAll(/(\d[\d.,]*× (?:faster|slower|longer|shorter))/g)) expect(phrases, `"${m[0]}" in ${s.title}`).toContain(m[1]);
+      // every "X ms per token" is a model run's per-token time
+      const perToken = new Set(models.map((m) => sig3(m.perTokenMs)));
+      for (const m of text.matchAll(/([\d.]+) ms per token/g)) expect(perToken, `"${m[0]}" in ${s.title}`).toContain(m[1]);
+      // no fixed direction words left over from the old text
+      expect(text).not.toMatch(/almost proportionally/);
+    });
+  }
+});
+
+describe('issue 25 sentences', () => {
+  it('step 7 names a bound change instead of "still", and gives the three ratios it judges', () => {
+    const s = step('7.');
+    const n = numbers(s);
+    const text = s.text(n).join(' ');
+    expect(n.sim.bound).not.toBe(n.plans.f32.bound); // int8 run compute-bound, f32 NoC-bound on the preset
+    expect(text).toContain(`bound = ${n.sim.bound} where step 3 was bound = ${n.plans.f32.bound}`);
+    expect(text).not.toContain('still bound');
+    const b = n.sim.bytes.hbm / n.plans.f32.bytes.hbm, t = n.sim.timeS / n.plans.f32.timeS;
+    expect(text).toContain(`the time to ×${+t.toPrecision(2)}`);
+    expect(text).toContain(`The bytes fall to ×${+b.toPrecision(2)}`);
+    expect(t).toBeGreaterThan(b * 1.15); // time falls less than the bytes: the sentence must say so
+    expect(text).toContain('Time falls less than the bytes');
+  });
+
+  it('a compute bound far below the peak is explained with the tiles that have work', () => {
+    const s = step('7.');
+    const n = numbers(s);
+    expect(n.sim.utilization).toBeLessThan(0.1);
+    const tiles = Math.max(...n.sim.passes.map((p) => p.planTiles));
+    expect(lowComputeNote(n.sim)).toContain(`${tiles} tiles of the 256 that have work`);
+    expect(lowComputeNote({ ...n.sim, bound: 'noc' })).toBe('');
+    expect(lowComputeNote({ ...n.sim, utilization: 0.5 })).toBe('');
+  });
+
+  it('step 10 sets int8 against int8 (the H100 with int8 weights too) and bf16 against bf16', () => {
+    const s = step('10.');
+    const n = numbers(s, presets, false);
+    const text = s.text(n).join(' ');
+    expect(n.models.gpuInt8.precision).toBe('int8');
+    expect(text).toContain(`int8 against int8, the chip is ${timeRatio(n.models.chipInt8.timeS, n.models.gpuInt8.timeS)}`);
+    expect(text).toContain(`bf16 against bf16, ${timeRatio(n.models.chip.timeS, n.models.gpu.timeS)}`);
+  });
+
+  it('step 11 says plainly when the H100 wins prefill, and turns around when it does not', () => {
+    const s = step('11.');
+    const n = numbers(s, presets, false);
+    expect(n.models.gpuPrefill.timeS).toBeLessThan(n.models.prefill.timeS); // the H100 model wins 512-token prefill
+    expect(s.text(n).join(' ')).toContain(`here the GPU wins, the chip is ${timeRatio(n.models.prefill.timeS, n.models.gpuPrefill.timeS)}`);
+    const slowGpu = { ...n, models: { ...n.models, gpuPrefill: { ...n.models.gpuPrefill, timeS: n.models.prefill.timeS * 2 } } };
+    expect(s.text(slowGpu).join(' ')).not.toContain('GPU wins');
+  });
+
+  it('changeWords gives the direction', () => {
+    expect(changeWords(2, 1)).toBe('grows to ×2');
+    expect(changeWords(0.57, 1)).toBe('falls to ×0.57');
+    expect(changeWords(1.01, 1)).toBe('stays about the same');
+  });
+});
+
+describe('story card (above Compare)', () => {
+  const runs = () => Object.fromEntries(Object.entries(STORY_RUNS).map(([k, m]) => [k, simulateModel(presets(m.preset), modelPreset(m.model), m.opts)])) as Parameters<typeof storySentences>[0];
+  it('compares int8 with int8, bf16 with bf16, and says where the H100 wins prefill', () => {
+    const r = runs();
+    const text = storySentences(r).join(' ');
+    expect(text).toContain(`the chip is ${timeRatio(r.chipInt8.timeS, r.gpuInt8.timeS)} int8 against int8`);
+    expect(text).toContain(`(${timeRatio(r.chip.timeS, r.gpu.timeS)} bf16 against bf16)`);
+    expect(r.gpuPrefill.timeS).toBeLessThan(r.chipPrefill.timeS);
+    expect(text).toContain(`the H100 wins, the chip is ${timeRatio(r.chipPrefill.timeS, r.gpuPrefill.timeS)}`);
+    expect(text).toContain(`${+r.gpu.perTokenMs.toPrecision(3)} ms per token`);
+    // the prefill verdict turns around with the numbers
+    const flipped = { ...r, gpuPrefill: { ...r.gpuPrefill, timeS: r.chipPrefill.timeS * 3 } };
+    expect(storySentences(flipped).join(' ')).not.toContain('the H100 wins');
   });
 });
 

@@ -1,0 +1,112 @@
+// <jp-kernel-picker>: the one kernel / variant / parameter picker of the chip views (Chip view,
+// Compare's two sides, Roofline). It follows the kernel's shape rule as the Bench does (bench-logic
+// followShapeVariant over the worker's pickVariant: gemv for one token, the tiled kernel for 256):
+// a new kernel starts at the variant its rule picks for its default shape; a shape change moves the
+// variant with the rule until the user picks one; a link's deliberate variant stays.
+// The element renders its props and emits `picker-change` with the whole new choice; its host
+// keeps the state. Its labels lay out in the host's flex or grid (the host element is display: contents).
+
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { ApiRemote } from '../worker/client.ts';
+import type { KernelInfo, Params } from '../worker/api.ts';
+import { followShapeVariant, paramUsedBy } from './bench-logic.ts';
+import { sharedStyles } from './styles.ts';
+
+export interface PickerChange {
+  kernel: string;
+  variant: string;
+  params: Params;
+}
+
+@customElement('jp-kernel-picker')
+export class JpKernelPicker extends LitElement {
+  /** The worker facade, for the shape rule (pickVariant). */
+  @property({ attribute: false }) api?: ApiRemote;
+  @property({ attribute: false }) kernels: KernelInfo[] = [];
+  @property() kernel = '';
+  @property() variant = '';
+  @property({ attribute: false }) params: Params = {};
+  /** Show boolean and choice parameters too (the Chip view); otherwise only numeric ones. */
+  @property({ type: Boolean }) all = false;
+  /** Prefix of the controls' ids (unique per page: two pickers on Compare). */
+  @property({ attribute: 'id-prefix' }) idPrefix = 'kp';
+  /** The user picked a variant since the kernel was chosen: shape changes no longer move it. */
+  private userChose = false;
+
+  static override styles = [sharedStyles, css`
+    :host { display: contents; }
+    label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
+    input[type='number'] { width: 76px; }
+  `];
+
+  private emit(c: PickerChange): void {
+    this.dispatchEvent(new CustomEvent<PickerChange>('picker-change', { detail: c, bubbles: true, composed: true }));
+  }
+
+  private async pick(kernel: string, params: Params): Promise<string | null> {
+    return this.api ? await this.api.pickVariant(kernel, params).catch(() => null) : null;
+  }
+
+  /** A new kernel: default params, the variant its shape rule picks (else its default). */
+  private async chooseKernel(name: string): Promise<void> {
+    const k = this.kernels.find((x) => x.name === name);
+    this.userChose = false;
+    const picked = await this.pick(name, {});
+    this.emit({ kernel: name, variant: picked && k?.variants.includes(picked) ? picked : (k?.defaultVariant ?? ''), params: {} });
+  }
+
+  private chooseVariant(v: string): void {
+    this.userChose = true;
+    this.emit({ kernel: this.kernel, variant: v, params: this.params });
+  }
+
+  /** A new parameter value: the variant follows the shape rule unless the user (or the link) chose one. */
+  private async setParam(name: string, value: number | boolean | string): Promise<void> {
+    const params = { ...this.params, [name]: value };
+    const [before, now] = await Promise.all([this.pick(this.kernel, this.params), this.pick(this.kernel, params)]);
+    const variant = now ? followShapeVariant({ current: this.variant, pickedBefore: before ?? undefined, pickedNow: now, userChose: this.userChose }) : this.variant;
+    this.emit({ kernel: this.kernel, variant, params });
+  }
+
+  override render() {
+    const k = this.kernels.find((x) => x.name === this.kernel);
+    const id = this.idPrefix;
+    const shown = (k?.params ?? []).filter((p) => (this.all || typeof p.default === 'number') && paramUsedBy(p, this.variant, k?.variants ?? []));
+    return html`
+      <label>Kernel
+        <select id="${id}-kernel" .value=${this.kernel} @change=${(e: Event) => void this.chooseKernel((e.target as HTMLSelectElement).value)}>
+          ${this.kernels.map((x) => html`<option value=${x.name} ?selected=${x.name === this.kernel}>${x.name}</option>`)}
+        </select>
+      </label>
+      <label>Variant
+        <select id="${id}-variant" .value=${this.variant} @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
+          ${(k?.variants ?? [this.variant]).map((v) => html`<option value=${v} ?selected=${v === this.variant}>${v}</option>`)}
+        </select>
+      </label>
+      ${shown.map((p) => {
+        const cur = this.params[p.name] ?? p.default;
+        if (typeof p.default === 'number')
+          return html`<label title=${p.doc}>${p.name}<input type="number" data-param=${p.name} .value=${String(cur)}
+            @change=${(e: Event) => {
+              const el = e.target as HTMLInputElement;
+              const v = Number(el.value);
+              // An empty field holds no number: restore it (the chip model then explains a bad value, e.g. M = 0).
+              if (el.value === '' || !Number.isFinite(v)) el.value = String(cur);
+              else void this.setParam(p.name, v);
+            }} /></label>`;
+        if (typeof p.default === 'boolean')
+          return html`<label title=${p.doc}>${p.name}<input type="checkbox" data-param=${p.name} .checked=${Boolean(cur)}
+            @change=${(e: Event) => void this.setParam(p.name, (e.target as HTMLInputElement).checked)} /></label>`;
+        return html`<label title=${p.doc}>${p.name}<select data-param=${p.name} .value=${String(cur)} @change=${(e: Event) => void this.setParam(p.name, (e.target as HTMLSelectElement).value)}>
+          ${((p.allowed as string[] | undefined) ?? [String(p.default)]).map((a) => html`<option ?selected=${a === cur}>${a}</option>`)}</select></label>`;
+      })}
+      ${k ? nothing : html`<span class="muted">Loading kernels…</span>`}`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'jp-kernel-picker': JpKernelPicker;
+  }
+}
