@@ -27,13 +27,8 @@ export function fmtSig(x: number, digits = 3): string {
   return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits);
 }
 
-/** Compact number for prose and tables: `digits` significant digits without trailing zeros, whole and thousands-separated from 10^digits up, an exponent below 0.001. */
-export function fmtNum(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return '–';
-  if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toString();
-}
+/** Compact number for prose and tables (the chip layer's, which its CLI texts use too). */
+export { fmtNum } from '../chip/format.ts';
 
 /** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
 const SUB_UNITS: ReadonlyArray<[number, string]> = [[1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
