@@ -4,13 +4,15 @@
 // number in the text comes from the inputs.
 
 import type { ChipPreset, PowerBasis, PowerFigure } from './types.ts';
+import { fmtNum } from './format.ts';
 
 /** The static power a basis adds up to (what config.energy.staticW must equal). */
 export function staticOf(b: PowerBasis): number {
   return b.static.reduce((a, f) => a + f.value, 0);
 }
 
-const num = (x: number): string => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(3)).toString());
+/** Power figures in the one compact number format (3 significant digits, thousands separated). */
+const num = (x: number): string => fmtNum(x, 3);
 
 /** "80 W idle (assumed: ...)" or "700 W board power (NVIDIA H100 SXM datasheet ...)". */
 export function figureText(f: PowerFigure): string {

@@ -17,12 +17,14 @@ import type { ParamDoc } from '../kernels/kernel.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { fmtSig as fmt, formatBytes, formatDuration as duration, formatEnergy, linkValue, LINK_RANGES, plural, speedRatioText } from './format.ts';
-import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
+import { missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
 import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 import './glossary.ts';
 import './suite-table.ts';
 import './gpu-status.ts';
 import './op-cost.ts';
+import './kernel-picker.ts';
+import type { JpKernelPicker, PickerChange } from './kernel-picker.ts';
 
 const ms = (x: number) => `${fmt(x)} ms`;
 const isTileParam = (p: ParamDoc) => /tile|workgroup|register|block/i.test(p.doc);
@@ -53,11 +55,9 @@ export class BenchPanel extends LitElement {
   /** A field that holds no number (kept out of the share state, whose schema wants finite numbers). */
   @state() private badInput: { name: string; message: string } | null = null;
   @query('#dist') private distEl?: HTMLElement;
+  /** The one kernel / variant picker; it owns the shape rule, so new params go through its setParams. */
+  @query('jp-kernel-picker') private picker?: JpKernelPicker;
   private plot?: uPlot;
-  /** The user picked a variant from the dropdown since choosing the kernel: the shape rule no longer moves it. */
-  private userChoseVariant = false;
-  /** The shape rule's last pick (for which kernel and params), to tell a variant that follows it from a chosen one. */
-  private lastPick?: { key: string; variant: string };
 
   private kernelsTask = new Task(this, {
     task: async ([api]: readonly [ApiRemote | undefined]) => (api ? api.listKernels() : []),
@@ -96,16 +96,6 @@ export class BenchPanel extends LitElement {
     args: () => [this.api, key(this.resolved?.kernel.name, this.resolved?.variant, this.state?.params)] as const,
   });
 
-  /** The variant the kernel's shape rule picks for the current params (gemv for one token), for followShapeVariant. */
-  private pickTask = new Task(this, {
-    task: async ([api, k]: readonly [ApiRemote | undefined, string]): Promise<{ key: string; variant: string | null } | null> => {
-      const r = this.resolved;
-      if (!api || !r || !this.state) return null;
-      return { key: k, variant: await api.pickVariant(r.kernel.name, this.state.params) };
-    },
-    args: () => [this.api, key(this.resolved?.kernel.name, this.state?.params)] as const,
-  });
-
   /**
    * The chip model's prediction for exactly the configuration shown (an invalid one says why): the raw
    * plan (this variant, its own tiling and storage) costed with the chip's runtime mechanisms, and the
@@ -137,7 +127,7 @@ export class BenchPanel extends LitElement {
       .field { display: grid; grid-template-columns: 1fr 110px; align-items: center; gap: 8px; margin: 6px 0; }
       .field label { font-size: 0.9rem; }
       .field small { grid-column: 1 / -1; color: var(--jp-muted); margin-top: -4px; font-size: 0.78rem; }
-      .wide { grid-template-columns: 90px minmax(0, 1fr); }
+      .picker { display: grid; gap: 8px; margin: 6px 0; }
       /* Sticky at the bottom of the screen while the form is taller than it: Run is always above the fold. */
       .actions { display: flex; gap: 10px; margin-top: 14px; align-items: center; flex-wrap: wrap; position: sticky; bottom: 0; z-index: 1; background: var(--jp-surface); padding: 8px 0; }
       button { padding: 7px 16px; }
@@ -182,18 +172,6 @@ export class BenchPanel extends LitElement {
       }
       emitStateChange<'bench'>(this, { kernel: r.kernel.name, variant: r.variant, ...(r.kernel.name !== this.state.kernel ? { params: {} } : {}) });
     }
-    // A new shape: the variant follows the kernel's shape rule unless the user (or a link) chose another.
-    const pick = this.pickTask.value;
-    if (r && this.state && pick && pick.variant !== null && pick.key === key(r.kernel.name, this.state.params) && pick.key !== this.lastPick?.key) {
-      const next = followShapeVariant({ current: this.state.variant, pickedBefore: this.lastPick?.variant, pickedNow: pick.variant, userChose: this.userChoseVariant });
-      this.lastPick = { key: pick.key, variant: pick.variant };
-      if (next !== this.state.variant && r.kernel.variants.includes(next)) emitStateChange<'bench'>(this, { variant: next });
-    }
-    // The select's displayed option follows the state, even after the user has touched it.
-    for (const [id, value] of [['kernel', r?.kernel.name], ['variant', r?.variant]] as const) {
-      const el = this.renderRoot.querySelector<HTMLSelectElement>(`#${id}`);
-      if (el && value !== undefined && el.value !== value) el.value = value;
-    }
     void changed;
   }
 
@@ -218,7 +196,8 @@ export class BenchPanel extends LitElement {
       return;
     }
     this.badInput = null;
-    emitStateChange<'bench'>(this, { params });
+    // the picker applies the shape rule (the variant follows the new shape unless one was chosen) and answers with picker-change
+    void this.picker?.setParams(params);
   }
 
   private allowedText(p: ParamDoc): string {
@@ -226,21 +205,12 @@ export class BenchPanel extends LitElement {
     return a ? `an integer in [${a[0]}, ${a[1]}]` : 'an integer';
   }
 
-  private chooseKernel(name: string): void {
-    const k = (this.kernelsTask.value ?? []).find((x) => x.name === name);
-    this.notices = [];
-    this.badInput = null;
-    if (!k) return;
-    // The variant follows the new kernel's shape rule from its default (the first pick replaces it if they differ).
-    this.userChoseVariant = false;
-    this.lastPick = { key: '', variant: k.defaultVariant };
-    emitStateChange<'bench'>(this, { kernel: k.name, variant: k.defaultVariant, params: {} });
-  }
-
-  private chooseVariant(variant: string): void {
-    this.userChoseVariant = true;
-    this.badInput = null;
-    emitStateChange<'bench'>(this, { variant });
+  /** The picker's new choice: a new kernel (its shape rule's variant, default params), a chosen variant, or params with the variant the rule gives. */
+  private onPick(c: PickerChange): void {
+    if (!this.state) return;
+    if (c.kernel !== this.state.kernel) this.notices = [];
+    if (c.kernel !== this.state.kernel || c.variant !== this.state.variant) this.badInput = null;
+    emitStateChange<'bench'>(this, { kernel: c.kernel, variant: c.variant, params: c.params });
   }
 
   /** Why Run cannot start now, or null when it can. */
@@ -379,30 +349,20 @@ export class BenchPanel extends LitElement {
     const tiles = used.filter(isTileParam);
     const gpu = this.gpuTask.value;
     const needs = this.needsTask.value;
-    const blockedWhy = (v: string) => {
+    const blocked = new Map<string, string>();
+    for (const v of k.variants) {
       const n = needs?.get(v);
-      return gpu?.available && n?.status === 'ok' ? missingCapability(n, gpu.device) : null;
-    };
+      const why = gpu?.available && n?.status === 'ok' ? missingCapability(n, gpu.device) : null;
+      if (why) blocked.set(v, why);
+    }
     const blocker = this.runBlocker();
     return html`<div class="card">
       <h2>Kernel</h2>
       ${this.notices.map((n) => html`<p class="warn" role="alert" data-testid="bench-notice">${n}</p>`)}
-      <div class="field wide"><label for="kernel">Kernel</label>
-        <select id="kernel" .value=${k.name} @change=${(e: Event) => this.chooseKernel((e.target as HTMLSelectElement).value)}>
-          ${(this.kernelsTask.value ?? []).map((x) => html`<option value=${x.name} ?selected=${x.name === k.name}>${x.title}</option>`)}
-        </select></div>
-      <div class="field wide"><label for="variant">Variant</label>
-        <select id="variant" .value=${r.variant} @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
-          ${k.variants.map((v) => {
-            const why = blockedWhy(v);
-            // A blocked variant stays selectable only when it is the current one, so the dropdown never lies.
-            return html`<option value=${v} ?selected=${v === r.variant} ?disabled=${why !== null && v !== r.variant}>${v}${v === k.baselineVariant ? ' (baseline)' : ''}${why ? ' (not on this GPU)' : ''}</option>`;
-          })}
-        </select></div>
-      ${k.variants
-        .map((v) => ({ v, why: blockedWhy(v) }))
-        .filter((x) => x.why)
-        .map((x) => html`<p class="muted" data-testid="variant-why">${x.v} is disabled: ${x.why}.</p>`)}
+      <div class="picker">
+        <jp-kernel-picker id-prefix="" no-params titles .api=${this.api} .kernels=${this.kernelsTask.value ?? []} .kernel=${k.name} .variant=${r.variant} .params=${s.params} .blocked=${blocked}
+          @picker-change=${(e: CustomEvent<PickerChange>) => this.onPick(e.detail)}></jp-kernel-picker>
+      </div>
       <p class="desc">${k.description}</p>
       ${shape.length ? html`<h3>Shape</h3>${shape.map((p) => this.renderParam(p, valueOf(p)))}` : nothing}
       ${tiles.length ? html`<h3>Tiling</h3>${tiles.map((p) => this.renderParam(p, valueOf(p)))}` : html`<p class="muted" id="no-tiles">${r.variant} has no tile parameters.</p>`}

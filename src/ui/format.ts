@@ -27,6 +27,9 @@ export function fmtSig(x: number, digits = 3): string {
   return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits);
 }
 
+/** Compact number for prose and tables (the chip layer's, which its CLI texts use too). */
+export { fmtNum } from '../chip/format.ts';
+
 /** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
 const SUB_UNITS: ReadonlyArray<[number, string]> = [[1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
 

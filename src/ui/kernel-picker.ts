@@ -1,10 +1,13 @@
-// <jp-kernel-picker>: the one kernel / variant / parameter picker of the chip views (Chip view,
-// Compare's two sides, Roofline). It follows the kernel's shape rule as the Bench does (bench-logic
-// followShapeVariant over the worker's pickVariant: gemv for one token, the tiled kernel for 256):
+// <jp-kernel-picker>: the one kernel / variant / parameter picker wherever a kernel is chosen (the
+// Bench, the Chip view, Compare's two sides, the Roofline). It follows the kernel's shape rule
+// (bench-logic followShapeVariant over the worker's pickVariant: gemv for one token, the tiled kernel for 256):
 // a new kernel starts at the variant its rule picks for its default shape; a shape change moves the
 // variant with the rule until the user picks one; a link's deliberate variant stays.
 // The element renders its props and emits `picker-change` with the whole new choice; its host
 // keeps the state. Its labels lay out in the host's flex or grid (the host element is display: contents).
+// The Bench renders its own documented, grouped parameter fields (`no-params`) and hands each new set of
+// params to `setParams`, so the shape rule lives here only; it also names the kernels by title, marks the
+// baseline variant and disables the variants this GPU cannot run (`blocked`).
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -29,8 +32,14 @@ export class JpKernelPicker extends LitElement {
   @property({ attribute: false }) params: Params = {};
   /** Show boolean and choice parameters too (the Chip view); otherwise only numeric ones. */
   @property({ type: Boolean }) all = false;
-  /** Prefix of the controls' ids (unique per page: two pickers on Compare). */
+  /** Prefix of the controls' ids (unique per page: two pickers on Compare); '' gives plain ids (kernel, variant). */
   @property({ attribute: 'id-prefix' }) idPrefix = 'kp';
+  /** The host renders the parameter fields itself and reports changes through setParams. */
+  @property({ type: Boolean, attribute: 'no-params' }) noParams = false;
+  /** Kernel options show the kernel's title, variant options mark the baseline. */
+  @property({ type: Boolean }) titles = false;
+  /** Variants this GPU cannot run, with why: disabled (unless current) and explained below the dropdown. */
+  @property({ attribute: false }) blocked: ReadonlyMap<string, string> = new Map();
   /** The user picked a variant since the kernel was chosen: shape changes no longer move it. */
   private userChose = false;
 
@@ -62,28 +71,50 @@ export class JpKernelPicker extends LitElement {
   }
 
   /** A new parameter value: the variant follows the shape rule unless the user (or the link) chose one. */
-  private async setParam(name: string, value: number | boolean | string): Promise<void> {
-    const params = { ...this.params, [name]: value };
+  private setParam(name: string, value: number | boolean | string): Promise<void> {
+    return this.setParams({ ...this.params, [name]: value });
+  }
+
+  /** New params (from the picker's own fields or its host's): the variant follows the shape rule unless the user (or the link) chose one. */
+  async setParams(params: Params): Promise<void> {
     const [before, now] = await Promise.all([this.pick(this.kernel, this.params), this.pick(this.kernel, params)]);
     const variant = now ? followShapeVariant({ current: this.variant, pickedBefore: before ?? undefined, pickedNow: now, userChose: this.userChose }) : this.variant;
     this.emit({ kernel: this.kernel, variant, params });
   }
 
+  private idOf(what: string): string {
+    return this.idPrefix ? `${this.idPrefix}-${what}` : what;
+  }
+
+  override updated(): void {
+    // The selects' displayed options follow the props, even after the user has touched them (a touched
+    // option no longer moves with its `selected` attribute).
+    for (const [what, value] of [['kernel', this.kernel], ['variant', this.variant]] as const) {
+      const el = this.renderRoot.querySelector<HTMLSelectElement>(`#${this.idOf(what)}`);
+      if (el && value && el.value !== value) el.value = value;
+    }
+  }
+
   override render() {
     const k = this.kernels.find((x) => x.name === this.kernel);
-    const id = this.idPrefix;
-    const shown = (k?.params ?? []).filter((p) => (this.all || typeof p.default === 'number') && paramUsedBy(p, this.variant, k?.variants ?? []));
+    const shown = this.noParams ? [] : (k?.params ?? []).filter((p) => (this.all || typeof p.default === 'number') && paramUsedBy(p, this.variant, k?.variants ?? []));
+    const blocked = (k?.variants ?? []).filter((v) => this.blocked.has(v));
     return html`
       <label>Kernel
-        <select id="${id}-kernel" .value=${this.kernel} @change=${(e: Event) => void this.chooseKernel((e.target as HTMLSelectElement).value)}>
-          ${this.kernels.map((x) => html`<option value=${x.name} ?selected=${x.name === this.kernel}>${x.name}</option>`)}
+        <select id=${this.idOf('kernel')} .value=${this.kernel} @change=${(e: Event) => void this.chooseKernel((e.target as HTMLSelectElement).value)}>
+          ${this.kernels.map((x) => html`<option value=${x.name} ?selected=${x.name === this.kernel}>${this.titles ? x.title : x.name}</option>`)}
         </select>
       </label>
       <label>Variant
-        <select id="${id}-variant" .value=${this.variant} @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
-          ${(k?.variants ?? [this.variant]).map((v) => html`<option value=${v} ?selected=${v === this.variant}>${v}</option>`)}
+        <select id=${this.idOf('variant')} .value=${this.variant} @change=${(e: Event) => this.chooseVariant((e.target as HTMLSelectElement).value)}>
+          ${(k?.variants ?? [this.variant]).map((v) => {
+            const why = this.blocked.get(v);
+            // A blocked variant stays selectable only when it is the current one, so the dropdown never lies.
+            return html`<option value=${v} ?selected=${v === this.variant} ?disabled=${why !== undefined && v !== this.variant}>${v}${this.titles && v === k?.baselineVariant ? ' (baseline)' : ''}${why ? ' (not on this GPU)' : ''}</option>`;
+          })}
         </select>
       </label>
+      ${blocked.map((v) => html`<p class="muted" data-testid="variant-why">${v} is disabled: ${this.blocked.get(v)}.</p>`)}
       ${shown.map((p) => {
         const cur = this.params[p.name] ?? p.default;
         if (typeof p.default === 'number')

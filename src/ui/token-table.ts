@@ -5,7 +5,7 @@
 
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
-import { formatDuration } from './format.ts';
+import { fmtNum, formatDuration } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
 
 /** The kinds of time an op's breakdown splits into, in bar order. */
@@ -141,13 +141,6 @@ export function compareMetric(a: number, b: number, better: 'higher' | 'lower'):
   return { ratio, winner: (ratio > 1) === (better === 'higher') ? 'B' : 'A' };
 }
 
-/** Compact number: 3 significant digits, thousands separated. */
-export function fmtNum(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return '–';
-  if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return Number(x.toPrecision(digits)).toString();
-}
 
 /** The Jalapeño-class claim of ~1.8x tokens/s per W over the GPU reference (src/models/claims.ts checks the same). */
 export const PER_WATT_CLAIM = 1.8;

@@ -15,8 +15,8 @@ import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
-import { formatEnergy, plural } from './format.ts';
-import { bestRow, fmtNum, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { fmtNum, formatEnergy, plural } from './format.ts';
+import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */

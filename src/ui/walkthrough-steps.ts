@@ -16,7 +16,7 @@ import type { ModelSimResult, OpSimResult } from '../models/types.ts';
 import type { KernelCost } from '../models/kernel-cost.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
-import { formatBytes, formatEnergy } from './format.ts';
+import { fmtNum, formatBytes, formatEnergy } from './format.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -77,7 +77,7 @@ export interface WalkthroughStep {
 
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
 const pct = (f: number) => `${(f * 100).toFixed(f < 0.01 ? 2 : f < 0.1 ? 1 : 0)}%`;
-const sig = (v: number, d = 3) => (Math.abs(v) >= 10 ** d ? int(v) : String(+v.toPrecision(d)));
+const sig = fmtNum;
 const ms = (s: number) => `${sig(s * 1e3)} ms`;
 const us = (s: number) => (s >= 1e-3 ? ms(s) : `${sig(s * 1e6)} µs`);
 const tbps = (bytesPerS: number) => (bytesPerS >= 1e12 ? `${sig(bytesPerS / 1e12)} TB/s` : `${sig(bytesPerS / 1e9)} GB/s`);

@@ -14,7 +14,9 @@ import { fingerprint } from '../llm/fingerprint.ts';
 import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts';
 import type { ForwardOp } from '../models/forward.ts';
 import type { ModelConfig } from '../models/config.ts';
-import type { ModelSimOptions } from '../models/index.ts';
+import type { ModelOpPrediction, ModelSimOptions } from '../models/index.ts';
+import { deviceLostText, withGpu } from './gpu-session.ts';
+import { withChip, type SimOutcome } from './chip-service.ts';
 
 export interface LlmInfo {
   name: string;
@@ -175,4 +177,42 @@ export async function profileLlm(): Promise<LlmProfile> {
     timer: t.timer, position, ops: rows, families: familyRows(rows),
     kernels: ops.map((o) => ({ kernel: o.plan.kernel, variant: o.plan.variant, params: o.plan.params })),
   };
+}
+
+export type LlmOutcome<T> = { status: 'ok'; result: T } | { status: 'invalid' | 'no-gpu' | 'error'; message: string };
+
+/** Runs a Model-tab call: the user's mistakes (a bad file, no model loaded) are 'invalid', the rest 'error'. */
+export async function llmOutcome<T>(run: () => Promise<T>): Promise<LlmOutcome<T>> {
+  try {
+    return { status: 'ok', result: await run() };
+  } catch (e) {
+    if (isUserError(e)) return { status: 'invalid', message: llmErrorText(e) };
+    return { status: 'error', message: deviceLostText() ?? llmErrorText(e) };
+  }
+}
+
+/** Opens the picked files and uploads the model to the worker's GPU (behind the needs-a-GPU guard). */
+export async function loadLlmOnGpu(files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmOutcome<LlmInfo>> {
+  return withGpu((ctx) => llmOutcome(() => loadLlm(ctx, files, opts, onEvent)));
+}
+
+/**
+ * The chip model's prediction for the loaded model's decode step on each preset: simulateModel of the
+ * file's own config at the profiled position (the ops and mechanisms of the Tokens tab), joined to the
+ * profiled ops by op id.
+ */
+export async function predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string } & ModelOpPrediction>>> {
+  let q: ReturnType<typeof llmPredictionInput>;
+  try {
+    q = llmPredictionInput();
+  } catch (e) {
+    return { status: 'invalid', message: llmErrorText(e) };
+  }
+  const out: Array<{ preset: string } & ModelOpPrediction> = [];
+  for (const preset of presets) {
+    const r = await withChip(preset, (m, cfg) => m.predictOps(m.simulateModel(cfg, q.config, q.opts), q.config.nLayers, q.ids));
+    if (r.status !== 'ok') return r;
+    out.push({ preset, ...r.result });
+  }
+  return { status: 'ok', result: out };
 }

@@ -2,7 +2,10 @@
 // the chip views, following the kernel's shape rule as the Bench does: a one-token matmul runs as
 // gemv, and a variant the user picked stays when the shape changes.
 
+import { linkWith, setParam } from './h5a-helpers.mjs';
+
 const pick = (page, host) => page.locator(`${host} jp-kernel-picker`).first();
+const benchState = (page) => page.evaluate(() => document.querySelector('jp-app').appState.bench);
 
 export const cases = [
   {
@@ -32,6 +35,44 @@ export const cases = [
       await page.locator('jp-compare jp-kernel-picker #cmp-b-kernel').waitFor({ timeout: 30_000 });
       t.assert((await page.locator('jp-compare jp-kernel-picker').count()) === 2, 'compare should hold one picker per side');
       t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
+    },
+  },
+  {
+    // The Bench uses the same element (its own documented shape and tile fields hand their params to it):
+    // the shape rule moves matmul to gemv at M = 1 until the user picks a variant, and a link keeps the
+    // sharer's kernel, variant, shape and tiles (a deliberate variant is not moved by the rule).
+    name: 'the bench picks with the shared picker: M = 1 moves matmul to gemv, a chosen variant stays, a link restores all',
+    async run(t) {
+      const page = t.page;
+      await t.open('/#bench', page);
+      const p = page.locator('jp-bench-panel jp-kernel-picker');
+      await p.locator('#kernel option').first().waitFor({ state: 'attached', timeout: 30_000 });
+      t.assert((await page.locator('jp-bench-panel jp-kernel-picker').count()) === 1, 'the bench should hold one shared picker');
+      await p.locator('#kernel').selectOption('matmul');
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.kernel === 'matmul');
+      await setParam(page, 'M', 1);
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.variant === 'gemv', null, { timeout: 10_000 });
+      t.assert((await p.locator('#variant').inputValue()) === 'gemv', 'the dropdown does not show gemv');
+      await setParam(page, 'M', 64);
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.variant !== 'gemv', null, { timeout: 10_000 });
+      // a chosen variant stays through a shape change
+      await p.locator('#variant').selectOption('naive');
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.variant === 'naive');
+      await setParam(page, 'M', 1);
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.params.M === 1);
+      await page.waitForTimeout(300);
+      t.assert((await benchState(page)).variant === 'naive', 'a chosen variant was overridden by the shape rule');
+      // a link restores kernel, variant, shape and tiles
+      const link = await linkWith(page, (s) => ({ ...s, bench: { ...s.bench, kernel: 'matmul', variant: 'tiled', params: { M: 96, N: 40, K: 24, BM: 32 } } }));
+      const p2 = await t.newPage();
+      await p2.goto(link);
+      const q2 = (sel) => p2.locator(`jp-bench-panel ${sel}`);
+      await q2('#p-BM').waitFor({ timeout: 30_000 });
+      await p2.waitForTimeout(500);
+      const b = await benchState(p2);
+      t.assert(b.kernel === 'matmul' && b.variant === 'tiled' && b.params.M === 96 && b.params.N === 40 && b.params.K === 24 && b.params.BM === 32, `link not restored: ${JSON.stringify(b)}`);
+      t.assert((await q2('#variant').inputValue()) === 'tiled' && (await q2('#p-M').inputValue()) === '96' && (await q2('#p-BM').inputValue()) === '32', 'the fields do not show the link');
+      t.assert(t.errors(page).length === 0 && t.errors(p2).length === 0, `console errors:\n${[...t.errors(page), ...t.errors(p2)].join('\n')}`);
     },
   },
 ];

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
 import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
-import { formatBytes, formatDuration, formatEnergy, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
+import { fmtNum, formatBytes, formatDuration, formatEnergy, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
 import { GLOSSARY } from '../../src/ui/glossary.ts';
 
 const kernels = api.listKernels();
@@ -96,6 +96,19 @@ describe('missingCapability', () => {
 });
 
 describe('format', () => {
+  // fmtNum: the one compact number of the Tokens table, Compare and the Walkthrough's prose (its copies went).
+  it.each([
+    [1234.6, 3, '1,235'], // from 10^digits up: whole, thousands separated
+    [999.4, 3, '999'], // just below: 3 significant digits
+    [2.5, 3, '2.5'], // no trailing zeros
+    [0.12345, 2, '0.12'], // digits honoured
+    [0.0004, 3, '4.00e-4'], // below 0.001: an exponent, never a run of zeros
+    [0, 3, '0'],
+    [Number.POSITIVE_INFINITY, 3, '–'], // not finite: a dash, never "Infinity"
+  ])('fmtNum(%s, %s) = %s', (x, d, want) => {
+    expect(fmtNum(x, d)).toBe(want);
+  });
+
   it('one SI byte formatter (defect 13: 768 KiB in Bench vs 786 KB in the chip view for 786,432 bytes)', () => {
     expect(formatBytes(786_432)).toBe('786 KB');
     expect(formatBytes(7_077_888)).toBe('7.1 MB');
