@@ -146,7 +146,7 @@ export class GpuModel {
         const linear = /\.(wqkv|wo|wUp|wDown)$/.test(name);
         const hint = name.endsWith('cache') ? '; try a shorter context' : linear && !opts.int8 ? '; try int8 weights' : '';
         throw new ModelTooLargeError(
-          `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU${opts.int8 ? ' as int8' : ' as f32'}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
+          `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU, weights ${model.weightFormat}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
             `this device allows ${fmtBytes(limit)} per storage buffer (maxStorageBufferBindingSize ${fmtBytes(L.maxStorageBufferBindingSize)}, maxBufferSize ${fmtBytes(L.maxBufferSize)})${hint}`,
         );
       }
