@@ -51,6 +51,9 @@ fn bb(i: u32) -> u32 {
   return (blk[j >> 2u] >> (8u * (j & 3u))) & 0xffu;
 }
 
+// Word j of the current block, for blocks that start on a word (sh == 0: F16 / BF16, 64-byte blocks in rows of 2K bytes).
+fn bw(j: u32) -> u32 { return blk[j]; }
+
 // ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
 // bb(i): byte i of the current block; the caller sets the block's words (gemv: blk, tiled: Ws) and `sh`, the
 // block's byte offset in its first word (0 or 2).
@@ -127,7 +130,7 @@ fn decodePiece(pc: u32) {
     }
     case 7u, 8u: {   // F16 / BF16 as stored: 32 values of 2 bytes (16 words, always word-aligned), value 2j in the low half
       for (var j = 0u; j < 16u; j++) {
-        let w = bb(4u * j) | (bb(4u * j + 1u) << 8u) | (bb(4u * j + 2u) << 16u) | (bb(4u * j + 3u) << 24u);
+        let w = bw(j);
         if (FORMAT == 7u) {
           let v = unpack2x16float(w);
           vals[2u * j] = v.x;
