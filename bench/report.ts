@@ -34,6 +34,35 @@ export interface BenchRow {
   params: Record<string, number | boolean | string>;
   reps: number | null;
   quantized: boolean;
+  /** Model suite rows only (bench/model-bench.ts): what a whole-model run measured beside its time. */
+  model?: ModelMetrics;
+}
+
+/** A whole model's prefill or decode figure (model suite). */
+export interface ModelMetrics {
+  /** Tokens per second: prompt tokens / prefill time, or 1000 / median ms per decode token. */
+  tokensPerS: number;
+  /** Bytes read per decode token (weights as this runtime holds them + the KV cache it reads); null for prefill. */
+  bytesPerToken: number | null;
+  /** bytesPerToken / (medianMs / 1000) as a fraction of `copyGbps`; null for prefill. */
+  roofFraction: number | null;
+  /** The device's copy bandwidth measured in the same run (read + write bytes / s), GB/s. */
+  copyGbps: number | null;
+  /** How bytesPerToken was counted. */
+  bytesNote: string;
+  /** The greedy tokens generated (prompt excluded). */
+  tokens: number[];
+}
+
+/** A copy measured in the run: the memory roof the model rows are held against. */
+export interface CopyBandwidth {
+  /** Where it ran: "gpu" (our runtime's device) or "cpu" (llama.cpp's CPU build). */
+  device: 'gpu' | 'cpu';
+  method: string;
+  bytes: number;
+  medianMs: number;
+  /** 2 · bytes / time (read + write, as STREAM's copy counts), GB/s. */
+  gbps: number;
 }
 
 export interface PeerRow extends BenchRow {
@@ -50,6 +79,8 @@ export interface BenchReport {
   deviceError?: string;
   results: BenchRow[];
   peers: PeerRow[];
+  /** Model suite: the copy bandwidths the model rows are held against. */
+  bandwidth?: CopyBandwidth[];
 }
 
 export const ROW_KEYS = [
@@ -136,6 +167,7 @@ export function formatReport(report: BenchReport, oursVariantOf: (row: BenchRow)
     });
     out.push('', 'peers (ours/peer = the median time of our variant for that shape (the one that runs when none is named) / the peer\'s, same timer; < 1 means ours is faster)', renderTable(ph, prow));
   }
+  if (report.results.some((r) => r.model)) out.push('', formatModelTable(report, oursVariantOf));
   const problems = [...report.results, ...report.peers].filter((r) => r.status !== 'ok');
   if (problems.length > 0) {
     out.push('', 'not ok:');
@@ -147,6 +179,34 @@ export function formatReport(report: BenchReport, oursVariantOf: (row: BenchRow)
   const n = (s: RowStatus) => [...report.results, ...report.peers].filter((r) => r.status === s).length;
   out.push('', `${n('ok')} ok, ${n('fail')} failed, ${n('skipped')} skipped`);
   return out.join('\n');
+}
+
+const pct = (f: number | null) => (f === null ? '-' : `${(100 * f).toFixed(f < 0.1 ? 1 : 0)}%`);
+
+/** The model suite's summary: tokens/s of each side, ours / peer, achieved bandwidth against the copy roof, tokens. */
+function formatModelTable(report: BenchReport, oursVariantOf: (row: BenchRow) => string | undefined): string {
+  const bw = (report.bandwidth ?? []).map((b) => `${b.device} ${fmt(b.gbps)} GB/s (${b.method}, ${(b.bytes / 2 ** 20).toFixed(0)} MiB)`).join('; ');
+  const header = ['model', 'file', 'phase', 'ours tok/s', 'peer tok/s', 'ours/peer', 'ours GB/s', 'of copy', 'peer GB/s', 'of copy', 'same tokens'];
+  const rows = report.results.filter((r) => r.model).map((r) => {
+    const p = report.peers.find((x) => x.caseId === r.caseId);
+    const ratio = p ? oursOverPeer(p, report.results, oursVariantOf) : null;
+    const gb = (x: BenchRow | undefined) => (x?.model?.bytesPerToken && x.medianMs ? fmt(x.model.bytesPerToken / x.medianMs / 1e6) : '-');
+    let same = '-';
+    if (p?.model && r.model) {
+      const a = r.model.tokens, b = p.model.tokens;
+      const i = a.findIndex((t, k) => t !== b[k]);
+      same = i < 0 && a.length === b.length ? `yes (${a.length})` : `no: from token ${i < 0 ? Math.min(a.length, b.length) : i}`;
+    }
+    return [
+      r.kernel, r.shape, r.variant, fmt(r.model!.tokensPerS), fmt(p?.model?.tokensPerS ?? null), ratio === null ? '-' : `${ratio.toFixed(2)}x`,
+      gb(r), pct(r.model!.roofFraction), gb(p), pct(p?.model?.roofFraction ?? null), r.variant === 'decode' ? same : '',
+    ];
+  });
+  return [
+    `whole models (peer = ${report.peers[0] ? `${report.peers[0].library}, ${report.peers[0].version}` : 'none'}); ours/peer = time ratio, < 1 means ours is faster.`,
+    `GB/s = bytes read per decode token (weights as each runtime holds them + its KV cache) / median ms per token; "of copy" = against the copy bandwidth measured in this run: ${bw || 'not measured'}`,
+    renderTable(header, rows),
+  ].join('\n');
 }
 
 /** True when nothing failed (skips are allowed). */

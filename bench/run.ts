@@ -3,12 +3,13 @@
 // 1 when a row failed, 2 for a usage error.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KERNELS, shapeVariant } from '../src/kernels/registry.ts';
 import type { RunOptions } from './measure.ts';
 import { formatReport, reportJson, reportPassed, type BenchRow } from './report.ts';
-import { SUITES, suiteByName, type Suite } from './suites.ts';
+import { SUITES, suiteByName, type ModelSize, type Suite } from './suites.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -23,6 +24,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --kernel A,B        only these kernels (${KERNELS.map((k) => k.name).join(', ')})
   --wall              time ours with wall clock even where GPU timestamps exist
   --seed N            input seed (default 1)
+  --sizes A,B|all     model suite: which generated models (${SUITES.flatMap((s) => s.models?.sizes ?? []).map((z) => z.name).join(', ')}; default: ${SUITES.flatMap((s) => s.models?.sizes ?? []).filter((z) => z.byDefault).map((z) => z.name).join(', ')})
+  --peer-device D     model suite: llama.cpp's build, cpu | auto (its GPU build where one loads: Vulkan, CUDA, Metal) (default cpu)
+  --peer-threads N    model suite: llama.cpp's CPU threads (default: the machine's available parallelism)
   --help`;
 
 export class UsageError extends Error {
@@ -35,6 +39,8 @@ export interface CliArgs {
   json: string;
   opts: RunOptions;
   help: boolean;
+  /** Model suite only: the generated models to run and llama.cpp's build. */
+  model: { sizes: ModelSize[]; peerDevice: 'cpu' | 'auto'; peerThreads: number } | null;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -45,7 +51,7 @@ function positiveInt(flag: string, v: string | undefined): number {
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--suite', '--runtime', '--json', '--samples', '--warmup', '--reps', '--kernel', '--seed']);
+  const valued = new Set(['--suite', '--runtime', '--json', '--samples', '--warmup', '--reps', '--kernel', '--seed', '--sizes', '--peer-device', '--peer-threads']);
   const bare = new Set(['--wall', '--help', '-h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,9 +81,26 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (const k of kernels) {
     if (!known.has(k)) throw new UsageError(`--kernel: suite ${suite.name} has no kernel "${k}"; it has ${[...known].join(', ')}`);
   }
+  let model: CliArgs['model'] = null;
+  if (suite.models) {
+    if (runtime !== 'node') throw new UsageError(`suite ${suite.name} runs in the node runtime only (llama.cpp's browser build, @wllama/wllama, is not wired in yet)`);
+    const all = suite.models.sizes;
+    const names = (str('--sizes') ?? '').split(',').filter(Boolean);
+    const sizes = names.length === 0 ? all.filter((z) => z.byDefault) : names.includes('all') ? [...all] : names.map((n) => {
+      const z = all.find((x) => x.name === n);
+      if (!z) throw new UsageError(`--sizes: suite ${suite.name} has no model "${n}"; it has ${all.map((x) => x.name).join(', ')}, all`);
+      return z;
+    });
+    const peerDevice = str('--peer-device') ?? 'cpu';
+    if (peerDevice !== 'cpu' && peerDevice !== 'auto') throw new UsageError(`--peer-device must be cpu or auto, got "${peerDevice}"`);
+    model = { sizes, peerDevice, peerThreads: str('--peer-threads') ? positiveInt('--peer-threads', str('--peer-threads')) : availableParallelism() };
+  } else {
+    for (const f of ['--sizes', '--peer-device', '--peer-threads']) if (flags.has(f)) throw new UsageError(`${f} is for the model suite only (--suite model)`);
+  }
   return {
     suite,
     runtime,
+    model,
     json: str('--json') ?? `bench/results/${suite.name}-${runtime}.tmp.json`,
     help: flags.has('--help'),
     opts: {
@@ -91,9 +114,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   };
 }
 
-/** Our side of a peer comparison: the variant the kernel's shape rule runs for a row's params (gemv at one token). */
+/**
+ * Our side of a peer comparison: the variant the kernel's shape rule runs for a row's params (gemv at
+ * one token); a row that is not a kernel's (a whole model's prefill or decode) is its own side.
+ */
 export function oursVariantOf(r: BenchRow): string | undefined {
-  return KERNELS.some((d) => d.name === r.kernel) ? shapeVariant(r.kernel, r.params) : undefined;
+  return KERNELS.some((d) => d.name === r.kernel) ? shapeVariant(r.kernel, r.params) : r.variant;
 }
 
 async function main(): Promise<number> {
@@ -117,7 +143,9 @@ async function main(): Promise<number> {
     else process.stderr.write(`${line}\n`);
   };
   progress(`bench ${args.suite.name} (${args.runtime}): starting`);
-  const report = args.runtime === 'node'
+  const report = args.model
+    ? await (await import('./model-bench.ts')).runModelBench(args.suite, args.opts, args.model, progress)
+    : args.runtime === 'node'
     ? await (await import('./node-runtime.ts')).runNode(args.suite, args.opts, progress)
     : await (await import('./browser-runtime.ts')).runBrowser(args.suite, args.opts, progress);
   if (tty) process.stderr.write('\r\x1b[K');

@@ -6,6 +6,7 @@
 // not registered (yet) gives a failed row that says so, never a crash.
 
 import type { KernelDef } from '../src/kernels/kernel.ts';
+import type { TestModelSpec } from '../src/llm/testmodel.ts';
 
 /** A library-neutral description of a case, for the peers (TensorFlow.js, ONNX Runtime Web). */
 export type PeerOp =
@@ -38,6 +39,31 @@ export interface Suite {
   warmup: number;
   /** Cases whose plan exceeds this many flops are refused (keeps smoke within a CPU-emulated GPU). */
   maxFlops?: number;
+  /** A whole-model suite (bench/model-bench.ts): generated models, each file format, ours beside llama.cpp. */
+  models?: { sizes: readonly ModelSize[]; formats: readonly ModelFormat[] };
+}
+
+/** One generated model of the model suite (random weights, a real byte-level BPE vocabulary). */
+export interface ModelSize {
+  name: string;
+  spec: TestModelSpec;
+  /** Prompt tokens (one prefill chunk) and greedy tokens generated per run. */
+  prompt: number;
+  tokens: number;
+  /** Run when --sizes is not given. */
+  byDefault: boolean;
+  description: string;
+}
+
+/** A file the model is written as: GGUF (llama.cpp runs it too) or safetensors (ours only). */
+export interface ModelFormat {
+  name: string;
+  container: 'gguf' | 'safetensors';
+  dtype: TestModelSpec['dtype'];
+  /** llama.cpp's per-tensor type choice instead of one dtype (src/llm/testmodel.ts ggufMixDtype). */
+  mix?: TestModelSpec['mix'];
+  /** Ours runs the weights as int8 (GGUF Q8_0 blocks as they are), else f16 / Q8_0 in f32; 4- and 6-bit blocks always as stored (matmul-gguf). */
+  int8: boolean;
 }
 
 /** The dims a kernel declares, taken from a case's alias dictionary (declared order). */
@@ -274,7 +300,44 @@ const LLAMA_PREFILL: Suite = {
   ],
 };
 
-export const SUITES: readonly Suite[] = [SMOKE, MEDIUM, LLAMA_DECODE, LLAMA_PREFILL];
+// ---- model: whole generated models, ours beside llama.cpp on the same file ---------------------
+
+const MODEL: Suite = {
+  name: 'model',
+  description: 'whole generated Llama models (GGUF f16 / Q8_0, safetensors f16): prefill and decode of ours and of llama.cpp on the same file, greedy tokens compared',
+  samples: 3,
+  warmup: 1,
+  cases: [],
+  models: {
+    sizes: [
+      {
+        name: 'tiny', byDefault: true, prompt: 16, tokens: 16,
+        description: 'D 64, 2 layers, 4 query / 2 KV heads of 16, FFN 96, vocab 2048: CI speed on a CPU-emulated GPU',
+        spec: { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, vocab: 2048, dtype: 'f32', seed: 21 },
+      },
+      {
+        name: 'small', byDefault: true, prompt: 32, tokens: 8,
+        description: 'D 1024, 2 layers, 8 query / 2 KV heads of 128, FFN 3584, vocab 8192 (a quarter of Llama-3-8B\'s widths, its head dim and 4:1 GQA): ~40 M parameters, minutes on SwiftShader',
+        spec: { arch: 'llama', dim: 1024, nLayers: 2, nHeads: 8, nKvHeads: 2, headDim: 128, ffnDim: 3584, maxPositions: 256, merges: 40, vocab: 8192, dtype: 'f32', seed: 22 },
+      },
+      {
+        name: 'llama3-8b-2l', byDefault: false, prompt: 128, tokens: 32,
+        description: `Llama-3-8B's layer (D ${D}, ${HQ} query / ${HKV} KV heads of ${DH}, FFN ${FFN}, vocab 128256), 2 layers: for GPUs`,
+        spec: { arch: 'llama', dim: D, nLayers: 2, nHeads: HQ, nKvHeads: HKV, headDim: DH, ffnDim: FFN, maxPositions: 1024, merges: 40, vocab: 128256, dtype: 'f32', seed: 23 },
+      },
+    ],
+    formats: [
+      { name: 'gguf f16', container: 'gguf', dtype: 'f16', int8: false },
+      { name: 'gguf q8_0', container: 'gguf', dtype: 'q8_0', int8: true },
+      { name: 'gguf q4_0', container: 'gguf', dtype: 'q4_0', int8: false },
+      // K-quants: 256 values per super-block along K, so only sizes whose inner dims are multiples of 256
+      { name: 'gguf q4_k_m', container: 'gguf', dtype: 'q4_k', mix: 'q4_k_m', int8: false },
+      { name: 'safetensors f16', container: 'safetensors', dtype: 'f16', int8: false },
+    ],
+  },
+};
+
+export const SUITES: readonly Suite[] = [SMOKE, MEDIUM, LLAMA_DECODE, LLAMA_PREFILL, MODEL];
 
 export class UnknownSuiteError extends Error {
   override name = 'UnknownSuiteError';

@@ -15,19 +15,19 @@ import type { LayerWeights, OpenedModel } from './weights.ts';
 
 /** A small random model's file: its dims (as ModelConfig names them), tokenizer size, dtype and seed. */
 export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'ffnDim' | 'maxPositions'> {
-  /** Byte-level BPE merges learned from the corpus (vocab = 256 + merges + 1 special). */
+  /** Byte-level BPE merges learned from the corpus (vocab = 256 + merges + 1 special, unless `vocab` pads it). */
   merges: number;
+  /**
+   * Pads the vocabulary to this many tokens with reserved control tokens `<|reserved_N|>` (as Llama-3's
+   * tokenizer has 256 of them), so the embedding and LM head have a real model's width; absent: no padding.
+   */
+  vocab?: number;
   dtype: FileDType;
   seed: number;
   /** Llama only: share the embedding with the LM head. */
   tied?: boolean;
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
-  /**
-   * Vocabulary size when larger than the trained one: filler entries ("<unused{i}>", no merges
-   * reach them) pad it before the end token, as Llama-3's reserved tokens do (128,256; Qwen2 151,936; Gemma 256,000).
-   */
-  vocab?: number;
   /**
    * GGUF only: llama.cpp's Q4_K_M type choice per tensor (ggufMixDtype) instead of `dtype` for the
    * matrices: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
@@ -97,14 +97,18 @@ export function trainByteBpe(n: number): { vocab: string[]; merges: string[] } {
   return { vocab, merges };
 }
 
-/** The spec's vocabulary: the trained BPE, padded to `s.vocab` entries with the end token last. */
-function specVocab(s: TestModelSpec): { vocab: string[]; merges: string[] } {
+/**
+ * The test model's vocabulary: trainByteBpe's, padded to `s.vocab` with reserved control tokens.
+ * `eos` = the end token's id, the first special one (every id from it on is special).
+ */
+export function testVocab(s: Pick<TestModelSpec, 'merges' | 'vocab'>): { vocab: string[]; merges: string[]; eos: number } {
   const { vocab, merges } = trainByteBpe(s.merges);
-  if (s.vocab === undefined || s.vocab <= vocab.length) return { vocab, merges };
-  const end = vocab.pop()!;
-  for (let i = vocab.length; i < s.vocab - 1; i++) vocab.push(`<unused${i}>`);
-  vocab.push(end);
-  return { vocab, merges };
+  const eos = vocab.length - 1;
+  if (s.vocab !== undefined) {
+    if (!Number.isInteger(s.vocab) || s.vocab < vocab.length) throw new Error(`vocab ${s.vocab}: must be an integer of at least ${vocab.length} (256 bytes + ${merges.length} merges + the end token)`);
+    for (let i = 0; vocab.length < s.vocab; i++) vocab.push(`<|reserved_${i}|>`);
+  }
+  return { vocab, merges, eos };
 }
 
 interface Tensor { name: string; shape: number[]; data: Float32Array }
@@ -211,24 +215,25 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
   }
 }
 
-export function hfConfig(s: TestModelSpec, V: number): Record<string, unknown> {
+export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<string, unknown> {
   if (s.arch === 'gpt2') {
-    return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: V - 1 };
+    return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
   return {
     ...(s.window ? { sliding_window: s.window, ...(s.qkvBias ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
     model_type: s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
-    rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: V - 1,
+    rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
   };
 }
 
-export function tokenizerJson(vocab: string[], merges: string[]): Record<string, unknown> {
+/** `firstSpecial`: the id from which on tokens are special (added) tokens; by default only the last one. */
+export function tokenizerJson(vocab: string[], merges: string[], firstSpecial = vocab.length - 1): Record<string, unknown> {
   const v: Record<string, number> = {};
-  vocab.slice(0, -1).forEach((t, i) => (v[t] = i));
+  vocab.slice(0, firstSpecial).forEach((t, i) => (v[t] = i));
   return {
     version: '1.0',
-    added_tokens: [{ id: vocab.length - 1, content: END_TOKEN, special: true }],
+    added_tokens: vocab.slice(firstSpecial).map((content, i) => ({ id: firstSpecial + i, content, special: true })),
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel' },
@@ -240,20 +245,20 @@ export function tokenizerJson(vocab: string[], merges: string[]): Record<string,
 /** model.safetensors + config.json + tokenizer.json, as file name -> bytes. */
 export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Array> {
   if (s.dtype !== 'f32' && s.dtype !== 'f16' && s.dtype !== 'bf16') throw new Error('safetensors test models are f32, f16 or bf16');
-  const { vocab, merges } = specVocab(s);
+  const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const tensors: TensorToWrite[] = hfTensors(s, V).map((t) => ({ name: t.name, dtype: s.dtype as 'f32', shape: t.shape, data: encodeAs(s.dtype, t.data) }));
   const enc = new TextEncoder();
   return {
     'model.safetensors': writeSafetensors(tensors),
-    'config.json': enc.encode(JSON.stringify(hfConfig(s, V), null, 1)),
-    'tokenizer.json': enc.encode(JSON.stringify(tokenizerJson(vocab, merges))),
+    'config.json': enc.encode(JSON.stringify(hfConfig(s, V, eos), null, 1)),
+    'tokenizer.json': enc.encode(JSON.stringify(tokenizerJson(vocab, merges, eos))),
   };
 }
 
 /** One .gguf with llama.cpp's names, layouts (q/k rows permuted for Llama) and vocabulary. */
 export function writeGgufModel(s: TestModelSpec): Uint8Array {
-  const { vocab, merges } = specVocab(s);
+  const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
   const out: GgufTensorToWrite[] = [];
@@ -279,11 +284,12 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     [`${s.arch}.feed_forward_length`]: { type: 'u32', value: F },
     [`${s.arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
     'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
-    'tokenizer.ggml.pre': { type: 'string', value: 'gpt2' },
+    // llama.cpp's name for GPT-2's pre-tokenizer regex ("gpt-2"; it refuses "gpt2", src/llama-vocab.cpp)
+    'tokenizer.ggml.pre': { type: 'string', value: 'gpt-2' },
     'tokenizer.ggml.tokens': { type: 'string[]', value: vocab },
-    'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.map((_, i) => (i === V - 1 ? 3 : 1)) },
+    'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.map((_, i) => (i >= eos ? 3 : 1)) },
     'tokenizer.ggml.merges': { type: 'string[]', value: merges },
-    'tokenizer.ggml.eos_token_id': { type: 'u32', value: V - 1 },
+    'tokenizer.ggml.eos_token_id': { type: 'u32', value: eos },
   };
   if (s.arch === 'llama') {
     Object.assign(meta, {

@@ -433,7 +433,10 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
 
 // ---- from GGUF metadata ------------------------------------------------------------------------
 
+// Keys are llama.cpp's tokenizer.ggml.pre names (src/llama-vocab.cpp); "gpt2" is kept for files
+// this project wrote before it used llama.cpp's spelling "gpt-2".
 const PRE_SPLITS: Record<string, RegExp[]> = {
+  'gpt-2': [GPT2_SPLIT],
   gpt2: [GPT2_SPLIT],
   'llama-bpe': [LLAMA3_SPLIT],
   llama3: [LLAMA3_SPLIT],

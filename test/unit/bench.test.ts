@@ -16,7 +16,7 @@ const row = (over: Partial<BenchRow>): BenchRow => ({
 
 describe('suites', () => {
   it('has the three contract suites with unique case ids', () => {
-    expect(SUITES.map((s) => s.name)).toEqual(['smoke', 'medium', 'llama3-8b-decode', 'llama3-8b-prefill']);
+    expect(SUITES.map((s) => s.name)).toEqual(['smoke', 'medium', 'llama3-8b-decode', 'llama3-8b-prefill', 'model']);
     for (const s of SUITES) expect(new Set(s.cases.map((c) => c.id)).size, s.name).toBe(s.cases.length);
   });
 
@@ -70,6 +70,12 @@ describe('parseArgs', () => {
   it('reads every flag, both spellings', () => {
     const a = parseArgs(['--suite', 'llama3-8b-decode', '--runtime=browser', '--json', 'x.json', '--samples', '3', '--reps', '2', '--kernel', 'matmul', '--wall']);
     expect([a.suite.name, a.runtime, a.json, a.opts.samples, a.opts.reps, a.opts.kernels, a.opts.forceWall]).toEqual(['llama3-8b-decode', 'browser', 'x.json', 3, 2, ['matmul'], true]);
+    expect(a.model).toBeNull();
+  });
+  it('model suite: the default sizes are the ones that fit a CPU-emulated GPU; --sizes picks, all takes every one', () => {
+    expect(parseArgs(['--suite', 'model']).model).toMatchObject({ sizes: [{ name: 'tiny' }, { name: 'small' }], peerDevice: 'cpu' });
+    expect(parseArgs(['--suite', 'model', '--sizes', 'llama3-8b-2l', '--peer-device', 'auto', '--peer-threads', '1']).model).toMatchObject({ sizes: [{ name: 'llama3-8b-2l' }], peerDevice: 'auto', peerThreads: 1 });
+    expect(parseArgs(['--suite', 'model', '--sizes', 'all']).model!.sizes.map((z) => z.name)).toEqual(['tiny', 'small', 'llama3-8b-2l']);
   });
   it.each([
     [['--runtime', 'deno'], /--runtime must be node or browser/],
@@ -78,6 +84,11 @@ describe('parseArgs', () => {
     [['--frobnicate'], /unknown argument "--frobnicate"/],
     [['--json'], /--json needs a value/],
     [['--kernel', 'fft'], /has no kernel "fft"/],
+    // the model suite: its own flags, Node only (llama.cpp's browser build is not wired in)
+    [['--suite', 'model', '--runtime', 'browser'], /runs in the node runtime only/],
+    [['--suite', 'model', '--sizes', 'huge'], /has no model "huge"; it has tiny, small, llama3-8b-2l, all/],
+    [['--suite', 'model', '--peer-device', 'tpu'], /--peer-device must be cpu or auto/],
+    [['--sizes', 'tiny'], /--sizes is for the model suite only/],
   ])('rejects %j', (argv, msg) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(msg);
@@ -114,6 +125,22 @@ describe('report', () => {
     const peer = (M: number): PeerRow => ({ ...row({ variant: 'MatMul', medianMs: 5, caseId: `matmul/M${M}` }), library: 'ort', version: '1' });
     expect(oursOverPeer(peer(1), ours, oursVariantOf)).toBe(3 / 5);
     expect(oursOverPeer(peer(256), ours, oursVariantOf)).toBe(10 / 5);
+  });
+
+  it('model rows: ours/peer per phase, achieved bandwidth against the copy roof, greedy tokens compared', () => {
+    const metrics = (tokensPerS: number, bytesPerToken: number | null, roofFraction: number | null, tokens: number[]) =>
+      ({ tokensPerS, bytesPerToken, roofFraction, copyGbps: 2, bytesNote: 'n', tokens });
+    const m = (variant: string, medianMs: number, model: ReturnType<typeof metrics>) =>
+      row({ kernel: 'model tiny', variant, shape: 'gguf f16 P=16 T=4', caseId: `tiny/gguf f16/${variant}`, timer: 'wall', medianMs, model });
+    const ours = [m('prefill', 100, metrics(160, null, null, [1, 2, 3, 4])), m('decode', 50, metrics(20, 1e6, 0.01, [1, 2, 3, 4]))];
+    const peers: PeerRow[] = [
+      { ...m('prefill', 25, metrics(640, null, null, [1, 2, 3, 4])), library: 'llama.cpp', version: 'v' },
+      { ...m('decode', 100, metrics(10, 5e5, 0.002, [1, 2, 9, 4])), library: 'llama.cpp', version: 'v' },
+    ];
+    const text = formatReport({ ...report(ours, peers), bandwidth: [{ device: 'gpu', method: 'copy', bytes: 2 ** 26, medianMs: 1, gbps: 2 }] }, oursVariantOf);
+    expect(text).toMatch(/model tiny +gguf f16 P=16 T=4 +prefill +160 +640 +4\.00x/); // ours 4x slower at prefill
+    expect(text).toMatch(/decode +20\.0 +10\.0 +0\.50x +0\.0200 +1\.0% +5\.0e-3 +0\.2% +no: from token 2/); // 1e6 B / 50 ms = 0.02 GB/s
+    expect(text).toContain('gpu 2.00 GB/s (copy, 64 MiB)');
   });
 
   it('a failure is listed with its reason and fails the run; a skip does not', () => {
