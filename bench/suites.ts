@@ -120,6 +120,8 @@ const SMOKE: Suite = {
     // GGUF 4- and 6-bit blocks read as stored (no peer runs ggml blocks): a decode token and a short prompt
     { id: 'matmul-gguf/decode-q4_k-1024', kernel: 'matmul-gguf', dims: { M: 1, N: 1024, K: 1024, format: 'q4_k' }, shape: 'M=1 N=1024 K=1024 Q4_K' },
     { id: 'matmul-gguf/prefill-q6_k', kernel: 'matmul-gguf', dims: { M: 64, N: 64, K: 512, format: 'q6_k' }, shape: 'M=64 N=64 K=512 Q6_K', variants: ['tiled'] },
+    // 16-bit weights as stored (f16 / bf16 files, 2 bytes per weight, no shader-f16): a decode token beside the f32 gemv above
+    { id: 'matmul-gguf/decode-bf16-1024', kernel: 'matmul-gguf', dims: { M: 1, N: 1024, K: 1024, format: 'bf16' }, shape: 'M=1 N=1024 K=1024 BF16' },
     {
       id: 'attention-prefill/small',
       kernel: 'attention-prefill',
@@ -252,6 +254,9 @@ const LLAMA_DECODE: Suite = {
         ['o-proj', 'q4_k', D, HQ * DH],
         ['ffn-down', 'q4_k', D, FFN],
         ['ffn-down', 'q6_k', D, FFN],
+        // f16 / bf16 files' linears as stored (2 bytes per weight; half the f32 gemv's bytes)
+        ['ffn-down', 'f16', D, FFN],
+        ['ffn-down', 'bf16', D, FFN],
       ] as const
     ).map(([t, format, N, K]) => ({
       id: `matmul-gguf/decode-${format}-${t}`, kernel: 'matmul-gguf', dims: { M: 1, N, K, format }, shape: `M=1 N=${N} K=${K} ${format.toUpperCase()}`,
@@ -275,6 +280,8 @@ const LLAMA_PREFILL: Suite = {
     // GGUF Q4_K_M weights as stored, the tiled form: the FFN up projection (Q4_K) and down (Q6_K in the more-bits layers)
     { id: 'matmul-gguf/prefill-q4_k-ffn-up', kernel: 'matmul-gguf', dims: { M: PREFILL_TOKENS, N: FFN, K: D, format: 'q4_k' }, shape: `M=${PREFILL_TOKENS} N=${FFN} K=${D} Q4_K`, variants: ['tiled'] },
     { id: 'matmul-gguf/prefill-q6_k-ffn-down', kernel: 'matmul-gguf', dims: { M: PREFILL_TOKENS, N: D, K: FFN, format: 'q6_k' }, shape: `M=${PREFILL_TOKENS} N=${D} K=${FFN} Q6_K`, variants: ['tiled'] },
+    // a bf16 file's FFN up projection as stored (2 bytes per weight), the tiled form
+    { id: 'matmul-gguf/prefill-bf16-ffn-up', kernel: 'matmul-gguf', dims: { M: PREFILL_TOKENS, N: FFN, K: D, format: 'bf16' }, shape: `M=${PREFILL_TOKENS} N=${FFN} K=${D} BF16`, variants: ['tiled'] },
     {
       id: 'attention-prefill/512',
       kernel: 'attention-prefill',

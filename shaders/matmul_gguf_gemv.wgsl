@@ -1,6 +1,7 @@
 // matmul_gguf_gemv: Y = X · Wᵀ for few rows (decode) with W [N, K] in ggml blocks exactly as a GGUF file
 // stores them (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K:
-// 210 B; 4 = Q4_1: 20 B per 32; 5 = Q5_0: 22 B; 6 = Q5_1: 24 B), a weight-streaming GEMV. matmul_gguf_tiled.wgsl is the prefill form. Plan: src/kernels/matmul-gguf.ts.
+// 210 B; 4 = Q4_1: 20 B per 32; 5 = Q5_0: 22 B; 6 = Q5_1: 24 B; 7 = F16, 8 = BF16: 16-bit floats as
+// stored, read as blocks of 32 values = 64 B with no scale), a weight-streaming GEMV. matmul_gguf_tiled.wgsl is the prefill form. Plan: src/kernels/matmul-gguf.ts.
 // X: [M, K] f32; W: the blocks as u32 words, row n (output feature n) at byte n·rowBytes, rowBytes =
 // K / blockElems · blockBytes; Y: [M, N] f32 bits. No shader-f16: f16 scales go through unpack2x16float.
 // Tiling: a workgroup owns NC output columns and MR = min(M, 8) rows; TK lanes share a column. X's rows are
@@ -11,7 +12,7 @@
 // subtraction rounds as ggml's does), and adds their dot with each staged row to an f32 sum per row. The TK
 // lane sums of a column are added in workgroup memory; lane 0 writes Y.
 
-override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1
+override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16
 override TK: u32 = 8;        // lanes per output column (a power of two)
 override NC: u32 = 8;        // output columns per workgroup
 override MR: u32 = 8;        // rows per workgroup (≤ 8): min(M, 8)
@@ -50,6 +51,9 @@ fn bb(i: u32) -> u32 {
   return (blk[j >> 2u] >> (8u * (j & 3u))) & 0xffu;
 }
 
+// Word j of the current block, for blocks that start on a word (sh == 0: F16 / BF16, 64-byte blocks in rows of 2K bytes).
+fn bw(j: u32) -> u32 { return blk[j]; }
+
 // ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
 // bb(i): byte i of the current block; the caller sets the block's words (gemv: blk, tiled: Ws) and `sh`, the
 // block's byte offset in its first word (0 or 2).
@@ -66,6 +70,7 @@ fn blockBytes() -> u32 {
     case 3u: { return 210u; }
     case 4u: { return 20u; }
     case 5u: { return 22u; }
+    case 7u, 8u: { return 64u; }
     default: { return 24u; }
   }
 }
@@ -120,6 +125,19 @@ fn decodePiece(pc: u32) {
         } else {
           vals[j] = f32(i32(q0) - 16) * dm.x;
           vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
+        }
+      }
+    }
+    case 7u, 8u: {   // F16 / BF16 as stored: 32 values of 2 bytes (16 words, always word-aligned), value 2j in the low half
+      for (var j = 0u; j < 16u; j++) {
+        let w = bw(j);
+        if (FORMAT == 7u) {
+          let v = unpack2x16float(w);
+          vals[2u * j] = v.x;
+          vals[2u * j + 1u] = v.y;
+        } else {   // bf16: the top 16 bits of an f32
+          vals[2u * j] = bitcast<f32>(w << 16u);
+          vals[2u * j + 1u] = bitcast<f32>(w & 0xffff0000u);
         }
       }
     }

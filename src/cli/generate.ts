@@ -1,4 +1,4 @@
-// `npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8] [--seed S] [--json]`
+// `npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8 | --f32-weights] [--seed S] [--json]`
 // Runs a real model (safetensors + config.json + tokenizer.json, or GGUF) through the project's
 // WebGPU kernels on this machine's GPU: prints the generated text, then per-token times and a
 // per-op profile of one decode step (measured ms, bytes and flops from the plans). --json prints
@@ -10,22 +10,23 @@ import { parseArgs } from 'node:util';
 import { ModelFileError } from '../llm/source.ts';
 import { ModelTooLargeError } from '../llm/gpu-model.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../llm/testmodel.ts';
-import { weightsLabel } from '../llm/weights.ts';
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
 class UsageError extends Error {}
 
-export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8] [--seed S]
+export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8 | --f32-weights] [--seed S]
                             [--temperature T] [--top-k K] [--context N] [--json]
        npm run generate -- --write-test-model DIR [--arch llama|gpt2] [--format safetensors|gguf]
 
 Runs a model through our WebGPU kernels (Dawn in Node). --model is a directory with model.safetensors,
 config.json and tokenizer.json (Hugging Face layout), a .gguf file, or a .safetensors file with its
 config.json beside it. Llama-style (Llama, Mistral, Qwen2, SmolLM) and GPT-2-style models; f32, f16,
-bf16 weights, or GGUF Q8_0 (with --int8 used as is).
+bf16 weights (f16 / bf16 linears kept 16-bit on the GPU as stored), or GGUF Q8_0 (with --int8 used as is)
+and Q4_0 .. Q6_K blocks (as stored).
   --tokens N        tokens to generate (default 32)
   --int8            int8 weights (quantized on load; Q8_0 as is) through matmul-int8 and qkv fused-w8
+  --f32-weights     widen f16 / bf16 linears to f32 on load (twice the bytes; to compare with the 16-bit path)
   --seed S          seed of the sampling draws (default 0)
   --temperature T   0 = greedy (default 0); with T > 0, top-k sampling
   --top-k K         candidates kept when sampling, 1..64 (default 40)
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, prompt: { type: 'string' }, tokens: { type: 'string' }, int8: { type: 'boolean' },
+      model: { type: 'string' }, prompt: { type: 'string' }, tokens: { type: 'string' }, int8: { type: 'boolean' }, 'f32-weights': { type: 'boolean' },
       seed: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, context: { type: 'string' },
       json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'write-test-model': { type: 'string' }, arch: { type: 'string' }, format: { type: 'string' },
@@ -105,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     const say = (s: string) => { if (!values.json) { process.stderr.write(s); progressMidLine = !s.endsWith('\n'); } };
     const tLoad = performance.now();
     const model = await GpuModel.load(ctx, om, {
-      int8: values.int8 === true, capacity, chunk: Math.min(prompt.length, PREFILL_CHUNK),
+      int8: values.int8 === true, f32Weights: values['f32-weights'] === true, capacity, chunk: Math.min(prompt.length, PREFILL_CHUNK),
       onProgress: (what, d, n) => say(`\r${what} ${d}/${n}`),
     });
     const loadMs = performance.now() - tLoad;
@@ -133,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
     const timed = await model.timeOps(ops);
     const rows = opRows(ops, timed.ops);
     const report = {
-      model: { name: om.name, format: om.format, arch: om.config.arch, params: om.params, weights: om.weightDtype, int8: values.int8 === true, config: om.config, gpuBytes: model.gpuBytes },
+      model: { name: om.name, format: om.format, arch: om.config.arch, params: om.params, weights: om.weightDtype, int8: values.int8 === true, weightFormat: model.weightFormat, weightBytes: model.weightBytes, config: om.config, gpuBytes: model.gpuBytes },
       device: ctx.report,
       tokenizer: tok.kind,
       prompt: { text: values.prompt, tokens: prompt.length },
@@ -155,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${weightsLabel(om, values.int8 === true)}, on ${describeDevice(ctx.report)}`);
+    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${model.weightFormat} (${(model.weightBytes / 2 ** 20).toFixed(1)} MiB of weights on the GPU), on ${describeDevice(ctx.report)}`);
     console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);

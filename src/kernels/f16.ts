@@ -36,3 +36,17 @@ export function f16BitsToF32(h: number): number {
   if (exp === 0x1f) return mant ? NaN : sign * Infinity;
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
+
+/** bfloat16 bits (the top half of an f32) -> f32, exactly. */
+export function bf16BitsToF32(h: number): number {
+  u32[0] = (h & 0xffff) << 16;
+  return f32[0];
+}
+
+/** f32 -> bfloat16 bits, round to nearest even (NaN stays a quiet NaN), as PyTorch's `.to(torch.bfloat16)`. */
+export function f32ToBf16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}

@@ -12,7 +12,9 @@
 // f16 scale, a 6-bit sub-scale and a 4..6-bit q are exact in f32), so the GPU's weights equal
 // dequantizeGgml's bit for bit and only the f32 accumulation differs from the f64 CPU reference.
 // Q4_1, Q5_0 and Q5_1 (32 values; llama.cpp's stand-ins for K-quants in tensors whose rows are not a multiple
-// of 256) run the same way.
+// of 256) run the same way, and so do 16-bit float weights as a model file stores them (f16, bf16: "blocks" of
+// 32 values, 64 bytes, no scale; 2 bytes per weight on the GPU instead of f32's 4): f16 through unpack2x16float,
+// bf16 as the top half of an f32, f32 accumulation, no shader-f16, so they run on every adapter.
 // Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
 // size here is 0 or 2 mod 4 (144, 176, 20, 24 | 18, 22, 210), so a block is always WPB = ceil(B/4) (aligned) or
 // (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
@@ -33,25 +35,64 @@ import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClas
 import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
 import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, quantizeGgml, type GgmlQuantType } from './ggml-quants.ts';
+import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './f16.ts';
 
 export const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
 export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
 
-/** FORMAT override values of the shaders (their `switch`): one per ggml type. */
-export const GGUF_FORMAT_CODE: Record<GgmlQuantType, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6 };
+/**
+ * 16-bit weights as stored (a safetensors or GGUF f16 / bf16 tensor): two values per u32 word, value 2j in the
+ * low half. The kernel reads them as "blocks" of 32 values (64 bytes, 16 words; one decode piece) with no scale:
+ * f16 through unpack2x16float, bf16 as the top half of an f32 (`bitcast<f32>(w << 16u)`, `w & 0xffff0000u`), so
+ * neither needs shader-f16 and the GPU's weights equal the file's exactly. Rows of K values need K % 32 == 0.
+ */
+export const HALF_FORMATS = ['f16', 'bf16'] as const;
+export type HalfFormat = (typeof HALF_FORMATS)[number];
+/** Weight formats matmul-gguf reads as stored: ggml's 4- to 6-bit blocks and the 16-bit floats. */
+export type GgufFormat = GgmlQuantType | HalfFormat;
+export const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
+
+export function isHalfFormat(f: string): f is HalfFormat {
+  return f === 'f16' || f === 'bf16';
+}
+
+/** The block a format is read in: ggml's for the quantized types, 32 values of 2 bytes for f16 / bf16. */
+export function ggufFormat(f: GgufFormat): { name: string; blockElems: number; blockBytes: number } {
+  if (f === 'f16') return { name: 'F16', blockElems: GGUF_PIECE, blockBytes: 2 * GGUF_PIECE };
+  if (f === 'bf16') return { name: 'BF16', blockElems: GGUF_PIECE, blockBytes: 2 * GGUF_PIECE };
+  return GGML_QUANTS[f];
+}
+
+/** The weights' values as the kernel decodes them (ggml's dequantization; f16 / bf16 widened exactly). */
+export function dequantizeFormat(f: GgufFormat, raw: Uint8Array, elements: number): Float32Array {
+  if (!isHalfFormat(f)) return dequantizeGgml(f, raw, elements);
+  const h = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + 2 * elements));
+  const toF32 = f === 'f16' ? f16BitsToF32 : bf16BitsToF32;
+  return Float32Array.from(h, toF32);
+}
+
+/** f32 values stored in a format (ggml's reference quantizer; f16 / bf16 rounded to nearest even). */
+export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
+  if (!isHalfFormat(f)) return quantizeGgml(f, x);
+  const toBits = f === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
+  return new Uint8Array(Uint16Array.from(x, toBits).buffer);
+}
+
+/** FORMAT override values of the shaders (their `switch`): one per format. */
+export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
 
 /** u32 words a reader loads per block (see the header): (B + B mod 4) / 4. */
-export function ggufBlockWords(format: GgmlQuantType): number {
-  const B = GGML_QUANTS[format].blockBytes;
+export function ggufBlockWords(format: GgufFormat): number {
+  const B = ggufFormat(format).blockBytes;
   return (B + (B % 4)) / 4;
 }
 
 /** Bytes of a [N, K] weight tensor's blocks, and of its GPU buffer (a whole number of words). */
-export function ggufWeightBytes(format: GgmlQuantType, N: number, K: number): { bytes: number; bufferBytes: number } {
-  const q = GGML_QUANTS[format];
+export function ggufWeightBytes(format: GgufFormat, N: number, K: number): { bytes: number; bufferBytes: number } {
+  const q = ggufFormat(format);
   const bytes = (N * K * q.blockBytes) / q.blockElems;
   return { bytes, bufferBytes: 4 * cdiv(bytes, 4) };
 }
@@ -65,7 +106,7 @@ export type GgufParams = {
   M: number;
   N: number;
   K: number;
-  format: GgmlQuantType;
+  format: GgufFormat;
   BM: number;
   BN: number;
   TM: number;
@@ -77,8 +118,8 @@ export type GgufParams = {
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
   { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
-  { name: 'format', doc: 'ggml block type of W: q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k', default: 'q4_k', allowed: GGML_QUANT_TYPES },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1 / f16 / bf16, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'storage of W: a ggml block type (q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k) or 16-bit floats as stored (f16, bf16)', default: 'q4_k', allowed: GGUF_FORMATS },
   { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
@@ -88,7 +129,7 @@ const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
 
 function validate(raw: Record<string, unknown>): GgufParams {
   const v = validateByDocs<GgufParams>(raw, PARAMS, 'matmul-gguf');
-  const q = GGML_QUANTS[v.format];
+  const q = ggufFormat(v.format);
   if (v.K % q.blockElems !== 0) throw new KernelInputError(`K must be a multiple of ${q.blockElems} (one ${q.name} block), got ${v.K}`);
   // BK = 32: one decoded piece per step of the tiled kernel.
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: GGUF_PIECE, TM: v.TM, TN: v.TN });
@@ -100,7 +141,7 @@ export type GgufPassNames = { X: string; W: string; Y: string };
 const NAMES: GgufPassNames = { X: 'X', W: 'W', Y: 'Y' };
 
 function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames): Pick<Pass, 'uniforms' | 'bindings'> {
-  const q = GGML_QUANTS[p.format];
+  const q = ggufFormat(p.format);
   return {
     uniforms: [
       ['M', { type: 'u32', value: p.M }],
@@ -117,8 +158,8 @@ function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPass
 }
 
 /** Values of X staged per row per gemv step: whole blocks, as many as fit XBYTES for `rows` rows, at most K. */
-export function ggufGemvChunk(format: GgmlQuantType, MR: number, K: number): number {
-  const QK = GGML_QUANTS[format].blockElems;
+export function ggufGemvChunk(format: GgufFormat, MR: number, K: number): number {
+  const QK = ggufFormat(format).blockElems;
   const fit = Math.max(1, Math.floor(GGUF_GEMV.XBYTES / (4 * MR * QK)));
   return QK * Math.min(fit, K / QK);
 }
@@ -126,7 +167,7 @@ export function ggufGemvChunk(format: GgmlQuantType, MR: number, K: number): num
 /** The gemv pass (decode): every weight block read once per workgroup of NC columns for MR = min(M, 8) rows. */
 export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'dh'>, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format } = p;
-  const q = GGML_QUANTS[format];
+  const q = ggufFormat(format);
   const { TK, NC } = GGUF_GEMV;
   const MR = Math.min(M, GGUF_GEMV.MAX_ROWS);
   const XC = ggufGemvChunk(format, MR, K);
@@ -160,7 +201,7 @@ export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'd
 /** The tiled pass (prefill): BM×BN tiles of Y, blocks staged, 32 values dequantized per step. */
 export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format, BM, BN, TM, TN } = p;
-  const q = GGML_QUANTS[format];
+  const q = ggufFormat(format);
   const WPB = ggufBlockWords(format);
   const P = GGUF_PIECE;
   const pieces = q.blockElems / P;
@@ -204,7 +245,7 @@ export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass
 function planGguf(p: GgufParams, v: MatmulGgufVariant): Plan<GgufParams> {
   checkVariant(matmulGguf, v);
   const { M, N, K, format } = p;
-  const q = GGML_QUANTS[format];
+  const q = ggufFormat(format);
   const w = ggufWeightBytes(format, N, K);
   return {
     kernel: 'matmul-gguf',
@@ -238,8 +279,8 @@ function wordsBytes(w: Uint32Array, bytes: number): Uint8Array {
 }
 
 /** CPU reference: W dequantized exactly as ggml does, Y = X · Wᵀ accumulated in f64. */
-export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgmlQuantType, M: number, N: number, K: number): Float64Array {
-  const W = dequantizeGgml(format, Wbytes, N * K);
+export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgufFormat, M: number, N: number, K: number): Float64Array {
+  const W = dequantizeFormat(format, Wbytes, N * K);
   const Y = new Float64Array(M * N);
   for (let m = 0; m < M; m++)
     for (let n = 0; n < N; n++) {
@@ -259,11 +300,12 @@ function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Ar
 
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
-  title: 'GGUF 4-6 bit matmul (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)',
+  title: 'Packed-weight matmul: GGUF 4-6 bit (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) and 16-bit (F16, BF16) as stored',
   description:
     'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
     'x = (q − 8)·d; Q4_1 / Q5_0 / Q5_1 alike with a min or a fifth bit; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
-    'values, sixteen int8 scales, x = d·scale·(q − 32)), decoded on the GPU with f16 scales through unpack2x16float (no ' +
+    'values, sixteen int8 scales, x = d·scale·(q − 32)) or 16-bit floats as stored (f16, bf16: 2 bytes per weight, ' +
+    'widened exactly in the shader), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +
     'workgroup memory and dequantizes 32 values at a time into workgroup memory for a TM×TN register-tile loop. ' +
@@ -282,21 +324,21 @@ export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   plan: planGguf,
   makeInputs(plan, seed) {
     const { M, N, K, format } = plan.params;
-    return { X: randomF32(M * K, seed), W: ggufWords(quantizeGgml(format, randomF32(N * K, seed + 1))) };
+    return { X: randomF32(M * K, seed), W: ggufWords(quantizeFormat(format, randomF32(N * K, seed + 1))) };
   },
   fromUser(plan, user) {
     const { M, N, K, format } = plan.params;
     const X = user.X, W = user.W;
     if (!(X instanceof Float32Array) || X.length !== M * K) throw new KernelInputError(`X must be float32 [M, K] = [${M}, ${K}]`);
-    if (!(W instanceof Float32Array) || W.length !== N * K) throw new KernelInputError(`W must be float32 [N, K] = [${N}, ${K}] (it is quantized to ${GGML_QUANTS[format].name} here)`);
+    if (!(W instanceof Float32Array) || W.length !== N * K) throw new KernelInputError(`W must be float32 [N, K] = [${N}, ${K}] (it is quantized to ${ggufFormat(format).name} here)`);
     for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) throw new KernelInputError(`W[${i}] is ${W[i]}; only finite weights can be quantized`);
-    return { X, W: ggufWords(quantizeGgml(format, W)) };
+    return { X, W: ggufWords(quantizeFormat(format, W)) };
   },
   reference(plan, inputs): Tensors {
     const { M, N, K, format } = plan.params;
     const W = u32Input(inputs, 'W');
     const { bytes } = ggufWeightBytes(format, N, K);
-    if (W.byteLength < bytes) throw new KernelInputError(`W has ${W.byteLength} bytes, ${GGML_QUANTS[format].name} [${N}, ${K}] needs ${bytes}`);
+    if (W.byteLength < bytes) throw new KernelInputError(`W has ${W.byteLength} bytes, ${ggufFormat(format).name} [${N}, ${K}] needs ${bytes}`);
     const Y = ggufMatmulRef(f32Input(inputs, 'X'), wordsBytes(W, bytes), format, M, N, K);
     return { Y: plan.params.dh === 0 ? Float32Array.from(Y) : headMajor(Y, M, N, plan.params.dh) };
   },
@@ -309,6 +351,6 @@ export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   errorScale(plan, inputs) {
     const { N, K, format } = plan.params;
     const W = u32Input(inputs, 'W');
-    return maxAbs(f32Input(inputs, 'X')) * maxAbs(dequantizeGgml(format, wordsBytes(W, ggufWeightBytes(format, N, K).bytes), N * K));
+    return maxAbs(f32Input(inputs, 'X')) * maxAbs(dequantizeFormat(format, wordsBytes(W, ggufWeightBytes(format, N, K).bytes), N * K));
   },
 };

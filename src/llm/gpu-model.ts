@@ -8,10 +8,10 @@ import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassSta
 import { tileCount, type Pass } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { buildForwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
-import { ggufWeightBytes, ggufWords } from '../kernels/matmul-gguf.ts';
+import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
-import { ggmlRows, linearF32, linearRows } from './weights.ts';
+import { ggmlRows, linearF32, linearRows, weightsLabel } from './weights.ts';
 
 /** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
 export const PREFILL_CHUNK = 512;
@@ -23,6 +23,11 @@ export class ModelTooLargeError extends Error {
 export interface GpuModelOptions {
   /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8 | gemv-w8. */
   int8: boolean;
+  /**
+   * Widen f16 / bf16 linears to f32 on load (the path before 16-bit weights were kept as stored; for comparison).
+   * int8 quantizes them as it does f32 weights. ggml's 4- to 6-bit blocks stay as stored either way.
+   */
+  f32Weights?: boolean;
   /** KV cache positions (prompt + generated tokens). */
   capacity: number;
   /**
@@ -72,6 +77,12 @@ export class GpuModel {
   private ggml: Record<string, GgmlPart[]> = {};
   /** Bytes held on the GPU (weights + cache + activations). */
   gpuBytes = 0;
+  /** Bytes of the weight buffers alone (embedding, norms, linears as they run), from the buffers' sizes. */
+  weightBytes = 0;
+  /** The buffers holding weights (all but the KV cache, the RoPE table, a dummy and activations). */
+  private weightNames: string[] = [];
+  /** What the weights run as, in one phrase (weightsLabel). */
+  weightFormat = '';
   /** Next position to fill in the KV cache. */
   pos = 0;
   /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
@@ -105,7 +116,10 @@ export class GpuModel {
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
     const model = new GpuModel(ctx, c, opts);
-    model.ggml = { ...(m.ggml ?? {}) };
+    // f16 / bf16 linears run as stored unless f32 (or int8) weights were asked for
+    const widen = opts.f32Weights === true || opts.int8;
+    model.ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
+    model.weightFormat = weightsLabel(m, opts.int8, model.ggml);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
@@ -132,13 +146,14 @@ export class GpuModel {
         const linear = /\.(wqkv|wo|wUp|wDown)$/.test(name);
         const hint = name.endsWith('cache') ? '; try a shorter context' : linear && !opts.int8 ? '; try int8 weights' : '';
         throw new ModelTooLargeError(
-          `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU${opts.int8 ? ' as int8' : ' as f32'}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
+          `${m.name} (${(m.params / 1e6).toFixed(0)} M parameters, ${fmtBytes(total)} on the GPU, weights ${model.weightFormat}) needs a ${fmtBytes(bytes)} buffer for ${name}; ` +
             `this device allows ${fmtBytes(limit)} per storage buffer (maxStorageBufferBindingSize ${fmtBytes(L.maxStorageBufferBindingSize)}, maxBufferSize ${fmtBytes(L.maxBufferSize)})${hint}`,
         );
       }
     }
     for (const [name, bytes] of sizes) model.alloc(name, bytes);
     model.gpuBytes = total;
+    model.weightBytes = model.weightNames.reduce((s, n) => s + model.buffers.get(n)!.size, 0);
     await model.upload(m);
     return model;
   }
@@ -185,6 +200,7 @@ export class GpuModel {
     }
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());
+    this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'dummy');
     for (const ops of [this.ops('prefill', this.opts.chunk, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];

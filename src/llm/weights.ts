@@ -16,17 +16,19 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
-import { GGML_QUANTS, dequantizeGgml, isGgmlQuant, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { isGgmlQuant } from '../kernels/ggml-quants.ts';
+import { GGUF_PIECE, dequantizeFormat, ggufFormat, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
 
 /**
  * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
- * 4- to 6-bit blocks as the GGUF file stores them (rows of K / blockElems blocks), or a stack of rows
+ * 4- to 6-bit blocks as the GGUF file stores them (rows of K / blockElems blocks), or f16 / bf16 as the file
+ * stores them (kept 16-bit for matmul-gguf where K % 32 == 0; see packedFormat), or a stack of rows
  * from linears of different kinds (q | k | v where V is Q6_K and Q, K are Q4_K), each part kept as is.
  */
 export type Linear =
   | { kind: 'f32'; N: number; K: number; w: Float32Array }
   | { kind: 'q8'; N: number; K: number; q: Int8Array; /** [K / 32, N] */ scale: Float32Array; group: 32 }
-  | { kind: 'ggml'; N: number; K: number; format: GgmlQuantType; data: Uint8Array }
+  | { kind: 'ggml'; N: number; K: number; format: GgufFormat; data: Uint8Array }
   | { kind: 'stack'; N: number; K: number; parts: Linear[] };
 
 
@@ -73,7 +75,7 @@ export interface OpenedModel {
   /** Dominant storage dtype of the linear weights. */
   weightDtype: string;
   /**
-   * Linears whose file tensors are ggml 4- to 6-bit blocks, kept packed on the GPU (matmul-gguf), by weight
+   * Linears whose file tensors are ggml 4- to 6-bit blocks or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
    * buffer name (layerBuf(l, 'wqkv' | 'wo' | 'wUp' | 'wDown'), 'lmHead'): the parts in row order. Absent
    * names run as the other weights do (f32, or int8 with the int8 option).
    */
@@ -91,10 +93,34 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
   if (i >= 0) throw new ModelFileError(`prompt token ${i} has id ${ids[i]}, outside the model's vocabulary [0, ${vocabSize}) (is the tokenizer this model's?)`);
 }
 
-/** The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU. */
-export function weightsLabel(m: Pick<OpenedModel, 'weightDtype' | 'ggml'>, int8: boolean): string {
-  const packed = m.ggml !== undefined && Object.keys(m.ggml).length > 0;
-  return `${m.weightDtype}${packed ? ' (ggml blocks as stored; the rest' : ''} -> ${int8 ? 'int8' : 'f32'}${packed ? ')' : ''}`;
+/**
+ * The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU (`packed`: the
+ * linears kept as stored, GpuModel's choice; the embedding and every other weight run as f32, or int8).
+ */
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>): string {
+  const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
+  const rest = int8 ? 'int8' : 'f32';
+  return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored (the rest ${rest})` : rest}`;
+}
+
+/**
+ * The format a [N, K] file tensor is kept in on the GPU (matmul-gguf), or undefined for f32 (or int8): ggml's
+ * 4- to 6-bit blocks always; f16 / bf16 when K is whole 32-value pieces (the kernel's unit); anything else widens.
+ */
+export function packedFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): GgufFormat | undefined {
+  if (!t || t.shape.length !== 2) return undefined;
+  if (isGgmlQuant(t.dtype)) return t.dtype;
+  if (isHalfFormat(t.dtype) && t.shape[1] % GGUF_PIECE === 0) return t.dtype;
+  return undefined;
+}
+
+/** Refuses NaN and ±Inf in 16-bit weights as read (an all-ones exponent), without widening them. */
+function assertFiniteHalves(raw: Uint8Array, f: 'f16' | 'bf16', name: string, shape: readonly number[]): void {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const exp = f === 'f16' ? 0x7c00 : 0x7f80;
+  for (let i = 0; 2 * i < raw.byteLength; i++) {
+    if ((dv.getUint16(2 * i, true) & exp) === exp) throw nonFinite(dequantizeFormat(f, raw.slice(2 * i, 2 * i + 2), 1)[0], i, name, shape, 'weights');
+  }
 }
 
 export async function loadAllWeights(m: OpenedModel): Promise<ModelWeights> {
@@ -129,20 +155,27 @@ async function readF32(t: FileTensor): Promise<Float32Array> {
  * tensor and the first bad element: such weights run to garbage (an all-NaN q_proj generates token 0 forever).
  */
 export function assertFinite(a: Float32Array, name: string, shape: readonly number[], what = 'weights'): Float32Array {
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isFinite(a[i])) continue;
-    const idx: number[] = [];
-    let r = i;
-    for (let d = shape.length - 1; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
-    throw new ModelFileError(`tensor ${name} has ${a[i]} at [${idx.join(', ')}]; ${what} must be finite numbers (a corrupt or badly converted file)`);
-  }
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw nonFinite(a[i], i, name, shape, what);
   return a;
 }
 
-/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized, scales transposed to [K/32, N]; ggml blocks kept as stored). */
+/** The one-line error for element `i` of a tensor being `v` (NaN or ±Inf). */
+function nonFinite(v: number, i: number, name: string, shape: readonly number[], what: string): ModelFileError {
+  const idx: number[] = [];
+  let r = i;
+  for (let d = shape.length - 1; d >= 0; d--) { idx.unshift(r % shape[d]); r = Math.floor(r / shape[d]); }
+  return new ModelFileError(`tensor ${name} has ${v} at [${idx.join(', ')}]; ${what} must be finite numbers (a corrupt or badly converted file)`);
+}
+
+/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized, scales transposed to [K/32, N]; ggml blocks and f16 / bf16 kept as stored, see packedFormat). */
 async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
   const [a, b] = t.shape;
-  if (isGgmlQuant(t.dtype) && !transpose) return { kind: 'ggml', N: a, K: b, format: t.dtype, data: await t.source.read(t.offset, t.bytes) };
+  const packed = transpose ? undefined : packedFormat(t);
+  if (packed) {
+    const data = await t.source.read(t.offset, t.bytes);
+    if (isHalfFormat(packed)) assertFiniteHalves(data, packed, t.name, t.shape);
+    return { kind: 'ggml', N: a, K: b, format: packed, data };
+  }
   if (t.dtype === 'q8_0' && !transpose) {
     const N = a, K = b;
     const raw = await t.source.read(t.offset, t.bytes);
@@ -205,7 +238,7 @@ export function concatLinears(parts: Linear[]): Linear {
 /** The f32 values of a linear [N, K] (dequantized for q8 and ggml blocks, exactly as ggml does). */
 export function linearF32(l: Linear): Float32Array {
   if (l.kind === 'f32') return l.w;
-  if (l.kind === 'ggml') return dequantizeGgml(l.format, l.data, l.N * l.K);
+  if (l.kind === 'ggml') return dequantizeFormat(l.format, l.data, l.N * l.K);
   if (l.kind === 'stack') {
     const out = new Float32Array(l.N * l.K);
     let n0 = 0;
@@ -257,13 +290,13 @@ export function permuteRowsForGguf(w: Float32Array, N: number, K: number, heads:
 }
 
 /** Bytes of one row of a ggml linear [N, K]. */
-export function ggmlRowBytes(format: GgmlQuantType, K: number): number {
-  const q = GGML_QUANTS[format];
+export function ggmlRowBytes(format: GgufFormat, K: number): number {
+  const q = ggufFormat(format);
   return (K / q.blockElems) * q.blockBytes;
 }
 
 /** Rows [n0, n0 + n) of a ggml linear (or of a stack of them) as stored, for one GPU part. */
-export function ggmlRows(l: Linear, n0: number, n: number): { format: GgmlQuantType; data: Uint8Array } {
+export function ggmlRows(l: Linear, n0: number, n: number): { format: GgufFormat; data: Uint8Array } {
   if (l.kind === 'stack') {
     let r0 = 0;
     for (const p of l.parts) {
@@ -352,8 +385,15 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
   const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
   if (c.arch === 'llama') {
+    // GGUF names -> Hugging Face's, for the layouts (f16 / bf16 linears kept as stored); a tied head is the embedding
+    const hf: Record<string, string> = { attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj', attn_output: 'self_attn.o_proj', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj', ffn_down: 'mlp.down_proj' };
+    const byGgufName = (n: string) => {
+      if (n === 'output.weight') return c.tiedEmbeddings ? undefined : all.get('lm_head.weight');
+      const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(n);
+      return m && hf[m[2]] ? find(`layers.${m[1]}.${hf[m[2]]}.weight`) : undefined;
+    };
     return {
-      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
       async loadGlobals() {
         const tokEmb = await readF32(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
@@ -412,17 +452,15 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
 }
 
 /**
- * The linears of a GGUF kept as ggml blocks on the GPU (OpenedModel.ggml): every one whose tensors are Q4_0 /
- * Q4_K / Q5_K / Q6_K, except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a gate|up pair
- * of two formats (one matmul writes both halves); those, GPT-2's QKV (biased) and a tied LM head (the f32
- * embedding) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
+ * (ggml's Q4_0 .. Q6_K; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
+ * gate|up pair of two formats (one matmul writes both halves); those, GPT-2's QKV (biased) and a tied LM head
+ * (the f32 embedding) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).
  */
-function ggmlLayouts(c: ModelConfig, byName: Map<string, FileTensor>): Record<string, GgmlPart[]> {
+function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | undefined): Record<string, GgmlPart[]> {
   const out: Record<string, GgmlPart[]> = {};
-  const fmt = (n: string): GgmlQuantType | undefined => {
-    const d = byName.get(n)?.dtype;
-    return d !== undefined && isGgmlQuant(d) ? d : undefined;
-  };
+  const fmt = (n: string): GgufFormat | undefined => packedFormat(tensor(n));
   const one = (name: string, tensor: string, N: number) => {
     const f = fmt(tensor);
     if (f) out[name] = [{ format: f, N }];
@@ -450,13 +488,14 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
-  const linDtypes = g.tensors.filter((t) => t.shape.length === 2).map((t) => t.dtype);
+  // the linears' dtypes (the embeddings may be stored otherwise, and run as f32 anyway)
+  const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   const ggmlTypes = [...new Set(linDtypes.filter(isGgmlQuant))].sort();
   const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
-  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, byName),
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,

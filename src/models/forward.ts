@@ -25,7 +25,7 @@ import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, vectorOp, type OpPlan } from './plans.ts';
 import type { PrecisionSpec } from './types.ts';
-import type { GgmlQuantType } from '../kernels/ggml-quants.ts';
+import type { GgufFormat } from '../kernels/matmul-gguf.ts';
 
 export type OpFamily = 'embed' | 'norm' | 'qkv' | 'rope' | 'kv-write' | 'attention' | 'o-proj' | 'residual' | 'ffn-up' | 'activation' | 'ffn-down' | 'lm-head' | 'sample';
 
@@ -163,7 +163,7 @@ export const ggufBuf = (w: string, i: number) => `${w}.gguf${i}`;
 
 /** One stacked part of a linear kept as ggml blocks on the GPU (q, k, v; gate·up; a whole linear): its format and rows. */
 export interface GgmlPart {
-  format: GgmlQuantType;
+  format: GgufFormat;
   N: number;
 }
 
@@ -217,7 +217,7 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
   // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
   // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
-  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K weights (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8), whatever int8 says.
+  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K weights, and f16 / bf16 ones (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8).
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
     const g = s.ggml?.[w];
     if (g) return plan('matmul-gguf', { M, N, K, format: g[0].format }, 'auto');

@@ -254,7 +254,7 @@ export class JpModelTab extends LitElement {
           <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>
         </div>
       </div>
-      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, ${this.info.weights}${this.info.int8 ? ' → int8' : ' → f32'}, ${formatBytes(this.info.gpuBytes)} on ${this.info.device}; context ${this.info.context}${this.info.context < this.askedContext ? ` (${this.askedContext} asked: the model's maximum positions)` : ''}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
+      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, weights ${this.info.weightFormat.replace(' -> ', ' → ')} (${formatBytes(this.info.weightBytes)}), ${formatBytes(this.info.gpuBytes)} in all on ${this.info.device}; context ${this.info.context}${this.info.context < this.askedContext ? ` (${this.askedContext} asked: the model's maximum positions)` : ''}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
   }
 
   private renderStats() {

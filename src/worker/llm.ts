@@ -26,6 +26,10 @@ export interface LlmInfo {
   params: number;
   weights: string;
   int8: boolean;
+  /** What the weights run as on the GPU (GpuModel.weightFormat: e.g. "bf16 -> bf16 as stored (the rest f32)"). */
+  weightFormat: string;
+  /** Bytes of the weight buffers on the GPU (GpuModel.weightBytes). */
+  weightBytes: number;
   config: ModelConfig;
   tokenizer: string;
   gpuBytes: number;
@@ -96,7 +100,7 @@ export async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: bool
   });
   const info: LlmInfo = {
     name: opened.name, hash, format: opened.format, arch: opened.config.arch, params: opened.params, weights: opened.weightDtype,
-    int8: opts.int8, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
+    int8: opts.int8, weightFormat: model.weightFormat, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
   };
   session = { model, opened, tok, info, lastToken: 0 };
   return info;

@@ -67,7 +67,8 @@ export const cases = [
       await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
       // the int8 box applies to the loaded model: its weights are reloaded as int8
       await tab.getByLabel(/int8 weights/).check();
-      await tab.getByText(/Loaded model\.safetensors: llama.*→ int8/).waitFor({ timeout: 120_000 });
+      // the weights line says what runs and the weight buffers' bytes
+      await tab.getByText(/Loaded model\.safetensors: llama.*weights f32 → int8 \([\d.]+ [kKMG]?B\), [\d.]+ [kKMG]?B in all/).waitFor({ timeout: 120_000 });
       // another model after your own run: no link was opened, so no link warning and no sharer's run
       await tab.locator('input[type=file]').setInputFiles(gguf);
       await tab.getByText(/Loaded test-gpt2\.gguf: gpt2/).waitFor({ timeout: 120_000 });

@@ -15,6 +15,21 @@ describe('npm run generate', () => {
     dir = mkdtempSync(join(tmpdir(), 'gen-cli-'));
     for (const [n, b] of Object.entries(writeSafetensorsModel(TINY_LLAMA))) writeFileSync(join(dir, n), b);
     writeFileSync(join(dir, '..', 'gen-cli-gpt2.gguf'), writeGgufModel(TINY_GPT2));
+    writeFileSync(join(dir, '..', 'gen-cli-llama-bf16.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16' }));
+  });
+
+  it('a bf16 model runs its linears 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
+    const file = join(dir, '..', 'gen-cli-llama-bf16.gguf');
+    const packed = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json']);
+    const wide = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json', '--f32-weights']);
+    expect(packed.status, packed.stderr).toBe(0);
+    expect(wide.status, wide.stderr).toBe(0);
+    const p = JSON.parse(packed.stdout).model, w = JSON.parse(wide.stdout).model;
+    expect(p.weightFormat).toBe('bf16 -> bf16 as stored (the rest f32)');
+    expect(w.weightFormat).toBe('bf16 -> f32');
+    // TINY_LLAMA's linears: 2 layers of q|k|v (128x64), o (64x64), gate|up (192x64), down (64x96), and the 297x64 head: 2 bytes each fewer
+    expect(w.weightBytes - p.weightBytes).toBe(2 * (2 * (128 * 64 + 64 * 64 + 192 * 64 + 64 * 96) + 297 * 64));
+    expect(JSON.parse(packed.stdout).tokens).toEqual(JSON.parse(wide.stdout).tokens);
   });
 
   it('--json: the text, tokens, per-token times and a per-op profile whose bytes come from the plans', () => {
@@ -41,7 +56,7 @@ describe('npm run generate', () => {
   it('a GGUF file with --int8 prints text and the per-op table', () => {
     const r = run(['--model', join(dir, '..', 'gen-cli-gpt2.gguf'), '--prompt', 'hello world', '--tokens', '3', '--int8']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/gpt2, [\d.]+ M parameters, f32 -> int8, on .*node-dawn/);
+    expect(r.stdout).toMatch(/gpt2, [\d.]+ M parameters, f32 -> int8 \([\d.]+ MiB of weights on the GPU\), on .*node-dawn/);
     expect(r.stdout).toMatch(/^compiled in \d+ ms \(pipelines, before the first run; not in the figures below\)$/m);
     expect(r.stdout).toMatch(/one decode step at position \d+, op by op \((timestamp-query|wall)\)/);
     expect(r.stdout).toMatch(/ffn-up\s+[\d.]+ ms/);

@@ -213,7 +213,7 @@ describe('limits, cancel and bad input', () => {
     const om = await open(TINY_GPT2, 'st');
     await expect(GpuModel.load(small, om, { int8: false, capacity: 16, chunk: 8 })).rejects.toThrow(ModelTooLargeError);
     await expect(GpuModel.load(small, om, { int8: false, capacity: 16, chunk: 8 })).rejects.toThrow(
-      /model\.safetensors \(\d+ M parameters, [\d.]+ MiB on the GPU as f32\) needs a [\d.]+ MiB buffer for \S+; this device allows 0\.0 MiB per storage buffer \(maxStorageBufferBindingSize/,
+      /model\.safetensors \(\d+ M parameters, [\d.]+ MiB on the GPU, weights f32 -> f32\) needs a [\d.]+ MiB buffer for \S+; this device allows 0\.0 MiB per storage buffer \(maxStorageBufferBindingSize/,
     );
   });
   it('cancel stops the loop between tokens and reports it', async () => {

@@ -3,7 +3,7 @@
 // (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
 // accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
 import { describe, it, expect } from 'vitest';
-import { matmulGguf, type MatmulGgufVariant } from '../../src/kernels/matmul-gguf.ts';
+import { matmulGguf, quantizeFormat, ggufWords, type MatmulGgufVariant } from '../../src/kernels/matmul-gguf.ts';
 import { GGML_QUANTS, GGML_QUANT_TYPES, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
 import { autoVariant, KernelInputError } from '../../src/kernels/kernel.ts';
 import { stepTotals } from '../../src/kernels/plan.ts';
@@ -35,6 +35,33 @@ describe('matmul-gguf matches the CPU reference (ggml dequantization, f64 sums)'
     }
 });
 
+// 16-bit weights as stored (2 bytes per weight, read with unpack2x16float / a 16-bit shift, no shader-f16).
+// Why each shape: gemv M=3 N=9 K=64 (two 32-value pieces per row, a ragged column group); tiled M=19 N=17
+// K=96 (ragged 16x16 tiles, three pieces); gemv M=1 N=5 K=2112 (an X chunk of 2048 plus a 64-value tail).
+const halfCases: Array<{ variant: MatmulGgufVariant; M: number; N: number; K: number }> = [
+  { variant: 'gemv', M: 3, N: 9, K: 64 },
+  { variant: 'tiled', M: 19, N: 17, K: 96 },
+  { variant: 'gemv', M: 1, N: 5, K: 2112 },
+];
+describe('matmul-gguf f16 / bf16 weights match the CPU reference (exact widening, f64 sums)', () => {
+  for (const format of ['f16', 'bf16'] as const)
+    for (const c of halfCases)
+      it(`${format} ${c.variant} M=${c.M} N=${c.N} K=${c.K}`, async () => {
+        await expectMatchesReference(matmulGguf, planOf({ M: c.M, N: c.N, K: c.K, format, ...SMALL }, c.variant), 11);
+      });
+  // The reference is independent of the packing code: bf16 of small integers and f16 of dyadic values are
+  // exact, so Y is known in closed form (W[n, k] = (n - k) / 4, X[m, k] = 1: Y[m, n] = Σ_k (n - k) / 4).
+  for (const format of ['f16', 'bf16'] as const)
+    it(`${format}: exactly representable weights give the closed-form sums`, async () => {
+      const M = 2, N = 3, K = 32;
+      const W = new Float32Array(N * K).map((_, i) => (Math.floor(i / K) - (i % K)) / 4);
+      const plan = planOf({ M, N, K, format }, 'gemv');
+      const { outputs } = await expectMatchesReference(matmulGguf, plan, 1, { X: new Float32Array(M * K).fill(1), W: ggufWords(quantizeFormat(format, W)) });
+      const want = [0, 1, 2].map((n) => (K * n - (K * (K - 1)) / 2) / 4);
+      expect(Array.from(outputs.Y as Float32Array)).toEqual([...want, ...want]);
+    });
+});
+
 describe('matmul-gguf head-major output (dh > 0: a model\'s Q / K / V)', () => {
   // tiled with 19 rows: rows of one head land M·dh apart; gemv with 3 rows the same through the lane reduction
   it('q4_k tiled M=19 N=32 K=256 dh=16', async () => {
@@ -54,6 +81,8 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
     ['q5_k', { M: 3, N: 5, K: 256, format: 'q5_k', ...SMALL }, 'tiled'],
     ['q4_0', { M: 4, N: 3, K: 96, format: 'q4_0', ...SMALL }, 'tiled'],
     ['q5_0', { M: 1, N: 7, K: 96, format: 'q5_0' }, 'gemv'], // 22-byte blocks, rows at alternating alignment
+    ['f16', { M: 2, N: 9, K: 64, format: 'f16' }, 'gemv'], // 2 bytes per weight: 64-byte pieces, 16 words each
+    ['bf16', { M: 17, N: 18, K: 96, format: 'bf16', ...SMALL }, 'tiled'], // ragged tiles, three pieces per row
   ];
   for (const [name, params, v] of traffic) {
     it(`${name} ${v} ${JSON.stringify(params)}`, async () => {
@@ -65,7 +94,7 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
 describe('matmul-gguf: validation and shape rule (no GPU)', () => {
   it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
     expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
-    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, got "q3_k"');
+    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, f16, bf16, got "q3_k"');
     expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
   });
   it('picks gemv for up to 8 rows, tiled above', () => {
@@ -76,5 +105,13 @@ describe('matmul-gguf: validation and shape rule (no GPU)', () => {
     const plan = planOf({ M: 1, N: 8, K: 512, format: 'q6_k' }, 'gemv');
     expect(stepTotals(plan.passes[0].tiles[0].steps).loadByTensor.W).toBe(8 * 2 * 212);
     expect(plan.ioBytes).toBe(4 * 512 + 8 * 2 * 210 + 4 * 8);
+  });
+  it('plans 2 bytes per weight for f16 / bf16 (half of f32), and refuses K that is not whole 32-value pieces', () => {
+    for (const format of ['f16', 'bf16']) {
+      const plan = planOf({ M: 1, N: 8, K: 512, format }, 'gemv');
+      expect(stepTotals(plan.passes[0].tiles[0].steps).loadByTensor.W).toBe(8 * 512 * 2);
+      expect(plan.tensors.find((t) => t.name === 'W')?.bytes).toBe(8 * 512 * 2);
+    }
+    expect(() => matmulGguf.validate({ K: 48, format: 'bf16' })).toThrow(new KernelInputError('K must be a multiple of 32 (one BF16 block), got 48'));
   });
 });

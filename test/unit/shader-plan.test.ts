@@ -42,6 +42,8 @@ const CASES: Record<string, Array<Record<string, unknown>>> = {
   'matmul-gguf': [
     {}, { M: 1, N: 9, K: 2560, format: 'q6_k' }, { M: 3, N: 5, K: 96, format: 'q4_0' },
     { M: 40, N: 20, K: 512, format: 'q5_k', BM: 16, BN: 16, TM: 2, TN: 2 }, { M: 9, N: 33, K: 768, format: 'q4_k', BM: 64, TM: 8 }, { M: 2, N: 32, K: 256, dh: 16 }, { M: 3, N: 5, K: 96, format: 'q5_0' },
+    // 16-bit weights as stored: ragged tiles, a gemv tail chunk (K 2112 > XC 2048 for M 1)
+    { M: 19, N: 17, K: 96, format: 'f16', BM: 16, BN: 16, TM: 2, TN: 2 }, { M: 1, N: 5, K: 2112, format: 'bf16' },
   ],
   qkv: [{}, { M: 1, D: 40, Hq: 4, Hkv: 1, dh: 16, bias: true }, { M: 33, D: 17, Hq: 6, Hkv: 2, dh: 8, BM: 16, BN: 32, BK: 8, TM: 2, TN: 4 }],
   'attention-prefill': [{}, { S: 33, Hq: 4, Hkv: 2, dh: 16, causal: false, Br: 8, Bc: 8 }, { S: 20, Hq: 2, Hkv: 1, dh: 128, Br: 16, Bc: 16 }, { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16, window: 13 }],

@@ -1,0 +1,90 @@
+// f16 and bf16 models run with their linear weights kept 16-bit on the GPU as the file stores them (matmul-gguf
+// formats f16 / bf16: 2 bytes per weight, widened in the shader, f32 accumulation, no shader-f16; the embedding
+// stays f32) and match the CPU reference forward pass (src/llm/reference.ts, which widens the same 16-bit values
+// exactly and accumulates in f64): logits after a tiled prefill and gemv decode steps, greedy tokens. The weight
+// buffers are measured against the --f32-weights path: the linears take exactly half the bytes.
+import { describe, it, expect } from 'vitest';
+import { gpu } from './harness.ts';
+import { bytesSource } from '../../src/llm/source.ts';
+import { openModel, loadAllWeights } from '../../src/llm/weights.ts';
+import { CpuModel } from '../../src/llm/reference.ts';
+import { GpuModel } from '../../src/llm/gpu-model.ts';
+import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+
+const GREEDY = { temperature: 0, topK: 1, seed: 1 };
+// 12 tokens in one 16-token chunk: the prefill runs the tiled kernel (M > 8), decode steps the gemv
+const PROMPT = [17, 4, 250, 99, 3, 120, 7, 61, 200, 33, 150, 2];
+// The f32 model tests' tolerance (test/gpu/llm-model.test.ts): the GPU's weights equal the reference's bit for
+// bit (exact widening), so only f32 accumulation separates them.
+const TOL = { atol: 2e-3, rtol: 1e-3 };
+
+// Why each case: bf16 from safetensors (Hugging Face names, q|k|v and gate|up stacked on load; an untied LM head
+// of 297 rows, not a multiple of the 8-column gemv group); f16 from GGUF (llama.cpp's permuted q/k rows put back
+// while packed) with a 64 KiB binding limit, so the LM head runs as two vocabulary parts (256 + 41 rows).
+// GPT-2 from GGUF: o, up and down kept 16-bit beside the biases they add; its QKV (biased) and its tied head stay f32.
+// TINY_LLAMA's and TINY_GPT2's K are 64, 96 and 128: whole 32-value pieces.
+const LLAMA_OPS = ['qkv', 'qkv-k', 'qkv-v', 'o-proj', 'ffn-up', 'ffn-down'];
+const cases: Array<{ name: string; spec: TestModelSpec; files: (s: TestModelSpec) => ReturnType<typeof bytesSource>[]; maxBindingBytes?: number; headParts: number; layerOps: string[] }> = [
+  {
+    name: 'llama bf16 safetensors', spec: { ...TINY_LLAMA, dtype: 'bf16', seed: 31 }, headParts: 1, layerOps: LLAMA_OPS,
+    files: (s) => Object.entries(writeSafetensorsModel(s)).map(([n, b]) => bytesSource(n, b)),
+  },
+  { name: 'llama f16 gguf', spec: { ...TINY_LLAMA, dtype: 'f16', seed: 32 }, headParts: 2, layerOps: LLAMA_OPS, maxBindingBytes: 65536, files: (s) => [bytesSource('m.gguf', writeGgufModel(s))] },
+  { name: 'gpt2 f16 gguf', spec: { ...TINY_GPT2, dtype: 'f16' }, headParts: 0, layerOps: ['o-proj', 'ffn-up', 'ffn-down'], files: (s) => [bytesSource('g.gguf', writeGgufModel(s))] },
+];
+
+describe('16-bit weights kept as stored on the GPU', () => {
+  for (const c of cases)
+    it(`${c.name}: matmul-gguf ${c.spec.dtype} ops; logits after prefill and 2 decode steps and greedy tokens match the reference; linear bytes half of f32`, { timeout: 300_000 }, async () => {
+      const ctx = await gpu();
+      const om = await openModel(c.files(c.spec));
+      const fmt = c.spec.dtype;
+      const opts = { int8: false, capacity: 32, chunk: 16, maxBindingBytes: c.maxBindingBytes };
+      const model = await GpuModel.load(ctx, om, opts);
+      try {
+        // every linear (q, k, v, o, gate|up, down, each LM head part) runs through matmul-gguf in the file's format
+        const heads = c.headParts === 1 ? ['lm-head'] : Array.from({ length: c.headParts }, (_, i) => `lm-head.p${i}`);  // 0: a tied (f32) head
+        const ids = (ops: ReturnType<typeof model.ops>) => ops.filter((o) => o.plan.kernel === 'matmul-gguf').map((o) => `${o.id}:${o.plan.variant}:${o.plan.params.format}`);
+        const layer = (l: number, v: string) => c.layerOps.map((n) => `L${l}.${n}:${v}:${fmt}`);
+        expect(ids(model.ops('prefill', PROMPT.length, 0))).toEqual([...layer(0, 'tiled'), ...layer(1, 'tiled'), ...heads.map((h) => `${h}:gemv:${fmt}`)]);
+        expect(ids(model.ops('decode', 1, 12))).toEqual([...layer(0, 'gemv'), ...layer(1, 'gemv'), ...heads.map((h) => `${h}:gemv:${fmt}`)]);
+        expect(model.weightFormat).toBe(`${fmt} -> ${fmt} as stored (the rest f32)`);
+
+        const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
+        let tok = await prefillGpu(model, PROMPT, GREEDY, 0);
+        let want = cpu.forward(PROMPT);
+        for (let step = 0; step <= 2; step++) {
+          const cmp = compareArrays(`logits after ${step} decode steps`, await model.logits(), want, TOL, [want.length]);
+          expect(cmp.ok, cmp.summary).toBe(true);
+          if (step === 2) break;
+          const input = tok;
+          tok = await decodeStepGpu(model, input, GREEDY, 0);
+          want = cpu.forward([input]);
+        }
+        const g = await generateGpu(model, PROMPT, { maxTokens: 6, sampling: GREEDY });
+        const r = await generateCpu(new CpuModel(om.config, await loadAllWeights(om), 32), PROMPT, { maxTokens: 6, sampling: GREEDY });
+        expect(g.tokens).toEqual(r.tokens);
+        // the tiny random GPT-2 repeats one token greedily (as in f32); its logits above carry the comparison
+        if (c.spec.arch === 'llama') expect(new Set(g.tokens).size).toBeGreaterThan(1);
+      } finally {
+        model.destroy();
+      }
+
+      // --f32-weights: the same model widened; the weight buffers differ by exactly 2 bytes per linear weight
+      // (the embedding and the norms are f32 in both): the linears' 16-bit bytes are half their f32 bytes.
+      const wide = await GpuModel.load(ctx, om, { ...opts, f32Weights: true });
+      const packed = await GpuModel.load(ctx, om, opts);
+      try {
+        expect(wide.weightFormat).toBe(`${fmt} -> f32`);
+        expect(wide.ops('decode', 1, 12).filter((o) => o.plan.kernel === 'matmul-gguf')).toEqual([]);
+        const s = c.spec, D = s.dim, Nqkv = (s.nHeads + 2 * s.nKvHeads) * s.headDim, Nq = s.nHeads * s.headDim, F = s.ffnDim, V = om.config.vocabSize;
+        const linearWeights = s.arch === 'llama' ? s.nLayers * (Nqkv * D + D * Nq + 2 * F * D + D * F) + V * D : s.nLayers * (D * D + 2 * F * D);
+        expect(wide.weightBytes - packed.weightBytes).toBe(2 * linearWeights);
+      } finally {
+        wide.destroy();
+        packed.destroy();
+      }
+    });
+});
