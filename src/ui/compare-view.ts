@@ -202,7 +202,9 @@ export class JpCompare extends LitElement {
       /* all five columns on a 390 px phone: the metric names wrap, cells pad less */
       table { font-size: 0.72rem; }
       th, td { padding: 4px 2px; }
-      tbody th:first-child { white-space: normal; min-width: 6em; }
+      /* values may break at their space ("22.5 µs") so the Winner column stays on a 390 px screen */
+      td { white-space: normal; }
+      tbody th:first-child { white-space: normal; min-width: 5em; }
       th small { display: block; }
       .ratio .spread, td .spread { font-size: 0.68rem; }
       .winner { min-width: 0; padding: 1px 4px; font-size: 0.7rem; }

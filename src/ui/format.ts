@@ -1,6 +1,6 @@
 // Number formatting shared by every view, so one quantity reads the same everywhere (the bench
 // panel, the chip view, compare and tokens once disagreed: "768 KiB" beside "786 KB").
-// Pure functions; test/unit/format.test.ts pins them.
+// Pure functions; test/unit/ui-logic.test.ts pins them.
 
 /** Bytes in decimal (SI) units, as the chip model and datasheets count them: "786 KB", "7.1 MB". */
 export function formatBytes(bytes: number): string {
