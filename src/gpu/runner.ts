@@ -188,6 +188,161 @@ export interface PrepareOptions {
   shaderOverrides?: Record<string, string>;
 }
 
+/**
+ * One pass bound to buffers: its pipeline (with the plan's override constants), bind group, uniform
+ * buffer (when the pass has uniforms) and stats buffer. The one dispatch path for a single plan
+ * (preparePlan) and for an op list over persistent buffers (bindPlan, used by src/llm/gpu-model.ts).
+ */
+export interface BoundPass {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  uniform: GPUBuffer | null;
+  /** Sized for the pass's workgroups when instrumented; else a 16-byte buffer (possibly shared). */
+  stats: GPUBuffer;
+  /** The buffers this pass created (uniform; stats unless shared). */
+  owned: GPUBuffer[];
+}
+
+/** Where a plan tensor lives: a buffer, and for a slice of a caller-owned buffer its byte offset. */
+export interface TensorBinding {
+  buffer: GPUBuffer;
+  /** Byte offset into `buffer`; the binding then covers `bytes` (the tensor's, padded to 4). */
+  offset?: number;
+  bytes?: number;
+}
+
+function statsBytes(p: Pass, instrument: boolean): number {
+  return instrument ? 16 + 32 * tileCount(p) : 16;
+}
+
+/** Builds a pass's pipeline, uniforms, stats buffer and bind group over the given tensor buffers. */
+export async function bindPass(
+  ctx: GpuContext,
+  p: Pass,
+  tensors: (name: string) => TensorBinding,
+  opts: { instrument: boolean; label?: string; codeOverride?: string; sharedStats?: GPUBuffer },
+): Promise<BoundPass> {
+  const { device } = ctx;
+  const label = opts.label ?? p.label;
+  const pipeline = await getPipeline(ctx, p, opts.instrument, opts.codeOverride);
+  const owned: GPUBuffer[] = [];
+  let uniform: GPUBuffer | null = null;
+  if (p.uniforms.length > 0) {
+    const ubytes = uniformBytes(p);
+    uniform = device.createBuffer({ label: `${label} uniforms`, size: ubytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(uniform, 0, new Uint8Array(ubytes));
+    owned.push(uniform);
+  }
+  let stats = opts.instrument ? undefined : opts.sharedStats;
+  if (!stats) {
+    stats = device.createBuffer({ label: `${label} stats`, size: statsBytes(p, opts.instrument), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    owned.push(stats);
+  }
+  const entries: GPUBindGroupEntry[] = p.bindings.map((b) => {
+    const t = tensors(b.tensor);
+    if (t.offset === undefined) return { binding: b.binding, resource: { buffer: t.buffer } };
+    return { binding: b.binding, resource: { buffer: t.buffer, offset: t.offset, size: Math.ceil((t.bytes ?? 0) / 4) * 4 } };
+  });
+  entries.push({ binding: STATS_BINDING, resource: { buffer: stats } });
+  if (uniform) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
+  device.pushErrorScope('validation');
+  const bindGroup = device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
+  const err = await device.popErrorScope();
+  if (err) {
+    for (const b of owned) b.destroy();
+    throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
+  }
+  return { pipeline, bindGroup, uniform, stats, owned };
+}
+
+/**
+ * Records one pass's dispatch. With `refresh`, first (re)writes its uniforms from `p` and zeroes its
+ * stats when instrumented: a bound pass reused for a later step of the same shape (new positions).
+ */
+export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
+  if (refresh.uniforms && b.uniform) ctx.device.queue.writeBuffer(b.uniform, 0, new Uint8Array(uniformBytes(p)));
+  if (refresh.stats) ctx.device.queue.writeBuffer(b.stats, 0, new Uint8Array(b.stats.size));
+  cp.setPipeline(b.pipeline);
+  cp.setBindGroup(0, b.bindGroup);
+  cp.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
+}
+
+/** Copies `bytes` of a buffer to the host (one staging buffer, mapped once). */
+export async function readBuffer(ctx: GpuContext, src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  const { device } = ctx;
+  const size = Math.ceil(bytes / 4) * 4;
+  const staging = device.createBuffer({ size: Math.max(16, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(src, 0, staging, 0, size);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
+
+/** Reads and decodes an instrumented pass's stats buffer (the contract at the top of this file). */
+export async function readPassStats(ctx: GpuContext, p: Pass, b: BoundPass): Promise<PassStats> {
+  const n = tileCount(p);
+  const raw = new Uint32Array(await readBuffer(ctx, b.stats, 16 + 32 * n));
+  const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };
+  for (let w = 0; w < n; w++) {
+    s.loadBytes[w] = raw[4 + 8 * w];
+    s.storeBytes[w] = raw[5 + 8 * w];
+    s.startOrder[w] = raw[6 + 8 * w];
+    s.finishOrder[w] = raw[7 + 8 * w];
+  }
+  return s;
+}
+
+/**
+ * A plan bound to caller-owned, persistent buffers (an op of a model's op list: weights, KV cache and
+ * activations live across steps). Allocates only its passes' uniforms and stats; the caller checks the
+ * plan's limits (checkLimits) before allocating the buffers it binds.
+ */
+export interface BoundPlan {
+  passes: BoundPass[];
+  /**
+   * Records the dispatches of `plan` (this plan or a later step's of the same shape and bindings: its grid
+   * and uniforms are used, the latter rewritten), zeroing stats when instrumented.
+   */
+  encode(cp: GPUComputePassEncoder, plan: Plan): void;
+  /** Decoded per-workgroup stats of the last instrumented run. */
+  readStats(plan: Plan): Promise<PassStats[]>;
+  destroy(): void;
+}
+
+export async function bindPlan(
+  ctx: GpuContext,
+  plan: Plan,
+  tensors: (name: string) => TensorBinding,
+  opts: { instrument: boolean; label: string; sharedStats?: GPUBuffer },
+): Promise<BoundPlan> {
+  const passes: BoundPass[] = [];
+  try {
+    for (const p of plan.passes) passes.push(await bindPass(ctx, p, tensors, { instrument: opts.instrument, label: opts.label, sharedStats: opts.sharedStats }));
+  } catch (e) {
+    for (const b of passes) for (const o of b.owned) o.destroy();
+    throw e;
+  }
+  return {
+    passes,
+    encode(cp, pl) {
+      pl.passes.forEach((p, i) => encodePass(ctx, cp, p, passes[i], { uniforms: true, stats: opts.instrument }));
+    },
+    async readStats(pl) {
+      if (!opts.instrument) throw new Error(`${opts.label}: readStats() needs a plan bound with { instrument: true }`);
+      const out: PassStats[] = [];
+      for (let i = 0; i < pl.passes.length; i++) out.push(await readPassStats(ctx, pl.passes[i], passes[i]));
+      return out;
+    },
+    destroy() {
+      for (const b of passes) for (const o of b.owned) o.destroy();
+    },
+  };
+}
+
 export async function preparePlan(ctx: GpuContext, plan: Plan, inputs: Tensors, opts: PrepareOptions = {}): Promise<PreparedPlan> {
   checkLimits(ctx, plan);
   const instrument = opts.instrument ?? false;
@@ -215,48 +370,20 @@ export async function preparePlan(ctx: GpuContext, plan: Plan, inputs: Tensors, 
   };
   writeInputs(inputs);
 
-  const statsBuffers: GPUBuffer[] = [];
-  const stages: Array<{ pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; grid: [number, number, number] }> = [];
-  for (const p of plan.passes) {
-    const pipeline = await getPipeline(ctx, p, instrument, opts.shaderOverrides?.[p.shader]);
-    const statsSize = instrument ? 16 + 32 * tileCount(p) : 16;
-    const stats = device.createBuffer({ label: `${p.label} stats`, size: statsSize, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    statsBuffers.push(stats);
-    owned.push(stats);
-    const ubytes = uniformBytes(p);
-    const uniform = device.createBuffer({ label: `${p.label} uniforms`, size: ubytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(uniform, 0, new Uint8Array(ubytes));
-    owned.push(uniform);
-    const layout = pipeline.getBindGroupLayout(0);
-    const entries: GPUBindGroupEntry[] = p.bindings.map((b) => ({ binding: b.binding, resource: { buffer: buffers.get(b.tensor)! } }));
-    entries.push({ binding: STATS_BINDING, resource: { buffer: stats } });
-    if (p.uniforms.length > 0) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
-    device.pushErrorScope('validation');
-    const bindGroup = device.createBindGroup({ label: p.label, layout, entries });
-    const err = await device.popErrorScope();
-    if (err) throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
-    stages.push({ pipeline, bindGroup, grid: p.grid });
+  const stages: BoundPass[] = [];
+  try {
+    for (const p of plan.passes) {
+      const s = await bindPass(ctx, p, (name) => ({ buffer: buffers.get(name)! }), { instrument, codeOverride: opts.shaderOverrides?.[p.shader] });
+      stages.push(s);
+      owned.push(...s.owned);
+    }
+  } catch (e) {
+    for (const b of owned) b.destroy();
+    throw e;
   }
 
   const encodeDispatches = (cp: GPUComputePassEncoder) => {
-    for (const s of stages) {
-      cp.setPipeline(s.pipeline);
-      cp.setBindGroup(0, s.bindGroup);
-      cp.dispatchWorkgroups(s.grid[0], s.grid[1], s.grid[2]);
-    }
-  };
-
-  const readBuffer = async (src: GPUBuffer, bytes: number): Promise<ArrayBuffer> => {
-    const size = Math.ceil(bytes / 4) * 4;
-    const staging = device.createBuffer({ size: Math.max(4, size), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 0, staging, 0, size);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const copy = staging.getMappedRange().slice(0, bytes);
-    staging.unmap();
-    staging.destroy();
-    return copy;
+    plan.passes.forEach((p, i) => encodePass(ctx, cp, p, stages[i], { uniforms: false, stats: false }));
   };
 
   return {
@@ -265,7 +392,7 @@ export async function preparePlan(ctx: GpuContext, plan: Plan, inputs: Tensors, 
     encodeDispatches,
     writeInputs,
     async run() {
-      if (instrument) for (const s of statsBuffers) device.queue.writeBuffer(s, 0, new Uint8Array(s.size));
+      if (instrument) for (const s of stages) device.queue.writeBuffer(s.stats, 0, new Uint8Array(s.stats.size));
       device.pushErrorScope('validation');
       const enc = device.createCommandEncoder();
       const cp = enc.beginComputePass();
@@ -280,26 +407,14 @@ export async function preparePlan(ctx: GpuContext, plan: Plan, inputs: Tensors, 
       const out: Tensors = {};
       for (const t of plan.tensors) {
         if (t.role !== 'output') continue;
-        out[t.name] = hostArrayFor(t, await readBuffer(buffers.get(t.name)!, t.bytes));
+        out[t.name] = hostArrayFor(t, await readBuffer(ctx, buffers.get(t.name)!, t.bytes));
       }
       return out;
     },
     async readStats() {
       if (!instrument) throw new Error('readStats() needs a plan prepared with { instrument: true }');
       const result: PassStats[] = [];
-      for (let i = 0; i < plan.passes.length; i++) {
-        const p = plan.passes[i];
-        const n = tileCount(p);
-        const raw = new Uint32Array(await readBuffer(statsBuffers[i], 16 + 32 * n));
-        const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };
-        for (let w = 0; w < n; w++) {
-          s.loadBytes[w] = raw[4 + 8 * w];
-          s.storeBytes[w] = raw[5 + 8 * w];
-          s.startOrder[w] = raw[6 + 8 * w];
-          s.finishOrder[w] = raw[7 + 8 * w];
-        }
-        result.push(s);
-      }
+      for (let i = 0; i < plan.passes.length; i++) result.push(await readPassStats(ctx, plan.passes[i], stages[i]));
       return result;
     },
     destroy() {

@@ -65,6 +65,33 @@ export function summarize(samplesMs: number[]): { medianMs: number; p10Ms: numbe
 
 const now = () => (globalThis.performance ?? Date).now();
 
+/** `pairs` begin/end timestamp slots for compute passes; read() resolves them all into one buffer and maps it once. */
+function timestampPairs(ctx: GpuContext, pairs: number) {
+  const { device } = ctx;
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * pairs });
+  const resolve = device.createBuffer({ size: 16 * pairs, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const readback = device.createBuffer({ size: 16 * pairs, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  return {
+    writes: (i: number): GPUComputePassTimestampWrites => ({ querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 }),
+    /** Raw delta (end - begin) per pair, in ns. */
+    async deltas(): Promise<bigint[]> {
+      const enc = device.createCommandEncoder();
+      enc.resolveQuerySet(querySet, 0, 2 * pairs, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, readback, 0, 16 * pairs);
+      device.queue.submit([enc.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      const ts = new BigUint64Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      return Array.from({ length: pairs }, (_, i) => ts[2 * i + 1] - ts[2 * i]);
+    },
+    destroy() {
+      querySet.destroy();
+      resolve.destroy();
+      readback.destroy();
+    },
+  };
+}
+
 export async function timePlan(ctx: GpuContext, prepared: PreparedPlan, opts: TimingOptions = {}): Promise<Timing> {
   const { device } = ctx;
   const warmup = opts.warmup ?? 2;
@@ -107,13 +134,11 @@ export async function timePlan(ctx: GpuContext, prepared: PreparedPlan, opts: Ti
     };
   }
 
-  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 * samples });
-  const resolve = device.createBuffer({ size: 16 * samples, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-  const readback = device.createBuffer({ size: 16 * samples, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const tq = timestampPairs(ctx, samples);
   try {
     for (let i = 0; i < samples; i++) {
       const enc = device.createCommandEncoder();
-      const cp = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      const cp = enc.beginComputePass({ timestampWrites: tq.writes(i) });
       for (let r = 0; r < reps; r++) prepared.encodeDispatches(cp);
       cp.end();
       device.queue.submit([enc.finish()]);
@@ -121,15 +146,7 @@ export async function timePlan(ctx: GpuContext, prepared: PreparedPlan, opts: Ti
       await device.queue.onSubmittedWorkDone();
       opts.onProgress?.(i + 1, samples);
     }
-    const enc = device.createCommandEncoder();
-    enc.resolveQuerySet(querySet, 0, 2 * samples, resolve, 0);
-    enc.copyBufferToBuffer(resolve, 0, readback, 0, 16 * samples);
-    device.queue.submit([enc.finish()]);
-    await readback.mapAsync(GPUMapMode.READ);
-    const ts = new BigUint64Array(readback.getMappedRange().slice(0));
-    readback.unmap();
-    const deltas: bigint[] = [];
-    for (let i = 0; i < samples; i++) deltas.push(ts[2 * i + 1] - ts[2 * i]);
+    const deltas = await tq.deltas();
     const samplesMs = deltas.map((d) => Number(d) / 1e6 / reps);
     const resolutionNs = timestampGranularityNs(deltas);
     const stats = summarize(samplesMs);
@@ -150,8 +167,43 @@ export async function timePlan(ctx: GpuContext, prepared: PreparedPlan, opts: Ti
           : `GPU timestamps, ${reps} dispatch(es) per sample, median of ${samples}`,
     };
   } finally {
-    querySet.destroy();
-    resolve.destroy();
-    readback.destroy();
+    tq.destroy();
+  }
+}
+
+/**
+ * Times each group of dispatches of a sequence (an op list's ops) once, warm (the caller runs the
+ * sequence first): with 'timestamp-query', each group is its own compute pass bracketed by timestamps,
+ * all in one submission, resolved and read once at the end; without it, wall time around each group's
+ * own submission and onSubmittedWorkDone(), labelled 'wall'.
+ */
+export async function timeEach(ctx: GpuContext, groups: ReadonlyArray<(cp: GPUComputePassEncoder) => void>, opts: Pick<TimingOptions, 'forceWall'> = {}): Promise<{ timer: TimerKind; ms: number[] }> {
+  const { device } = ctx;
+  if (!ctx.hasFeature('timestamp-query') || opts.forceWall) {
+    const ms: number[] = [];
+    for (const g of groups) {
+      const enc = device.createCommandEncoder();
+      const cp = enc.beginComputePass();
+      g(cp);
+      cp.end();
+      const t0 = now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      ms.push(now() - t0);
+    }
+    return { timer: 'wall', ms };
+  }
+  const tq = timestampPairs(ctx, groups.length);
+  try {
+    const enc = device.createCommandEncoder();
+    groups.forEach((g, i) => {
+      const cp = enc.beginComputePass({ timestampWrites: tq.writes(i) });
+      g(cp);
+      cp.end();
+    });
+    device.queue.submit([enc.finish()]);
+    return { timer: 'timestamp-query', ms: (await tq.deltas()).map((d) => Math.max(0, Number(d)) / 1e6) };
+  } finally {
+    tq.destroy();
   }
 }

@@ -1,11 +1,15 @@
 // A model resident on the GPU: weights uploaded once (one layer at a time from the file), a KV
 // cache of `capacity` positions, activation buffers, and a runner for the op lists of
 // src/models/forward.ts. Every dispatch is a registered kernel's pass with the Plan's grid, overrides
-// and uniforms; nothing here computes on the host but the sampling draw.
+// and uniforms, bound and dispatched by the one GPU runner (src/gpu/runner.ts: bindPlan over these
+// persistent buffers, checkLimits for every plan before anything is allocated) and timed by its timer
+// (src/gpu/timing.ts: timeEach); nothing here computes on the host but the sampling draw.
 
 import type { GpuContext } from '../gpu/context.ts';
-import { getPipeline, uniformBytes, STATS_BINDING, UNIFORM_BINDING, type PassStats } from '../gpu/runner.ts';
-import { tileCount, type Pass } from '../kernels/plan.ts';
+import { bindPlan, checkLimits, readBuffer, type BoundPlan, type PassStats } from '../gpu/runner.ts';
+import { timeEach } from '../gpu/timing.ts';
+import { UnsupportedOnDevice } from '../kernels/kernel.ts';
+import { tileCount } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { buildForwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
@@ -49,13 +53,6 @@ export interface OpTiming {
   ms: number;
 }
 
-interface Compiled {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  uniform: GPUBuffer | null;
-  stats: GPUBuffer | null;
-}
-
 const GiB = 1 << 30;
 const fmtBytes = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / (1 << 20)).toFixed(1)} MiB`);
 
@@ -68,9 +65,11 @@ function transpose(w: Float32Array, N: number, K: number): Float32Array {
 
 export class GpuModel {
   private readonly buffers = new Map<string, GPUBuffer>();
-  private readonly compiled = new Map<string, Compiled>();
-  private readonly sharedStats: GPUBuffer;
-  private readonly readback: GPUBuffer;
+  /** Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings. */
+  private readonly compiled = new Map<string, BoundPlan>();
+  /** Allocated once the limits are checked (load), so a refused model allocates nothing. */
+  private sharedStats: GPUBuffer | null = null;
+  private readback: GPUBuffer | null = null;
   /** Weights quantized per group of 32 (Q8_0) by buffer name. */
   readonly q8Groups: Record<string, number> = {};
   /** Weights kept as GGUF ggml blocks (OpenedModel.ggml), by buffer name. */
@@ -92,10 +91,7 @@ export class GpuModel {
     readonly ctx: GpuContext,
     readonly config: ModelConfig,
     readonly opts: GpuModelOptions,
-  ) {
-    this.sharedStats = ctx.device.createBuffer({ label: 'stats (unused)', size: 16, usage: GPUBufferUsage.STORAGE });
-    this.readback = ctx.device.createBuffer({ label: 'sampled token readback', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  }
+  ) {}
 
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
@@ -151,11 +147,28 @@ export class GpuModel {
         );
       }
     }
+    // every plan of the op lists (a full prefill chunk, a decode step at the end of the cache) fits the device
+    for (const op of model.sizingOps().flat()) {
+      try {
+        checkLimits(ctx, op.plan);
+      } catch (e) {
+        if (e instanceof UnsupportedOnDevice) throw new UnsupportedOnDevice(`${m.name}: op ${op.id} (${op.source}): ${e.message}`, e.limit);
+        throw e;
+      }
+    }
     for (const [name, bytes] of sizes) model.alloc(name, bytes);
+    model.sharedStats = ctx.device.createBuffer({ label: 'stats (unused)', size: 16, usage: GPUBufferUsage.STORAGE });
+    model.readback = ctx.device.createBuffer({ label: 'sampled token readback', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     model.gpuBytes = total;
     model.weightBytes = model.weightNames.reduce((s, n) => s + model.buffers.get(n)!.size, 0);
     await model.upload(m);
     return model;
+  }
+
+  /** The op lists buffers are sized and limits checked for: a full prefill chunk, and a decode step at the end of the cache. */
+  private sizingOps(): ForwardOp[][] {
+    const s = { topK: 64, temperature: 1, u: 0 };
+    return [this.ops('prefill', this.opts.chunk, 0, s), this.ops('decode', 1, this.opts.capacity - 1, s)];
   }
 
   /** Every buffer's size in bytes, from the config and the op lists (no allocation). */
@@ -201,7 +214,7 @@ export class GpuModel {
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());
     this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'dummy');
-    for (const ops of [this.ops('prefill', this.opts.chunk, 0, { topK: 64, temperature: 1, u: 0 }), this.ops('decode', 1, C - 1, { topK: 64, temperature: 1, u: 0 })]) {
+    for (const ops of this.sizingOps()) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];
         if (b && !weights.has(b)) set(b, (op.offsets?.[t.name] ?? 0) + t.bytes);
@@ -288,70 +301,55 @@ export class GpuModel {
     }
   }
 
-  private async compile(op: ForwardOp, p: Pass, i: number, instrument: boolean): Promise<Compiled> {
+  /** The op's plan bound to the model's buffers (first use of a shape binds it; later steps reuse it). */
+  private async compile(op: ForwardOp, instrument: boolean): Promise<BoundPlan> {
     // the bound buffers are part of the key: a later prefill chunk's attention reads the cache, the first its own K/V
-    const key = `${op.id}#${i}:${p.shader}:${JSON.stringify(p.overrides)}:${JSON.stringify(op.bind)}:${instrument ? tileCount(p) : ''}`;
+    const passes = op.plan.passes.map((p) => `${p.shader}:${JSON.stringify(p.overrides)}:${instrument ? tileCount(p) : ''}`).join('|');
+    const key = `${op.id}:${passes}:${JSON.stringify(op.bind)}:${JSON.stringify(op.offsets ?? {})}:${instrument}`;
     const hit = this.compiled.get(key);
     if (hit) return hit;
-    const { device } = this.ctx;
-    const pipeline = await getPipeline(this.ctx, p, instrument);
-    const uniform = p.uniforms.length ? device.createBuffer({ label: `${op.id} uniforms`, size: uniformBytes(p).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }) : null;
-    const stats = instrument ? device.createBuffer({ label: `${op.id} stats`, size: 16 + 32 * tileCount(p), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST }) : null;
-    const entries: GPUBindGroupEntry[] = p.bindings.map((b) => {
-      const name = op.bind[b.tensor];
-      const buf = name === undefined ? undefined : this.buffers.get(name);
-      if (!buf) throw new Error(`${op.id}: tensor ${b.tensor} is bound to ${name ?? 'nothing'}, which has no GPU buffer`);
-      const offset = op.offsets?.[b.tensor];
-      if (offset === undefined) return { binding: b.binding, resource: { buffer: buf } };
-      const t = op.plan.tensors.find((x) => x.name === b.tensor)!;
-      return { binding: b.binding, resource: { buffer: buf, offset, size: Math.ceil(t.bytes / 4) * 4 } };
-    });
-    entries.push({ binding: STATS_BINDING, resource: { buffer: stats ?? this.sharedStats } });
-    if (uniform) entries.push({ binding: UNIFORM_BINDING, resource: { buffer: uniform } });
-    const bindGroup = device.createBindGroup({ label: op.id, layout: pipeline.getBindGroupLayout(0), entries });
-    const c: Compiled = { pipeline, bindGroup, uniform, stats };
-    this.compiled.set(key, c);
-    return c;
+    const bound = await bindPlan(
+      this.ctx,
+      op.plan,
+      (tensor) => {
+        const name = op.bind[tensor];
+        const buffer = name === undefined ? undefined : this.buffers.get(name);
+        if (!buffer) throw new Error(`${op.id}: tensor ${tensor} is bound to ${name ?? 'nothing'}, which has no GPU buffer`);
+        const offset = op.offsets?.[tensor];
+        return offset === undefined ? { buffer } : { buffer, offset, bytes: op.plan.tensors.find((x) => x.name === tensor)!.bytes };
+      },
+      { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined },
+    );
+    this.compiled.set(key, bound);
+    return bound;
   }
 
   /** Compiles every pipeline an op list needs (first use of a shape), so timed runs compile nothing. */
   async prepare(ops: ForwardOp[], instrument = false): Promise<void> {
-    for (const op of ops) for (let i = 0; i < op.plan.passes.length; i++) await this.compile(op, op.plan.passes[i], i, instrument);
+    for (const op of ops) await this.compile(op, instrument);
   }
 
-  private async encode(ops: ForwardOp[], enc: GPUCommandEncoder, opts: { instrument?: boolean; query?: GPUQuerySet; queryBase?: number } = {}): Promise<void> {
-    const { device } = this.ctx;
-    let cp: GPUComputePassEncoder | null = null;
-    for (let o = 0; o < ops.length; o++) {
-      const op = ops[o];
-      if (opts.query) {
-        cp = enc.beginComputePass({ timestampWrites: { querySet: opts.query, beginningOfPassWriteIndex: 2 * ((opts.queryBase ?? 0) + o), endOfPassWriteIndex: 2 * ((opts.queryBase ?? 0) + o) + 1 } });
-      } else cp ??= enc.beginComputePass();
-      for (let i = 0; i < op.plan.passes.length; i++) {
-        const p = op.plan.passes[i];
-        const c = await this.compile(op, p, i, opts.instrument ?? false);
-        if (c.uniform) device.queue.writeBuffer(c.uniform, 0, new Uint8Array(uniformBytes(p)));
-        if (c.stats) device.queue.writeBuffer(c.stats, 0, new Uint8Array(16 + 32 * tileCount(p)));
-        cp.setPipeline(c.pipeline);
-        cp.setBindGroup(0, c.bindGroup);
-        cp.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
-      }
-      if (opts.query) { cp.end(); cp = null; }
+  /** Each op's dispatches as a recorder into an open compute pass (bound first where new). */
+  private async recorders(ops: ForwardOp[], instrument: boolean): Promise<Array<(cp: GPUComputePassEncoder) => void>> {
+    const out: Array<(cp: GPUComputePassEncoder) => void> = [];
+    for (const op of ops) {
+      const bound = await this.compile(op, instrument);
+      out.push((cp) => bound.encode(cp, op.plan));
     }
-    cp?.end();
+    return out;
   }
 
-  /**
-   * Runs ops (one submission) and returns the sampled token. With `query`, each op is its own
-   * timed compute pass. A validation error names the op list's phase.
-   */
+  /** Runs ops (one compute pass, one submission) and returns the sampled token. A validation error names the decode loop. */
   async run(ops: ForwardOp[], opts: { instrument?: boolean; readToken?: boolean } = {}): Promise<number> {
     const { device } = this.ctx;
+    const record = await this.recorders(ops, opts.instrument ?? false);
     device.pushErrorScope('validation');
     const enc = device.createCommandEncoder();
-    await this.encode(ops, enc, opts);
+    const cp = enc.beginComputePass();
+    for (const r of record) r(cp);
+    cp.end();
     const readToken = opts.readToken ?? ops.some((o) => o.family === 'sample');
-    if (readToken) enc.copyBufferToBuffer(this.buffers.get('sampled')!, 0, this.readback, 0, 4);
+    if (readToken) enc.copyBufferToBuffer(this.buffers.get('sampled')!, 0, this.readback!, 0, 4);
     device.queue.submit([enc.finish()]);
     const err = await device.popErrorScope();
     if (err) throw new Error(`decode loop: ${err.message}`);
@@ -359,9 +357,9 @@ export class GpuModel {
       await device.queue.onSubmittedWorkDone();
       return -1;
     }
-    await this.readback.mapAsync(GPUMapMode.READ);
-    const tok = new Uint32Array(this.readback.getMappedRange(0, 4))[0];
-    this.readback.unmap();
+    await this.readback!.mapAsync(GPUMapMode.READ);
+    const tok = new Uint32Array(this.readback!.getMappedRange(0, 4))[0];
+    this.readback!.unmap();
     return tok;
   }
 
@@ -372,70 +370,28 @@ export class GpuModel {
   }
 
   /**
-   * Times each op of a list on the GPU, after a warm-up run: timestamp queries around each op's compute pass where the
-   * adapter has them, else wall time around each op's own submission (labelled).
+   * Times each op of a list on the GPU, after a warm-up run, with the runner's timer (timing.ts timeEach):
+   * timestamp queries around each op's compute pass where the adapter has them, else wall time around
+   * each op's own submission (labelled).
    */
   async timeOps(ops: ForwardOp[]): Promise<{ timer: 'timestamp-query' | 'wall'; ops: OpTiming[] }> {
-    const { device } = this.ctx;
     await this.prepare(ops);
     // one untimed run first: the profile is of warm pipelines and buffers, not of their first use
     await this.run(ops, { readToken: false });
-    if (this.ctx.hasFeature('timestamp-query')) {
-      const query = device.createQuerySet({ type: 'timestamp', count: 2 * ops.length });
-      const resolve = device.createBuffer({ size: 16 * ops.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-      const read = device.createBuffer({ size: 16 * ops.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      const enc = device.createCommandEncoder();
-      await this.encode(ops, enc, { query });
-      enc.resolveQuerySet(query, 0, 2 * ops.length, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * ops.length);
-      device.queue.submit([enc.finish()]);
-      await read.mapAsync(GPUMapMode.READ);
-      const t = new BigInt64Array(read.getMappedRange().slice(0));
-      read.unmap();
-      query.destroy(); resolve.destroy(); read.destroy();
-      return { timer: 'timestamp-query', ops: ops.map((op, i) => ({ id: op.id, family: op.family, ms: Math.max(0, Number(t[2 * i + 1] - t[2 * i])) / 1e6 })) };
-    }
-    const out: OpTiming[] = [];
-    for (const op of ops) {
-      const t0 = performance.now();
-      await this.run([op], { readToken: false });
-      out.push({ id: op.id, family: op.family, ms: performance.now() - t0 });
-    }
-    return { timer: 'wall', ops: out };
+    const { timer, ms } = await timeEach(this.ctx, await this.recorders(ops, false));
+    return { timer, ops: ops.map((op, i) => ({ id: op.id, family: op.family, ms: ms[i] })) };
   }
 
   /** Instrumented run: per-op, per-pass workgroup byte counts (tests hold them to the plans). */
   async runInstrumented(ops: ForwardOp[]): Promise<PassStats[][]> {
     await this.run(ops, { instrument: true, readToken: false });
     const result: PassStats[][] = [];
-    for (const op of ops) {
-      const perPass: PassStats[] = [];
-      for (let i = 0; i < op.plan.passes.length; i++) {
-        const p = op.plan.passes[i];
-        const c = await this.compile(op, p, i, true);
-        const n = tileCount(p);
-        const raw = new Uint32Array(await this.readBuffer(c.stats!, 16 + 32 * n));
-        const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };
-        for (let w = 0; w < n; w++) { s.loadBytes[w] = raw[4 + 8 * w]; s.storeBytes[w] = raw[5 + 8 * w]; s.startOrder[w] = raw[6 + 8 * w]; s.finishOrder[w] = raw[7 + 8 * w]; }
-        perPass.push(s);
-      }
-      result.push(perPass);
-    }
+    for (const op of ops) result.push(await (await this.compile(op, true)).readStats(op.plan));
     return result;
   }
 
   async readBuffer(src: GPUBuffer | string, bytes: number): Promise<ArrayBuffer> {
-    const { device } = this.ctx;
-    const b = typeof src === 'string' ? this.buffers.get(src)! : src;
-    const staging = device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(b, 0, staging, 0, Math.ceil(bytes / 4) * 4);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange().slice(0, bytes);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    return readBuffer(this.ctx, typeof src === 'string' ? this.buffers.get(src)! : src, bytes);
   }
 
   /** The last step's logits [V]. */
@@ -445,9 +401,9 @@ export class GpuModel {
 
   destroy(): void {
     for (const b of this.buffers.values()) b.destroy();
-    for (const c of this.compiled.values()) { c.uniform?.destroy(); c.stats?.destroy(); }
-    this.sharedStats.destroy();
-    this.readback.destroy();
+    for (const c of this.compiled.values()) c.destroy();
+    this.sharedStats?.destroy();
+    this.readback?.destroy();
     this.buffers.clear();
     this.compiled.clear();
   }

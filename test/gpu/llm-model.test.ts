@@ -12,6 +12,7 @@ import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/l
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
+import { UnsupportedOnDevice } from '../../src/kernels/kernel.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 const PROMPT = [17, 4, 250, 99, 3, 120];
@@ -216,6 +217,38 @@ describe('limits, cancel and bad input', () => {
       /model\.safetensors \(\d+ M parameters, [\d.]+ MiB on the GPU, weights f32 -> f32\) needs a [\d.]+ MiB buffer for \S+; this device allows 0\.0 MiB per storage buffer \(maxStorageBufferBindingSize/,
     );
   });
+  // Every plan of the op lists is held to the device's limits (runner.ts checkLimits) before any buffer
+  // is made: each forced limit is one the weight/cache buffers pass (they are checked first) but some
+  // plan of the model does not, so the refusal can only come from the plans' check.
+  const planLimits: Array<{ why: string; limits: Record<string, number>; limit: string; message: RegExp }> = [
+    // the tiled kernels' workgroup tiles: a device with little shared memory (the WebGPU minimum is 16 KiB)
+    { why: 'workgroup memory below the norms\' reductions and the tiles', limits: { maxComputeWorkgroupStorageSize: 64 }, limit: 'maxComputeWorkgroupStorageSize', message: /tiles need \d+ bytes of workgroup memory; this device's maxComputeWorkgroupStorageSize is 64/ },
+    // the grid: a device that runs one workgroup per axis refuses every multi-workgroup dispatch
+    { why: 'one workgroup per grid axis', limits: { maxComputeWorkgroupsPerDimension: 1 }, limit: 'maxComputeWorkgroupsPerDimension', message: /\d+ workgroups along one axis exceeds this device's maxComputeWorkgroupsPerDimension = 1/ },
+  ];
+  for (const c of planLimits) {
+    it(`a plan over a device limit (${c.why}) is refused by checkLimits, naming the op and the limit, before any allocation`, async () => {
+      const ctx = await gpu();
+      let created = 0;
+      const device = new Proxy(ctx.device, {
+        get(t, k) {
+          if (k === 'createBuffer') return (d: GPUBufferDescriptor) => { created++; return t.createBuffer(d); };
+          const v = Reflect.get(t, k, t) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+      const small: GpuContext = { ...ctx, device, report: { ...ctx.report, limits: { ...ctx.report.limits, ...c.limits } } };
+      const err = await GpuModel.load(small, await open(TINY_LLAMA, 'st'), { int8: false, capacity: 16, chunk: 8 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(UnsupportedOnDevice);
+      expect((err as UnsupportedOnDevice).limit).toBe(c.limit);
+      expect((err as Error).message).toMatch(/^model\.safetensors: op \S+ \(\S+\/\S+\): /);
+      expect((err as Error).message).toMatch(c.message);
+      expect(created).toBe(0);
+    });
+  }
   it('cancel stops the loop between tokens and reports it', async () => {
     const ctx = await gpu();
     const om = await open(TINY_LLAMA, 'st');
