@@ -4,8 +4,12 @@ import { nodeGpuContext } from '../../src/gpu/node.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { runPlanOnce, type PassStats } from '../../src/gpu/runner.ts';
 import { checkPlan } from '../../src/gpu/check.ts';
-import type { KernelDef, Tensors } from '../../src/kernels/kernel.ts';
+import type { KernelDef, Tensors, Tolerance } from '../../src/kernels/kernel.ts';
 import { perTileBytes, type Plan } from '../../src/kernels/plan.ts';
+import { compareArrays } from '../../src/kernels/compare.ts';
+import type { GpuModel } from '../../src/llm/gpu-model.ts';
+import type { CpuModel } from '../../src/llm/reference.ts';
+import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
 
 export async function gpu(): Promise<GpuContext> {
   const err = process.env.JALAPENO_GPU_ENV_ERROR;
@@ -64,4 +68,24 @@ export function expectOpsTrafficMatchPlans(ops: ReadonlyArray<{ id: string; plan
     const bad = want.load.findIndex((v, w) => v !== got.loadBytes[w] || want.store[w] !== got.storeBytes[w]);
     expect(bad, `${op.id} pass ${p.label}: workgroup ${bad} loaded ${got.loadBytes[bad]} (plan ${want.load[bad]}), stored ${got.storeBytes[bad]} (plan ${want.store[bad]})`).toBe(-1);
   }));
+}
+
+/** Greedy sampling for the model tests (temperature 0, one candidate). */
+export const GREEDY = { temperature: 0, topK: 1, seed: 1 };
+
+/**
+ * Prefill `prompt` on the GPU model and the CPU reference, then `steps` greedy decode steps, each fed the GPU's
+ * sampled token: the logits agree within `tol` after the prefill and after every step.
+ */
+export async function expectLogitsFollowCpu(model: GpuModel, cpu: CpuModel, prompt: number[], steps: number, tol: Tolerance): Promise<void> {
+  let tok = await prefillGpu(model, prompt, GREEDY, 0);
+  let want = cpu.forward(prompt);
+  for (let step = 0; ; step++) {
+    const cmp = compareArrays(`logits after ${step} decode steps`, await model.logits(), want, tol, [want.length]);
+    expect(cmp.ok, cmp.summary).toBe(true);
+    if (step === steps) return;
+    const input = tok;
+    tok = await decodeStepGpu(model, input, GREEDY, 0);
+    want = cpu.forward([input]);
+  }
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gpu } from './harness.ts';
+import { GREEDY, gpu } from './harness.ts';
 import { LlamaCppModel } from '../../bench/peers/llamacpp.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
@@ -20,7 +20,6 @@ import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
 import { writeGgufModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
-const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
 const STEPS = 8;
 const CONTEXT = 32;

@@ -5,16 +5,14 @@
 // greedy tokens. (The kernels' instrumented traffic is checked in test/gpu/matmul-gguf.test.ts; an instrumented
 // model step here would compile every pipeline a second time, minutes on SwiftShader.)
 import { describe, it, expect } from 'vitest';
-import { gpu } from './harness.ts';
+import { GREEDY, expectLogitsFollowCpu, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
-import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts';
+import { generateCpu, generateGpu } from '../../src/llm/generate.ts';
 import { ggufMixDtype, writeGgufModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
-import { compareArrays } from '../../src/kernels/compare.ts';
 
-const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 // 12 tokens in one 16-token chunk: the prefill runs the tiled kernel (M > 8), decode steps the gemv
 const PROMPT = [17, 4, 250, 99, 3, 120, 7, 61, 200, 33, 150, 2];
 // K-quant rows are 256 values: dim and ffn a multiple of 256. 2 layers: layer 1 is a "more bits" layer (Q6_K V and down).
@@ -49,16 +47,7 @@ describe('GGUF Q4_K_M (Q4_K + Q6_K blocks) on the GPU as stored', () => {
       expect(dec.length).toBe(13);
       expect(dec.filter((s) => !s.includes(':gemv:'))).toEqual([]);
 
-      let tok = await prefillGpu(model, PROMPT, GREEDY, 0);
-      let want = cpu.forward(PROMPT);
-      for (let step = 0; step <= 3; step++) {
-        const cmp = compareArrays(`logits after ${step} decode steps`, await model.logits(), want, TOL, [want.length]);
-        expect(cmp.ok, cmp.summary).toBe(true);
-        if (step === 3) break;
-        const input = tok;
-        tok = await decodeStepGpu(model, input, GREEDY, 0);
-        want = cpu.forward([input]);
-      }
+      await expectLogitsFollowCpu(model, cpu, PROMPT, 3, TOL);
 
       // greedy generation (a new prefill from position 0, pipelines already compiled): the same 8 tokens as the CPU loop
       const g = await generateGpu(model, PROMPT, { maxTokens: 8, sampling: GREEDY });

@@ -4,16 +4,14 @@
 // exactly and accumulates in f64): logits after a tiled prefill and gemv decode steps, greedy tokens. The weight
 // buffers are measured against the --f32-weights path: the linears take exactly half the bytes.
 import { describe, it, expect } from 'vitest';
-import { gpu } from './harness.ts';
+import { GREEDY, expectLogitsFollowCpu, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
-import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts';
+import { generateCpu, generateGpu } from '../../src/llm/generate.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
-import { compareArrays } from '../../src/kernels/compare.ts';
 
-const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 // 12 tokens in one 16-token chunk: the prefill runs the tiled kernel (M > 8), decode steps the gemv
 const PROMPT = [17, 4, 250, 99, 3, 120, 7, 61, 200, 33, 150, 2];
 // The f32 model tests' tolerance (test/gpu/llm-model.test.ts): the GPU's weights equal the reference's bit for
@@ -53,16 +51,7 @@ describe('16-bit weights kept as stored on the GPU', () => {
         expect(model.weightFormat).toBe(`${fmt} -> ${fmt} as stored (the rest f32)`);
 
         const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
-        let tok = await prefillGpu(model, PROMPT, GREEDY, 0);
-        let want = cpu.forward(PROMPT);
-        for (let step = 0; step <= 2; step++) {
-          const cmp = compareArrays(`logits after ${step} decode steps`, await model.logits(), want, TOL, [want.length]);
-          expect(cmp.ok, cmp.summary).toBe(true);
-          if (step === 2) break;
-          const input = tok;
-          tok = await decodeStepGpu(model, input, GREEDY, 0);
-          want = cpu.forward([input]);
-        }
+        await expectLogitsFollowCpu(model, cpu, PROMPT, 2, TOL);
         const g = await generateGpu(model, PROMPT, { maxTokens: 6, sampling: GREEDY });
         const r = await generateCpu(new CpuModel(om.config, await loadAllWeights(om), 32), PROMPT, { maxTokens: 6, sampling: GREEDY });
         expect(g.tokens).toEqual(r.tokens);

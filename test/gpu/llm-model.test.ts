@@ -3,7 +3,7 @@
 // CPU reference forward pass: logits after the prefill and after each decode step, greedy tokens,
 // the instrumented bytes of every op of a decode step against its plan, limits and cancel.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { expectOpsTrafficMatchPlans, gpu } from './harness.ts';
+import { GREEDY, expectLogitsFollowCpu, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
@@ -14,7 +14,6 @@ import { compareArrays } from '../../src/kernels/compare.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { UnsupportedOnDevice } from '../../src/kernels/kernel.ts';
 
-const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 const PROMPT = [17, 4, 250, 99, 3, 120];
 
 async function open(spec: TestModelSpec, fmt: 'st' | 'gguf'): Promise<OpenedModel> {
@@ -39,17 +38,7 @@ describe('GPU decode loop matches the CPU reference (f32 weights)', () => {
       const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
       const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, chunk: 8 });
       try {
-        let tok = await prefillGpu(model, PROMPT, GREEDY, 0);
-        let want = cpu.forward(PROMPT);
-        for (let step = 0; step <= 3; step++) {
-          const got = await model.logits();
-          const cmp = compareArrays(`logits after ${step} decode steps`, got, want, F32_TOL, [want.length]);
-          expect(cmp.ok, cmp.summary).toBe(true);
-          if (step === 3) break;
-          const input = tok;
-          tok = await decodeStepGpu(model, input, GREEDY, 0);
-          want = cpu.forward([input]);
-        }
+        await expectLogitsFollowCpu(model, cpu, PROMPT, 3, F32_TOL);
         // greedy generation: the same 10 tokens from the GPU loop and the CPU loop
         const g = await generateGpu(model, PROMPT, { maxTokens: 10, sampling: GREEDY });
         const c = await generateCpu(new CpuModel(om.config, await loadAllWeights(om), 32), PROMPT, { maxTokens: 10, sampling: GREEDY });

@@ -5,7 +5,7 @@
 // loop must give the CPU reference's logits and greedy tokens, and a split step's instrumented bytes
 // must equal its parts' plans.
 import { describe, it, expect } from 'vitest';
-import { expectOpsTrafficMatchPlans, gpu } from './harness.ts';
+import { GREEDY, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
@@ -15,7 +15,6 @@ import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 
-const GREEDY = { temperature: 0, topK: 1, seed: 1 };
 const F32_TOL = { atol: 2e-3, rtol: 1e-3 };
 const SMALL: TestModelSpec = { ...TINY_LLAMA, dim: 32, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 16, ffnDim: 32 };
 
