@@ -10,6 +10,7 @@
 // Where the kernel and the model's op still differ, `differences` says why, computed from the two runs.
 
 import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { formatDuration } from '../chip/format.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
@@ -110,7 +111,6 @@ function sameOp(runs: ModelRun[], plan: Plan): ModelRun | undefined {
   return same.find((r) => JSON.stringify(r.plan.params) === key) ?? same[0];
 }
 
-const us = (s: number) => `${+(s * 1e6).toPrecision(3)} µs`;
 
 /**
  * The computed reasons a kernel run differs in time from another run of the op (the model's, or the
@@ -121,7 +121,7 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
-  const head = `The kernel (${us(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${us(m.cost.timeS)} per run)`;
+  const head = `The kernel (${formatDuration(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${formatDuration(m.cost.timeS)} per run)`;
   const why: string[] = [];
   const kp = k.plan.params, mp = m.plan.params;
   const shapeKeys = Object.keys(mp).filter((x) => !/^(B[MNKrc]|T[MN]|split|wgBytes|fill|capacity)$/.test(x) && kp[x] !== undefined && kp[x] !== mp[x]);
@@ -134,7 +134,7 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   const kb = k.cost.sim.bytes.hbm, mb = m.cost.sim.bytes.hbm;
   if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, ${short} ${+(mb / 1e6).toPrecision(3)} MB`);
   const dl = m.cost.breakdown.launch - k.cost.breakdown.launch;
-  if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${us(Math.abs(dl))}`);
+  if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${formatDuration(Math.abs(dl))}`);
   if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, ${short}'s from the ${m.cost.sim.timing} one`);
   if (k.cost.pattern !== m.cost.pattern) why.push(`it is costed with ${k.cost.pattern} HBM access, ${short} with ${m.cost.pattern}`);
   if (why.length === 0) why.push('the other run holds weights or KV cache in SRAM or shares SRAM with pinned data');

@@ -13,7 +13,7 @@ import type { ChipPreset, SimResult } from '../chip/types.ts';
 import type { ChipState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
-import { formatDuration, formatEnergy } from './format.ts';
+import { formatDuration, formatEnergy, formatPercent } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './kernel-picker.ts';
@@ -217,7 +217,7 @@ export class JpChipTab extends LitElement {
     const m: Array<[string, unknown]> = [
       ['Time', formatDuration(r.timeS)],
       ['Cycles', Math.round(r.cycles).toLocaleString('en-US')],
-      ['Utilization', `${(r.utilization * 100).toFixed(1)} %`],
+      ['Utilization', formatPercent(r.utilization)],
       ['Bound', html`<span class="bound ${r.bound}">${r.bound}</span>`],
       ['HBM bytes', formatBytes(r.bytes.hbm)],
       ['NoC bytes', formatBytes(r.bytes.noc)],

@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelState } from '../share/state.ts';
 import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
@@ -15,13 +15,13 @@ import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
-import { fmtNum, formatEnergy, plural } from './format.ts';
-import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
+import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { BOUND_LETTER, TIME_KINDS } from './op-split.ts';
 import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
 export const OP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295', '#fabfd2', '#bab0ac'];
-const BOUND_LETTER: Record<Bound, string> = { compute: 'C', memory: 'M', noc: 'N' };
 
 type ModelInfo = ModelShape & { id: string; label?: string; name?: string };
 
@@ -115,8 +115,6 @@ export class JpTokensTab extends LitElement {
     td.num { font-family: var(--jp-mono); font-variant-numeric: tabular-nums; }
     td.best { font-weight: 700; color: var(--jp-ok); }
     .whatif { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 10px; font-size: 0.72rem; font-weight: 600; border: 1px dashed var(--jp-accent); color: var(--jp-accent); white-space: nowrap; }
-    .bound { font-weight: 600; }
-    .bound.memory { color: var(--jp-plot-2); } .bound.compute { color: var(--jp-ok); } .bound.noc { color: var(--jp-accent); }
     .err { color: var(--jp-error); }
     .warn { color: var(--jp-warn, var(--jp-error)); font-size: 0.8rem; }
     .bars { display: grid; grid-template-columns: minmax(160px, 230px) 1fr; gap: 8px 12px; align-items: center; }
@@ -130,7 +128,6 @@ export class JpTokensTab extends LitElement {
     .seg-tip { grid-column: 2; margin-top: -4px; font-size: 0.8rem; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-focus); border-radius: 6px; padding: 3px 8px; }
     .bar .s .parts { position: absolute; left: 0; right: 0; bottom: 0; height: 6px; display: flex; }
     .parts i, .sw.t { display: block; height: 100%; }
-    .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
     .legend { display: flex; gap: 6px 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); margin: 10px 0 0; padding: 0; list-style: none; }
     .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -2px; border: 1px solid rgb(0 0 0 / 0.2); }
     .sw.memory { background: repeating-linear-gradient(45deg, #555 0 2px, #ddd 2px 7px); }
@@ -256,7 +253,7 @@ export class JpTokensTab extends LitElement {
                   ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(row.result.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; ${this.state!.chips === 0 ? 'it does not fit on as many chips as this preset scales out to.' : 'choose more chips, or "fewest that hold the model".'}</td>`
                   : row.result
                     ? html`${cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)}
-                        <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>`
+                        <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${formatPercent(row.boundShare[row.bound])}</span>` : '–'}</td>`
                     : html`<td colspan=${cols.length + 1} class="err">${row.error ?? (this.busy ? 'simulating…' : 'not simulated')}</td>`}
                 <td>${row.result?.precision ?? '–'}</td>
               </tr>`,
@@ -285,7 +282,7 @@ export class JpTokensTab extends LitElement {
             const top = [...row.segments].sort((a, b) => b.share - a.share).slice(0, 3);
             const short = row.label.replace(/\s*\(.*\)$/, '');
             const label = row.result
-              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${Math.round(row.timeShare[k] * 100)}%`).join(', ')}`
+              ? `${row.label}: ${top.map((s) => `${s.name} ${formatPercent(s.share)} (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${formatPercent(row.timeShare[k])}`).join(', ')}`
               : `${row.label}: no result`;
             return html`
               <div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</div>
@@ -349,7 +346,7 @@ export class JpTokensTab extends LitElement {
         <tbody>${order.map(
           (name) => html`<tr><th scope="row">${name}</th>${live.map((r) => {
             const seg = r.segments.find((x) => x.name === name);
-            return html`<td class="num">${seg ? html`${(seg.share * 100).toFixed(1)}% <span class="bound ${seg.bound}">${BOUND_LETTER[seg.bound]}</span>` : '–'}</td>`;
+            return html`<td class="num">${seg ? html`${formatPercent(seg.share)} <span class="bound ${seg.bound}">${BOUND_LETTER[seg.bound]}</span>` : '–'}</td>`;
           })}</tr>`,
         )}</tbody>
       </table></div></details>`;
