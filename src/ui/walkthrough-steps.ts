@@ -292,7 +292,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const parts = qkvBytes(sim);
       return [
         'Q, K and V are three projections of the same input x. A fused kernel treats them as one matrix [Wq | Wk | Wv], so each tile loads its slice of x once and produces its columns of q, k and v in one pass.',
-        `The link-traffic view colours each link by the bytes it carried over the whole run. HBM traffic: ${int(sim.bytes.hbm)} bytes${parts ? ` = weights ${int(parts.w)} + one read of x ${int(parts.x)} + q, k and v written ${int(parts.out)}` : ''}; time ${formatDuration(op.cost.timeS)} for the raw f32 kernel launched on its own (the split below: the chip's launch gap and memory ramp count too, as in a whole model).`,
+        `The link-traffic view colours each link by the bytes it carried over the whole run. HBM traffic: ${int(sim.bytes.hbm)} bytes${parts ? ` = weights ${int(parts.w)} + one read of x ${int(parts.x)} + q, k and v written ${int(parts.out)}` : ''}; time ${formatDuration(op.cost.timeS)} for the raw f32 kernel launched on its own, costed as every op of a whole model is (the split below: the kernel at the chip's achievable HBM bandwidth, its memory ramp and launch gap).`,
       ];
     },
     look: () => 'Switch between "Utilization" and "Link traffic" to see where the bytes went: the links next to the HBM edge tiles carry the most.',

@@ -304,6 +304,8 @@ describe('the kernel chapter (steps 1-8) runs the raw plan through the same per-
     // beside the model's op and the deployed shape, the computed sentences say why they differ
     expect(n.op.modelOp?.name).toBe('qkv');
     expect(n.op.differences[0]).toMatch(/than gpt2-small's qkv op .*exactly as asked/);
+    // GPT-2 small's weights fit the chip's SRAM: the 1,500x fewer HBM bytes of the model's op are said to come from that
+    expect(n.op.differences[0]).toMatch(/MB of HBM traffic, the model [\d.]+ MB \(there .*W.* held in SRAM\)/);
     expect(n.op.deployed?.differences[0]).toMatch(/than the same shape as deployed on/);
   });
   it('step 5\'s attention is the model\'s attention shape (1,024 keys): only storage and placement differ', () => {
