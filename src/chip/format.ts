@@ -32,8 +32,10 @@ export function fmtInt(x: number): string {
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '–';
   const p = fraction * 100;
-  const a = Math.abs(p);
-  return `${p.toFixed(a < 1 && a > 0 ? 2 : a < 10 && a > 0 ? 1 : 0)}%`;
+  // the decimals of the size the value rounds to (9.99% reads "10%", not "10.0%")
+  let d = 0;
+  if (p !== 0 && Math.abs(+p.toFixed(1)) < 10) d = Math.abs(+p.toFixed(2)) < 1 ? 2 : 1;
+  return `${p.toFixed(d)}%`;
 }
 
 /** Prefixes from 1 down to nano, for seconds, joules and watts alike. */

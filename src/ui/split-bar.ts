@@ -1,12 +1,12 @@
 // <jp-split-bar>: an op's time split (compute / memory / launch gap / collective, op-split.ts) as one
 // thin stacked bar, its parts in the colours of the Tokens tab's bars; its accessible name and tooltip
-// are the split in words. With `labelled`, the split's numbers are written under the bar too (a
-// phone has no hover). Renders its breakdown; no logic of its own.
+// are the split in words. With `labelled`, all four parts' numbers are written under the bar too (a
+// phone has no hover; a part with no time reads 0). Renders its breakdown; no logic of its own.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { OpBreakdown } from '../models/types.ts';
-import { opParts, splitText, TIME_KIND_TEXT } from './op-split.ts';
+import { opParts, splitText, TIME_KIND_TEXT, TIME_KINDS } from './op-split.ts';
 import { sharedStyles } from './styles.ts';
 import { formatDuration } from './format.ts';
 
@@ -35,7 +35,7 @@ export class JpSplitBar extends LitElement {
         ${parts.map((p) => html`<i class="t-${p.kind}" style="width:${p.frac * 100}%"></i>`)}
       </div>
       ${this.labelled
-        ? html`<ul data-testid="split-parts">${parts.map((p) => html`<li><i class="sw t-${p.kind}"></i>${TIME_KIND_TEXT[p.kind]} <span class="num">${formatDuration(b[p.kind])}</span></li>`)}</ul>`
+        ? html`<ul data-testid="split-parts">${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${TIME_KIND_TEXT[k]} <span class="num">${b[k] > 0 ? formatDuration(b[k]) : '0'}</span></li>`)}</ul>`
         : nothing}`;
   }
 }

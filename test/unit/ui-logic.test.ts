@@ -184,6 +184,8 @@ describe('one number format (issue 25)', () => {
       [0.0037, '0.37%', 'below 1%: two decimals, so a 0.2% MAC utilization is not "0%"'],
       [0.042, '4.2%', 'below 10%: one decimal'],
       [0.25, '25%', 'from 10% up: whole percent'],
+      [0.0999, '10%', '9.99% rounds to 10%: the decimals of the size it reads as'],
+      [0.00999, '1.0%', '0.999% rounds to 1.0%'],
       [1, '100%', 'all of it'],
       [0, '0%', 'nothing: no decimals'],
       [-0.05, '-5.0%', 'a fall keeps its sign and the size rule'],
