@@ -21,7 +21,7 @@ import { failedRow, type BenchRow, type CopyBandwidth, type ModelMetrics, type P
 import type { RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize } from './suites.ts';
 
-export const GREEDY = { temperature: 0, topK: 1, seed: 0 };
+const GREEDY = { temperature: 0, topK: 1, seed: 0 };
 const COPY_BYTES = 64 << 20;
 
 /** What ours holds before a file is loaded (failed rows): int8 for --int8-style Q8_0, else as the loader keeps it. */
@@ -206,7 +206,8 @@ function row(base: ReturnType<typeof caseBase>, m: Measured, size: ModelSize,
 export interface PeerSide {
   library: string;
   version: string;
-  result: { m: Measured; bytesPerToken: number } | { error: string } | null;
+  /** Its runs, or why it has none: failed, or skipped (a known limit of the peer on this file, said in the row). */
+  result: { m: Measured; bytesPerToken: number } | { error: string; skipped?: boolean } | null;
   copy: CopyBandwidth;
   bytesNote: string;
   /** Said on both of its rows (its device and build). */
@@ -233,7 +234,8 @@ export function fileRows(size: ModelSize, fmt: ModelFormat, ours: { m: Measured;
     results.push(row(caseBase(size, fmt, 'decode', holds), ours.m, size, { ...ours.work.decode, bytesNote }, oursCopy, note('wall clock per step, token readback included', tokensNote)));
   }
   if (peer?.result && 'error' in peer.result) {
-    for (const ph of phases) peers.push({ ...failedRow({ ...caseBase(size, fmt, ph, holds), params: {} }, 'fail', peer.result.error), library: peer.library, version: peer.version });
+    const status = peer.result.skipped ? 'skipped' : 'fail';
+    for (const ph of phases) peers.push({ ...failedRow({ ...caseBase(size, fmt, ph, holds), params: {} }, status, peer.result.error), library: peer.library, version: peer.version });
   } else if (peer && theirs) {
     // the flops are the model's, the same for both runtimes: taken from our plans (none when ours failed)
     const flops = (ph: 'prefill' | 'decode') => ('work' in ours ? ours.work[ph].flops : null);

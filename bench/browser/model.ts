@@ -8,7 +8,7 @@ import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesP
 import type { RunOptions } from '../measure.ts';
 import type { BenchReport, BenchRow, PeerRow } from '../report.ts';
 import { suiteByName } from '../suites.ts';
-import { WLLAMA_LIBRARY, WllamaModel } from '../peers/wllama.ts';
+import { WLLAMA_LIBRARY, WllamaModel, WllamaTextError } from '../peers/wllama.ts';
 
 export interface ModelBenchRequest {
   suite: string;
@@ -79,7 +79,7 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
         }
         result = { m, bytesPerToken: await llamaCppBytesPerToken(sources[0], size) };
       } catch (e) {
-        result = { error: (e as Error).message };
+        result = { error: (e as Error).message, skipped: e instanceof WllamaTextError };
       } finally {
         await wl?.dispose().catch(() => undefined);
       }

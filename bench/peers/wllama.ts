@@ -22,6 +22,11 @@ import type { LlamaCppGeneration } from './llamacpp.ts';
 
 export const WLLAMA_LIBRARY = 'llama.cpp (wllama)';
 
+/** wllama cannot return a generation whose text is not valid UTF-8 (see the header): a limit of the peer, not a failure of the run. */
+export class WllamaTextError extends Error {
+  override name = 'WllamaTextError';
+}
+
 /** How a loaded wllama computes: on WebGPU, or its CPU wasm path (with why), and its threads. */
 export interface WllamaRuntime {
   version: string;
@@ -85,9 +90,10 @@ export class WllamaModel {
       } as Parameters<Wllama['createCompletion']>[0] & { stream?: false });
     } catch (e) {
       const json = this.lines.slice(logged).find((l) => l.includes('json.exception'));
-      throw new Error(json && /invalid UTF-8/.test(json)
-        ? `wllama cannot return this generation: its response JSON refuses the generated text, which is not valid UTF-8 (random weights emit lone byte tokens): ${json.trim()}`
-        : `wllama's completion failed: ${(e as Error).message}${json ? ` (${json.trim()})` : ''}`);
+      if (json && /invalid UTF-8/.test(json)) {
+        throw new WllamaTextError(`wllama cannot return this generation: its response JSON refuses the generated text, which is not valid UTF-8 (random weights emit lone byte tokens): ${json.trim()}`);
+      }
+      throw new Error(`wllama's completion failed: ${(e as Error).message}${json ? ` (${json.trim()})` : ''}`);
     }
     const ms = performance.now() - t;
     // the OAI-style completion's logprobs carry each sampled token's id
