@@ -13,7 +13,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { openModelPath } from '../src/llm/node-files.ts';
 import { writeGgufModel, writeSafetensorsModel } from '../src/llm/testmodel.ts';
 import { LLAMA_CPP_LIBRARY, LlamaCppModel, llamaCpp, llamaCppInfo, type LlamaCppDevice } from './peers/llamacpp.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
 import { type BenchReport, type BenchRow, type PeerRow } from './report.ts';
 import type { Progress, RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize, Suite } from './suites.ts';
@@ -57,14 +57,10 @@ async function promptOf(path: string, size: ModelSize) {
 async function runLlamaCpp(path: string, size: ModelSize, prompt: { text: string; ids: number[] }, opts: RunOptions, device: LlamaCppDevice, threads: number): Promise<{ m: Measured; tokenizes: boolean }> {
   const lc = await LlamaCppModel.open(path, { contextSize: size.prompt + size.tokens, threads, device });
   try {
-    const m: Measured = { prefillMs: [], tokenMs: [], tokens: [] };
-    for (let i = 0; i < opts.warmup + opts.samples; i++) {
-      const r = await lc.generate(prompt.ids, i < opts.warmup ? 2 : size.tokens);
-      if (i < opts.warmup) continue;
-      m.prefillMs.push(r.prefillMs);
-      m.tokenMs.push(...r.tokenMs);
-      m.tokens = r.tokens;
-    }
+    const m = await measureRuns(opts, size, async (maxTokens) => {
+      const r = await lc.generate(prompt.ids, maxTokens);
+      return { prefillMs: [r.prefillMs], tokenMs: r.tokenMs, tokens: r.tokens };
+    });
     // llama.cpp's own tokenizer on the prompt text: what a runtime fed text (wllama) starts from
     const theirIds = lc.tokenize(prompt.text);
     return { m, tokenizes: theirIds.length === prompt.ids.length && theirIds.every((t, i) => t === prompt.ids[i]) };

@@ -132,6 +132,19 @@ export interface Measured {
   tokens: number[];
 }
 
+/** A runtime's `warmup` untimed runs (2 tokens each) then `samples` timed runs of the size's tokens, gathered. */
+export async function measureRuns(opts: RunOptions, size: ModelSize, run: (maxTokens: number) => Promise<Measured>): Promise<Measured> {
+  const m: Measured = { prefillMs: [], tokenMs: [], tokens: [] };
+  for (let i = 0; i < opts.warmup + opts.samples; i++) {
+    const r = await run(i < opts.warmup ? 2 : size.tokens);
+    if (i < opts.warmup) continue;
+    m.prefillMs.push(...r.prefillMs);
+    m.tokenMs.push(...r.tokenMs);
+    m.tokens = r.tokens;
+  }
+  return m;
+}
+
 /** The decode step's bytes and the phases' flops, from the plans our loop ran. */
 export interface OursWork {
   prefill: { flops: number };
@@ -144,14 +157,10 @@ export async function runOurs(ctx: GpuContext, sources: ByteSource[], size: Mode
   const capacity = size.prompt + size.tokens;
   const model = await GpuModel.load(ctx, om, { int8: fmt.int8, capacity, chunk: size.prompt });
   try {
-    const m: Measured = { prefillMs: [], tokenMs: [], tokens: [] };
-    for (let i = 0; i < opts.warmup + opts.samples; i++) {
-      const r = await generateGpu(model, prompt, { maxTokens: i < opts.warmup ? 2 : size.tokens, sampling: GREEDY });
-      if (i < opts.warmup) continue;
-      m.prefillMs.push(r.prefillMs);
-      m.tokenMs.push(...r.tokenMs);
-      m.tokens = r.tokens;
-    }
+    const m = await measureRuns(opts, size, async (maxTokens) => {
+      const r = await generateGpu(model, prompt, { maxTokens, sampling: GREEDY });
+      return { prefillMs: [r.prefillMs], tokenMs: r.tokenMs, tokens: r.tokens };
+    });
     // the work from the plans the loop ran: flops, and the bytes of a decode step at the middle position
     const sum = (ops: ReturnType<GpuModel['ops']>, k: 'flops' | 'ioBytes') => ops.reduce((a, o) => a + o.plan[k], 0);
     const prefillOps = model.ops('prefill', size.prompt, 0);

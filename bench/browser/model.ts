@@ -4,7 +4,7 @@
 
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { blobSource } from '../../src/llm/source.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from '../model-common.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type PeerSide } from '../model-common.ts';
 import type { RunOptions } from '../measure.ts';
 import type { BenchReport, BenchRow, PeerRow } from '../report.ts';
 import { suiteByName } from '../suites.ts';
@@ -69,14 +69,11 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
         ({ version } = wl.runtime);
         peerOnGpu = wl.runtime.onGpu;
         note = wl.runtime.onGpu ? 'WebGPU, the same adapter as ours' : `CPU wasm path (${wl.runtime.noGpuReason ?? 'layers not offloaded'}) beside our kernels on the page's WebGPU adapter`;
-        const m: Measured = { prefillMs: [], tokenMs: [], tokens: [] };
-        for (let i = 0; i < opts.warmup + opts.samples; i++) {
-          const r = await wl.generate(prompt.text, prompt.ids, i < opts.warmup ? 2 : size.tokens);
-          if (i < opts.warmup) continue;
-          m.prefillMs.push(r.prefillMs);
-          m.tokenMs.push(...r.tokenMs);
-          m.tokens = r.tokens;
-        }
+        const model = wl;
+        const m = await measureRuns(opts, size, async (maxTokens) => {
+          const r = await model.generate(prompt.text, prompt.ids, maxTokens);
+          return { prefillMs: [r.prefillMs], tokenMs: r.tokenMs, tokens: r.tokens };
+        });
         result = { m, bytesPerToken: await llamaCppBytesPerToken(sources[0], size) };
       } catch (e) {
         result = { error: (e as Error).message, skipped: e instanceof WllamaTextError };
