@@ -17,7 +17,11 @@ import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
 import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
-import { BOUND_LETTER, TIME_KINDS } from './op-split.ts';
+import { BOUND_LETTER, OP_BOUNDS, TIME_KINDS } from './op-split.ts';
+import type { OpBound } from '../models/types.ts';
+
+/** How a bar segment's bound is drawn (the legend's words for each pattern). */
+const BOUND_PATTERN: Record<OpBound, string> = { compute: 'solid', memory: 'diagonal hatch', noc: 'horizontal hatch', 'array-schedule': 'dots', launch: 'vertical hatch', collective: 'cross hatch' };
 import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -133,6 +137,12 @@ export class JpTokensTab extends LitElement {
     .sw.memory { background: repeating-linear-gradient(45deg, #555 0 2px, #ddd 2px 7px); }
     .sw.noc { background: repeating-linear-gradient(0deg, #555 0 2px, #ddd 2px 6px); }
     .sw.compute { background: #ddd; }
+    .bar .s.launch { background-image: repeating-linear-gradient(90deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 6px); }
+    .bar .s.array-schedule { background-image: radial-gradient(rgb(0 0 0 / 0.35) 1px, transparent 1.5px); background-size: 5px 5px; }
+    .bar .s.collective { background-image: repeating-linear-gradient(45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px), repeating-linear-gradient(-45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px); }
+    .sw.launch { background: repeating-linear-gradient(90deg, #555 0 2px, #ddd 2px 6px); }
+    .sw.array-schedule { background: radial-gradient(#555 1px, #ddd 1.5px); background-size: 5px 5px; }
+    .sw.collective { background: repeating-linear-gradient(45deg, #555 0 2px, transparent 2px 7px), repeating-linear-gradient(-45deg, #555 0 2px, #ddd 2px 7px); }
     details { font-size: 0.85rem; color: var(--jp-muted); margin-top: 10px; }
     summary { cursor: pointer; }
     details th { text-align: left; }
@@ -306,9 +316,7 @@ export class JpTokensTab extends LitElement {
           ${order.map((n, i) => html`<li><i class="sw" style="background:${OP_COLORS[i % OP_COLORS.length]}"></i>${n}</li>`)}
         </ul>
         <ul class="legend" aria-label="Bounds">
-          <li><i class="sw compute"></i>C: compute-bound (solid)</li>
-          <li><i class="sw memory"></i>M: memory-bound (diagonal hatch)</li>
-          <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
+          ${OP_BOUNDS.map((b) => html`<li><i class="sw ${b}"></i>${BOUND_LETTER[b]}: ${b === 'noc' ? 'NoC' : b}-bound (${BOUND_PATTERN[b]})</li>`)}
         </ul>
         <ul class="legend" aria-label="Time kinds (strip under each op)">
           ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? html`<jp-term name="launch gap">launch gaps</jp-term>` : k === 'collective' ? 'collectives' : k === 'memory' ? html`memory (incl. <jp-term name="ramp">ramps</jp-term>)` : k}</li>`)}
