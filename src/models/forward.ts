@@ -136,6 +136,21 @@ export interface DeployStep {
   M: number;
   pos0: number;
   deploy: Deployment;
+  /** In-flight batching (a decode step only): prefill tokens of newly admitted requests carried in the step (inflight.ts). */
+  carried?: CarriedPrefill;
+}
+
+/**
+ * Prefill tokens a decode step carries (in-flight batching, src/models/inflight.ts): `tokens` rows of
+ * prompts of `prompt` tokens each. The GEMMs, norms and element-wise ops run over batch + tokens rows;
+ * attention runs the batch's decode over the cache plus the carried rows' causal prefill attention, on
+ * average tokens / prompt whole prompts (a prompt's chunks over its cached prefix add up to the whole
+ * prompt's causal attention); the LM head runs for the batch plus the prompts that finish in the step
+ * (round(tokens / prompt): their last row samples the request's first token).
+ */
+export interface CarriedPrefill {
+  tokens: number;
+  prompt: number;
 }
 
 export interface Deployment {
@@ -324,7 +339,9 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
   const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
   const window = c.attentionWindow ?? 0;
   const e = 2; // activations bf16
-  const M = s.phase === 'prefill' ? s.M * d.batch : d.batch;
+  const carried = s.phase === 'decode' ? s.carried : undefined;
+  const C = carried?.tokens ?? 0;
+  const M = s.phase === 'prefill' ? s.M * d.batch : d.batch + C;
   const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
   const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope';
   const normOps = rms ? 4 : 7;
@@ -355,7 +372,12 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
         'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
     } else {
       op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window),
-        'attention', 'streaming', 2 * M * Hq * dh * e);
+        'attention', 'streaming', 2 * d.batch * Hq * dh * e);
+      if (carried && C > 0) {
+        // in-flight batching: the carried rows' causal attention, tokens / prompt whole prompts on average
+        const a = prefillAttentionOp(carried.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, window);
+        op(L('prefill-attention'), 'attention', l, { ...a, repeat: C / carried.prompt }, 'attention', 'tiled', C * Nqkv * e + C * Hq * dh * e, ['attention']);
+      }
     }
     gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);
     ew(L('attn-residual+ffn-norm'), 'norm', l, vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), D, 2, 'norm', ['attn-residual', 'ffn-norm']);
@@ -369,8 +391,8 @@ function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
     gemm(L('ffn-down'), 'ffn-down', l, gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D);
     ew(L('ffn-residual'), 'residual', l, vectorOp('residual', M, D, 1, 2, e, false, nTiles), D, 2);
   }
-  // logits for the last token of each sequence; they leave the chip whatever the fusion (actBytes 0)
-  const Mh = d.batch;
+  // logits for the last token of each sequence (and of each carried prompt that finishes); they leave the chip whatever the fusion (actBytes 0)
+  const Mh = d.batch + (C > 0 ? Math.round(C / carried!.prompt) : 0);
   op('final-norm', 'norm', -1, vectorOp(rms ? 'final-rmsnorm' : 'final-layernorm', Mh, D, 4, 1, 2, true, nTiles), 'norm', 'streaming', 2 * Mh * D * 2);
   op('lm-head', 'lm-head', -1, gemmOp('lm-head', Mh, Math.ceil(c.vocabSize / P), D, nTiles, f.weights), 'gemm', Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', 0);
   return ops;
