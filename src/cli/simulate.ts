@@ -161,7 +161,7 @@ function main(argv: string[]): number {
       const ms = (x: number) => fmt(x * 1e3);
       console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch}${r.carried ? `, + ${r.carried.tokens} prefill tokens` : ''})`);
       console.log(`  batching: ${batching}`);
-      if (inflight) console.log(`  output ${fmt(inflight.outputTokensPerS, 1)} tokens/s (${inflight.batch} + ${inflight.carried} / ${inflight.isl} output tokens per step)`);
+      if (inflight) console.log(`  output ${fmt(inflight.outputTokensPerS, 0)} tokens/s (${inflight.batch} + ${inflight.carried} / ${inflight.isl} output tokens per step)`);
       console.log(`  time: compute ${ms(b.compute)} ms, memory ${ms(b.memory)} ms, launch gaps ${ms(b.launch)} ms, collectives ${ms(b.collective)} ms; fusion ${r.fusion.applied}${r.fusion.applied !== r.fusion.asked ? ` (asked ${r.fusion.asked})` : ''}, HBM bytes saved ${fmt(r.savedBytes.hbm)}`);
       console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
       console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);

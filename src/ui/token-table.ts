@@ -5,7 +5,7 @@
 
 import type { Bound, ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
-import { fmtNum, formatDuration } from './format.ts';
+import { fmtNum, formatDuration, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
 
 /** The kinds of time an op's breakdown splits into, in bar order. */
@@ -170,4 +170,16 @@ export function powerSplit(r: Pick<ModelSimResult, 'energyByLevel' | 'timeS' | '
 export function powerSplitText(s: PowerSplit): string {
   const w = (x: number) => `${fmtNum(x, 3)} W`;
   return `${w(s.total)} per chip = ${w(s.static)} static + ${w(s.hbm)} HBM + ${w(s.other)} other counted events`;
+}
+
+/**
+ * Which batching the table's figures assume, in words: the tab runs one static batch (every sequence in
+ * the same phase); serving throughput under in-flight batching (decode steps that also carry the
+ * prefills of newly admitted requests, src/models/inflight.ts) is the simulate CLI's --inflight.
+ */
+export function batchingText(s: { phase: 'prefill' | 'decode'; batch: number; tokens: number }): string {
+  const what = s.phase === 'decode'
+    ? `${s.batch === 1 ? 'one sequence decodes' : `all ${s.batch} sequences decode together`} and no prefill shares the step`
+    : `${plural(s.batch, 'prompt')} of ${s.tokens.toLocaleString('en-US')} tokens prefilled together`;
+  return `Batching: static (${what}). Under in-flight batching, as TensorRT-LLM and vLLM serve, each decode step also carries the prefill of newly admitted requests: npm run simulate -- --inflight ISL/OSL gives that throughput.`;
 }

@@ -16,7 +16,7 @@ import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, plural } from './format.ts';
-import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
 import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
@@ -269,6 +269,7 @@ export class JpTokensTab extends LitElement {
           { preset: this.chips.find((c) => c.id === 'h100'), result: rows.find((r) => r.id === 'h100')?.result },
         )} .splits=${Object.fromEntries(rows.filter((r) => r.result?.placement.fits).map((r) => [r.id, powerSplitText(powerSplit(r.result!))]))}></jp-power-basis>
         <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips === 0 ? 'the fewest chips that hold the model on each preset' : plural(this.state!.chips, 'chip')} per model copy, ${this.state!.precision ?? 'bf16'}; "Mostly" = the bound of the ops taking most of the step.</p>
+        <p class="msg" data-testid="batching">${batchingText(this.state!)}</p>
       </section>`;
   }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { batchingText, bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
 import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
 import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
@@ -104,6 +104,13 @@ function fakeResult(ops: OpSimResult[], extra: Partial<ModelSimResult> = {}): Mo
 const presets = (ids: string[]): ChipPreset[] => ids.map((id) => ({ id, label: id.toUpperCase(), description: '', hypothetical: id === 'j', config: tinyChip(), sources: [] }));
 
 describe('token table', () => {
+  it('says which batching its figures assume (static), for decode and prefill, and where in-flight batching is', () => {
+    // decode at batch 1 (singular) and 64; prefill names the prompts and their length
+    expect(batchingText({ phase: 'decode', batch: 1, tokens: 512 })).toMatch(/^Batching: static \(all 1 sequence decode together and no prefill shares the step\)\. .*--inflight ISL\/OSL/);
+    expect(batchingText({ phase: 'decode', batch: 64, tokens: 512 })).toContain('all 64 sequences decode together');
+    expect(batchingText({ phase: 'prefill', batch: 2, tokens: 2048 })).toContain('static (2 prompts of 2,048 tokens prefilled together)');
+  });
+
   it('segments: shares by time, colours stable across presets, bound shares', () => {
     const a = fakeResult([op('qkv', 1, 'memory'), op('mlp', 3, 'compute')]);
     const b = fakeResult([op('mlp', 2, 'noc'), op('head', 2, 'memory')]);
