@@ -106,7 +106,7 @@ const presets = (ids: string[]): ChipPreset[] => ids.map((id) => ({ id, label: i
 describe('token table', () => {
   it('says which batching its figures assume (static), for decode and prefill, and where in-flight batching is', () => {
     // decode at batch 1 (singular) and 64; prefill names the prompts and their length
-    expect(batchingText({ phase: 'decode', batch: 1, tokens: 512 })).toMatch(/^Batching: static \(all 1 sequence decode together and no prefill shares the step\)\. .*--inflight ISL\/OSL/);
+    expect(batchingText({ phase: 'decode', batch: 1, tokens: 512 })).toMatch(/^Batching: static \(one sequence decodes and no prefill shares the step\)\. .*--inflight ISL\/OSL/);
     expect(batchingText({ phase: 'decode', batch: 64, tokens: 512 })).toContain('all 64 sequences decode together');
     expect(batchingText({ phase: 'prefill', batch: 2, tokens: 2048 })).toContain('static (2 prompts of 2,048 tokens prefilled together)');
   });
