@@ -121,7 +121,11 @@ export function inflightThroughput(chip: ChipConfig, m: ModelConfig, opts: Infli
   }
   const C = carriedTokens(B, isl, osl);
   const outputTokensPerS = step.tokensPerS;
-  const text = `in-flight batching: ${B} sequences decoding at mean context ${context} + ${C} prefill tokens of ${isl}-token prompts per step ` +
+  if (!step.placement.fits) {
+    const text = `in-flight batching: the weights and KV cache do not fit ${chips} chip(s) even at batch 1 (${step.placement.messages.join('; ')})`;
+    return { step, batch: B, carried: C, context, isl, osl, maxTokens, limitedBy, outputTokensPerS, text };
+  }
+  const text = `in-flight batching: ${B} sequence${B === 1 ? '' : 's'} decoding at mean context ${context} + ${C} prefill tokens of ${isl}-token prompts per step ` +
     `(batch set by ${LIMIT_WORDS[limitedBy]}; ${B + C} of ${maxTokens} tokens per step), ${(step.timeS * 1e3).toFixed(2)} ms per step, ` +
     `${(B + C / isl).toFixed(1)} output tokens per step`;
   return { step, batch: B, carried: C, context, isl, osl, maxTokens, limitedBy, outputTokensPerS, text };

@@ -38,9 +38,12 @@ export interface TokenRow {
   bound: Bound | null;
   /** Share of the step's time by kind (compute / memory / launch gaps / collectives). */
   timeShare: Record<TimeKind, number>;
+  /** In-flight batching: the batch, the prefill tokens each step carries and what set the batch, in words. */
+  mechanism?: string;
 }
 
-export type ModelOutcome = { status: 'ok'; result: ModelSimResult } | { status: 'invalid' | 'unavailable'; message: string };
+/** `mechanism`: how the step was batched, in words, where it is the preset's own (in-flight batching's batch and carried prefill). */
+export type ModelOutcome = { status: 'ok'; result: ModelSimResult; mechanism?: string } | { status: 'invalid' | 'unavailable'; message: string };
 
 /** Op names in order of first appearance over all results: the legend, and each op's colour index. */
 export function opOrder(results: ReadonlyArray<ModelSimResult | null>): string[] {
@@ -110,7 +113,7 @@ export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArra
     }
     const segments = opSegments(o.result, order);
     const b = boundShares(segments);
-    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result) };
+    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result), ...(o.mechanism ? { mechanism: o.mechanism } : {}) };
   });
 }
 
@@ -177,7 +180,11 @@ export function powerSplitText(s: PowerSplit): string {
  * the same phase); serving throughput under in-flight batching (decode steps that also carry the
  * prefills of newly admitted requests, src/models/inflight.ts) is the simulate CLI's --inflight.
  */
-export function batchingText(s: { phase: 'prefill' | 'decode'; batch: number; tokens: number }): string {
+export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batch: number; tokens: number; osl?: number }): string {
+  if (s.phase === 'inflight') {
+    return `Batching: in-flight, as TensorRT-LLM and vLLM serve requests of ${s.tokens.toLocaleString('en-US')} prompt and ${(s.osl ?? 128).toLocaleString('en-US')} output tokens: ` +
+      `each step decodes up to ${plural(s.batch, 'sequence')} and carries the prefill of newly admitted requests; per-token latency is the whole step, tokens/s counts output tokens. Per preset:`;
+  }
   const what = s.phase === 'decode'
     ? `${s.batch === 1 ? 'one sequence decodes' : `all ${s.batch} sequences decode together`} and no prefill shares the step`
     : `${plural(s.batch, 'prompt')} of ${s.tokens.toLocaleString('en-US')} tokens prefilled together`;
