@@ -176,9 +176,9 @@ export function powerSplitText(s: PowerSplit): string {
 }
 
 /**
- * Which batching the table's figures assume, in words: the tab runs one static batch (every sequence in
- * the same phase); serving throughput under in-flight batching (decode steps that also carry the
- * prefills of newly admitted requests, src/models/inflight.ts) is the simulate CLI's --inflight.
+ * Which batching the table's figures assume, in words: prefill and decode run one static batch (every
+ * sequence in the same phase); in-flight runs the steady-state serving step (decode steps that also carry
+ * the prefills of newly admitted requests, src/models/inflight.ts), each preset's batch listed after it.
  */
 export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batch: number; tokens: number; osl?: number }): string {
   if (s.phase === 'inflight') {
@@ -188,5 +188,5 @@ export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batc
   const what = s.phase === 'decode'
     ? `${s.batch === 1 ? 'one sequence decodes' : `all ${s.batch} sequences decode together`} and no prefill shares the step`
     : `${plural(s.batch, 'prompt')} of ${s.tokens.toLocaleString('en-US')} tokens prefilled together`;
-  return `Batching: static (${what}). Under in-flight batching, as TensorRT-LLM and vLLM serve, each decode step also carries the prefill of newly admitted requests: npm run simulate -- --inflight ISL/OSL gives that throughput.`;
+  return `Batching: static (${what}). Under in-flight batching, as TensorRT-LLM and vLLM serve, each decode step also carries the prefill of newly admitted requests: choose in-flight for that throughput (npm run simulate -- --inflight ISL/OSL on the command line).`;
 }

@@ -30,6 +30,8 @@ export const cases = [
       t.assert(/H100[^\n]*in-flight batching: 64 sequences decoding at mean context 192 \+ 65 prefill tokens of 128-token prompts per step \(batch set by the stack's max batch/.test(mech), `mechanisms: ${mech}`);
       const h100 = await q(t.page, '[data-testid=token-table] tbody tr[data-preset=h100] td.num').allInnerTexts();
       t.assert(h100.length >= 2 && Number(h100[1].replace(/,/g, '')) > 0, `H100 row: ${h100}`);
+      await q(t.page, '[data-testid=mechanisms]').scrollIntoViewIfNeeded();
+      await t.screenshot('tokens-inflight');
       const link = await linkWith(t.page, (x) => x);
       const p = await t.newPage();
       await p.goto(link);
