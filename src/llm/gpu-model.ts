@@ -11,7 +11,7 @@ import { timeEach } from '../gpu/timing.ts';
 import { UnsupportedOnDevice } from '../kernels/kernel.ts';
 import { tileCount } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { buildForwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
+import { forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
@@ -100,7 +100,7 @@ export class GpuModel {
   }
 
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
-    return buildForwardOps(this.config, this.shape(phase, M, pos0, sampling));
+    return forwardOps(this.config, this.shape(phase, M, pos0, sampling));
   }
 
   /**

@@ -1,14 +1,20 @@
-// The one op list of a forward step of a model, as plain data: each op is a registered kernel's Plan
-// (or, for a deployment's fused element-wise kernels, a small analytic vector plan), with an id stable
-// across uses ("L3.qkv", "lm-head"). One builder, two targets:
-// - the GPU decode loop (src/llm/gpu-model.ts) runs the list for a StepShape (f32 or int8 weights), each
-//   op with the names of the GPU buffers bound to its tensors; the CPU reference (src/llm/reference.ts)
-//   follows the same op order with its own math;
-// - the chip model (simulateModel, index.ts) takes the list for a DeployStep: the same layer in the
-//   precisions a deployment stores (retypePlan), split over tensor-parallel chips, with the chip's GEMM
-//   tiling, and with the element-wise work fused as deployments run it (the residual add inside the next
-//   norm, RoPE of q and k and the KV-cache write in one kernel); each deployment op names the GPU ops it
-//   stands for (`covers`), so the Model tab joins predictions to measured rows by op id.
+// The one op list of a forward step of a model, as plain data: each op a Plan with an id stable across
+// uses ("L3.qkv", "lm-head"). The architecture is walked once (`walk`): from the config's fields (norm
+// kind, positions, MLP kind, biases; never a model's name) it states the step's ops in order, each with
+// its family, layer, shapes and the tensors it reads and writes. Two lowerings turn that list into ForwardOps:
+// - lowerForGpu (a StepShape): the GPU decode loop's list (src/llm/gpu-model.ts runs it, every layer):
+//   each op a registered kernel's Plan by the kernel's shape rule (f32, int8 or ggml weights), with the
+//   GPU buffers bound to its tensors; the CPU reference (src/llm/reference.ts) follows the same op order
+//   with its own math;
+// - lowerForDeployment (a DeployStep): what a deployment runs on a chip, the chip model's list
+//   (simulateModel, index.ts): the walk over one tensor-parallel chip's share of heads, FFN columns and
+//   vocabulary, the registry's kernels with the chip's tiling in the deployment's storage formats
+//   (retypePlan), and runs of adjacent element-wise ops fused as deployments run them, by a declared
+//   table (DEPLOY_FUSIONS: RoPE of q and k with the KV-cache write, the residual add inside the next
+//   norm); each deployment op `covers` the walk's ops it stands for (computed from the run it fused), so
+//   the Model tab joins predictions to measured rows by op id.
+// A new kind of op (a norm, an activation, a position scheme) is a branch in `walk` and its case in each
+// lowering; the attention window reaches both lowerings' attention kernels.
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RoPE of Q and K (Llama)
@@ -207,24 +213,116 @@ function plan(kernel: string, params: Record<string, unknown>, variant?: string,
  * a DeployStep gives what a deployment runs (see the file comment), the chip model's list.
  */
 export function forwardOps(c: ModelConfig, s: StepShape | DeployStep): ForwardOp[] {
-  return 'deploy' in s ? deploymentOps(c, s) : buildForwardOps(c, s);
+  // a deployment's ops are one chip's share: heads, FFN columns and the vocabulary split over its P tensor-parallel chips
+  const P = 'deploy' in s ? s.deploy.tensorParallel : 1;
+  const d: Dims = { D: c.dim, dh: c.headDim, Hq: Math.ceil(c.nHeads / P), Hkv: Math.ceil(c.nKvHeads / P), F: Math.ceil(c.ffnDim / P), V: Math.ceil(c.vocabSize / P) };
+  if ('deploy' in s) return lowerForDeployment(c, walk(c, d, s.phase, s.pos0, s.deploy.firstLayerOnly ? 1 : c.nLayers), s, d);
+  return lowerForGpu(c, walk(c, d, s.phase, s.pos0, c.nLayers), s, d);
 }
 
-/** The op a layer's op list holds, with the fields the chip model reads (defaults for the GPU target). */
-function forwardOp(id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>, extra: Partial<ForwardOp> = {}): ForwardOp {
-  const name = id.replace(/^L\d+\./, '');
-  const kind: OpKind = family === 'norm' ? 'norm' : family === 'attention' ? 'attention' : ['qkv', 'o-proj', 'ffn-up', 'ffn-down', 'lm-head'].includes(family) ? 'gemm' : family === 'embed' || family === 'sample' ? 'other' : 'elementwise';
-  return { id, name, family, layer, plan: p, bind, source: `${p.kernel}/${p.variant}`, repeat: 1, kind, pattern: 'streaming', actBytes: 0, covers: [name], ...extra };
+// ---- the walk: the architecture, once ---------------------------------------------------------
+
+/** The sizes the walk states ops in (the whole model, or one tensor-parallel chip's share): query / KV heads, FFN columns, vocabulary. */
+interface Dims { D: number; dh: number; Hq: number; Hkv: number; F: number; V: number }
+
+/** What an op of the walk computes, with the tensors it reads and writes (the GPU loop's buffer names). */
+type Work =
+  // the token embedding of each token into y, plus its row of a learned position table when `positions` > 0
+  | { what: 'embed'; positions: number; y: string }
+  // the config's norm of each row of x (`last`: the last token's row only), gain w
+  | { what: 'norm'; w: string; x: string; y: string; last: boolean }
+  // x -> q, k, v (y) by the weights w, plus the bias when the config has one
+  | { what: 'qkv'; w: string; bias: string | null; x: string; y: [string, string, string] }
+  // H heads of x into y, rotated by position (RoPE) or copied; `cache`: y is the KV cache, written at the step's positions
+  | { what: 'rope'; H: number; x: string; y: string; rotate: boolean; cache: boolean }
+  // causal attention of q over k, v (the step's own or the cache: `walk` picks by phase) into y, the config's window
+  | { what: 'attention'; q: string; k: string; v: string; y: string }
+  // y = x · W [K -> N]; `mlp`: an MLP weight (a deployment may store those in another format)
+  | { what: 'linear'; w: string; K: number; N: number; x: string; y: string; mlp: boolean }
+  // z = x + y (+ b)
+  | { what: 'residual'; x: string; y: string; b: string | null; z: string }
+  // the MLP's activation: silu(gate)·up (swiglu), or GELU(x + b)
+  | { what: 'activation'; fn: ModelConfig['mlp']; x: string; b: string | null; y: string }
+  // the last token's logits: x · LM head [D -> V]
+  | { what: 'lm-head'; x: string; y: string }
+  // the next token from the logits
+  | { what: 'sample'; x: string; y: string };
+
+/** An op of the walk: its id ("L3.qkv"), name within its layer, family and layer (-1 outside the layers), and its work. */
+type StepOp = { id: string; name: string; family: OpFamily; layer: number } & Work;
+
+/**
+ * The architecture, walked once: the ops of a step (phase, first position pos0) in order, in `d`'s
+ * sizes, for `layers` layers, each decision read from the config's fields. Both lowerings take this list.
+ */
+function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', pos0: number, layers: number): StepOp[] {
+  const rope = c.positions.kind === 'rope', swiglu = c.mlp === 'swiglu';
+  const ops: StepOp[] = [];
+  const add = (layer: number, name: string, family: OpFamily, work: Work) => ops.push({ id: layer < 0 ? name : `L${layer}.${name}`, name, family, layer, ...work });
+
+  add(-1, 'embed', 'embed', { what: 'embed', positions: c.positions.kind === 'learned' ? c.maxPositions : 0, y: 'xa' });
+  for (let l = 0; l < layers; l++) {
+    const L = (w: string) => layerBuf(l, w);
+    const heads = (name: string, family: OpFamily, H: number, x: string, y: string, rotate: boolean, cache: boolean) =>
+      add(l, name, family, { what: 'rope', H, x, y, rotate, cache });
+    add(l, 'attn-norm', 'norm', { what: 'norm', w: L('attnNorm'), x: 'xa', y: 'xn', last: false });
+    add(l, 'qkv', 'qkv', { what: 'qkv', w: L('wqkv'), bias: c.qkvBias ? L('bqkv') : null, x: 'xn', y: ['q', 'k', 'v'] });
+    const q = rope ? 'qr' : 'q';
+    if (rope) heads('rope-q', 'rope', d.Hq, 'q', 'qr', true, false);
+    if (phase === 'prefill') {
+      // prefill attends over this step's K/V; they go into the cache for the decode steps after it
+      const k = rope ? 'kr' : 'k';
+      if (rope) heads('rope-k', 'rope', d.Hkv, 'k', 'kr', true, false);
+      heads('k-cache', 'kv-write', d.Hkv, k, L('kcache'), false, true);
+      heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
+      // a later chunk of a long prompt: its queries attend to the cached keys and its own, read in place
+      // from the cache (written just above)
+      const [ka, va] = pos0 === 0 ? [k, 'v'] : [L('kcache'), L('vcache')];
+      add(l, 'attention', 'attention', { what: 'attention', q, k: ka, v: va, y: 'attn' });
+    } else {
+      // decode: the new key is rotated as it is written to the cache
+      heads('k-cache', 'kv-write', d.Hkv, 'k', L('kcache'), rope, true);
+      heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
+      add(l, 'attention', 'attention', { what: 'attention', q, k: L('kcache'), v: L('vcache'), y: 'attn' });
+    }
+    add(l, 'o-proj', 'o-proj', { what: 'linear', w: L('wo'), K: d.Hq * d.dh, N: d.D, x: 'attn', y: 'proj', mlp: false });
+    add(l, 'attn-residual', 'residual', { what: 'residual', x: 'xa', y: 'proj', b: c.projBias ? L('bo') : null, z: 'xb' });
+    add(l, 'ffn-norm', 'norm', { what: 'norm', w: L('ffnNorm'), x: 'xb', y: 'xn', last: false });
+    // SwiGLU: [gate | up] in one matmul, then silu(gate)·up; GELU: fc, then GELU adding fc's bias
+    add(l, 'ffn-up', 'ffn-up', { what: 'linear', w: L('wUp'), K: d.D, N: swiglu ? 2 * d.F : d.F, x: 'xn', y: 'gu', mlp: true });
+    add(l, swiglu ? 'silu-mul' : 'gelu', 'activation', { what: 'activation', fn: c.mlp, x: 'gu', b: swiglu ? null : L('bUp'), y: 'h' });
+    add(l, 'ffn-down', 'ffn-down', { what: 'linear', w: L('wDown'), K: d.F, N: d.D, x: 'h', y: 'proj', mlp: true });
+    add(l, 'ffn-residual', 'residual', { what: 'residual', x: 'xb', y: 'proj', b: c.projBias ? L('bDown') : null, z: 'xa' });
+  }
+  add(-1, 'final-norm', 'norm', { what: 'norm', w: 'outNorm', x: 'xa', y: 'xf', last: true });
+  add(-1, 'lm-head', 'lm-head', { what: 'lm-head', x: 'xf', y: 'logits' });
+  add(-1, 'sample', 'sample', { what: 'sample', x: 'logits', y: 'sampled' });
+  return ops;
 }
 
-export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
+const GEMM_FAMILIES: readonly OpFamily[] = ['qkv', 'o-proj', 'ffn-up', 'ffn-down', 'lm-head'];
+
+/** A ForwardOp of either lowering (the defaults are the GPU target's). */
+function forwardOp(
+  o: { id: string; name: string; family: OpFamily; layer: number },
+  plan: Plan,
+  at: Partial<Pick<ForwardOp, 'bind' | 'source' | 'repeat' | 'pattern' | 'actBytes' | 'covers' | 'offsets'>>,
+): ForwardOp {
+  const f = o.family;
+  const kind: OpKind = f === 'norm' ? 'norm' : f === 'attention' ? 'attention' : GEMM_FAMILIES.includes(f) ? 'gemm' : f === 'embed' || f === 'sample' ? 'other' : 'elementwise';
+  return {
+    id: o.id, name: o.name, family: f, layer: o.layer, plan, bind: at.bind ?? {}, source: at.source ?? `${plan.kernel}/${plan.variant}`, repeat: at.repeat ?? 1,
+    kind, pattern: at.pattern ?? 'streaming', actBytes: at.actBytes ?? 0, covers: at.covers ?? [o.name], ...(at.offsets ? { offsets: at.offsets } : {}),
+  };
+}
+
+// ---- the GPU loop's lowering -------------------------------------------------------------------
+
+/** Each op of the walk as a registered kernel's Plan (the kernels' shape rule), the GPU buffers bound to its tensors. */
+function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d: Dims): ForwardOp[] {
   const { M, pos0, capacity: C, int8 } = s;
+  const { D, dh, Hq, Hkv } = d;
   const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
-  const D = c.dim, F = c.ffnDim, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, Nq = Hq * dh;
-  // the architecture as data (config.ts): norm kind, positions, MLP kind, projection biases
-  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope', learned = c.positions.kind === 'learned', swiglu = c.mlp === 'swiglu', pb = c.projBias;
-  const ops: ForwardOp[] = [];
-  const push = (id: string, family: OpFamily, layer: number, p: Plan, bind: Record<string, string>) => ops.push(forwardOp(id, family, layer, p, bind));
   const int8Variant = s.int8Variant ?? 'dot4';
 
   // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
@@ -243,157 +341,200 @@ export function buildForwardOps(c: ModelConfig, s: StepShape): ForwardOp[] {
   };
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
     s.ggml?.[w] ? { X: x, W: ggufBuf(w, 0), Y: y } : int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
-  const linear = (id: string, family: OpFamily, layer: number, w: string, K: number, N: number, x: string, y: string) =>
-    push(id, family, layer, linearOp(M, w, K, N), linearBind(w, x, y));
 
-  // the embedding: one op per part of the vocabulary (each part fills the rows of the ids it holds)
-  const V = c.vocabSize;
-  const embedParts = vocabRanges(V, s.split?.embedRows ?? V);
-  embedParts.forEach(({ v0, n }, i) => {
-    const split = embedParts.length > 1 ? { v0, vocab: V } : {};
-    ops.push(forwardOp(partId('embed', i, embedParts.length), 'embed', -1, plan('embed', { M, D, V: n, positions: learned ? c.maxPositions : 0, pos0, ...split }), {
-      ids: 'ids', E: embedBuf(i, embedParts.length), P: learned ? 'posEmb' : 'dummy', X: 'xa',
-    }, { name: 'embed', covers: ['embed'] }));
-  });
-  const norm = (id: string, layer: number, w: string, x: string, y: string, rows = M, r0 = 0, Mo = M) => {
-    if (rms) push(id, 'norm', layer, plan('rmsnorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, Y: y });
-    else push(id, 'norm', layer, plan('layernorm', { M: Mo, D, rows, r0, eps: c.normEps }), { X: x, w, b: `${w}B`, Y: y });
-  };
-  for (let l = 0; l < c.nLayers; l++) {
-    const L = (w: string) => layerBuf(l, w);
-    norm(`L${l}.attn-norm`, l, L('attnNorm'), 'xa', 'xn');
-    const bias = c.qkvBias;
-    const qkvBind: Record<string, string> = { X: 'xn', Q: 'q', K: 'k', V: 'v', [bias ? 'bias' : 'biasUnused']: bias ? L('bqkv') : 'dummy' };
-    if (int8) Object.assign(qkvBind, { Wq: L('wqkv.q'), wScale: L('wqkv.scale') });
-    else qkvBind.W = L('wqkv');
-    const gq = s.ggml?.[L('wqkv')];
-    if (gq) {
-      // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
-      gq.forEach((part, i) => {
-        push(`L${l}.qkv${['', '-k', '-v'][i]}`, 'qkv', l, plan('matmul-gguf', { M, N: part.N, K: D, format: part.format, dh }, 'auto'), { X: 'xn', W: ggufBuf(L('wqkv'), i), Y: ['q', 'k', 'v'][i] });
-      });
-    } else push(`L${l}.qkv`, 'qkv', l, plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), qkvBind);
-    const ropeOp = (id: string, family: OpFamily, H: number, x: string, y: string, Cy: number, out0: number, rotate: boolean) =>
-      push(id, family, l, plan('rope', { H, M, dh, C: Cy, pos0, out0, positions: C, rotate }), { X: x, T: rotate ? 'ropeTable' : 'dummy', Y: y });
-    const qName = rope ? 'qr' : 'q';
-    if (rope) ropeOp(`L${l}.rope-q`, 'rope', Hq, 'q', 'qr', M, 0, true);
-    if (s.phase === 'prefill') {
-      // prefill attends over this step's K/V; they go into the cache for the decode steps after it
-      const kName = rope ? 'kr' : 'k';
-      if (rope) ropeOp(`L${l}.rope-k`, 'rope', Hkv, 'k', 'kr', M, 0, true);
-      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, kName, L('kcache'), C, pos0, false);
-      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      if (pos0 === 0) {
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: qName, K: kName, V: 'v', O: 'attn' });
-      } else {
-        // a later chunk of a long prompt: its M queries attend to the pos0 cached keys and its own,
-        // read in place from the cache (L = pos0 + M of C keys per head), written just above
-        push(`L${l}.attention`, 'attention', l, plan('attention-prefill', { S: M, L: pos0 + M, capacity: C, Hq, Hkv, dh, causal: true, window }, 'flash'), {
-          Q: qName, K: L('kcache'), V: L('vcache'), O: 'attn',
+  const lower = (o: StepOp): ForwardOp[] => {
+    const one = (p: Plan, bind: Record<string, string>) => [forwardOp(o, p, { bind })];
+    switch (o.what) {
+      case 'embed': {
+        // one op per part of the vocabulary (each part fills the rows of the ids it holds)
+        const parts = vocabRanges(d.V, s.split?.embedRows ?? d.V);
+        return parts.map(({ v0, n }, i) => forwardOp({ ...o, id: partId(o.name, i, parts.length) },
+          plan('embed', { M, D, V: n, positions: o.positions, pos0, ...(parts.length > 1 ? { v0, vocab: d.V } : {}) }),
+          { bind: { ids: 'ids', E: embedBuf(i, parts.length), P: o.positions > 0 ? 'posEmb' : 'dummy', X: o.y } }));
+      }
+      case 'norm': {
+        // the final norm: the last token's row only (rows M from r0 = M - 1, one row out)
+        const [rows, r0, Mo] = o.last ? [M, M - 1, 1] : [M, 0, M];
+        return one(plan(c.norm, { M: Mo, D, rows, r0, eps: c.normEps }), c.norm === 'rmsnorm' ? { X: o.x, w: o.w, Y: o.y } : { X: o.x, w: o.w, b: `${o.w}B`, Y: o.y });
+      }
+      case 'qkv': {
+        const g = s.ggml?.[o.w];
+        // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
+        if (g) {
+          return g.map((part, i) => forwardOp({ ...o, id: o.id + ['', '-k', '-v'][i], name: o.name + ['', '-k', '-v'][i] },
+            plan('matmul-gguf', { M, N: part.N, K: D, format: part.format, dh }, 'auto'), { bind: { X: o.x, W: ggufBuf(o.w, i), Y: o.y[i] } }));
+        }
+        const bias = o.bias !== null;
+        const bind: Record<string, string> = { X: o.x, Q: o.y[0], K: o.y[1], V: o.y[2], [bias ? 'bias' : 'biasUnused']: o.bias ?? 'dummy' };
+        if (int8) Object.assign(bind, { Wq: `${o.w}.q`, wScale: `${o.w}.scale` });
+        else bind.W = o.w;
+        return one(plan('qkv', { M, D, Hq, Hkv, dh, bias, ...(M <= 16 ? SMALL_TILES : {}) }, 'auto', int8 ? 'fused-w8' : undefined), bind);
+      }
+      case 'rope': {
+        // into the KV cache at the step's positions (C per head), or a scratch of the step's M
+        const [Cy, out0] = o.cache ? [C, pos0] : [M, 0];
+        return one(plan('rope', { H: o.H, M, dh, C: Cy, pos0, out0, positions: C, rotate: o.rotate }), { X: o.x, T: o.rotate ? 'ropeTable' : 'dummy', Y: o.y });
+      }
+      case 'attention':
+        // the kernel by phase: flash over the prompt chunk (a later chunk: over the cache written so far,
+        // L = pos0 + M of C keys per head); split-K decode over the cache
+        if (s.phase === 'decode') {
+          return one(plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), { q: o.q, k_cache: o.k, v_cache: o.v, partial: 'partial', o: o.y });
+        }
+        return one(plan('attention-prefill', { S: M, ...(pos0 > 0 ? { L: pos0 + M, capacity: C } : {}), Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: o.q, K: o.k, V: o.v, O: o.y });
+      case 'linear':
+        return one(linearOp(M, o.w, o.K, o.N), linearBind(o.w, o.x, o.y));
+      case 'residual':
+        return one(plan('residual-add', { M, D, bias: o.b !== null }), { X: o.x, Y: o.y, b: o.b ?? 'dummy', Z: o.z });
+      case 'activation':
+        return o.fn === 'swiglu' ? one(plan('silu-mul', { M, F: d.F }), { GU: o.x, H: o.y }) : one(plan('gelu', { M, F: d.F }), { U: o.x, b: o.b!, H: o.y });
+      case 'lm-head': {
+        // the last token only (M = 1); one matmul per part of the vocabulary, each writing its columns of
+        // the logits (at a byte offset into the one logits buffer the sampler reads)
+        const parts = vocabRanges(d.V, Math.min(s.split?.headCols ?? d.V, HEAD_MAX_COLS));
+        return parts.map(({ v0, n }, i) => {
+          const w = headBuf(i, parts.length);
+          const bind = linearBind(w, o.x, o.y);
+          const offsets = v0 > 0 ? { [Object.keys(bind).find((k) => bind[k] === o.y)!]: 4 * v0 } : undefined;
+          return forwardOp({ ...o, id: partId(o.name, i, parts.length) }, linearOp(1, w, D, n), { bind, offsets });
         });
       }
-    } else {
-      ropeOp(`L${l}.k-cache`, 'kv-write', Hkv, 'k', L('kcache'), C, pos0, rope);
-      ropeOp(`L${l}.v-cache`, 'kv-write', Hkv, 'v', L('vcache'), C, pos0, false);
-      push(`L${l}.attention`, 'attention', l, plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), {
-        q: qName, k_cache: L('kcache'), v_cache: L('vcache'), partial: 'partial', o: 'attn',
-      });
+      case 'sample':
+        return one(plan('sample', { V: d.V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: o.x, out: o.y });
     }
-    linear(`L${l}.o-proj`, 'o-proj', l, L('wo'), Nq, D, 'attn', 'proj');
-    push(`L${l}.attn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xa', Y: 'proj', b: pb ? L('bo') : 'dummy', Z: 'xb' });
-    norm(`L${l}.ffn-norm`, l, L('ffnNorm'), 'xb', 'xn');
-    if (swiglu) {
-      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, 2 * F, 'xn', 'gu');
-      push(`L${l}.silu-mul`, 'activation', l, plan('silu-mul', { M, F }), { GU: 'gu', H: 'h' });
-    } else {
-      linear(`L${l}.ffn-up`, 'ffn-up', l, L('wUp'), D, F, 'xn', 'gu');
-      push(`L${l}.gelu`, 'activation', l, plan('gelu', { M, F }), { U: 'gu', b: L('bUp'), H: 'h' });
-    }
-    linear(`L${l}.ffn-down`, 'ffn-down', l, L('wDown'), F, D, 'h', 'proj');
-    push(`L${l}.ffn-residual`, 'residual', l, plan('residual-add', { M, D, bias: pb }), { X: 'xb', Y: 'proj', b: pb ? L('bDown') : 'dummy', Z: 'xa' });
-  }
-  norm('final-norm', -1, 'outNorm', 'xa', 'xf', M, M - 1, 1);
-  // the LM head runs for the last token only (M = 1); one matmul per part of the vocabulary, each
-  // writing its columns of the logits (at a byte offset into the one logits buffer the sampler reads)
-  const headParts = vocabRanges(V, Math.min(s.split?.headCols ?? V, HEAD_MAX_COLS));
-  headParts.forEach(({ v0, n }, i) => {
-    const w = headBuf(i, headParts.length);
-    const extra: Partial<ForwardOp> = { name: 'lm-head', covers: ['lm-head'] };
-    const bind = linearBind(w, 'xf', 'logits');
-    if (v0 > 0) extra.offsets = { [Object.keys(bind).find((k) => bind[k] === 'logits')!]: 4 * v0 };
-    ops.push(forwardOp(partId('lm-head', i, headParts.length), 'lm-head', -1, linearOp(1, w, D, n), bind, extra));
-  });
-  push('sample', 'sample', -1, plan('sample', { V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: 'logits', out: 'sampled' });
-  return ops;
+  };
+  return walked.flatMap(lower);
+}
+
+// ---- the deployment's lowering -----------------------------------------------------------------
+
+/** An element-wise op as a deployment's kernel runs it: per row, `cols` elements of `ops` vector ops each, `inputs` streams read (and a gain when `gain`), one written. */
+interface VectorWork {
+  label: string;
+  cols: number;
+  ops: number;
+  inputs: number;
+  gain: boolean;
+}
+
+/** Vector ops per element of a deployment's element-wise kernels (assumed: counted from each op's formula, not measured). */
+const VECTOR_OPS = { rmsnorm: 4, layernorm: 7, residual: 1, 'silu*mul': 5, gelu: 8, rope: 6 } as const;
+
+/**
+ * What a deployment runs as one kernel: a run of adjacent ops of one layer of the walk, `head` first,
+ * then those of `absorbs` that are there, in that order; the fused op covers the run's ops. `as`: the
+ * fused kernel (its name, family and element-wise work); absent: the head's own kernel does the others' work.
+ */
+interface DeployFusion {
+  head: string;
+  absorbs: readonly string[];
+  as?: { name: string; family: OpFamily; work: (c: ModelConfig, d: Dims) => VectorWork };
+}
+
+const DEPLOY_FUSIONS: readonly DeployFusion[] = [
+  // without RoPE, the QKV's K and V stores are the cache write
+  { head: 'qkv', absorbs: ['k-cache', 'v-cache'] },
+  // RoPE of q and k and the K/V cache write in one pass over the q and k heads (a decode step's GPU loop
+  // rotates k as it writes the cache: no rope-k there)
+  { head: 'rope-q', absorbs: ['rope-k', 'k-cache', 'v-cache'], as: { name: 'rope', family: 'rope', work: (_, d) => ({ label: 'rope', cols: (d.Hq + d.Hkv) * d.dh, ops: VECTOR_OPS.rope, inputs: 1, gain: false }) } },
+  // the residual add inside the next norm
+  { head: 'attn-residual', absorbs: ['ffn-norm'], as: { name: 'attn-residual+ffn-norm', family: 'norm', work: (c, d) => ({ label: 'residual+norm', cols: d.D, ops: VECTOR_OPS.residual + VECTOR_OPS[c.norm], inputs: 2, gain: true }) } },
+];
+
+/** A deployment op's plan with what the chip model reads beside it. */
+interface DeployOp {
+  plan: OpPlan;
+  pattern: HbmPattern;
+  /** Bytes of live activations (inputs + outputs). */
+  actBytes: number;
 }
 
 /**
- * A deployment's step (DeployStep): the layer of buildForwardOps in deployment storage on `P`
- * tensor-parallel chips. The projections and attention are the registry's kernels with the chip's
- * tiling, retyped to the deployment's formats; the element-wise work is what a deployment's fused
- * kernels do (an analytic vector plan each): RoPE of q and k with the K/V cache write, the residual add
- * inside the next norm, SiLU·mul or GELU, and the last residual add. No embedding gather or sampling
- * (a row copy and a top-k over the logits: not modelled).
+ * The walk (one chip's share, `d`) as a deployment runs it (DeployStep): the projections and attention
+ * are the registry's kernels with the chip's tiling, retyped to the deployment's formats; each
+ * element-wise op, and each run of DEPLOY_FUSIONS, an analytic vector plan. No embedding gather or
+ * sampling (a row copy and a top-k over the logits: not modelled).
  */
-function deploymentOps(c: ModelConfig, s: DeployStep): ForwardOp[] {
-  const d = s.deploy, f = d.formats, P = d.tensorParallel, nTiles = d.chipTiles;
-  const window = c.attentionWindow ?? 0;
+function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: DeployStep, d: Dims): ForwardOp[] {
+  const dep = s.deploy, f = dep.formats, nTiles = dep.chipTiles;
   const e = 2; // activations bf16
-  const carried = s.phase === 'decode' ? s.carried : undefined;
+  // rows of a layer's ops: every token of every sequence (in-flight: + the carried prefill tokens); the final
+  // norm and the LM head: each sequence's last token (in-flight: + the last token of each prompt that finishes)
+  const carried = s.phase === 'decode' && s.carried && s.carried.tokens > 0 ? s.carried : undefined;
   const C = carried?.tokens ?? 0;
-  const M = s.phase === 'prefill' ? s.M * d.batch : d.batch + C;
-  const Hq = Math.ceil(c.nHeads / P), Hkv = Math.ceil(c.nKvHeads / P), F = Math.ceil(c.ffnDim / P), dh = c.headDim, D = c.dim;
-  const rms = c.norm === 'rmsnorm', rope = c.positions.kind === 'rope';
-  const normOps = rms ? 4 : 7;
-  const gemmPattern: HbmPattern = M <= STREAMING_ROWS ? 'streaming' : 'tiled';
-  const ops: ForwardOp[] = [];
-  const op = (id: string, family: OpFamily, layer: number, o: OpPlan, kind: OpKind, pattern: HbmPattern, actBytes: number, covers?: string[]) => {
-    const name = id.replace(/^L\d+\./, '');
-    ops.push({ id, name, family, layer, plan: o.plan, bind: {}, source: o.source, repeat: o.repeat, kind, pattern, actBytes, covers: covers ?? [name] });
+  const M = s.phase === 'prefill' ? s.M * dep.batch : dep.batch + C;
+  const Mh = dep.batch + (carried ? Math.round(C / carried.prompt) : 0);
+  const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
+  const vector = (w: VectorWork, rows = M): DeployOp =>
+    ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
+  const gemm = (p: OpPlan, K: number, N: number): DeployOp => ({ plan: p, pattern: rowsPattern(M), actBytes: M * (K + N) * e });
+
+  // the attention kernel of the step's phase (the one place a phase picks it): flash over the prompt (after
+  // pos0 cached tokens: over the cache and itself) once per sequence; split-K decode over the cache
+  const attention = (): DeployOp => {
+    const { Hq, Hkv, dh } = d, window = c.attentionWindow ?? 0;
+    switch (s.phase) {
+      case 'prefill':
+        return { plan: prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, dep.batch, f.kv, window), pattern: 'tiled', actBytes: M * (Hq + 2 * Hkv) * dh * e + M * Hq * dh * e };
+      case 'decode':
+        return { plan: decodeAttentionOp(dep.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window), pattern: 'streaming', actBytes: 2 * dep.batch * Hq * dh * e };
+    }
   };
-  // element-wise: one pass over rows x cols with `inputs` inputs and one output
-  const ew = (id: string, family: OpFamily, l: number, o: OpPlan, cols: number, inputs: number, kind: OpKind = 'elementwise', covers?: string[]) =>
-    op(id, family, l, o, kind, 'streaming', (inputs + 1) * M * cols * e, covers);
-  const gemm = (id: string, family: OpFamily, l: number, o: OpPlan, K: number, N: number, covers?: string[]) => op(id, family, l, o, 'gemm', gemmPattern, M * (K + N) * e, covers);
-  const Nqkv = (Hq + 2 * Hkv) * dh;
-  const layers = d.firstLayerOnly ? 1 : c.nLayers;
-  for (let l = 0; l < layers; l++) {
-    const L = (n: string) => `L${l}.${n}`;
-    ew(L('attn-norm'), 'norm', l, vectorOp(rms ? 'rmsnorm' : 'layernorm', M, D, normOps, 1, e, true, nTiles), D, 1, 'norm');
-    // without RoPE the QKV's K and V stores are the cache write
-    gemm(L('qkv'), 'qkv', l, qkvOp(M, D, Hq, Hkv, dh, c.qkvBias, nTiles, f.weights, f.kv, d.fusedQkv), D, Nqkv,
-      rope ? ['qkv'] : ['qkv', 'k-cache', 'v-cache']);
-    if (rope) ew(L('rope'), 'rope', l, vectorOp('rope', M, (Hq + Hkv) * dh, 6, 1, e, false, nTiles), (Hq + Hkv) * dh, 1, 'elementwise',
-      // the GPU loop rotates a decode step's K as it writes the cache
-      s.phase === 'prefill' ? ['rope-q', 'rope-k', 'k-cache', 'v-cache'] : ['rope-q', 'k-cache', 'v-cache']);
-    if (s.phase === 'prefill') {
-      // a prompt after pos0 cached tokens: its queries attend to the cache and themselves
-      op(L('attention'), 'attention', l, prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, d.batch, f.kv, window),
-        'attention', 'tiled', M * Nqkv * e + M * Hq * dh * e);
-    } else {
-      op(L('attention'), 'attention', l, decodeAttentionOp(d.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window),
-        'attention', 'streaming', 2 * d.batch * Hq * dh * e);
-      if (carried && C > 0) {
-        // in-flight batching: the carried rows' causal attention, tokens / prompt whole prompts on average
-        const a = prefillAttentionOp(carried.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, window);
-        op(L('prefill-attention'), 'attention', l, { ...a, repeat: C / carried.prompt }, 'attention', 'tiled', C * Nqkv * e + C * Hq * dh * e, ['attention']);
-      }
+  // in-flight batching: the carried rows' causal attention, tokens / prompt whole prompts on average
+  const carriedAttention = (p: CarriedPrefill): DeployOp => {
+    const { Hq, Hkv, dh } = d, a = prefillAttentionOp(p.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, c.attentionWindow ?? 0);
+    return { plan: { ...a, repeat: p.tokens / p.prompt }, pattern: 'tiled', actBytes: p.tokens * (Hq + 2 * Hkv) * dh * e + p.tokens * Hq * dh * e };
+  };
+
+  const lower = (o: StepOp): DeployOp | null => {
+    switch (o.what) {
+      case 'embed':
+      case 'sample':
+        return null;
+      case 'norm':
+        // the final norm is costed at RMSNorm's count whichever the norm (one row per sequence)
+        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS.rmsnorm, inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
+      case 'qkv':
+        return gemm(qkvOp(M, d.D, d.Hq, d.Hkv, d.dh, o.bias !== null, nTiles, f.weights, f.kv, dep.fusedQkv), d.D, (d.Hq + 2 * d.Hkv) * d.dh);
+      case 'rope':
+        throw new Error(`${o.id}: a deployment runs ${o.name} only inside a fused kernel (DEPLOY_FUSIONS)`);
+      case 'attention':
+        return attention();
+      case 'linear':
+        return gemm(gemmOp(o.name, M, o.N, o.K, nTiles, o.mlp ? f.mlpWeights : f.weights), o.K, o.N);
+      case 'residual':
+        return vector({ label: 'residual', cols: d.D, ops: VECTOR_OPS.residual, inputs: 2, gain: false });
+      case 'activation':
+        return o.fn === 'swiglu'
+          ? vector({ label: 'silu*mul', cols: d.F, ops: VECTOR_OPS['silu*mul'], inputs: 2, gain: false })
+          : vector({ label: 'gelu', cols: d.F, ops: VECTOR_OPS.gelu, inputs: 1, gain: false });
+      case 'lm-head':
+        // the logits leave the chip whatever the fusion (no live activations)
+        return { plan: gemmOp(o.name, Mh, d.V, d.D, nTiles, f.weights), pattern: rowsPattern(Mh), actBytes: 0 };
     }
-    gemm(L('o-proj'), 'o-proj', l, gemmOp('o-proj', M, D, Hq * dh, nTiles, f.weights), Hq * dh, D);
-    ew(L('attn-residual+ffn-norm'), 'norm', l, vectorOp('residual+norm', M, D, 1 + normOps, 2, e, true, nTiles), D, 2, 'norm', ['attn-residual', 'ffn-norm']);
-    if (c.mlp === 'swiglu') {
-      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('gate+up', M, 2 * F, D, nTiles, f.mlpWeights), D, 2 * F);
-      ew(L('silu-mul'), 'activation', l, vectorOp('silu*mul', M, F, 5, 2, e, false, nTiles), F, 2);
-    } else {
-      gemm(L('ffn-up'), 'ffn-up', l, gemmOp('fc', M, F, D, nTiles, f.mlpWeights), D, F);
-      ew(L('gelu'), 'activation', l, vectorOp('gelu', M, F, 8, 1, e, false, nTiles), F, 1);
+  };
+
+  const out: ForwardOp[] = [];
+  for (let i = 0; i < walked.length;) {
+    const head = walked[i];
+    const fusion = DEPLOY_FUSIONS.find((x) => x.head === head.name);
+    const run = [head];
+    for (let k = 0; fusion && i + run.length < walked.length;) {
+      const next = walked[i + run.length], at = fusion.absorbs.indexOf(next.name, k);
+      if (at < 0 || next.layer !== head.layer) break;
+      run.push(next);
+      k = at + 1;
     }
-    gemm(L('ffn-down'), 'ffn-down', l, gemmOp('down', M, D, F, nTiles, f.mlpWeights), F, D);
-    ew(L('ffn-residual'), 'residual', l, vectorOp('residual', M, D, 1, 2, e, false, nTiles), D, 2);
+    i += run.length;
+    const covers = run.map((o) => o.name);
+    const fused = fusion?.as;
+    const o = fused ? { id: `L${head.layer}.${fused.name}`, name: fused.name, family: fused.family, layer: head.layer } : head;
+    const lo = fused ? vector(fused.work(c, d)) : lower(head);
+    if (lo) out.push(forwardOp(o, lo.plan.plan, { source: lo.plan.source, repeat: lo.plan.repeat, pattern: lo.pattern, actBytes: lo.actBytes, covers }));
+    if (carried && !fused && head.what === 'attention') {
+      const pa = carriedAttention(carried);
+      out.push(forwardOp({ id: `L${head.layer}.prefill-attention`, name: 'prefill-attention', family: 'attention', layer: head.layer }, pa.plan.plan, { source: pa.plan.source, repeat: pa.plan.repeat, pattern: pa.pattern, actBytes: pa.actBytes, covers: ['attention'] }));
+    }
   }
-  // logits for the last token of each sequence (and of each carried prompt that finishes); they leave the chip whatever the fusion (actBytes 0)
-  const Mh = d.batch + (C > 0 ? Math.round(C / carried!.prompt) : 0);
-  op('final-norm', 'norm', -1, vectorOp(rms ? 'final-rmsnorm' : 'final-layernorm', Mh, D, 4, 1, 2, true, nTiles), 'norm', 'streaming', 2 * Mh * D * 2);
-  op('lm-head', 'lm-head', -1, gemmOp('lm-head', Mh, Math.ceil(c.vocabSize / P), D, nTiles, f.weights), 'gemm', Mh <= STREAMING_ROWS ? 'streaming' : 'tiled', 0);
-  return ops;
+  return out;
 }

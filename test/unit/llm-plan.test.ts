@@ -4,14 +4,14 @@
 import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
-import { buildForwardOps, vocabSplit, type StepShape } from '../../src/models/forward.ts';
+import { forwardOps, vocabSplit, type ForwardOp, type StepShape } from '../../src/models/forward.ts';
 import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { testVocab, writeGgufModel, writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
 const config = async () => (await openModel(Object.entries(writeSafetensorsModel(TINY_LLAMA)).map(([n, b]) => bytesSource(n, b)))).config;
 const base: StepShape = { phase: 'decode', M: 1, pos0: 5, capacity: 64, int8: false, topK: 1, temperature: 0, u: 0 };
 
-function variants(ops: ReturnType<typeof buildForwardOps>, layer = 0): Record<string, string> {
+function variants(ops: ForwardOp[], layer = 0): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of ops) if (o.layer === layer || o.id === 'lm-head') out[o.id.replace(/^L\d+\./, '')] = `${o.plan.kernel}/${o.plan.variant}`;
   return out;
@@ -37,7 +37,7 @@ describe('forward plan: matmul and QKV variants follow the shape rule', () => {
     it(c.why, async () => {
       const cfg = await config();
       const q8Groups = c.q8 ? { 'L0.wo': 32, 'L0.wUp': 32, 'L0.wDown': 32, lmHead: 32 } : undefined;
-      const got = variants(buildForwardOps(cfg, { ...base, ...c.shape, q8Groups }));
+      const got = variants(forwardOps(cfg, { ...base, ...c.shape, q8Groups }));
       for (const [id, v] of Object.entries(c.want)) expect(got[id], id).toBe(v);
     });
   }
@@ -77,7 +77,7 @@ describe('vocabularies of any size: the embedding and the LM head split across b
       expect(tok.decode(tok.encode('hello world'))).toBe('hello world');
       // the writer puts the end token before the reserved fillers (as Llama-3's 128,000 + 256 reserved do)
       expect(tok.eos).toContain(testVocab(spec).eos);
-      const ops = buildForwardOps(om.config, { ...base, split: vocabSplit(om.config, { bindingBytes: 2 ** 27, headColBytes: 64, offsetAlign: 256 }) });
+      const ops = forwardOps(om.config, { ...base, split: vocabSplit(om.config, { bindingBytes: 2 ** 27, headColBytes: 64, offsetAlign: 256 }) });
       const heads = ops.filter((o) => o.family === 'lm-head');
       expect(heads.map((o) => `${o.id} N=${o.plan.params.N} @${o.offsets?.C ?? 0}`)).toEqual([
         'lm-head.p0 N=65536 @0', 'lm-head.p1 N=65536 @262144', 'lm-head.p2 N=65536 @524288', 'lm-head.p3 N=59392 @786432',
