@@ -32,6 +32,8 @@ export const cases = [
       t.assert(h100.length >= 2 && Number(h100[1].replace(/,/g, '')) > 0, `H100 row: ${h100}`);
       await q(t.page, '[data-testid=mechanisms]').scrollIntoViewIfNeeded();
       await t.screenshot('tokens-inflight');
+      const axe = await t.axe(t.page);
+      t.assert(axe.length === 0, `axe on the in-flight view: ${axe.map((x) => `${x.id}: ${x.help}`).join('; ')}`);
       const link = await linkWith(t.page, (x) => x);
       const p = await t.newPage();
       await p.goto(link);
