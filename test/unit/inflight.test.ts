@@ -74,6 +74,19 @@ describe('in-flight batching: the mixed step', () => {
   });
 });
 
+describe('in-flight batching: tensor parallel', () => {
+  it('the all-reduces carry batch + carried rows: 8 decoding + 24 carried move what a plain 32-sequence decode step moves', () => {
+    // two all-reduces per layer of [rows, 4096] bf16 activations; rows = 32 either way
+    const chip = chipPreset('h100').config;
+    const mixed = simulateModel(chip, m, { phase: 'decode', batch: 8, context: 100, chips: 2, precision: fp8, carried: { tokens: 24, prompt: 16 } });
+    const plain = simulateModel(chip, m, { phase: 'decode', batch: 32, context: 100, chips: 2, precision: fp8 });
+    const ar = (r: typeof mixed) => r.ops.find((o) => o.name === 'all-reduce')!;
+    expect(mixed.bytes.scaleOut).toBe(plain.bytes.scaleOut);
+    expect(ar(mixed).timeS).toBe(ar(plain).timeS);
+    expect(mixed.bytes.scaleOut).toBeGreaterThan(0);
+  });
+});
+
 describe('in-flight batching: steady-state throughput', () => {
   const chip = chipPreset('h100').config;
 
