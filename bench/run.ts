@@ -25,8 +25,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --wall              time ours with wall clock even where GPU timestamps exist
   --seed N            input seed (default 1)
   --sizes A,B|all     model suite: which generated models (${SUITES.flatMap((s) => s.models?.sizes ?? []).map((z) => z.name).join(', ')}; default: ${SUITES.flatMap((s) => s.models?.sizes ?? []).filter((z) => z.byDefault).map((z) => z.name).join(', ')})
-  --peer-device D     model suite: llama.cpp's build, cpu | auto (its GPU build where one loads: Vulkan, CUDA, Metal) (default cpu)
-  --peer-threads N    model suite: llama.cpp's CPU threads (default: the machine's available parallelism)
+  --peer-device D     model suite, node runtime: llama.cpp's build, cpu | auto (its GPU build where one loads: Vulkan, CUDA, Metal) (default cpu);
+                      the browser runtime's llama.cpp (@wllama/wllama) takes WebGPU where the adapter has shader-f16, else its CPU wasm
+  --peer-threads N    model suite: llama.cpp's CPU threads (default: the machine's available parallelism; browser: >1 runs wllama's multi-threaded build)
   --help`;
 
 export class UsageError extends Error {
@@ -83,7 +84,6 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   let model: CliArgs['model'] = null;
   if (suite.models) {
-    if (runtime !== 'node') throw new UsageError(`suite ${suite.name} runs in the node runtime only (llama.cpp's browser build, @wllama/wllama, is not wired in yet)`);
     const all = suite.models.sizes;
     const names = (str('--sizes') ?? '').split(',').filter(Boolean);
     const sizes = names.length === 0 ? all.filter((z) => z.byDefault) : names.includes('all') ? [...all] : names.map((n) => {
@@ -93,6 +93,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     });
     const peerDevice = str('--peer-device') ?? 'cpu';
     if (peerDevice !== 'cpu' && peerDevice !== 'auto') throw new UsageError(`--peer-device must be cpu or auto, got "${peerDevice}"`);
+    if (runtime === 'browser' && flags.has('--peer-device')) throw new UsageError('--peer-device is for the node runtime: in the browser, llama.cpp (@wllama/wllama) takes WebGPU where the adapter has shader-f16, else its CPU wasm');
     model = { sizes, peerDevice, peerThreads: str('--peer-threads') ? positiveInt('--peer-threads', str('--peer-threads')) : availableParallelism() };
   } else {
     for (const f of ['--sizes', '--peer-device', '--peer-threads']) if (flags.has(f)) throw new UsageError(`${f} is for the model suite only (--suite model)`);
@@ -144,7 +145,9 @@ async function main(): Promise<number> {
   };
   progress(`bench ${args.suite.name} (${args.runtime}): starting`);
   const report = args.model
-    ? await (await import('./model-bench.ts')).runModelBench(args.suite, args.opts, args.model, progress)
+    ? args.runtime === 'node'
+      ? await (await import('./model-bench.ts')).runModelBench(args.suite, args.opts, args.model, progress)
+      : await (await import('./browser-runtime.ts')).runBrowserModel(args.suite, args.opts, args.model, progress)
     : args.runtime === 'node'
     ? await (await import('./node-runtime.ts')).runNode(args.suite, args.opts, progress)
     : await (await import('./browser-runtime.ts')).runBrowser(args.suite, args.opts, progress);

@@ -9,6 +9,7 @@ import { suiteByName } from '../suites.ts';
 import { createTfjsPeer } from '../peers/tfjs.ts';
 import { createOrtPeer } from '../peers/ort.ts';
 import type * as Ort from 'onnxruntime-web';
+import type { ModelBenchRequest } from './model.ts';
 
 const SHADERS = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
@@ -33,6 +34,7 @@ export interface BenchRequest {
 declare global {
   interface Window {
     __bench: (req: BenchRequest) => Promise<BenchReport>;
+    __benchModel: (req: ModelBenchRequest) => Promise<BenchReport>;
     __benchProgress?: (line: string) => Promise<void>;
   }
 }
@@ -58,11 +60,19 @@ async function ortDevice(adapter: GPUAdapter, ours: GPUDevice): Promise<GPUDevic
   return again.requestDevice({ requiredFeatures, requiredLimits });
 }
 
-window.__bench = async (req) => {
-  const progress = (line: string) => void window.__benchProgress?.(line);
+const progress = (line: string) => void window.__benchProgress?.(line);
+
+async function pageGpuContext() {
   if (!navigator.gpu) throw new Error('navigator.gpu is missing: start Chromium with --enable-unsafe-webgpu and load the page from 127.0.0.1');
   const ua = navigator.userAgent.match(/(HeadlessChrome|Chrome|Chromium)\/[\d.]+/)?.[0] ?? navigator.userAgent;
-  const ctx = await createGpuContext(navigator.gpu, shaderSource, { runtime: 'browser', runtimeVersion: ua });
+  return createGpuContext(navigator.gpu, shaderSource, { runtime: 'browser', runtimeVersion: ua });
+}
+
+/** The model suite: our decode loop and llama.cpp's browser build (loaded only for this suite). */
+window.__benchModel = async (req) => (await import('./model.ts')).runModelPage(await pageGpuContext(), req, progress);
+
+window.__bench = async (req) => {
+  const ctx = await pageGpuContext();
   const peers: PeerRunner[] = [];
   if (req.peers) {
     progress('starting peers: TensorFlow.js (webgpu), ONNX Runtime Web (webgpu EP)');

@@ -8,6 +8,9 @@ import { failedRow, formatReport, oursOverPeer, reportPassed, ROW_KEYS, type Ben
 import { buildOneNodeModel, decodeModel, DT } from '../../bench/peers/onnx.ts';
 import { attentionRef, headMajorToTokenMajor, int8Inputs, tokenMajorToHeadMajor } from '../../bench/peers/common.ts';
 import { KERNELS } from '../../src/kernels/registry.ts';
+import { benchPrompt, benchTokenizer } from '../../bench/model-common.ts';
+import { writeGgufModel } from '../../src/llm/testmodel.ts';
+import { bytesSource } from '../../src/llm/source.ts';
 
 const row = (over: Partial<BenchRow>): BenchRow => ({
   kernel: 'matmul', variant: 'tiled', shape: 'M=4 N=4 K=4', dtype: 'f32', medianMs: 2, p10Ms: 1.5, p90Ms: 3, gflops: 0.1, gbps: 0.01,
@@ -77,6 +80,10 @@ describe('parseArgs', () => {
     expect(parseArgs(['--suite', 'model', '--sizes', 'llama3-8b-2l', '--peer-device', 'auto', '--peer-threads', '1']).model).toMatchObject({ sizes: [{ name: 'llama3-8b-2l' }], peerDevice: 'auto', peerThreads: 1 });
     expect(parseArgs(['--suite', 'model', '--sizes', 'all']).model!.sizes.map((z) => z.name)).toEqual(['tiny', 'small', 'llama3-8b-2l']);
   });
+  it('model suite in the browser runtime (wllama): sizes and threads as in Node, its own JSON name', () => {
+    const a = parseArgs(['--suite', 'model', '--runtime', 'browser', '--sizes', 'tiny', '--peer-threads', '2']);
+    expect([a.runtime, a.json, a.model?.sizes.map((z) => z.name), a.model?.peerThreads]).toEqual(['browser', 'bench/results/model-browser.tmp.json', ['tiny'], 2]);
+  });
   it.each([
     [['--runtime', 'deno'], /--runtime must be node or browser/],
     [['--suite', 'big'], /unknown suite "big"/],
@@ -84,8 +91,8 @@ describe('parseArgs', () => {
     [['--frobnicate'], /unknown argument "--frobnicate"/],
     [['--json'], /--json needs a value/],
     [['--kernel', 'fft'], /has no kernel "fft"/],
-    // the model suite: its own flags, Node only (llama.cpp's browser build is not wired in)
-    [['--suite', 'model', '--runtime', 'browser'], /runs in the node runtime only/],
+    // the model suite: its own flags; llama.cpp's build is a Node choice (the browser's wllama picks WebGPU or its CPU wasm itself)
+    [['--suite', 'model', '--runtime', 'browser', '--peer-device', 'auto'], /--peer-device is for the node runtime/],
     [['--suite', 'model', '--sizes', 'huge'], /has no model "huge"; it has tiny, small, llama3-8b-2l, all/],
     [['--suite', 'model', '--peer-device', 'tpu'], /--peer-device must be cpu or auto/],
     [['--sizes', 'tiny'], /--sizes is for the model suite only/],
@@ -152,6 +159,28 @@ describe('report', () => {
     const text = formatReport(r);
     expect(text).toContain('FAIL matmul/tiled M=4 N=4 K=4: output differs: C[3]');
     expect(text).toContain('1 ok, 1 failed, 1 skipped');
+  });
+});
+
+describe('model suite prompt', () => {
+  // Both runtimes start from it: ours and node-llama-cpp take the ids, wllama the text (it takes no ids),
+  // so the ids must be exactly the size's prompt length and be what our tokenizer makes of the text.
+  it.each(['tiny', 'small'])('%s: exactly the prompt length, and the text encodes to those ids', async (name) => {
+    const size = suiteByName('model').models!.sizes.find((z) => z.name === name)!;
+    // only the vocabulary matters: a 1-layer, 64-wide model with the size's vocabulary
+    const bytes = writeGgufModel({ ...size.spec, dim: 64, nLayers: 1, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 64, dtype: 'f32' });
+    const tok = await benchTokenizer([bytesSource(`${name}.gguf`, bytes)]);
+    const p = benchPrompt(size, tok);
+    expect(p.ids).toHaveLength(size.prompt);
+    expect(tok.encode(p.text)).toEqual(p.ids);
+    expect(p.text).toMatch(/^the quick brown/);
+  });
+  it('says so when no text lands on the length', async () => {
+    const size = suiteByName('model').models!.sizes[0];
+    const tok = await benchTokenizer([bytesSource('tiny.gguf', writeGgufModel({ ...size.spec, dtype: 'f32' }))]);
+    // a tokenizer whose every text is 2 tokens longer than ours: no prefix has exactly 1 token
+    const shifted = { ...tok, encode: (t: string) => [0, 0, ...tok.encode(t)] };
+    expect(() => benchPrompt({ ...size, prompt: 1 }, shifted)).toThrow(/no prompt of exactly 1 tokens/);
   });
 });
 

@@ -1,0 +1,93 @@
+// The bench page's model suite (window.__benchModel, driven by bench/browser-runtime.ts): the model
+// files Node wrote, fetched from /models/, run through our GPU decode loop on navigator.gpu and, for
+// GGUF, through llama.cpp's browser build (@wllama/wllama, bench/peers/wllama.ts) in the same page.
+
+import type { GpuContext } from '../../src/gpu/context.ts';
+import { blobSource } from '../../src/llm/source.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type PeerSide } from '../model-common.ts';
+import type { RunOptions } from '../measure.ts';
+import type { BenchReport, BenchRow, PeerRow } from '../report.ts';
+import { suiteByName } from '../suites.ts';
+import { WLLAMA_LIBRARY, WllamaModel, WllamaTextError } from '../peers/wllama.ts';
+
+export interface ModelBenchRequest {
+  suite: string;
+  opts: RunOptions;
+  /** Per size and file format (by name): the served file URLs (one .gguf, or a safetensors folder's files). */
+  files: Array<{ size: string; format: string; urls: string[] }>;
+  /** Where the page fetches wllama's wasm. */
+  wasmUrl: string;
+  /** wllama's CPU threads (more than 1 needs the page cross-origin isolated). */
+  peerThreads: number;
+}
+
+async function fetchBlob(url: string): Promise<Blob> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.blob();
+}
+
+export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, progress: (line: string) => void): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const suite = suiteByName(req.suite);
+  const models = suite.models;
+  if (!models) throw new Error(`suite ${suite.name} has no models`);
+  const { opts } = req;
+  progress('copy bandwidth (GPU buffer copy, page memcpy)');
+  const gpuBw = await gpuCopy(ctx, opts.samples);
+  const cpuBw = cpuCopy(opts.samples, 'the page');
+  const results: BenchRow[] = [];
+  const peers: PeerRow[] = [];
+  let peerOnGpu = false;
+  let version = 'wllama (not loaded)';
+  const prompts = new Map<string, { text: string; ids: number[] }>();
+  for (const f of req.files) {
+    const size = models.sizes.find((z) => z.name === f.size);
+    const fmt = models.formats.find((x) => x.name === f.format);
+    if (!size || !fmt) throw new Error(`suite ${suite.name} has no size "${f.size}" or format "${f.format}"`);
+    const why = skipReason(size, fmt);
+    if (why) {
+      results.push(...skippedRows(size, fmt, why));
+      continue;
+    }
+    const caseName = `${size.name}/${fmt.name}`;
+    progress(`${caseName}: fetching the file`);
+    const blobs = await Promise.all(f.urls.map(fetchBlob));
+    const sources = blobs.map((b, i) => blobSource(f.urls[i].split('/').pop()!, b));
+    let prompt = prompts.get(size.name);
+    if (!prompt) prompts.set(size.name, (prompt = benchPrompt(size, await benchTokenizer(sources))));
+    progress(`${caseName}: ours`);
+    const ours = await runOurs(ctx, sources, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
+    let peer: PeerSide | null = null;
+    if (fmt.container === 'gguf') {
+      progress(`${caseName}: llama.cpp (wllama)`);
+      let result: PeerSide['result'];
+      let note = '';
+      let wl: WllamaModel | null = null;
+      try {
+        wl = await WllamaModel.open(blobs[0], { wasmUrl: req.wasmUrl, contextSize: size.prompt + size.tokens, threads: req.peerThreads, adapter: ctx.keepAlive.adapter });
+        ({ version } = wl.runtime);
+        peerOnGpu = wl.runtime.onGpu;
+        note = wl.runtime.onGpu ? 'WebGPU, the same adapter as ours' : `CPU wasm path (${wl.runtime.noGpuReason ?? 'layers not offloaded'}) beside our kernels on the page's WebGPU adapter`;
+        const model = wl;
+        const m = await measureRuns(opts, size, async (maxTokens) => {
+          const r = await model.generate(prompt.text, prompt.ids, maxTokens);
+          return { prefillMs: [r.prefillMs], tokenMs: r.tokenMs, tokens: r.tokens };
+        });
+        result = { m, bytesPerToken: await llamaCppBytesPerToken(sources[0], size) };
+      } catch (e) {
+        result = { error: (e as Error).message, skipped: e instanceof WllamaTextError };
+      } finally {
+        await wl?.dispose().catch(() => undefined);
+      }
+      peer = {
+        library: WLLAMA_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache', note,
+        decodeNote: 'per run: (wall of a T-token request − wall of a 1-token request) / (T − 1), as wllama streams no per-token times here; p10/p90 over runs',
+      };
+    }
+    const rows = fileRows(size, fmt, ours, gpuBw, peer, peer ? 'fed the prompt text (wllama takes no token ids); its prompt token count equals ours' : '');
+    results.push(...rows.results);
+    peers.push(...rows.peers);
+  }
+  return { tool: 'jalapeno-bench', suite: suite.name, startedAt, device: ctx.report, results, peers, bandwidth: peerOnGpu ? [gpuBw] : [gpuBw, cpuBw] };
+}
