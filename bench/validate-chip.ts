@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chipPreset } from '../src/chip/presets.ts';
-import { MAX_DECODE_BATCH, modelPreset, simulateModel, type ModelSimOptions, type PrecisionSpec } from '../src/models/index.ts';
+import { modelPreset, simulateModel, type ModelSimOptions, type PrecisionSpec } from '../src/models/index.ts';
+import { inflightThroughput } from '../src/models/inflight.ts';
 
 export const METRICS = ['itlMs', 'ttftMs', 'tokensPerSUser', 'outputTokensPerS', 'powerWPerChip', 'joulesPerToken'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -32,6 +33,9 @@ export interface ValidationRow {
   stages?: number;
   isl?: number;
   osl?: number;
+  /** Throughput rows: the stack's max tokens per step (max_num_tokens) and max batch (max_batch_size / max_num_seqs), where the source sets them. */
+  maxTokens?: number;
+  maxBatch?: number;
   precision: PrecisionSpec;
   metric: Metric;
   measured: number;
@@ -85,24 +89,15 @@ const median = (xs: number[]): number => {
 };
 
 /**
- * Offline max throughput (trtllm-bench throughput) as a static batch: the largest batch the decode
- * kernel and the memory allow, its prefills in 8192-token chunks (TensorRT-LLM's default max_num_tokens),
- * then `osl` decode steps at the mean context. In-flight batching overlaps these; the row says so.
+ * Offline max throughput (trtllm-bench throughput) under in-flight batching (src/models/inflight.ts):
+ * the steady-state mixed step for the largest batch the KV cache, the kernels and the row's max tokens
+ * per step allow (`maxTokens`: the max_num_tokens trtllm-bench sets for the row, as its conditions derive).
  */
 function throughput(row: ValidationRow, base: Omit<ModelSimOptions, 'phase'>): { value: number; config: string; notes: string[] } {
   const chip = chipPreset(row.chip).config, m = modelPreset(row.model);
-  const isl = row.isl!, osl = row.osl!;
-  let B = MAX_DECODE_BATCH;
-  let dec = simulateModel(chip, m, { ...base, phase: 'decode', batch: B, context: isl + osl / 2 });
-  while (B > 1 && !dec.placement.fits) {
-    B = Math.floor(B / 2);
-    dec = simulateModel(chip, m, { ...base, phase: 'decode', batch: B, context: isl + osl / 2 });
-  }
-  const perChunk = Math.max(1, Math.floor(8192 / isl));
-  const pre = simulateModel(chip, m, { ...base, phase: 'prefill', tokens: isl, batch: Math.min(perChunk, B) });
-  const prefillS = Math.ceil(B / perChunk) * pre.timeS;
-  const value = (B * osl) / (prefillS + osl * dec.timeS);
-  return { value, config: `static batch ${B}, prefill ${Math.ceil(B / perChunk)} x ${Math.min(perChunk, B)} x ${isl} tokens, ${osl} decode steps at context ${isl + osl / 2}`, notes: [...dec.notes, ...pre.notes] };
+  const r = inflightThroughput(chip, m, { ...base, isl: row.isl!, osl: row.osl!, maxTokens: row.maxTokens, maxBatch: row.maxBatch });
+  const notes = r.step.placement.fits ? r.step.notes : [...r.step.notes, 'DOES NOT FIT: ' + r.step.placement.messages.join('; ')];
+  return { value: r.outputTokensPerS, config: r.text, notes };
 }
 
 export function runRow(row: ValidationRow): ValidationResult {

@@ -1,10 +1,13 @@
-// `npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode --tokens N --context L
-//   --batch B [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion F] [--claims]
+// `npm run simulate -- --chip PRESET (--model PRESET (--phase prefill|decode --tokens N --context L
+//   --batch B | --inflight ISL/OSL [--max-tokens N] [--batch MAX]) [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion F] [--claims]
 //   | --kernel NAME --shape M=..,N=..,K=.. [--variant V] [--as raw|deployed] [--beside MODEL]) [--dataflow D] [--chips N]
 //   [--chip-config FILE.json] [--grid RxC] [--array RxC] [--json]`
 // --kernel: 'raw' (default) costs exactly the plan asked for, 'deployed' the op as a deployment on the
 // chip runs it (the model's tiling and precision); both through simulateOp with the chip's runtime
 // mechanisms. --beside MODEL adds the model's run of the same op and why the two differ.
+// --inflight ISL/OSL: serving throughput under in-flight batching (src/models/inflight.ts): the
+// steady-state step that decodes B sequences and carries the prefill tokens of newly admitted requests
+// of ISL prompt and OSL output tokens; --max-tokens caps the tokens per step, --batch the sequences.
 // Prints the chip model's metrics (a readable summary, or one JSON object). Exit 2 on bad input.
 
 import { readFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { CHIP_PRESETS, chipPreset, resolveChip, validateChipConfig } from '../ch
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, NUMBER_FORMATS, KV_FORMATS, type NumberFormat, type PrecisionSpec } from '../models/index.ts';
 import { FUSIONS } from '../chip/config.ts';
 import { checkClaims } from '../models/claims.ts';
+import { inflightThroughput, INFLIGHT_MAX_TOKENS, type InflightResult } from '../models/inflight.ts';
 import { simulateKernel, type KernelCost } from '../models/kernel-cost.ts';
 import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
@@ -19,9 +23,10 @@ import { KERNELS, kernelByName } from '../kernels/registry.ts';
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
-const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused', 'as', 'beside'] as const;
+const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused', 'as', 'beside', 'inflight', 'max-tokens'] as const;
 const SWITCHES = ['json', 'help', 'unfused', 'claims'];
-const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET --phase prefill|decode [--tokens N] [--context L] [--batch B]
+const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET (--phase prefill|decode [--tokens N] [--context L] [--batch B]
+                                                          | --inflight ISL/OSL [--max-tokens N] [--batch MAX])
                                    [--weights F] [--mlp-weights F] [--kv F] [--precision F] [--stages S] [--fusion ${FUSIONS.join('|')}] [--unfused] [--claims]
                                    | --kernel NAME --shape K1=V1,K2=V2 [--variant V] [--as raw|deployed]
                                      [--beside MODEL [--phase P] [--context L] [--batch B] [--precision F]])
@@ -121,8 +126,23 @@ function main(argv: string[]): number {
       batch: intFlag(args, 'batch', 1, 1 << 16), chips, stages: intFlag(args, 'stages', 1, 1024), dataflow, precision,
       fusedQkv: !args.has('unfused'), fusion: fusion as (typeof FUSIONS)[number] | undefined,
     } as const;
-    let r;
-    try { r = simulateModel(chip, model, mopts); } catch (e) { if (e instanceof ModelInputError) throw new UsageError(e.message); throw e; }
+    let r, inflight: InflightResult | undefined;
+    const io = args.get('inflight');
+    if (io !== undefined) {
+      const mm = /^(\d+)\/(\d+)$/.exec(io);
+      if (!mm) throw new UsageError(`--inflight must be ISL/OSL (prompt and output tokens per request, e.g. 128/128), got "${io}"`);
+      for (const k of ['tokens', 'context', 'phase']) if (args.has(k)) throw new UsageError(`--${k} does not go with --inflight: the step's context and prefill tokens follow from ISL/OSL`);
+      const maxTokens = intFlag(args, 'max-tokens', 2, 1 << 16) ?? INFLIGHT_MAX_TOKENS;
+      try {
+        inflight = inflightThroughput(chip, model, { ...mopts, isl: Number(mm[1]), osl: Number(mm[2]), maxTokens, maxBatch: mopts.batch });
+      } catch (e) { if (e instanceof ModelInputError) throw new UsageError(e.message); throw e; }
+      r = inflight.step;
+    } else {
+      if (args.has('max-tokens')) throw new UsageError('--max-tokens goes with --inflight ISL/OSL');
+      try { r = simulateModel(chip, model, mopts); } catch (e) { if (e instanceof ModelInputError) throw new UsageError(e.message); throw e; }
+    }
+    // which batching the figures assume, in words
+    const batching = inflight ? inflight.text : `static batching: the ${r.batch} sequence(s) all in ${r.phase} (--inflight ISL/OSL for in-flight batching)`;
     // the chip's power basis is its preset's unless a --chip-config file replaces the preset's energy table
     const chipPower = args.has('chip-config') ? undefined : chipPreset(args.get('chip')!).power;
     const claims = args.has('claims') ? checkClaims(chip, model, { ...mopts, chips: undefined, stages: undefined }, chipPower) : undefined;
@@ -133,12 +153,15 @@ function main(argv: string[]): number {
         perTokenMs: r.perTokenMs, tokensPerS: r.tokensPerS, joulesPerToken: r.joulesPerToken, tokensPerSPerW: r.tokensPerSPerW, powerW: r.powerW,
         breakdown: r.breakdown, memoryLatencyS: r.memoryLatencyS, savedBytes: r.savedBytes, fusion: r.fusion,
         ops: r.ops.map((o) => ({ name: o.name, source: o.source, timeS: o.timeS, share: o.share, bound: o.bound, energyJ: o.energyJ, mode: o.mode, breakdown: o.breakdown, savedBytes: o.savedBytes, bytes: o.bytes })),
-        placement: r.placement, notes: r.notes, ...(claims ? { claims } : {}),
+        placement: r.placement, notes: r.notes, batching, ...(inflight ? { inflight: { batch: inflight.batch, carried: inflight.carried, context: inflight.context, isl: inflight.isl, osl: inflight.osl, maxTokens: inflight.maxTokens, limitedBy: inflight.limitedBy, outputTokensPerS: inflight.outputTokensPerS } } : {}),
+        ...(claims ? { claims } : {}),
       }));
     } else {
       const b = r.breakdown;
       const ms = (x: number) => fmt(x * 1e3);
-      console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch})`);
+      console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch}${r.carried ? `, + ${r.carried.tokens} prefill tokens` : ''})`);
+      console.log(`  batching: ${batching}`);
+      if (inflight) console.log(`  output ${fmt(inflight.outputTokensPerS, 0)} tokens/s (${inflight.batch} + ${inflight.carried} / ${inflight.isl} output tokens per step)`);
       console.log(`  time: compute ${ms(b.compute)} ms, memory ${ms(b.memory)} ms, launch gaps ${ms(b.launch)} ms, collectives ${ms(b.collective)} ms; fusion ${r.fusion.applied}${r.fusion.applied !== r.fusion.asked ? ` (asked ${r.fusion.asked})` : ''}, HBM bytes saved ${fmt(r.savedBytes.hbm)}`);
       console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
       console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);

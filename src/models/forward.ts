@@ -142,6 +142,21 @@ export interface DeployStep {
   M: number;
   pos0: number;
   deploy: Deployment;
+  /** In-flight batching (a decode step only): prefill tokens of newly admitted requests carried in the step (inflight.ts). */
+  carried?: CarriedPrefill;
+}
+
+/**
+ * Prefill tokens a decode step carries (in-flight batching, src/models/inflight.ts): `tokens` rows of
+ * prompts of `prompt` tokens each. The GEMMs, norms and element-wise ops run over batch + tokens rows;
+ * attention runs the batch's decode over the cache plus the carried rows' causal prefill attention, on
+ * average tokens / prompt whole prompts (a prompt's chunks over its cached prefix add up to the whole
+ * prompt's causal attention); the LM head runs for the batch plus the prompts that finish in the step
+ * (round(tokens / prompt): their last row samples the request's first token).
+ */
+export interface CarriedPrefill {
+  tokens: number;
+  prompt: number;
 }
 
 export interface Deployment {
@@ -443,8 +458,12 @@ interface DeployOp {
 function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: DeployStep, d: Dims): ForwardOp[] {
   const dep = s.deploy, f = dep.formats, nTiles = dep.chipTiles;
   const e = 2; // activations bf16
-  // rows of a layer's ops: every token of every sequence; the final norm and the LM head: each sequence's last token
-  const M = s.phase === 'prefill' ? s.M * dep.batch : dep.batch, Mh = dep.batch;
+  // rows of a layer's ops: every token of every sequence (in-flight: + the carried prefill tokens); the final
+  // norm and the LM head: each sequence's last token (in-flight: + the last token of each prompt that finishes)
+  const carried = s.phase === 'decode' && s.carried && s.carried.tokens > 0 ? s.carried : undefined;
+  const C = carried?.tokens ?? 0;
+  const M = s.phase === 'prefill' ? s.M * dep.batch : dep.batch + C;
+  const Mh = dep.batch + (carried ? Math.round(C / carried.prompt) : 0);
   const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
   const vector = (w: VectorWork, rows = M): DeployOp =>
     ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
@@ -458,8 +477,13 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'prefill':
         return { plan: prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, dep.batch, f.kv, window), pattern: 'tiled', actBytes: M * (Hq + 2 * Hkv) * dh * e + M * Hq * dh * e };
       case 'decode':
-        return { plan: decodeAttentionOp(dep.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window), pattern: 'streaming', actBytes: 2 * M * Hq * dh * e };
+        return { plan: decodeAttentionOp(dep.batch, Math.max(1, s.pos0), Hq, Hkv, dh, nTiles, f.kv, window), pattern: 'streaming', actBytes: 2 * dep.batch * Hq * dh * e };
     }
+  };
+  // in-flight batching: the carried rows' causal attention, tokens / prompt whole prompts on average
+  const carriedAttention = (p: CarriedPrefill): DeployOp => {
+    const { Hq, Hkv, dh } = d, a = prefillAttentionOp(p.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, c.attentionWindow ?? 0);
+    return { plan: { ...a, repeat: p.tokens / p.prompt }, pattern: 'tiled', actBytes: p.tokens * (Hq + 2 * Hkv) * dh * e + p.tokens * Hq * dh * e };
   };
 
   const lower = (o: StepOp): DeployOp | null => {
@@ -468,8 +492,8 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'sample':
         return null;
       case 'norm':
-        // the final norm is costed at RMSNorm's count whichever the norm (one row per sequence)
-        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS.rmsnorm, inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
+        // the final norm runs for one row per sequence (the last token's), at its norm's count
+        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
       case 'qkv':
         return gemm(qkvOp(M, d.D, d.Hq, d.Hkv, d.dh, o.bias !== null, nTiles, f.weights, f.kv, dep.fusedQkv), d.D, (d.Hq + 2 * d.Hkv) * d.dh);
       case 'rope':
@@ -507,6 +531,10 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
     const o = fused ? { id: `L${head.layer}.${fused.name}`, name: fused.name, family: fused.family, layer: head.layer } : head;
     const lo = fused ? vector(fused.work(c, d)) : lower(head);
     if (lo) out.push(forwardOp(o, lo.plan.plan, { source: lo.plan.source, repeat: lo.plan.repeat, pattern: lo.pattern, actBytes: lo.actBytes, covers }));
+    if (carried && !fused && head.what === 'attention') {
+      const pa = carriedAttention(carried);
+      out.push(forwardOp({ id: `L${head.layer}.prefill-attention`, name: 'prefill-attention', family: 'attention', layer: head.layer }, pa.plan.plan, { source: pa.plan.source, repeat: pa.plan.repeat, pattern: pa.pattern, actBytes: pa.actBytes, covers: ['attention'] }));
+    }
   }
   return out;
 }

@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { forwardOps } from './forward.ts';
+import { forwardOps, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -30,7 +30,7 @@ import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, Pre
 export { MODEL_PRESETS, modelPreset, layerParams, parameterCount, type ModelConfig, type Positions, type RopeScaling } from './config.ts';
 export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisionLabel } from './precision.ts';
 export { allReduceTime } from './collective.ts';
-export { forwardOps, STREAMING_ROWS, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
+export { forwardOps, STREAMING_ROWS, type CarriedPrefill, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
 export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
 export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opBound, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
@@ -58,6 +58,11 @@ export interface ModelSimOptions {
   fusedQkv?: boolean;
   /** Override the chip runtime's fusion (e.g. 'none' to see what fusion saves). */
   fusion?: Fusion;
+  /**
+   * Decode only: prefill tokens of newly admitted requests carried in the step (in-flight batching,
+   * inflight.ts chooses them for a steady state); the step's output tokens count the prompts that finish.
+   */
+  carried?: CarriedPrefill;
 }
 
 /** Fraction of aggregate SRAM usable for pinned weights / KV / on-chip activations (the rest holds working blocks; assumed). */
@@ -150,7 +155,14 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   if (o.tokens < 1 || o.tokens > MAX_ROWS) throw new ModelInputError(`tokens must be in [1, ${MAX_ROWS}], got ${o.tokens}`);
   if (o.batch < 1) throw new ModelInputError(`batch must be ≥ 1, got ${o.batch}`);
   if (o.context < 0 || o.context > 1 << 20) throw new ModelInputError(`context must be in [0, ${1 << 20}], got ${o.context}`);
-  const rows = opts.phase === 'prefill' ? o.tokens * o.batch : o.batch;
+  const c = opts.carried;
+  if (c !== undefined) {
+    if (opts.phase !== 'decode') throw new ModelInputError('carried prefill tokens (in-flight batching) go with a decode step; phase must be decode');
+    if (!Number.isInteger(c.tokens) || c.tokens < 0) throw new ModelInputError(`carried prefill tokens must be an integer ≥ 0, got ${c.tokens}`);
+    if (!Number.isInteger(c.prompt) || c.prompt < 1 || c.prompt > MAX_ROWS) throw new ModelInputError(`the carried prompts' length must be an integer in [1, ${MAX_ROWS}], got ${c.prompt}`);
+  }
+  const rows = opts.phase === 'prefill' ? o.tokens * o.batch : o.batch + (c?.tokens ?? 0);
+  if (c !== undefined && rows > MAX_ROWS) throw new ModelInputError(`batch + carried prefill tokens = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes`);
   if (rows > MAX_ROWS) throw new ModelInputError(`tokens x batch = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes; allowed: tokens x batch ≤ ${MAX_ROWS}`);
   if (opts.phase === 'decode' && o.batch > MAX_DECODE_BATCH) throw new ModelInputError(`decode batch must be ≤ ${MAX_DECODE_BATCH} (attention-decode), got ${o.batch}`);
   for (const [k, v] of [['weights', f.weights], ['mlpWeights', f.mlpWeights]] as const) {
@@ -240,17 +252,21 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
   const asked: Fusion = opts.fusion ?? rt.fusion;
   const fusionMessages: string[] = [];
   // one layer's ops (all layers are identical: simulated once, counted nLayers times), then the head
+  const carried = o.phase === 'decode' && opts.carried && opts.carried.tokens > 0 ? opts.carried : undefined;
   const step = forwardOps(m, {
     phase: o.phase, M: o.tokens, pos0: o.context,
     deploy: { batch: o.batch, formats: f, tensorParallel: P, fusedQkv: o.fusedQkv, chipTiles: nTiles, firstLayerOnly: true },
+    ...(carried ? { carried } : {}),
   });
+  // rows every GEMM, norm and collective of the step carries
+  const rowsInStep = o.phase === 'prefill' ? o.tokens * o.batch : o.batch + (carried?.tokens ?? 0);
   const layer = step.filter((op) => op.layer >= 0);
   const all = step.map((op) => ({ ...op, times: op.repeat * (op.layer >= 0 ? m.nLayers : 1), inLayer: op.layer >= 0 }));
 
   // SRAM check for on-chip activations: an op keeps its activations on chip when its inputs, outputs and
   // the residual stream fit what the pinned weights / KV leave of SRAM_PIN_FRACTION of the SRAM
   const onChipFusion = asked === 'activations' || asked === 'pipeline';
-  const residual = (o.phase === 'prefill' ? o.tokens * o.batch : o.batch) * m.dim * 2;
+  const residual = rowsInStep * m.dim * 2;
   const actBudget = SRAM_PIN_FRACTION * nTiles * chip.tile.sramBytes - pinnedChip;
   const onChip = all.map((op) => onChipFusion && op.actBytes > 0 && op.actBytes + residual <= actBudget);
   if (onChipFusion) {
@@ -340,7 +356,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
     bytes.noc += r.bytes.noc * op.times * P;
     bytes.sram += r.bytes.sram * op.times * P;
   });
-  const M = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
+  const M = rowsInStep;
   const collective = (name: string, source: string, t: number, scaleOutBytes: number) => {
     const ar = emptyCounts();
     ar.scaleOutBytes = scaleOutBytes;
@@ -368,7 +384,8 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
   }
   for (const op of ops) op.share = timeS > 0 ? op.timeS / timeS : 0;
   const energy = energyOf(chip, counts, timeS, chips);
-  const tokensOut = o.phase === 'prefill' ? o.tokens * o.batch : o.batch;
+  // a step with carried prefill also outputs the first token of each prompt it finishes (tokens / prompt on average)
+  const tokensOut = o.phase === 'prefill' ? o.tokens * o.batch : o.batch + (carried ? carried.tokens / carried.prompt : 0);
   const powerW = timeS > 0 ? energy.total / timeS : 0;
   const tokensPerS = tokensOut / timeS;
   if (!pl.fits) notes.push(...pl.messages);
@@ -382,6 +399,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
     bytes, energyJ: energy.total, energyByLevel: energy, ops, breakdown: total, memoryLatencyS: latencyS, savedBytes: { hbm: saved },
     placement: { weightsBytes: pl.weightsBytes, kvCacheBytes: pl.kvCacheBytes, weights: pl.weights, kvCache: pl.kvCache, fits: pl.fits, messages: pl.messages },
     fusion: { asked, applied, messages: fusionMessages },
+    ...(carried ? { carried } : {}),
     notes,
   };
   return { result, runs: runs.map((x) => ({ name: x.op.name, source: x.op.source, plan: x.plan, options: x.options, times: x.op.times, cost: x.cost })) };

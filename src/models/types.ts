@@ -110,5 +110,7 @@ export interface ModelSimResult {
   };
   /** What the chip's runtime did with activations (asked vs what fit). */
   fusion: { asked: string; applied: string; messages: string[] };
+  /** In-flight batching: the prefill tokens the decode step carried (prompts of `prompt` tokens); absent for a plain step. */
+  carried?: { tokens: number; prompt: number };
   notes: string[];
 }

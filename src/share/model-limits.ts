@@ -11,7 +11,9 @@ export interface ModelInputLimits {
 }
 
 export interface ModelInputs {
-  phase: 'prefill' | 'decode';
+  /** 'inflight': tokens = prompt tokens per request, osl = output tokens, batch = the most sequences decoding. */
+  phase: 'prefill' | 'decode' | 'inflight';
+  osl?: number;
   tokens: number;
   context: number;
   batch: number;
@@ -50,7 +52,12 @@ export function chipSplit(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, chips: numb
   return null;
 }
 
-export type ModelField = 'tokens' | 'context' | 'batch' | 'chips';
+export type ModelField = 'tokens' | 'context' | 'batch' | 'chips' | 'osl';
+
+/** Output tokens per request under in-flight batching when the state names none. */
+export const DEFAULT_OSL = 128;
+/** Prompt tokens per request the Tokens tab starts in-flight batching with (TensorRT-LLM perf-overview's 128/128 shape). */
+export const DEFAULT_ISL = 128;
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -59,14 +66,19 @@ export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits,
   switch (field) {
     case 'chips':
       return lim.chips;
+    case 'osl':
+      return model ? Math.max(2, model.maxPositions - s.tokens) : lim.prefill.rows;
     case 'context': {
       const k = s.phase === 'decode' ? lim.decode.context : lim.prefill.context;
       // the cache plus the new tokens stay within the model's positions
       return model ? Math.max(1, Math.min(k, model.maxPositions - (s.phase === 'decode' ? 1 : s.tokens))) : k;
     }
     case 'tokens':
+      if (s.phase === 'inflight') return Math.min(lim.prefill.tokens, model ? model.maxPositions - (s.osl ?? DEFAULT_OSL) : lim.prefill.tokens);
       return s.phase === 'prefill' ? Math.max(1, Math.min(lim.prefill.tokens, Math.floor(lim.prefill.rows / Math.max(1, s.batch)))) : 1 << 20;
     case 'batch':
+      // in-flight: the most sequences; the model takes what the KV cache and its decode kernel allow, and says which
+      if (s.phase === 'inflight') return lim.prefill.rows;
       return s.phase === 'decode' ? lim.decode.batch : Math.max(1, Math.floor(lim.prefill.rows / Math.max(1, s.tokens)));
   }
 }
@@ -79,8 +91,16 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits, model?: 
     const min = f === 'chips' ? 0 : 1;
     if (!Number.isInteger(v) || v < min) out[f] = `${f} must be a whole number ≥ ${min}, got ${String(v)}.`;
   }
+  if (s.phase === 'inflight' && s.osl !== undefined && (!Number.isInteger(s.osl) || s.osl < 2)) out.osl = `Output tokens must be a whole number ≥ 2 (the first comes from the prefill), got ${String(s.osl)}.`;
   if (Object.keys(out).length) return out;
-  if (s.phase === 'decode') {
+  if (s.phase === 'inflight') {
+    // the batch is the most sequences decoding together (the model caps it where the KV cache or its decode
+    // kernel bind, and says so); the steady state sets the context from the prompt and output lengths
+    if (s.batch > lim.prefill.rows) out.batch = `At most ${n(lim.prefill.rows)} sequences, got ${n(s.batch)}.`;
+    if (s.tokens > lim.prefill.tokens) out.tokens = `A prompt takes at most ${n(lim.prefill.tokens)} tokens, got ${n(s.tokens)}.`;
+    const osl = s.osl ?? DEFAULT_OSL;
+    if (model && !out.tokens && s.tokens + osl > model.maxPositions) out.osl = `${model.id ?? 'The model'} handles at most ${n(model.maxPositions)} positions; ${n(s.tokens)} prompt + ${n(osl)} output tokens = ${n(s.tokens + osl)}: output tokens ≤ ${n(maxFor('osl', s, lim, model))}.`;
+  } else if (s.phase === 'decode') {
     if (s.batch > lim.decode.batch) out.batch = `A decode step takes at most ${n(lim.decode.batch)} sequences in a batch (the attention-decode kernel's limit), got ${n(s.batch)}.`;
     if (s.context > lim.decode.context) out.context = `A decode step's KV cache holds at most ${n(lim.decode.context)} tokens (the attention-decode kernel's limit), got ${n(s.context)}.`;
   } else {
@@ -92,7 +112,7 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits, model?: 
   if (s.chips > lim.chips) out.chips = `At most ${n(lim.chips)} chips, got ${n(s.chips)}.`;
   else if (model && s.chips > 0 && !chipSplit(model, s.chips))
     out.chips = `${n(s.chips)} chips cannot split ${model.id ?? 'this model'}: its ${model.nHeads} attention heads need a chip count that divides them, or all ${model.nHeads} times a number of pipeline stages (at most ${model.nLayers}).`;
-  if (model && !out.context && !out.tokens) {
+  if (model && s.phase !== 'inflight' && !out.context && !out.tokens) {
     const used = s.context + (s.phase === 'decode' ? 1 : s.tokens);
     if (used > model.maxPositions)
       out.context = `${model.id ?? 'The model'} handles at most ${n(model.maxPositions)} positions; context ${n(s.context)} + ${s.phase === 'decode' ? 'the new token' : `${n(s.tokens)} prompt tokens`} = ${n(used)}: context ≤ ${n(maxFor('context', s, lim, model))}.`;

@@ -77,8 +77,11 @@ export type ChipState = v.InferOutput<typeof ChipStateSchema>;
 export const ModelStateSchema = v.object({
   /** Model preset id (MODEL_PRESETS, src/models/config.ts), e.g. "llama3-8b". */
   preset: Id,
-  phase: v.picklist(['prefill', 'decode']),
+  /** 'inflight': serving under in-flight batching (src/models/inflight.ts): tokens = prompt tokens, osl = output tokens, batch = the most sequences. */
+  phase: v.picklist(['prefill', 'decode', 'inflight']),
   tokens: Int(1, 1 << 20),
+  /** In-flight batching: output tokens per request (absent: 128). */
+  osl: v.optional(Int(2, 1 << 16)),
   context: Int(1, 1 << 21),
   batch: Int(1, 4096),
   /** Chips per model copy; 0 = the fewest that hold the model on each preset (pipeline stages chosen by the model). */

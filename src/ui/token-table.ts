@@ -5,7 +5,7 @@
 
 import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBound } from '../models/types.ts';
-import { fmtNum, formatDuration, formatPercent } from './format.ts';
+import { fmtNum, formatDuration, formatPercent, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
 import { OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
 
@@ -35,9 +35,12 @@ export interface TokenRow {
   bound: OpBound | null;
   /** Share of the step's time by kind (compute / memory / launch gaps / collectives). */
   timeShare: Record<TimeKind, number>;
+  /** In-flight batching: the batch, the prefill tokens each step carries and what set the batch, in words. */
+  mechanism?: string;
 }
 
-export type ModelOutcome = { status: 'ok'; result: ModelSimResult } | { status: 'invalid' | 'unavailable'; message: string };
+/** `mechanism`: how the step was batched, in words, where it is the preset's own (in-flight batching's batch and carried prefill). */
+export type ModelOutcome = { status: 'ok'; result: ModelSimResult; mechanism?: string } | { status: 'invalid' | 'unavailable'; message: string };
 
 /** Op names in order of first appearance over all results: the legend, and each op's colour index. */
 export function opOrder(results: ReadonlyArray<ModelSimResult | null>): string[] {
@@ -101,7 +104,7 @@ export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArra
     }
     const segments = opSegments(o.result, order);
     const b = boundShares(segments);
-    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result) };
+    return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result), ...(o.mechanism ? { mechanism: o.mechanism } : {}) };
   });
 }
 
@@ -161,4 +164,20 @@ export function powerSplit(r: Pick<ModelSimResult, 'energyByLevel' | 'timeS' | '
 export function powerSplitText(s: PowerSplit): string {
   const w = (x: number) => `${fmtNum(x, 3)} W`;
   return `${w(s.total)} per chip = ${w(s.static)} static + ${w(s.hbm)} HBM + ${w(s.other)} other counted events`;
+}
+
+/**
+ * Which batching the table's figures assume, in words: prefill and decode run one static batch (every
+ * sequence in the same phase); in-flight runs the steady-state serving step (decode steps that also carry
+ * the prefills of newly admitted requests, src/models/inflight.ts), each preset's batch listed after it.
+ */
+export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batch: number; tokens: number; osl?: number }): string {
+  if (s.phase === 'inflight') {
+    return `Batching: in-flight, as TensorRT-LLM and vLLM serve requests of ${s.tokens.toLocaleString('en-US')} prompt and ${(s.osl ?? 128).toLocaleString('en-US')} output tokens: ` +
+      `each step decodes up to ${plural(s.batch, 'sequence')} and carries the prefill of newly admitted requests; per-token latency is the whole step, tokens/s counts output tokens. Per preset:`;
+  }
+  const what = s.phase === 'decode'
+    ? `${s.batch === 1 ? 'one sequence decodes' : `all ${s.batch} sequences decode together`} and no prefill shares the step`
+    : `${plural(s.batch, 'prompt')} of ${s.tokens.toLocaleString('en-US')} tokens prefilled together`;
+  return `Batching: static (${what}). Under in-flight batching, as TensorRT-LLM and vLLM serve, each decode step also carries the prefill of newly admitted requests: choose in-flight for that throughput (npm run simulate -- --inflight ISL/OSL on the command line).`;
 }

@@ -10,13 +10,13 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelState } from '../share/state.ts';
-import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
+import { checkModelInputs, chipChoices, chipSplit, DEFAULT_ISL, DEFAULT_OSL, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
 import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
-import { bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
 import { BOUND_LETTER, OP_BOUNDS, TIME_KINDS } from './op-split.ts';
 import type { OpBound } from '../models/types.ts';
 
@@ -62,11 +62,17 @@ export class JpTokensTab extends LitElement {
       const lists = this.listsTask.value;
       if (!api || !s || !lists || Object.keys(this.problems).length) return [];
       const split = this.model && s.chips > 0 ? chipSplit(this.model, s.chips) : null;
-      const opts = { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, precision: s.precision ?? 'bf16', ...(split ? { chips: s.chips, stages: split.stages } : {}) };
-      return Promise.all(lists.chips.map((c) => {
+      const chips = split ? { chips: s.chips, stages: split.stages } : {};
+      const precision = s.precision ?? 'bf16';
+      return Promise.all(lists.chips.map(async (c): Promise<ModelOutcome> => {
         // a preset that does not scale out that far is explained in its row, in the user's terms
-        if (s.chips > c.config.scaleOut.maxChips) return { status: 'invalid', message: `${c.label.replace(/\s*\(.*\)$/, '')} scales out to at most ${plural(c.config.scaleOut.maxChips, 'chip')} per model copy; choose fewer chips or "fewest that hold the model".` } satisfies ModelOutcome;
-        return api.simulateModel(c.id, s.preset, opts).catch((e: Error): ModelOutcome => ({ status: 'unavailable', message: e.message }));
+        if (s.chips > c.config.scaleOut.maxChips) return { status: 'invalid', message: `${c.label.replace(/\s*\(.*\)$/, '')} scales out to at most ${plural(c.config.scaleOut.maxChips, 'chip')} per model copy; choose fewer chips or "fewest that hold the model".` };
+        try {
+          if (s.phase !== 'inflight') return await api.simulateModel(c.id, s.preset, { phase: s.phase, tokens: s.tokens, context: s.context, batch: s.batch, precision, ...chips });
+          // in-flight batching: the steady-state step (the preset's own batch and carried prefill)
+          const r = await api.simulateInflight(c.id, s.preset, { isl: s.tokens, osl: s.osl ?? DEFAULT_OSL, maxBatch: s.batch, precision, ...chips });
+          return r.status === 'ok' ? { status: 'ok', result: r.result.step, mechanism: r.result.text } : r;
+        } catch (e) { return { status: 'unavailable', message: (e as Error).message }; }
       }));
     },
     args: () => [this.api, JSON.stringify([this.state, this.listsTask.value?.chips.map((c) => c.id)])] as const,
@@ -181,7 +187,7 @@ export class JpTokensTab extends LitElement {
       const draft = this.draft[key];
       const problem = draft !== undefined && lim ? checkModelInputs({ ...s, [key]: Number(draft) }, lim, this.model)[key] : problems[key];
       return html`
-      <label title=${hint}>${label}<input id="in-${key}" type="number" min="1" max=${max ?? nothing} step="1" .value=${draft ?? String(s[key])}
+      <label title=${hint}>${label}<input id="in-${key}" type="number" min="1" max=${max ?? nothing} step="1" .value=${draft ?? String(s[key] ?? DEFAULT_OSL)}
         aria-invalid=${problem ? 'true' : 'false'} aria-describedby=${problem ? `err-${key}` : nothing}
         @change=${(e: Event) => this.setField(key, (e.target as HTMLInputElement).value)} />
         ${problem ? html`<span class="field-error" id="err-${key}" role="alert">${problem}</span>` : max !== undefined ? html`<span class="muted">1 to ${max.toLocaleString('en-US')}</span>` : nothing}</label>`;
@@ -195,11 +201,11 @@ export class JpTokensTab extends LitElement {
           </select>
         </label>
         <div role="group" aria-label="Phase" class="seg-btns">
-          ${(['prefill', 'decode'] as const).map((p) => html`<button type="button" aria-pressed=${s.phase === p ? 'true' : 'false'} @click=${() => this.patch({ phase: p })}>${p}</button>`)}
+          ${(['prefill', 'decode', 'inflight'] as const).map((p) => html`<button type="button" aria-pressed=${s.phase === p ? 'true' : 'false'} title=${p === 'inflight' ? 'serving under in-flight batching: decode steps that carry the prefill of newly admitted requests' : p} @click=${() => this.patch({ phase: p, ...(p === 'inflight' && s.tokens === 1 ? { tokens: DEFAULT_ISL } : {}) })}>${p === 'inflight' ? 'in-flight' : p}</button>`)}
         </div>
-        ${s.phase === 'prefill' ? int('tokens', 'Prompt tokens', 'prefill: prompt length per sequence') : nothing}
-        ${int('context', 'Context', 'tokens already in the KV cache')}
-        ${int('batch', 'Batch', 'sequences served together')}
+        ${s.phase !== 'decode' ? int('tokens', 'Prompt tokens', s.phase === 'prefill' ? 'prefill: prompt length per sequence' : 'in-flight: prompt tokens per request') : nothing}
+        ${s.phase === 'inflight' ? int('osl', 'Output tokens', 'in-flight: output tokens per request (the first comes from the prefill)') : int('context', 'Context', 'tokens already in the KV cache')}
+        ${int('batch', s.phase === 'inflight' ? 'Max batch' : 'Batch', s.phase === 'inflight' ? 'in-flight: the most sequences decoding together (max_batch_size / max_num_seqs); the KV cache may allow fewer' : 'sequences served together')}
         <div role="group" aria-label="Precision" class="seg-btns" title="weights and activations of the simulated deployment">
           ${(['bf16', 'int8'] as const).map((p) => html`<button type="button" aria-pressed=${(s.precision ?? 'bf16') === p ? 'true' : 'false'} @click=${() => this.patch({ precision: p })}>${p}</button>`)}
         </div>
@@ -276,6 +282,8 @@ export class JpTokensTab extends LitElement {
           { preset: this.chips.find((c) => c.id === 'h100'), result: rows.find((r) => r.id === 'h100')?.result },
         )} .splits=${Object.fromEntries(rows.filter((r) => r.result?.placement.fits).map((r) => [r.id, powerSplitText(powerSplit(r.result!))]))}></jp-power-basis>
         <p class="msg">Best in each column (among presets the model fits on) in bold green. Chip-model estimates for ${this.state!.chips === 0 ? 'the fewest chips that hold the model on each preset' : plural(this.state!.chips, 'chip')} per model copy, ${this.state!.precision ?? 'bf16'}; "Mostly" = the bound of the ops taking most of the step.</p>
+        <p class="msg" data-testid="batching">${batchingText(this.state!)}</p>
+        ${this.state!.phase === 'inflight' ? html`<ul class="msg" data-testid="mechanisms">${rows.filter((r) => r.mechanism && r.result?.placement.fits).map((r) => html`<li>${r.label.replace(/\s*\(.*\)$/, '')}: ${r.mechanism}</li>`)}</ul>` : nothing}
       </section>`;
   }
 

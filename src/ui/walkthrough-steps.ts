@@ -435,7 +435,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const g = models.gpu, c = models.chip, q = models.chipInt8, gq = models.gpuInt8;
       const bwC = chips[JAL].hbm.bandwidthBytesPerS, bwG = chips[GPU].hbm.bandwidthBytesPerS;
       const out = [
-        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'compute' ? '.' : ', so at batch 1 moving bytes, not the MAC arrays, sets its time.'}`,
+        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'memory' || mainBound(c) === 'noc' ? ', so at batch 1 moving bytes, not the MAC arrays, sets its time.' : '.'}`,
       ];
       const bd = c.breakdown, bdG = g.breakdown;
       if (activationsOnChip(c)) {

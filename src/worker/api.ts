@@ -19,6 +19,7 @@ import type { ChipPreset, Dataflow, SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelConfig, ModelSimOptions, ModelOpPrediction } from '../models/index.ts';
 import type { KernelCost } from '../models/kernel-cost.ts';
+import { inflightThroughput, type InflightOptions, type InflightResult } from '../models/inflight.ts';
 import { cancelLlm, generateLlm, llmOutcome, loadLlmOnGpu, predictLlm, profileLlm, unloadLlm, type LlmEvent, type LlmGenerateRequest, type LlmInfo, type LlmOutcome, type LlmProfile, type LlmRun } from './llm.ts';
 
 export type { BenchOk, BenchRequest, BenchResult, CheckResult, KernelInfo, Params, Progress } from './kernels.ts';
@@ -180,6 +181,14 @@ export const api = {
    */
   async simulateModel(chip: ChipChoice, model: string | ModelConfig, opts: ModelSimOptions): Promise<SimOutcome<ModelSimResult>> {
     return withChip(chip, (m, cfg) => m.simulateModel(cfg, typeof model === 'string' ? m.modelPreset(model) : model, opts));
+  },
+
+  /**
+   * Serving throughput under in-flight batching (src/models/inflight.ts): the steady-state step that decodes
+   * the batch and carries the prefill of newly admitted requests; bad inputs come back as 'invalid'.
+   */
+  async simulateInflight(chip: ChipChoice, model: string, opts: InflightOptions): Promise<SimOutcome<InflightResult>> {
+    return withChip(chip, (m, cfg) => inflightThroughput(cfg, m.modelPreset(model), opts));
   },
 
   // ---- a real model (the Model tab; src/llm, worker/llm.ts) ----

@@ -24,6 +24,7 @@ const METHODS = {
   simulatePlan: 1,
   simulateChipView: 1,
   simulateModel: 1,
+  simulateInflight: 1,
   simulateKernel: 1,
   modelLimits: 1,
   loadLlm: 1,

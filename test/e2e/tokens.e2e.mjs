@@ -7,6 +7,42 @@ const q = (page, sel) => page.locator(`jp-tokens-tab ${sel}`);
 
 export const cases = [
   {
+    name: 'in-flight batching (issue 26.3): the phase button, prompt / output / max batch inputs, each preset\'s batch and carried prefill, output tokens/s; a link keeps it',
+    async run(t) {
+      await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');
+      await q(t.page, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
+      const decodeText = await q(t.page, '[data-testid=batching]').innerText();
+      t.assert(/^Batching: static \(one sequence decodes/.test(decodeText), `decode batching text: ${decodeText}`);
+      await t.page.getByRole('button', { name: 'in-flight' }).click();
+      await q(t.page, '#in-osl').waitFor();
+      t.assert((await q(t.page, '#in-context').count()) === 0, 'the context input shows under in-flight batching (the steady state sets it)');
+      // a decode state's one token becomes 128-token prompts on the switch
+      t.assert(await q(t.page, '#in-tokens').inputValue() === '128', `prompt tokens after the switch: ${await q(t.page, '#in-tokens').inputValue()}`);
+      await q(t.page, '#in-batch').fill('64');
+      await q(t.page, '#in-batch').press('Tab');
+      await q(t.page, '[data-testid=mechanisms]').getByText(/64 sequences decoding/).first().waitFor({ timeout: 60_000 });
+      const s = (await stateOf(t.page)).model;
+      t.assert(s.phase === 'inflight' && s.tokens === 128 && s.batch === 64, `state: ${JSON.stringify(s)}`);
+      const text = await q(t.page, '[data-testid=batching]').innerText();
+      t.assert(/^Batching: in-flight, as TensorRT-LLM and vLLM serve requests of 128 prompt and 128 output tokens/.test(text), `batching text: ${text}`);
+      const mech = await q(t.page, '[data-testid=mechanisms]').innerText();
+      // 64 sequences carry 64 x 128 / 127 = 65 prefill tokens per step where the max batch binds (the H100 holds them)
+      t.assert(/H100[^\n]*in-flight batching: 64 sequences decoding at mean context 192 \+ 65 prefill tokens of 128-token prompts per step \(batch set by the stack's max batch/.test(mech), `mechanisms: ${mech}`);
+      const h100 = await q(t.page, '[data-testid=token-table] tbody tr[data-preset=h100] td.num').allInnerTexts();
+      t.assert(h100.length >= 2 && Number(h100[1].replace(/,/g, '')) > 0, `H100 row: ${h100}`);
+      await q(t.page, '[data-testid=mechanisms]').scrollIntoViewIfNeeded();
+      await t.screenshot('tokens-inflight');
+      const axe = await t.axe(t.page);
+      t.assert(axe.length === 0, `axe on the in-flight view: ${axe.map((x) => `${x.id}: ${x.help}`).join('; ')}`);
+      const link = await linkWith(t.page, (x) => x);
+      const p = await t.newPage();
+      await p.goto(link);
+      await q(p, '[data-testid=mechanisms] li').first().waitFor({ timeout: 60_000 });
+      t.assert((await q(p, '#in-osl').count()) === 1, 'the link lost the in-flight phase');
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  },
+  {
     name: 'power figures beside the Power column: static power and its parts, "assumed" marked, the per-W verdict from the rows on screen (issue 25.1)',
     async run(t) {
       await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');

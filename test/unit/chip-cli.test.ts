@@ -19,6 +19,33 @@ describe('npm run simulate', () => {
     }
   });
 
+  it('--inflight ISL/OSL: the in-flight batching step, which batching applied, and the output tokens/s (issue 26 item 3)', () => {
+    // 128/33 with 80 tokens per step: 16 sequences + 16 x 128 / 32 = 64 prefill tokens, 16.5 output tokens per step
+    const r = run('--chip', 'h100', '--model', 'llama3-8b', '--weights', 'fp8', '--kv', 'fp8', '--chips', '1', '--inflight', '128/33', '--max-tokens', '80', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.inflight).toMatchObject({ batch: 16, carried: 64, context: 144, isl: 128, osl: 33, maxTokens: 80, limitedBy: 'max-tokens' });
+    expect(j.inflight.outputTokensPerS).toBeCloseTo(16.5 / j.timeS, 6);
+    expect(j.batching).toMatch(/^in-flight batching: 16 sequences/);
+    const text = run('--chip', 'h100', '--model', 'llama3-8b', '--inflight', '128/128');
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/batching: in-flight batching: \d+ sequences decoding/);
+    expect(text.stdout).toMatch(/output [\d,]+ tokens\/s \(1024 \+ 1032 \/ 128 output tokens per step\)/);
+    // a plain step says it is a static batch
+    expect(run('--chip', 'h100', '--model', 'llama3-8b', '--batch', '4').stdout).toMatch(/batching: static batching: the 4 sequence\(s\) all in decode/);
+    // bad input: one line, exit 2 (why each: not ISL/OSL; a flag the steady state sets; --max-tokens without --inflight)
+    for (const [args, re] of [
+      [['--inflight', '128'], /--inflight must be ISL\/OSL/],
+      [['--inflight', '128/128', '--context', '5'], /--context does not go with --inflight/],
+      [['--max-tokens', '100'], /--max-tokens goes with --inflight/],
+    ] as const) {
+      const bad = run('--chip', 'h100', '--model', 'llama3-8b', ...args);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(re);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('kernel run with --grid/--array overrides and --json', () => {
     const r = run('--chip', 'wormhole-n150', '--kernel', 'matmul', '--shape', 'M=64,N=96,K=40', '--grid', '2x3', '--array', '8x8', '--json');
     expect(r.status, r.stderr).toBe(0);

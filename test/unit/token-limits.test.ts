@@ -5,16 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { chipPreset } from '../../src/chip/presets.ts';
 import { modelInputLimits } from '../../src/worker/model-limits.ts';
+import { inflightThroughput } from '../../src/models/inflight.ts';
 import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelInputs } from '../../src/share/model-limits.ts';
 
 const lim = modelInputLimits();
 const chip = chipPreset('h100').config;
 const model = modelPreset('gpt2-small');
-const base: ModelInputs = { phase: 'decode', tokens: 1, context: 16, batch: 1, chips: 1 };
+/** A single step's inputs (what simulateModel takes); in-flight inputs are checked apart below. */
+type StepInputs = ModelInputs & { phase: 'prefill' | 'decode' };
+const base: StepInputs = { phase: 'decode', tokens: 1, context: 16, batch: 1, chips: 1 };
 
 describe('model input limits', () => {
   // Each case: a configuration at a limit (must simulate) and the same one step past it (must be refused).
-  const cases: Array<{ note: string; at: ModelInputs; past: ModelInputs; field: string; simulateAt?: false }> = [
+  const cases: Array<{ note: string; at: StepInputs; past: StepInputs; field: string; simulateAt?: false }> = [
     { note: 'decode batch: attention-decode B', at: { ...base, batch: lim.decode.batch }, past: { ...base, batch: lim.decode.batch + 1 }, field: 'batch' },
     { note: 'prefill rows: tokens × batch through the projections', at: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 }, past: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 + 1 }, field: 'batch' },
     { note: 'prefill tokens alone', at: { ...base, phase: 'prefill', tokens: lim.prefill.tokens }, past: { ...base, phase: 'prefill', tokens: lim.prefill.tokens + 1 }, field: 'tokens', simulateAt: false },
@@ -38,6 +41,19 @@ describe('model input limits', () => {
   it('maxFor follows the other fields in prefill', () => {
     expect(maxFor('batch', { ...base, phase: 'prefill', tokens: 512 }, lim)).toBe(Math.floor(lim.prefill.rows / 512));
     expect(maxFor('tokens', { ...base, phase: 'prefill', batch: 4 }, lim)).toBe(Math.floor(lim.prefill.rows / 4));
+  });
+
+  it('in-flight batching: output tokens ≥ 2 and prompt + output within the model\'s positions, checked at the output field; the same refusal from the model', () => {
+    // gpt2-small: 1,024 positions. 896 + 128 fits exactly; one more output token does not; one output token has no decode phase
+    const at: ModelInputs = { ...base, phase: 'inflight', tokens: 896, osl: 128, batch: 64 };
+    expect(checkModelInputs(at, lim, model)).toEqual({});
+    expect(() => inflightThroughput(chip, model, { isl: 896, osl: 128, maxBatch: 64 })).not.toThrow();
+    expect(checkModelInputs({ ...at, osl: 129 }, lim, model)).toEqual({ osl: expect.stringMatching(/at most 1,024 positions; 896 prompt \+ 129 output tokens = 1,025: output tokens ≤ 128/) as string });
+    expect(checkModelInputs({ ...at, osl: 1 }, lim, model).osl).toMatch(/whole number ≥ 2/);
+    expect(() => inflightThroughput(chip, model, { isl: 896, osl: 1 })).toThrow(/osl must be an integer in \[2/);
+    // the batch is a cap the model lowers where the KV cache or its decode kernel bind (it says which), so 4,096 is taken
+    expect(checkModelInputs({ ...at, batch: 4096 }, lim, model)).toEqual({});
+    expect(inflightThroughput(chip, model, { isl: 896, osl: 128, maxBatch: 4096 }).limitedBy).not.toBe('max-batch');
   });
 
   it('rejects non-integers and zero', () => {

@@ -53,6 +53,20 @@ describe('validate:chip', () => {
     expect(ttft.find((r) => r.id === 'tt-8b-n300-ttft-64k')).toMatchObject({ role: 'held-out', likeForLike: true });
   });
 
+  it('issue 26.3: the throughput rows run in-flight batching with the max tokens and max batch trtllm-bench set; 2048/128 is like-for-like', () => {
+    const thru = results.filter((r) => r.phase === 'throughput');
+    expect(thru.length).toBeGreaterThanOrEqual(2);
+    for (const r of thru) {
+      expect(r.config, r.id).toMatch(/in-flight batching: \d+ sequences decoding at mean context \d+ \+ \d+ prefill tokens/);
+      expect(r.maxTokens, r.id).toBeGreaterThan(0);
+      expect(r.maxBatch, r.id).toBeGreaterThan(0);
+    }
+    expect(results.find((r) => r.id === 'trtllm-8b-h100-thru-2048-128')).toMatchObject({ likeForLike: true });
+    // the rows that stay apart say why in terms of what still differs, not the missing mechanism
+    expect(rows.find((r) => r.id === 'trtllm-8b-h100-thru-128-128')?.gap).toMatch(/^batch: /);
+    for (const id of ['mlenergy-8b-h100-b64-jpt', 'mlenergy-70b-h100tp4-b8-jpt']) expect(rows.find((r) => r.id === id)?.gap, id).toMatch(/no vLLM runtime.*prompts' lengths/);
+  });
+
   it('each result is the model run for its row: a positive figure, ratio = model / measured, the range flag, the configuration', () => {
     for (const r of results) {
       expect(Number.isFinite(r.modelled) && r.modelled > 0, r.id).toBe(true);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { batchingText, bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
 import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
 import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
@@ -104,6 +104,17 @@ function fakeResult(ops: OpSimResult[], extra: Partial<ModelSimResult> = {}): Mo
 const presets = (ids: string[]): ChipPreset[] => ids.map((id) => ({ id, label: id.toUpperCase(), description: '', hypothetical: id === 'j', config: tinyChip(), sources: [] }));
 
 describe('token table', () => {
+  it('says which batching its figures assume: static for decode and prefill (and where in-flight batching is), in-flight with its request shape', () => {
+    // decode at batch 1 (singular) and 64; prefill names the prompts and their length
+    expect(batchingText({ phase: 'decode', batch: 1, tokens: 512 })).toMatch(/^Batching: static \(one sequence decodes and no prefill shares the step\)\. .*--inflight ISL\/OSL/);
+    expect(batchingText({ phase: 'decode', batch: 64, tokens: 512 })).toContain('all 64 sequences decode together');
+    expect(batchingText({ phase: 'prefill', batch: 2, tokens: 2048 })).toContain('static (2 prompts of 2,048 tokens prefilled together)');
+    expect(batchingText({ phase: 'decode', batch: 1, tokens: 1 })).toContain('choose in-flight for that throughput');
+    // in-flight: the request shape and the most sequences (the default 128 output tokens when the state has none)
+    expect(batchingText({ phase: 'inflight', batch: 64, tokens: 2048, osl: 256 })).toMatch(/^Batching: in-flight, as TensorRT-LLM and vLLM serve requests of 2,048 prompt and 256 output tokens: each step decodes up to 64 sequences/);
+    expect(batchingText({ phase: 'inflight', batch: 1, tokens: 128 })).toContain('128 prompt and 128 output tokens: each step decodes up to 1 sequence and');
+  });
+
   it('segments: shares by time, colours stable across presets, bound shares', () => {
     const a = fakeResult([op('qkv', 1, 'memory'), op('mlp', 3, 'compute')]);
     const b = fakeResult([op('mlp', 2, 'noc'), op('head', 2, 'memory')]);
