@@ -17,15 +17,15 @@ import type { OpBreakdown, OpSimResult } from '../models/types.ts';
 import type { OpPrediction } from '../models/predict.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { formatBytes, formatPercent, fmtSig, linkValue, LINK_RANGES } from './format.ts';
+import { formatBytes, formatDuration, formatPercent, fmtSig, linkValue, LINK_RANGES } from './format.ts';
 import { addSplits, SPLIT_PARTS, splitText } from './op-split.ts';
 import './split-bar.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
 
-/** A prediction cell: the time in ms with its compute / memory / launch gap / collective split drawn under it (jp-split-bar). */
+/** A prediction cell: the time (in the unit that reads best: predictions span nine decades) with its compute / memory / launch gap / collective split drawn under it (jp-split-bar). */
 function splitCell(timeS: number, b: OpBreakdown | null, what = '') {
-  return html`<td class="pred" title=${`${what}${b ? splitText(b) : ''}`}>${fmtSig(timeS * 1e3)}${b ? html`<jp-split-bar .breakdown=${b}></jp-split-bar>` : nothing}</td>`;
+  return html`<td class="pred" title=${`${what}${b ? splitText(b) : ''}`}>${formatDuration(timeS)}${b ? html`<jp-split-bar .breakdown=${b}></jp-split-bar>` : nothing}</td>`;
 }
 
 /** A prediction cell: the op's time in the simulated step and its split, or where its work went (fused), or '–' (not modelled). */
@@ -291,6 +291,16 @@ export class JpModelTab extends LitElement {
     const famPred = (fam: string, k: number) => p.ops.reduce((s, o) => (o.family === fam ? s + (this.predictions[k]?.byId.get(o.id)?.timeS ?? 0) : s), 0);
     const famSplit = (fam: string, k: number) => addSplits(p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.breakdown));
     const famModelled = (fam: string, k: number) => p.ops.some((o) => o.family === fam && this.predictions[k]?.byId.get(o.id)?.timeS != null);
+    // a family whose every op a deployment runs inside another op (the KV-cache write inside RoPE): say where, not 0
+    const famFusedInto = (fam: string, k: number) => {
+      const into = p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.fusedInto ?? null);
+      return into.length && into.every((x) => x) ? [...new Set(into)].join(', ') : null;
+    };
+    const famCell = (fam: string, k: number) => {
+      const into = famFusedInto(fam, k);
+      if (into) return html`<td title="a deployment runs it inside ${into}">in ${into}</td>`;
+      return famModelled(fam, k) ? splitCell(famPred(fam, k), famSplit(fam, k)) : html`<td>–</td>`;
+    };
     const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
     return html`
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
@@ -301,20 +311,20 @@ export class JpModelTab extends LitElement {
         <ul class="legend" aria-label="Parts of a predicted time">${SPLIT_PARTS.map(([k, label]) => html`<li><i class="sw t-${k}"></i>${label}</li>`)}</ul>` : nothing}
       <div class="table-scroll" tabindex="0" role="region" aria-label="One decode step by op family (scrolls sideways)"><table>
         <thead><tr><th>op</th><th>ops</th><th>measured ms</th><th>share</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>
-          ${this.predictions.map((x) => html`<th>${x.label} (chip model) ms</th>`)}</tr></thead>
+          ${this.predictions.map((x) => html`<th>${x.label} (chip model)</th>`)}</tr></thead>
         <tbody>${byFamily.map((f) => {
           const flops = p.ops.filter((o) => o.family === f.family).reduce((s, o) => s + o.flops, 0);
           return html`<tr class="op" tabindex="0" title="open in the chip view" @click=${() => this.openOp(firstOf(f.family))} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(firstOf(f.family)); }}>
             <td>${f.family}</td><td>${f.count}</td><td>${fmtSig(f.ms)}</td>
             <td><span class="bar" style="width:${(100 * f.share).toFixed(1)}px"></span> ${formatPercent(f.share)}</td>
             <td>${formatBytes(f.bytes)}</td><td>${f.ms > 0 ? fmtSig(f.bytes / (f.ms * 1e6)) : '-'}</td><td>${f.ms > 0 ? fmtSig(flops / (f.ms * 1e6)) : '-'}</td>
-            ${this.predictions.map((_, k) => (famModelled(f.family, k) ? splitCell(famPred(f.family, k), famSplit(f.family, k)) : html`<td>–</td>`))}</tr>`;
+            ${this.predictions.map((_, k) => famCell(f.family, k))}</tr>`;
         })}${this.renderExtraRows(7)}</tbody>
         ${this.renderStepRow(7, total)}
       </table></div>
       ${this.renderSplits()}
       <details><summary>All ${p.ops.length} ops</summary>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="All ops of the step (scrolls sideways)"><table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="All ops of the step (scrolls sideways)"><table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} (chip model)</th>`)}</tr></thead>
           <tbody>${p.ops.map((o, i) => html`<tr class="op" tabindex="0" @click=${() => this.openOp(i)} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(i); }}>
             <td>${o.id}</td><td>${o.kernel}/${o.variant}</td><td>${fmtSig(o.ms)}</td><td>${formatBytes(o.bytes)}</td><td>${fmtSig(o.gbps)}</td><td>${fmtSig(o.gflops)}</td>
             ${this.predictions.map((x) => predCell(x.byId.get(o.id)))}</tr>`)}${this.renderExtraRows(6)}</tbody>
@@ -332,7 +342,7 @@ export class JpModelTab extends LitElement {
     return html`<h4>Where each preset's predicted step goes</h4>
       <div class="splits" data-testid="model-splits">${this.predictions.map((x) => {
         const b = addSplits([...[...x.byId.values()].map((r) => r.breakdown), ...x.extra.map((o) => o.breakdown)]);
-        return html`<div class="who">${x.label.replace(/\s*\(hypothetical what-if\)/i, '')}: <b>${fmtSig(x.perTokenMs)} ms</b></div>
+        return html`<div class="who">${x.label.replace(/\s*\(hypothetical what-if\)/i, '')}: <b>${formatDuration(x.perTokenMs / 1e3)}</b></div>
           <jp-split-bar labelled .breakdown=${b} data-preset=${x.preset}></jp-split-bar>`;
       })}</div>`;
   }
@@ -347,7 +357,7 @@ export class JpModelTab extends LitElement {
   /** The whole step: measured, and the chip model's per-token time (the Tokens tab's figure for this model). */
   private renderStepRow(cols: number, measuredMs: number) {
     return html`<tfoot><tr><th>step</th>${cols > 2 ? html`<td></td>` : nothing}<td>${fmtSig(measuredMs)}</td>${Array.from({ length: cols - 3 }, () => html`<td></td>`)}
-      ${this.predictions.map((x) => html`<td title="simulateModel of this model's config, as the Tokens tab runs a preset"><b>${fmtSig(x.perTokenMs)}</b></td>`)}</tr></tfoot>`;
+      ${this.predictions.map((x) => html`<td title="simulateModel of this model's config, as the Tokens tab runs a preset"><b>${formatDuration(x.perTokenMs / 1e3)}</b></td>`)}</tr></tfoot>`;
   }
 
   private renderShared() {
