@@ -27,6 +27,23 @@
 //     (instruction issue, register files, L1/L2 and crossbar traffic, clock tree, leakage when hot).
 //     Idle: 80.3 W measured with nvidia-smi on an idle H200 SXM (same GH100 die; Serial Alice, "GPU Energy
 //     Benchmark", 2026); taken for the H100 (assumed). bench/validate-chip.json holds the rows.
+//   [POWER-WH] Wormhole idle, in two parts (no under-load or LLM-inference measurement found, so no validate row):
+//     the chip: tt-smi reads 19-20 W on an idle n150 (tenstorrent/tt-kmd pull request #212, "Wormhole power ioctl
+//     support", 2026-02-18: "Base power on n150 is now 15W (before: 19/20W)", 15 W only in the low-power state that
+//     newer firmware enters; a device open for work is in the high state, 19 W). tt-smi reads the chip, not the card
+//     (tenstorrent/tt-metal issue #33659, Tenstorrent's reply of 2026-01-05: "we don't have a whole board power monitor
+//     on the pcie card"). The GDDR6: "GDDR is the dominant component of WH idle power; gating it saves ~630 W per
+//     Galaxy" (tenstorrent/tt-kmd pull request #236, 2026-05-04); a Wormhole Galaxy holds 32 Wormhole chips with 12 GB
+//     of GDDR6 each (384 GB; tt-metal models/demos, "Galaxy 6U (TG, 32 Wormhole chips, 384 GB DRAM)"), so ~19.7 W per
+//     chip, taken for the n150's 12 GB (assumed) and counted beside the chip's reading (19.7 W saved cannot sit inside a
+//     19 W chip reading). No figure is published for the power the chip draws above idle while it executes (the H100's
+//     execution baseline is 4x its idle): not modelled.
+//   No public power measurement was found for the TPU v5e (cloud.google.com/tpu/docs/v5e spec tables give none;
+//     Google's MLPerf Inference v4.0 tpu-v5e-4 submission, mlcommons/inference_results_v4.0 closed/Google, has no power
+//     run) nor for the GroqChip alone (ISCA 2020 / 2022 abstracts; ALCF's MLPowerPerf repository publishes no Groq
+//     power data; TechSpot 2020 gives ~300 W per card). Golden et al., "The xPU-athalon" (arXiv 2604.10852, 2026)
+//     report measured TPUv5e and Groq power in LLM prefill and decode; only its abstract was readable here: the next
+//     source to take rows from.
 
 // Mechanisms (ChipConfig.runtime and scaleOut.collective; what the model does with them: src/models):
 //   [HBM-H100] Streaming reads on H100 SXM reach ~3.0-3.1 TB/s of the 3.35 TB/s peak (device-to-device
@@ -100,6 +117,9 @@ const SRAM_PJ_B_ADV = 2.5 * 0.4;
 // [POWER-H100]: the H100's static power, in two parts (see power.static of the h100 preset)
 const H100_IDLE_W = 80;
 const H100_EXEC_BASELINE_W = 329; // 486.4 - 80 - 77.5 (counted events at batch 8, context 512), rounded
+// [POWER-WH]: the Wormhole n150's static power, in two parts (see power.static of the wormhole-n150 preset)
+const WH_CHIP_IDLE_W = 19;
+const WH_GDDR_IDLE_W = 20; // 630 W / 32 chips = 19.7, rounded
 
 // Every preset's config goes through validateChipConfig, as a user's config does: it is checked, and
 // all configs are built by the same code, so the simulator's hot loops see objects of one shape
@@ -175,7 +195,10 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'clock derived: 197e12 / (2 x 4 x 128 x 128) = 1.5 GHz',
     ],
     power: {
-      static: [{ label: 'static', value: 60, unit: 'W', source: 'no public figure (Google publishes no v5e chip power)', assumed: true }],
+      static: [{
+        label: 'static', value: 60, unit: 'W', assumed: true,
+        source: 'chosen: no public measurement found (cloud.google.com/tpu/docs/v5e gives no power; Google\'s MLPerf Inference v4.0 tpu-v5e-4 submission has no power run; header of presets.ts)',
+      }],
       memory: { label: 'HBM2e per byte', value: 31, unit: 'pJ/B', source: 'HBM2 3.9 pJ/bit (O\'Connor et al., MICRO 2017)', assumed: false },
     },
     config: {
@@ -213,10 +236,18 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'Tenstorrent tt-metal docs, "NoC": 32-byte flits per cycle per link, two NoCs',
       'GDDR6 energy ~7.5 pJ/bit (Micron TN-ED-03); Horowitz ISSCC 2014 scaled to 12 nm (x0.45, assumed)',
       'Runtime [TT] (header of presets.ts): per-op host dispatch, L1-sharded decode activations, CCL all-reduce over Ethernet',
+      'Power [POWER-WH] (header of presets.ts): idle measured, chip 19 W by tt-smi (tt-kmd #212) + GDDR6 ~20 W (tt-kmd #236, a 32-chip Galaxy); nothing published under load',
     ],
     power: {
       board: { label: 'board power', value: 160, unit: 'W', source: 'tenstorrent.com/hardware/wormhole: n150 160 W TBP', assumed: false },
-      static: [{ label: 'static', value: 40, unit: 'W', source: 'no public idle or under-load measurement found; chosen within the 160 W TBP', assumed: true }],
+      static: [
+        { label: 'idle (chip)', value: WH_CHIP_IDLE_W, unit: 'W', source: '19-20 W read by tt-smi on an idle n150, the chip alone (tenstorrent/tt-kmd pull request #212, 2026-02-18; tt-smi reads no board power: tt-metal issue #33659) [POWER-WH]', assumed: false },
+        {
+          label: 'idle (GDDR6)', value: WH_GDDR_IDLE_W, unit: 'W',
+          source: '~630 W saved per 32-chip Wormhole Galaxy by gating idle GDDR = 19.7 W per chip (tenstorrent/tt-kmd pull request #236, 2026-05-04), taken for the n150\'s 12 GB; no under-load figure published [POWER-WH]',
+          assumed: true,
+        },
+      ],
       memory: { label: 'GDDR6 per byte', value: 60, unit: 'pJ/B', source: 'GDDR6 ~7.5 pJ/bit (Micron TN-ED-03)', assumed: false },
     },
     config: {
@@ -231,7 +262,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       },
       noc: { topology: 'torus', linkBytesPerCycle: 32, hopLatencyCycles: 1, multicast: true },
       hbm: { stacks: 6, bandwidthBytesPerS: 288 * GB, capacityBytes: 12 * GiB, edges: ['west', 'east'] }, // 6 GDDR6 channels
-      energy: scaled(0.45, 2.5 * 0.7, 60, 40, 40), // static 40 W assumed within 160 W TBP
+      energy: scaled(0.45, 2.5 * 0.7, 60, 40, WH_CHIP_IDLE_W + WH_GDDR_IDLE_W), // static = measured idle, chip + GDDR6 [POWER-WH]
       // n300: 2 x 200 Gb Ethernet (assumed for n150); CCL all-reduce over Ethernet cores [TT], ring, ~5 µs
       // per step for the Ethernet handshake and semaphores (assumed), launched like any op
       scaleOut: { maxChips: 32, linkBytesPerS: 2 * 200e9 / 8, linkLatencyS: 1.5e-6, collective: { algorithm: 'ring', stepLatencyS: 5e-6, launchS: 10e-6 } },
@@ -268,10 +299,15 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'https://groq.com/ GroqChip datasheet: 230 MB SRAM, 80 TB/s on-die bandwidth, 750 TOPS int8, 188 TFLOPS fp16 at 900 MHz, 16 chip-to-chip links',
       'Linley Group, "Groq Gets Connected", Linley Newsletter, 10 Nov 2020 (Abts at the Linley Fall Processor Conference): 16 C2C links of 4 x 30 Gb/s lanes, 480 GB/s in total',
       'Abts et al., "A Software-defined Tensor Streaming Multiprocessor for Large-scale Machine Learning", ISCA 2022 (abstract): compiler-scheduled C2C network, ' +
-        'global memory of up to 10,440 TSPs accessible in < 3 µs end to end; ~300 W per card (assumed typical)',
+        'global memory of up to 10,440 TSPs accessible in < 3 µs end to end',
+      'Power: TechSpot (2020): "The Groq Tensor Streaming Processor (TSP) demands 300W per core" (one TSP per card): the board power; static power chosen (header of presets.ts)',
     ],
     power: {
-      static: [{ label: 'static', value: 100, unit: 'W', source: 'no public figure for the chip alone; chosen below the ~300 W per card (assumed typical)', assumed: true }],
+      board: { label: 'board power', value: 300, unit: 'W', source: 'TechSpot, "Groq launches first AI accelerator card..." (2020): "The Groq Tensor Streaming Processor (TSP) demands 300W per core" (one per card)', assumed: false },
+      static: [{
+        label: 'static', value: 100, unit: 'W', assumed: true,
+        source: 'chosen below the 300 W per card: no idle or under-load measurement found (ISCA 2020 / 2022 abstracts, ALCF MLPowerPerf publishes no Groq power data; header of presets.ts)',
+      }],
       memory: { label: 'off-chip memory per byte', value: 0, unit: 'pJ/B', source: 'no off-chip memory: weights live in on-die SRAM (ISCA 2020)', assumed: false },
     },
     config: {

@@ -38,8 +38,26 @@ describe('preset power bases', () => {
     expect(Math.abs(r.powerW - 486.39)).toBeLessThan(1);
   });
 
-  it('the presets whose static power nobody publishes say "assumed"', () => {
-    for (const id of ['jalapeno', 'tpu-v5e', 'wormhole-n150', 'groq-lpu']) expect(chipPreset(id).power!.static.every((f) => f.assumed), id).toBe(true);
+  it('the presets whose static power nobody publishes say "assumed", and the source says what was searched', () => {
+    for (const id of ['jalapeno', 'tpu-v5e', 'groq-lpu']) expect(chipPreset(id).power!.static.every((f) => f.assumed), id).toBe(true);
+    // no measurement found: the source string names where it was looked for, not only "no figure"
+    expect(chipPreset('tpu-v5e').power!.static[0].source).toMatch(/MLPerf Inference v4\.0/);
+    expect(chipPreset('groq-lpu').power!.static[0].source).toMatch(/ISCA 2020/);
+  });
+
+  it('the Wormhole n150 static power is its measured idle: the chip by tt-smi (measured) + its GDDR6 (from a Galaxy, assumed)', () => {
+    const b = chipPreset('wormhole-n150').power!;
+    expect(b.static.map((f) => [f.label, f.value, f.assumed])).toEqual([['idle (chip)', 19, false], ['idle (GDDR6)', 20, true]]);
+    // 630 W per 32-chip Galaxy (tt-kmd #236), rounded: the cited figures, not a free choice
+    expect(Math.abs(630 / 32 - b.static[1].value)).toBeLessThan(0.5);
+    expect(b.static[0].source).toMatch(/tt-kmd pull request #212/);
+    expect(b.board?.value).toBe(160);
+  });
+
+  it('the Groq LPU has a cited board power (300 W per card), its static power stays a choice below it', () => {
+    const b = chipPreset('groq-lpu').power!;
+    expect([b.board?.value, b.board?.assumed]).toEqual([300, false]);
+    expect(b.board!.source).toMatch(/TechSpot/);
   });
 });
 
