@@ -241,9 +241,9 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
     power: {
       board: { label: 'board power', value: 160, unit: 'W', source: 'tenstorrent.com/hardware/wormhole: n150 160 W TBP', assumed: false },
       static: [
-        { label: 'idle (chip)', value: WH_CHIP_IDLE_W, unit: 'W', source: '19-20 W read by tt-smi on an idle n150, the chip alone (tenstorrent/tt-kmd pull request #212, 2026-02-18; tt-smi reads no board power: tt-metal issue #33659) [POWER-WH]', assumed: false },
+        { label: 'chip idle', value: WH_CHIP_IDLE_W, unit: 'W', source: '19-20 W read by tt-smi on an idle n150, the chip alone (tenstorrent/tt-kmd pull request #212, 2026-02-18; tt-smi reads no board power: tt-metal issue #33659) [POWER-WH]', assumed: false },
         {
-          label: 'idle (GDDR6)', value: WH_GDDR_IDLE_W, unit: 'W',
+          label: 'GDDR6 idle', value: WH_GDDR_IDLE_W, unit: 'W',
           source: '~630 W saved per 32-chip Wormhole Galaxy by gating idle GDDR = 19.7 W per chip (tenstorrent/tt-kmd pull request #236, 2026-05-04), taken for the n150\'s 12 GB; no under-load figure published [POWER-WH]',
           assumed: true,
         },

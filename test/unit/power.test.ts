@@ -47,7 +47,7 @@ describe('preset power bases', () => {
 
   it('the Wormhole n150 static power is its measured idle: the chip by tt-smi (measured) + its GDDR6 (from a Galaxy, assumed)', () => {
     const b = chipPreset('wormhole-n150').power!;
-    expect(b.static.map((f) => [f.label, f.value, f.assumed])).toEqual([['idle (chip)', 19, false], ['idle (GDDR6)', 20, true]]);
+    expect(b.static.map((f) => [f.label, f.value, f.assumed])).toEqual([['chip idle', 19, false], ['GDDR6 idle', 20, true]]);
     // 630 W per 32-chip Galaxy (tt-kmd #236), rounded: the cited figures, not a free choice
     expect(Math.abs(630 / 32 - b.static[1].value)).toBeLessThan(0.5);
     expect(b.static[0].source).toMatch(/tt-kmd pull request #212/);
