@@ -1,7 +1,9 @@
-// The one compact number formatter of the texts the chip layer writes (src/chip/power.ts: the CLI's
-// --claims and the Tokens tab print the same sentences) and of the UI (src/ui/format.ts re-exports it
-// as fmtNum for the Tokens table, Compare and the Walkthrough). Here, in the lowest pure layer both the
-// command lines and the UI import, so the two never format one number two ways. Pure.
+// The one module of number, time and percent formatters: the texts the chip layer and the model layer
+// write (src/chip/power.ts: the CLI's --claims and the Tokens tab print the same sentences; the
+// mechanism and why-they-differ sentences of src/models/cost.ts and kernel-cost.ts) and the UI
+// (src/ui/format.ts re-exports these beside its byte / energy / power formatters). Here, in the lowest
+// pure layer both the command lines and the UI import, so no view formats one number two ways.
+// Pure; test/unit/ui-logic.test.ts pins them.
 
 /** `digits` significant digits without trailing zeros, whole and thousands-separated from 10^digits up, an exponent below 0.001; '–' when not finite. */
 export function fmtNum(x: number, digits = 3): string {
@@ -9,4 +11,52 @@ export function fmtNum(x: number, digits = 3): string {
   if (Math.abs(x) >= 10 ** digits) return Math.round(x).toLocaleString('en-US');
   if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
   return Number(x.toPrecision(digits)).toString();
+}
+
+/** 3 significant digits (trailing zeros kept: "2.50"), whole and thousands-separated from 1000 up; '–' when not finite. */
+export function fmtSig(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return '–';
+  return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits);
+}
+
+/** A whole number, thousands-separated: "1,024". */
+export function fmtInt(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  return Math.round(x).toLocaleString('en-US');
+}
+
+/**
+ * A fraction as a percentage, with the decimals its size needs to show: "0.37%" below 1%, "4.2%"
+ * below 10%, "85%" from 10% up; '–' when not finite.
+ */
+export function formatPercent(fraction: number): string {
+  if (!Number.isFinite(fraction)) return '–';
+  const p = fraction * 100;
+  // the decimals of the size the value rounds to (9.99% reads "10%", not "10.0%")
+  let d = 0;
+  if (p !== 0 && Math.abs(+p.toFixed(1)) < 10) d = Math.abs(+p.toFixed(2)) < 1 ? 2 : 1;
+  return `${p.toFixed(d)}%`;
+}
+
+/** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
+const SUB_UNITS: ReadonlyArray<[number, string]> = [[1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
+
+/**
+ * A value of `unit` (s, J, W) with 3 significant digits in the prefix that reads best for `ref`
+ * (default: the value itself). Pass the largest value of a table column or an A/B pair as `ref`
+ * so they share one unit ("725 mJ" beside "1,244 mJ", never "724.992 mJ" beside "1.244 J").
+ */
+export function formatSI(value: number, unit: string, ref = value): string {
+  if (!Number.isFinite(value)) return '–';
+  const a = Math.abs(Number.isFinite(ref) && ref !== 0 ? ref : value);
+  const [scale, prefix] = SUB_UNITS.find(([f]) => a >= f) ?? SUB_UNITS[SUB_UNITS.length - 1];
+  return `${fmtSig(value / scale)} ${prefix}${unit}`;
+}
+
+/**
+ * A duration in the unit that reads best: s, ms, µs or ns (chip predictions span nine decades); a
+ * `ref` of 1e-3 writes it in ms, 1e-6 in µs, whatever its size.
+ */
+export function formatDuration(seconds: number, ref = seconds): string {
+  return formatSI(seconds, 's', ref);
 }

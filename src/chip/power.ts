@@ -4,7 +4,7 @@
 // number in the text comes from the inputs.
 
 import type { ChipPreset, PowerBasis, PowerFigure } from './types.ts';
-import { fmtNum } from './format.ts';
+import { fmtNum, formatPercent } from './format.ts';
 
 /** The static power a basis adds up to (what config.energy.staticW must equal). */
 export function staticOf(b: PowerBasis): number {
@@ -79,7 +79,7 @@ export function perWattCases(chip: PerWattSide, gpu: PerWattSide): PerWattCase[]
   const base = partOf(gpu.power, 'execution baseline');
   if (base && gb && cb) {
     const share = base.value / gb.value;
-    at(`the ${chip.name} charged the ${gpu.name}'s execution baseline share (${Math.round(share * 100)}% of board power: +${num(share * cb.value)} W)`,
+    at(`the ${chip.name} charged the ${gpu.name}'s execution baseline share (${formatPercent(share)} of board power: +${num(share * cb.value)} W)`,
       chip.powerWPerChip + share * cb.value, gpu.powerWPerChip);
   }
   if (base && partOf(gpu.power, 'idle')) at(`the ${gpu.name} without its ${num(base.value)} W execution baseline`, chip.powerWPerChip, gpu.powerWPerChip - base.value);

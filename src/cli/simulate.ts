@@ -166,10 +166,10 @@ function main(argv: string[]): number {
       console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
       console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);
       console.log(`  weights ${fmt(r.placement.weightsBytes / 1e9)} GB in ${r.placement.weights}, KV cache ${fmt(r.placement.kvCacheBytes / 1e9)} GB in ${r.placement.kvCache}${r.placement.fits ? '' : ' — DOES NOT FIT'}`);
-      console.log('  op               share   time ms  compute   memory   launch  collect  bound    mode       source');
+      console.log('  op               share   time ms  compute   memory   launch  collect  bound          mode       source');
       for (const o of r.ops) {
         const c = [o.breakdown.compute, o.breakdown.memory, o.breakdown.launch, o.breakdown.collective].map((x) => ms(x).padStart(8)).join(' ');
-        console.log(`  ${o.name.padEnd(16)} ${(o.share * 100).toFixed(1).padStart(5)}%  ${ms(o.timeS).padStart(7)} ${c}  ${o.bound.padEnd(8)} ${o.mode.padEnd(10)} ${o.source}`);
+        console.log(`  ${o.name.padEnd(16)} ${(o.share * 100).toFixed(1).padStart(5)}%  ${ms(o.timeS).padStart(7)} ${c}  ${o.bound.padEnd(14)} ${o.mode.padEnd(10)} ${o.source}`);
       }
       for (const n of r.notes) console.log(`  note: ${n}`);
       if (claims) {

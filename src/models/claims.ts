@@ -5,6 +5,7 @@
 // latency 12 ms -> 6 ms against a GPU (2x), ~1.8x tokens/s per W, ≤ 300 W per chip.
 
 import { chipPreset } from '../chip/presets.ts';
+import { formatPercent } from '../chip/format.ts';
 import { powerBasisLines, type PerWattVerdict } from '../chip/power.ts';
 import type { ChipConfig, PowerBasis } from '../chip/types.ts';
 import { simulateModel, type ModelConfig, type ModelSimOptions } from './index.ts';
@@ -73,7 +74,7 @@ export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSi
     needs = target > other && mem > 0
       ? `2x needs ≥ ${((chip.hbm.bandwidthBytesPerS * mem) / (target - other) / 1e12).toFixed(1)} TB/s of HBM per chip (the preset assumes ` +
         `${(chip.hbm.bandwidthBytesPerS / 1e12).toFixed(2)} TB/s: ${chip.hbm.stacks} HBM3 stacks), or the weights held in SRAM, or a GPU that takes ${ms(2 * c.timeS)} ms ` +
-        `(its HBM at ~${((100 * effNow * gpuMem) / Math.max(slowGpu, 1e-12)).toFixed(0)}% of peak instead of the ${(100 * effNow).toFixed(0)}% measured for streaming reads)`
+        `(its HBM at ~${formatPercent((effNow * gpuMem) / Math.max(slowGpu, 1e-12))} of peak instead of the ${formatPercent(effNow)} measured for streaming reads)`
       : `2x is out of reach at any HBM bandwidth: compute, launch and collective time alone exceed ${ms(target)} ms`;
   }
   return {

@@ -20,10 +20,13 @@
 // Collectives (all-reduces, stage hops) are step-level and costed by simulateModel (collective.ts).
 
 import { chipWith } from '../chip/config.ts';
+import { formatDuration, formatPercent } from '../chip/format.ts';
 import { simulatePlan, type SimOptions } from '../chip/sim.ts';
-import type { Bound, ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
+import type { ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
-import type { OpBreakdown, OpMode } from './types.ts';
+import type { OpBound, OpBreakdown, OpMode } from './types.ts';
+
+export type { OpBound } from './types.ts';
 import { STREAMING_ROWS } from './forward.ts';
 
 
@@ -52,15 +55,6 @@ export interface AppliedMechanism {
   /** One line: what it did, with the preset's number. */
   text: string;
 }
-
-/**
- * What limited the op, from its largest part: 'compute' (the MAC / vector work at peak), 'launch'
- * (launch gaps and per-layer cost), or for the rest of the kernel's time what limited the simulated
- * waves: 'memory' (HBM), 'noc', 'array-schedule' (the MAC arrays set the pace far below the chip's
- * peak: padded or one-row tiles, a GEMV on an output-stationary array, fill and drain, tiles left
- * idle), or 'compute' for vector-only work on the tiles in use.
- */
-export type OpBound = Bound | 'launch' | 'array-schedule';
 
 export interface OpCost {
   /** The chip model's run of the plan, on the chip at the op's achievable HBM bandwidth. */
@@ -130,13 +124,13 @@ export function computeDerate(chip: ChipConfig, plan: Pick<Plan, 'kernel' | 'var
     if (pattern === 'tiled' && typeof M === 'number' && c.gemmEfficiency.length > 0) {
       const eff = gemmEfficiencyAt(c.gemmEfficiency, M);
       factor /= eff;
-      mechanisms.push({ id: 'gemm-efficiency', text: `GEMM of ${M} rows at ${Math.round(eff * 100)}% of the matrix peak (measured by shape)` });
+      mechanisms.push({ id: 'gemm-efficiency', text: `GEMM of ${M} rows at ${formatPercent(eff)} of the matrix peak (measured by shape)` });
     }
   } else if (plan.kernel === 'attention-prefill' && c.attentionEfficiency.length > 0) {
     const S = Number(plan.params.L ?? plan.params.S);
     const eff = curveAt(c.attentionEfficiency, S);
     factor /= eff;
-    mechanisms.push({ id: 'attention-efficiency', text: `prefill attention over ${S} keys at ${Math.round(eff * 100)}% of the matrix peak (measured by sequence length)` });
+    mechanisms.push({ id: 'attention-efficiency', text: `prefill attention over ${S} keys at ${formatPercent(eff)} of the matrix peak (measured by sequence length)` });
   }
   return factor === 1 ? NO_DERATE : { factor, mechanisms };
 }
@@ -162,7 +156,6 @@ export function achievableChip(chip: ChipConfig, pattern: HbmPattern): ChipConfi
   return eff === 1 ? chip : chipWith(chip, { hbmBandwidthBytesPerS: chip.hbm.bandwidthBytesPerS * eff });
 }
 
-const us = (s: number): string => `${+(s * 1e6).toPrecision(3)} µs`;
 
 /**
  * One op on a chip with the preset's runtime mechanisms: the plan simulated at the achievable HBM
@@ -203,16 +196,31 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
   // the compute mechanisms are listed where they set the op's time (the kernel at peak would be faster)
   const mechanisms: AppliedMechanism[] = kernel > atPeak ? [...derate.mechanisms] : [];
   const eff = rt.hbmEfficiency[pattern];
-  if (eff !== 1 && chip.hbm.stacks > 0) mechanisms.push({ id: 'hbm-efficiency', text: `HBM at ${Math.round(eff * 100)}% of its peak (${pattern} access)` });
-  if (latency > 0) mechanisms.push({ id: 'memory-latency', text: `${us(latency)} exposed memory latency (ramp and tail) per kernel` });
-  if (gap > 0) mechanisms.push({ id: 'launch-gap', text: `${us(gap)} launch gap` });
-  if (fixed > 0) mechanisms.push({ id: 'layer-fixed', text: `${us(fixed)} fixed cost per layer` });
+  if (eff !== 1 && chip.hbm.stacks > 0) mechanisms.push({ id: 'hbm-efficiency', text: `HBM at ${formatPercent(eff)} of its peak (${pattern} access)` });
+  if (latency > 0) mechanisms.push({ id: 'memory-latency', text: `${formatDuration(latency)} exposed memory latency (ramp and tail) per kernel` });
+  if (gap > 0) mechanisms.push({ id: 'launch-gap', text: `${formatDuration(gap)} launch gap` });
+  if (fixed > 0) mechanisms.push({ id: 'layer-fixed', text: `${formatDuration(fixed)} fixed cost per layer` });
   if (fused) mechanisms.push({ id: 'fused', text: 'fused into a neighbouring kernel (no launch, no latency of its own)' });
   if (mode === 'on-chip') mechanisms.push({ id: 'on-chip', text: 'activations kept in SRAM across ops' });
   if (mode === 'pipelined') mechanisms.push({ id: 'pipelined', text: steady ? 'spatial layer pipeline: the steady state (largest of compute, HBM and NoC time)' : 'spatial layer pipeline: the first op pays its fill and drain' });
 
-  const top: [OpBound, number] = breakdown.launch > breakdown.compute ? ['launch', breakdown.launch] : ['compute', breakdown.compute];
-  const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
-  const bound: OpBound = breakdown.memory >= top[1] ? (sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound) : top[0];
+  const bound = opBound(breakdown, sim);
   return { sim, timeS, breakdown, latencyS: latency, pattern, mode, bound, mechanisms, derate };
+}
+
+/**
+ * The one definition of an op's bound (OpBound): the largest part of its split (ties: memory, then
+ * compute, launch, collective); when that is the memory part, what limited the simulated waves
+ * (sim.bound: memory or noc, 'array-schedule' where the waves were paced by MAC arrays working far
+ * below the chip's peak, 'compute' for vector-only work). Without a simulated run (a collective)
+ * the memory part reads 'memory'.
+ */
+export function opBound(b: OpBreakdown, sim?: Pick<SimResult, 'bound' | 'counts'>): OpBound {
+  const parts: Array<[OpBound | 'mem', number]> = [['mem', b.memory], ['compute', b.compute], ['launch', b.launch], ['collective', b.collective]];
+  let top = parts[0];
+  for (const p of parts) if (p[1] > top[1]) top = p;
+  if (top[0] !== 'mem') return top[0];
+  if (!sim) return 'memory';
+  const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
+  return sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound;
 }

@@ -492,8 +492,8 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'sample':
         return null;
       case 'norm':
-        // the final norm is costed at RMSNorm's count whichever the norm (one row per sequence)
-        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS.rmsnorm, inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
+        // the final norm runs for one row per sequence (the last token's), at its norm's count
+        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
       case 'qkv':
         return gemm(qkvOp(M, d.D, d.Hq, d.Hkv, d.dh, o.bias !== null, nTiles, f.weights, f.kv, dep.fusedQkv), d.D, (d.Hq + 2 * d.Hkv) * d.dh);
       case 'rope':

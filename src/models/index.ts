@@ -18,7 +18,7 @@
 
 import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
-import type { Bound, ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
+import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
 import { forwardOps, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
@@ -32,7 +32,7 @@ export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisi
 export { allReduceTime } from './collective.ts';
 export { forwardOps, STREAMING_ROWS, type CarriedPrefill, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
 export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
-export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
+export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opBound, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */
@@ -44,7 +44,7 @@ export interface ModelSimOptions {
   phase: Phase;
   /** Prefill: prompt tokens per sequence. Decode: ignored (one new token per sequence). */
   tokens?: number;
-  /** Decode: tokens already in the KV cache. */
+  /** Tokens already in the KV cache: decode attends to them and the new token; a prefill chunk attends to them and itself. */
   context?: number;
   batch?: number;
   /** Chips in all (tensor parallel x pipeline stages); default: the fewest that hold the model. */
@@ -337,7 +337,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
     saved += savedHbm;
     const prev = ops.find((x) => x.name === op.name);
     const entry: OpSimResult = prev ?? {
-      name: op.name, source: op.source, timeS: 0, share: 0, bound: r.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
+      name: op.name, source: op.source, timeS: 0, share: 0, bound: cost.bound, energyJ: 0, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
       breakdown: zero(), savedBytes: { hbm: 0 }, mode, covers: op.covers,
     };
     entry.timeS += t;
@@ -361,7 +361,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
     ar.scaleOutBytes = scaleOutBytes;
     addCounts(counts, ar);
     ops.push({
-      name, source, timeS: t, share: 0, bound: 'noc' as Bound,
+      name, source, timeS: t, share: 0, bound: 'collective',
       energyJ: energyOf(chip, ar, 0).total + chip.energy.staticW * t * chips, bytes: { hbm: 0, noc: 0, sram: 0 }, macs: 0,
       breakdown: { ...zero(), collective: t }, savedBytes: { hbm: 0 }, mode: 'collective',
     });

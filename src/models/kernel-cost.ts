@@ -10,6 +10,7 @@
 // Where the kernel and the model's op still differ, `differences` says why, computed from the two runs.
 
 import type { ChipConfig, Dataflow } from '../chip/types.ts';
+import { formatDuration } from '../chip/format.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
@@ -110,18 +111,17 @@ function sameOp(runs: ModelRun[], plan: Plan): ModelRun | undefined {
   return same.find((r) => JSON.stringify(r.plan.params) === key) ?? same[0];
 }
 
-const us = (s: number) => `${+(s * 1e6).toPrecision(3)} µs`;
 
 /**
  * The computed reasons a kernel run differs in time from another run of the op (the model's, or the
  * same shape as deployed): shape, variant and storage, blocking, HBM bytes, mode, launch costs,
  * timing path, access pattern. `what` names the other run ("llama3-8b's qkv op"). Empty within 1%.
  */
-export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost }, what: string, short = 'the model'): string[] {
+export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost; options?: OpCostOptions }, what: string, short = 'the model'): string[] {
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
-  const head = `The kernel (${us(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${us(m.cost.timeS)} per run)`;
+  const head = `The kernel (${formatDuration(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${formatDuration(m.cost.timeS)} per run)`;
   const why: string[] = [];
   const kp = k.plan.params, mp = m.plan.params;
   const shapeKeys = Object.keys(mp).filter((x) => !/^(B[MNKrc]|T[MN]|split|wgBytes|fill|capacity)$/.test(x) && kp[x] !== undefined && kp[x] !== mp[x]);
@@ -132,9 +132,12 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   if (tk.length) why.push(`its blocking differs (${tk.map((x) => `${x} = ${kp[x]} vs ${mp[x]}`).join(', ')})`);
   if (k.cost.mode !== m.cost.mode) why.push(`there the op runs ${m.cost.mode === 'pipelined' ? 'in the spatial layer pipeline' : m.cost.mode === 'on-chip' ? 'with its activations kept in SRAM' : m.cost.mode === 'fused' ? 'fused into a neighbour' : 'as a launched kernel'}, alone it is a launched kernel (${k.cost.mode})`);
   const kb = k.cost.sim.bytes.hbm, mb = m.cost.sim.bytes.hbm;
-  if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, ${short} ${+(mb / 1e6).toPrecision(3)} MB`);
+  // the other run's tensors held in SRAM (pinned weights / KV cache, activations kept on chip) load no HBM bytes
+  const held = m.options?.resident ?? [];
+  const inSram = held.length ? ` (there ${held.join(', ')} ${held.length === 1 ? 'is' : 'are'} held in SRAM)` : '';
+  if (Math.abs(kb - mb) > 0.01 * Math.max(kb, mb)) why.push(`it moves ${+(kb / 1e6).toPrecision(3)} MB of HBM traffic, ${short} ${+(mb / 1e6).toPrecision(3)} MB${inSram}`);
   const dl = m.cost.breakdown.launch - k.cost.breakdown.launch;
-  if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${us(Math.abs(dl))}`);
+  if (Math.abs(dl) > 1e-9) why.push(`launch and per-layer costs differ by ${formatDuration(Math.abs(dl))}`);
   if (k.cost.sim.timing !== m.cost.sim.timing) why.push(`its kernel time comes from the ${k.cost.sim.timing} timing path, ${short}'s from the ${m.cost.sim.timing} one`);
   if (k.cost.pattern !== m.cost.pattern) why.push(`it is costed with ${k.cost.pattern} HBM access, ${short} with ${m.cost.pattern}`);
   if (why.length === 0) why.push('the other run holds weights or KV cache in SRAM or shares SRAM with pinned data');

@@ -37,13 +37,25 @@ export interface OpBreakdown {
 /** How an op ran: 'kernel' (launched, activations via HBM), 'fused' (inside a neighbour kernel), 'on-chip' (activations in SRAM), 'pipelined' (spatial layer pipeline), 'collective' (between chips). */
 export type OpMode = 'kernel' | 'fused' | 'on-chip' | 'pipelined' | 'collective';
 
+/**
+ * What limited an op: the largest part of its time split (OpBreakdown), the one definition every view
+ * shows (opBound in cost.ts computes it): 'compute' (the MAC / vector work at the achieved rate),
+ * 'launch' (launch gaps and per-layer cost), 'collective' (all-reduce / stage hop between chips), or
+ * for the memory part (the rest of the kernel's time) what limited the simulated waves: 'memory'
+ * (HBM), 'noc', 'array-schedule' (the MAC arrays set the pace far below the chip's peak: padded or
+ * one-row tiles, a GEMV on an output-stationary array, fill and drain, tiles left idle), or
+ * 'compute' for vector-only work on the tiles in use.
+ */
+export type OpBound = Bound | 'launch' | 'array-schedule' | 'collective';
+
 export interface OpSimResult {
   name: string;
   /** Which kernel / plan described the op ("matmul/tiled-f16", "analytic:rmsnorm"...). */
   source: string;
   timeS: number;
   share: number;
-  bound: Bound;
+  /** The largest part of `breakdown` (OpBound), as every kernel view states an op's bound. */
+  bound: OpBound;
   energyJ: number;
   bytes: { hbm: number; noc: number; sram: number };
   macs: number;

@@ -16,7 +16,7 @@ import type { BenchState, ChipState, Results } from '../share/state.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { fmtSig as fmt, formatBytes, formatDuration as duration, formatEnergy, linkValue, LINK_RANGES, plural, speedRatioText } from './format.ts';
+import { fmtSig as fmt, formatBytes, formatDuration as duration, formatEnergy, formatPercent, linkValue, LINK_RANGES, plural, speedRatioText } from './format.ts';
 import { missingCapability, paramUsedBy, resolveBench, type ResolvedBench } from './bench-logic.ts';
 import { isReceived, keepReceivedEdits } from './wgsl-store.ts';
 import './glossary.ts';
@@ -462,7 +462,7 @@ export class BenchPanel extends LitElement {
               ? html`<p class="muted" id="prediction-error">No prediction: ${p.message}</p>`
               : html`<div class="stats">
                     <div class="stat"><span>Predicted time (raw plan)</span><b id="pred-time">${duration(p.result.cost.timeS)}</b></div>
-                    <div class="stat"><span>MAC utilization</span><b>${fmt(p.result.cost.sim.utilization * 100)} %</b></div>
+                    <div class="stat"><span>MAC utilization</span><b>${formatPercent(p.result.cost.sim.utilization)}</b></div>
                     <div class="stat"><span>Energy</span><b>${formatEnergy(p.result.cost.sim.energyJ)}</b></div>
                   </div>
                   <jp-op-cost .cost=${p.result}></jp-op-cost>

@@ -12,7 +12,7 @@
 import {
   EVENT_COMPUTE, EVENT_NOC, isWrapLink, linkCount, linkEnds, linkExists, portLink, eastLink, southLink, type RenderTrace,
 } from '../worker/view-trace.ts';
-import { formatBytes } from './format.ts';
+import { formatBytes, formatPercent } from './format.ts';
 
 export {
   EVENT_COMPUTE, EVENT_HBM_READ, EVENT_HBM_WRITE, EVENT_NOC, linkCount, linkEnds, linkExists, portLink, eastLink, southLink,
@@ -374,8 +374,8 @@ export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { t
     return {
       title: `tile (${r}, ${c})`,
       lines: [
-        { label: 'busy so far', value: `${(frame.tileUtil[hit.index] * 100).toFixed(1)} %` },
-        { label: 'busy, whole run', value: `${((tr.tileBusyCycles[hit.index] / total) * 100).toFixed(1)} %` },
+        { label: 'busy so far', value: formatPercent(frame.tileUtil[hit.index]) },
+        { label: 'busy, whole run', value: formatPercent(tr.tileBusyCycles[hit.index] / total) },
         { label: `busy ${tr.timeUnit}s`, value: tr.tileBusyCycles[hit.index].toLocaleString('en-US') },
         { label: 'now', value: frame.tileActive[hit.index] ? 'computing' : 'idle' },
       ],
@@ -388,7 +388,7 @@ export function describeHit(index: TraceIndex, frame: FrameState, hit: Hit): { t
     title: hit.kind === 'port' ? `${portName(tr.hbmPorts, hit.index)} ↔ tile ${name(b)}` : `link ${name(a)} ↔ ${name(b)}${isWrapLink(tr, link) ? ' (torus wrap-around)' : ''}`,
     lines: [
       { label: 'bytes, whole run', value: formatBytes(tr.linkBytes[link]) },
-      { label: 'share of busiest link', value: index.maxLinkBytes > 0 ? `${((tr.linkBytes[link] / index.maxLinkBytes) * 100).toFixed(0)} %` : '–' },
+      { label: 'share of busiest link', value: index.maxLinkBytes > 0 ? formatPercent(tr.linkBytes[link] / index.maxLinkBytes) : '–' },
       { label: `now (bytes/${tr.timeUnit})`, value: frame.linkLoad[link].toFixed(1) },
     ],
   };

@@ -10,10 +10,12 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { KernelInfo } from '../worker/api.ts';
 import type { InstrumentedRun } from '../worker/instrumented.ts';
 import type { ChipPreset, SimResult } from '../chip/types.ts';
+import type { KernelCost } from '../models/kernel-cost.ts';
+import './split-bar.ts';
 import type { ChipState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
-import { formatDuration, formatEnergy } from './format.ts';
+import { formatDuration, formatEnergy, formatPercent } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
 import './chip-canvas.ts';
 import './kernel-picker.ts';
@@ -48,11 +50,12 @@ export class JpChipTab extends LitElement {
 
   /** The chip model's run and its animation for the current setup; Task drops superseded answers. */
   private simTask = new Task(this, {
-    task: async ([api, key]: readonly [ApiRemote | undefined, string]): Promise<{ sim: SimResult; view: RenderTrace } | null> => {
+    task: async ([api, key]: readonly [ApiRemote | undefined, string]): Promise<{ sim: SimResult; view: RenderTrace; op?: KernelCost } | null> => {
       void key;
       const s = this.state;
       if (!api || !s) return null;
-      const out = await api.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary');
+      // the raw plan costed by the one per-op cost model, as the Roofline, Bench and Walkthrough cost it
+      const out = await api.simulateChipView({ preset: s.preset, grid: s.grid, array: s.array }, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { cost: { as: 'raw' } });
       if (out.status !== 'ok') throw new Error(out.message);
       return out.result;
     },
@@ -213,12 +216,13 @@ export class JpChipTab extends LitElement {
       </form>`;
   }
 
-  private renderMetrics(r: SimResult) {
+  private renderMetrics(r: SimResult, op: KernelCost | undefined) {
     const m: Array<[string, unknown]> = [
-      ['Time', formatDuration(r.timeS)],
+      ...(op ? [['Op time (raw plan)', formatDuration(op.cost.timeS)] as [string, unknown]] : []),
+      [op ? 'Kernel alone' : 'Time', formatDuration(r.timeS)],
       ['Cycles', Math.round(r.cycles).toLocaleString('en-US')],
-      ['Utilization', `${(r.utilization * 100).toFixed(1)} %`],
-      ['Bound', html`<span class="bound ${r.bound}">${r.bound}</span>`],
+      ['Utilization', formatPercent(r.utilization)],
+      ['Bound', html`<span class="bound ${op?.cost.bound ?? r.bound}">${op?.cost.bound ?? r.bound}</span>`],
       ['HBM bytes', formatBytes(r.bytes.hbm)],
       ['NoC bytes', formatBytes(r.bytes.noc)],
       ['SRAM bytes', formatBytes(r.bytes.sram)],
@@ -231,6 +235,8 @@ export class JpChipTab extends LitElement {
       ],
     ];
     return html`<dl class="metrics" aria-label="Simulation metrics">${m.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
+      ${op ? html`<jp-split-bar labelled data-testid="chip-split" .breakdown=${op.cost.breakdown}></jp-split-bar>
+        <p class="msg">${op.how}; mechanisms: ${op.cost.mechanisms.length ? op.cost.mechanisms.map((x) => x.text).join('; ') : 'none'}. Bound: the largest part of the op's time.</p>` : nothing}
       ${r.notes.length || !r.fit.fits || r.trace.truncated || r.trace.sampled
         ? html`<ul class="notes">
             ${!r.fit.fits ? r.fit.messages.map((x) => html`<li class="err">${x}</li>`) : nothing}
@@ -295,7 +301,7 @@ export class JpChipTab extends LitElement {
             <jp-chip-legend .mode=${s.view} .note=${this.chips.find((c) => c.id === s.preset)?.drawingNote ?? ''}></jp-chip-legend>
             <jp-timeline .cycles=${tr?.cycles ?? 0} .time=${this.time} .clockHz=${tr?.clockHz ?? 0} unit="cycle"
               @time-change=${this.onTime}></jp-timeline>
-            ${this.sim ? this.renderMetrics(this.sim) : nothing}
+            ${this.sim ? this.renderMetrics(this.sim, this.simTask.value?.op) : nothing}
           </section>
           ${this.renderMeasured()}
         </div>

@@ -11,7 +11,7 @@ import type { SimResult } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { CompareSide, CompareState } from '../share/state.ts';
 import { DATAFLOWS } from './chip-tab.ts';
-import { fmtNum, formatBytes, formatDuration, formatEnergy } from './format.ts';
+import { fmtNum, formatBytes, formatDuration, formatEnergy, formatPercent } from './format.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
@@ -21,7 +21,8 @@ import { abVerdict, type AbVerdict } from './noise.ts';
 import { compareMetric } from './token-table.ts';
 import { fmtFlops } from './roofline-math.ts';
 import type { KernelCost, KernelCostMode } from '../models/kernel-cost.ts';
-import { SPLIT_PARTS } from './op-cost.ts';
+import { SPLIT_PARTS } from './op-split.ts';
+import './op-cost.ts';
 
 const side = (preset: string, kernel: string, variant: string, params: CompareSide['params']): CompareSide => ({ preset, dataflow: 'output-stationary', kernel, variant, params });
 const LLAMA8B_QKV_DECODE = { M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 };
@@ -61,7 +62,7 @@ const METRICS: Metric[] = [
   { label: 'Energy', better: 'lower', value: (r) => r.sim?.energyJ ?? null, fmt: formatEnergy },
   { label: 'HBM bytes', better: 'lower', value: (r) => r.sim?.bytes.hbm ?? null, fmt: formatBytes },
   { label: 'NoC bytes', better: 'lower', value: (r) => r.sim?.bytes.noc ?? null, fmt: formatBytes },
-  { label: 'Utilization', better: 'higher', value: (r) => r.sim?.utilization ?? null, fmt: (v) => `${(v * 100).toFixed(1)} %` },
+  { label: 'Utilization', better: 'higher', value: (r) => r.sim?.utilization ?? null, fmt: formatPercent },
 ];
 
 const MODEL_METRICS: Metric[] = [
@@ -185,8 +186,6 @@ export class JpCompare extends LitElement {
     .winner.B { background: var(--jp-plot-1); color: var(--jp-accent-text); }
     .winner.tie { border: 1px solid var(--jp-border); color: var(--jp-muted); }
     .whatif { margin-left: 6px; padding: 0 6px; border-radius: 10px; font-size: 0.72rem; font-weight: 600; border: 1px dashed var(--jp-accent); color: var(--jp-accent); }
-    .bound { font-weight: 600; }
-    .bound.memory { color: var(--jp-plot-2); } .bound.compute { color: var(--jp-ok); } .bound.noc { color: var(--jp-accent); }
     .msg { color: var(--jp-muted); font-size: 0.85rem; margin: 6px 0 0; }
     .err { color: var(--jp-error); }
     .head { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
@@ -196,7 +195,6 @@ export class JpCompare extends LitElement {
     tr.group th { font-size: 0.8rem; color: var(--jp-muted); text-align: left; padding-top: 12px; }
     .opcosts { display: grid; gap: 8px; margin-top: 8px; }
     .kernel-as { display: flex; gap: 6px; align-items: center; }
-    .bound.array-schedule, .bound.launch { color: var(--jp-muted); }
     @media (max-width: 600px) {
       .sides { gap: 8px; } fieldset { padding: 6px 8px 8px; }
       /* all five columns on a 390 px phone: the metric names wrap, cells pad less */

@@ -2,6 +2,8 @@
 // panel, the chip view, compare and tokens once disagreed: "768 KiB" beside "786 KB").
 // Pure functions; test/unit/ui-logic.test.ts pins them.
 
+import { fmtNum, fmtSig, formatSI } from '../chip/format.ts';
+
 /** Bytes in decimal (SI) units, as the chip model and datasheets count them: "786 KB", "7.1 MB". */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–';
@@ -21,33 +23,12 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-/** 3 significant digits, whole numbers from 1000 up; '–' when not finite. */
-export function fmtSig(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return '–';
-  return Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(digits);
-}
+/** Numbers, times and percentages: the one formatter module of the chip layer (src/chip/format.ts). */
+export { fmtInt, fmtNum, fmtSig, formatDuration, formatPercent, formatSI } from '../chip/format.ts';
 
-/** Compact number for prose and tables (the chip layer's, which its CLI texts use too). */
-export { fmtNum } from '../chip/format.ts';
-
-/** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
-const SUB_UNITS: ReadonlyArray<[number, string]> = [[1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
-
-/**
- * A value of `unit` (s, J, W) with 3 significant digits in the prefix that reads best for `ref`
- * (default: the value itself). Pass the largest value of a table column or an A/B pair as `ref`
- * so they share one unit ("725 mJ" beside "1,244 mJ", never "724.992 mJ" beside "1.244 J").
- */
-export function formatSI(value: number, unit: string, ref = value): string {
-  if (!Number.isFinite(value)) return '–';
-  const a = Math.abs(Number.isFinite(ref) && ref !== 0 ? ref : value);
-  const [scale, prefix] = SUB_UNITS.find(([f]) => a >= f) ?? SUB_UNITS[SUB_UNITS.length - 1];
-  return `${fmtSig(value / scale)} ${prefix}${unit}`;
-}
-
-/** A duration in the unit that reads best: s, ms, µs or ns (chip predictions span nine decades). */
-export function formatDuration(seconds: number, ref = seconds): string {
-  return formatSI(seconds, 's', ref);
+/** A bandwidth in TB/s from 1 TB/s up, else GB/s (3 significant digits, no trailing zeros). */
+export function formatBandwidth(bytesPerS: number): string {
+  return bytesPerS >= 1e12 ? `${fmtNum(bytesPerS / 1e12)} TB/s` : `${fmtNum(bytesPerS / 1e9)} GB/s`;
 }
 
 /** An energy in J, mJ, µJ or nJ (3 significant digits). */

@@ -11,7 +11,7 @@ export const GLOSSARY = {
   waves: 'A plan with more output blocks than the chip has tiles runs in rounds ("waves"): the first rows x cols blocks, then the next, each wave finishing its stores before the next starts.',
   'link-wait cycles': 'Summed over every block transfer, the cycles it spent waiting for a NoC link (or a tile\'s input port) that another transfer was using. Large values mean the mesh, not HBM, is the bottleneck.',
   'compulsory traffic': 'The bytes a kernel must move at the very least: each input read once and each output written once. Real kernels move more when tiles re-read shared inputs.',
-  bound: 'What limited a run in the chip model: compute (MAC arrays), memory (HBM bandwidth) or noc (the busiest mesh links).',
+  bound: 'What limited an op in the chip model: the largest part of its time split. compute (the MAC arrays), launch (launch gaps and per-layer cost), collective (the all-reduce between chips), or, for the memory part, what limited the kernel\'s waves: memory (HBM bandwidth), noc (the busiest mesh links) or array-schedule (MAC arrays working far below the chip\'s peak: padded or one-row tiles, idle tiles).',
   utilization: 'Multiply-accumulates done over what the MAC arrays could have done in the same time: 100% means every tile multiplied on every cycle.',
   ramp: 'The time before a kernel\'s first bytes arrive from HBM (memory latency plus the ramp-up of its requests). A GPU pays it once per kernel launch; short decode kernels pay it many times per token.',
   'launch gap': 'Idle time between two kernels on a GPU: the driver and the hardware start the next kernel only after the previous one ends. Dozens of kernels per layer make it add up per token.',

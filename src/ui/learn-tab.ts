@@ -8,15 +8,15 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { ChipConfig, SimResult } from '../chip/types.ts';
+import type { ChipConfig } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { KernelCost } from '../models/kernel-cost.ts';
 import type { LearnState } from '../share/state.ts';
 import { emitStateChange } from './events.ts';
 import { formatBytes, type RenderTrace } from './chip-render.ts';
-import { formatDuration, formatEnergy } from './format.ts';
+import { formatDuration, formatEnergy, formatPercent } from './format.ts';
 import type { TimeChangeDetail } from './timeline.ts';
-import { WALKTHROUGH, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers } from './walkthrough-steps.ts';
+import { STORY_START, WALKTHROUGH, opRequest, planRequest, setupKey, stepRuns, type ModelSetup, type PlanSetup, type StepNumbers, type WalkthroughStep } from './walkthrough-steps.ts';
 import { GLOSSARY, type Term } from './glossary.ts';
 import './chip-canvas.ts';
 import './op-cost.ts';
@@ -47,12 +47,12 @@ export class JpLearnTab extends LitElement {
       const step = WALKTHROUGH[i];
       const runs = stepRuns(step);
       const [main, plans, models, chips] = await Promise.all([
-        this.chipView(step.setup, step.opBeside ? step.models?.[step.opBeside] : undefined),
+        this.chipView(step),
         Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
         Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
         this.configs(),
       ]);
-      return { numbers: { sim: main.sim, ...(main.op ? { op: main.op } : {}), plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
+      return { numbers: { sim: main.op.cost.sim, op: main.op, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
     },
     args: () => [this.api, this.stepIndex] as const,
     onComplete: (r) => {
@@ -145,18 +145,20 @@ export class JpLearnTab extends LitElement {
     return p;
   }
 
-  /** The animated run; beside a model setup, the op as deployed in that model (the same per-op costing as the model). */
-  private async chipView(s: PlanSetup, beside?: ModelSetup): Promise<{ sim: SimResult; view: RenderTrace; op?: KernelCost }> {
+  /** The animated op, costed as its step says (opRequest: raw beside the layer model, or as deployed in the step's model). */
+  private async chipView(step: WalkthroughStep): Promise<{ view: RenderTrace; op: KernelCost }> {
     // Not cached: the view's typed arrays are transferred to this thread and drawn from.
-    const cost = beside ? { cost: { as: 'deployed' as const, beside: { model: beside.model, opts: beside.opts } } } : {};
-    const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow, { ...(s.timing ? { timing: s.timing } : {}), ...cost });
+    const s = step.setup;
+    const out = await this.api!.simulateChipView(s.preset, s.kernel, s.variant, s.params, s.dataflow, { ...(s.timing ? { timing: s.timing } : {}), cost: opRequest(step) });
     if (out.status !== 'ok') throw new Error(out.message);
-    return out.result;
+    if (!out.result.op) throw new Error('the worker returned no cost for the animated op');
+    return { view: out.result.view, op: out.result.op };
   }
 
-  private planRun(s: PlanSetup): Promise<SimResult> {
+  /** A run the step's text compares with, costed raw by the same per-op cost model (planRequest). */
+  private planRun(s: PlanSetup): Promise<KernelCost> {
     return this.once(`plan:${setupKey(s)}`, async () => {
-      const out = await this.api!.simulatePlan(s.preset, s.kernel, s.variant, s.params, s.dataflow, { maxTraceEvents: 0 });
+      const out = await this.api!.simulateKernel(s.preset, s.kernel, s.variant, s.params, planRequest(s));
       if (out.status !== 'ok') throw new Error(out.message);
       return out.result;
     });
@@ -216,7 +218,7 @@ export class JpLearnTab extends LitElement {
   }
 
   private renderSteps(i: number) {
-    const firstStory = WALKTHROUGH.findIndex((s) => s.models);
+    const firstStory = STORY_START;
     const item = (k: number) => html`<li value=${k + 1}><a href="#" aria-current=${k === i ? 'step' : 'false'} @click=${(e: Event) => { e.preventDefault(); this.go(k); }}>${WALKTHROUGH[k].title.replace(/^\d+\.\s*/, '')}</a></li>`;
     const idx = WALKTHROUGH.map((_, k) => k);
     return html`
@@ -259,7 +261,7 @@ export class JpLearnTab extends LitElement {
         </nav>
         <section class="card stage" aria-label="Animation for this step">
           <div class="head">
-            <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${this.chipLabels[s.preset] ?? s.preset} · ${this.term(s.dataflow, s.dataflow)}</span>
+            <span class="setup" data-testid="step-setup">${s.kernel} / ${s.variant} · ${Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' ')} · ${this.chipLabels[s.preset] ?? s.preset} · ${this.term(s.dataflow, s.dataflow)} · <strong data-testid="step-mode">${step.opAs === 'raw' ? 'raw plan (f32, as asked)' : `as deployed in ${step.models?.[step.opBeside]?.model ?? 'the model'}`}</strong></span>
             <div role="group" aria-label="View mode">
               <button aria-pressed=${this.mode === 'utilization' ? 'true' : 'false'} @click=${() => (this.mode = 'utilization')}>Utilization</button>
               <button aria-pressed=${this.mode === 'traffic' ? 'true' : 'false'} @click=${() => (this.mode = 'traffic')}>Link traffic</button>
@@ -270,14 +272,15 @@ export class JpLearnTab extends LitElement {
           <jp-chip-legend .mode=${this.mode} .note=${this.chipNotes[s.preset] ?? ''}></jp-chip-legend>
           <jp-timeline .cycles=${this.loaded?.trace.cycles ?? 0} .time=${this.time} .clockHz=${this.loaded?.trace.clockHz ?? 0}
             @time-change=${this.onTime}></jp-timeline>
-          ${n?.op ? html`<jp-op-cost data-testid="step-op" .cost=${n.op}></jp-op-cost>` : nothing}
-          ${r
+          ${n ? html`<jp-op-cost data-testid="step-op" .cost=${n.op}></jp-op-cost>` : nothing}
+          ${r && n
             ? html`<dl class="metrics" data-testid="step-metrics">
-                <div><dt>${n?.op ? 'Kernel time' : 'Time'}</dt><dd>${formatDuration(r.timeS)}</dd></div>
+                <div><dt>Op time (${n.op.as === 'raw' ? 'raw plan' : 'as deployed'})</dt><dd>${formatDuration(n.op.cost.timeS)}</dd></div>
+                <div><dt>Kernel alone</dt><dd>${formatDuration(r.timeS)}</dd></div>
                 <div><dt>HBM bytes</dt><dd>${formatBytes(r.bytes.hbm)}</dd></div>
                 <div><dt>NoC bytes</dt><dd>${formatBytes(r.bytes.noc)}</dd></div>
-                <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${(r.utilization * 100).toFixed(2)} %</dd></div>
-                <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${n?.op ? n.op.cost.bound : r.bound}</dd></div>
+                <div><dt>${this.term('utilization', 'Utilization')}</dt><dd>${formatPercent(r.utilization)}</dd></div>
+                <div><dt>${this.term('bound', 'Bound')}</dt><dd data-testid="step-bound">${n.op.cost.bound}</dd></div>
                 <div><dt>Energy</dt><dd>${formatEnergy(r.energyJ)}</dd></div>
               </dl>`
             : nothing}

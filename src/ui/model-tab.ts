@@ -13,21 +13,26 @@ import { callback } from '../worker/client.ts';
 import type { LlmEvent, LlmInfo, LlmProfile, LlmRun } from '../worker/llm.ts';
 import type { LlmState } from '../share/state.ts';
 import type { ChipPreset } from '../chip/types.ts';
-import type { OpSimResult } from '../models/types.ts';
+import type { OpBreakdown, OpSimResult } from '../models/types.ts';
 import type { OpPrediction } from '../models/predict.ts';
 import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
-import { formatBytes, fmtSig, linkValue, LINK_RANGES } from './format.ts';
+import { formatBytes, formatDuration, formatPercent, fmtSig, linkValue, LINK_RANGES } from './format.ts';
+import { addSplits, SPLIT_PARTS, splitText } from './op-split.ts';
+import './split-bar.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
 
-/** A prediction cell: the op's time in the simulated step, or where its work went (fused), or '–' (not modelled). */
+/** A prediction cell: the time (in the unit that reads best: predictions span nine decades) with its compute / memory / launch gap / collective split drawn under it (jp-split-bar). */
+function splitCell(timeS: number, b: OpBreakdown | null, what = '') {
+  return html`<td class="pred" title=${`${what}${b ? splitText(b) : ''}`}>${formatDuration(timeS)}${b ? html`<jp-split-bar .breakdown=${b}></jp-split-bar>` : nothing}</td>`;
+}
+
+/** A prediction cell: the op's time in the simulated step and its split, or where its work went (fused), or '–' (not modelled). */
 function predCell(p: OpPrediction | undefined) {
   if (!p || p.timeS === null) return html`<td title="the chip model does not model this op (embedding gather, sampling)">–</td>`;
   if (p.fusedInto) return html`<td title="a deployment runs it inside ${p.fusedInto}">in ${p.fusedInto}</td>`;
-  const b = p.breakdown!;
-  const us = (v: number) => fmtSig(v * 1e6);
-  return html`<td title="${p.source} (${p.mode}): compute ${us(b.compute)} µs, memory ${us(b.memory)} µs, launch ${us(b.launch)} µs">${fmtSig(p.timeS * 1e3)}</td>`;
+  return splitCell(p.timeS, p.breakdown, `${p.source} (${p.mode}): `);
 }
 
 @customElement('jp-model-tab')
@@ -87,6 +92,12 @@ export class JpModelTab extends LitElement {
       tr.op { cursor: pointer; }
       tr.op:hover, tr.op:focus { background: color-mix(in srgb, var(--jp-accent, #36c) 10%, transparent); }
       .bar { display: inline-block; height: 0.8em; background: var(--jp-accent, #36c); vertical-align: middle; }
+      td.pred jp-split-bar { min-width: 56px; }
+      .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 6px 0; padding: 0; list-style: none; font-size: 0.8rem; color: var(--jp-muted); }
+      .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }
+      .splits { display: grid; grid-template-columns: minmax(8em, max-content) minmax(0, 1fr); gap: 6px 12px; align-items: start; margin: 8px 0; }
+      .splits .who { font-size: 0.85rem; }
+      @media (max-width: 600px) { .splits { grid-template-columns: minmax(0, 1fr); gap: 2px; } .splits .who { margin-top: 6px; font-weight: 600; } }
       details { margin-top: 8px; }
     `,
   ];
@@ -278,28 +289,42 @@ export class JpModelTab extends LitElement {
     const total = p.ops.reduce((s, o) => s + o.ms, 0);
     const byFamily = p.families;
     const famPred = (fam: string, k: number) => p.ops.reduce((s, o) => (o.family === fam ? s + (this.predictions[k]?.byId.get(o.id)?.timeS ?? 0) : s), 0);
+    const famSplit = (fam: string, k: number) => addSplits(p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.breakdown));
     const famModelled = (fam: string, k: number) => p.ops.some((o) => o.family === fam && this.predictions[k]?.byId.get(o.id)?.timeS != null);
+    // a family whose every op a deployment runs inside another op (the KV-cache write inside RoPE): say where, not 0
+    const famFusedInto = (fam: string, k: number) => {
+      const into = p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.fusedInto ?? null);
+      return into.length && into.every((x) => x) ? [...new Set(into)].join(', ') : null;
+    };
+    const famCell = (fam: string, k: number) => {
+      const into = famFusedInto(fam, k);
+      if (into) return html`<td title="a deployment runs it inside ${into}">in ${into}</td>`;
+      return famModelled(fam, k) ? splitCell(famPred(fam, k), famSplit(fam, k)) : html`<td>–</td>`;
+    };
     const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
     return html`
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
       ${this.predictions.length ? html`<p>Chip model columns: this model's own config simulated on each preset as the Tokens tab simulates a preset model
         (${this.info?.int8 ? 'int8' : 'bf16'} weights, the chip's runtime, fusion and placement), joined to the measured ops by op id; a deployment fuses some ops
-        ("in …" names the op that does their work), and "–" marks work the chip model does not model. The step row is the Tokens tab's per-token time.</p>` : nothing}
+        ("in …" names the op that does their work), and "–" marks work the chip model does not model. The step row is the Tokens tab's per-token time.
+        The bar under each predicted time splits it as every view splits an op's time:</p>
+        <ul class="legend" aria-label="Parts of a predicted time">${SPLIT_PARTS.map(([k, label]) => html`<li><i class="sw t-${k}"></i>${label}</li>`)}</ul>` : nothing}
       <div class="table-scroll" tabindex="0" role="region" aria-label="One decode step by op family (scrolls sideways)"><table>
         <thead><tr><th>op</th><th>ops</th><th>measured ms</th><th>share</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>
-          ${this.predictions.map((x) => html`<th>${x.label} (chip model) ms</th>`)}</tr></thead>
+          ${this.predictions.map((x) => html`<th>${x.label} (chip model)</th>`)}</tr></thead>
         <tbody>${byFamily.map((f) => {
           const flops = p.ops.filter((o) => o.family === f.family).reduce((s, o) => s + o.flops, 0);
           return html`<tr class="op" tabindex="0" title="open in the chip view" @click=${() => this.openOp(firstOf(f.family))} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(firstOf(f.family)); }}>
             <td>${f.family}</td><td>${f.count}</td><td>${fmtSig(f.ms)}</td>
-            <td><span class="bar" style="width:${(100 * f.share).toFixed(1)}px"></span> ${(100 * f.share).toFixed(1)}%</td>
+            <td><span class="bar" style="width:${(100 * f.share).toFixed(1)}px"></span> ${formatPercent(f.share)}</td>
             <td>${formatBytes(f.bytes)}</td><td>${f.ms > 0 ? fmtSig(f.bytes / (f.ms * 1e6)) : '-'}</td><td>${f.ms > 0 ? fmtSig(flops / (f.ms * 1e6)) : '-'}</td>
-            ${this.predictions.map((_, k) => html`<td>${famModelled(f.family, k) ? fmtSig(famPred(f.family, k) * 1e3) : '–'}</td>`)}</tr>`;
+            ${this.predictions.map((_, k) => famCell(f.family, k))}</tr>`;
         })}${this.renderExtraRows(7)}</tbody>
         ${this.renderStepRow(7, total)}
       </table></div>
+      ${this.renderSplits()}
       <details><summary>All ${p.ops.length} ops</summary>
-        <div class="table-scroll" tabindex="0" role="region" aria-label="All ops of the step (scrolls sideways)"><table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} ms</th>`)}</tr></thead>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="All ops of the step (scrolls sideways)"><table><thead><tr><th>op</th><th>kernel</th><th>measured ms</th><th>bytes</th><th>GB/s</th><th>GFLOP/s</th>${this.predictions.map((x) => html`<th>${x.label} (chip model)</th>`)}</tr></thead>
           <tbody>${p.ops.map((o, i) => html`<tr class="op" tabindex="0" @click=${() => this.openOp(i)} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter') this.openOp(i); }}>
             <td>${o.id}</td><td>${o.kernel}/${o.variant}</td><td>${fmtSig(o.ms)}</td><td>${formatBytes(o.bytes)}</td><td>${fmtSig(o.gbps)}</td><td>${fmtSig(o.gflops)}</td>
             ${this.predictions.map((x) => predCell(x.byId.get(o.id)))}</tr>`)}${this.renderExtraRows(6)}</tbody>
@@ -307,17 +332,32 @@ export class JpModelTab extends LitElement {
       </details>`;
   }
 
+  /**
+   * Each preset's predicted step split into compute / memory / launch gap / collective, the numbers
+   * written out (a phone has no hover): the sum of the rows' and the extra ops' splits, which is the
+   * Tokens tab's split for this model.
+   */
+  private renderSplits() {
+    if (!this.predictions.length) return nothing;
+    return html`<h4>Where each preset's predicted step goes</h4>
+      <div class="splits" data-testid="model-splits">${this.predictions.map((x) => {
+        const b = addSplits([...[...x.byId.values()].map((r) => r.breakdown), ...x.extra.map((o) => o.breakdown)]);
+        return html`<div class="who">${x.label.replace(/\s*\(hypothetical what-if\)/i, '')}: <b>${formatDuration(x.perTokenMs / 1e3)}</b></div>
+          <jp-split-bar labelled .breakdown=${b} data-preset=${x.preset}></jp-split-bar>`;
+      })}</div>`;
+  }
+
   /** Simulated ops no GPU op stands for (all-reduce, stage transfers), after the measured ones. */
   private renderExtraRows(cols: number) {
     const names = [...new Set(this.predictions.flatMap((x) => x.extra.map((o) => o.name)))];
     return names.map((n) => html`<tr><td>${n} (chip model only)</td>${Array.from({ length: cols - 1 }, () => html`<td></td>`)}
-      ${this.predictions.map((x) => { const o = x.extra.find((e) => e.name === n); return html`<td>${o ? fmtSig(o.timeS * 1e3) : '–'}</td>`; })}</tr>`);
+      ${this.predictions.map((x) => { const o = x.extra.find((e) => e.name === n); return o ? splitCell(o.timeS, o.breakdown, `${o.source} (${o.mode}): `) : html`<td>–</td>`; })}</tr>`);
   }
 
   /** The whole step: measured, and the chip model's per-token time (the Tokens tab's figure for this model). */
   private renderStepRow(cols: number, measuredMs: number) {
     return html`<tfoot><tr><th>step</th>${cols > 2 ? html`<td></td>` : nothing}<td>${fmtSig(measuredMs)}</td>${Array.from({ length: cols - 3 }, () => html`<td></td>`)}
-      ${this.predictions.map((x) => html`<td title="simulateModel of this model's config, as the Tokens tab runs a preset"><b>${fmtSig(x.perTokenMs)}</b></td>`)}</tr></tfoot>`;
+      ${this.predictions.map((x) => html`<td title="simulateModel of this model's config, as the Tokens tab runs a preset"><b>${formatDuration(x.perTokenMs / 1e3)}</b></td>`)}</tr></tfoot>`;
   }
 
   private renderShared() {

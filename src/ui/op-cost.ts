@@ -7,17 +7,10 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { KernelCost } from '../models/kernel-cost.ts';
-import type { OpBreakdown } from '../models/types.ts';
 import { formatDuration as fmtSeconds } from './format.ts';
+import { SPLIT_PARTS, splitText } from './op-split.ts';
 import { sharedStyles } from './styles.ts';
-
-/** The four parts of an op's time in display order, with their labels. */
-export const SPLIT_PARTS: ReadonlyArray<[keyof OpBreakdown, string]> = [['compute', 'Compute'], ['memory', 'Memory'], ['launch', 'Launch gap'], ['collective', 'Collective']];
-
-/** "compute 0.05 µs + memory 23.6 µs + launch gap 2.50 µs + collective 0" in one line. */
-export function splitText(b: OpBreakdown): string {
-  return SPLIT_PARTS.map(([k, label]) => `${label.toLowerCase()} ${b[k] > 0 ? fmtSeconds(b[k]) : '0'}`).join(' + ');
-}
+import './split-bar.ts';
 
 @customElement('jp-op-cost')
 export class JpOpCost extends LitElement {
@@ -33,6 +26,7 @@ export class JpOpCost extends LitElement {
     dl div { display: grid; }
     dt { color: var(--jp-muted); font-size: 0.78rem; }
     dd { margin: 0; font-family: var(--jp-mono); font-variant-numeric: tabular-nums; }
+    .sw { display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 4px; }
     .why { border-left: 3px solid var(--jp-accent); padding-left: 8px; }
   `];
 
@@ -42,10 +36,10 @@ export class JpOpCost extends LitElement {
     const b = c.cost.breakdown;
     return html`
       <p class="how" data-testid="op-how">${c.how}</p>
-      ${this.compact ? nothing : html`<dl data-testid="op-split">
+      ${this.compact ? nothing : html`<jp-split-bar .breakdown=${b}></jp-split-bar><dl data-testid="op-split">
         <div><dt>Op time</dt><dd data-testid="op-time">${fmtSeconds(c.cost.timeS)}</dd></div>
-        ${SPLIT_PARTS.map(([k, label]) => html`<div><dt>${label}</dt><dd data-testid="op-${k}">${fmtSeconds(b[k])}</dd></div>`)}
-        <div><dt>Bound</dt><dd data-testid="op-bound">${c.cost.bound}</dd></div>
+        ${SPLIT_PARTS.map(([k, label]) => html`<div><dt><i class="sw t-${k}"></i>${label}</dt><dd data-testid="op-${k}">${fmtSeconds(b[k])}</dd></div>`)}
+        <div><dt>Bound (largest part)</dt><dd data-testid="op-bound"><span class="bound ${c.cost.bound}">${c.cost.bound}</span></dd></div>
       </dl>`}
       <p class="mech">Mechanisms: ${c.cost.mechanisms.length ? c.cost.mechanisms.map((m) => m.text).join('; ') : 'none (this chip has the ideal runtime)'}.</p>
       ${c.modelOp

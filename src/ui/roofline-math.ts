@@ -36,8 +36,8 @@ export function roofOf(chip: ChipConfig, dtype: MacDType): Roof {
 /**
  * The memory roof a chip sustains in practice: peak bandwidth x the preset's achievable streaming
  * fraction (runtime.hbmEfficiency.streaming, cited in presets.ts). null when it equals the peak roof
- * or the chip has no off-chip memory. Whole-model runs (Tokens, Walkthrough) are timed against it;
- * single-kernel predictions are not (they see the peak).
+ * or the chip has no off-chip memory. Every op is timed against it (simulateOp): a model's ops in
+ * Tokens, and every kernel view's prediction (the roofline's points, Bench, Compare, Walkthrough).
  */
 export function achievableRoof(chip: ChipConfig, dtype: MacDType): Roof | null {
   const eff = chip.runtime?.hbmEfficiency.streaming ?? 1;

@@ -12,6 +12,9 @@ import type { ApiRemote } from '../worker/client.ts';
 import type { BenchOk, KernelInfo } from '../worker/api.ts';
 import type { ChipConfig, ChipPreset, MacDType, SimResult } from '../chip/types.ts';
 import type { ChipState, Results } from '../share/state.ts';
+import type { OpCost } from '../models/cost.ts';
+import type { KernelCost } from '../models/kernel-cost.ts';
+import { formatDuration, formatPercent } from './format.ts';
 import { emitStateChange } from './events.ts';
 import './kernel-picker.ts';
 import type { PickerChange } from './kernel-picker.ts';
@@ -35,7 +38,12 @@ interface PresetSim {
   name: string;
   /** Short name for the roof label ("H100 SXM", "Jalapeño-class 8×8 tiles"). */
   short: string;
+  /** The kernel's run on the preset's achievable-bandwidth chip (its bytes, passes, datatype). */
   sim: SimResult | null;
+  /** The op the point stands for: the raw plan costed by the one per-op cost model (simulateKernel 'raw'). */
+  op: OpCost | null;
+  /** The same shape as a deployment on the preset runs it, and why the raw plan's time differs from it. */
+  deployed?: KernelCost['deployed'];
   error?: string;
 }
 
@@ -50,6 +58,9 @@ interface PlotPoint extends RooflinePoint {
   tiles?: { used: number; total: number };
   bound?: string;
   shared?: boolean;
+  /** Predicted points: the raw plan's op cost and the same shape as deployed. */
+  op?: OpCost;
+  deployed?: KernelCost['deployed'];
 }
 
 @customElement('jp-roofline')
@@ -91,10 +102,11 @@ export class JpRoofline extends LitElement {
           const base = { preset, config, label: named ? `${plain} (${named})` : preset.label, name: named ? `${plain} (${named})` : plain, short: `${plain.split(' ').slice(-2).join(' ')}${named ? ` ${named}` : ''}` };
           try {
             const choice = named ? { preset: preset.id, grid: s.grid, array: s.array } : preset.id;
-            const o = await api.simulatePlan(choice, s.kernel, s.variant, s.params, s.dataflow as 'output-stationary', { maxTraceEvents: 256 });
-            return o.status === 'ok' ? { ...base, sim: o.result } : { ...base, sim: null, error: o.message };
+            // the raw plan costed as every kernel view and every model op is (achievable HBM, memory ramp, launch gap)
+            const o = await api.simulateKernel(choice, s.kernel, s.variant, s.params, { as: 'raw', withDeployed: true, dataflow: s.dataflow as 'output-stationary', maxTraceEvents: 0 });
+            return o.status === 'ok' ? { ...base, sim: o.result.cost.sim, op: o.result.cost, deployed: o.result.deployed } : { ...base, sim: null, op: null, error: o.message };
           } catch (e) {
-            return { ...base, sim: null, error: (e as Error).message };
+            return { ...base, sim: null, op: null, error: (e as Error).message };
           }
         }),
       );
@@ -198,15 +210,15 @@ export class JpRoofline extends LitElement {
     const cost = this.planCost;
     const dtype = this.dtype;
     this.sims.forEach((x, i) => {
-      if (!x.sim || !cost) return;
-      const p = predictedPoint(x.name, x.sim, cost.flops, cost.ioBytes);
+      if (!x.sim || !x.op || !cost) return;
+      const p = predictedPoint(x.name, { timeS: x.op.timeS, bytes: x.sim.bytes }, cost.flops, cost.ioBytes);
       if (!p) return;
       const roof = roofOf(x.config, dtype);
       const total = x.config.grid.rows * x.config.grid.cols;
       const used = tilesUsed(x.sim, total);
       const usedRoof: Roof = { ...roof, peakFlops: (roof.peakFlops * used) / total };
       pts.push({
-        ...p, n: pts.length + 1, color: PRESET_COLORS[i % PRESET_COLORS.length], bound: x.sim.bound, tiles: { used, total },
+        ...p, n: pts.length + 1, color: PRESET_COLORS[i % PRESET_COLORS.length], bound: x.op.bound, op: x.op, deployed: x.deployed, tiles: { used, total },
         ofRoof: p.flops / attainable(roof, p.intensity), ofUsedRoof: used > 0 ? p.flops / attainable(usedRoof, p.intensity) : undefined,
       });
     });
@@ -412,8 +424,8 @@ export class JpRoofline extends LitElement {
             }
             const p = pts[best];
             const lines = [`${p.n}. ${p.label}`, `${p.intensity.toPrecision(3)} FLOP/byte, ${fmtFlops(p.flops)}`];
-            if (p.ofRoof !== undefined) lines.push(`${(p.ofRoof * 100).toFixed(1)}% of its roof, ${p.bound}-bound`);
-            if (p.tiles && p.tiles.used < p.tiles.total) lines.push(`${p.tiles.used} of ${p.tiles.total} tiles used: ${((p.ofUsedRoof ?? 0) * 100).toFixed(0)}% of what they can do`);
+            if (p.ofRoof !== undefined) lines.push(`${formatPercent(p.ofRoof)} of its roof, ${p.bound}-bound`);
+            if (p.tiles && p.tiles.used < p.tiles.total) lines.push(`${p.tiles.used} of ${p.tiles.total} tiles used: ${formatPercent(p.ofUsedRoof ?? 0)} of what they can do`);
             if (p.note) lines.push(p.note);
             this.hover = { x: u.valToPos(p.intensity, 'x') + u.over.offsetLeft + 12, y: u.valToPos(p.flops, 'y') + u.over.offsetTop - 10, text: lines.join('\n') };
           },
@@ -435,10 +447,11 @@ export class JpRoofline extends LitElement {
 
   private renderTable() {
     const pts = this.collectPoints();
-    const pct = (v: number | undefined) => (v !== undefined ? `${(v * 100).toFixed(1)}%` : '–');
+    const pct = (v: number | undefined) => (v !== undefined ? formatPercent(v) : '–');
     return html`<div class="scroll" tabindex="0" role="region" aria-label="Points of the roofline plot"><table data-testid="roofline-points">
       <thead><tr><th scope="col">#</th><th scope="col">Point</th><th scope="col">Intensity (FLOP/B)</th><th scope="col">Achieved</th><th scope="col">Of its roof</th>
-        <th scope="col" title="Tiles of the chip this plan keeps busy (one per output block)">Tiles used</th><th scope="col" title="Achieved over the roof of the tiles in use">Of the used tiles' roof</th><th scope="col">Bound</th></tr></thead>
+        <th scope="col" title="Tiles of the chip this plan keeps busy (one per output block)">Tiles used</th><th scope="col" title="Achieved over the roof of the tiles in use">Of the used tiles' roof</th><th scope="col" title="The largest part of the op's time split">Bound</th>
+        <th scope="col" title="The raw plan's op time: the kernel at the achievable HBM bandwidth, its memory ramp and launch gap">Op time (raw)</th><th scope="col" title="The same shape as a deployment on the preset runs it">As deployed</th></tr></thead>
       <tbody>
         ${pts.map(
           (p) => html`<tr>
@@ -450,18 +463,30 @@ export class JpRoofline extends LitElement {
             <td class="num">${p.tiles ? `${p.tiles.used} of ${p.tiles.total}` : '–'}</td>
             <td class="num">${pct(p.ofUsedRoof)}</td>
             <td>${p.bound ?? (p.kind === 'measured' ? 'measured' : '–')}</td>
+            <td class="num">${p.op ? formatDuration(p.op.timeS) : '–'}</td>
+            <td class="num">${p.deployed ? formatDuration(p.deployed.timeS) : '–'}</td>
           </tr>`,
         )}
-        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td></td><td>${x.label}</td><td colspan="6" class="err">${x.error}</td></tr>`)}
+        ${this.sims.filter((x) => !x.sim).map((x) => html`<tr><td></td><td>${x.label}</td><td colspan="8" class="err">${x.error}</td></tr>`)}
       </tbody>
-    </table></div>`;
+    </table></div>
+    ${this.renderDeployed()}`;
+  }
+
+  /** Why each preset's raw-plan point differs from the same shape as deployed there (computed from the two runs). */
+  private renderDeployed() {
+    const rows = this.sims.filter((x) => x.deployed);
+    if (!rows.length) return nothing;
+    return html`<details data-testid="roofline-deployed"><summary>Raw plan vs the same shape as deployed, per preset</summary>
+      ${rows.map((x) => html`<p class="msg"><strong>${x.name}</strong>: ${x.deployed!.how}: ${formatDuration(x.deployed!.timeS)}, bound ${x.deployed!.bound}. ${x.deployed!.differences.join(' ') || 'The raw plan and the deployed op agree.'}</p>`)}
+    </details>`;
   }
 
   /** "H100 90%, TPU v5e 85%": each preset's achievable streaming fraction of its peak bandwidth. */
   private sustainedText(): string {
     const parts = this.chips.flatMap((c) => {
       const eff = c.config.runtime?.hbmEfficiency.streaming ?? 1;
-      return c.config.hbm.bandwidthBytesPerS > 0 && eff < 1 ? [`${c.label.replace(/\s*\(.*\)$/, '')} ${Math.round(eff * 100)}%`] : [];
+      return c.config.hbm.bandwidthBytesPerS > 0 && eff < 1 ? [`${c.label.replace(/\s*\(.*\)$/, '')} ${formatPercent(eff)}`] : [];
     });
     return parts.length ? parts.join(', ') : 'no preset below its peak';
   }
@@ -475,7 +500,7 @@ export class JpRoofline extends LitElement {
     if (idle.length) {
       const planTiles = Math.max(...pts.map((p) => p.tiles!.used));
       out.push(html`<p class="msg" data-testid="roofline-why"><strong>Why the points sit below their roofs:</strong> this plan has ${planTiles.toLocaleString('en-US')} output blocks, one per tile, so a chip with more tiles leaves the rest idle:
-        ${idle.map((p, k) => html`${k ? ', ' : ''}${p.label} uses ${p.tiles!.used} of ${p.tiles!.total} tiles (at most ${((p.tiles!.used / p.tiles!.total) * 100).toFixed(0)}% of its compute roof)`)}.
+        ${idle.map((p, k) => html`${k ? ', ' : ''}${p.label} uses ${p.tiles!.used} of ${p.tiles!.total} tiles (at most ${formatPercent(p.tiles!.used / p.tiles!.total)} of its compute roof)`)}.
         "Bound" names what limits the tiles that do work; the last column shows how close they come to their own share of the roof. A larger shape or smaller BM×BN tiles fill more of the chip.</p>`);
     }
     if (slopes.length) {
@@ -503,7 +528,7 @@ export class JpRoofline extends LitElement {
           )}
           <li><i class="dia" style="background:${MEASURED_COLOR}"></i>measured on your GPU${this.results ? ' (hollow: shared run)' : ''}</li>
         </ul>
-        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; thin dashed: the chip's other datatype peaks; dotted: the memory bandwidth each chip sustains in practice on streaming reads (${this.sustainedText()}, cited in the presets), which whole-model runs in Tokens and the Walkthrough are timed against, together with each kernel's launch gap and memory ramp. Dots: the chip model's prediction for this kernel and shape on each preset, numbered as in the table. ${this.benchResults?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
+        <p class="msg">Solid roofs: ${DTYPE_LABEL[dtype]} peak (this kernel's datatype) and HBM bandwidth; thin dashed: the chip's other datatype peaks; dotted: the memory bandwidth each chip sustains in practice on streaming reads (${this.sustainedText()}, cited in the presets), which every op is timed against, together with its launch gap and memory ramp. Dots: the chip model's prediction for this kernel and shape on each preset, numbered as in the table: the <strong>raw plan</strong> (exactly as asked, the kernel's own tiling and storage) costed as the Tokens tab costs a model's ops and the Bench, Compare and the Walkthrough cost a kernel (achievable bandwidth, memory ramp, launch gap), so a dot's time is the op time those views show. A deployment runs the op in its own precision and tiling: the table's last column gives that time, and the note under it why the two differ. ${this.benchResults?.length || this.results?.rows.length ? '' : 'Run a kernel in the Bench tab to add measured points.'}</p>
         ${this.explain()}
       </section>
       <section class="card" aria-labelledby="pts-h">

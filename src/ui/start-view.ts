@@ -6,7 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
-import type { SimResult } from '../chip/types.ts';
+import type { OpCost } from '../models/cost.ts';
+import { formatDuration } from './format.ts';
 import type { Tab } from '../share/state.ts';
 import type { RenderTrace } from './chip-render.ts';
 import './chip-canvas.ts';
@@ -45,7 +46,8 @@ export class JpStart extends LitElement {
   @property({ attribute: false }) api?: ApiRemote;
 
   @state() private trace: RenderTrace | null = null;
-  @state() private sim: SimResult | null = null;
+  /** The demo op, raw plan costed by the one per-op cost model (the time and bound every kernel view shows). */
+  @state() private sim: OpCost | null = null;
   @state() private time = 0;
   @state() private error: string | null = null;
   private raf = 0;
@@ -98,9 +100,9 @@ export class JpStart extends LitElement {
     if (!this.api || this.loading || this.trace) return;
     this.loading = true;
     try {
-      const out = await this.api.simulateChipView(DEMO.preset, DEMO.kernel, DEMO.variant, { ...DEMO.params });
+      const out = await this.api.simulateChipView(DEMO.preset, DEMO.kernel, DEMO.variant, { ...DEMO.params }, 'output-stationary', { cost: { as: 'raw' } });
       if (out.status !== 'ok') throw new Error(out.message);
-      this.sim = out.result.sim;
+      this.sim = out.result.op?.cost ?? null;
       this.trace = out.result.view;
       this.time = this.trace.cycles * 0.35;
       if (!this.reduced) this.raf = requestAnimationFrame(this.tick);
@@ -138,7 +140,7 @@ export class JpStart extends LitElement {
         <jp-chip-canvas .trace=${this.trace} .time=${this.time} mode="utilization" label="Animation: one decode token's attention over the KV cache on the simulated chip" placeholder="Simulating the chip…"></jp-chip-canvas>
         <figcaption class="caption" data-testid="start-caption">
           ${r && this.trace
-            ? `Live: one decode token attending over ${DEMO.params.L} cached tokens on the Jalapeño-class what-if chip, ${this.trace.rows} × ${this.trace.cols} tiles. Orange squares are bytes arriving from HBM, blue ones crossing the mesh; tiles darken as they compute. Simulated time ${(r.timeS * 1e6).toFixed(2)} µs, bound = ${r.bound}.`
+            ? `Live: one decode token attending over ${DEMO.params.L} cached tokens on the Jalapeño-class what-if chip, ${this.trace.rows} × ${this.trace.cols} tiles. Orange squares are bytes arriving from HBM, blue ones crossing the mesh; tiles darken as they compute. Simulated time ${formatDuration(r.timeS)} (raw plan, launch gap and memory ramp included), bound = ${r.bound}.`
             : nothing}
           ${this.error ? html`<span class="err" role="alert">${this.error}</span>` : nothing}
         </figcaption>

@@ -41,4 +41,7 @@ export const sharedStyles = css`
   .bound.memory { color: var(--jp-plot-2); }
   .bound.compute { color: var(--jp-ok); }
   .bound.noc { color: var(--jp-accent); }
+  .bound.array-schedule, .bound.launch, .bound.collective { color: var(--jp-muted); }
+  /* The parts of an op's time split (op-split.ts), in every view that draws them. */
+  .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
 `;

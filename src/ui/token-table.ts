@@ -3,20 +3,17 @@
 // launch-gap / collective time, and how much of the step each bound (compute / memory / NoC) and
 // each kind of time accounts for. Pure functions; the unit tests check them.
 
-import type { Bound, ChipPreset } from '../chip/types.ts';
-import type { ModelSimResult, OpBreakdown } from '../models/types.ts';
-import { fmtNum, formatDuration, plural } from './format.ts';
+import type { ChipPreset } from '../chip/types.ts';
+import type { ModelSimResult, OpBound } from '../models/types.ts';
+import { fmtNum, formatDuration, formatPercent, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
-
-/** The kinds of time an op's breakdown splits into, in bar order. */
-export type TimeKind = keyof OpBreakdown;
-export const TIME_KINDS: readonly TimeKind[] = ['compute', 'memory', 'launch', 'collective'];
+import { OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
 
 export interface OpSegment {
   name: string;
   /** Fraction of the step's time, [0, 1]. */
   share: number;
-  bound: Bound;
+  bound: OpBound;
   timeS: number;
   /** Index into the op palette (stable across presets: the op's first appearance). */
   color: number;
@@ -33,9 +30,9 @@ export interface TokenRow {
   error?: string;
   segments: OpSegment[];
   /** Share of the step's time spent in ops of each bound. */
-  boundShare: Record<Bound, number>;
+  boundShare: Record<OpBound, number>;
   /** The bound with the largest share. */
-  bound: Bound | null;
+  bound: OpBound | null;
   /** Share of the step's time by kind (compute / memory / launch gaps / collectives). */
   timeShare: Record<TimeKind, number>;
   /** In-flight batching: the batch, the prefill tokens each step carries and what set the batch, in words. */
@@ -65,23 +62,13 @@ export function opSegments(r: ModelSimResult, order: readonly string[]): OpSegme
   }));
 }
 
-/** How a kind of time is named in words. */
-export const TIME_KIND_TEXT: Record<TimeKind, string> = { compute: 'compute', memory: 'memory', launch: 'launch gap', collective: 'collective' };
-
 /**
  * A bar segment's numbers in words, as its accessible name and its focus tooltip:
  * "H100 SXM, attention: 34.5% of the step (1.23 ms), memory-bound; compute 20%, memory 70%, launch gap 10%".
  */
 export function segmentText(preset: string, s: OpSegment): string {
-  const parts = s.parts.map((p) => `${TIME_KIND_TEXT[p.kind]} ${Math.round(p.frac * 100)}%`).join(', ');
-  return `${preset}, ${s.name}: ${(s.share * 100).toFixed(1)}% of the step (${formatDuration(s.timeS)}), ${s.bound}-bound${parts ? `; ${parts}` : ''}`;
-}
-
-/** An op's breakdown as fractions of its time, kinds with no time left out. */
-export function opParts(b: OpBreakdown | undefined): OpSegment['parts'] {
-  if (!b) return [];
-  const total = TIME_KINDS.reduce((a, k) => a + Math.max(0, b[k]), 0);
-  return total > 0 ? TIME_KINDS.filter((k) => b[k] > 0).map((k) => ({ kind: k, frac: b[k] / total })) : [];
+  const parts = s.parts.map((p) => `${TIME_KIND_TEXT[p.kind]} ${formatPercent(p.frac)}`).join(', ');
+  return `${preset}, ${s.name}: ${formatPercent(s.share)} of the step (${formatDuration(s.timeS)}), ${s.bound}-bound${parts ? `; ${parts}` : ''}`;
 }
 
 /** The step's time by kind (from the ops' breakdowns), as shares of the step. */
@@ -93,11 +80,15 @@ export function timeShares(r: ModelSimResult): Record<TimeKind, number> {
   return out;
 }
 
-export function boundShares(segments: readonly OpSegment[]): { share: Record<Bound, number>; bound: Bound | null } {
-  const share: Record<Bound, number> = { compute: 0, memory: 0, noc: 0 };
+/** No time in any bound yet. */
+export const noBoundShare = (): Record<OpBound, number> => Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
+
+/** The step's time by its ops' bound (the one OpBound definition), and the bound with the largest share. */
+export function boundShares(segments: readonly OpSegment[]): { share: Record<OpBound, number>; bound: OpBound | null } {
+  const share = noBoundShare();
   for (const s of segments) share[s.bound] += s.share;
-  let bound: Bound | null = null;
-  for (const b of ['compute', 'memory', 'noc'] as const) if (share[b] > 0 && (bound === null || share[b] > share[bound])) bound = b;
+  let bound: OpBound | null = null;
+  for (const b of OP_BOUNDS) if (share[b] > 0 && (bound === null || share[b] > share[bound])) bound = b;
   return { share, bound };
 }
 
@@ -109,7 +100,7 @@ export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArra
     const o = outcomes[i];
     const base = { id: p.id, label: p.label, hypothetical: p.hypothetical };
     if (!o || o.status !== 'ok') {
-      return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: { compute: 0, memory: 0, noc: 0 }, bound: null, timeShare: { compute: 0, memory: 0, launch: 0, collective: 0 } };
+      return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: noBoundShare(), bound: null, timeShare: { compute: 0, memory: 0, launch: 0, collective: 0 } };
     }
     const segments = opSegments(o.result, order);
     const b = boundShares(segments);

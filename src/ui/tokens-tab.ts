@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { Task, TaskStatus } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
-import type { Bound, ChipPreset } from '../chip/types.ts';
+import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult } from '../models/types.ts';
 import type { ModelState } from '../share/state.ts';
 import { checkModelInputs, chipChoices, chipSplit, DEFAULT_ISL, DEFAULT_OSL, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
@@ -15,13 +15,17 @@ import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import './glossary.ts';
-import { fmtNum, formatEnergy, plural } from './format.ts';
-import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, TIME_KINDS, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
+import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
+import { BOUND_LETTER, OP_BOUNDS, TIME_KINDS } from './op-split.ts';
+import type { OpBound } from '../models/types.ts';
+
+/** How a bar segment's bound is drawn (the legend's words for each pattern). */
+const BOUND_PATTERN: Record<OpBound, string> = { compute: 'solid', memory: 'diagonal hatch', noc: 'horizontal hatch', 'array-schedule': 'dots', launch: 'vertical hatch', collective: 'cross hatch' };
 import './power-basis.ts';
 
 /** Categorical colours, one per op (readable on both themes' surfaces). */
 export const OP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#8cd17d', '#86bcb6', '#d37295', '#fabfd2', '#bab0ac'];
-const BOUND_LETTER: Record<Bound, string> = { compute: 'C', memory: 'M', noc: 'N' };
 
 type ModelInfo = ModelShape & { id: string; label?: string; name?: string };
 
@@ -121,8 +125,6 @@ export class JpTokensTab extends LitElement {
     td.num { font-family: var(--jp-mono); font-variant-numeric: tabular-nums; }
     td.best { font-weight: 700; color: var(--jp-ok); }
     .whatif { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 10px; font-size: 0.72rem; font-weight: 600; border: 1px dashed var(--jp-accent); color: var(--jp-accent); white-space: nowrap; }
-    .bound { font-weight: 600; }
-    .bound.memory { color: var(--jp-plot-2); } .bound.compute { color: var(--jp-ok); } .bound.noc { color: var(--jp-accent); }
     .err { color: var(--jp-error); }
     .warn { color: var(--jp-warn, var(--jp-error)); font-size: 0.8rem; }
     .bars { display: grid; grid-template-columns: minmax(160px, 230px) 1fr; gap: 8px 12px; align-items: center; }
@@ -136,12 +138,17 @@ export class JpTokensTab extends LitElement {
     .seg-tip { grid-column: 2; margin-top: -4px; font-size: 0.8rem; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-focus); border-radius: 6px; padding: 3px 8px; }
     .bar .s .parts { position: absolute; left: 0; right: 0; bottom: 0; height: 6px; display: flex; }
     .parts i, .sw.t { display: block; height: 100%; }
-    .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
     .legend { display: flex; gap: 6px 14px; flex-wrap: wrap; font-size: 0.8rem; color: var(--jp-muted); margin: 10px 0 0; padding: 0; list-style: none; }
     .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px; vertical-align: -2px; border: 1px solid rgb(0 0 0 / 0.2); }
     .sw.memory { background: repeating-linear-gradient(45deg, #555 0 2px, #ddd 2px 7px); }
     .sw.noc { background: repeating-linear-gradient(0deg, #555 0 2px, #ddd 2px 6px); }
     .sw.compute { background: #ddd; }
+    .bar .s.launch { background-image: repeating-linear-gradient(90deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 6px); }
+    .bar .s.array-schedule { background-image: radial-gradient(rgb(0 0 0 / 0.35) 1px, transparent 1.5px); background-size: 5px 5px; }
+    .bar .s.collective { background-image: repeating-linear-gradient(45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px), repeating-linear-gradient(-45deg, rgb(0 0 0 / 0.28) 0 2px, transparent 2px 7px); }
+    .sw.launch { background: repeating-linear-gradient(90deg, #555 0 2px, #ddd 2px 6px); }
+    .sw.array-schedule { background: radial-gradient(#555 1px, #ddd 1.5px); background-size: 5px 5px; }
+    .sw.collective { background: repeating-linear-gradient(45deg, #555 0 2px, transparent 2px 7px), repeating-linear-gradient(-45deg, #555 0 2px, #ddd 2px 7px); }
     details { font-size: 0.85rem; color: var(--jp-muted); margin-top: 10px; }
     summary { cursor: pointer; }
     details th { text-align: left; }
@@ -262,7 +269,7 @@ export class JpTokensTab extends LitElement {
                   ? html`<td colspan=${cols.length + 1} class="nofit" data-testid="nofit" title=${row.result.placement.messages.join(' ')}><b>Does not fit</b> on ${plural(row.result.chips, 'chip')}: ${row.result.placement.messages[0]?.replace(/(\d+\.\d{2})\d+/g, '$1').replace(/ with \d+ chip\(s\)$/, '') ?? 'the weights and KV cache do not fit'}. No speed or energy for it; ${this.state!.chips === 0 ? 'it does not fit on as many chips as this preset scales out to.' : 'choose more chips, or "fewest that hold the model".'}</td>`
                   : row.result
                     ? html`${cols.map((c, j) => html`<td class="num ${best[j] === i ? 'best' : ''}">${c.fmt(c.f(row.result!))}</td>`)}
-                        <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${Math.round(row.boundShare[row.bound] * 100)}%</span>` : '–'}</td>`
+                        <td>${row.bound ? html`<span class="bound ${row.bound}">${row.bound}</span> <span class="num">${formatPercent(row.boundShare[row.bound])}</span>` : '–'}</td>`
                     : html`<td colspan=${cols.length + 1} class="err">${row.error ?? (this.busy ? 'simulating…' : 'not simulated')}</td>`}
                 <td>${row.result?.precision ?? '–'}</td>
               </tr>`,
@@ -293,7 +300,7 @@ export class JpTokensTab extends LitElement {
             const top = [...row.segments].sort((a, b) => b.share - a.share).slice(0, 3);
             const short = row.label.replace(/\s*\(.*\)$/, '');
             const label = row.result
-              ? `${row.label}: ${top.map((s) => `${s.name} ${Math.round(s.share * 100)}% (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${Math.round(row.timeShare[k] * 100)}%`).join(', ')}`
+              ? `${row.label}: ${top.map((s) => `${s.name} ${formatPercent(s.share)} (${s.bound}-bound)`).join(', ')}; time ${TIME_KINDS.map((k) => `${k} ${formatPercent(row.timeShare[k])}`).join(', ')}`
               : `${row.label}: no result`;
             return html`
               <div class="name">${row.label.replace(/\s*\(hypothetical what-if\)/i, '')}${row.hypothetical ? html`<span class="whatif">what-if</span>` : nothing}</div>
@@ -317,9 +324,7 @@ export class JpTokensTab extends LitElement {
           ${order.map((n, i) => html`<li><i class="sw" style="background:${OP_COLORS[i % OP_COLORS.length]}"></i>${n}</li>`)}
         </ul>
         <ul class="legend" aria-label="Bounds">
-          <li><i class="sw compute"></i>C: compute-bound (solid)</li>
-          <li><i class="sw memory"></i>M: memory-bound (diagonal hatch)</li>
-          <li><i class="sw noc"></i>N: NoC-bound (horizontal hatch)</li>
+          ${OP_BOUNDS.map((b) => html`<li><i class="sw ${b}"></i>${BOUND_LETTER[b]}: ${b === 'noc' ? 'NoC' : b}-bound (${BOUND_PATTERN[b]})</li>`)}
         </ul>
         <ul class="legend" aria-label="Time kinds (strip under each op)">
           ${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${k === 'launch' ? html`<jp-term name="launch gap">launch gaps</jp-term>` : k === 'collective' ? 'collectives' : k === 'memory' ? html`memory (incl. <jp-term name="ramp">ramps</jp-term>)` : k}</li>`)}
@@ -357,7 +362,7 @@ export class JpTokensTab extends LitElement {
         <tbody>${order.map(
           (name) => html`<tr><th scope="row">${name}</th>${live.map((r) => {
             const seg = r.segments.find((x) => x.name === name);
-            return html`<td class="num">${seg ? html`${(seg.share * 100).toFixed(1)}% <span class="bound ${seg.bound}">${BOUND_LETTER[seg.bound]}</span>` : '–'}</td>`;
+            return html`<td class="num">${seg ? html`${formatPercent(seg.share)} <span class="bound ${seg.bound}">${BOUND_LETTER[seg.bound]}</span>` : '–'}</td>`;
           })}</tr>`,
         )}</tbody>
       </table></div></details>`;

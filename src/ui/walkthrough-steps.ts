@@ -4,19 +4,25 @@
 // decode, batching, the MLP and the LM head, and tensor parallelism over several chips.
 //
 // Each step is a simulation setup (what is animated, plus the other runs its text compares
-// with), a moment of the animation and a text. Every sentence that states a bound, a ratio or a
+// with), a moment of the animation and a text. Every kernel run is costed by the one per-op cost
+// model (simulateKernel / simulateOp: the chip's achievable HBM bandwidth, memory ramp, launch gap),
+// as the Tokens tab costs a model's ops: steps 1-8 run the raw plan (labelled raw; beside GPT-2
+// small's op on the same chip, with why they differ and the same shape as deployed), the story steps
+// the op as deployed inside the step's model. Every sentence that states a bound, a ratio or a
 // byte count computes it from those runs (StepNumbers), so changing a preset changes the text
 // (test/unit/walkthrough.test.ts). Data and pure functions only: <jp-learn-tab> fetches the runs
 // through the worker API and renders the result; the step index (and the scrubbed moment) live in
 // the share state, so every step is a link to an exact moment. Steps are only ever appended:
 // old links name steps by index.
 
-import type { Bound, ChipConfig, SimResult } from '../chip/types.ts';
-import type { ModelSimResult, OpSimResult } from '../models/types.ts';
+import type { ChipConfig, SimResult } from '../chip/types.ts';
+import type { ModelSimResult, OpBound, OpSimResult } from '../models/types.ts';
 import type { KernelCost } from '../models/kernel-cost.ts';
+import type { KernelViewRequest } from '../worker/chip-service.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
-import { fmtNum, formatBytes, formatEnergy } from './format.ts';
+import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural } from './format.ts';
+import { OP_BOUNDS } from './op-split.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -40,12 +46,12 @@ export interface ModelSetup {
 
 /** The runs a step's text is computed from. */
 export interface StepNumbers {
-  /** The animated run (setup). */
+  /** The animated run: op.cost.sim (the plan on the chip at its achievable HBM bandwidth). */
   sim: SimResult;
-  /** The animated op costed as deployed beside the step's model (WalkthroughStep.opBeside), with its time split. */
-  op?: KernelCost;
-  /** The other plan runs, by key (WalkthroughStep.plans). */
-  plans: Record<string, SimResult>;
+  /** The animated op costed by the one per-op cost model (opRequest): raw or as deployed beside the step's model, with its time split. */
+  op: KernelCost;
+  /** The other plan runs, by key (WalkthroughStep.plans), each costed raw (planRequest). */
+  plans: Record<string, KernelCost>;
   /** Model runs, by key (WalkthroughStep.models). */
   models: Record<string, ModelSimResult>;
   /** Configurations of the presets named in the setups (bandwidths, peaks, scale-out links). */
@@ -59,11 +65,17 @@ export interface WalkthroughStep {
   plans?: Record<string, PlanSetup>;
   models?: Record<string, ModelSetup>;
   /**
-   * The key of the model (in `models`) the animated op stands beside: the op is then costed as
-   * deployed inside that model (its time split, and why it differs from the model's op), so the
-   * animation and the text beside it come from one cost model.
+   * The key of the model (in `models`) the animated op stands beside: the model's run of the same op
+   * is shown with it (its time split, and why the two differ), so the animation and the text beside
+   * it come from one cost model.
    */
-  opBeside?: string;
+  opBeside: string;
+  /**
+   * How the animated op is costed (simulateKernel): 'deployed' (the story steps: the op as it runs
+   * inside the model), 'raw' (the kernel chapter: exactly the plan asked for, f32 as the GPU kernel
+   * stores it, with the same shape as deployed and why the two differ beside it).
+   */
+  opAs: 'raw' | 'deployed';
   /** The moment of the animation the step opens at, as a fraction of the run (a link may carry another). */
   timeFrac: number;
   view: 'utilization' | 'traffic';
@@ -73,15 +85,9 @@ export interface WalkthroughStep {
   look(n: StepNumbers): string;
 }
 
-// ---- formatting -------------------------------------------------------------------------------
+// ---- formatting (the one formatter module, src/chip/format.ts via ./format.ts) -----------------
 
-const int = (v: number) => Math.round(v).toLocaleString('en-US');
-const pct = (f: number) => `${(f * 100).toFixed(f < 0.01 ? 2 : f < 0.1 ? 1 : 0)}%`;
-const sig = fmtNum;
-const ms = (s: number) => `${sig(s * 1e3)} ms`;
-const us = (s: number) => (s >= 1e-3 ? ms(s) : `${sig(s * 1e6)} µs`);
-const tbps = (bytesPerS: number) => (bytesPerS >= 1e12 ? `${sig(bytesPerS / 1e12)} TB/s` : `${sig(bytesPerS / 1e9)} GB/s`);
-const plural = (n: number, one: string, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
+const ms = (s: number) => formatDuration(s, 1e-3);
 
 /** "2.2× slower" / "1.3× faster" / "about the same time" for a time ratio (this / that). */
 export function timeRatio(thisS: number, thatS: number): string {
@@ -98,10 +104,13 @@ export function fractionWords(r: number): string {
   return `${sig(r, 2)}×`;
 }
 
-/** What limited a run, in words, for a bound the chip model reports. */
-export function boundWords(b: Bound): string {
+/** What limited an op, in words, for each bound (OpBound, the largest part of its time split). */
+export function boundWords(b: OpBound): string {
   if (b === 'memory') return 'HBM bandwidth: the stacks cannot deliver bytes faster';
   if (b === 'noc') return 'the network-on-chip: the mesh links that carry blocks from the HBM edge tiles to the tiles that need them are busier than the HBM stacks themselves';
+  if (b === 'array-schedule') return 'the MAC arrays\' schedule: the tiles that have work wait for their arrays in turn, far below the chip\'s peak';
+  if (b === 'launch') return 'the launch gap: starting the kernel takes longer than its work';
+  if (b === 'collective') return 'the all-reduce between chips';
   return 'the MAC arrays: the tiles that work are busy multiplying, and data arrives fast enough';
 }
 
@@ -110,8 +119,8 @@ export function boundWords(b: Bound): string {
  * bottleneck, the rest of the chip sits idle (a one-token GEMV has too few output blocks to fill it).
  * Empty for runs that are not compute-bound or use a fair share of the peak.
  */
-export function lowComputeNote(r: Pick<SimResult, 'bound' | 'utilization' | 'passes' | 'trace'>): string {
-  if (r.bound !== 'compute' || r.utilization >= 0.1) return '';
+export function lowComputeNote(r: Pick<SimResult, 'utilization' | 'passes' | 'trace'>, bound: OpBound): string {
+  if ((bound !== 'compute' && bound !== 'array-schedule') || r.utilization >= 0.1) return '';
   const tiles = Math.max(0, ...r.passes.map((p) => p.planTiles));
   const all = r.trace.rows * r.trace.cols;
   return tiles > 0 && tiles < all
@@ -158,16 +167,17 @@ function opShare(m: ModelSimResult, re: RegExp): { share: number; timeS: number;
   return { share: ops.reduce((a, o) => a + o.share, 0), timeS: ops.reduce((a, o) => a + o.timeS, 0), hbm: ops.reduce((a, o) => a + o.bytes.hbm, 0) };
 }
 
-/** Time shares of the ops by bound. */
-function boundShares(m: ModelSimResult): Record<Bound, number> {
-  const out: Record<Bound, number> = { compute: 0, memory: 0, noc: 0 };
+/** Time shares of the ops by bound (the one OpBound of each op). */
+function boundShares(m: ModelSimResult): Record<OpBound, number> {
+  const out = Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
   for (const o of m.ops) out[o.bound] += o.share;
   return out;
 }
 
-function mainBound(m: ModelSimResult): Bound {
+/** The bound holding the largest share of the step (ties: the first in OP_BOUNDS order). */
+function mainBound(m: ModelSimResult): OpBound {
   const s = boundShares(m);
-  return s.compute >= s.memory && s.compute >= s.noc ? 'compute' : s.memory >= s.noc ? 'memory' : 'noc';
+  return OP_BOUNDS.reduce((a, b) => (s[b] > s[a] ? b : a));
 }
 
 /** Ops of one layer that run as kernels of their own (launched one after another), per the model. */
@@ -185,16 +195,16 @@ function bf16Peak(cfg: ChipConfig): number {
   return cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
 }
 
-/** Step 7's proportion sentence: how far time and energy follow the bytes, from the two runs. */
-function int8Proportion(q: SimResult, f: SimResult): string {
-  const b = q.bytes.hbm / f.bytes.hbm, t = q.timeS / f.timeS, e = q.energyJ / f.energyJ;
+/** Step 7's proportion sentence: how far time and energy follow the bytes, from the two costed runs. */
+function int8Proportion(q: KernelCost, f: KernelCost): string {
+  const b = q.cost.sim.bytes.hbm / f.cost.sim.bytes.hbm, t = q.cost.timeS / f.cost.timeS, e = q.cost.sim.energyJ / f.cost.sim.energyJ;
   const near = (x: number) => Math.abs(x / b - 1) < 0.15;
   const verdict = near(t) && near(e)
     ? 'Time and energy fall almost in proportion to the bytes: this run is starved for bytes.'
     : t > b
-      ? `Time falls less than the bytes: part of the run is not spent waiting for HBM bytes (here bound = ${q.bound}), and that part does not shrink with the weights.`
+      ? `Time falls less than the bytes: part of the op's time is not spent waiting for HBM bytes (here bound = ${q.cost.bound}; the launch gap and memory ramp do not shrink either), and that part does not shrink with the weights.`
       : 'Time falls more than the bytes.';
-  return `The bytes fall to ×${sig(b, 2)}, the time to ×${sig(t, 2)} and the energy to ×${sig(e, 2)} (${formatEnergy(q.energyJ, f.energyJ)} against ${formatEnergy(f.energyJ)}). ${verdict}`;
+  return `The bytes fall to ×${sig(b, 2)}, the time to ×${sig(t, 2)} and the energy to ×${sig(e, 2)} (${formatEnergy(q.cost.sim.energyJ, f.cost.sim.energyJ)} against ${formatEnergy(f.cost.sim.energyJ)}). ${verdict}`;
 }
 
 // ---- the steps --------------------------------------------------------------------------------
@@ -204,6 +214,14 @@ const JAL = 'jalapeno';
 const GPU = 'h100';
 const OS = 'output-stationary' as const;
 const fusedQkv: PlanSetup = { preset: JAL, kernel: 'qkv', variant: 'fused', params: QKV, dataflow: OS };
+/**
+ * The model the kernel chapter's layer is sized after: GPT-2 small decoding with 1,024 tokens in its
+ * cache (step 5's L), on the same chip. The raw kernel of each step stands beside this model's op, as
+ * the Tokens tab costs it.
+ */
+const LAYER_MODEL = { layer: { preset: JAL, model: 'gpt2-small', opts: { phase: 'decode', context: 1024 } } } as const satisfies Record<string, ModelSetup>;
+/** A kernel-chapter step: its raw plan costed beside GPT-2 small's op. */
+const RAW = { models: LAYER_MODEL, opBeside: 'layer', opAs: 'raw' } as const;
 
 /** The model and context of the story chapter: Llama 3 8B, 1024 tokens already in the KV cache. */
 const MODEL = 'llama3-8b';
@@ -234,6 +252,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '1. The chip and one new token',
     setup: fusedQkv,
+    ...RAW,
     timeFrac: 0,
     view: 'utilization',
     text: ({ sim }) => [
@@ -245,6 +264,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '2. Weights stream in from HBM',
     setup: fusedQkv,
+    ...RAW,
     timeFrac: 0.2,
     view: 'utilization',
     text: ({ sim }) => {
@@ -265,13 +285,14 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '3. Fused QKV reads x once',
     setup: fusedQkv,
+    ...RAW,
     timeFrac: 0.5,
     view: 'traffic',
-    text: ({ sim }) => {
+    text: ({ sim, op }) => {
       const parts = qkvBytes(sim);
       return [
         'Q, K and V are three projections of the same input x. A fused kernel treats them as one matrix [Wq | Wk | Wv], so each tile loads its slice of x once and produces its columns of q, k and v in one pass.',
-        `The link-traffic view colours each link by the bytes it carried over the whole run. HBM traffic: ${int(sim.bytes.hbm)} bytes${parts ? ` = weights ${int(parts.w)} + one read of x ${int(parts.x)} + q, k and v written ${int(parts.out)}` : ''}; time ${us(sim.timeS)}.`,
+        `The link-traffic view colours each link by the bytes it carried over the whole run. HBM traffic: ${int(sim.bytes.hbm)} bytes${parts ? ` = weights ${int(parts.w)} + one read of x ${int(parts.x)} + q, k and v written ${int(parts.out)}` : ''}; time ${formatDuration(op.cost.timeS)} for the raw f32 kernel launched on its own, costed as every op of a whole model is (the split below: the kernel at the chip's achievable HBM bandwidth, its memory ramp and launch gap).`,
       ];
     },
     look: () => 'Switch between "Utilization" and "Link traffic" to see where the bytes went: the links next to the HBM edge tiles carry the most.',
@@ -279,25 +300,29 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '4. Unfused: three kernels, x read three times',
     setup: { ...fusedQkv, variant: 'unfused' },
+    ...RAW,
     plans: { fused: fusedQkv },
     timeFrac: 0.5,
     view: 'traffic',
-    text: ({ sim, plans }) => {
-      const f = plans.fused;
+    text: ({ sim, op, plans }) => {
+      const f = plans.fused.cost.sim;
       const extra = sim.bytes.hbm - f.bytes.hbm;
+      const t = op.cost.timeS, tf = plans.fused.cost.timeS;
       return [
         `The unfused version runs ${plural(sim.passes.length, 'pass', 'passes')} one after another (three matrix multiplies and the epilogues) instead of ${plural(f.passes.length, 'pass', 'passes')}. Each multiply reads x again and writes its own output, and each pass starts only when the previous one has drained.`,
-        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). ${extra / f.bytes.hbm < 0.05 ? 'For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). ' : ''}Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}${sim.timeS > f.timeS ? ': the passes cannot overlap' : ''}.`,
+        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). ${extra / f.bytes.hbm < 0.05 ? 'For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). ' : ''}Time: ${formatDuration(t)} against ${formatDuration(tf)}, ${timeRatio(t, tf)}${t > tf ? ': the passes cannot overlap, and each pass is a kernel launch of its own' : ''}.`,
       ];
     },
-    look: ({ sim, plans }) => {
-      const tr = sim.timeS / plans.fused.timeS, br = sim.bytes.hbm / plans.fused.bytes.hbm;
-      return `Go back one step and forward again: the time ${changeWords(sim.timeS, plans.fused.timeS)}, HBM traffic ${changeWords(sim.bytes.hbm, plans.fused.bytes.hbm)}${Math.abs(tr - 1) > 2 * Math.abs(br - 1) ? ': the time changes much more than the bytes' : ''}.`;
+    look: ({ sim, op, plans }) => {
+      const f = plans.fused.cost;
+      const tr = op.cost.timeS / f.timeS, br = sim.bytes.hbm / f.sim.bytes.hbm;
+      return `Go back one step and forward again: the time ${changeWords(op.cost.timeS, f.timeS)}, HBM traffic ${changeWords(sim.bytes.hbm, f.sim.bytes.hbm)}${Math.abs(tr - 1) > 2 * Math.abs(br - 1) ? ': the time changes much more than the bytes' : ''}.`;
     },
   },
   {
     title: '5. The KV cache',
     setup: { preset: JAL, kernel: 'attention-decode', variant: 'split', params: { B: 1, L: 1024, Hq: 12, Hkv: 12, dh: 64 }, dataflow: OS },
+    ...RAW,
     timeFrac: 0.4,
     view: 'utilization',
     text: ({ sim }) => {
@@ -317,13 +342,15 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '6. What limits a decode step',
     setup: fusedQkv,
+    ...RAW,
     timeFrac: 1,
     view: 'utilization',
-    text: ({ sim }) => {
+    text: ({ sim, op }) => {
       const waits = sim.events?.linkWaitCycles;
+      const b = op.cost.bound;
       return [
         `Put the numbers side by side: moving this layer's bytes through HBM needs at least ${int(sim.roofline.memory)} cycles; spread evenly over every NoC link they would need ${int(sim.roofline.noc)}; the math needs ${int(sim.roofline.compute)}. The simulated run took ${int(sim.cycles)} cycles, ${sig(sim.cycles / Math.max(sim.roofline.memory, sim.roofline.noc, sim.roofline.compute, 1e-9), 2)}× the largest of these bounds.`,
-        `The simulation's verdict for this run is bound = ${sim.bound}: what set the pace is ${boundWords(sim.bound)}${lowComputeNote(sim)}.${waits !== undefined ? ` Summed over all block transfers, ${int(waits)} link-wait cycles were spent queueing for a busy link.` : ''} The MAC arrays were busy ${pct(sim.utilization)} of their peak.`,
+        `The simulation's verdict for this op is bound = ${b} (the largest part of its time split below): what set the pace is ${boundWords(b)}${lowComputeNote(sim, b)}.${waits !== undefined ? ` Summed over all block transfers, ${int(waits)} link-wait cycles were spent queueing for a busy link.` : ''} The MAC arrays were busy ${pct(sim.utilization)} of their peak.`,
         'Two ways out follow. Process more tokens per weight read (batching many users, or prefill, where a whole prompt shares each weight fetch), or make each weight smaller.',
       ];
     },
@@ -332,16 +359,17 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '7. int8 weights shrink the bytes',
     setup: { ...fusedQkv, variant: 'fused-w8' },
+    ...RAW,
     plans: { f32: fusedQkv },
     timeFrac: 0.5,
     view: 'utilization',
-    text: ({ sim, plans }) => {
-      const f = plans.f32;
-      const r = sim.bytes.hbm / f.bytes.hbm;
+    text: ({ sim, op, plans }) => {
+      const f = plans.f32.cost;
+      const r = sim.bytes.hbm / f.sim.bytes.hbm;
       return [
         'Quantization stores each weight as an 8-bit integer plus a shared scale per column. An int8 weight is 1 byte instead of 4 (f32, the baseline of this walkthrough) or 2 (bf16, what models usually ship in): a quarter of the f32 bytes, half of the bf16 ones, with the same number of multiply-adds.',
-        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${us(sim.timeS)} against ${us(f.timeS)}, ${timeRatio(sim.timeS, f.timeS)}; ${sim.bound === f.bound ? `still bound = ${sim.bound}` : `bound = ${sim.bound} where step 3 was bound = ${f.bound}`}${lowComputeNote(sim)}.`,
-        int8Proportion(sim, f),
+        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.sim.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${formatDuration(op.cost.timeS)} against ${formatDuration(f.timeS)}, ${timeRatio(op.cost.timeS, f.timeS)}; ${op.cost.bound === f.bound ? `still bound = ${f.bound}` : `bound = ${op.cost.bound} where step 3 was bound = ${f.bound}`}${lowComputeNote(sim, op.cost.bound)}.`,
+        int8Proportion(op, plans.f32),
       ];
     },
     look: () => 'Compare HBM bytes, time and energy with step 3 (Back, then Next).',
@@ -349,18 +377,20 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     title: '8. Batching turns the tables',
     setup: { ...fusedQkv, params: { ...QKV, M: 64 } },
+    ...RAW,
     plans: { one: fusedQkv },
     timeFrac: 0.5,
     view: 'utilization',
-    text: ({ sim, plans }) => {
-      const one = plans.one;
+    text: ({ sim, op, plans }) => {
+      const one = plans.one.cost.sim;
+      const t = op.cost.timeS, t1 = plans.one.cost.timeS;
       const M = num(sim.plan.params, 'M');
       return [
         `Now ${M} tokens share each weight fetch (${M} users decoding at once, or a ${M}-token chunk of a prompt). HBM traffic grows only from ${formatBytes(one.bytes.hbm)} to ${formatBytes(sim.bytes.hbm)} (the weights are the same; x and the outputs grow), while the multiply-adds grow ${sig(macsOf(sim) / macsOf(one), 3)}×.`,
-        `Arithmetic intensity goes from ${sig(intensity(one), 2)} to ${sig(intensity(sim), 2)} FLOP per byte, the bound from ${one.bound} to ${sim.bound}, and MAC utilization from ${pct(one.utilization)} to ${pct(sim.utilization)}. ${M} tokens take ${timeRatio(sim.timeS, one.timeS).replace('slower', 'longer').replace('faster', 'shorter')} than one (${us(sim.timeS)} against ${us(one.timeS)}). This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.`,
+        `Arithmetic intensity goes from ${sig(intensity(one), 2)} to ${sig(intensity(sim), 2)} FLOP per byte, the bound from ${plans.one.cost.bound} to ${op.cost.bound}, and MAC utilization from ${pct(one.utilization)} to ${pct(sim.utilization)}. ${M} tokens take ${timeRatio(t, t1).replace('slower', 'longer').replace('faster', 'shorter')} than one (${formatDuration(t)} against ${formatDuration(t1)}). This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.`,
       ];
     },
-    look: ({ sim, plans }) => `More tiles busy, darker colours: ${pct(sim.utilization)} of the MAC peak against ${pct(plans.one.utilization)} for one token.`,
+    look: ({ sim, plans }) => `More tiles busy, darker colours: ${pct(sim.utilization)} of the MAC peak against ${pct(plans.one.cost.sim.utilization)} for one token.`,
   },
   // ---- the story: a whole model on a GPU and on a dataflow chip ------------------------------
   {
@@ -368,6 +398,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     setup: oProj(GPU),
     models: { gpu: decode(GPU) },
     opBeside: 'gpu',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
@@ -390,20 +421,21 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `And at batch 1 there is one row of work per weight matrix: the tensor cores are busy ${pct(g.utilization)} of the time.`,
       ];
     },
-    look: ({ sim, op }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${op?.cost.bound ?? sim.bound}, ${pct(sim.utilization)} of the MAC peak).`,
+    look: ({ sim, op }) => `One kernel of the step: the GPU's ${sim.trace.rows * sim.trace.cols} streaming multiprocessors (drawn as tiles) sit pale while weights stream in (bound = ${op.cost.bound}, ${pct(sim.utilization)} of the MAC peak).`,
   },
   {
     title: '10. What a dataflow chip changes',
     setup: oProj(JAL),
     models: { gpu: decode(GPU), chip: decode(JAL), chipInt8: decode(JAL, 1, 'int8'), gpuInt8: decode(GPU, 1, 'int8') },
     opBeside: 'chip',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
       const g = models.gpu, c = models.chip, q = models.chipInt8, gq = models.gpuInt8;
       const bwC = chips[JAL].hbm.bandwidthBytesPerS, bwG = chips[GPU].hbm.bandwidthBytesPerS;
       const out = [
-        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'compute' ? '.' : ', so at batch 1 moving bytes, not the MAC arrays, sets its time.'}`,
+        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'memory' || mainBound(c) === 'noc' ? ', so at batch 1 moving bytes, not the MAC arrays, sets its time.' : '.'}`,
       ];
       const bd = c.breakdown, bdG = g.breakdown;
       if (activationsOnChip(c)) {
@@ -415,13 +447,14 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
       return out;
     },
-    look: ({ sim, op }) => `The same output projection on the dataflow chip: ${sim.trace.rows * sim.trace.cols} tiles, bound = ${op?.cost.bound ?? sim.bound}.`,
+    look: ({ sim, op }) => `The same output projection on the dataflow chip: ${sim.trace.rows * sim.trace.cols} tiles, bound = ${op.cost.bound}.`,
   },
   {
     title: '11. Prefill vs decode',
     setup: { ...oProj(JAL, 512), timing: 'analytic' },
     models: { prefill: { preset: JAL, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } }, decode: decode(JAL), gpuPrefill: { preset: GPU, model: MODEL, opts: { phase: 'prefill', tokens: 512, batch: 1 } } },
     opBeside: 'prefill',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
@@ -434,13 +467,14 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatio(p.timeS, gp.timeS)}` : `the chip is ${timeRatio(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? 'larger peak wins; the chip\'s advantage is in decode, where bytes set the pace' : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
       ];
     },
-    look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}).`,
+    look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op.cost.bound}).`,
   },
   {
     title: '12. Batching many users',
     setup: oProj(JAL, 32),
     models: { one: decode(JAL, 1), many: decode(JAL, 32) },
     opBeside: 'many',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models }) => {
@@ -451,13 +485,14 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
         `The weights are shared, the KV caches are not: every user brings their own ${int(CONTEXT)} tokens of cache, so attention ${attB.share > attA.share ? 'grows' : 'goes'} from ${pct(attA.share)} to ${pct(attB.share)} of the step.${attB.share > attA.share ? ' Long contexts at large batch become a KV-cache bandwidth problem.' : ''}`,
       ];
     },
-    look: ({ sim, op }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${op?.cost.bound ?? sim.bound}.`,
+    look: ({ sim, op }) => `The output projection for 32 tokens: ${pct(sim.utilization)} of the MAC peak, bound = ${op.cost.bound}.`,
   },
   {
     title: '13. The MLP and the LM head',
     setup: oProj(JAL),
     models: { d: decode(JAL) },
     opBeside: 'd',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'traffic',
     text: ({ models }) => {
@@ -478,6 +513,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     setup: modelGemm(JAL, 1, 4096, 8192),
     models: { big: { preset: JAL, model: 'llama3-70b', opts: { phase: 'decode', context: CONTEXT, batch: 1 } } },
     opBeside: 'big',
+    opAs: 'deployed',
     timeFrac: 0.5,
     view: 'utilization',
     text: ({ models, chips }) => {
@@ -498,6 +534,9 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   },
 ];
 
+/** The first step of the story chapter (a whole model on a GPU and on a dataflow chip): the first costed as deployed. */
+export const STORY_START = WALKTHROUGH.findIndex((s) => s.opAs === 'deployed');
+
 /** Every setup a step needs, with a stable key for caching. */
 export function stepRuns(step: WalkthroughStep): { plans: Array<[string, PlanSetup]>; models: Array<[string, ModelSetup]>; presets: string[] } {
   const plans = Object.entries(step.plans ?? {});
@@ -507,6 +546,17 @@ export function stepRuns(step: WalkthroughStep): { plans: Array<[string, PlanSet
 }
 
 export const setupKey = (s: PlanSetup | ModelSetup) => JSON.stringify(s);
+
+/** How the animated op of a step is costed (the worker's simulateKernel request): raw beside the layer model, or as deployed in the step's model. */
+export function opRequest(step: WalkthroughStep): KernelViewRequest {
+  const m = step.models?.[step.opBeside];
+  return { as: step.opAs, ...(m ? { beside: { model: m.model, opts: m.opts } } : {}), ...(step.opAs === 'raw' ? { withDeployed: true } : {}) };
+}
+
+/** How a step's other plan runs are costed: raw, with the chip's runtime mechanisms, as the animated op of a kernel step. */
+export function planRequest(s: PlanSetup): KernelViewRequest {
+  return { as: 'raw', dataflow: s.dataflow, maxTraceEvents: 0, ...(s.timing ? { timing: s.timing } : {}) };
+}
 
 // ---- the story card (above Compare): the walkthrough's story in a few sentences ------------------
 

@@ -163,8 +163,9 @@ export const api = {
   ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace; op?: KernelCost }>> {
     const out = await withChip(chip, (m, cfg) => {
       if (opts.cost) {
-        // the animated op costed as the kernel views cost it (raw or as deployed, beside a model)
-        const op = m.simulateKernel(cfg, kernel, variant, params, { ...kernelRequest(m, opts.cost), dataflow, maxTraceEvents: opts.maxTraceEvents, timing: opts.timing ?? opts.cost.timing });
+        // the animated op costed as the kernel views cost it (raw or as deployed, beside a model), with
+        // the trace the animation draws (simulateOp keeps none unless asked)
+        const op = m.simulateKernel(cfg, kernel, variant, params, { ...kernelRequest(m, opts.cost), dataflow, maxTraceEvents: opts.maxTraceEvents ?? m.DEFAULT_MAX_TRACE_EVENTS, timing: opts.timing ?? opts.cost.timing });
         return { sim: op.cost.sim, view: chipViewTrace(op.cost.sim.trace, m.buildMesh(cfg)), op };
       }
       const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });

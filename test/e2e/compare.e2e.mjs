@@ -157,4 +157,22 @@ export const cases = [
       t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
     },
   },
+  // issue 23 item 4 as a visitor sees it at both sizes: the kernel rows' split and bound beside the model rows, the page no wider than the screen
+  ...SIZES.map(({ name, viewport }) => ({
+    name: `Jalapeño-class vs H100 at ${viewport.width}x${viewport.height}: kernel rows split into compute / memory / launch gap / collective, bound the largest part`,
+    async run(t) {
+      await t.page.setViewportSize(viewport);
+      await openTab(t, t.page, '/', 'Compare', 'jp-compare');
+      await t.page.locator('jp-compare button', { hasText: 'Jalapeño-class vs H100' }).click();
+      await q(t.page, '[data-testid=op-costs]').waitFor({ timeout: 60_000 });
+      const rows = await q(t.page, '[data-testid=compare-table] tr').allInnerTexts();
+      for (const part of ['Compute', 'Memory', 'Launch gap', 'Collective']) t.assert(rows.some((r) => r.includes(`· ${part}`)), `no ${part} row at ${name}`);
+      const bounds = await q(t.page, '[data-testid=op-bound]').allInnerTexts();
+      t.assert(bounds.length === 2 && bounds.every((b) => /^(compute|memory|noc|array-schedule|launch|collective)$/.test(b.trim())), `bounds: ${bounds.join(' | ')}`);
+      await assertNoPageOverflow(t, t.page, `compare kernel rows at ${viewport.width}`);
+      await q(t.page, '[data-testid=compare-table]').scrollIntoViewIfNeeded();
+      await t.screenshot(`issue23-compare-${name}`, t.page);
+      t.assert(t.errors(t.page).length === 0, `console errors:\n${t.errors(t.page).join('\n')}`);
+    },
+  })),
 ];

@@ -40,6 +40,15 @@ export const cases = [
       t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
       const rows = await tab.locator('table').first().locator('tbody tr').count();
       t.assert(rows >= 8, `expected a row per op family, got ${rows}`);
+      // issue 23 item 4: each predicted time shows its split, and each preset's step split is written out
+      const bars = await tab.locator('table').first().locator('td.pred jp-split-bar').count();
+      t.assert(bars >= rows, `expected a split bar under the predicted times, got ${bars} for ${rows} rows`);
+      const barName = await tab.locator('td.pred jp-split-bar').first().locator('[data-testid=split-bar]').getAttribute('aria-label');
+      t.assert(/compute .* \+ memory .* \+ launch gap .* \+ collective/.test(barName ?? ''), `a split bar's name is not the four-part split: ${barName}`);
+      const parts = await tab.locator('[data-testid=model-splits] [data-testid=split-parts]').allInnerTexts();
+      t.assert(parts.length >= 2 && parts.every((x) => /compute/.test(x) && /memory/.test(x)), `no written step split per preset: ${parts.join(' | ')}`);
+      await tab.locator('[data-testid=model-splits]').scrollIntoViewIfNeeded();
+      await t.screenshot('issue23-model-desktop');
       await t.screenshot('model-tab');
       t.assert(/"?s=/.test(t.page.url()), 'the URL holds the state');
       await tab.locator('tr.op').first().click();
@@ -61,6 +70,14 @@ export const cases = [
       // the per-op tables scroll in their own box: the page is no wider than the phone
       const width = await t.page.evaluate(() => document.documentElement.scrollWidth);
       t.assert(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+      // issue 23 item 4: the step splits are written out where a phone shows them (no hover), inside the screen
+      const splits = tab.locator('[data-testid=model-splits]');
+      await splits.scrollIntoViewIfNeeded();
+      const box = await splits.boundingBox();
+      t.assert(box && box.x >= 0 && box.x + box.width <= 390, `the step splits overflow a 390 px screen: ${JSON.stringify(box)}`);
+      const written = await splits.locator('[data-testid=split-parts]').first().innerText();
+      t.assert(/compute\s*[\d.]+\s*[nµm]?s/.test(written), `no numbers in the written step split: ${written}`);
+      await t.screenshot('issue23-model-phone');
       // a second run starts with empty stats (not the first run's figures)
       await tab.getByRole('button', { name: 'Generate' }).click();
       await tab.locator('.stats').filter({ hasNotText: /stopped:/ }).waitFor({ timeout: 10_000 });

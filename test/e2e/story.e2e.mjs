@@ -260,4 +260,39 @@ cases.push({
   },
 });
 
+// Issue 23 item 2: the kernel chapter (steps 1-8) costs its raw plan with the same per-op model as the
+// Tokens tab (no more plan at peak bandwidth): the step says it is the raw plan, shows the op's split
+// beside GPT-2 small's op on the same chip with the sentence saying why they differ, and the time its
+// text quotes is the op time the split adds up to.
+for (const [size, viewport] of SIZES) {
+  cases.push({
+    name: `walkthrough step 3 (${size}): the raw plan is labelled raw, split like every op, beside GPT-2 small's qkv with why they differ`,
+    async run(t) {
+      const page = t.page;
+      await page.setViewportSize(viewport);
+      await t.open('/#learn/3', page);
+      await waitAnimated(page, 'jp-learn-tab');
+      const mode = await page.locator('jp-learn-tab [data-testid=step-mode]').innerText();
+      t.assert(/raw plan/.test(mode), `step 3 does not say it animates the raw plan: ${mode}`);
+      const opCost = page.locator('jp-learn-tab jp-op-cost');
+      const how = await opCost.locator('[data-testid=op-how]').innerText();
+      t.assert(/^raw plan: qkv\/fused/.test(how), `the op's costing is not labelled raw: ${how}`);
+      const opTime = (await opCost.locator('[data-testid=op-time]').innerText()).trim();
+      const text = await page.locator('jp-learn-tab [data-testid=step-text]').innerText();
+      t.assert(text.includes(`time ${opTime} for the raw f32 kernel`), `the text's time is not the op time ${opTime}: ${text}`);
+      const model = await opCost.locator('[data-testid=op-model]').innerText();
+      t.assert(/In gpt2-small: its qkv op/.test(model), `not beside GPT-2 small's qkv: ${model}`);
+      const why = await opCost.locator('[data-testid=op-why]').allInnerTexts();
+      t.assert(why.some((w) => /than gpt2-small's qkv op/.test(w)) && why.some((w) => /as deployed on/.test(w)), `no computed why-they-differ sentences: ${why.join(' | ')}`);
+      const bound = (await page.locator('jp-learn-tab [data-testid=step-bound]').innerText()).trim();
+      const opBound = (await opCost.locator('[data-testid=op-bound]').innerText()).trim();
+      t.assert(bound === opBound, `the metrics' bound ${bound} is not the op's ${opBound}`);
+      await layoutChecks(t, page, 'walkthrough step 3', viewport);
+      await opCost.scrollIntoViewIfNeeded();
+      await t.screenshot(`issue23-walkthrough-${size}`, page);
+      t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
+    },
+  });
+}
+
 export { cases };

@@ -69,6 +69,13 @@ export const cases = [
       t.assert(colours >= 6, `the roofline canvas looks blank (${colours} colours)`);
       const first = await page.locator('jp-roofline [data-testid=roofline-points] tbody tr').first().locator('td').allInnerTexts();
       t.assert(/FLOP\/s/.test(first.join(' ')), `the first point has no achieved FLOP/s: ${first.join(' | ')}`);
+      // issue 23 item 2: a point is the raw plan's op time (labelled raw), beside the same shape as deployed and why they differ
+      const head = await page.locator('jp-roofline [data-testid=roofline-points] thead th').allInnerTexts();
+      t.assert(head.includes('Op time (raw)') && head.includes('As deployed'), `no raw / deployed time columns: ${head.join(' | ')}`);
+      t.assert(/[\d.]+ [nµm]?s/.test(first[8]) && /[\d.]+ [nµm]?s/.test(first[9]), `the first point lacks its raw and deployed times: ${first.join(' | ')}`);
+      const deployed = page.locator('jp-roofline [data-testid=roofline-deployed]');
+      await deployed.locator('summary').click();
+      t.assert(/as deployed:/.test(await deployed.innerText()), 'no per-preset raw vs deployed sentence');
       await t.screenshot('roofline-view', page);
       await noSeriousAxe(t, page);
       await toDark(page);

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { CHIP_PRESETS, chipPreset, resolveChip, validateChipConfig } from '../../src/chip/index.ts';
 import { MODEL_PRESETS, modelPreset, simulateModelRuns, simulateOp } from '../../src/models/index.ts';
 import { deployedOp, simulateKernel } from '../../src/models/kernel-cost.ts';
+import { opBound } from '../../src/models/cost.ts';
 import { api } from '../../src/worker/api.ts';
 
 const within = (a: number, b: number, tol = 0.01) => Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b), 1e-15);
@@ -99,6 +100,34 @@ describe('kernel views as deployed reproduce the model op', () => {
     // a prefill-shaped kernel beside a decode step: the shape is named
     const p = simulateKernel(chipPreset('h100').config, 'qkv', 'fused', { M: 256, D: 4096, Hq: 32, Hkv: 8, dh: 128 }, { as: 'deployed', beside });
     expect(p.differences[0]).toMatch(/its shape differs \(M = 256 vs 1\)/);
+  });
+});
+
+describe('one bound definition: the largest part of the op\'s split (issue 23: Tokens showed the waves\' bound, kernel views launch / array-schedule)', () => {
+  const sim = (bound: 'compute' | 'memory' | 'noc', macs = 1) => ({ bound, counts: { macs: { int8: 0, fp16: macs, fp32: 0 } } }) as never;
+  const split = (compute: number, memory: number, launch: number, collective = 0) => ({ compute, memory, launch, collective });
+  it('picks the largest part, naming the memory part by what limited the waves', () => {
+    const cases: Array<[ReturnType<typeof split>, ReturnType<typeof sim> | undefined, string, string]> = [
+      [split(5, 1, 1), sim('compute'), 'compute', 'compute largest'],
+      [split(1, 5, 1), sim('memory'), 'memory', 'memory part largest, HBM-bound waves'],
+      [split(1, 5, 1), sim('noc'), 'noc', 'memory part largest, NoC-bound waves'],
+      [split(1, 5, 1), sim('compute'), 'array-schedule', 'memory part largest while the waves were paced by MAC arrays: far below peak'],
+      [split(1, 5, 1), sim('compute', 0), 'compute', 'vector-only work (no MACs) on the tiles in use'],
+      [split(0.1, 1, 2.5), sim('memory'), 'launch', 'a tiny GPU op: the 2.5 µs launch gap is its largest part'],
+      [split(0, 0, 0, 4), undefined, 'collective', 'an all-reduce'],
+      [split(1, 1, 0), sim('memory'), 'memory', 'a tie between compute and memory reads memory'],
+    ];
+    for (const [b, s, want, why] of cases) expect(opBound(b, s), why).toBe(want);
+  });
+  it('every view gets the same bound for the same op: the model\'s op, the deployed kernel beside it, and the Tokens op list', () => {
+    const chip = chipPreset('h100').config;
+    const m = modelPreset('llama3-8b');
+    const opts = { phase: 'decode' as const, context: 1024 };
+    const runs = simulateModelRuns(chip, m, opts);
+    const oproj = runs.result.ops.find((o) => o.name === 'o-proj')!;
+    const k = simulateKernel(chip, 'matmul', 'tiled-f16', runs.runs.find((r) => r.name === 'o-proj')!.plan.params, { as: 'deployed', beside: { model: m, opts } });
+    expect(k.cost.bound).toBe(oproj.bound);
+    expect(oproj.bound).toBe(opBound(oproj.breakdown, runs.runs.find((r) => r.name === 'o-proj')!.cost.sim));
   });
 });
 

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
 import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
-import { fmtNum, formatBytes, formatDuration, formatEnergy, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
+import { fmtNum, formatBandwidth, formatBytes, formatDuration, formatEnergy, formatPercent, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
+import { addSplits, opParts, splitText } from '../../src/ui/op-split.ts';
 import { GLOSSARY } from '../../src/ui/glossary.ts';
 
 const kernels = api.listKernels();
@@ -176,6 +177,36 @@ describe('one number format (issue 25)', () => {
     expect(formatDuration(7.17e-3, 1)).toBe('0.00717 s');
     expect(formatPower(174.2)).toBe('174 W');
     expect(formatEnergy(Number.NaN)).toBe('–');
+  });
+
+  it('percentages (issue 23: views wrote toFixed(1), toFixed(2) or Math.round by hand): the decimals the size needs', () => {
+    const cases: Array<[number, string, string]> = [
+      [0.0037, '0.37%', 'below 1%: two decimals, so a 0.2% MAC utilization is not "0%"'],
+      [0.042, '4.2%', 'below 10%: one decimal'],
+      [0.25, '25%', 'from 10% up: whole percent'],
+      [0.0999, '10%', '9.99% rounds to 10%: the decimals of the size it reads as'],
+      [0.00999, '1.0%', '0.999% rounds to 1.0%'],
+      [1, '100%', 'all of it'],
+      [0, '0%', 'nothing: no decimals'],
+      [-0.05, '-5.0%', 'a fall keeps its sign and the size rule'],
+      [Number.NaN, '–', 'not a number: a dash, never "NaN%"'],
+    ];
+    for (const [f, want, why] of cases) expect(formatPercent(f), why).toBe(want);
+  });
+
+  it('durations in a forced unit, bandwidths (the walkthrough\'s own helpers, moved to the formatter module)', () => {
+    expect(formatDuration(0.55e-3, 1e-3)).toBe('0.550 ms'); // a launch total stated in ms beside ms figures
+    expect(formatDuration(2.5e-6, 1e-6)).toBe('2.50 µs');
+    expect(formatBandwidth(3.35e12)).toBe('3.35 TB/s');
+    expect(formatBandwidth(4e11)).toBe('400 GB/s');
+  });
+
+  it('an op\'s split in words and fractions, and a step\'s split from its ops\' (the one list of parts every view shows)', () => {
+    const b = { compute: 1e-6, memory: 2e-6, launch: 1e-6, collective: 0 };
+    expect(splitText(b)).toBe('compute 1.00 µs + memory 2.00 µs + launch gap 1.00 µs + collective 0');
+    expect(opParts(b)).toEqual([{ kind: 'compute', frac: 0.25 }, { kind: 'memory', frac: 0.5 }, { kind: 'launch', frac: 0.25 }]);
+    expect(opParts({ compute: 0, memory: 0, launch: 0, collective: 0 })).toEqual([]); // a zero-time op draws nothing
+    expect(addSplits([b, null, { compute: 0, memory: 0, launch: 0, collective: 3e-6 }])).toEqual({ compute: 1e-6, memory: 2e-6, launch: 1e-6, collective: 3e-6 });
   });
 
   it('numbers from a link outside their plausible range read "invalid in link"', () => {

@@ -123,7 +123,10 @@ describe('token table', () => {
     const sa = opSegments(a, order);
     expect(sa.map((s) => [s.name, s.share, s.color])).toEqual([['qkv', 0.25, 0], ['mlp', 0.75, 1]]);
     expect(opSegments(b, order).map((s) => s.color)).toEqual([1, 2]); // mlp keeps colour 1
-    expect(boundShares(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0 }, bound: 'compute' });
+    expect(boundShares(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0, 'array-schedule': 0, launch: 0, collective: 0 }, bound: 'compute' });
+    // launch- and collective-bound ops (the one OpBound definition) count in their own share
+    const c = opSegments(fakeResult([op('norm', 1, 'launch'), op('all-reduce', 3, 'collective')]), order);
+    expect(boundShares(c)).toMatchObject({ share: { launch: 0.25, collective: 0.75 }, bound: 'collective' });
   });
 
   it('op segments split into compute / memory / launch / collective fractions of the op; the row\'s time shares sum to 1', () => {
@@ -138,10 +141,10 @@ describe('token table', () => {
     // qkv: 1.5 ms of a 6 ms step = 25.0%; its 1.5 ms = 0.3 compute + 0.9 memory + 0.3 launch = 20% / 60% / 20%
     const a = fakeResult([op('qkv', 1.5e-3, 'memory', { compute: 0.3e-3, memory: 0.9e-3, launch: 0.3e-3, collective: 0 }), op('mlp', 4.5e-3, 'compute', { compute: 4.5e-3, memory: 0, launch: 0, collective: 0 })]);
     const [qkv, mlp] = opSegments(a, opOrder([a]));
-    expect(segmentText('H100 SXM', qkv)).toBe('H100 SXM, qkv: 25.0% of the step (1.50 ms), memory-bound; compute 20%, memory 60%, launch gap 20%');
-    expect(segmentText('TPU v5e', mlp)).toBe('TPU v5e, mlp: 75.0% of the step (4.50 ms), compute-bound; compute 100%');
+    expect(segmentText('H100 SXM', qkv)).toBe('H100 SXM, qkv: 25% of the step (1.50 ms), memory-bound; compute 20%, memory 60%, launch gap 20%');
+    expect(segmentText('TPU v5e', mlp)).toBe('TPU v5e, mlp: 75% of the step (4.50 ms), compute-bound; compute 100%');
     // an op without a breakdown still names its share, time and bound
-    expect(segmentText('X', { ...qkv, parts: [] })).toBe('X, qkv: 25.0% of the step (1.50 ms), memory-bound');
+    expect(segmentText('X', { ...qkv, parts: [] })).toBe('X, qkv: 25% of the step (1.50 ms), memory-bound');
   });
 
   it('rows: one per preset, failures keep their message, best ignores configurations that do not fit', () => {

@@ -5,26 +5,32 @@
 // sentence against the numbers; then changes a preset and checks the sentence follows.
 
 import { describe, expect, it } from 'vitest';
-import { chipPreset, simulatePlan, type ChipConfig } from '../../src/chip/index.ts';
+import { chipPreset, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
-import { kernelByName } from '../../src/kernels/registry.ts';
 import { simulateKernel } from '../../src/models/kernel-cost.ts';
-import { STORY_PRESET_TILES, WALKTHROUGH, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
+import { formatDuration } from '../../src/ui/format.ts';
+import type { KernelViewRequest } from '../../src/worker/chip-service.ts';
+import { STORY_PRESET_TILES, STORY_START, WALKTHROUGH, opRequest, planRequest, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
 const presets: Configs = (id) => chipPreset(id).config;
 
-function runPlan(s: PlanSetup, cfg: Configs) {
-  const k = kernelByName(s.kernel);
-  return simulatePlan(cfg(s.preset), k.plan(k.validate(s.params), s.variant), { dataflow: s.dataflow, maxTraceEvents: 2000 });
+/** A plan costed as the worker's simulateKernel / simulateChipView costs it for <jp-learn-tab>. */
+function costPlan(s: PlanSetup, req: KernelViewRequest, cfg: Configs) {
+  return simulateKernel(cfg(s.preset), s.kernel, s.variant, s.params, {
+    ...req, dataflow: s.dataflow, maxTraceEvents: req.maxTraceEvents ?? 2000, timing: s.timing ?? req.timing,
+    beside: req.beside && { model: modelPreset(req.beside.model), opts: req.beside.opts },
+  });
 }
 
 /** What <jp-learn-tab> gathers through the worker, done directly on the chip model. */
 function numbers(step: WalkthroughStep, cfg: Configs = presets, withMain = true): StepNumbers {
   const runs = stepRuns(step);
+  const op = withMain ? costPlan(step.setup, opRequest(step), cfg) : (undefined as never);
   return {
-    sim: withMain ? runPlan(step.setup, cfg) : (undefined as never),
-    plans: Object.fromEntries(runs.plans.map(([k, s]) => [k, runPlan(s, cfg)])),
+    sim: withMain ? op.cost.sim : (undefined as never),
+    op,
+    plans: Object.fromEntries(runs.plans.map(([k, s]) => [k, costPlan(s, planRequest(s), cfg)])),
     models: Object.fromEntries(runs.models.map(([k, m]) => [k, simulateModel(cfg(m.preset), modelPreset(m.model), m.opts)])),
     chips: Object.fromEntries(runs.presets.map((id) => [id, cfg(id)])),
   };
@@ -48,7 +54,7 @@ describe('kernel chapter: sentences follow the simulation', () => {
   it('step 6 states the bound the run reports, and follows when the preset changes it', () => {
     const s = step('6.');
     const n = numbers(s);
-    expect(n.sim.bound).toBe('noc'); // the Jalapeño-class preset at this shape
+    expect(n.op.cost.bound).toBe('noc'); // the Jalapeño-class preset at this shape: the op's largest part is the waves' NoC-bound memory time
     expect(s.text(n).join(' ')).toContain('bound = noc');
     expect(s.text(n).join(' ')).not.toContain('bound = memory');
     // the same chip with 16x wider NoC links: the mesh stops being the bottleneck
@@ -57,8 +63,8 @@ describe('kernel chapter: sentences follow the simulation', () => {
       return id === 'jalapeno' ? { ...c, noc: { ...c.noc, linkBytesPerCycle: c.noc.linkBytesPerCycle * 16 } } : c;
     };
     const n2 = numbers(s, wide);
-    expect(n2.sim.bound).not.toBe('noc');
-    expect(s.text(n2).join(' ')).toContain(`bound = ${n2.sim.bound}`);
+    expect(n2.op.cost.bound).not.toBe('noc');
+    expect(s.text(n2).join(' ')).toContain(`bound = ${n2.op.cost.bound}`);
   });
 
   it('step 2 names the packets that really dominate (NoC here), and HBM when the NoC carries less', () => {
@@ -75,18 +81,18 @@ describe('kernel chapter: sentences follow the simulation', () => {
     const s = step('4.');
     const n = numbers(s);
     const text = s.text(n).join(' ');
-    const unf = n.sim.bytes.hbm, fused = n.plans.fused.bytes.hbm;
+    const unf = n.sim.bytes.hbm, fused = n.plans.fused.cost.sim.bytes.hbm;
     expect(unf).toBeGreaterThan(fused); // x is read three times
     expect(text).toContain(unf.toLocaleString('en-US'));
     expect(text).toContain(fused.toLocaleString('en-US'));
     expect(text).toContain(`+${(unf - fused).toLocaleString('en-US')} bytes`);
-    expect(text).toContain(timeRatio(n.sim.timeS, n.plans.fused.timeS));
+    expect(text).toContain(timeRatio(n.op.cost.timeS, n.plans.fused.cost.timeS));
   });
 
   it('step 7: int8 against the f32 baseline is "a quarter" of the bytes, not "half"', () => {
     const s = step('7.');
     const n = numbers(s);
-    const r = n.sim.bytes.hbm / n.plans.f32.bytes.hbm;
+    const r = n.sim.bytes.hbm / n.plans.f32.cost.sim.bytes.hbm;
     expect(r).toBeGreaterThan(0.23);
     expect(r).toBeLessThan(0.27);
     expect(s.text(n).join(' ')).toContain('a quarter of the bytes');
@@ -96,7 +102,7 @@ describe('kernel chapter: sentences follow the simulation', () => {
   it('step 8: the bound change it states is the simulated one', () => {
     const s = step('8.');
     const n = numbers(s);
-    expect(s.text(n).join(' ')).toContain(`the bound from ${n.plans.one.bound} to ${n.sim.bound}`);
+    expect(s.text(n).join(' ')).toContain(`the bound from ${n.plans.one.cost.bound} to ${n.op.cost.bound}`);
   });
 
   it('step 1 counts the tiles and HBM stacks of the preset it runs on', () => {
@@ -168,12 +174,12 @@ describe('every step: stated bounds, ratios and per-token times are the runs\' o
     it(s.title, () => {
       const n = numbers(s);
       const text = all(n, s);
-      const sims = [n.sim, ...Object.values(n.plans)];
+      const costs = [n.op.cost, ...Object.values(n.plans).map((p) => p.cost)];
       const models = Object.values(n.models);
-      const bounds = new Set([...sims.map((r) => r.bound), ...models.flatMap((m) => m.ops.map((o) => o.bound))]);
-      for (const m of text.matchAll(/bound = (\w+)/g)) expect(bounds, `"${m[0]}" in ${s.title}`).toContain(m[1]);
+      const bounds = new Set<string>([...costs.map((r) => r.bound), ...models.flatMap((m) => m.ops.map((o) => o.bound))]);
+      for (const m of text.matchAll(/bound = ([\w-]+)/g)) expect(bounds, `"${m[0]}" in ${s.title}`).toContain(m[1]);
       // every "N× faster/slower" is the ratio of two of the step's runs (the words of timeRatio)
-      const times = [...sims.map((r) => r.timeS), ...models.map((m) => m.timeS)];
+      const times = [...costs.map((r) => r.timeS), ...models.map((m) => m.timeS)];
       const phrases = new Set(times.flatMap((a) => times.map((b) => timeRatio(a, b))).flatMap((p) => [p, p.replace('slower', 'longer').replace('faster', 'shorter')]));
       for (const m of text.matchAll(/(\d[\d.,]*× (?:faster|slower|longer|shorter))/g)) expect(phrases, `"${m[0]}" in ${s.title}`).toContain(m[1]);
       // every "X ms per token" is a model run's per-token time
@@ -190,10 +196,10 @@ describe('issue 25 sentences', () => {
     const s = step('7.');
     const n = numbers(s);
     const text = s.text(n).join(' ');
-    expect(n.sim.bound).not.toBe(n.plans.f32.bound); // int8 run compute-bound, f32 NoC-bound on the preset
-    expect(text).toContain(`bound = ${n.sim.bound} where step 3 was bound = ${n.plans.f32.bound}`);
+    expect(n.op.cost.bound).not.toBe(n.plans.f32.cost.bound); // int8 op paced by the MAC arrays' schedule, f32 by the NoC on the preset
+    expect(text).toContain(`bound = ${n.op.cost.bound} where step 3 was bound = ${n.plans.f32.cost.bound}`);
     expect(text).not.toContain('still bound');
-    const b = n.sim.bytes.hbm / n.plans.f32.bytes.hbm, t = n.sim.timeS / n.plans.f32.timeS;
+    const b = n.sim.bytes.hbm / n.plans.f32.cost.sim.bytes.hbm, t = n.op.cost.timeS / n.plans.f32.cost.timeS;
     expect(text).toContain(`the time to ×${+t.toPrecision(2)}`);
     expect(text).toContain(`The bytes fall to ×${+b.toPrecision(2)}`);
     expect(t).toBeGreaterThan(b * 1.15); // time falls less than the bytes: the sentence must say so
@@ -205,9 +211,9 @@ describe('issue 25 sentences', () => {
     const n = numbers(s);
     expect(n.sim.utilization).toBeLessThan(0.1);
     const tiles = Math.max(...n.sim.passes.map((p) => p.planTiles));
-    expect(lowComputeNote(n.sim)).toContain(`${tiles} tiles of the 256 that have work`);
-    expect(lowComputeNote({ ...n.sim, bound: 'noc' })).toBe('');
-    expect(lowComputeNote({ ...n.sim, utilization: 0.5 })).toBe('');
+    expect(lowComputeNote(n.sim, n.op.cost.bound)).toContain(`${tiles} tiles of the 256 that have work`);
+    expect(lowComputeNote(n.sim, 'noc')).toBe('');
+    expect(lowComputeNote({ ...n.sim, utilization: 0.5 }, n.op.cost.bound)).toBe('');
   });
 
   it('step 10 sets int8 against int8 (the H100 with int8 weights too) and bf16 against bf16', () => {
@@ -254,8 +260,8 @@ describe('story card (above Compare)', () => {
 describe('the animated op of the story steps is costed as deployed beside the step\'s model (issue 23: step 9 -> 10 contradicted the text)', () => {
   /** What <jp-learn-tab> asks the worker for: the animated op as deployed inside the step's model. */
   function opOf(s: WalkthroughStep) {
-    const m = s.models![s.opBeside!];
-    return simulateKernel(presets(s.setup.preset), s.setup.kernel, s.setup.variant, s.setup.params, { as: 'deployed', beside: { model: modelPreset(m.model), opts: m.opts }, maxTraceEvents: 2000 });
+    expect(opRequest(s).as).toBe('deployed');
+    return costPlan(s.setup, opRequest(s), presets);
   }
   it('steps 9 and 10: the o-proj on each chip is the model\'s o-proj (no difference), and the faster chip per token is the faster op', () => {
     const gpu = opOf(step('9.')), chip = opOf(step('10.'));
@@ -277,5 +283,34 @@ describe('the animated op of the story steps is costed as deployed beside the st
     const k = opOf(step('14.'));
     expect(k.modelOp).toBeDefined();
     if (k.differences.length) expect(k.differences[0]).toMatch(/than llama3-70b's .* op .*: its shape differs/);
+  });
+});
+
+describe('the kernel chapter (steps 1-8) runs the raw plan through the same per-op cost model, labelled raw (issue 23: steps 1-8 used the plan at peak bandwidth)', () => {
+  const kernelSteps = WALKTHROUGH.slice(0, STORY_START);
+  it('every kernel step is costed raw beside GPT-2 small on the same chip, with the same shape as deployed', () => {
+    expect(STORY_START).toBe(8); // steps 1-8, the layer chapter
+    for (const s of kernelSteps) {
+      const req = opRequest(s);
+      expect(req).toMatchObject({ as: 'raw', withDeployed: true, beside: { model: 'gpt2-small' } });
+    }
+  });
+  it('step 3 quotes the op time the split shows (launch gap and memory ramp included), not the kernel at peak', () => {
+    const s = step('3.');
+    const n = numbers(s);
+    expect(n.op.as).toBe('raw');
+    expect(n.op.cost.timeS).toBeGreaterThan(n.op.cost.breakdown.compute);
+    expect(s.text(n).join(' ')).toContain(`time ${formatDuration(n.op.cost.timeS)} for the raw f32 kernel`);
+    // beside the model's op and the deployed shape, the computed sentences say why they differ
+    expect(n.op.modelOp?.name).toBe('qkv');
+    expect(n.op.differences[0]).toMatch(/than gpt2-small's qkv op .*exactly as asked/);
+    // GPT-2 small's weights fit the chip's SRAM: the 1,500x fewer HBM bytes of the model's op are said to come from that
+    expect(n.op.differences[0]).toMatch(/MB of HBM traffic, the model [\d.]+ MB \(there .*W.* held in SRAM\)/);
+    expect(n.op.deployed?.differences[0]).toMatch(/than the same shape as deployed on/);
+  });
+  it('step 5\'s attention is the model\'s attention shape (1,024 keys): only storage and placement differ', () => {
+    const n = numbers(step('5.'));
+    expect(n.op.modelOp?.params.L).toBe(1024);
+    expect(n.op.differences[0]).not.toMatch(/shape differs/);
   });
 });
