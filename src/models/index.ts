@@ -69,8 +69,6 @@ export interface ModelSimOptions {
 export const SRAM_PIN_FRACTION = 0.75;
 /** Rows of a GEMM the kernels take (matmul / qkv M ≤ 65536). */
 export const MAX_ROWS = 1 << 16;
-/** Sequences the decode attention kernel takes (attention-decode B ≤ 1024). */
-export const MAX_DECODE_BATCH = 1024;
 
 interface Placement {
   tp: number;
@@ -163,8 +161,9 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
   }
   const rows = opts.phase === 'prefill' ? o.tokens * o.batch : o.batch + (c?.tokens ?? 0);
   if (c !== undefined && rows > MAX_ROWS) throw new ModelInputError(`batch + carried prefill tokens = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes`);
+  // decode: each sequence is a row of every projection (its attention runs in groups of one kernel dispatch, decodeAttentionOp)
+  if (opts.phase === 'decode' && rows > MAX_ROWS) throw new ModelInputError(`decode batch must be ≤ ${MAX_ROWS} (each sequence is a row of every projection; a GEMM takes ${MAX_ROWS} rows), got ${o.batch}`);
   if (rows > MAX_ROWS) throw new ModelInputError(`tokens x batch = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes; allowed: tokens x batch ≤ ${MAX_ROWS}`);
-  if (opts.phase === 'decode' && o.batch > MAX_DECODE_BATCH) throw new ModelInputError(`decode batch must be ≤ ${MAX_DECODE_BATCH} (attention-decode), got ${o.batch}`);
   for (const [k, v] of [['weights', f.weights], ['mlpWeights', f.mlpWeights]] as const) {
     if (!NUMBER_FORMATS.includes(v)) throw new ModelInputError(`${k} format must be one of ${NUMBER_FORMATS.join(', ')}, got ${JSON.stringify(v)}`);
   }

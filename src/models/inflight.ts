@@ -15,15 +15,16 @@
 // chunks of one prompt add up to its whole causal attention) and outputs B + a tokens. The decoding
 // sequences are spread evenly over their output positions: mean context isl + osl / 2.
 // B is the largest that (1) the KV cache holds at that mean context (the placement check simulateModel
-// runs), (2) the decode attention kernel takes (MAX_DECODE_BATCH), (3) the serving stack's max batch
-// allows when one is given (TensorRT-LLM max_batch_size, vLLM max_num_seqs), and (4) keeps B + C within
-// the stack's max tokens per step (max_num_tokens; default INFLIGHT_MAX_TOKENS).
+// runs), (2) the serving stack's max batch allows when one is given (TensorRT-LLM max_batch_size, vLLM
+// max_num_seqs), and (3) keeps B + C within the stack's max tokens per step (max_num_tokens; default
+// INFLIGHT_MAX_TOKENS), as on real systems. The decode attention over more sequences than one dispatch
+// of our kernel takes runs in groups (decodeAttentionOp), so the kernel sets no batch limit here.
 // Not modelled: the KV cache of the prompts still in prefill (a few prompts against B sequences' caches),
 // a scheduler's CPU time per step, and requests of varying lengths.
 
 import type { ChipConfig } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
-import { MAX_DECODE_BATCH, MAX_ROWS, ModelInputError, simulateModel, type ModelSimOptions } from './index.ts';
+import { MAX_ROWS, ModelInputError, simulateModel, type ModelSimOptions } from './index.ts';
 import type { ModelSimResult } from './types.ts';
 
 /**
@@ -44,8 +45,8 @@ export interface InflightOptions extends Omit<ModelSimOptions, 'phase' | 'tokens
   maxBatch?: number;
 }
 
-/** What set the batch: the KV cache, the decode kernel, the stack's max batch, or its max tokens per step. */
-export type InflightLimit = 'kv-cache' | 'decode-kernel' | 'max-batch' | 'max-tokens';
+/** What set the batch: the KV cache, the stack's max batch, or its max tokens per step. */
+export type InflightLimit = 'kv-cache' | 'max-batch' | 'max-tokens';
 
 export interface InflightResult {
   /** The mixed step: B sequences decoding at the mean context, carrying C prefill tokens. */
@@ -72,14 +73,13 @@ export function carriedTokens(B: number, isl: number, osl: number): number {
 
 const LIMIT_WORDS: Record<InflightLimit, string> = {
   'kv-cache': 'the KV cache',
-  'decode-kernel': `the decode attention kernel (${MAX_DECODE_BATCH} sequences)`,
   'max-batch': 'the stack\'s max batch',
   'max-tokens': 'the max tokens per step',
 };
 
 /**
  * Output tokens/s under in-flight batching: the steady-state mixed step (see the file comment) for the
- * largest batch the KV cache, the kernels and the stack allow. Chips: `opts.chips`, else the fewest that
+ * largest batch the KV cache and the stack allow. Chips: `opts.chips`, else the fewest that
  * hold the model at batch 1, held fixed while the batch grows.
  */
 export function inflightThroughput(chip: ChipConfig, m: ModelConfig, opts: InflightOptions): InflightResult {
@@ -93,11 +93,13 @@ export function inflightThroughput(chip: ChipConfig, m: ModelConfig, opts: Infli
   const context = isl + Math.floor(osl / 2);
   const run = (B: number, chips?: number, stages?: number) =>
     simulateModel(chip, m, { ...base, chips, stages, phase: 'decode', batch: B, context, carried: { tokens: carriedTokens(B, isl, osl), prompt: isl } });
-  // the caps other than the KV cache, and which one binds
-  let cap = MAX_DECODE_BATCH, limitedBy: InflightLimit = 'decode-kernel';
-  if (maxBatch !== undefined && maxBatch < cap) { cap = maxBatch; limitedBy = 'max-batch'; }
+  // the caps other than the KV cache, and which one binds (the max tokens always caps: B + C ≤ maxTokens)
+  let cap = Infinity, limitedBy: InflightLimit = 'max-tokens';
+  if (maxBatch !== undefined) { cap = maxBatch; limitedBy = 'max-batch'; }
   let byTokens = Math.floor((maxTokens * (osl - 1)) / (osl - 1 + isl));
   while (byTokens > 0 && byTokens + carriedTokens(byTokens, isl, osl) > maxTokens) byTokens--;
+  // C is rounded, so the estimate can sit one below the largest that fits (128/128 in 8192: 4080 + 4112)
+  while (byTokens + 1 + carriedTokens(byTokens + 1, isl, osl) <= maxTokens) byTokens++;
   if (byTokens < 1) {
     throw new ModelInputError(`in-flight batching: a step of ${maxTokens} tokens cannot sustain one decoding sequence of ${isl}-token prompts and ${osl} output tokens (it needs 1 + ${isl}/${osl - 1} tokens per step); allowed: max tokens ≥ ${1 + carriedTokens(1, isl, osl)}`);
   }

@@ -122,16 +122,26 @@ export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number
 }
 
 /**
+ * Sequences one attention-decode dispatch takes: the top of the kernel's B range, a limit of our WGSL
+ * kernel's dispatch shape (the GPU decode loop keeps it), not of a chip deployment.
+ */
+export const DECODE_KERNEL_BATCH = (findKernel('attention-decode')!.params.find((p) => p.name === 'B')!.allowed as readonly [number, number])[1];
+
+/**
  * Split-K decode attention: B sequences over L cached keys, the keys read split so the groups fill the
  * chip, K/V in `kv`; `window` > 0: only the last min(L, window) keys are read (KV bytes stop growing there).
+ * A batch past one dispatch (B > DECODE_KERNEL_BATCH) runs as ceil(B / DECODE_KERNEL_BATCH) groups: the
+ * plan of Bg = ceil(B / groups) sequences, repeated B / Bg times (each sequence's keys read once; a
+ * deployment's batch is set by its KV cache and its stack's limits, as TensorRT-LLM's 4,096).
  */
 export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number, dh: number, chipTiles: number, kv: NumberFormat, window = 0): OpPlan {
   const k = findKernel('attention-decode')!;
-  const groups = B * Hkv;
+  const Bg = Math.ceil(B / Math.ceil(B / DECODE_KERNEL_BATCH));
+  const groups = Bg * Hkv;
   const read = window > 0 ? Math.min(L, window) : L;
   const split = Math.max(64, Math.ceil(read / Math.max(1, Math.floor(chipTiles / groups)) / 64) * 64);
-  const params = k.validate({ B, L, Hq, Hkv, dh, split, Bc: 64, window });
-  return { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', kv, dh)), repeat: 1 };
+  const params = k.validate({ B: Bg, L, Hq, Hkv, dh, split, Bc: 64, window });
+  return { name: 'attention', source: 'attention-decode/split', plan: retypePlan(k.plan(params, 'split'), storageBytes('bf16', kv, dh)), repeat: B / Bg };
 }
 
 /**

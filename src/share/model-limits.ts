@@ -77,7 +77,7 @@ export function maxFor(field: ModelField, s: ModelInputs, lim: ModelInputLimits,
       if (s.phase === 'inflight') return Math.min(lim.prefill.tokens, model ? model.maxPositions - (s.osl ?? DEFAULT_OSL) : lim.prefill.tokens);
       return s.phase === 'prefill' ? Math.max(1, Math.min(lim.prefill.tokens, Math.floor(lim.prefill.rows / Math.max(1, s.batch)))) : 1 << 20;
     case 'batch':
-      // in-flight: the most sequences; the model takes what the KV cache and its decode kernel allow, and says which
+      // in-flight: the most sequences; the model takes what the KV cache and the max tokens per step allow, and says which
       if (s.phase === 'inflight') return lim.prefill.rows;
       return s.phase === 'decode' ? lim.decode.batch : Math.max(1, Math.floor(lim.prefill.rows / Math.max(1, s.tokens)));
   }
@@ -94,14 +94,14 @@ export function checkModelInputs(s: ModelInputs, lim: ModelInputLimits, model?: 
   if (s.phase === 'inflight' && s.osl !== undefined && (!Number.isInteger(s.osl) || s.osl < 2)) out.osl = `Output tokens must be a whole number ≥ 2 (the first comes from the prefill), got ${String(s.osl)}.`;
   if (Object.keys(out).length) return out;
   if (s.phase === 'inflight') {
-    // the batch is the most sequences decoding together (the model caps it where the KV cache or its decode
-    // kernel bind, and says so); the steady state sets the context from the prompt and output lengths
+    // the batch is the most sequences decoding together (the model caps it where the KV cache or the max
+    // tokens per step bind, and says so); the steady state sets the context from the prompt and output lengths
     if (s.batch > lim.prefill.rows) out.batch = `At most ${n(lim.prefill.rows)} sequences, got ${n(s.batch)}.`;
     if (s.tokens > lim.prefill.tokens) out.tokens = `A prompt takes at most ${n(lim.prefill.tokens)} tokens, got ${n(s.tokens)}.`;
     const osl = s.osl ?? DEFAULT_OSL;
     if (model && !out.tokens && s.tokens + osl > model.maxPositions) out.osl = `${model.id ?? 'The model'} handles at most ${n(model.maxPositions)} positions; ${n(s.tokens)} prompt + ${n(osl)} output tokens = ${n(s.tokens + osl)}: output tokens ≤ ${n(maxFor('osl', s, lim, model))}.`;
   } else if (s.phase === 'decode') {
-    if (s.batch > lim.decode.batch) out.batch = `A decode step takes at most ${n(lim.decode.batch)} sequences in a batch (the attention-decode kernel's limit), got ${n(s.batch)}.`;
+    if (s.batch > lim.decode.batch) out.batch = `A decode step takes at most ${n(lim.decode.batch)} sequences in a batch (each sequence is a row of every projection, and the chip model's GEMMs take at most ${n(lim.decode.batch)} rows), got ${n(s.batch)}.`;
     if (s.context > lim.decode.context) out.context = `A decode step's KV cache holds at most ${n(lim.decode.context)} tokens (the attention-decode kernel's limit), got ${n(s.context)}.`;
   } else {
     if (s.context > lim.prefill.context) out.context = `The KV cache holds at most ${n(lim.prefill.context)} tokens, got ${n(s.context)}.`;

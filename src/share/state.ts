@@ -83,7 +83,8 @@ export const ModelStateSchema = v.object({
   /** In-flight batching: output tokens per request (absent: 128). */
   osl: v.optional(Int(2, 1 << 16)),
   context: Int(1, 1 << 21),
-  batch: Int(1, 4096),
+  /** Sequences; up to the 65,536 rows a GEMM of the chip model takes (MAX_ROWS, src/models), so every batch the Tokens tab accepts makes a valid link. */
+  batch: Int(1, 1 << 16),
   /** Chips per model copy; 0 = the fewest that hold the model on each preset (pipeline stages chosen by the model). */
   chips: Int(0, 4096),
   /** Weight/activation precision of the simulated deployment (absent: bf16). */

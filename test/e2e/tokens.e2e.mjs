@@ -70,22 +70,23 @@ export const cases = [
       await openTab(t, t.page, '/', 'Tokens', 'jp-tokens-tab');
       await q(t.page, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
       const max = Number(await q(t.page, '#in-batch').getAttribute('max'));
-      t.assert(max === 1024, `decode batch max should be the model's 1024, got ${max}`);
-      await q(t.page, '#in-batch').fill('2000');
+      // the rows a projection takes (one per sequence), not the 1,024 of one decode-attention dispatch
+      t.assert(max === 65536, `decode batch max should be the model's 65536, got ${max}`);
+      await q(t.page, '#in-batch').fill('70000');
       await q(t.page, '#in-batch').press('Tab');
       await q(t.page, '#err-batch').waitFor();
       const msg = await q(t.page, '#err-batch').innerText();
-      t.assert(/at most 1,024 sequences/.test(msg) && /2,000/.test(msg), `field message: ${msg}`);
+      t.assert(/at most 65,536 sequences/.test(msg) && /row of every projection/.test(msg) && /70,000/.test(msg), `field message: ${msg}`);
       t.assert((await stateOf(t.page)).model.batch === 1, 'an out-of-range batch reached the state');
       const table = await q(t.page, '[data-testid=token-table]').innerText();
       t.assert(!/must be in \[/.test(table), `internal messages in the table: ${table}`);
-      // A link carrying batch 4096 (the schema allows it): one clear message, nothing simulated.
-      const link = await linkWith(t.page, (s) => ({ ...s, tab: 'tokens', model: { ...s.model, batch: 4096 } }));
+      // A link the schema allows but the model refuses (a 512-token prefill of batch 4096: 2,097,152 rows): one clear message, nothing simulated.
+      const link = await linkWith(t.page, (s) => ({ ...s, tab: 'tokens', model: { ...s.model, phase: 'prefill', tokens: 512, batch: 4096 } }));
       const p = await t.newPage();
       await p.goto(link);
       await q(p, '#input-problems').waitFor({ timeout: 30_000 });
       const text = await q(p, '#input-problems').innerText();
-      t.assert(/at most 1,024 sequences/.test(text) && !/4294967296|must be in \[/.test(text), `link message: ${text}`);
+      t.assert(/2,097,152 rows/.test(text) && !/4294967296|must be in \[/.test(text), `link message: ${text}`);
       t.assert((await q(p, '[data-testid=token-table]').count()) === 0, 'rows simulated for an invalid link');
       // prefill: tokens × batch is capped across fields
       await q(t.page, '#in-batch').fill('1');
@@ -146,8 +147,8 @@ export const cases = [
       t.assert((await q(t.page, '[data-testid=nofit]').count()) === 0, 'a preset does not fit with the fewest chips that hold the model');
       const groq = await q(t.page, '[data-testid=token-table] tr[data-preset=groq-lpu]').innerText();
       t.assert(/\d/.test(groq) && !/not simulated|invalid/i.test(groq), `Groq row: ${groq}`);
-      // a refused typed value marks the old table stale
-      await q(t.page, '#in-batch').fill('2000');
+      // a refused typed value (past the 65,536 rows a projection takes) marks the old table stale
+      await q(t.page, '#in-batch').fill('70000');
       await q(t.page, '#in-batch').press('Tab');
       await q(t.page, 'section[data-stale=true]').waitFor({ timeout: 5000 });
       // context is bounded by the model's positions (Llama 3 8B: 8,192)

@@ -74,6 +74,35 @@ describe('in-flight batching: the mixed step', () => {
   });
 });
 
+describe('decode attention past one kernel dispatch (1,024 sequences): groups, as a deployment batches', () => {
+  // the batch of a deployment is set by its KV cache and its stack, not by our WGSL kernel's dispatch shape:
+  // B sequences run as ceil(B / 1024) groups of ceil(B / groups), the plan repeated B / group times
+  const attn = (B: number) => byName(forwardOps(m, { phase: 'decode', M: 1, pos0: 100, deploy: { ...deploy, batch: B } }), 'attention');
+  const cases: Array<{ B: number; group: number; why: string }> = [
+    { B: 1024, group: 1024, why: 'the most one dispatch takes: one plan, no repeat' },
+    { B: 1025, group: 513, why: 'one past it: two even groups, 1025 / 513 runs (no padding to 1,026 sequences)' },
+    { B: 4096, group: 1024, why: 'TensorRT-LLM\'s max_batch_size: four full groups' },
+  ];
+  for (const c of cases) {
+    it(`B ${c.B}: groups of ${c.group} (${c.why}); every sequence's K cache is read once`, () => {
+      const op = attn(c.B);
+      expect(op.plan.params.B).toBe(c.group);
+      expect(op.repeat).toBe(c.B / c.group);
+      // K cache of B sequences x 8 KV heads x 100 keys x 128, fp8, over all runs
+      expect(tensor(op, 'k_cache').bytes * op.repeat).toBeCloseTo(c.B * Hkv * 100 * dh, 6);
+    });
+  }
+
+  it('simulateModel: the attention of 2,048 sequences is two 1,024-sequence dispatches (twice the time, bytes and MACs)', () => {
+    const chip = chipPreset('h100').config;
+    const a = (B: number) => simulateModel(chip, m, { phase: 'decode', batch: B, context: 100, chips: 1, precision: fp8 }).ops.find((o) => o.name === 'attention')!;
+    const one = a(1024), two = a(2048);
+    expect(two.timeS / one.timeS).toBeCloseTo(2, 9);
+    expect(two.bytes.hbm).toBe(2 * one.bytes.hbm);
+    expect(two.macs).toBe(2 * one.macs);
+  });
+});
+
 describe('in-flight batching: tensor parallel', () => {
   it('the all-reduces carry batch + carried rows: 8 decoding + 24 carried move what a plain 32-sequence decode step moves', () => {
     // two all-reduces per layer of [rows, 4096] bf16 activations; rows = 32 either way
@@ -120,6 +149,17 @@ describe('in-flight batching: steady-state throughput', () => {
     const fits = (B: number) => simulateModel(n150, m, { phase: 'decode', batch: B, context: 192, chips: r.step.chips, precision: p, carried: { tokens: carriedTokens(B, 128, 128), prompt: 128 } }).placement.fits;
     expect(fits(r.batch)).toBe(true);
     expect(fits(r.batch + 1)).toBe(false);
+  });
+
+  it('with no kernel cap, the stack\'s max tokens per step sets the batch where the KV cache holds more: TensorRT-LLM 128/128 on H100', () => {
+    // max_batch_size 4096, max_num_tokens 8192: the largest B with B + round(B x 128 / 127) <= 8192 is 4080
+    // (4080 x 128 / 127 = 4112.1 -> 4080 + 4112 = 8192; 4081 + 4113 = 8194 does not fit), past the 1,024
+    // sequences of one decode-attention dispatch; the KV cache (fp8, mean context 192) holds it in 80 GB
+    const r = inflightThroughput(chip, m, { chips: 1, precision: fp8, isl: 128, osl: 128, maxTokens: 8192, maxBatch: 4096 });
+    expect(r.batch).toBe(4080);
+    expect(r.carried).toBe(4112);
+    expect(r.limitedBy).toBe('max-tokens');
+    expect(r.step.placement.fits).toBe(true);
   });
 
   it('a max batch (max_batch_size / max_num_seqs) caps the sequences, and a larger batch gives more output tokens/s here', () => {

@@ -6,6 +6,7 @@ import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { chipPreset } from '../../src/chip/presets.ts';
 import { modelInputLimits } from '../../src/worker/model-limits.ts';
 import { inflightThroughput } from '../../src/models/inflight.ts';
+import { defaultState, validateState } from '../../src/share/state.ts';
 import { checkModelInputs, chipChoices, chipSplit, maxFor, type ModelInputs } from '../../src/share/model-limits.ts';
 
 const lim = modelInputLimits();
@@ -18,7 +19,7 @@ const base: StepInputs = { phase: 'decode', tokens: 1, context: 16, batch: 1, ch
 describe('model input limits', () => {
   // Each case: a configuration at a limit (must simulate) and the same one step past it (must be refused).
   const cases: Array<{ note: string; at: StepInputs; past: StepInputs; field: string; simulateAt?: false }> = [
-    { note: 'decode batch: attention-decode B', at: { ...base, batch: lim.decode.batch }, past: { ...base, batch: lim.decode.batch + 1 }, field: 'batch' },
+    { note: 'decode batch: one row per sequence through every projection (the decode attention runs in groups of one dispatch)', at: { ...base, batch: lim.decode.batch }, past: { ...base, batch: lim.decode.batch + 1 }, field: 'batch' },
     { note: 'prefill rows: tokens × batch through the projections', at: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 }, past: { ...base, phase: 'prefill', tokens: 64, batch: lim.prefill.rows / 64 + 1 }, field: 'batch' },
     { note: 'prefill tokens alone', at: { ...base, phase: 'prefill', tokens: lim.prefill.tokens }, past: { ...base, phase: 'prefill', tokens: lim.prefill.tokens + 1 }, field: 'tokens', simulateAt: false },
     // (simulating a 65,536-token prefill takes ~7 s here; the rows case above already runs at the row limit)
@@ -33,9 +34,22 @@ describe('model input limits', () => {
     });
   }
 
-  it('the decode limits are the ones the defect report hit (batch 1024) and say what is allowed', () => {
-    expect(lim.decode.batch).toBe(1024);
-    expect(checkModelInputs({ ...base, batch: 4096 }, lim).batch).toMatch(/at most 1,024 sequences.*got 4,096/);
+  it('the decode batch limit is the GEMMs\' rows, not the 1,024 sequences of one decode-attention dispatch, and the message says why', () => {
+    // defect 4 was batch 4,096 past a limit the tab did not name; the limit is now the 65,536 rows a projection
+    // takes (TensorRT-LLM runs 4,096 sequences: a deployment's batch is not our WGSL kernel's dispatch shape)
+    expect(lim.decode.batch).toBe(65536);
+    expect(checkModelInputs({ ...base, batch: 4096 }, lim)).toEqual({});
+    expect(checkModelInputs({ ...base, batch: 65537 }, lim).batch).toMatch(/at most 65,536 sequences .*row of every projection.*got 65,537/);
+  });
+
+  it('every batch the limits admit makes a valid share link (the schema\'s batch range covers them)', () => {
+    // the tab writes an accepted batch into the state; a link the schema then refused would not open
+    const state = defaultState();
+    for (const phase of ['decode', 'inflight'] as const) {
+      const batch = maxFor('batch', { ...base, phase, tokens: phase === 'inflight' ? 128 : 1 }, lim);
+      expect(validateState({ ...state, model: { ...state.model, phase, batch } }).ok, `${phase} batch ${batch}`).toBe(true);
+      expect(validateState({ ...state, model: { ...state.model, phase, batch: batch + 1 } }).ok, `${phase} batch ${batch + 1}`).toBe(false);
+    }
   });
 
   it('maxFor follows the other fields in prefill', () => {
@@ -51,7 +65,7 @@ describe('model input limits', () => {
     expect(checkModelInputs({ ...at, osl: 129 }, lim, model)).toEqual({ osl: expect.stringMatching(/at most 1,024 positions; 896 prompt \+ 129 output tokens = 1,025: output tokens ≤ 128/) as string });
     expect(checkModelInputs({ ...at, osl: 1 }, lim, model).osl).toMatch(/whole number ≥ 2/);
     expect(() => inflightThroughput(chip, model, { isl: 896, osl: 1 })).toThrow(/osl must be an integer in \[2/);
-    // the batch is a cap the model lowers where the KV cache or its decode kernel bind (it says which), so 4,096 is taken
+    // the batch is a cap the model lowers where the KV cache or the max tokens per step bind (it says which), so 4,096 is taken
     expect(checkModelInputs({ ...at, batch: 4096 }, lim, model)).toEqual({});
     expect(inflightThroughput(chip, model, { isl: 896, osl: 128, maxBatch: 4096 }).limitedBy).not.toBe('max-batch');
   });

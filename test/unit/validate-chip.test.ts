@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chipPreset } from '../../src/chip/presets.ts';
+import { modelPreset, simulateModel } from '../../src/models/index.ts';
 import { loadRows, markdown, RANGE, summarise, summaryLine, validate, type ValidationResult } from '../../bench/validate-chip.ts';
 
 describe('validate:chip', () => {
@@ -53,7 +55,7 @@ describe('validate:chip', () => {
     expect(ttft.find((r) => r.id === 'tt-8b-n300-ttft-64k')).toMatchObject({ role: 'held-out', likeForLike: true });
   });
 
-  it('issue 26.3: the throughput rows run in-flight batching with the max tokens and max batch trtllm-bench set; 2048/128 is like-for-like', () => {
+  it('issue 26.3: the throughput rows run in-flight batching with the max tokens and max batch trtllm-bench set; both are like-for-like', () => {
     const thru = results.filter((r) => r.phase === 'throughput');
     expect(thru.length).toBeGreaterThanOrEqual(2);
     for (const r of thru) {
@@ -62,9 +64,31 @@ describe('validate:chip', () => {
       expect(r.maxBatch, r.id).toBeGreaterThan(0);
     }
     expect(results.find((r) => r.id === 'trtllm-8b-h100-thru-2048-128')).toMatchObject({ likeForLike: true });
+    // 128/128 runs past the 1,024 sequences of one decode-attention dispatch (the attention runs in groups): its
+    // batch is set by the stack's 8,192 tokens per step (B + B x 128 / 127 <= 8192), as trtllm-bench's is
+    const r128 = results.find((r) => r.id === 'trtllm-8b-h100-thru-128-128')!;
+    expect(r128).toMatchObject({ likeForLike: true });
+    expect(r128.config).toMatch(/in-flight batching: 4080 sequences decoding .*batch set by the max tokens per step/);
     // the rows that stay apart say why in terms of what still differs, not the missing mechanism
-    expect(rows.find((r) => r.id === 'trtllm-8b-h100-thru-128-128')?.gap).toMatch(/^batch: /);
     for (const id of ['mlenergy-8b-h100-b64-jpt', 'mlenergy-70b-h100tp4-b8-jpt']) expect(rows.find((r) => r.id === id)?.gap, id).toMatch(/no vLLM runtime.*prompts' lengths/);
+  });
+
+  it('the tt-transformers accuracy-mode rows (bfp8 MLP) are held out, and their MLP GEMMs take the HiFi2 passes the performance mode\'s bfp4 LoFi ones do not', () => {
+    // PERF.md (040a27c1) Accuracy table, Llama-3.1-8B: n150 25.2 t/s/u, TTFT 138 ms; n300 38.8 t/s/u, TTFT 79 ms
+    const acc = rows.filter((r) => /PERF\.md, Accuracy table/.test(r.source));
+    expect(acc.map((r) => [r.id, r.chips, r.metric, r.measured])).toEqual([
+      ['tt-8b-n150-decode-accuracy', 1, 'tokensPerSUser', 25.2], ['tt-8b-n300-decode-accuracy', 2, 'tokensPerSUser', 38.8],
+      ['tt-8b-n150-ttft-accuracy', 1, 'ttftMs', 138], ['tt-8b-n300-ttft-accuracy', 2, 'ttftMs', 79],
+    ]);
+    for (const r of acc) expect(r, r.id).toMatchObject({ role: 'held-out', likeForLike: true, precision: { weights: 'bfp8', mlpWeights: 'bfp8', kv: 'bfp8' } });
+    // the mechanism the rows exercise: a 128-token prefill's MLP GEMMs take twice the compute (HiFi2 = 2 passes
+    // of bfp8, LoFi = 1 of bfp4, model_config.py), the bfp8 QKV projection the same in both modes
+    const chip = chipPreset('wormhole-n150').config, m = modelPreset('llama3-8b');
+    const run = (mlpWeights: 'bfp4' | 'bfp8') => simulateModel(chip, m, { phase: 'prefill', tokens: 128, batch: 1, chips: 1, precision: { weights: 'bfp8', mlpWeights, kv: 'bfp8' } });
+    const perf = run('bfp4'), accuracy = run('bfp8');
+    const compute = (r: typeof perf, n: string) => r.ops.find((o) => o.name === n)!.breakdown.compute;
+    for (const n of ['ffn-up', 'ffn-down']) expect(compute(accuracy, n) / compute(perf, n), n).toBeCloseTo(2, 9);
+    expect(compute(accuracy, 'qkv')).toBe(compute(perf, 'qkv'));
   });
 
   it('each result is the model run for its row: a positive figure, ratio = model / measured, the range flag, the configuration', () => {
