@@ -209,7 +209,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         macArray: { rows: 128, cols: 128 },
         macsPerCycle: { int8: 32768, fp16: 16384, fp32: 4096 }, // fp32 via multi-pass bf16 (assumed 1/4)
         vectorOpsPerCycle: 1024, // VPU 8x128 lanes x ... (assumed)
-        sramBytes: 32 * MB, // VMEM share per MXU; 128 MiB total (assumed, not published for v5e)
+        sramBytes: 12 * MB, // 48 MiB on chip (Google's MLPerf Inference v4.0 system description, mlcommons/inference_results_v4.0 closed/Google/systems/tpu_v5e_x4.json, "accelerator_on-chip_memories"), split evenly over the 4 MXU tiles (the split is assumed)
       },
       noc: { topology: 'mesh', linkBytesPerCycle: 512, hopLatencyCycles: 2, multicast: true }, // assumed (on-core buses)
       hbm: { stacks: 2, bandwidthBytesPerS: 819 * GB, capacityBytes: 16 * GB, edges: ['west', 'east'] },
