@@ -85,6 +85,20 @@
 //     (H100 80GB SXM5)", FP16, batch x seqlen = 16k, hidden 2048: FlashAttention-3 467 / 565 / 625 / 638 / 646 / 648
 //     TFLOPS at 512 / 1k / 2k / 4k / 8k / 16k (FlashAttention-2: 309-370); pytorch/benchmark PR 2391 measured the
 //     same shapes at 430-621 TFLOPS. TensorRT-LLM's context FMHA is taken at the FlashAttention-3 rate (assumed).
+//   [DEEPGEMM] deepseek-ai/DeepGEMM README.md at commit 327ec92f6977e7fee022cb76a8f273b75483c3d8 (2025-04-09; the
+//     tables unchanged since the first release, a6d97a1, 2025-02-25), "Performance", measured on H800 SXM5 with NVCC
+//     12.8, FP8 x FP8 -> BF16 with fine-grained (1x128 / 128x128) scaling, TFLOPS = 2 M N K / t (tests/test_core.py).
+//     The long-K shape N = 4096, K = 7168 (like our models' projections: K 4,096-8,192, N 2,560-14,336 per GPU) is
+//     measured at M = 64 / 128 / 4096 ("Normal GEMMs for dense models": 287 / 533 / 1410 TFLOPS) and at M = 1024
+//     ("Grouped GEMMs ... masked layout", 1 group of 1,024 rows, every row valid: 1233 TFLOPS), taken as a fraction of
+//     the 1,979 TFLOP/s FP8 dense peak. The H800 is the H100's GH100 die with its NVLink (400 vs 900 GB/s) and FP64 cut
+//     for export, the SMs, clocks and tensor cores unchanged (DeepSeek, "Insights into DeepSeek-V3", ISCA 2025,
+//     arXiv:2505.09343; Tom's Hardware / Reuters, 2023-03: only the chip-to-chip rate cut): the 1,520 TFLOPS the same
+//     table gives at M = 4096, N = 7168, K = 16384 would be impossible below the H100's FP8 peak. A single GEMM
+//     needs no NVLink, so the figures stand for the H100 SXM. The fractions at 64 and 128 rows are HBM-bound (the table
+//     gives 2320 / 2221 GB/s there): the curve is the achieved rate, and the model's op takes the larger of this
+//     compute time and its own HBM time. Applied to bf16 GEMMs as well (assumed: at the 989 TFLOP/s bf16 peak and
+//     2-byte weights the HBM ridge falls at the same M as FP8 at 1,979 and 1-byte weights; no bf16-by-M table cited).
 //   Anything else below is marked "assumed".
 
 import { validateChipConfig } from './config.ts';
@@ -396,7 +410,9 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         layerFixedS: 0, // the CUDA graph replays the whole step: no per-layer host work (assumed; eager mode would add it)
         fusion: 'elementwise', // TensorRT-LLM fused epilogues [LAUNCH]
         compute: {
-          gemmEfficiency: [], // no cuBLAS / TensorRT-LLM FP8 GEMM-by-shape measurement cited yet: at the MAC peak (assumed; README, validation)
+          // [DEEPGEMM] prefill GEMMs at DeepGEMM's measured FP8 rate by rows (N = 4096, K = 7168, H800 SXM5 = H100 SXM
+          // compute), of the 1,979 TFLOP/s FP8 peak; bf16 GEMMs take the same fractions (assumed, header)
+          gemmEfficiency: [[64, 287 / 1979], [128, 533 / 1979], [1024, 1233 / 1979], [4096, 1410 / 1979]],
           gemmPasses: {},
           // [FA3] prefill attention at FlashAttention-3's measured FP16 forward rate by sequence length, of the 989 TFLOP/s peak
           attentionEfficiency: [[512, 467 / 989], [1024, 565 / 989], [2048, 625 / 989], [4096, 638 / 989], [8192, 646 / 989], [16384, 648 / 989]],
