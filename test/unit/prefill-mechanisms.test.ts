@@ -46,8 +46,9 @@ describe('prefill mechanisms: the compute derating of an op', () => {
     const op = prefillAttentionOp(2048, 0, 32, 8, 128, true, 1, 'fp8');
     expect(computeDerate(h100, op.plan, 'tiled').factor).toBeCloseTo(989 / 625, 10);
   });
-  it('h100 GEMMs have no cited efficiency curve: at the peak', () => {
-    expect(computeDerate(h100, gemmOp('down', 2048, 4096, 14336, 132, 'fp8').plan, 'tiled').factor).toBe(1);
+  it('h100 fp8 GEMM of 2,048 rows: half-way in log2 between DeepGEMM\'s 1,024 (1233 TFLOPS) and 4,096 rows (1410)', () => {
+    const want = (1233 + 1410) / 2 / 1979;
+    expect(computeDerate(h100, gemmOp('down', 2048, 4096, 14336, 132, 'fp8').plan, 'tiled').factor).toBeCloseTo(1 / want, 10);
   });
   it('the op costs at least its derated compute: n150 2048 x 4096 x 4096 bfp8 = MACs / (72 x 1820 per cycle at 1 GHz) x 2 / 0.4963', () => {
     const op = gemmOp('o-proj', 2048, 4096, 4096, 72, 'bfp8');
@@ -106,4 +107,48 @@ describe('prefill mechanisms: config validation (one line naming the field and w
       expect(() => validateChipConfig(c)).toThrow(re);
     });
   }
+});
+
+// [DEEPGEMM] deepseek-ai/DeepGEMM README.md at commit 327ec92f (2025-04-09), "Performance" (H800 SXM5, NVCC 12.8,
+// FP8 with fine-grained scaling), hand-copied: the rows with N = 4096, K = 7168 ("Normal GEMMs for dense models"; the
+// masked grouped table's 1 group x 1,024 rows, every row valid). The H800 has the H100 SXM's SMs, clocks and tensor
+// cores (its NVLink and FP64 are cut), so its FP8 dense peak is the H100's 1,979 TFLOP/s.
+const DEEPGEMM_N4096_K7168: Array<[rows: number, tflops: number, gbPerS: number, why: string]> = [
+  [64, 287, 2320, 'decode-sized: HBM-bound, the clamp below the curve'],
+  [128, 533, 2221, 'a short prompt: still HBM-bound (2.2 TB/s)'],
+  [1024, 1233, 924, 'the middle of the curve (masked layout, 1 group)'],
+  [4096, 1410, 541, 'a long prompt: compute-bound, 71% of the FP8 peak'],
+];
+const H100_FP8_PEAK_TFLOPS = 1979; // NVIDIA H100 SXM datasheet: 3,958 TFLOPS FP8 with sparsity, half dense
+
+describe('prefill mechanisms: the H100 GEMM efficiency is DeepGEMM\'s measured FP8 rate by rows', () => {
+  it('the preset\'s 8-bit MAC peak is the datasheet\'s 1,979 TFLOP/s (132 SMs x 4096 MAC/cycle x 2 x 1.83 GHz)', () => {
+    const peak = 2 * h100.tile.macsPerCycle.int8 * h100.grid.rows * h100.grid.cols * h100.clockHz / 1e12;
+    expect(Math.abs(peak / H100_FP8_PEAK_TFLOPS - 1)).toBeLessThan(0.001);
+  });
+  it('the curve is the copied table\'s TFLOPS / 1,979 at each measured row count, and nothing else', () => {
+    expect(h100.runtime.compute.gemmEfficiency.map(([m]) => m)).toEqual(DEEPGEMM_N4096_K7168.map(([m]) => m));
+    for (const [m, tflops] of DEEPGEMM_N4096_K7168) expect(curveAt(h100.runtime.compute.gemmEfficiency, m)).toBeCloseTo(tflops / H100_FP8_PEAK_TFLOPS, 12);
+  });
+  it('the copied bandwidth column agrees with the shapes: (M K + K N + 2 M N bytes) / (2 M N K / TFLOPS), within 2%', () => {
+    // FP8 A and B, BF16 C: if a figure were mis-copied, its two columns would disagree
+    for (const [m, tflops, gbPerS] of DEEPGEMM_N4096_K7168) {
+      const t = (2 * m * 4096 * 7168) / (tflops * 1e12);
+      const bytes = m * 7168 + 7168 * 4096 + 2 * m * 4096;
+      expect(Math.abs(bytes / t / 1e9 / gbPerS - 1)).toBeLessThan(0.02);
+    }
+  });
+  for (const [m, tflops, , why] of DEEPGEMM_N4096_K7168.filter(([m]) => m > 64)) {
+    it(`an fp8 ${m} x 4096 x 7168 GEMM takes at least DeepGEMM's measured time (${tflops} TFLOPS; ${why})`, () => {
+      const op = gemmOp('x', m, 4096, 7168, 132, 'fp8'); // M rows, N = 4096, K = 7168
+      const c = simulateOp(h100, op.plan, { pattern: 'tiled' });
+      const measured = (2 * m * 4096 * 7168) / (tflops * 1e12);
+      const kernel = c.breakdown.compute + c.breakdown.memory - c.latencyS;
+      expect(kernel).toBeGreaterThanOrEqual(measured * 0.999);
+      expect(kernel).toBeLessThan(measured * 1.5); // the simulated schedule may be slower than DeepGEMM's, not 1.5x
+    });
+  }
+  it('a decode GEMV of 64 rows or fewer (streaming) is not derated', () => {
+    expect(computeDerate(h100, gemmOp('x', 64, 4096, 4096, 132, 'fp8').plan, 'streaming').factor).toBe(1);
+  });
 });
