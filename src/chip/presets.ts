@@ -372,6 +372,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',
       'clock derived: 989e12 / (2 x 132 x 2048) = 1.83 GHz (boost)',
       'Runtime [HBM-H100] [LAUNCH] [NCCL] (header of presets.ts): streaming 90% / tiled 80% of HBM, kernel gaps under CUDA graphs, TensorRT-LLM fused epilogues, one-shot all-reduce over NVLink',
+      'Prefill GEMMs [DEEPGEMM] (header of presets.ts): DeepGEMM README (commit 327ec92f), FP8 GEMM TFLOPS by rows at N = 4096, K = 7168 on H800 SXM5 (the H100 SXM\'s compute; NVLink and FP64 cut), as a fraction of the 1,979 TFLOP/s FP8 peak',
       'Power [POWER-H100] (header of presets.ts): ML.ENERGY Leaderboard v3.0 measured decode power (vLLM, Llama-3.1-8B / 70B bf16); idle measured on the same die (H200)',
     ],
     power: {

@@ -94,7 +94,9 @@ export function timeRatio(thisS: number, thatS: number): string {
   const r = thisS / thatS;
   if (!Number.isFinite(r) || r <= 0) return 'not comparable';
   if (Math.abs(r - 1) < 0.03) return 'about the same time';
-  return r > 1 ? `${sig(r, 2)}× slower` : `${sig(1 / r, 2)}× faster`;
+  // two significant digits, three below 1.1x: a 1.045x ratio would otherwise read "1× slower"
+  const x = r > 1 ? r : 1 / r;
+  return `${sig(x, x < 1.1 ? 3 : 2)}× ${r > 1 ? 'slower' : 'faster'}`;
 }
 
 /** A byte ratio in words where it is a simple fraction ("a quarter"), else "0.37×". */
@@ -464,7 +466,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       return [
         `Before the first new token, the model reads the whole prompt at once: prefill. With ${int(p.tokens)} prompt tokens every weight fetched from HBM serves ${int(p.tokens)} tokens, so the MAC arrays are busy ${pct(p.utilization)} of their peak against ${pct(d.utilization)} in decode.`,
         `Per token that is ${sig(p.perTokenMs, 3)} ms in prefill against ${sig(d.perTokenMs)} ms in decode (${int(p.tokensPerS)} against ${int(d.tokensPerS)} tokens/s). Most of prefill's time is in ${mainBound(p)}-bound ops (${pct(boundShares(p)[mainBound(p)])}), most of decode's in ${mainBound(d)}-bound ones (${pct(boundShares(d)[mainBound(d)])}).`,
-        `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatio(p.timeS, gp.timeS)}` : `the chip is ${timeRatio(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? 'larger peak wins; the chip\'s advantage is in decode, where bytes set the pace' : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
+        `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatio(p.timeS, gp.timeS)}` : `the chip is ${timeRatio(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? `larger peak wins, by less than the peaks' ratio: the H100's arrays are busy ${pct(gp.utilization)} of their peak (its GEMMs at the rate measured by rows), the chip's ${pct(p.utilization)}; the chip's advantage is in decode, where bytes set the pace` : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
       ];
     },
     look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op.cost.bound}).`,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { simulateKernel } from '../../src/models/kernel-cost.ts';
-import { formatDuration } from '../../src/ui/format.ts';
+import { formatDuration, formatPercent as pct } from '../../src/ui/format.ts';
 import type { KernelViewRequest } from '../../src/worker/chip-service.ts';
 import { STORY_PRESET_TILES, STORY_START, WALKTHROUGH, opRequest, planRequest, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
@@ -47,6 +47,10 @@ describe('word helpers', () => {
     expect(timeRatio(2, 1)).toBe('2× slower');
     expect(timeRatio(1, 4)).toBe('4× faster');
     expect(timeRatio(1.01, 1)).toBe('about the same time');
+    // just outside "about the same": three digits, not a "1× slower" that contradicts itself (H100 vs chip prefill, 18.0 / 18.8 ms)
+    expect(timeRatio(1.046, 1)).toBe('1.05× slower');
+    expect(timeRatio(1, 1.046)).toBe('1.05× faster');
+    expect(timeRatio(1.2, 1)).toBe('1.2× slower');
   });
 });
 
@@ -230,6 +234,10 @@ describe('issue 25 sentences', () => {
     const n = numbers(s, presets, false);
     expect(n.models.gpuPrefill.timeS).toBeLessThan(n.models.prefill.timeS); // the H100 model wins 512-token prefill
     expect(s.text(n).join(' ')).toContain(`here the GPU wins, the chip is ${timeRatio(n.models.prefill.timeS, n.models.gpuPrefill.timeS)}`);
+    // the H100's peak is 2.5x the chip's but its prefill GEMMs run at the measured rate by rows (DeepGEMM): the text
+    // gives both sides' achieved utilization, so a 1.05x win does not read as the peaks' 2.5x
+    expect(n.models.gpuPrefill.utilization).toBeLessThan(n.models.prefill.utilization);
+    expect(s.text(n).join(' ')).toContain(`by less than the peaks' ratio: the H100's arrays are busy ${pct(n.models.gpuPrefill.utilization)} of their peak`);
     const slowGpu = { ...n, models: { ...n.models, gpuPrefill: { ...n.models.gpuPrefill, timeS: n.models.prefill.timeS * 2 } } };
     expect(s.text(slowGpu).join(' ')).not.toContain('GPU wins');
   });
