@@ -98,7 +98,11 @@
 //     needs no NVLink, so the figures stand for the H100 SXM. The fractions at 64 and 128 rows are HBM-bound (the table
 //     gives 2320 / 2221 GB/s there): the curve is the achieved rate, and the model's op takes the larger of this
 //     compute time and its own HBM time. Applied to bf16 GEMMs as well (assumed: at the 989 TFLOP/s bf16 peak and
-//     2-byte weights the HBM ridge falls at the same M as FP8 at 1,979 and 1-byte weights; no bf16-by-M table cited).
+//     2-byte weights the HBM ridge falls at the same M as FP8 at 1,979 and 1-byte weights). Cross-check, not used:
+//     XLA's measured sm_90 GEMM table (tensorflow/tensorflow third_party/xla/xla/service/gpu/model/
+//     matmul_interpolator_data.h, commit 372d578b; Hopper, the SKU not named) gives bf16 325 TFLOPS at 256 x 4096 x
+//     2048 (M x N x K), 524 at 1024 x 2048 x 2048, 632 at 2048^3, 783 at 4096^3: 33 / 53 / 64 / 79% of 989, within
+//     16% of the curve at each M (test/unit/prefill-mechanisms.test.ts).
 //   Anything else below is marked "assumed".
 
 import { validateChipConfig } from './config.ts';

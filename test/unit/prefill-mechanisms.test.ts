@@ -148,6 +148,21 @@ describe('prefill mechanisms: the H100 GEMM efficiency is DeepGEMM\'s measured F
       expect(kernel).toBeLessThan(measured * 1.5); // the simulated schedule may be slower than DeepGEMM's, not 1.5x
     });
   }
+  it('an outside bf16 measurement lands near the FP8 curve the bf16 GEMMs take: XLA\'s sm_90 table, within 20% at each M', () => {
+    // tensorflow/tensorflow third_party/xla/xla/service/gpu/model/matmul_interpolator_data.h (commit 372d578b),
+    // sm_90, b = 1, "bf16xbf16->bf16" FLOP/s, hand-copied; of the 989 TFLOP/s bf16 peak. The shapes are XLA's grid,
+    // not DeepGEMM's (N, K of 2,048-4,096), which is why this is a bound and not an equality.
+    const xla: Array<[m: number, n: number, k: number, flops: number]> = [
+      [256, 4096, 2048, 324589426844014],
+      [1024, 2048, 2048, 524288000000000],
+      [2048, 2048, 2048, 631984593290170],
+      [4096, 4096, 4096, 783328793548203],
+    ];
+    for (const [m, , , flops] of xla) {
+      const measured = flops / 989e12;
+      expect(Math.abs(gemmEfficiencyAt(h100.runtime.compute.gemmEfficiency, m) / measured - 1), `M = ${m}`).toBeLessThan(0.2);
+    }
+  });
   it('a decode GEMV of 64 rows or fewer (streaming) is not derated', () => {
     expect(computeDerate(h100, gemmOp('x', 64, 4096, 4096, 132, 'fp8').plan, 'streaming').factor).toBe(1);
   });
