@@ -91,11 +91,12 @@
 //     The long-K shape N = 4096, K = 7168 (like our models' projections: K 4,096-8,192, N 2,560-14,336 per GPU) is
 //     measured at M = 64 / 128 / 4096 ("Normal GEMMs for dense models": 287 / 533 / 1410 TFLOPS) and at M = 1024
 //     ("Grouped GEMMs ... masked layout", 1 group of 1,024 rows, every row valid: 1233 TFLOPS), taken as a fraction of
-//     the 1,979 TFLOP/s FP8 dense peak. The H800 is the H100's GH100 die with its NVLink (400 vs 900 GB/s) and FP64 cut
-//     for export, the SMs, clocks and tensor cores unchanged (DeepSeek, "Insights into DeepSeek-V3", ISCA 2025,
-//     arXiv:2505.09343; Tom's Hardware / Reuters, 2023-03: only the chip-to-chip rate cut): the 1,520 TFLOPS the same
-//     table gives at M = 4096, N = 7168, K = 16384 would be impossible below the H100's FP8 peak. A single GEMM
-//     needs no NVLink, so the figures stand for the H100 SXM. The fractions at 64 and 128 rows are HBM-bound (the table
+//     the 1,979 TFLOP/s FP8 dense peak. The H800 is the H100's GH100 die with its chip-to-chip NVLink cut for export
+//     (Tom's Hardware, "Nvidia gimps H100 Hopper GPU to sell as H800 to China", 2023, after Reuters: the chip-to-chip
+//     rate about halved; third-party comparisons give 400 against 900 GB/s and FP64 cut, FP8 / BF16 tensor rates the
+//     same; NVIDIA publishes no H800 SXM datasheet we could read). The table itself bounds the FP8 peak from below:
+//     1,520 TFLOPS at M = 4096, N = 7168, K = 16384 is 77% of the H100's 1,979, so no halved tensor rate is possible. A
+//     single GEMM needs no NVLink, so the figures stand for the H100 SXM. The fractions at 64 and 128 rows are HBM-bound (the table
 //     gives 2320 / 2221 GB/s there): the curve is the achieved rate, and the model's op takes the larger of this
 //     compute time and its own HBM time. Applied to bf16 GEMMs as well (assumed: at the 989 TFLOP/s bf16 peak and
 //     2-byte weights the HBM ridge falls at the same M as FP8 at 1,979 and 1-byte weights). Cross-check, not used:
@@ -376,7 +377,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'NVIDIA Hopper architecture whitepaper: 132 SMs, 256 KB L1/shared per SM, 4 tensor cores per SM',
       'clock derived: 989e12 / (2 x 132 x 2048) = 1.83 GHz (boost)',
       'Runtime [HBM-H100] [LAUNCH] [NCCL] (header of presets.ts): streaming 90% / tiled 80% of HBM, kernel gaps under CUDA graphs, TensorRT-LLM fused epilogues, one-shot all-reduce over NVLink',
-      'Prefill GEMMs [DEEPGEMM] (header of presets.ts): DeepGEMM README (commit 327ec92f), FP8 GEMM TFLOPS by rows at N = 4096, K = 7168 on H800 SXM5 (the H100 SXM\'s compute; NVLink and FP64 cut), as a fraction of the 1,979 TFLOP/s FP8 peak',
+      'Prefill GEMMs [DEEPGEMM] (header of presets.ts): DeepGEMM README (commit 327ec92f), FP8 GEMM TFLOPS by rows at N = 4096, K = 7168 on H800 SXM5 (the H100 SXM\'s GH100 die, its NVLink cut for export), as a fraction of the 1,979 TFLOP/s FP8 peak',
       'Power [POWER-H100] (header of presets.ts): ML.ENERGY Leaderboard v3.0 measured decode power (vLLM, Llama-3.1-8B / 70B bf16); idle measured on the same die (H200)',
     ],
     power: {
