@@ -111,8 +111,9 @@ describe('prefill mechanisms: config validation (one line naming the field and w
 
 // [DEEPGEMM] deepseek-ai/DeepGEMM README.md at commit 327ec92f (2025-04-09), "Performance" (H800 SXM5, NVCC 12.8,
 // FP8 with fine-grained scaling), hand-copied: the rows with N = 4096, K = 7168 ("Normal GEMMs for dense models"; the
-// masked grouped table's 1 group x 1,024 rows, every row valid). The H800 has the H100 SXM's SMs, clocks and tensor
-// cores (its NVLink and FP64 are cut), so its FP8 dense peak is the H100's 1,979 TFLOP/s.
+// masked grouped table's 1 group x 1,024 rows, every row valid). The H800 is the H100 SXM's GH100 die with its NVLink
+// cut for export; its FP8 peak is taken as the H100's 1,979 TFLOP/s (the table's own 1,520 at 4096 x 7168 x 16384 rules
+// out a halved tensor rate; [DEEPGEMM] in src/chip/presets.ts).
 const DEEPGEMM_N4096_K7168: Array<[rows: number, tflops: number, gbPerS: number, why: string]> = [
   [64, 287, 2320, 'decode-sized: HBM-bound, the clamp below the curve'],
   [128, 533, 2221, 'a short prompt: still HBM-bound (2.2 TB/s)'],
