@@ -60,3 +60,16 @@ export function formatSI(value: number, unit: string, ref = value): string {
 export function formatDuration(seconds: number, ref = seconds): string {
   return formatSI(seconds, 's', ref);
 }
+
+/**
+ * How one time compares with another (this / that), in words that cannot be misread: "2.23× slower",
+ * "1.05× faster" (three significant digits, so a 1.046x ratio never reads "1× slower"), or "about the
+ * same time" within `sameWithin` (relative). The one ratio wording of the UI, the CLI and the chip model's
+ * sentences.
+ */
+export function timeRatioWords(thisS: number, thatS: number, sameWithin = 0.03): string {
+  const r = thisS / thatS;
+  if (!Number.isFinite(r) || r <= 0) return 'not comparable';
+  if (Math.abs(r - 1) < sameWithin) return 'about the same time';
+  return `${fmtNum(r > 1 ? r : 1 / r, 3)}× ${r > 1 ? 'slower' : 'faster'}`;
+}

@@ -10,7 +10,7 @@
 // Where the kernel and the model's op still differ, `differences` says why, computed from the two runs.
 
 import type { ChipConfig, Dataflow } from '../chip/types.ts';
-import { formatDuration } from '../chip/format.ts';
+import { formatDuration, timeRatioWords } from '../chip/format.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { Plan } from '../kernels/plan.ts';
 import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
@@ -121,7 +121,7 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
-  const head = `The kernel (${formatDuration(k.cost.timeS)}) is ${ratio > 1 ? `${ratio.toFixed(2)}x slower` : `${(1 / ratio).toFixed(2)}x faster`} than ${what} (${formatDuration(m.cost.timeS)} per run)`;
+  const head = `The kernel (${formatDuration(k.cost.timeS)}) is ${timeRatioWords(k.cost.timeS, m.cost.timeS, 0)} than ${what} (${formatDuration(m.cost.timeS)} per run)`;
   const why: string[] = [];
   const kp = k.plan.params, mp = m.plan.params;
   const shapeKeys = Object.keys(mp).filter((x) => !/^(B[MNKrc]|T[MN]|split|wgBytes|fill|capacity)$/.test(x) && kp[x] !== undefined && kp[x] !== mp[x]);

@@ -2,7 +2,7 @@
 // panel, the chip view, compare and tokens once disagreed: "768 KiB" beside "786 KB").
 // Pure functions; test/unit/ui-logic.test.ts pins them.
 
-import { fmtNum, fmtSig, formatSI } from '../chip/format.ts';
+import { fmtNum, fmtSig, formatSI, timeRatioWords } from '../chip/format.ts';
 
 /** Bytes in decimal (SI) units, as the chip model and datasheets count them: "786 KB", "7.1 MB". */
 export function formatBytes(bytes: number): string {
@@ -24,7 +24,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /** Numbers, times and percentages: the one formatter module of the chip layer (src/chip/format.ts). */
-export { fmtInt, fmtNum, fmtSig, formatDuration, formatPercent, formatSI } from '../chip/format.ts';
+export { fmtInt, fmtNum, fmtSig, formatDuration, formatPercent, formatSI, timeRatioWords } from '../chip/format.ts';
 
 /** A bandwidth in TB/s from 1 TB/s up, else GB/s (3 significant digits, no trailing zeros). */
 export function formatBandwidth(bytesPerS: number): string {
@@ -48,9 +48,8 @@ export function formatPower(watts: number, ref = watts): string {
  */
 export function speedRatioText(mineMs: number, theirsMs: number, whose = 'theirs'): string {
   if (!(mineMs > 0) || !(theirsMs > 0) || !Number.isFinite(mineMs) || !Number.isFinite(theirsMs)) return '–';
-  const r = theirsMs / mineMs;
-  if (Math.abs(r - 1) < 0.005) return `the same as ${whose}`;
-  return r > 1 ? `${r.toFixed(2)}× faster than ${whose}` : `${(1 / r).toFixed(2)}× slower than ${whose}`;
+  if (Math.abs(theirsMs / mineMs - 1) < 0.005) return `the same as ${whose}`;
+  return `${timeRatioWords(mineMs, theirsMs, 0)} than ${whose}`;
 }
 
 /** Plausible ranges of the numbers a share link carries (beyond them a link is crafted or broken). */

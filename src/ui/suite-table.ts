@@ -7,6 +7,7 @@ import { Task } from '@lit/task';
 import type { ApiRemote } from '../worker/client.ts';
 import type { BenchResult, KernelInfo } from '../worker/api.ts';
 import { sharedStyles } from './styles.ts';
+import { timeRatioWords } from './format.ts';
 
 /** Shapes small enough for a CPU-emulated GPU, big enough for the variants to differ. */
 export const SUITE_SHAPES: Record<string, Record<string, number | boolean>> = {
@@ -87,8 +88,8 @@ export class SuiteTable extends LitElement {
     const base = this.rows.find((x) => x.kernel === r.kernel && x.role === 'baseline')?.result;
     let ratio: unknown = nothing;
     if (r.role === 'optimized' && res?.status === 'ok' && base?.status === 'ok') {
-      const x = base.medianMs / res.medianMs;
-      ratio = html`${x.toFixed(2)}× ${x >= 1 ? 'faster' : 'slower'}`;
+      // the optimized kernel's time against its baseline's: "1.43× faster", "2.1× slower" (the one wording)
+      ratio = timeRatioWords(res.medianMs, base.medianMs, 0);
     }
     const cells =
       res === undefined

@@ -21,7 +21,7 @@ import type { KernelCost } from '../models/kernel-cost.ts';
 import type { KernelViewRequest } from '../worker/chip-service.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
-import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural } from './format.ts';
+import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural, timeRatioWords } from './format.ts';
 import { OP_BOUNDS } from './op-split.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -89,15 +89,8 @@ export interface WalkthroughStep {
 
 const ms = (s: number) => formatDuration(s, 1e-3);
 
-/** "2.2× slower" / "1.3× faster" / "about the same time" for a time ratio (this / that). */
-export function timeRatio(thisS: number, thatS: number): string {
-  const r = thisS / thatS;
-  if (!Number.isFinite(r) || r <= 0) return 'not comparable';
-  if (Math.abs(r - 1) < 0.03) return 'about the same time';
-  // two significant digits, three below 1.1x: a 1.045x ratio would otherwise read "1× slower"
-  const x = r > 1 ? r : 1 / r;
-  return `${sig(x, x < 1.1 ? 3 : 2)}× ${r > 1 ? 'slower' : 'faster'}`;
-}
+/** "2.23× slower" / "1.3× faster" / "about the same time" for a time ratio (this / that): the one wording (format.ts). */
+export const timeRatio = (thisS: number, thatS: number): string => timeRatioWords(thisS, thatS);
 
 /** A byte ratio in words where it is a simple fraction ("a quarter"), else "0.37×". */
 export function fractionWords(r: number): string {

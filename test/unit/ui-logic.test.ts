@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
 import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
-import { fmtNum, formatBandwidth, formatBytes, formatDuration, formatEnergy, formatPercent, formatPower, linkValue, LINK_RANGES, plural, speedRatioText } from '../../src/ui/format.ts';
+import { fmtNum, formatBandwidth, formatBytes, formatDuration, formatEnergy, formatPercent, formatPower, linkValue, LINK_RANGES, plural, speedRatioText, timeRatioWords } from '../../src/ui/format.ts';
 import { addSplits, opParts, splitText } from '../../src/ui/op-split.ts';
 import { GLOSSARY } from '../../src/ui/glossary.ts';
 
@@ -123,6 +123,20 @@ describe('format', () => {
     expect(speedRatioText(2.77, 3.96)).toBe('1.43× faster than theirs');
     expect(speedRatioText(3.96, 2.77)).toBe('1.43× slower than theirs');
     expect(speedRatioText(1, 1.001)).toBe('the same as theirs');
+  });
+  it('one ratio wording (timeRatioWords): the multiplier is always >= 1 and the word says which way', () => {
+    const cases: Array<[number, number, number, string]> = [
+      [2, 1, 0.03, '2× slower'],
+      // the Bench suite table used to print a baseline twice as fast as "0.50× slower"
+      [1, 2, 0, '2× faster'],
+      [3.96, 2.77, 0, '1.43× slower'],
+      // three digits near 1: never "1× slower" (H100 vs chip prefill, 18.0 / 18.8 ms)
+      [18.8, 18.0, 0.03, '1.04× slower'],
+      [1.01, 1, 0.03, 'about the same time'],
+      [1, 0, 0.03, 'not comparable'],
+      [12.345, 1, 0, '12.3× slower'],
+    ];
+    for (const [a, b, same, want] of cases) expect(timeRatioWords(a, b, same), `${a} vs ${b}`).toBe(want);
   });
 });
 
