@@ -4,6 +4,7 @@
 
 import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, randomF32, rng, validateByDocs } from './kernel.ts';
 import { axisRanges, cdiv, type Pass, type Plan, type Step } from './plan.ts';
+import { HALF_FORMATS, dequantizeFormat, quantizeFormat, type HalfFormat } from './matmul-gguf.ts';
 
 /** Invocations per workgroup of the element-wise kernels. */
 export const EW_WG = 64;
@@ -201,6 +202,14 @@ export const gelu: KernelDef = {
 
 // ---- embed --------------------------------------------------------------------------------------
 
+/** Storage of the embedding table: f32, or 16-bit floats as a model file stores them (HALF_FORMATS). */
+export type EmbedFormat = 'f32' | HalfFormat;
+export const EMBED_FORMATS: readonly EmbedFormat[] = ['f32', ...HALF_FORMATS];
+/** The shader's HALF override per format. */
+const EMBED_HALF: Record<EmbedFormat, number> = { f32: 0, f16: 1, bf16: 2 };
+/** Bytes of one embedding row of D values stored as `format`. */
+export const embedRowBytes = (format: EmbedFormat, D: number) => (format === 'f32' ? 4 : 2) * D;
+
 const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'M', doc: 'tokens', default: 16, allowed: [1, 65535] },
   { name: 'D', doc: 'model dimension', default: 512, allowed: [1, MAX_DIM] },
@@ -209,6 +218,7 @@ const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
   { name: 'vocab', doc: 'a part of a split embedding: the whole vocabulary (0 = E holds it all); rows of ids outside [v0, v0 + V) are left as they are', default: 0, allowed: [0, 1 << 22] },
   { name: 'v0', doc: 'a part of a split embedding: the token id of E\'s first row', default: 0, allowed: [0, 1 << 22] },
+  { name: 'format', doc: 'storage of E: f32, or a model file\'s 16-bit embedding as stored (f16, bf16: two values per u32 word, D even)', default: 'f32', allowed: EMBED_FORMATS },
 ];
 
 export const embed: KernelDef = {
@@ -226,21 +236,27 @@ export const embed: KernelDef = {
     if (positions > 0 && pos0 + M > positions) throw new KernelInputError(`embed: positions ${pos0}..${pos0 + M - 1} run past the ${positions}-row position table`);
     if (vocab === 0 && v0 !== 0) throw new KernelInputError(`embed: v0 = ${v0} needs vocab (the whole vocabulary of a split embedding)`);
     if (vocab > 0 && v0 + V > vocab) throw new KernelInputError(`embed: the part's rows ${v0}..${v0 + V - 1} run past the vocabulary of ${vocab}`);
+    if (p.format !== 'f32' && (p.D as number) % 2 !== 0) throw new KernelInputError(`embed: format ${String(p.format)} packs two values per u32 word, so D must be even, got ${p.D}`);
     return p;
   },
   plan(params, variant) {
     checkVariant(embed, variant);
     const { M, D, V, positions, pos0, vocab, v0 } = params as Record<string, number>;
+    const format = params.format as EmbedFormat;
     const pos = positions > 0;
     const split = vocab > 0;
+    const rowBytes = embedRowBytes(format, D);
+    const rows = split ? `rows of token ids ${v0}..${v0 + V - 1}` : '';
     return simplePlan('embed', params, [
       { name: 'ids', dtype: 'u32', shape: [M], bytes: 4 * M, role: 'input', layout: '[M] token ids' },
-      { name: 'E', dtype: 'f32', shape: [V, D], bytes: 4 * V * D, role: 'weight', layout: split ? `[V, D] row-major: rows of token ids ${v0}..${v0 + V - 1}` : '[V, D] row-major' },
+      format === 'f32'
+        ? { name: 'E', dtype: 'f32', shape: [V, D], bytes: V * rowBytes, role: 'weight', layout: `[V, D] row-major${rows && `: ${rows}`}` }
+        : { name: 'E', dtype: 'u32', shape: [V, D / 2], bytes: V * rowBytes, role: 'weight', layout: `[V, D] row-major ${format}, two per u32 word (value 2j in the low half)${rows && `; ${rows}`}` },
       { name: 'P', dtype: 'f32', shape: [Math.max(1, positions), D], bytes: 4 * Math.max(1, positions) * D, role: 'weight', layout: '[positions, D] row-major (GPT-2)' },
       { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: split ? '[M, D] row-major; rows of other parts\' ids kept' : '[M, D] row-major' },
     ], {
       shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
-      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split },
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, HALF: EMBED_HALF[format] },
       uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }], ['v0', { type: 'u32', value: v0 }]],
       bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
       tiles: [{
@@ -248,7 +264,7 @@ export const embed: KernelDef = {
         note: 'one token: its id, its embedding row' + (pos ? ' and position row' : '') + (split ? ' (clamped into the part, so every part reads one row) and the row of X it may keep' : ''),
         steps: [
           { kind: 'load', tensor: 'ids', bytes: 4 },
-          { kind: 'load', tensor: 'E', bytes: 4 * D },
+          { kind: 'load', tensor: 'E', bytes: rowBytes },
           ...(pos ? [{ kind: 'load', tensor: 'P', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'add' } as Step] : []),
           ...(split ? [{ kind: 'load', tensor: 'X', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'select' } as Step] : []),
           { kind: 'store', tensor: 'X', bytes: 4 * D },
@@ -263,11 +279,17 @@ export const embed: KernelDef = {
     const ids = new Uint32Array(M);
     // a part of a split embedding draws ids from the whole vocabulary: some in the part, some outside
     for (let i = 0; i < M; i++) ids[i] = Math.floor(r() * (vocab || V));
-    return { ids, E: randomF32(V * D, seed + 1), P: randomF32(Math.max(1, positions) * D, seed + 2) };
+    const format = plan.params.format as EmbedFormat;
+    const e = randomF32(V * D, seed + 1);
+    // a 16-bit table: the values rounded to the format, packed as a file stores them (two per word)
+    const E = format === 'f32' ? e : new Uint32Array(quantizeFormat(format, e).buffer);
+    return { ids, E, P: randomF32(Math.max(1, positions) * D, seed + 2) };
   },
   reference(plan, ins) {
     const { M, D, V, positions, pos0, vocab, v0 } = plan.params as Record<string, number>;
-    const ids = ins.ids as Uint32Array, E = ins.E as Float32Array, P = ins.P as Float32Array;
+    const format = plan.params.format as EmbedFormat;
+    const ids = ins.ids as Uint32Array, P = ins.P as Float32Array;
+    const E = format === 'f32' ? (ins.E as Float32Array) : dequantizeFormat(format, new Uint8Array((ins.E as Uint32Array).buffer), V * D);
     // X starts as zeros (a new buffer): a part keeps the rows of ids it does not hold
     const X = new Float32Array(M * D);
     for (let m = 0; m < M; m++) {

@@ -13,6 +13,7 @@ import { tileCount } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
+import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { ggmlRows, linearF32, linearRows, weightsLabel } from './weights.ts';
@@ -86,6 +87,8 @@ export class GpuModel {
   pos = 0;
   /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
   split: VocabSplit = { embedRows: 1, headCols: 1 };
+  /** Storage of the token embedding on the GPU: the file's f16 / bf16 as stored (OpenedModel.embedFormat) unless widened. */
+  embedFormat: EmbedFormat = 'f32';
 
   private constructor(
     readonly ctx: GpuContext,
@@ -96,7 +99,7 @@ export class GpuModel {
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
     const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
-    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, ...sampling };
+    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, embedFormat: this.embedFormat, ...sampling };
   }
 
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
@@ -115,14 +118,18 @@ export class GpuModel {
     // f16 / bf16 linears run as stored unless f32 (or int8) weights were asked for
     const widen = opts.f32Weights === true || opts.int8;
     model.ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
-    model.weightFormat = weightsLabel(m, opts.int8, model.ggml);
+    // so does a 16-bit embedding (int8 does not quantize the embedding: with it, the embedding stays as stored)
+    model.embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
+    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, model.embedFormat);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
     const q8Head = m.weightDtype === 'q8_0' && opts.int8 && !c.tiedEmbeddings;
-    const headColBytes = opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
+    // a head kept as stored (one format): a column is its row's blocks (f16 / bf16: 2·D)
+    const storedHead = model.ggml.lmHead?.length === 1 ? model.ggml.lmHead[0].format : undefined;
+    const headColBytes = storedHead ? ggufWeightBytes(storedHead, 1, c.dim).bytes : opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
     try {
-      model.split = vocabSplit(c, { bindingBytes: limit, headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256 });
+      model.split = vocabSplit(c, { bindingBytes: limit, embedRowBytes: embedRowBytes(model.embedFormat, c.dim), headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256 });
     } catch (e) {
       throw new ModelTooLargeError(`${m.name}: ${(e as Error).message}`);
     }
@@ -188,7 +195,7 @@ export class GpuModel {
     // Q8_0 weights keep their blocks' scales: room for one per 32 along K (more than one per column)
     const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
-    embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), 4 * n * D));
+    embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), n * embedRowBytes(this.embedFormat, D)));
     if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
     set('outNorm', 4 * D);
     if (c.norm === 'layernorm') set('outNormB', 4 * D);
@@ -223,12 +230,17 @@ export class GpuModel {
     return sizes;
   }
 
+  /** Bytes of the GPU buffers whose names match (the allocation's own size), e.g. /^tokEmb/ for the embedding's parts. */
+  bufferBytes(name: RegExp): number {
+    return [...this.buffers].filter(([n]) => name.test(n)).reduce((s, [, b]) => s + b.size, 0);
+  }
+
   private alloc(name: string, bytes: number): void {
     const b = this.ctx.device.createBuffer({ label: name, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
     this.buffers.set(name, b);
   }
 
-  private write(name: string, a: Float32Array | Uint32Array): void {
+  private write(name: string, a: Float32Array | Uint32Array | Uint8Array): void {
     const b = this.buffers.get(name);
     if (!b) throw new Error(`no GPU buffer ${name}`);
     this.ctx.device.queue.writeBuffer(b, 0, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
@@ -272,7 +284,9 @@ export class GpuModel {
     const g = await m.loadGlobals();
     const D = c.dim;
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
-    embedParts.forEach(({ v0, n }, i) => this.write(embedBuf(i, embedParts.length), g.tokEmb.subarray(v0 * D, (v0 + n) * D)));
+    if (this.embedFormat !== 'f32' && !g.tokEmbStored) throw new Error(`${m.name}: the embedding's ${this.embedFormat} bytes were not read`);
+    const rowBytes = embedRowBytes(this.embedFormat, D);
+    embedParts.forEach(({ v0, n }, i) => this.write(embedBuf(i, embedParts.length), this.embedFormat === 'f32' ? g.tokEmb.subarray(v0 * D, (v0 + n) * D) : g.tokEmbStored!.subarray(v0 * rowBytes, (v0 + n) * rowBytes)));
     if (g.posEmb) this.write('posEmb', g.posEmb);
     this.write('outNorm', g.outNorm);
     if (g.outNormB) this.write('outNormB', g.outNormB);

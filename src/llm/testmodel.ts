@@ -264,7 +264,10 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const out: GgufTensorToWrite[] = [];
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
-    const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd'));
+    // the token embedding of a 16-bit file is 16-bit too (llama.cpp's converter with --outtype f16 / bf16); other
+    // embeddings f32
+    const half = s.dtype === 'f16' || s.dtype === 'bf16';
+    const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd') || (half && name === 'token_embd.weight'));
     const dtype = !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype;
     out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };

@@ -17,7 +17,7 @@ import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
 import { isGgmlQuant } from '../kernels/ggml-quants.ts';
-import { GGUF_PIECE, dequantizeFormat, ggufFormat, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
+import { GGUF_PIECE, dequantizeFormat, ggufFormat, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
 
 /**
  * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
@@ -48,7 +48,10 @@ export interface LayerWeights {
 }
 
 export interface GlobalWeights {
+  /** The token embedding [V, D] in f32 (widened exactly from a 16-bit file): the CPU reference's, and a tied head's. */
   tokEmb: Float32Array;
+  /** The embedding's bytes as the file stores them, when OpenedModel.embedFormat says it is f16 / bf16: what the GPU holds. */
+  tokEmbStored?: Uint8Array;
   posEmb?: Float32Array;
   outNorm: Float32Array;
   outNormB?: Float32Array;
@@ -80,6 +83,11 @@ export interface OpenedModel {
    * names run as the other weights do (f32, or int8 with the int8 option).
    */
   ggml?: Record<string, GgmlPart[]>;
+  /**
+   * The token embedding's storage when the file holds it as f16 / bf16 (and D is even: two values per u32 word):
+   * kept as stored on the GPU (the embed kernel's format), GlobalWeights.tokEmbStored its bytes. Absent: f32.
+   */
+  embedFormat?: HalfFormat;
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
 }
@@ -95,12 +103,14 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
 
 /**
  * The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU (`packed`: the
- * linears kept as stored, GpuModel's choice; the embedding and every other weight run as f32, or int8).
+ * linears kept as stored, GpuModel's choice; `embed`: the token embedding's storage, f16 / bf16 as stored or f32;
+ * every other weight runs as f32, or int8). E.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)".
  */
-export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>): string {
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: 'f32' | HalfFormat = 'f32'): string {
   const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
   const rest = int8 ? 'int8' : 'f32';
-  return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored (the rest ${rest})` : rest}`;
+  const emb = embed === 'f32' ? '' : formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`;
+  return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored${emb} (the rest ${rest})` : `${rest}${emb}`}`;
 }
 
 /**
@@ -112,6 +122,11 @@ export function packedFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined)
   if (isGgmlQuant(t.dtype)) return t.dtype;
   if (isHalfFormat(t.dtype) && t.shape[1] % GGUF_PIECE === 0) return t.dtype;
   return undefined;
+}
+
+/** The format a [V, D] embedding tensor is kept in on the GPU (OpenedModel.embedFormat): f16 / bf16 with D even, else f32 (undefined). */
+export function embedStoredFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): HalfFormat | undefined {
+  return t && t.shape.length === 2 && isHalfFormat(t.dtype) && t.shape[1] % 2 === 0 ? t.dtype : undefined;
 }
 
 /** Refuses NaN and ±Inf in 16-bit weights as read (an all-ones exponent), without widening them. */
@@ -143,6 +158,15 @@ function need(find: Lookup, name: string, shape: number[], file: string): FileTe
     throw new ModelFileError(`${file}: tensor ${name} has shape [${t.shape.join(', ')}], the config says [${shape.join(', ')}]`);
   }
   return t;
+}
+
+/** The token embedding: f32 values, and the file's bytes too where embedStoredFormat keeps them (one read). */
+async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb' | 'tokEmbStored'>> {
+  const f = embedStoredFormat(t);
+  if (!f) return { tokEmb: await readF32(t) };
+  const raw = await t.source.read(t.offset, t.bytes);
+  assertFiniteHalves(raw, f, t.name, t.shape);
+  return { tokEmb: dequantizeFormat(f, raw, t.shape[0] * t.shape[1]), tokEmbStored: raw };
 }
 
 async function readF32(t: FileTensor): Promise<Float32Array> {
@@ -394,14 +418,15 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
     };
     return {
       name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
+      embedFormat: embedStoredFormat(find('embed_tokens.weight')),
       async loadGlobals() {
-        const tokEmb = await readF32(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
+        const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
         let lmHead: Linear;
         if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
         else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
         else lmHead = { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
-        return { tokEmb, outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead };
+        return { tokEmb, tokEmbStored, outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead };
       },
       async loadLayer(i) {
         const p = `layers.${i}.`;
@@ -426,10 +451,11 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   }
   return {
     name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+    embedFormat: embedStoredFormat(find('wte.weight')),
     async loadGlobals() {
-      const tokEmb = await readF32(need(find, 'wte.weight', [c.vocabSize, D], file));
+      const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
       return {
-        tokEmb, posEmb: await readF32(need(find, 'wpe.weight', [c.maxPositions, D], file)),
+        tokEmb, tokEmbStored, posEmb: await readF32(need(find, 'wpe.weight', [c.maxPositions, D], file)),
         outNorm: await readF32(need(find, 'ln_f.weight', [D], file)), outNormB: await readF32(need(find, 'ln_f.bias', [D], file)),
         lmHead: { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb },
       };
@@ -499,11 +525,12 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,
+    embedFormat: embedStoredFormat(byName.get('token_embd.weight')),
     async loadGlobals() {
-      const tokEmb = await readF32(need(find, 'token_embd.weight', [c.vocabSize, D], file));
+      const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'token_embd.weight', [c.vocabSize, D], file));
       const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
       return {
-        tokEmb, posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
+        tokEmb, tokEmbStored, posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
         outNorm: await vec('output_norm.weight', D), outNormB: c.arch === 'gpt2' ? await vec('output_norm.bias', D) : undefined,
         lmHead,
       };

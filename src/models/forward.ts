@@ -26,6 +26,7 @@
 
 import { autoVariant } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
+import type { EmbedFormat } from '../kernels/elementwise.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
@@ -85,6 +86,8 @@ export interface StepShape {
   ggml?: Record<string, GgmlPart[]>;
   /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM-head parts of HEAD_MAX_COLS. */
   split?: VocabSplit;
+  /** Storage of the token embedding on the GPU: f32 (default), or the file's f16 / bf16 as stored. */
+  embedFormat?: EmbedFormat;
 }
 
 /**
@@ -116,15 +119,16 @@ export const partId = (name: string, i: number, parts: number) => (parts === 1 ?
 /**
  * Splits the embedding and the LM head so that no buffer exceeds `bindingBytes` (the device's
  * maxStorageBufferBindingSize, 128 MiB on many phones) and no matmul exceeds HEAD_MAX_COLS columns.
+ * `embedRowBytes`: bytes of one embedding row as stored (embedRowBytes: f32 4·D, f16 / bf16 2·D).
  * `headColBytes`: bytes one LM-head column takes in its largest buffer (f32: 4·D; int8: the packed
- * row or its scales). LM-head parts after the first write the logits at an offset, which must be a
+ * row or its scales; kept as stored: its row's blocks, f16 / bf16 2·D). LM-head parts after the first write the logits at an offset, which must be a
  * multiple of `offsetAlign` bytes (minStorageBufferOffsetAlignment), so split parts are a multiple of
  * offsetAlign / 4 columns. Throws with the numbers when not even one row or one aligned part fits.
  */
-export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; headColBytes: number; offsetAlign: number }): VocabSplit {
+export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; embedRowBytes: number; headColBytes: number; offsetAlign: number }): VocabSplit {
   const V = c.vocabSize;
-  const embedRows = Math.min(V, Math.floor(o.bindingBytes / (4 * c.dim)));
-  if (embedRows < 1) throw new RangeError(`one embedding row takes ${4 * c.dim} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  const embedRows = Math.min(V, Math.floor(o.bindingBytes / o.embedRowBytes));
+  if (embedRows < 1) throw new RangeError(`one embedding row takes ${o.embedRowBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
   const fit = Math.min(HEAD_MAX_COLS, Math.floor(o.bindingBytes / o.headColBytes));
   if (V <= fit) return { embedRows, headCols: V };
   const a = Math.max(1, Math.ceil(o.offsetAlign / 4));
@@ -349,7 +353,7 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
         // one op per part of the vocabulary (each part fills the rows of the ids it holds)
         const parts = vocabRanges(d.V, s.split?.embedRows ?? d.V);
         return parts.map(({ v0, n }, i) => forwardOp({ ...o, id: partId(o.name, i, parts.length) },
-          plan('embed', { M, D, V: n, positions: o.positions, pos0, ...(parts.length > 1 ? { v0, vocab: d.V } : {}) }),
+          plan('embed', { M, D, V: n, positions: o.positions, pos0, format: s.embedFormat ?? 'f32', ...(parts.length > 1 ? { v0, vocab: d.V } : {}) }),
           { bind: { ids: 'ids', E: embedBuf(i, parts.length), P: o.positions > 0 ? 'posEmb' : 'dummy', X: o.y } }));
       }
       case 'norm': {

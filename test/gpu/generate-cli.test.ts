@@ -18,17 +18,18 @@ describe('npm run generate', () => {
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16' }));
   });
 
-  it('a bf16 model runs its linears 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
+  it('a bf16 model runs its linears and embedding 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
     const file = join(dir, '..', 'gen-cli-llama-bf16.gguf');
     const packed = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json']);
     const wide = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json', '--f32-weights']);
     expect(packed.status, packed.stderr).toBe(0);
     expect(wide.status, wide.stderr).toBe(0);
     const p = JSON.parse(packed.stdout).model, w = JSON.parse(wide.stdout).model;
-    expect(p.weightFormat).toBe('bf16 -> bf16 as stored (the rest f32)');
+    expect(p.weightFormat).toBe('bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)');
     expect(w.weightFormat).toBe('bf16 -> f32');
-    // TINY_LLAMA's linears: 2 layers of q|k|v (128x64), o (64x64), gate|up (192x64), down (64x96), and the 297x64 head: 2 bytes each fewer
-    expect(w.weightBytes - p.weightBytes).toBe(2 * (2 * (128 * 64 + 64 * 64 + 192 * 64 + 64 * 96) + 297 * 64));
+    // TINY_LLAMA's linears: 2 layers of q|k|v (128x64), o (64x64), gate|up (192x64), down (64x96), the 297x64 head,
+    // and the 297x64 embedding: 2 bytes each fewer
+    expect(w.weightBytes - p.weightBytes).toBe(2 * (2 * (128 * 64 + 64 * 64 + 192 * 64 + 64 * 96) + 297 * 64 + 297 * 64));
     expect(JSON.parse(packed.stdout).tokens).toEqual(JSON.parse(wide.stdout).tokens);
   });
 

@@ -1,8 +1,8 @@
 // f16 and bf16 models run with their linear weights kept 16-bit on the GPU as the file stores them (matmul-gguf
-// formats f16 / bf16: 2 bytes per weight, widened in the shader, f32 accumulation, no shader-f16; the embedding
-// stays f32) and match the CPU reference forward pass (src/llm/reference.ts, which widens the same 16-bit values
+// formats f16 / bf16: 2 bytes per weight, widened in the shader, f32 accumulation, no shader-f16), their token
+// embedding too (the embed kernel's format f16 / bf16; a tied head still f32), and match the CPU reference forward pass (src/llm/reference.ts, which widens the same 16-bit values
 // exactly and accumulates in f64): logits after a tiled prefill and gemv decode steps, greedy tokens. The weight
-// buffers are measured against the --f32-weights path: the linears take exactly half the bytes.
+// buffers are measured against the --f32-weights path: the linears and the embedding take exactly half the bytes.
 import { describe, it, expect } from 'vitest';
 import { GREEDY, expectLogitsFollowCpu, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
@@ -20,22 +20,23 @@ const TOL = { atol: 2e-3, rtol: 1e-3 };
 
 // Why each case: bf16 from safetensors (Hugging Face names, q|k|v and gate|up stacked on load; an untied LM head
 // of 297 rows, not a multiple of the 8-column gemv group); f16 from GGUF (llama.cpp's permuted q/k rows put back
-// while packed) with a 64 KiB binding limit, so the LM head runs as two vocabulary parts (256 + 41 rows).
+// while packed) with a 32 KiB binding limit, so the LM head (128 B a column in f16) runs as two vocabulary parts
+// (256 + 41 rows), and so does the f16 embedding (128 B a row: 256 + 41 rows).
 // GPT-2 from GGUF: o, up and down kept 16-bit beside the biases they add; its QKV (biased) and its tied head stay f32.
 // TINY_LLAMA's and TINY_GPT2's K are 64, 96 and 128: whole 32-value pieces.
 const LLAMA_OPS = ['qkv', 'qkv-k', 'qkv-v', 'o-proj', 'ffn-up', 'ffn-down'];
-const cases: Array<{ name: string; spec: TestModelSpec; files: (s: TestModelSpec) => ReturnType<typeof bytesSource>[]; maxBindingBytes?: number; headParts: number; layerOps: string[] }> = [
+const cases: Array<{ name: string; spec: TestModelSpec; files: (s: TestModelSpec) => ReturnType<typeof bytesSource>[]; maxBindingBytes?: number; headParts: number; embedParts: number; layerOps: string[] }> = [
   {
-    name: 'llama bf16 safetensors', spec: { ...TINY_LLAMA, dtype: 'bf16', seed: 31 }, headParts: 1, layerOps: LLAMA_OPS,
+    name: 'llama bf16 safetensors', spec: { ...TINY_LLAMA, dtype: 'bf16', seed: 31 }, headParts: 1, embedParts: 1, layerOps: LLAMA_OPS,
     files: (s) => Object.entries(writeSafetensorsModel(s)).map(([n, b]) => bytesSource(n, b)),
   },
-  { name: 'llama f16 gguf', spec: { ...TINY_LLAMA, dtype: 'f16', seed: 32 }, headParts: 2, layerOps: LLAMA_OPS, maxBindingBytes: 65536, files: (s) => [bytesSource('m.gguf', writeGgufModel(s))] },
-  { name: 'gpt2 f16 gguf', spec: { ...TINY_GPT2, dtype: 'f16' }, headParts: 0, layerOps: ['o-proj', 'ffn-up', 'ffn-down'], files: (s) => [bytesSource('g.gguf', writeGgufModel(s))] },
+  { name: 'llama f16 gguf', spec: { ...TINY_LLAMA, dtype: 'f16', seed: 32 }, headParts: 2, embedParts: 2, layerOps: LLAMA_OPS, maxBindingBytes: 32768, files: (s) => [bytesSource('m.gguf', writeGgufModel(s))] },
+  { name: 'gpt2 f16 gguf', spec: { ...TINY_GPT2, dtype: 'f16' }, headParts: 0, embedParts: 1, layerOps: ['o-proj', 'ffn-up', 'ffn-down'], files: (s) => [bytesSource('g.gguf', writeGgufModel(s))] },
 ];
 
 describe('16-bit weights kept as stored on the GPU', () => {
   for (const c of cases)
-    it(`${c.name}: matmul-gguf ${c.spec.dtype} ops; logits after prefill and 2 decode steps and greedy tokens match the reference; linear bytes half of f32`, { timeout: 300_000 }, async () => {
+    it(`${c.name}: matmul-gguf ${c.spec.dtype} ops; logits after prefill and 2 decode steps and greedy tokens match the reference; linear and embedding bytes half of f32`, { timeout: 300_000 }, async () => {
       const ctx = await gpu();
       const om = await openModel(c.files(c.spec));
       const fmt = c.spec.dtype;
@@ -48,7 +49,10 @@ describe('16-bit weights kept as stored on the GPU', () => {
         const layer = (l: number, v: string) => c.layerOps.map((n) => `L${l}.${n}:${v}:${fmt}`);
         expect(ids(model.ops('prefill', PROMPT.length, 0))).toEqual([...layer(0, 'tiled'), ...layer(1, 'tiled'), ...heads.map((h) => `${h}:gemv:${fmt}`)]);
         expect(ids(model.ops('decode', 1, 12))).toEqual([...layer(0, 'gemv'), ...layer(1, 'gemv'), ...heads.map((h) => `${h}:gemv:${fmt}`)]);
-        expect(model.weightFormat).toBe(`${fmt} -> ${fmt} as stored (the rest f32)`);
+        expect(model.weightFormat).toBe(`${fmt} -> ${fmt} as stored, the embedding ${fmt} too (the rest f32)`);
+        // the embedding gathers from the 16-bit table, one op per binding-sized part
+        const embeds = model.ops('decode', 1, 12).filter((o) => o.family === 'embed');
+        expect(embeds.map((o) => `${o.id}:${o.plan.params.format}`)).toEqual(c.embedParts === 1 ? [`embed:${fmt}`] : Array.from({ length: c.embedParts }, (_, i) => `embed.p${i}:${fmt}`));
 
         const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
         await expectLogitsFollowCpu(model, cpu, PROMPT, 2, TOL);
@@ -61,16 +65,21 @@ describe('16-bit weights kept as stored on the GPU', () => {
         model.destroy();
       }
 
-      // --f32-weights: the same model widened; the weight buffers differ by exactly 2 bytes per linear weight
-      // (the embedding and the norms are f32 in both): the linears' 16-bit bytes are half their f32 bytes.
-      const wide = await GpuModel.load(ctx, om, { ...opts, f32Weights: true });
-      const packed = await GpuModel.load(ctx, om, opts);
+      // --f32-weights: the same model widened; the weight buffers differ by exactly 2 bytes per linear and
+      // embedding weight (the norms, biases, GPT-2's positions and tied head are f32 in both): the 16-bit bytes are
+      // half the f32 bytes. Both at the device's binding limit (the widened linears outgrow 32 KiB), one embedding buffer each.
+      const whole = { ...opts, maxBindingBytes: undefined };
+      const wide = await GpuModel.load(ctx, om, { ...whole, f32Weights: true });
+      const packed = await GpuModel.load(ctx, om, whole);
       try {
         expect(wide.weightFormat).toBe(`${fmt} -> f32`);
         expect(wide.ops('decode', 1, 12).filter((o) => o.plan.kernel === 'matmul-gguf')).toEqual([]);
         const s = c.spec, D = s.dim, Nqkv = (s.nHeads + 2 * s.nKvHeads) * s.headDim, Nq = s.nHeads * s.headDim, F = s.ffnDim, V = om.config.vocabSize;
         const linearWeights = s.arch === 'llama' ? s.nLayers * (Nqkv * D + D * Nq + 2 * F * D + D * F) + V * D : s.nLayers * (D * D + 2 * F * D);
-        expect(wide.weightBytes - packed.weightBytes).toBe(2 * linearWeights);
+        expect(wide.weightBytes - packed.weightBytes).toBe(2 * (linearWeights + V * D));
+        // the embedding's GPU buffer: 2 bytes a value as stored, 4 widened
+        expect(wide.bufferBytes(/^tokEmb$/)).toBe(4 * V * D);
+        expect(packed.bufferBytes(/^tokEmb$/)).toBe(2 * V * D);
       } finally {
         wide.destroy();
         packed.destroy();

@@ -15,6 +15,11 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 3, D: 64, V: 20, positions: 16, pos0: 9 }, note: 'GPT-2: position rows at an offset (a decode step)' },
   { def: embed, params: { M: 9, D: 70, V: 11, vocab: 40, v0: 12 }, note: 'a part of a split vocabulary: ids in the part written, the others kept (zero)' },
   { def: embed, params: { M: 6, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2 }, note: 'the last part of a split GPT-2 vocabulary, with positions' },
+  // 16-bit embeddings as a file stores them (two values per u32 word): each format's decode, positions and split parts
+  { def: embed, params: { M: 5, D: 70, V: 33, format: 'f16' }, note: 'f16 as stored: 35 words a row, fewer than the workgroup' },
+  { def: embed, params: { M: 4, D: 200, V: 9, format: 'bf16' }, note: 'bf16 as stored: 100 words a row, more than the workgroup (a second pass)' },
+  { def: embed, params: { M: 9, D: 70, V: 11, vocab: 40, v0: 12, format: 'bf16' }, note: 'a bf16 part of a split vocabulary: ids outside the part kept' },
+  { def: embed, params: { M: 6, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2, format: 'f16' }, note: 'an f16 part with GPT-2 positions added in f32' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },

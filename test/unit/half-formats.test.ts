@@ -4,7 +4,8 @@
 import { describe, it, expect } from 'vitest';
 import { bf16BitsToF32, f32ToBf16Bits } from '../../src/kernels/f16.ts';
 import { dequantizeFormat, ggufFormat, quantizeFormat } from '../../src/kernels/matmul-gguf.ts';
-import { packedFormat } from '../../src/llm/weights.ts';
+import { embedStoredFormat, packedFormat } from '../../src/llm/weights.ts';
+import { embed } from '../../src/kernels/elementwise.ts';
 
 describe('bfloat16', () => {
   // Why each case: exact values; the two ties (to even: down at an even mantissa, up at an odd one); just above a
@@ -56,5 +57,28 @@ describe('matmul-gguf 16-bit formats on the host', () => {
     expect(packedFormat({ dtype: 'f32', shape: [8, 64] })).toBeUndefined();
     expect(packedFormat({ dtype: 'f16', shape: [64] })).toBeUndefined(); // a norm
     expect(packedFormat(undefined)).toBeUndefined();
+  });
+});
+
+describe('16-bit token embeddings kept as stored (the embed kernel\'s format f16 / bf16)', () => {
+  // Why each case: both 16-bit formats are kept; an odd D would split a row's last pair across words (widened);
+  // f32 and quantized embeddings are f32 on the GPU (the embed kernel reads no ggml blocks); a 1-D tensor is no table.
+  const cases: Array<[dtype: string, shape: number[], want: string | undefined, why: string]> = [
+    ['f16', [297, 64], 'f16', 'f16, D even'],
+    ['bf16', [128_256, 4096], 'bf16', "bf16, Llama-3-8B's table"],
+    ['f16', [297, 63], undefined, 'odd D: widened'],
+    ['f32', [297, 64], undefined, 'f32 stays f32'],
+    ['q4_k', [297, 256], undefined, 'ggml blocks: widened on load'],
+    ['f16', [64], undefined, 'not a [V, D] table'],
+  ];
+  for (const [dtype, shape, want, why] of cases)
+    it(`${dtype} [${shape.join(', ')}] -> ${want ?? 'f32'} (${why})`, () => {
+      expect(embedStoredFormat({ dtype: dtype as 'f16', shape })).toBe(want);
+    });
+  it('the kernel refuses an odd D in a 16-bit format with one line, and plans half the bytes of f32 for E', () => {
+    expect(() => embed.validate({ D: 7, format: 'f16' })).toThrow(/^embed: format f16 packs two values per u32 word, so D must be even, got 7$/);
+    expect(() => embed.validate({ format: 'f8' })).toThrow(/format must be one of f32, f16, bf16/);
+    const bytes = (format: string) => embed.plan(embed.validate({ M: 3, D: 64, V: 100, format }), 'default').tensors.find((t) => t.name === 'E')!.bytes;
+    expect([bytes('f32'), bytes('f16'), bytes('bf16')]).toEqual([4 * 6400, 2 * 6400, 2 * 6400]);
   });
 });

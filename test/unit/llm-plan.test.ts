@@ -46,22 +46,25 @@ describe('forward plan: matmul and QKV variants follow the shape rule', () => {
 describe('vocabularies of any size: the embedding and the LM head split across bindings and dispatches', () => {
   const llama = async () => ({ ...(await config()), dim: 4096 });
   // Each case is one limit that forces (or does not force) a split.
-  const cases: Array<{ why: string; V: number; binding: number; colBytes?: number; align?: number; want: { embedRows: number; headCols: number } }> = [
+  const cases: Array<{ why: string; V: number; binding: number; rowBytes?: number; colBytes?: number; align?: number; want: { embedRows: number; headCols: number } }> = [
     { why: 'GPT-2 (50,257) on a desktop limit: one part each', V: 50_257, binding: 2 ** 31, want: { embedRows: 50_257, headCols: 50_257 } },
     { why: "Llama-3 (128,256): the head exceeds the matmul's 65,536 columns; the embedding fits 2 GiB", V: 128_256, binding: 2 ** 31, want: { embedRows: 128_256, headCols: 65_536 } },
     { why: "Llama-3 on a phone's 128 MiB binding: 8,192 rows of 16 KiB per part", V: 128_256, binding: 2 ** 27, want: { embedRows: 8192, headCols: 8192 } },
     { why: 'int8 head (4 KiB a column, a quarter of f32): four times the columns per binding', V: 128_256, binding: 2 ** 27, colBytes: 4096, want: { embedRows: 8192, headCols: 32_768 } },
     { why: 'split head parts round down to the offset alignment (1,000 columns fit; 960 = 15 x 64)', V: 128_256, binding: 1000 * 16_384, want: { embedRows: 1000, headCols: 960 } },
+    // 16-bit as stored (f16 / bf16: 2·D = 8 KiB a row or column): half the parts of f32's 8,192 per 128 MiB
+    { why: 'f16 embedding and head on a phone\'s 128 MiB binding: 16,384 rows and columns per part', V: 128_256, binding: 2 ** 27, rowBytes: 8192, colBytes: 8192, want: { embedRows: 16_384, headCols: 16_384 } },
+    { why: 'a 16-bit embedding of Llama-3 fits one 1 GiB binding that f32 (2 GiB) splits', V: 128_256, binding: 2 ** 30, rowBytes: 8192, want: { embedRows: 128_256, headCols: 65_536 } },
   ];
   for (const c of cases) {
     it(c.why, async () => {
       const cfg = { ...(await llama()), vocabSize: c.V };
-      expect(vocabSplit(cfg, { bindingBytes: c.binding, headColBytes: c.colBytes ?? 4 * cfg.dim, offsetAlign: c.align ?? 256 })).toEqual(c.want);
+      expect(vocabSplit(cfg, { bindingBytes: c.binding, embedRowBytes: c.rowBytes ?? 4 * cfg.dim, headColBytes: c.colBytes ?? 4 * cfg.dim, offsetAlign: c.align ?? 256 })).toEqual(c.want);
     });
   }
   it('a binding smaller than one aligned head part is refused with the numbers', async () => {
     const cfg = { ...(await llama()), vocabSize: 128_256 };
-    expect(() => vocabSplit(cfg, { bindingBytes: 40 * 16_384, headColBytes: 16_384, offsetAlign: 256 })).toThrow(/an LM-head part of 64 columns takes 1048576 bytes; this device binds at most 655360 bytes per buffer/);
+    expect(() => vocabSplit(cfg, { bindingBytes: 40 * 16_384, embedRowBytes: 16_384, headColBytes: 16_384, offsetAlign: 256 })).toThrow(/an LM-head part of 64 columns takes 1048576 bytes; this device binds at most 655360 bytes per buffer/);
   });
   // Gemma's 256,000 in both formats: the files open, the tokenizer of that size loads (a spread of
   // 256k arguments overflowed the call stack), and the decode step has 4 head parts covering the vocabulary
@@ -77,7 +80,7 @@ describe('vocabularies of any size: the embedding and the LM head split across b
       expect(tok.decode(tok.encode('hello world'))).toBe('hello world');
       // the writer puts the end token before the reserved fillers (as Llama-3's 128,000 + 256 reserved do)
       expect(tok.eos).toContain(testVocab(spec).eos);
-      const ops = forwardOps(om.config, { ...base, split: vocabSplit(om.config, { bindingBytes: 2 ** 27, headColBytes: 64, offsetAlign: 256 }) });
+      const ops = forwardOps(om.config, { ...base, split: vocabSplit(om.config, { bindingBytes: 2 ** 27, embedRowBytes: 64, headColBytes: 64, offsetAlign: 256 }) });
       const heads = ops.filter((o) => o.family === 'lm-head');
       expect(heads.map((o) => `${o.id} N=${o.plan.params.N} @${o.offsets?.C ?? 0}`)).toEqual([
         'lm-head.p0 N=65536 @0', 'lm-head.p1 N=65536 @262144', 'lm-head.p2 N=65536 @524288', 'lm-head.p3 N=59392 @786432',
