@@ -29,8 +29,9 @@ export interface GpuModelOptions {
   /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8 | gemv-w8. */
   int8: boolean;
   /**
-   * Widen f16 / bf16 linears to f32 on load (the path before 16-bit weights were kept as stored; for comparison).
-   * int8 quantizes them as it does f32 weights. ggml's 4- to 6-bit blocks stay as stored either way.
+   * Widen f16 / bf16 linears and the token embedding to f32 on load (the path before 16-bit weights were kept as
+   * stored; for comparison). int8 quantizes the linears as it does f32 weights (a 16-bit embedding stays as stored).
+   * ggml's 4- to 6-bit blocks stay as stored either way.
    */
   f32Weights?: boolean;
   /** KV cache positions (prompt + generated tokens). */

@@ -481,7 +481,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
  * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
  * (ggml's Q4_0 .. Q6_K; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
  * gate|up pair of two formats (one matmul writes both halves); those, GPT-2's QKV (biased) and a tied LM head
- * (the f32 embedding) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ * (the embedding, widened to f32) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
  * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).
  */
 function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | undefined): Record<string, GgmlPart[]> {
@@ -514,7 +514,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
-  // the linears' dtypes (the embeddings may be stored otherwise, and run as f32 anyway)
+  // the linears' dtypes (the embeddings may be stored otherwise: see embedFormat)
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   const ggmlTypes = [...new Set(linDtypes.filter(isGgmlQuant))].sort();
   const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');

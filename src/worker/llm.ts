@@ -26,7 +26,7 @@ export interface LlmInfo {
   params: number;
   weights: string;
   int8: boolean;
-  /** What the weights run as on the GPU (GpuModel.weightFormat: e.g. "bf16 -> bf16 as stored (the rest f32)"). */
+  /** What the weights run as on the GPU (GpuModel.weightFormat: e.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)"). */
   weightFormat: string;
   /** Bytes of the weight buffers on the GPU (GpuModel.weightBytes). */
   weightBytes: number;

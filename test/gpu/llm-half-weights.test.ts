@@ -85,4 +85,29 @@ describe('16-bit weights kept as stored on the GPU', () => {
         packed.destroy();
       }
     });
+
+  // int8 quantizes the linears only: the 16-bit embedding stays as stored, and since its gather is exact, the run
+  // equals int8 with --f32-weights (the same int8 linears, an f32 table) bit for bit: logits and greedy tokens.
+  it('llama bf16 safetensors with int8: the embedding stays bf16; logits and tokens equal int8 with an f32 embedding', { timeout: 300_000 }, async () => {
+    const ctx = await gpu();
+    const c = cases[0];
+    const om = await openModel(c.files(c.spec));
+    const opts = { int8: true, capacity: 32, chunk: 16 };
+    const run = async (f32Weights: boolean) => {
+      const m = await GpuModel.load(ctx, om, { ...opts, f32Weights });
+      try {
+        const embeds = m.ops('decode', 1, 12).filter((o) => o.family === 'embed').map((o) => o.plan.params.format);
+        const g = await generateGpu(m, PROMPT, { maxTokens: 4, sampling: GREEDY });
+        return { label: m.weightFormat, embeds, embedBytes: m.bufferBytes(/^tokEmb$/), tokens: g.tokens, logits: await m.logits() };
+      } finally {
+        m.destroy();
+      }
+    };
+    const half = await run(false), wide = await run(true);
+    const V = om.config.vocabSize, D = om.config.dim;
+    expect([half.label, half.embeds, half.embedBytes]).toEqual(['bf16 -> int8, the embedding bf16 as stored', ['bf16'], 2 * V * D]);
+    expect([wide.label, wide.embeds, wide.embedBytes]).toEqual(['bf16 -> int8', ['f32'], 4 * V * D]);
+    expect(half.tokens).toEqual(wide.tokens);
+    expect(half.logits).toEqual(wide.logits);
+  });
 });
