@@ -211,6 +211,8 @@ describe('broken inputs are refused with one line naming the tensor or key', () 
       msg: /^tensor blk\.0\.attn_output\.weight has NaN at \[3, 5\]; weights must be finite numbers/ },
     { note: '+Inf in a bf16 GGUF linear kept 16-bit (exponent all ones, mantissa 0)', files: () => ggufWithBytes({ ...TINY_LLAMA, dtype: 'bf16' }, 'blk.1.ffn_down.weight', 2 * 100, (dv, o) => dv.setUint16(o, 0x7f80, true)),
       msg: /^tensor blk\.1\.ffn_down\.weight has Infinity at \[1, 4\]; weights must be finite numbers/ },
+    { note: 'NaN in a bf16 token_embd kept 16-bit on the GPU (checked on the 16-bit values, not widened)', files: () => ggufWithBytes({ ...TINY_LLAMA, dtype: 'bf16' }, 'token_embd.weight', 2 * (64 * 10 + 3), (dv, o) => dv.setUint16(o, 0x7fc0, true)),
+      msg: /^tensor token_embd\.weight has NaN at \[10, 3\]; weights must be finite numbers/ },
     { note: 'GGUF general.alignment 0 (ran silently)', files: async () => [bytesSource('a.gguf', tinyGguf({ 'general.alignment': { type: 'u32', value: 0 } }))],
       msg: /a\.gguf: GGUF metadata general\.alignment is 0; it must be a power of two/ },
     { note: 'GGUF general.alignment 7, not a power of two', files: async () => [bytesSource('a.gguf', tinyGguf({ 'general.alignment': { type: 'u32', value: 7 } }))],
