@@ -17,7 +17,7 @@ import { readGguf } from '../src/llm/gguf.ts';
 import { GpuModel } from '../src/llm/gpu-model.ts';
 import { generateGpu } from '../src/llm/generate.ts';
 import { makeTokenizer, type Tokenizer } from '../src/llm/tokenizer.ts';
-import { failedRow, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
+import { failedRow, firstDifference, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
 import type { RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize } from './suites.ts';
 
@@ -189,9 +189,9 @@ export async function llamaCppBytesPerToken(src: ByteSource, size: ModelSize): P
   return bytes + 2 * s.nLayers * s.nKvHeads * s.headDim * ctx * 2;
 }
 
-export function sameTokens(a: readonly number[], b: readonly number[]): string {
-  const i = a.findIndex((t, k) => t !== b[k]);
-  return i < 0 && a.length === b.length ? `greedy tokens equal llama.cpp's (${a.length})` : `greedy tokens differ from llama.cpp's from token ${i < 0 ? Math.min(a.length, b.length) : i}`;
+function sameTokens(a: readonly number[], b: readonly number[]): string {
+  const i = firstDifference(a, b);
+  return i === null ? `greedy tokens equal llama.cpp's (${a.length})` : `greedy tokens differ from llama.cpp's from token ${i}`;
 }
 
 function row(base: ReturnType<typeof caseBase>, m: Measured, size: ModelSize,
