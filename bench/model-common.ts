@@ -30,7 +30,7 @@ function expectedHolds(fmt: ModelFormat): string {
 }
 
 /** The row identity of one size × file × phase; `holds` is what our GPU loop really held (GpuModel.weightFormat). */
-export function caseBase(size: ModelSize, fmt: ModelFormat, phase: 'prefill' | 'decode', holds?: string) {
+function caseBase(size: ModelSize, fmt: ModelFormat, phase: 'prefill' | 'decode', holds?: string) {
   return {
     kernel: `model ${size.name}`, shape: `${fmt.name} P=${size.prompt} T=${size.tokens}`, dtype: `${fmt.mix ?? fmt.dtype} (ours ${holds ?? expectedHolds(fmt)})`,
     caseId: `${size.name}/${fmt.name}/${phase}`, variant: phase,
