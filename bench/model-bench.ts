@@ -73,7 +73,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
   const peers: PeerRow[] = [];
   progress('copy bandwidth (GPU buffer copy, host memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
-  const cpuBw = cpuCopy(opts.samples, 'Node');
+  const cpuBw = await cpuCopy(opts.samples, 'Node');
   let version = 'node-llama-cpp (not loaded)';
   let peerError: string | null = null;
   let peerOnGpu = false;

@@ -88,41 +88,44 @@ export async function benchTokenizer(sources: ByteSource[]): Promise<Tokenizer> 
   return tok;
 }
 
+/** A copy's median over max(3, samples) timed runs after one untimed: read + write bytes per second. */
+async function copyBandwidth(device: CopyBandwidth['device'], method: string, bytes: number, samples: number, once: () => number | Promise<number>): Promise<CopyBandwidth> {
+  await once();
+  const ms: number[] = [];
+  for (let i = 0; i < Math.max(3, samples); i++) ms.push(await once());
+  const med = summarize(ms).medianMs;
+  return { device, method, bytes, medianMs: med, gbps: (2 * bytes) / (med / 1e3) / 1e9 };
+}
+
 /** Our GPU's copy bandwidth: copyBufferToBuffer of 64 MiB, wall time around onSubmittedWorkDone. */
 export async function gpuCopy(ctx: GpuContext, samples: number): Promise<CopyBandwidth> {
   const { device } = ctx;
   const bytes = Math.min(COPY_BYTES, ctx.report.limits.maxBufferSize);
   const a = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.STORAGE });
   const b = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE });
-  const once = async () => {
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(a, 0, b, 0, bytes);
-    const t = performance.now();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - t;
-  };
-  await once();
-  const ms: number[] = [];
-  for (let i = 0; i < Math.max(3, samples); i++) ms.push(await once());
-  a.destroy(); b.destroy();
-  const med = summarize(ms).medianMs;
-  return { device: 'gpu', method: 'copyBufferToBuffer, wall', bytes, medianMs: med, gbps: (2 * bytes) / (med / 1e3) / 1e9 };
+  try {
+    return await copyBandwidth('gpu', 'copyBufferToBuffer, wall', bytes, samples, async () => {
+      const enc = device.createCommandEncoder();
+      enc.copyBufferToBuffer(a, 0, b, 0, bytes);
+      const t = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    });
+  } finally {
+    a.destroy(); b.destroy();
+  }
 }
 
 /** The host's copy bandwidth (a CPU build of llama.cpp reads weights from host memory): TypedArray.set, a memcpy. */
-export function cpuCopy(samples: number, where: string): CopyBandwidth {
+export function cpuCopy(samples: number, where: string): Promise<CopyBandwidth> {
   const a = new Uint8Array(COPY_BYTES).fill(1);
   const b = new Uint8Array(COPY_BYTES);
-  b.set(a);
-  const ms: number[] = [];
-  for (let i = 0; i < Math.max(3, samples); i++) {
+  return copyBandwidth('cpu', `memcpy (TypedArray.set, ${where})`, COPY_BYTES, samples, () => {
     const t = performance.now();
     b.set(a);
-    ms.push(performance.now() - t);
-  }
-  const med = summarize(ms).medianMs;
-  return { device: 'cpu', method: `memcpy (TypedArray.set, ${where})`, bytes: COPY_BYTES, medianMs: med, gbps: (2 * COPY_BYTES) / (med / 1e3) / 1e9 };
+    return performance.now() - t;
+  });
 }
 
 /** One runtime's timed runs of one file: prefill times, decode step times and the greedy tokens (of the last run). */

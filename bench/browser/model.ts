@@ -35,7 +35,7 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
   const { opts } = req;
   progress('copy bandwidth (GPU buffer copy, page memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
-  const cpuBw = cpuCopy(opts.samples, 'the page');
+  const cpuBw = await cpuCopy(opts.samples, 'the page');
   const results: BenchRow[] = [];
   const peers: PeerRow[] = [];
   let peerOnGpu = false;
