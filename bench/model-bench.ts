@@ -13,7 +13,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { openModelPath } from '../src/llm/node-files.ts';
 import { writeGgufModel, writeSafetensorsModel } from '../src/llm/testmodel.ts';
 import { LLAMA_CPP_LIBRARY, LlamaCppModel, llamaCpp, llamaCppInfo, type LlamaCppDevice } from './peers/llamacpp.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
 import { type BenchReport, type BenchRow, type PeerRow } from './report.ts';
 import type { Progress, RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize, Suite } from './suites.ts';
@@ -115,7 +115,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
               result = { m: r.m, bytesPerToken: await llamaCppBytesPerToken(files.sources[0], size) };
               promptNote = r.tokenizes ? 'llama.cpp tokenizes the prompt text to the same ids' : 'llama.cpp tokenizes the prompt text to other ids (both were fed the ids)';
             } catch (e) {
-              result = { error: (e as Error).message };
+              result = peerFailure(e);
             }
             peer = {
               library: LLAMA_CPP_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache',

@@ -18,7 +18,7 @@ import { GpuModel } from '../src/llm/gpu-model.ts';
 import { generateGpu } from '../src/llm/generate.ts';
 import { makeTokenizer, type Tokenizer } from '../src/llm/tokenizer.ts';
 import { failedRow, firstDifference, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
-import type { RunOptions } from './measure.ts';
+import { isSkip, type RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize } from './suites.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 0 };
@@ -226,6 +226,11 @@ export interface PeerSide {
   note: string;
   /** Said on its decode row only (how its decode steps were timed), when it differs from ours. */
   decodeNote?: string;
+}
+
+/** A peer's error on one file as its result: skipped where isSkip says so (a known limit of the peer), else failed. */
+export function peerFailure(e: unknown): { error: string; skipped: boolean } {
+  return { error: (e as Error).message, skipped: isSkip(e) };
 }
 
 /** The rows of one file: ours (or why it failed) and the peer's, with the greedy tokens compared on both decode rows. */
