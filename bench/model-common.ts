@@ -65,17 +65,17 @@ export function benchPrompt(size: ModelSize, tok: Tokenizer): { text: string; id
   let text = '';
   for (let w = 0; ; w++) {
     const word = (w === 0 ? '' : ' ') + PROMPT_WORDS[w % PROMPT_WORDS.length];
-    if (tok.encode(text + word).length > n) {
+    const ids = tok.encode(text + word);
+    if (ids.length > n) {
       for (const ch of word) {
         text += ch;
-        const ids = tok.encode(text);
-        if (ids.length === n) return { text, ids };
-        if (ids.length > n) break;
+        const part = tok.encode(text);
+        if (part.length === n) return { text, ids: part };
+        if (part.length > n) break;
       }
       throw new Error(`no prompt of exactly ${n} tokens from the bench words in ${size.name}'s vocabulary`);
     }
     text += word;
-    const ids = tok.encode(text);
     if (ids.length === n) return { text, ids };
   }
 }
