@@ -94,7 +94,7 @@ export interface StepShape {
  * Most columns one LM-head matmul takes: the matmul kernels' N limit (MAX_DIM in src/kernels/matmul.ts
  * and matmul-int8.ts). Llama-3's 128,256 or Gemma's 256,000 logits take two or four parts.
  */
-export const HEAD_MAX_COLS = 1 << 16;
+const HEAD_MAX_COLS = 1 << 16;
 
 /** Rows of the embedding per buffer (embed op) and columns of the LM head per buffer (lm-head op). */
 export interface VocabSplit {
@@ -198,7 +198,7 @@ export interface GgmlPart {
  */
 const SMALL_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
 /** Keys per split of the decode attention. */
-export const DECODE_SPLIT = 64;
+const DECODE_SPLIT = 64;
 
 /**
  * The Plan of a registered kernel. `variant`: a name, or 'auto' for the kernel's shape rule

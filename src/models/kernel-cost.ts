@@ -117,7 +117,7 @@ function sameOp(runs: ModelRun[], plan: Plan): ModelRun | undefined {
  * same shape as deployed): shape, variant and storage, blocking, HBM bytes, mode, launch costs,
  * timing path, access pattern. `what` names the other run ("llama3-8b's qkv op"). Empty within 1%.
  */
-export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost; options?: OpCostOptions }, what: string, short = 'the model'): string[] {
+function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost; options?: OpCostOptions }, what: string, short = 'the model'): string[] {
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
