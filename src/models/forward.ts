@@ -163,6 +163,19 @@ export interface CarriedPrefill {
   prompt: number;
 }
 
+/** The prefill a step really carries: a decode step's, when it has tokens; else none. */
+export function carriedOf(phase: 'prefill' | 'decode', carried: CarriedPrefill | undefined): CarriedPrefill | undefined {
+  return phase === 'decode' && carried && carried.tokens > 0 ? carried : undefined;
+}
+
+/**
+ * Rows every GEMM, norm and element-wise op of a deployment step carries: every token of every sequence
+ * (`M` tokens per sequence; decode: 1), plus a decode step's carried prefill tokens (in-flight batching).
+ */
+export function stepRows(phase: 'prefill' | 'decode', M: number, batch: number, carried: CarriedPrefill | undefined): number {
+  return phase === 'prefill' ? M * batch : batch + (carried?.tokens ?? 0);
+}
+
 export interface Deployment {
   /** Sequences in the step. */
   batch: number;
@@ -464,10 +477,9 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
   const e = 2; // activations bf16
   // rows of a layer's ops: every token of every sequence (in-flight: + the carried prefill tokens); the final
   // norm and the LM head: each sequence's last token (in-flight: + the last token of each prompt that finishes)
-  const carried = s.phase === 'decode' && s.carried && s.carried.tokens > 0 ? s.carried : undefined;
-  const C = carried?.tokens ?? 0;
-  const M = s.phase === 'prefill' ? s.M * dep.batch : dep.batch + C;
-  const Mh = dep.batch + (carried ? Math.round(C / carried.prompt) : 0);
+  const carried = carriedOf(s.phase, s.carried);
+  const M = stepRows(s.phase, s.M, dep.batch, carried);
+  const Mh = dep.batch + (carried ? Math.round(carried.tokens / carried.prompt) : 0);
   const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
   const vector = (w: VectorWork, rows = M): DeployOp =>
     ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
