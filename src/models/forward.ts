@@ -194,6 +194,9 @@ export interface Deployment {
 /** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
 export const STREAMING_ROWS = 64;
 
+/** The HBM access pattern of a GEMM of `rows` rows: streaming up to STREAMING_ROWS, tiled above. */
+export const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
+
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
 /** The buffer of part `i` of a weight kept as ggml blocks. */
@@ -480,7 +483,6 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
   const carried = carriedOf(s.phase, s.carried);
   const M = stepRows(s.phase, s.M, dep.batch, carried);
   const Mh = dep.batch + (carried ? Math.round(carried.tokens / carried.prompt) : 0);
-  const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
   const vector = (w: VectorWork, rows = M): DeployOp =>
     ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
   const gemm = (p: OpPlan, K: number, N: number): DeployOp => ({ plan: p, pattern: rowsPattern(M), actBytes: M * (K + N) * e });
