@@ -23,6 +23,7 @@ import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
 import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural, timeRatioWords } from './format.ts';
 import { OP_BOUNDS } from './op-split.ts';
+import { peakFlops } from './roofline-math.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -183,11 +184,6 @@ function launchedKernels(m: ModelSimResult): OpSimResult[] {
 /** Whether the model kept this step's activations in SRAM between ops (its fusion, as applied). */
 function activationsOnChip(m: ModelSimResult): boolean {
   return m.fusion.applied === 'activations' || m.fusion.applied === 'pipeline';
-}
-
-/** bf16 MAC peak of a preset in FLOP/s (2 per MAC). */
-function bf16Peak(cfg: ChipConfig): number {
-  return cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
 }
 
 /** Step 7's proportion sentence: how far time and energy follow the bytes, from the two costed runs. */
@@ -400,7 +396,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const g = models.gpu;
       const cfg = chips[GPU];
       const bw = cfg.hbm.bandwidthBytesPerS;
-      const peak = bf16Peak(cfg);
+      const peak = peakFlops(cfg, 'fp16');
       const ridge = peak / bw;
       const flopsPerByte = (2 * g.ops.reduce((a, o) => a + o.macs, 0)) / Math.max(g.bytes.hbm, 1);
       const readS = g.bytes.hbm / bw;
@@ -454,7 +450,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     view: 'utilization',
     text: ({ models, chips }) => {
       const p = models.prefill, d = models.decode, gp = models.gpuPrefill;
-      const peakG = bf16Peak(chips[GPU]), peakC = bf16Peak(chips[JAL]);
+      const peakG = peakFlops(chips[GPU], 'fp16'), peakC = peakFlops(chips[JAL], 'fp16');
       const gpuFaster = gp.timeS < p.timeS;
       return [
         `Before the first new token, the model reads the whole prompt at once: prefill. With ${int(p.tokens)} prompt tokens every weight fetched from HBM serves ${int(p.tokens)} tokens, so the MAC arrays are busy ${pct(p.utilization)} of their peak against ${pct(d.utilization)} in decode.`,
