@@ -7,7 +7,7 @@ import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBound } from '../models/types.ts';
 import { fmtNum, formatDuration, formatPercent, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
-import { OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
+import { noBoundShare, OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
 
 export interface OpSegment {
   name: string;
@@ -79,9 +79,6 @@ export function timeShares(r: ModelSimResult): Record<TimeKind, number> {
   if (total > 0) for (const k of TIME_KINDS) out[k] /= total;
   return out;
 }
-
-/** No time in any bound yet. */
-export const noBoundShare = (): Record<OpBound, number> => Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
 
 /** The step's time by its ops' bound (the one OpBound definition), and the bound with the largest share. */
 export function boundShares(segments: readonly OpSegment[]): { share: Record<OpBound, number>; bound: OpBound | null } {

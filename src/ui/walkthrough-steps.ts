@@ -22,7 +22,7 @@ import type { KernelViewRequest } from '../worker/chip-service.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
 import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural, timeRatioWords } from './format.ts';
-import { OP_BOUNDS } from './op-split.ts';
+import { noBoundShare, OP_BOUNDS } from './op-split.ts';
 import { peakFlops } from './roofline-math.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -162,7 +162,7 @@ function opShare(m: ModelSimResult, re: RegExp): { share: number; timeS: number;
 
 /** Time shares of the ops by bound (the one OpBound of each op). */
 function boundShares(m: ModelSimResult): Record<OpBound, number> {
-  const out = Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
+  const out = noBoundShare();
   for (const o of m.ops) out[o.bound] += o.share;
   return out;
 }
