@@ -104,7 +104,7 @@ export function listKernels(): KernelInfo[] {
   return KERNELS.map((k) => kernelInfo(k.name));
 }
 
-export function buildPlan(kernel: string, variant: string, raw: Record<string, unknown>): { plan: Plan; params: Params } {
+function buildPlan(kernel: string, variant: string, raw: Record<string, unknown>): { plan: Plan; params: Params } {
   const def = kernelByName(kernel);
   const params = def.validate(raw);
   return { plan: def.plan(params, variant), params };
