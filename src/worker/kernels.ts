@@ -95,7 +95,7 @@ class Cancelled extends Error {}
 let runId = 0;
 let cancelledRun = -1;
 
-export function kernelInfo(name: string): KernelInfo {
+function kernelInfo(name: string): KernelInfo {
   const k = kernelByName(name);
   return { name: k.name, title: k.title, description: k.description, variants: [...k.variants], defaultVariant: k.defaultVariant, baselineVariant: k.baselineVariant, params: k.params.map((p) => ({ ...p, allowed: p.allowed ? [...p.allowed] : undefined }) as ParamDoc) };
 }
