@@ -280,13 +280,9 @@ function stackBlocks(hbmPorts: RenderTrace['hbmPorts'], ports: Float32Array, gap
       g.x0 = Math.min(g.x0, x); g.y0 = Math.min(g.y0, y); g.x1 = Math.max(g.x1, x + w); g.y1 = Math.max(g.y1, y + h); g.ports++;
     } else groups.set(key, { x0: x, y0: y, x1: x + w, y1: y + h, stack, ports: 1 });
   });
-  const inset = groupsHaveNeighbours(groups.size, hbmPorts.length) ? Math.min(gap, 3) : 0;
+  // blocks spanning several ports (fewer blocks than ports) are inset so that two stacks side by side read as two
+  const inset = groups.size < hbmPorts.length ? Math.min(gap, 3) : 0;
   return [...groups.values()].map((g) => ({ x: g.x0 + inset / 2, y: g.y0 + inset / 2, w: Math.max(1, g.x1 - g.x0 - inset), h: Math.max(1, g.y1 - g.y0 - inset), stack: g.stack, ports: g.ports }));
-}
-
-/** Blocks spanning several ports are inset so that two stacks side by side read as two. */
-function groupsHaveNeighbours(groups: number, ports: number): boolean {
-  return groups < ports;
 }
 
 /** Centre of a node (tile or port) in CSS pixels, written into out[0..1]. */

@@ -53,8 +53,16 @@ export class JpKernelPicker extends LitElement {
     this.dispatchEvent(new CustomEvent<PickerChange>('picker-change', { detail: c, bubbles: true, composed: true }));
   }
 
+  /** The shape rule's last answer (pickVariant is pure): the next change's "before" is this change's "now", not asked again. */
+  private lastPick: { key: string; variant: string | null } | null = null;
+
   private async pick(kernel: string, params: Params): Promise<string | null> {
-    return this.api ? await this.api.pickVariant(kernel, params).catch(() => null) : null;
+    if (!this.api) return null;
+    const key = JSON.stringify([kernel, params]);
+    if (this.lastPick?.key === key) return this.lastPick.variant;
+    const variant = await this.api.pickVariant(kernel, params).catch(() => null);
+    this.lastPick = { key, variant };
+    return variant;
   }
 
   /** A new kernel: default params, the variant its shape rule picks (else its default). */
@@ -77,7 +85,10 @@ export class JpKernelPicker extends LitElement {
 
   /** New params (from the picker's own fields or its host's): the variant follows the shape rule unless the user (or the link) chose one. */
   async setParams(params: Params): Promise<void> {
-    const [before, now] = await Promise.all([this.pick(this.kernel, this.params), this.pick(this.kernel, params)]);
+    // in turn, so the cached pick ends at the new params (the next change's "before")
+    const kernel = this.kernel, previous = this.params;
+    const before = await this.pick(kernel, previous);
+    const now = await this.pick(kernel, params);
     const variant = now ? followShapeVariant({ current: this.variant, pickedBefore: before ?? undefined, pickedNow: now, userChose: this.userChose }) : this.variant;
     this.emit({ kernel: this.kernel, variant, params });
   }

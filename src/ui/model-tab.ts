@@ -288,18 +288,17 @@ export class JpModelTab extends LitElement {
     if (!p) return nothing;
     const total = p.ops.reduce((s, o) => s + o.ms, 0);
     const byFamily = p.families;
-    const famPred = (fam: string, k: number) => p.ops.reduce((s, o) => (o.family === fam ? s + (this.predictions[k]?.byId.get(o.id)?.timeS ?? 0) : s), 0);
-    const famSplit = (fam: string, k: number) => addSplits(p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.breakdown));
-    const famModelled = (fam: string, k: number) => p.ops.some((o) => o.family === fam && this.predictions[k]?.byId.get(o.id)?.timeS != null);
-    // a family whose every op a deployment runs inside another op (the KV-cache write inside RoPE): say where, not 0
-    const famFusedInto = (fam: string, k: number) => {
-      const into = p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id)?.fusedInto ?? null);
-      return into.length && into.every((x) => x) ? [...new Set(into)].join(', ') : null;
-    };
+    // a family's cell: its ops' predictions on preset k, summed; a family whose every op a deployment
+    // runs inside another op (the KV-cache write inside RoPE) says where, not 0; one no op of which is modelled reads '–'
     const famCell = (fam: string, k: number) => {
-      const into = famFusedInto(fam, k);
-      if (into) return html`<td title="a deployment runs it inside ${into}">in ${into}</td>`;
-      return famModelled(fam, k) ? splitCell(famPred(fam, k), famSplit(fam, k)) : html`<td>–</td>`;
+      const preds = p.ops.filter((o) => o.family === fam).map((o) => this.predictions[k]?.byId.get(o.id));
+      const into = preds.map((x) => x?.fusedInto ?? null);
+      if (into.length && into.every((x) => x)) {
+        const where = [...new Set(into)].join(', ');
+        return html`<td title="a deployment runs it inside ${where}">in ${where}</td>`;
+      }
+      if (!preds.some((x) => x?.timeS != null)) return html`<td>–</td>`;
+      return splitCell(preds.reduce((a, x) => a + (x?.timeS ?? 0), 0), addSplits(preds.map((x) => x?.breakdown)));
     };
     const firstOf = (fam: string) => p.ops.findIndex((o) => o.family === fam);
     return html`

@@ -16,9 +16,14 @@ export const TIME_KIND_TEXT: Record<TimeKind, string> = { compute: 'compute', me
 /** The four parts of an op's time in display order, with their labels ("Launch gap"). */
 export const SPLIT_PARTS: ReadonlyArray<[TimeKind, string]> = TIME_KINDS.map((k) => [k, TIME_KIND_TEXT[k][0].toUpperCase() + TIME_KIND_TEXT[k].slice(1)]);
 
+/** One part of an op's time as the split shows it: "23.6 µs", or "0" for a part with no time. */
+export function partTime(b: OpBreakdown, k: TimeKind): string {
+  return b[k] > 0 ? formatDuration(b[k]) : '0';
+}
+
 /** "compute 50.0 ns + memory 23.6 µs + launch gap 2.50 µs + collective 0" in one line. */
 export function splitText(b: OpBreakdown): string {
-  return TIME_KINDS.map((k) => `${TIME_KIND_TEXT[k]} ${b[k] > 0 ? formatDuration(b[k]) : '0'}`).join(' + ');
+  return TIME_KINDS.map((k) => `${TIME_KIND_TEXT[k]} ${partTime(b, k)}`).join(' + ');
 }
 
 /** An op's breakdown as fractions of its time, kinds with no time left out. */
@@ -30,6 +35,9 @@ export function opParts(b: OpBreakdown | undefined | null): Array<{ kind: TimeKi
 
 /** Every bound an op can have (OpBound), in legend order. */
 export const OP_BOUNDS: readonly OpBound[] = ['compute', 'memory', 'noc', 'array-schedule', 'launch', 'collective'];
+
+/** No time in any bound yet: a share per bound, all 0 (a step's time by its ops' bounds starts here). */
+export const noBoundShare = (): Record<OpBound, number> => Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
 
 /** One letter per bound, for bar segments and narrow table cells. */
 export const BOUND_LETTER: Record<OpBound, string> = { compute: 'C', memory: 'M', noc: 'N', 'array-schedule': 'A', launch: 'L', collective: 'X' };

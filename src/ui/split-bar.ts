@@ -6,9 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { OpBreakdown } from '../models/types.ts';
-import { opParts, splitText, TIME_KIND_TEXT, TIME_KINDS } from './op-split.ts';
+import { opParts, partTime, splitText, TIME_KIND_TEXT, TIME_KINDS } from './op-split.ts';
 import { sharedStyles } from './styles.ts';
-import { formatDuration } from './format.ts';
 
 @customElement('jp-split-bar')
 export class JpSplitBar extends LitElement {
@@ -35,7 +34,7 @@ export class JpSplitBar extends LitElement {
         ${parts.map((p) => html`<i class="t-${p.kind}" style="width:${p.frac * 100}%"></i>`)}
       </div>
       ${this.labelled
-        ? html`<ul data-testid="split-parts">${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${TIME_KIND_TEXT[k]} <span class="num">${b[k] > 0 ? formatDuration(b[k]) : '0'}</span></li>`)}</ul>`
+        ? html`<ul data-testid="split-parts">${TIME_KINDS.map((k) => html`<li><i class="sw t-${k}"></i>${TIME_KIND_TEXT[k]} <span class="num">${partTime(b, k)}</span></li>`)}</ul>`
         : nothing}`;
   }
 }

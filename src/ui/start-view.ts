@@ -102,7 +102,7 @@ export class JpStart extends LitElement {
     try {
       const out = await this.api.simulateChipView(DEMO.preset, DEMO.kernel, DEMO.variant, { ...DEMO.params }, 'output-stationary', { cost: { as: 'raw' } });
       if (out.status !== 'ok') throw new Error(out.message);
-      this.sim = out.result.op?.cost ?? null;
+      this.sim = out.result.op.cost;
       this.trace = out.result.view;
       this.time = this.trace.cycles * 0.35;
       if (!this.reduced) this.raf = requestAnimationFrame(this.tick);

@@ -7,7 +7,8 @@ import type { ChipPreset } from '../chip/types.ts';
 import type { ModelSimResult, OpBound } from '../models/types.ts';
 import { fmtNum, formatDuration, formatPercent, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
-import { OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
+import { DEFAULT_OSL } from '../share/model-limits.ts';
+import { noBoundShare, OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
 
 export interface OpSegment {
   name: string;
@@ -79,9 +80,6 @@ export function timeShares(r: ModelSimResult): Record<TimeKind, number> {
   if (total > 0) for (const k of TIME_KINDS) out[k] /= total;
   return out;
 }
-
-/** No time in any bound yet. */
-export const noBoundShare = (): Record<OpBound, number> => Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
 
 /** The step's time by its ops' bound (the one OpBound definition), and the bound with the largest share. */
 export function boundShares(segments: readonly OpSegment[]): { share: Record<OpBound, number>; bound: OpBound | null } {
@@ -173,7 +171,7 @@ export function powerSplitText(s: PowerSplit): string {
  */
 export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batch: number; tokens: number; osl?: number }): string {
   if (s.phase === 'inflight') {
-    return `Batching: in-flight, as TensorRT-LLM and vLLM serve requests of ${s.tokens.toLocaleString('en-US')} prompt and ${(s.osl ?? 128).toLocaleString('en-US')} output tokens: ` +
+    return `Batching: in-flight, as TensorRT-LLM and vLLM serve requests of ${s.tokens.toLocaleString('en-US')} prompt and ${(s.osl ?? DEFAULT_OSL).toLocaleString('en-US')} output tokens: ` +
       `each step decodes up to ${plural(s.batch, 'sequence')} and carries the prefill of newly admitted requests; per-token latency is the whole step, tokens/s counts output tokens. Per preset:`;
   }
   const what = s.phase === 'decode'

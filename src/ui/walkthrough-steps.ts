@@ -22,7 +22,8 @@ import type { KernelViewRequest } from '../worker/chip-service.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
 import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural, timeRatioWords } from './format.ts';
-import { OP_BOUNDS } from './op-split.ts';
+import { noBoundShare, OP_BOUNDS } from './op-split.ts';
+import { peakFlops } from './roofline-math.ts';
 
 export type Params = Record<string, number | boolean | string>;
 
@@ -88,9 +89,6 @@ export interface WalkthroughStep {
 // ---- formatting (the one formatter module, src/chip/format.ts via ./format.ts) -----------------
 
 const ms = (s: number) => formatDuration(s, 1e-3);
-
-/** "2.23× slower" / "1.3× faster" / "about the same time" for a time ratio (this / that): the one wording (format.ts). */
-export const timeRatio = (thisS: number, thatS: number): string => timeRatioWords(thisS, thatS);
 
 /** A byte ratio in words where it is a simple fraction ("a quarter"), else "0.37×". */
 export function fractionWords(r: number): string {
@@ -164,7 +162,7 @@ function opShare(m: ModelSimResult, re: RegExp): { share: number; timeS: number;
 
 /** Time shares of the ops by bound (the one OpBound of each op). */
 function boundShares(m: ModelSimResult): Record<OpBound, number> {
-  const out = Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
+  const out = noBoundShare();
   for (const o of m.ops) out[o.bound] += o.share;
   return out;
 }
@@ -183,11 +181,6 @@ function launchedKernels(m: ModelSimResult): OpSimResult[] {
 /** Whether the model kept this step's activations in SRAM between ops (its fusion, as applied). */
 function activationsOnChip(m: ModelSimResult): boolean {
   return m.fusion.applied === 'activations' || m.fusion.applied === 'pipeline';
-}
-
-/** bf16 MAC peak of a preset in FLOP/s (2 per MAC). */
-function bf16Peak(cfg: ChipConfig): number {
-  return cfg.grid.rows * cfg.grid.cols * cfg.tile.macsPerCycle.fp16 * cfg.clockHz * 2;
 }
 
 /** Step 7's proportion sentence: how far time and energy follow the bytes, from the two costed runs. */
@@ -305,7 +298,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const t = op.cost.timeS, tf = plans.fused.cost.timeS;
       return [
         `The unfused version runs ${plural(sim.passes.length, 'pass', 'passes')} one after another (three matrix multiplies and the epilogues) instead of ${plural(f.passes.length, 'pass', 'passes')}. Each multiply reads x again and writes its own output, and each pass starts only when the previous one has drained.`,
-        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). ${extra / f.bytes.hbm < 0.05 ? 'For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). ' : ''}Time: ${formatDuration(t)} against ${formatDuration(tf)}, ${timeRatio(t, tf)}${t > tf ? ': the passes cannot overlap, and each pass is a kernel launch of its own' : ''}.`,
+        `HBM traffic: ${int(sim.bytes.hbm)} bytes against ${int(f.bytes.hbm)} fused (${extra >= 0 ? '+' : ''}${int(extra)} bytes, ${extra >= 0 ? '+' : ''}${pct(extra / f.bytes.hbm)}). ${extra / f.bytes.hbm < 0.05 ? 'For one token x is tiny next to the weights, so the extra reads barely show; they grow with the tokens processed together (prefill, large batches). ' : ''}Time: ${formatDuration(t)} against ${formatDuration(tf)}, ${timeRatioWords(t, tf)}${t > tf ? ': the passes cannot overlap, and each pass is a kernel launch of its own' : ''}.`,
       ];
     },
     look: ({ sim, op, plans }) => {
@@ -363,7 +356,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const r = sim.bytes.hbm / f.sim.bytes.hbm;
       return [
         'Quantization stores each weight as an 8-bit integer plus a shared scale per column. An int8 weight is 1 byte instead of 4 (f32, the baseline of this walkthrough) or 2 (bf16, what models usually ship in): a quarter of the f32 bytes, half of the bf16 ones, with the same number of multiply-adds.',
-        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.sim.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${formatDuration(op.cost.timeS)} against ${formatDuration(f.timeS)}, ${timeRatio(op.cost.timeS, f.timeS)}; ${op.cost.bound === f.bound ? `still bound = ${f.bound}` : `bound = ${op.cost.bound} where step 3 was bound = ${f.bound}`}${lowComputeNote(sim, op.cost.bound)}.`,
+        `Measured in the simulation: ${formatBytes(sim.bytes.hbm)} of HBM traffic against ${formatBytes(f.sim.bytes.hbm)} in step 3, ${fractionWords(r)} of the bytes. Time: ${formatDuration(op.cost.timeS)} against ${formatDuration(f.timeS)}, ${timeRatioWords(op.cost.timeS, f.timeS)}; ${op.cost.bound === f.bound ? `still bound = ${f.bound}` : `bound = ${op.cost.bound} where step 3 was bound = ${f.bound}`}${lowComputeNote(sim, op.cost.bound)}.`,
         int8Proportion(op, plans.f32),
       ];
     },
@@ -382,7 +375,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const M = num(sim.plan.params, 'M');
       return [
         `Now ${M} tokens share each weight fetch (${M} users decoding at once, or a ${M}-token chunk of a prompt). HBM traffic grows only from ${formatBytes(one.bytes.hbm)} to ${formatBytes(sim.bytes.hbm)} (the weights are the same; x and the outputs grow), while the multiply-adds grow ${sig(macsOf(sim) / macsOf(one), 3)}×.`,
-        `Arithmetic intensity goes from ${sig(intensity(one), 2)} to ${sig(intensity(sim), 2)} FLOP per byte, the bound from ${plans.one.cost.bound} to ${op.cost.bound}, and MAC utilization from ${pct(one.utilization)} to ${pct(sim.utilization)}. ${M} tokens take ${timeRatio(t, t1).replace('slower', 'longer').replace('faster', 'shorter')} than one (${formatDuration(t)} against ${formatDuration(t1)}). This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.`,
+        `Arithmetic intensity goes from ${sig(intensity(one), 2)} to ${sig(intensity(sim), 2)} FLOP per byte, the bound from ${plans.one.cost.bound} to ${op.cost.bound}, and MAC utilization from ${pct(one.utilization)} to ${pct(sim.utilization)}. ${M} tokens take ${timeRatioWords(t, t1).replace('slower', 'longer').replace('faster', 'shorter')} than one (${formatDuration(t)} against ${formatDuration(t1)}). This is why servers batch requests, and why the Tokens tab shows very different numbers for prefill and decode.`,
       ];
     },
     look: ({ sim, plans }) => `More tiles busy, darker colours: ${pct(sim.utilization)} of the MAC peak against ${pct(plans.one.cost.sim.utilization)} for one token.`,
@@ -400,7 +393,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const g = models.gpu;
       const cfg = chips[GPU];
       const bw = cfg.hbm.bandwidthBytesPerS;
-      const peak = bf16Peak(cfg);
+      const peak = peakFlops(cfg, 'fp16');
       const ridge = peak / bw;
       const flopsPerByte = (2 * g.ops.reduce((a, o) => a + o.macs, 0)) / Math.max(g.bytes.hbm, 1);
       const readS = g.bytes.hbm / bw;
@@ -430,7 +423,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       const g = models.gpu, c = models.chip, q = models.chipInt8, gq = models.gpuInt8;
       const bwC = chips[JAL].hbm.bandwidthBytesPerS, bwG = chips[GPU].hbm.bandwidthBytesPerS;
       const out = [
-        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatio(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'memory' || mainBound(c) === 'noc' ? ', so at batch 1 moving bytes, not the MAC arrays, sets its time.' : '.'}`,
+        `The same token on the Jalapeño-class what-if chip: ${sig(c.perTokenMs)} ms per token against ${sig(g.perTokenMs)} ms on the H100 model (${timeRatioWords(c.timeS, g.timeS)}). They read ${formatBytes(c.bytes.hbm)} and ${formatBytes(g.bytes.hbm)} per token through HBM of ${tbps(bwC)} and ${tbps(bwG)}; ${pct(boundShares(c)[mainBound(c)])} of the chip's step is in ${mainBound(c)}-bound ops${mainBound(c) === 'memory' || mainBound(c) === 'noc' ? ', so at batch 1 moving bytes, not the MAC arrays, sets its time.' : '.'}`,
       ];
       const bd = c.breakdown, bdG = g.breakdown;
       if (activationsOnChip(c)) {
@@ -438,7 +431,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
       } else {
         out.push(`This chip's runtime keeps its activations in HBM between ops here (${c.fusion.messages[0] ?? `fusion ${c.fusion.applied}`}); gaps between kernel launches: ${ms(bd.launch)} against ${ms(bdG.launch)} on the GPU.`);
       }
-      out.push(`Both sides in int8: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms (${timeRatio(q.timeS, c.timeS)} than its bf16, ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}); the H100 with int8 weights reads ${formatBytes(gq.bytes.hbm)} and takes ${sig(gq.perTokenMs)} ms (${timeRatio(gq.timeS, g.timeS)} than its bf16). int8 against int8, the chip is ${timeRatio(q.timeS, gq.timeS)}; bf16 against bf16, ${timeRatio(c.timeS, g.timeS)}.`);
+      out.push(`Both sides in int8: with int8 weights the chip reads ${formatBytes(q.bytes.hbm)} per token and takes ${sig(q.perTokenMs)} ms (${timeRatioWords(q.timeS, c.timeS)} than its bf16, ${sig(q.joulesPerToken, 2)} J per token against ${sig(c.joulesPerToken, 2)}); the H100 with int8 weights reads ${formatBytes(gq.bytes.hbm)} and takes ${sig(gq.perTokenMs)} ms (${timeRatioWords(gq.timeS, g.timeS)} than its bf16). int8 against int8, the chip is ${timeRatioWords(q.timeS, gq.timeS)}; bf16 against bf16, ${timeRatioWords(c.timeS, g.timeS)}.`);
       out.push(`Scale-out: the chip links to others over Ethernet at ${tbps(chips[JAL].scaleOut.linkBytesPerS)} per chip, so a model too big for one chip is split across several (step 14).`);
       return out;
     },
@@ -454,12 +447,12 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     view: 'utilization',
     text: ({ models, chips }) => {
       const p = models.prefill, d = models.decode, gp = models.gpuPrefill;
-      const peakG = bf16Peak(chips[GPU]), peakC = bf16Peak(chips[JAL]);
+      const peakG = peakFlops(chips[GPU], 'fp16'), peakC = peakFlops(chips[JAL], 'fp16');
       const gpuFaster = gp.timeS < p.timeS;
       return [
         `Before the first new token, the model reads the whole prompt at once: prefill. With ${int(p.tokens)} prompt tokens every weight fetched from HBM serves ${int(p.tokens)} tokens, so the MAC arrays are busy ${pct(p.utilization)} of their peak against ${pct(d.utilization)} in decode.`,
         `Per token that is ${sig(p.perTokenMs, 3)} ms in prefill against ${sig(d.perTokenMs)} ms in decode (${int(p.tokensPerS)} against ${int(d.tokensPerS)} tokens/s). Most of prefill's time is in ${mainBound(p)}-bound ops (${pct(boundShares(p)[mainBound(p)])}), most of decode's in ${mainBound(d)}-bound ones (${pct(boundShares(d)[mainBound(d)])}).`,
-        `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatio(p.timeS, gp.timeS)}` : `the chip is ${timeRatio(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? `larger peak wins, by less than the peaks' ratio: the H100's arrays are busy ${pct(gp.utilization)} of their peak (its GEMMs at the rate measured by rows), the chip's ${pct(p.utilization)}; the chip's advantage is in decode, where bytes set the pace` : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
+        `The H100 model runs the same 512-token prefill in ${sig(gp.timeS * 1e3)} ms against ${sig(p.timeS * 1e3)} ms on the Jalapeño-class chip: ${gpuFaster ? `here the GPU wins, the chip is ${timeRatioWords(p.timeS, gp.timeS)}` : `the chip is ${timeRatioWords(p.timeS, gp.timeS)}`}. Their bf16 MAC peaks: ${sig(peakG / 1e12)} TFLOP/s on the H100 model against ${sig(peakC / 1e12)} on the chip${gpuFaster && mainBound(p) === 'compute' ? `; prefill is paced by the MAC arrays, so the ${peakG > peakC ? `larger peak wins, by less than the peaks' ratio: the H100's arrays are busy ${pct(gp.utilization)} of their peak (its GEMMs at the rate measured by rows), the chip's ${pct(p.utilization)}; the chip's advantage is in decode, where bytes set the pace` : 'GPU\'s higher achieved utilization wins'}` : ''}.`,
       ];
     },
     look: ({ sim, op }) => `The output projection for 512 tokens: tiles stay busy (${pct(sim.utilization)} of the MAC peak, bound = ${op.cost.bound}).`,
@@ -573,8 +566,8 @@ export function storySentences(r: Record<StoryKey, ModelSimResult>): string[] {
   const chipWinsDecode = chip.timeS < gpu.timeS;
   return [
     `Decode (one token of Llama 3 8B, batch 1, ${int(CONTEXT)} tokens of context): the H100 model takes ${sig(gpu.perTokenMs)} ms per token with its tensor cores busy ${pct(gpu.utilization)} of their peak; ${pct(notCompute(gpu))} of its step is in ops paced by memory or the network, not the math. Of it, ${ms(gpu.breakdown.launch)} are gaps between kernel launches, ${ms(gpu.memoryLatencyS)} per-kernel memory ramps and ${ms(Math.max(0, gpu.breakdown.memory - gpu.memoryLatencyS))} streaming bytes from HBM.`,
-    `The Jalapeño-class what-if chip takes ${sig(chip.perTokenMs)} ms per token in bf16 (${timeRatio(chip.timeS, gpu.timeS)} than the H100 in bf16), with ${ms(chip.breakdown.launch)} of gaps and, with fusion "${chip.fusion.applied}", ${formatBytes(chip.savedBytes.hbm)} of activations kept out of HBM. ${pct(notCompute(chip))} of its step is paced by memory or the network.`,
-    `int8 weights on both: the chip ${sig(chipInt8.perTokenMs)} ms, the H100 ${sig(gpuInt8.perTokenMs)} ms per token: the chip is ${timeRatio(chipInt8.timeS, gpuInt8.timeS)} int8 against int8 (${timeRatio(chip.timeS, gpu.timeS)} bf16 against bf16).`,
-    `Prefill (a 512-token prompt): the H100 model takes ${ms(gpuPrefill.timeS)}, the chip ${ms(chipPrefill.timeS)}: ${gpuPrefill.timeS < chipPrefill.timeS ? `the H100 wins, the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}` : `the chip is ${timeRatio(chipPrefill.timeS, gpuPrefill.timeS)}`}.${chipWinsDecode !== (chipPrefill.timeS < gpuPrefill.timeS) ? ` Where the math sets the pace the ${chipWinsDecode ? 'GPU' : 'chip'} wins; where bytes do, the ${chipWinsDecode ? 'chip' : 'GPU'}.` : ''}`,
+    `The Jalapeño-class what-if chip takes ${sig(chip.perTokenMs)} ms per token in bf16 (${timeRatioWords(chip.timeS, gpu.timeS)} than the H100 in bf16), with ${ms(chip.breakdown.launch)} of gaps and, with fusion "${chip.fusion.applied}", ${formatBytes(chip.savedBytes.hbm)} of activations kept out of HBM. ${pct(notCompute(chip))} of its step is paced by memory or the network.`,
+    `int8 weights on both: the chip ${sig(chipInt8.perTokenMs)} ms, the H100 ${sig(gpuInt8.perTokenMs)} ms per token: the chip is ${timeRatioWords(chipInt8.timeS, gpuInt8.timeS)} int8 against int8 (${timeRatioWords(chip.timeS, gpu.timeS)} bf16 against bf16).`,
+    `Prefill (a 512-token prompt): the H100 model takes ${ms(gpuPrefill.timeS)}, the chip ${ms(chipPrefill.timeS)}: ${gpuPrefill.timeS < chipPrefill.timeS ? `the H100 wins, the chip is ${timeRatioWords(chipPrefill.timeS, gpuPrefill.timeS)}` : `the chip is ${timeRatioWords(chipPrefill.timeS, gpuPrefill.timeS)}`}.${chipWinsDecode !== (chipPrefill.timeS < gpuPrefill.timeS) ? ` Where the math sets the pace the ${chipWinsDecode ? 'GPU' : 'chip'} wins; where bytes do, the ${chipWinsDecode ? 'chip' : 'GPU'}.` : ''}`,
   ];
 }

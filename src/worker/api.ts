@@ -9,7 +9,7 @@
 import { expose, transfer } from 'comlink';
 import { SHADERS } from '../gpu/browser.ts';
 import { gpuStatus, loseDevice, onDeviceLost, resetGpu, type GpuStatus } from './gpu-session.ts';
-import { buildPlan, cancelBench, checkParams, listKernels, pickVariant, runBench, runInstrumented, type BenchRequest, type BenchResult, type CheckResult, type InstrumentedResult, type KernelInfo, type Progress } from './kernels.ts';
+import { cancelBench, checkParams, listKernels, pickVariant, runBench, runInstrumented, type BenchRequest, type BenchResult, type CheckResult, type InstrumentedResult, type KernelInfo, type Progress } from './kernels.ts';
 import { buffersOf, chipModule, kernelRequest, withChip, type ChipChoice, type KernelViewRequest, type SimOutcome } from './chip-service.ts';
 import { modelInputLimits } from './model-limits.ts';
 import type { ModelInputLimits } from '../share/model-limits.ts';
@@ -121,19 +121,6 @@ export const api = {
     }
   },
 
-  /** The chip model's prediction for a kernel plan on a chip (preset id, preset + overrides, or config). */
-  async simulatePlan(
-    chip: ChipChoice,
-    kernel: string,
-    variant: string,
-    params: Record<string, unknown>,
-    dataflow: Dataflow = 'output-stationary',
-    opts: { maxTraceEvents?: number } = {},
-  ): Promise<SimOutcome<SimResult>> {
-    const out = await withChip(chip, (m, cfg) => m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts }));
-    return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
-  },
-
   /**
    * A kernel costed by the one per-op function the model uses (the chip's runtime mechanisms
    * applied): 'raw' (exactly this plan) or 'deployed' (the op as a deployment on the chip runs it);
@@ -150,8 +137,9 @@ export const api = {
   },
 
   /**
-   * simulatePlan plus the animation's trace for the chip views: every transfer routed once, here,
-   * on the chip's own mesh (chip/mesh.ts), so the picture carries the same link bytes as the model.
+   * The kernel costed as the kernel views cost it (simulateKernel: raw or as deployed, beside a model)
+   * plus the animation's trace for the chip views: every transfer routed once, here, on the chip's own
+   * mesh (chip/mesh.ts), so the picture carries the same link bytes as the model.
    */
   async simulateChipView(
     chip: ChipChoice,
@@ -159,17 +147,12 @@ export const api = {
     variant: string,
     params: Record<string, unknown>,
     dataflow: Dataflow = 'output-stationary',
-    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic'; cost?: KernelViewRequest } = {},
-  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace; op?: KernelCost }>> {
+    opts: { maxTraceEvents?: number; timing?: 'event' | 'analytic'; cost: KernelViewRequest },
+  ): Promise<SimOutcome<{ sim: SimResult; view: RenderTrace; op: KernelCost }>> {
     const out = await withChip(chip, (m, cfg) => {
-      if (opts.cost) {
-        // the animated op costed as the kernel views cost it (raw or as deployed, beside a model), with
-        // the trace the animation draws (simulateOp keeps none unless asked)
-        const op = m.simulateKernel(cfg, kernel, variant, params, { ...kernelRequest(m, opts.cost), dataflow, maxTraceEvents: opts.maxTraceEvents ?? m.DEFAULT_MAX_TRACE_EVENTS, timing: opts.timing ?? opts.cost.timing });
-        return { sim: op.cost.sim, view: chipViewTrace(op.cost.sim.trace, m.buildMesh(cfg)), op };
-      }
-      const sim = m.simulatePlan(cfg, buildPlan(kernel, variant, params).plan, { dataflow, ...opts });
-      return { sim, view: chipViewTrace(sim.trace, m.buildMesh(cfg)) };
+      // the trace the animation draws is asked for (simulateOp keeps none unless asked)
+      const op = m.simulateKernel(cfg, kernel, variant, params, { ...kernelRequest(m, opts.cost), dataflow, maxTraceEvents: opts.maxTraceEvents ?? m.DEFAULT_MAX_TRACE_EVENTS, timing: opts.timing ?? opts.cost.timing });
+      return { sim: op.cost.sim, view: chipViewTrace(op.cost.sim.trace, m.buildMesh(cfg)), op };
     });
     return out.status === 'ok' ? transfer(out, buffersOf(out.result)) : out;
   },

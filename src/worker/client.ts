@@ -21,7 +21,6 @@ const METHODS = {
   runInstrumented: 1,
   listChips: 1,
   listModels: 1,
-  simulatePlan: 1,
   simulateChipView: 1,
   simulateModel: 1,
   simulateInflight: 1,

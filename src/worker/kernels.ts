@@ -95,7 +95,7 @@ class Cancelled extends Error {}
 let runId = 0;
 let cancelledRun = -1;
 
-export function kernelInfo(name: string): KernelInfo {
+function kernelInfo(name: string): KernelInfo {
   const k = kernelByName(name);
   return { name: k.name, title: k.title, description: k.description, variants: [...k.variants], defaultVariant: k.defaultVariant, baselineVariant: k.baselineVariant, params: k.params.map((p) => ({ ...p, allowed: p.allowed ? [...p.allowed] : undefined }) as ParamDoc) };
 }
@@ -104,7 +104,7 @@ export function listKernels(): KernelInfo[] {
   return KERNELS.map((k) => kernelInfo(k.name));
 }
 
-export function buildPlan(kernel: string, variant: string, raw: Record<string, unknown>): { plan: Plan; params: Params } {
+function buildPlan(kernel: string, variant: string, raw: Record<string, unknown>): { plan: Plan; params: Params } {
   const def = kernelByName(kernel);
   const params = def.validate(raw);
   return { plan: def.plan(params, variant), params };

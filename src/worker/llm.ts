@@ -160,7 +160,7 @@ export function modelTabSimOptions(position: number, int8: boolean): ModelSimOpt
 }
 
 /** What the chip model needs to predict the loaded model's profiled decode step: its config, options and the step's op ids. */
-export function llmPredictionInput(): { config: ModelConfig; opts: ModelSimOptions; ids: string[] } {
+function llmPredictionInput(): { config: ModelConfig; opts: ModelSimOptions; ids: string[] } {
   const { ops, position } = llmDecodeOps();
   const s = session!;
   return { config: s.opened.config, opts: modelTabSimOptions(position, s.info.int8), ids: ops.map((o) => o.id) };

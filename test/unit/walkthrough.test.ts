@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { chipPreset, type ChipConfig } from '../../src/chip/index.ts';
 import { simulateModel, modelPreset } from '../../src/models/index.ts';
 import { simulateKernel } from '../../src/models/kernel-cost.ts';
-import { formatDuration, formatPercent as pct } from '../../src/ui/format.ts';
+// timeRatio: the one time-ratio wording the steps use (src/chip/format.ts timeRatioWords)
+import { formatDuration, formatPercent as pct, timeRatioWords as timeRatio } from '../../src/ui/format.ts';
 import type { KernelViewRequest } from '../../src/worker/chip-service.ts';
-import { STORY_PRESET_TILES, STORY_START, WALKTHROUGH, opRequest, planRequest, stepRuns, fractionWords, timeRatio, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
+import { STORY_PRESET_TILES, STORY_START, WALKTHROUGH, opRequest, planRequest, stepRuns, fractionWords, changeWords, lowComputeNote, STORY_RUNS, storySentences, type PlanSetup, type StepNumbers, type WalkthroughStep } from '../../src/ui/walkthrough-steps.ts';
 
 type Configs = (id: string) => ChipConfig;
 const presets: Configs = (id) => chipPreset(id).config;
