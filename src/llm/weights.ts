@@ -17,7 +17,7 @@ import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
 import { isGgmlQuant } from '../kernels/ggml-quants.ts';
-import { GGUF_PIECE, dequantizeFormat, ggufFormat, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
+import { GGUF_PIECE, dequantizeFormat, ggufWeightBytes, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
 
 /**
  * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
@@ -313,12 +313,6 @@ export function permuteRowsForGguf(w: Float32Array, N: number, K: number, heads:
   return out;
 }
 
-/** Bytes of one row of a ggml linear [N, K]. */
-export function ggmlRowBytes(format: GgufFormat, K: number): number {
-  const q = ggufFormat(format);
-  return (K / q.blockElems) * q.blockBytes;
-}
-
 /** Rows [n0, n0 + n) of a ggml linear (or of a stack of them) as stored, for one GPU part. */
 export function ggmlRows(l: Linear, n0: number, n: number): { format: GgufFormat; data: Uint8Array } {
   if (l.kind === 'stack') {
@@ -329,7 +323,7 @@ export function ggmlRows(l: Linear, n0: number, n: number): { format: GgufFormat
     }
   }
   if (l.kind !== 'ggml') throw new Error(`rows ${n0}..${n0 + n} of a ${l.kind} linear are not ggml blocks of one format`);
-  const rb = ggmlRowBytes(l.format, l.K);
+  const rb = ggufWeightBytes(l.format, 1, l.K).bytes;
   return { format: l.format, data: l.data.subarray(n0 * rb, (n0 + n) * rb) };
 }
 
@@ -337,7 +331,7 @@ function permuteRows(l: Linear, src: (r: number) => number): Linear {
   const { N, K } = l;
   if (l.kind === 'stack') throw new Error('permuteRows: a stacked linear is permuted part by part');
   if (l.kind === 'ggml') {
-    const rb = ggmlRowBytes(l.format, K);
+    const rb = ggufWeightBytes(l.format, 1, K).bytes;
     const data = new Uint8Array(l.data.byteLength);
     for (let r = 0; r < N; r++) data.set(l.data.subarray(src(r) * rb, (src(r) + 1) * rb), r * rb);
     return { ...l, data };
