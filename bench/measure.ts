@@ -38,9 +38,12 @@ export function planDtype(plan: Plan): string {
   return [...set].join('+') || '-';
 }
 
-/** Classifies an error as a skip (the device lacks a feature/limit the variant needs) or a failure. */
+/** A known limit of a peer on one input (bench/peers/wllama.ts: text that is not UTF-8): its row says it, as a skip. */
+export class PeerLimit extends Error {}
+
+/** Classifies an error as a skip (the device lacks a feature/limit the variant needs, or a peer's known limit) or a failure. */
 export function isSkip(e: unknown): boolean {
-  return e instanceof UnsupportedOnDevice;
+  return e instanceof UnsupportedOnDevice || e instanceof PeerLimit;
 }
 
 /** Where the playground is served (`npm start`); share links open there. */

@@ -13,7 +13,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { openModelPath } from '../src/llm/node-files.ts';
 import { writeGgufModel, writeSafetensorsModel } from '../src/llm/testmodel.ts';
 import { LLAMA_CPP_LIBRARY, LlamaCppModel, llamaCpp, llamaCppInfo, type LlamaCppDevice } from './peers/llamacpp.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
 import { type BenchReport, type BenchRow, type PeerRow } from './report.ts';
 import type { Progress, RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize, Suite } from './suites.ts';
@@ -33,25 +33,6 @@ export function writeModelFile(dir: string, size: ModelSize, fmt: ModelFormat): 
     return `${folder}/${n}`;
   });
   return { path: join(dir, folder), files };
-}
-
-async function oursOnPath(ctx: GpuContext, path: string, size: ModelSize, fmt: ModelFormat, prompt: readonly number[], opts: RunOptions) {
-  const files = await openModelPath(path);
-  try {
-    return await runOurs(ctx, files.sources, size, fmt, prompt, opts);
-  } finally {
-    await files.close();
-  }
-}
-
-/** The prompt of a size: built with the file's own tokenizer (every format of a size has the same vocabulary). */
-async function promptOf(path: string, size: ModelSize) {
-  const files = await openModelPath(path);
-  try {
-    return benchPrompt(size, await benchTokenizer(files.sources));
-  } finally {
-    await files.close();
-  }
 }
 
 async function runLlamaCpp(path: string, size: ModelSize, prompt: { text: string; ids: number[] }, opts: RunOptions, device: LlamaCppDevice, threads: number): Promise<{ m: Measured; tokenizes: boolean }> {
@@ -92,7 +73,7 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
   const peers: PeerRow[] = [];
   progress('copy bandwidth (GPU buffer copy, host memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
-  const cpuBw = cpuCopy(opts.samples, 'Node');
+  const cpuBw = await cpuCopy(opts.samples, 'Node');
   let version = 'node-llama-cpp (not loaded)';
   let peerError: string | null = null;
   let peerOnGpu = false;
@@ -116,31 +97,33 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
         }
         progress(`${caseName}: writing the file`);
         const { path } = writeModelFile(dir, size, fmt);
-        prompt ??= await promptOf(path, size);
-        progress(`${caseName}: ours`);
-        const ours = await oursOnPath(ctx, path, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
+        // one opening of the file for the prompt (every format of a size has the same vocabulary), ours and llama.cpp's bytes
+        const files = await openModelPath(path);
+        let ours: Awaited<ReturnType<typeof runOurs>> | { error: string };
         let peer: PeerSide | null = null;
         let promptNote = '';
-        if (fmt.container === 'gguf') {
-          progress(`${caseName}: llama.cpp`);
-          let result: PeerSide['result'];
-          try {
-            if (peerError) throw new Error(peerError);
-            const r = await runLlamaCpp(path, size, prompt, opts, mo.peerDevice, mo.peerThreads);
-            const files = await openModelPath(path);
+        try {
+          prompt ??= benchPrompt(size, await benchTokenizer(files.sources));
+          progress(`${caseName}: ours`);
+          ours = await runOurs(ctx, files.sources, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
+          if (fmt.container === 'gguf') {
+            progress(`${caseName}: llama.cpp`);
+            let result: PeerSide['result'];
             try {
+              if (peerError) throw new Error(peerError);
+              const r = await runLlamaCpp(path, size, prompt, opts, mo.peerDevice, mo.peerThreads);
               result = { m: r.m, bytesPerToken: await llamaCppBytesPerToken(files.sources[0], size) };
-            } finally {
-              await files.close();
+              promptNote = r.tokenizes ? 'llama.cpp tokenizes the prompt text to the same ids' : 'llama.cpp tokenizes the prompt text to other ids (both were fed the ids)';
+            } catch (e) {
+              result = peerFailure(e);
             }
-            promptNote = r.tokenizes ? 'llama.cpp tokenizes the prompt text to the same ids' : 'llama.cpp tokenizes the prompt text to other ids (both were fed the ids)';
-          } catch (e) {
-            result = { error: (e as Error).message };
+            peer = {
+              library: LLAMA_CPP_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache',
+              note: peerOnGpu ? 'GPU build' : 'CPU build: a native CPU run beside our kernels on this machine\'s GPU adapter',
+            };
           }
-          peer = {
-            library: LLAMA_CPP_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache',
-            note: peerOnGpu ? 'GPU build' : 'CPU build: a native CPU run beside our kernels on this machine\'s GPU adapter',
-          };
+        } finally {
+          await files.close();
         }
         const rows = fileRows(size, fmt, ours, gpuBw, peer, promptNote);
         results.push(...rows.results);

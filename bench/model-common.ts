@@ -17,8 +17,8 @@ import { readGguf } from '../src/llm/gguf.ts';
 import { GpuModel } from '../src/llm/gpu-model.ts';
 import { generateGpu } from '../src/llm/generate.ts';
 import { makeTokenizer, type Tokenizer } from '../src/llm/tokenizer.ts';
-import { failedRow, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
-import type { RunOptions } from './measure.ts';
+import { failedRow, firstDifference, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
+import { isSkip, type RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize } from './suites.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 0 };
@@ -30,7 +30,7 @@ function expectedHolds(fmt: ModelFormat): string {
 }
 
 /** The row identity of one size × file × phase; `holds` is what our GPU loop really held (GpuModel.weightFormat). */
-export function caseBase(size: ModelSize, fmt: ModelFormat, phase: 'prefill' | 'decode', holds?: string) {
+function caseBase(size: ModelSize, fmt: ModelFormat, phase: 'prefill' | 'decode', holds?: string) {
   return {
     kernel: `model ${size.name}`, shape: `${fmt.name} P=${size.prompt} T=${size.tokens}`, dtype: `${fmt.mix ?? fmt.dtype} (ours ${holds ?? expectedHolds(fmt)})`,
     caseId: `${size.name}/${fmt.name}/${phase}`, variant: phase,
@@ -65,17 +65,17 @@ export function benchPrompt(size: ModelSize, tok: Tokenizer): { text: string; id
   let text = '';
   for (let w = 0; ; w++) {
     const word = (w === 0 ? '' : ' ') + PROMPT_WORDS[w % PROMPT_WORDS.length];
-    if (tok.encode(text + word).length > n) {
+    const ids = tok.encode(text + word);
+    if (ids.length > n) {
       for (const ch of word) {
         text += ch;
-        const ids = tok.encode(text);
-        if (ids.length === n) return { text, ids };
-        if (ids.length > n) break;
+        const part = tok.encode(text);
+        if (part.length === n) return { text, ids: part };
+        if (part.length > n) break;
       }
       throw new Error(`no prompt of exactly ${n} tokens from the bench words in ${size.name}'s vocabulary`);
     }
     text += word;
-    const ids = tok.encode(text);
     if (ids.length === n) return { text, ids };
   }
 }
@@ -88,41 +88,44 @@ export async function benchTokenizer(sources: ByteSource[]): Promise<Tokenizer> 
   return tok;
 }
 
+/** A copy's median over max(3, samples) timed runs after one untimed: read + write bytes per second. */
+async function copyBandwidth(device: CopyBandwidth['device'], method: string, bytes: number, samples: number, once: () => number | Promise<number>): Promise<CopyBandwidth> {
+  await once();
+  const ms: number[] = [];
+  for (let i = 0; i < Math.max(3, samples); i++) ms.push(await once());
+  const med = summarize(ms).medianMs;
+  return { device, method, bytes, medianMs: med, gbps: (2 * bytes) / (med / 1e3) / 1e9 };
+}
+
 /** Our GPU's copy bandwidth: copyBufferToBuffer of 64 MiB, wall time around onSubmittedWorkDone. */
 export async function gpuCopy(ctx: GpuContext, samples: number): Promise<CopyBandwidth> {
   const { device } = ctx;
   const bytes = Math.min(COPY_BYTES, ctx.report.limits.maxBufferSize);
   const a = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.STORAGE });
   const b = device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.STORAGE });
-  const once = async () => {
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(a, 0, b, 0, bytes);
-    const t = performance.now();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - t;
-  };
-  await once();
-  const ms: number[] = [];
-  for (let i = 0; i < Math.max(3, samples); i++) ms.push(await once());
-  a.destroy(); b.destroy();
-  const med = summarize(ms).medianMs;
-  return { device: 'gpu', method: 'copyBufferToBuffer, wall', bytes, medianMs: med, gbps: (2 * bytes) / (med / 1e3) / 1e9 };
+  try {
+    return await copyBandwidth('gpu', 'copyBufferToBuffer, wall', bytes, samples, async () => {
+      const enc = device.createCommandEncoder();
+      enc.copyBufferToBuffer(a, 0, b, 0, bytes);
+      const t = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t;
+    });
+  } finally {
+    a.destroy(); b.destroy();
+  }
 }
 
 /** The host's copy bandwidth (a CPU build of llama.cpp reads weights from host memory): TypedArray.set, a memcpy. */
-export function cpuCopy(samples: number, where: string): CopyBandwidth {
+export function cpuCopy(samples: number, where: string): Promise<CopyBandwidth> {
   const a = new Uint8Array(COPY_BYTES).fill(1);
   const b = new Uint8Array(COPY_BYTES);
-  b.set(a);
-  const ms: number[] = [];
-  for (let i = 0; i < Math.max(3, samples); i++) {
+  return copyBandwidth('cpu', `memcpy (TypedArray.set, ${where})`, COPY_BYTES, samples, () => {
     const t = performance.now();
     b.set(a);
-    ms.push(performance.now() - t);
-  }
-  const med = summarize(ms).medianMs;
-  return { device: 'cpu', method: `memcpy (TypedArray.set, ${where})`, bytes: COPY_BYTES, medianMs: med, gbps: (2 * COPY_BYTES) / (med / 1e3) / 1e9 };
+    return performance.now() - t;
+  });
 }
 
 /** One runtime's timed runs of one file: prefill times, decode step times and the greedy tokens (of the last run). */
@@ -189,9 +192,9 @@ export async function llamaCppBytesPerToken(src: ByteSource, size: ModelSize): P
   return bytes + 2 * s.nLayers * s.nKvHeads * s.headDim * ctx * 2;
 }
 
-export function sameTokens(a: readonly number[], b: readonly number[]): string {
-  const i = a.findIndex((t, k) => t !== b[k]);
-  return i < 0 && a.length === b.length ? `greedy tokens equal llama.cpp's (${a.length})` : `greedy tokens differ from llama.cpp's from token ${i < 0 ? Math.min(a.length, b.length) : i}`;
+function sameTokens(a: readonly number[], b: readonly number[]): string {
+  const i = firstDifference(a, b);
+  return i === null ? `greedy tokens equal llama.cpp's (${a.length})` : `greedy tokens differ from llama.cpp's from token ${i}`;
 }
 
 function row(base: ReturnType<typeof caseBase>, m: Measured, size: ModelSize,
@@ -223,6 +226,11 @@ export interface PeerSide {
   note: string;
   /** Said on its decode row only (how its decode steps were timed), when it differs from ours. */
   decodeNote?: string;
+}
+
+/** A peer's error on one file as its result: skipped where isSkip says so (a known limit of the peer), else failed. */
+export function peerFailure(e: unknown): { error: string; skipped: boolean } {
+  return { error: (e as Error).message, skipped: isSkip(e) };
 }
 
 /** The rows of one file: ours (or why it failed) and the peer's, with the greedy tokens compared on both decode rows. */

@@ -181,6 +181,12 @@ export function formatReport(report: BenchReport, oursVariantOf: (row: BenchRow)
   return out.join('\n');
 }
 
+/** Where two greedy token runs part: the first index that differs (the shorter one's length when one is a prefix of the other), or null when equal. */
+export function firstDifference(a: readonly number[], b: readonly number[]): number | null {
+  const i = a.findIndex((t, k) => t !== b[k]);
+  return i < 0 && a.length === b.length ? null : i < 0 ? Math.min(a.length, b.length) : i;
+}
+
 const pct = (f: number | null) => (f === null ? '-' : `${(100 * f).toFixed(f < 0.1 ? 1 : 0)}%`);
 
 /** The model suite's summary: tokens/s of each side, ours / peer, achieved bandwidth against the copy roof, tokens. */
@@ -193,9 +199,8 @@ function formatModelTable(report: BenchReport, oursVariantOf: (row: BenchRow) =>
     const gb = (x: BenchRow | undefined) => (x?.model?.bytesPerToken && x.medianMs ? fmt(x.model.bytesPerToken / x.medianMs / 1e6) : '-');
     let same = '-';
     if (p?.model && r.model) {
-      const a = r.model.tokens, b = p.model.tokens;
-      const i = a.findIndex((t, k) => t !== b[k]);
-      same = i < 0 && a.length === b.length ? `yes (${a.length})` : `no: from token ${i < 0 ? Math.min(a.length, b.length) : i}`;
+      const i = firstDifference(r.model.tokens, p.model.tokens);
+      same = i === null ? `yes (${r.model.tokens.length})` : `no: from token ${i}`;
     }
     return [
       r.kernel, r.shape, r.variant, fmt(r.model!.tokensPerS), fmt(p?.model?.tokensPerS ?? null), ratio === null ? '-' : `${ratio.toFixed(2)}x`,

@@ -4,6 +4,7 @@
 // Budget: BUDGET_MS per encode (median of RUNS, cold tokenizer: the word cache does not help here).
 // Usage: npm run bench:tokenizer  (exit 1 when a budget is missed or the ids differ from Hugging Face's)
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { summarize } from '../src/gpu/timing.ts';
 import { tokenizerFromJson } from '../src/llm/tokenizer.ts';
 import { llama2Json, llama3Json, longText, type Json } from './tokenizer-vocabs.ts';
 
@@ -11,7 +12,7 @@ const CHARS = 16_000;
 const BUDGET_MS = 250;
 const RUNS = 5;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => summarize(xs).medianMs;
 const text = longText(CHARS);
 let failed = false;
 console.log(`encode ${CHARS} characters, median of ${RUNS} (ms); budget ${BUDGET_MS} ms for ours`);

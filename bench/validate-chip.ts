@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chipPreset } from '../src/chip/presets.ts';
-import { modelPreset, simulateModel, type ModelSimOptions, type PrecisionSpec } from '../src/models/index.ts';
+import { modelPreset, simulateModel, type ModelSimOptions, type ModelSimResult, type PrecisionSpec } from '../src/models/index.ts';
 import { inflightThroughput } from '../src/models/inflight.ts';
 
 export const METRICS = ['itlMs', 'ttftMs', 'tokensPerSUser', 'outputTokensPerS', 'powerWPerChip', 'joulesPerToken'] as const;
@@ -88,6 +88,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 
+/** A simulation's notes, and the placement's refusal when the model does not fit. */
+const fitNotes = (r: Pick<ModelSimResult, 'notes' | 'placement'>): string[] =>
+  r.placement.fits ? r.notes : [...r.notes, 'DOES NOT FIT: ' + r.placement.messages.join('; ')];
+
 /**
  * Offline max throughput (trtllm-bench throughput) under in-flight batching (src/models/inflight.ts):
  * the steady-state mixed step for the largest batch the KV cache, the kernels and the row's max tokens
@@ -96,8 +100,7 @@ const median = (xs: number[]): number => {
 function throughput(row: ValidationRow, base: Omit<ModelSimOptions, 'phase'>): { value: number; config: string; notes: string[] } {
   const chip = chipPreset(row.chip).config, m = modelPreset(row.model);
   const r = inflightThroughput(chip, m, { ...base, isl: row.isl!, osl: row.osl!, maxTokens: row.maxTokens, maxBatch: row.maxBatch });
-  const notes = r.step.placement.fits ? r.step.notes : [...r.step.notes, 'DOES NOT FIT: ' + r.step.placement.messages.join('; ')];
-  return { value: r.outputTokensPerS, config: r.text, notes };
+  return { value: r.outputTokensPerS, config: r.text, notes: fitNotes(r.step) };
 }
 
 export function runRow(row: ValidationRow): ValidationResult {
@@ -110,9 +113,8 @@ export function runRow(row: ValidationRow): ValidationResult {
     modelled = t.value; config = t.config; notes = t.notes;
   } else {
     const r = simulateModel(chip, m, { ...base, phase: row.phase, tokens: row.tokens, context: row.context, batch: row.batch ?? 1 });
-    notes = r.notes;
+    notes = fitNotes(r);
     config = `${row.phase} ${row.phase === 'prefill' ? `${r.tokens} tokens` : `context ${r.context}`}, batch ${r.batch}, ${r.chips} chip(s)`;
-    if (!r.placement.fits) notes = [...notes, 'DOES NOT FIT: ' + r.placement.messages.join('; ')];
     modelled = row.metric === 'itlMs' ? r.perTokenMs : row.metric === 'ttftMs' ? r.timeS * 1e3 : row.metric === 'tokensPerSUser' ? 1e3 / r.perTokenMs
       : row.metric === 'powerWPerChip' ? r.powerW / r.chips : row.metric === 'joulesPerToken' ? r.joulesPerToken : r.tokensPerS;
   }

@@ -4,11 +4,11 @@
 
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { blobSource } from '../../src/llm/source.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, runOurs, skipReason, skippedRows, type PeerSide } from '../model-common.ts';
+import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runOurs, skipReason, skippedRows, type PeerSide } from '../model-common.ts';
 import type { RunOptions } from '../measure.ts';
 import type { BenchReport, BenchRow, PeerRow } from '../report.ts';
 import { suiteByName } from '../suites.ts';
-import { WLLAMA_LIBRARY, WllamaModel, WllamaTextError } from '../peers/wllama.ts';
+import { WLLAMA_LIBRARY, WllamaModel } from '../peers/wllama.ts';
 
 export interface ModelBenchRequest {
   suite: string;
@@ -35,7 +35,7 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
   const { opts } = req;
   progress('copy bandwidth (GPU buffer copy, page memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
-  const cpuBw = cpuCopy(opts.samples, 'the page');
+  const cpuBw = await cpuCopy(opts.samples, 'the page');
   const results: BenchRow[] = [];
   const peers: PeerRow[] = [];
   let peerOnGpu = false;
@@ -76,7 +76,7 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
         });
         result = { m, bytesPerToken: await llamaCppBytesPerToken(sources[0], size) };
       } catch (e) {
-        result = { error: (e as Error).message, skipped: e instanceof WllamaTextError };
+        result = peerFailure(e);
       } finally {
         await wl?.dispose().catch(() => undefined);
       }

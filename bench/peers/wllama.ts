@@ -19,11 +19,12 @@
 import { Wllama, type LoggerWithoutDebug, type RawCompletionResponse } from '@wllama/wllama';
 import wllamaPackage from '@wllama/wllama/package.json';
 import type { LlamaCppGeneration } from './llamacpp.ts';
+import { PeerLimit } from '../measure.ts';
 
 export const WLLAMA_LIBRARY = 'llama.cpp (wllama)';
 
 /** wllama cannot return a generation whose text is not valid UTF-8 (see the header): a limit of the peer, not a failure of the run. */
-export class WllamaTextError extends Error {
+export class WllamaTextError extends PeerLimit {
   override name = 'WllamaTextError';
 }
 

@@ -11,28 +11,26 @@ export function staticOf(b: PowerBasis): number {
   return b.static.reduce((a, f) => a + f.value, 0);
 }
 
-/** Power figures in the one compact number format (3 significant digits, thousands separated). */
-const num = (x: number): string => fmtNum(x, 3);
 
 /** "80 W idle (assumed: ...)" or "700 W board power (NVIDIA H100 SXM datasheet ...)". */
 export function figureText(f: PowerFigure): string {
-  return `${num(f.value)} ${f.unit} ${f.label} (${f.assumed ? 'assumed: ' : ''}${f.source})`;
+  return `${fmtNum(f.value)} ${f.unit} ${f.label} (${f.assumed ? 'assumed: ' : ''}${f.source})`;
 }
 
 /** One line per figure of a preset's power: board, static (and its parts), memory energy per byte. */
 export function powerBasisLines(p: Pick<ChipPreset, 'label' | 'power'>): string[] {
   const b = p.power;
   if (!b) return [`${p.label}: no power basis (a user-made configuration: its energy table is as given)`];
-  const parts = b.static.length > 1 ? ` = ${b.static.map((f) => `${num(f.value)} W ${f.label}`).join(' + ')}` : '';
+  const parts = b.static.length > 1 ? ` = ${b.static.map((f) => `${fmtNum(f.value)} W ${f.label}`).join(' + ')}` : '';
   return [
     ...(b.board ? [`board: ${figureText(b.board)}`] : ['board: no public figure']),
-    `static ${num(staticOf(b))} W${parts}: ${b.static.map(figureText).join('; ')}`,
+    `static ${fmtNum(staticOf(b))} W${parts}: ${b.static.map(figureText).join('; ')}`,
     `memory: ${figureText(b.memory)}`,
   ];
 }
 
-/** ", assumed" / ", calibrated" (a figure fitted to a named measurement) / "" after a figure in the short texts. */
-const flag = (f: PowerFigure): string => (f.assumed ? ', assumed' : /^calibrated\b/.test(f.source) ? ', calibrated' : '');
+/** ", assumed" / ", calibrated" (a figure fitted to a named measurement) / "" after a figure in the short texts; `sep` before the word. */
+const flag = (f: PowerFigure, sep = ', '): string => (f.assumed ? `${sep}assumed` : /^calibrated\b/.test(f.source) ? `${sep}calibrated` : '');
 
 /** True when any figure the static power is made of is assumed. */
 export const staticAssumed = (b: PowerBasis | undefined): boolean => !b || b.static.some((f) => f.assumed);
@@ -75,14 +73,14 @@ export function perWattCases(chip: PerWattSide, gpu: PerWattSide): PerWattCase[]
   const at = (what: string, chipW: number, gpuW: number) => out.push({ what, chipW, gpuW, ratio: perWattRatio(chip, gpu, chipW, gpuW) });
   at('as modelled', chip.powerWPerChip, gpu.powerWPerChip);
   const cb = chip.power?.board, gb = gpu.power?.board;
-  if (cb && cb.value > chip.powerWPerChip) at(`the ${chip.name} at its whole ${num(cb.value)} W board power`, cb.value, gpu.powerWPerChip);
+  if (cb && cb.value > chip.powerWPerChip) at(`the ${chip.name} at its whole ${fmtNum(cb.value)} W board power`, cb.value, gpu.powerWPerChip);
   const base = partOf(gpu.power, 'execution baseline');
   if (base && gb && cb) {
     const share = base.value / gb.value;
-    at(`the ${chip.name} charged the ${gpu.name}'s execution baseline share (${formatPercent(share)} of board power: +${num(share * cb.value)} W)`,
+    at(`the ${chip.name} charged the ${gpu.name}'s execution baseline share (${formatPercent(share)} of board power: +${fmtNum(share * cb.value)} W)`,
       chip.powerWPerChip + share * cb.value, gpu.powerWPerChip);
   }
-  if (base && partOf(gpu.power, 'idle')) at(`the ${gpu.name} without its ${num(base.value)} W execution baseline`, chip.powerWPerChip, gpu.powerWPerChip - base.value);
+  if (base && partOf(gpu.power, 'idle')) at(`the ${gpu.name} without its ${fmtNum(base.value)} W execution baseline`, chip.powerWPerChip, gpu.powerWPerChip - base.value);
   return out;
 }
 
@@ -104,8 +102,8 @@ export function perWattVerdict(chip: PerWattSide, gpu: PerWattSide, target: numb
   const ok = (c: PerWattCase) => c.ratio >= target * tolerance;
   const sideText = (s: PerWattSide, w: number) => {
     const b = s.power;
-    const st = !b ? 'no power basis' : `static ${b.static.map((f) => `${num(f.value)} W${b.static.length > 1 ? ` ${f.label}` : ''}${flag(f).replace(',', '')}`).join(' + ')}`;
-    return `${s.name} ${num(w)} W per chip (${st})`;
+    const st = !b ? 'no power basis' : `static ${b.static.map((f) => `${fmtNum(f.value)} W${b.static.length > 1 ? ` ${f.label}` : ''}${flag(f, ' ')}`).join(' + ')}`;
+    return `${s.name} ${fmtNum(w)} W per chip (${st})`;
   };
   const [first, ...rest] = cases;
   const text = `${first.ratio.toFixed(2)}x as modelled: ${sideText(chip, first.chipW)} vs ${sideText(gpu, first.gpuW)}` +
@@ -120,7 +118,7 @@ export function perWattVerdict(chip: PerWattSide, gpu: PerWattSide, target: numb
  */
 export function powerSummary(b: PowerBasis | undefined): string {
   if (!b) return 'no power basis (a user-made configuration)';
-  const parts = b.static.map((f) => `${num(f.value)} W ${f.label}${flag(f)}`).join(' + ');
-  return `static ${num(staticOf(b))} W (${parts}); ${b.board ? `board ${num(b.board.value)} W` : 'board power not published'}; ` +
-    `memory ${num(b.memory.value)} pJ/B${flag(b.memory)}`;
+  const parts = b.static.map((f) => `${fmtNum(f.value)} W ${f.label}${flag(f)}`).join(' + ');
+  return `static ${fmtNum(staticOf(b))} W (${parts}); ${b.board ? `board ${fmtNum(b.board.value)} W` : 'board power not published'}; ` +
+    `memory ${fmtNum(b.memory.value)} pJ/B${flag(b.memory)}`;
 }

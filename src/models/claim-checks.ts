@@ -14,14 +14,16 @@ export interface ClaimCheck {
   model: string;
 }
 
-const ms = (s: number) => (s * 1e3).toFixed(2);
+/** Seconds as milliseconds with two decimals (the claims' wording). */
+export const ms = (s: number) => (s * 1e3).toFixed(2);
+/** Power per chip of a result (dynamic + static over its chips). */
+export const perChip = (r: ModelSimResult) => r.powerW / r.chips;
 
 /**
  * The claims checked on the chip's result `c` against the GPU reference's `g`, with each side's power
  * basis (absent for a user-made configuration) for the per-W verdict and its assumptions.
  */
 export function claimChecks(c: ModelSimResult, g: ModelSimResult, chipPower?: PowerBasis, gpuPower?: PowerBasis): { checks: ClaimCheck[]; perWatt: PerWattVerdict } {
-  const perChip = (r: ModelSimResult) => r.powerW / r.chips;
   const speedup = g.timeS / c.timeS;
   const perWatt = perWattVerdict(
     { name: 'chip', tokensPerS: c.tokensPerS, powerWPerChip: perChip(c), chips: c.chips, power: chipPower },

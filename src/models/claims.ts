@@ -10,7 +10,7 @@ import { powerBasisLines, type PerWattVerdict } from '../chip/power.ts';
 import type { ChipConfig, PowerBasis } from '../chip/types.ts';
 import { simulateModel, type ModelConfig, type ModelSimOptions } from './index.ts';
 import type { ModelSimResult } from './types.ts';
-import { claimChecks, type ClaimCheck } from './claim-checks.ts';
+import { claimChecks, ms, perChip, type ClaimCheck } from './claim-checks.ts';
 
 export { claimChecks, type ClaimCheck };
 
@@ -34,8 +34,6 @@ export interface ClaimsReport {
   powerBasis: { chip: string[]; gpu: string[] };
 }
 
-const ms = (s: number) => (s * 1e3).toFixed(2);
-
 /**
  * Runs `chip` and the h100 reference on the same model / precision / context at batch 1 (decode).
  * `chipPower`: the chip's power basis (its preset's), absent for a user-made configuration.
@@ -46,7 +44,6 @@ export function checkClaims(chip: ChipConfig, m: ModelConfig, opts: Omit<ModelSi
   const base: ModelSimOptions = { ...opts, phase: 'decode', batch: 1, chips: undefined, stages: undefined, fusion: undefined, dataflow: undefined };
   const c = simulateModel(chip, m, base);
   const g = simulateModel(gpuChip, m, base);
-  const perChip = (r: ModelSimResult) => r.powerW / r.chips;
   const speedup = g.timeS / c.timeS;
   const perWRatio = c.tokensPerSPerW / g.tokensPerSPerW;
   const { checks, perWatt } = claimChecks(c, g, chipPower, gpuPreset.power);

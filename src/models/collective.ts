@@ -14,7 +14,7 @@ export interface AllReduceCost {
 }
 
 /** The algorithm an all-reduce of `bytes` runs: `large.algorithm` above `large.aboveBytes`, else the configured one. */
-export function algorithmFor(c: CollectiveConfig, bytes: number): CollectiveConfig['algorithm'] {
+function algorithmFor(c: CollectiveConfig, bytes: number): CollectiveConfig['algorithm'] {
   return c.large && bytes > c.large.aboveBytes ? c.large.algorithm : c.algorithm;
 }
 

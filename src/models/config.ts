@@ -110,7 +110,7 @@ export function mlpParams(c: ModelConfig): number {
 }
 
 /** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k/v and projection biases. */
-export function layerVectorParams(c: ModelConfig): number {
+function layerVectorParams(c: ModelConfig): number {
   const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
   const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
   const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;

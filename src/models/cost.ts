@@ -27,7 +27,7 @@ import type { Plan } from '../kernels/plan.ts';
 import type { OpBound, OpBreakdown, OpMode } from './types.ts';
 
 export type { OpBound } from './types.ts';
-import { STREAMING_ROWS } from './forward.ts';
+import { rowsPattern } from './forward.ts';
 
 
 /** How one op runs; simulateModel fills it from the step (fusion, placement), a kernel view from the chip. */
@@ -145,7 +145,7 @@ export function patternOf(plan: Pick<Plan, 'kernel' | 'params'>): HbmPattern {
   if (k === 'attention-decode' || k.startsWith('analytic-')) return 'streaming';
   if (k === 'attention-prefill') return 'tiled';
   const M = plan.params.M;
-  if (typeof M === 'number') return M <= STREAMING_ROWS ? 'streaming' : 'tiled';
+  if (typeof M === 'number') return rowsPattern(M);
   // element-wise and norm kernels (no GEMM rows): one pass over their operands
   return 'streaming';
 }

@@ -94,7 +94,7 @@ export interface StepShape {
  * Most columns one LM-head matmul takes: the matmul kernels' N limit (MAX_DIM in src/kernels/matmul.ts
  * and matmul-int8.ts). Llama-3's 128,256 or Gemma's 256,000 logits take two or four parts.
  */
-export const HEAD_MAX_COLS = 1 << 16;
+const HEAD_MAX_COLS = 1 << 16;
 
 /** Rows of the embedding per buffer (embed op) and columns of the LM head per buffer (lm-head op). */
 export interface VocabSplit {
@@ -163,6 +163,19 @@ export interface CarriedPrefill {
   prompt: number;
 }
 
+/** The prefill a step really carries: a decode step's, when it has tokens; else none. */
+export function carriedOf(phase: 'prefill' | 'decode', carried: CarriedPrefill | undefined): CarriedPrefill | undefined {
+  return phase === 'decode' && carried && carried.tokens > 0 ? carried : undefined;
+}
+
+/**
+ * Rows every GEMM, norm and element-wise op of a deployment step carries: every token of every sequence
+ * (`M` tokens per sequence; decode: 1), plus a decode step's carried prefill tokens (in-flight batching).
+ */
+export function stepRows(phase: 'prefill' | 'decode', M: number, batch: number, carried: CarriedPrefill | undefined): number {
+  return phase === 'prefill' ? M * batch : batch + (carried?.tokens ?? 0);
+}
+
 export interface Deployment {
   /** Sequences in the step. */
   batch: number;
@@ -181,6 +194,9 @@ export interface Deployment {
 /** GEMMs with at most this many rows stream their weights once (GEMV-like); more rows are tiled. */
 export const STREAMING_ROWS = 64;
 
+/** The HBM access pattern of a GEMM of `rows` rows: streaming up to STREAMING_ROWS, tiled above. */
+export const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
+
 /** Names of the weight buffers a layer's ops read; the uploader fills them. */
 export const layerBuf = (l: number, what: string) => `L${l}.${what}`;
 /** The buffer of part `i` of a weight kept as ggml blocks. */
@@ -198,7 +214,7 @@ export interface GgmlPart {
  */
 const SMALL_TILES = { BM: 16, BN: 64, BK: 16, TM: 2, TN: 8 };
 /** Keys per split of the decode attention. */
-export const DECODE_SPLIT = 64;
+const DECODE_SPLIT = 64;
 
 /**
  * The Plan of a registered kernel. `variant`: a name, or 'auto' for the kernel's shape rule
@@ -464,11 +480,9 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
   const e = 2; // activations bf16
   // rows of a layer's ops: every token of every sequence (in-flight: + the carried prefill tokens); the final
   // norm and the LM head: each sequence's last token (in-flight: + the last token of each prompt that finishes)
-  const carried = s.phase === 'decode' && s.carried && s.carried.tokens > 0 ? s.carried : undefined;
-  const C = carried?.tokens ?? 0;
-  const M = s.phase === 'prefill' ? s.M * dep.batch : dep.batch + C;
-  const Mh = dep.batch + (carried ? Math.round(C / carried.prompt) : 0);
-  const rowsPattern = (rows: number): HbmPattern => (rows <= STREAMING_ROWS ? 'streaming' : 'tiled');
+  const carried = carriedOf(s.phase, s.carried);
+  const M = stepRows(s.phase, s.M, dep.batch, carried);
+  const Mh = dep.batch + (carried ? Math.round(carried.tokens / carried.prompt) : 0);
   const vector = (w: VectorWork, rows = M): DeployOp =>
     ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
   const gemm = (p: OpPlan, K: number, N: number): DeployOp => ({ plan: p, pattern: rowsPattern(M), actBytes: M * (K + N) * e });

@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { forwardOps, type CarriedPrefill } from './forward.ts';
+import { carriedOf, forwardOps, stepRows, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -159,7 +159,7 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
     if (!Number.isInteger(c.tokens) || c.tokens < 0) throw new ModelInputError(`carried prefill tokens must be an integer ≥ 0, got ${c.tokens}`);
     if (!Number.isInteger(c.prompt) || c.prompt < 1 || c.prompt > MAX_ROWS) throw new ModelInputError(`the carried prompts' length must be an integer in [1, ${MAX_ROWS}], got ${c.prompt}`);
   }
-  const rows = opts.phase === 'prefill' ? o.tokens * o.batch : o.batch + (c?.tokens ?? 0);
+  const rows = stepRows(opts.phase, o.tokens, o.batch, c);
   if (c !== undefined && rows > MAX_ROWS) throw new ModelInputError(`batch + carried prefill tokens = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes`);
   // decode: each sequence is a row of every projection (its attention runs in groups of one kernel dispatch, decodeAttentionOp)
   if (opts.phase === 'decode' && rows > MAX_ROWS) throw new ModelInputError(`decode batch must be ≤ ${MAX_ROWS} (each sequence is a row of every projection; a GEMM takes ${MAX_ROWS} rows), got ${o.batch}`);
@@ -251,14 +251,14 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
   const asked: Fusion = opts.fusion ?? rt.fusion;
   const fusionMessages: string[] = [];
   // one layer's ops (all layers are identical: simulated once, counted nLayers times), then the head
-  const carried = o.phase === 'decode' && opts.carried && opts.carried.tokens > 0 ? opts.carried : undefined;
+  const carried = carriedOf(o.phase, opts.carried);
   const step = forwardOps(m, {
     phase: o.phase, M: o.tokens, pos0: o.context,
     deploy: { batch: o.batch, formats: f, tensorParallel: P, fusedQkv: o.fusedQkv, chipTiles: nTiles, firstLayerOnly: true },
     ...(carried ? { carried } : {}),
   });
   // rows every GEMM, norm and collective of the step carries
-  const rowsInStep = o.phase === 'prefill' ? o.tokens * o.batch : o.batch + (carried?.tokens ?? 0);
+  const rowsInStep = stepRows(o.phase, o.tokens, o.batch, carried);
   const layer = step.filter((op) => op.layer >= 0);
   const all = step.map((op) => ({ ...op, times: op.repeat * (op.layer >= 0 ? m.nLayers : 1), inLayer: op.layer >= 0 }));
 

@@ -112,14 +112,16 @@ export function inflightThroughput(chip: ChipConfig, m: ModelConfig, opts: Infli
   if (!step.placement.fits) {
     limitedBy = 'kv-cache';
     let lo = 1, hi = cap; // run(lo) fits or lo = 1; run(hi) does not
+    let atLo: ModelSimResult | undefined; // the search's run of lo, kept so it is not simulated again
     if (first.placement.fits) {
       while (hi - lo > 1) {
         const mid = (lo + hi) >> 1;
-        if (run(mid, chips, stages).placement.fits) lo = mid; else hi = mid;
+        const r = run(mid, chips, stages);
+        if (r.placement.fits) { lo = mid; atLo = r; } else hi = mid;
       }
     }
     B = lo;
-    step = run(B, chips, stages);
+    step = atLo ?? (lo === cap ? step : run(B, chips, stages));
   }
   const C = carriedTokens(B, isl, osl);
   const outputTokensPerS = step.tokensPerS;

@@ -117,7 +117,7 @@ function sameOp(runs: ModelRun[], plan: Plan): ModelRun | undefined {
  * same shape as deployed): shape, variant and storage, blocking, HBM bytes, mode, launch costs,
  * timing path, access pattern. `what` names the other run ("llama3-8b's qkv op"). Empty within 1%.
  */
-export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost; options?: OpCostOptions }, what: string, short = 'the model'): string[] {
+function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: { plan: Plan; cost: OpCost; options?: OpCostOptions }, what: string, short = 'the model'): string[] {
   const out: string[] = [];
   const ratio = k.cost.timeS / m.cost.timeS;
   if (Math.abs(ratio - 1) <= 0.01) return out;
@@ -150,6 +150,16 @@ export function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost 
  * of the same op and the reasons they differ. Throws KernelInputError / ModelInputError on bad input.
  */
 export function simulateKernel(chip: ChipConfig, kernel: string, variant: string, raw: Record<string, unknown>, req: KernelCostRequest): KernelCost {
+  const beside = req.beside;
+  let runs: ModelRun[] | undefined;
+  return costKernel(chip, kernel, variant, raw, req, beside ? () => (runs ??= simulateModelRuns(chip, beside.model, beside.opts).runs) : undefined);
+}
+
+/**
+ * simulateKernel with the `beside` model's runs simulated at most once (after the kernel's input is
+ * validated) and shared by the raw run and its deployed twin.
+ */
+function costKernel(chip: ChipConfig, kernel: string, variant: string, raw: Record<string, unknown>, req: KernelCostRequest, modelRuns: (() => ModelRun[]) | undefined): KernelCost {
   let plan: Plan, how: string, repeat = 1;
   if (req.as === 'deployed') {
     const d = deployedOp(chip, kernel, variant, raw, req.precision ?? req.beside?.opts.precision);
@@ -159,7 +169,7 @@ export function simulateKernel(chip: ChipConfig, kernel: string, variant: string
     plan = def.plan(def.validate(raw), variant);
     how = `raw plan: ${kernel}/${variant} exactly as asked (the kernel's own tiling and ${[...new Set(plan.tensors.map((t) => t.dtype))].join('/')} storage)`;
   }
-  const modelRun = req.beside ? sameOp(simulateModelRuns(chip, req.beside.model, req.beside.opts).runs, plan) : undefined;
+  const modelRun = modelRuns ? sameOp(modelRuns(), plan) : undefined;
   const sameParams = modelRun !== undefined && JSON.stringify(modelRun.plan.params) === JSON.stringify(plan.params) && modelRun.plan.variant === plan.variant;
   const base: OpCostOptions = { dataflow: req.dataflow, maxTraceEvents: req.maxTraceEvents, timing: req.timing ?? (req.as === 'deployed' ? 'analytic' : 'auto') };
   // deployed beside a model that has exactly this op: the model's run of it (mode, residency, first op), same plan
@@ -174,7 +184,7 @@ export function simulateKernel(chip: ChipConfig, kernel: string, variant: string
   const differences = modelRun ? kernelVsModel({ as: req.as, plan, cost }, modelRun, `${req.beside!.model.id}'s ${modelRun.name} op`) : [];
   let deployed: KernelCost['deployed'];
   if (req.as === 'raw' && req.withDeployed) {
-    const d = simulateKernel(chip, kernel, variant, raw, { ...req, as: 'deployed', maxTraceEvents: 0, withDeployed: false });
+    const d = costKernel(chip, kernel, variant, raw, { ...req, as: 'deployed', maxTraceEvents: 0, withDeployed: false }, modelRuns);
     const dPlan = { ...plan, ...d.plan } as Plan;
     deployed = {
       how: d.how, plan: d.plan, timeS: d.cost.timeS, breakdown: d.cost.breakdown, bound: d.cost.bound, mechanisms: d.cost.mechanisms,

@@ -125,7 +125,7 @@ export function prefillAttentionOp(S: number, L: number, Hq: number, Hkv: number
  * Sequences one attention-decode dispatch takes: the top of the kernel's B range, a limit of our WGSL
  * kernel's dispatch shape (the GPU decode loop keeps it), not of a chip deployment.
  */
-export const DECODE_KERNEL_BATCH = (findKernel('attention-decode')!.params.find((p) => p.name === 'B')!.allowed as readonly [number, number])[1];
+const DECODE_KERNEL_BATCH = (findKernel('attention-decode')!.params.find((p) => p.name === 'B')!.allowed as readonly [number, number])[1];
 
 /**
  * Split-K decode attention: B sequences over L cached keys, the keys read split so the groups fill the

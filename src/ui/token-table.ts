@@ -178,6 +178,6 @@ export function batchingText(s: { phase: 'prefill' | 'decode' | 'inflight'; batc
   }
   const what = s.phase === 'decode'
     ? `${s.batch === 1 ? 'one sequence decodes' : `all ${s.batch} sequences decode together`} and no prefill shares the step`
-    : `${plural(s.batch, 'prompt')} of ${s.tokens.toLocaleString('en-US')} tokens prefilled together`;
+    : `${plural(s.batch, 'prompt')} of ${plural(s.tokens, 'token')} prefilled together`;
   return `Batching: static (${what}). Under in-flight batching, as TensorRT-LLM and vLLM serve, each decode step also carries the prefill of newly admitted requests: choose in-flight for that throughput (npm run simulate -- --inflight ISL/OSL on the command line).`;
 }
