@@ -197,6 +197,8 @@ export interface BoundPass {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   uniform: GPUBuffer | null;
+  /** The bytes last written to `uniform` (encodePass rewrites it only when a later step's differ). */
+  uniformBytes: Uint8Array<ArrayBuffer> | null;
   /** Sized for the pass's workgroups when instrumented; else a 16-byte buffer (possibly shared). */
   stats: GPUBuffer;
   /** The buffers this pass created (uniform; stats unless shared). */
@@ -227,10 +229,11 @@ export async function bindPass(
   const pipeline = await getPipeline(ctx, p, opts.instrument, opts.codeOverride);
   const owned: GPUBuffer[] = [];
   let uniform: GPUBuffer | null = null;
+  let ubytes: Uint8Array<ArrayBuffer> | null = null;
   if (p.uniforms.length > 0) {
-    const ubytes = uniformBytes(p);
+    ubytes = new Uint8Array(uniformBytes(p));
     uniform = device.createBuffer({ label: `${label} uniforms`, size: ubytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(uniform, 0, new Uint8Array(ubytes));
+    device.queue.writeBuffer(uniform, 0, ubytes);
     owned.push(uniform);
   }
   let stats = opts.instrument ? undefined : opts.sharedStats;
@@ -252,19 +255,32 @@ export async function bindPass(
     for (const b of owned) b.destroy();
     throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
   }
-  return { pipeline, bindGroup, uniform, stats, owned };
+  return { pipeline, bindGroup, uniform, uniformBytes: ubytes, stats, owned };
 }
 
 /**
- * Records one pass's dispatch. With `refresh`, first (re)writes its uniforms from `p` and zeroes its
- * stats when instrumented: a bound pass reused for a later step of the same shape (new positions).
+ * Records one pass's dispatch. With `refresh`, first rewrites its uniforms from `p` where they differ
+ * from the bytes last written (a decode step's positions; most ops' uniforms stay the same from token to
+ * token) and zeroes its stats when instrumented: a bound pass reused for a later step of the same shape.
  */
 export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
-  if (refresh.uniforms && b.uniform) ctx.device.queue.writeBuffer(b.uniform, 0, new Uint8Array(uniformBytes(p)));
+  if (refresh.uniforms && b.uniform) {
+    const u = new Uint8Array(uniformBytes(p));
+    if (!sameBytes(u, b.uniformBytes)) {
+      ctx.device.queue.writeBuffer(b.uniform, 0, u);
+      b.uniformBytes = u;
+    }
+  }
   if (refresh.stats) ctx.device.queue.writeBuffer(b.stats, 0, new Uint8Array(b.stats.size));
   cp.setPipeline(b.pipeline);
   cp.setBindGroup(0, b.bindGroup);
   cp.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Copies `bytes` of a buffer to the host (one staging buffer, mapped once). */

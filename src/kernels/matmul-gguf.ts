@@ -141,13 +141,12 @@ export type GgufPassNames = { X: string; W: string; Y: string };
 const NAMES: GgufPassNames = { X: 'X', W: 'W', Y: 'Y' };
 
 function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames): Pick<Pass, 'uniforms' | 'bindings'> {
-  const q = ggufFormat(p.format);
   return {
     uniforms: [
       ['M', { type: 'u32', value: p.M }],
       ['N', { type: 'u32', value: p.N }],
       ['K', { type: 'u32', value: p.K }],
-      ['rowBytes', { type: 'u32', value: (p.K / q.blockElems) * q.blockBytes }],
+      ['rowBytes', { type: 'u32', value: ggufWeightBytes(p.format, 1, p.K).bytes }],
     ],
     bindings: [
       { binding: 0, tensor: names.X, access: 'read' },

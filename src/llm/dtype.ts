@@ -2,7 +2,8 @@
 
 import { f16BitsToF32 } from '../kernels/f16.ts';
 import { ModelFileError } from './source.ts';
-import { GgmlQuantError, dequantizeGgml, ggmlQuantBytes, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { GgmlQuantError, ggmlQuantBytes, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { dequantizeFormat } from '../kernels/matmul-gguf.ts';
 
 /**
  * Storage types we read. Q8_0: blocks of 32 int8 with one f16 scale (GGUF); q4_0, q4_k, q5_k, q6_k: ggml's
@@ -34,7 +35,7 @@ export function dtypeBytes(dtype: FileDType, elements: number, what: string): nu
   }
 }
 
-/** Decodes raw little-endian bytes of a tensor to f32 (Q8_0 dequantized: q · scale; the ggml 4- to 6-bit types as ggml does). */
+/** Decodes raw little-endian bytes of a tensor to f32 (Q8_0 dequantized: q · scale; f16 / bf16 and the ggml 4- to 6-bit types by the kernels' one decoder, dequantizeFormat). */
 export function toF32(dtype: FileDType, raw: Uint8Array, elements: number): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(elements);
@@ -43,20 +44,15 @@ export function toF32(dtype: FileDType, raw: Uint8Array, elements: number): Floa
       for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
       break;
     case 'f16':
-      for (let i = 0; i < elements; i++) out[i] = f16BitsToF32(dv.getUint16(2 * i, true));
-      break;
-    case 'bf16': {
-      const u = new Uint32Array(out.buffer);
-      for (let i = 0; i < elements; i++) u[i] = dv.getUint16(2 * i, true) << 16;
-      break;
-    }
+    case 'bf16':
+      return dequantizeFormat(dtype, raw, elements);
     case 'q8_0': {
       const q = splitQ8_0(raw, elements);
       for (let i = 0; i < elements; i++) out[i] = Math.fround(q.q[i] * q.scale[Math.floor(i / Q8_0_BLOCK)]);
       break;
     }
     default:
-      return dequantizeGgml(dtype, raw, elements);
+      return dequantizeFormat(dtype, raw, elements);
   }
   return out;
 }

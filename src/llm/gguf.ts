@@ -6,7 +6,7 @@
 import { Cursor, ModelFileError, Writer, type ByteSource } from './source.ts';
 import { dtypeBytes, type FileDType } from './dtype.ts';
 import type { FileTensor } from './safetensors.ts';
-import { GGML_QUANTS, isGgmlQuant } from '../kernels/ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, isGgmlQuant, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
@@ -17,13 +17,18 @@ export interface GgufFile {
 }
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
-/** ggml tensor types we read; others are refused by name. */
-const GGML_TYPES: Record<number, FileDType> = { 0: 'f32', 1: 'f16', 8: 'q8_0', 30: 'bf16', 2: 'q4_0', 3: 'q4_1', 6: 'q5_0', 7: 'q5_1', 12: 'q4_k', 13: 'q5_k', 14: 'q6_k' };
 const GGML_TYPE_NAMES: Record<number, string> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K',
   12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 30: 'BF16',
 };
-const TYPE_OF: Record<FileDType, number> = { f32: 0, f16: 1, q8_0: 8, bf16: 30, q4_0: 2, q4_1: 3, q5_0: 6, q5_1: 7, q4_k: 12, q5_k: 13, q6_k: 14 };
+/** ggml's type id of each dtype we read and write (the 4- to 6-bit blocks' from their table, GGML_QUANTS). */
+const TYPE_OF: Record<FileDType, number> = {
+  f32: 0, f16: 1, bf16: 30, q8_0: 8,
+  ...(Object.fromEntries(GGML_QUANT_TYPES.map((t) => [t, GGML_QUANTS[t].ggmlType])) as Record<GgmlQuantType, number>),
+};
+/** ggml tensor types we read; others are refused by name. */
+const GGML_TYPES = Object.fromEntries(Object.entries(TYPE_OF).map(([dtype, id]) => [id, dtype])) as Record<number, FileDType>;
+const SUPPORTED = Object.values(TYPE_OF).map((id) => GGML_TYPE_NAMES[id]).join(', ');
 
 class NeedMore extends Error {}
 
@@ -110,7 +115,7 @@ function parse(src: ByteSource, bytes: Uint8Array, complete: boolean): GgufFile 
     const dtype = GGML_TYPES[t.type];
     if (!dtype) {
       throw new ModelFileError(
-        `${src.name}: tensor ${t.name} has ggml type ${GGML_TYPE_NAMES[t.type] ?? t.type}; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K (re-quantize or convert the model)`,
+        `${src.name}: tensor ${t.name} has ggml type ${GGML_TYPE_NAMES[t.type] ?? t.type}; supported: ${SUPPORTED} (re-quantize or convert the model)`,
       );
     }
     const elements = t.dims.reduce((a, b) => a * b, 1);

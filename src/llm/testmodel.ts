@@ -8,7 +8,7 @@ import { rng } from '../kernels/kernel.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
-import { quantizeGgml } from '../kernels/ggml-quants.ts';
+import { quantizeFormat } from '../kernels/matmul-gguf.ts';
 import { permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
@@ -176,20 +176,8 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
   switch (dtype) {
     case 'f32':
       return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
-    case 'f16': {
-      const o = new Uint16Array(a.length);
-      for (let i = 0; i < a.length; i++) o[i] = f32ToF16Bits(a[i]);
-      return new Uint8Array(o.buffer);
-    }
-    case 'bf16': {
-      const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
-      const o = new Uint16Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const x = u[i];
-        o[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16; // round to nearest even
-      }
-      return new Uint8Array(o.buffer);
-    }
+    case 'f16':
+    case 'bf16':
     case 'q4_0':
     case 'q4_1':
     case 'q5_0':
@@ -197,7 +185,8 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
     case 'q4_k':
     case 'q5_k':
     case 'q6_k':
-      return quantizeGgml(dtype, a);
+      // f16 / bf16 rounded to nearest even, ggml's blocks by its reference quantizer: the kernels' one encoder
+      return quantizeFormat(dtype, a);
     case 'q8_0': {
       const blocks = a.length / Q8_0_BLOCK;
       const out = new Uint8Array(blocks * 34);

@@ -17,7 +17,7 @@ import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
 import { isGgmlQuant } from '../kernels/ggml-quants.ts';
-import { GGUF_PIECE, dequantizeFormat, ggufFormat, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
+import { GGUF_PIECE, dequantizeFormat, ggufWeightBytes, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
 
 /**
  * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
@@ -160,13 +160,26 @@ function need(find: Lookup, name: string, shape: number[], file: string): FileTe
   return t;
 }
 
-/** The token embedding: f32 values, and the file's bytes too where embedStoredFormat keeps them (one read). */
+/**
+ * The token embedding: its f32 values, and the file's bytes too where embedStoredFormat keeps them (one read).
+ * Kept 16-bit, the f32 values are widened on first use (the CPU reference, a tied head): a GPU model that
+ * gathers from the stored bytes and has its own head never holds the f32 copy (4·V·D bytes on the host).
+ */
 async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb' | 'tokEmbStored'>> {
   const f = embedStoredFormat(t);
   if (!f) return { tokEmb: await readF32(t) };
   const raw = await t.source.read(t.offset, t.bytes);
   assertFiniteHalves(raw, f, t.name, t.shape);
-  return { tokEmb: dequantizeFormat(f, raw, t.shape[0] * t.shape[1]), tokEmbStored: raw };
+  let wide: Float32Array | undefined;
+  return { get tokEmb() { return (wide ??= dequantizeFormat(f, raw, t.shape[0] * t.shape[1])); }, tokEmbStored: raw };
+}
+
+/** The globals with readEmbedding's fields as it made them (its tokEmb not widened here). */
+function withEmbedding(emb: Pick<GlobalWeights, 'tokEmb' | 'tokEmbStored'>, rest: Omit<GlobalWeights, 'tokEmb' | 'tokEmbStored'>): GlobalWeights {
+  return Object.defineProperties({ ...rest } as GlobalWeights, {
+    tokEmb: { get: () => emb.tokEmb, enumerable: true },
+    tokEmbStored: { value: emb.tokEmbStored, enumerable: true },
+  });
 }
 
 async function readF32(t: FileTensor): Promise<Float32Array> {
@@ -313,12 +326,6 @@ export function permuteRowsForGguf(w: Float32Array, N: number, K: number, heads:
   return out;
 }
 
-/** Bytes of one row of a ggml linear [N, K]. */
-export function ggmlRowBytes(format: GgufFormat, K: number): number {
-  const q = ggufFormat(format);
-  return (K / q.blockElems) * q.blockBytes;
-}
-
 /** Rows [n0, n0 + n) of a ggml linear (or of a stack of them) as stored, for one GPU part. */
 export function ggmlRows(l: Linear, n0: number, n: number): { format: GgufFormat; data: Uint8Array } {
   if (l.kind === 'stack') {
@@ -329,7 +336,7 @@ export function ggmlRows(l: Linear, n0: number, n: number): { format: GgufFormat
     }
   }
   if (l.kind !== 'ggml') throw new Error(`rows ${n0}..${n0 + n} of a ${l.kind} linear are not ggml blocks of one format`);
-  const rb = ggmlRowBytes(l.format, l.K);
+  const rb = ggufWeightBytes(l.format, 1, l.K).bytes;
   return { format: l.format, data: l.data.subarray(n0 * rb, (n0 + n) * rb) };
 }
 
@@ -337,7 +344,7 @@ function permuteRows(l: Linear, src: (r: number) => number): Linear {
   const { N, K } = l;
   if (l.kind === 'stack') throw new Error('permuteRows: a stacked linear is permuted part by part');
   if (l.kind === 'ggml') {
-    const rb = ggmlRowBytes(l.format, K);
+    const rb = ggufWeightBytes(l.format, 1, K).bytes;
     const data = new Uint8Array(l.data.byteLength);
     for (let r = 0; r < N; r++) data.set(l.data.subarray(src(r) * rb, (src(r) + 1) * rb), r * rb);
     return { ...l, data };
@@ -420,13 +427,13 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
       name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
       embedFormat: embedStoredFormat(find('embed_tokens.weight')),
       async loadGlobals() {
-        const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
+        const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
         let lmHead: Linear;
         if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
         else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
-        else lmHead = { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
-        return { tokEmb, tokEmbStored, outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead };
+        else lmHead = { kind: 'f32', N: c.vocabSize, K: D, w: emb.tokEmb };
+        return withEmbedding(emb, { outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead });
       },
       async loadLayer(i) {
         const p = `layers.${i}.`;
@@ -527,13 +534,13 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     ...base,
     embedFormat: embedStoredFormat(byName.get('token_embd.weight')),
     async loadGlobals() {
-      const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'token_embd.weight', [c.vocabSize, D], file));
-      const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb };
-      return {
-        tokEmb, tokEmbStored, posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
+      const emb = await readEmbedding(need(find, 'token_embd.weight', [c.vocabSize, D], file));
+      const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : { kind: 'f32', N: c.vocabSize, K: D, w: emb.tokEmb };
+      return withEmbedding(emb, {
+        posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
         outNorm: await vec('output_norm.weight', D), outNormB: c.arch === 'gpt2' ? await vec('output_norm.bias', D) : undefined,
         lmHead,
-      };
+      });
     },
     async loadLayer(i) {
       const p = `blk.${i}.`;
