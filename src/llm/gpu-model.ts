@@ -8,8 +8,8 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { bindPlan, checkLimits, readBuffer, type BoundPlan, type PassStats } from '../gpu/runner.ts';
 import { timeEach } from '../gpu/timing.ts';
+import { BoundOps } from './bound-ops.ts';
 import { UnsupportedOnDevice } from '../kernels/kernel.ts';
-import { tileCount } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
@@ -67,8 +67,8 @@ function transpose(w: Float32Array, N: number, K: number): Float32Array {
 
 export class GpuModel {
   private readonly buffers = new Map<string, GPUBuffer>();
-  /** Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings. */
-  private readonly compiled = new Map<string, BoundPlan>();
+  /** Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings (bound-ops.ts). */
+  private readonly compiled = new BoundOps<BoundPlan>();
   /** Allocated once the limits are checked (load), so a refused model allocates nothing. */
   private sharedStats: GPUBuffer | null = null;
   private readback: GPUBuffer | null = null;
@@ -318,10 +318,7 @@ export class GpuModel {
 
   /** The op's plan bound to the model's buffers (first use of a shape binds it; later steps reuse it). */
   private async compile(op: ForwardOp, instrument: boolean): Promise<BoundPlan> {
-    // the bound buffers are part of the key: a later prefill chunk's attention reads the cache, the first its own K/V
-    const passes = op.plan.passes.map((p) => `${p.shader}:${JSON.stringify(p.overrides)}:${instrument ? tileCount(p) : ''}`).join('|');
-    const key = `${op.id}:${passes}:${JSON.stringify(op.bind)}:${JSON.stringify(op.offsets ?? {})}:${instrument}`;
-    const hit = this.compiled.get(key);
+    const hit = this.compiled.get(op, instrument);
     if (hit) return hit;
     const bound = await bindPlan(
       this.ctx,
@@ -335,7 +332,7 @@ export class GpuModel {
       },
       { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined },
     );
-    this.compiled.set(key, bound);
+    this.compiled.set(op, instrument, bound);
     return bound;
   }
 
@@ -416,10 +413,9 @@ export class GpuModel {
 
   destroy(): void {
     for (const b of this.buffers.values()) b.destroy();
-    for (const c of this.compiled.values()) c.destroy();
+    this.compiled.destroy();
     this.sharedStats?.destroy();
     this.readback?.destroy();
     this.buffers.clear();
-    this.compiled.clear();
   }
 }

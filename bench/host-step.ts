@@ -1,0 +1,86 @@
+// Host time of one decode step (no GPU): what GpuModel does on the CPU before it records a step's
+// dispatches, for Llama-3-8B's and GPT-2 small's configs. Per step, as the decode loop (src/llm/generate.ts
+// decodeStepGpu -> GpuModel.ops -> GpuModel.run -> compile) does it:
+//   1. the step's op list at its position and sampling draw (GpuModel.ops);
+//   2. each op's bound plan looked up (BoundOps, src/llm/bound-ops.ts; the values here are stand-ins
+//      made on first use, as bindPlan makes the real ones once per shape).
+// Encoding the dispatches (runner.ts encodePass) needs a device and is not timed here.
+// Consecutive positions from POS0, a greedy draw per step (drawStream, as generateGpu draws), after
+// WARMUP untimed steps. `fresh` times the same two parts with forwardOps' list built from nothing each
+// step (the list the loop must equal; the path before the decode loop kept its lowering).
+// Budget: BUDGET_MS per step (median) for the loop, every config. The machine is shared: runs differ by
+// up to 2x; ratios within one run are the trustworthy part.
+// Usage: node --import tsx bench/host-step.ts [--steps N] [--json FILE --label NAME]
+//   --json merges this run into FILE under runs[NAME] (bench/results/host-step.json: before / after).
+// Exit 1 when a budget is missed.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { summarize } from '../src/gpu/timing.ts';
+import { BoundOps } from '../src/llm/bound-ops.ts';
+import { drawStream } from '../src/llm/sample.ts';
+import { modelPreset } from '../src/models/config.ts';
+import { forwardOps, type ForwardOp, type StepShape } from '../src/models/forward.ts';
+
+const BUDGET_MS = 0.5;
+const WARMUP = 50;
+const POS0 = 100;
+
+const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, json: { type: 'string' }, label: { type: 'string' } } });
+const steps = Number(values.steps);
+if (!Number.isInteger(steps) || steps < 10) throw new Error(`--steps ${values.steps}: give a whole number of at least 10`);
+if ((values.json === undefined) !== (values.label === undefined)) throw new Error('--json and --label go together: --json FILE --label NAME');
+
+/** A decode step's shape as GpuModel.shape gives it for f32 weights on a device with the packed dot product (no vocabulary split). */
+const shape = (pos0: number, capacity: number, u: number): StepShape => ({
+  phase: 'decode', M: 1, pos0, capacity, int8: false, int8Variant: 'dot4', q8Groups: {}, ggml: {}, embedFormat: 'f32', topK: 1, temperature: 0, u,
+});
+
+interface Row { config: string; path: 'loop' | 'fresh'; ops: number; steps: number; medianMs: number; p10Ms: number; p90Ms: number; listMs: number; lookupMs: number }
+
+type Stub = { destroy(): void };
+function timeSteps(config: string, path: Row['path'], capacity: number, list: (s: StepShape) => ForwardOp[]): Row {
+  const bound = new BoundOps<Stub>();
+  const draw = drawStream(1);
+  const total: number[] = [], lists: number[] = [], lookups: number[] = [];
+  let n = 0;
+  for (let i = 0; i < WARMUP + steps; i++) {
+    const t0 = performance.now();
+    const ops = list(shape(POS0 + i, capacity, draw()));
+    const t1 = performance.now();
+    for (const op of ops) if (!bound.get(op, false)) bound.set(op, false, { destroy() {} });
+    const t2 = performance.now();
+    n = ops.length;
+    if (i < WARMUP) continue;
+    total.push(t2 - t0);
+    lists.push(t1 - t0);
+    lookups.push(t2 - t1);
+  }
+  const s = summarize(total);
+  return { config, path, ops: n, steps, ...s, listMs: summarize(lists).medianMs, lookupMs: summarize(lookups).medianMs };
+}
+
+const rows: Row[] = [];
+for (const [id, capacity] of [['llama3-8b', 4096], ['gpt2-small', 1024]] as const) {
+  const c = modelPreset(id);
+  // the decode loop's path (GpuModel.ops)
+  rows.push(timeSteps(id, 'loop', capacity, (s) => forwardOps(c, s)));
+  rows.push(timeSteps(id, 'fresh', capacity, (s) => forwardOps(c, s)));
+}
+
+let failed = false;
+const f = (x: number) => x.toFixed(3).padStart(7);
+console.log(`host time per decode step (ms), ${steps} consecutive positions from ${POS0} after ${WARMUP} untimed; budget ${BUDGET_MS} ms (loop, median)`);
+console.log('config       path   ops   median    p10     p90   | op list  lookups (medians)');
+for (const r of rows) {
+  const over = r.path === 'loop' && r.medianMs > BUDGET_MS;
+  failed ||= over;
+  console.log(`${r.config.padEnd(12)} ${r.path.padEnd(5)} ${String(r.ops).padStart(4)} ${f(r.medianMs)} ${f(r.p10Ms)} ${f(r.p90Ms)} | ${f(r.listMs)} ${f(r.lookupMs)}${over ? '  OVER BUDGET' : ''}`);
+}
+if (values.json) {
+  const file = values.json;
+  const doc = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runs?: Record<string, unknown> }) : {};
+  const runs = { ...(doc.runs ?? {}), [values.label!]: { date: new Date().toISOString(), node: process.version, budgetMs: BUDGET_MS, rows } };
+  writeFileSync(file, JSON.stringify({ ...doc, runs }, null, 2) + '\n');
+  console.log(`wrote ${file} (runs.${values.label})`);
+}
+process.exit(failed ? 1 : 0);
