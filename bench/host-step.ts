@@ -19,7 +19,7 @@ import { summarize } from '../src/gpu/timing.ts';
 import { BoundOps } from '../src/llm/bound-ops.ts';
 import { drawStream } from '../src/llm/sample.ts';
 import { modelPreset } from '../src/models/config.ts';
-import { forwardOps, type ForwardOp, type StepShape } from '../src/models/forward.ts';
+import { DecodeOpsCache, forwardOps, type ForwardOp, type StepShape } from '../src/models/forward.ts';
 
 const BUDGET_MS = 0.5;
 const WARMUP = 50;
@@ -62,8 +62,9 @@ function timeSteps(config: string, path: Row['path'], capacity: number, list: (s
 const rows: Row[] = [];
 for (const [id, capacity] of [['llama3-8b', 4096], ['gpt2-small', 1024]] as const) {
   const c = modelPreset(id);
-  // the decode loop's path (GpuModel.ops)
-  rows.push(timeSteps(id, 'loop', capacity, (s) => forwardOps(c, s)));
+  // the decode loop's path (GpuModel.ops: its DecodeOpsCache)
+  const cache = new DecodeOpsCache();
+  rows.push(timeSteps(id, 'loop', capacity, (s) => cache.ops(c, s)));
   rows.push(timeSteps(id, 'fresh', capacity, (s) => forwardOps(c, s)));
 }
 

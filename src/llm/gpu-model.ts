@@ -11,7 +11,7 @@ import { timeEach } from '../gpu/timing.ts';
 import { BoundOps } from './bound-ops.ts';
 import { UnsupportedOnDevice } from '../kernels/kernel.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
+import { DecodeOpsCache, forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
@@ -69,6 +69,8 @@ export class GpuModel {
   private readonly buffers = new Map<string, GPUBuffer>();
   /** Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings (bound-ops.ts). */
   private readonly compiled = new BoundOps<BoundPlan>();
+  /** The decode steps' op lists, lowered once (forward.ts DecodeOpsCache). */
+  private readonly decodeOps = new DecodeOpsCache();
   /** Allocated once the limits are checked (load), so a refused model allocates nothing. */
   private sharedStats: GPUBuffer | null = null;
   private readback: GPUBuffer | null = null;
@@ -103,8 +105,14 @@ export class GpuModel {
     return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, embedFormat: this.embedFormat, ...sampling };
   }
 
+  /**
+   * The ops of a step: forwardOps' list. Decode steps come from the model's DecodeOpsCache (the same
+   * plans; only the ops that read the position or sampling are lowered again at each step, the others are
+   * the same frozen objects every step, so their bound plans are found by identity).
+   */
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
-    return forwardOps(this.config, this.shape(phase, M, pos0, sampling));
+    const s = this.shape(phase, M, pos0, sampling);
+    return phase === 'decode' ? this.decodeOps.ops(this.config, s) : forwardOps(this.config, s);
   }
 
   /**

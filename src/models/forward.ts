@@ -234,10 +234,14 @@ function plan(kernel: string, params: Record<string, unknown>, variant?: string,
  */
 export function forwardOps(c: ModelConfig, s: StepShape | DeployStep): ForwardOp[] {
   // a deployment's ops are one chip's share: heads, FFN columns and the vocabulary split over its P tensor-parallel chips
-  const P = 'deploy' in s ? s.deploy.tensorParallel : 1;
-  const d: Dims = { D: c.dim, dh: c.headDim, Hq: Math.ceil(c.nHeads / P), Hkv: Math.ceil(c.nKvHeads / P), F: Math.ceil(c.ffnDim / P), V: Math.ceil(c.vocabSize / P) };
-  if ('deploy' in s) return lowerForDeployment(c, walk(c, d, s.phase, s.pos0, s.deploy.firstLayerOnly ? 1 : c.nLayers), s, d);
-  return lowerForGpu(c, walk(c, d, s.phase, s.pos0, c.nLayers), s, d);
+  const d = stepDims(c, 'deploy' in s ? s.deploy.tensorParallel : 1);
+  if ('deploy' in s) return lowerForDeployment(c, walk(c, d, s.phase, s.pos0 !== 0, s.deploy.firstLayerOnly ? 1 : c.nLayers), s, d);
+  return lowerForGpu(c, walk(c, d, s.phase, s.pos0 !== 0, c.nLayers), s, d);
+}
+
+/** The walk's sizes for one of P tensor-parallel chips (P = 1: the whole model). */
+function stepDims(c: ModelConfig, P: number): Dims {
+  return { D: c.dim, dh: c.headDim, Hq: Math.ceil(c.nHeads / P), Hkv: Math.ceil(c.nKvHeads / P), F: Math.ceil(c.ffnDim / P), V: Math.ceil(c.vocabSize / P) };
 }
 
 // ---- the walk: the architecture, once ---------------------------------------------------------
@@ -272,10 +276,11 @@ type Work =
 type StepOp = { id: string; name: string; family: OpFamily; layer: number } & Work;
 
 /**
- * The architecture, walked once: the ops of a step (phase, first position pos0) in order, in `d`'s
+ * The architecture, walked once: the ops of a step (phase; `laterChunk`: a prefill chunk after the first,
+ * whose attention reads the cache the chunks before it wrote; a decode step always does) in order, in `d`'s
  * sizes, for `layers` layers, each decision read from the config's fields. Both lowerings take this list.
  */
-function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', pos0: number, layers: number): StepOp[] {
+function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: boolean, layers: number): StepOp[] {
   const rope = c.positions.kind === 'rope', swiglu = c.mlp === 'swiglu';
   const ops: StepOp[] = [];
   const add = (layer: number, name: string, family: OpFamily, work: Work) => ops.push({ id: layer < 0 ? name : `L${layer}.${name}`, name, family, layer, ...work });
@@ -297,7 +302,7 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', pos0: number
       heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
       // a later chunk of a long prompt: its queries attend to the cached keys and its own, read in place
       // from the cache (written just above)
-      const [ka, va] = pos0 === 0 ? [k, 'v'] : [L('kcache'), L('vcache')];
+      const [ka, va] = laterChunk ? [L('kcache'), L('vcache')] : [k, 'v'];
       add(l, 'attention', 'attention', { what: 'attention', q, k: ka, v: va, y: 'attn' });
     } else {
       // decode: the new key is rotated as it is written to the cache
@@ -338,9 +343,36 @@ function forwardOp(
 
 // ---- the GPU loop's lowering -------------------------------------------------------------------
 
+/**
+ * What changes from one decode step to the next: the position and the sampling (its draw is new every
+ * token). An op whose plan reads none of these is the same at every step of a decode loop (DecodeOpsCache).
+ */
+export type StepPoint = Pick<StepShape, 'pos0' | 'topK' | 'temperature' | 'u'>;
+
+/** The rest of a StepShape: what a decode loop's list is lowered for once. */
+type ListShape = Omit<StepShape, keyof StepPoint>;
+
+/** What an op of the walk lowers to: its ops, or, when their plans read the step's position or sampling, how to make them at a step. */
+type Lowered = readonly ForwardOp[] | ((at: StepPoint) => ForwardOp[]);
+
+/** How a lowering gets a registered kernel's Plan: `plan`, or DecodeOpsCache's memo of it. */
+type PlanOf = typeof plan;
+
 /** Each op of the walk as a registered kernel's Plan (the kernels' shape rule), the GPU buffers bound to its tensors. */
 function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d: Dims): ForwardOp[] {
-  const { M, pos0, capacity: C, int8 } = s;
+  const lower = gpuLowering(c, s, d, plan);
+  return walked.flatMap((o) => {
+    const l = lower(o);
+    return typeof l === 'function' ? l(s) : l;
+  });
+}
+
+/**
+ * The GPU lowering of one op of the walk. It sees only the ListShape: a lowering that needs the step's
+ * position or sampling returns a function of them (StepPoint), so what it reads of them is in its type.
+ */
+function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: StepOp) => Lowered {
+  const { M, capacity: C, int8 } = s;
   const { D, dh, Hq, Hkv } = d;
   const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
   const int8Variant = s.int8Variant ?? 'dot4';
@@ -362,15 +394,16 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
   const linearBind = (w: string, x: string, y: string): Record<string, string> =>
     s.ggml?.[w] ? { X: x, W: ggufBuf(w, 0), Y: y } : int8 ? { X: x, Wq: `${w}.q`, wScale: `${w}.scale`, Xq: 'xq', xScale: 'xscale', Y: y } : { A: x, B: w, C: y };
 
-  const lower = (o: StepOp): ForwardOp[] => {
+  return (o: StepOp): Lowered => {
     const one = (p: Plan, bind: Record<string, string>) => [forwardOp(o, p, { bind })];
     switch (o.what) {
       case 'embed': {
         // one op per part of the vocabulary (each part fills the rows of the ids it holds)
         const parts = vocabRanges(d.V, s.split?.embedRows ?? d.V);
-        return parts.map(({ v0, n }, i) => forwardOp({ ...o, id: partId(o.name, i, parts.length) },
+        const binds = parts.map((_, i) => ({ ids: 'ids', E: embedBuf(i, parts.length), P: o.positions > 0 ? 'posEmb' : 'dummy', X: o.y }));
+        return ({ pos0 }) => parts.map(({ v0, n }, i) => forwardOp({ ...o, id: partId(o.name, i, parts.length) },
           plan('embed', { M, D, V: n, positions: o.positions, pos0, format: s.embedFormat ?? 'f32', ...(parts.length > 1 ? { v0, vocab: d.V } : {}) }),
-          { bind: { ids: 'ids', E: embedBuf(i, parts.length), P: o.positions > 0 ? 'posEmb' : 'dummy', X: o.y } }));
+          { bind: binds[i] }));
       }
       case 'norm': {
         // the final norm: the last token's row only (rows M from r0 = M - 1, one row out)
@@ -392,16 +425,22 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
       }
       case 'rope': {
         // into the KV cache at the step's positions (C per head), or a scratch of the step's M
-        const [Cy, out0] = o.cache ? [C, pos0] : [M, 0];
-        return one(plan('rope', { H: o.H, M, dh, C: Cy, pos0, out0, positions: C, rotate: o.rotate }), { X: o.x, T: o.rotate ? 'ropeTable' : 'dummy', Y: o.y });
+        const bind = { X: o.x, T: o.rotate ? 'ropeTable' : 'dummy', Y: o.y };
+        return ({ pos0 }) => {
+          const [Cy, out0] = o.cache ? [C, pos0] : [M, 0];
+          return one(plan('rope', { H: o.H, M, dh, C: Cy, pos0, out0, positions: C, rotate: o.rotate }), bind);
+        };
       }
       case 'attention':
         // the kernel by phase: flash over the prompt chunk (a later chunk: over the cache written so far,
         // L = pos0 + M of C keys per head); split-K decode over the cache
         if (s.phase === 'decode') {
-          return one(plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), { q: o.q, k_cache: o.k, v_cache: o.v, partial: 'partial', o: o.y });
+          const bind = { q: o.q, k_cache: o.k, v_cache: o.v, partial: 'partial', o: o.y };
+          return ({ pos0 }) => one(plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), bind);
+        } else {
+          const bind = { Q: o.q, K: o.k, V: o.v, O: o.y };
+          return ({ pos0 }) => one(plan('attention-prefill', { S: M, ...(pos0 > 0 ? { L: pos0 + M, capacity: C } : {}), Hq, Hkv, dh, causal: true, window }, 'flash'), bind);
         }
-        return one(plan('attention-prefill', { S: M, ...(pos0 > 0 ? { L: pos0 + M, capacity: C } : {}), Hq, Hkv, dh, causal: true, window }, 'flash'), { Q: o.q, K: o.k, V: o.v, O: o.y });
       case 'linear':
         return one(linearOp(M, o.w, o.K, o.N), linearBind(o.w, o.x, o.y));
       case 'residual':
@@ -419,11 +458,81 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
           return forwardOp({ ...o, id: partId(o.name, i, parts.length) }, linearOp(1, w, D, n), { bind, offsets });
         });
       }
-      case 'sample':
-        return one(plan('sample', { V: d.V, k: s.topK, temperature: s.temperature, u: s.u }), { logits: o.x, out: o.y });
+      case 'sample': {
+        const bind = { logits: o.x, out: o.y };
+        return ({ topK, temperature, u }) => one(plan('sample', { V: d.V, k: topK, temperature, u }), bind);
+      }
     }
   };
-  return walked.flatMap(lower);
+}
+
+/** Deep-freezes plain data (a ForwardOp, a Plan) that is shared across steps; stops at what is already frozen. */
+function freeze<T>(x: T): T {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x)) return x;
+  Object.freeze(x);
+  if (Array.isArray(x)) for (const v of x) freeze(v);
+  else for (const k in x) freeze((x as Record<string, unknown>)[k]);
+  return x;
+}
+
+/** A memo key of a `plan` call: its kernel, variant, family and params (flat values; strings quoted, so no two calls share a key). */
+function planCallKey(kernel: string, params: Record<string, unknown>, variant?: string, family?: string): string {
+  let k = `${kernel}|${variant}|${family}`;
+  for (const n in params) {
+    const v = params[n];
+    k += `|${n}=${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`;
+  }
+  return k;
+}
+
+/**
+ * The GPU decode loop's lists, lowered once: `ops(c, s)` returns the same ops, with equal plans, as
+ * forwardOps(c, s) for a decode StepShape. The walk and the lowering of every op whose plan does not read
+ * the step's position or sampling (StepPoint) are kept while the config and the rest of the shape stay the
+ * same (compared by value each call); only the others (embedding, RoPE, KV-cache writes, attention,
+ * sampling) are lowered at each step, their plans built once per step for all layers (a memo of `plan`
+ * by kernel, variant and params, emptied every step). What is reused across steps is frozen (deeply): the
+ * kept ops (the same objects every step; BoundOps finds their bound plans by identity), and the plans and
+ * bindings of the ops made at each step (those ops are new objects, not frozen).
+ */
+export class DecodeOpsCache {
+  private key = '';
+  private lowered: Lowered[] = [];
+  private memo = new Map<string, Plan>();
+  private readonly planOf: PlanOf = (kernel, params, variant, family) => {
+    const k = planCallKey(kernel, params, variant, family);
+    let p = this.memo.get(k);
+    if (!p) this.memo.set(k, (p = freeze(plan(kernel, params, variant, family))));
+    return p;
+  };
+
+  ops(c: ModelConfig, s: StepShape): ForwardOp[] {
+    if (s.phase !== 'decode') throw new Error(`DecodeOpsCache lowers decode steps; a ${s.phase} step goes through forwardOps`);
+    const { pos0, topK, temperature, u, ...list } = s;
+    this.memo = new Map();
+    const key = JSON.stringify([c, list]);
+    if (key !== this.key) {
+      const d = stepDims(c, 1), lower = gpuLowering(c, list, d, this.planOf);
+      this.lowered = walk(c, d, 'decode', false, c.nLayers).map((o) => {
+        const l = lower(o);
+        return typeof l === 'function' ? l : freeze(l);
+      });
+      this.key = key;
+    }
+    const at: StepPoint = { pos0, topK, temperature, u };
+    const out: ForwardOp[] = [];
+    for (const l of this.lowered) {
+      if (typeof l !== 'function') for (const op of l) out.push(op);
+      else {
+        for (const op of l(at)) {
+          // new every step (not frozen); its plan (the memo's) and bindings are shared across layers and steps
+          freeze(op.bind);
+          out.push(op);
+        }
+      }
+    }
+    return out;
+  }
 }
 
 // ---- the deployment's lowering -----------------------------------------------------------------

@@ -1,0 +1,148 @@
+// The GPU decode loop's op lists (DecodeOpsCache, used by GpuModel.ops) against forwardOps built from
+// nothing: at every one of many consecutive positions, with a new sampling draw each step, the lists are
+// deep-equal (every plan: params, passes, grids, uniforms, flops, bytes; every binding), for Llama-3-8B,
+// GPT-2 small, a GQA model with a sliding window, int8 weights (per-column and Q8_0 group scales, both
+// int8 variants), GGUF ggml blocks and 16-bit weights kept as stored, and a vocabulary split across
+// bindings. The positions cross the decode attention's split boundaries (DECODE_SPLIT = 64 keys) and the
+// sliding window's edge. And the lookup of bound plans (BoundOps) finds what GpuModel bound before.
+import { isDeepStrictEqual } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { BoundOps, boundKey } from '../../src/llm/bound-ops.ts';
+import { modelPreset, type ModelConfig } from '../../src/models/config.ts';
+import { DecodeOpsCache, forwardOps, vocabSplit, type ForwardOp, type GgmlPart, type StepShape } from '../../src/models/forward.ts';
+
+const llama3 = modelPreset('llama3-8b');
+const gpt2 = modelPreset('gpt2-small');
+/** Small GQA model (8 query heads over 2 KV heads) with a 96-key sliding window: dims multiples of 256 for the K-quants. */
+const swa: ModelConfig = { ...llama3, id: 'swa-test', label: 'GQA + sliding window (test)', vocabSize: 1000, dim: 512, nLayers: 3, nHeads: 8, nKvHeads: 2, headDim: 64, ffnDim: 768, maxPositions: 4096, attentionWindow: 96 };
+
+const decode = (capacity: number, extra: Partial<StepShape> = {}) => (pos0: number, u: number): StepShape =>
+  ({ phase: 'decode', M: 1, pos0, capacity, int8: false, topK: 1, temperature: 0, u, ...extra });
+
+/** GGUF blocks as a file keeps them: q, k, v in their own formats, the MLP in K-quants and 16-bit floats, the head in Q6_K. */
+function ggmlOf(c: ModelConfig): Record<string, GgmlPart[]> {
+  const g: Record<string, GgmlPart[]> = { lmHead: [{ format: 'q6_k', N: c.vocabSize }] };
+  for (let l = 0; l < c.nLayers; l++) {
+    g[`L${l}.wqkv`] = [{ format: 'q4_k', N: c.nHeads * c.headDim }, { format: 'q4_k', N: c.nKvHeads * c.headDim }, { format: 'q6_k', N: c.nKvHeads * c.headDim }];
+    g[`L${l}.wo`] = [{ format: 'q4_0', N: c.dim }];
+    g[`L${l}.wUp`] = [{ format: l % 2 ? 'f16' : 'q5_k', N: 2 * c.ffnDim }];
+    g[`L${l}.wDown`] = [{ format: l % 2 ? 'bf16' : 'q6_k', N: c.dim }];
+  }
+  return g;
+}
+
+const q8Of = (c: ModelConfig) => Object.fromEntries([...Array(c.nLayers).keys()].flatMap((l) => [`L${l}.wo`, `L${l}.wUp`, `L${l}.wDown`].map((w) => [w, 32])).concat([['lmHead', 32]]));
+
+/** A seeded draw per step (as generateGpu's drawStream), so the sampling op's plan changes every step. */
+function draws(n: number, seed: number): number[] {
+  let x = seed;
+  return Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31));
+}
+
+const cases: Array<{ name: string; c: ModelConfig; shape: (pos0: number, u: number) => StepShape; positions: number[] }> = [
+  // Llama-3-8B: 421 ops; positions across the first split boundaries (64, 128) and near the end of a 4096 context
+  { name: 'llama3-8b f32', c: llama3, shape: decode(4096), positions: [...range(0, 140), ...range(4060, 4096)] },
+  { name: 'gpt2-small (learned positions, biases, LayerNorm, GELU)', c: gpt2, shape: decode(1024), positions: [...range(0, 200), ...range(1000, 1024)] },
+  { name: 'GQA + sliding window 96, top-k sampling', c: swa, shape: decode(512, { topK: 40, temperature: 0.8 }), positions: range(0, 300) },
+  { name: 'int8 per-column scales, dot4', c: swa, shape: decode(256, { int8: true, int8Variant: 'dot4' }), positions: range(50, 200) },
+  { name: 'int8 Q8_0 group scales, unpacked (no packed dot product)', c: swa, shape: decode(256, { int8: true, int8Variant: 'unpacked', q8Groups: q8Of(swa) }), positions: range(50, 200) },
+  { name: 'GGUF ggml blocks and 16-bit weights as stored, f16 embedding', c: swa, shape: decode(512, { ggml: ggmlOf(swa), embedFormat: 'f16' }), positions: range(0, 200) },
+  {
+    name: 'vocabulary split across bindings (4 embedding parts, 2 LM-head parts)', c: swa,
+    shape: decode(512, { split: vocabSplit(swa, { bindingBytes: 512 * 1024, embedRowBytes: 4 * swa.dim, headColBytes: 4 * swa.dim, offsetAlign: 256 }) }), positions: range(0, 140),
+  },
+];
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_, i) => a + i);
+}
+
+describe('DecodeOpsCache: the decode loop runs exactly the plans forwardOps gives', () => {
+  for (const k of cases) {
+    it(`${k.name}: deep-equal to fresh forwardOps at ${k.positions.length} consecutive positions`, () => {
+      const cache = new DecodeOpsCache();
+      const u = draws(k.positions.length, 7);
+      let lowered = 0;
+      k.positions.forEach((pos, i) => {
+        const s = k.shape(pos, u[i]);
+        const got = cache.ops(k.c, s);
+        const want = forwardOps(k.c, s);
+        // strict deep equality (prototypes, every own field); on a difference, op by op so the failure names the op and the position
+        if (!isDeepStrictEqual(got, want)) {
+          expect(got.map((op) => op.id)).toEqual(want.map((op) => op.id));
+          got.forEach((op, j) => expect(op, `${op.id} at position ${pos}`).toStrictEqual(want[j]));
+        }
+        lowered = got.length;
+      });
+      expect(lowered).toBeGreaterThan(0);
+    });
+  }
+
+  it('Llama-3-8B: the ops that do not read the position or the draw are the same objects every step; 130 of 421 are new', () => {
+    const cache = new DecodeOpsCache(), s = decode(4096);
+    const a = cache.ops(llama3, s(100, 0.25)), b = cache.ops(llama3, s(101, 0.5));
+    expect(a.length).toBe(421);
+    const fresh = b.filter((op, i) => op !== a[i]).map((op) => op.id.replace(/^L\d+\./, 'L*.'));
+    expect(fresh.length).toBe(1 + 4 * 32 + 1); // embed, 4 per layer, sample
+    expect(new Set(fresh)).toEqual(new Set(['embed', 'L*.rope-q', 'L*.k-cache', 'L*.v-cache', 'L*.attention', 'sample']));
+    // what is reused is frozen: a consumer cannot change a later step's plan or bindings
+    const kept = b.find((op) => op.id === 'L3.qkv')!, made = b.find((op) => op.id === 'L3.attention')!;
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept.plan.passes[0].overrides) && Object.isFrozen(made.plan) && Object.isFrozen(made.bind)).toBe(true);
+    expect(() => { (kept.bind as Record<string, string>).W = 'other'; }).toThrow(TypeError);
+  });
+
+  it('a shape changed in place (Q8_0 groups recorded while the weights upload) is seen: the list is lowered again', () => {
+    const cache = new DecodeOpsCache(), q8Groups: Record<string, number> = {};
+    const s = decode(256, { int8: true, int8Variant: 'dot4', q8Groups });
+    const before = cache.ops(swa, s(10, 0.5)).find((op) => op.id === 'L0.o-proj')!;
+    q8Groups['L0.wo'] = 32; // as GpuModel.writeLinear does after load's sizing lists
+    const after = cache.ops(swa, s(11, 0.5)).find((op) => op.id === 'L0.o-proj')!;
+    expect(before.plan.params.group).toBe(0);
+    expect(after.plan.params.group).toBe(32);
+    expect(after).toEqual(forwardOps(swa, s(11, 0.5)).find((op) => op.id === 'L0.o-proj'));
+  });
+
+  it('a prefill step is refused with what to use instead', () => {
+    expect(() => new DecodeOpsCache().ops(swa, { ...decode(256)(0, 0), phase: 'prefill', M: 8 })).toThrow(/DecodeOpsCache lowers decode steps; a prefill step goes through forwardOps/);
+  });
+});
+
+describe('BoundOps: the bound plan of each op, found again at every step', () => {
+  const stub = (tag: string) => ({ tag, destroy() {} });
+
+  it('a decode loop binds each op once: later positions find the bound plans (by the op itself or by its key)', () => {
+    const cache = new DecodeOpsCache(), bound = new BoundOps<ReturnType<typeof stub>>(), s = decode(512);
+    const first = cache.ops(swa, s(70, 0.1));
+    for (const op of first) bound.set(op, false, stub(op.id));
+    for (let pos = 71; pos < 200; pos++) {
+      for (const op of cache.ops(swa, s(pos, pos / 1000))) expect(bound.get(op, false)?.tag).toBe(op.id);
+    }
+    expect(bound.size).toBe(first.length);
+    // instrumented runs bind their own (stats buffers sized per workgroup)
+    expect(bound.get(first[1], true)).toBeUndefined();
+  });
+
+  it('keys equal those of fresh forwardOps ops, and two ops with equal plans but different ids never share one', () => {
+    const cache = new DecodeOpsCache(), s = decode(512)(130, 0.3);
+    const cached = cache.ops(swa, s), fresh = forwardOps(swa, s);
+    cached.forEach((op, i) => {
+      expect(boundKey(op, false)).toBe(boundKey(fresh[i], false));
+      expect(boundKey(op, true)).toBe(boundKey(fresh[i], true));
+    });
+    const a = cached.find((op) => op.id === 'L0.attention')!, b = cached.find((op) => op.id === 'L1.attention')!;
+    expect(a.plan).toBe(b.plan); // one plan object for every layer at a position
+    expect(boundKey(a, false)).not.toBe(boundKey(b, false));
+    const bound = new BoundOps<ReturnType<typeof stub>>();
+    bound.set(a, false, stub('L0'));
+    expect(bound.get(b, false)).toBeUndefined();
+  });
+
+  it('a frozen op found by its key is then found by identity, with the same bound plan', () => {
+    const bound = new BoundOps<ReturnType<typeof stub>>();
+    const op = forwardOps(swa, decode(512)(5, 0))[3] as ForwardOp;
+    bound.set(op, false, stub('x'));
+    const twin = Object.freeze(structuredClone(op));
+    expect(bound.get(twin, false)?.tag).toBe('x');
+    expect(bound.get(twin, false)?.tag).toBe('x');
+  });
+});
