@@ -10,10 +10,11 @@
 // step (the list the loop must equal; the path before the decode loop kept its lowering).
 // Budget: BUDGET_MS per step (median) for the loop, every config. The machine is shared: runs differ by
 // up to 2x; ratios within one run are the trustworthy part.
-// Usage: node --import tsx bench/host-step.ts [--steps N] [--json FILE --label NAME]
+// Usage: npm run bench:host-step -- [--steps N] [--json FILE --label NAME]  (node --import tsx bench/host-step.ts ...)
 //   --json merges this run into FILE under runs[NAME] (bench/results/host-step.json: before / after).
 // Exit 1 when a budget is missed.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { summarize } from '../src/gpu/timing.ts';
 import { BoundOps } from '../src/llm/bound-ops.ts';
@@ -80,7 +81,9 @@ for (const r of rows) {
 if (values.json) {
   const file = values.json;
   const doc = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runs?: Record<string, unknown> }) : {};
-  const runs = { ...(doc.runs ?? {}), [values.label!]: { date: new Date().toISOString(), node: process.version, budgetMs: BUDGET_MS, rows } };
+  // the machine's load when the run ended (1-minute average over its CPUs): runs differ with it
+  const machine = { cpus: cpus().length, loadavg1: Number(loadavg()[0].toFixed(2)) };
+  const runs = { ...(doc.runs ?? {}), [values.label!]: { date: new Date().toISOString(), node: process.version, machine, budgetMs: BUDGET_MS, rows } };
   writeFileSync(file, JSON.stringify({ ...doc, runs }, null, 2) + '\n');
   console.log(`wrote ${file} (runs.${values.label})`);
 }

@@ -199,6 +199,11 @@ export interface BoundPass {
   uniform: GPUBuffer | null;
   /** The bytes last written to `uniform` (encodePass rewrites it only when a later step's differ). */
   uniformBytes: Uint8Array<ArrayBuffer> | null;
+  /**
+   * The pass those bytes are of, when it is frozen (immutable: a decode loop's op reused across steps,
+   * src/models/forward.ts DecodeOpsCache): encoding the same pass object again skips re-serializing them.
+   */
+  uniformPass: Pass | null;
   /** Sized for the pass's workgroups when instrumented; else a 16-byte buffer (possibly shared). */
   stats: GPUBuffer;
   /** The buffers this pass created (uniform; stats unless shared). */
@@ -255,7 +260,7 @@ export async function bindPass(
     for (const b of owned) b.destroy();
     throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
   }
-  return { pipeline, bindGroup, uniform, uniformBytes: ubytes, stats, owned };
+  return { pipeline, bindGroup, uniform, uniformBytes: ubytes, uniformPass: Object.isFrozen(p) ? p : null, stats, owned };
 }
 
 /**
@@ -264,12 +269,13 @@ export async function bindPass(
  * token) and zeroes its stats when instrumented: a bound pass reused for a later step of the same shape.
  */
 export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
-  if (refresh.uniforms && b.uniform) {
+  if (refresh.uniforms && b.uniform && p !== b.uniformPass) {
     const u = new Uint8Array(uniformBytes(p));
     if (!sameBytes(u, b.uniformBytes)) {
       ctx.device.queue.writeBuffer(b.uniform, 0, u);
       b.uniformBytes = u;
     }
+    b.uniformPass = Object.isFrozen(p) ? p : null;
   }
   if (refresh.stats) ctx.device.queue.writeBuffer(b.stats, 0, new Uint8Array(b.stats.size));
   cp.setPipeline(b.pipeline);

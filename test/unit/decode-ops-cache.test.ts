@@ -7,6 +7,8 @@
 // sliding window's edge. And the lookup of bound plans (BoundOps) finds what GpuModel bound before.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context.ts';
+import { encodePass, uniformBytes, type BoundPass } from '../../src/gpu/runner.ts';
 import { BoundOps, boundKey } from '../../src/llm/bound-ops.ts';
 import { modelPreset, type ModelConfig } from '../../src/models/config.ts';
 import { DecodeOpsCache, forwardOps, vocabSplit, type ForwardOp, type GgmlPart, type StepShape } from '../../src/models/forward.ts';
@@ -144,5 +146,28 @@ describe('BoundOps: the bound plan of each op, found again at every step', () =>
     const twin = Object.freeze(structuredClone(op));
     expect(bound.get(twin, false)?.tag).toBe('x');
     expect(bound.get(twin, false)?.tag).toBe('x');
+  });
+});
+
+describe('encodePass with frozen passes (skipping re-serialization of the pass last written)', () => {
+  it('the uniform buffer always ends up with the bytes of the pass encoded: a new position writes, a return to an earlier pass writes again', () => {
+    const writes: number[][] = [];
+    const ctx = { device: { queue: { writeBuffer: (_b: unknown, _o: number, u: Uint8Array) => writes.push([...new Uint32Array(u.buffer, u.byteOffset, 4)]) } } } as unknown as GpuContext;
+    const cp = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() {} } as unknown as GPUComputePassEncoder;
+    // the attention of L0 at two positions (two frozen plans of one op), as DecodeOpsCache gives them
+    const cache = new DecodeOpsCache(), s = decode(512);
+    const at = (pos: number) => cache.ops(swa, s(pos, 0)).find((op) => op.id === 'L0.attention')!.plan.passes[0];
+    const p70 = at(70), p71 = at(71);
+    expect(Object.isFrozen(p70)).toBe(true);
+    const first = new Uint8Array(uniformBytes(p70));
+    const b = { uniform: {} as GPUBuffer, uniformBytes: first, uniformPass: p70 } as unknown as BoundPass;
+    const u = (p: typeof p70) => [...new Uint32Array(uniformBytes(p), 0, 4)];
+    const refresh = { uniforms: true, stats: false };
+    encodePass(ctx, cp, p70, b, refresh); // the bytes bound with it: nothing to write
+    encodePass(ctx, cp, p71, b, refresh); // the next position: its own L
+    encodePass(ctx, cp, p71, b, refresh); // the same pass object again: skipped
+    encodePass(ctx, cp, p70, b, refresh); // back to the first: written again
+    expect(u(p70)).not.toEqual(u(p71));
+    expect(writes).toEqual([u(p71), u(p70)]);
   });
 });
