@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { encodePass, uniformBytes, type BoundPass } from '../../src/gpu/runner.ts';
-import { BoundOps, boundKey } from '../../src/llm/bound-ops.ts';
+import { BoundOps } from '../../src/llm/bound-ops.ts';
 import { modelPreset, type ModelConfig } from '../../src/models/config.ts';
 import { DecodeOpsCache, forwardOps, vocabSplit, type ForwardOp, type GgmlPart, type StepShape } from '../../src/models/forward.ts';
 
@@ -127,16 +127,23 @@ describe('BoundOps: the bound plan of each op, found again at every step', () =>
   it('keys equal those of fresh forwardOps ops, and two ops with equal plans but different ids never share one', () => {
     const cache = new DecodeOpsCache(), s = decode(512)(130, 0.3);
     const cached = cache.ops(swa, s), fresh = forwardOps(swa, s);
+    const bound = new BoundOps<ReturnType<typeof stub>>();
     cached.forEach((op, i) => {
-      expect(boundKey(op, false)).toBe(boundKey(fresh[i], false));
-      expect(boundKey(op, true)).toBe(boundKey(fresh[i], true));
+      expect(bound.key(op, false)).toBe(bound.key(fresh[i], false));
+      expect(bound.key(op, true)).toBe(bound.key(fresh[i], true));
     });
+    // every op its own key; instrumented keys apart from plain ones
+    const keys = cached.flatMap((op) => [bound.key(op, false), bound.key(op, true)]);
+    expect(new Set(keys).size).toBe(2 * cached.length);
     const a = cached.find((op) => op.id === 'L0.attention')!, b = cached.find((op) => op.id === 'L1.attention')!;
     expect(a.plan).toBe(b.plan); // one plan object for every layer at a position
-    expect(boundKey(a, false)).not.toBe(boundKey(b, false));
-    const bound = new BoundOps<ReturnType<typeof stub>>();
     bound.set(a, false, stub('L0'));
     expect(bound.get(b, false)).toBeUndefined();
+    // the same op id bound to other buffers (a later prefill chunk's attention reads the cache) is another key
+    const prefill = (pos0: number) => forwardOps(swa, { ...decode(512)(pos0, 0), phase: 'prefill', M: 8 }).find((op) => op.id === 'L0.attention')!;
+    expect(prefill(0).bind).not.toEqual(prefill(8).bind);
+    expect(bound.key(prefill(0), false)).not.toBe(bound.key(prefill(8), false));
+    expect(bound.key(prefill(8), false)).toBe(bound.key(prefill(16), false));
   });
 
   it('a frozen op found by its key is then found by identity, with the same bound plan', () => {
