@@ -78,7 +78,7 @@ export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
   return new Uint8Array(Uint16Array.from(x, toBits).buffer);
 }
 
-/** FORMAT override values of the shaders (their `switch`): one per format. */
+/** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's HALF numbers f16 / bf16 by it too. */
 export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
