@@ -17,7 +17,8 @@ import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
 import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
-import { BOUND_LETTER, OP_BOUNDS, TIME_KINDS } from './op-split.ts';
+import { BOUND_LETTER, TIME_KINDS } from './op-split.ts';
+import { OP_BOUNDS } from '../models/bound.ts';
 import type { OpBound } from '../models/types.ts';
 
 /** How a bar segment's bound is drawn (the legend's words for each pattern). */
