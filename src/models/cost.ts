@@ -25,8 +25,6 @@ import { simulatePlan, type SimOptions } from '../chip/sim.ts';
 import type { ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { OpBound, OpBreakdown, OpMode } from './types.ts';
-
-export type { OpBound } from './types.ts';
 import { rowsPattern } from './forward.ts';
 import { largestPart } from './bound.ts';
 
