@@ -338,6 +338,15 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
 export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
 
+/**
+ * The Model tab's "build one here" model, for a user with no model file: Llama-shaped (GQA 8 query / 2 KV
+ * heads, SwiGLU, RoPE), stored f16 as downloaded models are, big enough that the per-op table has real
+ * matmuls to time (D 256, 4 layers, ~3.5 M parameters, ~7 MB), small enough to generate in a second on a
+ * software adapter. Random seeded weights (the text is gibberish); the same spec always writes the same
+ * bytes, so a share link's fingerprint reproduces.
+ */
+export const DEMO_LLAMA: TestModelSpec = { arch: 'llama', dim: 256, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 32, ffnDim: 704, maxPositions: 1024, merges: 200, vocab: 512, dtype: 'f16', seed: 7 };
+
 // ---- synthetic models for the bench (no file: random weights generated layer by layer) ------------
 
 
