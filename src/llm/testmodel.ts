@@ -7,7 +7,7 @@ import { f32ToF16Bits } from '../kernels/f16.ts';
 import { rng } from '../kernels/kernel.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
-import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
+import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
 import { permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type ModelConfig } from './config.ts';
@@ -189,15 +189,15 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
       return quantizeFormat(dtype, a);
     case 'q8_0': {
       const blocks = a.length / Q8_0_BLOCK;
-      const out = new Uint8Array(blocks * 34);
+      const out = new Uint8Array(blocks * Q8_0_BLOCK_BYTES);
       const dv = new DataView(out.buffer);
       for (let b = 0; b < blocks; b++) {
         let amax = 0;
         for (let i = 0; i < Q8_0_BLOCK; i++) amax = Math.max(amax, Math.abs(a[b * Q8_0_BLOCK + i]));
         const d = amax / 127;
         const dBits = f32ToF16Bits(d);
-        dv.setUint16(b * 34, dBits, true);
-        for (let i = 0; i < Q8_0_BLOCK; i++) dv.setInt8(b * 34 + 2 + i, d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(a[b * Q8_0_BLOCK + i] / d))));
+        dv.setUint16(b * Q8_0_BLOCK_BYTES, dBits, true);
+        for (let i = 0; i < Q8_0_BLOCK; i++) dv.setInt8(b * Q8_0_BLOCK_BYTES + 2 + i, d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(a[b * Q8_0_BLOCK + i] / d))));
       }
       return out;
     }

@@ -2,8 +2,8 @@
 // nothing: at every one of many consecutive positions, with a new sampling draw each step, the lists are
 // deep-equal (every plan: params, passes, grids, uniforms, flops, bytes; every binding), for Llama-3-8B,
 // GPT-2 small, a GQA model with a sliding window, int8 weights (per-column and Q8_0 group scales, both
-// int8 variants), GGUF ggml blocks and 16-bit weights kept as stored, and a vocabulary split across
-// bindings. The positions cross the decode attention's split boundaries (DECODE_SPLIT = 64 keys) and the
+// int8 variants), GGUF ggml blocks and 16-bit weights kept as stored, a vocabulary split across
+// bindings, and a tied 16-bit head read from the embedding's parts. The positions cross the decode attention's split boundaries (DECODE_SPLIT = 64 keys) and the
 // sliding window's edge. And the lookup of bound plans (BoundOps) finds what GpuModel bound before.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,10 @@ const cases: Array<{ name: string; c: ModelConfig; shape: (pos0: number, u: numb
   {
     name: 'vocabulary split across bindings (4 embedding parts, 2 LM-head parts)', c: swa,
     shape: decode(512, { split: vocabSplit(swa, { bindingBytes: 512 * 1024, embedRowBytes: 4 * swa.dim, headColBytes: 4 * swa.dim, offsetAlign: 256 }) }), positions: range(0, 140),
+  },
+  {
+    name: 'tied bf16 head read from the embedding parts (logits at offsets)', c: { ...swa, tiedEmbeddings: true },
+    shape: decode(512, { embedFormat: 'bf16', headFromEmbed: true, split: vocabSplit(swa, { bindingBytes: 300 * 1024, embedRowBytes: 2 * swa.dim, headColBytes: 2 * swa.dim, offsetAlign: 256, shared: true }) }), positions: range(60, 140),
   },
 ];
 
