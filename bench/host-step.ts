@@ -22,7 +22,10 @@ import { drawStream } from '../src/llm/sample.ts';
 import { modelPreset } from '../src/models/config.ts';
 import { DecodeOpsCache, forwardOps, type ForwardOp, type StepShape } from '../src/models/forward.ts';
 
+// the budget the lead set for this machine (the host-step brief, 2026-12-07): a decode step of a small model
+// takes ~1 ms on a real GPU, so the host's part must stay well under it
 const BUDGET_MS = 0.5;
+// chosen (assumed, not derived): untimed steps for the JIT, and a position past the first attention split
 const WARMUP = 50;
 const POS0 = 100;
 
@@ -61,6 +64,7 @@ function timeSteps(config: string, path: Row['path'], capacity: number, list: (s
 }
 
 const rows: Row[] = [];
+// contexts: 4096 for Llama-3-8B (assumed, half its 8192 positions), GPT-2 small's whole 1024
 for (const [id, capacity] of [['llama3-8b', 4096], ['gpt2-small', 1024]] as const) {
   const c = modelPreset(id);
   // the decode loop's path (GpuModel.ops: its DecodeOpsCache)
