@@ -507,14 +507,18 @@ function freeze<T>(x: T): T {
   return x;
 }
 
-/** A memo key of a `plan` call: its kernel, variant, family and params (flat values; strings quoted, so no two calls share a key). */
-function planCallKey(kernel: string, params: Record<string, unknown>, variant?: string, family?: string): string {
-  let k = `${kernel}|${variant}|${family}`;
-  for (const n in params) {
-    const v = params[n];
-    k += `|${n}=${typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`;
+/** A `plan` call and its plan (DecodeOpsCache's memo). */
+interface PlanCall { kernel: string; params: Record<string, unknown>; names: number; variant?: string; family?: string; plan: Plan }
+
+/** The same call: kernel, variant, family, and params with the same names and values (===: flat values; an object param only as the same object). */
+function sameCall(m: PlanCall, kernel: string, params: Record<string, unknown>, variant?: string, family?: string): boolean {
+  if (m.kernel !== kernel || m.variant !== variant || m.family !== family) return false;
+  let n = 0;
+  for (const k in params) {
+    if (!(k in m.params) || m.params[k] !== params[k]) return false;
+    n++;
   }
-  return k;
+  return n === m.names;
 }
 
 /**
@@ -530,18 +534,19 @@ function planCallKey(kernel: string, params: Record<string, unknown>, variant?: 
 export class DecodeOpsCache {
   private key = '';
   private lowered: Lowered[] = [];
-  private memo = new Map<string, Plan>();
+  private memo: PlanCall[] = [];
   private readonly planOf: PlanOf = (kernel, params, variant, family) => {
-    const k = planCallKey(kernel, params, variant, family);
-    let p = this.memo.get(k);
-    if (!p) this.memo.set(k, (p = freeze(plan(kernel, params, variant, family))));
+    // a few distinct calls per step (the layers repeat them): a scan, no key to build
+    for (const m of this.memo) if (sameCall(m, kernel, params, variant, family)) return m.plan;
+    const p = freeze(plan(kernel, params, variant, family));
+    this.memo.push({ kernel, params, names: Object.keys(params).length, variant, family, plan: p });
     return p;
   };
 
   ops(c: ModelConfig, s: StepShape): ForwardOp[] {
     if (s.phase !== 'decode') throw new Error(`DecodeOpsCache lowers decode steps; a ${s.phase} step goes through forwardOps`);
     const { pos0, topK, temperature, u, ...list } = s;
-    this.memo = new Map();
+    this.memo = [];
     const key = JSON.stringify([c, list]);
     if (key !== this.key) {
       const d = stepDims(c, 1), lower = gpuLowering(c, list, d, this.planOf);
