@@ -30,7 +30,7 @@ export function topK(logits: Float32Array, k: number): number[] {
 
 /** Picks a token with the uniform draw `u` in [0, 1) (f32 arithmetic, like the shader). */
 export function sampleWith(logits: Float32Array, temperature: number, k: number, u: number): number {
-  const kk = effectiveTopK(temperature, k);
+  const kk = effectiveTopK(temperature, k, logits.length);
   const cand = topK(logits, kk);
   if (cand.length === 1) return cand[0];
   const f = Math.fround;
@@ -48,14 +48,17 @@ export function sampleWith(logits: Float32Array, temperature: number, k: number,
   return cand[cand.length - 1];
 }
 
-/** Candidates kept: 1 when greedy (T = 0), else k clamped to [1, 64]. */
-export function effectiveTopK(temperature: number, k: number): number {
-  return temperature <= 0 ? 1 : Math.max(1, Math.min(k, MAX_TOP_K));
+/**
+ * Candidates kept: 1 when greedy (T = 0), else k clamped to [1, 64], and never more than the V logits
+ * there are (top-40 of 5 logits is top-5: the kernel's k arg-max rounds find nothing past the V-th).
+ */
+export function effectiveTopK(temperature: number, k: number, V = Infinity): number {
+  return temperature <= 0 ? 1 : Math.max(1, Math.min(k, MAX_TOP_K, V));
 }
 
 const PARAMS: readonly ParamDoc[] = [
   { name: 'V', doc: 'vocabulary size (logits)', default: 32000, allowed: [1, 1 << 22] },
-  { name: 'k', doc: `top-k candidates, 1 (greedy) to ${MAX_TOP_K}`, default: 40, allowed: [1, MAX_TOP_K] },
+  { name: 'k', doc: `top-k candidates, 1 (greedy) to ${MAX_TOP_K} (at most V are kept)`, default: 40, allowed: [1, MAX_TOP_K] },
 ];
 
 export const sampleTopK: KernelDef = {
@@ -77,7 +80,7 @@ export const sampleTopK: KernelDef = {
     checkVariant(sampleTopK, variant);
     const V = params.V as number;
     const T = params.temperature as number;
-    const k = effectiveTopK(T, params.k as number);
+    const k = effectiveTopK(T, params.k as number, V);
     return {
       kernel: 'sample', variant, params: { ...params },
       tensors: [
@@ -115,7 +118,7 @@ export const sampleTopK: KernelDef = {
   reference(plan, ins) {
     const V = plan.params.V as number;
     const T = plan.params.temperature as number;
-    const k = effectiveTopK(T, plan.params.k as number);
+    const k = effectiveTopK(T, plan.params.k as number, V);
     const logits = (ins.logits as Float32Array).subarray(0, V);
     const out = new Uint32Array(1 + k);
     out[0] = sampleWith(logits, T, k, plan.params.u as number);
