@@ -116,6 +116,30 @@ describe('npm run kernel: runs and checks', () => {
     });
   }
 
+  // kernel-holdout: capacity > L was refused with "k_cache has 320 bytes, expected 640" whatever shape was given
+  // (the CLI wants [.., L, dh], the plan a [.., capacity, dh] cache); the L keys now go into a cache of capacity rows.
+  it('attention with a KV-cache capacity above L: the L keys given are placed in the cache (decode and prefill)', async () => {
+    // one head, dh 4; q·k = 0 for every key, so the softmax is uniform: o = the mean of the used V rows
+    const L = 3, dh4 = 4;
+    const q = f32('qc.npy', [1, 1, dh4], Float32Array.of(0, 0, 0, 0));
+    const k = f32('kc.npy', [1, 1, L, dh4], new Float32Array(L * dh4).fill(0.5));
+    const v = f32('vc.npy', [1, 1, L, dh4], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    const r = await cli('attention-decode', '--params', '{"capacity": 8, "split": 2, "Bc": 1}', '--in', `${q},${k},${v}`, '--out', at('oc.npy'));
+    expect(r.code, r.out + r.err).toBe(EXIT.ok);
+    expect([...(load('oc.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([5, 6, 7, 8]);
+    // window 2: the last two keys only
+    const w = await cli('attention-decode', '--params', '{"capacity": 8, "window": 2}', '--in', `${q},${k},${v}`, '--out', at('ow.npy'));
+    expect(w.code, w.out + w.err).toBe(EXIT.ok);
+    expect([...(load('ow.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([7, 8, 9, 10]);
+    // prefill, S = 1 query after a 2-key prefix, causal: sees all 3 keys
+    const qp = f32('qp.npy', [1, 1, dh4], Float32Array.of(0, 0, 0, 0));
+    const kp = f32('kp.npy', [1, L, dh4], new Float32Array(L * dh4).fill(0.5));
+    const vp = f32('vp.npy', [1, L, dh4], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    const p = await cli('attention-prefill', '--params', '{"capacity": 5, "Br": 1, "Bc": 2}', '--in', `${qp},${kp},${vp}`, '--out', at('op.npy'));
+    expect(p.code, p.out + p.err).toBe(EXIT.ok);
+    expect([...(load('op.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([5, 6, 7, 8]);
+  });
+
   it('matmul-int8 with already-quantized weights Wq + wScale by name', async () => {
     const Wq = new Int8Array(K * N).map((_, i) => ((i * 37) % 255) - 127);
     save('Wq.npy', { dtype: 'int8', shape: [K, N], data: Wq });
