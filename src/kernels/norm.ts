@@ -2,7 +2,7 @@
 // validation; the WGSL is in shaders/{rmsnorm,layernorm}.wgsl. `r0` selects rows [r0, r0 + M) of
 // the input, so the final norm of a prefill reads only its last token.
 
-import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, randomF32, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan, Step } from './plan.ts';
 import { floatParam } from './elementwise.ts';
 
@@ -117,6 +117,12 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
       if (layer) return { X: randomF32(rows * D, seed, 3).map((v) => v + 0.7), w, b: randomF32(D, seed + 2) };
       return { X: randomF32(rows * D, seed, 3), w };
     },
+    // X is [M, D] (M inferred from it), or [rows, D] with rows, r0 and M given (the final norm's last row)
+    userInputs: [
+      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize (eps: --params, default 1e-5)' },
+      { name: 'w', dtype: 'float32', shapes: [['D']], doc: 'scale' },
+      ...(layer ? [{ name: 'b', dtype: 'float32' as const, shapes: [['D']], doc: 'shift' }] : []),
+    ],
     reference(plan, ins) {
       const { M, D, r0, eps } = plan.params as Record<string, number>;
       const X = ins.X as Float32Array, w = ins.w as Float32Array;

@@ -115,6 +115,7 @@ export const sampleTopK: KernelDef = {
     const logits = randomF32(V, seed, 6).map((v) => (r() < 0.3 ? Math.round(v * 8) / 8 : v));
     return { logits };
   },
+  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits (temperature and the draw u in [0, 1): --params, default 0.8 and 0.5)' }],
   reference(plan, ins) {
     const V = plan.params.V as number;
     const T = plan.params.temperature as number;
