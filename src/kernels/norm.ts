@@ -60,6 +60,8 @@ function planNorm(kernel: 'rmsnorm' | 'layernorm', params: Plan['params']): Plan
   const layer = kernel === 'layernorm';
   const xReads = layer ? 3 : 2;
   const steps: Step[] = [
+    // LayerNorm reads the row's first value once more: the shift of its mean (shaders/layernorm.wgsl)
+    ...(layer ? [{ kind: 'load', tensor: 'X', bytes: 4 } as Step] : []),
     ...Array.from({ length: xReads }, () => ({ kind: 'load', tensor: 'X', bytes: 4 * D }) as Step),
     { kind: 'load', tensor: 'w', bytes: 4 * D, shareAxes: ['x'] },
     ...(layer ? [{ kind: 'load', tensor: 'b', bytes: 4 * D, shareAxes: ['x'] } as Step] : []),

@@ -4,6 +4,7 @@
 
 import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan } from './plan.ts';
+import { maxAbs } from './compare.ts';
 
 const PARAMS: readonly ParamDoc[] = [
   { name: 'H', doc: 'heads', default: 8, allowed: [1, 1024] },
@@ -106,6 +107,8 @@ export const rope: KernelDef = {
     }
     return { Y };
   },
-  // Two f32 products and a difference; the GPU may fuse into an fma (one rounding less).
+  // Two f32 products and a difference; the GPU may fuse into an fma (one rounding less): a product's rounding,
+  // ~u·|x|, where the sum cancels. atol is for makeInputs' |x| < 1 and scales with max|X| (|cos|, |sin| ≤ 1).
   tolerance: () => ({ atol: 1e-6, rtol: 1e-6 }),
+  errorScale: (_plan, ins) => maxAbs(ins.X as Float32Array),
 };

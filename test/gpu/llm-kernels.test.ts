@@ -2,7 +2,7 @@
 // sampling) on real WebGPU against their CPU references, and their instrumented traffic against
 // the plan, workgroup by workgroup.
 import { describe, expect, it } from 'vitest';
-import type { KernelDef } from '../../src/kernels/kernel.ts';
+import { randomF32, type KernelDef } from '../../src/kernels/kernel.ts';
 import { embed, gelu, residualAdd, siluMul } from '../../src/kernels/elementwise.ts';
 import { layernorm, rmsnorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
@@ -46,6 +46,18 @@ describe('transformer element-wise kernels match their CPU references', () => {
       await expectMatchesReference(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 3);
     });
   }
+});
+
+describe('layernorm: rows far from zero with a small spread', () => {
+  // kernel-holdout: mean 100, std 0.01, |w| up to 1e3: the f32 mean's rounding (an ulp of 100 is 1e-3 of the std)
+  // moved every output by up to 0.85 (0.3 %); the shifted mean (x − x0) keeps it at f32 rounding of the output.
+  it('matches the f64 reference within the stated tolerance', async () => {
+    const M = 2, D = 1000;
+    const plan = layernorm.plan(layernorm.validate({ M, D }), 'default');
+    const X = randomF32(M * D, 5, 0.01).map((v) => v + 100);
+    const w = randomF32(D, 6, 1000);
+    await expectMatchesReference(layernorm, plan, 1, { X, w, b: new Float32Array(D) });
+  });
 });
 
 describe('sample: k above the vocabulary', () => {
