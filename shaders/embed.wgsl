@@ -1,8 +1,9 @@
 // embed: token embedding lookup (plus GPT-2's learned position embedding):
 //   X[m, :] = E[ids[m] - v0, :] (+ P[pos0 + m, :] when POS)
 // ids: [M] u32; E: [V, D] row-major (the vocabulary, or with SPLIT the part of token ids v0..v0+V-1)
-// stored as HALF says: 0 = f32 (one value per u32 word, bitcast), 1 = f16, 2 = bf16 (two values per
-// u32 word, value 2j in the low half: a model file's 16-bit embedding as stored; D even). f16 is
+// stored as HALF says: 0 = f32 (one value per u32 word, bitcast), else matmul-gguf's FORMAT code of the
+// 16-bit format, 7 = f16, 8 = bf16 (GGUF_FORMAT_CODE; two values per u32 word, value 2j in the low
+// half: a model file's 16-bit embedding as stored; D even). f16 is
 // widened through unpack2x16float, bf16 as the top half of an f32, so no shader-f16 is needed and X
 // holds the file's values exactly. P: [positions, D] f32; X: [M, D] row-major f32.
 // SPLIT (a vocabulary larger than one binding, one dispatch per part): a row whose id lies outside
@@ -32,7 +33,7 @@ var<workgroup> tok: u32;
 
 /** The two values of a 16-bit word (value 2j in the low half). */
 fn widen2(w: u32) -> vec2f {
-  if (HALF == 1u) { return unpack2x16float(w); }
+  if (HALF == 7u) { return unpack2x16float(w); }
   return vec2f(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 

@@ -106,7 +106,7 @@
 //     16% of the curve at each M (test/unit/prefill-mechanisms.test.ts).
 //   Anything else below is marked "assumed".
 
-import { validateChipConfig } from './config.ts';
+import { IDEAL_RUNTIME, validateChipConfig } from './config.ts';
 import type { ChipConfig, ChipPreset } from './types.ts';
 
 const MB = 1 << 20;
@@ -139,6 +139,11 @@ const H100_EXEC_BASELINE_W = 329; // 486.4 - 80 - 77.5 (counted events at batch 
 // [POWER-WH]: the Wormhole n150's static power, in two parts (see power.static of the wormhole-n150 preset)
 const WH_CHIP_IDLE_W = 19;
 const WH_GDDR_IDLE_W = 20; // 630 W / 32 chips = 19.7, rounded
+
+// The compute side of a runtime at the MAC peak (the ideal runtime's: no GEMM or attention efficiency
+// curve, one pass per GEMM) for a stack with no published measurement of its GEMM / attention
+// efficiency (assumed): jalapeno, tpu-v5e, groq-lpu.
+const AT_PEAK_COMPUTE: ChipConfig['runtime']['compute'] = IDEAL_RUNTIME.compute;
 
 // Every preset's config goes through validateChipConfig, as a user's config does: it is checked, and
 // all configs are built by the same code, so the simulator's hot loops see objects of one shape
@@ -198,7 +203,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 0, // statically scheduled dataflow: no kernel launches (assumed, the class's claim)
         layerFixedS: 0.5e-6, // reconfiguring the tiles for the next layer (assumed)
         fusion: 'pipeline', // activations stay in SRAM, a layer runs as one spatial pipeline ("minimized data movement")
-        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
+        compute: AT_PEAK_COMPUTE,
       },
     },
   },
@@ -241,7 +246,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 1e-6, // one compiled XLA program; ~1 µs between fusions (assumed)
         layerFixedS: 0, // one compiled program per step: no per-layer host work (assumed)
         fusion: 'elementwise', // XLA fuses element-wise ops into the matmul fusions
-        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
+        compute: AT_PEAK_COMPUTE,
       },
     },
   },
@@ -360,7 +365,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
         kernelLaunchS: 0, // statically scheduled (ISCA 2020)
         layerFixedS: 0, // static schedule (assumed)
         fusion: 'pipeline',
-        compute: { gemmEfficiency: [], gemmPasses: {}, attentionEfficiency: [] }, // at the MAC peak: no published measurement of this stack's GEMM / attention efficiency (assumed)
+        compute: AT_PEAK_COMPUTE,
       },
     },
   },

@@ -36,7 +36,7 @@ import { ShaderCompileError } from '../gpu/runner.ts';
 export const EXIT = { ok: 0, failure: 1, usage: 2, mismatch: 3 } as const;
 
 /** Where the CLI prints; tests pass their own to capture it. */
-export interface CliIo {
+interface CliIo {
   log(line: string): void;
   error(line: string): void;
 }
@@ -55,7 +55,7 @@ function fmtDuration(s: number): string {
 }
 
 /** A problem with the command line or its inputs: one line, exit 2. */
-export class UsageError extends Error {
+class UsageError extends Error {
   override name = 'UsageError';
 }
 
@@ -94,7 +94,7 @@ function tileParams(def: KernelDef): Array<{ name: string; min: number; max: num
 }
 
 /** The largest value of `name` that validates, and the largest the device takes, with the other params in `raw`. */
-export function deviceMax(def: KernelDef, raw: Record<string, unknown>, name: string, variant: string | undefined, device: DeviceCheck): { valid: number | null; device: number | null } {
+function deviceMax(def: KernelDef, raw: Record<string, unknown>, name: string, variant: string | undefined, device: DeviceCheck): { valid: number | null; device: number | null } {
   const t = tileParams(def).find((p) => p.name === name);
   if (!t) return { valid: null, device: null };
   let valid: number | null = null;
@@ -112,7 +112,7 @@ export function deviceMax(def: KernelDef, raw: Record<string, unknown>, name: st
  * at a few neighbouring shapes (each other numeric parameter halved, doubled, quadrupled), e.g.
  * "≤ 32 at dh=128". Workgroup memory is what usually binds (maxComputeWorkgroupStorageSize).
  */
-export function deviceNotes(def: KernelDef, raw: Record<string, unknown>, variant: string | undefined, device: DeviceCheck): Map<string, string> {
+function deviceNotes(def: KernelDef, raw: Record<string, unknown>, variant: string | undefined, device: DeviceCheck): Map<string, string> {
   const notes = new Map<string, string>();
   let base: Params;
   try {
@@ -160,7 +160,7 @@ function limitsLine(ctx: GpuContext | null): string {
     `${L.maxComputeWorkgroupStorageSize} bytes of workgroup memory, ${L.maxComputeInvocationsPerWorkgroup} invocations per workgroup).`;
 }
 
-export function kernelHelp(k: KernelDef, raw: Record<string, unknown>, device: DeviceCheck | null): string[] {
+function kernelHelp(k: KernelDef, raw: Record<string, unknown>, device: DeviceCheck | null): string[] {
   const lines = [`${k.name}: ${k.title}. Variants: ${k.variants.join(', ')} (default ${k.defaultVariant}).`];
   for (const u of k.userInputs ?? []) lines.push(`  --in  ${u.name.padEnd(8)} ${u.dtype.padEnd(8)} ${shapesLabel(u).padEnd(24)} ${u.optional ? '(optional) ' : ''}${u.doc}`);
   const plan = defaultPlan(k);
@@ -177,7 +177,7 @@ export function kernelHelp(k: KernelDef, raw: Record<string, unknown>, device: D
   return lines;
 }
 
-export function usage(device: DeviceCheck | null = null, ctx: GpuContext | null = null, only?: KernelDef, raw: Record<string, unknown> = {}): string {
+function usage(device: DeviceCheck | null = null, ctx: GpuContext | null = null, only?: KernelDef, raw: Record<string, unknown> = {}): string {
   const lines = [
     'usage: npm run kernel -- NAME --in a.npy[,b.npy...] --out out.npy[,...] [--variant V] [--params \'{"K": 64}\'] [--wgsl SHADER=file.wgsl]',
     '       npm run kernel -- NAME --help [--params \'{...}\']    (that kernel, with the ranges for those params)',
@@ -205,7 +205,7 @@ function outputs(plan: Plan): TensorSpec[] {
  * Maps --in items ("file" in the kernel's input order, or "NAME=file") to input names.
  * Every input not marked optional must be given; the kernel's fromUser checks combinations.
  */
-export function assignInputs(def: KernelDef, items: string[]): Map<string, string> {
+function assignInputs(def: KernelDef, items: string[]): Map<string, string> {
   const docs = def.userInputs ?? [];
   const names = docs.map((d) => d.name);
   const out = new Map<string, string>();
@@ -240,7 +240,7 @@ function dimNames(shape: Shape): Array<string | null> {
  * Each --out path must be writable before anything runs: its directory exists and is writable,
  * it is not a directory, and no two outputs share a path.
  */
-export function checkOutPaths(files: string[]): void {
+function checkOutPaths(files: string[]): void {
   const seen = new Set<string>();
   for (const f of files) {
     const abs = resolve(f);

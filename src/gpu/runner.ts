@@ -19,8 +19,8 @@ import { tileCount } from '../kernels/plan.ts';
 import type { HostArray, Tensors } from '../kernels/kernel.ts';
 import { KernelInputError, UnsupportedOnDevice } from '../kernels/kernel.ts';
 
-export const STATS_BINDING = 15;
-export const UNIFORM_BINDING = 14;
+const STATS_BINDING = 15;
+const UNIFORM_BINDING = 14;
 
 export interface PassStats {
   label: string;
@@ -101,7 +101,7 @@ function pipelineKey(p: Pass, instrument: boolean): string {
 }
 
 /** Compiles (or reuses) the pipeline for a pass; compilation errors carry line numbers. */
-export async function getPipeline(ctx: GpuContext, p: Pass, instrument: boolean, codeOverride?: string): Promise<GPUComputePipeline> {
+async function getPipeline(ctx: GpuContext, p: Pass, instrument: boolean, codeOverride?: string): Promise<GPUComputePipeline> {
   const key = codeOverride === undefined ? pipelineKey(p, instrument) : null;
   if (key) {
     const hit = ctx.pipelineCache.get(key);
@@ -150,7 +150,7 @@ export class ShaderCompileError extends Error {
 }
 
 /** The pass's uniform struct as bytes (one 4-byte scalar per field, padded to 16). */
-export function uniformBytes(p: Pass): ArrayBuffer {
+function uniformBytes(p: Pass): ArrayBuffer {
   const n = Math.max(4, Math.ceil(p.uniforms.length / 4) * 4);
   const buf = new ArrayBuffer(n * 4);
   const dv = new DataView(buf);
@@ -193,7 +193,7 @@ export interface PrepareOptions {
  * buffer (when the pass has uniforms) and stats buffer. The one dispatch path for a single plan
  * (preparePlan) and for an op list over persistent buffers (bindPlan, used by src/llm/gpu-model.ts).
  */
-export interface BoundPass {
+interface BoundPass {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   uniform: GPUBuffer | null;
@@ -206,7 +206,7 @@ export interface BoundPass {
 }
 
 /** Where a plan tensor lives: a buffer, and for a slice of a caller-owned buffer its byte offset. */
-export interface TensorBinding {
+interface TensorBinding {
   buffer: GPUBuffer;
   /** Byte offset into `buffer`; the binding then covers `bytes` (the tensor's, padded to 4). */
   offset?: number;
@@ -218,7 +218,7 @@ function statsBytes(p: Pass, instrument: boolean): number {
 }
 
 /** Builds a pass's pipeline, uniforms, stats buffer and bind group over the given tensor buffers. */
-export async function bindPass(
+async function bindPass(
   ctx: GpuContext,
   p: Pass,
   tensors: (name: string) => TensorBinding,
@@ -263,7 +263,7 @@ export async function bindPass(
  * from the bytes last written (a decode step's positions; most ops' uniforms stay the same from token to
  * token) and zeroes its stats when instrumented: a bound pass reused for a later step of the same shape.
  */
-export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
+function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
   if (refresh.uniforms && b.uniform) {
     const u = new Uint8Array(uniformBytes(p));
     if (!sameBytes(u, b.uniformBytes)) {
@@ -299,7 +299,7 @@ export async function readBuffer(ctx: GpuContext, src: GPUBuffer, bytes: number)
 }
 
 /** Reads and decodes an instrumented pass's stats buffer (the contract at the top of this file). */
-export async function readPassStats(ctx: GpuContext, p: Pass, b: BoundPass): Promise<PassStats> {
+async function readPassStats(ctx: GpuContext, p: Pass, b: BoundPass): Promise<PassStats> {
   const n = tileCount(p);
   const raw = new Uint32Array(await readBuffer(ctx, b.stats, 16 + 32 * n));
   const s: PassStats = { label: p.label, loadBytes: new Uint32Array(n), storeBytes: new Uint32Array(n), startOrder: new Uint32Array(n), finishOrder: new Uint32Array(n) };

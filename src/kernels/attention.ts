@@ -44,12 +44,12 @@ import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClas
 import { maxAbs } from './compare.ts';
 
 /** Largest head dim (Gemma); the flash shader's register arrays (MAX_DH) and the reduce workgroup (dh invocations) hold it. */
-export const MAX_HEAD_DIM = 256;
+const MAX_HEAD_DIM = 256;
 /** WebGPU's guaranteed maxComputeWorkgroupStorageSize: tiles picked within it fit every device. */
-export const WG_BYTES_DEFAULT = 16384;
+const WG_BYTES_DEFAULT = 16384;
 /** Split decode: pass-1 workgroups to aim for, and the fewest keys worth a split (see the header). */
-export const DECODE_FILL_WORKGROUPS = 256;
-export const MIN_SPLIT_KEYS = 64;
+const DECODE_FILL_WORKGROUPS = 256;
+const MIN_SPLIT_KEYS = 64;
 /** The largest K/V block the auto rule picks (more keys per block does not add reuse, only memory). */
 const AUTO_BC_MAX = 16;
 /** Split decode: fewer heads per workgroup rather than K/V blocks below this many keys (barriers per key). */
@@ -65,8 +65,8 @@ const DECODE_WG = 64;
 const NAIVE_W = 16;
 const NAIVE_SOFTMAX_WG = 64;
 
-export type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number; capacity: number; window: number };
-export type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number; window: number };
+type PrefillParams = { S: number; L: number; Hq: number; Hkv: number; dh: number; causal: boolean; Br: number; Bc: number; wgBytes: number; capacity: number; window: number };
+type DecodeParams = { B: number; L: number; Hq: number; Hkv: number; dh: number; split: number; Bc: number; fill: number; wgBytes: number; capacity: number; window: number };
 export type PrefillVariant = (typeof PREFILL_VARIANTS)[number];
 export type DecodeVariant = (typeof DECODE_VARIANTS)[number];
 
@@ -102,13 +102,13 @@ const DECODE_PARAMS: readonly ParamDoc<keyof DecodeParams>[] = [
  * The keys a decode step reads: [k0, L), the last min(L, window) of the L cached keys (all L without
  * a window).
  */
-export function decodeKeys(p: Pick<DecodeParams, 'L' | 'window'>): { k0: number; n: number } {
+function decodeKeys(p: Pick<DecodeParams, 'L' | 'window'>): { k0: number; n: number } {
   const n = p.window > 0 ? Math.min(p.L, p.window) : p.L;
   return { k0: p.L - n, n };
 }
 
 /** Keys per head in the cache buffers: `capacity`, or L when 0. */
-export function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number {
+function decodeCapacity(p: Pick<DecodeParams, 'capacity' | 'L'>): number {
   return p.capacity || p.L;
 }
 
@@ -129,7 +129,7 @@ function autoBc(bytes: (bc: number) => number, budget: number): number {
 }
 
 /** Workgroup memory of the flash prefill pass: the K and V blocks. */
-export const flashWorkgroupBytes = (Bc: number, dh: number): number => 4 * 2 * Bc * dh;
+const flashWorkgroupBytes = (Bc: number, dh: number): number => 4 * 2 * Bc * dh;
 
 function validatePrefill(raw: Record<string, unknown>): PrefillParams {
   const p = validateByDocs<PrefillParams>(raw, PREFILL_PARAMS, 'attention-prefill');
@@ -157,21 +157,21 @@ function checkDecode(p: DecodeParams): void {
 }
 
 /** Workgroup memory of pass 1 for GW query heads per workgroup: q and o rows, K/V blocks, scores, (m, l, corr). */
-export const decodeWorkgroupBytes = (GW: number, Bc: number, dh: number): number => 4 * (2 * GW * dh + 2 * Bc * dh + GW * Bc + 3 * GW);
+const decodeWorkgroupBytes = (GW: number, Bc: number, dh: number): number => 4 * (2 * GW * dh + 2 * Bc * dh + GW * Bc + 3 * GW);
 
 /**
  * Query heads per split workgroup: the whole group of G (K/V read once per group) when it fits
  * wgBytes, else the largest divisor of G that does (K/V read G/GW times). G when nothing fits: the
  * device check then names the limit.
  */
-export function decodeHeadsPerWorkgroup(p: Pick<DecodeParams, 'Hq' | 'Hkv' | 'dh' | 'Bc' | 'wgBytes'>): number {
+function decodeHeadsPerWorkgroup(p: Pick<DecodeParams, 'Hq' | 'Hkv' | 'dh' | 'Bc' | 'wgBytes'>): number {
   const G = p.Hq / p.Hkv;
   for (let gw = G; gw >= 1; gw--) if (G % gw === 0 && decodeWorkgroupBytes(gw, p.Bc, p.dh) <= p.wgBytes) return gw;
   return G;
 }
 
 /** Keys per split from the rule in the header: fill the device, at least MIN_SPLIT_KEYS keys per split. */
-export function autoSplit(p: Pick<DecodeParams, 'B' | 'L' | 'Hq' | 'Hkv' | 'Bc' | 'fill' | 'window'>, GW: number): number {
+function autoSplit(p: Pick<DecodeParams, 'B' | 'L' | 'Hq' | 'Hkv' | 'Bc' | 'fill' | 'window'>, GW: number): number {
   const perSplit = p.B * p.Hkv * (p.Hq / p.Hkv / GW); // pass-1 workgroups per split index
   const { n } = decodeKeys(p); // the keys read: L, or the window's last keys
   const nSplit = Math.max(1, Math.min(Math.ceil(p.fill / perSplit), Math.floor(n / MIN_SPLIT_KEYS)));
@@ -281,7 +281,7 @@ function visiblePairs(r0: number, r1: number, k0: number, k1: number, causal: bo
  * (query, key) pairs of S queries at the end of L positions: S·L, or causal Σ_i (L − S + i + 1), or
  * with a sliding window W Σ_i min(L − S + i + 1, W).
  */
-export function attentionPairs(S: number, L: number, causal: boolean, W = 0): number {
+function attentionPairs(S: number, L: number, causal: boolean, W = 0): number {
   if (!causal) return S * L;
   const full = S * (L - S) + (S * (S + 1)) / 2;
   if (W <= 0) return full;
@@ -293,7 +293,7 @@ export function attentionPairs(S: number, L: number, causal: boolean, W = 0): nu
 }
 
 /** Keys of [0, L) the S queries at the end of L positions see at all: L, or with a window from L − S + 1 − W. */
-export function attentionKeysRead(S: number, L: number, W = 0): number {
+function attentionKeysRead(S: number, L: number, W = 0): number {
   return W > 0 ? L - Math.max(0, L - S + 1 - W) : L;
 }
 

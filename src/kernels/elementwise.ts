@@ -4,7 +4,7 @@
 
 import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, f32Input, randomF32, rng, tensorOf, validateByDocs } from './kernel.ts';
 import { axisRanges, cdiv, type Pass, type Plan, type Step } from './plan.ts';
-import { HALF_FORMATS, dequantizeFormat, quantizeFormat, type HalfFormat } from './matmul-gguf.ts';
+import { GGUF_FORMAT_CODE, HALF_FORMATS, dequantizeFormat, quantizeFormat, type HalfFormat } from './matmul-gguf.ts';
 
 /** Invocations per workgroup of the element-wise kernels. */
 export const EW_WG = 64;
@@ -236,8 +236,8 @@ export const gelu: KernelDef = {
 /** Storage of the embedding table: f32, or 16-bit floats as a model file stores them (HALF_FORMATS). */
 export type EmbedFormat = 'f32' | HalfFormat;
 export const EMBED_FORMATS: readonly EmbedFormat[] = ['f32', ...HALF_FORMATS];
-/** The shader's HALF override per format. */
-const EMBED_HALF: Record<EmbedFormat, number> = { f32: 0, f16: 1, bf16: 2 };
+/** The shader's HALF override: 0 for f32, a 16-bit format by matmul-gguf's one numbering of the formats (GGUF_FORMAT_CODE). */
+const embedHalf = (format: EmbedFormat) => (format === 'f32' ? 0 : GGUF_FORMAT_CODE[format]);
 /** Bytes of one embedding row of D values stored as `format`. */
 export const embedRowBytes = (format: EmbedFormat, D: number) => (format === 'f32' ? 4 : 2) * D;
 
@@ -287,7 +287,7 @@ export const embed: KernelDef = {
       { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: split ? '[M, D] row-major; rows of other parts\' ids kept' : '[M, D] row-major' },
     ], {
       shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
-      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, HALF: EMBED_HALF[format] },
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, HALF: embedHalf(format) },
       uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }], ['v0', { type: 'u32', value: v0 }]],
       bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
       tiles: [{

@@ -16,6 +16,8 @@
 //        nibbles are values 0..31 and high nibbles values 32..63. x = d·sc·q − dmin·m.
 //   Q5_K (176 B / 256): like Q4_K, then qh[32] (before qs[128]): bit 2c of qh[l] is the fifth bit of value
 //        l of chunk c's first 32 values, bit 2c+1 of its second 32.
+//   Q8_0 (34 B / 32): f16 d; qs[32] int8. x = q·d. Only its block sizes are here (GGML_QUANTS): the model
+//        loader reads it as int8 with a scale per 32 (src/llm/dtype.ts) for matmul-int8, not matmul-gguf.
 //   Q6_K (210 B / 256): ql[128], qh[64], int8 scales[16] (one per 16 values), f16 d. Per 128 values:
 //        q = (ql & 0xF | two bits of qh << 4) − 32 for values l, l+32 (low nibbles of ql[l], ql[l+32])
 //        and l+64, l+96 (high nibbles); qh[l] holds the top bits of l, l+32, l+64, l+96 at bits 0, 2, 4, 6.
@@ -27,7 +29,10 @@
 
 import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
 
+/** The 4- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
 export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
+/** Every ggml block format we read: the 4- to 6-bit ones and Q8_0. */
+export type GgmlBlockType = 'q8_0' | GgmlQuantType;
 
 export interface GgmlQuantInfo {
   /** ggml's type id in GGUF tensor infos. */
@@ -42,8 +47,9 @@ export interface GgmlQuantInfo {
   bitsPerWeight: number;
 }
 
-/** The formats, by our lower-case dtype name (the one FileDType uses). */
-export const GGML_QUANTS: Record<GgmlQuantType, GgmlQuantInfo> = {
+/** The block formats, by our lower-case dtype name (the one FileDType uses). */
+export const GGML_QUANTS = {
+  q8_0: { ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 34, bitsPerWeight: 8.5 },
   q4_0: { ggmlType: 2, name: 'Q4_0', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5 },
   q4_1: { ggmlType: 3, name: 'Q4_1', blockElems: 32, blockBytes: 20, bitsPerWeight: 5 },
   q5_0: { ggmlType: 6, name: 'Q5_0', blockElems: 32, blockBytes: 22, bitsPerWeight: 5.5 },
@@ -51,12 +57,14 @@ export const GGML_QUANTS: Record<GgmlQuantType, GgmlQuantInfo> = {
   q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5 },
   q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5 },
   q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625 },
-};
+} as const satisfies Record<GgmlBlockType, GgmlQuantInfo>;
 
-export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS) as GgmlQuantType[];
+/** The 4- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
+export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS).filter((t) => t !== 'q8_0') as GgmlQuantType[];
 
+/** Whether `t` is one of the 4- to 6-bit formats (not Q8_0). */
 export function isGgmlQuant(t: string): t is GgmlQuantType {
-  return Object.prototype.hasOwnProperty.call(GGML_QUANTS, t);
+  return (GGML_QUANT_TYPES as string[]).includes(t);
 }
 
 /** Thrown for a value count that is not a whole number of blocks. */

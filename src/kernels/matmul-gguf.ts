@@ -37,7 +37,7 @@ import { maxAbs } from './compare.ts';
 import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, quantizeGgml, type GgmlQuantType } from './ggml-quants.ts';
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './f16.ts';
 
-export const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
+const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
 export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
 
 /**
@@ -50,7 +50,7 @@ export const HALF_FORMATS = ['f16', 'bf16'] as const;
 export type HalfFormat = (typeof HALF_FORMATS)[number];
 /** Weight formats matmul-gguf reads as stored: ggml's 4- to 6-bit blocks and the 16-bit floats. */
 export type GgufFormat = GgmlQuantType | HalfFormat;
-export const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
+const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
 
 export function isHalfFormat(f: string): f is HalfFormat {
   return f === 'f16' || f === 'bf16';
@@ -78,14 +78,14 @@ export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
   return new Uint8Array(Uint16Array.from(x, toBits).buffer);
 }
 
-/** FORMAT override values of the shaders (their `switch`): one per format. */
+/** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's HALF numbers f16 / bf16 by it too. */
 export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
 
 /** u32 words a reader loads per block (see the header): (B + B mod 4) / 4. */
-export function ggufBlockWords(format: GgufFormat): number {
+function ggufBlockWords(format: GgufFormat): number {
   const B = ggufFormat(format).blockBytes;
   return (B + (B % 4)) / 4;
 }
@@ -98,11 +98,11 @@ export function ggufWeightBytes(format: GgufFormat, N: number, K: number): { byt
 }
 
 /** The gemv shape: TK lanes per column, NC columns per workgroup, at most MAX_ROWS rows, X staged in XBYTES of workgroup memory. */
-export const GGUF_GEMV = { TK: 8, NC: 8, MAX_ROWS: 8, XBYTES: 8192 } as const;
+const GGUF_GEMV = { TK: 8, NC: 8, MAX_ROWS: 8, XBYTES: 8192 } as const;
 
 const MAX_DIM = 1 << 16;
 
-export type GgufParams = {
+type GgufParams = {
   M: number;
   N: number;
   K: number;
@@ -137,7 +137,7 @@ function validate(raw: Record<string, unknown>): GgufParams {
   return v;
 }
 
-export type GgufPassNames = { X: string; W: string; Y: string };
+type GgufPassNames = { X: string; W: string; Y: string };
 const NAMES: GgufPassNames = { X: 'X', W: 'W', Y: 'Y' };
 
 function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPassNames): Pick<Pass, 'uniforms' | 'bindings'> {
@@ -157,14 +157,14 @@ function passIo(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format'>, names: GgufPass
 }
 
 /** Values of X staged per row per gemv step: whole blocks, as many as fit XBYTES for `rows` rows, at most K. */
-export function ggufGemvChunk(format: GgufFormat, MR: number, K: number): number {
+function ggufGemvChunk(format: GgufFormat, MR: number, K: number): number {
   const QK = ggufFormat(format).blockElems;
   const fit = Math.max(1, Math.floor(GGUF_GEMV.XBYTES / (4 * MR * QK)));
   return QK * Math.min(fit, K / QK);
 }
 
 /** The gemv pass (decode): every weight block read once per workgroup of NC columns for MR = min(M, 8) rows. */
-export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'dh'>, names: GgufPassNames = NAMES): Pass {
+function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'dh'>, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format } = p;
   const q = ggufFormat(format);
   const { TK, NC } = GGUF_GEMV;
@@ -198,7 +198,7 @@ export function ggufGemvPass(p: Pick<GgufParams, 'M' | 'N' | 'K' | 'format' | 'd
 }
 
 /** The tiled pass (prefill): BM×BN tiles of Y, blocks staged, 32 values dequantized per step. */
-export function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass {
+function ggufTiledPass(p: GgufParams, names: GgufPassNames = NAMES): Pass {
   const { M, N, K, format, BM, BN, TM, TN } = p;
   const q = ggufFormat(format);
   const WPB = ggufBlockWords(format);
@@ -278,7 +278,7 @@ function wordsBytes(w: Uint32Array, bytes: number): Uint8Array {
 }
 
 /** CPU reference: W dequantized exactly as ggml does, Y = X · Wᵀ accumulated in f64. */
-export function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgufFormat, M: number, N: number, K: number): Float64Array {
+function ggufMatmulRef(X: Float32Array, Wbytes: Uint8Array, format: GgufFormat, M: number, N: number, K: number): Float64Array {
   const W = dequantizeFormat(format, Wbytes, N * K);
   const Y = new Float64Array(M * N);
   for (let m = 0; m < M; m++)

@@ -2,7 +2,7 @@
 
 import { f16BitsToF32 } from '../kernels/f16.ts';
 import { ModelFileError } from './source.ts';
-import { GgmlQuantError, ggmlQuantBytes, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { GGML_QUANTS, GgmlQuantError, ggmlQuantBytes, type GgmlQuantType } from '../kernels/ggml-quants.ts';
 import { dequantizeFormat } from '../kernels/matmul-gguf.ts';
 
 /**
@@ -11,9 +11,10 @@ import { dequantizeFormat } from '../kernels/matmul-gguf.ts';
  */
 export type FileDType = 'f32' | 'f16' | 'bf16' | 'q8_0' | GgmlQuantType;
 
-export const Q8_0_BLOCK = 32;
+/** Values per Q8_0 block (its entry in the one table of ggml block formats, GGML_QUANTS). */
+export const Q8_0_BLOCK = GGML_QUANTS.q8_0.blockElems;
 /** Bytes per Q8_0 block: an f16 scale then 32 int8. */
-export const Q8_0_BLOCK_BYTES = 34;
+export const Q8_0_BLOCK_BYTES = GGML_QUANTS.q8_0.blockBytes;
 
 export function dtypeBytes(dtype: FileDType, elements: number, what: string): number {
   switch (dtype) {

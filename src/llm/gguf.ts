@@ -6,7 +6,7 @@
 import { Cursor, ModelFileError, Writer, type ByteSource } from './source.ts';
 import { dtypeBytes, type FileDType } from './dtype.ts';
 import type { FileTensor } from './safetensors.ts';
-import { GGML_QUANTS, GGML_QUANT_TYPES, isGgmlQuant, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { GGML_QUANTS, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 
 export type GgufValue = number | bigint | boolean | string | GgufValue[];
 
@@ -21,10 +21,10 @@ const GGML_TYPE_NAMES: Record<number, string> = {
   0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K',
   12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 30: 'BF16',
 };
-/** ggml's type id of each dtype we read and write (the 4- to 6-bit blocks' from their table, GGML_QUANTS). */
+/** ggml's type id of each dtype we read and write (the block formats' from their table, GGML_QUANTS). */
 const TYPE_OF: Record<FileDType, number> = {
-  f32: 0, f16: 1, bf16: 30, q8_0: 8,
-  ...(Object.fromEntries(GGML_QUANT_TYPES.map((t) => [t, GGML_QUANTS[t].ggmlType])) as Record<GgmlQuantType, number>),
+  f32: 0, f16: 1, bf16: 30,
+  ...(Object.fromEntries(Object.entries(GGML_QUANTS).map(([t, q]) => [t, q.ggmlType])) as Record<GgmlBlockType, number>),
 };
 /** ggml tensor types we read; others are refused by name. */
 const GGML_TYPES = Object.fromEntries(Object.entries(TYPE_OF).map(([dtype, id]) => [id, dtype])) as Record<number, FileDType>;

@@ -12,7 +12,7 @@ import { UnsupportedOnDevice } from '../kernels/kernel.ts';
 import { tileCount } from '../kernels/plan.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
-import { ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
+import { GGUF_PIECE, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
@@ -30,7 +30,8 @@ export interface GpuModelOptions {
   int8: boolean;
   /**
    * Widen f16 / bf16 linears and the token embedding to f32 on load (the path before 16-bit weights were kept as
-   * stored; for comparison). int8 quantizes the linears as it does f32 weights (a 16-bit embedding stays as stored).
+   * stored; for comparison), a tied LM head included (its own f32 buffers again). int8 quantizes the linears as it
+   * does f32 weights, a tied head too (a 16-bit embedding stays as stored).
    * ggml's 4- to 6-bit blocks stay as stored either way.
    */
   f32Weights?: boolean;
@@ -90,6 +91,8 @@ export class GpuModel {
   split: VocabSplit = { embedRows: 1, headCols: 1 };
   /** Storage of the token embedding on the GPU: the file's f16 / bf16 as stored (OpenedModel.embedFormat) unless widened. */
   embedFormat: EmbedFormat = 'f32';
+  /** A tied LM head reads the 16-bit embedding's buffers as stored (StepShape.headFromEmbed): no head buffers. */
+  headFromEmbed = false;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -100,7 +103,7 @@ export class GpuModel {
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
     const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
-    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, embedFormat: this.embedFormat, ...sampling };
+    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, embedFormat: this.embedFormat, headFromEmbed: this.headFromEmbed, ...sampling };
   }
 
   ops(phase: 'prefill' | 'decode', M: number, pos0: number, sampling?: { topK: number; temperature: number; u: number }): ForwardOp[] {
@@ -121,7 +124,10 @@ export class GpuModel {
     model.ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
     // so does a 16-bit embedding (int8 does not quantize the embedding: with it, the embedding stays as stored)
     model.embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
-    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, model.embedFormat);
+    // a head tied to it reads it as stored too (matmul-gguf in its format, which takes K = D in whole 32-value
+    // pieces), as an untied 16-bit head would run; int8 quantizes a tied head as it does the linears
+    model.headFromEmbed = c.tiedEmbeddings && isHalfFormat(model.embedFormat) && !opts.int8 && c.dim % GGUF_PIECE === 0;
+    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, model.embedFormat, model.headFromEmbed);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
@@ -130,7 +136,7 @@ export class GpuModel {
     const storedHead = model.ggml.lmHead?.length === 1 ? model.ggml.lmHead[0].format : undefined;
     const headColBytes = storedHead ? ggufWeightBytes(storedHead, 1, c.dim).bytes : opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
     try {
-      model.split = vocabSplit(c, { bindingBytes: limit, embedRowBytes: embedRowBytes(model.embedFormat, c.dim), headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256 });
+      model.split = vocabSplit(c, { bindingBytes: limit, embedRowBytes: embedRowBytes(model.embedFormat, c.dim), headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256, shared: model.headFromEmbed });
     } catch (e) {
       throw new ModelTooLargeError(`${m.name}: ${(e as Error).message}`);
     }
@@ -200,7 +206,8 @@ export class GpuModel {
     if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
     set('outNorm', 4 * D);
     if (c.norm === 'layernorm') set('outNormB', 4 * D);
-    const headParts = vocabRanges(c.vocabSize, this.split.headCols);
+    // a head read from the embedding (headFromEmbed) has no buffers of its own
+    const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8 && !c.tiedEmbeddings));
     set('ropeTable', 4 * C * dh);
     set('dummy', 16);
@@ -291,7 +298,8 @@ export class GpuModel {
     if (g.posEmb) this.write('posEmb', g.posEmb);
     this.write('outNorm', g.outNorm);
     if (g.outNormB) this.write('outNormB', g.outNormB);
-    const headParts = vocabRanges(c.vocabSize, this.split.headCols);
+    // (a head read from the embedding has nothing to write, and never widens g.lmHead)
+    const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n)));
     if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
     this.opts.onProgress?.('uploading weights', 1, total);

@@ -8,6 +8,7 @@ import { ropeTable } from './config.ts';
 import { layerNormRef, rmsNormRef } from '../kernels/norm.ts';
 import { ropeRef } from '../kernels/rope.ts';
 import { geluRef, siluRef } from '../kernels/elementwise.ts';
+import { attentionRef } from '../kernels/attention.ts';
 import { linearF32, type Linear, type ModelWeights } from './weights.ts';
 import { forwardOps } from '../models/forward.ts';
 
@@ -152,36 +153,21 @@ export class CpuModel {
 
   /**
    * Causal attention of M queries at positions pos.. over the layer's cache (which holds them already): [M, Hq·dh].
-   * With a sliding window W (Mistral, Qwen2; read from the config, not from the op list) the query at
-   * position p sees keys p − W + 1..p.
+   * The kernels' CPU reference (attentionRef) on the cached keys 0..pos+M−1; with a sliding window W
+   * (Mistral, Qwen2; read from the config, not from the op list) the query at position p sees keys p − W + 1..p.
    */
   private attention(q: Float32Array, layer: number, M: number, scale: number, G: number): Float32Array {
-    const c = this.config, dh = c.headDim, Hq = c.nHeads, Nq = Hq * dh, cap = this.capacity;
-    const kc = this.kCache[layer], vc = this.vCache[layer];
-    const o = new Float32Array(M * Nq);
-    const s = new Float64Array(cap);
-    const win = c.attentionWindow ?? 0;
-    for (let m = 0; m < M; m++) {
-      const n = this.pos + m + 1;
-      const j0 = win > 0 ? Math.max(0, n - win) : 0;
-      for (let h = 0; h < Hq; h++) {
-        const kv = Math.floor(h / G);
-        let mx = -Infinity;
-        for (let j = j0; j < n; j++) {
-          let dot = 0;
-          for (let d = 0; d < dh; d++) dot += q[m * Nq + h * dh + d] * kc[(kv * cap + j) * dh + d];
-          s[j] = dot * scale;
-          if (s[j] > mx) mx = s[j];
-        }
-        let sum = 0;
-        for (let j = j0; j < n; j++) sum += (s[j] = Math.exp(s[j] - mx));
-        for (let d = 0; d < dh; d++) {
-          let acc = 0;
-          for (let j = j0; j < n; j++) acc += s[j] * vc[(kv * cap + j) * dh + d];
-          o[m * Nq + h * dh + d] = acc / sum;
-        }
-      }
-    }
-    return o;
+    const c = this.config, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, cap = this.capacity;
+    const Skv = this.pos + M;
+    // the cache's first Skv rows of each KV head, [Hkv, Skv, dh] (the cache is [Hkv, capacity, dh])
+    const cached = (cache: Float32Array) => {
+      const out = new Float32Array(Hkv * Skv * dh);
+      for (let kv = 0; kv < Hkv; kv++) out.set(cache.subarray(kv * cap * dh, (kv * cap + Skv) * dh), kv * Skv * dh);
+      return out;
+    };
+    // the queries head-major, [Hq, M, dh]
+    const Q = new Float32Array(M * Hq * dh);
+    for (let m = 0; m < M; m++) for (let h = 0; h < Hq; h++) Q.set(q.subarray((m * Hq + h) * dh, (m * Hq + h + 1) * dh), (h * M + m) * dh);
+    return attentionRef(Q, cached(this.kCache[layer]), cached(this.vCache[layer]), { Sq: M, Skv, H: Hq, G, dh, causal: true, scale, window: c.attentionWindow ?? 0 });
   }
 }

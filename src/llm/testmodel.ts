@@ -7,7 +7,7 @@ import { f32ToF16Bits } from '../kernels/f16.ts';
 import { rng } from '../kernels/kernel.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
-import { Q8_0_BLOCK, type FileDType } from './dtype.ts';
+import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
 import { permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type ModelConfig } from './config.ts';
@@ -189,15 +189,15 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
       return quantizeFormat(dtype, a);
     case 'q8_0': {
       const blocks = a.length / Q8_0_BLOCK;
-      const out = new Uint8Array(blocks * 34);
+      const out = new Uint8Array(blocks * Q8_0_BLOCK_BYTES);
       const dv = new DataView(out.buffer);
       for (let b = 0; b < blocks; b++) {
         let amax = 0;
         for (let i = 0; i < Q8_0_BLOCK; i++) amax = Math.max(amax, Math.abs(a[b * Q8_0_BLOCK + i]));
         const d = amax / 127;
         const dBits = f32ToF16Bits(d);
-        dv.setUint16(b * 34, dBits, true);
-        for (let i = 0; i < Q8_0_BLOCK; i++) dv.setInt8(b * 34 + 2 + i, d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(a[b * Q8_0_BLOCK + i] / d))));
+        dv.setUint16(b * Q8_0_BLOCK_BYTES, dBits, true);
+        for (let i = 0; i < Q8_0_BLOCK; i++) dv.setInt8(b * Q8_0_BLOCK_BYTES + 2 + i, d === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(a[b * Q8_0_BLOCK + i] / d))));
       }
       return out;
     }
@@ -337,6 +337,15 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
 /** Small shapes the tests use (SwiftShader is slow): a Llama-style GQA model and a GPT-2-style one. */
 export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
+
+/**
+ * The Model tab's "build one here" model, for a user with no model file: Llama-shaped (GQA 8 query / 2 KV
+ * heads, SwiGLU, RoPE), stored f16 as downloaded models are, big enough that the per-op table has real
+ * matmuls to time (D 256, 4 layers, ~3.5 M parameters, ~7 MB), small enough to generate in a second on a
+ * software adapter. Random seeded weights (the text is gibberish); the same spec always writes the same
+ * bytes, so a share link's fingerprint reproduces.
+ */
+export const DEMO_LLAMA: TestModelSpec = { arch: 'llama', dim: 256, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 32, ffnDim: 704, maxPositions: 1024, merges: 200, vocab: 512, dtype: 'f16', seed: 7 };
 
 // ---- synthetic models for the bench (no file: random weights generated layer by layer) ------------
 

@@ -48,9 +48,9 @@ export interface LayerWeights {
 }
 
 export interface GlobalWeights {
-  /** The token embedding [V, D] in f32 (widened exactly from a 16-bit file): the CPU reference's, and a tied head's. */
+  /** The token embedding [V, D] in f32 (widened exactly from a 16-bit file, on first use): the CPU reference's, and an f32 / int8 tied head's. */
   tokEmb: Float32Array;
-  /** The embedding's bytes as the file stores them, when OpenedModel.embedFormat says it is f16 / bf16: what the GPU holds. */
+  /** The embedding's bytes as the file stores them, when OpenedModel.embedFormat says it is f16 / bf16: what the GPU holds (and a tied head reads there). */
   tokEmbStored?: Uint8Array;
   posEmb?: Float32Array;
   outNorm: Float32Array;
@@ -104,12 +104,14 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
 /**
  * The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU (`packed`: the
  * linears kept as stored, GpuModel's choice; `embed`: the token embedding's storage, f16 / bf16 as stored or f32;
- * every other weight runs as f32, or int8). E.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)".
+ * `tiedHead`: a tied LM head reads that 16-bit embedding (GpuModel.headFromEmbed); every other weight runs as f32,
+ * or int8). E.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)".
  */
-export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: 'f32' | HalfFormat = 'f32'): string {
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: 'f32' | HalfFormat = 'f32', tiedHead = false): string {
   const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
   const rest = int8 ? 'int8' : 'f32';
-  const emb = embed === 'f32' ? '' : formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`;
+  const head = embed !== 'f32' && tiedHead ? ', read by the tied LM head' : '';
+  const emb = embed === 'f32' ? '' : (formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`) + head;
   return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored${emb} (the rest ${rest})` : `${rest}${emb}`}`;
 }
 
@@ -162,8 +164,9 @@ function need(find: Lookup, name: string, shape: number[], file: string): FileTe
 
 /**
  * The token embedding: its f32 values, and the file's bytes too where embedStoredFormat keeps them (one read).
- * Kept 16-bit, the f32 values are widened on first use (the CPU reference, a tied head): a GPU model that
- * gathers from the stored bytes and has its own head never holds the f32 copy (4·V·D bytes on the host).
+ * Kept 16-bit, the f32 values are widened on first use (the CPU reference, an f32 or int8 tied head): a GPU model
+ * that gathers from the stored bytes, and has its own head or reads the tied head from those bytes too, never
+ * holds the f32 copy (4·V·D bytes on the host).
  */
 async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb' | 'tokEmbStored'>> {
   const f = embedStoredFormat(t);
@@ -172,6 +175,11 @@ async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb
   assertFiniteHalves(raw, f, t.name, t.shape);
   let wide: Float32Array | undefined;
   return { get tokEmb() { return (wide ??= dequantizeFormat(f, raw, t.shape[0] * t.shape[1])); }, tokEmbStored: raw };
+}
+
+/** A tied LM head [V, D]: the embedding's f32 values, read (for a 16-bit embedding: widened) only when asked. */
+function tiedHead(emb: Pick<GlobalWeights, 'tokEmb'>, V: number, D: number): Linear {
+  return Object.defineProperty({ kind: 'f32', N: V, K: D }, 'w', { get: () => emb.tokEmb, enumerable: true }) as Linear;
 }
 
 /** The globals with readEmbedding's fields as it made them (its tokEmb not widened here). */
@@ -432,7 +440,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
         let lmHead: Linear;
         if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
         else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
-        else lmHead = { kind: 'f32', N: c.vocabSize, K: D, w: emb.tokEmb };
+        else lmHead = tiedHead(emb, c.vocabSize, D);
         return withEmbedding(emb, { outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead });
       },
       async loadLayer(i) {
@@ -460,12 +468,12 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
     name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
     embedFormat: embedStoredFormat(find('wte.weight')),
     async loadGlobals() {
-      const { tokEmb, tokEmbStored } = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
-      return {
-        tokEmb, tokEmbStored, posEmb: await readF32(need(find, 'wpe.weight', [c.maxPositions, D], file)),
+      const emb = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
+      return withEmbedding(emb, {
+        posEmb: await readF32(need(find, 'wpe.weight', [c.maxPositions, D], file)),
         outNorm: await readF32(need(find, 'ln_f.weight', [D], file)), outNormB: await readF32(need(find, 'ln_f.bias', [D], file)),
-        lmHead: { kind: 'f32', N: c.vocabSize, K: D, w: tokEmb },
-      };
+        lmHead: tiedHead(emb, c.vocabSize, D),
+      });
     },
     async loadLayer(i) {
       const p = `h.${i}.`;
@@ -487,8 +495,8 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
 /**
  * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
  * (ggml's Q4_0 .. Q6_K; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
- * gate|up pair of two formats (one matmul writes both halves); those, GPT-2's QKV (biased) and a tied LM head
- * (the embedding, widened to f32) run as f32 (or int8). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ * gate|up pair of two formats (one matmul writes both halves); those and GPT-2's QKV (biased) run as f32 (or int8).
+ * A tied LM head is not listed: it is the embedding (GpuModel reads a 16-bit one as stored, else widens it). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
  * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).
  */
 function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | undefined): Record<string, GgmlPart[]> {
@@ -535,7 +543,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     embedFormat: embedStoredFormat(byName.get('token_embd.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'token_embd.weight', [c.vocabSize, D], file));
-      const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : { kind: 'f32', N: c.vocabSize, K: D, w: emb.tokEmb };
+      const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : tiedHead(emb, c.vocabSize, D);
       return withEmbedding(emb, {
         posEmb: c.arch === 'gpt2' ? await readF32(need(find, 'position_embd.weight', [c.maxPositions, D], file)) : undefined,
         outNorm: await vec('output_norm.weight', D), outNormB: c.arch === 'gpt2' ? await vec('output_norm.bias', D) : undefined,

@@ -25,9 +25,8 @@ import { simulatePlan, type SimOptions } from '../chip/sim.ts';
 import type { ChipConfig, Dataflow, EfficiencyCurve, HbmPattern, SimResult } from '../chip/types.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { OpBound, OpBreakdown, OpMode } from './types.ts';
-
-export type { OpBound } from './types.ts';
 import { rowsPattern } from './forward.ts';
+import { largestPart } from './bound.ts';
 
 
 /** How one op runs; simulateModel fills it from the step (fusion, placement), a kernel view from the chip. */
@@ -216,10 +215,8 @@ export function opCost(chip: ChipConfig, sim: SimResult, pattern: HbmPattern, mo
  * the memory part reads 'memory'.
  */
 export function opBound(b: OpBreakdown, sim?: Pick<SimResult, 'bound' | 'counts'>): OpBound {
-  const parts: Array<[OpBound | 'mem', number]> = [['mem', b.memory], ['compute', b.compute], ['launch', b.launch], ['collective', b.collective]];
-  let top = parts[0];
-  for (const p of parts) if (p[1] > top[1]) top = p;
-  if (top[0] !== 'mem') return top[0];
+  const top = largestPart<OpBound | 'mem'>([['mem', b.memory], ['compute', b.compute], ['launch', b.launch], ['collective', b.collective]]);
+  if (top !== 'mem') return top;
   if (!sim) return 'memory';
   const macs = sim.counts.macs.int8 + sim.counts.macs.fp16 + sim.counts.macs.fp32;
   return sim.bound === 'compute' && macs > 0 ? 'array-schedule' : sim.bound;

@@ -26,7 +26,7 @@
 
 import { autoVariant } from '../kernels/kernel.ts';
 import type { Plan } from '../kernels/plan.ts';
-import type { EmbedFormat } from '../kernels/elementwise.ts';
+import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
 import type { ModelConfig } from './config.ts';
@@ -88,6 +88,13 @@ export interface StepShape {
   split?: VocabSplit;
   /** Storage of the token embedding on the GPU: f32 (default), or the file's f16 / bf16 as stored. */
   embedFormat?: EmbedFormat;
+  /**
+   * The LM head is the token embedding as stored (a tied head over an f16 / bf16 `embedFormat`): each head part
+   * runs matmul-gguf in that format over its rows of an embedding buffer (the [V, D] table is [N, K] with rows =
+   * output features, a linear's layout), bound at a byte offset; no head buffers. The split must be vocabSplit's
+   * `shared` one (embedding parts of whole head parts).
+   */
+  headFromEmbed?: boolean;
 }
 
 /**
@@ -123,19 +130,31 @@ export const partId = (name: string, i: number, parts: number) => (parts === 1 ?
  * `headColBytes`: bytes one LM-head column takes in its largest buffer (f32: 4·D; int8: the packed
  * row or its scales; kept as stored: its row's blocks, f16 / bf16 2·D). LM-head parts after the first write the logits at an offset, which must be a
  * multiple of `offsetAlign` bytes (minStorageBufferOffsetAlignment), so split parts are a multiple of
- * offsetAlign / 4 columns. Throws with the numbers when not even one row or one aligned part fits.
+ * offsetAlign / 4 columns. `shared` (StepShape.headFromEmbed: the head reads the embedding's buffers): one rule
+ * for both, the head's parts cut as a column is an embedding row (headColBytes unused), and the embedding's
+ * parts whole numbers of head parts, so each head part binds rows of one embedding part at an offset that is
+ * a multiple of offsetAlign too. Throws with the numbers when not even one row or one aligned part fits.
  */
-export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; embedRowBytes: number; headColBytes: number; offsetAlign: number }): VocabSplit {
+export function vocabSplit(c: ModelConfig, o: { bindingBytes: number; embedRowBytes: number; headColBytes: number; offsetAlign: number; shared?: boolean }): VocabSplit {
   const V = c.vocabSize;
-  const embedRows = Math.min(V, Math.floor(o.bindingBytes / o.embedRowBytes));
-  if (embedRows < 1) throw new RangeError(`one embedding row takes ${o.embedRowBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
-  const fit = Math.min(HEAD_MAX_COLS, Math.floor(o.bindingBytes / o.headColBytes));
-  if (V <= fit) return { embedRows, headCols: V };
-  const a = Math.max(1, Math.ceil(o.offsetAlign / 4));
-  const headCols = Math.floor(fit / a) * a;
-  if (headCols < 1) throw new RangeError(`an LM-head part of ${a} columns takes ${a * o.headColBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  const embedFit = Math.floor(o.bindingBytes / o.embedRowBytes);
+  if (embedFit < 1) throw new RangeError(`one embedding row takes ${o.embedRowBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  const colBytes = o.shared ? o.embedRowBytes : o.headColBytes;
+  const fit = Math.min(HEAD_MAX_COLS, Math.floor(o.bindingBytes / colBytes));
+  let headCols = V;
+  if (V > fit) {
+    const logitsAlign = Math.max(1, Math.ceil(o.offsetAlign / 4));
+    // shared: a part's first row must also start at a multiple of offsetAlign bytes into its embedding part
+    const a = o.shared ? lcm(logitsAlign, o.offsetAlign / gcd(o.offsetAlign, o.embedRowBytes)) : logitsAlign;
+    headCols = Math.floor(fit / a) * a;
+    if (headCols < 1) throw new RangeError(`an LM-head part of ${a} columns takes ${a * colBytes} bytes; this device binds at most ${o.bindingBytes} bytes per buffer`);
+  }
+  const embedRows = Math.min(V, o.shared ? Math.floor(embedFit / headCols) * headCols : embedFit);
   return { embedRows, headCols };
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const lcm = (a: number, b: number): number => (a / gcd(a, b)) * b;
 
 /**
  * A step as a deployment runs it on a chip (what simulateModel simulates): the phase, M tokens per
@@ -412,6 +431,19 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
         // the last token only (M = 1); one matmul per part of the vocabulary, each writing its columns of
         // the logits (at a byte offset into the one logits buffer the sampler reads)
         const parts = vocabRanges(d.V, Math.min(s.split?.headCols ?? d.V, HEAD_MAX_COLS));
+        if (s.headFromEmbed) {
+          // tied, 16-bit: part i reads its rows of the embedding part holding them, at a byte offset (vocabSplit shared)
+          const fmt = s.embedFormat;
+          if (fmt !== 'f16' && fmt !== 'bf16') throw new Error(`lm-head: a head read from the embedding needs an f16 / bf16 embedding, got ${fmt ?? 'f32'}`);
+          const E = s.split?.embedRows ?? d.V, embedParts = vocabRanges(d.V, E).length, rowBytes = embedRowBytes(fmt, D);
+          return parts.map(({ v0, n }, i) => {
+            const j = Math.floor(v0 / E), r0 = v0 - j * E;
+            if (r0 + n > E) throw new Error(`lm-head part ${i} (rows ${v0}..${v0 + n}) straddles embedding parts of ${E} rows (vocabSplit shared makes whole head parts)`);
+            const offsets = { ...(r0 > 0 ? { W: r0 * rowBytes } : {}), ...(v0 > 0 ? { Y: 4 * v0 } : {}) };
+            return forwardOp({ ...o, id: partId(o.name, i, parts.length) }, plan('matmul-gguf', { M: 1, N: n, K: D, format: fmt }, 'auto'),
+              { bind: { X: o.x, W: embedBuf(j, embedParts), Y: o.y }, offsets: Object.keys(offsets).length > 0 ? offsets : undefined });
+          });
+        }
         return parts.map(({ v0, n }, i) => {
           const w = headBuf(i, parts.length);
           const bind = linearBind(w, o.x, o.y);

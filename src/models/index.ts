@@ -32,7 +32,7 @@ export { FORMATS, NUMBER_FORMATS, KV_FORMATS, bytesPerElem, precisionOf, precisi
 export { allReduceTime } from './collective.ts';
 export { forwardOps, STREAMING_ROWS, type CarriedPrefill, type ForwardOp, type DeployStep, type Deployment } from './forward.ts';
 export { predictOps, type OpPrediction, type ModelOpPrediction } from './predict.ts';
-export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opBound, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpBound, type OpCost, type OpCostOptions } from './cost.ts';
+export { achievableChip, computeDerate, curveAt, gemmEfficiencyAt, opBound, opCost, patternOf, simulateOp, type AppliedMechanism, type ComputeDerate, type OpCost, type OpCostOptions } from './cost.ts';
 export type * from './types.ts';
 
 /** Bad model-level input (chip count, shape limits, formats): a one-line message saying what is allowed. */

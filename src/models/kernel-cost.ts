@@ -17,7 +17,7 @@ import { patternOf, simulateOp, type OpCost, type OpCostOptions } from './cost.t
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, retypePlan, storageBytes, type OpPlan } from './plans.ts';
 import { precisionLabel, precisionOf } from './precision.ts';
 import type { ModelConfig } from './config.ts';
-import type { NumberFormat, OpBreakdown, PrecisionSpec } from './types.ts';
+import type { ModelSimResult, NumberFormat, OpBreakdown, PrecisionSpec } from './types.ts';
 import { simulateModelRuns, type ModelRun, type ModelSimOptions } from './index.ts';
 
 export type KernelCostMode = 'raw' | 'deployed';
@@ -63,6 +63,11 @@ export interface KernelCost {
   modelOp?: ModelOpRun;
   /** Why the kernel's time differs from the model's op (empty when they agree within 1%). */
   differences: string[];
+  /**
+   * The `beside` model's whole step (simulateModel's result), from the one simulation the model's op
+   * was taken from: a view that shows the model beside the kernel uses it instead of simulating again.
+   */
+  besideModel?: ModelSimResult;
   /** Raw runs: the same shape as deployed on the chip (its time and split), and why the two differ. */
   deployed?: { how: string; plan: KernelCost['plan']; timeS: number; breakdown: OpBreakdown; bound: OpCost['bound']; mechanisms: OpCost['mechanisms']; differences: string[] };
 }
@@ -151,8 +156,9 @@ function kernelVsModel(k: { as: KernelCostMode; plan: Plan; cost: OpCost }, m: {
  */
 export function simulateKernel(chip: ChipConfig, kernel: string, variant: string, raw: Record<string, unknown>, req: KernelCostRequest): KernelCost {
   const beside = req.beside;
-  let runs: ModelRun[] | undefined;
-  return costKernel(chip, kernel, variant, raw, req, beside ? () => (runs ??= simulateModelRuns(chip, beside.model, beside.opts).runs) : undefined);
+  let model: ReturnType<typeof simulateModelRuns> | undefined;
+  const k = costKernel(chip, kernel, variant, raw, req, beside ? () => (model ??= simulateModelRuns(chip, beside.model, beside.opts)).runs : undefined);
+  return model ? { ...k, besideModel: model.result } : k;
 }
 
 /**

@@ -15,18 +15,10 @@ import {
 import { formatBytes, formatPercent } from './format.ts';
 
 export {
-  EVENT_COMPUTE, EVENT_HBM_READ, EVENT_HBM_WRITE, EVENT_NOC, linkCount, linkEnds, linkExists, portLink, eastLink, southLink,
-  type HbmPort, type PortSide, type RenderTrace,
+  EVENT_COMPUTE, EVENT_HBM_READ, EVENT_NOC, linkCount, linkExists, portLink, eastLink, southLink, type RenderTrace,
 } from '../worker/view-trace.ts';
 
 export type ViewMode = 'utilization' | 'traffic';
-
-export interface ViewOptions {
-  mode: ViewMode;
-  /** Canvas size in CSS pixels. */
-  width: number;
-  height: number;
-}
 
 // ---- per-trace index ----------------------------------------------------------------------
 
@@ -123,7 +115,7 @@ export function indexTrace(trace: RenderTrace): TraceIndex {
 // ---- frame state ------------------------------------------------------------------------------
 
 /** The most transfers a frame draws; beyond it the oldest active ones are counted but not drawn. */
-export const MAX_DRAWN_TRANSFERS = 4096;
+const MAX_DRAWN_TRANSFERS = 4096;
 
 export interface FrameState {
   timeCycles: number;
@@ -160,7 +152,7 @@ export function createFrameState(index: TraceIndex): FrameState {
 }
 
 /** Largest k with a[k] <= x, or -1 (a sorted ascending); `hi` is exclusive. */
-export function lastAtMost(a: Float64Array, x: number, lo: number, hi: number): number {
+function lastAtMost(a: Float64Array, x: number, lo: number, hi: number): number {
   let l = lo, h = hi;
   while (l < h) {
     const m = (l + h) >>> 1;
@@ -345,7 +337,7 @@ export function hitTest(trace: Pick<RenderTrace, 'rows' | 'cols' | 'torus' | 'hb
 
 // ---- tooltip numbers --------------------------------------------------------------------------
 
-export interface TipLine {
+interface TipLine {
   label: string;
   value: string;
 }
@@ -411,7 +403,7 @@ function hex2(n: number) {
 }
 
 /** Linear ramp of `n` CSS colours through the given [r, g, b] stops (computed once, not per frame). */
-export function makeRamp(stops: Array<[number, number, number]>, n = 64): string[] {
+function makeRamp(stops: Array<[number, number, number]>, n = 64): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const f = (i / (n - 1)) * (stops.length - 1);

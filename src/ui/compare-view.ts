@@ -219,18 +219,6 @@ export class JpCompare extends LitElement {
     }
   }
 
-  /** The whole-model run beside the kernel rows, per preset: the same for every kernel, variant and "Kernel rows" mode, so simulated once per preset. */
-  private besideModels = new Map<string, ModelSimResult>();
-
-  private async besideModel(preset: string): Promise<ModelSimResult | null> {
-    const hit = this.besideModels.get(preset);
-    if (hit) return hit;
-    const m = await this.api!.simulateModel(preset, BESIDE.model, BESIDE.opts);
-    if (m.status !== 'ok') return null;
-    this.besideModels.set(preset, m.result);
-    return m.result;
-  }
-
   private async simSide(s: CompareSide, withModel: boolean): Promise<SideResult> {
     const api = this.api!;
     try {
@@ -240,7 +228,8 @@ export class JpCompare extends LitElement {
       const as: KernelCostMode = withModel ? this.kernelAs : 'raw';
       const out = await api.simulateKernel(s.preset, s.kernel, s.variant, s.params, { as, dataflow: s.dataflow as 'output-stationary', maxTraceEvents: 256, ...(withModel ? { beside: BESIDE } : {}) });
       if (out.status !== 'ok') return { sim: null, flops: 0, error: out.message };
-      const model = withModel ? await this.besideModel(s.preset) : null;
+      // the whole-model rows: the step the kernel row's model op came from (simulated once, in simulateKernel)
+      const model = withModel ? out.result.besideModel ?? null : null;
       return { sim: out.result.cost.sim, op: out.result, flops: check.flops, model };
     } catch (e) {
       return { sim: null, flops: 0, error: (e as Error).message };

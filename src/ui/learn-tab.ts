@@ -46,10 +46,12 @@ export class JpLearnTab extends LitElement {
       if (!api) return null;
       const step = WALKTHROUGH[i];
       const runs = stepRuns(step);
+      const view = this.chipView(step);
       const [main, plans, models, chips] = await Promise.all([
-        this.chipView(step),
+        view,
         Promise.all(runs.plans.map(async ([k, s]) => [k, await this.planRun(s)] as const)),
-        Promise.all(runs.models.map(async ([k, m]) => [k, await this.modelRun(m)] as const)),
+        // the model the animated op stands beside comes with the op (simulateKernel simulated it once)
+        Promise.all(runs.models.map(async ([k, m]) => [k, k === step.opBeside && m.preset === step.setup.preset ? await this.besideRun(m, view) : await this.modelRun(m)] as const)),
         this.configs(),
       ]);
       return { numbers: { sim: main.op.cost.sim, op: main.op, plans: Object.fromEntries(plans), models: Object.fromEntries(models), chips }, trace: main.view };
@@ -161,6 +163,11 @@ export class JpLearnTab extends LitElement {
       if (out.status !== 'ok') throw new Error(out.message);
       return out.result;
     });
+  }
+
+  /** The step's opBeside model: the step the animated op's simulateKernel simulated beside it (no second run). */
+  private besideRun(m: ModelSetup, view: Promise<{ op: KernelCost }>): Promise<ModelSimResult> {
+    return this.once(`model:${setupKey(m)}`, () => view.then(({ op }) => op.besideModel ?? Promise.reject(new Error(`no ${m.model} run beside the step's op`))));
   }
 
   private modelRun(m: ModelSetup): Promise<ModelSimResult> {

@@ -23,6 +23,9 @@ import './split-bar.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
 
+/** The name of the GGUF the "Build a small model here" button writes (testmodel.ts DEMO_LLAMA); a link naming it says how to make it again. */
+const DEMO_FILE = 'generated-llama-demo.gguf';
+
 /** A prediction cell: the time (in the unit that reads best: predictions span nine decades) with its compute / memory / launch gap / collective split drawn under it (jp-split-bar). */
 function splitCell(timeS: number, b: OpBreakdown | null, what = '') {
   return html`<td class="pred" title=${`${what}${b ? splitText(b) : ''}`}>${formatDuration(timeS)}${b ? html`<jp-split-bar .breakdown=${b}></jp-split-bar>` : nothing}</td>`;
@@ -74,6 +77,8 @@ export class JpModelTab extends LitElement {
     css`
       :host { display: block; }
       .drop { border: 2px dashed var(--jp-border, #999); border-radius: 8px; padding: 16px; text-align: center; }
+      .demo { margin: 10px 0 0; }
+      .demo .hint { display: block; font-size: 0.8rem; color: var(--jp-muted); margin-top: 4px; }
       .drop.over { border-color: var(--jp-accent, #36c); background: color-mix(in srgb, var(--jp-accent, #36c) 8%, transparent); }
       .row { display: flex; flex-wrap: wrap; gap: 12px; align-items: end; margin: 10px 0; }
       label { display: grid; gap: 2px; font-size: 0.85rem; }
@@ -242,6 +247,25 @@ export class JpModelTab extends LitElement {
     else toast(this, `${key} must be ${key === 'temperature' ? 'a number' : 'an integer'} in [${min}, ${max}]`, 'error');
   }
 
+  /**
+   * "No model file?": writes DEMO_LLAMA's GGUF here (its module is loaded only on this click, so the page's
+   * first load does not carry it) and loads it like a picked file.
+   */
+  private async loadDemo(): Promise<void> {
+    this.phase = 'loading';
+    this.progress = 'building a model with random weights';
+    try {
+      const { writeGgufModel, DEMO_LLAMA } = await import('../llm/testmodel.ts');
+      const bytes = writeGgufModel(DEMO_LLAMA);
+      this.phase = 'idle';
+      await this.load([new File([bytes as BlobPart], DEMO_FILE)]);
+    } catch (e) {
+      this.phase = 'idle';
+      this.progress = '';
+      this.error = `could not build the generated model: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   /** The int8 box: applied at once to a loaded model (its weights reloaded, with progress). */
   private setInt8(v: boolean): void {
     this.int8 = v;
@@ -251,7 +275,7 @@ export class JpModelTab extends LitElement {
   private renderLoad() {
     const link = this.link;
     const wanted = link && (!this.info || this.info.hash !== link.hash)
-      ? html`<p class="warn" role="status">This link was made with <b>${link.name}</b> (fingerprint <code>${link.hash}</code>). Pick that file to reproduce it${this.info ? `; the loaded ${this.info.name} has ${this.info.hash}` : ''}.</p>`
+      ? html`<p class="warn" role="status">This link was made with <b>${link.name}</b> (fingerprint <code>${link.hash}</code>). ${link.name === DEMO_FILE ? 'Press "Build a small model here" below to make it again' : 'Pick that file to reproduce it'}${this.info ? `; the loaded ${this.info.name} has ${this.info.hash}` : ''}.</p>`
       : nothing;
     return html`
       ${wanted}
@@ -260,6 +284,8 @@ export class JpModelTab extends LitElement {
         <p>Drop a <b>.gguf</b> file, or <b>model.safetensors</b> + <b>config.json</b> + <b>tokenizer.json</b>, here: files are read on this computer, never uploaded.</p>
         <label>Model files <input type="file" multiple accept=".gguf,.safetensors,.json" ?disabled=${this.phase !== 'idle'}
           @change=${(e: Event) => void this.load([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <p class="demo">No model file? <button type="button" ?disabled=${this.phase !== 'idle'} @click=${() => void this.loadDemo()}>Build a small model here</button>
+          <span class="hint">Llama-shaped (4 layers, D 256, 8 query / 2 KV heads, f16 GGUF, ~6 MB) with seeded random weights and a real byte-level BPE tokenizer: the text it writes is gibberish, but the kernels, their timings and the chip model's predictions beside them are real.</span></p>
         <div class="row" style="justify-content:center">
           <label><span><input type="checkbox" .checked=${this.int8} ?disabled=${this.phase !== 'idle'} @change=${(e: Event) => this.setInt8((e.target as HTMLInputElement).checked)} /> int8 weights (matmul-int8, qkv fused-w8; a loaded model is reloaded)</span></label>
           <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>

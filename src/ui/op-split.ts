@@ -33,12 +33,6 @@ export function opParts(b: OpBreakdown | undefined | null): Array<{ kind: TimeKi
   return total > 0 ? TIME_KINDS.filter((k) => b[k] > 0).map((k) => ({ kind: k, frac: b[k] / total })) : [];
 }
 
-/** Every bound an op can have (OpBound), in legend order. */
-export const OP_BOUNDS: readonly OpBound[] = ['compute', 'memory', 'noc', 'array-schedule', 'launch', 'collective'];
-
-/** No time in any bound yet: a share per bound, all 0 (a step's time by its ops' bounds starts here). */
-export const noBoundShare = (): Record<OpBound, number> => Object.fromEntries(OP_BOUNDS.map((b) => [b, 0])) as Record<OpBound, number>;
-
 /** One letter per bound, for bar segments and narrow table cells. */
 export const BOUND_LETTER: Record<OpBound, string> = { compute: 'C', memory: 'M', noc: 'N', 'array-schedule': 'A', launch: 'L', collective: 'X' };
 

@@ -8,7 +8,8 @@ import type { ModelSimResult, OpBound } from '../models/types.ts';
 import { fmtNum, formatDuration, formatPercent, plural } from './format.ts';
 import { perWattVerdict } from '../chip/power.ts';
 import { DEFAULT_OSL } from '../share/model-limits.ts';
-import { noBoundShare, OP_BOUNDS, opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
+import { opParts, TIME_KIND_TEXT, TIME_KINDS, type TimeKind } from './op-split.ts';
+import { noBoundShare, stepBound } from '../models/bound.ts';
 
 export interface OpSegment {
   name: string;
@@ -81,15 +82,6 @@ export function timeShares(r: ModelSimResult): Record<TimeKind, number> {
   return out;
 }
 
-/** The step's time by its ops' bound (the one OpBound definition), and the bound with the largest share. */
-export function boundShares(segments: readonly OpSegment[]): { share: Record<OpBound, number>; bound: OpBound | null } {
-  const share = noBoundShare();
-  for (const s of segments) share[s.bound] += s.share;
-  let bound: OpBound | null = null;
-  for (const b of OP_BOUNDS) if (share[b] > 0 && (bound === null || share[b] > share[bound])) bound = b;
-  return { share, bound };
-}
-
 /** One row per preset, in preset order; outcomes[i] belongs to presets[i]. */
 export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArray<ModelOutcome | undefined>): TokenRow[] {
   const results = outcomes.map((o) => (o?.status === 'ok' ? o.result : null));
@@ -101,7 +93,7 @@ export function tokenRows(presets: readonly ChipPreset[], outcomes: ReadonlyArra
       return { ...base, result: null, error: o ? o.message : undefined, segments: [], boundShare: noBoundShare(), bound: null, timeShare: { compute: 0, memory: 0, launch: 0, collective: 0 } };
     }
     const segments = opSegments(o.result, order);
-    const b = boundShares(segments);
+    const b = stepBound(segments);
     return { ...base, result: o.result, segments, boundShare: b.share, bound: b.bound, timeShare: timeShares(o.result), ...(o.mechanism ? { mechanism: o.mechanism } : {}) };
   });
 }

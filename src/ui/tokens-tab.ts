@@ -17,7 +17,8 @@ import { sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
 import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
-import { BOUND_LETTER, OP_BOUNDS, TIME_KINDS } from './op-split.ts';
+import { BOUND_LETTER, TIME_KINDS } from './op-split.ts';
+import { OP_BOUNDS } from '../models/bound.ts';
 import type { OpBound } from '../models/types.ts';
 
 /** How a bar segment's bound is drawn (the legend's words for each pattern). */
@@ -91,9 +92,23 @@ export class JpTokensTab extends LitElement {
     return this.listsTask.value?.limits;
   }
 
-  /** What the model would refuse in the current state (a link may carry batch 4096). */
-  private get problems(): Partial<Record<ModelField, string>> {
-    return this.state && this.limits ? checkModelInputs(this.state, this.limits, this.model) : {};
+  /** What the model would refuse in the current state (a link may carry batch 4096); set in willUpdate. */
+  private problems: Partial<Record<ModelField, string>> = {};
+  /** One row per preset from the simulations on hand; set in willUpdate. */
+  private rows: TokenRow[] = [];
+  /** The inputs `problems` and `rows` were derived from. */
+  private derivedFrom: { state?: ModelState; lists?: unknown; outcomes?: unknown } = {};
+
+  /**
+   * Derives `problems` (from the state, the limits and the model's shape) and `rows` (from the presets
+   * and the simulations) when those inputs change, not on every render; before the tasks' hostUpdate,
+   * so the simulation task reads the current state's problems.
+   */
+  override willUpdate(): void {
+    const lists = this.listsTask.value, outcomes = this.simTask.value, d = this.derivedFrom;
+    if (d.state !== this.state || d.lists !== lists) this.problems = this.state && this.limits ? checkModelInputs(this.state, this.limits, this.model) : {};
+    if (d.lists !== lists || d.outcomes !== outcomes) this.rows = tokenRows(this.chips, outcomes ?? []);
+    this.derivedFrom = { state: this.state, lists, outcomes };
   }
 
   private get busy(): boolean {
@@ -378,7 +393,7 @@ export class JpTokensTab extends LitElement {
       return html`${this.renderControls(s)}
         <p class="warn" id="input-problems" role="alert">Not simulated: ${problems.join(' ')}</p>`;
     }
-    const rows = tokenRows(this.chips, this.simTask.value ?? []);
+    const rows = this.rows;
     const hyp = this.chips.find((c) => c.hypothetical);
     // a typed value the model refused: the table still shows the last accepted inputs, marked stale
     const stale = Object.keys(this.draft).length > 0;

@@ -22,7 +22,7 @@ import type { KernelViewRequest } from '../worker/chip-service.ts';
 import { gemmTiles } from '../models/tiling.ts';
 import { modelPreset } from '../models/config.ts';
 import { fmtInt as int, fmtNum as sig, formatBandwidth as tbps, formatBytes, formatDuration, formatEnergy, formatPercent as pct, plural, timeRatioWords } from './format.ts';
-import { noBoundShare, OP_BOUNDS } from './op-split.ts';
+import { OP_BOUNDS, stepBound } from '../models/bound.ts';
 import { peakFlops } from './roofline-math.ts';
 
 export type Params = Record<string, number | boolean | string>;
@@ -160,18 +160,11 @@ function opShare(m: ModelSimResult, re: RegExp): { share: number; timeS: number;
   return { share: ops.reduce((a, o) => a + o.share, 0), timeS: ops.reduce((a, o) => a + o.timeS, 0), hbm: ops.reduce((a, o) => a + o.bytes.hbm, 0) };
 }
 
-/** Time shares of the ops by bound (the one OpBound of each op). */
-function boundShares(m: ModelSimResult): Record<OpBound, number> {
-  const out = noBoundShare();
-  for (const o of m.ops) out[o.bound] += o.share;
-  return out;
-}
+/** Time shares of the ops by bound (the one OpBound of each op; stepBound). */
+const boundShares = (m: ModelSimResult): Record<OpBound, number> => stepBound(m.ops).share;
 
-/** The bound holding the largest share of the step (ties: the first in OP_BOUNDS order). */
-function mainBound(m: ModelSimResult): OpBound {
-  const s = boundShares(m);
-  return OP_BOUNDS.reduce((a, b) => (s[b] > s[a] ? b : a));
-}
+/** The bound holding the largest share of the step (stepBound, the one rule; a step with no time reads OP_BOUNDS[0]). */
+const mainBound = (m: ModelSimResult): OpBound => stepBound(m.ops).bound ?? OP_BOUNDS[0];
 
 /** Ops of one layer that run as kernels of their own (launched one after another), per the model. */
 function launchedKernels(m: ModelSimResult): OpSimResult[] {

@@ -79,13 +79,13 @@ interface Session {
 let session: Session | null = null;
 let abort: AbortController | null = null;
 
-export function llmErrorText(e: unknown): string {
+function llmErrorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export const isUserError = (e: unknown) => e instanceof ModelFileError || e instanceof ModelTooLargeError || (e as Error)?.name === 'KernelInputError';
+const isUserError = (e: unknown) => e instanceof ModelFileError || e instanceof ModelTooLargeError || (e as Error)?.name === 'KernelInputError';
 
-export async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmInfo> {
+async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; context: number }, onEvent?: (e: LlmEvent) => void): Promise<LlmInfo> {
   unloadLlm();
   const sources = files.map((f) => blobSource((f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, f));
   const opened = await openModel(sources);
@@ -142,7 +142,7 @@ export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEven
 }
 
 /** The decode step's ops at the cache's current position (for the chip model too). */
-export function llmDecodeOps(): { ops: ForwardOp[]; position: number } {
+function llmDecodeOps(): { ops: ForwardOp[]; position: number } {
   if (!session) throw new ModelFileError('no model is loaded');
   const m = session.model;
   const position = Math.max(0, Math.min(m.pos, m.opts.capacity - 1));

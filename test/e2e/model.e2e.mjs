@@ -97,4 +97,38 @@ export const cases = [
       t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
     },
   },
+  {
+    name: 'model tab without a model file: "Build a small model here" loads a generated f16 GGUF that runs, and its link tells the reader how to make the same model again',
+    async run(t) {
+      await t.open('/');
+      await t.page.locator('#tab-model').click();
+      const tab = t.page.locator('jp-model-tab');
+      await tab.getByRole('button', { name: 'Build a small model here' }).click();
+      const loaded = tab.getByText(/Loaded generated-llama-demo\.gguf: llama, 3\.\d+ M parameters, weights f16 → f16 as stored/);
+      await loaded.waitFor({ timeout: 120_000 });
+      const fingerprint = await tab.locator('p code').first().textContent();
+      const tokens = tab.getByLabel('Tokens', { exact: true });
+      await tokens.fill('2');
+      await tokens.dispatchEvent('change');
+      await tab.getByRole('button', { name: 'Generate' }).click();
+      await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+      const head = await tab.locator('table').first().locator('th').allTextContents();
+      t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
+      await t.screenshot('model-tab-generated');
+      // the link names the generated file; a reader is told to press the button, and the same bytes come back
+      const url = t.page.url();
+      t.assert(/[#&]s=/.test(url), `the URL holds no state: ${url}`);
+      const page2 = await t.newPage({});
+      await page2.goto(url);
+      const tab2 = page2.locator('jp-model-tab');
+      await tab2.getByText(/This link was made with generated-llama-demo\.gguf.*Press "Build a small model here" below to make it again/).waitFor({ timeout: 30_000 });
+      await tab2.getByRole('button', { name: 'Build a small model here' }).click();
+      await tab2.getByText(/Loaded generated-llama-demo\.gguf/).waitFor({ timeout: 120_000 });
+      const fingerprint2 = await tab2.locator('p code').last().textContent();
+      t.assert(fingerprint2 === fingerprint, `the rebuilt model's fingerprint ${fingerprint2} is not the link's ${fingerprint}`);
+      await tab2.getByText(/This link was made with/).waitFor({ state: 'detached', timeout: 10_000 });
+      const errs = [...t.errors(), ...t.errors(page2)];
+      t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
+    },
+  },
 ];

@@ -16,6 +16,7 @@ describe('npm run generate', () => {
     for (const [n, b] of Object.entries(writeSafetensorsModel(TINY_LLAMA))) writeFileSync(join(dir, n), b);
     writeFileSync(join(dir, '..', 'gen-cli-gpt2.gguf'), writeGgufModel(TINY_GPT2));
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16' }));
+    writeFileSync(join(dir, '..', 'gen-cli-llama-bf16-tied.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16', tied: true }));
   });
 
   it('a bf16 model runs its linears and embedding 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
@@ -31,6 +32,27 @@ describe('npm run generate', () => {
     // and the 297x64 embedding: 2 bytes each fewer
     expect(w.weightBytes - p.weightBytes).toBe(2 * (2 * (128 * 64 + 64 * 64 + 192 * 64 + 64 * 96) + 297 * 64 + 297 * 64));
     expect(JSON.parse(packed.stdout).tokens).toEqual(JSON.parse(wide.stdout).tokens);
+  });
+
+  it('a tied bf16 model: the report says the head reads the embedding, its weight bytes lose the f32 head, the head op moves 2 bytes a weight', () => {
+    const file = join(dir, '..', 'gen-cli-llama-bf16-tied.gguf');
+    const packed = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json']);
+    const wide = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json', '--f32-weights']);
+    expect(packed.status, packed.stderr).toBe(0);
+    expect(wide.status, wide.stderr).toBe(0);
+    const P = JSON.parse(packed.stdout), W = JSON.parse(wide.stdout);
+    expect(P.model.weightFormat).toBe('bf16 -> bf16 as stored, the embedding bf16 too, read by the tied LM head (the rest f32)');
+    expect(W.model.weightFormat).toBe('bf16 -> f32');
+    // the linears and the embedding as in the untied case above (2 bytes each fewer); the f32 head's buffer (4 bytes a weight) is gone
+    const VD = 297 * 64;
+    expect(W.model.weightBytes - P.model.weightBytes).toBe(2 * (2 * (128 * 64 + 64 * 64 + 192 * 64 + 64 * 96) + VD) + 4 * VD);
+    // the head op's bytes (its plan's): the table at 2 bytes a weight plus the activations, f32's at 4
+    const head = (r: { decodeStep: { ops: Array<{ id: string; kernel: string; bytes: number }> } }) => r.decodeStep.ops.find((o) => o.id === 'lm-head')!;
+    expect(head(P).kernel).toBe('matmul-gguf');
+    expect(head(P).bytes).toBeGreaterThanOrEqual(2 * VD);
+    expect(head(P).bytes).toBeLessThan(3 * VD);
+    expect(head(W).bytes).toBeGreaterThanOrEqual(4 * VD);
+    expect(P.tokens).toEqual(W.tokens);
   });
 
   it('--json: the text, tokens, per-token times and a per-op profile whose bytes come from the plans', () => {

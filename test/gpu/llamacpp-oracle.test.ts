@@ -85,7 +85,8 @@ const CASES: Case[] = [
   { name: 'Llama Q5_K', spec: { ...K256, dtype: 'q5_k' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'block_q5_K: Q4_K\'s packed 6-bit scales and mins plus 32 bytes of high bits' },
   { name: 'Llama Q6_K', spec: { ...K256, dtype: 'q6_k' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'block_q6_K alone: 4 + 2 bit quants, 16 int8 scales, f16 d' },
   { name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
-  { name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it as stored and runs the head widened to f32' },
+  { name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
+  { name: 'Llama f16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'f16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'an f16 token_embd as the head, read as stored (matmul-gguf f16)' },
 ];
 
 describe('llama.cpp as the oracle: same GGUF, same prompt ids, greedy', () => {

@@ -60,9 +60,15 @@ describe('vocabularies above the matmul limit of 65,536 columns load and generat
   // Each 65,536-column part takes ~15 s of SwiftShader (more on a shared machine), so the suite runs
   // two vocabularies, one per format; Gemma's 256,000 (four parts, f16 file) passed here once in
   // 134 s and is held by the op-list and file tests in test/unit/llm-plan.test.ts.
-  const cases: Array<{ why: string; spec: TestModelSpec; fmt: 'st' | 'gguf'; parts: number }> = [
+  // The tied case is bf16, as Qwen2's files are: the head's three parts read rows of the one bf16 embedding buffer
+  // (9.7 MB) at byte offsets (65,536 rows of 64 bytes: 4 MiB apart), no head buffer. (It was f32 before the tied head
+  // read the stored table; an f32 head's parts are the untied Llama-3 case's.)
+  const cases: Array<{ why: string; spec: TestModelSpec; fmt: 'st' | 'gguf'; parts: number; headW?: string[] }> = [
     { why: 'Llama-3 (128,256) from safetensors + tokenizer.json: two LM-head parts', spec: { ...SMALL, vocab: 128_256 }, fmt: 'st', parts: 2 },
-    { why: 'Qwen2 (151,936) from GGUF, tied embedding: three parts of the embedding used as the head', spec: { ...SMALL, vocab: 151_936, tied: true, seed: 5 }, fmt: 'gguf', parts: 3 },
+    {
+      why: 'Qwen2 (151,936) from GGUF, tied bf16 embedding: three head parts read the one embedding buffer at offsets', spec: { ...SMALL, vocab: 151_936, tied: true, seed: 5, dtype: 'bf16' }, fmt: 'gguf', parts: 3,
+      headW: ['tokEmb@0', 'tokEmb@4194304', 'tokEmb@8388608'],
+    },
   ];
   for (const c of cases) {
     it(c.why, { timeout: 300_000 }, async () => {
@@ -77,6 +83,10 @@ describe('vocabularies above the matmul limit of 65,536 columns load and generat
         const ops = model.ops('decode', 1, 6);
         expect(ops.filter((o) => o.family === 'lm-head').map((o) => o.plan.params.N)).toHaveLength(c.parts);
         expect(ops.filter((o) => o.family === 'lm-head').reduce((s, o) => s + (o.plan.params.N as number), 0)).toBe(V);
+        if (c.headW) {
+          expect(ops.filter((o) => o.family === 'lm-head').map((o) => `${o.bind.W}@${o.offsets?.W ?? 0}`)).toEqual(c.headW);
+          expect(model.bufferBytes(/^lmHead/)).toBe(0);
+        }
       } finally {
         model.destroy();
       }
@@ -104,9 +114,36 @@ describe('a vocabulary split across bindings because the device binds few bytes 
     const model = await expectRuns(await open({ ...TINY_LLAMA, dtype: 'q8_0' }, 'gguf'), PROMPT, { int8: true, maxBindingBytes: LIMIT }, { atol: 0.15, rtol: 0.02 });
     model.destroy();
   });
-  it('instrumented decode step: every part moves exactly the bytes of its plan', async () => {
+  // Tied bf16 (Qwen2, Gemma): the head's parts are the embedding's (one rule splits both), each reading its part's
+  // table as stored. bf16 halves the bytes, so the limit is halved to split as f32 does: 24 KiB (the bf16 [gate | up])
+  // holds 192 rows of 128 bytes.
+  const TIED = { ...TINY_LLAMA, dtype: 'bf16', tied: true } as const;
+  const TIED_LIMIT = 24 * 1024;
+  it('tied bf16 GGUF: the head parts read the embedding parts; logits and 4 greedy tokens equal the reference, greedy and sampled tokens the --f32-weights run', async () => {
+    const om = await open(TIED, 'gguf');
+    const model = await expectRuns(om, PROMPT, { maxBindingBytes: TIED_LIMIT, tokens: 4 });
+    const wide = await GpuModel.load(await gpu(), om, { int8: false, capacity: 16, chunk: 8, maxBindingBytes: LIMIT, f32Weights: true });
+    try {
+      const ops = model.ops('decode', 1, 7);
+      expect(ops.filter((o) => o.family === 'embed').map((o) => `${o.id} ${o.plan.params.v0}+${o.plan.params.V}:${o.plan.params.format}`)).toEqual(['embed.p0 0+192:bf16', 'embed.p1 192+105:bf16']);
+      expect(ops.filter((o) => o.family === 'lm-head').map((o) => `${o.id} ${o.plan.kernel}:${o.plan.params.format} ${o.plan.params.N} W=${o.bind.W}@${o.offsets?.W ?? 0} Y@${o.offsets?.Y ?? 0}`))
+        .toEqual(['lm-head.p0 matmul-gguf:bf16 192 W=tokEmb.p0@0 Y@0', 'lm-head.p1 matmul-gguf:bf16 105 W=tokEmb.p1@0 Y@768']);
+      expect([model.bufferBytes(/^lmHead/), wide.bufferBytes(/^lmHead/)]).toEqual([0, 4 * 297 * 64]);
+      const sampled = { temperature: 8, topK: 64, seed: 3 }; // a random tied model echoes its last token greedily (llm-half-weights.test.ts)
+      for (const sampling of [GREEDY, sampled]) {
+        const a = await generateGpu(model, PROMPT, { maxTokens: 4, sampling }), b = await generateGpu(wide, PROMPT, { maxTokens: 4, sampling });
+        expect(a.tokens).toEqual(b.tokens);
+        if (sampling === sampled) expect(new Set(a.tokens).size).toBeGreaterThan(1);
+      }
+    } finally {
+      model.destroy();
+      wide.destroy();
+    }
+  });
+  for (const c of [{ name: 'f32', om: () => open(TINY_LLAMA, 'st'), limit: LIMIT }, { name: 'tied bf16 (the head reading the embedding parts)', om: () => open(TIED, 'gguf'), limit: TIED_LIMIT }])
+  it(`instrumented decode step, ${c.name}: every part moves exactly the bytes of its plan`, async () => {
     const ctx = await gpu();
-    const model = await GpuModel.load(ctx, await open(TINY_LLAMA, 'st'), { int8: false, capacity: 16, chunk: 8, maxBindingBytes: LIMIT });
+    const model = await GpuModel.load(ctx, await c.om(), { int8: false, capacity: 16, chunk: 8, maxBindingBytes: c.limit });
     try {
       await prefillGpu(model, PROMPT, GREEDY, 0);
       const ops = model.ops('decode', 1, 7).filter((o) => o.family === 'embed' || o.family === 'lm-head');

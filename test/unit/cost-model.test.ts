@@ -79,6 +79,9 @@ describe('kernel views as deployed reproduce the model op', () => {
     expect(j.differences).toEqual([]);
     const mh = simulateModelRuns(chipPreset('h100').config, beside.model, beside.opts).result;
     const mj = simulateModelRuns(chipPreset('jalapeno').config, beside.model, beside.opts).result;
+    // the whole-model rows come with the kernel row (one simulation): the same step a separate simulateModel gives
+    expect(h.besideModel).toEqual(mh);
+    expect(j.besideModel).toEqual(mj);
     expect(mj.tokensPerS).toBeGreaterThan(mh.tokensPerS);
     expect(j.cost.timeS).toBeLessThan(h.cost.timeS);
     // the H100 op pays its 2.5 us launch gap and 6.8 us latency: never below them (the 1.35 us row)
@@ -95,6 +98,9 @@ describe('kernel views as deployed reproduce the model op', () => {
     expect(k.differences[0]).toMatch(/slower than llama3-8b's qkv op/);
     expect(k.differences[0]).toMatch(/BM = 64 vs 16/);
     expect(k.differences[0]).toMatch(/MB of HBM traffic/);
+    expect(k.besideModel).toEqual(simulateModelRuns(chipPreset('h100').config, beside.model, beside.opts).result);
+    // no model beside: no model step
+    expect(simulateKernel(chipPreset('h100').config, 'qkv', 'fused', { M: 1, D: 4096, Hq: 32, Hkv: 8, dh: 128 }, { as: 'raw' }).besideModel).toBeUndefined();
     // a decode-shaped raw plan on the H100 is limited by its array schedule, not "compute" at 2% of peak
     expect(k.cost.bound).toBe('array-schedule');
     // a prefill-shaped kernel beside a decode step: the shape is named

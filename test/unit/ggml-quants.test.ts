@@ -3,7 +3,7 @@
 // the expected values worked out by hand in the comments; the reference quantizers checked on exactly
 // representable blocks and by round-trip error bounds.
 import { describe, it, expect } from 'vitest';
-import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, nearestInt, quantizeGgml, scaleMinK4, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, quantizeGgml, scaleMinK4, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { dtypeBytes, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
@@ -22,6 +22,17 @@ describe('ggml block sizes', () => {
     expect(GGML_QUANTS.q6_k.blockBytes).toBe(128 + 64 + 16 + 2);
     for (const t of GGML_QUANT_TYPES) expect(GGML_QUANTS[t].bitsPerWeight).toBe((8 * GGML_QUANTS[t].blockBytes) / GGML_QUANTS[t].blockElems);
     expect(ggmlQuantBytes('q6_k', 512)).toBe(420);
+  });
+
+  it('Q8_0 is in the same table (block_q8_0: half + 32 int8, GGUF type 8) but is not one of the 4- to 6-bit formats', () => {
+    expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5 });
+    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
+    expect(isGgmlQuant('q8_0')).toBe(false);
+    expect(isGgmlQuant('q4_k')).toBe(true);
+    expect(isGgmlQuant('toString')).toBe(false);
+    // the model loader's Q8_0 sizes and its one-line refusal
+    expect(dtypeBytes('q8_0', 64, 't')).toBe(68);
+    expect(() => dtypeBytes('q8_0', 40, 'x.gguf: tensor t')).toThrow('x.gguf: tensor t: Q8_0 needs a multiple of 32 elements, got 40');
   });
 
   it('refuse a count that is not whole blocks, with one line (also through the model loader)', () => {

@@ -5,6 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { forwardOps, vocabSplit, type ForwardOp, type StepShape } from '../../src/models/forward.ts';
+import { planTotals } from '../../src/kernels/plan.ts';
 import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { testVocab, writeGgufModel, writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
@@ -62,6 +63,22 @@ describe('vocabularies of any size: the embedding and the LM head split across b
       expect(vocabSplit(cfg, { bindingBytes: c.binding, embedRowBytes: c.rowBytes ?? 4 * cfg.dim, headColBytes: c.colBytes ?? 4 * cfg.dim, offsetAlign: c.align ?? 256 })).toEqual(c.want);
     });
   }
+  // A tied head over a 16-bit embedding reads the embedding's buffers (shared): one rule cuts both, the head's parts as
+  // before (a column = a row, 2·D bytes) and the embedding at whole head parts. Gemma-2B's table: 256,000 x 2048 bf16 (4 KiB a row).
+  const shared: Array<{ why: string; V: number; D: number; binding: number; want: { embedRows: number; headCols: number } }> = [
+    { why: 'Gemma-2B on a 2 GiB binding: one 1 GB embedding buffer, 4 head parts of 65,536 rows inside it', V: 256_000, D: 2048, binding: 2 ** 31, want: { embedRows: 256_000, headCols: 65_536 } },
+    { why: "Gemma-2B on a phone's 128 MiB binding: 32,768 rows per part, each head part one embedding part", V: 256_000, D: 2048, binding: 2 ** 27, want: { embedRows: 32_768, headCols: 32_768 } },
+    // unshared, 100,000 rows would fit one embedding part, which would cut head part 1 (rows 65,536 .. 131,071) in two
+    { why: 'Llama-3 (bf16, 8 KiB a row) on a binding of 100,000 rows: the embedding cut at 65,536, a whole head part', V: 128_256, D: 4096, binding: 100_000 * 8192, want: { embedRows: 65_536, headCols: 65_536 } },
+    { why: 'a vocabulary that fits one part: one buffer, one head part', V: 50_257, D: 768, binding: 2 ** 27, want: { embedRows: 50_257, headCols: 50_257 } },
+  ];
+  for (const c of shared) {
+    it(`shared: ${c.why}`, async () => {
+      const cfg = { ...(await llama()), vocabSize: c.V, dim: c.D };
+      // headColBytes is the embedding's row when shared: a wrong value passed for it changes nothing
+      expect(vocabSplit(cfg, { bindingBytes: c.binding, embedRowBytes: 2 * c.D, headColBytes: 1, offsetAlign: 256, shared: true })).toEqual(c.want);
+    });
+  }
   it('a binding smaller than one aligned head part is refused with the numbers', async () => {
     const cfg = { ...(await llama()), vocabSize: 128_256 };
     expect(() => vocabSplit(cfg, { bindingBytes: 40 * 16_384, embedRowBytes: 16_384, headColBytes: 16_384, offsetAlign: 256 })).toThrow(/an LM-head part of 64 columns takes 1048576 bytes; this device binds at most 655360 bytes per buffer/);
@@ -88,4 +105,29 @@ describe('vocabularies of any size: the embedding and the LM head split across b
       expect(ops.filter((o) => o.family === 'embed').map((o) => o.id)).toEqual(['embed']);
     });
   }
+
+  // The tied head read from a bf16 embedding (StepShape.headFromEmbed): matmul-gguf bf16 parts bound to the embedding's
+  // buffers, the part's first row at a byte offset into its embedding part, the logits at 4·v0. D = 32: 64 B a row.
+  it('a tied bf16 head of 256,000 columns on an 8 MiB binding: 4 head parts over 2 embedding parts, at offsets; 2 bytes a weight charged', async () => {
+    const cfg = { ...(await config()), vocabSize: 256_000, dim: 32, tiedEmbeddings: true };
+    const split = vocabSplit(cfg, { bindingBytes: 2 ** 23, embedRowBytes: 64, headColBytes: 64, offsetAlign: 256, shared: true });
+    expect(split).toEqual({ embedRows: 131_072, headCols: 65_536 });
+    const ops = forwardOps(cfg, { ...base, split, embedFormat: 'bf16', headFromEmbed: true });
+    expect(ops.filter((o) => o.family === 'embed').map((o) => `${o.id} ${o.plan.params.v0 ?? 0}+${o.plan.params.V}`)).toEqual(['embed.p0 0+131072', 'embed.p1 131072+124928']);
+    const heads = ops.filter((o) => o.family === 'lm-head');
+    expect(heads.map((o) => `${o.id} ${o.plan.kernel}/${o.plan.variant}:${o.plan.params.format} N=${o.plan.params.N} W=${o.bind.W}@${o.offsets?.W ?? 0} Y@${o.offsets?.Y ?? 0}`)).toEqual([
+      'lm-head.p0 matmul-gguf/gemv:bf16 N=65536 W=tokEmb.p0@0 Y@0',
+      'lm-head.p1 matmul-gguf/gemv:bf16 N=65536 W=tokEmb.p0@4194304 Y@262144',
+      'lm-head.p2 matmul-gguf/gemv:bf16 N=65536 W=tokEmb.p1@0 Y@524288',
+      'lm-head.p3 matmul-gguf/gemv:bf16 N=59392 W=tokEmb.p1@4194304 Y@786432',
+    ]);
+    // the plan charges the table as stored: 2 bytes a weight (the f32 head's plan: 4)
+    for (const h of heads) {
+      const N = h.plan.params.N as number;
+      expect(h.plan.tensors.find((t) => t.name === 'W')!.bytes).toBe(2 * N * 32);
+      expect(planTotals(h.plan).loadBytes).toBe(2 * N * 32 + 4 * 32 * Math.ceil(N / 8));
+    }
+    // the same vocabulary untied (or f32): the head's own buffers
+    expect(forwardOps(cfg, { ...base, split }).filter((o) => o.family === 'lm-head').map((o) => o.bind.B)).toEqual(['lmHead.p0', 'lmHead.p1', 'lmHead.p2', 'lmHead.p3']);
+  });
 });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import {
   attainable, axisRange, distinctRoofs, dominantDtype, fmtFlops, intensityGrid, measuredPoint, peakFlops, predictedPoint, ridgeIntensity, roofOf,
 } from '../../src/ui/roofline-math.ts';
-import { batchingText, bestRow, boundShares, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { batchingText, bestRow, compareMetric, opOrder, opSegments, segmentText, timeShares, tokenRows, type ModelOutcome } from '../../src/ui/token-table.ts';
+import { stepBound } from '../../src/models/bound.ts';
 import type { ChipConfig, ChipPreset } from '../../src/chip/types.ts';
 import type { ModelSimResult, OpSimResult } from '../../src/models/types.ts';
 import { CHIP_PRESETS, simulatePlan } from '../../src/chip/index.ts';
@@ -123,10 +124,14 @@ describe('token table', () => {
     const sa = opSegments(a, order);
     expect(sa.map((s) => [s.name, s.share, s.color])).toEqual([['qkv', 0.25, 0], ['mlp', 0.75, 1]]);
     expect(opSegments(b, order).map((s) => s.color)).toEqual([1, 2]); // mlp keeps colour 1
-    expect(boundShares(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0, 'array-schedule': 0, launch: 0, collective: 0 }, bound: 'compute' });
+    expect(stepBound(sa)).toEqual({ share: { compute: 0.75, memory: 0.25, noc: 0, 'array-schedule': 0, launch: 0, collective: 0 }, bound: 'compute' });
     // launch- and collective-bound ops (the one OpBound definition) count in their own share
     const c = opSegments(fakeResult([op('norm', 1, 'launch'), op('all-reduce', 3, 'collective')]), order);
-    expect(boundShares(c)).toMatchObject({ share: { launch: 0.25, collective: 0.75 }, bound: 'collective' });
+    expect(stepBound(c)).toMatchObject({ share: { launch: 0.25, collective: 0.75 }, bound: 'collective' });
+    // the one rule (largestPart, as opBound's): a tie goes to the first bound in legend order; a step with no time has none
+    expect(stepBound([{ bound: 'noc', share: 0.5 }, { bound: 'memory', share: 0.5 }]).bound).toBe('memory');
+    expect(stepBound([{ bound: 'launch', share: 0.5 }, { bound: 'compute', share: 0.5 }]).bound).toBe('compute');
+    expect(stepBound([]).bound).toBeNull();
   });
 
   it('op segments split into compute / memory / launch / collective fractions of the op; the row\'s time shares sum to 1', () => {

@@ -32,7 +32,8 @@ function numbers(step: WalkthroughStep, cfg: Configs = presets, withMain = true)
     sim: withMain ? op.cost.sim : (undefined as never),
     op,
     plans: Object.fromEntries(runs.plans.map(([k, s]) => [k, costPlan(s, planRequest(s), cfg)])),
-    models: Object.fromEntries(runs.models.map(([k, m]) => [k, simulateModel(cfg(m.preset), modelPreset(m.model), m.opts)])),
+    // the opBeside model from the op's own simulation of it, as <jp-learn-tab> takes it (a test below holds it to simulateModel)
+    models: Object.fromEntries(runs.models.map(([k, m]) => [k, withMain && k === step.opBeside && m.preset === step.setup.preset ? op.besideModel! : simulateModel(cfg(m.preset), modelPreset(m.model), m.opts)])),
     chips: Object.fromEntries(runs.presets.map((id) => [id, cfg(id)])),
   };
 }
@@ -293,6 +294,18 @@ describe('the animated op of the story steps is costed as deployed beside the st
     expect(k.modelOp).toBeDefined();
     if (k.differences.length) expect(k.differences[0]).toMatch(/than llama3-70b's .* op .*: its shape differs/);
   });
+});
+
+describe('the model beside the animated op is simulated once, with the op (<jp-learn-tab> takes it from simulateKernel)', () => {
+  it('every step\'s opBeside model runs on the animated op\'s chip, and the op\'s besideModel is the step simulateModel gives', () => {
+    for (const s of WALKTHROUGH) {
+      const m = s.models?.[s.opBeside];
+      expect(m, s.title).toBeDefined();
+      expect(m!.preset, s.title).toBe(s.setup.preset);
+      const k = costPlan(s.setup, opRequest(s), presets);
+      expect(k.besideModel, s.title).toEqual(simulateModel(presets(m!.preset), modelPreset(m!.model), m!.opts));
+    }
+  }, 60_000);
 });
 
 describe('the kernel chapter (steps 1-8) runs the raw plan through the same per-op cost model, labelled raw (issue 23: steps 1-8 used the plan at peak bandwidth)', () => {
