@@ -3,7 +3,7 @@
 // total for the host's seeded uniform draw u. k = 1 (or T = 0) is greedy. The CPU functions here are
 // the reference and the CPU decode loop's sampler: the same rule in f32.
 
-import { type KernelDef, type ParamDoc, checkVariant, randomF32, rng, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, f32Input, randomF32, rng, validateByDocs } from './kernel.ts';
 import type { Plan } from './plan.ts';
 import { floatParam } from './elementwise.ts';
 
@@ -115,7 +115,17 @@ export const sampleTopK: KernelDef = {
     const logits = randomF32(V, seed, 6).map((v) => (r() < 0.3 ? Math.round(v * 8) / 8 : v));
     return { logits };
   },
-  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits (temperature and the draw u in [0, 1): --params, default 0.8 and 0.5)' }],
+  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits, finite or -Infinity (masked) (temperature and the draw u in [0, 1): --params, default 0.8 and 0.5)' }],
+  fromUser(_plan, user) {
+    // NaN has no rank (the arg-max rounds skip it, the reference's order differs) and +Infinity makes the
+    // softmax NaN: such logits mean the model failed, so they are refused rather than sampled.
+    const logits = f32Input(user, 'logits');
+    for (let i = 0; i < logits.length; i++) {
+      const v = logits[i];
+      if (Number.isNaN(v) || v === Infinity) throw new KernelInputError(`sample: logits[${i}] is ${v}; logits must be finite numbers or -Infinity (a masked token)`);
+    }
+    return { logits };
+  },
   reference(plan, ins) {
     const V = plan.params.V as number;
     const T = plan.params.temperature as number;
