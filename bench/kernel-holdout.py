@@ -412,8 +412,9 @@ def case_int8(rng, variant):
         Wq = rng.integers(-128, 128, size=(K, N)).astype(np.int8)
         if rng.random() < 0.3:
             Wq[:, 0] = -128
-        sc = f32(rng.uniform(0.0, 1.0, size=(NG, N)) * pick(rng, [1.0, 1e-3, 1e-20, 50.0]))
+        sc = f32(rng.uniform(0.0, 1.0, size=(NG, N)) * pick(rng, [1.0, 1e-3, 1e-20, 1e-37, 50.0]))  # 1e-37: subnormal Y
         sc[sc < 0.05 * sc.max()] = 0  # some zero scales
+        sc[sc < 2.0 ** -126] = 0  # subnormal scales are refused (the GPU may read them as 0): kernel-cli.test.ts
         inputs['Wq'] = Wq
         inputs['wScale'] = sc[0] if group == 0 else sc
     else:
@@ -441,7 +442,7 @@ def case_int8(rng, variant):
         Yabs *= np.abs(xs.astype(np.float64))[:, None]
         if output == 'acc':
             return [('ACC', acc, 'exact'), ('Xq', xq, 'exact'), ('xScale', xs.astype(np.float64), 'exact')]
-        return [('Y', Y, 4 * (NG + 2) * U * Yabs + 1e-37)]
+        return [('Y', Y, 4 * (NG + 2) * U * Yabs + 2.0 ** -126)]  # a subnormal Y may be flushed to 0
 
     n_out = 3 if output == 'acc' else 1
     return dict(kernel='matmul-int8', variant=variant, params=params, inputs=inputs, n_out=n_out, oracle=oracle)

@@ -21,7 +21,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
-import { maxAbs } from './compare.ts';
+import { F32_MIN_NORMAL, maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeRows, quantizeWeights, packRows, unpackColumns, unpackRows } from './quant.ts';
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
@@ -396,6 +396,18 @@ function checkFinite(name: string, a: Float32Array): void {
   }
 }
 
+/**
+ * A subnormal scale (0 < |s| < 2^-126) may be read as 0 by the GPU (WGSL allows flushing subnormals), while it
+ * multiplies int32 accumulators up to ~1e9 and the row scale: Y ~ 1e-35 became 0 (bench/kernel-holdout.py).
+ * Our quantizer never makes one (a group with max below 2^-119 gets scale 0), so a given one is refused.
+ */
+function checkNotSubnormal(name: string, a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > 0 && v < F32_MIN_NORMAL) throw new KernelInputError(`${name}[${i}] is ${a[i]}, a subnormal number the GPU may read as 0; give 0 or a scale of at least 2^-126 (${F32_MIN_NORMAL.toExponential(3)})`);
+  }
+}
+
 function checkLength(name: string, a: ArrayLike<number> | undefined, want: number, what: string): void {
   if (!a) throw new KernelInputError(`missing tensor ${name} (${what})`);
   if (a.length !== want) throw new KernelInputError(`${name} has ${a.length} elements, expected ${want} (${what})`);
@@ -462,6 +474,7 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     if (!(wScale instanceof Float32Array)) throw new KernelInputError(`wScale must be float32 ${group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`}`);
     checkLength('wScale', wScale, NG * N, group === 0 ? `float32 [N] = [${N}]` : `float32 [ceil(K/group), N] = [${NG}, ${N}]`);
     checkFinite('wScale', wScale);
+    checkNotSubnormal('wScale', wScale);
     return { X, Wq: packColumns(user.Wq, K, N), wScale };
   },
   reference(plan, inputs): Tensors {

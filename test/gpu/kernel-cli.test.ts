@@ -205,6 +205,7 @@ describe('npm run kernel: every problem is found before the kernel runs (exit 2,
     [['nope', '--in', 'a', '--out', 'b'], /unknown kernel "nope"; available: .*matmul/, 'an unknown kernel'],
     [['embed', '--in', `${save('ids7.npy', { dtype: 'int32', shape: [1], data: Int32Array.of(7) })},${f32('E3.npy', [3, 2], new Float32Array(6))}`, '--out', at('x.npy')], /^error: embed: ids\[0\] = 7 is outside the vocabulary \[0, 3\)$/, 'an id past the table (the GPU would read past E)'],
     [['sample', '--in', f32('nanlogits.npy', [3], Float32Array.of(1, NaN, 2)), '--out', at('x.npy')], /^error: sample: logits\[1\] is NaN; logits must be finite numbers or -Infinity \(a masked token\)$/, 'NaN logits were sampled as token 0xffffffff'],
+    [['matmul-int8', '--in', `X=${aFile},Wq=${at('Wq.npy')},wScale=${f32('wsSub.npy', [N], new Float32Array(N).fill(5e-39))}`, '--out', at('x.npy')], /^error: wScale\[0\] is [\d.e-]+, a subnormal number the GPU may read as 0; give 0 or a scale of at least 2\^-126/, 'a subnormal scale was read as 0: Y ~ 1e-35 came back 0, exit 3'],
     // S = 65,536: the naive plan's u32-indexed scores overflow (it hung building the plan before)
     [['attention-prefill', '--variant', 'naive', '--in', `${qLong},${qLong},${qLong}`, '--out', at('oL.npy')], /naive attention materializes the scores \[Hq, S, L\] = 4294967296 entries; its shaders index them with u32/, 'hung before'],
     // flash at S = 32,768: the f64 CPU reference would take minutes; refused before the run
