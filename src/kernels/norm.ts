@@ -84,7 +84,7 @@ function planNorm(kernel: 'rmsnorm' | 'layernorm', params: Plan['params']): Plan
         ? [{ binding: 0, tensor: 'X', access: 'read' }, { binding: 1, tensor: 'w', access: 'read' }, { binding: 2, tensor: 'b', access: 'read' }, { binding: 3, tensor: 'Y', access: 'read_write' }]
         : [{ binding: 0, tensor: 'X', access: 'read' }, { binding: 1, tensor: 'w', access: 'read' }, { binding: 2, tensor: 'Y', access: 'read_write' }],
       tiles: [{ x: [0, M], y: [0, 1], z: [0, 1], note: `one row of ${D}: ${xReads} passes over it`, steps }],
-      workgroupBytes: 4 * NORM_WG,
+      workgroupBytes: 4 * NORM_WG + (layer ? 4 : 0), // the reduction's partial sums (+ LayerNorm's shift x0)
     }],
     flops: (layer ? 5 : 3) * M * D,
     ioBytes: 4 * (M * D + (layer ? 2 : 1) * D + M * D),
