@@ -2,7 +2,8 @@
 // X: [rows, D] row-major f32 (rows ≥ r0 + M); w, b: [D] f32; Y: [M, D] row-major f32.
 // Tiling: one workgroup of WG invocations per row; three strided passes over the row: the mean,
 // the variance of (x − mean) (two passes, so a large mean does not cancel the variance), then the
-// output. Tree reductions in workgroup memory. Global traffic per row: 12·D bytes of X, 8·D of
+// output; the mean is of x − x0, x0 the row's first value (see main). Tree reductions in workgroup
+// memory. Global traffic per row: 12·D + 4 bytes of X, 8·D of
 // w and b, 4·D stored.
 // Measured: not yet timed on its own; its share of a decode step is in README "Running a real model".
 
@@ -19,6 +20,7 @@ struct Params { D: u32, r0: u32, eps: f32 }
 @group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
 
 var<workgroup> part: array<f32, WG>;
+var<workgroup> pivot: f32;
 
 fn reduceSum(lid: u32, v: f32) -> f32 {
   part[lid] = v;
@@ -44,14 +46,21 @@ fn main(@builtin(workgroup_id) wid: vec3u,
 
   let m = wid.x;
   let xRow = (p.r0 + m) * p.D;
+  // Shifted data: the row's first value is subtracted before the mean. A row far from 0 with a small spread
+  // (mean 100, std 0.01) would otherwise lose the spread to the f32 mean's rounding (an ulp of 100 is 8e-6, 1e-3
+  // of the std; measured 0.3 % output error at D = 1000, bench/kernel-holdout.py); x − x0 of values near each
+  // other is exact, and the mean of the differences rounds relative to the spread.
+  if (lid == 0u) { pivot = X[xRow]; loaded += 4u; }
+  workgroupBarrier();
+  let x0 = pivot;
   var s1 = 0.0;
-  for (var d = lid; d < p.D; d += WG) { s1 += X[xRow + d]; loaded += 4u; }
-  let mean = reduceSum(lid, s1) / f32(p.D);
+  for (var d = lid; d < p.D; d += WG) { s1 += X[xRow + d] - x0; loaded += 4u; }
+  let mean = reduceSum(lid, s1) / f32(p.D);   // of x − x0
   var s2 = 0.0;
-  for (var d = lid; d < p.D; d += WG) { let c = X[xRow + d] - mean; s2 = fma(c, c, s2); loaded += 4u; }
+  for (var d = lid; d < p.D; d += WG) { let c = (X[xRow + d] - x0) - mean; s2 = fma(c, c, s2); loaded += 4u; }
   let r = inverseSqrt(reduceSum(lid, s2) / f32(p.D) + p.eps);
   for (var d = lid; d < p.D; d += WG) {
-    Y[m * p.D + d] = fma((X[xRow + d] - mean) * r, w[d], b[d]);
+    Y[m * p.D + d] = fma(((X[xRow + d] - x0) - mean) * r, w[d], b[d]);
     loaded += 12u;
     stored += 4u;
   }

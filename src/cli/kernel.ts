@@ -394,11 +394,14 @@ async function runOrThrow(argv: string[], io: CliIo): Promise<number> {
     if (arr.dtype !== DTYPE_OF_USER[d.dtype]) {
       throw new UsageError(`input ${d.name} (${file}): dtype ${arr.dtype}, expected ${d.dtype} ${shapesLabel(d)}; convert with x.astype(np.${d.dtype})`);
     }
-    if (d.shapes.length === 1) {
-      const names = dimNames(d.shapes[0]);
-      if (names.length !== arr.shape.length) {
-        throw new UsageError(`input ${d.name} (${file}): a ${arr.shape.length}-d array of shape [${arr.shape.join(', ')}], expected ${names.length}-d ${shapesLabel(d)}`);
-      }
+    if (d.shapes.length === 1 && d.shapes[0].length !== arr.shape.length) {
+      throw new UsageError(`input ${d.name} (${file}): a ${arr.shape.length}-d array of shape [${arr.shape.join(', ')}], expected ${d.shapes[0].length}-d ${shapesLabel(d)}`);
+    }
+    // Several allowed shapes (rmsnorm's X is [M, D] or [rows, D]): the first of the array's rank names the dims
+    // (the shape check below still accepts any alternative).
+    const alt = d.shapes.find((s) => s.length === arr.shape.length);
+    if (alt) {
+      const names = dimNames(alt);
       names.forEach((n, j) => {
         if (n && raw[n] === undefined && inferred[n] === undefined) {
           inferred[n] = arr.shape[j];

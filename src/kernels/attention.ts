@@ -747,9 +747,11 @@ const ATTENTION_TOLERANCE = { atol: 2e-5, rtol: 1e-4 } satisfies Tolerance;
 // q and k). So s = max|V| · max(1, κ / atol) with κ that rounding: for makeInputs' unit inputs
 // κ < atol (s = max|V|, the tolerance keeps its teeth); for logits ~1e4 at dh 128 κ ≈ 7e-3, where
 // a correct kernel's output is ~1e-3 from the f64 reference (issue 24) and a wrong one ~1.
-function attentionErrorScale(qName: string, kName: string, vName: string) {
-  return (plan: { params: Record<string, unknown> }, inputs: Tensors): number => {
-    const dh = plan.params.dh as number;
+// Only the keys the problem reads count (`used`: a cache's rows past L, or before a decode window, are
+// never read and may hold anything).
+function attentionErrorScale<P extends { dh: number }>(qName: string, kName: string, vName: string, used: (p: P) => (c: Float32Array) => Float32Array) {
+  return (plan: { params: P }, inputs: Tensors): number => {
+    const dh = plan.params.dh;
     const maxRowNorm = (a: Float32Array) => {
       let m = 0;
       for (let r = 0; r + dh <= a.length; r += dh) {
@@ -759,10 +761,26 @@ function attentionErrorScale(qName: string, kName: string, vName: string) {
       }
       return Math.sqrt(m);
     };
-    const magnitude = attentionScale(dh) * maxRowNorm(f32Input(inputs, qName)) * maxRowNorm(f32Input(inputs, kName));
+    const keys = used(plan.params);
+    const magnitude = attentionScale(dh) * maxRowNorm(f32Input(inputs, qName)) * maxRowNorm(keys(f32Input(inputs, kName)));
     const kappa = magnitude * Math.sqrt(dh) * 2 ** -24;
-    return maxAbs(f32Input(inputs, vName)) * Math.max(1, kappa / ATTENTION_TOLERANCE.atol);
+    return maxAbs(keys(f32Input(inputs, vName))) * Math.max(1, kappa / ATTENTION_TOLERANCE.atol);
   };
+}
+
+/**
+ * The CLI's K/V are the L keys used ([heads, L, dh], as userInputs declare). With a capacity C > L the
+ * kernel reads a cache of C keys per head in place, so they are copied into the first L rows of each
+ * head of a C-row buffer; the other C − L rows are filled with CACHE_FILL, a value no correct kernel
+ * reads (one that did would turn its output far from the reference).
+ */
+const CACHE_FILL = 1e30;
+function intoCache(name: string, a: Float32Array, heads: number, L: number, C: number, dh: number): Float32Array {
+  if (a.length !== heads * L * dh) throw new KernelInputError(`${name} has ${a.length} values, expected ${heads * L * dh} ([${heads}, ${L}, ${dh}]: the L = ${L} keys used)`);
+  if (C === L) return a;
+  const out = new Float32Array(heads * C * dh).fill(CACHE_FILL);
+  for (let h = 0; h < heads; h++) out.set(a.subarray(h * L * dh, (h + 1) * L * dh), h * C * dh);
+  return out;
 }
 
 export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
@@ -781,11 +799,16 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
   params: PREFILL_PARAMS,
   userInputs: [
     { name: 'Q', dtype: 'float32', shapes: [['Hq', 'S', 'dh']], doc: 'queries, head-major' },
-    { name: 'K', dtype: 'float32', shapes: [['Hkv', 'L', 'dh']], doc: 'keys, head-major: the cached prefix, then the S new ones' },
+    { name: 'K', dtype: 'float32', shapes: [['Hkv', 'L', 'dh']], doc: 'keys, head-major: the cached prefix, then the S new ones (with capacity > L, placed in a cache of capacity keys per head)' },
     { name: 'V', dtype: 'float32', shapes: [['Hkv', 'L', 'dh']], doc: 'values, head-major, as K' },
   ],
   validate: validatePrefill,
   plan: planPrefill,
+  fromUser(plan, user) {
+    const { L, Hkv, dh } = plan.params;
+    const C = decodeCapacity(plan.params);
+    return { Q: f32Input(user, 'Q'), K: intoCache('K', f32Input(user, 'K'), Hkv, L, C, dh), V: intoCache('V', f32Input(user, 'V'), Hkv, L, C, dh) };
+  },
   makeInputs(plan, seed) {
     const { S, Hq, Hkv, dh } = plan.params;
     const C = decodeCapacity(plan.params);
@@ -798,7 +821,7 @@ export const attentionPrefill: KernelDef<PrefillParams, PrefillVariant> = {
     return { O: attentionRef(f32Input(inputs, 'Q'), firstL(f32Input(inputs, 'K')), firstL(f32Input(inputs, 'V')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
-  errorScale: attentionErrorScale('Q', 'K', 'V'),
+  errorScale: attentionErrorScale('Q', 'K', 'V', (p: PrefillParams) => keyRange(p.Hkv, decodeCapacity(p), 0, p.L, p.dh)),
 };
 
 export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
@@ -817,11 +840,20 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
   params: DECODE_PARAMS,
   userInputs: [
     { name: 'q', dtype: 'float32', shapes: [['B', 'Hq', 'dh']], doc: 'the new token\'s queries' },
-    { name: 'k_cache', dtype: 'float32', shapes: [['B', 'Hkv', 'L', 'dh']], doc: 'key cache, head-major' },
+    { name: 'k_cache', dtype: 'float32', shapes: [['B', 'Hkv', 'L', 'dh']], doc: 'key cache, head-major: the L keys used (with capacity > L, placed in a cache of capacity keys per head)' },
     { name: 'v_cache', dtype: 'float32', shapes: [['B', 'Hkv', 'L', 'dh']], doc: 'value cache, head-major' },
   ],
   validate: validateDecode,
   plan: planDecode,
+  fromUser(plan, user) {
+    const { B, L, Hkv, dh } = plan.params;
+    const C = decodeCapacity(plan.params);
+    return {
+      q: f32Input(user, 'q'),
+      k_cache: intoCache('k_cache', f32Input(user, 'k_cache'), B * Hkv, L, C, dh),
+      v_cache: intoCache('v_cache', f32Input(user, 'v_cache'), B * Hkv, L, C, dh),
+    };
+  },
   makeInputs(plan, seed) {
     const { B, Hq, Hkv, dh } = plan.params;
     const C = decodeCapacity(plan.params);
@@ -840,5 +872,8 @@ export const attentionDecode: KernelDef<DecodeParams, DecodeVariant> = {
     return { o: attentionRef(f32Input(inputs, 'q'), keys(f32Input(inputs, 'k_cache')), keys(f32Input(inputs, 'v_cache')), dims) };
   },
   tolerance: () => ATTENTION_TOLERANCE,
-  errorScale: attentionErrorScale('q', 'k_cache', 'v_cache'),
+  errorScale: attentionErrorScale('q', 'k_cache', 'v_cache', (p: DecodeParams) => {
+    const { k0, n } = decodeKeys(p);
+    return keyRange(p.B * p.Hkv, decodeCapacity(p), k0, n, p.dh);
+  }),
 };

@@ -2,7 +2,7 @@
 // lookup, residual add (+ bias), SwiGLU's silu·mul and GPT-2's GELU. Plans, CPU references and
 // validation; the WGSL is in shaders/{embed,residual_add,silu_mul,gelu}.wgsl.
 
-import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, randomF32, rng, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, f32Input, randomF32, rng, tensorOf, validateByDocs } from './kernel.ts';
 import { axisRanges, cdiv, type Pass, type Plan, type Step } from './plan.ts';
 import { GGUF_FORMAT_CODE, HALF_FORMATS, dequantizeFormat, quantizeFormat, type HalfFormat } from './matmul-gguf.ts';
 
@@ -90,6 +90,18 @@ export const residualAdd: KernelDef = {
     const { M, D } = plan.params as Record<string, number>;
     return { X: randomF32(M * D, seed), Y: randomF32(M * D, seed + 1), b: randomF32(D, seed + 2) };
   },
+  userInputs: [
+    { name: 'X', dtype: 'float32', shapes: [['M', 'D']], doc: 'the residual stream' },
+    { name: 'Y', dtype: 'float32', shapes: [['M', 'D']], doc: 'the block output' },
+    { name: 'bias', dtype: 'float32', shapes: [['D']], doc: 'only when bias = true (GPT-2): the projection\'s bias b', optional: true },
+  ],
+  fromUser(plan, user) {
+    const D = plan.params.D as number;
+    if (plan.params.bias === true && user.bias === undefined) throw new KernelInputError(`residual-add: bias = true needs a bias tensor, float32 [D] = [${D}]; give it or set bias to false`);
+    if (plan.params.bias !== true && user.bias !== undefined) throw new KernelInputError('residual-add: a bias tensor was given but bias = false; set bias to true to add it, or leave the tensor out');
+    // without bias the shader binds b but never reads it
+    return { X: f32Input(user, 'X'), Y: f32Input(user, 'Y'), b: user.bias === undefined ? new Float32Array(D) : f32Input(user, 'bias') };
+  },
   reference(plan, ins) {
     const { M, D } = plan.params as Record<string, number>;
     return { Z: residualAddRef(ins.X as Float32Array, ins.Y as Float32Array, plan.params.bias ? (ins.b as Float32Array) : null, M, D) };
@@ -144,6 +156,21 @@ export const siluMul: KernelDef = {
     const { M, F } = plan.params as Record<string, number>;
     return { GU: randomF32(2 * M * F, seed, 6) };
   },
+  userInputs: [
+    { name: 'gate', dtype: 'float32', shapes: [['M', 'F']], doc: 'the gate projection (silu is applied to it)' },
+    { name: 'up', dtype: 'float32', shapes: [['M', 'F']], doc: 'the up projection' },
+  ],
+  fromUser(plan, user) {
+    // the kernel reads one [M, 2F] buffer, [gate | up] per row (the fused gate/up matmul's output)
+    const { M, F } = plan.params as Record<string, number>;
+    const g = f32Input(user, 'gate'), u = f32Input(user, 'up');
+    const GU = new Float32Array(2 * M * F);
+    for (let m = 0; m < M; m++) {
+      GU.set(g.subarray(m * F, (m + 1) * F), 2 * m * F);
+      GU.set(u.subarray(m * F, (m + 1) * F), 2 * m * F + F);
+    }
+    return { GU };
+  },
   reference(plan, ins) {
     const { M, F } = plan.params as Record<string, number>;
     const GU = ins.GU as Float32Array;
@@ -190,6 +217,10 @@ export const gelu: KernelDef = {
     const { M, F } = plan.params as Record<string, number>;
     return { U: randomF32(M * F, seed, 5), b: randomF32(F, seed + 1, 0.5) };
   },
+  userInputs: [
+    { name: 'U', dtype: 'float32', shapes: [['M', 'F']], doc: 'the up projection, before its bias' },
+    { name: 'b', dtype: 'float32', shapes: [['F']], doc: 'the up projection\'s bias (GELU(U + b))' },
+  ],
   reference(plan, ins) {
     const { M, F } = plan.params as Record<string, number>;
     const U = ins.U as Float32Array, b = ins.b as Float32Array;
@@ -284,6 +315,27 @@ export const embed: KernelDef = {
     // a 16-bit table: the values rounded to the format, packed as a file stores them (two per word)
     const E = format === 'f32' ? e : new Uint32Array(quantizeFormat(format, e).buffer);
     return { ids, E, P: randomF32(Math.max(1, positions) * D, seed + 2) };
+  },
+  userInputs: [
+    { name: 'ids', dtype: 'int32', shapes: [['M']], doc: 'token ids (in [v0, v0 + V), or in [0, vocab) for a part of a split embedding)' },
+    { name: 'E', dtype: 'float32', shapes: [['V', 'D']], doc: 'the embedding table (rounded to `format` and packed as a model file stores it when f16 / bf16)' },
+    { name: 'P', dtype: 'float32', shapes: [['positions', 'D']], doc: 'position table (GPT-2): given = positions from its rows', optional: true },
+  ],
+  fromUser(plan, user) {
+    const { M, V, positions, vocab, v0 } = plan.params as Record<string, number>;
+    const D = plan.params.D as number;
+    const format = plan.params.format as EmbedFormat;
+    const idsIn = tensorOf(user, 'ids', Int32Array);
+    const hi = vocab > 0 ? vocab : v0 + V;
+    for (let m = 0; m < M; m++) {
+      const id = idsIn[m];
+      if (id < (vocab > 0 ? 0 : v0) || id >= hi) throw new KernelInputError(`embed: ids[${m}] = ${id} is outside the vocabulary [${vocab > 0 ? 0 : v0}, ${hi})`);
+    }
+    if (positions > 0 && user.P === undefined) throw new KernelInputError(`embed: positions = ${positions} needs the position table P, float32 [${positions}, ${D}]`);
+    const e = f32Input(user, 'E');
+    const E = format === 'f32' ? e : new Uint32Array(quantizeFormat(format, e).buffer);
+    // without positions the shader binds P but never reads it
+    return { ids: new Uint32Array(idsIn.buffer, idsIn.byteOffset, M), E, P: positions > 0 ? f32Input(user, 'P') : new Float32Array(D) };
   },
   reference(plan, ins) {
     const { M, D, V, positions, pos0, vocab, v0 } = plan.params as Record<string, number>;

@@ -21,7 +21,7 @@ import {
 } from './kernel.ts';
 import { axisRanges, cdiv, kLoop, splitExtent, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
-import { maxAbs } from './compare.ts';
+import { F32_MIN_NORMAL, maxAbs } from './compare.ts';
 import { groupCount, packColumns, quantizeRows, quantizeWeights, packRows, unpackColumns, unpackRows } from './quant.ts';
 
 export const MATMUL_INT8_VARIANTS = ['dot4', 'unpacked', 'gemv'] as const;
@@ -35,7 +35,7 @@ const PARAMS: readonly ParamDoc<keyof Int8Params>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens); one quantize workgroup per row', default: 256, allowed: [1, 65535] },
   { name: 'N', doc: 'columns of W and Y (output features)', default: 256, allowed: [1, MAX_DIM] },
   { name: 'K', doc: 'inner dimension (any value; rows are zero-padded to a multiple of 4)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'group', doc: 'weight scale group along K: 0 = one scale per output column, else a multiple of 4·BKW', default: 0, allowed: [0, MAX_DIM] },
+  { name: 'group', doc: 'weight scale group along K: 0 = one scale per output column, else a multiple of 4·BKW (dot4, unpacked) or of 16 up to 1024 (gemv)', default: 0, allowed: [0, MAX_DIM] },
   { name: 'output', doc: "'f32': dequantized Y; 'acc': the raw int32 accumulators ACC (needs group 0), plus Xq and xScale", default: 'f32', allowed: ['f32', 'acc'] },
   { name: 'BM', doc: 'rows of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
   { name: 'BN', doc: 'columns of Y per workgroup (16, 32, 64, 128)', default: 64, allowed: [16, 128] },
@@ -63,12 +63,6 @@ function validate(raw: Record<string, unknown>): Int8Params {
   checkMatmulTiles({ BM: v.BM, BN: v.BN, BK: 4 * v.BKW, TM: v.TM, TN: v.TN });
   if (v.group !== 0 && v.group % 4 !== 0) {
     throw new KernelInputError(`group must be 0 (one scale per column) or a multiple of 4 (a whole number of packed words), got ${v.group}`);
-  }
-  if (v.group !== 0 && v.group % (4 * v.BKW) !== 0) {
-    throw new KernelInputError(
-      `group must be 0 (per column) or a multiple of 4·BKW = ${4 * v.BKW} so that every K step lies inside one scale group, got ${v.group}` +
-        ` (lower BKW to ${largestBkwFor(v.group)} or pick another group)`,
-    );
   }
   if (v.output === 'acc' && v.group !== 0) {
     throw new KernelInputError(`output 'acc' writes one int32 accumulator per output and needs group = 0 (per-column scales), got group ${v.group}`);
@@ -164,6 +158,13 @@ export function int8MatmulPass(
   names: Int8PassNames = INT8_NAMES,
 ): Pass {
   const { M, N, K, BM, BN, BKW, TM, TN, acc } = p;
+  // The tiled kernels rescale at group ends between K steps (gemv takes any multiple of 16: int8GemvFits).
+  if (p.group !== 0 && p.group % (4 * BKW) !== 0) {
+    throw new KernelInputError(
+      `matmul-int8 ${variant}: group must be 0 (per column) or a multiple of 4·BKW = ${4 * BKW} so that every K step lies inside one scale group, got ${p.group}` +
+        ` (lower BKW to ${largestBkwFor(p.group)}, pick another group${p.M <= INT8_GEMV.MAX_ROWS ? ', or use gemv' : ''})`,
+    );
+  }
   const { KW, GW } = int8Dims(p);
   const tileSteps = (rows: number, cols: number): Step[] => {
     const kStep = (kw: number): Step[] => [
@@ -396,6 +397,18 @@ function checkFinite(name: string, a: Float32Array): void {
   }
 }
 
+/**
+ * A subnormal scale (0 < |s| < 2^-126) may be read as 0 by the GPU (WGSL allows flushing subnormals), while it
+ * multiplies int32 accumulators up to ~1e9 and the row scale: Y ~ 1e-35 became 0 (bench/kernel-holdout.py).
+ * Our quantizer never makes one (a group with max below 2^-119 gets scale 0), so a given one is refused.
+ */
+function checkNotSubnormal(name: string, a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > 0 && v < F32_MIN_NORMAL) throw new KernelInputError(`${name}[${i}] is ${a[i]}, a subnormal number the GPU may read as 0; give 0 or a scale of at least 2^-126 (${F32_MIN_NORMAL.toExponential(3)})`);
+  }
+}
+
 function checkLength(name: string, a: ArrayLike<number> | undefined, want: number, what: string): void {
   if (!a) throw new KernelInputError(`missing tensor ${name} (${what})`);
   if (a.length !== want) throw new KernelInputError(`${name} has ${a.length} elements, expected ${want} (${what})`);
@@ -462,6 +475,7 @@ export const matmulInt8: KernelDef<Int8Params, MatmulInt8Variant> = {
     if (!(wScale instanceof Float32Array)) throw new KernelInputError(`wScale must be float32 ${group === 0 ? `[N] = [${N}]` : `[ceil(K/group), N] = [${NG}, ${N}]`}`);
     checkLength('wScale', wScale, NG * N, group === 0 ? `float32 [N] = [${N}]` : `float32 [ceil(K/group), N] = [${NG}, ${N}]`);
     checkFinite('wScale', wScale);
+    checkNotSubnormal('wScale', wScale);
     return { X, Wq: packColumns(user.Wq, K, N), wScale };
   },
   reference(plan, inputs): Tensors {

@@ -2,7 +2,7 @@
 // validation; the WGSL is in shaders/{rmsnorm,layernorm}.wgsl. `r0` selects rows [r0, r0 + M) of
 // the input, so the final norm of a prefill reads only its last token.
 
-import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, randomF32, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan, Step } from './plan.ts';
 import { floatParam } from './elementwise.ts';
 
@@ -60,6 +60,8 @@ function planNorm(kernel: 'rmsnorm' | 'layernorm', params: Plan['params']): Plan
   const layer = kernel === 'layernorm';
   const xReads = layer ? 3 : 2;
   const steps: Step[] = [
+    // LayerNorm reads the row's first value once more: the shift of its mean (shaders/layernorm.wgsl)
+    ...(layer ? [{ kind: 'load', tensor: 'X', bytes: 4 } as Step] : []),
     ...Array.from({ length: xReads }, () => ({ kind: 'load', tensor: 'X', bytes: 4 * D }) as Step),
     { kind: 'load', tensor: 'w', bytes: 4 * D, shareAxes: ['x'] },
     ...(layer ? [{ kind: 'load', tensor: 'b', bytes: 4 * D, shareAxes: ['x'] } as Step] : []),
@@ -82,7 +84,7 @@ function planNorm(kernel: 'rmsnorm' | 'layernorm', params: Plan['params']): Plan
         ? [{ binding: 0, tensor: 'X', access: 'read' }, { binding: 1, tensor: 'w', access: 'read' }, { binding: 2, tensor: 'b', access: 'read' }, { binding: 3, tensor: 'Y', access: 'read_write' }]
         : [{ binding: 0, tensor: 'X', access: 'read' }, { binding: 1, tensor: 'w', access: 'read' }, { binding: 2, tensor: 'Y', access: 'read_write' }],
       tiles: [{ x: [0, M], y: [0, 1], z: [0, 1], note: `one row of ${D}: ${xReads} passes over it`, steps }],
-      workgroupBytes: 4 * NORM_WG,
+      workgroupBytes: 4 * NORM_WG + (layer ? 4 : 0), // the reduction's partial sums (+ LayerNorm's shift x0)
     }],
     flops: (layer ? 5 : 3) * M * D,
     ioBytes: 4 * (M * D + (layer ? 2 : 1) * D + M * D),
@@ -117,6 +119,12 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
       if (layer) return { X: randomF32(rows * D, seed, 3).map((v) => v + 0.7), w, b: randomF32(D, seed + 2) };
       return { X: randomF32(rows * D, seed, 3), w };
     },
+    // X is [M, D] (M inferred from it), or [rows, D] with rows, r0 and M given (the final norm's last row)
+    userInputs: [
+      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize (eps: --params, default 1e-5)' },
+      { name: 'w', dtype: 'float32', shapes: [['D']], doc: 'scale' },
+      ...(layer ? [{ name: 'b', dtype: 'float32' as const, shapes: [['D']], doc: 'shift' }] : []),
+    ],
     reference(plan, ins) {
       const { M, D, r0, eps } = plan.params as Record<string, number>;
       const X = ins.X as Float32Array, w = ins.w as Float32Array;

@@ -2,8 +2,9 @@
 // written at a position offset into a [H, C, dh] buffer: RoPE for Q, RoPE of K straight into the
 // KV cache, and (rotate = false) the copy of V into the cache. The WGSL is shaders/rope.wgsl.
 
-import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, randomF32, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan } from './plan.ts';
+import { maxAbs } from './compare.ts';
 
 const PARAMS: readonly ParamDoc[] = [
   { name: 'H', doc: 'heads', default: 8, allowed: [1, 1024] },
@@ -90,6 +91,10 @@ export const rope: KernelDef = {
     }
     return { X: randomF32(H * M * dh, seed), T };
   },
+  userInputs: [
+    { name: 'X', dtype: 'float32', shapes: [['H', 'M', 'dh']], doc: 'head vectors, head-major' },
+    { name: 'T', dtype: 'float32', shapes: [['positions', derived('dh/2', (p) => (p.dh as number) / 2), derived('2', () => 2)]], doc: 'cos/sin table: T[p, i] = (cos, sin) of position p times frequency i (given even with rotate = false)' },
+  ],
   reference(plan, ins) {
     const { H, M, dh, C, pos0, out0 } = plan.params as Record<string, number>;
     const X = ins.X as Float32Array, T = ins.T as Float32Array;
@@ -102,6 +107,8 @@ export const rope: KernelDef = {
     }
     return { Y };
   },
-  // Two f32 products and a difference; the GPU may fuse into an fma (one rounding less).
+  // Two f32 products and a difference; the GPU may fuse into an fma (one rounding less): a product's rounding,
+  // ~u·|x|, where the sum cancels. atol is for makeInputs' |x| < 1 and scales with max|X| (|cos|, |sin| ≤ 1).
   tolerance: () => ({ atol: 1e-6, rtol: 1e-6 }),
+  errorScale: (_plan, ins) => maxAbs(ins.X as Float32Array),
 };

@@ -3,7 +3,7 @@
 // total for the host's seeded uniform draw u. k = 1 (or T = 0) is greedy. The CPU functions here are
 // the reference and the CPU decode loop's sampler: the same rule in f32.
 
-import { type KernelDef, type ParamDoc, checkVariant, randomF32, rng, validateByDocs } from './kernel.ts';
+import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, f32Input, randomF32, rng, validateByDocs } from './kernel.ts';
 import type { Plan } from './plan.ts';
 import { floatParam } from './elementwise.ts';
 
@@ -30,7 +30,7 @@ export function topK(logits: Float32Array, k: number): number[] {
 
 /** Picks a token with the uniform draw `u` in [0, 1) (f32 arithmetic, like the shader). */
 export function sampleWith(logits: Float32Array, temperature: number, k: number, u: number): number {
-  const kk = effectiveTopK(temperature, k);
+  const kk = effectiveTopK(temperature, k, logits.length);
   const cand = topK(logits, kk);
   if (cand.length === 1) return cand[0];
   const f = Math.fround;
@@ -48,14 +48,17 @@ export function sampleWith(logits: Float32Array, temperature: number, k: number,
   return cand[cand.length - 1];
 }
 
-/** Candidates kept: 1 when greedy (T = 0), else k clamped to [1, 64]. */
-export function effectiveTopK(temperature: number, k: number): number {
-  return temperature <= 0 ? 1 : Math.max(1, Math.min(k, MAX_TOP_K));
+/**
+ * Candidates kept: 1 when greedy (T = 0), else k clamped to [1, 64], and never more than the V logits
+ * there are (top-40 of 5 logits is top-5: the kernel's k arg-max rounds find nothing past the V-th).
+ */
+export function effectiveTopK(temperature: number, k: number, V = Infinity): number {
+  return temperature <= 0 ? 1 : Math.max(1, Math.min(k, MAX_TOP_K, V));
 }
 
 const PARAMS: readonly ParamDoc[] = [
   { name: 'V', doc: 'vocabulary size (logits)', default: 32000, allowed: [1, 1 << 22] },
-  { name: 'k', doc: `top-k candidates, 1 (greedy) to ${MAX_TOP_K}`, default: 40, allowed: [1, MAX_TOP_K] },
+  { name: 'k', doc: `top-k candidates, 1 (greedy) to ${MAX_TOP_K} (at most V are kept)`, default: 40, allowed: [1, MAX_TOP_K] },
 ];
 
 export const sampleTopK: KernelDef = {
@@ -77,7 +80,7 @@ export const sampleTopK: KernelDef = {
     checkVariant(sampleTopK, variant);
     const V = params.V as number;
     const T = params.temperature as number;
-    const k = effectiveTopK(T, params.k as number);
+    const k = effectiveTopK(T, params.k as number, V);
     return {
       kernel: 'sample', variant, params: { ...params },
       tensors: [
@@ -112,10 +115,21 @@ export const sampleTopK: KernelDef = {
     const logits = randomF32(V, seed, 6).map((v) => (r() < 0.3 ? Math.round(v * 8) / 8 : v));
     return { logits };
   },
+  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits, finite or -Infinity (masked) (temperature and the draw u in [0, 1): --params, default 0.8 and 0.5)' }],
+  fromUser(_plan, user) {
+    // NaN has no rank (the arg-max rounds skip it, the reference's order differs) and +Infinity makes the
+    // softmax NaN: such logits mean the model failed, so they are refused rather than sampled.
+    const logits = f32Input(user, 'logits');
+    for (let i = 0; i < logits.length; i++) {
+      const v = logits[i];
+      if (Number.isNaN(v) || v === Infinity) throw new KernelInputError(`sample: logits[${i}] is ${v}; logits must be finite numbers or -Infinity (a masked token)`);
+    }
+    return { logits };
+  },
   reference(plan, ins) {
     const V = plan.params.V as number;
     const T = plan.params.temperature as number;
-    const k = effectiveTopK(T, plan.params.k as number);
+    const k = effectiveTopK(T, plan.params.k as number, V);
     const logits = (ins.logits as Float32Array).subarray(0, V);
     const out = new Uint32Array(1 + k);
     out[0] = sampleWith(logits, T, k, plan.params.u as number);

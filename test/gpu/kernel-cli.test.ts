@@ -116,6 +116,60 @@ describe('npm run kernel: runs and checks', () => {
     });
   }
 
+  // kernel-holdout: capacity > L was refused with "k_cache has 320 bytes, expected 640" whatever shape was given
+  // (the CLI wants [.., L, dh], the plan a [.., capacity, dh] cache); the L keys now go into a cache of capacity rows.
+  it('attention with a KV-cache capacity above L: the L keys given are placed in the cache (decode and prefill)', async () => {
+    // one head, dh 4; q·k = 0 for every key, so the softmax is uniform: o = the mean of the used V rows
+    const L = 3, dh4 = 4;
+    const q = f32('qc.npy', [1, 1, dh4], Float32Array.of(0, 0, 0, 0));
+    const k = f32('kc.npy', [1, 1, L, dh4], new Float32Array(L * dh4).fill(0.5));
+    const v = f32('vc.npy', [1, 1, L, dh4], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    const r = await cli('attention-decode', '--params', '{"capacity": 8, "split": 2, "Bc": 1}', '--in', `${q},${k},${v}`, '--out', at('oc.npy'));
+    expect(r.code, r.out + r.err).toBe(EXIT.ok);
+    expect([...(load('oc.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([5, 6, 7, 8]);
+    // window 2: the last two keys only
+    const w = await cli('attention-decode', '--params', '{"capacity": 8, "window": 2}', '--in', `${q},${k},${v}`, '--out', at('ow.npy'));
+    expect(w.code, w.out + w.err).toBe(EXIT.ok);
+    expect([...(load('ow.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([7, 8, 9, 10]);
+    // prefill, S = 1 query after a 2-key prefix, causal: sees all 3 keys
+    const qp = f32('qp.npy', [1, 1, dh4], Float32Array.of(0, 0, 0, 0));
+    const kp = f32('kp.npy', [1, L, dh4], new Float32Array(L * dh4).fill(0.5));
+    const vp = f32('vp.npy', [1, L, dh4], Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
+    const p = await cli('attention-prefill', '--params', '{"capacity": 5, "Br": 1, "Bc": 2}', '--in', `${qp},${kp},${vp}`, '--out', at('op.npy'));
+    expect(p.code, p.out + p.err).toBe(EXIT.ok);
+    expect([...(load('op.npy').data as Float32Array)].map((x) => +x.toFixed(5))).toEqual([5, 6, 7, 8]);
+  });
+
+  // kernel-holdout: --help listed the element-wise kernels, but none took --in ("missing input tensor X"), so none could run
+  it('the element-wise kernels run on .npy inputs (hand-derived outputs)', async () => {
+    const run = async (name: string, ins: string[], params: object, shape: number[]): Promise<number[]> => {
+      const out = at(`${name}-out.npy`);
+      const r = await cli(name, '--params', JSON.stringify(params), '--in', ins.join(','), '--out', out);
+      expect(r.code, r.out + r.err).toBe(EXIT.ok);
+      const got = parseNpy(readFileSync(out));
+      expect(got.shape).toEqual(shape);
+      return [...(got.data as Float32Array | Int32Array)].map((x) => +x.toFixed(6));
+    };
+    const arr = (name: string, shape: number[], v: number[]) => f32(`ew-${name}.npy`, shape, Float32Array.from(v));
+    // RMSNorm, eps 0: [3, 4] / sqrt(12.5) · [1, 2]; M and D inferred from X
+    expect(await run('rmsnorm', [arr('x', [1, 2], [3, 4]), arr('w', [2], [1, 2])], { eps: 0 }, [1, 2])).toEqual([0.848528, 2.262742]);
+    // LayerNorm, eps 0: [1, 3] has mean 2 and variance 1
+    expect(await run('layernorm', [arr('x', [1, 2], [1, 3]), arr('w1', [2], [1, 1]), arr('b0', [2], [0, 0])], { eps: 0 }, [1, 2])).toEqual([-1, 1]);
+    // SwiGLU: silu(0)·5 = 0, silu(1)·2 = 2 / (1 + e^-1)
+    expect(await run('silu-mul', [`gate=${arr('g', [1, 2], [0, 1])}`, `up=${arr('u', [1, 2], [5, 2])}`], {}, [1, 2])).toEqual([0, 1.462117]);
+    // GELU(0 + 0) = 0, GELU(-1 + 1) = 0
+    expect(await run('gelu', [arr('gu', [1, 2], [0, -1]), arr('gb', [2], [0, 1])], {}, [1, 2])).toEqual([0, 0]);
+    // the bias file switches bias on, as qkv's does
+    expect(await run('residual-add', [arr('rx', [1, 2], [1, 2]), arr('ry', [1, 2], [10, 20]), `bias=${arr('rb', [2], [100, 200])}`], {}, [1, 2])).toEqual([111, 222]);
+    // embed: int32 ids pick rows of E
+    const ids = save('ids.npy', { dtype: 'int32', shape: [2], data: Int32Array.of(2, 0) });
+    expect(await run('embed', [ids, arr('E', [3, 2], [1, 2, 3, 4, 5, 6])], {}, [2, 2])).toEqual([5, 6, 1, 2]);
+    // RoPE at cos 0, sin 1: (x1, x2) = (1, 0) turns to (0, 1)
+    expect(await run('rope', [arr('rope-x', [1, 1, 2], [1, 0]), arr('rope-t', [1, 1, 2], [0, 1])], {}, [1, 1, 2])).toEqual([0, 1]);
+    // top-64 of 3 logits (k above V), u = 0: token 1, candidates 1, 2, 0
+    expect(await run('sample', [arr('logits', [3], [1, 3, 2])], { k: 64, temperature: 1, u: 0 }, [4])).toEqual([1, 1, 2, 0]);
+  });
+
   it('matmul-int8 with already-quantized weights Wq + wScale by name', async () => {
     const Wq = new Int8Array(K * N).map((_, i) => ((i * 37) % 255) - 127);
     save('Wq.npy', { dtype: 'int8', shape: [K, N], data: Wq });
@@ -149,6 +203,9 @@ describe('npm run kernel: every problem is found before the kernel runs (exit 2,
     [['matmul', '--params', '{K: 3}', '--in', `${aFile},${bFile}`, '--out', at('x.npy')], /--params is not valid JSON/, 'bad JSON'],
     [['matmul', '--frobnicate', '--in', aFile], /Unknown option '--frobnicate'/, 'an unknown flag'],
     [['nope', '--in', 'a', '--out', 'b'], /unknown kernel "nope"; available: .*matmul/, 'an unknown kernel'],
+    [['embed', '--in', `${save('ids7.npy', { dtype: 'int32', shape: [1], data: Int32Array.of(7) })},${f32('E3.npy', [3, 2], new Float32Array(6))}`, '--out', at('x.npy')], /^error: embed: ids\[0\] = 7 is outside the vocabulary \[0, 3\)$/, 'an id past the table (the GPU would read past E)'],
+    [['sample', '--in', f32('nanlogits.npy', [3], Float32Array.of(1, NaN, 2)), '--out', at('x.npy')], /^error: sample: logits\[1\] is NaN; logits must be finite numbers or -Infinity \(a masked token\)$/, 'NaN logits were sampled as token 0xffffffff'],
+    [['matmul-int8', '--in', `X=${aFile},Wq=${at('Wq.npy')},wScale=${f32('wsSub.npy', [N], new Float32Array(N).fill(5e-39))}`, '--out', at('x.npy')], /^error: wScale\[0\] is [\d.e-]+, a subnormal number the GPU may read as 0; give 0 or a scale of at least 2\^-126/, 'a subnormal scale was read as 0: Y ~ 1e-35 came back 0, exit 3'],
     // S = 65,536: the naive plan's u32-indexed scores overflow (it hung building the plan before)
     [['attention-prefill', '--variant', 'naive', '--in', `${qLong},${qLong},${qLong}`, '--out', at('oL.npy')], /naive attention materializes the scores \[Hq, S, L\] = 4294967296 entries; its shaders index them with u32/, 'hung before'],
     // flash at S = 32,768: the f64 CPU reference would take minutes; refused before the run

@@ -1,8 +1,8 @@
 // The element-wise kernels of a transformer block (embed, norms, RoPE, SwiGLU, GELU, residual add,
 // sampling) on real WebGPU against their CPU references, and their instrumented traffic against
 // the plan, workgroup by workgroup.
-import { describe, it } from 'vitest';
-import type { KernelDef } from '../../src/kernels/kernel.ts';
+import { describe, expect, it } from 'vitest';
+import { randomF32, type KernelDef } from '../../src/kernels/kernel.ts';
 import { embed, gelu, residualAdd, siluMul } from '../../src/kernels/elementwise.ts';
 import { layernorm, rmsnorm } from '../../src/kernels/norm.ts';
 import { rope } from '../../src/kernels/rope.ts';
@@ -36,6 +36,8 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: sampleTopK, params: { V: 300, k: 1, temperature: 0 }, note: 'greedy' },
   { def: sampleTopK, params: { V: 1000, k: 8, temperature: 0.7, u: 0.37 }, note: 'top-8 at T=0.7, ties in the logits' },
   { def: sampleTopK, params: { V: 77, k: 64, temperature: 1.5, u: 0.9 }, note: 'the largest k, V not a multiple of the workgroup' },
+  // k above V (kernel-holdout): the arg-max rounds past the V-th found nothing and wrote 0xffffffff as candidates and token
+  { def: sampleTopK, params: { V: 5, k: 64, temperature: 1, u: 0.99 }, note: 'k above V: top-5 of 5 logits' },
 ];
 
 describe('transformer element-wise kernels match their CPU references', () => {
@@ -44,6 +46,30 @@ describe('transformer element-wise kernels match their CPU references', () => {
       await expectMatchesReference(c.def, c.def.plan(c.def.validate(c.params), c.def.defaultVariant), 3);
     });
   }
+});
+
+describe('layernorm: rows far from zero with a small spread', () => {
+  // kernel-holdout: mean 100, std 0.01, |w| up to 1e3: the f32 mean's rounding (an ulp of 100 is 1e-3 of the std)
+  // moved every output by up to 0.85 (0.3 %); the shifted mean (x − x0) keeps it at f32 rounding of the output.
+  it('matches the f64 reference within the stated tolerance', async () => {
+    const M = 2, D = 1000;
+    const plan = layernorm.plan(layernorm.validate({ M, D }), 'default');
+    const X = randomF32(M * D, 5, 0.01).map((v) => v + 100);
+    const w = randomF32(D, 6, 1000);
+    await expectMatchesReference(layernorm, plan, 1, { X, w, b: new Float32Array(D) });
+  });
+});
+
+describe('sample: k above the vocabulary', () => {
+  it('keeps at most V candidates: V = 1 is token 0 whatever k; V = 3 ranks all three', async () => {
+    const one = sampleTopK.plan(sampleTopK.validate({ V: 1, k: 40, temperature: 1, u: 0.99 }), 'default');
+    const { outputs: o1 } = await expectMatchesReference(sampleTopK, one, 1, { logits: Float32Array.of(-2.5) });
+    expect(Array.from(o1.out)).toEqual([0, 0]);
+    const three = sampleTopK.plan(sampleTopK.validate({ V: 3, k: 64, temperature: 1, u: 0 }), 'default');
+    const { outputs: o3 } = await expectMatchesReference(sampleTopK, three, 1, { logits: Float32Array.of(1, 3, 2) });
+    // u = 0: the first candidate (the largest logit, index 1) is drawn; then 2 and 0 by value
+    expect(Array.from(o3.out)).toEqual([1, 1, 2, 0]);
+  });
 });
 
 describe('transformer element-wise kernels: instrumented traffic equals the plan', () => {

@@ -345,9 +345,17 @@ describe('matmul-int8: plan and inputs (no GPU)', () => {
     }
   });
 
+  // kernel-holdout: group 48 with M ≤ 8 was refused for BKW (default 8: "a multiple of 32"), which gemv does not use
+  it('gemv takes a group of 48 with the default BKW, and matches the reference', async () => {
+    const p = matmulInt8.validate({ M: 2, N: 5, K: 96, group: 48 });
+    expect(matmulInt8.pickVariant!(p)).toBe('gemv');
+    await expectMatchesReference(matmulInt8, planOf({ M: 2, N: 5, K: 96, group: 48 }, 'gemv'));
+  });
+
   it('rejects bad problems with what is allowed', () => {
     const bad = (raw: Record<string, unknown>, re: RegExp) => expect(() => matmulInt8.validate(raw)).toThrow(re);
-    bad({ group: 20 }, /multiple of 4·BKW = 32/);
+    // the tiled kernels need whole K steps per group; validate leaves that to their plan (gemv takes 16·j)
+    expect(() => planOf({ group: 20 }, 'dot4')).toThrow(/group must be 0 \(per column\) or a multiple of 4·BKW = 32 .*lower BKW to 1/);
     bad({ group: 32, output: 'acc' }, /needs group = 0/);
     bad({ BKW: 3 }, /BKW must be a power of two/);
     bad({ M: 0 }, /M must be in \[1, 65535\]/);

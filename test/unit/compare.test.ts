@@ -33,6 +33,19 @@ describe('element rule', () => {
   }
 });
 
+describe('results in the subnormal range may be flushed to zero (WGSL allows it)', () => {
+  // kernel-holdout: matmul-int8 with wScale 1e-37 and |x| ~ 1e-3: Y ~ 9e-39 came back as 0 and the CLI said exit 3
+  it('0 for a subnormal reference matches, however small the scaled atol; 0 for the smallest normals does not', () => {
+    const tol = { atol: 1e-5, rtol: 1e-6 };
+    expect(compareArrays('Y', Float32Array.of(0, 0), Float32Array.of(9e-39, -1e-40), tol, { scale: 1e-38 }).ok).toBe(true);
+    expect(compareArrays('Y', Float32Array.of(0), Float32Array.of(2.5e-38), tol, { scale: 1e-38 }).ok).toBe(false);
+  });
+  it('f16: below 2^-14 (6.1e-5) likewise', () => {
+    expect(compareArrays('C', f16(0), f16(3e-5), { atol: 0, rtol: 1e-3 }).ok).toBe(true);
+    expect(compareArrays('C', f16(0), f16(1.3e-4), { atol: 0, rtol: 1e-3 }).ok).toBe(false);
+  });
+});
+
 describe('f16 tensors are compared as numbers, not bit patterns', () => {
   it('an f16 result within tolerance passes (the reference rounded to f16 differs by one ulp)', () => {
     // 0.3 rounds to 0x34cd in f16; 0x34cc is the next value below: a 2.4e-4 difference.
