@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 // @ts-expect-error plain .mjs helper without types
 import { gpuEnv } from './tools/gpu-env.mjs';
@@ -12,6 +13,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
     pool: 'forks',
+    // at least 2 workers: vitest's default (cores - 1) runs the files one at a time on a 2-core machine, where 2
+    // workers took the whole run from 381 s to 321 s (measured here 2026-12-07, SwiftShader GPU tests included)
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 5_000,

@@ -14,6 +14,8 @@
 //   t.assert(cond, msg)    throws msg when cond is falsy
 //   t.baseUrl
 // Usage: node test/e2e/run.mjs [--no-build] [filter]; prints "N passed, N failed", exits 1 on failure.
+// Cases run two at a time (E2E_JOBS=N to change). Measured here on 2 cores, 2026-12-07: 334 s two at a time,
+// 335 s three; one at a time it was 458 s (that run still had fixed sleeps in the axe cases, since cut by ~70 s).
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -120,36 +122,46 @@ function makeT(name) {
 }
 
 const files = readdirSync(join(root, 'test/e2e')).filter((f) => f.endsWith('.e2e.mjs')).sort();
+const queue = [];
+for (const f of files) {
+  const mod = await import(pathToFileURL(join(root, 'test/e2e', f)).href);
+  for (const c of mod.cases ?? mod.default ?? []) {
+    const name = `${f.replace('.e2e.mjs', '')}: ${c.name}`;
+    if (!filter || name.includes(filter)) queue.push({ name, c });
+  }
+}
+// Cases run JOBS at a time, each in its own browser context (no shared state; a case's own pages are its own).
+// 2 by default: on a 2-core machine two pages in flight keep both cores busy while one waits on the GPU
+// process; E2E_JOBS=1 runs them one by one.
+const JOBS = Math.max(1, Number(process.env.E2E_JOBS ?? 2) || 1);
 let passed = 0;
 let failed = 0;
 const t0 = Date.now();
-for (const f of files) {
-  const mod = await import(pathToFileURL(join(root, 'test/e2e', f)).href);
-  const cases = mod.cases ?? mod.default ?? [];
-  for (const c of cases) {
-    const name = `${f.replace('.e2e.mjs', '')}: ${c.name}`;
-    if (filter && !name.includes(filter)) continue;
-    const t = makeT(name);
-    const s = Date.now();
-    let timer;
-    try {
-      t.page = await t.newPage();
-      await Promise.race([(c.run ?? c.fn)(t), new Promise((_, no) => (timer = setTimeout(() => no(new Error(`timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS)))]);
-      passed++;
-      console.log(`  ✓ ${name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✗ ${name} (${((Date.now() - s) / 1000).toFixed(1)} s)\n      ${String(e?.stack ?? e).split("\n").slice(0, 14).join('\n      ')}`);
-      const seen = t.page ? t.errors(t.page) : [];
-      if (seen.length) console.log(`      page errors:\n        ${seen.slice(0, 5).join('\n        ')}`);
-      const safe = name.replace(/[^a-z0-9]+/gi, '-');
-      await t.page?.screenshot({ path: join(artifacts, `FAILED-${safe}.png`) }).catch(() => {});
-    } finally {
-      clearTimeout(timer);
-      await t.close();
-    }
+async function runCase({ name, c }) {
+  const t = makeT(name);
+  const s = Date.now();
+  let timer;
+  try {
+    t.page = await t.newPage();
+    await Promise.race([(c.run ?? c.fn)(t), new Promise((_, no) => (timer = setTimeout(() => no(new Error(`timed out after ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS)))]);
+    passed++;
+    console.log(`  ✓ ${name} (${((Date.now() - s) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    console.log(`  ✗ ${name} (${((Date.now() - s) / 1000).toFixed(1)} s)\n      ${String(e?.stack ?? e).split("\n").slice(0, 14).join('\n      ')}`);
+    const seen = t.page ? t.errors(t.page) : [];
+    if (seen.length) console.log(`      page errors:\n        ${seen.slice(0, 5).join('\n        ')}`);
+    const safe = name.replace(/[^a-z0-9]+/gi, '-');
+    await t.page?.screenshot({ path: join(artifacts, `FAILED-${safe}.png`) }).catch(() => {});
+  } finally {
+    clearTimeout(timer);
+    await t.close();
   }
 }
+let next = 0;
+await Promise.all(Array.from({ length: Math.min(JOBS, queue.length) }, async () => {
+  while (next < queue.length) await runCase(queue[next++]);
+}));
 for (const b of browsers.values()) await (await b).close().catch(() => {});
 server.close();
 console.log(`\n${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(0)} s; screenshots in test-artifacts/)`);
