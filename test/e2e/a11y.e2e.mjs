@@ -12,29 +12,6 @@ const SIZES = [
   { name: 'phone', viewport: { width: 390, height: 844 } },
 ];
 
-/**
- * Waits until the page's text (shadow roots included) is the same on three looks 250 ms apart, or `maxMs`:
- * a tab that simulates on open has filled in its numbers, without a fixed sleep per tab.
- */
-async function settled(page, maxMs) {
-  const text = () => page.evaluate(() => {
-    let n = '';
-    const walk = (root) => { for (const el of root.querySelectorAll('*')) { if (el.shadowRoot) { n += el.shadowRoot.textContent ?? ''; walk(el.shadowRoot); } } };
-    n += document.body.textContent ?? '';
-    walk(document);
-    return n;
-  });
-  const t0 = Date.now();
-  let last = await text();
-  let same = 0;
-  while (Date.now() - t0 < maxMs && same < 2) {
-    await page.waitForTimeout(250);
-    const now = await text();
-    same = now === last ? same + 1 : 0;
-    last = now;
-  }
-}
-
 export const cases = SIZES.flatMap(({ name, viewport }) => ['light', 'dark'].map((colorScheme) => ({
   name: `axe on every tab, ${colorScheme}, ${name} ${viewport.width}x${viewport.height}: no serious or critical violation`,
   async run(t) {
@@ -44,7 +21,7 @@ export const cases = SIZES.flatMap(({ name, viewport }) => ['light', 'dark'].map
       await t.open(`/#${tab}`, page);
       await page.locator(tag).first().waitFor({ timeout: 30_000 });
       if (colorScheme === 'dark' && (await page.getByRole('button', { name: 'Switch to dark theme' }).count())) await page.getByRole('button', { name: 'Switch to dark theme' }).click();
-      await settled(page, tab === 'start' || tab === 'editor' ? 800 : 3000);
+      await t.settled(page, tab === 'start' || tab === 'editor' ? 800 : 3000);
       // also the moderate landmark rules the issue names: the tab strip inside a landmark, no duplicate landmarks
       const v = await t.axe(page, { also: ['region', 'landmark-unique', 'landmark-no-duplicate-main'] });
       await t.screenshot(`a11y-${tab}-${name}-${colorScheme}`, page);

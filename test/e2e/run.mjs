@@ -9,6 +9,7 @@
 //   t.open(hashOrPath)     goes to the served app (e.g. '/', '/#s=...'); waits for <jp-app>
 //   t.newPage({ webgpu, colorScheme, viewport })  another page (webgpu: false = a browser without WebGPU)
 //   t.errors(page?)        console errors and page errors seen so far on that page
+//   t.settled(page?, maxMs?)  waits until the page's text stops changing (a tab's simulation filled in), at most maxMs
 //   t.screenshot(name, page?)  saves test-artifacts/NAME.png
 //   t.axe(page?, {also}?)  axe-core results' violations of impact serious or critical (plus the rule ids in `also`)
 //   t.assert(cond, msg)    throws msg when cond is falsy
@@ -99,6 +100,23 @@ function makeT(name) {
       return page;
     },
     errors: (page = t.page) => errs.get(page) ?? [],
+    /** Waits until the page's text (shadow roots included) is the same on three looks 250 ms apart, or `maxMs`. */
+    async settled(page = t.page, maxMs = 3000) {
+      const text = () => page.evaluate(() => {
+        let n = document.body.textContent ?? '';
+        const walk = (root) => { for (const el of root.querySelectorAll('*')) if (el.shadowRoot) { n += el.shadowRoot.textContent ?? ''; walk(el.shadowRoot); } };
+        walk(document);
+        return n;
+      });
+      const t0 = Date.now();
+      let last = await text();
+      for (let same = 0; same < 2 && Date.now() - t0 < maxMs; ) {
+        await page.waitForTimeout(250);
+        const now = await text();
+        same = now === last ? same + 1 : 0;
+        last = now;
+      }
+    },
     async screenshot(file, page = t.page) {
       await page.screenshot({ path: join(artifacts, `${file}.png`) });
     },

@@ -19,12 +19,18 @@ describe('npm run generate', () => {
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16-tied.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16', tied: true }));
   });
 
-  it('a bf16 model runs its linears and embedding 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
-    const file = join(dir, '..', 'gen-cli-llama-bf16.gguf');
+  /** The same two-token generation of a file beside `dir`, as stored and with --f32-weights; both must succeed. */
+  function packedAndWide(name: string) {
+    const file = join(dir, '..', name);
     const packed = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json']);
     const wide = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json', '--f32-weights']);
     expect(packed.status, packed.stderr).toBe(0);
     expect(wide.status, wide.stderr).toBe(0);
+    return { packed, wide };
+  }
+
+  it('a bf16 model runs its linears and embedding 16-bit as stored; --f32-weights widens them; the report says which and the bytes', () => {
+    const { packed, wide } = packedAndWide('gen-cli-llama-bf16.gguf');
     const p = JSON.parse(packed.stdout).model, w = JSON.parse(wide.stdout).model;
     expect(p.weightFormat).toBe('bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)');
     expect(w.weightFormat).toBe('bf16 -> f32');
@@ -35,11 +41,7 @@ describe('npm run generate', () => {
   });
 
   it('a tied bf16 model: the report says the head reads the embedding, its weight bytes lose the f32 head, the head op moves 2 bytes a weight', () => {
-    const file = join(dir, '..', 'gen-cli-llama-bf16-tied.gguf');
-    const packed = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json']);
-    const wide = run(['--model', file, '--prompt', 'the quick', '--tokens', '2', '--json', '--f32-weights']);
-    expect(packed.status, packed.stderr).toBe(0);
-    expect(wide.status, wide.stderr).toBe(0);
+    const { packed, wide } = packedAndWide('gen-cli-llama-bf16-tied.gguf');
     const P = JSON.parse(packed.stdout), W = JSON.parse(wide.stdout);
     expect(P.model.weightFormat).toBe('bf16 -> bf16 as stored, the embedding bf16 too, read by the tied LM head (the rest f32)');
     expect(W.model.weightFormat).toBe('bf16 -> f32');
