@@ -4,7 +4,7 @@
 
 import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, f32Input, randomF32, rng, tensorOf, validateByDocs } from './kernel.ts';
 import { axisRanges, cdiv, type Pass, type Plan, type Step } from './plan.ts';
-import { GGUF_FORMAT_CODE, HALF_FORMATS, dequantizeFormat, quantizeFormat, type HalfFormat } from './matmul-gguf.ts';
+import { GGUF_FORMATS, GGUF_FORMAT_CODE, dequantizeFormat, ggufBlockWords, ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat, quantizeFormat, type GgufFormat } from './matmul-gguf.ts';
 
 /** Invocations per workgroup of the element-wise kernels. */
 export const EW_WG = 64;
@@ -233,13 +233,18 @@ export const gelu: KernelDef = {
 
 // ---- embed --------------------------------------------------------------------------------------
 
-/** Storage of the embedding table: f32, or 16-bit floats as a model file stores them (HALF_FORMATS). */
-export type EmbedFormat = 'f32' | HalfFormat;
-export const EMBED_FORMATS: readonly EmbedFormat[] = ['f32', ...HALF_FORMATS];
-/** The shader's HALF override: 0 for f32, a 16-bit format by matmul-gguf's one numbering of the formats (GGUF_FORMAT_CODE). */
-const embedHalf = (format: EmbedFormat) => (format === 'f32' ? 0 : GGUF_FORMAT_CODE[format]);
-/** Bytes of one embedding row of D values stored as `format`. */
-export const embedRowBytes = (format: EmbedFormat, D: number) => (format === 'f32' ? 4 : 2) * D;
+/**
+ * Storage of the embedding table: f32, or a format matmul-gguf reads as a model file stores it (GgufFormat: 16-bit
+ * floats, two per u32 word; ggml blocks, a row of D values = D / blockElems whole blocks, rows back to back).
+ */
+export type EmbedFormat = 'f32' | GgufFormat;
+export const EMBED_FORMATS: readonly EmbedFormat[] = ['f32', ...GGUF_FORMATS];
+/** Bytes of one embedding row of D values stored as `format` (f32 4·D, f16 / bf16 2·D, ggml blocks D / blockElems · blockBytes). */
+export const embedRowBytes = (format: EmbedFormat, D: number) => (format === 'f32' ? 4 * D : ggufWeightBytes(format, 1, D).bytes);
+/** Whether D values make an embedding row `format` can hold: 16-bit two per u32 word (D even), ggml whole blocks. */
+export function embedRowFits(format: EmbedFormat, D: number): boolean {
+  return format === 'f32' || (isHalfFormat(format) ? D % 2 === 0 : D % ggufFormat(format).blockElems === 0);
+}
 
 const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'M', doc: 'tokens', default: 16, allowed: [1, 65535] },
@@ -249,7 +254,7 @@ const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
   { name: 'vocab', doc: 'a part of a split embedding: the whole vocabulary (0 = E holds it all); rows of ids outside [v0, v0 + V) are left as they are', default: 0, allowed: [0, 1 << 22] },
   { name: 'v0', doc: 'a part of a split embedding: the token id of E\'s first row', default: 0, allowed: [0, 1 << 22] },
-  { name: 'format', doc: 'storage of E: f32, or a model file\'s 16-bit embedding as stored (f16, bf16: two values per u32 word, D even)', default: 'f32', allowed: EMBED_FORMATS },
+  { name: 'format', doc: 'storage of E: f32, or a model file\'s embedding as stored: 16-bit (f16, bf16: two values per u32 word, D even) or ggml blocks (q4_0, q4_1, q5_0, q5_1: D a multiple of 32; q4_k, q5_k, q6_k: of 256)', default: 'f32', allowed: EMBED_FORMATS },
 ];
 
 export const embed: KernelDef = {
@@ -267,7 +272,12 @@ export const embed: KernelDef = {
     if (positions > 0 && pos0 + M > positions) throw new KernelInputError(`embed: positions ${pos0}..${pos0 + M - 1} run past the ${positions}-row position table`);
     if (vocab === 0 && v0 !== 0) throw new KernelInputError(`embed: v0 = ${v0} needs vocab (the whole vocabulary of a split embedding)`);
     if (vocab > 0 && v0 + V > vocab) throw new KernelInputError(`embed: the part's rows ${v0}..${v0 + V - 1} run past the vocabulary of ${vocab}`);
-    if (p.format !== 'f32' && (p.D as number) % 2 !== 0) throw new KernelInputError(`embed: format ${String(p.format)} packs two values per u32 word, so D must be even, got ${p.D}`);
+    const format = p.format as EmbedFormat, D = p.D as number;
+    if (!embedRowFits(format, D)) {
+      throw new KernelInputError(isHalfFormat(format as string)
+        ? `embed: format ${format} packs two values per u32 word, so D must be even, got ${D}`
+        : `embed: format ${format} stores rows as whole ${ggufFormat(format as GgufFormat).name} blocks, so D must be a multiple of ${ggufFormat(format as GgufFormat).blockElems}, got ${D}`);
+    }
     return p;
   },
   plan(params, variant) {
@@ -278,16 +288,23 @@ export const embed: KernelDef = {
     const split = vocab > 0;
     const rowBytes = embedRowBytes(format, D);
     const rows = split ? `rows of token ids ${v0}..${v0 + V - 1}` : '';
+    // bytes a token's row costs to read: f32 and 16-bit words as stored; ggml blocks as matmul-gguf reads them,
+    // each block's words once (a block of 2 mod 4 bytes spans one more word, 2 bytes of its neighbour: ggufBlockWords)
+    const blocks = format === 'f32' || isHalfFormat(format) ? 0 : D / ggufFormat(format).blockElems;
+    const rowRead = blocks > 0 ? 4 * ggufBlockWords(format as GgufFormat) * blocks : rowBytes;
+    const tableBytes = V * rowBytes;
     return simplePlan('embed', params, [
       { name: 'ids', dtype: 'u32', shape: [M], bytes: 4 * M, role: 'input', layout: '[M] token ids' },
       format === 'f32'
-        ? { name: 'E', dtype: 'f32', shape: [V, D], bytes: V * rowBytes, role: 'weight', layout: `[V, D] row-major${rows && `: ${rows}`}` }
-        : { name: 'E', dtype: 'u32', shape: [V, D / 2], bytes: V * rowBytes, role: 'weight', layout: `[V, D] row-major ${format}, two per u32 word (value 2j in the low half)${rows && `; ${rows}`}` },
+        ? { name: 'E', dtype: 'f32', shape: [V, D], bytes: tableBytes, role: 'weight', layout: `[V, D] row-major${rows && `: ${rows}`}` }
+        : isHalfFormat(format)
+          ? { name: 'E', dtype: 'u32', shape: [V, D / 2], bytes: tableBytes, role: 'weight', layout: `[V, D] row-major ${format}, two per u32 word (value 2j in the low half)${rows && `; ${rows}`}` }
+          : { name: 'E', dtype: 'u32', shape: [Math.ceil(tableBytes / 4)], bytes: 4 * Math.ceil(tableBytes / 4), role: 'weight', layout: `[V, D] as ${ggufFormat(format).name} blocks (${ggufFormat(format).blockBytes} B per ${ggufFormat(format).blockElems} values), a row ${blocks} blocks (${rowBytes} B), rows back to back, GGUF bytes as u32 words${rows && `; ${rows}`}` },
       { name: 'P', dtype: 'f32', shape: [Math.max(1, positions), D], bytes: 4 * Math.max(1, positions) * D, role: 'weight', layout: '[positions, D] row-major (GPT-2)' },
       { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: split ? '[M, D] row-major; rows of other parts\' ids kept' : '[M, D] row-major' },
     ], {
       shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
-      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, HALF: embedHalf(format) },
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, F32: format === 'f32', FORMAT: format === 'f32' ? 0 : GGUF_FORMAT_CODE[format] },
       uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }], ['v0', { type: 'u32', value: v0 }]],
       bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
       tiles: [{
@@ -295,7 +312,8 @@ export const embed: KernelDef = {
         note: 'one token: its id, its embedding row' + (pos ? ' and position row' : '') + (split ? ' (clamped into the part, so every part reads one row) and the row of X it may keep' : ''),
         steps: [
           { kind: 'load', tensor: 'ids', bytes: 4 },
-          { kind: 'load', tensor: 'E', bytes: rowBytes },
+          { kind: 'load', tensor: 'E', bytes: rowRead },
+          ...(blocks > 0 ? [{ kind: 'vector', count: D, op: `decode ${ggufFormat(format as GgufFormat).name}` } as Step] : []),
           ...(pos ? [{ kind: 'load', tensor: 'P', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'add' } as Step] : []),
           ...(split ? [{ kind: 'load', tensor: 'X', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'select' } as Step] : []),
           { kind: 'store', tensor: 'X', bytes: 4 * D },
@@ -312,13 +330,13 @@ export const embed: KernelDef = {
     for (let i = 0; i < M; i++) ids[i] = Math.floor(r() * (vocab || V));
     const format = plan.params.format as EmbedFormat;
     const e = randomF32(V * D, seed + 1);
-    // a 16-bit table: the values rounded to the format, packed as a file stores them (two per word)
-    const E = format === 'f32' ? e : new Uint32Array(quantizeFormat(format, e).buffer);
+    // a stored table: the values rounded to the format (ggml's reference quantizer for blocks), as a file stores them
+    const E = format === 'f32' ? e : ggufWords(quantizeFormat(format, e));
     return { ids, E, P: randomF32(Math.max(1, positions) * D, seed + 2) };
   },
   userInputs: [
     { name: 'ids', dtype: 'int32', shapes: [['M']], doc: 'token ids (in [v0, v0 + V), or in [0, vocab) for a part of a split embedding)' },
-    { name: 'E', dtype: 'float32', shapes: [['V', 'D']], doc: 'the embedding table (rounded to `format` and packed as a model file stores it when f16 / bf16)' },
+    { name: 'E', dtype: 'float32', shapes: [['V', 'D']], doc: 'the embedding table (stored as `format` as a model file stores it: f16 / bf16 rounded, ggml blocks by ggml\'s reference quantizer)' },
     { name: 'P', dtype: 'float32', shapes: [['positions', 'D']], doc: 'position table (GPT-2): given = positions from its rows', optional: true },
   ],
   fromUser(plan, user) {
@@ -333,7 +351,8 @@ export const embed: KernelDef = {
     }
     if (positions > 0 && user.P === undefined) throw new KernelInputError(`embed: positions = ${positions} needs the position table P, float32 [${positions}, ${D}]`);
     const e = f32Input(user, 'E');
-    const E = format === 'f32' ? e : new Uint32Array(quantizeFormat(format, e).buffer);
+    if (format !== 'f32') for (let i = 0; i < e.length; i++) if (!Number.isFinite(e[i])) throw new KernelInputError(`embed: E[${i}] is ${e[i]}; only finite values can be stored as ${format}`);
+    const E = format === 'f32' ? e : ggufWords(quantizeFormat(format, e));
     // without positions the shader binds P but never reads it
     return { ids: new Uint32Array(idsIn.buffer, idsIn.byteOffset, M), E, P: positions > 0 ? f32Input(user, 'P') : new Float32Array(D) };
   },
@@ -341,7 +360,7 @@ export const embed: KernelDef = {
     const { M, D, V, positions, pos0, vocab, v0 } = plan.params as Record<string, number>;
     const format = plan.params.format as EmbedFormat;
     const ids = ins.ids as Uint32Array, P = ins.P as Float32Array;
-    const E = format === 'f32' ? (ins.E as Float32Array) : dequantizeFormat(format, new Uint8Array((ins.E as Uint32Array).buffer), V * D);
+    const E = format === 'f32' ? (ins.E as Float32Array) : dequantizeFormat(format, new Uint8Array((ins.E as Uint32Array).buffer, (ins.E as Uint32Array).byteOffset, V * embedRowBytes(format, D)), V * D);
     // X starts as zeros (a new buffer): a part keeps the rows of ids it does not hold
     const X = new Float32Array(M * D);
     for (let m = 0; m < M; m++) {

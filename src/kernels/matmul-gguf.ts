@@ -50,7 +50,7 @@ export const HALF_FORMATS = ['f16', 'bf16'] as const;
 export type HalfFormat = (typeof HALF_FORMATS)[number];
 /** Weight formats matmul-gguf reads as stored: ggml's 4- to 6-bit blocks and the 16-bit floats. */
 export type GgufFormat = GgmlQuantType | HalfFormat;
-const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
+export const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
 
 export function isHalfFormat(f: string): f is HalfFormat {
   return f === 'f16' || f === 'bf16';
@@ -78,14 +78,14 @@ export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
   return new Uint8Array(Uint16Array.from(x, toBits).buffer);
 }
 
-/** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's HALF numbers f16 / bf16 by it too. */
+/** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's FORMAT is the same numbering. */
 export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
 
 /** u32 words a reader loads per block (see the header): (B + B mod 4) / 4. */
-function ggufBlockWords(format: GgufFormat): number {
+export function ggufBlockWords(format: GgufFormat): number {
   const B = ggufFormat(format).blockBytes;
   return (B + (B % 4)) / 4;
 }

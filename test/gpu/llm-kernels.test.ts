@@ -20,6 +20,16 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 4, D: 200, V: 9, format: 'bf16' }, note: 'bf16 as stored: 100 words a row, more than the workgroup (a second pass)' },
   { def: embed, params: { M: 9, D: 70, V: 11, vocab: 40, v0: 12, format: 'bf16' }, note: 'a bf16 part of a split vocabulary: ids outside the part kept' },
   { def: embed, params: { M: 6, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2, format: 'f16' }, note: 'an f16 part with GPT-2 positions added in f32' },
+  // ggml blocks as a GGUF file stores them (a row = whole blocks; rows back to back, so a row of 2 mod 4 bytes starts
+  // every other row at byte 2 of a word): each format decoded against ggml's dequantize_row_* (ggml-quants.ts)
+  { def: embed, params: { M: 5, D: 96, V: 7, format: 'q4_0' }, note: 'Q4_0: 3 blocks of 18 B a row (54 B: odd rows start mid-word)' },
+  { def: embed, params: { M: 3, D: 2240, V: 3, format: 'q4_0' }, note: 'Q4_0: 70 blocks a row, more than the workgroup (a second pass)' },
+  { def: embed, params: { M: 4, D: 64, V: 9, format: 'q4_1' }, note: 'Q4_1: 2 blocks of 20 B, d and m' },
+  { def: embed, params: { M: 4, D: 64, V: 9, format: 'q5_0' }, note: 'Q5_0: 22 B blocks (2 mod 4), fifth bits' },
+  { def: embed, params: { M: 4, D: 96, V: 5, format: 'q5_1' }, note: 'Q5_1: 24 B blocks' },
+  { def: embed, params: { M: 5, D: 256, V: 6, format: 'q4_k' }, note: 'Q4_K: one 144 B super-block a row, 8 pieces' },
+  { def: embed, params: { M: 3, D: 512, V: 4, format: 'q5_k', positions: 6, pos0: 2 }, note: 'Q5_K with GPT-2 positions added in f32' },
+  { def: embed, params: { M: 7, D: 256, V: 5, vocab: 12, v0: 4, format: 'q6_k' }, note: 'Q6_K (210 B: rows start mid-word) as a part of a split vocabulary' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },

@@ -232,9 +232,9 @@ describe('reference quantizers', () => {
 });
 
 describe('the GPU decoders', () => {
-  // WGSL has no includes: matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl carry the same decoding text (the
-  // GPU tests check both against dequantizeGgml); this keeps one from changing without the other.
-  it('are one text in both matmul-gguf shaders', () => {
+  // WGSL has no includes: matmul_gguf_gemv.wgsl, matmul_gguf_tiled.wgsl and embed.wgsl (a stored table's rows) carry
+  // the same decoding text (the GPU tests check each against dequantizeGgml); this keeps one from changing without the others.
+  it('are one text in both matmul-gguf shaders and the embedding gather', () => {
     const section = (f: string) => {
       const src = readFileSync(new URL(`../../shaders/${f}.wgsl`, import.meta.url), 'utf8');
       const a = src.indexOf('// ---- ggml block decoding');
@@ -245,5 +245,6 @@ describe('the GPU decoders', () => {
     const g = section('matmul_gguf_gemv');
     expect(g).toContain('fn decodePiece');
     expect(section('matmul_gguf_tiled')).toBe(g);
+    expect(section('embed')).toBe(g);
   });
 });

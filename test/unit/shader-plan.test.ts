@@ -46,7 +46,7 @@ const CASES: Record<string, Array<Record<string, unknown>>> = {
     { M: 19, N: 17, K: 96, format: 'f16', BM: 16, BN: 16, TM: 2, TN: 2 }, { M: 1, N: 5, K: 2112, format: 'bf16' },
   ],
   // f32 and both 16-bit storages (E bound as u32 words), with positions and a split part
-  embed: [{}, { M: 3, D: 70, V: 20, format: 'f16' }, { M: 2, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2, format: 'bf16' }],
+  embed: [{}, { M: 3, D: 70, V: 20, format: 'f16' }, { M: 2, D: 8, V: 30, vocab: 50, v0: 20, positions: 8, pos0: 2, format: 'bf16' }, { M: 2, D: 64, V: 9, format: 'q5_0' }, { M: 2, D: 256, V: 30, vocab: 50, v0: 20, format: 'q6_k' }],
   qkv: [{}, { M: 1, D: 40, Hq: 4, Hkv: 1, dh: 16, bias: true }, { M: 33, D: 17, Hq: 6, Hkv: 2, dh: 8, BM: 16, BN: 32, BK: 8, TM: 2, TN: 4 }],
   'attention-prefill': [{}, { S: 33, Hq: 4, Hkv: 2, dh: 16, causal: false, Br: 8, Bc: 8 }, { S: 20, Hq: 2, Hkv: 1, dh: 128, Br: 16, Bc: 16 }, { S: 17, L: 40, Hq: 4, Hkv: 2, dh: 16, window: 13 }],
   'attention-decode': [{}, { B: 2, L: 50, Hq: 8, Hkv: 1, dh: 32, split: 16, Bc: 4 }, { L: 9, Hq: 2, Hkv: 2, dh: 128, split: 4, Bc: 3 }, { L: 300, Hq: 4, Hkv: 1, dh: 16, window: 100 }],
