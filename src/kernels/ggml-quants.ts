@@ -16,8 +16,9 @@
 //        nibbles are values 0..31 and high nibbles values 32..63. x = d·sc·q − dmin·m.
 //   Q5_K (176 B / 256): like Q4_K, then qh[32] (before qs[128]): bit 2c of qh[l] is the fifth bit of value
 //        l of chunk c's first 32 values, bit 2c+1 of its second 32.
-//   Q8_0 (34 B / 32): f16 d; qs[32] int8. x = q·d. Only its block sizes are here (GGML_QUANTS): the model
-//        loader reads it as int8 with a scale per 32 (src/llm/dtype.ts) for matmul-int8, not matmul-gguf.
+//   Q8_0 (34 B / 32): f16 d; qs[32] int8. x = q·d. The model loader reads Q8_0 linears as int8 with a scale per 32
+//        (src/llm/dtype.ts) for matmul-int8; a Q8_0 token embedding (and a tied head over it) stays as stored and runs
+//        through the embed and matmul-gguf kernels, which decode it with this module's reference.
 //   Q6_K (210 B / 256): ql[128], qh[64], int8 scales[16] (one per 16 values), f16 d. Per 128 values:
 //        q = (ql & 0xF | two bits of qh << 4) − 32 for values l, l+32 (low nibbles of ql[l], ql[l+32])
 //        and l+64, l+96 (high nibbles); qh[l] holds the top bits of l, l+32, l+64, l+96 at bits 0, 2, 4, 6.
@@ -73,7 +74,7 @@ export class GgmlQuantError extends Error {
 }
 
 /** Bytes of `elements` values in `type`; the count must be a whole number of blocks. */
-export function ggmlQuantBytes(type: GgmlQuantType, elements: number, what = 'tensor'): number {
+export function ggmlQuantBytes(type: GgmlBlockType, elements: number, what = 'tensor'): number {
   const q = GGML_QUANTS[type];
   if (elements % q.blockElems !== 0) throw new GgmlQuantError(`${what}: ${q.name} needs a multiple of ${q.blockElems} values, got ${elements}`);
   return (elements / q.blockElems) * q.blockBytes;
@@ -101,7 +102,7 @@ function setF16(b: Uint8Array, o: number, v: number): void {
 }
 
 /** Dequantizes `elements` values (whole blocks) of `type` from `raw`, exactly as ggml's dequantize_row_*. */
-export function dequantizeGgml(type: GgmlQuantType, raw: Uint8Array, elements: number): Float32Array {
+export function dequantizeGgml(type: GgmlBlockType, raw: Uint8Array, elements: number): Float32Array {
   const q = GGML_QUANTS[type];
   const nb = ggmlQuantBytes(type, elements) / q.blockBytes;
   if (raw.byteLength < nb * q.blockBytes) throw new GgmlQuantError(`${q.name}: ${elements} values need ${nb * q.blockBytes} bytes, got ${raw.byteLength}`);
@@ -110,6 +111,11 @@ export function dequantizeGgml(type: GgmlQuantType, raw: Uint8Array, elements: n
     const o = i * q.blockBytes;
     const y0 = i * q.blockElems;
     switch (type) {
+      case 'q8_0': {
+        const d = f16At(raw, o);
+        for (let j = 0; j < 32; j++) y[y0 + j] = fr(((raw[o + 2 + j] << 24) >> 24) * d);
+        break;
+      }
       case 'q4_0': {
         const d = f16At(raw, o);
         for (let j = 0; j < 16; j++) {
@@ -191,7 +197,7 @@ export function dequantizeGgml(type: GgmlQuantType, raw: Uint8Array, elements: n
 // ---- reference quantizers (ggml's quantize_row_*_ref) -------------------------------------------
 
 /** Quantizes `x` (a whole number of blocks) to `type`, as ggml's quantize_row_*_ref. */
-export function quantizeGgml(type: GgmlQuantType, x: Float32Array): Uint8Array {
+export function quantizeGgml(type: GgmlBlockType, x: Float32Array): Uint8Array {
   const q = GGML_QUANTS[type];
   const nb = ggmlQuantBytes(type, x.length, `quantize ${q.name}`) / q.blockBytes;
   const out = new Uint8Array(nb * q.blockBytes);
@@ -201,12 +207,26 @@ export function quantizeGgml(type: GgmlQuantType, x: Float32Array): Uint8Array {
     for (let j = 0; j < xb.length; j++) {
       if (!Number.isFinite(xb[j])) throw new GgmlQuantError(`quantize ${q.name}: value ${i * q.blockElems + j} is ${xb[j]}; only finite values can be quantized`);
     }
-    if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
+    if (type === 'q8_0') quantizeQ8_0Block(xb, out, o);
+    else if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
     else if (type === 'q4_1' || type === 'q5_0' || type === 'q5_1') quantizeLegacyBlock(type, xb, out, o);
     else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
     else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
   }
   return out;
+}
+
+/** quantize_row_q8_0_ref for one block of 32: d = amax / 127, q = roundf(x / d) (half away from zero). */
+function quantizeQ8_0Block(x: Float32Array, out: Uint8Array, o: number): void {
+  let amax = 0;
+  for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[j]));
+  const d = fr(amax / 127);
+  const id = d ? fr(1 / d) : 0;
+  setF16(out, o, d);
+  for (let j = 0; j < 32; j++) {
+    const v = fr(x[j] * id);
+    out[o + 2 + j] = (Math.sign(v) * Math.round(Math.abs(v))) & 0xff;
+  }
 }
 
 function quantizeQ4_0Block(x: Float32Array, out: Uint8Array, o: number): void {

@@ -14,11 +14,13 @@
 // Q4_1, Q5_0 and Q5_1 (32 values; llama.cpp's stand-ins for K-quants in tensors whose rows are not a multiple
 // of 256) run the same way, and so do 16-bit float weights as a model file stores them (f16, bf16: "blocks" of
 // 32 values, 64 bytes, no scale; 2 bytes per weight on the GPU instead of f32's 4): f16 through unpack2x16float,
-// bf16 as the top half of an f32, f32 accumulation, no shader-f16, so they run on every adapter.
+// bf16 as the top half of an f32, f32 accumulation, no shader-f16, so they run on every adapter. Q8_0 (34 B per 32:
+// f16 d, 32 int8) too: a model's Q8_0 linears run through matmul-int8, but a tied LM head over a Q8_0 token
+// embedding reads the stored table here.
 // Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
-// size here is 0 or 2 mod 4 (144, 176, 20, 24 | 18, 22, 210), so a block is always WPB = ceil(B/4) (aligned) or
+// size here is 0 or 2 mod 4 (144, 176, 20, 24, 64 | 18, 22, 210, 34), so a block is always WPB = ceil(B/4) (aligned) or
 // (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
-// block's WPB words once; Q4_0, Q5_0 and Q6_K fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210).
+// block's WPB words once; Q4_0, Q5_0, Q6_K and Q8_0 fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210, 36 per 34).
 
 import {
   type KernelDef,
@@ -34,7 +36,7 @@ import {
 import { axisRanges, cdiv, kLoop, type Pass, type Plan, type Step, type TileClass } from './plan.ts';
 import { checkMatmulTiles } from './matmul.ts';
 import { maxAbs } from './compare.ts';
-import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, quantizeGgml, type GgmlQuantType } from './ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, quantizeGgml, type GgmlBlockType } from './ggml-quants.ts';
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './f16.ts';
 
 const MATMUL_GGUF_VARIANTS = ['gemv', 'tiled'] as const;
@@ -48,9 +50,12 @@ export type MatmulGgufVariant = (typeof MATMUL_GGUF_VARIANTS)[number];
  */
 export const HALF_FORMATS = ['f16', 'bf16'] as const;
 export type HalfFormat = (typeof HALF_FORMATS)[number];
-/** Weight formats matmul-gguf reads as stored: ggml's 4- to 6-bit blocks and the 16-bit floats. */
-export type GgufFormat = GgmlQuantType | HalfFormat;
-export const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, ...HALF_FORMATS];
+/**
+ * Weight formats matmul-gguf reads as stored: ggml's 4- to 6-bit blocks, Q8_0 (the model loader runs Q8_0 linears
+ * through matmul-int8 instead; a Q8_0 token embedding's tied head reads it here) and the 16-bit floats.
+ */
+export type GgufFormat = GgmlBlockType | HalfFormat;
+export const GGUF_FORMATS: readonly GgufFormat[] = [...GGML_QUANT_TYPES, 'q8_0', ...HALF_FORMATS];
 
 export function isHalfFormat(f: string): f is HalfFormat {
   return f === 'f16' || f === 'bf16';
@@ -79,7 +84,7 @@ export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
 }
 
 /** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's FORMAT is the same numbering. */
-export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8 };
+export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8, q8_0: 9 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
@@ -118,8 +123,8 @@ type GgufParams = {
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
   { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1 / f16 / bf16, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
-  { name: 'format', doc: 'storage of W: a ggml block type (q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k) or 16-bit floats as stored (f16, bf16)', default: 'q4_k', allowed: GGUF_FORMATS },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1 / q8_0 / f16 / bf16, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'storage of W: a ggml block type (q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0) or 16-bit floats as stored (f16, bf16)', default: 'q4_k', allowed: GGUF_FORMATS },
   { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
@@ -299,11 +304,11 @@ function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Ar
 
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
-  title: 'Packed-weight matmul: GGUF 4-6 bit (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) and 16-bit (F16, BF16) as stored',
+  title: 'Packed-weight matmul: GGUF 4-8 bit (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_0) and 16-bit (F16, BF16) as stored',
   description:
     'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
     'x = (q − 8)·d; Q4_1 / Q5_0 / Q5_1 alike with a min or a fifth bit; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
-    'values, sixteen int8 scales, x = d·scale·(q − 32)) or 16-bit floats as stored (f16, bf16: 2 bytes per weight, ' +
+    'values, sixteen int8 scales, x = d·scale·(q − 32); Q8_0: 32 int8 and an f16 d, x = q·d) or 16-bit floats as stored (f16, bf16: 2 bytes per weight, ' +
     'widened exactly in the shader), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +

@@ -36,25 +36,12 @@ export function dtypeBytes(dtype: FileDType, elements: number, what: string): nu
   }
 }
 
-/** Decodes raw little-endian bytes of a tensor to f32 (Q8_0 dequantized: q · scale; f16 / bf16 and the ggml 4- to 6-bit types by the kernels' one decoder, dequantizeFormat). */
+/** Decodes raw little-endian bytes of a tensor to f32 (f16 / bf16 and ggml's blocks, Q8_0 included, by the kernels' one decoder, dequantizeFormat). */
 export function toF32(dtype: FileDType, raw: Uint8Array, elements: number): Float32Array {
+  if (dtype !== 'f32') return dequantizeFormat(dtype, raw, elements);
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(elements);
-  switch (dtype) {
-    case 'f32':
-      for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
-      break;
-    case 'f16':
-    case 'bf16':
-      return dequantizeFormat(dtype, raw, elements);
-    case 'q8_0': {
-      const q = splitQ8_0(raw, elements);
-      for (let i = 0; i < elements; i++) out[i] = Math.fround(q.q[i] * q.scale[Math.floor(i / Q8_0_BLOCK)]);
-      break;
-    }
-    default:
-      return dequantizeFormat(dtype, raw, elements);
-  }
+  for (let i = 0; i < elements; i++) out[i] = dv.getFloat32(4 * i, true);
   return out;
 }
 

@@ -62,6 +62,16 @@ describe('matmul-gguf f16 / bf16 weights match the CPU reference (exact widening
     });
 });
 
+// Q8_0 (34 B per 32: f16 d, 32 int8): what a tied LM head over a Q8_0 token embedding reads (Q8_0 linears run
+// through matmul-int8). Why each shape: gemv M=1 N=11 K=32 (one 2 mod 4 block per row: every other row starts at
+// byte 2 of a word); tiled M=5 N=6 K=96 (three blocks per row, rows at alternating alignment, ragged tiles).
+describe('matmul-gguf Q8_0 matches the CPU reference (ggml dequantization, f64 sums)', () => {
+  for (const c of [{ variant: 'gemv', M: 1, N: 11, K: 32 }, { variant: 'tiled', M: 5, N: 6, K: 96 }] as const)
+    it(`q8_0 ${c.variant} M=${c.M} N=${c.N} K=${c.K}`, async () => {
+      await expectMatchesReference(matmulGguf, planOf({ M: c.M, N: c.N, K: c.K, format: 'q8_0', ...SMALL }, c.variant), 13);
+    });
+});
+
 describe('matmul-gguf head-major output (dh > 0: a model\'s Q / K / V)', () => {
   // tiled with 19 rows: rows of one head land M·dh apart; gemv with 3 rows the same through the lane reduction
   it('q4_k tiled M=19 N=32 K=256 dh=16', async () => {
@@ -81,6 +91,7 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
     ['q5_k', { M: 3, N: 5, K: 256, format: 'q5_k', ...SMALL }, 'tiled'],
     ['q4_0', { M: 4, N: 3, K: 96, format: 'q4_0', ...SMALL }, 'tiled'],
     ['q5_0', { M: 1, N: 7, K: 96, format: 'q5_0' }, 'gemv'], // 22-byte blocks, rows at alternating alignment
+    ['q8_0', { M: 1, N: 7, K: 96, format: 'q8_0' }, 'gemv'], // 34-byte blocks: 36 B read per block
     ['f16', { M: 2, N: 9, K: 64, format: 'f16' }, 'gemv'], // 2 bytes per weight: 64-byte pieces, 16 words each
     ['bf16', { M: 17, N: 18, K: 96, format: 'bf16', ...SMALL }, 'tiled'], // ragged tiles, three pieces per row
   ];
@@ -94,7 +105,7 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
 describe('matmul-gguf: validation and shape rule (no GPU)', () => {
   it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
     expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
-    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, f16, bf16, got "q3_k"');
+    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0, f16, bf16, got "q3_k"');
     expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
   });
   it('picks gemv for up to 8 rows, tiled above', () => {

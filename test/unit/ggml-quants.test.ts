@@ -3,9 +3,9 @@
 // the expected values worked out by hand in the comments; the reference quantizers checked on exactly
 // representable blocks and by round-trip error bounds.
 import { describe, it, expect } from 'vitest';
-import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, quantizeGgml, scaleMinK4, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, quantizeGgml, scaleMinK4, type GgmlBlockType } from '../../src/kernels/ggml-quants.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
-import { dtypeBytes, toF32 } from '../../src/llm/dtype.ts';
+import { dtypeBytes, splitQ8_0, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
 import { readFileSync } from 'node:fs';
 
@@ -62,6 +62,30 @@ describe('Q4_0 decoding', () => {
     expect(y[15]).toBe(0);
     expect(y[31]).toBe(-4);
     expect([...y].filter((v, i) => ![0, 16, 31].includes(i) && v !== 0)).toEqual([]);
+  });
+});
+
+describe('Q8_0 decoding and its reference quantizer', () => {
+  it('x = q·d with qs[j] an int8 (block_q8_0: half d, int8 qs[32])', () => {
+    const b = new Uint8Array(34);
+    setU16(b, 0, F16_QUARTER); // d = 0.25
+    b[2] = 127; // value 0: 127·0.25 = 31.75
+    b[3] = 0x80; // value 1: −128·0.25 = −32
+    b[2 + 31] = 0xff; // value 31: −1·0.25
+    const y = dequantizeGgml('q8_0', b, 32);
+    expect([y[0], y[1], y[31]]).toEqual([31.75, -32, -0.25]);
+    expect([...y].filter((v, i) => ![0, 1, 31].includes(i) && v !== 0)).toEqual([]);
+    // the int8 path's split of the same bytes (splitQ8_0: int8 + scale, matmul-int8's layout) agrees value for value
+    const q = splitQ8_0(b, 32);
+    expect(Array.from(q.q, (v) => Math.fround(v * q.scale[0]))).toEqual([...y]);
+  });
+  it('quantize_row_q8_0_ref: d = amax / 127, q = roundf(x / d), halves away from zero', () => {
+    // amax 127 gives d = 1 exactly: x = ±2.5 rounds to ±3 (roundf), not 2 (half to even)
+    const x = new Float32Array(32);
+    x[0] = 127; x[1] = 2.5; x[2] = -2.5; x[3] = -127; x[4] = 0.49;
+    const b = quantizeGgml('q8_0', x);
+    expect(b[0] | (b[1] << 8)).toBe(F16_1);
+    expect(Array.from(new Int8Array(b.buffer, 2, 5))).toEqual([127, 3, -3, -127, 0]);
   });
 });
 
@@ -196,7 +220,7 @@ describe('reference quantizers', () => {
   // q = 16, clamped to 15, an error of |d| = amax/8 (plus d's f16 rounding). The K-quants' bounds are this
   // seed's measured errors (2026-12-07: max 0.082 / 0.040 / 0.017, RMS 0.031 / 0.016 / 0.0076 for Q4_K /
   // Q5_K / Q6_K) with ~20% margin, so a change in the quantizers' search shows; each bit halves them.
-  const cases: Array<[GgmlQuantType, number, number]> = [
+  const cases: Array<[GgmlBlockType, number, number]> = [
     // type, max |error| allowed, RMS error allowed
     ['q4_0', 1 / 8 + 1e-3, 0.042],
     // affine 32-value blocks: half a step of (max − min)/15 or /31, plus the f16 rounding of d and m
@@ -206,6 +230,8 @@ describe('reference quantizers', () => {
     ['q4_k', 0.1, 0.036],
     ['q5_k', 0.05, 0.019],
     ['q6_k', 0.022, 0.009],
+    // half a step of amax / 127, plus d's f16 rounding; RMS: this seed's measured 0.0022 (max 0.0042, 2026-12-07) with ~20% margin
+    ['q8_0', 1 / 254 + 1e-3, 0.0026],
   ];
   for (const [t, maxErr, rmsErr] of cases) {
     it(`${t}: round-trip error within the format's step`, () => {
@@ -223,7 +249,7 @@ describe('reference quantizers', () => {
 
   it('decode through the model loader (toF32) the same as dequantizeGgml', () => {
     const x = randomF32(512, 9);
-    for (const t of GGML_QUANT_TYPES) {
+    for (const t of [...GGML_QUANT_TYPES, 'q8_0'] as const) {
       const b = quantizeGgml(t, x);
       expect(dtypeBytes(t, 512, 't')).toBe(b.byteLength);
       expect(toF32(t, b, 512)).toEqual(dequantizeGgml(t, b, 512));
