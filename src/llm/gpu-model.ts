@@ -12,7 +12,7 @@ import { BoundOps } from './bound-ops.ts';
 import { UnsupportedOnDevice } from '../kernels/kernel.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
 import { DecodeOpsCache, forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
-import { GGUF_PIECE, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
+import { ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
@@ -29,10 +29,10 @@ export interface GpuModelOptions {
   /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8 | gemv-w8. */
   int8: boolean;
   /**
-   * Widen f16 / bf16 linears and the token embedding to f32 on load (the path before 16-bit weights were kept as
-   * stored; for comparison), a tied LM head included (its own f32 buffers again). int8 quantizes the linears as it
-   * does f32 weights, a tied head too (a 16-bit embedding stays as stored).
-   * ggml's 4- to 6-bit blocks stay as stored either way.
+   * Widen f16 / bf16 linears and the token embedding (16-bit or ggml blocks) to f32 on load (the path before weights
+   * were kept as stored; for comparison), a tied LM head included (its own f32 buffers again). int8 quantizes the
+   * linears as it does f32 weights, a tied head too (a stored embedding stays as stored).
+   * Linears of ggml's 4- to 6-bit blocks stay as stored either way.
    */
   f32Weights?: boolean;
   /** KV cache positions (prompt + generated tokens). */
@@ -91,9 +91,9 @@ export class GpuModel {
   pos = 0;
   /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
   split: VocabSplit = { embedRows: 1, headCols: 1 };
-  /** Storage of the token embedding on the GPU: the file's f16 / bf16 as stored (OpenedModel.embedFormat) unless widened. */
+  /** Storage of the token embedding on the GPU: the file's f16 / bf16 or ggml blocks as stored (OpenedModel.embedFormat) unless widened. */
   embedFormat: EmbedFormat = 'f32';
-  /** A tied LM head reads the 16-bit embedding's buffers as stored (StepShape.headFromEmbed): no head buffers. */
+  /** A tied LM head reads the stored embedding's buffers (StepShape.headFromEmbed): no head buffers. */
   headFromEmbed = false;
 
   private constructor(
@@ -130,12 +130,15 @@ export class GpuModel {
     // f16 / bf16 linears run as stored unless f32 (or int8) weights were asked for
     const widen = opts.f32Weights === true || opts.int8;
     model.ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
-    // so does a 16-bit embedding (int8 does not quantize the embedding: with it, the embedding stays as stored)
+    // so does a stored embedding, 16-bit or ggml blocks (int8 does not quantize the embedding: with it, the embedding
+    // stays as stored)
     model.embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
-    // a head tied to it reads it as stored too (matmul-gguf in its format, which takes K = D in whole 32-value
-    // pieces), as an untied 16-bit head would run; int8 quantizes a tied head as it does the linears
-    model.headFromEmbed = c.tiedEmbeddings && isHalfFormat(model.embedFormat) && !opts.int8 && c.dim % GGUF_PIECE === 0;
-    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, model.embedFormat, model.headFromEmbed);
+    // a head tied to it reads it as stored too (matmul-gguf in its format, which takes K = D in whole blocks: 16-bit
+    // 32-value pieces, ggml's blocks as the embedding's rows already are), as an untied head of that format would
+    // run; int8 quantizes a tied head as it does the linears
+    const e = model.embedFormat;
+    model.headFromEmbed = c.tiedEmbeddings && e !== 'f32' && !opts.int8 && c.dim % ggufFormat(e).blockElems === 0;
+    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, e, model.headFromEmbed, opts.f32Weights === true ? undefined : m.embedWidened);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
@@ -302,7 +305,9 @@ export class GpuModel {
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
     if (this.embedFormat !== 'f32' && !g.tokEmbStored) throw new Error(`${m.name}: the embedding's ${this.embedFormat} bytes were not read`);
     const rowBytes = embedRowBytes(this.embedFormat, D);
-    embedParts.forEach(({ v0, n }, i) => this.write(embedBuf(i, embedParts.length), this.embedFormat === 'f32' ? g.tokEmb.subarray(v0 * D, (v0 + n) * D) : g.tokEmbStored!.subarray(v0 * rowBytes, (v0 + n) * rowBytes)));
+    // a stored part's rows as the file has them (rows of 2 mod 4 bytes: copied, the part's last word zero-padded)
+    const stored = (b: Uint8Array) => (b.byteLength % 4 === 0 ? b : ggufWords(b));
+    embedParts.forEach(({ v0, n }, i) => this.write(embedBuf(i, embedParts.length), this.embedFormat === 'f32' ? g.tokEmb.subarray(v0 * D, (v0 + n) * D) : stored(g.tokEmbStored!.subarray(v0 * rowBytes, (v0 + n) * rowBytes))));
     if (g.posEmb) this.write('posEmb', g.posEmb);
     this.write('outNorm', g.outNorm);
     if (g.outNormB) this.write('outNormB', g.outNormB);

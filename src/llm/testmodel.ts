@@ -34,6 +34,11 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * more bits; token_embd Q4_K too. Dimensions must be multiples of 256.
    */
   mix?: 'q4_k_m';
+  /**
+   * GGUF only: token_embd's type (llama.cpp's quantize --token-embedding-type), in place of the one `dtype` / `mix`
+   * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix).
+   */
+  embedDtype?: FileDType;
   /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
   window?: number;
 }
@@ -257,7 +262,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     // embeddings f32
     const half = s.dtype === 'f16' || s.dtype === 'bf16';
     const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd') || (half && name === 'token_embd.weight'));
-    const dtype = !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype;
+    const dtype = name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype;
     out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };
   const transpose = (t: Tensor): Float32Array => {

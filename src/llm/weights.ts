@@ -17,7 +17,8 @@ import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
 import { isGgmlQuant } from '../kernels/ggml-quants.ts';
-import { GGUF_PIECE, dequantizeFormat, ggufWeightBytes, isHalfFormat, type GgufFormat, type HalfFormat } from '../kernels/matmul-gguf.ts';
+import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
+import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
 
 /**
  * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
@@ -48,9 +49,9 @@ export interface LayerWeights {
 }
 
 export interface GlobalWeights {
-  /** The token embedding [V, D] in f32 (widened exactly from a 16-bit file, on first use): the CPU reference's, and an f32 / int8 tied head's. */
+  /** The token embedding [V, D] in f32 (widened exactly from a 16-bit file, dequantized as ggml does from blocks, on first use): the CPU reference's, and an f32 / int8 tied head's. */
   tokEmb: Float32Array;
-  /** The embedding's bytes as the file stores them, when OpenedModel.embedFormat says it is f16 / bf16: what the GPU holds (and a tied head reads there). */
+  /** The embedding's bytes as the file stores them, when OpenedModel.embedFormat says it is kept (f16 / bf16, ggml blocks): what the GPU holds (and a tied head reads there). */
   tokEmbStored?: Uint8Array;
   posEmb?: Float32Array;
   outNorm: Float32Array;
@@ -84,10 +85,13 @@ export interface OpenedModel {
    */
   ggml?: Record<string, GgmlPart[]>;
   /**
-   * The token embedding's storage when the file holds it as f16 / bf16 (and D is even: two values per u32 word):
-   * kept as stored on the GPU (the embed kernel's format), GlobalWeights.tokEmbStored its bytes. Absent: f32.
+   * The token embedding's storage when the file holds it as f16 / bf16 (D even: two values per u32 word) or as ggml
+   * blocks (a row D / blockElems whole blocks): kept as stored on the GPU (the embed kernel's format),
+   * GlobalWeights.tokEmbStored its bytes. Absent: f32.
    */
-  embedFormat?: HalfFormat;
+  embedFormat?: GgufFormat;
+  /** Why a 16-bit or block-quantized embedding is widened to f32 instead (embedStorage), for the weights label; absent otherwise. */
+  embedWidened?: string;
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
 }
@@ -103,15 +107,18 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
 
 /**
  * The weights' formats in one phrase for reports: the file's dtype, and what runs on the GPU (`packed`: the
- * linears kept as stored, GpuModel's choice; `embed`: the token embedding's storage, f16 / bf16 as stored or f32;
- * `tiedHead`: a tied LM head reads that 16-bit embedding (GpuModel.headFromEmbed); every other weight runs as f32,
- * or int8). E.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)".
+ * linears kept as stored, GpuModel's choice; `embed`: the token embedding's storage, as stored (16-bit or ggml
+ * blocks) or f32; `tiedHead`: a tied LM head reads that stored embedding (GpuModel.headFromEmbed); `widened`: why a
+ * stored embedding runs as f32 (OpenedModel.embedWidened); every other weight runs as f32, or int8). E.g.
+ * "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)", "q4_k -> q4_k+q6_k as stored, the embedding q4_k too (the rest f32)".
  */
-export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: 'f32' | HalfFormat = 'f32', tiedHead = false): string {
+export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: EmbedFormat = 'f32', tiedHead = false, widened?: string): string {
   const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
   const rest = int8 ? 'int8' : 'f32';
   const head = embed !== 'f32' && tiedHead ? ', read by the tied LM head' : '';
-  const emb = embed === 'f32' ? '' : (formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`) + head;
+  const emb = embed === 'f32'
+    ? (widened ? `, the embedding f32 (${widened})` : '')
+    : (formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`) + head;
   return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored${emb} (the rest ${rest})` : `${rest}${emb}`}`;
 }
 
@@ -126,9 +133,20 @@ export function packedFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined)
   return undefined;
 }
 
-/** The format a [V, D] embedding tensor is kept in on the GPU (OpenedModel.embedFormat): f16 / bf16 with D even, else f32 (undefined). */
-export function embedStoredFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): HalfFormat | undefined {
-  return t && t.shape.length === 2 && isHalfFormat(t.dtype) && t.shape[1] % 2 === 0 ? t.dtype : undefined;
+/**
+ * How a [V, D] embedding tensor is kept on the GPU (OpenedModel.embedFormat, embedWidened): f16 / bf16 with D even
+ * and ggml blocks with rows of whole blocks as stored; those whose D does not fit widen to f32, saying why; f32 stays.
+ */
+export function embedStorage(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): Pick<OpenedModel, 'embedFormat' | 'embedWidened'> {
+  if (!t || t.shape.length !== 2 || !(isHalfFormat(t.dtype) || isGgmlQuant(t.dtype) || t.dtype === 'q8_0')) return {};
+  const D = t.shape[1];
+  if (embedRowFits(t.dtype, D)) return { embedFormat: t.dtype };
+  return { embedWidened: isHalfFormat(t.dtype) ? `${t.dtype} with an odd D = ${D}` : `${t.dtype} rows of D = ${D} are not whole ${ggufFormat(t.dtype).blockElems}-value blocks` };
+}
+
+/** The format a [V, D] embedding tensor is kept in on the GPU (embedStorage), or undefined for f32. */
+export function embedStoredFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): GgufFormat | undefined {
+  return embedStorage(t).embedFormat;
 }
 
 /** Refuses NaN and ±Inf in 16-bit weights as read (an all-ones exponent), without widening them. */
@@ -164,20 +182,20 @@ function need(find: Lookup, name: string, shape: number[], file: string): FileTe
 
 /**
  * The token embedding: its f32 values, and the file's bytes too where embedStoredFormat keeps them (one read).
- * Kept 16-bit, the f32 values are widened on first use (the CPU reference, an f32 or int8 tied head): a GPU model
- * that gathers from the stored bytes, and has its own head or reads the tied head from those bytes too, never
- * holds the f32 copy (4·V·D bytes on the host).
+ * Kept as stored (16-bit or ggml blocks), the f32 values are widened / dequantized on first use (the CPU reference, an
+ * f32 or int8 tied head): a GPU model that gathers from the stored bytes, and has its own head or reads the tied head
+ * from those bytes too, never holds the f32 copy (4·V·D bytes on the host).
  */
 async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb' | 'tokEmbStored'>> {
   const f = embedStoredFormat(t);
   if (!f) return { tokEmb: await readF32(t) };
   const raw = await t.source.read(t.offset, t.bytes);
-  assertFiniteHalves(raw, f, t.name, t.shape);
+  if (isHalfFormat(f)) assertFiniteHalves(raw, f, t.name, t.shape);
   let wide: Float32Array | undefined;
   return { get tokEmb() { return (wide ??= dequantizeFormat(f, raw, t.shape[0] * t.shape[1])); }, tokEmbStored: raw };
 }
 
-/** A tied LM head [V, D]: the embedding's f32 values, read (for a 16-bit embedding: widened) only when asked. */
+/** A tied LM head [V, D]: the embedding's f32 values, read (for a stored embedding: widened) only when asked. */
 function tiedHead(emb: Pick<GlobalWeights, 'tokEmb'>, V: number, D: number): Linear {
   return Object.defineProperty({ kind: 'f32', N: V, K: D }, 'w', { get: () => emb.tokEmb, enumerable: true }) as Linear;
 }
@@ -433,7 +451,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
     };
     return {
       name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
-      embedFormat: embedStoredFormat(find('embed_tokens.weight')),
+      ...embedStorage(find('embed_tokens.weight')),
       async loadGlobals() {
         const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
@@ -466,7 +484,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   }
   return {
     name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
-    embedFormat: embedStoredFormat(find('wte.weight')),
+    ...embedStorage(find('wte.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
       return withEmbedding(emb, {
@@ -540,7 +558,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,
-    embedFormat: embedStoredFormat(byName.get('token_embd.weight')),
+    ...embedStorage(byName.get('token_embd.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'token_embd.weight', [c.vocabSize, D], file));
       const lmHead: Linear = byName.has('output.weight') ? await lin('output.weight', [c.vocabSize, D]) : tiedHead(emb, c.vocabSize, D);

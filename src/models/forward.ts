@@ -86,10 +86,10 @@ export interface StepShape {
   ggml?: Record<string, GgmlPart[]>;
   /** How the vocabulary is split across bindings (vocabSplit); default: one embedding, LM-head parts of HEAD_MAX_COLS. */
   split?: VocabSplit;
-  /** Storage of the token embedding on the GPU: f32 (default), or the file's f16 / bf16 as stored. */
+  /** Storage of the token embedding on the GPU: f32 (default), or the file's f16 / bf16 or ggml blocks as stored. */
   embedFormat?: EmbedFormat;
   /**
-   * The LM head is the token embedding as stored (a tied head over an f16 / bf16 `embedFormat`): each head part
+   * The LM head is the token embedding as stored (a tied head over a stored `embedFormat`, 16-bit or ggml blocks): each head part
    * runs matmul-gguf in that format over its rows of an embedding buffer (the [V, D] table is [N, K] with rows =
    * output features, a linear's layout), bound at a byte offset; no head buffers. The split must be vocabSplit's
    * `shared` one (embedding parts of whole head parts).
@@ -126,7 +126,7 @@ export const partId = (name: string, i: number, parts: number) => (parts === 1 ?
 /**
  * Splits the embedding and the LM head so that no buffer exceeds `bindingBytes` (the device's
  * maxStorageBufferBindingSize, 128 MiB on many phones) and no matmul exceeds HEAD_MAX_COLS columns.
- * `embedRowBytes`: bytes of one embedding row as stored (embedRowBytes: f32 4·D, f16 / bf16 2·D).
+ * `embedRowBytes`: bytes of one embedding row as stored (embedRowBytes: f32 4·D, f16 / bf16 2·D, ggml blocks D / blockElems · blockBytes).
  * `headColBytes`: bytes one LM-head column takes in its largest buffer (f32: 4·D; int8: the packed
  * row or its scales; kept as stored: its row's blocks, f16 / bf16 2·D). LM-head parts after the first write the logits at an offset, which must be a
  * multiple of `offsetAlign` bytes (minStorageBufferOffsetAlignment), so split parts are a multiple of
@@ -471,9 +471,9 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
         // the logits (at a byte offset into the one logits buffer the sampler reads)
         const parts = vocabRanges(d.V, Math.min(s.split?.headCols ?? d.V, HEAD_MAX_COLS));
         if (s.headFromEmbed) {
-          // tied, 16-bit: part i reads its rows of the embedding part holding them, at a byte offset (vocabSplit shared)
+          // tied, stored: part i reads its rows of the embedding part holding them, at a byte offset (vocabSplit shared)
           const fmt = s.embedFormat;
-          if (fmt !== 'f16' && fmt !== 'bf16') throw new Error(`lm-head: a head read from the embedding needs an f16 / bf16 embedding, got ${fmt ?? 'f32'}`);
+          if (fmt === undefined || fmt === 'f32') throw new Error('lm-head: a head read from the embedding needs an embedding kept as stored (16-bit or ggml blocks), got f32');
           const E = s.split?.embedRows ?? d.V, embedParts = vocabRanges(d.V, E).length, rowBytes = embedRowBytes(fmt, D);
           return parts.map(({ v0, n }, i) => {
             const j = Math.floor(v0 / E), r0 = v0 - j * E;

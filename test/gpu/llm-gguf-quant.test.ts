@@ -2,7 +2,9 @@
 // for attn_v / ffn_down of the layers llama.cpp gives more bits; token_embd Q4_K) runs with its blocks kept
 // as stored (matmul-gguf) and matches the CPU reference forward pass, which decodes the same blocks exactly as
 // ggml (src/kernels/ggml-quants.ts) and accumulates in f64: logits after a tiled prefill and decode steps,
-// greedy tokens. (The kernels' instrumented traffic is checked in test/gpu/matmul-gguf.test.ts; an instrumented
+// greedy tokens. Its Q4_K token_embd is gathered as stored (the embed kernel's format q4_k), and a tied LM head over a
+// quantized token_embd (Qwen2.5's small GGUFs: Q8_0 / Q6_K / Q4_K tables, no output.weight) reads that same table through
+// matmul-gguf: the buffers read back from the GPU are the stored bytes, no head buffer. (The kernels' instrumented traffic is checked in test/gpu/matmul-gguf.test.ts; an instrumented
 // model step here would compile every pipeline a second time, minutes on SwiftShader.)
 import { describe, it, expect } from 'vitest';
 import { GREEDY, expectLogitsFollowCpu, gpu } from './harness.ts';
@@ -12,6 +14,7 @@ import { CpuModel } from '../../src/llm/reference.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { generateCpu, generateGpu } from '../../src/llm/generate.ts';
 import { ggufMixDtype, writeGgufModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { ggufWeightBytes, type GgufFormat } from '../../src/kernels/matmul-gguf.ts';
 
 // 12 tokens in one 16-token chunk: the prefill runs the tiled kernel (M > 8), decode steps the gemv
 const PROMPT = [17, 4, 250, 99, 3, 120, 7, 61, 200, 33, 150, 2];
@@ -32,6 +35,7 @@ describe('GGUF Q4_K_M (Q4_K + Q6_K blocks) on the GPU as stored', () => {
     const ctx = await gpu();
     const om = await openModel([bytesSource('m.gguf', writeGgufModel(SPEC))]);
     expect(om.weightDtype).toBe('q4_k+q6_k');
+    const V = om.config.vocabSize, D = om.config.dim;
     const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
     const model = await GpuModel.load(ctx, om, { int8: false, capacity: 32, chunk: 16 });
     try {
@@ -46,6 +50,10 @@ describe('GGUF Q4_K_M (Q4_K + Q6_K blocks) on the GPU as stored', () => {
       const dec = gguf(model.ops('decode', 1, 12));
       expect(dec.length).toBe(13);
       expect(dec.filter((s) => !s.includes(':gemv:'))).toEqual([]);
+      // the Q4_K token_embd is gathered as stored: 144 B per 256 values on the GPU (f32 would be 1024)
+      expect(model.weightFormat).toBe('q4_k+q6_k -> q4_k+q6_k as stored, the embedding q4_k too (the rest f32)');
+      expect(model.ops('decode', 1, 12).filter((o) => o.family === 'embed').map((o) => o.plan.params.format)).toEqual(['q4_k']);
+      expect(model.bufferBytes(/^tokEmb/)).toBe((V * D * 144) / 256);
 
       await expectLogitsFollowCpu(model, cpu, PROMPT, 3, TOL);
 
@@ -57,5 +65,101 @@ describe('GGUF Q4_K_M (Q4_K + Q6_K blocks) on the GPU as stored', () => {
     } finally {
       model.destroy();
     }
+  });
+});
+
+// A tied LM head over a quantized token_embd: f32 linears (fast pipelines on SwiftShader) around a stored table, so the
+// embedding gather and the head are what differs from the f32 model. Why each case: Q4_0 (18 B blocks, rows of 36 B),
+// 2,048 tokens with a 48 KiB binding (the f32 linears' largest buffer), so the table is 2 parts (1,344 + 704 rows: 1,365
+// rows of 36 B fit, cut at whole head parts of 64-column multiples) and each head part binds one of them; Q6_K (210 B,
+// rows start mid-word) whole, Qwen2.5's K-quant tables; Q5_1 (24 B) D 64, a 32-value format llama.cpp writes where
+// rows are not whole 256-value blocks; Q8_0 (34 B), what Qwen2.5-0.5B's D 896 gets in place of Q6_K.
+const TIED: Array<{ spec: TestModelSpec; maxBindingBytes?: number; partRows?: number[] }> = [
+  { spec: { ...TINY_LLAMA, vocab: 2048, tied: true, embedDtype: 'q4_0', seed: 41 }, maxBindingBytes: 48 * 1024, partRows: [1344, 704] },
+  { spec: { ...TINY_LLAMA, dim: 256, ffnDim: 256, nHeads: 4, nKvHeads: 2, headDim: 64, tied: true, embedDtype: 'q6_k', seed: 42 } },
+  { spec: { ...TINY_LLAMA, tied: true, embedDtype: 'q5_1', seed: 43 } },
+  { spec: { ...TINY_LLAMA, tied: true, embedDtype: 'q8_0', seed: 44 } },
+];
+// Sampling with seeded draws, as test/gpu/llm-half-weights.test.ts does for tied 16-bit tables: a random tied model
+// repeats its token greedily, so the sampled tokens carry the comparison with --f32-weights (temperature 20: the D 256
+// model's logits lead by more than the tiny one's).
+const SAMPLED = { temperature: 20, topK: 64, seed: 7 };
+
+describe('a tied LM head over a quantized token_embd reads the stored table', () => {
+  for (const c of TIED) {
+    const fmt = c.spec.embedDtype as GgufFormat;
+    const parts = c.partRows?.length ?? 1;
+    it(`${fmt} D ${c.spec.dim}, ${parts} part(s): the head runs matmul-gguf ${fmt} on the embedding's buffers; logits and tokens match the reference and --f32-weights; buffers are the stored bytes`, { timeout: 300_000 }, async () => {
+      const ctx = await gpu();
+      const om = await openModel([bytesSource('t.gguf', writeGgufModel(c.spec))]);
+      const V = om.config.vocabSize, D = om.config.dim;
+      expect([om.config.tiedEmbeddings, om.embedFormat]).toEqual([true, fmt]);
+      const opts = { int8: false, capacity: 32, chunk: 16, maxBindingBytes: c.maxBindingBytes };
+      const model = await GpuModel.load(ctx, om, opts);
+      let greedy: number[] = [], sampled: number[] = [];
+      try {
+        expect(model.weightFormat).toBe(`f32 -> f32, the embedding ${fmt} as stored, read by the tied LM head`);
+        const ops = model.ops('decode', 1, 12);
+        const embeds = ops.filter((o) => o.family === 'embed');
+        const heads = ops.filter((o) => o.family === 'lm-head');
+        expect(embeds.map((o) => o.plan.params.format)).toEqual(Array(parts).fill(fmt));
+        expect(heads.map((o) => `${o.plan.kernel}:${o.plan.params.format}`)).toEqual(Array(parts).fill(`matmul-gguf:${fmt}`));
+        expect(heads.map((o) => o.bind.W)).toEqual(embeds.map((o) => o.bind.E));
+        // the GPU's buffers: the table as the file stores it (each part a whole number of u32 words), no head buffer
+        const rowBytes = ggufWeightBytes(fmt, 1, D).bytes;
+        const partRows = c.partRows ?? [V];
+        expect(model.bufferBytes(/^tokEmb/)).toBe(partRows.reduce((s, n) => s + Math.max(16, Math.ceil((n * rowBytes) / 16) * 16), 0));
+        expect(partRows.reduce((s, n) => s + n, 0) * rowBytes).toBe(ggufWeightBytes(fmt, V, D).bytes);
+        expect(model.bufferBytes(/^lmHead/)).toBe(0);
+
+        const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
+        await expectLogitsFollowCpu(model, cpu, PROMPT, 2, TOL);
+        greedy = (await generateGpu(model, PROMPT, { maxTokens: 6, sampling: GREEDY })).tokens;
+        const r = await generateCpu(new CpuModel(om.config, await loadAllWeights(om), 32), PROMPT, { maxTokens: 6, sampling: GREEDY });
+        expect(greedy).toEqual(r.tokens);
+        sampled = (await generateGpu(model, PROMPT, { maxTokens: 6, sampling: SAMPLED })).tokens;
+      } finally {
+        model.destroy();
+      }
+      // --f32-weights widens the table and gives the tied head its own f32 buffer again; the same tokens
+      const wide = await GpuModel.load(ctx, om, { ...opts, maxBindingBytes: undefined, f32Weights: true });
+      try {
+        expect(wide.weightFormat).toBe('f32 -> f32');
+        expect([wide.bufferBytes(/^tokEmb/), wide.bufferBytes(/^lmHead/)]).toEqual([4 * V * D, 4 * V * D]);
+        expect((await generateGpu(wide, PROMPT, { maxTokens: 6, sampling: GREEDY })).tokens).toEqual(greedy);
+        expect((await generateGpu(wide, PROMPT, { maxTokens: 6, sampling: SAMPLED })).tokens).toEqual(sampled);
+        expect(new Set(sampled).size).toBeGreaterThan(1);
+      } finally {
+        wide.destroy();
+      }
+    });
+  }
+
+  // int8 quantizes the linears and a tied head (from the embedding's f32 values) as it does for a 16-bit table
+  // (test/gpu/llm-half-weights.test.ts); the table itself stays as stored, and since the gather is exact the run equals
+  // int8 with --f32-weights (an f32 table, the same int8 head) bit for bit: logits and greedy tokens.
+  it('int8 with a tied Q4_0 table: the embedding stays q4_0, the head is int8; logits and tokens equal int8 with an f32 table', { timeout: 300_000 }, async () => {
+    const ctx = await gpu();
+    const om = await openModel([bytesSource('t.gguf', writeGgufModel(TIED[0].spec))]);
+    const V = om.config.vocabSize, D = om.config.dim;
+    const run = async (f32Weights: boolean) => {
+      const m = await GpuModel.load(ctx, om, { int8: true, capacity: 32, chunk: 16, f32Weights });
+      try {
+        const ops = m.ops('decode', 1, 12);
+        const embeds = ops.filter((o) => o.family === 'embed').map((o) => o.plan.params.format);
+        const heads = ops.filter((o) => o.family === 'lm-head').map((o) => o.plan.kernel);
+        const g = await generateGpu(m, PROMPT, { maxTokens: 4, sampling: GREEDY });
+        return { label: m.weightFormat, embeds, heads, embedBytes: m.bufferBytes(/^tokEmb/), headQ: m.bufferBytes(/^lmHead.*\.q$/), tokens: g.tokens, logits: await m.logits() };
+      } finally {
+        m.destroy();
+      }
+    };
+    const q = await run(false), wide = await run(true);
+    expect([q.label, q.embeds, q.heads, q.embedBytes]).toEqual(['f32 -> int8, the embedding q4_0 as stored', ['q4_0'], ['matmul-int8'], ggufWeightBytes('q4_0', V, D).bytes]);
+    expect([wide.label, wide.embeds, wide.heads, wide.embedBytes]).toEqual(['f32 -> int8', ['f32'], ['matmul-int8'], 4 * V * D]);
+    expect(q.headQ).toBe(V * D);
+    expect(wide.headQ).toBe(V * D);
+    expect(q.tokens).toEqual(wide.tokens);
+    expect(q.logits).toEqual(wide.logits);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { bf16BitsToF32, f32ToBf16Bits } from '../../src/kernels/f16.ts';
 import { dequantizeFormat, ggufFormat, quantizeFormat } from '../../src/kernels/matmul-gguf.ts';
-import { embedStoredFormat, packedFormat } from '../../src/llm/weights.ts';
+import { embedStorage, embedStoredFormat, packedFormat } from '../../src/llm/weights.ts';
 import { embed } from '../../src/kernels/elementwise.ts';
 
 describe('bfloat16', () => {
@@ -62,22 +62,34 @@ describe('matmul-gguf 16-bit formats on the host', () => {
 
 describe('16-bit token embeddings kept as stored (the embed kernel\'s format f16 / bf16)', () => {
   // Why each case: both 16-bit formats are kept; an odd D would split a row's last pair across words (widened);
-  // f32 and quantized embeddings are f32 on the GPU (the embed kernel reads no ggml blocks); a 1-D tensor is no table.
+  // f32 stays f32; ggml blocks are kept when a row is whole blocks (the embed kernel gathers them as stored), else widened;
+  // a 1-D tensor is no table.
   const cases: Array<[dtype: string, shape: number[], want: string | undefined, why: string]> = [
     ['f16', [297, 64], 'f16', 'f16, D even'],
     ['bf16', [128_256, 4096], 'bf16', "bf16, Llama-3-8B's table"],
     ['f16', [297, 63], undefined, 'odd D: widened'],
     ['f32', [297, 64], undefined, 'f32 stays f32'],
-    ['q4_k', [297, 256], undefined, 'ggml blocks: widened on load'],
+    ['q4_k', [297, 256], 'q4_k', 'Q4_K, rows of one 256-value block'],
+    ['q4_k', [128_256, 4096], 'q4_k', "Q4_K, Llama-3-8B Q4_K_M's table"],
+    ['q6_k', [151_936, 896], undefined, "Q6_K with Qwen2.5-0.5B's D 896: 3.5 blocks a row, widened"],
+    ['q5_0', [151_936, 896], 'q5_0', 'Q5_0 (32-value blocks) with D 896'],
+    ['q8_0', [151_936, 896], 'q8_0', "Q8_0 with Qwen2.5-0.5B's D 896 (llama.cpp's stand-in for Q6_K there)"],
+    ['q4_0', [297, 100], undefined, 'Q4_0 with D 100: not whole 32-value blocks, widened'],
     ['f16', [64], undefined, 'not a [V, D] table'],
   ];
   for (const [dtype, shape, want, why] of cases)
     it(`${dtype} [${shape.join(', ')}] -> ${want ?? 'f32'} (${why})`, () => {
       expect(embedStoredFormat({ dtype: dtype as 'f16', shape })).toBe(want);
     });
+  it('says why a stored format is widened (the weights label carries it)', () => {
+    expect(embedStorage({ dtype: 'q6_k', shape: [151_936, 896] })).toEqual({ embedWidened: 'q6_k rows of D = 896 are not whole 256-value blocks' });
+    expect(embedStorage({ dtype: 'f16', shape: [297, 63] })).toEqual({ embedWidened: 'f16 with an odd D = 63' });
+    expect(embedStorage({ dtype: 'f32', shape: [297, 63] })).toEqual({});
+  });
   it('the kernel refuses an odd D in a 16-bit format with one line, and plans half the bytes of f32 for E', () => {
     expect(() => embed.validate({ D: 7, format: 'f16' })).toThrow(/^embed: format f16 packs two values per u32 word, so D must be even, got 7$/);
-    expect(() => embed.validate({ format: 'f8' })).toThrow(/format must be one of f32, f16, bf16/);
+    expect(() => embed.validate({ format: 'f8' })).toThrow(/format must be one of f32, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0, f16, bf16/);
+    expect(() => embed.validate({ D: 896, format: 'q6_k' })).toThrow(/^embed: format q6_k stores rows as whole Q6_K blocks, so D must be a multiple of 256, got 896$/);
     const bytes = (format: string) => embed.plan(embed.validate({ M: 3, D: 64, V: 100, format }), 'default').tensors.find((t) => t.name === 'E')!.bytes;
     expect([bytes('f32'), bytes('f16'), bytes('bf16')]).toEqual([4 * 6400, 2 * 6400, 2 * 6400]);
   });

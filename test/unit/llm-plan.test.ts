@@ -130,4 +130,32 @@ describe('vocabularies of any size: the embedding and the LM head split across b
     // the same vocabulary untied (or f32): the head's own buffers
     expect(forwardOps(cfg, { ...base, split }).filter((o) => o.family === 'lm-head').map((o) => o.bind.B)).toEqual(['lmHead.p0', 'lmHead.p1', 'lmHead.p2', 'lmHead.p3']);
   });
+
+  // A tied head over a block-quantized embedding, Qwen2.5-0.5B's shape (151,936 x 896, tied; Q8_0, llama.cpp's stand-in for
+  // Q6_K where D is not whole 256-value blocks): a row is 28 blocks of 34 B = 952 B (f32: 3,584). 128 MiB binding:
+  // 140,984 rows fit; head parts of 65,536 (a multiple of 64 columns, and 65,536·952 B is a multiple of 256), the
+  // embedding cut at 2 of them (131,072 rows).
+  it("a tied Q8_0 head of Qwen2.5-0.5B's shape on a 128 MiB binding: 3 head parts over 2 embedding parts; the stored bytes charged", async () => {
+    const cfg = { ...(await config()), vocabSize: 151_936, dim: 896, tiedEmbeddings: true };
+    const split = vocabSplit(cfg, { bindingBytes: 2 ** 27, embedRowBytes: 952, headColBytes: 1, offsetAlign: 256, shared: true });
+    expect(split).toEqual({ embedRows: 131_072, headCols: 65_536 });
+    const ops = forwardOps(cfg, { ...base, split, embedFormat: 'q8_0', headFromEmbed: true });
+    const embeds = ops.filter((o) => o.family === 'embed');
+    expect(embeds.map((o) => `${o.id} ${o.plan.params.format} ${o.plan.params.v0 ?? 0}+${o.plan.params.V} E=${o.plan.tensors.find((t) => t.name === 'E')!.bytes}`)).toEqual([
+      `embed.p0 q8_0 0+131072 E=${131_072 * 952}`, `embed.p1 q8_0 131072+20864 E=${20_864 * 952}`,
+    ]);
+    // a token's row: 28 blocks, each read as the 9 words (36 B) it spans
+    for (const e of embeds) expect(planTotals(e.plan).loadBytes).toBe(e.plan.params.M as number * (4 + 28 * 36 + 4 * 896));
+    const heads = ops.filter((o) => o.family === 'lm-head');
+    expect(heads.map((o) => `${o.id} ${o.plan.kernel}/${o.plan.variant}:${o.plan.params.format} N=${o.plan.params.N} W=${o.bind.W}@${o.offsets?.W ?? 0} Y@${o.offsets?.Y ?? 0}`)).toEqual([
+      'lm-head.p0 matmul-gguf/gemv:q8_0 N=65536 W=tokEmb.p0@0 Y@0',
+      `lm-head.p1 matmul-gguf/gemv:q8_0 N=65536 W=tokEmb.p0@${65_536 * 952} Y@262144`,
+      'lm-head.p2 matmul-gguf/gemv:q8_0 N=20864 W=tokEmb.p1@0 Y@524288',
+    ]);
+    for (const h of heads) {
+      const N = h.plan.params.N as number;
+      expect(h.plan.tensors.find((t) => t.name === 'W')!.bytes).toBe(952 * N);
+      expect(planTotals(h.plan).loadBytes).toBe(28 * 36 * N + 4 * 896 * Math.ceil(N / 8));
+    }
+  });
 });
