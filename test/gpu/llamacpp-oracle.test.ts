@@ -42,7 +42,10 @@ function softmax(logits: Float32Array): Float64Array {
 // activations too (Q8_0 blocks of 32 for Q8_0 / Q4_0 weights, Q8_K for K-quants), ours keeps them in
 // f32 (Q8_0 weights dequantized on load, 4- and 6-bit blocks read as stored by matmul-gguf); measured
 // ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix) while ours dequantized the 4-bit blocks on load (the test
-// passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. A near tie: llama.cpp's probabilities
+// passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. Tied heads read from a quantized token_embd
+// (2026-12-07): ≤ 1.9e-3 (Q4_0), 9.2e-3 (Q8_0: its first step; a tied random model's logits are large, ~24, and
+// llama.cpp rounds the activations to Q8_0 for the head's dot products), ~1e-19 (Q4_K_M, one token takes all); the
+// Q6_K gather alone 1.2e-4, as f32. A near tie: llama.cpp's probabilities
 // of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
 const Q8_TOL = 1e-2;
@@ -87,6 +90,12 @@ const CASES: Case[] = [
   { name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
   { name: 'Llama f16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'f16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'an f16 token_embd as the head, read as stored (matmul-gguf f16)' },
+  // Block-quantized token_embd (gathered as stored by the embed kernel; llama.cpp's get_rows dequantizes the same
+  // blocks), tied: the head reads that table through matmul-gguf (llama.cpp's CPU quantizes the activations for it).
+  { name: 'Llama f32, Q4_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_0 token_embd and no output.weight: gathered and read by the head as stored' },
+  { name: 'Llama f32, Q8_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q8_0' }, int8: false, tol: Q8_TOL, mustMatch: STEPS, why: "Qwen2.5-0.5B's case (Q8_0 where D is not whole 256-value blocks): the head through matmul-gguf q8_0" },
+  { name: 'Llama Q4_K_M mix, tied', spec: { ...K256, mix: 'q4_k_m', tied: true }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_K token_embd as the head, read as stored (matmul-gguf q4_k)' },
+  { name: 'Llama f32, Q6_K token_embd, untied', spec: { ...K256, embedDtype: 'q6_k' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the gather alone: a Q6_K table, f32 everything else (both sides dequantize the same blocks exactly)' },
 ];
 
 describe('llama.cpp as the oracle: same GGUF, same prompt ids, greedy', () => {
