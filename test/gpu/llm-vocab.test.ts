@@ -140,7 +140,14 @@ describe('a vocabulary split across bindings because the device binds few bytes 
       wide.destroy();
     }
   });
-  for (const c of [{ name: 'f32', om: () => open(TINY_LLAMA, 'st'), limit: LIMIT }, { name: 'tied bf16 (the head reading the embedding parts)', om: () => open(TIED, 'gguf'), limit: TIED_LIMIT }])
+  // A tied Q4_0 table (36 B a row) of 2,048 tokens at 48 KiB: 2 parts (1,344 + 704 rows), each head part reading one
+  // (test/gpu/llm-gguf-quant.test.ts runs it against the reference); the gather's and the head's block words counted.
+  const TIED_Q4 = { ...TINY_LLAMA, vocab: 2048, tied: true, embedDtype: 'q4_0' } as const;
+  for (const c of [
+    { name: 'f32', om: () => open(TINY_LLAMA, 'st'), limit: LIMIT },
+    { name: 'tied bf16 (the head reading the embedding parts)', om: () => open(TIED, 'gguf'), limit: TIED_LIMIT },
+    { name: 'tied Q4_0 table (gathered and read by the head as stored)', om: () => open(TIED_Q4, 'gguf'), limit: LIMIT },
+  ])
   it(`instrumented decode step, ${c.name}: every part moves exactly the bytes of its plan`, async () => {
     const ctx = await gpu();
     const model = await GpuModel.load(ctx, await c.om(), { int8: false, capacity: 16, chunk: 8, maxBindingBytes: c.limit });
