@@ -46,18 +46,20 @@ export interface GgmlQuantInfo {
   blockBytes: number;
   /** Bits per weight, scales included (8·blockBytes / blockElems). */
   bitsPerWeight: number;
+  /** Byte offsets of the block's f16 fields (d, and dmin / m where it has one): where a NaN or ±Inf can hide. */
+  f16Fields: readonly number[];
 }
 
 /** The block formats, by our lower-case dtype name (the one FileDType uses). */
 export const GGML_QUANTS = {
-  q8_0: { ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 34, bitsPerWeight: 8.5 },
-  q4_0: { ggmlType: 2, name: 'Q4_0', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5 },
-  q4_1: { ggmlType: 3, name: 'Q4_1', blockElems: 32, blockBytes: 20, bitsPerWeight: 5 },
-  q5_0: { ggmlType: 6, name: 'Q5_0', blockElems: 32, blockBytes: 22, bitsPerWeight: 5.5 },
-  q5_1: { ggmlType: 7, name: 'Q5_1', blockElems: 32, blockBytes: 24, bitsPerWeight: 6 },
-  q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5 },
-  q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5 },
-  q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625 },
+  q8_0: { ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 34, bitsPerWeight: 8.5, f16Fields: [0] },
+  q4_0: { ggmlType: 2, name: 'Q4_0', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5, f16Fields: [0] },
+  q4_1: { ggmlType: 3, name: 'Q4_1', blockElems: 32, blockBytes: 20, bitsPerWeight: 5, f16Fields: [0, 2] },
+  q5_0: { ggmlType: 6, name: 'Q5_0', blockElems: 32, blockBytes: 22, bitsPerWeight: 5.5, f16Fields: [0] },
+  q5_1: { ggmlType: 7, name: 'Q5_1', blockElems: 32, blockBytes: 24, bitsPerWeight: 6, f16Fields: [0, 2] },
+  q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5, f16Fields: [0, 2] },
+  q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5, f16Fields: [0, 2] },
+  q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625, f16Fields: [208] },
 } as const satisfies Record<GgmlBlockType, GgmlQuantInfo>;
 
 /** The 4- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
@@ -66,6 +68,18 @@ export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS).filter((t) => t !== 'q8
 /** Whether `t` is one of the 4- to 6-bit formats (not Q8_0). */
 export function isGgmlQuant(t: string): t is GgmlQuantType {
   return (GGML_QUANT_TYPES as string[]).includes(t);
+}
+
+/** The first block (in file order) whose f16 d / dmin / m is NaN or ±Inf (an all-ones exponent), and that value; without decoding the blocks. */
+export function firstNonFiniteScale(type: GgmlBlockType, raw: Uint8Array): { block: number; value: number } | undefined {
+  const q = GGML_QUANTS[type];
+  for (let b = 0, o = 0; o + q.blockBytes <= raw.byteLength; b++, o += q.blockBytes) {
+    for (const f of q.f16Fields) {
+      const h = raw[o + f] | (raw[o + f + 1] << 8);
+      if ((h & 0x7c00) === 0x7c00) return { block: b, value: f16BitsToF32(h) };
+    }
+  }
+  return undefined;
 }
 
 /** Thrown for a value count that is not a whole number of blocks. */

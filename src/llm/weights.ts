@@ -16,7 +16,7 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
-import { isGgmlQuant } from '../kernels/ggml-quants.ts';
+import { GGML_QUANTS, firstNonFiniteScale, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
 
@@ -149,6 +149,13 @@ export function embedStoredFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undef
   return embedStorage(t).embedFormat;
 }
 
+/** Refuses NaN and ±Inf in the f16 scales of ggml blocks kept as stored (a [N, K] tensor: block [n, K / blockElems]), without decoding them. */
+function assertFiniteBlockScales(raw: Uint8Array, f: GgmlBlockType, name: string, shape: readonly number[]): void {
+  const bad = firstNonFiniteScale(f, raw);
+  const q = GGML_QUANTS[f];
+  if (bad) throw nonFinite(bad.value, bad.block, name, [shape[0], shape[1] / q.blockElems], `${q.name} block scales`);
+}
+
 /** Refuses NaN and ±Inf in 16-bit weights as read (an all-ones exponent), without widening them. */
 function assertFiniteHalves(raw: Uint8Array, f: 'f16' | 'bf16', name: string, shape: readonly number[]): void {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -191,6 +198,7 @@ async function readEmbedding(t: FileTensor): Promise<Pick<GlobalWeights, 'tokEmb
   if (!f) return { tokEmb: await readF32(t) };
   const raw = await t.source.read(t.offset, t.bytes);
   if (isHalfFormat(f)) assertFiniteHalves(raw, f, t.name, t.shape);
+  else assertFiniteBlockScales(raw, f, t.name, t.shape);
   let wide: Float32Array | undefined;
   return { get tokEmb() { return (wide ??= dequantizeFormat(f, raw, t.shape[0] * t.shape[1])); }, tokEmbStored: raw };
 }
@@ -237,6 +245,7 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
   if (packed) {
     const data = await t.source.read(t.offset, t.bytes);
     if (isHalfFormat(packed)) assertFiniteHalves(data, packed, t.name, t.shape);
+    else assertFiniteBlockScales(data, packed, t.name, t.shape);
     return { kind: 'ggml', N: a, K: b, format: packed, data };
   }
   if (t.dtype === 'q8_0' && !transpose) {
@@ -514,7 +523,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
  * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
  * (ggml's Q4_0 .. Q6_K; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
  * gate|up pair of two formats (one matmul writes both halves); those and GPT-2's QKV (biased) run as f32 (or int8).
- * A tied LM head is not listed: it is the embedding (GpuModel reads a 16-bit one as stored, else widens it). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
+ * A tied LM head is not listed: it is the embedding (GpuModel reads a stored one, 16-bit or ggml blocks, as stored, else widens it). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
  * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).
  */
 function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | undefined): Record<string, GgmlPart[]> {

@@ -25,7 +25,7 @@ describe('ggml block sizes', () => {
   });
 
   it('Q8_0 is in the same table (block_q8_0: half + 32 int8, GGUF type 8) but is not one of the 4- to 6-bit formats', () => {
-    expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5 });
+    expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5, f16Fields: [0] });
     expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
     expect(isGgmlQuant('q8_0')).toBe(false);
     expect(isGgmlQuant('q4_k')).toBe(true);
