@@ -6,6 +6,8 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { forwardOps, vocabSplit, type ForwardOp, type StepShape } from '../../src/models/forward.ts';
 import { planTotals } from '../../src/kernels/plan.ts';
+import { bytesPerElem } from '../../src/models/precision.ts';
+import { embedRowBytes } from '../../src/kernels/elementwise.ts';
 import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { testVocab, writeGgufModel, writeSafetensorsModel, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
@@ -157,5 +159,12 @@ describe('vocabularies of any size: the embedding and the LM head split across b
       expect(h.plan.tensors.find((t) => t.name === 'W')!.bytes).toBe(952 * N);
       expect(planTotals(h.plan).loadBytes).toBe(28 * 36 * N + 4 * 896 * Math.ceil(N / 8));
     }
+  });
+
+  // The chip model charges a deployment's vocabulary table in the weights' format (modelBytes, bytesPerElem); with the
+  // table kept as stored, the GPU's row is the same bytes (Llama-3-8B's D 4096, Qwen2.5-1.5B's 1536).
+  it('a row of the table in a ggml deployment format is the bytes the GPU holds for a stored row', () => {
+    for (const D of [4096, 1536]) for (const f of ['q4_0', 'q4_k', 'q5_k', 'q6_k'] as const) expect(bytesPerElem(f, D) * D, `${f} D ${D}`).toBe(embedRowBytes(f, D));
+    expect(bytesPerElem('bf16', 4096) * 4096).toBe(embedRowBytes('bf16', 4096));
   });
 });
