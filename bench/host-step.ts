@@ -2,8 +2,8 @@
 // dispatches, for Llama-3-8B's and GPT-2 small's configs. Per step, as the decode loop (src/llm/generate.ts
 // decodeStepGpu -> GpuModel.ops -> GpuModel.run -> compile) does it:
 //   1. the step's op list at its position and sampling draw (GpuModel.ops);
-//   2. each op's bound plan looked up (BoundOps, src/llm/bound-ops.ts; the values here are stand-ins
-//      made on first use, as bindPlan makes the real ones once per shape).
+//   2. each op's bound plan looked up (BoundOps, src/llm/bound-ops.ts, given the cache's Immutables as GpuModel
+//      gives them; the values here are stand-ins made on first use, as bindPlan makes the real ones once per shape).
 // Encoding the dispatches (runner.ts encodePass) needs a device and is not timed here.
 // Consecutive positions from POS0, a greedy draw per step (drawStream, as generateGpu draws), after
 // WARMUP untimed steps. Then ALLOC_STEPS more steps, untimed, measure the bytes each step allocates on the
@@ -19,6 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { summarize } from '../src/gpu/timing.ts';
+import type { Immutables } from '../src/kernels/plan.ts';
 import { BoundOps } from '../src/llm/bound-ops.ts';
 import { drawStream } from '../src/llm/sample.ts';
 import { modelPreset } from '../src/models/config.ts';
@@ -38,16 +39,20 @@ const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 10) throw new Error(`--steps ${values.steps}: give a whole number of at least 10`);
 if ((values.json === undefined) !== (values.label === undefined)) throw new Error('--json and --label go together: --json FILE --label NAME');
 
-/** A decode step's shape as GpuModel.shape gives it for f32 weights on a device with the packed dot product (no vocabulary split). */
+/**
+ * A decode step's shape as GpuModel.shape gives it for f32 weights on a device with the packed dot product (no
+ * vocabulary split): a new object each step, its load-time tables the same (frozen) objects every step.
+ */
+const tables = Object.freeze({ q8Groups: Object.freeze({}), ggml: Object.freeze({}) });
 const shape = (pos0: number, capacity: number, u: number): StepShape => ({
-  phase: 'decode', M: 1, pos0, capacity, int8: false, int8Variant: 'dot4', q8Groups: {}, ggml: {}, embedFormat: 'f32', topK: 1, temperature: 0, u,
+  phase: 'decode', M: 1, pos0, capacity, int8: false, int8Variant: 'dot4', ...tables, embedFormat: 'f32', topK: 1, temperature: 0, u,
 });
 
 interface Row { config: string; path: 'loop' | 'fresh'; ops: number; steps: number; medianMs: number; p10Ms: number; p90Ms: number; listMs: number; lookupMs: number; allocKB: number }
 
 type Stub = { destroy(): void };
-function timeSteps(config: string, path: Row['path'], capacity: number, list: (s: StepShape) => ForwardOp[]): Row {
-  const bound = new BoundOps<Stub>();
+function timeSteps(config: string, path: Row['path'], capacity: number, list: (s: StepShape) => ForwardOp[], immutable?: Immutables): Row {
+  const bound = new BoundOps<Stub>(immutable);
   const draw = drawStream(1);
   const total: number[] = [], lists: number[] = [], lookups: number[] = [];
   let n = 0;
@@ -84,7 +89,7 @@ for (const [id, capacity] of [['llama3-8b', 4096], ['gpt2-small', 1024]] as cons
   const c = modelPreset(id);
   // the decode loop's path (GpuModel.ops: its DecodeOpsCache)
   const cache = new DecodeOpsCache();
-  rows.push(timeSteps(id, 'loop', capacity, (s) => cache.ops(c, s)));
+  rows.push(timeSteps(id, 'loop', capacity, (s) => cache.ops(c, s), cache.immutable));
   rows.push(timeSteps(id, 'fresh', capacity, (s) => forwardOps(c, s)));
 }
 
