@@ -388,24 +388,27 @@ export class GpuModel {
     for (const op of ops) await this.compile(op, instrument);
   }
 
+  /** Each op's bound plan (bound first where new; a bound one without awaiting: a decode step finds all of them). */
+  private async boundPlans(ops: ForwardOp[], instrument: boolean): Promise<BoundPlan[]> {
+    const out = new Array<BoundPlan>(ops.length);
+    for (let i = 0; i < ops.length; i++) out[i] = this.compiled.get(ops[i], instrument) ?? (await this.compile(ops[i], instrument));
+    return out;
+  }
+
   /** Each op's dispatches as a recorder into an open compute pass (bound first where new). */
   private async recorders(ops: ForwardOp[], instrument: boolean): Promise<Array<(cp: GPUComputePassEncoder) => void>> {
-    const out: Array<(cp: GPUComputePassEncoder) => void> = [];
-    for (const op of ops) {
-      const bound = await this.compile(op, instrument);
-      out.push((cp) => bound.encode(cp, op.plan));
-    }
-    return out;
+    const bound = await this.boundPlans(ops, instrument);
+    return ops.map((op, i) => (cp) => bound[i].encode(cp, op.plan));
   }
 
   /** Runs ops (one compute pass, one submission) and returns the sampled token. A validation error names the decode loop. */
   async run(ops: ForwardOp[], opts: { instrument?: boolean; readToken?: boolean } = {}): Promise<number> {
     const { device } = this.ctx;
-    const record = await this.recorders(ops, opts.instrument ?? false);
+    const bound = await this.boundPlans(ops, opts.instrument ?? false);
     device.pushErrorScope('validation');
     const enc = device.createCommandEncoder();
     const cp = enc.beginComputePass();
-    for (const r of record) r(cp);
+    for (let i = 0; i < ops.length; i++) bound[i].encode(cp, ops[i].plan);
     cp.end();
     const readToken = opts.readToken ?? ops.some((o) => o.family === 'sample');
     if (readToken) enc.copyBufferToBuffer(this.buffers.get('sampled')!, 0, this.readback!, 0, 4);
