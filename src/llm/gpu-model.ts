@@ -377,7 +377,7 @@ export class GpuModel {
         const offset = op.offsets?.[tensor];
         return offset === undefined ? { buffer } : { buffer, offset, bytes: op.plan.tensors.find((x) => x.name === tensor)!.bytes };
       },
-      { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined },
+      { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined, immutable: this.decodeOps.immutable },
     );
     this.compiled.set(op, instrument, bound);
     return bound;
