@@ -26,7 +26,10 @@ function validate(raw: Record<string, unknown>, kernel: string) {
   return p;
 }
 
-/** x · w / sqrt(mean(x²) + eps) per row of X[r0 .. r0 + M). */
+/**
+ * x · w / sqrt(mean(x²) + eps) per row of X[r0 .. r0 + M). Sums in f64, where no f32 input overflows them
+ * ((3.4e38)² · 2^20 ≈ 1.2e83, far below f64's 1.8e308); the shader scales the row by a power of two instead.
+ */
 export function rmsNormRef(x: Float32Array, M: number, D: number, w: Float32Array, eps: number, r0 = 0): Float32Array {
   const y = new Float32Array(M * D);
   for (let m = 0; m < M; m++) {
@@ -39,7 +42,7 @@ export function rmsNormRef(x: Float32Array, M: number, D: number, w: Float32Arra
   return y;
 }
 
-/** (x − mean) / sqrt(var + eps) · w + b per row of X[r0 .. r0 + M). */
+/** (x − mean) / sqrt(var + eps) · w + b per row of X[r0 .. r0 + M), in f64 (as rmsNormRef: no f32 input overflows it). */
 export function layerNormRef(x: Float32Array, M: number, D: number, w: Float32Array, b: Float32Array, eps: number, r0 = 0): Float32Array {
   const y = new Float32Array(M * D);
   for (let m = 0; m < M; m++) {
@@ -102,8 +105,8 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
     name: kernel,
     title: layer ? 'LayerNorm' : 'RMSNorm',
     description: layer
-      ? 'Y[M, D] = (X − mean) / sqrt(var + eps) · w + b per row (GPT-2). One workgroup of 64 per row, three passes over the row (mean, variance, output), tree reductions in workgroup memory.'
-      : 'Y[M, D] = X · w / sqrt(mean(X²) + eps) per row (Llama). One workgroup of 64 per row, two passes over the row (sum of squares, output), tree reduction in workgroup memory.',
+      ? 'Y[M, D] = (X − mean) / sqrt(var + eps) · w + b per row (GPT-2). One workgroup of 64 per row, three passes over the row (mean, variance, output), tree reductions in workgroup memory; the row is scaled by a power of two near its largest |x|, so no finite input overflows f32.'
+      : 'Y[M, D] = X · w / sqrt(mean(X²) + eps) per row (Llama). One workgroup of 64 per row, two passes over the row (sum of squares, output), tree reductions in workgroup memory; the row is scaled by a power of two near its largest |x| before squaring, so no finite input overflows f32.',
     variants: ['default'],
     defaultVariant: 'default',
     baselineVariant: 'default',

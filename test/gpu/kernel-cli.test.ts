@@ -153,8 +153,12 @@ describe('npm run kernel: runs and checks', () => {
     const arr = (name: string, shape: number[], v: number[]) => f32(`ew-${name}.npy`, shape, Float32Array.from(v));
     // RMSNorm, eps 0: [3, 4] / sqrt(12.5) · [1, 2]; M and D inferred from X
     expect(await run('rmsnorm', [arr('x', [1, 2], [3, 4]), arr('w', [2], [1, 2])], { eps: 0 }, [1, 2])).toEqual([0.848528, 2.262742]);
+    // the same row times 1e30: its squares overflow f32 (the kernel summed them unscaled and wrote 0, 0)
+    expect(await run('rmsnorm', [arr('xbig', [1, 2], [3e30, 4e30]), arr('w', [2], [1, 2])], { eps: 1e-5 }, [1, 2])).toEqual([0.848528, 2.262742]);
     // LayerNorm, eps 0: [1, 3] has mean 2 and variance 1
     expect(await run('layernorm', [arr('x', [1, 2], [1, 3]), arr('w1', [2], [1, 1]), arr('b0', [2], [0, 0])], { eps: 0 }, [1, 2])).toEqual([-1, 1]);
+    // and at the f32 maximum, where even x − x0 overflows
+    expect(await run('layernorm', [arr('xmax', [1, 2], [-3e38, 3e38]), arr('w1', [2], [1, 1]), arr('b0', [2], [0, 0])], {}, [1, 2])).toEqual([-1, 1]);
     // SwiGLU: silu(0)·5 = 0, silu(1)·2 = 2 / (1 + e^-1)
     expect(await run('silu-mul', [`gate=${arr('g', [1, 2], [0, 1])}`, `up=${arr('u', [1, 2], [5, 2])}`], {}, [1, 2])).toEqual([0, 1.462117]);
     // GELU(0 + 0) = 0, GELU(-1 + 1) = 0
