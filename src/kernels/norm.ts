@@ -4,7 +4,6 @@
 
 import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan, Step } from './plan.ts';
-import { floatParam } from './elementwise.ts';
 
 /** Invocations per row. */
 export const NORM_WG = 64;
@@ -14,15 +13,14 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'D', doc: 'row length (model dimension)', default: 512, allowed: [1, 1 << 20] },
   { name: 'rows', doc: 'rows of the input X (≥ r0 + M); 0 = M', default: 0, allowed: [0, 1 << 20] },
   { name: 'r0', doc: 'first input row', default: 0, allowed: [0, 1 << 20] },
+  { name: 'eps', doc: 'added under the square root (to the mean square, or the variance)', default: 1e-5, allowed: [0, 1], float: true },
 ];
 
 function validate(raw: Record<string, unknown>, kernel: string) {
-  const { eps, ...rest } = raw;
-  const p = validateByDocs(rest, PARAMS, kernel);
+  const p = validateByDocs(raw, PARAMS, kernel);
   const M = p.M as number, r0 = p.r0 as number;
   if ((p.rows as number) === 0) p.rows = r0 + M;
   if (r0 + M > (p.rows as number)) throw new KernelInputError(`${kernel}: rows r0..r0+M-1 = ${r0}..${r0 + M - 1} run past the input's ${p.rows} rows`);
-  p.eps = floatParam({ eps }, 'eps', 1e-5, 0, 1);
   return p;
 }
 
@@ -124,7 +122,7 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
     },
     // X is [M, D] (M inferred from it), or [rows, D] with rows, r0 and M given (the final norm's last row)
     userInputs: [
-      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize (eps: --params, default 1e-5)' },
+      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize' },
       { name: 'w', dtype: 'float32', shapes: [['D']], doc: 'scale' },
       ...(layer ? [{ name: 'b', dtype: 'float32' as const, shapes: [['D']], doc: 'shift' }] : []),
     ],
