@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { carriedOf, forwardOps, stepRows, type CarriedPrefill } from './forward.ts';
+import { carriedOf, forwardOps, layerGainBytes, stepRows, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -84,9 +84,10 @@ interface Placement {
   kvChip: number;
 }
 
+/** Weight bytes a deployment holds: each layer's projections in their formats and its norms' gains (layerGainBytes), and the embedding. */
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
   const attn = attentionParams(m), mlp = mlpParams(m);
-  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + 2 * m.dim * 2;
+  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + layerGainBytes(m);
   return m.nLayers * perLayer + m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim);
 }
 
