@@ -195,6 +195,11 @@ export function stepRows(phase: 'prefill' | 'decode', M: number, batch: number, 
   return phase === 'prefill' ? M * batch : batch + (carried?.tokens ?? 0);
 }
 
+/** stepRows in words, for messages: "tokens x batch", "batch", "batch + carried prefill tokens". */
+export function stepRowsTerms(phase: 'prefill' | 'decode', carried: CarriedPrefill | undefined): string {
+  return phase === 'prefill' ? 'tokens x batch' : carried ? 'batch + carried prefill tokens' : 'batch';
+}
+
 export interface Deployment {
   /** Sequences in the step. */
   batch: number;

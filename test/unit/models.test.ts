@@ -146,8 +146,10 @@ describe('models: reported metrics are consistent', () => {
 describe('models: inputs the model cannot handle are one-line ModelInputErrors (issue #8 bugs)', () => {
   const cases: Array<{ chip: string; model: string; opts: ModelSimOptions; re: RegExp; why: string }> = [
     { chip: 'h100', model: 'llama3-70b', opts: { phase: 'decode', chips: 3 }, re: /chips 3 must divide the 64 attention heads of llama3-70b .*allowed: 1, 2, 4, 8/, why: 'was a stack trace: 3 does not divide the heads' },
-    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'prefill', tokens: 65536, batch: 2 }, re: /tokens x batch = 131072 rows exceeds the 65536 rows/, why: 'was a stack trace from the matmul plan (M > 65536)' },
-    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 65537 }, re: /decode batch must be ≤ 65536 \(each sequence is a row of every projection/, why: 'one row per sequence through every GEMM (a batch past one decode-attention dispatch runs in groups, so that is not the limit)' },
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'prefill', tokens: 65536, batch: 2 }, re: /^tokens x batch = 131072 rows exceeds the 65536 rows a GEMM takes; allowed: tokens x batch ≤ 65536$/, why: 'was a stack trace from the matmul plan (M > 65536)' },
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 65537 }, re: /^batch = 65537 rows exceeds the 65536 rows a GEMM takes; allowed: batch ≤ 65536$/, why: 'one row per sequence through every GEMM (a batch past one decode-attention dispatch runs in groups, so that is not the limit)' },
+    // three checks said this three ways (one with no allowed value); one rule now, one message
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 60000, carried: { tokens: 10000, prompt: 100 } }, re: /^batch \+ carried prefill tokens = 70000 rows exceeds the 65536 rows a GEMM takes; allowed: batch \+ carried prefill tokens ≤ 65536$/, why: 'in-flight batching: the carried prefill tokens are rows too' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', chips: 16 }, re: /scales out to at most 8 chips per model copy, got 16/, why: 'more chips than the system holds' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', precision: { weights: 'int4', kv: 'int4' } }, re: /kv format must be one of bf16, fp8, int8, bfp8/, why: 'int4 is a weight-only format' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', stages: 2 }, re: /stages needs chips/, why: 'stages without a chip count' },
