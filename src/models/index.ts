@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { carriedOf, forwardOps, layerGainBytes, stepRows, stepRowsTerms, type CarriedPrefill } from './forward.ts';
+import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, layerGainBytes, stepRows, stepRowsTerms, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -87,11 +87,17 @@ interface Placement {
   kvChip: number;
 }
 
-/** Weight bytes a deployment holds: each layer's projections in their formats and its norms' gains (layerGainBytes), and the embedding. */
+/**
+ * Weight bytes a deployment holds: each layer's projections in their formats and its norms' gains (layerGainBytes),
+ * the embedding, and an untied LM head (a tied one reads the embedding), both in the weights' format; a learned
+ * position table at the activations' precision.
+ */
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
   const attn = attentionParams(m), mlp = mlpParams(m);
   const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + layerGainBytes(m);
-  return m.nLayers * perLayer + m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim);
+  const vocabTables = m.tiedEmbeddings ? 1 : 2;
+  const positions = m.positions.kind === 'learned' ? m.maxPositions * m.dim * DEPLOY_ACT_BYTES : 0;
+  return m.nLayers * perLayer + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;
 }
 
 function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {

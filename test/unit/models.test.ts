@@ -200,10 +200,11 @@ describe('models: precisions as deployments use them', () => {
     expect(bytesPerElem('q6_k', 4096) * 256).toBe(210);
   });
 
-  it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes (llama3-8b)', () => {
+  // Llama-3-8B's LM head is untied (its own [128256, 4096] table beside the embedding): both are placed
+  it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes, embedding and untied head (llama3-8b)', () => {
     const r = simulateModel(chipPreset('h100').config, modelPreset('llama3-8b'), { phase: 'decode', context: 128, precision: { weights: 'q4_k', mlpWeights: 'q6_k', kv: 'bf16' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 128256 * 4096 * (144 / 256);
+    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 2 * 128256 * 4096 * (144 / 256);
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
   });
 
@@ -211,10 +212,19 @@ describe('models: precisions as deployments use them', () => {
     const m = modelPreset('llama3-8b');
     const r = simulateModel(chipPreset('wormhole-n150').config, m, { phase: 'decode', context: 128, precision: { weights: 'bfp8', mlpWeights: 'bfp4', kv: 'bfp8' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 128256 * 4096 * 1.0625;
+    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 2 * 128256 * 4096 * 1.0625;
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
     expect(r.placement.kvCacheBytes).toBeCloseTo(32 * 2 * 129 * 8 * 128 * 1.0625, 0);
     expect(r.precision).toBe('w:bfp8/mlp:bfp4 kv:bfp8');
+  });
+
+  it('a tied model places its vocabulary table once, and its learned position table (gpt2-small, bf16)', () => {
+    const m = modelPreset('gpt2-small');
+    const r = simulateModel(chipPreset('h100').config, m, { phase: 'decode', context: 128 });
+    // GPT-2 small by hand: D 768, 12 layers, QKV 3 D x D, proj D x D, MLP 2 x D x 3072, two LayerNorm gains of D;
+    // the [50257, 768] table (the head reads it) and the [1024, 768] positions; all 2 bytes
+    const D = 768, perLayer = 3 * D * D + D * D + 2 * D * 3072 + 2 * D;
+    expect(r.placement.weightsBytes).toBe(2 * (12 * perLayer + 50257 * D + 1024 * D));
   });
 
   // narrower weights never move more bytes, on every preset: the gpt2-small case moved more with int8
