@@ -85,8 +85,9 @@ export interface CollectiveConfig {
   /**
    * Messages larger than `aboveBytes` run as `algorithm` here instead (a one-shot all-reduce holds the
    * whole message in a fixed workspace; TensorRT-LLM hands larger ones to NCCL's ring). Absent: one algorithm for every size.
+   * `fewChips`: a larger workspace where at most `upTo` chips share it (TensorRT-LLM sizes it by tensor-parallel degree).
    */
-  large?: { aboveBytes: number; algorithm: 'ring' | 'tree' };
+  large?: { aboveBytes: number; algorithm: 'ring' | 'tree'; fewChips?: { upTo: number; aboveBytes: number } };
 }
 
 /** How activations move between the ops of a layer. */
@@ -161,8 +162,6 @@ export interface ChipPreset {
   config: ChipConfig;
   /** Where the numbers come from (URLs or document names). */
   sources: string[];
-  /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
-  caveat?: string;
   /** Shown under the chip drawing where the tile mesh stands for something else (a GPU's SMs and their crossbar). */
   drawingNote?: string;
   /** Where the preset's power figures come from: board power, the parts of config.energy.staticW, memory energy per
