@@ -32,6 +32,7 @@ import { decodeValues } from '../kernels/compare.ts';
 import type { DType, Plan, TensorSpec } from '../kernels/plan.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { ShaderCompileError } from '../gpu/runner.ts';
+import { UsageError } from './usage-error.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, mismatch: 3 } as const;
 
@@ -52,11 +53,6 @@ const REFERENCE_MAX_FLOPS = 6e9;
 
 function fmtDuration(s: number): string {
   return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} minutes` : `${(s / 3600).toFixed(0)} hours`;
-}
-
-/** A problem with the command line or its inputs: one line, exit 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 const DTYPE_OF_USER = { float32: 'float32', int8: 'int8', int32: 'int32' } as const;

@@ -19,6 +19,7 @@ import { inflightThroughput, INFLIGHT_MAX_TOKENS, type InflightResult } from '..
 import { simulateKernel, type KernelCost } from '../models/kernel-cost.ts';
 import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
+import { UsageError } from './usage-error.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -35,8 +36,6 @@ const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET (--phase
   models:  ${MODEL_PRESETS.map((m) => m.id).join(', ')}
   kernels: ${KERNELS.map((k) => k.name).join(', ')}
   formats: weights ${NUMBER_FORMATS.join(', ')}; kv ${KV_FORMATS.join(', ')} (--precision F = --weights F --kv bf16)`;
-
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
