@@ -117,8 +117,13 @@ function collectiveOf(input: unknown): CollectiveConfig {
   };
   if (c.large !== undefined) {
     const l = obj(c.large, 'config.scaleOut.collective.large');
-    rejectUnknown(l, 'config.scaleOut.collective.large', ['aboveBytes', 'algorithm']);
+    rejectUnknown(l, 'config.scaleOut.collective.large', ['aboveBytes', 'algorithm', 'fewChips']);
     out.large = { aboveBytes: num(l, 'aboveBytes', 'config.scaleOut.collective.large', 1, 1e12), algorithm: oneOf(l, 'algorithm', 'config.scaleOut.collective.large', ['ring', 'tree'] as const) };
+    if (l.fewChips !== undefined) {
+      const f = obj(l.fewChips, 'config.scaleOut.collective.large.fewChips');
+      rejectUnknown(f, 'config.scaleOut.collective.large.fewChips', ['upTo', 'aboveBytes']);
+      out.large.fewChips = { upTo: num(f, 'upTo', 'config.scaleOut.collective.large.fewChips', 2, 1024, true), aboveBytes: num(f, 'aboveBytes', 'config.scaleOut.collective.large.fewChips', 1, 1e12) };
+    }
   }
   return out;
 }

@@ -413,7 +413,7 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       // NVLink 4: 900 GB/s bidirectional = 450 GB/s each way per GPU; one-shot all-reduce [NCCL] with a
       // launch like any kernel [LAUNCH] and ~1 µs per synchronised step over NVSwitch (assumed)
       // [NCCL-LARGE]: messages over the custom all-reduce's 8 MB workspace (16 MB at TP <= 2) go to NCCL's ring
-      scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6, large: { aboveBytes: 8e6, algorithm: 'ring' } } },
+      scaleOut: { maxChips: 8, linkBytesPerS: 450 * GB, linkLatencyS: 2e-6, collective: { algorithm: 'one-shot', stepLatencyS: 1e-6, launchS: 2.5e-6, large: { aboveBytes: 8e6, algorithm: 'ring', fewChips: { upTo: 2, aboveBytes: 16e6 } } } },
       runtime: {
         hbmEfficiency: { streaming: 0.9, tiled: 0.8 }, // [HBM-H100]
         memoryLatencyS: 6.8e-6, // per-kernel ramp + tail: DRAM latency ~0.5 µs, thread blocks filling and draining; calibrated on the NIM Llama-3.1-8B row of bench/validate-chip.json (a 25 MB fp8 GEMV then reaches ~55% of peak)

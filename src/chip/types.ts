@@ -85,8 +85,9 @@ export interface CollectiveConfig {
   /**
    * Messages larger than `aboveBytes` run as `algorithm` here instead (a one-shot all-reduce holds the
    * whole message in a fixed workspace; TensorRT-LLM hands larger ones to NCCL's ring). Absent: one algorithm for every size.
+   * `fewChips`: a larger workspace where at most `upTo` chips share it (TensorRT-LLM sizes it by tensor-parallel degree).
    */
-  large?: { aboveBytes: number; algorithm: 'ring' | 'tree' };
+  large?: { aboveBytes: number; algorithm: 'ring' | 'tree'; fewChips?: { upTo: number; aboveBytes: number } };
 }
 
 /** How activations move between the ops of a layer. */

@@ -15,7 +15,7 @@
 
 import type { GpuContext } from './context.ts';
 import { WgslIncludeError } from './wgsl-include.ts';
-import type { Pass, Plan, TensorSpec } from '../kernels/plan.ts';
+import type { Immutables, Pass, Plan, TensorSpec } from '../kernels/plan.ts';
 import { tileCount } from '../kernels/plan.ts';
 import type { HostArray, Tensors } from '../kernels/kernel.ts';
 import { KernelInputError, UnsupportedOnDevice } from '../kernels/kernel.ts';
@@ -162,16 +162,27 @@ export class ShaderCompileError extends Error {
 
 /** The pass's uniform struct as bytes (one 4-byte scalar per field, padded to 16). */
 export function uniformBytes(p: Pass): ArrayBuffer {
-  const n = Math.max(4, Math.ceil(p.uniforms.length / 4) * 4);
-  const buf = new ArrayBuffer(n * 4);
-  const dv = new DataView(buf);
-  p.uniforms.forEach(([, u], i) => {
+  const buf = new ArrayBuffer(uniformLength(p));
+  writeUniforms(p, new DataView(buf));
+  return buf;
+}
+
+/** Bytes of the pass's uniform struct (uniformBytes' length). */
+const uniformLength = (p: Pass): number => 4 * Math.max(4, Math.ceil(p.uniforms.length / 4) * 4);
+
+/** Writes the pass's uniforms at the start of `dv` (uniformBytes' layout; the padding is left as it is). */
+function writeUniforms(p: Pass, dv: DataView): void {
+  for (let i = 0; i < p.uniforms.length; i++) {
+    const u = p.uniforms[i][1];
     if (u.type === 'f32') dv.setFloat32(i * 4, u.value, true);
     else if (u.type === 'i32') dv.setInt32(i * 4, u.value, true);
     else dv.setUint32(i * 4, u.value, true);
-  });
-  return buf;
+  }
 }
+
+/** encodePass's scratch for a pass's uniform bytes, compared with the bytes last written (grown as needed; zero padding). */
+let scratch = new Uint8Array(256);
+let scratchView = new DataView(scratch.buffer);
 
 function asBytes(a: HostArray): Uint8Array<ArrayBuffer> {
   return new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength);
@@ -211,8 +222,9 @@ export interface BoundPass {
   /** The bytes last written to `uniform` (encodePass rewrites it only when a later step's differ). */
   uniformBytes: Uint8Array<ArrayBuffer> | null;
   /**
-   * The pass those bytes are of, when it is frozen (immutable: a decode loop's op reused across steps,
-   * src/models/forward.ts DecodeOpsCache): encoding the same pass object again skips re-serializing them.
+   * The pass those bytes are of, when the Immutables the pass was bound or encoded with hold it (it never
+   * changes: a decode loop's pass, src/models/forward.ts DecodeOpsCache.immutable): encoding the same pass
+   * object again skips re-serializing them.
    */
   uniformPass: Pass | null;
   /** Sized for the pass's workgroups when instrumented; else a 16-byte buffer (possibly shared). */
@@ -238,7 +250,7 @@ async function bindPass(
   ctx: GpuContext,
   p: Pass,
   tensors: (name: string) => TensorBinding,
-  opts: { instrument: boolean; label?: string; codeOverride?: string; sharedStats?: GPUBuffer },
+  opts: { instrument: boolean; label?: string; codeOverride?: string; sharedStats?: GPUBuffer; immutable?: Immutables },
 ): Promise<BoundPass> {
   const { device } = ctx;
   const label = opts.label ?? p.label;
@@ -271,22 +283,32 @@ async function bindPass(
     for (const b of owned) b.destroy();
     throw new Error(`${p.shader}: bind group does not match the shader: ${err.message}`);
   }
-  return { pipeline, bindGroup, uniform, uniformBytes: ubytes, uniformPass: Object.isFrozen(p) ? p : null, stats, owned };
+  return { pipeline, bindGroup, uniform, uniformBytes: ubytes, uniformPass: opts.immutable?.has(p) ? p : null, stats, owned };
 }
 
 /**
  * Records one pass's dispatch. With `refresh`, first rewrites its uniforms from `p` where they differ
  * from the bytes last written (a decode step's positions; most ops' uniforms stay the same from token to
  * token) and zeroes its stats when instrumented: a bound pass reused for a later step of the same shape.
+ * `refresh.immutable`: passes that never change (Immutables): the one whose bytes were last written is not
+ * serialized again. The comparison serializes into a scratch and writes in place: nothing is allocated.
  */
-export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean }): void {
+export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, b: BoundPass, refresh: { uniforms: boolean; stats: boolean; immutable?: Immutables }): void {
   if (refresh.uniforms && b.uniform && p !== b.uniformPass) {
-    const u = new Uint8Array(uniformBytes(p));
-    if (!sameBytes(u, b.uniformBytes)) {
-      ctx.device.queue.writeBuffer(b.uniform, 0, u);
-      b.uniformBytes = u;
+    const n = uniformLength(p);
+    if (scratch.length < n) {
+      scratch = new Uint8Array(n);
+      scratchView = new DataView(scratch.buffer);
     }
-    b.uniformPass = Object.isFrozen(p) ? p : null;
+    scratch.fill(0, 0, n);
+    writeUniforms(p, scratchView);
+    if (!sameBytes(scratch, n, b.uniformBytes)) {
+      // the bytes last written, updated in place (writeBuffer copies them when called)
+      if (b.uniformBytes?.length !== n) b.uniformBytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) b.uniformBytes[i] = scratch[i];
+      ctx.device.queue.writeBuffer(b.uniform, 0, b.uniformBytes);
+    }
+    b.uniformPass = refresh.immutable?.has(p) ? p : null;
   }
   if (refresh.stats) ctx.device.queue.writeBuffer(b.stats, 0, new Uint8Array(b.stats.size));
   cp.setPipeline(b.pipeline);
@@ -294,9 +316,10 @@ export function encodePass(ctx: GpuContext, cp: GPUComputePassEncoder, p: Pass, 
   cp.dispatchWorkgroups(p.grid[0], p.grid[1], p.grid[2]);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
-  if (!b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** The first n bytes of a equal b (of length n). */
+function sameBytes(a: Uint8Array, n: number, b: Uint8Array | null): boolean {
+  if (!b || b.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -350,11 +373,12 @@ export async function bindPlan(
   ctx: GpuContext,
   plan: Plan,
   tensors: (name: string) => TensorBinding,
-  opts: { instrument: boolean; label: string; sharedStats?: GPUBuffer },
+  opts: { instrument: boolean; label: string; sharedStats?: GPUBuffer; /** Passes that never change (a decode loop's): see encodePass. */ immutable?: Immutables },
 ): Promise<BoundPlan> {
   const passes: BoundPass[] = [];
+  const refresh = { uniforms: true, stats: opts.instrument, immutable: opts.immutable };
   try {
-    for (const p of plan.passes) passes.push(await bindPass(ctx, p, tensors, { instrument: opts.instrument, label: opts.label, sharedStats: opts.sharedStats }));
+    for (const p of plan.passes) passes.push(await bindPass(ctx, p, tensors, { instrument: opts.instrument, label: opts.label, sharedStats: opts.sharedStats, immutable: opts.immutable }));
   } catch (e) {
     for (const b of passes) for (const o of b.owned) o.destroy();
     throw e;
@@ -362,7 +386,7 @@ export async function bindPlan(
   return {
     passes,
     encode(cp, pl) {
-      pl.passes.forEach((p, i) => encodePass(ctx, cp, p, passes[i], { uniforms: true, stats: opts.instrument }));
+      for (let i = 0; i < pl.passes.length; i++) encodePass(ctx, cp, pl.passes[i], passes[i], refresh);
     },
     async readStats(pl) {
       if (!opts.instrument) throw new Error(`${opts.label}: readStats() needs a plan bound with { instrument: true }`);

@@ -86,6 +86,16 @@ export interface Pass {
   workgroupBytes: number;
 }
 
+/**
+ * The objects (plans, their passes, the ops that carry them) that whoever made them promises never to change
+ * (deep-frozen), so a consumer may key what it derives from one on the object's identity. Made by
+ * DecodeOpsCache.immutable (src/models/forward.ts); taken by BoundOps (src/llm/bound-ops.ts) and the runner's
+ * uniform refresh (src/gpu/runner.ts bindPlan, encodePass). An object it does not hold is keyed by value.
+ */
+export interface Immutables {
+  has(x: object): boolean;
+}
+
 /** P: the kernel's validated parameter object (kernel.ts `Params` narrowed by each kernel module). */
 export interface Plan<P = Record<string, number | boolean | string>> {
   kernel: string;

@@ -11,7 +11,7 @@ import { timeEach } from '../gpu/timing.ts';
 import { BoundOps } from './bound-ops.ts';
 import { UnsupportedOnDevice } from '../kernels/kernel.ts';
 import { packRows, quantizeRows } from '../kernels/quant.ts';
-import { DecodeOpsCache, forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
+import { DecodeOpsCache, deepFreeze, forwardOps, embedBuf, ggufBuf, headBuf, layerBuf, vocabRanges, vocabSplit, type ForwardOp, type GgmlPart, type StepShape, type VocabSplit } from '../models/forward.ts';
 import { GGUF_PIECE, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
@@ -56,6 +56,9 @@ export interface OpTiming {
   ms: number;
 }
 
+/** The parts of a StepShape a model fixes when it loads (all but the phase, tokens, position and sampling). */
+type LoadShape = Omit<StepShape, 'phase' | 'M' | 'pos0' | 'topK' | 'temperature' | 'u'>;
+
 const GiB = 1 << 30;
 const fmtBytes = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / (1 << 20)).toFixed(1)} MiB`);
 
@@ -68,17 +71,18 @@ function transpose(w: Float32Array, N: number, K: number): Float32Array {
 
 export class GpuModel {
   private readonly buffers = new Map<string, GPUBuffer>();
-  /** Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings (bound-ops.ts). */
-  private readonly compiled = new BoundOps<BoundPlan>();
   /** The decode steps' op lists, lowered once (forward.ts DecodeOpsCache). */
   private readonly decodeOps = new DecodeOpsCache();
+  /**
+   * Each op's plan bound to the buffers (runner.ts bindPlan), by op, shape and bindings (bound-ops.ts); the
+   * decode lists' objects that never change (DecodeOpsCache.immutable) are found by identity.
+   */
+  private readonly compiled = new BoundOps<BoundPlan>(this.decodeOps.immutable);
   /** Allocated once the limits are checked (load), so a refused model allocates nothing. */
   private sharedStats: GPUBuffer | null = null;
   private readback: GPUBuffer | null = null;
-  /** Weights quantized per group of 32 (Q8_0) by buffer name. */
-  readonly q8Groups: Record<string, number> = {};
-  /** Weights kept as GGUF ggml blocks (OpenedModel.ggml), by buffer name. */
-  private ggml: Record<string, GgmlPart[]> = {};
+  /** Weights quantized per group of 32 (Q8_0), by buffer name, as the upload writes them (then the shape's q8Groups). */
+  private readonly q8Written: Record<string, number> = {};
   /** Bytes held on the GPU (weights + cache + activations). */
   gpuBytes = 0;
   /** Bytes of the weight buffers alone (embedding, norms, linears as they run), from the buffers' sizes. */
@@ -89,23 +93,44 @@ export class GpuModel {
   weightFormat = '';
   /** Next position to fill in the KV cache. */
   pos = 0;
-  /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
-  split: VocabSplit = { embedRows: 1, headCols: 1 };
-  /** Storage of the token embedding on the GPU: the file's f16 / bf16 as stored (OpenedModel.embedFormat) unless widened. */
-  embedFormat: EmbedFormat = 'f32';
-  /** A tied LM head reads the 16-bit embedding's buffers as stored (StepShape.headFromEmbed): no head buffers. */
-  headFromEmbed = false;
 
   private constructor(
     readonly ctx: GpuContext,
     readonly config: ModelConfig,
     readonly opts: GpuModelOptions,
+    /**
+     * What every step's shape holds besides its phase, tokens, position and sampling: set once by load (its
+     * choices: weight formats, vocabulary split) and once more when the upload has recorded the Q8_0 groups
+     * (upload), each time a new object, deep-frozen, never changed in place. The decode loop's DecodeOpsCache
+     * keys its lists on these objects' identity (a new object: the list is lowered again).
+     */
+    private loaded: LoadShape,
   ) {}
+
+  /** The vocabulary's parts: embedding rows and LM-head columns per buffer. */
+  get split(): VocabSplit {
+    return this.loaded.split!;
+  }
+  /** Storage of the token embedding on the GPU: the file's f16 / bf16 as stored (OpenedModel.embedFormat) unless widened. */
+  get embedFormat(): EmbedFormat {
+    return this.loaded.embedFormat!;
+  }
+  /** A tied LM head reads the 16-bit embedding's buffers as stored (StepShape.headFromEmbed): no head buffers. */
+  get headFromEmbed(): boolean {
+    return this.loaded.headFromEmbed!;
+  }
+  /** Weights kept as GGUF ggml blocks (OpenedModel.ggml), by buffer name. */
+  private get ggml(): Readonly<Record<string, GgmlPart[]>> {
+    return this.loaded.ggml!;
+  }
+  /** Weights quantized per group of 32 (Q8_0) by buffer name: empty until the upload has written them. */
+  get q8Groups(): Readonly<Record<string, number>> {
+    return this.loaded.q8Groups!;
+  }
 
   /** Step shape for a phase (the settings of sampling included). */
   shape(phase: 'prefill' | 'decode', M: number, pos0: number, sampling = { topK: 1, temperature: 0, u: 0 }): StepShape {
-    const int8Variant = this.ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
-    return { phase, M, pos0, capacity: this.opts.capacity, int8: this.opts.int8, int8Variant, q8Groups: this.q8Groups, ggml: this.ggml, split: this.split, embedFormat: this.embedFormat, headFromEmbed: this.headFromEmbed, ...sampling };
+    return { ...this.loaded, phase, M, pos0, topK: sampling.topK, temperature: sampling.temperature, u: sampling.u };
   }
 
   /**
@@ -126,36 +151,40 @@ export class GpuModel {
     const c = m.config;
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
-    const model = new GpuModel(ctx, c, opts);
     // f16 / bf16 linears run as stored unless f32 (or int8) weights were asked for
     const widen = opts.f32Weights === true || opts.int8;
-    model.ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
+    const ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
     // so does a 16-bit embedding (int8 does not quantize the embedding: with it, the embedding stays as stored)
-    model.embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
+    const embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
     // a head tied to it reads it as stored too (matmul-gguf in its format, which takes K = D in whole 32-value
     // pieces), as an untied 16-bit head would run; int8 quantizes a tied head as it does the linears
-    model.headFromEmbed = c.tiedEmbeddings && isHalfFormat(model.embedFormat) && !opts.int8 && c.dim % GGUF_PIECE === 0;
-    model.weightFormat = weightsLabel(m, opts.int8, model.ggml, model.embedFormat, model.headFromEmbed);
+    const headFromEmbed = c.tiedEmbeddings && isHalfFormat(embedFormat) && !opts.int8 && c.dim % GGUF_PIECE === 0;
+    const weightFormat = weightsLabel(m, opts.int8, ggml, embedFormat, headFromEmbed);
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
     const q8Head = m.weightDtype === 'q8_0' && opts.int8 && !c.tiedEmbeddings;
     // a head kept as stored (one format): a column is its row's blocks (f16 / bf16: 2·D)
-    const storedHead = model.ggml.lmHead?.length === 1 ? model.ggml.lmHead[0].format : undefined;
+    const storedHead = ggml.lmHead?.length === 1 ? ggml.lmHead[0].format : undefined;
     const headColBytes = storedHead ? ggufWeightBytes(storedHead, 1, c.dim).bytes : opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
+    let split: VocabSplit;
     try {
-      model.split = vocabSplit(c, { bindingBytes: limit, embedRowBytes: embedRowBytes(model.embedFormat, c.dim), headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256, shared: model.headFromEmbed });
+      split = vocabSplit(c, { bindingBytes: limit, embedRowBytes: embedRowBytes(embedFormat, c.dim), headColBytes, offsetAlign: L.minStorageBufferOffsetAlignment ?? 256, shared: headFromEmbed });
     } catch (e) {
       throw new ModelTooLargeError(`${m.name}: ${(e as Error).message}`);
     }
     // a head kept as ggml blocks (one format) splits like the others: each part its rows' blocks
-    const gHead = model.ggml.lmHead;
-    const headParts = vocabRanges(c.vocabSize, model.split.headCols);
+    const gHead = ggml.lmHead;
+    const headParts = vocabRanges(c.vocabSize, split.headCols);
     if (gHead && headParts.length > 1) {
       if (gHead.length !== 1) throw new ModelTooLargeError(`${m.name}: an LM head of ${gHead.length} ggml parts cannot be split across bindings`);
-      delete model.ggml.lmHead;
-      headParts.forEach(({ n }, i) => (model.ggml[headBuf(i, headParts.length)] = [{ format: gHead[0].format, N: n }]));
+      delete ggml.lmHead;
+      headParts.forEach(({ n }, i) => (ggml[headBuf(i, headParts.length)] = [{ format: gHead[0].format, N: n }]));
     }
+    const int8Variant = ctx.hasLanguageFeature('packed_4x8_integer_dot_product') ? 'dot4' : 'unpacked';
+    // the Q8_0 groups are known once the upload has written them (upload builds the shape again)
+    const model = new GpuModel(ctx, c, opts, deepFreeze({ capacity: opts.capacity, int8: opts.int8, int8Variant, q8Groups: {}, ggml, split, embedFormat, headFromEmbed }));
+    model.weightFormat = weightFormat;
     const sizes = model.bufferSizes(m);
     const total = [...sizes.values()].reduce((a, b) => a + b, 0);
     for (const [name, bytes] of sizes) {
@@ -284,7 +313,7 @@ export class GpuModel {
       // GGUF Q8_0 as is: rows of int8 along K, one scale per 32 (the matmul-int8 group layout)
       this.write(`${name}.q`, packRows(l.q, l.N, l.K));
       this.write(`${name}.scale`, l.scale);
-      this.q8Groups[name] = l.group;
+      this.q8Written[name] = l.group;
       return;
     }
     // our recipe (src/kernels/quant.ts): one scale per output column, i.e. per row of [N, K]
@@ -330,6 +359,8 @@ export class GpuModel {
       await this.ctx.device.queue.onSubmittedWorkDone();
       this.opts.onProgress?.('uploading weights', l + 2, total);
     }
+    // the shape's last change: a new object (the decode lists are lowered again, with the groups)
+    this.loaded = deepFreeze({ ...this.loaded, q8Groups: { ...this.q8Written } });
   }
 
   /** The op's plan bound to the model's buffers (first use of a shape binds it; later steps reuse it). */
@@ -346,7 +377,7 @@ export class GpuModel {
         const offset = op.offsets?.[tensor];
         return offset === undefined ? { buffer } : { buffer, offset, bytes: op.plan.tensors.find((x) => x.name === tensor)!.bytes };
       },
-      { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined },
+      { instrument, label: op.id, sharedStats: this.sharedStats ?? undefined, immutable: this.decodeOps.immutable },
     );
     this.compiled.set(op, instrument, bound);
     return bound;
@@ -357,24 +388,27 @@ export class GpuModel {
     for (const op of ops) await this.compile(op, instrument);
   }
 
+  /** Each op's bound plan (bound first where new; a bound one without awaiting: a decode step finds all of them). */
+  private async boundPlans(ops: ForwardOp[], instrument: boolean): Promise<BoundPlan[]> {
+    const out = new Array<BoundPlan>(ops.length);
+    for (let i = 0; i < ops.length; i++) out[i] = this.compiled.get(ops[i], instrument) ?? (await this.compile(ops[i], instrument));
+    return out;
+  }
+
   /** Each op's dispatches as a recorder into an open compute pass (bound first where new). */
   private async recorders(ops: ForwardOp[], instrument: boolean): Promise<Array<(cp: GPUComputePassEncoder) => void>> {
-    const out: Array<(cp: GPUComputePassEncoder) => void> = [];
-    for (const op of ops) {
-      const bound = await this.compile(op, instrument);
-      out.push((cp) => bound.encode(cp, op.plan));
-    }
-    return out;
+    const bound = await this.boundPlans(ops, instrument);
+    return ops.map((op, i) => (cp) => bound[i].encode(cp, op.plan));
   }
 
   /** Runs ops (one compute pass, one submission) and returns the sampled token. A validation error names the decode loop. */
   async run(ops: ForwardOp[], opts: { instrument?: boolean; readToken?: boolean } = {}): Promise<number> {
     const { device } = this.ctx;
-    const record = await this.recorders(ops, opts.instrument ?? false);
+    const bound = await this.boundPlans(ops, opts.instrument ?? false);
     device.pushErrorScope('validation');
     const enc = device.createCommandEncoder();
     const cp = enc.beginComputePass();
-    for (const r of record) r(cp);
+    for (let i = 0; i < ops.length; i++) bound[i].encode(cp, ops[i].plan);
     cp.end();
     const readToken = opts.readToken ?? ops.some((o) => o.family === 'sample');
     if (readToken) enc.copyBufferToBuffer(this.buffers.get('sampled')!, 0, this.readback!, 0, 4);

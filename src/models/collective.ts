@@ -13,9 +13,16 @@ export interface AllReduceCost {
   algorithm: CollectiveConfig['algorithm'];
 }
 
-/** The algorithm an all-reduce of `bytes` runs: `large.algorithm` above `large.aboveBytes`, else the configured one. */
-function algorithmFor(c: CollectiveConfig, bytes: number): CollectiveConfig['algorithm'] {
-  return c.large && bytes > c.large.aboveBytes ? c.large.algorithm : c.algorithm;
+/** The message size above which `large.algorithm` runs over P chips (`large.fewChips` when P is within its `upTo`). */
+export function largeAbove(c: CollectiveConfig, P: number): number {
+  const l = c.large;
+  if (!l) return Infinity;
+  return l.fewChips && P <= l.fewChips.upTo ? l.fewChips.aboveBytes : l.aboveBytes;
+}
+
+/** The algorithm an all-reduce of `bytes` over P chips runs: `large.algorithm` above its threshold, else the configured one. */
+function algorithmFor(c: CollectiveConfig, P: number, bytes: number): CollectiveConfig['algorithm'] {
+  return c.large && bytes > largeAbove(c, P) ? c.large.algorithm : c.algorithm;
 }
 
 /** One all-reduce of `bytes` over P chips. */
@@ -23,7 +30,7 @@ export function allReduceTime(s: ChipConfig['scaleOut'], P: number, bytes: numbe
   if (P <= 1) return { timeS: 0, bytesPerChip: 0, steps: 0, algorithm: s.collective.algorithm };
   const c = s.collective;
   const step = s.linkLatencyS + c.stepLatencyS;
-  const algorithm = algorithmFor(c, bytes);
+  const algorithm = algorithmFor(c, P, bytes);
   let steps: number, bytesPerChip: number;
   if (algorithm === 'ring') {
     // reduce-scatter then all-gather: 2(P-1) steps of n/P each

@@ -25,7 +25,7 @@
 // Then the final norm of the last token, the LM head, and sampling.
 
 import { autoVariant } from '../kernels/kernel.ts';
-import type { Plan } from '../kernels/plan.ts';
+import type { Immutables, Plan } from '../kernels/plan.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
@@ -354,10 +354,13 @@ function forwardOp(
 ): ForwardOp {
   const f = o.family;
   const kind: OpKind = f === 'norm' ? 'norm' : f === 'attention' ? 'attention' : GEMM_FAMILIES.includes(f) ? 'gemm' : f === 'embed' || f === 'sample' ? 'other' : 'elementwise';
-  return {
+  const op: ForwardOp = {
     id: o.id, name: o.name, family: f, layer: o.layer, plan, bind: at.bind ?? {}, source: at.source ?? `${plan.kernel}/${plan.variant}`, repeat: at.repeat ?? 1,
-    kind, pattern: at.pattern ?? 'streaming', actBytes: at.actBytes ?? 0, covers: at.covers ?? [o.name], ...(at.offsets ? { offsets: at.offsets } : {}),
+    kind, pattern: at.pattern ?? 'streaming', actBytes: at.actBytes ?? 0, covers: at.covers ?? [o.name],
   };
+  // (added, not spread into the literal: a spread builds the object field by field, several times its size)
+  if (at.offsets) op.offsets = at.offsets;
+  return op;
 }
 
 // ---- the GPU loop's lowering -------------------------------------------------------------------
@@ -498,12 +501,15 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
   };
 }
 
-/** Deep-freezes plain data (a ForwardOp, a Plan) that is shared across steps; stops at what is already frozen. */
-function freeze<T>(x: T): T {
+/**
+ * Deep-freezes plain data shared across steps (a ForwardOp, a Plan, a shape's load-time tables); stops at what
+ * is already frozen. A later change in place then throws a TypeError where it is made (modules are strict).
+ */
+export function deepFreeze<T>(x: T): T {
   if (typeof x !== 'object' || x === null || Object.isFrozen(x) || ArrayBuffer.isView(x)) return x;
   Object.freeze(x);
-  if (Array.isArray(x)) for (const v of x) freeze(v);
-  else for (const k in x) freeze((x as Record<string, unknown>)[k]);
+  if (Array.isArray(x)) for (let i = 0; i < x.length; i++) deepFreeze(x[i]);
+  else for (const k in x) deepFreeze((x as Record<string, unknown>)[k]);
   return x;
 }
 
@@ -522,53 +528,113 @@ function sameCall(m: PlanCall, kernel: string, params: Record<string, unknown>, 
 }
 
 /**
+ * Every field of a ListShape (the `satisfies` fails to compile when StepShape gains one that is not here):
+ * DecodeOpsCache compares these with === at each step; the object-valued ones (q8Groups, ggml, split) by identity.
+ */
+const LIST_FIELDS = Object.keys({
+  M: 0, phase: 0, capacity: 0, int8: 0, int8Variant: 0, q8Groups: 0, ggml: 0, split: 0, embedFormat: 0, headFromEmbed: 0,
+} satisfies Record<keyof ListShape, 0>) as ReadonlyArray<keyof ListShape>;
+
+/**
  * The GPU decode loop's lists, lowered once: `ops(c, s)` returns the same ops, with equal plans, as
  * forwardOps(c, s) for a decode StepShape. The walk and the lowering of every op whose plan does not read
- * the step's position or sampling (StepPoint) are kept while the config and the rest of the shape stay the
- * same (compared by value each call); only the others (embedding, RoPE, KV-cache writes, attention,
- * sampling) are lowered at each step, their plans built once per step for all layers (a memo of `plan`
- * by kernel, variant and params, emptied every step). What is reused across steps is frozen (deeply): the
- * kept ops (the same objects every step; BoundOps finds their bound plans by identity), and the plans and
- * bindings of the ops made at each step (those ops are new objects, not frozen).
+ * the step's position or sampling (StepPoint) are kept while the config and the ListShape stay the same;
+ * only the others (embedding, RoPE, KV-cache writes, attention, sampling) are lowered at each step, their
+ * plans built once per step for all layers (a memo of `plan` by kernel, variant and params, emptied every step).
+ *
+ * "The same" is checked without building anything: the config by identity, each ListShape field with ===
+ * (LIST_FIELDS), so the object-valued ones (q8Groups, ggml, split) by identity too. When it lowers, the cache
+ * deep-freezes the config and those objects: a caller cannot change them in place afterwards (that throws a
+ * TypeError where it is tried) and must pass new objects for new values, which lowers the list again. GpuModel
+ * (src/llm/gpu-model.ts) builds its shape's load-time parts as one frozen object, and builds it again, once,
+ * when the upload has recorded the Q8_0 groups.
+ *
+ * What it reuses across steps it deep-freezes and lists in `immutable` (the Immutables of src/kernels/plan.ts):
+ * the kept ops (the same objects every step), every plan it made and their passes (the kept ops' and the memo's,
+ * shared by the ops made at each step), and every op's bindings and offsets. The ops made at each step are new
+ * objects, not frozen and not listed. BoundOps and the runner key on the identity of what is listed and only that.
  */
 export class DecodeOpsCache {
-  private key = '';
+  private readonly sealed = new WeakSet<object>();
+  /** The objects this cache made and deep-froze (see the class comment); a WeakSet, read through Immutables. */
+  readonly immutable: Immutables = this.sealed;
+  /** What the kept list was lowered for: the config and the ListShape fields (copied, so a caller's later writes cannot move them). */
+  private config: ModelConfig | null = null;
+  private list: ListShape | null = null;
   private lowered: Lowered[] = [];
   private memo: PlanCall[] = [];
+  /** Ops in the last list (the next list's array is made that long). */
+  private length = 0;
   private readonly planOf: PlanOf = (kernel, params, variant, family) => {
     // a few distinct calls per step (the layers repeat them): a scan, no key to build
     for (const m of this.memo) if (sameCall(m, kernel, params, variant, family)) return m.plan;
-    const p = freeze(plan(kernel, params, variant, family));
+    const p = this.sealPlan(plan(kernel, params, variant, family));
     this.memo.push({ kernel, params, names: Object.keys(params).length, variant, family, plan: p });
     return p;
   };
 
+  private seal<T extends object>(x: T): T {
+    this.sealed.add(deepFreeze(x));
+    return x;
+  }
+
+  private sealPlan(p: Plan): Plan {
+    if (this.sealed.has(p)) return p;
+    for (const pass of this.seal(p).passes) this.sealed.add(pass);
+    return p;
+  }
+
+  /** Whether the kept list was lowered for this config and shape (no allocation). */
+  private keeps(c: ModelConfig, s: StepShape): boolean {
+    if (c !== this.config || this.list === null) return false;
+    for (let i = 0; i < LIST_FIELDS.length; i++) if (s[LIST_FIELDS[i]] !== this.list[LIST_FIELDS[i]]) return false;
+    return true;
+  }
+
   ops(c: ModelConfig, s: StepShape): ForwardOp[] {
     if (s.phase !== 'decode') throw new Error(`DecodeOpsCache lowers decode steps; a ${s.phase} step goes through forwardOps`);
-    const { pos0, topK, temperature, u, ...list } = s;
-    this.memo = [];
-    const key = JSON.stringify([c, list]);
-    if (key !== this.key) {
-      const d = stepDims(c, 1), lower = gpuLowering(c, list, d, this.planOf);
+    this.memo.length = 0;
+    if (!this.keeps(c, s)) {
+      const list = {} as Record<keyof ListShape, unknown>;
+      for (const k of LIST_FIELDS) list[k] = deepFreeze(s[k]);
+      this.config = deepFreeze(c);
+      this.list = list as ListShape;
+      const d = stepDims(c, 1), lower = gpuLowering(c, this.list, d, this.planOf);
       this.lowered = walk(c, d, 'decode', false, c.nLayers).map((o) => {
         const l = lower(o);
-        return typeof l === 'function' ? l : freeze(l);
+        if (typeof l === 'function') return l;
+        for (const op of l) this.sealOp(op);
+        return l;
       });
-      this.key = key;
     }
-    const at: StepPoint = { pos0, topK, temperature, u };
-    const out: ForwardOp[] = [];
-    for (const l of this.lowered) {
-      if (typeof l !== 'function') for (const op of l) out.push(op);
-      else {
-        for (const op of l(at)) {
-          // new every step (not frozen); its plan (the memo's) and bindings are shared across layers and steps
-          freeze(op.bind);
-          out.push(op);
-        }
+    const at: StepPoint = { pos0: s.pos0, topK: s.topK, temperature: s.temperature, u: s.u };
+    const out = new Array<ForwardOp>(this.length);
+    let n = 0;
+    for (let i = 0; i < this.lowered.length; i++) {
+      const l = this.lowered[i];
+      const ops = typeof l === 'function' ? l(at) : l;
+      for (let j = 0; j < ops.length; j++) {
+        const op = ops[j];
+        // made at this step: a new op (not frozen); its plan (the memo's), bindings and offsets are kept across steps
+        if (typeof l === 'function' && !(this.sealed.has(op.plan) && this.sealed.has(op.bind))) this.sealParts(op);
+        out[n++] = op;
       }
     }
+    out.length = this.length = n;
     return out;
+  }
+
+  /** A kept op: the op itself, its plan and passes, its bindings and offsets. */
+  private sealOp(op: ForwardOp): void {
+    this.seal(op);
+    this.sealParts(op);
+  }
+
+  /** An op's plan and passes, bindings and offsets. */
+  private sealParts(op: ForwardOp): void {
+    this.sealPlan(op.plan);
+    this.seal(op.bind);
+    if (op.offsets) this.seal(op.offsets);
   }
 }
 

@@ -13,6 +13,9 @@ import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type Test
 import { compareArrays } from '../../src/kernels/compare.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { UnsupportedOnDevice } from '../../src/kernels/kernel.ts';
+import { forwardOps } from '../../src/models/forward.ts';
+
+const GREEDY_SAMPLING = { topK: 1, temperature: 0, u: 0 };
 
 const PROMPT = [17, 4, 250, 99, 3, 120];
 
@@ -167,6 +170,15 @@ describe('GPU decode loop with int8 weights', () => {
         const cmp = compareArrays('int8 logits', await model.logits(), want, { atol: 0.15, rtol: 0.02 }, [want.length]);
         expect(cmp.ok, cmp.summary).toBe(true);
         expect(tok).toBe(greedyOf(want));
+        // the Q8_0 groups the upload recorded (after load had built its first decode list) are in the shape and in
+        // the decode list, which equals forwardOps of that shape; the shape's tables cannot change in place
+        const q8 = c.spec.dtype === 'q8_0';
+        expect(model.q8Groups).toEqual(q8 ? expect.objectContaining({ 'L0.wo': 32, 'L0.wUp': 32, 'L0.wDown': 32 }) : {});
+        expect(Object.isFrozen(model.q8Groups)).toBe(true);
+        const s = model.shape('decode', 1, PROMPT.length, GREEDY_SAMPLING);
+        const ops = model.ops('decode', 1, PROMPT.length, GREEDY_SAMPLING);
+        expect(ops.find((op) => op.id === 'L0.o-proj')!.plan.params.group).toBe(q8 ? 32 : 0);
+        expect(ops).toStrictEqual(forwardOps(model.config, s));
       } finally {
         model.destroy();
       }

@@ -91,21 +91,64 @@ describe('DecodeOpsCache: the decode loop runs exactly the plans forwardOps give
     const fresh = b.filter((op, i) => op !== a[i]).map((op) => op.id.replace(/^L\d+\./, 'L*.'));
     expect(fresh.length).toBe(1 + 4 * 32 + 1); // embed, 4 per layer, sample
     expect(new Set(fresh)).toEqual(new Set(['embed', 'L*.rope-q', 'L*.k-cache', 'L*.v-cache', 'L*.attention', 'sample']));
-    // what is reused is frozen: a consumer cannot change a later step's plan or bindings
+    // what is reused is frozen and said so (cache.immutable): a consumer cannot change a later step's plan or bindings
     const kept = b.find((op) => op.id === 'L3.qkv')!, made = b.find((op) => op.id === 'L3.attention')!;
     expect(Object.isFrozen(kept) && Object.isFrozen(kept.plan.passes[0].overrides) && Object.isFrozen(made.plan) && Object.isFrozen(made.bind)).toBe(true);
     expect(() => { (kept.bind as Record<string, string>).W = 'other'; }).toThrow(TypeError);
+    const held = (x: object) => cache.immutable.has(x);
+    expect([kept, kept.plan, kept.plan.passes[0], kept.bind, made.plan, made.plan.passes[0], made.bind].every(held)).toBe(true);
+    // the ops made at each step are new objects, neither frozen nor held
+    expect(held(made) || Object.isFrozen(made)).toBe(false);
+    expect(b.every((op) => held(op) === (op === a[b.indexOf(op)]))).toBe(true);
   });
 
-  it('a shape changed in place (Q8_0 groups recorded while the weights upload) is seen: the list is lowered again', () => {
-    const cache = new DecodeOpsCache(), q8Groups: Record<string, number> = {};
-    const s = decode(256, { int8: true, int8Variant: 'dot4', q8Groups });
-    const before = cache.ops(swa, s(10, 0.5)).find((op) => op.id === 'L0.o-proj')!;
-    q8Groups['L0.wo'] = 32; // as GpuModel.writeLinear does after load's sizing lists
-    const after = cache.ops(swa, s(11, 0.5)).find((op) => op.id === 'L0.o-proj')!;
-    expect(before.plan.params.group).toBe(0);
-    expect(after.plan.params.group).toBe(32);
-    expect(after).toEqual(forwardOps(swa, s(11, 0.5)).find((op) => op.id === 'L0.o-proj'));
+  it('the config and the shape\'s tables cannot change in place once lowered for: each change throws where it is tried', () => {
+    const c: ModelConfig = { ...swa, positions: { kind: 'rope', theta: 10000, scaling: null } };
+    const q8Groups: Record<string, number> = { 'L1.wo': 32 }, ggml = ggmlOf(swa), split = { embedRows: 500, headCols: 1000 };
+    const cache = new DecodeOpsCache();
+    cache.ops(c, decode(256, { int8: true, q8Groups, ggml, split })(10, 0.5));
+    // as GpuModel.writeLinear did while the weights uploaded, after load had built its first lists
+    expect(() => { q8Groups['L0.wo'] = 32; }).toThrow(TypeError);
+    expect(() => { ggml['L0.wo'][0].format = 'q5_0'; }).toThrow(TypeError);
+    expect(() => { split.headCols = 500; }).toThrow(TypeError);
+    expect(() => { c.attentionWindow = 32; }).toThrow(TypeError);
+    expect(() => { (c.positions as { theta: number }).theta = 500000; }).toThrow(TypeError);
+  });
+
+  // each change of the config or of a ListShape field, as new values (a new object for a table, the same one at
+  // every later step, as GpuModel gives them): the list is lowered again
+  const base = decode(256, { int8: true, int8Variant: 'dot4', q8Groups: {}, split: { embedRows: 1000, headCols: 1000 } });
+  const [q8, ggml, split] = [q8Of(swa), ggmlOf(swa), { embedRows: 256, headCols: 512 }];
+  const changes: Array<[string, ModelConfig, (pos0: number, u: number) => StepShape]> = [
+    // GpuModel's shape once the upload has recorded the Q8_0 groups (a new q8Groups object)
+    ['Q8_0 groups recorded (a new q8Groups)', swa, (p, u) => ({ ...base(p, u), q8Groups: q8 })],
+    ['another capacity', swa, (p, u) => ({ ...base(p, u), capacity: 512 })],
+    ['f32 weights', swa, (p, u) => ({ ...base(p, u), int8: false })],
+    ['the unpacked int8 variant', swa, (p, u) => ({ ...base(p, u), int8Variant: 'unpacked' })],
+    ['ggml weights (a new ggml)', swa, (p, u) => ({ ...base(p, u), int8: false, ggml })],
+    ['a vocabulary split (a new split)', swa, (p, u) => ({ ...base(p, u), split })],
+    ['an f16 embedding', swa, (p, u) => ({ ...base(p, u), embedFormat: 'f16' })],
+    ['another config (a window of 32)', { ...swa, attentionWindow: 32 }, base],
+  ];
+  for (const [name, c, shape] of changes) {
+    it(`${name}: lowered again, deep-equal to fresh forwardOps; the same values again keep the list`, () => {
+      const cache = new DecodeOpsCache(), oProj = (ops: ForwardOp[]) => ops.find((op) => op.id === 'L0.o-proj');
+      const first = cache.ops(swa, base(100, 0.5));
+      expect(oProj(cache.ops(swa, base(101, 0.25)))).toBe(oProj(first)); // kept: the same object
+      const changed = cache.ops(c, shape(102, 0.75));
+      expect(changed).toStrictEqual(forwardOps(c, shape(102, 0.75)));
+      expect(isDeepStrictEqual(changed, forwardOps(swa, base(102, 0.75)))).toBe(false);
+      expect(oProj(changed)).not.toBe(oProj(first));
+      expect(oProj(cache.ops(c, shape(103, 0.1)))).toBe(oProj(changed));
+    });
+  }
+
+  it('a caller that writes new values into its own StepShape object between steps is seen (the cache keeps a copy of the fields)', () => {
+    const cache = new DecodeOpsCache(), s = decode(256)(100, 0.5);
+    cache.ops(swa, s);
+    s.pos0 = 101;
+    s.capacity = 512;
+    expect(cache.ops(swa, s)).toStrictEqual(forwardOps(swa, s));
   });
 
   it('a prefill step is refused with what to use instead', () => {
@@ -150,17 +193,33 @@ describe('BoundOps: the bound plan of each op, found again at every step', () =>
     expect(bound.key(prefill(8), false)).toBe(bound.key(prefill(16), false));
   });
 
-  it('a frozen op found by its key is then found by identity, with the same bound plan', () => {
-    const bound = new BoundOps<ReturnType<typeof stub>>();
+  it('identity is trusted for what the Immutables given hold, and only that: frozenness alone is not', () => {
     const op = forwardOps(swa, decode(512)(5, 0))[3] as ForwardOp;
+    const held = structuredClone(op), frozen = Object.freeze(structuredClone(op));
+    const bound = new BoundOps<ReturnType<typeof stub>>(new WeakSet<object>([held]));
     bound.set(op, false, stub('x'));
-    const twin = Object.freeze(structuredClone(op));
-    expect(bound.get(twin, false)?.tag).toBe('x');
-    expect(bound.get(twin, false)?.tag).toBe('x');
+    // both found by their key (equal values), the held one then by identity
+    expect(bound.get(held, false)?.tag).toBe('x');
+    expect(bound.get(frozen, false)?.tag).toBe('x');
+    // a held object is promised never to change: its bound plan is found by the object itself (this breaks the
+    // promise to show it); one not held is keyed by value at every lookup, so its new bindings find nothing
+    held.bind = { ...held.bind, X: 'other' };
+    expect(bound.get(held, false)?.tag).toBe('x');
+    const unheld = structuredClone(op);
+    expect(bound.get(unheld, false)?.tag).toBe('x');
+    unheld.bind = { ...unheld.bind, X: 'other' };
+    expect(bound.get(unheld, false)).toBeUndefined();
+    // and without Immutables nothing is keyed by identity
+    const plain = new BoundOps<ReturnType<typeof stub>>();
+    plain.set(op, false, stub('y'));
+    const twin = structuredClone(op);
+    expect(plain.get(twin, false)?.tag).toBe('y');
+    twin.bind = { ...twin.bind, X: 'other' };
+    expect(plain.get(twin, false)).toBeUndefined();
   });
 });
 
-describe('encodePass with frozen passes (skipping re-serialization of the pass last written)', () => {
+describe('encodePass with the passes the Immutables hold (skipping re-serialization of the pass last written)', () => {
   it('the uniform buffer always ends up with the bytes of the pass encoded: a new position writes, a return to an earlier pass writes again', () => {
     const writes: number[][] = [];
     const ctx = { device: { queue: { writeBuffer: (_b: unknown, _o: number, u: Uint8Array) => writes.push([...new Uint32Array(u.buffer, u.byteOffset, 4)]) } } } as unknown as GpuContext;
@@ -169,16 +228,19 @@ describe('encodePass with frozen passes (skipping re-serialization of the pass l
     const cache = new DecodeOpsCache(), s = decode(512);
     const at = (pos: number) => cache.ops(swa, s(pos, 0)).find((op) => op.id === 'L0.attention')!.plan.passes[0];
     const p70 = at(70), p71 = at(71);
-    expect(Object.isFrozen(p70)).toBe(true);
-    const first = new Uint8Array(uniformBytes(p70));
-    const b = { uniform: {} as GPUBuffer, uniformBytes: first, uniformPass: p70 } as unknown as BoundPass;
+    expect(cache.immutable.has(p70)).toBe(true);
     const u = (p: typeof p70) => [...new Uint32Array(uniformBytes(p), 0, 4)];
-    const refresh = { uniforms: true, stats: false };
-    encodePass(ctx, cp, p70, b, refresh); // the bytes bound with it: nothing to write
-    encodePass(ctx, cp, p71, b, refresh); // the next position: its own L
-    encodePass(ctx, cp, p71, b, refresh); // the same pass object again: skipped
-    encodePass(ctx, cp, p70, b, refresh); // back to the first: written again
     expect(u(p70)).not.toEqual(u(p71));
-    expect(writes).toEqual([u(p71), u(p70)]);
+    // with the cache's Immutables (the same pass object again is not serialized) and without (serialized and compared): the same writes
+    for (const immutable of [cache.immutable, undefined]) {
+      writes.length = 0;
+      const b = { uniform: {} as GPUBuffer, uniformBytes: new Uint8Array(uniformBytes(p70)), uniformPass: immutable ? p70 : null } as unknown as BoundPass;
+      const refresh = { uniforms: true, stats: false, immutable };
+      encodePass(ctx, cp, p70, b, refresh); // the bytes bound with it: nothing to write
+      encodePass(ctx, cp, p71, b, refresh); // the next position: its own L
+      encodePass(ctx, cp, p71, b, refresh); // the same pass again: nothing to write
+      encodePass(ctx, cp, p70, b, refresh); // back to the first: written again
+      expect(writes).toEqual([u(p71), u(p70)]);
+    }
   });
 });

@@ -91,6 +91,23 @@ describe('prefill mechanisms: the all-reduce of a prefill', () => {
   });
 });
 
+describe('prefill mechanisms: the custom all-reduce workspace by tensor-parallel degree (16 MB at TP <= 2, 8 MB above)', () => {
+  // 768 tokens x 8,192 x 2 B = 12.6 MB: between the two workspaces
+  const n = 768 * 8192 * 2;
+  it('TP 2: fits the 16 MB workspace, one-shot: 2.5 + 2 x 3 µs + 1 x 12.6 MB / 450 GB/s', () => {
+    const r = allReduceTime(h100.scaleOut, 2, n);
+    expect(r.algorithm).toBe('one-shot');
+    expect(r.timeS).toBeCloseTo(2.5e-6 + 2 * 3e-6 + n / 450e9, 12);
+  });
+  it('TP 4 and TP 8: above the 8 MB workspace, NCCL ring', () => {
+    expect(allReduceTime(h100.scaleOut, 4, n).algorithm).toBe('ring');
+    expect(allReduceTime(h100.scaleOut, 8, n).algorithm).toBe('ring');
+  });
+  it('TP 2 above 16 MB: ring', () => {
+    expect(allReduceTime(h100.scaleOut, 2, 17e6).algorithm).toBe('ring');
+  });
+});
+
 describe('prefill mechanisms: config validation (one line naming the field and what is allowed)', () => {
   const raw = () => structuredClone(h100) as unknown as { runtime: { compute: Record<string, unknown> }; scaleOut: { collective: Record<string, unknown> } };
   const cases: Array<[string, (c: ReturnType<typeof raw>) => void, RegExp]> = [
@@ -99,6 +116,8 @@ describe('prefill mechanisms: config validation (one line naming the field and w
     ['three passes is allowed, five is not', (c) => { c.runtime.compute.gemmPasses = { bfp8: 5 }; }, /config\.runtime\.compute\.gemmPasses\.bfp8 must be in \[1, 4\], got 5/],
     ['an unknown compute field', (c) => { c.runtime.compute.turbo = 1; }, /config\.runtime\.compute: unknown field "turbo"/],
     ['a large-message switch to one-shot', (c) => { c.scaleOut.collective.large = { aboveBytes: 1e6, algorithm: 'one-shot' }; }, /config\.scaleOut\.collective\.large\.algorithm must be one of ring, tree/],
+    ['a workspace for one chip', (c) => { c.scaleOut.collective.large = { aboveBytes: 8e6, algorithm: 'ring', fewChips: { upTo: 1, aboveBytes: 16e6 } }; }, /config\.scaleOut\.collective\.large\.fewChips\.upTo must be/],
+    ['an unknown fewChips field', (c) => { c.scaleOut.collective.large = { aboveBytes: 8e6, algorithm: 'ring', fewChips: { upTo: 2, bytes: 16e6 } }; }, /config\.scaleOut\.collective\.large\.fewChips: unknown field "bytes"/],
   ];
   for (const [why, edit, re] of cases) {
     it(why, () => {
