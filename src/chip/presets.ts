@@ -162,15 +162,6 @@ export const CHIP_PRESETS: readonly ChipPreset[] = ([
       'Energy: Horowitz ISSCC 2014 scaled to 3 nm (x0.15, assumed); HBM 3.9 pJ/bit, O\'Connor MICRO 2017',
       'Runtime: no kernel launches, activations in SRAM, a layer as a spatial pipeline (assumed: the class\'s "minimized data movement" claim); HBM efficiency as the GPU reference (assumed)',
     ],
-    caveat:
-      'Claims checked against the h100 reference (npm run simulate -- --chip jalapeno --model llama3-8b --phase decode --context 4096 --claims; ' +
-      'figures from this model, 2026-12): ≤ 300 W holds (~140 W modelled, of it 40 W static assumed); ~1.8x tokens/s per W holds against the H100\'s ' +
-      'measured ~490 W decode power (ML.ENERGY v3.0): 4.7x bf16, 5.8x int8 as modelled, still 2.2x / 2.7x if this chip drew its whole 300 W, ' +
-      'but only 1.5x / 1.7x if the H100 drew its idle 80 W and counted events alone (no execution baseline); the 2x per-token ' +
-      'latency does not (1.4x bf16, 1.7x int8). It is carried by the GPU\'s launch gaps and per-kernel ramps (which this chip does not have) and ' +
-      'by on-chip activations, not by bandwidth: both read the same weights from ~3.3 TB/s of HBM. Halving the GPU\'s time needs an ' +
-      'implausible assumption: ≥ 3.8 TB/s (int8) to 4.8 TB/s (bf16) of HBM within 300 W (more than the 4 HBM3 stacks assumed), weights ' +
-      'held in SRAM (they do not fit: 8 GB vs 512 MiB), or a GPU at ~60-75% HBM efficiency instead of the ~90% measured for streaming.',
     power: {
       board: { label: 'board power', value: 300, unit: 'W', source: 'the class\'s public claim: ≤ 300 W per chip (press coverage, 2024-2025)', assumed: false },
       static: [{ label: 'static', value: 40, unit: 'W', source: 'no public figure: leakage and clock tree of a 3 nm die, chosen within the 300 W envelope', assumed: true }],

@@ -162,8 +162,6 @@ export interface ChipPreset {
   config: ChipConfig;
   /** Where the numbers come from (URLs or document names). */
   sources: string[];
-  /** What-if presets: which of the public claims the model reproduces and which assumption they hinge on (shown by the UI). */
-  caveat?: string;
   /** Shown under the chip drawing where the tile mesh stands for something else (a GPU's SMs and their crossbar). */
   drawingNote?: string;
   /** Where the preset's power figures come from: board power, the parts of config.energy.staticW, memory energy per

@@ -156,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${model.weightFormat} (${(model.weightBytes / 2 ** 20).toFixed(1)} MiB of weights on the GPU), on ${describeDevice(ctx.report)}`);
+    console.log(`tokenizer: ${tok.kind}`);
     console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);

@@ -81,7 +81,7 @@ function tryPlan(def: KernelDef, raw: Record<string, unknown>, variant: string |
 function tileParams(def: KernelDef): Array<{ name: string; min: number; max: number }> {
   return def.params.flatMap((d) => {
     const [min, max] = d.allowed ?? [];
-    if (typeof d.default !== 'number' || typeof min !== 'number' || typeof max !== 'number') return [];
+    if (typeof d.default !== 'number' || d.float || typeof min !== 'number' || typeof max !== 'number') return [];
     return max - min <= 256 ? [{ name: d.name, min, max }] : [];
   });
 }
@@ -121,7 +121,7 @@ function deviceNotes(def: KernelDef, raw: Record<string, unknown>, variant: stri
     if (here.device === null && here.valid !== null) parts.push('no value fits here');
     for (const d of def.params) {
       const v = base[d.name];
-      if (d.name === t.name || typeof v !== 'number' || v <= 0 || tiles.some((x) => x.name === d.name)) continue;
+      if (d.name === t.name || typeof v !== 'number' || d.float || v <= 0 || tiles.some((x) => x.name === d.name)) continue;
       for (const probe of [v / 2, v * 2, v * 4]) {
         if (!Number.isInteger(probe)) continue;
         const at = { ...raw, [d.name]: probe };
@@ -160,12 +160,13 @@ function kernelHelp(k: KernelDef, raw: Record<string, unknown>, device: DeviceCh
   if (plan) for (const t of outputs(plan)) lines.push(`  --out ${t.name.padEnd(8)} ${NPY_OF[t.dtype].padEnd(8)} ${t.layout}`);
   const notes = device ? deviceNotes(k, raw, undefined, device) : new Map<string, string>();
   lines.push('  params (default, allowed):');
+  const width = Math.max(14, ...k.params.map((p) => `${p.name}=${p.default}`.length));
   for (const p of k.params) {
     const allowed = Array.isArray(p.allowed)
-      ? typeof p.default === 'number' ? `${p.allowed[0]} to ${p.allowed[1]}` : (p.allowed as readonly string[]).join(' | ')
+      ? typeof p.default === 'number' ? `${p.allowed[0]} to ${p.allowed[1]}${p.float ? ' (real)' : ''}` : (p.allowed as readonly string[]).join(' | ')
       : typeof p.default === 'boolean' ? 'true | false' : '';
     const note = notes.get(p.name);
-    lines.push(`    ${`${p.name}=${p.default}`.padEnd(14)} ${allowed}${note ? ` (${note})` : ''}: ${p.doc}`);
+    lines.push(`    ${`${p.name}=${p.default}`.padEnd(width)} ${allowed}${note ? ` (${note})` : ''}: ${p.doc}`);
   }
   return lines;
 }

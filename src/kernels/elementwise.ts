@@ -11,15 +11,6 @@ export const EW_WG = 64;
 const MAX_DIM = 1 << 20;
 const f = Math.fround;
 
-/** A finite number in [min, max] (eps, temperature): ParamDoc numbers are integers, so these are checked here. */
-export function floatParam(raw: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
-  const v = raw[name] ?? def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new KernelInputError(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 /** Tile classes for a (ceil(n / WG), M) grid where each invocation owns one of n columns. */
 function columnTiles(n: number, M: number, steps: (cols: number) => Step[], what: string): Pass['tiles'] {
   return axisRanges(n, EW_WG).map(({ range, size }) => ({

@@ -39,8 +39,10 @@ export interface ParamDoc<K extends string = string> {
   doc: string;
   /** Default value used by the playground and the CLI. */
   default: number | boolean | string;
-  /** Allowed values for strings, or [min, max] for integers. */
+  /** Allowed values for strings, or [min, max] for numbers. */
   allowed?: readonly string[] | readonly [number, number];
+  /** A real number in [min, max] (eps, a temperature); without it a number parameter is an integer. */
+  float?: boolean;
 }
 
 /**
@@ -176,6 +178,15 @@ export function intParam(raw: Record<string, unknown>, name: string, def: number
   return v;
 }
 
+/** A finite number in [min, max] (eps, temperature): the rule of a ParamDoc with `float`. */
+export function floatParam(raw: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
+  const v = raw[name] ?? def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new KernelInputError(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 export function boolParam(raw: Record<string, unknown>, name: string, def: boolean): boolean {
   const v = raw[name] ?? def;
   if (typeof v !== 'boolean') throw new KernelInputError(`${name} must be true or false, got ${JSON.stringify(v)}`);
@@ -206,14 +217,14 @@ export function checkVariant<V extends string>(def: { name: string; variants: re
   }
 }
 
-/** Validates every ParamDoc generically (ints with ranges, bools, string enums). */
+/** Validates every ParamDoc generically (ints with ranges, real numbers marked `float`, bools, string enums). */
 export function validateByDocs<P extends Params>(raw: Record<string, unknown>, docs: readonly ParamDoc<keyof P & string>[], kernel: string): P {
   rejectUnknown(raw, docs, kernel);
   const out: Params = {};
   for (const d of docs) {
     if (typeof d.default === 'number') {
       const [min, max] = (d.allowed as readonly [number, number] | undefined) ?? [1, 1 << 20];
-      out[d.name] = intParam(raw, d.name, d.default, min, max);
+      out[d.name] = d.float ? floatParam(raw, d.name, d.default, min, max) : intParam(raw, d.name, d.default, min, max);
     } else if (typeof d.default === 'boolean') {
       out[d.name] = boolParam(raw, d.name, d.default);
     } else {

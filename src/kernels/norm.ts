@@ -4,7 +4,6 @@
 
 import { type KernelDef, type ParamDoc, type Tensors, KernelInputError, checkVariant, derived, randomF32, validateByDocs } from './kernel.ts';
 import type { Plan, Step } from './plan.ts';
-import { floatParam } from './elementwise.ts';
 
 /** Invocations per row. */
 export const NORM_WG = 64;
@@ -14,19 +13,21 @@ const PARAMS: readonly ParamDoc[] = [
   { name: 'D', doc: 'row length (model dimension)', default: 512, allowed: [1, 1 << 20] },
   { name: 'rows', doc: 'rows of the input X (≥ r0 + M); 0 = M', default: 0, allowed: [0, 1 << 20] },
   { name: 'r0', doc: 'first input row', default: 0, allowed: [0, 1 << 20] },
+  { name: 'eps', doc: 'added under the square root (to the mean square, or the variance)', default: 1e-5, allowed: [0, 1], float: true },
 ];
 
 function validate(raw: Record<string, unknown>, kernel: string) {
-  const { eps, ...rest } = raw;
-  const p = validateByDocs(rest, PARAMS, kernel);
+  const p = validateByDocs(raw, PARAMS, kernel);
   const M = p.M as number, r0 = p.r0 as number;
   if ((p.rows as number) === 0) p.rows = r0 + M;
   if (r0 + M > (p.rows as number)) throw new KernelInputError(`${kernel}: rows r0..r0+M-1 = ${r0}..${r0 + M - 1} run past the input's ${p.rows} rows`);
-  p.eps = floatParam({ eps }, 'eps', 1e-5, 0, 1);
   return p;
 }
 
-/** x · w / sqrt(mean(x²) + eps) per row of X[r0 .. r0 + M). */
+/**
+ * x · w / sqrt(mean(x²) + eps) per row of X[r0 .. r0 + M). Sums in f64, where no f32 input overflows them
+ * ((3.4e38)² · 2^20 ≈ 1.2e83, far below f64's 1.8e308); the shader scales the row by a power of two instead.
+ */
 export function rmsNormRef(x: Float32Array, M: number, D: number, w: Float32Array, eps: number, r0 = 0): Float32Array {
   const y = new Float32Array(M * D);
   for (let m = 0; m < M; m++) {
@@ -39,7 +40,7 @@ export function rmsNormRef(x: Float32Array, M: number, D: number, w: Float32Arra
   return y;
 }
 
-/** (x − mean) / sqrt(var + eps) · w + b per row of X[r0 .. r0 + M). */
+/** (x − mean) / sqrt(var + eps) · w + b per row of X[r0 .. r0 + M), in f64 (as rmsNormRef: no f32 input overflows it). */
 export function layerNormRef(x: Float32Array, M: number, D: number, w: Float32Array, b: Float32Array, eps: number, r0 = 0): Float32Array {
   const y = new Float32Array(M * D);
   for (let m = 0; m < M; m++) {
@@ -102,8 +103,8 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
     name: kernel,
     title: layer ? 'LayerNorm' : 'RMSNorm',
     description: layer
-      ? 'Y[M, D] = (X − mean) / sqrt(var + eps) · w + b per row (GPT-2). One workgroup of 64 per row, three passes over the row (mean, variance, output), tree reductions in workgroup memory.'
-      : 'Y[M, D] = X · w / sqrt(mean(X²) + eps) per row (Llama). One workgroup of 64 per row, two passes over the row (sum of squares, output), tree reduction in workgroup memory.',
+      ? 'Y[M, D] = (X − mean) / sqrt(var + eps) · w + b per row (GPT-2). One workgroup of 64 per row, three passes over the row (mean, variance, output), tree reductions in workgroup memory; the row is scaled by a power of two near its largest |x|, so no finite input overflows f32.'
+      : 'Y[M, D] = X · w / sqrt(mean(X²) + eps) per row (Llama). One workgroup of 64 per row, two passes over the row (sum of squares, output), tree reductions in workgroup memory; the row is scaled by a power of two near its largest |x| before squaring, so no finite input overflows f32.',
     variants: ['default'],
     defaultVariant: 'default',
     baselineVariant: 'default',
@@ -121,7 +122,7 @@ function normDef(kernel: 'rmsnorm' | 'layernorm'): KernelDef {
     },
     // X is [M, D] (M inferred from it), or [rows, D] with rows, r0 and M given (the final norm's last row)
     userInputs: [
-      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize (eps: --params, default 1e-5)' },
+      { name: 'X', dtype: 'float32', shapes: [['M', 'D'], [derived('rows', (p) => p.rows as number), 'D']], doc: 'rows to normalize' },
       { name: 'w', dtype: 'float32', shapes: [['D']], doc: 'scale' },
       ...(layer ? [{ name: 'b', dtype: 'float32' as const, shapes: [['D']], doc: 'shift' }] : []),
     ],

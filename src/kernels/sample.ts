@@ -5,7 +5,6 @@
 
 import { type KernelDef, type ParamDoc, KernelInputError, checkVariant, f32Input, randomF32, rng, validateByDocs } from './kernel.ts';
 import type { Plan } from './plan.ts';
-import { floatParam } from './elementwise.ts';
 
 export const MAX_TOP_K = 64;
 export const SAMPLE_WG = 64;
@@ -59,6 +58,8 @@ export function effectiveTopK(temperature: number, k: number, V = Infinity): num
 const PARAMS: readonly ParamDoc[] = [
   { name: 'V', doc: 'vocabulary size (logits)', default: 32000, allowed: [1, 1 << 22] },
   { name: 'k', doc: `top-k candidates, 1 (greedy) to ${MAX_TOP_K} (at most V are kept)`, default: 40, allowed: [1, MAX_TOP_K] },
+  { name: 'temperature', doc: 'softmax temperature T over the top k; 0 is greedy (k = 1)', default: 0.8, allowed: [0, 100], float: true },
+  { name: 'u', doc: 'the seeded uniform draw in [0, 1) that picks a candidate', default: 0.5, allowed: [0, 0.999999], float: true },
 ];
 
 export const sampleTopK: KernelDef = {
@@ -69,13 +70,7 @@ export const sampleTopK: KernelDef = {
   defaultVariant: 'default',
   baselineVariant: 'default',
   params: PARAMS,
-  validate(raw) {
-    const { temperature, u, ...rest } = raw;
-    const p = validateByDocs(rest, PARAMS, 'sample');
-    p.temperature = floatParam({ temperature }, 'temperature', 0.8, 0, 100);
-    p.u = floatParam({ u }, 'u', 0.5, 0, 0.999999);
-    return p;
-  },
+  validate: (raw) => validateByDocs(raw, PARAMS, 'sample'),
   plan(params, variant): Plan {
     checkVariant(sampleTopK, variant);
     const V = params.V as number;
@@ -115,7 +110,7 @@ export const sampleTopK: KernelDef = {
     const logits = randomF32(V, seed, 6).map((v) => (r() < 0.3 ? Math.round(v * 8) / 8 : v));
     return { logits };
   },
-  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits, finite or -Infinity (masked) (temperature and the draw u in [0, 1): --params, default 0.8 and 0.5)' }],
+  userInputs: [{ name: 'logits', dtype: 'float32', shapes: [['V']], doc: 'next-token logits, finite or -Infinity (masked)' }],
   fromUser(_plan, user) {
     // NaN has no rank (the arg-max rounds skip it, the reference's order differs) and +Infinity makes the
     // softmax NaN: such logits mean the model failed, so they are refused rather than sampled.

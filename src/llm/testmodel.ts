@@ -36,6 +36,8 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   mix?: 'q4_k_m';
   /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
   window?: number;
+  /** GGUF only: tokenizer.ggml.pre; absent: "gpt-2" (the vocabulary's split); null: the key left out (an older converter's file). */
+  pre?: string | null;
 }
 
 /**
@@ -277,7 +279,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     [`${s.arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
     'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
     // llama.cpp's name for GPT-2's pre-tokenizer regex ("gpt-2"; it refuses "gpt2", src/llama-vocab.cpp)
-    'tokenizer.ggml.pre': { type: 'string', value: 'gpt-2' },
+    ...(s.pre === null ? {} : { 'tokenizer.ggml.pre': { type: 'string', value: s.pre ?? 'gpt-2' } as GgufMeta }),
     'tokenizer.ggml.tokens': { type: 'string[]', value: vocab },
     'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.map((_, i) => (i >= eos ? 3 : 1)) },
     'tokenizer.ggml.merges': { type: 'string[]', value: merges },

@@ -433,9 +433,13 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
 
 // ---- from GGUF metadata ------------------------------------------------------------------------
 
-// Keys are llama.cpp's tokenizer.ggml.pre names (src/llama-vocab.cpp); "gpt2" is kept for files
-// this project wrote before it used llama.cpp's spelling "gpt-2".
+// Keys are llama.cpp's tokenizer.ggml.pre names (src/llama-vocab.cpp, llama_vocab::impl::load) and the splits its
+// llm_tokenizer_bpe runs for them, in order; "gpt2" is kept for files this project wrote before it used llama.cpp's
+// spelling "gpt-2" (llama.cpp refuses it). "default" is llama.cpp's split for LLAMA_VOCAB_PRE_TYPE_DEFAULT, what it
+// uses when a file has no tokenizer.ggml.pre: punctuation runs, GPT-2's regex without its last \s+, digit runs,
+// then groups of three digits.
 const PRE_SPLITS: Record<string, RegExp[]> = {
+  default: [/[\p{P}$+<=>^~|]+/gu, /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)/gu, /\p{N}+/gu, /[0-9][0-9][0-9]/gu],
   'gpt-2': [GPT2_SPLIT],
   gpt2: [GPT2_SPLIT],
   'llama-bpe': [LLAMA3_SPLIT],
@@ -459,13 +463,20 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
     if (!Array.isArray(merges)) throw new ModelFileError('GGUF metadata tokenizer.ggml.merges is missing (needed by a "gpt2" BPE vocabulary)');
     const ranks = new Map<string, number>();
     merges.forEach((m, i) => ranks.set(String(m), i));
-    const pre = String(meta.get('tokenizer.ggml.pre') ?? 'gpt2');
+    // as llama.cpp: a missing (or empty) key is its default split, with a warning; a value it does not know is refused
+    const given = String(meta.get('tokenizer.ggml.pre') ?? '');
+    const pre = given === '' ? 'default' : given;
+    if (!Object.hasOwn(PRE_SPLITS, pre)) {
+      throw new ModelFileError(`GGUF tokenizer.ggml.pre "${pre}" is not a pre-tokenizer this loader knows (llama.cpp refuses it too); supported: ${Object.keys(PRE_SPLITS).join(', ')}`);
+    }
     const addBos = meta.get('tokenizer.ggml.add_bos_token') === true;
     return new BpeTokenizer({
-      vocab, ranks, mode: 'byte-level', splitters: (PRE_SPLITS[pre] ?? PRE_SPLITS.gpt2).map(regexSplitter), added,
+      vocab, ranks, mode: 'byte-level', splitters: PRE_SPLITS[pre].map(regexSplitter), added,
       bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: false,
       ignoreMerges: pre === 'llama-bpe' || pre === 'llama3', prefixSpace: false, prefix: { where: 'none', always: false }, splitWords: false,
-      kind: `GGUF byte-level BPE (pre: ${pre})`,
+      kind: given === ''
+        ? 'GGUF byte-level BPE (pre: default: the file has no tokenizer.ggml.pre, so llama.cpp\'s default split is used, as llama.cpp does; it warns that generation quality will be degraded)'
+        : `GGUF byte-level BPE (pre: ${pre})`,
     });
   }
   if (model === 'llama') {

@@ -195,6 +195,11 @@ export function stepRows(phase: 'prefill' | 'decode', M: number, batch: number, 
   return phase === 'prefill' ? M * batch : batch + (carried?.tokens ?? 0);
 }
 
+/** stepRows in words, for messages: "tokens x batch", "batch", "batch + carried prefill tokens". */
+export function stepRowsTerms(phase: 'prefill' | 'decode', carried: CarriedPrefill | undefined): string {
+  return phase === 'prefill' ? 'tokens x batch' : carried ? 'batch + carried prefill tokens' : 'batch';
+}
+
 export interface Deployment {
   /** Sequences in the step. */
   batch: number;
@@ -640,6 +645,18 @@ export class DecodeOpsCache {
 
 // ---- the deployment's lowering -----------------------------------------------------------------
 
+/** Bytes of an activation element in a deployment (bf16; assumed, as the deployments the presets cite run them). */
+export const DEPLOY_ACT_BYTES = 2;
+
+/**
+ * Bytes of the gains one layer's norms hold, as the deployment's norm ops read them (`vector` with `gain`: a
+ * D-vector each at the activations' precision): one per norm op of a layer of the walk.
+ */
+export function layerGainBytes(c: ModelConfig): number {
+  const norms = walk(c, stepDims(c, 1), 'decode', false, 1).filter((o) => o.layer === 0 && o.what === 'norm').length;
+  return norms * c.dim * DEPLOY_ACT_BYTES;
+}
+
 /** An element-wise op as a deployment's kernel runs it: per row, `cols` elements of `ops` vector ops each, `inputs` streams read (and a gain when `gain`), one written. */
 interface VectorWork {
   label: string;
@@ -689,7 +706,7 @@ interface DeployOp {
  */
 function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: DeployStep, d: Dims): ForwardOp[] {
   const dep = s.deploy, f = dep.formats, nTiles = dep.chipTiles;
-  const e = 2; // activations bf16
+  const e = DEPLOY_ACT_BYTES;
   // rows of a layer's ops: every token of every sequence (in-flight: + the carried prefill tokens); the final
   // norm and the LM head: each sequence's last token (in-flight: + the last token of each prompt that finishes)
   const carried = carriedOf(s.phase, s.carried);

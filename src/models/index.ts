@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { carriedOf, forwardOps, stepRows, type CarriedPrefill } from './forward.ts';
+import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, layerGainBytes, stepRows, stepRowsTerms, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -68,7 +68,10 @@ export interface ModelSimOptions {
 
 /** Fraction of aggregate SRAM usable for pinned weights / KV / on-chip activations (the rest holds working blocks; assumed). */
 export const SRAM_PIN_FRACTION = 0.75;
-/** Rows of a GEMM the kernels take (matmul / qkv M ≤ 65536). */
+/**
+ * Rows of a GEMM the kernels take (matmul / qkv M ≤ 65536): the one limit on a step's rows (stepRows: every token of
+ * every sequence, and a decode step's carried prefill tokens, is a row of every projection), checked in checkInputs.
+ */
 export const MAX_ROWS = 1 << 16;
 
 interface Placement {
@@ -85,10 +88,17 @@ interface Placement {
   kvChip: number;
 }
 
+/**
+ * Weight bytes a deployment holds: each layer's projections in their formats and its norms' gains (layerGainBytes),
+ * the embedding, and an untied LM head (a tied one reads the embedding), both in the weights' format; a learned
+ * position table at the activations' precision.
+ */
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
   const attn = attentionParams(m), mlp = mlpParams(m);
-  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + 2 * m.dim * 2;
-  return m.nLayers * perLayer + m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim);
+  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + layerGainBytes(m);
+  const vocabTables = m.tiedEmbeddings ? 1 : 2;
+  const positions = m.positions.kind === 'learned' ? m.maxPositions * m.dim * DEPLOY_ACT_BYTES : 0;
+  return m.nLayers * perLayer + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;
 }
 
 function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
@@ -153,11 +163,12 @@ function checkInputs(chip: ChipConfig, m: ModelConfig, opts: ModelSimOptions, f:
     if (!Number.isInteger(c.tokens) || c.tokens < 0) throw new ModelInputError(`carried prefill tokens must be an integer ≥ 0, got ${c.tokens}`);
     if (!Number.isInteger(c.prompt) || c.prompt < 1 || c.prompt > MAX_ROWS) throw new ModelInputError(`the carried prompts' length must be an integer in [1, ${MAX_ROWS}], got ${c.prompt}`);
   }
+  // the one rule on rows (a decode batch past one decode-attention dispatch runs in groups, decodeAttentionOp: the GEMMs bind)
   const rows = stepRows(opts.phase, o.tokens, o.batch, c);
-  if (c !== undefined && rows > MAX_ROWS) throw new ModelInputError(`batch + carried prefill tokens = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes`);
-  // decode: each sequence is a row of every projection (its attention runs in groups of one kernel dispatch, decodeAttentionOp)
-  if (opts.phase === 'decode' && rows > MAX_ROWS) throw new ModelInputError(`decode batch must be ≤ ${MAX_ROWS} (each sequence is a row of every projection; a GEMM takes ${MAX_ROWS} rows), got ${o.batch}`);
-  if (rows > MAX_ROWS) throw new ModelInputError(`tokens x batch = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes; allowed: tokens x batch ≤ ${MAX_ROWS}`);
+  if (rows > MAX_ROWS) {
+    const what = stepRowsTerms(opts.phase, carriedOf(opts.phase, c));
+    throw new ModelInputError(`${what} = ${rows} rows exceeds the ${MAX_ROWS} rows a GEMM takes; allowed: ${what} ≤ ${MAX_ROWS}`);
+  }
   for (const [k, v] of [['weights', f.weights], ['mlpWeights', f.mlpWeights]] as const) {
     if (!NUMBER_FORMATS.includes(v)) throw new ModelInputError(`${k} format must be one of ${NUMBER_FORMATS.join(', ')}, got ${JSON.stringify(v)}`);
   }

@@ -202,7 +202,8 @@ export class BenchPanel extends LitElement {
 
   private allowedText(p: ParamDoc): string {
     const a = p.allowed as [number, number] | undefined;
-    return a ? `an integer in [${a[0]}, ${a[1]}]` : 'an integer';
+    const what = p.float ? 'a number' : 'an integer';
+    return a ? `${what} in [${a[0]}, ${a[1]}]` : what;
   }
 
   /** The picker's new choice: a new kernel (its shape rule's variant, default params), a chosen variant, or params with the variant the rule gives. */
@@ -294,7 +295,7 @@ export class BenchPanel extends LitElement {
     let input;
     if (typeof p.default === 'number') {
       const [min, max] = (p.allowed as [number, number] | undefined) ?? [1, 1 << 20];
-      input = html`<input id=${id} type="number" min=${min} max=${max} step="1" .value=${String(value)} aria-invalid=${bad ? 'true' : 'false'} aria-describedby="${id}-doc" @change=${(e: Event) => this.setParam(p, (e.target as HTMLInputElement).value)} />`;
+      input = html`<input id=${id} type="number" min=${min} max=${max} step=${p.float ? 'any' : '1'} .value=${String(value)} aria-invalid=${bad ? 'true' : 'false'} aria-describedby="${id}-doc" @change=${(e: Event) => this.setParam(p, (e.target as HTMLInputElement).value)} />`;
     } else if (typeof p.default === 'boolean') {
       input = html`<input id=${id} type="checkbox" .checked=${Boolean(value)} aria-describedby="${id}-doc" @change=${(e: Event) => this.setParam(p, (e.target as HTMLInputElement).checked)} />`;
     } else {

@@ -129,7 +129,7 @@ export class JpKernelPicker extends LitElement {
       ${shown.map((p) => {
         const cur = this.params[p.name] ?? p.default;
         if (typeof p.default === 'number')
-          return html`<label title=${p.doc}>${p.name}<input type="number" data-param=${p.name} .value=${String(cur)}
+          return html`<label title=${p.doc}>${p.name}<input type="number" step=${p.float ? 'any' : '1'} data-param=${p.name} .value=${String(cur)}
             @change=${(e: Event) => {
               const el = e.target as HTMLInputElement;
               const v = Number(el.value);

@@ -15,6 +15,7 @@ describe('npm run generate', () => {
     dir = mkdtempSync(join(tmpdir(), 'gen-cli-'));
     for (const [n, b] of Object.entries(writeSafetensorsModel(TINY_LLAMA))) writeFileSync(join(dir, n), b);
     writeFileSync(join(dir, '..', 'gen-cli-gpt2.gguf'), writeGgufModel(TINY_GPT2));
+    writeFileSync(join(dir, '..', 'gen-cli-badpre.gguf'), writeGgufModel({ ...TINY_GPT2, nLayers: 1, pre: 'nonsense-bpe' }));
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16' }));
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16-tied.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16', tied: true }));
   });
@@ -83,6 +84,7 @@ describe('npm run generate', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/gpt2, [\d.]+ M parameters, f32 -> int8 \([\d.]+ MiB of weights on the GPU\), on .*node-dawn/);
     expect(r.stdout).toMatch(/^compiled in \d+ ms \(pipelines, before the first run; not in the figures below\)$/m);
+    expect(r.stdout).toMatch(/^tokenizer: GGUF byte-level BPE \(pre: gpt-2\)$/m); // which split the text went through
     expect(r.stdout).toMatch(/one decode step at position \d+, op by op \((timestamp-query|wall)\)/);
     expect(r.stdout).toMatch(/ffn-up\s+[\d.]+ ms/);
   });
@@ -93,6 +95,8 @@ describe('npm run generate', () => {
     { args: ['--model', '.', '--prompt', 'x', '--tokens', '0'], msg: /^error: --tokens must be an integer in \[1, 65536\], got "0"/, note: 'bad --tokens' },
     { args: ['--model', 'package.json', '--prompt', 'x'], msg: /^error: --model package\.json: give a model directory, a \.gguf file/, note: 'not a model file' },
     { args: ['--bogus'], msg: /^error: Unknown option '--bogus'/, note: 'unknown flag' },
+    // read as GPT-2's split before, silently (llama.cpp refuses such a file)
+    { args: ['--model', join(tmpdir(), 'gen-cli-badpre.gguf'), '--prompt', 'x'], msg: /^error: GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows .*; supported: default, gpt-2/, note: 'an unknown pre-tokenizer' },
   ];
   for (const b of bad) {
     it(`bad input -> one line, exit 2: ${b.note}`, () => {

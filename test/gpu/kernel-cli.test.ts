@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { encodeNpy, parseNpy, type NpyArray } from '../../src/kernels/npy.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { main as kernelCli, EXIT } from '../../src/cli/kernel.ts';
+import { KERNELS } from '../../src/kernels/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kernel-cli-'));
 const at = (name: string) => join(dir, name);
@@ -153,8 +154,12 @@ describe('npm run kernel: runs and checks', () => {
     const arr = (name: string, shape: number[], v: number[]) => f32(`ew-${name}.npy`, shape, Float32Array.from(v));
     // RMSNorm, eps 0: [3, 4] / sqrt(12.5) · [1, 2]; M and D inferred from X
     expect(await run('rmsnorm', [arr('x', [1, 2], [3, 4]), arr('w', [2], [1, 2])], { eps: 0 }, [1, 2])).toEqual([0.848528, 2.262742]);
+    // the same row times 1e30: its squares overflow f32 (the kernel summed them unscaled and wrote 0, 0)
+    expect(await run('rmsnorm', [arr('xbig', [1, 2], [3e30, 4e30]), arr('w', [2], [1, 2])], { eps: 1e-5 }, [1, 2])).toEqual([0.848528, 2.262742]);
     // LayerNorm, eps 0: [1, 3] has mean 2 and variance 1
     expect(await run('layernorm', [arr('x', [1, 2], [1, 3]), arr('w1', [2], [1, 1]), arr('b0', [2], [0, 0])], { eps: 0 }, [1, 2])).toEqual([-1, 1]);
+    // and at the f32 maximum, where even x − x0 overflows
+    expect(await run('layernorm', [arr('xmax', [1, 2], [-3e38, 3e38]), arr('w1', [2], [1, 1]), arr('b0', [2], [0, 0])], {}, [1, 2])).toEqual([-1, 1]);
     // SwiGLU: silu(0)·5 = 0, silu(1)·2 = 2 / (1 + e^-1)
     expect(await run('silu-mul', [`gate=${arr('g', [1, 2], [0, 1])}`, `up=${arr('u', [1, 2], [5, 2])}`], {}, [1, 2])).toEqual([0, 1.462117]);
     // GELU(0 + 0) = 0, GELU(-1 + 1) = 0
@@ -242,6 +247,25 @@ describe('npm run kernel --help', () => {
     // decode (defaults dh 64, 4 query heads per KV head; Bc = 0 picks the block from wgBytes): 4·(2·4·64 + 2·Bc·64 + 4·Bc + 12) ≤ 32768 gives Bc ≤ 58.
     expect(r.out).toMatch(/Bc=0 +0 to 64 \(this device: ≤ 58 here.*\): split: keys/);
     expect(r.out).toMatch(/Exit: 0 match, 3 outside tolerance/);
+  });
+  // --help printed the ParamDocs only: eps (rmsnorm, layernorm), temperature and u (sample) were validated on the side, so
+  // the kernels took them but --help never named them (nor did an unknown parameter's "allowed:" list).
+  it('names every parameter each kernel accepts: every key validate() fills in, checked to be accepted', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(EXIT.ok);
+    const sections = new Map(r.out.split(/\n(?=[a-z0-9-]+: )/).map((s) => [s.slice(0, s.indexOf(':')), s] as const));
+    for (const def of KERNELS) {
+      const filled = def.validate({});
+      const section = sections.get(def.name) ?? '';
+      expect(section, `--help has a section for ${def.name}`).not.toBe('');
+      for (const [name, value] of Object.entries(filled)) {
+        expect(() => def.validate({ [name]: value }), `${def.name} accepts ${name}`).not.toThrow();
+        expect(section, `${def.name}: --help lists ${name}`).toMatch(new RegExp(`^    ${name}=`, 'm'));
+        expect(() => def.validate({ nope: 1 }), `${def.name}: the unknown-parameter line lists ${name}`).toThrow(new RegExp(`allowed: .*\\b${name}\\b`));
+      }
+    }
+    expect(sections.get('rmsnorm')).toMatch(/^ {4}eps=0\.00001 +0 to 1 \(real\): /m);
+    expect(sections.get('sample')).toMatch(/^ {4}temperature=0\.8 +0 to 100 \(real\): /m);
   });
   it('NAME --help --params shows that kernel\'s ranges for those params', async () => {
     const r = await cli('attention-prefill', '--help', '--params', '{"dh": 128}');

@@ -60,6 +60,32 @@ describe('layernorm: rows far from zero with a small spread', () => {
   });
 });
 
+// RMSNorm summed x² in f32: past |x| ≈ 1.8e19 / sqrt(D) the sum overflowed to Infinity and every output came back 0
+// (LayerNorm's (x − mean)² the same, and its x − x0 overflows for |x| near the f32 maximum). Both now scale the row by
+// a power of two near its largest |x| before squaring; the expected values here are hand-derived, beside the f64 reference.
+describe('norms: rows whose squares overflow f32', () => {
+  const big = (n: number, seed: number, scale: number) => randomF32(n, seed, scale);
+  for (const [scale, note] of [[1e25, 'x ~ 1e25, x² ~ 1e50'], [3e38, 'x up to 3e38, the f32 maximum']] as const) {
+    it(`rmsnorm and layernorm match the f64 reference at ${note}`, async () => {
+      const M = 3, D = 100;
+      const rms = rmsnorm.plan(rmsnorm.validate({ M, D }), 'default');
+      await expectMatchesReference(rmsnorm, rms, 1, { X: big(M * D, 7, scale), w: randomF32(D, 8, 0.5).map((v) => v + 1) });
+      const ln = layernorm.plan(layernorm.validate({ M, D }), 'default');
+      await expectMatchesReference(layernorm, ln, 1, { X: big(M * D, 9, scale), w: randomF32(D, 10, 0.5).map((v) => v + 1), b: randomF32(D, 11) });
+    });
+  }
+  it('hand-derived rows: [3, 4]·s / (5·s / sqrt 2) at s = 1e30 and 1e-30 (eps 0), and LayerNorm of [−3e38, 3e38]', async () => {
+    for (const s of [1e30, 1e-30]) {
+      const plan = rmsnorm.plan(rmsnorm.validate({ M: 1, D: 2, eps: 0 }), 'default');
+      const { outputs } = await expectMatchesReference(rmsnorm, plan, 1, { X: Float32Array.of(3 * s, 4 * s), w: Float32Array.of(1, 2) });
+      expect([...(outputs.Y as Float32Array)].map((v) => +v.toFixed(5)), `s = ${s}`).toEqual([0.84853, 2.26274]);
+    }
+    const plan = layernorm.plan(layernorm.validate({ M: 1, D: 2 }), 'default');
+    const { outputs } = await expectMatchesReference(layernorm, plan, 1, { X: Float32Array.of(-3e38, 3e38), w: Float32Array.of(1, 1), b: Float32Array.of(0, 0) });
+    expect([...(outputs.Y as Float32Array)]).toEqual([-1, 1]);
+  });
+});
+
 describe('sample: k above the vocabulary', () => {
   it('keeps at most V candidates: V = 1 is token 0 whatever k; V = 3 ranks all three', async () => {
     const one = sampleTopK.plan(sampleTopK.validate({ V: 1, k: 40, temperature: 1, u: 0.99 }), 'default');

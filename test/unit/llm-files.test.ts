@@ -297,6 +297,33 @@ describe('tokenizers', () => {
   });
 });
 
+// llama.cpp (src/llama-vocab.cpp, llama_vocab::impl::load) refuses a BPE vocabulary whose tokenizer.ggml.pre it does not
+// know ("unknown pre-tokenizer type") and uses its "default" split when the key is missing (with a warning that
+// generation quality will be degraded). Ours read any unknown or missing value as GPT-2's split, silently.
+describe('GGUF pre-tokenizer (tokenizer.ggml.pre), read as llama.cpp reads it', () => {
+  it('an unknown value is refused with one line naming it and the supported ones', async () => {
+    const om = await openModel(ggufFile({ ...TINY_GPT2, pre: 'nonsense-bpe' }));
+    const make = () => makeTokenizer(om.tokenizer, om.eos);
+    expect(make).toThrow(ModelFileError);
+    expect(make).toThrow(/^GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows \(llama\.cpp refuses it too\); supported: default, gpt-2, gpt2, llama-bpe, llama3, smollm$/);
+  });
+  it('a missing key takes llama.cpp\'s default split, and the tokenizer\'s description says so', async () => {
+    const om = await openModel(ggufFile({ ...TINY_GPT2, pre: null }));
+    const tok = makeTokenizer(om.tokenizer, om.eos)!;
+    expect(tok.kind).toMatch(/^GGUF byte-level BPE \(pre: default: the file has no tokenizer\.ggml\.pre.*degraded\)$/);
+    // llama.cpp's default split, by hand: punctuation runs first, then GPT-2's regex (no trailing \s+), digit runs,
+    // then groups of three digits. "x ,y 1234567" -> x | ␠ | , | y | ␠ | 123 | 456 | 7 (GPT-2: x | ␠, | y | ␠1234567).
+    const pieces = ['x', ' ', ',', 'y', ' ', '123', '456', '7'];
+    expect(tok.encode('x ,y 1234567')).toEqual(pieces.flatMap((p) => tok.encode(p)));
+    const named = makeTokenizer((await openModel(ggufFile({ ...TINY_GPT2, pre: 'default' }))).tokenizer, [])!;
+    expect(named.kind).toBe('GGUF byte-level BPE (pre: default)');
+    expect(named.encode('x ,y 1234567')).toEqual(tok.encode('x ,y 1234567'));
+  });
+  it('the writer\'s own files name "gpt-2" (llama.cpp\'s spelling)', async () => {
+    expect(makeTokenizer((await openModel(ggufFile(TINY_GPT2))).tokenizer, [])!.kind).toBe('GGUF byte-level BPE (pre: gpt-2)');
+  });
+});
+
 describe('sampling', () => {
   const logits = Float32Array.from([0.5, 2, -1, 2, 1.5, 0]);
   it('top-k orders by value, then lower index on ties', () => {

@@ -5,6 +5,7 @@ import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, forwardOps, precisionOf, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plans.ts';
+import { layerGainBytes } from '../../src/models/forward.ts';
 
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
@@ -60,6 +61,23 @@ describe('models: placement and scale-out', () => {
     const one = simulateModel(chip, m, { phase: 'decode', context: 4096, batch: 1, chips: 1 });
     expect(one.placement.fits).toBe(false);
     expect(one.notes.join(' ')).toMatch(/SRAM-only/);
+  });
+
+  // modelBytes wrote the norms' bytes by hand (2 x D x 2 a layer); they now come from the op list (layerGainBytes).
+  it('the weights a layer holds: projections in their formats, each norm op\'s gain as the op list reads it', () => {
+    const m = modelPreset('llama3-8b');
+    const held = (nLayers: number) => simulateModel(chipPreset('h100').config, { ...m, nLayers }, { phase: 'decode', context: 1024, batch: 1 }).placement.weightsBytes;
+    // a Llama-3-8B layer by hand: D 4096, 32 query / 8 KV heads of 128, FFN 14336 (SwiGLU: 3 matrices), two RMSNorm
+    // gains of D; all bf16 (2 bytes)
+    const D = 4096, perLayer = D * (32 + 2 * 8) * 128 + 32 * 128 * D + 3 * D * 14336 + 2 * D;
+    expect(held(2) - held(1)).toBe(2 * perLayer);
+    // the gains counted are the ones the deployment's norm ops of a layer load (their `gain` tensors), for every preset
+    const deploy = { batch: 1, formats: { weights: 'bf16', mlpWeights: 'bf16', kv: 'bf16' }, tensorParallel: 1, fusedQkv: true, chipTiles: 132, firstLayerOnly: true } as const;
+    for (const c of MODEL_PRESETS) {
+      const norms = forwardOps(c, { phase: 'decode', M: 1, pos0: 16, deploy }).filter((o) => o.layer === 0 && o.kind === 'norm');
+      expect(norms.length, c.id).toBe(2);
+      expect(layerGainBytes(c), c.id).toBe(norms.reduce((s, o) => s + o.plan.tensors.find((t) => t.name === 'gain')!.bytes, 0));
+    }
   });
 
   it('tensor parallelism all-reduces [batch, d_model] twice per layer: scale-out bytes in closed form', () => {
@@ -128,8 +146,10 @@ describe('models: reported metrics are consistent', () => {
 describe('models: inputs the model cannot handle are one-line ModelInputErrors (issue #8 bugs)', () => {
   const cases: Array<{ chip: string; model: string; opts: ModelSimOptions; re: RegExp; why: string }> = [
     { chip: 'h100', model: 'llama3-70b', opts: { phase: 'decode', chips: 3 }, re: /chips 3 must divide the 64 attention heads of llama3-70b .*allowed: 1, 2, 4, 8/, why: 'was a stack trace: 3 does not divide the heads' },
-    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'prefill', tokens: 65536, batch: 2 }, re: /tokens x batch = 131072 rows exceeds the 65536 rows/, why: 'was a stack trace from the matmul plan (M > 65536)' },
-    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 65537 }, re: /decode batch must be ≤ 65536 \(each sequence is a row of every projection/, why: 'one row per sequence through every GEMM (a batch past one decode-attention dispatch runs in groups, so that is not the limit)' },
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'prefill', tokens: 65536, batch: 2 }, re: /^tokens x batch = 131072 rows exceeds the 65536 rows a GEMM takes; allowed: tokens x batch ≤ 65536$/, why: 'was a stack trace from the matmul plan (M > 65536)' },
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 65537 }, re: /^batch = 65537 rows exceeds the 65536 rows a GEMM takes; allowed: batch ≤ 65536$/, why: 'one row per sequence through every GEMM (a batch past one decode-attention dispatch runs in groups, so that is not the limit)' },
+    // three checks said this three ways (one with no allowed value); one rule now, one message
+    { chip: 'jalapeno', model: 'llama3-8b', opts: { phase: 'decode', batch: 60000, carried: { tokens: 10000, prompt: 100 } }, re: /^batch \+ carried prefill tokens = 70000 rows exceeds the 65536 rows a GEMM takes; allowed: batch \+ carried prefill tokens ≤ 65536$/, why: 'in-flight batching: the carried prefill tokens are rows too' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', chips: 16 }, re: /scales out to at most 8 chips per model copy, got 16/, why: 'more chips than the system holds' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', precision: { weights: 'int4', kv: 'int4' } }, re: /kv format must be one of bf16, fp8, int8, bfp8/, why: 'int4 is a weight-only format' },
     { chip: 'h100', model: 'llama3-8b', opts: { phase: 'decode', stages: 2 }, re: /stages needs chips/, why: 'stages without a chip count' },
@@ -180,10 +200,11 @@ describe('models: precisions as deployments use them', () => {
     expect(bytesPerElem('q6_k', 4096) * 256).toBe(210);
   });
 
-  it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes (llama3-8b)', () => {
+  // Llama-3-8B's LM head is untied (its own [128256, 4096] table beside the embedding): both are placed
+  it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes, embedding and untied head (llama3-8b)', () => {
     const r = simulateModel(chipPreset('h100').config, modelPreset('llama3-8b'), { phase: 'decode', context: 128, precision: { weights: 'q4_k', mlpWeights: 'q6_k', kv: 'bf16' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 128256 * 4096 * (144 / 256);
+    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 2 * 128256 * 4096 * (144 / 256);
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
   });
 
@@ -191,10 +212,19 @@ describe('models: precisions as deployments use them', () => {
     const m = modelPreset('llama3-8b');
     const r = simulateModel(chipPreset('wormhole-n150').config, m, { phase: 'decode', context: 128, precision: { weights: 'bfp8', mlpWeights: 'bfp4', kv: 'bfp8' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 128256 * 4096 * 1.0625;
+    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 2 * 128256 * 4096 * 1.0625;
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
     expect(r.placement.kvCacheBytes).toBeCloseTo(32 * 2 * 129 * 8 * 128 * 1.0625, 0);
     expect(r.precision).toBe('w:bfp8/mlp:bfp4 kv:bfp8');
+  });
+
+  it('a tied model places its vocabulary table once, and its learned position table (gpt2-small, bf16)', () => {
+    const m = modelPreset('gpt2-small');
+    const r = simulateModel(chipPreset('h100').config, m, { phase: 'decode', context: 128 });
+    // GPT-2 small by hand: D 768, 12 layers, QKV 3 D x D, proj D x D, MLP 2 x D x 3072, two LayerNorm gains of D;
+    // the [50257, 768] table (the head reads it) and the [1024, 768] positions; all 2 bytes
+    const D = 768, perLayer = 3 * D * D + D * D + 2 * D * 3072 + 2 * D;
+    expect(r.placement.weightsBytes).toBe(2 * (12 * perLayer + 50257 * D + 1024 * D));
   });
 
   // narrower weights never move more bytes, on every preset: the issue's gpt2-small case moved more with int8

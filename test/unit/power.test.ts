@@ -126,6 +126,16 @@ describe('per-watt verdict', () => {
     expect(rep.perWatt.cases.length).toBe(4);
   });
 
+  // The jalapeno preset carried its claims' verdicts as prose (`caveat`) that no view or command printed, with figures
+  // of its own that had drifted (a GPU at "~60-75%" of its HBM bandwidth; --claims computes 77% for 8B int8). The
+  // verdicts, the mechanisms and what a 2x would need are computed for each run instead (--claims, the Tokens tab).
+  it('no preset states claims in prose: --claims computes them for the run asked', () => {
+    for (const p of CHIP_PRESETS) expect(Object.keys(p), p.id).not.toContain('caveat');
+    const rep = checkClaims(chipPreset('jalapeno').config, modelPreset('llama3-8b'), { context: 4096, precision: 'int8' }, chipPreset('jalapeno').power);
+    expect(rep.checks.map((c) => c.holds)).toEqual([false, true, true]); // 2x latency fails; ~1.8x per W and ≤ 300 W hold
+    expect(rep.needs).toMatch(/≥ 3\.8 TB\/s of HBM per chip .*its HBM at ~77% of peak/);
+  });
+
   it('the views\' text (perWattText) is the verdict of the two runs, and empty unless both ran and fit', () => {
     // the hand-made pair above as model results: powers per chip 100 W and 400 W, one chip each
     const res = (tokensPerS: number, powerW: number, fits = true) => ({ tokensPerS, powerW, chips: 1, placement: { fits, messages: [] } }) as unknown as ModelSimResult;
