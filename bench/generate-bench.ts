@@ -15,6 +15,7 @@ import { prefillGpu, decodeStepGpu, tokenStats } from '../src/llm/generate.ts';
 import { familyRows, opRows } from '../src/llm/report.ts';
 import { syntheticModel } from '../src/llm/testmodel.ts';
 import { modelPreset, type ModelConfig } from '../src/models/config.ts';
+import { UsageError } from '../src/cli/usage-error.ts';
 
 // Llama-3-8B's shapes (the preset) with fewer layers; 'small' a quarter of its width and an 8k vocabulary
 const L8 = modelPreset('llama3-8b');
@@ -33,8 +34,6 @@ A decode step and an N-token prefill through our kernels on a generated model wi
   --steps N           decode steps timed (default 8)
   --json FILE         also write the report as JSON
 Exit 0 after printing; 2 for a bad option.`;
-
-class UsageError extends Error {}
 
 function intOpt(v: string | undefined, name: string, def: number, min: number, max: number): number {
   const n = v === undefined ? def : Number(v);

@@ -13,8 +13,8 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { openModelPath } from '../src/llm/node-files.ts';
 import { writeGgufModel, writeSafetensorsModel } from '../src/llm/testmodel.ts';
 import { LLAMA_CPP_LIBRARY, LlamaCppModel, llamaCpp, llamaCppInfo, type LlamaCppDevice } from './peers/llamacpp.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runOurs, skipReason, skippedRows, type Measured, type PeerSide } from './model-common.ts';
-import { type BenchReport, type BenchRow, type PeerRow } from './report.ts';
+import { cpuCopy, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runModelFiles, type Measured, type PeerSide } from './model-common.ts';
+import type { BenchReport } from './report.ts';
 import type { Progress, RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize, Suite } from './suites.ts';
 
@@ -69,8 +69,6 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
     return { tool: 'jalapeno-bench', suite: suite.name, startedAt, device: null, deviceError: (e as Error).message, results: [], peers: [] };
   }
   const formats = suite.models?.formats ?? [];
-  const results: BenchRow[] = [];
-  const peers: PeerRow[] = [];
   progress('copy bandwidth (GPU buffer copy, host memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
   const cpuBw = await cpuCopy(opts.samples, 'Node');
@@ -86,52 +84,37 @@ export async function runModelBench(suite: Suite, opts: RunOptions, mo: ModelBen
   const dir = mo.dir ?? mkdtempSync(join(tmpdir(), 'jalapeno-model-bench-'));
   mkdirSync(dir, { recursive: true });
   try {
-    for (const size of mo.sizes) {
-      let prompt: { text: string; ids: number[] } | null = null;
-      for (const fmt of formats) {
-        const caseName = `${size.name}/${fmt.name}`;
-        const why = skipReason(size, fmt);
-        if (why) {
-          results.push(...skippedRows(size, fmt, why));
-          continue;
-        }
-        progress(`${caseName}: writing the file`);
+    const cases = mo.sizes.flatMap((size) => formats.map((fmt) => ({ size, fmt })));
+    const { results, peers } = await runModelFiles(ctx, cases, opts, gpuBw, {
+      getting: 'writing the file',
+      // one opening of the file for the prompt (every format of a size has the same vocabulary), ours and llama.cpp's bytes
+      open: async ({ size, fmt }) => {
         const { path } = writeModelFile(dir, size, fmt);
-        // one opening of the file for the prompt (every format of a size has the same vocabulary), ours and llama.cpp's bytes
         const files = await openModelPath(path);
-        let ours: Awaited<ReturnType<typeof runOurs>> | { error: string };
-        let peer: PeerSide | null = null;
+        return { path, sources: files.sources, close: () => files.close() };
+      },
+      close: (file) => file.close(),
+      peerLabel: 'llama.cpp',
+      runPeer: async ({ size }, file, prompt) => {
+        let result: PeerSide['result'];
         let promptNote = '';
         try {
-          prompt ??= benchPrompt(size, await benchTokenizer(files.sources));
-          progress(`${caseName}: ours`);
-          ours = await runOurs(ctx, files.sources, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
-          if (fmt.container === 'gguf') {
-            progress(`${caseName}: llama.cpp`);
-            let result: PeerSide['result'];
-            try {
-              if (peerError) throw new Error(peerError);
-              const r = await runLlamaCpp(path, size, prompt, opts, mo.peerDevice, mo.peerThreads);
-              result = { m: r.m, bytesPerToken: await llamaCppBytesPerToken(files.sources[0], size) };
-              promptNote = r.tokenizes ? 'llama.cpp tokenizes the prompt text to the same ids' : 'llama.cpp tokenizes the prompt text to other ids (both were fed the ids)';
-            } catch (e) {
-              result = peerFailure(e);
-            }
-            peer = {
-              library: LLAMA_CPP_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache',
-              note: peerOnGpu ? 'GPU build' : 'CPU build: a native CPU run beside our kernels on this machine\'s GPU adapter',
-            };
-          }
-        } finally {
-          await files.close();
+          if (peerError) throw new Error(peerError);
+          const r = await runLlamaCpp(file.path, size, prompt, opts, mo.peerDevice, mo.peerThreads);
+          result = { m: r.m, bytesPerToken: await llamaCppBytesPerToken(file.sources[0], size) };
+          promptNote = r.tokenizes ? 'llama.cpp tokenizes the prompt text to the same ids' : 'llama.cpp tokenizes the prompt text to other ids (both were fed the ids)';
+        } catch (e) {
+          result = peerFailure(e);
         }
-        const rows = fileRows(size, fmt, ours, gpuBw, peer, promptNote);
-        results.push(...rows.results);
-        peers.push(...rows.peers);
-      }
-    }
+        const peer: PeerSide = {
+          library: LLAMA_CPP_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache',
+          note: peerOnGpu ? 'GPU build' : 'CPU build: a native CPU run beside our kernels on this machine\'s GPU adapter',
+        };
+        return { peer, promptNote };
+      },
+    }, progress);
+    return { tool: 'jalapeno-bench', suite: suite.name, startedAt, device: ctx.report, results, peers, bandwidth: peerOnGpu ? [gpuBw] : [gpuBw, cpuBw] };
   } finally {
     if (!mo.dir) rmSync(dir, { recursive: true, force: true });
   }
-  return { tool: 'jalapeno-bench', suite: suite.name, startedAt, device: ctx.report, results, peers, bandwidth: peerOnGpu ? [gpuBw] : [gpuBw, cpuBw] };
 }

@@ -1,6 +1,7 @@
 // The model suite's parts both runtimes share (no Node module here: the bench page imports it too):
 // the prompt, our GPU decode loop on an opened model file, the copy bandwidths the decode figures are
-// held against, llama.cpp's bytes per decode token, and the rows of one file (ours and the peer's).
+// held against, llama.cpp's bytes per decode token, the rows of one file (ours and the peer's), and the
+// loop over the suite's files (runModelFiles; each runtime says how it reaches a file and runs its peer).
 // Node runtime: bench/model-bench.ts (llama.cpp native through node-llama-cpp); browser runtime:
 // bench/browser-runtime.ts + bench/browser/model.ts (llama.cpp's wasm build through @wllama/wllama).
 //
@@ -18,7 +19,7 @@ import { GpuModel } from '../src/llm/gpu-model.ts';
 import { generateGpu } from '../src/llm/generate.ts';
 import { makeTokenizer, type Tokenizer } from '../src/llm/tokenizer.ts';
 import { failedRow, firstDifference, type BenchRow, type CopyBandwidth, type ModelMetrics, type PeerRow } from './report.ts';
-import { isSkip, type RunOptions } from './measure.ts';
+import { isSkip, type Progress, type RunOptions } from './measure.ts';
 import type { ModelFormat, ModelSize } from './suites.ts';
 
 const GREEDY = { temperature: 0, topK: 1, seed: 0 };
@@ -261,6 +262,68 @@ export function fileRows(size: ModelSize, fmt: ModelFormat, ours: { m: Measured;
         peer.copy, ph === 'decode' ? note(peer.note, peer.decodeNote ?? '', tokensNote) : note(peer.note, promptNote));
       peers.push({ ...r, library: peer.library, version: peer.version });
     }
+  }
+  return { results, peers };
+}
+
+/** How one runtime reaches the suite's model files and runs the peer on them (Node: bench/model-bench.ts; the page: bench/browser/model.ts). */
+export interface ModelFilesRuntime<C extends ModelFileCase, F extends { sources: ByteSource[] }> {
+  /** What the progress line says while open() runs: "writing the file", "fetching the file". */
+  getting: string;
+  /** Writes or fetches one size × format's file and opens it. */
+  open(c: C): Promise<F>;
+  /** Releases what open() took, after ours and the peer ran (or failed). */
+  close(file: F): Promise<void>;
+  /** The peer's progress label. */
+  peerLabel: string;
+  /** The peer on a GGUF file: its side (failures as peerFailure results) and the note on the prompt both rows carry. */
+  runPeer(c: C, file: F, prompt: { text: string; ids: number[] }): Promise<{ peer: PeerSide; promptNote: string }>;
+}
+
+/** One size × format of the model suite (a runtime may add what it needs to reach the file). */
+export interface ModelFileCase {
+  size: ModelSize;
+  fmt: ModelFormat;
+}
+
+/**
+ * The model suite's loop over its files, the same in both runtimes: a size × format the loop cannot run is
+ * skipped rows; else the file is opened, the size's prompt made from its tokenizer (once per size), ours
+ * run (a failure becomes its rows), the peer on GGUF files, and the file's rows (fileRows) added.
+ */
+export async function runModelFiles<C extends ModelFileCase, F extends { sources: ByteSource[] }>(ctx: GpuContext, cases: Iterable<C>, opts: RunOptions,
+  oursCopy: CopyBandwidth, rt: ModelFilesRuntime<C, F>, progress: Progress): Promise<{ results: BenchRow[]; peers: PeerRow[] }> {
+  const results: BenchRow[] = [];
+  const peers: PeerRow[] = [];
+  const prompts = new Map<string, { text: string; ids: number[] }>();
+  for (const c of cases) {
+    const { size, fmt } = c;
+    const why = skipReason(size, fmt);
+    if (why) {
+      results.push(...skippedRows(size, fmt, why));
+      continue;
+    }
+    const caseName = `${size.name}/${fmt.name}`;
+    progress(`${caseName}: ${rt.getting}`);
+    const file = await rt.open(c);
+    let ours: Awaited<ReturnType<typeof runOurs>> | { error: string };
+    let peer: PeerSide | null = null;
+    let promptNote = '';
+    try {
+      let prompt = prompts.get(size.name);
+      if (!prompt) prompts.set(size.name, (prompt = benchPrompt(size, await benchTokenizer(file.sources))));
+      progress(`${caseName}: ours`);
+      ours = await runOurs(ctx, file.sources, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
+      if (fmt.container === 'gguf') {
+        progress(`${caseName}: ${rt.peerLabel}`);
+        ({ peer, promptNote } = await rt.runPeer(c, file, prompt));
+      }
+    } finally {
+      await rt.close(file);
+    }
+    const rows = fileRows(size, fmt, ours, oursCopy, peer, promptNote);
+    results.push(...rows.results);
+    peers.push(...rows.peers);
   }
   return { results, peers };
 }

@@ -2,6 +2,7 @@
 // with ours / peer ratios, and the JSON document. Pure TypeScript: Node and the bench page use it.
 
 import type { DeviceReport } from '../src/gpu/context.ts';
+import { formatPercent } from '../src/chip/format.ts';
 
 /** 'skipped' = the device lacks what the variant needs (e.g. shader-f16); not a failure. */
 export type RowStatus = 'ok' | 'fail' | 'skipped';
@@ -187,7 +188,7 @@ export function firstDifference(a: readonly number[], b: readonly number[]): num
   return i < 0 && a.length === b.length ? null : i < 0 ? Math.min(a.length, b.length) : i;
 }
 
-const pct = (f: number | null) => (f === null ? '-' : `${(100 * f).toFixed(f < 0.1 ? 1 : 0)}%`);
+const pct = (f: number | null) => (f === null ? '-' : formatPercent(f, 1));
 
 /** The model suite's summary: tokens/s of each side, ours / peer, achieved bandwidth against the copy roof, tokens. */
 function formatModelTable(report: BenchReport, oursVariantOf: (row: BenchRow) => string | undefined): string {

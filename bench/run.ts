@@ -10,6 +10,7 @@ import { KERNELS, shapeVariant } from '../src/kernels/registry.ts';
 import type { RunOptions } from './measure.ts';
 import { formatReport, reportJson, reportPassed, type BenchRow } from './report.ts';
 import { SUITES, suiteByName, type ModelSize, type Suite } from './suites.ts';
+import { UsageError } from '../src/cli/usage-error.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -29,10 +30,6 @@ export const USAGE = `usage: npm run bench -- [options]
                       the browser runtime's llama.cpp (@wllama/wllama) takes WebGPU where the adapter has shader-f16, else its CPU wasm
   --peer-threads N    model suite: llama.cpp's CPU threads (default: the machine's available parallelism; browser: >1 runs wllama's multi-threaded build)
   --help`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface CliArgs {
   suite: Suite;

@@ -38,7 +38,6 @@ var<workgroup> Bs: array<f32, BN * P>;    // [BN, 32] decoded weights
 
 var<private> wbase: u32;                  // the current column's first word in Ws
 var<private> sh: u32;                     // its block's byte offset in that word
-var<private> vals: array<f32, 32>;        // 32 decoded values
 
 // Where Y[row, col] goes: row-major, or head-major (head col / DH) when DH > 0.
 fn yIndex(row: u32, col: u32) -> u32 {
@@ -55,114 +54,8 @@ fn bb(i: u32) -> u32 {
 // Word j of the current block, for blocks that start on a word (sh == 0: F16 / BF16, 64-byte blocks in rows of 2K bytes).
 fn bw(j: u32) -> u32 { return Ws[wbase + j]; }
 
-// ---- ggml block decoding (the same text in matmul_gguf_gemv.wgsl and matmul_gguf_tiled.wgsl) ----------
-// bb(i): byte i of the current block; the caller sets the block's words (gemv: blk, tiled: Ws) and `sh`, the
-// block's byte offset in its first word (0 or 2).
-fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
-fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
-
-fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u || FORMAT >= 4u); }
-
-fn blockBytes() -> u32 {
-  switch FORMAT {
-    case 0u: { return 18u; }
-    case 1u: { return 144u; }
-    case 2u: { return 176u; }
-    case 3u: { return 210u; }
-    case 4u: { return 20u; }
-    case 5u: { return 22u; }
-    case 7u, 8u: { return 64u; }
-    case 9u: { return 34u; }
-    default: { return 24u; }
-  }
-}
-
-// get_scale_min_k4: the 6-bit scale and min of K-quant sub-block j; the 12 scale bytes start at byte 4.
-fn scaleMin(j: u32) -> vec2<f32> {
-  if (j < 4u) { return vec2<f32>(f32(bb(4u + j) & 63u), f32(bb(8u + j) & 63u)); }
-  let sc = (bb(8u + j) & 0xfu) | ((bb(j) >> 6u) << 4u);
-  let m = (bb(8u + j) >> 4u) | ((bb(4u + j) >> 6u) << 4u);
-  return vec2<f32>(f32(sc), f32(m));
-}
-
-// Values 32·pc .. 32·pc + 31 of the block into `vals`, as ggml's dequantize_row_* computes them.
-fn decodePiece(pc: u32) {
-  switch FORMAT {
-    case 0u: {   // Q4_0: f16 d, qs[16]; value j = low nibble of qs[j], value j + 16 its high nibble
-      let d = f16At(0u);
-      for (var j = 0u; j < 16u; j++) {
-        let q = bb(2u + j);
-        vals[j] = f32(i32(q & 0xfu) - 8) * d;
-        vals[j + 16u] = f32(i32(q >> 4u) - 8) * d;
-      }
-    }
-    case 1u, 2u: {   // Q4_K / Q5_K: f16 d, f16 dmin, scales[12], (Q5_K: qh[32]), qs[128]
-      let dm = unpack2x16float(b16(0u) | (b16(2u) << 16u));
-      let s = scaleMin(pc);
-      let d1 = dm.x * s.x;
-      let m1 = dm.y * s.y;
-      let qs = select(16u, 48u, FORMAT == 2u) + 32u * (pc / 2u);   // 32 bytes per 64 values
-      let shift = 4u * (pc % 2u);                                     // first 32: low nibbles
-      for (var l = 0u; l < 32u; l++) {
-        var q = (bb(qs + l) >> shift) & 0xfu;
-        if (FORMAT == 2u) { q += ((bb(16u + l) >> pc) & 1u) << 4u; }  // qh[l] bit pc: the fifth bit
-        vals[l] = d1 * f32(q) - m1;
-      }
-    }
-    case 4u, 5u, 6u: {   // Q4_1: d, m, qs[16]; Q5_0: d, qh[4], qs[16]; Q5_1: d, m, qh[4], qs[16]
-      let affine = FORMAT != 5u;
-      var dm = vec2<f32>(f16At(0u), 0.0);
-      if (affine) { dm = unpack2x16float(b16(0u) | (b16(2u) << 16u)); }
-      let hOff = select(2u, 4u, affine);
-      var qh = 0u;
-      if (FORMAT != 4u) { qh = b16(hOff) | (b16(hOff + 2u) << 16u); }   // bit j: fifth bit of value j
-      let qs = select(hOff + 4u, 4u, FORMAT == 4u);
-      for (var j = 0u; j < 16u; j++) {
-        let q = bb(qs + j);
-        let q0 = (q & 0xfu) | (((qh >> j) & 1u) << 4u);
-        let q1 = (q >> 4u) | (((qh >> (j + 16u)) & 1u) << 4u);
-        if (affine) {
-          vals[j] = f32(q0) * dm.x + dm.y;
-          vals[j + 16u] = f32(q1) * dm.x + dm.y;
-        } else {
-          vals[j] = f32(i32(q0) - 16) * dm.x;
-          vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
-        }
-      }
-    }
-    case 9u: {   // Q8_0: f16 d, qs[32] int8; value j = qs[j]·d
-      let d = f16At(0u);
-      for (var j = 0u; j < 32u; j++) { vals[j] = f32(extractBits(i32(bb(2u + j)), 0u, 8u)) * d; }
-    }
-    case 7u, 8u: {   // F16 / BF16 as stored: 32 values of 2 bytes (16 words, always word-aligned), value 2j in the low half
-      for (var j = 0u; j < 16u; j++) {
-        let w = bw(j);
-        if (FORMAT == 7u) {
-          let v = unpack2x16float(w);
-          vals[2u * j] = v.x;
-          vals[2u * j + 1u] = v.y;
-        } else {   // bf16: the top 16 bits of an f32
-          vals[2u * j] = bitcast<f32>(w << 16u);
-          vals[2u * j + 1u] = bitcast<f32>(w & 0xffff0000u);
-        }
-      }
-    }
-    default: {   // Q6_K: ql[128], qh[64], int8 scales[16], f16 d; per 128 values: 4 groups of 32
-      let d = f16At(208u);
-      let h = pc / 4u;
-      let k = pc % 4u;
-      let ql = 64u * h + 32u * (k % 2u);
-      let shift = 4u * (k / 2u);
-      let qh = 128u + 32u * h;
-      let sc = 192u + 8u * h + 2u * k;
-      for (var l = 0u; l < 32u; l++) {
-        let q = i32(((bb(ql + l) >> shift) & 0xfu) | (((bb(qh + l) >> (2u * k)) & 3u) << 4u)) - 32;
-        let s = f32(extractBits(i32(bb(sc + l / 16u)), 0u, 8u));
-        vals[l] = (d * s) * f32(q);
-      }
-    }
-  }
-}
+// ggml block decoding for FORMAT from bb / bw above: vals, blockElems, blockBytes, decodePiece
+// #include "ggml_dequant.wgsl"
 
 @compute @workgroup_size(BN / TN, BM / TM)
 fn main(@builtin(workgroup_id) wid: vec3u,

@@ -2,6 +2,7 @@
 // bench/browser-runtime.ts, which calls window.__bench(...) through playwright-core.
 
 import { createGpuContext } from '../../src/gpu/context.ts';
+import { BROWSER_SHADERS } from '../../src/gpu/browser.ts';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { runSuite, type PeerRunner, type RunOptions } from '../measure.ts';
 import type { BenchReport } from '../report.ts';
@@ -10,14 +11,6 @@ import { createTfjsPeer } from '../peers/tfjs.ts';
 import { createOrtPeer } from '../peers/ort.ts';
 import type * as Ort from 'onnxruntime-web';
 import type { ModelBenchRequest } from './model.ts';
-
-const SHADERS = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-
-function shaderSource(name: string): string {
-  const src = SHADERS[`../../shaders/${name}.wgsl`];
-  if (src === undefined) throw new Error(`no shader shaders/${name}.wgsl in the bench page build`);
-  return src;
-}
 
 /** A peer that could not start: every case it would have run becomes a failed row with the reason. */
 function brokenPeer(library: string, err: unknown): PeerRunner {
@@ -65,7 +58,7 @@ const progress = (line: string) => void window.__benchProgress?.(line);
 async function pageGpuContext() {
   if (!navigator.gpu) throw new Error('navigator.gpu is missing: start Chromium with --enable-unsafe-webgpu and load the page from 127.0.0.1');
   const ua = navigator.userAgent.match(/(HeadlessChrome|Chrome|Chromium)\/[\d.]+/)?.[0] ?? navigator.userAgent;
-  return createGpuContext(navigator.gpu, shaderSource, { runtime: 'browser', runtimeVersion: ua });
+  return createGpuContext(navigator.gpu, BROWSER_SHADERS, { runtime: 'browser', runtimeVersion: ua });
 }
 
 /** The model suite: our decode loop and llama.cpp's browser build (loaded only for this suite). */

@@ -4,9 +4,9 @@
 
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { blobSource } from '../../src/llm/source.ts';
-import { benchPrompt, benchTokenizer, cpuCopy, fileRows, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runOurs, skipReason, skippedRows, type PeerSide } from '../model-common.ts';
+import { cpuCopy, gpuCopy, llamaCppBytesPerToken, measureRuns, peerFailure, runModelFiles, type PeerSide } from '../model-common.ts';
 import type { RunOptions } from '../measure.ts';
-import type { BenchReport, BenchRow, PeerRow } from '../report.ts';
+import type { BenchReport } from '../report.ts';
 import { suiteByName } from '../suites.ts';
 import { WLLAMA_LIBRARY, WllamaModel } from '../peers/wllama.ts';
 
@@ -36,36 +36,32 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
   progress('copy bandwidth (GPU buffer copy, page memcpy)');
   const gpuBw = await gpuCopy(ctx, opts.samples);
   const cpuBw = await cpuCopy(opts.samples, 'the page');
-  const results: BenchRow[] = [];
-  const peers: PeerRow[] = [];
   let peerOnGpu = false;
   let version = 'wllama (not loaded)';
-  const prompts = new Map<string, { text: string; ids: number[] }>();
-  for (const f of req.files) {
-    const size = models.sizes.find((z) => z.name === f.size);
-    const fmt = models.formats.find((x) => x.name === f.format);
-    if (!size || !fmt) throw new Error(`suite ${suite.name} has no size "${f.size}" or format "${f.format}"`);
-    const why = skipReason(size, fmt);
-    if (why) {
-      results.push(...skippedRows(size, fmt, why));
-      continue;
+  // the requested files in order, each with its size and format (an unknown one ends the run when reached)
+  const { sizes, formats } = models;
+  function* cases() {
+    for (const f of req.files) {
+      const size = sizes.find((z) => z.name === f.size);
+      const fmt = formats.find((x) => x.name === f.format);
+      if (!size || !fmt) throw new Error(`suite ${suite.name} has no size "${f.size}" or format "${f.format}"`);
+      yield { size, fmt, urls: f.urls };
     }
-    const caseName = `${size.name}/${fmt.name}`;
-    progress(`${caseName}: fetching the file`);
-    const blobs = await Promise.all(f.urls.map(fetchBlob));
-    const sources = blobs.map((b, i) => blobSource(f.urls[i].split('/').pop()!, b));
-    let prompt = prompts.get(size.name);
-    if (!prompt) prompts.set(size.name, (prompt = benchPrompt(size, await benchTokenizer(sources))));
-    progress(`${caseName}: ours`);
-    const ours = await runOurs(ctx, sources, size, fmt, prompt.ids, opts).catch((e: Error) => ({ error: e.message }));
-    let peer: PeerSide | null = null;
-    if (fmt.container === 'gguf') {
-      progress(`${caseName}: llama.cpp (wllama)`);
+  }
+  const { results, peers } = await runModelFiles(ctx, cases(), opts, gpuBw, {
+    getting: 'fetching the file',
+    open: async ({ urls }) => {
+      const blobs = await Promise.all(urls.map(fetchBlob));
+      return { blobs, sources: blobs.map((b, i) => blobSource(urls[i].split('/').pop()!, b)) };
+    },
+    close: async () => undefined,
+    peerLabel: 'llama.cpp (wllama)',
+    runPeer: async ({ size }, file, prompt) => {
       let result: PeerSide['result'];
       let note = '';
       let wl: WllamaModel | null = null;
       try {
-        wl = await WllamaModel.open(blobs[0], { wasmUrl: req.wasmUrl, contextSize: size.prompt + size.tokens, threads: req.peerThreads, adapter: ctx.keepAlive.adapter });
+        wl = await WllamaModel.open(file.blobs[0], { wasmUrl: req.wasmUrl, contextSize: size.prompt + size.tokens, threads: req.peerThreads, adapter: ctx.keepAlive.adapter });
         ({ version } = wl.runtime);
         peerOnGpu = wl.runtime.onGpu;
         note = wl.runtime.onGpu ? 'WebGPU, the same adapter as ours' : `CPU wasm path (${wl.runtime.noGpuReason ?? 'layers not offloaded'}) beside our kernels on the page's WebGPU adapter`;
@@ -74,20 +70,18 @@ export async function runModelPage(ctx: GpuContext, req: ModelBenchRequest, prog
           const r = await model.generate(prompt.text, prompt.ids, maxTokens);
           return { prefillMs: [r.prefillMs], tokenMs: r.tokenMs, tokens: r.tokens };
         });
-        result = { m, bytesPerToken: await llamaCppBytesPerToken(sources[0], size) };
+        result = { m, bytesPerToken: await llamaCppBytesPerToken(file.sources[0], size) };
       } catch (e) {
         result = peerFailure(e);
       } finally {
         await wl?.dispose().catch(() => undefined);
       }
-      peer = {
+      const peer: PeerSide = {
         library: WLLAMA_LIBRARY, version, result, copy: peerOnGpu ? gpuBw : cpuBw, bytesNote: 'GGUF tensors as stored (one embedding row), f16 KV cache', note,
         decodeNote: 'per run: (wall of a T-token request − wall of a 1-token request) / (T − 1), as wllama streams no per-token times here; p10/p90 over runs',
       };
-    }
-    const rows = fileRows(size, fmt, ours, gpuBw, peer, peer ? 'fed the prompt text (wllama takes no token ids); its prompt token count equals ours' : '');
-    results.push(...rows.results);
-    peers.push(...rows.peers);
-  }
+      return { peer, promptNote: 'fed the prompt text (wllama takes no token ids); its prompt token count equals ours' };
+    },
+  }, progress);
   return { tool: 'jalapeno-bench', suite: suite.name, startedAt, device: ctx.report, results, peers, bandwidth: peerOnGpu ? [gpuBw] : [gpuBw, cpuBw] };
 }

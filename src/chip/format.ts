@@ -3,6 +3,7 @@
 // mechanism and why-they-differ sentences of src/models/cost.ts and kernel-cost.ts) and the UI
 // (src/ui/format.ts re-exports these beside its byte / energy / power formatters). Here, in the lowest
 // pure layer both the command lines and the UI import, so no view formats one number two ways.
+// The command lines use them too (src/cli/simulate.ts, src/cli/kernel.ts, bench/report.ts).
 // Pure; test/unit/ui-logic.test.ts pins them.
 
 /** `digits` significant digits without trailing zeros, whole and thousands-separated from 10^digits up, an exponent below 0.001; '–' when not finite. */
@@ -27,15 +28,27 @@ export function fmtInt(x: number): string {
 
 /**
  * A fraction as a percentage, with the decimals its size needs to show: "0.37%" below 1%, "4.2%"
- * below 10%, "85%" from 10% up; '–' when not finite.
+ * below 10%, "85%" from 10% up, at most `maxDecimals` ("0.4%" with 1, for a table column); '–' when
+ * not finite.
  */
-export function formatPercent(fraction: number): string {
+export function formatPercent(fraction: number, maxDecimals = 2): string {
   if (!Number.isFinite(fraction)) return '–';
   const p = fraction * 100;
   // the decimals of the size the value rounds to (9.99% reads "10%", not "10.0%")
   let d = 0;
   if (p !== 0 && Math.abs(+p.toFixed(1)) < 10) d = Math.abs(+p.toFixed(2)) < 1 ? 2 : 1;
-  return `${p.toFixed(d)}%`;
+  return `${p.toFixed(Math.min(d, maxDecimals))}%`;
+}
+
+/**
+ * `decimals` fixed decimals ("5.497"), an exponent with as many from 10^4 up and below 0.001 ("1.611e+10",
+ * "1.707e-4"), and with 0 decimals a whole number, thousands-separated (fmtInt); '–' when not finite. For
+ * the command lines' text tables, whose columns line up by their decimals (npm run simulate).
+ */
+export function fmtFixed(x: number, decimals = 3): string {
+  if (decimals === 0) return fmtInt(x);
+  if (!Number.isFinite(x)) return '–';
+  return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(decimals) : x.toFixed(decimals);
 }
 
 /** Prefixes from 1 down to nano, for seconds, joules and watts alike. */
@@ -59,6 +72,15 @@ export function formatSI(value: number, unit: string, ref = value): string {
  */
 export function formatDuration(seconds: number, ref = seconds): string {
   return formatSI(seconds, 's', ref);
+}
+
+/**
+ * An estimate's duration in whole units, as a person plans with it: "45 s" below 2 minutes, "15 minutes"
+ * below 2 hours, else "3 hours"; '–' when not finite. For measured or predicted times, formatDuration.
+ */
+export function formatRoughDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  return seconds < 120 ? `${seconds.toFixed(0)} s` : seconds < 7200 ? `${(seconds / 60).toFixed(0)} minutes` : `${(seconds / 3600).toFixed(0)} hours`;
 }
 
 /**

@@ -10,10 +10,9 @@ import { parseArgs } from 'node:util';
 import { ModelFileError } from '../llm/source.ts';
 import { ModelTooLargeError } from '../llm/gpu-model.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../llm/testmodel.ts';
+import { UsageError } from './usage-error.ts';
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
-
-class UsageError extends Error {}
 
 export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8 | --f32-weights] [--seed S]
                             [--temperature T] [--top-k K] [--context N] [--json]

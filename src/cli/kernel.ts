@@ -32,6 +32,8 @@ import { decodeValues } from '../kernels/compare.ts';
 import type { DType, Plan, TensorSpec } from '../kernels/plan.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { ShaderCompileError } from '../gpu/runner.ts';
+import { UsageError } from './usage-error.ts';
+import { formatRoughDuration } from '../chip/format.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, mismatch: 3 } as const;
 
@@ -49,15 +51,6 @@ interface CliIo {
  */
 const REFERENCE_FLOPS_PER_S = 1e8;
 const REFERENCE_MAX_FLOPS = 6e9;
-
-function fmtDuration(s: number): string {
-  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(0)} minutes` : `${(s / 3600).toFixed(0)} hours`;
-}
-
-/** A problem with the command line or its inputs: one line, exit 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 const DTYPE_OF_USER = { float32: 'float32', int8: 'int8', int32: 'int32' } as const;
 /** What an output of each storage dtype is written as (f16 is widened; i8x4 is unpacked by toUser). */
@@ -462,7 +455,7 @@ async function runOrThrow(argv: string[], io: CliIo): Promise<number> {
   // the CPU reference does the plan's work in f64 on one core: refuse one that would not finish
   if (plan.flops > REFERENCE_MAX_FLOPS) {
     throw new UsageError(
-      `${def.name}/${variant}: the CPU reference of this problem needs ${plan.flops.toExponential(1)} flops, about ${fmtDuration(plan.flops / REFERENCE_FLOPS_PER_S)} in JavaScript; ` +
+      `${def.name}/${variant}: the CPU reference of this problem needs ${plan.flops.toExponential(1)} flops, about ${formatRoughDuration(plan.flops / REFERENCE_FLOPS_PER_S)} in JavaScript; ` +
         `the check runs at most ${REFERENCE_MAX_FLOPS.toExponential(0)} (a smaller shape: fewer tokens, heads or keys)`,
     );
   }

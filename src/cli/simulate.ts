@@ -19,6 +19,8 @@ import { inflightThroughput, INFLIGHT_MAX_TOKENS, type InflightResult } from '..
 import { simulateKernel, type KernelCost } from '../models/kernel-cost.ts';
 import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
+import { UsageError } from './usage-error.ts';
+import { fmtFixed } from '../chip/format.ts';
 
 // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -35,8 +37,6 @@ const USAGE = `usage: npm run simulate -- --chip PRESET (--model PRESET (--phase
   models:  ${MODEL_PRESETS.map((m) => m.id).join(', ')}
   kernels: ${KERNELS.map((k) => k.name).join(', ')}
   formats: weights ${NUMBER_FORMATS.join(', ')}; kv ${KV_FORMATS.join(', ')} (--precision F = --weights F --kv bf16)`;
-
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -85,8 +85,6 @@ function chipFrom(args: Map<string, string>): ChipConfig {
     return resolveChip(validateChipConfig(raw), { grid: grid && { rows: grid[0], cols: grid[1] }, array: array && { rows: array[0], cols: array[1] } });
   } catch (e) { throw new UsageError((e as Error).message); }
 }
-
-const fmt = (x: number, d = 3): string => d === 0 ? Math.round(x).toLocaleString('en-US') : (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(d) : x.toFixed(d));
 
 function format(args: Map<string, string>, flag: string, allowed: readonly NumberFormat[]): NumberFormat | undefined {
   const v = args.get(flag);
@@ -158,14 +156,14 @@ function main(argv: string[]): number {
       }));
     } else {
       const b = r.breakdown;
-      const ms = (x: number) => fmt(x * 1e3);
+      const ms = (x: number) => fmtFixed(x * 1e3);
       console.log(`${r.model} ${r.phase} on ${r.chips} x ${r.chip} (${r.precision}; tokens ${r.tokens}, context ${r.context}, batch ${r.batch}${r.carried ? `, + ${r.carried.tokens} prefill tokens` : ''})`);
       console.log(`  batching: ${batching}`);
-      if (inflight) console.log(`  output ${fmt(inflight.outputTokensPerS, 0)} tokens/s (${inflight.batch} + ${inflight.carried} / ${inflight.isl} output tokens per step)`);
-      console.log(`  time: compute ${ms(b.compute)} ms, memory ${ms(b.memory)} ms, launch gaps ${ms(b.launch)} ms, collectives ${ms(b.collective)} ms; fusion ${r.fusion.applied}${r.fusion.applied !== r.fusion.asked ? ` (asked ${r.fusion.asked})` : ''}, HBM bytes saved ${fmt(r.savedBytes.hbm)}`);
-      console.log(`  step ${fmt(r.timeS * 1e3)} ms, per token ${fmt(r.perTokenMs)} ms, ${fmt(r.tokensPerS, 1)} tokens/s, ${fmt(r.joulesPerToken)} J/token, ${fmt(r.tokensPerSPerW)} tokens/s/W, ${fmt(r.powerW, 1)} W`);
-      console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmt(r.bytes.hbm)}, NoC ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}, scale-out ${fmt(r.bytes.scaleOut)}`);
-      console.log(`  weights ${fmt(r.placement.weightsBytes / 1e9)} GB in ${r.placement.weights}, KV cache ${fmt(r.placement.kvCacheBytes / 1e9)} GB in ${r.placement.kvCache}${r.placement.fits ? '' : ' — DOES NOT FIT'}`);
+      if (inflight) console.log(`  output ${fmtFixed(inflight.outputTokensPerS, 0)} tokens/s (${inflight.batch} + ${inflight.carried} / ${inflight.isl} output tokens per step)`);
+      console.log(`  time: compute ${ms(b.compute)} ms, memory ${ms(b.memory)} ms, launch gaps ${ms(b.launch)} ms, collectives ${ms(b.collective)} ms; fusion ${r.fusion.applied}${r.fusion.applied !== r.fusion.asked ? ` (asked ${r.fusion.asked})` : ''}, HBM bytes saved ${fmtFixed(r.savedBytes.hbm)}`);
+      console.log(`  step ${fmtFixed(r.timeS * 1e3)} ms, per token ${fmtFixed(r.perTokenMs)} ms, ${fmtFixed(r.tokensPerS, 1)} tokens/s, ${fmtFixed(r.joulesPerToken)} J/token, ${fmtFixed(r.tokensPerSPerW)} tokens/s/W, ${fmtFixed(r.powerW, 1)} W`);
+      console.log(`  MAC utilization ${(r.utilization * 100).toFixed(1)}%; bytes HBM ${fmtFixed(r.bytes.hbm)}, NoC ${fmtFixed(r.bytes.noc)}, SRAM ${fmtFixed(r.bytes.sram)}, scale-out ${fmtFixed(r.bytes.scaleOut)}`);
+      console.log(`  weights ${fmtFixed(r.placement.weightsBytes / 1e9)} GB in ${r.placement.weights}, KV cache ${fmtFixed(r.placement.kvCacheBytes / 1e9)} GB in ${r.placement.kvCache}${r.placement.fits ? '' : ' — DOES NOT FIT'}`);
       console.log('  op               share   time ms  compute   memory   launch  collect  bound          mode       source');
       for (const o of r.ops) {
         const c = [o.breakdown.compute, o.breakdown.memory, o.breakdown.launch, o.breakdown.collective].map((x) => ms(x).padStart(8)).join(' ');
@@ -221,18 +219,18 @@ function main(argv: string[]): number {
         ...(kc.modelOp ? { modelOp: kc.modelOp } : {}), differences: kc.differences,
       }));
     } else {
-      const u = (x: number) => fmt(x * 1e6);
+      const u = (x: number) => fmtFixed(x * 1e6);
       const b = op.breakdown;
       console.log(`${plan.kernel}/${plan.variant} ${JSON.stringify(plan.params)} on ${r.chip} (${r.dataflow}${r.multicast ? ', multicast' : ''})`);
       console.log(`  ${kc.how}`);
       console.log(`  op time ${u(op.timeS)} µs = compute ${u(b.compute)} + memory ${u(b.memory)} + launch gap ${u(b.launch)} + collective ${u(b.collective)} µs; bound: ${op.bound}; ${op.mode}${kc.repeat > 1 ? `; the op runs the plan ${kc.repeat} times` : ''}`);
       console.log(`  mechanisms: ${op.mechanisms.length ? op.mechanisms.map((m) => m.text).join('; ') : 'none (the preset has the ideal runtime)'}`);
-      console.log(`  kernel ${fmt(r.cycles, 0)} cycles = ${u(r.timeS)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, waves bound: ${r.bound}; timing: ${r.timing}`);
-      if (r.events) console.log(`  events: ${fmt(r.events.transfers, 0)} block transfers, ${fmt(r.events.linkWaitCycles, 0)} cycles waiting for links, ${fmt(r.events.hbmWaitCycles, 0)} for HBM`);
-      console.log(`  roofline cycles: compute ${fmt(r.roofline.compute, 0)}, memory ${fmt(r.roofline.memory, 0)}, noc ${fmt(r.roofline.noc, 0)}`);
-      console.log(`  bytes HBM ${fmt(r.bytes.hbm)} (read ${fmt(r.bytes.hbmRead)}, write ${fmt(r.bytes.hbmWrite)}), NoC byte-hops ${fmt(r.bytes.noc)}, SRAM ${fmt(r.bytes.sram)}`);
-      console.log(`  energy ${fmt(r.energyJ * 1e3)} mJ (MAC ${fmt(r.energyByLevel.mac * 1e3)}, SRAM ${fmt(r.energyByLevel.sram * 1e3)}, NoC ${fmt(r.energyByLevel.noc * 1e3)}, HBM ${fmt(r.energyByLevel.hbm * 1e3)}, static ${fmt(r.energyByLevel.static * 1e3)})`);
-      for (const p of r.passes) console.log(`  pass ${p.label}: ${p.planTiles} plan tiles in ${p.waves} wave(s), ${fmt(p.cycles, 0)} cycles, ${p.bound}-bound`);
+      console.log(`  kernel ${fmtFixed(r.cycles, 0)} cycles = ${u(r.timeS)} µs, MAC utilization ${(r.utilization * 100).toFixed(1)}%, waves bound: ${r.bound}; timing: ${r.timing}`);
+      if (r.events) console.log(`  events: ${fmtFixed(r.events.transfers, 0)} block transfers, ${fmtFixed(r.events.linkWaitCycles, 0)} cycles waiting for links, ${fmtFixed(r.events.hbmWaitCycles, 0)} for HBM`);
+      console.log(`  roofline cycles: compute ${fmtFixed(r.roofline.compute, 0)}, memory ${fmtFixed(r.roofline.memory, 0)}, noc ${fmtFixed(r.roofline.noc, 0)}`);
+      console.log(`  bytes HBM ${fmtFixed(r.bytes.hbm)} (read ${fmtFixed(r.bytes.hbmRead)}, write ${fmtFixed(r.bytes.hbmWrite)}), NoC byte-hops ${fmtFixed(r.bytes.noc)}, SRAM ${fmtFixed(r.bytes.sram)}`);
+      console.log(`  energy ${fmtFixed(r.energyJ * 1e3)} mJ (MAC ${fmtFixed(r.energyByLevel.mac * 1e3)}, SRAM ${fmtFixed(r.energyByLevel.sram * 1e3)}, NoC ${fmtFixed(r.energyByLevel.noc * 1e3)}, HBM ${fmtFixed(r.energyByLevel.hbm * 1e3)}, static ${fmtFixed(r.energyByLevel.static * 1e3)})`);
+      for (const p of r.passes) console.log(`  pass ${p.label}: ${p.planTiles} plan tiles in ${p.waves} wave(s), ${fmtFixed(p.cycles, 0)} cycles, ${p.bound}-bound`);
       console.log(`  SRAM: working set ${r.fit.workingSetBytes} B per tile, ${r.fit.doubleBuffered ? 'double-buffered' : 'single-buffered'}${r.fit.fits ? '' : ' — DOES NOT FIT'}`);
       if (kc.modelOp) {
         const m = kc.modelOp, mb = m.breakdown;

@@ -1,13 +1,19 @@
 // WebGPU in the browser (main thread or, as the playground does, a dedicated worker).
-// Shaders are bundled by Vite from shaders/*.wgsl, the same files Node reads from disk.
+// Shaders are bundled by Vite from shaders/*.wgsl and shaders/include/*.wgsl, the same files Node reads
+// from disk, and their includes resolved by the one resolver (src/gpu/wgsl-include.ts).
 
-import { createGpuContext, GpuUnavailableError, type GpuContext } from './context.ts';
+import { createGpuContext, GpuUnavailableError, type GpuContext, type ShaderFiles } from './context.ts';
+import { byFileName, resolveIncludes } from './wgsl-include.ts';
 
 const files = import.meta.glob('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const includes = byFileName(import.meta.glob('../../shaders/include/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>);
 
-/** Shader sources by name (file in shaders/ without extension). */
+/** Shader sources by name (file in shaders/ without extension), includes resolved: what runs and what the editor shows. */
 export const SHADERS: Record<string, string> = Object.fromEntries(
-  Object.entries(files).map(([path, src]) => [path.slice(path.lastIndexOf('/') + 1, -'.wgsl'.length), src]),
+  Object.entries(files).map(([path, src]) => {
+    const name = path.slice(path.lastIndexOf('/') + 1, -'.wgsl'.length);
+    return [name, resolveIncludes(src, includes, name)];
+  }),
 );
 
 export function browserShaderSource(name: string): string {
@@ -15,6 +21,12 @@ export function browserShaderSource(name: string): string {
   if (src === undefined) throw new Error(`no shader named ${JSON.stringify(name)}; bundled: ${Object.keys(SHADERS).join(', ')}`);
   return src;
 }
+
+/** The bundled shaders, for createGpuContext (the playground's worker and the bench page). */
+export const BROWSER_SHADERS: ShaderFiles = {
+  source: browserShaderSource,
+  resolve: (text, shader) => resolveIncludes(text, includes, shader),
+};
 
 /** "Chrome/142" style name of the browser, from the user agent. */
 export function browserVersion(ua: string = globalThis.navigator?.userAgent ?? ''): string {
@@ -45,5 +57,5 @@ export function webgpuMissingReason(): { reason: string; howTo: string } | null 
 export async function browserGpuContext(): Promise<GpuContext> {
   const missing = webgpuMissingReason();
   if (missing) throw new GpuUnavailableError(`${missing.reason} ${missing.howTo}`);
-  return createGpuContext(navigator.gpu, browserShaderSource, { runtime: 'browser', runtimeVersion: browserVersion() });
+  return createGpuContext(navigator.gpu, BROWSER_SHADERS, { runtime: 'browser', runtimeVersion: browserVersion() });
 }

@@ -17,8 +17,10 @@ export interface DeviceReport {
 export interface GpuContext {
   device: GPUDevice;
   report: DeviceReport;
-  /** Returns WGSL source for a shader name (file in shaders/ without extension). */
+  /** Returns WGSL source for a shader name (file in shaders/ without extension), its includes resolved. */
   shaderSource: (name: string) => string;
+  /** An edited shader's text with its includes resolved against the same include files (src/gpu/wgsl-include.ts). */
+  resolveIncludes: (text: string, shader: string) => string;
   hasFeature(f: string): boolean;
   hasLanguageFeature(f: string): boolean;
   /** Pipelines keyed by shader + entry point + overrides, so re-runs skip compilation. */
@@ -29,6 +31,14 @@ export interface GpuContext {
    * SIGSEGV / futex aborts otherwise).
    */
   keepAlive: { gpu: GPU; adapter: GPUAdapter };
+}
+
+/** Where a context's WGSL comes from: src/gpu/browser.ts (bundled by Vite) or src/gpu/node.ts (read from disk). */
+export interface ShaderFiles {
+  /** shaders/NAME.wgsl, its includes resolved. */
+  source(name: string): string;
+  /** `text` (an edited copy of shader `shader`) with its includes resolved. */
+  resolve(text: string, shader: string): string;
 }
 
 export class GpuUnavailableError extends Error {
@@ -53,7 +63,7 @@ const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'sub
 
 export async function createGpuContext(
   gpu: GPU,
-  shaderSource: (name: string) => string,
+  shaders: ShaderFiles,
   runtime: { runtime: string; runtimeVersion: string },
 ): Promise<GpuContext> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -93,7 +103,8 @@ export async function createGpuContext(
   return {
     device,
     report,
-    shaderSource,
+    shaderSource: (name) => shaders.source(name),
+    resolveIncludes: (text, shader) => shaders.resolve(text, shader),
     hasFeature: (f) => features.has(f),
     hasLanguageFeature: (f) => langFeatures.has(f),
     pipelineCache: new Map(),

@@ -1,18 +1,31 @@
 // WebGPU in Node through Dawn (the `webgpu` npm package), for tests, the CLIs and the bench.
 // Launch through tools/node-gpu.mjs (or vitest's config), which points Dawn at a Vulkan driver.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createGpuContext, GpuUnavailableError, type GpuContext } from './context.ts';
+import { createGpuContext, GpuUnavailableError, type GpuContext, type ShaderFiles } from './context.ts';
+import { INCLUDE_DIR, resolveIncludes } from './wgsl-include.ts';
 
 const SHADER_DIR = fileURLToPath(new URL('../../shaders/', import.meta.url));
+const INCLUDE_PATH = fileURLToPath(new URL(`../../${INCLUDE_DIR}`, import.meta.url));
 
-/** Reads shaders/NAME.wgsl (the browser build imports the same files with Vite's ?raw). */
+/** shaders/include/*.wgsl by file name, read afresh (as the shaders are) so an edit shows at the next load. */
+function nodeIncludes(): Record<string, string> {
+  return Object.fromEntries(readdirSync(INCLUDE_PATH).filter((f) => f.endsWith('.wgsl')).map((f) => [f, readFileSync(INCLUDE_PATH + f, 'utf8')]));
+}
+
+/** Reads shaders/NAME.wgsl and resolves its includes (the browser build imports the same files with Vite's ?raw). */
 export function nodeShaderSource(name: string): string {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`invalid shader name ${JSON.stringify(name)}`);
-  return readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8');
+  return resolveIncludes(readFileSync(`${SHADER_DIR}${name}.wgsl`, 'utf8'), nodeIncludes(), name);
 }
+
+/** The shaders on disk, for createGpuContext. */
+export const NODE_SHADERS: ShaderFiles = {
+  source: nodeShaderSource,
+  resolve: (text, shader) => resolveIncludes(text, nodeIncludes(), shader),
+};
 
 let shared: Promise<GpuContext> | null = null;
 
@@ -25,7 +38,7 @@ export function nodeGpuContext(): Promise<GpuContext> {
     const gpu = webgpu.create([]);
     const version = (require('webgpu/package.json') as { version: string }).version;
     try {
-      return await createGpuContext(gpu, nodeShaderSource, { runtime: 'node-dawn', runtimeVersion: `webgpu@${version} (Dawn), Node ${process.version}` });
+      return await createGpuContext(gpu, NODE_SHADERS, { runtime: 'node-dawn', runtimeVersion: `webgpu@${version} (Dawn), Node ${process.version}` });
     } catch (e) {
       if (e instanceof GpuUnavailableError) {
         const icd = process.env.VK_ICD_FILENAMES ?? '(unset)';

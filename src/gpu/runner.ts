@@ -14,6 +14,7 @@
 // The stats buffer is always bound (it is statically used); it is 16 bytes when not instrumented.
 
 import type { GpuContext } from './context.ts';
+import { WgslIncludeError } from './wgsl-include.ts';
 import type { Immutables, Pass, Plan, TensorSpec } from '../kernels/plan.ts';
 import { tileCount } from '../kernels/plan.ts';
 import type { HostArray, Tensors } from '../kernels/kernel.ts';
@@ -108,7 +109,7 @@ async function getPipeline(ctx: GpuContext, p: Pass, instrument: boolean, codeOv
     if (hit) return hit;
   }
   const make = (async () => {
-    const code = codeOverride ?? ctx.shaderSource(p.shader);
+    const code = codeOverride === undefined ? ctx.shaderSource(p.shader) : editedSource(ctx, p.shader, codeOverride);
     const constants: Record<string, number> = {};
     for (const [k, v] of Object.entries(p.overrides)) constants[k] = typeof v === 'boolean' ? Number(v) : v;
     constants.INSTRUMENT = instrument ? 1 : 0;
@@ -131,6 +132,16 @@ async function getPipeline(ctx: GpuContext, p: Pass, instrument: boolean, codeOv
     make.catch(() => ctx.pipelineCache.delete(key));
   }
   return make;
+}
+
+/** An edited shader's text with its includes resolved; a bad include is reported as a compile error on its line. */
+function editedSource(ctx: GpuContext, shader: string, text: string): string {
+  try {
+    return ctx.resolveIncludes(text, shader);
+  } catch (e) {
+    if (e instanceof WgslIncludeError) throw new ShaderCompileError(shader, [{ line: e.line, column: 1, message: e.message }]);
+    throw e;
+  }
 }
 
 export interface CompileMessage {

@@ -24,6 +24,7 @@ import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, layerGainBytes, stepRows, step
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
+import { tensorParallelDegrees } from './parallel.ts';
 import { achievableChip, opCost, simulateOp, type OpCost, type OpCostOptions } from './cost.ts';
 import type { ModelSimResult, NumberFormat, OpBreakdown, OpSimResult, Phase, PrecisionSpec } from './types.ts';
 
@@ -123,13 +124,6 @@ function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvT
     );
   }
   return { tp, stages, weightsBytes, kvCacheBytes, weights, kvCache, fits, messages, weightsChip, kvChip };
-}
-
-/** Tensor-parallel degrees the model allows: divisors of the attention heads. */
-export function tensorParallelDegrees(m: ModelConfig, maxChips: number): number[] {
-  const out: number[] = [];
-  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
-  return out;
 }
 
 /**

@@ -1,6 +1,9 @@
 // Checks a Tokens-tab configuration against the limits the chip model accepts (computed in the
 // worker from the kernels' parameter ranges, see src/worker/model-limits.ts). Pure data and
-// pure functions, so the UI can explain a bad value at once, before any simulation.
+// pure functions, so the UI can explain a bad value at once, before any simulation. The tensor-parallel
+// rule is the chip model's own (src/models/parallel.ts).
+
+import { tensorParallelDegrees } from '../models/parallel.ts';
 
 /** Upper bounds (lower bounds are 1) of the model inputs. */
 export interface ModelInputLimits {
@@ -34,8 +37,7 @@ export interface ModelShape {
  * attention heads), then all heads times 2, 3, ... pipeline stages (layers split over them).
  */
 export function chipChoices(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, maxChips: number): number[] {
-  const out: number[] = [];
-  for (let p = 1; p <= Math.min(m.nHeads, maxChips); p++) if (m.nHeads % p === 0) out.push(p);
+  const out = tensorParallelDegrees(m, maxChips);
   for (let s = 2; s <= m.nLayers && m.nHeads * s <= maxChips; s++) out.push(m.nHeads * s);
   return out;
 }
@@ -43,13 +45,10 @@ export function chipChoices(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, maxChips:
 /** How `chips` splits for a model: the largest tensor-parallel degree (a divisor of the heads) that divides it, the rest as pipeline stages. */
 export function chipSplit(m: Pick<ModelShape, 'nHeads' | 'nLayers'>, chips: number): { tp: number; stages: number } | null {
   if (!Number.isInteger(chips) || chips < 1) return null;
-  for (let tp = Math.min(m.nHeads, chips); tp >= 1; tp--) {
-    if (m.nHeads % tp === 0 && chips % tp === 0) {
-      const stages = chips / tp;
-      return stages <= m.nLayers ? { tp, stages } : null;
-    }
-  }
-  return null;
+  const tp = tensorParallelDegrees(m, chips).filter((p) => chips % p === 0).pop();
+  if (tp === undefined) return null;
+  const stages = chips / tp;
+  return stages <= m.nLayers ? { tp, stages } : null;
 }
 
 export type ModelField = 'tokens' | 'context' | 'batch' | 'chips' | 'osl';

@@ -3,6 +3,7 @@
 // "measured vs predicted": the instrumented GPU run's per-workgroup bytes and start/finish order.
 //
 import { LitElement, css, html, nothing } from 'lit';
+import { formStyles } from './styles.ts';
 import { customElement, property, state } from 'lit/decorators.js';
 import { resolveDataflow } from './bench-logic.ts';
 import { Task, TaskStatus } from '@lit/task';
@@ -93,7 +94,7 @@ export class JpChipTab extends LitElement {
     return this.simTask.status === TaskStatus.PENDING;
   }
 
-  static override styles = css`
+  static override styles = [formStyles, css`
     :host { display: block; color: var(--jp-text); }
     .layout { display: grid; grid-template-columns: minmax(240px, 300px) 1fr; gap: var(--jp-gap); align-items: start; }
     @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } }
@@ -101,11 +102,9 @@ export class JpChipTab extends LitElement {
     form { display: grid; gap: 10px; }
     fieldset { border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 8px 10px; margin: 0; display: grid; gap: 8px; }
     legend { color: var(--jp-muted); font-size: 0.85rem; padding: 0 4px; }
-    label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
     .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
     .params { display: grid; grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); gap: 6px; }
-    select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; width: 100%; }
-    select:focus-visible, input:focus-visible, button:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
+    select, input { width: 100%; }
     button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 5px 12px; cursor: pointer; }
     button[aria-pressed='true'] { background: var(--jp-accent); color: var(--jp-accent-text); border-color: var(--jp-accent); }
     .views { display: grid; grid-template-columns: 1fr; gap: var(--jp-gap); }
@@ -126,7 +125,7 @@ export class JpChipTab extends LitElement {
     .msg { color: var(--jp-muted); font-size: 0.9rem; margin: 4px 0; }
     .err { color: var(--jp-error); background: var(--jp-error-bg); border-radius: 6px; padding: 6px 10px; }
     ul.notes { margin: 6px 0 0; padding-left: 18px; color: var(--jp-muted); font-size: 0.85rem; }
-  `;
+  `];
 
   override willUpdate(changed: Map<string, unknown>): void {
     // An unknown dataflow from a link: say so and run the first known one (the state follows).

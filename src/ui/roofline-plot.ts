@@ -4,6 +4,7 @@
 // user's own bench runs (and a shared link's runs) as measured points. Drawn with uPlot.
 
 import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
+import { formStyles } from './styles.ts';
 import { customElement, property, state } from 'lit/decorators.js';
 import { Task, TaskStatus } from '@lit/task';
 import uPlot from 'uplot';
@@ -142,14 +143,12 @@ export class JpRoofline extends LitElement {
 
   static override styles = [
     unsafeCSS(uplotCss),
+    formStyles,
     css`
       :host { display: block; color: var(--jp-text); }
       .card { background: var(--jp-surface); border: 1px solid var(--jp-border); border-radius: var(--jp-radius); padding: 12px 14px; box-shadow: var(--jp-shadow); margin-bottom: var(--jp-gap); }
       form { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: end; }
-      label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
-      select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; }
       input[type='number'] { width: 78px; }
-      select:focus-visible, input:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
       .status { color: var(--jp-muted); font-size: 0.85rem; margin-left: auto; }
       h2 { font-size: 1rem; margin: 0 0 6px; }
       .plotwrap { position: relative; }

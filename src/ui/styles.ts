@@ -1,6 +1,7 @@
 // Shared CSS for the playground's elements: cards, buttons, form controls, focus rings, tables
 // that scroll inside their card (never the page, 390 px phones included), messages.
-// Elements list it first in `static styles` and add only what is their own.
+// Elements list it first in `static styles` and add only what is their own. formStyles: the stacked-label
+// forms of the Chip and Tokens tabs and the Roofline (listed before the element's own rules).
 import { css } from 'lit';
 
 export const sharedStyles = css`
@@ -44,4 +45,14 @@ export const sharedStyles = css`
   .bound.array-schedule, .bound.launch, .bound.collective { color: var(--jp-muted); }
   /* The parts of an op's time split (op-split.ts), in every view that draws them. */
   .t-compute { background: #1b5e20; } .t-memory { background: #0d47a1; } .t-launch { background: #e65100; } .t-collective { background: #6a1b9a; }
+`;
+
+/**
+ * A form of labels stacked over their controls (the Chip tab's, the Tokens tab's, the Roofline's): muted
+ * labels, the controls' look, a 2 px focus ring. (Where sharedStyles is listed too, its 3 px ring wins.)
+ */
+export const formStyles = css`
+  label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
+  select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; }
+  select:focus-visible, input:focus-visible, button:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
 `;

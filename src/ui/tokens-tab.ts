@@ -13,7 +13,7 @@ import type { ModelState } from '../share/state.ts';
 import { checkModelInputs, chipChoices, chipSplit, DEFAULT_ISL, DEFAULT_OSL, maxFor, type ModelField, type ModelInputLimits, type ModelShape } from '../share/model-limits.ts';
 import { claimChecks } from '../models/claim-checks.ts';
 import { emitStateChange } from './events.ts';
-import { sharedStyles } from './styles.ts';
+import { formStyles, sharedStyles } from './styles.ts';
 import './glossary.ts';
 import { fmtNum, formatEnergy, formatPercent, plural } from './format.ts';
 import { batchingText, bestRow, opOrder, perWattText, powerSplit, powerSplitText, segmentText, tokenRows, type ModelOutcome, type TokenRow } from './token-table.ts';
@@ -115,7 +115,7 @@ export class JpTokensTab extends LitElement {
     return this.simTask.status === TaskStatus.PENDING;
   }
 
-  static override styles = [sharedStyles, css`
+  static override styles = [sharedStyles, formStyles, css`
     :host { display: block; }
     .card { margin-bottom: var(--jp-gap); }
     .field-error { color: var(--jp-error); font-size: 0.8rem; max-width: 260px; white-space: normal; }
@@ -124,10 +124,8 @@ export class JpTokensTab extends LitElement {
     tbody th { min-width: 8em; }
     td.nofit b { color: var(--jp-error); }
     form { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: end; }
-    label { display: grid; gap: 2px; font-size: 0.85rem; color: var(--jp-muted); }
-    select, input { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: 1px solid var(--jp-border); border-radius: 6px; padding: 4px 6px; min-height: 30px; box-sizing: border-box; }
     input[type='number'] { width: 92px; }
-    select:focus-visible, input:focus-visible, button:focus-visible, summary:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
+    summary:focus-visible { outline: 2px solid var(--jp-focus); outline-offset: 2px; }
     .seg-btns { display: inline-flex; border: 1px solid var(--jp-border); border-radius: 6px; overflow: hidden; }
     .seg-btns button { font: inherit; color: var(--jp-text); background: var(--jp-surface-2); border: none; padding: 4px 12px; min-height: 30px; cursor: pointer; }
     .seg-btns button[aria-pressed='true'] { background: var(--jp-accent); color: var(--jp-accent-text); }

@@ -2,12 +2,15 @@
 // WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference, which dequantizes exactly as ggml
 // (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
 // accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
+import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { matmulGguf, quantizeFormat, ggufWords, type MatmulGgufVariant } from '../../src/kernels/matmul-gguf.ts';
 import { GGML_QUANTS, GGML_QUANT_TYPES, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
 import { autoVariant, KernelInputError } from '../../src/kernels/kernel.ts';
 import { stepTotals } from '../../src/kernels/plan.ts';
-import { expectMatchesReference, expectTrafficMatchesPlan } from './harness.ts';
+import { checkPlan } from '../../src/gpu/check.ts';
+import { ShaderCompileError } from '../../src/gpu/runner.ts';
+import { expectMatchesReference, expectTrafficMatchesPlan, gpu } from './harness.ts';
 
 const planOf = (params: Record<string, unknown>, v: MatmulGgufVariant) => matmulGguf.plan(matmulGguf.validate(params), v);
 
@@ -100,6 +103,26 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
       await expectTrafficMatchesPlan(matmulGguf, planOf(params, v));
     });
   }
+});
+
+// An edited copy of a shader (the editor, --wgsl) may keep its include line: it resolves against the same
+// shaders/include/ files; a bad one is a compile error on its line, before anything compiles.
+describe('matmul-gguf: an edited shader with the include directive', () => {
+  const raw = readFileSync(new URL('../../shaders/matmul_gguf_gemv.wgsl', import.meta.url), 'utf8');
+  const plan = planOf({ M: 1, N: 9, K: 32, format: 'q4_0' }, 'gemv');
+  it('runs as the bundled shader does', async () => {
+    const res = await checkPlan(await gpu(), matmulGguf, plan, { seed: 3, shaderOverrides: { matmul_gguf_gemv: raw } });
+    for (const c of res.comparisons) expect(c.ok, c.summary).toBe(true);
+  });
+  it('reports a missing include file as a compile error on its line', async () => {
+    const bad = raw.replace('// #include "ggml_dequant.wgsl"', '// #include "ggml_dequant_v2.wgsl"');
+    const line = bad.split('\n').indexOf('// #include "ggml_dequant_v2.wgsl"') + 1;
+    const err = await checkPlan(await gpu(), matmulGguf, plan, { shaderOverrides: { matmul_gguf_gemv: bad } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShaderCompileError);
+    expect((err as ShaderCompileError).messages).toEqual([
+      { line, column: 1, message: `matmul_gguf_gemv.wgsl line ${line}: #include "ggml_dequant_v2.wgsl": no such file in shaders/include/; there: ggml_dequant.wgsl` },
+    ]);
+  });
 });
 
 describe('matmul-gguf: validation and shape rule (no GPU)', () => {

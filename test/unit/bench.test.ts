@@ -2,7 +2,8 @@
 // and the peers' input/reference helpers (GPU-free; the runtimes are exercised by `npm run bench`).
 import { describe, expect, it } from 'vitest';
 import { SUITES, suiteByName, pickParams, causalPairs, peerFlops } from '../../bench/suites.ts';
-import { parseArgs, UsageError } from '../../bench/run.ts';
+import { parseArgs } from '../../bench/run.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import { oursVariantOf } from '../../bench/run.ts';
 import { failedRow, formatReport, oursOverPeer, reportPassed, ROW_KEYS, type BenchReport, type BenchRow, type PeerRow } from '../../bench/report.ts';
 import { buildOneNodeModel, decodeModel, DT } from '../../bench/peers/onnx.ts';

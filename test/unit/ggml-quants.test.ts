@@ -8,6 +8,7 @@ import { randomF32 } from '../../src/kernels/kernel.ts';
 import { dtypeBytes, splitQ8_0, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
 import { readFileSync } from 'node:fs';
+import { nodeShaderSource } from '../../src/gpu/node.ts';
 
 /** f16 bit patterns used below: 1.0, 0.5, 0.25. */
 const F16_1 = 0x3c00, F16_HALF = 0x3800, F16_QUARTER = 0x3400;
@@ -258,19 +259,18 @@ describe('reference quantizers', () => {
 });
 
 describe('the GPU decoders', () => {
-  // WGSL has no includes: matmul_gguf_gemv.wgsl, matmul_gguf_tiled.wgsl and embed.wgsl (a stored table's rows) carry
-  // the same decoding text (the GPU tests check each against dequantizeGgml); this keeps one from changing without the others.
-  it('are one text in both matmul-gguf shaders and the embedding gather', () => {
-    const section = (f: string) => {
-      const src = readFileSync(new URL(`../../shaders/${f}.wgsl`, import.meta.url), 'utf8');
-      const a = src.indexOf('// ---- ggml block decoding');
-      const b = src.indexOf('\n@compute', a);
-      expect(a, f).toBeGreaterThan(0);
-      return src.slice(a, b);
-    };
-    const g = section('matmul_gguf_gemv');
-    expect(g).toContain('fn decodePiece');
-    expect(section('matmul_gguf_tiled')).toBe(g);
-    expect(section('embed')).toBe(g);
+  // One text: shaders/include/ggml_dequant.wgsl, included by both matmul-gguf shaders and the embedding gather (the GPU
+  // tests check each against dequantizeGgml); a private copy in any would fail here.
+  it('are one include file in both matmul-gguf shaders and the embedding gather', () => {
+    const decoder = readFileSync(new URL('../../shaders/include/ggml_dequant.wgsl', import.meta.url), 'utf8');
+    expect(decoder).toContain('fn decodePiece(pc: u32)');
+    for (const f of ['matmul_gguf_gemv', 'matmul_gguf_tiled', 'embed']) {
+      const raw = readFileSync(new URL(`../../shaders/${f}.wgsl`, import.meta.url), 'utf8');
+      expect(raw, f).toContain('\n// #include "ggml_dequant.wgsl"\n');
+      expect(raw, f).not.toContain('fn decodePiece');
+      const resolved = nodeShaderSource(f);
+      expect(resolved.split('fn decodePiece(').length - 1, f).toBe(1);
+      expect(resolved, f).toContain(decoder.trimEnd());
+    }
   });
 });

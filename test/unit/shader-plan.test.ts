@@ -7,16 +7,18 @@
 // the plan's default problem). Shapes: a few per kernel and variant (table below; a kernel not in
 // the table is checked at its defaults).
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
+import { nodeShaderSource } from '../../src/gpu/node.ts';
 import { KernelInputError, type KernelDef } from '../../src/kernels/kernel.ts';
 import type { DType, Pass, Plan } from '../../src/kernels/plan.ts';
 import { elementType, evalExpr, parseWgsl, typeLayout, type Env, type WgslDecls } from './wgsl-decls.ts';
 
 const SHADER_DIR = new URL('../../shaders/', import.meta.url);
 const shaderFiles = readdirSync(SHADER_DIR).filter((f) => f.endsWith('.wgsl'));
-const decls = new Map<string, WgslDecls>(shaderFiles.map((f) => [f.replace(/\.wgsl$/, ''), parseWgsl(readFileSync(new URL(f, SHADER_DIR), 'utf8'))]));
+// the text that runs: each shader with its includes (shaders/include/) resolved by the Node loader
+const decls = new Map<string, WgslDecls>(shaderFiles.map((f) => [f.replace(/\.wgsl$/, ''), parseWgsl(nodeShaderSource(f.replace(/\.wgsl$/, '')))]));
 
 /** Bindings the runtime adds to every pass (src/gpu/runner.ts): the Params uniform and the stats buffer. */
 const RUNTIME_BINDINGS = new Set([14, 15]);

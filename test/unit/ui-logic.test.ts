@@ -6,6 +6,7 @@ import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
 import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
 import { fmtNum, formatBandwidth, formatBytes, formatDuration, formatEnergy, formatPercent, formatPower, linkValue, LINK_RANGES, plural, speedRatioText, timeRatioWords } from '../../src/ui/format.ts';
+import { fmtFixed, formatRoughDuration } from '../../src/chip/format.ts';
 import { addSplits, opParts, splitText } from '../../src/ui/op-split.ts';
 import { GLOSSARY } from '../../src/ui/glossary.ts';
 
@@ -206,6 +207,23 @@ describe('one number format (issue 25)', () => {
       [Number.NaN, '–', 'not a number: a dash, never "NaN%"'],
     ];
     for (const [f, want, why] of cases) expect(formatPercent(f), why).toBe(want);
+  });
+
+  it('the command lines\' formatters (once local to simulate, kernel and the bench): table decimals, rough durations, a percent column', () => {
+    expect(fmtFixed(5.4971)).toBe('5.497');
+    expect(fmtFixed(1455.26, 1)).toBe('1455.3');
+    expect(fmtFixed(1.611e10)).toBe('1.611e+10'); // from 10^4 up: an exponent
+    expect(fmtFixed(1.707e-4)).toBe('1.707e-4'); // below 0.001: an exponent
+    expect(fmtFixed(0)).toBe('0.000');
+    expect(fmtFixed(123456.7, 0)).toBe('123,457'); // 0 decimals: fmtInt
+    expect(fmtFixed(Number.NaN)).toBe('–');
+    expect(formatRoughDuration(59.6)).toBe('60 s');
+    expect(formatRoughDuration(160)).toBe('3 minutes');
+    expect(formatRoughDuration(7200)).toBe('2 hours');
+    expect(formatRoughDuration(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatPercent(0.0037, 1)).toBe('0.4%'); // at most one decimal
+    expect(formatPercent(0.042, 1)).toBe('4.2%');
+    expect(formatPercent(0.25, 1)).toBe('25%');
   });
 
   it('durations in a forced unit, bandwidths (the walkthrough\'s own helpers, moved to the formatter module)', () => {

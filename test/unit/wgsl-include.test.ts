@@ -1,0 +1,65 @@
+// The one WGSL include mechanism (src/gpu/wgsl-include.ts): what it resolves, what it refuses and how it
+// says so, and that every shader and include file on disk goes through it.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveIncludes, WgslIncludeError } from '../../src/gpu/wgsl-include.ts';
+import { nodeShaderSource } from '../../src/gpu/node.ts';
+import { SHADERS } from '../../src/gpu/browser.ts';
+
+const INC = { 'a.wgsl': 'fn a() {}\n', 'b_2.wgsl': 'const B: u32 = 2u;' };
+
+function refusal(src: string, includes: Record<string, string> = INC): WgslIncludeError {
+  try {
+    resolveIncludes(src, includes, 'k');
+  } catch (e) {
+    expect(e).toBeInstanceOf(WgslIncludeError);
+    return e as WgslIncludeError;
+  }
+  throw new Error('resolved, expected a refusal');
+}
+
+describe('resolveIncludes', () => {
+  it('puts the file in place of the directive line, once each, the rest untouched', () => {
+    expect(resolveIncludes('x\n// #include "a.wgsl"\n  //#include   "b_2.wgsl"  \ny', INC, 'k')).toBe('x\nfn a() {}\nconst B: u32 = 2u;\ny');
+    expect(resolveIncludes('// see #include "a.wgsl" below\nfn f() {}\n', INC, 'k')).toBe('// see #include "a.wgsl" below\nfn f() {}\n');
+    expect(resolveIncludes('fn f() {}\r\n// #include "a.wgsl"\r\n', INC, 'k')).toBe('fn f() {}\r\nfn a() {}\n');
+  });
+  it('names the line and what is allowed for a malformed directive', () => {
+    const e = refusal('fn f() {}\n// #include a.wgsl');
+    expect(e.line).toBe(2);
+    expect(e.message).toBe('k.wgsl line 2: an include reads // #include "NAME.wgsl" (NAME of a-z, 0-9, _), got "// #include a.wgsl"');
+    expect(refusal('// #include "../a.wgsl"').line).toBe(1);
+  });
+  it('names the missing file and the files there are', () => {
+    const e = refusal('\n\n// #include "c.wgsl"');
+    expect(e.line).toBe(3);
+    expect(e.message).toBe('k.wgsl line 3: #include "c.wgsl": no such file in shaders/include/; there: a.wgsl, b_2.wgsl');
+    expect(refusal('// #include "constructor.wgsl"', {}).message).toMatch(/no such file in shaders\/include\/; there: none$/);
+  });
+  it('refuses a file included twice and an include file that includes (no recursion)', () => {
+    expect(refusal('// #include "a.wgsl"\n// #include "a.wgsl"').message).toBe('k.wgsl line 2: "a.wgsl" is included twice; a shader includes a file once');
+    const self = { 'a.wgsl': 'fn a() {}\n// #include "a.wgsl"\n' };
+    expect(refusal('// #include "a.wgsl"', self).message).toBe('k.wgsl line 1: shaders/include/a.wgsl line 2 includes another file; include files include nothing (one level)');
+  });
+});
+
+describe('the shaders on disk', () => {
+  const dir = new URL('../../shaders/', import.meta.url);
+  const shaders = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).map((f) => f.slice(0, -'.wgsl'.length));
+  const includes = readdirSync(new URL('include/', dir)).filter((f) => f.endsWith('.wgsl'));
+  it('all resolve, and every include file is included by some shader', () => {
+    const used = new Set<string>();
+    for (const s of shaders) {
+      const raw = readFileSync(new URL(`${s}.wgsl`, dir), 'utf8');
+      for (const m of raw.matchAll(/^\/\/ #include "([^"]+)"$/gm)) used.add(m[1]);
+      expect(nodeShaderSource(s), s).not.toMatch(/^\s*\/\/\s*#include/m);
+    }
+    expect(includes.filter((f) => !used.has(f))).toEqual([]);
+  });
+  it("are one text through both loaders (the browser loader's Vite glob runs under vitest, which is Vite)", () => {
+    expect(Object.keys(SHADERS).sort()).toEqual([...shaders].sort());
+    for (const s of shaders) expect(SHADERS[s], s).toBe(nodeShaderSource(s));
+    expect(SHADERS.matmul_gguf_gemv).toContain('fn decodePiece(pc: u32)');
+  });
+});
