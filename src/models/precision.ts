@@ -15,10 +15,13 @@
 //   values, 144 / 176 / 210 B per 256, i.e. 4.5, 4.5, 5.5, 6.5625 bits per weight with their scales; a
 //   Q4_K_M file is q4_k with q6_k for some layers' V and down projections. Weight-only: the GEMM runs at the
 //   bf16 rate after decoding (assumed, as for int4; llama.cpp decodes to f16/f32 before its MACs).
+//   q4_1, q5_0, q5_1, q8_0: ggml's other 32-value blocks (20, 22, 24, 34 B), the same way.
+// - f16: 2 bytes, the bf16 rate (IEEE half: the 16-bit tensor-core path takes both; NVIDIA H100 datasheet).
+// - f32: 4 bytes, the fp32 rate (a model file stored in f32, e.g. GPT-2's safetensors, run as stored).
 
 import type { MacDType } from '../chip/types.ts';
 import type { NumberFormat, PrecisionSpec } from './types.ts';
-import { GGML_QUANTS, type GgmlQuantType } from '../kernels/ggml-quants.ts';
+import { GGML_QUANTS, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 
 export interface FormatInfo {
   /** Bits of each value. */
@@ -33,7 +36,7 @@ export interface FormatInfo {
 }
 
 /** A ggml block format: `bits` per value, the rest of the block (d, dmin, sub-block scales) as its scale bytes. */
-function ggmlFormat(t: GgmlQuantType, bits: number): FormatInfo {
+function ggmlFormat(t: GgmlBlockType, bits: number): FormatInfo {
   const q = GGML_QUANTS[t];
   return { bits, block: q.blockElems, scaleBytes: q.blockBytes - (bits * q.blockElems) / 8, mac: 'fp16', note: `GGUF ${q.name}: ${q.blockBytes} B per ${q.blockElems} values (${q.bitsPerWeight} bits per weight), weight-only` };
 }
@@ -49,6 +52,12 @@ export const FORMATS: Record<NumberFormat, FormatInfo> = {
   q4_k: ggmlFormat('q4_k', 4),
   q5_k: ggmlFormat('q5_k', 5),
   q6_k: ggmlFormat('q6_k', 6),
+  q4_1: ggmlFormat('q4_1', 4),
+  q5_0: ggmlFormat('q5_0', 5),
+  q5_1: ggmlFormat('q5_1', 5),
+  q8_0: ggmlFormat('q8_0', 8),
+  f16: { bits: 16, block: Infinity, scaleBytes: 0, mac: 'fp16', note: 'IEEE half, at the 16-bit rate' },
+  f32: { bits: 32, block: Infinity, scaleBytes: 0, mac: 'fp32', note: 'float32, at the fp32 rate' },
 };
 
 export const NUMBER_FORMATS = Object.keys(FORMATS) as NumberFormat[];

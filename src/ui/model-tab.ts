@@ -53,7 +53,7 @@ export class JpModelTab extends LitElement {
   @state() private run: LlmRun | null = null;
   @state() private profile: LlmProfile | null = null;
   /** The chip model's prediction per preset, by op id (predictOps), and its whole step (the Tokens tab's figure). */
-  @state() private predictions: Array<{ preset: string; label: string; byId: Map<string, OpPrediction>; extra: OpSimResult[]; perTokenMs: number }> = [];
+  @state() private predictions: Array<{ preset: string; label: string; byId: Map<string, OpPrediction>; extra: OpSimResult[]; perTokenMs: number; precisionNote: string }> = [];
   @state() private error = '';
   @state() private elapsedMs = 0;
   @state() private int8 = false;
@@ -211,7 +211,7 @@ export class JpModelTab extends LitElement {
     const chips: ChipPreset[] = await this.api.listChips();
     const pred = await this.api.predictLlm(chips.map((c) => c.id));
     this.predictions = pred.status === 'ok'
-      ? pred.result.map((x) => ({ preset: x.preset, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset, byId: new Map(x.rows.map((r) => [r.id, r])), extra: x.extra, perTokenMs: x.perTokenMs }))
+      ? pred.result.map((x) => ({ preset: x.preset, label: chips.find((c) => c.id === x.preset)?.label ?? x.preset, byId: new Map(x.rows.map((r) => [r.id, r])), extra: x.extra, perTokenMs: x.perTokenMs, precisionNote: x.precisionNote }))
       : [];
     if (pred.status !== 'ok') this.error = `chip model: ${pred.message}`;
     this.profile = p.result;
@@ -330,7 +330,8 @@ export class JpModelTab extends LitElement {
     return html`
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
       ${this.predictions.length ? html`<p>Chip model columns: this model's own config simulated on each preset as the Tokens tab simulates a preset model
-        (${this.info?.int8 ? 'int8' : 'bf16'} weights, the chip's runtime, fusion and placement), joined to the measured ops by op id; a deployment fuses some ops
+        (${this.predictions[0].precisionNote}; the chip's runtime, fusion and placement), joined to the measured ops by op id. The measured columns run the weights as the Loaded line says
+        (the GPU here keeps some in f32 and its KV cache in f32), so their bytes can differ from the prediction's. A deployment fuses some ops
         ("in …" names the op that does their work), and "–" marks work the chip model does not model. The step row is the Tokens tab's per-token time.
         The bar under each predicted time splits it as every view splits an op's time:</p>
         <ul class="legend" aria-label="Parts of a predicted time">${SPLIT_PARTS.map(([k, label]) => html`<li><i class="sw t-${k}"></i>${label}</li>`)}</ul>` : nothing}

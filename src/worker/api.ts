@@ -195,7 +195,7 @@ export const api = {
     return llmOutcome(() => profileLlm());
   },
   /** The chip model's prediction for the loaded model's decode step on each preset, joined to the profiled ops by op id. */
-  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string } & ModelOpPrediction>>> {
+  async predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string; precisionNote: string } & ModelOpPrediction>>> {
     return predictLlm(presets);
   },
 };

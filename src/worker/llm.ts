@@ -15,6 +15,8 @@ import { familyRows, opRows, type FamilyRow, type OpRow } from '../llm/report.ts
 import type { ForwardOp } from '../models/forward.ts';
 import type { ModelConfig } from '../models/config.ts';
 import type { ModelOpPrediction, ModelSimOptions } from '../models/index.ts';
+import type { NumberFormat, PrecisionSpec } from '../models/types.ts';
+import { deployPrecision } from '../llm/deploy-precision.ts';
 import { deviceLostText, withGpu } from './gpu-session.ts';
 import { withChip, type SimOutcome } from './chip-service.ts';
 
@@ -151,19 +153,20 @@ function llmDecodeOps(): { ops: ForwardOp[]; position: number } {
 
 /**
  * The chip model's options for the decode step the Model tab profiles at `position` (its attention reads
- * position + 1 keys, as the GPU step does): one sequence, the weights in the deployment format nearest
- * to what the GPU runs (int8 -> W8A8 int8, f32 -> bf16), the chip's own runtime and placement, as the
+ * position + 1 keys, as the GPU step does): one sequence, the weights in `precision` (for a loaded file, the
+ * formats a deployment of that file runs: deployPrecision), the chip's own runtime and placement, as the
  * Tokens tab runs a preset model.
  */
-export function modelTabSimOptions(position: number, int8: boolean): ModelSimOptions {
-  return { phase: 'decode', context: position + 1, batch: 1, precision: int8 ? 'int8' : 'bf16' };
+export function modelTabSimOptions(position: number, precision: NumberFormat | PrecisionSpec): ModelSimOptions {
+  return { phase: 'decode', context: position + 1, batch: 1, precision };
 }
 
-/** What the chip model needs to predict the loaded model's profiled decode step: its config, options and the step's op ids. */
-function llmPredictionInput(): { config: ModelConfig; opts: ModelSimOptions; ids: string[] } {
+/** What the chip model needs to predict the loaded model's profiled decode step: its config, options, the step's op ids and what formats it simulates. */
+function llmPredictionInput(): { config: ModelConfig; opts: ModelSimOptions; ids: string[]; precisionNote: string } {
   const { ops, position } = llmDecodeOps();
   const s = session!;
-  return { config: s.opened.config, opts: modelTabSimOptions(position, s.info.int8), ids: ops.map((o) => o.id) };
+  const p = deployPrecision(s.opened, s.info.int8);
+  return { config: s.opened.config, opts: modelTabSimOptions(position, p.spec), ids: ops.map((o) => o.id), precisionNote: p.note };
 }
 
 /** Times one decode step op by op (timestamp queries where the adapter has them). */
@@ -205,18 +208,18 @@ export async function loadLlmOnGpu(files: File[], opts: { int8: boolean; context
  * file's own config at the profiled position (the ops and mechanisms of the Tokens tab), joined to the
  * profiled ops by op id.
  */
-export async function predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string } & ModelOpPrediction>>> {
+export async function predictLlm(presets: string[]): Promise<SimOutcome<Array<{ preset: string; precisionNote: string } & ModelOpPrediction>>> {
   let q: ReturnType<typeof llmPredictionInput>;
   try {
     q = llmPredictionInput();
   } catch (e) {
     return { status: 'invalid', message: llmErrorText(e) };
   }
-  const out: Array<{ preset: string } & ModelOpPrediction> = [];
+  const out: Array<{ preset: string; precisionNote: string } & ModelOpPrediction> = [];
   for (const preset of presets) {
     const r = await withChip(preset, (m, cfg) => m.predictOps(m.simulateModel(cfg, q.config, q.opts), q.config.nLayers, q.ids));
     if (r.status !== 'ok') return r;
-    out.push({ preset, ...r.result });
+    out.push({ preset, precisionNote: q.precisionNote, ...r.result });
   }
   return { status: 'ok', result: out };
 }

@@ -24,7 +24,7 @@ describe('Model tab prediction (predictOps)', () => {
     for (const chip of CHIP_PRESETS) {
       it(`${c.model} at position ${c.position} on ${chip.id} (${c.why}): the rows add up to the Tokens tab's per-token time`, async () => {
         const m = modelPreset(c.model);
-        const opts = modelTabSimOptions(c.position, c.int8);
+        const opts = modelTabSimOptions(c.position, c.int8 ? 'int8' : 'bf16');
         const r = simulateModel(chip.config, m, opts);
         const p = predictOps(r, m.nLayers, decodeIds(c.model, c.position));
         const sum = p.rows.reduce((s, x) => s + (x.timeS ?? 0), 0) + p.extra.reduce((s, x) => s + x.timeS, 0);
@@ -44,7 +44,7 @@ describe('Model tab prediction (predictOps)', () => {
 
   it('a layer op gets its simulated op over the layers, the LM head all of its own, fused ops name where their work went', () => {
     const m = modelPreset('llama2-7b');
-    const r = simulateModel(chipPreset('h100').config, m, modelTabSimOptions(63, false));
+    const r = simulateModel(chipPreset('h100').config, m, modelTabSimOptions(63, 'bf16'));
     const p = predictOps(r, m.nLayers, decodeIds('llama2-7b', 63));
     const row = (id: string) => p.rows.find((x) => x.id === id)!;
     const op = (name: string) => r.ops.find((o) => o.name === name)!;
