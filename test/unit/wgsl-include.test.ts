@@ -63,3 +63,28 @@ describe('the shaders on disk', () => {
     expect(SHADERS.matmul_gguf_gemv).toContain('fn decodePiece(pc: u32)');
   });
 });
+
+describe('kernel code several shaders share', () => {
+  // Each is written once, in shaders/include/; a shader keeping a private copy of it fails here (a text
+  // declared twice would also fail to compile, but only on the GPU).
+  const shared: [string, string, string[]][] = [
+    ['matmul_int8_tiled.wgsl', 'fn dot4x4(', ['matmul_int8_dot4', 'matmul_int8_unpacked']],
+    ['tiled_f32.wgsl', 'fn main(', ['matmul_tiled', 'qkv_fused', 'qkv_fused_w8']],
+    ['qkv_scatter.wgsl', 'fn scatter4(', ['qkv_fused', 'qkv_fused_w8']],
+    ['gemv_f32.wgsl', 'fn main(', ['matmul_gemv', 'qkv_gemv']],
+  ];
+  for (const [file, marker, users] of shared) {
+    it(`${file} is the one text of ${marker}…) in ${users.join(', ')}`, () => {
+      const body = readFileSync(new URL(`../../shaders/include/${file}`, import.meta.url), 'utf8');
+      expect(body).toContain(marker);
+      for (const s of users) {
+        const raw = readFileSync(new URL(`../../shaders/${s}.wgsl`, import.meta.url), 'utf8');
+        expect(raw, s).toContain(`\n// #include "${file}"\n`);
+        expect(raw, s).not.toContain(marker);
+        const resolved = nodeShaderSource(s);
+        expect(resolved.split(marker).length - 1, s).toBe(1);
+        expect(resolved, s).toContain(body.trimEnd());
+      }
+    });
+  }
+});
