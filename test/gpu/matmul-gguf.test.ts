@@ -2,7 +2,7 @@
 // WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference, which dequantizes exactly as ggml
 // (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
 // accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { matmulGguf, quantizeFormat, ggufWords, type MatmulGgufVariant } from '../../src/kernels/matmul-gguf.ts';
 import { GGML_QUANTS, GGML_QUANT_TYPES, type GgmlQuantType } from '../../src/kernels/ggml-quants.ts';
@@ -115,12 +115,14 @@ describe('matmul-gguf: an edited shader with the include directive', () => {
     for (const c of res.comparisons) expect(c.ok, c.summary).toBe(true);
   });
   it('reports a missing include file as a compile error on its line', async () => {
+    // The message lists the include files there are: the folder's listing, sorted.
+    const includeFiles = readdirSync(new URL('../../shaders/include/', import.meta.url)).filter((f) => f.endsWith('.wgsl')).sort().join(', ');
     const bad = raw.replace('// #include "ggml_dequant.wgsl"', '// #include "ggml_dequant_v2.wgsl"');
     const line = bad.split('\n').indexOf('// #include "ggml_dequant_v2.wgsl"') + 1;
     const err = await checkPlan(await gpu(), matmulGguf, plan, { shaderOverrides: { matmul_gguf_gemv: bad } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShaderCompileError);
     expect((err as ShaderCompileError).messages).toEqual([
-      { line, column: 1, message: `matmul_gguf_gemv.wgsl line ${line}: #include "ggml_dequant_v2.wgsl": no such file in shaders/include/; there: ggml_dequant.wgsl` },
+      { line, column: 1, message: `matmul_gguf_gemv.wgsl line ${line}: #include "ggml_dequant_v2.wgsl": no such file in shaders/include/; there: ${includeFiles}` },
     ]);
   });
 });
