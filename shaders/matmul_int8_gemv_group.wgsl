@@ -23,31 +23,13 @@
 // dot4 at Llama-3-8B shapes for a real GPU.
 requires packed_4x8_integer_dot_product;
 
-override TK: u32 = 32;        // lanes per output column (a power of two)
-override NC: u32 = 8;         // output columns per workgroup
-override MR: u32 = 8;         // rows per workgroup (≤ 8): min(M, 8)
-override XC: u32 = 64;        // vec4 words of each Xq row staged per step (a multiple of GW4)
+// The tensors, tile overrides (TK, NC, MR, XC, INSTRUMENT) and Xq's staging are written once, for this and
+// matmul_int8_gemv, in shaders/include/int8_gemv.wgsl.
+// #include "int8_gemv.wgsl"
+
 override GW4: u32 = 2;        // vec4 words per scale group (group / 16)
-override INSTRUMENT: bool = false;
 
-const MAX_MR: u32 = 8u;
-
-struct Params { M: u32, N: u32, K: u32, KW: u32, GW: u32 }
-
-@group(0) @binding(0) var<storage, read> Xq: array<vec4<u32>>;    // [M, KW / 4]
-@group(0) @binding(1) var<storage, read> Wq: array<vec4<u32>>;    // [N, KW / 4]
-@group(0) @binding(2) var<storage, read> xScale: array<f32>;      // [M]
-@group(0) @binding(3) var<storage, read> wScale: array<f32>;      // [NG, N]
-@group(0) @binding(4) var<storage, read_write> Y: array<u32>;     // [M, N] f32 bits
-@group(0) @binding(14) var<uniform> p: Params;
-@group(0) @binding(15) var<storage, read_write> stats: array<atomic<u32>>;
-
-var<workgroup> Xs: array<vec4<u32>, MR * XC>;   // [MR, XC] staged words of Xq
 var<workgroup> Red: array<f32, TK * NC>;        // [NC, TK] lane sums
-
-fn dot16(a: vec4<u32>, b: vec4<u32>) -> i32 {
-  return dot4I8Packed(a.x, b.x) + dot4I8Packed(a.y, b.y) + dot4I8Packed(a.z, b.z) + dot4I8Packed(a.w, b.w);
-}
 
 @compute @workgroup_size(TK, NC)
 fn main(@builtin(workgroup_id) wid: vec3u,
@@ -70,13 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   for (var m = 0u; m < MR; m++) { af[m] = 0.0; }
 
   for (var c0 = 0u; c0 < KW4; c0 += XC) {
-    for (var i = lid; i < MR * XC; i += TK * NC) {
-      let m = i / XC;
-      let c = c0 + i % XC;
-      var v = vec4<u32>(0u);
-      if (row0 + m < p.M && c < KW4) { v = Xq[(row0 + m) * KW4 + c]; loaded += 16u; }
-      Xs[i] = v;
-    }
+    loaded += stageXq(c0, lid, row0);
     workgroupBarrier();
     if (colOk) {
       let cEnd = min(c0 + XC, KW4);

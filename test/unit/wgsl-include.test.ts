@@ -72,9 +72,11 @@ describe('kernel code several shaders share', () => {
     ['tiled_f32.wgsl', 'fn main(', ['matmul_tiled', 'qkv_fused', 'qkv_fused_w8']],
     ['qkv_scatter.wgsl', 'fn scatter4(', ['qkv_fused', 'qkv_fused_w8']],
     ['gemv_f32.wgsl', 'fn main(', ['matmul_gemv', 'qkv_gemv']],
+    ['int8_gemv.wgsl', 'fn dot16(', ['matmul_int8_gemv', 'matmul_int8_gemv_group']],
   ];
-  for (const [file, marker, users] of shared) {
-    it(`${file} is the one text of ${marker}…) in ${users.join(', ')}`, () => {
+  for (const [file, fn, users] of shared) {
+    const marker = `\n${fn}`; // the declaration, at the start of a line (a header may name it too)
+    it(`${file} is the one text of ${fn}…) in ${users.join(', ')}`, () => {
       const body = readFileSync(new URL(`../../shaders/include/${file}`, import.meta.url), 'utf8');
       expect(body).toContain(marker);
       for (const s of users) {
