@@ -6,9 +6,10 @@
 //
 // The including shader provides:
 //   override FORMAT: u32       the block type, numbered as GGUF_FORMAT_CODE in src/kernels/matmul-gguf.ts:
-//                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0
+//                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0,
+//                              10 Q3_K
 //   fn bb(i: u32) -> u32       byte i of the current block (a block may start at byte 2 of a word: Q4_0,
-//                              Q5_0, Q6_K and Q8_0 blocks are 2 mod 4 bytes; the shader keeps that offset)
+//                              Q5_0, Q6_K, Q8_0 and Q3_K blocks are 2 mod 4 bytes; the shader keeps that offset)
 //   fn bw(j: u32) -> u32       word j of the current block, for the word-aligned F16 / BF16 blocks
 // This file provides:
 //   var<private> vals          the 32 values decodePiece wrote
@@ -23,7 +24,12 @@ var<private> vals: array<f32, 32>;        // 32 decoded values
 fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
 fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
-fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u || FORMAT >= 4u); }
+fn blockElems() -> u32 {
+  switch FORMAT {
+    case 1u, 2u, 3u, 10u: { return 256u; }
+    default: { return 32u; }
+  }
+}
 
 fn blockBytes() -> u32 {
   switch FORMAT {
@@ -35,6 +41,7 @@ fn blockBytes() -> u32 {
     case 5u: { return 22u; }
     case 7u, 8u: { return 64u; }
     case 9u: { return 34u; }
+    case 10u: { return 110u; }
     default: { return 24u; }
   }
 }
@@ -45,6 +52,13 @@ fn scaleMin(j: u32) -> vec2<f32> {
   let sc = (bb(8u + j) & 0xfu) | ((bb(j) >> 6u) << 4u);
   let m = (bb(8u + j) >> 4u) | ((bb(4u + j) >> 6u) << 4u);
   return vec2<f32>(f32(sc), f32(m));
+}
+
+// Q3_K's 6-bit scale of sub-block j (before the − 32); the 12 scale bytes start at byte 96: low 4 bits in byte j
+// (j < 8) or the high nibble of byte j − 8, high 2 bits at bit 2·(j / 4) of byte 8 + j % 4.
+fn q3kScale(j: u32) -> i32 {
+  let low = select(bb(96u + j) & 0xfu, bb(88u + j) >> 4u, j >= 8u);
+  return i32(low | (((bb(104u + j % 4u) >> (2u * (j / 4u))) & 3u) << 4u)) - 32;
 }
 
 // Values 32·pc .. 32·pc + 31 of the block into `vals`, as ggml's dequantize_row_* computes them.
@@ -90,6 +104,17 @@ fn decodePiece(pc: u32) {
           vals[j] = f32(i32(q0) - 16) * dm.x;
           vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
         }
+      }
+    }
+    case 10u: {   // Q3_K: hmask[32], qs[64], scales[12], f16 d; piece pc = 4h + j: qs[32h + l] bits 2j, hmask[l] bit pc
+      let d = f16At(108u);
+      let h = pc / 4u;
+      let j = pc % 4u;
+      let dl0 = d * f32(q3kScale(2u * pc));        // sub-block 8h + 2j = 2·pc: values l < 16
+      let dl1 = d * f32(q3kScale(2u * pc + 1u));   // l ≥ 16
+      for (var l = 0u; l < 32u; l++) {
+        let q = i32((bb(32u + 32u * h + l) >> (2u * j)) & 3u) - select(4, 0, ((bb(l) >> pc) & 1u) == 1u);
+        vals[l] = select(dl0, dl1, l >= 16u) * f32(q);
       }
     }
     case 9u: {   // Q8_0: f16 d, qs[32] int8; value j = qs[j]·d

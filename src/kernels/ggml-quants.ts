@@ -1,5 +1,5 @@
-// ggml's 4-, 5- and 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K): block layouts, exact
-// dequantization and ggml's reference quantizers, ported from ggml/src/ggml-quants.c
+// ggml's 3- to 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K): block layouts, exact
+// dequantization and ggml's reference quantizers (Q3_K: a simpler quantizer that writes valid blocks, see there), ported from ggml/src/ggml-quants.c
 // (dequantize_row_*, quantize_row_*_ref) and ggml-common.h (block_* structs) of ggml-org/ggml
 // (commit d99724f, 2026-08-21). Pure TypeScript, no GPU: the CPU references of the matmul-gguf kernel,
 // the model loader and the test-model writers all decode through this one module.
@@ -23,6 +23,9 @@
 //        q = (ql & 0xF | two bits of qh << 4) − 32 for values l, l+32 (low nibbles of ql[l], ql[l+32])
 //        and l+64, l+96 (high nibbles); qh[l] holds the top bits of l, l+32, l+64, l+96 at bits 0, 2, 4, 6.
 //        x = d·scale·q.
+//   Q3_K (110 B / 256): hmask[32], qs[64], scales[12], f16 d. Value 128h + 32j + l (h 0..1, j 0..3, l 0..31):
+//        q = (qs[32h + l] >> 2j & 3) − (bit 4h + j of hmask[l] ? 0 : 4), in −4..3; sixteen 6-bit scales (one per 16
+//        values, sub-block 8h + 2j + l/16) packed as q3kScale reads them. x = d·(scale − 32)·q.
 // Arithmetic: each value is computed in f32 as ggml's C does (products then the subtraction, each
 // rounded to f32; the products are exact: an f16 times a 6-bit scale times a 4..6-bit q fits 24 bits).
 // The quantizers repeat ggml's *_ref algorithms with every f32 operation rounded (Math.fround), as the
@@ -30,9 +33,9 @@
 
 import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
 
-/** The 4- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
-export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
-/** Every ggml block format we read: the 4- to 6-bit ones and Q8_0. */
+/** The 3- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
+export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k' | 'q3_k';
+/** Every ggml block format we read: the 3- to 6-bit ones and Q8_0. */
 export type GgmlBlockType = 'q8_0' | GgmlQuantType;
 
 export interface GgmlQuantInfo {
@@ -60,12 +63,13 @@ export const GGML_QUANTS = {
   q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5, f16Fields: [0, 2] },
   q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5, f16Fields: [0, 2] },
   q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625, f16Fields: [208] },
+  q3_k: { ggmlType: 11, name: 'Q3_K', blockElems: 256, blockBytes: 110, bitsPerWeight: 3.4375, f16Fields: [108] },
 } as const satisfies Record<GgmlBlockType, GgmlQuantInfo>;
 
-/** The 4- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
+/** The 3- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
 export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS).filter((t) => t !== 'q8_0') as GgmlQuantType[];
 
-/** Whether `t` is one of the 4- to 6-bit formats (not Q8_0). */
+/** Whether `t` is one of the 3- to 6-bit formats (not Q8_0). */
 export function isGgmlQuant(t: string): t is GgmlQuantType {
   return (GGML_QUANT_TYPES as string[]).includes(t);
 }
@@ -105,6 +109,13 @@ export function nearestInt(v: number): number {
 export function scaleMinK4(b: Uint8Array, o: number, j: number): [number, number] {
   if (j < 4) return [b[o + j] & 63, b[o + j + 4] & 63];
   return [(b[o + j + 4] & 0xf) | ((b[o + j - 4] >> 6) << 4), (b[o + j + 4] >> 4) | ((b[o + j] >> 6) << 4)];
+}
+
+/** Q3_K's 6-bit scale of sub-block j (0..15, before the − 32) from its 12 scale bytes at `o`: low 4 bits in byte j
+ * (j < 8) or the high nibble of byte j − 8; high 2 bits at bit 2·(j / 4) of byte 8 + j % 4 (dequantize_row_q3_K's aux words). */
+export function q3kScale(b: Uint8Array, o: number, j: number): number {
+  const low = j < 8 ? b[o + j] & 0xf : b[o + j - 8] >> 4;
+  return low | (((b[o + 8 + (j % 4)] >> (2 * (j >> 2))) & 3) << 4);
 }
 
 const f16At = (b: Uint8Array, o: number) => f16BitsToF32(b[o] | (b[o + 1] << 8));
@@ -183,6 +194,21 @@ export function dequantizeGgml(type: GgmlBlockType, raw: Uint8Array, elements: n
         }
         break;
       }
+      case 'q3_k': {
+        // hmask[32], qs[64], scales[12], f16 d: value 128h + 32j + l: two bits of qs[32h + l] at 2j, minus 4 unless
+        // bit 4h + j of hmask[l] is set; its sub-block (16 values) is 8h + 2j + (l >= 16), a 6-bit scale − 32
+        const d = f16At(raw, o + 108);
+        for (let h = 0; h < 2; h++) {
+          for (let j = 0; j < 4; j++) {
+            const dl = [fr(d * (q3kScale(raw, o + 96, 8 * h + 2 * j) - 32)), fr(d * (q3kScale(raw, o + 96, 8 * h + 2 * j + 1) - 32))];
+            for (let l = 0; l < 32; l++) {
+              const q = ((raw[o + 32 + 32 * h + l] >> (2 * j)) & 3) - (raw[o + l] & (1 << (4 * h + j)) ? 0 : 4);
+              y[y0 + 128 * h + 32 * j + l] = fr(dl[l >> 4] * q);
+            }
+          }
+        }
+        break;
+      }
       case 'q6_k': {
         const d = f16At(raw, o + 208);
         for (let h = 0; h < 2; h++) {
@@ -225,6 +251,7 @@ export function quantizeGgml(type: GgmlBlockType, x: Float32Array): Uint8Array {
     else if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
     else if (type === 'q4_1' || type === 'q5_0' || type === 'q5_1') quantizeLegacyBlock(type, xb, out, o);
     else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
+    else if (type === 'q3_k') quantizeQ3_KBlock(xb, out, o);
     else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
   }
   return out;
@@ -518,6 +545,52 @@ function quantizeQ6_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
       out[ql + l] = (a & 0xf) | ((c & 0xf) << 4);
       out[ql + l + 32] = (b & 0xf) | ((e & 0xf) << 4);
       out[qh + l] = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6);
+    }
+  }
+}
+
+/** The value of largest magnitude (the first such, with its sign): where the symmetric quantizers put their extreme level. */
+function signedAbsMax(x: ArrayLike<number>): number {
+  let amax = 0, max = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]) > amax) {
+      amax = Math.abs(x[i]);
+      max = x[i];
+    }
+  }
+  return max;
+}
+
+/**
+ * Q3_K for one block of 256: writes valid blocks, NOT llama.cpp's quantize_row_q3_K_ref search (make_qx_quants over
+ * each 16 values, then over the 16 scales). Ours: each sub-block's scale puts its largest |x| at level −4 (levels −4..3),
+ * the 16 scales are stored as 6-bit levels of d = (largest scale) / −32, and each value takes the nearest level of its
+ * stored scale. Only the decoder is held to ggml (the tests and llama.cpp read these blocks).
+ */
+function quantizeQ3_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const scales = new Float32Array(16);
+  for (let j = 0; j < 16; j++) scales[j] = fr(signedAbsMax(x.subarray(16 * j, 16 * j + 16)) / -4);
+  const smax = signedAbsMax(scales);
+  if (Math.abs(smax) < GROUP_MAX_EPS) return; // all zero: d = 0
+  const d = fr(smax / -32);
+  setF16(out, o + 108, d);
+  const d16 = f16At(out, o + 108);
+  const sb = o + 96;
+  for (let j = 0; j < 16; j++) {
+    const l = Math.max(-32, Math.min(31, nearestInt(fr(scales[j] / d)))) + 32;
+    if (j < 8) out[sb + j] |= l & 0xf;
+    else out[sb + j - 8] |= (l & 0xf) << 4;
+    out[sb + 8 + (j % 4)] |= (l >> 4) << (2 * (j >> 2));
+  }
+  for (let j = 0; j < 16; j++) {
+    const dl = fr(d16 * (q3kScale(out, sb, j) - 32));
+    for (let ii = 0; ii < 16; ii++) {
+      const v = 16 * j + ii;
+      const L = dl ? Math.max(-4, Math.min(3, nearestInt(fr(x[v] / dl)))) + 4 : 4; // 0..7; a zero scale: level 0
+      // value v = 128h + 32jj + l: bits 0..1 at 2·jj of qs[32h + l], the third in bit 4h + jj of hmask[l]
+      const h = v >> 7, jj = (v >> 5) & 3, l = v & 31;
+      out[o + 32 + 32 * h + l] |= (L & 3) << (2 * jj);
+      if (L > 3) out[o + l] |= 1 << (4 * h + jj);
     }
   }
 }

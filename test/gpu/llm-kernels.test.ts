@@ -31,6 +31,7 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 3, D: 512, V: 4, format: 'q5_k', positions: 6, pos0: 2 }, note: 'Q5_K with GPT-2 positions added in f32' },
   { def: embed, params: { M: 7, D: 256, V: 5, vocab: 12, v0: 4, format: 'q6_k' }, note: 'Q6_K (210 B: rows start mid-word) as a part of a split vocabulary' },
   { def: embed, params: { M: 5, D: 96, V: 7, format: 'q8_0' }, note: 'Q8_0: 3 blocks of 34 B a row (102 B: odd rows start mid-word)' },
+  { def: embed, params: { M: 5, D: 256, V: 7, format: 'q3_k' }, note: 'Q3_K: one 110 B super-block a row (odd rows start mid-word), 8 pieces' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },
