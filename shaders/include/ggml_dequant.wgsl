@@ -7,7 +7,7 @@
 // The including shader provides:
 //   override FORMAT: u32       the block type, numbered as GGUF_FORMAT_CODE in src/kernels/matmul-gguf.ts:
 //                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0,
-//                              10 Q3_K
+//                              10 Q3_K, 11 Q2_K
 //   fn bb(i: u32) -> u32       byte i of the current block (a block may start at byte 2 of a word: Q4_0,
 //                              Q5_0, Q6_K, Q8_0 and Q3_K blocks are 2 mod 4 bytes; the shader keeps that offset)
 //   fn bw(j: u32) -> u32       word j of the current block, for the word-aligned F16 / BF16 blocks
@@ -26,7 +26,7 @@ fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
 fn blockElems() -> u32 {
   switch FORMAT {
-    case 1u, 2u, 3u, 10u: { return 256u; }
+    case 1u, 2u, 3u, 10u, 11u: { return 256u; }
     default: { return 32u; }
   }
 }
@@ -42,6 +42,7 @@ fn blockBytes() -> u32 {
     case 7u, 8u: { return 64u; }
     case 9u: { return 34u; }
     case 10u: { return 110u; }
+    case 11u: { return 84u; }
     default: { return 24u; }
   }
 }
@@ -115,6 +116,21 @@ fn decodePiece(pc: u32) {
       for (var l = 0u; l < 32u; l++) {
         let q = i32((bb(32u + 32u * h + l) >> (2u * j)) & 3u) - select(4, 0, ((bb(l) >> pc) & 1u) == 1u);
         vals[l] = select(dl0, dl1, l >= 16u) * f32(q);
+      }
+    }
+    case 11u: {   // Q2_K: scales[16], qs[64], f16 d, f16 dmin; piece pc = 4h + j: qs[32h + l] bits 2j
+      let dm = unpack2x16float(b16(80u) | (b16(82u) << 16u));
+      let h = pc / 4u;
+      let j = pc % 4u;
+      let s0 = bb(2u * pc);         // sub-block 8h + 2j = 2·pc: low nibble scale, high nibble min (values l < 16)
+      let s1 = bb(2u * pc + 1u);    // l ≥ 16
+      let d0 = dm.x * f32(s0 & 0xfu);
+      let m0 = dm.y * f32(s0 >> 4u);
+      let d1 = dm.x * f32(s1 & 0xfu);
+      let m1 = dm.y * f32(s1 >> 4u);
+      for (var l = 0u; l < 32u; l++) {
+        let q = f32((bb(16u + 32u * h + l) >> (2u * j)) & 3u);
+        if (l < 16u) { vals[l] = d0 * q - m0; } else { vals[l] = d1 * q - m1; }
       }
     }
     case 9u: {   // Q8_0: f16 d, qs[32] int8; value j = qs[j]·d

@@ -1,5 +1,5 @@
-// ggml's 3- to 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K): block layouts, exact
-// dequantization and ggml's reference quantizers (Q3_K: a simpler quantizer that writes valid blocks, see there), ported from ggml/src/ggml-quants.c
+// ggml's 2- to 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K): block layouts, exact
+// dequantization and ggml's reference quantizers (Q3_K, Q2_K: simpler quantizers that write valid blocks, see there), ported from ggml/src/ggml-quants.c
 // (dequantize_row_*, quantize_row_*_ref) and ggml-common.h (block_* structs) of ggml-org/ggml
 // (commit d99724f, 2026-08-21). Pure TypeScript, no GPU: the CPU references of the matmul-gguf kernel,
 // the model loader and the test-model writers all decode through this one module.
@@ -26,6 +26,9 @@
 //   Q3_K (110 B / 256): hmask[32], qs[64], scales[12], f16 d. Value 128h + 32j + l (h 0..1, j 0..3, l 0..31):
 //        q = (qs[32h + l] >> 2j & 3) − (bit 4h + j of hmask[l] ? 0 : 4), in −4..3; sixteen 6-bit scales (one per 16
 //        values, sub-block 8h + 2j + l/16) packed as q3kScale reads them. x = d·(scale − 32)·q.
+//   Q2_K (84 B / 256): scales[16], qs[64], f16 d, f16 dmin. Value 128h + 32j + l: q = qs[32h + l] >> 2j & 3; its
+//        sub-block (16 values) 8h + 2j + l/16 has the byte scales[8h + 2j + l/16]: low nibble sc, high nibble m.
+//        x = d·sc·q − dmin·m.
 // Arithmetic: each value is computed in f32 as ggml's C does (products then the subtraction, each
 // rounded to f32; the products are exact: an f16 times a 6-bit scale times a 4..6-bit q fits 24 bits).
 // The quantizers repeat ggml's *_ref algorithms with every f32 operation rounded (Math.fround), as the
@@ -33,9 +36,9 @@
 
 import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
 
-/** The 3- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
-export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k' | 'q3_k';
-/** Every ggml block format we read: the 3- to 6-bit ones and Q8_0. */
+/** The 2- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
+export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k' | 'q3_k' | 'q2_k';
+/** Every ggml block format we read: the 2- to 6-bit ones and Q8_0. */
 export type GgmlBlockType = 'q8_0' | GgmlQuantType;
 
 export interface GgmlQuantInfo {
@@ -64,12 +67,13 @@ export const GGML_QUANTS = {
   q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5, f16Fields: [0, 2] },
   q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625, f16Fields: [208] },
   q3_k: { ggmlType: 11, name: 'Q3_K', blockElems: 256, blockBytes: 110, bitsPerWeight: 3.4375, f16Fields: [108] },
+  q2_k: { ggmlType: 10, name: 'Q2_K', blockElems: 256, blockBytes: 84, bitsPerWeight: 2.625, f16Fields: [80, 82] },
 } as const satisfies Record<GgmlBlockType, GgmlQuantInfo>;
 
-/** The 3- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
+/** The 2- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
 export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS).filter((t) => t !== 'q8_0') as GgmlQuantType[];
 
-/** Whether `t` is one of the 3- to 6-bit formats (not Q8_0). */
+/** Whether `t` is one of the 2- to 6-bit formats (not Q8_0). */
 export function isGgmlQuant(t: string): t is GgmlQuantType {
   return (GGML_QUANT_TYPES as string[]).includes(t);
 }
@@ -209,6 +213,22 @@ export function dequantizeGgml(type: GgmlBlockType, raw: Uint8Array, elements: n
         }
         break;
       }
+      case 'q2_k': {
+        // scales[16], qs[64], f16 d, f16 dmin: value 128h + 32j + l: two bits of qs[32h + l] at 2j; its sub-block's
+        // byte scales[8h + 2j + (l >= 16)]: low nibble × d, high nibble × dmin
+        const d = f16At(raw, o + 80);
+        const min = f16At(raw, o + 82);
+        for (let h = 0; h < 2; h++) {
+          for (let j = 0; j < 4; j++) {
+            for (let l = 0; l < 32; l++) {
+              const sc = raw[o + 8 * h + 2 * j + (l >> 4)];
+              const q = (raw[o + 16 + 32 * h + l] >> (2 * j)) & 3;
+              y[y0 + 128 * h + 32 * j + l] = fr(fr(fr(d * (sc & 0xf)) * q) - fr(min * (sc >> 4)));
+            }
+          }
+        }
+        break;
+      }
       case 'q6_k': {
         const d = f16At(raw, o + 208);
         for (let h = 0; h < 2; h++) {
@@ -252,6 +272,7 @@ export function quantizeGgml(type: GgmlBlockType, x: Float32Array): Uint8Array {
     else if (type === 'q4_1' || type === 'q5_0' || type === 'q5_1') quantizeLegacyBlock(type, xb, out, o);
     else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
     else if (type === 'q3_k') quantizeQ3_KBlock(xb, out, o);
+    else if (type === 'q2_k') quantizeQ2_KBlock(xb, out, o);
     else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
   }
   return out;
@@ -591,6 +612,43 @@ function quantizeQ3_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
       const h = v >> 7, jj = (v >> 5) & 3, l = v & 31;
       out[o + 32 + 32 * h + l] |= (L & 3) << (2 * jj);
       if (L > 3) out[o + l] |= 1 << (4 * h + jj);
+    }
+  }
+}
+
+/**
+ * Q2_K for one block of 256: writes valid blocks, NOT llama.cpp's quantize_row_q2_K_ref search (make_qkx2_quants with
+ * mean absolute deviation over each 16 values). Ours: each sub-block an affine fit of its range [min(x, 0), max] to
+ * levels 0..3 (scale = range / 3, min = −min(x, 0)); the 16 scales and 16 mins stored as 4-bit levels of
+ * d = (largest scale) / 15 and dmin = (largest min) / 15; each value takes the nearest level of its stored scale and min.
+ */
+function quantizeQ2_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const scales = new Float32Array(16), mins = new Float32Array(16);
+  let maxScale = 0, maxMin = 0;
+  for (let j = 0; j < 16; j++) {
+    let lo = 0, hi = -Infinity;
+    for (let l = 0; l < 16; l++) {
+      lo = Math.min(lo, x[16 * j + l]);
+      hi = Math.max(hi, x[16 * j + l]);
+    }
+    scales[j] = fr(fr(hi - lo) / 3);
+    mins[j] = -lo;
+    maxScale = Math.max(maxScale, scales[j]);
+    maxMin = Math.max(maxMin, mins[j]);
+  }
+  setF16(out, o + 80, fr(maxScale / 15));
+  setF16(out, o + 82, fr(maxMin / 15));
+  const d = f16At(out, o + 80), dmin = f16At(out, o + 82);
+  for (let j = 0; j < 16; j++) {
+    const sc = d > 0 ? Math.min(15, nearestInt(fr(scales[j] / d))) : 0;
+    const m = dmin > 0 ? Math.min(15, nearestInt(fr(mins[j] / dmin))) : 0;
+    out[o + j] = sc | (m << 4);
+    const dl = fr(d * sc), ml = fr(dmin * m);
+    for (let ii = 0; ii < 16; ii++) {
+      const v = 16 * j + ii;
+      const L = dl ? Math.max(0, Math.min(3, nearestInt(fr(fr(x[v] + ml) / dl)))) : 0;
+      // value v = 128h + 32jj + l: bits at 2·jj of qs[32h + l]
+      out[o + 16 + 32 * (v >> 7) + (v & 31)] |= L << (2 * ((v >> 5) & 3));
     }
   }
 }

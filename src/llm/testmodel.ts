@@ -193,6 +193,7 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
     case 'q5_k':
     case 'q6_k':
     case 'q3_k':
+    case 'q2_k':
       // f16 / bf16 rounded to nearest even, ggml's blocks by its reference quantizer: the kernels' one encoder
       return quantizeFormat(dtype, a);
     case 'q8_0': {

@@ -32,6 +32,7 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 7, D: 256, V: 5, vocab: 12, v0: 4, format: 'q6_k' }, note: 'Q6_K (210 B: rows start mid-word) as a part of a split vocabulary' },
   { def: embed, params: { M: 5, D: 96, V: 7, format: 'q8_0' }, note: 'Q8_0: 3 blocks of 34 B a row (102 B: odd rows start mid-word)' },
   { def: embed, params: { M: 5, D: 256, V: 7, format: 'q3_k' }, note: 'Q3_K: one 110 B super-block a row (odd rows start mid-word), 8 pieces' },
+  { def: embed, params: { M: 4, D: 512, V: 5, vocab: 9, v0: 2, format: 'q2_k' }, note: 'Q2_K: two 84 B super-blocks a row, a part of a split vocabulary' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },

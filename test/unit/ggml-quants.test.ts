@@ -23,13 +23,15 @@ describe('ggml block sizes', () => {
     expect(GGML_QUANTS.q6_k.blockBytes).toBe(128 + 64 + 16 + 2);
     // block_q3_K: hmask[32] + qs[64] + scales[12] + half d; GGUF type 11 (ggml.h GGML_TYPE_Q3_K)
     expect(GGML_QUANTS.q3_k).toMatchObject({ ggmlType: 11, blockBytes: 32 + 64 + 12 + 2, blockElems: 256, f16Fields: [108] });
+    // block_q2_K: scales[16] + qs[64] + half d + half dmin; GGUF type 10 (GGML_TYPE_Q2_K)
+    expect(GGML_QUANTS.q2_k).toMatchObject({ ggmlType: 10, blockBytes: 16 + 64 + 2 + 2, blockElems: 256, f16Fields: [80, 82] });
     for (const t of GGML_QUANT_TYPES) expect(GGML_QUANTS[t].bitsPerWeight).toBe((8 * GGML_QUANTS[t].blockBytes) / GGML_QUANTS[t].blockElems);
     expect(ggmlQuantBytes('q6_k', 512)).toBe(420);
   });
 
   it('Q8_0 is in the same table (block_q8_0: half + 32 int8, GGUF type 8) but is not one of the 4- to 6-bit formats', () => {
     expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5, f16Fields: [0] });
-    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k', 'q3_k']);
+    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k', 'q3_k', 'q2_k']);
     expect(isGgmlQuant('q8_0')).toBe(false);
     expect(isGgmlQuant('q4_k')).toBe(true);
     expect(isGgmlQuant('toString')).toBe(false);
@@ -224,6 +226,25 @@ describe('Q3_K decoding', () => {
   });
 });
 
+describe('Q2_K decoding', () => {
+  // block_q2_K: scales[16] @0, qs[64] @16, f16 d @80, f16 dmin @82. Value 128h + 32j + l: q = qs[32h + l] >> 2j & 3;
+  // sub-block 8h + 2j + (l ≥ 16) has the byte scales[that]: low nibble sc, high nibble m; x = d·sc·q − dmin·m.
+  it('2 bits of qs, times d·(low nibble), minus dmin·(high nibble)', () => {
+    const b = new Uint8Array(84);
+    setU16(b, 80, F16_HALF); // d = 0.5
+    setU16(b, 82, F16_QUARTER); // dmin = 0.25
+    b[0] = 0x23; // sub-block 0 (values 0..15): sc 3, m 2
+    b[2] = 0x01; // sub-block 2 (h 0, j 1, l < 16: values 32..47): sc 1, m 0
+    b[13] = 0x5f; // sub-block 13 = 8 + 2·2 + 1 (h 1, j 2, l ≥ 16: values 208..223): sc 15, m 5
+    b[16 + 0] = 0b0111; // qs[0]: value 0 (bits 0..1) q 3 → 0.5·3·3 − 0.25·2 = 4; value 32 (bits 2..3) q 1 → 0.5·1·1 = 0.5
+    b[16 + 32 + 18] = 0b10 << 4; // qs[32 + 18], bits 4..5: value 128 + 64 + 18 = 210, q 2 → 0.5·15·2 − 0.25·5 = 13.75
+    const y = dequantizeGgml('q2_k', b, 256);
+    expect([y[0], y[1], y[15], y[16], y[32], y[33], y[210], y[211], y[208], y[223]]).toEqual([4, -0.5, -0.5, 0, 0.5, 0, 13.75, -1.25, -1.25, -1.25]);
+    const nonzero = new Set([0, 32, ...Array.from({ length: 15 }, (_, i) => i + 1), ...Array.from({ length: 16 }, (_, i) => 208 + i)]);
+    expect([...y].filter((v, i) => !nonzero.has(i) && v !== 0)).toEqual([]);
+  });
+});
+
 describe('reference quantizers', () => {
   it('reproduce exactly representable Q4_0 blocks (d = max / −8)', () => {
     // values (q − 8)·0.5 with q = 0 present (max |x| = 4 at x = −4, so d = −4 / −8 = 0.5)
@@ -265,6 +286,9 @@ describe('reference quantizers', () => {
     // our simpler Q3_K quantizer (levels −4..3 per 16 values, the largest |x| at −4; not ggml's search): this seed's
     // measured max 0.267, RMS 0.0776 (2026-12-07), ~20% margin
     ['q3_k', 0.32, 0.093],
+    // our simpler Q2_K quantizer (an affine 0..3 fit per 16 values, not ggml's search): half a step of range / 3 is
+    // ~0.33 here; this seed's measured max 0.330, RMS 0.161 (2026-12-07), ~20% margin
+    ['q2_k', 0.4, 0.19],
     // half a step of amax / 127, plus d's f16 rounding; RMS: this seed's measured 0.0022 (max 0.0042, 2026-12-07) with ~20% margin
     ['q8_0', 1 / 254 + 1e-3, 0.0026],
   ];
