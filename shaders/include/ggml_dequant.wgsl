@@ -7,9 +7,9 @@
 // The including shader provides:
 //   override FORMAT: u32       the block type, numbered as GGUF_FORMAT_CODE in src/kernels/matmul-gguf.ts:
 //                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0,
-//                              10 Q3_K, 11 Q2_K
+//                              10 Q3_K, 11 Q2_K, 12 IQ4_NL, 13 IQ4_XS
 //   fn bb(i: u32) -> u32       byte i of the current block (a block may start at byte 2 of a word: Q4_0,
-//                              Q5_0, Q6_K, Q8_0 and Q3_K blocks are 2 mod 4 bytes; the shader keeps that offset)
+//                              Q5_0, Q6_K, Q8_0, Q3_K and IQ4_NL blocks are 2 mod 4 bytes; the shader keeps that offset)
 //   fn bw(j: u32) -> u32       word j of the current block, for the word-aligned F16 / BF16 blocks
 // This file provides:
 //   var<private> vals          the 32 values decodePiece wrote
@@ -26,7 +26,7 @@ fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
 fn blockElems() -> u32 {
   switch FORMAT {
-    case 1u, 2u, 3u, 10u, 11u: { return 256u; }
+    case 1u, 2u, 3u, 10u, 11u, 13u: { return 256u; }
     default: { return 32u; }
   }
 }
@@ -43,6 +43,8 @@ fn blockBytes() -> u32 {
     case 9u: { return 34u; }
     case 10u: { return 110u; }
     case 11u: { return 84u; }
+    case 12u: { return 18u; }
+    case 13u: { return 136u; }
     default: { return 24u; }
   }
 }
@@ -60,6 +62,12 @@ fn scaleMin(j: u32) -> vec2<f32> {
 fn q3kScale(j: u32) -> i32 {
   let low = select(bb(96u + j) & 0xfu, bb(88u + j) >> 4u, j >= 8u);
   return i32(low | (((bb(104u + j % 4u) >> (2u * (j / 4u))) & 3u) << 4u)) - 32;
+}
+
+// kvalues_iq4nl (ggml-common.h): IQ4_NL's and IQ4_XS's 16 non-linear levels, indexed by a nibble.
+fn iq4nl(i: u32) -> f32 {
+  let t = array<f32, 16>(-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+  return t[i];
 }
 
 // Values 32·pc .. 32·pc + 31 of the block into `vals`, as ggml's dequantize_row_* computes them.
@@ -131,6 +139,21 @@ fn decodePiece(pc: u32) {
       for (var l = 0u; l < 32u; l++) {
         let q = f32((bb(16u + 32u * h + l) >> (2u * j)) & 3u);
         if (l < 16u) { vals[l] = d0 * q - m0; } else { vals[l] = d1 * q - m1; }
+      }
+    }
+    case 12u, 13u: {   // IQ4_NL: f16 d, qs[16]; IQ4_XS: f16 d, u16 scales_h, scales_l[4], qs[128] (16 bytes per piece)
+      let d = f16At(0u);
+      var dl = d;
+      var qs = 2u;
+      if (FORMAT == 13u) {
+        let ls = ((bb(4u + pc / 2u) >> (4u * (pc % 2u))) & 0xfu) | (((b16(2u) >> (2u * pc)) & 3u) << 4u);
+        dl = d * f32(i32(ls) - 32);
+        qs = 8u + 16u * pc;
+      }
+      for (var j = 0u; j < 16u; j++) {
+        let q = bb(qs + j);
+        vals[j] = dl * iq4nl(q & 0xfu);
+        vals[j + 16u] = dl * iq4nl(q >> 4u);
       }
     }
     case 9u: {   // Q8_0: f16 d, qs[32] int8; value j = qs[j]·d

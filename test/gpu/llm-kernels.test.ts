@@ -33,6 +33,8 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 5, D: 96, V: 7, format: 'q8_0' }, note: 'Q8_0: 3 blocks of 34 B a row (102 B: odd rows start mid-word)' },
   { def: embed, params: { M: 5, D: 256, V: 7, format: 'q3_k' }, note: 'Q3_K: one 110 B super-block a row (odd rows start mid-word), 8 pieces' },
   { def: embed, params: { M: 4, D: 512, V: 5, vocab: 9, v0: 2, format: 'q2_k' }, note: 'Q2_K: two 84 B super-blocks a row, a part of a split vocabulary' },
+  { def: embed, params: { M: 5, D: 96, V: 7, format: 'iq4_nl' }, note: 'IQ4_NL: 3 blocks of 18 B a row (54 B: odd rows start mid-word)' },
+  { def: embed, params: { M: 3, D: 256, V: 4, format: 'iq4_xs', positions: 5, pos0: 1 }, note: 'IQ4_XS: one 136 B super-block a row, with GPT-2 positions' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },

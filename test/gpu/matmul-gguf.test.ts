@@ -1,4 +1,4 @@
-// GGUF-quantized matmul (matmul-gguf: gemv and tiled, Q4_0 / Q4_K / Q5_K / Q6_K / Q3_K / Q2_K ... blocks read as stored) on real
+// GGUF-quantized matmul (matmul-gguf: gemv and tiled, Q4_0 / Q4_K / Q5_K / Q6_K / Q3_K / Q2_K / IQ4_NL / IQ4_XS ... blocks read as stored) on real
 // WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference, which dequantizes exactly as ggml
 // (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
 // accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
@@ -98,6 +98,8 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
     ['q3_k', { M: 1, N: 5, K: 768, format: 'q3_k' }, 'gemv'], // 110-byte blocks, 3 a row (odd): rows at alternating alignment, 112 B read per block
     ['q3_k', { M: 17, N: 18, K: 256, format: 'q3_k', ...SMALL }, 'tiled'],
     ['q2_k', { M: 2, N: 9, K: 512, format: 'q2_k' }, 'gemv'], // 84-byte blocks: 21 words, word-aligned
+    ['iq4_nl', { M: 1, N: 7, K: 96, format: 'iq4_nl' }, 'gemv'], // 18-byte blocks: 20 B read per block
+    ['iq4_xs', { M: 17, N: 18, K: 256, format: 'iq4_xs', ...SMALL }, 'tiled'], // 136-byte blocks, 34 words
     ['f16', { M: 2, N: 9, K: 64, format: 'f16' }, 'gemv'], // 2 bytes per weight: 64-byte pieces, 16 words each
     ['bf16', { M: 17, N: 18, K: 96, format: 'bf16', ...SMALL }, 'tiled'], // ragged tiles, three pieces per row
   ];
@@ -131,7 +133,7 @@ describe('matmul-gguf: an edited shader with the include directive', () => {
 describe('matmul-gguf: validation and shape rule (no GPU)', () => {
   it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
     expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
-    expect(() => matmulGguf.validate({ format: 'iq2_xxs' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q3_k, q2_k, q8_0, f16, bf16, got "iq2_xxs"');
+    expect(() => matmulGguf.validate({ format: 'iq2_xxs' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q3_k, q2_k, iq4_nl, iq4_xs, q8_0, f16, bf16, got "iq2_xxs"');
     expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
   });
   it('picks gemv for up to 8 rows, tiled above', () => {

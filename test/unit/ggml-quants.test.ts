@@ -3,7 +3,7 @@
 // the expected values worked out by hand in the comments; the reference quantizers checked on exactly
 // representable blocks and by round-trip error bounds.
 import { describe, it, expect } from 'vitest';
-import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, q3kScale, quantizeGgml, scaleMinK4, type GgmlBlockType } from '../../src/kernels/ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, IQ4NL_VALUES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, q3kScale, quantizeGgml, scaleMinK4, type GgmlBlockType } from '../../src/kernels/ggml-quants.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { dtypeBytes, splitQ8_0, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
@@ -25,13 +25,16 @@ describe('ggml block sizes', () => {
     expect(GGML_QUANTS.q3_k).toMatchObject({ ggmlType: 11, blockBytes: 32 + 64 + 12 + 2, blockElems: 256, f16Fields: [108] });
     // block_q2_K: scales[16] + qs[64] + half d + half dmin; GGUF type 10 (GGML_TYPE_Q2_K)
     expect(GGML_QUANTS.q2_k).toMatchObject({ ggmlType: 10, blockBytes: 16 + 64 + 2 + 2, blockElems: 256, f16Fields: [80, 82] });
+    // block_iq4_nl: half d + qs[16] (32 values, GGML_TYPE_IQ4_NL 20); block_iq4_xs: half d + u16 scales_h + scales_l[4] + qs[128] (23)
+    expect(GGML_QUANTS.iq4_nl).toMatchObject({ ggmlType: 20, blockBytes: 2 + 16, blockElems: 32, f16Fields: [0] });
+    expect(GGML_QUANTS.iq4_xs).toMatchObject({ ggmlType: 23, blockBytes: 2 + 2 + 4 + 128, blockElems: 256, f16Fields: [0] });
     for (const t of GGML_QUANT_TYPES) expect(GGML_QUANTS[t].bitsPerWeight).toBe((8 * GGML_QUANTS[t].blockBytes) / GGML_QUANTS[t].blockElems);
     expect(ggmlQuantBytes('q6_k', 512)).toBe(420);
   });
 
   it('Q8_0 is in the same table (block_q8_0: half + 32 int8, GGUF type 8) but is not one of the 4- to 6-bit formats', () => {
     expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5, f16Fields: [0] });
-    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k', 'q3_k', 'q2_k']);
+    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k', 'q3_k', 'q2_k', 'iq4_nl', 'iq4_xs']);
     expect(isGgmlQuant('q8_0')).toBe(false);
     expect(isGgmlQuant('q4_k')).toBe(true);
     expect(isGgmlQuant('toString')).toBe(false);
@@ -245,6 +248,37 @@ describe('Q2_K decoding', () => {
   });
 });
 
+describe('IQ4_NL / IQ4_XS decoding', () => {
+  // kvalues_iq4nl, ggml-common.h
+  it('the 16 levels are ggml\'s', () => expect(IQ4NL_VALUES).toEqual([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]));
+  it('IQ4_NL: f16 d, qs[16] as Q4_0\'s nibbles; x = d·level[q]', () => {
+    const b = new Uint8Array(18);
+    setU16(b, 0, F16_HALF); // d = 0.5
+    b.fill(0x88, 2); // level 8 = 1 → 0.5 everywhere else
+    b[2] = 0x8f; // value 0: level 15 = 113 → 56.5; value 16: level 8 = 1 → 0.5
+    b[2 + 15] = 0x07; // value 15: level 7 = −10 → −5; value 31: level 0 = −127 → −63.5
+    const y = dequantizeGgml('iq4_nl', b, 32);
+    expect([y[0], y[16], y[15], y[31]]).toEqual([56.5, 0.5, -5, -63.5]);
+    expect([...y].filter((v, i) => ![0, 15, 31].includes(i) && v !== 0.5)).toEqual([]);
+  });
+  it('IQ4_XS: a 6-bit scale per 32 values (nibble of scales_l, 2 bits of scales_h), x = d·(ls − 32)·level[q]', () => {
+    const b = new Uint8Array(136);
+    setU16(b, 0, F16_QUARTER); // d = 0.25
+    // scales_h @2 (u16): 2 bits per sub-block; default ls = 32 = 0b10_0000 (scale 0): high bits 0b10 everywhere, low nibbles 0
+    // sub-block 0: ls 34 (low nibble 2 in scales_l[0] bits 0..3, high 2); sub-block 3: ls 63 (scales_l[1] bits 4..7 = 15,
+    // scales_h bits 6..7 = 3); sub-block 7: ls 0 (scales_h bits 14..15 = 0): scales 2, 31, −32
+    setU16(b, 2, 0x2aea);
+    b[4] = 0x02;
+    b[5] = 0xf0;
+    b.fill(0x88, 8); // level 8 = 1: x = d·(ls − 32)
+    b[8] = 0x0f; // sub-block 0, qs[0]: value 0 level 15 = 113 → 0.25·2·113 = 56.5; value 16 level 0 = −127 → −63.5
+    b[8 + 48 + 5] = 0x87; // sub-block 3 (qs from 8 + 48), byte 5: value 96 + 5 level 7 = −10 → 0.25·31·(−10) = −77.5
+    b[8 + 112 + 15] = 0xc8; // sub-block 7, byte 15: value 224 + 31 level 12 = 53 → 0.25·(−32)·53 = −424
+    const y = dequantizeGgml('iq4_xs', b, 256);
+    expect([y[0], y[16], y[1], y[101], y[117], y[100], y[255], y[239], y[224], y[32], y[200]]).toEqual([56.5, -63.5, 0.5, -77.5, 7.75, 7.75, -424, -8, -8, 0, 0]);
+  });
+});
+
 describe('reference quantizers', () => {
   it('reproduce exactly representable Q4_0 blocks (d = max / −8)', () => {
     // values (q − 8)·0.5 with q = 0 present (max |x| = 4 at x = −4, so d = −4 / −8 = 0.5)
@@ -289,6 +323,10 @@ describe('reference quantizers', () => {
     // our simpler Q2_K quantizer (an affine 0..3 fit per 16 values, not ggml's search): half a step of range / 3 is
     // ~0.33 here; this seed's measured max 0.330, RMS 0.161 (2026-12-07), ~20% margin
     ['q2_k', 0.4, 0.19],
+    // our simpler IQ4_NL / IQ4_XS quantizers (nearest non-linear level of x / d, not ggml's search): this seed's measured
+    // max 0.108 / 0.132, RMS 0.0399 / 0.0399 (2026-12-07), ~20% margin
+    ['iq4_nl', 0.13, 0.048],
+    ['iq4_xs', 0.16, 0.048],
     // half a step of amax / 127, plus d's f16 rounding; RMS: this seed's measured 0.0022 (max 0.0042, 2026-12-07) with ~20% margin
     ['q8_0', 1 / 254 + 1e-3, 0.0026],
   ];

@@ -162,7 +162,7 @@ describe('bad files get a message that names what is wrong', () => {
     const patched = at > 0 && new DataView(g.buffer).getUint32(at, true) === 0;
     if (patched) new DataView(g.buffer).setUint32(at, 16, true);
     expect(patched).toBe(true);
-    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type IQ2_XXS; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K /);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type IQ2_XXS; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS /);
   });
 });
 
