@@ -77,9 +77,10 @@ export async function setParam(page, name, value) {
   await input.press('Tab');
 }
 
+/** Waits until Run is enabled: 90 s, as the result waits (a busy CI machine compiling SwiftShader pipelines took over 30 s once). */
 export async function waitRunnable(page) {
   await page.waitForFunction(() => {
     const b = document.querySelector('jp-app')?.shadowRoot?.querySelector('jp-bench-panel')?.shadowRoot?.querySelector('#run');
     return b && !b.disabled;
-  }, null, { timeout: 30_000 });
+  }, null, { timeout: 90_000 });
 }

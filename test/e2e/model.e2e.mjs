@@ -114,6 +114,8 @@ export const cases = [
       await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
       const head = await tab.locator('table').first().locator('th').allTextContents();
       t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
+      // the prediction simulates the file's own f16 weights, and says so
+      await tab.getByText(/Chip model columns:[\s\S]*the file's formats: attention f16, MLP f16; bf16 KV cache \(assumed/).waitFor({ timeout: 10_000 });
       await t.screenshot('model-tab-generated');
       // the link names the generated file; a reader is told to press the button, and the same bytes come back
       const url = t.page.url();
