@@ -5,7 +5,7 @@
 //   else a model file's table as stored, FORMAT matmul-gguf's numbering (GGUF_FORMAT_CODE):
 //   7 = f16, 8 = bf16: two values per u32 word, value 2j in the low half (D even); f16 widened through
 //     unpack2x16float, bf16 as the top half of an f32;
-//   0..6, 9 = ggml blocks (Q4_0, Q4_K, Q5_K, Q6_K, Q4_1, Q5_0, Q5_1, Q8_0): row r = D / blockElems whole blocks at byte
+//   0..6, 9..13 = ggml blocks (Q4_0, Q4_K, Q5_K, Q6_K, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q2_K, IQ4_NL, IQ4_XS): row r = D / blockElems whole blocks at byte
 //     r·rowBytes (rowBytes = D / blockElems · blockBytes), rows back to back, decoded by the text
 //     matmul_gguf_gemv.wgsl / matmul_gguf_tiled.wgsl decode with (shaders/include/ggml_dequant.wgsl).
 //   No shader-f16 is needed, and X holds the values ggml's dequantize_row_* gives exactly.
@@ -25,7 +25,7 @@ override WG: u32 = 64;
 override POS: bool = false;
 override SPLIT: bool = false;
 override F32: bool = true;     // E f32; else stored as FORMAT
-override FORMAT: u32 = 0u;     // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0 (unread with F32)
+override FORMAT: u32 = 0u;     // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0, 10 Q3_K, 11 Q2_K, 12 IQ4_NL, 13 IQ4_XS (unread with F32)
 override INSTRUMENT: bool = false;
 
 const MAX_WPB: u32 = 53u;      // Q6_K: 210 B -> 53 words

@@ -1,7 +1,7 @@
 // matmul_gguf_tiled: Y = X · Wᵀ (prefill) with W [N, K] in ggml blocks exactly as a GGUF file stores them
 // (FORMAT 0 = Q4_0: 18 B per 32 values; 1 = Q4_K: 144 B per 256; 2 = Q5_K: 176 B; 3 = Q6_K: 210 B;
 // 4 = Q4_1: 20 B per 32; 5 = Q5_0: 22 B; 6 = Q5_1: 24 B; 7 = F16, 8 = BF16: 16-bit floats as
-// stored, read as blocks of 32 values = 64 B with no scale; 9 = Q8_0: 34 B per 32).
+// stored, read as blocks of 32 values = 64 B with no scale; 9 = Q8_0: 34 B per 32; 10 = Q3_K: 110 B per 256; 11 = Q2_K: 84 B per 256; 12 = IQ4_NL: 18 B per 32; 13 = IQ4_XS: 136 B per 256).
 // matmul_gguf_gemv.wgsl is the decode form. Plan: src/kernels/matmul-gguf.ts.
 // X: [M, K] f32; W: the blocks as u32 words, row n (output feature n) at byte n·rowBytes; Y: [M, N] f32 bits.
 // No shader-f16: f16 scales go through unpack2x16float.
@@ -11,7 +11,7 @@
 // Sh). Per 32 values of the block: X's BM rows are staged (As), one invocation per column decodes its 32
 // values exactly as ggml does into Bs, and every invocation runs 32 f32 FMA steps on its register tile.
 
-override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0
+override FORMAT: u32 = 1u;   // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0, 10 Q3_K, 11 Q2_K, 12 IQ4_NL, 13 IQ4_XS
 override BM: u32 = 32;       // rows of Y per workgroup
 override BN: u32 = 32;       // columns of Y per workgroup
 override TM: u32 = 4;        // register tile rows

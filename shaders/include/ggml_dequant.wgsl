@@ -6,9 +6,10 @@
 //
 // The including shader provides:
 //   override FORMAT: u32       the block type, numbered as GGUF_FORMAT_CODE in src/kernels/matmul-gguf.ts:
-//                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0
+//                              0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0,
+//                              10 Q3_K, 11 Q2_K, 12 IQ4_NL, 13 IQ4_XS
 //   fn bb(i: u32) -> u32       byte i of the current block (a block may start at byte 2 of a word: Q4_0,
-//                              Q5_0, Q6_K and Q8_0 blocks are 2 mod 4 bytes; the shader keeps that offset)
+//                              Q5_0, Q6_K, Q8_0, Q3_K and IQ4_NL blocks are 2 mod 4 bytes; the shader keeps that offset)
 //   fn bw(j: u32) -> u32       word j of the current block, for the word-aligned F16 / BF16 blocks
 // This file provides:
 //   var<private> vals          the 32 values decodePiece wrote
@@ -23,7 +24,12 @@ var<private> vals: array<f32, 32>;        // 32 decoded values
 fn b16(i: u32) -> u32 { return bb(i) | (bb(i + 1u) << 8u); }
 fn f16At(i: u32) -> f32 { return unpack2x16float(b16(i)).x; }
 
-fn blockElems() -> u32 { return select(256u, 32u, FORMAT == 0u || FORMAT >= 4u); }
+fn blockElems() -> u32 {
+  switch FORMAT {
+    case 1u, 2u, 3u, 10u, 11u, 13u: { return 256u; }
+    default: { return 32u; }
+  }
+}
 
 fn blockBytes() -> u32 {
   switch FORMAT {
@@ -35,6 +41,10 @@ fn blockBytes() -> u32 {
     case 5u: { return 22u; }
     case 7u, 8u: { return 64u; }
     case 9u: { return 34u; }
+    case 10u: { return 110u; }
+    case 11u: { return 84u; }
+    case 12u: { return 18u; }
+    case 13u: { return 136u; }
     default: { return 24u; }
   }
 }
@@ -45,6 +55,19 @@ fn scaleMin(j: u32) -> vec2<f32> {
   let sc = (bb(8u + j) & 0xfu) | ((bb(j) >> 6u) << 4u);
   let m = (bb(8u + j) >> 4u) | ((bb(4u + j) >> 6u) << 4u);
   return vec2<f32>(f32(sc), f32(m));
+}
+
+// Q3_K's 6-bit scale of sub-block j (before the − 32); the 12 scale bytes start at byte 96: low 4 bits in byte j
+// (j < 8) or the high nibble of byte j − 8, high 2 bits at bit 2·(j / 4) of byte 8 + j % 4.
+fn q3kScale(j: u32) -> i32 {
+  let low = select(bb(96u + j) & 0xfu, bb(88u + j) >> 4u, j >= 8u);
+  return i32(low | (((bb(104u + j % 4u) >> (2u * (j / 4u))) & 3u) << 4u)) - 32;
+}
+
+// kvalues_iq4nl (ggml-common.h): IQ4_NL's and IQ4_XS's 16 non-linear levels, indexed by a nibble.
+fn iq4nl(i: u32) -> f32 {
+  let t = array<f32, 16>(-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+  return t[i];
 }
 
 // Values 32·pc .. 32·pc + 31 of the block into `vals`, as ggml's dequantize_row_* computes them.
@@ -90,6 +113,47 @@ fn decodePiece(pc: u32) {
           vals[j] = f32(i32(q0) - 16) * dm.x;
           vals[j + 16u] = f32(i32(q1) - 16) * dm.x;
         }
+      }
+    }
+    case 10u: {   // Q3_K: hmask[32], qs[64], scales[12], f16 d; piece pc = 4h + j: qs[32h + l] bits 2j, hmask[l] bit pc
+      let d = f16At(108u);
+      let h = pc / 4u;
+      let j = pc % 4u;
+      let dl0 = d * f32(q3kScale(2u * pc));        // sub-block 8h + 2j = 2·pc: values l < 16
+      let dl1 = d * f32(q3kScale(2u * pc + 1u));   // l ≥ 16
+      for (var l = 0u; l < 32u; l++) {
+        let q = i32((bb(32u + 32u * h + l) >> (2u * j)) & 3u) - select(4, 0, ((bb(l) >> pc) & 1u) == 1u);
+        vals[l] = select(dl0, dl1, l >= 16u) * f32(q);
+      }
+    }
+    case 11u: {   // Q2_K: scales[16], qs[64], f16 d, f16 dmin; piece pc = 4h + j: qs[32h + l] bits 2j
+      let dm = unpack2x16float(b16(80u) | (b16(82u) << 16u));
+      let h = pc / 4u;
+      let j = pc % 4u;
+      let s0 = bb(2u * pc);         // sub-block 8h + 2j = 2·pc: low nibble scale, high nibble min (values l < 16)
+      let s1 = bb(2u * pc + 1u);    // l ≥ 16
+      let d0 = dm.x * f32(s0 & 0xfu);
+      let m0 = dm.y * f32(s0 >> 4u);
+      let d1 = dm.x * f32(s1 & 0xfu);
+      let m1 = dm.y * f32(s1 >> 4u);
+      for (var l = 0u; l < 32u; l++) {
+        let q = f32((bb(16u + 32u * h + l) >> (2u * j)) & 3u);
+        if (l < 16u) { vals[l] = d0 * q - m0; } else { vals[l] = d1 * q - m1; }
+      }
+    }
+    case 12u, 13u: {   // IQ4_NL: f16 d, qs[16]; IQ4_XS: f16 d, u16 scales_h, scales_l[4], qs[128] (16 bytes per piece)
+      let d = f16At(0u);
+      var dl = d;
+      var qs = 2u;
+      if (FORMAT == 13u) {
+        let ls = ((bb(4u + pc / 2u) >> (4u * (pc % 2u))) & 0xfu) | (((b16(2u) >> (2u * pc)) & 3u) << 4u);
+        dl = d * f32(i32(ls) - 32);
+        qs = 8u + 16u * pc;
+      }
+      for (var j = 0u; j < 16u; j++) {
+        let q = bb(qs + j);
+        vals[j] = dl * iq4nl(q & 0xfu);
+        vals[j + 16u] = dl * iq4nl(q >> 4u);
       }
     }
     case 9u: {   // Q8_0: f16 d, qs[32] int8; value j = qs[j]·d

@@ -22,7 +22,7 @@ Runs a model through our WebGPU kernels (Dawn in Node). --model is a directory w
 config.json and tokenizer.json (Hugging Face layout), a .gguf file, or a .safetensors file with its
 config.json beside it. Llama-style (Llama, Mistral, Qwen2, SmolLM) and GPT-2-style models; f32, f16,
 bf16 weights (f16 / bf16 linears and embedding kept 16-bit on the GPU as stored), or GGUF Q8_0 (with --int8 used as is)
-and Q4_0 .. Q6_K blocks (as stored); a GGUF's Q4_0 .. Q8_0 token embedding is kept as stored too (a tied LM head reads it).
+and Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS blocks (as stored); a GGUF's block-quantized token embedding is kept as stored too (a tied LM head reads it).
   --tokens N        tokens to generate (default 32)
   --int8            int8 weights (quantized on load; Q8_0 as is) through matmul-int8 and qkv fused-w8
   --f32-weights     widen f16 / bf16 linears and a 16-bit or quantized embedding to f32 on load (to compare with the stored path)

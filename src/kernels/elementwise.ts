@@ -245,7 +245,7 @@ const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
   { name: 'vocab', doc: 'a part of a split embedding: the whole vocabulary (0 = E holds it all); rows of ids outside [v0, v0 + V) are left as they are', default: 0, allowed: [0, 1 << 22] },
   { name: 'v0', doc: 'a part of a split embedding: the token id of E\'s first row', default: 0, allowed: [0, 1 << 22] },
-  { name: 'format', doc: 'storage of E: f32, or a model file\'s embedding as stored: 16-bit (f16, bf16: two values per u32 word, D even) or ggml blocks (q4_0, q4_1, q5_0, q5_1, q8_0: D a multiple of 32; q4_k, q5_k, q6_k: of 256)', default: 'f32', allowed: EMBED_FORMATS },
+  { name: 'format', doc: 'storage of E: f32, or a model file\'s embedding as stored: 16-bit (f16, bf16: two values per u32 word, D even) or ggml blocks (q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl: D a multiple of 32; q4_k, q5_k, q6_k, q3_k, q2_k, iq4_xs: of 256)', default: 'f32', allowed: EMBED_FORMATS },
 ];
 
 export const embed: KernelDef = {

@@ -1,5 +1,6 @@
-// ggml's 4-, 5- and 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K): block layouts, exact
-// dequantization and ggml's reference quantizers, ported from ggml/src/ggml-quants.c
+// ggml's 2- to 6-bit weight formats (GGUF types Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS): block
+// layouts, exact dequantization and ggml's reference quantizers (Q3_K, Q2_K, IQ4_NL, IQ4_XS: simpler quantizers that
+// write valid blocks, see there), ported from ggml/src/ggml-quants.c
 // (dequantize_row_*, quantize_row_*_ref) and ggml-common.h (block_* structs) of ggml-org/ggml
 // (commit d99724f, 2026-08-21). Pure TypeScript, no GPU: the CPU references of the matmul-gguf kernel,
 // the model loader and the test-model writers all decode through this one module.
@@ -23,6 +24,17 @@
 //        q = (ql & 0xF | two bits of qh << 4) − 32 for values l, l+32 (low nibbles of ql[l], ql[l+32])
 //        and l+64, l+96 (high nibbles); qh[l] holds the top bits of l, l+32, l+64, l+96 at bits 0, 2, 4, 6.
 //        x = d·scale·q.
+//   Q3_K (110 B / 256): hmask[32], qs[64], scales[12], f16 d. Value 128h + 32j + l (h 0..1, j 0..3, l 0..31):
+//        q = (qs[32h + l] >> 2j & 3) − (bit 4h + j of hmask[l] ? 0 : 4), in −4..3; sixteen 6-bit scales (one per 16
+//        values, sub-block 8h + 2j + l/16) packed as q3kScale reads them. x = d·(scale − 32)·q.
+//   Q2_K (84 B / 256): scales[16], qs[64], f16 d, f16 dmin. Value 128h + 32j + l: q = qs[32h + l] >> 2j & 3; its
+//        sub-block (16 values) 8h + 2j + l/16 has the byte scales[8h + 2j + l/16]: low nibble sc, high nibble m.
+//        x = d·sc·q − dmin·m.
+//   IQ4_NL (18 B / 32): f16 d, qs[16] as Q4_0's nibbles, each an index into the 16 non-linear levels IQ4NL_VALUES.
+//        x = d·IQ4NL_VALUES[q].
+//   IQ4_XS (136 B / 256): f16 d, u16 scales_h, scales_l[4], qs[128]. Sub-block ib (32 values): 6-bit scale ls = nibble
+//        ib % 2 of scales_l[ib / 2] | bits 2ib..2ib+1 of scales_h << 4; qs[16ib..16ib + 15] as IQ4_NL's.
+//        x = d·(ls − 32)·IQ4NL_VALUES[q].
 // Arithmetic: each value is computed in f32 as ggml's C does (products then the subtraction, each
 // rounded to f32; the products are exact: an f16 times a 6-bit scale times a 4..6-bit q fits 24 bits).
 // The quantizers repeat ggml's *_ref algorithms with every f32 operation rounded (Math.fround), as the
@@ -30,9 +42,9 @@
 
 import { f16BitsToF32, f32ToF16Bits } from './f16.ts';
 
-/** The 4- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
-export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
-/** Every ggml block format we read: the 4- to 6-bit ones and Q8_0. */
+/** The 2- to 6-bit formats: this module decodes and encodes them, matmul-gguf reads them. */
+export type GgmlQuantType = 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k' | 'q3_k' | 'q2_k' | 'iq4_nl' | 'iq4_xs';
+/** Every ggml block format we read: the 2- to 6-bit ones and Q8_0. */
 export type GgmlBlockType = 'q8_0' | GgmlQuantType;
 
 export interface GgmlQuantInfo {
@@ -60,12 +72,16 @@ export const GGML_QUANTS = {
   q4_k: { ggmlType: 12, name: 'Q4_K', blockElems: 256, blockBytes: 144, bitsPerWeight: 4.5, f16Fields: [0, 2] },
   q5_k: { ggmlType: 13, name: 'Q5_K', blockElems: 256, blockBytes: 176, bitsPerWeight: 5.5, f16Fields: [0, 2] },
   q6_k: { ggmlType: 14, name: 'Q6_K', blockElems: 256, blockBytes: 210, bitsPerWeight: 6.5625, f16Fields: [208] },
+  q3_k: { ggmlType: 11, name: 'Q3_K', blockElems: 256, blockBytes: 110, bitsPerWeight: 3.4375, f16Fields: [108] },
+  q2_k: { ggmlType: 10, name: 'Q2_K', blockElems: 256, blockBytes: 84, bitsPerWeight: 2.625, f16Fields: [80, 82] },
+  iq4_nl: { ggmlType: 20, name: 'IQ4_NL', blockElems: 32, blockBytes: 18, bitsPerWeight: 4.5, f16Fields: [0] },
+  iq4_xs: { ggmlType: 23, name: 'IQ4_XS', blockElems: 256, blockBytes: 136, bitsPerWeight: 4.25, f16Fields: [0] },
 } as const satisfies Record<GgmlBlockType, GgmlQuantInfo>;
 
-/** The 4- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
+/** The 2- to 6-bit formats (GgmlQuantType): every block format but Q8_0. */
 export const GGML_QUANT_TYPES = Object.keys(GGML_QUANTS).filter((t) => t !== 'q8_0') as GgmlQuantType[];
 
-/** Whether `t` is one of the 4- to 6-bit formats (not Q8_0). */
+/** Whether `t` is one of the 2- to 6-bit formats (not Q8_0). */
 export function isGgmlQuant(t: string): t is GgmlQuantType {
   return (GGML_QUANT_TYPES as string[]).includes(t);
 }
@@ -106,6 +122,16 @@ export function scaleMinK4(b: Uint8Array, o: number, j: number): [number, number
   if (j < 4) return [b[o + j] & 63, b[o + j + 4] & 63];
   return [(b[o + j + 4] & 0xf) | ((b[o + j - 4] >> 6) << 4), (b[o + j + 4] >> 4) | ((b[o + j] >> 6) << 4)];
 }
+
+/** Q3_K's 6-bit scale of sub-block j (0..15, before the − 32) from its 12 scale bytes at `o`: low 4 bits in byte j
+ * (j < 8) or the high nibble of byte j − 8; high 2 bits at bit 2·(j / 4) of byte 8 + j % 4 (dequantize_row_q3_K's aux words). */
+export function q3kScale(b: Uint8Array, o: number, j: number): number {
+  const low = j < 8 ? b[o + j] & 0xf : b[o + j - 8] >> 4;
+  return low | (((b[o + 8 + (j % 4)] >> (2 * (j >> 2))) & 3) << 4);
+}
+
+/** kvalues_iq4nl (ggml-common.h): the 16 non-linear levels of IQ4_NL and IQ4_XS, indexed by a nibble. */
+export const IQ4NL_VALUES: readonly number[] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
 
 const f16At = (b: Uint8Array, o: number) => f16BitsToF32(b[o] | (b[o + 1] << 8));
 
@@ -183,6 +209,60 @@ export function dequantizeGgml(type: GgmlBlockType, raw: Uint8Array, elements: n
         }
         break;
       }
+      case 'q3_k': {
+        // hmask[32], qs[64], scales[12], f16 d: value 128h + 32j + l: two bits of qs[32h + l] at 2j, minus 4 unless
+        // bit 4h + j of hmask[l] is set; its sub-block (16 values) is 8h + 2j + (l >= 16), a 6-bit scale − 32
+        const d = f16At(raw, o + 108);
+        for (let h = 0; h < 2; h++) {
+          for (let j = 0; j < 4; j++) {
+            const dl = [fr(d * (q3kScale(raw, o + 96, 8 * h + 2 * j) - 32)), fr(d * (q3kScale(raw, o + 96, 8 * h + 2 * j + 1) - 32))];
+            for (let l = 0; l < 32; l++) {
+              const q = ((raw[o + 32 + 32 * h + l] >> (2 * j)) & 3) - (raw[o + l] & (1 << (4 * h + j)) ? 0 : 4);
+              y[y0 + 128 * h + 32 * j + l] = fr(dl[l >> 4] * q);
+            }
+          }
+        }
+        break;
+      }
+      case 'q2_k': {
+        // scales[16], qs[64], f16 d, f16 dmin: value 128h + 32j + l: two bits of qs[32h + l] at 2j; its sub-block's
+        // byte scales[8h + 2j + (l >= 16)]: low nibble × d, high nibble × dmin
+        const d = f16At(raw, o + 80);
+        const min = f16At(raw, o + 82);
+        for (let h = 0; h < 2; h++) {
+          for (let j = 0; j < 4; j++) {
+            for (let l = 0; l < 32; l++) {
+              const sc = raw[o + 8 * h + 2 * j + (l >> 4)];
+              const q = (raw[o + 16 + 32 * h + l] >> (2 * j)) & 3;
+              y[y0 + 128 * h + 32 * j + l] = fr(fr(fr(d * (sc & 0xf)) * q) - fr(min * (sc >> 4)));
+            }
+          }
+        }
+        break;
+      }
+      case 'iq4_nl': {
+        const d = f16At(raw, o);
+        for (let j = 0; j < 16; j++) {
+          const b = raw[o + 2 + j];
+          y[y0 + j] = fr(d * IQ4NL_VALUES[b & 0xf]);
+          y[y0 + j + 16] = fr(d * IQ4NL_VALUES[b >> 4]);
+        }
+        break;
+      }
+      case 'iq4_xs': {
+        const d = f16At(raw, o);
+        const sh = raw[o + 2] | (raw[o + 3] << 8);
+        for (let ib = 0; ib < 8; ib++) {
+          const ls = ((raw[o + 4 + (ib >> 1)] >> (4 * (ib % 2))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4);
+          const dl = fr(d * (ls - 32));
+          for (let j = 0; j < 16; j++) {
+            const b = raw[o + 8 + 16 * ib + j];
+            y[y0 + 32 * ib + j] = fr(dl * IQ4NL_VALUES[b & 0xf]);
+            y[y0 + 32 * ib + j + 16] = fr(dl * IQ4NL_VALUES[b >> 4]);
+          }
+        }
+        break;
+      }
       case 'q6_k': {
         const d = f16At(raw, o + 208);
         for (let h = 0; h < 2; h++) {
@@ -225,6 +305,10 @@ export function quantizeGgml(type: GgmlBlockType, x: Float32Array): Uint8Array {
     else if (type === 'q4_0') quantizeQ4_0Block(xb, out, o);
     else if (type === 'q4_1' || type === 'q5_0' || type === 'q5_1') quantizeLegacyBlock(type, xb, out, o);
     else if (type === 'q6_k') quantizeQ6_KBlock(xb, out, o);
+    else if (type === 'q3_k') quantizeQ3_KBlock(xb, out, o);
+    else if (type === 'q2_k') quantizeQ2_KBlock(xb, out, o);
+    else if (type === 'iq4_nl') quantizeIq4NlBlock(xb, out, o);
+    else if (type === 'iq4_xs') quantizeIq4XsBlock(xb, out, o);
     else quantizeQ45_KBlock(xb, out, o, type === 'q5_k');
   }
   return out;
@@ -520,4 +604,136 @@ function quantizeQ6_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
       out[qh + l] = (a >> 4) | ((b >> 4) << 2) | ((c >> 4) << 4) | ((e >> 4) << 6);
     }
   }
+}
+
+/** The value of largest magnitude (the first such, with its sign): where the symmetric quantizers put their extreme level. */
+function signedAbsMax(x: ArrayLike<number>): number {
+  let amax = 0, max = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]) > amax) {
+      amax = Math.abs(x[i]);
+      max = x[i];
+    }
+  }
+  return max;
+}
+
+/**
+ * Q3_K for one block of 256: writes valid blocks, NOT llama.cpp's quantize_row_q3_K_ref search (make_qx_quants over
+ * each 16 values, then over the 16 scales). Ours: each sub-block's scale puts its largest |x| at level −4 (levels −4..3),
+ * the 16 scales are stored as 6-bit levels of d = (largest scale) / −32, and each value takes the nearest level of its
+ * stored scale. Only the decoder is held to ggml (the tests and llama.cpp read these blocks).
+ */
+function quantizeQ3_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const scales = new Float32Array(16);
+  for (let j = 0; j < 16; j++) scales[j] = fr(signedAbsMax(x.subarray(16 * j, 16 * j + 16)) / -4);
+  const smax = signedAbsMax(scales);
+  if (Math.abs(smax) < GROUP_MAX_EPS) return; // all zero: d = 0
+  const d = fr(smax / -32);
+  setF16(out, o + 108, d);
+  const d16 = f16At(out, o + 108);
+  const sb = o + 96;
+  for (let j = 0; j < 16; j++) {
+    const l = Math.max(-32, Math.min(31, nearestInt(fr(scales[j] / d)))) + 32;
+    if (j < 8) out[sb + j] |= l & 0xf;
+    else out[sb + j - 8] |= (l & 0xf) << 4;
+    out[sb + 8 + (j % 4)] |= (l >> 4) << (2 * (j >> 2));
+  }
+  for (let j = 0; j < 16; j++) {
+    const dl = fr(d16 * (q3kScale(out, sb, j) - 32));
+    for (let ii = 0; ii < 16; ii++) {
+      const v = 16 * j + ii;
+      const L = dl ? Math.max(-4, Math.min(3, nearestInt(fr(x[v] / dl)))) + 4 : 4; // 0..7; a zero scale: level 0
+      // value v = 128h + 32jj + l: bits 0..1 at 2·jj of qs[32h + l], the third in bit 4h + jj of hmask[l]
+      const h = v >> 7, jj = (v >> 5) & 3, l = v & 31;
+      out[o + 32 + 32 * h + l] |= (L & 3) << (2 * jj);
+      if (L > 3) out[o + l] |= 1 << (4 * h + jj);
+    }
+  }
+}
+
+/**
+ * Q2_K for one block of 256: writes valid blocks, NOT llama.cpp's quantize_row_q2_K_ref search (make_qkx2_quants with
+ * mean absolute deviation over each 16 values). Ours: each sub-block an affine fit of its range [min(x, 0), max] to
+ * levels 0..3 (scale = range / 3, min = −min(x, 0)); the 16 scales and 16 mins stored as 4-bit levels of
+ * d = (largest scale) / 15 and dmin = (largest min) / 15; each value takes the nearest level of its stored scale and min.
+ */
+function quantizeQ2_KBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const scales = new Float32Array(16), mins = new Float32Array(16);
+  let maxScale = 0, maxMin = 0;
+  for (let j = 0; j < 16; j++) {
+    let lo = 0, hi = -Infinity;
+    for (let l = 0; l < 16; l++) {
+      lo = Math.min(lo, x[16 * j + l]);
+      hi = Math.max(hi, x[16 * j + l]);
+    }
+    scales[j] = fr(fr(hi - lo) / 3);
+    mins[j] = -lo;
+    maxScale = Math.max(maxScale, scales[j]);
+    maxMin = Math.max(maxMin, mins[j]);
+  }
+  setF16(out, o + 80, fr(maxScale / 15));
+  setF16(out, o + 82, fr(maxMin / 15));
+  const d = f16At(out, o + 80), dmin = f16At(out, o + 82);
+  for (let j = 0; j < 16; j++) {
+    const sc = d > 0 ? Math.min(15, nearestInt(fr(scales[j] / d))) : 0;
+    const m = dmin > 0 ? Math.min(15, nearestInt(fr(mins[j] / dmin))) : 0;
+    out[o + j] = sc | (m << 4);
+    const dl = fr(d * sc), ml = fr(dmin * m);
+    for (let ii = 0; ii < 16; ii++) {
+      const v = 16 * j + ii;
+      const L = dl ? Math.max(0, Math.min(3, nearestInt(fr(fr(x[v] + ml) / dl)))) : 0;
+      // value v = 128h + 32jj + l: bits at 2·jj of qs[32h + l]
+      out[o + 16 + 32 * (v >> 7) + (v & 31)] |= L << (2 * ((v >> 5) & 3));
+    }
+  }
+}
+
+/** The index of the IQ4_NL level nearest v (the lower one on a tie). */
+function nearestIq4(v: number): number {
+  let best = 0;
+  for (let i = 1; i < 16; i++) if (Math.abs(IQ4NL_VALUES[i] - v) < Math.abs(IQ4NL_VALUES[best] - v)) best = i;
+  return best;
+}
+
+/**
+ * IQ4_NL for one block of 32: writes valid blocks, NOT llama.cpp's quantize_iq4_nl search (it tries scales around
+ * max / −127 and keeps the best weighted fit). Ours: d = (largest |x|, signed) / −127, so that value is the level −127
+ * exactly, and each value takes the nearest level of x / d.
+ */
+function quantizeIq4NlBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const d = fr(signedAbsMax(x) / IQ4NL_VALUES[0]);
+  setF16(out, o, d);
+  const d16 = f16At(out, o);
+  for (let j = 0; j < 16; j++) {
+    const lo = d16 ? nearestIq4(fr(x[j] / d16)) : 8, hi = d16 ? nearestIq4(fr(x[j + 16] / d16)) : 8; // level 8 is 1: 0 when d is
+    out[o + 2 + j] = lo | (hi << 4);
+  }
+}
+
+/**
+ * IQ4_XS for one block of 256: writes valid blocks, NOT llama.cpp's quantize_iq4_xs search. Ours: each 32 values'
+ * scale s = (largest |x|, signed) / −127; the eight scales stored as 6-bit levels (ls − 32) of d = (largest s) / −32; each
+ * value takes the nearest IQ4_NL level of x / (d·(ls − 32)).
+ */
+function quantizeIq4XsBlock(x: Float32Array, out: Uint8Array, o: number): void {
+  const scales = new Float32Array(8);
+  for (let ib = 0; ib < 8; ib++) scales[ib] = fr(signedAbsMax(x.subarray(32 * ib, 32 * ib + 32)) / IQ4NL_VALUES[0]);
+  const smax = signedAbsMax(scales);
+  const d = fr(smax / -32);
+  setF16(out, o, d);
+  const d16 = f16At(out, o);
+  let sh = 0;
+  for (let ib = 0; ib < 8; ib++) {
+    const ls = d16 ? Math.max(-32, Math.min(31, nearestInt(fr(scales[ib] / d16)))) + 32 : 32;
+    out[o + 4 + (ib >> 1)] |= (ls & 0xf) << (4 * (ib % 2));
+    sh |= (ls >> 4) << (2 * ib);
+    const dl = fr(d16 * (ls - 32));
+    for (let j = 0; j < 16; j++) {
+      const lo = dl ? nearestIq4(fr(x[32 * ib + j] / dl)) : 8, hi = dl ? nearestIq4(fr(x[32 * ib + j + 16] / dl)) : 8;
+      out[o + 8 + 16 * ib + j] = lo | (hi << 4);
+    }
+  }
+  out[o + 2] = sh & 0xff;
+  out[o + 3] = sh >> 8;
 }

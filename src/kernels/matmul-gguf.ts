@@ -1,5 +1,5 @@
 // Matmul with ggml-quantized weights read as they are stored in a GGUF file: Y[M, N] = X[M, K] · W[N, K]ᵀ,
-// W a [N, K] tensor of Q4_0, Q4_K, Q5_K or Q6_K blocks (src/kernels/ggml-quants.ts), row n = output feature
+// W a [N, K] tensor of Q4_0, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_NL or IQ4_XS blocks (src/kernels/ggml-quants.ts), row n = output feature
 // n, K / blockElems blocks back to back per row, rows back to back: the file's bytes, bound as u32 words.
 // Two variants, one shader each, the format an override (FORMAT) so each pipeline keeps one decoder:
 //   gemv  (decode, M ≤ 8): matmul_gguf_gemv.wgsl, TK lanes per output column take whole blocks of its row,
@@ -18,9 +18,10 @@
 // f16 d, 32 int8) too: a model's Q8_0 linears run through matmul-int8, but a tied LM head over a Q8_0 token
 // embedding reads the stored table here.
 // Traffic: a block of B bytes starting at byte o spans the words floor(o/4) .. floor((o+B−1)/4); every block
-// size here is 0 or 2 mod 4 (144, 176, 20, 24, 64 | 18, 22, 210, 34), so a block is always WPB = ceil(B/4) (aligned) or
+// size here is 0 or 2 mod 4 (144, 176, 20, 24, 64, 84, 136 | 18, 22, 210, 34, 110), so a block is always WPB = ceil(B/4) (aligned) or
 // (B+2)/4 (2 mod 4) words, the same count at either alignment: (B + B mod 4) / 4. Each reader loads its
-// block's WPB words once; Q4_0, Q5_0, Q6_K and Q8_0 fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210, 36 per 34).
+// block's WPB words once; Q4_0, Q5_0, Q6_K, Q8_0, Q3_K and IQ4_NL fetch 2 bytes of a neighbour block (20 B per 18, 24 per 22, 212 per 210,
+// 36 per 34, 112 per 110).
 
 import {
   type KernelDef,
@@ -84,7 +85,7 @@ export function quantizeFormat(f: GgufFormat, x: Float32Array): Uint8Array {
 }
 
 /** FORMAT override values of the shaders (their `switch`): one per format; embed.wgsl's FORMAT is the same numbering. */
-export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8, q8_0: 9 };
+export const GGUF_FORMAT_CODE: Record<GgufFormat, number> = { q4_0: 0, q4_k: 1, q5_k: 2, q6_k: 3, q4_1: 4, q5_0: 5, q5_1: 6, f16: 7, bf16: 8, q8_0: 9, q3_k: 10, q2_k: 11, iq4_nl: 12, iq4_xs: 13 };
 
 /** Values decoded per step (a Q4_0 block, a K-quant sub-block of 32). */
 export const GGUF_PIECE = 32;
@@ -123,8 +124,8 @@ type GgufParams = {
 const PARAMS: readonly ParamDoc<keyof GgufParams>[] = [
   { name: 'M', doc: 'rows of X and Y (tokens)', default: 64, allowed: [1, 65535] },
   { name: 'N', doc: 'output features (rows of the GGUF weight tensor)', default: 256, allowed: [1, MAX_DIM] },
-  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1 / q8_0 / f16 / bf16, 256 for the K-quants)', default: 512, allowed: [32, MAX_DIM] },
-  { name: 'format', doc: 'storage of W: a ggml block type (q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0) or 16-bit floats as stored (f16, bf16)', default: 'q4_k', allowed: GGUF_FORMATS },
+  { name: 'K', doc: 'inner dimension: a multiple of the block (32 for q4_0 / q4_1 / q5_0 / q5_1 / q8_0 / iq4_nl / f16 / bf16, 256 for the K-quants q2_k .. q6_k and iq4_xs)', default: 512, allowed: [32, MAX_DIM] },
+  { name: 'format', doc: 'storage of W: a ggml block type (q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q3_k, q2_k, iq4_nl, iq4_xs, q8_0) or 16-bit floats as stored (f16, bf16)', default: 'q4_k', allowed: GGUF_FORMATS },
   { name: 'BM', doc: 'tiled: rows of Y per workgroup (16, 32, 64)', default: 32, allowed: [16, 64] },
   { name: 'BN', doc: 'tiled: columns of Y per workgroup (16, 32); their blocks are staged in workgroup memory', default: 32, allowed: [16, 32] },
   { name: 'TM', doc: 'tiled: rows of the register tile per invocation (1, 2, 4, 8)', default: 4, allowed: [1, 8] },
@@ -304,11 +305,11 @@ function headMajor(Y: Float64Array, M: number, N: number, dh: number): Float32Ar
 
 export const matmulGguf: KernelDef<GgufParams, MatmulGgufVariant> = {
   name: 'matmul-gguf',
-  title: 'Packed-weight matmul: GGUF 4-8 bit (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q8_0) and 16-bit (F16, BF16) as stored',
+  title: 'Packed-weight matmul: GGUF 2-8 bit (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS, Q8_0) and 16-bit (F16, BF16) as stored',
   description:
     'Y[M, N] = X[M, K] · Wᵀ with W [N, K] in ggml blocks exactly as a GGUF file stores them (Q4_0: 32 values, f16 d, ' +
     'x = (q − 8)·d; Q4_1 / Q5_0 / Q5_1 alike with a min or a fifth bit; Q4_K / Q5_K: 256 values, f16 d and dmin, eight 6-bit scales and mins, x = d·sc·q − dmin·m; Q6_K: 256 ' +
-    'values, sixteen int8 scales, x = d·scale·(q − 32); Q8_0: 32 int8 and an f16 d, x = q·d) or 16-bit floats as stored (f16, bf16: 2 bytes per weight, ' +
+    'values, sixteen int8 scales, x = d·scale·(q − 32); Q3_K: 256 values, 2 + 1 bit q, sixteen 6-bit scales, x = d·(scale − 32)·(q − 4); Q2_K: 256 values, 2-bit q, sixteen 4-bit scales and mins, x = d·sc·q − dmin·m; IQ4_NL / IQ4_XS: 4-bit indices into 16 non-linear levels, times d (IQ4_XS: and a 6-bit scale per 32); Q8_0: 32 int8 and an f16 d, x = q·d) or 16-bit floats as stored (f16, bf16: 2 bytes per weight, ' +
     'widened exactly in the shader), decoded on the GPU with f16 scales through unpack2x16float (no ' +
     'shader-f16), f32 accumulation. gemv (M ≤ 8): TK lanes per output column take whole blocks of its row and stream ' +
     'them from the weight buffer, X staged in workgroup memory. tiled: a BM×BN tile of Y stages its columns\' blocks in ' +

@@ -6,8 +6,8 @@ import { GGML_QUANTS, GgmlQuantError, ggmlQuantBytes, type GgmlQuantType } from 
 import { dequantizeFormat } from '../kernels/matmul-gguf.ts';
 
 /**
- * Storage types we read. Q8_0: blocks of 32 int8 with one f16 scale (GGUF); q4_0, q4_k, q5_k, q6_k: ggml's
- * 4- to 6-bit blocks (src/kernels/ggml-quants.ts).
+ * Storage types we read. Q8_0: blocks of 32 int8 with one f16 scale (GGUF); q4_0 .. q6_k, q3_k, q2_k, iq4_nl, iq4_xs: ggml's
+ * 2- to 6-bit blocks (src/kernels/ggml-quants.ts).
  */
 export type FileDType = 'f32' | 'f16' | 'bf16' | 'q8_0' | GgmlQuantType;
 

@@ -192,6 +192,10 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
     case 'q4_k':
     case 'q5_k':
     case 'q6_k':
+    case 'q3_k':
+    case 'q2_k':
+    case 'iq4_nl':
+    case 'iq4_xs':
       // f16 / bf16 rounded to nearest even, ggml's blocks by its reference quantizer: the kernels' one encoder
       return quantizeFormat(dtype, a);
     case 'q8_0': {

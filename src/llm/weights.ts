@@ -521,7 +521,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
 
 /**
  * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
- * (ggml's Q4_0 .. Q6_K; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
+ * (ggml's Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
  * gate|up pair of two formats (one matmul writes both halves); those and GPT-2's QKV (biased) run as f32 (or int8).
  * A tied LM head is not listed: it is the embedding (GpuModel reads a stored one, 16-bit or ggml blocks, as stored, else widens it). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
  * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).

@@ -15,7 +15,10 @@
 //   values, 144 / 176 / 210 B per 256, i.e. 4.5, 4.5, 5.5, 6.5625 bits per weight with their scales; a
 //   Q4_K_M file is q4_k with q6_k for some layers' V and down projections. Weight-only: the GEMM runs at the
 //   bf16 rate after decoding (assumed, as for int4; llama.cpp decodes to f16/f32 before its MACs).
-//   q4_1, q5_0, q5_1, q8_0: ggml's other 32-value blocks (20, 22, 24, 34 B), the same way.
+//   q4_1, q5_0, q5_1, q8_0: ggml's other 32-value blocks (20, 22, 24, 34 B), the same way; q3_k (110 B per 256:
+//   3 bits a value, 14 B of scales and d, 3.4375 bits per weight; Q3_K_S/M/L files) and q2_k (84 B per 256: 2 bits a value, 20 B of
+//   scales, mins, d and dmin, 2.625 bits per weight) too, and iq4_nl / iq4_xs (4-bit indices into 16
+//   non-linear levels: 18 B per 32, 136 B per 256, 4.5 / 4.25 bits per weight), decoded the same way (assumed).
 // - f16: 2 bytes, the bf16 rate (IEEE half: the 16-bit tensor-core path takes both; NVIDIA H100 datasheet).
 // - f32: 4 bytes, the fp32 rate (a model file stored in f32, e.g. GPT-2's safetensors, run as stored).
 
@@ -56,6 +59,10 @@ export const FORMATS: Record<NumberFormat, FormatInfo> = {
   q5_0: ggmlFormat('q5_0', 5),
   q5_1: ggmlFormat('q5_1', 5),
   q8_0: ggmlFormat('q8_0', 8),
+  q3_k: ggmlFormat('q3_k', 3),
+  q2_k: ggmlFormat('q2_k', 2),
+  iq4_nl: ggmlFormat('iq4_nl', 4),
+  iq4_xs: ggmlFormat('iq4_xs', 4),
   f16: { bits: 16, block: Infinity, scaleBytes: 0, mac: 'fp16', note: 'IEEE half, at the 16-bit rate' },
   f32: { bits: 32, block: Infinity, scaleBytes: 0, mac: 'fp32', note: 'float32, at the fp32 rate' },
 };

@@ -9,7 +9,7 @@ export type Phase = 'prefill' | 'decode';
  * Number formats as deployments store weights and KV cache. Bytes per element include the block
  * scale overhead (precision.ts has the layouts and their sources).
  */
-export type NumberFormat = 'bf16' | 'fp8' | 'int8' | 'int4' | 'bfp8' | 'bfp4' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'f16' | 'f32';
+export type NumberFormat = 'bf16' | 'fp8' | 'int8' | 'int4' | 'bfp8' | 'bfp4' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q3_k' | 'q2_k' | 'iq4_nl' | 'iq4_xs' | 'f16' | 'f32';
 
 /** Weights (attention and MLP may differ, as in tt-metal's bfp8 attention / bfp4 MLP) and KV cache. */
 export interface PrecisionSpec {

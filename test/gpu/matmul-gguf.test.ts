@@ -1,4 +1,4 @@
-// GGUF-quantized matmul (matmul-gguf: gemv and tiled, Q4_0 / Q4_K / Q5_K / Q6_K blocks read as stored) on real
+// GGUF-quantized matmul (matmul-gguf: gemv and tiled, Q4_0 / Q4_K / Q5_K / Q6_K / Q3_K / Q2_K / IQ4_NL / IQ4_XS ... blocks read as stored) on real
 // WebGPU (Dawn in Node; SwiftShader on CI) against the CPU reference, which dequantizes exactly as ggml
 // (src/kernels/ggml-quants.ts, itself checked on hand-built blocks in test/unit/ggml-quants.test.ts) and
 // accumulates in f64; instrumented traffic against the plan; validation messages without a GPU.
@@ -16,7 +16,7 @@ const planOf = (params: Record<string, unknown>, v: MatmulGgufVariant) => matmul
 
 // Why each shape: the block size is 32 (Q4_0) or 256 (K-quants), so K is one or two blocks; N not a multiple
 // of the 8-column gemv workgroup or the 16-column tile; M = 1 (decode), 3 (several gemv rows) and 19 (a ragged
-// 16-row tile). Q4_0 and Q6_K rows of an odd block count put every other row's blocks at byte 2 of a word.
+// 16-row tile). Q4_0, Q6_K and Q3_K rows of an odd block count put every other row's blocks at byte 2 of a word.
 const cases: Array<{ variant: MatmulGgufVariant; M: number; N: number; K: (qk: number) => number; note: string }> = [
   { variant: 'gemv', M: 1, N: 11, K: (qk) => qk, note: 'decode row, one block per row (odd: misaligned rows for Q4_0 / Q6_K)' },
   { variant: 'gemv', M: 3, N: 9, K: (qk) => 2 * qk, note: 'three rows, two blocks per row, ragged column group' },
@@ -95,6 +95,11 @@ describe('matmul-gguf: per-workgroup bytes equal the plan', () => {
     ['q4_0', { M: 4, N: 3, K: 96, format: 'q4_0', ...SMALL }, 'tiled'],
     ['q5_0', { M: 1, N: 7, K: 96, format: 'q5_0' }, 'gemv'], // 22-byte blocks, rows at alternating alignment
     ['q8_0', { M: 1, N: 7, K: 96, format: 'q8_0' }, 'gemv'], // 34-byte blocks: 36 B read per block
+    ['q3_k', { M: 1, N: 5, K: 768, format: 'q3_k' }, 'gemv'], // 110-byte blocks, 3 a row (odd): rows at alternating alignment, 112 B read per block
+    ['q3_k', { M: 17, N: 18, K: 256, format: 'q3_k', ...SMALL }, 'tiled'],
+    ['q2_k', { M: 2, N: 9, K: 512, format: 'q2_k' }, 'gemv'], // 84-byte blocks: 21 words, word-aligned
+    ['iq4_nl', { M: 1, N: 7, K: 96, format: 'iq4_nl' }, 'gemv'], // 18-byte blocks: 20 B read per block
+    ['iq4_xs', { M: 17, N: 18, K: 256, format: 'iq4_xs', ...SMALL }, 'tiled'], // 136-byte blocks, 34 words
     ['f16', { M: 2, N: 9, K: 64, format: 'f16' }, 'gemv'], // 2 bytes per weight: 64-byte pieces, 16 words each
     ['bf16', { M: 17, N: 18, K: 96, format: 'bf16', ...SMALL }, 'tiled'], // ragged tiles, three pieces per row
   ];
@@ -130,7 +135,7 @@ describe('matmul-gguf: an edited shader with the include directive', () => {
 describe('matmul-gguf: validation and shape rule (no GPU)', () => {
   it('refuses K that is not whole blocks, and unknown formats, in one line', () => {
     expect(() => matmulGguf.validate({ K: 300, format: 'q4_k' })).toThrow(new KernelInputError('K must be a multiple of 256 (one Q4_K block), got 300'));
-    expect(() => matmulGguf.validate({ format: 'q3_k' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0, f16, bf16, got "q3_k"');
+    expect(() => matmulGguf.validate({ format: 'iq2_xxs' })).toThrow('format must be one of q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q3_k, q2_k, iq4_nl, iq4_xs, q8_0, f16, bf16, got "iq2_xxs"');
     expect(() => matmulGguf.validate({ N: 40, dh: 16 })).toThrow('dh must be 0 (row-major Y) or divide N = 40 (head-major Y [N/dh, M, dh]), got 16');
   });
   it('picks gemv for up to 8 rows, tiled above', () => {

@@ -107,7 +107,7 @@ describe('npm run simulate', () => {
   const crashes: Array<[string[], RegExp]> = [
     [['--chip', 'h100', '--model', 'llama3-70b', '--phase', 'decode', '--chips', '3'], /chips 3 must divide the 64 attention heads of llama3-70b .*allowed: 1, 2, 4, 8/],
     [['--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'prefill', '--tokens', '65536', '--batch', '2'], /tokens x batch = 131072 rows exceeds the 65536 rows a GEMM takes/],
-    [['--chip', 'h100', '--model', 'llama3-8b', '--weights', 'int3'], /--weights must be one of bf16, fp8, int8, int4, bfp8, bfp4, q4_0, q4_k, q5_k, q6_k, q4_1, q5_0, q5_1, q8_0, f16, f32, got "int3"/],
+    [['--chip', 'h100', '--model', 'llama3-8b', '--weights', 'int3'], /--weights must be one of bf16, fp8, int8, int4, bfp8, bfp4, q4_0, q4_k, q5_k, q6_k, q4_1, q5_0, q5_1, q8_0, q3_k, q2_k, iq4_nl, iq4_xs, f16, f32, got "int3"/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--kv', 'int4'], /--kv must be one of bf16, fp8, int8, bfp8, got "int4"/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--precision', 'int8', '--weights', 'fp8'], /--precision int8 and --weights fp8 disagree/],
     [['--chip', 'h100', '--model', 'llama3-8b', '--fusion', 'magic'], /--fusion must be one of none, elementwise, activations, pipeline/],

@@ -3,7 +3,7 @@
 // the expected values worked out by hand in the comments; the reference quantizers checked on exactly
 // representable blocks and by round-trip error bounds.
 import { describe, it, expect } from 'vitest';
-import { GGML_QUANTS, GGML_QUANT_TYPES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, quantizeGgml, scaleMinK4, type GgmlBlockType } from '../../src/kernels/ggml-quants.ts';
+import { GGML_QUANTS, GGML_QUANT_TYPES, IQ4NL_VALUES, dequantizeGgml, ggmlQuantBytes, isGgmlQuant, nearestInt, q3kScale, quantizeGgml, scaleMinK4, type GgmlBlockType } from '../../src/kernels/ggml-quants.ts';
 import { randomF32 } from '../../src/kernels/kernel.ts';
 import { dtypeBytes, splitQ8_0, toF32 } from '../../src/llm/dtype.ts';
 import { ModelFileError } from '../../src/llm/source.ts';
@@ -21,13 +21,20 @@ describe('ggml block sizes', () => {
     expect(GGML_QUANTS.q4_k.blockBytes).toBe(4 + 12 + 128);
     expect(GGML_QUANTS.q5_k.blockBytes).toBe(4 + 12 + 32 + 128);
     expect(GGML_QUANTS.q6_k.blockBytes).toBe(128 + 64 + 16 + 2);
+    // block_q3_K: hmask[32] + qs[64] + scales[12] + half d; GGUF type 11 (ggml.h GGML_TYPE_Q3_K)
+    expect(GGML_QUANTS.q3_k).toMatchObject({ ggmlType: 11, blockBytes: 32 + 64 + 12 + 2, blockElems: 256, f16Fields: [108] });
+    // block_q2_K: scales[16] + qs[64] + half d + half dmin; GGUF type 10 (GGML_TYPE_Q2_K)
+    expect(GGML_QUANTS.q2_k).toMatchObject({ ggmlType: 10, blockBytes: 16 + 64 + 2 + 2, blockElems: 256, f16Fields: [80, 82] });
+    // block_iq4_nl: half d + qs[16] (32 values, GGML_TYPE_IQ4_NL 20); block_iq4_xs: half d + u16 scales_h + scales_l[4] + qs[128] (23)
+    expect(GGML_QUANTS.iq4_nl).toMatchObject({ ggmlType: 20, blockBytes: 2 + 16, blockElems: 32, f16Fields: [0] });
+    expect(GGML_QUANTS.iq4_xs).toMatchObject({ ggmlType: 23, blockBytes: 2 + 2 + 4 + 128, blockElems: 256, f16Fields: [0] });
     for (const t of GGML_QUANT_TYPES) expect(GGML_QUANTS[t].bitsPerWeight).toBe((8 * GGML_QUANTS[t].blockBytes) / GGML_QUANTS[t].blockElems);
     expect(ggmlQuantBytes('q6_k', 512)).toBe(420);
   });
 
   it('Q8_0 is in the same table (block_q8_0: half + 32 int8, GGUF type 8) but is not one of the 4- to 6-bit formats', () => {
     expect(GGML_QUANTS.q8_0).toEqual({ ggmlType: 8, name: 'Q8_0', blockElems: 32, blockBytes: 2 + 32, bitsPerWeight: 8.5, f16Fields: [0] });
-    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k']);
+    expect(GGML_QUANT_TYPES).toEqual(['q4_0', 'q4_1', 'q5_0', 'q5_1', 'q4_k', 'q5_k', 'q6_k', 'q3_k', 'q2_k', 'iq4_nl', 'iq4_xs']);
     expect(isGgmlQuant('q8_0')).toBe(false);
     expect(isGgmlQuant('q4_k')).toBe(true);
     expect(isGgmlQuant('toString')).toBe(false);
@@ -193,6 +200,85 @@ describe('Q6_K decoding', () => {
   });
 });
 
+describe('Q3_K decoding', () => {
+  // block_q3_K: hmask[32] @0, qs[64] @32, scales[12] @96, f16 d @108. Value 128h + 32j + l: q = (qs[32h + l] >> 2j & 3)
+  // − 4 unless bit 4h + j of hmask[l] is set; sub-block 8h + 2j + (l ≥ 16), scale = its 6-bit level − 32; x = d·scale·q.
+  it('joins 2 bits of qs and the hmask bit, times d·(6-bit scale − 32)', () => {
+    const b = new Uint8Array(110);
+    setU16(b, 108, F16_HALF); // d = 0.5
+    b.fill(0xff, 0, 32); // every hmask bit set: q = qs bits (0 here) unless cleared below
+    // sub-block 0 (values 0..15): level 34 = 0b10_0010: low 4 bits (2) in byte 96, high 2 bits (2) at bits 0..1 of byte 104
+    b[96] = 0x02;
+    b[104] = 0b10;
+    // sub-block 9 (h 1, j 0, l ≥ 16: values 144..159): level 5: high nibble of byte 96 + 1; high bits 0 (byte 105, bits 4..5)
+    b[97] = 0x50;
+    // sub-block 15 (h 1, j 3, l ≥ 16: values 240..255): level 63: high nibble of byte 96 + 7, high bits 3 at bits 6..7 of byte 107
+    b[103] = 0xf0;
+    b[107] = 0b11 << 6;
+    expect([q3kScale(b, 96, 0), q3kScale(b, 96, 9), q3kScale(b, 96, 15), q3kScale(b, 96, 3)]).toEqual([34, 5, 63, 0]);
+    b[32 + 0] = 0b11; // value 0: qs[0] bits 0..1 = 3, hmask[0] bit 0 set: q = 3 → 0.5·2·3 = 3
+    b[32 + 1] = 0b01; // value 1: 1, hmask[1] bit 0 cleared: q = 1 − 4 = −3 → 0.5·2·(−3) = −3
+    b[1] &= ~1;
+    b[32 + 48] = 0b10; // value 144 = 128 + 16: qs[32 + 16] bits 0..1 = 2, hmask[16] bit 4 cleared: q = −2 → 0.5·(−27)·(−2) = 27
+    b[16] &= ~(1 << 4);
+    b[16] &= ~(1 << 7); // value 240 = 128 + 96 + 16: qs[48] bits 6..7 = 0, hmask[16] bit 7 cleared: q = −4 → 0.5·31·(−4) = −62
+    b[32 + 63] = 0b01 << 6; // value 255: qs[63] bits 6..7 = 1, hmask[31] bit 7 set: q = 1 → 0.5·31·1 = 15.5
+    const y = dequantizeGgml('q3_k', b, 256);
+    expect([y[0], y[1], y[144], y[240], y[255]]).toEqual([3, -3, 27, -62, 15.5]);
+    expect([...y].filter((v, i) => ![0, 1, 144, 240, 255].includes(i) && v !== 0)).toEqual([]);
+  });
+});
+
+describe('Q2_K decoding', () => {
+  // block_q2_K: scales[16] @0, qs[64] @16, f16 d @80, f16 dmin @82. Value 128h + 32j + l: q = qs[32h + l] >> 2j & 3;
+  // sub-block 8h + 2j + (l ≥ 16) has the byte scales[that]: low nibble sc, high nibble m; x = d·sc·q − dmin·m.
+  it('2 bits of qs, times d·(low nibble), minus dmin·(high nibble)', () => {
+    const b = new Uint8Array(84);
+    setU16(b, 80, F16_HALF); // d = 0.5
+    setU16(b, 82, F16_QUARTER); // dmin = 0.25
+    b[0] = 0x23; // sub-block 0 (values 0..15): sc 3, m 2
+    b[2] = 0x01; // sub-block 2 (h 0, j 1, l < 16: values 32..47): sc 1, m 0
+    b[13] = 0x5f; // sub-block 13 = 8 + 2·2 + 1 (h 1, j 2, l ≥ 16: values 208..223): sc 15, m 5
+    b[16 + 0] = 0b0111; // qs[0]: value 0 (bits 0..1) q 3 → 0.5·3·3 − 0.25·2 = 4; value 32 (bits 2..3) q 1 → 0.5·1·1 = 0.5
+    b[16 + 32 + 18] = 0b10 << 4; // qs[32 + 18], bits 4..5: value 128 + 64 + 18 = 210, q 2 → 0.5·15·2 − 0.25·5 = 13.75
+    const y = dequantizeGgml('q2_k', b, 256);
+    expect([y[0], y[1], y[15], y[16], y[32], y[33], y[210], y[211], y[208], y[223]]).toEqual([4, -0.5, -0.5, 0, 0.5, 0, 13.75, -1.25, -1.25, -1.25]);
+    const nonzero = new Set([0, 32, ...Array.from({ length: 15 }, (_, i) => i + 1), ...Array.from({ length: 16 }, (_, i) => 208 + i)]);
+    expect([...y].filter((v, i) => !nonzero.has(i) && v !== 0)).toEqual([]);
+  });
+});
+
+describe('IQ4_NL / IQ4_XS decoding', () => {
+  // kvalues_iq4nl, ggml-common.h
+  it('the 16 levels are ggml\'s', () => expect(IQ4NL_VALUES).toEqual([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]));
+  it('IQ4_NL: f16 d, qs[16] as Q4_0\'s nibbles; x = d·level[q]', () => {
+    const b = new Uint8Array(18);
+    setU16(b, 0, F16_HALF); // d = 0.5
+    b.fill(0x88, 2); // level 8 = 1 → 0.5 everywhere else
+    b[2] = 0x8f; // value 0: level 15 = 113 → 56.5; value 16: level 8 = 1 → 0.5
+    b[2 + 15] = 0x07; // value 15: level 7 = −10 → −5; value 31: level 0 = −127 → −63.5
+    const y = dequantizeGgml('iq4_nl', b, 32);
+    expect([y[0], y[16], y[15], y[31]]).toEqual([56.5, 0.5, -5, -63.5]);
+    expect([...y].filter((v, i) => ![0, 15, 31].includes(i) && v !== 0.5)).toEqual([]);
+  });
+  it('IQ4_XS: a 6-bit scale per 32 values (nibble of scales_l, 2 bits of scales_h), x = d·(ls − 32)·level[q]', () => {
+    const b = new Uint8Array(136);
+    setU16(b, 0, F16_QUARTER); // d = 0.25
+    // scales_h @2 (u16): 2 bits per sub-block; default ls = 32 = 0b10_0000 (scale 0): high bits 0b10 everywhere, low nibbles 0
+    // sub-block 0: ls 34 (low nibble 2 in scales_l[0] bits 0..3, high 2); sub-block 3: ls 63 (scales_l[1] bits 4..7 = 15,
+    // scales_h bits 6..7 = 3); sub-block 7: ls 0 (scales_h bits 14..15 = 0): scales 2, 31, −32
+    setU16(b, 2, 0x2aea);
+    b[4] = 0x02;
+    b[5] = 0xf0;
+    b.fill(0x88, 8); // level 8 = 1: x = d·(ls − 32)
+    b[8] = 0x0f; // sub-block 0, qs[0]: value 0 level 15 = 113 → 0.25·2·113 = 56.5; value 16 level 0 = −127 → −63.5
+    b[8 + 48 + 5] = 0x87; // sub-block 3 (qs from 8 + 48), byte 5: value 96 + 5 level 7 = −10 → 0.25·31·(−10) = −77.5
+    b[8 + 112 + 15] = 0xc8; // sub-block 7, byte 15: value 224 + 31 level 12 = 53 → 0.25·(−32)·53 = −424
+    const y = dequantizeGgml('iq4_xs', b, 256);
+    expect([y[0], y[16], y[1], y[101], y[117], y[100], y[255], y[239], y[224], y[32], y[200]]).toEqual([56.5, -63.5, 0.5, -77.5, 7.75, 7.75, -424, -8, -8, 0, 0]);
+  });
+});
+
 describe('reference quantizers', () => {
   it('reproduce exactly representable Q4_0 blocks (d = max / −8)', () => {
     // values (q − 8)·0.5 with q = 0 present (max |x| = 4 at x = −4, so d = −4 / −8 = 0.5)
@@ -231,6 +317,16 @@ describe('reference quantizers', () => {
     ['q4_k', 0.1, 0.036],
     ['q5_k', 0.05, 0.019],
     ['q6_k', 0.022, 0.009],
+    // our simpler Q3_K quantizer (levels −4..3 per 16 values, the largest |x| at −4; not ggml's search): this seed's
+    // measured max 0.267, RMS 0.0776 (2026-12-07), ~20% margin
+    ['q3_k', 0.32, 0.093],
+    // our simpler Q2_K quantizer (an affine 0..3 fit per 16 values, not ggml's search): half a step of range / 3 is
+    // ~0.33 here; this seed's measured max 0.330, RMS 0.161 (2026-12-07), ~20% margin
+    ['q2_k', 0.4, 0.19],
+    // our simpler IQ4_NL / IQ4_XS quantizers (nearest non-linear level of x / d, not ggml's search): this seed's measured
+    // max 0.108 / 0.132, RMS 0.0399 / 0.0399 (2026-12-07), ~20% margin
+    ['iq4_nl', 0.13, 0.048],
+    ['iq4_xs', 0.16, 0.048],
     // half a step of amax / 127, plus d's f16 rounding; RMS: this seed's measured 0.0022 (max 0.0042, 2026-12-07) with ~20% margin
     ['q8_0', 1 / 254 + 1e-3, 0.0026],
   ];

@@ -88,7 +88,7 @@ describe('16-bit token embeddings kept as stored (the embed kernel\'s format f16
   });
   it('the kernel refuses an odd D in a 16-bit format with one line, and plans half the bytes of f32 for E', () => {
     expect(() => embed.validate({ D: 7, format: 'f16' })).toThrow(/^embed: format f16 packs two values per u32 word, so D must be even, got 7$/);
-    expect(() => embed.validate({ format: 'f8' })).toThrow(/format must be one of f32, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q8_0, f16, bf16/);
+    expect(() => embed.validate({ format: 'f8' })).toThrow(/format must be one of f32, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q3_k, q2_k, iq4_nl, iq4_xs, q8_0, f16, bf16/);
     expect(() => embed.validate({ D: 896, format: 'q6_k' })).toThrow(/^embed: format q6_k stores rows as whole Q6_K blocks, so D must be a multiple of 256, got 896$/);
     const bytes = (format: string) => embed.plan(embed.validate({ M: 3, D: 64, V: 100, format }), 'default').tensors.find((t) => t.name === 'E')!.bytes;
     expect([bytes('f32'), bytes('f16'), bytes('bf16')]).toEqual([4 * 6400, 2 * 6400, 2 * 6400]);

@@ -153,16 +153,16 @@ describe('bad files get a message that names what is wrong', () => {
     const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'q4_0', shape: [2, 16], data: new Uint8Array(18) }]);
     await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow('q.gguf: tensor blk.0.attn_q.weight has rows of 16 values; Q4_0 rows are whole blocks of 32');
   });
-  it('an unsupported GGUF tensor type (Q2_K) is named', async () => {
+  it('an unsupported GGUF tensor type (IQ2_XXS) is named', async () => {
     const g = writeGguf({ 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'blk.0.attn_q.weight', dtype: 'f32', shape: [1, 8], data: new Uint8Array(32) }]);
-    // patch the tensor's ggml type from F32 (0) to Q2_K (10): it follows the name, n_dims (u32) and two dims (u64)
+    // patch the tensor's ggml type from F32 (0) to IQ2_XXS (16, ggml.h): it follows the name, n_dims (u32) and two dims (u64)
     const name = new TextEncoder().encode('blk.0.attn_q.weight');
     let at = -1;
     for (let i = 0; i < g.length && at < 0; i++) if (name.every((c, j) => g[i + j] === c)) at = i + name.length + 4 + 16;
     const patched = at > 0 && new DataView(g.buffer).getUint32(at, true) === 0;
-    if (patched) new DataView(g.buffer).setUint32(at, 10, true);
+    if (patched) new DataView(g.buffer).setUint32(at, 16, true);
     expect(patched).toBe(true);
-    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type Q2_K; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K /);
+    await expect(openModel([bytesSource('q.gguf', g)])).rejects.toThrow(/tensor blk\.0\.attn_q\.weight has ggml type IQ2_XXS; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS /);
   });
 });
 
