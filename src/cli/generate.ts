@@ -25,7 +25,7 @@ bf16 weights (f16 / bf16 linears and embedding kept 16-bit on the GPU as stored)
 and Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS blocks (as stored); a GGUF's block-quantized token embedding is kept as stored too (a tied LM head reads it).
   --tokens N        tokens to generate (default 32)
   --int8            int8 weights (quantized on load; Q8_0 as is) through matmul-int8 and qkv fused-w8
-  --f32-weights     widen f16 / bf16 linears and a 16-bit or quantized embedding to f32 on load (to compare with the stored path)
+  --f32-weights     widen f16 / bf16 and Q8_0 linears and a 16-bit or quantized embedding to f32 on load (to compare with the stored path)
   --seed S          seed of the sampling draws (default 0)
   --temperature T   0 = greedy (default 0); with T > 0, top-k sampling
   --top-k K         candidates kept when sampling, 1..64 (default 40)

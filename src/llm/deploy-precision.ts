@@ -5,7 +5,7 @@
 // A PrecisionSpec has one format for the attention linears and one for the MLP linears. A file whose linears
 // mix formats (llama.cpp's Q4_K_M: Q6_K for some layers' V and down projections) gets, per group, the format
 // holding most of the group's bytes, and the note says so with the shares. Linears the GPU does not keep as
-// stored (OpenedModel.ggml does not list them: a biased Llama QKV, GPT-2's fused QKV, Q8_0 or f32 tensors)
+// stored (OpenedModel.ggml does not list them: a biased Llama QKV, GPT-2's fused QKV, f32 tensors)
 // count as the file's weight dtype when it is one format, else as the rest of their group. The KV cache is
 // bf16 (assumed: llama.cpp's default f16 KV cache, 2 bytes, as the presets' deployments keep it).
 

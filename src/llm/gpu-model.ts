@@ -16,7 +16,7 @@ import { ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
-import { ggmlRows, linearF32, linearRows, weightsLabel } from './weights.ts';
+import { ggmlRows, linearF32, linearRows, q8Linear, weightsLabel } from './weights.ts';
 
 /** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
 export const PREFILL_CHUNK = 512;
@@ -26,13 +26,13 @@ export class ModelTooLargeError extends Error {
 }
 
 export interface GpuModelOptions {
-  /** int8 weights (quantized on load; GGUF Q8_0 used as is) through matmul-int8 and qkv fused-w8 | gemv-w8. */
+  /** int8 weights (quantized on load; GGUF Q8_0 used as is, its blocks' scales as group-32 scales) through matmul-int8 and qkv fused-w8 | gemv-w8. */
   int8: boolean;
   /**
-   * Widen f16 / bf16 linears and the token embedding (16-bit or ggml blocks) to f32 on load (the path before weights
-   * were kept as stored; for comparison), a tied LM head included (its own f32 buffers again). int8 quantizes the
+   * Widen f16 / bf16 and Q8_0 linears and the token embedding (16-bit or ggml blocks) to f32 on load (the path before
+   * weights were kept as stored; for comparison), a tied LM head included (its own f32 buffers again). int8 quantizes the
    * linears as it does f32 weights, a tied head too (a stored embedding stays as stored).
-   * Linears of ggml's 4- to 6-bit blocks stay as stored either way.
+   * Linears of ggml's 2- to 6-bit blocks stay as stored either way.
    */
   f32Weights?: boolean;
   /** KV cache positions (prompt + generated tokens). */
@@ -151,9 +151,10 @@ export class GpuModel {
     const c = m.config;
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
-    // f16 / bf16 linears run as stored unless f32 (or int8) weights were asked for
+    // f16 / bf16 and Q8_0 linears run as stored unless f32 (or int8) weights were asked for (int8 takes Q8_0's blocks
+    // as they are, as group-32 scales: writeLinear); a linear with such a part widens whole (q | k | v: one QKV op)
     const widen = opts.f32Weights === true || opts.int8;
-    const ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format)))));
+    const ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format) || p.format === 'q8_0'))));
     // so does a stored embedding, 16-bit or ggml blocks (int8 does not quantize the embedding: with it, the embedding
     // stays as stored)
     const embedFormat = m.embedFormat && opts.f32Weights !== true ? m.embedFormat : 'f32';
@@ -311,11 +312,12 @@ export class GpuModel {
       this.write(name, transpose(linearF32(l), l.N, l.K)); // matmul B / qkv W: [K, N] row-major
       return;
     }
-    if (l.kind === 'q8' && !forQkv) {
+    if (l.kind === 'ggml' && l.format === 'q8_0' && !forQkv) {
       // GGUF Q8_0 as is: rows of int8 along K, one scale per 32 (the matmul-int8 group layout)
-      this.write(`${name}.q`, packRows(l.q, l.N, l.K));
-      this.write(`${name}.scale`, l.scale);
-      this.q8Written[name] = l.group;
+      const q8 = q8Linear(l);
+      this.write(`${name}.q`, packRows(q8.q, q8.N, q8.K));
+      this.write(`${name}.scale`, q8.scale);
+      this.q8Written[name] = q8.group;
       return;
     }
     // our recipe (src/kernels/quant.ts): one scale per output column, i.e. per row of [N, K]

@@ -21,8 +21,8 @@ import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
 
 /**
- * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 as is), or ggml
- * 4- to 6-bit blocks as the GGUF file stores them (rows of K / blockElems blocks), or f16 / bf16 as the file
+ * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 for matmul-int8: q8Linear), or ggml
+ * 2- to 8-bit blocks as the GGUF file stores them (rows of K / blockElems blocks; Q8_0 too), or f16 / bf16 as the file
  * stores them (kept 16-bit for matmul-gguf where K % 32 == 0; see packedFormat), or a stack of rows
  * from linears of different kinds (q | k | v where V is Q6_K and Q, K are Q4_K), each part kept as is.
  */
@@ -79,7 +79,7 @@ export interface OpenedModel {
   /** Dominant storage dtype of the linear weights. */
   weightDtype: string;
   /**
-   * Linears whose file tensors are ggml 4- to 6-bit blocks or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
+   * Linears whose file tensors are ggml 2- to 8-bit blocks (Q8_0 included) or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
    * buffer name (layerBuf(l, 'wqkv' | 'wo' | 'wUp' | 'wDown'), 'lmHead'): the parts in row order. Absent
    * names run as the other weights do (f32, or int8 with the int8 option).
    */
@@ -124,11 +124,13 @@ export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean,
 
 /**
  * The format a [N, K] file tensor is kept in on the GPU (matmul-gguf), or undefined for f32 (or int8): ggml's
- * 4- to 6-bit blocks always; f16 / bf16 when K is whole 32-value pieces (the kernel's unit); anything else widens.
+ * blocks always (Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_*, and Q8_0, whose rows the reader already requires to be whole
+ * blocks; GpuModel widens Q8_0 for f32 weights and hands it to matmul-int8 for int8, see q8Linear);
+ * f16 / bf16 when K is whole 32-value pieces (the kernel's unit); anything else widens.
  */
 export function packedFormat(t: Pick<FileTensor, 'dtype' | 'shape'> | undefined): GgufFormat | undefined {
   if (!t || t.shape.length !== 2) return undefined;
-  if (isGgmlQuant(t.dtype)) return t.dtype;
+  if (isGgmlQuant(t.dtype) || t.dtype === 'q8_0') return t.dtype;
   if (isHalfFormat(t.dtype) && t.shape[1] % GGUF_PIECE === 0) return t.dtype;
   return undefined;
 }
@@ -238,7 +240,7 @@ function nonFinite(v: number, i: number, name: string, shape: readonly number[],
   return new ModelFileError(`tensor ${name} has ${v} at [${idx.join(', ')}]; ${what} must be finite numbers (a corrupt or badly converted file)`);
 }
 
-/** Reads a [N, K] weight as a Linear (Q8_0 kept quantized, scales transposed to [K/32, N]; ggml blocks and f16 / bf16 kept as stored, see packedFormat). */
+/** Reads a [N, K] weight as a Linear (ggml blocks, Q8_0 included, and f16 / bf16 kept as stored, see packedFormat; a transposed one in f32). */
 async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
   const [a, b] = t.shape;
   const packed = transpose ? undefined : packedFormat(t);
@@ -248,16 +250,6 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
     else assertFiniteBlockScales(data, packed, t.name, t.shape);
     return { kind: 'ggml', N: a, K: b, format: packed, data };
   }
-  if (t.dtype === 'q8_0' && !transpose) {
-    const N = a, K = b;
-    const raw = await t.source.read(t.offset, t.bytes);
-    const { q, scale } = splitQ8_0(raw, N * K);
-    assertFinite(scale, t.name, [N, K / Q8_0_BLOCK], 'Q8_0 block scales');
-    const G = K / Q8_0_BLOCK;
-    const st = new Float32Array(G * N);
-    for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) st[g * N + n] = scale[n * G + g];
-    return { kind: 'q8', N, K, q, scale: st, group: Q8_0_BLOCK };
-  }
   const w = await readF32(t);
   if (!transpose) return { kind: 'f32', N: a, K: b, w };
   const out = new Float32Array(a * b);
@@ -266,8 +258,22 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
 }
 
 /**
- * Stacks linears with the same K along N (q|k|v, gate|up): Q8_0 stays Q8_0, ggml blocks of one format stay
- * one ggml linear (rows are whole blocks), ggml parts of different formats a stack; other mixes fall back to f32.
+ * A linear of Q8_0 blocks as stored (readLinear) as matmul-int8 takes it: int8 rows along K and one scale per block of
+ * 32, the scales transposed to [K/32, N] (the blocks' f16 scales widen exactly; their finiteness was checked on read).
+ */
+export function q8Linear(l: Extract<Linear, { kind: 'ggml' }>): Extract<Linear, { kind: 'q8' }> {
+  if (l.format !== 'q8_0') throw new Error(`q8Linear: ${l.format} blocks are not Q8_0`);
+  const { N, K } = l;
+  const { q, scale } = splitQ8_0(l.data, N * K);
+  const G = K / Q8_0_BLOCK;
+  const st = new Float32Array(G * N);
+  for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) st[g * N + n] = scale[n * G + g];
+  return { kind: 'q8', N, K, q, scale: st, group: Q8_0_BLOCK };
+}
+
+/**
+ * Stacks linears with the same K along N (q|k|v, gate|up): ggml blocks of one format (Q8_0 too) stay one ggml
+ * linear (rows are whole blocks), ggml parts of different formats a stack; other mixes fall back to f32.
  */
 export function concatLinears(parts: Linear[]): Linear {
   const K = parts[0].K;
@@ -285,18 +291,6 @@ export function concatLinears(parts: Linear[]): Linear {
       return { kind: 'ggml', N, K, format: g[0].format, data };
     }
     return { kind: 'stack', N, K, parts: flat };
-  }
-  if (parts.every((p) => p.kind === 'q8')) {
-    const G = K / Q8_0_BLOCK;
-    const q = new Int8Array(N * K);
-    const scale = new Float32Array(G * N);
-    let n0 = 0;
-    for (const p of parts as Array<Extract<Linear, { kind: 'q8' }>>) {
-      q.set(p.q, n0 * K);
-      for (let g = 0; g < G; g++) scale.set(p.scale.subarray(g * p.N, (g + 1) * p.N), g * N + n0);
-      n0 += p.N;
-    }
-    return { kind: 'q8', N, K, q, scale, group: Q8_0_BLOCK };
   }
   const w = new Float32Array(N * K);
   let n0 = 0;
@@ -521,7 +515,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
 
 /**
  * The linears kept as stored on the GPU (OpenedModel.ggml): every one whose tensors have a packedFormat
- * (ggml's Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
+ * (ggml's Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS, Q8_0; f16 / bf16), except a Llama QKV with biases (Qwen2: the gguf QKV ops add none) or a
  * gate|up pair of two formats (one matmul writes both halves); those and GPT-2's QKV (biased) run as f32 (or int8).
  * A tied LM head is not listed: it is the embedding (GpuModel reads a stored one, 16-bit or ggml blocks, as stored, else widens it). Llama's q, k and v stay three parts, one op each (V is often Q6_K).
  * `tensor(name)`: the file's tensor by its GGUF name (blk.L.attn_q.weight, output.weight).

@@ -409,7 +409,7 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
   // int8: the int8 gemv needs K % 16 == 0 and the packed dot product, and takes per-column scales (our
   // recipe) and GGUF Q8_0 blocks (group 32) alike; devices without dot4 keep the tiled unpacked kernel.
   // The QKV with int8 weights: gemv-w8 for a decode token (D % 16 == 0), fused-w8 otherwise.
-  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K / Q3_K / Q2_K / IQ4_NL / IQ4_XS weights, and f16 / bf16 ones (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8).
+  // GGUF Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q4_K / Q5_K / Q6_K / Q3_K / Q2_K / IQ4_NL / IQ4_XS / Q8_0 weights, and f16 / bf16 ones (s.ggml) run as stored through matmul-gguf (gemv for M ≤ 8).
   const linearOp = (M: number, w: string, K: number, N: number): Plan => {
     const g = s.ggml?.[w];
     if (g) return plan('matmul-gguf', { M, N, K, format: g[0].format }, 'auto');

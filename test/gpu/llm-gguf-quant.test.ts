@@ -15,6 +15,7 @@ import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { generateCpu, generateGpu } from '../../src/llm/generate.ts';
 import { ggufMixDtype, writeGgufModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { ggufWeightBytes, type GgufFormat } from '../../src/kernels/matmul-gguf.ts';
+import { readGguf } from '../../src/llm/gguf.ts';
 
 // 12 tokens in one 16-token chunk: the prefill runs the tiled kernel (M > 8), decode steps the gemv
 const PROMPT = [17, 4, 250, 99, 3, 120, 7, 61, 200, 33, 150, 2];
@@ -161,5 +162,79 @@ describe('a tied LM head over a quantized token_embd reads the stored table', ()
     expect(wide.headQ).toBe(V * D);
     expect(q.tokens).toEqual(wide.tokens);
     expect(q.logits).toEqual(wide.logits);
+  });
+});
+
+// A GGUF whose linears are Q8_0 (llama.cpp's `--outtype q8_0`; Llama-3-8B Q8_0 is 8.5 GB, ~30 GB widened to f32) keeps
+// them as stored without int8: every linear runs matmul-gguf q8_0 over buffers holding the file's block bytes (34 B per
+// 32 values), logits follow the CPU reference (which decodes the same blocks), and greedy tokens equal the CPU loop's and
+// --f32-weights' (which widens them, the path before). int8 keeps using the blocks as matmul-int8's group-32 scales
+// (test/gpu/llm-model.test.ts); here its label and buffers.
+describe('GGUF Q8_0 linears stay as stored without int8', () => {
+  it('matmul-gguf q8_0 on the file\'s block bytes; logits match the reference; greedy tokens equal the CPU and --f32-weights', { timeout: 300_000 }, async () => {
+    const ctx = await gpu();
+    const bytes = writeGgufModel({ ...TINY_LLAMA, dtype: 'q8_0', seed: 51 });
+    const om = await openModel([bytesSource('q8.gguf', bytes)]);
+    expect(om.weightDtype).toBe('q8_0');
+    const file = await readGguf(bytesSource('q8.gguf', bytes));
+    const raw = async (n: string) => {
+      const t = file.tensors.find((x) => x.name === n)!;
+      expect(t.dtype).toBe('q8_0');
+      return new Uint8Array(await t.source.read(t.offset, t.bytes));
+    };
+    const c = om.config, D = c.dim, F = c.ffnDim, V = c.vocabSize, Nq = c.nHeads * c.headDim, Nkv = c.nKvHeads * c.headDim;
+    const opts = { int8: false, capacity: 32, chunk: 16 };
+    const model = await GpuModel.load(ctx, om, opts);
+    let greedy: number[] = [];
+    try {
+      expect(model.weightFormat).toBe('q8_0 -> q8_0 as stored (the rest f32)');
+      const lin = model.ops('decode', 1, 12).filter((o) => ['matmul', 'matmul-gguf', 'matmul-int8', 'qkv'].includes(o.plan.kernel));
+      expect(lin.map((o) => `${o.plan.kernel}:${o.plan.params.format}`)).toEqual(Array(2 * 6 + 1).fill('matmul-gguf:q8_0'));
+      // the buffers: the file's blocks (Q8_0: 34 B per 32 weights), no f32 linear buffers
+      const q8Bytes = (N: number, K: number) => (N * K * 34) / 32;
+      const read = async (name: string, n: number) => new Uint8Array(await model.readBuffer(name, n));
+      for (const [buf, tensors] of [
+        ['L0.wo.gguf0', ['blk.0.attn_output.weight']], ['L1.wDown.gguf0', ['blk.1.ffn_down.weight']],
+        ['L0.wUp.gguf0', ['blk.0.ffn_gate.weight', 'blk.0.ffn_up.weight']], ['L1.wqkv.gguf2', ['blk.1.attn_v.weight']], ['lmHead.gguf0', ['output.weight']],
+      ] as const) {
+        const want = (await Promise.all(tensors.map(raw))).flatMap((b) => [...b]);
+        expect([...(await read(buf, want.length))], buf).toEqual(want);
+      }
+      const perLayer = q8Bytes(Nq, D) + 2 * q8Bytes(Nkv, D) + q8Bytes(D, Nq) + q8Bytes(2 * F, D) + q8Bytes(D, F);
+      const pad = (b: number) => Math.max(16, Math.ceil(b / 16) * 16);
+      expect(model.bufferBytes(/^L\d+\.w(qkv|o|Up|Down)\.gguf\d$/)).toBe(c.nLayers * [q8Bytes(Nq, D), q8Bytes(Nkv, D), q8Bytes(Nkv, D), q8Bytes(D, Nq), q8Bytes(2 * F, D), q8Bytes(D, F)].reduce((s, b) => s + pad(b), 0));
+      expect(c.nLayers * perLayer).toBe(2 * ((Nq + 2 * Nkv) * D + D * Nq + 3 * F * D) * 34 / 32);
+      expect(model.bufferBytes(/^L\d+\.w(qkv|o|Up|Down)$/)).toBe(0);
+      expect(model.bufferBytes(/^lmHead/)).toBe(pad(q8Bytes(V, D)));
+
+      const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
+      await expectLogitsFollowCpu(model, cpu, PROMPT, 2, TOL);
+      greedy = (await generateGpu(model, PROMPT, { maxTokens: 6, sampling: GREEDY })).tokens;
+      const r = await generateCpu(new CpuModel(om.config, await loadAllWeights(om), 32), PROMPT, { maxTokens: 6, sampling: GREEDY });
+      expect(greedy).toEqual(r.tokens);
+      expect(new Set(greedy).size).toBeGreaterThan(1);
+    } finally {
+      model.destroy();
+    }
+    // --f32-weights widens them (4 B a weight), as before; the same greedy tokens
+    const wide = await GpuModel.load(ctx, om, { ...opts, f32Weights: true });
+    try {
+      expect(wide.weightFormat).toBe('q8_0 -> f32');
+      expect(wide.bufferBytes(/\.gguf\d$/)).toBe(0);
+      expect(wide.bufferBytes(/^L0\.wDown$/)).toBe(4 * D * F);
+      expect((await generateGpu(wide, PROMPT, { maxTokens: 6, sampling: GREEDY })).tokens).toEqual(greedy);
+    } finally {
+      wide.destroy();
+    }
+    // int8: the blocks as matmul-int8's group-32 int8 rows and scales, nothing kept as ggml blocks (as before)
+    const q8 = await GpuModel.load(ctx, om, { ...opts, int8: true });
+    try {
+      expect(q8.weightFormat).toBe('q8_0 -> int8');
+      expect(q8.bufferBytes(/\.gguf\d$/)).toBe(0);
+      expect(q8.q8Groups).toEqual(expect.objectContaining({ 'L0.wo': 32, 'L0.wUp': 32, 'L0.wDown': 32, lmHead: 32 }));
+      expect([q8.bufferBytes(/^L0\.wDown\.q$/), q8.bufferBytes(/^L0\.wDown\.scale$/)]).toEqual([D * F, 4 * D * (F / 32)]);
+    } finally {
+      q8.destroy();
+    }
   });
 });
