@@ -42,6 +42,27 @@ export const cases = [
     },
   },
   {
+    name: 'typing through the fields faster than the worker answers keeps every value (the shape rule answers late)',
+    async run(t) {
+      await t.open('/#bench');
+      await t.page.locator('jp-bench-panel #kernel').selectOption('matmul');
+      await t.page.locator('jp-bench-panel #p-M').waitFor();
+      // the picker's shape rule asks the worker; make each answer take 400 ms, as on a loaded machine
+      await t.page.evaluate(() => {
+        const picker = document.querySelector('jp-app').shadowRoot.querySelector('jp-bench-panel').shadowRoot.querySelector('jp-kernel-picker');
+        const pick = picker.pick.bind(picker);
+        picker.pick = async (...a) => { await new Promise((r) => setTimeout(r, 400)); return pick(...a); };
+      });
+      for (const [k, v] of [['M', 48], ['N', 40], ['K', 24]]) await setParam(t.page, k, v);
+      await t.page.waitForFunction(() => {
+        const p = document.querySelector('jp-app').appState.bench.params;
+        return p.M === 48 && p.N === 40 && p.K === 24;
+      }, null, { timeout: 10_000 }).catch(async () => {
+        t.assert(false, `a value was lost: params ${JSON.stringify((await stateOf(t.page)).bench.params)}`);
+      });
+    },
+  },
+  {
     name: 'run a small matmul on the GPU: correct vs the CPU reference, stats and plot shown',
     async run(t) {
       await t.open('/#bench');
