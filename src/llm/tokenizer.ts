@@ -433,18 +433,40 @@ export function tokenizerFromJson(json: unknown, eos: number[]): Tokenizer {
 
 // ---- from GGUF metadata ------------------------------------------------------------------------
 
-// Keys are llama.cpp's tokenizer.ggml.pre names (src/llama-vocab.cpp, llama_vocab::impl::load) and the splits its
-// llm_tokenizer_bpe runs for them, in order; "gpt2" is kept for files this project wrote before it used llama.cpp's
-// spelling "gpt-2" (llama.cpp refuses it). "default" is llama.cpp's split for LLAMA_VOCAB_PRE_TYPE_DEFAULT, what it
-// uses when a file has no tokenizer.ggml.pre: punctuation runs, GPT-2's regex without its last \s+, digit runs,
-// then groups of three digits.
-const PRE_SPLITS: Record<string, RegExp[]> = {
-  default: [/[\p{P}$+<=>^~|]+/gu, /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)/gu, /\p{N}+/gu, /[0-9][0-9][0-9]/gu],
-  'gpt-2': [GPT2_SPLIT],
-  gpt2: [GPT2_SPLIT],
-  'llama-bpe': [LLAMA3_SPLIT],
-  llama3: [LLAMA3_SPLIT],
-  smollm: [/\p{N}/gu, GPT2_SPLIT],
+// llama.cpp's pre-tokenizers (src/llama-vocab.cpp: llama_vocab::impl::load maps a tokenizer.ggml.pre name to a
+// LLAMA_VOCAB_PRE_TYPE, and llm_tokenizer_bpe runs that type's regexes in order). The types whose splits this loader
+// runs, with llama.cpp's flags for them: ignoreMerges (a word that is one token is not merged up from bytes) and
+// addBos (the BOS default when the file has no tokenizer.ggml.add_bos_token). "default" is llama.cpp's split for a file
+// with no tokenizer.ggml.pre: punctuation runs, GPT-2's regex without its last \s+, digit runs, then groups of three.
+interface PreType { splits: RegExp[]; ignoreMerges: boolean; addBos: boolean }
+const QWEN2_SPLIT = /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+const GPT2_NO_TRAILING = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)/gu;
+const PRE_TYPES = {
+  default: { splits: [/[\p{P}$+<=>^~|]+/gu, GPT2_NO_TRAILING, /\p{N}+/gu, /[0-9][0-9][0-9]/gu], ignoreMerges: false, addBos: false },
+  gpt2: { splits: [GPT2_SPLIT], ignoreMerges: false, addBos: false },
+  llama3: { splits: [LLAMA3_SPLIT], ignoreMerges: true, addBos: true },
+  // DBRX and Smaug: Llama-3's regex without its ignore_merges and BOS default
+  dbrx: { splits: [LLAMA3_SPLIT], ignoreMerges: false, addBos: false },
+  // Qwen2: Llama-3's regex with single digits
+  qwen2: { splits: [QWEN2_SPLIT], ignoreMerges: false, addBos: false },
+  // StarCoder and its kin (SmolLM, Command-R, ...): every digit alone, then GPT-2's regex
+  starcoder: { splits: [/\p{N}/gu, GPT2_SPLIT], ignoreMerges: false, addBos: false },
+  falcon: { splits: [/[\p{P}$+<=>^~|`]+/gu, GPT2_NO_TRAILING, /[0-9][0-9][0-9]/gu], ignoreMerges: false, addBos: false },
+} satisfies Record<string, PreType>;
+
+/**
+ * tokenizer.ggml.pre names llama.cpp maps to those types (as its load() lists them); "gpt2" is kept for files this
+ * project wrote before it used llama.cpp's spelling "gpt-2" (llama.cpp refuses it).
+ */
+const PRE_NAMES: Record<string, keyof typeof PRE_TYPES> = {
+  default: 'default',
+  ...Object.fromEntries(['gpt-2', 'gpt2', 'phi-2', 'jina-es', 'jina-de', 'gigachat', 'jina-v2-es', 'jina-v2-de', 'a.x-4.0', 'mellum', 'modern-bert',
+    'mpt', 'olmo', 'jais', 'exaone4', 'trillion', 'granite-docling'].map((n) => [n, 'gpt2'])),
+  ...Object.fromEntries(['llama3', 'llama-v3', 'llama-bpe', 'falcon3', 'falcon-h1', 'pixtral', 'midm-2.0', 'lfm2', 'jina-v5-nano'].map((n) => [n, 'llama3'])),
+  ...Object.fromEntries(['dbrx', 'smaug-bpe'].map((n) => [n, 'dbrx'])),
+  ...Object.fromEntries(['qwen2', 'deepseek-r1-qwen', 'kormo', 'f2llmv2', 'megrez', 'stablelm2', 'hunyuan', 'solar-open'].map((n) => [n, 'qwen2'])),
+  ...Object.fromEntries(['starcoder', 'refact', 'command-r', 'smollm', 'codeshell', 'exaone', 'minerva-7b', 'mellum2'].map((n) => [n, 'starcoder'])),
+  falcon: 'falcon',
 };
 
 export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
@@ -466,14 +488,16 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
     // as llama.cpp: a missing (or empty) key is its default split, with a warning; a value it does not know is refused
     const given = String(meta.get('tokenizer.ggml.pre') ?? '');
     const pre = given === '' ? 'default' : given;
-    if (!Object.hasOwn(PRE_SPLITS, pre)) {
-      throw new ModelFileError(`GGUF tokenizer.ggml.pre "${pre}" is not a pre-tokenizer this loader knows (llama.cpp refuses it too); supported: ${Object.keys(PRE_SPLITS).join(', ')}`);
+    if (!Object.hasOwn(PRE_NAMES, pre)) {
+      throw new ModelFileError(`GGUF tokenizer.ggml.pre "${pre}" is not a pre-tokenizer this loader knows; supported: ${Object.keys(PRE_NAMES).join(', ')}`);
     }
-    const addBos = meta.get('tokenizer.ggml.add_bos_token') === true;
+    const type = PRE_TYPES[PRE_NAMES[pre]];
+    const bosKey = meta.get('tokenizer.ggml.add_bos_token');
+    const addBos = typeof bosKey === 'boolean' ? bosKey : type.addBos;
     return new BpeTokenizer({
-      vocab, ranks, mode: 'byte-level', splitters: PRE_SPLITS[pre].map(regexSplitter), added,
+      vocab, ranks, mode: 'byte-level', splitters: type.splits.map(regexSplitter), added,
       bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: false,
-      ignoreMerges: pre === 'llama-bpe' || pre === 'llama3', prefixSpace: false, prefix: { where: 'none', always: false }, splitWords: false,
+      ignoreMerges: type.ignoreMerges, prefixSpace: false, prefix: { where: 'none', always: false }, splitWords: false,
       kind: given === ''
         ? 'GGUF byte-level BPE (pre: default: the file has no tokenizer.ggml.pre, so llama.cpp\'s default split is used, as llama.cpp does; it warns that generation quality will be degraded)'
         : `GGUF byte-level BPE (pre: ${pre})`,

@@ -56,6 +56,30 @@ describeOracle('float', (dir) => {
     }
   });
 
+  // The names real GGUFs carry (Qwen2.5 and DeepSeek-R1-Distill-Qwen "qwen2", Llama-3 "llama-bpe", SmolLM "smollm", Phi-2
+  // "phi-2", Falcon "falcon", ...): llama.cpp's split for each against ours, on one vocabulary.
+  it('llama.cpp\'s other tokenizer.ggml.pre names: its split and ours agree on each', async () => {
+    const texts = [
+      "Hello   world!\n\n\tTabs and  spaces  IT'S they'RE we'll", // whitespace and newline runs, contractions in both cases
+      'numbers 0123456789 and 3.14159, 1234567 x2024y', // digit runs (alone, threes, whole)
+      'x ,y $+<=>^~|` a;b,c:d!?(e)[f]{g} -- "q"', // punctuation runs
+      'héllo wörld — ünïcödé 日本語 🙂',
+    ];
+    for (const pre of ['llama-bpe', 'qwen2', 'deepseek-r1-qwen', 'stablelm2', 'smollm', 'starcoder', 'command-r', 'phi-2', 'olmo', 'falcon', 'dbrx']) {
+      const bytes = writeGgufModel({ ...TINY_LLAMA, pre });
+      const file = join(dir(), `tok-${pre}.gguf`);
+      writeFileSync(file, bytes);
+      const tok = makeTokenizer((await openModel([bytesSource('m.gguf', bytes)])).tokenizer, [])!;
+      expect(tok.kind).toBe(`GGUF byte-level BPE (pre: ${pre})`);
+      const lc = await LlamaCppModel.open(file, { contextSize: CONTEXT, threads: 1 });
+      try {
+        for (const t of texts) expect(tok.encode(t), `${pre}: ${JSON.stringify(t)}`).toEqual(lc.tokenize(t));
+      } finally {
+        await lc.dispose();
+      }
+    }
+  });
+
   it('an unknown tokenizer.ggml.pre: llama.cpp refuses the file, and so do we', async () => {
     const bytes = writeGgufModel({ ...TINY_LLAMA, pre: 'nonsense-bpe' });
     const file = join(dir(), 'tok-badpre.gguf');

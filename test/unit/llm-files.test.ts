@@ -311,7 +311,43 @@ describe('GGUF pre-tokenizer (tokenizer.ggml.pre), read as llama.cpp reads it', 
     const om = await openModel(ggufFile({ ...TINY_GPT2, pre: 'nonsense-bpe' }));
     const make = () => makeTokenizer(om.tokenizer, om.eos);
     expect(make).toThrow(ModelFileError);
-    expect(make).toThrow(/^GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows \(llama\.cpp refuses it too\); supported: default, gpt-2, gpt2, llama-bpe, llama3, smollm$/);
+    expect(make).toThrow(/^GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows; supported: default, gpt-2, gpt2, phi-2, .*, llama-bpe, .*, qwen2, deepseek-r1-qwen, .*, smollm, .*, falcon$/);
+  });
+  // llama.cpp's names for the splits it shares (src/llama-vocab.cpp): Qwen2.5's and DeepSeek-R1-Distill-Qwen's GGUFs say
+  // "qwen2" (Llama-3's regex, one digit at a time); Llama-3's say "llama-bpe"; Phi-2's "phi-2" is GPT-2's split.
+  it('the names of llama.cpp\'s other pre-tokenizers run their splits (worked by hand)', () => {
+    // A vocabulary whose merges join digits and "'S", so each split shows in the ids: "2 0", "20 2", "202 4" and
+    // "Ġ 2024" make " 2024" one token when a split keeps it whole, "' S" makes "'S" one when a split keeps it.
+    const tokens = ['a', 'b', 'Ġ', '0', '2', '4', ',', 'I', 'T', "'", 'S', '20', '202', '2024', 'Ġ2024', "'S"];
+    const id = (t: string) => tokens.indexOf(t);
+    const meta = (pre: string | null) => new Map<string, unknown>([
+      ['tokenizer.ggml.model', 'gpt2'], ['tokenizer.ggml.tokens', tokens],
+      ['tokenizer.ggml.merges', ['2 0', '20 2', '202 4', 'Ġ 2024', "' S"]], ...(pre === null ? [] : [['tokenizer.ggml.pre', pre] as [string, unknown]]),
+    ]);
+    const ids = (pre: string | null) => tokenizerFromGguf(meta(pre) as never).encode("ab 2024, IT'S");
+    const expectSplit = (pre: string | null, pieces: string[]) => expect(ids(pre), String(pre)).toEqual(pieces.map(id));
+    // GPT-2 (phi-2, olmo, ...): " 2024" one piece; its contractions are lower-case only, so "'" and "S" apart
+    for (const pre of ['gpt-2', 'phi-2', 'olmo']) expectSplit(pre, ['a', 'b', 'Ġ2024', ',', 'Ġ', 'I', 'T', "'", 'S']);
+    // Llama-3 (llama-bpe, falcon3, ...): digits in threes, "'S" case-insensitively
+    for (const pre of ['llama-bpe', 'llama3', 'falcon3', 'dbrx']) expectSplit(pre, ['a', 'b', 'Ġ', '202', '4', ',', 'Ġ', 'I', 'T', "'S"]);
+    // Qwen2 (qwen2, deepseek-r1-qwen, stablelm2): Llama-3's regex with single digits
+    for (const pre of ['qwen2', 'deepseek-r1-qwen', 'stablelm2']) expectSplit(pre, ['a', 'b', 'Ġ', '2', '0', '2', '4', ',', 'Ġ', 'I', 'T', "'S"]);
+    // StarCoder's kin (smollm, command-r, ...): single digits, then GPT-2's regex
+    for (const pre of ['starcoder', 'smollm', 'command-r']) expectSplit(pre, ['a', 'b', 'Ġ', '2', '0', '2', '4', ',', 'Ġ', 'I', 'T', "'", 'S']);
+    // default (no key) and falcon: punctuation runs first, then GPT-2's regex, then digits in threes
+    for (const pre of [null, 'falcon']) expectSplit(pre, ['a', 'b', 'Ġ', '202', '4', ',', 'Ġ', 'I', 'T', "'", 'S']);
+  });
+  it('llama-bpe without tokenizer.ggml.add_bos_token adds BOS, as llama.cpp defaults it for Llama-3\'s split', async () => {
+    const bytes = writeGgufModel({ ...TINY_GPT2, pre: 'llama-bpe' });
+    const om = await openModel([bytesSource('m.gguf', bytes)]);
+    const meta = (om.tokenizer as { metadata: Map<string, unknown> }).metadata;
+    const bos = 1;
+    const off = tokenizerFromGguf(new Map([...meta, ['tokenizer.ggml.bos_token_id', bos], ['tokenizer.ggml.add_bos_token', false]]) as never);
+    const plain = off.encode('ab');
+    const withBos = tokenizerFromGguf(new Map([...meta, ['tokenizer.ggml.bos_token_id', bos]]) as never);
+    expect(withBos.encode('ab')).toEqual([bos, ...plain]);
+    const gpt2 = tokenizerFromGguf(new Map([...meta, ['tokenizer.ggml.pre', 'gpt-2'], ['tokenizer.ggml.bos_token_id', bos]]) as never);
+    expect(gpt2.encode('ab')).toEqual(plain);
   });
   it('a missing key takes llama.cpp\'s default split, and the tokenizer\'s description says so', async () => {
     const om = await openModel(ggufFile({ ...TINY_GPT2, pre: null }));
