@@ -9,6 +9,8 @@
 // count as the file's weight dtype when it is one format, else as the rest of their group. The KV cache is
 // bf16 (assumed: llama.cpp's default f16 KV cache, 2 bytes, as the presets' deployments keep it).
 
+import { formatPercent } from '../chip/format.ts';
+import { GGUF_FORMATS, ggufWeightBytes, type GgufFormat } from '../kernels/matmul-gguf.ts';
 import type { ModelConfig } from '../models/config.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { bytesPerElem, NUMBER_FORMATS } from '../models/precision.ts';
@@ -21,6 +23,13 @@ export interface DeployPrecision {
 }
 
 const isNumberFormat = (f: string): f is NumberFormat => (NUMBER_FORMATS as readonly string[]).includes(f);
+const isGgufFormat = (f: string): f is GgufFormat => (GGUF_FORMATS as readonly string[]).includes(f);
+
+/**
+ * Bytes of a [N, K] linear stored in `f`: ggufWeightBytes, GpuModel's sizing of the linears it keeps as stored
+ * (ggml's blocks, f16 / bf16), for those formats; bytesPerElem for the others (f32, the chip model's own formats).
+ */
+const linearBytes = (f: NumberFormat, N: number, K: number) => (isGgufFormat(f) ? ggufWeightBytes(f, N, K).bytes : N * K * bytesPerElem(f, K));
 
 /** Bytes per format of one group of linears (buffer names with their K), from the file's stored layout. */
 function groupBytes(c: ModelConfig, ggml: Readonly<Record<string, GgmlPart[]>>, bufs: Array<[what: string, K: number, N: number]>, rest: NumberFormat | undefined): Map<NumberFormat, number> {
@@ -29,8 +38,8 @@ function groupBytes(c: ModelConfig, ggml: Readonly<Record<string, GgmlPart[]>>, 
   for (let l = 0; l < c.nLayers; l++) {
     for (const [what, K, N] of bufs) {
       const parts = ggml[layerBuf(l, what)];
-      if (parts) for (const p of parts) add(p.format, p.N * K * bytesPerElem(p.format, K));
-      else if (rest) add(rest, N * K * bytesPerElem(rest, K));
+      if (parts) for (const p of parts) add(p.format, ggufWeightBytes(p.format, p.N, K).bytes);
+      else if (rest) add(rest, linearBytes(rest, N, K));
     }
   }
   return out;
@@ -41,7 +50,7 @@ function dominant(bytes: Map<NumberFormat, number>): { format: NumberFormat; mix
   const rows = [...bytes].sort((a, b) => b[1] - a[1]);
   if (rows.length === 0) return undefined;
   const total = rows.reduce((s, [, b]) => s + b, 0);
-  const mix = rows.length > 1 ? ` (a mix: ${rows.map(([f, b]) => `${f} ${Math.round((100 * b) / total)}%`).join(', ')}; the most bytes' format simulated)` : '';
+  const mix = rows.length > 1 ? ` (a mix: ${rows.map(([f, b]) => `${f} ${formatPercent(b / total)}`).join(', ')}; the most bytes' format simulated)` : '';
   return { format: rows[0][0], mix };
 }
 

@@ -16,7 +16,9 @@ import { ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
-import { ggmlRows, linearF32, linearRows, q8Linear, weightsLabel } from './weights.ts';
+import { ggmlRows, gpuFormatsNote, linearF32, linearRows, q8Linear, weightsLabel } from './weights.ts';
+import { bytesPerElem } from '../models/precision.ts';
+import type { NumberFormat } from '../models/types.ts';
 
 /** Prefill chunk the Model tab and the CLI load with: activations for 512 tokens, longer prompts in chunks. */
 export const PREFILL_CHUNK = 512;
@@ -91,6 +93,10 @@ export class GpuModel {
   private weightNames: string[] = [];
   /** What the weights run as, in one phrase (weightsLabel). */
   weightFormat = '';
+  /** What the GPU keeps in other formats than the file's, the linears and the KV cache, in one clause (gpuFormatsNote). */
+  formatsNote = '';
+  /** Storage of the KV cache: f32 (kv-write and attention read and write f32 values; bufferSizes sizes kcache / vcache by it). */
+  readonly kvFormat: NumberFormat = 'f32';
   /** Next position to fill in the KV cache. */
   pos = 0;
 
@@ -188,6 +194,7 @@ export class GpuModel {
     // the Q8_0 groups are known once the upload has written them (upload builds the shape again)
     const model = new GpuModel(ctx, c, opts, deepFreeze({ capacity: opts.capacity, int8: opts.int8, int8Variant, q8Groups: {}, ggml, split, embedFormat, headFromEmbed }));
     model.weightFormat = weightFormat;
+    model.formatsNote = gpuFormatsNote(c, opts.int8, ggml, headFromEmbed, model.kvFormat);
     const sizes = model.bufferSizes(m);
     const total = [...sizes.values()].reduce((a, b) => a + b, 0);
     for (const [name, bytes] of sizes) {
@@ -263,8 +270,8 @@ export class GpuModel {
       lin(L('wo'), D, Nq, q8);
       lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8);
       lin(L('wDown'), D, F, q8);
-      set(L('kcache'), 4 * c.nKvHeads * C * dh);
-      set(L('vcache'), 4 * c.nKvHeads * C * dh);
+      set(L('kcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
+      set(L('vcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
     }
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());

@@ -114,12 +114,42 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
  */
 export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: EmbedFormat = 'f32', tiedHead = false, widened?: string): string {
   const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
-  const rest = int8 ? 'int8' : 'f32';
+  const rest = unpackedFormat(int8);
   const head = embed !== 'f32' && tiedHead ? ', read by the tied LM head' : '';
   const emb = embed === 'f32'
     ? (widened ? `, the embedding f32 (${widened})` : '')
     : (formats.length > 0 ? `, the embedding ${embed} too` : `, the embedding ${embed} as stored`) + head;
   return `${m.weightDtype} -> ${formats.length > 0 ? `${formats.join('+')} as stored${emb} (the rest ${rest})` : `${rest}${emb}`}`;
+}
+
+/** What the GPU runs a weight it does not keep as stored in: int8 with the int8 option, else f32. */
+export const unpackedFormat = (int8: boolean): 'int8' | 'f32' => (int8 ? 'int8' : 'f32');
+
+/** The linears of a layer by op family (forward.ts's op names) and buffer, and the LM head: what gpuFormatsNote names. */
+const LAYER_LINEARS = [['qkv', 'wqkv'], ['o-proj', 'wo'], ['ffn-up', 'wUp'], ['ffn-down', 'wDown']] as const;
+
+/**
+ * One clause on what the GPU keeps in other formats than the file's, for the Model tab's chip-model caption (why
+ * the measured bytes can differ from a deployment's): the linears not kept as stored (`packed` and `tiedHead` as
+ * weightsLabel takes them), named by op family, which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
+ * E.g. "the GPU here keeps every linear as stored and its KV cache in f32", "the GPU here keeps the qkv and
+ * lm-head linears in f32 (the others as stored) and its KV cache in f32".
+ */
+export function gpuFormatsNote(c: Pick<ModelConfig, 'nLayers'>, int8: boolean, packed: Readonly<Record<string, GgmlPart[]>>, tiedHead: boolean, kv: string): string {
+  const rest = unpackedFormat(int8);
+  const layers = Array.from({ length: c.nLayers }, (_, l) => l);
+  const names: string[] = [];
+  for (const [family, w] of LAYER_LINEARS) {
+    const unpacked = layers.filter((l) => !packed[layerBuf(l, w)]).length;
+    if (unpacked > 0) names.push(unpacked === c.nLayers ? family : `${family} (${unpacked} of ${c.nLayers} layers)`);
+  }
+  const headKept = tiedHead || Object.keys(packed).some((n) => n === 'lmHead' || n.startsWith('lmHead.'));
+  if (!headKept) names.push('lm-head');
+  const kvCache = `its KV cache in ${kv}`;
+  if (names.length === 0) return `the GPU here keeps every linear as stored and ${kvCache}`;
+  if (names.length === LAYER_LINEARS.length + 1 && !names.some((n) => n.includes(' of '))) return `the GPU here keeps every linear in ${rest} and ${kvCache}`;
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `the GPU here keeps the ${list} linears in ${rest} (the others as stored) and ${kvCache}`;
 }
 
 /**

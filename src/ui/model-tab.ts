@@ -331,7 +331,7 @@ export class JpModelTab extends LitElement {
       <h3>One decode step at position ${p.position}, op by op (${p.timer}): ${fmtSig(total)} ms</h3>
       ${this.predictions.length ? html`<p>Chip model columns: this model's own config simulated on each preset as the Tokens tab simulates a preset model
         (${this.predictions[0].precisionNote}; the chip's runtime, fusion and placement), joined to the measured ops by op id. The measured columns run the weights as the Loaded line says
-        (the GPU here keeps some in f32 and its KV cache in f32), so their bytes can differ from the prediction's. A deployment fuses some ops
+        ${this.info ? `(${this.info.formatsNote})` : ''}, so their bytes can differ from the prediction's. A deployment fuses some ops
         ("in …" names the op that does their work), and "–" marks work the chip model does not model. The step row is the Tokens tab's per-token time.
         The bar under each predicted time splits it as every view splits an op's time:</p>
         <ul class="legend" aria-label="Parts of a predicted time">${SPLIT_PARTS.map(([k, label]) => html`<li><i class="sw t-${k}"></i>${label}</li>`)}</ul>` : nothing}

@@ -30,6 +30,8 @@ export interface LlmInfo {
   int8: boolean;
   /** What the weights run as on the GPU (GpuModel.weightFormat: e.g. "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)"). */
   weightFormat: string;
+  /** What the GPU keeps in other formats than the file's, the linears and the KV cache (GpuModel.formatsNote: e.g. "the GPU here keeps every linear as stored and its KV cache in f32"). */
+  formatsNote: string;
   /** Bytes of the weight buffers on the GPU (GpuModel.weightBytes). */
   weightBytes: number;
   config: ModelConfig;
@@ -102,7 +104,7 @@ async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; co
   });
   const info: LlmInfo = {
     name: opened.name, hash, format: opened.format, arch: opened.config.arch, params: opened.params, weights: opened.weightDtype,
-    int8: opts.int8, weightFormat: model.weightFormat, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
+    int8: opts.int8, weightFormat: model.weightFormat, formatsNote: model.formatsNote, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
   };
   session = { model, opened, tok, info, lastToken: 0 };
   return info;

@@ -40,6 +40,8 @@ export const cases = [
       t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
       const rows = await tab.locator('table').first().locator('tbody tr').count();
       t.assert(rows >= 8, `expected a row per op family, got ${rows}`);
+      // the caption says what the GPU here runs, from the loaded model: this f32 file's linears stay f32
+      await tab.getByText(/as the Loaded line says\s+\(the GPU here keeps every linear in f32 and its KV cache in f32\), so their bytes/).waitFor({ timeout: 10_000 });
       // issue 23 item 4: each predicted time shows its split, and each preset's step split is written out
       const bars = await tab.locator('table').first().locator('td.pred jp-split-bar').count();
       t.assert(bars >= rows, `expected a split bar under the predicted times, got ${bars} for ${rows} rows`);
@@ -116,6 +118,8 @@ export const cases = [
       t.assert(head.some((h) => /chip model/.test(h)), `no chip-model prediction column: ${head.join(' | ')}`);
       // the prediction simulates the file's own f16 weights, and says so
       await tab.getByText(/Chip model columns:[\s\S]*the file's formats: attention f16, MLP f16; bf16 KV cache \(assumed/).waitFor({ timeout: 10_000 });
+      // and what the GPU here runs otherwise, from the loaded model: the demo keeps every linear (its head too) as stored
+      await tab.getByText(/as the Loaded line says\s+\(the GPU here keeps every linear as stored and its KV cache in f32\), so their bytes/).waitFor({ timeout: 10_000 });
       await t.screenshot('model-tab-generated');
       // the link names the generated file; a reader is told to press the button, and the same bytes come back
       const url = t.page.url();
