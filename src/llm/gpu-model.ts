@@ -64,6 +64,18 @@ type LoadShape = Omit<StepShape, 'phase' | 'M' | 'pos0' | 'topK' | 'temperature'
 const GiB = 1 << 30;
 const fmtBytes = (b: number) => (b >= GiB ? `${(b / GiB).toFixed(2)} GiB` : `${(b / (1 << 20)).toFixed(1)} MiB`);
 
+/**
+ * Whether int8 runs a matmul's weight (wo, wUp, wDown, the LM head; never the fused QKV, whose kernel takes per-column
+ * scales) on the file's Q8_0 blocks as they are, their scales as group-32 scales (q8Linear), rather than quantizing it
+ * per column (quantizeRows): the file stores that linear as Q8_0 in one part (OpenedModel.ggml by buffer name; every
+ * part of a split head by 'lmHead'). Each linear by its own format, as the file's may mix (Q4_K with Q8_0 linears,
+ * Q8_0 with f16 ones): sizing and upload both ask this.
+ */
+function q8Grouped(m: Pick<OpenedModel, 'ggml'>, name: string): boolean {
+  const parts = m.ggml?.[name];
+  return parts?.length === 1 && parts[0].format === 'q8_0';
+}
+
 /** Transposes a [N, K] row-major matrix to [K, N]. */
 function transpose(w: Float32Array, N: number, K: number): Float32Array {
   const out = new Float32Array(N * K);
@@ -158,7 +170,7 @@ export class GpuModel {
     if (opts.capacity > c.maxPositions) throw new ModelTooLargeError(`context ${opts.capacity} exceeds the model's ${c.maxPositions} positions`);
     if (!Number.isInteger(opts.chunk) || opts.chunk < 1 || opts.chunk > opts.capacity) throw new ModelTooLargeError(`a prefill chunk of ${opts.chunk} tokens must be a whole number in [1, ${opts.capacity}] (the context)`);
     // f16 / bf16 and Q8_0 linears run as stored unless f32 (or int8) weights were asked for (int8 takes Q8_0's blocks
-    // as they are, as group-32 scales: writeLinear); a linear with such a part widens whole (q | k | v: one QKV op)
+    // as they are, as group-32 scales: q8Grouped); a linear with such a part widens whole (q | k | v: one QKV op)
     const widen = opts.f32Weights === true || opts.int8;
     const ggml = Object.fromEntries(Object.entries(m.ggml ?? {}).filter(([, parts]) => !(widen && parts.some((p) => isHalfFormat(p.format) || p.format === 'q8_0'))));
     // so does a stored embedding, 16-bit or ggml blocks (int8 does not quantize the embedding: with it, the embedding
@@ -172,7 +184,7 @@ export class GpuModel {
     const L = ctx.report.limits;
     const limit = Math.min(L.maxStorageBufferBindingSize, L.maxBufferSize, opts.maxBindingBytes ?? Infinity);
     // the embedding and the LM head are split into parts that fit a binding (and the matmul's N limit)
-    const q8Head = m.weightDtype === 'q8_0' && opts.int8 && !c.tiedEmbeddings;
+    const q8Head = opts.int8 && q8Grouped(m, 'lmHead');
     // a head kept as stored (one format): a column is its row's blocks (f16 / bf16: 2·D)
     const storedHead = ggml.lmHead?.length === 1 ? ggml.lmHead[0].format : undefined;
     const headColBytes = storedHead ? ggufWeightBytes(storedHead, 1, c.dim).bytes : opts.int8 ? Math.max(4 * Math.ceil(c.dim / 4), q8Head ? c.dim / 8 : 4) : 4 * c.dim;
@@ -246,8 +258,8 @@ export class GpuModel {
         set(`${name}.scale`, 4 * Nout * (q8 ? K / 32 : 1));
       }
     };
-    // Q8_0 weights keep their blocks' scales: room for one per 32 along K (more than one per column)
-    const q8 = m.weightDtype === 'q8_0' && this.opts.int8;
+    // Q8_0 weights keep their blocks' scales (q8Grouped): room for one per 32 along K (more than one per column)
+    const q8 = (name: string) => q8Grouped(m, name);
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
     embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), n * embedRowBytes(this.embedFormat, D)));
     if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
@@ -255,7 +267,7 @@ export class GpuModel {
     if (c.norm === 'layernorm') set('outNormB', 4 * D);
     // a head read from the embedding (headFromEmbed) has no buffers of its own
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
-    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8 && !c.tiedEmbeddings));
+    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8('lmHead')));
     set('ropeTable', 4 * C * dh);
     set('dummy', 16);
     for (let l = 0; l < c.nLayers; l++) {
@@ -267,9 +279,9 @@ export class GpuModel {
       if (c.qkvBias) set(L('bqkv'), 4 * N);
       if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
       else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
-      lin(L('wo'), D, Nq, q8);
-      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8);
-      lin(L('wDown'), D, F, q8);
+      lin(L('wo'), D, Nq, q8(L('wo')));
+      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8(L('wUp')));
+      lin(L('wDown'), D, F, q8(L('wDown')));
       set(L('kcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
       set(L('vcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
     }
@@ -301,8 +313,8 @@ export class GpuModel {
     this.ctx.device.queue.writeBuffer(b, 0, new Uint8Array(a.buffer as ArrayBuffer, a.byteOffset, a.byteLength));
   }
 
-  /** Writes a linear [N, K] in the layout its kernel reads. */
-  private writeLinear(name: string, l: Linear, forQkv = false): void {
+  /** Writes a linear [N, K] in the layout its kernel reads (`q8`: int8 takes its Q8_0 blocks as they are, q8Grouped). */
+  private writeLinear(name: string, l: Linear, grouped = false): void {
     const parts = this.ggml[name];
     if (parts) {
       // ggml blocks as the file stores them, one buffer per part (q, k, v | gate·up | the whole linear)
@@ -319,8 +331,9 @@ export class GpuModel {
       this.write(name, transpose(linearF32(l), l.N, l.K)); // matmul B / qkv W: [K, N] row-major
       return;
     }
-    if (l.kind === 'ggml' && l.format === 'q8_0' && !forQkv) {
+    if (grouped) {
       // GGUF Q8_0 as is: rows of int8 along K, one scale per 32 (the matmul-int8 group layout)
+      if (l.kind !== 'ggml') throw new Error(`${name}: the file's Q8_0 blocks were read as a ${l.kind} linear`);
       const q8 = q8Linear(l);
       this.write(`${name}.q`, packRows(q8.q, q8.N, q8.K));
       this.write(`${name}.scale`, q8.scale);
@@ -350,7 +363,7 @@ export class GpuModel {
     if (g.outNormB) this.write('outNormB', g.outNormB);
     // (a head read from the embedding has nothing to write, and never widens g.lmHead)
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
-    headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n)));
+    headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n), q8Grouped(m, 'lmHead')));
     if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
@@ -364,10 +377,8 @@ export class GpuModel {
       if (w.bo) this.write(L('bo'), w.bo);
       if (w.bUp) this.write(L('bUp'), w.bUp);
       if (w.bDown) this.write(L('bDown'), w.bDown);
-      this.writeLinear(L('wqkv'), w.wqkv, true);
-      this.writeLinear(L('wo'), w.wo);
-      this.writeLinear(L('wUp'), w.wUp);
-      this.writeLinear(L('wDown'), w.wDown);
+      this.writeLinear(L('wqkv'), w.wqkv);
+      for (const x of ['wo', 'wUp', 'wDown'] as const) this.writeLinear(L(x), w[x], q8Grouped(m, L(x)));
       // let the queue drain so host copies of this layer can be collected before the next
       await this.ctx.device.queue.onSubmittedWorkDone();
       this.opts.onProgress?.('uploading weights', l + 2, total);

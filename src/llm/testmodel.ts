@@ -39,6 +39,11 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix).
    */
   embedDtype?: FileDType;
+  /**
+   * GGUF only: these tensors' types by GGUF name (blk.0.attn_output.weight, output.weight), in place of the one
+   * `dtype` / `mix` / `embedDtype` gives them: a file whose linears mix formats otherwise than the Q4_K_M mix does.
+   */
+  dtypes?: Readonly<Record<string, FileDType>>;
   /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
   window?: number;
   /** GGUF only: tokenizer.ggml.pre; absent: "gpt-2" (the vocabulary's split); null: the key left out (an older converter's file). */
@@ -268,7 +273,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     // embeddings f32
     const half = s.dtype === 'f16' || s.dtype === 'bf16';
     const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd') || (half && name === 'token_embd.weight'));
-    const dtype = name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype;
+    const dtype = s.dtypes?.[name] ?? (name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype);
     out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };
   const transpose = (t: Tensor): Float32Array => {
