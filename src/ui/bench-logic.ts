@@ -1,9 +1,9 @@
 // Pure rules behind the bench panel, kept out of the element so they are unit-tested:
 // which kernel and variant a (possibly hostile or outdated) bench state really means, which
-// variant follows a change of shape, which parameters a variant uses, and why a variant cannot run
-// on this device.
+// variant follows a change of shape (and the kernel picker's queue of shape changes), which
+// parameters a variant uses, and why a variant cannot run on this device.
 
-import type { KernelInfo } from '../worker/api.ts';
+import type { KernelInfo, Params } from '../worker/api.ts';
 import type { ParamDoc } from '../kernels/kernel.ts';
 
 export interface ResolvedBench {
@@ -57,6 +57,85 @@ export interface ShapeChange {
 export function followShapeVariant(c: ShapeChange): string {
   if (c.userChose || c.pickedBefore === undefined || c.current !== c.pickedBefore) return c.current;
   return c.pickedNow;
+}
+
+/** The kernel picker's whole choice, as it emits it (`picker-change`) to its host. */
+export interface PickerChange {
+  kernel: string;
+  variant: string;
+  params: Params;
+}
+
+/** What the picker shows now (its props, i.e. its host's state) and whether the user chose the variant. */
+export interface PickerShown extends PickerChange {
+  userChose: boolean;
+}
+
+/**
+ * The kernel picker's parameter changes, one after another. The shape rule asks the worker (twice) before
+ * a change is emitted, and the user can type through several fields meanwhile, so:
+ * - a change builds on the newest requested params (`latest`), not on the props, which still hold the
+ *   last emitted ones (building on those lost the earlier field's value);
+ * - the changes run in turn (the pick cache ends at each change's params, the next one's "before");
+ * - a change a newer one superseded emits nothing (the newer one carries its params), nor one whose
+ *   kernel is no longer shown, nor one a newer kernel choice made moot.
+ */
+export class PickerParamQueue {
+  private chain: Promise<void> = Promise.resolve();
+  /** Counts the param changes (and kernel choices, which supersede them): only the newest one emits. */
+  private paramSeq = 0;
+  /** Counts the kernel choices: only the newest one emits. */
+  private kernelSeq = 0;
+  /** The newest requested params not emitted yet, with their kernel. */
+  private requested: { kernel: string; params: Params } | null = null;
+
+  /**
+   * shown: the picker's props now; pick: the shape rule (the worker's pickVariant, read each time so it
+   * can be wrapped); emit: hands a change to the host.
+   */
+  constructor(
+    private readonly shown: () => PickerShown,
+    private readonly pick: (kernel: string, params: Params) => Promise<string | null>,
+    private readonly emit: (c: PickerChange) => void,
+  ) {}
+
+  /** The params the next change builds on: the newest requested ones while they are answered, else the shown ones. */
+  latest(): Params {
+    const s = this.shown();
+    return this.requested?.kernel === s.kernel ? this.requested.params : s.params;
+  }
+
+  /** Queues new params for the shown kernel; resolves once they are emitted or skipped. */
+  set(params: Params): Promise<void> {
+    const seq = ++this.paramSeq;
+    const kernel = this.shown().kernel;
+    this.requested = { kernel, params };
+    const run = this.chain.then(async () => {
+      if (seq !== this.paramSeq || this.shown().kernel !== kernel) return;
+      const previous = this.shown().params;
+      // in turn, so the cached pick ends at the new params (the next change's "before")
+      const before = await this.pick(kernel, previous);
+      const now = await this.pick(kernel, params);
+      const s = this.shown();
+      if (seq !== this.paramSeq || s.kernel !== kernel) return;
+      this.requested = null;
+      const variant = now ? followShapeVariant({ current: s.variant, pickedBefore: before ?? undefined, pickedNow: now, userChose: s.userChose }) : s.variant;
+      this.emit({ kernel, variant, params });
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A new kernel was chosen: pending param changes (of the old kernel) are dropped. The returned check
+   * says whether this choice is still the newest kernel choice, to skip emitting one a newer choice superseded.
+   */
+  chooseKernel(): () => boolean {
+    const seq = ++this.kernelSeq;
+    this.paramSeq++;
+    this.requested = null;
+    return () => seq === this.kernelSeq;
+  }
 }
 
 /**

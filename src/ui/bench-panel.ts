@@ -54,15 +54,8 @@ export class BenchPanel extends LitElement {
   @state() private notices: string[] = [];
   /** A field that holds no number (kept out of the share state, whose schema wants finite numbers). */
   @state() private badInput: { name: string; message: string } | null = null;
-  /**
-   * Params sent to the picker and not yet back in the state (its shape rule asks the worker first): the next
-   * field's change builds on them, so typing through the fields faster than the worker answers loses no value.
-   */
-  private pending: { kernel: string; params: Record<string, number | boolean | string> } | null = null;
-  /** Every params object setParam sent, to tell a stale answer from a change the picker's own controls made. */
-  private sent = new WeakSet<object>();
   @query('#dist') private distEl?: HTMLElement;
-  /** The one kernel / variant picker; it owns the shape rule, so new params go through its setParams. */
+  /** The one kernel / variant picker; it owns the shape rule (and its queue of changes), so new values go through its setParam. */
   @query('jp-kernel-picker') private picker?: JpKernelPicker;
   private plot?: uPlot;
 
@@ -195,19 +188,15 @@ export class BenchPanel extends LitElement {
       // An empty or non-numeric field is sent as NaN so the check says what is allowed (never silently kept).
       value = raw === '' || !Number.isFinite(n) ? Number.NaN : n;
     }
-    const base = this.pending?.kernel === this.state.kernel ? this.pending.params : this.state.params;
-    const params: Record<string, number | boolean | string> = { ...base, [p.name]: value };
-    if (value === p.default) delete params[p.name];
     if (typeof value === 'number' && Number.isNaN(value)) {
       // NaN cannot live in the share state (its schema wants finite numbers): show the error locally.
       this.badInput = { name: p.name, message: `${p.name} must be a number (${this.allowedText(p)}).` };
       return;
     }
     this.badInput = null;
-    this.pending = { kernel: this.state.kernel, params };
-    this.sent.add(params);
-    // the picker applies the shape rule (the variant follows the new shape unless one was chosen) and answers with picker-change
-    void this.picker?.setParams(params);
+    // the picker merges the value into the newest requested params (a default drops the field), applies the
+    // shape rule (the variant follows the new shape unless one was chosen) and answers with picker-change
+    void this.picker?.setParam(p.name, value === p.default ? undefined : value);
   }
 
   private allowedText(p: ParamDoc): string {
@@ -219,11 +208,6 @@ export class BenchPanel extends LitElement {
   /** The picker's new choice: a new kernel (its shape rule's variant, default params), a chosen variant, or params with the variant the rule gives. */
   private onPick(c: PickerChange): void {
     if (!this.state) return;
-    if (this.pending) {
-      // an answer for params a later change already extends is skipped: that change's answer carries them
-      if (c.params !== this.pending.params && this.sent.has(c.params)) return;
-      this.pending = null;
-    }
     if (c.kernel !== this.state.kernel) this.notices = [];
     if (c.kernel !== this.state.kernel || c.variant !== this.state.variant) this.badInput = null;
     emitStateChange<'bench'>(this, { kernel: c.kernel, variant: c.variant, params: c.params });

@@ -5,22 +5,20 @@
 // variant with the rule until the user picks one; a link's deliberate variant stays.
 // The element renders its props and emits `picker-change` with the whole new choice; its host
 // keeps the state. Its labels lay out in the host's flex or grid (the host element is display: contents).
-// The Bench renders its own documented, grouped parameter fields (`no-params`) and hands each new set of
-// params to `setParams`, so the shape rule lives here only; it also names the kernels by title, marks the
+// The Bench renders its own documented, grouped parameter fields (`no-params`) and hands each new value
+// to `setParam`, so the shape rule lives here only; it also names the kernels by title, marks the
 // baseline variant and disables the variants this GPU cannot run (`blocked`).
+// The shape rule answers late (the worker): param changes queue (PickerParamQueue), each built on the
+// newest requested params, so typing through several fields faster than the worker answers loses no value.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ApiRemote } from '../worker/client.ts';
 import type { KernelInfo, Params } from '../worker/api.ts';
-import { followShapeVariant, paramUsedBy } from './bench-logic.ts';
+import { PickerParamQueue, paramUsedBy, type PickerChange } from './bench-logic.ts';
 import { sharedStyles } from './styles.ts';
 
-export interface PickerChange {
-  kernel: string;
-  variant: string;
-  params: Params;
-}
+export type { PickerChange } from './bench-logic.ts';
 
 @customElement('jp-kernel-picker')
 export class JpKernelPicker extends LitElement {
@@ -34,7 +32,7 @@ export class JpKernelPicker extends LitElement {
   @property({ type: Boolean }) all = false;
   /** Prefix of the controls' ids (unique per page: two pickers on Compare); '' gives plain ids (kernel, variant). */
   @property({ attribute: 'id-prefix' }) idPrefix = 'kp';
-  /** The host renders the parameter fields itself and reports changes through setParams. */
+  /** The host renders the parameter fields itself and reports each change through setParam. */
   @property({ type: Boolean, attribute: 'no-params' }) noParams = false;
   /** Kernel options show the kernel's title, variant options mark the baseline. */
   @property({ type: Boolean }) titles = false;
@@ -65,32 +63,42 @@ export class JpKernelPicker extends LitElement {
     return variant;
   }
 
-  /** A new kernel: default params, the variant its shape rule picks (else its default). */
+  /** The param changes in turn, each on the newest requested params (pick is read each time, so it can be wrapped). */
+  private queue = new PickerParamQueue(
+    () => ({ kernel: this.kernel, variant: this.variant, params: this.params, userChose: this.userChose }),
+    (kernel, params) => this.pick(kernel, params),
+    (c) => this.emit(c),
+  );
+
+  /** A new kernel: default params, the variant its shape rule picks (else its default); a newer choice supersedes it. */
   private async chooseKernel(name: string): Promise<void> {
     const k = this.kernels.find((x) => x.name === name);
     this.userChose = false;
+    const newest = this.queue.chooseKernel();
     const picked = await this.pick(name, {});
+    if (!newest()) return;
     this.emit({ kernel: name, variant: picked && k?.variants.includes(picked) ? picked : (k?.defaultVariant ?? ''), params: {} });
   }
 
   private chooseVariant(v: string): void {
     this.userChose = true;
-    this.emit({ kernel: this.kernel, variant: v, params: this.params });
+    this.emit({ kernel: this.kernel, variant: v, params: this.queue.latest() });
   }
 
-  /** A new parameter value: the variant follows the shape rule unless the user (or the link) chose one. */
-  private setParam(name: string, value: number | boolean | string): Promise<void> {
-    return this.setParams({ ...this.params, [name]: value });
+  /**
+   * A new parameter value (undefined: back to its default, the field dropped), merged into the newest
+   * requested params: the variant follows the shape rule unless the user (or the link) chose one.
+   */
+  setParam(name: string, value: number | boolean | string | undefined): Promise<void> {
+    const params = { ...this.queue.latest() };
+    if (value === undefined) delete params[name];
+    else params[name] = value;
+    return this.setParams(params);
   }
 
-  /** New params (from the picker's own fields or its host's): the variant follows the shape rule unless the user (or the link) chose one. */
-  async setParams(params: Params): Promise<void> {
-    // in turn, so the cached pick ends at the new params (the next change's "before")
-    const kernel = this.kernel, previous = this.params;
-    const before = await this.pick(kernel, previous);
-    const now = await this.pick(kernel, params);
-    const variant = now ? followShapeVariant({ current: this.variant, pickedBefore: before ?? undefined, pickedNow: now, userChose: this.userChose }) : this.variant;
-    this.emit({ kernel: this.kernel, variant, params });
+  /** New params (from the picker's own fields or its host's), queued: the variant follows the shape rule unless the user (or the link) chose one. */
+  setParams(params: Params): Promise<void> {
+    return this.queue.set(params);
   }
 
   private idOf(what: string): string {

@@ -74,5 +74,40 @@ export const cases = [
       t.assert((await q2('#variant').inputValue()) === 'tiled' && (await q2('#p-M').inputValue()) === '96' && (await q2('#p-BM').inputValue()) === '32', 'the fields do not show the link');
       t.assert(t.errors(page).length === 0 && t.errors(p2).length === 0, `console errors:\n${[...t.errors(page), ...t.errors(p2)].join('\n')}`);
     },
+  },  {
+    // The picker queues its param changes (the shape rule asks the worker first): on the Chip view and a
+    // Compare side, as on the Bench (shell.e2e), M, N, K typed faster than the answers all land.
+    name: 'chip view and compare: typing through the picker fields faster than the worker answers keeps every value',
+    async run(t) {
+      const page = t.page;
+      const slice = (path) => page.evaluate((path) => path.reduce((o, k) => o[k], document.querySelector('jp-app').appState), path);
+      const typeSlowly = async (host, kernelSel, path) => {
+        const p = pick(page, host);
+        await p.locator(kernelSel).waitFor({ timeout: 30_000 });
+        await p.locator(kernelSel).selectOption('matmul');
+        await page.waitForFunction((path) => path.reduce((o, k) => o[k], document.querySelector('jp-app').appState).kernel === 'matmul', path, { timeout: 10_000 });
+        await p.locator('input[data-param=M]').waitFor();
+        // each shape-rule answer takes 400 ms, as on a loaded machine
+        await p.evaluate((el) => {
+          const orig = el.pick.bind(el);
+          el.pick = async (...a) => { await new Promise((r) => setTimeout(r, 400)); return orig(...a); };
+        });
+        for (const [k, v] of [['M', 48], ['N', 40], ['K', 24]]) {
+          await p.locator(`input[data-param=${k}]`).fill(String(v));
+          await p.locator(`input[data-param=${k}]`).press('Tab');
+        }
+        await page.waitForFunction((path) => {
+          const p = path.reduce((o, k) => o[k], document.querySelector('jp-app').appState).params;
+          return p.M === 48 && p.N === 40 && p.K === 24;
+        }, path, { timeout: 10_000 }).catch(async () => {
+          t.assert(false, `${host}: a value was lost: params ${JSON.stringify((await slice(path)).params)}`);
+        });
+      };
+      await t.open('/#chip', page);
+      await typeSlowly('jp-chip-tab', '#chip-kernel', ['chip']);
+      await page.getByRole('tab', { name: 'Compare', exact: true }).click();
+      await typeSlowly('jp-compare', '#cmp-a-kernel', ['compare', 'a']);
+      t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
+    },
   },
 ];

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KERNELS } from '../../src/kernels/registry.ts';
 import { api } from '../../src/worker/api.ts';
-import { followShapeVariant, missingCapability, paramUsedBy, resolveBench, resolveDataflow } from '../../src/ui/bench-logic.ts';
+import { followShapeVariant, missingCapability, paramUsedBy, PickerParamQueue, resolveBench, resolveDataflow, type PickerChange, type PickerShown } from '../../src/ui/bench-logic.ts';
 import { fmtNum, formatBandwidth, formatBytes, formatDuration, formatEnergy, formatPercent, formatPower, linkValue, LINK_RANGES, plural, speedRatioText, timeRatioWords } from '../../src/ui/format.ts';
 import { fmtFixed, formatRoughDuration } from '../../src/chip/format.ts';
 import { addSplits, opParts, splitText } from '../../src/ui/op-split.ts';
@@ -59,6 +59,76 @@ describe('the Bench variant follows the shape rule unless chosen (issue 9: at M=
   it('a new kernel starts from its default and takes its shape pick', () => {
     const k = kernels.find((x) => x.name === 'qkv')!;
     expect(followShapeVariant({ current: k.defaultVariant, pickedBefore: k.defaultVariant, pickedNow: pick('qkv', { M: 1 }), userChose: false })).toBe('gemv');
+  });
+});
+
+describe("the kernel picker's param changes queue: typing through the fields faster than the worker answers loses no value", () => {
+  // A host as the app is: it applies an emitted change a few microtasks later (Lit's updates), and the
+  // shape rule is the worker's own pick, answered after `ms` (a loaded machine took 400 ms).
+  function setup(ms: number, start: Partial<PickerShown> = {}) {
+    const shown: PickerShown = { kernel: 'matmul', variant: 'tiled', params: {}, userChose: false, ...start };
+    const emitted: PickerChange[] = [];
+    let inFlight = 0, overlapped = false;
+    const q = new PickerParamQueue(
+      () => shown,
+      async (kernel, params) => {
+        overlapped ||= inFlight > 0;
+        inFlight++;
+        await new Promise((r) => setTimeout(r, ms));
+        inFlight--;
+        return api.pickVariant(kernel, params);
+      },
+      (c) => {
+        emitted.push(c);
+        void Promise.resolve().then(() => Promise.resolve()).then(() => Object.assign(shown, c));
+      },
+    );
+    const merge = (name: string, value: number) => q.set({ ...q.latest(), [name]: value });
+    return { q, shown, emitted, merge, overlapped: () => overlapped };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it('M, N, K typed before the first answer: all three land, in one emitted change; the shape rule runs one change at a time', async () => {
+    const { shown, emitted, merge, overlapped } = setup(30);
+    const done = [merge('M', 48), merge('N', 40), merge('K', 24)];
+    await Promise.all(done);
+    await settle();
+    expect(shown.params).toEqual({ M: 48, N: 40, K: 24 });
+    // the first change was asked before N arrived; its answer and N's queued change were superseded
+    expect(emitted).toEqual([{ kernel: 'matmul', variant: 'tiled', params: { M: 48, N: 40, K: 24 } }]);
+    expect(overlapped()).toBe(false);
+  });
+
+  it('a change typed after the previous one landed builds on it, and the variant follows the shape (M = 1: gemv, M = 64: tiled)', async () => {
+    const { shown, emitted, merge } = setup(1);
+    await merge('M', 1);
+    await settle();
+    expect(shown).toMatchObject({ variant: 'gemv', params: { M: 1 } });
+    await merge('N', 40);
+    await settle();
+    expect(shown).toMatchObject({ variant: 'gemv', params: { M: 1, N: 40 } });
+    await merge('M', 64);
+    await settle();
+    expect(shown).toMatchObject({ variant: 'tiled', params: { M: 64, N: 40 } });
+    expect(emitted).toHaveLength(3);
+  });
+
+  it('a variant the user chose stays through queued changes', async () => {
+    const { shown, merge } = setup(5, { variant: 'naive', userChose: true });
+    await Promise.all([merge('M', 1), merge('N', 8)]);
+    await settle();
+    expect(shown).toMatchObject({ variant: 'naive', params: { M: 1, N: 8 } });
+  });
+
+  it('a kernel choice drops the pending param changes; only the newest kernel choice is current', async () => {
+    const { q, emitted, merge } = setup(5);
+    const pending = merge('M', 1);
+    const first = q.chooseKernel();
+    expect(q.latest()).toEqual({});
+    const second = q.chooseKernel();
+    await pending;
+    expect(emitted).toEqual([]);
+    expect([first(), second()]).toEqual([false, true]);
   });
 });
 
