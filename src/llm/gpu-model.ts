@@ -118,9 +118,9 @@ export class GpuModel {
     readonly opts: GpuModelOptions,
     /**
      * What every step's shape holds besides its phase, tokens, position and sampling: set once by load (its
-     * choices: weight formats, vocabulary split) and once more when the upload has recorded the Q8_0 groups
-     * (upload), each time a new object, deep-frozen, never changed in place. The decode loop's DecodeOpsCache
-     * keys its lists on these objects' identity (a new object: the list is lowered again).
+     * choices: weight formats, vocabulary split) and once more when the upload has recorded Q8_0 groups
+     * (upload; only where there are any), each time a new object, deep-frozen, never changed in place. The decode
+     * loop's DecodeOpsCache keys its lists on these objects' identity (a new object: the list is lowered again).
      */
     private loaded: LoadShape,
   ) {}
@@ -383,8 +383,9 @@ export class GpuModel {
       await this.ctx.device.queue.onSubmittedWorkDone();
       this.opts.onProgress?.('uploading weights', l + 2, total);
     }
-    // the shape's last change: a new object (the decode lists are lowered again, with the groups)
-    this.loaded = deepFreeze({ ...this.loaded, q8Groups: { ...this.q8Written } });
+    // the shape's last change, only where the upload recorded Q8_0 groups: a new object (the decode lists are lowered
+    // again, with the groups); without any, the shape (its empty q8Groups) and the lists lowered at load stay
+    if (Object.keys(this.q8Written).length > 0) this.loaded = deepFreeze({ ...this.loaded, q8Groups: { ...this.q8Written } });
   }
 
   /** The op's plan bound to the model's buffers (first use of a shape binds it; later steps reuse it). */

@@ -21,16 +21,25 @@ import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
 
 /**
- * A linear layer [N, K]: f32, or int8 with one scale per block of 32 along K (GGUF Q8_0 for matmul-int8: q8Linear), or ggml
- * 2- to 8-bit blocks as the GGUF file stores them (rows of K / blockElems blocks; Q8_0 too), or f16 / bf16 as the file
- * stores them (kept 16-bit for matmul-gguf where K % 32 == 0; see packedFormat), or a stack of rows
- * from linears of different kinds (q | k | v where V is Q6_K and Q, K are Q4_K), each part kept as is.
+ * A linear layer [N, K] as read from a file: f32, or ggml 2- to 8-bit blocks as the GGUF file stores them (rows of
+ * K / blockElems blocks; Q8_0 too), or f16 / bf16 as the file stores them (kept 16-bit for matmul-gguf where K % 32 == 0;
+ * see packedFormat), or a stack of rows from linears of different kinds (q | k | v where V is Q6_K and Q, K are Q4_K),
+ * each part kept as is.
  */
 export type Linear =
   | { kind: 'f32'; N: number; K: number; w: Float32Array }
-  | { kind: 'q8'; N: number; K: number; q: Int8Array; /** [K / 32, N] */ scale: Float32Array; group: 32 }
   | { kind: 'ggml'; N: number; K: number; format: GgufFormat; data: Uint8Array }
   | { kind: 'stack'; N: number; K: number; parts: Linear[] };
+
+/** A Q8_0 linear [N, K] as matmul-int8 takes it (q8Linear): int8 rows along K, one scale per block of 32 along K. */
+export interface Q8Linear {
+  N: number;
+  K: number;
+  q: Int8Array;
+  /** [K / 32, N] */
+  scale: Float32Array;
+  group: 32;
+}
 
 
 export interface LayerWeights {
@@ -291,14 +300,14 @@ async function readLinear(t: FileTensor, transpose = false): Promise<Linear> {
  * A linear of Q8_0 blocks as stored (readLinear) as matmul-int8 takes it: int8 rows along K and one scale per block of
  * 32, the scales transposed to [K/32, N] (the blocks' f16 scales widen exactly; their finiteness was checked on read).
  */
-export function q8Linear(l: Extract<Linear, { kind: 'ggml' }>): Extract<Linear, { kind: 'q8' }> {
+export function q8Linear(l: Extract<Linear, { kind: 'ggml' }>): Q8Linear {
   if (l.format !== 'q8_0') throw new Error(`q8Linear: ${l.format} blocks are not Q8_0`);
   const { N, K } = l;
   const { q, scale } = splitQ8_0(l.data, N * K);
   const G = K / Q8_0_BLOCK;
   const st = new Float32Array(G * N);
   for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) st[g * N + n] = scale[n * G + g];
-  return { kind: 'q8', N, K, q, scale: st, group: Q8_0_BLOCK };
+  return { N, K, q, scale: st, group: Q8_0_BLOCK };
 }
 
 /**
@@ -331,35 +340,24 @@ export function concatLinears(parts: Linear[]): Linear {
   return { kind: 'f32', N, K, w };
 }
 
-/** The f32 values of a linear [N, K] (dequantized for q8 and ggml blocks, exactly as ggml does). */
+/** The f32 values of a linear [N, K] (dequantized for ggml blocks, exactly as ggml does). */
 export function linearF32(l: Linear): Float32Array {
   if (l.kind === 'f32') return l.w;
   if (l.kind === 'ggml') return dequantizeFormat(l.format, l.data, l.N * l.K);
-  if (l.kind === 'stack') {
-    const out = new Float32Array(l.N * l.K);
-    let n0 = 0;
-    for (const p of l.parts) {
-      out.set(linearF32(p), n0 * l.K);
-      n0 += p.N;
-    }
-    return out;
-  }
   const out = new Float32Array(l.N * l.K);
-  for (let n = 0; n < l.N; n++) for (let k = 0; k < l.K; k++) out[n * l.K + k] = Math.fround(l.q[n * l.K + k] * l.scale[Math.floor(k / l.group) * l.N + n]);
+  let n0 = 0;
+  for (const p of l.parts) {
+    out.set(linearF32(p), n0 * l.K);
+    n0 += p.N;
+  }
   return out;
 }
 
 /** Rows [n0, n0 + n) of a linear [N, K] (a part of a split LM head); views where the layout allows. */
 export function linearRows(l: Linear, n0: number, n: number): Linear {
   if (l.kind === 'f32') return { kind: 'f32', N: n, K: l.K, w: l.w.subarray(n0 * l.K, (n0 + n) * l.K) };
-  if (l.kind === 'ggml' || l.kind === 'stack') {
-    const r = ggmlRows(l, n0, n);
-    return { kind: 'ggml', N: n, K: l.K, format: r.format, data: r.data };
-  }
-  const G = l.K / l.group;
-  const scale = new Float32Array(G * n);
-  for (let g = 0; g < G; g++) scale.set(l.scale.subarray(g * l.N + n0, g * l.N + n0 + n), g * n);
-  return { kind: 'q8', N: n, K: l.K, q: l.q.subarray(n0 * l.K, (n0 + n) * l.K), scale, group: l.group };
+  const r = ggmlRows(l, n0, n);
+  return { kind: 'ggml', N: n, K: l.K, format: r.format, data: r.data };
 }
 
 /** Undoes llama.cpp's q/k row permutation: HF row h·dh + i·dh/2 + j  <-  GGUF row h·dh + 2j + i. */
@@ -408,19 +406,9 @@ function permuteRows(l: Linear, src: (r: number) => number): Linear {
     for (let r = 0; r < N; r++) data.set(l.data.subarray(src(r) * rb, (src(r) + 1) * rb), r * rb);
     return { ...l, data };
   }
-  if (l.kind === 'f32') {
-    const w = new Float32Array(N * K);
-    for (let r = 0; r < N; r++) w.set(l.w.subarray(src(r) * K, (src(r) + 1) * K), r * K);
-    return { ...l, w };
-  }
-  const q = new Int8Array(N * K);
-  const G = K / l.group;
-  const scale = new Float32Array(G * N);
-  for (let r = 0; r < N; r++) {
-    q.set(l.q.subarray(src(r) * K, (src(r) + 1) * K), r * K);
-    for (let g = 0; g < G; g++) scale[g * N + r] = l.scale[g * N + src(r)];
-  }
-  return { ...l, q, scale };
+  const w = new Float32Array(N * K);
+  for (let r = 0; r < N; r++) w.set(l.w.subarray(src(r) * K, (src(r) + 1) * K), r * K);
+  return { ...l, w };
 }
 
 // ---- opening files ---------------------------------------------------------------------------

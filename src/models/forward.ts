@@ -552,7 +552,7 @@ const LIST_FIELDS = Object.keys({
  * deep-freezes the config and those objects: a caller cannot change them in place afterwards (that throws a
  * TypeError where it is tried) and must pass new objects for new values, which lowers the list again. GpuModel
  * (src/llm/gpu-model.ts) builds its shape's load-time parts as one frozen object, and builds it again, once,
- * when the upload has recorded the Q8_0 groups.
+ * when the upload has recorded Q8_0 groups (only where there are any).
  *
  * What it reuses across steps it deep-freezes and lists in `immutable` (the Immutables of src/kernels/plan.ts):
  * the kept ops (the same objects every step), every plan it made and their passes (the kept ops' and the memo's,

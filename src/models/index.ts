@@ -101,9 +101,9 @@ function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
   return m.nLayers * perLayer + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;
 }
 
-function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
+/** A placement over `tp` x `stages` chips; `weightsBytes`: modelBytes(m, f), computed once by the caller (the same for every chip count). */
+function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvTokens: number, batch: number, f: Required<PrecisionSpec>, weightsBytes: number): Placement {
   const nTiles = chip.grid.rows * chip.grid.cols;
-  const weightsBytes = modelBytes(m, f);
   const kvRow = m.headDim * bytesPerElem(f.kv, m.headDim);
   const kvCacheBytes = m.nLayers * 2 * kvTokens * m.nKvHeads * kvRow * batch;
   const weightsChip = weightsBytes / (tp * stages);
@@ -130,16 +130,16 @@ function place(chip: ChipConfig, m: ModelConfig, tp: number, stages: number, kvT
  * The fewest chips that hold weights + KV cache: tensor parallel over a divisor of the heads first, then
  * pipeline stages over the largest such degree (never a chip count that does not divide the heads).
  */
-function choosePlacement(chip: ChipConfig, m: ModelConfig, kvTokens: number, batch: number, f: Required<PrecisionSpec>): Placement {
+function choosePlacement(chip: ChipConfig, m: ModelConfig, kvTokens: number, batch: number, f: Required<PrecisionSpec>, weightsBytes: number): Placement {
   const tps = tensorParallelDegrees(m, chip.scaleOut.maxChips);
-  let pl = place(chip, m, 1, 1, kvTokens, batch, f);
+  let pl = place(chip, m, 1, 1, kvTokens, batch, f, weightsBytes);
   for (const tp of tps) {
-    pl = place(chip, m, tp, 1, kvTokens, batch, f);
+    pl = place(chip, m, tp, 1, kvTokens, batch, f, weightsBytes);
     if (pl.fits) return pl;
   }
   const tp = tps[tps.length - 1];
   for (let s = 2; s <= m.nLayers && tp * s <= chip.scaleOut.maxChips; s++) {
-    pl = place(chip, m, tp, s, kvTokens, batch, f);
+    pl = place(chip, m, tp, s, kvTokens, batch, f, weightsBytes);
     if (pl.fits) return pl;
   }
   return pl;
@@ -234,12 +234,14 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
   checkInputs(chip, m, opts, f, o);
   const notes: string[] = [];
   const kvTokens = o.phase === 'prefill' ? o.context + o.tokens : o.context + 1;
+  // the weights' bytes (a walk of the op list: layerGainBytes) do not depend on the chip count: once per step
+  const weightsBytes = modelBytes(m, f);
   let pl: Placement;
   if (opts.chips !== undefined) {
     const stages = opts.stages ?? 1;
-    pl = place(chip, m, opts.chips / stages, stages, kvTokens, o.batch, f);
+    pl = place(chip, m, opts.chips / stages, stages, kvTokens, o.batch, f, weightsBytes);
   } else {
-    pl = choosePlacement(chip, m, kvTokens, o.batch, f);
+    pl = choosePlacement(chip, m, kvTokens, o.batch, f, weightsBytes);
     if (pl.tp * pl.stages > 1) notes.push(`${m.id} needs ${pl.tp * pl.stages} ${chip.name} chips (tensor parallel ${pl.tp}${pl.stages > 1 ? ` x ${pl.stages} pipeline stages` : ''}) to hold weights + KV cache`);
   }
   const P = pl.tp, S = pl.stages, chips = P * S;

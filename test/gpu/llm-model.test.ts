@@ -2,7 +2,7 @@
 // Llama- and GPT-2-style models written to real files, loaded, run on the GPU and compared with the
 // CPU reference forward pass: logits after the prefill and after each decode step, greedy tokens,
 // the instrumented bytes of every op of a decode step against its plan, limits and cancel.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, vi } from 'vitest';
 import { GREEDY, expectLogitsFollowCpu, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
@@ -13,7 +13,7 @@ import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type Test
 import { compareArrays } from '../../src/kernels/compare.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { UnsupportedOnDevice } from '../../src/kernels/kernel.ts';
-import { forwardOps } from '../../src/models/forward.ts';
+import { DecodeOpsCache, forwardOps } from '../../src/models/forward.ts';
 
 const GREEDY_SAMPLING = { topK: 1, temperature: 0, u: 0 };
 
@@ -163,6 +163,8 @@ describe('GPU decode loop with int8 weights', () => {
       const ctx = await gpu();
       const om = await open(c.spec, c.fmt);
       const cpu = new CpuModel(om.config, await loadAllWeights(om), 32);
+      // each time the decode list is lowered, its cache found its kept list not lowered for the shape (a private check)
+      const keeps = vi.spyOn(DecodeOpsCache.prototype as unknown as { keeps: (...a: unknown[]) => boolean }, 'keeps');
       const model = await GpuModel.load(ctx, om, { int8: true, capacity: 32, chunk: 8 });
       try {
         const tok = await prefillGpu(model, PROMPT, GREEDY, 0);
@@ -179,7 +181,10 @@ describe('GPU decode loop with int8 weights', () => {
         const ops = model.ops('decode', 1, PROMPT.length, GREEDY_SAMPLING);
         expect(ops.find((op) => op.id === 'L0.o-proj')!.plan.params.group).toBe(q8 ? 32 : 0);
         expect(ops).toStrictEqual(forwardOps(model.config, s));
+        // lowered at load (buffer sizing), and once more only where the upload recorded Q8_0 groups
+        expect(keeps.mock.results.filter((r) => r.value === false)).toHaveLength(q8 ? 2 : 1);
       } finally {
+        keeps.mockRestore();
         model.destroy();
       }
     });
