@@ -29,6 +29,12 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
   /**
+   * GGUF only, Llama family: the general.architecture written. "qwen2": llama.cpp's Qwen2 (its converter keeps the q/k
+   * rows in Hugging Face's order, the graph ropes them NEOX-style; q/k/v biases required); "llama": q/k rows and biases
+   * permuted as llama.cpp's converter permutes them. Absent: "qwen2" with qkvBias, else "llama".
+   */
+  ggufArch?: 'llama' | 'qwen2';
+  /**
    * GGUF only: llama.cpp's Q4_K_M type choice per tensor (ggufMixDtype) instead of `dtype` for the
    * matrices: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
    * more bits; token_embd Q4_K too. Dimensions must be multiples of 256.
@@ -261,11 +267,13 @@ export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Arr
   };
 }
 
-/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for Llama) and vocabulary. */
+/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for its Llama architecture, not for Qwen2) and vocabulary. */
 export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
+  const arch = s.arch === 'gpt2' ? 'gpt2' : (s.ggufArch ?? (s.qkvBias ? 'qwen2' : 'llama'));
+  if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
   const out: GgufTensorToWrite[] = [];
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
@@ -284,13 +292,13 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   };
   const D = s.dim, F = s.ffnDim, dh = s.headDim;
   const meta: Record<string, GgufMeta> = {
-    'general.architecture': { type: 'string', value: s.arch },
-    'general.name': { type: 'string', value: `test-${s.arch}` },
-    [`${s.arch}.context_length`]: { type: 'u32', value: s.maxPositions },
-    [`${s.arch}.embedding_length`]: { type: 'u32', value: D },
-    [`${s.arch}.block_count`]: { type: 'u32', value: s.nLayers },
-    [`${s.arch}.feed_forward_length`]: { type: 'u32', value: F },
-    [`${s.arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
+    'general.architecture': { type: 'string', value: arch },
+    'general.name': { type: 'string', value: `test-${arch}` },
+    [`${arch}.context_length`]: { type: 'u32', value: s.maxPositions },
+    [`${arch}.embedding_length`]: { type: 'u32', value: D },
+    [`${arch}.block_count`]: { type: 'u32', value: s.nLayers },
+    [`${arch}.feed_forward_length`]: { type: 'u32', value: F },
+    [`${arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
     'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
     // llama.cpp's name for GPT-2's pre-tokenizer regex ("gpt-2"; it refuses "gpt2", src/llama-vocab.cpp)
     ...(s.pre === null ? {} : { 'tokenizer.ggml.pre': { type: 'string', value: s.pre ?? 'gpt-2' } as GgufMeta }),
@@ -301,21 +309,29 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   };
   if (s.arch === 'llama') {
     Object.assign(meta, {
-      'llama.attention.head_count_kv': { type: 'u32', value: s.nKvHeads },
-      'llama.rope.dimension_count': { type: 'u32', value: dh },
-      'llama.rope.freq_base': { type: 'f32', value: 10000 },
-      'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
-      ...(s.window ? { 'llama.attention.sliding_window': { type: 'u32', value: s.window } } : {}),
+      [`${arch}.attention.head_count_kv`]: { type: 'u32', value: s.nKvHeads },
+      // llama.cpp's Qwen2 converter writes no rope.dimension_count (the head size is D / heads)
+      ...(arch === 'llama' ? { 'llama.rope.dimension_count': { type: 'u32', value: dh } } : {}),
+      [`${arch}.rope.freq_base`]: { type: 'f32', value: 10000 },
+      [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
+      ...(s.window ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window } } : {}),
     });
+    // llama.cpp's Llama converter permutes q/k rows (and their biases) for its interleaved RoPE; Qwen2's keeps them
+    const perm = (t: Tensor, heads: number, K: number) => (arch === 'llama' ? permuteRowsForGguf(t.data, t.shape[0], K, heads) : t.data);
     put('token_embd.weight', get('model.embed_tokens.weight'));
     for (let l = 0; l < s.nLayers; l++) {
       const p = `model.layers.${l}.`, b = `blk.${l}.`;
       put(b + 'attn_norm.weight', get(p + 'input_layernorm.weight'));
       const q = get(p + 'self_attn.q_proj.weight'), k = get(p + 'self_attn.k_proj.weight');
-      put(b + 'attn_q.weight', q, q.shape, permuteRowsForGguf(q.data, q.shape[0], D, s.nHeads));
-      put(b + 'attn_k.weight', k, k.shape, permuteRowsForGguf(k.data, k.shape[0], D, s.nKvHeads));
+      put(b + 'attn_q.weight', q, q.shape, perm(q, s.nHeads, D));
+      put(b + 'attn_k.weight', k, k.shape, perm(k, s.nKvHeads, D));
       put(b + 'attn_v.weight', get(p + 'self_attn.v_proj.weight'));
-      if (s.qkvBias) throw new Error('GGUF test models: q/k/v bias is not written');
+      if (s.qkvBias) {
+        const bq = get(p + 'self_attn.q_proj.bias'), bk = get(p + 'self_attn.k_proj.bias');
+        put(b + 'attn_q.bias', bq, bq.shape, perm(bq, s.nHeads, 1));
+        put(b + 'attn_k.bias', bk, bk.shape, perm(bk, s.nKvHeads, 1));
+        put(b + 'attn_v.bias', get(p + 'self_attn.v_proj.bias'));
+      }
       put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
       put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
       put(b + 'ffn_gate.weight', get(p + 'mlp.gate_proj.weight'));

@@ -575,6 +575,13 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
+  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 converter does not
+  const qkPermuted = g.metadata.get('general.architecture') === 'llama';
+  const qk = (l: Linear, heads: number) => (qkPermuted ? unpermuteRows(l, heads) : l);
+  const bias = async (n: string, len: number, heads?: number) => {
+    const v = await vec(n, len);
+    return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
+  };
   const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
@@ -592,12 +599,12 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     async loadLayer(i) {
       const p = `blk.${i}.`;
       if (c.arch === 'llama') {
-        const q = unpermuteRows(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
-        const k = unpermuteRows(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
+        const q = qk(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
+        const k = qk(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
         let bqkv: Float32Array | undefined;
         if (c.qkvBias) {
           bqkv = new Float32Array(Nq + 2 * Nkv);
-          bqkv.set(await vec(p + 'attn_q.bias', Nq), 0); bqkv.set(await vec(p + 'attn_k.bias', Nkv), Nq); bqkv.set(await vec(p + 'attn_v.bias', Nkv), Nq + Nkv);
+          bqkv.set(await bias(p + 'attn_q.bias', Nq, c.nHeads), 0); bqkv.set(await bias(p + 'attn_k.bias', Nkv, c.nKvHeads), Nq); bqkv.set(await bias(p + 'attn_v.bias', Nkv), Nq + Nkv);
         }
         return {
           attnNorm: await vec(p + 'attn_norm.weight', D),

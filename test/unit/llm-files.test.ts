@@ -6,7 +6,7 @@ import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
 import { hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
-import { writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
+import { readGguf, writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 
@@ -16,6 +16,19 @@ function stFiles(spec: TestModelSpec, edit?: (f: Record<string, Uint8Array>) => 
   return Object.entries(f).map(([n, b]) => bytesSource(n, b));
 }
 const ggufFile = (spec: TestModelSpec) => [bytesSource('model.gguf', writeGgufModel(spec))];
+
+/** A GGUF with its architecture renamed (`from` and `to` of one length: every occurrence of the name's bytes, keys and value). */
+function relabelGguf(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const f = new TextEncoder().encode(from), t = new TextEncoder().encode(to);
+  if (f.length !== t.length) throw new Error('relabelGguf: names of one length only');
+  const out = bytes.slice();
+  let n = 0;
+  for (let i = 0; i + f.length <= out.length; i++) {
+    if (f.every((b, j) => out[i + j] === b)) { out.set(t, i); n++; }
+  }
+  if (n === 0) throw new Error(`relabelGguf: "${from}" not found`);
+  return out;
+}
 
 async function logitsOf(files: ReturnType<typeof stFiles>, tokens: number[]) {
   const m = await openModel(files);
@@ -52,6 +65,35 @@ describe('model files: the same weights read from every format give the same log
       });
     }
   }
+  // Qwen2 GGUFs (general.architecture "qwen2": Qwen2.5, DeepSeek-R1-Distill-Qwen) keep the q/k rows in Hugging Face's order;
+  // llama.cpp's Llama converter permutes rows and biases. Either way the logits must be the safetensors model's.
+  for (const ggufArch of ['qwen2', 'llama'] as const) {
+    it(`Llama with q/k/v biases, GGUF "${ggufArch}": equals safetensors (model_type qwen2) f32 (atol 1e-5)`, async () => {
+      const spec = { ...TINY_LLAMA, qkvBias: true, ggufArch };
+      const om = await openModel(ggufFile(spec));
+      expect(om.config.arch).toBe('llama');
+      expect(om.config.qkvBias).toBe(true);
+      const a = await logitsOf(stFiles(spec), PROMPT);
+      const b = await logitsOf(ggufFile(spec), PROMPT);
+      const cmp = compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    });
+  }
+  it('a qwen2 GGUF read with the other layout gives other logits (the layout matters: the test can fail)', async () => {
+    const spec = { ...TINY_LLAMA, qkvBias: true };
+    const bytes = writeGgufModel({ ...spec, ggufArch: 'qwen2' });
+    const meta = (await readGguf(bytesSource('m.gguf', bytes))).metadata;
+    expect(meta.get('general.architecture')).toBe('qwen2');
+    expect(meta.has('qwen2.rope.dimension_count')).toBe(false);
+    // the same tensors relabelled "llama" (unpermuted on read as if llama.cpp had permuted them)
+    const a = await logitsOf(stFiles(spec), PROMPT);
+    const wrong = await logitsOf([bytesSource('m.gguf', relabelGguf(bytes, 'qwen2', 'llama'))], PROMPT);
+    expect(compareArrays('logits', wrong, a, { atol: 1e-3, rtol: 0 }, [a.length]).ok).toBe(false);
+  });
+  it('a qwen2 GGUF without q/k/v biases is refused in one line', async () => {
+    const bytes = relabelGguf(writeGgufModel(TINY_LLAMA), 'llama', 'qwen2');
+    await expect(openModel([bytesSource('m.gguf', bytes)])).rejects.toThrow(/^GGUF qwen2: blk\.0\.attn_q\.bias is missing/);
+  });
   it('tied-embedding Llama (no lm_head tensor) loads from both formats', async () => {
     const spec = { ...TINY_LLAMA, tied: true };
     const a = await logitsOf(stFiles(spec), PROMPT);
