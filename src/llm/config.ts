@@ -1,6 +1,6 @@
 // The readers of a model file's architecture: Hugging Face's config.json and GGUF metadata, both
 // producing the one ModelConfig of src/models/config.ts (the presets are of the same type). Two
-// families of files: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/SmolLM) and
+// families of files: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/Qwen3/SmolLM; Qwen3 adds per-head q/k RMSNorms) and
 // GPT-2-style (LayerNorm, learned positions, GELU, biases, tied LM head).
 
 import { ModelFileError } from './source.ts';
@@ -23,7 +23,7 @@ function count(obj: Record<string, unknown>, key: string): number {
   return v;
 }
 
-const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
+const LLAMA_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'];
 
 /**
  * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
@@ -33,8 +33,9 @@ const LLAMA_TYPES = ['llama', 'mistral', 'qwen2'];
  * Llama's config has no window (a `sliding_window` key there is not read by transformers either).
  */
 function windowFromHf(c: Record<string, unknown>, type: string, nLayers: number): number | null {
-  if (type !== 'mistral' && type !== 'qwen2') return null;
-  if (type === 'qwen2' && c.use_sliding_window !== true) return null;
+  const qwen = type === 'qwen2' || type === 'qwen3';
+  if (type !== 'mistral' && !qwen) return null;
+  if (qwen && c.use_sliding_window !== true) return null;
   if (c.sliding_window == null) return null;
   const w = num(c, 'sliding_window');
   if (!Number.isInteger(w) || w < 1) throw new ModelFileError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(c.sliding_window)}`);
@@ -43,7 +44,7 @@ function windowFromHf(c: Record<string, unknown>, type: string, nLayers: number)
     if (kinds.size > 1) throw new ModelFileError(`config.json: "layer_types" mixes ${[...kinds].join(' and ')} layers; a sliding window on some layers only is not supported (one window for every layer, or none)`);
     if (kinds.has('full_attention')) return null;
   }
-  if (type === 'qwen2') {
+  if (qwen) {
     const first = num(c, 'max_window_layers', 0);
     if (first >= nLayers) return null;
     if (first > 0) throw new ModelFileError(`config.json: use_sliding_window with max_window_layers ${first} of ${nLayers} layers (full attention below layer ${first}, a window from it on) is not supported; only a window on every layer (max_window_layers 0) or none`);
@@ -90,6 +91,8 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
       norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions, mlp: 'swiglu',
       qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
       tiedEmbeddings: c.tie_word_embeddings === true, sources: [],
+      // Qwen3: q_norm / k_norm on each head before RoPE (transformers' Qwen3Attention)
+      ...(type === 'qwen3' ? { qkNorm: true } : {}),
     });
   }
   throw new ModelFileError(`config.json: model_type "${type}" is not supported (${[...LLAMA_TYPES, 'gpt2'].join(', ')})`);
@@ -106,28 +109,36 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   const tokens = meta.get('tokenizer.ggml.tokens');
   const vocabFromTokens = Array.isArray(tokens) ? tokens.length : undefined;
   // qwen2 (Qwen2 / Qwen2.5, DeepSeek-R1-Distill-Qwen): Llama's architecture with q/k/v biases; its q/k rows are in Hugging
-  // Face's order (openGguf reads the layout from general.architecture)
-  if (arch === 'llama' || arch === 'qwen2' || arch === 'gpt2') {
+  // Face's order (openGguf reads the layout from general.architecture). qwen3 (Qwen3 dense): no biases (llama.cpp loads
+  // none), per-head q/k RMSNorms (blk.N.attn_q_norm / attn_k_norm), rows in Hugging Face's order too, and its head size
+  // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024).
+  if (arch === 'llama' || arch === 'qwen2' || arch === 'qwen3' || arch === 'gpt2') {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
     if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
     const llama = arch !== 'gpt2';
     if (arch === 'qwen2' && !hasQkvBias) throw new ModelFileError('GGUF qwen2: blk.0.attn_q.bias is missing (a Qwen2 model has q/k/v biases; llama.cpp requires them too)');
+    const qwen3 = arch === 'qwen3';
+    // llama.cpp: the head size is attention.key_length (default D / heads), RoPE's dimensions rope.dimension_count (default the head size)
+    const headDim = qwen3 ? get('attention.key_length', dim / nHeads) : llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads;
+    if (qwen3 && get('attention.value_length', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: attention.value_length ${get('attention.value_length')} differs from attention.key_length ${headDim} (not supported)`);
+    if (qwen3 && get('rope.dimension_count', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: rope.dimension_count ${get('rope.dimension_count')} rotates part of a head of ${headDim} (partial RoPE is not supported)`);
     return check({
       id: name, label: name, arch: llama ? 'llama' : 'gpt2', vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
       nKvHeads: llama ? get('attention.head_count_kv', nHeads) : nHeads,
-      headDim: llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads,
+      headDim,
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
       norm: llama ? 'rmsnorm' : 'layernorm',
       normEps: llama ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
       positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null } : { kind: 'learned' },
-      mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || hasQkvBias, projBias: !llama,
+      mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || (!qwen3 && hasQkvBias), projBias: !llama,
       // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none
       attentionWindow: llama && get('attention.sliding_window', 0) > 0 ? get('attention.sliding_window') : null,
       tiedEmbeddings: !hasOutputTensor, sources: [],
+      ...(qwen3 ? { qkNorm: true } : {}),
     });
   }
-  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, qwen2, gpt2)`);
+  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, qwen2, qwen3, gpt2)`);
 }
 
 function check(c: ModelConfig): ModelConfig {

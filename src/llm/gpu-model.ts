@@ -277,6 +277,7 @@ export class GpuModel {
       if (c.norm === 'layernorm') { set(L('attnNormB'), 4 * D); set(L('ffnNormB'), 4 * D); }
       if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
+      if (c.qkNorm) { set(L('qNorm'), 4 * dh); set(L('kNorm'), 4 * dh); }
       if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
       else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
       lin(L('wo'), D, Nq, q8(L('wo')));
@@ -374,6 +375,11 @@ export class GpuModel {
       if (w.attnNormB) this.write(L('attnNormB'), w.attnNormB);
       if (w.ffnNormB) this.write(L('ffnNormB'), w.ffnNormB);
       if (w.bqkv) this.write(L('bqkv'), w.bqkv);
+      if (c.qkNorm) {
+        if (!w.qNorm || !w.kNorm) throw new Error(`${m.name}: layer ${l} has no q/k norm gains (the config has per-head q/k norms)`);
+        this.write(L('qNorm'), w.qNorm);
+        this.write(L('kNorm'), w.kNorm);
+      }
       if (w.bo) this.write(L('bo'), w.bo);
       if (w.bUp) this.write(L('bUp'), w.bUp);
       if (w.bDown) this.write(L('bDown'), w.bDown);

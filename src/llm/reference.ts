@@ -1,6 +1,6 @@
 // CPU reference forward pass (f64 accumulation, f32 storage), op for op what the GPU decode loop
 // runs: it walks the same op list (forwardOps, src/models/forward.ts) in the same order: embed, norm,
-// fused QKV, RoPE, KV-cache append, causal attention, output projection + residual, norm, SwiGLU or
+// fused QKV, per-head q/k RMSNorm (Qwen3), RoPE, KV-cache append, causal attention, output projection + residual, norm, SwiGLU or
 // GELU MLP + residual; final norm and LM head on the last token; with its own math.
 
 import type { ModelConfig } from './config.ts';
@@ -97,6 +97,9 @@ export class CpuModel {
         case 'attn-norm': xn = this.norm(x, M, L!.attnNorm, L!.attnNormB); break;
         case 'ffn-norm': xn = this.norm(x, M, L!.ffnNorm, L!.ffnNormB); break;
         case 'qkv': qkv = linearRef(xn, M, this.w(L!.wqkv), N, D, L!.bqkv); kRot = null; break;
+        // RMSNorm of each q head (columns [0, Nq) of a token's row) or k head (columns [Nq, Nq + Nkv)), in place
+        case 'q-norm': this.headNorm(qkv, M, N, 0, Hq, L!.qNorm!); break;
+        case 'k-norm': this.headNorm(qkv, M, N, Nq, Hkv, L!.kNorm!); kRot = null; break;
         case 'rope-q':
           q = new Float32Array(M * Nq);
           for (let m = 0; m < M; m++)
@@ -149,6 +152,15 @@ export class CpuModel {
     }
     this.pos += M;
     return logits;
+  }
+
+  /** RMSNorm (the config's eps) of H heads of dh per row of `qkv` [M, N] from column c0, gain w [dh], in place. */
+  private headNorm(qkv: Float32Array, M: number, N: number, c0: number, H: number, w: Float32Array): void {
+    const dh = this.config.headDim;
+    for (let m = 0; m < M; m++) {
+      const o = m * N + c0;
+      qkv.set(rmsNormRef(qkv.subarray(o, o + H * dh), H, dh, w, this.config.normEps), o);
+    }
   }
 
   /**

@@ -29,11 +29,17 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
   /**
+   * Llama only: Qwen3's per-head RMSNorms of q and k (q_norm / k_norm, gains of headDim) before RoPE: config.json
+   * model_type "qwen3", GGUF general.architecture "qwen3" (attention.key_length the head size, q/k rows unpermuted).
+   */
+  qkNorm?: boolean;
+  /**
    * GGUF only, Llama family: the general.architecture written. "qwen2": llama.cpp's Qwen2 (its converter keeps the q/k
    * rows in Hugging Face's order, the graph ropes them NEOX-style; q/k/v biases required); "llama": q/k rows and biases
-   * permuted as llama.cpp's converter permutes them. Absent: "qwen2" with qkvBias, else "llama".
+   * permuted as llama.cpp's converter permutes them; "qwen3": llama.cpp's Qwen3 (needs qkNorm). Absent: "qwen3" with
+   * qkNorm, "qwen2" with qkvBias, else "llama".
    */
-  ggufArch?: 'llama' | 'qwen2';
+  ggufArch?: 'llama' | 'qwen2' | 'qwen3';
   /**
    * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
    * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
@@ -173,6 +179,11 @@ function hfTensors(s: TestModelSpec, V: number): Tensor[] {
         add(p + 'self_attn.k_proj.bias', [Nkv], 0.1);
         add(p + 'self_attn.v_proj.bias', [Nkv], 0.1);
       }
+      if (s.qkNorm) {
+        // gains far from 1 (0.2 .. 1.8), so a missing, misplaced or swapped norm moves the logits
+        add(p + 'self_attn.q_norm.weight', [dh], 0.8, 1);
+        add(p + 'self_attn.k_norm.weight', [dh], 0.8, 1);
+      }
       add(p + 'self_attn.o_proj.weight', [D, Nq], lin(Nq));
       add(p + 'post_attention_layernorm.weight', [D], 0.2, 1);
       add(p + 'mlp.gate_proj.weight', [F, D], lin(D));
@@ -246,8 +257,9 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
   return {
-    ...(s.window ? { sliding_window: s.window, ...(s.qkvBias ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
-    model_type: s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
+    ...(s.window ? { sliding_window: s.window, ...(s.qkvBias || s.qkNorm ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
+    ...(s.qkNorm ? { attention_bias: s.qkvBias === true } : {}),
+    model_type: s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
   };
@@ -282,13 +294,15 @@ export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Arr
   };
 }
 
-/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for its Llama architecture, not for Qwen2) and vocabulary. */
+/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for its Llama architecture, not for Qwen2 / Qwen3) and vocabulary. */
 export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
-  const arch = s.arch === 'gpt2' ? 'gpt2' : (s.ggufArch ?? (s.qkvBias ? 'qwen2' : 'llama'));
+  const arch = s.arch === 'gpt2' ? 'gpt2' : (s.ggufArch ?? (s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : 'llama'));
   if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
+  if ((arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
+  if (arch === 'qwen3' && s.qkvBias) throw new Error('GGUF test models: a qwen3 file has no q/k/v biases (llama.cpp loads none)');
   const out: GgufTensorToWrite[] = [];
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
@@ -325,8 +339,10 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   if (s.arch === 'llama') {
     Object.assign(meta, {
       [`${arch}.attention.head_count_kv`]: { type: 'u32', value: s.nKvHeads },
-      // llama.cpp's Qwen2 converter writes no rope.dimension_count (the head size is D / heads)
+      // llama.cpp's Qwen2 converter writes no rope.dimension_count (the head size is D / heads); its Qwen3 one writes the
+      // head size as attention.key_length / value_length (config.json's head_dim)
       ...(arch === 'llama' ? { 'llama.rope.dimension_count': { type: 'u32', value: dh } } : {}),
+      ...(arch === 'qwen3' ? { 'qwen3.attention.key_length': { type: 'u32', value: dh }, 'qwen3.attention.value_length': { type: 'u32', value: dh } } : {}),
       [`${arch}.rope.freq_base`]: { type: 'f32', value: 10000 },
       [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
       ...(s.window ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window } } : {}),
@@ -346,6 +362,10 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
         put(b + 'attn_q.bias', bq, bq.shape, perm(bq, s.nHeads, 1));
         put(b + 'attn_k.bias', bk, bk.shape, perm(bk, s.nKvHeads, 1));
         put(b + 'attn_v.bias', get(p + 'self_attn.v_proj.bias'));
+      }
+      if (s.qkNorm) {
+        put(b + 'attn_q_norm.weight', get(p + 'self_attn.q_norm.weight'));
+        put(b + 'attn_k_norm.weight', get(p + 'self_attn.k_norm.weight'));
       }
       put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
       put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
@@ -383,6 +403,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
 
 /** Small shapes the tests use (SwiftShader is slow): a Llama-style GQA model and a GPT-2-style one. */
 export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
+/** Qwen3-shaped: q/k norms, and heads wider than D / heads (Qwen3-0.6B: 16 heads of 128 in D 1024), so q has 2·D rows and wo is [D, 2·D]. */
+export const TINY_QWEN3: TestModelSpec = { arch: 'llama', dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 14, qkNorm: true };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
 
 /**
@@ -413,6 +435,7 @@ export function syntheticModel(c: ModelConfig, seed: number, name: string): Open
       return {
         attnNorm: randomTensor(r, [D], 0.2, 1), wqkv: lin(r, N, D), wo: lin(r, D, Nq),
         ffnNorm: randomTensor(r, [D], 0.2, 1), wUp: lin(r, 2 * F, D), wDown: lin(r, D, F),
+        ...(c.qkNorm ? { qNorm: randomTensor(r, [dh], 0.2, 1), kNorm: randomTensor(r, [dh], 0.2, 1) } : {}),
       };
     },
   };

@@ -3,7 +3,7 @@
 //
 // Canonical layouts (what the CPU reference and the GPU upload read):
 //   tokEmb [V, D]; posEmb [P, D] (GPT-2); per layer: attnNorm [D] (+ bias), wqkv [N, D] with rows
-//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], wo [D, Hq·dh] (+ bias), ffnNorm,
+//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3), wo [D, Hq·dh] (+ bias), ffnNorm,
 //   wUp: Llama [2F, D] = rows [gate | up], GPT-2 [F, D] (+ bias); wDown [D, F] (+ bias); outNorm;
 //   lmHead [V, D] (the embedding itself when tied).
 // Linear weights are [out, in] row-major: PyTorch's nn.Linear order. GPT-2's Conv1D ([in, out]) is
@@ -47,6 +47,9 @@ export interface LayerWeights {
   attnNormB?: Float32Array;
   wqkv: Linear;
   bqkv?: Float32Array;
+  /** RMSNorm gains [headDim] of each q head and each k head (ModelConfig.qkNorm: Qwen3). */
+  qNorm?: Float32Array;
+  kNorm?: Float32Array;
   wo: Linear;
   bo?: Float32Array;
   ffnNorm: Float32Array;
@@ -498,8 +501,9 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(parts[0], 0); bqkv.set(parts[1], Nq); bqkv.set(parts[2], Nq + Nkv);
         }
+        const qkNorm = c.qkNorm ? { qNorm: await vec('self_attn.q_norm.weight', dh), kNorm: await vec('self_attn.k_norm.weight', dh) } : {};
         return {
-          attnNorm: await vec('input_layernorm.weight', D), wqkv, bqkv,
+          attnNorm: await vec('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
           wo: await lin('self_attn.o_proj.weight', [D, Nq]),
           ffnNorm: await vec('post_attention_layernorm.weight', D),
           wUp: concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
@@ -581,7 +585,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
-  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 converter does not
+  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 and Qwen3 converters do not
   const qkPermuted = g.metadata.get('general.architecture') === 'llama';
   const qk = (l: Linear, heads: number) => (qkPermuted ? unpermuteRows(l, heads) : l);
   const bias = async (n: string, len: number, heads?: number) => {
@@ -612,9 +616,10 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(await bias(p + 'attn_q.bias', Nq, c.nHeads), 0); bqkv.set(await bias(p + 'attn_k.bias', Nkv, c.nKvHeads), Nq); bqkv.set(await bias(p + 'attn_v.bias', Nkv), Nq + Nkv);
         }
+        const qkNorm = c.qkNorm ? { qNorm: await vec(p + 'attn_q_norm.weight', dh), kNorm: await vec(p + 'attn_k_norm.weight', dh) } : {};
         return {
           attnNorm: await vec(p + 'attn_norm.weight', D),
-          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv,
+          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv, ...qkNorm,
           wo: await lin(p + 'attn_output.weight', [D, Nq]),
           ffnNorm: await vec(p + 'ffn_norm.weight', D),
           wUp: concatLinears([await lin(p + 'ffn_gate.weight', [F, D]), await lin(p + 'ffn_up.weight', [F, D])]),

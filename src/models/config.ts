@@ -24,7 +24,7 @@ export interface ModelConfig {
   id: string;
   label: string;
   /**
-   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, SmolLM; 'gpt2').
+   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, Qwen3, SmolLM; 'gpt2').
    * Only the weight readers look at it; the math follows the fields below.
    */
   arch: 'llama' | 'gpt2';
@@ -44,6 +44,11 @@ export interface ModelConfig {
   mlp: 'swiglu' | 'gelu';
   /** q/k/v projections carry a bias (GPT-2, Qwen2). */
   qkvBias: boolean;
+  /**
+   * RMSNorm of each head's q and of each head's k (a gain of headDim each, eps normEps) after the projection and
+   * before RoPE (Qwen3's q_norm / k_norm). Absent: none.
+   */
+  qkNorm?: boolean;
   /** The output projection and the MLP projections carry a bias (GPT-2). */
   projBias: boolean;
   /** Sliding-window attention: each query sees this many most recent positions; null: the whole context. */
@@ -109,12 +114,13 @@ export function mlpParams(c: ModelConfig): number {
   return (c.mlp === 'swiglu' ? 3 : 2) * c.dim * c.ffnDim;
 }
 
-/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k/v and projection biases. */
+/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k norms (Qwen3), q/k/v and projection biases. */
 function layerVectorParams(c: ModelConfig): number {
   const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
   const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
   const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;
-  return norms + qkvB + projB;
+  const qkNorms = c.qkNorm ? 2 * c.headDim : 0;
+  return norms + qkvB + projB + qkNorms;
 }
 
 /** Parameters of one layer. */

@@ -17,7 +17,8 @@
 // lowering; the attention window reaches both lowerings' attention kernels.
 //
 // Per layer (Llama | GPT-2):
-//   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RoPE of Q and K (Llama)
+//   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RMSNorm of each Q and K head
+//   (Qwen3) -> RoPE of Q and K (Llama)
 //   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
 //   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
 //   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
@@ -281,6 +282,8 @@ type Work =
   | { what: 'norm'; w: string; b: string | null; x: string; y: string; last: boolean }
   // x -> q, k, v (y) by the weights w, plus the bias when the config has one
   | { what: 'qkv'; w: string; bias: string | null; x: string; y: [string, string, string] }
+  // RMSNorm of each of H heads of x (head-major, rows of dh), gain w [dh], into y (Qwen3's q_norm / k_norm)
+  | { what: 'head-norm'; H: number; w: string; x: string; y: string }
   // H heads of x into y, rotated by position (RoPE) or copied; `cache`: y is the KV cache, written at the step's positions
   | { what: 'rope'; H: number; x: string; y: string; rotate: boolean; cache: boolean }
   // causal attention of q over k, v (the step's own or the cache: `walk` picks by phase) into y, the config's window
@@ -317,12 +320,18 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
       add(l, name, family, { what: 'rope', H, x, y, rotate, cache });
     add(l, 'attn-norm', 'norm', { what: 'norm', w: L('attnNorm'), b: shift(L('attnNorm')), x: 'xa', y: 'xn', last: false });
     add(l, 'qkv', 'qkv', { what: 'qkv', w: L('wqkv'), bias: c.qkvBias ? L('bqkv') : null, x: 'xn', y: ['q', 'k', 'v'] });
-    const q = rope ? 'qr' : 'q';
-    if (rope) heads('rope-q', 'rope', d.Hq, 'q', 'qr', true, false);
+    // Qwen3: each head of q and of k RMS-normed (before RoPE); the ops after read the normed heads
+    const [qh, kh] = c.qkNorm ? ['qn', 'kn'] : ['q', 'k'];
+    if (c.qkNorm) {
+      add(l, 'q-norm', 'norm', { what: 'head-norm', H: d.Hq, w: L('qNorm'), x: 'q', y: qh });
+      add(l, 'k-norm', 'norm', { what: 'head-norm', H: d.Hkv, w: L('kNorm'), x: 'k', y: kh });
+    }
+    const q = rope ? 'qr' : qh;
+    if (rope) heads('rope-q', 'rope', d.Hq, qh, 'qr', true, false);
     if (phase === 'prefill') {
       // prefill attends over this step's K/V; they go into the cache for the decode steps after it
-      const k = rope ? 'kr' : 'k';
-      if (rope) heads('rope-k', 'rope', d.Hkv, 'k', 'kr', true, false);
+      const k = rope ? 'kr' : kh;
+      if (rope) heads('rope-k', 'rope', d.Hkv, kh, 'kr', true, false);
       heads('k-cache', 'kv-write', d.Hkv, k, L('kcache'), false, true);
       heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
       // a later chunk of a long prompt: its queries attend to the cached keys and its own, read in place
@@ -331,7 +340,7 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
       add(l, 'attention', 'attention', { what: 'attention', q, k: ka, v: va, y: 'attn' });
     } else {
       // decode: the new key is rotated as it is written to the cache
-      heads('k-cache', 'kv-write', d.Hkv, 'k', L('kcache'), rope, true);
+      heads('k-cache', 'kv-write', d.Hkv, kh, L('kcache'), rope, true);
       heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
       add(l, 'attention', 'attention', { what: 'attention', q, k: L('kcache'), v: L('vcache'), y: 'attn' });
     }
@@ -438,6 +447,9 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
         const [rows, r0, Mo] = o.last ? [M, M - 1, 1] : [M, 0, M];
         return one(plan(c.norm, { M: Mo, D, rows, r0, eps: c.normEps }), o.b === null ? { X: o.x, w: o.w, Y: o.y } : { X: o.x, w: o.w, b: o.b, Y: o.y });
       }
+      case 'head-norm':
+        // the RMSNorm kernel over the head-major [H, M, dh] as H·M rows of dh
+        return one(plan('rmsnorm', { M: o.H * M, D: dh, eps: c.normEps }), { X: o.x, w: o.w, Y: o.y });
       case 'qkv': {
         const g = s.ggml?.[o.w];
         // ggml blocks: q, k and v (each its own GGUF tensor and format) by three matmuls into the head-major Q, K, V
@@ -651,7 +663,7 @@ export const DEPLOY_ACT_BYTES = 2;
 
 /**
  * The vectors an op of the walk reads beside its matrices, by the names a deployment's plan gives them and
- * their lengths in `d`'s sizes: a norm's gain (and LayerNorm's shift), the q/k/v bias, the output projection's
+ * their lengths in `d`'s sizes: a norm's gain (and LayerNorm's shift; a per-head q/k norm's of dh), the q/k/v bias, the output projection's
  * bias (added in the residual after it), the MLP's fc bias (added in GELU) and its down projection's bias (added
  * in the residual after it). The one account of them: the deployment's ops load these (vectorOp's parameters,
  * the qkv kernel's `bias`), and vectorParamBytes counts them for the weights a deployment holds.
@@ -662,6 +674,8 @@ function vectorParams(o: StepOp, d: Dims): Array<{ name: string; n: number }> {
       return o.b === null ? [{ name: 'gain', n: d.D }] : [{ name: 'gain', n: d.D }, { name: 'shift', n: d.D }];
     case 'qkv':
       return o.bias === null ? [] : [{ name: 'bias', n: (d.Hq + 2 * d.Hkv) * d.dh }];
+    case 'head-norm':
+      return [{ name: 'gain', n: d.dh }];
     case 'residual':
       return o.b === null ? [] : [{ name: 'bias', n: d.D }];
     case 'activation':
@@ -777,6 +791,9 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'norm':
         // the final norm runs for one row per sequence (the last token's), at its norm's count
         return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, params: paramNames([o], d) }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, params: paramNames([o], d) });
+      case 'head-norm':
+        // RMSNorm of each head: rows of dh, H per token, the gain shared by the heads
+        return vector({ label: 'head-rmsnorm', cols: d.dh, ops: VECTOR_OPS.rmsnorm, inputs: 1, params: paramNames([o], d) }, M * o.H);
       case 'qkv':
         return gemm(qkvOp(M, d.D, d.Hq, d.Hkv, d.dh, o.bias !== null, nTiles, f.weights, f.kv, dep.fusedQkv), d.D, (d.Hq + 2 * d.Hkv) * d.dh);
       case 'rope':
