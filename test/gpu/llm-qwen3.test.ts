@@ -1,0 +1,63 @@
+// Qwen3 dense on real WebGPU (Dawn + SwiftShader here): the tiny Qwen3 (per-head q/k RMSNorm before RoPE, 4 heads of
+// 16 in D 32, so q has 2·D rows and wo is [D, 2·D]) written to real files, run through the GPU decode loop and held to
+// the CPU reference: logits after a chunked prefill and each decode step, and the bytes of every op of a decode step
+// (q-norm and k-norm included) against its plan.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { GREEDY, expectLogitsFollowCpu, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
+import { bytesSource } from '../../src/llm/source.ts';
+import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weights.ts';
+import { CpuModel } from '../../src/llm/reference.ts';
+import { GpuModel } from '../../src/llm/gpu-model.ts';
+import { prefillGpu } from '../../src/llm/generate.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import type { GpuContext } from '../../src/gpu/context.ts';
+
+const PROMPT = [17, 4, 250, 99, 3, 120];
+
+async function open(spec: TestModelSpec, fmt: 'st' | 'gguf'): Promise<OpenedModel> {
+  if (fmt === 'gguf') return openModel([bytesSource('m.gguf', writeGgufModel(spec))]);
+  return openModel(Object.entries(writeSafetensorsModel(spec)).map(([n, b]) => bytesSource(n, b)));
+}
+
+// As llm-model.test.ts: f32 kernels against the f64-accumulating reference through 2 layers.
+const F32_TOL = { atol: 2e-3, rtol: 1e-3 };
+
+describe('Qwen3 on the GPU decode loop matches the CPU reference', () => {
+  let ctx: GpuContext;
+  beforeAll(async () => { ctx = await gpu(); });
+  const cases: Array<{ spec: TestModelSpec; fmt: 'st' | 'gguf'; note: string }> = [
+    { spec: TINY_QWEN3, fmt: 'st', note: 'safetensors f32 (config.json model_type qwen3)' },
+    // f16 GGUF tensors run as stored (matmul-gguf): q, k and v as three matmuls into the head-major Q, K, V the norms read
+    { spec: { ...TINY_QWEN3, dtype: 'f16' }, fmt: 'gguf', note: 'GGUF f16 (general.architecture qwen3), linears as stored' },
+  ];
+  for (const c of cases) {
+    it(`${c.note}: logits after a prefill in 2 chunks and 3 decode steps (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol})`, async () => {
+      const om = await open(c.spec, c.fmt);
+      expect(om.config).toMatchObject({ qkNorm: true, dim: 32, nHeads: 4, headDim: 16 });
+      const cpu = new CpuModel(om.config, await loadAllWeights(om), 16);
+      const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, chunk: 4 });
+      try {
+        const ops = model.ops('decode', 1, 6, { topK: 1, temperature: 0, u: 0 });
+        expect(ops.filter((o) => o.layer === 0).map((o) => o.name).slice(0, 6)).toEqual(
+          c.fmt === 'gguf' ? ['attn-norm', 'qkv', 'qkv-k', 'qkv-v', 'q-norm', 'k-norm'] : ['attn-norm', 'qkv', 'q-norm', 'k-norm', 'rope-q', 'k-cache'],
+        );
+        await expectLogitsFollowCpu(model, cpu, PROMPT, 3, F32_TOL);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+  it('every op of a decode step at position 6 moves exactly the bytes its plan says (q-norm, k-norm included)', async () => {
+    const om = await open(TINY_QWEN3, 'st');
+    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, chunk: 8 });
+    try {
+      await prefillGpu(model, PROMPT, GREEDY, 0);
+      const ops = model.ops('decode', 1, 6, { topK: 4, temperature: 1, u: 0.5 });
+      expect(ops.filter((o) => o.name === 'q-norm' || o.name === 'k-norm')).toHaveLength(2 * om.config.nLayers);
+      model.setTokens([5]);
+      expectOpsTrafficMatchPlans(ops, await model.runInstrumented(ops));
+    } finally {
+      model.destroy();
+    }
+  });
+});
