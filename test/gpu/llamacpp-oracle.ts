@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -114,6 +114,9 @@ export const CASES: Case[] = [
   // same biased model as llama.cpp's Llama architecture (rows and biases permuted by its converter). A Qwen2 Q8_0 file also
   // passed as the Llama Q8_0 case is held (probabilities within 1e-2, at least 4 equal tokens; 2026-12-07); left out for time: its formats are the Llama Q8_0 case's.
   { file: 'float', name: 'Qwen2 f32, tied', spec: { ...LLAMA, qkvBias: true, tied: true, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen2: q/k/v biases, rows not permuted (NEOX RoPE), a tied head' },
+  // Qwen3 dense (general.architecture "qwen3"): per-head q/k RMSNorms before RoPE (attn_q_norm / attn_k_norm), no biases,
+  // the head size from attention.key_length and wider than D / heads (4 heads of 16 in D 32), rows not permuted.
+  { file: 'float', name: 'Qwen3 f32', spec: { ...TINY_QWEN3, vocab: 2048, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen3: q/k norms per head before RoPE (NEOX), attention.key_length 16 with D 32 and 4 heads' },
   { file: 'float', name: 'Llama f32 with q/k/v biases', spec: { ...LLAMA, qkvBias: true, ggufArch: 'llama' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'llama.cpp\'s optional Llama biases: rows and biases permuted by the converter, unpermuted on read' },
   { file: 'float', name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { file: 'float', name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
