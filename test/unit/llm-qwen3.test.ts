@@ -8,7 +8,9 @@ import { configFromGguf, configFromHf, parameterCount, ropeInvFreq, type ModelCo
 import { writeGgufModel, writeSafetensorsModel, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readGguf } from '../../src/llm/gguf.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
-import { forwardOps } from '../../src/models/forward.ts';
+import { forwardOps, vectorParamBytes } from '../../src/models/forward.ts';
+import { simulateModel } from '../../src/models/index.ts';
+import { chipPreset } from '../../src/chip/presets.ts';
 
 const stFiles = (spec: TestModelSpec) => Object.entries(writeSafetensorsModel(spec)).map(([n, b]) => bytesSource(n, b));
 const ggufFile = (spec: TestModelSpec) => [bytesSource('model.gguf', writeGgufModel(spec))];
@@ -110,15 +112,33 @@ describe('Qwen3: q/k norms per head before RoPE, head_dim set apart from D / hea
   });
 
   it("Qwen3-0.6B's config.json: 16 heads of 128 in D 1024, q/k norms, tied, no window; 596,049,920 parameters", () => {
-    // huggingface.co/Qwen/Qwen3-0.6B/blob/main/config.json (the fields configFromHf reads)
-    const c = configFromHf({
-      model_type: 'qwen3', vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16,
-      num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 40960, rms_norm_eps: 1e-6, rope_theta: 1000000, rope_scaling: null,
-      hidden_act: 'silu', attention_bias: false, tie_word_embeddings: true, use_sliding_window: false, sliding_window: null, max_window_layers: 28,
-    });
+    const c = qwen3_06b();
     expect(c).toMatchObject({ dim: 1024, nHeads: 16, nKvHeads: 8, headDim: 128, qkNorm: true, qkvBias: false, tiedEmbeddings: true, attentionWindow: null, normEps: 1e-6 });
     // 0.6B, 0.44B without the embedding (the model card's figures); the q/k norms are 2 · 128 per layer
     expect(parameterCount(c)).toBe(596_049_920);
+  });
+
+  it('the chip model costs q-norm and k-norm as vector ops (RMSNorm over rows of head_dim, per chip share of heads) and counts their gains', () => {
+    const c = qwen3_06b(), fp8 = { weights: 'fp8', mlpWeights: 'fp8', kv: 'fp8' } as const;
+    for (const P of [1, 2]) {
+      const deploy = { batch: 4, formats: fp8, tensorParallel: P, fusedQkv: true, chipTiles: 132, firstLayerOnly: true };
+      const ops = forwardOps(c, { phase: 'decode', M: 1, pos0: 100, deploy }).filter((o) => o.layer === 0);
+      expect(ops.slice(0, 5).map((o) => o.name)).toEqual(['attn-norm', 'qkv', 'q-norm', 'k-norm', 'rope']);
+      const [qn, kn] = [ops[2], ops[3]];
+      // rows: batch x the chip's heads (16 / P query, 8 / P KV); columns: head_dim 128; RMSNorm's 4 vector ops per element
+      expect([qn.kind, qn.source, qn.plan.params, qn.plan.flops]).toEqual(['norm', 'analytic:head-rmsnorm', { rows: 4 * 16 / P, cols: 128 }, 4 * (16 / P) * 128 * 4]);
+      expect([kn.kind, kn.plan.params, kn.covers]).toEqual(['norm', { rows: 4 * 8 / P, cols: 128 }, ['k-norm']]);
+      // the gain (128, bf16) is read beside the rows
+      expect(qn.plan.tensors.filter((t) => t.role === 'weight').map((t) => [t.name, t.bytes])).toEqual([['gain', 256]]);
+    }
+    // two gains of 128 per layer at 2 bytes
+    expect(vectorParamBytes(c).layer - vectorParamBytes({ ...c, qkNorm: false }).layer).toBe(2 * 128 * 2);
+    const chip = chipPreset('h100').config;
+    const r = simulateModel(chip, c, { phase: 'decode', context: 1024, batch: 1 });
+    const without = simulateModel(chip, { ...c, qkNorm: false }, { phase: 'decode', context: 1024, batch: 1 });
+    const normTime = r.ops.filter((o) => o.name === 'q-norm' || o.name === 'k-norm').reduce((t, o) => t + o.timeS, 0);
+    expect(normTime).toBeGreaterThan(0);
+    expect(r.timeS).toBeGreaterThan(without.timeS);
   });
 
   it('a qwen3 GGUF whose RoPE covers part of the head, or without attn_q_norm, is refused by name', async () => {
@@ -137,3 +157,12 @@ describe('Qwen3: q/k norms per head before RoPE, head_dim set apart from D / hea
     await expect(loadAllWeights(m)).rejects.toThrow(/blk\.1\.attn_q_norm\.weight/);
   });
 });
+
+/** Qwen3-0.6B's config.json (huggingface.co/Qwen/Qwen3-0.6B/blob/main/config.json: the fields configFromHf reads). */
+function qwen3_06b(): ModelConfig {
+  return configFromHf({
+    model_type: 'qwen3', vocab_size: 151936, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: 28, num_attention_heads: 16,
+    num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 40960, rms_norm_eps: 1e-6, rope_theta: 1000000, rope_scaling: null,
+    hidden_act: 'silu', attention_bias: false, tie_word_embeddings: true, use_sliding_window: false, sliding_window: null, max_window_layers: 28,
+  });
+}
