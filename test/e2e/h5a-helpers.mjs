@@ -136,9 +136,16 @@ export async function simulated(page, host, timeout = 60_000) {
 
 /**
  * Waits until the URL holds the current state: the shell writes it 250 ms after the last change (the
- * encoding is async). Compared with the share button's link for the same state (the same codec).
+ * encoding is async). Compared with the share button's link for the state as it is at each look (the
+ * same codec), so a state that moves on meanwhile is followed. Results differ between the two (the
+ * link carries this page's own runs, the URL a received link's): for a page without either.
  */
 export async function urlHoldsState(page, timeout = 15_000) {
-  const link = await linkWith(page, (s) => s);
-  await page.waitForFunction((hash) => window.location.hash === hash, link.slice(link.indexOf('#')), { timeout });
+  const end = Date.now() + timeout;
+  for (;;) {
+    const link = await linkWith(page, (s) => s);
+    if ((await page.evaluate(() => window.location.hash)) === link.slice(link.indexOf('#'))) return;
+    if (Date.now() > end) throw new Error(`the URL does not hold the current state after ${timeout} ms`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
 }
