@@ -105,13 +105,16 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   };
   const tokens = meta.get('tokenizer.ggml.tokens');
   const vocabFromTokens = Array.isArray(tokens) ? tokens.length : undefined;
-  if (arch === 'llama' || arch === 'gpt2') {
+  // qwen2 (Qwen2 / Qwen2.5, DeepSeek-R1-Distill-Qwen): Llama's architecture with q/k/v biases; its q/k rows are in Hugging
+  // Face's order (openGguf reads the layout from general.architecture)
+  if (arch === 'llama' || arch === 'qwen2' || arch === 'gpt2') {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
     if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
-    const llama = arch === 'llama';
+    const llama = arch !== 'gpt2';
+    if (arch === 'qwen2' && !hasQkvBias) throw new ModelFileError('GGUF qwen2: blk.0.attn_q.bias is missing (a Qwen2 model has q/k/v biases; llama.cpp requires them too)');
     return check({
-      id: name, label: name, arch, vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
+      id: name, label: name, arch: llama ? 'llama' : 'gpt2', vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
       nKvHeads: llama ? get('attention.head_count_kv', nHeads) : nHeads,
       headDim: llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads,
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
@@ -124,7 +127,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
       tiedEmbeddings: !hasOutputTensor, sources: [],
     });
   }
-  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, gpt2)`);
+  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, qwen2, gpt2)`);
 }
 
 function check(c: ModelConfig): ModelConfig {

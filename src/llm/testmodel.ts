@@ -29,19 +29,26 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   /** Llama only: q/k/v biases (Qwen2-style). */
   qkvBias?: boolean;
   /**
-   * GGUF only: llama.cpp's Q4_K_M type choice per tensor (ggufMixDtype) instead of `dtype` for the
-   * matrices: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
-   * more bits; token_embd Q4_K too. Dimensions must be multiples of 256.
+   * GGUF only, Llama family: the general.architecture written. "qwen2": llama.cpp's Qwen2 (its converter keeps the q/k
+   * rows in Hugging Face's order, the graph ropes them NEOX-style; q/k/v biases required); "llama": q/k rows and biases
+   * permuted as llama.cpp's converter permutes them. Absent: "qwen2" with qkvBias, else "llama".
    */
-  mix?: 'q4_k_m';
+  ggufArch?: 'llama' | 'qwen2';
+  /**
+   * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
+   * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
+   * more bits; token_embd Q4_K too. Q3_K_M: Q3_K (token_embd too), Q4_K for attn_output and ffn_down, Q5_K for the
+   * first two layers' attn_v (Q4_K after), Q6_K for output.weight. Dimensions must be multiples of 256.
+   */
+  mix?: GgufMix;
   /**
    * GGUF only: token_embd's type (llama.cpp's quantize --token-embedding-type), in place of the one `dtype` / `mix`
-   * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix).
+   * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix, Q3_K in the Q3_K_M mix).
    */
   embedDtype?: FileDType;
   /**
    * GGUF only: these tensors' types by GGUF name (blk.0.attn_output.weight, output.weight), in place of the one
-   * `dtype` / `mix` / `embedDtype` gives them: a file whose linears mix formats otherwise than the Q4_K_M mix does.
+   * `dtype` / `mix` / `embedDtype` gives them: a file whose linears mix formats otherwise than the mixes do.
    */
   dtypes?: Readonly<Record<string, FileDType>>;
   /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
@@ -50,17 +57,31 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   pre?: string | null;
 }
 
+/** The llama.cpp file types ("mixes") whose per-tensor type choice ggufMixDtype follows. */
+export type GgufMix = 'q4_k_m' | 'q3_k_m';
+
 /**
- * The type llama.cpp's quantizer (src/llama-quant.cpp, llama_tensor_get_type, LLAMA_FTYPE_MOSTLY_Q4_K_M)
- * gives a GGUF tensor of a Q4_K_M file: Q6_K for output.weight, and for attn_v.weight and ffn_down.weight of
- * layers where use_more_bits(i, n) (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2); Q4_K for the other
- * matrices (token_embd included). Simplified: llama.cpp's extra GQA / MoE rules are left out.
+ * The type llama.cpp's quantizer (src/llama-quant.cpp, llama_tensor_get_type) gives a GGUF tensor of an untied dense
+ * Llama- or GPT-2-shaped file of that mix, rows whole 256-value blocks (llama.cpp's extra GQA / MoE / Falcon / 70B
+ * rules, its fallbacks for other rows, and a tied token_embd's output rule are left out); layer i of n:
+ * - Q4_K_M (LLAMA_FTYPE_MOSTLY_Q4_K_M): Q6_K for output.weight, and for attn_v.weight and ffn_down.weight of layers
+ *   where use_more_bits(i, n) (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2); Q4_K for the other matrices (token_embd
+ *   included).
+ * - Q3_K_M (LLAMA_FTYPE_MOSTLY_Q3_K_M): Q6_K for output.weight; attn_v.weight (and GPT-2's attn_qkv.weight, which
+ *   llama.cpp counts as a V) Q5_K in the first two layers, Q4_K after; ffn_down.weight Q5_K for i < n/16, else Q4_K;
+ *   attn_output.weight Q4_K; Q3_K for the other matrices (token_embd, attn_q / attn_k, ffn_gate / ffn_up).
  */
-export function ggufMixDtype(name: string, nLayers: number): FileDType {
+export function ggufMixDtype(name: string, nLayers: number, mix: GgufMix = 'q4_k_m'): FileDType {
   if (name === 'output.weight') return 'q6_k';
-  const m = /^blk\.(\d+)\.(attn_v|ffn_down)\.weight$/.exec(name);
-  if (m) {
-    const i = Number(m[1]), n8 = Math.floor(nLayers / 8);
+  const m = /^blk\.(\d+)\.(attn_v|attn_qkv|attn_output|ffn_down)\.weight$/.exec(name);
+  const i = Number(m?.[1]), what = m?.[2];
+  if (mix === 'q3_k_m') {
+    if (what === 'attn_v' || what === 'attn_qkv') return i < 2 ? 'q5_k' : 'q4_k';
+    if (what === 'ffn_down') return i < Math.floor(nLayers / 16) ? 'q5_k' : 'q4_k';
+    return what === 'attn_output' ? 'q4_k' : 'q3_k';
+  }
+  if (what === 'attn_v' || what === 'ffn_down') {
+    const n8 = Math.floor(nLayers / 8);
     const more = i < n8 || i >= Math.floor((7 * nLayers) / 8) || (i - n8) % 3 === 2;
     return more ? 'q6_k' : 'q4_k';
   }
@@ -261,11 +282,13 @@ export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Arr
   };
 }
 
-/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for Llama) and vocabulary. */
+/** One .gguf with llama.cpp's names, layouts (q/k rows permuted for its Llama architecture, not for Qwen2) and vocabulary. */
 export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
+  const arch = s.arch === 'gpt2' ? 'gpt2' : (s.ggufArch ?? (s.qkvBias ? 'qwen2' : 'llama'));
+  if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
   const out: GgufTensorToWrite[] = [];
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
@@ -273,7 +296,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     // embeddings f32
     const half = s.dtype === 'f16' || s.dtype === 'bf16';
     const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd') || (half && name === 'token_embd.weight'));
-    const dtype = s.dtypes?.[name] ?? (name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix === 'q4_k_m' ? ggufMixDtype(name, s.nLayers) : s.dtype);
+    const dtype = s.dtypes?.[name] ?? (name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix !== undefined ? ggufMixDtype(name, s.nLayers, s.mix) : s.dtype);
     out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };
   const transpose = (t: Tensor): Float32Array => {
@@ -284,13 +307,13 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   };
   const D = s.dim, F = s.ffnDim, dh = s.headDim;
   const meta: Record<string, GgufMeta> = {
-    'general.architecture': { type: 'string', value: s.arch },
-    'general.name': { type: 'string', value: `test-${s.arch}` },
-    [`${s.arch}.context_length`]: { type: 'u32', value: s.maxPositions },
-    [`${s.arch}.embedding_length`]: { type: 'u32', value: D },
-    [`${s.arch}.block_count`]: { type: 'u32', value: s.nLayers },
-    [`${s.arch}.feed_forward_length`]: { type: 'u32', value: F },
-    [`${s.arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
+    'general.architecture': { type: 'string', value: arch },
+    'general.name': { type: 'string', value: `test-${arch}` },
+    [`${arch}.context_length`]: { type: 'u32', value: s.maxPositions },
+    [`${arch}.embedding_length`]: { type: 'u32', value: D },
+    [`${arch}.block_count`]: { type: 'u32', value: s.nLayers },
+    [`${arch}.feed_forward_length`]: { type: 'u32', value: F },
+    [`${arch}.attention.head_count`]: { type: 'u32', value: s.nHeads },
     'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
     // llama.cpp's name for GPT-2's pre-tokenizer regex ("gpt-2"; it refuses "gpt2", src/llama-vocab.cpp)
     ...(s.pre === null ? {} : { 'tokenizer.ggml.pre': { type: 'string', value: s.pre ?? 'gpt-2' } as GgufMeta }),
@@ -301,21 +324,29 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   };
   if (s.arch === 'llama') {
     Object.assign(meta, {
-      'llama.attention.head_count_kv': { type: 'u32', value: s.nKvHeads },
-      'llama.rope.dimension_count': { type: 'u32', value: dh },
-      'llama.rope.freq_base': { type: 'f32', value: 10000 },
-      'llama.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-5 },
-      ...(s.window ? { 'llama.attention.sliding_window': { type: 'u32', value: s.window } } : {}),
+      [`${arch}.attention.head_count_kv`]: { type: 'u32', value: s.nKvHeads },
+      // llama.cpp's Qwen2 converter writes no rope.dimension_count (the head size is D / heads)
+      ...(arch === 'llama' ? { 'llama.rope.dimension_count': { type: 'u32', value: dh } } : {}),
+      [`${arch}.rope.freq_base`]: { type: 'f32', value: 10000 },
+      [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
+      ...(s.window ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window } } : {}),
     });
+    // llama.cpp's Llama converter permutes q/k rows (and their biases) for its interleaved RoPE; Qwen2's keeps them
+    const perm = (t: Tensor, heads: number, K: number) => (arch === 'llama' ? permuteRowsForGguf(t.data, t.shape[0], K, heads) : t.data);
     put('token_embd.weight', get('model.embed_tokens.weight'));
     for (let l = 0; l < s.nLayers; l++) {
       const p = `model.layers.${l}.`, b = `blk.${l}.`;
       put(b + 'attn_norm.weight', get(p + 'input_layernorm.weight'));
       const q = get(p + 'self_attn.q_proj.weight'), k = get(p + 'self_attn.k_proj.weight');
-      put(b + 'attn_q.weight', q, q.shape, permuteRowsForGguf(q.data, q.shape[0], D, s.nHeads));
-      put(b + 'attn_k.weight', k, k.shape, permuteRowsForGguf(k.data, k.shape[0], D, s.nKvHeads));
+      put(b + 'attn_q.weight', q, q.shape, perm(q, s.nHeads, D));
+      put(b + 'attn_k.weight', k, k.shape, perm(k, s.nKvHeads, D));
       put(b + 'attn_v.weight', get(p + 'self_attn.v_proj.weight'));
-      if (s.qkvBias) throw new Error('GGUF test models: q/k/v bias is not written');
+      if (s.qkvBias) {
+        const bq = get(p + 'self_attn.q_proj.bias'), bk = get(p + 'self_attn.k_proj.bias');
+        put(b + 'attn_q.bias', bq, bq.shape, perm(bq, s.nHeads, 1));
+        put(b + 'attn_k.bias', bk, bk.shape, perm(bk, s.nKvHeads, 1));
+        put(b + 'attn_v.bias', get(p + 'self_attn.v_proj.bias'));
+      }
       put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
       put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
       put(b + 'ffn_gate.weight', get(p + 'mlp.gate_proj.weight'));

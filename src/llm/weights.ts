@@ -85,7 +85,11 @@ export interface OpenedModel {
   tokenizer: TokenizerSource;
   /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
   eos: number[];
-  /** Dominant storage dtype of the linear weights. */
+  /**
+   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted and joined by '+'
+   * ("q4_k+q6_k", "q4_0+q8_0", "q8_0"); with none, the first linear's dtype (f32, f16, bf16; safetensors: the first
+   * tensor's). f16 / f32 linears beside block formats are not named.
+   */
   weightDtype: string;
   /**
    * Linears whose file tensors are ggml 2- to 8-bit blocks (Q8_0 included) or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
@@ -119,7 +123,8 @@ export function checkTokenIds(ids: readonly number[], vocabSize: number): void {
  * linears kept as stored, GpuModel's choice; `embed`: the token embedding's storage, as stored (16-bit or ggml
  * blocks) or f32; `tiedHead`: a tied LM head reads that stored embedding (GpuModel.headFromEmbed); `widened`: why a
  * stored embedding runs as f32 (OpenedModel.embedWidened); every other weight runs as f32, or int8). E.g.
- * "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)", "q4_k -> q4_k+q6_k as stored, the embedding q4_k too (the rest f32)".
+ * "bf16 -> bf16 as stored, the embedding bf16 too (the rest f32)", "q4_k+q6_k -> q4_k+q6_k as stored, the embedding q4_k too (the rest f32)",
+ * "q4_0+q8_0 -> q4_0 as stored (the rest int8)" (int8 takes the Q8_0 linears).
  */
 export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean, packed: Record<string, GgmlPart[]>, embed: EmbedFormat = 'f32', tiedHead = false, widened?: string): string {
   const formats = [...new Set(Object.values(packed).flatMap((ps) => ps.map((p) => p.format)))].sort();
@@ -570,11 +575,19 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const file = baseName(src.name);
   // the linears' dtypes (the embeddings may be stored otherwise: see embedFormat)
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
-  const ggmlTypes = [...new Set(linDtypes.filter(isGgmlQuant))].sort();
-  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : linDtypes.includes('q8_0') ? 'q8_0' : (linDtypes[0] ?? 'f32');
+  // every ggml block format among them, Q8_0 included (a Q4_0 file's Q8_0 linears: "q4_0+q8_0")
+  const ggmlTypes = [...new Set(linDtypes.filter((d) => isGgmlQuant(d) || d === 'q8_0'))].sort();
+  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : (linDtypes[0] ?? 'f32');
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
+  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 converter does not
+  const qkPermuted = g.metadata.get('general.architecture') === 'llama';
+  const qk = (l: Linear, heads: number) => (qkPermuted ? unpermuteRows(l, heads) : l);
+  const bias = async (n: string, len: number, heads?: number) => {
+    const v = await vec(n, len);
+    return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
+  };
   const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
@@ -592,12 +605,12 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     async loadLayer(i) {
       const p = `blk.${i}.`;
       if (c.arch === 'llama') {
-        const q = unpermuteRows(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
-        const k = unpermuteRows(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
+        const q = qk(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
+        const k = qk(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
         let bqkv: Float32Array | undefined;
         if (c.qkvBias) {
           bqkv = new Float32Array(Nq + 2 * Nkv);
-          bqkv.set(await vec(p + 'attn_q.bias', Nq), 0); bqkv.set(await vec(p + 'attn_k.bias', Nkv), Nq); bqkv.set(await vec(p + 'attn_v.bias', Nkv), Nq + Nkv);
+          bqkv.set(await bias(p + 'attn_q.bias', Nq, c.nHeads), 0); bqkv.set(await bias(p + 'attn_k.bias', Nkv, c.nKvHeads), Nq); bqkv.set(await bias(p + 'attn_v.bias', Nkv), Nq + Nkv);
         }
         return {
           attnNorm: await vec(p + 'attn_norm.weight', D),

@@ -277,8 +277,8 @@ interface Dims { D: number; dh: number; Hq: number; Hkv: number; F: number; V: n
 type Work =
   // the token embedding of each token into y, plus its row of a learned position table when `positions` > 0
   | { what: 'embed'; positions: number; y: string }
-  // the config's norm of each row of x (`last`: the last token's row only), gain w
-  | { what: 'norm'; w: string; x: string; y: string; last: boolean }
+  // the config's norm of each row of x (`last`: the last token's row only), gain w, shift b (LayerNorm's; RMSNorm has none)
+  | { what: 'norm'; w: string; b: string | null; x: string; y: string; last: boolean }
   // x -> q, k, v (y) by the weights w, plus the bias when the config has one
   | { what: 'qkv'; w: string; bias: string | null; x: string; y: [string, string, string] }
   // H heads of x into y, rotated by position (RoPE) or copied; `cache`: y is the KV cache, written at the step's positions
@@ -306,6 +306,7 @@ type StepOp = { id: string; name: string; family: OpFamily; layer: number } & Wo
  */
 function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: boolean, layers: number): StepOp[] {
   const rope = c.positions.kind === 'rope', swiglu = c.mlp === 'swiglu';
+  const shift = (w: string) => (c.norm === 'layernorm' ? `${w}B` : null);
   const ops: StepOp[] = [];
   const add = (layer: number, name: string, family: OpFamily, work: Work) => ops.push({ id: layer < 0 ? name : `L${layer}.${name}`, name, family, layer, ...work });
 
@@ -314,7 +315,7 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
     const L = (w: string) => layerBuf(l, w);
     const heads = (name: string, family: OpFamily, H: number, x: string, y: string, rotate: boolean, cache: boolean) =>
       add(l, name, family, { what: 'rope', H, x, y, rotate, cache });
-    add(l, 'attn-norm', 'norm', { what: 'norm', w: L('attnNorm'), x: 'xa', y: 'xn', last: false });
+    add(l, 'attn-norm', 'norm', { what: 'norm', w: L('attnNorm'), b: shift(L('attnNorm')), x: 'xa', y: 'xn', last: false });
     add(l, 'qkv', 'qkv', { what: 'qkv', w: L('wqkv'), bias: c.qkvBias ? L('bqkv') : null, x: 'xn', y: ['q', 'k', 'v'] });
     const q = rope ? 'qr' : 'q';
     if (rope) heads('rope-q', 'rope', d.Hq, 'q', 'qr', true, false);
@@ -336,14 +337,14 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
     }
     add(l, 'o-proj', 'o-proj', { what: 'linear', w: L('wo'), K: d.Hq * d.dh, N: d.D, x: 'attn', y: 'proj', mlp: false });
     add(l, 'attn-residual', 'residual', { what: 'residual', x: 'xa', y: 'proj', b: c.projBias ? L('bo') : null, z: 'xb' });
-    add(l, 'ffn-norm', 'norm', { what: 'norm', w: L('ffnNorm'), x: 'xb', y: 'xn', last: false });
+    add(l, 'ffn-norm', 'norm', { what: 'norm', w: L('ffnNorm'), b: shift(L('ffnNorm')), x: 'xb', y: 'xn', last: false });
     // SwiGLU: [gate | up] in one matmul, then silu(gate)·up; GELU: fc, then GELU adding fc's bias
     add(l, 'ffn-up', 'ffn-up', { what: 'linear', w: L('wUp'), K: d.D, N: swiglu ? 2 * d.F : d.F, x: 'xn', y: 'gu', mlp: true });
     add(l, swiglu ? 'silu-mul' : 'gelu', 'activation', { what: 'activation', fn: c.mlp, x: 'gu', b: swiglu ? null : L('bUp'), y: 'h' });
     add(l, 'ffn-down', 'ffn-down', { what: 'linear', w: L('wDown'), K: d.F, N: d.D, x: 'h', y: 'proj', mlp: true });
     add(l, 'ffn-residual', 'residual', { what: 'residual', x: 'xb', y: 'proj', b: c.projBias ? L('bDown') : null, z: 'xa' });
   }
-  add(-1, 'final-norm', 'norm', { what: 'norm', w: 'outNorm', x: 'xa', y: 'xf', last: true });
+  add(-1, 'final-norm', 'norm', { what: 'norm', w: 'outNorm', b: shift('outNorm'), x: 'xa', y: 'xf', last: true });
   add(-1, 'lm-head', 'lm-head', { what: 'lm-head', x: 'xf', y: 'logits' });
   add(-1, 'sample', 'sample', { what: 'sample', x: 'logits', y: 'sampled' });
   return ops;
@@ -435,7 +436,7 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
       case 'norm': {
         // the final norm: the last token's row only (rows M from r0 = M - 1, one row out)
         const [rows, r0, Mo] = o.last ? [M, M - 1, 1] : [M, 0, M];
-        return one(plan(c.norm, { M: Mo, D, rows, r0, eps: c.normEps }), c.norm === 'rmsnorm' ? { X: o.x, w: o.w, Y: o.y } : { X: o.x, w: o.w, b: `${o.w}B`, Y: o.y });
+        return one(plan(c.norm, { M: Mo, D, rows, r0, eps: c.normEps }), o.b === null ? { X: o.x, w: o.w, Y: o.y } : { X: o.x, w: o.w, b: o.b, Y: o.y });
       }
       case 'qkv': {
         const g = s.ggml?.[o.w];
@@ -649,21 +650,53 @@ export class DecodeOpsCache {
 export const DEPLOY_ACT_BYTES = 2;
 
 /**
- * Bytes of the gains one layer's norms hold, as the deployment's norm ops read them (`vector` with `gain`: a
- * D-vector each at the activations' precision): one per norm op of a layer of the walk.
+ * The vectors an op of the walk reads beside its matrices, by the names a deployment's plan gives them and
+ * their lengths in `d`'s sizes: a norm's gain (and LayerNorm's shift), the q/k/v bias, the output projection's
+ * bias (added in the residual after it), the MLP's fc bias (added in GELU) and its down projection's bias (added
+ * in the residual after it). The one account of them: the deployment's ops load these (vectorOp's parameters,
+ * the qkv kernel's `bias`), and vectorParamBytes counts them for the weights a deployment holds.
  */
-export function layerGainBytes(c: ModelConfig): number {
-  const norms = walk(c, stepDims(c, 1), 'decode', false, 1).filter((o) => o.layer === 0 && o.what === 'norm').length;
-  return norms * c.dim * DEPLOY_ACT_BYTES;
+function vectorParams(o: StepOp, d: Dims): Array<{ name: string; n: number }> {
+  switch (o.what) {
+    case 'norm':
+      return o.b === null ? [{ name: 'gain', n: d.D }] : [{ name: 'gain', n: d.D }, { name: 'shift', n: d.D }];
+    case 'qkv':
+      return o.bias === null ? [] : [{ name: 'bias', n: (d.Hq + 2 * d.Hkv) * d.dh }];
+    case 'residual':
+      return o.b === null ? [] : [{ name: 'bias', n: d.D }];
+    case 'activation':
+      return o.b === null ? [] : [{ name: 'bias', n: d.F }];
+    default:
+      return [];
+  }
 }
 
-/** An element-wise op as a deployment's kernel runs it: per row, `cols` elements of `ops` vector ops each, `inputs` streams read (and a gain when `gain`), one written. */
+/**
+ * Bytes of the vectors (vectorParams: gains, shifts, biases) the ops of the walk read, each element at the
+ * activations' precision as the deployment's ops load them: `layer`, those of one layer's ops; `outside`, those
+ * of the ops outside the layers (the final norm's gain and shift).
+ */
+export function vectorParamBytes(c: ModelConfig): { layer: number; outside: number } {
+  const d = stepDims(c, 1);
+  const out = { layer: 0, outside: 0 };
+  for (const o of walk(c, d, 'decode', false, 1)) {
+    const bytes = vectorParams(o, d).reduce((s, p) => s + p.n, 0) * DEPLOY_ACT_BYTES;
+    if (o.layer === 0) out.layer += bytes;
+    else out.outside += bytes;
+  }
+  return out;
+}
+
+/**
+ * An element-wise op as a deployment's kernel runs it: per row, `cols` elements of `ops` vector ops each, `inputs`
+ * streams read (and `params`, per-column vectors of `cols` each: vectorParams' names), one written.
+ */
 interface VectorWork {
   label: string;
   cols: number;
   ops: number;
   inputs: number;
-  gain: boolean;
+  params: readonly string[];
 }
 
 /** Vector ops per element of a deployment's element-wise kernels (assumed: counted from each op's formula, not measured). */
@@ -677,7 +710,7 @@ const VECTOR_OPS = { rmsnorm: 4, layernorm: 7, residual: 1, 'silu*mul': 5, gelu:
 interface DeployFusion {
   head: string;
   absorbs: readonly string[];
-  as?: { name: string; family: OpFamily; work: (c: ModelConfig, d: Dims) => VectorWork };
+  as?: { name: string; family: OpFamily; work: (c: ModelConfig, d: Dims, run: readonly StepOp[]) => VectorWork };
 }
 
 const DEPLOY_FUSIONS: readonly DeployFusion[] = [
@@ -685,10 +718,13 @@ const DEPLOY_FUSIONS: readonly DeployFusion[] = [
   { head: 'qkv', absorbs: ['k-cache', 'v-cache'] },
   // RoPE of q and k and the K/V cache write in one pass over the q and k heads (a decode step's GPU loop
   // rotates k as it writes the cache: no rope-k there)
-  { head: 'rope-q', absorbs: ['rope-k', 'k-cache', 'v-cache'], as: { name: 'rope', family: 'rope', work: (_, d) => ({ label: 'rope', cols: (d.Hq + d.Hkv) * d.dh, ops: VECTOR_OPS.rope, inputs: 1, gain: false }) } },
+  { head: 'rope-q', absorbs: ['rope-k', 'k-cache', 'v-cache'], as: { name: 'rope', family: 'rope', work: (_, d) => ({ label: 'rope', cols: (d.Hq + d.Hkv) * d.dh, ops: VECTOR_OPS.rope, inputs: 1, params: [] }) } },
   // the residual add inside the next norm
-  { head: 'attn-residual', absorbs: ['ffn-norm'], as: { name: 'attn-residual+ffn-norm', family: 'norm', work: (c, d) => ({ label: 'residual+norm', cols: d.D, ops: VECTOR_OPS.residual + VECTOR_OPS[c.norm], inputs: 2, gain: true }) } },
+  { head: 'attn-residual', absorbs: ['ffn-norm'], as: { name: 'attn-residual+ffn-norm', family: 'norm', work: (c, d, run) => ({ label: 'residual+norm', cols: d.D, ops: VECTOR_OPS.residual + VECTOR_OPS[c.norm], inputs: 2, params: paramNames(run, d) }) } },
 ];
+
+/** The names of the vectors a run of the walk's ops reads (vectorParams), in order. */
+const paramNames = (run: readonly StepOp[], d: Dims): string[] => run.flatMap((o) => vectorParams(o, d).map((p) => p.name));
 
 /** A deployment op's plan with what the chip model reads beside it. */
 interface DeployOp {
@@ -713,7 +749,7 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
   const M = stepRows(s.phase, s.M, dep.batch, carried);
   const Mh = dep.batch + (carried ? Math.round(carried.tokens / carried.prompt) : 0);
   const vector = (w: VectorWork, rows = M): DeployOp =>
-    ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.gain, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
+    ({ plan: vectorOp(w.label, rows, w.cols, w.ops, w.inputs, e, w.params, nTiles), pattern: 'streaming', actBytes: (w.inputs + 1) * rows * w.cols * e });
   const gemm = (p: OpPlan, K: number, N: number): DeployOp => ({ plan: p, pattern: rowsPattern(M), actBytes: M * (K + N) * e });
 
   // the attention kernel of the step's phase (the one place a phase picks it): flash over the prompt (after
@@ -740,7 +776,7 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
         return null;
       case 'norm':
         // the final norm runs for one row per sequence (the last token's), at its norm's count
-        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, gain: true });
+        return o.last ? vector({ label: `final-${c.norm}`, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, params: paramNames([o], d) }, Mh) : vector({ label: c.norm, cols: d.D, ops: VECTOR_OPS[c.norm], inputs: 1, params: paramNames([o], d) });
       case 'qkv':
         return gemm(qkvOp(M, d.D, d.Hq, d.Hkv, d.dh, o.bias !== null, nTiles, f.weights, f.kv, dep.fusedQkv), d.D, (d.Hq + 2 * d.Hkv) * d.dh);
       case 'rope':
@@ -750,11 +786,11 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'linear':
         return gemm(gemmOp(o.name, M, o.N, o.K, nTiles, o.mlp ? f.mlpWeights : f.weights), o.K, o.N);
       case 'residual':
-        return vector({ label: 'residual', cols: d.D, ops: VECTOR_OPS.residual, inputs: 2, gain: false });
+        return vector({ label: 'residual', cols: d.D, ops: VECTOR_OPS.residual, inputs: 2, params: paramNames([o], d) });
       case 'activation':
         return o.fn === 'swiglu'
-          ? vector({ label: 'silu*mul', cols: d.F, ops: VECTOR_OPS['silu*mul'], inputs: 2, gain: false })
-          : vector({ label: 'gelu', cols: d.F, ops: VECTOR_OPS.gelu, inputs: 1, gain: false });
+          ? vector({ label: 'silu*mul', cols: d.F, ops: VECTOR_OPS['silu*mul'], inputs: 2, params: paramNames([o], d) })
+          : vector({ label: 'gelu', cols: d.F, ops: VECTOR_OPS.gelu, inputs: 1, params: paramNames([o], d) });
       case 'lm-head':
         // the logits leave the chip whatever the fusion (no live activations)
         return { plan: gemmOp(o.name, Mh, d.V, d.D, nTiles, f.weights), pattern: rowsPattern(Mh), actBytes: 0 };
@@ -776,7 +812,7 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
     const covers = run.map((o) => o.name);
     const fused = fusion?.as;
     const o = fused ? { id: `L${head.layer}.${fused.name}`, name: fused.name, family: fused.family, layer: head.layer } : head;
-    const lo = fused ? vector(fused.work(c, d)) : lower(head);
+    const lo = fused ? vector(fused.work(c, d, run)) : lower(head);
     if (lo) out.push(forwardOp(o, lo.plan.plan, { source: lo.plan.source, repeat: lo.plan.repeat, pattern: lo.pattern, actBytes: lo.actBytes, covers }));
     if (carried && !fused && head.what === 'attention') {
       const pa = carriedAttention(carried);

@@ -20,7 +20,7 @@ import { energyOf, emptyCounts, addCounts } from '../chip/energy.ts';
 import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
-import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, layerGainBytes, stepRows, stepRowsTerms, type CarriedPrefill } from './forward.ts';
+import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, stepRows, stepRowsTerms, vectorParamBytes, type CarriedPrefill } from './forward.ts';
 import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
@@ -89,16 +89,17 @@ interface Placement {
 }
 
 /**
- * Weight bytes a deployment holds: each layer's projections in their formats and its norms' gains (layerGainBytes),
- * the embedding, and an untied LM head (a tied one reads the embedding), both in the weights' format; a learned
- * position table at the activations' precision.
+ * Weight bytes a deployment holds: each layer's projections in their formats and the vectors its ops read (norms'
+ * gains and LayerNorm's shifts, the linears' biases: vectorParamBytes, from the op list), the final norm's gain
+ * (and shift), the embedding, and an untied LM head (a tied one reads the embedding), both in the weights' format;
+ * a learned position table at the activations' precision.
  */
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
-  const attn = attentionParams(m), mlp = mlpParams(m);
-  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + layerGainBytes(m);
+  const attn = attentionParams(m), mlp = mlpParams(m), vectors = vectorParamBytes(m);
+  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + vectors.layer;
   const vocabTables = m.tiedEmbeddings ? 1 : 2;
   const positions = m.positions.kind === 'learned' ? m.maxPositions * m.dim * DEPLOY_ACT_BYTES : 0;
-  return m.nLayers * perLayer + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;
+  return m.nLayers * perLayer + vectors.outside + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;
 }
 
 /** A placement over `tp` x `stages` chips; `weightsBytes`: modelBytes(m, f), computed once by the caller (the same for every chip count). */
@@ -234,7 +235,7 @@ export function simulateModelRuns(chip: ChipConfig, m: ModelConfig, opts: ModelS
   checkInputs(chip, m, opts, f, o);
   const notes: string[] = [];
   const kvTokens = o.phase === 'prefill' ? o.context + o.tokens : o.context + 1;
-  // the weights' bytes (a walk of the op list: layerGainBytes) do not depend on the chip count: once per step
+  // the weights' bytes (the vectors from a walk of the op list: vectorParamBytes) do not depend on the chip count: once per step
   const weightsBytes = modelBytes(m, f);
   let pl: Placement;
   if (opts.chips !== undefined) {

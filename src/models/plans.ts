@@ -102,13 +102,17 @@ export function gemmOp(name: string, M: number, N: number, K: number, chipTiles:
   return { name, source: 'matmul/tiled-f16', plan: retypePlan(mm.plan(params, 'tiled-f16'), storageBytes(w, 'bf16', K), FORMATS[w].mac, w), repeat: chunks };
 }
 
-/** Fused (one GEMM, X read once) or unfused (three) QKV projection [M, D] -> Q, K, V, tiled for the chip, weights in `w`, K/V stored in `kv`. */
+/**
+ * Fused (one GEMM, X read once) or unfused (three) QKV projection [M, D] -> Q, K, V, tiled for the chip, weights in
+ * `w`, K/V stored in `kv`; the bias (a vector, as the other ops' gains and biases: vectorOp) at the activations' 2 bytes.
+ */
 export function qkvOp(M: number, D: number, Hq: number, Hkv: number, dh: number, bias: boolean, chipTiles: number, w: NumberFormat, kv: NumberFormat, fused: boolean): OpPlan {
   const k = findKernel('qkv')!;
   const t = gemmTiles(M, (Hq + 2 * Hkv) * dh, chipTiles);
   const variant = fused ? 'fused' : 'unfused';
   const params = k.validate({ M, D, Hq, Hkv, dh, bias, BM: t.BM, BN: t.BN, BK: 32, TM: t.TM, TN: t.TN });
-  return { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(k.plan(params, variant), storageBytes(w, kv, D), FORMATS[w].mac, w), repeat: 1 };
+  const store = storageBytes(w, kv, D);
+  return { name: 'qkv', source: `qkv/${variant}`, plan: retypePlan(k.plan(params, variant), (x) => (x.name === 'bias' ? 2 : store(x)), FORMATS[w].mac, w), repeat: 1 };
 }
 
 /**
@@ -146,10 +150,11 @@ export function decodeAttentionOp(B: number, L: number, Hq: number, Hkv: number,
 
 /**
  * An element-wise / row-wise vector op over rows x cols elements: each plan tile owns a chunk,
- * loads it (and a per-column parameter such as a norm gain when `weightCols`), does `opsPerElem`
- * vector ops per element and stores the result. Analytic: a deployment's fused element-wise kernel.
+ * loads it (and its columns of each per-column parameter named in `params`, [cols] weights such as a
+ * norm's gain and shift or a bias), does `opsPerElem` vector ops per element and stores the result.
+ * Analytic: a deployment's fused element-wise kernel.
  */
-export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, withWeight: boolean, chipTiles: number): OpPlan {
+export function vectorOp(name: string, rows: number, cols: number, opsPerElem: number, inputs: number, elemBytes: number, params: readonly string[], chipTiles: number): OpPlan {
   const total = rows * cols;
   // about one chunk per chip tile (at least 256 elements), so the op runs in one wave
   const chunk = Math.min(total, Math.max(256, Math.ceil(total / chipTiles)));
@@ -157,7 +162,7 @@ export function vectorOp(name: string, rows: number, cols: number, opsPerElem: n
   const full = Math.floor(total / chunk), tail = total - full * chunk;
   const steps = (n: number): Step[] => [
     ...Array.from({ length: inputs }, (_, i): Step => ({ kind: 'load', tensor: `in${i}`, bytes: n * elemBytes })),
-    ...(withWeight ? [{ kind: 'load', tensor: 'gain', bytes: Math.min(n, cols) * elemBytes, shareAxes: ['x'] } as Step] : []),
+    ...params.map((p): Step => ({ kind: 'load', tensor: p, bytes: Math.min(n, cols) * elemBytes, shareAxes: ['x'] })),
     { kind: 'vector', count: n * opsPerElem, op: name },
     { kind: 'store', tensor: 'out', bytes: n * elemBytes },
   ];
@@ -173,7 +178,7 @@ export function vectorOp(name: string, rows: number, cols: number, opsPerElem: n
       kernel: `analytic-${name}`, variant: 'vector', params: { rows, cols },
       tensors: [
         ...Array.from({ length: inputs }, (_, i) => t(`in${i}`, 'input', total)),
-        ...(withWeight ? [t('gain', 'weight', cols)] : []),
+        ...params.map((p) => t(p, 'weight', cols)),
         t('out', 'output', total),
       ],
       passes: [{

@@ -64,6 +64,8 @@ export interface Case {
   /** Tokens that must match before a near-tie divergence is accepted (STEPS: no divergence allowed). */
   mustMatch: number;
   why: string;
+  /** ms, where the case needs more than vitest's default (SwiftShader compiles each block format's pipelines slowly). */
+  timeout?: number;
 }
 
 // vocab 2048: an LM head and embedding wider than the 297 tokens the byte-level BPE learns (reserved
@@ -83,6 +85,10 @@ export const CASES: Case[] = [
   // this model's inner dims (D, Hq·dh, FFN) are multiples of 256.
   { file: 'float', name: 'Llama Q4_0', spec: { ...LLAMA, dtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'block_q4_0: f16 d, 32 nibbles, q − 8' },
   { file: 'kquant', name: 'Llama Q4_K_M mix', spec: { ...K256, mix: 'q4_k_m' }, int8: false, tol: Q4_TOL, mustMatch: 4, why: 'what people download, and Q4_K and Q6_K in one file: Q4_K matrices and embedding (block_q4_K: 6-bit scales and mins packed in 12 bytes), Q6_K (4 + 2 bit quants, int8 scales) for output and layer 1\'s attn_v / ffn_down' },
+  // Q3_K_M (llama.cpp's type choice, ggufMixDtype): Q3_K, Q4_K, Q5_K and Q6_K in one file, our Q3_K quantizer simpler than
+  // llama.cpp's, the blocks both read the same. Measured (2026-12-07): ≤ 2.9e-3 (step 5), all 8 tokens equal. Four
+  // formats' pipelines to compile: 65 s to 101 s alone on this 2-core machine, over 120 s under load, hence 300 s.
+  { file: 'kquant', name: 'Llama Q3_K_M mix', spec: { ...K256, mix: 'q3_k_m' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, timeout: 300_000, why: 'four K-quants in one file: Q3_K q / k / gate / up and embedding, Q4_K o-proj and ffn_down, Q5_K attn_v (layers 0 and 1), Q6_K output' },
   // The other types our loader keeps as stored (README: what runs): each against llama.cpp too.
   { file: 'float', name: 'Llama bf16', spec: { ...LLAMA, dtype: 'bf16' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'bf16 tensors (GGML_TYPE_BF16), read by matmul-gguf as the high half of an f32' },
   // seed 11 (the others') meets a near tie at step 3 (llama.cpp's top-2 gap 6e-4, under the tolerance), before
@@ -103,6 +109,12 @@ export const CASES: Case[] = [
   // same. Measured (2026-12-07): ≤ 1.7e-3 / 2.4e-3, all 8 tokens equal.
   { file: 'kquant', name: 'Llama IQ4_NL', spec: { ...LLAMA, dtype: 'iq4_nl' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'block_iq4_nl: f16 d, 32 nibbles indexing 16 non-linear levels' },
   { file: 'kquant', name: 'Llama IQ4_XS', spec: { ...K256, dtype: 'iq4_xs' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'block_iq4_xs: f16 d, eight 6-bit scales (scales_h, scales_l), the IQ4_NL levels' },
+  // Qwen2 GGUFs (general.architecture "qwen2": Qwen2.5, DeepSeek-R1-Distill-Qwen): q/k/v biases, q/k rows in Hugging Face's
+  // order (llama.cpp ropes them NEOX-style), tokenizer.ggml.pre "qwen2", a tied head as Qwen2.5-0.5B / 1.5B have; and the
+  // same biased model as llama.cpp's Llama architecture (rows and biases permuted by its converter). A Qwen2 Q8_0 file also
+  // passed as the Llama Q8_0 case is held (probabilities within 1e-2, at least 4 equal tokens; 2026-12-07); left out for time: its formats are the Llama Q8_0 case's.
+  { file: 'float', name: 'Qwen2 f32, tied', spec: { ...LLAMA, qkvBias: true, tied: true, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen2: q/k/v biases, rows not permuted (NEOX RoPE), a tied head' },
+  { file: 'float', name: 'Llama f32 with q/k/v biases', spec: { ...LLAMA, qkvBias: true, ggufArch: 'llama' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'llama.cpp\'s optional Llama biases: rows and biases permuted by the converter, unpermuted on read' },
   { file: 'float', name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { file: 'float', name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
   { file: 'float', name: 'Llama f16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'f16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'an f16 token_embd as the head, read as stored (matmul-gguf f16)' },
@@ -126,7 +138,7 @@ export function describeOracle(file: Case['file'], more?: (dir: () => string) =>
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     for (const c of CASES.filter((x) => x.file === file)) {
-      it(`${c.name} (${c.why}): tokens and next-token probabilities within ${c.tol}`, async () => {
+      it(`${c.name} (${c.why}): tokens and next-token probabilities within ${c.tol}`, c.timeout ? { timeout: c.timeout } : {}, async () => {
         const bytes = writeGgufModel(c.spec);
         const path = join(dir, `${c.name.replace(/\W+/g, '-')}.gguf`);
         writeFileSync(path, bytes);

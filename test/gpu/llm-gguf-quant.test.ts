@@ -241,22 +241,25 @@ describe('GGUF Q8_0 linears stay as stored without int8', () => {
 
 // int8 with a file whose linears mix Q8_0 with other formats: each linear's own stored format picks its scales (a
 // Q8_0 linear keeps its blocks as group-32 scales, any other is quantized per column, the QKV always per column),
-// not the file's one weightDtype. Q4_0 with some Q8_0 linears (weightDtype "q4_0": Q8_0 is not one of the 2- to
-// 6-bit formats the label lists) wrote group-32 scales into per-column buffers; Q8_0 with some f16 / f32 linears
+// not the file's weightDtype. Q4_0 with some Q8_0 linears (weightDtype "q4_0" when that label left Q8_0 out; now
+// "q4_0+q8_0") wrote group-32 scales into per-column buffers; Q8_0 with some f16 / f32 linears
 // (weightDtype "q8_0") sized group-32 scale buffers for linears quantized per column. Logits follow the CPU reference
-// within the int8 tolerance (test/gpu/llm-model.test.ts), and each scale buffer holds its linear's layout.
+// within the int8 tolerance (test/gpu/llm-model.test.ts), and each scale buffer holds its linear's layout. The weights
+// label names the file's formats, the Q8_0 linears included, and what runs as stored (the Q4_0 linears; int8 the rest).
 const INT8_TOL = { atol: 0.15, rtol: 0.02 };
-const INT8_MIX: Array<{ note: string; spec: TestModelSpec; dtype: string; q8: string[] }> = [
+const INT8_MIX: Array<{ note: string; spec: TestModelSpec; dtype: string; label: string; q8: string[] }> = [
   {
     note: 'Q4_0 with Q8_0 o-proj, gate|up, down and head (Q8_0 V: per column)',
     spec: { ...TINY_LLAMA, dtype: 'q4_0', seed: 61, dtypes: { 'blk.0.attn_output.weight': 'q8_0', 'blk.0.ffn_gate.weight': 'q8_0', 'blk.0.ffn_up.weight': 'q8_0', 'blk.1.ffn_down.weight': 'q8_0', 'blk.1.attn_v.weight': 'q8_0', 'output.weight': 'q8_0' } },
-    dtype: 'q4_0',
+    dtype: 'q4_0+q8_0',
+    label: 'q4_0+q8_0 -> q4_0 as stored (the rest int8)',
     q8: ['L0.wo', 'L0.wUp', 'L1.wDown', 'lmHead'],
   },
   {
     note: 'Q8_0 with f16 o-proj and head, an f32 down',
     spec: { ...TINY_LLAMA, dtype: 'q8_0', seed: 62, dtypes: { 'blk.0.attn_output.weight': 'f16', 'blk.1.ffn_down.weight': 'f32', 'output.weight': 'f16' } },
     dtype: 'q8_0',
+    label: 'q8_0 -> int8',
     q8: ['L0.wUp', 'L0.wDown', 'L1.wo', 'L1.wUp'],
   },
 ];
@@ -269,6 +272,7 @@ describe('int8 with linears of mixed formats: each linear\'s scales follow its o
       const cfg = om.config, D = cfg.dim, F = cfg.ffnDim, V = cfg.vocabSize, Nq = cfg.nHeads * cfg.headDim;
       const model = await GpuModel.load(ctx, om, { int8: true, capacity: 32, chunk: 16 });
       try {
+        expect(model.weightFormat).toBe(c.label);
         expect(Object.keys(model.q8Groups).sort()).toEqual([...c.q8].sort());
         expect(Object.values(model.q8Groups).every((g) => g === 32)).toBe(true);
         // scale buffers: [K / 32, N] for a Q8_0 linear, one per column otherwise (allocations round up to 16 B)

@@ -43,6 +43,17 @@ describe('deployPrecision: what a deployment of the loaded file runs', () => {
     expect(deployPrecision(await gguf({ ...TINY_LLAMA, dtype: 'f32' }), false).spec).toEqual({ weights: 'f32', mlpWeights: 'f32', kv: 'bf16' });
   });
 
+  it('Q4_0 with Q8_0 o-projs, GPT-2 (its fused QKV runs unlisted): the QKV counts as Q4_0, the file\'s other format', async () => {
+    // weightDtype "q4_0+q8_0". Per layer (D 64): QKV 192 x 64 = 12,288 values Q4_0 (18 B per 32: 6,912 B), o 64 x 64 =
+    // 4,096 values Q8_0 (34 B per 32: 4,352 B): 61% / 39%.
+    const m = await gguf({ ...TINY_GPT2, dtype: 'q4_0', dtypes: { 'blk.0.attn_output.weight': 'q8_0', 'blk.1.attn_output.weight': 'q8_0' } });
+    expect(m.weightDtype).toBe('q4_0+q8_0');
+    expect(m.ggml?.['L0.wqkv']).toBeUndefined();
+    const p = deployPrecision(m, false);
+    expect(p.spec).toEqual({ weights: 'q4_0', mlpWeights: 'q4_0', kv: 'bf16' });
+    expect(p.note).toContain('attention q4_0 (a mix: q4_0 61%, q8_0 39%;');
+  });
+
   it('the int8 option: W8A8 int8 whatever the file holds', async () => {
     const p = deployPrecision(await gguf({ ...TINY_LLAMA, dtype: 'f16' }), true);
     expect(p.spec).toEqual({ weights: 'int8', mlpWeights: 'int8', kv: 'bf16' });

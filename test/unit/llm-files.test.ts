@@ -1,12 +1,12 @@
 // Model files, tokenizers, the CPU reference forward pass and sampling (pure TS, no GPU).
 import { describe, it, expect } from 'vitest';
 import { bytesSource, ModelFileError } from '../../src/llm/source.ts';
-import { openModel, loadAllWeights, checkTokenIds } from '../../src/llm/weights.ts';
+import { openModel, loadAllWeights, checkTokenIds, weightsLabel } from '../../src/llm/weights.ts';
 import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
-import { hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { ggufMixDtype, hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
-import { writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
+import { readGguf, writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 
@@ -16,6 +16,19 @@ function stFiles(spec: TestModelSpec, edit?: (f: Record<string, Uint8Array>) => 
   return Object.entries(f).map(([n, b]) => bytesSource(n, b));
 }
 const ggufFile = (spec: TestModelSpec) => [bytesSource('model.gguf', writeGgufModel(spec))];
+
+/** A GGUF with its architecture renamed (`from` and `to` of one length: every occurrence of the name's bytes, keys and value). */
+function relabelGguf(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const f = new TextEncoder().encode(from), t = new TextEncoder().encode(to);
+  if (f.length !== t.length) throw new Error('relabelGguf: names of one length only');
+  const out = bytes.slice();
+  let n = 0;
+  for (let i = 0; i + f.length <= out.length; i++) {
+    if (f.every((b, j) => out[i + j] === b)) { out.set(t, i); n++; }
+  }
+  if (n === 0) throw new Error(`relabelGguf: "${from}" not found`);
+  return out;
+}
 
 async function logitsOf(files: ReturnType<typeof stFiles>, tokens: number[]) {
   const m = await openModel(files);
@@ -52,6 +65,35 @@ describe('model files: the same weights read from every format give the same log
       });
     }
   }
+  // Qwen2 GGUFs (general.architecture "qwen2": Qwen2.5, DeepSeek-R1-Distill-Qwen) keep the q/k rows in Hugging Face's order;
+  // llama.cpp's Llama converter permutes rows and biases. Either way the logits must be the safetensors model's.
+  for (const ggufArch of ['qwen2', 'llama'] as const) {
+    it(`Llama with q/k/v biases, GGUF "${ggufArch}": equals safetensors (model_type qwen2) f32 (atol 1e-5)`, async () => {
+      const spec = { ...TINY_LLAMA, qkvBias: true, ggufArch };
+      const om = await openModel(ggufFile(spec));
+      expect(om.config.arch).toBe('llama');
+      expect(om.config.qkvBias).toBe(true);
+      const a = await logitsOf(stFiles(spec), PROMPT);
+      const b = await logitsOf(ggufFile(spec), PROMPT);
+      const cmp = compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    });
+  }
+  it('a qwen2 GGUF read with the other layout gives other logits (the layout matters: the test can fail)', async () => {
+    const spec = { ...TINY_LLAMA, qkvBias: true };
+    const bytes = writeGgufModel({ ...spec, ggufArch: 'qwen2' });
+    const meta = (await readGguf(bytesSource('m.gguf', bytes))).metadata;
+    expect(meta.get('general.architecture')).toBe('qwen2');
+    expect(meta.has('qwen2.rope.dimension_count')).toBe(false);
+    // the same tensors relabelled "llama" (unpermuted on read as if llama.cpp had permuted them)
+    const a = await logitsOf(stFiles(spec), PROMPT);
+    const wrong = await logitsOf([bytesSource('m.gguf', relabelGguf(bytes, 'qwen2', 'llama'))], PROMPT);
+    expect(compareArrays('logits', wrong, a, { atol: 1e-3, rtol: 0 }, [a.length]).ok).toBe(false);
+  });
+  it('a qwen2 GGUF without q/k/v biases is refused in one line', async () => {
+    const bytes = relabelGguf(writeGgufModel(TINY_LLAMA), 'llama', 'qwen2');
+    await expect(openModel([bytesSource('m.gguf', bytes)])).rejects.toThrow(/^GGUF qwen2: blk\.0\.attn_q\.bias is missing/);
+  });
   it('tied-embedding Llama (no lm_head tensor) loads from both formats', async () => {
     const spec = { ...TINY_LLAMA, tied: true };
     const a = await logitsOf(stFiles(spec), PROMPT);
@@ -79,6 +121,56 @@ describe('GGUF ggml blocks: which linears stay packed for the GPU', () => {
     const l = await om.loadLayer(1);
     expect(l.wqkv.kind).toBe('stack');
     expect(l.wDown.kind === 'ggml' && l.wDown.format).toBe('q6_k');
+  });
+});
+
+// weightDtype names every ggml block format the linears are stored in, Q8_0 included: a Q4_0 file with some Q8_0 linears
+// (kept as stored Q8_0 blocks on the GPU) was labelled "q4_0", and its weights label "q4_0 -> q4_0 as stored (the rest
+// int8)" never named them. One-format files and the K-quant mixes keep their labels; f16 / f32 linears beside block
+// formats are not named (a Q8_0 file with some f16: "q8_0", as before). The label's right side (what runs as stored) is
+// GpuModel's choice, here without int8: every linear OpenedModel.ggml lists.
+describe("the file's linear formats: weightDtype and the weights label", () => {
+  const K256 = { ...TINY_LLAMA, dim: 256, ffnDim: 256, headDim: 64 };
+  const cases: Array<{ note: string; spec: TestModelSpec; dtype: string; label: string }> = [
+    {
+      note: 'Q4_0 with Q8_0 o-proj, gate|up, down, V and head',
+      spec: { ...TINY_LLAMA, dtype: 'q4_0', dtypes: { 'blk.0.attn_output.weight': 'q8_0', 'blk.0.ffn_gate.weight': 'q8_0', 'blk.0.ffn_up.weight': 'q8_0', 'blk.1.ffn_down.weight': 'q8_0', 'blk.1.attn_v.weight': 'q8_0', 'output.weight': 'q8_0' } },
+      dtype: 'q4_0+q8_0',
+      label: 'q4_0+q8_0 -> q4_0+q8_0 as stored (the rest f32)',
+    },
+    { note: 'Q4_0', spec: { ...TINY_LLAMA, dtype: 'q4_0' }, dtype: 'q4_0', label: 'q4_0 -> q4_0 as stored (the rest f32)' },
+    { note: 'Q8_0', spec: { ...TINY_LLAMA, dtype: 'q8_0' }, dtype: 'q8_0', label: 'q8_0 -> q8_0 as stored (the rest f32)' },
+    {
+      note: 'Q8_0 with an f16 o-proj and an f32 down',
+      spec: { ...TINY_LLAMA, dtype: 'q8_0', dtypes: { 'blk.0.attn_output.weight': 'f16', 'blk.1.ffn_down.weight': 'f32' } },
+      dtype: 'q8_0',
+      label: 'q8_0 -> f16+q8_0 as stored (the rest f32)',
+    },
+    { note: 'f16', spec: { ...TINY_LLAMA, dtype: 'f16' }, dtype: 'f16', label: 'f16 -> f16 as stored, the embedding f16 too (the rest f32)' },
+    { note: 'f32', spec: TINY_LLAMA, dtype: 'f32', label: 'f32 -> f32' },
+    { note: 'the Q4_K_M mix', spec: { ...K256, mix: 'q4_k_m' }, dtype: 'q4_k+q6_k', label: 'q4_k+q6_k -> q4_k+q6_k as stored, the embedding q4_k too (the rest f32)' },
+    { note: 'the Q3_K_M mix', spec: { ...K256, mix: 'q3_k_m' }, dtype: 'q3_k+q4_k+q5_k+q6_k', label: 'q3_k+q4_k+q5_k+q6_k -> q3_k+q4_k+q5_k+q6_k as stored, the embedding q3_k too (the rest f32)' },
+  ];
+  for (const c of cases) {
+    it(`${c.note}: "${c.dtype}"`, async () => {
+      const om = await openModel(ggufFile(c.spec));
+      expect(om.weightDtype).toBe(c.dtype);
+      expect(weightsLabel(om, false, om.ggml ?? {}, om.embedFormat)).toBe(c.label);
+    });
+  }
+});
+
+describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file", () => {
+  it('2 layers (the test models): Q5_K V in both, Q4_K o-proj and down, Q3_K q / k / gate / up and embedding, Q6_K output', () => {
+    const names = ['blk.0.attn_q.weight', 'blk.0.attn_k.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.attn_output.weight', 'blk.0.ffn_gate.weight', 'blk.0.ffn_up.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'token_embd.weight', 'output.weight'];
+    expect(names.map((n) => ggufMixDtype(n, 2, 'q3_k_m'))).toEqual(['q3_k', 'q3_k', 'q5_k', 'q5_k', 'q4_k', 'q3_k', 'q3_k', 'q4_k', 'q4_k', 'q3_k', 'q6_k']);
+  });
+  it('32 layers (a 7B / 8B Llama): Q5_K V in layers 0-1 and down in layers 0-1 (i < n/16), Q4_K after; GPT-2\'s attn_qkv counts as a V', () => {
+    const v = Array.from({ length: 32 }, (_, i) => ggufMixDtype(`blk.${i}.attn_v.weight`, 32, 'q3_k_m'));
+    const down = Array.from({ length: 32 }, (_, i) => ggufMixDtype(`blk.${i}.ffn_down.weight`, 32, 'q3_k_m'));
+    expect(v).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
+    expect(down).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
+    expect(['blk.1.attn_qkv.weight', 'blk.2.attn_qkv.weight'].map((n) => ggufMixDtype(n, 32, 'q3_k_m'))).toEqual(['q5_k', 'q4_k']);
   });
 });
 

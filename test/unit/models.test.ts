@@ -5,7 +5,7 @@ import { IDEAL_RUNTIME, validateChipConfig } from '../../src/chip/config.ts';
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, bytesPerElem, allReduceTime, fusionSavedHbm, forwardOps, precisionOf, type ModelSimOptions } from '../../src/models/index.ts';
 import { checkClaims } from '../../src/models/claims.ts';
 import { gemmOp, keepOnChip, vectorOp, type OpPlan } from '../../src/models/plans.ts';
-import { layerGainBytes } from '../../src/models/forward.ts';
+import { vectorParamBytes } from '../../src/models/forward.ts';
 
 /** Weight bytes per chip: every projection of every layer + the LM head, bf16 (from the published dims). */
 function weightBytes(id: string): number {
@@ -63,7 +63,8 @@ describe('models: placement and scale-out', () => {
     expect(one.notes.join(' ')).toMatch(/SRAM-only/);
   });
 
-  // modelBytes wrote the norms' bytes by hand (2 x D x 2 a layer); they now come from the op list (layerGainBytes).
+  // modelBytes wrote the norms' bytes by hand (2 x D x 2 a layer); they now come from the op list (vectorParamBytes:
+  // gains, LayerNorm's shifts and the linears' biases; test/unit/models-placed-bytes.test.ts counts those by hand).
   it('the weights a layer holds: projections in their formats, each norm op\'s gain as the op list reads it', () => {
     const m = modelPreset('llama3-8b');
     const held = (nLayers: number) => simulateModel(chipPreset('h100').config, { ...m, nLayers }, { phase: 'decode', context: 1024, batch: 1 }).placement.weightsBytes;
@@ -72,11 +73,16 @@ describe('models: placement and scale-out', () => {
     const D = 4096, perLayer = D * (32 + 2 * 8) * 128 + 32 * 128 * D + 3 * D * 14336 + 2 * D;
     expect(held(2) - held(1)).toBe(2 * perLayer);
     // the gains counted are the ones the deployment's norm ops of a layer load (their `gain` tensors), for every preset
+    // (a LayerNorm's `shift` too; the biases are the other ops' vectors: with the norms, every vector a layer's ops load)
     const deploy = { batch: 1, formats: { weights: 'bf16', mlpWeights: 'bf16', kv: 'bf16' }, tensorParallel: 1, fusedQkv: true, chipTiles: 132, firstLayerOnly: true } as const;
     for (const c of MODEL_PRESETS) {
-      const norms = forwardOps(c, { phase: 'decode', M: 1, pos0: 16, deploy }).filter((o) => o.layer === 0 && o.kind === 'norm');
+      const layer0 = forwardOps(c, { phase: 'decode', M: 1, pos0: 16, deploy }).filter((o) => o.layer === 0);
+      const norms = layer0.filter((o) => o.kind === 'norm');
       expect(norms.length, c.id).toBe(2);
-      expect(layerGainBytes(c), c.id).toBe(norms.reduce((s, o) => s + o.plan.tensors.find((t) => t.name === 'gain')!.bytes, 0));
+      const gains = norms.reduce((s, o) => s + o.plan.tensors.filter((t) => t.name === 'gain' || t.name === 'shift').reduce((a, t) => a + t.bytes, 0), 0);
+      expect(gains, c.id).toBe(2 * c.dim * 2 * (c.norm === 'layernorm' ? 2 : 1));
+      const vectors = layer0.reduce((s, o) => s + o.plan.tensors.filter((t) => t.role === 'weight' && t.shape.length === 1).reduce((a, t) => a + t.bytes * o.repeat, 0), 0);
+      expect(vectorParamBytes(c).layer, c.id).toBe(vectors);
     }
   });
 
@@ -204,7 +210,8 @@ describe('models: precisions as deployments use them', () => {
   it('a Q4_K_M-like mix (q4_k attention, q6_k MLP) places its real weight bytes, embedding and untied head (llama3-8b)', () => {
     const r = simulateModel(chipPreset('h100').config, modelPreset('llama3-8b'), { phase: 'decode', context: 128, precision: { weights: 'q4_k', mlpWeights: 'q6_k', kv: 'bf16' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 2 * 128256 * 4096 * (144 / 256);
+    // per layer two RMSNorm gains of D, and the final norm's gain (bf16)
+    const expected = 32 * (attn * (144 / 256) + mlp * (210 / 256) + 2 * 4096 * 2) + 4096 * 2 + 2 * 128256 * 4096 * (144 / 256);
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
   });
 
@@ -212,7 +219,7 @@ describe('models: precisions as deployments use them', () => {
     const m = modelPreset('llama3-8b');
     const r = simulateModel(chipPreset('wormhole-n150').config, m, { phase: 'decode', context: 128, precision: { weights: 'bfp8', mlpWeights: 'bfp4', kv: 'bfp8' } });
     const attn = 4096 * (32 + 16) * 128 + 32 * 128 * 4096, mlp = 3 * 4096 * 14336;
-    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 2 * 128256 * 4096 * 1.0625;
+    const expected = 32 * (attn * 1.0625 + mlp * 0.5625 + 2 * 4096 * 2) + 4096 * 2 + 2 * 128256 * 4096 * 1.0625;
     expect(r.placement.weightsBytes).toBeCloseTo(expected, 0);
     expect(r.placement.kvCacheBytes).toBeCloseTo(32 * 2 * 129 * 8 * 128 * 1.0625, 0);
     expect(r.precision).toBe('w:bfp8/mlp:bfp4 kv:bfp8');
@@ -221,10 +228,13 @@ describe('models: precisions as deployments use them', () => {
   it('a tied model places its vocabulary table once, and its learned position table (gpt2-small, bf16)', () => {
     const m = modelPreset('gpt2-small');
     const r = simulateModel(chipPreset('h100').config, m, { phase: 'decode', context: 128 });
-    // GPT-2 small by hand: D 768, 12 layers, QKV 3 D x D, proj D x D, MLP 2 x D x 3072, two LayerNorm gains of D;
+    // GPT-2 small by hand: D 768, 12 layers, QKV 3 D x D, proj D x D, MLP 2 x D x 3072, two LayerNorms (gain and
+    // shift of D each), biases on every linear (QKV 3 D, proj D, fc 3072, MLP proj D); the final LayerNorm (2 D);
     // the [50257, 768] table (the head reads it) and the [1024, 768] positions; all 2 bytes
-    const D = 768, perLayer = 3 * D * D + D * D + 2 * D * 3072 + 2 * D;
-    expect(r.placement.weightsBytes).toBe(2 * (12 * perLayer + 50257 * D + 1024 * D));
+    const D = 768, perLayer = 3 * D * D + D * D + 2 * D * 3072 + 2 * 2 * D + 3 * D + D + 3072 + D;
+    expect(r.placement.weightsBytes).toBe(2 * (12 * perLayer + 2 * D + 50257 * D + 1024 * D));
+    // GPT-2 small's published parameter count (124,439,808), 2 bytes each
+    expect(r.placement.weightsBytes).toBe(2 * 124_439_808);
   });
 
   // narrower weights never move more bytes, on every preset: the issue's gpt2-small case moved more with int8
@@ -319,8 +329,8 @@ describe('models: mechanisms', () => {
     // [op, hand count of (input bytes read once, output bytes)] where every block is read once (one wave, no shared input);
     // silu*mul over 1 x 14336 bf16: two inputs of 14336 x 2 B, one output of 14336 x 2 B
     const cases: Array<[OpPlan, number, number]> = [
-      [vectorOp('silu*mul', 1, 14336, 5, 2, 2, false, 256), 2 * 14336 * 2, 14336 * 2],
-      [vectorOp('residual+norm', 2048, 4096, 5, 2, 2, true, 256), 2 * 2048 * 4096 * 2, 2048 * 4096 * 2],
+      [vectorOp('silu*mul', 1, 14336, 5, 2, 2, [], 256), 2 * 14336 * 2, 14336 * 2],
+      [vectorOp('residual+norm', 2048, 4096, 5, 2, 2, ['gain'], 256), 2 * 2048 * 4096 * 2, 2048 * 4096 * 2],
       // down GEMV (M = 1): x [1, 14336] bf16 read once per wave (shared along x), y [1, 4096] bf16 stored
       [gemmOp('down', 1, 4096, 14336, 256, 'bf16'), 14336 * 2, 4096 * 2],
       // GEMMs of at most 256 plan tiles, so one wave on jalapeno's 256 (the same layout with and without
@@ -343,7 +353,7 @@ describe('models: mechanisms', () => {
     }
     // no HBM: nothing to save
     const groq = chipPreset('groq-lpu').config;
-    const op = vectorOp('silu*mul', 1, 14336, 5, 2, 2, false, 256);
+    const op = vectorOp('silu*mul', 1, 14336, 5, 2, 2, [], 256);
     const keep = keepOnChip(op.plan, true, true);
     const r = simulatePlan(groq, keep.plan, { ...opts, resident: keep.resident, held: keep.resident });
     expect(fusionSavedHbm(groq, r, keep)).toBe(0);
