@@ -1,6 +1,6 @@
 // The bench panel says what it runs: the variant dropdown, the state, the prediction and the run
 // agree (issue #10 defects 2, 5, 13), share wording (11), and the panel at 1440x900 and 390x844.
-import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, setParam, stateOf, waitRunnable } from './h5a-helpers.mjs';
+import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, rendered, runAndWait, setParam, stateOf } from './h5a-helpers.mjs';
 
 const q = (page, sel) => page.locator(`jp-bench-panel ${sel}`);
 
@@ -17,11 +17,12 @@ export const cases = [
       await variant.selectOption('naive');
       await q(t.page, '#kernel').selectOption('attention-prefill');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.bench.kernel === 'attention-prefill');
-      await t.page.waitForTimeout(300);
+      // the picker emits kernel and variant together; the dropdown shows them once the render reaches it
+      await rendered(t.page);
       t.assert((await variant.inputValue()) === (await stateOf(t.page)).bench.variant, 'attention-prefill: dropdown and state differ');
       await q(t.page, '#kernel').selectOption('matmul');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.bench.kernel === 'matmul');
-      await t.page.waitForTimeout(300);
+      await rendered(t.page);
       const shown = await variant.inputValue();
       const s = await stateOf(t.page);
       t.assert(shown === s.bench.variant, `dropdown shows ${shown}, state runs ${s.bench.variant}`);
@@ -114,12 +115,15 @@ export const cases = [
         return [...a.features];
       });
       const f16 = q(t.page, '#variant option[value=tiled-f16]');
-      await t.page.waitForTimeout(500);
       if (!features.includes('shader-f16')) {
+        // the panel blocks it once the device's capabilities and the variant's needs are known (worker answers)
+        await q(t.page, '#variant option[value=tiled-f16][disabled]').waitFor({ state: 'attached', timeout: 30_000 }).catch(() => {});
         t.assert(await f16.isDisabled(), 'tiled-f16 offered although the adapter lacks shader-f16');
         t.assert(/tiled-f16 \(not on this GPU\)/.test(await f16.innerText()), 'option does not say why');
         t.assert(/shader-f16/.test(await q(t.page, '[data-testid=variant-why]').innerText()), 'no reason near the dropdown');
       } else {
+        // deliberate: nothing blocks it in the time the capability answers take
+        await t.page.waitForTimeout(500);
         t.assert(!(await f16.isDisabled()), 'tiled-f16 disabled although the adapter has shader-f16');
       }
     },
@@ -142,9 +146,7 @@ export const cases = [
     async run(t) {
       await t.open('/#bench');
       for (const [k, v] of [['M', 32], ['N', 32], ['K', 16], ['BM', 16], ['BN', 16], ['TM', 2], ['TN', 2]]) await setParam(t.page, k, v);
-      await waitRunnable(t.page);
-      await q(t.page, '#run').click();
-      await q(t.page, '#result').waitFor({ timeout: 90_000 });
+      await runAndWait(t.page);
       const link = await t.page.evaluate(() => document.querySelector('jp-app').shadowRoot.querySelector('jp-share-button').link());
       const other = await t.newPage();
       await other.goto(link);
@@ -152,9 +154,7 @@ export const cases = [
       const device = await q(other, '#shared-device').innerText();
       const browser = (await stateOf(other)).results.browser;
       t.assert(device.split(browser).length === 2, `the browser "${browser}" is printed more than once: ${device}`);
-      await waitRunnable(other);
-      await q(other, '#run').click();
-      await q(other, '#result').waitFor({ timeout: 90_000 });
+      await runAndWait(other);
       const yours = await q(other, '[data-testid=yours]').first().innerText();
       const theirs = (await stateOf(other)).results.rows[0].medianMs;
       const mine = Number((await q(other, '#median').innerText()).replace(/[^\d.]/g, ''));

@@ -1,5 +1,6 @@
 // The chip view and the walkthrough in headless Chromium: the animation runs, play / pause /
 // step back change the displayed cycle, it still animates without WebGPU, steps are linkable.
+import { rendered } from './h5a-helpers.mjs';
 
 const cycleOf = async (page, scope) => Number((await page.locator(`${scope} jp-timeline [data-testid=cycle]`).first().innerText()).replace(/[^0-9]/g, ''));
 
@@ -16,11 +17,13 @@ async function checkPlayPauseStep(t, page, tag) {
   const c0 = await cycleOf(page, tag);
   const shot0 = await canvas.screenshot();
   await timeline.locator('button[aria-label=Play]').click();
+  // deliberate: play for a while, as a user watching, so two distinct frames are compared below
   await page.waitForTimeout(1200);
   const c1 = await cycleOf(page, tag);
   t.assert(c1 > c0, `playing did not advance the cycle (${c0} -> ${c1})`);
   await timeline.locator('button[aria-label=Pause]').click();
   const c2 = await cycleOf(page, tag);
+  // deliberate negative check: paused, the cycle does not move in 500 ms
   await page.waitForTimeout(500);
   const c3 = await cycleOf(page, tag);
   t.assert(c3 === c2, `paused, yet the cycle moved (${c2} -> ${c3})`);
@@ -46,10 +49,12 @@ export const cases = [
       await t.page.locator('jp-chip-tab jp-timeline input[type=range]').first().fill(String(Math.round((await t.page.locator('jp-chip-tab jp-timeline input[type=range]').first().getAttribute('max')) * 0.4)));
       const box = await t.page.locator('jp-chip-tab jp-chip-canvas.main canvas').boundingBox();
       await t.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      // for the screenshot only (nothing asserted on it): the hover tooltip is drawn on the next frames
       await t.page.waitForTimeout(200);
       await t.screenshot('chip-view');
       await t.page.locator('jp-chip-tab button', { hasText: 'Link traffic' }).click();
-      await t.page.waitForTimeout(200);
+      await t.page.waitForFunction(() => document.querySelector('jp-app').appState.chip.view === 'traffic').catch(() => {});
+      await rendered(t.page);
       await t.screenshot('chip-view-traffic');
       const state = await t.page.evaluate(() => document.querySelector('jp-app').appState.chip);
       t.assert(state.view === 'traffic' && state.timeFrac > 0, `share state not updated: ${JSON.stringify(state)}`);
@@ -79,7 +84,7 @@ export const cases = [
       t.assert(first !== second && second.startsWith('2.'), `next did not move on: "${first}" -> "${second}"`);
       const step = await t.page.evaluate(() => document.querySelector('jp-app').appState.learn.step);
       t.assert(step === 1, `learn.step in the share state is ${step}, expected 1`);
-      await t.page.waitForTimeout(300);
+      await rendered(t.page);
       await t.screenshot('walkthrough');
       await t.page.locator('jp-learn-tab button[title="Previous step"]').click();
       t.assert((await title()) === first, 'back did not return to the first step');

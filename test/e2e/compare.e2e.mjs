@@ -1,6 +1,6 @@
 // Compare: a measured A/B verdict only when the timings separate (issue #10 defect 9), and the view
 // at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
-import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab, stateOf } from './h5a-helpers.mjs';
+import { SIZES, assertFocusVisible, assertNoPageOverflow, openTab, simulated, stateOf } from './h5a-helpers.mjs';
 
 const q = (page, sel, opts) => page.locator(`jp-compare ${sel}`, opts);
 const num = (s) => Number(s.replace(/[^\d.]/g, ''));
@@ -49,7 +49,7 @@ export const cases = [
         const side = { preset: 'jalapeno', dataflow: 'output-stationary', kernel: 'matmul', variant: 'tiled', params: { M: 64, N: 64, K: 64, BM: 16, BN: 16, TM: 2, TN: 2 } };
         el.dispatchEvent(new window.CustomEvent('state-change', { detail: { patch: { a: side, b: { ...side } } }, bubbles: true, composed: true }));
       });
-      await t.page.waitForTimeout(800);
+      await simulated(t.page, 'jp-compare');
       await t.page.locator('jp-compare button', { hasText: 'Run both on this GPU' }).click();
       await q(t.page, '[data-testid=measured-verdict]').waitFor({ timeout: 100_000 });
       const row = q(t.page, '[data-testid=measured-time]');
@@ -88,7 +88,7 @@ export const cases = [
         const side = (preset) => ({ preset, dataflow: 'output-stationary', kernel: 'matmul', variant: 'naive', params: { M: 512, N: 512, K: 512 } });
         el.dispatchEvent(new window.CustomEvent('state-change', { detail: { patch: { a: side('jalapeno'), b: side('h100') } }, bubbles: true, composed: true }));
       });
-      await p.waitForTimeout(800);
+      await simulated(p, 'jp-compare');
       const before = await stateOf(p);
       await runBtn.click();
       const status = q(p, '[data-testid=compare-status]');

@@ -1,4 +1,4 @@
-// Helpers shared by the bench, tokens, compare and editor end-to-end files (not a case file itself).
+// Helpers shared by the end-to-end case files (not a case file itself).
 
 export const SIZES = [
   { name: 'desktop', viewport: { width: 1440, height: 900 } },
@@ -83,4 +83,69 @@ export async function waitRunnable(page) {
     const b = document.querySelector('jp-app')?.shadowRoot?.querySelector('jp-bench-panel')?.shadowRoot?.querySelector('#run');
     return b && !b.disabled;
   }, null, { timeout: 90_000 });
+}
+
+/** Runs the bench once Run is enabled (waitRunnable) and waits for the result: 90 s, as waitRunnable. */
+export async function runAndWait(page) {
+  await waitRunnable(page);
+  await page.locator('jp-bench-panel #run').click();
+  await page.locator('jp-bench-panel #result').waitFor({ timeout: 90_000 });
+}
+
+/**
+ * Waits until every Lit element on the page (shadow roots included) has rendered its current properties:
+ * a state change has reached the DOM, through the hosts that hand it down. Work a render starts
+ * (a worker's answer, a timer) is not waited for: see simulated().
+ */
+export async function rendered(page) {
+  await page.evaluate(async () => {
+    const elements = () => {
+      const out = [];
+      const walk = (root) => {
+        for (const el of root.querySelectorAll('*')) {
+          if ('updateComplete' in el) out.push(el);
+          if (el.shadowRoot) walk(el.shadowRoot);
+        }
+      };
+      walk(document);
+      return out;
+    };
+    // an update can hand new properties down and so schedule others: until none is pending
+    for (let i = 0; i < 50; i++) {
+      const els = elements();
+      await Promise.all(els.map((el) => el.updateComplete));
+      if (elements().every((el) => !el.isUpdatePending)) return;
+    }
+    throw new Error('Lit updates still pending after 50 rounds');
+  });
+}
+
+/**
+ * Waits until the view `host` (a tab under <jp-app>) shows the simulation of its current state: the
+ * state rendered, then no status line of the view saying "Simulating" (a view's simulation task marks
+ * itself busy in the same render that hands it the new state), then that result rendered.
+ */
+export async function simulated(page, host, timeout = 60_000) {
+  await rendered(page);
+  await page.waitForFunction((tag) => {
+    const root = document.querySelector('jp-app')?.shadowRoot?.querySelector(tag)?.shadowRoot;
+    return root && ![...root.querySelectorAll('[role=status]')].some((s) => /Simulating/.test(s.textContent ?? ''));
+  }, host, { timeout });
+  await rendered(page);
+}
+
+/**
+ * Waits until the URL holds the current state: the shell writes it 250 ms after the last change (the
+ * encoding is async). Compared with the share button's link for the state as it is at each look (the
+ * same codec), so a state that moves on meanwhile is followed. Results differ between the two (the
+ * link carries this page's own runs, the URL a received link's): for a page without either.
+ */
+export async function urlHoldsState(page, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const link = await linkWith(page, (s) => s);
+    if ((await page.evaluate(() => window.location.hash)) === link.slice(link.indexOf('#'))) return;
+    if (Date.now() > end) throw new Error(`the URL does not hold the current state after ${timeout} ms`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
 }

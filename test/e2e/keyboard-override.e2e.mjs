@@ -1,7 +1,7 @@
 // Keyboard and override checks: the Tokens tab's op bars reachable by keyboard (one tab stop per
 // bar, arrow keys between ops, the numbers as each segment's accessible name and shown on focus),
 // and the Roofline following the Chip tab's grid override. Screenshots at 1440x900 and 390x844.
-import { SIZES, assertNoPageOverflow, openTab, stateOf } from './h5a-helpers.mjs';
+import { SIZES, assertNoPageOverflow, openTab, rendered, stateOf } from './h5a-helpers.mjs';
 
 /** The deepest focused element: its class, accessible name, outline and the bar it is in. */
 const focused = (page) =>
@@ -80,7 +80,7 @@ export const cases = [
       t.assert(/8×8 tiles/.test(legend), `the legend does not name the override: ${legend}`);
       t.assert(!/8×8/.test(await rows.filter({ hasText: 'H100' }).first().innerText()), 'the override leaked into another preset');
       await p.locator('jp-roofline .plot canvas').first().scrollIntoViewIfNeeded();
-      await p.waitForTimeout(300);
+      await rendered(p);
       await t.screenshot(`roofline-override-${name}`, p);
       await assertNoPageOverflow(t, p, `roofline at ${viewport.width}`);
       t.assert(t.errors(p).length === 0, `console errors:\n${t.errors(p).join('\n')}`);

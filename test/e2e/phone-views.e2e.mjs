@@ -3,10 +3,7 @@
 // columns on a phone, the walkthrough's int8 and prefill steps, one HBM block per stack in the chip
 // view with the GPU drawing note, and Tokens with the fewest chips that hold the model on each preset.
 
-const SIZES = [
-  { name: 'desktop', viewport: { width: 1440, height: 900 } },
-  { name: 'phone', viewport: { width: 390, height: 844 } },
-];
+import { SIZES, simulated } from './h5a-helpers.mjs';
 
 const app = (page, tag) => page.locator(tag);
 
@@ -46,7 +43,7 @@ export const cases = SIZES.map(({ name, viewport }) => ({
     await t.open('/#tokens', page);
     await app(page, 'jp-tokens-tab #in-chips').selectOption('0');
     await page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 0);
-    await page.waitForTimeout(3000);
+    await simulated(page, 'jp-tokens-tab');
     t.assert((await app(page, 'jp-tokens-tab [data-testid=nofit]').count()) === 0, 'a preset still does not fit');
     await t.screenshot(`issue25-tokens-fewest-chips-${name}`, page);
     t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);

@@ -60,6 +60,7 @@ export const cases = [
       await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.variant === 'naive');
       await setParam(page, 'M', 1);
       await page.waitForFunction(() => document.querySelector('jp-app').appState.bench.params.M === 1);
+      // deliberate negative check: no later shape-rule answer overrides the chosen variant within 300 ms
       await page.waitForTimeout(300);
       t.assert((await benchState(page)).variant === 'naive', 'a chosen variant was overridden by the shape rule');
       // a link restores kernel, variant, shape and tiles
@@ -68,6 +69,7 @@ export const cases = [
       await p2.goto(link);
       const q2 = (sel) => p2.locator(`jp-bench-panel ${sel}`);
       await q2('#p-BM').waitFor({ timeout: 30_000 });
+      // deliberate negative check: nothing (a late shape-rule answer) changes the link's choices within 500 ms
       await p2.waitForTimeout(500);
       const b = await benchState(p2);
       t.assert(b.kernel === 'matmul' && b.variant === 'tiled' && b.params.M === 96 && b.params.N === 40 && b.params.K === 24 && b.params.BM === 32, `link not restored: ${JSON.stringify(b)}`);

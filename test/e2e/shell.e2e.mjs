@@ -1,30 +1,11 @@
 // The shell, bench panel, share links and WGSL editor, in headless Chromium with WebGPU (SwiftShader).
-
-/** Sets a bench parameter the way a user does (type, then leave the field). */
-async function setParam(page, name, value) {
-  const input = page.locator(`jp-bench-panel #p-${name}`);
-  await input.fill(String(value));
-  await input.press('Tab');
-}
+import { runAndWait, setParam, stateOf } from './h5a-helpers.mjs';
 
 async function smallMatmul(t, page = t.page) {
   await page.locator('jp-bench-panel #kernel').selectOption('matmul');
   await page.locator('jp-bench-panel #variant').selectOption('tiled');
   for (const [k, v] of [['M', 48], ['N', 40], ['K', 24], ['BM', 16], ['BN', 16], ['TM', 2], ['TN', 2]]) await setParam(page, k, v);
 }
-
-async function runAndWait(page) {
-  const run = page.locator('jp-bench-panel #run');
-  await run.waitFor();
-  await page.waitForFunction(() => {
-    const b = document.querySelector('jp-app')?.shadowRoot?.querySelector('jp-bench-panel')?.shadowRoot?.querySelector('#run');
-    return b && !b.disabled;
-  });
-  await run.click();
-  await page.locator('jp-bench-panel #result').waitFor({ timeout: 90_000 });
-}
-
-const stateOf = (page) => page.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('jp-app').appState)));
 
 export const cases = [
   {
@@ -35,6 +16,7 @@ export const cases = [
       await t.page.locator('jp-gpu-status .badge.ok').waitFor({ timeout: 30_000 });
       const kernels = await t.page.locator('jp-bench-panel #kernel option').evaluateAll((os) => os.map((o) => o.value));
       t.assert(kernels.includes('matmul'), `kernel list lacks matmul: ${kernels}`);
+      // deliberate: errors logged a little after the page looks ready (a late worker answer) count too
       await t.page.waitForTimeout(500);
       t.assert(t.errors().length === 0, `console errors:\n${t.errors().join('\n')}`);
       const first = await t.page.evaluate(() => performance.getEntriesByName('jp-first-render')[0]?.startTime ?? -1);
@@ -139,7 +121,8 @@ export const cases = [
       await t.page.locator('jp-wgsl-editor #compile-error').waitFor({ timeout: 60_000 });
       await t.page.locator('jp-wgsl-editor .cm-lintRange-error, jp-wgsl-editor .cm-lint-marker-error').first().waitFor();
       await t.screenshot('wgsl-editor-error');
-      await t.page.waitForTimeout(600);
+      // the editor hands its text to the state 300 ms after the last keystroke (the shell stores it at once)
+      await t.page.waitForFunction(() => (Object.values(document.querySelector('jp-app').appState.bench.wgsl)[0] ?? '').startsWith('this is not wgsl;'), null, { timeout: 10_000 }).catch(() => {});
       const s = await stateOf(t.page);
       const edited = Object.values(s.bench.wgsl)[0] ?? '';
       t.assert(edited.startsWith('this is not wgsl;'), 'edit not in the state');

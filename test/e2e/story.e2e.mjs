@@ -4,6 +4,8 @@
 // (screenshot + assertions on the visible text and numbers), checks that nothing overflows the
 // page sideways and that the sticky part of the header stays small.
 
+import { rendered, stateOf, urlHoldsState } from './h5a-helpers.mjs';
+
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const SIZES = [['desktop', DESKTOP], ['phone', PHONE]];
@@ -13,7 +15,6 @@ const pageOverflow = (page) => page.evaluate(() => document.documentElement.scro
 /** Height of what stays on screen while scrolling (the tab strip). */
 const stickyHeight = (page) => page.evaluate(() => document.querySelector('jp-app').shadowRoot.querySelector('.sticky').getBoundingClientRect().height);
 const cycleOf = async (page, scope) => Number((await page.locator(`${scope} jp-timeline [data-testid=cycle]`).first().innerText()).replace(/[^0-9]/g, ''));
-const stateOf = (page) => page.evaluate(() => JSON.parse(JSON.stringify(document.querySelector('jp-app').appState)));
 
 async function layoutChecks(t, page, what, viewport) {
   const over = await pageOverflow(page);
@@ -43,6 +44,7 @@ for (const [size, viewport] of SIZES) {
       t.assert(/16 × 16 tiles/.test(await caption.innerText()), `caption: ${await caption.innerText()}`);
       const canvas = page.locator('jp-start jp-chip-canvas canvas');
       const a = await canvas.screenshot();
+      // deliberate: the animation is looked at twice, 700 ms apart, as a visitor would see it move
       await page.waitForTimeout(700);
       const b = await canvas.screenshot();
       t.assert(!a.equals(b), 'the landing animation does not move');
@@ -71,7 +73,11 @@ for (const [size, viewport] of SIZES) {
       // the measure door: the bench, with Run on screen at this size (sticky while the form is taller)
       await page.locator('jp-start a.door[data-door=bench]').click();
       await page.locator('jp-bench-panel #run').waitFor({ timeout: 30_000 });
-      await page.waitForTimeout(500);
+      // the bench lays out after the tab opens: wait until Run is on screen (the assertion below says where it is if not)
+      await page.waitForFunction((h) => {
+        const r = document.querySelector('jp-app').shadowRoot.querySelector('jp-bench-panel').shadowRoot.querySelector('#run').getBoundingClientRect();
+        return r.height > 0 && r.y >= 0 && r.y + r.height <= h;
+      }, viewport.height, { timeout: 10_000 }).catch(() => {});
       const run = await page.locator('jp-bench-panel #run').boundingBox();
       t.assert(run && run.y >= 0 && run.y + run.height <= viewport.height, `Run is off screen in the Bench: ${JSON.stringify(run)}`);
       // the landing state is itself a link
@@ -109,7 +115,8 @@ for (const [size, viewport] of SIZES) {
       const legend = await page.locator('jp-chip-tab jp-chip-legend ul').innerText();
       t.assert(/HBM transfer/.test(legend) && /NoC transfer/.test(legend), `legend: ${legend}`);
       await page.locator('jp-chip-tab button', { hasText: 'Link traffic' }).click();
-      await page.waitForTimeout(300);
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.chip.view === 'traffic');
+      await rendered(page);
       await layoutChecks(t, page, 'chip view', viewport);
       await t.screenshot(size === 'desktop' ? 'chip-view-torus' : 'chip-view-phone', page);
       t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
@@ -155,7 +162,7 @@ for (const [size, viewport] of SIZES) {
         });
         t.assert(scroll.overflow === 'auto', `the points table does not scroll inside its card: ${JSON.stringify(scroll)}`);
       }
-      await page.waitForTimeout(300);
+      await rendered(page);
       await layoutChecks(t, page, 'roofline', viewport);
       await t.screenshot(size === 'desktop' ? 'roofline-measured' : 'roofline-view-phone', page);
       t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);
@@ -183,8 +190,8 @@ for (const [size, viewport] of SIZES) {
       await page.waitForFunction(() => document.querySelector('jp-app').appState.learn.step === 6);
       await waitAnimated(page, 'jp-learn-tab');
       t.assert((await title()).startsWith('7.'), `PageDown did not move to step 7: ${await title()}`);
-      await page.waitForFunction(() => location.hash.startsWith('#s='));
-      await page.waitForTimeout(400);
+      // Back returns to the step before once the shell has pushed this step's URL
+      await urlHoldsState(page);
       await page.goBack();
       await page.waitForFunction(() => document.querySelector('jp-app').appState.learn.step === 5, null, { timeout: 15_000 });
       t.assert(page.url().startsWith(t.baseUrl), `Back left the app: ${page.url()}`);
@@ -192,7 +199,7 @@ for (const [size, viewport] of SIZES) {
       await page.goForward();
       await page.waitForFunction(() => document.querySelector('jp-app').appState.learn.step === 6, null, { timeout: 15_000 });
       await waitAnimated(page, 'jp-learn-tab');
-      await page.waitForTimeout(600);
+      await urlHoldsState(page);
       const hashBefore = await page.evaluate(() => location.hash);
       const range = page.locator('jp-learn-tab jp-timeline input[type=range]');
       await range.fill(String(Math.round(Number(await range.getAttribute('max')) * 0.8)));
@@ -213,7 +220,7 @@ for (const [size, viewport] of SIZES) {
       const story = await page.locator('jp-learn-tab [data-testid=step-text]').innerText();
       t.assert(/\d ms per token/.test(story) && /FLOP per byte/.test(story), `story step text: ${story}`);
       await waitAnimated(page, 'jp-learn-tab');
-      await page.waitForTimeout(300);
+      await rendered(page);
       await layoutChecks(t, page, 'walkthrough', viewport);
       await t.screenshot(size === 'desktop' ? 'walkthrough-story' : 'walkthrough-phone', page);
       t.assert(t.errors(page).length === 0, `console errors:\n${t.errors(page).join('\n')}`);

@@ -1,7 +1,7 @@
 // The Tokens tab: inputs limited to what the model accepts with a clear message past them
 // (issue #10 defect 4), presets that do not fit say so instead of showing numbers (13), and the
 // view at 1440x900 and 390x844 (table scrolls inside its card, focus visible).
-import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, openTab, stateOf } from './h5a-helpers.mjs';
+import { SIZES, assertFocusVisible, assertNoPageOverflow, linkWith, openTab, simulated, stateOf } from './h5a-helpers.mjs';
 
 const q = (page, sel) => page.locator(`jp-tokens-tab ${sel}`);
 
@@ -131,19 +131,19 @@ export const cases = [
       t.assert(offered.slice(0, 6).join(',') === '1,2,4,8,16,32' && offered.every((c) => c % 32 === 0 || 32 % c === 0), `chip choices: ${offered.join(',')}`);
       await q(t.page, '#in-chips').selectOption('2');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 2);
-      await t.page.waitForTimeout(2500);
+      await simulated(t.page, 'jp-tokens-tab');
       t.assert((await q(t.page, '[data-testid=nofit]').count()) < nofit, 'more chips did not make more presets fit');
       // 64 chips: 32 tensor-parallel x 2 stages, said next to the field; presets that stop at fewer chips say so in their row
       await q(t.page, '#in-chips').selectOption('64');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 64);
       t.assert(/32 tensor-parallel × 2 pipeline stages/.test(await q(t.page, '[data-testid=chips-note]').innerText()), 'no stages note');
-      await t.page.waitForTimeout(2500);
+      await simulated(t.page, 'jp-tokens-tab');
       const h100 = await q(t.page, '[data-testid=token-table] tr[data-preset=h100]').innerText();
       t.assert(/scales out to at most 8 chips/.test(h100) && !/maxChips/.test(h100), `H100 row at 64 chips: ${h100}`);
       // "fewest that hold the model": every preset, the SRAM-only LPU included, runs Llama-3-8B
       await q(t.page, '#in-chips').selectOption('0');
       await t.page.waitForFunction(() => document.querySelector('jp-app').appState.model.chips === 0);
-      await t.page.waitForTimeout(3000);
+      await simulated(t.page, 'jp-tokens-tab');
       t.assert((await q(t.page, '[data-testid=nofit]').count()) === 0, 'a preset does not fit with the fewest chips that hold the model');
       const groq = await q(t.page, '[data-testid=token-table] tr[data-preset=groq-lpu]').innerText();
       t.assert(/\d/.test(groq) && !/not simulated|invalid/i.test(groq), `Groq row: ${groq}`);
@@ -163,7 +163,7 @@ export const cases = [
       const p = await t.newPage({ viewport });
       await openTab(t, p, '/', 'Tokens', 'jp-tokens-tab');
       await q(p, '[data-testid=token-table] td.num').first().waitFor({ timeout: 60_000 });
-      await p.waitForTimeout(800);
+      await simulated(p, 'jp-tokens-tab');
       const first = await q(p, '[data-testid=token-table] tbody tr').first().innerText();
       t.assert(/\d/.test(first), `first row: ${first}`);
       await assertNoPageOverflow(t, p, `tokens at ${viewport.width}`);

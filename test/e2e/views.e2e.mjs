@@ -1,6 +1,7 @@
 // The tokens, roofline and compare views in headless Chromium: every chip preset gets a row with
 // numbers, the roofline draws roofs and points, compare shows B/A ratios (and, with WebGPU, a
 // measured run of both sides). Screenshots in light and dark; axe finds no serious violations.
+import { rendered, simulated } from './h5a-helpers.mjs';
 
 async function openTab(t, page, name, tag) {
   await t.open('/', page);
@@ -10,7 +11,9 @@ async function openTab(t, page, name, tag) {
 
 async function toDark(page) {
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
-  await page.waitForTimeout(300);
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  // the canvases and legends repaint from a MutationObserver on data-theme
+  await rendered(page);
 }
 
 async function noSeriousAxe(t, page) {
@@ -41,9 +44,10 @@ export const cases = [
       // switching to prefill re-simulates and lands in the share state
       await page.getByRole('button', { name: 'prefill' }).click();
       await page.waitForFunction(() => document.querySelector('jp-app').appState.model.phase === 'prefill');
-      await page.waitForTimeout(1500);
+      await simulated(page, 'jp-tokens-tab');
       await page.getByRole('button', { name: 'decode' }).click();
-      await page.waitForTimeout(1500);
+      await page.waitForFunction(() => document.querySelector('jp-app').appState.model.phase === 'decode');
+      await simulated(page, 'jp-tokens-tab');
       await t.screenshot('tokens-view', page);
       await noSeriousAxe(t, page);
       await toDark(page);
@@ -98,8 +102,10 @@ export const cases = [
       await t.screenshot('compare-view', page);
       const run = page.locator('jp-compare button', { hasText: 'Run both on this GPU' });
       if (await run.isEnabled()) {
+        const sides = await page.evaluate(() => JSON.stringify(document.querySelector('jp-app').appState.compare));
         await page.getByRole('button', { name: 'Two tile sizes' }).click();
-        await page.waitForTimeout(500);
+        await page.waitForFunction((s) => JSON.stringify(document.querySelector('jp-app').appState.compare) !== s, sides);
+        await simulated(page, 'jp-compare');
         await run.click();
         await page.locator('jp-compare tr.group', { hasText: 'Measured on this GPU' }).waitFor({ timeout: 100_000 });
         const ok = await page.locator('jp-compare tr', { hasText: 'Matches the CPU reference' }).innerText();
