@@ -96,7 +96,7 @@ describe('npm run generate', () => {
     { args: ['--model', 'package.json', '--prompt', 'x'], msg: /^error: --model package\.json: give a model directory, a \.gguf file/, note: 'not a model file' },
     { args: ['--bogus'], msg: /^error: Unknown option '--bogus'/, note: 'unknown flag' },
     // read as GPT-2's split before, silently (llama.cpp refuses such a file)
-    { args: ['--model', join(tmpdir(), 'gen-cli-badpre.gguf'), '--prompt', 'x'], msg: /^error: GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows .*; supported: default, gpt-2/, note: 'an unknown pre-tokenizer' },
+    { args: ['--model', join(tmpdir(), 'gen-cli-badpre.gguf'), '--prompt', 'x'], msg: /^error: GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows; supported: default, gpt-2, gpt2, phi-2, .*, qwen2, .*, falcon$/, note: 'an unknown pre-tokenizer' },
   ];
   for (const b of bad) {
     it(`bad input -> one line, exit 2: ${b.note}`, () => {
