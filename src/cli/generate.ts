@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ModelFileError } from '../llm/source.ts';
+import { archText } from '../llm/config.ts';
 import { ModelTooLargeError } from '../llm/gpu-model.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../llm/testmodel.ts';
 import { UsageError } from './usage-error.ts';
@@ -155,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-    console.log(`\n\n${om.name}: ${om.config.arch}, ${(om.params / 1e6).toFixed(1)} M parameters, ${model.weightFormat} (${(model.weightBytes / 2 ** 20).toFixed(1)} MiB of weights on the GPU), on ${describeDevice(ctx.report)}`);
+    console.log(`\n\n${om.name}: ${archText(om.config)}, ${(om.params / 1e6).toFixed(1)} M parameters, ${model.weightFormat} (${(model.weightBytes / 2 ** 20).toFixed(1)} MiB of weights on the GPU), on ${describeDevice(ctx.report)}`);
     console.log(`tokenizer: ${tok.kind}`);
     console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);

@@ -86,7 +86,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
     }
     const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling };
     return check({
-      id: name, label: name, arch: 'llama', vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
+      id: name, label: name, arch: 'llama', ...(type === 'llama' ? {} : { family: type }), vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
       headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
       norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions, mlp: 'swiglu',
       qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
@@ -97,6 +97,9 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   }
   throw new ModelFileError(`config.json: model_type "${type}" is not supported (${[...LLAMA_TYPES, 'gpt2'].join(', ')})`);
 }
+
+/** A loaded model's architecture as the Loaded line and `npm run generate` name it: "llama", "qwen3 (run as llama)". */
+export const archText = (c: Pick<ModelConfig, 'arch' | 'family'>): string => (c.family ? `${c.family} (run as ${c.arch})` : c.arch);
 
 /** The architecture GGUF metadata states; `name` becomes the config's id and label. */
 export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf'): ModelConfig {
@@ -124,7 +127,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
     if (qwen3 && get('attention.value_length', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: attention.value_length ${get('attention.value_length')} differs from attention.key_length ${headDim} (not supported)`);
     if (qwen3 && get('rope.dimension_count', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: rope.dimension_count ${get('rope.dimension_count')} rotates part of a head of ${headDim} (partial RoPE is not supported)`);
     return check({
-      id: name, label: name, arch: llama ? 'llama' : 'gpt2', vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
+      id: name, label: name, arch: llama ? 'llama' : 'gpt2', ...(arch === 'llama' || arch === 'gpt2' ? {} : { family: arch }), vocabSize: get('vocab_size', vocabFromTokens), dim, nLayers: get('block_count'), nHeads,
       nKvHeads: llama ? get('attention.head_count_kv', nHeads) : nHeads,
       headDim,
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),

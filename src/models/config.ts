@@ -45,6 +45,11 @@ export interface ModelConfig {
   /** q/k/v projections carry a bias (GPT-2, Qwen2). */
   qkvBias: boolean;
   /**
+   * A loaded file's own name for its architecture (config.json model_type, GGUF general.architecture: "qwen2",
+   * "mistral", ...), which `arch` runs; absent for presets and where the two are the same.
+   */
+  family?: string;
+  /**
    * RMSNorm of each head's q and of each head's k (a gain of headDim each, eps normEps) after the projection and
    * before RoPE (Qwen3's q_norm / k_norm). Absent: none.
    */

@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { describeDevice } from '../gpu/context.ts';
 import { blobSource, ModelFileError } from '../llm/source.ts';
 import { checkTokenIds, openModel, type OpenedModel } from '../llm/weights.ts';
+import { archText } from '../llm/config.ts';
 import { makeTokenizer, type Tokenizer } from '../llm/tokenizer.ts';
 import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts';
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
@@ -103,7 +104,7 @@ async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; co
     onProgress: (what, done, total) => onEvent?.({ kind: 'load', what, done, total }),
   });
   const info: LlmInfo = {
-    name: opened.name, hash, format: opened.format, arch: opened.config.arch, params: opened.params, weights: opened.weightDtype,
+    name: opened.name, hash, format: opened.format, arch: archText(opened.config), params: opened.params, weights: opened.weightDtype,
     int8: opts.int8, weightFormat: model.weightFormat, formatsNote: model.formatsNote, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
   };
   session = { model, opened, tok, info, lastToken: 0 };

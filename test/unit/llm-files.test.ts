@@ -6,6 +6,7 @@ import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
 import { ggufMixDtype, hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
+import { archText } from '../../src/llm/config.ts';
 import { readGguf, writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
@@ -72,6 +73,9 @@ describe('model files: the same weights read from every format give the same log
       const spec = { ...TINY_LLAMA, qkvBias: true, ggufArch };
       const om = await openModel(ggufFile(spec));
       expect(om.config.arch).toBe('llama');
+      expect(om.config.family).toBe(ggufArch === 'qwen2' ? 'qwen2' : undefined);
+      // the Loaded line's and npm run generate's name for it
+      expect(archText(om.config)).toBe(ggufArch === 'qwen2' ? 'qwen2 (run as llama)' : 'llama');
       expect(om.config.qkvBias).toBe(true);
       const a = await logitsOf(stFiles(spec), PROMPT);
       const b = await logitsOf(ggufFile(spec), PROMPT);
