@@ -24,6 +24,8 @@ function count(obj: Record<string, unknown>, key: string): number {
 }
 
 const LLAMA_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'];
+/** The architectures a file may name: config.json model_type, GGUF general.architecture (the refusals and the Model tab list them). */
+export const SUPPORTED_ARCHITECTURES = { configJson: [...LLAMA_TYPES, 'gpt2'], gguf: ['llama', 'qwen2', 'qwen3', 'gpt2'] } as const;
 
 /**
  * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
@@ -95,7 +97,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
       ...(type === 'qwen3' ? { qkNorm: true } : {}),
     });
   }
-  throw new ModelFileError(`config.json: model_type "${type}" is not supported (${[...LLAMA_TYPES, 'gpt2'].join(', ')})`);
+  throw new ModelFileError(`config.json: model_type "${type}" is not supported (${SUPPORTED_ARCHITECTURES.configJson.join(', ')})`);
 }
 
 /** A loaded model's architecture as the Loaded line and `npm run generate` name it: "llama", "qwen3 (run as llama)". */
@@ -115,7 +117,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   // Face's order (openGguf reads the layout from general.architecture). qwen3 (Qwen3 dense): no biases (llama.cpp loads
   // none), per-head q/k RMSNorms (blk.N.attn_q_norm / attn_k_norm), rows in Hugging Face's order too, and its head size
   // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024).
-  if (arch === 'llama' || arch === 'qwen2' || arch === 'qwen3' || arch === 'gpt2') {
+  if ((SUPPORTED_ARCHITECTURES.gguf as readonly string[]).includes(arch)) {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
     if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
@@ -141,7 +143,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
       ...(qwen3 ? { qkNorm: true } : {}),
     });
   }
-  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (llama, qwen2, qwen3, gpt2)`);
+  throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (${SUPPORTED_ARCHITECTURES.gguf.join(', ')})`);
 }
 
 function check(c: ModelConfig): ModelConfig {

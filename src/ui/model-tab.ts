@@ -19,6 +19,7 @@ import { emit, emitStateChange, toast } from './events.ts';
 import { sharedStyles } from './styles.ts';
 import { formatBytes, formatDuration, formatPercent, fmtSig, linkValue, LINK_RANGES } from './format.ts';
 import { addSplits, SPLIT_PARTS, splitText } from './op-split.ts';
+import { SUPPORTED_ARCHITECTURES } from '../llm/config.ts';
 import './split-bar.ts';
 
 type Phase = 'idle' | 'loading' | 'running' | 'profiling';
@@ -282,6 +283,7 @@ export class JpModelTab extends LitElement {
       <div class="drop ${this.dragging ? 'over' : ''}" @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
         @dragleave=${() => (this.dragging = false)} @drop=${(e: DragEvent) => this.onDrop(e)}>
         <p>Drop a <b>.gguf</b> file, or <b>model.safetensors</b> + <b>config.json</b> + <b>tokenizer.json</b>, here: files are read on this computer, never uploaded.</p>
+        <p class="muted">Runs GGUF architectures ${SUPPORTED_ARCHITECTURES.gguf.join(', ')} and config.json model types ${SUPPORTED_ARCHITECTURES.configJson.join(', ')}; another is refused with what it names.</p>
         <label>Model files <input type="file" multiple accept=".gguf,.safetensors,.json" ?disabled=${this.phase !== 'idle'}
           @change=${(e: Event) => void this.load([...((e.target as HTMLInputElement).files ?? [])])} /></label>
         <p class="demo">No model file? <button type="button" ?disabled=${this.phase !== 'idle'} @click=${() => void this.loadDemo()}>Build a small model here</button>
