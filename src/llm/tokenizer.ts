@@ -157,13 +157,54 @@ class MergeHeap {
   }
 }
 
+/** The added tokens in `text`, left to right: at each position the longest that starts there, past the one before. */
+type AddedFinder = (text: string) => Iterable<{ index: number; content: string }>;
+
+/** A lone surrogate: a content with one could match half a pair, which only the regex's code points rule out. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Finds added tokens as the alternation of all of them, longest first, does (/a|b/gu with matchAll). Vocabularies with
+ * many added tokens (Llama-3's 256 reserved, Gemma's thousands of unused, a test vocabulary padded to 256,000) made
+ * that one regex slow to compile and to run (seconds per encode at 256,000); here each position looks up the few
+ * content lengths that start with its character. Non-empty, well-formed contents only: any other keeps the regex.
+ */
+function addedFinder(contents: readonly string[]): AddedFinder | null {
+  if (contents.length === 0) return null;
+  if (contents.some((c) => c.length === 0 || LONE_SURROGATE.test(c))) {
+    const re = new RegExp([...contents].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu');
+    return (text) => Array.from(text.matchAll(re), (m) => ({ index: m.index, content: m[0] }));
+  }
+  const set = new Set(contents);
+  // per first UTF-16 unit, the lengths of the contents starting with it, longest first
+  const lengths = new Map<number, number[]>();
+  for (const c of set) {
+    const l = lengths.get(c.charCodeAt(0)) ?? [];
+    if (!l.includes(c.length)) l.push(c.length);
+    lengths.set(c.charCodeAt(0), l);
+  }
+  for (const l of lengths.values()) l.sort((a, b) => b - a);
+  return function* (text) {
+    for (let i = 0; i < text.length; i++) {
+      for (const n of lengths.get(text.charCodeAt(i)) ?? []) {
+        const content = text.slice(i, i + n);
+        if (content.length === n && set.has(content)) {
+          yield { index: i, content };
+          i += n - 1;
+          break;
+        }
+      }
+    }
+  };
+}
+
 /** Word cache limit: pre-tokens longer than this (a whole SentencePiece segment) are not cached. */
 const CACHE_WORD_CHARS = 256;
 
 class BpeTokenizer implements Tokenizer {
   private readonly ids = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
-  private readonly addedRe: RegExp | null;
+  private readonly findAdded: AddedFinder | null;
   private readonly addedIds: Map<string, number>;
   private readonly specialIds: Set<number>;
   readonly vocabSize: number;
@@ -179,8 +220,7 @@ class BpeTokenizer implements Tokenizer {
     this.kind = o.kind;
     this.addedIds = new Map(o.added.map((a) => [a.content, a.id]));
     this.specialIds = new Set(o.added.filter((a) => a.special).map((a) => a.id));
-    const alts = o.added.map((a) => a.content).sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    this.addedRe = alts.length ? new RegExp(alts.join('|'), 'gu') : null;
+    this.findAdded = addedFinder(o.added.map((a) => a.content));
   }
 
   encode(text: string): number[] {
@@ -191,12 +231,12 @@ class BpeTokenizer implements Tokenizer {
     const plain = (s: string) => {
       if (s.length) this.encodePlain(s, first, out);
     };
-    if (this.addedRe) {
-      for (const m of text.matchAll(this.addedRe)) {
+    if (this.findAdded) {
+      for (const m of this.findAdded(text)) {
         plain(text.slice(last, m.index));
-        out.push(this.addedIds.get(m[0])!);
+        out.push(this.addedIds.get(m.content)!);
         first = false;
-        last = m.index + m[0].length;
+        last = m.index + m.content.length;
       }
     }
     plain(text.slice(last));

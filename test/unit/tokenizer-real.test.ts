@@ -67,12 +67,12 @@ const CASES: Case[] = [
 
 const caseNamed = (name: string): Case => CASES.find((c) => c.name === name)!;
 
-const memo = new Map<string, { ours: Tokenizer; hf: HfTokenizer }>();
+const memo = new Map<string, { ours: Tokenizer; hf: HfTokenizer; json: Json }>();
 function load(c: Case) {
   let m = memo.get(c.name);
   if (!m) {
     const json = c.json();
-    m = { ours: tokenizerFromJson(json, []), hf: new HfTokenizer(json, {}) };
+    m = { ours: tokenizerFromJson(json, []), hf: new HfTokenizer(json, {}), json };
     memo.set(c.name, m);
   }
   return m;
@@ -136,6 +136,20 @@ describe('special tokens in text', () => {
     expect(g.encode('a<|endoftext|>b')).toEqual([...gpt2Encode('a'), 50256, ...gpt2Encode('b')]);
     const l3 = load(caseNamed('llama3')).ours;
     expect(l3.encode('a<|end_of_text|>b')).toEqual([128000, ...llama3.encode('a', { bos: false, eos: false }), 128001, ...llama3.encode('b', { bos: false, eos: false })]);
+  });
+  it('added tokens that overlap: the leftmost, then the longest there, as @huggingface/tokenizers (and the regex they replaced) match', () => {
+    // GPT-2's 256 byte tokens without merges (small, so both load fast), and added tokens that are prefixes of each
+    // other, start inside each other, hold astral characters, or are hundreds of reserved ones
+    const base = load(caseNamed('gpt2')).json, model = base.model as Json;
+    const bytes = Object.fromEntries(Object.entries(model.vocab as Record<string, number>).filter(([, id]) => id < 256));
+    const extra = ['<|endoftext|>', 'ab', 'abc', 'bcd', 'c', '😀x', 'x😀', '<|r1|>', '<|r10|>', ...Array.from({ length: 300 }, (_, i) => `<|reserved_${i}|>`)];
+    const json = { ...base, model: { ...model, vocab: bytes, merges: [] }, added_tokens: extra.map((content, i) => ({ id: 256 + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })) };
+    const ours = tokenizerFromJson(json, []), hf = new HfTokenizer(json, {});
+    const texts = ['abcd', 'xabcde', 'bcdab', 'aab', 'cc', '😀x😀', 'x😀x', '<|r10|><|r1|><|r100|>', 'a <|reserved_299|>b<|reserved_300|>', '<|reserved_12|><|endoftext|>'];
+    for (const t of texts) {
+      expect(ours.encode(t), JSON.stringify(t)).toEqual(hf.encode(t).ids);
+      expect(ours.encode(t).some((id) => id >= 256), `${JSON.stringify(t)} holds added tokens`).toBe(true);
+    }
   });
 });
 
