@@ -10,7 +10,8 @@
 // of ISL prompt and OSL output tokens; --max-tokens caps the tokens per step, --batch the sequences.
 // Prints the chip model's metrics (a readable summary, or one JSON object). Exit 2 on bad input.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CHIP_PRESETS, chipPreset, resolveChip, validateChipConfig } from '../chip/index.ts';
 import { MODEL_PRESETS, modelPreset, simulateModel, ModelInputError, NUMBER_FORMATS, KV_FORMATS, type NumberFormat, type PrecisionSpec } from '../models/index.ts';
 import { FUSIONS } from '../chip/config.ts';
@@ -21,9 +22,6 @@ import { DATAFLOWS, type ChipConfig, type Dataflow } from '../chip/types.ts';
 import { KERNELS, kernelByName } from '../kernels/registry.ts';
 import { UsageError } from './usage-error.ts';
 import { fmtFixed } from '../chip/format.ts';
-
-// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
 const FLAGS = ['chip', 'model', 'phase', 'tokens', 'context', 'batch', 'kernel', 'shape', 'variant', 'dataflow', 'chips', 'stages', 'precision', 'weights', 'mlp-weights', 'kv', 'fusion', 'claims', 'chip-config', 'grid', 'array', 'json', 'help', 'unfused', 'as', 'beside', 'inflight', 'max-tokens'] as const;
 const SWITCHES = ['json', 'help', 'unfused', 'claims'];
@@ -245,15 +243,27 @@ function main(argv: string[]): number {
   throw new UsageError('give --model PRESET or --kernel NAME');
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError) {
-    console.error(`simulate: ${e.message} (--help lists the flags)`);
-    process.exitCode = 2;
-  } else {
+/**
+ * The command line's work on `argv`: prints what it prints (console.log, console.error) and returns the exit
+ * status; never throws. The tests call it in-process (test/unit/chip-cli.test.ts) beside a few real runs.
+ */
+export function simulateCli(argv: string[]): number {
+  try {
+    return main(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`simulate: ${e.message} (--help lists the flags)`);
+      return 2;
+    }
     // an input the model cannot handle and did not name: still one line, never a stack trace
     console.error(`simulate: ${(e as Error).message ?? String(e)}`);
-    process.exitCode = 1;
+    return 1;
   }
+}
+
+// run as the program (not imported): argv[1] is this file, through any symlink
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+  process.exitCode = simulateCli(process.argv.slice(2));
 }

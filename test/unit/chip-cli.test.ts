@@ -1,10 +1,44 @@
 // The simulate CLI contract (docs/ARCHITECTURE.md): JSON fields, readable output, exit 2 on bad input.
-import { describe, expect, it } from 'vitest';
+// The cases call the command line's function in this process (simulateCli: what it prints and its exit status);
+// the first case runs the real program, so the process contract (stdout, stderr, exit code, no stack trace) is its own.
+import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { format } from 'node:util';
+import { simulateCli } from '../../src/cli/simulate.ts';
 
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/simulate.ts', ...args], { encoding: 'utf8' });
+const program = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/simulate.ts', ...args], { encoding: 'utf8' });
+
+/** simulateCli in-process, shaped as spawnSync's answer: console.log / info to stdout, console.error / warn to stderr. */
+function run(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const out: string[] = [], err: string[] = [];
+  const spies = [
+    ...(['log', 'info'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void out.push(format(...a) + '\n'))),
+    ...(['error', 'warn'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void err.push(format(...a) + '\n'))),
+  ];
+  try {
+    return { status: simulateCli(args), stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    for (const s of spies) s.mockRestore();
+  }
+}
 
 describe('npm run simulate', () => {
+  it('the program itself: the JSON on stdout with exit 0; a bad flag and an input the model refuses: one line on stderr, exit 2, no stack trace; each as in-process', () => {
+    const args = ['--chip', 'jalapeno', '--model', 'gpt2-small', '--phase', 'decode', '--context', '128', '--json'];
+    const ok = program(...args);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect(JSON.parse(ok.stdout)).toEqual(JSON.parse(run(...args).stdout));
+    for (const bad of [['--chip', 'nope', '--model', 'llama3-8b'], ['--chip', 'h100', '--model', 'llama3-70b', '--phase', 'decode', '--chips', '3']]) {
+      const r = program(...bad);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r).toMatchObject(run(...bad));
+    }
+  });
+
   it('model run --json has the contract fields', () => {
     const r = run('--chip', 'jalapeno', '--model', 'llama3-8b', '--phase', 'decode', '--context', '4096', '--batch', '1', '--json');
     expect(r.status, r.stderr).toBe(0);
