@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: everything that must pass, in order, failing fast with a message that names the step.
 //   1. environment: a Vulkan driver for WebGPU (installs Debian's chromium + libvulkan1 as root if absent)
-//   2. types (tsc), 3. lint (eslint), 4. unit + GPU kernel tests (vitest, Dawn in Node),
+//   2. types (tsc) and 3. lint (eslint), side by side, 4. unit + GPU kernel tests (vitest, Dawn in Node),
 //   5. browser end-to-end tests (headless Chromium with WebGPU), when present.
 // GPU tests are never skipped: with no adapter the run fails and says why.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { gpuEnv } from './gpu-env.mjs';
 
@@ -18,6 +18,28 @@ function step(name, cmd, args, env = process.env) {
     process.exit(r.status || 1);
   }
   console.log(`== ${name}: ok in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+}
+
+/** Runs a step with its output held, so two can run at once; `report` prints it as `step` would have. */
+function captured(name, cmd, args) {
+  const s = Date.now();
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    child.stdout.on('data', (b) => out.push(b));
+    child.stderr.on('data', (b) => out.push(b));
+    child.on('close', (status, signal) => done({ name, cmd, args, status, signal, output: Buffer.concat(out), ms: Date.now() - s }));
+  });
+}
+
+function report({ name, cmd, args, status, signal, output, ms }) {
+  console.log(`\n== ${name}: ${cmd} ${args.join(' ')}`);
+  process.stdout.write(output);
+  if (status !== 0) {
+    console.error(`\nnpm test: step "${name}" failed (exit ${status ?? signal}).`);
+    process.exit(status || 1);
+  }
+  console.log(`== ${name}: ok in ${(ms / 1000).toFixed(1)} s`);
 }
 
 function ensureSystemPackages() {
@@ -53,8 +75,9 @@ if (g.error) {
   process.exit(2);
 }
 console.log(`npm test: WebGPU driver for Node: ${g.driver}`);
-step('types', 'npx', ['tsc', '--noEmit', '-p', '.']);
-step('lint', 'npx', ['eslint', '.']);
+// tsc and eslint each keep one core busy: they run side by side, their output printed whole, types first.
+await Promise.all([['types', 'npx', ['tsc', '--noEmit', '-p', '.']], ['lint', 'npx', ['eslint', '.']]].map(([name, cmd, args]) => captured(name, cmd, args)))
+  .then((done) => done.forEach(report));
 step('unit + GPU kernels (vitest, Dawn in Node)', 'npx', ['vitest', 'run'], g.env);
 if (existsSync('test/e2e/run.mjs')) step('browser end-to-end (headless Chromium)', 'node', ['test/e2e/run.mjs']);
 console.log(`\nnpm test: all steps passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
