@@ -381,7 +381,9 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const D = s.dim, F = s.ffnDim, dh = s.headDim;
   const meta: Record<string, GgufMeta> = {
     'general.architecture': { type: 'string', value: arch },
-    'general.name': { type: 'string', value: `test-${arch}` },
+    // not "test-phi3": llama.cpp's vocabulary loader gives a model named *phi3* / *phi-3* SentencePiece token attributes
+    // (</s>, <unk>, <s>), which our byte-level vocabulary lacks (it fails to load: "_Map_base::at")
+    'general.name': { type: 'string', value: arch === 'phi3' ? 'test-phi-three' : `test-${arch}` },
     [`${arch}.context_length`]: { type: 'u32', value: s.maxPositions },
     [`${arch}.embedding_length`]: { type: 'u32', value: D },
     [`${arch}.block_count`]: { type: 'u32', value: s.nLayers },

@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_LLAMA, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -117,6 +117,11 @@ export const CASES: Case[] = [
   // Qwen3 dense (general.architecture "qwen3"): per-head q/k RMSNorms before RoPE (attn_q_norm / attn_k_norm), no biases,
   // the head size from attention.key_length and wider than D / heads (4 heads of 16 in D 32), rows not permuted.
   { file: 'float', name: 'Qwen3 f32', spec: { ...TINY_QWEN3, vocab: 2048, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen3: q/k norms per head before RoPE (NEOX), attention.key_length 16 with D 32 and 4 heads' },
+  // Phi-3 (general.architecture "phi3"): attn_qkv and an ffn_up of 2·FF rows [gate | up], rows not permuted (NEOX), LongRoPE
+  // factors (rope_factors_short / _long) with the context (32) past the original 16, so both sides take the long ones and
+  // rope.scaling.attn_factor; and a sliding window of 4 in the file, which llama.cpp ignores for phi3 and so do we. Measured
+  // ≤ 1.2e-4, all 8 tokens equal (2026-12-08); with our short and long factors swapped it failed (2.2e-3 at step 0).
+  { file: 'float', name: 'Phi-3 f32, LongRoPE', spec: { ...TINY_PHI3, vocab: 2048, window: 4 }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture phi3: fused attn_qkv and gate|up ffn_up, LongRoPE long factors and attention factor, its sliding_window key ignored as llama.cpp does' },
   { file: 'float', name: 'Llama f32 with q/k/v biases', spec: { ...LLAMA, qkvBias: true, ggufArch: 'llama' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'llama.cpp\'s optional Llama biases: rows and biases permuted by the converter, unpermuted on read' },
   { file: 'float', name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { file: 'float', name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
