@@ -108,6 +108,18 @@ describe('Phi-3: fused qkv and gate_up, LongRoPE', () => {
     }
   });
 
+  it('f16 files keep the fused linears as stored (qkv_proj / attn_qkv as three row ranges q, k, v; gate_up_proj / ffn_up as one) and give the logits of the same f16 Llama stored unfused', async () => {
+    const spec: TestModelSpec = { ...TINY_LLAMA, phi3: true, dtype: 'f16' };
+    for (const fmt of [stFiles, ggufFile]) {
+      const m = await openModel(fmt(spec));
+      expect([m.ggml?.['L0.wqkv'], m.ggml?.['L1.wUp']]).toEqual([[{ format: 'f16', N: 64 }, { format: 'f16', N: 32 }, { format: 'f16', N: 32 }], [{ format: 'f16', N: 192 }]]);
+      const a = new CpuModel(m.config, await loadAllWeights(m), 32).forward(LONG_PROMPT);
+      const b = await logitsOf(fmt({ ...TINY_LLAMA, dtype: 'f16' }), LONG_PROMPT, 32);
+      const cmp = compareArrays('logits', a, b, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
+      expect(cmp.ok, cmp.summary).toBe(true);
+    }
+  });
+
   it('the CPU reference equals Hugging Face Phi-3 written out (f64) for long and short factors; ignoring LongRoPE, or the other factor set, does not', async () => {
     const files = writeSafetensorsModel(TINY_PHI3);
     const cfg = JSON.parse(new TextDecoder().decode(files['config.json']));
