@@ -9,7 +9,7 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
-import { permuteRowsForGguf } from './weights.ts';
+import { linearDtypeFields, permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
@@ -424,7 +424,7 @@ export function syntheticModel(c: ModelConfig, seed: number, name: string): Open
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, N = Nq + 2 * c.nKvHeads * dh;
   const lin = (r: () => number, n: number, k: number) => ({ kind: 'f32' as const, N: n, K: k, w: randomTensor(r, [n, k], 1.5 / Math.sqrt(k)) });
   return {
-    name, format: 'safetensors', config: c, fileBytes: 4 * parameterCount(c), params: parameterCount(c), tokenizer: { kind: 'none' }, eos: [], weightDtype: 'f32',
+    name, format: 'safetensors', config: c, fileBytes: 4 * parameterCount(c), params: parameterCount(c), tokenizer: { kind: 'none' }, eos: [], ...linearDtypeFields(['f32']),
     async loadGlobals() {
       const r = rng(seed);
       const tokEmb = randomTensor(r, [c.vocabSize, D], 1);

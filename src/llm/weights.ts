@@ -89,10 +89,12 @@ export interface OpenedModel {
   /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
   eos: number[];
   /**
-   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted and joined by '+'
-   * ("q4_k+q6_k", "q4_0+q8_0", "q8_0"); with none, the first linear's dtype (f32, f16, bf16; safetensors: the first
+   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted (["q4_k", "q6_k"],
+   * ["q4_0", "q8_0"], ["q8_0"]); with none, the first linear's dtype alone (f32, f16, bf16; safetensors: the first
    * tensor's). f16 / f32 linears beside block formats are not named.
    */
+  linearDtypes: string[];
+  /** linearDtypes as one label, joined by '+' ("q4_k+q6_k", "q4_0+q8_0", "q8_0"): made by linearDtypeFields only. */
   weightDtype: string;
   /**
    * Linears whose file tensors are ggml 2- to 8-bit blocks (Q8_0 included) or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
@@ -111,6 +113,9 @@ export interface OpenedModel {
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
 }
+
+/** OpenedModel's linearDtypes and the weightDtype label made from them (the one place that label is made). */
+export const linearDtypeFields = (linearDtypes: string[]): Pick<OpenedModel, 'linearDtypes' | 'weightDtype'> => ({ linearDtypes, weightDtype: linearDtypes.join('+') });
 
 /**
  * Refuses token ids outside the model's vocabulary before anything runs (a tokenizer.json of
@@ -468,7 +473,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const c: ModelConfig = { ...config, id: name, label: name };
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = name;
-  const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
+  const dtypes = linearDtypeFields([[...all.values()][0]?.dtype ?? 'f32']);
   const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
   if (c.arch === 'llama') {
     // GGUF names -> Hugging Face's, for the layouts (f16 / bf16 linears kept as stored); a tied head is the embedding
@@ -479,7 +484,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
       return m && hf[m[2]] ? find(`layers.${m[1]}.${hf[m[2]]}.weight`) : undefined;
     };
     return {
-      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
+      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes, ggml: ggmlLayouts(c, byGgufName),
       ...embedStorage(find('embed_tokens.weight')),
       async loadGlobals() {
         const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
@@ -513,7 +518,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
     };
   }
   return {
-    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes,
     ...embedStorage(find('wte.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
@@ -581,7 +586,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   // every ggml block format among them, Q8_0 included (a Q4_0 file's Q8_0 linears: "q4_0+q8_0")
   const ggmlTypes = [...new Set(linDtypes.filter((d) => isGgmlQuant(d) || d === 'q8_0'))].sort();
-  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : (linDtypes[0] ?? 'f32');
+  const dtypes = linearDtypeFields(ggmlTypes.length > 0 ? ggmlTypes : [linDtypes[0] ?? 'f32']);
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
@@ -592,7 +597,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     const v = await vec(n, len);
     return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
   };
-  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, ...dtypes, ggml: ggmlLayouts(c, (n) => byName.get(n)),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,
