@@ -16,6 +16,7 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+import { LAYER_LINEARS } from '../models/config.ts';
 import { GGML_QUANTS, firstNonFiniteScale, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
@@ -147,13 +148,10 @@ export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean,
 /** What the GPU runs a weight it does not keep as stored in: int8 with the int8 option, else f32. */
 export const unpackedFormat = (int8: boolean): 'int8' | 'f32' => (int8 ? 'int8' : 'f32');
 
-/** The linears of a layer by op family (forward.ts's op names) and buffer, and the LM head: what gpuFormatsNote names. */
-const LAYER_LINEARS = [['qkv', 'wqkv'], ['o-proj', 'wo'], ['ffn-up', 'wUp'], ['ffn-down', 'wDown']] as const;
-
 /**
  * One clause on what the GPU keeps in other formats than the file's, for the Model tab's chip-model caption (why
  * the measured bytes can differ from a deployment's): the linears not kept as stored (`packed` and `tiedHead` as
- * weightsLabel takes them), named by op family, which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
+ * weightsLabel takes them), named by op family (LAYER_LINEARS, and the LM head), which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
  * E.g. "the GPU here keeps every linear as stored and its KV cache in f32", "the GPU here keeps the qkv and
  * lm-head linears in f32 (the others as stored) and its KV cache in f32".
  */
@@ -161,8 +159,8 @@ export function gpuFormatsNote(c: Pick<ModelConfig, 'nLayers'>, int8: boolean, p
   const rest = unpackedFormat(int8);
   const layers = Array.from({ length: c.nLayers }, (_, l) => l);
   const names: string[] = [];
-  for (const [family, w] of LAYER_LINEARS) {
-    const unpacked = layers.filter((l) => !packed[layerBuf(l, w)]).length;
+  for (const { family, buf } of LAYER_LINEARS) {
+    const unpacked = layers.filter((l) => !packed[layerBuf(l, buf)]).length;
     if (unpacked > 0) names.push(unpacked === c.nLayers ? family : `${family} (${unpacked} of ${c.nLayers} layers)`);
   }
   const headKept = tiedHead || Object.keys(packed).some((n) => n === 'lmHead' || n.startsWith('lmHead.'));
