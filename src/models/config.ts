@@ -5,7 +5,7 @@
 // (forward.ts), the chip model (index.ts), the GPU decode loop and the CPU reference (src/llm) all
 // read the architecture from here and branch on these fields, never on a model's name.
 
-import type { OpFamily } from './forward.ts';
+import { vectorParamCount, type OpFamily } from './forward.ts';
 
 /** Llama-3.1 "llama3" RoPE frequency scaling (rope_scaling in config.json). */
 export interface RopeScaling {
@@ -152,22 +152,16 @@ export function mlpParams(c: ModelConfig): number {
   return linearParams(c, true);
 }
 
-/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k norms (Qwen3), q/k/v and projection biases. */
-function layerVectorParams(c: ModelConfig): number {
-  const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
-  const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
-  const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;
-  const qkNorms = c.qkNorm ? 2 * c.headDim : 0;
-  return norms + qkvB + projB + qkNorms;
-}
-
-/** Parameters of one layer. */
+/**
+ * Parameters of one layer: its linears and the vectors its ops read (gains, shifts, biases: forward.ts's
+ * vectorParamCount, the op list's one account of them).
+ */
 export function layerParams(c: ModelConfig): number {
-  return attentionParams(c) + mlpParams(c) + layerVectorParams(c);
+  return attentionParams(c) + mlpParams(c) + vectorParamCount(c).layer;
 }
 
-/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm. */
+/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm (vectorParamCount's). */
 export function parameterCount(c: ModelConfig): number {
   const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.positions.kind === 'learned' ? c.maxPositions * c.dim : 0);
-  return c.nLayers * layerParams(c) + emb + c.dim * (c.norm === 'layernorm' ? 2 : 1);
+  return c.nLayers * layerParams(c) + emb + vectorParamCount(c).outside;
 }
