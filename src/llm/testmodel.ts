@@ -22,6 +22,15 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * tokenizer has 256 of them), so the embedding and LM head have a real model's width; absent: no padding.
    */
   vocab?: number;
+  /**
+   * Names the first padding tokens (control tokens, after the end token) instead of `<|reserved_N|>`: an instruct
+   * model's turn tokens ("<|im_start|>", "<|im_end|>", ...). Needs `vocab` to pad that far.
+   */
+  specials?: string[];
+  /** GGUF: tokenizer.chat_template; safetensors: a tokenizer_config.json with it (bos_token none, eos_token the end token). */
+  chatTemplate?: string;
+  /** GGUF only: more metadata keys (tokenizer.ggml.eot_token_id, ...), written after (over) the others. */
+  ggufMeta?: Record<string, GgufMeta>;
   dtype: FileDType;
   seed: number;
   /** Llama only: share the embedding with the LM head. */
@@ -157,13 +166,14 @@ export function trainByteBpe(n: number): { vocab: string[]; merges: string[] } {
  * The test model's vocabulary: trainByteBpe's, padded to `s.vocab` with reserved control tokens.
  * `eos` = the end token's id, the first special one (every id from it on is special).
  */
-export function testVocab(s: Pick<TestModelSpec, 'merges' | 'vocab'>): { vocab: string[]; merges: string[]; eos: number } {
+export function testVocab(s: Pick<TestModelSpec, 'merges' | 'vocab' | 'specials'>): { vocab: string[]; merges: string[]; eos: number } {
   const { vocab, merges } = trainByteBpe(s.merges);
   const eos = vocab.length - 1;
   if (s.vocab !== undefined) {
     if (!Number.isInteger(s.vocab) || s.vocab < vocab.length) throw new Error(`vocab ${s.vocab}: must be an integer of at least ${vocab.length} (256 bytes + ${merges.length} merges + the end token)`);
-    for (let i = 0; vocab.length < s.vocab; i++) vocab.push(`<|reserved_${i}|>`);
+    for (let i = 0; vocab.length < s.vocab; i++) vocab.push(s.specials?.[i] ?? `<|reserved_${i}|>`);
   }
+  if ((s.specials?.length ?? 0) > vocab.length - 1 - eos) throw new Error(`specials: ${s.specials!.length} tokens need a vocab of at least ${eos + 1 + s.specials!.length}`);
   return { vocab, merges, eos };
 }
 
@@ -353,6 +363,7 @@ export function writeSafetensorsModel(s: TestModelSpec): Record<string, Uint8Arr
     'model.safetensors': writeSafetensors(tensors),
     'config.json': enc.encode(JSON.stringify(hfConfig(s, V, eos), null, 1)),
     'tokenizer.json': enc.encode(JSON.stringify(tokenizerJson(vocab, merges, eos))),
+    ...(s.chatTemplate === undefined ? {} : { 'tokenizer_config.json': enc.encode(JSON.stringify({ chat_template: s.chatTemplate, bos_token: null, eos_token: END_TOKEN })) }),
   };
 }
 
@@ -402,6 +413,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.map((_, i) => (i >= eos ? 3 : 1)) },
     'tokenizer.ggml.merges': { type: 'string[]', value: merges },
     'tokenizer.ggml.eos_token_id': { type: 'u32', value: eos },
+    ...(s.chatTemplate === undefined ? {} : { 'tokenizer.chat_template': { type: 'string', value: s.chatTemplate } as GgufMeta }),
   };
   if (s.arch === 'llama') {
     Object.assign(meta, {
@@ -485,6 +497,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     put('output_norm.weight', get('ln_f.weight'));
     put('output_norm.bias', get('ln_f.bias'));
   }
+  Object.assign(meta, s.ggufMeta ?? {});
   return writeGguf(meta, out);
 }
 

@@ -17,6 +17,7 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+import { ggufChatTemplate, ggufEogIds, hfChatTemplate, hfEosIds, type ChatTemplate } from './chat.ts';
 import { LAYER_LINEARS } from '../models/config.ts';
 import { GGML_QUANTS, firstNonFiniteScale, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
@@ -88,8 +89,14 @@ export interface OpenedModel {
   fileBytes: number;
   params: number;
   tokenizer: TokenizerSource;
-  /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
+  /**
+   * Token ids that end generation: a GGUF vocabulary's end-of-generation tokens as llama.cpp lists them (chat.ts
+   * ggufEogIds: EOS, EOT, <|eot_id|>, <|im_end|>, <end_of_turn>, ...); config.json's eos_token_id (an id or a list)
+   * and generation_config.json's when it is picked too.
+   */
   eos: number[];
+  /** The model's chat template (GGUF tokenizer.chat_template, or tokenizer_config.json's when it is picked); absent: none. */
+  chatTemplate?: ChatTemplate;
   /**
    * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted (["q4_k", "q6_k"],
    * ["q4_0", "q8_0"], ["q8_0"]); with none, the first linear's dtype alone (f32, f16, bf16; safetensors: the first
@@ -452,9 +459,19 @@ export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
       throw new ModelFileError(`tokenizer.json is not valid JSON (${(e as Error).message})`);
     }
   }
-  const e = (cfgRaw as { eos_token_id?: unknown }).eos_token_id;
-  const eos = (Array.isArray(e) ? e : [e]).filter((v): v is number => Number.isInteger(v));
-  return openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos);
+  // optional beside them: generation_config.json (more end-of-turn ids) and tokenizer_config.json (the chat template)
+  const optionalJson = async (n: string): Promise<unknown> => {
+    const f = files.find((x) => baseName(x.name) === n);
+    if (!f) return undefined;
+    try {
+      return JSON.parse(await readText(f));
+    } catch (e) {
+      throw new ModelFileError(`${n} is not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const eos = hfEosIds(cfgRaw, await optionalJson('generation_config.json'));
+  const chatTemplate = hfChatTemplate(await optionalJson('tokenizer_config.json'));
+  return { ...(await openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos)), ...(chatTemplate ? { chatTemplate } : {}) };
 }
 
 function baseName(p: string): string {
@@ -608,8 +625,9 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     const v = await vec(n, len);
     return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
   };
+  const chatTemplate = ggufChatTemplate(g.metadata);
   const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, ...dtypes, ggml: ggmlLayouts(c, (n) => byName.get(n)),
-    eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
+    eos: ggufEogIds(g.metadata), ...(chatTemplate ? { chatTemplate } : {}) };
   return {
     ...base,
     ...embedStorage(byName.get('token_embd.weight')),
