@@ -177,6 +177,7 @@ export const cases = [
       const option = tab.getByTestId('chat-option');
       t.assert(await option.isChecked(), 'the chat option is not on by default for a model with a template');
       await tab.getByText(/Chat: apply the model's template \(ChatML \(GGUF tokenizer\.chat_template\)\)/).waitFor({ timeout: 10_000 });
+      await t.screenshot('model-tab-chat');
       // "hello" as one ChatML user turn: <|im_start|> user\n hello <|im_end|> \n <|im_start|> assistant\n, more tokens than "hello"
       const withChat = await promptTokens(tab, 'hello', 2);
       await option.uncheck();
