@@ -6,9 +6,9 @@
 
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
-import type { LongRope, ModelConfig, Positions, RopeScaling } from '../models/config.ts';
+import type { ModelConfig, Positions, RopeFactors, RopeScaling } from '../models/config.ts';
 
-export type { LongRope, ModelConfig, Positions, RopeScaling } from '../models/config.ts';
+export type { ModelConfig, Positions, RopeFactors, RopeScaling } from '../models/config.ts';
 export { parameterCount } from '../models/config.ts';
 
 function num(obj: Record<string, unknown>, key: string, def?: number): number {
@@ -78,7 +78,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
     const act = String(c.hidden_act ?? 'silu');
     if (act !== 'silu') throw new ModelFileError(`config.json: hidden_act "${act}" is not supported (silu)`);
     let ropeScaling: RopeScaling | null = null;
-    let longRope: LongRope | undefined;
+    let longRope: RopeFactors | undefined;
     const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
     // Phi-4-mini rotates 96 of a head's 128 dimensions (partial_rotary_factor 0.75): our RoPE rotates whole heads
     const partial = c.partial_rotary_factor ?? rs?.partial_rotary_factor;
@@ -93,7 +93,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
         throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, longrope, default)`);
       }
     }
-    const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling, ...(longRope ? { longRope } : {}) };
+    const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling, ...(longRope ? { freqFactors: longRope } : {}) };
     return check({
       id: name, label: name, arch: 'llama', ...(type === 'llama' ? {} : { family: type }), vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
       headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
@@ -114,7 +114,7 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
  * rope_scaling's, and the attention factor rope_scaling.attention_factor, else sqrt(1 + ln(s) / ln(original)) for
  * s = max_position_embeddings / original > 1 (else 1), the value llama.cpp's converter writes as rope.scaling.attn_factor.
  */
-function longRopeFromHf(c: Record<string, unknown>, rs: Record<string, unknown>, headDim: number): LongRope {
+function longRopeFromHf(c: Record<string, unknown>, rs: Record<string, unknown>, headDim: number): RopeFactors {
   const factors = (k: string): number[] => {
     const v = rs[k];
     if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
@@ -134,7 +134,7 @@ function longRopeFromHf(c: Record<string, unknown>, rs: Record<string, unknown>,
 export const archText = (c: Pick<ModelConfig, 'arch' | 'family'>): string => (c.family ? `${c.family} (run as ${c.arch})` : c.arch);
 
 /** The architecture GGUF metadata states; `name` becomes the config's id and label. */
-export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf', ropeFactors?: { short?: Float32Array; long?: Float32Array }): ModelConfig {
+export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf', ropeFactors?: GgufRopeFactors): ModelConfig {
   const arch = String(meta.get('general.architecture') ?? '');
   const get = (k: string, def?: number): number => {
     const v = meta.get(`${arch}.${k}`) ?? def;
@@ -148,12 +148,15 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   // none), per-head q/k RMSNorms (blk.N.attn_q_norm / attn_k_norm), rows in Hugging Face's order too, and its head size
   // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024). phi3 (Phi-3 /
   // 3.5-mini, Phi-3-medium): q/k/v fused (attn_qkv) or not, gate and up fused (ffn_up of 2·FF rows), rows in Hugging
-  // Face's order (NEOX RoPE), LongRoPE from the rope_factors_short / _long tensors (ropeFactors).
+  // Face's order (NEOX RoPE), LongRoPE from the rope_factors_short / _long tensors (ropeFactors). llama (Llama-3.1 / 3.2 /
+  // 3.3): the "llama3" RoPE scaling as the rope_freqs tensor; llama, qwen2, qwen3: rope.scaling.* (ropeScalingFromGguf).
   if ((SUPPORTED_ARCHITECTURES.gguf as readonly string[]).includes(arch)) {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
     if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
     const llama = arch !== 'gpt2';
+    // llama.cpp creates rope_freqs for its llama architecture only (src/models/llama.cpp); with any other it refuses the file (a tensor too many)
+    if (ropeFactors?.freqs && arch !== 'llama') throw new ModelFileError(`GGUF ${arch}: rope_freqs.weight (per-dimension RoPE frequency factors) is not read by llama.cpp's ${arch} architecture, only by llama; not supported`);
     if (arch === 'qwen2' && !hasQkvBias) throw new ModelFileError('GGUF qwen2: blk.0.attn_q.bias is missing (a Qwen2 model has q/k/v biases; llama.cpp requires them too)');
     const qwen3 = arch === 'qwen3', phi3 = arch === 'phi3';
     // llama.cpp: the head size is attention.key_length (default D / heads), RoPE's dimensions rope.dimension_count (default the head size)
@@ -168,7 +171,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
       norm: llama ? 'rmsnorm' : 'layernorm',
       normEps: llama ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
-      positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null, ...(phi3 ? longRopeFromGguf(get, headDim, ropeFactors) : {}) } : { kind: 'learned' },
+      positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null, ...(phi3 ? longRopeFromGguf(get, headDim, ropeFactors) : ropeScalingFromGguf(arch, meta, get, headDim, ropeFactors?.freqs)) } : { kind: 'learned' },
       mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || (!qwen3 && hasQkvBias), projBias: !llama,
       // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none. phi3 files carry one
       // (Phi-3-mini-4k: 2047) that llama.cpp ignores ("Phi SWA is currently disabled", src/models/phi3.cpp): so do we
@@ -185,15 +188,43 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
  * RoPE, Phi-3-mini-4k), rope.scaling.original_context_length (default context_length) and rope.scaling.attn_factor
  * (default 1), which cos / sin are multiplied by. A rope.scaling.type or factor that would scale further is refused.
  */
-function longRopeFromGguf(get: (k: string, def?: number) => number, headDim: number, f?: { short?: Float32Array; long?: Float32Array }): { longRope?: LongRope } {
+function longRopeFromGguf(get: (k: string, def?: number) => number, headDim: number, f?: { short?: Float32Array; long?: Float32Array }): { freqFactors?: RopeFactors } {
   if (get('rope.scaling.factor', 0) !== 0 && get('rope.scaling.factor', 0) !== 1) throw new ModelFileError(`GGUF phi3: rope.scaling.factor ${get('rope.scaling.factor')} (linear / YaRN RoPE scaling) is not supported`);
   if (!f?.short && !f?.long) return {};
   if (!f.short || !f.long) throw new ModelFileError(`GGUF phi3: rope_factors_${f.short ? 'long' : 'short'}.weight is missing (LongRoPE needs both factor tensors)`);
   for (const [k, v] of [['short', f.short], ['long', f.long]] as const) {
     if (v.length !== headDim / 2) throw new ModelFileError(`GGUF phi3: rope_factors_${k}.weight has ${v.length} values, expected ${headDim / 2} (one per RoPE frequency of a head of ${headDim})`);
   }
-  return { longRope: { short: [...f.short], long: [...f.long], originalMaxPositions: get('rope.scaling.original_context_length', get('context_length')), attentionFactor: get('rope.scaling.attn_factor', 1) } };
+  return { freqFactors: { short: [...f.short], long: [...f.long], originalMaxPositions: get('rope.scaling.original_context_length', get('context_length')), attentionFactor: get('rope.scaling.attn_factor', 1) } };
 }
+
+/**
+ * RoPE scaling of a GGUF llama / qwen2 / qwen3 file as llama.cpp applies it (llama_model::load_hparams, llama_context,
+ * ggml_rope_ext): `freqs` is the rope_freqs tensor (llama only: Llama-3.1 / 3.2 / 3.3, whose "llama3" scaling
+ * llama.cpp's converter writes as headDim / 2 divisors of the frequencies, f32); rope.scaling.factor (older key
+ * rope.scale_linear; 0 or absent: 1) divides every frequency unless rope.scaling.type is "none" (absent: "linear", as
+ * llama.cpp defaults it); rope.scaling.attn_factor (default 1) multiplies cos / sin. All of it becomes the one set of
+ * per-dimension factors (RopeFactors, short = long); none of it: plain RoPE, no factors. YaRN and LongRoPE types are refused.
+ */
+function ropeScalingFromGguf(arch: string, meta: Map<string, GgufValue>, get: (k: string, def?: number) => number, headDim: number, freqs?: Float32Array): { freqFactors?: RopeFactors } {
+  const type = String(meta.get(`${arch}.rope.scaling.type`) ?? 'linear');
+  if (type !== 'linear' && type !== 'none') throw new ModelFileError(`GGUF ${arch}: rope.scaling.type "${type}" is not supported (linear, none; Llama-3.1's scaling comes as the rope_freqs tensor)`);
+  const factor = get('rope.scaling.factor', get('rope.scale_linear', 0)) || 1;
+  const scale = type === 'none' ? 1 : factor;
+  if (!(scale > 0)) throw new ModelFileError(`GGUF ${arch}: rope.scaling.factor ${factor} must be positive`);
+  const attentionFactor = get('rope.scaling.attn_factor', 1);
+  if (freqs) {
+    if (freqs.length !== headDim / 2) throw new ModelFileError(`GGUF ${arch}: rope_freqs.weight has ${freqs.length} values, expected ${headDim / 2} (one per RoPE frequency of a head of ${headDim})`);
+    const bad = freqs.findIndex((v) => !(v > 0));
+    if (bad >= 0) throw new ModelFileError(`GGUF ${arch}: rope_freqs.weight[${bad}] is ${freqs[bad]}; frequency factors must be positive`);
+  }
+  if (!freqs && scale === 1 && attentionFactor === 1) return {};
+  const f = Array.from({ length: headDim / 2 }, (_, i) => (freqs ? freqs[i] : 1) * scale);
+  return { freqFactors: { short: f, long: f, originalMaxPositions: get('context_length'), attentionFactor } };
+}
+
+/** The per-dimension RoPE factor tensors a GGUF may hold (f32, read before the config): Phi-3's LongRoPE pair, Llama-3.1's rope_freqs. */
+export interface GgufRopeFactors { short?: Float32Array; long?: Float32Array; freqs?: Float32Array }
 
 function check(c: ModelConfig): ModelConfig {
   for (const k of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'ffnDim', 'maxPositions'] as const) {
@@ -206,13 +237,14 @@ function check(c: ModelConfig): ModelConfig {
 }
 
 /**
- * RoPE inverse frequencies [headDim / 2] (f64), with Llama-3.1 scaling when configured, and LongRoPE's factors for a
- * context of `context` positions (default the model's maximum; the long ones beyond the original context, as llama.cpp picks them).
+ * RoPE inverse frequencies [headDim / 2] (f64), with Llama-3.1 scaling when configured, and the per-dimension frequency
+ * factors (LongRoPE's, a GGUF's rope_freqs) for a context of `context` positions (default the model's maximum; LongRoPE's
+ * long ones beyond the original context, as llama.cpp picks them).
  */
 export function ropeInvFreq(c: ModelConfig, context = c.maxPositions): Float64Array {
   if (c.positions.kind !== 'rope') throw new Error(`${c.id}: positions are ${c.positions.kind}, not RoPE`);
-  const { theta, scaling: s, longRope } = c.positions;
-  const ext = longRope ? (context > longRope.originalMaxPositions ? longRope.long : longRope.short) : null;
+  const { theta, scaling: s, freqFactors: ff } = c.positions;
+  const ext = ff ? (context > ff.originalMaxPositions ? ff.long : ff.short) : null;
   const half = c.headDim / 2;
   const out = new Float64Array(half);
   for (let i = 0; i < half; i++) {
@@ -234,11 +266,11 @@ export function ropeInvFreq(c: ModelConfig, context = c.maxPositions): Float64Ar
 
 /**
  * cos/sin table [positions, headDim/2, 2] in f32, computed in f64 (the GPU reads it; no sin() of large angles on the GPU);
- * `positions` is the context (LongRoPE picks its factors by it), and LongRoPE's attention factor scales cos and sin.
+ * `positions` is the context (LongRoPE picks its factors by it), and the factors' attention factor scales cos and sin.
  */
 export function ropeTable(c: ModelConfig, positions: number): Float32Array {
   const inv = ropeInvFreq(c, positions);
-  const m = c.positions.kind === 'rope' && c.positions.longRope ? c.positions.longRope.attentionFactor : 1;
+  const m = c.positions.kind === 'rope' && c.positions.freqFactors ? c.positions.freqFactors.attentionFactor : 1;
   const half = inv.length;
   const t = new Float32Array(positions * half * 2);
   for (let p = 0; p < positions; p++)

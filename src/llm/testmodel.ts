@@ -10,7 +10,7 @@ import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
 import { linearDtypeFields, permuteRowsForGguf } from './weights.ts';
-import { parameterCount, type ModelConfig } from './config.ts';
+import { parameterCount, type ModelConfig, type RopeScaling } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
 /** A small random model's file: its dims (as ModelConfig names them), tokenizer size, dtype and seed. */
@@ -53,6 +53,12 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * and rope.scaling.attn_factor (sqrt(1 + ln(maxPositions / original) / ln(original)), as the converter computes it).
    */
   longRope?: { originalMaxPositions: number };
+  /**
+   * Llama only: Llama-3.1's "llama3" RoPE scaling: config.json rope_scaling {rope_type "llama3", factor, low_freq_factor,
+   * high_freq_factor, original_max_position_embeddings}; GGUF (general.architecture llama) the rope_freqs tensor, as
+   * llama.cpp's converter computes it (llama3RopeFreqs).
+   */
+  ropeScaling?: RopeScaling;
   /**
    * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
    * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
@@ -302,6 +308,25 @@ export function phi3RopeFactors(dh: number): { short: number[]; long: number[] }
 /** LongRoPE's attention factor for a context stretched from `original` to `max` positions (transformers' and llama.cpp's converter's formula). */
 export const longRopeAttnFactor = (max: number, original: number): number => (max > original ? Math.sqrt(1 + Math.log(max / original) / Math.log(original)) : 1);
 
+/**
+ * The rope_freqs tensor llama.cpp's converter (conversion/llama.py, LlamaModel.generate_extra_tensors) writes for a
+ * config.json with rope_scaling "llama3": per RoPE frequency of a head of dh (base^(-2i/dh), in f32 as torch computes
+ * it), 1 for wavelengths under original / high_freq_factor, `factor` over original / low_freq_factor, and between them
+ * 1 / ((1 − smooth) / factor + smooth), smooth = (original / wavelength − low) / (high − low): divisors of the frequencies.
+ */
+export function llama3RopeFreqs(s: RopeScaling, dh: number, base = 10000): Float32Array {
+  const f = Math.fround;
+  const lowWave = s.originalMaxPositions / s.lowFreqFactor, highWave = s.originalMaxPositions / s.highFreqFactor;
+  return Float32Array.from({ length: dh / 2 }, (_, i) => {
+    const freq = f(1 / f(Math.pow(base, f(f(2 * i) / dh))));
+    const wave = f((2 * Math.PI) / freq);
+    if (wave < highWave) return 1;
+    if (wave > lowWave) return s.factor;
+    const smooth = f((s.originalMaxPositions / wave - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor));
+    return 1 / ((1 - smooth) / s.factor + smooth);
+  });
+}
+
 export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<string, unknown> {
   if (s.arch === 'llama' && s.phi3) {
     // Phi-3's config.json: no head_dim (D / heads), original_max_position_embeddings at the top, sliding_window (null: none)
@@ -315,6 +340,7 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     };
   }
   if (s.phi3 || s.longRope) throw new Error('GGUF / safetensors test models: phi3 is a Llama-family spec, and LongRoPE is written for phi3 only');
+  if (s.ropeScaling && (s.arch !== 'llama' || s.qkvBias || s.qkNorm || s.window)) throw new Error('test models: Llama-3.1 RoPE scaling is written for a plain Llama (model_type llama, GGUF llama) only');
   if (s.arch === 'gpt2') {
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
@@ -324,6 +350,7 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     model_type: s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
+    ...(s.ropeScaling ? { rope_scaling: { rope_type: 'llama3', factor: s.ropeScaling.factor, low_freq_factor: s.ropeScaling.lowFreqFactor, high_freq_factor: s.ropeScaling.highFreqFactor, original_max_position_embeddings: s.ropeScaling.originalMaxPositions } } : {}),
   };
 }
 
@@ -366,6 +393,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
   if ((arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
   if (arch === 'qwen3' && s.qkvBias) throw new Error('GGUF test models: a qwen3 file has no q/k/v biases (llama.cpp loads none)');
+  if (s.ropeScaling && arch !== 'llama') throw new Error('GGUF test models: rope_freqs (Llama-3.1 RoPE scaling) is written in a llama file only (llama.cpp reads it there)');
   const out: GgufTensorToWrite[] = [];
   // no output.weight: token_embd is the LM head (GPT-2, a tied Llama)
   const tied = s.arch === 'gpt2' || s.tied === true;
@@ -422,6 +450,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     });
     // llama.cpp's Llama converter permutes q/k rows (and their biases) for its interleaved RoPE; Qwen2's keeps them
     const perm = (t: Tensor, heads: number, K: number) => (arch === 'llama' ? permuteRowsForGguf(t.data, t.shape[0], K, heads) : t.data);
+    // llama.cpp's converter yields rope_freqs (generate_extra_tensors) before the model's own tensors
+    if (s.ropeScaling) put('rope_freqs.weight', { name: '', shape: [dh / 2], data: llama3RopeFreqs(s.ropeScaling, dh) });
     put('token_embd.weight', get('model.embed_tokens.weight'));
     if (s.longRope) {
       const f = phi3RopeFactors(dh);
@@ -493,6 +523,11 @@ export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, n
 /** Qwen3-shaped: q/k norms, and heads wider than D / heads (Qwen3-0.6B: 16 heads of 128 in D 1024), so q has 2·D rows and wo is [D, 2·D]. */
 /** Phi-3-shaped: the TINY_LLAMA shape (GQA 4:2) stored fused, with LongRoPE over an original context of 16 positions. */
 export const TINY_PHI3: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 15, phi3: true, longRope: { originalMaxPositions: 16 } };
+/**
+ * Llama-3.1's RoPE scaling (factor 8, low 1, high 4) over an original context of 32 rather than 8192, so that in the
+ * tiny head of 16 one frequency keeps its value, one is smoothed and six are divided by 8 (wavelengths 6.3, 20, 63 ... vs 8 and 32).
+ */
+export const TINY_LLAMA31_SCALING: RopeScaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 32 };
 export const TINY_QWEN3: TestModelSpec = { arch: 'llama', dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 14, qkNorm: true };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
 

@@ -587,9 +587,13 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
   const file = baseName(src.name);
-  // Phi-3's LongRoPE factors (llama.cpp: rope_factors_short / rope_factors_long, f32 [rope dims / 2]), read before the config that holds them
+  // RoPE frequency factors (f32 [rope dims / 2]), read before the config that holds them: Phi-3's LongRoPE (llama.cpp:
+  // rope_factors_short / rope_factors_long), Llama-3.1's scaling (rope_freqs; ggml's rope reads its factors as f32 only)
   const factor = (n: string) => (byName.has(n) ? readF32(byName.get(n)!) : undefined);
-  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight') } : undefined;
+  const freqsDtype = byName.get('rope_freqs.weight')?.dtype;
+  if (freqsDtype !== undefined && freqsDtype !== 'f32') throw new ModelFileError(`${file}: rope_freqs.weight is ${freqsDtype}; RoPE frequency factors must be f32 (as llama.cpp's rope requires)`);
+  const freqs = await factor('rope_freqs.weight');
+  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight'), freqs } : freqs ? { freqs } : undefined;
   const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), file, ropeFactors);
   if (c.family === 'phi3' && (byName.has('blk.0.attn_q.bias') || byName.has('blk.0.attn_qkv.bias'))) throw new ModelFileError(`${file}: phi3 with q/k/v biases (blk.0.attn_qkv.bias / attn_q.bias) is not supported (Phi-3 has none)`);
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;

@@ -16,13 +16,17 @@ export interface RopeScaling {
 }
 
 /**
- * Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
- * tensors): each frequency i of RoPE divided by a factor (short_factor[i] or long_factor[i], headDim / 2 of each), and
- * cos / sin multiplied by `attentionFactor` (sqrt(1 + ln(max / original) / ln(original)), or the file's own). The long
- * factors apply where the context (the KV cache's positions) exceeds `originalMaxPositions`, as llama.cpp chooses by
- * its context size (transformers by the current sequence length: the same for a context of at most the original).
+ * Per-dimension RoPE frequency factors, as llama.cpp's rope applies them (ggml_rope_ext's freq_factors): frequency i of a
+ * head is divided by factor i, and cos / sin are multiplied by `attentionFactor`. The factors in force are `long` where
+ * the context (the KV cache's positions) exceeds `originalMaxPositions`, else `short` (llama.cpp chooses by its context
+ * size, transformers by the current sequence length: the same for a context of at most the original). Two sources:
+ * - Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
+ *   tensors): its two sets (headDim / 2 each), the attention factor sqrt(1 + ln(max / original) / ln(original)) or the file's own;
+ * - a GGUF llama file's rope_freqs tensor (Llama-3.1 / 3.2 / 3.3: the "llama3" scaling written by llama.cpp's converter
+ *   as divisors) and a linear rope.scaling.factor (folded in: every divisor times it), rope.scaling.attn_factor: one set,
+ *   `short` and `long` the same.
  */
-export interface LongRope {
+export interface RopeFactors {
   short: readonly number[];
   long: readonly number[];
   originalMaxPositions: number;
@@ -31,7 +35,7 @@ export interface LongRope {
 
 /** How a token's position enters: rotary (with its base and scaling), a learned table (GPT-2), or not at all. */
 export type Positions =
-  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; longRope?: LongRope }
+  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; freqFactors?: RopeFactors }
   | { kind: 'learned' }
   | { kind: 'none' };
 

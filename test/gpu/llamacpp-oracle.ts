@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_LLAMA, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_LLAMA, TINY_LLAMA31_SCALING, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -74,7 +74,10 @@ const LLAMA = { ...TINY_LLAMA, vocab: 2048 };
 // vocab 1024: the K-quant writer (ggml's iterative reference quantizers in JS) takes seconds on its embedding and head
 const K256: TestModelSpec = { ...LLAMA, dim: 256, nHeads: 4, nKvHeads: 2, headDim: 64, ffnDim: 512, vocab: 1024, seed: 13 };
 export const CASES: Case[] = [
-  { file: 'float', name: 'Llama f32', spec: LLAMA, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the f32 path: RMSNorm, RoPE (GGUF q/k row order), GQA 4:2, SwiGLU, untied head' },
+  // Llama-3.1's RoPE scaling as its GGUFs carry it: the rope_freqs tensor (llama.cpp's converter's divisors; here 6 of 8
+  // frequencies divided by 8, one smoothed), which llama.cpp's rope divides the frequencies by and so must ours. Measured
+  // ≤ 5.4e-5, all 8 tokens equal (2026-12-08); with rope_freqs ignored on our side it failed (2.5e-3 at step 0).
+  { file: 'float', name: 'Llama f32', spec: { ...LLAMA, ropeScaling: TINY_LLAMA31_SCALING }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the f32 path: RMSNorm, RoPE (GGUF q/k row order) with Llama-3.1\'s rope_freqs factors, GQA 4:2, SwiGLU, untied head' },
   { file: 'float', name: 'Llama f16', spec: { ...LLAMA, dtype: 'f16' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'f16 tensors decoded as ggml stores them (GGML_TYPE_F16)' },
   // Q8_0 decoded to f32: the check is our reading of ggml's blocks (f16 scale + 32 int8). The int8
   // kernels that use the blocks as they are are held to the CPU reference in llm-model.test.ts;
