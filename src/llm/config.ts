@@ -25,7 +25,11 @@ function count(obj: Record<string, unknown>, key: string): number {
 
 const LLAMA_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'];
 /** The architectures a file may name: config.json model_type, GGUF general.architecture (the refusals and the Model tab list them). */
-export const SUPPORTED_ARCHITECTURES = { configJson: [...LLAMA_TYPES, 'gpt2'], gguf: ['llama', 'qwen2', 'qwen3', 'gpt2'] } as const;
+export const SUPPORTED_ARCHITECTURES = { configJson: [...LLAMA_TYPES, 'gemma3_text', 'gpt2'], gguf: ['llama', 'qwen2', 'qwen3', 'gemma3', 'gpt2'] } as const;
+
+/** Gemma 3's layer pattern: every 6th layer (5, 11, ...) attends over the whole context, the others through the window. */
+const GEMMA3_PATTERN = 6;
+const gemma3FullLayers = (nLayers: number, isFull: (l: number) => boolean) => Array.from({ length: nLayers }, (_, l) => l).filter(isFull);
 
 /**
  * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
@@ -71,6 +75,8 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
       qkvBias: true, projBias: true, attentionWindow: null, tiedEmbeddings: true, sources: [],
     });
   }
+  if (type === 'gemma3_text') return gemma3FromHf(c, name);
+  if (type === 'gemma3') throw new ModelFileError('config.json: model_type "gemma3" (Gemma3ForConditionalGeneration, text and vision) is not supported; its text model alone (model_type "gemma3_text", e.g. gemma-3-1b) or a GGUF of it is');
   if (LLAMA_TYPES.includes(type)) {
     const dim = num(c, 'hidden_size');
     const nHeads = count(c, 'num_attention_heads');
@@ -100,6 +106,95 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
   throw new ModelFileError(`config.json: model_type "${type}" is not supported (${SUPPORTED_ARCHITECTURES.configJson.join(', ')})`);
 }
 
+/**
+ * Gemma 3's text model (Gemma3ForCausalLM, transformers' modeling_gemma3.py): Llama's layer with q/k norms, sandwich
+ * norms (post_attention_layernorm on the attention output, pre_feedforward_layernorm before the MLP,
+ * post_feedforward_layernorm on its output), GeGLU (gelu_pytorch_tanh), embeddings times sqrt(hidden_size), scores
+ * scaled by query_pre_attn_scalar^-1/2, a sliding window on the "sliding_attention" layers (`layer_types`, or every
+ * layer but each `sliding_window_pattern`-th) whose RoPE base is rope_local_base_freq, unscaled, and rope_theta with
+ * rope_scaling (linear) on the others. Every Gemma3RMSNorm multiplies by (1 + w): the readers add the 1 to the gains
+ * as they load them (llama.cpp's converter stores w + 1 in the GGUF), so the math is the plain RMSNorm.
+ */
+function gemma3FromHf(c: Record<string, unknown>, name: string): ModelConfig {
+  const dim = num(c, 'hidden_size');
+  const nHeads = count(c, 'num_attention_heads');
+  const nLayers = num(c, 'num_hidden_layers');
+  const act = String(c.hidden_activation ?? c.hidden_act ?? 'gelu_pytorch_tanh');
+  if (act !== 'gelu_pytorch_tanh') throw new ModelFileError(`config.json: gemma3_text hidden_activation "${act}" is not supported (gelu_pytorch_tanh)`);
+  for (const k of ['final_logit_softcapping', 'attn_logit_softcapping']) {
+    if (c[k] != null) throw new ModelFileError(`config.json: gemma3_text "${k}" ${JSON.stringify(c[k])} is not supported (Gemma 3 has none; Gemma 2's softcapping is not implemented)`);
+  }
+  let scaling: RopeScaling | null = null;
+  const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
+  if (rs) {
+    const rt = String(rs.rope_type ?? rs.type ?? '');
+    if (rt === 'linear') scaling = { linear: true, factor: num(rs, 'factor') };
+    else if (rt !== 'default') throw new ModelFileError(`config.json: gemma3_text rope_scaling type "${rt}" is not supported (linear, default)`);
+  }
+  const headDim = num(c, 'head_dim', 256);
+  let window: number | null = null;
+  let full: number[] = [];
+  if (c.sliding_window != null) {
+    window = num(c, 'sliding_window');
+    if (!Number.isInteger(window) || window < 1) throw new ModelFileError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(c.sliding_window)}`);
+    if (Array.isArray(c.layer_types)) {
+      const types = c.layer_types.map(String);
+      if (types.length !== nLayers || types.some((t) => t !== 'sliding_attention' && t !== 'full_attention')) throw new ModelFileError(`config.json: "layer_types" must name ${nLayers} layers, each sliding_attention or full_attention, got ${JSON.stringify(c.layer_types)}`);
+      full = gemma3FullLayers(nLayers, (l) => types[l] === 'full_attention');
+    } else {
+      const pattern = num(c, 'sliding_window_pattern', GEMMA3_PATTERN);
+      if (!Number.isInteger(pattern) || pattern < 1) throw new ModelFileError(`config.json: "sliding_window_pattern" must be a positive integer, got ${JSON.stringify(c.sliding_window_pattern)}`);
+      full = gemma3FullLayers(nLayers, (l) => (l + 1) % pattern === 0);
+    }
+    if (full.length === nLayers) window = null;
+  }
+  return check({
+    id: name, label: name, arch: 'llama', family: 'gemma3_text', vocabSize: num(c, 'vocab_size'), dim, nLayers, nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
+    headDim, ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 131072),
+    norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions: { kind: 'rope', theta: num(c, 'rope_theta', 1e6), scaling }, mlp: 'geglu',
+    qkvBias: c.attention_bias === true, projBias: false, attentionWindow: window,
+    ...(window !== null ? { fullAttentionLayers: full, localRopeTheta: num(c, 'rope_local_base_freq', 10000) } : {}),
+    tiedEmbeddings: c.tie_word_embeddings !== false, sources: [],
+    qkNorm: true, postNorms: true, embedScale: Math.fround(Math.sqrt(dim)), ...queryScale(headDim, num(c, 'query_pre_attn_scalar', 256)),
+  });
+}
+
+/**
+ * GGUF gemma3 (llama.cpp's llm_build_gemma3 with its iSWA: src/models/gemma3.cpp, llama_hparams::set_swa_pattern(6)):
+ * the transformers model above with llama.cpp's rules: the window (attention.sliding_window, required here) on layer
+ * l when l % 6 < 5, RoPE base 10000 unscaled there and rope.freq_base with rope.scaling (linear) on the others, q
+ * scaled by 1 / sqrt(head size) (1 / sqrt(D / heads) for the 62-layer 27B), embeddings by sqrt(D); its gains already
+ * hold 1 + w (the converter adds the 1); q/k rows in Hugging Face's order (NEOX RoPE); no LM head tensor when tied.
+ */
+function gemma3FromGguf(meta: Map<string, GgufValue>, get: (k: string, def?: number) => number, hasOutputTensor: boolean, vocab: number | undefined, name: string): ModelConfig {
+  const dim = get('embedding_length');
+  const nHeads = get('attention.head_count');
+  if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata gemma3.attention.head_count must be a positive integer, got ${nHeads}`);
+  const nLayers = get('block_count');
+  const headDim = get('attention.key_length', dim / nHeads);
+  if (get('attention.value_length', headDim) !== headDim) throw new ModelFileError(`GGUF gemma3: attention.value_length ${get('attention.value_length')} differs from attention.key_length ${headDim} (not supported)`);
+  const window = get('attention.sliding_window', 0);
+  if (!(window > 0)) throw new ModelFileError('GGUF gemma3: attention.sliding_window is missing or 0 (a Gemma 3 without its sliding-window layers is not supported)');
+  if (get('final_logit_softcapping', 0) !== 0) throw new ModelFileError(`GGUF gemma3: final_logit_softcapping ${get('final_logit_softcapping')} is not supported`);
+  const st = meta.get('gemma3.rope.scaling.type');
+  const factor = get('rope.scaling.factor', get('rope.scale_linear', 1));
+  if (st !== undefined && st !== 'linear' && st !== 'none') throw new ModelFileError(`GGUF gemma3: rope.scaling.type "${String(st)}" is not supported (linear, none)`);
+  const scaling: RopeScaling | null = st !== 'none' && factor !== 1 && factor !== 0 ? { linear: true, factor } : null;
+  // llama.cpp's f_attention_scale: the 27B (62 layers) scales by D / heads, the others by the head size
+  const scaleDim = nLayers === 62 ? dim / nHeads : headDim;
+  return check({
+    id: name, label: name, arch: 'llama', family: 'gemma3', vocabSize: get('vocab_size', vocab), dim, nLayers, nHeads, nKvHeads: get('attention.head_count_kv', nHeads), headDim,
+    ffnDim: get('feed_forward_length'), maxPositions: get('context_length'), norm: 'rmsnorm', normEps: get('attention.layer_norm_rms_epsilon'),
+    positions: { kind: 'rope', theta: get('rope.freq_base', 10000), scaling }, mlp: 'geglu', qkvBias: false, projBias: false,
+    attentionWindow: window, fullAttentionLayers: gemma3FullLayers(nLayers, (l) => l % GEMMA3_PATTERN === GEMMA3_PATTERN - 1), localRopeTheta: 10000,
+    tiedEmbeddings: !hasOutputTensor, sources: [],
+    qkNorm: true, postNorms: true, embedScale: Math.fround(Math.sqrt(dim)), ...queryScale(headDim, scaleDim),
+  });
+}
+
+/** Scores scaled by 1 / sqrt(scalar) on heads of headDim: ModelConfig.queryScale, sqrt(headDim / scalar), where that is not 1. */
+const queryScale = (headDim: number, scalar: number) => (scalar === headDim ? {} : { queryScale: Math.sqrt(headDim / scalar) });
+
 /** A loaded model's architecture as the Loaded line and `npm run generate` name it: "llama", "qwen3 (run as llama)". */
 export const archText = (c: Pick<ModelConfig, 'arch' | 'family'>): string => (c.family ? `${c.family} (run as ${c.arch})` : c.arch);
 
@@ -117,6 +212,7 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   // Face's order (openGguf reads the layout from general.architecture). qwen3 (Qwen3 dense): no biases (llama.cpp loads
   // none), per-head q/k RMSNorms (blk.N.attn_q_norm / attn_k_norm), rows in Hugging Face's order too, and its head size
   // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024).
+  if (arch === 'gemma3') return gemma3FromGguf(meta, get, hasOutputTensor, vocabFromTokens, name);
   if ((SUPPORTED_ARCHITECTURES.gguf as readonly string[]).includes(arch)) {
     const dim = get('embedding_length');
     const nHeads = get('attention.head_count');
@@ -156,15 +252,16 @@ function check(c: ModelConfig): ModelConfig {
   return c;
 }
 
-/** RoPE inverse frequencies [headDim / 2] (f64), with Llama-3.1 scaling when configured. */
-export function ropeInvFreq(c: ModelConfig): Float64Array {
-  if (c.positions.kind !== 'rope') throw new Error(`${c.id}: positions are ${c.positions.kind}, not RoPE`);
-  const { theta, scaling: s } = c.positions;
+/** RoPE inverse frequencies [headDim / 2] (f64) of `positions` (default the config's), with its scaling (Llama-3.1's, linear) when configured. */
+export function ropeInvFreq(c: ModelConfig, positions: Positions = c.positions): Float64Array {
+  if (positions.kind !== 'rope') throw new Error(`${c.id}: positions are ${positions.kind}, not RoPE`);
+  const { theta, scaling: s } = positions;
   const half = c.headDim / 2;
   const out = new Float64Array(half);
   for (let i = 0; i < half; i++) {
     let f = 1 / Math.pow(theta, (2 * i) / c.headDim);
-    if (s) {
+    if (s?.linear) f = f / s.factor;
+    else if (s) {
       const lowWave = s.originalMaxPositions / s.lowFreqFactor;
       const highWave = s.originalMaxPositions / s.highFreqFactor;
       const wave = (2 * Math.PI) / f;
@@ -179,9 +276,12 @@ export function ropeInvFreq(c: ModelConfig): Float64Array {
   return out;
 }
 
-/** cos/sin table [positions, headDim/2, 2] in f32, computed in f64 (the GPU reads it; no sin() of large angles on the GPU). */
-export function ropeTable(c: ModelConfig, positions: number): Float32Array {
-  const inv = ropeInvFreq(c);
+/**
+ * cos/sin table [positions, headDim/2, 2] in f32, computed in f64 (the GPU reads it; no sin() of large angles on the GPU);
+ * of `rope` (default the config's positions; layerPositions gives a layer's).
+ */
+export function ropeTable(c: ModelConfig, positions: number, rope: Positions = c.positions): Float32Array {
+  const inv = ropeInvFreq(c, rope);
   const half = inv.length;
   const t = new Float32Array(positions * half * 2);
   for (let p = 0; p < positions; p++)

@@ -12,7 +12,7 @@
 
 import { formatPercent } from '../chip/format.ts';
 import { GGUF_FORMATS, ggufWeightBytes, type GgufFormat } from '../kernels/matmul-gguf.ts';
-import type { ModelConfig } from '../models/config.ts';
+import { gatedMlp, type ModelConfig } from '../models/config.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { bytesPerElem, NUMBER_FORMATS } from '../models/precision.ts';
 import type { NumberFormat, PrecisionSpec } from '../models/types.ts';
@@ -67,7 +67,7 @@ export function deployPrecision(m: { config: ModelConfig; weightDtype: string; g
   const one = notQ8.length === 1 ? notQ8[0] : formats.length === 1 ? formats[0] : undefined;
   const rest = one !== undefined && isNumberFormat(one) ? one : undefined;
   const attnBufs: Array<[string, number, number]> = [['wqkv', D, Nq + 2 * Nkv], ['wo', Nq, D]];
-  const mlpBufs: Array<[string, number, number]> = [['wUp', D, (c.mlp === 'swiglu' ? 2 : 1) * F], ['wDown', F, D]];
+  const mlpBufs: Array<[string, number, number]> = [['wUp', D, (gatedMlp(c) ? 2 : 1) * F], ['wDown', F, D]];
   const attn = dominant(groupBytes(c, ggml, attnBufs, rest));
   const mlp = dominant(groupBytes(c, ggml, mlpBufs, rest));
   // a group none of whose linears has a known format takes the other group's (a file with a format for neither: f32)
