@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_GEMMA3, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -117,6 +117,11 @@ export const CASES: Case[] = [
   // Qwen3 dense (general.architecture "qwen3"): per-head q/k RMSNorms before RoPE (attn_q_norm / attn_k_norm), no biases,
   // the head size from attention.key_length and wider than D / heads (4 heads of 16 in D 32), rows not permuted.
   { file: 'float', name: 'Qwen3 f32', spec: { ...TINY_QWEN3, vocab: 2048, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen3: q/k norms per head before RoPE (NEOX), attention.key_length 16 with D 32 and 4 heads' },
+  // Gemma 3 (general.architecture "gemma3", llama.cpp's llm_build_gemma3 with iSWA): 6 layers so that layer 5 attends over
+  // the whole context (llama.cpp's set_swa_pattern(6)) and layers 0-4 through a window of 4 with RoPE base 10000, layer 5
+  // with rope.freq_base 1000 scaled linearly by 4; sandwich norms stored as w + 1, GeGLU, embeddings x sqrt(D), q/k norms,
+  // a tied head. The prompt (8) and the generation (8) run past the window.
+  { file: 'float', name: 'Gemma3 f32', spec: { ...TINY_GEMMA3, vocab: 2048 }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture gemma3: a window of 4 on layers 0-4, full attention on layer 5, each its RoPE base; post-norms, GeGLU, sqrt(D) embeddings' },
   { file: 'float', name: 'Llama f32 with q/k/v biases', spec: { ...LLAMA, qkvBias: true, ggufArch: 'llama' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'llama.cpp\'s optional Llama biases: rows and biases permuted by the converter, unpermuted on read' },
   { file: 'float', name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { file: 'float', name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
