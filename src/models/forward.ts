@@ -18,11 +18,12 @@
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RMSNorm of each Q and K head
-//   (Qwen3) -> RoPE of Q and K (Llama)
+//   (Qwen3, Gemma 3) -> RoPE of Q and K (Llama; the layer's base: Gemma 3's windowed layers have their own table)
 //   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
-//   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
-//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
-//   -> residual add (+ bias).
+//   prompt over the cache written so far; decode: split-K over the cache; the layer's window) -> output projection
+//   (matmul | matmul-int8) -> (Gemma 3: RMSNorm of it) -> residual add (+ bias)
+//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | gelu·mul (Gemma 3) | GELU(+bias) -> down projection
+//   -> (Gemma 3: RMSNorm of it) -> residual add (+ bias).
 // Then the final norm of the last token, the LM head, and sampling.
 
 import { autoVariant } from '../kernels/kernel.ts';
