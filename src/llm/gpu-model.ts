@@ -251,16 +251,16 @@ export class GpuModel {
     const sizes = new Map<string, number>();
     const set = (name: string, bytes: number) => sizes.set(name, Math.max(sizes.get(name) ?? 0, Math.ceil(bytes / 4) * 4));
     const gg = (name: string, K: number) => this.ggml[name]?.forEach((p, i) => set(ggufBuf(name, i), ggufWeightBytes(p.format, p.N, K).bufferBytes));
-    const lin = (name: string, Nout: number, K: number, q8: boolean) => {
+    // `stored`: the name OpenedModel.ggml gives the linear (a split head's parts: 'lmHead'); Q8_0 weights keep their
+    // blocks' scales (q8Grouped): room for one per 32 along K (more than one per column)
+    const lin = (name: string, Nout: number, K: number, stored = name) => {
       if (this.ggml[name]) gg(name, K);
       else if (!this.opts.int8) set(name, 4 * Nout * K);
       else {
         set(`${name}.q`, 4 * Nout * Math.ceil(K / 4));
-        set(`${name}.scale`, 4 * Nout * (q8 ? K / 32 : 1));
+        set(`${name}.scale`, 4 * Nout * (q8Grouped(m, stored) ? K / 32 : 1));
       }
     };
-    // Q8_0 weights keep their blocks' scales (q8Grouped): room for one per 32 along K (more than one per column)
-    const q8 = (name: string) => q8Grouped(m, name);
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
     embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), n * embedRowBytes(this.embedFormat, D)));
     if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
@@ -268,7 +268,7 @@ export class GpuModel {
     if (c.norm === 'layernorm') set('outNormB', 4 * D);
     // a head read from the embedding (headFromEmbed) has no buffers of its own
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
-    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8('lmHead')));
+    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, 'lmHead'));
     set('ropeTable', 4 * C * dh);
     if (localPositions(c)) set('ropeTableLocal', 4 * C * dh);
     set('dummy', 16);
@@ -283,9 +283,9 @@ export class GpuModel {
       if (c.postNorms) { set(L('postAttnNorm'), 4 * D); set(L('postFfnNorm'), 4 * D); }
       if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
       else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
-      lin(L('wo'), D, Nq, q8(L('wo')));
-      lin(L('wUp'), gatedMlp(c) ? 2 * F : F, D, q8(L('wUp')));
-      lin(L('wDown'), D, F, q8(L('wDown')));
+      lin(L('wo'), D, Nq);
+      lin(L('wUp'), gatedMlp(c) ? 2 * F : F, D);
+      lin(L('wDown'), D, F);
       set(L('kcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
       set(L('vcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
     }

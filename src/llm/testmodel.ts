@@ -9,7 +9,7 @@ import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
-import { permuteRowsForGguf } from './weights.ts';
+import { linearDtypeFields, permuteRowsForGguf } from './weights.ts';
 import { parameterCount, type ModelConfig } from './config.ts';
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
@@ -44,12 +44,14 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
    * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
    * more bits; token_embd Q4_K too. Q3_K_M: Q3_K (token_embd too), Q4_K for attn_output and ffn_down, Q5_K for the
-   * first two layers' attn_v (Q4_K after), Q6_K for output.weight. Dimensions must be multiples of 256.
+   * first two layers' attn_v (Q4_K after), Q6_K for output.weight. Tied (no output.weight): token_embd Q6_K, the
+   * output's type, in both. Dimensions must be multiples of 256.
    */
   mix?: GgufMix;
   /**
    * GGUF only: token_embd's type (llama.cpp's quantize --token-embedding-type), in place of the one `dtype` / `mix`
-   * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix, Q3_K in the Q3_K_M mix).
+   * gives it (f32 for f32 and quantized files, the file's 16-bit type for f16 / bf16, Q4_K in the Q4_K_M mix, Q3_K in the Q3_K_M mix,
+   * Q6_K in a tied mix).
    */
   embedDtype?: FileDType;
   /**
@@ -83,18 +85,20 @@ const gemma3LayerTypes = (n: number) => Array.from({ length: n }, (_, l) => ((l 
 export type GgufMix = 'q4_k_m' | 'q3_k_m';
 
 /**
- * The type llama.cpp's quantizer (src/llama-quant.cpp, llama_tensor_get_type) gives a GGUF tensor of an untied dense
+ * The type llama.cpp's quantizer (src/llama-quant.cpp, llama_tensor_get_type) gives a GGUF tensor of a dense
  * Llama- or GPT-2-shaped file of that mix, rows whole 256-value blocks (llama.cpp's extra GQA / MoE / Falcon / 70B
- * rules, its fallbacks for other rows, and a tied token_embd's output rule are left out); layer i of n:
- * - Q4_K_M (LLAMA_FTYPE_MOSTLY_Q4_K_M): Q6_K for output.weight, and for attn_v.weight and ffn_down.weight of layers
- *   where use_more_bits(i, n) (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2); Q4_K for the other matrices (token_embd
- *   included).
- * - Q3_K_M (LLAMA_FTYPE_MOSTLY_Q3_K_M): Q6_K for output.weight; attn_v.weight (and GPT-2's attn_qkv.weight, which
- *   llama.cpp counts as a V) Q5_K in the first two layers, Q4_K after; ffn_down.weight Q5_K for i < n/16, else Q4_K;
- *   attn_output.weight Q4_K; Q3_K for the other matrices (token_embd, attn_q / attn_k, ffn_gate / ffn_up).
+ * rules and its fallbacks for other rows are left out); layer i of n; `tied`: the file has no output.weight (its
+ * token_embd is the LM head: GPT-2, a tied Llama), and llama.cpp gives token_embd the output's type:
+ * - Q4_K_M (LLAMA_FTYPE_MOSTLY_Q4_K_M): Q6_K for output.weight (and a tied token_embd), and for attn_v.weight and
+ *   ffn_down.weight of layers where use_more_bits(i, n) (i < n/8, i >= 7n/8, or (i - n/8) % 3 == 2); Q4_K for the
+ *   other matrices (an untied token_embd included).
+ * - Q3_K_M (LLAMA_FTYPE_MOSTLY_Q3_K_M): Q6_K for output.weight (and a tied token_embd); attn_v.weight (and GPT-2's
+ *   attn_qkv.weight, which llama.cpp counts as a V) Q5_K in the first two layers, Q4_K after; ffn_down.weight Q5_K
+ *   for i < n/16, else Q4_K; attn_output.weight Q4_K; Q3_K for the other matrices (an untied token_embd, attn_q /
+ *   attn_k, ffn_gate / ffn_up).
  */
-export function ggufMixDtype(name: string, nLayers: number, mix: GgufMix = 'q4_k_m'): FileDType {
-  if (name === 'output.weight') return 'q6_k';
+export function ggufMixDtype(name: string, nLayers: number, mix: GgufMix = 'q4_k_m', tied = false): FileDType {
+  if (name === 'output.weight' || (tied && name === 'token_embd.weight')) return 'q6_k';
   const m = /^blk\.(\d+)\.(attn_v|attn_qkv|attn_output|ffn_down)\.weight$/.exec(name);
   const i = Number(m?.[1]), what = m?.[2];
   if (mix === 'q3_k_m') {
@@ -339,13 +343,15 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   if (!s.gemma3 && (arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
   if (arch === 'qwen3' && s.qkvBias) throw new Error('GGUF test models: a qwen3 file has no q/k/v biases (llama.cpp loads none)');
   const out: GgufTensorToWrite[] = [];
+  // no output.weight: token_embd is the LM head (GPT-2, a tied Llama)
+  const tied = s.arch === 'gpt2' || s.tied === true;
   const get = (n: string) => hf.get(n)!;
   const put = (name: string, t: Tensor, shape = t.shape, data = t.data) => {
     // the token embedding of a 16-bit file is 16-bit too (llama.cpp's converter with --outtype f16 / bf16); other
     // embeddings f32
     const half = s.dtype === 'f16' || s.dtype === 'bf16';
     const mat = shape.length === 2 && (s.mix !== undefined ? name !== 'position_embd.weight' : !name.includes('embd') || (half && name === 'token_embd.weight'));
-    const dtype = s.dtypes?.[name] ?? (name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix !== undefined ? ggufMixDtype(name, s.nLayers, s.mix) : s.dtype);
+    const dtype = s.dtypes?.[name] ?? (name === 'token_embd.weight' && s.embedDtype ? s.embedDtype : !mat ? 'f32' : s.mix !== undefined ? ggufMixDtype(name, s.nLayers, s.mix, tied) : s.dtype);
     out.push({ name, dtype, shape, data: encodeAs(dtype, data) });
   };
   const transpose = (t: Tensor): Float32Array => {
@@ -473,7 +479,7 @@ export function syntheticModel(c: ModelConfig, seed: number, name: string): Open
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, N = Nq + 2 * c.nKvHeads * dh;
   const lin = (r: () => number, n: number, k: number) => ({ kind: 'f32' as const, N: n, K: k, w: randomTensor(r, [n, k], 1.5 / Math.sqrt(k)) });
   return {
-    name, format: 'safetensors', config: c, fileBytes: 4 * parameterCount(c), params: parameterCount(c), tokenizer: { kind: 'none' }, eos: [], weightDtype: 'f32',
+    name, format: 'safetensors', config: c, fileBytes: 4 * parameterCount(c), params: parameterCount(c), tokenizer: { kind: 'none' }, eos: [], ...linearDtypeFields(['f32']),
     async loadGlobals() {
       const r = rng(seed);
       const tokEmb = randomTensor(r, [c.vocabSize, D], 1);

@@ -17,6 +17,7 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+import { LAYER_LINEARS } from '../models/config.ts';
 import { GGML_QUANTS, firstNonFiniteScale, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
@@ -96,10 +97,12 @@ export interface OpenedModel {
   /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
   eos: number[];
   /**
-   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted and joined by '+'
-   * ("q4_k+q6_k", "q4_0+q8_0", "q8_0"); with none, the first linear's dtype (f32, f16, bf16; safetensors: the first
+   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted (["q4_k", "q6_k"],
+   * ["q4_0", "q8_0"], ["q8_0"]); with none, the first linear's dtype alone (f32, f16, bf16; safetensors: the first
    * tensor's). f16 / f32 linears beside block formats are not named.
    */
+  linearDtypes: string[];
+  /** linearDtypes as one label, joined by '+' ("q4_k+q6_k", "q4_0+q8_0", "q8_0"): made by linearDtypeFields only. */
   weightDtype: string;
   /**
    * Linears whose file tensors are ggml 2- to 8-bit blocks (Q8_0 included) or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
@@ -118,6 +121,9 @@ export interface OpenedModel {
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
 }
+
+/** OpenedModel's linearDtypes and the weightDtype label made from them (the one place that label is made). */
+export const linearDtypeFields = (linearDtypes: string[]): Pick<OpenedModel, 'linearDtypes' | 'weightDtype'> => ({ linearDtypes, weightDtype: linearDtypes.join('+') });
 
 /**
  * Refuses token ids outside the model's vocabulary before anything runs (a tokenizer.json of
@@ -149,13 +155,10 @@ export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean,
 /** What the GPU runs a weight it does not keep as stored in: int8 with the int8 option, else f32. */
 export const unpackedFormat = (int8: boolean): 'int8' | 'f32' => (int8 ? 'int8' : 'f32');
 
-/** The linears of a layer by op family (forward.ts's op names) and buffer, and the LM head: what gpuFormatsNote names. */
-const LAYER_LINEARS = [['qkv', 'wqkv'], ['o-proj', 'wo'], ['ffn-up', 'wUp'], ['ffn-down', 'wDown']] as const;
-
 /**
  * One clause on what the GPU keeps in other formats than the file's, for the Model tab's chip-model caption (why
  * the measured bytes can differ from a deployment's): the linears not kept as stored (`packed` and `tiedHead` as
- * weightsLabel takes them), named by op family, which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
+ * weightsLabel takes them), named by op family (LAYER_LINEARS, and the LM head), which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
  * E.g. "the GPU here keeps every linear as stored and its KV cache in f32", "the GPU here keeps the qkv and
  * lm-head linears in f32 (the others as stored) and its KV cache in f32".
  */
@@ -163,8 +166,8 @@ export function gpuFormatsNote(c: Pick<ModelConfig, 'nLayers'>, int8: boolean, p
   const rest = unpackedFormat(int8);
   const layers = Array.from({ length: c.nLayers }, (_, l) => l);
   const names: string[] = [];
-  for (const [family, w] of LAYER_LINEARS) {
-    const unpacked = layers.filter((l) => !packed[layerBuf(l, w)]).length;
+  for (const { family, buf } of LAYER_LINEARS) {
+    const unpacked = layers.filter((l) => !packed[layerBuf(l, buf)]).length;
     if (unpacked > 0) names.push(unpacked === c.nLayers ? family : `${family} (${unpacked} of ${c.nLayers} layers)`);
   }
   const headKept = tiedHead || Object.keys(packed).some((n) => n === 'lmHead' || n.startsWith('lmHead.'));
@@ -475,7 +478,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const c: ModelConfig = { ...config, id: name, label: name };
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = name;
-  const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
+  const dtypes = linearDtypeFields([[...all.values()][0]?.dtype ?? 'f32']);
   const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
   // transformers' Gemma3RMSNorm multiplies by (1 + w): the stored w of every norm becomes the gain 1 + w (as llama.cpp's
   // converter writes it into a GGUF), in f32 as Gemma3RMSNorm computes it (w.float())
@@ -489,7 +492,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
       return m && hf[m[2]] ? find(`layers.${m[1]}.${hf[m[2]]}.weight`) : undefined;
     };
     return {
-      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
+      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes, ggml: ggmlLayouts(c, byGgufName),
       ...embedStorage(find('embed_tokens.weight')),
       async loadGlobals() {
         const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
@@ -529,7 +532,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
     };
   }
   return {
-    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes,
     ...embedStorage(find('wte.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
@@ -603,7 +606,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   // every ggml block format among them, Q8_0 included (a Q4_0 file's Q8_0 linears: "q4_0+q8_0")
   const ggmlTypes = [...new Set(linDtypes.filter((d) => isGgmlQuant(d) || d === 'q8_0'))].sort();
-  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : (linDtypes[0] ?? 'f32');
+  const dtypes = linearDtypeFields(ggmlTypes.length > 0 ? ggmlTypes : [linDtypes[0] ?? 'f32']);
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
@@ -614,7 +617,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     const v = await vec(n, len);
     return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
   };
-  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, ...dtypes, ggml: ggmlLayouts(c, (n) => byName.get(n)),
     eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
   return {
     ...base,

@@ -5,6 +5,8 @@
 // (forward.ts), the chip model (index.ts), the GPU decode loop and the CPU reference (src/llm) all
 // read the architecture from here and branch on these fields, never on a model's name.
 
+import { vectorParamCount, type OpFamily } from './forward.ts';
+
 /**
  * RoPE frequency scaling (rope_scaling in config.json): Llama-3.1's "llama3" (the fields below), or "linear"
  * (`linear: true`: every frequency divided by `factor`; Gemma 3's global layers, factor 8 on 4B and up; GGUF
@@ -136,14 +138,45 @@ export function modelPreset(id: string): ModelConfig {
   return m;
 }
 
+/** A linear of a layer (LAYER_LINEARS). */
+export interface LayerLinear {
+  /** The op that runs it (forward.ts's op families). */
+  family: OpFamily;
+  /** Its weight buffer (forward.ts's layerBuf(l, buf)). */
+  buf: 'wqkv' | 'wo' | 'wUp' | 'wDown';
+  /** An MLP weight (a deployment may store those in another format: PrecisionSpec.mlpWeights). */
+  mlp: boolean;
+  /** [N, K]: its outputs and inputs, the whole model's (no tensor-parallel split). */
+  shape: (c: ModelConfig) => { N: number; K: number };
+}
+
+/**
+ * The linears of a layer, the one table of them: q | k | v stacked in one buffer, the output projection, the MLP's
+ * up (SwiGLU / GeGLU: gate | up stacked) and down projections.
+ */
+export const LAYER_LINEARS: readonly LayerLinear[] = [
+  { family: 'qkv', buf: 'wqkv', mlp: false, shape: (c) => ({ N: (c.nHeads + 2 * c.nKvHeads) * c.headDim, K: c.dim }) },
+  { family: 'o-proj', buf: 'wo', mlp: false, shape: (c) => ({ N: c.dim, K: c.nHeads * c.headDim }) },
+  { family: 'ffn-up', buf: 'wUp', mlp: true, shape: (c) => ({ N: (gatedMlp(c) ? 2 : 1) * c.ffnDim, K: c.dim }) },
+  { family: 'ffn-down', buf: 'wDown', mlp: true, shape: (c) => ({ N: c.dim, K: c.ffnDim }) },
+];
+
+/** Weights of one layer's attention linears (mlp false) or MLP linears (mlp true), from LAYER_LINEARS. */
+function linearParams(c: ModelConfig, mlp: boolean): number {
+  return LAYER_LINEARS.filter((l) => l.mlp === mlp).reduce((s, l) => {
+    const { N, K } = l.shape(c);
+    return s + N * K;
+  }, 0);
+}
+
 /** Weights of the attention block of one layer: the q/k/v and output projections. */
 export function attentionParams(c: ModelConfig): number {
-  return c.dim * (c.nHeads + 2 * c.nKvHeads) * c.headDim + c.nHeads * c.headDim * c.dim;
+  return linearParams(c, false);
 }
 
 /** Weights of the MLP of one layer. */
 export function mlpParams(c: ModelConfig): number {
-  return (gatedMlp(c) ? 3 : 2) * c.dim * c.ffnDim;
+  return linearParams(c, true);
 }
 
 /** A gated MLP (SwiGLU, GeGLU): a [gate | up] projection of 2·ffnDim rows, then activation(gate)·up. */
@@ -164,23 +197,16 @@ export function usesLocalRope(c: Pick<ModelConfig, 'positions' | 'localRopeTheta
   return localPositions(c) !== undefined && layerWindow(c, l) > 0;
 }
 
-/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k norms (Qwen3), post-norms (Gemma 3), q/k/v and projection biases. */
-function layerVectorParams(c: ModelConfig): number {
-  const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
-  const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
-  const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;
-  const qkNorms = c.qkNorm ? 2 * c.headDim : 0;
-  const postNorms = c.postNorms ? 2 * c.dim : 0;
-  return norms + qkvB + projB + qkNorms + postNorms;
-}
-
-/** Parameters of one layer. */
+/**
+ * Parameters of one layer: its linears and the vectors its ops read (gains, shifts, biases: forward.ts's
+ * vectorParamCount, the op list's one account of them).
+ */
 export function layerParams(c: ModelConfig): number {
-  return attentionParams(c) + mlpParams(c) + layerVectorParams(c);
+  return attentionParams(c) + mlpParams(c) + vectorParamCount(c).layer;
 }
 
-/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm. */
+/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm (vectorParamCount's). */
 export function parameterCount(c: ModelConfig): number {
   const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.positions.kind === 'learned' ? c.maxPositions * c.dim : 0);
-  return c.nLayers * layerParams(c) + emb + c.dim * (c.norm === 'layernorm' ? 2 : 1);
+  return c.nLayers * layerParams(c) + emb + vectorParamCount(c).outside;
 }

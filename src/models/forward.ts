@@ -699,19 +699,28 @@ function vectorParams(o: StepOp, d: Dims): Array<{ name: string; n: number }> {
 }
 
 /**
- * Bytes of the vectors (vectorParams: gains, shifts, biases) the ops of the walk read, each element at the
- * activations' precision as the deployment's ops load them: `layer`, those of one layer's ops; `outside`, those
- * of the ops outside the layers (the final norm's gain and shift).
+ * Elements of the vectors (vectorParams: gains, shifts, biases) the ops of the walk read, the whole model's: `layer`,
+ * those of one layer's ops; `outside`, those of the ops outside the layers (the final norm's gain and shift).
+ * parameterCount counts these.
  */
-export function vectorParamBytes(c: ModelConfig): { layer: number; outside: number } {
+export function vectorParamCount(c: ModelConfig): { layer: number; outside: number } {
   const d = stepDims(c, 1);
   const out = { layer: 0, outside: 0 };
   for (const o of walk(c, d, 'decode', false, 1)) {
-    const bytes = vectorParams(o, d).reduce((s, p) => s + p.n, 0) * DEPLOY_ACT_BYTES;
-    if (o.layer === 0) out.layer += bytes;
-    else out.outside += bytes;
+    const n = vectorParams(o, d).reduce((s, p) => s + p.n, 0);
+    if (o.layer === 0) out.layer += n;
+    else out.outside += n;
   }
   return out;
+}
+
+/**
+ * Bytes of those vectors (vectorParamCount), each element at the activations' precision as the deployment's ops
+ * load them.
+ */
+export function vectorParamBytes(c: ModelConfig): { layer: number; outside: number } {
+  const n = vectorParamCount(c);
+  return { layer: n.layer * DEPLOY_ACT_BYTES, outside: n.outside * DEPLOY_ACT_BYTES };
 }
 
 /**

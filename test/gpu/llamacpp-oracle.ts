@@ -46,7 +46,7 @@ function softmax(logits: Float32Array): Float64Array {
 // ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix) while ours dequantized the 4-bit blocks on load (the test
 // passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. Tied heads read from a quantized token_embd
 // (2026-12-07): ≤ 1.9e-3 (Q4_0), 9.2e-3 (Q8_0: its first step; a tied random model's logits are large, ~24, and
-// llama.cpp rounds the activations to Q8_0 for the head's dot products), ~1e-19 (Q4_K_M, one token takes all); the
+// llama.cpp rounds the activations to Q8_0 for the head's dot products), ~1e-19 (the Q4_K_M mix while its tied token_embd was written Q4_K, one token takes all; now Q6_K, as llama.cpp writes it); the
 // Q6_K gather alone 1.2e-4, as f32. A near tie: llama.cpp's probabilities
 // of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
@@ -130,7 +130,7 @@ export const CASES: Case[] = [
   // blocks), tied: the head reads that table through matmul-gguf (llama.cpp's CPU quantizes the activations for it).
   { file: 'kquant', name: 'Llama f32, Q4_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_0 token_embd and no output.weight: gathered and read by the head as stored' },
   { file: 'kquant', name: 'Llama f32, Q8_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q8_0' }, int8: false, tol: Q8_TOL, mustMatch: STEPS, why: "Qwen2.5-0.5B's case (Q8_0 where D is not whole 256-value blocks): the head through matmul-gguf q8_0" },
-  { file: 'kquant', name: 'Llama Q4_K_M mix, tied', spec: { ...K256, mix: 'q4_k_m', tied: true }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_K token_embd as the head, read as stored (matmul-gguf q4_k)' },
+  { file: 'kquant', name: 'Llama Q4_K_M mix, tied', spec: { ...K256, mix: 'q4_k_m', tied: true }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q6_K token_embd (llama.cpp gives a tied token_embd the output\'s type) as the head, read as stored (matmul-gguf q6_k)' },
   { file: 'kquant', name: 'Llama f32, Q6_K token_embd, untied', spec: { ...K256, embedDtype: 'q6_k' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the gather alone: a Q6_K table, f32 everything else (both sides dequantize the same blocks exactly)' },
 ];
 

@@ -164,7 +164,7 @@ describe("the file's linear formats: weightDtype and the weights label", () => {
   }
 });
 
-describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file", () => {
+describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file (and a tied file's token_embd)", () => {
   it('2 layers (the test models): Q5_K V in both, Q4_K o-proj and down, Q3_K q / k / gate / up and embedding, Q6_K output', () => {
     const names = ['blk.0.attn_q.weight', 'blk.0.attn_k.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.attn_output.weight', 'blk.0.ffn_gate.weight', 'blk.0.ffn_up.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'token_embd.weight', 'output.weight'];
     expect(names.map((n) => ggufMixDtype(n, 2, 'q3_k_m'))).toEqual(['q3_k', 'q3_k', 'q5_k', 'q5_k', 'q4_k', 'q3_k', 'q3_k', 'q4_k', 'q4_k', 'q3_k', 'q6_k']);
@@ -175,6 +175,14 @@ describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file", () => {
     expect(v).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
     expect(down).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
     expect(['blk.1.attn_qkv.weight', 'blk.2.attn_qkv.weight'].map((n) => ggufMixDtype(n, 32, 'q3_k_m'))).toEqual(['q5_k', 'q4_k']);
+  });
+  it('tied (no output.weight): token_embd takes the output\'s type, Q6_K, in both mixes (llama.cpp\'s has_tied_embeddings rule)', async () => {
+    for (const mix of ['q4_k_m', 'q3_k_m'] as const) {
+      expect([false, true].map((tied) => ggufMixDtype('token_embd.weight', 2, mix, tied))).toEqual([mix === 'q4_k_m' ? 'q4_k' : 'q3_k', 'q6_k']);
+      expect(ggufMixDtype('blk.0.attn_q.weight', 2, mix, true)).toBe(mix === 'q4_k_m' ? 'q4_k' : 'q3_k');
+    }
+    const om = await openModel([bytesSource('t.gguf', writeGgufModel({ ...TINY_LLAMA, dim: 256, ffnDim: 256, headDim: 64, mix: 'q4_k_m', tied: true }))]);
+    expect([om.config.tiedEmbeddings, om.embedFormat]).toEqual([true, 'q6_k']);
   });
 });
 
