@@ -124,6 +124,8 @@ function gemma3FromHf(c: Record<string, unknown>, name: string): ModelConfig {
   for (const k of ['final_logit_softcapping', 'attn_logit_softcapping']) {
     if (c[k] != null) throw new ModelFileError(`config.json: gemma3_text "${k}" ${JSON.stringify(c[k])} is not supported (Gemma 3 has none; Gemma 2's softcapping is not implemented)`);
   }
+  if (c.use_bidirectional_attention === true) throw new ModelFileError('config.json: gemma3_text with use_bidirectional_attention (EmbeddingGemma) is not supported; Gemma 3 attends causally');
+  if (c.rope_parameters != null) throw new ModelFileError('config.json: gemma3_text "rope_parameters" (per layer type) is not supported; rope_theta, rope_local_base_freq and rope_scaling are');
   let scaling: RopeScaling | null = null;
   const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
   if (rs) {

@@ -146,6 +146,8 @@ describe('Gemma 3 config readers', () => {
     ['logit softcapping (Gemma 2\'s)', { ...GEMMA3_1B, final_logit_softcapping: 30 }, /"final_logit_softcapping" 30 is not supported/],
     ['another activation', { ...GEMMA3_1B, hidden_activation: 'silu' }, /hidden_activation "silu" is not supported \(gelu_pytorch_tanh\)/],
     ['yarn RoPE scaling', { ...GEMMA3_1B, rope_scaling: { rope_type: 'yarn', factor: 4 } }, /rope_scaling type "yarn" is not supported \(linear, default\)/],
+    ['bidirectional attention (EmbeddingGemma)', { ...GEMMA3_1B, use_bidirectional_attention: true }, /use_bidirectional_attention \(EmbeddingGemma\) is not supported/],
+    ['RoPE as rope_parameters per layer type (not read: its bases and scaling would be lost)', { ...GEMMA3_1B, rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 } } }, /"rope_parameters" \(per layer type\) is not supported/],
     ['Gemma 2', { ...GEMMA3_1B, model_type: 'gemma2' }, /model_type "gemma2" is not supported \(llama, mistral, qwen2, qwen3, gemma3_text, gpt2\)/],
   ];
   for (const [what, raw, err] of refusals) it(`refused by name: ${what}`, () => expect(() => configFromHf(raw)).toThrow(err));
@@ -174,7 +176,7 @@ describe('tiny Gemma 3 (6 layers, window 4 on layers 0-4, full attention on laye
     expect(cmp.ok, cmp.summary).toBe(true);
   });
 
-  it('equals Hugging Face Gemma 3 written out (f64); the window on every layer, or on none, does not', async () => {
+  it('equals Hugging Face Gemma 3 written out (f64); the window on every layer, on none, or one RoPE base for all, does not', async () => {
     const { cfg, T } = hfOf(TINY_GEMMA3);
     const ours = await logitsOf(stFiles(TINY_GEMMA3), PROMPT);
     const hf = hfGemma3(cfg, T, PROMPT);
@@ -183,6 +185,11 @@ describe('tiny Gemma 3 (6 layers, window 4 on layers 0-4, full attention on laye
     // what a uniform window would compute: the per-layer window moves the logits both ways
     expect(maxDiff(hfGemma3(cfg, T, PROMPT, () => true), hf)).toBeGreaterThan(0.05);
     expect(maxDiff(hfGemma3(cfg, T, PROMPT, () => false), hf)).toBeGreaterThan(0.05);
+    // our reference, made to apply the window on every layer or on none, or one RoPE base on all, misses the write-out
+    const m = await openModel(stFiles(TINY_GEMMA3));
+    const w = await loadAllWeights(m);
+    const variants: ModelConfig[] = [{ ...m.config, fullAttentionLayers: [] }, { ...m.config, attentionWindow: null, fullAttentionLayers: undefined }, { ...m.config, localRopeTheta: undefined }];
+    for (const c of variants) expect(maxDiff(new CpuModel(c, w, CAP).forward(PROMPT), hf)).toBeGreaterThan(0.05);
     // and within the window (4 tokens) the three agree: the difference above is the window's
     const short = PROMPT.slice(0, 4), s0 = hfGemma3(cfg, T, short);
     expect(maxDiff(hfGemma3(cfg, T, short, () => true), s0)).toBeLessThan(1e-9);
