@@ -1,13 +1,14 @@
 // The readers of a model file's architecture: Hugging Face's config.json and GGUF metadata, both
 // producing the one ModelConfig of src/models/config.ts (the presets are of the same type). Two
-// families of files: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/Qwen3/SmolLM; Qwen3 adds per-head q/k RMSNorms) and
+// families of files: Llama-style (RMSNorm, RoPE, GQA, SwiGLU; also Mistral/Qwen2/Qwen3/Phi-3/SmolLM; Qwen3 adds per-head q/k RMSNorms,
+// Phi-3 stores q/k/v and gate/up fused and may scale RoPE by LongRoPE) and
 // GPT-2-style (LayerNorm, learned positions, GELU, biases, tied LM head).
 
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
-import type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
+import type { LongRope, ModelConfig, Positions, RopeScaling } from '../models/config.ts';
 
-export type { ModelConfig, Positions, RopeScaling } from '../models/config.ts';
+export type { LongRope, ModelConfig, Positions, RopeScaling } from '../models/config.ts';
 export { parameterCount } from '../models/config.ts';
 
 function num(obj: Record<string, unknown>, key: string, def?: number): number {
@@ -23,24 +24,24 @@ function count(obj: Record<string, unknown>, key: string): number {
   return v;
 }
 
-const LLAMA_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'];
+const LLAMA_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3'];
 /** The architectures a file may name: config.json model_type, GGUF general.architecture (the refusals and the Model tab list them). */
-export const SUPPORTED_ARCHITECTURES = { configJson: [...LLAMA_TYPES, 'gemma3_text', 'gpt2'], gguf: ['llama', 'qwen2', 'qwen3', 'gemma3', 'gpt2'] } as const;
+export const SUPPORTED_ARCHITECTURES = { configJson: [...LLAMA_TYPES, 'gemma3_text', 'gpt2'], gguf: ['llama', 'qwen2', 'qwen3', 'phi3', 'gemma3', 'gpt2'] } as const;
 
 /** Gemma 3's layer pattern: every 6th layer (5, 11, ...) attends over the whole context, the others through the window. */
 const GEMMA3_PATTERN = 6;
 const gemma3FullLayers = (nLayers: number, isFull: (l: number) => boolean) => Array.from({ length: nLayers }, (_, l) => l).filter(isFull);
 
 /**
- * The sliding window a config.json asks for, as transformers reads it: Mistral uses `sliding_window`
- * (null: none) on every layer; Qwen2 only with `use_sliding_window`, and then on the layers from
+ * The sliding window a config.json asks for, as transformers reads it: Mistral and Phi-3 use `sliding_window`
+ * (null: none) on every layer (Phi-3-mini-4k: 2047); Qwen2 only with `use_sliding_window`, and then on the layers from
  * `max_window_layers` on (all of them when it is 0, none when it is ≥ the layer count). A window on
  * some layers only (Qwen2's per-layer mix, or a `layer_types` list that mixes kinds) is refused by name.
  * Llama's config has no window (a `sliding_window` key there is not read by transformers either).
  */
 function windowFromHf(c: Record<string, unknown>, type: string, nLayers: number): number | null {
   const qwen = type === 'qwen2' || type === 'qwen3';
-  if (type !== 'mistral' && !qwen) return null;
+  if (type !== 'mistral' && type !== 'phi3' && !qwen) return null;
   if (qwen && c.use_sliding_window !== true) return null;
   if (c.sliding_window == null) return null;
   const w = num(c, 'sliding_window');
@@ -83,21 +84,28 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
     const act = String(c.hidden_act ?? 'silu');
     if (act !== 'silu') throw new ModelFileError(`config.json: hidden_act "${act}" is not supported (silu)`);
     let ropeScaling: RopeScaling | null = null;
+    let longRope: LongRope | undefined;
     const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
+    // Phi-4-mini rotates 96 of a head's 128 dimensions (partial_rotary_factor 0.75): our RoPE rotates whole heads
+    const partial = c.partial_rotary_factor ?? rs?.partial_rotary_factor;
+    if (partial != null && partial !== 1) throw new ModelFileError(`config.json: partial_rotary_factor ${JSON.stringify(partial)} (RoPE on part of each head, e.g. Phi-4-mini) is not supported; only RoPE over whole heads (1.0)`);
     if (rs) {
       const rt = String(rs.rope_type ?? rs.type ?? '');
       if (rt === 'llama3') {
         ropeScaling = { factor: num(rs, 'factor'), lowFreqFactor: num(rs, 'low_freq_factor'), highFreqFactor: num(rs, 'high_freq_factor'), originalMaxPositions: num(rs, 'original_max_position_embeddings') };
+      } else if (rt === 'longrope' || rt === 'su') {
+        longRope = longRopeFromHf(c, rs, num(c, 'head_dim', dim / nHeads));
       } else if (rt !== 'default') {
-        throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, default)`);
+        throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, longrope, default)`);
       }
     }
-    const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling };
+    const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling, ...(longRope ? { longRope } : {}) };
     return check({
       id: name, label: name, arch: 'llama', ...(type === 'llama' ? {} : { family: type }), vocabSize: num(c, 'vocab_size'), dim, nLayers: num(c, 'num_hidden_layers'), nHeads, nKvHeads: num(c, 'num_key_value_heads', nHeads),
       headDim: num(c, 'head_dim', dim / nHeads), ffnDim: num(c, 'intermediate_size'), maxPositions: num(c, 'max_position_embeddings', 2048),
       norm: 'rmsnorm', normEps: num(c, 'rms_norm_eps', 1e-6), positions, mlp: 'swiglu',
-      qkvBias: c.attention_bias === true || type === 'qwen2', projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
+      // Phi-3's qkv_proj has no bias whatever attention_bias says (transformers' Phi3Attention)
+      qkvBias: type !== 'phi3' && (c.attention_bias === true || type === 'qwen2'), projBias: false, attentionWindow: windowFromHf(c, type, num(c, 'num_hidden_layers')),
       tiedEmbeddings: c.tie_word_embeddings === true, sources: [],
       // Qwen3: q_norm / k_norm on each head before RoPE (transformers' Qwen3Attention)
       ...(type === 'qwen3' ? { qkNorm: true } : {}),
@@ -197,11 +205,33 @@ function gemma3FromGguf(meta: Map<string, GgufValue>, get: (k: string, def?: num
 /** Scores scaled by 1 / sqrt(scalar) on heads of headDim: ModelConfig.queryScale, sqrt(headDim / scalar), where that is not 1. */
 const queryScale = (headDim: number, scalar: number) => (scalar === headDim ? {} : { queryScale: Math.sqrt(headDim / scalar) });
 
+/**
+ * LongRoPE from config.json, as transformers computes it (modeling_rope_utils' _compute_longrope_parameters): the
+ * factors of rope_scaling, the original context from the top-level original_max_position_embeddings (Phi-3) or
+ * rope_scaling's, and the attention factor rope_scaling.attention_factor, else sqrt(1 + ln(s) / ln(original)) for
+ * s = max_position_embeddings / original > 1 (else 1), the value llama.cpp's converter writes as rope.scaling.attn_factor.
+ */
+function longRopeFromHf(c: Record<string, unknown>, rs: Record<string, unknown>, headDim: number): LongRope {
+  const factors = (k: string): number[] => {
+    const v = rs[k];
+    if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      throw new ModelFileError(`config.json: rope_scaling.${k} must be ${headDim / 2} positive numbers (one per RoPE frequency of a head of ${headDim}), got ${Array.isArray(v) ? `${v.length} values` : JSON.stringify(v)}`);
+    }
+    return v as number[];
+  };
+  const maxPos = num(c, 'max_position_embeddings', 2048);
+  const origKey = c.original_max_position_embeddings != null ? c : rs.original_max_position_embeddings != null ? rs : null;
+  const original = origKey ? num(origKey, 'original_max_position_embeddings') : maxPos;
+  const s = origKey ? maxPos / original : num(rs, 'factor', 1);
+  const attentionFactor = rs.attention_factor != null ? num(rs, 'attention_factor') : s > 1 ? Math.sqrt(1 + Math.log(s) / Math.log(original)) : 1;
+  return { short: factors('short_factor'), long: factors('long_factor'), originalMaxPositions: original, attentionFactor };
+}
+
 /** A loaded model's architecture as the Loaded line and `npm run generate` name it: "llama", "qwen3 (run as llama)". */
 export const archText = (c: Pick<ModelConfig, 'arch' | 'family'>): string => (c.family ? `${c.family} (run as ${c.arch})` : c.arch);
 
 /** The architecture GGUF metadata states; `name` becomes the config's id and label. */
-export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf'): ModelConfig {
+export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: boolean, hasQkvBias: boolean, name = 'model.gguf', ropeFactors?: { short?: Float32Array; long?: Float32Array }): ModelConfig {
   const arch = String(meta.get('general.architecture') ?? '');
   const get = (k: string, def?: number): number => {
     const v = meta.get(`${arch}.${k}`) ?? def;
@@ -213,7 +243,9 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
   // qwen2 (Qwen2 / Qwen2.5, DeepSeek-R1-Distill-Qwen): Llama's architecture with q/k/v biases; its q/k rows are in Hugging
   // Face's order (openGguf reads the layout from general.architecture). qwen3 (Qwen3 dense): no biases (llama.cpp loads
   // none), per-head q/k RMSNorms (blk.N.attn_q_norm / attn_k_norm), rows in Hugging Face's order too, and its head size
-  // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024).
+  // in attention.key_length (not embedding_length / head_count: Qwen3-0.6B has 16 heads of 128 in 1024). phi3 (Phi-3 /
+  // 3.5-mini, Phi-3-medium): q/k/v fused (attn_qkv) or not, gate and up fused (ffn_up of 2·FF rows), rows in Hugging
+  // Face's order (NEOX RoPE), LongRoPE from the rope_factors_short / _long tensors (ropeFactors).
   if (arch === 'gemma3') return gemma3FromGguf(meta, get, hasOutputTensor, vocabFromTokens, name);
   if ((SUPPORTED_ARCHITECTURES.gguf as readonly string[]).includes(arch)) {
     const dim = get('embedding_length');
@@ -221,9 +253,10 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
     if (!Number.isInteger(nHeads) || nHeads < 1) throw new ModelFileError(`GGUF metadata ${arch}.attention.head_count must be a positive integer, got ${nHeads}`);
     const llama = arch !== 'gpt2';
     if (arch === 'qwen2' && !hasQkvBias) throw new ModelFileError('GGUF qwen2: blk.0.attn_q.bias is missing (a Qwen2 model has q/k/v biases; llama.cpp requires them too)');
-    const qwen3 = arch === 'qwen3';
+    const qwen3 = arch === 'qwen3', phi3 = arch === 'phi3';
     // llama.cpp: the head size is attention.key_length (default D / heads), RoPE's dimensions rope.dimension_count (default the head size)
-    const headDim = qwen3 ? get('attention.key_length', dim / nHeads) : llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads;
+    const headDim = qwen3 || phi3 ? get('attention.key_length', dim / nHeads) : llama ? get('rope.dimension_count', dim / nHeads) : dim / nHeads;
+    if (phi3 && get('rope.dimension_count', headDim) !== headDim) throw new ModelFileError(`GGUF phi3: rope.dimension_count ${get('rope.dimension_count')} rotates part of a head of ${headDim} (partial RoPE, e.g. Phi-4-mini, is not supported)`);
     if (qwen3 && get('attention.value_length', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: attention.value_length ${get('attention.value_length')} differs from attention.key_length ${headDim} (not supported)`);
     if (qwen3 && get('rope.dimension_count', headDim) !== headDim) throw new ModelFileError(`GGUF qwen3: rope.dimension_count ${get('rope.dimension_count')} rotates part of a head of ${headDim} (partial RoPE is not supported)`);
     return check({
@@ -233,15 +266,31 @@ export function configFromGguf(meta: Map<string, GgufValue>, hasOutputTensor: bo
       ffnDim: get('feed_forward_length'), maxPositions: get('context_length'),
       norm: llama ? 'rmsnorm' : 'layernorm',
       normEps: llama ? get('attention.layer_norm_rms_epsilon') : get('attention.layer_norm_epsilon'),
-      positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null } : { kind: 'learned' },
+      positions: llama ? { kind: 'rope', theta: get('rope.freq_base', 10000), scaling: null, ...(phi3 ? longRopeFromGguf(get, headDim, ropeFactors) : {}) } : { kind: 'learned' },
       mlp: llama ? 'swiglu' : 'gelu', qkvBias: !llama || (!qwen3 && hasQkvBias), projBias: !llama,
-      // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none
-      attentionWindow: llama && get('attention.sliding_window', 0) > 0 ? get('attention.sliding_window') : null,
+      // llama.cpp's key for a sliding window (LLM_KV_ATTENTION_SLIDING_WINDOW); absent or 0: none. phi3 files carry one
+      // (Phi-3-mini-4k: 2047) that llama.cpp ignores ("Phi SWA is currently disabled", src/models/phi3.cpp): so do we
+      attentionWindow: llama && !phi3 && get('attention.sliding_window', 0) > 0 ? get('attention.sliding_window') : null,
       tiedEmbeddings: !hasOutputTensor, sources: [],
       ...(qwen3 ? { qkNorm: true } : {}),
     });
   }
   throw new ModelFileError(`GGUF general.architecture "${arch}" is not supported (${SUPPORTED_ARCHITECTURES.gguf.join(', ')})`);
+}
+
+/**
+ * LongRoPE of a GGUF phi3 file, as llama.cpp reads it: the rope_factors_short / rope_factors_long tensors (none: plain
+ * RoPE, Phi-3-mini-4k), rope.scaling.original_context_length (default context_length) and rope.scaling.attn_factor
+ * (default 1), which cos / sin are multiplied by. A rope.scaling.type or factor that would scale further is refused.
+ */
+function longRopeFromGguf(get: (k: string, def?: number) => number, headDim: number, f?: { short?: Float32Array; long?: Float32Array }): { longRope?: LongRope } {
+  if (get('rope.scaling.factor', 0) !== 0 && get('rope.scaling.factor', 0) !== 1) throw new ModelFileError(`GGUF phi3: rope.scaling.factor ${get('rope.scaling.factor')} (linear / YaRN RoPE scaling) is not supported`);
+  if (!f?.short && !f?.long) return {};
+  if (!f.short || !f.long) throw new ModelFileError(`GGUF phi3: rope_factors_${f.short ? 'long' : 'short'}.weight is missing (LongRoPE needs both factor tensors)`);
+  for (const [k, v] of [['short', f.short], ['long', f.long]] as const) {
+    if (v.length !== headDim / 2) throw new ModelFileError(`GGUF phi3: rope_factors_${k}.weight has ${v.length} values, expected ${headDim / 2} (one per RoPE frequency of a head of ${headDim})`);
+  }
+  return { longRope: { short: [...f.short], long: [...f.long], originalMaxPositions: get('rope.scaling.original_context_length', get('context_length')), attentionFactor: get('rope.scaling.attn_factor', 1) } };
 }
 
 function check(c: ModelConfig): ModelConfig {
@@ -254,10 +303,15 @@ function check(c: ModelConfig): ModelConfig {
   return c;
 }
 
-/** RoPE inverse frequencies [headDim / 2] (f64) of `positions` (default the config's), with its scaling (Llama-3.1's, linear) when configured. */
-export function ropeInvFreq(c: ModelConfig, positions: Positions = c.positions): Float64Array {
+/**
+ * RoPE inverse frequencies [headDim / 2] (f64) of `positions` (default the config's; a Gemma 3 windowed layer's own:
+ * localPositions), with its scaling (Llama-3.1's, linear) when configured, and LongRoPE's factors for a context of
+ * `context` positions (default the model's maximum; the long ones beyond the original context, as llama.cpp picks them).
+ */
+export function ropeInvFreq(c: ModelConfig, context = c.maxPositions, positions: Positions = c.positions): Float64Array {
   if (positions.kind !== 'rope') throw new Error(`${c.id}: positions are ${positions.kind}, not RoPE`);
-  const { theta, scaling: s } = positions;
+  const { theta, scaling: s, longRope } = positions;
+  const ext = longRope ? (context > longRope.originalMaxPositions ? longRope.long : longRope.short) : null;
   const half = c.headDim / 2;
   const out = new Float64Array(half);
   for (let i = 0; i < half; i++) {
@@ -273,23 +327,25 @@ export function ropeInvFreq(c: ModelConfig, positions: Positions = c.positions):
         f = (1 - smooth) * (f / s.factor) + smooth * f;
       }
     }
-    out[i] = f;
+    out[i] = ext ? f / ext[i] : f;
   }
   return out;
 }
 
 /**
  * cos/sin table [positions, headDim/2, 2] in f32, computed in f64 (the GPU reads it; no sin() of large angles on the GPU);
- * of `rope` (default the config's positions; layerPositions gives a layer's).
+ * `positions` is the context (LongRoPE picks its factors by it), and LongRoPE's attention factor scales cos and sin;
+ * of `rope` (default the config's positions; a Gemma 3 windowed layer's own: localPositions).
  */
 export function ropeTable(c: ModelConfig, positions: number, rope: Positions = c.positions): Float32Array {
-  const inv = ropeInvFreq(c, rope);
+  const inv = ropeInvFreq(c, positions, rope);
+  const m = rope.kind === 'rope' && rope.longRope ? rope.longRope.attentionFactor : 1;
   const half = inv.length;
   const t = new Float32Array(positions * half * 2);
   for (let p = 0; p < positions; p++)
     for (let i = 0; i < half; i++) {
-      t[(p * half + i) * 2] = Math.cos(p * inv[i]);
-      t[(p * half + i) * 2 + 1] = Math.sin(p * inv[i]);
+      t[(p * half + i) * 2] = m * Math.cos(p * inv[i]);
+      t[(p * half + i) * 2 + 1] = m * Math.sin(p * inv[i]);
     }
   return t;
 }

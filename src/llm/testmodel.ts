@@ -41,6 +41,19 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    */
   ggufArch?: 'llama' | 'qwen2' | 'qwen3';
   /**
+   * Llama only: Phi-3's files, the same weights stored fused: config.json model_type "phi3" with self_attn.qkv_proj
+   * ([q | k | v] rows) and mlp.gate_up_proj ([gate | up]); GGUF general.architecture "phi3" with attn_qkv and an ffn_up of
+   * 2·FF rows (llama.cpp's converter keeps both and the q/k rows as they are), rope.scaling.original_context_length, and
+   * attention.sliding_window (`window`, else 0) as the converter writes it.
+   */
+  phi3?: boolean;
+  /**
+   * Phi-3 only: LongRoPE with these original positions and PHI3_ROPE_FACTORS: config.json rope_scaling {type "longrope",
+   * short_factor, long_factor} and original_max_position_embeddings; GGUF rope_factors_short / rope_factors_long tensors
+   * and rope.scaling.attn_factor (sqrt(1 + ln(maxPositions / original) / ln(original)), as the converter computes it).
+   */
+  longRope?: { originalMaxPositions: number };
+  /**
    * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
    * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
    * more bits; token_embd Q4_K too. Q3_K_M: Q3_K (token_embd too), Q4_K for attn_output and ffn_down, Q5_K for the
@@ -186,6 +199,25 @@ function hfTensors(s: TestModelSpec, V: number): Tensor[] {
   const t: Tensor[] = [];
   const add = (name: string, shape: number[], scale: number, offset = 0) => t.push({ name, shape, data: randomTensor(r, shape, scale, offset) });
   const lin = (fanIn: number) => 1.5 / Math.sqrt(fanIn);
+  if (s.arch === 'llama' && s.phi3) {
+    // the same random weights as the unfused model, fused as Phi-3 stores them
+    const byName = new Map(hfTensors({ ...s, phi3: false }, V).map((x) => [x.name, x]));
+    const fuse = (name: string, parts: string[]): Tensor => {
+      const ts = parts.map((n) => byName.get(n)!);
+      const data = new Float32Array(ts.reduce((a, x) => a + x.data.length, 0));
+      let o = 0;
+      for (const x of ts) { data.set(x.data, o); o += x.data.length; }
+      return { name, shape: [ts.reduce((a, x) => a + x.shape[0], 0), ts[0].shape[1]], data };
+    };
+    const out: Tensor[] = [];
+    for (const x of byName.values()) {
+      const m = /^(model\.layers\.\d+\.)(self_attn\.[qkv]_proj|mlp\.(gate|up)_proj)\.weight$/.exec(x.name);
+      if (!m) out.push(x);
+      else if (m[2] === 'self_attn.q_proj') out.push(fuse(m[1] + 'self_attn.qkv_proj.weight', ['q', 'k', 'v'].map((w) => `${m[1]}self_attn.${w}_proj.weight`)));
+      else if (m[2] === 'mlp.gate_proj') out.push(fuse(m[1] + 'mlp.gate_up_proj.weight', [m[1] + 'mlp.gate_proj.weight', m[1] + 'mlp.up_proj.weight']));
+    }
+    return out;
+  }
   // Gemma 3 stores a norm's w, its gain 1 + w: gains as the others', stored 1 lower
   const g1 = s.gemma3 ? 0 : 1;
   if (s.arch === 'llama') {
@@ -279,7 +311,33 @@ export function encodeAs(dtype: FileDType, a: Float32Array): Uint8Array {
   }
 }
 
+/**
+ * The test models' LongRoPE factors for a head of dh: short ones near 1 (1 .. 1.5), long ones growing to 12 with the
+ * wavelength, as Phi-3's do; far enough from 1 that RoPE without them, or with the other set, moves the logits.
+ */
+export function phi3RopeFactors(dh: number): { short: number[]; long: number[] } {
+  const half = dh / 2;
+  const short = Array.from({ length: half }, (_, i) => 1 + (0.5 * i) / half);
+  const long = Array.from({ length: half }, (_, i) => 1 + 11 * (i / (half - 1)) ** 2);
+  return { short, long };
+}
+
+/** LongRoPE's attention factor for a context stretched from `original` to `max` positions (transformers' and llama.cpp's converter's formula). */
+export const longRopeAttnFactor = (max: number, original: number): number => (max > original ? Math.sqrt(1 + Math.log(max / original) / Math.log(original)) : 1);
+
 export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<string, unknown> {
+  if (s.arch === 'llama' && s.phi3) {
+    // Phi-3's config.json: no head_dim (D / heads), original_max_position_embeddings at the top, sliding_window (null: none)
+    const f = s.longRope ? phi3RopeFactors(s.headDim) : null;
+    if (s.headDim * s.nHeads !== s.dim) throw new Error('Phi-3 test models: heads of D / heads (Phi3Attention and llama.cpp both assume it)');
+    return {
+      model_type: 'phi3', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads, num_key_value_heads: s.nKvHeads,
+      intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions, original_max_position_embeddings: s.longRope?.originalMaxPositions ?? s.maxPositions,
+      rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos, sliding_window: s.window ?? null,
+      rope_scaling: f ? { type: 'longrope', short_factor: f.short, long_factor: f.long } : null,
+    };
+  }
+  if (s.phi3 || s.longRope) throw new Error('GGUF / safetensors test models: phi3 is a Llama-family spec, and LongRoPE is written for phi3 only');
   if (s.arch === 'gpt2') {
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
@@ -336,7 +394,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
-  const arch = s.arch === 'gpt2' ? 'gpt2' : s.gemma3 ? 'gemma3' : (s.ggufArch ?? (s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : 'llama'));
+  const arch = s.arch === 'gpt2' ? 'gpt2' : s.gemma3 ? 'gemma3' : s.phi3 ? 'phi3' : (s.ggufArch ?? (s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : 'llama'));
+  if (arch === 'phi3' && (s.qkvBias || s.qkNorm || s.ggufArch)) throw new Error('GGUF test models: a phi3 file has no q/k/v biases or q/k norms');
   if (s.gemma3 && !(s.qkNorm && s.tied && s.window && !s.qkvBias)) throw new Error('GGUF test models: a gemma3 file has q/k norms, a tied head, a sliding window and no biases');
   if (s.gemma3 && s.queryPreAttnScalar !== undefined && s.queryPreAttnScalar !== s.headDim) throw new Error('GGUF test models: llama.cpp scales gemma3 scores by the head size (query_pre_attn_scalar has no GGUF key)');
   if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
@@ -363,7 +422,9 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const D = s.dim, F = s.ffnDim, dh = s.headDim;
   const meta: Record<string, GgufMeta> = {
     'general.architecture': { type: 'string', value: arch },
-    'general.name': { type: 'string', value: `test-${arch}` },
+    // not "test-phi3": llama.cpp's vocabulary loader gives a model named *phi3* / *phi-3* SentencePiece token attributes
+    // (</s>, <unk>, <s>), which our byte-level vocabulary lacks (it fails to load: "_Map_base::at")
+    'general.name': { type: 'string', value: arch === 'phi3' ? 'test-phi-three' : `test-${arch}` },
     [`${arch}.context_length`]: { type: 'u32', value: s.maxPositions },
     [`${arch}.embedding_length`]: { type: 'u32', value: D },
     [`${arch}.block_count`]: { type: 'u32', value: s.nLayers },
@@ -388,14 +449,34 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       [`${arch}.rope.freq_base`]: { type: 'f32', value: s.gemma3 ? GEMMA3_TEST_ROPE.global : 10000 },
       ...(s.gemma3 && s.ropeScaling ? { 'gemma3.rope.scaling.type': { type: 'string', value: 'linear' }, 'gemma3.rope.scaling.factor': { type: 'f32', value: s.ropeScaling } } : {}),
       [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
-      ...(s.window ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window } } : {}),
+      ...(s.window || arch === 'phi3' ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window ?? 0 } } : {}),
+      // llama.cpp's Phi-3 converter (conversion/phi.py): rope dims, the original context, LongRoPE's attention factor
+      ...(arch === 'phi3' ? {
+        'phi3.rope.dimension_count': { type: 'u32', value: dh },
+        'phi3.rope.scaling.original_context_length': { type: 'u32', value: s.longRope?.originalMaxPositions ?? s.maxPositions },
+        ...(s.longRope ? { 'phi3.rope.scaling.attn_factor': { type: 'f32', value: longRopeAttnFactor(s.maxPositions, s.longRope.originalMaxPositions) } } : {}),
+      } : {}),
     });
     // llama.cpp's Llama converter permutes q/k rows (and their biases) for its interleaved RoPE; Qwen2's keeps them
     const perm = (t: Tensor, heads: number, K: number) => (arch === 'llama' ? permuteRowsForGguf(t.data, t.shape[0], K, heads) : t.data);
     // Gemma 3: llama.cpp's converter stores each norm's w + 1 (Gemma3RMSNorm's gain)
     const norm = (t: Tensor): Tensor => (s.gemma3 ? { ...t, data: t.data.map((x) => x + 1) } : t);
     put('token_embd.weight', get('model.embed_tokens.weight'));
-    for (let l = 0; l < s.nLayers; l++) {
+    if (s.longRope) {
+      const f = phi3RopeFactors(dh);
+      put('rope_factors_long.weight', { name: '', shape: [dh / 2], data: new Float32Array(f.long) });
+      put('rope_factors_short.weight', { name: '', shape: [dh / 2], data: new Float32Array(f.short) });
+    }
+    for (let l = 0; l < s.nLayers && arch === 'phi3'; l++) {
+      const p = `model.layers.${l}.`, b = `blk.${l}.`;
+      put(b + 'attn_norm.weight', get(p + 'input_layernorm.weight'));
+      put(b + 'attn_qkv.weight', get(p + 'self_attn.qkv_proj.weight'));
+      put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
+      put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
+      put(b + 'ffn_up.weight', get(p + 'mlp.gate_up_proj.weight'));
+      put(b + 'ffn_down.weight', get(p + 'mlp.down_proj.weight'));
+    }
+    for (let l = 0; l < s.nLayers && arch !== 'phi3'; l++) {
       const p = `model.layers.${l}.`, b = `blk.${l}.`;
       put(b + 'attn_norm.weight', norm(get(p + 'input_layernorm.weight')));
       const q = get(p + 'self_attn.q_proj.weight'), k = get(p + 'self_attn.k_proj.weight');
@@ -453,6 +534,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
 /** Small shapes the tests use (SwiftShader is slow): a Llama-style GQA model and a GPT-2-style one. */
 export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 11 };
 /** Qwen3-shaped: q/k norms, and heads wider than D / heads (Qwen3-0.6B: 16 heads of 128 in D 1024), so q has 2·D rows and wo is [D, 2·D]. */
+/** Phi-3-shaped: the TINY_LLAMA shape (GQA 4:2) stored fused, with LongRoPE over an original context of 16 positions. */
+export const TINY_PHI3: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 15, phi3: true, longRope: { originalMaxPositions: 16 } };
 export const TINY_QWEN3: TestModelSpec = { arch: 'llama', dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 14, qkNorm: true };
 /**
  * Gemma-3-shaped (gemma3_text / GGUF gemma3): 6 layers so that one (layer 5) attends over the whole context and five

@@ -6,6 +6,7 @@
 //   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3, Gemma 3), wo [D, Hq·dh]
 //   (+ bias), optional postAttnNorm [D] (Gemma 3), ffnNorm,
 //   wUp: Llama [2F, D] = rows [gate | up], GPT-2 [F, D] (+ bias); wDown [D, F] (+ bias); outNorm;
+//   (Phi-3 stores wqkv and wUp so already: qkv_proj / attn_qkv, gate_up_proj / ffn_up of 2F rows, gate first.)
 //   lmHead [V, D] (the embedding itself when tied).
 // Linear weights are [out, in] row-major: PyTorch's nn.Linear order. GPT-2's Conv1D ([in, out]) is
 // transposed on load; GGUF Llama's q/k rows (permuted by llama.cpp's converter for its interleaved
@@ -484,8 +485,12 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   // converter writes it into a GGUF), in f32 as Gemma3RMSNorm computes it (w.float())
   const gemmaGains = (w: Float32Array) => (c.family === 'gemma3_text' ? w.map((x) => x + 1) : w);
   if (c.arch === 'llama') {
+    // Phi-3: q/k/v in one qkv_proj [Nq + 2·Nkv, D], gate and up in one gate_up_proj [2F, D] (gate first), as we hold them
+    const phi3 = c.family === 'phi3';
     // GGUF names -> Hugging Face's, for the layouts (f16 / bf16 linears kept as stored); a tied head is the embedding
-    const hf: Record<string, string> = { attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj', attn_output: 'self_attn.o_proj', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj', ffn_down: 'mlp.down_proj' };
+    const hf: Record<string, string> = phi3
+      ? { attn_qkv: 'self_attn.qkv_proj', attn_output: 'self_attn.o_proj', ffn_up: 'mlp.gate_up_proj', ffn_down: 'mlp.down_proj' }
+      : { attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj', attn_output: 'self_attn.o_proj', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj', ffn_down: 'mlp.down_proj' };
     const byGgufName = (n: string) => {
       if (n === 'output.weight') return c.tiedEmbeddings ? undefined : all.get('lm_head.weight');
       const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(n);
@@ -509,7 +514,9 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
         const lin = (n: string, shape: number[]) => readLinear(need(find, p + n, shape, file));
         const vec = (n: string, len: number) => readF32(need(find, p + n, [len], file));
         const gain = async (n: string, len: number) => gemmaGains(await vec(n, len));
-        const wqkv = concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
+        const wqkv = phi3
+          ? await lin('self_attn.qkv_proj.weight', [Nq + 2 * Nkv, D])
+          : concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
         let bqkv: Float32Array | undefined;
         if (c.qkvBias) {
           const parts = [await vec('self_attn.q_proj.bias', Nq), await vec('self_attn.k_proj.bias', Nkv), await vec('self_attn.v_proj.bias', Nkv)];
@@ -525,7 +532,7 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
           attnNorm: await gain('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
           wo: await lin('self_attn.o_proj.weight', [D, Nq]),
           ...norms,
-          wUp: concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
+          wUp: phi3 ? await lin('mlp.gate_up_proj.weight', [2 * F, D]) : concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
           wDown: await lin('mlp.down_proj.weight', [D, F]),
         };
       },
@@ -577,9 +584,11 @@ function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | 
   for (let l = 0; l < c.nLayers; l++) {
     const L = (w: string) => layerBuf(l, w), b = `blk.${l}.`;
     if (c.arch === 'llama') {
-      const q = fmt(b + 'attn_q.weight'), k = fmt(b + 'attn_k.weight'), v = fmt(b + 'attn_v.weight');
+      // Phi-3's fused attn_qkv: q, k and v are row ranges of one tensor (one format); its ffn_up holds gate and up
+      const qkv = fmt(b + 'attn_qkv.weight');
+      const [q, k, v] = qkv ? [qkv, qkv, qkv] : [fmt(b + 'attn_q.weight'), fmt(b + 'attn_k.weight'), fmt(b + 'attn_v.weight')];
       if (q && k && v && !c.qkvBias) out[L('wqkv')] = [{ format: q, N: c.nHeads * dh }, { format: k, N: c.nKvHeads * dh }, { format: v, N: c.nKvHeads * dh }];
-      const gate = fmt(b + 'ffn_gate.weight');
+      const gate = fmt(b + (c.family === 'phi3' ? 'ffn_up.weight' : 'ffn_gate.weight'));
       if (gate && gate === fmt(b + 'ffn_up.weight')) out[L('wUp')] = [{ format: gate, N: 2 * c.ffnDim }];
     } else one(L('wUp'), b + 'ffn_up.weight', c.ffnDim);
     one(L('wo'), b + 'attn_output.weight', c.dim);
@@ -599,9 +608,13 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
-  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
-  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
+  // Phi-3's LongRoPE factors (llama.cpp: rope_factors_short / rope_factors_long, f32 [rope dims / 2]), read before the config that holds them
+  const factor = (n: string) => (byName.has(n) ? readF32(byName.get(n)!) : undefined);
+  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight') } : undefined;
+  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), file, ropeFactors);
+  if (c.family === 'phi3' && (byName.has('blk.0.attn_q.bias') || byName.has('blk.0.attn_qkv.bias'))) throw new ModelFileError(`${file}: phi3 with q/k/v biases (blk.0.attn_qkv.bias / attn_q.bias) is not supported (Phi-3 has none)`);
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   // the linears' dtypes (the embeddings may be stored otherwise: see embedFormat)
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   // every ggml block format among them, Q8_0 included (a Q4_0 file's Q8_0 linears: "q4_0+q8_0")
@@ -610,7 +623,7 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
-  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 and Qwen3 converters do not
+  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2, Qwen3 and Phi-3 converters do not
   const qkPermuted = g.metadata.get('general.architecture') === 'llama';
   const qk = (l: Linear, heads: number) => (qkPermuted ? unpermuteRows(l, heads) : l);
   const bias = async (n: string, len: number, heads?: number) => {
@@ -633,6 +646,18 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     },
     async loadLayer(i) {
       const p = `blk.${i}.`;
+      if (c.arch === 'llama' && c.family === 'phi3') {
+        // llama.cpp's phi3: attn_qkv [q | k | v] (or attn_q / attn_k / attn_v), ffn_up [gate | up] of 2F rows (its graph's
+        // swiglu takes the first half as the gate), rows as in Hugging Face's files
+        const wqkv = byName.has(p + 'attn_qkv.weight') ? await lin(p + 'attn_qkv.weight', [Nq + 2 * Nkv, D]) : concatLinears([await lin(p + 'attn_q.weight', [Nq, D]), await lin(p + 'attn_k.weight', [Nkv, D]), await lin(p + 'attn_v.weight', [Nkv, D])]);
+        return {
+          attnNorm: await vec(p + 'attn_norm.weight', D), wqkv,
+          wo: await lin(p + 'attn_output.weight', [D, Nq]),
+          ffnNorm: await vec(p + 'ffn_norm.weight', D),
+          wUp: await lin(p + 'ffn_up.weight', [2 * F, D]),
+          wDown: await lin(p + 'ffn_down.weight', [D, F]),
+        };
+      }
       if (c.arch === 'llama') {
         const q = qk(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
         const k = qk(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);

@@ -16,9 +16,23 @@ export type RopeScaling =
   | { linear?: undefined; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
   | { linear: true; factor: number };
 
+/**
+ * Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
+ * tensors): each frequency i of RoPE divided by a factor (short_factor[i] or long_factor[i], headDim / 2 of each), and
+ * cos / sin multiplied by `attentionFactor` (sqrt(1 + ln(max / original) / ln(original)), or the file's own). The long
+ * factors apply where the context (the KV cache's positions) exceeds `originalMaxPositions`, as llama.cpp chooses by
+ * its context size (transformers by the current sequence length: the same for a context of at most the original).
+ */
+export interface LongRope {
+  short: readonly number[];
+  long: readonly number[];
+  originalMaxPositions: number;
+  attentionFactor: number;
+}
+
 /** How a token's position enters: rotary (with its base and scaling), a learned table (GPT-2), or not at all. */
 export type Positions =
-  | { kind: 'rope'; theta: number; scaling: RopeScaling | null }
+  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; longRope?: LongRope }
   | { kind: 'learned' }
   | { kind: 'none' };
 
@@ -27,7 +41,7 @@ export interface ModelConfig {
   id: string;
   label: string;
   /**
-   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, Qwen3, SmolLM; 'gpt2').
+   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM; 'gpt2').
    * Only the weight readers look at it; the math follows the fields below.
    */
   arch: 'llama' | 'gpt2';

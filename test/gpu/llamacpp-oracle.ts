@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_GEMMA3, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_GEMMA3, TINY_LLAMA, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -117,6 +117,11 @@ export const CASES: Case[] = [
   // Qwen3 dense (general.architecture "qwen3"): per-head q/k RMSNorms before RoPE (attn_q_norm / attn_k_norm), no biases,
   // the head size from attention.key_length and wider than D / heads (4 heads of 16 in D 32), rows not permuted.
   { file: 'float', name: 'Qwen3 f32', spec: { ...TINY_QWEN3, vocab: 2048, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen3: q/k norms per head before RoPE (NEOX), attention.key_length 16 with D 32 and 4 heads' },
+  // Phi-3 (general.architecture "phi3"): attn_qkv and an ffn_up of 2·FF rows [gate | up], rows not permuted (NEOX), LongRoPE
+  // factors (rope_factors_short / _long) with the context (32) past the original 16, so both sides take the long ones and
+  // rope.scaling.attn_factor; and a sliding window of 4 in the file, which llama.cpp ignores for phi3 and so do we. Measured
+  // ≤ 1.2e-4, all 8 tokens equal (2026-12-08); with our short and long factors swapped it failed (2.2e-3 at step 0).
+  { file: 'float', name: 'Phi-3 f32, LongRoPE', spec: { ...TINY_PHI3, vocab: 2048, window: 4 }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture phi3: fused attn_qkv and gate|up ffn_up, LongRoPE long factors and attention factor, its sliding_window key ignored as llama.cpp does' },
   // Gemma 3 (general.architecture "gemma3", llama.cpp's llm_build_gemma3 with iSWA): 6 layers so that layer 5 attends over
   // the whole context (llama.cpp's set_swa_pattern(6)) and layers 0-4 through a window of 4 with RoPE base 10000, layer 5
   // with rope.freq_base 1000 scaled linearly by 4; sandwich norms stored as w + 1, GeGLU, embeddings x sqrt(D), q/k norms,

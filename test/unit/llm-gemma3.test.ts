@@ -148,7 +148,7 @@ describe('Gemma 3 config readers', () => {
     ['yarn RoPE scaling', { ...GEMMA3_1B, rope_scaling: { rope_type: 'yarn', factor: 4 } }, /rope_scaling type "yarn" is not supported \(linear, default\)/],
     ['bidirectional attention (EmbeddingGemma)', { ...GEMMA3_1B, use_bidirectional_attention: true }, /use_bidirectional_attention \(EmbeddingGemma\) is not supported/],
     ['RoPE as rope_parameters per layer type (not read: its bases and scaling would be lost)', { ...GEMMA3_1B, rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 } } }, /"rope_parameters" \(per layer type\) is not supported/],
-    ['Gemma 2', { ...GEMMA3_1B, model_type: 'gemma2' }, /model_type "gemma2" is not supported \(llama, mistral, qwen2, qwen3, gemma3_text, gpt2\)/],
+    ['Gemma 2', { ...GEMMA3_1B, model_type: 'gemma2' }, /model_type "gemma2" is not supported \(llama, mistral, qwen2, qwen3, phi3, gemma3_text, gpt2\)/],
   ];
   for (const [what, raw, err] of refusals) it(`refused by name: ${what}`, () => expect(() => configFromHf(raw)).toThrow(err));
 
