@@ -21,7 +21,7 @@ export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..."
 
 Runs a model through our WebGPU kernels (Dawn in Node). --model is a directory with model.safetensors,
 config.json and tokenizer.json (Hugging Face layout), a .gguf file, or a .safetensors file with its
-config.json beside it. Llama-style (Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM) and GPT-2-style models; f32, f16,
+config.json beside it. Llama-style (Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM, Gemma 3 text) and GPT-2-style models; f32, f16,
 bf16 weights (f16 / bf16 linears and embedding kept 16-bit on the GPU as stored), or GGUF Q8_0 (with --int8 used as is)
 and Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS blocks (as stored); a GGUF's block-quantized token embedding is kept as stored too (a tied LM head reads it).
   --chat            put the prompt through the model's chat template (GGUF tokenizer.chat_template, or

@@ -15,6 +15,7 @@ import { DecodeOpsCache, deepFreeze, forwardOps, embedBuf, ggufBuf, headBuf, lay
 import { ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
+import { gatedMlp, localPositions } from '../models/config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { ggmlRows, gpuFormatsNote, linearF32, linearRows, q8Linear, weightsLabel } from './weights.ts';
 import { bytesPerElem } from '../models/precision.ts';
@@ -269,6 +270,7 @@ export class GpuModel {
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, 'lmHead'));
     set('ropeTable', 4 * C * dh);
+    if (localPositions(c)) set('ropeTableLocal', 4 * C * dh);
     set('dummy', 16);
     for (let l = 0; l < c.nLayers; l++) {
       const L = (w: string) => layerBuf(l, w);
@@ -278,17 +280,18 @@ export class GpuModel {
       if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
       if (c.qkNorm) { set(L('qNorm'), 4 * dh); set(L('kNorm'), 4 * dh); }
+      if (c.postNorms) { set(L('postAttnNorm'), 4 * D); set(L('postFfnNorm'), 4 * D); }
       if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
       else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
       lin(L('wo'), D, Nq);
-      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D);
+      lin(L('wUp'), gatedMlp(c) ? 2 * F : F, D);
       lin(L('wDown'), D, F);
       set(L('kcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
       set(L('vcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
     }
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());
-    this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'dummy');
+    this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'ropeTableLocal' && n !== 'dummy');
     for (const ops of this.sizingOps()) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];
@@ -366,6 +369,8 @@ export class GpuModel {
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n), q8Grouped(m, 'lmHead')));
     if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
+    const local = localPositions(c);
+    if (local) this.write('ropeTableLocal', ropeTable(c, this.opts.capacity, local));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
       const w = await m.loadLayer(l);
@@ -379,6 +384,11 @@ export class GpuModel {
         if (!w.qNorm || !w.kNorm) throw new Error(`${m.name}: layer ${l} has no q/k norm gains (the config has per-head q/k norms)`);
         this.write(L('qNorm'), w.qNorm);
         this.write(L('kNorm'), w.kNorm);
+      }
+      if (c.postNorms) {
+        if (!w.postAttnNorm || !w.postFfnNorm) throw new Error(`${m.name}: layer ${l} has no post-attention / post-MLP norm gains (the config has sandwich norms)`);
+        this.write(L('postAttnNorm'), w.postAttnNorm);
+        this.write(L('postFfnNorm'), w.postFfnNorm);
       }
       if (w.bo) this.write(L('bo'), w.bo);
       if (w.bUp) this.write(L('bUp'), w.bUp);

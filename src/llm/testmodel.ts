@@ -10,7 +10,10 @@ import { writeGguf, type GgufMeta, type GgufTensorToWrite } from './gguf.ts';
 import { Q8_0_BLOCK, Q8_0_BLOCK_BYTES, type FileDType } from './dtype.ts';
 import { quantizeFormat } from '../kernels/matmul-gguf.ts';
 import { linearDtypeFields, permuteRowsForGguf } from './weights.ts';
-import { parameterCount, type ModelConfig } from './config.ts';
+import { parameterCount, type ModelConfig, type RopeScaling } from './config.ts';
+
+/** Llama-3.1's "llama3" RoPE scaling parameters (RopeScaling's non-linear kind). */
+export type Llama3RopeScaling = Exclude<RopeScaling, { linear: true }>;
 import type { LayerWeights, OpenedModel } from './weights.ts';
 
 /** A small random model's file: its dims (as ModelConfig names them), tokenizer size, dtype and seed. */
@@ -63,6 +66,12 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    */
   longRope?: { originalMaxPositions: number };
   /**
+   * Llama only: Llama-3.1's "llama3" RoPE scaling: config.json rope_scaling {rope_type "llama3", factor, low_freq_factor,
+   * high_freq_factor, original_max_position_embeddings}; GGUF (general.architecture llama) the rope_freqs tensor, as
+   * llama.cpp's converter computes it (llama3RopeFreqs).
+   */
+  llama31Rope?: Llama3RopeScaling;
+  /**
    * GGUF only: llama.cpp's type choice per tensor for a Q4_K_M or Q3_K_M file (ggufMixDtype) instead of `dtype` for
    * the matrices. Q4_K_M: Q4_K, with Q6_K for output.weight and for attn_v / ffn_down of the layers llama.cpp gives
    * more bits; token_embd Q4_K too. Q3_K_M: Q3_K (token_embd too), Q4_K for attn_output and ffn_down, Q5_K for the
@@ -83,9 +92,25 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   dtypes?: Readonly<Record<string, FileDType>>;
   /** Llama only: sliding-window attention over this many positions (config.json: Mistral's sliding_window; GGUF: llama.attention.sliding_window). */
   window?: number;
+  /**
+   * Gemma 3's text model (needs qkNorm, tied and window): config.json model_type "gemma3_text", GGUF general.architecture
+   * "gemma3"; sandwich norms, GeGLU, embeddings times sqrt(D); the window on every layer but each 6th (5, 11, ...), whose
+   * RoPE base is GEMMA3_TEST_ROPE.global (with `ropeScaling`), the others' GEMMA3_TEST_ROPE.local. The norms are
+   * stored as Hugging Face's w (gain 1 + w) and in the GGUF as w + 1 (llama.cpp's converter).
+   */
+  gemma3?: boolean;
+  /** Gemma 3 only: a linear RoPE scaling factor of the full-attention layers (rope_scaling linear; GGUF rope.scaling.factor). */
+  ropeScaling?: number;
+  /** Gemma 3, config.json only: query_pre_attn_scalar (the scores' scale is its -1/2 power); absent: headDim. */
+  queryPreAttnScalar?: number;
   /** GGUF only: tokenizer.ggml.pre; absent: "gpt-2" (the vocabulary's split); null: the key left out (an older converter's file). */
   pre?: string | null;
 }
+
+/** Gemma 3 test models' RoPE bases: the full-attention layers' rope_theta, the windowed layers' (llama.cpp fixes that one at 10000). */
+export const GEMMA3_TEST_ROPE = { global: 1000, local: 10000 } as const;
+/** Gemma 3's layer types: every 6th layer full attention (transformers' sliding_window_pattern 6, llama.cpp's set_swa_pattern(6)). */
+const gemma3LayerTypes = (n: number) => Array.from({ length: n }, (_, l) => ((l + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'));
 
 /** The llama.cpp file types ("mixes") whose per-tensor type choice ggufMixDtype follows. */
 export type GgufMix = 'q4_k_m' | 'q3_k_m';
@@ -212,11 +237,13 @@ function hfTensors(s: TestModelSpec, V: number): Tensor[] {
     }
     return out;
   }
+  // Gemma 3 stores a norm's w, its gain 1 + w: gains as the others', stored 1 lower
+  const g1 = s.gemma3 ? 0 : 1;
   if (s.arch === 'llama') {
     add('model.embed_tokens.weight', [V, D], 1);
     for (let l = 0; l < s.nLayers; l++) {
       const p = `model.layers.${l}.`;
-      add(p + 'input_layernorm.weight', [D], 0.2, 1);
+      add(p + 'input_layernorm.weight', [D], 0.2, g1);
       add(p + 'self_attn.q_proj.weight', [Nq, D], lin(D));
       add(p + 'self_attn.k_proj.weight', [Nkv, D], lin(D));
       add(p + 'self_attn.v_proj.weight', [Nkv, D], lin(D));
@@ -227,16 +254,21 @@ function hfTensors(s: TestModelSpec, V: number): Tensor[] {
       }
       if (s.qkNorm) {
         // gains far from 1 (0.2 .. 1.8), so a missing, misplaced or swapped norm moves the logits
-        add(p + 'self_attn.q_norm.weight', [dh], 0.8, 1);
-        add(p + 'self_attn.k_norm.weight', [dh], 0.8, 1);
+        add(p + 'self_attn.q_norm.weight', [dh], 0.8, g1);
+        add(p + 'self_attn.k_norm.weight', [dh], 0.8, g1);
       }
       add(p + 'self_attn.o_proj.weight', [D, Nq], lin(Nq));
-      add(p + 'post_attention_layernorm.weight', [D], 0.2, 1);
+      // Gemma 3: the attention output's post-norm (its name), then the MLP's pre- and post-norms
+      add(p + 'post_attention_layernorm.weight', [D], s.gemma3 ? 0.5 : 0.2, g1);
+      if (s.gemma3) {
+        add(p + 'pre_feedforward_layernorm.weight', [D], 0.2, g1);
+        add(p + 'post_feedforward_layernorm.weight', [D], 0.5, g1);
+      }
       add(p + 'mlp.gate_proj.weight', [F, D], lin(D));
       add(p + 'mlp.up_proj.weight', [F, D], lin(D));
       add(p + 'mlp.down_proj.weight', [D, F], lin(F));
     }
-    add('model.norm.weight', [D], 0.2, 1);
+    add('model.norm.weight', [D], 0.2, g1);
     if (!s.tied) add('lm_head.weight', [V, D], lin(D) * 2);
     return t;
   }
@@ -312,6 +344,25 @@ export function phi3RopeFactors(dh: number): { short: number[]; long: number[] }
 /** LongRoPE's attention factor for a context stretched from `original` to `max` positions (transformers' and llama.cpp's converter's formula). */
 export const longRopeAttnFactor = (max: number, original: number): number => (max > original ? Math.sqrt(1 + Math.log(max / original) / Math.log(original)) : 1);
 
+/**
+ * The rope_freqs tensor llama.cpp's converter (conversion/llama.py, LlamaModel.generate_extra_tensors) writes for a
+ * config.json with rope_scaling "llama3": per RoPE frequency of a head of dh (base^(-2i/dh), in f32 as torch computes
+ * it), 1 for wavelengths under original / high_freq_factor, `factor` over original / low_freq_factor, and between them
+ * 1 / ((1 − smooth) / factor + smooth), smooth = (original / wavelength − low) / (high − low): divisors of the frequencies.
+ */
+export function llama3RopeFreqs(s: Llama3RopeScaling, dh: number, base = 10000): Float32Array {
+  const f = Math.fround;
+  const lowWave = s.originalMaxPositions / s.lowFreqFactor, highWave = s.originalMaxPositions / s.highFreqFactor;
+  return Float32Array.from({ length: dh / 2 }, (_, i) => {
+    const freq = f(1 / f(Math.pow(base, f(f(2 * i) / dh))));
+    const wave = f((2 * Math.PI) / freq);
+    if (wave < highWave) return 1;
+    if (wave > lowWave) return s.factor;
+    const smooth = f((s.originalMaxPositions / wave - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor));
+    return 1 / ((1 - smooth) / s.factor + smooth);
+  });
+}
+
 export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<string, unknown> {
   if (s.arch === 'llama' && s.phi3) {
     // Phi-3's config.json: no head_dim (D / heads), original_max_position_embeddings at the top, sliding_window (null: none)
@@ -325,8 +376,19 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     };
   }
   if (s.phi3 || s.longRope) throw new Error('GGUF / safetensors test models: phi3 is a Llama-family spec, and LongRoPE is written for phi3 only');
+  if (s.llama31Rope && (s.arch !== 'llama' || s.qkvBias || s.qkNorm || s.window)) throw new Error('test models: Llama-3.1 RoPE scaling is written for a plain Llama (model_type llama, GGUF llama) only');
   if (s.arch === 'gpt2') {
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
+  }
+  if (s.gemma3) {
+    return {
+      model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
+      num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
+      query_pre_attn_scalar: s.queryPreAttnScalar ?? s.headDim, sliding_window: s.window, layer_types: gemma3LayerTypes(s.nLayers),
+      rope_theta: GEMMA3_TEST_ROPE.global, rope_local_base_freq: GEMMA3_TEST_ROPE.local, rope_scaling: s.ropeScaling ? { rope_type: 'linear', factor: s.ropeScaling } : null,
+      rms_norm_eps: 1e-5, hidden_activation: 'gelu_pytorch_tanh', attention_bias: false, final_logit_softcapping: null, attn_logit_softcapping: null,
+      tie_word_embeddings: true, eos_token_id: eos,
+    };
   }
   return {
     ...(s.window ? { sliding_window: s.window, ...(s.qkvBias || s.qkNorm ? { use_sliding_window: true, max_window_layers: 0 } : {}) } : {}),
@@ -334,6 +396,7 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     model_type: s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : s.window ? 'mistral' : 'llama', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
+    ...(s.llama31Rope ? { rope_scaling: { rope_type: 'llama3', factor: s.llama31Rope.factor, low_freq_factor: s.llama31Rope.lowFreqFactor, high_freq_factor: s.llama31Rope.highFreqFactor, original_max_position_embeddings: s.llama31Rope.originalMaxPositions } } : {}),
   };
 }
 
@@ -372,11 +435,14 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   const { vocab, merges, eos } = testVocab(s);
   const V = vocab.length;
   const hf = new Map(hfTensors(s, V).map((t) => [t.name, t]));
-  const arch = s.arch === 'gpt2' ? 'gpt2' : s.phi3 ? 'phi3' : (s.ggufArch ?? (s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : 'llama'));
+  const arch = s.arch === 'gpt2' ? 'gpt2' : s.gemma3 ? 'gemma3' : s.phi3 ? 'phi3' : (s.ggufArch ?? (s.qkNorm ? 'qwen3' : s.qkvBias ? 'qwen2' : 'llama'));
   if (arch === 'phi3' && (s.qkvBias || s.qkNorm || s.ggufArch)) throw new Error('GGUF test models: a phi3 file has no q/k/v biases or q/k norms');
+  if (s.gemma3 && !(s.qkNorm && s.tied && s.window && !s.qkvBias)) throw new Error('GGUF test models: a gemma3 file has q/k norms, a tied head, a sliding window and no biases');
+  if (s.gemma3 && s.queryPreAttnScalar !== undefined && s.queryPreAttnScalar !== s.headDim) throw new Error('GGUF test models: llama.cpp scales gemma3 scores by the head size (query_pre_attn_scalar has no GGUF key)');
   if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
-  if ((arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
+  if (!s.gemma3 && (arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
   if (arch === 'qwen3' && s.qkvBias) throw new Error('GGUF test models: a qwen3 file has no q/k/v biases (llama.cpp loads none)');
+  if (s.llama31Rope && arch !== 'llama') throw new Error('GGUF test models: rope_freqs (Llama-3.1 RoPE scaling) is written in a llama file only (llama.cpp reads it there)');
   const out: GgufTensorToWrite[] = [];
   // no output.weight: token_embd is the LM head (GPT-2, a tied Llama)
   const tied = s.arch === 'gpt2' || s.tied === true;
@@ -421,8 +487,10 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       // llama.cpp's Qwen2 converter writes no rope.dimension_count (the head size is D / heads); its Qwen3 one writes the
       // head size as attention.key_length / value_length (config.json's head_dim)
       ...(arch === 'llama' ? { 'llama.rope.dimension_count': { type: 'u32', value: dh } } : {}),
-      ...(arch === 'qwen3' ? { 'qwen3.attention.key_length': { type: 'u32', value: dh }, 'qwen3.attention.value_length': { type: 'u32', value: dh } } : {}),
-      [`${arch}.rope.freq_base`]: { type: 'f32', value: 10000 },
+      ...(arch === 'qwen3' || arch === 'gemma3' ? { [`${arch}.attention.key_length`]: { type: 'u32', value: dh }, [`${arch}.attention.value_length`]: { type: 'u32', value: dh } } : {}),
+      // gemma3: rope.freq_base is the full-attention layers' (llama.cpp fixes the windowed layers' at 10000), scaled linearly
+      [`${arch}.rope.freq_base`]: { type: 'f32', value: s.gemma3 ? GEMMA3_TEST_ROPE.global : 10000 },
+      ...(s.gemma3 && s.ropeScaling ? { 'gemma3.rope.scaling.type': { type: 'string', value: 'linear' }, 'gemma3.rope.scaling.factor': { type: 'f32', value: s.ropeScaling } } : {}),
       [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
       ...(s.window || arch === 'phi3' ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window ?? 0 } } : {}),
       // llama.cpp's Phi-3 converter (conversion/phi.py): rope dims, the original context, LongRoPE's attention factor
@@ -434,6 +502,10 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     });
     // llama.cpp's Llama converter permutes q/k rows (and their biases) for its interleaved RoPE; Qwen2's keeps them
     const perm = (t: Tensor, heads: number, K: number) => (arch === 'llama' ? permuteRowsForGguf(t.data, t.shape[0], K, heads) : t.data);
+    // llama.cpp's converter yields rope_freqs (generate_extra_tensors) before the model's own tensors
+    if (s.llama31Rope) put('rope_freqs.weight', { name: '', shape: [dh / 2], data: llama3RopeFreqs(s.llama31Rope, dh) });
+    // Gemma 3: llama.cpp's converter stores each norm's w + 1 (Gemma3RMSNorm's gain)
+    const norm = (t: Tensor): Tensor => (s.gemma3 ? { ...t, data: t.data.map((x) => x + 1) } : t);
     put('token_embd.weight', get('model.embed_tokens.weight'));
     if (s.longRope) {
       const f = phi3RopeFactors(dh);
@@ -451,7 +523,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
     }
     for (let l = 0; l < s.nLayers && arch !== 'phi3'; l++) {
       const p = `model.layers.${l}.`, b = `blk.${l}.`;
-      put(b + 'attn_norm.weight', get(p + 'input_layernorm.weight'));
+      put(b + 'attn_norm.weight', norm(get(p + 'input_layernorm.weight')));
       const q = get(p + 'self_attn.q_proj.weight'), k = get(p + 'self_attn.k_proj.weight');
       put(b + 'attn_q.weight', q, q.shape, perm(q, s.nHeads, D));
       put(b + 'attn_k.weight', k, k.shape, perm(k, s.nKvHeads, D));
@@ -463,16 +535,20 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
         put(b + 'attn_v.bias', get(p + 'self_attn.v_proj.bias'));
       }
       if (s.qkNorm) {
-        put(b + 'attn_q_norm.weight', get(p + 'self_attn.q_norm.weight'));
-        put(b + 'attn_k_norm.weight', get(p + 'self_attn.k_norm.weight'));
+        put(b + 'attn_q_norm.weight', norm(get(p + 'self_attn.q_norm.weight')));
+        put(b + 'attn_k_norm.weight', norm(get(p + 'self_attn.k_norm.weight')));
       }
       put(b + 'attn_output.weight', get(p + 'self_attn.o_proj.weight'));
-      put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
+      if (s.gemma3) {
+        put(b + 'post_attention_norm.weight', norm(get(p + 'post_attention_layernorm.weight')));
+        put(b + 'ffn_norm.weight', norm(get(p + 'pre_feedforward_layernorm.weight')));
+        put(b + 'post_ffw_norm.weight', norm(get(p + 'post_feedforward_layernorm.weight')));
+      } else put(b + 'ffn_norm.weight', get(p + 'post_attention_layernorm.weight'));
       put(b + 'ffn_gate.weight', get(p + 'mlp.gate_proj.weight'));
       put(b + 'ffn_up.weight', get(p + 'mlp.up_proj.weight'));
       put(b + 'ffn_down.weight', get(p + 'mlp.down_proj.weight'));
     }
-    put('output_norm.weight', get('model.norm.weight'));
+    put('output_norm.weight', norm(get('model.norm.weight')));
     if (!s.tied) put('output.weight', get('lm_head.weight'));
   } else {
     meta['gpt2.attention.layer_norm_epsilon'] = { type: 'f32', value: 1e-5 };
@@ -506,7 +582,18 @@ export const TINY_LLAMA: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, n
 /** Qwen3-shaped: q/k norms, and heads wider than D / heads (Qwen3-0.6B: 16 heads of 128 in D 1024), so q has 2·D rows and wo is [D, 2·D]. */
 /** Phi-3-shaped: the TINY_LLAMA shape (GQA 4:2) stored fused, with LongRoPE over an original context of 16 positions. */
 export const TINY_PHI3: TestModelSpec = { arch: 'llama', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 15, phi3: true, longRope: { originalMaxPositions: 16 } };
+/**
+ * Llama-3.1's RoPE scaling (factor 8, low 1, high 4) over an original context of 32 rather than 8192, so that in the
+ * tiny head of 16 one frequency keeps its value, one is smoothed and six are divided by 8 (wavelengths 6.3, 20, 63 ... vs 8 and 32).
+ */
+export const TINY_LLAMA31_SCALING: Llama3RopeScaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 32 };
 export const TINY_QWEN3: TestModelSpec = { arch: 'llama', dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 96, maxPositions: 64, merges: 40, dtype: 'f32', seed: 14, qkNorm: true };
+/**
+ * Gemma-3-shaped (gemma3_text / GGUF gemma3): 6 layers so that one (layer 5) attends over the whole context and five
+ * through a window of 4, heads wider than D / heads (Gemma's 256 in small D), a tied head, linear RoPE scaling 4 on the
+ * full-attention layer.
+ */
+export const TINY_GEMMA3: TestModelSpec = { arch: 'llama', dim: 32, nLayers: 6, nHeads: 4, nKvHeads: 2, headDim: 16, ffnDim: 64, maxPositions: 64, merges: 40, dtype: 'f32', seed: 15, qkNorm: true, tied: true, window: 4, gemma3: true, ropeScaling: 4 };
 export const TINY_GPT2: TestModelSpec = { arch: 'gpt2', dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, headDim: 16, ffnDim: 128, maxPositions: 64, merges: 40, dtype: 'f32', seed: 12 };
 
 /**
@@ -538,6 +625,7 @@ export function syntheticModel(c: ModelConfig, seed: number, name: string): Open
         attnNorm: randomTensor(r, [D], 0.2, 1), wqkv: lin(r, N, D), wo: lin(r, D, Nq),
         ffnNorm: randomTensor(r, [D], 0.2, 1), wUp: lin(r, 2 * F, D), wDown: lin(r, D, F),
         ...(c.qkNorm ? { qNorm: randomTensor(r, [dh], 0.2, 1), kNorm: randomTensor(r, [dh], 0.2, 1) } : {}),
+        ...(c.postNorms ? { postAttnNorm: randomTensor(r, [D], 0.2, 1), postFfnNorm: randomTensor(r, [D], 0.2, 1) } : {}),
       };
     },
   };

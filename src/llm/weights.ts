@@ -3,7 +3,8 @@
 //
 // Canonical layouts (what the CPU reference and the GPU upload read):
 //   tokEmb [V, D]; posEmb [P, D] (GPT-2); per layer: attnNorm [D] (+ bias), wqkv [N, D] with rows
-//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3), wo [D, Hq·dh] (+ bias), ffnNorm,
+//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3, Gemma 3), wo [D, Hq·dh]
+//   (+ bias), optional postAttnNorm [D] (Gemma 3), ffnNorm,
 //   wUp: Llama [2F, D] = rows [gate | up], GPT-2 [F, D] (+ bias); wDown [D, F] (+ bias); outNorm;
 //   (Phi-3 stores wqkv and wUp so already: qkv_proj / attn_qkv, gate_up_proj / ffn_up of 2F rows, gate first.)
 //   lmHead [V, D] (the embedding itself when tied).
@@ -50,9 +51,15 @@ export interface LayerWeights {
   attnNormB?: Float32Array;
   wqkv: Linear;
   bqkv?: Float32Array;
-  /** RMSNorm gains [headDim] of each q head and each k head (ModelConfig.qkNorm: Qwen3). */
+  /**
+   * RMSNorm gains [headDim] of each q head and each k head (ModelConfig.qkNorm: Qwen3, Gemma 3); the q gains times
+   * ModelConfig.queryScale where it is set (qkNormGains).
+   */
   qNorm?: Float32Array;
   kNorm?: Float32Array;
+  /** RMSNorm gains [D] of the attention output and of the MLP output before their residual adds (ModelConfig.postNorms: Gemma 3). */
+  postAttnNorm?: Float32Array;
+  postFfnNorm?: Float32Array;
   wo: Linear;
   bo?: Float32Array;
   ffnNorm: Float32Array;
@@ -491,6 +498,9 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const file = name;
   const dtypes = linearDtypeFields([[...all.values()][0]?.dtype ?? 'f32']);
   const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
+  // transformers' Gemma3RMSNorm multiplies by (1 + w): the stored w of every norm becomes the gain 1 + w (as llama.cpp's
+  // converter writes it into a GGUF), in f32 as Gemma3RMSNorm computes it (w.float())
+  const gemmaGains = (w: Float32Array) => (c.family === 'gemma3_text' ? w.map((x) => x + 1) : w);
   if (c.arch === 'llama') {
     // Phi-3: q/k/v in one qkv_proj [Nq + 2·Nkv, D], gate and up in one gate_up_proj [2F, D] (gate first), as we hold them
     const phi3 = c.family === 'phi3';
@@ -509,16 +519,18 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
       async loadGlobals() {
         const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
+        const gain = async (n: string) => gemmaGains(await readF32(need(find, n, [D], file)));
         let lmHead: Linear;
         if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
         else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
         else lmHead = tiedHead(emb, c.vocabSize, D);
-        return withEmbedding(emb, { outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead });
+        return withEmbedding(emb, { outNorm: await gain('norm.weight'), lmHead });
       },
       async loadLayer(i) {
         const p = `layers.${i}.`;
         const lin = (n: string, shape: number[]) => readLinear(need(find, p + n, shape, file));
         const vec = (n: string, len: number) => readF32(need(find, p + n, [len], file));
+        const gain = async (n: string, len: number) => gemmaGains(await vec(n, len));
         const wqkv = phi3
           ? await lin('self_attn.qkv_proj.weight', [Nq + 2 * Nkv, D])
           : concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
@@ -528,11 +540,15 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(parts[0], 0); bqkv.set(parts[1], Nq); bqkv.set(parts[2], Nq + Nkv);
         }
-        const qkNorm = c.qkNorm ? { qNorm: await vec('self_attn.q_norm.weight', dh), kNorm: await vec('self_attn.k_norm.weight', dh) } : {};
+        const qkNorm = c.qkNorm ? qkNormGains(c, await gain('self_attn.q_norm.weight', dh), await gain('self_attn.k_norm.weight', dh)) : {};
+        // Gemma 3: post_attention_layernorm is the attention output's post-norm; the MLP's pre-norm is pre_feedforward_layernorm
+        const norms = c.postNorms
+          ? { postAttnNorm: await gain('post_attention_layernorm.weight', D), ffnNorm: await gain('pre_feedforward_layernorm.weight', D), postFfnNorm: await gain('post_feedforward_layernorm.weight', D) }
+          : { ffnNorm: await vec('post_attention_layernorm.weight', D) };
         return {
-          attnNorm: await vec('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
+          attnNorm: await gain('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
           wo: await lin('self_attn.o_proj.weight', [D, Nq]),
-          ffnNorm: await vec('post_attention_layernorm.weight', D),
+          ...norms,
           wUp: phi3 ? await lin('mlp.gate_up_proj.weight', [2 * F, D]) : concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
           wDown: await lin('mlp.down_proj.weight', [D, F]),
         };
@@ -599,14 +615,24 @@ function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | 
   return out;
 }
 
+/** The q and k norms' gains as the kernels take them: q's times ModelConfig.queryScale where set (the scores' scale, folded in: RoPE is linear). */
+export function qkNormGains(c: Pick<ModelConfig, 'queryScale'>, qNorm: Float32Array, kNorm: Float32Array): { qNorm: Float32Array; kNorm: Float32Array } {
+  const s = c.queryScale;
+  return { qNorm: s === undefined ? qNorm : qNorm.map((x) => x * s), kNorm };
+}
+
 async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
   const file = baseName(src.name);
-  // Phi-3's LongRoPE factors (llama.cpp: rope_factors_short / rope_factors_long, f32 [rope dims / 2]), read before the config that holds them
+  // RoPE frequency factors (f32 [rope dims / 2]), read before the config that holds them: Phi-3's LongRoPE (llama.cpp:
+  // rope_factors_short / rope_factors_long), Llama-3.1's scaling (rope_freqs; ggml's rope reads its factors as f32 only)
   const factor = (n: string) => (byName.has(n) ? readF32(byName.get(n)!) : undefined);
-  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight') } : undefined;
+  const freqsDtype = byName.get('rope_freqs.weight')?.dtype;
+  if (freqsDtype !== undefined && freqsDtype !== 'f32') throw new ModelFileError(`${file}: rope_freqs.weight is ${freqsDtype}; RoPE frequency factors must be f32 (as llama.cpp's rope requires)`);
+  const freqs = await factor('rope_freqs.weight');
+  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight'), freqs } : freqs ? { freqs } : undefined;
   const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), file, ropeFactors);
   if (c.family === 'phi3' && (byName.has('blk.0.attn_q.bias') || byName.has('blk.0.attn_qkv.bias'))) throw new ModelFileError(`${file}: phi3 with q/k/v biases (blk.0.attn_qkv.bias / attn_q.bias) is not supported (Phi-3 has none)`);
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
@@ -662,10 +688,11 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(await bias(p + 'attn_q.bias', Nq, c.nHeads), 0); bqkv.set(await bias(p + 'attn_k.bias', Nkv, c.nKvHeads), Nq); bqkv.set(await bias(p + 'attn_v.bias', Nkv), Nq + Nkv);
         }
-        const qkNorm = c.qkNorm ? { qNorm: await vec(p + 'attn_q_norm.weight', dh), kNorm: await vec(p + 'attn_k_norm.weight', dh) } : {};
+        const qkNorm = c.qkNorm ? qkNormGains(c, await vec(p + 'attn_q_norm.weight', dh), await vec(p + 'attn_k_norm.weight', dh)) : {};
+        const postNorms = c.postNorms ? { postAttnNorm: await vec(p + 'post_attention_norm.weight', D), postFfnNorm: await vec(p + 'post_ffw_norm.weight', D) } : {};
         return {
           attnNorm: await vec(p + 'attn_norm.weight', D),
-          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv, ...qkNorm,
+          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv, ...qkNorm, ...postNorms,
           wo: await lin(p + 'attn_output.weight', [D, Nq]),
           ffnNorm: await vec(p + 'ffn_norm.weight', D),
           wUp: concatLinears([await lin(p + 'ffn_gate.weight', [F, D]), await lin(p + 'ffn_up.weight', [F, D])]),

@@ -7,22 +7,27 @@
 
 import { vectorParamCount, type OpFamily } from './forward.ts';
 
-/** Llama-3.1 "llama3" RoPE frequency scaling (rope_scaling in config.json). */
-export interface RopeScaling {
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositions: number;
-}
+/**
+ * RoPE frequency scaling (rope_scaling in config.json): Llama-3.1's "llama3" (the fields below), or "linear"
+ * (`linear: true`: every frequency divided by `factor`; Gemma 3's global layers, factor 8 on 4B and up; GGUF
+ * rope.scaling.type linear, llama.cpp's freq_scale = 1 / factor).
+ */
+export type RopeScaling =
+  | { linear?: undefined; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { linear: true; factor: number };
 
 /**
- * Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
- * tensors): each frequency i of RoPE divided by a factor (short_factor[i] or long_factor[i], headDim / 2 of each), and
- * cos / sin multiplied by `attentionFactor` (sqrt(1 + ln(max / original) / ln(original)), or the file's own). The long
- * factors apply where the context (the KV cache's positions) exceeds `originalMaxPositions`, as llama.cpp chooses by
- * its context size (transformers by the current sequence length: the same for a context of at most the original).
+ * Per-dimension RoPE frequency factors, as llama.cpp's rope applies them (ggml_rope_ext's freq_factors): frequency i of a
+ * head is divided by factor i, and cos / sin are multiplied by `attentionFactor`. The factors in force are `long` where
+ * the context (the KV cache's positions) exceeds `originalMaxPositions`, else `short` (llama.cpp chooses by its context
+ * size, transformers by the current sequence length: the same for a context of at most the original). Two sources:
+ * - Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
+ *   tensors): its two sets (headDim / 2 each), the attention factor sqrt(1 + ln(max / original) / ln(original)) or the file's own;
+ * - a GGUF llama file's rope_freqs tensor (Llama-3.1 / 3.2 / 3.3: the "llama3" scaling written by llama.cpp's converter
+ *   as divisors; a linear rope.scaling.factor stays in `scaling` and applies too) and a llama / qwen2 / qwen3 file's
+ *   rope.scaling.attn_factor: one set, `short` and `long` the same (all 1 for an attention factor alone).
  */
-export interface LongRope {
+export interface RopeFactors {
   short: readonly number[];
   long: readonly number[];
   originalMaxPositions: number;
@@ -31,7 +36,7 @@ export interface LongRope {
 
 /** How a token's position enters: rotary (with its base and scaling), a learned table (GPT-2), or not at all. */
 export type Positions =
-  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; longRope?: LongRope }
+  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; freqFactors?: RopeFactors }
   | { kind: 'learned' }
   | { kind: 'none' };
 
@@ -56,8 +61,11 @@ export interface ModelConfig {
   norm: 'rmsnorm' | 'layernorm';
   normEps: number;
   positions: Positions;
-  /** swiglu: [gate | up] then silu(gate)·up, then down (Llama); gelu: fc (+bias), GELU, proj (GPT-2). */
-  mlp: 'swiglu' | 'gelu';
+  /**
+   * swiglu: [gate | up] then silu(gate)·up, then down (Llama); geglu: the same with GELU (tanh approximation) in place
+   * of silu (Gemma 3); gelu: fc (+bias), GELU, proj (GPT-2).
+   */
+  mlp: 'swiglu' | 'geglu' | 'gelu';
   /** q/k/v projections carry a bias (GPT-2, Qwen2). */
   qkvBias: boolean;
   /**
@@ -74,6 +82,29 @@ export interface ModelConfig {
   projBias: boolean;
   /** Sliding-window attention: each query sees this many most recent positions; null: the whole context. */
   attentionWindow: number | null;
+  /**
+   * Layers that attend over the whole context although attentionWindow is set (Gemma 3: every 6th layer, 5, 11, ...;
+   * the others are windowed). Absent: the window is on every layer. layerWindow reads it.
+   */
+  fullAttentionLayers?: readonly number[];
+  /**
+   * RoPE base of the windowed layers where it differs from `positions` (Gemma 3: 10000 on its local layers, no
+   * scaling; `positions` then is the full-attention layers' rope_theta 1e6 with its scaling). layerPositions reads it.
+   */
+  localRopeTheta?: number;
+  /** The token embeddings are multiplied by this before the first layer (Gemma 3: sqrt(dim)). Absent: 1. */
+  embedScale?: number;
+  /**
+   * Where the scores' scale is not 1 / sqrt(headDim) (Gemma 3 27B: query_pre_attn_scalar^-1/2 with 168 against a head of
+   * 128): the queries are multiplied by this ratio (scale · sqrt(headDim)), which the weight readers fold into the
+   * q-norm gains (RoPE is linear), so the attention kernels keep 1 / sqrt(headDim). Needs qkNorm. Absent: 1.
+   */
+  queryScale?: number;
+  /**
+   * Sandwich norms (Gemma 3): an RMSNorm (gain [dim]) of the attention block's output and of the MLP's output, each
+   * before its residual add (post_attention_layernorm, post_feedforward_layernorm). Absent: none.
+   */
+  postNorms?: boolean;
   /** The LM head is the token embedding (one matrix). */
   tiedEmbeddings: boolean;
   /** Where the figures come from (published config.json). */
@@ -139,12 +170,12 @@ export interface LayerLinear {
 
 /**
  * The linears of a layer, the one table of them: q | k | v stacked in one buffer, the output projection, the MLP's
- * up (SwiGLU: gate | up stacked) and down projections.
+ * up (SwiGLU / GeGLU: gate | up stacked) and down projections.
  */
 export const LAYER_LINEARS: readonly LayerLinear[] = [
   { family: 'qkv', buf: 'wqkv', mlp: false, shape: (c) => ({ N: (c.nHeads + 2 * c.nKvHeads) * c.headDim, K: c.dim }) },
   { family: 'o-proj', buf: 'wo', mlp: false, shape: (c) => ({ N: c.dim, K: c.nHeads * c.headDim }) },
-  { family: 'ffn-up', buf: 'wUp', mlp: true, shape: (c) => ({ N: (c.mlp === 'swiglu' ? 2 : 1) * c.ffnDim, K: c.dim }) },
+  { family: 'ffn-up', buf: 'wUp', mlp: true, shape: (c) => ({ N: (gatedMlp(c) ? 2 : 1) * c.ffnDim, K: c.dim }) },
   { family: 'ffn-down', buf: 'wDown', mlp: true, shape: (c) => ({ N: c.dim, K: c.ffnDim }) },
 ];
 
@@ -164,6 +195,24 @@ export function attentionParams(c: ModelConfig): number {
 /** Weights of the MLP of one layer. */
 export function mlpParams(c: ModelConfig): number {
   return linearParams(c, true);
+}
+
+/** A gated MLP (SwiGLU, GeGLU): a [gate | up] projection of 2·ffnDim rows, then activation(gate)·up. */
+export const gatedMlp = (c: Pick<ModelConfig, 'mlp'>): boolean => c.mlp !== 'gelu';
+
+/** The sliding window of layer l (keys per query), 0 for the whole context (a full-attention layer, or no window). */
+export function layerWindow(c: Pick<ModelConfig, 'attentionWindow' | 'fullAttentionLayers'>, l: number): number {
+  return c.attentionWindow === null || c.fullAttentionLayers?.includes(l) ? 0 : c.attentionWindow;
+}
+
+/** The windowed layers' RoPE where it differs from `positions` (Gemma 3's local base, unscaled), else undefined. */
+export function localPositions(c: Pick<ModelConfig, 'positions' | 'localRopeTheta' | 'attentionWindow'>): Positions | undefined {
+  return c.localRopeTheta !== undefined && c.attentionWindow !== null && c.positions.kind === 'rope' ? { kind: 'rope', theta: c.localRopeTheta, scaling: null } : undefined;
+}
+
+/** Whether layer l rotates by localPositions (a windowed layer of a config that has them), not by `positions`. */
+export function usesLocalRope(c: Pick<ModelConfig, 'positions' | 'localRopeTheta' | 'attentionWindow' | 'fullAttentionLayers'>, l: number): boolean {
+  return localPositions(c) !== undefined && layerWindow(c, l) > 0;
 }
 
 /**

@@ -132,7 +132,7 @@ export const cases = [
       await t.page.locator('#tab-model').click();
       const tab = t.page.locator('jp-model-tab');
       // what a dropped file may be, before one is dropped (the loader's own lists: src/llm/config.ts)
-      await tab.getByText('Runs GGUF architectures llama, qwen2, qwen3, phi3, gpt2 and config.json model types llama, mistral, qwen2, qwen3, phi3, gpt2; another is refused with what it names.').waitFor({ timeout: 30_000 });
+      await tab.getByText('Runs GGUF architectures llama, qwen2, qwen3, phi3, gemma3, gpt2 and config.json model types llama, mistral, qwen2, qwen3, phi3, gemma3_text, gpt2; another is refused with what it names.').waitFor({ timeout: 30_000 });
       await tab.getByRole('button', { name: 'Build a small model here' }).click();
       const loaded = tab.getByText(/Loaded generated-llama-demo\.gguf: llama, 3\.\d+ M parameters, weights f16 → f16 as stored/);
       await loaded.waitFor({ timeout: 120_000 });

@@ -85,7 +85,7 @@ describe('Phi-3: fused qkv and gate_up, LongRoPE', () => {
       const m = await openModel(files);
       expect(m.config).toMatchObject({ arch: 'llama', family: 'phi3', dim: 64, nHeads: 4, nKvHeads: 2, headDim: 16, qkvBias: false, attentionWindow: null, tiedEmbeddings: false });
       expect(archText(m.config)).toBe('phi3 (run as llama)');
-      const lr = m.config.positions.kind === 'rope' ? m.config.positions.longRope : undefined;
+      const lr = m.config.positions.kind === 'rope' ? m.config.positions.freqFactors : undefined;
       expect(lr?.originalMaxPositions).toBe(16);
       expect(lr?.attentionFactor).toBeCloseTo(Math.sqrt(1 + Math.log(4) / Math.log(16)), 6);
       expect([lr?.short.length, lr?.long.length]).toEqual([8, 8]);
@@ -163,7 +163,7 @@ describe('Phi-3: fused qkv and gate_up, LongRoPE', () => {
   it("Phi-3.5-mini's LongRoPE from config.json (type longrope, and the older su): original 4096, attention factor sqrt(1 + ln 32 / ln 4096)", () => {
     for (const type of ['longrope', 'su']) {
       const c = configFromHf({ ...PHI3_MINI_4K, max_position_embeddings: 131072, original_max_position_embeddings: 4096, sliding_window: 262144, rope_scaling: { type, short_factor: new Array(48).fill(1.05), long_factor: new Array(48).fill(2) } });
-      const lr = c.positions.kind === 'rope' ? c.positions.longRope : undefined;
+      const lr = c.positions.kind === 'rope' ? c.positions.freqFactors : undefined;
       expect(lr?.originalMaxPositions).toBe(4096);
       expect(lr?.attentionFactor).toBeCloseTo(1.190238, 6);
       expect(c.attentionWindow).toBe(262144);
