@@ -8,7 +8,7 @@
 import { nodeGpuContext } from '../src/gpu/node.ts';
 import { GpuModel } from '../src/llm/gpu-model.ts';
 import { configFromHf } from '../src/llm/config.ts';
-import { embedStorage, type OpenedModel } from '../src/llm/weights.ts';
+import { embedStorage, linearDtypeFields, type OpenedModel } from '../src/llm/weights.ts';
 import type { GgmlPart } from '../src/models/forward.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
 import type { FileDType } from '../src/llm/dtype.ts';
@@ -46,7 +46,7 @@ for (const s of SHAPES) {
   const config = configFromHf(s.config);
   const V = config.vocabSize, D = config.dim;
   const ggml: Record<string, GgmlPart[]> = s.head ? { lmHead: [{ format: s.head as GgmlPart['format'], N: V }] } : {};
-  const om = { name: s.name, format: 'gguf', config, fileBytes: 0, params: 0, tokenizer: { kind: 'none' }, eos: [], weightDtype: 'f32', ggml, ...embedStorage({ dtype: s.embed, shape: [V, D] }) } as unknown as OpenedModel;
+  const om = { name: s.name, format: 'gguf', config, fileBytes: 0, params: 0, tokenizer: { kind: 'none' }, eos: [], ...linearDtypeFields(['f32']), ggml, ...embedStorage({ dtype: s.embed, shape: [V, D] }) } as unknown as OpenedModel;
   for (const f32Weights of [false, true]) {
     const m = await GpuModel.load(ctx, om, { int8: false, f32Weights, capacity: 16, chunk: 16 });
     const embed = m.bufferBytes(/^tokEmb/), head = m.bufferBytes(/^lmHead/);

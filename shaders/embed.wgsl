@@ -1,5 +1,5 @@
 // embed: token embedding lookup (plus GPT-2's learned position embedding):
-//   X[m, :] = E[ids[m] - v0, :] (+ P[pos0 + m, :] when POS)
+//   X[m, :] = SCALE · E[ids[m] - v0, :] (+ P[pos0 + m, :] when POS); SCALE 1 but for Gemma 3 (sqrt(D))
 // ids: [M] u32; E: [V, D] (the vocabulary, or with SPLIT the part of token ids v0..v0+V-1) as F32 / FORMAT say:
 //   F32: f32 row-major, one value per u32 word (bitcast);
 //   else a model file's table as stored, FORMAT matmul-gguf's numbering (GGUF_FORMAT_CODE):
@@ -25,6 +25,7 @@ override WG: u32 = 64;
 override POS: bool = false;
 override SPLIT: bool = false;
 override F32: bool = true;     // E f32; else stored as FORMAT
+override SCALE: f32 = 1.0;    // each gathered value times this (set only where it is not 1)
 override FORMAT: u32 = 0u;     // 0 Q4_0, 1 Q4_K, 2 Q5_K, 3 Q6_K, 4 Q4_1, 5 Q5_0, 6 Q5_1, 7 F16, 8 BF16, 9 Q8_0, 10 Q3_K, 11 Q2_K, 12 IQ4_NL, 13 IQ4_XS (unread with F32)
 override INSTRUMENT: bool = false;
 
@@ -79,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   let r = select(p.V - 1u, t - p.v0, inPart);   // an id outside the part (or the vocabulary) reads the last row, never past E
   if (F32) {
     for (var d = lid; d < p.D; d += WG) {
-      var v = bitcast<f32>(E[r * p.D + d]);
+      var v = bitcast<f32>(E[r * p.D + d]) * SCALE;
       loaded += 4u;
       if (POS) { v += P[(p.pos0 + m) * p.D + d]; loaded += 4u; }
       if (SPLIT) { v = select(X[m * p.D + d], v, inPart); loaded += 4u; }
@@ -89,7 +90,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   } else if (FORMAT == 7u || FORMAT == 8u) {
     let W = p.D / 2u;
     for (var j = lid; j < W; j += WG) {
-      var v = widen2(E[r * W + j]);
+      var v = widen2(E[r * W + j]) * SCALE;
       loaded += 4u;
       let d = m * p.D + 2u * j;
       if (POS) { let q = (p.pos0 + m) * p.D + 2u * j; v += vec2f(P[q], P[q + 1u]); loaded += 8u; }
@@ -114,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
         let d0 = b * QK + 32u * pc;     // value d0 + l of the row
         for (var l = 0u; l < 32u; l++) {
           let d = m * p.D + d0 + l;
-          var v = vals[l];
+          var v = vals[l] * SCALE;
           if (POS) { v += P[(p.pos0 + m) * p.D + d0 + l]; loaded += 4u; }
           if (SPLIT) { v = select(X[d], v, inPart); loaded += 4u; }
           X[d] = v;

@@ -1,14 +1,28 @@
-// silu_mul: the SwiGLU gate of a Llama MLP. GU is the fused [gate | up] projection:
-//   H[m, f] = silu(GU[m, f]) · GU[m, F + f],  silu(x) = x / (1 + e^−x)
+// silu_mul: the gate of a gated MLP. GU is the fused [gate | up] projection:
+//   H[m, f] = act(GU[m, f]) · GU[m, F + f],  act = silu(x) = x / (1 + e^−x) (SwiGLU, Llama), or with GELU
+//   gelu(x) = x/2 · (1 + tanh(sqrt(2/π) · (x + 0.044715·x³))) (GeGLU, Gemma 3: gelu_pytorch_tanh), as gelu.wgsl computes it
 // GU: [M, 2F] row-major f32; H: [M, F] row-major f32.
 // Tiling: grid (ceil(F/WG), M); one invocation per output. Global traffic per output: 8 bytes
 // loaded, 4 stored.
 // Measured: not yet timed on its own; its share of a decode step is in README "Running a real model".
 
 override WG: u32 = 64;
+override GELU: bool = false;   // GeGLU: gelu in place of silu
 override INSTRUMENT: bool = false;
 
 struct Params { F: u32 }
+
+const K0: f32 = 0.7978845608028654;   // sqrt(2/π)
+
+fn act(x: f32) -> f32 {
+  if (GELU) {
+    // tanh via exp, clamped, as gelu.wgsl
+    let t = clamp(K0 * (x + 0.044715 * x * x * x), -15.0, 15.0);
+    let e = exp(2.0 * t);
+    return 0.5 * x * (1.0 + (e - 1.0) / (e + 1.0));
+  }
+  return x / (1.0 + exp(-x));
+}
 
 @group(0) @binding(0) var<storage, read> GU: array<f32>;        // [M, 2F]
 @group(0) @binding(1) var<storage, read_write> H: array<f32>;   // [M, F]
@@ -30,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3u,
   if (f < p.F) {
     let g = GU[m * 2u * p.F + f];
     let u = GU[m * 2u * p.F + p.F + f];
-    H[m * p.F + f] = g / (1.0 + exp(-g)) * u;
+    H[m * p.F + f] = act(g) * u;
     loaded += 8u;
     stored += 4u;
   }

@@ -92,6 +92,21 @@ export class LlamaCppModel {
     return this.model.tokenize(text, false).map(Number);
   }
 
+  /** llama.cpp's tokenizer with special tokens parsed (control tokens in the text become their ids), no BOS. */
+  tokenizeSpecial(text: string): number[] {
+    return this.model.tokenize(text, true).map(Number);
+  }
+
+  /**
+   * The ids among the first `n` that llama.cpp ends generation on: llama_vocab_is_eog (its special_eog_ids), through
+   * node-llama-cpp's native binding. Not LlamaModel.isEogToken: that adds llama.cpp's EOT id even where llama.cpp
+   * took it off the list (gpt-oss's <|end|>).
+   */
+  eogIds(n: number): number[] {
+    const addon = (this.model as unknown as { _model: { isEogToken(t: number): boolean } })._model;
+    return Array.from({ length: n }, (_, i) => i).filter((i) => addon.isEogToken(i));
+  }
+
   /** Greedy generation of `maxTokens` from the prompt's token ids, on a cleared sequence. */
   async generate(prompt: readonly number[], maxTokens: number, withProbs = false): Promise<LlamaCppGeneration> {
     await this.seq.clearHistory();

@@ -1,4 +1,4 @@
-// `npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8 | --f32-weights] [--seed S] [--json]`
+// `npm run generate -- --model DIR|FILE --prompt "..." [--chat] [--tokens N] [--int8 | --f32-weights] [--seed S] [--json]`
 // Runs a real model (safetensors + config.json + tokenizer.json, or GGUF) through the project's
 // WebGPU kernels on this machine's GPU: prints the generated text, then per-token times and a
 // per-op profile of one decode step (measured ms, bytes and flops from the plans). --json prints
@@ -15,15 +15,19 @@ import { UsageError } from './usage-error.ts';
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
 
-export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..." [--tokens N] [--int8 | --f32-weights] [--seed S]
+export const USAGE = `usage: npm run generate -- --model DIR|FILE --prompt "..." [--chat] [--tokens N] [--int8 | --f32-weights] [--seed S]
                             [--temperature T] [--top-k K] [--context N] [--json]
        npm run generate -- --write-test-model DIR [--arch llama|gpt2] [--format safetensors|gguf]
 
 Runs a model through our WebGPU kernels (Dawn in Node). --model is a directory with model.safetensors,
 config.json and tokenizer.json (Hugging Face layout), a .gguf file, or a .safetensors file with its
-config.json beside it. Llama-style (Llama, Mistral, Qwen2, Qwen3, SmolLM) and GPT-2-style models; f32, f16,
+config.json beside it. Llama-style (Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM, Gemma 3 text) and GPT-2-style models; f32, f16,
 bf16 weights (f16 / bf16 linears and embedding kept 16-bit on the GPU as stored), or GGUF Q8_0 (with --int8 used as is)
 and Q4_0 .. Q6_K, Q3_K, Q2_K, IQ4_NL, IQ4_XS blocks (as stored); a GGUF's block-quantized token embedding is kept as stored too (a tied LM head reads it).
+  --chat            put the prompt through the model's chat template (GGUF tokenizer.chat_template, or
+                    tokenizer_config.json beside .safetensors) as one user message, with the assistant's turn opened;
+                    refused when the model has none. Generation stops at any end-of-turn token (llama.cpp's list for a
+                    GGUF; config.json's and generation_config.json's eos_token_id for .safetensors), with or without it
   --tokens N        tokens to generate (default 32)
   --int8            int8 weights (quantized on load; Q8_0 as is) through matmul-int8 and qkv fused-w8
   --f32-weights     widen f16 / bf16 and Q8_0 linears and a 16-bit or quantized embedding to f32 on load (to compare with the stored path)
@@ -51,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, prompt: { type: 'string' }, tokens: { type: 'string' }, int8: { type: 'boolean' }, 'f32-weights': { type: 'boolean' },
+      model: { type: 'string' }, prompt: { type: 'string' }, chat: { type: 'boolean' }, tokens: { type: 'string' }, int8: { type: 'boolean' }, 'f32-weights': { type: 'boolean' },
       seed: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, context: { type: 'string' },
       json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'write-test-model': { type: 'string' }, arch: { type: 'string' }, format: { type: 'string' },
@@ -85,12 +89,14 @@ export async function main(argv: string[]): Promise<number> {
   const { openModelPath } = await import('../llm/node-files.ts');
   const { openModel, checkTokenIds } = await import('../llm/weights.ts');
   const { makeTokenizer } = await import('../llm/tokenizer.ts');
+  const { encodePrompt, chatTemplateText } = await import('../llm/chat.ts');
   const files = await openModelPath(values.model);
   try {
     const om = await openModel(files.sources);
     const tok = makeTokenizer(om.tokenizer, om.eos);
     if (!tok) throw new ModelFileError(`${om.name}: no tokenizer (put tokenizer.json beside the model)`);
-    const prompt = tok.encode(values.prompt);
+    const chat = values.chat === true;
+    const prompt = encodePrompt(tok, om.chatTemplate, values.prompt, chat);
     if (prompt.length === 0) throw new UsageError('--prompt encodes to no tokens; give some text');
     checkTokenIds(prompt, om.config.vocabSize); // before the weights are uploaded
     const want = prompt.length + maxTokens;
@@ -137,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       model: { name: om.name, format: om.format, arch: om.config.arch, params: om.params, weights: om.weightDtype, int8: values.int8 === true, weightFormat: model.weightFormat, weightBytes: model.weightBytes, config: om.config, gpuBytes: model.gpuBytes },
       device: ctx.report,
       tokenizer: tok.kind,
-      prompt: { text: values.prompt, tokens: prompt.length },
+      prompt: { text: values.prompt, tokens: prompt.length, chatTemplate: chat && om.chatTemplate ? chatTemplateText(om.chatTemplate) : null },
       text,
       tokens: r.tokens,
       stop: r.stop,
@@ -157,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
     console.log(`\n\n${om.name}: ${archText(om.config)}, ${(om.params / 1e6).toFixed(1)} M parameters, ${model.weightFormat} (${(model.weightBytes / 2 ** 20).toFixed(1)} MiB of weights on the GPU), on ${describeDevice(ctx.report)}`);
-    console.log(`tokenizer: ${tok.kind}`);
+    console.log(`tokenizer: ${tok.kind}; chat template: ${chat && om.chatTemplate ? chatTemplateText(om.chatTemplate) : om.chatTemplate ? `not applied (${chatTemplateText(om.chatTemplate)} in the file; --chat applies it)` : 'none in the file'}`);
     console.log(`compiled in ${f(r.compileMs, 0)} ms (pipelines, before the first run; not in the figures below)`);
     console.log(`prompt ${prompt.length} tokens in ${f(r.prefillMs, 1)} ms; ${r.tokens.length} tokens generated (${r.stop}); decode ${f(r.stats.medianMs)} ms/token median (p10 ${f(r.stats.p10Ms)}, p90 ${f(r.stats.p90Ms)}), ${f(r.stats.tokensPerS, 1)} tokens/s`);
     console.log(`one decode step at position ${pos}, op by op (${timed.timer}):`);

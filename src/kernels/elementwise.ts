@@ -108,6 +108,12 @@ const FFN_PARAMS: readonly ParamDoc[] = [
   { name: 'F', doc: 'MLP hidden size', default: 1024, allowed: [1, MAX_DIM] },
 ];
 
+/** The gated activation of a GLU MLP: silu (SwiGLU, Llama) or GELU with the tanh approximation (GeGLU, Gemma 3). */
+export const GLU_ACTS = ['silu', 'gelu'] as const;
+const GLU_PARAMS: readonly ParamDoc[] = [...FFN_PARAMS, { name: 'act', doc: 'the gate\'s activation: silu (SwiGLU) or gelu, tanh approximation (GeGLU, Gemma 3)', default: 'silu', allowed: GLU_ACTS }];
+/** Vector ops per output: silu(g)·u (exp, add, divide, multiply), gelu(g)·u (the tanh form's 8, multiply). */
+const GLU_OPS = { silu: 4, gelu: 9 } as const;
+
 export const siluRef = (x: number): number => x / (1 + Math.exp(-x));
 /** GPT-2's gelu_new (tanh approximation). */
 export const geluRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
@@ -117,38 +123,39 @@ const ACTIVATION_TOL = { atol: 1e-6, rtol: 2e-5 };
 
 export const siluMul: KernelDef = {
   name: 'silu-mul',
-  title: 'SwiGLU gate (silu · mul)',
-  description: 'H[M, F] = silu(GU[:, :F]) · GU[:, F:], GU = the fused [gate | up] projection [M, 2F] of a Llama MLP. One invocation per output.',
+  title: 'gated MLP activation (silu · mul, gelu · mul)',
+  description: 'H[M, F] = act(GU[:, :F]) · GU[:, F:], GU = the fused [gate | up] projection [M, 2F] of a gated MLP; act = silu (SwiGLU, Llama) or the tanh-approximated GELU (GeGLU, Gemma 3). One invocation per output.',
   variants: ['default'],
   defaultVariant: 'default',
   baselineVariant: 'default',
-  params: FFN_PARAMS,
-  validate: (raw) => validateByDocs(raw, FFN_PARAMS, 'silu-mul'),
+  params: GLU_PARAMS,
+  validate: (raw) => validateByDocs(raw, GLU_PARAMS, 'silu-mul'),
   plan(params, variant) {
     checkVariant(siluMul, variant);
     const { M, F } = params as Record<string, number>;
+    const act = params.act as (typeof GLU_ACTS)[number];
     return simplePlan('silu-mul', params, [
       { name: 'GU', dtype: 'f32', shape: [M, 2 * F], bytes: 8 * M * F, role: 'input', layout: '[M, 2F] row-major: [gate | up]' },
       { name: 'H', dtype: 'f32', shape: [M, F], bytes: 4 * M * F, role: 'output', layout: '[M, F] row-major' },
     ], {
-      shader: 'silu_mul', entryPoint: 'main', label: 'silu(gate) · up',
-      workgroupSize: [EW_WG, 1, 1], grid: [cdiv(F, EW_WG), M, 1], overrides: { WG: EW_WG },
+      shader: 'silu_mul', entryPoint: 'main', label: `${act}(gate) · up`,
+      workgroupSize: [EW_WG, 1, 1], grid: [cdiv(F, EW_WG), M, 1], overrides: { WG: EW_WG, ...(act === 'gelu' ? { GELU: true } : {}) },
       uniforms: [['F', { type: 'u32', value: F }]],
       bindings: [{ binding: 0, tensor: 'GU', access: 'read' }, { binding: 1, tensor: 'H', access: 'read_write' }],
       tiles: columnTiles(F, M, (n) => [
         { kind: 'load', tensor: 'GU', bytes: 8 * n },
-        { kind: 'vector', count: 4 * n, op: 'silu-mul' },
+        { kind: 'vector', count: GLU_OPS[act] * n, op: `${act}-mul` },
         { kind: 'store', tensor: 'H', bytes: 4 * n },
       ], 'outputs'),
       workgroupBytes: 0,
-    }, 4 * M * F);
+    }, GLU_OPS[act] * M * F);
   },
   makeInputs(plan, seed) {
     const { M, F } = plan.params as Record<string, number>;
     return { GU: randomF32(2 * M * F, seed, 6) };
   },
   userInputs: [
-    { name: 'gate', dtype: 'float32', shapes: [['M', 'F']], doc: 'the gate projection (silu is applied to it)' },
+    { name: 'gate', dtype: 'float32', shapes: [['M', 'F']], doc: 'the gate projection (the activation is applied to it)' },
     { name: 'up', dtype: 'float32', shapes: [['M', 'F']], doc: 'the up projection' },
   ],
   fromUser(plan, user) {
@@ -164,9 +171,10 @@ export const siluMul: KernelDef = {
   },
   reference(plan, ins) {
     const { M, F } = plan.params as Record<string, number>;
+    const act = plan.params.act === 'gelu' ? geluRef : siluRef;
     const GU = ins.GU as Float32Array;
     const H = new Float32Array(M * F);
-    for (let m = 0; m < M; m++) for (let j = 0; j < F; j++) H[m * F + j] = siluRef(GU[m * 2 * F + j]) * GU[m * 2 * F + F + j];
+    for (let m = 0; m < M; m++) for (let j = 0; j < F; j++) H[m * F + j] = act(GU[m * 2 * F + j]) * GU[m * 2 * F + F + j];
     return { H };
   },
   tolerance: () => ACTIVATION_TOL,
@@ -245,13 +253,14 @@ const EMBED_PARAMS: readonly ParamDoc[] = [
   { name: 'pos0', doc: 'position of the first token (P row offset)', default: 0, allowed: [0, 1 << 20] },
   { name: 'vocab', doc: 'a part of a split embedding: the whole vocabulary (0 = E holds it all); rows of ids outside [v0, v0 + V) are left as they are', default: 0, allowed: [0, 1 << 22] },
   { name: 'v0', doc: 'a part of a split embedding: the token id of E\'s first row', default: 0, allowed: [0, 1 << 22] },
+  { name: 'scale', doc: 'each gathered row times this (Gemma 3: sqrt(D)); 1 = as stored', default: 1, allowed: [0, 1 << 16], float: true },
   { name: 'format', doc: 'storage of E: f32, or a model file\'s embedding as stored: 16-bit (f16, bf16: two values per u32 word, D even) or ggml blocks (q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl: D a multiple of 32; q4_k, q5_k, q6_k, q3_k, q2_k, iq4_xs: of 256)', default: 'f32', allowed: EMBED_FORMATS },
 ];
 
 export const embed: KernelDef = {
   name: 'embed',
   title: 'token embedding (+ position)',
-  description: 'X[m, :] = E[ids[m], :] (+ P[pos0 + m, :]): embedding lookup for M tokens, GPT-2 adds its learned position table. One workgroup per token. ' +
+  description: 'X[m, :] = scale · E[ids[m], :] (+ P[pos0 + m, :]): embedding lookup for M tokens, GPT-2 adds its learned position table, Gemma 3 scales by sqrt(D). One workgroup per token. ' +
     'A vocabulary larger than one binding is split in parts (vocab, v0): each part writes the rows of the ids it holds and keeps the others.',
   variants: ['default'],
   defaultVariant: 'default',
@@ -273,9 +282,10 @@ export const embed: KernelDef = {
   },
   plan(params, variant) {
     checkVariant(embed, variant);
-    const { M, D, V, positions, pos0, vocab, v0 } = params as Record<string, number>;
+    const { M, D, V, positions, pos0, vocab, v0, scale } = params as Record<string, number>;
     const format = params.format as EmbedFormat;
     const pos = positions > 0;
+    const scaled = scale !== 1;
     const split = vocab > 0;
     const rowBytes = embedRowBytes(format, D);
     const rows = split ? `rows of token ids ${v0}..${v0 + V - 1}` : '';
@@ -294,8 +304,8 @@ export const embed: KernelDef = {
       { name: 'P', dtype: 'f32', shape: [Math.max(1, positions), D], bytes: 4 * Math.max(1, positions) * D, role: 'weight', layout: '[positions, D] row-major (GPT-2)' },
       { name: 'X', dtype: 'f32', shape: [M, D], bytes: 4 * M * D, role: 'output', layout: split ? '[M, D] row-major; rows of other parts\' ids kept' : '[M, D] row-major' },
     ], {
-      shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
-      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, F32: format === 'f32', FORMAT: format === 'f32' ? 0 : GGUF_FORMAT_CODE[format] },
+      shader: 'embed', entryPoint: 'main', label: (pos ? 'token + position embedding' : 'token embedding') + (scaled ? ` x ${scale}` : '') + (split ? ` (ids ${v0}..${v0 + V - 1})` : ''),
+      workgroupSize: [EW_WG, 1, 1], grid: [M, 1, 1], overrides: { WG: EW_WG, POS: pos, SPLIT: split, F32: format === 'f32', FORMAT: format === 'f32' ? 0 : GGUF_FORMAT_CODE[format], ...(scaled ? { SCALE: scale } : {}) },
       uniforms: [['D', { type: 'u32', value: D }], ['V', { type: 'u32', value: V }], ['pos0', { type: 'u32', value: pos0 }], ['v0', { type: 'u32', value: v0 }]],
       bindings: [{ binding: 0, tensor: 'ids', access: 'read' }, { binding: 1, tensor: 'E', access: 'read' }, { binding: 2, tensor: 'P', access: 'read' }, { binding: 3, tensor: 'X', access: 'read_write' }],
       tiles: [{
@@ -305,13 +315,14 @@ export const embed: KernelDef = {
           { kind: 'load', tensor: 'ids', bytes: 4 },
           { kind: 'load', tensor: 'E', bytes: rowRead },
           ...(blocks > 0 ? [{ kind: 'vector', count: D, op: `decode ${ggufFormat(format as GgufFormat).name}` } as Step] : []),
+          ...(scaled ? [{ kind: 'vector', count: D, op: 'scale' } as Step] : []),
           ...(pos ? [{ kind: 'load', tensor: 'P', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'add' } as Step] : []),
           ...(split ? [{ kind: 'load', tensor: 'X', bytes: 4 * D } as Step, { kind: 'vector', count: D, op: 'select' } as Step] : []),
           { kind: 'store', tensor: 'X', bytes: 4 * D },
         ],
       }],
       workgroupBytes: 4,
-    }, pos ? M * D : 0);
+    }, (pos ? M * D : 0) + (scaled ? M * D : 0));
   },
   makeInputs(plan, seed) {
     const { M, D, V, positions, vocab } = plan.params as Record<string, number>;
@@ -348,16 +359,20 @@ export const embed: KernelDef = {
     return { ids: new Uint32Array(idsIn.buffer, idsIn.byteOffset, M), E, P: positions > 0 ? f32Input(user, 'P') : new Float32Array(D) };
   },
   reference(plan, ins) {
-    const { M, D, V, positions, pos0, vocab, v0 } = plan.params as Record<string, number>;
+    const { M, D, V, positions, pos0, vocab, v0, scale } = plan.params as Record<string, number>;
     const format = plan.params.format as EmbedFormat;
     const ids = ins.ids as Uint32Array, P = ins.P as Float32Array;
+    const s = f(scale);
     const E = format === 'f32' ? (ins.E as Float32Array) : dequantizeFormat(format, new Uint8Array((ins.E as Uint32Array).buffer, (ins.E as Uint32Array).byteOffset, V * embedRowBytes(format, D)), V * D);
     // X starts as zeros (a new buffer): a part keeps the rows of ids it does not hold
     const X = new Float32Array(M * D);
     for (let m = 0; m < M; m++) {
       const r = ids[m] - v0;
       if (vocab > 0 && (r < 0 || r >= V)) continue;
-      for (let d = 0; d < D; d++) X[m * D + d] = positions > 0 ? f(E[r * D + d] + P[(pos0 + m) * D + d]) : E[r * D + d];
+      for (let d = 0; d < D; d++) {
+        const e = s === 1 ? E[r * D + d] : f(E[r * D + d] * s);
+        X[m * D + d] = positions > 0 ? f(e + P[(pos0 + m) * D + d]) : e;
+      }
     }
     return { X };
   },

@@ -6,16 +6,17 @@
 // mix formats (llama.cpp's Q4_K_M: Q6_K for some layers' V and down projections) gets, per group, the format
 // holding most of the group's bytes, and the note says so with the shares. Linears the GPU does not keep as
 // stored (OpenedModel.ggml does not list them: a biased Llama QKV, GPT-2's fused QKV, f32 tensors)
-// count as the file's weight dtype when it is one format (or one format beside Q8_0: OpenedModel.ggml lists every Q8_0
+// count as the file's linear format when OpenedModel.linearDtypes holds one (or one beside Q8_0: OpenedModel.ggml lists every Q8_0
 // linear it can, so those left out are mostly the other format's: GPT-2's QKV, a biased Llama QKV), else as the rest of their group. The KV cache is
 // bf16 (assumed: llama.cpp's default f16 KV cache, 2 bytes, as the presets' deployments keep it).
 
 import { formatPercent } from '../chip/format.ts';
 import { GGUF_FORMATS, ggufWeightBytes, type GgufFormat } from '../kernels/matmul-gguf.ts';
-import type { ModelConfig } from '../models/config.ts';
+import { LAYER_LINEARS, type ModelConfig } from '../models/config.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { bytesPerElem, NUMBER_FORMATS } from '../models/precision.ts';
 import type { NumberFormat, PrecisionSpec } from '../models/types.ts';
+import type { OpenedModel } from './weights.ts';
 
 export interface DeployPrecision {
   spec: Required<PrecisionSpec>;
@@ -32,13 +33,15 @@ const isGgufFormat = (f: string): f is GgufFormat => (GGUF_FORMATS as readonly s
  */
 const linearBytes = (f: NumberFormat, N: number, K: number) => (isGgufFormat(f) ? ggufWeightBytes(f, N, K).bytes : N * K * bytesPerElem(f, K));
 
-/** Bytes per format of one group of linears (buffer names with their K), from the file's stored layout. */
-function groupBytes(c: ModelConfig, ggml: Readonly<Record<string, GgmlPart[]>>, bufs: Array<[what: string, K: number, N: number]>, rest: NumberFormat | undefined): Map<NumberFormat, number> {
+/** Bytes per format of one group of linears (LAYER_LINEARS' attention or MLP ones), from the file's stored layout. */
+function groupBytes(c: ModelConfig, ggml: Readonly<Record<string, GgmlPart[]>>, mlp: boolean, rest: NumberFormat | undefined): Map<NumberFormat, number> {
   const out = new Map<NumberFormat, number>();
   const add = (f: NumberFormat, n: number) => out.set(f, (out.get(f) ?? 0) + n);
+  const group = LAYER_LINEARS.filter((w) => w.mlp === mlp);
   for (let l = 0; l < c.nLayers; l++) {
-    for (const [what, K, N] of bufs) {
-      const parts = ggml[layerBuf(l, what)];
+    for (const w of group) {
+      const { N, K } = w.shape(c);
+      const parts = ggml[layerBuf(l, w.buf)];
       if (parts) for (const p of parts) add(p.format, ggufWeightBytes(p.format, p.N, K).bytes);
       else if (rest) add(rest, linearBytes(rest, N, K));
     }
@@ -59,17 +62,15 @@ function dominant(bytes: Map<NumberFormat, number>): { format: NumberFormat; mix
  * The PrecisionSpec a deployment of this file runs: int8 weights with the int8 option (the GPU quantizes the
  * linears), else the file's own formats per group of linears; bf16 KV.
  */
-export function deployPrecision(m: { config: ModelConfig; weightDtype: string; ggml?: Readonly<Record<string, GgmlPart[]>> }, int8: boolean): DeployPrecision {
+export function deployPrecision(m: Pick<OpenedModel, 'config' | 'linearDtypes' | 'weightDtype' | 'ggml'>, int8: boolean): DeployPrecision {
   if (int8) return { spec: { weights: 'int8', mlpWeights: 'int8', kv: 'bf16' }, note: 'int8 weights (the int8 option), bf16 KV cache' };
-  const c = m.config, D = c.dim, F = c.ffnDim, Nq = c.nHeads * c.headDim, Nkv = c.nKvHeads * c.headDim;
+  const c = m.config;
   const ggml = m.ggml ?? {};
-  const formats = m.weightDtype.split('+'), notQ8 = formats.filter((f) => f !== 'q8_0');
+  const formats = m.linearDtypes, notQ8 = formats.filter((f) => f !== 'q8_0');
   const one = notQ8.length === 1 ? notQ8[0] : formats.length === 1 ? formats[0] : undefined;
   const rest = one !== undefined && isNumberFormat(one) ? one : undefined;
-  const attnBufs: Array<[string, number, number]> = [['wqkv', D, Nq + 2 * Nkv], ['wo', Nq, D]];
-  const mlpBufs: Array<[string, number, number]> = [['wUp', D, (c.mlp === 'swiglu' ? 2 : 1) * F], ['wDown', F, D]];
-  const attn = dominant(groupBytes(c, ggml, attnBufs, rest));
-  const mlp = dominant(groupBytes(c, ggml, mlpBufs, rest));
+  const attn = dominant(groupBytes(c, ggml, false, rest));
+  const mlp = dominant(groupBytes(c, ggml, true, rest));
   // a group none of whose linears has a known format takes the other group's (a file with a format for neither: f32)
   const weights = attn?.format ?? mlp?.format ?? 'f32';
   const mlpWeights = mlp?.format ?? weights;

@@ -15,6 +15,7 @@ import { DecodeOpsCache, deepFreeze, forwardOps, embedBuf, ggufBuf, headBuf, lay
 import { ggufFormat, ggufWeightBytes, ggufWords, isHalfFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { ropeTable, type ModelConfig } from './config.ts';
+import { gatedMlp, localPositions } from '../models/config.ts';
 import type { Linear, OpenedModel } from './weights.ts';
 import { ggmlRows, gpuFormatsNote, linearF32, linearRows, q8Linear, weightsLabel } from './weights.ts';
 import { bytesPerElem } from '../models/precision.ts';
@@ -250,16 +251,16 @@ export class GpuModel {
     const sizes = new Map<string, number>();
     const set = (name: string, bytes: number) => sizes.set(name, Math.max(sizes.get(name) ?? 0, Math.ceil(bytes / 4) * 4));
     const gg = (name: string, K: number) => this.ggml[name]?.forEach((p, i) => set(ggufBuf(name, i), ggufWeightBytes(p.format, p.N, K).bufferBytes));
-    const lin = (name: string, Nout: number, K: number, q8: boolean) => {
+    // `stored`: the name OpenedModel.ggml gives the linear (a split head's parts: 'lmHead'); Q8_0 weights keep their
+    // blocks' scales (q8Grouped): room for one per 32 along K (more than one per column)
+    const lin = (name: string, Nout: number, K: number, stored = name) => {
       if (this.ggml[name]) gg(name, K);
       else if (!this.opts.int8) set(name, 4 * Nout * K);
       else {
         set(`${name}.q`, 4 * Nout * Math.ceil(K / 4));
-        set(`${name}.scale`, 4 * Nout * (q8 ? K / 32 : 1));
+        set(`${name}.scale`, 4 * Nout * (q8Grouped(m, stored) ? K / 32 : 1));
       }
     };
-    // Q8_0 weights keep their blocks' scales (q8Grouped): room for one per 32 along K (more than one per column)
-    const q8 = (name: string) => q8Grouped(m, name);
     const embedParts = vocabRanges(c.vocabSize, this.split.embedRows);
     embedParts.forEach(({ n }, i) => set(embedBuf(i, embedParts.length), n * embedRowBytes(this.embedFormat, D)));
     if (c.positions.kind === 'learned') set('posEmb', 4 * c.maxPositions * D);
@@ -267,8 +268,9 @@ export class GpuModel {
     if (c.norm === 'layernorm') set('outNormB', 4 * D);
     // a head read from the embedding (headFromEmbed) has no buffers of its own
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
-    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, q8('lmHead')));
+    headParts.forEach(({ n }, i) => lin(headBuf(i, headParts.length), n, D, 'lmHead'));
     set('ropeTable', 4 * C * dh);
+    if (localPositions(c)) set('ropeTableLocal', 4 * C * dh);
     set('dummy', 16);
     for (let l = 0; l < c.nLayers; l++) {
       const L = (w: string) => layerBuf(l, w);
@@ -278,17 +280,18 @@ export class GpuModel {
       if (c.projBias) { set(L('bo'), 4 * D); set(L('bUp'), 4 * F); set(L('bDown'), 4 * D); }
       if (c.qkvBias) set(L('bqkv'), 4 * N);
       if (c.qkNorm) { set(L('qNorm'), 4 * dh); set(L('kNorm'), 4 * dh); }
+      if (c.postNorms) { set(L('postAttnNorm'), 4 * D); set(L('postFfnNorm'), 4 * D); }
       if (this.ggml[L('wqkv')]) gg(L('wqkv'), D);
       else if (this.opts.int8) { set(L('wqkv.q'), 4 * N * Math.ceil(D / 4)); set(L('wqkv.scale'), 4 * N); } else set(L('wqkv'), 4 * D * N);
-      lin(L('wo'), D, Nq, q8(L('wo')));
-      lin(L('wUp'), c.mlp === 'swiglu' ? 2 * F : F, D, q8(L('wUp')));
-      lin(L('wDown'), D, F, q8(L('wDown')));
+      lin(L('wo'), D, Nq);
+      lin(L('wUp'), gatedMlp(c) ? 2 * F : F, D);
+      lin(L('wDown'), D, F);
       set(L('kcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
       set(L('vcache'), bytesPerElem(this.kvFormat, dh) * c.nKvHeads * C * dh);
     }
     // activations and scratch: the largest use over a full prefill and a decode step at the end of the cache
     const weights = new Set(sizes.keys());
-    this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'dummy');
+    this.weightNames = [...weights].filter((n) => !/cache$/.test(n) && n !== 'ropeTable' && n !== 'ropeTableLocal' && n !== 'dummy');
     for (const ops of this.sizingOps()) {
       for (const op of ops) for (const t of op.plan.tensors) {
         const b = op.bind[t.name];
@@ -366,6 +369,8 @@ export class GpuModel {
     const headParts = this.headFromEmbed ? [] : vocabRanges(c.vocabSize, this.split.headCols);
     headParts.forEach(({ v0, n }, i) => this.writeLinear(headBuf(i, headParts.length), headParts.length === 1 ? g.lmHead : linearRows(g.lmHead, v0, n), q8Grouped(m, 'lmHead')));
     if (c.positions.kind === 'rope') this.write('ropeTable', ropeTable(c, this.opts.capacity));
+    const local = localPositions(c);
+    if (local) this.write('ropeTableLocal', ropeTable(c, this.opts.capacity, local));
     this.opts.onProgress?.('uploading weights', 1, total);
     for (let l = 0; l < c.nLayers; l++) {
       const w = await m.loadLayer(l);
@@ -379,6 +384,11 @@ export class GpuModel {
         if (!w.qNorm || !w.kNorm) throw new Error(`${m.name}: layer ${l} has no q/k norm gains (the config has per-head q/k norms)`);
         this.write(L('qNorm'), w.qNorm);
         this.write(L('kNorm'), w.kNorm);
+      }
+      if (c.postNorms) {
+        if (!w.postAttnNorm || !w.postFfnNorm) throw new Error(`${m.name}: layer ${l} has no post-attention / post-MLP norm gains (the config has sandwich norms)`);
+        this.write(L('postAttnNorm'), w.postAttnNorm);
+        this.write(L('postFfnNorm'), w.postFfnNorm);
       }
       if (w.bo) this.write(L('bo'), w.bo);
       if (w.bUp) this.write(L('bUp'), w.bUp);

@@ -31,9 +31,11 @@ async function fileSource(path: string): Promise<{ src: ByteSource; close(): Pro
   return { src, close: () => fh.close() };
 }
 
-const WANTED = (n: string) => n.endsWith('.gguf') || n.endsWith('.safetensors') || n === 'config.json' || n === 'tokenizer.json';
+/** The JSON files read beside .safetensors weights (config.json needed; the others optional). */
+const SIDE_FILES = ['config.json', 'tokenizer.json', 'generation_config.json', 'tokenizer_config.json'];
+const WANTED = (n: string) => n.endsWith('.gguf') || n.endsWith('.safetensors') || SIDE_FILES.includes(n);
 
-/** A model directory (its .safetensors, config.json, tokenizer.json or its .gguf) or one file (siblings found beside it). */
+/** A model directory (its .safetensors, config.json, tokenizer.json, generation_config.json, tokenizer_config.json, or its .gguf) or one file (siblings found beside it). */
 export async function openModelPath(path: string): Promise<NodeFiles> {
   let st;
   try {
@@ -50,7 +52,7 @@ export async function openModelPath(path: string): Promise<NodeFiles> {
     paths = [path];
   } else if (path.endsWith('.safetensors')) {
     const dir = dirname(path);
-    paths = [path, ...(await readdir(dir)).filter((n) => n === 'config.json' || n === 'tokenizer.json').map((n) => join(dir, n))];
+    paths = [path, ...(await readdir(dir)).filter((n) => SIDE_FILES.includes(n)).map((n) => join(dir, n))];
   } else {
     throw new ModelFileError(`--model ${path}: give a model directory, a .gguf file or a .safetensors file (with config.json beside it)`);
   }

@@ -1,10 +1,12 @@
 // CPU reference forward pass (f64 accumulation, f32 storage), op for op what the GPU decode loop
 // runs: it walks the same op list (forwardOps, src/models/forward.ts) in the same order: embed, norm,
-// fused QKV, per-head q/k RMSNorm (Qwen3), RoPE, KV-cache append, causal attention, output projection + residual, norm, SwiGLU or
-// GELU MLP + residual; final norm and LM head on the last token; with its own math.
+// fused QKV, per-head q/k RMSNorm (Qwen3, Gemma 3), RoPE (each layer's base), KV-cache append, causal attention (each
+// layer's window), output projection (+ Gemma 3's post-norm) + residual, norm, SwiGLU, GeGLU or GELU MLP (+ post-norm) +
+// residual; final norm and LM head on the last token; with its own math.
 
 import type { ModelConfig } from './config.ts';
 import { ropeTable } from './config.ts';
+import { layerWindow, localPositions, usesLocalRope } from '../models/config.ts';
 import { layerNormRef, rmsNormRef } from '../kernels/norm.ts';
 import { ropeRef } from '../kernels/rope.ts';
 import { geluRef, siluRef } from '../kernels/elementwise.ts';
@@ -29,6 +31,8 @@ export class CpuModel {
   readonly kCache: Float32Array[];
   readonly vCache: Float32Array[];
   private readonly rope: Float32Array | null;
+  /** The windowed layers' own table where their RoPE base differs (Gemma 3's local layers), else null. */
+  private readonly ropeLocal: Float32Array | null;
   private readonly dense: Map<Linear, Float32Array> = new Map();
   pos = 0;
 
@@ -41,6 +45,8 @@ export class CpuModel {
     this.kCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
     this.vCache = Array.from({ length: c.nLayers }, () => new Float32Array(c.nKvHeads * capacity * c.headDim));
     this.rope = c.positions.kind === 'rope' ? ropeTable(c, capacity) : null;
+    const local = localPositions(c);
+    this.ropeLocal = local ? ropeTable(c, capacity, local) : null;
   }
 
   private w(l: Linear): Float32Array {
@@ -67,30 +73,35 @@ export class CpuModel {
     const phase = M === 1 && this.pos > 0 ? 'decode' : 'prefill';
     const ops = forwardOps(c, { phase, M, pos0: this.pos, capacity: cap, int8: false, topK: 1, temperature: 0, u: 0 });
     const scale = Math.fround(1 / Math.sqrt(dh));
+    const embedScale = Math.fround(c.embedScale ?? 1);
     // the residual stream, and the activations between ops (the GPU loop's buffers)
     const x = new Float32Array(M * D);
     let xn: Float32Array = x, qkv: Float32Array = x, q = new Float32Array(M * Nq), o: Float32Array = q, proj: Float32Array = x, gu: Float32Array = x, h: Float32Array = x, xf: Float32Array = x, logits: Float32Array = new Float32Array(0);
     // K with RoPE applied, per token (prefill: rope-k; decode: the cache write rotates it)
     let kRot: Float32Array | null = null;
+    // the cos/sin table of the op's layer (RoPE base per layer: Gemma 3)
+    let rope = this.rope;
     const rotK = () => {
       if (kRot) return kRot;
       kRot = new Float32Array(M * Nkv);
       for (let m = 0; m < M; m++)
         for (let hh = 0; hh < Hkv; hh++) {
           const ko = m * N + Nq + hh * dh;
-          if (this.rope) ropeRef(qkv, ko, dh, this.rope, this.pos + m, kRot, m * Nkv + hh * dh);
+          if (rope) ropeRef(qkv, ko, dh, rope, this.pos + m, kRot, m * Nkv + hh * dh);
           else kRot.set(qkv.subarray(ko, ko + dh), m * Nkv + hh * dh);
         }
       return kRot;
     };
     for (const op of ops) {
       const L = op.layer >= 0 ? W.layers[op.layer] : undefined;
+      if (L) rope = usesLocalRope(c, op.layer) ? this.ropeLocal : this.rope;
       switch (op.name) {
         case 'embed':
           // a split embedding's parts are rows of one table: the whole gather at the first part
           if (op.plan.params.v0) break;
           for (let m = 0; m < M; m++) {
             x.set(W.tokEmb.subarray(tokens[m] * D, (tokens[m] + 1) * D), m * D);
+            if (embedScale !== 1) for (let d = 0; d < D; d++) x[m * D + d] = Math.fround(x[m * D + d] * embedScale);
             if (W.posEmb) for (let d = 0; d < D; d++) x[m * D + d] += W.posEmb[(this.pos + m) * D + d];
           }
           break;
@@ -104,7 +115,7 @@ export class CpuModel {
           q = new Float32Array(M * Nq);
           for (let m = 0; m < M; m++)
             for (let hh = 0; hh < Hq; hh++) {
-              if (this.rope) ropeRef(qkv, m * N + hh * dh, dh, this.rope, this.pos + m, q, m * Nq + hh * dh);
+              if (rope) ropeRef(qkv, m * N + hh * dh, dh, rope, this.pos + m, q, m * Nq + hh * dh);
               else q.set(qkv.subarray(m * N + hh * dh, m * N + (hh + 1) * dh), m * Nq + hh * dh);
             }
           break;
@@ -133,11 +144,18 @@ export class CpuModel {
           break;
         }
         case 'o-proj': proj = linearRef(o, M, this.w(L!.wo), D, Nq, L!.bo); break;
+        // Gemma 3: the block's output RMS-normed before its residual add
+        case 'post-attn-norm': proj = this.norm(proj, M, L!.postAttnNorm!); break;
+        case 'post-ffn-norm': proj = this.norm(proj, M, L!.postFfnNorm!); break;
         case 'attn-residual': case 'ffn-residual': for (let i = 0; i < M * D; i++) x[i] += proj[i]; break;
-        case 'ffn-up': gu = c.mlp === 'swiglu' ? linearRef(xn, M, this.w(L!.wUp), 2 * F, D) : linearRef(xn, M, this.w(L!.wUp), F, D, L!.bUp); break;
+        case 'ffn-up': gu = c.mlp !== 'gelu' ? linearRef(xn, M, this.w(L!.wUp), 2 * F, D) : linearRef(xn, M, this.w(L!.wUp), F, D, L!.bUp); break;
         case 'silu-mul':
           h = new Float32Array(M * F);
           for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = siluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
+          break;
+        case 'gelu-mul':
+          h = new Float32Array(M * F);
+          for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = geluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
           break;
         case 'gelu': h = gu.map(geluRef); break;
         case 'ffn-down': proj = linearRef(h, M, this.w(L!.wDown), D, F, L!.bDown); break;
@@ -166,7 +184,8 @@ export class CpuModel {
   /**
    * Causal attention of M queries at positions pos.. over the layer's cache (which holds them already): [M, Hq·dh].
    * The kernels' CPU reference (attentionRef) on the cached keys 0..pos+M−1; with a sliding window W
-   * (Mistral, Qwen2; read from the config, not from the op list) the query at position p sees keys p − W + 1..p.
+   * (Mistral, Qwen2; Gemma 3's windowed layers; read from the config, not from the op list) the query at position p
+   * sees keys p − W + 1..p.
    */
   private attention(q: Float32Array, layer: number, M: number, scale: number, G: number): Float32Array {
     const c = this.config, dh = c.headDim, Hq = c.nHeads, Hkv = c.nKvHeads, cap = this.capacity;
@@ -180,6 +199,6 @@ export class CpuModel {
     // the queries head-major, [Hq, M, dh]
     const Q = new Float32Array(M * Hq * dh);
     for (let m = 0; m < M; m++) for (let h = 0; h < Hq; h++) Q.set(q.subarray((m * Hq + h) * dh, (m * Hq + h + 1) * dh), (h * M + m) * dh);
-    return attentionRef(Q, cached(this.kCache[layer]), cached(this.vCache[layer]), { Sq: M, Skv, H: Hq, G, dh, causal: true, scale, window: c.attentionWindow ?? 0 });
+    return attentionRef(Q, cached(this.kCache[layer]), cached(this.vCache[layer]), { Sq: M, Skv, H: Hq, G, dh, causal: true, scale, window: layerWindow(c, layer) });
   }
 }

@@ -17,6 +17,7 @@
 import { ModelFileError } from './source.ts';
 import type { GgufValue } from './gguf.ts';
 import type { TokenizerSource } from './weights.ts';
+import { ggufEogIds } from './chat.ts';
 
 export interface Tokenizer {
   readonly vocabSize: number;
@@ -516,7 +517,8 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
   const vocab = tokens.map(String);
   const types = (meta.get('tokenizer.ggml.token_type') as number[] | undefined) ?? [];
   const idOf = (k: string): number | null => { const v = meta.get(k); return typeof v === 'number' ? v : null; };
-  const eosId = idOf('tokenizer.ggml.eos_token_id');
+  // every end-of-generation token llama.cpp stops on (EOS, EOT, <|eot_id|>, <|im_end|>, <end_of_turn>, ...)
+  const eos = ggufEogIds(meta);
   const bosId = idOf('tokenizer.ggml.bos_token_id');
   // Control (3) and user-defined (4) tokens are matched verbatim.
   const added = vocab.flatMap((content, id) => (types[id] === 3 || types[id] === 4 ? [{ id, content, special: types[id] === 3 }] : []));
@@ -536,7 +538,7 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
     const addBos = typeof bosKey === 'boolean' ? bosKey : type.addBos;
     return new BpeTokenizer({
       vocab, ranks, mode: 'byte-level', splitters: type.splits.map(regexSplitter), added,
-      bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: false,
+      bos: addBos ? bosId : null, eos, byteFallback: false,
       ignoreMerges: type.ignoreMerges, prefixSpace: false, prefix: { where: 'none', always: false }, splitWords: false,
       kind: given === ''
         ? 'GGUF byte-level BPE (pre: default: the file has no tokenizer.ggml.pre, so llama.cpp\'s default split is used, as llama.cpp does; it warns that generation quality will be degraded)'
@@ -551,7 +553,7 @@ export function tokenizerFromGguf(meta: Map<string, GgufValue>): Tokenizer {
     return new BpeTokenizer({
       vocab, scores: Float32Array.from(scores as number[]), mode: 'metaspace', splitters: [], added,
       // llama.cpp's SPM tokenizer puts ' ' before every text fragment that follows a special token or starts the text
-      bos: addBos ? bosId : null, eos: eosId === null ? [] : [eosId], byteFallback: true, ignoreMerges: false, prefixSpace: false,
+      bos: addBos ? bosId : null, eos, byteFallback: true, ignoreMerges: false, prefixSpace: false,
       prefix: { where: addSpacePrefix ? 'every' : 'none', always: true }, splitWords: false,
       kind: 'GGUF SentencePiece (llama)',
     });

@@ -3,8 +3,10 @@
 //
 // Canonical layouts (what the CPU reference and the GPU upload read):
 //   tokEmb [V, D]; posEmb [P, D] (GPT-2); per layer: attnNorm [D] (+ bias), wqkv [N, D] with rows
-//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3), wo [D, Hq·dh] (+ bias), ffnNorm,
+//   [q (Hq·dh) | k (Hkv·dh) | v (Hkv·dh)] and optional bqkv [N], optional qNorm, kNorm [dh] (Qwen3, Gemma 3), wo [D, Hq·dh]
+//   (+ bias), optional postAttnNorm [D] (Gemma 3), ffnNorm,
 //   wUp: Llama [2F, D] = rows [gate | up], GPT-2 [F, D] (+ bias); wDown [D, F] (+ bias); outNorm;
+//   (Phi-3 stores wqkv and wUp so already: qkv_proj / attn_qkv, gate_up_proj / ffn_up of 2F rows, gate first.)
 //   lmHead [V, D] (the embedding itself when tied).
 // Linear weights are [out, in] row-major: PyTorch's nn.Linear order. GPT-2's Conv1D ([in, out]) is
 // transposed on load; GGUF Llama's q/k rows (permuted by llama.cpp's converter for its interleaved
@@ -16,6 +18,8 @@ import { readSafetensorsHeader, type FileTensor } from './safetensors.ts';
 import { readGguf, type GgufValue } from './gguf.ts';
 import { layerBuf, type GgmlPart } from '../models/forward.ts';
 import { configFromGguf, configFromHf, parameterCount, type ModelConfig } from './config.ts';
+import { ggufChatTemplate, ggufEogIds, hfChatTemplate, hfEosIds, type ChatTemplate } from './chat.ts';
+import { LAYER_LINEARS } from '../models/config.ts';
 import { GGML_QUANTS, firstNonFiniteScale, isGgmlQuant, type GgmlBlockType } from '../kernels/ggml-quants.ts';
 import { GGUF_PIECE, dequantizeFormat, ggufFormat, ggufWeightBytes, isHalfFormat, type GgufFormat } from '../kernels/matmul-gguf.ts';
 import { embedRowFits, type EmbedFormat } from '../kernels/elementwise.ts';
@@ -47,9 +51,15 @@ export interface LayerWeights {
   attnNormB?: Float32Array;
   wqkv: Linear;
   bqkv?: Float32Array;
-  /** RMSNorm gains [headDim] of each q head and each k head (ModelConfig.qkNorm: Qwen3). */
+  /**
+   * RMSNorm gains [headDim] of each q head and each k head (ModelConfig.qkNorm: Qwen3, Gemma 3); the q gains times
+   * ModelConfig.queryScale where it is set (qkNormGains).
+   */
   qNorm?: Float32Array;
   kNorm?: Float32Array;
+  /** RMSNorm gains [D] of the attention output and of the MLP output before their residual adds (ModelConfig.postNorms: Gemma 3). */
+  postAttnNorm?: Float32Array;
+  postFfnNorm?: Float32Array;
   wo: Linear;
   bo?: Float32Array;
   ffnNorm: Float32Array;
@@ -86,13 +96,21 @@ export interface OpenedModel {
   fileBytes: number;
   params: number;
   tokenizer: TokenizerSource;
-  /** Token ids that end generation (config.json's eos_token_id, or the GGUF vocabulary's). */
-  eos: number[];
   /**
-   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted and joined by '+'
-   * ("q4_k+q6_k", "q4_0+q8_0", "q8_0"); with none, the first linear's dtype (f32, f16, bf16; safetensors: the first
+   * Token ids that end generation: a GGUF vocabulary's end-of-generation tokens as llama.cpp lists them (chat.ts
+   * ggufEogIds: EOS, EOT, <|eot_id|>, <|im_end|>, <end_of_turn>, ...); config.json's eos_token_id (an id or a list)
+   * and generation_config.json's when it is picked too.
+   */
+  eos: number[];
+  /** The model's chat template (GGUF tokenizer.chat_template, or tokenizer_config.json's when it is picked); absent: none. */
+  chatTemplate?: ChatTemplate;
+  /**
+   * The linear weights' storage: every ggml block format among them (Q8_0 included), sorted (["q4_k", "q6_k"],
+   * ["q4_0", "q8_0"], ["q8_0"]); with none, the first linear's dtype alone (f32, f16, bf16; safetensors: the first
    * tensor's). f16 / f32 linears beside block formats are not named.
    */
+  linearDtypes: string[];
+  /** linearDtypes as one label, joined by '+' ("q4_k+q6_k", "q4_0+q8_0", "q8_0"): made by linearDtypeFields only. */
   weightDtype: string;
   /**
    * Linears whose file tensors are ggml 2- to 8-bit blocks (Q8_0 included) or f16 / bf16 (packedFormat), kept as stored on the GPU (matmul-gguf), by weight
@@ -111,6 +129,9 @@ export interface OpenedModel {
   loadGlobals(): Promise<GlobalWeights>;
   loadLayer(i: number): Promise<LayerWeights>;
 }
+
+/** OpenedModel's linearDtypes and the weightDtype label made from them (the one place that label is made). */
+export const linearDtypeFields = (linearDtypes: string[]): Pick<OpenedModel, 'linearDtypes' | 'weightDtype'> => ({ linearDtypes, weightDtype: linearDtypes.join('+') });
 
 /**
  * Refuses token ids outside the model's vocabulary before anything runs (a tokenizer.json of
@@ -142,13 +163,10 @@ export function weightsLabel(m: Pick<OpenedModel, 'weightDtype'>, int8: boolean,
 /** What the GPU runs a weight it does not keep as stored in: int8 with the int8 option, else f32. */
 export const unpackedFormat = (int8: boolean): 'int8' | 'f32' => (int8 ? 'int8' : 'f32');
 
-/** The linears of a layer by op family (forward.ts's op names) and buffer, and the LM head: what gpuFormatsNote names. */
-const LAYER_LINEARS = [['qkv', 'wqkv'], ['o-proj', 'wo'], ['ffn-up', 'wUp'], ['ffn-down', 'wDown']] as const;
-
 /**
  * One clause on what the GPU keeps in other formats than the file's, for the Model tab's chip-model caption (why
  * the measured bytes can differ from a deployment's): the linears not kept as stored (`packed` and `tiedHead` as
- * weightsLabel takes them), named by op family, which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
+ * weightsLabel takes them), named by op family (LAYER_LINEARS, and the LM head), which run as unpackedFormat; and the KV cache's format (GpuModel.kvFormat).
  * E.g. "the GPU here keeps every linear as stored and its KV cache in f32", "the GPU here keeps the qkv and
  * lm-head linears in f32 (the others as stored) and its KV cache in f32".
  */
@@ -156,8 +174,8 @@ export function gpuFormatsNote(c: Pick<ModelConfig, 'nLayers'>, int8: boolean, p
   const rest = unpackedFormat(int8);
   const layers = Array.from({ length: c.nLayers }, (_, l) => l);
   const names: string[] = [];
-  for (const [family, w] of LAYER_LINEARS) {
-    const unpacked = layers.filter((l) => !packed[layerBuf(l, w)]).length;
+  for (const { family, buf } of LAYER_LINEARS) {
+    const unpacked = layers.filter((l) => !packed[layerBuf(l, buf)]).length;
     if (unpacked > 0) names.push(unpacked === c.nLayers ? family : `${family} (${unpacked} of ${c.nLayers} layers)`);
   }
   const headKept = tiedHead || Object.keys(packed).some((n) => n === 'lmHead' || n.startsWith('lmHead.'));
@@ -448,9 +466,19 @@ export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
       throw new ModelFileError(`tokenizer.json is not valid JSON (${(e as Error).message})`);
     }
   }
-  const e = (cfgRaw as { eos_token_id?: unknown }).eos_token_id;
-  const eos = (Array.isArray(e) ? e : [e]).filter((v): v is number => Number.isInteger(v));
-  return openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos);
+  // optional beside them: generation_config.json (more end-of-turn ids) and tokenizer_config.json (the chat template)
+  const optionalJson = async (n: string): Promise<unknown> => {
+    const f = files.find((x) => baseName(x.name) === n);
+    if (!f) return undefined;
+    try {
+      return JSON.parse(await readText(f));
+    } catch (e) {
+      throw new ModelFileError(`${n} is not valid JSON (${(e as Error).message})`);
+    }
+  };
+  const eos = hfEosIds(cfgRaw, await optionalJson('generation_config.json'));
+  const chatTemplate = hfChatTemplate(await optionalJson('tokenizer_config.json'));
+  return { ...(await openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos)), ...(chatTemplate ? { chatTemplate } : {}) };
 }
 
 function baseName(p: string): string {
@@ -468,52 +496,67 @@ async function openSafetensors(files: ByteSource[], config: ModelConfig, tokeniz
   const c: ModelConfig = { ...config, id: name, label: name };
   const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = name;
-  const weightDtype = [...all.values()][0]?.dtype ?? 'f32';
+  const dtypes = linearDtypeFields([[...all.values()][0]?.dtype ?? 'f32']);
   const fileBytes = [...all.values()].reduce((s, t) => s + t.bytes, 0);
+  // transformers' Gemma3RMSNorm multiplies by (1 + w): the stored w of every norm becomes the gain 1 + w (as llama.cpp's
+  // converter writes it into a GGUF), in f32 as Gemma3RMSNorm computes it (w.float())
+  const gemmaGains = (w: Float32Array) => (c.family === 'gemma3_text' ? w.map((x) => x + 1) : w);
   if (c.arch === 'llama') {
+    // Phi-3: q/k/v in one qkv_proj [Nq + 2·Nkv, D], gate and up in one gate_up_proj [2F, D] (gate first), as we hold them
+    const phi3 = c.family === 'phi3';
     // GGUF names -> Hugging Face's, for the layouts (f16 / bf16 linears kept as stored); a tied head is the embedding
-    const hf: Record<string, string> = { attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj', attn_output: 'self_attn.o_proj', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj', ffn_down: 'mlp.down_proj' };
+    const hf: Record<string, string> = phi3
+      ? { attn_qkv: 'self_attn.qkv_proj', attn_output: 'self_attn.o_proj', ffn_up: 'mlp.gate_up_proj', ffn_down: 'mlp.down_proj' }
+      : { attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj', attn_output: 'self_attn.o_proj', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj', ffn_down: 'mlp.down_proj' };
     const byGgufName = (n: string) => {
       if (n === 'output.weight') return c.tiedEmbeddings ? undefined : all.get('lm_head.weight');
       const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(n);
       return m && hf[m[2]] ? find(`layers.${m[1]}.${hf[m[2]]}.weight`) : undefined;
     };
     return {
-      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype, ggml: ggmlLayouts(c, byGgufName),
+      name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes, ggml: ggmlLayouts(c, byGgufName),
       ...embedStorage(find('embed_tokens.weight')),
       async loadGlobals() {
         const emb = await readEmbedding(need(find, 'embed_tokens.weight', [c.vocabSize, D], file));
         const lmT = all.get('lm_head.weight');
+        const gain = async (n: string) => gemmaGains(await readF32(need(find, n, [D], file)));
         let lmHead: Linear;
         if (lmT && !c.tiedEmbeddings) lmHead = await readLinear(need(() => lmT, 'lm_head.weight', [c.vocabSize, D], file));
         else if (!lmT && !c.tiedEmbeddings) throw new ModelFileError(`${file}: missing tensor lm_head.weight (expected [${c.vocabSize}, ${D}]; config.json says tie_word_embeddings is false)`);
         else lmHead = tiedHead(emb, c.vocabSize, D);
-        return withEmbedding(emb, { outNorm: await readF32(need(find, 'norm.weight', [D], file)), lmHead });
+        return withEmbedding(emb, { outNorm: await gain('norm.weight'), lmHead });
       },
       async loadLayer(i) {
         const p = `layers.${i}.`;
         const lin = (n: string, shape: number[]) => readLinear(need(find, p + n, shape, file));
         const vec = (n: string, len: number) => readF32(need(find, p + n, [len], file));
-        const wqkv = concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
+        const gain = async (n: string, len: number) => gemmaGains(await vec(n, len));
+        const wqkv = phi3
+          ? await lin('self_attn.qkv_proj.weight', [Nq + 2 * Nkv, D])
+          : concatLinears([await lin('self_attn.q_proj.weight', [Nq, D]), await lin('self_attn.k_proj.weight', [Nkv, D]), await lin('self_attn.v_proj.weight', [Nkv, D])]);
         let bqkv: Float32Array | undefined;
         if (c.qkvBias) {
           const parts = [await vec('self_attn.q_proj.bias', Nq), await vec('self_attn.k_proj.bias', Nkv), await vec('self_attn.v_proj.bias', Nkv)];
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(parts[0], 0); bqkv.set(parts[1], Nq); bqkv.set(parts[2], Nq + Nkv);
         }
-        const qkNorm = c.qkNorm ? { qNorm: await vec('self_attn.q_norm.weight', dh), kNorm: await vec('self_attn.k_norm.weight', dh) } : {};
+        const qkNorm = c.qkNorm ? qkNormGains(c, await gain('self_attn.q_norm.weight', dh), await gain('self_attn.k_norm.weight', dh)) : {};
+        // Gemma 3: post_attention_layernorm is the attention output's post-norm; the MLP's pre-norm is pre_feedforward_layernorm
+        const norms = c.postNorms
+          ? { postAttnNorm: await gain('post_attention_layernorm.weight', D), ffnNorm: await gain('pre_feedforward_layernorm.weight', D), postFfnNorm: await gain('post_feedforward_layernorm.weight', D) }
+          : { ffnNorm: await vec('post_attention_layernorm.weight', D) };
         return {
-          attnNorm: await vec('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
+          attnNorm: await gain('input_layernorm.weight', D), wqkv, bqkv, ...qkNorm,
           wo: await lin('self_attn.o_proj.weight', [D, Nq]),
-          ffnNorm: await vec('post_attention_layernorm.weight', D),
-          wUp: concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
+          ...norms,
+          wUp: phi3 ? await lin('mlp.gate_up_proj.weight', [2 * F, D]) : concatLinears([await lin('mlp.gate_proj.weight', [F, D]), await lin('mlp.up_proj.weight', [F, D])]),
           wDown: await lin('mlp.down_proj.weight', [D, F]),
         };
       },
     };
   }
   return {
-    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, weightDtype,
+    name, format: 'safetensors', config: c, fileBytes, params: parameterCount(c), tokenizer, eos, ...dtypes,
     ...embedStorage(find('wte.weight')),
     async loadGlobals() {
       const emb = await readEmbedding(need(find, 'wte.weight', [c.vocabSize, D], file));
@@ -558,9 +601,11 @@ function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | 
   for (let l = 0; l < c.nLayers; l++) {
     const L = (w: string) => layerBuf(l, w), b = `blk.${l}.`;
     if (c.arch === 'llama') {
-      const q = fmt(b + 'attn_q.weight'), k = fmt(b + 'attn_k.weight'), v = fmt(b + 'attn_v.weight');
+      // Phi-3's fused attn_qkv: q, k and v are row ranges of one tensor (one format); its ffn_up holds gate and up
+      const qkv = fmt(b + 'attn_qkv.weight');
+      const [q, k, v] = qkv ? [qkv, qkv, qkv] : [fmt(b + 'attn_q.weight'), fmt(b + 'attn_k.weight'), fmt(b + 'attn_v.weight')];
       if (q && k && v && !c.qkvBias) out[L('wqkv')] = [{ format: q, N: c.nHeads * dh }, { format: k, N: c.nKvHeads * dh }, { format: v, N: c.nKvHeads * dh }];
-      const gate = fmt(b + 'ffn_gate.weight');
+      const gate = fmt(b + (c.family === 'phi3' ? 'ffn_up.weight' : 'ffn_gate.weight'));
       if (gate && gate === fmt(b + 'ffn_up.weight')) out[L('wUp')] = [{ format: gate, N: 2 * c.ffnDim }];
     } else one(L('wUp'), b + 'ffn_up.weight', c.ffnDim);
     one(L('wo'), b + 'attn_output.weight', c.dim);
@@ -570,30 +615,45 @@ function ggmlLayouts(c: ModelConfig, tensor: (ggufName: string) => FileTensor | 
   return out;
 }
 
+/** The q and k norms' gains as the kernels take them: q's times ModelConfig.queryScale where set (the scores' scale, folded in: RoPE is linear). */
+export function qkNormGains(c: Pick<ModelConfig, 'queryScale'>, qNorm: Float32Array, kNorm: Float32Array): { qNorm: Float32Array; kNorm: Float32Array } {
+  const s = c.queryScale;
+  return { qNorm: s === undefined ? qNorm : qNorm.map((x) => x * s), kNorm };
+}
+
 async function openGguf(src: ByteSource): Promise<OpenedModel> {
   const g = await readGguf(src);
   const byName = new Map(g.tensors.map((t) => [t.name, t]));
   const find: Lookup = (n) => byName.get(n);
-  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), baseName(src.name));
-  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   const file = baseName(src.name);
+  // RoPE frequency factors (f32 [rope dims / 2]), read before the config that holds them: Phi-3's LongRoPE (llama.cpp:
+  // rope_factors_short / rope_factors_long), Llama-3.1's scaling (rope_freqs; ggml's rope reads its factors as f32 only)
+  const factor = (n: string) => (byName.has(n) ? readF32(byName.get(n)!) : undefined);
+  const freqsDtype = byName.get('rope_freqs.weight')?.dtype;
+  if (freqsDtype !== undefined && freqsDtype !== 'f32') throw new ModelFileError(`${file}: rope_freqs.weight is ${freqsDtype}; RoPE frequency factors must be f32 (as llama.cpp's rope requires)`);
+  const freqs = await factor('rope_freqs.weight');
+  const ropeFactors = g.metadata.get('general.architecture') === 'phi3' ? { short: await factor('rope_factors_short.weight'), long: await factor('rope_factors_long.weight'), freqs } : freqs ? { freqs } : undefined;
+  const c = configFromGguf(g.metadata, byName.has('output.weight'), byName.has('blk.0.attn_q.bias'), file, ropeFactors);
+  if (c.family === 'phi3' && (byName.has('blk.0.attn_q.bias') || byName.has('blk.0.attn_qkv.bias'))) throw new ModelFileError(`${file}: phi3 with q/k/v biases (blk.0.attn_qkv.bias / attn_q.bias) is not supported (Phi-3 has none)`);
+  const D = c.dim, F = c.ffnDim, dh = c.headDim, Nq = c.nHeads * dh, Nkv = c.nKvHeads * dh;
   // the linears' dtypes (the embeddings may be stored otherwise: see embedFormat)
   const linDtypes = g.tensors.filter((t) => t.shape.length === 2 && !t.name.endsWith('_embd.weight')).map((t) => t.dtype);
   // every ggml block format among them, Q8_0 included (a Q4_0 file's Q8_0 linears: "q4_0+q8_0")
   const ggmlTypes = [...new Set(linDtypes.filter((d) => isGgmlQuant(d) || d === 'q8_0'))].sort();
-  const weightDtype = ggmlTypes.length > 0 ? ggmlTypes.join('+') : (linDtypes[0] ?? 'f32');
+  const dtypes = linearDtypeFields(ggmlTypes.length > 0 ? ggmlTypes : [linDtypes[0] ?? 'f32']);
   const fileBytes = g.tensors.reduce((s, t) => s + t.bytes, 0);
   const lin = (n: string, shape: number[]) => readLinear(need(find, n, shape, file));
   const vec = (n: string, len: number) => readF32(need(find, n, [len], file));
-  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2 and Qwen3 converters do not
+  // llama.cpp's Llama converter permutes q/k rows (and biases) for its interleaved RoPE; its Qwen2, Qwen3 and Phi-3 converters do not
   const qkPermuted = g.metadata.get('general.architecture') === 'llama';
   const qk = (l: Linear, heads: number) => (qkPermuted ? unpermuteRows(l, heads) : l);
   const bias = async (n: string, len: number, heads?: number) => {
     const v = await vec(n, len);
     return heads === undefined || !qkPermuted ? v : linearF32(unpermuteRows({ kind: 'f32', N: len, K: 1, w: v }, heads));
   };
-  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, weightDtype, ggml: ggmlLayouts(c, (n) => byName.get(n)),
-    eos: typeof g.metadata.get('tokenizer.ggml.eos_token_id') === 'number' ? [g.metadata.get('tokenizer.ggml.eos_token_id') as number] : [] };
+  const chatTemplate = ggufChatTemplate(g.metadata);
+  const base = { name: file, format: 'gguf' as const, config: c, fileBytes, params: parameterCount(c), tokenizer: { kind: 'gguf' as const, metadata: g.metadata }, ...dtypes, ggml: ggmlLayouts(c, (n) => byName.get(n)),
+    eos: ggufEogIds(g.metadata), ...(chatTemplate ? { chatTemplate } : {}) };
   return {
     ...base,
     ...embedStorage(byName.get('token_embd.weight')),
@@ -608,6 +668,18 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
     },
     async loadLayer(i) {
       const p = `blk.${i}.`;
+      if (c.arch === 'llama' && c.family === 'phi3') {
+        // llama.cpp's phi3: attn_qkv [q | k | v] (or attn_q / attn_k / attn_v), ffn_up [gate | up] of 2F rows (its graph's
+        // swiglu takes the first half as the gate), rows as in Hugging Face's files
+        const wqkv = byName.has(p + 'attn_qkv.weight') ? await lin(p + 'attn_qkv.weight', [Nq + 2 * Nkv, D]) : concatLinears([await lin(p + 'attn_q.weight', [Nq, D]), await lin(p + 'attn_k.weight', [Nkv, D]), await lin(p + 'attn_v.weight', [Nkv, D])]);
+        return {
+          attnNorm: await vec(p + 'attn_norm.weight', D), wqkv,
+          wo: await lin(p + 'attn_output.weight', [D, Nq]),
+          ffnNorm: await vec(p + 'ffn_norm.weight', D),
+          wUp: await lin(p + 'ffn_up.weight', [2 * F, D]),
+          wDown: await lin(p + 'ffn_down.weight', [D, F]),
+        };
+      }
       if (c.arch === 'llama') {
         const q = qk(await lin(p + 'attn_q.weight', [Nq, D]), c.nHeads);
         const k = qk(await lin(p + 'attn_k.weight', [Nkv, D]), c.nKvHeads);
@@ -616,10 +688,11 @@ async function openGguf(src: ByteSource): Promise<OpenedModel> {
           bqkv = new Float32Array(Nq + 2 * Nkv);
           bqkv.set(await bias(p + 'attn_q.bias', Nq, c.nHeads), 0); bqkv.set(await bias(p + 'attn_k.bias', Nkv, c.nKvHeads), Nq); bqkv.set(await bias(p + 'attn_v.bias', Nkv), Nq + Nkv);
         }
-        const qkNorm = c.qkNorm ? { qNorm: await vec(p + 'attn_q_norm.weight', dh), kNorm: await vec(p + 'attn_k_norm.weight', dh) } : {};
+        const qkNorm = c.qkNorm ? qkNormGains(c, await vec(p + 'attn_q_norm.weight', dh), await vec(p + 'attn_k_norm.weight', dh)) : {};
+        const postNorms = c.postNorms ? { postAttnNorm: await vec(p + 'post_attention_norm.weight', D), postFfnNorm: await vec(p + 'post_ffw_norm.weight', D) } : {};
         return {
           attnNorm: await vec(p + 'attn_norm.weight', D),
-          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv, ...qkNorm,
+          wqkv: concatLinears([q, k, await lin(p + 'attn_v.weight', [Nkv, D])]), bqkv, ...qkNorm, ...postNorms,
           wo: await lin(p + 'attn_output.weight', [D, Nq]),
           ffnNorm: await vec(p + 'ffn_norm.weight', D),
           wUp: concatLinears([await lin(p + 'ffn_gate.weight', [F, D]), await lin(p + 'ffn_up.weight', [F, D])]),

@@ -5,17 +5,38 @@
 // (forward.ts), the chip model (index.ts), the GPU decode loop and the CPU reference (src/llm) all
 // read the architecture from here and branch on these fields, never on a model's name.
 
-/** Llama-3.1 "llama3" RoPE frequency scaling (rope_scaling in config.json). */
-export interface RopeScaling {
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
+import { vectorParamCount, type OpFamily } from './forward.ts';
+
+/**
+ * RoPE frequency scaling (rope_scaling in config.json): Llama-3.1's "llama3" (the fields below), or "linear"
+ * (`linear: true`: every frequency divided by `factor`; Gemma 3's global layers, factor 8 on 4B and up; GGUF
+ * rope.scaling.type linear, llama.cpp's freq_scale = 1 / factor).
+ */
+export type RopeScaling =
+  | { linear?: undefined; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { linear: true; factor: number };
+
+/**
+ * Per-dimension RoPE frequency factors, as llama.cpp's rope applies them (ggml_rope_ext's freq_factors): frequency i of a
+ * head is divided by factor i, and cos / sin are multiplied by `attentionFactor`. The factors in force are `long` where
+ * the context (the KV cache's positions) exceeds `originalMaxPositions`, else `short` (llama.cpp chooses by its context
+ * size, transformers by the current sequence length: the same for a context of at most the original). Two sources:
+ * - Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
+ *   tensors): its two sets (headDim / 2 each), the attention factor sqrt(1 + ln(max / original) / ln(original)) or the file's own;
+ * - a GGUF llama file's rope_freqs tensor (Llama-3.1 / 3.2 / 3.3: the "llama3" scaling written by llama.cpp's converter
+ *   as divisors; a linear rope.scaling.factor stays in `scaling` and applies too) and a llama / qwen2 / qwen3 file's
+ *   rope.scaling.attn_factor: one set, `short` and `long` the same (all 1 for an attention factor alone).
+ */
+export interface RopeFactors {
+  short: readonly number[];
+  long: readonly number[];
   originalMaxPositions: number;
+  attentionFactor: number;
 }
 
 /** How a token's position enters: rotary (with its base and scaling), a learned table (GPT-2), or not at all. */
 export type Positions =
-  | { kind: 'rope'; theta: number; scaling: RopeScaling | null }
+  | { kind: 'rope'; theta: number; scaling: RopeScaling | null; freqFactors?: RopeFactors }
   | { kind: 'learned' }
   | { kind: 'none' };
 
@@ -24,7 +45,7 @@ export interface ModelConfig {
   id: string;
   label: string;
   /**
-   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, Qwen3, SmolLM; 'gpt2').
+   * The family whose tensor names the file uses ('llama': Llama, Mistral, Qwen2, Qwen3, Phi-3, SmolLM; 'gpt2').
    * Only the weight readers look at it; the math follows the fields below.
    */
   arch: 'llama' | 'gpt2';
@@ -40,8 +61,11 @@ export interface ModelConfig {
   norm: 'rmsnorm' | 'layernorm';
   normEps: number;
   positions: Positions;
-  /** swiglu: [gate | up] then silu(gate)·up, then down (Llama); gelu: fc (+bias), GELU, proj (GPT-2). */
-  mlp: 'swiglu' | 'gelu';
+  /**
+   * swiglu: [gate | up] then silu(gate)·up, then down (Llama); geglu: the same with GELU (tanh approximation) in place
+   * of silu (Gemma 3); gelu: fc (+bias), GELU, proj (GPT-2).
+   */
+  mlp: 'swiglu' | 'geglu' | 'gelu';
   /** q/k/v projections carry a bias (GPT-2, Qwen2). */
   qkvBias: boolean;
   /**
@@ -58,6 +82,29 @@ export interface ModelConfig {
   projBias: boolean;
   /** Sliding-window attention: each query sees this many most recent positions; null: the whole context. */
   attentionWindow: number | null;
+  /**
+   * Layers that attend over the whole context although attentionWindow is set (Gemma 3: every 6th layer, 5, 11, ...;
+   * the others are windowed). Absent: the window is on every layer. layerWindow reads it.
+   */
+  fullAttentionLayers?: readonly number[];
+  /**
+   * RoPE base of the windowed layers where it differs from `positions` (Gemma 3: 10000 on its local layers, no
+   * scaling; `positions` then is the full-attention layers' rope_theta 1e6 with its scaling). layerPositions reads it.
+   */
+  localRopeTheta?: number;
+  /** The token embeddings are multiplied by this before the first layer (Gemma 3: sqrt(dim)). Absent: 1. */
+  embedScale?: number;
+  /**
+   * Where the scores' scale is not 1 / sqrt(headDim) (Gemma 3 27B: query_pre_attn_scalar^-1/2 with 168 against a head of
+   * 128): the queries are multiplied by this ratio (scale · sqrt(headDim)), which the weight readers fold into the
+   * q-norm gains (RoPE is linear), so the attention kernels keep 1 / sqrt(headDim). Needs qkNorm. Absent: 1.
+   */
+  queryScale?: number;
+  /**
+   * Sandwich norms (Gemma 3): an RMSNorm (gain [dim]) of the attention block's output and of the MLP's output, each
+   * before its residual add (post_attention_layernorm, post_feedforward_layernorm). Absent: none.
+   */
+  postNorms?: boolean;
   /** The LM head is the token embedding (one matrix). */
   tiedEmbeddings: boolean;
   /** Where the figures come from (published config.json). */
@@ -109,32 +156,75 @@ export function modelPreset(id: string): ModelConfig {
   return m;
 }
 
+/** A linear of a layer (LAYER_LINEARS). */
+export interface LayerLinear {
+  /** The op that runs it (forward.ts's op families). */
+  family: OpFamily;
+  /** Its weight buffer (forward.ts's layerBuf(l, buf)). */
+  buf: 'wqkv' | 'wo' | 'wUp' | 'wDown';
+  /** An MLP weight (a deployment may store those in another format: PrecisionSpec.mlpWeights). */
+  mlp: boolean;
+  /** [N, K]: its outputs and inputs, the whole model's (no tensor-parallel split). */
+  shape: (c: ModelConfig) => { N: number; K: number };
+}
+
+/**
+ * The linears of a layer, the one table of them: q | k | v stacked in one buffer, the output projection, the MLP's
+ * up (SwiGLU / GeGLU: gate | up stacked) and down projections.
+ */
+export const LAYER_LINEARS: readonly LayerLinear[] = [
+  { family: 'qkv', buf: 'wqkv', mlp: false, shape: (c) => ({ N: (c.nHeads + 2 * c.nKvHeads) * c.headDim, K: c.dim }) },
+  { family: 'o-proj', buf: 'wo', mlp: false, shape: (c) => ({ N: c.dim, K: c.nHeads * c.headDim }) },
+  { family: 'ffn-up', buf: 'wUp', mlp: true, shape: (c) => ({ N: (gatedMlp(c) ? 2 : 1) * c.ffnDim, K: c.dim }) },
+  { family: 'ffn-down', buf: 'wDown', mlp: true, shape: (c) => ({ N: c.dim, K: c.ffnDim }) },
+];
+
+/** Weights of one layer's attention linears (mlp false) or MLP linears (mlp true), from LAYER_LINEARS. */
+function linearParams(c: ModelConfig, mlp: boolean): number {
+  return LAYER_LINEARS.filter((l) => l.mlp === mlp).reduce((s, l) => {
+    const { N, K } = l.shape(c);
+    return s + N * K;
+  }, 0);
+}
+
 /** Weights of the attention block of one layer: the q/k/v and output projections. */
 export function attentionParams(c: ModelConfig): number {
-  return c.dim * (c.nHeads + 2 * c.nKvHeads) * c.headDim + c.nHeads * c.headDim * c.dim;
+  return linearParams(c, false);
 }
 
 /** Weights of the MLP of one layer. */
 export function mlpParams(c: ModelConfig): number {
-  return (c.mlp === 'swiglu' ? 3 : 2) * c.dim * c.ffnDim;
+  return linearParams(c, true);
 }
 
-/** Gains, shifts and biases of one layer: norms (LayerNorm has a shift too), q/k norms (Qwen3), q/k/v and projection biases. */
-function layerVectorParams(c: ModelConfig): number {
-  const norms = 2 * c.dim * (c.norm === 'layernorm' ? 2 : 1);
-  const qkvB = c.qkvBias ? (c.nHeads + 2 * c.nKvHeads) * c.headDim : 0;
-  const projB = c.projBias ? c.dim + c.ffnDim + c.dim : 0;
-  const qkNorms = c.qkNorm ? 2 * c.headDim : 0;
-  return norms + qkvB + projB + qkNorms;
+/** A gated MLP (SwiGLU, GeGLU): a [gate | up] projection of 2·ffnDim rows, then activation(gate)·up. */
+export const gatedMlp = (c: Pick<ModelConfig, 'mlp'>): boolean => c.mlp !== 'gelu';
+
+/** The sliding window of layer l (keys per query), 0 for the whole context (a full-attention layer, or no window). */
+export function layerWindow(c: Pick<ModelConfig, 'attentionWindow' | 'fullAttentionLayers'>, l: number): number {
+  return c.attentionWindow === null || c.fullAttentionLayers?.includes(l) ? 0 : c.attentionWindow;
 }
 
-/** Parameters of one layer. */
+/** The windowed layers' RoPE where it differs from `positions` (Gemma 3's local base, unscaled), else undefined. */
+export function localPositions(c: Pick<ModelConfig, 'positions' | 'localRopeTheta' | 'attentionWindow'>): Positions | undefined {
+  return c.localRopeTheta !== undefined && c.attentionWindow !== null && c.positions.kind === 'rope' ? { kind: 'rope', theta: c.localRopeTheta, scaling: null } : undefined;
+}
+
+/** Whether layer l rotates by localPositions (a windowed layer of a config that has them), not by `positions`. */
+export function usesLocalRope(c: Pick<ModelConfig, 'positions' | 'localRopeTheta' | 'attentionWindow' | 'fullAttentionLayers'>, l: number): boolean {
+  return localPositions(c) !== undefined && layerWindow(c, l) > 0;
+}
+
+/**
+ * Parameters of one layer: its linears and the vectors its ops read (gains, shifts, biases: forward.ts's
+ * vectorParamCount, the op list's one account of them).
+ */
 export function layerParams(c: ModelConfig): number {
-  return attentionParams(c) + mlpParams(c) + layerVectorParams(c);
+  return attentionParams(c) + mlpParams(c) + vectorParamCount(c).layer;
 }
 
-/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm. */
+/** Parameters of the model: the layers, the embedding (counted once when tied), the LM head, a learned position table and the final norm (vectorParamCount's). */
 export function parameterCount(c: ModelConfig): number {
   const emb = c.vocabSize * c.dim * (c.tiedEmbeddings ? 1 : 2) + (c.positions.kind === 'learned' ? c.maxPositions * c.dim : 0);
-  return c.nLayers * layerParams(c) + emb + c.dim * (c.norm === 'layernorm' ? 2 : 1);
+  return c.nLayers * layerParams(c) + emb + vectorParamCount(c).outside;
 }

@@ -18,11 +18,12 @@
 //
 // Per layer (Llama | GPT-2):
 //   norm (RMSNorm | LayerNorm) -> qkv (fused | gemv, or fused-w8 | gemv-w8 with --int8) -> RMSNorm of each Q and K head
-//   (Qwen3) -> RoPE of Q and K (Llama)
+//   (Qwen3, Gemma 3) -> RoPE of Q and K (Llama; the layer's base: Gemma 3's windowed layers have their own table)
 //   -> K, V into the KV cache -> attention (prefill: flash over the chunk, a later chunk of a long
-//   prompt over the cache written so far; decode: split-K over the cache) -> output projection (matmul | matmul-int8) -> residual add (+ bias)
-//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | GELU(+bias) -> down projection
-//   -> residual add (+ bias).
+//   prompt over the cache written so far; decode: split-K over the cache; the layer's window) -> output projection
+//   (matmul | matmul-int8) -> (Gemma 3: RMSNorm of it) -> residual add (+ bias)
+//   -> norm -> up projection ([gate | up] | fc) -> silu·mul | gelu·mul (Gemma 3) | GELU(+bias) -> down projection
+//   -> (Gemma 3: RMSNorm of it) -> residual add (+ bias).
 // Then the final norm of the last token, the LM head, and sampling.
 
 import { autoVariant } from '../kernels/kernel.ts';
@@ -30,7 +31,7 @@ import type { Immutables, Plan } from '../kernels/plan.ts';
 import { embedRowBytes, type EmbedFormat } from '../kernels/elementwise.ts';
 import { kernelByName } from '../kernels/registry.ts';
 import type { HbmPattern } from '../chip/types.ts';
-import type { ModelConfig } from './config.ts';
+import { gatedMlp, layerWindow, usesLocalRope, type ModelConfig } from './config.ts';
 import { decodeAttentionOp, gemmOp, prefillAttentionOp, qkvOp, vectorOp, type OpPlan } from './plans.ts';
 import type { PrecisionSpec } from './types.ts';
 import type { GgufFormat } from '../kernels/matmul-gguf.ts';
@@ -284,15 +285,16 @@ type Work =
   | { what: 'qkv'; w: string; bias: string | null; x: string; y: [string, string, string] }
   // RMSNorm of each of H heads of x (head-major, rows of dh), gain w [dh], into y (Qwen3's q_norm / k_norm)
   | { what: 'head-norm'; H: number; w: string; x: string; y: string }
-  // H heads of x into y, rotated by position (RoPE) or copied; `cache`: y is the KV cache, written at the step's positions
-  | { what: 'rope'; H: number; x: string; y: string; rotate: boolean; cache: boolean }
-  // causal attention of q over k, v (the step's own or the cache: `walk` picks by phase) into y, the config's window
-  | { what: 'attention'; q: string; k: string; v: string; y: string }
+  // H heads of x into y, rotated by position (RoPE, by the cos/sin table `table`: the layer's base) or copied; `cache`: y
+  // is the KV cache, written at the step's positions
+  | { what: 'rope'; H: number; x: string; y: string; rotate: boolean; cache: boolean; table: string }
+  // causal attention of q over k, v (the step's own or the cache: `walk` picks by phase) into y, the layer's window (0: none)
+  | { what: 'attention'; q: string; k: string; v: string; y: string; window: number }
   // y = x · W [K -> N]; `mlp`: an MLP weight (a deployment may store those in another format)
   | { what: 'linear'; w: string; K: number; N: number; x: string; y: string; mlp: boolean }
   // z = x + y (+ b)
   | { what: 'residual'; x: string; y: string; b: string | null; z: string }
-  // the MLP's activation: silu(gate)·up (swiglu), or GELU(x + b)
+  // the MLP's activation: silu(gate)·up (swiglu), gelu(gate)·up (geglu), or GELU(x + b)
   | { what: 'activation'; fn: ModelConfig['mlp']; x: string; b: string | null; y: string }
   // the last token's logits: x · LM head [D -> V]
   | { what: 'lm-head'; x: string; y: string }
@@ -308,7 +310,7 @@ type StepOp = { id: string; name: string; family: OpFamily; layer: number } & Wo
  * sizes, for `layers` layers, each decision read from the config's fields. Both lowerings take this list.
  */
 function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: boolean, layers: number): StepOp[] {
-  const rope = c.positions.kind === 'rope', swiglu = c.mlp === 'swiglu';
+  const rope = c.positions.kind === 'rope', gated = gatedMlp(c);
   const shift = (w: string) => (c.norm === 'layernorm' ? `${w}B` : null);
   const ops: StepOp[] = [];
   const add = (layer: number, name: string, family: OpFamily, work: Work) => ops.push({ id: layer < 0 ? name : `L${layer}.${name}`, name, family, layer, ...work });
@@ -316,8 +318,11 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
   add(-1, 'embed', 'embed', { what: 'embed', positions: c.positions.kind === 'learned' ? c.maxPositions : 0, y: 'xa' });
   for (let l = 0; l < layers; l++) {
     const L = (w: string) => layerBuf(l, w);
+    // Gemma 3: a windowed layer has its own RoPE base (its own cos/sin table) and the full-attention layers theirs
+    const table = usesLocalRope(c, l) ? 'ropeTableLocal' : 'ropeTable';
+    const window = layerWindow(c, l);
     const heads = (name: string, family: OpFamily, H: number, x: string, y: string, rotate: boolean, cache: boolean) =>
-      add(l, name, family, { what: 'rope', H, x, y, rotate, cache });
+      add(l, name, family, { what: 'rope', H, x, y, rotate, cache, table });
     add(l, 'attn-norm', 'norm', { what: 'norm', w: L('attnNorm'), b: shift(L('attnNorm')), x: 'xa', y: 'xn', last: false });
     add(l, 'qkv', 'qkv', { what: 'qkv', w: L('wqkv'), bias: c.qkvBias ? L('bqkv') : null, x: 'xn', y: ['q', 'k', 'v'] });
     // Qwen3: each head of q and of k RMS-normed (before RoPE); the ops after read the normed heads
@@ -337,27 +342,34 @@ function walk(c: ModelConfig, d: Dims, phase: 'prefill' | 'decode', laterChunk: 
       // a later chunk of a long prompt: its queries attend to the cached keys and its own, read in place
       // from the cache (written just above)
       const [ka, va] = laterChunk ? [L('kcache'), L('vcache')] : [k, 'v'];
-      add(l, 'attention', 'attention', { what: 'attention', q, k: ka, v: va, y: 'attn' });
+      add(l, 'attention', 'attention', { what: 'attention', q, k: ka, v: va, y: 'attn', window });
     } else {
       // decode: the new key is rotated as it is written to the cache
       heads('k-cache', 'kv-write', d.Hkv, kh, L('kcache'), rope, true);
       heads('v-cache', 'kv-write', d.Hkv, 'v', L('vcache'), false, true);
-      add(l, 'attention', 'attention', { what: 'attention', q, k: L('kcache'), v: L('vcache'), y: 'attn' });
+      add(l, 'attention', 'attention', { what: 'attention', q, k: L('kcache'), v: L('vcache'), y: 'attn', window });
     }
     add(l, 'o-proj', 'o-proj', { what: 'linear', w: L('wo'), K: d.Hq * d.dh, N: d.D, x: 'attn', y: 'proj', mlp: false });
-    add(l, 'attn-residual', 'residual', { what: 'residual', x: 'xa', y: 'proj', b: c.projBias ? L('bo') : null, z: 'xb' });
+    // Gemma 3's sandwich norms: the block's output RMS-normed before its residual add
+    const post = c.postNorms ? 'projn' : 'proj';
+    if (c.postNorms) add(l, 'post-attn-norm', 'norm', { what: 'norm', w: L('postAttnNorm'), b: null, x: 'proj', y: post, last: false });
+    add(l, 'attn-residual', 'residual', { what: 'residual', x: 'xa', y: post, b: c.projBias ? L('bo') : null, z: 'xb' });
     add(l, 'ffn-norm', 'norm', { what: 'norm', w: L('ffnNorm'), b: shift(L('ffnNorm')), x: 'xb', y: 'xn', last: false });
-    // SwiGLU: [gate | up] in one matmul, then silu(gate)·up; GELU: fc, then GELU adding fc's bias
-    add(l, 'ffn-up', 'ffn-up', { what: 'linear', w: L('wUp'), K: d.D, N: swiglu ? 2 * d.F : d.F, x: 'xn', y: 'gu', mlp: true });
-    add(l, swiglu ? 'silu-mul' : 'gelu', 'activation', { what: 'activation', fn: c.mlp, x: 'gu', b: swiglu ? null : L('bUp'), y: 'h' });
+    // SwiGLU / GeGLU: [gate | up] in one matmul, then act(gate)·up; GELU: fc, then GELU adding fc's bias
+    add(l, 'ffn-up', 'ffn-up', { what: 'linear', w: L('wUp'), K: d.D, N: gated ? 2 * d.F : d.F, x: 'xn', y: 'gu', mlp: true });
+    add(l, ACTIVATION_OP[c.mlp], 'activation', { what: 'activation', fn: c.mlp, x: 'gu', b: gated ? null : L('bUp'), y: 'h' });
     add(l, 'ffn-down', 'ffn-down', { what: 'linear', w: L('wDown'), K: d.F, N: d.D, x: 'h', y: 'proj', mlp: true });
-    add(l, 'ffn-residual', 'residual', { what: 'residual', x: 'xb', y: 'proj', b: c.projBias ? L('bDown') : null, z: 'xa' });
+    if (c.postNorms) add(l, 'post-ffn-norm', 'norm', { what: 'norm', w: L('postFfnNorm'), b: null, x: 'proj', y: post, last: false });
+    add(l, 'ffn-residual', 'residual', { what: 'residual', x: 'xb', y: post, b: c.projBias ? L('bDown') : null, z: 'xa' });
   }
   add(-1, 'final-norm', 'norm', { what: 'norm', w: 'outNorm', b: shift('outNorm'), x: 'xa', y: 'xf', last: true });
   add(-1, 'lm-head', 'lm-head', { what: 'lm-head', x: 'xf', y: 'logits' });
   add(-1, 'sample', 'sample', { what: 'sample', x: 'logits', y: 'sampled' });
   return ops;
 }
+
+/** The op name of each MLP activation. */
+const ACTIVATION_OP = { swiglu: 'silu-mul', geglu: 'gelu-mul', gelu: 'gelu' } as const;
 
 const GEMM_FAMILIES: readonly OpFamily[] = ['qkv', 'o-proj', 'ffn-up', 'ffn-down', 'lm-head'];
 
@@ -411,7 +423,6 @@ function lowerForGpu(c: ModelConfig, walked: readonly StepOp[], s: StepShape, d:
 function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: StepOp) => Lowered {
   const { M, capacity: C, int8 } = s;
   const { D, dh, Hq, Hkv } = d;
-  const window = c.attentionWindow ?? 0; // sliding window (keys per query), 0: the whole context
   const int8Variant = s.int8Variant ?? 'dot4';
 
   // Matmuls and QKV take the kernels' shape rule (matmul.ts): gemv for M <= 8 tokens when N % 4 == 0
@@ -439,7 +450,7 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
         const parts = vocabRanges(d.V, s.split?.embedRows ?? d.V);
         const binds = parts.map((_, i) => ({ ids: 'ids', E: embedBuf(i, parts.length), P: o.positions > 0 ? 'posEmb' : 'dummy', X: o.y }));
         return ({ pos0 }) => parts.map(({ v0, n }, i) => forwardOp({ ...o, id: partId(o.name, i, parts.length) },
-          plan('embed', { M, D, V: n, positions: o.positions, pos0, format: s.embedFormat ?? 'f32', ...(parts.length > 1 ? { v0, vocab: d.V } : {}) }),
+          plan('embed', { M, D, V: n, positions: o.positions, pos0, format: s.embedFormat ?? 'f32', ...(parts.length > 1 ? { v0, vocab: d.V } : {}), ...(c.embedScale !== undefined ? { scale: c.embedScale } : {}) }),
           { bind: binds[i] }));
       }
       case 'norm': {
@@ -465,15 +476,16 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
       }
       case 'rope': {
         // into the KV cache at the step's positions (C per head), or a scratch of the step's M
-        const bind = { X: o.x, T: o.rotate ? 'ropeTable' : 'dummy', Y: o.y };
+        const bind = { X: o.x, T: o.rotate ? o.table : 'dummy', Y: o.y };
         return ({ pos0 }) => {
           const [Cy, out0] = o.cache ? [C, pos0] : [M, 0];
           return one(plan('rope', { H: o.H, M, dh, C: Cy, pos0, out0, positions: C, rotate: o.rotate }), bind);
         };
       }
-      case 'attention':
+      case 'attention': {
         // the kernel by phase: flash over the prompt chunk (a later chunk: over the cache written so far,
-        // L = pos0 + M of C keys per head); split-K decode over the cache
+        // L = pos0 + M of C keys per head); split-K decode over the cache; the layer's window
+        const window = o.window;
         if (s.phase === 'decode') {
           const bind = { q: o.q, k_cache: o.k, v_cache: o.v, partial: 'partial', o: o.y };
           return ({ pos0 }) => one(plan('attention-decode', { B: 1, L: pos0 + 1, Hq, Hkv, dh, split: DECODE_SPLIT, capacity: C, window }, 'split'), bind);
@@ -481,12 +493,13 @@ function gpuLowering(c: ModelConfig, s: ListShape, d: Dims, plan: PlanOf): (o: S
           const bind = { Q: o.q, K: o.k, V: o.v, O: o.y };
           return ({ pos0 }) => one(plan('attention-prefill', { S: M, ...(pos0 > 0 ? { L: pos0 + M, capacity: C } : {}), Hq, Hkv, dh, causal: true, window }, 'flash'), bind);
         }
+      }
       case 'linear':
         return one(linearOp(M, o.w, o.K, o.N), linearBind(o.w, o.x, o.y));
       case 'residual':
         return one(plan('residual-add', { M, D, bias: o.b !== null }), { X: o.x, Y: o.y, b: o.b ?? 'dummy', Z: o.z });
       case 'activation':
-        return o.fn === 'swiglu' ? one(plan('silu-mul', { M, F: d.F }), { GU: o.x, H: o.y }) : one(plan('gelu', { M, F: d.F }), { U: o.x, b: o.b!, H: o.y });
+        return o.fn === 'gelu' ? one(plan('gelu', { M, F: d.F }), { U: o.x, b: o.b!, H: o.y }) : one(plan('silu-mul', { M, F: d.F, ...(o.fn === 'geglu' ? { act: 'gelu' } : {}) }), { GU: o.x, H: o.y });
       case 'lm-head': {
         // the last token only (M = 1); one matmul per part of the vocabulary, each writing its columns of
         // the logits (at a byte offset into the one logits buffer the sampler reads)
@@ -686,19 +699,28 @@ function vectorParams(o: StepOp, d: Dims): Array<{ name: string; n: number }> {
 }
 
 /**
- * Bytes of the vectors (vectorParams: gains, shifts, biases) the ops of the walk read, each element at the
- * activations' precision as the deployment's ops load them: `layer`, those of one layer's ops; `outside`, those
- * of the ops outside the layers (the final norm's gain and shift).
+ * Elements of the vectors (vectorParams: gains, shifts, biases) the ops of the walk read, the whole model's: `layer`,
+ * those of one layer's ops; `outside`, those of the ops outside the layers (the final norm's gain and shift).
+ * parameterCount counts these.
  */
-export function vectorParamBytes(c: ModelConfig): { layer: number; outside: number } {
+export function vectorParamCount(c: ModelConfig): { layer: number; outside: number } {
   const d = stepDims(c, 1);
   const out = { layer: 0, outside: 0 };
   for (const o of walk(c, d, 'decode', false, 1)) {
-    const bytes = vectorParams(o, d).reduce((s, p) => s + p.n, 0) * DEPLOY_ACT_BYTES;
-    if (o.layer === 0) out.layer += bytes;
-    else out.outside += bytes;
+    const n = vectorParams(o, d).reduce((s, p) => s + p.n, 0);
+    if (o.layer === 0) out.layer += n;
+    else out.outside += n;
   }
   return out;
+}
+
+/**
+ * Bytes of those vectors (vectorParamCount), each element at the activations' precision as the deployment's ops
+ * load them.
+ */
+export function vectorParamBytes(c: ModelConfig): { layer: number; outside: number } {
+  const n = vectorParamCount(c);
+  return { layer: n.layer * DEPLOY_ACT_BYTES, outside: n.outside * DEPLOY_ACT_BYTES };
 }
 
 /**
@@ -714,7 +736,7 @@ interface VectorWork {
 }
 
 /** Vector ops per element of a deployment's element-wise kernels (assumed: counted from each op's formula, not measured). */
-const VECTOR_OPS = { rmsnorm: 4, layernorm: 7, residual: 1, 'silu*mul': 5, gelu: 8, rope: 6 } as const;
+const VECTOR_OPS = { rmsnorm: 4, layernorm: 7, residual: 1, 'silu*mul': 5, 'gelu*mul': 9, gelu: 8, rope: 6 } as const;
 
 /**
  * What a deployment runs as one kernel: a run of adjacent ops of one layer of the walk, `head` first,
@@ -768,8 +790,8 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
 
   // the attention kernel of the step's phase (the one place a phase picks it): flash over the prompt (after
   // pos0 cached tokens: over the cache and itself) once per sequence; split-K decode over the cache
-  const attention = (): DeployOp => {
-    const { Hq, Hkv, dh } = d, window = c.attentionWindow ?? 0;
+  const attention = (window: number): DeployOp => {
+    const { Hq, Hkv, dh } = d;
     switch (s.phase) {
       case 'prefill':
         return { plan: prefillAttentionOp(s.M, s.pos0 > 0 ? s.pos0 + s.M : 0, Hq, Hkv, dh, true, dep.batch, f.kv, window), pattern: 'tiled', actBytes: M * (Hq + 2 * Hkv) * dh * e + M * Hq * dh * e };
@@ -778,8 +800,8 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
     }
   };
   // in-flight batching: the carried rows' causal attention, tokens / prompt whole prompts on average
-  const carriedAttention = (p: CarriedPrefill): DeployOp => {
-    const { Hq, Hkv, dh } = d, a = prefillAttentionOp(p.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, c.attentionWindow ?? 0);
+  const carriedAttention = (p: CarriedPrefill, window: number): DeployOp => {
+    const { Hq, Hkv, dh } = d, a = prefillAttentionOp(p.prompt, 0, Hq, Hkv, dh, true, 1, f.kv, window);
     return { plan: { ...a, repeat: p.tokens / p.prompt }, pattern: 'tiled', actBytes: p.tokens * (Hq + 2 * Hkv) * dh * e + p.tokens * Hq * dh * e };
   };
 
@@ -799,15 +821,14 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
       case 'rope':
         throw new Error(`${o.id}: a deployment runs ${o.name} only inside a fused kernel (DEPLOY_FUSIONS)`);
       case 'attention':
-        return attention();
+        return attention(o.window);
       case 'linear':
         return gemm(gemmOp(o.name, M, o.N, o.K, nTiles, o.mlp ? f.mlpWeights : f.weights), o.K, o.N);
       case 'residual':
         return vector({ label: 'residual', cols: d.D, ops: VECTOR_OPS.residual, inputs: 2, params: paramNames([o], d) });
       case 'activation':
-        return o.fn === 'swiglu'
-          ? vector({ label: 'silu*mul', cols: d.F, ops: VECTOR_OPS['silu*mul'], inputs: 2, params: paramNames([o], d) })
-          : vector({ label: 'gelu', cols: d.F, ops: VECTOR_OPS.gelu, inputs: 1, params: paramNames([o], d) });
+        if (o.fn === 'gelu') return vector({ label: 'gelu', cols: d.F, ops: VECTOR_OPS.gelu, inputs: 1, params: paramNames([o], d) });
+        return vector({ label: `${o.fn === 'geglu' ? 'gelu' : 'silu'}*mul`, cols: d.F, ops: VECTOR_OPS[o.fn === 'geglu' ? 'gelu*mul' : 'silu*mul'], inputs: 2, params: paramNames([o], d) });
       case 'lm-head':
         // the logits leave the chip whatever the fusion (no live activations)
         return { plan: gemmOp(o.name, Mh, d.V, d.D, nTiles, f.weights), pattern: rowsPattern(Mh), actBytes: 0 };
@@ -829,12 +850,34 @@ function lowerForDeployment(c: ModelConfig, walked: readonly StepOp[], s: Deploy
     const covers = run.map((o) => o.name);
     const fused = fusion?.as;
     const o = fused ? { id: `L${head.layer}.${fused.name}`, name: fused.name, family: fused.family, layer: head.layer } : head;
+    if (!fused && head.what === 'attention') {
+      // the layer's attention; built for one layer that stands for all (firstLayerOnly) where windows differ by layer
+      // (Gemma 3), one op per window with the share of layers it has (repeat), so the KV reads add up over the layers
+      for (const [window, share] of windowShares(c, head.window, dep.firstLayerOnly)) {
+        const suffix = window === head.window ? '' : window === 0 ? '-full' : `-w${window}`;
+        const a = attention(window);
+        out.push(forwardOp({ id: `${head.id}${suffix}`, name: `${head.name}${suffix}`, family: head.family, layer: head.layer }, a.plan.plan, { source: a.plan.source, repeat: a.plan.repeat * share, pattern: a.pattern, actBytes: a.actBytes, covers }));
+        if (carried) {
+          const pa = carriedAttention(carried, window);
+          out.push(forwardOp({ id: `L${head.layer}.prefill-attention${suffix}`, name: `prefill-attention${suffix}`, family: 'attention', layer: head.layer }, pa.plan.plan, { source: pa.plan.source, repeat: pa.plan.repeat * share, pattern: pa.pattern, actBytes: pa.actBytes, covers: ['attention'] }));
+        }
+      }
+      continue;
+    }
     const lo = fused ? vector(fused.work(c, d, run)) : lower(head);
     if (lo) out.push(forwardOp(o, lo.plan.plan, { source: lo.plan.source, repeat: lo.plan.repeat, pattern: lo.pattern, actBytes: lo.actBytes, covers }));
-    if (carried && !fused && head.what === 'attention') {
-      const pa = carriedAttention(carried);
-      out.push(forwardOp({ id: `L${head.layer}.prefill-attention`, name: 'prefill-attention', family: 'attention', layer: head.layer }, pa.plan.plan, { source: pa.plan.source, repeat: pa.plan.repeat, pattern: pa.pattern, actBytes: pa.actBytes, covers: ['attention'] }));
-    }
   }
   return out;
+}
+
+/**
+ * The windows an attention op of window `own` stands for, each with its share of the layers: itself alone (share 1),
+ * or, for a layer standing for every layer (`allLayers`: DeployStep's firstLayerOnly), each window the layers have
+ * (layerWindow), `own` first, with the fraction of layers that have it (Gemma 3 1B's 26 layers: 22/26 windowed, 4/26 full).
+ */
+function windowShares(c: ModelConfig, own: number, allLayers: boolean): Array<[number, number]> {
+  if (!allLayers || !c.fullAttentionLayers?.length) return [[own, 1]];
+  const n = new Map<number, number>([[own, 0]]);
+  for (let l = 0; l < c.nLayers; l++) n.set(layerWindow(c, l), (n.get(layerWindow(c, l)) ?? 0) + 1);
+  return [...n].filter(([, k]) => k > 0).map(([w, k]) => [w, k / c.nLayers]);
 }

@@ -21,7 +21,7 @@ import type { Plan } from '../kernels/plan.ts';
 import type { ChipConfig, Dataflow, Fusion, SimResult } from '../chip/types.ts';
 import { keepOnChip, type KeptOnChip } from './plans.ts';
 import { carriedOf, DEPLOY_ACT_BYTES, forwardOps, stepRows, stepRowsTerms, vectorParamBytes, type CarriedPrefill } from './forward.ts';
-import { attentionParams, mlpParams, type ModelConfig } from './config.ts';
+import { LAYER_LINEARS, type ModelConfig } from './config.ts';
 import { bytesPerElem, KV_FORMATS, NUMBER_FORMATS, precisionLabel, precisionOf } from './precision.ts';
 import { allReduceTime } from './collective.ts';
 import { tensorParallelDegrees } from './parallel.ts';
@@ -89,14 +89,19 @@ interface Placement {
 }
 
 /**
- * Weight bytes a deployment holds: each layer's projections in their formats and the vectors its ops read (norms'
+ * Weight bytes a deployment holds: each layer's projections in their formats (LAYER_LINEARS, a per-channel format's
+ * scales by each one's own K, as the op list's GEMMs price them) and the vectors its ops read (norms'
  * gains and LayerNorm's shifts, the linears' biases: vectorParamBytes, from the op list), the final norm's gain
  * (and shift), the embedding, and an untied LM head (a tied one reads the embedding), both in the weights' format;
  * a learned position table at the activations' precision.
  */
 function modelBytes(m: ModelConfig, f: Required<PrecisionSpec>): number {
-  const attn = attentionParams(m), mlp = mlpParams(m), vectors = vectorParamBytes(m);
-  const perLayer = attn * bytesPerElem(f.weights, m.dim) + mlp * bytesPerElem(f.mlpWeights, m.dim) + vectors.layer;
+  const vectors = vectorParamBytes(m);
+  const linears = LAYER_LINEARS.reduce((s, l) => {
+    const { N, K } = l.shape(m);
+    return s + N * K * bytesPerElem(l.mlp ? f.mlpWeights : f.weights, K);
+  }, 0);
+  const perLayer = linears + vectors.layer;
   const vocabTables = m.tiedEmbeddings ? 1 : 2;
   const positions = m.positions.kind === 'learned' ? m.maxPositions * m.dim * DEPLOY_ACT_BYTES : 0;
   return m.nLayers * perLayer + vectors.outside + vocabTables * m.vocabSize * m.dim * bytesPerElem(f.weights, m.dim) + positions;

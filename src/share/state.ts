@@ -124,6 +124,8 @@ export const LlmStateSchema = v.object({
   temperature: v.pipe(Finite, v.minValue(0), v.maxValue(10)),
   topK: Int(1, 64),
   int8: v.boolean(),
+  /** The chat option: the prompt through the model's chat template; absent (older links): on when the loaded model has one. */
+  chat: v.optional(v.boolean()),
   /** The sharer's run, when they included results. */
   result: v.optional(v.object({
     device: Text,

@@ -1,5 +1,6 @@
 // <jp-model-tab>: a real model on your GPU through the playground's kernels. Pick (or drop) a
-// .gguf, or .safetensors with config.json and tokenizer.json; type a prompt; the text streams in
+// .gguf, or .safetensors with config.json and tokenizer.json (generation_config.json and tokenizer_config.json
+// optional); type a prompt (through the model's chat template when it has one and the option is on); the text streams in
 // with tokens/s and ms per token (median, p10/p90), then one decode step is timed op by op beside
 // the bytes and flops of its plans and the chip model's prediction for the same plans on every
 // preset. Clicking an op opens its kernel in the chip view (and the bench/editor). The settings,
@@ -185,7 +186,7 @@ export class JpModelTab extends LitElement {
         if (e.index > 0) this.tokenMs = [...this.tokenMs, e.ms];
       }
     });
-    const r = await this.api.generateLlm({ prompt: s.prompt, tokens: s.tokens, seed: s.seed, temperature: s.temperature, topK: s.topK }, onEvent);
+    const r = await this.api.generateLlm({ prompt: s.prompt, tokens: s.tokens, seed: s.seed, temperature: s.temperature, topK: s.topK, chat: this.chatOn() }, onEvent);
     this.stopTimer();
     this.progress = '';
     if (r.status !== 'ok') {
@@ -224,6 +225,11 @@ export class JpModelTab extends LitElement {
         families: p.result.families.slice(0, 32).map((f) => ({ family: f.family, ms: f.ms, bytes: f.bytes })),
       },
     });
+  }
+
+  /** The chat option as it applies: only with a template; on by default (a link's or the user's choice else). */
+  private chatOn(): boolean {
+    return this.info?.chatTemplate != null && (this.state?.chat ?? true);
   }
 
   private stop(): void {
@@ -282,7 +288,7 @@ export class JpModelTab extends LitElement {
       ${wanted}
       <div class="drop ${this.dragging ? 'over' : ''}" @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
         @dragleave=${() => (this.dragging = false)} @drop=${(e: DragEvent) => this.onDrop(e)}>
-        <p>Drop a <b>.gguf</b> file, or <b>model.safetensors</b> + <b>config.json</b> + <b>tokenizer.json</b>, here: files are read on this computer, never uploaded.</p>
+        <p>Drop a <b>.gguf</b> file, or <b>model.safetensors</b> + <b>config.json</b> + <b>tokenizer.json</b> (and, if the model has them, <b>tokenizer_config.json</b> for its chat template and <b>generation_config.json</b> for its end-of-turn tokens), here: files are read on this computer, never uploaded.</p>
         <p class="muted">Runs GGUF architectures ${SUPPORTED_ARCHITECTURES.gguf.join(', ')} and config.json model types ${SUPPORTED_ARCHITECTURES.configJson.join(', ')}; another is refused with what it names.</p>
         <label>Model files <input type="file" multiple accept=".gguf,.safetensors,.json" ?disabled=${this.phase !== 'idle'}
           @change=${(e: Event) => void this.load([...((e.target as HTMLInputElement).files ?? [])])} /></label>
@@ -293,7 +299,7 @@ export class JpModelTab extends LitElement {
           <label>Context (KV cache positions) <input type="number" min="16" max="32768" .value=${String(this.context)} @change=${(e: Event) => (this.context = Math.max(16, Math.min(32768, Number((e.target as HTMLInputElement).value) || 1024)))} /></label>
         </div>
       </div>
-      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, weights ${this.info.weightFormat.replace(' -> ', ' → ')} (${formatBytes(this.info.weightBytes)}), ${formatBytes(this.info.gpuBytes)} in all on ${this.info.device}; context ${this.info.context}${this.info.context < this.askedContext ? ` (${this.askedContext} asked: the model's maximum positions)` : ''}; ${this.info.tokenizer}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
+      ${this.info ? html`<p>Loaded <b>${this.info.name}</b>: ${this.info.arch}, ${fmtSig(this.info.params / 1e6)} M parameters, weights ${this.info.weightFormat.replace(' -> ', ' → ')} (${formatBytes(this.info.weightBytes)}), ${formatBytes(this.info.gpuBytes)} in all on ${this.info.device}; context ${this.info.context}${this.info.context < this.askedContext ? ` (${this.askedContext} asked: the model's maximum positions)` : ''}; ${this.info.tokenizer}; chat template: ${this.info.chatTemplate ?? 'none in the file (the prompt runs as it is)'}; fingerprint <code>${this.info.hash}</code>.</p>` : nothing}`;
   }
 
   private renderStats() {
@@ -407,6 +413,7 @@ export class JpModelTab extends LitElement {
     return html`
       <h2>Run a real model</h2>
       ${this.renderLoad()}
+      ${this.info?.chatTemplate ? html`<label><span><input type="checkbox" data-testid="chat-option" .checked=${this.chatOn()} ?disabled=${busy} @change=${(e: Event) => this.patch({ chat: (e.target as HTMLInputElement).checked })} /> Chat: apply the model's template (${this.info.chatTemplate}) to the prompt as one user message; off: the prompt runs as it is</span></label>` : nothing}
       <label>Prompt <textarea .value=${s.prompt} @change=${(e: Event) => this.patch({ prompt: (e.target as HTMLTextAreaElement).value })}></textarea></label>
       <div class="row">
         <label>Tokens <input type="number" min="1" max="4096" .value=${String(s.tokens)} @change=${(e: Event) => this.num(e, 'tokens', 1, 4096)} /></label>

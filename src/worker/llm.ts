@@ -9,6 +9,7 @@ import { blobSource, ModelFileError } from '../llm/source.ts';
 import { checkTokenIds, openModel, type OpenedModel } from '../llm/weights.ts';
 import { archText } from '../llm/config.ts';
 import { makeTokenizer, type Tokenizer } from '../llm/tokenizer.ts';
+import { chatTemplateText, encodePrompt } from '../llm/chat.ts';
 import { GpuModel, ModelTooLargeError, PREFILL_CHUNK } from '../llm/gpu-model.ts';
 import { generateGpu, type GenerateResult } from '../llm/generate.ts';
 import { fingerprint } from '../llm/fingerprint.ts';
@@ -37,6 +38,8 @@ export interface LlmInfo {
   weightBytes: number;
   config: ModelConfig;
   tokenizer: string;
+  /** The model's chat template, named (chatTemplateText); null: the file has none. */
+  chatTemplate: string | null;
   gpuBytes: number;
   context: number;
   device: string;
@@ -48,6 +51,8 @@ export interface LlmGenerateRequest {
   seed: number;
   temperature: number;
   topK: number;
+  /** Through the model's chat template (refused when it has none). */
+  chat: boolean;
 }
 
 export type LlmEvent = { kind: 'load'; what: string; done: number; total: number } | { kind: 'prefill'; done: number; total: number } | { kind: 'token'; text: string; index: number; ms: number };
@@ -105,7 +110,7 @@ async function loadLlm(ctx: GpuContext, files: File[], opts: { int8: boolean; co
   });
   const info: LlmInfo = {
     name: opened.name, hash, format: opened.format, arch: archText(opened.config), params: opened.params, weights: opened.weightDtype,
-    int8: opts.int8, weightFormat: model.weightFormat, formatsNote: model.formatsNote, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
+    int8: opts.int8, weightFormat: model.weightFormat, formatsNote: model.formatsNote, weightBytes: model.weightBytes, config: opened.config, tokenizer: tok.kind, chatTemplate: opened.chatTemplate ? chatTemplateText(opened.chatTemplate) : null, gpuBytes: model.gpuBytes, context, device: describeDevice(ctx.report),
   };
   session = { model, opened, tok, info, lastToken: 0 };
   return info;
@@ -123,7 +128,7 @@ export function cancelLlm(): void {
 export async function generateLlm(req: LlmGenerateRequest, onEvent?: (e: LlmEvent) => void): Promise<LlmRun> {
   if (!session) throw new ModelFileError('no model is loaded: pick a model file first');
   const { model, tok } = session;
-  const prompt = tok.encode(req.prompt);
+  const prompt = encodePrompt(tok, session.opened.chatTemplate, req.prompt, req.chat);
   if (prompt.length === 0) throw new ModelFileError('the prompt is empty');
   checkTokenIds(prompt, model.config.vocabSize);
   if (prompt.length > model.opts.capacity) throw new ModelFileError(`the prompt has ${prompt.length} tokens; the context holds ${model.opts.capacity} (load the model with a longer context)`);

@@ -1,13 +1,12 @@
 // The chip view and the walkthrough in headless Chromium: the animation runs, play / pause /
 // step back change the displayed cycle, it still animates without WebGPU, steps are linkable.
-import { rendered } from './h5a-helpers.mjs';
+import { openTab, rendered } from './h5a-helpers.mjs';
 
 const cycleOf = async (page, scope) => Number((await page.locator(`${scope} jp-timeline [data-testid=cycle]`).first().innerText()).replace(/[^0-9]/g, ''));
 
-async function openTab(t, page, name, tag) {
-  await t.open('/', page);
-  await page.getByRole('tab', { name }).click();
-  // wait for the simulation: the timeline's total becomes positive and Play is enabled
+/** Opens a tab (openTab) and waits for its simulation: the timeline's total becomes positive and Play is enabled. */
+async function openSimulatedTab(t, page, name, tag) {
+  await openTab(t, page, '/', name, tag);
   await page.locator(`${tag} jp-timeline button[aria-label=Play]:not([disabled])`).first().waitFor({ timeout: 60_000 });
 }
 
@@ -43,7 +42,7 @@ export const cases = [
   {
     name: 'chip view animates; play, pause and step back change the displayed cycle',
     async run(t) {
-      await openTab(t, t.page, 'Chip view', 'jp-chip-tab');
+      await openSimulatedTab(t, t.page, 'Chip view', 'jp-chip-tab');
       await checkPlayPauseStep(t, t.page, 'jp-chip-tab');
       // a moment mid-run for the screenshot, with a tile's tooltip
       await t.page.locator('jp-chip-tab jp-timeline input[type=range]').first().fill(String(Math.round((await t.page.locator('jp-chip-tab jp-timeline input[type=range]').first().getAttribute('max')) * 0.4)));
@@ -65,7 +64,7 @@ export const cases = [
     name: 'without WebGPU the chip view still animates',
     async run(t) {
       const page = await t.newPage({ webgpu: false });
-      await openTab(t, page, 'Chip view', 'jp-chip-tab');
+      await openSimulatedTab(t, page, 'Chip view', 'jp-chip-tab');
       await checkPlayPauseStep(t, page, 'jp-chip-tab');
       await t.screenshot('chip-view-no-webgpu', page);
       const note = await page.locator('jp-chip-tab jp-chip-canvas.side .empty').first().innerText();
@@ -75,7 +74,7 @@ export const cases = [
   {
     name: 'walkthrough: next / back move between linkable steps, each animates',
     async run(t) {
-      await openTab(t, t.page, 'Walkthrough', 'jp-learn-tab');
+      await openSimulatedTab(t, t.page, 'Walkthrough', 'jp-learn-tab');
       const title = () => t.page.locator('jp-learn-tab [data-testid=step-title]').innerText();
       const first = await title();
       await t.page.locator('jp-learn-tab button[title="Next step"]').click();

@@ -13,6 +13,32 @@ function writeTestModel(extra = []) {
   return readdirSync(dir).map((n) => join(dir, n));
 }
 
+/** A tiny Llama GGUF whose vocabulary has ChatML's turn tokens and whose tokenizer.chat_template is ChatML's. */
+function writeChatModel() {
+  const path = join(mkdtempSync(join(tmpdir(), 'e2e-chat-')), 'chat-llama.gguf');
+  const script = `import { writeFileSync } from 'node:fs';
+import { writeGgufModel, TINY_LLAMA } from './src/llm/testmodel.ts';
+const chatml = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+writeFileSync(${JSON.stringify(path)}, writeGgufModel({ ...TINY_LLAMA, vocab: 320, specials: ['<|im_start|>', '<|im_end|>'], chatTemplate: chatml }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not write the chat test model: ${r.stderr}`);
+  return path;
+}
+
+/** Generates `n` tokens of `prompt` on the loaded model; returns the prompt's token count from the stats line. */
+async function promptTokens(tab, prompt, n) {
+  const box = tab.getByRole('textbox', { name: 'Prompt' });
+  await box.fill(prompt);
+  await box.dispatchEvent('change');
+  const tokens = tab.getByLabel('Tokens', { exact: true });
+  await tokens.fill(String(n));
+  await tokens.dispatchEvent('change');
+  await tab.getByRole('button', { name: 'Generate' }).click();
+  await tab.getByText(/One decode step at position \d+, op by op/).waitFor({ timeout: 240_000 });
+  const stats = await tab.locator('.stats').textContent();
+  return Number(/prompt (\d+) tokens in/.exec(stats)?.[1]);
+}
+
 /** Opens the Model tab, loads `files`, generates `n` tokens and waits for the per-op table. */
 async function loadAndGenerate(t, files, n) {
   await t.open('/');
@@ -106,7 +132,7 @@ export const cases = [
       await t.page.locator('#tab-model').click();
       const tab = t.page.locator('jp-model-tab');
       // what a dropped file may be, before one is dropped (the loader's own lists: src/llm/config.ts)
-      await tab.getByText('Runs GGUF architectures llama, qwen2, qwen3, gpt2 and config.json model types llama, mistral, qwen2, qwen3, gpt2; another is refused with what it names.').waitFor({ timeout: 30_000 });
+      await tab.getByText('Runs GGUF architectures llama, qwen2, qwen3, phi3, gemma3, gpt2 and config.json model types llama, mistral, qwen2, qwen3, phi3, gemma3_text, gpt2; another is refused with what it names.').waitFor({ timeout: 30_000 });
       await tab.getByRole('button', { name: 'Build a small model here' }).click();
       const loaded = tab.getByText(/Loaded generated-llama-demo\.gguf: llama, 3\.\d+ M parameters, weights f16 → f16 as stored/);
       await loaded.waitFor({ timeout: 120_000 });
@@ -135,6 +161,37 @@ export const cases = [
       const fingerprint2 = await tab2.locator('p code').last().textContent();
       t.assert(fingerprint2 === fingerprint, `the rebuilt model's fingerprint ${fingerprint2} is not the link's ${fingerprint}`);
       await tab2.getByText(/This link was made with/).waitFor({ state: 'detached', timeout: 10_000 });
+      const errs = [...t.errors(), ...t.errors(page2)];
+      t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
+    },
+  },
+  {
+    name: 'model tab: a GGUF with a chat template offers the chat option (on, naming the template), the prompt runs through it, and the link carries the option',
+    async run(t) {
+      const file = writeChatModel();
+      await t.open('/');
+      await t.page.locator('#tab-model').click();
+      const tab = t.page.locator('jp-model-tab');
+      await tab.locator('input[type=file]').setInputFiles([file]);
+      await tab.getByText(/Loaded chat-llama\.gguf: .*chat template: ChatML \(GGUF tokenizer\.chat_template\)/).waitFor({ timeout: 120_000 });
+      const option = tab.getByTestId('chat-option');
+      t.assert(await option.isChecked(), 'the chat option is not on by default for a model with a template');
+      await tab.getByText(/Chat: apply the model's template \(ChatML \(GGUF tokenizer\.chat_template\)\)/).waitFor({ timeout: 10_000 });
+      await t.screenshot('model-tab-chat');
+      // "hello" as one ChatML user turn: <|im_start|> user\n hello <|im_end|> \n <|im_start|> assistant\n, more tokens than "hello"
+      const withChat = await promptTokens(tab, 'hello', 2);
+      await option.uncheck();
+      const raw = await promptTokens(tab, 'hello', 2);
+      t.assert(raw >= 1 && withChat >= raw + 6, `the chat prompt has ${withChat} tokens, the raw prompt ${raw}`);
+      // the link carries the option: a receiver who loads the same file gets it off
+      const url = t.page.url();
+      t.assert(/[#&]s=/.test(url), `the URL holds no state: ${url}`);
+      const page2 = await t.newPage({});
+      await page2.goto(url);
+      const tab2 = page2.locator('jp-model-tab');
+      await tab2.locator('input[type=file]').setInputFiles([file]);
+      await tab2.getByText(/Loaded chat-llama\.gguf/).waitFor({ timeout: 120_000 });
+      t.assert(!(await tab2.getByTestId('chat-option').isChecked()), 'the link\'s chat option (off) did not travel');
       const errs = [...t.errors(), ...t.errors(page2)];
       t.assert(errs.length === 0, `console errors: ${errs.join('; ')}`);
     },

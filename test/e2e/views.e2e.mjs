@@ -1,13 +1,7 @@
 // The tokens, roofline and compare views in headless Chromium: every chip preset gets a row with
 // numbers, the roofline draws roofs and points, compare shows B/A ratios (and, with WebGPU, a
 // measured run of both sides). Screenshots in light and dark; axe finds no serious violations.
-import { rendered, simulated } from './h5a-helpers.mjs';
-
-async function openTab(t, page, name, tag) {
-  await t.open('/', page);
-  await page.getByRole('tab', { name, exact: true }).click();
-  await page.locator(tag).waitFor({ timeout: 30_000 });
-}
+import { openTab, rendered, simulated } from './h5a-helpers.mjs';
 
 async function toDark(page) {
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
@@ -26,7 +20,7 @@ export const cases = [
     name: 'tokens: a row per chip preset with numbers, the what-if preset labelled, op bars',
     async run(t) {
       const page = t.page;
-      await openTab(t, page, 'Tokens', 'jp-tokens-tab');
+      await openTab(t, page, '/', 'Tokens', 'jp-tokens-tab');
       const rows = page.locator('jp-tokens-tab [data-testid=token-table] tbody tr');
       await page.locator('jp-tokens-tab [data-testid=token-table] tbody tr td.num').first().waitFor({ timeout: 60_000 });
       const n = await rows.count();
@@ -59,7 +53,7 @@ export const cases = [
     name: 'roofline: roofs and predicted points drawn on the canvas, a table row per point',
     async run(t) {
       const page = t.page;
-      await openTab(t, page, 'Roofline', 'jp-roofline');
+      await openTab(t, page, '/', 'Roofline', 'jp-roofline');
       await page.locator('jp-roofline [data-testid=roofline-points] tbody tr').nth(4).waitFor({ timeout: 60_000 });
       await page.locator('jp-roofline .plot canvas').waitFor({ timeout: 10_000 });
       // the canvas has many distinct colours: roofs in each preset's colour, not a blank plot
@@ -91,7 +85,7 @@ export const cases = [
     name: 'compare: a preset comparison shows B/A ratios and a winner; with WebGPU both sides run',
     async run(t) {
       const page = t.page;
-      await openTab(t, page, 'Compare', 'jp-compare');
+      await openTab(t, page, '/', 'Compare', 'jp-compare');
       await page.getByRole('button', { name: 'int8 vs f32 matmul' }).click();
       await page.waitForFunction(() => document.querySelector('jp-app').appState.compare.b.kernel === 'matmul-int8');
       const ratio = page.locator('jp-compare [data-testid=ratio]').first();

@@ -2,11 +2,15 @@
 // errors with exit 2 for bad input.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bytesSource } from '../../src/llm/source.ts';
+import { openModel } from '../../src/llm/weights.ts';
+import { makeTokenizer } from '../../src/llm/tokenizer.ts';
 import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA } from '../../src/llm/testmodel.ts';
 
+const CHATML = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 const run = (args: string[]) => spawnSync(process.execPath, ['tools/node-gpu.mjs', 'src/cli/generate.ts', ...args], { encoding: 'utf8', timeout: 300_000 });
 
 describe('npm run generate', () => {
@@ -18,6 +22,22 @@ describe('npm run generate', () => {
     writeFileSync(join(dir, '..', 'gen-cli-badpre.gguf'), writeGgufModel({ ...TINY_GPT2, nLayers: 1, pre: 'nonsense-bpe' }));
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16' }));
     writeFileSync(join(dir, '..', 'gen-cli-llama-bf16-tied.gguf'), writeGgufModel({ ...TINY_LLAMA, dtype: 'bf16', tied: true }));
+    // ChatML's turn tokens and template; and a template that refuses to render
+    const chat = { ...TINY_LLAMA, nLayers: 1, vocab: 320, specials: ['<|im_start|>', '<|im_end|>'] };
+    writeFileSync(join(dir, '..', 'gen-cli-chat.gguf'), writeGgufModel({ ...chat, chatTemplate: CHATML }));
+    writeFileSync(join(dir, '..', 'gen-cli-badchat.gguf'), writeGgufModel({ ...chat, chatTemplate: "{{ raise_exception('System role not supported') }}" }));
+  });
+
+  it('--chat: the prompt through the file\'s ChatML template, which the report names', async () => {
+    const file = join(dir, '..', 'gen-cli-chat.gguf');
+    const chat = run(['--model', file, '--prompt', 'hello', '--tokens', '1', '--json', '--chat']);
+    expect(chat.status, chat.stderr).toBe(0);
+    const c = JSON.parse(chat.stdout).prompt;
+    expect(c.chatTemplate).toBe('ChatML (GGUF tokenizer.chat_template)');
+    // <|im_start|> "user\nhello" <|im_end|> "\n" <|im_start|> "assistant\n": the turn tokens (3) and the role text around "hello"
+    const tok = makeTokenizer((await openModel([bytesSource('m.gguf', readFileSync(file))])).tokenizer, [])!;
+    const [s, e] = [297, 298];
+    expect(c.tokens).toBe([s, ...tok.encode('user\nhello'), e, ...tok.encode('\n'), s, ...tok.encode('assistant\n')].length);
   });
 
   /** The same two-token generation of a file beside `dir`, as stored and with --f32-weights; both must succeed. */
@@ -95,6 +115,8 @@ describe('npm run generate', () => {
     { args: ['--model', '.', '--prompt', 'x', '--tokens', '0'], msg: /^error: --tokens must be an integer in \[1, 65536\], got "0"/, note: 'bad --tokens' },
     { args: ['--model', 'package.json', '--prompt', 'x'], msg: /^error: --model package\.json: give a model directory, a \.gguf file/, note: 'not a model file' },
     { args: ['--bogus'], msg: /^error: Unknown option '--bogus'/, note: 'unknown flag' },
+    { args: ['--model', join(tmpdir(), 'gen-cli-gpt2.gguf'), '--prompt', 'x', '--chat'], msg: /^error: the chat option is on but the model has no chat template .*turn the option off$/, note: '--chat on a model without a template' },
+    { args: ['--model', join(tmpdir(), 'gen-cli-badchat.gguf'), '--prompt', 'x', '--chat'], msg: /^error: the model's chat template \(custom, GGUF tokenizer\.chat_template\) did not render: .*System role not supported.*Turn the chat option off/, note: 'a template that does not render' },
     // read as GPT-2's split before, silently (llama.cpp refuses such a file)
     { args: ['--model', join(tmpdir(), 'gen-cli-badpre.gguf'), '--prompt', 'x'], msg: /^error: GGUF tokenizer\.ggml\.pre "nonsense-bpe" is not a pre-tokenizer this loader knows; supported: default, gpt-2, gpt2, phi-2, .*, qwen2, .*, falcon$/, note: 'an unknown pre-tokenizer' },
   ];

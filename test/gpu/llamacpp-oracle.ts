@@ -19,7 +19,7 @@ import { bytesSource } from '../../src/llm/source.ts';
 import { openModel } from '../../src/llm/weights.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, TINY_LLAMA, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, TINY_GEMMA3, TINY_LLAMA, TINY_LLAMA31_SCALING, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120, 44, 280];
@@ -46,7 +46,7 @@ function softmax(logits: Float32Array): Float64Array {
 // ≤ 3.1e-3 (Q8_0), 1.7e-3 (Q4_0), 1.9e-3 (Q4_K_M mix) while ours dequantized the 4-bit blocks on load (the test
 // passes since matmul-gguf reads them, 2026-12-07); tolerance 1e-2. Tied heads read from a quantized token_embd
 // (2026-12-07): ≤ 1.9e-3 (Q4_0), 9.2e-3 (Q8_0: its first step; a tied random model's logits are large, ~24, and
-// llama.cpp rounds the activations to Q8_0 for the head's dot products), ~1e-19 (Q4_K_M, one token takes all); the
+// llama.cpp rounds the activations to Q8_0 for the head's dot products), ~1e-19 (the Q4_K_M mix while its tied token_embd was written Q4_K, one token takes all; now Q6_K, as llama.cpp writes it); the
 // Q6_K gather alone 1.2e-4, as f32. A near tie: llama.cpp's probabilities
 // of its token and ours differ by at most the tolerance.
 const F_TOL = 1e-3;
@@ -74,7 +74,10 @@ const LLAMA = { ...TINY_LLAMA, vocab: 2048 };
 // vocab 1024: the K-quant writer (ggml's iterative reference quantizers in JS) takes seconds on its embedding and head
 const K256: TestModelSpec = { ...LLAMA, dim: 256, nHeads: 4, nKvHeads: 2, headDim: 64, ffnDim: 512, vocab: 1024, seed: 13 };
 export const CASES: Case[] = [
-  { file: 'float', name: 'Llama f32', spec: LLAMA, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the f32 path: RMSNorm, RoPE (GGUF q/k row order), GQA 4:2, SwiGLU, untied head' },
+  // Llama-3.1's RoPE scaling as its GGUFs carry it: the rope_freqs tensor (llama.cpp's converter's divisors; here 6 of 8
+  // frequencies divided by 8, one smoothed), which llama.cpp's rope divides the frequencies by and so must ours. Measured
+  // ≤ 5.4e-5, all 8 tokens equal (2026-12-08); with rope_freqs ignored on our side it failed (2.5e-3 at step 0).
+  { file: 'float', name: 'Llama f32', spec: { ...LLAMA, llama31Rope: TINY_LLAMA31_SCALING }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the f32 path: RMSNorm, RoPE (GGUF q/k row order) with Llama-3.1\'s rope_freqs factors, GQA 4:2, SwiGLU, untied head' },
   { file: 'float', name: 'Llama f16', spec: { ...LLAMA, dtype: 'f16' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'f16 tensors decoded as ggml stores them (GGML_TYPE_F16)' },
   // Q8_0 decoded to f32: the check is our reading of ggml's blocks (f16 scale + 32 int8). The int8
   // kernels that use the blocks as they are are held to the CPU reference in llm-model.test.ts;
@@ -117,6 +120,16 @@ export const CASES: Case[] = [
   // Qwen3 dense (general.architecture "qwen3"): per-head q/k RMSNorms before RoPE (attn_q_norm / attn_k_norm), no biases,
   // the head size from attention.key_length and wider than D / heads (4 heads of 16 in D 32), rows not permuted.
   { file: 'float', name: 'Qwen3 f32', spec: { ...TINY_QWEN3, vocab: 2048, pre: 'qwen2' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture qwen3: q/k norms per head before RoPE (NEOX), attention.key_length 16 with D 32 and 4 heads' },
+  // Phi-3 (general.architecture "phi3"): attn_qkv and an ffn_up of 2·FF rows [gate | up], rows not permuted (NEOX), LongRoPE
+  // factors (rope_factors_short / _long) with the context (32) past the original 16, so both sides take the long ones and
+  // rope.scaling.attn_factor; and a sliding window of 4 in the file, which llama.cpp ignores for phi3 and so do we. Measured
+  // ≤ 1.2e-4, all 8 tokens equal (2026-12-08); with our short and long factors swapped it failed (2.2e-3 at step 0).
+  { file: 'float', name: 'Phi-3 f32, LongRoPE', spec: { ...TINY_PHI3, vocab: 2048, window: 4 }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture phi3: fused attn_qkv and gate|up ffn_up, LongRoPE long factors and attention factor, its sliding_window key ignored as llama.cpp does' },
+  // Gemma 3 (general.architecture "gemma3", llama.cpp's llm_build_gemma3 with iSWA): 6 layers so that layer 5 attends over
+  // the whole context (llama.cpp's set_swa_pattern(6)) and layers 0-4 through a window of 4 with RoPE base 10000, layer 5
+  // with rope.freq_base 1000 scaled linearly by 4; sandwich norms stored as w + 1, GeGLU, embeddings x sqrt(D), q/k norms,
+  // a tied head. The prompt (8) and the generation (8) run past the window.
+  { file: 'float', name: 'Gemma3 f32', spec: { ...TINY_GEMMA3, vocab: 2048 }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'general.architecture gemma3: a window of 4 on layers 0-4, full attention on layer 5, each its RoPE base; post-norms, GeGLU, sqrt(D) embeddings' },
   { file: 'float', name: 'Llama f32 with q/k/v biases', spec: { ...LLAMA, qkvBias: true, ggufArch: 'llama' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'llama.cpp\'s optional Llama biases: rows and biases permuted by the converter, unpermuted on read' },
   { file: 'float', name: 'Llama f32, tied embeddings', spec: { ...TINY_LLAMA, tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'no output.weight: llama.cpp and ours both use token_embd as the LM head' },
   { file: 'float', name: 'Llama bf16, tied embeddings', spec: { ...TINY_LLAMA, dtype: 'bf16', tied: true }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'a bf16 token_embd and no output.weight: ours gathers from it and runs the head from it as stored (matmul-gguf bf16, no f32 copy)' },
@@ -125,7 +138,7 @@ export const CASES: Case[] = [
   // blocks), tied: the head reads that table through matmul-gguf (llama.cpp's CPU quantizes the activations for it).
   { file: 'kquant', name: 'Llama f32, Q4_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q4_0' }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_0 token_embd and no output.weight: gathered and read by the head as stored' },
   { file: 'kquant', name: 'Llama f32, Q8_0 token_embd, tied', spec: { ...LLAMA, tied: true, embedDtype: 'q8_0' }, int8: false, tol: Q8_TOL, mustMatch: STEPS, why: "Qwen2.5-0.5B's case (Q8_0 where D is not whole 256-value blocks): the head through matmul-gguf q8_0" },
-  { file: 'kquant', name: 'Llama Q4_K_M mix, tied', spec: { ...K256, mix: 'q4_k_m', tied: true }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q4_K token_embd as the head, read as stored (matmul-gguf q4_k)' },
+  { file: 'kquant', name: 'Llama Q4_K_M mix, tied', spec: { ...K256, mix: 'q4_k_m', tied: true }, int8: false, tol: Q4_TOL, mustMatch: STEPS, why: 'a Q6_K token_embd (llama.cpp gives a tied token_embd the output\'s type) as the head, read as stored (matmul-gguf q6_k)' },
   { file: 'kquant', name: 'Llama f32, Q6_K token_embd, untied', spec: { ...K256, embedDtype: 'q6_k' }, int8: false, tol: F_TOL, mustMatch: STEPS, why: 'the gather alone: a Q6_K table, f32 everything else (both sides dequantize the same blocks exactly)' },
 ];
 

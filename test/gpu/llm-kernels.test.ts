@@ -35,6 +35,9 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: embed, params: { M: 4, D: 512, V: 5, vocab: 9, v0: 2, format: 'q2_k' }, note: 'Q2_K: two 84 B super-blocks a row, a part of a split vocabulary' },
   { def: embed, params: { M: 5, D: 96, V: 7, format: 'iq4_nl' }, note: 'IQ4_NL: 3 blocks of 18 B a row (54 B: odd rows start mid-word)' },
   { def: embed, params: { M: 3, D: 256, V: 4, format: 'iq4_xs', positions: 5, pos0: 1 }, note: 'IQ4_XS: one 136 B super-block a row, with GPT-2 positions' },
+  // Gemma 3: the gathered rows times sqrt(D) (exact in f32, as the reference multiplies)
+  { def: embed, params: { M: 5, D: 70, V: 33, scale: Math.fround(Math.sqrt(70)) }, note: 'Gemma 3: rows times sqrt(D)' },
+  { def: embed, params: { M: 9, D: 64, V: 11, vocab: 40, v0: 12, format: 'q8_0', scale: 8 }, note: 'Gemma 3 scale on a Q8_0 part of a split vocabulary: ids outside the part kept unscaled' },
   { def: rmsnorm, params: { M: 3, D: 100 }, note: 'ragged D' },
   { def: rmsnorm, params: { M: 1, D: 64, rows: 7, r0: 6 }, note: 'only the last row of a prefill (the final norm)' },
   { def: layernorm, params: { M: 4, D: 130, eps: 1e-5 }, note: 'ragged D, mean far from 0' },
@@ -44,6 +47,7 @@ const cases: Array<{ def: KernelDef; params: Record<string, unknown>; note: stri
   { def: rope, params: { H: 4, M: 1, dh: 16, pos0: 9, positions: 10 }, note: 'decode: Q of the token at position 9 to row 0' },
   { def: rope, params: { H: 2, M: 4, dh: 8, C: 9, pos0: 3, out0: 3, rotate: false }, note: 'copy (V into the cache), no rotation' },
   { def: siluMul, params: { M: 3, F: 100 }, note: 'ragged F' },
+  { def: siluMul, params: { M: 3, F: 100, act: 'gelu' }, note: 'GeGLU (Gemma 3): gelu(gate)·up, tanh approximation, ragged F' },
   { def: gelu, params: { M: 2, F: 130 }, note: 'ragged F, with bias' },
   { def: residualAdd, params: { M: 3, D: 70 }, note: 'Llama: no bias' },
   { def: residualAdd, params: { M: 2, D: 64, bias: true }, note: 'GPT-2: projection bias folded in' },

@@ -1,7 +1,8 @@
 // A whole transformer through our kernels on real WebGPU (Dawn + SwiftShader here): small random
 // Llama- and GPT-2-style models written to real files, loaded, run on the GPU and compared with the
 // CPU reference forward pass: logits after the prefill and after each decode step, greedy tokens,
-// the instrumented bytes of every op of a decode step against its plan, limits and cancel.
+// the instrumented bytes of every op of a decode step against its plan, limits and cancel; and Phi-3 (fused tensors,
+// LongRoPE) on the same pipelines.
 import { describe, it, expect, beforeAll, vi } from 'vitest';
 import { GREEDY, expectLogitsFollowCpu, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
@@ -9,7 +10,7 @@ import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weigh
 import { CpuModel } from '../../src/llm/reference.ts';
 import { GpuModel, ModelTooLargeError } from '../../src/llm/gpu-model.ts';
 import { decodeStepGpu, generateCpu, generateGpu, prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, TINY_PHI3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { UnsupportedOnDevice } from '../../src/kernels/kernel.ts';
@@ -211,6 +212,47 @@ describe('every op of a decode step moves exactly the bytes its plan says', () =
       });
     }
   }
+});
+
+// Phi-3: TINY_LLAMA's shape with q/k/v and gate/up stored fused (qkv_proj / attn_qkv, gate_up_proj / ffn_up) and LongRoPE
+// over an original context of 16. Here rather than in a file of its own, with the Llama cases' capacities, chunks and
+// positions, so it runs the pipelines they compiled (a test file is a process; SwiftShader compiles slowly).
+describe('Phi-3 on the GPU decode loop matches the CPU reference', () => {
+  const cases: Array<{ spec: TestModelSpec; fmt: 'st' | 'gguf'; capacity: number; note: string }> = [
+    // context 32 > the original 16: LongRoPE's long factors and its attention factor, in the cos/sin table both sides read
+    { spec: TINY_PHI3, fmt: 'st', capacity: 32, note: 'safetensors f32 (config.json model_type phi3, qkv_proj, gate_up_proj), context 32: long factors' },
+    // f16 GGUF tensors run as stored (matmul-gguf): the fused attn_qkv as three row ranges (q, k, v), ffn_up [gate | up] as one
+    { spec: { ...TINY_PHI3, dtype: 'f16' }, fmt: 'gguf', capacity: 16, note: 'GGUF f16 (general.architecture phi3, attn_qkv, ffn_up of 2·FF rows) as stored, context 16: short factors' },
+  ];
+  for (const c of cases) {
+    it(`${c.note}: logits after prefill and 3 decode steps (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol})`, async () => {
+      const om = await open(c.spec, c.fmt);
+      expect(om.config).toMatchObject({ family: 'phi3', dim: 64, nHeads: 4, headDim: 16 });
+      if (c.fmt === 'gguf') expect(Object.keys(om.ggml ?? {}).filter((k) => k.startsWith('L0.'))).toEqual(['L0.wqkv', 'L0.wUp', 'L0.wo', 'L0.wDown']);
+      const cpu = new CpuModel(om.config, await loadAllWeights(om), c.capacity);
+      const model = await GpuModel.load(await gpu(), om, { int8: false, capacity: c.capacity, chunk: 8 });
+      try {
+        const ops = model.ops('decode', 1, 6, GREEDY_SAMPLING);
+        expect(ops.filter((o) => o.layer === 0).map((o) => o.name).slice(0, 5)).toEqual(
+          c.fmt === 'gguf' ? ['attn-norm', 'qkv', 'qkv-k', 'qkv-v', 'rope-q'] : ['attn-norm', 'qkv', 'rope-q', 'k-cache', 'v-cache'],
+        );
+        await expectLogitsFollowCpu(model, cpu, PROMPT, 3, F32_TOL);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+  it('every op of a decode step at position 6 moves exactly the bytes its plan says', async () => {
+    const model = await GpuModel.load(await gpu(), await open(TINY_PHI3, 'st'), { int8: false, capacity: 16, chunk: 8 });
+    try {
+      await prefillGpu(model, PROMPT, GREEDY, 0);
+      const ops = model.ops('decode', 1, 6, { topK: 4, temperature: 1, u: 0.5 });
+      model.setTokens([5]);
+      expectOpsTrafficMatchPlans(ops, await model.runInstrumented(ops));
+    } finally {
+      model.destroy();
+    }
+  });
 });
 
 describe('limits, cancel and bad input', () => {

@@ -47,6 +47,7 @@ describe('deployPrecision: what a deployment of the loaded file runs', () => {
     // weightDtype "q4_0+q8_0". Per layer (D 64): QKV 192 x 64 = 12,288 values Q4_0 (18 B per 32: 6,912 B), o 64 x 64 =
     // 4,096 values Q8_0 (34 B per 32: 4,352 B): 61% / 39%.
     const m = await gguf({ ...TINY_GPT2, dtype: 'q4_0', dtypes: { 'blk.0.attn_output.weight': 'q8_0', 'blk.1.attn_output.weight': 'q8_0' } });
+    expect(m.linearDtypes).toEqual(['q4_0', 'q8_0']);
     expect(m.weightDtype).toBe('q4_0+q8_0');
     expect(m.ggml?.['L0.wqkv']).toBeUndefined();
     const p = deployPrecision(m, false);

@@ -4,9 +4,9 @@ import { bytesSource, ModelFileError } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, checkTokenIds, weightsLabel } from '../../src/llm/weights.ts';
 import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
-import { ggufMixDtype, hfConfig, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { ggufMixDtype, hfConfig, llama3RopeFreqs, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, TINY_LLAMA31_SCALING, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
-import { archText } from '../../src/llm/config.ts';
+import { archText, configFromGguf, ropeInvFreq } from '../../src/llm/config.ts';
 import { readGguf, writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
@@ -106,6 +106,64 @@ describe('model files: the same weights read from every format give the same log
   });
 });
 
+describe("Llama-3.1 RoPE scaling in a GGUF: the rope_freqs tensor and rope.scaling.* read as llama.cpp reads them", () => {
+  const spec: TestModelSpec = { ...TINY_LLAMA, llama31Rope: TINY_LLAMA31_SCALING };
+  // 20 positions: the scaled frequencies turn ≥ 1 rad apart from the unscaled ones
+  const LONG = [5, 77, 200, 31, 9, 150, 44, 3, 120, 250, 17, 4, 99, 280, 60, 61, 62, 7, 8, 90];
+  const meta = async (s: TestModelSpec) => (await readGguf(bytesSource('m.gguf', writeGgufModel(s)))).metadata;
+  it('GGUF (rope_freqs, f32 [dh / 2]) equals safetensors (config.json rope_scaling llama3) f32 (atol 1e-5); the same GGUF without rope_freqs does not', async () => {
+    const g = await readGguf(bytesSource('m.gguf', writeGgufModel(spec)));
+    expect(g.tensors.find((t) => t.name === 'rope_freqs.weight')).toMatchObject({ dtype: 'f32', shape: [8] });
+    const om = await openModel(ggufFile(spec)), hf = await openModel(stFiles(spec));
+    // the same inverse frequencies from the divisors as from the parameters (f32 divisors: 1e-6 relative)
+    const a = ropeInvFreq(hf.config), b = ropeInvFreq(om.config);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(b[i] / a[i] - 1)).toBeLessThan(1e-6);
+    const st = await logitsOf(stFiles(spec), LONG);
+    const gguf = await logitsOf(ggufFile(spec), LONG);
+    const cmp = compareArrays('logits', gguf, st, { atol: 1e-5, rtol: 1e-5 }, [st.length]);
+    expect(cmp.ok, cmp.summary).toBe(true);
+    // the same file with rope_freqs left out (what a reader that ignored it ran): other logits
+    const dropped = await logitsOf(ggufFile({ ...spec, llama31Rope: undefined }), LONG);
+    expect(compareArrays('logits', dropped, st, { atol: 1e-2, rtol: 0 }, [st.length]).ok).toBe(false);
+  });
+  it("llama3RopeFreqs is the converter's: 1 below the high-frequency wavelength, the factor above the low one, smoothed between", () => {
+    const f = llama3RopeFreqs(TINY_LLAMA31_SCALING, 16);
+    expect([f[0], ...f.slice(2)]).toEqual([1, 8, 8, 8, 8, 8, 8]);
+    // wavelength 2π·10^(1/2) = 19.87: smooth = (32 / 19.87 − 1) / 3
+    const smooth = (32 / (2 * Math.PI * Math.sqrt(10)) - 1) / 3;
+    expect(f[1]).toBeCloseTo(1 / ((1 - smooth) / 8 + smooth), 5);
+  });
+  it('rope.scaling.factor divides every frequency (type absent or "linear", the older key rope.scale_linear too), times rope_freqs; type "none" does not; attn_factor scales cos / sin', async () => {
+    const m = await meta(spec), plain = await meta(TINY_LLAMA);
+    const freqs = llama3RopeFreqs(TINY_LLAMA31_SCALING, 16);
+    const base = ropeInvFreq(configFromGguf(plain, true, false));
+    const inv = (mm: Map<string, unknown>, f?: Float32Array) => ropeInvFreq(configFromGguf(mm as typeof plain, true, false, 'm.gguf', f ? { freqs: f } : undefined));
+    const expectInv = (got: Float64Array, div: (i: number) => number) => { for (let i = 0; i < 8; i++) expect(got[i]).toBeCloseTo(base[i] / div(i), 12); };
+    expectInv(inv(new Map([...plain, ['llama.rope.scaling.factor', 4]])), () => 4);
+    expectInv(inv(new Map([...plain, ['llama.rope.scaling.type', 'linear'], ['llama.rope.scaling.factor', 4]])), () => 4);
+    expectInv(inv(new Map([...plain, ['llama.rope.scale_linear', 2]])), () => 2);
+    expectInv(inv(new Map([...m, ['llama.rope.scaling.factor', 2]]), freqs), (i) => 2 * freqs[i]);
+    expectInv(inv(new Map([...plain, ['llama.rope.scaling.type', 'none'], ['llama.rope.scaling.factor', 4]])), () => 1);
+    const c = configFromGguf(new Map([...plain, ['llama.rope.scaling.attn_factor', 1.5]]), true, false);
+    expect(c.positions.kind === 'rope' && c.positions.freqFactors?.attentionFactor).toBe(1.5);
+    // a file without any of it: plain RoPE, no factors (as before)
+    expect(configFromGguf(plain, true, false).positions).toEqual({ kind: 'rope', theta: 10000, scaling: null });
+  });
+  it('what cannot be honoured is refused in one line: rope_freqs of the wrong length, non-positive or not f32, in an architecture llama.cpp does not read it for; YaRN / LongRoPE types', async () => {
+    const m = await meta(spec);
+    expect(() => configFromGguf(m, true, false, 'm.gguf', { freqs: new Float32Array(5).fill(1) })).toThrow(/^GGUF llama: rope_freqs\.weight has 5 values, expected 8 \(one per RoPE frequency of a head of 16\)$/);
+    expect(() => configFromGguf(m, true, false, 'm.gguf', { freqs: new Float32Array(8) })).toThrow(/^GGUF llama: rope_freqs\.weight\[0\] is 0; frequency factors must be positive$/);
+    await expect(openModel([bytesSource('m.gguf', writeGgufModel({ ...spec, dtypes: { 'rope_freqs.weight': 'f16' } }))])).rejects.toThrow(/^m\.gguf: rope_freqs\.weight is f16; RoPE frequency factors must be f32 \(as llama\.cpp's rope requires\)$/);
+    for (const [s, arch] of [[TINY_QWEN3, 'qwen3'], [TINY_PHI3, 'phi3']] as const) {
+      const ms = await meta(s);
+      expect(() => configFromGguf(ms, true, false, 'm.gguf', { freqs: new Float32Array(8).fill(1) })).toThrow(new RegExp(`^GGUF ${arch}: rope_freqs\\.weight \\(per-dimension RoPE frequency factors\\) is not read by llama\\.cpp's ${arch} architecture, only by llama; not supported$`));
+    }
+    for (const type of ['yarn', 'longrope']) {
+      expect(() => configFromGguf(new Map([...m, ['llama.rope.scaling.type', type]]), true, false)).toThrow(new RegExp(`^GGUF llama: rope\\.scaling\\.type "${type}" is not supported \\(linear, none\\)$`));
+    }
+  });
+});
+
 describe('GGUF ggml blocks: which linears stay packed for the GPU', () => {
   // Rules in weights.ts ggmlLayouts; why each case: Q5_0 is what llama.cpp writes for Q4_K in rows that are not a
   // multiple of 256 (TINY_LLAMA's 64 and 96, like SmolLM2's 576); Q4_K_M mixes formats within q|k|v.
@@ -164,7 +222,7 @@ describe("the file's linear formats: weightDtype and the weights label", () => {
   }
 });
 
-describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file", () => {
+describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file (and a tied file's token_embd)", () => {
   it('2 layers (the test models): Q5_K V in both, Q4_K o-proj and down, Q3_K q / k / gate / up and embedding, Q6_K output', () => {
     const names = ['blk.0.attn_q.weight', 'blk.0.attn_k.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.attn_output.weight', 'blk.0.ffn_gate.weight', 'blk.0.ffn_up.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'token_embd.weight', 'output.weight'];
     expect(names.map((n) => ggufMixDtype(n, 2, 'q3_k_m'))).toEqual(['q3_k', 'q3_k', 'q5_k', 'q5_k', 'q4_k', 'q3_k', 'q3_k', 'q4_k', 'q4_k', 'q3_k', 'q6_k']);
@@ -175,6 +233,14 @@ describe("ggufMixDtype: llama.cpp's per-tensor types of a Q3_K_M file", () => {
     expect(v).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
     expect(down).toEqual(['q5_k', 'q5_k', ...Array(30).fill('q4_k')]);
     expect(['blk.1.attn_qkv.weight', 'blk.2.attn_qkv.weight'].map((n) => ggufMixDtype(n, 32, 'q3_k_m'))).toEqual(['q5_k', 'q4_k']);
+  });
+  it('tied (no output.weight): token_embd takes the output\'s type, Q6_K, in both mixes (llama.cpp\'s has_tied_embeddings rule)', async () => {
+    for (const mix of ['q4_k_m', 'q3_k_m'] as const) {
+      expect([false, true].map((tied) => ggufMixDtype('token_embd.weight', 2, mix, tied))).toEqual([mix === 'q4_k_m' ? 'q4_k' : 'q3_k', 'q6_k']);
+      expect(ggufMixDtype('blk.0.attn_q.weight', 2, mix, true)).toBe(mix === 'q4_k_m' ? 'q4_k' : 'q3_k');
+    }
+    const om = await openModel([bytesSource('t.gguf', writeGgufModel({ ...TINY_LLAMA, dim: 256, ffnDim: 256, headDim: 64, mix: 'q4_k_m', tied: true }))]);
+    expect([om.config.tiedEmbeddings, om.embedFormat]).toEqual([true, 'q6_k']);
   });
 });
 

@@ -29,7 +29,18 @@ describe('share links carry the Model tab', () => {
     expect(back.state.llm).toEqual(s.llm);
     expect(back.state.tab).toBe('model');
   });
+  it('the chat option round-trips on and off, and a link without it (older links) leaves it to the model', async () => {
+    for (const chat of [true, false]) {
+      const s = defaultState();
+      s.llm = { ...s.llm, chat };
+      expect((await decodeState(await encodeState(s))).state.llm.chat).toBe(chat);
+    }
+    const r = validateState(defaultState());
+    expect(r.ok && r.state.llm.chat).toBeUndefined();
+  });
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a chat option that is not a boolean', { chat: '<img src=x onerror=alert(1)>' }, /llm\.chat/],
+    ['a chat option given as a number', { chat: 1 }, /llm\.chat/],
     ['top-k above 64', { topK: 65 }, /llm\.topK/],
     ['negative temperature', { temperature: -1 }, /llm\.temperature/],
     ['a fractional seed', { seed: 1.5 }, /llm\.seed/],

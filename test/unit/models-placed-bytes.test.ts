@@ -84,12 +84,20 @@ describe('models: the weights placed count every gain, shift and bias (hand coun
   }
 
   it('int8 weights: the matrices shrink, the vectors stay bf16 (hand counts)', () => {
-    // int8 with a bf16 scale per output channel: 1 + 2 / K bytes an element, K = D = 64 for every matrix the placement
-    // counts (1.03125 B); the vectors and the position table at 2 B
-    // tiny Qwen2: 2 x (36,864 x 1.03125 + 256 x 2) + 64 x 2 + 6,400 x 1.03125 = 2 x (38,016 + 512) + 128 + 6,600 = 83,784
-    expect(placed(tinyQwen2, 'int8')).toBe(83_784);
-    // tiny GPT-2: 2 x (49,152 x 1.03125 + 832 x 2) + 128 x 2 + 6,400 x 1.03125 + 2,048 x 2
-    //   = 2 x (50,688 + 1,664) + 256 + 6,600 + 4,096 = 115,656
-    expect(placed(tinyGpt2, 'int8')).toBe(115_656);
+    // int8 with a bf16 scale per output channel: 1 + 2 / K bytes an element, K each matrix's own reduction length:
+    // D = 64 for q/k/v, up and the embedding / LM head (1.03125 B), Hq x dh = 64 for the output projection, the FFN
+    // width for the down projection (tiny Qwen2 128: 1.015625 B; tiny GPT-2 256: 1.0078125 B); the vectors and the
+    // position table at 2 B
+    // tiny Qwen2: a layer's matrices (8,192 + 4,096 + 16,384) x 1.03125 + 8,192 x 1.015625 = 29,568 + 8,320 = 37,888;
+    //   2 x (37,888 + 256 x 2) + 64 x 2 + 6,400 x 1.03125 = 2 x 38,400 + 128 + 6,600 = 83,528
+    expect(placed(tinyQwen2, 'int8')).toBe(83_528);
+    // tiny GPT-2: a layer's matrices (12,288 + 4,096 + 16,384) x 1.03125 + 16,384 x 1.0078125 = 33,792 + 16,512 = 50,304;
+    //   2 x (50,304 + 832 x 2) + 128 x 2 + 6,400 x 1.03125 + 2,048 x 2 = 2 x 51,968 + 256 + 6,600 + 4,096 = 114,888
+    expect(placed(tinyGpt2, 'int8')).toBe(114_888);
+    // a layer placed is what the op list loads for it (each GEMM's scales by its own K)
+    for (const m of [tinyQwen2, tinyGpt2]) {
+      const l = loaded(m, 0, 'int8');
+      expect(placed({ ...m, nLayers: 3 }, 'int8') - placed(m, 'int8')).toBe(l.matrices + l.vectors);
+    }
   });
 });

@@ -1,7 +1,13 @@
-// Qwen3 dense on real WebGPU (Dawn + SwiftShader here): the tiny Qwen3 (per-head q/k RMSNorm before RoPE, 4 heads of
-// 16 in D 32, so q has 2·D rows and wo is [D, 2·D]) written to real files, run through the GPU decode loop and held to
-// the CPU reference: logits after a chunked prefill and each decode step, and the bytes of every op of a decode step
-// (q-norm and k-norm included) against its plan.
+// The q/k-norm architectures on real WebGPU (Dawn + SwiftShader here), in one file so that they share their compiled
+// pipelines (the same tiny shapes: 4 heads of 16 in D 32; SwiftShader compiles a pipeline for about a second, and CI is
+// near its limit):
+// - Qwen3 dense: the tiny Qwen3 (per-head q/k RMSNorm before RoPE, so q has 2·D rows and wo is [D, 2·D]) written to
+//   real files, run through the GPU decode loop and held to the CPU reference: logits after a chunked prefill and each
+//   decode step, and the bytes of every op of a decode step (q-norm and k-norm included) against its plan.
+// - Gemma 3: the tiny Gemma 3 (6 layers, a window of 4 on layers 0-4 and full attention on layer 5, each with its RoPE
+//   base; sandwich norms, GeGLU, embeddings x sqrt(D)) as a real config.json + safetensors, run past the window and held
+//   to the CPU reference, then the bytes of every op of a decode step (post-norms, gelu-mul, the scaled embedding and
+//   both attention windows included) against its plan.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { GREEDY, expectLogitsFollowCpu, expectOpsTrafficMatchPlans, gpu } from './harness.ts';
 import { bytesSource } from '../../src/llm/source.ts';
@@ -9,7 +15,7 @@ import { openModel, loadAllWeights, type OpenedModel } from '../../src/llm/weigh
 import { CpuModel } from '../../src/llm/reference.ts';
 import { GpuModel } from '../../src/llm/gpu-model.ts';
 import { prefillGpu } from '../../src/llm/generate.ts';
-import { writeGgufModel, writeSafetensorsModel, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { writeGgufModel, writeSafetensorsModel, TINY_GEMMA3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 
 const PROMPT = [17, 4, 250, 99, 3, 120];
@@ -54,6 +60,31 @@ describe('Qwen3 on the GPU decode loop matches the CPU reference', () => {
       await prefillGpu(model, PROMPT, GREEDY, 0);
       const ops = model.ops('decode', 1, 6, { topK: 4, temperature: 1, u: 0.5 });
       expect(ops.filter((o) => o.name === 'q-norm' || o.name === 'k-norm')).toHaveLength(2 * om.config.nLayers);
+      model.setTokens([5]);
+      expectOpsTrafficMatchPlans(ops, await model.runInstrumented(ops));
+    } finally {
+      model.destroy();
+    }
+  });
+});
+
+// 7 prompt tokens in chunks of 4 (the second chunk attends over the cached first, through the window on layers 0-4),
+// then 3 decode steps to position 10: the windowed layers see 4 keys, layer 5 all of them
+const GEMMA_PROMPT = [17, 4, 250, 99, 3, 120, 44];
+describe('Gemma 3 on the GPU decode loop matches the CPU reference', () => {
+  let ctx: GpuContext;
+  beforeAll(async () => { ctx = await gpu(); });
+  it(`safetensors f32 (config.json model_type gemma3_text): logits after a prefill in 2 chunks and 3 decode steps past the window (atol ${F32_TOL.atol}, rtol ${F32_TOL.rtol}); a decode step's traffic equals its plans`, async () => {
+    const om = await openModel(Object.entries(writeSafetensorsModel(TINY_GEMMA3)).map(([n, b]) => bytesSource(n, b)));
+    expect(om.config).toMatchObject({ family: 'gemma3_text', attentionWindow: 4, fullAttentionLayers: [5], postNorms: true, mlp: 'geglu' });
+    const cpu = new CpuModel(om.config, await loadAllWeights(om), 16);
+    const model = await GpuModel.load(ctx, om, { int8: false, capacity: 16, chunk: 4 });
+    try {
+      await expectLogitsFollowCpu(model, cpu, GEMMA_PROMPT, 3, F32_TOL);
+      const ops = model.ops('decode', 1, GEMMA_PROMPT.length + 3, { topK: 4, temperature: 1, u: 0.5 });
+      const att = ops.filter((o) => o.name === 'attention');
+      expect(att.map((o) => o.plan.params.window)).toEqual([4, 4, 4, 4, 4, 0]);
+      expect(ops.filter((o) => o.name === 'post-attn-norm' || o.name === 'post-ffn-norm' || o.name === 'gelu-mul')).toHaveLength(3 * 6);
       model.setTokens([5]);
       expectOpsTrafficMatchPlans(ops, await model.runInstrumented(ops));
     } finally {
