@@ -104,7 +104,7 @@ describe('npm run generate', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/gpt2, [\d.]+ M parameters, f32 -> int8 \([\d.]+ MiB of weights on the GPU\), on .*node-dawn/);
     expect(r.stdout).toMatch(/^compiled in \d+ ms \(pipelines, before the first run; not in the figures below\)$/m);
-    expect(r.stdout).toMatch(/^tokenizer: GGUF byte-level BPE \(pre: gpt-2\)$/m); // which split the text went through
+    expect(r.stdout).toMatch(/^tokenizer: GGUF byte-level BPE \(pre: gpt-2\); chat template: none in the file$/m); // which split the text went through
     expect(r.stdout).toMatch(/one decode step at position \d+, op by op \((timestamp-query|wall)\)/);
     expect(r.stdout).toMatch(/ffn-up\s+[\d.]+ ms/);
   });
