@@ -93,10 +93,15 @@ export function configFromHf(raw: unknown, name = 'config.json'): ModelConfig {
       const rt = String(rs.rope_type ?? rs.type ?? '');
       if (rt === 'llama3') {
         ropeScaling = { factor: num(rs, 'factor'), lowFreqFactor: num(rs, 'low_freq_factor'), highFreqFactor: num(rs, 'high_freq_factor'), originalMaxPositions: num(rs, 'original_max_position_embeddings') };
+      } else if (rt === 'linear') {
+        // transformers' _compute_linear_scaling_rope_parameters: inv_freq / factor (positions divided by it), attention factor 1
+        const factor = num(rs, 'factor');
+        if (!(factor > 0)) throw new ModelFileError(`config.json: rope_scaling.factor ${factor} must be positive`);
+        ropeScaling = { linear: true, factor };
       } else if (rt === 'longrope' || rt === 'su') {
         longRope = longRopeFromHf(c, rs, num(c, 'head_dim', dim / nHeads));
       } else if (rt !== 'default') {
-        throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (llama3, longrope, default)`);
+        throw new ModelFileError(`config.json: rope_scaling type "${rt}" is not supported (linear, llama3, longrope, default)`);
       }
     }
     const positions: Positions = { kind: 'rope', theta: num(c, 'rope_theta', 10000), scaling: ropeScaling, ...(longRope ? { freqFactors: longRope } : {}) };
@@ -172,7 +177,8 @@ function gemma3FromHf(c: Record<string, unknown>, name: string): ModelConfig {
 /**
  * GGUF gemma3 (llama.cpp's llm_build_gemma3 with its iSWA: src/models/gemma3.cpp, llama_hparams::set_swa_pattern(6)):
  * the transformers model above with llama.cpp's rules: the window (attention.sliding_window, required here) on layer
- * l when l % 6 < 5, RoPE base 10000 unscaled there and rope.freq_base with rope.scaling (linear) on the others, q
+ * l when l % 6 < 5, RoPE base 10000 unscaled there and rope.freq_base with rope.scaling (linear) on the others, cos /
+ * sin times rope.scaling.attn_factor on all (ggml_rope_ext's attn_factor in src/models/gemma3.cpp, both layer kinds), q
  * scaled by 1 / sqrt(head size) (1 / sqrt(D / heads) for the 62-layer 27B), embeddings by sqrt(D); its gains already
  * hold 1 + w (the converter adds the 1); q/k rows in Hugging Face's order (NEOX RoPE); no LM head tensor when tied.
  */
@@ -186,13 +192,14 @@ function gemma3FromGguf(meta: Map<string, GgufValue>, get: (k: string, def?: num
   const window = get('attention.sliding_window', 0);
   if (!(window > 0)) throw new ModelFileError('GGUF gemma3: attention.sliding_window is missing or 0 (a Gemma 3 without its sliding-window layers is not supported)');
   if (get('final_logit_softcapping', 0) !== 0) throw new ModelFileError(`GGUF gemma3: final_logit_softcapping ${get('final_logit_softcapping')} is not supported`);
-  const scaling = linearRopeFromGguf('gemma3', meta, get);
+  // llama.cpp's gemma3 ropes every layer, windowed or not, with attn_factor (rope.scaling.attn_factor) and no rope_freqs
+  const rope = ropeScalingFromGguf('gemma3', meta, get, headDim);
   // llama.cpp's f_attention_scale: the 27B (62 layers) scales by D / heads, the others by the head size
   const scaleDim = nLayers === 62 ? dim / nHeads : headDim;
   return check({
     id: name, label: name, arch: 'llama', family: 'gemma3', vocabSize: get('vocab_size', vocab), dim, nLayers, nHeads, nKvHeads: get('attention.head_count_kv', nHeads), headDim,
     ffnDim: get('feed_forward_length'), maxPositions: get('context_length'), norm: 'rmsnorm', normEps: get('attention.layer_norm_rms_epsilon'),
-    positions: { kind: 'rope', theta: get('rope.freq_base', 10000), scaling }, mlp: 'geglu', qkvBias: false, projBias: false,
+    positions: { kind: 'rope', theta: get('rope.freq_base', 10000), ...rope }, mlp: 'geglu', qkvBias: false, projBias: false,
     attentionWindow: window, fullAttentionLayers: gemma3FullLayers(nLayers, (l) => l % GEMMA3_PATTERN === GEMMA3_PATTERN - 1), localRopeTheta: 10000,
     tiedEmbeddings: !hasOutputTensor, sources: [],
     qkNorm: true, postNorms: true, embedScale: Math.fround(Math.sqrt(dim)), ...queryScale(headDim, scaleDim),
@@ -307,7 +314,7 @@ function linearRopeFromGguf(arch: string, meta: Map<string, GgufValue>, get: (k:
 }
 
 /**
- * RoPE of a GGUF llama / qwen2 / qwen3 file as llama.cpp applies it (ggml_rope_ext): linear scaling (linearRopeFromGguf);
+ * RoPE of a GGUF llama / qwen2 / qwen3 / gemma3 file as llama.cpp applies it (ggml_rope_ext): linear scaling (linearRopeFromGguf);
  * `freqs`, the rope_freqs tensor (llama only: Llama-3.1 / 3.2 / 3.3, whose "llama3" scaling llama.cpp's converter writes
  * as headDim / 2 divisors of the frequencies, f32), and rope.scaling.attn_factor (default 1; multiplies cos / sin) as
  * the one set of per-dimension factors (RopeFactors, short = long); neither: no factors.

@@ -99,8 +99,13 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
    * stored as Hugging Face's w (gain 1 + w) and in the GGUF as w + 1 (llama.cpp's converter).
    */
   gemma3?: boolean;
-  /** Gemma 3 only: a linear RoPE scaling factor of the full-attention layers (rope_scaling linear; GGUF rope.scaling.factor). */
+  /**
+   * A linear RoPE scaling factor: config.json rope_scaling {rope_type "linear", factor}, GGUF rope.scaling.type linear and
+   * rope.scaling.factor (not phi3, whose GGUF reader refuses it); Gemma 3's full-attention layers only.
+   */
   ropeScaling?: number;
+  /** GGUF llama / qwen2 / qwen3 / gemma3 only: rope.scaling.attn_factor, which llama.cpp multiplies cos / sin by. */
+  ropeAttnFactor?: number;
   /** Gemma 3, config.json only: query_pre_attn_scalar (the scores' scale is its -1/2 power); absent: headDim. */
   queryPreAttnScalar?: number;
   /** GGUF only: tokenizer.ggml.pre; absent: "gpt-2" (the vocabulary's split); null: the key left out (an older converter's file). */
@@ -372,11 +377,12 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
       model_type: 'phi3', vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads, num_key_value_heads: s.nKvHeads,
       intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions, original_max_position_embeddings: s.longRope?.originalMaxPositions ?? s.maxPositions,
       rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos, sliding_window: s.window ?? null,
-      rope_scaling: f ? { type: 'longrope', short_factor: f.short, long_factor: f.long } : null,
+      rope_scaling: f ? { type: 'longrope', short_factor: f.short, long_factor: f.long } : s.ropeScaling ? { rope_type: 'linear', factor: s.ropeScaling } : null,
     };
   }
   if (s.phi3 || s.longRope) throw new Error('GGUF / safetensors test models: phi3 is a Llama-family spec, and LongRoPE is written for phi3 only');
   if (s.llama31Rope && (s.arch !== 'llama' || s.qkvBias || s.qkNorm || s.window)) throw new Error('test models: Llama-3.1 RoPE scaling is written for a plain Llama (model_type llama, GGUF llama) only');
+  if (s.llama31Rope && s.ropeScaling) throw new Error('test models: one rope_scaling, llama3 or linear');
   if (s.arch === 'gpt2') {
     return { model_type: 'gpt2', vocab_size: V, n_embd: s.dim, n_layer: s.nLayers, n_head: s.nHeads, n_positions: s.maxPositions, n_inner: s.ffnDim, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', eos_token_id: eos };
   }
@@ -397,6 +403,7 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: s.tied === true, eos_token_id: eos,
     ...(s.llama31Rope ? { rope_scaling: { rope_type: 'llama3', factor: s.llama31Rope.factor, low_freq_factor: s.llama31Rope.lowFreqFactor, high_freq_factor: s.llama31Rope.highFreqFactor, original_max_position_embeddings: s.llama31Rope.originalMaxPositions } } : {}),
+    ...(s.ropeScaling ? { rope_scaling: { rope_type: 'linear', factor: s.ropeScaling } } : {}),
   };
 }
 
@@ -442,6 +449,7 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
   if (arch === 'qwen2' && !s.qkvBias) throw new Error('GGUF test models: a qwen2 file needs q/k/v biases (llama.cpp requires them)');
   if (!s.gemma3 && (arch === 'qwen3') !== (s.qkNorm === true)) throw new Error('GGUF test models: q/k norms are written as a qwen3 file, and a qwen3 file has them');
   if (arch === 'qwen3' && s.qkvBias) throw new Error('GGUF test models: a qwen3 file has no q/k/v biases (llama.cpp loads none)');
+  if ((s.ropeScaling || s.ropeAttnFactor !== undefined) && arch === 'phi3') throw new Error('GGUF test models: a phi3 file takes LongRoPE (longRope) only; rope.scaling.factor / attn_factor are for llama, qwen2, qwen3, gemma3');
   if (s.llama31Rope && arch !== 'llama') throw new Error('GGUF test models: rope_freqs (Llama-3.1 RoPE scaling) is written in a llama file only (llama.cpp reads it there)');
   const out: GgufTensorToWrite[] = [];
   // no output.weight: token_embd is the LM head (GPT-2, a tied Llama)
@@ -490,7 +498,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       ...(arch === 'qwen3' || arch === 'gemma3' ? { [`${arch}.attention.key_length`]: { type: 'u32', value: dh }, [`${arch}.attention.value_length`]: { type: 'u32', value: dh } } : {}),
       // gemma3: rope.freq_base is the full-attention layers' (llama.cpp fixes the windowed layers' at 10000), scaled linearly
       [`${arch}.rope.freq_base`]: { type: 'f32', value: s.gemma3 ? GEMMA3_TEST_ROPE.global : 10000 },
-      ...(s.gemma3 && s.ropeScaling ? { 'gemma3.rope.scaling.type': { type: 'string', value: 'linear' }, 'gemma3.rope.scaling.factor': { type: 'f32', value: s.ropeScaling } } : {}),
+      ...(s.ropeScaling ? { [`${arch}.rope.scaling.type`]: { type: 'string', value: 'linear' }, [`${arch}.rope.scaling.factor`]: { type: 'f32', value: s.ropeScaling } } : {}),
+      ...(s.ropeAttnFactor !== undefined ? { [`${arch}.rope.scaling.attn_factor`]: { type: 'f32', value: s.ropeAttnFactor } } : {}),
       [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
       ...(s.window || arch === 'phi3' ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window ?? 0 } } : {}),
       // llama.cpp's Phi-3 converter (conversion/phi.py): rope dims, the original context, LongRoPE's attention factor

@@ -9,7 +9,8 @@ import { vectorParamCount, type OpFamily } from './forward.ts';
 
 /**
  * RoPE frequency scaling (rope_scaling in config.json): Llama-3.1's "llama3" (the fields below), or "linear"
- * (`linear: true`: every frequency divided by `factor`; Gemma 3's global layers, factor 8 on 4B and up; GGUF
+ * (`linear: true`: every frequency divided by `factor`; Gemma 3's global layers, factor 8 on 4B and up; a llama /
+ * mistral / qwen2 / qwen3 / phi3 config.json's, as transformers' _compute_linear_scaling_rope_parameters; GGUF
  * rope.scaling.type linear, llama.cpp's freq_scale = 1 / factor).
  */
 export type RopeScaling =
@@ -24,7 +25,7 @@ export type RopeScaling =
  * - Phi-3's LongRoPE (config.json rope_scaling type "longrope", formerly "su"; GGUF rope_factors_short / rope_factors_long
  *   tensors): its two sets (headDim / 2 each), the attention factor sqrt(1 + ln(max / original) / ln(original)) or the file's own;
  * - a GGUF llama file's rope_freqs tensor (Llama-3.1 / 3.2 / 3.3: the "llama3" scaling written by llama.cpp's converter
- *   as divisors; a linear rope.scaling.factor stays in `scaling` and applies too) and a llama / qwen2 / qwen3 file's
+ *   as divisors; a linear rope.scaling.factor stays in `scaling` and applies too) and a llama / qwen2 / qwen3 / gemma3 file's
  *   rope.scaling.attn_factor: one set, `short` and `long` the same (all 1 for an attention factor alone).
  */
 export interface RopeFactors {
@@ -205,9 +206,14 @@ export function layerWindow(c: Pick<ModelConfig, 'attentionWindow' | 'fullAttent
   return c.attentionWindow === null || c.fullAttentionLayers?.includes(l) ? 0 : c.attentionWindow;
 }
 
-/** The windowed layers' RoPE where it differs from `positions` (Gemma 3's local base, unscaled), else undefined. */
+/**
+ * The windowed layers' RoPE where it differs from `positions` (Gemma 3's local base, not linearly scaled), else undefined.
+ * `positions`' freqFactors carry over: a Gemma 3 GGUF's are all 1 with its rope.scaling.attn_factor, which llama.cpp
+ * multiplies cos / sin by on the windowed layers as on the others.
+ */
 export function localPositions(c: Pick<ModelConfig, 'positions' | 'localRopeTheta' | 'attentionWindow'>): Positions | undefined {
-  return c.localRopeTheta !== undefined && c.attentionWindow !== null && c.positions.kind === 'rope' ? { kind: 'rope', theta: c.localRopeTheta, scaling: null } : undefined;
+  const p = c.positions;
+  return c.localRopeTheta !== undefined && c.attentionWindow !== null && p.kind === 'rope' ? { kind: 'rope', theta: c.localRopeTheta, scaling: null, ...(p.freqFactors ? { freqFactors: p.freqFactors } : {}) } : undefined;
 }
 
 /** Whether layer l rotates by localPositions (a windowed layer of a config that has them), not by `positions`. */

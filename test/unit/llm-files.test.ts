@@ -4,9 +4,10 @@ import { bytesSource, ModelFileError } from '../../src/llm/source.ts';
 import { openModel, loadAllWeights, checkTokenIds, weightsLabel } from '../../src/llm/weights.ts';
 import { makeTokenizer, tokenizerFromGguf } from '../../src/llm/tokenizer.ts';
 import { CpuModel } from '../../src/llm/reference.ts';
-import { ggufMixDtype, hfConfig, llama3RopeFreqs, writeGgufModel, writeSafetensorsModel, TINY_GPT2, TINY_LLAMA, TINY_LLAMA31_SCALING, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { GEMMA3_TEST_ROPE, ggufMixDtype, hfConfig, llama3RopeFreqs, writeGgufModel, writeSafetensorsModel, TINY_GEMMA3, TINY_GPT2, TINY_LLAMA, TINY_LLAMA31_SCALING, TINY_PHI3, TINY_QWEN3, type TestModelSpec } from '../../src/llm/testmodel.ts';
+import { localPositions } from '../../src/models/config.ts';
 import { readSafetensorsHeader } from '../../src/llm/safetensors.ts';
-import { archText, configFromGguf, ropeInvFreq } from '../../src/llm/config.ts';
+import { archText, configFromGguf, configFromHf, ropeInvFreq, ropeTable } from '../../src/llm/config.ts';
 import { readGguf, writeGguf, type GgufMeta } from '../../src/llm/gguf.ts';
 import { sampleWith, topK } from '../../src/llm/sample.ts';
 import { compareArrays } from '../../src/kernels/compare.ts';
@@ -161,6 +162,70 @@ describe("Llama-3.1 RoPE scaling in a GGUF: the rope_freqs tensor and rope.scali
     for (const type of ['yarn', 'longrope']) {
       expect(() => configFromGguf(new Map([...m, ['llama.rope.scaling.type', type]]), true, false)).toThrow(new RegExp(`^GGUF llama: rope\\.scaling\\.type "${type}" is not supported \\(linear, none\\)$`));
     }
+  });
+});
+
+describe('linear RoPE scaling: config.json rope_scaling "linear" (transformers) as a GGUF rope.scaling.factor (llama.cpp); Gemma 3 rope.scaling.attn_factor', () => {
+  // 20 positions (as above): divided by 4, the frequencies turn far from the unscaled ones
+  const LONG = [5, 77, 200, 31, 9, 150, 44, 3, 120, 250, 17, 4, 99, 280, 60, 61, 62, 7, 8, 90];
+  for (const base of [TINY_LLAMA, TINY_QWEN3]) {
+    it(`${base.qkNorm ? 'qwen3' : 'llama'}: safetensors with rope_scaling linear 4 gives the GGUF's (rope.scaling.factor 4) logits (atol 1e-5), not the unscaled model's`, async () => {
+      const spec: TestModelSpec = { ...base, ropeScaling: 4 };
+      const hf = await openModel(stFiles(spec));
+      expect(hf.config.positions).toEqual({ kind: 'rope', theta: 10000, scaling: { linear: true, factor: 4 } });
+      const st = await logitsOf(stFiles(spec), LONG);
+      const gguf = await logitsOf(ggufFile(spec), LONG);
+      const cmp = compareArrays('logits', gguf, st, { atol: 1e-5, rtol: 1e-5 }, [st.length]);
+      expect(cmp.ok, cmp.summary).toBe(true);
+      const plain = await logitsOf(stFiles(base), LONG);
+      expect(compareArrays('logits', plain, st, { atol: 1e-2, rtol: 0 }, [st.length]).ok).toBe(false);
+    });
+  }
+  it('every Llama-family model_type reads "linear" (rope_type or the older type) as inv_freq / factor; dynamic, yarn and others are refused in one line', () => {
+    const cfg = hfConfig(TINY_LLAMA, 300);
+    const unscaled = ropeInvFreq(configFromHf(cfg));
+    for (const model_type of ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3']) {
+      for (const rs of [{ rope_type: 'linear', factor: 2.5 }, { type: 'linear', factor: 2.5 }]) {
+        const c = configFromHf({ ...cfg, model_type, rope_scaling: rs });
+        expect(c.positions).toMatchObject({ kind: 'rope', scaling: { linear: true, factor: 2.5 } });
+        const inv = ropeInvFreq(c);
+        for (let i = 0; i < inv.length; i++) expect(inv[i]).toBeCloseTo(unscaled[i] / 2.5, 14);
+      }
+    }
+    for (const t of ['dynamic', 'yarn', 'ntk']) {
+      expect(() => configFromHf({ ...cfg, rope_scaling: { rope_type: t, factor: 2 } })).toThrow(new RegExp(`^config\\.json: rope_scaling type "${t}" is not supported \\(linear, llama3, longrope, default\\)$`));
+    }
+    expect(() => configFromHf({ ...cfg, rope_scaling: { rope_type: 'linear', factor: 0 } })).toThrow(/^config\.json: rope_scaling\.factor 0 must be positive$/);
+    expect(() => configFromHf({ ...cfg, rope_scaling: { rope_type: 'linear' } })).toThrow(/factor/);
+  });
+  it('gemma3 GGUF: rope.scaling.attn_factor multiplies cos / sin on the windowed and the full layers (as llama.cpp ropes both), which equals q and k norm gains times it', async () => {
+    const a = 1.25;
+    const spec: TestModelSpec = { ...TINY_GEMMA3, ropeAttnFactor: a };
+    const om = await openModel(ggufFile(spec));
+    const c = om.config, local = localPositions(c);
+    expect(local).toBeDefined();
+    // hand-computed: a·cos / a·sin of p·base^(-2i/dh), the full layers' base 1000 divided by the linear factor 4, the windowed layers' 10000 not
+    const P = 40, half = c.headDim / 2;
+    const tables = [[ropeTable(c, P), GEMMA3_TEST_ROPE.global, TINY_GEMMA3.ropeScaling!], [ropeTable(c, P, local), GEMMA3_TEST_ROPE.local, 1]] as const;
+    for (const [t, theta, factor] of tables) {
+      for (let p = 0; p < P; p++) {
+        for (let i = 0; i < half; i++) {
+          const ang = (p * Math.pow(theta, (-2 * i) / c.headDim)) / factor;
+          expect(t[(p * half + i) * 2]).toBeCloseTo(a * Math.cos(ang), 6);
+          expect(t[(p * half + i) * 2 + 1]).toBeCloseTo(a * Math.sin(ang), 6);
+        }
+      }
+    }
+    const withFactor = await logitsOf(ggufFile(spec), LONG);
+    const without = await logitsOf(ggufFile(TINY_GEMMA3), LONG);
+    expect(compareArrays('logits', withFactor, without, { atol: 1e-3, rtol: 0 }, [without.length]).ok).toBe(false);
+    // q and k are RMS-normed just before RoPE: gains times a scale them as cos / sin times a do, on every layer
+    const plain = await openModel(ggufFile(TINY_GEMMA3));
+    const w = await loadAllWeights(plain);
+    for (const l of w.layers) for (const g of [l.qNorm!, l.kNorm!]) for (let i = 0; i < g.length; i++) g[i] *= a;
+    const byGains = new CpuModel(plain.config, w, 32).forward(LONG);
+    const cmp = compareArrays('logits', withFactor, byGains, { atol: 1e-5, rtol: 1e-5 }, [byGains.length]);
+    expect(cmp.ok, cmp.summary).toBe(true);
   });
 });
 

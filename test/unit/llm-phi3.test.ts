@@ -172,7 +172,7 @@ describe('Phi-3: fused qkv and gate_up, LongRoPE', () => {
 
   it('refused with one line each: partial RoPE (Phi-4-mini), YaRN scaling, factors of the wrong length, a GGUF with one factor tensor or partial rope dims', async () => {
     expect(() => configFromHf({ ...PHI3_MINI_4K, partial_rotary_factor: 0.75 })).toThrow(/^config\.json: partial_rotary_factor 0\.75 \(RoPE on part of each head, e\.g\. Phi-4-mini\) is not supported/);
-    expect(() => configFromHf({ ...PHI3_MINI_4K, rope_scaling: { type: 'yarn', factor: 4 } })).toThrow(/^config\.json: rope_scaling type "yarn" is not supported \(llama3, longrope, default\)$/);
+    expect(() => configFromHf({ ...PHI3_MINI_4K, rope_scaling: { type: 'yarn', factor: 4 } })).toThrow(/^config\.json: rope_scaling type "yarn" is not supported \(linear, llama3, longrope, default\)$/);
     expect(() => configFromHf({ ...PHI3_MINI_4K, rope_scaling: { type: 'longrope', short_factor: [1], long_factor: [1] } })).toThrow(/^config\.json: rope_scaling\.short_factor must be 48 positive numbers/);
     const g = await readGguf(ggufFile(TINY_PHI3)[0]);
     expect(() => configFromGguf(new Map([...g.metadata, ['phi3.rope.dimension_count', 12]]), true, false)).toThrow(/^GGUF phi3: rope\.dimension_count 12 rotates part of a head of 16 \(partial RoPE, e\.g\. Phi-4-mini, is not supported\)$/);
