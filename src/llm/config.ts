@@ -175,9 +175,10 @@ function gemma3FromHf(c: Record<string, unknown>, name: string): ModelConfig {
 }
 
 /**
- * GGUF gemma3 (llama.cpp's llm_build_gemma3 with its iSWA: src/models/gemma3.cpp, llama_hparams::set_swa_pattern(6)):
+ * GGUF gemma3 (llama.cpp's llm_build_gemma3 with its iSWA: src/models/gemma3.cpp, llama_hparams::set_swa_pattern):
  * the transformers model above with llama.cpp's rules: the window (attention.sliding_window, required here) on layer
- * l when l % 6 < 5, RoPE base 10000 unscaled there and rope.freq_base with rope.scaling (linear) on the others, cos /
+ * l when l % p < p - 1 (p: attention.sliding_window_pattern, default 6; 0: every layer), RoPE base rope.freq_base_swa
+ * (default 10000) unscaled there and rope.freq_base with rope.scaling (linear) on the others, cos /
  * sin times rope.scaling.attn_factor on all (ggml_rope_ext's attn_factor in src/models/gemma3.cpp, both layer kinds), q
  * scaled by 1 / sqrt(head size) (1 / sqrt(D / heads) for the 62-layer 27B), embeddings by sqrt(D); its gains already
  * hold 1 + w (the converter adds the 1); q/k rows in Hugging Face's order (NEOX RoPE); no LM head tensor when tied.
@@ -192,6 +193,16 @@ function gemma3FromGguf(meta: Map<string, GgufValue>, get: (k: string, def?: num
   const window = get('attention.sliding_window', 0);
   if (!(window > 0)) throw new ModelFileError('GGUF gemma3: attention.sliding_window is missing or 0 (a Gemma 3 without its sliding-window layers is not supported)');
   if (get('final_logit_softcapping', 0) !== 0) throw new ModelFileError(`GGUF gemma3: final_logit_softcapping ${get('final_logit_softcapping')} is not supported`);
+  // llama.cpp's layer pattern (attention.sliding_window_pattern, a period; default 6): layer l windowed when the period is
+  // 0 or l % period < period - 1 (llama_hparams::set_swa_pattern); a per-layer array is refused by name
+  const pv = meta.get('gemma3.attention.sliding_window_pattern') ?? GEMMA3_PATTERN;
+  if (typeof pv !== 'number' || !Number.isInteger(pv) || pv < 0) {
+    throw new ModelFileError(`GGUF gemma3: attention.sliding_window_pattern must be a period (a non-negative integer), got ${Array.isArray(pv) ? 'a per-layer array (not supported)' : JSON.stringify(pv)}`);
+  }
+  const period = pv;
+  // the windowed layers' RoPE base: rope.freq_base_swa, default 10000 (llama_hparams::rope_freq_base_train_swa)
+  const localTheta = get('rope.freq_base_swa', 10000);
+  if (!(localTheta > 0)) throw new ModelFileError(`GGUF gemma3: rope.freq_base_swa must be positive, got ${localTheta}`);
   // llama.cpp's gemma3 ropes every layer, windowed or not, with attn_factor (rope.scaling.attn_factor) and no rope_freqs
   const rope = ropeScalingFromGguf('gemma3', meta, get, headDim);
   // llama.cpp's f_attention_scale: the 27B (62 layers) scales by D / heads, the others by the head size
@@ -200,7 +211,7 @@ function gemma3FromGguf(meta: Map<string, GgufValue>, get: (k: string, def?: num
     id: name, label: name, arch: 'llama', family: 'gemma3', vocabSize: get('vocab_size', vocab), dim, nLayers, nHeads, nKvHeads: get('attention.head_count_kv', nHeads), headDim,
     ffnDim: get('feed_forward_length'), maxPositions: get('context_length'), norm: 'rmsnorm', normEps: get('attention.layer_norm_rms_epsilon'),
     positions: { kind: 'rope', theta: get('rope.freq_base', 10000), ...rope }, mlp: 'geglu', qkvBias: false, projBias: false,
-    attentionWindow: window, fullAttentionLayers: gemma3FullLayers(nLayers, (l) => l % GEMMA3_PATTERN === GEMMA3_PATTERN - 1), localRopeTheta: 10000,
+    attentionWindow: window, fullAttentionLayers: gemma3FullLayers(nLayers, (l) => period !== 0 && l % period === period - 1), localRopeTheta: localTheta,
     tiedEmbeddings: !hasOutputTensor, sources: [],
     qkNorm: true, postNorms: true, embedScale: Math.fround(Math.sqrt(dim)), ...queryScale(headDim, scaleDim),
   });

@@ -106,6 +106,13 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
   ropeScaling?: number;
   /** GGUF llama / qwen2 / qwen3 / gemma3 only: rope.scaling.attn_factor, which llama.cpp multiplies cos / sin by. */
   ropeAttnFactor?: number;
+  /**
+   * Gemma 3: a layer pattern other than 6 (config.json layer_types with every `gemma3Pattern`-th layer full; GGUF
+   * gemma3.attention.sliding_window_pattern) and a windowed-layer RoPE base other than GEMMA3_TEST_ROPE.local
+   * (rope_local_base_freq; GGUF gemma3.rope.freq_base_swa). Absent: the keys are not written (the defaults, 6 and 10000).
+   */
+  gemma3Pattern?: number;
+  gemma3LocalBase?: number;
   /** Gemma 3, config.json only: query_pre_attn_scalar (the scores' scale is its -1/2 power); absent: headDim. */
   queryPreAttnScalar?: number;
   /** GGUF only: tokenizer.ggml.pre; absent: "gpt-2" (the vocabulary's split); null: the key left out (an older converter's file). */
@@ -115,7 +122,7 @@ export interface TestModelSpec extends Pick<ModelConfig, 'arch' | 'dim' | 'nLaye
 /** Gemma 3 test models' RoPE bases: the full-attention layers' rope_theta, the windowed layers' (llama.cpp fixes that one at 10000). */
 export const GEMMA3_TEST_ROPE = { global: 1000, local: 10000 } as const;
 /** Gemma 3's layer types: every 6th layer full attention (transformers' sliding_window_pattern 6, llama.cpp's set_swa_pattern(6)). */
-const gemma3LayerTypes = (n: number) => Array.from({ length: n }, (_, l) => ((l + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'));
+const gemma3LayerTypes = (n: number, pattern = 6) => Array.from({ length: n }, (_, l) => ((l + 1) % pattern === 0 ? 'full_attention' : 'sliding_attention'));
 
 /** The llama.cpp file types ("mixes") whose per-tensor type choice ggufMixDtype follows. */
 export type GgufMix = 'q4_k_m' | 'q3_k_m';
@@ -390,8 +397,8 @@ export function hfConfig(s: TestModelSpec, V: number, eos = V - 1): Record<strin
     return {
       model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], vocab_size: V, hidden_size: s.dim, num_hidden_layers: s.nLayers, num_attention_heads: s.nHeads,
       num_key_value_heads: s.nKvHeads, head_dim: s.headDim, intermediate_size: s.ffnDim, max_position_embeddings: s.maxPositions,
-      query_pre_attn_scalar: s.queryPreAttnScalar ?? s.headDim, sliding_window: s.window, layer_types: gemma3LayerTypes(s.nLayers),
-      rope_theta: GEMMA3_TEST_ROPE.global, rope_local_base_freq: GEMMA3_TEST_ROPE.local, rope_scaling: s.ropeScaling ? { rope_type: 'linear', factor: s.ropeScaling } : null,
+      query_pre_attn_scalar: s.queryPreAttnScalar ?? s.headDim, sliding_window: s.window, layer_types: gemma3LayerTypes(s.nLayers, s.gemma3Pattern),
+      rope_theta: GEMMA3_TEST_ROPE.global, rope_local_base_freq: s.gemma3LocalBase ?? GEMMA3_TEST_ROPE.local, rope_scaling: s.ropeScaling ? { rope_type: 'linear', factor: s.ropeScaling } : null,
       rms_norm_eps: 1e-5, hidden_activation: 'gelu_pytorch_tanh', attention_bias: false, final_logit_softcapping: null, attn_logit_softcapping: null,
       tie_word_embeddings: true, eos_token_id: eos,
     };
@@ -500,6 +507,8 @@ export function writeGgufModel(s: TestModelSpec): Uint8Array {
       [`${arch}.rope.freq_base`]: { type: 'f32', value: s.gemma3 ? GEMMA3_TEST_ROPE.global : 10000 },
       ...(s.ropeScaling ? { [`${arch}.rope.scaling.type`]: { type: 'string', value: 'linear' }, [`${arch}.rope.scaling.factor`]: { type: 'f32', value: s.ropeScaling } } : {}),
       ...(s.ropeAttnFactor !== undefined ? { [`${arch}.rope.scaling.attn_factor`]: { type: 'f32', value: s.ropeAttnFactor } } : {}),
+      ...(s.gemma3Pattern !== undefined ? { [`${arch}.attention.sliding_window_pattern`]: { type: 'u32', value: s.gemma3Pattern } } : {}),
+      ...(s.gemma3LocalBase !== undefined ? { [`${arch}.rope.freq_base_swa`]: { type: 'f32', value: s.gemma3LocalBase } } : {}),
       [`${arch}.attention.layer_norm_rms_epsilon`]: { type: 'f32', value: 1e-5 },
       ...(s.window || arch === 'phi3' ? { [`${arch}.attention.sliding_window`]: { type: 'u32', value: s.window ?? 0 } } : {}),
       // llama.cpp's Phi-3 converter (conversion/phi.py): rope dims, the original context, LongRoPE's attention factor

@@ -165,6 +165,10 @@ describe('Gemma 3 config readers', () => {
     expect(() => configFromGguf(noWindow, false, false)).toThrow(/^GGUF gemma3: attention\.sliding_window is missing or 0/);
     expect(() => configFromGguf(meta([['gemma3.rope.scaling.type', 'yarn']]), false, false)).toThrow(/^GGUF gemma3: rope\.scaling\.type "yarn" is not supported/);
     expect(() => configFromGguf(meta([['gemma3.final_logit_softcapping', 30]]), false, false)).toThrow(/final_logit_softcapping 30 is not supported/);
+    // llama.cpp's optional keys (src/models/gemma3.cpp): the pattern's period (0: every layer windowed) and the windowed layers' base
+    expect(configFromGguf(meta([['gemma3.attention.sliding_window_pattern', 4], ['gemma3.rope.freq_base_swa', 500]]), false, false)).toMatchObject({ fullAttentionLayers: [3], localRopeTheta: 500 });
+    expect(configFromGguf(meta([['gemma3.attention.sliding_window_pattern', 0]]), false, false)).toMatchObject({ fullAttentionLayers: [] });
+    expect(() => configFromGguf(meta([['gemma3.attention.sliding_window_pattern', [true, false, true, true, true, false]]]), false, false)).toThrow(/^GGUF gemma3: attention\.sliding_window_pattern must be a period \(a non-negative integer\), got a per-layer array \(not supported\)$/);
   });
 });
 
@@ -174,6 +178,16 @@ describe('tiny Gemma 3 (6 layers, window 4 on layers 0-4, full attention on laye
     const b = await logitsOf(ggufFile(TINY_GEMMA3), PROMPT);
     const cmp = compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
     expect(cmp.ok, cmp.summary).toBe(true);
+  });
+
+  it('a pattern of 3 and a windowed-layer RoPE base of 500: GGUF (sliding_window_pattern, freq_base_swa) equals safetensors (layer_types, rope_local_base_freq), unlike the defaults', async () => {
+    const spec = { ...TINY_GEMMA3, gemma3Pattern: 3, gemma3LocalBase: 500 };
+    const a = await logitsOf(stFiles(spec), PROMPT);
+    const b = await logitsOf(ggufFile(spec), PROMPT);
+    const cmp = compareArrays('logits', b, a, { atol: 1e-5, rtol: 1e-5 }, [a.length]);
+    expect(cmp.ok, cmp.summary).toBe(true);
+    // the same weights read with the default pattern and base (the keys left out) give other logits
+    expect(maxDiff(await logitsOf(ggufFile(TINY_GEMMA3), PROMPT), a)).toBeGreaterThan(0.05);
   });
 
   it('equals Hugging Face Gemma 3 written out (f64); the window on every layer, on none, or one RoPE base for all, does not', async () => {
