@@ -449,25 +449,9 @@ export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
   if (gguf.length === 1 && st.length === 0) return openGguf(gguf[0]);
   if (gguf.length > 1) throw new ModelFileError(`pick one .gguf file, got ${gguf.length}: ${gguf.map((f) => f.name).join(', ')}`);
   if (st.length === 0) throw new ModelFileError(`no model file: pick a .gguf file, or .safetensors file(s) with their config.json (got ${files.map((f) => f.name).join(', ') || 'nothing'})`);
-  const cfgFile = files.find((f) => baseName(f.name) === 'config.json');
-  if (!cfgFile) throw new ModelFileError('a .safetensors model needs its config.json beside it (pick both files, or the folder)');
-  let cfgRaw: unknown;
-  try {
-    cfgRaw = JSON.parse(await readText(cfgFile));
-  } catch (e) {
-    throw new ModelFileError(`config.json is not valid JSON (${(e as Error).message})`);
-  }
-  const tokFile = files.find((f) => baseName(f.name) === 'tokenizer.json');
-  let tokenizer: TokenizerSource = { kind: 'none' };
-  if (tokFile) {
-    try {
-      tokenizer = { kind: 'tokenizer.json', json: JSON.parse(await readText(tokFile)) };
-    } catch (e) {
-      throw new ModelFileError(`tokenizer.json is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  // optional beside them: generation_config.json (more end-of-turn ids) and tokenizer_config.json (the chat template)
-  const optionalJson = async (n: string): Promise<unknown> => {
+  // the JSON files beside the shards, by name (undefined when not picked): config.json (required), tokenizer.json,
+  // generation_config.json (more end-of-turn ids), tokenizer_config.json (the chat template)
+  const json = async (n: string): Promise<unknown> => {
     const f = files.find((x) => baseName(x.name) === n);
     if (!f) return undefined;
     try {
@@ -476,8 +460,12 @@ export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
       throw new ModelFileError(`${n} is not valid JSON (${(e as Error).message})`);
     }
   };
-  const eos = hfEosIds(cfgRaw, await optionalJson('generation_config.json'));
-  const chatTemplate = hfChatTemplate(await optionalJson('tokenizer_config.json'));
+  const cfgRaw = await json('config.json');
+  if (cfgRaw === undefined) throw new ModelFileError('a .safetensors model needs its config.json beside it (pick both files, or the folder)');
+  const tokJson = await json('tokenizer.json');
+  const tokenizer: TokenizerSource = tokJson === undefined ? { kind: 'none' } : { kind: 'tokenizer.json', json: tokJson };
+  const eos = hfEosIds(cfgRaw, await json('generation_config.json'));
+  const chatTemplate = hfChatTemplate(await json('tokenizer_config.json'));
   return { ...(await openSafetensors(st, configFromHf(cfgRaw), tokenizer, eos)), ...(chatTemplate ? { chatTemplate } : {}) };
 }
 
