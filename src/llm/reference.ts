@@ -149,14 +149,13 @@ export class CpuModel {
         case 'post-ffn-norm': proj = this.norm(proj, M, L!.postFfnNorm!); break;
         case 'attn-residual': case 'ffn-residual': for (let i = 0; i < M * D; i++) x[i] += proj[i]; break;
         case 'ffn-up': gu = c.mlp !== 'gelu' ? linearRef(xn, M, this.w(L!.wUp), 2 * F, D) : linearRef(xn, M, this.w(L!.wUp), F, D, L!.bUp); break;
-        case 'silu-mul':
+        // a gated MLP: act(gate)·up over [gate | up] rows (SwiGLU: silu, GeGLU: GELU)
+        case 'silu-mul': case 'gelu-mul': {
+          const act = op.name === 'silu-mul' ? siluRef : geluRef;
           h = new Float32Array(M * F);
-          for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = siluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
+          for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = act(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
           break;
-        case 'gelu-mul':
-          h = new Float32Array(M * F);
-          for (let m = 0; m < M; m++) for (let f = 0; f < F; f++) h[m * F + f] = geluRef(gu[m * 2 * F + f]) * gu[m * 2 * F + F + f];
-          break;
+        }
         case 'gelu': h = gu.map(geluRef); break;
         case 'ffn-down': proj = linearRef(h, M, this.w(L!.wDown), D, F, L!.bDown); break;
         case 'final-norm': xf = this.norm(x.subarray((M - 1) * D, M * D), 1, W.outNorm, W.outNormB); break;
